@@ -1,0 +1,57 @@
+# Makefile -- thin wrapper over CMake: deps, build, test, demo, sanitize, fuzz, bench, eval.
+BUILD      ?= build
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+# Debian 12 packages: build and run, then what the tests drive (kcat, Python
+# client, docker-compose for validating the compose file).
+DEB_BUILD = gcc make cmake pkg-config librdkafka-dev libzmq3-dev libmsgpack-dev libev-dev \
+            libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev
+DEB_TEST  = kcat python3 python3-zmq python3-msgpack curl docker-compose
+DEB_FUZZ  = clang libclang-rt-14-dev
+DEB_BENCH = python3-confluent-kafka gnuplot-nox
+
+.PHONY: all build deps test demo sanitize fuzz bench eval soak memcheck clean
+
+all: build
+
+deps:
+	@./tools/deps.sh $(DEB_BUILD) $(DEB_TEST)
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_ARGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps
+	$(MAKE) build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+demo: deps
+	$(MAKE) build
+	./tools/demo.sh $(BUILD)
+
+sanitize: deps
+	cmake -S . -B build-asan -DSQUAWK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+
+fuzz: deps
+	@./tools/deps.sh $(DEB_FUZZ)
+	CC=clang cmake -S . -B build-fuzz -DSQUAWK_FUZZ=ON -DSQUAWK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build build-fuzz -j $(JOBS)
+	./tools/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+bench: deps
+	@./tools/deps.sh $(DEB_BENCH)
+	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-O2 -DNDEBUG"
+	cmake --build build-bench -j $(JOBS)
+	./bench/run.sh build-bench
+
+eval: build
+	./tools/eval.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz build-bench

@@ -1,0 +1,37 @@
+# deps.cmake -- finds every library squawk links, naming the Debian package when one is missing.
+find_package(PkgConfig)
+if(NOT PKG_CONFIG_FOUND)
+  message(FATAL_ERROR "pkg-config not found: apt-get install pkg-config")
+endif()
+
+# sq_require(<var> <pkg-config module> <debian package>)
+function(sq_require var module debpkg)
+  pkg_check_modules(${var} QUIET IMPORTED_TARGET GLOBAL ${module})
+  if(NOT ${var}_FOUND)
+    message(FATAL_ERROR "${module} not found: apt-get install ${debpkg}")
+  endif()
+  set(${var}_VERSION ${${var}_VERSION} PARENT_SCOPE)
+endfunction()
+
+sq_require(RDKAFKA rdkafka librdkafka-dev)
+sq_require(ZMQ libzmq libzmq3-dev)
+sq_require(MSGPACK msgpack libmsgpack-dev)
+sq_require(HS libhs libhyperscan-dev)
+sq_require(YAML yaml-0.1 libyaml-dev)
+sq_require(JANSSON jansson libjansson-dev)
+sq_require(MHD libmicrohttpd libmicrohttpd-dev)
+
+# libev ships no pkg-config file on Debian.
+find_path(EV_INCLUDE_DIR ev.h)
+find_library(EV_LIBRARY ev)
+if(NOT EV_INCLUDE_DIR OR NOT EV_LIBRARY)
+  message(FATAL_ERROR "libev not found: apt-get install libev-dev")
+endif()
+add_library(sq_libev INTERFACE)
+target_include_directories(sq_libev INTERFACE ${EV_INCLUDE_DIR})
+target_link_libraries(sq_libev INTERFACE ${EV_LIBRARY})
+
+if(NOT EXISTS "${RDKAFKA_INCLUDEDIR}/librdkafka/rdkafka_mock.h")
+  message(FATAL_ERROR "rdkafka_mock.h not found: apt-get install librdkafka-dev (>= 1.5)")
+endif()
+find_package(Threads REQUIRED)

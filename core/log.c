@@ -1,0 +1,133 @@
+/* log.c -- structured, rate-limited logging to stderr or a file. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+static FILE *log_out;
+static sq_log_level log_min = SQ_LOG_INFO;
+static sq_log_format log_fmt = SQ_LOG_TEXT;
+
+static const char *level_names[] = {"debug", "info", "warn", "error"};
+
+void sq_log_setup(FILE *out, sq_log_level min, sq_log_format fmt)
+{
+    log_out = out;
+    log_min = min;
+    log_fmt = fmt;
+}
+
+int sq_log_parse_level(const char *s, sq_log_level *out)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, level_names[i]) == 0) {
+            *out = (sq_log_level)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* JSON mode turns "a=1 b=x y" into "a":"1","b":"x y" -- values run until
+ * the next " key=" so callers can keep one format string for both modes. */
+static void emit_json_kv(FILE *f, const char *kv)
+{
+    const char *p = kv;
+    while (*p) {
+        while (*p == ' ') p++;
+        const char *eq = strchr(p, '=');
+        if (!eq) break;
+        const char *v = eq + 1, *end = v;
+        int quoted = (*v == '"');
+        if (quoted) {
+            v++;
+            end = strchr(v, '"');
+            if (!end) end = v + strlen(v);
+        } else {
+            end = strchr(v, ' ');
+            if (!end) end = v + strlen(v);
+        }
+        fprintf(f, ",\"%.*s\":\"", (int)(eq - p), p);
+        for (const char *c = v; c < end; c++) {
+            if (*c == '"' || *c == '\\') fputc('\\', f);
+            if ((unsigned char)*c < 0x20) { fprintf(f, "\\u%04x", *c); continue; }
+            fputc(*c, f);
+        }
+        fputc('"', f);
+        p = end + (quoted && *end ? 1 : 0);
+    }
+}
+
+static void vlog(sq_log_level lvl, const char *msg, unsigned long suppressed, const char *kvfmt, va_list ap)
+{
+    FILE *f = log_out ? log_out : stderr;
+    char kv[2048];
+    struct timespec ts;
+    struct tm tm;
+    char tbuf[32];
+
+    vsnprintf(kv, sizeof kv, kvfmt ? kvfmt : "", ap);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (log_fmt == SQ_LOG_JSON) {
+        fprintf(f, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"%s\"", tbuf,
+                ts.tv_nsec / 1000000, level_names[lvl], msg);
+        emit_json_kv(f, kv);
+        if (suppressed) fprintf(f, ",\"suppressed\":\"%lu\"", suppressed);
+        fputs("}\n", f);
+    } else {
+        fprintf(f, "ts=%s.%03ldZ level=%s msg=%s%s%s", tbuf, ts.tv_nsec / 1000000,
+                level_names[lvl], msg, kv[0] ? " " : "", kv);
+        if (suppressed) fprintf(f, " suppressed=%lu", suppressed);
+        fputc('\n', f);
+    }
+    fflush(f);
+}
+
+void sq_log(sq_log_level lvl, const char *msg, const char *kvfmt, ...)
+{
+    if (lvl < log_min) return;
+    va_list ap;
+    va_start(ap, kvfmt);
+    vlog(lvl, msg, 0, kvfmt, ap);
+    va_end(ap);
+}
+
+/* A small table keyed by the msg pointer: event names are string literals,
+ * so pointer identity is enough and costs nothing on the hot path. */
+#define LIMIT_SLOTS 64
+#define LIMIT_BURST 5
+static struct {
+    const char *msg;
+    time_t sec;
+    unsigned count;
+    unsigned long suppressed;
+} limits[LIMIT_SLOTS];
+
+void sq_log_limited(sq_log_level lvl, const char *msg, const char *kvfmt, ...)
+{
+    if (lvl < log_min) return;
+    size_t h = ((size_t)msg >> 3) % LIMIT_SLOTS;
+    time_t now = time(NULL);
+    if (limits[h].msg != msg) {
+        limits[h].msg = msg;
+        limits[h].sec = now;
+        limits[h].count = 0;
+        limits[h].suppressed = 0;
+    }
+    if (limits[h].sec != now) {
+        limits[h].sec = now;
+        limits[h].count = 0;
+    }
+    if (++limits[h].count > LIMIT_BURST) {
+        limits[h].suppressed++;
+        return;
+    }
+    unsigned long sup = limits[h].suppressed;
+    limits[h].suppressed = 0;
+    va_list ap;
+    va_start(ap, kvfmt);
+    vlog(lvl, msg, sup, kvfmt, ap);
+    va_end(ap);
+}

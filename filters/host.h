@@ -1,0 +1,52 @@
+/* host.h -- the host side of the filter plugin ABI: load plugins, run them over an article. */
+#ifndef FILTER_HOST_H
+#define FILTER_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../core/visibility.h"
+#include "../proto/article.h"
+#include "../proto/alert.h"
+
+typedef struct filter_host filter_host;
+
+/* Where the article came from, copied into each alert. */
+typedef struct filter_source {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t ingest_ns;
+} filter_source;
+
+typedef struct filter_host_opts {
+    const char *data_dir;    /* rules/ and gazetteer.yml; default: SQUAWK_DATA_DIR or build-time dir */
+    const char *plugin_dir;  /* where "invest" resolves to invest.so */
+    unsigned novelty_window_s; /* default 86400 */
+} filter_host_opts;
+
+SQ_API int filter_host_create(filter_host **out, const filter_host_opts *o, char *err, size_t errlen);
+SQ_API void filter_host_destroy(filter_host *h);
+
+/* Loads a plugin by name ("invest") or path ("./x.so") with config key/value
+ * strings (the host converts them by the plugin's config map) and a score
+ * threshold. On failure err names the file, key and reason. */
+SQ_API int filter_host_load(filter_host *h, const char *name_or_path, const char *const *kv,
+                            size_t n_kv, double threshold, char *err, size_t errlen);
+
+/* Runs every plugin. *out receives alerts at/above each plugin's threshold
+ * (all of them when all != 0); the caller destroys each alert and frees *out. */
+SQ_API int filter_host_process(filter_host *h, const proto_article *a, const filter_source *src,
+                               int all, proto_alert ***out, size_t *n_out);
+
+/* Re-reads rule packs, gazetteer and plugin configs into a new host. The
+ * caller swaps hosts only on success, so a bad reload keeps the old one. */
+
+typedef struct filter_host_stats {
+    size_t n_filters;
+    const char *name[16];
+    uint64_t ns[16];     /* cumulative process time per filter */
+    uint64_t alerts[16];
+} filter_host_stats;
+SQ_API void filter_host_get_stats(filter_host *h, filter_host_stats *out);
+
+#endif

@@ -1,0 +1,61 @@
+/* kafka.h -- the Kafka consumer on the libev loop: decode, dead-letter, at-least-once offsets. */
+#ifndef INGEST_KAFKA_H
+#define INGEST_KAFKA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../core/visibility.h"
+#include "../proto/article.h"
+
+struct ev_loop;
+typedef struct ingest_kafka ingest_kafka;
+
+/* Where an article came from. token identifies it to ingest_kafka_done(). */
+typedef struct ingest_meta {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t ingest_ns;      /* CLOCK_REALTIME when the message left librdkafka */
+    int64_t produce_ts_ns;  /* "squawk-ts" header stamped by squawk feed, else 0 */
+    uint64_t token;
+} ingest_meta;
+
+/* A decoded article. The article is only valid during the call; the callee
+ * must eventually call ingest_kafka_done(k, meta->token) exactly once. */
+typedef void (*ingest_kafka_article_cb)(void *ud, const proto_article *a, const ingest_meta *m);
+
+typedef struct ingest_kafka_opts {
+    struct ev_loop *loop;
+    const char *const *props; /* librdkafka key, value, key, value ... */
+    size_t n_props;           /* number of pairs */
+    const char *const *topics;
+    size_t n_topics;
+    const char *dlq_topic;    /* NULL: rejects are only logged and counted */
+    proto_limits limits;
+    unsigned batch;           /* max messages per loop wake-up; default 256 */
+    unsigned commit_interval_ms; /* batched commits; default 1000 */
+    ingest_kafka_article_cb on_article;
+    void *ud;
+} ingest_kafka_opts;
+
+SQ_API int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *err,
+                               size_t errlen);
+/* The article behind token is fully handled (every sink accepted its alerts). */
+SQ_API void ingest_kafka_done(ingest_kafka *k, uint64_t token);
+/* Backpressure: stop/restart fetching on every assigned partition. */
+SQ_API void ingest_kafka_pause(ingest_kafka *k, int paused);
+/* Commit stored offsets now and leave the group; waits at most timeout_ms. */
+SQ_API int ingest_kafka_close(ingest_kafka *k, int timeout_ms);
+SQ_API void ingest_kafka_destroy(ingest_kafka *k);
+
+typedef struct ingest_kafka_stats {
+    uint64_t consumed, rejected, dead_lettered, commits, in_flight;
+    uint64_t rejected_by_err[128]; /* index: -SQ_E_* */
+    int64_t consumer_lag;          /* from librdkafka statistics, -1 unknown */
+    int64_t last_commit_ms;        /* wall clock, 0 never */
+    int broker_up;                 /* 1 when at least one broker is connected */
+    int64_t broker_down_since_ms;  /* 0 when up */
+} ingest_kafka_stats;
+SQ_API void ingest_kafka_get_stats(ingest_kafka *k, ingest_kafka_stats *out);
+
+#endif

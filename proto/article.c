@@ -1,0 +1,2 @@
+/* article.c -- placeholder until its issue lands. */
+typedef int sq_placeholder_article;
