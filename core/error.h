@@ -36,6 +36,8 @@
     XX(BAD_TIME, -38, "published is not RFC 3339 or epoch milliseconds")     \
     XX(EMPTY_FIELD, -39, "a required field is empty")                        \
     XX(BAD_VERSION, -40, "alert schema version is not supported")           \
+    XX(BAD_MSGPACK, -41, "msgpack data is malformed")                        \
+    XX(MISSING, -42, "a required field is missing")                          \
     /* plugins and rules */                                                  \
     XX(PLUGIN_OPEN, -60, "plugin cannot be opened")                          \
     XX(PLUGIN_NOSYM, -61, "plugin has no entry symbol")                      \
