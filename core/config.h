@@ -1,0 +1,100 @@
+/* config.h -- squawk.yml: parsed with libyaml, overridden from the environment, checked against a schema. */
+#ifndef SQ_CONFIG_H
+#define SQ_CONFIG_H
+
+#include <stddef.h>
+#include "visibility.h"
+
+/* A generic tree of the YAML document; every node remembers its line so
+ * errors can name file, line and key. */
+typedef enum { SQ_CFG_MAP, SQ_CFG_SEQ, SQ_CFG_SCALAR } sq_cfg_type;
+
+typedef struct sq_cfg_node {
+    sq_cfg_type type;
+    char *key;   /* set for members of a map */
+    char *value; /* set for scalars */
+    int line;    /* 1-based; 0 when it came from the environment */
+    int used;    /* set by the schema walk; unused nodes are unknown keys */
+    struct sq_cfg_node *child, *next;
+} sq_cfg_node;
+
+typedef struct sq_config_filter {
+    char *name;         /* "invest" or a path to a .so */
+    double threshold;   /* < 0: the plugin's own default */
+    char **kv;          /* config map as key, value, key, value ... */
+    size_t n_kv;
+} sq_config_filter;
+
+typedef struct sq_config {
+    char *path;
+    sq_cfg_node *root;
+
+    /* kafka: */
+    char **topics;
+    size_t n_topics;
+    char *dlq_topic;
+    size_t max_article_bytes;
+    unsigned batch;
+    unsigned commit_interval_ms;
+    unsigned pause_high, pause_low; /* sink backlog marks for backpressure */
+    char **kafka_props; /* librdkafka key, value ... */
+    size_t n_kafka_props;
+
+    /* engine: */
+    char *data_dir, *plugin_dir;
+    unsigned novelty_window_s;
+
+    /* filters: */
+    sq_config_filter *filters;
+    size_t n_filters;
+
+    /* sinks: */
+    struct {
+        int enabled;
+        char **endpoints;
+        size_t n_endpoints;
+        char **replay_endpoints;
+        size_t n_replay_endpoints;
+        int sndhwm;
+        unsigned ring_size;
+        unsigned heartbeat_ms;
+        char *curve_secret_key_file, *curve_public_key_file;
+        char **curve_allowed;
+        size_t n_curve_allowed;
+    } zmq;
+    struct {
+        int enabled;
+        char *topic;
+        char **props;
+        size_t n_props;
+    } kafka_sink;
+    struct {
+        int enabled;
+        char *path;
+    } jsonl;
+
+    /* metrics: */
+    char *metrics_listen; /* "127.0.0.1:9464"; NULL or "" disables */
+    unsigned health_grace_s;
+    unsigned stall_ms;
+
+    /* log: */
+    char *log_level, *log_format;
+
+    /* lifecycle: */
+    unsigned shutdown_timeout_ms;
+} sq_config;
+
+/* Loads path (YAML), applies SQUAWK_<SECTION>__<KEY>[__<KEY>] environment
+ * overrides, and fills *out. On error returns SQ_E_CONFIG with
+ * "<file>:<line>: <key>: <reason>" in err. */
+SQ_API int sq_config_load(sq_config *out, const char *path, char **envp, char *err, size_t errlen);
+SQ_API void sq_config_free(sq_config *c);
+
+/* Prints the effective configuration as YAML with secrets replaced by "***". */
+SQ_API void sq_config_dump(const sq_config *c, void *file);
+
+/* True for keys whose values must never be logged (sasl.password, *secret*, ...). */
+SQ_API int sq_config_is_secret(const char *key);
+
+#endif

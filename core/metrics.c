@@ -1,0 +1,203 @@
+/* metrics.c -- HTTP endpoints for Prometheus and health checks; the loop renders, MHD serves. */
+#include "metrics.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ev.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+
+struct sq_metrics_buf {
+    char *p;
+    size_t len, cap;
+};
+
+struct sq_metrics {
+    struct MHD_Daemon *d;
+    struct ev_loop *loop;
+    ev_async wake;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned long requested, rendered; /* generation counters under mu */
+    sq_metrics_buf text;               /* last snapshot, under mu */
+    int healthy;
+    char why[256];
+    unsigned stall_ms;
+    sq_metrics_render_cb render;
+    sq_metrics_health_cb health;
+    void *ud;
+    int port;
+};
+
+void sq_metrics_printf(sq_metrics_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if (b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t nc = (b->cap + (size_t)n + 1) * 2;
+        char *np = realloc(b->p, nc);
+        if (!np) return;
+        b->p = np;
+        b->cap = nc;
+    }
+}
+
+void sq_metrics_line(void *buf, const char *line)
+{
+    sq_metrics_printf(buf, "%s\n", line);
+}
+
+/* Loop thread: render a fresh snapshot for whoever asked. */
+static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
+{
+    sq_metrics *m = w->data;
+    sq_metrics_buf b = {0};
+    char why[256] = "";
+    m->render(m->ud, &b);
+    int ok = m->health ? m->health(m->ud, why, sizeof why) : 1;
+    pthread_mutex_lock(&m->mu);
+    free(m->text.p);
+    m->text = b;
+    m->healthy = ok;
+    snprintf(m->why, sizeof m->why, "%s", why);
+    m->rendered = m->requested;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+                             const char *body, size_t len)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_len, void **con_cls)
+{
+    sq_metrics *m = cls;
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return reply(c, 405, "text/plain", "method not allowed\n", 19);
+    int is_metrics = strcmp(url, "/metrics") == 0, is_health = strcmp(url, "/healthz") == 0;
+    if (!is_metrics && !is_health) return reply(c, 404, "text/plain", "not found\n", 10);
+
+    /* Ask the loop for a fresh render and wait a bounded time: a loop that
+     * cannot answer is stalled, which is exactly what /healthz must say. */
+    pthread_mutex_lock(&m->mu);
+    unsigned long gen = ++m->requested;
+    ev_async_send(m->loop, &m->wake);
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += m->stall_ms / 1000;
+    dl.tv_nsec += (long)(m->stall_ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    int stalled = 0;
+    while (m->rendered < gen) {
+        if (pthread_cond_timedwait(&m->cv, &m->mu, &dl) == ETIMEDOUT) {
+            stalled = 1;
+            break;
+        }
+    }
+    enum MHD_Result ret;
+    if (is_metrics) {
+        ret = reply(c, 200, "text/plain; version=0.0.4", m->text.p ? m->text.p : "", m->text.len);
+    } else if (stalled) {
+        ret = reply(c, 503, "text/plain", "unhealthy: event loop stalled\n", 30);
+    } else {
+        char body[300];
+        int n = m->healthy ? snprintf(body, sizeof body, "ok\n")
+                           : snprintf(body, sizeof body, "unhealthy: %s\n", m->why);
+        ret = reply(c, m->healthy ? 200 : 503, "text/plain", body, (size_t)n);
+    }
+    pthread_mutex_unlock(&m->mu);
+    return ret;
+}
+
+int sq_metrics_create(sq_metrics **out, struct ev_loop *loop, const char *listen, unsigned stall_ms,
+                      sq_metrics_render_cb render, sq_metrics_health_cb health, void *ud, char *err,
+                      size_t errlen)
+{
+    char host[128] = "0.0.0.0";
+    int port;
+    const char *colon = strrchr(listen, ':');
+    if (colon) {
+        snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+        port = atoi(colon + 1);
+    } else {
+        port = atoi(listen);
+    }
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (!host[0] || strcmp(host, "*") == 0) strcpy(host, "0.0.0.0");
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || port < 0 || port > 65535) {
+        snprintf(err, errlen, "metrics.listen: '%s' is not host:port (IPv4)", listen);
+        return SQ_E_CONFIG;
+    }
+    sq_metrics *m = calloc(1, sizeof *m);
+    if (!m) return SQ_E_NOMEM;
+    m->loop = loop;
+    m->stall_ms = stall_ms ? stall_ms : 5000;
+    m->render = render;
+    m->health = health;
+    m->ud = ud;
+    m->healthy = 1;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    ev_async_init(&m->wake, on_wake);
+    m->wake.data = m;
+    ev_async_start(loop, &m->wake);
+    ev_unref(loop); /* the metrics endpoint alone must not keep the loop alive */
+    m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                            on_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+    if (!m->d) {
+        snprintf(err, errlen, "metrics.listen: cannot listen on %s: %s", listen, strerror(errno));
+        ev_ref(loop);
+        ev_async_stop(loop, &m->wake);
+        free(m);
+        return SQ_E_HTTP;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
+    m->port = info ? info->port : port;
+    *out = m;
+    return 0;
+}
+
+int sq_metrics_port(const sq_metrics *m)
+{
+    return m->port;
+}
+
+void sq_metrics_destroy(sq_metrics *m)
+{
+    if (!m) return;
+    MHD_stop_daemon(m->d);
+    ev_ref(m->loop);
+    ev_async_stop(m->loop, &m->wake);
+    free(m->text.p);
+    pthread_mutex_destroy(&m->mu);
+    pthread_cond_destroy(&m->cv);
+    free(m);
+}
