@@ -19,4 +19,9 @@ int cli_wants_help(int argc, char **argv, const char *usage);
 /* For subcommands whose issue has not landed: says so, exits 2. */
 int cli_not_built(const char *name, int argc, char **argv, const char *usage);
 
+/* -c FILE plus --log-format/--log-level, shared by run and check: loads the
+ * config (with env overrides) and sets up logging. 0, or an exit code. */
+struct sq_config;
+int cli_load_config(int argc, char **argv, struct sq_config *cfg, const char *usage);
+
 #endif

@@ -1,1 +1,2 @@
 sq_add_test(test_error SOURCES test_error.c LABELS unit)
+sq_add_test(test_config SOURCES test_config.c LABELS unit)

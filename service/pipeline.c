@@ -1,0 +1,588 @@
+/* pipeline.c -- wires ingest, the filter host and the sinks together and owns the service lifecycle. */
+#include "pipeline.h"
+
+#include <ev.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <librdkafka/rdkafka.h>
+
+#include "../core/clock.h"
+#include "../core/error.h"
+#include "../core/log.h"
+#include "../core/metrics.h"
+#include "../filters/host.h"
+#include "../ingest/kafka.h"
+/* The Kafka and JSON Lines sinks land with the sinks issue; until their
+ * headers exist the config keys are refused with NOTIMPL. */
+#if __has_include("../sinks/jsonl.h")
+#include "../sinks/jsonl.h"
+#define HAVE_SINK_JSONL 1
+#endif
+#if __has_include("../sinks/kafka.h")
+#include "../sinks/kafka.h"
+#define HAVE_SINK_KAFKA 1
+#endif
+#include "../sinks/sink.h"
+#include "../sinks/zmq_pub.h"
+
+extern char **environ;
+
+#define MAX_SINKS 4
+#define MAX_CATEGORIES 16
+
+/* token -> sinks that have not accepted yet. Open addressing, grows x2. */
+typedef struct pending_slot {
+    uint64_t token;
+    uint32_t left;
+    uint32_t used;
+} pending_slot;
+
+struct pipeline {
+    struct ev_loop *loop;
+    sq_config *cfg;
+    filter_host *host;
+    sink *sinks[MAX_SINKS];
+    size_t n_sinks;
+    ingest_kafka *in;
+    sq_metrics *metrics;
+    ev_signal sig_term, sig_int, sig_hup;
+    ev_timer tick, drain;
+    ev_timer loop_beat;
+    pending_slot *pend;
+    size_t pend_cap, pend_n;
+    int paused, draining, exit_code;
+    int64_t drain_deadline_ns;
+    /* counters for /metrics */
+    uint64_t articles, alerts_total, sink_errors, reloads, reload_failures;
+    struct {
+        char name[32];
+        uint64_t n;
+    } by_cat[MAX_CATEGORIES];
+    size_t n_cat;
+    uint64_t process_ns;
+};
+
+/* ---- pending table ---------------------------------------------------------- */
+
+static size_t pend_hash(uint64_t t, size_t cap)
+{
+    t ^= t >> 33;
+    t *= 0xff51afd7ed558ccdULL;
+    t ^= t >> 33;
+    return (size_t)t & (cap - 1);
+}
+
+static int pend_grow(pipeline *p)
+{
+    size_t ncap = p->pend_cap ? p->pend_cap * 2 : 1024;
+    pending_slot *n = calloc(ncap, sizeof *n);
+    if (!n) return SQ_E_NOMEM;
+    for (size_t i = 0; i < p->pend_cap; i++) {
+        if (!p->pend[i].used) continue;
+        size_t h = pend_hash(p->pend[i].token, ncap);
+        while (n[h].used) h = (h + 1) & (ncap - 1);
+        n[h] = p->pend[i];
+    }
+    free(p->pend);
+    p->pend = n;
+    p->pend_cap = ncap;
+    return 0;
+}
+
+static int pend_add(pipeline *p, uint64_t token, uint32_t left)
+{
+    if ((p->pend_n + 1) * 2 > p->pend_cap && pend_grow(p) != 0) return SQ_E_NOMEM;
+    size_t h = pend_hash(token, p->pend_cap);
+    while (p->pend[h].used) h = (h + 1) & (p->pend_cap - 1);
+    p->pend[h] = (pending_slot){.token = token, .left = left, .used = 1};
+    p->pend_n++;
+    return 0;
+}
+
+/* Returns 1 when token has no sink left to wait for (and removes it). */
+static int pend_ack(pipeline *p, uint64_t token)
+{
+    if (!p->pend_cap) return 0;
+    size_t h = pend_hash(token, p->pend_cap);
+    while (p->pend[h].used && p->pend[h].token != token) h = (h + 1) & (p->pend_cap - 1);
+    if (!p->pend[h].used) return 0;
+    if (--p->pend[h].left > 0) return 0;
+    /* backward-shift delete keeps probe chains intact without tombstones */
+    size_t i = h;
+    for (;;) {
+        p->pend[i].used = 0;
+        size_t j = i;
+        for (;;) {
+            j = (j + 1) & (p->pend_cap - 1);
+            if (!p->pend[j].used) {
+                p->pend_n--;
+                return 1;
+            }
+            size_t k = pend_hash(p->pend[j].token, p->pend_cap);
+            if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j)) continue;
+            p->pend[i] = p->pend[j];
+            i = j;
+            break;
+        }
+    }
+}
+
+/* ---- backpressure ------------------------------------------------------------- */
+
+static size_t sinks_backlog(pipeline *p)
+{
+    size_t b = 0;
+    for (size_t i = 0; i < p->n_sinks; i++) b += sink_backlog(p->sinks[i]);
+    return b + p->pend_n;
+}
+
+static void check_pressure(pipeline *p)
+{
+    if (p->draining) return;
+    size_t b = sinks_backlog(p);
+    if (!p->paused && b >= p->cfg->pause_high) {
+        p->paused = 1;
+        ingest_kafka_pause(p->in, 1);
+        sq_warn("pipeline.pause", "backlog=%zu high=%u", b, p->cfg->pause_high);
+    } else if (p->paused && b <= p->cfg->pause_low) {
+        p->paused = 0;
+        ingest_kafka_pause(p->in, 0);
+        sq_info("pipeline.resume", "backlog=%zu low=%u", b, p->cfg->pause_low);
+    }
+}
+
+/* ---- the per-article path ------------------------------------------------------ */
+
+static void count_category(pipeline *p, const char *cat)
+{
+    for (size_t i = 0; i < p->n_cat; i++)
+        if (strcmp(p->by_cat[i].name, cat) == 0) {
+            p->by_cat[i].n++;
+            return;
+        }
+    if (p->n_cat < MAX_CATEGORIES) {
+        snprintf(p->by_cat[p->n_cat].name, sizeof p->by_cat[0].name, "%s", cat);
+        p->by_cat[p->n_cat++].n = 1;
+    }
+}
+
+static void on_sink_done(void *ud, uint64_t token, int status)
+{
+    pipeline *p = ud;
+    if (status < 0) {
+        /* The article's offset is never stored: on restart it is redelivered. */
+        p->sink_errors++;
+        sq_log_limited(SQ_LOG_ERROR, "sink.failed", "token=%llu err=%s", (unsigned long long)token,
+                       sq_err_name(status));
+        return;
+    }
+    if (pend_ack(p, token)) ingest_kafka_done(p->in, token);
+    if (p->paused) check_pressure(p);
+}
+
+static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
+{
+    pipeline *p = ud;
+    filter_source src = {.topic = m->topic, .partition = m->partition, .offset = m->offset,
+                         .ingest_ns = m->ingest_ns};
+    proto_alert **alerts = NULL;
+    size_t n = 0;
+    int64_t t0 = sq_clock_mono_ns();
+    int rc = filter_host_process(p->host, a, &src, 0, &alerts, &n);
+    p->process_ns += (uint64_t)(sq_clock_mono_ns() - t0);
+    p->articles++;
+    if (rc < 0) {
+        /* A filter failure is ours, not the article's: keep the offset so a
+         * fixed deployment sees the article again. */
+        sq_log_limited(SQ_LOG_ERROR, "filter.failed", "id=%s err=%s", a->id, sq_err_name(rc));
+        p->sink_errors++;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!alerts[i]->ts.ingest_ns) alerts[i]->ts.ingest_ns = m->ingest_ns;
+        count_category(p, alerts[i]->category);
+    }
+    p->alerts_total += n;
+
+    uint32_t waiting = 0;
+    for (size_t i = 0; i < p->n_sinks; i++) {
+        int r = sink_submit(p->sinks[i], alerts, n, m->token);
+        if (r == 1) {
+            waiting++;
+        } else if (r < 0) {
+            p->sink_errors++;
+            sq_log_limited(SQ_LOG_ERROR, "sink.submit", "sink=%s id=%s err=%s", p->sinks[i]->name,
+                           a->id, sq_err_name(r));
+            waiting = UINT32_MAX; /* never done: redelivered after restart */
+        }
+    }
+    for (size_t i = 0; i < n; i++) proto_alert_destroy(alerts[i]);
+    free(alerts);
+    if (waiting == 0)
+        ingest_kafka_done(p->in, m->token);
+    else if (waiting != UINT32_MAX && pend_add(p, m->token, waiting) != 0)
+        sq_log_limited(SQ_LOG_ERROR, "pipeline.nomem", "id=%s", a->id);
+    check_pressure(p);
+}
+
+/* ---- filters ----------------------------------------------------------------------- */
+
+static int build_host(const sq_config *c, filter_host **out, char *err, size_t errlen)
+{
+    filter_host_opts o = {.data_dir = c->data_dir, .plugin_dir = c->plugin_dir,
+                          .novelty_window_s = c->novelty_window_s};
+    filter_host *h;
+    int rc = filter_host_create(&h, &o, err, errlen);
+    if (rc < 0) return rc;
+    for (size_t i = 0; i < c->n_filters; i++) {
+        const sq_config_filter *f = &c->filters[i];
+        char e[1024] = "";
+        rc = filter_host_load(h, f->name, (const char *const *)f->kv, f->n_kv, f->threshold, e,
+                              sizeof e);
+        if (rc < 0) {
+            snprintf(err, errlen, "%s: filters[%s]: %s", c->path, f->name, e);
+            filter_host_destroy(h);
+            return rc;
+        }
+    }
+    *out = h;
+    return 0;
+}
+
+int pipeline_reload(pipeline *p)
+{
+    char err[1024] = "";
+    sq_config nc;
+    int rc = sq_config_load(&nc, p->cfg->path, environ, err, sizeof err);
+    filter_host *h = NULL;
+    if (rc == 0) {
+        rc = build_host(&nc, &h, err, sizeof err);
+        sq_config_free(&nc);
+    }
+    if (rc < 0) {
+        p->reload_failures++;
+        sq_error("reload.failed", "kept=old reason=\"%s\"", err);
+        return rc;
+    }
+    /* Articles are processed synchronously on this loop, so swapping here
+     * lands exactly between two articles: none dropped, none seen twice. */
+    filter_host_destroy(p->host);
+    p->host = h;
+    p->reloads++;
+    sq_info("reload.ok", "reloads=%llu", (unsigned long long)p->reloads);
+    return 0;
+}
+
+/* ---- sinks ----------------------------------------------------------------------- */
+
+static char *read_key_file(const char *path, char *err, size_t errlen, const char *key)
+{
+    FILE *f = fopen(path, "r");
+    char buf[256];
+    if (!f || !fgets(buf, sizeof buf, f)) {
+        snprintf(err, errlen, "sinks.zmq.curve.%s: cannot read %s", key, path);
+        if (f) fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    buf[strcspn(buf, " \r\n\t")] = 0;
+    return strdup(buf);
+}
+
+static int build_sinks(pipeline *p, char *err, size_t errlen)
+{
+    sq_config *c = p->cfg;
+    int rc;
+    if (c->zmq.enabled) {
+        char *sec = NULL, *pub = NULL;
+        if (c->zmq.curve_secret_key_file) {
+            sec = read_key_file(c->zmq.curve_secret_key_file, err, errlen, "secret_key_file");
+            pub = sec ? read_key_file(c->zmq.curve_public_key_file, err, errlen, "public_key_file") : NULL;
+            if (!sec || !pub) {
+                free(sec);
+                return SQ_E_CONFIG;
+            }
+        }
+        sink_zpub_opts o = {
+            .endpoints = (const char *const *)c->zmq.endpoints,
+            .n_endpoints = c->zmq.n_endpoints,
+            .replay_endpoints = (const char *const *)c->zmq.replay_endpoints,
+            .n_replay_endpoints = c->zmq.n_replay_endpoints,
+            .sndhwm = c->zmq.sndhwm,
+            .ring_size = c->zmq.ring_size,
+            .heartbeat_ms = (int)c->zmq.heartbeat_ms,
+            .curve_secret_key = sec,
+            .curve_public_key = pub,
+            .allowed_client_keys = (const char *const *)c->zmq.curve_allowed,
+            .n_allowed_client_keys = c->zmq.n_curve_allowed,
+        };
+        rc = sink_zpub_create(&p->sinks[p->n_sinks], p->loop, &o, err, errlen);
+        if (sec) memset(sec, 0, strlen(sec));
+        free(sec);
+        free(pub);
+        if (rc < 0) return rc;
+        p->n_sinks++;
+    }
+    if (c->kafka_sink.enabled) {
+#ifndef HAVE_SINK_KAFKA
+        snprintf(err, errlen, "sinks.kafka: not built yet");
+        return SQ_E_NOTIMPL;
+#else
+        rc = sink_kafka_create(&p->sinks[p->n_sinks], p->loop,
+                               (const char *const *)c->kafka_sink.props, c->kafka_sink.n_props,
+                               c->kafka_sink.topic, err, errlen);
+        if (rc < 0) return rc;
+        p->n_sinks++;
+#endif
+    }
+    if (c->jsonl.enabled) {
+#ifndef HAVE_SINK_JSONL
+        snprintf(err, errlen, "sinks.jsonl: not built yet");
+        return SQ_E_NOTIMPL;
+#else
+        rc = sink_jsonl_create(&p->sinks[p->n_sinks], c->jsonl.path, err, errlen);
+        if (rc < 0) return rc;
+        p->n_sinks++;
+#endif
+    }
+    for (size_t i = 0; i < p->n_sinks; i++) {
+        p->sinks[i]->done = on_sink_done;
+        p->sinks[i]->done_ud = p;
+    }
+    return 0;
+}
+
+/* ---- metrics and health ------------------------------------------------------------- */
+
+static void render(void *ud, sq_metrics_buf *b)
+{
+    pipeline *p = ud;
+    ingest_kafka_stats ks;
+    ingest_kafka_get_stats(p->in, &ks);
+    sq_metrics_printf(b, "# HELP squawk_articles_consumed_total Articles read from Kafka.\n"
+                         "# TYPE squawk_articles_consumed_total counter\n"
+                         "squawk_articles_consumed_total %llu\n",
+                      (unsigned long long)ks.consumed);
+    sq_metrics_printf(b, "# HELP squawk_articles_processed_total Articles run through the filters.\n"
+                         "# TYPE squawk_articles_processed_total counter\n"
+                         "squawk_articles_processed_total %llu\n",
+                      (unsigned long long)p->articles);
+    sq_metrics_printf(b, "# HELP squawk_articles_rejected_total Articles rejected by proto, by reason.\n"
+                         "# TYPE squawk_articles_rejected_total counter\n");
+    for (int i = 1; i < 128; i++)
+        if (ks.rejected_by_err[i])
+            sq_metrics_printf(b, "squawk_articles_rejected_total{reason=\"%s\"} %llu\n",
+                              sq_err_name(-i), (unsigned long long)ks.rejected_by_err[i]);
+    sq_metrics_printf(b, "# TYPE squawk_dead_lettered_total counter\nsquawk_dead_lettered_total %llu\n",
+                      (unsigned long long)ks.dead_lettered);
+    sq_metrics_printf(b, "# HELP squawk_alerts_total Alerts raised, by category.\n"
+                         "# TYPE squawk_alerts_total counter\n");
+    for (size_t i = 0; i < p->n_cat; i++)
+        sq_metrics_printf(b, "squawk_alerts_total{category=\"%s\"} %llu\n", p->by_cat[i].name,
+                          (unsigned long long)p->by_cat[i].n);
+    filter_host_stats fs;
+    filter_host_get_stats(p->host, &fs);
+    sq_metrics_printf(b, "# HELP squawk_filter_seconds_total Time spent in each filter.\n"
+                         "# TYPE squawk_filter_seconds_total counter\n");
+    for (size_t i = 0; i < fs.n_filters && i < 16; i++)
+        sq_metrics_printf(b, "squawk_filter_seconds_total{filter=\"%s\"} %.6f\n", fs.name[i],
+                          (double)fs.ns[i] / 1e9);
+    sq_metrics_printf(b, "# TYPE squawk_filter_stage_seconds_total counter\n"
+                         "squawk_filter_stage_seconds_total %.6f\n",
+                      (double)p->process_ns / 1e9);
+    for (size_t i = 0; i < p->n_sinks; i++)
+        if (p->sinks[i]->ops->metrics) p->sinks[i]->ops->metrics(p->sinks[i], sq_metrics_line, b);
+    sq_metrics_printf(b, "# TYPE squawk_sink_errors_total counter\nsquawk_sink_errors_total %llu\n",
+                      (unsigned long long)p->sink_errors);
+    sq_metrics_printf(b, "# HELP squawk_consumer_lag Messages behind the partition ends (librdkafka statistics).\n"
+                         "# TYPE squawk_consumer_lag gauge\nsquawk_consumer_lag %lld\n",
+                      (long long)ks.consumer_lag);
+    sq_metrics_printf(b, "# TYPE squawk_commits_total counter\nsquawk_commits_total %llu\n",
+                      (unsigned long long)ks.commits);
+    sq_metrics_printf(b, "# TYPE squawk_last_commit_timestamp_seconds gauge\n"
+                         "squawk_last_commit_timestamp_seconds %.3f\n",
+                      (double)ks.last_commit_ms / 1e3);
+    sq_metrics_printf(b, "# TYPE squawk_in_flight gauge\nsquawk_in_flight %llu\n",
+                      (unsigned long long)ks.in_flight);
+    sq_metrics_printf(b, "# TYPE squawk_paused gauge\nsquawk_paused %d\n", p->paused);
+    sq_metrics_printf(b, "# TYPE squawk_kafka_up gauge\nsquawk_kafka_up %d\n", ks.broker_up);
+    sq_metrics_printf(b, "# TYPE squawk_rule_reloads_total counter\nsquawk_rule_reloads_total %llu\n",
+                      (unsigned long long)p->reloads);
+    sq_metrics_printf(b, "# TYPE squawk_rule_reload_failures_total counter\n"
+                         "squawk_rule_reload_failures_total %llu\n",
+                      (unsigned long long)p->reload_failures);
+}
+
+static int health(void *ud, char *why, size_t whylen)
+{
+    pipeline *p = ud;
+    ingest_kafka_stats ks;
+    ingest_kafka_get_stats(p->in, &ks);
+    if (!ks.broker_up && ks.broker_down_since_ms) {
+        int64_t down_ms = sq_clock_realtime_ns() / 1000000 - ks.broker_down_since_ms;
+        if (down_ms > (int64_t)p->cfg->health_grace_s * 1000) {
+            snprintf(why, whylen, "kafka unreachable for %lld s", (long long)(down_ms / 1000));
+            return 0;
+        }
+    }
+    if (p->draining) {
+        snprintf(why, whylen, "shutting down");
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------ */
+
+static void finish(pipeline *p)
+{
+    for (size_t i = 0; i < p->n_sinks; i++) sink_flush(p->sinks[i], 2000);
+    int rc = ingest_kafka_close(p->in, (int)p->cfg->shutdown_timeout_ms);
+    if (rc < 0) p->exit_code = 1;
+    sq_info("shutdown.done", "articles=%llu alerts=%llu pending=%zu",
+            (unsigned long long)p->articles, (unsigned long long)p->alerts_total, p->pend_n);
+    ev_break(p->loop, EVBREAK_ALL);
+}
+
+static void on_drain(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    pipeline *p = w->data;
+    if (p->pend_n == 0 || sq_clock_mono_ns() > p->drain_deadline_ns) {
+        if (p->pend_n) sq_warn("shutdown.timeout", "pending=%zu", p->pend_n);
+        ev_timer_stop(loop, w);
+        finish(p);
+    }
+}
+
+static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    pipeline *p = w->data;
+    if (p->draining) return;
+    sq_info("shutdown.start", "signal=%d pending=%zu", w->signum, p->pend_n);
+    p->draining = 1;
+    ingest_kafka_pause(p->in, 1);
+    p->drain_deadline_ns = sq_clock_mono_ns() + (int64_t)p->cfg->shutdown_timeout_ms * 1000000;
+    ev_timer_init(&p->drain, on_drain, 0., 0.05);
+    p->drain.data = p;
+    ev_timer_start(loop, &p->drain);
+}
+
+static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    pipeline_reload(w->data);
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    check_pressure(w->data);
+}
+
+int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *err, size_t errlen)
+{
+    pipeline *p = calloc(1, sizeof *p);
+    if (!p) return SQ_E_NOMEM;
+    p->loop = loop;
+    p->cfg = cfg;
+    int rc = build_host(cfg, &p->host, err, errlen);
+    if (rc == 0) rc = build_sinks(p, err, errlen);
+    if (rc == 0) {
+        ingest_kafka_opts o = {
+            .loop = loop,
+            .props = (const char *const *)cfg->kafka_props,
+            .n_props = cfg->n_kafka_props,
+            .topics = (const char *const *)cfg->topics,
+            .n_topics = cfg->n_topics,
+            .dlq_topic = cfg->dlq_topic,
+            .limits = {.max_bytes = cfg->max_article_bytes},
+            .batch = cfg->batch,
+            .commit_interval_ms = cfg->commit_interval_ms,
+            .on_article = on_article,
+            .ud = p,
+        };
+        rc = ingest_kafka_create(&p->in, &o, err, errlen);
+    }
+    if (rc == 0 && cfg->metrics_listen && cfg->metrics_listen[0]) {
+        rc = sq_metrics_create(&p->metrics, loop, cfg->metrics_listen, cfg->stall_ms, render, health,
+                               p, err, errlen);
+        if (rc == 0)
+            sq_info("metrics.listen", "addr=%s port=%d", cfg->metrics_listen, sq_metrics_port(p->metrics));
+    }
+    if (rc < 0) {
+        pipeline_destroy(p);
+        return rc;
+    }
+    ev_signal_init(&p->sig_term, on_stop_signal, SIGTERM);
+    ev_signal_init(&p->sig_int, on_stop_signal, SIGINT);
+    ev_signal_init(&p->sig_hup, on_hup, SIGHUP);
+    ev_timer_init(&p->tick, on_tick, 0.1, 0.1);
+    p->sig_term.data = p->sig_int.data = p->sig_hup.data = p->tick.data = p;
+    ev_signal_start(loop, &p->sig_term);
+    ev_signal_start(loop, &p->sig_int);
+    ev_signal_start(loop, &p->sig_hup);
+    ev_timer_start(loop, &p->tick);
+    *out = p;
+    return 0;
+}
+
+int pipeline_run(pipeline *p)
+{
+    sq_info("run.start", "config=%s filters=%zu sinks=%zu", p->cfg->path, p->cfg->n_filters, p->n_sinks);
+    ev_run(p->loop, 0);
+    return p->exit_code;
+}
+
+void pipeline_destroy(pipeline *p)
+{
+    if (!p) return;
+    sq_metrics_destroy(p->metrics);
+    if (p->loop) {
+        ev_signal_stop(p->loop, &p->sig_term);
+        ev_signal_stop(p->loop, &p->sig_int);
+        ev_signal_stop(p->loop, &p->sig_hup);
+        ev_timer_stop(p->loop, &p->tick);
+        ev_timer_stop(p->loop, &p->drain);
+    }
+    if (p->in) ingest_kafka_destroy(p->in);
+    for (size_t i = 0; i < p->n_sinks; i++) sink_destroy(p->sinks[i]);
+    filter_host_destroy(p->host);
+    free(p->pend);
+    free(p);
+}
+
+/* librdkafka knows its own property names and values; ask it. */
+static int check_kafka_props(const char *file, const char *sect, char **kv, size_t n, char *err,
+                             size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char e[512];
+    for (size_t i = 0; i < n; i++)
+        if (rd_kafka_conf_set(conf, kv[2 * i], kv[2 * i + 1], e, sizeof e) != RD_KAFKA_CONF_OK) {
+            snprintf(err, errlen, "%s: %s.%s: %s", file, sect, kv[2 * i], e);
+            rd_kafka_conf_destroy(conf);
+            return SQ_E_CONFIG;
+        }
+    rd_kafka_conf_destroy(conf);
+    return 0;
+}
+
+int pipeline_check(sq_config *cfg, void *out_file, char *err, size_t errlen)
+{
+    FILE *f = out_file;
+    filter_host *h = NULL;
+    int rc = check_kafka_props(cfg->path, "kafka", cfg->kafka_props, cfg->n_kafka_props, err, errlen);
+    if (rc == 0 && cfg->kafka_sink.enabled)
+        rc = check_kafka_props(cfg->path, "sinks.kafka.properties", cfg->kafka_sink.props,
+                               cfg->kafka_sink.n_props, err, errlen);
+    if (rc == 0) rc = build_host(cfg, &h, err, errlen);
+    if (rc < 0) return rc;
+    filter_host_stats fs;
+    filter_host_get_stats(h, &fs);
+    fprintf(f, "# %s: ok -- %zu filter(s) loaded, rule packs compiled\n", cfg->path, fs.n_filters);
+    for (size_t i = 0; i < fs.n_filters && i < 16; i++) fprintf(f, "#   filter %s\n", fs.name[i]);
+    sq_config_dump(cfg, f);
+    filter_host_destroy(h);
+    return 0;
+}
