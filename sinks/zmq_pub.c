@@ -1,2 +1,719 @@
-/* zmq_pub.c -- placeholder until its issue lands. */
-typedef int sq_placeholder_zmq_pub;
+/* zmq_pub.c -- the ZeroMQ alert publisher: XPUB fan-out, replay ROUTER, heartbeats, CURVE. */
+#include "zmq_pub.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "../core/clock.h"
+#include "../core/error.h"
+#include "../core/log.h"
+
+#define ZPUB_MAX_TICKERS 64
+#define ZPUB_MAX_JOBS 256
+#define ZPUB_REPLAY_BUDGET 2048 /* messages per loop iteration, so replay never starves live sends */
+#define ZPUB_IDENT_MAX 256
+
+typedef struct ring_slot {
+    char *buf; /* topic bytes then payload bytes */
+    uint32_t topic_len;
+    uint32_t len; /* payload length */
+} ring_slot;
+
+typedef struct replay_job {
+    uint8_t ident[ZPUB_IDENT_MAX];
+    size_t ident_len;
+    uint64_t next, to;
+    uint64_t gone_sent; /* oldest seq last reported as GONE, 0 = none */
+} replay_job;
+
+typedef struct zpub {
+    sink base;
+    struct ev_loop *loop;
+    void *ctx, *pub, *router, *zap;
+    ev_io pub_io, router_io, zap_io;
+    ev_prepare prep;
+    ev_timer hb_timer;
+    ev_idle replay_idle;
+    ev_timer replay_retry;
+    char pub_id[64];
+    uint64_t seq;
+
+    ring_slot *ring;
+    size_t ring_cap, ring_count, ring_bytes, ring_max_bytes;
+    uint64_t ring_oldest; /* seq of the oldest held message when ring_count > 0 */
+
+    replay_job *jobs;
+    size_t n_jobs;
+
+    uint8_t (*keys)[32];
+    size_t n_keys;
+    int curve;
+
+    char last_ep[2][256];
+    sink_zpub_stats st;
+} zpub;
+
+static void set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+{
+    if (err && errlen) snprintf(err, errlen, fmt, a, b);
+}
+
+/* ---- ring buffer: seq -> encoded message; seqs are contiguous so the slot is (seq-1) % cap */
+
+static ring_slot *ring_at(zpub *z, uint64_t seq) { return &z->ring[(seq - 1) % z->ring_cap]; }
+
+static void ring_evict_oldest(zpub *z)
+{
+    ring_slot *s = ring_at(z, z->ring_oldest);
+    z->ring_bytes -= s->topic_len + s->len;
+    free(s->buf);
+    s->buf = NULL;
+    z->ring_count--;
+    z->ring_oldest++;
+}
+
+static int ring_push(zpub *z, uint64_t seq, const char *topic, size_t tlen, const char *data,
+                     size_t len)
+{
+    size_t need = tlen + len;
+    char *buf = malloc(need ? need : 1);
+    if (!buf) return SQ_E_NOMEM;
+    memcpy(buf, topic, tlen);
+    memcpy(buf + tlen, data, len);
+    if (z->ring_count == z->ring_cap) ring_evict_oldest(z);
+    while (z->ring_count > 0 && z->ring_bytes + need > z->ring_max_bytes) ring_evict_oldest(z);
+    if (z->ring_count == 0) z->ring_oldest = seq;
+    ring_slot *s = ring_at(z, seq);
+    s->buf = buf;
+    s->topic_len = (uint32_t)tlen;
+    s->len = (uint32_t)len;
+    z->ring_count++;
+    z->ring_bytes += need;
+    return 0;
+}
+
+/* Oldest seq still held; last_seq + 1 when nothing is held. */
+static uint64_t ring_first(zpub *z) { return z->ring_count ? z->ring_oldest : z->seq + 1; }
+
+/* ---- zmq helpers */
+
+static int zsock_events(void *sock)
+{
+    int ev = 0;
+    size_t sz = sizeof ev;
+    if (zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &sz) != 0) return 0;
+    return ev;
+}
+
+static int zsock_fd(void *sock)
+{
+    int fd = -1;
+    size_t sz = sizeof fd;
+    if (zmq_getsockopt(sock, ZMQ_FD, &fd, &sz) != 0) return -1;
+    return fd;
+}
+
+static void discard_rest(void *sock)
+{
+    int more = 0;
+    size_t sz = sizeof more;
+    zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz);
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            return;
+        }
+        more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+    }
+}
+
+/* ---- XPUB: subscriptions arrive as messages; reading them also keeps the socket serviced */
+
+static void pub_drain(zpub *z)
+{
+    while (zsock_events(z->pub) & ZMQ_POLLIN) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, z->pub, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        const uint8_t *d = zmq_msg_data(&m);
+        if (zmq_msg_size(&m) >= 1) {
+            if (d[0] == 1)
+                z->st.subscriptions++;
+            else if (d[0] == 0 && z->st.subscriptions > 0)
+                z->st.subscriptions--;
+        }
+        zmq_msg_close(&m);
+        discard_rest(z->pub);
+    }
+}
+
+/* ---- replay ROUTER */
+
+static void replay_kick(zpub *z)
+{
+    if (z->n_jobs && !ev_is_active(&z->replay_idle) && !ev_is_active(&z->replay_retry))
+        ev_idle_start(z->loop, &z->replay_idle);
+}
+
+static int send_ctl(zpub *z, const replay_job *j, const char *word, uint64_t n)
+{
+    char line[64];
+    int len = snprintf(line, sizeof line, "%s %" PRIu64, word, n);
+    if (zmq_send(z->router, j->ident, j->ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) return -errno;
+    /* Frames after an accepted identity frame cannot hit the HWM: libzmq
+     * counts only whole messages against it. */
+    if (zmq_send(z->router, line, (size_t)len, 0) < 0) return -errno;
+    return 0;
+}
+
+/* Runs one job as far as the budget and the peer's pipe allow. Returns 1 when
+ * finished (or the peer is gone), 0 when it must be resumed, -1 when blocked. */
+static int job_run(zpub *z, replay_job *j, int *budget)
+{
+    while (*budget > 0) {
+        uint64_t first = ring_first(z);
+        if (j->next <= j->to && j->next < first) {
+            if (j->gone_sent != first) {
+                int rc = send_ctl(z, j, "GONE", first);
+                if (rc == -EAGAIN) return -1;
+                if (rc < 0) return 1;
+                z->st.gone++;
+                j->gone_sent = first;
+            }
+            j->next = first;
+            continue;
+        }
+        if (j->next > j->to || j->next > z->seq) {
+            int rc = send_ctl(z, j, "END", z->seq);
+            if (rc == -EAGAIN) return -1;
+            return 1;
+        }
+        ring_slot *s = ring_at(z, j->next);
+        if (zmq_send(z->router, j->ident, j->ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+            return errno == EAGAIN ? -1 : 1;
+        zmq_send(z->router, s->buf, s->topic_len, ZMQ_SNDMORE);
+        zmq_send(z->router, s->buf + s->topic_len, s->len, 0);
+        z->st.replayed++;
+        j->next++;
+        (*budget)--;
+    }
+    return 0;
+}
+
+static void replay_run(zpub *z)
+{
+    int budget = ZPUB_REPLAY_BUDGET, progressed = 0;
+    size_t i = 0;
+    while (i < z->n_jobs && budget > 0) {
+        replay_job *j = &z->jobs[i];
+        /* A later job for the same peer waits, so its answers stay in request order. */
+        int earlier = 0;
+        for (size_t k = 0; k < i; k++)
+            if (z->jobs[k].ident_len == j->ident_len &&
+                memcmp(z->jobs[k].ident, j->ident, j->ident_len) == 0)
+                earlier = 1;
+        if (earlier) {
+            i++;
+            continue;
+        }
+        int before = budget;
+        int rc = job_run(z, j, &budget);
+        if (budget != before) progressed = 1;
+        if (rc == 1) {
+            progressed = 1;
+            memmove(&z->jobs[i], &z->jobs[i + 1], (z->n_jobs - i - 1) * sizeof *z->jobs);
+            z->n_jobs--;
+            continue;
+        }
+        i++;
+    }
+    ev_idle_stop(z->loop, &z->replay_idle);
+    if (!z->n_jobs) return;
+    if (progressed)
+        ev_idle_start(z->loop, &z->replay_idle);
+    else /* every peer's pipe is full: back off instead of spinning */
+        ev_timer_start(z->loop, &z->replay_retry);
+}
+
+static void replay_request(zpub *z, const uint8_t *ident, size_t ident_len, const char *body,
+                           size_t len)
+{
+    char buf[96];
+    if (len >= sizeof buf || ident_len > ZPUB_IDENT_MAX) {
+        z->st.bad_requests++;
+        return;
+    }
+    memcpy(buf, body, len);
+    buf[len] = '\0';
+    unsigned long long from = 0, to = 0;
+    int n = sscanf(buf, "REPLAY %llu %llu", &from, &to);
+    replay_job j;
+    memset(&j, 0, sizeof j);
+    memcpy(j.ident, ident, ident_len);
+    j.ident_len = ident_len;
+    if (n < 1 || z->n_jobs >= ZPUB_MAX_JOBS) {
+        z->st.bad_requests++;
+        char msg[64];
+        int ml = snprintf(msg, sizeof msg, "ERR %s", n < 1 ? "bad request" : "busy");
+        if (zmq_send(z->router, ident, ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 0)
+            zmq_send(z->router, msg, (size_t)ml, 0);
+        sq_log_limited(SQ_LOG_WARN, "zmq.replay_bad", "request=\"%.40s\"", buf);
+        return;
+    }
+    z->st.replay_requests++;
+    j.next = from ? from : 1;
+    j.to = (n >= 2 && to < z->seq) ? to : z->seq;
+    z->jobs[z->n_jobs++] = j;
+    replay_kick(z);
+}
+
+static void router_drain(zpub *z)
+{
+    while (zsock_events(z->router) & ZMQ_POLLIN) {
+        zmq_msg_t id, body;
+        zmq_msg_init(&id);
+        if (zmq_msg_recv(&id, z->router, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&id);
+            break;
+        }
+        if (!zmq_msg_more(&id)) {
+            zmq_msg_close(&id);
+            continue;
+        }
+        /* Body is the last frame; a REQ-style empty delimiter before it is skipped. */
+        zmq_msg_init(&body);
+        int ok = 0;
+        while (zmq_msg_recv(&body, z->router, ZMQ_DONTWAIT) >= 0) {
+            ok = 1;
+            if (!zmq_msg_more(&body)) break;
+        }
+        if (ok)
+            replay_request(z, zmq_msg_data(&id), zmq_msg_size(&id), zmq_msg_data(&body),
+                           zmq_msg_size(&body));
+        zmq_msg_close(&body);
+        zmq_msg_close(&id);
+    }
+}
+
+/* ---- ZAP handler (RFC 27): allows only listed CURVE client keys */
+
+static void zap_drain(zpub *z)
+{
+    while (zsock_events(z->zap) & ZMQ_POLLIN) {
+        zmq_msg_t parts[8];
+        int n = 0, more = 1;
+        while (more && n < 8) {
+            zmq_msg_init(&parts[n]);
+            if (zmq_msg_recv(&parts[n], z->zap, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&parts[n]);
+                break;
+            }
+            more = zmq_msg_more(&parts[n]);
+            n++;
+        }
+        if (more) discard_rest(z->zap);
+        if (n < 6) { /* malformed: REP must still answer to stay usable */
+            for (int i = 0; i < n; i++) zmq_msg_close(&parts[i]);
+            if (n > 0) zmq_send(z->zap, "1.0", 3, 0);
+            continue;
+        }
+        const char *mech = zmq_msg_data(&parts[5]);
+        size_t mlen = zmq_msg_size(&parts[5]);
+        int allow = 0;
+        char user[41] = "";
+        if (mlen == 5 && memcmp(mech, "CURVE", 5) == 0 && n >= 7 &&
+            zmq_msg_size(&parts[6]) == 32) {
+            const uint8_t *key = zmq_msg_data(&parts[6]);
+            zmq_z85_encode(user, key, 32);
+            if (z->n_keys == 0) allow = 1;
+            for (size_t i = 0; i < z->n_keys && !allow; i++)
+                if (memcmp(z->keys[i], key, 32) == 0) allow = 1;
+        }
+        if (allow)
+            z->st.zap_allowed++;
+        else {
+            z->st.zap_denied++;
+            sq_log_limited(SQ_LOG_WARN, "zmq.zap_denied", "mechanism=%.*s key=%s",
+                           (int)(mlen > 16 ? 16 : mlen), mech, user[0] ? user : "-");
+        }
+        zmq_send(z->zap, "1.0", 3, ZMQ_SNDMORE);
+        zmq_send(z->zap, zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]), ZMQ_SNDMORE);
+        zmq_send(z->zap, allow ? "200" : "400", 3, ZMQ_SNDMORE);
+        zmq_send(z->zap, allow ? "OK" : "key not allowed", allow ? 2 : 15, ZMQ_SNDMORE);
+        zmq_send(z->zap, user, strlen(user), ZMQ_SNDMORE);
+        zmq_send(z->zap, "", 0, 0);
+        for (int i = 0; i < n; i++) zmq_msg_close(&parts[i]);
+    }
+}
+
+/* ---- libev glue: ZMQ_FD is edge-triggered, so every wake-up drains until
+ * ZMQ_EVENTS has no POLLIN, and a prepare watcher re-checks before each poll
+ * because our own sends can consume the notification. */
+
+static void drain_all(zpub *z)
+{
+    pub_drain(z);
+    if (z->router) router_drain(z);
+    if (z->zap) zap_drain(z);
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents) { drain_all(w->data); }
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents) { drain_all(w->data); }
+static void on_replay_idle(struct ev_loop *loop, ev_idle *w, int revents) { replay_run(w->data); }
+static void on_replay_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    zpub *z = w->data;
+    ev_timer_stop(loop, w);
+    replay_run(z);
+}
+
+static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    zpub *z = w->data;
+    proto_heartbeat hb;
+    memset(&hb, 0, sizeof hb);
+    hb.v = PROTO_ALERT_VERSION;
+    snprintf(hb.pub, sizeof hb.pub, "%s", z->pub_id);
+    hb.seq = z->seq;
+    hb.ts_ns = sq_clock_realtime_ns();
+    char *buf = NULL;
+    size_t len = 0;
+    if (proto_heartbeat_encode(&hb, &buf, &len) != 0) return;
+    if (zmq_send(z->pub, "_hb", 3, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 3) {
+        zmq_send(z->pub, buf, len, 0);
+        z->st.heartbeats++;
+    }
+    free(buf);
+}
+
+/* ---- sink ops */
+
+static int zpub_send_one(zpub *z, const proto_alert *a, const char *ticker)
+{
+    char id[33], topic[256];
+    int tlen = proto_alert_topic(a->category ? a->category : "alert", ticker, topic, sizeof topic);
+    if (tlen < 0) return tlen;
+    proto_alert_make_id(a->article.id ? a->article.id : "", a->category ? a->category : "",
+                        ticker, id);
+    /* Shallow copy: the caller's alert stays untouched for the other sinks. */
+    proto_alert m = *a;
+    m.v = PROTO_ALERT_VERSION;
+    m.pub = z->pub_id;
+    m.seq = z->seq + 1;
+    m.id = id;
+    m.ts.emit_ns = sq_clock_realtime_ns();
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = proto_alert_encode(&m, &buf, &len);
+    if (rc < 0) return rc;
+    z->seq++;
+    if (zmq_send(z->pub, topic, (size_t)tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        if (errno == EAGAIN)
+            z->st.dropped++;
+        else
+            sq_log_limited(SQ_LOG_ERROR, "zmq.send", "err=\"%s\"", zmq_strerror(errno));
+    } else {
+        /* Cannot block: the HWM is checked per whole message (see send_ctl). */
+        zmq_send(z->pub, buf, len, 0);
+        z->st.sent++;
+    }
+    rc = ring_push(z, z->seq, topic, (size_t)tlen, buf, len);
+    free(buf);
+    return rc;
+}
+
+static int zpub_submit(sink *s, proto_alert *const *alerts, size_t n, uint64_t token)
+{
+    zpub *z = s->data;
+    for (size_t i = 0; i < n; i++) {
+        const char *tick[ZPUB_MAX_TICKERS];
+        size_t nt = proto_alert_tickers(alerts[i], tick, ZPUB_MAX_TICKERS);
+        if (nt == 0) {
+            tick[0] = "_";
+            nt = 1;
+        }
+        for (size_t t = 0; t < nt; t++) {
+            int rc = zpub_send_one(z, alerts[i], tick[t]);
+            if (rc < 0)
+                sq_log_limited(SQ_LOG_ERROR, "zmq.encode", "err=%s category=%s",
+                               sq_err_name(rc), alerts[i]->category ? alerts[i]->category : "-");
+        }
+    }
+    /* Our own sends may have swallowed a ZMQ_FD edge; catch up now. */
+    drain_all(z);
+    return 0;
+}
+
+static size_t zpub_backlog(sink *s) { return 0; }
+static int zpub_flush(sink *s, int timeout_ms) { return 0; }
+
+static void zpub_metrics(sink *s, void (*emit)(void *ud, const char *line), void *ud)
+{
+    zpub *z = s->data;
+    char line[256];
+#define M(metric, val)                                                                        \
+    do {                                                                                    \
+        snprintf(line, sizeof line, "squawk_sink_" metric "{name=\"%s\",kind=\"zmq\"} %" PRIu64, \
+                 s->name, (uint64_t)(val));                                                 \
+        emit(ud, line);                                                                     \
+    } while (0)
+    M("sent_total", z->st.sent);
+    M("dropped_total", z->st.dropped);
+    M("heartbeats_total", z->st.heartbeats);
+    M("replay_requests_total", z->st.replay_requests);
+    M("replayed_total", z->st.replayed);
+    M("replay_gone_total", z->st.gone);
+    M("replay_bad_requests_total", z->st.bad_requests);
+    M("subscriptions", z->st.subscriptions);
+    M("zap_allowed_total", z->st.zap_allowed);
+    M("zap_denied_total", z->st.zap_denied);
+    M("last_seq", z->seq);
+    M("ring_messages", z->ring_count);
+    M("ring_bytes", z->ring_bytes);
+#undef M
+}
+
+static void close_sock(void **sock, int linger)
+{
+    if (!*sock) return;
+    zmq_setsockopt(*sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_close(*sock);
+    *sock = NULL;
+}
+
+static void zpub_destroy(sink *s)
+{
+    zpub *z = s->data;
+    if (z->loop) {
+        ev_io_stop(z->loop, &z->pub_io);
+        ev_io_stop(z->loop, &z->router_io);
+        ev_io_stop(z->loop, &z->zap_io);
+        ev_prepare_stop(z->loop, &z->prep);
+        ev_timer_stop(z->loop, &z->hb_timer);
+        ev_idle_stop(z->loop, &z->replay_idle);
+        ev_timer_stop(z->loop, &z->replay_retry);
+    }
+    close_sock(&z->pub, 200); /* a short grace so the last alerts reach subscribers */
+    close_sock(&z->router, 0);
+    close_sock(&z->zap, 0);
+    if (z->ctx) zmq_ctx_term(z->ctx);
+    if (z->ring) {
+        for (size_t i = 0; i < z->ring_cap; i++) free(z->ring[i].buf);
+        free(z->ring);
+    }
+    free(z->jobs);
+    free(z->keys);
+    free(z);
+}
+
+static const sink_ops zpub_ops = {
+    .kind = "zmq",
+    .submit = zpub_submit,
+    .backlog = zpub_backlog,
+    .flush = zpub_flush,
+    .metrics = zpub_metrics,
+    .destroy = zpub_destroy,
+};
+
+/* ---- create */
+
+static void make_pub_id(char *out, size_t len)
+{
+    uint8_t rnd[8];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, rnd, sizeof rnd) : -1;
+    if (fd >= 0) close(fd);
+    if (got != (ssize_t)sizeof rnd) { /* fall back to time; restarts still differ */
+        uint64_t t = (uint64_t)sq_clock_realtime_ns() ^ (uint64_t)sq_clock_mono_ns();
+        memcpy(rnd, &t, sizeof rnd);
+    }
+    snprintf(out, len, "%02x%02x%02x%02x%02x%02x%02x%02x-%ld", rnd[0], rnd[1], rnd[2], rnd[3],
+             rnd[4], rnd[5], rnd[6], rnd[7], (long)getpid());
+}
+
+static int setup_curve(zpub *z, void *sock, const sink_zpub_opts *o)
+{
+    int one = 1;
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0) return -1;
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, o->curve_secret_key, 40) != 0) return -1;
+    if (zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, "squawk", 6) != 0) return -1;
+    return 0;
+}
+
+static int attach(zpub *z, void *sock, const char *ep, char *last, char *err, size_t errlen)
+{
+    int rc = ep[0] == '>' ? zmq_connect(sock, ep + 1) : zmq_bind(sock, ep[0] == '@' ? ep + 1 : ep);
+    if (rc != 0) {
+        set_err(err, errlen, "cannot bind %s: %s", ep, zmq_strerror(errno));
+        return SQ_E_ZMQ;
+    }
+    if (ep[0] != '>') {
+        size_t sz = 256;
+        zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, last, &sz);
+    }
+    return 0;
+}
+
+static void watch(zpub *z, ev_io *w, void *sock)
+{
+    ev_io_init(w, on_io, zsock_fd(sock), EV_READ);
+    w->data = z;
+    ev_io_start(z->loop, w);
+}
+
+SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_opts *o,
+                            char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!loop || !o || o->n_endpoints == 0) {
+        set_err(err, errlen, "%s%s", "zmq sink needs a loop and at least one endpoint", "");
+        return SQ_E_INVAL;
+    }
+    if ((o->curve_secret_key != NULL) != (o->curve_public_key != NULL) ||
+        (o->curve_secret_key && (strlen(o->curve_secret_key) != 40 ||
+                                 strlen(o->curve_public_key) != 40))) {
+        set_err(err, errlen, "%s%s", "CURVE needs both a secret and a public key, 40 Z85 chars each",
+                "");
+        return SQ_E_CONFIG;
+    }
+    if (o->curve_secret_key && !zmq_has("curve")) {
+        set_err(err, errlen, "%s%s", "libzmq was built without CURVE", "");
+        return SQ_E_CONFIG;
+    }
+    zpub *z = calloc(1, sizeof *z);
+    if (!z) return SQ_E_NOMEM;
+    z->base.ops = &zpub_ops;
+    z->base.data = z;
+    snprintf(z->base.name, sizeof z->base.name, "zmq");
+    z->ring_cap = o->ring_size ? o->ring_size : SINK_ZPUB_RING_DEFAULT;
+    z->ring_max_bytes = o->ring_max_bytes ? o->ring_max_bytes : SINK_ZPUB_RING_BYTES_DEFAULT;
+    z->ring = calloc(z->ring_cap, sizeof *z->ring);
+    z->jobs = calloc(ZPUB_MAX_JOBS, sizeof *z->jobs);
+    if (!z->ring || !z->jobs) goto nomem;
+    if (o->pub_id && o->pub_id[0])
+        snprintf(z->pub_id, sizeof z->pub_id, "%s", o->pub_id);
+    else
+        make_pub_id(z->pub_id, sizeof z->pub_id);
+
+    int rc = SQ_E_ZMQ;
+    if (o->curve_secret_key) {
+        char derived[41];
+        if (zmq_curve_public(derived, o->curve_secret_key) != 0 ||
+            strcmp(derived, o->curve_public_key) != 0) {
+            set_err(err, errlen, "%s%s", "CURVE public key does not match the secret key", "");
+            rc = SQ_E_CONFIG;
+            goto fail;
+        }
+        z->curve = 1;
+        if (o->n_allowed_client_keys) {
+            z->keys = calloc(o->n_allowed_client_keys, sizeof *z->keys);
+            if (!z->keys) goto nomem;
+        }
+        for (size_t i = 0; i < o->n_allowed_client_keys; i++) {
+            const char *k = o->allowed_client_keys[i];
+            if (!k || strlen(k) != 40 || !zmq_z85_decode(z->keys[i], k)) {
+                set_err(err, errlen, "allowed client key %s is not 40 Z85 chars%s", k ? k : "(null)",
+                        "");
+                rc = SQ_E_CONFIG;
+                goto fail;
+            }
+            z->n_keys++;
+        }
+    }
+
+    z->loop = loop;
+    z->ctx = zmq_ctx_new();
+    if (!z->ctx) goto zfail;
+    if (z->curve) {
+        /* The handler must be bound before any CURVE socket sees a client, or
+         * libzmq lets every handshake through. */
+        z->zap = zmq_socket(z->ctx, ZMQ_REP);
+        if (!z->zap || zmq_bind(z->zap, "inproc://zeromq.zap.01") != 0) goto zfail;
+    }
+    z->pub = zmq_socket(z->ctx, ZMQ_XPUB);
+    if (!z->pub) goto zfail;
+    int one = 1;
+    if (zmq_setsockopt(z->pub, ZMQ_XPUB_NODROP, &one, sizeof one) != 0) goto zfail;
+    if (o->sndhwm > 0 && zmq_setsockopt(z->pub, ZMQ_SNDHWM, &o->sndhwm, sizeof o->sndhwm) != 0)
+        goto zfail;
+    if (z->curve && setup_curve(z, z->pub, o) != 0) goto zfail;
+    for (size_t i = 0; i < o->n_endpoints; i++)
+        if ((rc = attach(z, z->pub, o->endpoints[i], z->last_ep[0], err, errlen)) < 0) goto fail;
+
+    if (o->n_replay_endpoints) {
+        z->router = zmq_socket(z->ctx, ZMQ_ROUTER);
+        if (!z->router) goto zfail;
+        int hwm = 10000;
+        zmq_setsockopt(z->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        if (zmq_setsockopt(z->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0) goto zfail;
+        if (z->curve && setup_curve(z, z->router, o) != 0) goto zfail;
+        for (size_t i = 0; i < o->n_replay_endpoints; i++)
+            if ((rc = attach(z, z->router, o->replay_endpoints[i], z->last_ep[1], err, errlen)) < 0)
+                goto fail;
+    }
+
+    watch(z, &z->pub_io, z->pub);
+    if (z->router) watch(z, &z->router_io, z->router);
+    if (z->zap) watch(z, &z->zap_io, z->zap);
+    ev_prepare_init(&z->prep, on_prepare);
+    z->prep.data = z;
+    ev_prepare_start(loop, &z->prep);
+    ev_idle_init(&z->replay_idle, on_replay_idle);
+    z->replay_idle.data = z;
+    ev_timer_init(&z->replay_retry, on_replay_retry, 0.002, 0.);
+    z->replay_retry.data = z;
+    int hb = o->heartbeat_ms ? o->heartbeat_ms : SINK_ZPUB_HEARTBEAT_DEFAULT;
+    ev_timer_init(&z->hb_timer, on_heartbeat, hb / 1000.0, hb / 1000.0);
+    z->hb_timer.data = z;
+    if (hb > 0) ev_timer_start(loop, &z->hb_timer);
+    sq_info("zmq.listen", "pub=%s endpoint=%s replay=%s curve=%d allowed_keys=%zu", z->pub_id,
+            z->last_ep[0][0] ? z->last_ep[0] : "-", z->last_ep[1][0] ? z->last_ep[1] : "-",
+            z->curve, z->n_keys);
+    *out = &z->base;
+    return 0;
+
+zfail:
+    set_err(err, errlen, "zmq: %s%s", zmq_strerror(errno), "");
+    rc = SQ_E_ZMQ;
+    goto fail;
+nomem:
+    rc = SQ_E_NOMEM;
+fail:
+    z->loop = NULL; /* no watcher was started before any failure path */
+    zpub_destroy(&z->base);
+    return rc;
+}
+
+SQ_API void sink_zpub_get_stats(sink *s, sink_zpub_stats *out)
+{
+    zpub *z = s->data;
+    *out = z->st;
+    out->last_seq = z->seq;
+    out->ring_oldest_seq = z->ring_count ? z->ring_oldest : 0;
+    out->ring_count = z->ring_count;
+    out->ring_bytes = z->ring_bytes;
+}
+
+SQ_API const char *sink_zpub_pub_id(sink *s) { return ((zpub *)s->data)->pub_id; }
+
+SQ_API int sink_zpub_endpoint(sink *s, int replay, char *out, size_t outlen)
+{
+    zpub *z = s->data;
+    const char *ep = z->last_ep[replay ? 1 : 0];
+    if (!ep[0]) return SQ_E_NOTFOUND;
+    snprintf(out, outlen, "%s", ep);
+    return 0;
+}
