@@ -1,0 +1,79 @@
+#!/bin/sh
+# eval.sh -- the `make eval` script: converts every dev set and prints squawk eval's table for each.
+#
+# usage: tools/eval.sh [BUILD_DIR] [extra squawk eval options, e.g. --errors 20 --sweep]
+# Converted corpora go to BUILD_DIR/eval/ (never committed: the corpora are
+# licensed for internal evaluation only).
+set -eu
+B=${1:-build}
+[ $# -gt 0 ] && shift
+ROOT=$(git rev-parse --show-toplevel 2>/dev/null || (cd "$(dirname "$0")/.." && pwd))
+SHARED=${SQUAWK_SHARED:-$ROOT/../shared}
+C=$SHARED/corpus
+PY=${PYTHON:-python3}
+SQ=$B/squawk
+OUT=$B/eval
+
+if [ ! -d "$C" ]; then
+    echo "eval: no shared corpora at $C -- skipping (set SQUAWK_SHARED to point elsewhere)"
+    exit 0
+fi
+if [ ! -x "$SQ" ]; then
+    echo "eval: $SQ not built (run make build first)" >&2
+    exit 1
+fi
+mkdir -p "$OUT"
+
+# Converts once; re-converts when a converter or the corpus is newer than its output.
+stale() { # stale OUT INPUT...
+    o=$1; shift
+    [ -s "$o" ] || return 0
+    for i in "$@"; do [ "$i" -nt "$o" ] && return 0; done
+    return 1
+}
+R=$C/reuters21578
+T=$C/twitter_fin_news_topic
+if stale "$OUT/reuters-train.jsonl" "$ROOT/tools/corpus_reuters.py"; then
+    $PY "$ROOT/tools/corpus_reuters.py" "$R" --split train --labels acq \
+        --labels-out "$OUT/reuters-train.tsv" >"$OUT/reuters-train.jsonl"
+fi
+if stale "$OUT/reuters-test.jsonl" "$ROOT/tools/corpus_reuters.py"; then
+    $PY "$ROOT/tools/corpus_reuters.py" "$R" --split test --labels acq \
+        --labels-out "$OUT/reuters-test.tsv" >"$OUT/reuters-test.jsonl"
+fi
+if stale "$OUT/reuters-all.jsonl" "$ROOT/tools/corpus_reuters.py"; then
+    $PY "$ROOT/tools/corpus_reuters.py" "$R" --split all >"$OUT/reuters-all.jsonl"
+fi
+if stale "$OUT/modern.jsonl" "$ROOT/tools/corpus_modern.py"; then
+    $PY "$ROOT/tools/corpus_modern.py" "$C" >"$OUT/modern.jsonl"
+fi
+for s in train test; do
+    if stale "$OUT/twitter-$s.jsonl" "$ROOT/tools/corpus_twitter.py" "$T/new_data_$s.csv"; then
+        $PY "$ROOT/tools/corpus_twitter.py" "$T/new_data_$s.csv" --split "$s" \
+            --labels-out "$OUT/twitter-$s.tsv" >"$OUT/twitter-$s.jsonl"
+    fi
+done
+
+EXTRA="$*"
+rc=0
+run_set() { # run_set TITLE LABELS ARTICLES
+    echo
+    echo "== $1"
+    t0=$(date +%s.%N)
+    # shellcheck disable=SC2086 # EXTRA is a list of options
+    if "$SQ" eval --labels "$2" --articles "$3" $EXTRA 2>"$OUT/last.err"; then
+        t1=$(date +%s.%N)
+        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "wall time: %.2f s\n", b - a }'
+    else
+        cat "$OUT/last.err" >&2
+        rc=1
+    fi
+}
+echo "squawk eval -- $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+run_set "Reuters-21578 ModApte TRAIN: acq -> invest (tuning set)" "$OUT/reuters-train.tsv" "$OUT/reuters-train.jsonl"
+run_set "Reuters-21578 ModApte TEST: acq -> invest (HELD OUT: never tune on it)" "$OUT/reuters-test.tsv" "$OUT/reuters-test.jsonl"
+run_set "labels-dev.tsv: 1987 newswire (Reuters ids), invest/chips/regulatory" "$C/labels-dev.tsv" "$OUT/reuters-all.jsonl"
+run_set "labels-modern-dev.tsv: 2023-2026 tech and AI news, invest/chips/regulatory" "$C/labels-modern-dev.tsv" "$OUT/modern.jsonl"
+run_set "Twitter topic TRAIN: label 13 -> invest, 12 -> regulatory (tuning set)" "$OUT/twitter-train.tsv" "$OUT/twitter-train.jsonl"
+run_set "Twitter topic TEST: label 13 -> invest, 12 -> regulatory (HELD OUT: never tune on it)" "$OUT/twitter-test.tsv" "$OUT/twitter-test.jsonl"
+exit $rc
