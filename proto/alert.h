@@ -99,6 +99,10 @@ SQ_API int proto_alert_decode(const void *buf, size_t len, proto_alert **out, ch
 /* One JSON object, no newline, same keys as the msgpack map. */
 SQ_API int proto_alert_to_json(const proto_alert *a, char **out, size_t *outlen);
 
+/* 1 when both alerts carry the same wire content (NULL strings equal "",
+ * except entity tickers, where NULL is nil), else 0. */
+SQ_API int proto_alert_equal(const proto_alert *a, const proto_alert *b);
+
 SQ_API int proto_heartbeat_encode(const proto_heartbeat *hb, char **out, size_t *outlen);
 SQ_API int proto_heartbeat_decode(const void *buf, size_t len, proto_heartbeat *out);
 

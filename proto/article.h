@@ -51,9 +51,14 @@ SQ_API int proto_article_init(proto_article *a, const char *id, const char *head
 SQ_API int proto_article_encode_msgpack(const proto_article *a, char **out, size_t *outlen);
 SQ_API int proto_article_encode_json(const proto_article *a, char **out, size_t *outlen);
 
+/* 1 when every field matches (NULL and "" are the same), else 0. */
+SQ_API int proto_article_equal(const proto_article *a, const proto_article *b);
+
 /* UTF-8 validation shared by every decoder: 0 when valid, SQ_E_BAD_UTF8 or
  * SQ_E_NUL_BYTE otherwise. Rejects overlongs, surrogates and > U+10FFFF. */
 SQ_API int proto_utf8_check(const char *s, size_t len);
+/* Same, and on failure stores the offending byte offset in *bad_at (if given). */
+SQ_API int proto_utf8_check_at(const char *s, size_t len, size_t *bad_at);
 
 /* RFC 3339 to epoch milliseconds; 0 or SQ_E_BAD_TIME. */
 SQ_API int proto_time_parse_rfc3339(const char *s, size_t len, int64_t *ms);
