@@ -1,0 +1,292 @@
+/* test_eval.c -- the corpus converters on hand-made snippets and `squawk eval` on a hand-labelled fixture. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "tests/assert.h"
+
+#define DATA SQ_SOURCE_DIR "/tests/data/eval"
+
+static char tmpdir[64];
+
+static const char *python(void)
+{
+    /* Converters need only the standard library; prefer Debian's interpreter. */
+    return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
+static const char *squawk(void)
+{
+    const char *b = getenv("SQUAWK_BIN");
+    return b && *b ? b : SQ_BINARY_DIR "/squawk";
+}
+
+/* Runs cmd through the shell; returns its exit status and its stdout in *out. */
+static int run(const char *cmd, char **out)
+{
+    FILE *p = popen(cmd, "r");
+    ASSERT(p != NULL);
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    ASSERT(buf != NULL);
+    size_t k;
+    while ((k = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+        n += k;
+        if (cap - n < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ASSERT(buf != NULL);
+        }
+    }
+    buf[n] = '\0';
+    int st = pclose(p);
+    if (out) *out = buf;
+    else free(buf);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ASSERT(f != NULL);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    ASSERT(b != NULL);
+    ASSERT_EQ(fread(b, 1, (size_t)n, f), n);
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+/* Parses JSON Lines into an array of objects. */
+static json_t *jsonl(const char *text)
+{
+    json_t *arr = json_array();
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len) {
+            json_error_t e;
+            json_t *o = json_loadb(p, len, 0, &e);
+            if (!o) SQ_FAIL_("bad JSON line: %s: %.*s", e.text, (int)len, p);
+            json_array_append_new(arr, o);
+        }
+        p += len + (nl ? 1 : 0);
+    }
+    return arr;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+TEST(reuters_converter_splits_ids_and_labels)
+{
+    char cmd[1024], *out, lab[128];
+    snprintf(lab, sizeof lab, "%s/train.tsv", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "%s %s/tools/corpus_reuters.py %s/mini.sgm --split train --labels acq --labels-out %s"
+             " 2>/dev/null",
+             python(), SQ_SOURCE_DIR, DATA, lab);
+    ASSERT_EQ(run(cmd, &out), 0);
+    json_t *a = jsonl(out);
+    /* ModApte TRAIN: LEWISSPLIT=TRAIN and TOPICS=YES, so 103 (TOPICS=NO) is out. */
+    ASSERT_EQ(json_array_size(a), 2);
+    json_t *d = json_array_get(a, 0);
+    ASSERT_STR_EQ(str(d, "id"), "reuters-101");
+    ASSERT_STR_EQ(str(d, "headline"), "EXAMPLE CO <EXM> TO BUY SAMPLE INC");
+    /* Entities unescaped; the " Reuter" sign-off and &#3; are gone. */
+    ASSERT_STR_EQ(str(d, "body"),
+                  "Example Co said it agreed to buy Sample Inc\nfor 12 mln dlrs in cash & stock.");
+    ASSERT_STR_EQ(str(d, "published"), "1987-03-02T10:15:00Z");
+    ASSERT_STR_EQ(str(json_array_get(a, 1), "body"),
+                  "Farmers expect a larger wheat harvest this year.");
+    char *l = slurp(lab);
+    ASSERT_STR_EQ(l, "id\tinvest\nreuters-101\t1\nreuters-102\t0\n");
+    free(l);
+    json_decref(a);
+    free(out);
+
+    snprintf(cmd, sizeof cmd, "%s %s/tools/corpus_reuters.py %s/mini.sgm --split test 2>/dev/null",
+             python(), SQ_SOURCE_DIR, DATA);
+    ASSERT_EQ(run(cmd, &out), 0);
+    a = jsonl(out);
+    ASSERT_EQ(json_array_size(a), 2);
+    ASSERT_STR_EQ(str(json_array_get(a, 0), "id"), "reuters-104");
+    /* An UNPROC story has no TITLE: its first line becomes the headline. */
+    d = json_array_get(a, 1);
+    ASSERT_STR_EQ(str(d, "id"), "reuters-105");
+    ASSERT_STR_EQ(str(d, "headline"), "WEEKLY MONEY FIGURES - MARCH 3");
+    ASSERT_STR_EQ(str(d, "body"), "M-1 rose 1.2 billion dlrs in the week.");
+    json_decref(a);
+    free(out);
+
+    snprintf(cmd, sizeof cmd, "%s %s/tools/corpus_reuters.py %s/mini.sgm --split all 2>/dev/null",
+             python(), SQ_SOURCE_DIR, DATA);
+    ASSERT_EQ(run(cmd, &out), 0);
+    a = jsonl(out);
+    ASSERT_EQ(json_array_size(a), 6);
+    ASSERT_STR_EQ(str(json_array_get(a, 2), "headline"), "NOT IN MODAPTE BECAUSE TOPICS IS NO");
+    ASSERT_STR_EQ(str(json_array_get(a, 2), "body"), "");
+    json_decref(a);
+    free(out);
+}
+
+TEST(twitter_converter_maps_labels)
+{
+    char cmd[1024], *out, lab[128];
+    snprintf(lab, sizeof lab, "%s/tw.tsv", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "%s %s/tools/corpus_twitter.py %s/mini_tweets.csv --split mini --labels-out %s"
+             " 2>/dev/null",
+             python(), SQ_SOURCE_DIR, DATA, lab);
+    ASSERT_EQ(run(cmd, &out), 0);
+    json_t *a = jsonl(out);
+    ASSERT_EQ(json_array_size(a), 3);
+    ASSERT_STR_EQ(str(json_array_get(a, 0), "id"), "tw-mini-1");
+    ASSERT_STR_EQ(str(json_array_get(a, 0), "headline"),
+                  "Example Corp to buy Sample Inc for $3 billion & cash https://t.co/x");
+    ASSERT_STR_EQ(str(json_array_get(a, 0), "body"), "");
+    char *l = slurp(lab);
+    /* 13 -> invest, 12 -> regulatory; no chips column at all. */
+    ASSERT_STR_EQ(l, "id\tinvest\tregulatory\ntw-mini-1\t1\t0\ntw-mini-2\t0\t1\ntw-mini-3\t0\t0\n");
+    free(l);
+    json_decref(a);
+    free(out);
+}
+
+TEST(eval_rejects_bad_usage_and_labels)
+{
+    char cmd[1024], bad[128];
+    snprintf(cmd, sizeof cmd, "%s eval </dev/null >/dev/null 2>&1", squawk());
+    ASSERT_EQ(run(cmd, NULL), 2);
+    snprintf(cmd, sizeof cmd, "%s eval --labels %s/labels.tsv --threshold invest=150 </dev/null"
+             " >/dev/null 2>&1", squawk(), DATA);
+    ASSERT_EQ(run(cmd, NULL), 2);
+    snprintf(bad, sizeof bad, "%s/bad.tsv", tmpdir);
+    FILE *f = fopen(bad, "w");
+    ASSERT(f != NULL);
+    fputs("article\tinvest\nx\t1\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s eval --labels %s </dev/null >/dev/null 2>&1", squawk(), bad);
+    ASSERT_EQ(run(cmd, NULL), 1);
+    f = fopen(bad, "w");
+    ASSERT(f != NULL);
+    fputs("id\tinvest\nx\tyes\n", f);
+    fclose(f);
+    ASSERT_EQ(run(cmd, NULL), 1);
+}
+
+static json_t *cat(json_t *doc, const char *name)
+{
+    json_t *c = json_object_get(json_object_get(doc, "categories"), name);
+    if (!c) SQ_FAIL_("category %s missing from eval output", name);
+    return c;
+}
+
+static long num(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v)) SQ_FAIL_("%s is not an integer", key);
+    return (long)json_integer_value(v);
+}
+
+/* The fixture: 2 clear positives per category, 4 clear negatives (earnings, the
+ * Amazon river, a dividend, a rate decision), one labelled id with no article
+ * and one article with no label. By hand: TP 2, FP 0, FN 0, TN 8 for each. */
+TEST(eval_counts_match_hand_labels)
+{
+    char cmd[1024], *out;
+    snprintf(cmd, sizeof cmd,
+             "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --json --errors 3 --sweep",
+             squawk(), DATA, DATA);
+    ASSERT_EQ(run(cmd, &out), 0);
+    json_error_t e;
+    json_t *doc = json_loads(out, 0, &e);
+    if (!doc) SQ_FAIL_("eval --json output is not JSON: %s\n%s", e.text, out);
+    ASSERT_EQ(num(doc, "labelled"), 11);
+    ASSERT_EQ(num(doc, "read"), 11);
+    ASSERT_EQ(num(doc, "evaluated"), 10);
+    ASSERT_EQ(num(doc, "labelled_not_found"), 1);
+    ASSERT_EQ(num(doc, "unlabelled"), 1);
+    ASSERT_EQ(num(doc, "undecodable"), 0);
+    static const char *const cats[] = {"invest", "chips", "regulatory"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *c = cat(doc, cats[i]);
+        fprintf(stderr, "   %s: tp %ld fp %ld fn %ld tn %ld\n", cats[i], num(c, "tp"), num(c, "fp"),
+                num(c, "fn"), num(c, "tn"));
+        ASSERT(json_is_true(json_object_get(c, "has_filter")));
+        ASSERT(json_is_null(json_object_get(c, "threshold"))); /* the plugin's default */
+        ASSERT_EQ(num(c, "tp"), 2);
+        ASSERT_EQ(num(c, "fp"), 0);
+        ASSERT_EQ(num(c, "fn"), 0);
+        ASSERT_EQ(num(c, "tn"), 8);
+        ASSERT_DBL_NEAR(json_real_value(json_object_get(c, "f1")), 1.0, 1e-9);
+        ASSERT_EQ(json_array_size(json_object_get(c, "false_positives")), 0);
+        ASSERT_EQ(json_array_size(json_object_get(c, "misses")), 0);
+        ASSERT_EQ(json_object_size(json_object_get(c, "sweep_f1")), 17);
+    }
+    json_decref(doc);
+    free(out);
+
+    /* A threshold above every score turns the positives into misses, and
+     * --errors then lists them with their nearest-miss evidence. */
+    snprintf(cmd, sizeof cmd,
+             "%s eval --labels %s/labels.tsv --articles - --json --errors 5 --threshold invest=100"
+             " --threshold chips=100 < %s/articles.jsonl",
+             squawk(), DATA, DATA);
+    ASSERT_EQ(run(cmd, &out), 0);
+    doc = json_loads(out, 0, &e);
+    if (!doc) SQ_FAIL_("eval --json output is not JSON: %s", e.text);
+    json_t *inv = cat(doc, "invest");
+    ASSERT_DBL_NEAR(json_real_value(json_object_get(inv, "threshold")), 100.0, 1e-9);
+    /* Scores are 0-100; a perfect 100 would still pass, so allow it. */
+    ASSERT_EQ(num(inv, "fp"), 0);
+    ASSERT_EQ(num(inv, "tp") + num(inv, "fn"), 2);
+    json_t *miss = json_object_get(inv, "misses");
+    ASSERT_EQ((long)json_array_size(miss), num(inv, "fn"));
+    for (size_t i = 0; i < json_array_size(miss); i++) {
+        json_t *m = json_array_get(miss, i);
+        ASSERT(strncmp(str(m, "id"), "fx-inv-", 7) == 0);
+        ASSERT(json_is_number(json_object_get(m, "score")));
+        ASSERT(strlen(str(m, "evidence")) > 0);
+        ASSERT(strlen(str(m, "headline")) > 0);
+    }
+    ASSERT_EQ(num(cat(doc, "regulatory"), "tp"), 2);
+    json_decref(doc);
+    free(out);
+
+    /* The readable table names every category with its counts. */
+    snprintf(cmd, sizeof cmd, "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl",
+             squawk(), DATA, DATA);
+    ASSERT_EQ(run(cmd, &out), 0);
+    ASSERT(strstr(out, "labelled ids not found 1") != NULL);
+    for (size_t i = 0; i < 3; i++) {
+        const char *row = strstr(out, cats[i]);
+        ASSERT(row != NULL);
+        ASSERT(strstr(row, " 1.000 ") != NULL);
+    }
+    free(out);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/sq-test-eval-XXXXXX");
+    ASSERT(mkdtemp(tmpdir) != NULL);
+    RUN(reuters_converter_splits_ids_and_labels);
+    RUN(twitter_converter_maps_labels);
+    RUN(eval_rejects_bad_usage_and_labels);
+    RUN(eval_counts_match_hand_labels);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    ASSERT_EQ(run(cmd, NULL), 0);
+    return 0;
+}
