@@ -1,0 +1,30 @@
+# Dockerfile -- squawk on Debian 12 slim: a build stage and a small runtime stage.
+FROM debian:12-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        gcc make cmake pkg-config librdkafka-dev libzmq3-dev libmsgpack-dev libev-dev \
+        libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSQUAWK_WERROR=OFF \
+        -DSQUAWK_DATA_DIR=/usr/share/squawk -DSQUAWK_PLUGIN_DIR=/usr/lib/squawk \
+    && cmake --build /build -j"$(nproc)" --target squawk invest chips regulatory \
+    && install -D -m 0755 /build/squawk /out/usr/bin/squawk \
+    && install -d /out/usr/lib/squawk /out/usr/share/squawk /out/etc/squawk /out/usr/share/squawk/samples \
+    && install -m 0644 /build/plugins/*.so /out/usr/lib/squawk/ \
+    && cp -r filters/rules filters/gazetteer.yml /out/usr/share/squawk/ \
+    && cp samples/*.json /out/usr/share/squawk/samples/ \
+    && install -m 0644 config/squawk.yml /out/etc/squawk/squawk.yml
+
+FROM debian:12-slim
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        librdkafka1 libzmq5 libmsgpackc2 libev4 libhyperscan5 libyaml-0-2 libjansson4 \
+        libmicrohttpd12 curl ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --no-create-home squawk
+COPY --from=build /out/ /
+USER squawk
+EXPOSE 5555 5556 9464
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD curl -fsS http://127.0.0.1:9464/healthz || exit 1
+ENTRYPOINT ["/usr/bin/squawk"]
+CMD ["run", "-c", "/etc/squawk/squawk.yml"]
