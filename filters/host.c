@@ -1,2 +1,562 @@
-/* host.c -- placeholder until its issue lands. */
-typedef int sq_placeholder_host;
+/* host.c -- the host side of the filter plugin ABI: load plugins, run them over an article. */
+#include "host.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/clock.h"
+#include "../core/error.h"
+#include "../core/log.h"
+#include "amount.h"
+#include "gazetteer.h"
+#include "loader.h"
+#include "matcher.h"
+#include "novelty.h"
+
+#ifndef SQUAWK_DATA_DIR
+#define SQUAWK_DATA_DIR "filters"
+#endif
+#ifndef SQUAWK_PLUGIN_DIR
+#define SQUAWK_PLUGIN_DIR "plugins"
+#endif
+
+#define HOST_MAX_FILTERS 16
+#define HOST_MAX_PACKS 32
+
+struct squawk_pack {
+    filter_host *h;
+    size_t index;
+    filter_matcher *m;
+};
+
+typedef struct host_filter {
+    filter_plugin p;
+    double threshold;
+    uint64_t ns, alerts;
+} host_filter;
+
+struct filter_host {
+    struct squawk_host services; /* first: plugins hand it back to us */
+    char *data_dir, *plugin_dir;
+    filter_gaz *gaz;
+    filter_matcher *cues;
+    struct squawk_pack packs[HOST_MAX_PACKS];
+    size_t n_packs;
+    filter_novelty *novelty;
+    host_filter filters[HOST_MAX_FILTERS];
+    size_t n_filters;
+    uint64_t gen; /* bumped when a database is added: threads regrow scratch */
+};
+
+/* Per-article state: scanned lazily once, shared by every plugin. */
+typedef struct article_ctx {
+    struct squawk_article art; /* first: plugins hand it back to us */
+    filter_host *h;
+    int pack_done[HOST_MAX_PACKS];
+    filter_matches pack_m[HOST_MAX_PACKS];
+    int ment_done, amt_done, cue_done;
+    filter_mentions ment;
+    filter_amounts amt;
+    filter_matches cue_m;
+    struct squawk_cue *cues;
+    size_t n_cues;
+} article_ctx;
+
+struct squawk_report {
+    article_ctx *ac;
+    const proto_article *src;
+    proto_alert *alert;
+    int begun, nomem;
+    const char *fname;
+};
+
+static _Thread_local hs_scratch_t *tls_scratch;
+static _Thread_local uint64_t tls_gen;
+static uint64_t host_gen_counter;
+
+static void bump_gen(filter_host *h)
+{
+    h->gen = __atomic_add_fetch(&host_gen_counter, 1, __ATOMIC_RELAXED);
+}
+
+static int ensure_scratch(filter_host *h)
+{
+    if (tls_scratch && tls_gen == h->gen) return 0;
+    if (h->gaz && filter_gaz_alloc_scratch(h->gaz, &tls_scratch)) return SQ_E_NOMEM;
+    if (h->cues && filter_matcher_alloc_scratch(h->cues, &tls_scratch)) return SQ_E_NOMEM;
+    for (size_t i = 0; i < h->n_packs; i++)
+        if (filter_matcher_alloc_scratch(h->packs[i].m, &tls_scratch)) return SQ_E_NOMEM;
+    tls_gen = h->gen;
+    return 0;
+}
+
+/* ---- services ---- */
+
+static filter_host *host_of(const struct squawk_host *s) { return (filter_host *)s; }
+
+static void svc_log(const struct squawk_host *s, int level, const char *plugin, const char *msg)
+{
+    sq_log_limited(level <= SQUAWK_LOG_DEBUG ? SQ_LOG_DEBUG : level == SQUAWK_LOG_INFO ? SQ_LOG_INFO
+                   : level == SQUAWK_LOG_WARN ? SQ_LOG_WARN : SQ_LOG_ERROR,
+                   "filter.plugin", "plugin=%s msg=\"%s\"", plugin ? plugin : "?", msg ? msg : "");
+}
+
+static int svc_pack_open(const struct squawk_host *s, const char *name, struct squawk_pack **out,
+                         char *err, size_t errlen)
+{
+    filter_host *h = host_of(s);
+    char path[4096];
+    if (strchr(name, '/')) snprintf(path, sizeof path, "%s", name);
+    else snprintf(path, sizeof path, "%s/rules/%s.yml", h->data_dir, name);
+    for (size_t i = 0; i < h->n_packs; i++)
+        if (strcmp(filter_matcher_name(h->packs[i].m), name) == 0) {
+            *out = &h->packs[i];
+            return 0;
+        }
+    if (h->n_packs == HOST_MAX_PACKS) {
+        snprintf(err, errlen, "%s: too many rule packs (max %d)", path, HOST_MAX_PACKS);
+        return SQ_E_TOO_MANY;
+    }
+    filter_matcher *m;
+    int rc = filter_matcher_load(&m, path, err, errlen);
+    if (rc) return rc;
+    struct squawk_pack *p = &h->packs[h->n_packs];
+    p->h = h;
+    p->index = h->n_packs++;
+    p->m = m;
+    bump_gen(h);
+    *out = p;
+    return 0;
+}
+
+static size_t svc_pack_size(const struct squawk_pack *p) { return filter_matcher_size(p->m); }
+
+static const struct squawk_rule *svc_pack_rule(const struct squawk_pack *p, uint32_t i)
+{
+    return filter_matcher_rule(p->m, i);
+}
+
+static article_ctx *ctx_of(const struct squawk_article *a) { return (article_ctx *)a; }
+
+static int scan_fields(const filter_matcher *m, const struct squawk_article *a, filter_matches *out)
+{
+    for (int f = 0; f < SQUAWK_FIELD_N; f++) {
+        int rc = filter_matcher_scan(m, tls_scratch, f, a->text[f], a->len[f], out);
+        if (rc) return rc;
+    }
+    filter_matches_sort(out);
+    return 0;
+}
+
+static int svc_pack_scan(struct squawk_pack *p, const struct squawk_article *a,
+                         const struct squawk_match **out, size_t *n)
+{
+    article_ctx *c = ctx_of(a);
+    if (!c->pack_done[p->index]) {
+        c->pack_done[p->index] = 1;
+        int rc = scan_fields(p->m, a, &c->pack_m[p->index]);
+        if (rc) return rc;
+    }
+    *out = c->pack_m[p->index].v;
+    *n = c->pack_m[p->index].n;
+    return 0;
+}
+
+static int svc_mentions(const struct squawk_article *a, const struct squawk_mention **out, size_t *n)
+{
+    article_ctx *c = ctx_of(a);
+    if (!c->ment_done) {
+        c->ment_done = 1;
+        if (c->h->gaz) {
+            int rc = filter_gaz_scan(c->h->gaz, tls_scratch, a->text, a->len, &c->ment);
+            if (rc) return rc;
+        }
+    }
+    *out = c->ment.v;
+    *n = c->ment.n;
+    return 0;
+}
+
+static const struct squawk_entity *svc_entity(const struct squawk_host *s, uint32_t i)
+{
+    filter_host *h = host_of(s);
+    return h->gaz ? filter_gaz_entity(h->gaz, i) : NULL;
+}
+
+static int32_t svc_entity_find(const struct squawk_host *s, const char *name)
+{
+    filter_host *h = host_of(s);
+    return h->gaz ? filter_gaz_find(h->gaz, name) : -1;
+}
+
+static int svc_amounts(const struct squawk_article *a, const struct squawk_amount **out, size_t *n)
+{
+    article_ctx *c = ctx_of(a);
+    if (!c->amt_done) {
+        c->amt_done = 1;
+        for (int f = 0; f < SQUAWK_FIELD_N; f++) {
+            int rc = filter_amount_extract(a->text[f], a->len[f], (uint32_t)f, &c->amt);
+            if (rc) return rc;
+        }
+    }
+    *out = c->amt.v;
+    *n = c->amt.n;
+    return 0;
+}
+
+static const char *const stage_names[SQUAWK_STAGE_N] = {"none", "rumour", "talks", "agreed",
+                                                        "completed", "blocked"};
+
+static const char *svc_stage_name(int s)
+{
+    return s >= 0 && s < SQUAWK_STAGE_N ? stage_names[s] : "none";
+}
+
+/* Cue rule ids are "<stage>.<what>": the prefix names the stage. */
+static int stage_of_rule(const char *id)
+{
+    for (int s = 1; s < SQUAWK_STAGE_N; s++) {
+        size_t n = strlen(stage_names[s]);
+        if (strncmp(id, stage_names[s], n) == 0 && id[n] == '.') return s;
+    }
+    return SQUAWK_STAGE_NONE;
+}
+
+static int svc_cues(const struct squawk_article *a, const struct squawk_cue **out, size_t *n)
+{
+    article_ctx *c = ctx_of(a);
+    if (!c->cue_done) {
+        c->cue_done = 1;
+        if (c->h->cues) {
+            int rc = scan_fields(c->h->cues, a, &c->cue_m);
+            if (rc) return rc;
+            c->cues = calloc(c->cue_m.n ? c->cue_m.n : 1, sizeof *c->cues);
+            if (!c->cues) return SQ_E_NOMEM;
+            for (size_t i = 0; i < c->cue_m.n; i++) {
+                const struct squawk_match *m = &c->cue_m.v[i];
+                const struct squawk_rule *r = filter_matcher_rule(c->h->cues, m->rule);
+                c->cues[c->n_cues++] = (struct squawk_cue){stage_of_rule(r->id), m->field, m->start,
+                                                           m->end, r->id};
+            }
+        }
+    }
+    *out = c->cues;
+    *n = c->n_cues;
+    return 0;
+}
+
+static int svc_report_begin(struct squawk_report *r, const char *category, double score, int stage)
+{
+    if (!r->alert) {
+        r->alert = proto_alert_create();
+        if (!r->alert) return r->nomem = 1, SQ_E_NOMEM;
+    }
+    if (!(score >= 0)) score = 0; /* also NaN */
+    if (score > 100) score = 100;
+    r->alert->score = score;
+    if (proto_alert_set(&r->alert->category, category && *category ? category : r->fname) ||
+        proto_alert_set(&r->alert->stage, svc_stage_name(stage)))
+        return r->nomem = 1, SQ_E_NOMEM;
+    r->begun = 1;
+    return 0;
+}
+
+static int svc_report_entity(struct squawk_report *r, const char *name, const char *ticker,
+                             const char *role, double relevance)
+{
+    if (!r->begun || !name) return SQ_E_INVAL;
+    if (!(relevance >= 0)) relevance = 0;
+    if (relevance > 100) relevance = 100;
+    return proto_alert_add_entity(r->alert, name, ticker, role, relevance);
+}
+
+static int svc_report_amount(struct squawk_report *r, double usd, const char *text)
+{
+    if (!r->begun) return SQ_E_INVAL;
+    return proto_alert_add_amount(r->alert, usd, text ? text : "");
+}
+
+/* Keeps a span on UTF-8 character boundaries so the text stays valid. */
+static size_t utf8_floor(const char *s, size_t len, size_t i)
+{
+    if (i > len) i = len;
+    while (i > 0 && i < len && ((unsigned char)s[i] & 0xC0) == 0x80) i--;
+    return i;
+}
+
+#define EVIDENCE_MAX_TEXT 240
+
+static int svc_report_evidence(struct squawk_report *r, const char *rule, int field, uint32_t start,
+                               uint32_t end)
+{
+    if (!r->begun || field < 0 || field >= SQUAWK_FIELD_N) return SQ_E_INVAL;
+    const char *s = r->ac->art.text[field];
+    size_t len = r->ac->art.len[field];
+    size_t a = utf8_floor(s, len, start), b = utf8_floor(s, len, end);
+    if (b < a) b = a;
+    if (b - a > EVIDENCE_MAX_TEXT) b = utf8_floor(s, len, a + EVIDENCE_MAX_TEXT);
+    char buf[EVIDENCE_MAX_TEXT + 1];
+    memcpy(buf, s + a, b - a);
+    buf[b - a] = '\0';
+    for (char *q = buf; *q; q++)
+        if (*q == '\n' || *q == '\r' || *q == '\t') *q = ' ';
+    return proto_alert_add_evidence(r->alert, rule ? rule : "?",
+                                    field == SQUAWK_FIELD_HEADLINE ? "headline" : "body",
+                                    (uint32_t)a, (uint32_t)b, buf);
+}
+
+static void init_services(struct squawk_host *s)
+{
+    s->abi_major = SQUAWK_FILTER_ABI_MAJOR;
+    s->abi_minor = SQUAWK_FILTER_ABI_MINOR;
+    s->size = sizeof *s;
+    s->log = svc_log;
+    s->pack_open = svc_pack_open;
+    s->pack_size = svc_pack_size;
+    s->pack_rule = svc_pack_rule;
+    s->pack_scan = svc_pack_scan;
+    s->mentions = svc_mentions;
+    s->entity = svc_entity;
+    s->entity_find = svc_entity_find;
+    s->amounts = svc_amounts;
+    s->cues = svc_cues;
+    s->stage_name = svc_stage_name;
+    s->report_begin = svc_report_begin;
+    s->report_entity = svc_report_entity;
+    s->report_amount = svc_report_amount;
+    s->report_evidence = svc_report_evidence;
+}
+
+/* ---- the host ---- */
+
+static const char *pick(const char *opt, const char *env, const char *def)
+{
+    if (opt && *opt) return opt;
+    const char *e = getenv(env);
+    return e && *e ? e : def;
+}
+
+int filter_host_create(filter_host **out, const filter_host_opts *o, char *err, size_t errlen)
+{
+    *out = NULL;
+    filter_host_opts none = {0};
+    if (!o) o = &none;
+    filter_host *h = calloc(1, sizeof *h);
+    if (!h) return SQ_E_NOMEM;
+    init_services(&h->services);
+    h->data_dir = strdup(pick(o->data_dir, "SQUAWK_DATA_DIR", SQUAWK_DATA_DIR));
+    h->plugin_dir = strdup(pick(o->plugin_dir, "SQUAWK_PLUGIN_DIR", SQUAWK_PLUGIN_DIR));
+    h->novelty = filter_novelty_create(o->novelty_window_s ? o->novelty_window_s : 86400, 8192);
+    if (!h->data_dir || !h->plugin_dir || !h->novelty) {
+        filter_host_destroy(h);
+        return SQ_E_NOMEM;
+    }
+    char path[4096];
+    const char *gz = getenv("SQUAWK_GAZETTEER");
+    if (gz && *gz) snprintf(path, sizeof path, "%s", gz);
+    else snprintf(path, sizeof path, "%s/gazetteer.yml", h->data_dir);
+    int rc = filter_gaz_load(&h->gaz, path, err, errlen);
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/rules/cues.yml", h->data_dir);
+        rc = filter_matcher_load(&h->cues, path, err, errlen);
+    }
+    if (rc) {
+        filter_host_destroy(h);
+        return rc;
+    }
+    bump_gen(h);
+    *out = h;
+    return 0;
+}
+
+void filter_host_destroy(filter_host *h)
+{
+    if (!h) return;
+    for (size_t i = 0; i < h->n_filters; i++) filter_loader_close(&h->filters[i].p);
+    for (size_t i = 0; i < h->n_packs; i++) filter_matcher_destroy(h->packs[i].m);
+    filter_matcher_destroy(h->cues);
+    filter_gaz_destroy(h->gaz);
+    filter_novelty_destroy(h->novelty);
+    free(h->data_dir);
+    free(h->plugin_dir);
+    free(h);
+    /* The calling thread's scratch is the one tests and `squawk score` own. */
+    hs_free_scratch(tls_scratch);
+    tls_scratch = NULL;
+    tls_gen = 0;
+}
+
+int filter_host_load(filter_host *h, const char *name_or_path, const char *const *kv, size_t n_kv,
+                     double threshold, char *err, size_t errlen)
+{
+    if (h->n_filters == HOST_MAX_FILTERS) {
+        snprintf(err, errlen, "%s: too many filters (max %d)", name_or_path, HOST_MAX_FILTERS);
+        return SQ_E_TOO_MANY;
+    }
+    char path[4096];
+    if (filter_loader_resolve(name_or_path, h->plugin_dir, path, sizeof path)) {
+        snprintf(err, errlen, "%s: plugin path too long", name_or_path);
+        return SQ_E_INVAL;
+    }
+    host_filter *f = &h->filters[h->n_filters];
+    memset(f, 0, sizeof *f);
+    int rc = filter_loader_open(&f->p, path, kv, n_kv, err, errlen);
+    if (rc) {
+        filter_loader_close(&f->p);
+        return rc;
+    }
+    char perr[512] = "";
+    if (f->p.desc->init) {
+        rc = f->p.desc->init(&f->p.ctx, f->p.config, &h->services, perr, sizeof perr);
+        if (rc) {
+            snprintf(err, errlen, "%s: plugin %s init failed: %s", path, f->p.desc->name,
+                     perr[0] ? perr : "(no message)");
+            filter_loader_close(&f->p);
+            return SQ_E_PLUGIN_INIT;
+        }
+    }
+    f->p.inited = 1;
+    if (threshold >= 0) f->threshold = threshold;
+    else if (filter_loader_config_double(&f->p, "threshold", &f->threshold) != 0)
+        f->threshold = 50;
+    h->n_filters++;
+    sq_info("filter.load", "file=%s name=%s version=%s threshold=%.1f", path, f->p.desc->name,
+            f->p.desc->version ? f->p.desc->version : "?", f->threshold);
+    return 0;
+}
+
+static int fill_alert(filter_host *h, host_filter *f, proto_alert *al, const proto_article *a,
+                      const filter_source *src)
+{
+    const char *t[1] = {"_"};
+    proto_alert_tickers(al, t, 1);
+    char id[33];
+    proto_alert_make_id(a->id, al->category, t[0], id);
+    al->v = PROTO_ALERT_VERSION;
+    if (proto_alert_set(&al->id, id) || proto_alert_set(&al->article.id, a->id) ||
+        proto_alert_set(&al->article.headline, a->headline) ||
+        proto_alert_set(&al->article.source, a->source) || proto_alert_set(&al->article.url, a->url) ||
+        proto_alert_set(&al->filter.name, f->p.desc->name) ||
+        proto_alert_set(&al->filter.version, f->p.desc->version ? f->p.desc->version : ""))
+        return SQ_E_NOMEM;
+    al->article.published_ms = a->published_ms;
+    al->ts.published_ms = a->published_ms;
+    if (src) {
+        if (src->topic && proto_alert_set(&al->kafka.topic, src->topic)) return SQ_E_NOMEM;
+        al->kafka.partition = src->partition;
+        al->kafka.offset = src->offset;
+        al->ts.ingest_ns = src->ingest_ns;
+    } else {
+        al->kafka.partition = -1;
+        al->kafka.offset = -1;
+    }
+    al->ts.emit_ns = sq_clock_realtime_ns();
+    return 0;
+}
+
+static unsigned novelty_of(filter_host *h, const proto_alert *al, const proto_article *a,
+                           int record)
+{
+    const char *names[16];
+    size_t n = 0;
+    for (size_t i = 0; i < al->n_entities && n < 16; i++) names[n++] = al->entities[i].name;
+    uint64_t key = filter_novelty_key(a->headline, names, n);
+    if (!record) return 100;
+    return filter_novelty_observe(h->novelty, al->category, key, sq_clock_realtime_ns() / 1000000);
+}
+
+int filter_host_process(filter_host *h, const proto_article *a, const filter_source *src, int all,
+                        proto_alert ***out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    int rc = ensure_scratch(h);
+    if (rc) return rc;
+    article_ctx *c = calloc(1, sizeof *c);
+    proto_alert **res = calloc(h->n_filters ? h->n_filters : 1, sizeof *res);
+    if (!c || !res) {
+        free(c);
+        free(res);
+        return SQ_E_NOMEM;
+    }
+    c->h = h;
+    c->art.size = sizeof c->art;
+    c->art.id = a->id;
+    c->art.text[SQUAWK_FIELD_HEADLINE] = a->headline ? a->headline : "";
+    c->art.len[SQUAWK_FIELD_HEADLINE] = a->headline ? a->headline_len : 0;
+    c->art.text[SQUAWK_FIELD_BODY] = a->body ? a->body : "";
+    c->art.len[SQUAWK_FIELD_BODY] = a->body ? a->body_len : 0;
+    c->art.source = a->source ? a->source : "";
+    c->art.lang = a->lang ? a->lang : "";
+    c->art.published_ms = a->published_ms;
+    size_t n = 0;
+    for (size_t i = 0; i < h->n_filters && rc == 0; i++) {
+        host_filter *f = &h->filters[i];
+        struct squawk_report r = {c, a, NULL, 0, 0, f->p.desc->name};
+        int64_t t0 = sq_clock_mono_ns();
+        int prc = f->p.desc->process(f->p.ctx, &c->art, &r);
+        f->ns += (uint64_t)(sq_clock_mono_ns() - t0);
+        if (r.nomem) rc = SQ_E_NOMEM;
+        if (prc != 0 && prc != SQ_E_NOMEM)
+            sq_log_limited(SQ_LOG_WARN, "filter.process", "filter=%s article=%s err=%s",
+                           f->p.desc->name, a->id ? a->id : "", sq_err_name(prc));
+        if (prc == SQ_E_NOMEM) rc = prc;
+        if (!r.begun || rc) {
+            proto_alert_destroy(r.alert);
+            continue;
+        }
+        int pass = r.alert->score >= f->threshold;
+        if (!pass && !all) {
+            proto_alert_destroy(r.alert);
+            continue;
+        }
+        if (!r.alert->category && proto_alert_set(&r.alert->category, f->p.desc->name)) rc = SQ_E_NOMEM;
+        if (!rc) rc = fill_alert(h, f, r.alert, a, src);
+        if (rc) {
+            proto_alert_destroy(r.alert);
+            break;
+        }
+        r.alert->novelty = novelty_of(h, r.alert, a, pass);
+        if (pass) f->alerts++;
+        res[n++] = r.alert;
+    }
+    for (size_t i = 0; i < HOST_MAX_PACKS; i++) filter_matches_free(&c->pack_m[i]);
+    filter_mentions_free(&c->ment);
+    filter_amounts_free(&c->amt);
+    filter_matches_free(&c->cue_m);
+    free(c->cues);
+    free(c);
+    if (rc) {
+        for (size_t i = 0; i < n; i++) proto_alert_destroy(res[i]);
+        free(res);
+        return rc;
+    }
+    *out = res;
+    *n_out = n;
+    return 0;
+}
+
+void filter_host_get_stats(filter_host *h, filter_host_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n_filters = h->n_filters;
+    for (size_t i = 0; i < h->n_filters && i < 16; i++) {
+        out->name[i] = h->filters[i].p.desc->name;
+        out->ns[i] = h->filters[i].ns;
+        out->alerts[i] = h->filters[i].alerts;
+    }
+}
+
+/* ---- for tests and the bench ---- */
+
+const char *filter_host_data_dir(const filter_host *h) { return h->data_dir; }
+
+int filter_host_threshold(const filter_host *h, size_t i, double *out)
+{
+    if (i >= h->n_filters) return SQ_E_NOTFOUND;
+    *out = h->filters[i].threshold;
+    return 0;
+}

@@ -29,7 +29,9 @@ SQ_API void filter_host_destroy(filter_host *h);
 
 /* Loads a plugin by name ("invest") or path ("./x.so") with config key/value
  * strings (the host converts them by the plugin's config map) and a score
- * threshold. On failure err names the file, key and reason. */
+ * threshold. On failure err names the file, key and reason.
+ * kv holds n_kv pairs: kv[2i] is a key, kv[2i+1] its value. A negative
+ * threshold means the plugin's own default (its config key `threshold`, else 50). */
 SQ_API int filter_host_load(filter_host *h, const char *name_or_path, const char *const *kv,
                             size_t n_kv, double threshold, char *err, size_t errlen);
 
@@ -48,5 +50,9 @@ typedef struct filter_host_stats {
     uint64_t alerts[16];
 } filter_host_stats;
 SQ_API void filter_host_get_stats(filter_host *h, filter_host_stats *out);
+
+/* The data dir in use (rules/, gazetteer.yml) and the threshold of the i-th loaded filter. */
+SQ_API const char *filter_host_data_dir(const filter_host *h);
+SQ_API int filter_host_threshold(const filter_host *h, size_t i, double *out);
 
 #endif

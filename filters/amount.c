@@ -1,0 +1,172 @@
+/* amount.c -- money amounts in text ("$10bn", "500 mln dlrs", "EUR3bn") normalised to USD. */
+#include "amount.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../core/error.h"
+
+/* Fixed conversion rates to USD (approximate 2024-2025 averages). Alerts say
+ * "how big", not "how much to the cent", so fixed rates keep scoring
+ * reproducible; amounts[].text keeps the original wording. */
+#define USD_PER_EUR 1.08
+#define USD_PER_GBP 1.27
+#define USD_PER_JPY 0.0067
+#define USD_PER_CAD 0.73
+#define USD_PER_AUD 0.66
+#define USD_PER_CNY 0.14
+#define USD_PER_CHF 1.13
+
+typedef struct {
+    const char *text;
+    double rate;
+} cur;
+
+/* Prefix symbols, longest first, matched right before the number. */
+static const cur prefixes[] = {
+    {"US$", 1}, {"U.S.$", 1}, {"USD", 1}, {"C$", USD_PER_CAD}, {"A$", USD_PER_AUD},
+    {"CAD", USD_PER_CAD}, {"AUD", USD_PER_AUD}, {"EUR", USD_PER_EUR}, {"GBP", USD_PER_GBP},
+    {"JPY", USD_PER_JPY}, {"CHF", USD_PER_CHF}, {"\xe2\x82\xac", USD_PER_EUR}, /* € */
+    {"\xc2\xa3", USD_PER_GBP},                                           /* £ */
+    {"\xc2\xa5", USD_PER_JPY},                                           /* ¥ */
+    {"$", 1}, {NULL, 0}};
+
+/* Suffix currency words after the number (and multiplier). */
+static const cur suffixes[] = {
+    {"U.S. dollars", 1}, {"US dollars", 1}, {"dollars", 1}, {"dollar", 1}, {"dlrs", 1},
+    {"dlr", 1}, {"usd", 1}, {"euros", USD_PER_EUR}, {"euro", USD_PER_EUR},
+    {"eur", USD_PER_EUR}, {"pounds sterling", USD_PER_GBP}, {"pounds", USD_PER_GBP},
+    {"stg", USD_PER_GBP}, {"sterling", USD_PER_GBP}, {"yen", USD_PER_JPY},
+    {"yuan", USD_PER_CNY}, {"Swiss francs", USD_PER_CHF}, {"Canadian dlrs", USD_PER_CAD},
+    {"Australian dlrs", USD_PER_AUD}, {NULL, 0}};
+
+typedef struct {
+    const char *text;
+    double mult;
+} mul;
+
+static const mul mults[] = {
+    {"trillion", 1e12}, {"trln", 1e12}, {"tn", 1e12}, {"billion", 1e9}, {"bln", 1e9},
+    {"bn", 1e9},        {"b", 1e9},     {"million", 1e6}, {"mln", 1e6}, {"mn", 1e6},
+    {"mio", 1e6},       {"m", 1e6},     {"thousand", 1e3}, {"k", 1e3},  {NULL, 0}};
+
+static int is_alnum_byte(unsigned char c) { return isalnum(c) || c >= 0x80; }
+
+/* Word w (case-insensitive) at s[i], not followed by a letter. */
+static size_t word_len_at(const char *s, size_t len, size_t i, const char *w)
+{
+    size_t n = strlen(w);
+    if (i + n > len || strncasecmp(s + i, w, n) != 0) return 0;
+    if (i + n < len && isalpha((unsigned char)s[i + n])) return 0;
+    return n;
+}
+
+static size_t skip_space(const char *s, size_t len, size_t i, size_t max)
+{
+    size_t j = i;
+    while (j < len && j - i < max && (s[j] == ' ' || s[j] == '\t' || s[j] == '-')) j++;
+    return j;
+}
+
+static int push(filter_amounts *out, double usd, uint32_t field, size_t start, size_t end)
+{
+    if (out->n >= FILTER_AMOUNT_MAX) return 0;
+    if (out->n == out->cap) {
+        size_t nc = out->cap ? out->cap * 2 : 8;
+        struct squawk_amount *v = realloc(out->v, nc * sizeof *v);
+        if (!v) return SQ_E_NOMEM;
+        out->v = v;
+        out->cap = nc;
+    }
+    out->v[out->n++] = (struct squawk_amount){usd, field, (uint32_t)start, (uint32_t)end};
+    return 0;
+}
+
+int filter_amount_extract(const char *s, size_t len, uint32_t field, filter_amounts *out)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isdigit(c) || (i > 0 && (is_alnum_byte((unsigned char)s[i - 1]) && s[i - 1] != '$' &&
+                                      !(i >= 3 && memcmp(s + i - 3, "USD", 3) == 0) &&
+                                      !(i >= 3 && memcmp(s + i - 3, "EUR", 3) == 0) &&
+                                      !(i >= 3 && memcmp(s + i - 3, "GBP", 3) == 0) &&
+                                      (unsigned char)s[i - 1] < 0x80))) {
+            i++;
+            continue;
+        }
+        /* number: digits with thousands commas, optional decimals */
+        size_t j = i;
+        double v = 0;
+        while (j < len && (isdigit((unsigned char)s[j]) ||
+                           (s[j] == ',' && j + 3 < len + 0 && isdigit((unsigned char)s[j + 1]) &&
+                            isdigit((unsigned char)s[j + 2]) && isdigit((unsigned char)s[j + 3]) &&
+                            (j + 4 >= len || !isdigit((unsigned char)s[j + 4]))))) {
+            if (s[j] != ',') v = v * 10 + (s[j] - '0');
+            j++;
+        }
+        if (j < len - 1 && s[j] == '.' && isdigit((unsigned char)s[j + 1])) {
+            double scale = 0.1;
+            j++;
+            while (j < len && isdigit((unsigned char)s[j])) {
+                v += (s[j] - '0') * scale;
+                scale /= 10;
+                j++;
+            }
+        }
+        size_t num_end = j;
+        /* currency before the number */
+        double rate = 0;
+        size_t start = i;
+        size_t p = i;
+        while (p > 0 && s[p - 1] == ' ' && i - p < 1) p--;
+        for (size_t k = 0; prefixes[k].text; k++) {
+            size_t n = strlen(prefixes[k].text);
+            if (p >= n && memcmp(s + p - n, prefixes[k].text, n) == 0 &&
+                (p - n == 0 || !isalpha((unsigned char)s[p - n - 1]) || prefixes[k].text[0] == '$')) {
+                rate = prefixes[k].rate;
+                start = p - n;
+                break;
+            }
+        }
+        /* multiplier */
+        double m = 1;
+        size_t q = skip_space(s, len, num_end, 2), end = num_end;
+        for (size_t k = 0; mults[k].text; k++) {
+            size_t n = word_len_at(s, len, q, mults[k].text);
+            /* single-letter multipliers only glued to the number ("$10B") */
+            if (n && (strlen(mults[k].text) > 1 || q == num_end)) {
+                m = mults[k].mult;
+                end = q + n;
+                break;
+            }
+        }
+        /* currency after */
+        if (rate == 0) {
+            size_t r = skip_space(s, len, end, 2);
+            for (size_t k = 0; suffixes[k].text; k++) {
+                size_t n = word_len_at(s, len, r, suffixes[k].text);
+                if (n) {
+                    rate = suffixes[k].rate;
+                    end = r + n;
+                    break;
+                }
+            }
+        }
+        if (rate > 0 && v > 0) {
+            int rc = push(out, v * m * rate, field, start, end);
+            if (rc) return rc;
+        }
+        i = end > j ? end : j;
+    }
+    return 0;
+}
+
+void filter_amounts_free(filter_amounts *a)
+{
+    free(a->v);
+    a->v = NULL;
+    a->n = a->cap = 0;
+}

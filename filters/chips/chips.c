@@ -1,0 +1,58 @@
+/* chips.c -- the built-in "chips" filter plugin: chip and compute deals (supply, foundry, cloud capacity): supplier and customer. */
+#include <stdlib.h>
+
+#include "../detect.h"
+#include "../squawk_filter.h"
+
+struct chips_config {
+    struct detect_config base;
+};
+
+static const struct squawk_config_entry chips_config_map[] = {
+    DETECT_CONFIG_ENTRIES(struct chips_config, "50", "4.0", "chips"),
+    {NULL, 0, NULL, NULL, 0},
+};
+
+static const struct detect_spec chips_spec = {
+    .category = "chips",
+    .role_a = "supplier",
+    .role_b = "customer",
+    .roles_by_kind = 0,
+    .skip_regulators = 1,
+};
+
+static int chips_init(void **ctx, const void *config, const struct squawk_host *host, char *err,
+                   size_t errlen)
+{
+    struct detect *d = malloc(sizeof *d);
+    if (!d) return -1;
+    const struct chips_config *c = config;
+    if (detect_init(d, &chips_spec, &c->base, host, "chips", err, errlen) != 0) {
+        free(d);
+        return -1;
+    }
+    *ctx = d;
+    return 0;
+}
+
+static int chips_process(void *ctx, const struct squawk_article *a, struct squawk_report *r)
+{
+    return detect_process(ctx, a, r);
+}
+
+static void chips_destroy(void *ctx)
+{
+    free(ctx);
+}
+
+SQUAWK_FILTER_DECLARE = {
+    SQUAWK_FILTER_HEADER,
+    .name = "chips",
+    .version = "1.0.0",
+    .description = "chip and compute deals (supply, orders, foundry, cloud capacity): supplier and customer",
+    .config = chips_config_map,
+    .config_size = sizeof(struct chips_config),
+    .init = chips_init,
+    .process = chips_process,
+    .destroy = chips_destroy,
+};

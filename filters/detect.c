@@ -1,0 +1,353 @@
+/* detect.c -- the scoring engine the built-in plugins share; depends only on squawk_filter.h.
+ *
+ * Score (0-100) = 100 / (1 + exp(-(S - bias))) where the evidence sum S is
+ *   sum over matched rules of weight * (1 + 0.25 * min(repeats, 3))   (negative rules count once)
+ * + headline_bonus   when a positive trigger is in the headline
+ * + entity_bonus     for each role filled (role_a, role_b: at most two)
+ * + amount_bonus     when a money amount lies within `window` bytes of a trigger
+ * + stage_bonus      when a stage cue (talks, agreed, ...) lies within `window` of a trigger
+ * So S == bias scores 50; each extra unit of evidence moves the score along the
+ * logistic curve, and thresholds read as "how much evidence".
+ *
+ * Roles: for each trigger, the nearest entity before it and after it in the
+ * same sentence vote by the rule's dir (forward: before = role_a, after =
+ * role_b; backward: the reverse); rules without dir give a "near" vote; a rule
+ * tag "role=<ticker>" votes for a named entity (a product names its maker).
+ * An entity's role is its larger vote; relevance grows with its votes,
+ * headline presence and mentions. */
+#include "detect.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DETECT_MAX_RULES 512
+#define DETECT_MAX_ENTS 64
+#define DETECT_MAX_TRIGGERS 512
+#define DETECT_MAX_EVIDENCE 10
+
+int detect_init(struct detect *d, const struct detect_spec *spec, const struct detect_config *cfg,
+                const struct squawk_host *host, const char *plugin, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    d->host = host;
+    d->spec = *spec;
+    d->cfg = *cfg;
+    snprintf(d->name, sizeof d->name, "%s", plugin);
+    if (host->size < offsetof(struct squawk_host, report_evidence) + sizeof host->report_evidence) {
+        snprintf(err, errlen, "host services table too small (%u bytes)", host->size);
+        return -1;
+    }
+    if (!cfg->pack || !*cfg->pack) {
+        snprintf(err, errlen, "config key 'pack' is empty");
+        return -1;
+    }
+    if (cfg->window <= 0 || cfg->max_entities <= 0) {
+        snprintf(err, errlen, "config keys 'window' and 'max_entities' must be positive");
+        return -1;
+    }
+    if (host->pack_open(host, cfg->pack, &d->pack, err, errlen) != 0) return -1;
+    if (host->pack_size(d->pack) > DETECT_MAX_RULES) {
+        snprintf(err, errlen, "rule pack %s has more than %d rules", cfg->pack, DETECT_MAX_RULES);
+        return -1;
+    }
+    return 0;
+}
+
+struct acc {
+    int32_t e;
+    double va, vb, near;
+    int mentions, headline;
+};
+
+static struct acc *acc_get(struct acc *v, size_t *n, int32_t e)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (v[i].e == e) return &v[i];
+    if (*n == DETECT_MAX_ENTS) return NULL;
+    v[*n] = (struct acc){e, 0, 0, 0, 0, 0};
+    return &v[(*n)++];
+}
+
+static int is_abbrev(const char *s, size_t dot)
+{
+    static const char *const ab[] = {"Inc", "Corp", "Co", "Ltd", "Mr", "Ms", "Mrs", "Dr", "St",
+                                     "Jr", "No", "U.S", "U.K", "vs", "Bros", "Cos", "Mt", NULL};
+    for (size_t k = 0; ab[k]; k++) {
+        size_t n = strlen(ab[k]);
+        if (dot >= n && strncmp(s + dot - n, ab[k], n) == 0 &&
+            (dot == n || s[dot - n - 1] == ' ' || s[dot - n - 1] == '('))
+            return 1;
+    }
+    /* single capital initial: "J. P." */
+    return dot >= 1 && s[dot - 1] >= 'A' && s[dot - 1] <= 'Z' && (dot == 1 || s[dot - 2] == ' ' || s[dot - 2] == '.');
+}
+
+static int is_boundary(const char *s, size_t len, size_t i)
+{
+    char c = s[i];
+    if (c == '\n') return 1;
+    if (c != '.' && c != '?' && c != '!') return 0;
+    if (i + 1 < len && s[i + 1] != ' ' && s[i + 1] != '\n') return 0;
+    return c != '.' || !is_abbrev(s, i);
+}
+
+static size_t sent_start(const char *s, size_t pos)
+{
+    size_t i = pos, lim = pos > 600 ? pos - 600 : 0, len = pos;
+    while (i > lim) {
+        if (is_boundary(s, len + 1, i - 1)) return i;
+        i--;
+    }
+    return i;
+}
+
+static size_t sent_end(const char *s, size_t len, size_t pos)
+{
+    size_t lim = pos + 600 < len ? pos + 600 : len;
+    for (size_t i = pos; i < lim; i++)
+        if (is_boundary(s, len, i)) return i;
+    return lim;
+}
+
+static uint32_t dist(uint32_t a0, uint32_t a1, uint32_t b0, uint32_t b1)
+{
+    if (a1 <= b0) return b0 - a1;
+    if (b1 <= a0) return a0 - b1;
+    return 0;
+}
+
+static int cmp_rel(const void *x, const void *y)
+{
+    const double *a = x, *b = y;
+    return a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0;
+}
+
+int detect_process(struct detect *d, const struct squawk_article *a, struct squawk_report *r)
+{
+    const struct squawk_host *h = d->host;
+    const struct squawk_match *ms;
+    size_t n_ms;
+    int rc = h->pack_scan(d->pack, a, &ms, &n_ms);
+    if (rc || n_ms == 0) return rc;
+
+    /* 1. rule evidence */
+    size_t n_rules = h->pack_size(d->pack);
+    int count[DETECT_MAX_RULES] = {0};
+    int pos_trigger = 0, head_trigger = 0;
+    for (size_t i = 0; i < n_ms; i++) {
+        const struct squawk_rule *ru = h->pack_rule(d->pack, ms[i].rule);
+        if (ms[i].rule >= n_rules) continue;
+        count[ms[i].rule]++;
+        if (ru->weight > 0) {
+            pos_trigger = 1;
+            if (ms[i].field == SQUAWK_FIELD_HEADLINE) head_trigger = 1;
+        }
+    }
+    if (!pos_trigger) return 0;
+    double S = 0;
+    for (size_t i = 0; i < n_rules; i++) {
+        if (!count[i]) continue;
+        double w = h->pack_rule(d->pack, (uint32_t)i)->weight;
+        int extra = count[i] - 1 > 3 ? 3 : count[i] - 1;
+        S += w > 0 ? w * (1 + 0.25 * extra) : w;
+    }
+    if (head_trigger) S += d->cfg.headline_bonus;
+
+    /* 2. entities near triggers */
+    const struct squawk_mention *men;
+    size_t n_men;
+    rc = h->mentions(a, &men, &n_men);
+    if (rc) return rc;
+    uint32_t win = (uint32_t)d->cfg.window;
+    struct acc accs[DETECT_MAX_ENTS];
+    size_t n_acc = 0;
+    unsigned char ok[4096];
+    if (n_men > sizeof ok) n_men = sizeof ok;
+    for (size_t j = 0; j < n_men; j++) {
+        const struct squawk_mention *m = &men[j];
+        const struct squawk_entity *e = h->entity(h, m->entity);
+        ok[j] = m->confirmed;
+        if (!e || (d->spec.skip_regulators && e->kind && strcmp(e->kind, "regulator") == 0)) {
+            ok[j] = 0;
+            continue;
+        }
+        if (!ok[j] && m->ambiguous) /* an ambiguous name counts next to a trigger */
+            for (size_t i = 0; i < n_ms && !ok[j]; i++)
+                if (ms[i].field == m->field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 &&
+                    dist(ms[i].start, ms[i].end, m->start, m->end) <= win / 4)
+                    ok[j] = 1;
+        if (!ok[j]) continue;
+        struct acc *ac = acc_get(accs, &n_acc, (int32_t)m->entity);
+        if (!ac) continue;
+        ac->mentions++;
+        if (m->field == SQUAWK_FIELD_HEADLINE) ac->headline = 1;
+    }
+    size_t n_trig = 0;
+    for (size_t i = 0; i < n_ms && n_trig < DETECT_MAX_TRIGGERS; i++) {
+        const struct squawk_match *t = &ms[i];
+        const struct squawk_rule *ru = h->pack_rule(d->pack, t->rule);
+        if (ru->weight <= 0) continue;
+        n_trig++;
+        double w = ru->weight;
+        const char *s = a->text[t->field];
+        size_t len = a->len[t->field];
+        size_t ss = sent_start(s, t->start), se = sent_end(s, len, t->start);
+        int before = -1, after = -1;
+        for (size_t j = 0; j < n_men; j++) {
+            const struct squawk_mention *m = &men[j];
+            if (!ok[j] || m->field != t->field || m->start < ss || m->end > se) continue;
+            if (dist(t->start, t->end, m->start, m->end) > win) continue;
+            if (m->end <= t->start) before = (int)j; /* sorted: the last one is the nearest */
+            else if (m->start >= t->start && after < 0 &&
+                     !(before >= 0 && men[before].entity == m->entity))
+                after = (int)j;
+            if (d->spec.roles_by_kind) {
+                const struct squawk_entity *e = h->entity(h, m->entity);
+                struct acc *ac = acc_get(accs, &n_acc, (int32_t)m->entity);
+                if (!ac) continue;
+                double v = w / (1.0 + dist(t->start, t->end, m->start, m->end) / 100.0);
+                if (e && e->kind && strcmp(e->kind, "regulator") == 0) ac->va += v;
+                else ac->vb += v;
+            } else if (!*ru->dir) {
+                struct acc *ac = acc_get(accs, &n_acc, (int32_t)m->entity);
+                if (ac) ac->near += 0.5 * w;
+            }
+        }
+        if (!d->spec.roles_by_kind && *ru->dir) {
+            int fwd = strcmp(ru->dir, "forward") == 0;
+            if (before >= 0) {
+                struct acc *ac = acc_get(accs, &n_acc, (int32_t)men[before].entity);
+                if (ac) *(fwd ? &ac->va : &ac->vb) += w;
+            }
+            if (after >= 0) {
+                struct acc *ac = acc_get(accs, &n_acc, (int32_t)men[after].entity);
+                if (ac) *(fwd ? &ac->vb : &ac->va) += w;
+            }
+        }
+        const char *eq = *ru->tag ? strchr(ru->tag, '=') : NULL;
+        if (eq) {
+            size_t kl = (size_t)(eq - ru->tag);
+            int32_t e = h->entity_find(h, eq + 1);
+            struct acc *ac = e >= 0 ? acc_get(accs, &n_acc, e) : NULL;
+            if (ac) {
+                if (strlen(d->spec.role_a) == kl && strncmp(ru->tag, d->spec.role_a, kl) == 0)
+                    ac->va += w;
+                else if (strlen(d->spec.role_b) == kl && strncmp(ru->tag, d->spec.role_b, kl) == 0)
+                    ac->vb += w;
+                else
+                    ac->near += w;
+            }
+        }
+    }
+
+    /* 3. entity relevance, roles and the role bonus */
+    double rank[DETECT_MAX_ENTS][2];
+    size_t n_rank = 0;
+    int has_a = 0, has_b = 0;
+    for (size_t i = 0; i < n_acc; i++) {
+        struct acc *ac = &accs[i];
+        double votes = ac->va + ac->vb + ac->near;
+        if (votes <= 0 && !ac->headline) continue;
+        double x = votes + (ac->headline ? 1.0 : 0) + 0.2 * (ac->mentions > 10 ? 10 : ac->mentions);
+        rank[n_rank][0] = 100.0 * (1.0 - exp(-x / 4.0));
+        rank[n_rank][1] = (double)i;
+        n_rank++;
+        if (ac->va > ac->vb) has_a = 1;
+        else if (ac->vb > 0) has_b = 1;
+    }
+    qsort(rank, n_rank, sizeof rank[0], cmp_rel);
+    S += d->cfg.entity_bonus * (has_a + has_b);
+
+    /* 4. amounts near triggers */
+    const struct squawk_amount *am;
+    size_t n_am;
+    rc = h->amounts(a, &am, &n_am);
+    if (rc) return rc;
+    int am_near[8];
+    size_t n_am_near = 0;
+    for (size_t k = 0; k < n_am && n_am_near < 8; k++) {
+        int near = 0;
+        for (size_t i = 0; i < n_ms && !near; i++)
+            if (ms[i].field == am[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 &&
+                dist(ms[i].start, ms[i].end, am[k].start, am[k].end) <= win)
+                near = 1;
+        if (!near) continue;
+        int dup = 0;
+        for (size_t q = 0; q < n_am_near; q++)
+            if (am[am_near[q]].usd == am[k].usd) dup = 1;
+        if (!dup) am_near[n_am_near++] = (int)k;
+    }
+    if (n_am_near) S += d->cfg.amount_bonus;
+
+    /* 5. stage: cues near triggers vote; any firm stage beats a rumour */
+    const struct squawk_cue *cu;
+    size_t n_cu;
+    rc = h->cues(a, &cu, &n_cu);
+    if (rc) return rc;
+    double tally[SQUAWK_STAGE_N] = {0};
+    int first_cue[SQUAWK_STAGE_N];
+    for (int s = 0; s < SQUAWK_STAGE_N; s++) first_cue[s] = -1;
+    for (size_t k = 0; k < n_cu; k++) {
+        int near = cu[k].field == SQUAWK_FIELD_HEADLINE && head_trigger;
+        for (size_t i = 0; i < n_ms && !near; i++)
+            if (ms[i].field == cu[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 &&
+                dist(ms[i].start, ms[i].end, cu[k].start, cu[k].end) <= win)
+                near = 1;
+        if (!near || cu[k].stage <= 0 || cu[k].stage >= SQUAWK_STAGE_N) continue;
+        tally[cu[k].stage] += cu[k].field == SQUAWK_FIELD_HEADLINE ? 2 : 1;
+        if (first_cue[cu[k].stage] < 0) first_cue[cu[k].stage] = (int)k;
+    }
+    int stage = SQUAWK_STAGE_NONE;
+    for (int s = SQUAWK_STAGE_TALKS; s < SQUAWK_STAGE_N; s++)
+        if (tally[s] > 0 && (stage == SQUAWK_STAGE_NONE || tally[s] > tally[stage])) stage = s;
+    if (stage == SQUAWK_STAGE_NONE && tally[SQUAWK_STAGE_RUMOUR] > 0) stage = SQUAWK_STAGE_RUMOUR;
+    if (stage != SQUAWK_STAGE_NONE) S += d->cfg.stage_bonus;
+
+    /* 6. report */
+    double score = 100.0 / (1.0 + exp(-(S - d->cfg.bias)));
+    rc = h->report_begin(r, d->spec.category, score, stage);
+    if (rc) return rc;
+    for (size_t i = 0; i < n_rank && (int64_t)i < d->cfg.max_entities; i++) {
+        struct acc *ac = &accs[(size_t)rank[i][1]];
+        const struct squawk_entity *e = h->entity(h, (uint32_t)ac->e);
+        if (!e) continue;
+        const char *role;
+        if (d->spec.roles_by_kind)
+            role = e->kind && strcmp(e->kind, "regulator") == 0 ? d->spec.role_a : d->spec.role_b;
+        else
+            role = ac->va > ac->vb ? d->spec.role_a : d->spec.role_b;
+        rc = h->report_entity(r, e->name, e->ticker, role, rank[i][0]);
+        if (rc) return rc;
+    }
+    for (size_t q = 0; q < n_am_near; q++) {
+        const struct squawk_amount *x = &am[am_near[q]];
+        char text[64];
+        size_t l = x->end - x->start < sizeof text - 1 ? x->end - x->start : sizeof text - 1;
+        memcpy(text, a->text[x->field] + x->start, l);
+        text[l] = '\0';
+        rc = h->report_amount(r, x->usd, text);
+        if (rc) return rc;
+    }
+    /* evidence: the headline's triggers first, then each rule's first body match */
+    size_t n_ev = 0;
+    unsigned char shown[DETECT_MAX_RULES][2];
+    memset(shown, 0, sizeof shown);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n_ms && n_ev < DETECT_MAX_EVIDENCE; i++) {
+            const struct squawk_match *t = &ms[i];
+            if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY)) continue;
+            if (t->rule >= n_rules || shown[t->rule][pass]) continue;
+            shown[t->rule][pass] = 1;
+            rc = h->report_evidence(r, h->pack_rule(d->pack, t->rule)->id, (int)t->field, t->start,
+                                    t->end);
+            if (rc) return rc;
+            n_ev++;
+        }
+    if (stage != SQUAWK_STAGE_NONE && first_cue[stage] >= 0) {
+        const struct squawk_cue *c = &cu[first_cue[stage]];
+        rc = h->report_evidence(r, c->rule, (int)c->field, c->start, c->end);
+    }
+    return rc;
+}

@@ -1,0 +1,63 @@
+/* detect.h -- the scoring engine the built-in plugins share; depends only on squawk_filter.h. */
+#ifndef FILTER_DETECT_H
+#define FILTER_DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "squawk_filter.h"
+
+/* Every built-in plugin's config struct starts with this, so one config map
+ * prefix (DETECT_CONFIG_ENTRIES) serves all three. */
+struct detect_config {
+    double threshold;      /* alert when score >= threshold (0-100) */
+    double bias;           /* logistic midpoint: evidence sum that scores 50 */
+    double headline_bonus; /* added once when a trigger is in the headline */
+    double entity_bonus;   /* added per filled role (max two) */
+    double amount_bonus;   /* added when a money amount is near a trigger */
+    double stage_bonus;    /* added when a deal stage cue is near a trigger */
+    int64_t window;        /* bytes around a trigger where entities/amounts/cues count */
+    int64_t max_entities;  /* entities reported per alert */
+    const char *pack;      /* rule pack name: data_dir/rules/<pack>.yml */
+};
+
+#define DETECT_CONFIG_ENTRIES(T, TH, BIAS, PACK)                                                \
+    {"threshold", SQUAWK_CFG_DOUBLE, TH, "alert when score >= this (0-100)",                  \
+     offsetof(T, base.threshold)},                                                             \
+    {"bias", SQUAWK_CFG_DOUBLE, BIAS, "evidence sum that scores 50 (logistic midpoint)",       \
+     offsetof(T, base.bias)},                                                                  \
+    {"headline_bonus", SQUAWK_CFG_DOUBLE, "1.5", "added when a trigger is in the headline",     \
+     offsetof(T, base.headline_bonus)},                                                        \
+    {"entity_bonus", SQUAWK_CFG_DOUBLE, "1.0", "added per filled role (max two)",              \
+     offsetof(T, base.entity_bonus)},                                                          \
+    {"amount_bonus", SQUAWK_CFG_DOUBLE, "1.0", "added when an amount is near a trigger",       \
+     offsetof(T, base.amount_bonus)},                                                          \
+    {"stage_bonus", SQUAWK_CFG_DOUBLE, "0.5", "added when a stage cue is near a trigger",      \
+     offsetof(T, base.stage_bonus)},                                                           \
+    {"window", SQUAWK_CFG_INT, "200", "bytes around a trigger where entities/amounts count",   \
+     offsetof(T, base.window)},                                                                \
+    {"max_entities", SQUAWK_CFG_INT, "6", "entities reported per alert",                       \
+     offsetof(T, base.max_entities)},                                                          \
+    {"pack", SQUAWK_CFG_STRING, PACK, "rule pack (data_dir/rules/<pack>.yml)",                 \
+     offsetof(T, base.pack)}
+
+/* What differs between detectors. */
+struct detect_spec {
+    const char *category;
+    const char *role_a, *role_b;  /* forward rule: entity before = a, after = b */
+    int roles_by_kind;            /* regulatory: regulator kind -> a, company -> b */
+    int skip_regulators;          /* regulators are never investors/suppliers */
+};
+
+struct detect {
+    const struct squawk_host *host;
+    struct squawk_pack *pack;
+    struct detect_config cfg;
+    struct detect_spec spec;
+    char name[32];
+};
+
+int detect_init(struct detect *d, const struct detect_spec *spec, const struct detect_config *cfg,
+                const struct squawk_host *host, const char *plugin, char *err, size_t errlen);
+int detect_process(struct detect *d, const struct squawk_article *a, struct squawk_report *r);
+
+#endif

@@ -1,0 +1,58 @@
+/* invest.c -- the built-in "invest" filter plugin: investment events (M&A, stakes, funding rounds): investor and target. */
+#include <stdlib.h>
+
+#include "../detect.h"
+#include "../squawk_filter.h"
+
+struct invest_config {
+    struct detect_config base;
+};
+
+static const struct squawk_config_entry invest_config_map[] = {
+    DETECT_CONFIG_ENTRIES(struct invest_config, "50", "4.0", "invest"),
+    {NULL, 0, NULL, NULL, 0},
+};
+
+static const struct detect_spec invest_spec = {
+    .category = "invest",
+    .role_a = "investor",
+    .role_b = "target",
+    .roles_by_kind = 0,
+    .skip_regulators = 1,
+};
+
+static int invest_init(void **ctx, const void *config, const struct squawk_host *host, char *err,
+                   size_t errlen)
+{
+    struct detect *d = malloc(sizeof *d);
+    if (!d) return -1;
+    const struct invest_config *c = config;
+    if (detect_init(d, &invest_spec, &c->base, host, "invest", err, errlen) != 0) {
+        free(d);
+        return -1;
+    }
+    *ctx = d;
+    return 0;
+}
+
+static int invest_process(void *ctx, const struct squawk_article *a, struct squawk_report *r)
+{
+    return detect_process(ctx, a, r);
+}
+
+static void invest_destroy(void *ctx)
+{
+    free(ctx);
+}
+
+SQUAWK_FILTER_DECLARE = {
+    SQUAWK_FILTER_HEADER,
+    .name = "invest",
+    .version = "1.0.0",
+    .description = "investment events (M&A, stakes, funding rounds): investor and target",
+    .config = invest_config_map,
+    .config_size = sizeof(struct invest_config),
+    .init = invest_init,
+    .process = invest_process,
+    .destroy = invest_destroy,
+};

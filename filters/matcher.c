@@ -1,0 +1,341 @@
+/* matcher.c -- rule packs: YAML rules compiled once into Hyperscan databases, scanned per field. */
+#include "matcher.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "yaml_doc.h"
+
+struct filter_matcher {
+    char *name;
+    struct squawk_rule *rules;
+    char **patterns;
+    size_t n;
+    hs_database_t *db[SQUAWK_FIELD_N];
+};
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+static int parse_flags(yaml_document_t *doc, yaml_node_t *n, unsigned *flags, char *bad, size_t badlen)
+{
+    /* flags: [caseless, dotall] or "caseless dotall" */
+    const char *one[64];
+    size_t k = 0;
+    if (!n) return 0;
+    if (n->type == YAML_SCALAR_NODE) {
+        one[k++] = filter_yaml_str(n);
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             it < n->data.sequence.items.top && k < 64; it++)
+            one[k++] = filter_yaml_str(yaml_document_get_node(doc, *it));
+    }
+    for (size_t i = 0; i < k; i++) {
+        const char *f = one[i];
+        if (!f) continue;
+        if (strcmp(f, "caseless") == 0) *flags |= HS_FLAG_CASELESS;
+        else if (strcmp(f, "dotall") == 0) *flags |= HS_FLAG_DOTALL;
+        else if (strcmp(f, "multiline") == 0) *flags |= HS_FLAG_MULTILINE;
+        else if (strcmp(f, "utf8") == 0) *flags |= HS_FLAG_UTF8 | HS_FLAG_UCP;
+        else if (strcmp(f, "case") == 0) *flags &= ~(unsigned)HS_FLAG_CASELESS;
+        else {
+            snprintf(bad, badlen, "%s", f);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int field_of(const char *s)
+{
+    if (!s || strcmp(s, "any") == 0) return -1;
+    if (strcmp(s, "headline") == 0) return SQUAWK_FIELD_HEADLINE;
+    if (strcmp(s, "body") == 0) return SQUAWK_FIELD_BODY;
+    return -2;
+}
+
+static int has_high_bytes(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80) return 1;
+    return 0;
+}
+
+static int compile_field(filter_matcher *m, int field, const unsigned *flags, const char *path,
+                         char *err, size_t errlen)
+{
+    const char **pats = calloc(m->n ? m->n : 1, sizeof *pats);
+    unsigned *fl = calloc(m->n ? m->n : 1, sizeof *fl);
+    unsigned *ids = calloc(m->n ? m->n : 1, sizeof *ids);
+    size_t k = 0;
+    int rc = 0;
+    if (!pats || !fl || !ids) {
+        rc = SQ_E_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->rules[i].field != -1 && m->rules[i].field != field) continue;
+        pats[k] = m->patterns[i];
+        fl[k] = flags[i];
+        ids[k] = (unsigned)i;
+        k++;
+    }
+    if (k == 0) goto out;
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_multi(pats, fl, ids, (unsigned)k, HS_MODE_BLOCK, NULL, &m->db[field], &ce) !=
+        HS_SUCCESS) {
+        const char *rid = (ce && ce->expression >= 0 && (size_t)ce->expression < k)
+                              ? m->rules[ids[ce->expression]].id
+                              : "(pack)";
+        snprintf(err, errlen, "%s: rule %s: %s", path, rid, ce ? ce->message : "compile failed");
+        hs_free_compile_error(ce);
+        rc = SQ_E_HS_COMPILE;
+    }
+out:
+    free(pats);
+    free(fl);
+    free(ids);
+    return rc;
+}
+
+static const char *const rule_keys[] = {"id", "pattern", "weight", "field", "flags",
+                                        "comment", "dir", "tag", NULL};
+
+int filter_matcher_load(filter_matcher **out, const char *path, char *err, size_t errlen)
+{
+    *out = NULL;
+    yaml_document_t doc;
+    if (filter_yaml_load(&doc, path, err, errlen) != 0) return SQ_E_RULES;
+    int rc = SQ_E_RULES;
+    unsigned *flags = NULL;
+    filter_matcher *m = calloc(1, sizeof *m);
+    if (!m) {
+        yaml_document_delete(&doc);
+        return SQ_E_NOMEM;
+    }
+    const char *base = strrchr(path, '/');
+    m->name = strdup(base ? base + 1 : path);
+    char *dot = m->name ? strrchr(m->name, '.') : NULL;
+    if (dot) *dot = '\0';
+
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    yaml_node_t *seq = root->type == YAML_MAPPING_NODE ? filter_yaml_get(&doc, root, "rules") : root;
+    if (!seq || seq->type != YAML_SEQUENCE_NODE) {
+        snprintf(err, errlen, "%s: expected a list of rules (or a map with key rules)", path);
+        goto fail;
+    }
+    size_t cap = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    m->rules = calloc(cap ? cap : 1, sizeof *m->rules);
+    m->patterns = calloc(cap ? cap : 1, sizeof *m->patterns);
+    flags = calloc(cap ? cap : 1, sizeof *flags);
+    if (!m->rules || !m->patterns || !flags) {
+        rc = SQ_E_NOMEM;
+        goto fail;
+    }
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *r = yaml_document_get_node(&doc, *it);
+        size_t line = filter_yaml_line(r);
+        if (!r || r->type != YAML_MAPPING_NODE) {
+            snprintf(err, errlen, "%s:%zu: a rule must be a map", path, line);
+            goto fail;
+        }
+        const char *id = filter_yaml_str(filter_yaml_get(&doc, r, "id"));
+        const char *pat = filter_yaml_str(filter_yaml_get(&doc, r, "pattern"));
+        if (!id || !*id) {
+            snprintf(err, errlen, "%s:%zu: rule without id", path, line);
+            goto fail;
+        }
+        if (!pat || !*pat) {
+            snprintf(err, errlen, "%s:%zu: rule %s: missing pattern", path, line, id);
+            goto fail;
+        }
+        for (yaml_node_pair_t *pr = r->data.mapping.pairs.start; pr < r->data.mapping.pairs.top;
+             pr++) {
+            const char *k = filter_yaml_str(yaml_document_get_node(&doc, pr->key));
+            int known = 0;
+            for (size_t j = 0; k && rule_keys[j]; j++)
+                if (strcmp(k, rule_keys[j]) == 0) known = 1;
+            if (!known) {
+                snprintf(err, errlen, "%s:%zu: rule %s: unknown key '%s'", path, line, id,
+                         k ? k : "?");
+                goto fail;
+            }
+        }
+        for (size_t j = 0; j < m->n; j++)
+            if (strcmp(m->rules[j].id, id) == 0) {
+                snprintf(err, errlen, "%s:%zu: rule %s: duplicate id", path, line, id);
+                goto fail;
+            }
+        struct squawk_rule *ru = &m->rules[m->n];
+        ru->size = sizeof *ru;
+        ru->weight = 1.0;
+        const char *w = filter_yaml_str(filter_yaml_get(&doc, r, "weight"));
+        if (w) {
+            char *end;
+            errno = 0;
+            ru->weight = strtod(w, &end);
+            if (end == w || *end || errno) {
+                snprintf(err, errlen, "%s:%zu: rule %s: weight '%s' is not a number", path, line,
+                         id, w);
+                goto fail;
+            }
+        }
+        const char *fs = filter_yaml_str(filter_yaml_get(&doc, r, "field"));
+        ru->field = field_of(fs);
+        if (ru->field == -2) {
+            snprintf(err, errlen, "%s:%zu: rule %s: field '%s' is not headline|body|any", path,
+                     line, id, fs);
+            goto fail;
+        }
+        char bad[64];
+        unsigned fl = HS_FLAG_SOM_LEFTMOST;
+        if (parse_flags(&doc, filter_yaml_get(&doc, r, "flags"), &fl, bad, sizeof bad) != 0) {
+            snprintf(err, errlen, "%s:%zu: rule %s: unknown flag '%s'", path, line, id, bad);
+            goto fail;
+        }
+        if (has_high_bytes(pat)) fl |= HS_FLAG_UTF8;
+        flags[m->n] = fl;
+        ru->id = strdup(id);
+        ru->comment = dup_or_empty(filter_yaml_str(filter_yaml_get(&doc, r, "comment")));
+        ru->dir = dup_or_empty(filter_yaml_str(filter_yaml_get(&doc, r, "dir")));
+        ru->tag = dup_or_empty(filter_yaml_str(filter_yaml_get(&doc, r, "tag")));
+        m->patterns[m->n] = strdup(pat);
+        m->n++;
+        if (!ru->id || !ru->comment || !ru->dir || !ru->tag || !m->patterns[m->n - 1]) {
+            rc = SQ_E_NOMEM;
+            goto fail;
+        }
+        if (*ru->dir && strcmp(ru->dir, "forward") != 0 && strcmp(ru->dir, "backward") != 0) {
+            snprintf(err, errlen, "%s:%zu: rule %s: dir '%s' is not forward|backward", path, line,
+                     id, ru->dir);
+            goto fail;
+        }
+    }
+    for (int f = 0; f < SQUAWK_FIELD_N; f++) {
+        rc = compile_field(m, f, flags, path, err, errlen);
+        if (rc != 0) goto fail;
+    }
+    free(flags);
+    yaml_document_delete(&doc);
+    *out = m;
+    return 0;
+fail:
+    free(flags);
+    yaml_document_delete(&doc);
+    filter_matcher_destroy(m);
+    return rc;
+}
+
+void filter_matcher_destroy(filter_matcher *m)
+{
+    if (!m) return;
+    for (size_t i = 0; i < m->n; i++) {
+        free((char *)m->rules[i].id);
+        free((char *)m->rules[i].comment);
+        free((char *)m->rules[i].dir);
+        free((char *)m->rules[i].tag);
+        free(m->patterns[i]);
+    }
+    for (int f = 0; f < SQUAWK_FIELD_N; f++) hs_free_database(m->db[f]);
+    free(m->rules);
+    free(m->patterns);
+    free(m->name);
+    free(m);
+}
+
+const char *filter_matcher_name(const filter_matcher *m) { return m->name; }
+size_t filter_matcher_size(const filter_matcher *m) { return m->n; }
+
+const struct squawk_rule *filter_matcher_rule(const filter_matcher *m, uint32_t i)
+{
+    return i < m->n ? &m->rules[i] : NULL;
+}
+
+const hs_database_t *filter_matcher_db(const filter_matcher *m, int field)
+{
+    return (field >= 0 && field < SQUAWK_FIELD_N) ? m->db[field] : NULL;
+}
+
+int filter_matcher_alloc_scratch(const filter_matcher *m, hs_scratch_t **scratch)
+{
+    for (int f = 0; f < SQUAWK_FIELD_N; f++)
+        if (m->db[f] && hs_alloc_scratch(m->db[f], scratch) != HS_SUCCESS) return SQ_E_NOMEM;
+    return 0;
+}
+
+struct scan_ctx {
+    filter_matches *out;
+    uint32_t field;
+    int nomem;
+};
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                    void *ud)
+{
+    struct scan_ctx *c = ud;
+    filter_matches *ms = c->out;
+    if (ms->n >= FILTER_MATCHER_MAX_MATCHES) return 1; /* stop: enough evidence */
+    if (ms->n == ms->cap) {
+        size_t nc = ms->cap ? ms->cap * 2 : 64;
+        struct squawk_match *v = realloc(ms->v, nc * sizeof *v);
+        if (!v) {
+            c->nomem = 1;
+            return 1;
+        }
+        ms->v = v;
+        ms->cap = nc;
+    }
+    ms->v[ms->n++] = (struct squawk_match){id, c->field, (uint32_t)from, (uint32_t)to};
+    return 0;
+}
+
+int filter_matcher_scan(const filter_matcher *m, hs_scratch_t *scratch, int field,
+                        const char *text, size_t len, filter_matches *out)
+{
+    const hs_database_t *db = filter_matcher_db(m, field);
+    if (!db || len == 0) return 0;
+    if (len > UINT32_MAX) len = UINT32_MAX;
+    struct scan_ctx c = {out, (uint32_t)field, 0};
+    hs_error_t e = hs_scan(db, text, (unsigned)len, 0, scratch, on_match, &c);
+    if (c.nomem) return SQ_E_NOMEM;
+    if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED) return SQ_E_INVAL;
+    return 0;
+}
+
+static int cmp_match(const void *a, const void *b)
+{
+    const struct squawk_match *x = a, *y = b;
+    if (x->field != y->field) return x->field < y->field ? -1 : 1;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    if (x->rule != y->rule) return x->rule < y->rule ? -1 : 1;
+    if (x->end != y->end) return x->end < y->end ? -1 : 1;
+    return 0;
+}
+
+void filter_matches_sort(filter_matches *ms)
+{
+    if (ms->n < 2) return;
+    qsort(ms->v, ms->n, sizeof *ms->v, cmp_match);
+    /* SOM_LEFTMOST reports every end of a variable-length match: keep the
+     * shortest per (rule, field, start). */
+    size_t k = 1;
+    for (size_t i = 1; i < ms->n; i++) {
+        struct squawk_match *p = &ms->v[k - 1], *c = &ms->v[i];
+        if (p->rule == c->rule && p->field == c->field && p->start == c->start) continue;
+        ms->v[k++] = *c;
+    }
+    ms->n = k;
+}
+
+void filter_matches_free(filter_matches *ms)
+{
+    free(ms->v);
+    ms->v = NULL;
+    ms->n = ms->cap = 0;
+}

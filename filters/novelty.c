@@ -1,0 +1,106 @@
+/* novelty.c -- repeat detection: SimHash of headline + entities, over a bounded time window. */
+#include "novelty.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOVELTY_MAX_DIST 3
+
+typedef struct entry {
+    uint64_t key;
+    uint64_t cat;
+    int64_t ms;
+} entry;
+
+struct filter_novelty {
+    pthread_mutex_t mu;
+    entry *ring;
+    size_t cap, head, n;
+    int64_t window_ms;
+};
+
+filter_novelty *filter_novelty_create(unsigned window_s, size_t cap)
+{
+    filter_novelty *n = calloc(1, sizeof *n);
+    if (!n) return NULL;
+    n->cap = cap ? cap : 8192;
+    n->ring = calloc(n->cap, sizeof *n->ring);
+    if (!n->ring) {
+        free(n);
+        return NULL;
+    }
+    n->window_ms = (int64_t)(window_s ? window_s : 86400) * 1000;
+    pthread_mutex_init(&n->mu, NULL);
+    return n;
+}
+
+void filter_novelty_destroy(filter_novelty *n)
+{
+    if (!n) return;
+    pthread_mutex_destroy(&n->mu);
+    free(n->ring);
+    free(n);
+}
+
+static uint64_t fnv1a(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)tolower((unsigned char)s[i]);
+        h *= 1099511628211ULL;
+    }
+    /* FNV's low bits mix poorly for short words: finish with a murmur step. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static void add_words(int *acc, const char *s, int weight)
+{
+    size_t i = 0, len = s ? strlen(s) : 0;
+    while (i < len) {
+        while (i < len && !isalnum((unsigned char)s[i]) && (unsigned char)s[i] < 0x80) i++;
+        size_t j = i;
+        while (j < len && (isalnum((unsigned char)s[j]) || (unsigned char)s[j] >= 0x80)) j++;
+        /* short words ("to", "a") carry no story identity */
+        if (j - i >= 3) {
+            uint64_t h = fnv1a(s + i, j - i);
+            for (int b = 0; b < 64; b++) acc[b] += (h >> b) & 1 ? weight : -weight;
+        }
+        i = j;
+    }
+}
+
+uint64_t filter_novelty_key(const char *headline, const char *const *names, size_t n_names)
+{
+    int acc[64] = {0};
+    add_words(acc, headline, 1);
+    for (size_t i = 0; i < n_names; i++) add_words(acc, names[i], 2);
+    uint64_t k = 0;
+    for (int b = 0; b < 64; b++)
+        if (acc[b] > 0) k |= 1ULL << b;
+    return k;
+}
+
+int filter_novelty_distance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
+
+unsigned filter_novelty_observe(filter_novelty *n, const char *category, uint64_t key,
+                                int64_t now_ms)
+{
+    uint64_t cat = fnv1a(category, strlen(category));
+    unsigned repeats = 0;
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < n->n; i++) {
+        const entry *e = &n->ring[(n->head + n->cap - 1 - i) % n->cap];
+        if (now_ms - e->ms > n->window_ms) continue;
+        if (e->cat == cat && filter_novelty_distance(e->key, key) <= NOVELTY_MAX_DIST) repeats++;
+    }
+    n->ring[n->head] = (entry){key, cat, now_ms};
+    n->head = (n->head + 1) % n->cap;
+    if (n->n < n->cap) n->n++;
+    pthread_mutex_unlock(&n->mu);
+    return 100u / (1u + repeats);
+}

@@ -1,0 +1,58 @@
+/* regulatory.c -- the built-in "regulatory" filter plugin: regulatory flags (antitrust, probes, fines, export controls): regulator and subject. */
+#include <stdlib.h>
+
+#include "../detect.h"
+#include "../squawk_filter.h"
+
+struct regulatory_config {
+    struct detect_config base;
+};
+
+static const struct squawk_config_entry regulatory_config_map[] = {
+    DETECT_CONFIG_ENTRIES(struct regulatory_config, "50", "4.0", "regulatory"),
+    {NULL, 0, NULL, NULL, 0},
+};
+
+static const struct detect_spec regulatory_spec = {
+    .category = "regulatory",
+    .role_a = "regulator",
+    .role_b = "subject",
+    .roles_by_kind = 1,
+    .skip_regulators = 0,
+};
+
+static int regulatory_init(void **ctx, const void *config, const struct squawk_host *host, char *err,
+                   size_t errlen)
+{
+    struct detect *d = malloc(sizeof *d);
+    if (!d) return -1;
+    const struct regulatory_config *c = config;
+    if (detect_init(d, &regulatory_spec, &c->base, host, "regulatory", err, errlen) != 0) {
+        free(d);
+        return -1;
+    }
+    *ctx = d;
+    return 0;
+}
+
+static int regulatory_process(void *ctx, const struct squawk_article *a, struct squawk_report *r)
+{
+    return detect_process(ctx, a, r);
+}
+
+static void regulatory_destroy(void *ctx)
+{
+    free(ctx);
+}
+
+SQUAWK_FILTER_DECLARE = {
+    SQUAWK_FILTER_HEADER,
+    .name = "regulatory",
+    .version = "1.0.0",
+    .description = "regulatory flags (antitrust, probes, fines, lawsuits, export controls): regulator and subject",
+    .config = regulatory_config_map,
+    .config_size = sizeof(struct regulatory_config),
+    .init = regulatory_init,
+    .process = regulatory_process,
+    .destroy = regulatory_destroy,
+};
