@@ -1,9 +1,445 @@
-/* cmd_score.c -- squawk score (placeholder until its issue lands). */
+/* cmd_score.c -- squawk score: run the filters over articles offline, print alerts as JSON Lines. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/clock.h"
+#include "../core/error.h"
+#include "../core/log.h"
+#include "../filters/host.h"
+#include "../proto/alert.h"
+#include "../proto/article.h"
 #include "commands.h"
 
-static const char usage[] = "usage: squawk score [options]\n";
+static const char usage[] =
+    "usage: squawk score [options] [FILE...]\n"
+    "\n"
+    "Reads articles from FILEs (or stdin when none or '-'), runs the filters and prints\n"
+    "alerts as JSON Lines. Input is auto-detected per file: JSON Lines, one JSON object,\n"
+    "one msgpack map, or plain text (first line = headline, rest = body, id = file name).\n"
+    "\n"
+    "options:\n"
+    "  --filter NAME|PATH    filter plugin to run (repeatable; default invest, chips, regulatory)\n"
+    "  --set FILTER.KEY=VAL  config value for a filter's config map (repeatable)\n"
+    "  --threshold CAT=N     score threshold for a category (repeatable; default: the plugin's)\n"
+    "  --all                 print every alert a filter raises, also below threshold\n"
+    "  --explain             print alerts and their evidence human-readably instead of JSON\n"
+    "  --data-dir DIR        rules/ and gazetteer.yml (default $SQUAWK_DATA_DIR or build-time)\n"
+    "  --plugin-dir DIR      where NAME resolves to NAME.so (default $SQUAWK_PLUGIN_DIR)\n"
+    "  --bench N             run the filter stage N times over the input; print the median\n"
+    "                        articles/s and MB/s on stderr instead of alerts\n"
+    "\n"
+    "Malformed articles are counted and summarised on stderr; exit 0. Exit 1 on I/O or\n"
+    "config errors, 2 on usage errors.\n";
+
+#define SCORE_MAX_FILTERS 16
+#define SCORE_MAX_SETS 64
+
+typedef struct score_opts {
+    const char *filters[SCORE_MAX_FILTERS];
+    size_t n_filters;
+    const char *thr_cat[SCORE_MAX_FILTERS];
+    double thr_val[SCORE_MAX_FILTERS];
+    size_t n_thr;
+    char *set_filter[SCORE_MAX_SETS], *set_kv[2 * SCORE_MAX_SETS];
+    size_t n_set;
+    int all, explain;
+    unsigned bench;
+    const char *data_dir, *plugin_dir;
+    char **files;
+    int n_files;
+} score_opts;
+
+typedef struct score_stats {
+    size_t articles, alerts, rejected, bytes;
+    size_t by_err[128];
+} score_stats;
+
+/* "invest" -> invest; "/x/y/earnings.so" -> earnings: a plugin's category. */
+static void category_of(const char *name, char *out, size_t outlen)
+{
+    const char *b = strrchr(name, '/');
+    b = b ? b + 1 : name;
+    snprintf(out, outlen, "%s", b);
+    char *dot = strstr(out, ".so");
+    if (dot) *dot = '\0';
+}
+
+static int parse_args(int argc, char **argv, score_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--all")) o->all = 1;
+        else if (!strcmp(a, "--explain")) o->explain = 1;
+        else if (!strcmp(a, "--filter") || !strcmp(a, "--threshold") || !strcmp(a, "--data-dir") ||
+                 !strcmp(a, "--plugin-dir") || !strcmp(a, "--bench") || !strcmp(a, "--set")) {
+            if (!v) {
+                fprintf(stderr, "squawk score: %s needs a value\n", a);
+                return 2;
+            }
+            i++;
+            if (!strcmp(a, "--filter")) {
+                if (o->n_filters == SCORE_MAX_FILTERS) {
+                    fprintf(stderr, "squawk score: too many --filter (max %d)\n", SCORE_MAX_FILTERS);
+                    return 2;
+                }
+                o->filters[o->n_filters++] = v;
+            } else if (!strcmp(a, "--threshold")) {
+                const char *eq = strchr(v, '=');
+                char *end;
+                double t = eq ? strtod(eq + 1, &end) : 0;
+                if (!eq || eq == v || end == eq + 1 || *end || t < 0 || t > 100 ||
+                    o->n_thr == SCORE_MAX_FILTERS) {
+                    fprintf(stderr, "squawk score: --threshold wants CATEGORY=N with N in 0..100, got '%s'\n", v);
+                    return 2;
+                }
+                o->thr_cat[o->n_thr] = strndup(v, (size_t)(eq - v));
+                o->thr_val[o->n_thr++] = t;
+            } else if (!strcmp(a, "--set")) {
+                const char *dot = strchr(v, '.'), *eq = strchr(v, '=');
+                if (!dot || !eq || eq < dot || dot == v || eq == dot + 1 || o->n_set == SCORE_MAX_SETS) {
+                    fprintf(stderr, "squawk score: --set wants FILTER.KEY=VALUE, got '%s'\n", v);
+                    return 2;
+                }
+                o->set_filter[o->n_set] = strndup(v, (size_t)(dot - v));
+                o->set_kv[2 * o->n_set] = strndup(dot + 1, (size_t)(eq - dot - 1));
+                o->set_kv[2 * o->n_set + 1] = strdup(eq + 1);
+                o->n_set++;
+            } else if (!strcmp(a, "--data-dir")) o->data_dir = v;
+            else if (!strcmp(a, "--plugin-dir")) o->plugin_dir = v;
+            else {
+                char *end;
+                long n = strtol(v, &end, 10);
+                if (*end || n < 1 || n > 1000) {
+                    fprintf(stderr, "squawk score: --bench wants 1..1000, got '%s'\n", v);
+                    return 2;
+                }
+                o->bench = (unsigned)n;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "squawk score: unknown option '%s'\n%s", a, usage);
+            return 2;
+        } else {
+            o->files[o->n_files++] = argv[i];
+        }
+    }
+    if (o->n_filters == 0) {
+        o->filters[0] = "invest";
+        o->filters[1] = "chips";
+        o->filters[2] = "regulatory";
+        o->n_filters = 3;
+    }
+    return 0;
+}
+
+static void free_opts(score_opts *o)
+{
+    for (size_t i = 0; i < o->n_thr; i++) free((char *)o->thr_cat[i]);
+    for (size_t i = 0; i < o->n_set; i++) {
+        free(o->set_filter[i]);
+        free(o->set_kv[2 * i]);
+        free(o->set_kv[2 * i + 1]);
+    }
+    free(o->files);
+}
+
+static int read_all(FILE *f, char **out, size_t *outlen)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) return SQ_E_NOMEM;
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb) {
+                free(buf);
+                return SQ_E_NOMEM;
+            }
+            buf = nb;
+        }
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0) break;
+    }
+    if (ferror(f)) {
+        free(buf);
+        return SQ_E_IO;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *outlen = n;
+    return 0;
+}
+
+/* Articles parsed from all input, in order. */
+typedef struct article_list {
+    proto_article *v;
+    size_t n, cap;
+} article_list;
+
+static int push_article(article_list *l, proto_article *a)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        proto_article *v = realloc(l->v, nc * sizeof *v);
+        if (!v) return SQ_E_NOMEM;
+        l->v = v;
+        l->cap = nc;
+    }
+    l->v[l->n++] = *a;
+    return 0;
+}
+
+static void reject(score_stats *st, const char *file, size_t line, int rc, const char *why)
+{
+    st->rejected++;
+    if (-rc > 0 && -rc < 128) st->by_err[-rc]++;
+    sq_log_limited(SQ_LOG_WARN, "score.reject", "file=%s line=%zu err=%s why=\"%s\"", file, line,
+                   sq_err_name(rc), why);
+}
+
+static int text_article(const char *file, const char *buf, size_t len, proto_article *a)
+{
+    const char *nl = memchr(buf, '\n', len);
+    size_t hl = nl ? (size_t)(nl - buf) : len;
+    char *head = strndup(buf, hl);
+    const char *b = nl ? nl + 1 : buf + len;
+    while (b < buf + len && (*b == '\n' || *b == '\r')) b++;
+    char *body = strndup(b, (size_t)(buf + len - b));
+    const char *base = strrchr(file, '/');
+    int rc = (head && body) ? proto_article_init(a, base ? base + 1 : file, head, body) : SQ_E_NOMEM;
+    free(head);
+    free(body);
+    if (rc == 0 && proto_utf8_check(a->headline, a->headline_len) == 0 &&
+        proto_utf8_check(a->body, a->body_len) == 0 && a->headline_len > 0)
+        return 0;
+    if (rc == 0) {
+        proto_article_free(a);
+        rc = a->headline_len ? SQ_E_BAD_UTF8 : SQ_E_NO_HEADLINE;
+    }
+    return rc;
+}
+
+static int parse_input(const char *file, const char *buf, size_t len, article_list *l, score_stats *st)
+{
+    char why[256] = "";
+    size_t i = 0;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')) i++;
+    if (i == len) return 0;
+    unsigned char c = (unsigned char)buf[i];
+    proto_article a;
+    if (c == '{') {
+        /* one JSON object (possibly pretty-printed), else JSON Lines */
+        if (proto_article_decode_json(buf + i, len - i, NULL, &a, why, sizeof why) == 0) {
+            st->bytes += a.headline_len + a.body_len;
+            return push_article(l, &a);
+        }
+        size_t line = 0, p = 0;
+        while (p < len) {
+            const char *nl = memchr(buf + p, '\n', len - p);
+            size_t e = nl ? (size_t)(nl - buf) : len;
+            line++;
+            size_t s = p;
+            while (s < e && (buf[s] == ' ' || buf[s] == '\t' || buf[s] == '\r')) s++;
+            if (s < e) {
+                int rc = proto_article_decode(buf + s, e - s, NULL, &a, why, sizeof why);
+                if (rc) reject(st, file, line, rc, why);
+                else {
+                    st->bytes += a.headline_len + a.body_len;
+                    if (push_article(l, &a)) return SQ_E_NOMEM;
+                }
+            }
+            p = e + 1;
+        }
+        return 0;
+    }
+    if ((c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf) {
+        int rc = proto_article_decode_msgpack(buf, len, NULL, &a, why, sizeof why);
+        if (rc) {
+            reject(st, file, 1, rc, why);
+            return 0;
+        }
+        st->bytes += a.headline_len + a.body_len;
+        return push_article(l, &a);
+    }
+    int rc = text_article(file, buf + i, len - i, &a);
+    if (rc == SQ_E_NOMEM) return rc;
+    if (rc) {
+        reject(st, file, 1, rc, "plain-text article");
+        return 0;
+    }
+    st->bytes += a.headline_len + a.body_len;
+    return push_article(l, &a);
+}
+
+static void explain(const proto_alert *al)
+{
+    printf("%s  score=%.1f  stage=%s  novelty=%u  article=%s\n", al->category, al->score,
+           al->stage ? al->stage : "none", al->novelty, al->article.id);
+    printf("  headline: %s\n", al->article.headline ? al->article.headline : "");
+    for (size_t i = 0; i < al->n_entities; i++)
+        printf("  entity:   %-28s %-8s %-9s relevance=%.0f\n", al->entities[i].name,
+               al->entities[i].ticker ? al->entities[i].ticker : "-", al->entities[i].role,
+               al->entities[i].relevance);
+    for (size_t i = 0; i < al->n_amounts; i++)
+        printf("  amount:   %-28s = %.4g USD\n", al->amounts[i].text, al->amounts[i].usd);
+    for (size_t i = 0; i < al->n_evidence; i++)
+        printf("  evidence: %-24s %-8s [%u,%u) \"%s\"\n", al->evidence[i].rule, al->evidence[i].field,
+               al->evidence[i].start, al->evidence[i].end, al->evidence[i].text);
+    printf("\n");
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int run_bench(filter_host *h, const article_list *l, const score_stats *st, unsigned reps)
+{
+    double *secs = calloc(reps, sizeof *secs);
+    if (!secs) return 1;
+    size_t alerts = 0;
+    for (unsigned r = 0; r < reps; r++) {
+        int64_t t0 = sq_clock_mono_ns();
+        for (size_t i = 0; i < l->n; i++) {
+            proto_alert **v;
+            size_t n;
+            if (filter_host_process(h, &l->v[i], NULL, 0, &v, &n) != 0) continue;
+            alerts += n;
+            for (size_t k = 0; k < n; k++) proto_alert_destroy(v[k]);
+            free(v);
+        }
+        secs[r] = (double)(sq_clock_mono_ns() - t0) / 1e9;
+    }
+    qsort(secs, reps, sizeof *secs, cmp_dbl);
+    double med = secs[reps / 2];
+    fprintf(stderr, "bench: filter stage over %zu articles, %.2f MB (headline+body), %zu filters, "
+            "median of %u: %.3f s = %.0f articles/s, %.2f MB/s (alerts per run: %zu)\n",
+            l->n, st->bytes / 1e6, (size_t)0 + 0, reps, med, med > 0 ? l->n / med : 0,
+            med > 0 ? st->bytes / 1e6 / med : 0, alerts / reps);
+    free(secs);
+    return 0;
+}
 
 int cmd_score(int argc, char **argv)
 {
-    return cli_not_built("score", argc, argv, usage);
+    if (cli_wants_help(argc, argv, usage)) return 0;
+    score_opts o = {0};
+    o.files = calloc((size_t)argc + 1, sizeof *o.files);
+    if (!o.files) return 1;
+    int rc = parse_args(argc, argv, &o);
+    if (rc) {
+        free_opts(&o);
+        return rc;
+    }
+    sq_log_setup(stderr, SQ_LOG_WARN, SQ_LOG_TEXT);
+    char err[1024] = "";
+    filter_host *h = NULL;
+    filter_host_opts ho = {.data_dir = o.data_dir, .plugin_dir = o.plugin_dir};
+    if ((rc = filter_host_create(&h, &ho, err, sizeof err)) != 0) {
+        fprintf(stderr, "squawk score: %s\n", err[0] ? err : sq_strerror(rc));
+        free_opts(&o);
+        return 1;
+    }
+    for (size_t i = 0; i < o.n_filters; i++) {
+        char cat[256];
+        category_of(o.filters[i], cat, sizeof cat);
+        double thr = -1;
+        for (size_t k = 0; k < o.n_thr; k++)
+            if (!strcmp(o.thr_cat[k], cat)) thr = o.thr_val[k];
+        const char *kv[2 * SCORE_MAX_SETS];
+        size_t n_kv = 0;
+        for (size_t k = 0; k < o.n_set; k++)
+            if (!strcmp(o.set_filter[k], cat) || !strcmp(o.set_filter[k], o.filters[i])) {
+                kv[2 * n_kv] = o.set_kv[2 * k];
+                kv[2 * n_kv + 1] = o.set_kv[2 * k + 1];
+                n_kv++;
+            }
+        if ((rc = filter_host_load(h, o.filters[i], kv, n_kv, thr, err, sizeof err)) != 0) {
+            fprintf(stderr, "squawk score: %s\n", err[0] ? err : sq_strerror(rc));
+            filter_host_destroy(h);
+            free_opts(&o);
+            return 1;
+        }
+    }
+    score_stats st = {0};
+    article_list l = {0};
+    int status = 0;
+    int n_in = o.n_files ? o.n_files : 1;
+    for (int i = 0; i < n_in && !status; i++) {
+        const char *name = o.n_files ? o.files[i] : "-";
+        FILE *f = strcmp(name, "-") ? fopen(name, "rb") : stdin;
+        if (!f) {
+            fprintf(stderr, "squawk score: %s: %s\n", name, strerror(errno));
+            status = 1;
+            break;
+        }
+        char *buf;
+        size_t len;
+        rc = read_all(f, &buf, &len);
+        if (f != stdin) fclose(f);
+        if (rc) {
+            fprintf(stderr, "squawk score: %s: %s\n", name, sq_strerror(rc));
+            status = 1;
+            break;
+        }
+        rc = parse_input(name, buf, len, &l, &st);
+        free(buf);
+        if (rc) {
+            fprintf(stderr, "squawk score: %s: %s\n", name, sq_strerror(rc));
+            status = 1;
+        }
+    }
+    if (!status && o.bench) {
+        status = run_bench(h, &l, &st, o.bench);
+    } else if (!status) {
+        for (size_t i = 0; i < l.n && !status; i++) {
+            proto_alert **v;
+            size_t n;
+            st.articles++;
+            rc = filter_host_process(h, &l.v[i], NULL, o.all, &v, &n);
+            if (rc) {
+                sq_log_limited(SQ_LOG_WARN, "score.process", "article=%s err=%s", l.v[i].id,
+                               sq_err_name(rc));
+                continue;
+            }
+            for (size_t k = 0; k < n; k++) {
+                if (o.explain) {
+                    explain(v[k]);
+                } else {
+                    char *js;
+                    size_t jl;
+                    if (proto_alert_to_json(v[k], &js, &jl) == 0) {
+                        fwrite(js, 1, jl, stdout);
+                        fputc('\n', stdout);
+                        free(js);
+                    }
+                }
+                st.alerts++;
+                proto_alert_destroy(v[k]);
+            }
+            free(v);
+        }
+        if (fflush(stdout) != 0) status = 1;
+    }
+    for (size_t i = 0; i < l.n; i++) proto_article_free(&l.v[i]);
+    free(l.v);
+    if (!o.bench) {
+        fprintf(stderr, "score: %zu articles, %zu alerts, %zu rejected", st.articles, st.alerts,
+                st.rejected);
+        const char *sep = " (";
+        for (int e = 1; e < 128; e++)
+            if (st.by_err[e]) {
+                fprintf(stderr, "%s%s: %zu", sep, sq_err_name(-e), st.by_err[e]);
+                sep = ", ";
+            }
+        fprintf(stderr, "%s\n", sep[0] == ',' ? ")" : "");
+    }
+    filter_host_destroy(h);
+    free_opts(&o);
+    return status;
 }
