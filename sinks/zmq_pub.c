@@ -268,7 +268,7 @@ static void replay_request(zpub *z, const uint8_t *ident, size_t ident_len, cons
         z->st.bad_requests++;
         char msg[64];
         int ml = snprintf(msg, sizeof msg, "ERR %s", n < 1 ? "bad request" : "busy");
-        if (zmq_send(z->router, ident, ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 0)
+        if (zmq_send(z->router, ident, ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
             zmq_send(z->router, msg, (size_t)ml, 0);
         sq_log_limited(SQ_LOG_WARN, "zmq.replay_bad", "request=\"%.40s\"", buf);
         return;
