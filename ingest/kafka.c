@@ -556,6 +556,8 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+    /* Connection failures also reach error_cb, which rate-limits them. */
+    if (strcmp(fac, "FAIL") == 0) return;
     sq_log_level l = level <= 3 ? SQ_LOG_ERROR : level == 4 ? SQ_LOG_WARN
                                                : level <= 6 ? SQ_LOG_INFO
                                                             : SQ_LOG_DEBUG;
@@ -849,3 +851,10 @@ void ingest_kafka_destroy(ingest_kafka *k)
 }
 
 void ingest_kafka_get_stats(ingest_kafka *k, ingest_kafka_stats *out) { *out = k->st; }
+
+int ingest_kafka_assigned(ingest_kafka *k)
+{
+    int n = 0;
+    for (size_t i = 0; i < k->n_parts; i++) n += k->parts[i].used;
+    return n;
+}

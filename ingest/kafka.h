@@ -57,5 +57,8 @@ typedef struct ingest_kafka_stats {
     int64_t broker_down_since_ms;  /* 0 when up */
 } ingest_kafka_stats;
 SQ_API void ingest_kafka_get_stats(ingest_kafka *k, ingest_kafka_stats *out);
+/* Number of partitions currently assigned to this consumer (0 before the
+ * group settles or while the broker is unreachable at startup). */
+SQ_API int ingest_kafka_assigned(ingest_kafka *k);
 
 #endif
