@@ -632,6 +632,9 @@ static int unpack_map(const void *buf, size_t len, const proto_limits *lim, msgp
     msgpack_unpacked_init(u);
     size_t off = 0;
     msgpack_unpack_return ur = msgpack_unpack_next(u, buf, len, &off);
+    /* The scan and msgpack-c must agree on where the value ends; if they ever
+     * did not, the scan's bounds would not be the ones msgpack-c allocated by. */
+    if (ur == MSGPACK_UNPACK_SUCCESS && off != used) ur = MSGPACK_UNPACK_PARSE_ERROR;
     if (ur != MSGPACK_UNPACK_SUCCESS) {
         msgpack_unpacked_destroy(u);
         return proto_scan_why(ur == MSGPACK_UNPACK_NOMEM_ERROR ? SQ_E_NOMEM : SQ_E_BAD_MSGPACK,

@@ -234,6 +234,9 @@ SQ_API int proto_article_decode_msgpack(const void *buf, size_t len, const proto
     msgpack_unpacked_init(&u);
     size_t off = 0;
     msgpack_unpack_return ur = msgpack_unpack_next(&u, buf, len, &off);
+    /* The scan and msgpack-c must agree on where the value ends; if they ever
+     * did not, the scan's bounds would not be the ones msgpack-c allocated by. */
+    if (ur == MSGPACK_UNPACK_SUCCESS && off != used) ur = MSGPACK_UNPACK_PARSE_ERROR;
     if (ur != MSGPACK_UNPACK_SUCCESS) {
         /* The scan accepted it, so only memory can fail here. */
         msgpack_unpacked_destroy(&u);

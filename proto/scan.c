@@ -58,7 +58,7 @@ enum { K_SCALAR, K_STR, K_BIN, K_EXT, K_ARRAY, K_MAP, K_INVALID };
 static int mp_header(const uint8_t *p, size_t left, int *kind, size_t *hdr, uint64_t *n)
 {
     uint8_t c = p[0];
-    size_t need = 1;
+    size_t need = 1; /* for ext types this includes the type byte */
     *n = 0;
     if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3) {
         *kind = K_SCALAR;
@@ -86,11 +86,11 @@ static int mp_header(const uint8_t *p, size_t left, int *kind, size_t *hdr, uint
         case 0xd1: *kind = K_SCALAR, need = 3; break;
         case 0xd2: *kind = K_SCALAR, need = 5; break;
         case 0xd3: *kind = K_SCALAR, need = 9; break;
-        case 0xd4: *kind = K_EXT, need = 3, *n = 1; break;
-        case 0xd5: *kind = K_EXT, need = 3, *n = 2; break;
-        case 0xd6: *kind = K_EXT, need = 3, *n = 4; break;
-        case 0xd7: *kind = K_EXT, need = 3, *n = 8; break;
-        case 0xd8: *kind = K_EXT, need = 3, *n = 16; break;
+        case 0xd4: *kind = K_EXT, need = 2, *n = 1; break;
+        case 0xd5: *kind = K_EXT, need = 2, *n = 2; break;
+        case 0xd6: *kind = K_EXT, need = 2, *n = 4; break;
+        case 0xd7: *kind = K_EXT, need = 2, *n = 8; break;
+        case 0xd8: *kind = K_EXT, need = 2, *n = 16; break;
         case 0xd9: *kind = K_STR, need = 2; break;
         case 0xda: *kind = K_STR, need = 3; break;
         case 0xdb: *kind = K_STR, need = 5; break;
@@ -113,7 +113,6 @@ static int mp_header(const uint8_t *p, size_t left, int *kind, size_t *hdr, uint
     case 0xc9: *n = be32(p + 1); break;
     default: break; /* fixext: n set above */
     }
-    /* ext payloads include their one type byte after the length field */
     return 0;
 }
 
@@ -148,7 +147,7 @@ int proto_scan_msgpack(const uint8_t *buf, size_t len, const proto_limits *lim, 
         int is_key = depth == 1 && left[0] % 2 == 0;
         pos += hdr;
         if (kind == K_STR || kind == K_BIN || kind == K_EXT) {
-            uint64_t payload = n + (kind == K_EXT);
+            uint64_t payload = n;
             if (kind != K_EXT && n > lim->max_field_bytes)
                 return proto_scan_why(SQ_E_FIELD_TOO_LONG, why, whylen,
                                       "%s at byte %zu is %llu bytes, over the limit of %zu",

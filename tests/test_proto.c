@@ -511,6 +511,69 @@ TEST(reject_bad_msgpack)
     EXPECT_ERR(dec(never_used, sizeof never_used, NULL), "BAD_MSGPACK");
 }
 
+/* The bounded pre-scan must agree with msgpack-c on every type's length, or
+ * its limits would guard a different structure than the one parsed. */
+TEST(msgpack_every_type)
+{
+    static char blob[70000];
+    memset(blob, 'b', sizeof blob);
+    mp m;
+    mp_init(&m);
+    msgpack_pack_map(&m.pk, 3);
+    mp_s(&m, "id");
+    mp_s(&m, "i");
+    mp_s(&m, "headline");
+    mp_s(&m, "h");
+    mp_s(&m, "all");
+    msgpack_pack_array(&m.pk, 38);
+    msgpack_pack_nil(&m.pk);
+    msgpack_pack_true(&m.pk);
+    msgpack_pack_false(&m.pk);
+    msgpack_pack_int8(&m.pk, -5);     /* negative fixint */
+    msgpack_pack_int8(&m.pk, -100);   /* int8 */
+    msgpack_pack_int16(&m.pk, -1000); /* int16 */
+    msgpack_pack_int32(&m.pk, -100000);
+    msgpack_pack_int64(&m.pk, -10000000000LL);
+    msgpack_pack_uint8(&m.pk, 200);
+    msgpack_pack_uint16(&m.pk, 60000);
+    msgpack_pack_uint32(&m.pk, 4000000000u);
+    msgpack_pack_uint64(&m.pk, 10000000000000ULL);
+    msgpack_pack_float(&m.pk, 1.5f);
+    msgpack_pack_double(&m.pk, 2.5);
+    mp_sn(&m, blob, 31);    /* fixstr */
+    mp_sn(&m, blob, 200);   /* str8 */
+    mp_sn(&m, blob, 1000);  /* str16 */
+    mp_sn(&m, blob, 70000); /* str32 */
+    size_t bins[] = {0, 200, 1000, 70000};
+    for (int i = 0; i < 4; i++) {
+        msgpack_pack_bin(&m.pk, bins[i]);
+        msgpack_pack_bin_body(&m.pk, blob, bins[i]);
+    }
+    size_t exts[] = {1, 2, 4, 8, 16, 0, 3, 200, 1000, 70000};
+    for (int i = 0; i < 10; i++) {
+        msgpack_pack_ext(&m.pk, exts[i], 7);
+        msgpack_pack_ext_body(&m.pk, blob, exts[i]);
+    }
+    msgpack_pack_array(&m.pk, 0);
+    msgpack_pack_array(&m.pk, 20); /* array16 */
+    for (int i = 0; i < 20; i++) msgpack_pack_int(&m.pk, i);
+    msgpack_pack_map(&m.pk, 20); /* map16 */
+    for (int i = 0; i < 20; i++) {
+        msgpack_pack_int(&m.pk, i);
+        msgpack_pack_nil(&m.pk);
+    }
+    msgpack_pack_array(&m.pk, 66000); /* array32 */
+    for (int i = 0; i < 66000; i++) msgpack_pack_nil(&m.pk);
+    msgpack_pack_map(&m.pk, 0);
+    msgpack_pack_array(&m.pk, 1);
+    msgpack_pack_map(&m.pk, 1);
+    mp_s(&m, "k");
+    msgpack_pack_ext(&m.pk, 4, -1); /* timestamp ext */
+    msgpack_pack_ext_body(&m.pk, blob, 4);
+    proto_limits lim = {.max_elems = 70000};
+    ASSERT_EQ(mp_dec(&m, &lim), 0);
+}
+
 TEST(error_names_distinct)
 {
     int codes[] = {SQ_E_EMPTY,     SQ_E_BAD_FORMAT, SQ_E_TRUNCATED,  SQ_E_TRAILING,
@@ -880,6 +943,7 @@ int main(void)
     RUN(reject_dup_and_bad_key);
     RUN(reject_bad_time);
     RUN(reject_bad_msgpack);
+    RUN(msgpack_every_type);
     RUN(error_names_distinct);
     RUN(alert_roundtrip);
     RUN(alert_json_keys);
