@@ -11,11 +11,14 @@
 
 #include "commands.h"
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "filters/host.h"
 #include "proto/alert.h"
 #include "proto/article.h"
+
+extern char **environ;
 
 static const char usage[] =
     "usage: squawk eval --labels FILE.tsv [options]\n"
@@ -31,8 +34,10 @@ static const char usage[] =
     "                       positives per category, with their evidence\n"
     "  --threshold CAT=N    decide CAT at score >= N instead of the plugin's default\n"
     "                       (repeatable)\n"
-    "  --filter NAME        load this filter (name or .so path; repeatable;\n"
-    "                       default: invest, chips, regulatory)\n"
+    "  --config FILE        take filters, their thresholds and settings, data and\n"
+    "                       plugin dirs from this squawk.yml (what a deployment runs)\n"
+    "  --filter NAME        load this filter (name or .so path; repeatable; replaces\n"
+    "                       the config's list; default: invest, chips, regulatory)\n"
     "  --data-dir DIR       rule packs and gazetteer (default: the build's)\n"
     "  --plugin-dir DIR     built-in plugins (default: the build's)\n"
     "  --sweep              also print F1 at thresholds 10, 15, ..., 90\n"
@@ -65,6 +70,7 @@ typedef struct eval_row {
 typedef struct eval_cat {
     char *name;
     double threshold;     /* < 0: the plugin's default, decided by the host */
+    const char *thr_src;  /* "cli", "config", "plugin" or "host" */
     int has_filter;       /* some loaded filter is named after it */
     double min_pass, max_fail; /* scores seen either side of a host-decided threshold */
     long tp, fp, fn, tn;
@@ -83,7 +89,7 @@ typedef struct eval_set {
 } eval_set;
 
 typedef struct eval_opts {
-    const char *labels, *articles, *data_dir, *plugin_dir;
+    const char *labels, *articles, *data_dir, *plugin_dir, *config;
     const char *filters[EVAL_MAX_FILTERS];
     size_t n_filters;
     const char *thr_spec[EVAL_MAX_CATS * 2];
@@ -169,6 +175,7 @@ static int eval_read_labels(eval_set *s, const char *path, char *err, size_t err
                 eval_cat *c = &s->cats[s->n_cats++];
                 c->name = strdup(tok);
                 c->threshold = -1;
+                c->thr_src = "host";
                 c->min_pass = INFINITY;
                 c->max_fail = -INFINITY;
                 if (!c->name) rc = SQ_E_NOMEM;
@@ -412,9 +419,9 @@ static double eval_f1(long tp, long fp, long fn)
 /* The threshold as printed: ours, or the bracket the host's default must lie in. */
 static void eval_thr_text(const eval_cat *k, char *buf, size_t len)
 {
-    if (k->threshold >= 0) snprintf(buf, len, "%.1f", k->threshold);
-    else if (isfinite(k->min_pass)) snprintf(buf, len, "dflt<=%.1f", k->min_pass);
-    else snprintf(buf, len, "dflt");
+    if (k->threshold >= 0) snprintf(buf, len, "%.1f %s", k->threshold, k->thr_src);
+    else if (isfinite(k->min_pass)) snprintf(buf, len, "<=%.1f host", k->min_pass);
+    else snprintf(buf, len, "? host");
 }
 
 typedef struct eval_pick {
@@ -456,13 +463,13 @@ static void eval_print_text(const eval_set *s, const eval_opts *o, double secs)
            " unlabelled skipped %ld, undecodable %ld, duplicates %ld; %.2f s (%.0f articles/s)\n",
            o->labels, s->n_rows, s->n_read, evaluated, labelled_missing, s->n_unlabelled, s->n_bad,
            s->n_dup, secs, secs > 0 ? (double)s->n_read / secs : 0.0);
-    printf("%-12s %10s %6s %6s %6s %6s %6s %6s %7s %6s\n", "category", "threshold", "P", "R",
+    printf("%-12s %12s %6s %6s %6s %6s %6s %6s %7s %6s\n", "category", "threshold", "P", "R",
            "F1", "TP", "FP", "FN", "TN", "pos");
     for (size_t c = 0; c < s->n_cats; c++) {
         const eval_cat *k = &s->cats[c];
         char thr[32];
         eval_thr_text(k, thr, sizeof thr);
-        printf("%-12s %10s %6.3f %6.3f %6.3f %6ld %6ld %6ld %7ld %6ld%s\n", k->name, thr,
+        printf("%-12s %12s %6.3f %6.3f %6.3f %6ld %6ld %6ld %7ld %6ld%s\n", k->name, thr,
                eval_ratio(k->tp, k->tp + k->fp), eval_ratio(k->tp, k->tp + k->fn),
                eval_f1(k->tp, k->fp, k->fn), k->tp, k->fp, k->fn, k->tn, k->tp + k->fn,
                k->has_filter ? "" : "  (no filter loaded for this category)");
@@ -544,6 +551,7 @@ static void eval_print_json(const eval_set *s, const eval_opts *o, double secs)
         json_object_set_new(j, "default_threshold_at_most",
                             k->threshold < 0 && isfinite(k->min_pass) ? json_real(k->min_pass)
                                                                        : json_null());
+        json_object_set_new(j, "threshold_source", json_string(k->thr_src));
         json_object_set_new(j, "has_filter", json_boolean(k->has_filter));
         json_object_set_new(j, "precision", json_real(eval_ratio(k->tp, k->tp + k->fp)));
         json_object_set_new(j, "recall", json_real(eval_ratio(k->tp, k->tp + k->fn)));
@@ -595,6 +603,7 @@ static int eval_parse_args(eval_opts *o, int argc, char **argv)
         {"filter", required_argument, 0, 'f'},    {"data-dir", required_argument, 0, 'd'},
         {"plugin-dir", required_argument, 0, 'p'}, {"sweep", no_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},            {"width", required_argument, 0, 'w'},
+        {"config", required_argument, 0, 'c'},
         {0, 0, 0, 0}};
     o->width = 70;
     optind = 1;
@@ -618,6 +627,7 @@ static int eval_parse_args(eval_opts *o, int argc, char **argv)
             o->filters[o->n_filters++] = optarg;
             break;
         case 'd': o->data_dir = optarg; break;
+        case 'c': o->config = optarg; break;
         case 'p': o->plugin_dir = optarg; break;
         case 's': o->sweep = 1; break;
         case 'j': o->json = 1; break;
@@ -645,17 +655,52 @@ static void eval_filter_category(const char *name_or_path, char *out, size_t len
     if (dot && dot[3] == '\0') *dot = '\0';
 }
 
+/* Loads the CLI's filters, else the config's, else the three built-ins. A
+ * category's threshold is the CLI's, else the config's, else what the host
+ * reports as the plugin's default. Returns 1 when some category must be
+ * decided by the host's own filtering, 0 when all are known, <0 on error. */
+static int eval_load_filters(eval_set *s, const eval_opts *o, const sq_config *cfg,
+                             filter_host *h, char *err, size_t errlen)
+{
+    static const char *const builtins[] = {"invest", "chips", "regulatory"};
+    size_t n = o->n_filters ? o->n_filters : cfg->n_filters ? cfg->n_filters : 3;
+    int host_decides = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sq_config_filter *cf = !o->n_filters && cfg->n_filters ? &cfg->filters[i] : NULL;
+        const char *name = o->n_filters ? o->filters[i] : cf ? cf->name : builtins[i];
+        char cat[128];
+        eval_filter_category(name, cat, sizeof cat);
+        int c = eval_cat_index(s, cat);
+        eval_cat *k = c >= 0 ? &s->cats[c] : NULL;
+        if (k && k->threshold < 0 && cf && cf->threshold >= 0) {
+            k->threshold = cf->threshold;
+            k->thr_src = "config";
+        }
+        char e[400] = "";
+        int rc = filter_host_load(h, name, cf ? (const char *const *)cf->kv : NULL,
+                                  cf ? cf->n_kv : 0, k ? k->threshold : -1, e, sizeof e);
+        if (rc < 0) {
+            snprintf(err, errlen, "%s: %s", name, e[0] ? e : sq_strerror(rc));
+            return rc;
+        }
+        if (!k) continue;
+        k->has_filter = 1;
+        double t;
+        if (k->threshold < 0 && filter_host_threshold(h, i, &t) == 0 && t >= 0) {
+            k->threshold = t;
+            k->thr_src = "plugin";
+        }
+        if (k->threshold < 0) host_decides = 1;
+    }
+    return host_decides;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv, usage)) return 0;
     eval_opts o;
     memset(&o, 0, sizeof o);
     if (eval_parse_args(&o, argc, argv) < 0) return 2;
-    if (!o.n_filters) {
-        o.filters[o.n_filters++] = "invest";
-        o.filters[o.n_filters++] = "chips";
-        o.filters[o.n_filters++] = "regulatory";
-    }
 
     eval_set s;
     memset(&s, 0, sizeof s);
@@ -685,35 +730,33 @@ int cmd_eval(int argc, char **argv)
             continue;
         }
         s.cats[c].threshold = t;
+        s.cats[c].thr_src = "cli";
     }
 
-    filter_host *h = NULL;
-    filter_host_opts ho = {.data_dir = o.data_dir, .plugin_dir = o.plugin_dir};
-    rc = filter_host_create(&h, &ho, err, sizeof err);
-    if (rc < 0) {
-        fprintf(stderr, "squawk eval: filter host: %s\n", err[0] ? err : sq_strerror(rc));
+    sq_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    if (o.config && sq_config_load(&cfg, o.config, environ, err, sizeof err) != 0) {
+        fprintf(stderr, "squawk eval: %s\n", err);
         eval_set_free(&s);
         return 1;
     }
-    int host_decides = 0;
-    for (size_t i = 0; i < o.n_filters; i++) {
-        char cat[128];
-        eval_filter_category(o.filters[i], cat, sizeof cat);
-        int c = eval_cat_index(&s, cat);
-        /* The host thresholds only matter to categories we do not decide ourselves. */
-        double thr = c >= 0 ? s.cats[c].threshold : -1;
-        err[0] = '\0';
-        rc = filter_host_load(h, o.filters[i], NULL, 0, thr, err, sizeof err);
-        if (rc < 0) {
-            fprintf(stderr, "squawk eval: %s: %s\n", o.filters[i], err[0] ? err : sq_strerror(rc));
-            filter_host_destroy(h);
-            eval_set_free(&s);
-            return 1;
-        }
-        if (c >= 0) {
-            s.cats[c].has_filter = 1;
-            if (s.cats[c].threshold < 0) host_decides = 1;
-        }
+    filter_host *h = NULL;
+    filter_host_opts ho = {.data_dir = o.data_dir ? o.data_dir : cfg.data_dir,
+                           .plugin_dir = o.plugin_dir ? o.plugin_dir : cfg.plugin_dir};
+    rc = filter_host_create(&h, &ho, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "squawk eval: filter host: %s\n", err[0] ? err : sq_strerror(rc));
+        sq_config_free(&cfg);
+        eval_set_free(&s);
+        return 1;
+    }
+    int host_decides = eval_load_filters(&s, &o, &cfg, h, err, sizeof err);
+    sq_config_free(&cfg);
+    if (host_decides < 0) {
+        fprintf(stderr, "squawk eval: %s\n", err);
+        filter_host_destroy(h);
+        eval_set_free(&s);
+        return 1;
     }
 
     FILE *in = stdin;

@@ -54,7 +54,10 @@ for s in train test; do
     fi
 done
 
-EXTRA="$*"
+# Measure what ships: the default configuration's filters and thresholds.
+CONF=""
+[ -f "$ROOT/config/squawk.yml" ] && CONF="--config $ROOT/config/squawk.yml"
+EXTRA="$CONF $*"
 rc=0
 run_set() { # run_set TITLE LABELS ARTICLES
     echo
