@@ -302,11 +302,12 @@ TEST(dead_letters)
         size_t len;
         int expect; /* 0: ask proto what it says */
     } bad[] = {
-        {"{\"id\": \"x\", \"headline\": ", 24, 0},
-        {"{\"headline\":\"no id here\"}", 25, 0},
-        {"{\"id\":\"u\xff\xfe\",\"headline\":\"bad utf8\"}", 37, 0},
+        {"{\"id\": \"x\", \"headline\": ", 0, 0},
+        {"{\"headline\":\"no id here\"}", 0, 0},
+        {"{\"id\":\"u\xff\xfe\",\"headline\":\"bad utf8\"}", 0, 0},
         {big, (size_t)bign, SQ_E_TOO_BIG},
     };
+    for (size_t i = 0; i < 3; i++) bad[i].len = strlen(bad[i].buf);
     const size_t max_bytes = 4096;
     for (size_t i = 0; i < 3; i++) {
         proto_article a;
