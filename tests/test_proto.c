@@ -923,6 +923,38 @@ TEST(alert_encode_rate)
     proto_alert_destroy(a);
 }
 
+/* Not a gate either: prints how fast a typical article decodes. */
+TEST(article_decode_rate)
+{
+    char body[3000];
+    for (size_t i = 0; i < sizeof body - 1; i++) body[i] = "abcdefgh ijklmnop "[i % 18];
+    body[sizeof body - 1] = '\0';
+    proto_article a;
+    ASSERT_EQ(proto_article_init(&a, "reuters-2024-0001", "Amazon in talks to invest $4 billion in Anthropic", body), 0);
+    char *mpk, *js;
+    size_t mlen, jlen;
+    ASSERT_EQ(proto_article_encode_msgpack(&a, &mpk, &mlen), 0);
+    ASSERT_EQ(proto_article_encode_json(&a, &js, &jlen), 0);
+    proto_article_free(&a);
+    const char *bufs[2] = {mpk, js};
+    size_t lens[2] = {mlen, jlen};
+    for (int k = 0; k < 2; k++) {
+        struct timespec t0, t1;
+        int n = 20000;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int i = 0; i < n; i++) {
+            ASSERT_EQ(proto_article_decode(bufs[k], lens[k], NULL, &a, why, sizeof why), 0);
+            proto_article_free(&a);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+        fprintf(stderr, "   article decode %s: %.0f/s (%zu bytes)\n", k ? "JSON" : "msgpack", n / s,
+                lens[k]);
+    }
+    free(mpk);
+    free(js);
+}
+
 int main(void)
 {
     RUN(article_json_fields);
@@ -951,6 +983,7 @@ int main(void)
     RUN(alert_decode_rejects);
     RUN(heartbeat);
     RUN(alert_encode_rate);
+    RUN(article_decode_rate);
     fprintf(stderr, "test_proto: all passed\n");
     return 0;
 }
