@@ -625,8 +625,11 @@ int cmd_sub(int argc, char **argv)
     for (int i = 0; i < nc; i++) {
         conn *c = &conns[i];
         c->sub = zmq_socket(ctx, ZMQ_SUB);
-        int zero = 0;
+        int zero = 0, ivl = 2000, tmo = 10000;
         zmq_setsockopt(c->sub, ZMQ_LINGER, &zero, sizeof zero);
+        /* A dead publisher is noticed and reconnected, not waited on forever. */
+        zmq_setsockopt(c->sub, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+        zmq_setsockopt(c->sub, ZMQ_HEARTBEAT_TIMEOUT, &tmo, sizeof tmo);
         if (O.curve) {
             zmq_setsockopt(c->sub, ZMQ_CURVE_SERVERKEY, O.curve_server, 40);
             zmq_setsockopt(c->sub, ZMQ_CURVE_PUBLICKEY, O.curve_pub, 40);

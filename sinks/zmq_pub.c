@@ -430,7 +430,7 @@ static int zpub_send_one(zpub *z, const proto_alert *a, const char *ticker)
         zmq_send(z->pub, buf, len, 0);
         z->st.sent++;
     }
-    rc = ring_push(z, z->seq, topic, (size_t)tlen, buf, len);
+    rc = z->router ? ring_push(z, z->seq, topic, (size_t)tlen, buf, len) : 0;
     free(buf);
     return rc;
 }
@@ -452,8 +452,8 @@ static int zpub_submit(sink *s, proto_alert *const *alerts, size_t n, uint64_t t
                                sq_err_name(rc), alerts[i]->category ? alerts[i]->category : "-");
         }
     }
-    /* Our own sends may have swallowed a ZMQ_FD edge; catch up now. */
-    drain_all(z);
+    /* Our own sends may swallow a ZMQ_FD edge; the prepare watcher catches up
+     * before the loop next blocks, so no ZMQ_EVENTS round trip per submit. */
     return 0;
 }
 
@@ -553,6 +553,20 @@ static int setup_curve(zpub *z, void *sock, const sink_zpub_opts *o)
     return 0;
 }
 
+/* ZMTP heartbeats: a subscriber that stops answering (dead host, stopped
+ * process) is disconnected after ZPUB_PEER_TIMEOUT_MS, so with XPUB_NODROP it
+ * cannot hold every other subscriber at its HWM until TCP gives up. */
+#define ZPUB_PEER_IVL_MS 2000
+#define ZPUB_PEER_TIMEOUT_MS 10000
+
+static void set_peer_heartbeat(void *sock)
+{
+    int ivl = ZPUB_PEER_IVL_MS, tmo = ZPUB_PEER_TIMEOUT_MS, one = 1;
+    zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &tmo, sizeof tmo);
+    zmq_setsockopt(sock, ZMQ_TCP_KEEPALIVE, &one, sizeof one);
+}
+
 static int attach(zpub *z, void *sock, const char *ep, char *last, char *err, size_t errlen)
 {
     int rc = ep[0] == '>' ? zmq_connect(sock, ep + 1) : zmq_bind(sock, ep[0] == '@' ? ep + 1 : ep);
@@ -647,19 +661,21 @@ SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_op
     if (!z->pub) goto zfail;
     int one = 1;
     if (zmq_setsockopt(z->pub, ZMQ_XPUB_NODROP, &one, sizeof one) != 0) goto zfail;
-    if (o->sndhwm > 0 && zmq_setsockopt(z->pub, ZMQ_SNDHWM, &o->sndhwm, sizeof o->sndhwm) != 0)
-        goto zfail;
+    int hwm = o->sndhwm < 0 ? 0 : o->sndhwm; /* libzmq: 0 = no limit */
+    if (o->sndhwm != 0 && zmq_setsockopt(z->pub, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0) goto zfail;
     if (z->curve && setup_curve(z, z->pub, o) != 0) goto zfail;
+    set_peer_heartbeat(z->pub);
     for (size_t i = 0; i < o->n_endpoints; i++)
         if ((rc = attach(z, z->pub, o->endpoints[i], z->last_ep[0], err, errlen)) < 0) goto fail;
 
     if (o->n_replay_endpoints) {
         z->router = zmq_socket(z->ctx, ZMQ_ROUTER);
         if (!z->router) goto zfail;
-        int hwm = 10000;
+        hwm = 10000;
         zmq_setsockopt(z->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
         if (zmq_setsockopt(z->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0) goto zfail;
         if (z->curve && setup_curve(z, z->router, o) != 0) goto zfail;
+        set_peer_heartbeat(z->router);
         for (size_t i = 0; i < o->n_replay_endpoints; i++)
             if ((rc = attach(z, z->router, o->replay_endpoints[i], z->last_ep[1], err, errlen)) < 0)
                 goto fail;

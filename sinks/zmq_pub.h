@@ -18,8 +18,8 @@ typedef struct sink_zpub_opts {
     size_t n_endpoints;
     const char *const *replay_endpoints; /* ROUTER answering REPLAY; none = no replay */
     size_t n_replay_endpoints;
-    int sndhwm;             /* per subscriber; 0 = libzmq default (1000) */
-    size_t ring_size;       /* messages held for replay; 0 = 100,000 */
+    int sndhwm;             /* per subscriber; 0 = libzmq default (1000), < 0 = no limit */
+    size_t ring_size;       /* messages held for replay (only with replay endpoints); 0 = 100,000 */
     size_t ring_max_bytes;  /* cap on held encoded bytes; 0 = 256 MiB */
     int heartbeat_ms;       /* 0 = 1000; < 0 = no heartbeats */
     const char *curve_secret_key; /* Z85 (40 chars); NULL = no CURVE */

@@ -447,6 +447,56 @@ TEST(hwm_drop_recover)
     pub_close(&f);
 }
 
+/* ---- a publisher restart (new pub id, seq from 1) is reported and followed */
+
+TEST(restart)
+{
+    pubfix f;
+    pub_open(&f, 0, 0, NULL, NULL, NULL, 0);
+    char ep[256], rep[256], out[512], err[512];
+    snprintf(ep, sizeof ep, "%s", f.ep);
+    snprintf(rep, sizeof rep, "%s", f.rep);
+    int first = publish(f.s, 1, 4, 40);
+    char old_id[64];
+    snprintf(old_id, sizeof old_id, "%s", sink_zpub_pub_id(f.s));
+    path(out, "restart.out");
+    path(err, "restart.err");
+    char *argv[] = {(char *)squawk_bin(), "sub", "-c", ep, "--replay-endpoint", rep, "--json",
+                    "--timeout", "40", NULL};
+    pid_t pid = spawn(argv, out, err);
+    for (int i = 0; i < 2000 && file_lines(out) < first; i++) run_for(f.loop, 10);
+    ASSERT_EQ(file_lines(out), first);
+    pub_close(&f);
+
+    /* Same endpoints, new process identity. */
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    const char *eps[] = {ep}, *reps[] = {rep};
+    sink_zpub_opts o = {.endpoints = eps, .n_endpoints = 1, .replay_endpoints = reps,
+                        .n_replay_endpoints = 1, .heartbeat_ms = 100};
+    sink *s = NULL;
+    char e[256] = "";
+    int rc = -1;
+    for (int i = 0; i < 200 && rc != 0; i++) { /* the old sockets may take a moment to let go */
+        rc = sink_zpub_create(&s, loop, &o, e, sizeof e);
+        if (rc) usleep(20000);
+    }
+    ASSERT_EQ(rc, 0);
+    ASSERT(strcmp(sink_zpub_pub_id(s), old_id) != 0);
+    int second = publish(s, 50, 2, 40);
+    for (int i = 0; i < 3000 && file_lines(out) < first + second; i++) run_for(loop, 10);
+    kill(pid, SIGTERM);
+    ASSERT_EQ(wait_child(loop, pid, 20000), 0);
+    char *o2 = slurp(out), *e2 = slurp(err);
+    if (count_lines(o2) != first + second) fprintf(stderr, "sub stderr:\n%s\n", e2);
+    ASSERT_EQ(count_lines(o2), first + second);
+    ASSERT(strstr(e2, "squawk sub: publisher restart on "));
+    ASSERT(strstr(e2, sink_zpub_pub_id(s)));
+    free(o2);
+    free(e2);
+    sink_destroy(s);
+    ev_loop_destroy(loop);
+}
+
 /* ---- CURVE: listed key gets everything, unlisted nothing; keygen writes 0600 files */
 
 static void read_key(const char *p, char out[41])
@@ -793,6 +843,7 @@ int main(int argc, char **argv)
     MAYBE_INPROC(kafka);
     MAYBE(late_joiner);
     MAYBE(hwm_drop_recover);
+    MAYBE(restart);
     MAYBE(curve);
     MAYBE(python_client);
     MAYBE(proxy);
