@@ -328,12 +328,10 @@ static void on_alert(conn *c, const char *topic, size_t tlen, const void *data, 
     if (deliver) {
         char t[256];
         snprintf(t, sizeof t, "%.*s", (int)tlen, topic);
-        if (recovered) {
-            S.recovered++;
-            if (c->req_active) p->recovered_in_req++;
-        }
+        if (recovered && c->req_active) p->recovered_in_req++;
         if (topic_wanted(topic, tlen)) {
             S.received++;
+            if (recovered) S.recovered++;
             print_alert(a, t, recovered);
         } else {
             S.filtered++;

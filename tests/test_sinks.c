@@ -447,6 +447,47 @@ TEST(hwm_drop_recover)
     pub_close(&f);
 }
 
+/* ---- --topic filter and the readable view: other topics' seqs are not losses */
+
+TEST(topic_filter)
+{
+    pubfix f;
+    pub_open(&f, 0, 0, NULL, NULL, NULL, 0);
+    int chips = 0;
+    for (int i = 1; i <= 20; i++) { /* every fourth alert is chips.NVDA */
+        proto_alert *a = make_alert(i, 0, 30);
+        if (i % 4 == 0) {
+            proto_alert_set(&a->category, "chips");
+            proto_alert_set(&a->entities[0].ticker, "NVDA");
+            chips++;
+        }
+        ASSERT_EQ(sink_submit(f.s, &a, 1, (uint64_t)i), 0);
+        proto_alert_destroy(a);
+    }
+    char out[512], err[512], count[16];
+    snprintf(count, sizeof count, "%d", chips);
+    path(out, "topic.out");
+    path(err, "topic.err");
+    char *argv[] = {(char *)squawk_bin(), "sub", "-c", f.ep, "--replay-endpoint", f.rep,
+                    "--topic", "chips.", "--count", count, "--timeout", "40", NULL};
+    pid_t pid = spawn(argv, out, err);
+    int rc = wait_child(f.loop, pid, 50000);
+    char *o = slurp(out), *e = slurp(err);
+    if (rc != 0 || getenv("SQ_VERBOSE")) fprintf(stderr, "stdout:\n%s\nstderr:\n%s\n", o, e);
+    ASSERT_EQ(rc, 0);
+    ASSERT_EQ(count_lines(o), chips);
+    ASSERT(strstr(o, " chips      NVDA      "));
+    ASSERT(strstr(o, " talks     Amazon in talks"));
+    ASSERT(!strstr(o, "AMZN"));
+    ASSERT(!strstr(o, "\033[")); /* not a terminal: no colour */
+    char summ[96];
+    snprintf(summ, sizeof summ, "received=%d recovered=%d lost=0 ", chips, chips);
+    ASSERT(strstr(e, summ));
+    free(o);
+    free(e);
+    pub_close(&f);
+}
+
 /* ---- a publisher restart (new pub id, seq from 1) is reported and followed */
 
 TEST(restart)
@@ -843,6 +884,7 @@ int main(int argc, char **argv)
     MAYBE_INPROC(kafka);
     MAYBE(late_joiner);
     MAYBE(hwm_drop_recover);
+    MAYBE(topic_filter);
     MAYBE(restart);
     MAYBE(curve);
     MAYBE(python_client);
