@@ -220,9 +220,38 @@ SQ_API int proto_alert_topic(const char *category, const char *ticker, char *out
 /* ---- msgpack encoding (hot path: packer straight into one buffer) ---- */
 
 typedef struct enc {
+    msgpack_sbuffer sb;
     msgpack_packer pk;
-    int err; /* first failure: invalid UTF-8 or a non-finite number */
+    int err; /* first failure: out of memory, invalid UTF-8 or a non-finite number */
 } enc;
+
+/* msgpack's packer ignores write failures; remember them so a half-written
+ * buffer is never returned as an alert. */
+static int enc_write(void *data, const char *buf, size_t len)
+{
+    enc *e = data;
+    if (msgpack_sbuffer_write(&e->sb, buf, len) == 0) return 0;
+    if (!e->err) e->err = SQ_E_NOMEM;
+    return -1;
+}
+
+static void enc_init(enc *e)
+{
+    e->err = 0;
+    msgpack_sbuffer_init(&e->sb);
+    msgpack_packer_init(&e->pk, e, enc_write);
+}
+
+static int enc_finish(enc *e, char **out, size_t *outlen)
+{
+    if (e->err || !e->sb.data) {
+        msgpack_sbuffer_destroy(&e->sb);
+        return e->err ? e->err : SQ_E_NOMEM;
+    }
+    *outlen = e->sb.size;
+    *out = msgpack_sbuffer_release(&e->sb);
+    return 0;
+}
 
 static void e_str(enc *e, const char *s)
 {
@@ -255,10 +284,8 @@ static void e_ms(enc *e, int64_t ms)
 SQ_API int proto_alert_encode(const proto_alert *a, char **out, size_t *outlen)
 {
     if (!a || !out || !outlen) return SQ_E_INVAL;
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    enc e = {.err = 0};
-    msgpack_packer_init(&e.pk, &sb, msgpack_sbuffer_write);
+    enc e;
+    enc_init(&e);
 
     msgpack_pack_map(&e.pk, 15);
     E_KEY(&e, "v");
@@ -357,13 +384,7 @@ SQ_API int proto_alert_encode(const proto_alert *a, char **out, size_t *outlen)
     E_KEY(&e, "emit_ns");
     msgpack_pack_int64(&e.pk, a->ts.emit_ns);
 
-    if (e.err || !sb.data) {
-        msgpack_sbuffer_destroy(&sb);
-        return e.err ? e.err : SQ_E_NOMEM;
-    }
-    *outlen = sb.size;
-    *out = msgpack_sbuffer_release(&sb);
-    return 0;
+    return enc_finish(&e, out, outlen);
 }
 
 /* ---- msgpack decoding ---- */
@@ -778,10 +799,8 @@ SQ_API int proto_heartbeat_encode(const proto_heartbeat *hb, char **out, size_t 
     if (!hb || !out || !outlen) return SQ_E_INVAL;
     size_t n = strnlen(hb->pub, sizeof hb->pub);
     if (n == sizeof hb->pub) return SQ_E_INVAL;
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    enc e = {.err = 0};
-    msgpack_packer_init(&e.pk, &sb, msgpack_sbuffer_write);
+    enc e;
+    enc_init(&e);
     msgpack_pack_map(&e.pk, 4);
     E_KEY(&e, "v");
     msgpack_pack_uint32(&e.pk, hb->v);
@@ -791,13 +810,7 @@ SQ_API int proto_heartbeat_encode(const proto_heartbeat *hb, char **out, size_t 
     msgpack_pack_uint64(&e.pk, hb->seq);
     E_KEY(&e, "ts_ns");
     msgpack_pack_int64(&e.pk, hb->ts_ns);
-    if (e.err || !sb.data) {
-        msgpack_sbuffer_destroy(&sb);
-        return e.err ? e.err : SQ_E_NOMEM;
-    }
-    *outlen = sb.size;
-    *out = msgpack_sbuffer_release(&sb);
-    return 0;
+    return enc_finish(&e, out, outlen);
 }
 
 SQ_API int proto_heartbeat_decode(const void *buf, size_t len, proto_heartbeat *out)

@@ -431,6 +431,20 @@ SQ_API int proto_article_init(proto_article *a, const char *id, const char *head
     return 0;
 }
 
+/* msgpack's packer ignores write failures; this remembers them. */
+typedef struct wbuf {
+    msgpack_sbuffer sb;
+    int err;
+} wbuf;
+
+static int wbuf_write(void *data, const char *buf, size_t len)
+{
+    wbuf *w = data;
+    if (msgpack_sbuffer_write(&w->sb, buf, len) == 0) return 0;
+    w->err = 1;
+    return -1;
+}
+
 static void pack_str(msgpack_packer *pk, const char *s, size_t n)
 {
     msgpack_pack_str(pk, n);
@@ -446,10 +460,10 @@ static void pack_kv(msgpack_packer *pk, const char *k, const char *s, size_t n)
 SQ_API int proto_article_encode_msgpack(const proto_article *a, char **out, size_t *outlen)
 {
     if (!a || !out || !outlen) return SQ_E_INVAL;
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
+    wbuf w = {.err = 0};
+    msgpack_sbuffer_init(&w.sb);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_packer_init(&pk, &w, wbuf_write);
     int has_pub = a->published_ms != PROTO_PUBLISHED_NONE;
     msgpack_pack_map(&pk, 7 + has_pub);
     pack_kv(&pk, "id", a->id, a->id_len);
@@ -465,9 +479,12 @@ SQ_API int proto_article_encode_msgpack(const proto_article *a, char **out, size
     pack_str(&pk, "tickers", 7);
     msgpack_pack_array(&pk, a->n_tickers);
     for (size_t i = 0; i < a->n_tickers; i++) pack_str(&pk, a->tickers[i], strlen(a->tickers[i]));
-    if (!sb.data) return SQ_E_NOMEM;
-    *outlen = sb.size;
-    *out = msgpack_sbuffer_release(&sb);
+    if (w.err || !w.sb.data) {
+        msgpack_sbuffer_destroy(&w.sb);
+        return SQ_E_NOMEM;
+    }
+    *outlen = w.sb.size;
+    *out = msgpack_sbuffer_release(&w.sb);
     return 0;
 }
 
