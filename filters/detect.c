@@ -173,7 +173,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             ok[j] = 0;
             continue;
         }
-        if (!ok[j] && m->ambiguous) /* an ambiguous name counts next to a trigger */
+        if (!ok[j] && m->ambiguous == 1) /* an ambiguous name counts next to a trigger */
             for (size_t i = 0; i < n_ms && !ok[j]; i++)
                 if (ms[i].field == m->field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 &&
                     dist(ms[i].start, ms[i].end, m->start, m->end) <= win / 4)

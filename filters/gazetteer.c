@@ -24,7 +24,9 @@ struct filter_gaz {
     size_t n_ents;
     alias *aliases;
     size_t n_aliases, cap_aliases;
-    hs_database_t *db[2]; /* case-sensitive, caseless (for ALL-CAPS text) */
+    /* One caseless literal database; matches are verified case-sensitively
+     * unless the text is ALL CAPS (old wire headlines). */
+    hs_database_t *db;
 };
 
 static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguous)
@@ -48,31 +50,6 @@ static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguou
 }
 
 static int is_word(unsigned char c) { return isalnum(c) || c == '_'; }
-
-/* Literal alias -> Hyperscan pattern: word boundaries where the alias starts
- * or ends with a word character, any run of spaces matches any whitespace,
- * everything else escaped byte by byte. */
-static char *alias_pattern(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = malloc(n * 4 + 16), *o = p;
-    if (!p) return NULL;
-    if (is_word((unsigned char)s[0])) o += sprintf(o, "\\b");
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == ' ') {
-            while (s[i + 1] == ' ') i++;
-            o += sprintf(o, "\\s+");
-        } else if (isalnum(c)) {
-            *o++ = (char)c;
-        } else {
-            o += sprintf(o, "\\x%02x", c);
-        }
-    }
-    if (n && is_word((unsigned char)s[n - 1])) o += sprintf(o, "\\b");
-    *o = '\0';
-    return p;
-}
 
 static char *join_seq(yaml_document_t *doc, yaml_node_t *n)
 {
@@ -115,66 +92,46 @@ static int add_seq_aliases(filter_gaz *g, yaml_document_t *doc, yaml_node_t *n, 
     return 0;
 }
 
+/* Every alias and ticker is a plain literal (hs_compile_lit_multi compiles
+ * thousands in milliseconds, where regexes with \b took seconds); word
+ * boundaries, case and ticker context are checked in the match callback. */
 static int compile(filter_gaz *g, const char *path, char *err, size_t errlen)
 {
     size_t n = g->n_aliases + g->n_ents;
-    char **pats = calloc(n, sizeof *pats);
+    const char **pats = calloc(n, sizeof *pats);
+    size_t *lens = calloc(n, sizeof *lens);
     unsigned *ids = calloc(n, sizeof *ids), *fl = calloc(n, sizeof *fl);
     int rc = 0;
-    if (!pats || !ids || !fl) {
+    if (!pats || !lens || !ids || !fl) {
         rc = SQ_E_NOMEM;
         goto out;
     }
     size_t k = 0;
     for (size_t i = 0; i < g->n_aliases; i++) {
-        pats[k] = alias_pattern(g->aliases[i].text);
-        if (!pats[k]) {
-            rc = SQ_E_NOMEM;
-            goto out;
-        }
+        pats[k] = g->aliases[i].text;
+        lens[k] = strlen(pats[k]);
+        fl[k] = HS_FLAG_CASELESS;
         ids[k++] = (unsigned)i;
     }
-    size_t n_alias_pats = k;
     for (size_t e = 0; e < g->n_ents; e++) {
         const char *t = g->ents[e].ticker;
         if (!t || !*t) continue;
-        char *tp = alias_pattern(t);
-        if (!tp) {
-            rc = SQ_E_NOMEM;
-            goto out;
-        }
-        /* Tickers count only where they are written as tickers. */
-        pats[k] = malloc(strlen(tp) + 96);
-        if (!pats[k]) {
-            free(tp);
-            rc = SQ_E_NOMEM;
-            goto out;
-        }
-        sprintf(pats[k], "(?:(?:NASDAQ|Nasdaq|NYSE|Nyse|AMEX|OTC|TSX|LSE|HKEX)\\s*:\\s*|\\$|<)%s", tp);
-        free(tp);
+        pats[k] = t;
+        lens[k] = strlen(t);
+        fl[k] = HS_FLAG_CASELESS;
         ids[k++] = TICKER_BASE + (unsigned)e;
     }
-    for (int ci = 0; ci < 2; ci++) {
-        for (size_t i = 0; i < k; i++)
-            fl[i] = HS_FLAG_SOM_LEFTMOST | (ci && i < n_alias_pats ? HS_FLAG_CASELESS : 0);
-        hs_compile_error_t *ce = NULL;
-        if (hs_compile_multi((const char *const *)pats, fl, ids, (unsigned)k, HS_MODE_BLOCK, NULL,
-                             &g->db[ci], &ce) != HS_SUCCESS) {
-            const char *what = "?";
-            if (ce && ce->expression >= 0) {
-                unsigned id = ids[ce->expression];
-                what = id >= TICKER_BASE ? g->ents[id - TICKER_BASE].ticker : g->aliases[id].text;
-            }
-            snprintf(err, errlen, "%s: alias '%s': %s", path, what, ce ? ce->message : "compile failed");
-            hs_free_compile_error(ce);
-            rc = SQ_E_HS_COMPILE;
-            goto out;
-        }
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_lit_multi(pats, fl, ids, lens, (unsigned)k, HS_MODE_BLOCK, NULL, &g->db, &ce) !=
+        HS_SUCCESS) {
+        const char *what = ce && ce->expression >= 0 ? pats[ce->expression] : "?";
+        snprintf(err, errlen, "%s: alias '%s': %s", path, what, ce ? ce->message : "compile failed");
+        hs_free_compile_error(ce);
+        rc = SQ_E_HS_COMPILE;
     }
 out:
-    if (pats)
-        for (size_t i = 0; i < n; i++) free(pats[i]);
     free(pats);
+    free(lens);
     free(ids);
     free(fl);
     return rc;
@@ -268,8 +225,7 @@ void filter_gaz_destroy(filter_gaz *g)
         free((char *)g->ents[i].sectors);
     }
     for (size_t i = 0; i < g->n_aliases; i++) free(g->aliases[i].text);
-    hs_free_database(g->db[0]);
-    hs_free_database(g->db[1]);
+    hs_free_database(g->db);
     free(g->ents);
     free(g->aliases);
     free(g);
@@ -293,13 +249,52 @@ int32_t filter_gaz_find(const filter_gaz *g, const char *s)
     return -1;
 }
 
-const hs_database_t *filter_gaz_db(const filter_gaz *g, int caseless) { return g->db[caseless != 0]; }
+const hs_database_t *filter_gaz_db(const filter_gaz *g) { return g->db; }
 
 int filter_gaz_alloc_scratch(const filter_gaz *g, hs_scratch_t **scratch)
 {
-    for (int i = 0; i < 2; i++)
-        if (hs_alloc_scratch(g->db[i], scratch) != HS_SUCCESS) return SQ_E_NOMEM;
+    return hs_alloc_scratch(g->db, scratch) != HS_SUCCESS ? SQ_E_NOMEM : 0;
+}
+
+static int word_byte(const char *s, size_t len, long i)
+{
+    return i >= 0 && (size_t)i < len && (is_word((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80);
+}
+
+/* Tickers count only where they are written as tickers: "$AMZN", "<AMZN>",
+ * "(NASDAQ: AMZN)". */
+static int ticker_context(const char *s, size_t start)
+{
+    if (start >= 1 && (s[start - 1] == '$' || s[start - 1] == '<')) return 1;
+    size_t i = start;
+    while (i > 0 && s[i - 1] == ' ') i--;
+    if (i == 0 || s[i - 1] != ':') return 0;
+    i--;
+    static const char *const ex[] = {"NASDAQ", "Nasdaq", "NYSE", "Nyse", "AMEX", "OTC", "TSX",
+                                     "LSE", "HKEX", "NasdaqGS", "XETRA", NULL};
+    for (size_t k = 0; ex[k]; k++) {
+        size_t n = strlen(ex[k]);
+        if (i >= n && strncmp(s + i - n, ex[k], n) == 0) return 1;
+    }
     return 0;
+}
+
+/* Start of the literal of pattern id ending at `end`, or -1 when the match
+ * is inside a word, differs in case (exact) or is a ticker out of context. */
+static long match_start(const filter_gaz *g, unsigned id, const char *s, size_t len, size_t end,
+                        int exact)
+{
+    const char *a = id >= TICKER_BASE ? g->ents[id - TICKER_BASE].ticker : g->aliases[id].text;
+    size_t n = strlen(a);
+    if (n > end) return -1;
+    size_t st = end - n;
+    /* a boundary is needed only where the alias itself starts/ends with a word char */
+    if (is_word((unsigned char)a[0]) && word_byte(s, len, (long)st - 1)) return -1;
+    if (is_word((unsigned char)a[n - 1]) && word_byte(s, len, (long)end)) return -1;
+    if (exact || id >= TICKER_BASE)
+        if (memcmp(s + st, a, n) != 0) return -1;
+    if (id >= TICKER_BASE && !ticker_context(s, st)) return -1;
+    return (long)st;
 }
 
 struct raw {
@@ -307,6 +302,10 @@ struct raw {
 };
 
 struct scan_ctx {
+    const filter_gaz *g;
+    const char *text;
+    size_t len;
+    int exact;
     struct raw *v;
     size_t n, cap;
     uint32_t field;
@@ -328,7 +327,9 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
         c->v = v;
         c->cap = nc;
     }
-    c->v[c->n++] = (struct raw){id, c->field, (uint32_t)from, (uint32_t)to};
+    long st = match_start(c->g, id, c->text, c->len, (size_t)to, c->exact);
+    if (st < 0) return 0; /* wrong case: "apple" is not Apple */
+    c->v[c->n++] = (struct raw){id, c->field, (uint32_t)st, (uint32_t)to};
     return 0;
 }
 
@@ -368,6 +369,22 @@ static const char *const after_ctx[] = {"Inc", "Corp", "Corporation", "Co", "Ltd
 static const char *const before_ctx[] = {"shares", "CEO", "rival", "rivals", "companies",
     "company", "firm", "giant", "retailer", "maker", "stake", "investors", "tech", NULL};
 
+/* Words that make an ambiguous alias a common noun ("Apple pie", "Amazon
+ * river", "Shell casing"): such a mention never counts, even next to a trigger. */
+static const char *const noun_after[] = {"pie", "pies", "juice", "tree", "trees", "orchard",
+    "orchards", "cider", "sauce", "river", "rainforest", "basin", "forest", "jungle", "region",
+    "tribe", "tribes", "delta", "casing", "casings", "fish", "beach", NULL};
+
+static int common_noun_use(const char *s, size_t len, uint32_t end)
+{
+    size_t i = end;
+    if (i < len && s[i] == ' ') i++;
+    else return 0;
+    for (size_t k = 0; noun_after[k]; k++)
+        if (word_at(s, len, i, noun_after[k])) return 1;
+    return 0;
+}
+
 /* Company context for an ambiguous alias: a corporate word just after it, or
  * a business word just before it (not separated by a sentence end). */
 static int has_context(const char *s, size_t len, uint32_t start, uint32_t end)
@@ -395,12 +412,15 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
                     const size_t len[2], filter_mentions *out)
 {
     struct scan_ctx c = {0};
+    c.g = g;
     out->n = 0;
     for (uint32_t f = 0; f < 2; f++) {
         if (!text[f] || !len[f]) continue;
         c.field = f;
-        const hs_database_t *db = g->db[shouting(text[f], len[f])];
-        hs_error_t e = hs_scan(db, text[f], (unsigned)(len[f] > UINT32_MAX ? UINT32_MAX : len[f]),
+        c.text = text[f];
+        c.len = len[f];
+        c.exact = !shouting(text[f], len[f]);
+        hs_error_t e = hs_scan(g->db, text[f], (unsigned)(len[f] > UINT32_MAX ? UINT32_MAX : len[f]),
                                0, scratch, on_match, &c);
         if (c.nomem) break;
         if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED) {
@@ -455,7 +475,9 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
         if (!m->confirmed) {
             const char *s = text[m->field];
             int the = m->start >= 4 && strncmp(s + m->start - 4, "the ", 4) == 0;
-            if (!the && has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
+            if (the || common_noun_use(s, len[m->field], m->end))
+                m->ambiguous = 2; /* "the Amazon", "Apple pie": a common noun */
+            else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
         }
     }
     return rc;

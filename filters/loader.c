@@ -80,7 +80,7 @@ static int set_value(filter_plugin *p, const struct squawk_config_entry *e, cons
             b = 0;
         else {
             snprintf(why, whylen, "'%s' is not a bool", v);
-            return -1;
+            return SQ_E_INVAL;
         }
         memcpy(base, &b, sizeof b);
         return 0;
@@ -89,7 +89,7 @@ static int set_value(filter_plugin *p, const struct squawk_config_entry *e, cons
         long long x = strtoll(v, &end, 0);
         if (end == v || *end || errno) {
             snprintf(why, whylen, "'%s' is not an int", v);
-            return -1;
+            return SQ_E_INVAL;
         }
         int64_t y = x;
         memcpy(base, &y, sizeof y);
@@ -99,7 +99,7 @@ static int set_value(filter_plugin *p, const struct squawk_config_entry *e, cons
         double x = strtod(v, &end);
         if (end == v || *end || errno) {
             snprintf(why, whylen, "'%s' is not a number", v);
-            return -1;
+            return SQ_E_INVAL;
         }
         memcpy(base, &x, sizeof x);
         return 0;
@@ -117,7 +117,7 @@ static int set_value(filter_plugin *p, const struct squawk_config_entry *e, cons
     }
     default:
         snprintf(why, whylen, "unknown type %d", e->type);
-        return -1;
+        return SQ_E_INVAL;
     }
 }
 

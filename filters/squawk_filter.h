@@ -109,7 +109,7 @@ struct squawk_mention {
     uint32_t entity; /* index for host->entity() */
     uint32_t field;
     uint32_t start, end;
-    uint8_t ambiguous;
+    uint8_t ambiguous; /* 0 no, 1 ambiguous alias, 2 ambiguous and read as a common noun ("the Amazon") */
     uint8_t confirmed;
 };
 

@@ -1,0 +1,21 @@
+# filters.cmake -- tests of the filter host, loader, matcher and built-in plugins.
+set(SQ_TEST_PLUGIN_DIR ${CMAKE_BINARY_DIR}/test-plugins)
+foreach(p nosym abi2 cfg)
+  add_library(test_filter_plugin_${p} MODULE test_filter_plugin_${p}.c)
+  set_target_properties(test_filter_plugin_${p} PROPERTIES PREFIX ""
+    LIBRARY_OUTPUT_DIRECTORY ${SQ_TEST_PLUGIN_DIR})
+endforeach()
+
+sq_add_test(test_filters SOURCES test_filters.c LIBS sq_filters LABELS unit)
+add_dependencies(test_filters test_filter_plugin_nosym test_filter_plugin_abi2
+                 test_filter_plugin_cfg invest chips regulatory)
+target_compile_definitions(test_filters PRIVATE SQ_TEST_PLUGIN_DIR="${SQ_TEST_PLUGIN_DIR}"
+                           SQ_PLUGIN_DIR="${SQUAWK_PLUGIN_DIR}")
+
+sq_add_test(test_filter_seed SOURCES test_filter_seed.c LIBS sq_proto PkgConfig::JANSSON
+            LABELS integration)
+add_dependencies(test_filter_seed squawk invest chips regulatory)
+
+sq_add_test(test_filter_example SOURCES test_filter_example.c LABELS integration TIMEOUT 300)
+add_dependencies(test_filter_example squawk invest chips regulatory)
+target_compile_definitions(test_filter_example PRIVATE SQ_CMAKE_COMMAND="${CMAKE_COMMAND}")

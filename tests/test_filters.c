@@ -1,0 +1,406 @@
+/* test_filters.c -- filter host, loader refusals, matcher, gazetteer, amounts, cues, novelty. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/error.h"
+#include "../filters/amount.h"
+#include "../filters/gazetteer.h"
+#include "../filters/host.h"
+#include "../filters/matcher.h"
+#include "../filters/novelty.h"
+#include "assert.h"
+
+#define DATA_DIR SQ_SOURCE_DIR "/filters"
+#define MINI_GAZ SQ_SOURCE_DIR "/tests/data/gazetteer-mini.yml"
+
+#define ASSERT_HAS(hay, needle)                                                         \
+    do {                                                                                \
+        if (!strstr((hay), (needle)))                                                   \
+            SQ_FAIL_("expected \"%s\" in \"%s\"", (needle), (hay));                     \
+    } while (0)
+
+static char tmpdir[256];
+
+static filter_host *new_host(void)
+{
+    setenv("SQUAWK_GAZETTEER", MINI_GAZ, 1);
+    filter_host_opts o = {.data_dir = DATA_DIR, .plugin_dir = SQ_PLUGIN_DIR};
+    filter_host *h = NULL;
+    char err[512] = "";
+    int rc = filter_host_create(&h, &o, err, sizeof err);
+    if (rc) fprintf(stderr, "host: %s\n", err);
+    ASSERT_EQ(rc, 0);
+    return h;
+}
+
+static filter_host *builtin_host(void)
+{
+    filter_host *h = new_host();
+    char err[512];
+    const char *names[] = {"invest", "chips", "regulatory"};
+    for (int i = 0; i < 3; i++) {
+        int rc = filter_host_load(h, names[i], NULL, 0, -1, err, sizeof err);
+        if (rc) fprintf(stderr, "load: %s\n", err);
+        ASSERT_EQ(rc, 0);
+    }
+    return h;
+}
+
+/* Runs the host over (headline, body) with all=1; returns the alert of category or NULL. */
+static proto_alert *run_one(filter_host *h, const char *headline, const char *body, const char *cat)
+{
+    proto_article a;
+    ASSERT_EQ(proto_article_init(&a, "t1", headline, body), 0);
+    proto_alert **v;
+    size_t n;
+    ASSERT_EQ(filter_host_process(h, &a, NULL, 1, &v, &n), 0);
+    proto_alert *found = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!found && strcmp(v[i]->category, cat) == 0) found = v[i];
+        else proto_alert_destroy(v[i]);
+    }
+    free(v);
+    proto_article_free(&a);
+    return found;
+}
+
+static const proto_entity *entity(const proto_alert *al, const char *name)
+{
+    for (size_t i = 0; i < al->n_entities; i++)
+        if (strcmp(al->entities[i].name, name) == 0) return &al->entities[i];
+    return NULL;
+}
+
+TEST(loads_builtins)
+{
+    filter_host *h = builtin_host();
+    filter_host_stats st;
+    filter_host_get_stats(h, &st);
+    ASSERT_EQ(st.n_filters, 3);
+    ASSERT_STR_EQ(st.name[0], "invest");
+    ASSERT_STR_EQ(st.name[2], "regulatory");
+    double t;
+    ASSERT_EQ(filter_host_threshold(h, 1, &t), 0);
+    ASSERT_DBL_NEAR(t, 50, 1e-9);
+    proto_alert *al = run_one(h, "Microsoft agrees to acquire OpenAI for $20 billion",
+                              "Microsoft Corp. said on Monday it agreed to acquire OpenAI.", "invest");
+    ASSERT(al != NULL);
+    ASSERT_GE(al->score, 50);
+    ASSERT_STR_EQ(al->stage, "agreed");
+    ASSERT_STR_EQ(entity(al, "Microsoft Corp.")->role, "investor");
+    ASSERT_STR_EQ(entity(al, "OpenAI")->role, "target");
+    ASSERT_EQ(al->n_amounts, 1);
+    ASSERT_DBL_NEAR(al->amounts[0].usd, 20e9, 1);
+    ASSERT_GT(al->n_evidence, 0);
+    ASSERT_STR_EQ(al->filter.name, "invest");
+    ASSERT_STR_EQ(al->article.id, "t1");
+    ASSERT_EQ(al->novelty, 100);
+    proto_alert_destroy(al);
+    filter_host_destroy(h);
+}
+
+static void load_expect(const char *path, const char *const *kv, size_t n_kv, int want_rc,
+                        const char *want1, const char *want2)
+{
+    filter_host *h = new_host();
+    char err[1024] = "";
+    int rc = filter_host_load(h, path, kv, n_kv, -1, err, sizeof err);
+    fprintf(stderr, "   %s -> %s: %s\n", path, sq_err_name(rc), err);
+    ASSERT_EQ(rc, want_rc);
+    ASSERT_HAS(err, path);
+    if (want1) ASSERT_HAS(err, want1);
+    if (want2) ASSERT_HAS(err, want2);
+    filter_host_destroy(h);
+}
+
+TEST(refuses_bad_plugins)
+{
+    load_expect(SQ_TEST_PLUGIN_DIR "/test_filter_plugin_nosym.so", NULL, 0, SQ_E_PLUGIN_NOSYM,
+                "squawk_filter_v1", NULL);
+    load_expect(SQ_TEST_PLUGIN_DIR "/test_filter_plugin_abi2.so", NULL, 0, SQ_E_PLUGIN_ABI,
+                "ABI 2", "ABI 1.0");
+    const char *unknown[] = {"bogus", "1"};
+    load_expect(SQ_TEST_PLUGIN_DIR "/test_filter_plugin_cfg.so", unknown, 1, SQ_E_PLUGIN_CONFIG,
+                "unknown config key 'bogus'", NULL);
+    const char *badtype[] = {"times", "many"};
+    load_expect(SQ_TEST_PLUGIN_DIR "/test_filter_plugin_cfg.so", badtype, 1, SQ_E_PLUGIN_CONFIG,
+                "'times'", "not an int");
+    const char *fail[] = {"fail", "yes", "word", "zap"};
+    load_expect(SQ_TEST_PLUGIN_DIR "/test_filter_plugin_cfg.so", fail, 2, SQ_E_PLUGIN_INIT,
+                "asked to fail (word=zap", NULL);
+    load_expect(SQ_TEST_PLUGIN_DIR "/does_not_exist.so", NULL, 0, SQ_E_PLUGIN_OPEN, NULL, NULL);
+    /* the built-ins refuse unknown keys too */
+    load_expect(SQ_PLUGIN_DIR "/invest.so", unknown, 1, SQ_E_PLUGIN_CONFIG, "bogus", NULL);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    ASSERT(a && b);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, a)) > 0) ASSERT_EQ(fwrite(buf, 1, n, b), n);
+    fclose(a);
+    fclose(b);
+}
+
+TEST(refuses_world_writable)
+{
+    char dir[300], so[400];
+    snprintf(dir, sizeof dir, "%s/ww", tmpdir);
+    ASSERT_EQ(mkdir(dir, 0755), 0);
+    snprintf(so, sizeof so, "%s/cfg.so", dir);
+    copy_file(SQ_TEST_PLUGIN_DIR "/test_filter_plugin_cfg.so", so);
+    ASSERT_EQ(chmod(so, 0666), 0);
+    load_expect(so, NULL, 0, SQ_E_PLUGIN_PERM, "world-writable", NULL);
+    ASSERT_EQ(chmod(so, 0644), 0);
+    ASSERT_EQ(chmod(dir, 0777), 0);
+    load_expect(so, NULL, 0, SQ_E_PLUGIN_PERM, "directory", NULL);
+    ASSERT_EQ(chmod(dir, 0755), 0);
+    /* and the same file loads once nobody else can write it */
+    filter_host *h = new_host();
+    char err[512] = "";
+    const char *kv[] = {"word", "takeover", "times", "2"};
+    ASSERT_EQ(filter_host_load(h, so, kv, 2, -1, err, sizeof err), 0);
+    double t;
+    ASSERT_EQ(filter_host_threshold(h, 0, &t), 0);
+    ASSERT_DBL_NEAR(t, 30, 1e-9); /* the plugin's own default */
+    proto_alert *al = run_one(h, "takeover after takeover", "", "keyword");
+    ASSERT(al != NULL);
+    ASSERT_DBL_NEAR(al->score, 60, 1e-9);
+    ASSERT_STR_EQ(al->evidence[0].text, "takeover");
+    proto_alert_destroy(al);
+    ASSERT(run_one(h, "one takeover", "", "keyword") == NULL);
+    filter_host_destroy(h);
+    unlink(so);
+    rmdir(dir);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ASSERT(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+TEST(matcher_errors_name_file_and_rule)
+{
+    char path[300], err[512] = "";
+    filter_matcher *m = NULL;
+    snprintf(path, sizeof path, "%s/bad.yml", tmpdir);
+    write_file(path, "rules:\n  - id: ok.one\n    pattern: 'merger'\n  - id: bad.paren\n    pattern: '(unclosed'\n");
+    ASSERT_EQ(filter_matcher_load(&m, path, err, sizeof err), SQ_E_HS_COMPILE);
+    ASSERT_HAS(err, path);
+    ASSERT_HAS(err, "bad.paren");
+    write_file(path, "rules:\n  - id: x\n    pattern: 'a'\n    wieght: 2\n");
+    ASSERT_EQ(filter_matcher_load(&m, path, err, sizeof err), SQ_E_RULES);
+    ASSERT_HAS(err, "unknown key 'wieght'");
+    write_file(path, "rules:\n  - id: x\n    pattern: 'a'\n  - id: x\n    pattern: 'b'\n");
+    ASSERT_EQ(filter_matcher_load(&m, path, err, sizeof err), SQ_E_RULES);
+    ASSERT_HAS(err, "duplicate id");
+    write_file(path, "rules:\n  - id: m.merger\n    pattern: '\\bmerg(er|e)\\b'\n    flags: [caseless]\n    weight: 2\n    field: headline\n");
+    ASSERT_EQ(filter_matcher_load(&m, path, err, sizeof err), 0);
+    ASSERT_EQ(filter_matcher_size(m), 1);
+    ASSERT(filter_matcher_db(m, SQUAWK_FIELD_BODY) == NULL); /* headline-only rule */
+    hs_scratch_t *s = NULL;
+    ASSERT_EQ(filter_matcher_alloc_scratch(m, &s), 0);
+    filter_matches ms = {0};
+    const char *t = "A MERGER and a merge";
+    ASSERT_EQ(filter_matcher_scan(m, s, SQUAWK_FIELD_HEADLINE, t, strlen(t), &ms), 0);
+    filter_matches_sort(&ms);
+    ASSERT_EQ(ms.n, 2);
+    ASSERT_EQ(ms.v[0].start, 2);
+    ASSERT_EQ(ms.v[0].end, 8);
+    ASSERT_EQ(ms.v[1].start, 15);
+    filter_matches_free(&ms);
+    hs_free_scratch(s);
+    filter_matcher_destroy(m);
+    unlink(path);
+}
+
+static double one_amount(const char *text)
+{
+    filter_amounts a = {0};
+    ASSERT_EQ(filter_amount_extract(text, strlen(text), 1, &a), 0);
+    if (a.n != 1) SQ_FAIL_("\"%s\": %zu amounts", text, a.n);
+    double usd = a.v[0].usd;
+    filter_amounts_free(&a);
+    return usd;
+}
+
+TEST(amounts)
+{
+    ASSERT_DBL_NEAR(one_amount("a $10bn deal"), 10e9, 1);
+    ASSERT_DBL_NEAR(one_amount("a $10B investment"), 10e9, 1);
+    ASSERT_DBL_NEAR(one_amount("invest $10 billion in"), 10e9, 1);
+    ASSERT_DBL_NEAR(one_amount("for 10 billion dollars"), 10e9, 1);
+    ASSERT_DBL_NEAR(one_amount("for 500 mln dlrs cash"), 500e6, 1);
+    ASSERT_DBL_NEAR(one_amount("raised US$2.5 billion"), 2.5e9, 1);
+    ASSERT_DBL_NEAR(one_amount("paid 1,250,000 dlrs"), 1.25e6, 1e-3);
+    ASSERT_DBL_NEAR(one_amount("a $1.5 trillion market"), 1.5e12, 1);
+    ASSERT_DBL_NEAR(one_amount("\xe2\x82\xac" "3bn offer"), 3e9 * 1.08, 1);   /* EUR at 1.08 */
+    ASSERT_DBL_NEAR(one_amount("\xc2\xa3" "200m bid"), 200e6 * 1.27, 1);     /* GBP at 1.27 */
+    ASSERT_DBL_NEAR(one_amount("for 12 mln stg"), 12e6 * 1.27, 1);
+    ASSERT_DBL_NEAR(one_amount("worth 40 billion yen"), 40e9 * 0.0067, 1);
+    filter_amounts a = {0};
+    const char *none = "10 billion people, 5 pct, 2024, a 3bn year, version 1.5";
+    ASSERT_EQ(filter_amount_extract(none, strlen(none), 1, &a), 0);
+    ASSERT_EQ(a.n, 0);
+    const char *two = "$5 million now and 7 mln dlrs later";
+    ASSERT_EQ(filter_amount_extract(two, strlen(two), 0, &a), 0);
+    ASSERT_EQ(a.n, 2);
+    ASSERT_EQ(a.v[0].start, 0);
+    ASSERT_EQ(a.v[0].end, 10);
+    ASSERT_EQ(a.v[1].field, 0);
+    filter_amounts_free(&a);
+}
+
+static const char *stage_of(filter_host *h, const char *headline, const char *body)
+{
+    static char buf[32];
+    proto_alert *al = run_one(h, headline, body, "invest");
+    ASSERT(al != NULL);
+    snprintf(buf, sizeof buf, "%s", al->stage);
+    proto_alert_destroy(al);
+    return buf;
+}
+
+TEST(cues_give_stage)
+{
+    filter_host *h = builtin_host();
+    ASSERT_STR_EQ(stage_of(h, "Nvidia in talks to acquire OpenAI", ""), "talks");
+    ASSERT_STR_EQ(stage_of(h, "Nvidia is negotiating a takeover of OpenAI", ""), "talks");
+    ASSERT_STR_EQ(stage_of(h, "Nvidia agreed to acquire OpenAI", "The companies signed a definitive agreement."), "agreed");
+    ASSERT_STR_EQ(stage_of(h, "Nvidia completed the acquisition of OpenAI", ""), "completed");
+    ASSERT_STR_EQ(stage_of(h, "Regulators blocked Nvidia's takeover of OpenAI", ""), "blocked");
+    ASSERT_STR_EQ(stage_of(h, "Nvidia reportedly considering a bid for OpenAI", ""), "rumour");
+    ASSERT_STR_EQ(stage_of(h, "Nvidia buys OpenAI stake", ""), "none");
+    filter_host_destroy(h);
+}
+
+static int confirmed_mention(filter_gaz *g, hs_scratch_t *s, const char *text, const char *ticker)
+{
+    const char *t[2] = {"", text};
+    size_t l[2] = {0, strlen(text)};
+    filter_mentions ms = {0};
+    ASSERT_EQ(filter_gaz_scan(g, s, t, l, &ms), 0);
+    int found = 0;
+    for (size_t i = 0; i < ms.n; i++) {
+        const struct squawk_entity *e = filter_gaz_entity(g, ms.v[i].entity);
+        if (e->ticker && strcmp(e->ticker, ticker) == 0 && ms.v[i].confirmed) found = 1;
+    }
+    filter_mentions_free(&ms);
+    return found;
+}
+
+TEST(ambiguous_names_need_context)
+{
+    filter_gaz *g = NULL;
+    char err[512] = "";
+    ASSERT_EQ(filter_gaz_load(&g, MINI_GAZ, err, sizeof err), 0);
+    hs_scratch_t *s = NULL;
+    ASSERT_EQ(filter_gaz_alloc_scratch(g, &s), 0);
+    ASSERT(!confirmed_mention(g, s, "Fishing on the Amazon river is banned.", "AMZN"));
+    ASSERT(!confirmed_mention(g, s, "She baked an Apple pie for the fair.", "AAPL"));
+    ASSERT(!confirmed_mention(g, s, "A Shell lay on the beach.", "SHEL"));
+    ASSERT(confirmed_mention(g, s, "Apple Inc said sales rose.", "AAPL"));
+    ASSERT(confirmed_mention(g, s, "Amazon shares rose 3 pct.", "AMZN"));
+    ASSERT(confirmed_mention(g, s, "Amazon opened a store; AWS grew.", "AMZN")); /* unambiguous alias */
+    ASSERT(confirmed_mention(g, s, "Amazon (NASDAQ: AMZN) rose.", "AMZN"));
+    ASSERT(confirmed_mention(g, s, "Royal Dutch Shell rose.", "SHEL"));
+    ASSERT(confirmed_mention(g, s, "AMAZON TO BUY STAKE IN OPENAI, SHARES RISE", "AMZN")); /* all caps */
+    ASSERT(!confirmed_mention(g, s, "amazon river", "AMZN")); /* lower case is never a name */
+    ASSERT_EQ(filter_gaz_find(g, "AMZN"), filter_gaz_find(g, "Amazon.com Inc."));
+    ASSERT_EQ(filter_gaz_find(g, "nobody"), -1);
+    hs_free_scratch(s);
+    filter_gaz_destroy(g);
+
+    /* and through the plugins: the river is no investment target */
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Brazil to invest $2 billion in the Amazon river basin", "", "invest");
+    if (al) {
+        ASSERT(entity(al, "Amazon.com Inc.") == NULL);
+        proto_alert_destroy(al);
+    }
+    al = run_one(h, "Apple pie makers merge", "", "invest");
+    if (al) {
+        ASSERT(entity(al, "Apple Inc.") == NULL);
+        proto_alert_destroy(al);
+    }
+    al = run_one(h, "Apple to acquire Shazam", "", "invest"); /* trigger close by: the company */
+    ASSERT(al != NULL);
+    ASSERT(entity(al, "Apple Inc.") != NULL);
+    ASSERT_STR_EQ(entity(al, "Apple Inc.")->role, "investor");
+    proto_alert_destroy(al);
+    filter_host_destroy(h);
+}
+
+TEST(novelty)
+{
+    filter_novelty *n = filter_novelty_create(3600, 4);
+    const char *names[] = {"Amazon.com Inc.", "OpenAI"};
+    uint64_t k1 = filter_novelty_key("Amazon in talks to invest $10bn in OpenAI", names, 2);
+    uint64_t k1b = filter_novelty_key("AMAZON in talks to invest $10bn in OpenAI!", names, 2);
+    uint64_t k2 = filter_novelty_key("Nvidia fined by EU regulators over GPU bundling", NULL, 0);
+    ASSERT_EQ(filter_novelty_distance(k1, k1b), 0); /* case and punctuation do not matter */
+    ASSERT_GT(filter_novelty_distance(k1, k2), 3);
+    ASSERT_EQ(filter_novelty_observe(n, "invest", k1, 1000), 100);
+    ASSERT_EQ(filter_novelty_observe(n, "invest", k1b, 2000), 50);
+    ASSERT_EQ(filter_novelty_observe(n, "invest", k1, 3000), 33);
+    ASSERT_EQ(filter_novelty_observe(n, "chips", k1, 3000), 100); /* per category */
+    ASSERT_EQ(filter_novelty_observe(n, "invest", k2, 4000), 100);
+    /* outside the window the story is new again */
+    ASSERT_EQ(filter_novelty_observe(n, "invest", k2, 4000 + 3601 * 1000LL), 100);
+    /* the ring is bounded: after cap other keys the first is forgotten */
+    for (int i = 0; i < 4; i++) filter_novelty_observe(n, "x", (uint64_t)i * 0x0F0F0F0F0F0F0F0FULL, 5000);
+    ASSERT_EQ(filter_novelty_observe(n, "invest", k1, 6000), 100);
+    filter_novelty_destroy(n);
+
+    filter_host *h = builtin_host();
+    proto_alert *a1 = run_one(h, "Microsoft agrees to acquire OpenAI", "", "invest");
+    proto_alert *a2 = run_one(h, "Microsoft agrees to acquire OpenAI", "", "invest");
+    ASSERT(a1 && a2);
+    ASSERT_EQ(a1->novelty, 100);
+    ASSERT_LT(a2->novelty, 100);
+    proto_alert_destroy(a1);
+    proto_alert_destroy(a2);
+    filter_host_destroy(h);
+}
+
+TEST(hostile_text_does_not_crash)
+{
+    filter_host *h = builtin_host();
+    size_t n = 200000;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i++) big[i] = "acquire $1bn OpenAI Apple in talks . \n"[i % 38];
+    big[n] = '\0';
+    proto_alert *al = run_one(h, "x", big, "invest");
+    ASSERT(al != NULL);
+    ASSERT_LE(al->n_evidence, 11);
+    ASSERT_LE(al->n_entities, 6);
+    proto_alert_destroy(al);
+    free(big);
+    filter_host_destroy(h);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/sq_test_filters_XXXXXX");
+    ASSERT(mkdtemp(tmpdir) != NULL);
+    RUN(loads_builtins);
+    RUN(refuses_bad_plugins);
+    RUN(refuses_world_writable);
+    RUN(matcher_errors_name_file_and_rule);
+    RUN(amounts);
+    RUN(cues_give_stage);
+    RUN(ambiguous_names_need_context);
+    RUN(novelty);
+    RUN(hostile_text_does_not_crash);
+    rmdir(tmpdir);
+    fprintf(stderr, "test_filters: ok\n");
+    return 0;
+}
