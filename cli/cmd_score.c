@@ -317,9 +317,11 @@ static int run_bench(filter_host *h, const article_list *l, const score_stats *s
     }
     qsort(secs, reps, sizeof *secs, cmp_dbl);
     double med = secs[reps / 2];
+    filter_host_stats hs;
+    filter_host_get_stats(h, &hs);
     fprintf(stderr, "bench: filter stage over %zu articles, %.2f MB (headline+body), %zu filters, "
             "median of %u: %.3f s = %.0f articles/s, %.2f MB/s (alerts per run: %zu)\n",
-            l->n, st->bytes / 1e6, (size_t)0 + 0, reps, med, med > 0 ? l->n / med : 0,
+            l->n, st->bytes / 1e6, hs.n_filters, reps, med, med > 0 ? l->n / med : 0,
             med > 0 ? st->bytes / 1e6 / med : 0, alerts / reps);
     free(secs);
     return 0;
