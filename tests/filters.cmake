@@ -16,6 +16,7 @@ sq_add_test(test_filter_seed SOURCES test_filter_seed.c LIBS sq_proto PkgConfig:
             LABELS integration)
 add_dependencies(test_filter_seed squawk invest chips regulatory)
 
-sq_add_test(test_filter_example SOURCES test_filter_example.c LABELS integration TIMEOUT 300)
+sq_add_test(test_filter_example SOURCES test_filter_example.c LIBS PkgConfig::JANSSON
+            LABELS integration TIMEOUT 300)
 add_dependencies(test_filter_example squawk invest chips regulatory)
 target_compile_definitions(test_filter_example PRIVATE SQ_CMAKE_COMMAND="${CMAKE_COMMAND}")
