@@ -42,6 +42,7 @@ static const char usage[] =
     "  --plugin-dir DIR     built-in plugins (default: the build's)\n"
     "  --sweep              also print F1 at thresholds 10, 15, ..., 90\n"
     "  --json               print one JSON document instead of tables\n"
+    "  --json-out FILE      also write that JSON document to FILE\n"
     "  --width N            headline/evidence width in --errors (default 70)\n";
 
 #define EVAL_MAX_CATS 8
@@ -95,6 +96,7 @@ typedef struct eval_opts {
     const char *thr_spec[EVAL_MAX_CATS * 2];
     size_t n_thr;
     long errors;
+    const char *json_out;
     int sweep, json, width;
 } eval_opts;
 
@@ -526,7 +528,7 @@ static json_t *eval_json_errors(const eval_set *s, size_t c, int fp, long max)
     return arr;
 }
 
-static void eval_print_json(const eval_set *s, const eval_opts *o, double secs)
+static int eval_print_json(const eval_set *s, const eval_opts *o, double secs, FILE *out)
 {
     long labelled_missing = 0, evaluated = 0;
     for (size_t i = 0; i < s->n_rows; i++) {
@@ -578,9 +580,10 @@ static void eval_print_json(const eval_set *s, const eval_opts *o, double secs)
         json_object_set_new(cats, k->name, j);
     }
     json_object_set_new(root, "categories", cats);
-    json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    fputc('\n', stdout);
+    int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    fputc('\n', out);
     json_decref(root);
+    return rc;
 }
 
 static void eval_set_free(eval_set *s)
@@ -603,7 +606,7 @@ static int eval_parse_args(eval_opts *o, int argc, char **argv)
         {"filter", required_argument, 0, 'f'},    {"data-dir", required_argument, 0, 'd'},
         {"plugin-dir", required_argument, 0, 'p'}, {"sweep", no_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},            {"width", required_argument, 0, 'w'},
-        {"config", required_argument, 0, 'c'},
+        {"config", required_argument, 0, 'c'},    {"json-out", required_argument, 0, 'o'},
         {0, 0, 0, 0}};
     o->width = 70;
     optind = 1;
@@ -628,6 +631,7 @@ static int eval_parse_args(eval_opts *o, int argc, char **argv)
             break;
         case 'd': o->data_dir = optarg; break;
         case 'c': o->config = optarg; break;
+        case 'o': o->json_out = optarg; break;
         case 'p': o->plugin_dir = optarg; break;
         case 's': o->sweep = 1; break;
         case 'j': o->json = 1; break;
@@ -777,8 +781,16 @@ int cmd_eval(int argc, char **argv)
         return 1;
     }
     eval_count(&s);
-    if (o.json) eval_print_json(&s, &o, secs);
+    if (o.json) eval_print_json(&s, &o, secs, stdout);
     else eval_print_text(&s, &o, secs);
+    if (o.json_out) {
+        FILE *f = fopen(o.json_out, "w");
+        if (!f || eval_print_json(&s, &o, secs, f) != 0 || fclose(f) != 0) {
+            fprintf(stderr, "squawk eval: %s: cannot write\n", o.json_out);
+            eval_set_free(&s);
+            return 1;
+        }
+    }
     eval_set_free(&s);
     return 0;
 }

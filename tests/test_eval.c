@@ -200,80 +200,76 @@ static long num(json_t *o, const char *key)
 }
 
 /* The fixture: 2 clear positives per category, 4 clear negatives (earnings, the
- * Amazon river, a dividend, a rate decision), one labelled id with no article
- * and one article with no label. By hand: TP 2, FP 0, FN 0, TN 8 for each. */
+ * Amazon river, a dividend, a rate decision), and two rows labelled wrongly on
+ * purpose so the error paths are exercised: fx-flip-fp is a plain takeover
+ * labelled all 0 (an invest false positive), fx-flip-fn a museum story
+ * labelled regulatory (a miss where no rule fires). One labelled id has no
+ * article and one article has no label. Computed by hand:
+ *   invest     TP 2 FP 1 FN 0 TN 9
+ *   chips      TP 2 FP 0 FN 0 TN 10
+ *   regulatory TP 2 FP 0 FN 1 TN 9
+ * One squawk run only: the filter host compiles its databases at start-up. */
 TEST(eval_counts_match_hand_labels)
 {
-    char cmd[1024], *out;
+    char cmd[1024], *out, jpath[128];
+    snprintf(jpath, sizeof jpath, "%s/eval.json", tmpdir);
     snprintf(cmd, sizeof cmd,
-             "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --json --errors 3 --sweep",
-             squawk(), DATA, DATA);
+             "%s eval --labels %s/labels.tsv --articles - --errors 3 --sweep --json-out %s"
+             " < %s/articles.jsonl",
+             squawk(), DATA, jpath, DATA);
     ASSERT_EQ(run(cmd, &out), 0);
+    fprintf(stderr, "%s", out);
+
+    char *js = slurp(jpath);
     json_error_t e;
-    json_t *doc = json_loads(out, 0, &e);
-    if (!doc) SQ_FAIL_("eval --json output is not JSON: %s\n%s", e.text, out);
-    ASSERT_EQ(num(doc, "labelled"), 11);
-    ASSERT_EQ(num(doc, "read"), 11);
-    ASSERT_EQ(num(doc, "evaluated"), 10);
+    json_t *doc = json_loads(js, 0, &e);
+    if (!doc) SQ_FAIL_("eval --json-out is not JSON: %s", e.text);
+    free(js);
+    ASSERT_EQ(num(doc, "labelled"), 13);
+    ASSERT_EQ(num(doc, "read"), 13);
+    ASSERT_EQ(num(doc, "evaluated"), 12);
     ASSERT_EQ(num(doc, "labelled_not_found"), 1);
     ASSERT_EQ(num(doc, "unlabelled"), 1);
     ASSERT_EQ(num(doc, "undecodable"), 0);
     static const char *const cats[] = {"invest", "chips", "regulatory"};
+    static const long want[3][4] = {{2, 1, 0, 9}, {2, 0, 0, 10}, {2, 0, 1, 9}};
     for (size_t i = 0; i < 3; i++) {
         json_t *c = cat(doc, cats[i]);
-        fprintf(stderr, "   %s: tp %ld fp %ld fn %ld tn %ld\n", cats[i], num(c, "tp"), num(c, "fp"),
-                num(c, "fn"), num(c, "tn"));
         ASSERT(json_is_true(json_object_get(c, "has_filter")));
-        ASSERT(json_is_null(json_object_get(c, "threshold"))); /* the plugin's default */
-        ASSERT_EQ(num(c, "tp"), 2);
-        ASSERT_EQ(num(c, "fp"), 0);
-        ASSERT_EQ(num(c, "fn"), 0);
-        ASSERT_EQ(num(c, "tn"), 8);
-        ASSERT_DBL_NEAR(json_real_value(json_object_get(c, "f1")), 1.0, 1e-9);
-        ASSERT_EQ(json_array_size(json_object_get(c, "false_positives")), 0);
-        ASSERT_EQ(json_array_size(json_object_get(c, "misses")), 0);
+        ASSERT(json_is_number(json_object_get(c, "threshold")));
+        ASSERT_EQ(num(c, "tp"), want[i][0]);
+        ASSERT_EQ(num(c, "fp"), want[i][1]);
+        ASSERT_EQ(num(c, "fn"), want[i][2]);
+        ASSERT_EQ(num(c, "tn"), want[i][3]);
+        long tp = want[i][0], fp = want[i][1], fn = want[i][2];
+        ASSERT_DBL_NEAR(json_real_value(json_object_get(c, "precision")),
+                        (double)tp / (double)(tp + fp), 1e-5);
+        ASSERT_DBL_NEAR(json_real_value(json_object_get(c, "recall")),
+                        (double)tp / (double)(tp + fn), 1e-5);
+        ASSERT_DBL_NEAR(json_real_value(json_object_get(c, "f1")),
+                        2.0 * tp / (2.0 * tp + fp + fn), 1e-5);
+        ASSERT_EQ(json_array_size(json_object_get(c, "false_positives")), fp);
+        ASSERT_EQ(json_array_size(json_object_get(c, "misses")), fn);
         ASSERT_EQ(json_object_size(json_object_get(c, "sweep_f1")), 17);
     }
+    json_t *f = json_array_get(json_object_get(cat(doc, "invest"), "false_positives"), 0);
+    ASSERT_STR_EQ(str(f, "id"), "fx-flip-fp");
+    ASSERT(json_is_number(json_object_get(f, "score")));
+    ASSERT(strlen(str(f, "evidence")) > 0);
+    json_t *m = json_array_get(json_object_get(cat(doc, "regulatory"), "misses"), 0);
+    ASSERT_STR_EQ(str(m, "id"), "fx-flip-fn");
+    ASSERT(json_is_null(json_object_get(m, "score")));
+    ASSERT_EQ(num(cat(doc, "regulatory"), "misses_without_alert"), 1);
     json_decref(doc);
-    free(out);
 
-    /* A threshold above every score turns the positives into misses, and
-     * --errors then lists them with their nearest-miss evidence. */
-    snprintf(cmd, sizeof cmd,
-             "%s eval --labels %s/labels.tsv --articles - --json --errors 5 --threshold invest=100"
-             " --threshold chips=100 < %s/articles.jsonl",
-             squawk(), DATA, DATA);
-    ASSERT_EQ(run(cmd, &out), 0);
-    doc = json_loads(out, 0, &e);
-    if (!doc) SQ_FAIL_("eval --json output is not JSON: %s", e.text);
-    json_t *inv = cat(doc, "invest");
-    ASSERT_DBL_NEAR(json_real_value(json_object_get(inv, "threshold")), 100.0, 1e-9);
-    /* Scores are 0-100; a perfect 100 would still pass, so allow it. */
-    ASSERT_EQ(num(inv, "fp"), 0);
-    ASSERT_EQ(num(inv, "tp") + num(inv, "fn"), 2);
-    json_t *miss = json_object_get(inv, "misses");
-    ASSERT_EQ((long)json_array_size(miss), num(inv, "fn"));
-    for (size_t i = 0; i < json_array_size(miss); i++) {
-        json_t *m = json_array_get(miss, i);
-        ASSERT(strncmp(str(m, "id"), "fx-inv-", 7) == 0);
-        ASSERT(json_is_number(json_object_get(m, "score")));
-        ASSERT(strlen(str(m, "evidence")) > 0);
-        ASSERT(strlen(str(m, "headline")) > 0);
-    }
-    ASSERT_EQ(num(cat(doc, "regulatory"), "tp"), 2);
-    json_decref(doc);
-    free(out);
-
-    /* The readable table names every category with its counts. */
-    snprintf(cmd, sizeof cmd, "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl",
-             squawk(), DATA, DATA);
-    ASSERT_EQ(run(cmd, &out), 0);
-    ASSERT(strstr(out, "labelled ids not found 1") != NULL);
-    for (size_t i = 0; i < 3; i++) {
-        const char *row = strstr(out, cats[i]);
-        ASSERT(row != NULL);
-        ASSERT(strstr(row, " 1.000 ") != NULL);
-    }
+    /* The readable table: header counts, one row per category, the error lists. */
+    ASSERT(strstr(out, "evaluated 12, labelled ids not found 1, unlabelled skipped 1") != NULL);
+    for (size_t i = 0; i < 3; i++) ASSERT(strstr(out, cats[i]) != NULL);
+    ASSERT(strstr(out, "F1 by threshold") != NULL);
+    ASSERT(strstr(out, "fx-flip-fp") != NULL);
+    const char *miss = strstr(out, "fx-flip-fn");
+    ASSERT(miss != NULL);
+    ASSERT(strstr(miss, "no rule fired") != NULL);
     free(out);
 }
 
