@@ -1,7 +1,7 @@
 # sinks.cmake -- the sinks tests: one executable; the in-process scenarios run as test_sinks, those that drive the squawk binary get one ctest entry each.
 sq_add_test(test_sinks SOURCES test_sinks.c LIBS sq_sinks sq_proto sq_libev PkgConfig::ZMQ
             PkgConfig::RDKAFKA LABELS integration TIMEOUT 90)
-foreach(t late_joiner hwm_drop_recover topic_filter restart curve python_client proxy)
+foreach(t late_joiner hwm_drop_recover topic_filter two_publishers restart curve python_client proxy)
   add_test(NAME test_sinks_${t} COMMAND test_sinks ${t})
   set_tests_properties(test_sinks_${t} PROPERTIES LABELS integration TIMEOUT 90
     ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")

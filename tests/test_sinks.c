@@ -488,6 +488,49 @@ TEST(topic_filter)
     pub_close(&f);
 }
 
+/* ---- one squawk sub, two publishers: per-publisher seq, replay and ids */
+
+TEST(two_publishers)
+{
+    pubfix a, b;
+    pub_open(&a, 0, 0, NULL, NULL, NULL, 0);
+    pub_open(&b, 0, 0, NULL, NULL, NULL, 0);
+    int n = publish(a.s, 1, 6, 30) + publish(b.s, 100, 4, 30);
+    char out[512], err[512], count[16];
+    snprintf(count, sizeof count, "%d", n);
+    path(out, "two.out");
+    path(err, "two.err");
+    char *argv[] = {(char *)squawk_bin(), "sub", "-c", a.ep, "--replay-endpoint", a.rep,
+                    "-c", b.ep, "--replay-endpoint", b.rep, "--json", "--count", count,
+                    "--timeout", "40", NULL};
+    pid_t pid = spawn(argv, out, err);
+    /* Both loops must turn; alternate short slices. */
+    int rc = -1;
+    for (int i = 0; i < 4000; i++) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+            break;
+        }
+        run_for(a.loop, 5);
+        run_for(b.loop, 5);
+    }
+    char *o = slurp(out), *e = slurp(err);
+    if (rc != 0) fprintf(stderr, "sub stderr:\n%s\n", e);
+    ASSERT_EQ(rc, 0);
+    ASSERT_EQ(count_lines(o), n);
+    ASSERT(strstr(o, sink_zpub_pub_id(a.s)));
+    ASSERT(strstr(o, sink_zpub_pub_id(b.s)));
+    ASSERT(!strstr(e, "publisher restart"));
+    char summ[96];
+    snprintf(summ, sizeof summ, "received=%d recovered=%d lost=0 duplicates=0", n, n);
+    ASSERT(strstr(e, summ));
+    free(o);
+    free(e);
+    pub_close(&a);
+    pub_close(&b);
+}
+
 /* ---- a publisher restart (new pub id, seq from 1) is reported and followed */
 
 TEST(restart)
@@ -885,6 +928,7 @@ int main(int argc, char **argv)
     MAYBE(late_joiner);
     MAYBE(hwm_drop_recover);
     MAYBE(topic_filter);
+    MAYBE(two_publishers);
     MAYBE(restart);
     MAYBE(curve);
     MAYBE(python_client);
