@@ -571,7 +571,7 @@ static int attach(zpub *z, void *sock, const char *ep, char *last, char *err, si
 {
     int rc = ep[0] == '>' ? zmq_connect(sock, ep + 1) : zmq_bind(sock, ep[0] == '@' ? ep + 1 : ep);
     if (rc != 0) {
-        set_err(err, errlen, "cannot bind %s: %s", ep, zmq_strerror(errno));
+        set_err(err, errlen, "cannot bind or connect %s: %s", ep, zmq_strerror(errno));
         return SQ_E_ZMQ;
     }
     if (ep[0] != '>') {
