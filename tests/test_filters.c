@@ -36,8 +36,13 @@ static filter_host *new_host(void)
     return h;
 }
 
+/* Compiling the rule packs is the slow part (seconds under sanitizers), so
+ * the tests share one host with the three built-ins; builtin_done() is a no-op. */
+static filter_host *shared;
+
 static filter_host *builtin_host(void)
 {
+    if (shared) return shared;
     filter_host *h = new_host();
     char err[512];
     const char *names[] = {"invest", "chips", "regulatory"};
@@ -46,7 +51,13 @@ static filter_host *builtin_host(void)
         if (rc) fprintf(stderr, "load: %s\n", err);
         ASSERT_EQ(rc, 0);
     }
+    shared = h;
     return h;
+}
+
+static void builtin_done(filter_host *h)
+{
+    ASSERT(h == shared);
 }
 
 /* Runs the host over (headline, body) with all=1; returns the alert of category or NULL. */
@@ -99,13 +110,17 @@ TEST(loads_builtins)
     ASSERT_STR_EQ(al->article.id, "t1");
     ASSERT_EQ(al->novelty, 100);
     proto_alert_destroy(al);
-    filter_host_destroy(h);
+    builtin_done(h);
 }
+
+/* A refused load leaves the host as it was, so one plain host serves every refusal. */
+static filter_host *plain;
 
 static void load_expect(const char *path, const char *const *kv, size_t n_kv, int want_rc,
                         const char *want1, const char *want2)
 {
-    filter_host *h = new_host();
+    if (!plain) plain = new_host();
+    filter_host *h = plain;
     char err[1024] = "";
     int rc = filter_host_load(h, path, kv, n_kv, -1, err, sizeof err);
     fprintf(stderr, "   %s -> %s: %s\n", path, sq_err_name(rc), err);
@@ -113,7 +128,6 @@ static void load_expect(const char *path, const char *const *kv, size_t n_kv, in
     ASSERT_HAS(err, path);
     if (want1) ASSERT_HAS(err, want1);
     if (want2) ASSERT_HAS(err, want2);
-    filter_host_destroy(h);
 }
 
 TEST(refuses_bad_plugins)
@@ -161,7 +175,7 @@ TEST(refuses_world_writable)
     load_expect(so, NULL, 0, SQ_E_PLUGIN_PERM, "directory", NULL);
     ASSERT_EQ(chmod(dir, 0755), 0);
     /* and the same file loads once nobody else can write it */
-    filter_host *h = new_host();
+    filter_host *h = plain;
     char err[512] = "";
     const char *kv[] = {"word", "takeover", "times", "2"};
     ASSERT_EQ(filter_host_load(h, so, kv, 2, -1, err, sizeof err), 0);
@@ -174,7 +188,6 @@ TEST(refuses_world_writable)
     ASSERT_STR_EQ(al->evidence[0].text, "takeover");
     proto_alert_destroy(al);
     ASSERT(run_one(h, "one takeover", "", "keyword") == NULL);
-    filter_host_destroy(h);
     unlink(so);
     rmdir(dir);
 }
@@ -279,7 +292,7 @@ TEST(cues_give_stage)
     ASSERT_STR_EQ(stage_of(h, "Regulators blocked Nvidia's takeover of OpenAI", ""), "blocked");
     ASSERT_STR_EQ(stage_of(h, "Nvidia reportedly considering a bid for OpenAI", ""), "rumour");
     ASSERT_STR_EQ(stage_of(h, "Nvidia buys OpenAI stake", ""), "none");
-    filter_host_destroy(h);
+    builtin_done(h);
 }
 
 static int confirmed_mention(filter_gaz *g, hs_scratch_t *s, const char *text, const char *ticker)
@@ -336,7 +349,7 @@ TEST(ambiguous_names_need_context)
     ASSERT(entity(al, "Apple Inc.") != NULL);
     ASSERT_STR_EQ(entity(al, "Apple Inc.")->role, "investor");
     proto_alert_destroy(al);
-    filter_host_destroy(h);
+    builtin_done(h);
 }
 
 TEST(novelty)
@@ -361,14 +374,14 @@ TEST(novelty)
     filter_novelty_destroy(n);
 
     filter_host *h = builtin_host();
-    proto_alert *a1 = run_one(h, "Microsoft agrees to acquire OpenAI", "", "invest");
-    proto_alert *a2 = run_one(h, "Microsoft agrees to acquire OpenAI", "", "invest");
+    proto_alert *a1 = run_one(h, "Alphabet agrees to merge with Nvidia in record deal", "", "invest");
+    proto_alert *a2 = run_one(h, "Alphabet agrees to merge with Nvidia in record deal", "", "invest");
     ASSERT(a1 && a2);
     ASSERT_EQ(a1->novelty, 100);
     ASSERT_LT(a2->novelty, 100);
     proto_alert_destroy(a1);
     proto_alert_destroy(a2);
-    filter_host_destroy(h);
+    builtin_done(h);
 }
 
 TEST(hostile_text_does_not_crash)
@@ -384,7 +397,7 @@ TEST(hostile_text_does_not_crash)
     ASSERT_LE(al->n_entities, 6);
     proto_alert_destroy(al);
     free(big);
-    filter_host_destroy(h);
+    builtin_done(h);
 }
 
 int main(void)
@@ -400,6 +413,8 @@ int main(void)
     RUN(ambiguous_names_need_context);
     RUN(novelty);
     RUN(hostile_text_does_not_crash);
+    filter_host_destroy(shared);
+    filter_host_destroy(plain);
     rmdir(tmpdir);
     fprintf(stderr, "test_filters: ok\n");
     return 0;
