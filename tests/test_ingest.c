@@ -162,6 +162,8 @@ static int run_until(harness *h, int (*pred)(harness *), double timeout_s)
 
 static int pred_target(harness *h) { return h->unique >= (uint64_t)h->target; }
 
+static int pred_both_assigned_1(harness *h);
+
 static void harness_init(harness *h)
 {
     memset(h, 0, sizeof *h);
@@ -236,6 +238,8 @@ static ingest_broker *broker_start(int n)
     return b;
 }
 
+static int pred_both_assigned_1(harness *h) { return ingest_kafka_assigned(g_cons[0]->k) == 2; }
+
 /* ---- tests ---- */
 
 TEST(happy_path)
@@ -276,6 +280,37 @@ TEST(happy_path)
     run_until(&h, pred_target, 1.0);
     ASSERT_EQ(h.dup, 0);
     ASSERT_EQ(c->got, 10);
+    consumer_close(c, 0);
+    harness_free(&h);
+    ingest_broker_destroy(b);
+}
+
+static int pred_never(harness *h) { return 0; }
+
+TEST(pause_resume)
+{
+    enum { N = 300 };
+    ingest_broker *b = broker_start(1);
+    const char *bs = ingest_broker_bootstraps(b);
+    ASSERT_EQ(ingest_broker_topic_create(b, "pause", 2), 0);
+    harness h;
+    harness_init(&h);
+    consumer *c = consumer_open(&h, 0, bs, "g-pause", "pause", NULL, 0, NULL, 0);
+    /* paused before the group assigns anything: the state must survive assignment */
+    ingest_kafka_pause(c->k, 1);
+    ASSERT(run_until(&h, pred_both_assigned_1, 40));
+    produce_range(bs, "pause", 0, N, 50);
+    run_until(&h, pred_never, 2.0);
+    ASSERT_EQ(c->got, 0);
+    ingest_kafka_pause(c->k, 0);
+    h.target = N;
+    ASSERT(run_until(&h, pred_target, 40));
+    for (int i = 0; i < N; i++) ASSERT_EQ(h.seen[i], 1);
+    ingest_kafka_stats st;
+    run_until(&h, pred_never, 1.5); /* one statistics interval */
+    ingest_kafka_get_stats(c->k, &st);
+    fprintf(stderr, "   pause: nothing while paused, %d after resume; lag=%" PRId64 " broker_up=%d\n",
+            N, st.consumer_lag, st.broker_up);
     consumer_close(c, 0);
     harness_free(&h);
     ingest_broker_destroy(b);
@@ -765,6 +800,7 @@ int main(int argc, char **argv)
         if (!only || strcmp(only, #name) == 0) RUN(name);                                       \
     } while (0)
     MAYBE(happy_path);
+    MAYBE(pause_resume);
     MAYBE(dead_letters);
     MAYBE(broker_down);
     MAYBE(group_split_and_takeover);
