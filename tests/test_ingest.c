@@ -238,6 +238,8 @@ static ingest_broker *broker_start(int n)
     return b;
 }
 
+static int have_exe(const char *p) { return p && access(p, X_OK) == 0; }
+
 static int pred_both_assigned_1(harness *h) { return ingest_kafka_assigned(g_cons[0]->k) == 2; }
 
 /* ---- tests ---- */
@@ -313,6 +315,89 @@ TEST(pause_resume)
             N, st.consumer_lag, st.broker_up);
     consumer_close(c, 0);
     harness_free(&h);
+    ingest_broker_destroy(b);
+}
+
+static void write_file(const char *path, const void *buf, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    ASSERT(fp);
+    ASSERT_EQ(fwrite(buf, 1, len, fp), len);
+    fclose(fp);
+}
+
+static int pred_got12(harness *h) { return g_cons[0]->got >= 12; }
+
+/* squawk feed's inputs: a pretty-printed .json, JSON Lines, .msgpack, a
+ * directory in name order, through the library and through the binary. */
+TEST(feed_files)
+{
+    ingest_broker *b = broker_start(1);
+    const char *bs = ingest_broker_bootstraps(b);
+    ASSERT_EQ(ingest_broker_topic_create(b, "files", 1), 0);
+    char dir[] = "/tmp/sq-feed-XXXXXX";
+    ASSERT(mkdtemp(dir));
+    char p[512];
+    snprintf(p, sizeof p, "%s/1-one.json", dir);
+    const char *one = "{\n  \"id\": \"a-0\",\n  \"headline\": \"pretty\"\n}\n";
+    write_file(p, one, strlen(one));
+    snprintf(p, sizeof p, "%s/2-lines.jsonl", dir);
+    const char *lines = "{\"id\":\"a-1\",\"headline\":\"x\"}\n\n{\"id\":\"a-2\",\"headline\":\"y\"}\r\n"
+                        "{\"id\":\"a-3\",\"headline\":\"z\"}";
+    write_file(p, lines, strlen(lines));
+    proto_article a;
+    ASSERT_EQ(proto_article_init(&a, "a-4", "packed", "body"), 0);
+    char *mp;
+    size_t mpn;
+    ASSERT_EQ(proto_article_encode_msgpack(&a, &mp, &mpn), 0);
+    proto_article_free(&a);
+    snprintf(p, sizeof p, "%s/3-art.msgpack", dir);
+    write_file(p, mp, mpn);
+    free(mp);
+
+    ingest_feed_opts fo = {.bootstrap = bs, .topic = "files"};
+    ingest_feed *f;
+    char err[256];
+    ASSERT_EQ(ingest_feed_create(&f, &fo, err, sizeof err), 0);
+    const char *paths[] = {dir};
+    ASSERT_EQ(ingest_feed_run(f, paths, 1, err, sizeof err), 0);
+    feed_close(f, 5);
+
+    /* the binary, paced, with --count over --loop: ids a-0.. again */
+    const char *bin = getenv("SQUAWK_BIN");
+    int via_bin = have_exe(bin);
+    if (via_bin) {
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "%s feed -b %s -t files --rate 200 --loop --count 7 %s 2>/dev/null",
+                 bin, bs, dir);
+        ASSERT_EQ(system(cmd), 0);
+        snprintf(cmd, sizeof cmd, "%s feed -b %s -t files %s/missing 2>/dev/null", bin, bs, dir);
+        ASSERT_NE(system(cmd), 0);
+    } else {
+        fprintf(stderr, "   squawk binary not built: library path only\n");
+    }
+
+    harness h;
+    harness_init(&h);
+    consumer *c = consumer_open(&h, 0, bs, "g-files", "files", NULL, 0, NULL, 0);
+    h.target = 5;
+    ASSERT(run_until(&h, pred_target, 40));
+    if (via_bin) {
+        ASSERT(run_until(&h, pred_got12, 40));
+        run_until(&h, pred_never, 0.5); /* nothing beyond --count */
+        ASSERT_EQ(c->got, 12);
+        ASSERT_EQ(h.seen[0], 3);
+        ASSERT_EQ(h.seen[1], 3);
+        ASSERT_EQ(h.seen[4], 2);
+    }
+    ingest_kafka_stats st;
+    ingest_kafka_get_stats(c->k, &st);
+    ASSERT_EQ(st.rejected, 0);
+    for (int i = 0; i < 5; i++) ASSERT_GE(h.seen[i], 1);
+    consumer_close(c, 0);
+    harness_free(&h);
+    snprintf(p, sizeof p, "rm -rf %s", dir);
+    ASSERT_EQ(system(p), 0);
     ingest_broker_destroy(b);
 }
 
@@ -660,7 +745,6 @@ TEST(sigkill_restart)
 
 /* ---- kcat into `squawk broker` ---- */
 
-static int have_exe(const char *p) { return p && access(p, X_OK) == 0; }
 
 TEST(kcat_into_squawk_broker)
 {
@@ -801,6 +885,7 @@ int main(int argc, char **argv)
     } while (0)
     MAYBE(happy_path);
     MAYBE(pause_resume);
+    MAYBE(feed_files);
     MAYBE(dead_letters);
     MAYBE(broker_down);
     MAYBE(group_split_and_takeover);
