@@ -12,6 +12,7 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
+[ -n "${SQUAWK_DEMO_KEEP:-}" ] && trap - EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_for() { # wait_for SECONDS COMMAND...
@@ -24,7 +25,7 @@ wait_for() { # wait_for SECONDS COMMAND...
 echo "== squawk demo: embedded Kafka (librdkafka mock cluster) -> squawk run -> squawk sub"
 "$SQ" broker --topic articles:4 --topic articles.dlq:1 >"$T/broker.out" 2>"$T/broker.log" &
 PIDS="$PIDS $!"
-wait_for 10 test -s "$T/broker.out" || { echo "broker did not start"; cat "$T/broker.log"; exit 1; }
+wait_for 30 test -s "$T/broker.out" || { echo "broker did not start"; cat "$T/broker.log"; exit 1; }
 BOOT=$(head -n1 "$T/broker.out")
 PUB=$(free_port); while [ "$PUB" -ge 65535 ]; do PUB=$(free_port); done
 MET=$(free_port)
@@ -38,7 +39,7 @@ SQUAWK_METRICS__LISTEN="127.0.0.1:$MET" \
     "$SQ" run -c "$ROOT/config/squawk.yml" 2>"$T/run.log" &
 RUN_PID=$!
 PIDS="$PIDS $RUN_PID"
-wait_for 20 curl -fsS "http://127.0.0.1:$MET/healthz" || { echo "squawk run did not become healthy"; cat "$T/run.log"; exit 1; }
+wait_for 90 curl -fsS "http://127.0.0.1:$MET/healthz" || { echo "squawk run did not become healthy"; cat "$T/run.log"; exit 1; }
 
 # The readable view for the audience, a JSON copy for the summary.
 "$SQ" sub -c "tcp://127.0.0.1:$PUB" --timeout 60 &
@@ -50,9 +51,10 @@ sleep 1
 
 N=$(ls "$ROOT"/samples/*.json | wc -l)
 echo "== feeding $N sample articles"
-"$SQ" feed -b "$BOOT" -t articles "$ROOT/samples" 2>"$T/feed.log" || { cat "$T/feed.log"; exit 1; }
+"$SQ" feed -b "$BOOT" -t articles "$ROOT"/samples/*.json 2>"$T/feed.log" || { cat "$T/feed.log"; exit 1; }
 processed() { curl -fsS "http://127.0.0.1:$MET/metrics" | awk '/^squawk_articles_processed_total /{print $2}'; }
-wait_for 30 test "$(processed)" = "$N" || { echo "only $(processed) of $N articles processed"; tail "$T/run.log"; exit 1; }
+all_processed() { test "$(processed)" = "$N"; }
+wait_for 60 all_processed || { echo "only $(processed) of $N articles processed"; tail "$T/run.log"; exit 1; }
 sleep 1.5   # let the last alerts reach the subscribers
 kill -INT "$JSUB" 2>/dev/null || true
 wait "$JSUB" 2>/dev/null || true
