@@ -376,13 +376,15 @@ SQ_API int proto_alert_encode(const proto_alert *a, char **out, size_t *outlen)
     msgpack_pack_int64(&e.pk, a->kafka.offset);
 
     E_KEY(&e, "ts");
-    msgpack_pack_map(&e.pk, 3);
+    msgpack_pack_map(&e.pk, 4);
     E_KEY(&e, "published_ms");
     e_ms(&e, a->ts.published_ms);
     E_KEY(&e, "ingest_ns");
     msgpack_pack_int64(&e.pk, a->ts.ingest_ns);
     E_KEY(&e, "emit_ns");
     msgpack_pack_int64(&e.pk, a->ts.emit_ns);
+    E_KEY(&e, "produce_ns");
+    msgpack_pack_int64(&e.pk, a->ts.produce_ns);
 
     return enc_finish(&e, out, outlen);
 }
@@ -626,6 +628,10 @@ static int decode_body(dec *d, const msgpack_object_map *m, proto_alert *a)
         (rc = d_int(d, sub, "ts.", "ingest_ns", INT64_MIN, INT64_MAX, &a->ts.ingest_ns, 0)) ||
         (rc = d_int(d, sub, "ts.", "emit_ns", INT64_MIN, INT64_MAX, &a->ts.emit_ns, 0)))
         return rc;
+    /* produce_ns was added after v1 shipped: optional, 0 when absent */
+    if (d_get(sub, "produce_ns") &&
+        (rc = d_int(d, sub, "ts.", "produce_ns", INT64_MIN, INT64_MAX, &a->ts.produce_ns, 0)))
+        return rc;
     return 0;
 }
 
@@ -732,7 +738,7 @@ SQ_API int proto_alert_to_json(const proto_alert *a, char **out, size_t *outlen)
     }
     json_t *root = json_pack(
         "{s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,"
-        "s:{s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o},s:{s:o,s:I,s:I},s:{s:o,s:I,s:I}}",
+        "s:{s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o},s:{s:o,s:I,s:I},s:{s:o,s:I,s:I,s:I}}",
         "v", (json_int_t)a->v, "pub", j_str(a->pub), "seq", (json_int_t)a->seq, "id", j_str(a->id),
         "category", j_str(a->category), "score", json_real(a->score), "stage", j_str(a->stage),
         "entities", ents, "amounts", amts, "evidence", evs, "novelty", (json_int_t)a->novelty,
@@ -742,7 +748,7 @@ SQ_API int proto_alert_to_json(const proto_alert *a, char **out, size_t *outlen)
         j_str(a->filter.version), "kafka", "topic", j_str(a->kafka.topic), "partition",
         (json_int_t)a->kafka.partition, "offset", (json_int_t)a->kafka.offset, "ts",
         "published_ms", j_ms(a->ts.published_ms), "ingest_ns", (json_int_t)a->ts.ingest_ns,
-        "emit_ns", (json_int_t)a->ts.emit_ns);
+        "emit_ns", (json_int_t)a->ts.emit_ns, "produce_ns", (json_int_t)a->ts.produce_ns);
     if (!root) return SQ_E_INVAL;
     char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);
@@ -771,7 +777,8 @@ SQ_API int proto_alert_equal(const proto_alert *a, const proto_alert *b)
         !s_eq(a->filter.name, b->filter.name) || !s_eq(a->filter.version, b->filter.version) ||
         !s_eq(a->kafka.topic, b->kafka.topic) || a->kafka.partition != b->kafka.partition ||
         a->kafka.offset != b->kafka.offset || a->ts.published_ms != b->ts.published_ms ||
-        a->ts.ingest_ns != b->ts.ingest_ns || a->ts.emit_ns != b->ts.emit_ns)
+        a->ts.ingest_ns != b->ts.ingest_ns || a->ts.emit_ns != b->ts.emit_ns ||
+        a->ts.produce_ns != b->ts.produce_ns)
         return 0;
     for (size_t i = 0; i < a->n_entities; i++) {
         const proto_entity *x = &a->entities[i], *y = &b->entities[i];

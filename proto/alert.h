@@ -58,6 +58,7 @@ typedef struct proto_alert {
     } kafka;
     struct {
         int64_t published_ms, ingest_ns, emit_ns;
+        int64_t produce_ns; /* "squawk-ts" header of the source message, 0 unknown */
     } ts;
 } proto_alert;
 

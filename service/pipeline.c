@@ -203,6 +203,7 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
     }
     for (size_t i = 0; i < n; i++) {
         if (!alerts[i]->ts.ingest_ns) alerts[i]->ts.ingest_ns = m->ingest_ns;
+        alerts[i]->ts.produce_ns = m->produce_ts_ns;
         count_category(p, alerts[i]->category);
     }
     p->alerts_total += n;

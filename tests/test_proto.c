@@ -727,8 +727,8 @@ TEST(alert_json_keys)
     json_has(json_object_get(o, "filter"), flt, 2);
     const char *kfk[] = {"topic", "partition", "offset"};
     json_has(json_object_get(o, "kafka"), kfk, 3);
-    const char *ts[] = {"published_ms", "ingest_ns", "emit_ns"};
-    json_has(json_object_get(o, "ts"), ts, 3);
+    const char *ts[] = {"published_ms", "ingest_ns", "emit_ns", "produce_ns"};
+    json_has(json_object_get(o, "ts"), ts, 4);
     ASSERT(json_is_real(json_object_get(o, "score")));
     ASSERT_EQ(json_integer_value(json_object_get(json_object_get(o, "ts"), "emit_ns")),
               1709289296800123456LL);
