@@ -24,9 +24,7 @@ struct filter_gaz {
     size_t n_ents;
     alias *aliases;
     size_t n_aliases, cap_aliases;
-    /* One caseless literal database; matches are verified case-sensitively
-     * unless the text is ALL CAPS (old wire headlines). */
-    hs_database_t *db;
+    hs_database_t *db[2]; /* exact case; caseless for ALL-CAPS text (old wire headlines) */
 };
 
 static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguous)
@@ -95,41 +93,66 @@ static int add_seq_aliases(filter_gaz *g, yaml_document_t *doc, yaml_node_t *n, 
 /* Every alias and ticker is a plain literal (hs_compile_lit_multi compiles
  * thousands in milliseconds, where regexes with \b took seconds); word
  * boundaries, case and ticker context are checked in the match callback. */
+/* Ticker literals carry their context ("$AMZN", "<AMZN", ":AMZN", ": AMZN") so
+ * one-letter tickers do not fire on every letter; the exchange before ':' is
+ * checked in the callback. */
+static const char *const ticker_forms[] = {"$%s", "<%s", ":%s", ": %s", NULL};
+#define N_TICKER_FORMS 4
+
+/* Every alias and ticker is a plain literal (hs_compile_lit_multi compiles
+ * thousands in milliseconds, where regexes with \b took seconds); word
+ * boundaries and ticker context are checked in the match callback. Two
+ * databases: exact case for ordinary text, caseless for ALL-CAPS text. */
 static int compile(filter_gaz *g, const char *path, char *err, size_t errlen)
 {
-    size_t n = g->n_aliases + g->n_ents;
-    const char **pats = calloc(n, sizeof *pats);
+    size_t n = g->n_aliases + g->n_ents * N_TICKER_FORMS;
+    char **pats = calloc(n, sizeof *pats);
     size_t *lens = calloc(n, sizeof *lens);
     unsigned *ids = calloc(n, sizeof *ids), *fl = calloc(n, sizeof *fl);
     int rc = 0;
+    size_t k = 0;
     if (!pats || !lens || !ids || !fl) {
         rc = SQ_E_NOMEM;
         goto out;
     }
-    size_t k = 0;
     for (size_t i = 0; i < g->n_aliases; i++) {
-        pats[k] = g->aliases[i].text;
+        pats[k] = strdup(g->aliases[i].text);
+        if (!pats[k]) {
+            rc = SQ_E_NOMEM;
+            goto out;
+        }
         lens[k] = strlen(pats[k]);
-        fl[k] = HS_FLAG_CASELESS;
         ids[k++] = (unsigned)i;
     }
+    size_t n_alias = k;
     for (size_t e = 0; e < g->n_ents; e++) {
         const char *t = g->ents[e].ticker;
         if (!t || !*t) continue;
-        pats[k] = t;
-        lens[k] = strlen(t);
-        fl[k] = HS_FLAG_CASELESS;
-        ids[k++] = TICKER_BASE + (unsigned)e;
+        for (size_t f = 0; ticker_forms[f]; f++) {
+            pats[k] = malloc(strlen(t) + 4);
+            if (!pats[k]) {
+                rc = SQ_E_NOMEM;
+                goto out;
+            }
+            lens[k] = (size_t)sprintf(pats[k], ticker_forms[f], t);
+            ids[k++] = TICKER_BASE + (unsigned)e;
+        }
     }
-    hs_compile_error_t *ce = NULL;
-    if (hs_compile_lit_multi(pats, fl, ids, lens, (unsigned)k, HS_MODE_BLOCK, NULL, &g->db, &ce) !=
-        HS_SUCCESS) {
-        const char *what = ce && ce->expression >= 0 ? pats[ce->expression] : "?";
-        snprintf(err, errlen, "%s: alias '%s': %s", path, what, ce ? ce->message : "compile failed");
-        hs_free_compile_error(ce);
-        rc = SQ_E_HS_COMPILE;
+    for (int ci = 0; ci < 2; ci++) {
+        /* tickers stay exact: "$amzn" is not a cashtag worth trusting */
+        for (size_t i = 0; i < k; i++) fl[i] = ci && i < n_alias ? HS_FLAG_CASELESS : 0;
+        hs_compile_error_t *ce = NULL;
+        if (hs_compile_lit_multi((const char *const *)pats, fl, ids, lens, (unsigned)k,
+                                 HS_MODE_BLOCK, NULL, &g->db[ci], &ce) != HS_SUCCESS) {
+            const char *what = ce && ce->expression >= 0 ? pats[ce->expression] : "?";
+            snprintf(err, errlen, "%s: alias '%s': %s", path, what, ce ? ce->message : "compile failed");
+            hs_free_compile_error(ce);
+            rc = SQ_E_HS_COMPILE;
+            goto out;
+        }
     }
 out:
+    for (size_t i = 0; i < k; i++) free(pats[i]);
     free(pats);
     free(lens);
     free(ids);
@@ -225,7 +248,8 @@ void filter_gaz_destroy(filter_gaz *g)
         free((char *)g->ents[i].sectors);
     }
     for (size_t i = 0; i < g->n_aliases; i++) free(g->aliases[i].text);
-    hs_free_database(g->db);
+    hs_free_database(g->db[0]);
+    hs_free_database(g->db[1]);
     free(g->ents);
     free(g->aliases);
     free(g);
@@ -249,11 +273,13 @@ int32_t filter_gaz_find(const filter_gaz *g, const char *s)
     return -1;
 }
 
-const hs_database_t *filter_gaz_db(const filter_gaz *g) { return g->db; }
+const hs_database_t *filter_gaz_db(const filter_gaz *g, int caseless) { return g->db[caseless != 0]; }
 
 int filter_gaz_alloc_scratch(const filter_gaz *g, hs_scratch_t **scratch)
 {
-    return hs_alloc_scratch(g->db, scratch) != HS_SUCCESS ? SQ_E_NOMEM : 0;
+    for (int i = 0; i < 2; i++)
+        if (hs_alloc_scratch(g->db[i], scratch) != HS_SUCCESS) return SQ_E_NOMEM;
+    return 0;
 }
 
 static int word_byte(const char *s, size_t len, long i)
@@ -279,20 +305,20 @@ static int ticker_context(const char *s, size_t start)
     return 0;
 }
 
-/* Start of the literal of pattern id ending at `end`, or -1 when the match
- * is inside a word, differs in case (exact) or is a ticker out of context. */
+/* Start of the alias (or ticker) whose literal ends at `end`, or -1 when the
+ * match is inside a word or a ticker is out of context. Case was already
+ * decided by the database. */
 static long match_start(const filter_gaz *g, unsigned id, const char *s, size_t len, size_t end,
                         int exact)
 {
+    (void)exact;
     const char *a = id >= TICKER_BASE ? g->ents[id - TICKER_BASE].ticker : g->aliases[id].text;
     size_t n = strlen(a);
     if (n > end) return -1;
     size_t st = end - n;
-    /* a boundary is needed only where the alias itself starts/ends with a word char */
-    if (is_word((unsigned char)a[0]) && word_byte(s, len, (long)st - 1)) return -1;
+    if (id < TICKER_BASE && is_word((unsigned char)a[0]) && word_byte(s, len, (long)st - 1))
+        return -1;
     if (is_word((unsigned char)a[n - 1]) && word_byte(s, len, (long)end)) return -1;
-    if (exact || id >= TICKER_BASE)
-        if (memcmp(s + st, a, n) != 0) return -1;
     if (id >= TICKER_BASE && !ticker_context(s, st)) return -1;
     return (long)st;
 }
@@ -420,7 +446,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
         c.text = text[f];
         c.len = len[f];
         c.exact = !shouting(text[f], len[f]);
-        hs_error_t e = hs_scan(g->db, text[f], (unsigned)(len[f] > UINT32_MAX ? UINT32_MAX : len[f]),
+        hs_error_t e = hs_scan(g->db[!c.exact], text[f], (unsigned)(len[f] > UINT32_MAX ? UINT32_MAX : len[f]),
                                0, scratch, on_match, &c);
         if (c.nomem) break;
         if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED) {

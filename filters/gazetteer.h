@@ -25,8 +25,8 @@ SQ_API int filter_gaz_alloc_scratch(const filter_gaz *g, hs_scratch_t **scratch)
  * (field, start), ambiguous aliases marked confirmed only with company context. */
 SQ_API int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *const text[2],
                     const size_t len[2], filter_mentions *out);
-/* The database, for the bench's bare hs_scan. */
-SQ_API const hs_database_t *filter_gaz_db(const filter_gaz *g);
+/* The databases, for the bench's bare hs_scan: exact case, or caseless (ALL-CAPS text). */
+SQ_API const hs_database_t *filter_gaz_db(const filter_gaz *g, int caseless);
 SQ_API void filter_mentions_free(filter_mentions *ms);
 
 #endif
