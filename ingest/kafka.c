@@ -427,6 +427,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     ingest_kafka *k = opaque;
+    /* Known only once the group is joined, so ask on every rebalance. */
+    const char *proto = rd_kafka_rebalance_protocol(rk);
+    k->cooperative = proto && strcmp(proto, "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         rd_kafka_error_t *e = NULL;
         if (k->cooperative)
@@ -684,7 +687,6 @@ int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *er
         free(k);
         return SQ_E_KAFKA;
     }
-    k->cooperative = strcmp(rd_kafka_rebalance_protocol(k->rk), "COOPERATIVE") == 0;
     rd_kafka_poll_set_consumer(k->rk);
     k->q = rd_kafka_queue_get_consumer(k->rk);
     if ((rc = make_pipe(k->cpipe)) != 0) {

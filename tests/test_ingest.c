@@ -595,7 +595,7 @@ static int pred_b_all(harness *h)
     return ingest_kafka_assigned(g_cons[1]->k) == 4 && h->unique >= (uint64_t)h->target;
 }
 
-TEST(group_split_and_takeover)
+static void group_scenario(const char *strategy)
 {
     enum { N = 4000 };
     ingest_broker *b = broker_start(1);
@@ -603,8 +603,9 @@ TEST(group_split_and_takeover)
     ASSERT_EQ(ingest_broker_topic_create(b, "grp", 4), 0);
     harness h;
     harness_init(&h);
-    consumer *ca = consumer_open(&h, 0, bs, "g-grp", "grp", NULL, 0, NULL, 0);
-    consumer *cb = consumer_open(&h, 1, bs, "g-grp", "grp", NULL, 0, NULL, 0);
+    const char *extra[] = {"partition.assignment.strategy", strategy};
+    consumer *ca = consumer_open(&h, 0, bs, "g-grp", "grp", NULL, 0, extra, 1);
+    consumer *cb = consumer_open(&h, 1, bs, "g-grp", "grp", NULL, 0, extra, 1);
     ASSERT(run_until(&h, pred_both_assigned, 40));
     fprintf(stderr, "   split: a=%d b=%d partitions\n", ingest_kafka_assigned(ca->k),
             ingest_kafka_assigned(cb->k));
@@ -625,11 +626,15 @@ TEST(group_split_and_takeover)
     ASSERT(run_until(&h, pred_b_all, 50));
     for (int i = 0; i < N; i++) ASSERT_GE(h.seen[i], 1);
     ASSERT_EQ(cb->part_mask, 0xf);
-    fprintf(stderr, "   takeover: all %d seen, %" PRIu64 " duplicates\n", N, h.dup);
+    fprintf(stderr, "   takeover (%s): all %d seen, %" PRIu64 " duplicates\n", strategy, N, h.dup);
     consumer_close(cb, 1);
     harness_free(&h);
     ingest_broker_destroy(b);
 }
+
+TEST(group_split_and_takeover) { group_scenario("range,roundrobin"); }
+
+TEST(group_cooperative) { group_scenario("cooperative-sticky"); }
 
 /* ---- SIGKILL: a child process consumes; we kill -9 it and start another ---- */
 
@@ -889,6 +894,7 @@ int main(int argc, char **argv)
     MAYBE(dead_letters);
     MAYBE(broker_down);
     MAYBE(group_split_and_takeover);
+    MAYBE(group_cooperative);
     MAYBE(sigkill_restart);
     MAYBE(kcat_into_squawk_broker);
     ASSERT_EQ(rd_kafka_wait_destroyed(10000), 0);
