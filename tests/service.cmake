@@ -1,0 +1,7 @@
+# service.cmake -- squawk run end to end (issue 7): config, feed, sub, metrics, reload, shutdown offsets.
+find_program(DEBIAN_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(DEBIAN_PYTHON)
+  add_test(NAME test_run COMMAND ${DEBIAN_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/test_run.py)
+  set_tests_properties(test_run PROPERTIES LABELS integration TIMEOUT 400
+    ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endif()

@@ -1,0 +1,290 @@
+#!/usr/bin/python3
+"""test_run.py -- squawk run end to end: YAML config, feed, sub --json, /metrics, SIGHUP reload, SIGTERM offsets."""
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
+SRC = os.environ.get("SQ_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TMP = tempfile.mkdtemp(prefix="squawk-test-run.")
+PROCS = []
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    for name in ("run.log", "sub.err", "feed.log"):
+        p = os.path.join(TMP, name)
+        if os.path.exists(p):
+            print("---- %s" % name, file=sys.stderr)
+            print(open(p, errors="replace").read()[-4000:], file=sys.stderr)
+    sys.exit(1)
+
+
+def free_port():
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port < 65535:  # the replay socket takes port + 1
+            return port
+
+
+def start(args, **kw):
+    p = subprocess.Popen(args, **kw)
+    PROCS.append(p)
+    return p
+
+
+def wait_until(what, fn, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.1)
+    fail("timed out waiting for " + what)
+
+
+def http(port, path):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError:
+        return 0, ""
+
+
+def metric(port, name):
+    _, text = http(port, "/metrics")
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return None
+
+
+def expected_alerts(files, data_dir):
+    """What squawk score says these articles must raise: {(article id, category): tickers}."""
+    out = subprocess.run([SQ, "score", "--data-dir", data_dir] + files, capture_output=True,
+                         text=True, check=True).stdout
+    exp = {}
+    for line in out.splitlines():
+        a = json.loads(line)
+        tickers = []
+        for e in a["entities"]:
+            if e.get("ticker") and e["ticker"] not in tickers:
+                tickers.append(e["ticker"])
+        exp[(a["article"]["id"], a["category"])] = tickers or ["_"]
+    return exp
+
+
+def sub(port, count, out_name, topics=()):
+    args = [SQ, "sub", "-c", "tcp://127.0.0.1:%d" % port, "--json", "--count", str(count),
+            "--timeout", "90"]
+    for t in topics:
+        args += ["--topic", t]
+    return start(args, stdout=open(os.path.join(TMP, out_name), "w"),
+                 stderr=open(os.path.join(TMP, out_name + ".err"), "w"))
+
+
+def feed(boot, paths):
+    r = subprocess.run([SQ, "feed", "-b", boot, "-t", "articles"] + paths,
+                       stderr=open(os.path.join(TMP, "feed.log"), "a"))
+    if r.returncode != 0:
+        fail("squawk feed failed")
+
+
+def committed_offsets(boot, group, topic, partitions):
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": boot, "group.id": group, "enable.auto.commit": False})
+    tps = c.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=20)
+    marks = [c.get_watermark_offsets(TopicPartition(topic, p), timeout=20)[1] for p in range(partitions)]
+    c.close()
+    return [tp.offset for tp in tps], marks
+
+
+def main():
+    # 1. an embedded broker and a private copy of the rule packs (the test edits them)
+    broker = start([SQ, "broker", "--topic", "articles:2", "--topic", "articles.dlq:1"],
+                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    boot = broker.stdout.readline().strip()
+    if not boot:
+        fail("squawk broker printed no bootstrap address")
+    data = os.path.join(TMP, "data")
+    os.makedirs(data)
+    shutil.copytree(os.path.join(SRC, "filters", "rules"), os.path.join(data, "rules"))
+    shutil.copy(os.path.join(SRC, "filters", "gazetteer.yml"), data)
+
+    pub = free_port()
+    cfg = os.path.join(TMP, "squawk.yml")
+    with open(cfg, "w") as f:
+        f.write("""# test config
+kafka:
+  topics: [articles]
+  dlq_topic: articles.dlq
+  commit_interval_ms: 200
+  bootstrap.servers: "%s"
+  group.id: test-run
+  auto.offset.reset: earliest
+  sasl.password: s3cr3t-never-logged
+engine:
+  data_dir: "%s"
+filters:
+  - name: invest
+  - name: chips
+  - name: regulatory
+sinks:
+  zmq:
+    endpoints: ["tcp://127.0.0.1:%d"]
+    replay_endpoints: ["tcp://127.0.0.1:%d"]
+metrics:
+  listen: "127.0.0.1:0"
+log:
+  level: info
+""" % (boot, data, pub, pub + 1))
+    # sasl.password without security.protocol is harmless to the plaintext mock broker
+    chk = subprocess.run([SQ, "check", "-c", cfg], capture_output=True, text=True)
+    if chk.returncode != 0:
+        fail("squawk check rejected the config: " + chk.stderr)
+    if "s3cr3t" in chk.stdout + chk.stderr or "***" not in chk.stdout:
+        fail("squawk check printed a secret")
+
+    log = open(os.path.join(TMP, "run.log"), "w")
+    run = start([SQ, "run", "-c", cfg], stderr=log, stdout=log)
+
+    def metrics_port():
+        m = re.search(r"msg=metrics.listen .*port=(\d+)", open(os.path.join(TMP, "run.log")).read())
+        return int(m.group(1)) if m else None
+    mport = wait_until("the metrics port in the log", metrics_port, 120)
+    wait_until("/healthz 200", lambda: http(mport, "/healthz")[0] == 200, 60)
+
+    # 2. feed the samples plus two malformed messages; the subscriber must see every alert
+    samples = sorted(glob.glob(os.path.join(SRC, "samples", "*.json")))
+    exp = expected_alerts(samples, data)
+    n_msgs = sum(len(t) for t in exp.values())
+    cats = {c for (_, c) in exp}
+    if cats != {"invest", "chips", "regulatory"}:
+        fail("samples should raise all three categories, squawk score gave %s" % sorted(cats))
+    s1 = sub(pub, n_msgs, "alerts.jsonl")
+    bad = os.path.join(TMP, "bad.jsonl")
+    with open(bad, "w") as f:
+        f.write('{"id": "bad-1", "headline": \n')          # truncated JSON
+        f.write('{"headline": "no id here"}\n')             # missing id
+    feed(boot, samples + [bad])
+    n_fed = len(samples) + 2
+    if s1.wait(timeout=120) != 0:
+        fail("squawk sub did not receive %d alert messages" % n_msgs)
+    got = {}
+    for line in open(os.path.join(TMP, "alerts.jsonl")):
+        a = json.loads(line)
+        got.setdefault((a["article"]["id"], a["category"]), []).append(a)
+        if a["ts"]["produce_ns"] <= 0 or not (a["ts"]["produce_ns"] <= a["ts"]["ingest_ns"] + 10**9):
+            fail("alert lacks a sane ts.produce_ns: %s" % a["ts"])
+        if a["kafka"]["topic"] != "articles":
+            fail("alert lacks its kafka source")
+    if set(got) != set(exp):
+        fail("alerts differ from squawk score: missing %s, extra %s" %
+             (sorted(set(exp) - set(got)), sorted(set(got) - set(exp))))
+    print("ok: %d alert messages for %d (article, category) pairs" % (n_msgs, len(exp)))
+
+    # 3. /metrics
+    wait_until("consumed == fed", lambda: metric(mport, "squawk_articles_consumed_total") == n_fed, 30)
+    wait_until("2 dead letters delivered", lambda: metric(mport, "squawk_dead_lettered_total") == 2, 30)
+    _, text = http(mport, "/metrics")
+    for want in ('squawk_articles_rejected_total{reason="BAD_JSON"} 1',
+                 'squawk_articles_rejected_total{reason="NO_ID"} 1',
+                 'squawk_dead_lettered_total 2'):
+        if want not in text:
+            fail("/metrics lacks '%s'" % want)
+    for c in cats:
+        n = sum(1 for (_, cc) in exp if cc == c)
+        if 'squawk_alerts_total{category="%s"} %d' % (c, n) not in text:
+            fail("/metrics alert count for %s is not %d" % (c, n))
+    if "squawk_filter_seconds_total{filter=\"invest\"}" not in text:
+        fail("/metrics lacks per-filter time")
+    print("ok: /metrics counts consumed, rejected by reason, alerts by category")
+
+    # 4. SIGHUP with a changed rule pack: the new rule takes effect
+    hup = os.path.join(TMP, "hup-1.json")
+    with open(hup, "w") as f:
+        json.dump({"id": "hup-1", "headline": "Ministry to flumox Nvidia over pricing",
+                   "body": "The ministry said on Monday it will flumox Nvidia Corp, the chip "
+                           "designer, over its pricing."}, f)
+    if expected_alerts([hup], data):
+        fail("the reload article alerts before the new rule exists")
+    with open(os.path.join(data, "rules", "regulatory.yml"), "a") as f:
+        f.write("  - id: reg.flumox\n    pattern: '\\bflumox\\b'\n    flags: [caseless]\n"
+                "    weight: 4.0\n    comment: test-only verb added by the reload test\n")
+    run.send_signal(signal.SIGHUP)
+    wait_until("rule reload", lambda: metric(mport, "squawk_rule_reloads_total") == 1, 120)
+    s2 = sub(pub, 1, "hup.jsonl", topics=["regulatory.NVDA"])
+    feed(boot, [hup])
+    n_fed += 1
+    if s2.wait(timeout=120) != 0:
+        fail("no regulatory.NVDA alert after the reload")
+    a = json.loads(open(os.path.join(TMP, "hup.jsonl")).readline())
+    if a["article"]["id"] != "hup-1" or "reg.flumox" not in [e["rule"] for e in a["evidence"]]:
+        fail("the reloaded rule did not fire: %s" % a["evidence"])
+    print("ok: SIGHUP reload made reg.flumox fire")
+
+    # 5. a bad reload keeps the old engine
+    with open(os.path.join(data, "rules", "regulatory.yml"), "a") as f:
+        f.write("  - id: reg.broken\n    pattern: '(unclosed'\n    weight: 1\n")
+    run.send_signal(signal.SIGHUP)
+    wait_until("failed reload", lambda: metric(mport, "squawk_rule_reload_failures_total") == 1, 120)
+    if "reload.failed" not in open(os.path.join(TMP, "run.log")).read():
+        fail("a failed reload was not logged")
+    hup2 = os.path.join(TMP, "hup-2.json")
+    with open(hup2, "w") as f:
+        json.dump({"id": "hup-2", "headline": "Regulator to flumox Nvidia again",
+                   "body": "Officials will flumox Nvidia Corp a second time."}, f)
+    # --no-replay: a replaying subscriber would first get hup-1 again from seq 1
+    s3 = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay",
+                "--topic", "regulatory.NVDA", "--count", "1", "--timeout", "90"],
+               stdout=open(os.path.join(TMP, "hup2.jsonl"), "w"),
+               stderr=open(os.path.join(TMP, "hup2.err"), "w"))
+    time.sleep(1.0)  # a PUB/SUB subscription needs a moment to propagate
+    feed(boot, [hup2])
+    n_fed += 1
+    if s3.wait(timeout=120) != 0:
+        fail("the old engine stopped alerting after a bad reload")
+    print("ok: a bad reload kept the old engine")
+
+    # 6. SIGTERM: drain, commit, exit 0; committed offsets cover every article fed
+    wait_until("all consumed", lambda: metric(mport, "squawk_articles_consumed_total") == n_fed, 30)
+    run.send_signal(signal.SIGTERM)
+    try:
+        rc = run.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        fail("squawk run did not exit within 60 s of SIGTERM")
+    if rc != 0:
+        fail("squawk run exited %d after SIGTERM" % rc)
+    committed, marks = committed_offsets(boot, "test-run", "articles", 2)
+    if committed != marks or sum(marks) != n_fed:
+        fail("committed offsets %s do not cover the %d articles fed (ends %s)" % (committed, n_fed, marks))
+    logtext = open(os.path.join(TMP, "run.log")).read()
+    if "s3cr3t" in logtext:
+        fail("the log contains a secret")
+    print("ok: SIGTERM exit 0, committed offsets %s cover all %d articles" % (committed, n_fed))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for p in PROCS:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if not os.environ.get("SQUAWK_TEST_KEEP"):
+            shutil.rmtree(TMP, ignore_errors=True)
