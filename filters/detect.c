@@ -3,7 +3,8 @@
  * Score (0-100) = 100 / (1 + exp(-(S - bias))) where the evidence sum S is
  *   sum over matched rules of weight * (1 + 0.25 * min(repeats, 3))   (negative rules count once)
  * + headline_bonus   when a positive trigger is in the headline
- * + entity_bonus     for each role filled (role_a, role_b: at most two)
+ * + entity_bonus     for each role filled (role_a, role_b: at most two); one when no
+ *                    role is filled but an entity is near an undirected trigger
  * + amount_bonus     when a money amount lies within `window` bytes of a trigger
  * + stage_bonus      when a stage cue (talks, agreed, ...) lies within `window` of a trigger
  * So S == bias scores 50; each extra unit of evidence moves the score along the
@@ -258,7 +259,12 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         else if (ac->vb > 0) has_b = 1;
     }
     qsort(rank, n_rank, sizeof rank[0], cmp_rel);
-    S += d->cfg.entity_bonus * (has_a + has_b);
+    int has_near = 0;
+    for (size_t i = 0; i < n_acc; i++)
+        if (accs[i].near > 0) has_near = 1;
+    /* a named party next to an undirected trigger ("chip deal with AMD") is
+     * worth one role */
+    S += d->cfg.entity_bonus * (has_a + has_b ? has_a + has_b : has_near);
 
     /* 4. amounts near triggers */
     const struct squawk_amount *am;
