@@ -498,7 +498,8 @@ int filter_host_process(filter_host *h, const proto_article *a, const filter_sou
         struct squawk_report r = {c, a, NULL, 0, 0, f->p.desc->name};
         int64_t t0 = sq_clock_mono_ns();
         int prc = f->p.desc->process(f->p.ctx, &c->art, &r);
-        f->ns += (uint64_t)(sq_clock_mono_ns() - t0);
+        /* atomics: a pipeline may share one host between worker threads */
+        __atomic_add_fetch(&f->ns, (uint64_t)(sq_clock_mono_ns() - t0), __ATOMIC_RELAXED);
         if (r.nomem) rc = SQ_E_NOMEM;
         if (prc != 0 && prc != SQ_E_NOMEM)
             sq_log_limited(SQ_LOG_WARN, "filter.process", "filter=%s article=%s err=%s",
@@ -520,7 +521,7 @@ int filter_host_process(filter_host *h, const proto_article *a, const filter_sou
             break;
         }
         r.alert->novelty = novelty_of(h, r.alert, a, pass);
-        if (pass) f->alerts++;
+        if (pass) __atomic_add_fetch(&f->alerts, 1, __ATOMIC_RELAXED);
         res[n++] = r.alert;
     }
     for (size_t i = 0; i < HOST_MAX_PACKS; i++) filter_matches_free(&c->pack_m[i]);
@@ -545,8 +546,8 @@ void filter_host_get_stats(filter_host *h, filter_host_stats *out)
     out->n_filters = h->n_filters;
     for (size_t i = 0; i < h->n_filters && i < 16; i++) {
         out->name[i] = h->filters[i].p.desc->name;
-        out->ns[i] = h->filters[i].ns;
-        out->alerts[i] = h->filters[i].alerts;
+        out->ns[i] = __atomic_load_n(&h->filters[i].ns, __ATOMIC_RELAXED);
+        out->alerts[i] = __atomic_load_n(&h->filters[i].alerts, __ATOMIC_RELAXED);
     }
 }
 
