@@ -1,0 +1,147 @@
+/* e2e_sub.c -- latency subscriber for make bench: produce->receipt and ingest->emit histograms.
+ *
+ * usage: e2e_sub -c ENDPOINT [--idle-ms MS] [--timeout S] [--ready FILE] [--dist FILE]
+ * Subscribes to every topic, decodes each alert with proto_alert_decode and records, per
+ * message, now(CLOCK_REALTIME) - ts.produce_ns and ts.emit_ns - ts.ingest_ns in log-bucket
+ * histograms. Stops on SIGINT/SIGTERM, after --timeout, or once no alert arrived for
+ * --idle-ms after the first one; then prints one line of key=value pairs (microseconds). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "../proto/alert.h"
+#include "hist.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static int64_t now_real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t now_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: e2e_sub -c ENDPOINT [--idle-ms MS] [--timeout S] [--ready FILE] "
+                    "[--dist FILE]\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *ep = NULL, *ready = NULL, *dist = NULL;
+    long idle_ms = 3000;
+    double timeout_s = 600;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (i + 1 >= argc) {
+            usage();
+            return 2;
+        }
+        if (strcmp(a, "-c") == 0) ep = argv[++i];
+        else if (strcmp(a, "--idle-ms") == 0) idle_ms = atol(argv[++i]);
+        else if (strcmp(a, "--timeout") == 0) timeout_s = atof(argv[++i]);
+        else if (strcmp(a, "--ready") == 0) ready = argv[++i];
+        else if (strcmp(a, "--dist") == 0) dist = argv[++i];
+        else {
+            usage();
+            return 2;
+        }
+    }
+    if (!ep) {
+        usage();
+        return 2;
+    }
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_SUB);
+    int hwm = 0, rcvtimeo = 100;
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm); /* never drop on our side */
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &rcvtimeo, sizeof rcvtimeo);
+    zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
+    if (zmq_connect(s, ep) != 0) {
+        fprintf(stderr, "e2e_sub: connect %s: %s\n", ep, zmq_strerror(errno));
+        return 1;
+    }
+    bench_hist *e2e = bench_hist_create(), *proc = bench_hist_create();
+    uint64_t alerts = 0, hbs = 0, bad = 0, no_ts = 0;
+    int64_t start = now_mono_ns(), last = 0;
+    int got_any = 0;
+    char topic[256];
+    zmq_msg_t body;
+    zmq_msg_init(&body);
+    while (!stop) {
+        int64_t t = now_mono_ns();
+        if ((double)(t - start) / 1e9 > timeout_s) break;
+        if (alerts && (t - last) / 1000000 > idle_ms) break;
+        int n = zmq_recv(s, topic, sizeof topic - 1, 0);
+        if (n < 0) continue; /* EAGAIN (timeout) or EINTR */
+        int64_t recv_ns = now_real_ns();
+        if (zmq_msg_recv(&body, s, 0) < 0) continue;
+        if (!got_any && ready) {
+            FILE *f = fopen(ready, "w");
+            if (f) fclose(f);
+        }
+        got_any = 1;
+        if (n >= 3 && memcmp(topic, "_hb", 3) == 0) {
+            hbs++;
+            continue;
+        }
+        proto_alert *a = NULL;
+        if (proto_alert_decode(zmq_msg_data(&body), zmq_msg_size(&body), &a, NULL, 0) != 0) {
+            bad++;
+            continue;
+        }
+        alerts++;
+        last = now_mono_ns();
+        if (a->ts.produce_ns > 0) bench_hist_record(e2e, recv_ns - a->ts.produce_ns);
+        else no_ts++;
+        if (a->ts.ingest_ns > 0 && a->ts.emit_ns > 0) bench_hist_record(proc, a->ts.emit_ns - a->ts.ingest_ns);
+        proto_alert_destroy(a);
+    }
+    zmq_msg_close(&body);
+    printf("alerts=%llu heartbeats=%llu undecodable=%llu no_produce_ts=%llu "
+           "e2e_p50_us=%.1f e2e_p99_us=%.1f e2e_p999_us=%.1f e2e_max_us=%.1f "
+           "proc_p50_us=%.1f proc_p99_us=%.1f proc_p999_us=%.1f\n",
+           (unsigned long long)alerts, (unsigned long long)hbs, (unsigned long long)bad,
+           (unsigned long long)no_ts, bench_hist_percentile(e2e, 50) / 1e3,
+           bench_hist_percentile(e2e, 99) / 1e3, bench_hist_percentile(e2e, 99.9) / 1e3,
+           bench_hist_max(e2e) / 1e3, bench_hist_percentile(proc, 50) / 1e3,
+           bench_hist_percentile(proc, 99) / 1e3, bench_hist_percentile(proc, 99.9) / 1e3);
+    fflush(stdout);
+    if (dist) {
+        FILE *f = fopen(dist, "w");
+        if (f) {
+            bench_hist_write_dist(e2e, f, 1e3);
+            fclose(f);
+        }
+    }
+    bench_hist_destroy(e2e);
+    bench_hist_destroy(proc);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}
