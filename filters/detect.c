@@ -1,7 +1,8 @@
 /* detect.c -- the scoring engine the built-in plugins share; depends only on squawk_filter.h.
  *
  * Score (0-100) = 100 / (1 + exp(-(S - bias))) where the evidence sum S is
- *   sum over matched rules of weight * (1 + 0.25 * min(repeats, 3))   (negative rules count once)
+ *   sum over matched rules of weight * f * (1 + 0.25 * min(repeats, 3))   (negative rules count once)
+ *   where f = 1 when the rule matched in the headline or the body's first lead_bytes, else tail_factor
  * + headline_bonus   when a positive trigger is in the headline
  * + entity_bonus     for each role filled (role_a, role_b: at most two); one when no
  *                    role is filled but an entity is near an undirected trigger
@@ -136,11 +137,17 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     /* 1. rule evidence */
     size_t n_rules = h->pack_size(d->pack);
     int count[DETECT_MAX_RULES] = {0};
+    double best[DETECT_MAX_RULES] = {0};
     int pos_trigger = 0, head_trigger = 0;
     for (size_t i = 0; i < n_ms; i++) {
         const struct squawk_rule *ru = h->pack_rule(d->pack, ms[i].rule);
         if (ms[i].rule >= n_rules) continue;
         count[ms[i].rule]++;
+        /* what the article reports sits in the headline and lead; the rest
+         * often mentions other deals in passing */
+        double fac = ms[i].field == SQUAWK_FIELD_HEADLINE || ms[i].start < d->cfg.lead_bytes
+                         ? 1.0 : d->cfg.tail_factor;
+        if (fac > best[ms[i].rule]) best[ms[i].rule] = fac;
         if (ru->weight > 0) {
             pos_trigger = 1;
             if (ms[i].field == SQUAWK_FIELD_HEADLINE) head_trigger = 1;
@@ -152,7 +159,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         if (!count[i]) continue;
         double w = h->pack_rule(d->pack, (uint32_t)i)->weight;
         int extra = count[i] - 1 > 3 ? 3 : count[i] - 1;
-        S += w > 0 ? w * (1 + 0.25 * extra) : w;
+        S += w > 0 ? w * best[i] * (1 + 0.25 * extra) : w;
     }
     if (head_trigger) S += d->cfg.headline_bonus;
 

@@ -17,10 +17,12 @@ struct detect_config {
     double stage_bonus;    /* added when a deal stage cue is near a trigger */
     int64_t window;        /* bytes around a trigger where entities/amounts/cues count */
     int64_t max_entities;  /* entities reported per alert */
+    int64_t lead_bytes;    /* body matches past this offset are "in passing" */
+    double tail_factor;    /* weight factor for matches in passing */
     const char *pack;      /* rule pack name: data_dir/rules/<pack>.yml */
 };
 
-#define DETECT_CONFIG_ENTRIES(T, TH, BIAS, PACK)                                                \
+#define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK)                                                \
     {"threshold", SQUAWK_CFG_DOUBLE, TH, "alert when score >= this (0-100)",                  \
      offsetof(T, base.threshold)},                                                             \
     {"bias", SQUAWK_CFG_DOUBLE, BIAS, "evidence sum that scores 50 (logistic midpoint)",       \
@@ -37,6 +39,10 @@ struct detect_config {
      offsetof(T, base.window)},                                                                \
     {"max_entities", SQUAWK_CFG_INT, "6", "entities reported per alert",                       \
      offsetof(T, base.max_entities)},                                                          \
+    {"lead_bytes", SQUAWK_CFG_INT, "600", "body bytes that count as the lead",                 \
+     offsetof(T, base.lead_bytes)},                                                            \
+    {"tail_factor", SQUAWK_CFG_DOUBLE, TAIL, "weight factor for matches after the lead",      \
+     offsetof(T, base.tail_factor)},                                                           \
     {"pack", SQUAWK_CFG_STRING, PACK, "rule pack (data_dir/rules/<pack>.yml)",                 \
      offsetof(T, base.pack)}
 

@@ -9,7 +9,7 @@ struct chips_config {
 };
 
 static const struct squawk_config_entry chips_config_map[] = {
-    DETECT_CONFIG_ENTRIES(struct chips_config, "50", "3.0", "chips"),
+    DETECT_CONFIG_ENTRIES(struct chips_config, "50", "3.0", "1.0", "chips"),
     {NULL, 0, NULL, NULL, 0},
 };
 

@@ -9,7 +9,7 @@ struct invest_config {
 };
 
 static const struct squawk_config_entry invest_config_map[] = {
-    DETECT_CONFIG_ENTRIES(struct invest_config, "50", "3.0", "invest"),
+    DETECT_CONFIG_ENTRIES(struct invest_config, "50", "3.0", "0.5", "invest"),
     {NULL, 0, NULL, NULL, 0},
 };
 

@@ -9,7 +9,7 @@ struct regulatory_config {
 };
 
 static const struct squawk_config_entry regulatory_config_map[] = {
-    DETECT_CONFIG_ENTRIES(struct regulatory_config, "50", "3.0", "regulatory"),
+    DETECT_CONFIG_ENTRIES(struct regulatory_config, "50", "3.0", "1.0", "regulatory"),
     {NULL, 0, NULL, NULL, 0},
 };
 
