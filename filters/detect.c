@@ -8,6 +8,7 @@
  *                    role is filled but an entity is near an undirected trigger
  * + amount_bonus     when a money amount lies within `window` bytes of a trigger
  * + stage_bonus      when a stage cue (talks, agreed, ...) lies within `window` of a trigger
+ * + regulator_weight when a regulator is named in the headline (half in the lead; regulatory only)
  * So S == bias scores 50; each extra unit of evidence moves the score along the
  * logistic curve, and thresholds read as "how much evidence".
  *
@@ -153,8 +154,26 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             if (ms[i].field == SQUAWK_FIELD_HEADLINE) head_trigger = 1;
         }
     }
+    /* a regulator named up front ("SEC charges ...") is evidence by itself */
+    const struct squawk_mention *men;
+    size_t n_men;
+    rc = h->mentions(a, &men, &n_men);
+    if (rc) return rc;
+    int reg_mention = -1;
+    double reg_w = 0;
+    for (size_t j = 0; j < n_men && d->cfg.regulator_weight > 0; j++) {
+        const struct squawk_entity *e = h->entity(h, men[j].entity);
+        if (!men[j].confirmed || !e || !e->kind || strcmp(e->kind, "regulator") != 0) continue;
+        double w = men[j].field == SQUAWK_FIELD_HEADLINE ? d->cfg.regulator_weight
+                   : men[j].start < d->cfg.lead_bytes ? d->cfg.regulator_weight / 2 : 0;
+        if (w > reg_w) {
+            reg_w = w;
+            reg_mention = (int)j;
+        }
+    }
+    if (reg_mention >= 0) pos_trigger = 1;
     if (!pos_trigger) return 0;
-    double S = 0;
+    double S = reg_w;
     for (size_t i = 0; i < n_rules; i++) {
         if (!count[i]) continue;
         double w = h->pack_rule(d->pack, (uint32_t)i)->weight;
@@ -164,10 +183,6 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     if (head_trigger) S += d->cfg.headline_bonus;
 
     /* 2. entities near triggers */
-    const struct squawk_mention *men;
-    size_t n_men;
-    rc = h->mentions(a, &men, &n_men);
-    if (rc) return rc;
     uint32_t win = (uint32_t)d->cfg.window;
     struct acc accs[DETECT_MAX_ENTS];
     size_t n_acc = 0;
@@ -248,6 +263,11 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
                     ac->near += w;
             }
         }
+    }
+
+    if (reg_mention >= 0) {
+        struct acc *ac = acc_get(accs, &n_acc, (int32_t)men[reg_mention].entity);
+        if (ac) ac->va += reg_w;
     }
 
     /* 3. entity relevance, roles and the role bonus */
@@ -358,6 +378,11 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             if (rc) return rc;
             n_ev++;
         }
+    if (reg_mention >= 0 && n_ev < DETECT_MAX_EVIDENCE) {
+        rc = h->report_evidence(r, "regulator.named", (int)men[reg_mention].field,
+                                men[reg_mention].start, men[reg_mention].end);
+        if (rc) return rc;
+    }
     if (stage != SQUAWK_STAGE_NONE && first_cue[stage] >= 0) {
         const struct squawk_cue *c = &cu[first_cue[stage]];
         rc = h->report_evidence(r, c->rule, (int)c->field, c->start, c->end);

@@ -20,6 +20,7 @@ struct detect_config {
     int64_t lead_bytes;    /* body matches past this offset are "in passing" */
     double tail_factor;    /* weight factor for matches in passing */
     const char *pack;      /* rule pack name: data_dir/rules/<pack>.yml */
+    double regulator_weight; /* a regulator named in the headline (lead: half) is itself a trigger */
 };
 
 #define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK)                                                \

@@ -10,6 +10,9 @@ struct regulatory_config {
 
 static const struct squawk_config_entry regulatory_config_map[] = {
     DETECT_CONFIG_ENTRIES(struct regulatory_config, "50", "3.0", "1.0", "regulatory"),
+    {"regulator_weight", SQUAWK_CFG_DOUBLE, "1.5",
+     "evidence added when a regulator is named in the headline (half in the lead)",
+     offsetof(struct regulatory_config, base.regulator_weight)},
     {NULL, 0, NULL, NULL, 0},
 };
 
