@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -219,6 +220,21 @@ static int send_file(ingest_feed *f, const char *path, char *err, size_t errlen)
     if (!fp) {
         if (err) snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return SQ_E_IO;
+    }
+    /* Map regular files: reading a large JSON Lines file through a copy
+     * costs more than producing it on a small VM. */
+    struct stat st;
+    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(fp), 0);
+        fclose(fp);
+        if (m == MAP_FAILED) {
+            if (err) snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            return SQ_E_IO;
+        }
+        madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+        int rc = send_buffer(f, path, m, (size_t)st.st_size);
+        munmap(m, (size_t)st.st_size);
+        return rc;
     }
     char *b;
     size_t n;
