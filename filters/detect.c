@@ -9,6 +9,7 @@
  * + amount_bonus     when a money amount lies within `window` bytes of a trigger
  * + stage_bonus      when a stage cue (talks, agreed, ...) lies within `window` of a trigger
  * + regulator_weight when a regulator is named in the headline (half in the lead; regulatory only)
+ * + sector_bonus     when an entity of the configured sectors is near a trigger (chips only)
  * So S == bias scores 50; each extra unit of evidence moves the score along the
  * logistic curve, and thresholds read as "how much evidence".
  *
@@ -121,6 +122,25 @@ static uint32_t dist(uint32_t a0, uint32_t a1, uint32_t b0, uint32_t b1)
     return 0;
 }
 
+/* Do two comma lists share an item? */
+static int sector_overlap(const char *have, const char *want)
+{
+    const char *p = want;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const char *q = have;
+        while (*q) {
+            const char *f = strchr(q, ',');
+            size_t m = f ? (size_t)(f - q) : strlen(q);
+            if (m == n && n && strncmp(p, q, n) == 0) return 1;
+            q += m + (f ? 1 : 0);
+        }
+        p += n + (e ? 1 : 0);
+    }
+    return 0;
+}
+
 static int cmp_rel(const void *x, const void *y)
 {
     const double *a = x, *b = y;
@@ -135,6 +155,26 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     int rc = h->pack_scan(d->pack, a, &ms, &n_ms);
     if (rc || n_ms == 0) return rc;
 
+    const struct squawk_mention *men;
+    size_t n_men;
+    rc = h->mentions(a, &men, &n_men);
+    if (rc) return rc;
+    /* rules tagged requires=sector count only when a company of the
+     * configured sectors is named in the headline or lead */
+    int sector_present = 0;
+    if (d->cfg.sectors && *d->cfg.sectors)
+        for (size_t j = 0; j < n_men && !sector_present; j++) {
+            const struct squawk_entity *e = h->entity(h, men[j].entity);
+            if (men[j].confirmed && e && e->sectors &&
+                (men[j].field == SQUAWK_FIELD_HEADLINE || men[j].start < d->cfg.lead_bytes) &&
+                sector_overlap(e->sectors, d->cfg.sectors))
+                sector_present = 1;
+        }
+    int skip_rule[DETECT_MAX_RULES] = {0};
+    for (size_t i = 0; i < h->pack_size(d->pack) && i < DETECT_MAX_RULES; i++)
+        if (!sector_present && strcmp(h->pack_rule(d->pack, (uint32_t)i)->tag, "requires=sector") == 0)
+            skip_rule[i] = 1;
+
     /* 1. rule evidence */
     size_t n_rules = h->pack_size(d->pack);
     int count[DETECT_MAX_RULES] = {0};
@@ -142,7 +182,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     int pos_trigger = 0, head_trigger = 0;
     for (size_t i = 0; i < n_ms; i++) {
         const struct squawk_rule *ru = h->pack_rule(d->pack, ms[i].rule);
-        if (ms[i].rule >= n_rules) continue;
+        if (ms[i].rule >= n_rules || skip_rule[ms[i].rule]) continue;
         count[ms[i].rule]++;
         /* what the article reports sits in the headline and lead; the rest
          * often mentions other deals in passing */
@@ -155,10 +195,6 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         }
     }
     /* a regulator named up front ("SEC charges ...") is evidence by itself */
-    const struct squawk_mention *men;
-    size_t n_men;
-    rc = h->mentions(a, &men, &n_men);
-    if (rc) return rc;
     int reg_mention = -1;
     double reg_w = 0;
     for (size_t j = 0; j < n_men && d->cfg.regulator_weight > 0; j++) {
@@ -198,7 +234,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         }
         if (!ok[j] && m->ambiguous == 1) /* an ambiguous name counts next to a trigger */
             for (size_t i = 0; i < n_ms && !ok[j]; i++)
-                if (ms[i].field == m->field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 &&
+                if (ms[i].field == m->field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] &&
                     dist(ms[i].start, ms[i].end, m->start, m->end) <= win / 4)
                     ok[j] = 1;
         if (!ok[j]) continue;
@@ -211,7 +247,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     for (size_t i = 0; i < n_ms && n_trig < DETECT_MAX_TRIGGERS; i++) {
         const struct squawk_match *t = &ms[i];
         const struct squawk_rule *ru = h->pack_rule(d->pack, t->rule);
-        if (ru->weight <= 0) continue;
+        if (ru->weight <= 0 || skip_rule[t->rule]) continue;
         n_trig++;
         double w = ru->weight;
         const char *s = a->text[t->field];
@@ -293,6 +329,17 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
      * worth one role */
     S += d->cfg.entity_bonus * (has_a + has_b ? has_a + has_b : has_near);
 
+    /* a deal about a chip or computer maker is a chips deal */
+    if (d->cfg.sector_bonus != 0 && d->cfg.sectors && *d->cfg.sectors) {
+        int hit = 0;
+        for (size_t i = 0; i < n_acc && !hit; i++) {
+            if (accs[i].va + accs[i].vb + accs[i].near <= 0) continue;
+            const struct squawk_entity *e = h->entity(h, (uint32_t)accs[i].e);
+            if (e && e->sectors && sector_overlap(e->sectors, d->cfg.sectors)) hit = 1;
+        }
+        if (hit) S += d->cfg.sector_bonus;
+    }
+
     /* 4. amounts near triggers */
     const struct squawk_amount *am;
     size_t n_am;
@@ -303,7 +350,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     for (size_t k = 0; k < n_am && n_am_near < 8; k++) {
         int near = 0;
         for (size_t i = 0; i < n_ms && !near; i++)
-            if (ms[i].field == am[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 &&
+            if (ms[i].field == am[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] &&
                 dist(ms[i].start, ms[i].end, am[k].start, am[k].end) <= win)
                 near = 1;
         if (!near) continue;
@@ -325,7 +372,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     for (size_t k = 0; k < n_cu; k++) {
         int near = cu[k].field == SQUAWK_FIELD_HEADLINE && head_trigger;
         for (size_t i = 0; i < n_ms && !near; i++)
-            if (ms[i].field == cu[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 &&
+            if (ms[i].field == cu[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] &&
                 dist(ms[i].start, ms[i].end, cu[k].start, cu[k].end) <= win)
                 near = 1;
         if (!near || cu[k].stage <= 0 || cu[k].stage >= SQUAWK_STAGE_N) continue;
@@ -371,7 +418,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         for (size_t i = 0; i < n_ms && n_ev < DETECT_MAX_EVIDENCE; i++) {
             const struct squawk_match *t = &ms[i];
             if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY)) continue;
-            if (t->rule >= n_rules || shown[t->rule][pass]) continue;
+            if (t->rule >= n_rules || shown[t->rule][pass] || skip_rule[t->rule]) continue;
             shown[t->rule][pass] = 1;
             rc = h->report_evidence(r, h->pack_rule(d->pack, t->rule)->id, (int)t->field, t->start,
                                     t->end);

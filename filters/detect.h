@@ -21,6 +21,8 @@ struct detect_config {
     double tail_factor;    /* weight factor for matches in passing */
     const char *pack;      /* rule pack name: data_dir/rules/<pack>.yml */
     double regulator_weight; /* a regulator named in the headline (lead: half) is itself a trigger */
+    const char *sectors;   /* comma list: an entity of these sectors near a trigger adds sector_bonus */
+    double sector_bonus;
 };
 
 #define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK)                                                \

@@ -10,6 +10,12 @@ struct chips_config {
 
 static const struct squawk_config_entry chips_config_map[] = {
     DETECT_CONFIG_ENTRIES(struct chips_config, "50", "3.0", "1.0", "chips"),
+    {"sectors", SQUAWK_CFG_STRING, "chip,semicap,memory,foundry,hardware,datacenter",
+     "gazetteer sectors whose companies make a deal a chips deal",
+     offsetof(struct chips_config, base.sectors)},
+    {"sector_bonus", SQUAWK_CFG_DOUBLE, "1.0",
+     "added when an entity of those sectors is near a trigger",
+     offsetof(struct chips_config, base.sector_bonus)},
     {NULL, 0, NULL, NULL, 0},
 };
 
