@@ -203,7 +203,7 @@ static consumer *consumer_open(harness *h, int slot, const char *bs, const char 
         .n_topics = 1,
         .dlq_topic = dlq,
         .limits = {.max_bytes = max_bytes},
-        .batch = 64,
+        .batch = getenv("BENCH_BATCH") ? (unsigned)atoi(getenv("BENCH_BATCH")) : 64,
         .commit_interval_ms = 200,
         .on_article = on_article,
         .ud = c,
