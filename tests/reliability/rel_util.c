@@ -391,6 +391,10 @@ void rel_produce(const char *bs, const char *topic, int partition, const char *k
         p = client(bs, RD_KAFKA_PRODUCER, NULL);
         snprintf(pbs, sizeof pbs, "%s", bs);
     }
+    if (topic && !*topic) { /* "" = flush only */
+        ASSERT_EQ(rd_kafka_flush(p, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        return;
+    }
     if (!topic) { /* flush and close */
         ASSERT_EQ(rd_kafka_flush(p, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
         rd_kafka_destroy(p);

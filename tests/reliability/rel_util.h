@@ -54,7 +54,8 @@ void rel_run_kill(rel_run *r, int sig); /* sends sig and reaps */
 void rel_write_config(const char *path, const char *bs, const char *group, const char *sinks_yaml,
                       const char *kafka_extra, const char *metrics_extra);
 
-/* Kafka helpers (librdkafka, against the bootstrap bs). */
+/* Kafka helpers (librdkafka, against the bootstrap bs). rel_produce keeps one
+ * producer: topic "" flushes it, topic NULL flushes and closes it. */
 void rel_produce(const char *bs, const char *topic, int partition, const char *key,
                  const void *val, size_t len);
 /* Committed offsets of group for partitions 0..n-1 of topic (-1 = none). */

@@ -340,6 +340,321 @@ TEST(crash)
     free((char *)in);
 }
 
+/* ---- 3. hostile input through the whole pipeline -------------------------------------- */
+
+typedef struct buf {
+    unsigned char *p;
+    size_t n, cap;
+} buf;
+
+static void put(buf *b, const void *d, size_t n)
+{
+    if (b->n + n > b->cap) {
+        b->cap = (b->n + n) * 2 + 64;
+        b->p = realloc(b->p, b->cap);
+        ASSERT(b->p);
+    }
+    memcpy(b->p + b->n, d, n);
+    b->n += n;
+}
+static void put1(buf *b, unsigned v)
+{
+    unsigned char c = (unsigned char)v;
+    put(b, &c, 1);
+}
+static void put_be(buf *b, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--) put1(b, (unsigned)(v >> (8 * i)) & 0xff);
+}
+static void mp_map(buf *b, uint32_t n)
+{
+    if (n < 16) put1(b, 0x80 | n);
+    else if (n < 65536) put1(b, 0xde), put_be(b, n, 2);
+    else put1(b, 0xdf), put_be(b, n, 4);
+}
+static void mp_arr(buf *b, uint32_t n)
+{
+    if (n < 16) put1(b, 0x90 | n);
+    else if (n < 65536) put1(b, 0xdc), put_be(b, n, 2);
+    else put1(b, 0xdd), put_be(b, n, 4);
+}
+static void mp_strn(buf *b, const char *s, size_t n)
+{
+    if (n < 32) put1(b, 0xa0 | (unsigned)n);
+    else if (n < 256) put1(b, 0xd9), put_be(b, n, 1);
+    else if (n < 65536) put1(b, 0xda), put_be(b, n, 2);
+    else put1(b, 0xdb), put_be(b, n, 4);
+    put(b, s, n);
+}
+static void mp_str(buf *b, const char *s) { mp_strn(b, s, strlen(s)); }
+static void mp_kv(buf *b, const char *k, const char *v) { mp_str(b, k), mp_str(b, v); }
+static void js(buf *b, const char *s) { put(b, s, strlen(s)); }
+
+#define GOOD_HEADLINE "Nvidia to raise CoreWeave stake with $2 billion share purchase"
+#define GOOD_BODY                                                                          \
+    "Nvidia Corp. has agreed to buy $2 billion of newly issued CoreWeave Inc. shares, "     \
+    "lifting its stake in the AI cloud operator to about 9%, the two companies said."
+
+typedef struct hostile {
+    const char *name;
+    const char *expect; /* a squawk-error name, "ALERT" (an alert for the id) or "NONE" */
+    buf b;
+    char id[32];
+} hostile;
+
+/* Fills the catalogue; returns how many. Ids are h-<index> where the message has one. */
+static int hostile_catalogue(hostile *h, size_t max_article)
+{
+    int n = 0;
+#define NEXT(nm, ex) (h[n].name = (nm), h[n].expect = (ex), snprintf(h[n].id, 32, "h-%02d", n), &h[n++].b)
+    buf *b;
+    b = NEXT("empty message", "EMPTY");
+    (void)b;
+    b = NEXT("plain text", "BAD_FORMAT");
+    js(b, "Nvidia agrees to buy CoreWeave stake for $2 billion");
+    b = NEXT("truncated msgpack map", "TRUNCATED");
+    mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", GOOD_HEADLINE);
+    b->n -= 10;
+    b = NEXT("str32 claiming 4 GB", "FIELD_TOO_LONG");
+    mp_map(b, 2), mp_kv(b, "id", h[n - 1].id), mp_str(b, "headline");
+    put1(b, 0xdb), put_be(b, 0xfffffff0u, 4), js(b, "short");
+    b = NEXT("msgpack array at top", "NOT_MAP");
+    mp_arr(b, 2), mp_str(b, "id"), mp_str(b, "x");
+    b = NEXT("JSON array at top", "NOT_OBJECT");
+    js(b, "[{\"id\":\"x\",\"headline\":\"y\"}]");
+    b = NEXT("JSON syntax error", "BAD_JSON");
+    js(b, "{\"id\":\"h-06\",\"headline\":\"unterminated}");
+    b = NEXT("JSON trailing bytes", "TRAILING");
+    js(b, "{\"id\":\"h-07\",\"headline\":\"x\"} {\"id\":\"again\"}");
+    b = NEXT("missing id", "NO_ID");
+    mp_map(b, 1), mp_kv(b, "headline", GOOD_HEADLINE);
+    b = NEXT("missing headline", "NO_HEADLINE");
+    mp_map(b, 2), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "body", GOOD_BODY);
+    b = NEXT("id is an integer", "WRONG_TYPE");
+    js(b, "{\"id\":12345,\"headline\":\"" GOOD_HEADLINE "\"}");
+    b = NEXT("tickers is a string", "WRONG_TYPE");
+    mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", GOOD_HEADLINE);
+    mp_kv(b, "tickers", "NVDA");
+    b = NEXT("invalid UTF-8 (0xff)", "BAD_UTF8");
+    mp_map(b, 2), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", "Nvidia \xff buys");
+    b = NEXT("overlong UTF-8 (C0 AF)", "BAD_UTF8");
+    mp_map(b, 2), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", "Nvidia \xc0\xaf buys");
+    b = NEXT("UTF-16 surrogate in UTF-8", "BAD_UTF8");
+    mp_map(b, 2), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", "Nvidia \xed\xa0\x80 buys");
+    b = NEXT("NUL byte in msgpack headline", "NUL_BYTE");
+    mp_map(b, 2), mp_kv(b, "id", h[n - 1].id), mp_str(b, "headline");
+    mp_strn(b, "Nvidia\0buys", 11);
+    b = NEXT("NUL escape in JSON headline", "NUL_BYTE");
+    js(b, "{\"id\":\"h-16\",\"headline\":\"Nvidia\\u0000buys\"}");
+    b = NEXT("duplicate key", "DUP_KEY");
+    mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", "one");
+    mp_kv(b, "headline", GOOD_HEADLINE);
+    b = NEXT("non-string map key", "BAD_KEY");
+    mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", GOOD_HEADLINE);
+    put1(b, 0x07), mp_str(b, "seven");
+    b = NEXT("deep nesting (200 arrays)", "TOO_DEEP");
+    js(b, "{\"id\":\"h-19\",\"headline\":\"x\",\"extra\":");
+    for (int i = 0; i < 200; i++) js(b, "[");
+    for (int i = 0; i < 200; i++) js(b, "]");
+    js(b, "}");
+    b = NEXT("huge array (100k tickers)", "TOO_MANY");
+    mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", GOOD_HEADLINE);
+    mp_str(b, "tickers"), mp_arr(b, 100000);
+    for (int i = 0; i < 100000; i++) mp_str(b, "A");
+    b = NEXT("huge map (70k keys)", "TOO_MANY");
+    mp_map(b, 70000), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", GOOD_HEADLINE);
+    for (int i = 2; i < 70000; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "k%d", i);
+        mp_kv(b, k, "v");
+    }
+    b = NEXT("just over max_article_bytes", "TOO_BIG");
+    {
+        size_t len = max_article + 1;
+        char *body = malloc(len);
+        ASSERT(body);
+        memset(body, 'y', len);
+        mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", GOOD_HEADLINE);
+        mp_str(b, "body"), mp_strn(b, body, len);
+        free(body);
+    }
+    b = NEXT("bad published time", "BAD_TIME");
+    mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", GOOD_HEADLINE);
+    mp_kv(b, "published", "yesterday at noon");
+    b = NEXT("empty id", "EMPTY_FIELD");
+    mp_map(b, 2), mp_kv(b, "id", ""), mp_kv(b, "headline", GOOD_HEADLINE);
+    b = NEXT("nil headline", "WRONG_TYPE");
+    mp_map(b, 2), mp_kv(b, "id", h[n - 1].id), mp_str(b, "headline"), put1(b, 0xc0);
+    b = NEXT("reserved msgpack byte 0xc1", "BAD_MSGPACK");
+    mp_map(b, 2), mp_kv(b, "id", h[n - 1].id), mp_str(b, "headline"), put1(b, 0xc1);
+    /* Valid but pathological for the matcher: no alert, no crash. */
+    b = NEXT("~900 KB of one repeated character", "NONE");
+    {
+        size_t len = max_article - 4096;
+        char *body = malloc(len);
+        ASSERT(body);
+        memset(body, 'a', len);
+        mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", "Quiet day");
+        mp_str(b, "body"), mp_strn(b, body, len);
+        free(body);
+    }
+    b = NEXT("800 KB of repeated deal words", "ANY");
+    {
+        mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", "Markets");
+        buf body = {0};
+        while (body.n < 800000) js(&body, "$2 billion stake buy acquire Nvidia AMD antitrust ");
+        mp_str(b, "body"), mp_strn(b, (char *)body.p, body.n);
+        free(body.p);
+    }
+    b = NEXT("every ticker in the text", "ANY");
+    js(b, "{\"id\":\"h-29\",\"headline\":\"Nvidia, AMD, Intel, Microsoft, Amazon, Alphabet, Apple, "
+          "Meta, Oracle, Broadcom in talks\",\"body\":\"");
+    for (int i = 0; i < 2000; i++) js(b, "NVDA AMD INTC MSFT AMZN GOOGL AAPL META ORCL AVGO ");
+    js(b, "\"}");
+    b = NEXT("multibyte text with an alerting story", "ALERT");
+    mp_map(b, 3), mp_kv(b, "id", h[n - 1].id);
+    mp_kv(b, "headline", GOOD_HEADLINE " \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x9a\x80");
+    mp_kv(b, "body", GOOD_BODY);
+    b = NEXT("valid JSON alerting story", "ALERT");
+    js(b, "{\"id\":\"h-31\",\"headline\":\"" GOOD_HEADLINE "\",\"body\":\"" GOOD_BODY
+          "\",\"published\":1700000000000}");
+    /* librdkafka's mock keeps ~1 MiB segments and drops a bigger message at
+     * once, so it never reaches a consumer: squawk must just skip the hole. */
+    b = NEXT("10 MB body (the mock drops it)", "NONE");
+    {
+        size_t len = 10u << 20;
+        char *body = malloc(len);
+        ASSERT(body);
+        memset(body, 'x', len);
+        mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", GOOD_HEADLINE);
+        mp_str(b, "body"), mp_strn(b, body, len);
+        free(body);
+    }
+#undef NEXT
+    return n;
+}
+
+typedef struct dlq_seen {
+    hostile *h;
+    int n;
+    char *err[64];
+    int hits[64];
+} dlq_seen;
+
+static void on_dlq(void *ud, int partition, int64_t offset, const void *key, size_t klen,
+                   const void *val, size_t vlen, const char *err)
+{
+    (void)partition, (void)offset, (void)key, (void)klen;
+    dlq_seen *d = ud;
+    for (int i = 0; i < d->n; i++)
+        if (d->h[i].b.n == vlen && (vlen == 0 ? key && klen == strlen(d->h[i].id) && memcmp(key, d->h[i].id, klen) == 0
+                                              : memcmp(d->h[i].b.p, val, vlen) == 0)) {
+            d->hits[i]++;
+            free(d->err[i]);
+            d->err[i] = strdup(err ? err : "(no header)");
+            return;
+        }
+    fprintf(stderr, "   DLQ message of %zu bytes matches no input\n", vlen);
+}
+
+TEST(hostile)
+{
+    SKIP_NO_BIN();
+    /* Under the mock's ~1 MiB segment, so TOO_BIG messages can still be fetched. */
+    const size_t MAXB = 900000;
+    rel_tmpdir("hostile");
+    static hostile h[64];
+    int n = hostile_catalogue(h, MAXB);
+    ASSERT_GE(n, 20);
+
+    ingest_broker *b = broker_start(1);
+    const char *bs = ingest_broker_bootstraps(b);
+    ASSERT_EQ(ingest_broker_topic_create(b, "articles", 1), 0);
+    ASSERT_EQ(ingest_broker_topic_create(b, "articles.dlq", 1), 0);
+    char *out = strdup(rel_path("alerts.jsonl"));
+    char sinks[1024];
+    snprintf(sinks, sizeof sinks, "  jsonl:\n    path: \"%s\"\n", out);
+    char *cfg = strdup(rel_path("squawk.yml"));
+    /* Big fetches so a 10 MB message reaches squawk (and is dead-lettered whole). */
+    rel_write_config(cfg, bs, "rel-hostile", sinks,
+                     "  max_article_bytes: 900000\n"
+                     "  receive.message.max.bytes: 67108864\n"
+                     "  fetch.max.bytes: 33554432\n"
+                     "  max.partition.fetch.bytes: 33554432\n"
+                     "  message.max.bytes: 33554432\n",
+                     NULL);
+    rel_run r;
+    rel_run_start(&r, cfg, NULL, rel_path("run.log"));
+    long hwm0 = rel_vmhwm_kb(r.pid);
+
+    /* One at a time: the mock keeps only a few MB per partition and would drop
+     * the oldest of ~14 MB produced at once before squawk fetched them. */
+    for (int i = 0; i < n; i++) {
+        double c0 = rel_metric(r.mport, "squawk_articles_consumed_total");
+        rel_produce(bs, "articles", 0, h[i].id, h[i].b.p, h[i].b.n);
+        rel_produce(bs, "", 0, NULL, NULL, 0);
+        double end = rel_now() + (strstr(h[i].name, "mock drops") ? 3 : 20);
+        while (rel_metric(r.mport, "squawk_articles_consumed_total") <= c0 && rel_now() < end)
+            usleep(20000);
+    }
+    /* A sentinel after them all: once it alerts, every hostile message was
+     * handled. Repeated, because the mock may drop the segment after a 10 MB message. */
+    buf s = {0};
+    js(&s, "{\"id\":\"h-sentinel\",\"headline\":\"" GOOD_HEADLINE "\",\"body\":\"" GOOD_BODY "\"}");
+    int seen = 0;
+    for (int t = 0; t < 8 && !seen; t++) {
+        rel_produce(bs, "articles", 0, "h-sentinel", s.p, s.n);
+        rel_produce(bs, "", 0, NULL, NULL, 0);
+        seen = rel_wait_file_has(out, "\"h-sentinel\"", 10);
+    }
+    rel_produce(bs, NULL, 0, NULL, NULL, 0);
+    free(s.p);
+    if (!seen) {
+        char *l = rel_slurp(r.log, NULL);
+        fprintf(stderr, "sentinel never alerted; log:\n%s\n", l ? l : "");
+        free(l);
+        ASSERT(0);
+    }
+    ASSERT(rel_alive(r.pid));
+    char body[256];
+    ASSERT_EQ(rel_http(r.mport, "/healthz", body, sizeof body), 200);
+    long hwm1 = rel_vmhwm_kb(r.pid);
+    double dlq_n = rel_metric(r.mport, "squawk_dead_lettered_total");
+
+    int want_dlq = 0;
+    for (int i = 0; i < n; i++) want_dlq += strcmp(h[i].expect, "NONE") && strcmp(h[i].expect, "ALERT") &&
+                                            strcmp(h[i].expect, "ANY");
+    dlq_seen d = {.h = h, .n = n};
+    rel_consume_all(bs, "articles.dlq", 1, (size_t)want_dlq, 30, on_dlq, &d);
+    size_t alen;
+    char *alerts = rel_slurp(out, &alen);
+    ASSERT(alerts);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        char q[40];
+        snprintf(q, sizeof q, "\"id\":\"%s\"", h[i].id);
+        int alerted = strstr(alerts, q) != NULL;
+        const char *got = d.hits[i] ? d.err[i] : alerted ? "ALERT" : "NONE";
+        int ok = strcmp(h[i].expect, "ANY") == 0 ? d.hits[i] == 0 : strcmp(got, h[i].expect) == 0;
+        if (d.hits[i] > 1) ok = 0;
+        fprintf(stderr, "   %-2d %-40s %9zu B  expect %-12s got %-12s %s\n", i, h[i].name, h[i].b.n,
+                h[i].expect, got, ok ? "ok" : "WRONG");
+        bad += !ok;
+    }
+    fprintf(stderr, "   hostile: %d inputs, %d dead-lettered (metric %.0f), VmHWM %ld -> %ld kB\n", n,
+            want_dlq, dlq_n, hwm0, hwm1);
+    ASSERT_EQ(bad, 0);
+    ASSERT_EQ((long)dlq_n, want_dlq);
+    /* Bounded: the 10 MB message may be held once or twice, never per element. */
+    ASSERT_LT(hwm1 - hwm0, 256 * 1024);
+    rel_run_kill(&r, SIGTERM);
+    free(alerts);
+    for (int i = 0; i < n; i++) free(h[i].b.p), free(d.err[i]);
+    ingest_broker_destroy(b);
+    free(out);
+    free(cfg);
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -351,5 +666,6 @@ int main(int argc, char **argv)
         if (!only || strcmp(only, #name) == 0) RUN(name);                              \
     } while (0)
     MAYBE(crash);
+    MAYBE(hostile);
     return 0;
 }
