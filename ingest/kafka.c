@@ -47,6 +47,7 @@ typedef struct dlq_item {
     uint64_t token;
     int err;
     unsigned attempts;
+    int truncated; /* value dropped: too large for the DLQ */
     char src[256];
 } dlq_item;
 
@@ -218,23 +219,47 @@ void ingest_kafka_done(ingest_kafka *k, uint64_t token)
 
 /* ---- dead letters ---- */
 
-static int dlq_produce(ingest_kafka *k, dlq_item *it, const void *val, size_t len, const void *key,
-                       size_t keylen, const rd_kafka_headers_t *orig)
+static rd_kafka_resp_err_t dlq_send(ingest_kafka *k, dlq_item *it, const void *val, size_t len,
+                                    const void *key, size_t keylen, rd_kafka_headers_t *h)
 {
-    rd_kafka_headers_t *h = orig ? rd_kafka_headers_copy(orig) : rd_kafka_headers_new(2);
-    const char *name = sq_err_name(it->err);
-    rd_kafka_header_remove(h, "squawk-error");
-    rd_kafka_header_remove(h, "squawk-source");
-    rd_kafka_header_add(h, "squawk-error", -1, name, (ssize_t)strlen(name));
-    rd_kafka_header_add(h, "squawk-source", -1, it->src, (ssize_t)strlen(it->src));
     rd_kafka_resp_err_t e;
     for (int tries = 0;; tries++) {
         e = rd_kafka_producev(k->dlq, RD_KAFKA_V_TOPIC(k->dlq_topic),
                               RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_KEY(key, keylen),
                               RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                               RD_KAFKA_V_OPAQUE(it), RD_KAFKA_V_END);
-        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries >= 50) break;
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries >= 50) return e;
         rd_kafka_poll(k->dlq, 100); /* rare: the DLQ producer is backed up */
+    }
+}
+
+/* Produces the rejected message unchanged. A message too large to produce
+ * (bigger than the producer's or broker's message.max.bytes) is sent with an
+ * empty value instead -- key and headers kept, squawk-original-bytes says
+ * how big it was -- so the DLQ still records it and the partition moves on. */
+static int dlq_produce(ingest_kafka *k, dlq_item *it, const void *val, size_t len, const void *key,
+                       size_t keylen, const rd_kafka_headers_t *orig)
+{
+    rd_kafka_headers_t *h = orig ? rd_kafka_headers_copy(orig) : rd_kafka_headers_new(3);
+    const char *name = sq_err_name(it->err);
+    rd_kafka_header_remove(h, "squawk-error");
+    rd_kafka_header_remove(h, "squawk-source");
+    rd_kafka_header_add(h, "squawk-error", -1, name, (ssize_t)strlen(name));
+    rd_kafka_header_add(h, "squawk-source", -1, it->src, (ssize_t)strlen(it->src));
+    if (it->truncated && len > 0) {
+        char n[32];
+        snprintf(n, sizeof n, "%zu", len);
+        rd_kafka_header_add(h, "squawk-original-bytes", -1, n, (ssize_t)strlen(n));
+        val = NULL;
+        len = 0;
+    }
+    rd_kafka_resp_err_t e = dlq_send(k, it, val, len, key, keylen, h);
+    if (e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && len > 0) {
+        char n[32];
+        snprintf(n, sizeof n, "%zu", len);
+        rd_kafka_header_add(h, "squawk-original-bytes", -1, n, (ssize_t)strlen(n));
+        it->truncated = 1;
+        e = dlq_send(k, it, NULL, 0, key, keylen, h);
     }
     if (e) {
         rd_kafka_headers_destroy(h);
@@ -263,6 +288,7 @@ static void dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         return;
     }
     it->attempts++;
+    if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) it->truncated = 1;
     sq_log_limited(SQ_LOG_WARN, "kafka.dlq_retry", "source=%s attempt=%u err=\"%s\"", it->src,
                    it->attempts, rd_kafka_err2str(m->err));
     rd_kafka_headers_t *h = NULL;

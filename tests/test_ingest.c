@@ -405,7 +405,7 @@ static int pred_dlq(harness *h)
 {
     ingest_kafka_stats st;
     ingest_kafka_get_stats(g_cons[0]->k, &st);
-    return h->unique >= (uint64_t)h->target && st.dead_lettered >= 4;
+    return h->unique >= (uint64_t)h->target && st.dead_lettered >= 5;
 }
 
 TEST(dead_letters)
@@ -417,6 +417,12 @@ TEST(dead_letters)
 
     static char big[8192];
     int bign = fmt_article(big, sizeof big, 999, 6000);
+    /* over the DLQ producer's message.max.bytes (1000000) but under the
+     * mock's ~1 MiB segment: dead-lettered with an empty value */
+    enum { HUGE = 1020000 };
+    char *huge = malloc(HUGE + 64);
+    ASSERT(huge);
+    int hugen = fmt_article(huge, HUGE + 64, 998, HUGE - 60);
     struct {
         const char *buf;
         size_t len;
@@ -426,7 +432,9 @@ TEST(dead_letters)
         {"{\"headline\":\"no id here\"}", 0, 0},
         {"{\"id\":\"u\xff\xfe\",\"headline\":\"bad utf8\"}", 0, 0},
         {big, (size_t)bign, SQ_E_TOO_BIG},
+        {huge, (size_t)hugen, SQ_E_TOO_BIG},
     };
+    enum { NBAD = 5 };
     for (size_t i = 0; i < 3; i++) bad[i].len = strlen(bad[i].buf);
     const size_t max_bytes = 4096;
     for (size_t i = 0; i < 3; i++) {
@@ -438,15 +446,19 @@ TEST(dead_letters)
     ASSERT_EQ(bad[1].expect, SQ_E_NO_ID);
     ASSERT_EQ(bad[2].expect, SQ_E_BAD_UTF8);
 
-    /* good 0..49, then the four bad ones at offsets 50..53, then good 50..99 */
-    ingest_feed *f = feed_open(bs, "dlq-in");
+    /* good 0..49, then the bad ones at offsets 50..54, then good 50..99 */
+    const char *fprops[] = {"message.max.bytes", "1100000"};
+    ingest_feed_opts fo = {.bootstrap = bs, .topic = "dlq-in", .props = fprops, .n_props = 1};
+    ingest_feed *f;
+    char ferr[256];
+    ASSERT_EQ(ingest_feed_create(&f, &fo, ferr, sizeof ferr), 0);
     char buf[512];
     for (int i = 0; i < 50; i++)
         ASSERT_EQ(ingest_feed_send(f, buf, (size_t)fmt_article(buf, sizeof buf, i, 10)), 0);
-    for (size_t i = 0; i < 4; i++) ASSERT_EQ(ingest_feed_send(f, bad[i].buf, bad[i].len), 0);
+    for (size_t i = 0; i < NBAD; i++) ASSERT_EQ(ingest_feed_send(f, bad[i].buf, bad[i].len), 0);
     for (int i = 50; i < 100; i++)
         ASSERT_EQ(ingest_feed_send(f, buf, (size_t)fmt_article(buf, sizeof buf, i, 10)), 0);
-    feed_close(f, 104);
+    feed_close(f, 100 + NBAD);
 
     harness h;
     harness_init(&h);
@@ -455,11 +467,11 @@ TEST(dead_letters)
     ASSERT(run_until(&h, pred_dlq, 40));
     ingest_kafka_stats st;
     ingest_kafka_get_stats(c->k, &st);
-    ASSERT_EQ(st.consumed, 104);
-    ASSERT_EQ(st.rejected, 4);
-    ASSERT_EQ(st.dead_lettered, 4);
+    ASSERT_EQ(st.consumed, 100 + NBAD);
+    ASSERT_EQ(st.rejected, NBAD);
+    ASSERT_EQ(st.dead_lettered, NBAD);
     uint64_t by[128] = {0};
-    for (size_t i = 0; i < 4; i++) by[-bad[i].expect]++;
+    for (size_t i = 0; i < NBAD; i++) by[-bad[i].expect]++;
     for (int i = 0; i < 128; i++) ASSERT_EQ(st.rejected_by_err[i], by[i]);
     run_until(&h, pred_dlq, 0.5); /* let offsets be stored and committed */
     ingest_kafka_get_stats(c->k, &st);
@@ -481,7 +493,7 @@ TEST(dead_letters)
     rd_kafka_topic_partition_list_destroy(tp);
     int got = 0;
     int64_t deadline = sq_clock_mono_ns() + 30LL * 1000000000;
-    while (got < 4 && sq_clock_mono_ns() < deadline) {
+    while (got < NBAD && sq_clock_mono_ns() < deadline) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
         if (!m) continue;
         if (m->err) {
@@ -490,13 +502,20 @@ TEST(dead_letters)
         }
         /* Which bad message is it? Find by the unchanged value. */
         int which = -1;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < NBAD; i++)
             if (m->len == bad[i].len && memcmp(m->payload, bad[i].buf, m->len) == 0) which = i;
-        ASSERT_GE(which, 0);
         rd_kafka_headers_t *hd;
         const void *v;
         size_t vl;
         ASSERT_EQ(rd_kafka_message_headers(m, &hd), 0);
+        if (m->len == 0) { /* too large for the DLQ: value dropped, size kept */
+            which = 4;
+            ASSERT_EQ(rd_kafka_header_get_last(hd, "squawk-original-bytes", &v, &vl), 0);
+            char nb[32];
+            snprintf(nb, sizeof nb, "%.*s", (int)vl, (const char *)v);
+            ASSERT_EQ(strtol(nb, NULL, 10), hugen);
+        }
+        ASSERT_GE(which, 0);
         ASSERT_EQ(rd_kafka_header_get_last(hd, "squawk-error", &v, &vl), 0);
         char val[128];
         snprintf(val, sizeof val, "%.*s", (int)vl, (const char *)v);
@@ -510,7 +529,8 @@ TEST(dead_letters)
         got++;
         rd_kafka_message_destroy(m);
     }
-    ASSERT_EQ(got, 4);
+    ASSERT_EQ(got, NBAD);
+    free(huge);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
 
