@@ -162,6 +162,13 @@ static void pub_drain(zpub *z)
 
 /* ---- replay ROUTER */
 
+/* Replay work runs from the prepare watcher, which libev calls on every loop
+ * iteration. It used to run in the ev_idle callback, but libev queues idle
+ * watchers only in iterations where no timer or io watcher is pending, so a loop
+ * with something always pending (a busy consumer fd, or a loop entered with a
+ * stale ev_now whose short timers expire at once) never ran it and the desk's
+ * REPLAY timed out. The idle watcher now only keeps the poll from blocking
+ * while jobs can make progress; its callback does nothing. */
 static void replay_kick(zpub *z)
 {
     if (z->n_jobs && !ev_is_active(&z->replay_idle) && !ev_is_active(&z->replay_retry))
@@ -371,8 +378,17 @@ static void drain_all(zpub *z)
 }
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents) { drain_all(w->data); }
-static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents) { drain_all(w->data); }
-static void on_replay_idle(struct ev_loop *loop, ev_idle *w, int revents) { replay_run(w->data); }
+
+/* Replay first, then drain: the replay sends may swallow a ZMQ_FD edge, and a
+ * request drained here kicks the idle watcher so the poll does not block. */
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    zpub *z = w->data;
+    if (z->n_jobs && !ev_is_active(&z->replay_retry)) replay_run(z);
+    drain_all(z);
+}
+
+static void on_replay_idle(struct ev_loop *loop, ev_idle *w, int revents) {}
 static void on_replay_retry(struct ev_loop *loop, ev_timer *w, int revents)
 {
     zpub *z = w->data;
