@@ -542,6 +542,7 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        sq_config_free(c);
         return SQ_E_CONFIG;
     }
     yaml_parser_t parser;
@@ -553,6 +554,7 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
                  parser.problem ? parser.problem : "", parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
         fclose(f);
+        sq_config_free(c);
         return SQ_E_CONFIG;
     }
     yaml_node_t *top = yaml_document_get_root_node(&doc);
@@ -561,13 +563,17 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
         yaml_document_delete(&doc);
         yaml_parser_delete(&parser);
         fclose(f);
+        sq_config_free(c);
         return SQ_E_CONFIG;
     }
     c->root = from_yaml(&x, &doc, top, NULL, 0);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     fclose(f);
-    if (!c->root) return SQ_E_CONFIG;
+    if (!c->root) {
+        sq_config_free(c);
+        return SQ_E_CONFIG;
+    }
 
     for (char **e = envp; e && *e && !x.failed; e++) apply_env(&x, c->root, *e);
 
