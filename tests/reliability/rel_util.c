@@ -241,9 +241,14 @@ double rel_metric(int port, const char *name)
     static char body[1 << 16];
     if (rel_http(port, "/metrics", body, sizeof body) != 200) return -1;
     char pat[160];
-    snprintf(pat, sizeof pat, "\n%s ", name);
-    char *p = strstr(body, pat);
-    return p ? strtod(p + strlen(pat), NULL) : -1;
+    snprintf(pat, sizeof pat, "\n%s", name);
+    /* The first series of that name, labelled or not. */
+    for (char *p = body; (p = strstr(p, pat)); p++) {
+        char *v = p + strlen(pat);
+        if (*v == '{') v = strchr(v, '}') ? strchr(v, '}') + 1 : v;
+        if (*v == ' ') return strtod(v + 1, NULL);
+    }
+    return -1;
 }
 
 long rel_vmhwm_kb(pid_t pid)

@@ -30,7 +30,7 @@ int rel_log_value(const char *path, const char *msg, const char *key, char *out,
 
 /* HTTP GET on 127.0.0.1:port; returns the status (or -1) and the body in body. */
 int rel_http(int port, const char *path, char *body, size_t cap);
-/* The value of an unlabelled metric line "name value"; -1 when absent. */
+/* The value of the first series of metric name (labels ignored); -1 when absent. */
 double rel_metric(int port, const char *name);
 long rel_vmhwm_kb(pid_t pid);
 int rel_free_port(void);

@@ -17,3 +17,6 @@ foreach(t crash hostile security broker_faults slow_sub scaleout)
   set_tests_properties(test_reliability_${t} PROPERTIES LABELS reliability
     TIMEOUT ${SQ_REL_TIMEOUT} ENVIRONMENT "${SQ_REL_ENV}")
 endforeach()
+add_dependencies(test_reliability test_filter_plugin_abi2)
+target_compile_definitions(test_reliability PRIVATE SQ_TEST_PLUGIN_DIR="${CMAKE_BINARY_DIR}/test-plugins"
+                           SQ_PLUGIN_DIR="${SQUAWK_PLUGIN_DIR}")

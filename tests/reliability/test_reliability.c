@@ -655,6 +655,197 @@ TEST(hostile)
     free(cfg);
 }
 
+/* ---- 7. security: CURVE, plugin ABI and permissions, secrets ---------------------------- */
+
+/* Runs squawk with args; stdout/stderr to files; returns the exit code (-1 on signal/timeout). */
+static int squawk_cmd(char *const args[], const char *out, const char *err, double timeout_s)
+{
+    char *argv[16] = {(char *)rel_bin()};
+    int n = 1;
+    while (args[n - 1] && n < 15) argv[n] = args[n - 1], n++;
+    argv[n] = NULL;
+    unlink(out), unlink(err);
+    int st = rel_wait(rel_spawn(argv, NULL, out, err), timeout_s);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void read_key(const char *path, char *out)
+{
+    char *k = rel_slurp(path, NULL);
+    ASSERT(k);
+    size_t l = strcspn(k, "\r\n");
+    ASSERT_EQ(l, 40);
+    memcpy(out, k, 40);
+    out[40] = '\0';
+    free(k);
+}
+
+static const char *ALERTING =
+    "{\"id\":\"sec-%d\",\"headline\":\"" GOOD_HEADLINE "\",\"body\":\"" GOOD_BODY "\"}";
+
+static void produce_alerting(const char *bs, const char *prefix, int from, int n)
+{
+    for (int i = from; i < from + n; i++) {
+        char a[1024], key[32];
+        snprintf(key, sizeof key, "%s-%d", prefix, i);
+        int l = snprintf(a, sizeof a, ALERTING, i);
+        /* the id carries the prefix so tests can tell their articles apart */
+        char b2[1100];
+        char *p = strstr(a, "sec-");
+        int pre = (int)(p - a);
+        l = snprintf(b2, sizeof b2, "%.*s%s-%s", pre, a, prefix, p + 4);
+        rel_produce(bs, "articles", -1, key, b2, (size_t)l);
+    }
+    rel_produce(bs, "", 0, NULL, NULL, 0);
+}
+
+TEST(security)
+{
+    SKIP_NO_BIN();
+    const char *d = strdup(rel_tmpdir("security"));
+    const char *secret = "hunter2-Sq-SeCrEt";
+
+    /* (a) plugin for another ABI major: refused by squawk check, naming the ABI. */
+    ingest_broker *b = broker_start(1);
+    const char *bs = ingest_broker_bootstraps(b);
+    ASSERT_EQ(ingest_broker_topic_create(b, "articles", 1), 0);
+    ASSERT_EQ(ingest_broker_topic_create(b, "articles.dlq", 1), 0);
+    char *cfg = strdup(rel_path("abi.yml"));
+    FILE *f = fopen(cfg, "w");
+    ASSERT(f);
+    fprintf(f, "kafka:\n  topics: [articles]\n  bootstrap.servers: \"%s\"\n  group.id: g\nfilters:\n  - name: %s\n"
+               "sinks:\n  jsonl:\n    path: \"-\"\nmetrics:\n  listen: \"\"\n",
+            bs, SQ_TEST_PLUGIN_DIR "/test_filter_plugin_abi2.so");
+    fclose(f);
+    char *o = strdup(rel_path("check.out")), *e = strdup(rel_path("check.err"));
+    char *check[] = {"check", "-c", cfg, NULL};
+    int rc = squawk_cmd(check, o, e, 60);
+    char *err = rel_slurp(e, NULL);
+    fprintf(stderr, "   abi2 plugin: exit %d: %s", rc, err ? err : "");
+    ASSERT_NE(rc, 0);
+    ASSERT(err && strstr(err, "ABI"));
+    free(err);
+
+    /* (b) world-writable plugin directory, then a world-writable plugin file. */
+    char pdir[600], pso[700], cmdbuf[1600];
+    snprintf(pdir, sizeof pdir, "%s/plugins", d);
+    ASSERT_EQ(mkdir(pdir, 0755), 0);
+    snprintf(pso, sizeof pso, "%s/invest.so", pdir);
+    snprintf(cmdbuf, sizeof cmdbuf, "cp '%s/invest.so' '%s'", SQ_PLUGIN_DIR, pso);
+    ASSERT_EQ(system(cmdbuf), 0);
+    ASSERT_EQ(chmod(pso, 0644), 0);
+    for (int round = 0; round < 3; round++) {
+        ASSERT_EQ(chmod(pdir, round == 1 ? 0777 : 0755), 0);
+        ASSERT_EQ(chmod(pso, round == 2 ? 0666 : 0644), 0);
+        f = fopen(cfg, "w");
+        ASSERT(f);
+        fprintf(f, "kafka:\n  topics: [articles]\n  bootstrap.servers: \"%s\"\n  group.id: g\nengine:\n  plugin_dir: \"%s\"\n"
+                   "filters:\n  - name: invest\nsinks:\n  jsonl:\n    path: \"-\"\nmetrics:\n  listen: \"\"\n",
+                bs, pdir);
+        fclose(f);
+        rc = squawk_cmd(check, o, e, 60);
+        err = rel_slurp(e, NULL);
+        fprintf(stderr, "   plugin %s: exit %d: %s\n", round == 0 ? "0755/0644 (control)" : round == 1 ? "dir 0777" : "file 0666", rc,
+                err && *err ? err : "(no stderr)");
+        if (round == 0) ASSERT_EQ(rc, 0);
+        else ASSERT(rc != 0 && err && (strstr(err, "writable") || strstr(err, "PLUGIN_PERM")));
+        free(err);
+    }
+
+    /* (c) CURVE on in squawk run: a listed key receives, an unlisted key and a plain
+     * subscriber get nothing; sasl.password never reaches logs or `squawk check`. */
+    const char *names[] = {"server", "good", "bad"};
+    char keyp[3][600], pub[3][41];
+    for (int i = 0; i < 3; i++) {
+        snprintf(keyp[i], sizeof keyp[i], "%s/%s", d, names[i]);
+        char *kg[] = {"keygen", "--out", keyp[i], NULL};
+        ASSERT_EQ(squawk_cmd(kg, o, e, 30), 0);
+        char pp[640];
+        snprintf(pp, sizeof pp, "%s.pub", keyp[i]);
+        read_key(pp, pub[i]);
+    }
+    char server_secret[41], sk[640];
+    snprintf(sk, sizeof sk, "%s.key", keyp[0]);
+    read_key(sk, server_secret);
+    int port = rel_free_port();
+    char sinks[2048], kx[256];
+    snprintf(sinks, sizeof sinks,
+             "  zmq:\n    endpoints: [\"tcp://127.0.0.1:%d\"]\n    replay_endpoints: [\"tcp://127.0.0.1:%d\"]\n"
+             "    curve:\n      secret_key_file: \"%s.key\"\n      public_key_file: \"%s.pub\"\n"
+             "      allowed_client_keys: [\"%s\"]\n",
+             port, port + 1, keyp[0], keyp[0], pub[1]);
+    snprintf(kx, sizeof kx, "  sasl.username: squawk\n  sasl.password: \"%s\"\n", secret);
+    char *rcfg = strdup(rel_path("curve.yml"));
+    rel_write_config(rcfg, bs, "rel-sec", sinks, kx, NULL);
+    rc = squawk_cmd((char *[]){"check", "-c", rcfg, NULL}, o, e, 60);
+    char *co = rel_slurp(o, NULL), *ce = rel_slurp(e, NULL);
+    ASSERT_EQ(rc, 0);
+    ASSERT(co && strstr(co, "***"));
+    ASSERT(!strstr(co, secret) && !(ce && strstr(ce, secret)));
+    ASSERT(!strstr(co, server_secret) && !(ce && strstr(ce, server_secret)));
+    free(co), free(ce);
+
+    rel_run r;
+    char *runlog = strdup(rel_path("run.log"));
+    char *env[] = {"SQUAWK_LOG__LEVEL=debug", NULL};
+    rel_run_start(&r, rcfg, env, runlog);
+    char ep[64];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    char *subs_out[3], *subs_err[3];
+    pid_t sp[3];
+    const char *who[] = {"good", "bad", "plain"};
+    for (int i = 0; i < 3; i++) {
+        char n1[32], n2[32];
+        snprintf(n1, sizeof n1, "sub-%s.out", who[i]);
+        snprintf(n2, sizeof n2, "sub-%s.err", who[i]);
+        subs_out[i] = strdup(rel_path(n1));
+        subs_err[i] = strdup(rel_path(n2));
+        char *argv[20] = {(char *)rel_bin(), "sub", "-c", ep, "--json", "--count", "3", "--timeout",
+                          i == 0 ? "60" : "12", "--replay-timeout", "3"};
+        int k = 11;
+        if (i < 2) {
+            argv[k++] = "--curve-server-key";
+            argv[k++] = pub[0];
+            argv[k++] = "--curve-key";
+            argv[k++] = keyp[i + 1];
+        }
+        argv[k] = NULL;
+        sp[i] = rel_spawn(argv, NULL, subs_out[i], subs_err[i]);
+    }
+    sleep_s(1.5);
+    produce_alerting(bs, "sec", 0, 3);
+    int st_good = rel_wait(sp[0], 70);
+    int st_bad = rel_wait(sp[1], 30);
+    int st_plain = rel_wait(sp[2], 30);
+    size_t lines[3];
+    for (int i = 0; i < 3; i++) lines[i] = rel_count_lines(subs_out[i]);
+    fprintf(stderr, "   curve: listed key got %zu alerts (exit %d), unlisted %zu (exit %d), no key %zu (exit %d)\n",
+            lines[0], WEXITSTATUS(st_good), lines[1], WEXITSTATUS(st_bad), lines[2],
+            WEXITSTATUS(st_plain));
+    ASSERT(st_good != -1 && WIFEXITED(st_good) && WEXITSTATUS(st_good) == 0);
+    ASSERT_EQ(lines[0], 3);
+    ASSERT_EQ(lines[1], 0);
+    ASSERT_EQ(lines[2], 0);
+    ASSERT(st_bad != -1 && WEXITSTATUS(st_bad) != 0);
+    ASSERT(st_plain != -1 && WEXITSTATUS(st_plain) != 0);
+    double denied = rel_metric(r.mport, "squawk_sink_zap_denied_total");
+    ASSERT_GE(denied, 1);
+    rel_run_kill(&r, SIGTERM);
+    char *log = rel_slurp(runlog, NULL);
+    ASSERT(log);
+    ASSERT(strstr(log, "curve=1"));
+    ASSERT(!strstr(log, secret));
+    ASSERT(!strstr(log, server_secret));
+    fprintf(stderr, "   secrets: run log (debug, %zu bytes) and check output free of sasl.password and "
+                    "the CURVE secret key; zap denied metric %.0f\n",
+            strlen(log), denied);
+    free(log);
+    for (int i = 0; i < 3; i++) free(subs_out[i]), free(subs_err[i]);
+    free(runlog), free(rcfg), free(cfg), free(o), free(e), free((char *)d);
+    rel_produce(bs, NULL, 0, NULL, NULL, 0);
+    ingest_broker_destroy(b);
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -667,5 +858,6 @@ int main(int argc, char **argv)
     } while (0)
     MAYBE(crash);
     MAYBE(hostile);
+    MAYBE(security);
     return 0;
 }
