@@ -458,7 +458,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
         free(c.v);
         return SQ_E_NOMEM;
     }
-    qsort(c.v, c.n, sizeof *c.v, cmp_raw);
+    if (c.n > 1) qsort(c.v, c.n, sizeof *c.v, cmp_raw);
     int rc = 0;
     uint32_t cover_field = UINT32_MAX, cover_end = 0;
     for (size_t i = 0; i < c.n; i++) {

@@ -6,14 +6,15 @@ foreach(p nosym abi2 cfg)
     LIBRARY_OUTPUT_DIRECTORY ${SQ_TEST_PLUGIN_DIR})
 endforeach()
 
-sq_add_test(test_filters SOURCES test_filters.c LIBS sq_filters LABELS unit)
+sq_add_test(test_filters SOURCES test_filters.c LIBS sq_filters LABELS unit TIMEOUT 300)
 add_dependencies(test_filters test_filter_plugin_nosym test_filter_plugin_abi2
                  test_filter_plugin_cfg invest chips regulatory)
 target_compile_definitions(test_filters PRIVATE SQ_TEST_PLUGIN_DIR="${SQ_TEST_PLUGIN_DIR}"
                            SQ_PLUGIN_DIR="${SQUAWK_PLUGIN_DIR}")
 
+# TIMEOUT: ~15 s normally; compiling the rule packs under ASan takes far longer.
 sq_add_test(test_filter_seed SOURCES test_filter_seed.c LIBS sq_proto PkgConfig::JANSSON
-            LABELS integration)
+            LABELS integration TIMEOUT 300)
 add_dependencies(test_filter_seed squawk invest chips regulatory)
 
 sq_add_test(test_filter_example SOURCES test_filter_example.c LIBS PkgConfig::JANSSON

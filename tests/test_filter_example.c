@@ -59,6 +59,18 @@ int main(void)
     }
     fclose(f);
     ASSERT_EQ(n, 1);
+    /* --explain speaks human: the rule and the text it matched */
+    snprintf(cmd, sizeof cmd, "'%s' score --explain --filter '%s/build/earnings.so' '%s' > '%s'", bin,
+             dir, in, out);
+    run(cmd);
+    f = fopen(out, "r");
+    ASSERT(f != NULL);
+    size_t got = fread(line, 1, sizeof line - 1, f);
+    line[got] = '\0';
+    fclose(f);
+    ASSERT(strstr(line, "earnings  score=") != NULL);
+    ASSERT(strstr(line, "evidence: raised its guidance") != NULL);
+    ASSERT(strstr(line, "\"raised its guidance\"") != NULL);
     /* the example's own config map is checked by the host as well */
     snprintf(cmd, sizeof cmd, "'%s' score --filter '%s/build/earnings.so' --set earnings.colour=red '%s' "
              ">/dev/null 2>'%s'", bin, dir, in, out);
