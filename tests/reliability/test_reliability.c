@@ -846,6 +846,166 @@ TEST(security)
     ingest_broker_destroy(b);
 }
 
+/* ---- 2. broker faults: outage, leader moves, injected request errors -------------------- */
+
+typedef struct lines {
+    char **v;
+    size_t n;
+} lines;
+
+static lines read_lines(const char *path)
+{
+    lines l = {0};
+    FILE *f = fopen(path, "r");
+    ASSERT(f);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t r;
+    while ((r = getline(&line, &cap, f)) > 0) {
+        if (line[r - 1] == '\n') line[--r] = '\0';
+        l.v = realloc(l.v, (l.n + 1) * sizeof *l.v);
+        l.v[l.n++] = strdup(line);
+    }
+    free(line);
+    fclose(f);
+    return l;
+}
+
+static void lines_free(lines *l)
+{
+    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+}
+
+/* Waits until every expected alert of articles [0, upto) is in out; returns how many are missing. */
+static size_t wait_alerts(const char *out, const idset *exp, int upto, double timeout_s)
+{
+    double end = rel_now() + timeout_s;
+    size_t missing;
+    for (;;) {
+        idset got = {0};
+        read_alerts(out, &got);
+        ids_finish(&got);
+        missing = 0;
+        for (size_t i = 0; i < exp->n; i++) {
+            int k = exp->v[i].article ? atoi(exp->v[i].article + 4) : 0;
+            if (k < upto && !ids_find(&got, exp->v[i].id)) missing++;
+        }
+        ids_free(&got);
+        if (!missing || rel_now() > end) return missing;
+        sleep_s(0.3);
+    }
+}
+
+static int wait_health(int port, int want, double timeout_s)
+{
+    double end = rel_now() + timeout_s;
+    int st;
+    while ((st = rel_http(port, "/healthz", NULL, 0)) != want && rel_now() < end) sleep_s(0.2);
+    return st;
+}
+
+TEST(broker_faults)
+{
+    SKIP_NO_BIN();
+    enum { P = 3, PHASE = 100 };
+    const double down_s = rel_soak() ? 10 : 4;
+    rel_tmpdir("faults");
+    char *in = strdup(rel_path("articles.jsonl"));
+    make_articles(in, 3 * PHASE);
+    idset exp = {0};
+    score_file(in, rel_path("expected.jsonl"), &exp);
+    lines arts = read_lines(in);
+
+    ingest_broker *b = broker_start(3);
+    const char *bs = ingest_broker_bootstraps(b);
+    rd_kafka_mock_cluster_t *mc = ingest_broker_mock(b);
+    ASSERT_EQ(ingest_broker_topic_create(b, "articles", P), 0);
+    ASSERT_EQ(ingest_broker_topic_create(b, "articles.dlq", 1), 0);
+    char *out = strdup(rel_path("alerts.jsonl"));
+    char sinks[1024];
+    snprintf(sinks, sizeof sinks, "  jsonl:\n    path: \"%s\"\n", out);
+    char *cfg = strdup(rel_path("squawk.yml"));
+    rel_write_config(cfg, bs, "rel-faults", sinks, NULL, "  health_grace_s: 2\n");
+    rel_run r;
+    rel_run_start(&r, cfg, NULL, rel_path("run.log"));
+    ASSERT_EQ(wait_health(r.mport, 200, 30), 200);
+
+    /* Phase 1: leader moves and injected errors while articles flow. */
+    for (int i = 0; i < PHASE; i++) rel_produce(bs, "articles", i % P, NULL, arts.v[i], strlen(arts.v[i]));
+    rel_produce(bs, "", 0, NULL, NULL, 0);
+    sleep_s(0.3);
+    for (int p = 0; p < P; p++)
+        ASSERT_EQ(rd_kafka_mock_partition_set_leader(mc, "articles", p, 1 + (p + 1) % 3), 0);
+    /* Fetch = api key 1, OffsetCommit = 8, Produce = 0 (the DLQ's). */
+    rd_kafka_mock_push_request_errors(mc, 1, 6, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                      RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+                                      RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+    rd_kafka_mock_push_request_errors(mc, 8, 4, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+                                      RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                      RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS);
+    for (int i = PHASE; i < 2 * PHASE; i++)
+        rel_produce(bs, "articles", i % P, NULL, arts.v[i], strlen(arts.v[i]));
+    rel_produce(bs, "", 0, NULL, NULL, 0);
+    for (int p = 0; p < P; p++)
+        ASSERT_EQ(rd_kafka_mock_partition_set_leader(mc, "articles", p, 1 + (p + 2) % 3), 0);
+    size_t miss1 = wait_alerts(out, &exp, 2 * PHASE, 60);
+    fprintf(stderr, "   leader moves x2, 6 Fetch + 4 OffsetCommit errors injected: missing %zu\n", miss1);
+    ASSERT_EQ(miss1, 0);
+    ASSERT(rel_alive(r.pid));
+
+    /* Phase 2: every broker down; /healthz turns 503 after the grace, squawk stays up. */
+    double t0 = rel_now();
+    for (int id = 1; id <= 3; id++) ASSERT_EQ(ingest_broker_set_down(b, id, 1), 0);
+    int st = wait_health(r.mport, 503, 30);
+    double t503 = rel_now() - t0;
+    ASSERT_EQ(st, 503);
+    while (rel_now() - t0 < down_s) sleep_s(0.2);
+    ASSERT(rel_alive(r.pid));
+    ASSERT_EQ(rel_http(r.mport, "/healthz", NULL, 0), 503);
+    for (int id = 1; id <= 3; id++) ASSERT_EQ(ingest_broker_set_down(b, id, 0), 0);
+    double t1 = rel_now();
+    for (int i = 2 * PHASE; i < 3 * PHASE; i++)
+        rel_produce(bs, "articles", i % P, NULL, arts.v[i], strlen(arts.v[i]));
+    rel_produce(bs, "", 0, NULL, NULL, 0);
+    st = wait_health(r.mport, 200, 60);
+    double t200 = rel_now() - t1;
+    ASSERT_EQ(st, 200);
+    size_t miss2 = wait_alerts(out, &exp, 3 * PHASE, 60);
+
+    /* Committed offsets reach the ends once it has settled. */
+    int64_t high[P], comm[P];
+    for (int p = 0; p < P; p++) high[p] = rel_high(bs, "articles", p);
+    double end = rel_now() + 30;
+    for (;;) {
+        rel_committed(bs, "rel-faults", "articles", P, comm);
+        int all = 1;
+        for (int p = 0; p < P; p++) all &= comm[p] == high[p];
+        if (all || rel_now() > end) break;
+        sleep_s(0.5);
+    }
+    rel_run_kill(&r, SIGTERM);
+    idset got = {0};
+    size_t nl = read_alerts(out, &got);
+    size_t dup = ids_finish(&got);
+    fprintf(stderr,
+            "   outage %.0f s: /healthz 503 after %.1f s (grace 2 s), 200 again %.1f s after the "
+            "brokers returned; %zu expected alerts, %zu lines, missing %zu, duplicates %zu\n",
+            down_s, t503, t200, exp.n, nl, miss2, dup);
+    ASSERT_EQ(miss2, 0);
+    for (int p = 0; p < P; p++) ASSERT_EQ(comm[p], high[p]);
+    ids_free(&got);
+    ids_free(&exp);
+    lines_free(&arts);
+    rel_produce(bs, NULL, 0, NULL, NULL, 0);
+    ingest_broker_destroy(b);
+    free(out), free(cfg), free(in);
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -859,5 +1019,6 @@ int main(int argc, char **argv)
     MAYBE(crash);
     MAYBE(hostile);
     MAYBE(security);
+    MAYBE(broker_faults);
     return 0;
 }
