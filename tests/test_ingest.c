@@ -204,7 +204,8 @@ static consumer *consumer_open(harness *h, int slot, const char *bs, const char 
         .dlq_topic = dlq,
         .limits = {.max_bytes = max_bytes},
         .batch = getenv("BENCH_BATCH") ? (unsigned)atoi(getenv("BENCH_BATCH")) : 64,
-        .commit_interval_ms = getenv("BENCH_COMMIT_MS") ? (unsigned)atoi(getenv("BENCH_COMMIT_MS")) : 200,
+        .commit_interval_ms =
+            getenv("BENCH_COMMIT_MS") ? (unsigned)atoi(getenv("BENCH_COMMIT_MS")) : 200,
         .on_article = on_article,
         .ud = c,
     };
