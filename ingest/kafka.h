@@ -30,7 +30,12 @@ typedef struct ingest_kafka_opts {
     size_t n_props;           /* number of pairs */
     const char *const *topics;
     size_t n_topics;
-    const char *dlq_topic;    /* NULL: rejects are only logged and counted */
+    /* Rejects are produced unchanged (key, value, headers) plus headers
+     * squawk-error=<SQ_E name> and squawk-source=<topic>/<partition>/<offset>;
+     * one too large to re-produce goes with an empty value and
+     * squawk-original-bytes. The offset is stored after the DLQ ack.
+     * NULL: rejects are only logged (rate-limited), counted and stored. */
+    const char *dlq_topic;
     proto_limits limits;
     unsigned batch;           /* max messages per loop wake-up; default 256 */
     unsigned commit_interval_ms; /* batched commits; default 1000 */
@@ -38,13 +43,22 @@ typedef struct ingest_kafka_opts {
     void *ud;
 } ingest_kafka_opts;
 
+/* props go to rd_kafka_conf_set unchanged (an error names the key), after
+ * defaults group.id=squawk, auto.offset.reset=earliest,
+ * statistics.interval.ms=1000, partition.assignment.strategy=range,roundrobin
+ * (cooperative-sticky also works); enable.auto.offset.store=false and
+ * enable.auto.commit=true with auto.commit.interval.ms=commit_interval_ms are
+ * forced. The DLQ producer gets the same props minus consumer-only keys. */
 SQ_API int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *err,
                                size_t errlen);
 /* The article behind token is fully handled (every sink accepted its alerts). */
 SQ_API void ingest_kafka_done(ingest_kafka *k, uint64_t token);
 /* Backpressure: stop/restart fetching on every assigned partition. */
 SQ_API void ingest_kafka_pause(ingest_kafka *k, int paused);
-/* Commit stored offsets now and leave the group; waits at most timeout_ms. */
+/* Flushes the DLQ producer, commits stored offsets synchronously and leaves
+ * the group; waits at most about timeout_ms for the DLQ and the group leave
+ * (the synchronous commit itself is bounded by librdkafka's socket timeouts).
+ * Returns 0, SQ_E_TIMEOUT or SQ_E_KAFKA (commit failed). */
 SQ_API int ingest_kafka_close(ingest_kafka *k, int timeout_ms);
 SQ_API void ingest_kafka_destroy(ingest_kafka *k);
 
@@ -53,8 +67,9 @@ typedef struct ingest_kafka_stats {
     uint64_t rejected_by_err[128]; /* index: -SQ_E_* */
     int64_t consumer_lag;          /* from librdkafka statistics, -1 unknown */
     int64_t last_commit_ms;        /* wall clock, 0 never */
-    int broker_up;                 /* 1 when at least one broker is connected */
-    int64_t broker_down_since_ms;  /* 0 when up */
+    int broker_up;                 /* 1 when a broker is UP (stats) or a fetch succeeded;
+                                      0 from create until the first of those (~1 s) */
+    int64_t broker_down_since_ms;  /* 0 when up; else when it went down (or create time) */
 } ingest_kafka_stats;
 SQ_API void ingest_kafka_get_stats(ingest_kafka *k, ingest_kafka_stats *out);
 /* Number of partitions currently assigned to this consumer (0 before the
