@@ -8,6 +8,7 @@
 
 #include "../core/error.h"
 #include "yaml_doc.h"
+#include "hs_cache.h"
 
 struct filter_matcher {
     char *name;
@@ -87,7 +88,7 @@ static int compile_field(filter_matcher *m, int field, const unsigned *flags, co
     }
     if (k == 0) goto out;
     hs_compile_error_t *ce = NULL;
-    if (hs_compile_multi(pats, fl, ids, (unsigned)k, HS_MODE_BLOCK, NULL, &m->db[field], &ce) !=
+    if (filter_hs_cache_compile_multi(pats, fl, ids, (unsigned)k, &m->db[field], &ce) !=
         HS_SUCCESS) {
         const char *rid = (ce && ce->expression >= 0 && (size_t)ce->expression < k)
                               ? m->rules[ids[ce->expression]].id
