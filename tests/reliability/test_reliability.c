@@ -1006,6 +1006,210 @@ TEST(broker_faults)
     free(out), free(cfg), free(in);
 }
 
+/* ---- 5. slow, absent and reconnecting subscribers; publisher restart --------------------- */
+
+/* Unique (pub, seq) pairs in a `squawk sub --json` output, for pub (NULL = any). */
+static size_t sub_unique(const char *path, const char *pub, uint64_t *max_seq)
+{
+    idset s = {0};
+    size_t len;
+    char *buf = rel_slurp(path, &len);
+    if (max_seq) *max_seq = 0;
+    if (!buf) return 0;
+    for (char *p = buf, *eol; (eol = strchr(p, '\n')); p = eol + 1) {
+        *eol = '\0';
+        json_error_t je;
+        json_t *j = json_loads(p, 0, &je);
+        if (!j) continue;
+        const char *pid = json_string_value(json_object_get(j, "pub"));
+        uint64_t seq = (uint64_t)json_integer_value(json_object_get(j, "seq"));
+        if (pid && (!pub || strcmp(pid, pub) == 0)) {
+            char k[96];
+            snprintf(k, sizeof k, "%s/%" PRIu64, pid, seq);
+            ids_add(&s, k, NULL, 0);
+            if (max_seq && seq > *max_seq) *max_seq = seq;
+        }
+        json_decref(j);
+    }
+    free(buf);
+    ids_finish(&s);
+    size_t n = s.n;
+    ids_free(&s);
+    return n;
+}
+
+static size_t wait_sub(const char *path, const char *pub, size_t want, double timeout_s)
+{
+    double end = rel_now() + timeout_s;
+    size_t n;
+    while ((n = sub_unique(path, pub, NULL)) < want && rel_now() < end) sleep_s(0.3);
+    return n;
+}
+
+static pid_t start_sub(const char *ep, const char *out, const char *err, const char *extra)
+{
+    char *argv[12] = {(char *)rel_bin(), "sub", "-c", (char *)ep, "--json", "--timeout", "110",
+                      "--replay-timeout", "5"};
+    int k = 9;
+    if (extra) argv[k++] = (char *)extra;
+    argv[k] = NULL;
+    return rel_spawn(argv, NULL, out, err);
+}
+
+static void produce_lines(const char *bs, const lines *l, size_t from, size_t to, int parts)
+{
+    for (size_t i = from; i < to; i++)
+        rel_produce(bs, "articles", (int)(i % (size_t)parts), NULL, l->v[i], strlen(l->v[i]));
+    rel_produce(bs, "", 0, NULL, NULL, 0);
+}
+
+/* Sum of "lost seq A[-B] from pub ID" ranges on a sub's stderr for pub. */
+static uint64_t lost_for(const char *err, const char *pub)
+{
+    char *s = rel_slurp(err, NULL);
+    uint64_t n = 0;
+    for (char *p = s; p && (p = strstr(p, "squawk sub: lost seq ")); p++) {
+        unsigned long long a, b;
+        char id[64];
+        if (sscanf(p, "squawk sub: lost seq %llu-%llu from pub %63[^:]", &a, &b, id) == 3) {
+            if (strcmp(id, pub) == 0) n += b - a + 1;
+        } else if (sscanf(p, "squawk sub: lost seq %llu from pub %63[^:]", &a, id) == 2) {
+            if (strcmp(id, pub) == 0) n += 1;
+        }
+    }
+    free(s);
+    return n;
+}
+
+TEST(slow_sub)
+{
+    SKIP_NO_BIN();
+    const int NA = rel_soak() ? 6000 : 2000, NB = 300;
+    const double stop_s = rel_soak() ? 30 : 8;
+    rel_tmpdir("slowsub");
+    char *in = strdup(rel_path("articles.jsonl"));
+    make_articles(in, NA + NB);
+    lines arts = read_lines(in);
+    ingest_broker *b = broker_start(1);
+    const char *bs = ingest_broker_bootstraps(b);
+    ASSERT_EQ(ingest_broker_topic_create(b, "articles", 2), 0);
+    ASSERT_EQ(ingest_broker_topic_create(b, "articles.dlq", 1), 0);
+    int port = rel_free_port();
+    char ep[64], sinks[1024];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    char *cfg1 = strdup(rel_path("run1.yml")), *cfg2 = strdup(rel_path("run2.yml"));
+    const char *zfmt = "  zmq:\n    endpoints: [\"tcp://127.0.0.1:%d\"]\n"
+                       "    replay_endpoints: [\"tcp://127.0.0.1:%d\"]\n"
+                       "    sndhwm: 20\n    ring_size: %d\n    heartbeat_ms: 500\n";
+    snprintf(sinks, sizeof sinks, zfmt, port, port + 1, 100000);
+    rel_write_config(cfg1, bs, "rel-slow", sinks, NULL, NULL);
+    snprintf(sinks, sizeof sinks, zfmt, port, port + 1, 50);
+    rel_write_config(cfg2, bs, "rel-slow", sinks, NULL, NULL);
+
+    rel_run r;
+    rel_run_start(&r, cfg1, NULL, rel_path("run1.log"));
+    char pub1[64];
+    snprintf(pub1, sizeof pub1, "%s", r.pub_id);
+    char *o1 = strdup(rel_path("slow.out")), *e1 = strdup(rel_path("slow.err"));
+    char *o2 = strdup(rel_path("reconn1.out")), *e2 = strdup(rel_path("reconn1.err"));
+    char *o3 = strdup(rel_path("reconn2.out")), *e3 = strdup(rel_path("reconn2.err"));
+    pid_t slow = start_sub(ep, o1, e1, NULL);
+    pid_t rc1 = start_sub(ep, o2, e2, NULL);
+    sleep_s(1.5);
+
+    /* Batch A: the slow one is stopped throughout, the other leaves mid-way and comes back. */
+    ASSERT_EQ(kill(slow, SIGSTOP), 0);
+    double t0 = rel_now();
+    produce_lines(bs, &arts, 0, (size_t)NA / 2, 2);
+    double end = rel_now() + 60;
+    while (sub_unique(o2, pub1, NULL) < 100 && rel_now() < end) sleep_s(0.1);
+    kill(rc1, SIGTERM);
+    rel_wait(rc1, 10);
+    size_t before = sub_unique(o2, pub1, NULL);
+    produce_lines(bs, &arts, (size_t)NA / 2, (size_t)NA, 2);
+    end = rel_now() + 60;
+    while (rel_metric(r.mport, "squawk_articles_processed_total") < NA && rel_now() < end) sleep_s(0.2);
+    ASSERT_EQ((long)rel_metric(r.mport, "squawk_articles_processed_total"), NA);
+    sleep_s(0.5);
+    uint64_t last1 = (uint64_t)rel_metric(r.mport, "squawk_sink_last_seq");
+    double dropped = rel_metric(r.mport, "squawk_sink_dropped_total");
+    pid_t rc2 = start_sub(ep, o3, e3, NULL); /* reconnects after missing the rest */
+    while (rel_now() - t0 < stop_s) sleep_s(0.2);
+    ASSERT_EQ(kill(slow, SIGCONT), 0);
+    size_t got_slow = wait_sub(o1, pub1, last1, 60);
+    size_t got_rc = wait_sub(o3, pub1, last1, 60);
+    fprintf(stderr,
+            "   pub %s sent %" PRIu64 " alerts; HWM drops %.0f; slow sub (stopped %.0f s) has %zu, "
+            "reconnecting sub had %zu before leaving and %zu after coming back\n",
+            pub1, last1, dropped, stop_s, got_slow, before, got_rc);
+    ASSERT_EQ(got_slow, last1);
+    ASSERT_EQ(got_rc, last1);
+    ASSERT_LT(before, last1);
+    if (dropped > 0) ASSERT(rel_file_has(e1, "squawk sub: gap seq"));
+    ASSERT_EQ(lost_for(e1, pub1), 0);
+    ASSERT_EQ(lost_for(e3, pub1), 0);
+
+    /* Publisher restart with a ring of 50: the slow sub sees the new pub; a sub
+     * joining after batch B says exactly which seqs the ring no longer holds. */
+    rel_run_kill(&r, SIGTERM);
+    rel_run_start(&r, cfg2, NULL, rel_path("run2.log"));
+    char pub2[64];
+    snprintf(pub2, sizeof pub2, "%s", r.pub_id);
+    ASSERT(strcmp(pub1, pub2) != 0);
+    sleep_s(1.5); /* the subscribers reconnect */
+    produce_lines(bs, &arts, (size_t)NA, (size_t)(NA + NB), 2);
+    end = rel_now() + 60;
+    while (rel_metric(r.mport, "squawk_articles_processed_total") < NB && rel_now() < end) sleep_s(0.2);
+    sleep_s(0.5);
+    uint64_t last2 = (uint64_t)rel_metric(r.mport, "squawk_sink_last_seq");
+    ASSERT_GT(last2, 60);
+    char *o4 = strdup(rel_path("late.out")), *e4 = strdup(rel_path("late.err"));
+    pid_t late = start_sub(ep, o4, e4, NULL);
+    /* Live, the slow sub may lose some of the burst at the HWM that a ring of 50
+     * cannot give back: then it must say so, seq for seq. */
+    size_t got_slow2 = 0;
+    uint64_t lost_slow2 = 0;
+    end = rel_now() + 60;
+    do {
+        sleep_s(0.3);
+        got_slow2 = sub_unique(o1, pub2, NULL);
+        lost_slow2 = lost_for(e1, pub2);
+    } while (got_slow2 + lost_slow2 < last2 && rel_now() < end);
+    size_t got_late = wait_sub(o4, pub2, 50, 30);
+    sleep_s(1);
+    char restart_line[256];
+    snprintf(restart_line, sizeof restart_line, "publisher restart on %s: pub %s -> %s", ep, pub1, pub2);
+    uint64_t lost_late = lost_for(e4, pub2);
+    fprintf(stderr,
+            "   restart: pub %s -> %s, %" PRIu64 " alerts; slow sub %s the restart, has %zu of "
+            "them and reported %" PRIu64 " lost; late sub (ring 50) recovered %zu, reported lost %" PRIu64 "\n",
+            pub1, pub2, last2, rel_file_has(e1, restart_line) ? "reported" : "DID NOT REPORT",
+            got_slow2, lost_slow2, got_late, lost_late);
+    ASSERT_EQ(got_slow2 + lost_slow2, last2);
+    ASSERT(rel_file_has(e1, restart_line));
+    ASSERT_EQ(lost_for(e1, pub1), 0); /* nothing of pub1 was still missing at its restart */
+    ASSERT_EQ(got_late, 50);
+    ASSERT_EQ(lost_late, last2 - 50);
+    char gone[128];
+    snprintf(gone, sizeof gone, "lost seq 1-%" PRIu64 " from pub %s: GONE", last2 - 50, pub2);
+    ASSERT(rel_file_has(e4, gone));
+
+    pid_t all[] = {slow, rc2, late};
+    for (int i = 0; i < 3; i++) {
+        kill(all[i], SIGINT);
+        rel_wait(all[i], 10);
+    }
+    char summary[64];
+    snprintf(summary, sizeof summary, "lost=%" PRIu64 " ", lost_slow2);
+    ASSERT(rel_file_has(e1, summary));
+    rel_run_kill(&r, SIGTERM);
+    lines_free(&arts);
+    rel_produce(bs, NULL, 0, NULL, NULL, 0);
+    ingest_broker_destroy(b);
+    free(in), free(cfg1), free(cfg2), free(o1), free(e1), free(o2), free(e2), free(o3), free(e3);
+    free(o4), free(e4);
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -1020,5 +1224,6 @@ int main(int argc, char **argv)
     MAYBE(hostile);
     MAYBE(security);
     MAYBE(broker_faults);
+    MAYBE(slow_sub);
     return 0;
 }
