@@ -1,0 +1,297 @@
+#!/usr/bin/python3
+"""e2e_report.py -- turns bench/run.sh's per-run results into the table, bench/RESULTS.md and bench/latency.png."""
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=20).stdout.strip()
+    except Exception:
+        return ""
+
+
+def load(path):
+    d = {}
+    for line in open(path):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) != 4:
+            continue
+        m, s, r, v = parts
+        try:
+            d.setdefault((m, s), {})[int(r)] = float(v)
+        except ValueError:
+            d.setdefault((m, s), {})[int(r)] = v
+    return d
+
+
+class Stat:
+    def __init__(self, vals):
+        self.vals = [v for v in vals if isinstance(v, float)]
+        self.ok = bool(self.vals)
+        self.med = statistics.median(self.vals) if self.ok else float("nan")
+        self.lo = min(self.vals) if self.ok else float("nan")
+        self.hi = max(self.vals) if self.ok else float("nan")
+        self.n = len(self.vals)
+
+    def fmt(self, f="%.0f"):
+        if not self.ok:
+            return "n/a"
+        return "%s (%s–%s)" % (f % self.med, f % self.lo, f % self.hi)
+
+
+# Written from profiles taken while building this harness (perf -e cpu-clock, callgrind,
+# e2e_rulecost); the numbers in the table above are the ones measured by this run.
+ANALYSIS = """## Analysis
+
+**Filter stage.** The full filter stage (three plugins, scoring, novelty) runs at about 0.8-0.9x a bare
+`hs_scan` of the same databases: squawk's own code (detect, amounts, gazetteer lookups, novelty,
+alert building) is a small share. `perf record -e cpu-clock` of `filter_bench` puts ~2/3 of all
+samples in libhs.so (including database compilation at start-up) and under 1 % in squawk code
+(filter_amount_extract, proto_scan_json, filter_gaz_scan, detect_process each < 0.2 %). The gap to
+the target is in the databases, not around them.
+
+**End-to-end throughput** is bounded by the filter stage on one core: the 5 KB articles scan at
+roughly 10-15 MB/s through the four rule-pack databases, i.e. ~2,000-3,000 articles/s on an idle
+core (row "filter stage on the 5 KB e2e articles"), far below the 20,000/s target (100 MB/s). The
+cause is `HS_FLAG_SOM_LEFTMOST`, which filters/matcher.c sets on every rule so evidence carries
+start offsets: `e2e_rulecost` shows each pack scanning ~5x faster without SOM and ~8x faster with
+the four packs merged into one SOM-free database; single patterns lose 15-60x to SOM
+(`invest.raise_from`, `chips.supply_to`, `reg.deal_review`: bounded repeats such as
+`(?:\\S+\\s+){0,6}?` under SOM). **What would close the gap:** compile the packs without SOM into
+one merged database (end offsets only), and recover the start of the few matches that fire by
+re-running only those rules, with SOM or as an anchored regex, over a window ending at the match
+(matches are rare: most articles fire none); expected ~8x on the rule scan, i.e. ~70-80 MB/s, or
+~15,000 articles/s of 5 KB on one core. The remaining factor to 20,000/s needs a second filter
+thread (the machine has two cores: one consumer thread feeding N filter workers, results
+re-ordered per partition before the offset store), or rule patterns without long bounded repeats.
+
+**Latency.** At 1,000/s the pipeline runs close to its single-core capacity on this shared machine
+(other engineers' builds and fuzzers kept the load average at 6-7 on 2 cores during development),
+so produce->subscriber latency is dominated by queueing in Kafka ahead of `squawk run`, not by the
+path itself; processing p99 (ingest->emit) reflects the ~300 µs CPU cost of scanning a 5 KB
+article plus scheduler stalls. With the SOM fix the per-article cost drops several-fold and the
+queueing at 1,000/s disappears; the 100 µs processing target needs the ~8x scan speed-up.
+At 10,000/s squawk is saturated (offered load above its one-core capacity), so that latency grows
+with the length of the run, like the baseline's at both loads.
+
+**Memory.** Peak RSS above 64 MB comes from librdkafka's pre-fetch queue, not from squawk's own
+state: with a consumer slower than the broker, librdkafka buffers up to
+`queued.max.messages.kbytes` (default 65,536 kB) of fetched messages per consumer. RSS rises while
+the backlog builds and then stays flat over the run (row "VmRSS over the cost run"). **Fix:** set
+`queued.max.messages.kbytes` to a few MB in config/squawk.yml (a pass-through librdkafka property);
+the pause_high/pause_low back-pressure already bounds squawk's own queues.
+
+**Baseline.** The Python baseline spends its time in `re`: ~60 rule patterns x ~0.1-0.5 ms each per
+5 KB body (`\\b` and bounded repeats with `re.I`), ~10 ms per article before Kafka and msgpack
+overhead, so it saturates below 1,000/s and its latency is pure queueing at both offered loads.
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for k in ("results", "tmp", "root", "build", "start", "corpus", "tput-n", "cost-n", "base-tput-n", "reps",
+              "lat-secs", "base-burst", "long", "quick"):
+        ap.add_argument("--" + k, required=True)
+    a = ap.parse_args()
+    d = load(a.results)
+
+    def st(m, s):
+        return Stat(list(d.get((m, s), {}).values()))
+
+    def ratio(m, s1, s2):
+        """median of the per-run ratios (runs paired by index), with min and max"""
+        x, y = d.get((m, s1), {}), d.get((m, s2), {})
+        return Stat([x[r] / y[r] for r in x if r in y and isinstance(x[r], float)
+                     and isinstance(y[r], float) and y[r] > 0])
+
+    rows = []  # (measurement, squawk, other, ratio, target, met)
+
+    def met(ok):
+        return "**met**" if ok else "**missed**"
+
+    fa, fr = st("filter_aps", "squawk"), st("filter_aps", "raw")
+    fm, frm = st("filter_mbs", "squawk"), st("filter_mbs", "raw")
+    frat = ratio("filter_aps", "squawk", "raw")
+    narts = st("filter_articles", "squawk").med
+    nmb = st("filter_mb", "squawk").med
+    rows.append(("1. filter stage, articles/s (%s: %.0f articles, %.1f MB) vs bare hs_scan"
+                 % (a.corpus, narts, nmb), fa.fmt(), fr.fmt(), frat.fmt("%.2f") + " filter/raw",
+                 "≥ 0.7× raw", met(frat.med >= 0.7)))
+    rows.append(("1. filter stage, MB/s (headline+body) vs bare hs_scan", fm.fmt("%.1f"), frm.fmt("%.1f"),
+                 ratio("filter_mbs", "squawk", "raw").fmt("%.2f"), "", ""))
+
+    f5, f5r = st("filter5k_aps", "squawk"), st("filter5k_aps", "raw")
+    rows.append(("1. filter stage on the 5 KB e2e articles (3,000), articles/s vs bare hs_scan: one core's ceiling "
+                 "for the e2e rows", f5.fmt(), f5r.fmt(), ratio("filter5k_aps", "squawk", "raw").fmt("%.2f"), "", ""))
+    ts, tb = st("tput_aps", "squawk"), st("tput_aps", "baseline")
+    tr = Stat([ts.med / tb.med]) if ts.ok and tb.ok else Stat([])
+    rows.append(("2./3. end-to-end sustained throughput, 5 KB articles/s (unpaced feed; first produce → last "
+                 "processed; squawk %s, baseline %s articles a run)" % (a.tput_n, a.base_tput_n),
+                 ts.fmt(), tb.fmt("%.1f"), tr.fmt("%.0f") + "× squawk/baseline",
+                 "≥ 20,000/s and ≥ 20×", met(ts.med >= 20000 and tr.ok and tr.med >= 20)))
+    fe = st("feed_aps", "feeder")
+    rows.append(("   feeder alone, unpaced, 5 KB articles/s (upper bound of the e2e measurement)",
+                 fe.fmt(), "", "", "", ""))
+    lat_secs = a.lat_secs.split(",")
+    for rate, secs in (("1000", lat_secs[0]), ("10000", lat_secs[1])):
+        for k, label in (("e2e_p50_us", "p50"), ("e2e_p99_us", "p99"), ("e2e_p999_us", "p99.9")):
+            s, b = st("lat%s_%s" % (rate, k), "squawk"), st("lat%s_%s" % (rate, k), "baseline")
+            r = Stat([s.med / b.med]) if s.ok and b.ok and b.med > 0 else Stat([])
+            tgt, ok = "", ""
+            if rate == "1000" and label == "p99":
+                tgt, ok = "≤ 2,000 µs", met(s.med <= 2000)
+            rows.append(("2. produce→subscriber latency %s at %s/s, µs" % (label, "{:,}".format(int(rate))),
+                         s.fmt(), b.fmt(), r.fmt("%.4f") + " squawk/baseline" if r.ok else "n/a", tgt, ok))
+        s = st("lat%s_proc_p99_us" % rate, "squawk")
+        b = st("lat%s_proc_p99_us" % rate, "baseline")
+        rows.append(("2. processing (ingest_ns→emit_ns) p99 at %s/s, µs" % "{:,}".format(int(rate)),
+                     s.fmt("%.0f"), b.fmt(), "", "≤ 100 µs", met(s.med <= 100)))
+        al = st("lat%s_alerts" % rate, "squawk")
+        ab = st("lat%s_alerts" % rate, "baseline")
+        rows.append(("   alert messages measured per run at %s/s (squawk %s s of load; baseline %s articles)"
+                     % ("{:,}".format(int(rate)), secs, a.base_burst), al.fmt(), ab.fmt(), "", "", ""))
+    dr = st("tput_dropped", "squawk")
+    if dr.ok and dr.hi > 0:
+        rows.append(("   articles of a squawk throughput run dropped by the mock broker's retention (backlog "
+                     "beyond a few MB per partition; the rate counts processed articles only)", dr.fmt(), "", "", "", ""))
+    cs, cb = st("cpu_per_100k", "squawk"), st("cpu_per_100k", "baseline")
+    rows.append(("4. CPU seconds (utime+stime) per 100,000 articles, throughput runs", cs.fmt("%.1f"), cb.fmt("%.0f"),
+                 Stat([cs.med / cb.med]).fmt("%.3f") + " squawk/baseline" if cs.ok and cb.ok else "n/a", "", ""))
+    cc = st("cost_cpu_per_100k", "squawk")
+    cp, crate = st("cost_processed", "squawk"), st("cost_rate", "squawk")
+    rows.append(("4. CPU seconds per 100,000 articles, squawk cost run (one run: %s of %s articles at %s/s%s)"
+                 % ("{:,}".format(int(cp.med)) if cp.ok else "?", "{:,}".format(int(a.cost_n)),
+                    "{:,}".format(int(crate.med)) if crate.ok else "?",
+                    "" if a.long == "1" else "; BENCH_LONG=1 for 1,000,000"),
+                 cc.fmt("%.1f"), "", "", "", ""))
+    hs, hb = st("hwm_mb", "squawk"), st("hwm_mb", "baseline")
+    ch = st("cost_hwm_mb", "squawk")
+    rss = []
+    try:
+        for line in open(os.path.join(a.tmp, "rss.squawk")):
+            p = line.split()
+            if len(p) == 4 and p[2].isdigit():
+                rss.append((float(p[0]), int(p[1] or 0), int(p[2]) / 1024.0))
+    except OSError:
+        pass
+    rows.append(("4. peak RSS (VmHWM, includes the rule compilation at start-up) MB: squawk at the end of all "
+                 "runs, baseline after each throughput run", ch.fmt("%.1f"), hb.fmt("%.1f"), "", "≤ 64 MB",
+                 met(ch.ok and ch.hi <= 64)))
+    if len(rss) >= 4:
+        q = len(rss) // 4
+        first = statistics.median(r[2] for r in rss[:q])
+        last = statistics.median(r[2] for r in rss[-q:])
+        rows.append(("4. squawk VmRSS sampled every second over the cost run: median of the first → last "
+                     "quarter (max) of %d samples" % len(rss),
+                     "%.1f → %.1f (max %.1f)" % (first, last, max(r[2] for r in rss)), "", "",
+                     "flat, ≤ 64 MB", met(last <= first * 1.10 + 2 and max(r[2] for r in rss) <= 64)))
+
+    table = ["| measurement | squawk median (min–max) | baseline / raw median (min–max) | ratio | target | |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        table.append("| " + " | ".join(r) + " |")
+    table = "\n".join(table)
+    print()
+    print(table)
+    print()
+
+    # gnuplot: the 1,000/s distribution of the run with the median p99, per system
+    def median_run(sys_):
+        x = d.get(("lat1000_e2e_p99_us", sys_), {})
+        runs = sorted((v, r) for r, v in x.items() if isinstance(v, float))
+        return runs[len(runs) // 2][1] if runs else None
+    png = os.path.join(a.root, "bench", "latency.png")
+    dists = {}
+    for sys_ in ("squawk", "baseline"):
+        r = median_run(sys_)
+        if r is not None:
+            p = os.path.join(a.tmp, "dist.%s.1000.%d" % (sys_, int(r)))
+            if os.path.exists(p) and os.path.getsize(p) > 0:
+                dists[sys_] = p
+    if len(dists) == 2 and a.quick != "1":
+        gp = os.path.join(a.root, "bench", "latency.gp")
+        out = sh("gnuplot -e \"squawk='%s'; baseline='%s'; out='%s'\" %s 2>&1"
+                 % (dists["squawk"], dists["baseline"], png, gp))
+        if out:
+            print("gnuplot: " + out, file=sys.stderr)
+
+    if a.quick == "1":
+        print("(BENCH_QUICK=1: RESULTS.md not rewritten)")
+        return
+    fdb = d.get(("filter_dbs", "raw"), {})
+    dbline = next(iter(fdb.values()), "").strip('"') if fdb else ""
+    model = sh("awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo")
+    vers = {
+        "squawk": sh("%s/squawk version | head -1" % a.build),
+        "gcc": sh("gcc --version | head -1"),
+        "librdkafka": sh("pkg-config --modversion rdkafka"),
+        "libzmq": sh("pkg-config --modversion libzmq"),
+        "hyperscan": sh("pkg-config --modversion libhs"),
+        "python3": sh("/usr/bin/python3 --version"),
+        "confluent-kafka": sh("/usr/bin/python3 -c 'import confluent_kafka as c; print(c.version()[0], c.libversion()[0])'"),
+        "pyzmq": sh("/usr/bin/python3 -c 'import zmq; print(zmq.__version__)'"),
+        "msgpack": sh("/usr/bin/python3 -c 'import msgpack; print(msgpack.version)'"),
+    }
+    commit = sh("git -C %s rev-parse --short HEAD" % a.root)
+    dirty = sh("git -C %s status --porcelain --untracked-files=no | wc -l" % a.root)
+    md = []
+    md.append("# make bench -- results\n")
+    md.append("Regenerated by `make bench` (bench/run.sh); do not edit by hand. Started %s, commit %s%s.\n"
+              % (a.start, commit, " (working tree had %s modified tracked files)" % dirty if dirty not in ("", "0") else ""))
+    md.append("Machine: %s CPUs (nproc), %s, kernel %s. The machine is shared and noisy: other builds and "
+              "tests ran concurrently, so read medians and ratios, not single runs.\n"
+              % (sh("nproc"), model, platform.release()))
+    md.append("Versions: " + ", ".join("%s %s" % (k, v) for k, v in vers.items() if v) + ".\n")
+    md.append("Each row: median of %s runs (min–max). Ratios are computed from numbers measured in this "
+              "same invocation.\n" % a.reps)
+    md.append(table + "\n")
+    md.append("![produce→subscriber latency at 1,000 articles/s](latency.png)\n")
+    md.append("## How it is measured\n")
+    md.append(
+        "- **Filter stage**: `filter_bench` (bench/filter_bench.c) over Reuters-21578 (converted at run time "
+        "by tools/corpus_reuters.py from ../shared, never committed) plus samples/articles.jsonl: "
+        "`filter_host_process` with invest, chips and regulatory (scoring, novelty) against `hs_scan` of the "
+        "same databases (gazetteer, cues, three rule packs) over the same headline and body bytes. One pass "
+        "per database in the last run: %s.\n"
+        "- **End to end**: `squawk broker` (librdkafka mock cluster, topic with 32 partitions) → `squawk run` "
+        "(config/squawk.yml, env overrides) → `e2e_sub` (bench/e2e_sub.c: libzmq SUB, `proto_alert_decode`, "
+        "HdrHistogram-style log-bucket histogram, bench/hist.c, ≤ 1.6%% bucket width) over loopback TCP. "
+        "Articles: bench/e2e_gen.py, ~5,000-byte JSON, every 10th one an alerting sample (01–15), the rest "
+        "non-alerting samples (16–20), all padded with neutral filler; unique ids. Latency = subscriber "
+        "CLOCK_REALTIME at receipt − the feeder's `squawk-ts` header (`ts.produce_ns`), per alert message; "
+        "`squawk feed --rate R -X linger.ms=0` (no producer batching delay in the latency runs). "
+        "Throughput = articles / (start of the unpaced `squawk feed` → `squawk_articles_processed_total` "
+        "reaching the target, polled every 20 ms).\n"
+        "- **Baseline**: bench/baseline/squawk_baseline.py, /usr/bin/python3 + python3-confluent-kafka "
+        "(group consumer, `enable.auto.commit=false`, commit after publishing), `re` with the rule packs' "
+        "patterns, a first-word-indexed gazetteer, the detect.c score formula in simple form, python3-msgpack "
+        "alerts with the ALERTS.md keys on a python3-zmq PUB socket; same broker, feeder, subscriber. It "
+        "cannot keep up with 1,000/s, so its latency runs are bursts of %s articles at the offered rate, "
+        "fully drained: its latency is queueing and grows with the length of the run.\n"
+        "- **Cost**: CPU = utime+stime from /proc/PID/stat across each throughput run; peak RSS = VmHWM "
+        "from /proc/PID/status (the squawk process also served the latency runs before); VmRSS sampled "
+        "every second over the cost run.\n" % (dbline, a.base_burst))
+    try:
+        rc = open(os.path.join(a.tmp, "rulecost.txt")).read().strip()
+    except OSError:
+        rc = ""
+    if rc:
+        md.append("## Where the filter time goes\n")
+        md.append("`e2e_rulecost` (bench/e2e_rulecost.c), one run in this invocation over 3,000 of the 5 KB "
+                  "articles: the 70 rule patterns of filters/rules/*.yml compiled as squawk does "
+                  "(one database per pack, `HS_FLAG_SOM_LEFTMOST`), without start-of-match tracking, and "
+                  "merged into one database; then each pattern alone.\n")
+        md.append("```\n" + rc + "\n```\n")
+    md.append(ANALYSIS)
+    open(os.path.join(a.root, "bench", "RESULTS.md"), "w").write("\n".join(md))
+    print("wrote bench/RESULTS.md%s" % (" and bench/latency.png" if len(dists) == 2 else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+#!/bin/sh
+# run.sh -- `make bench`: filter stage vs raw scan, end-to-end throughput/latency/cost, squawk vs the Python baseline.
+#
+# usage: bench/run.sh BUILD_DIR        (BUILD_DIR built with -O2 -DNDEBUG; make bench does that)
+# env:   BENCH_LONG=1     cost run over 1,000,000 articles (default 200,000)
+#        BENCH_REPS=N     runs per row (default 5, at least 5 for the published table)
+#        BENCH_QUICK=1    smaller runs, for trying the harness (not for RESULTS.md)
+# Prints one table and rewrites bench/RESULTS.md and bench/latency.png. Never asserts on timing.
+set -eu
+B=${1:-build-bench}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
+SQ="$B/squawk"
+SUB="$B/e2e_sub"
+FB="$B/filter_bench"
+PY=/usr/bin/python3
+REPS=${BENCH_REPS:-5}
+LONG=${BENCH_LONG:-0}
+for f in "$SQ" "$SUB" "$FB"; do
+    [ -x "$f" ] || { echo "bench: $f missing; build it first (make bench)" >&2; exit 1; }
+done
+
+# Sizes. Throughput: REPS unpaced runs of TPUT_N. Cost: one paced run of COST_N articles (200k by
+# default, 1M with BENCH_LONG=1) against the same squawk process. The baseline is ~50x slower, so
+# it gets fewer articles per run (rates and per-100k costs are normalised).
+TPUT_N=20000
+if [ "$LONG" = 1 ]; then COST_N=1000000; else COST_N=200000; fi
+BASE_TPUT_N=500
+LAT_SQ_SECS_1K=5; LAT_SQ_SECS_10K=2
+BASE_BURST=500    # baseline latency runs: 500 articles at the offered rate (it saturates)
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    TPUT_N=10000; COST_N=5000; BASE_TPUT_N=300; LAT_SQ_SECS_1K=2; LAT_SQ_SECS_10K=1; BASE_BURST=300
+fi
+
+T=$(mktemp -d /tmp/squawk-bench.XXXXXX)
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+[ -n "${SQUAWK_BENCH_KEEP:-}" ] && trap - EXIT
+
+R="$T/results.tsv"   # metric \t system \t rep \t value
+: >"$R"
+rec() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$R"; }
+now() { date +%s.%N; }
+log() { echo "bench: $*" >&2; }
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { # wait_for SECONDS COMMAND...
+    n=$(($1 * 10)); shift
+    while ! "$@" >/dev/null 2>&1; do
+        n=$((n - 1)); [ "$n" -gt 0 ] || return 1; sleep 0.1
+    done
+}
+# utime+stime in seconds, and VmRSS/VmHWM in kB, of one process
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"; }
+vm() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+gen() { # gen COUNT PREFIX
+    $PY "$ROOT/bench/e2e_gen.py" --samples "$ROOT/samples" --count "$1" --prefix "$2"
+}
+
+START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+log "build $B, reps $REPS, temp $T"
+
+# ---------------------------------------------------------------- 1. filter stage vs raw scan
+CORPUS="$ROOT/../shared/corpus/reuters21578"
+if ls "$CORPUS"/reut2-*.sgm* >/dev/null 2>&1; then
+    log "filter stage: converting Reuters-21578 at run time"
+    $PY "$ROOT/tools/corpus_reuters.py" "$CORPUS" >"$T/filter.jsonl" 2>"$T/corpus.log"
+    FCORPUS="Reuters-21578 bodies + samples"
+else
+    log "filter stage: $CORPUS absent; samples only"
+    : >"$T/filter.jsonl"
+    FCORPUS="samples only (../shared absent)"
+fi
+cat "$ROOT/samples/articles.jsonl" >>"$T/filter.jsonl"
+for r in $(seq 1 "$REPS"); do
+    SQUAWK_LOG_LEVEL=warn "$FB" "$T/filter.jsonl" 1 >"$T/fb.$r" 2>"$T/fb.$r.err"
+    awk -v r="$r" '
+        function rates(sys) {
+            for (i = 1; i <= NF; i++) {
+                if ($i == "articles/s") print "filter_aps\t" sys "\t" r "\t" $(i - 1)
+                if ($i == "MB/s") print "filter_mbs\t" sys "\t" r "\t" $(i - 1)
+            }
+        }
+        /^articles:/ { n = $2; sub(",", "", n); mb = $5 }
+        /^filter stage/ { rates("squawk") }
+        /^bare hs_scan/ { rates("raw") }
+        /per database/ { sub(/^ +/, ""); print "filter_dbs\traw\t" r "\t" $0 }
+        END { print "filter_articles\tsquawk\t" r "\t" n; print "filter_mb\tsquawk\t" r "\t" mb }
+    ' "$T/fb.$r" >>"$R"
+    log "filter run $r: $(grep -E '^(filter stage|bare)' "$T/fb.$r" | tr -s ' ' | cut -d' ' -f1-2,5-9 | tr '\n' ';')"
+done
+
+# where the rule-pack time goes (one run, diagnostic): per pattern, SOM vs no SOM, merged packs
+$PY - "$ROOT/filters/rules" >"$T/patterns.tsv" <<'PYEOF'
+import sys, yaml
+for p in ("cues", "invest", "chips", "regulatory"):
+    for r in yaml.safe_load(open("%s/%s.yml" % (sys.argv[1], p)))["rules"]:
+        print("%s\t%s\t%s\t%s" % (p, r["id"], ",".join(r.get("flags") or ["-"]), r["pattern"]))
+PYEOF
+gen 3000 rulecost >"$T/rulecost.jsonl"
+log "rule-pack cost (one run over 3,000 e2e articles)"
+"$B/e2e_rulecost" "$T/patterns.tsv" "$T/rulecost.jsonl" >"$T/rulecost.txt" 2>&1 || true
+cat "$T/rulecost.txt" >&2
+# the filter stage on the e2e articles themselves: what one core can do with 5 KB articles
+for r in $(seq 1 "$REPS"); do
+    "$FB" "$T/rulecost.jsonl" 1 >"$T/fb5k.$r" 2>/dev/null || true
+    awk -v r="$r" '/^filter stage/ { for (i = 1; i <= NF; i++) if ($i == "articles/s") print "filter5k_aps\tsquawk\t" r "\t" $(i - 1) }
+                   /^bare hs_scan/ { for (i = 1; i <= NF; i++) if ($i == "articles/s") print "filter5k_aps\traw\t" r "\t" $(i - 1) }' "$T/fb5k.$r" >>"$R"
+done
+
+# ---------------------------------------------------------------- the pipeline
+log "starting squawk broker"
+"$SQ" broker --topic articles:64 --topic articles.dlq:1 --topic base.lat:32 --topic base.tput:32 --topic feed.only:32 >"$T/broker.out" 2>"$T/broker.log" &
+PIDS="$PIDS $!"
+wait_for 30 test -s "$T/broker.out" || { cat "$T/broker.log"; exit 1; }
+BOOT=$(head -n1 "$T/broker.out")
+
+# wait_count CMD TARGET: until CMD prints >= TARGET; gives up when it stops moving for 20 s
+# (the mock broker keeps only a few MB per partition: a backlog beyond that is dropped)
+wait_count() {
+    last=-1; still=0
+    while :; do
+        v=$($1)
+        [ "$v" -ge "$2" ] && return 0
+        if [ "$v" = "$last" ]; then still=$((still + 1)); else still=0; last=$v; fi
+        [ "$still" -lt 1000 ] || return 1
+        sleep 0.02
+    done
+}
+
+# sample_rss PID FILE COUNTER-COMMAND: one line a second: seconds processed VmRSS VmHWM
+sample_rss() {
+    t0=$(now)
+    while kill -0 "$1" 2>/dev/null; do
+        printf '%s %s %s %s\n' "$(echo "$(now) - $t0" | bc)" "$($3 2>/dev/null || echo 0)" \
+            "$(vm "$1" VmRSS)" "$(vm "$1" VmHWM)" >>"$2" 2>/dev/null || true
+        sleep 1
+    done
+}
+
+# latency_runs SYSTEM TOPIC PUB RATE COUNT PROCESSED-CMD
+latency_runs() {
+    sys=$1 topic=$2 pub=$3 rate=$4 count=$5 pcmd=$6
+    for r in $(seq 1 "$REPS"); do
+        rm -f "$T/ready"
+        "$SUB" -c "$pub" --idle-ms 600000 --timeout 600 --ready "$T/ready" \
+            --dist "$T/dist.$sys.$rate.$r" >"$T/lat.$sys.$rate.$r" 2>>"$T/sub.log" &
+        spid=$!
+        PIDS="$PIDS $spid"
+        # squawk heartbeats every second; the first one received proves the subscription is live
+        if [ "$sys" = squawk ]; then wait_for 3 test -e "$T/ready" || true; else sleep 1; fi
+        base=$($pcmd)
+        gen "$count" "lat-$sys-$rate-$r" |
+            "$SQ" feed -b "$BOOT" -t "$topic" --rate "$rate" -X linger.ms=0 - 2>>"$T/feed.log"
+        wait_count "$pcmd" $((base + count)) || log "$sys: only $(($($pcmd) - base)) of $count processed"
+        sleep 1.5 # the last alerts are on the wire
+        kill -TERM "$spid" 2>/dev/null || true
+        wait "$spid" || true
+        line=$(cat "$T/lat.$sys.$rate.$r")
+        for k in e2e_p50_us e2e_p99_us e2e_p999_us proc_p99_us alerts; do
+            rec "lat${rate}_$k" "$sys" "$r" "$(echo "$line" | tr ' ' '\n' | awk -F= -v k="$k" '$1 == k { print $2 }')"
+        done
+        log "$sys @${rate}/s run $r: $line"
+    done
+}
+
+# tput_runs SYSTEM TOPIC PID COUNT PROCESSED-CMD: unpaced feed; rate = articles processed /
+# (start of the feed -> the last article seen processed, polled every 20 ms). The mock broker
+# drops the oldest messages of a partition beyond a few MB of backlog, so the run also ends when
+# the count stops moving for 5 s; the rate counts only what was processed (the drops are logged).
+tput_runs() {
+    sys=$1 topic=$2 pid=$3 count=$4 pcmd=$5
+    for r in $(seq 1 "$REPS"); do
+        base=$($pcmd)
+        c0=$(cpu_s "$pid")
+        t0=$(now)
+        gen "$count" "tput-$sys-$r" | "$SQ" feed -b "$BOOT" -t "$topic" - 2>>"$T/feed.log" &
+        fpid=$!
+        target=$((base + count)) last=$base tlast=$t0 still=0
+        while [ "$last" -lt "$target" ] && [ "$still" -lt 250 ]; do
+            sleep 0.02
+            v=$($pcmd)
+            if [ "$v" != "$last" ]; then last=$v; tlast=$(now); still=0; else still=$((still + 1)); fi
+        done
+        wait "$fpid" || true
+        c1=$(cpu_s "$pid")
+        done_n=$((last - base))
+        [ "$done_n" -ge "$count" ] || log "$sys: $((count - done_n)) of $count articles never processed (dropped by the mock broker's retention)"
+        [ "$done_n" -gt 0 ] || done_n=1
+        rate=$(echo "$done_n / ($tlast - $t0)" | bc -l)
+        rec tput_aps "$sys" "$r" "$rate"
+        rec tput_dropped "$sys" "$r" "$((count - done_n))"
+        rec cpu_per_100k "$sys" "$r" "$(echo "($c1 - $c0) * 100000 / $done_n" | bc -l)"
+        rec rss_mb "$sys" "$r" "$(echo "$(vm "$pid" VmRSS) / 1024" | bc -l)"
+        rec hwm_mb "$sys" "$r" "$(echo "$(vm "$pid" VmHWM) / 1024" | bc -l)"
+        log "$sys throughput run $r: $(printf '%.0f' "$rate") articles/s ($done_n processed), cpu $(echo "$c1 - $c0" | bc) s, VmHWM $(vm "$pid" VmHWM) kB"
+    done
+}
+
+# warm_up TOPIC PROCESSED-CMD: group join and first fetches happen before anything is measured
+warm_up() {
+    base=$($2)
+    gen 100 "warm-$1" | "$SQ" feed -b "$BOOT" -t "$1" - 2>>"$T/feed.log"
+    wait_count "$2" $((base + 100)) || log "warm-up on $1: not all processed"
+}
+
+# ---------------------------------------------------------------- 2. squawk
+PUB=$(free_port); while [ "$PUB" -ge 65535 ]; do PUB=$(free_port); done
+MET=$(free_port)
+log "starting squawk run (alerts tcp://127.0.0.1:$PUB, metrics :$MET)"
+SQUAWK_KAFKA__BOOTSTRAP_SERVERS="$BOOT" \
+SQUAWK_KAFKA__GROUP_ID="bench-squawk" \
+SQUAWK_SINKS__ZMQ__ENDPOINTS="tcp://127.0.0.1:$PUB" \
+SQUAWK_SINKS__ZMQ__REPLAY_ENDPOINTS="tcp://127.0.0.1:$((PUB + 1))" \
+SQUAWK_METRICS__LISTEN="127.0.0.1:$MET" \
+SQUAWK_LOG__LEVEL=warn \
+    "$SQ" run -c "$ROOT/config/squawk.yml" 2>"$T/run.log" &
+SQPID=$!
+PIDS="$PIDS $SQPID"
+wait_for 90 curl -fsS "http://127.0.0.1:$MET/healthz" || { echo "squawk run did not become healthy"; cat "$T/run.log"; exit 1; }
+sq_processed() { curl -fsS "http://127.0.0.1:$MET/metrics" | awk '/^squawk_articles_processed_total /{print $2; f=1} END {if (!f) print 0}'; }
+warm_up articles sq_processed
+latency_runs squawk articles "tcp://127.0.0.1:$PUB" 1000 $((1000 * LAT_SQ_SECS_1K)) sq_processed
+warm_up articles sq_processed
+latency_runs squawk articles "tcp://127.0.0.1:$PUB" 10000 $((10000 * LAT_SQ_SECS_10K)) sq_processed
+# throughput: a subscriber stays connected so every alert is really sent
+"$SUB" -c "tcp://127.0.0.1:$PUB" --idle-ms 600000 >"$T/tput.sub" 2>>"$T/sub.log" &
+TSUB=$!
+PIDS="$PIDS $TSUB"
+sleep 1
+tput_runs squawk articles "$SQPID" "$TPUT_N" sq_processed
+# cost: COST_N articles paced at 80 % of the measured throughput (unpaced, the mock broker would
+# drop most of the backlog), VmRSS sampled every second to show it stays flat
+RATE=$(awk -F'\t' '$1 == "tput_aps" && $2 == "squawk" { print $4 }' "$R" | sort -g |
+       awk '{ v[NR] = $1 } END { r = int(0.8 * v[int((NR + 1) / 2)]); print (r < 200 ? 200 : r) }')
+log "squawk cost run: $COST_N articles at $RATE/s"
+: >"$T/rss.squawk"
+sample_rss "$SQPID" "$T/rss.squawk" sq_processed &
+RSSP=$!
+PIDS="$PIDS $RSSP"
+base=$(sq_processed); c0=$(cpu_s "$SQPID"); t0=$(now)
+gen "$COST_N" cost | "$SQ" feed -b "$BOOT" -t articles --rate "$RATE" - 2>>"$T/feed.log"
+wait_count sq_processed $((base + COST_N)) || log "squawk cost run: only $(($(sq_processed) - base)) of $COST_N processed"
+c1=$(cpu_s "$SQPID")
+rec cost_processed squawk 1 $(($(sq_processed) - base))
+rec cost_rate squawk 1 "$RATE"
+rec cost_cpu_per_100k squawk 1 "$(echo "($c1 - $c0) * 100000 / ($(sq_processed) - $base)" | bc -l)"
+rec cost_secs squawk 1 "$(echo "$(now) - $t0" | bc -l)"
+kill "$TSUB" "$RSSP" 2>/dev/null || true
+wait "$TSUB" 2>/dev/null || true
+rec cost_hwm_mb squawk 1 "$(echo "$(vm "$SQPID" VmHWM) / 1024" | bc -l)"
+curl -fsS "http://127.0.0.1:$MET/metrics" >"$T/metrics.squawk" || true
+kill -TERM "$SQPID"; wait "$SQPID" 2>/dev/null || log "squawk run exited non-zero"
+
+# feeder alone: its unpaced rate bounds what the e2e throughput run can show
+for r in 1 2 3; do
+    t0=$(now)
+    gen "$TPUT_N" "feedonly-$r" | "$SQ" feed -b "$BOOT" -t feed.only - 2>>"$T/feed.log"
+    rec feed_aps feeder "$r" "$(echo "$TPUT_N / ($(now) - $t0)" | bc -l)"
+done
+
+# ---------------------------------------------------------------- 3. baseline
+BPUB=$(free_port)
+log "starting the Python baseline (alerts tcp://127.0.0.1:$BPUB)"
+base_processed() { cat "$T/base.count" 2>/dev/null || echo 0; }
+# each baseline phase has its own topic, so it never sees squawk's articles
+start_baseline() { # start_baseline TOPIC GROUP
+    rm -f "$T/base.count"
+    $PY "$ROOT/bench/baseline/squawk_baseline.py" --bootstrap "$BOOT" --topic "$1" --group "$2" \
+        --pub "tcp://127.0.0.1:$BPUB" --data "$ROOT/filters" --status "$T/base.count" 2>>"$T/base.log" &
+    BPID=$!
+    PIDS="$PIDS $BPID"
+    wait_for 60 test -s "$T/base.count" || { echo "baseline did not start"; cat "$T/base.log"; exit 1; }
+    sleep 2 # group join and partition assignment
+}
+start_baseline base.lat bench-baseline-lat
+warm_up base.lat base_processed
+latency_runs baseline base.lat "tcp://127.0.0.1:$BPUB" 1000 "$BASE_BURST" base_processed
+latency_runs baseline base.lat "tcp://127.0.0.1:$BPUB" 10000 "$BASE_BURST" base_processed
+kill "$BPID"; wait "$BPID" 2>/dev/null || true
+start_baseline base.tput bench-baseline-tput
+warm_up base.tput base_processed
+"$SUB" -c "tcp://127.0.0.1:$BPUB" --idle-ms 600000 >"$T/tput.base.sub" 2>>"$T/sub.log" &
+TSUB=$!
+PIDS="$PIDS $TSUB"
+sleep 1
+: >"$T/rss.baseline"
+sample_rss "$BPID" "$T/rss.baseline" base_processed &
+RSSP=$!
+PIDS="$PIDS $RSSP"
+tput_runs baseline base.tput "$BPID" "$BASE_TPUT_N" base_processed
+kill "$TSUB" "$RSSP" 2>/dev/null || true
+kill "$BPID"; wait "$BPID" 2>/dev/null || true
+
+# ---------------------------------------------------------------- report
+cp "$R" "$T/keep.tsv"
+$PY "$ROOT/bench/e2e_report.py" --results "$R" --tmp "$T" --root "$ROOT" --build "$B" --start "$START" \
+    --corpus "$FCORPUS" --tput-n "$TPUT_N" --cost-n "$COST_N" --base-tput-n "$BASE_TPUT_N" --reps "$REPS" \
+    --lat-secs "$LAT_SQ_SECS_1K,$LAT_SQ_SECS_10K" --base-burst "$BASE_BURST" --long "$LONG" \
+    --quick "${BENCH_QUICK:-0}"
