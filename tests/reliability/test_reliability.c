@@ -1210,6 +1210,135 @@ TEST(slow_sub)
     free(o4), free(e4);
 }
 
+/* ---- 6. scale-out: three squawk run in one group behind squawk proxy; kill -9 one -------- */
+
+/* (article id, category) pairs seen in a `squawk sub --json` output or a score file. */
+static size_t pairs_of(const char *path, idset *out)
+{
+    size_t len, n = 0;
+    char *buf = rel_slurp(path, &len);
+    if (!buf) return 0;
+    for (char *p = buf, *eol; (eol = strchr(p, '\n')); p = eol + 1) {
+        *eol = '\0';
+        json_error_t je;
+        json_t *j = json_loads(p, 0, &je);
+        if (!j) continue;
+        const char *art = json_string_value(json_object_get(json_object_get(j, "article"), "id"));
+        const char *cat = json_string_value(json_object_get(j, "category"));
+        if (art && cat) {
+            char k[160];
+            snprintf(k, sizeof k, "%s/%s", art, cat);
+            ids_add(out, k, NULL, 0);
+            n++;
+        }
+        json_decref(j);
+    }
+    free(buf);
+    return n;
+}
+
+TEST(scaleout)
+{
+    SKIP_NO_BIN();
+    enum { P = 6, R = 3 };
+    const int N = rel_soak() ? 6000 : 900;
+    seed_rng();
+    rel_tmpdir("scale");
+    char *in = strdup(rel_path("articles.jsonl"));
+    make_articles(in, N);
+    idset exp = {0};
+    {
+        /* Alerts are one message per ticker on zmq: compare (article, category). */
+        idset ids = {0};
+        score_file(in, rel_path("expected.jsonl"), &ids);
+        ids_free(&ids);
+        pairs_of(rel_path("expected.jsonl"), &exp);
+        ids_finish(&exp);
+    }
+    lines arts = read_lines(in);
+    ingest_broker *b = broker_start(1);
+    const char *bs = ingest_broker_bootstraps(b);
+    ASSERT_EQ(ingest_broker_topic_create(b, "articles", P), 0);
+    ASSERT_EQ(ingest_broker_topic_create(b, "articles.dlq", 1), 0);
+
+    int fport = rel_free_port(), bport = rel_free_port();
+    char fe[64], be[64];
+    snprintf(fe, sizeof fe, "tcp://127.0.0.1:%d", fport);
+    snprintf(be, sizeof be, "tcp://127.0.0.1:%d", bport);
+    char *pargv[] = {(char *)rel_bin(), "proxy", "--frontend", fe, "--backend", be, NULL};
+    pid_t proxy = rel_spawn(pargv, NULL, NULL, rel_path("proxy.log"));
+    char sinks[512];
+    snprintf(sinks, sizeof sinks, "  zmq:\n    endpoints: [\">%s\"]\n    sndhwm: 1000000\n", fe);
+    char *cfg = strdup(rel_path("squawk.yml"));
+    rel_write_config(cfg, bs, "rel-scale", sinks, NULL, NULL);
+    rel_run r[R];
+    for (int i = 0; i < R; i++) {
+        char log[32];
+        snprintf(log, sizeof log, "run-%d.log", i);
+        rel_run_start(&r[i], cfg, NULL, rel_path(log));
+    }
+    char *so = strdup(rel_path("sub.out")), *se = strdup(rel_path("sub.err"));
+    char *sargv[] = {(char *)rel_bin(), "sub", "-c", be, "--replay-endpoint", "none", "--json",
+                     "--timeout", "110", NULL};
+    pid_t sub = rel_spawn(sargv, NULL, so, se);
+    /* Every instance owns partitions before the traffic starts. */
+    double end = rel_now() + 60;
+    for (int i = 0; i < R; i++)
+        while (!rel_file_has(r[i].log, "msg=kafka.assign partitions=2") && rel_now() < end) sleep_s(0.2);
+    for (int i = 0; i < R; i++) ASSERT(rel_file_has(r[i].log, "msg=kafka.assign partitions=2"));
+    sleep_s(1);
+
+    int victim = rand() % R;
+    produce_lines(bs, &arts, 0, (size_t)N / 2, P);
+    end = rel_now() + 30;
+    while (rel_metric(r[victim].mport, "squawk_articles_processed_total") < N / (2 * R) / 2 &&
+           rel_now() < end)
+        sleep_s(0.05);
+    double victim_done = rel_metric(r[victim].mport, "squawk_articles_processed_total");
+    rel_run_kill(&r[victim], SIGKILL);
+    double t_kill = rel_now();
+    produce_lines(bs, &arts, (size_t)N / 2, (size_t)N, P);
+
+    size_t have = 0;
+    end = rel_now() + 80;
+    for (;;) {
+        idset got = {0};
+        pairs_of(so, &got);
+        ids_finish(&got);
+        have = 0;
+        for (size_t i = 0; i < exp.n; i++) have += ids_find(&got, exp.v[i].id) != NULL;
+        ids_free(&got);
+        if (have == exp.n || rel_now() > end) break;
+        sleep_s(0.5);
+    }
+    double t_all = rel_now() - t_kill;
+    int moved = 0;
+    for (int i = 0; i < R; i++)
+        if (i != victim) moved += rel_file_has(r[i].log, "msg=kafka.assign partitions=3");
+    kill(sub, SIGINT);
+    rel_wait(sub, 10);
+    idset got = {0};
+    size_t msgs = pairs_of(so, &got);
+    size_t dup = ids_finish(&got);
+    fprintf(stderr,
+            "   scale-out: %d instances x %d partitions, killed #%d after %.0f articles; survivors "
+            "took over (%d logged 3 partitions); subscriber on the proxy has %zu/%zu expected "
+            "(article, category) pairs %.1f s after the kill; %zu messages (one per ticker; pairs seen more than once: %zu)\n",
+            R, P, victim, victim_done, moved, have, exp.n, t_all, msgs, dup);
+    ASSERT_EQ(have, exp.n);
+    ASSERT_GE(moved, 1);
+    for (int i = 0; i < R; i++)
+        if (i != victim) rel_run_kill(&r[i], SIGTERM);
+    kill(proxy, SIGTERM);
+    rel_wait(proxy, 10);
+    ids_free(&got);
+    ids_free(&exp);
+    lines_free(&arts);
+    rel_produce(bs, NULL, 0, NULL, NULL, 0);
+    ingest_broker_destroy(b);
+    free(in), free(cfg), free(so), free(se);
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -1225,5 +1354,6 @@ int main(int argc, char **argv)
     MAYBE(security);
     MAYBE(broker_faults);
     MAYBE(slow_sub);
+    MAYBE(scaleout);
     return 0;
 }
