@@ -40,9 +40,25 @@ sanitize: deps
 
 fuzz: deps
 	@./tools/deps.sh $(DEB_FUZZ)
-	CC=clang cmake -S . -B build-fuzz -DSQUAWK_FUZZ=ON -DSQUAWK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	CC=clang cmake -S . -B build-fuzz -DSQUAWK_FUZZ=ON -DSQUAWK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link
 	cmake --build build-fuzz -j $(JOBS)
 	./tools/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+# The reliability suite in its long form (20,000 articles, 5 kills, 10 s outage, 30 s stalls).
+soak: deps
+	cmake -S . -B build-soak -DSQUAWK_SOAK=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build build-soak -j $(JOBS)
+	cd build-soak && ctest --output-on-failure -L reliability -j 1
+
+# Unit and integration test executables under valgrind (the squawk children they
+# spawn are not); suppressions for library internals in tests/valgrind.supp.
+VALGRIND = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--track-origins=no;--num-callers=30;--suppressions=$(CURDIR)/tests/valgrind.supp
+memcheck: deps
+	@./tools/deps.sh valgrind
+	cmake -S . -B build-memcheck -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CROSSCOMPILING_EMULATOR=$(VALGRIND)"
+	cmake --build build-memcheck -j $(JOBS)
+	cd build-memcheck && ctest --output-on-failure -L 'unit|integration' -j $(JOBS)
 
 bench: deps
 	@./tools/deps.sh $(DEB_BENCH)
@@ -54,4 +70,4 @@ eval: build
 	./tools/eval.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz build-bench
+	rm -rf $(BUILD) build-asan build-fuzz build-bench build-soak build-memcheck
