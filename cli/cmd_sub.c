@@ -490,7 +490,13 @@ static void default_replay(const char *ep, char *out, size_t outlen)
     char *end;
     long port = strtol(colon + 1, &end, 10);
     if (*end || port <= 0 || port >= 65535) return;
-    snprintf(out, outlen, "%.*s:%ld", (int)(colon - ep), ep, port + 1);
+    char host[256]; /* a copy: out and ep both live in the conns array */
+    size_t hl = (size_t)(colon - ep);
+    if (hl >= sizeof host) return;
+    memcpy(host, ep, hl);
+    host[hl] = '\0';
+    int n = snprintf(out, outlen, "%s:%ld", host, port + 1);
+    if (n < 0 || (size_t)n >= outlen) out[0] = '\0'; /* too long: no default */
 }
 
 static int read_key(const char *path, char out[41])

@@ -77,7 +77,7 @@ static void store(const char *path, const hs_database_t *db)
     char *bytes = NULL;
     size_t n = 0;
     if (hs_serialize_database(db, &bytes, &n) != HS_SUCCESS) return;
-    char tmp[4200];
+    char tmp[4232];
     snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd >= 0) {
