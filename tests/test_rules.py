@@ -1,0 +1,61 @@
+#!/usr/bin/python3
+"""test_rules.py -- the rule regression set: hand-written sentences per rule that must keep firing or not firing."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
+SRC = os.environ.get("SQ_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# tests/rules/<category>.tsv: expect<TAB>rule<TAB>headline[<TAB>body]
+#   expect 1: an alert of <category> at or above its default threshold, and when rule is not
+#             "*", that rule among its evidence; expect 0: no alert of <category>.
+# Lines starting with # are comments. The sentences are our own, never corpus text.
+
+
+def main():
+    cases, articles = [], []
+    for path in sorted(glob.glob(os.path.join(SRC, "tests", "rules", "*.tsv"))):
+        cat = os.path.splitext(os.path.basename(path))[0]
+        for n, line in enumerate(open(path, encoding="utf-8"), 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) < 3 or parts[0] not in ("0", "1"):
+                print("%s:%d: expected 'expect<TAB>rule<TAB>headline[<TAB>body]'" % (path, n))
+                return 1
+            aid = "%s-%d" % (cat, n)
+            cases.append((path, n, cat, parts[0] == "1", parts[1], parts[2], aid))
+            articles.append({"id": aid, "headline": parts[2], "body": parts[3] if len(parts) > 3 else ""})
+    if not cases:
+        print("no rule cases found")
+        return 1
+    r = subprocess.run([SQ, "score", "-"], input="\n".join(json.dumps(a) for a in articles) + "\n",
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print(r.stderr)
+        return 1
+    alerts = {}
+    for line in r.stdout.splitlines():
+        a = json.loads(line)
+        alerts[(a["article"]["id"], a["category"])] = a
+    bad = 0
+    for path, n, cat, want, rule, headline, aid in cases:
+        a = alerts.get((aid, cat))
+        ok = (a is not None) == want
+        if ok and want and rule != "*":
+            ok = rule in [e["rule"] for e in a["evidence"]]
+        if not ok:
+            bad += 1
+            got = "score %.1f, rules %s" % (a["score"], sorted({e["rule"] for e in a["evidence"]})) if a else "no alert"
+            print("%s:%d: %s expected %s%s: %s -- %s" % (os.path.relpath(path, SRC), n, cat,
+                  "an alert" if want else "no alert", "" if rule == "*" else " via " + rule, got, headline))
+    print("%d rule cases, %d failed" % (len(cases), bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
