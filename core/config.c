@@ -356,7 +356,7 @@ static int get_strv(cfg_ctx *x, sq_cfg_node *m, const char *sect, const char *ke
 
 /* A map of scalar properties (librdkafka), as a flat key,value array. */
 static int get_props(cfg_ctx *x, sq_cfg_node *m, const char *sect, int (*skip)(const char *),
-                     char ***out, size_t *n_out)
+                     char ***out, size_t *n_out, int **lines)
 {
     size_t cap = 0;
     for (sq_cfg_node *c = m ? m->child : NULL; c; c = c->next) {
@@ -371,6 +371,10 @@ static int get_props(cfg_ctx *x, sq_cfg_node *m, const char *sect, int (*skip)(c
         if (2 * (*n_out + 1) > cap) *out = realloc(*out, (cap = cap * 2 + 8) * sizeof **out);
         (*out)[2 * *n_out] = strdup(c->key);
         (*out)[2 * *n_out + 1] = strdup(c->value);
+        if (lines) {
+            *lines = realloc(*lines, (*n_out + 1) * sizeof **lines);
+            (*lines)[*n_out] = c->line;
+        }
         (*n_out)++;
     }
     return 0;
@@ -397,7 +401,7 @@ static void load_kafka(cfg_ctx *x, sq_config *c, sq_cfg_node *k)
     GET_UINT_INTO(x, k, "kafka", "commit_interval_ms", 3600000, c->commit_interval_ms);
     GET_UINT_INTO(x, k, "kafka", "pause_high", 100000000, c->pause_high);
     GET_UINT_INTO(x, k, "kafka", "pause_low", 100000000, c->pause_low);
-    get_props(x, k, "kafka", is_kafka_own, &c->kafka_props, &c->n_kafka_props);
+    get_props(x, k, "kafka", is_kafka_own, &c->kafka_props, &c->n_kafka_props, &c->kafka_prop_lines);
     if (!x->failed && c->n_topics == 0)
         cfg_fail(x, k ? k->line : 0, "kafka.topics", "at least one topic is required");
     if (!x->failed && c->pause_low >= c->pause_high)
@@ -417,6 +421,7 @@ static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f)
     for (sq_cfg_node *e = f->child; e && !x->failed; e = e->next) {
         sq_config_filter *cf = &c->filters[c->n_filters++];
         cf->threshold = -1;
+        cf->line = e->line;
         if (e->type == SQ_CFG_SCALAR) { /* "- invest" shorthand */
             cf->name = strdup(e->value);
             continue;
@@ -444,7 +449,7 @@ static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f)
         }
         char csect[200];
         snprintf(csect, sizeof csect, "%s.config", sect);
-        get_props(x, cm, csect, NULL, &cf->kv, &cf->n_kv);
+        get_props(x, cm, csect, NULL, &cf->kv, &cf->n_kv, NULL);
     }
 }
 
@@ -483,7 +488,8 @@ static void load_sinks(cfg_ctx *x, sq_config *c, sq_cfg_node *s)
         get_str(x, k, "sinks.kafka", "topic", &c->kafka_sink.topic);
         sq_cfg_node *p = NULL;
         if (section(x, k, "properties", &p)) return;
-        get_props(x, p, "sinks.kafka.properties", NULL, &c->kafka_sink.props, &c->kafka_sink.n_props);
+        get_props(x, p, "sinks.kafka.properties", NULL, &c->kafka_sink.props, &c->kafka_sink.n_props,
+                  NULL);
         if (!x->failed && c->kafka_sink.enabled && !c->kafka_sink.topic)
             cfg_fail(x, k->line, "sinks.kafka.topic", "required when the kafka sink is enabled");
     }
@@ -627,6 +633,7 @@ void sq_config_free(sq_config *c)
     strv_free(c->topics, c->n_topics);
     free(c->dlq_topic);
     strv_free(c->kafka_props, 2 * c->n_kafka_props);
+    free(c->kafka_prop_lines);
     free(c->data_dir);
     free(c->plugin_dir);
     for (size_t i = 0; i < c->n_filters; i++) {

@@ -23,6 +23,7 @@ typedef struct sq_config_filter {
     double threshold;   /* < 0: the plugin's own default */
     char **kv;          /* config map as key, value, key, value ... */
     size_t n_kv;
+    int line;           /* where the entry starts, for error messages */
 } sq_config_filter;
 
 typedef struct sq_config {
@@ -39,6 +40,7 @@ typedef struct sq_config {
     unsigned pause_high, pause_low; /* sink backlog marks for backpressure */
     char **kafka_props; /* librdkafka key, value ... */
     size_t n_kafka_props;
+    int *kafka_prop_lines; /* line of each property, for error messages */
 
     /* engine: */
     char *data_dir, *plugin_dir;

@@ -229,6 +229,9 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
     check_pressure(p);
 }
 
+static int check_kafka_props(const char *file, const char *sect, char **kv, const int *lines,
+                             size_t n, char *err, size_t errlen);
+
 /* ---- filters ----------------------------------------------------------------------- */
 
 static int build_host(const sq_config *c, filter_host **out, char *err, size_t errlen)
@@ -244,7 +247,7 @@ static int build_host(const sq_config *c, filter_host **out, char *err, size_t e
         rc = filter_host_load(h, f->name, (const char *const *)f->kv, f->n_kv, f->threshold, e,
                               sizeof e);
         if (rc < 0) {
-            snprintf(err, errlen, "%s: filters[%s]: %s", c->path, f->name, e);
+            snprintf(err, errlen, "%s:%d: filters[%s]: %s", c->path, f->line, f->name, e);
             filter_host_destroy(h);
             return rc;
         }
@@ -487,7 +490,10 @@ int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *
     if (!p) return SQ_E_NOMEM;
     p->loop = loop;
     p->cfg = cfg;
-    int rc = build_host(cfg, &p->host, err, errlen);
+    /* librdkafka's own messages lack the file and line: check first */
+    int rc = check_kafka_props(cfg->path, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
+                               cfg->n_kafka_props, err, errlen);
+    if (rc == 0) rc = build_host(cfg, &p->host, err, errlen);
     if (rc == 0) rc = build_sinks(p, err, errlen);
     if (rc == 0) {
         ingest_kafka_opts o = {
@@ -554,14 +560,14 @@ void pipeline_destroy(pipeline *p)
 }
 
 /* librdkafka knows its own property names and values; ask it. */
-static int check_kafka_props(const char *file, const char *sect, char **kv, size_t n, char *err,
-                             size_t errlen)
+static int check_kafka_props(const char *file, const char *sect, char **kv, const int *lines,
+                             size_t n, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char e[512];
     for (size_t i = 0; i < n; i++)
         if (rd_kafka_conf_set(conf, kv[2 * i], kv[2 * i + 1], e, sizeof e) != RD_KAFKA_CONF_OK) {
-            snprintf(err, errlen, "%s: %s.%s: %s", file, sect, kv[2 * i], e);
+            snprintf(err, errlen, "%s:%d: %s.%s: %s", file, lines ? lines[i] : 0, sect, kv[2 * i], e);
             rd_kafka_conf_destroy(conf);
             return SQ_E_CONFIG;
         }
@@ -573,9 +579,10 @@ int pipeline_check(sq_config *cfg, void *out_file, char *err, size_t errlen)
 {
     FILE *f = out_file;
     filter_host *h = NULL;
-    int rc = check_kafka_props(cfg->path, "kafka", cfg->kafka_props, cfg->n_kafka_props, err, errlen);
+    int rc = check_kafka_props(cfg->path, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
+                               cfg->n_kafka_props, err, errlen);
     if (rc == 0 && cfg->kafka_sink.enabled)
-        rc = check_kafka_props(cfg->path, "sinks.kafka.properties", cfg->kafka_sink.props,
+        rc = check_kafka_props(cfg->path, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
                                cfg->kafka_sink.n_props, err, errlen);
     if (rc == 0) rc = build_host(cfg, &h, err, errlen);
     if (rc < 0) return rc;

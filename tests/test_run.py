@@ -159,6 +159,15 @@ log:
     if "s3cr3t" in chk.stdout + chk.stderr or "***" not in chk.stdout:
         fail("squawk check printed a secret")
 
+    # a bad plugin config key is an error naming file, line and key, for check and run alike
+    badcfg = os.path.join(TMP, "bad.yml")
+    with open(badcfg, "w") as f:
+        f.write(open(cfg).read().replace("  - name: chips\n", "  - name: chips\n    config: {bogus_key: 1}\n"))
+    for cmd in ("check", "run"):
+        r = subprocess.run([SQ, cmd, "-c", badcfg], capture_output=True, text=True, timeout=120)
+        if r.returncode == 0 or "%s:14: filters[chips]" % badcfg not in r.stderr or "bogus_key" not in r.stderr:
+            fail("squawk %s did not name file:line and key of a bad plugin config: %s" % (cmd, r.stderr))
+
     log = open(os.path.join(TMP, "run.log"), "w")
     run = start([SQ, "run", "-c", cfg], stderr=log, stdout=log)
 
