@@ -10,3 +10,8 @@ if(DEBIAN_PYTHON)
   set_tests_properties(test_rules PROPERTIES LABELS unit TIMEOUT 300
     ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endif()
+if(DEBIAN_PYTHON)
+  add_test(NAME test_samples COMMAND ${DEBIAN_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/test_samples.py)
+  set_tests_properties(test_samples PROPERTIES LABELS unit TIMEOUT 300
+    ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endif()

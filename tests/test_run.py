@@ -226,9 +226,10 @@ log:
     # 4. SIGHUP with a changed rule pack: the new rule takes effect
     hup = os.path.join(TMP, "hup-1.json")
     with open(hup, "w") as f:
-        json.dump({"id": "hup-1", "headline": "Ministry to flumox Nvidia over pricing",
-                   "body": "The ministry said on Monday it will flumox Nvidia Corp, the chip "
-                           "designer, over its pricing."}, f)
+        # words no real rule knows, so only the rule added below can make it alert
+        json.dump({"id": "hup-1", "headline": "Nvidia faces a flumox",
+                   "body": "Nvidia Corp will face a flumox next week, people familiar with the "
+                           "matter said."}, f)
     if expected_alerts([hup], data):
         fail("the reload article alerts before the new rule exists")
     with open(os.path.join(data, "rules", "regulatory.yml"), "a") as f:
@@ -236,7 +237,12 @@ log:
                 "    weight: 4.0\n    comment: test-only verb added by the reload test\n")
     run.send_signal(signal.SIGHUP)
     wait_until("rule reload", lambda: metric(mport, "squawk_rule_reloads_total") == 1, 120)
-    s2 = sub(pub, 1, "hup.jsonl", topics=["regulatory.NVDA"])
+    # --no-replay: replaying from seq 1 would first deliver older NVDA alerts
+    s2 = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay",
+                "--topic", "regulatory.NVDA", "--count", "1", "--timeout", "90"],
+               stdout=open(os.path.join(TMP, "hup.jsonl"), "w"),
+               stderr=open(os.path.join(TMP, "hup.err"), "w"))
+    time.sleep(1.0)  # a PUB/SUB subscription needs a moment to propagate
     feed(boot, [hup])
     n_fed += 1
     if s2.wait(timeout=120) != 0:
@@ -255,9 +261,8 @@ log:
         fail("a failed reload was not logged")
     hup2 = os.path.join(TMP, "hup-2.json")
     with open(hup2, "w") as f:
-        json.dump({"id": "hup-2", "headline": "Regulator to flumox Nvidia again",
-                   "body": "Officials will flumox Nvidia Corp a second time."}, f)
-    # --no-replay: a replaying subscriber would first get hup-1 again from seq 1
+        json.dump({"id": "hup-2", "headline": "Nvidia faces another flumox",
+                   "body": "Nvidia Corp will face a second flumox, people said."}, f)
     s3 = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay",
                 "--topic", "regulatory.NVDA", "--count", "1", "--timeout", "90"],
                stdout=open(os.path.join(TMP, "hup2.jsonl"), "w"),
