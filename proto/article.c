@@ -54,8 +54,9 @@ static int set_str(proto_article *a, int f, const char *s, size_t n, int check, 
             return proto_scan_why(rc, why, whylen, "field '%s': %s at byte %zu", field_names[f],
                                   rc == SQ_E_NUL_BYTE ? "NUL byte" : "invalid UTF-8", bad);
     }
-    size_t *lenp;
+    size_t *lenp = NULL;
     char **slot = str_slot(a, f, &lenp);
+    if (!slot || !lenp) return SQ_E_INVAL;
     char *d = copy(s, n);
     if (!d) return SQ_E_NOMEM;
     free(*slot);

@@ -760,7 +760,7 @@ TEST(security)
         snprintf(keyp[i], sizeof keyp[i], "%s/%s", d, names[i]);
         char *kg[] = {"keygen", "--out", keyp[i], NULL};
         ASSERT_EQ(squawk_cmd(kg, o, e, 30), 0);
-        char pp[640];
+        char pp[1900];
         snprintf(pp, sizeof pp, "%s.pub", keyp[i]);
         read_key(pp, pub[i]);
     }
