@@ -3,7 +3,7 @@
  * Score (0-100) = 100 / (1 + exp(-(S - bias))) where the evidence sum S is
  *   sum over matched rules of weight * f * (1 + 0.25 * min(repeats, 3))   (negative rules count once)
  *   where f = 1 when the rule matched in the headline or the body's first lead_bytes, else tail_factor
- * + headline_bonus   when a positive trigger is in the headline
+ * + headline_bonus   when a positive trigger of weight >= head_min_weight is in the headline
  * + entity_bonus     for each role filled (role_a, role_b: at most two); one when no
  *                    role is filled but an entity is near an undirected trigger
  * + amount_bonus     when a money amount lies within `window` bytes of a trigger
@@ -170,6 +170,12 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
                 sector_overlap(e->sectors, d->cfg.sectors))
                 sector_present = 1;
         }
+    /* a rule tagged sector=<what> names a sector company the gazetteer cannot
+     * know ("Modular Computer Systems Inc"): up front, it counts as one */
+    for (size_t i = 0; i < n_ms && !sector_present; i++)
+        if (strncmp(h->pack_rule(d->pack, ms[i].rule)->tag, "sector=", 7) == 0 &&
+            (ms[i].field == SQUAWK_FIELD_HEADLINE || ms[i].start < d->cfg.lead_bytes))
+            sector_present = 1;
     int skip_rule[DETECT_MAX_RULES] = {0};
     for (size_t i = 0; i < h->pack_size(d->pack) && i < DETECT_MAX_RULES; i++)
         if (!sector_present && strcmp(h->pack_rule(d->pack, (uint32_t)i)->tag, "requires=sector") == 0)
@@ -191,7 +197,8 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         if (fac > best[ms[i].rule]) best[ms[i].rule] = fac;
         if (ru->weight > 0) {
             pos_trigger = 1;
-            if (ms[i].field == SQUAWK_FIELD_HEADLINE) head_trigger = 1;
+            if (ms[i].field == SQUAWK_FIELD_HEADLINE && ru->weight >= d->cfg.head_min_weight)
+                head_trigger = 1;
         }
     }
     /* a regulator named up front ("SEC charges ...") is evidence by itself */

@@ -23,6 +23,7 @@ struct detect_config {
     double regulator_weight; /* a regulator named in the headline (lead: half) is itself a trigger */
     const char *sectors;   /* comma list: an entity of these sectors near a trigger adds sector_bonus */
     double sector_bonus;
+    double head_min_weight; /* chips: headline rules lighter than this earn no headline_bonus */
 };
 
 #define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK)                                                \

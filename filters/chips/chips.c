@@ -16,6 +16,9 @@ static const struct squawk_config_entry chips_config_map[] = {
     {"sector_bonus", SQUAWK_CFG_DOUBLE, "1.0",
      "added when an entity of those sectors is near a trigger",
      offsetof(struct chips_config, base.sector_bonus)},
+    {"head_min_weight", SQUAWK_CFG_DOUBLE, "1.0",
+     "a headline rule earns headline_bonus only with at least this weight (a chip's name is not a deal)",
+     offsetof(struct chips_config, base.head_min_weight)},
     {NULL, 0, NULL, NULL, 0},
 };
 
