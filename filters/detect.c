@@ -30,6 +30,7 @@
 #define DETECT_MAX_ENTS 64
 #define DETECT_MAX_TRIGGERS 512
 #define DETECT_MAX_EVIDENCE 10
+#define DETECT_MAX_VETO 2048 /* matches past this index are never vetoed */
 
 int detect_init(struct detect *d, const struct detect_spec *spec, const struct detect_config *cfg,
                 const struct squawk_host *host, const char *plugin, char *err, size_t errlen)
@@ -180,6 +181,17 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     for (size_t i = 0; i < h->pack_size(d->pack) && i < DETECT_MAX_RULES; i++)
         if (!sector_present && strcmp(h->pack_rule(d->pack, (uint32_t)i)->tag, "requires=sector") == 0)
             skip_rule[i] = 1;
+    /* a rule tagged veto ("buy back its own shares", "supply agreement")
+     * says what the words it covers mean: triggers overlapping it count for nothing */
+    unsigned char vetoed[DETECT_MAX_VETO] = {0};
+    for (size_t v = 0; v < n_ms; v++) {
+        if (ms[v].rule >= h->pack_size(d->pack) || strcmp(h->pack_rule(d->pack, ms[v].rule)->tag, "veto") != 0)
+            continue;
+        for (size_t i = 0; i < n_ms && i < DETECT_MAX_VETO; i++)
+            if (i != v && ms[i].field == ms[v].field && ms[i].start < ms[v].end && ms[v].start < ms[i].end)
+                vetoed[i] = 1;
+    }
+#define VETOED(i) ((i) < DETECT_MAX_VETO && vetoed[i])
 
     /* 1. rule evidence */
     size_t n_rules = h->pack_size(d->pack);
@@ -188,7 +200,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     int pos_trigger = 0, head_trigger = 0;
     for (size_t i = 0; i < n_ms; i++) {
         const struct squawk_rule *ru = h->pack_rule(d->pack, ms[i].rule);
-        if (ms[i].rule >= n_rules || skip_rule[ms[i].rule]) continue;
+        if (ms[i].rule >= n_rules || skip_rule[ms[i].rule] || VETOED(i)) continue;
         count[ms[i].rule]++;
         /* what the article reports sits in the headline and lead; the rest
          * often mentions other deals in passing */
@@ -217,11 +229,15 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     if (reg_mention >= 0) pos_trigger = 1;
     if (!pos_trigger) return 0;
     double S = reg_w;
+    /* a headline that names no event rarely reports one: triggers piled up in
+     * the body only (results, offerings, commodity trade) count less */
+    double body_fac = !head_trigger && a->len[SQUAWK_FIELD_HEADLINE] && d->cfg.body_only_factor > 0
+                          ? d->cfg.body_only_factor : 1.0;
     for (size_t i = 0; i < n_rules; i++) {
         if (!count[i]) continue;
         double w = h->pack_rule(d->pack, (uint32_t)i)->weight;
         int extra = count[i] - 1 > 3 ? 3 : count[i] - 1;
-        S += w > 0 ? w * best[i] * (1 + 0.25 * extra) : w;
+        S += w > 0 ? w * best[i] * (1 + 0.25 * extra) * body_fac : w;
     }
     if (head_trigger) S += d->cfg.headline_bonus;
 
@@ -241,7 +257,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         }
         if (!ok[j] && m->ambiguous == 1) /* an ambiguous name counts next to a trigger */
             for (size_t i = 0; i < n_ms && !ok[j]; i++)
-                if (ms[i].field == m->field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] &&
+                if (ms[i].field == m->field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] && !VETOED(i) &&
                     dist(ms[i].start, ms[i].end, m->start, m->end) <= win / 4)
                     ok[j] = 1;
         if (!ok[j]) continue;
@@ -254,7 +270,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     for (size_t i = 0; i < n_ms && n_trig < DETECT_MAX_TRIGGERS; i++) {
         const struct squawk_match *t = &ms[i];
         const struct squawk_rule *ru = h->pack_rule(d->pack, t->rule);
-        if (ru->weight <= 0 || skip_rule[t->rule]) continue;
+        if (ru->weight <= 0 || skip_rule[t->rule] || VETOED(i)) continue;
         n_trig++;
         double w = ru->weight;
         const char *s = a->text[t->field];
@@ -357,7 +373,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     for (size_t k = 0; k < n_am && n_am_near < 8; k++) {
         int near = 0;
         for (size_t i = 0; i < n_ms && !near; i++)
-            if (ms[i].field == am[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] &&
+            if (ms[i].field == am[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] && !VETOED(i) &&
                 dist(ms[i].start, ms[i].end, am[k].start, am[k].end) <= win)
                 near = 1;
         if (!near) continue;
@@ -379,7 +395,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     for (size_t k = 0; k < n_cu; k++) {
         int near = cu[k].field == SQUAWK_FIELD_HEADLINE && head_trigger;
         for (size_t i = 0; i < n_ms && !near; i++)
-            if (ms[i].field == cu[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] &&
+            if (ms[i].field == cu[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] && !VETOED(i) &&
                 dist(ms[i].start, ms[i].end, cu[k].start, cu[k].end) <= win)
                 near = 1;
         if (!near || cu[k].stage <= 0 || cu[k].stage >= SQUAWK_STAGE_N) continue;
@@ -425,7 +441,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         for (size_t i = 0; i < n_ms && n_ev < DETECT_MAX_EVIDENCE; i++) {
             const struct squawk_match *t = &ms[i];
             if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY)) continue;
-            if (t->rule >= n_rules || shown[t->rule][pass] || skip_rule[t->rule]) continue;
+            if (t->rule >= n_rules || shown[t->rule][pass] || skip_rule[t->rule] || VETOED(i)) continue;
             shown[t->rule][pass] = 1;
             rc = h->report_evidence(r, h->pack_rule(d->pack, t->rule)->id, (int)t->field, t->start,
                                     t->end);

@@ -24,6 +24,7 @@ struct detect_config {
     const char *sectors;   /* comma list: an entity of these sectors near a trigger adds sector_bonus */
     double sector_bonus;
     double head_min_weight; /* chips: headline rules lighter than this earn no headline_bonus */
+    double body_only_factor; /* invest: rule evidence factor when no trigger is in the headline (0 = 1) */
 };
 
 #define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK)                                                \

@@ -1,4 +1,5 @@
 /* invest.c -- the built-in "invest" filter plugin: investment events (M&A, stakes, funding rounds): investor and target. */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "../detect.h"
@@ -9,7 +10,9 @@ struct invest_config {
 };
 
 static const struct squawk_config_entry invest_config_map[] = {
-    DETECT_CONFIG_ENTRIES(struct invest_config, "50", "3.0", "0.5", "invest"),
+    DETECT_CONFIG_ENTRIES(struct invest_config, "55", "3.0", "0.5", "invest"),
+    {"body_only_factor", SQUAWK_CFG_DOUBLE, "0.6",
+     "rule evidence factor when no trigger is in the headline", offsetof(struct invest_config, base.body_only_factor)},
     {NULL, 0, NULL, NULL, 0},
 };
 
