@@ -80,6 +80,7 @@ static int ident_cmp(const void *a, const void *b)
 /* Sorts, and folds repeats into the first (smallest pos); returns how many were folded. */
 static size_t ids_finish(idset *s)
 {
+    if (!s->n) return 0;
     qsort(s->v, s->n, sizeof *s->v, ident_cmp);
     size_t w = 0, dup = 0;
     for (size_t i = 0; i < s->n; i++) {
