@@ -49,47 +49,60 @@ class Stat:
 # e2e_rulecost); the numbers in the table above are the ones measured by this run.
 ANALYSIS = """## Analysis
 
-**Filter stage.** The full filter stage (three plugins, scoring, novelty) runs at about 0.8-0.9x a bare
-`hs_scan` of the same databases: squawk's own code (detect, amounts, gazetteer lookups, novelty,
-alert building) is a small share. `perf record -e cpu-clock` of `filter_bench` puts ~2/3 of all
-samples in libhs.so (including database compilation at start-up) and under 1 % in squawk code
-(filter_amount_extract, proto_scan_json, filter_gaz_scan, detect_process each < 0.2 %). The gap to
-the target is in the databases, not around them.
+Measured while building this harness (perf record -e cpu-clock, gdb, e2e_rulecost, experiments with
+librdkafka properties); the table above is this run's numbers.
 
-**End-to-end throughput** is bounded by the filter stage on one core: the 5 KB articles scan at
-roughly 10-15 MB/s through the four rule-pack databases, i.e. ~2,000-3,000 articles/s on an idle
-core (row "filter stage on the 5 KB e2e articles"), far below the 20,000/s target (100 MB/s). The
-cause is `HS_FLAG_SOM_LEFTMOST`, which filters/matcher.c sets on every rule so evidence carries
-start offsets: `e2e_rulecost` shows each pack scanning ~5x faster without SOM and ~8x faster with
-the four packs merged into one SOM-free database; single patterns lose 15-60x to SOM
-(`invest.raise_from`, `chips.supply_to`, `reg.deal_review`: bounded repeats such as
-`(?:\\S+\\s+){0,6}?` under SOM). **What would close the gap:** compile the packs without SOM into
-one merged database (end offsets only), and recover the start of the few matches that fire by
-re-running only those rules, with SOM or as an anchored regex, over a window ending at the match
-(matches are rare: most articles fire none); expected ~8x on the rule scan, i.e. ~70-80 MB/s, or
-~15,000 articles/s of 5 KB on one core. The remaining factor to 20,000/s needs a second filter
-thread (the machine has two cores: one consumer thread feeding N filter workers, results
-re-ordered per partition before the offset store), or rule patterns without long bounded repeats.
+**Filter stage.** squawk's own code is a small share of the filter stage: `perf record -e cpu-clock`
+of `filter_bench` puts ~2/3 of all samples in libhs.so and under 1 % in squawk code
+(filter_amount_extract, proto_scan_json, filter_gaz_scan, detect_process each < 0.2 %). On the 5 KB
+e2e articles the stage runs at ~0.9x the bare scan. On Reuters (short articles, many alerts) the
+ratio is lower: the per-article work after the scan (scoring, entity roles, amounts, novelty,
+building alerts) weighs more when the text is short.
 
-**Latency.** At 1,000/s the pipeline runs close to its single-core capacity on this shared machine
-(other engineers' builds and fuzzers kept the load average at 6-7 on 2 cores during development),
-so produce->subscriber latency is dominated by queueing in Kafka ahead of `squawk run`, not by the
-path itself; processing p99 (ingest->emit) reflects the ~300 µs CPU cost of scanning a 5 KB
-article plus scheduler stalls. With the SOM fix the per-article cost drops several-fold and the
-queueing at 1,000/s disappears; the 100 µs processing target needs the ~8x scan speed-up.
-At 10,000/s squawk is saturated (offered load above its one-core capacity), so that latency grows
-with the length of the run, like the baseline's at both loads.
+**Why the rule scan is slow: start-of-match.** filters/matcher.c compiles every rule with
+`HS_FLAG_SOM_LEFTMOST` so evidence carries start offsets. `e2e_rulecost` (section above) shows the
+packs scanning ~5x faster without SOM and ~8x faster merged into one SOM-free database; single
+patterns lose 15-60x to SOM (bounded repeats such as `(?:\\S+\\s+){0,6}?` under SOM). **Fix:** one
+merged database without SOM (end offsets only), then recover the start of the few matches that
+fire by re-running only those rules, with SOM or as an anchored regex, over a window ending at
+the match. Expected ~8x on the rule scan (~70-80 MB/s), i.e. ~15,000 articles/s of 5 KB on one
+core; the rest of the way to 20,000/s needs a second filter thread (one consumer thread feeding
+N filter workers, results re-ordered per partition before the offset store).
 
-**Memory.** Peak RSS above 64 MB comes from librdkafka's pre-fetch queue, not from squawk's own
-state: with a consumer slower than the broker, librdkafka buffers up to
-`queued.max.messages.kbytes` (default 65,536 kB) of fetched messages per consumer. RSS rises while
-the backlog builds and then stays flat over the run (row "VmRSS over the cost run"). **Fix:** set
-`queued.max.messages.kbytes` to a few MB in config/squawk.yml (a pass-through librdkafka property);
-the pause_high/pause_low back-pressure already bounds squawk's own queues.
+**End-to-end throughput is not CPU-bound yet.** During the unpaced throughput runs squawk used
+~0.32 ms CPU per article (row "CPU seconds per 100,000") but processed only ~1,300 articles/s:
+about 40 % of one core. The filter stage alone does ~2.5x that on the same articles. So about
+half of the wall time squawk waits on the Kafka side (fetches from the mock broker across 64
+partitions). Not yet pinned down: the next steps are `fetch.wait.max.ms`/`fetch.min.bytes`,
+fewer partitions, and whether the loop goes back to poll after each batch of `kafka.batch` = 256
+articles while messages are already queued. The broker is librdkafka's mock cluster, which is
+itself single-threaded and not a production broker.
 
-**Baseline.** The Python baseline spends its time in `re`: ~60 rule patterns x ~0.1-0.5 ms each per
+**Latency.** At 1,000/s, processing (ingest_ns -> emit_ns) p50 is ~0.5 ms but produce->subscriber
+p50 is hundreds of ms. Almost all of the time is spent *before* squawk takes the article in: the
+producer -> mock broker -> consumer fetch path, and queueing while squawk runs near its (Kafka-
+limited) capacity on a shared machine (load average 6-7 on 2 cores from other engineers' builds
+and fuzzers during development). Processing p99 (2-20 ms) is the ~0.3 ms scan of a 5 KB article
+plus scheduler stalls on the loaded machine; the 100 µs target needs the SOM fix. At 10,000/s
+squawk is saturated, so that latency grows with the length of the run, like the baseline's at
+both loads.
+
+**Memory.** Two causes, both measured. (1) Start-up: after loading, an idle squawk holds ~60 MB
+RSS, of which ~28 MB is heap freed by the Hyperscan compiler but not returned to the OS: calling
+`malloc_trim(0)` in the running process (gdb) dropped RSS from 60.8 MB to 32.7 MB. Fix:
+`malloc_trim(0)` after the engine is built (and after each SIGHUP reload); the on-disk database
+cache (filters, commit 40feb53) also avoids the compile. (2) librdkafka's pre-fetch queue: with a
+backlog it buffers up to `queued.max.messages.kbytes` (default 65,536 kB); consuming the same
+14k-article backlog, VmHWM was 131 MB with the default and 87 MB with 8,192 kB (67 MB with
+2,048 kB and `fetch.message.max.bytes` 65,536). Fix: set `queued.max.messages.kbytes` to a few MB
+in config/squawk.yml (a pass-through librdkafka property); squawk's own queues are already bounded
+by `pause_high`/`pause_low`. VmRSS stays flat over the cost run (no per-article growth).
+
+**Baseline.** The Python baseline spends its time in `re`: ~70 rule patterns x ~0.1-0.5 ms each per
 5 KB body (`\\b` and bounded repeats with `re.I`), ~10 ms per article before Kafka and msgpack
-overhead, so it saturates below 1,000/s and its latency is pure queueing at both offered loads.
+overhead, so it saturates far below 1,000/s and its latency is queueing at both offered loads.
+The python3-confluent-kafka consumer commits asynchronously after each message's alerts are
+published (a synchronous commit per message would make it slower still).
 """
 
 

@@ -37,10 +37,10 @@ PIDS=""
 cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    rm -rf "$T"
+    # SQUAWK_BENCH_KEEP=1 keeps the raw results (re-run bench/e2e_report.py on them)
+    if [ -n "${SQUAWK_BENCH_KEEP:-}" ]; then echo "bench: kept $T" >&2; else rm -rf "$T"; fi
 }
 trap cleanup EXIT INT TERM
-[ -n "${SQUAWK_BENCH_KEEP:-}" ] && trap - EXIT
 
 R="$T/results.tsv"   # metric \t system \t rep \t value
 : >"$R"
