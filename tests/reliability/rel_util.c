@@ -287,7 +287,7 @@ int rel_free_port(void)
     return -1;
 }
 
-void rel_run_start(rel_run *r, const char *cfg, char *const env[], const char *log)
+void rel_run_spawn(rel_run *r, const char *cfg, char *const env[], const char *log)
 {
     const char *bin = rel_bin();
     ASSERT(bin);
@@ -295,7 +295,18 @@ void rel_run_start(rel_run *r, const char *cfg, char *const env[], const char *l
     snprintf(r->log, sizeof r->log, "%s", log);
     char *argv[] = {(char *)bin, "run", "-c", (char *)cfg, NULL};
     r->pid = rel_spawn(argv, env, NULL, log);
-    double end = rel_now() + 60;
+}
+
+void rel_run_start(rel_run *r, const char *cfg, char *const env[], const char *log)
+{
+    rel_run_spawn(r, cfg, env, log);
+    rel_run_ready(r);
+}
+
+void rel_run_ready(rel_run *r)
+{
+    const char *log = r->log;
+    double end = rel_now() + 90;
     while (!rel_file_has(log, "msg=run.start") && rel_now() < end) {
         if (!rel_alive(r->pid)) {
             char *s = rel_slurp(log, NULL);

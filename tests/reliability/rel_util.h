@@ -43,10 +43,13 @@ typedef struct rel_run {
     char pub_ep[128], replay_ep[128], pub_id[64];
 } rel_run;
 
-/* Starts `squawk run -c cfg` with env extras, waits for run.start (60 s) and
+/* Starts `squawk run -c cfg` with env extras, waits for run.start (90 s) and
  * parses the metrics port and the zmq endpoints from the log. */
 void rel_run_start(rel_run *r, const char *cfg, char *const env[], const char *log);
 void rel_run_kill(rel_run *r, int sig); /* sends sig and reaps */
+/* The two halves of rel_run_start, to start several instances at once. */
+void rel_run_spawn(rel_run *r, const char *cfg, char *const env[], const char *log);
+void rel_run_ready(rel_run *r);
 
 /* A minimal config: kafka from bs/group/topic with 'articles.dlq', three
  * built-in filters, metrics on an ephemeral port; sinks_yaml is inserted

@@ -1276,8 +1276,9 @@ TEST(scaleout)
     for (int i = 0; i < R; i++) {
         char log[32];
         snprintf(log, sizeof log, "run-%d.log", i);
-        rel_run_start(&r[i], cfg, NULL, rel_path(log));
+        rel_run_spawn(&r[i], cfg, NULL, rel_path(log));
     }
+    for (int i = 0; i < R; i++) rel_run_ready(&r[i]);
     char *so = strdup(rel_path("sub.out")), *se = strdup(rel_path("sub.err"));
     char *sargv[] = {(char *)rel_bin(), "sub", "-c", be, "--replay-endpoint", "none", "--json",
                      "--timeout", "110", NULL};
