@@ -27,12 +27,15 @@ struct detect_config {
     double body_only_factor; /* invest: rule evidence factor when no trigger is in the headline (0 = 1) */
 };
 
-#define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK)                                                \
+#define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, "1.5")
+
+/* The same, with the plugin's own headline_bonus default. */
+#define DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, HB)                                         \
     {"threshold", SQUAWK_CFG_DOUBLE, TH, "alert when score >= this (0-100)",                  \
      offsetof(T, base.threshold)},                                                             \
     {"bias", SQUAWK_CFG_DOUBLE, BIAS, "evidence sum that scores 50 (logistic midpoint)",       \
      offsetof(T, base.bias)},                                                                  \
-    {"headline_bonus", SQUAWK_CFG_DOUBLE, "1.5", "added when a trigger is in the headline",     \
+    {"headline_bonus", SQUAWK_CFG_DOUBLE, HB, "added when a trigger is in the headline",        \
      offsetof(T, base.headline_bonus)},                                                        \
     {"entity_bonus", SQUAWK_CFG_DOUBLE, "1.0", "added per filled role (max two)",              \
      offsetof(T, base.entity_bonus)},                                                          \
