@@ -320,6 +320,8 @@ static long match_start(const filter_gaz *g, unsigned id, const char *s, size_t 
         return -1;
     if (is_word((unsigned char)a[n - 1]) && word_byte(s, len, (long)end)) return -1;
     if (id >= TICKER_BASE && !ticker_context(s, st)) return -1;
+    /* "$CMA" is a cashtag (Comerica), never the alias CMA (a regulator) */
+    if (id < TICKER_BASE && st >= 1 && s[st - 1] == '$') return -1;
     return (long)st;
 }
 
