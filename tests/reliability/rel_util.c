@@ -60,6 +60,34 @@ double rel_now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Children still running, so a failed ASSERT (abort) or a ctest timeout
+ * (SIGTERM) does not leave squawk processes behind. */
+static volatile pid_t kids[256];
+
+static void track(pid_t pid, int add)
+{
+    for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
+        if (add ? kids[i] == 0 : kids[i] == pid) {
+            kids[i] = add ? pid : 0;
+            return;
+        }
+}
+
+static void on_fatal(int sig)
+{
+    for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
+        if (kids[i] > 0) kill(kids[i], SIGKILL);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void rel_reap_on_fatal(void)
+{
+    signal(SIGABRT, on_fatal);
+    signal(SIGTERM, on_fatal);
+    signal(SIGINT, on_fatal);
+}
+
 pid_t rel_spawn(char *const argv[], char *const env[], const char *out, const char *err)
 {
     /* The environment is built before spawning: the parent runs librdkafka
@@ -92,6 +120,7 @@ pid_t rel_spawn(char *const argv[], char *const env[], const char *out, const ch
     posix_spawn_file_actions_destroy(&fa);
     free(e);
     ASSERT_EQ(rc, 0);
+    track(pid, 1);
     return pid;
 }
 
@@ -101,18 +130,27 @@ int rel_wait(pid_t pid, double timeout_s)
     int st;
     for (;;) {
         pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid) return st;
+        if (r == pid) {
+            track(pid, 0);
+            return st;
+        }
         if (r < 0) return -1;
         if (rel_now() > end) {
             kill(pid, SIGKILL);
             waitpid(pid, &st, 0);
+            track(pid, 0);
             return -1;
         }
         usleep(20000);
     }
 }
 
-int rel_alive(pid_t pid) { return waitpid(pid, NULL, WNOHANG) == 0; }
+int rel_alive(pid_t pid)
+{
+    pid_t r = waitpid(pid, NULL, WNOHANG);
+    if (r == pid) track(pid, 0);
+    return r == 0;
+}
 
 char *rel_slurp(const char *path, size_t *len)
 {

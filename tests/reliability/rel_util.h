@@ -16,6 +16,8 @@ double rel_now(void);                   /* monotonic seconds */
 /* posix_spawn with extra "K=V" env entries (NULL-terminated, may be NULL);
  * stdout/stderr appended to files (NULL = /dev/null). */
 pid_t rel_spawn(char *const argv[], char *const env[], const char *out, const char *err);
+/* Installs SIGABRT/SIGTERM/SIGINT handlers that SIGKILL every child still running. */
+void rel_reap_on_fatal(void);
 /* Waits up to timeout_s; then SIGKILLs. Returns the wait status, or -1 on timeout. */
 int rel_wait(pid_t pid, double timeout_s);
 int rel_alive(pid_t pid);

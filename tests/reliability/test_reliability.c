@@ -279,8 +279,12 @@ TEST(crash)
             rel_run_kill(&r, SIGTERM);
             break;
         }
-        /* Group join takes ~3 s on the mock; kill somewhere in the processing after it. */
-        sleep_s(rnd(3.0, 6.0));
+        /* The group hands partitions over only after the killed member's session
+         * times out (6 s): kill at a random point once this one is processing. */
+        double until = rel_now() + 40;
+        while (rel_metric(r.mport, "squawk_articles_processed_total") < 1 && rel_now() < until)
+            sleep_s(0.05);
+        sleep_s(rnd(0.1, 1.5));
         double processed = rel_metric(r.mport, "squawk_articles_processed_total");
         rel_run_kill(&r, SIGKILL);
         size_t l;
@@ -1346,6 +1350,7 @@ TEST(scaleout)
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    rel_reap_on_fatal();
     const char *only = argc > 1 ? argv[1] : NULL;
 #define MAYBE(name)                                                                    \
     do {                                                                               \
