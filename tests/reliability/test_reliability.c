@@ -221,7 +221,10 @@ TEST(crash)
     SKIP_NO_BIN();
     const int N = rel_soak() ? 20000 : 2000;
     const int KILLS = rel_soak() ? 5 : 3;
-    enum { P = 4, MAXK = 8 };
+    /* The mock keeps a few MB per partition: spread the soak's 24 MB wider so
+     * nothing is dropped before the final re-read of the topic. */
+    enum { MAXP = 16, MAXK = 8 };
+    const int P = rel_soak() ? 16 : 4;
     seed_rng();
     rel_tmpdir("crash");
     const char *in = strdup(rel_path("articles.jsonl"));
@@ -250,7 +253,7 @@ TEST(crash)
     pid_t feeder = rel_spawn(fargv, NULL, NULL, rel_path("feed.log"));
 
     long kill_len[MAXK];
-    int64_t kill_comm[MAXK][P];
+    int64_t kill_comm[MAXK][MAXP];
     for (int k = 0; k <= KILLS; k++) {
         char log[64];
         snprintf(log, sizeof log, "run-%d.log", k);
@@ -259,7 +262,7 @@ TEST(crash)
         if (k == KILLS) {
             /* Last incarnation: wait for every expected alert and for the commits. */
             ASSERT_EQ(WEXITSTATUS(rel_wait(feeder, 120)), 0);
-            int64_t high[P];
+            int64_t high[MAXP];
             for (int p = 0; p < P; p++) high[p] = rel_high(bs, "articles", p);
             double end = rel_now() + 90;
             for (;;) {
@@ -269,7 +272,7 @@ TEST(crash)
                 size_t have = 0;
                 for (size_t i = 0; i < exp.n; i++) have += ids_find(&got, exp.v[i].id) != NULL;
                 ids_free(&got);
-                int64_t c[P];
+                int64_t c[MAXP];
                 rel_committed(bs, "rel-crash", "articles", P, c);
                 int all = 1;
                 for (int p = 0; p < P; p++) all &= c[p] == high[p];
@@ -291,14 +294,15 @@ TEST(crash)
         free(rel_slurp(out, &l));
         kill_len[k] = (long)l;
         rel_committed(bs, "rel-crash", "articles", P, kill_comm[k]);
-        fprintf(stderr, "   kill %d: processed %.0f, %zu alert lines, committed %" PRId64 "/%" PRId64
-                        "/%" PRId64 "/%" PRId64 "\n",
-                k + 1, processed, rel_count_lines(out), kill_comm[k][0], kill_comm[k][1],
-                kill_comm[k][2], kill_comm[k][3]);
+        int64_t csum = 0;
+        for (int p = 0; p < P; p++) csum += kill_comm[k][p] > 0 ? kill_comm[k][p] : 0;
+        fprintf(stderr, "   kill %d: processed %.0f, %zu alert lines, committed %" PRId64
+                        " over %d partitions\n",
+                k + 1, processed, rel_count_lines(out), csum, P);
     }
 
     /* Committed offsets reached the partition ends. */
-    int64_t comm[P];
+    int64_t comm[MAXP];
     rel_committed(bs, "rel-crash", "articles", P, comm);
     for (int p = 0; p < P; p++) ASSERT_EQ(comm[p], rel_high(bs, "articles", p));
 
