@@ -96,7 +96,13 @@ backlog it buffers up to `queued.max.messages.kbytes` (default 65,536 kB); consu
 14k-article backlog, VmHWM was 131 MB with the default and 87 MB with 8,192 kB (67 MB with
 2,048 kB and `fetch.message.max.bytes` 65,536). Fix: set `queued.max.messages.kbytes` to a few MB
 in config/squawk.yml (a pass-through librdkafka property); squawk's own queues are already bounded
-by `pause_high`/`pause_low`. VmRSS stays flat over the cost run (no per-article growth).
+by `pause_high`/`pause_low`. (3) The replay ring: `sinks.zmq.ring_size` holds the last 100,000
+alert messages for REPLAY, so RSS grows while the ring fills and then stops: in the run that wrote
+this file VmRSS rose from ~230 MB to 276.6 MB and stayed exactly at 276.6 MB for the last ~55 s
+(~50,000 articles) of the cost run, once ~100,000 alert messages had been published. That is
+bounded, not a leak, but the ring's size should be stated in bytes (or its alerts stored encoded
+and capped in MB) if RSS <= 64 MB is a requirement. Not yet checked: the novelty window
+(86,400 s) also keeps per-story state for every article of the last day.
 
 **Baseline.** The Python baseline spends its time in `re`: ~70 rule patterns x ~0.1-0.5 ms each per
 5 KB body (`\\b` and bounded repeats with `re.I`), ~10 ms per article before Kafka and msgpack
