@@ -208,7 +208,9 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
                          ? 1.0 : d->cfg.tail_factor;
         if (fac > best[ms[i].rule]) best[ms[i].rule] = fac;
         if (ru->weight > 0) {
-            pos_trigger = 1;
+            /* a sector descriptor ("Super Micro Computer Inc") names a maker,
+             * not an event: alone it raises nothing */
+            if (strncmp(ru->tag, "sector=", 7) != 0) pos_trigger = 1;
             if (ms[i].field == SQUAWK_FIELD_HEADLINE && ru->weight >= d->cfg.head_min_weight)
                 head_trigger = 1;
         }
