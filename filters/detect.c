@@ -191,6 +191,27 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             if (i != v && ms[i].field == ms[v].field && ms[i].start < ms[v].end && ms[v].start < ms[i].end)
                 vetoed[i] = 1;
     }
+    /* a rule tagged requires=sector_object ("invest in", "stake in") counts
+     * only when a company of the configured sectors is its object, named
+     * right after it in the same sentence: an investment IN a chip maker is a
+     * chips deal, one BY a chip maker is not */
+    for (size_t i = 0; i < n_ms && i < DETECT_MAX_VETO; i++) {
+        if (ms[i].rule >= h->pack_size(d->pack) ||
+            strcmp(h->pack_rule(d->pack, ms[i].rule)->tag, "requires=sector_object") != 0)
+            continue;
+        const char *s = a->text[ms[i].field];
+        size_t se = sent_end(s, a->len[ms[i].field], ms[i].end);
+        int obj = 0;
+        for (size_t j = 0; j < n_men && !obj && d->cfg.sectors && *d->cfg.sectors; j++) {
+            const struct squawk_entity *e = h->entity(h, men[j].entity);
+            if (men[j].confirmed && e && e->sectors && men[j].field == ms[i].field &&
+                men[j].start >= ms[i].end && men[j].end <= se &&
+                men[j].start - ms[i].end <= (uint32_t)d->cfg.window / 4 &&
+                sector_overlap(e->sectors, d->cfg.sectors))
+                obj = 1;
+        }
+        if (!obj) vetoed[i] = 1;
+    }
 #define VETOED(i) ((i) < DETECT_MAX_VETO && vetoed[i])
 
     /* 1. rule evidence */
