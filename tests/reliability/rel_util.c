@@ -32,6 +32,19 @@ const char *rel_tmpdir(const char *tag)
     return tmp;
 }
 
+const char *rel_data_dir(void)
+{
+    static char d[300];
+    if (!d[0] || strncmp(d, tmp, strlen(tmp)) != 0) {
+        snprintf(d, sizeof d, "%s/data", tmp);
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp -r '%s/filters/rules' '%s/filters/gazetteer.yml' '%s/'",
+                 d, SQ_SOURCE_DIR, SQ_SOURCE_DIR, d);
+        ASSERT_EQ(system(cmd), 0);
+    }
+    return d;
+}
+
 const char *rel_path(const char *name)
 {
     static char bufs[8][512];
@@ -383,6 +396,8 @@ void rel_write_config(const char *path, const char *bs, const char *group, const
     ASSERT(f);
     fprintf(f,
             "# reliability test config\n"
+            "engine:\n"
+            "  data_dir: \"%s\"\n"
             "kafka:\n"
             "  topics: [articles]\n"
             "  dlq_topic: articles.dlq\n"
@@ -404,7 +419,7 @@ void rel_write_config(const char *path, const char *bs, const char *group, const
             "%s"
             "log:\n"
             "  level: info\n",
-            bs, group, kafka_extra ? kafka_extra : "", sinks_yaml,
+            rel_data_dir(), bs, group, kafka_extra ? kafka_extra : "", sinks_yaml,
             metrics_extra ? metrics_extra : "");
     ASSERT_EQ(fclose(f), 0);
 }

@@ -9,6 +9,9 @@
 /* Unique temp dir for this test (mkdtemp); rel_path joins a name onto it. */
 const char *rel_tmpdir(const char *tag);
 const char *rel_path(const char *name); /* rotating static buffers: copy if kept */
+/* A snapshot of filters/rules and gazetteer.yml in the temp dir, so edits to the
+ * source tree during a run cannot change what squawk score and squawk run see. */
+const char *rel_data_dir(void);
 const char *rel_bin(void);              /* $SQUAWK_BIN, or NULL when not built */
 int rel_soak(void);                     /* $SQ_SOAK set: long forms */
 double rel_now(void);                   /* monotonic seconds */

@@ -189,7 +189,7 @@ static void make_articles(const char *path, int n)
 /* Expected alerts: `squawk score` over the same file. */
 static void score_file(const char *in, const char *out, idset *exp)
 {
-    char *argv[] = {(char *)rel_bin(), "score", (char *)in, NULL};
+    char *argv[] = {(char *)rel_bin(), "score", "--data-dir", (char *)rel_data_dir(), (char *)in, NULL};
     pid_t p = rel_spawn(argv, NULL, out, rel_path("score.err"));
     int st = rel_wait(p, 110);
     ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
