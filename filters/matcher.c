@@ -2,6 +2,7 @@
 #include "matcher.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,45 @@
 #include "yaml_doc.h"
 #include "hs_cache.h"
 
+/* Start-of-match tracking (HS_FLAG_SOM_LEFTMOST) makes Hyperscan 5-60x
+ * slower on these packs, so the per-field databases are compiled without it
+ * and only report where matches end. The start of each match that fired is
+ * then recovered by scanning that rule's own SOM database over a window
+ * ending just after the match (see resolve_starts). The window holds every
+ * possible start, so the spans equal what one SOM database over the whole
+ * text reports:
+ *  - a rule whose matches are at most width bytes long (hs_expression_info's
+ *    max_width) starts at or after end - width; the window opens one byte
+ *    (one UTF-8 character) earlier so \b, \B and multiline ^ see the same
+ *    neighbour as in the full text. A start at the window's first byte would
+ *    make the match longer than width, so ^ or \b misjudged there cannot
+ *    produce one;
+ *  - a rule with unbounded width (.*, \s+, {n,}) is scanned from offset 0:
+ *    exact, costing one pass over the text's prefix per group of its matches;
+ *  - the window runs SOM_LOOKAHEAD bytes past the end (plus the rest of a
+ *    UTF-8 character) so $, \Z, \b and \B at the end are judged as in the
+ *    full text;
+ *  - windows of one rule's nearby matches are merged into one scan;
+ *  - a rule whose matches all have one length (min_width == max_width)
+ *    starts at end - width, no scan needed.
+ * There is no window cap: a long match costs a longer window, never a wrong
+ * start. Should no SOM match end where the hot scan saw one (the argument
+ * above says it cannot happen), the rule is rescanned from offset 0, and a
+ * match still without a start is dropped rather than given an invented one.
+ * FILTER_MATCHER_MAX_MATCHES still bounds the hot scan as before. */
+#define SOM_LOOKAHEAD 8
+#define START_UNKNOWN UINT32_MAX
+
 struct filter_matcher {
     char *name;
     struct squawk_rule *rules;
     char **patterns;
     size_t n;
-    hs_database_t *db[SQUAWK_FIELD_N];
+    hs_database_t *db[SQUAWK_FIELD_N]; /* no SOM: the hot scan */
+    hs_database_t **som;               /* per rule, SOM_LEFTMOST: starts only */
+    unsigned *width;                   /* per rule: max match bytes, UINT_MAX unbounded */
+    unsigned char *utf8;               /* per rule: compiled with HS_FLAG_UTF8 */
+    unsigned char *fixed;              /* per rule: every match is width bytes long */
 };
 
 static char *dup_or_empty(const char *s)
@@ -104,6 +138,33 @@ out:
     return rc;
 }
 
+/* The per-rule SOM database and the rule's maximum match width. */
+static int compile_rule(filter_matcher *m, size_t i, unsigned flags, const char *path, char *err,
+                        size_t errlen)
+{
+    hs_compile_error_t *ce = NULL;
+    hs_expr_info_t *info = NULL;
+    if (hs_expression_info(m->patterns[i], flags, &info, &ce) != HS_SUCCESS) {
+        snprintf(err, errlen, "%s: rule %s: %s", path, m->rules[i].id,
+                 ce ? ce->message : "compile failed");
+        hs_free_compile_error(ce);
+        return SQ_E_HS_COMPILE;
+    }
+    m->width[i] = info->max_width;
+    m->fixed[i] = info->min_width == info->max_width;
+    free(info); /* allocated by hs_misc_alloc, which is malloc here */
+    const char *pat = m->patterns[i];
+    unsigned fl = flags | HS_FLAG_SOM_LEFTMOST, id = 0;
+    if (filter_hs_cache_compile_multi(&pat, &fl, &id, 1, &m->som[i], &ce) != HS_SUCCESS) {
+        snprintf(err, errlen, "%s: rule %s: %s", path, m->rules[i].id,
+                 ce ? ce->message : "compile failed");
+        hs_free_compile_error(ce);
+        return SQ_E_HS_COMPILE;
+    }
+    m->utf8[i] = (flags & HS_FLAG_UTF8) != 0;
+    return 0;
+}
+
 static const char *const rule_keys[] = {"id", "pattern", "weight", "field", "flags",
                                         "comment", "dir", "tag", NULL};
 
@@ -134,7 +195,11 @@ int filter_matcher_load(filter_matcher **out, const char *path, char *err, size_
     m->rules = calloc(cap ? cap : 1, sizeof *m->rules);
     m->patterns = calloc(cap ? cap : 1, sizeof *m->patterns);
     flags = calloc(cap ? cap : 1, sizeof *flags);
-    if (!m->rules || !m->patterns || !flags) {
+    m->som = calloc(cap ? cap : 1, sizeof *m->som);
+    m->width = calloc(cap ? cap : 1, sizeof *m->width);
+    m->utf8 = calloc(cap ? cap : 1, sizeof *m->utf8);
+    m->fixed = calloc(cap ? cap : 1, sizeof *m->fixed);
+    if (!m->rules || !m->patterns || !flags || !m->som || !m->width || !m->utf8 || !m->fixed) {
         rc = SQ_E_NOMEM;
         goto fail;
     }
@@ -195,7 +260,7 @@ int filter_matcher_load(filter_matcher **out, const char *path, char *err, size_
             goto fail;
         }
         char bad[64];
-        unsigned fl = HS_FLAG_SOM_LEFTMOST;
+        unsigned fl = 0;
         if (parse_flags(&doc, filter_yaml_get(&doc, r, "flags"), &fl, bad, sizeof bad) != 0) {
             snprintf(err, errlen, "%s:%zu: rule %s: unknown flag '%s'", path, line, id, bad);
             goto fail;
@@ -222,6 +287,10 @@ int filter_matcher_load(filter_matcher **out, const char *path, char *err, size_
         rc = compile_field(m, f, flags, path, err, errlen);
         if (rc != 0) goto fail;
     }
+    for (size_t i = 0; i < m->n; i++) {
+        rc = compile_rule(m, i, flags[i], path, err, errlen);
+        if (rc != 0) goto fail;
+    }
     free(flags);
     yaml_document_delete(&doc);
     *out = m;
@@ -242,8 +311,13 @@ void filter_matcher_destroy(filter_matcher *m)
         free((char *)m->rules[i].dir);
         free((char *)m->rules[i].tag);
         free(m->patterns[i]);
+        if (m->som) hs_free_database(m->som[i]);
     }
     for (int f = 0; f < SQUAWK_FIELD_N; f++) hs_free_database(m->db[f]);
+    free(m->som);
+    free(m->width);
+    free(m->utf8);
+    free(m->fixed);
     free(m->rules);
     free(m->patterns);
     free(m->name);
@@ -267,6 +341,8 @@ int filter_matcher_alloc_scratch(const filter_matcher *m, hs_scratch_t **scratch
 {
     for (int f = 0; f < SQUAWK_FIELD_N; f++)
         if (m->db[f] && hs_alloc_scratch(m->db[f], scratch) != HS_SUCCESS) return SQ_E_NOMEM;
+    for (size_t i = 0; i < m->n; i++)
+        if (hs_alloc_scratch(m->som[i], scratch) != HS_SUCCESS) return SQ_E_NOMEM;
     return 0;
 }
 
@@ -276,9 +352,12 @@ struct scan_ctx {
     int nomem;
 };
 
+/* The hot scan: every (rule, end), start left unknown until resolve_starts. */
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                     void *ud)
 {
+    (void)from;
+    (void)flags;
     struct scan_ctx *c = ud;
     filter_matches *ms = c->out;
     if (ms->n >= FILTER_MATCHER_MAX_MATCHES) return 1; /* stop: enough evidence */
@@ -292,8 +371,112 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
         ms->v = v;
         ms->cap = nc;
     }
-    ms->v[ms->n++] = (struct squawk_match){id, c->field, (uint32_t)from, (uint32_t)to};
+    ms->v[ms->n++] = (struct squawk_match){id, c->field, START_UNKNOWN, (uint32_t)to};
     return 0;
+}
+
+static int cmp_rule_end(const void *a, const void *b)
+{
+    const struct squawk_match *x = a, *y = b;
+    if (x->rule != y->rule) return x->rule < y->rule ? -1 : 1;
+    if (x->end != y->end) return x->end < y->end ? -1 : 1;
+    return 0;
+}
+
+/* One window scan: the matches g[0..n) of one rule, sorted by end, all
+ * ending inside text[base..]. */
+struct som_ctx {
+    struct squawk_match *g;
+    size_t n;
+    size_t base;
+};
+
+static int on_som(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                  void *ud)
+{
+    (void)id;
+    (void)flags;
+    struct som_ctx *c = ud;
+    unsigned long long end = c->base + to, start = c->base + from;
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->g[mid].end < end) lo = mid + 1;
+        else hi = mid;
+    }
+    /* leftmost start wins should a match at this end be reported twice */
+    if (lo < c->n && c->g[lo].end == end && start < c->g[lo].start)
+        c->g[lo].start = (uint32_t)start;
+    return 0;
+}
+
+static size_t utf8_back(const char *t, size_t i)
+{
+    while (i > 0 && ((unsigned char)t[i] & 0xC0) == 0x80) i--;
+    return i;
+}
+
+static size_t utf8_fwd(const char *t, size_t i, size_t len)
+{
+    while (i < len && ((unsigned char)t[i] & 0xC0) == 0x80) i++;
+    return i;
+}
+
+static int som_scan(const filter_matcher *m, hs_scratch_t *scratch, uint32_t rule,
+                    const char *text, size_t len, size_t ws, size_t we, struct squawk_match *g,
+                    size_t n)
+{
+    if (m->utf8[rule]) {
+        ws = utf8_back(text, ws);
+        we = utf8_fwd(text, we, len);
+    }
+    struct som_ctx c = {g, n, ws};
+    hs_error_t e = hs_scan(m->som[rule], text + ws, (unsigned)(we - ws), 0, scratch, on_som, &c);
+    return e == HS_SUCCESS ? 0 : SQ_E_INVAL;
+}
+
+/* Fills in the start of every match in v[0..n) (sorted here by rule, end). */
+static int resolve_starts(const filter_matcher *m, hs_scratch_t *scratch, const char *text,
+                          size_t len, struct squawk_match *v, size_t n)
+{
+    if (n == 0) return 0;
+    qsort(v, n, sizeof *v, cmp_rule_end);
+    size_t i = 0;
+    while (i < n) {
+        uint32_t r = v[i].rule;
+        unsigned w = m->width[r];
+        if (m->fixed[r] && w != UINT_MAX) {
+            /* one length: the start is known without a scan */
+            for (; i < n && v[i].rule == r; i++)
+                v[i].start = v[i].end >= w ? v[i].end - w : START_UNKNOWN;
+            continue;
+        }
+        size_t ws = (w == UINT_MAX || v[i].end < (size_t)w + 1) ? 0 : v[i].end - (size_t)w - 1;
+        size_t we = v[i].end + SOM_LOOKAHEAD < len ? v[i].end + SOM_LOOKAHEAD : len;
+        size_t j = i + 1;
+        for (; j < n && v[j].rule == r; j++) {
+            size_t nws = (w == UINT_MAX || v[j].end < (size_t)w + 1) ? 0 : v[j].end - (size_t)w - 1;
+            if (nws > we) break;
+            we = v[j].end + SOM_LOOKAHEAD < len ? v[j].end + SOM_LOOKAHEAD : len;
+        }
+        int rc = som_scan(m, scratch, r, text, len, ws, we, &v[i], j - i);
+        if (rc != 0) return rc;
+        for (size_t k = i; k < j; k++) {
+            if (v[k].start != START_UNKNOWN) continue;
+            /* Cannot happen if the window argument holds; scan the whole prefix
+             * rather than report a wrong span. */
+            we = v[j - 1].end + SOM_LOOKAHEAD < len ? v[j - 1].end + SOM_LOOKAHEAD : len;
+            rc = som_scan(m, scratch, r, text, len, 0, we, &v[i], j - i);
+            if (rc != 0) return rc;
+            break;
+        }
+        i = j;
+    }
+    /* still unknown: no SOM match ends there -- drop rather than invent a start */
+    size_t k = 0;
+    for (i = 0; i < n; i++)
+        if (v[i].start != START_UNKNOWN) v[k++] = v[i];
+    return (int)(n - k);
 }
 
 int filter_matcher_scan(const filter_matcher *m, hs_scratch_t *scratch, int field,
@@ -301,11 +484,24 @@ int filter_matcher_scan(const filter_matcher *m, hs_scratch_t *scratch, int fiel
 {
     const hs_database_t *db = filter_matcher_db(m, field);
     if (!db || len == 0) return 0;
-    if (len > UINT32_MAX) len = UINT32_MAX;
+    if (len > UINT32_MAX - SOM_LOOKAHEAD) len = UINT32_MAX - SOM_LOOKAHEAD;
+    size_t base = out->n;
     struct scan_ctx c = {out, (uint32_t)field, 0};
     hs_error_t e = hs_scan(db, text, (unsigned)len, 0, scratch, on_match, &c);
-    if (c.nomem) return SQ_E_NOMEM;
-    if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED) return SQ_E_INVAL;
+    if (c.nomem) {
+        out->n = base;
+        return SQ_E_NOMEM;
+    }
+    if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED) {
+        out->n = base;
+        return SQ_E_INVAL;
+    }
+    int dropped = resolve_starts(m, scratch, text, len, out->v + base, out->n - base);
+    if (dropped < 0) {
+        out->n = base;
+        return dropped;
+    }
+    out->n -= (size_t)dropped;
     return 0;
 }
 

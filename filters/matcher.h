@@ -25,7 +25,9 @@ SQ_API void filter_matcher_destroy(filter_matcher *m);
 SQ_API const char *filter_matcher_name(const filter_matcher *m);
 SQ_API size_t filter_matcher_size(const filter_matcher *m);
 SQ_API const struct squawk_rule *filter_matcher_rule(const filter_matcher *m, uint32_t i);
-/* The database used for a field (headline rules + any, body rules + any); may be NULL. */
+/* The database used for a field (headline rules + any, body rules + any); may be NULL.
+ * Compiled without start-of-match tracking: it reports end offsets only
+ * (filter_matcher_scan recovers the starts). */
 SQ_API const hs_database_t *filter_matcher_db(const filter_matcher *m, int field);
 /* Grows scratch so it serves this matcher's databases. */
 SQ_API int filter_matcher_alloc_scratch(const filter_matcher *m, hs_scratch_t **scratch);

@@ -21,3 +21,6 @@ sq_add_test(test_filter_example SOURCES test_filter_example.c LIBS PkgConfig::JA
             LABELS integration TIMEOUT 300)
 add_dependencies(test_filter_example squawk invest chips regulatory)
 target_compile_definitions(test_filter_example PRIVATE SQ_CMAKE_COMMAND="${CMAKE_COMMAND}")
+
+# The matcher's start-of-match recovery against one SOM_LEFTMOST database (synthetic rules and the packs).
+sq_add_test(test_matcher SOURCES test_matcher.c LIBS sq_filters PkgConfig::JANSSON LABELS unit TIMEOUT 300)
