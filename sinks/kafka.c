@@ -166,13 +166,7 @@ static int ksink_flush(sink *s, int timeout_ms)
 static void ksink_metrics(sink *s, void (*emit)(void *ud, const char *line), void *ud)
 {
     ksink *k = s->data;
-    char line[256];
-#define M(metric, val)                                                                          \
-    do {                                                                                      \
-        snprintf(line, sizeof line, "squawk_sink_" metric "{name=\"%s\",kind=\"kafka\"} %" PRIu64, \
-                 s->name, (uint64_t)(val));                                                   \
-        emit(ud, line);                                                                       \
-    } while (0)
+#define M(metric, val) sink_metric(s, emit, ud, metric, (uint64_t)(val))
     M("sent_total", k->st.produced);
     M("delivered_total", k->st.delivered);
     M("delivery_failed_total", k->st.failed);

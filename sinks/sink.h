@@ -2,8 +2,10 @@
 #ifndef SINK_H
 #define SINK_H
 
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "../core/visibility.h"
 #include "../proto/alert.h"
 
@@ -48,6 +50,17 @@ static inline int sink_flush(sink *s, int timeout_ms)
 {
     return s->ops->flush ? s->ops->flush(s, timeout_ms) : 0;
 }
+/* One Prometheus line, squawk_sink_<metric>{name="<s->name>",kind="<kind>"} <val>, for
+ * sink_ops.metrics implementations. */
+static inline void sink_metric(sink *s, void (*emit)(void *ud, const char *line), void *ud,
+                               const char *metric, uint64_t val)
+{
+    char line[256];
+    snprintf(line, sizeof line, "squawk_sink_%s{name=\"%s\",kind=\"%s\"} %" PRIu64, metric,
+             s->name, s->ops->kind, val);
+    emit(ud, line);
+}
+
 static inline void sink_destroy(sink *s)
 {
     if (s) s->ops->destroy(s);

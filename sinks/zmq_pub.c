@@ -479,13 +479,7 @@ static int zpub_flush(sink *s, int timeout_ms) { return 0; }
 static void zpub_metrics(sink *s, void (*emit)(void *ud, const char *line), void *ud)
 {
     zpub *z = s->data;
-    char line[256];
-#define M(metric, val)                                                                        \
-    do {                                                                                    \
-        snprintf(line, sizeof line, "squawk_sink_" metric "{name=\"%s\",kind=\"zmq\"} %" PRIu64, \
-                 s->name, (uint64_t)(val));                                                 \
-        emit(ud, line);                                                                     \
-    } while (0)
+#define M(metric, val) sink_metric(s, emit, ud, metric, (uint64_t)(val))
     M("sent_total", z->st.sent);
     M("dropped_total", z->st.dropped);
     M("heartbeats_total", z->st.heartbeats);
