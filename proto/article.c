@@ -169,6 +169,17 @@ static int check_size(size_t len, const proto_limits *lim, char *why, size_t why
     return 0;
 }
 
+/* Every decoder starts the same way: effective limits, empty why, zeroed
+ * article, and the size check before a byte is read. */
+static int decode_begin(size_t len, const proto_limits *lim_in, proto_limits *lim,
+                        proto_article *out, char *why, size_t whylen)
+{
+    proto_scan_limits(lim_in, lim);
+    if (why && whylen) why[0] = '\0';
+    memset(out, 0, sizeof *out);
+    return check_size(len, lim, why, whylen);
+}
+
 /* ---- msgpack ---- */
 
 static int mp_field(proto_article *a, int f, const msgpack_object *o, char *why, size_t whylen)
@@ -214,10 +225,7 @@ SQ_API int proto_article_decode_msgpack(const void *buf, size_t len, const proto
                                         proto_article *out, char *why, size_t whylen)
 {
     proto_limits lim;
-    proto_scan_limits(lim_in, &lim);
-    if (why && whylen) why[0] = '\0';
-    memset(out, 0, sizeof *out);
-    int rc = check_size(len, &lim, why, whylen);
+    int rc = decode_begin(len, lim_in, &lim, out, why, whylen);
     if (rc) return rc;
     const uint8_t *p = buf;
     if (!((p[0] >= 0x80 && p[0] <= 0x8f) || p[0] == 0xde || p[0] == 0xdf))
@@ -344,10 +352,7 @@ SQ_API int proto_article_decode_json(const void *buf, size_t len, const proto_li
                                      proto_article *out, char *why, size_t whylen)
 {
     proto_limits lim;
-    proto_scan_limits(lim_in, &lim);
-    if (why && whylen) why[0] = '\0';
-    memset(out, 0, sizeof *out);
-    int rc = check_size(len, &lim, why, whylen);
+    int rc = decode_begin(len, lim_in, &lim, out, why, whylen);
     if (rc) return rc;
     rc = proto_scan_json(buf, len, &lim, why, whylen);
     if (rc) return rc;
@@ -395,11 +400,8 @@ SQ_API int proto_article_decode(const void *buf, size_t len, const proto_limits 
                                 proto_article *out, char *why, size_t whylen)
 {
     proto_limits lim;
-    proto_scan_limits(lim_in, &lim);
-    if (why && whylen) why[0] = '\0';
-    memset(out, 0, sizeof *out);
     /* Size first: a 100 MB body is refused before a byte of it is read. */
-    int rc = check_size(len, &lim, why, whylen);
+    int rc = decode_begin(len, lim_in, &lim, out, why, whylen);
     if (rc) return rc;
     const uint8_t *p = buf;
     uint8_t c = p[0];
