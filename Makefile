@@ -56,7 +56,7 @@ soak: deps
 VALGRIND = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--track-origins=no;--num-callers=30;--suppressions=$(CURDIR)/tests/valgrind.supp
 memcheck: deps
 	@./tools/deps.sh valgrind
-	cmake -S . -B build-memcheck -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CROSSCOMPILING_EMULATOR=$(VALGRIND)"
+	cmake -S . -B build-memcheck -DCMAKE_BUILD_TYPE=Debug -DSQUAWK_TEST_TIME_SCALE=10 "-DCMAKE_CROSSCOMPILING_EMULATOR=$(VALGRIND)"
 	cmake --build build-memcheck -j $(JOBS)
 	cd build-memcheck && ctest --output-on-failure -L 'unit|integration' -j $(JOBS)
 

@@ -3,7 +3,8 @@ sq_add_test(test_sinks SOURCES test_sinks.c LIBS sq_sinks sq_proto sq_libev PkgC
             PkgConfig::RDKAFKA LABELS integration TIMEOUT 90)
 foreach(t late_joiner hwm_drop_recover topic_filter two_publishers restart curve python_client proxy)
   add_test(NAME test_sinks_${t} COMMAND test_sinks ${t})
-  set_tests_properties(test_sinks_${t} PROPERTIES LABELS integration TIMEOUT 90
+  math(EXPR T_TIMEOUT "90 * ${SQUAWK_TEST_TIME_SCALE}")
+  set_tests_properties(test_sinks_${t} PROPERTIES LABELS integration TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
 
