@@ -25,7 +25,11 @@ struct filter_gaz {
     alias *aliases;
     size_t n_aliases, cap_aliases;
     hs_database_t *db[2]; /* exact case; caseless for ALL-CAPS text (old wire headlines) */
+    int no_anonymous;
 };
+
+static int anon_scan(const filter_gaz *g, const char *const text[2], const size_t len[2],
+                     filter_mentions *out);
 
 static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguous)
 {
@@ -256,6 +260,8 @@ void filter_gaz_destroy(filter_gaz *g)
 }
 
 size_t filter_gaz_size(const filter_gaz *g) { return g->n_ents; }
+
+void filter_gaz_set_anonymous(filter_gaz *g, int on) { g->no_anonymous = !on; }
 
 const struct squawk_entity *filter_gaz_entity(const filter_gaz *g, uint32_t i)
 {
@@ -508,12 +514,527 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
         }
     }
+    free(out->anon);
+    free(out->pool);
+    out->anon = NULL;
+    out->pool = NULL;
+    out->n_anon = 0;
+    if (!rc && !g->no_anonymous) rc = anon_scan(g, text, len, out);
     return rc;
 }
 
 void filter_mentions_free(filter_mentions *ms)
 {
     free(ms->v);
-    ms->v = NULL;
-    ms->n = ms->cap = 0;
+    free(ms->anon);
+    free(ms->pool);
+    memset(ms, 0, sizeof *ms);
+}
+
+
+/* ---- anonymous companies ----
+ * News names many companies no gazetteer knows (1987 small caps, start-ups,
+ * cashtags). Text that can only be a company name counts as one: a Reuters
+ * ticker tag "<ACME>" or bracketed name "<Acme Widgets Ltd>", a cashtag
+ * "$ACME", or capitalised words ending in a corporate suffix ("Acme Widgets
+ * Inc"). One linear pass per field; gazetteer mentions win on any overlap. */
+
+enum { AN_RUN, AN_BRACKET, AN_TAG, AN_CASH };
+
+#define ANON_MAX_CANDS 512
+#define ANON_MAX_ENTS 256
+#define ANON_MAX_BRACKET 64
+
+struct anon_cand {
+    uint32_t field, start, end; /* the mention */
+    uint32_t nstart, nend;      /* the name (RUN, BRACKET) or the ticker (TAG, CASH) */
+    int32_t owner;              /* TAG right after a name: that candidate, or -2 - gazetteer mention */
+    int32_t tag;                /* RUN, BRACKET: the TAG attached to it, or -1 */
+    int32_t ent;                /* entity index once resolved */
+    uint8_t kind;
+};
+
+struct anon_ent {
+    size_t name, tick; /* offsets into the pool; tick 0 = none (offset 0 is a "" sentinel) */
+};
+
+struct anon_st {
+    const filter_gaz *g;
+    const char *const *text;
+    const filter_mentions *gm; /* the gazetteer's mentions, sorted */
+    struct anon_cand *v;
+    size_t n, cap;
+    struct anon_ent ents[ANON_MAX_ENTS];
+    size_t n_ents;
+    char *pool;
+    size_t pool_n, pool_cap;
+    int nomem;
+};
+
+/* Corporate suffixes. Strong ones are trusted even in ALL-CAPS or Title Case
+ * text, where every word is capitalised; weak ones ("Group", "Systems") only
+ * in ordinary mixed-case text, where capitals mean a name. */
+static const struct {
+    const char *w;
+    uint8_t strong;
+} suffixes[] = {{"Inc", 1}, {"Corp", 1}, {"Co", 1}, {"Ltd", 1}, {"LLC", 1}, {"LP", 1}, {"L.P.", 1},
+    {"plc", 1}, {"PLC", 1}, {"Plc", 1}, {"AG", 1}, {"NV", 1}, {"N.V.", 1}, {"Bancorp", 1},
+    {"Bancshares", 1}, {"Corporation", 1}, {"Limited", 1}, {"Incorporated", 1}, {"GmbH", 1},
+    {"SpA", 1}, {"SA", 0}, {"SE", 0}, {"AB", 0}, {"BV", 0}, {"ASA", 0}, {"Company", 0},
+    {"Group", 0}, {"Holdings", 0}, {"Holding", 0}, {"Industries", 0}, {"Technologies", 0},
+    {"Systems", 0}, {NULL, 0}};
+
+/* Capitalised words that do not start or continue a company name: sentence
+ * openers, and the verbs and nouns of Title Case / ALL-CAPS headlines
+ * ("ACME TO BUY FOO HOLDINGS LTD" names FOO HOLDINGS LTD). */
+static const char *const anon_stop[] = {"the", "a", "an", "its", "it", "their", "his", "her",
+    "our", "your", "this", "that", "these", "those", "there", "here", "when", "while", "if",
+    "after", "before", "to", "in", "on", "at", "by", "for", "from", "with", "of", "as", "into",
+    "over", "under", "about", "against", "between", "via", "per", "than", "or", "but", "nor",
+    "not", "no", "says", "said", "say", "sees", "see", "sets", "set", "plans", "plan", "agrees",
+    "agreed", "agree", "buys", "buy", "bought", "sells", "sell", "sold", "acquires", "acquire",
+    "acquired", "acquisition", "takes", "take", "unit", "units", "stake", "stakes", "share",
+    "shares", "bid", "bids", "offer", "offers", "talks", "merger", "merge", "merges", "deal",
+    "deals", "sale", "completes", "complete", "completed", "files", "filed", "wins", "won",
+    "gets", "makes", "names", "named", "rejects", "raises", "cuts", "seeks", "sues", "sued",
+    "ends", "weighs", "considers", "eyes", "approves", "approved", "clears", "blocks", "fines",
+    "fined", "probe", "probes", "charges", "charged", "invests", "invest", "backs", "leads",
+    "joins", "former", "rival", "parent", "subsidiary", "affiliate", "chairman",
+    "president", "chief", "ceo", "executive", "analyst", "analysts", "spokesman", "spokeswoman",
+    "official", "officials", "shareholders", "investors", "holders", "both", "all", "some",
+    "other", "each", "also", "and", "will", "would", "may", "could", "has", "have", "had", "is",
+    "are", "was", "were", "be", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "january", "february", "march", "april", "june", "july", "august",
+    "september", "october", "november", "december", "report", "reports", "update", "exclusive",
+    "breaking", "watch", "up", "down", "out", "off", "more", "most", "big", NULL};
+
+/* HTML tag names are no ticker tags. */
+static const char *const not_tags[] = {"BR", "HR", "LI", "UL", "OL", "TD", "TR", "TH", "DIV",
+    "SPAN", "EM", "STRONG", "HTML", "BODY", "HEAD", "TITLE", "FONT", "TABLE", "IMG", "PRE", NULL};
+/* "$US" and friends are currencies, not cashtags. */
+static const char *const not_cash[] = {"US", "USD", "AUD", "CAD", "NZD", "HKD", "SGD", "NZ",
+    "HK", "A", "C", NULL};
+
+static int in_list(const char *const *l, const char *s, size_t n, int caseless)
+{
+    for (size_t k = 0; l[k]; k++)
+        if (strlen(l[k]) == n && (caseless ? strncasecmp(l[k], s, n) : strncmp(l[k], s, n)) == 0)
+            return 1;
+    return 0;
+}
+
+/* Length of the suffix at s[i] (as allowed in this kind of text), else 0. */
+static size_t suffix_at(const char *s, size_t len, size_t i, int loose)
+{
+    for (size_t k = 0; suffixes[k].w; k++) {
+        if (loose && !suffixes[k].strong) continue;
+        size_t n = strlen(suffixes[k].w);
+        if (i + n > len) continue;
+        if ((loose ? strncasecmp(s + i, suffixes[k].w, n) : strncmp(s + i, suffixes[k].w, n)) != 0)
+            continue;
+        /* a whole word, not "Cobalt" or "Co-founder" */
+        if (i + n < len) {
+            unsigned char c = (unsigned char)s[i + n];
+            if (is_word(c) || c == '-' || c == '&' || c >= 0x80) continue;
+            if (suffixes[k].w[n - 1] != '.' && c == '.' && i + n + 1 < len &&
+                (isalnum((unsigned char)s[i + n + 1]) || s[i + n + 1] == '.'))
+                continue; /* "Co.uk", "Inc.com" */
+        }
+        return n;
+    }
+    return 0;
+}
+
+/* Title Case or ALL-CAPS text: capitals there do not mark names. */
+static int loose_case(const char *s, size_t n)
+{
+    if (shouting(s, n)) return 1;
+    size_t words = 0, caps = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isalpha((unsigned char)s[i]) || (i > 0 && is_word((unsigned char)s[i - 1]))) continue;
+        size_t j = i;
+        while (j < n && isalpha((unsigned char)s[j])) j++;
+        if (j - i >= 4) {
+            words++;
+            if (isupper((unsigned char)s[i])) caps++;
+        }
+        i = j;
+    }
+    return words >= 3 && caps * 10 >= words * 8;
+}
+
+static int delim(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '(' || c == '"' || c == '[' ||
+           c == '<' || c == '>' || c == ',' || c == ';' || c == ':' || c == '/';
+}
+
+static int connector(const char *s, size_t n)
+{
+    return (n == 1 && s[0] == '&') || (n == 3 && strncasecmp(s, "and", 3) == 0);
+}
+
+/* A word that can be part of a company name: capitalised (or "3Com"),
+ * ending in '.' only as an initial or abbreviation ("J.", "U.S."), no stop word. */
+static int name_word(const char *s, size_t n)
+{
+    if (n == 0) return 0;
+    unsigned char c0 = (unsigned char)s[0];
+    int letter = 0, dots = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (isalpha(c) || c >= 0x80) letter = 1;
+        else if (c == '.') dots++;
+        else if (!isdigit(c) && c != '-' && c != '\'' && c != '&') return 0;
+    }
+    if (!(isupper(c0) || (isdigit(c0) && letter))) return 0;
+    size_t m = n;
+    if (s[n - 1] == '.') {
+        if (!(n == 2 || dots >= 2)) return 0; /* "Thursday." ends a sentence */
+        m = n - 1;
+    }
+    return !in_list(anon_stop, s, m, 1);
+}
+
+static int gaz_overlap(const struct anon_st *st, uint32_t f, uint32_t a, uint32_t b, size_t *last)
+{
+    int hit = 0;
+    for (size_t i = 0; i < st->gm->n; i++) {
+        const struct squawk_mention *m = &st->gm->v[i];
+        if (m->field != f || m->start >= b) continue;
+        if (m->end > a) {
+            if (!hit || m->end > st->gm->v[*last].end) *last = i;
+            hit = 1;
+        }
+    }
+    return hit;
+}
+
+static struct anon_cand *push(struct anon_st *st, uint8_t kind, uint32_t f, size_t a, size_t b,
+                              size_t na, size_t nb)
+{
+    if (st->n >= ANON_MAX_CANDS) return NULL;
+    if (st->n == st->cap) {
+        size_t nc = st->cap ? st->cap * 2 : 16;
+        struct anon_cand *v = realloc(st->v, nc * sizeof *v);
+        if (!v) {
+            st->nomem = 1;
+            return NULL;
+        }
+        st->v = v;
+        st->cap = nc;
+    }
+    struct anon_cand *c = &st->v[st->n++];
+    *c = (struct anon_cand){f, (uint32_t)a, (uint32_t)b, (uint32_t)na, (uint32_t)nb, -1, -1, -1, kind};
+    return c;
+}
+
+/* A capitalised run ending in the suffix [ss, se): walks back word by word. */
+static void try_run(struct anon_st *st, uint32_t f, const char *s, size_t ss, size_t se, int loose)
+{
+    size_t pos = ss, ns = ss;
+    int words = 0, real = 0, max = loose ? 3 : 6;
+    while (pos > 0 && words < max) {
+        char p = s[pos - 1];
+        if (p != ' ' && (p != '\n' || loose)) break;
+        size_t j = pos - 1;
+        if (j > 0 && isspace((unsigned char)s[j - 1])) break; /* a paragraph or column break */
+        size_t k = j;
+        while (k > 0 && !delim((unsigned char)s[k - 1])) k--;
+        if (connector(s + k, j - k)) {
+            pos = k;
+            continue;
+        }
+        if (!name_word(s + k, j - k)) break;
+        ns = pos = k;
+        words++;
+        if (!suffix_at(s, j, k, 0)) real++;
+        if (k > 0 && s[k - 1] != ' ' && s[k - 1] != '\n') break; /* "(Acme Corp" */
+    }
+    if (!real) return;
+    /* the gazetteer wins: "Apple Computer Inc" is Apple; "Apple and Acme Corp"
+     * leaves Acme Corp */
+    size_t last = 0;
+    if (gaz_overlap(st, f, (uint32_t)ns, (uint32_t)se, &last)) {
+        const struct squawk_mention *m = &st->gm->v[last];
+        if (m->end > ss) return;
+        size_t p = m->end;
+        while (p < ss && s[p] == ' ') p++;
+        size_t q = p;
+        while (q < ss && !delim((unsigned char)s[q])) q++;
+        if (!connector(s + p, q - p)) return;
+        while (q < ss && s[q] == ' ') q++;
+        if (q >= ss) return;
+        ns = q;
+    }
+    push(st, AN_RUN, f, ns, se, ns, se);
+}
+
+/* "<ACME>", "<CAWL.L>" (ticker tags) and "<Acme Widgets Ltd>" (Reuters' bracketed names). */
+static size_t try_bracket(struct anon_st *st, uint32_t f, const char *s, size_t len, size_t i)
+{
+    size_t j = i + 1, lim = i + 1 + ANON_MAX_BRACKET < len ? i + 1 + ANON_MAX_BRACKET : len;
+    while (j < lim && s[j] != '>' && s[j] != '<' && s[j] != '\n') j++;
+    if (j >= lim || s[j] != '>' || j == i + 1) return 0;
+    size_t a = i + 1, b = j, lower = 0, space = 0, bad = 0;
+    for (size_t k = a; k < b; k++) {
+        unsigned char c = (unsigned char)s[k];
+        if (islower(c)) lower = 1;
+        else if (c == ' ') space = 1;
+        else if (!isalnum(c) && !strchr("&'-(),.", c) && c < 0x80) bad = 1;
+    }
+    /* a tag: 1-6 capitals, optionally an exchange: ".L", ".HK" */
+    size_t caps = a, ex = 0;
+    while (caps < b && isupper((unsigned char)s[caps])) caps++;
+    if (caps < b && s[caps] == '.') {
+        ex = caps + 1;
+        while (ex < b && isupper((unsigned char)s[ex])) ex++;
+        if (ex != b || ex - caps - 1 < 1 || ex - caps - 1 > 3) ex = 0;
+    }
+    size_t last = 0;
+    if (caps > a && caps - a <= 6 && (caps == b || ex == b)) {
+        if (caps == b && in_list(not_tags, s + a, b - a, 0)) return 0;
+        if (gaz_overlap(st, f, (uint32_t)a, (uint32_t)b, &last)) return j + 1;
+        struct anon_cand *t = push(st, AN_TAG, f, a, b, a, b);
+        if (!t) return j + 1;
+        /* "Acme Corp <ACME>": the tag names the company just before it */
+        size_t p = i;
+        while (p > 0 && p + 2 > i && s[p - 1] == ' ') p--;
+        if (p > 0 && s[p - 1] == '.') p--;
+        for (size_t k = 0; k < st->gm->n; k++)
+            if (st->gm->v[k].field == f && st->gm->v[k].end == p) t->owner = -2 - (int32_t)k;
+        if (t->owner == -1 && st->n >= 2) {
+            struct anon_cand *o = &st->v[st->n - 2];
+            if (o->field == f && o->end == p && (o->kind == AN_RUN || o->kind == AN_BRACKET) && o->tag < 0) {
+                t->owner = (int32_t)(st->n - 2);
+                o->tag = (int32_t)(st->n - 1);
+            }
+        }
+        return j + 1;
+    }
+    if (isupper((unsigned char)s[a]) && lower && space && !bad && b - a >= 4) {
+        while (b > a && s[b - 1] == ' ') b--;
+        if (!gaz_overlap(st, f, (uint32_t)a, (uint32_t)b, &last)) push(st, AN_BRACKET, f, a, b, a, b);
+        return j + 1;
+    }
+    return 0;
+}
+
+/* "$TSLA", "$BRK.B" -- never "$5bn" or "$US". */
+static size_t try_cash(struct anon_st *st, uint32_t f, const char *s, size_t len, size_t i)
+{
+    if (i > 0 && (is_word((unsigned char)s[i - 1]) || s[i - 1] == '$')) return 0;
+    size_t a = i + 1, b = a;
+    while (b < len && b - a < 7 && isupper((unsigned char)s[b])) b++;
+    if (b == a || b - a > 6) return 0;
+    if (b + 1 < len && s[b] == '.' && isupper((unsigned char)s[b + 1]) &&
+        (b + 2 >= len || !is_word((unsigned char)s[b + 2])))
+        b += 2; /* "$BRK.B" */
+    if (b < len && (is_word((unsigned char)s[b]) || s[b] == '$' || (unsigned char)s[b] >= 0x80)) return 0;
+    if (in_list(not_cash, s + a, b - a, 0)) return 0;
+    size_t last = 0;
+    if (!gaz_overlap(st, f, (uint32_t)a, (uint32_t)b, &last)) push(st, AN_CASH, f, a, b, a, b);
+    return b;
+}
+
+static void scan_field(struct anon_st *st, uint32_t f, const char *s, size_t len)
+{
+    int loose = loose_case(s, len);
+    for (size_t i = 0; i < len && st->n < ANON_MAX_CANDS && !st->nomem;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t next = 0;
+        if (c == '<') next = try_bracket(st, f, s, len, i);
+        else if (c == '$') next = try_cash(st, f, s, len, i);
+        else if (isalpha(c) && (i == 0 || (!is_word((unsigned char)s[i - 1]) && s[i - 1] != '.' &&
+                                           (unsigned char)s[i - 1] < 0x80))) {
+            size_t n = suffix_at(s, len, i, loose);
+            size_t e = i;
+            while (e < len && (isalnum((unsigned char)s[e]) || s[e] == '.')) e++;
+            if (n) {
+                /* "Foo Holdings Ltd": the last suffix ends the name */
+                size_t q = i + n;
+                if (q < len && s[q] == '.' && s[q - 1] != '.') q++;
+                int stacked = q + 1 < len && s[q] == ' ' && suffix_at(s, len, q + 1, loose);
+                if (!stacked) try_run(st, f, s, i, i + n, loose);
+            }
+            next = e > i ? e : i + 1;
+        }
+        i = next > i ? next : i + 1;
+    }
+}
+
+static size_t pool_add(struct anon_st *st, const char *s, size_t n)
+{
+    if (st->pool_n + n + 1 > st->pool_cap) {
+        size_t nc = st->pool_cap ? st->pool_cap * 2 : 256;
+        while (nc < st->pool_n + n + 1) nc *= 2;
+        char *p = realloc(st->pool, nc);
+        if (!p) {
+            st->nomem = 1;
+            return 0;
+        }
+        st->pool = p;
+        st->pool_cap = nc;
+    }
+    size_t off = st->pool_n, o = off;
+    /* names wrapped over lines read as one line */
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i] == '\n' || s[i] == '\t' || s[i] == '\r' ? ' ' : s[i];
+        if (c == ' ' && o > off && st->pool[o - 1] == ' ') continue;
+        st->pool[o++] = c;
+    }
+    st->pool[o] = '\0';
+    st->pool_n = o + 1;
+    return off;
+}
+
+static int has_lower(const char *s)
+{
+    for (; *s; s++)
+        if (islower((unsigned char)*s)) return 1;
+    return 0;
+}
+
+static int32_t ent_by(const struct anon_st *st, const char *s, int by_tick)
+{
+    for (size_t i = 0; i < st->n_ents; i++) {
+        const struct anon_ent *e = &st->ents[i];
+        if (by_tick ? e->tick && strcmp(st->pool + e->tick, s) == 0
+                    : strcasecmp(st->pool + e->name, s) == 0)
+            return (int32_t)i;
+    }
+    return -1;
+}
+
+static int32_t ent_new(struct anon_st *st, size_t name, size_t tick)
+{
+    if (st->n_ents == ANON_MAX_ENTS) return -1;
+    st->ents[st->n_ents] = (struct anon_ent){name, tick};
+    return (int32_t)st->n_ents++;
+}
+
+/* Same name (any case) or same ticker: one entity, so mentions add up. */
+static void resolve(struct anon_st *st)
+{
+    uint32_t base = (uint32_t)st->g->n_ents;
+    /* names first, the body's before the headline's: mixed case reads better */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < st->n && !st->nomem; i++) {
+            struct anon_cand *c = &st->v[i];
+            if ((c->kind != AN_RUN && c->kind != AN_BRACKET) || c->field != (pass ? 0u : 1u)) continue;
+            size_t name = pool_add(st, st->text[c->field] + c->nstart, c->nend - c->nstart);
+            size_t tick = 0;
+            if (c->tag >= 0) {
+                const struct anon_cand *t = &st->v[c->tag];
+                tick = pool_add(st, st->text[t->field] + t->nstart, t->nend - t->nstart);
+            }
+            if (st->nomem) return;
+            int32_t e = ent_by(st, st->pool + name, 0);
+            if (e < 0 && tick) e = ent_by(st, st->pool + tick, 1);
+            if (e < 0) e = ent_new(st, name, tick);
+            else {
+                if (!has_lower(st->pool + st->ents[e].name) && has_lower(st->pool + name))
+                    st->ents[e].name = name;
+                if (!st->ents[e].tick) st->ents[e].tick = tick;
+            }
+            c->ent = e < 0 ? -1 : (int32_t)base + e;
+        }
+    /* tags after a name belong to it */
+    for (size_t i = 0; i < st->n; i++) {
+        struct anon_cand *c = &st->v[i];
+        if (c->owner >= 0) c->ent = st->v[c->owner].ent;
+        else if (c->owner <= -2) c->ent = (int32_t)st->gm->v[-2 - c->owner].entity;
+    }
+    /* lone tags and cashtags: a ticker seen attached, an entity's ticker, or a new entity */
+    for (size_t i = 0; i < st->n && !st->nomem; i++) {
+        struct anon_cand *c = &st->v[i];
+        if ((c->kind != AN_TAG && c->kind != AN_CASH) || c->owner != -1) continue;
+        const char *s = st->text[c->field] + c->nstart;
+        size_t n = c->nend - c->nstart;
+        for (size_t j = 0; j < st->n && c->ent < 0; j++) {
+            const struct anon_cand *o = &st->v[j];
+            if (j != i && o->ent >= 0 && (o->kind == AN_TAG || o->kind == AN_CASH) &&
+                o->nend - o->nstart == n && strncmp(st->text[o->field] + o->nstart, s, n) == 0)
+                c->ent = o->ent;
+        }
+        if (c->ent >= 0) continue;
+        size_t tick = pool_add(st, s, n);
+        if (st->nomem) return;
+        int32_t e = ent_by(st, st->pool + tick, 1);
+        if (e < 0) e = ent_new(st, tick, tick);
+        c->ent = e < 0 ? -1 : (int32_t)base + e;
+    }
+}
+
+static int cmp_mention(const void *a, const void *b)
+{
+    const struct squawk_mention *x = a, *y = b;
+    if (x->field != y->field) return x->field < y->field ? -1 : 1;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    return x->end > y->end ? -1 : (x->end < y->end);
+}
+
+static int anon_scan(const filter_gaz *g, const char *const text[2], const size_t len[2],
+                     filter_mentions *out)
+{
+    struct anon_st *st = calloc(1, sizeof *st);
+    if (!st) return SQ_E_NOMEM;
+    st->g = g;
+    st->text = text;
+    st->gm = out;
+    for (uint32_t f = 0; f < 2; f++)
+        if (text[f] && len[f]) scan_field(st, f, text[f], len[f]);
+    int rc = 0;
+    if (st->n && !st->nomem) {
+        pool_add(st, "", 0); /* offset 0: "no ticker" */
+        resolve(st);
+    }
+    size_t add = 0;
+    for (size_t i = 0; i < st->n; i++) add += st->v[i].ent >= 0;
+    if (st->nomem) rc = SQ_E_NOMEM;
+    else if (add) {
+        out->anon = calloc(st->n_ents ? st->n_ents : 1, sizeof *out->anon);
+        struct squawk_mention *v = realloc(out->v, (out->n + add) * sizeof *v);
+        if (v) {
+            out->v = v;
+            out->cap = out->n + add;
+        }
+        if (!out->anon || !v) {
+            rc = SQ_E_NOMEM;
+        } else {
+            out->pool = st->pool;
+            st->pool = NULL;
+            out->n_anon = st->n_ents;
+            for (size_t i = 0; i < st->n_ents; i++)
+                out->anon[i] = (struct squawk_entity){sizeof(struct squawk_entity), out->pool + st->ents[i].name,
+                    st->ents[i].tick ? out->pool + st->ents[i].tick : NULL, "company", "", ""};
+            for (size_t i = 0; i < st->n; i++) {
+                const struct anon_cand *c = &st->v[i];
+                if (c->ent < 0) continue;
+                out->v[out->n++] = (struct squawk_mention){(uint32_t)c->ent, c->field, c->start, c->end, 0, 1};
+            }
+            qsort(out->v, out->n, sizeof *out->v, cmp_mention);
+        }
+    }
+    free(st->v);
+    free(st->pool);
+    free(st);
+    return rc;
+}
+
+const struct squawk_entity *filter_mentions_entity(const filter_gaz *g, const filter_mentions *ms,
+                                                   uint32_t i)
+{
+    if (i < g->n_ents) return &g->ents[i];
+    if (ms && i - g->n_ents < ms->n_anon) return &ms->anon[i - g->n_ents];
+    return NULL;
+}
+
+int32_t filter_mentions_find(const filter_gaz *g, const filter_mentions *ms, const char *s)
+{
+    if (!s || !ms) return -1;
+    for (size_t i = 0; i < ms->n_anon; i++)
+        if (strcmp(ms->anon[i].name, s) == 0 || (ms->anon[i].ticker && strcmp(ms->anon[i].ticker, s) == 0))
+            return (int32_t)(g->n_ents + i);
+    return -1;
 }

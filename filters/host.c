@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../core/clock.h"
 #include "../core/error.h"
@@ -74,6 +75,9 @@ struct squawk_report {
 };
 
 static _Thread_local hs_scratch_t *tls_scratch;
+/* The article this thread is processing: host->entity() resolves the
+ * scan's anonymous companies (indices past the gazetteer) from it. */
+static _Thread_local article_ctx *tls_article;
 static _Thread_local uint64_t tls_gen;
 static uint64_t host_gen_counter;
 
@@ -180,16 +184,26 @@ static int svc_mentions(const struct squawk_article *a, const struct squawk_ment
     return 0;
 }
 
+static const article_ctx *current(const filter_host *h)
+{
+    return tls_article && tls_article->h == h && tls_article->ment_done ? tls_article : NULL;
+}
+
 static const struct squawk_entity *svc_entity(const struct squawk_host *s, uint32_t i)
 {
     filter_host *h = host_of(s);
-    return h->gaz ? filter_gaz_entity(h->gaz, i) : NULL;
+    if (!h->gaz) return NULL;
+    const article_ctx *c = current(h);
+    return filter_mentions_entity(h->gaz, c ? &c->ment : NULL, i);
 }
 
 static int32_t svc_entity_find(const struct squawk_host *s, const char *name)
 {
     filter_host *h = host_of(s);
-    return h->gaz ? filter_gaz_find(h->gaz, name) : -1;
+    if (!h->gaz) return -1;
+    int32_t e = filter_gaz_find(h->gaz, name);
+    const article_ctx *c = current(h);
+    return e >= 0 || !c ? e : filter_mentions_find(h->gaz, &c->ment, name);
 }
 
 static int svc_amounts(const struct squawk_article *a, const struct squawk_amount **out, size_t *n)
@@ -360,6 +374,12 @@ int filter_host_create(filter_host **out, const filter_host_opts *o, char *err, 
     else snprintf(path, sizeof path, "%s/gazetteer.yml", h->data_dir);
     int rc = filter_gaz_load(&h->gaz, path, err, errlen);
     if (!rc) {
+        /* anonymous companies: on unless the options or SQUAWK_ANONYMOUS=0 say off */
+        const char *an = getenv("SQUAWK_ANONYMOUS");
+        int off = o->anonymous < 0 || (an && (strcmp(an, "0") == 0 || strcasecmp(an, "false") == 0 ||
+                                               strcasecmp(an, "off") == 0 || strcasecmp(an, "no") == 0));
+        if (o->anonymous > 0) off = 0;
+        filter_gaz_set_anonymous(h->gaz, !off);
         snprintf(path, sizeof path, "%s/rules/cues.yml", h->data_dir);
         rc = filter_matcher_load(&h->cues, path, err, errlen);
     }
@@ -493,6 +513,8 @@ int filter_host_process(filter_host *h, const proto_article *a, const filter_sou
     c->art.lang = a->lang ? a->lang : "";
     c->art.published_ms = a->published_ms;
     size_t n = 0;
+    article_ctx *outer = tls_article; /* a plugin could, in theory, run a nested host */
+    tls_article = c;
     for (size_t i = 0; i < h->n_filters && rc == 0; i++) {
         host_filter *f = &h->filters[i];
         struct squawk_report r = {c, a, NULL, 0, 0, f->p.desc->name};
@@ -524,6 +546,7 @@ int filter_host_process(filter_host *h, const proto_article *a, const filter_sou
         if (pass) __atomic_add_fetch(&f->alerts, 1, __ATOMIC_RELAXED);
         res[n++] = r.alert;
     }
+    tls_article = outer;
     for (size_t i = 0; i < HOST_MAX_PACKS; i++) filter_matches_free(&c->pack_m[i]);
     filter_mentions_free(&c->ment);
     filter_amounts_free(&c->amt);

@@ -22,6 +22,9 @@ typedef struct filter_host_opts {
     const char *data_dir;    /* rules/ and gazetteer.yml; default: SQUAWK_DATA_DIR or build-time dir */
     const char *plugin_dir;  /* where "invest" resolves to invest.so */
     unsigned novelty_window_s; /* default 86400 */
+    /* Anonymous company mentions ("<ACME>", "$ACME", "Acme Widgets Inc"): 1 on,
+     * -1 off, 0 default: on unless env SQUAWK_ANONYMOUS is 0/false/off/no. */
+    int anonymous;
 } filter_host_opts;
 
 SQ_API int filter_host_create(filter_host **out, const filter_host_opts *o, char *err, size_t errlen);

@@ -148,6 +148,7 @@ struct squawk_host {
 
     /* Gazetteer mentions / amounts / stage cues, sorted by (field, start). */
     int (*mentions)(const struct squawk_article *a, const struct squawk_mention **out, size_t *n);
+    /* Indices past the gazetteer are the article's anonymous companies ("<ACME>", "$ACME", "Acme Widgets Inc"), valid until process() returns. */
     const struct squawk_entity *(*entity)(const struct squawk_host *h, uint32_t i);
     /* Entity index by exact name or ticker, or -1. */
     int32_t (*entity_find)(const struct squawk_host *h, const char *name_or_ticker);
