@@ -15,6 +15,10 @@ static const struct squawk_config_entry regulatory_config_map[] = {
     {"regulator_weight", SQUAWK_CFG_DOUBLE, "1.5",
      "evidence added when a regulator is named in the headline (half in the lead)",
      offsetof(struct regulatory_config, base.regulator_weight)},
+    /* a lone weak word in a headline ("sues", "court", "tariffs") names a topic, not an action */
+    {"head_min_weight", SQUAWK_CFG_DOUBLE, "1.05",
+     "headline rules lighter than this earn no headline_bonus",
+     offsetof(struct regulatory_config, base.head_min_weight)},
     {NULL, 0, NULL, NULL, 0},
 };
 
