@@ -539,7 +539,9 @@ void filter_mentions_free(filter_mentions *ms)
  * "$ACME", or capitalised words ending in a corporate suffix ("Acme Widgets
  * Inc"). One linear pass per field; gazetteer mentions win on any overlap. */
 
-enum { AN_RUN, AN_BRACKET, AN_TAG, AN_CASH };
+/* AN_GAZNAME: "Nvidia Corp", a gazetteer name with a suffix: no mention of its
+ * own, but a tag after it ("Nvidia Corp <NVDX>") is Nvidia's */
+enum { AN_RUN, AN_BRACKET, AN_TAG, AN_CASH, AN_GAZNAME };
 
 #define ANON_MAX_CANDS 512
 #define ANON_MAX_ENTS 256
@@ -762,7 +764,11 @@ static void try_run(struct anon_st *st, uint32_t f, const char *s, size_t ss, si
         while (p < ss && s[p] == ' ') p++;
         size_t q = p;
         while (q < ss && !delim((unsigned char)s[q])) q++;
-        if (!connector(s + p, q - p)) return;
+        if (!connector(s + p, q - p)) {
+            struct anon_cand *c = push(st, AN_GAZNAME, f, m->start, se, m->start, se);
+            if (c) c->ent = (int32_t)m->entity;
+            return;
+        }
         while (q < ss && s[q] == ' ') q++;
         if (q >= ss) return;
         ns = q;
@@ -805,7 +811,7 @@ static size_t try_bracket(struct anon_st *st, uint32_t f, const char *s, size_t 
             if (st->gm->v[k].field == f && st->gm->v[k].end == p) t->owner = -2 - (int32_t)k;
         if (t->owner == -1 && st->n >= 2) {
             struct anon_cand *o = &st->v[st->n - 2];
-            if (o->field == f && o->end == p && (o->kind == AN_RUN || o->kind == AN_BRACKET) && o->tag < 0) {
+            if (o->field == f && o->end == p && o->kind != AN_TAG && o->kind != AN_CASH && o->tag < 0) {
                 t->owner = (int32_t)(st->n - 2);
                 o->tag = (int32_t)(st->n - 1);
             }
@@ -990,7 +996,7 @@ static int anon_scan(const filter_gaz *g, const char *const text[2], const size_
         resolve(st);
     }
     size_t add = 0;
-    for (size_t i = 0; i < st->n; i++) add += st->v[i].ent >= 0;
+    for (size_t i = 0; i < st->n; i++) add += st->v[i].ent >= 0 && st->v[i].kind != AN_GAZNAME;
     if (st->nomem) rc = SQ_E_NOMEM;
     else if (add) {
         out->anon = calloc(st->n_ents ? st->n_ents : 1, sizeof *out->anon);
@@ -1010,7 +1016,7 @@ static int anon_scan(const filter_gaz *g, const char *const text[2], const size_
                     st->ents[i].tick ? out->pool + st->ents[i].tick : NULL, "company", "", ""};
             for (size_t i = 0; i < st->n; i++) {
                 const struct anon_cand *c = &st->v[i];
-                if (c->ent < 0) continue;
+                if (c->ent < 0 || c->kind == AN_GAZNAME) continue;
                 out->v[out->n++] = (struct squawk_mention){(uint32_t)c->ent, c->field, c->start, c->end, 0, 1};
             }
             qsort(out->v, out->n, sizeof *out->v, cmp_mention);

@@ -1,0 +1,385 @@
+/* test_gazetteer.c -- anonymous company mentions: tags, cashtags, suffixed names; via the host and `squawk score`. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/error.h"
+#include "../filters/gazetteer.h"
+#include "../filters/host.h"
+#include "assert.h"
+
+#define DATA_DIR SQ_SOURCE_DIR "/filters"
+#define MINI_GAZ SQ_SOURCE_DIR "/tests/data/gazetteer-mini.yml"
+
+static filter_gaz *gaz;
+static hs_scratch_t *scratch;
+static filter_mentions ms;
+
+/* Scans (headline, body) into ms. */
+static void scan(const char *headline, const char *body)
+{
+    const char *t[2] = {headline, body};
+    size_t l[2] = {strlen(headline), strlen(body)};
+    ASSERT_EQ(filter_gaz_scan(gaz, scratch, t, l, &ms), 0);
+    for (size_t i = 1; i < ms.n; i++) /* still sorted by (field, start) */
+        ASSERT(ms.v[i - 1].field < ms.v[i].field ||
+               (ms.v[i - 1].field == ms.v[i].field && ms.v[i - 1].start <= ms.v[i].start));
+}
+
+/* Anonymous mentions (entity past the gazetteer) of the last scan. */
+static size_t n_anon_mentions(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ms.n; i++) n += ms.v[i].entity >= filter_gaz_size(gaz);
+    return n;
+}
+
+/* The entity of the k-th anonymous mention; its mention is checked confirmed, unambiguous. */
+static const struct squawk_entity *anon(size_t k, const struct squawk_mention **m)
+{
+    for (size_t i = 0; i < ms.n; i++) {
+        if (ms.v[i].entity < filter_gaz_size(gaz)) continue;
+        if (k-- == 0) {
+            ASSERT_EQ(ms.v[i].confirmed, 1);
+            ASSERT_EQ(ms.v[i].ambiguous, 0);
+            if (m) *m = &ms.v[i];
+            const struct squawk_entity *e = filter_mentions_entity(gaz, &ms, ms.v[i].entity);
+            ASSERT(e != NULL);
+            ASSERT_STR_EQ(e->kind, "company");
+            ASSERT_EQ(e->size, sizeof *e);
+            return e;
+        }
+    }
+    SQ_FAIL_("no anonymous mention #%zu", k);
+    return NULL;
+}
+
+static void assert_ticker(const struct squawk_entity *e, const char *ticker)
+{
+    if (!ticker) {
+        if (e->ticker) SQ_FAIL_("%s: expected no ticker, got %s", e->name, e->ticker);
+    } else {
+        ASSERT_STR_EQ(e->ticker, ticker);
+    }
+}
+
+/* The surface text of a mention. */
+static const char *span(const char *text, const struct squawk_mention *m)
+{
+    static char buf[128];
+    snprintf(buf, sizeof buf, "%.*s", (int)(m->end - m->start), text + m->start);
+    return buf;
+}
+
+TEST(three_forms_found)
+{
+    const char *body = "Shares of Zorblax Widgets Inc rose after $QXN said it would sell units. "
+                       "Kappa Networks <KPA> and <Dixons Group PLC> were named.";
+    scan("", body);
+    ASSERT_EQ(n_anon_mentions(), 4);
+    const struct squawk_mention *m;
+    const struct squawk_entity *e = anon(0, &m);
+    ASSERT_STR_EQ(e->name, "Zorblax Widgets Inc");
+    assert_ticker(e, NULL);
+    ASSERT_STR_EQ(span(body, m), "Zorblax Widgets Inc");
+    ASSERT_EQ(m->field, SQUAWK_FIELD_BODY);
+    e = anon(1, &m);
+    ASSERT_STR_EQ(e->name, "QXN");
+    assert_ticker(e, "QXN");
+    ASSERT_STR_EQ(span(body, m), "QXN");
+    e = anon(2, &m);
+    ASSERT_STR_EQ(e->name, "KPA");
+    assert_ticker(e, "KPA");
+    e = anon(3, &m);
+    ASSERT_STR_EQ(e->name, "Dixons Group PLC");
+    assert_ticker(e, NULL);
+
+    /* every suffix shape in the brief, in mixed-case prose */
+    const char *names[] = {"Modular Computer Systems Inc", "Smith & Wesson Co", "Foo Holdings Ltd",
+                           "Bar AG", "Baz SA", "Qux plc", "Acme Corp", "Acme Inc", "Owens and Minor Inc",
+                           "Tultex Corporation", "First Union Bancorp", "Hewlett-Packard Co"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "Analysts said %s. would report on Monday.", names[i]);
+        scan("", text);
+        ASSERT_EQ(n_anon_mentions(), 1);
+        ASSERT_STR_EQ(anon(0, NULL)->name, names[i]);
+    }
+    /* cashtags with a class, tags with an exchange, ALL-CAPS wire headlines */
+    scan("$BRK.B rises; <CAWL.L> falls", "");
+    ASSERT_EQ(n_anon_mentions(), 2);
+    assert_ticker(anon(0, NULL), "BRK.B");
+    assert_ticker(anon(1, NULL), "CAWL.L");
+    scan("ZORBLAX WIDGETS INC TO BUY QUUXON CORP", "");
+    ASSERT_EQ(n_anon_mentions(), 2);
+    ASSERT_STR_EQ(anon(0, NULL)->name, "ZORBLAX WIDGETS INC");
+    ASSERT_STR_EQ(anon(1, NULL)->name, "QUUXON CORP");
+    scan("Zorblax To Acquire Quuxon Holdings Ltd For $5bn", "");
+    ASSERT_EQ(n_anon_mentions(), 1);
+    ASSERT_STR_EQ(anon(0, NULL)->name, "Quuxon Holdings Ltd");
+    /* a name wrapped over two wire lines reads as one */
+    scan("", "talks with Modular Computer\nSystems Inc ended");
+    ASSERT_STR_EQ(anon(0, NULL)->name, "Modular Computer Systems Inc");
+}
+
+TEST(junk_not_found)
+{
+    const char *junk[][2] = {
+        {"Company Said To Weigh Sale", ""},
+        {"Oil Company Said To Weigh Sale Of Group Assets", ""},
+        {"COMPANY SAID TO WEIGH SALE OF GROUP", ""},
+        {"", "The company paid $5 and $5bn, then US$2bn and $US3bn for it."},
+        {"", "Group sales rose. The Group said its Holdings fell. Its Company store closed."},
+        {"", "He met the co-founder at Cobalt Inc.com and the Corporation of London."},
+        {"", "<b>bold</b> <BR> <DIV> <toolong> <ABCDEFGH> < ACME >"},
+        {"", "Revenue per share rose at Inc magazine; its Ltd edition sold out."},
+        {"", "$ 5 $acme $TOOLONGX $US"},
+        {"Nvidia Buys Stake In Startup", ""},
+    };
+    for (size_t i = 0; i < sizeof junk / sizeof *junk; i++) {
+        scan(junk[i][0], junk[i][1]);
+        for (size_t k = 0; k < n_anon_mentions(); k++)
+            fprintf(stderr, "junk %zu: %s\n", i, anon(k, NULL)->name);
+        ASSERT_EQ(n_anon_mentions(), 0);
+    }
+    /* a sentence opener is not part of the name */
+    scan("", "The Zorblax Group said. Its Quuxon Holdings unit. Thursday. Acme Corp rose.");
+    ASSERT_EQ(n_anon_mentions(), 3);
+    ASSERT_STR_EQ(anon(0, NULL)->name, "Zorblax Group");
+    ASSERT_STR_EQ(anon(1, NULL)->name, "Quuxon Holdings");
+    ASSERT_STR_EQ(anon(2, NULL)->name, "Acme Corp");
+}
+
+TEST(gazetteer_wins_on_overlap)
+{
+    /* "Apple Inc", "Nvidia Corp", "$NVDA", "<MSFT>" are the gazetteer's */
+    scan("Apple Inc and Nvidia Corp rise", "Microsoft <MSFT> and $NVDA gained; Amazon.com Inc said.");
+    ASSERT_EQ(n_anon_mentions(), 0);
+    ASSERT_GE(ms.n, 6);
+    /* a name joined to a gazetteer name by "and" keeps its own part */
+    scan("", "Apple and Zorblax Widgets Corp agreed.");
+    ASSERT_EQ(n_anon_mentions(), 1);
+    ASSERT_STR_EQ(anon(0, NULL)->name, "Zorblax Widgets Corp");
+    /* switched off: only the gazetteer */
+    filter_gaz_set_anonymous(gaz, 0);
+    scan("$QXN", "Zorblax Widgets Corp <ZWC> agreed.");
+    ASSERT_EQ(n_anon_mentions(), 0);
+    filter_gaz_set_anonymous(gaz, 1);
+}
+
+TEST(tags_attach_and_names_share)
+{
+    const char *head = "ZORBLAX <ZWC> TO BUY QUUXON";
+    const char *body = "Zorblax Widgets Corp <ZWC> said it agreed to buy Quuxon Systems Inc. "
+                       "Zorblax Widgets Corp said $ZWC holders approved. Nvidia Corp <NVDX> advised.";
+    scan(head, body);
+    /* headline <ZWC>; body name + tag, name again, cashtag: one entity */
+    uint32_t zwc = UINT32_MAX, quux = UINT32_MAX;
+    size_t n_zwc = 0, n_nv = 0;
+    int32_t nvidia = filter_gaz_find(gaz, "NVDA");
+    ASSERT_GE(nvidia, 0);
+    for (size_t i = 0; i < ms.n; i++) {
+        const struct squawk_entity *e = filter_mentions_entity(gaz, &ms, ms.v[i].entity);
+        ASSERT(e != NULL);
+        const char *text = ms.v[i].field ? body : head;
+        if (strcmp(e->name, "Zorblax Widgets Corp") == 0) {
+            if (zwc != UINT32_MAX) ASSERT_EQ(ms.v[i].entity, zwc);
+            zwc = ms.v[i].entity;
+            n_zwc++;
+            assert_ticker(e, "ZWC");
+        } else if (strcmp(e->name, "Quuxon Systems Inc") == 0) {
+            quux = ms.v[i].entity;
+            assert_ticker(e, NULL);
+        } else if (ms.v[i].entity == (uint32_t)nvidia) {
+            n_nv++; /* "Nvidia" and its tag "<NVDX>" */
+            if (strcmp(span(text, &ms.v[i]), "NVDX") == 0) ASSERT_EQ(ms.v[i].field, 1);
+        } else {
+            SQ_FAIL_("unexpected entity %s at \"%s\"", e->name, span(text, &ms.v[i]));
+        }
+    }
+    ASSERT_EQ(n_zwc, 5);
+    ASSERT_NE(quux, UINT32_MAX);
+    ASSERT_EQ(n_nv, 2);
+    ASSERT_EQ(ms.n_anon, 2); /* Zorblax Widgets Corp, Quuxon Systems Inc: no entity for a tag */
+    ASSERT_EQ(filter_mentions_find(gaz, &ms, "ZWC"), (int32_t)zwc);
+    ASSERT_EQ(filter_mentions_find(gaz, &ms, "Quuxon Systems Inc"), (int32_t)quux);
+    ASSERT_EQ(filter_mentions_find(gaz, &ms, "nobody"), -1);
+    ASSERT(filter_mentions_entity(gaz, &ms, (uint32_t)(filter_gaz_size(gaz) + ms.n_anon)) == NULL);
+    /* the same name in the headline's capitals is the same company, named as the body writes it */
+    scan("QUUXON SYSTEMS INC UP", "Quuxon Systems Inc rose.");
+    ASSERT_EQ(n_anon_mentions(), 2);
+    ASSERT_EQ(ms.n_anon, 1);
+    ASSERT_STR_EQ(anon(0, NULL)->name, "Quuxon Systems Inc");
+}
+
+TEST(hostile_text)
+{
+    /* long runs of every trigger shape, unterminated brackets, a lone '$' at the end */
+    size_t n = 300000;
+    char *big = malloc(n + 1);
+    ASSERT(big != NULL);
+    const char *pat = "Acme Corp <ACME> $ACME <Foo Bar Ltd> Group Inc Inc Ltd <<<$$ Co. ";
+    size_t pl = strlen(pat);
+    for (size_t i = 0; i < n; i++) big[i] = pat[i % pl];
+    big[n - 1] = '$';
+    big[n] = '\0';
+    scan("<", big);
+    ASSERT_GT(n_anon_mentions(), 0);
+    ASSERT_LE(ms.n_anon, 256);
+    free(big);
+}
+
+/* ---- through the host: plugins resolve anonymous entities with host->entity() ---- */
+
+static const proto_entity *alert_entity(const proto_alert *al, const char *name)
+{
+    for (size_t i = 0; i < al->n_entities; i++)
+        if (strcmp(al->entities[i].name, name) == 0) return &al->entities[i];
+    return NULL;
+}
+
+static proto_alert *invest_alert(filter_host *h, const char *headline, const char *body)
+{
+    proto_article a;
+    ASSERT_EQ(proto_article_init(&a, "g1", headline, body), 0);
+    proto_alert **v;
+    size_t n;
+    ASSERT_EQ(filter_host_process(h, &a, NULL, 1, &v, &n), 0);
+    proto_alert *found = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!found && strcmp(v[i]->category, "invest") == 0) found = v[i];
+        else proto_alert_destroy(v[i]);
+    }
+    free(v);
+    proto_article_free(&a);
+    return found;
+}
+
+static filter_host *invest_host(int anonymous)
+{
+    setenv("SQUAWK_GAZETTEER", MINI_GAZ, 1);
+    filter_host_opts o = {.data_dir = DATA_DIR, .plugin_dir = SQ_BINARY_DIR "/plugins",
+                          .anonymous = anonymous};
+    filter_host *h = NULL;
+    char err[512] = "";
+    int rc = filter_host_create(&h, &o, err, sizeof err);
+    if (rc) fprintf(stderr, "host: %s\n", err);
+    ASSERT_EQ(rc, 0);
+    rc = filter_host_load(h, "invest", NULL, 0, -1, err, sizeof err);
+    if (rc) fprintf(stderr, "load: %s\n", err);
+    ASSERT_EQ(rc, 0);
+    return h;
+}
+
+TEST(host_resolves_anonymous_entities)
+{
+    const char *head = "Zorblax Widgets Inc <ZWI> to acquire Quuxon Holdings Ltd";
+    filter_host *h = invest_host(1);
+    proto_alert *al = invest_alert(h, head, "");
+    ASSERT(al != NULL);
+    const proto_entity *a = alert_entity(al, "Zorblax Widgets Inc");
+    const proto_entity *b = alert_entity(al, "Quuxon Holdings Ltd");
+    ASSERT(a != NULL && b != NULL);
+    ASSERT_STR_EQ(a->ticker, "ZWI");
+    ASSERT(b->ticker == NULL);
+    ASSERT_STR_EQ(a->role, "investor");
+    ASSERT_STR_EQ(b->role, "target");
+    double on = al->score;
+    proto_alert_destroy(al);
+    /* the next article's entities are its own */
+    al = invest_alert(h, "$QXN to acquire Nvidia", "");
+    ASSERT(al != NULL);
+    ASSERT(alert_entity(al, "Zorblax Widgets Inc") == NULL);
+    ASSERT(alert_entity(al, "QXN") != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "QXN")->role, "investor");
+    proto_alert_destroy(al);
+    filter_host_destroy(h);
+
+    h = invest_host(-1); /* switched off: no entity, a lower score */
+    al = invest_alert(h, head, "");
+    ASSERT(al != NULL);
+    ASSERT_EQ(al->n_entities, 0);
+    ASSERT_LT(al->score, on);
+    proto_alert_destroy(al);
+    filter_host_destroy(h);
+}
+
+/* ---- end to end: `squawk score` gives an unknown company its role ---- */
+
+static char *run_score(const char *dir, const char *env)
+{
+    const char *bin = getenv("SQUAWK_BIN");
+    ASSERT(bin != NULL);
+    char cmd[2048], out[512];
+    snprintf(out, sizeof out, "%s/out.jsonl", dir);
+    snprintf(cmd, sizeof cmd, "%s '%s' score --all --filter invest --data-dir '%s/data' '%s/a.txt' > '%s'",
+             env, bin, dir, dir, out);
+    ASSERT_EQ(system(cmd), 0);
+    FILE *f = fopen(out, "r");
+    ASSERT(f != NULL);
+    static char line[1 << 16];
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    line[n] = '\0';
+    fclose(f);
+    return line;
+}
+
+static const char *role_of(const char *jsonl, const char *name)
+{
+    static char role[32];
+    json_error_t je;
+    json_t *al = json_loads(jsonl, JSON_DISABLE_EOF_CHECK, &je);
+    if (!al) SQ_FAIL_("bad JSON: %s", je.text);
+    size_t i;
+    json_t *e;
+    role[0] = '\0';
+    json_array_foreach(json_object_get(al, "entities"), i, e)
+        if (strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
+            snprintf(role, sizeof role, "%s", json_string_value(json_object_get(e, "role")));
+    json_decref(al);
+    return role;
+}
+
+TEST(score_end_to_end)
+{
+    char dir[] = "/tmp/sq_test_gaz_XXXXXX";
+    ASSERT(mkdtemp(dir) != NULL);
+    char cmd[2048];
+    /* a snapshot of the shipped data: rule packs change under a running test otherwise */
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/data/rules' && cp '%s/gazetteer.yml' '%s/data/' && cp '%s'/rules/*.yml '%s/data/rules/'",
+             dir, DATA_DIR, dir, DATA_DIR, dir);
+    ASSERT_EQ(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/a.txt", dir);
+    FILE *f = fopen(cmd, "w");
+    ASSERT(f != NULL);
+    fputs("Zorblax Widgets Inc agrees to acquire Quuxon Holdings Ltd\n", f);
+    fclose(f);
+    ASSERT_STR_EQ(role_of(run_score(dir, ""), "Quuxon Holdings Ltd"), "target");
+    ASSERT_STR_EQ(role_of(run_score(dir, ""), "Zorblax Widgets Inc"), "investor");
+    ASSERT_STR_EQ(role_of(run_score(dir, "SQUAWK_ANONYMOUS=0"), "Quuxon Holdings Ltd"), "");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
+int main(void)
+{
+    char err[512] = "";
+    int rc = filter_gaz_load(&gaz, MINI_GAZ, err, sizeof err);
+    if (rc) fprintf(stderr, "gazetteer: %s\n", err);
+    ASSERT_EQ(rc, 0);
+    ASSERT_EQ(filter_gaz_alloc_scratch(gaz, &scratch), 0);
+    RUN(three_forms_found);
+    RUN(junk_not_found);
+    RUN(gazetteer_wins_on_overlap);
+    RUN(tags_attach_and_names_share);
+    RUN(hostile_text);
+    filter_mentions_free(&ms);
+    hs_free_scratch(scratch);
+    filter_gaz_destroy(gaz);
+    RUN(host_resolves_anonymous_entities);
+    RUN(score_end_to_end);
+    fprintf(stderr, "ok\n");
+    return 0;
+}
