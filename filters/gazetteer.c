@@ -584,7 +584,7 @@ static const struct {
     {"Bancshares", 1}, {"Corporation", 1}, {"Limited", 1}, {"Incorporated", 1}, {"GmbH", 1},
     {"SpA", 1}, {"SA", 0}, {"SE", 0}, {"AB", 0}, {"BV", 0}, {"ASA", 0}, {"Company", 0},
     {"Group", 0}, {"Holdings", 0}, {"Holding", 0}, {"Industries", 0}, {"Technologies", 0},
-    {"Systems", 0}, {NULL, 0}};
+    {"Systems", 0}, {"Pty", 0}, {NULL, 0}};
 
 /* Capitalised words that do not start or continue a company name: sentence
  * openers, and the verbs and nouns of Title Case / ALL-CAPS headlines
@@ -608,14 +608,18 @@ static const char *const anon_stop[] = {"the", "a", "an", "its", "it", "their", 
     "are", "was", "were", "be", "monday", "tuesday", "wednesday", "thursday", "friday",
     "saturday", "sunday", "january", "february", "march", "april", "june", "july", "august",
     "september", "october", "november", "december", "report", "reports", "update", "exclusive",
-    "breaking", "watch", "up", "down", "out", "off", "more", "most", "big", NULL};
+    "breaking", "watch", "upgrade", "upgrades", "downgrade", "downgrades", "rates", "rated",
+    "cites", "tops", "beats", "up", "down", "out", "off", "more", "most", "big", NULL};
 
 /* HTML tag names are no ticker tags. */
 static const char *const not_tags[] = {"BR", "HR", "LI", "UL", "OL", "TD", "TR", "TH", "DIV",
     "SPAN", "EM", "STRONG", "HTML", "BODY", "HEAD", "TITLE", "FONT", "TABLE", "IMG", "PRE", NULL};
-/* "$US" and friends are currencies, not cashtags. */
+/* "$US" and friends are currencies, and index, futures, crypto and index-fund
+ * symbols name no company: not cashtags of one. */
 static const char *const not_cash[] = {"US", "USD", "AUD", "CAD", "NZD", "HKD", "SGD", "NZ",
-    "HK", "A", "C", NULL};
+    "HK", "A", "C", "SPY", "QQQ", "DIA", "IWM", "SPX", "NDX", "VIX", "DJI", "DJIA", "COMP", "RUT",
+    "ES", "NQ", "YM", "RTY", "CL", "GC", "JY", "BTC", "ETH", "XLE", "XLF", "XLK", "GLD", "SLV",
+    "USO", "TLT", "HYG", "EEM", "EFA", NULL};
 
 static int in_list(const char *const *l, const char *s, size_t n, int caseless)
 {
@@ -748,9 +752,12 @@ static void try_run(struct anon_st *st, uint32_t f, const char *s, size_t ss, si
             continue;
         }
         if (!name_word(s + k, j - k)) break;
+        /* "Sweden's Acme AB": the owner is no part of the name ("Macy's Inc" is) */
+        if (words > 0 && j - k > 2 && s[j - 2] == '\'' && (s[j - 1] == 's' || s[j - 1] == 'S')) break;
         ns = pos = k;
         words++;
-        if (!suffix_at(s, j, k, 0)) real++;
+        /* "U.S. Company" is no name: a real word besides suffixes and initials */
+        if (!suffix_at(s, j, k, 0) && !memchr(s + k, '.', j - k)) real++;
         if (k > 0 && s[k - 1] != ' ' && s[k - 1] != '\n') break; /* "(Acme Corp" */
     }
     if (!real) return;

@@ -99,7 +99,8 @@ TEST(three_forms_found)
     /* every suffix shape in the brief, in mixed-case prose */
     const char *names[] = {"Modular Computer Systems Inc", "Smith & Wesson Co", "Foo Holdings Ltd",
                            "Bar AG", "Baz SA", "Qux plc", "Acme Corp", "Acme Inc", "Owens and Minor Inc",
-                           "Tultex Corporation", "First Union Bancorp", "Hewlett-Packard Co"};
+                           "Tultex Corporation", "First Union Bancorp", "Hewlett-Packard Co",
+                           "Grossman's Inc", "U.S. Steel Corp", "Bond Corp Holdings Pty Ltd"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char text[256];
         snprintf(text, sizeof text, "Analysts said %s. would report on Monday.", names[i]);
@@ -144,6 +145,12 @@ TEST(junk_not_found)
             fprintf(stderr, "junk %zu: %s\n", i, anon(k, NULL)->name);
         ASSERT_EQ(n_anon_mentions(), 0);
     }
+    /* an owner is no part of the name; initials alone are no name */
+    scan("", "Sweden's Stora Kopparbergs AB rose. U.S. Company profits fell.");
+    ASSERT_EQ(n_anon_mentions(), 1);
+    ASSERT_STR_EQ(anon(0, NULL)->name, "Stora Kopparbergs AB");
+    scan("$SPY $QQQ $ES $BTC and $USD fell", "");
+    ASSERT_EQ(n_anon_mentions(), 0);
     /* a sentence opener is not part of the name */
     scan("", "The Zorblax Group said. Its Quuxon Holdings unit. Thursday. Acme Corp rose.");
     ASSERT_EQ(n_anon_mentions(), 3);
