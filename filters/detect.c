@@ -10,6 +10,8 @@
  * + stage_bonus      when a stage cue (talks, agreed, ...) lies within `window` of a trigger
  * + regulator_weight when a regulator is named in the headline (half in the lead; regulatory only)
  * + sector_bonus     when an entity of the configured sectors is near a trigger (chips only)
+ * No alert without a positive rule of weight >= trigger_min_weight (chips: words such as
+ * "GPU" or "data centre" describe a story's subject, not an event).
  * So S == bias scores 50; each extra unit of evidence moves the score along the
  * logistic curve, and thresholds read as "how much evidence".
  *
@@ -231,7 +233,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         if (ru->weight > 0) {
             /* a sector descriptor ("Super Micro Computer Inc") names a maker,
              * not an event: alone it raises nothing */
-            if (strncmp(ru->tag, "sector=", 7) != 0) pos_trigger = 1;
+            if (strncmp(ru->tag, "sector=", 7) != 0 && ru->weight >= d->cfg.trigger_min_weight) pos_trigger = 1;
             if (ms[i].field == SQUAWK_FIELD_HEADLINE && ru->weight >= d->cfg.head_min_weight)
                 head_trigger = 1;
         }

@@ -19,6 +19,9 @@ static const struct squawk_config_entry chips_config_map[] = {
     {"head_min_weight", SQUAWK_CFG_DOUBLE, "1.0",
      "a headline rule earns headline_bonus only with at least this weight (a chip's name is not a deal)",
      offsetof(struct chips_config, base.head_min_weight)},
+    {"trigger_min_weight", SQUAWK_CFG_DOUBLE, "1.0",
+     "an alert needs a rule at least this heavy: chip vocabulary alone names no deal",
+     offsetof(struct chips_config, base.trigger_min_weight)},
     {NULL, 0, NULL, NULL, 0},
 };
 
