@@ -19,6 +19,10 @@ static const struct squawk_config_entry regulatory_config_map[] = {
     {"head_min_weight", SQUAWK_CFG_DOUBLE, "1.05",
      "headline rules lighter than this earn no headline_bonus",
      offsetof(struct regulatory_config, base.head_min_weight)},
+    /* legal vocabulary alone ("court", "lawsuit", "regulations") names a topic, not an action */
+    {"trigger_min_weight", SQUAWK_CFG_DOUBLE, "0.9",
+     "an alert needs a rule at least this heavy (or a regulator named up front)",
+     offsetof(struct regulatory_config, base.trigger_min_weight)},
     {NULL, 0, NULL, NULL, 0},
 };
 
