@@ -29,7 +29,7 @@ struct filter_gaz {
 };
 
 static int anon_scan(const filter_gaz *g, const char *const text[2], const size_t len[2],
-                     filter_mentions *out);
+                     const int caps[2], filter_mentions *out);
 
 static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguous)
 {
@@ -448,12 +448,14 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     struct scan_ctx c = {0};
     c.g = g;
     out->n = 0;
+    int caps[2] = {0, 0};
     for (uint32_t f = 0; f < 2; f++) {
         if (!text[f] || !len[f]) continue;
         c.field = f;
         c.text = text[f];
         c.len = len[f];
         c.exact = !shouting(text[f], len[f]);
+        caps[f] = !c.exact;
         hs_error_t e = hs_scan(g->db[!c.exact], text[f], (unsigned)(len[f] > UINT32_MAX ? UINT32_MAX : len[f]),
                                0, scratch, on_match, &c);
         if (c.nomem) break;
@@ -519,7 +521,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     out->anon = NULL;
     out->pool = NULL;
     out->n_anon = 0;
-    if (!rc && !g->no_anonymous) rc = anon_scan(g, text, len, out);
+    if (!rc && !g->no_anonymous) rc = anon_scan(g, text, len, caps, out);
     return rc;
 }
 
@@ -576,15 +578,19 @@ struct anon_st {
 /* Corporate suffixes. Strong ones are trusted even in ALL-CAPS or Title Case
  * text, where every word is capitalised; weak ones ("Group", "Systems") only
  * in ordinary mixed-case text, where capitals mean a name. */
+#define SUF(w, strong) {w, sizeof w - 1, strong}
 static const struct {
     const char *w;
+    size_t n;
     uint8_t strong;
-} suffixes[] = {{"Inc", 1}, {"Corp", 1}, {"Co", 1}, {"Ltd", 1}, {"LLC", 1}, {"LP", 1}, {"L.P.", 1},
-    {"plc", 1}, {"PLC", 1}, {"Plc", 1}, {"AG", 1}, {"NV", 1}, {"N.V.", 1}, {"Bancorp", 1},
-    {"Bancshares", 1}, {"Corporation", 1}, {"Limited", 1}, {"Incorporated", 1}, {"GmbH", 1},
-    {"SpA", 1}, {"SA", 0}, {"SE", 0}, {"AB", 0}, {"BV", 0}, {"ASA", 0}, {"Company", 0},
-    {"Group", 0}, {"Holdings", 0}, {"Holding", 0}, {"Industries", 0}, {"Technologies", 0},
-    {"Systems", 0}, {"Pty", 0}, {NULL, 0}};
+} suffixes[] = {
+    SUF("Inc", 1), SUF("Corp", 1), SUF("Co", 1), SUF("Ltd", 1), SUF("LLC", 1), SUF("LP", 1),
+    SUF("L.P.", 1), SUF("plc", 1), SUF("PLC", 1), SUF("Plc", 1), SUF("AG", 1), SUF("NV", 1),
+    SUF("N.V.", 1), SUF("Bancorp", 1), SUF("Bancshares", 1), SUF("Corporation", 1),
+    SUF("Limited", 1), SUF("Incorporated", 1), SUF("GmbH", 1), SUF("SpA", 1), SUF("SA", 0),
+    SUF("SE", 0), SUF("AB", 0), SUF("BV", 0), SUF("ASA", 0), SUF("Company", 0), SUF("Group", 0),
+    SUF("Holdings", 0), SUF("Holding", 0), SUF("Industries", 0), SUF("Technologies", 0),
+    SUF("Systems", 0), SUF("Pty", 0), {NULL, 0, 0}};
 
 /* Capitalised words that do not start or continue a company name: sentence
  * openers, and the verbs and nouns of Title Case / ALL-CAPS headlines
@@ -623,19 +629,35 @@ static const char *const not_cash[] = {"US", "USD", "AUD", "CAD", "NZD", "HKD", 
 
 static int in_list(const char *const *l, const char *s, size_t n, int caseless)
 {
+    int c0 = caseless ? tolower((unsigned char)s[0]) : (unsigned char)s[0];
     for (size_t k = 0; l[k]; k++)
-        if (strlen(l[k]) == n && (caseless ? strncasecmp(l[k], s, n) : strncmp(l[k], s, n)) == 0)
+        if ((unsigned char)l[k][0] == c0 && strlen(l[k]) == n && (caseless ? strncasecmp(l[k], s, n) : strncmp(l[k], s, n)) == 0)
             return 1;
     return 0;
 }
 
+/* ASCII classes for the per-byte loops (no locale, no call) */
+static inline int a_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+static inline int a_alpha(unsigned char c) { return a_upper(c) || (c >= 'a' && c <= 'z'); }
+static inline int a_alnum(unsigned char c) { return a_alpha(c) || (c >= '0' && c <= '9'); }
+
 /* Length of the suffix at s[i] (as allowed in this kind of text), else 0. */
 static size_t suffix_at(const char *s, size_t len, size_t i, int loose)
 {
+    /* the hot path (every word): suffixes are capitalised but for "plc", and
+     * no longer than 12 letters */
+    unsigned char c0 = (unsigned char)s[i];
+    if (!loose && !a_upper(c0) && c0 != 'p') return 0;
+    if (!memchr("ICLPANBGSHT", a_upper(c0) ? c0 : c0 - 32, 11)) return 0; /* the suffixes' first letters */
+    size_t wl = 0;
+    while (i + wl < len && wl <= 12 && a_alpha((unsigned char)s[i + wl])) wl++;
+    if (wl > 12) return 0;
     for (size_t k = 0; suffixes[k].w; k++) {
         if (loose && !suffixes[k].strong) continue;
-        size_t n = strlen(suffixes[k].w);
-        if (i + n > len) continue;
+        if ((unsigned char)suffixes[k].w[0] != c0 && (!loose || toupper((unsigned char)suffixes[k].w[0]) != toupper(c0)))
+            continue;
+        size_t n = suffixes[k].n;
+        if (i + n > len || (n != wl && suffixes[k].w[1] != '.')) continue;
         if ((loose ? strncasecmp(s + i, suffixes[k].w, n) : strncmp(s + i, suffixes[k].w, n)) != 0)
             continue;
         /* a whole word, not "Cobalt" or "Co-founder" */
@@ -651,18 +673,19 @@ static size_t suffix_at(const char *s, size_t len, size_t i, int loose)
     return 0;
 }
 
-/* Title Case or ALL-CAPS text: capitals there do not mark names. */
-static int loose_case(const char *s, size_t n)
+/* Title Case text (headlines): capitals there do not mark names. ALL CAPS
+ * the caller knows; bodies are prose. */
+static int title_case(const char *s, size_t n)
 {
-    if (shouting(s, n)) return 1;
+    if (n > 512) n = 512;
     size_t words = 0, caps = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!isalpha((unsigned char)s[i]) || (i > 0 && is_word((unsigned char)s[i - 1]))) continue;
+        if (!a_alpha((unsigned char)s[i]) || (i > 0 && a_alnum((unsigned char)s[i - 1]))) continue;
         size_t j = i;
-        while (j < n && isalpha((unsigned char)s[j])) j++;
+        while (j < n && a_alpha((unsigned char)s[j])) j++;
         if (j - i >= 4) {
             words++;
-            if (isupper((unsigned char)s[i])) caps++;
+            if (a_upper((unsigned char)s[i])) caps++;
         }
         i = j;
     }
@@ -702,18 +725,27 @@ static int name_word(const char *s, size_t n)
     return !in_list(anon_stop, s, m, 1);
 }
 
+/* The last gazetteer mention of field f starting before pos, or -1. The
+ * gazetteer's mentions are sorted and never overlap, so ends ascend too. */
+static long gaz_before(const struct anon_st *st, uint32_t f, uint32_t pos)
+{
+    size_t lo = 0, hi = st->gm->n; /* first index not (field < f || (field == f && start < pos)) */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct squawk_mention *m = &st->gm->v[mid];
+        if (m->field < f || (m->field == f && m->start < pos)) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo > 0 && st->gm->v[lo - 1].field == f ? (long)lo - 1 : -1;
+}
+
+/* Does a gazetteer mention overlap [a, b)? *last: the one ending last. */
 static int gaz_overlap(const struct anon_st *st, uint32_t f, uint32_t a, uint32_t b, size_t *last)
 {
-    int hit = 0;
-    for (size_t i = 0; i < st->gm->n; i++) {
-        const struct squawk_mention *m = &st->gm->v[i];
-        if (m->field != f || m->start >= b) continue;
-        if (m->end > a) {
-            if (!hit || m->end > st->gm->v[*last].end) *last = i;
-            hit = 1;
-        }
-    }
-    return hit;
+    long k = gaz_before(st, f, b);
+    if (k < 0 || st->gm->v[k].end <= a) return 0;
+    *last = (size_t)k;
+    return 1;
 }
 
 static struct anon_cand *push(struct anon_st *st, uint8_t kind, uint32_t f, size_t a, size_t b,
@@ -814,8 +846,8 @@ static size_t try_bracket(struct anon_st *st, uint32_t f, const char *s, size_t 
         size_t p = i;
         while (p > 0 && p + 2 > i && s[p - 1] == ' ') p--;
         if (p > 0 && s[p - 1] == '.') p--;
-        for (size_t k = 0; k < st->gm->n; k++)
-            if (st->gm->v[k].field == f && st->gm->v[k].end == p) t->owner = -2 - (int32_t)k;
+        long k = gaz_before(st, f, (uint32_t)p);
+        if (k >= 0 && st->gm->v[k].end == p) t->owner = -2 - (int32_t)k;
         if (t->owner == -1 && st->n >= 2) {
             struct anon_cand *o = &st->v[st->n - 2];
             if (o->field == f && o->end == p && o->kind != AN_TAG && o->kind != AN_CASH && o->tag < 0) {
@@ -850,29 +882,32 @@ static size_t try_cash(struct anon_st *st, uint32_t f, const char *s, size_t len
     return b;
 }
 
-static void scan_field(struct anon_st *st, uint32_t f, const char *s, size_t len)
+/* Bytes that can start a candidate: '<', '$', and the suffixes' first letters. */
+static const unsigned char hot_byte[256] = {['<'] = 1, ['$'] = 2, ['I'] = 3, ['C'] = 3, ['L'] = 3,
+    ['P'] = 3, ['A'] = 3, ['N'] = 3, ['B'] = 3, ['G'] = 3, ['S'] = 3, ['H'] = 3, ['T'] = 3, ['p'] = 3};
+
+static void scan_field(struct anon_st *st, uint32_t f, const char *s, size_t len, int caps)
 {
-    int loose = loose_case(s, len);
-    for (size_t i = 0; i < len && st->n < ANON_MAX_CANDS && !st->nomem;) {
-        unsigned char c = (unsigned char)s[i];
+    int loose = caps || (f == SQUAWK_FIELD_HEADLINE && title_case(s, len));
+    for (size_t i = 0; i < len && st->n < ANON_MAX_CANDS && !st->nomem; i++) {
+        unsigned char c = (unsigned char)s[i], hot = hot_byte[c];
+        if (!hot) continue;
         size_t next = 0;
-        if (c == '<') next = try_bracket(st, f, s, len, i);
-        else if (c == '$') next = try_cash(st, f, s, len, i);
-        else if (isalpha(c) && (i == 0 || (!is_word((unsigned char)s[i - 1]) && s[i - 1] != '.' &&
-                                           (unsigned char)s[i - 1] < 0x80))) {
+        if (hot == 1) next = try_bracket(st, f, s, len, i);
+        else if (hot == 2) next = try_cash(st, f, s, len, i);
+        else if (i == 0 || (!a_alnum((unsigned char)s[i - 1]) && s[i - 1] != '_' && s[i - 1] != '.' &&
+                            (unsigned char)s[i - 1] < 0x80)) {
             size_t n = suffix_at(s, len, i, loose);
-            size_t e = i;
-            while (e < len && (isalnum((unsigned char)s[e]) || s[e] == '.')) e++;
             if (n) {
                 /* "Foo Holdings Ltd": the last suffix ends the name */
                 size_t q = i + n;
                 if (q < len && s[q] == '.' && s[q - 1] != '.') q++;
                 int stacked = q + 1 < len && s[q] == ' ' && suffix_at(s, len, q + 1, loose);
                 if (!stacked) try_run(st, f, s, i, i + n, loose);
+                next = i + n;
             }
-            next = e > i ? e : i + 1;
         }
-        i = next > i ? next : i + 1;
+        if (next > i + 1) i = next - 1;
     }
 }
 
@@ -988,15 +1023,14 @@ static int cmp_mention(const void *a, const void *b)
 }
 
 static int anon_scan(const filter_gaz *g, const char *const text[2], const size_t len[2],
-                     filter_mentions *out)
+                     const int caps[2], filter_mentions *out)
 {
-    struct anon_st *st = calloc(1, sizeof *st);
-    if (!st) return SQ_E_NOMEM;
+    struct anon_st stack = {0}, *st = &stack;
     st->g = g;
     st->text = text;
     st->gm = out;
     for (uint32_t f = 0; f < 2; f++)
-        if (text[f] && len[f]) scan_field(st, f, text[f], len[f]);
+        if (text[f] && len[f]) scan_field(st, f, text[f], len[f], caps[f]);
     int rc = 0;
     if (st->n && !st->nomem) {
         pool_add(st, "", 0); /* offset 0: "no ticker" */
@@ -1031,7 +1065,6 @@ static int anon_scan(const filter_gaz *g, const char *const text[2], const size_
     }
     free(st->v);
     free(st->pool);
-    free(st);
     return rc;
 }
 
