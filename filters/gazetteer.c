@@ -164,6 +164,19 @@ out:
     return rc;
 }
 
+/* 1, 0, or -1 when the text is no boolean. */
+static int sq_gaz_bool(const char *v)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1", NULL}, *const no[] = {"false", "no", "off", "0", NULL};
+    for (size_t k = 0; yes[k]; k++)
+        if (strcasecmp(v, yes[k]) == 0) return 1;
+    for (size_t k = 0; no[k]; k++)
+        if (strcasecmp(v, no[k]) == 0) return 0;
+    return -1;
+}
+
+int filter_gaz_bool(const char *v) { return v ? sq_gaz_bool(v) : -1; }
+
 int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen)
 {
     *out = NULL;
@@ -180,6 +193,17 @@ int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen
     if (!seq || seq->type != YAML_SEQUENCE_NODE) {
         snprintf(err, errlen, "%s: expected a map with a list 'entities'", path);
         goto fail;
+    }
+    /* ops switch: `anonymous: false` reports gazetteer entities only */
+    yaml_node_t *an = filter_yaml_get(&doc, root, "anonymous");
+    if (an) {
+        const char *v = filter_yaml_str(an);
+        int on = v ? sq_gaz_bool(v) : -1;
+        if (on < 0) {
+            snprintf(err, errlen, "%s:%zu: anonymous: expected true or false", path, filter_yaml_line(an));
+            goto fail;
+        }
+        g->no_anonymous = !on;
     }
     size_t cap = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
     g->ents = calloc(cap ? cap : 1, sizeof *g->ents);
@@ -262,6 +286,8 @@ void filter_gaz_destroy(filter_gaz *g)
 size_t filter_gaz_size(const filter_gaz *g) { return g->n_ents; }
 
 void filter_gaz_set_anonymous(filter_gaz *g, int on) { g->no_anonymous = !on; }
+
+int filter_gaz_anonymous(const filter_gaz *g) { return !g->no_anonymous; }
 
 const struct squawk_entity *filter_gaz_entity(const filter_gaz *g, uint32_t i)
 {

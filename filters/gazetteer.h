@@ -26,8 +26,12 @@ SQ_API size_t filter_gaz_size(const filter_gaz *g);
 SQ_API const struct squawk_entity *filter_gaz_entity(const filter_gaz *g, uint32_t i);
 /* Index by exact name, ticker or alias; -1 when unknown. */
 SQ_API int32_t filter_gaz_find(const filter_gaz *g, const char *name_or_ticker);
-/* Whether scans also report anonymous companies (default on). */
+/* Whether scans also report anonymous companies: on unless gazetteer.yml says
+ * `anonymous: false`; the setter overrides the file. */
 SQ_API void filter_gaz_set_anonymous(filter_gaz *g, int on);
+SQ_API int filter_gaz_anonymous(const filter_gaz *g);
+/* "true/yes/on/1" -> 1, "false/no/off/0" -> 0 (any case), else -1. */
+SQ_API int filter_gaz_bool(const char *v);
 SQ_API int filter_gaz_alloc_scratch(const filter_gaz *g, hs_scratch_t **scratch);
 /* Mentions in headline and body, overlaps resolved (longest wins), sorted by
  * (field, start), ambiguous aliases marked confirmed only with company context;

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../core/clock.h"
 #include "../core/error.h"
@@ -374,12 +373,11 @@ int filter_host_create(filter_host **out, const filter_host_opts *o, char *err, 
     else snprintf(path, sizeof path, "%s/gazetteer.yml", h->data_dir);
     int rc = filter_gaz_load(&h->gaz, path, err, errlen);
     if (!rc) {
-        /* anonymous companies: on unless the options or SQUAWK_ANONYMOUS=0 say off */
-        const char *an = getenv("SQUAWK_ANONYMOUS");
-        int off = o->anonymous < 0 || (an && (strcmp(an, "0") == 0 || strcasecmp(an, "false") == 0 ||
-                                               strcasecmp(an, "off") == 0 || strcasecmp(an, "no") == 0));
-        if (o->anonymous > 0) off = 0;
-        filter_gaz_set_anonymous(h->gaz, !off);
+        /* anonymous companies: the options, else SQUAWK_ANONYMOUS, else
+         * gazetteer.yml's `anonymous:` (default on) */
+        int an = filter_gaz_bool(getenv("SQUAWK_ANONYMOUS"));
+        if (o->anonymous) an = o->anonymous > 0;
+        if (an >= 0) filter_gaz_set_anonymous(h->gaz, an);
         snprintf(path, sizeof path, "%s/rules/cues.yml", h->data_dir);
         rc = filter_matcher_load(&h->cues, path, err, errlen);
     }

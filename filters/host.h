@@ -23,7 +23,8 @@ typedef struct filter_host_opts {
     const char *plugin_dir;  /* where "invest" resolves to invest.so */
     unsigned novelty_window_s; /* default 86400 */
     /* Anonymous company mentions ("<ACME>", "$ACME", "Acme Widgets Inc"): 1 on,
-     * -1 off, 0 default: on unless env SQUAWK_ANONYMOUS is 0/false/off/no. */
+     * -1 off, 0: env SQUAWK_ANONYMOUS (true/false), else gazetteer.yml's
+     * `anonymous:` key, else on. */
     int anonymous;
 } filter_host_opts;
 

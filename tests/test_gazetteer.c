@@ -238,6 +238,42 @@ TEST(hostile_text)
     free(big);
 }
 
+/* Writes a one-entity gazetteer with the given `anonymous:` line and loads it. */
+static int load_with(const char *line, filter_gaz **g, char *err, size_t errlen)
+{
+    char path[] = "/tmp/sq_test_gaz_yml_XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    ASSERT(f != NULL);
+    fprintf(f, "%s\nentities:\n  - name: Zorblax Widgets Inc\n    ticker: ZWI\n", line);
+    fclose(f);
+    int rc = filter_gaz_load(g, path, err, errlen);
+    unlink(path);
+    return rc;
+}
+
+TEST(switch_in_gazetteer_file)
+{
+    filter_gaz *g = NULL;
+    char err[512] = "";
+    ASSERT_EQ(load_with("anonymous: false", &g, err, sizeof err), 0);
+    ASSERT_EQ(filter_gaz_anonymous(g), 0);
+    filter_gaz_destroy(g);
+    ASSERT_EQ(load_with("anonymous: yes", &g, err, sizeof err), 0);
+    ASSERT_EQ(filter_gaz_anonymous(g), 1);
+    filter_gaz_destroy(g);
+    ASSERT_EQ(load_with("# no key", &g, err, sizeof err), 0);
+    ASSERT_EQ(filter_gaz_anonymous(g), 1);
+    filter_gaz_destroy(g);
+    ASSERT_NE(load_with("anonymous: maybe", &g, err, sizeof err), 0);
+    ASSERT(strstr(err, "anonymous: expected true or false") != NULL);
+    ASSERT_EQ(filter_gaz_bool("OFF"), 0);
+    ASSERT_EQ(filter_gaz_bool("1"), 1);
+    ASSERT_EQ(filter_gaz_bool(""), -1);
+    ASSERT_EQ(filter_gaz_bool(NULL), -1);
+}
+
 /* ---- through the host: plugins resolve anonymous entities with host->entity() ---- */
 
 static const proto_entity *alert_entity(const proto_alert *al, const char *name)
@@ -382,6 +418,7 @@ int main(void)
     RUN(gazetteer_wins_on_overlap);
     RUN(tags_attach_and_names_share);
     RUN(hostile_text);
+    RUN(switch_in_gazetteer_file);
     filter_mentions_free(&ms);
     hs_free_scratch(scratch);
     filter_gaz_destroy(gaz);
