@@ -1067,10 +1067,13 @@ static int anon_scan(const filter_gaz *g, const char *const text[2], const size_
     if (st->nomem) rc = SQ_E_NOMEM;
     else if (add) {
         out->anon = calloc(st->n_ents ? st->n_ents : 1, sizeof *out->anon);
-        struct squawk_mention *v = realloc(out->v, (out->n + add) * sizeof *v);
-        if (v) {
-            out->v = v;
-            out->cap = out->n + add;
+        struct squawk_mention *v = out->v;
+        if (out->cap < out->n + add) {
+            v = realloc(out->v, (out->n + add) * sizeof *v);
+            if (v) {
+                out->v = v;
+                out->cap = out->n + add;
+            }
         }
         if (!out->anon || !v) {
             rc = SQ_E_NOMEM;
