@@ -186,8 +186,19 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     /* a rule tagged veto ("buy back its own shares", "supply agreement")
      * says what the words it covers mean: triggers overlapping it count for nothing */
     unsigned char vetoed[DETECT_MAX_VETO] = {0};
+    /* a rule tagged unveto lifts the vetoes it overlaps: in "sells oil and
+     * gas stake" the goods word names the business being sold */
+    unsigned char lifted[DETECT_MAX_VETO] = {0};
+    for (size_t u = 0; u < n_ms; u++) {
+        if (ms[u].rule >= h->pack_size(d->pack) || strcmp(h->pack_rule(d->pack, ms[u].rule)->tag, "unveto") != 0)
+            continue;
+        for (size_t v = 0; v < n_ms && v < DETECT_MAX_VETO; v++)
+            if (ms[v].field == ms[u].field && ms[v].start < ms[u].end && ms[u].start < ms[v].end)
+                lifted[v] = 1;
+    }
     for (size_t v = 0; v < n_ms; v++) {
-        if (ms[v].rule >= h->pack_size(d->pack) || strcmp(h->pack_rule(d->pack, ms[v].rule)->tag, "veto") != 0)
+        if (ms[v].rule >= h->pack_size(d->pack) || strcmp(h->pack_rule(d->pack, ms[v].rule)->tag, "veto") != 0 ||
+            (v < DETECT_MAX_VETO && lifted[v]))
             continue;
         for (size_t i = 0; i < n_ms && i < DETECT_MAX_VETO; i++)
             if (i != v && ms[i].field == ms[v].field && ms[i].start < ms[v].end && ms[v].start < ms[i].end)
