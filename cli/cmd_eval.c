@@ -659,7 +659,8 @@ static void eval_filter_category(const char *name_or_path, char *out, size_t len
     if (dot && dot[3] == '\0') *dot = '\0';
 }
 
-/* Loads the CLI's filters, else the config's, else the three built-ins. A
+/* Loads the CLI's filters (with the config's settings for the same name),
+ * else the config's, else the three built-ins. A
  * category's threshold is the CLI's, else the config's, else what the host
  * reports as the plugin's default. Returns 1 when some category must be
  * decided by the host's own filtering, 0 when all are known, <0 on error. */
@@ -672,6 +673,9 @@ static int eval_load_filters(eval_set *s, const eval_opts *o, const sq_config *c
     for (size_t i = 0; i < n; i++) {
         const sq_config_filter *cf = !o->n_filters && cfg->n_filters ? &cfg->filters[i] : NULL;
         const char *name = o->n_filters ? o->filters[i] : cf ? cf->name : builtins[i];
+        /* --filter chips still measures chips as configured (threshold, keys) */
+        for (size_t j = 0; o->n_filters && j < cfg->n_filters && !cf; j++)
+            if (!strcmp(cfg->filters[j].name, name)) cf = &cfg->filters[j];
         char cat[128];
         eval_filter_category(name, cat, sizeof cat);
         int c = eval_cat_index(s, cat);
@@ -746,7 +750,8 @@ int cmd_eval(int argc, char **argv)
     }
     filter_host *h = NULL;
     filter_host_opts ho = {.data_dir = o.data_dir ? o.data_dir : cfg.data_dir,
-                           .plugin_dir = o.plugin_dir ? o.plugin_dir : cfg.plugin_dir};
+                           .plugin_dir = o.plugin_dir ? o.plugin_dir : cfg.plugin_dir,
+                           .anonymous = cfg.anonymous_companies};
     rc = filter_host_create(&h, &ho, err, sizeof err);
     if (rc < 0) {
         fprintf(stderr, "squawk eval: filter host: %s\n", err[0] ? err : sq_strerror(rc));

@@ -594,6 +594,9 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
         get_str(&x, eng, "engine", "data_dir", &c->data_dir);
         get_str(&x, eng, "engine", "plugin_dir", &c->plugin_dir);
         GET_UINT_INTO(&x, eng, "engine", "novelty_window_s", 30 * 86400, c->novelty_window_s);
+        int an;
+        if (get_bool(&x, eng, "engine", "anonymous_companies", &an) == 1)
+            c->anonymous_companies = an ? 1 : -1;
         GET_UINT_INTO(&x, eng, "engine", "shutdown_timeout_ms", 600000, c->shutdown_timeout_ms);
     }
     if (!x.failed) load_filters(&x, c, want(&x, c->root, "filters"));
@@ -687,6 +690,8 @@ void sq_config_dump(const sq_config *c, void *file)
     fprintf(f, "engine:\n  data_dir: %s\n  plugin_dir: %s\n  novelty_window_s: %u\n",
             c->data_dir ? c->data_dir : "(built-in)", c->plugin_dir ? c->plugin_dir : "(built-in)",
             c->novelty_window_s);
+    fprintf(f, "  anonymous_companies: %s\n", c->anonymous_companies > 0 ? "true"
+                                               : c->anonymous_companies < 0 ? "false" : "(gazetteer default)");
     fprintf(f, "filters:\n");
     for (size_t i = 0; i < c->n_filters; i++) {
         fprintf(f, "  - name: %s\n", c->filters[i].name);

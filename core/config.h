@@ -45,6 +45,7 @@ typedef struct sq_config {
     /* engine: */
     char *data_dir, *plugin_dir;
     unsigned novelty_window_s;
+    int anonymous_companies; /* 1 on, -1 off, 0 unset (the host's default decides) */
 
     /* filters: */
     sq_config_filter *filters;

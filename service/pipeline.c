@@ -238,7 +238,8 @@ static int check_kafka_props(const char *file, const char *sect, char **kv, cons
 static int build_host(const sq_config *c, filter_host **out, char *err, size_t errlen)
 {
     filter_host_opts o = {.data_dir = c->data_dir, .plugin_dir = c->plugin_dir,
-                          .novelty_window_s = c->novelty_window_s};
+                          .novelty_window_s = c->novelty_window_s,
+                          .anonymous = c->anonymous_companies};
     filter_host *h;
     int rc = filter_host_create(&h, &o, err, errlen);
     if (rc < 0) return rc;

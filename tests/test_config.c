@@ -53,6 +53,13 @@ TEST(loads_defaults_and_values)
     ASSERT_EQ(c.zmq.enabled, 1);
     ASSERT_EQ(c.zmq.sndhwm, 10);
     ASSERT_EQ(c.zmq.ring_size, 100000);
+    ASSERT_EQ(c.anonymous_companies, 0); /* unset: the host decides */
+    sq_config_free(&c);
+
+    write_cfg("kafka:\n  topics: [a]\nengine:\n  anonymous_companies: false\nfilters: [invest]\n"
+              "sinks: {jsonl: {}}\n");
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), 0);
+    ASSERT_EQ(c.anonymous_companies, -1);
     sq_config_free(&c);
 }
 
@@ -109,6 +116,12 @@ TEST(errors_name_file_line_key)
     write_cfg("kafka:\n  topics: [a]\n  topics: [b]\nfilters: [invest]\nsinks: {jsonl: {}}\n");
     ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), SQ_E_CONFIG);
     ASSERT(strstr(err, ":3: topics: key appears twice") != NULL);
+
+    write_cfg("kafka:\n  topics: [a]\nengine:\n  anonymous_companies: maybe\nfilters: [invest]\n"
+              "sinks: {jsonl: {}}\n");
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), SQ_E_CONFIG);
+    snprintf(want, sizeof want, "%s:4: engine.anonymous_companies: expected true or false", path);
+    ASSERT_STR_EQ(err, want);
 }
 
 TEST(secrets_masked)
