@@ -225,6 +225,34 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         }
         if (!obj) vetoed[i] = 1;
     }
+    /* a rule tagged requires=party (probes, charges, court words) counts only
+     * when a company, an industry or a market actor is named in its sentence,
+     * the headline or the lead -- by the gazetteer or by a rule tagged party:
+     * a case against people alone (a politician's grand jury) is no flag on a company */
+    for (size_t i = 0; i < n_ms && i < DETECT_MAX_VETO; i++) {
+        if (vetoed[i] || ms[i].rule >= h->pack_size(d->pack) ||
+            strcmp(h->pack_rule(d->pack, ms[i].rule)->tag, "requires=party") != 0)
+            continue;
+        const char *s = a->text[ms[i].field];
+        size_t ss = sent_start(s, ms[i].start), se = sent_end(s, a->len[ms[i].field], ms[i].end);
+#define UP_FRONT_OR_NEAR(f, st, en) \
+    ((f) == SQUAWK_FIELD_HEADLINE || (st) < (uint32_t)d->cfg.lead_bytes || \
+     ((f) == ms[i].field && (st) >= ss && (en) <= se))
+        int party = 0;
+        for (size_t j = 0; j < n_men && !party; j++) {
+            const struct squawk_entity *e = h->entity(h, men[j].entity);
+            if ((men[j].confirmed || men[j].ambiguous == 1) && e && e->kind && strcmp(e->kind, "company") == 0 &&
+                UP_FRONT_OR_NEAR(men[j].field, men[j].start, men[j].end))
+                party = 1;
+        }
+        for (size_t k = 0; k < n_ms && !party; k++)
+            if (ms[k].rule < h->pack_size(d->pack) && !(k < DETECT_MAX_VETO && vetoed[k]) &&
+                strcmp(h->pack_rule(d->pack, ms[k].rule)->tag, "party") == 0 &&
+                UP_FRONT_OR_NEAR(ms[k].field, ms[k].start, ms[k].end))
+                party = 1;
+#undef UP_FRONT_OR_NEAR
+        if (!party) vetoed[i] = 1;
+    }
 #define VETOED(i) ((i) < DETECT_MAX_VETO && vetoed[i])
 
     /* 1. rule evidence */
@@ -478,6 +506,8 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             const struct squawk_match *t = &ms[i];
             if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY)) continue;
             if (t->rule >= n_rules || shown[t->rule][pass] || skip_rule[t->rule] || VETOED(i)) continue;
+            /* a party word ("company", "bank") only lets other rules count */
+            if (strcmp(h->pack_rule(d->pack, t->rule)->tag, "party") == 0) continue;
             shown[t->rule][pass] = 1;
             rc = h->report_evidence(r, h->pack_rule(d->pack, t->rule)->id, (int)t->field, t->start,
                                     t->end);
