@@ -304,6 +304,40 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         S += w > 0 ? w * best[i] * (1 + 0.25 * extra) * body_fac : w;
     }
     if (head_trigger) S += d->cfg.headline_bonus;
+    /* a bland headline over a lead sentence that names an authority, a strong
+     * trigger and a company ("The SEC charged Acme Corp with ...") reports the
+     * event as plainly as a headline would: authorities are regulators of the
+     * gazetteer or rules tagged authority, companies its companies or rules tagged party */
+    if (!head_trigger && d->cfg.lead_bonus > 0) {
+        int lead_hit = 0;
+        for (size_t i = 0; i < n_ms && !lead_hit; i++) {
+            const struct squawk_rule *ru = h->pack_rule(d->pack, ms[i].rule);
+            if (ms[i].rule >= n_rules || skip_rule[ms[i].rule] || VETOED(i) || ms[i].field != SQUAWK_FIELD_BODY ||
+                ms[i].start >= (uint32_t)d->cfg.lead_bytes || ru->weight < d->cfg.head_min_weight || *ru->tag)
+                continue;
+            const char *s = a->text[SQUAWK_FIELD_BODY];
+            size_t ss = sent_start(s, ms[i].start), se = sent_end(s, a->len[SQUAWK_FIELD_BODY], ms[i].end);
+            int auth = 0, party = 0;
+            for (size_t j = 0; j < n_men; j++) {
+                const struct squawk_entity *e = h->entity(h, men[j].entity);
+                if (men[j].field != SQUAWK_FIELD_BODY || men[j].start < ss || men[j].end > se || !e || !e->kind ||
+                    !(men[j].confirmed || men[j].ambiguous == 1))
+                    continue;
+                if (strcmp(e->kind, "regulator") == 0) auth = 1;
+                else if (strcmp(e->kind, "company") == 0) party = 1;
+            }
+            for (size_t k = 0; k < n_ms; k++) {
+                if (ms[k].field != SQUAWK_FIELD_BODY || ms[k].start < ss || ms[k].end > se || VETOED(k)) continue;
+                const char *tg = h->pack_rule(d->pack, ms[k].rule)->tag;
+                if (strcmp(tg, "authority") == 0) auth = 1;
+                /* the trigger's own words ("tariffs on") name no party */
+                else if (strcmp(tg, "party") == 0 && !(ms[k].start < ms[i].end && ms[i].start < ms[k].end))
+                    party = 1;
+            }
+            lead_hit = auth && party;
+        }
+        if (lead_hit) S += d->cfg.lead_bonus;
+    }
 
     /* 2. entities near triggers */
     uint32_t win = (uint32_t)d->cfg.window;
@@ -506,8 +540,10 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             const struct squawk_match *t = &ms[i];
             if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY)) continue;
             if (t->rule >= n_rules || shown[t->rule][pass] || skip_rule[t->rule] || VETOED(i)) continue;
-            /* a party word ("company", "bank") only lets other rules count */
-            if (strcmp(h->pack_rule(d->pack, t->rule)->tag, "party") == 0) continue;
+            /* party and authority words ("company", "regulators") only let other rules count */
+            if (strcmp(h->pack_rule(d->pack, t->rule)->tag, "party") == 0 ||
+                strcmp(h->pack_rule(d->pack, t->rule)->tag, "authority") == 0)
+                continue;
             shown[t->rule][pass] = 1;
             rc = h->report_evidence(r, h->pack_rule(d->pack, t->rule)->id, (int)t->field, t->start,
                                     t->end);

@@ -26,6 +26,7 @@ struct detect_config {
     double head_min_weight; /* chips: headline rules lighter than this earn no headline_bonus */
     double body_only_factor; /* invest: rule evidence factor when no trigger is in the headline (0 = 1) */
     double trigger_min_weight; /* chips: an alert needs a rule at least this heavy (0 = any); vocabulary alone is no event */
+    double lead_bonus;     /* regulatory: no headline trigger, but a lead sentence names an authority, a strong trigger and a company (0 = off) */
 };
 
 #define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, "1.5")

@@ -23,6 +23,10 @@ static const struct squawk_config_entry regulatory_config_map[] = {
     {"trigger_min_weight", SQUAWK_CFG_DOUBLE, "0.9",
      "an alert needs a rule at least this heavy (or a regulator named up front)",
      offsetof(struct regulatory_config, base.trigger_min_weight)},
+    /* wire stories often carry the event in the first sentence under a bland headline */
+    {"lead_bonus", SQUAWK_CFG_DOUBLE, "2.0",
+     "added when, without a headline trigger, one lead sentence names an authority, a strong trigger and a company",
+     offsetof(struct regulatory_config, base.lead_bonus)},
     {NULL, 0, NULL, NULL, 0},
 };
 
