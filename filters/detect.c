@@ -241,7 +241,10 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         int party = 0;
         for (size_t j = 0; j < n_men && !party; j++) {
             const struct squawk_entity *e = h->entity(h, men[j].entity);
-            if ((men[j].confirmed || men[j].ambiguous == 1) && e && e->kind && strcmp(e->kind, "company") == 0 &&
+            /* an ambiguous name ("Progressive magazine") counts only right next to the match */
+            int near = men[j].ambiguous == 1 && men[j].field == ms[i].field &&
+                       dist(ms[i].start, ms[i].end, men[j].start, men[j].end) <= (uint32_t)d->cfg.window / 4;
+            if ((men[j].confirmed || near) && e && e->kind && strcmp(e->kind, "company") == 0 &&
                 UP_FRONT_OR_NEAR(men[j].field, men[j].start, men[j].end))
                 party = 1;
         }
@@ -321,7 +324,8 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             for (size_t j = 0; j < n_men; j++) {
                 const struct squawk_entity *e = h->entity(h, men[j].entity);
                 if (men[j].field != SQUAWK_FIELD_BODY || men[j].start < ss || men[j].end > se || !e || !e->kind ||
-                    !(men[j].confirmed || men[j].ambiguous == 1))
+                    !(men[j].confirmed || (men[j].ambiguous == 1 &&
+                                           dist(ms[i].start, ms[i].end, men[j].start, men[j].end) <= (uint32_t)d->cfg.window / 4)))
                     continue;
                 if (strcmp(e->kind, "regulator") == 0) auth = 1;
                 else if (strcmp(e->kind, "company") == 0) party = 1;
