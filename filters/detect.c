@@ -200,8 +200,11 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         if (ms[v].rule >= h->pack_size(d->pack) || strcmp(h->pack_rule(d->pack, ms[v].rule)->tag, "veto") != 0 ||
             (v < DETECT_MAX_VETO && lifted[v]))
             continue;
+        /* only positive triggers: a negative rule overlapping a veto
+         * ("tax" inside "tax order") still says what the story is */
         for (size_t i = 0; i < n_ms && i < DETECT_MAX_VETO; i++)
-            if (i != v && ms[i].field == ms[v].field && ms[i].start < ms[v].end && ms[v].start < ms[i].end)
+            if (i != v && ms[i].field == ms[v].field && ms[i].start < ms[v].end && ms[v].start < ms[i].end &&
+                ms[i].rule < h->pack_size(d->pack) && h->pack_rule(d->pack, ms[i].rule)->weight > 0)
                 vetoed[i] = 1;
     }
     /* a rule tagged requires=sector_object ("invest in", "stake in") counts
