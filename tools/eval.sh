@@ -58,13 +58,26 @@ done
 CONF=""
 [ -f "$ROOT/config/squawk.yml" ] && CONF="--config $ROOT/config/squawk.yml"
 EXTRA="$CONF $*"
+# The held-out sets print their summary lines only: --errors and --sweep there
+# would show what tuning must never see.
+HELD="$CONF"
+skip=0
+for a in "$@"; do
+    if [ $skip = 1 ]; then skip=0; continue; fi
+    case $a in
+    --sweep | --errors=*) ;;
+    --errors) skip=1 ;;
+    *) HELD="$HELD $a" ;;
+    esac
+done
 rc=0
-run_set() { # run_set NAME TITLE LABELS ARTICLES; the JSON result is kept in OUT/NAME.json
+run_set() { # run_set NAME TITLE LABELS ARTICLES [OPTIONS]; the JSON result is kept in OUT/NAME.json
+    opts=${5-$EXTRA}
     echo
     echo "== $2"
     t0=$(date +%s.%N)
-    # shellcheck disable=SC2086 # EXTRA is a list of options
-    if "$SQ" eval --labels "$3" --articles "$4" --json-out "$OUT/$1.json" $EXTRA 2>"$OUT/last.err"; then
+    # shellcheck disable=SC2086 # opts is a list of options
+    if "$SQ" eval --labels "$3" --articles "$4" --json-out "$OUT/$1.json" $opts 2>"$OUT/last.err"; then
         t1=$(date +%s.%N)
         awk -v a="$t0" -v b="$t1" 'BEGIN { printf "wall time: %.2f s\n", b - a }'
     else
@@ -74,9 +87,9 @@ run_set() { # run_set NAME TITLE LABELS ARTICLES; the JSON result is kept in OUT
 }
 echo "squawk eval -- $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
 run_set reuters-train "Reuters-21578 ModApte TRAIN: acq -> invest (tuning set)" "$OUT/reuters-train.tsv" "$OUT/reuters-train.jsonl"
-run_set reuters-test "Reuters-21578 ModApte TEST: acq -> invest (HELD OUT: never tune on it)" "$OUT/reuters-test.tsv" "$OUT/reuters-test.jsonl"
+run_set reuters-test "Reuters-21578 ModApte TEST: acq -> invest (HELD OUT: never tune on it)" "$OUT/reuters-test.tsv" "$OUT/reuters-test.jsonl" "$HELD"
 run_set labels-dev "labels-dev.tsv: 1987 newswire (Reuters ids), invest/chips/regulatory" "$C/labels-dev.tsv" "$OUT/reuters-all.jsonl"
 run_set labels-modern-dev "labels-modern-dev.tsv: 2023-2026 tech and AI news, invest/chips/regulatory" "$C/labels-modern-dev.tsv" "$OUT/modern.jsonl"
 run_set twitter-train "Twitter topic TRAIN: label 13 -> invest, 12 -> regulatory (tuning set)" "$OUT/twitter-train.tsv" "$OUT/twitter-train.jsonl"
-run_set twitter-test "Twitter topic TEST: label 13 -> invest, 12 -> regulatory (HELD OUT: never tune on it)" "$OUT/twitter-test.tsv" "$OUT/twitter-test.jsonl"
+run_set twitter-test "Twitter topic TEST: label 13 -> invest, 12 -> regulatory (HELD OUT: never tune on it)" "$OUT/twitter-test.tsv" "$OUT/twitter-test.jsonl" "$HELD"
 exit $rc
