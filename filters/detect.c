@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DETECT_MAX_RULES 512
 #define DETECT_MAX_ENTS 64
 #define DETECT_MAX_TRIGGERS 512
 #define DETECT_MAX_EVIDENCE 10
@@ -59,7 +58,30 @@ int detect_init(struct detect *d, const struct detect_spec *spec, const struct d
         snprintf(err, errlen, "rule pack %s has more than %d rules", cfg->pack, DETECT_MAX_RULES);
         return -1;
     }
+    static const struct {
+        const char *tag;
+        enum detect_tag kind;
+    } known[] = {{"veto", DETECT_TAG_VETO},
+                 {"unveto", DETECT_TAG_UNVETO},
+                 {"party", DETECT_TAG_PARTY},
+                 {"authority", DETECT_TAG_AUTHORITY},
+                 {"requires=party", DETECT_TAG_REQ_PARTY},
+                 {"requires=sector", DETECT_TAG_REQ_SECTOR},
+                 {"requires=sector_object", DETECT_TAG_REQ_SECTOR_OBJ}};
+    for (size_t i = 0; i < host->pack_size(d->pack); i++) {
+        const char *t = host->pack_rule(d->pack, (uint32_t)i)->tag;
+        d->tags[i] = !*t ? DETECT_TAG_NONE : strncmp(t, "sector=", 7) == 0 ? DETECT_TAG_SECTOR : DETECT_TAG_OTHER;
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+            if (strcmp(t, known[k].tag) == 0) d->tags[i] = (unsigned char)known[k].kind;
+    }
     return 0;
+}
+
+/* The tag kind of a match's rule; none for an index outside the pack. */
+static enum detect_tag tag_of(const struct detect *d, uint32_t rule)
+{
+    return rule < DETECT_MAX_RULES && rule < d->host->pack_size(d->pack) ? (enum detect_tag)d->tags[rule]
+                                                                          : DETECT_TAG_NONE;
 }
 
 struct acc {
@@ -176,12 +198,12 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     /* a rule tagged sector=<what> names a sector company the gazetteer cannot
      * know ("Modular Computer Systems Inc"): up front, it counts as one */
     for (size_t i = 0; i < n_ms && !sector_present; i++)
-        if (strncmp(h->pack_rule(d->pack, ms[i].rule)->tag, "sector=", 7) == 0 &&
+        if (tag_of(d, ms[i].rule) == DETECT_TAG_SECTOR &&
             (ms[i].field == SQUAWK_FIELD_HEADLINE || ms[i].start < d->cfg.lead_bytes))
             sector_present = 1;
     int skip_rule[DETECT_MAX_RULES] = {0};
     for (size_t i = 0; i < h->pack_size(d->pack) && i < DETECT_MAX_RULES; i++)
-        if (!sector_present && strcmp(h->pack_rule(d->pack, (uint32_t)i)->tag, "requires=sector") == 0)
+        if (!sector_present && d->tags[i] == DETECT_TAG_REQ_SECTOR)
             skip_rule[i] = 1;
     /* a rule tagged veto ("buy back its own shares", "supply agreement")
      * says what the words it covers mean: triggers overlapping it count for nothing */
@@ -190,14 +212,14 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
      * gas stake" the goods word names the business being sold */
     unsigned char lifted[DETECT_MAX_VETO] = {0};
     for (size_t u = 0; u < n_ms; u++) {
-        if (ms[u].rule >= h->pack_size(d->pack) || strcmp(h->pack_rule(d->pack, ms[u].rule)->tag, "unveto") != 0)
+        if (tag_of(d, ms[u].rule) != DETECT_TAG_UNVETO)
             continue;
         for (size_t v = 0; v < n_ms && v < DETECT_MAX_VETO; v++)
             if (ms[v].field == ms[u].field && ms[v].start < ms[u].end && ms[u].start < ms[v].end)
                 lifted[v] = 1;
     }
     for (size_t v = 0; v < n_ms; v++) {
-        if (ms[v].rule >= h->pack_size(d->pack) || strcmp(h->pack_rule(d->pack, ms[v].rule)->tag, "veto") != 0 ||
+        if (tag_of(d, ms[v].rule) != DETECT_TAG_VETO ||
             (v < DETECT_MAX_VETO && lifted[v]))
             continue;
         /* only positive triggers: a negative rule overlapping a veto
@@ -212,8 +234,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
      * right after it in the same sentence: an investment IN a chip maker is a
      * chips deal, one BY a chip maker is not */
     for (size_t i = 0; i < n_ms && i < DETECT_MAX_VETO; i++) {
-        if (ms[i].rule >= h->pack_size(d->pack) ||
-            strcmp(h->pack_rule(d->pack, ms[i].rule)->tag, "requires=sector_object") != 0)
+        if (tag_of(d, ms[i].rule) != DETECT_TAG_REQ_SECTOR_OBJ)
             continue;
         const char *s = a->text[ms[i].field];
         size_t se = sent_end(s, a->len[ms[i].field], ms[i].end);
@@ -233,8 +254,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
      * the headline or the lead -- by the gazetteer or by a rule tagged party:
      * a case against people alone (a politician's grand jury) is no flag on a company */
     for (size_t i = 0; i < n_ms && i < DETECT_MAX_VETO; i++) {
-        if (vetoed[i] || ms[i].rule >= h->pack_size(d->pack) ||
-            strcmp(h->pack_rule(d->pack, ms[i].rule)->tag, "requires=party") != 0)
+        if (vetoed[i] || tag_of(d, ms[i].rule) != DETECT_TAG_REQ_PARTY)
             continue;
         const char *s = a->text[ms[i].field];
         size_t ss = sent_start(s, ms[i].start), se = sent_end(s, a->len[ms[i].field], ms[i].end);
@@ -252,8 +272,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
                 party = 1;
         }
         for (size_t k = 0; k < n_ms && !party; k++)
-            if (ms[k].rule < h->pack_size(d->pack) && !(k < DETECT_MAX_VETO && vetoed[k]) &&
-                strcmp(h->pack_rule(d->pack, ms[k].rule)->tag, "party") == 0 &&
+            if (!(k < DETECT_MAX_VETO && vetoed[k]) && tag_of(d, ms[k].rule) == DETECT_TAG_PARTY &&
                 UP_FRONT_OR_NEAR(ms[k].field, ms[k].start, ms[k].end))
                 party = 1;
 #undef UP_FRONT_OR_NEAR
@@ -278,7 +297,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         if (ru->weight > 0) {
             /* a sector descriptor ("Super Micro Computer Inc") names a maker,
              * not an event: alone it raises nothing */
-            if (strncmp(ru->tag, "sector=", 7) != 0 && ru->weight >= d->cfg.trigger_min_weight) pos_trigger = 1;
+            if (tag_of(d, ms[i].rule) != DETECT_TAG_SECTOR && ru->weight >= d->cfg.trigger_min_weight) pos_trigger = 1;
             if (ms[i].field == SQUAWK_FIELD_HEADLINE && ru->weight >= d->cfg.head_min_weight)
                 head_trigger = 1;
         }
@@ -319,7 +338,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         for (size_t i = 0; i < n_ms && !lead_hit; i++) {
             const struct squawk_rule *ru = h->pack_rule(d->pack, ms[i].rule);
             if (ms[i].rule >= n_rules || skip_rule[ms[i].rule] || VETOED(i) || ms[i].field != SQUAWK_FIELD_BODY ||
-                ms[i].start >= (uint32_t)d->cfg.lead_bytes || ru->weight < d->cfg.head_min_weight || *ru->tag)
+                ms[i].start >= (uint32_t)d->cfg.lead_bytes || ru->weight < d->cfg.head_min_weight || tag_of(d, ms[i].rule) != DETECT_TAG_NONE)
                 continue;
             const char *s = a->text[SQUAWK_FIELD_BODY];
             size_t ss = sent_start(s, ms[i].start), se = sent_end(s, a->len[SQUAWK_FIELD_BODY], ms[i].end);
@@ -335,10 +354,10 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             }
             for (size_t k = 0; k < n_ms; k++) {
                 if (ms[k].field != SQUAWK_FIELD_BODY || ms[k].start < ss || ms[k].end > se || VETOED(k)) continue;
-                const char *tg = h->pack_rule(d->pack, ms[k].rule)->tag;
-                if (strcmp(tg, "authority") == 0) auth = 1;
+                enum detect_tag tg = tag_of(d, ms[k].rule);
+                if (tg == DETECT_TAG_AUTHORITY) auth = 1;
                 /* the trigger's own words ("tariffs on") name no party */
-                else if (strcmp(tg, "party") == 0 && !(ms[k].start < ms[i].end && ms[i].start < ms[k].end))
+                else if (tg == DETECT_TAG_PARTY && !(ms[k].start < ms[i].end && ms[i].start < ms[k].end))
                     party = 1;
             }
             lead_hit = auth && party;
@@ -548,8 +567,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY)) continue;
             if (t->rule >= n_rules || shown[t->rule][pass] || skip_rule[t->rule] || VETOED(i)) continue;
             /* party and authority words ("company", "regulators") only let other rules count */
-            if (strcmp(h->pack_rule(d->pack, t->rule)->tag, "party") == 0 ||
-                strcmp(h->pack_rule(d->pack, t->rule)->tag, "authority") == 0)
+            if (tag_of(d, t->rule) == DETECT_TAG_PARTY || tag_of(d, t->rule) == DETECT_TAG_AUTHORITY)
                 continue;
             shown[t->rule][pass] = 1;
             rc = h->report_evidence(r, h->pack_rule(d->pack, t->rule)->id, (int)t->field, t->start,

@@ -64,9 +64,27 @@ struct detect_spec {
     int skip_regulators;          /* regulators are never investors/suppliers */
 };
 
+#define DETECT_MAX_RULES 512 /* rules per pack */
+
+/* What a rule's tag asks of the engine, decided once when the pack opens so
+ * the per-article loops compare small integers, not strings. */
+enum detect_tag {
+    DETECT_TAG_NONE,          /* no tag: a plain trigger or negative */
+    DETECT_TAG_VETO,          /* veto: overlapped triggers count for nothing */
+    DETECT_TAG_UNVETO,        /* unveto: lifts the vetoes it overlaps */
+    DETECT_TAG_PARTY,         /* party: names a company/industry for requires=party */
+    DETECT_TAG_AUTHORITY,     /* authority: names an authority for lead_bonus */
+    DETECT_TAG_REQ_PARTY,     /* requires=party */
+    DETECT_TAG_REQ_SECTOR,    /* requires=sector */
+    DETECT_TAG_REQ_SECTOR_OBJ, /* requires=sector_object */
+    DETECT_TAG_SECTOR,        /* sector=<what>: names a sector company */
+    DETECT_TAG_OTHER          /* role=<ticker> and the like: read where used */
+};
+
 struct detect {
     const struct squawk_host *host;
     struct squawk_pack *pack;
+    unsigned char tags[DETECT_MAX_RULES]; /* per rule of the pack: enum detect_tag */
     struct detect_config cfg;
     struct detect_spec spec;
     char name[32];
