@@ -56,6 +56,10 @@ struct detect_config {
     {"pack", SQUAWK_CFG_STRING, PACK, "rule pack (data_dir/rules/<pack>.yml)",                 \
      offsetof(T, base.pack)}
 
+/* One more double key of struct detect_config in a plugin's config map T
+ * (a struct whose first member is `base`): the key is the field's name. */
+#define DETECT_CONFIG_DOUBLE(T, KEY, DEF, DOC) {#KEY, SQUAWK_CFG_DOUBLE, DEF, DOC, offsetof(T, base.KEY)}
+
 /* What differs between detectors. */
 struct detect_spec {
     const char *category;

@@ -11,12 +11,12 @@ struct invest_config {
 
 static const struct squawk_config_entry invest_config_map[] = {
     DETECT_CONFIG_ENTRIES(struct invest_config, "55", "3.0", "0.5", "invest"),
-    {"body_only_factor", SQUAWK_CFG_DOUBLE, "0.6",
-     "rule evidence factor when no trigger is in the headline", offsetof(struct invest_config, base.body_only_factor)},
+    DETECT_CONFIG_DOUBLE(struct invest_config, body_only_factor, "0.6",
+                         "rule evidence factor when no trigger is in the headline"),
     /* weak vocabulary ("investor", "valuation") in a headline names no event:
      * it earns no headline bonus and leaves the body-only factor on */
-    {"head_min_weight", SQUAWK_CFG_DOUBLE, "1.3",
-     "headline rules lighter than this earn no headline_bonus", offsetof(struct invest_config, base.head_min_weight)},
+    DETECT_CONFIG_DOUBLE(struct invest_config, head_min_weight, "1.3",
+                         "headline rules lighter than this earn no headline_bonus"),
     {NULL, 0, NULL, NULL, 0},
 };
 

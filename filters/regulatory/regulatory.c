@@ -12,21 +12,17 @@ static const struct squawk_config_entry regulatory_config_map[] = {
     /* what a story reports is in its headline: a headline trigger counts more and
      * body-only vocabulary needs more of it (bias) -- chosen on the dev sets, docs/EVAL.md */
     DETECT_CONFIG_ENTRIES_HB(struct regulatory_config, "45", "3.5", "1.0", "regulatory", "2.0"),
-    {"regulator_weight", SQUAWK_CFG_DOUBLE, "1.5",
-     "evidence added when a regulator is named in the headline (half in the lead)",
-     offsetof(struct regulatory_config, base.regulator_weight)},
+    DETECT_CONFIG_DOUBLE(struct regulatory_config, regulator_weight, "1.5",
+                         "evidence added when a regulator is named in the headline (half in the lead)"),
     /* a lone weak word in a headline ("sues", "court", "tariffs") names a topic, not an action */
-    {"head_min_weight", SQUAWK_CFG_DOUBLE, "1.05",
-     "headline rules lighter than this earn no headline_bonus",
-     offsetof(struct regulatory_config, base.head_min_weight)},
+    DETECT_CONFIG_DOUBLE(struct regulatory_config, head_min_weight, "1.05",
+                         "headline rules lighter than this earn no headline_bonus"),
     /* legal vocabulary alone ("court", "lawsuit", "regulations") names a topic, not an action */
-    {"trigger_min_weight", SQUAWK_CFG_DOUBLE, "0.9",
-     "an alert needs a rule at least this heavy (or a regulator named up front)",
-     offsetof(struct regulatory_config, base.trigger_min_weight)},
+    DETECT_CONFIG_DOUBLE(struct regulatory_config, trigger_min_weight, "0.9",
+                         "an alert needs a rule at least this heavy (or a regulator named up front)"),
     /* wire stories often carry the event in the first sentence under a bland headline */
-    {"lead_bonus", SQUAWK_CFG_DOUBLE, "2.0",
-     "added when, without a headline trigger, one lead sentence names an authority, a strong trigger and a company",
-     offsetof(struct regulatory_config, base.lead_bonus)},
+    DETECT_CONFIG_DOUBLE(struct regulatory_config, lead_bonus, "2.0",
+                         "added when, without a headline trigger, one lead sentence names an authority, a strong trigger and a company"),
     {NULL, 0, NULL, NULL, 0},
 };
 
