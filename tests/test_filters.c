@@ -12,6 +12,7 @@
 #include "../filters/matcher.h"
 #include "../filters/novelty.h"
 #include "assert.h"
+#include "filter_run.h"
 
 #define DATA_DIR SQ_SOURCE_DIR "/filters"
 #define MINI_GAZ SQ_SOURCE_DIR "/tests/data/gazetteer-mini.yml"
@@ -60,31 +61,6 @@ static void builtin_done(filter_host *h)
     ASSERT(h == shared);
 }
 
-/* Runs the host over (headline, body) with all=1; returns the alert of category or NULL. */
-static proto_alert *run_one(filter_host *h, const char *headline, const char *body, const char *cat)
-{
-    proto_article a;
-    ASSERT_EQ(proto_article_init(&a, "t1", headline, body), 0);
-    proto_alert **v;
-    size_t n;
-    ASSERT_EQ(filter_host_process(h, &a, NULL, 1, &v, &n), 0);
-    proto_alert *found = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (!found && strcmp(v[i]->category, cat) == 0) found = v[i];
-        else proto_alert_destroy(v[i]);
-    }
-    free(v);
-    proto_article_free(&a);
-    return found;
-}
-
-static const proto_entity *entity(const proto_alert *al, const char *name)
-{
-    for (size_t i = 0; i < al->n_entities; i++)
-        if (strcmp(al->entities[i].name, name) == 0) return &al->entities[i];
-    return NULL;
-}
-
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -101,8 +77,8 @@ TEST(loads_builtins)
     ASSERT(al != NULL);
     ASSERT_GE(al->score, 50);
     ASSERT_STR_EQ(al->stage, "agreed");
-    ASSERT_STR_EQ(entity(al, "Microsoft Corp.")->role, "investor");
-    ASSERT_STR_EQ(entity(al, "OpenAI")->role, "target");
+    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "investor");
+    ASSERT_STR_EQ(alert_entity(al, "OpenAI")->role, "target");
     ASSERT_EQ(al->n_amounts, 1);
     ASSERT_DBL_NEAR(al->amounts[0].usd, 20e9, 1);
     ASSERT_GT(al->n_evidence, 0);
@@ -336,18 +312,18 @@ TEST(ambiguous_names_need_context)
     filter_host *h = builtin_host();
     proto_alert *al = run_one(h, "Brazil to invest $2 billion in the Amazon river basin", "", "invest");
     if (al) {
-        ASSERT(entity(al, "Amazon.com Inc.") == NULL);
+        ASSERT(alert_entity(al, "Amazon.com Inc.") == NULL);
         proto_alert_destroy(al);
     }
     al = run_one(h, "Apple pie makers merge", "", "invest");
     if (al) {
-        ASSERT(entity(al, "Apple Inc.") == NULL);
+        ASSERT(alert_entity(al, "Apple Inc.") == NULL);
         proto_alert_destroy(al);
     }
     al = run_one(h, "Apple to acquire Shazam", "", "invest"); /* trigger close by: the company */
     ASSERT(al != NULL);
-    ASSERT(entity(al, "Apple Inc.") != NULL);
-    ASSERT_STR_EQ(entity(al, "Apple Inc.")->role, "investor");
+    ASSERT(alert_entity(al, "Apple Inc.") != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Apple Inc.")->role, "investor");
     proto_alert_destroy(al);
     builtin_done(h);
 }

@@ -9,6 +9,7 @@
 #include "../filters/gazetteer.h"
 #include "../filters/host.h"
 #include "assert.h"
+#include "filter_run.h"
 
 #define DATA_DIR SQ_SOURCE_DIR "/filters"
 #define MINI_GAZ SQ_SOURCE_DIR "/tests/data/gazetteer-mini.yml"
@@ -276,30 +277,6 @@ TEST(switch_in_gazetteer_file)
 
 /* ---- through the host: plugins resolve anonymous entities with host->entity() ---- */
 
-static const proto_entity *alert_entity(const proto_alert *al, const char *name)
-{
-    for (size_t i = 0; i < al->n_entities; i++)
-        if (strcmp(al->entities[i].name, name) == 0) return &al->entities[i];
-    return NULL;
-}
-
-static proto_alert *invest_alert(filter_host *h, const char *headline, const char *body)
-{
-    proto_article a;
-    ASSERT_EQ(proto_article_init(&a, "g1", headline, body), 0);
-    proto_alert **v;
-    size_t n;
-    ASSERT_EQ(filter_host_process(h, &a, NULL, 1, &v, &n), 0);
-    proto_alert *found = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (!found && strcmp(v[i]->category, "invest") == 0) found = v[i];
-        else proto_alert_destroy(v[i]);
-    }
-    free(v);
-    proto_article_free(&a);
-    return found;
-}
-
 static filter_host *invest_host(int anonymous)
 {
     setenv("SQUAWK_GAZETTEER", MINI_GAZ, 1);
@@ -320,7 +297,7 @@ TEST(host_resolves_anonymous_entities)
 {
     const char *head = "Zorblax Widgets Inc <ZWI> to acquire Quuxon Holdings Ltd";
     filter_host *h = invest_host(1);
-    proto_alert *al = invest_alert(h, head, "");
+    proto_alert *al = run_one(h, head, "", "invest");
     ASSERT(al != NULL);
     const proto_entity *a = alert_entity(al, "Zorblax Widgets Inc");
     const proto_entity *b = alert_entity(al, "Quuxon Holdings Ltd");
@@ -332,7 +309,7 @@ TEST(host_resolves_anonymous_entities)
     double on = al->score;
     proto_alert_destroy(al);
     /* the next article's entities are its own */
-    al = invest_alert(h, "$QXN to acquire Nvidia", "");
+    al = run_one(h, "$QXN to acquire Nvidia", "", "invest");
     ASSERT(al != NULL);
     ASSERT(alert_entity(al, "Zorblax Widgets Inc") == NULL);
     ASSERT(alert_entity(al, "QXN") != NULL);
@@ -341,7 +318,7 @@ TEST(host_resolves_anonymous_entities)
     filter_host_destroy(h);
 
     h = invest_host(-1); /* switched off: no entity, a lower score */
-    al = invest_alert(h, head, "");
+    al = run_one(h, head, "", "invest");
     ASSERT(al != NULL);
     ASSERT_EQ(al->n_entities, 0);
     ASSERT_LT(al->score, on);
