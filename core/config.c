@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "error.h"
@@ -288,23 +289,26 @@ bad:
     return -1;
 }
 
+SQ_API int sq_config_parse_bool(const char *v)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+    for (size_t k = 0; v && k < 4; k++) {
+        if (strcasecmp(v, yes[k]) == 0) return 1;
+        if (strcasecmp(v, no[k]) == 0) return 0;
+    }
+    return -1;
+}
+
 static int get_bool(cfg_ctx *x, sq_cfg_node *m, const char *sect, const char *key, int *out)
 {
     sq_cfg_node *n = want(x, m, key);
     if (!n) return 0;
     char path[128];
     snprintf(path, sizeof path, "%s.%s", sect, key);
-    if (n->type == SQ_CFG_SCALAR) {
-        if (!strcmp(n->value, "true") || !strcmp(n->value, "yes") || !strcmp(n->value, "on") ||
-            !strcmp(n->value, "1")) {
-            *out = 1;
-            return 1;
-        }
-        if (!strcmp(n->value, "false") || !strcmp(n->value, "no") || !strcmp(n->value, "off") ||
-            !strcmp(n->value, "0")) {
-            *out = 0;
-            return 1;
-        }
+    int b = n->type == SQ_CFG_SCALAR ? sq_config_parse_bool(n->value) : -1;
+    if (b >= 0) {
+        *out = b;
+        return 1;
     }
     cfg_fail(x, n->line, path, "expected true or false");
     return -1;

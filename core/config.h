@@ -97,6 +97,10 @@ SQ_API void sq_config_free(sq_config *c);
 /* Prints the effective configuration as YAML with secrets replaced by "***". */
 SQ_API void sq_config_dump(const sq_config *c, void *file);
 
+/* The one spelling of a boolean in config files and the environment:
+ * true/yes/on/1 -> 1, false/no/off/0 -> 0 (any case), else (or NULL) -1. */
+SQ_API int sq_config_parse_bool(const char *v);
+
 /* True for keys whose values must never be logged (sasl.password, *secret*, ...). */
 SQ_API int sq_config_is_secret(const char *key);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../core/config.h"
 #include "../core/error.h"
 #include "yaml_doc.h"
 
@@ -165,18 +166,6 @@ out:
 }
 
 /* 1, 0, or -1 when the text is no boolean. */
-static int sq_gaz_bool(const char *v)
-{
-    static const char *const yes[] = {"true", "yes", "on", "1", NULL}, *const no[] = {"false", "no", "off", "0", NULL};
-    for (size_t k = 0; yes[k]; k++)
-        if (strcasecmp(v, yes[k]) == 0) return 1;
-    for (size_t k = 0; no[k]; k++)
-        if (strcasecmp(v, no[k]) == 0) return 0;
-    return -1;
-}
-
-int filter_gaz_bool(const char *v) { return v ? sq_gaz_bool(v) : -1; }
-
 int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen)
 {
     *out = NULL;
@@ -198,7 +187,7 @@ int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen
     yaml_node_t *an = filter_yaml_get(&doc, root, "anonymous");
     if (an) {
         const char *v = filter_yaml_str(an);
-        int on = v ? sq_gaz_bool(v) : -1;
+        int on = sq_config_parse_bool(v);
         if (on < 0) {
             snprintf(err, errlen, "%s:%zu: anonymous: expected true or false", path, filter_yaml_line(an));
             goto fail;

@@ -30,8 +30,6 @@ SQ_API int32_t filter_gaz_find(const filter_gaz *g, const char *name_or_ticker);
  * `anonymous: false`; the setter overrides the file. */
 SQ_API void filter_gaz_set_anonymous(filter_gaz *g, int on);
 SQ_API int filter_gaz_anonymous(const filter_gaz *g);
-/* "true/yes/on/1" -> 1, "false/no/off/0" -> 0 (any case), else -1. */
-SQ_API int filter_gaz_bool(const char *v);
 SQ_API int filter_gaz_alloc_scratch(const filter_gaz *g, hs_scratch_t **scratch);
 /* Mentions in headline and body, overlaps resolved (longest wins), sorted by
  * (field, start), ambiguous aliases marked confirmed only with company context;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/clock.h"
+#include "../core/config.h"
 #include "../core/error.h"
 #include "../core/log.h"
 #include "amount.h"
@@ -375,7 +376,7 @@ int filter_host_create(filter_host **out, const filter_host_opts *o, char *err, 
     if (!rc) {
         /* anonymous companies: the options, else SQUAWK_ANONYMOUS, else
          * gazetteer.yml's `anonymous:` (default on) */
-        int an = filter_gaz_bool(getenv("SQUAWK_ANONYMOUS"));
+        int an = sq_config_parse_bool(getenv("SQUAWK_ANONYMOUS"));
         if (o->anonymous) an = o->anonymous > 0;
         if (an >= 0) filter_gaz_set_anonymous(h->gaz, an);
         snprintf(path, sizeof path, "%s/rules/cues.yml", h->data_dir);

@@ -61,6 +61,13 @@ TEST(loads_defaults_and_values)
     ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), 0);
     ASSERT_EQ(c.anonymous_companies, -1);
     sq_config_free(&c);
+
+    /* one spelling of booleans for files and environment (SQUAWK_ANONYMOUS) */
+    ASSERT_EQ(sq_config_parse_bool("OFF"), 0);
+    ASSERT_EQ(sq_config_parse_bool("1"), 1);
+    ASSERT_EQ(sq_config_parse_bool("Yes"), 1);
+    ASSERT_EQ(sq_config_parse_bool(""), -1);
+    ASSERT_EQ(sq_config_parse_bool(NULL), -1);
 }
 
 TEST(env_overrides)
