@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "eval_route.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -40,6 +41,11 @@ static const char usage[] =
     "                       the config's list; default: invest, chips, regulatory)\n"
     "  --data-dir DIR       rule packs and gazetteer (default: the build's)\n"
     "  --plugin-dir DIR     built-in plugins (default: the build's)\n"
+    "  --parties FILE       also measure routing: which ticker topics the alerts\n"
+    "                       reach against the labelled parties (TSV: id,\n"
+    "                       <category>_parties cells 'Name=TICKER:role; ...')\n"
+    "  --min-relevance N    route a company only at relevance >= N (default: the\n"
+    "                       config's sinks.zmq.min_relevance)\n"
     "  --sweep              also print F1 at thresholds 10, 15, ..., 90\n"
     "  --json               print one JSON document instead of tables\n"
     "  --json-out FILE      also write that JSON document to FILE\n"
@@ -87,10 +93,13 @@ typedef struct eval_set {
     eval_cat cats[EVAL_MAX_CATS];
     size_t n_cats;
     long n_read, n_bad, n_unlabelled, n_dup;
+    evroute *route;       /* with --parties */
+    double min_relevance; /* routing: what the ZeroMQ sink would publish */
 } eval_set;
 
 typedef struct eval_opts {
-    const char *labels, *articles, *data_dir, *plugin_dir, *config;
+    const char *labels, *articles, *data_dir, *plugin_dir, *config, *parties;
+    double min_relevance; /* < 0: the config's */
     const char *filters[EVAL_MAX_FILTERS];
     size_t n_filters;
     const char *thr_spec[EVAL_MAX_CATS * 2];
@@ -306,6 +315,25 @@ static void eval_free_alerts(proto_alert **v, size_t n)
 /* Scores one labelled article: the best alert per category from an all=1
  * run; whether it passed comes from our threshold, or from an all=0 run when
  * the host keeps the plugin's default. */
+/* Hands the alerts that passed, per category, to the routing measure. */
+static void eval_route_add(eval_set *s, const eval_row *r, proto_alert **v, size_t n,
+                           int decided_by_host)
+{
+    for (size_t c = 0; c < s->n_cats; c++) {
+        if ((s->cats[c].threshold < 0) != decided_by_host) continue;
+        const proto_alert *pass[16];
+        size_t np = 0;
+        for (size_t i = 0; i < n && np < 16; i++)
+            if (eval_cat_index(s, v[i]->category) == (int)c &&
+                (decided_by_host || v[i]->score >= s->cats[c].threshold))
+                pass[np++] = v[i];
+        evroute_add(s->route, r->id, c, pass, np, s->min_relevance, r->headline);
+    }
+}
+
+/* Scores one labelled article: the best alert per category from an all=1
+ * run; whether it passed comes from our threshold, or from an all=0 run when
+ * the host keeps the plugin's default. */
 static int eval_score(eval_set *s, filter_host *h, eval_row *r, const proto_article *a,
                       long lineno, int host_decides, int width)
 {
@@ -313,6 +341,7 @@ static int eval_score(eval_set *s, filter_host *h, eval_row *r, const proto_arti
                          .ingest_ns = sq_clock_realtime_ns()};
     proto_alert **v = NULL;
     size_t n = 0;
+    r->headline = eval_trunc(a->headline, a->headline_len, width);
     int rc = filter_host_process(h, a, &src, 1, &v, &n);
     if (rc < 0) return rc;
     const proto_alert *best[EVAL_MAX_CATS] = {0};
@@ -327,6 +356,7 @@ static int eval_score(eval_set *s, filter_host *h, eval_row *r, const proto_arti
         r->cell[c].evidence = eval_evidence(best[c]);
         if (s->cats[c].threshold >= 0) r->cell[c].passed = best[c]->score >= s->cats[c].threshold;
     }
+    if (s->route) eval_route_add(s, r, v, n, 0);
     eval_free_alerts(v, n);
     if (host_decides) {
         v = NULL;
@@ -337,9 +367,9 @@ static int eval_score(eval_set *s, filter_host *h, eval_row *r, const proto_arti
             int c = eval_cat_index(s, v[i]->category);
             if (c >= 0 && s->cats[c].threshold < 0) r->cell[c].passed = 1;
         }
+        if (s->route) eval_route_add(s, r, v, n, 1);
         eval_free_alerts(v, n);
     }
-    r->headline = eval_trunc(a->headline, a->headline_len, width);
     return 0;
 }
 
@@ -580,6 +610,7 @@ static int eval_print_json(const eval_set *s, const eval_opts *o, double secs, F
         json_object_set_new(cats, k->name, j);
     }
     json_object_set_new(root, "categories", cats);
+    if (s->route) json_object_set_new(root, "routing", evroute_json(s->route));
     int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     fputc('\n', out);
     json_decref(root);
@@ -595,6 +626,7 @@ static void eval_set_free(eval_set *s)
     }
     free(s->rows);
     free(s->slots);
+    evroute_destroy(s->route);
     for (size_t c = 0; c < s->n_cats; c++) free(s->cats[c].name);
 }
 
@@ -607,8 +639,10 @@ static int eval_parse_args(eval_opts *o, int argc, char **argv)
         {"plugin-dir", required_argument, 0, 'p'}, {"sweep", no_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},            {"width", required_argument, 0, 'w'},
         {"config", required_argument, 0, 'c'},    {"json-out", required_argument, 0, 'o'},
+        {"parties", required_argument, 0, 'P'},   {"min-relevance", required_argument, 0, 'm'},
         {0, 0, 0, 0}};
     o->width = 70;
+    o->min_relevance = -1;
     optind = 1;
     int ch;
     char *end;
@@ -633,6 +667,11 @@ static int eval_parse_args(eval_opts *o, int argc, char **argv)
         case 'c': o->config = optarg; break;
         case 'o': o->json_out = optarg; break;
         case 'p': o->plugin_dir = optarg; break;
+        case 'P': o->parties = optarg; break;
+        case 'm':
+            o->min_relevance = strtod(optarg, &end);
+            if (*end || !(o->min_relevance >= 0 && o->min_relevance <= 100)) goto bad;
+            break;
         case 's': o->sweep = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -748,6 +787,16 @@ int cmd_eval(int argc, char **argv)
         eval_set_free(&s);
         return 1;
     }
+    s.min_relevance = o.min_relevance >= 0 ? o.min_relevance
+                      : o.config ? cfg.zmq.min_relevance : SQ_CONFIG_MIN_RELEVANCE;
+    const char *cat_names[EVAL_MAX_CATS];
+    for (size_t c = 0; c < s.n_cats; c++) cat_names[c] = s.cats[c].name;
+    if (o.parties && evroute_open(&s.route, o.parties, cat_names, s.n_cats, err, sizeof err) < 0) {
+        fprintf(stderr, "squawk eval: %s\n", err);
+        sq_config_free(&cfg);
+        eval_set_free(&s);
+        return 1;
+    }
     filter_host *h = NULL;
     filter_host_opts ho = {.data_dir = o.data_dir ? o.data_dir : cfg.data_dir,
                            .plugin_dir = o.plugin_dir ? o.plugin_dir : cfg.plugin_dir,
@@ -788,6 +837,7 @@ int cmd_eval(int argc, char **argv)
     eval_count(&s);
     if (o.json) eval_print_json(&s, &o, secs, stdout);
     else eval_print_text(&s, &o, secs);
+    if (!o.json && s.route) evroute_print(s.route, stdout, o.errors);
     if (o.json_out) {
         FILE *f = fopen(o.json_out, "w");
         if (!f || eval_print_json(&s, &o, secs, f) != 0 || fclose(f) != 0) {

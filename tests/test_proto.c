@@ -783,6 +783,21 @@ TEST(alert_ids_topics_tickers)
     ASSERT_EQ(proto_alert_tickers(a, tk, 8), 1);
     ASSERT_STR_EQ(tk[0], "_");
     proto_alert_destroy(a);
+    /* Routing: a company mentioned in passing, or below the relevance bar,
+     * stays in entities but gets no topic. */
+    a = proto_alert_create();
+    ASSERT_EQ(proto_alert_add_entity(a, "Mistral", NULL, "target", 90), 0);
+    ASSERT_EQ(proto_alert_add_entity(a, "Nvidia", "NVDA", "investor", 80), 0);
+    ASSERT_EQ(proto_alert_add_entity(a, "Google", "GOOGL", PROTO_ROLE_MENTIONED, 70), 0);
+    ASSERT_EQ(proto_alert_add_entity(a, "Samsung", "005930.KS", "investor", 30), 0);
+    ASSERT_EQ(proto_alert_route_tickers(a, 0, tk, 8), 2);
+    ASSERT_STR_EQ(tk[0], "NVDA");
+    ASSERT_STR_EQ(tk[1], "005930.KS");
+    ASSERT_EQ(proto_alert_route_tickers(a, 50, tk, 8), 1);
+    ASSERT_STR_EQ(tk[0], "NVDA");
+    ASSERT_EQ(proto_alert_route_tickers(a, 95, tk, 8), 1);
+    ASSERT_STR_EQ(tk[0], "_");
+    proto_alert_destroy(a);
 }
 
 /* Re-encodes the sample with one top-level value replaced (or dropped when
