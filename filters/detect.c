@@ -1,6 +1,7 @@
 /* detect.c -- the scoring engine the built-in plugins share; depends only on squawk_filter.h.
  *
- * Score (0-100) = 100 / (1 + exp(-(S - bias))) where the evidence sum S is
+ * Score (0-100) = 100 / (1 + exp(-(a * (S - bias) + b))) where a, b are the calibration
+ * (calib_slope, calib_intercept: fitted so the score is a probability x 100) and the evidence sum S is
  *   sum over matched rules of weight * f * (1 + 0.25 * min(repeats, 3))   (negative rules count once)
  *   where f = 1 when the rule matched in the headline or the body's first lead_bytes, else tail_factor
  * + headline_bonus   when a positive trigger of weight >= head_min_weight is in the headline
@@ -533,7 +534,9 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     if (stage != SQUAWK_STAGE_NONE) S += d->cfg.stage_bonus;
 
     /* 6. report */
-    double score = 100.0 / (1.0 + exp(-(S - d->cfg.bias)));
+    double z = S - d->cfg.bias;
+    if (d->cfg.calib_slope != 0) z = d->cfg.calib_slope * z + d->cfg.calib_intercept;
+    double score = 100.0 / (1.0 + exp(-z));
     rc = h->report_begin(r, d->spec.category, score, stage);
     if (rc) return rc;
     for (size_t i = 0; i < n_rank && (int64_t)i < d->cfg.max_entities; i++) {
