@@ -2,6 +2,7 @@
 #include "gazetteer.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,9 +304,34 @@ int filter_gaz_alloc_scratch(const filter_gaz *g, hs_scratch_t **scratch)
     return 0;
 }
 
+/* Non-ASCII punctuation and spaces end a word as ASCII ones do: curly quotes
+ * ("Intel’s"), dashes, ellipses, zero-width and no-break spaces (U+00A0,
+ * U+2000-U+206F, U+3000-U+303F, U+FEFF). Other non-ASCII letters continue one. */
+static int cp_is_punct(uint32_t c)
+{
+    return c == 0xa0 || c == 0xab || c == 0xbb || (c >= 0x2000 && c <= 0x206f) ||
+           (c >= 0x3000 && c <= 0x303f) || c == 0xfeff;
+}
+
+/* The code point of the UTF-8 character that byte i belongs to; 0 when malformed. */
+static uint32_t cp_around(const char *s, size_t len, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t b = i;
+    while (b > 0 && i - b < 3 && (u[b] & 0xc0) == 0x80) b--;
+    size_t n = u[b] >= 0xf0 ? 4 : u[b] >= 0xe0 ? 3 : u[b] >= 0xc0 ? 2 : 1;
+    if (n == 1 || b + n > len) return 0;
+    uint32_t c = u[b] & (0x7f >> n);
+    for (size_t k = 1; k < n; k++) c = (c << 6) | (u[b + k] & 0x3f);
+    return c;
+}
+
 static int word_byte(const char *s, size_t len, long i)
 {
-    return i >= 0 && (size_t)i < len && (is_word((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80);
+    if (i < 0 || (size_t)i >= len) return 0;
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80) return is_word(c);
+    return !cp_is_punct(cp_around(s, len, (size_t)i));
 }
 
 /* Tickers count only where they are written as tickers: "$AMZN", "<AMZN>",

@@ -222,6 +222,32 @@ TEST(tags_attach_and_names_share)
     ASSERT_STR_EQ(anon(0, NULL)->name, "Quuxon Systems Inc");
 }
 
+/* 1 when the last scan found entity at byte offset start. */
+static int mentions_entity_at(uint32_t entity, uint32_t start)
+{
+    for (size_t i = 0; i < ms.n; i++)
+        if (ms.v[i].entity == entity && ms.v[i].start == start) return 1;
+    return 0;
+}
+
+/* Non-ASCII punctuation ends a name as ASCII does: curly possessives
+ * ("Nvidia’s", common in modern news), no-break spaces, em dashes; a
+ * non-ASCII letter still continues a word ("Nvidiaé" is no mention). */
+TEST(unicode_punctuation_ends_names)
+{
+    int32_t nv = filter_gaz_find(gaz, "NVDA"), ms_ = filter_gaz_find(gaz, "MSFT");
+    ASSERT(nv >= 0 && ms_ >= 0);
+    scan("Nvidia\u2019s deal with Microsoft\u2014and more", "");
+    ASSERT(mentions_entity_at((uint32_t)nv, 0));
+    ASSERT(mentions_entity_at((uint32_t)ms_, 21));
+    scan("\u201cNvidia\u201d to buy\u00a0Microsoft\u2026", "");
+    ASSERT(mentions_entity_at((uint32_t)nv, 3));
+    ASSERT(mentions_entity_at((uint32_t)ms_, 21));
+    scan("Nvidia\u00e9 and Microsofts", "");
+    ASSERT(!mentions_entity_at((uint32_t)nv, 0));
+    ASSERT(!mentions_entity_at((uint32_t)ms_, 13));
+}
+
 TEST(hostile_text)
 {
     /* long runs of every trigger shape, unterminated brackets, a lone '$' at the end */
@@ -393,6 +419,7 @@ int main(void)
     RUN(junk_not_found);
     RUN(gazetteer_wins_on_overlap);
     RUN(tags_attach_and_names_share);
+    RUN(unicode_punctuation_ends_names);
     RUN(hostile_text);
     RUN(switch_in_gazetteer_file);
     filter_mentions_free(&ms);
