@@ -94,6 +94,7 @@ enum detect_tag {
     DETECT_TAG_REQ_SECTOR,    /* requires=sector */
     DETECT_TAG_REQ_SECTOR_OBJ, /* requires=sector_object */
     DETECT_TAG_SECTOR,        /* sector=<what>: names a sector company */
+    DETECT_TAG_BACKGROUND,    /* background: the company named right after is context (a rival, a former employer) */
     DETECT_TAG_OTHER          /* role=<ticker> and the like: read where used */
 };
 
