@@ -586,8 +586,9 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             const struct squawk_match *t = &ms[i];
             if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY)) continue;
             if (t->rule >= n_rules || shown[t->rule][pass] || skip_rule[t->rule] || VETOED(i)) continue;
-            /* party and authority words ("company", "regulators") only let other rules count */
-            if (tag_of(d, t->rule) == DETECT_TAG_PARTY || tag_of(d, t->rule) == DETECT_TAG_AUTHORITY)
+            /* party, authority and background words ("company", "regulators", "rival") only shape other rules */
+            if (tag_of(d, t->rule) == DETECT_TAG_PARTY || tag_of(d, t->rule) == DETECT_TAG_AUTHORITY ||
+                tag_of(d, t->rule) == DETECT_TAG_BACKGROUND)
                 continue;
             shown[t->rule][pass] = 1;
             rc = h->report_evidence(r, h->pack_rule(d->pack, t->rule)->id, (int)t->field, t->start,
