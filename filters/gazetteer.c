@@ -55,6 +55,26 @@ static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguou
 
 static int is_word(unsigned char c) { return isalnum(c) || c == '_'; }
 
+/* An alias with an apostrophe ("L'Oreal", "McDonald's") is also written
+ * with the typographic one (U+2019) that most news copy uses. */
+static int add_alias_forms(filter_gaz *g, const char *text, uint32_t ent, int ambiguous)
+{
+    int rc = add_alias(g, text, ent, ambiguous);
+    if (rc || !strchr(text, '\'')) return rc;
+    size_t n = 0;
+    for (const char *p = text; *p; p++) n += *p == '\'' ? 3 : 1;
+    char *v = malloc(n + 1), *o = v;
+    if (!v) return SQ_E_NOMEM;
+    for (const char *p = text; *p; p++) {
+        if (*p != '\'') *o++ = *p;
+        else o += sprintf(o, "\xe2\x80\x99");
+    }
+    *o = '\0';
+    rc = add_alias(g, v, ent, ambiguous);
+    free(v);
+    return rc;
+}
+
 static char *join_seq(yaml_document_t *doc, yaml_node_t *n)
 {
     size_t cap = 1;
@@ -84,13 +104,13 @@ static int add_seq_aliases(filter_gaz *g, yaml_document_t *doc, yaml_node_t *n, 
                            int ambiguous)
 {
     if (!n) return 0;
-    if (n->type == YAML_SCALAR_NODE) return add_alias(g, filter_yaml_str(n), e, ambiguous);
+    if (n->type == YAML_SCALAR_NODE) return add_alias_forms(g, filter_yaml_str(n), e, ambiguous);
     if (n->type != YAML_SEQUENCE_NODE) return SQ_E_GAZETTEER;
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
         const char *s = filter_yaml_str(yaml_document_get_node(doc, *it));
         if (!s) return SQ_E_GAZETTEER;
         if (!*s) continue;
-        int rc = add_alias(g, s, e, ambiguous);
+        int rc = add_alias_forms(g, s, e, ambiguous);
         if (rc) return rc;
     }
     return 0;
@@ -264,7 +284,7 @@ int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen
             rc = SQ_E_NOMEM;
             goto fail;
         }
-        rc = add_alias(g, name, e, 0);
+        rc = add_alias_forms(g, name, e, 0);
         if (!rc) rc = add_seq_aliases(g, &doc, filter_yaml_get(&doc, en, "aliases"), e, 0);
         if (!rc) rc = add_seq_aliases(g, &doc, filter_yaml_get(&doc, en, "ambiguous"), e, 1);
         if (rc) {

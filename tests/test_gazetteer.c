@@ -332,6 +332,12 @@ TEST(shipped_gazetteer_entries)
         if (e < 0) SQ_FAIL_("private company %s missing", labs[i]);
         ASSERT(filter_gaz_entity(g, (uint32_t)e)->ticker == NULL);
     }
+    /* an apostrophe also matches the typographic one news copy uses */
+    int32_t lo = filter_gaz_find(g, "L'Oreal"), mcd = filter_gaz_find(g, "MCD");
+    ASSERT(lo >= 0 && mcd >= 0);
+    ASSERT(finds(g, s, "Kering sells its beauty arm to L\xe2\x80\x99Or\xc3\xa9" "al.", (uint32_t)lo));
+    ASSERT(finds(g, s, "McDonald\xe2\x80\x99s said sales rose.", (uint32_t)mcd));
+    ASSERT(finds(g, s, "McDonald's said sales rose.", (uint32_t)mcd));
     hs_free_scratch(s);
     filter_gaz_destroy(g);
 }
