@@ -125,7 +125,7 @@ static int on_synth(short *wav, int n, espeak_EVENT *ev)
         if (v->stop_req && boundary) {
             long at = (long)((int64_t)ev->audio_position * v->rate_hz / 1000 - (int64_t)v->res->samples);
             cut = at < 0 ? 0 : at > n ? n : (int)at;
-            v->res->stop_pos = ev->type == espeakEVENT_WORD ? ev->text_position : 0;
+            v->res->stop_pos = ev->text_position;
             stop = 1;
             break;
         }
@@ -140,6 +140,22 @@ static int on_synth(short *wav, int n, espeak_EVENT *ev)
     return 0;
 }
 
+static void espeak_stop(void) { espeak_Terminate(); }
+
+/* espeak-ng starts once per process: terminating and initialising it again deadlocks
+ * espeak_Terminate (1.51), so it stays up until exit. */
+static int espeak_rate(void)
+{
+    static int rate;
+    if (rate == 0) {
+        rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, SAY_BUF_MS, NULL,
+                                 espeakINITIALIZE_DONT_EXIT);
+        if (rate > 0) atexit(espeak_stop);
+        else rate = -1;
+    }
+    return rate;
+}
+
 say_voice *say_voice_create(const say_voice_opts *o, char *err, size_t errlen)
 {
     if (current) {
@@ -152,8 +168,7 @@ say_voice *say_voice_create(const say_voice_opts *o, char *err, size_t errlen)
         return NULL;
     }
     v->o = *o;
-    v->rate_hz = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, SAY_BUF_MS, NULL,
-                                   espeakINITIALIZE_DONT_EXIT);
+    v->rate_hz = espeak_rate();
     if (v->rate_hz <= 0) {
         snprintf(err, errlen, "espeak-ng cannot start (is espeak-ng-data installed?)");
         free(v);
@@ -190,7 +205,6 @@ void say_voice_destroy(say_voice *v)
         audio_object_close(v->dev);
         audio_object_destroy(v->dev);
     }
-    espeak_Terminate();
     if (current == v) current = NULL;
     free(v);
 }
