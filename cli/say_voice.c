@@ -14,8 +14,10 @@
 
 /* How far synthesis may run ahead of the listener: small, so a stop is heard quickly,
  * larger than one espeak buffer so the device never starves. */
-#define SAY_LEAD_NS 80000000LL
+#define SAY_LEAD_NS 60000000LL
 #define SAY_BUF_MS 20
+#define SAY_GAP_MS 70   /* this much silence (at 175 wpm) after a stop request: the word has ended */
+#define SAY_SILENT 64   /* |sample| below this is silence (full scale is 32767) */
 
 struct say_voice {
     say_voice_opts o;
@@ -27,6 +29,7 @@ struct say_voice {
     say_voice_tick_fn tick;
     void *ud;
     int stop_req;
+    int silent_run; /* samples of silence in a row since the stop request */
 };
 
 static say_voice *current; /* espeak-ng's callback has no user pointer of ours */
@@ -115,28 +118,50 @@ static void emit(say_voice *v, const short *s, int n)
     v->res->samples += (uint64_t)n;
 }
 
+/* Where a stopping line may end in this buffer: the next word's start, or, inside a clause
+ * pause (which espeak-ng counts into the word before), once the pause has lasted SAY_GAP_MS.
+ * Returns the sample count to keep, or -1 to keep all and go on. */
+static int stop_point(say_voice *v, const short *wav, int n, const espeak_EVENT *ev)
+{
+    int word_at = -1;
+    for (; ev && ev->type != espeakEVENT_LIST_TERMINATED; ev++) {
+        if (ev->type != espeakEVENT_WORD && ev->type != espeakEVENT_END) continue;
+        long at = (long)((int64_t)ev->audio_position * v->rate_hz / 1000 - (int64_t)v->res->samples);
+        word_at = at < 0 ? 0 : at > n ? n : (int)at;
+        v->res->stop_pos = ev->text_position;
+        break;
+    }
+    /* Closures of stop consonants are silent too (up to ~50 ms at 175 wpm): the gap that
+     * means "pause" scales with the rate like they do. */
+    int wpm = v->o.rate > 0 ? v->o.rate : 175;
+    int gap = (int)((int64_t)v->rate_hz * SAY_GAP_MS * 175 / wpm / 1000);
+    int end = word_at >= 0 ? word_at : n;
+    for (int i = 0; i < end; i++) {
+        v->silent_run = (wav[i] < SAY_SILENT && wav[i] > -SAY_SILENT) ? v->silent_run + 1 : 0;
+        if (v->silent_run >= gap) return i + 1;
+    }
+    return word_at;
+}
+
 static int on_synth(short *wav, int n, espeak_EVENT *ev)
 {
     say_voice *v = current;
     if (!v || !wav) return 0;
-    int cut = n, stop = 0;
-    for (; ev && ev->type != espeakEVENT_LIST_TERMINATED; ev++) {
-        int boundary = ev->type == espeakEVENT_WORD || ev->type == espeakEVENT_END;
-        if (v->stop_req && boundary) {
-            long at = (long)((int64_t)ev->audio_position * v->rate_hz / 1000 - (int64_t)v->res->samples);
-            cut = at < 0 ? 0 : at > n ? n : (int)at;
-            v->res->stop_pos = ev->text_position;
-            stop = 1;
-            break;
+    if (v->stop_req) {
+        int cut = stop_point(v, wav, n, ev);
+        if (cut >= 0) {
+            emit(v, wav, cut);
+            v->res->interrupted = 1;
+            return 1;
         }
-        if (ev->type == espeakEVENT_WORD && ev->length > 0) v->res->words++;
+    } else {
+        for (; ev && ev->type != espeakEVENT_LIST_TERMINATED; ev++)
+            if (ev->type == espeakEVENT_WORD && ev->length > 0) v->res->words++;
     }
-    emit(v, wav, cut);
-    if (stop) {
-        v->res->interrupted = 1;
-        return 1;
-    }
+    emit(v, wav, n);
+    int was = v->stop_req;
     keep_time(v, SAY_LEAD_NS);
+    if (!was && v->stop_req) v->silent_run = 0;
     return 0;
 }
 
