@@ -107,6 +107,14 @@ class Desk:
             time.sleep(0.02)
         return False
 
+    def finish_after(self, pattern, why):
+        """Stops say a moment after its log shows pattern (what it does next is then done)."""
+        if not self.wait_log(pattern, 1, 60):
+            self.stop()
+            fail(why + "\n" + self.stderr())
+        time.sleep(1.0)
+        self.stop()
+
     def stderr(self):
         self.err.flush()
         with open(self.err.name) as f:
@@ -324,11 +332,7 @@ def scenario_flood():
                            [("Company %d Inc." % i, "C%02d" % i, "target", 80)], stage="talks"))
         time.sleep(max(0.0, t0 + (i + 1) * 0.02 - time.monotonic()))
     sent_in = time.monotonic() - t0
-    if not desk.wait_log(r"said id=more ", 1, 60):
-        desk.stop()
-        fail("flood: no 'and N more' line\n" + desk.stderr())
-    time.sleep(1.0)
-    desk.stop()
+    desk.finish_after(r"said id=more ", "flood: no 'and N more' line")
     said = desk.said()
     alerts = [s for s in said if s["id"] != "more"]
     more = [t for _, t in desk.lines if t.startswith("and ")]
@@ -349,11 +353,7 @@ def scenario_stale():
     desk.publish(alert("first", "invest", 80, LONG, [("Acme Corp.", "ACME", "investor", 90)]))
     desk.wait_lines(1, 20)
     desk.publish(alert("late", "invest", 70, "Initech agrees to buy Globex", [("Initech", "INIT", "investor", 90)]))
-    if not desk.wait_log(r"said id=", 1, 60):
-        desk.stop()
-        fail("stale: the first line never ended\n" + desk.stderr())
-    time.sleep(0.5)
-    desk.stop()
+    desk.finish_after(r"said id=", "stale: the first line never ended")
     st = desk.summary()
     texts = [t for _, t in desk.lines]
     print("stale: said %r; summary %s" % ([t[:40] for t in texts], st))
