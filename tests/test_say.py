@@ -57,7 +57,7 @@ def alert(article, cat, score, headline, ents=(), amounts=(), stage="agreed", no
 class Desk:
     """An XPUB publisher on loopback and a squawk say connected to it."""
 
-    def __init__(self, name, args):
+    def __init__(self, name, args, env=None):
         self.name = name
         self.ctx = zmq.Context()
         self.pub = self.ctx.socket(zmq.XPUB)
@@ -69,7 +69,7 @@ class Desk:
         self.lines = []  # (monotonic time seen, text)
         self.err = open(os.path.join(TMP, name + ".err"), "w+")
         self.proc = subprocess.Popen([SQ, "say", "-c", "tcp://127.0.0.1:%d" % port, "--text", "--wav", self.wav] + args,
-                                     stdout=subprocess.PIPE, stderr=self.err, text=True)
+                                     stdout=subprocess.PIPE, stderr=self.err, text=True, env=env)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         # The subscription reaching the XPUB socket is the sign that say is listening.
@@ -383,7 +383,29 @@ def scenario_copies():
     report_latency(desk)
 
 
-SCENARIOS = {"samples": scenario_samples, "rate": scenario_rate, "urgent": scenario_urgent,
+def scenario_device():
+    """The audio-device path (pcaudiolib over ALSA) on ALSA's null device: no sound card needed."""
+    home = os.path.join(TMP, "home")
+    os.makedirs(home, exist_ok=True)
+    with open(os.path.join(home, ".asoundrc"), "w") as f:
+        f.write("pcm.!default { type null }\n")
+    env = dict(os.environ, HOME=home)
+    env.pop("PULSE_SERVER", None)
+    desk = Desk("device", ["--audio", "--count", "1"], env=env)
+    desk.publish(alert("dev-1", "invest", 80, "Acme agrees to buy Hooli for $2 billion",
+                       [("Acme Corp.", "ACME", "investor", 90)]))
+    desk.wait_lines(1, 20)
+    desk.proc.wait(30 * SCALE)
+    desk.stop()
+    said = desk.said()
+    if len(said) != 1 or "audio device" not in desk.stderr():
+        fail("device: not said on the audio device\n" + desk.stderr())
+    print("device: %s ms of audio written to the device and %s" % (said[0]["audio_ms"], said[0]["file"]))
+    check_wav(said[0]["file"], desk.lines[0][1], 175)
+    report_latency(desk)
+
+
+SCENARIOS = {"device": scenario_device, "samples": scenario_samples, "rate": scenario_rate, "urgent": scenario_urgent,
              "flood": scenario_flood, "stale": scenario_stale, "copies": scenario_copies}
 
 if __name__ == "__main__":
