@@ -383,6 +383,25 @@ def scenario_copies():
     report_latency(desk)
 
 
+def scenario_topic():
+    """--topic filters as in squawk sub; a message that is no alert is counted, not said, not fatal."""
+    desk = Desk("topic", ["--fast", "--topic", "chips.", "--count", "1"])
+    desk.pub.send_multipart([b"chips.BAD", b"\xc1 not msgpack"])
+    desk.publish(alert("t-invest", "invest", 90, "Acme buys Hooli", [("Acme Corp.", "ACME", "investor", 90)]))
+    desk.publish(alert("t-chips", "chips", 60, "Initech to supply GPUs to Globex",
+                       [("Initech", "INIT", "supplier", 90)]))
+    desk.wait_lines(1, 20)
+    desk.proc.wait(30 * SCALE)
+    desk.stop()
+    texts = [t for _, t in desk.lines]
+    st = desk.summary()
+    print("topic: %r, bad=%d" % (texts, st["bad"]))
+    if texts != ["Chips deal, agreed: Initech. Initech to supply GPUs to Globex."]:
+        fail("topic: expected only the chips line, got %r" % texts)
+    if st["bad"] != 1 or "say.bad_alert" not in desk.stderr():
+        fail("topic: the bad message was not counted and logged\n" + desk.stderr())
+
+
 def scenario_device():
     """The audio-device path (pcaudiolib over ALSA) on ALSA's null device: no sound card needed."""
     home = os.path.join(TMP, "home")
@@ -405,7 +424,7 @@ def scenario_device():
     report_latency(desk)
 
 
-SCENARIOS = {"device": scenario_device, "samples": scenario_samples, "rate": scenario_rate, "urgent": scenario_urgent,
+SCENARIOS = {"device": scenario_device, "topic": scenario_topic, "samples": scenario_samples, "rate": scenario_rate, "urgent": scenario_urgent,
              "flood": scenario_flood, "stale": scenario_stale, "copies": scenario_copies}
 
 if __name__ == "__main__":
