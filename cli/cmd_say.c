@@ -1,4 +1,5 @@
 /* cmd_say.c -- squawk say: the squawk box, a desk-side subscriber that speaks alerts aloud. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -102,15 +103,21 @@ static int on_tick(void *ud, int wait_ms)
     return stop_flag || s->interrupt;
 }
 
-static void wav_name(const say_opts *o, const char *id, char *out, size_t outlen)
+/* The id comes off the wire: only [0-9A-Za-z_-] of it reaches a file name. */
+static void wav_name(const say_opts *o, const char *wire_id, char *out, size_t outlen)
 {
+    char id[65];
+    size_t n = 0;
+    for (const char *p = wire_id; *p && n < sizeof id - 1; p++)
+        if (isalnum((unsigned char)*p) || *p == '_' || *p == '-') id[n++] = *p;
+    id[n] = '\0';
     int64_t ns = sq_clock_realtime_ns();
     time_t sec = (time_t)(ns / 1000000000LL);
     struct tm tm;
     gmtime_r(&sec, &tm);
     snprintf(out, outlen, "%s/%04d%02d%02dT%02d%02d%02d.%03dZ-%s.wav", o->wav_dir,
              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(ns / 1000000 % 1000), id);
+             (int)(ns / 1000000 % 1000), n ? id : "noid");
 }
 
 static void speak(say_state *s, const char *line, const char *id, double score, int64_t rx_ns)

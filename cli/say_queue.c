@@ -117,7 +117,7 @@ int say_queue_push(say_queue *q, proto_alert *a, int64_t rx_mono_ns, int64_t now
         proto_alert_destroy(q->items[lo].alert);
         q->items[lo] = it;
         q->st.queued++;
-        return SAY_Q_COLLAPSED; /* the new one waits; another was collapsed for it */
+        return SAY_Q_QUEUED; /* the new one waits; a lesser one was counted for it */
     }
     q->items[q->n++] = it;
     q->st.queued++;

@@ -20,7 +20,7 @@ typedef enum {
     SAY_Q_LOW,       /* score below min_score */
     SAY_Q_REPEAT,    /* novelty below min_novelty */
     SAY_Q_COPY,      /* its article was queued or said already (another ticker or category) */
-    SAY_Q_COLLAPSED, /* backlog full: counted for the "and N more" line instead */
+    SAY_Q_COLLAPSED, /* backlog full of better ones: counted for the "and N more" line instead */
 } say_queue_verdict;
 
 typedef struct say_item {

@@ -367,6 +367,7 @@ static void tidy(tbuf *b)
     for (size_t r = 0; r < b->len; r++) {
         char c = p[r];
         if (isspace((unsigned char)c)) c = ' ';
+        else if ((unsigned char)c < 0x20 || c == 0x7f) continue; /* no terminal escapes on --text */
         if (c == ' ' && (w == 0 || p[w - 1] == ' ')) continue;
         if (strchr(",.;:!?", c) && w > 0 && p[w - 1] == ' ') w--;
         p[w++] = c;

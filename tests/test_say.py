@@ -388,8 +388,11 @@ def scenario_topic():
     desk = Desk("topic", ["--fast", "--topic", "chips.", "--count", "1"])
     desk.pub.send_multipart([b"chips.BAD", b"\xc1 not msgpack"])
     desk.publish(alert("t-invest", "invest", 90, "Acme buys Hooli", [("Acme Corp.", "ACME", "investor", 90)]))
-    desk.publish(alert("t-chips", "chips", 60, "Initech to supply GPUs to Globex",
-                       [("Initech", "INIT", "supplier", 90)]))
+    # An id off the wire never steers the WAV out of its directory.
+    a = alert("t-chips", "chips", 60, "Initech to supply GPUs to Globex", [("Initech", "INIT", "supplier", 90)])
+    a["id"] = "../../x/evil"
+    a["ts"]["emit_ns"] = time.time_ns()
+    desk.pub.send_multipart([b"chips.INIT", msgpack.packb(a)])
     desk.wait_lines(1, 20)
     desk.proc.wait(30 * SCALE)
     desk.stop()
@@ -398,6 +401,9 @@ def scenario_topic():
     print("topic: %r, bad=%d" % (texts, st["bad"]))
     if texts != ["Chips deal, agreed: Initech. Initech to supply GPUs to Globex."]:
         fail("topic: expected only the chips line, got %r" % texts)
+    wavs = os.listdir(desk.wav)
+    if len(wavs) != 1 or not wavs[0].endswith("-xevil.wav"):
+        fail("topic: WAV for a hostile id: %r" % wavs)
     if st["bad"] != 1 or "say.bad_alert" not in desk.stderr():
         fail("topic: the bad message was not counted and logged\n" + desk.stderr())
 

@@ -87,6 +87,7 @@ TEST(headlines)
     /* parentheses with words stay */
     ASSERT_STR_EQ(head("Deal (the biggest this year) agreed"), "Deal (the biggest this year) agreed.");
     ASSERT_STR_EQ(head("  Breaking news on Acme -  "), "Breaking news on Acme.");
+    ASSERT_STR_EQ(head("Acme\x1b[2J buys\r\nHooli\x07"), "Acme[2J buys Hooli.");
     ASSERT_STR_EQ(head(""), "");
     ASSERT_STR_EQ(head(NULL), "");
 }
