@@ -131,7 +131,9 @@ class Desk:
         self.reader.join(5)
         self.pub.close(0)
         self.ctx.term()
-        return self.proc.returncode
+        if self.proc.returncode != 0:
+            fail("%s: squawk say exited %d\n%s" % (self.name, self.proc.returncode, self.stderr()[-3000:]))
+        return 0
 
     def said(self):
         """The per-utterance log lines as dicts, in order."""
@@ -415,6 +417,8 @@ def scenario_device():
     with open(os.path.join(home, ".asoundrc"), "w") as f:
         f.write("pcm.!default { type null }\n")
     env = dict(os.environ, HOME=home)
+    supp = "suppressions=" + os.path.join(SRC, "tests", "lsan_say.supp")
+    env["LSAN_OPTIONS"] = (env["LSAN_OPTIONS"] + ":" + supp) if env.get("LSAN_OPTIONS") else supp
     env.pop("PULSE_SERVER", None)
     desk = Desk("device", ["--audio", "--count", "1"], env=env)
     desk.publish(alert("dev-1", "invest", 80, "Acme agrees to buy Hooli for $2 billion",
