@@ -177,9 +177,6 @@ static int lexicon_atom(struct pctx *c, int lx, struct item *it)
     if (!rc) rc = join_alt(br, nb, &it->f);
     for (k = 0; k < nb; k++) frag_free(&br[k]);
     free(br);
-    /* anchored by the lexicon's words and its phrases' first words */
-    if (!rc && add_test(c, (struct tpat_test){.kind = TT_LEX, .v = (uint32_t)lx}, &it->test)) rc = -1;
-    it->anchor = 1;
     return rc ? -1 : 0;
 }
 
@@ -261,12 +258,15 @@ static int company_atom(struct pctx *c, const char *w, size_t n, struct item *it
 }
 
 /* The best anchor of the top-level sequence so far. */
+#define MAX_ANCHOR_TESTS 64
+
 struct pick {
-    int have, kind;
-    uint32_t test;
-    uint32_t pmin, pmax, pcomp;
+    int have, kind;               /* kind: ANCHOR_WORDS or ANCHOR_COMPANY */
+    uint32_t pmin, pmax, pcomp;   /* the pattern's length before the item */
     uint8_t pinf;
-    long score;
+    long score;                   /* lower is better: fewer and rarer words */
+    uint32_t n_tests;
+    uint32_t tests[MAX_ANCHOR_TESTS]; /* the tests one of which the item's first token passes */
 };
 
 static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk);
@@ -443,24 +443,73 @@ static int parse_item(struct pctx *c, struct item *it)
     return 0;
 }
 
-static long anchor_score(const struct pctx *c, const struct item *it)
+static long test_score(const struct pctx *c, const struct tpat_test *t)
 {
     static const char *const stop[] = {"the", "a", "an", "of", "to", "in", "for", "on", "with", "and", "by",
                                        "at", "its", "from", "as", "is", "be", "or", "that", "this", NULL};
-    const struct tpat_test *t = &c->L->p->tests[it->test];
     const struct tpat_pack *p = c->L->p;
-    if (t->kind != TT_LEX) {
-        const char *w = p->words_pool + p->words[t->v].off;
-        for (size_t k = 0; stop[k]; k++)
-            if (strcmp(w, stop[k]) == 0) return 1000;
-        return 1;
-    }
-    const struct tpat_lex *x = &c->L->lex[t->v];
-    long score = (long)(x->n + x->n_ph);
-    for (size_t k = 0; k < x->n; k++)
+    const uint32_t *w = t->kind == TT_LEX ? c->L->lex[t->v].w : &t->v;
+    size_t n = t->kind == TT_LEX ? c->L->lex[t->v].n : 1;
+    long score = (long)n;
+    for (size_t k = 0; k < n; k++)
         for (size_t q = 0; stop[q]; q++)
-            if (strcmp(p->words_pool + p->words[x->w[k]].off, stop[q]) == 0) score += 1000;
+            if (strcmp(p->words_pool + p->words[w[k]].off, stop[q]) == 0) score += 1000;
     return score;
+}
+
+/* The word tests one of which the first token of any match of f passes; 0 when some
+ * match can start with a class, any token or a company, or f can match nothing. */
+static int first_tests(const struct pctx *c, const struct frag *f, struct pick *out)
+{
+    uint32_t stack[256], top = 0;
+    uint8_t seen[MAX_PROG / 8 + 1] = {0};
+    out->n_tests = 0;
+    out->score = 0;
+    if (f->n > MAX_PROG) return 0;
+    stack[top++] = 0;
+    while (top) {
+        uint32_t pc = stack[--top];
+        if (pc >= f->n) return 0; /* the item can end without a token */
+        if (seen[pc / 8] >> (pc % 8) & 1) continue;
+        seen[pc / 8] |= (uint8_t)(1 << (pc % 8));
+        const struct tpat_inst *in = &f->v[pc];
+        if (in->op == OP_TEST) {
+            const struct tpat_test *t = &c->L->p->tests[in->arg];
+            if (t->neg || t->kind == TT_CLASS || t->kind == TT_ANY || out->n_tests == MAX_ANCHOR_TESTS) return 0;
+            out->tests[out->n_tests++] = in->arg;
+            out->score += test_score(c, t);
+        } else if (in->op == OP_SPLIT || in->op == OP_JMP) {
+            if (top + 2 > sizeof stack / sizeof stack[0]) return 0;
+            stack[top++] = pc + (uint32_t)in->x;
+            if (in->op == OP_SPLIT) stack[top++] = pc + (uint32_t)in->y;
+        } else if (in->op == OP_SOL || in->op == OP_EOL) {
+            stack[top++] = pc + 1;
+        } else
+            return 0;
+    }
+    return out->n_tests > 0;
+}
+
+/* Keeps the item as the anchor when it is better than the one so far. */
+static void consider(const struct pctx *c, const struct item *it, const struct frag *before, struct pick *pk)
+{
+    struct pick cand;
+    if (it->qmin < 1) return;
+    if (it->anchor == 2) {
+        cand.kind = ANCHOR_COMPANY;
+        cand.score = 1L << 30; /* any word beats a company start */
+        cand.n_tests = 0;
+    } else if (first_tests(c, &it->f, &cand))
+        cand.kind = ANCHOR_WORDS;
+    else
+        return;
+    if (pk->have && cand.score >= pk->score) return;
+    cand.have = 1;
+    cand.pmin = before->min;
+    cand.pmax = before->max;
+    cand.pcomp = before->comp;
+    cand.pinf = before->inf;
+    *pk = cand;
 }
 
 static int parse_seq(struct pctx *c, struct frag *out, struct pick *pk)
@@ -479,11 +528,7 @@ static int parse_seq(struct pctx *c, struct frag *out, struct pick *pk)
         if (scoped && it.sol && out->min > 0) fail(c, "'^' after a token can never match in one sentence");
         if (scoped && after_eol && it.f.min > 0) fail(c, "a token after '$' can never match in one sentence");
         after_eol |= it.eol;
-        if (pk && it.anchor && it.qmin >= 1) {
-            long sc = it.anchor == 1 ? anchor_score(c, &it) : 1L << 30;
-            if (!pk->have || sc < pk->score)
-                *pk = (struct pick){1, it.anchor, it.test, out->min, out->max, out->comp, out->inf, sc};
-        }
+        if (pk) consider(c, &it, out, pk);
         int rc = cat(out, &it.f);
         frag_free(&it.f);
         if (rc) return -1;
@@ -529,8 +574,14 @@ static int install(struct pctx *c, struct frag *f, const struct pick *pk)
         memcpy(sr, c->slot_role, c->n_slots * sizeof *sr);
         r->pub.slot_role = sr;
     }
-    r->anchor = !pk->have ? ANCHOR_NONE : pk->kind == 1 ? ANCHOR_WORDS : ANCHOR_COMPANY;
-    r->anchor_test = pk->test;
+    r->anchor = pk->have ? (uint8_t)pk->kind : ANCHOR_NONE;
+    if (pk->n_tests) {
+        uint32_t *t = tpat_arena_alloc(&p->arena, pk->n_tests * sizeof *t);
+        if (!t) return -1;
+        memcpy(t, pk->tests, pk->n_tests * sizeof *t);
+        r->anchor_tests = t;
+        r->n_anchor_tests = pk->n_tests;
+    }
     r->pre_min = pk->pmin;
     r->pre_max = pk->pmax;
     r->pre_comp = pk->pcomp;
@@ -547,6 +598,8 @@ int tpat_compile_rule(struct tpat_loader *L, struct tpat_crule *r)
     if (!rc && !c.bad && c.s[c.i] == ')') fail(&c, "')' without '('");
     if (!rc && !c.bad && f.min == 0) fail(&c, "the pattern can match no token at all");
     if (!rc && !c.bad && f.n >= MAX_PROG) fail(&c, "the pattern compiles to more than %d steps", MAX_PROG);
+    /* "a b | c d": no one item is in every match, but the whole pattern's first words are */
+    if (!rc && !c.bad && !pk.have && first_tests(&c, &f, &pk)) pk.have = 1, pk.kind = ANCHOR_WORDS;
     if (!rc && !c.bad) rc = install(&c, &f, &pk);
     frag_free(&f);
     free(c.slot_role);

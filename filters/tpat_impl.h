@@ -32,7 +32,8 @@ struct tpat_crule {
     struct tpat_rule pub;
     uint32_t pc, n_inst;
     uint8_t anchor;
-    uint32_t anchor_test;      /* ANCHOR_WORDS: the test whose words start the tries */
+    const uint32_t *anchor_tests; /* ANCHOR_WORDS: the tests whose words start the tries */
+    uint32_t n_anchor_tests;
     uint32_t pre_min, pre_max; /* tokens before the anchor item (fixed part) */
     uint32_t pre_comp;         /* company slots before it (each as long as the longest company) */
     uint8_t pre_inf;           /* unbounded: start at the scope's first token */

@@ -600,9 +600,8 @@ static void anchor_words(const struct tpat_loader *L, const struct tpat_test *t,
         fn(ud, t->v);
         return;
     }
-    const struct tpat_lex *x = &L->lex[t->v];
+    const struct tpat_lex *x = &L->lex[t->v]; /* its phrases are tests of their own */
     for (size_t k = 0; k < x->n; k++) fn(ud, x->w[k]);
-    for (size_t k = 0; k < x->n_ph; k++) fn(ud, x->ph[k].w[0]);
 }
 
 struct csr {
@@ -632,8 +631,10 @@ static int build_anchors(struct tpat_loader *L)
         memset(c.last, 0, (p->n_words + 1) * sizeof *c.last);
         for (c.rule = 0; c.rule < p->n_rules; c.rule++) {
             const struct tpat_crule *r = &p->rules[c.rule];
-            if (r->anchor == ANCHOR_WORDS) anchor_words(L, &p->tests[r->anchor_test], csr_add, &c);
-            else if (!c.fill && r->anchor == ANCHOR_COMPANY) p->company_rules[p->n_company_rules++] = c.rule;
+            for (uint32_t k = 0; r->anchor == ANCHOR_WORDS && k < r->n_anchor_tests; k++)
+                anchor_words(L, &p->tests[r->anchor_tests[k]], csr_add, &c);
+            if (r->anchor == ANCHOR_WORDS) continue;
+            if (!c.fill && r->anchor == ANCHOR_COMPANY) p->company_rules[p->n_company_rules++] = c.rule;
             else if (!c.fill) p->free_rules[p->n_free_rules++] = c.rule;
         }
         if (c.fill) break;

@@ -268,6 +268,37 @@ static void test_budget(void)
     tpat_destroy(p);
 }
 
+/* The sample port of rules/invest.yml on sentences written for it. */
+static void test_sample_pack(void)
+{
+    tpat_pack *p;
+    tpat_diag d = {0};
+    const char *path = SQ_SOURCE_DIR "/filters/rules/v2/invest_sample.yml";
+    int rc = tpat_load(&p, path, &d);
+    if (rc) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
+    ASSERT_EQ(tpat_size(p), 10);
+    ASSERT_STR_EQ(run(p, "Acme Corp to buy Foo Holdings for $2bn", ""),
+                  "invest.acquire[Acme Corp to buy Foo Holdings]{investor=Acme Corp,target=Foo Holdings}");
+    ASSERT_STR_EQ(run(p, "", "Chipmaker Nscale raised $1.1 billion from Nvidia Corp."),
+                  "invest.raise_from[Nscale raised $1.1 billion from Nvidia Corp.]"
+                  "{target=Nscale,investor=Nvidia Corp.}; invest.funding_round[raised $]");
+    ASSERT_STR_EQ(run(p, "", "Bigco Inc will invest up to $500 mln over time in Smallco Ltd."),
+                  "invest.invest_in[Bigco Inc will invest up to $500 mln over time in Smallco Ltd.]"
+                  "{investor=Bigco Inc,target=Smallco Ltd.}");
+    ASSERT_STR_EQ(run(p, "", "Delta Air Lines Inc agreed to buy 100 new jets."),
+                  "invest.acquire[Delta Air Lines Inc agreed to buy]{investor=Delta Air Lines Inc}; "
+                  "invest.neg_goods[buy 100 new jets]");
+    ASSERT_STR_EQ(run(p, "Acme quarterly profit rises", ""), "invest.neg_head_results[quarterly]; invest.neg_head_results[profit]");
+    ASSERT_STR_EQ(run(p, "", "Foo AG took a minority stake in Bar SA in a Series B round."),
+                  "invest.take_stake[Foo AG took a minority stake in Bar SA]{investor=Foo AG,target=Bar SA}; "
+                  "invest.stake[stake in Bar SA]{target=Bar SA}; invest.funding_round[Series B round]");
+    const struct tpat_rule *r = tpat_rule_at(p, (uint32_t)tpat_find(p, "invest.neg_goods"));
+    ASSERT_EQ(r->veto, 1);
+    ASSERT(r->weight < 0);
+    ASSERT_EQ(tpat_rule_at(p, (uint32_t)tpat_find(p, "invest.neg_head_results"))->field, TPAT_FIELD_HEADLINE);
+    tpat_destroy(p);
+}
+
 int main(void)
 {
     test_load_errors();
@@ -276,6 +307,7 @@ int main(void)
     test_match_scope();
     test_match_companies();
     test_budget();
+    test_sample_pack();
     printf("test_tpat: ok\n");
     return 0;
 }
