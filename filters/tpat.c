@@ -25,8 +25,10 @@ struct scratch {
     size_t cap_wid, cap_comp, cap_cov;
     uint32_t *sent_first, *sent_end;
     size_t cap_sf, cap_se;
-    uint64_t *cand;
-    size_t n_cand, cap_cand;
+    uint64_t *gen, *cand; /* candidates as generated, and sorted by rule */
+    size_t n_cand, cap_gen, cap_cand;
+    size_t *per_rule;
+    size_t cap_per_rule;
     uint64_t *visited;
     size_t cap_visited;
     struct job *stack;
@@ -63,6 +65,8 @@ void tpat_result_free(tpat_result *r)
         free(s->sent_first);
         free(s->sent_end);
         free(s->cand);
+        free(s->gen);
+        free(s->per_rule);
         free(s->visited);
         free(s->stack);
         free(s->caps);
@@ -326,7 +330,7 @@ static int find_companies(struct mctx *m, const struct squawk_mention *men, size
     memset(m->s->covered, 0, m->d->n);
     if (gazetteer_companies(m, men, n_men) || form_companies(m)) return -1;
     tpat_result *r = m->r;
-    qsort(r->companies, r->n_companies, sizeof *r->companies, cmp_company);
+    if (r->n_companies > 1) qsort(r->companies, r->n_companies, sizeof *r->companies, cmp_company);
     for (size_t k = 0; k < m->d->n; k++) m->s->comp_at[k] = -1;
     for (size_t i = r->n_companies; i-- > 0;) m->s->comp_at[r->companies[i].tok_start] = (int32_t)i;
     return 0;
@@ -357,16 +361,23 @@ static int prepare(struct mctx *m)
     return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int add_cand(struct scratch *s, uint32_t rule, uint32_t tok)
 {
-    if (tpat_reserve((void **)&s->cand, &s->cap_cand, s->n_cand + 1, sizeof *s->cand)) return -1;
-    s->cand[s->n_cand++] = (uint64_t)rule << 32 | tok;
+    if (tpat_reserve((void **)&s->gen, &s->cap_gen, s->n_cand + 1, sizeof *s->gen)) return -1;
+    s->gen[s->n_cand++] = (uint64_t)rule << 32 | tok;
+    return 0;
+}
+
+/* Generated in token order; a stable counting sort by rule gives (rule, token) order in O(n). */
+static int sort_by_rule(struct scratch *s, size_t n_rules)
+{
+    if (tpat_reserve((void **)&s->cand, &s->cap_cand, s->n_cand + 1, sizeof *s->cand) ||
+        tpat_reserve((void **)&s->per_rule, &s->cap_per_rule, n_rules + 1, sizeof *s->per_rule))
+        return -1;
+    memset(s->per_rule, 0, (n_rules + 1) * sizeof *s->per_rule);
+    for (size_t i = 0; i < s->n_cand; i++) s->per_rule[(s->gen[i] >> 32) + 1]++;
+    for (size_t r = 0; r < n_rules; r++) s->per_rule[r + 1] += s->per_rule[r];
+    for (size_t i = 0; i < s->n_cand; i++) s->cand[s->per_rule[s->gen[i] >> 32]++] = s->gen[i];
     return 0;
 }
 
@@ -387,8 +398,7 @@ static int candidates(struct mctx *m)
             for (size_t i = 0; i < p->n_free_rules; i++)
                 if (add_cand(s, p->free_rules[i], k)) return -1;
     }
-    qsort(s->cand, s->n_cand, sizeof *s->cand, cmp_u64);
-    return 0;
+    return sort_by_rule(s, p->n_rules);
 }
 
 /* Sets m->first/end to the scope of token k for rule r; clears the memo when the scope is new. */
@@ -459,6 +469,6 @@ int tpat_match(const tpat_pack *p, const tok_doc *d, const char *const text[2], 
     if (!r->scratch && !(r->scratch = calloc(1, sizeof(struct scratch)))) return SQ_E_NOMEM;
     struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch};
     if (prepare(&m) || find_companies(&m, men, n_men) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
-    qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
+    if (r->n_hits > 1) qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
     return 0;
 }
