@@ -9,6 +9,7 @@
  * input; what it cuts short is counted in n_limited. */
 #include "tpat_impl.h"
 
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,7 @@ static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t po
         break;
     case TT_LEX: ok = has_lex(m->p, w, t->v); break;
     case TT_CLASS: ok = (t->v >> k->cls & 1) || ((t->v >> 8) & k->flags); break;
+    case TT_REGEX: ok = regexec(t->re, tok_norm(m->d, k), 0, NULL, 0) == 0; break;
     default: ok = 1;
     }
     return ok ^ t->neg;

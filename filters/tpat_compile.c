@@ -3,10 +3,11 @@
  * Grammar (filters/README.md has the user's view):
  *   alt  := seq ('|' seq)*          item := atom quant?
  *   atom := '(' alt ')' | '<' lexicon '>' | '{COMPANY:' role '}' | '@' macro | '#' class
- *         | '...' | '^' | '$' | '!' atom | '=' Word | '\' word | word
+ *         | '...' | '^' | '$' | '!' atom | '=' Word | '\' word | '~' regex | word
  *   quant := '?' | '*' | '+' | '{' m '}' | '{' m ',' '}' | '{' m ',' n '}'   (then '?': lazy)
  * A fragment's jumps are relative, so {m,n} copies it. Each fragment knows its least
  * and greatest length in tokens, which gives the anchor window and "can never match". */
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,39 @@ static int class_atom(struct pctx *c, const char *w, size_t n, struct item *it)
     return 0;
 }
 
+/* ~ERE: one token whose whole normal form matches a POSIX extended regex ("~a3[0-8][0-9][a-z0-9]*"),
+ * for word shapes a lexicon cannot list; never an anchor. */
+static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
+{
+    struct tpat_pack *p = c->L->p;
+    char buf[512];
+    if (n + 3 > sizeof buf) {
+        fail(c, "~regex longer than %zu bytes", sizeof buf - 3);
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) /* bounded repeats only: "x{1000}{1000}" would compile for ever */
+        if (w[k] == '{' && (strtol(w + k + 1, NULL, 10) > MAX_REPEAT || memchr(w + k + 1, '{', n - k - 1))) {
+            fail(c, "~%.*s: repeats in a ~regex are at most {%d} and not nested", (int)n, w, MAX_REPEAT);
+            return 0;
+        }
+    snprintf(buf, sizeof buf, "^%.*s$", (int)n, w);
+    regex_t *re = malloc(sizeof *re);
+    if (!re || tpat_reserve((void **)&p->regexes, &p->cap_regexes, p->n_regexes + 1, sizeof *p->regexes)) {
+        free(re);
+        return -1;
+    }
+    int rc = regcomp(re, buf, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+        char why[128];
+        regerror(rc, re, why, sizeof why);
+        free(re);
+        fail(c, "~%.*s: %s", (int)n, w, why);
+        return 0;
+    }
+    p->regexes[p->n_regexes++] = re;
+    return one_test(c, it, (struct tpat_test){.kind = TT_REGEX, .re = re});
+}
+
 static int company_atom(struct pctx *c, const char *w, size_t n, struct item *it)
 {
     const char *colon = memchr(w, ':', n);
@@ -296,14 +330,16 @@ static int digit(char ch)
     return ch >= '0' && ch <= '9';
 }
 
-/* A bare word runs to a space, a bracket, a bar or a quantifier. */
+/* A bare word runs to a space, a bracket, a bar or a quantifier (quant_ends 1); an escaped word to a
+ * space, bracket or bar (0); a ~regex to a space only (-1). */
 static size_t word_len(const struct pctx *c, size_t i, int quant_ends)
 {
     size_t j = i;
     for (;; j++) {
         char ch = c->s[j];
-        if (!ch || ch == ' ' || ch == '\t' || ch == '\n' || ch == '(' || ch == ')' || ch == '|') break;
-        if (quant_ends && j > i && (ch == '?' || ch == '*' || ch == '+' || (ch == '{' && digit(c->s[j + 1]))))
+        if (!ch || ch == ' ' || ch == '\t' || ch == '\n') break;
+        if (quant_ends >= 0 && (ch == '(' || ch == ')' || ch == '|')) break;
+        if (quant_ends > 0 && j > i && (ch == '?' || ch == '*' || ch == '+' || (ch == '{' && digit(c->s[j + 1]))))
             break;
     }
     return j - i;
@@ -374,14 +410,15 @@ static int parse_atom(struct pctx *c, struct item *it)
         return emit(&it->f, s[i] == '^' ? OP_SOL : OP_EOL, 0, 0, 0);
     }
     if (s[i] == '!') return c->i++, parse_atom(c, it) || (c->bad ? 0 : (negate(c, it), 0));
-    int sig = s[i] == '@' || s[i] == '#' || s[i] == '=' || s[i] == '\\';
-    n = word_len(c, i + sig, s[i] != '\\');
+    int sig = s[i] == '@' || s[i] == '#' || s[i] == '=' || s[i] == '\\' || s[i] == '~';
+    n = word_len(c, i + sig, s[i] == '~' ? -1 : s[i] != '\\');
     c->i = i + sig + n;
     if (!n) {
         fail(c, "'%c' needs a name after it", s[i]);
         return 0;
     }
     if (s[i] == '@') return macro_atom(c, s + i + 1, n, it);
+    if (s[i] == '~') return regex_atom(c, s + i + 1, n, it);
     if (s[i] == '#') return class_atom(c, s + i + 1, n, it);
     return word_atom(c, s + i + sig, n, s[i] == '=', it);
 }
@@ -475,7 +512,7 @@ static int first_tests(const struct pctx *c, const struct frag *f, struct pick *
         const struct tpat_inst *in = &f->v[pc];
         if (in->op == OP_TEST) {
             const struct tpat_test *t = &c->L->p->tests[in->arg];
-            if (t->neg || t->kind == TT_CLASS || t->kind == TT_ANY || out->n_tests == MAX_ANCHOR_TESTS) return 0;
+            if (t->neg || t->kind >= TT_CLASS || out->n_tests == MAX_ANCHOR_TESTS) return 0;
             out->tests[out->n_tests++] = in->arg;
             out->score += test_score(c, t);
         } else if (in->op == OP_SPLIT || in->op == OP_JMP) {

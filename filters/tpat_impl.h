@@ -5,12 +5,13 @@
 #include "tpat.h"
 
 /* One token test. */
-enum tpat_test_kind { TT_WORD, TT_EXACT, TT_LEX, TT_CLASS, TT_ANY };
+enum tpat_test_kind { TT_WORD, TT_EXACT, TT_LEX, TT_CLASS, TT_ANY, TT_REGEX };
 
 struct tpat_test {
     uint8_t kind, neg;
     uint32_t v;         /* word id, lexicon id, or class mask (bits 0-7 case class, 8-23 token flags) */
     const char *exact;  /* TT_EXACT: the surface that must match byte for byte */
+    void *re;           /* TT_REGEX: a compiled POSIX ERE (regex_t), matched against the normal form */
     uint32_t exact_len;
 };
 
@@ -70,7 +71,8 @@ struct tpat_pack {
     /* company recognition from form: lexicon ids, or -1 */
     int32_t lex_suffix, lex_descriptor;
     uint32_t max_name;
-    char *strings; /* ids, comments, patterns and role names live in these chunks */
+    void **regexes; /* TT_REGEX tests' regex_t, freed with the pack */
+    size_t n_regexes, cap_regexes;
     void *arena;
 };
 

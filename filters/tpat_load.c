@@ -7,6 +7,7 @@
 #include "tpat_impl.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -789,6 +790,11 @@ void tpat_destroy(tpat_pack *p)
     free(p->free_rules);
     free(p->tests);
     free(p->prog);
+    for (size_t i = 0; i < p->n_regexes; i++) {
+        regfree(p->regexes[i]);
+        free(p->regexes[i]);
+    }
+    free(p->regexes);
     arena_free(p->arena);
     free(p);
 }

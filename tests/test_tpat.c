@@ -71,6 +71,7 @@ static void test_load_errors(void)
     expect_error(R("a", "x )"), L0 + 1, "')' without '('");
     expect_error(R("a", "#nope x"), L0 + 1, "unknown token class #nope");
     expect_error(R("a", "!<invest_verb>"), L0 + 1, "'!' applies to one token test");
+    expect_error(R("a", "buy ~a3[0-8"), L0 + 1, "rule a: ~a3[0-8: ");
     /* typed fields */
     expect_error("  - id: a\n    comment: c\n    pattern: x\n    field: title\n", L0 + 4, "field: 'title' is not one of any, headline, body");
     expect_error("  - id: a\n    comment: c\n    pattern: x\n    requires: sectors\n", L0 + 4, "requires: 'sectors' is not one of");
@@ -195,7 +196,8 @@ static void test_match_scope(void)
                         "  - id: field\n    comment: c\n    pattern: 'stake ... {COMPANY:target}'\n    scope: field\n"
                         "  - id: head\n    comment: c\n    pattern: 'sells'\n    field: headline\n"
                         "  - id: veto\n    comment: c\n    pattern: 'breach'\n    span: sentence\n    veto: true\n"
-                        R("anch", "^ why") R("end", "to buy $") R("exact", "=Apple") R("neg", "buys !<goods>"),
+                        R("anch", "^ why") R("end", "to buy $") R("exact", "=Apple") R("neg", "buys !<goods>")
+                        R("shape", "<acquire_verb> #num? ~(a3[0-8][0-9]|7[0-8]7)[a-z0-9-]*s?"),
                         err, sizeof err);
     if (!p) SQ_FAIL_("%s", err);
     /* sentence scope: the gap never crosses a full stop; field scope does */
@@ -213,6 +215,8 @@ static void test_match_scope(void)
     /* exact case, negation */
     ASSERT_STR_EQ(run(p, "", "Apple pie, an apple, APPLE"), "exact[Apple]");
     ASSERT_STR_EQ(run(p, "", "buys jets, buys shares"), "neg[buys shares]");
+    /* a word shape: plane models a lexicon cannot list */
+    ASSERT_STR_EQ(run(p, "", "It bought 20 A321neos and acquired 787s, not A400 units."), "shape[bought 20 A321neos]; shape[acquired 787s]");
     tpat_destroy(p);
 }
 
