@@ -264,7 +264,7 @@ static int gazetteer_companies(struct mctx *m, const struct squawk_mention *men,
     return 0;
 }
 
-/* Can token k be part of a company's name? Capitalised, not a function word, not a word the pack uses as a cue. */
+/* Can token k be part of a company's name? Capitalised, not a function word, in a headline not a cue word. */
 static int name_tok(const struct mctx *m, uint32_t k)
 {
     static const char *const stop[] = {"the", "a", "an", "its", "their", "his", "her", "this", "that", "in",
@@ -276,8 +276,10 @@ static int name_tok(const struct mctx *m, uint32_t k)
     const char *n = tok_norm(m->d, t);
     for (size_t i = 0; stop[i]; i++)
         if (strcmp(n, stop[i]) == 0) return 0;
+    /* headlines (often Title Case or capitals) put verbs next to names: there a word the
+     * pack uses as a cue ends the name; in body text "Blackstone Capital Partners LP" stays whole */
     int32_t w = m->s->wid[k];
-    if (w < 0) return 1;
+    if (w < 0 || (t->field == 1 && !m->d->caps[1])) return 1;
     for (size_t l = 0; l < m->p->n_lex; l++)
         if ((int32_t)l != m->p->lex_suffix && (int32_t)l != m->p->lex_descriptor && has_lex(m->p, w, (uint32_t)l))
             return 0;

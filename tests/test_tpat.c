@@ -244,6 +244,9 @@ static void test_match_companies(void)
     ASSERT_EQ(r.companies[1].source, TPAT_SRC_SUFFIX);
     ASSERT_STR_EQ(run_with(p, "", "$TSLA buys $XYZ", NULL, 0, &r), "acq[$TSLA buys $XYZ]{investor=$TSLA,target=$XYZ}");
     ASSERT_EQ(r.companies[0].source, TPAT_SRC_CASHTAG);
+    /* in body text a capitalised word the pack also lists stays part of a name */
+    ASSERT_STR_EQ(run_with(p, "", "Buys Capital Partners Ltd buys Foo AG", NULL, 0, &r),
+                  "acq[Buys Capital Partners Ltd buys Foo AG]{investor=Buys Capital Partners Ltd,target=Foo AG}");
     /* "The" and lower-case words are no part of a name */
     ASSERT_STR_EQ(run_with(p, "", "The Acme Corp buys the Foo Ltd unit", NULL, 0, &r), "");
     tpat_result_free(&r);
