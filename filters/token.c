@@ -354,6 +354,14 @@ static int scan_word(struct scan *sc, size_t i, size_t *out)
     if (sc->s[i] < 0x80 && ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') && (*out = initialism(sc, i)))
         return emit(sc, i, *out, TOK_F_ABBREV);
     for (;;) {
+        /* the common case: a run of ASCII letters and digits */
+        while (j < sc->len && sc->s[j] < 0x80 && (ascii_cat[sc->s[j]] == '3' || ascii_cat[sc->s[j]] == '4')) {
+            if (ascii_cat[sc->s[j]] == '3') {
+                if (!letters++) first_alpha = j;
+                numeric = 0;
+            }
+            j++;
+        }
         uint32_t cp;
         size_t n;
         enum cat c = peek(sc, j, &cp, &n);

@@ -44,6 +44,12 @@ struct tpat_word {
     uint32_t off, len, hash; /* in words_pool */
 };
 
+/* A slot of the word hash table: the word id (-1 empty) and its hash, so a miss needs no word. */
+struct tpat_slot_w {
+    int32_t wid;
+    uint32_t hash;
+};
+
 struct tpat_pack {
     char name[64];
     struct tpat_crule *rules;
@@ -54,7 +60,7 @@ struct tpat_pack {
     /* words: open addressing over word ids */
     struct tpat_word *words;
     size_t n_words, cap_words;
-    int32_t *table;
+    struct tpat_slot_w *table;
     size_t table_mask;
     char *words_pool;
     size_t pool_n, pool_cap;

@@ -91,22 +91,23 @@ int32_t tpat_word_find(const struct tpat_pack *p, const char *norm, size_t len, 
 {
     if (!p->table) return -1;
     for (size_t i = hash & p->table_mask;; i = (i + 1) & p->table_mask) {
-        int32_t w = p->table[i];
+        int32_t w = p->table[i].wid;
         if (w < 0) return -1;
+        if (p->table[i].hash != hash) continue; /* most tokens stop here, without touching the words */
         const struct tpat_word *x = &p->words[w];
-        if (x->hash == hash && x->len == len && memcmp(p->words_pool + x->off, norm, len) == 0) return w;
+        if (x->len == len && memcmp(p->words_pool + x->off, norm, len) == 0) return w;
     }
 }
 
 static int rehash(struct tpat_pack *p, size_t cap)
 {
-    int32_t *t = malloc(cap * sizeof *t);
+    struct tpat_slot_w *t = malloc(cap * sizeof *t);
     if (!t) return -1;
-    for (size_t i = 0; i < cap; i++) t[i] = -1;
+    for (size_t i = 0; i < cap; i++) t[i] = (struct tpat_slot_w){-1, 0};
     for (size_t w = 0; w < p->n_words; w++) {
         size_t i = p->words[w].hash & (cap - 1);
-        while (t[i] >= 0) i = (i + 1) & (cap - 1);
-        t[i] = (int32_t)w;
+        while (t[i].wid >= 0) i = (i + 1) & (cap - 1);
+        t[i] = (struct tpat_slot_w){(int32_t)w, p->words[w].hash};
     }
     free(p->table);
     p->table = t;
@@ -132,8 +133,8 @@ int32_t tpat_word_add(struct tpat_pack *p, const char *norm, size_t len)
         if (rehash(p, p->table ? (p->table_mask + 1) * 2 : 1024)) return -1;
     } else {
         size_t i = h & p->table_mask;
-        while (p->table[i] >= 0) i = (i + 1) & p->table_mask;
-        p->table[i] = (int32_t)(p->n_words - 1);
+        while (p->table[i].wid >= 0) i = (i + 1) & p->table_mask;
+        p->table[i] = (struct tpat_slot_w){(int32_t)(p->n_words - 1), h};
     }
     return (int32_t)(p->n_words - 1);
 }
