@@ -169,6 +169,12 @@ def main():
     rows.append(("1. filter stage, MB/s (headline+body) vs bare hs_scan", fm.fmt("%.1f"), frm.fmt("%.1f"),
                  ratio("filter_mbs", "squawk", "raw").fmt("%.2f"), "", ""))
 
+    tv, to = st("tpat_mbs", "v2"), st("tpat_mbs", "old")
+    if tv.vals:
+        rows.append(("1. engine v2 sample (rules/v2/invest_sample.yml, 10 rules): tokenise + match MB/s vs the "
+                     "old matcher on the same 10 regexes (tokenise alone: %s MB/s)" % st("tpat_mbs", "tokenise").fmt("%.1f"),
+                     tv.fmt("%.1f"), to.fmt("%.1f"), ratio("tpat_mbs", "v2", "old").fmt("%.2f") + " v2/old", "", ""))
+
     f5, f5r = st("filter5k_aps", "squawk"), st("filter5k_aps", "raw")
     rows.append(("1. filter stage on the 5 KB e2e articles (3,000), articles/s vs bare hs_scan: one core's ceiling "
                  "for the e2e rows", f5.fmt(), f5r.fmt(), ratio("filter5k_aps", "squawk", "raw").fmt("%.2f"), "", ""))

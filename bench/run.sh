@@ -94,6 +94,28 @@ for r in $(seq 1 "$REPS"); do
     log "filter run $r: $(grep -E '^(filter stage|bare)' "$T/fb.$r" | tr -s ' ' | cut -d' ' -f1-2,5-9 | tr '\n' ';')"
 done
 
+# engine v2 (filters/tpat.c): the sample pack vs the same ten regexes cut out of invest.yml, same bytes
+TB="$B/tpat_bench"
+if [ -x "$TB" ]; then
+    $PY - "$ROOT/filters/rules/invest.yml" "$ROOT/filters/rules/v2/invest_sample.yml" >"$T/regex10.yml" <<'PYEOF'
+import sys, yaml
+ids = [r["id"] for r in yaml.safe_load(open(sys.argv[2]))["rules"]]
+rules = [r for r in yaml.safe_load(open(sys.argv[1]))["rules"] if r["id"] in ids]
+yaml.safe_dump({"rules": rules}, sys.stdout, allow_unicode=True, sort_keys=False, width=100000)
+PYEOF
+    for r in $(seq 1 "$REPS"); do
+        SQUAWK_LOG_LEVEL=warn "$TB" "$T/filter.jsonl" "$ROOT/filters/rules/v2/invest_sample.yml" "$T/regex10.yml" 1 \
+            >"$T/tb.$r" 2>"$T/tb.$r.err" || { cat "$T/tb.$r.err" >&2; break; }
+        awk -v r="$r" '
+            function mbs(sys) { for (i = 1; i <= NF; i++) if ($i == "MB/s") { print "tpat_mbs\t" sys "\t" r "\t" $(i - 1); return } }
+            /^v2 tokenise +[0-9]/ { mbs("tokenise") }
+            /^v2 tokenise \+ match/ { mbs("v2") }
+            /^old matcher/ { mbs("old") }
+        ' "$T/tb.$r" >>"$R"
+        log "tpat run $r: $(grep -E '^(v2|old matcher)' "$T/tb.$r" | tr -s ' ' | cut -d' ' -f1-9 | tr '\n' ';')"
+    done
+fi
+
 # where the rule-pack time goes (one run, diagnostic): per pattern, SOM vs no SOM, merged packs
 $PY - "$ROOT/filters/rules" >"$T/patterns.tsv" <<'PYEOF'
 import sys, yaml
