@@ -34,6 +34,8 @@ static const char usage[] =
     "  --from-start / --no-from-start\n"
     "                           on joining, also fetch what the publisher sent before (default on)\n"
     "  --replay-timeout SECONDS give up on a replay answer after this long (default 5)\n"
+    "  --rcvhwm N               alerts queued per publisher in this process (default 1000)\n"
+    "  --rcvbuf BYTES           kernel receive buffer (default: the OS's, autotuned)\n"
     "  --curve-server-key Z85   the publisher's CURVE public key\n"
     "  --curve-key PREFIX       our key pair from 'squawk keygen' (PREFIX.key, PREFIX.pub)\n"
     "  -q, --quiet              no gap/recovery notes on stderr (losses are still reported)\n"
@@ -186,7 +188,8 @@ static int parse_args(int argc, char **argv, sub_opts *o, sub_conn *conns, int *
                      strcmp(a, "--proxy") == 0 || strcmp(a, "--replay-endpoint") == 0 ||
                      strcmp(a, "--topic") == 0 || strcmp(a, "--count") == 0 ||
                      strcmp(a, "--timeout") == 0 || strcmp(a, "--replay-timeout") == 0 ||
-                     strcmp(a, "--curve-server-key") == 0 || strcmp(a, "--curve-key") == 0)) {
+                     strcmp(a, "--curve-server-key") == 0 || strcmp(a, "--curve-key") == 0 ||
+                     strcmp(a, "--rcvhwm") == 0 || strcmp(a, "--rcvbuf") == 0)) {
             fprintf(stderr, "squawk sub: %s needs a value\n", a);
             return 2;
         }
@@ -215,6 +218,10 @@ static int parse_args(int argc, char **argv, sub_opts *o, sub_conn *conns, int *
             o->timeout_s = atof(argv[++i]);
         } else if (strcmp(a, "--replay-timeout") == 0) {
             zo->replay_timeout_s = atof(argv[++i]);
+        } else if (strcmp(a, "--rcvhwm") == 0) {
+            zo->rcvhwm = atoi(argv[++i]);
+        } else if (strcmp(a, "--rcvbuf") == 0) {
+            zo->rcvbuf = atoi(argv[++i]);
         } else if (strcmp(a, "--replay") == 0 || strcmp(a, "--no-replay") == 0) {
             zo->no_replay = strcmp(a, "--no-replay") == 0;
         } else if (strcmp(a, "--from-start") == 0 || strcmp(a, "--no-from-start") == 0) {

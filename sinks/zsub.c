@@ -115,7 +115,7 @@ typedef struct qev {
 struct zsub {
     char *pfx[ZSUB_MAX_TOPICS];
     size_t pfx_len[ZSUB_MAX_TOPICS], n_pfx;
-    int everything, replay, from_start, curve;
+    int everything, replay, from_start, curve, rcvhwm, rcvbuf;
     double replay_timeout_s;
     char curve_server[41], curve_pub[41], curve_sec[41];
     void *ctx;
@@ -674,6 +674,8 @@ SQ_API int zsub_create(zsub **out, const zsub_opts *o, char *err, size_t errlen)
     z->replay = !o->no_replay;
     z->from_start = !o->no_from_start;
     z->replay_timeout_s = o->replay_timeout_s > 0 ? o->replay_timeout_s : 5;
+    z->rcvhwm = o->rcvhwm;
+    z->rcvbuf = o->rcvbuf;
     if (!rc && (o->curve_server_key || o->curve_public_key || o->curve_secret_key)) {
         const char *k[3] = {o->curve_server_key, o->curve_public_key, o->curve_secret_key};
         for (int i = 0; i < 3 && !rc; i++)
@@ -732,6 +734,8 @@ SQ_API int zsub_connect(zsub *z, const char *endpoint, const char *replay_endpoi
     /* A dead publisher is noticed and reconnected, not waited on forever. */
     zmq_setsockopt(c->sub, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(c->sub, ZMQ_HEARTBEAT_TIMEOUT, &tmo, sizeof tmo);
+    if (z->rcvhwm > 0) zmq_setsockopt(c->sub, ZMQ_RCVHWM, &z->rcvhwm, sizeof z->rcvhwm);
+    if (z->rcvbuf > 0) zmq_setsockopt(c->sub, ZMQ_RCVBUF, &z->rcvbuf, sizeof z->rcvbuf);
     if (z->curve) {
         zmq_setsockopt(c->sub, ZMQ_CURVE_SERVERKEY, z->curve_server, 40);
         zmq_setsockopt(c->sub, ZMQ_CURVE_PUBLICKEY, z->curve_pub, 40);

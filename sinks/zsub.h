@@ -44,6 +44,8 @@ typedef struct zsub_opts {
     int no_from_start;         /* 1: what publishers sent before we joined is not fetched */
     double replay_timeout_s;   /* no answer for this long ends a replay; 0 = 5 */
     const char *curve_server_key, *curve_public_key, *curve_secret_key; /* Z85, all or none */
+    int rcvhwm; /* messages queued per connection before the publisher must hold back; 0 = 1000 */
+    int rcvbuf; /* kernel receive buffer in bytes; 0 = the OS's (autotuned, may grow to MBs) */
 } zsub_opts;
 
 typedef enum zsub_kind {
