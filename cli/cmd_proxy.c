@@ -174,22 +174,19 @@ static void on_request(proxy *p)
     /* The body is the last frame; a REQ-style empty delimiter before it is skipped. */
     for (int more = zmq_msg_more(&id); more; more = zmq_msg_more(&body))
         if (zmq_msg_recv(&body, p->router, 0) < 0) break;
-    char req[ZWIRE_REQ_MAX + 1] = "";
-    size_t n = zmq_msg_size(&body) < ZWIRE_REQ_MAX ? zmq_msg_size(&body) : ZWIRE_REQ_MAX;
-    memcpy(req, zmq_msg_data(&body), n);
-    req[n] = '\0';
-    const char *pl = strstr(req, "\n" ZWIRE_REQ_PUB);
-    char pub[64] = "";
-    if (pl) sscanf(pl + 1 + strlen(ZWIRE_REQ_PUB), "%63[^\n]", pub);
+    static zwire_req req;
+    const char *why = NULL;
+    int bad = zwire_parse_request(zmq_msg_data(&body), zmq_msg_size(&body), &req, &why) != 0;
     upstream *u = NULL;
-    for (size_t i = 0; i < p->n_up && !u; i++)
-        if (strcmp(p->up[i].pub, pub) == 0) u = &p->up[i];
+    for (size_t i = 0; !bad && i < p->n_up && !u; i++)
+        if (strcmp(p->up[i].pub, req.pub) == 0) u = &p->up[i];
     p->requests++;
     if (!u || u->n == PROXY_MAX_WAIT) {
         p->refused++;
-        ctl_reply(p->router, &id, !pl  ? ZWIRE_ERR " request names no pub"
-                                  : !u ? ZWIRE_ERR " unknown publisher"
-                                       : ZWIRE_ERR " busy");
+        char msg[96];
+        snprintf(msg, sizeof msg, ZWIRE_ERR " %s",
+                 bad ? why : !req.pub[0] ? "request names no pub" : !u ? "unknown publisher" : "busy");
+        ctl_reply(p->router, &id, msg);
         zmq_msg_close(&id);
         zmq_msg_close(&body);
         return;

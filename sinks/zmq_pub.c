@@ -73,6 +73,7 @@ typedef struct zpub {
     sub_prefix *prefixes;
     size_t n_prefixes, cap_prefixes;
     int hb_ms;
+    zwire_req req; /* the request being parsed */
 
     char last_ep[2][256];
     sink_zpub_stats st;
@@ -355,60 +356,31 @@ static void replay_refuse(zpub *z, const uint8_t *ident, size_t ident_len, const
     sq_log_limited(SQ_LOG_WARN, "zmq.replay_bad", "why=\"%s\" request=\"%.40s\"", why, req);
 }
 
-/* The lines after REPLAY: "pub <id>" must be ours; "topic <prefix>" lines
- * become j->topics. Returns NULL or the reason to refuse. */
-static const char *parse_req_lines(zpub *z, char *rest, replay_job *j)
-{
-    size_t used = 0;
-    for (char *line = rest; line && *line;) {
-        char *nl = strchr(line, '\n');
-        if (nl) *nl = '\0';
-        size_t pl = strlen(ZWIRE_REQ_PUB), tl = strlen(ZWIRE_REQ_TOPIC);
-        if (strncmp(line, ZWIRE_REQ_PUB, pl) == 0) {
-            if (strcmp(line + pl, z->pub_id) != 0) return "unknown publisher";
-        } else if (strncmp(line, ZWIRE_REQ_TOPIC, tl) == 0) {
-            if (j->n_topics == ZWIRE_REQ_MAX_TOPICS) return "too many topics";
-            if (!j->topics && !(j->topics = malloc(ZWIRE_REQ_MAX))) return "busy";
-            size_t n = strlen(line + tl) + 1;
-            memcpy(j->topics + used, line + tl, n); /* fits: the request was shorter */
-            used += n;
-            j->n_topics++;
-        } else if (*line) {
-            return "bad request";
-        }
-        line = nl ? nl + 1 : NULL;
-    }
-    return NULL;
-}
-
 static void replay_request(zpub *z, const uint8_t *ident, size_t ident_len, const char *body,
                            size_t len)
 {
-    char buf[ZWIRE_REQ_MAX];
-    if (len >= sizeof buf || ident_len > ZPUB_IDENT_MAX || memchr(body, 0, len)) {
-        replay_refuse(z, ident, ident_len, "bad request", "");
+    zwire_req *r = &z->req; /* 9 KB: kept in the publisher, not on the stack */
+    const char *why = NULL;
+    if (ident_len > ZPUB_IDENT_MAX || zwire_parse_request(body, len, r, &why) != 0) {
+        replay_refuse(z, ident, ident_len, why ? why : "bad request", "");
         return;
     }
-    memcpy(buf, body, len);
-    buf[len] = '\0';
-    unsigned long long from = 0, to = 0;
-    char *nl = strchr(buf, '\n');
-    if (nl) *nl = '\0';
-    int n = sscanf(buf, ZWIRE_REPLAY " %llu %llu", &from, &to);
+    if (r->pub[0] && strcmp(r->pub, z->pub_id) != 0) why = "unknown publisher";
+    else if (z->n_jobs >= ZPUB_MAX_JOBS) why = "busy";
     replay_job j;
     memset(&j, 0, sizeof j);
-    memcpy(j.ident, ident, ident_len);
-    j.ident_len = ident_len;
-    const char *why = n < 1 ? "bad request" : z->n_jobs >= ZPUB_MAX_JOBS ? "busy" : NULL;
-    if (!why && nl) why = parse_req_lines(z, nl + 1, &j);
+    if (!why && r->n_topics && !(j.topics = malloc(r->topics_len))) why = "busy";
     if (why) {
-        free(j.topics);
-        replay_refuse(z, ident, ident_len, why, buf);
+        replay_refuse(z, ident, ident_len, why, r->pub);
         return;
     }
+    memcpy(j.ident, ident, ident_len);
+    j.ident_len = ident_len;
+    if (j.topics) memcpy(j.topics, r->topics, r->topics_len);
+    j.n_topics = r->n_topics;
     z->st.replay_requests++;
-    j.next = from ? from : 1;
-    j.to = (n >= 2 && to < z->seq) ? to : z->seq;
+    j.next = r->from ? r->from : 1;
+    j.to = (r->to && r->to < z->seq) ? r->to : z->seq;
     z->jobs[z->n_jobs++] = j;
     replay_kick(z);
 }

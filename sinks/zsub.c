@@ -408,6 +408,7 @@ static void on_heartbeat(zsub *z, zconn *c, const void *data, size_t len)
         if (e) snprintf(e->why, sizeof e->why, "undecodable heartbeat");
         return;
     }
+    z->st.heartbeats++;
     zpubst *p = pub_get(z, c, hb.pub);
     if (!p) return;
     if (hb.ivl_ms) p->ivl_ms = hb.ivl_ms;
@@ -734,7 +735,10 @@ SQ_API int zsub_connect(zsub *z, const char *endpoint, const char *replay_endpoi
     /* A dead publisher is noticed and reconnected, not waited on forever. */
     zmq_setsockopt(c->sub, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(c->sub, ZMQ_HEARTBEAT_TIMEOUT, &tmo, sizeof tmo);
-    if (z->rcvhwm > 0) zmq_setsockopt(c->sub, ZMQ_RCVHWM, &z->rcvhwm, sizeof z->rcvhwm);
+    if (z->rcvhwm) {
+        int hwm = z->rcvhwm < 0 ? 0 : z->rcvhwm; /* libzmq: 0 = no limit */
+        zmq_setsockopt(c->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    }
     if (z->rcvbuf > 0) zmq_setsockopt(c->sub, ZMQ_RCVBUF, &z->rcvbuf, sizeof z->rcvbuf);
     if (z->curve) {
         zmq_setsockopt(c->sub, ZMQ_CURVE_SERVERKEY, z->curve_server, 40);

@@ -44,7 +44,8 @@ typedef struct zsub_opts {
     int no_from_start;         /* 1: what publishers sent before we joined is not fetched */
     double replay_timeout_s;   /* no answer for this long ends a replay; 0 = 5 */
     const char *curve_server_key, *curve_public_key, *curve_secret_key; /* Z85, all or none */
-    int rcvhwm; /* messages queued per connection before the publisher must hold back; 0 = 1000 */
+    int rcvhwm; /* messages queued per connection before the publisher must hold back;
+                   0 = 1000, < 0 = no limit */
     int rcvbuf; /* kernel receive buffer in bytes; 0 = the OS's (autotuned, may grow to MBs) */
 } zsub_opts;
 
@@ -82,6 +83,7 @@ typedef struct zsub_stats {
     uint64_t replay_dups;    /* replayed messages already received live */
     uint64_t replay_foreign; /* replayed messages outside the subscription (old publishers) */
     uint64_t bad;            /* undecodable messages */
+    uint64_t heartbeats;     /* heartbeats received */
 } zsub_stats;
 
 /* flags for zsub_connect */

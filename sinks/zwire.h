@@ -33,4 +33,20 @@
 /* A subscriber calls a publisher silent after this many announced periods. */
 #define ZWIRE_SILENT_PERIODS 3.5
 
+#include <stddef.h>
+#include <stdint.h>
+#include "../core/visibility.h"
+
+/* A parsed REPLAY request. */
+typedef struct zwire_req {
+    uint64_t from, to; /* to = 0: up to the latest */
+    char pub[64];      /* "" when the request names no publisher */
+    char topics[ZWIRE_REQ_MAX]; /* n_topics NUL-terminated prefixes, one after the other */
+    size_t n_topics, topics_len;
+} zwire_req;
+
+/* Parses one request frame (outside bytes). 0, or SQ_E_INVAL with *why the
+ * reason for the ERR answer ("bad request", "too many topics"). */
+SQ_API int zwire_parse_request(const void *body, size_t len, zwire_req *out, const char **why);
+
 #endif
