@@ -730,11 +730,15 @@ SQ_API int zsub_connect(zsub *z, const char *endpoint, const char *replay_endpoi
     c->proxy = (flags & ZSUB_PROXY) != 0;
     c->sub = zmq_socket(z->ctx, ZMQ_SUB);
     if (!c->sub) return SQ_E_ZMQ;
-    int zero = 0, ivl = 2000, tmo = 10000;
+    int zero = 0, one = 1, idle = 10, intvl = 2;
     zmq_setsockopt(c->sub, ZMQ_LINGER, &zero, sizeof zero);
-    /* A dead publisher is noticed and reconnected, not waited on forever. */
-    zmq_setsockopt(c->sub, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
-    zmq_setsockopt(c->sub, ZMQ_HEARTBEAT_TIMEOUT, &tmo, sizeof tmo);
+    /* No ZMTP heartbeats here: on a SUB whose queue is full they time the
+     * connection out and libzmq 4.3 then aborts (_input_stopped, zeromq/libzmq
+     * #3937, #4767). Liveness comes from the publishers' _hb (ZSUB_SILENT);
+     * TCP keepalive notices a dead host so libzmq reconnects. */
+    zmq_setsockopt(c->sub, ZMQ_TCP_KEEPALIVE, &one, sizeof one);
+    zmq_setsockopt(c->sub, ZMQ_TCP_KEEPALIVE_IDLE, &idle, sizeof idle);
+    zmq_setsockopt(c->sub, ZMQ_TCP_KEEPALIVE_INTVL, &intvl, sizeof intvl);
     if (z->rcvhwm) {
         int hwm = z->rcvhwm < 0 ? 0 : z->rcvhwm; /* libzmq: 0 = no limit */
         zmq_setsockopt(c->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);

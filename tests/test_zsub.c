@@ -28,6 +28,7 @@
 
 static char tmpdir[256];
 static double scale = 1; /* SQUAWK_TEST_TIME_SCALE: slow runners stretch the waits */
+static int timing = 1;    /* assert detection times (not in sanitizer builds) */
 
 static double now_s(void) { return sq_clock_mono_ns() / 1e9; }
 
@@ -340,7 +341,7 @@ static void stream_run(pubfix *p, int np, subproc *subs, int ns)
         ASSERT(!strstr(e, " lost "));
         if (np > 1) ASSERT(!strstr(sum, "recovered=0 ")); /* each one had a real gap */
         /* A stopped subscriber that lost messages knows within one period of waking. */
-        if (drops_after[i % 3] > drops_before[i % 3]) {
+        if (timing && drops_after[i % 3] > drops_before[i % 3]) {
             ASSERT_GE(s->gap_after, 0);
             ASSERT(s->gap_after <= (HB_MS + 700 * scale) / 1000.0);
         }
@@ -511,7 +512,7 @@ TEST(first_of_topic)
     ASSERT_EQ(gap, 1);
     ASSERT_EQ(got, 1);
     ASSERT_EQ(recovered, 1);
-    ASSERT_LE(gap_t - lost_t, (HB_MS + 700 * scale) / 1000.0);
+    if (timing) ASSERT_LE(gap_t - lost_t, (HB_MS + 700 * scale) / 1000.0);
     zsub_stats zs;
     zsub_get_stats(z, &zs);
     /* The replay covered thousands of fillers' seqs but carried only chips. */
@@ -531,6 +532,13 @@ int main(int argc, char **argv)
     sq_log_setup(stderr, SQ_LOG_WARN, SQ_LOG_TEXT);
     const char *sc = getenv("SQUAWK_TEST_TIME_SCALE");
     if (sc && atof(sc) > 0) scale = atof(sc);
+#if defined(__SANITIZE_ADDRESS__)
+    /* squawk sub under ASan decodes a few hundred 2.5 KB alerts a second: its
+     * backlog after a stop takes seconds to drain, so the time from SIGCONT
+     * to the gap says nothing about the protocol there. */
+    scale *= 4;
+    timing = 0;
+#endif
     snprintf(tmpdir, sizeof tmpdir, "/tmp/sq-zsub-XXXXXX");
     ASSERT(mkdtemp(tmpdir));
     const char *only = argc > 1 ? argv[1] : "all";
