@@ -97,7 +97,7 @@ done
 
 # replay bytes for a one-ticker subscriber recovering a gap, per-subscription vs whole stream
 for r in $(seq 1 "$REPS"); do
-    "$RB" --alerts 20000 --tickers 200 --window 5000 >"$T/rb.$r" 2>>"$T/rb.err" || log "replay_bench run $r failed"
+    "$RB" --alerts 20000 --tickers 200 --window 8000 >"$T/rb.$r" 2>>"$T/rb.err" || log "replay_bench run $r failed"
     tr ' ' '\n' <"$T/rb.$r" | awk -F= -v r="$r" '
         $1 == "replay_bytes" { print "replay1_bytes\tsquawk\t" r "\t" $2 }
         $1 == "whole_bytes" { print "replay1_bytes\twhole\t" r "\t" $2 }
