@@ -520,6 +520,17 @@ TEST(first_of_topic)
     ASSERT_EQ(zs.replay_foreign, 0);
     ASSERT_EQ(zs.lost, 0);
     ASSERT_EQ(zs.duplicates, 0);
+    /* The publisher falls silent (its loop stops): the desk says so after 3.5
+     * of the periods it announced (300 ms), not after a fixed 3.5 s. */
+    double quiet_t = now_s(), silent_t = 0;
+    while (!silent_t && now_s() - quiet_t < 3.0 * scale)
+        if (zsub_next(z, &ev, 50) > 0 && ev.kind == ZSUB_SILENT) silent_t = now_s();
+    fprintf(stderr, "   publisher silent: reported after %.2f s (3.5 periods = %.2f s)\n",
+            silent_t - quiet_t, 3.5 * HB_MS / 1000.0);
+    ASSERT_GT(silent_t, 0);
+    ASSERT_GE(silent_t - quiet_t + 0.05, 3.5 * HB_MS / 1000.0 - HB_MS / 1000.0);
+    next_event(z, &p, &ev, 2 * HB_MS); /* heartbeats again */
+    ASSERT_EQ(ev.kind, ZSUB_ALIVE);
     zmq_close(blocker);
     zmq_ctx_term(ctx);
     zsub_destroy(z);
