@@ -13,10 +13,11 @@ case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
 SQ="$B/squawk"
 SUB="$B/e2e_sub"
 FB="$B/filter_bench"
+RB="$B/replay_bench"
 PY=/usr/bin/python3
 REPS=${BENCH_REPS:-5}
 LONG=${BENCH_LONG:-0}
-for f in "$SQ" "$SUB" "$FB"; do
+for f in "$SQ" "$SUB" "$FB" "$RB"; do
     [ -x "$f" ] || { echo "bench: $f missing; build it first (make bench)" >&2; exit 1; }
 done
 
@@ -115,6 +116,18 @@ PYEOF
         log "tpat run $r: $(grep -E '^(v2|old matcher)' "$T/tb.$r" | tr -s ' ' | cut -d' ' -f1-9 | tr '\n' ';')"
     done
 fi
+
+# replay bytes for a one-ticker subscriber recovering a gap, per-subscription vs whole stream
+for r in $(seq 1 "$REPS"); do
+    "$RB" --alerts 20000 --tickers 200 --window 8000 >"$T/rb.$r" 2>>"$T/rb.err" || log "replay_bench run $r failed"
+    tr ' ' '\n' <"$T/rb.$r" | awk -F= -v r="$r" '
+        $1 == "replay_bytes" { print "replay1_bytes\tsquawk\t" r "\t" $2 }
+        $1 == "whole_bytes" { print "replay1_bytes\twhole\t" r "\t" $2 }
+        $1 == "replay_msgs" { print "replay1_msgs\tsquawk\t" r "\t" $2 }
+        $1 == "whole_msgs" { print "replay1_msgs\twhole\t" r "\t" $2 }
+        $1 == "desk_lost" { print "replay1_lost\tsquawk\t" r "\t" $2 }' >>"$R"
+    log "replay run $r: $(cat "$T/rb.$r")"
+done
 
 # where the rule-pack time goes (one run, diagnostic): per pattern, SOM vs no SOM, merged packs
 $PY - "$ROOT/filters/rules" >"$T/patterns.tsv" <<'PYEOF'
