@@ -7,7 +7,8 @@ CMAKE_ARGS ?=
 # client, docker-compose for validating the compose file).
 DEB_BUILD = gcc make cmake pkg-config librdkafka-dev libzmq3-dev libmsgpack-dev libev-dev \
             libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev
-DEB_TEST  = kcat python3 python3-zmq python3-msgpack python3-confluent-kafka curl docker-compose
+DEB_TEST  = kcat python3 python3-zmq python3-msgpack python3-confluent-kafka curl docker-compose \
+            python3-prometheus-client
 DEB_FUZZ  = clang libclang-rt-14-dev
 DEB_BENCH = python3-confluent-kafka gnuplot-nox
 

@@ -15,11 +15,6 @@
 
 #include "error.h"
 
-struct sq_metrics_buf {
-    char *p;
-    size_t len, cap;
-};
-
 struct sq_metrics {
     struct MHD_Daemon *d;
     struct ev_loop *loop;
@@ -62,13 +57,137 @@ void sq_metrics_line(void *buf, const char *line)
     sq_metrics_printf(buf, "%s\n", line);
 }
 
+/* ---- exposition: every family once, HELP and TYPE first ----------------------- */
+
+/* Renderers (the pipeline, each sink) write lines in whatever order suits
+ * them; a family's samples may be split, or come before its # TYPE. The text
+ * format wants each family exactly once, metadata first, so regroup here
+ * instead of asking every renderer to coordinate. */
+typedef struct mfam {
+    char name[128];
+    char type[16];
+    const char *help; /* points into the raw text */
+    size_t help_len;
+    sq_metrics_buf samples;
+} mfam;
+
+static size_t name_len(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] != '{' && s[i] != ' ') i++;
+    return i;
+}
+
+static mfam *fam_find(mfam *f, size_t nf, const char *name, size_t len)
+{
+    for (size_t i = 0; i < nf; i++)
+        if (strlen(f[i].name) == len && memcmp(f[i].name, name, len) == 0) return &f[i];
+    return NULL;
+}
+
+/* A sample belongs to the family of its own name, or to a histogram/summary
+ * when the name is one of its _bucket/_sum/_count series. */
+static mfam *fam_of_sample(mfam *f, size_t nf, const char *name, size_t len)
+{
+    mfam *m = fam_find(f, nf, name, len);
+    if (m) return m;
+    static const char *sfx[] = {"_bucket", "_sum", "_count"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t sl = strlen(sfx[i]);
+        if (len > sl && memcmp(name + len - sl, sfx[i], sl) == 0) {
+            m = fam_find(f, nf, name, len - sl);
+            if (m && (strcmp(m->type, "histogram") == 0 || strcmp(m->type, "summary") == 0)) return m;
+        }
+    }
+    return NULL;
+}
+
+static mfam *fam_add(mfam **f, size_t *nf, size_t *cap, const char *name, size_t len)
+{
+    if (len == 0 || len >= sizeof((*f)->name)) return NULL;
+    if (*nf == *cap) {
+        size_t nc = *cap ? *cap * 2 : 32;
+        mfam *nfm = realloc(*f, nc * sizeof *nfm);
+        if (!nfm) return NULL;
+        *f = nfm;
+        *cap = nc;
+    }
+    mfam *m = &(*f)[(*nf)++];
+    memset(m, 0, sizeof *m);
+    memcpy(m->name, name, len);
+    return m;
+}
+
+/* "# HELP name text" / "# TYPE name type": returns the family, sets *what. */
+static mfam *meta_line(mfam **f, size_t *nf, size_t *cap, const char *l, size_t n)
+{
+    int is_help = n > 7 && memcmp(l, "# HELP ", 7) == 0;
+    int is_type = n > 7 && memcmp(l, "# TYPE ", 7) == 0;
+    if (!is_help && !is_type) return NULL;
+    const char *name = l + 7;
+    size_t len = name_len(name, n - 7);
+    mfam *m = fam_find(*f, *nf, name, len);
+    if (!m) m = fam_add(f, nf, cap, name, len);
+    if (!m) return NULL;
+    const char *rest = name + len + (name + len < l + n ? 1 : 0);
+    size_t rl = (size_t)(l + n - rest);
+    if (is_help && !m->help) {
+        m->help = rest;
+        m->help_len = rl;
+    } else if (is_type && !m->type[0] && rl < sizeof m->type) {
+        memcpy(m->type, rest, rl);
+        m->type[rl] = 0;
+    }
+    return m;
+}
+
+void sq_metrics_normalize(const char *text, size_t len, sq_metrics_buf *out)
+{
+    mfam *f = NULL;
+    size_t nf = 0, cap = 0;
+    /* Metadata first, so a sample before its # TYPE still finds a histogram. */
+    for (int pass = 0; pass < 2; pass++) {
+        const char *p = text, *end = text + len;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t n = (size_t)((nl ? nl : end) - p);
+            if (n > 0 && p[0] == '#') {
+                if (pass == 0) meta_line(&f, &nf, &cap, p, n);
+            } else if (n > 0 && pass == 1) {
+                size_t nl2 = name_len(p, n);
+                mfam *m = fam_of_sample(f, nf, p, nl2);
+                if (!m) m = fam_add(&f, &nf, &cap, p, nl2);
+                if (m) sq_metrics_printf(&m->samples, "%.*s\n", (int)n, p);
+            }
+            p = nl ? nl + 1 : end;
+        }
+    }
+    for (size_t i = 0; i < nf; i++) {
+        mfam *m = &f[i];
+        size_t nl = strlen(m->name);
+        const char *type = m->type[0] ? m->type
+                           : (nl > 6 && strcmp(m->name + nl - 6, "_total") == 0) ? "counter"
+                                                                               : "gauge";
+        if (m->help)
+            sq_metrics_printf(out, "# HELP %s %.*s\n", m->name, (int)m->help_len, m->help);
+        else
+            sq_metrics_printf(out, "# HELP %s %s\n", m->name, m->name);
+        sq_metrics_printf(out, "# TYPE %s %s\n", m->name, type);
+        if (m->samples.p) sq_metrics_printf(out, "%.*s", (int)m->samples.len, m->samples.p);
+        free(m->samples.p);
+    }
+    free(f);
+}
+
 /* Loop thread: render a fresh snapshot for whoever asked. */
 static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 {
     sq_metrics *m = w->data;
-    sq_metrics_buf b = {0};
+    sq_metrics_buf raw = {0}, b = {0};
     char why[256] = "";
-    m->render(m->ud, &b);
+    m->render(m->ud, &raw);
+    sq_metrics_normalize(raw.p ? raw.p : "", raw.len, &b);
+    free(raw.p);
     int ok = m->health ? m->health(m->ud, why, sizeof why) : 1;
     pthread_mutex_lock(&m->mu);
     free(m->text.p);

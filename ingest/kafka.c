@@ -24,6 +24,7 @@
 #define TOK_EPOCH_SHIFT TOK_SEQ_BITS
 #define TOK_SLOT_SHIFT 48
 #define MAX_SLOTS 65535
+#define MAX_LAGS 256 /* partitions reported in /metrics */
 
 /* One assigned partition and the messages handed out but not yet done.
  * Entries are a ring indexed by a per-partition sequence number; offsets
@@ -71,6 +72,8 @@ struct ingest_kafka {
     size_t n_parts, cap_parts;
     size_t last_slot;
     ingest_kafka_stats st;
+    ingest_kafka_lag lags[MAX_LAGS]; /* per partition, from the last statistics */
+    size_t n_lags;
 };
 
 static int64_t now_ms(void) { return sq_clock_realtime_ns() / 1000000; }
@@ -549,6 +552,7 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     json_t *root = json_loadb(json, len, 0, NULL);
     if (!root) return 0;
     int64_t lag = -1;
+    size_t n_lags = 0;
     const char *tname, *pname;
     json_t *t, *pt;
     json_object_foreach(json_object_get(root, "topics"), tname, t)
@@ -559,9 +563,16 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
             json_int_t l = json_integer_value(json_object_get(pt, "consumer_lag"));
             if (!json_is_integer(json_object_get(pt, "consumer_lag")) || l < 0) continue;
             lag = (lag < 0 ? 0 : lag) + l;
+            if (n_lags < MAX_LAGS) {
+                ingest_kafka_lag *pl = &k->lags[n_lags++];
+                snprintf(pl->topic, sizeof pl->topic, "%s", tname);
+                pl->partition = (int32_t)atoi(pname);
+                pl->lag = l;
+            }
         }
     }
     k->st.consumer_lag = lag;
+    k->n_lags = n_lags;
     int any = 0, up = 0;
     const char *bname;
     json_t *b;
@@ -879,6 +890,13 @@ void ingest_kafka_destroy(ingest_kafka *k)
 }
 
 void ingest_kafka_get_stats(ingest_kafka *k, ingest_kafka_stats *out) { *out = k->st; }
+
+size_t ingest_kafka_partition_lags(ingest_kafka *k, ingest_kafka_lag *out, size_t max)
+{
+    size_t n = k->n_lags < max ? k->n_lags : max;
+    memcpy(out, k->lags, n * sizeof *out);
+    return n;
+}
 
 int ingest_kafka_assigned(ingest_kafka *k)
 {

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <hs/hs.h>
 #include <librdkafka/rdkafka.h>
+#include <zmq.h>
 
 #include "../core/clock.h"
 #include "../core/error.h"
@@ -33,6 +35,12 @@ extern char **environ;
 
 #define MAX_SINKS 4
 #define MAX_CATEGORIES 16
+
+/* Upper bounds (seconds) of the ingest -> emit latency histogram: the filter
+ * stage takes ~0.1 ms, a paused pipeline or a slow sink seconds. */
+static const double lat_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+#define N_LAT_BUCKETS (sizeof lat_bounds / sizeof lat_bounds[0])
 
 /* token -> sinks that have not accepted yet. Open addressing, grows x2. */
 typedef struct pending_slot {
@@ -64,6 +72,10 @@ struct pipeline {
     } by_cat[MAX_CATEGORIES];
     size_t n_cat;
     uint64_t process_ns;
+    /* ingest -> emit latency per alert: cumulative at render time */
+    uint64_t lat_bucket[N_LAT_BUCKETS];
+    uint64_t lat_count;
+    double lat_sum;
 };
 
 /* ---- pending table ---------------------------------------------------------- */
@@ -170,6 +182,20 @@ static void count_category(pipeline *p, const char *cat)
     }
 }
 
+/* Emit = the alerts were handed to every sink; ingest = the message left librdkafka. */
+static void observe_latency(pipeline *p, int64_t ingest_ns, size_t n)
+{
+    double s = ingest_ns ? (double)(sq_clock_realtime_ns() - ingest_ns) / 1e9 : 0;
+    if (s < 0) s = 0;
+    for (size_t i = 0; i < N_LAT_BUCKETS; i++)
+        if (s <= lat_bounds[i]) {
+            p->lat_bucket[i] += n;
+            break;
+        }
+    p->lat_count += n;
+    p->lat_sum += s * (double)n;
+}
+
 static void on_sink_done(void *ud, uint64_t token, int status)
 {
     pipeline *p = ud;
@@ -221,6 +247,7 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
             waiting = UINT32_MAX; /* never done: redelivered after restart */
         }
     }
+    if (n) observe_latency(p, m->ingest_ns, n);
     for (size_t i = 0; i < n; i++) proto_alert_destroy(alerts[i]);
     free(alerts);
     if (waiting == 0)
@@ -364,15 +391,101 @@ static int build_sinks(pipeline *p, char *err, size_t errlen)
 
 /* ---- metrics and health ------------------------------------------------------------- */
 
-static void render(void *ud, sq_metrics_buf *b)
+/* HELP for the sinks' families (sink_ops.metrics writes samples only);
+ * a family not listed here still gets a generic HELP from the normalizer. */
+static const struct {
+    const char *name, *help;
+} sink_help[] = {
+    {"sent_total", "Alert messages the sink sent or wrote."},
+    {"errors_total", "Alerts the sink failed to write."},
+    {"dropped_total", "Sends refused at a subscriber's high-water mark (kept for replay)."},
+    {"heartbeats_total", "Heartbeats published."},
+    {"replay_requests_total", "REPLAY requests received."},
+    {"replayed_total", "Messages sent again from the replay ring."},
+    {"replay_gone_total", "Replay requests for sequences no longer held."},
+    {"replay_bad_requests_total", "Malformed replay requests."},
+    {"subscriptions", "Current topic subscriptions on the publisher."},
+    {"zap_allowed_total", "CURVE clients admitted."},
+    {"zap_denied_total", "CURVE clients refused."},
+    {"last_seq", "Sequence number of the last message published."},
+    {"ring_messages", "Messages held in the replay ring."},
+    {"ring_bytes", "Bytes held in the replay ring."},
+    {"delivered_total", "Alert records acknowledged by Kafka."},
+    {"delivery_failed_total", "Alert records Kafka failed to take."},
+    {"backlog", "Alert records waiting for an acknowledgement."},
+};
+
+static void render_sinks(pipeline *p, sq_metrics_buf *b)
 {
-    pipeline *p = ud;
-    ingest_kafka_stats ks;
-    ingest_kafka_get_stats(p->in, &ks);
+    for (size_t i = 0; i < sizeof sink_help / sizeof sink_help[0]; i++)
+        sq_metrics_printf(b, "# HELP squawk_sink_%s %s\n", sink_help[i].name, sink_help[i].help);
+    for (size_t i = 0; i < p->n_sinks; i++)
+        if (p->sinks[i]->ops->metrics) p->sinks[i]->ops->metrics(p->sinks[i], sq_metrics_line, b);
+}
+
+static void render_build_info(sq_metrics_buf *b)
+{
+    int zmaj, zmin, zpat;
+    zmq_version(&zmaj, &zmin, &zpat);
+    sq_metrics_printf(b, "# HELP squawk_build_info squawk's version and its libraries'; always 1.\n"
+                         "# TYPE squawk_build_info gauge\n"
+                         "squawk_build_info{version=\"%s\",librdkafka=\"%s\",libzmq=\"%d.%d.%d\","
+                         "hyperscan=\"%.*s\"} 1\n",
+                      SQUAWK_VERSION, rd_kafka_version_str(), zmaj, zmin, zpat,
+                      (int)strcspn(hs_version(), " "), hs_version());
+}
+
+static void render_latency(pipeline *p, sq_metrics_buf *b)
+{
+    sq_metrics_printf(b, "# HELP squawk_alert_latency_seconds From a message leaving librdkafka "
+                         "to its alerts handed to every sink.\n"
+                         "# TYPE squawk_alert_latency_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t i = 0; i < N_LAT_BUCKETS; i++) {
+        cum += p->lat_bucket[i];
+        sq_metrics_printf(b, "squawk_alert_latency_seconds_bucket{le=\"%g\"} %llu\n", lat_bounds[i],
+                          (unsigned long long)cum);
+    }
+    sq_metrics_printf(b, "squawk_alert_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
+                         "squawk_alert_latency_seconds_sum %.6f\n"
+                         "squawk_alert_latency_seconds_count %llu\n",
+                      (unsigned long long)p->lat_count, p->lat_sum,
+                      (unsigned long long)p->lat_count);
+}
+
+static void render_kafka(pipeline *p, const ingest_kafka_stats *ks, sq_metrics_buf *b)
+{
+    sq_metrics_printf(b, "# HELP squawk_consumer_lag Messages behind the partition ends, summed "
+                         "(absent until librdkafka knows).\n# TYPE squawk_consumer_lag gauge\n");
+    if (ks->consumer_lag >= 0)
+        sq_metrics_printf(b, "squawk_consumer_lag %lld\n", (long long)ks->consumer_lag);
+    sq_metrics_printf(b, "# HELP squawk_consumer_partition_lag Messages behind the end of each "
+                         "assigned partition.\n# TYPE squawk_consumer_partition_lag gauge\n");
+    ingest_kafka_lag lags[64];
+    size_t n = ingest_kafka_partition_lags(p->in, lags, 64);
+    for (size_t i = 0; i < n; i++)
+        sq_metrics_printf(b, "squawk_consumer_partition_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
+                          lags[i].topic, (int)lags[i].partition, (long long)lags[i].lag);
+    sq_metrics_printf(b, "# HELP squawk_commits_total Offset commits that succeeded.\n"
+                         "# TYPE squawk_commits_total counter\nsquawk_commits_total %llu\n",
+                      (unsigned long long)ks->commits);
+    sq_metrics_printf(b, "# HELP squawk_last_commit_timestamp_seconds When offsets were last "
+                         "committed (0: never).\n# TYPE squawk_last_commit_timestamp_seconds gauge\n"
+                         "squawk_last_commit_timestamp_seconds %.3f\n",
+                      (double)ks->last_commit_ms / 1e3);
+    sq_metrics_printf(b, "# HELP squawk_in_flight Articles read but not yet accepted by every sink.\n"
+                         "# TYPE squawk_in_flight gauge\nsquawk_in_flight %llu\n",
+                      (unsigned long long)ks->in_flight);
+    sq_metrics_printf(b, "# HELP squawk_kafka_up 1 when a broker is reachable.\n"
+                         "# TYPE squawk_kafka_up gauge\nsquawk_kafka_up %d\n", ks->broker_up);
+}
+
+static void render_articles(pipeline *p, const ingest_kafka_stats *ks, sq_metrics_buf *b)
+{
     sq_metrics_printf(b, "# HELP squawk_articles_consumed_total Articles read from Kafka.\n"
                          "# TYPE squawk_articles_consumed_total counter\n"
                          "squawk_articles_consumed_total %llu\n",
-                      (unsigned long long)ks.consumed);
+                      (unsigned long long)ks->consumed);
     sq_metrics_printf(b, "# HELP squawk_articles_processed_total Articles run through the filters.\n"
                          "# TYPE squawk_articles_processed_total counter\n"
                          "squawk_articles_processed_total %llu\n",
@@ -380,16 +493,27 @@ static void render(void *ud, sq_metrics_buf *b)
     sq_metrics_printf(b, "# HELP squawk_articles_rejected_total Articles rejected by proto, by reason.\n"
                          "# TYPE squawk_articles_rejected_total counter\n");
     for (int i = 1; i < 128; i++)
-        if (ks.rejected_by_err[i])
+        if (ks->rejected_by_err[i])
             sq_metrics_printf(b, "squawk_articles_rejected_total{reason=\"%s\"} %llu\n",
-                              sq_err_name(-i), (unsigned long long)ks.rejected_by_err[i]);
-    sq_metrics_printf(b, "# TYPE squawk_dead_lettered_total counter\nsquawk_dead_lettered_total %llu\n",
-                      (unsigned long long)ks.dead_lettered);
+                              sq_err_name(-i), (unsigned long long)ks->rejected_by_err[i]);
+    sq_metrics_printf(b, "# HELP squawk_dead_lettered_total Rejected messages the dead-letter "
+                         "topic acknowledged.\n# TYPE squawk_dead_lettered_total counter\n"
+                         "squawk_dead_lettered_total %llu\n",
+                      (unsigned long long)ks->dead_lettered);
     sq_metrics_printf(b, "# HELP squawk_alerts_total Alerts raised, by category.\n"
                          "# TYPE squawk_alerts_total counter\n");
     for (size_t i = 0; i < p->n_cat; i++)
         sq_metrics_printf(b, "squawk_alerts_total{category=\"%s\"} %llu\n", p->by_cat[i].name,
                           (unsigned long long)p->by_cat[i].n);
+}
+
+static void render(void *ud, sq_metrics_buf *b)
+{
+    pipeline *p = ud;
+    ingest_kafka_stats ks;
+    ingest_kafka_get_stats(p->in, &ks);
+    render_build_info(b);
+    render_articles(p, &ks, b);
     filter_host_stats fs;
     filter_host_get_stats(p->host, &fs);
     sq_metrics_printf(b, "# HELP squawk_filter_seconds_total Time spent in each filter.\n"
@@ -397,28 +521,26 @@ static void render(void *ud, sq_metrics_buf *b)
     for (size_t i = 0; i < fs.n_filters && i < 16; i++)
         sq_metrics_printf(b, "squawk_filter_seconds_total{filter=\"%s\"} %.6f\n", fs.name[i],
                           (double)fs.ns[i] / 1e9);
-    sq_metrics_printf(b, "# TYPE squawk_filter_stage_seconds_total counter\n"
+    sq_metrics_printf(b, "# HELP squawk_filter_stage_seconds_total Time spent in the whole filter "
+                         "stage.\n# TYPE squawk_filter_stage_seconds_total counter\n"
                          "squawk_filter_stage_seconds_total %.6f\n",
                       (double)p->process_ns / 1e9);
-    for (size_t i = 0; i < p->n_sinks; i++)
-        if (p->sinks[i]->ops->metrics) p->sinks[i]->ops->metrics(p->sinks[i], sq_metrics_line, b);
-    sq_metrics_printf(b, "# TYPE squawk_sink_errors_total counter\nsquawk_sink_errors_total %llu\n",
+    render_latency(p, b);
+    render_sinks(p, b);
+    sq_metrics_printf(b, "# HELP squawk_delivery_errors_total Articles a filter or a sink failed "
+                         "on; their offsets are not stored, so a restart redelivers them.\n"
+                         "# TYPE squawk_delivery_errors_total counter\n"
+                         "squawk_delivery_errors_total %llu\n",
                       (unsigned long long)p->sink_errors);
-    sq_metrics_printf(b, "# HELP squawk_consumer_lag Messages behind the partition ends (librdkafka statistics).\n"
-                         "# TYPE squawk_consumer_lag gauge\nsquawk_consumer_lag %lld\n",
-                      (long long)ks.consumer_lag);
-    sq_metrics_printf(b, "# TYPE squawk_commits_total counter\nsquawk_commits_total %llu\n",
-                      (unsigned long long)ks.commits);
-    sq_metrics_printf(b, "# TYPE squawk_last_commit_timestamp_seconds gauge\n"
-                         "squawk_last_commit_timestamp_seconds %.3f\n",
-                      (double)ks.last_commit_ms / 1e3);
-    sq_metrics_printf(b, "# TYPE squawk_in_flight gauge\nsquawk_in_flight %llu\n",
-                      (unsigned long long)ks.in_flight);
-    sq_metrics_printf(b, "# TYPE squawk_paused gauge\nsquawk_paused %d\n", p->paused);
-    sq_metrics_printf(b, "# TYPE squawk_kafka_up gauge\nsquawk_kafka_up %d\n", ks.broker_up);
-    sq_metrics_printf(b, "# TYPE squawk_rule_reloads_total counter\nsquawk_rule_reloads_total %llu\n",
+    render_kafka(p, &ks, b);
+    sq_metrics_printf(b, "# HELP squawk_paused 1 while fetching is paused for backpressure.\n"
+                         "# TYPE squawk_paused gauge\nsquawk_paused %d\n", p->paused);
+    sq_metrics_printf(b, "# HELP squawk_rule_reloads_total SIGHUP reloads that succeeded.\n"
+                         "# TYPE squawk_rule_reloads_total counter\nsquawk_rule_reloads_total %llu\n",
                       (unsigned long long)p->reloads);
-    sq_metrics_printf(b, "# TYPE squawk_rule_reload_failures_total counter\n"
+    sq_metrics_printf(b, "# HELP squawk_rule_reload_failures_total SIGHUP reloads that failed "
+                         "(the old engine kept running).\n"
+                         "# TYPE squawk_rule_reload_failures_total counter\n"
                          "squawk_rule_reload_failures_total %llu\n",
                       (unsigned long long)p->reload_failures);
 }

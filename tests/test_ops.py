@@ -1,0 +1,229 @@
+#!/usr/bin/python3
+"""test_ops.py -- what an operator meets (issue 17): /metrics parsed by prometheus_client, optional
+article fields that never cost the article, feed's delivery timeout, check vs run, reload, logs.
+
+Usage: test_ops.py [SECTION...]   (default: every section)"""
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
+SRC = os.environ.get("SQ_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TMP = tempfile.mkdtemp(prefix="squawk-test-ops.")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sqtest import LOGS, fail, free_port, http, kill_all, start, wait_until  # noqa: E402
+
+
+def spawn(args, log=None, **kw):
+    if log:
+        LOGS.append(log)
+        f = open(log, "w")
+        kw.setdefault("stdout", f)
+        kw.setdefault("stderr", f)
+    return start(args, **kw)
+
+
+def scrape(port, path="/metrics"):
+    return http(port, path)
+
+
+def sample(text, name, labels=None):
+    """Value of the first sample called name (with these labels), via prometheus_client."""
+    from prometheus_client.parser import text_string_to_metric_families
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in (labels or {}).items()):
+                return s.value
+    return None
+
+
+def broker(*topics):
+    args = [SQ, "broker"]
+    for t in topics:
+        args += ["--topic", t]
+    b = spawn(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    boot = b.stdout.readline().strip()
+    if not boot:
+        fail("squawk broker printed no bootstrap address")
+    return boot
+
+
+def write(name, text):
+    path = os.path.join(TMP, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def run_config(boot, extra_sinks="", pub=None, log_level="info", extra=""):
+    pub = pub or free_port()
+    return """kafka:
+  topics: [articles]
+  dlq_topic: articles.dlq
+  commit_interval_ms: 200
+  bootstrap.servers: "%s"
+  group.id: ops-%d
+engine:
+  data_dir: "%s"
+filters: [invest, chips, regulatory]
+sinks:
+  zmq:
+    endpoints: ["tcp://127.0.0.1:%d"]
+    replay_endpoints: ["tcp://127.0.0.1:%d"]
+%s
+metrics:
+  listen: "127.0.0.1:0"
+log:
+  level: %s
+%s""" % (boot, pub, os.path.join(SRC, "filters"), pub, pub + 1, extra_sinks, log_level, extra)
+
+
+def start_run(cfg, log, env=None):
+    run = spawn([SQ, "run", "-c", cfg], log=log, env=env)
+
+    def mport():
+        m = re.search(r"msg=metrics.listen .*port=(\d+)", open(log).read())
+        if run.poll() is not None:
+            fail("squawk run exited %s at start" % run.returncode)
+        return int(m.group(1)) if m else None
+    port = wait_until("the metrics port in the log", mport, 120)
+    wait_until("/healthz 200", lambda: scrape(port, "/healthz")[0] == 200, 60)
+    return run, port
+
+
+def stop_run(run):
+    run.send_signal(signal.SIGTERM)
+    try:
+        return run.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        fail("squawk run did not exit within 60 s of SIGTERM")
+
+
+def feed(boot, paths, log_name="feed.log"):
+    r = subprocess.run([SQ, "feed", "-b", boot, "-t", "articles"] + paths,
+                       stderr=open(os.path.join(TMP, log_name), "a"), timeout=120)
+    if r.returncode != 0:
+        fail("squawk feed failed")
+
+
+# ---- 1. /metrics is valid Prometheus text ---------------------------------------------------
+
+def test_metrics():
+    from prometheus_client.parser import text_string_to_metric_families
+    boot = broker("articles:2", "articles.dlq:1", "alerts:1")
+    jl = os.path.join(TMP, "alerts.jsonl")
+    cfg = write("metrics.yml", run_config(boot, extra_sinks="""  kafka:
+    topic: alerts
+    properties: {bootstrap.servers: "%s"}
+  jsonl:
+    path: "%s"
+""" % (boot, jl)))
+    run, port = start_run(cfg, os.path.join(TMP, "metrics-run.log"))
+    samples = sorted(glob.glob(os.path.join(SRC, "samples", "*.json")))
+    bad = write("bad.jsonl", '{"id": "bad-1", "headline": \n')
+    feed(boot, samples + [bad])
+    n_fed = len(samples) + 1
+
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": boot, "group.id": "ops-watermarks"})
+    filled = [str(p) for p in (0, 1)
+              if c.get_watermark_offsets(TopicPartition("articles", p), timeout=20)[1] > 0]
+    c.close()
+    last = {}
+
+    def settled():
+        _, t = scrape(port)
+        last["text"] = t
+        if sample(t, "squawk_articles_consumed_total") != n_fed:
+            return None
+        lags = [sample(t, "squawk_consumer_partition_lag", {"topic": "articles", "partition": p})
+                for p in filled]
+        return t if lags == [0] * len(filled) else None
+    end = time.time() + 90
+    text = None
+    while time.time() < end and not text:
+        text = settled()
+        time.sleep(0.2)
+    if not text:
+        fail("not every article consumed with lag 0 on partitions %s; last scrape:\n%s" % (filled,
+             "\n".join(l for l in last.get("text", "").splitlines() if "lag" in l or "consumed" in l)))
+
+    fams = list(text_string_to_metric_families(text))
+    names = [f.name for f in fams]
+    dups = sorted({n for n in names if names.count(n) > 1})
+    if dups:
+        fail("families appear more than once: %s" % dups)
+    untyped = [f.name for f in fams if f.type in ("unknown", "untyped")]
+    if untyped:
+        fail("families without a TYPE: %s" % untyped)
+    nohelp = [f.name for f in fams if not f.documentation or f.documentation == f.name]
+    if nohelp:
+        fail("families without a real HELP: %s" % nohelp)
+    # Every sample of a name carries the same label names (le aside), and HELP/TYPE come first.
+    labelsets = {}
+    for f in fams:
+        for s in f.samples:
+            labelsets.setdefault(s.name, set()).add(tuple(sorted(k for k in s.labels if k != "le")))
+    mixed = {n: ls for n, ls in labelsets.items() if len(ls) > 1}
+    if mixed:
+        fail("inconsistent label sets: %s" % mixed)
+    seen = set()
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        name = re.match(r"[a-zA-Z_:][a-zA-Z0-9_:]*", line).group(0)
+        fam = re.sub(r"_(bucket|sum|count)$", "", name)
+        if "# TYPE %s " % name not in text and "# TYPE %s " % fam not in text:
+            fail("sample %s has no # TYPE" % name)
+        seen.add(name)
+    print("ok: %d families parse, each once, typed, with HELP, consistent labels" % len(fams))
+
+    byname = {f.name: f for f in fams}
+    version = subprocess.run([SQ, "version"], capture_output=True, text=True).stdout.split()[1]
+    bi = byname.get("squawk_build_info")
+    if not bi or bi.samples[0].labels.get("version") != version or bi.samples[0].value != 1:
+        fail("squawk_build_info{version=%s} 1 missing: %s" % (version, bi))
+    lat = byname.get("squawk_alert_latency_seconds")
+    if not lat or lat.type != "histogram":
+        fail("no squawk_alert_latency_seconds histogram")
+    alerts = sum(s.value for s in byname["squawk_alerts"].samples)
+    count = [s.value for s in lat.samples if s.name.endswith("_count")][0]
+    inf = [s.value for s in lat.samples if s.labels.get("le") == "+Inf"][0]
+    if alerts == 0 or count != alerts or inf != alerts:
+        fail("latency histogram counts %s alerts, squawk_alerts_total says %s" % (count, alerts))
+    for want in ("squawk_sink_sent", "squawk_sink_delivered", "squawk_sink_errors",
+                 "squawk_sink_dropped", "squawk_articles_rejected", "squawk_dead_lettered",
+                 "squawk_consumer_partition_lag", "squawk_delivery_errors"):
+        if want not in byname:
+            fail("/metrics lacks family %s" % want)
+    kinds = {s.labels["kind"] for s in byname["squawk_sink_sent"].samples}
+    if kinds != {"zmq", "kafka", "jsonl"}:
+        fail("squawk_sink_sent_total kinds %s" % kinds)
+    if stop_run(run) != 0:
+        fail("squawk run exited non-zero after SIGTERM")
+    print("ok: build_info, latency histogram (%d alerts), per-partition lag, every sink's families"
+          % alerts)
+
+
+SECTIONS = {
+    "metrics": test_metrics,
+}
+
+
+if __name__ == "__main__":
+    try:
+        for name in (sys.argv[1:] or list(SECTIONS)):
+            SECTIONS[name]()
+    finally:
+        kill_all()
+        if not os.environ.get("SQUAWK_TEST_KEEP"):
+            shutil.rmtree(TMP, ignore_errors=True)
