@@ -379,6 +379,12 @@ static void handle(ingest_kafka *k, rd_kafka_message_t *m)
         reject(k, m, topic, rc, why, token);
         return;
     }
+    if (a.dropped) {
+        k->st.fields_dropped++;
+        sq_log_limited(SQ_LOG_WARN, "kafka.field_dropped",
+                       "topic=%s partition=%d offset=%lld why=\"%s\" effect=\"article kept\"",
+                       topic, (int)m->partition, (long long)m->offset, a.dropped_why);
+    }
     ingest_meta meta = {
         .topic = topic,
         .partition = m->partition,

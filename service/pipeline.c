@@ -500,6 +500,11 @@ static void render_articles(pipeline *p, const ingest_kafka_stats *ks, sq_metric
                          "topic acknowledged.\n# TYPE squawk_dead_lettered_total counter\n"
                          "squawk_dead_lettered_total %llu\n",
                       (unsigned long long)ks->dead_lettered);
+    sq_metrics_printf(b, "# HELP squawk_article_fields_dropped_total Optional article fields "
+                         "squawk could not read and dropped, keeping the article.\n"
+                         "# TYPE squawk_article_fields_dropped_total counter\n"
+                         "squawk_article_fields_dropped_total{field=\"published\"} %llu\n",
+                      (unsigned long long)ks->fields_dropped);
     sq_metrics_printf(b, "# HELP squawk_alerts_total Alerts raised, by category.\n"
                          "# TYPE squawk_alerts_total counter\n");
     for (size_t i = 0; i < p->n_cat; i++)

@@ -214,8 +214,68 @@ def test_metrics():
           % alerts)
 
 
+# ---- 7. optional article fields never cost the article ---------------------------------------
+
+DEAL = ("Globex Corp agreed to buy Initech Inc for $3.5 billion in cash, or $96.50 a share, the "
+        "companies said. Initech shares closed at $88.25 on Friday.")
+
+
+def test_fields():
+    boot = broker("articles:1", "articles.dlq:1")
+    jl = os.path.join(TMP, "fields.jsonl")
+    cfg = write("fields.yml", run_config(boot, extra_sinks='  jsonl:\n    path: "%s"\n' % jl))
+    log = os.path.join(TMP, "fields-run.log")
+    run, port = start_run(cfg, log)
+    arts = [("f-1", "Globex agrees to buy Initech for $3.5 billion", "Mon, 02 Dec 2024 10:00:00 GMT",
+             1733133600000),
+            ("f-2", "Umbrella to acquire Hooli in $2 billion deal", "2025-01-10 11:15:00", 1736507700000),
+            ("f-3", "Soylent agrees to buy Vandelay for $1 billion", 1733133600000, 1733133600000),
+            ("f-4", "UPDATE 1-Globex agrees to buy Initech for $3.5 billion", "last Tuesday", None)]
+    path = os.path.join(TMP, "fields-articles.jsonl")
+    with open(path, "w") as f:
+        for aid, head, pub, _ in arts:
+            f.write(json.dumps({"id": aid, "headline": head, "body": DEAL.replace("Globex", head.split()[-6])
+                                if aid in ("f-2", "f-3") else DEAL, "published": pub}) + "\n")
+    feed(boot, [path])
+
+    def alerts():
+        if not os.path.exists(jl):
+            return None
+        got = {}
+        for line in open(jl):
+            a = json.loads(line)
+            got[a["article"]["id"]] = a
+        return got if set(got) >= {a[0] for a in arts} else None
+    got = wait_until("an alert for every article, whatever its published field", alerts, 60)
+    for aid, head, pub, want in arts:
+        have = got[aid]["article"].get("published_ms")
+        if have != want:
+            fail("%s: published %r gave published_ms %r, want %r" % (aid, pub, have, want))
+    print("ok: RFC 2822, 'YYYY-MM-DD HH:MM:SS' and epoch ms read; an unreadable date costs only the field")
+    amounts = [(round(x["usd"]), x["text"]) for x in got["f-1"]["amounts"]]
+    if amounts != [(3500000000, "$3.5 billion")]:
+        fail("share prices taken as deal amounts: %s" % amounts)
+    print("ok: amounts skip '$96.50 a share' and 'closed at $88.25'")
+    if got["f-1"]["novelty"] != 100 or got["f-4"]["novelty"] >= 100:
+        fail("an 'UPDATE 1-' resend looks new: novelty %s then %s" % (got["f-1"]["novelty"],
+                                                                      got["f-4"]["novelty"]))
+    print("ok: 'UPDATE 1-' resend has novelty %d" % got["f-4"]["novelty"])
+    _, text = scrape(port)
+    if sample(text, "squawk_article_fields_dropped_total", {"field": "published"}) != 1:
+        fail("squawk_article_fields_dropped_total{field=published} is not 1")
+    if sample(text, "squawk_articles_rejected_total") is not None:
+        fail("an article was rejected for an optional field")
+    logtext = open(log).read()
+    if not re.search(r"msg=kafka.field_dropped topic=articles partition=0 offset=3 .*last Tuesday", logtext):
+        fail("no kafka.field_dropped log line naming the offset and the value")
+    if stop_run(run) != 0:
+        fail("squawk run exited non-zero after SIGTERM")
+    print("ok: the dropped field is counted and logged")
+
+
 SECTIONS = {
     "metrics": test_metrics,
+    "fields": test_fields,
 }
 
 
