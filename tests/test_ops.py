@@ -273,7 +273,32 @@ def test_fields():
     print("ok: the dropped field is counted and logged")
 
 
+# ---- 6. squawk feed gives up on a dead broker and says which ----------------------------------
+
+def test_feed():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    dead = "127.0.0.1:%d" % s.getsockname()[1]  # bound, never listening: connections are refused
+    art = write("feed-one.json", json.dumps({"id": "feed-1", "headline": "nothing to see"}))
+    t0 = time.time()
+    try:
+        r = subprocess.run([SQ, "feed", "-b", dead, "-t", "articles", "--timeout", "2", art],
+                           capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        fail("squawk feed to a dead broker still runs after 60 s")
+    s.close()
+    took = time.time() - t0
+    if r.returncode == 0:
+        fail("squawk feed to a dead broker exited 0")
+    if "not delivered to %s" % dead not in r.stderr:
+        fail("squawk feed's error does not name the broker %s: %s" % (dead, r.stderr[-500:]))
+    if re.search(r"^%\d\|", r.stderr, re.M):
+        fail("raw librdkafka lines bypass the logger: %s" % r.stderr[-500:])
+    print("ok: feed to a dead broker exits %d after %.1f s naming %s" % (r.returncode, took, dead))
+
+
 SECTIONS = {
+    "feed": test_feed,
     "metrics": test_metrics,
     "fields": test_fields,
 }
