@@ -297,7 +297,56 @@ def test_feed():
     print("ok: feed to a dead broker exits %d after %.1f s naming %s" % (r.returncode, took, dead))
 
 
+# ---- 3. the compiled-rule cache falls back to a directory that works ------------------------
+
+def cache_env(**over):
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME", "SQUAWK_CACHE_DIR")}
+    env.update(over)
+    return env
+
+
+def test_cache():
+    cfg = write("cache.yml", run_config("127.0.0.1:9"))
+    open_dir = os.path.join(TMP, "world-writable")
+    os.mkdir(open_dir)
+    os.chmod(open_dir, 0o777)
+    tmpdir = os.path.join(TMP, "tmpdir")
+    os.mkdir(tmpdir)
+    env = cache_env(SQUAWK_CACHE_DIR=open_dir, TMPDIR=tmpdir)  # no HOME, like the image's user
+    picked = []
+    for attempt in (1, 2):
+        r = subprocess.run([SQ, "check", "-c", cfg], capture_output=True, text=True, env=env,
+                           timeout=300)
+        if r.returncode != 0:
+            fail("squawk check failed: " + r.stderr[-800:])
+        m = re.search(r'msg=rules.cache dir="([^"]+)" from=(\S+)(?: skipped="([^"]*)")?', r.stderr)
+        if not m:
+            fail("squawk check did not log where the rule cache went: " + r.stderr[-800:])
+        picked.append(m.group(1))
+        if open_dir in m.group(1) or "writable by others" not in (m.group(3) or ""):
+            fail("an unsafe SQUAWK_CACHE_DIR was used or not reported: %s" % m.group(0))
+    want = ("/var/cache/squawk" if os.access("/var/cache", os.W_OK)
+            else os.path.join(tmpdir, "squawk-cache-%d" % os.geteuid()))
+    if picked != [want, want]:
+        fail("rule cache went to %s, want %s" % (picked, want))
+    if not glob.glob(os.path.join(want, "*.hsdb")):
+        fail("nothing cached in %s" % want)
+    if os.listdir(open_dir):
+        fail("something was written to the world-writable directory")
+    print("ok: without HOME and with an unsafe SQUAWK_CACHE_DIR the rule cache goes to %s, logged" % want)
+    good = os.path.join(TMP, "cache-good")
+    os.mkdir(good, 0o700)
+    for f in glob.glob(os.path.join(want, "*.hsdb")):  # seeded: a second compile costs a minute
+        shutil.copy(f, good)
+    r = subprocess.run([SQ, "check", "-c", cfg], capture_output=True, text=True,
+                       env=cache_env(SQUAWK_CACHE_DIR=good), timeout=300)
+    if 'msg=rules.cache dir="%s" from=SQUAWK_CACHE_DIR' % good not in r.stderr:
+        fail("a good SQUAWK_CACHE_DIR was not used: " + r.stderr[-800:])
+    print("ok: a good SQUAWK_CACHE_DIR is used and logged")
+
+
 SECTIONS = {
+    "cache": test_cache,
     "feed": test_feed,
     "metrics": test_metrics,
     "fields": test_fields,
