@@ -255,23 +255,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return ret;
 }
 
+int sq_metrics_parse_listen(const char *listen, struct sockaddr_in *out, char *why, size_t whylen)
+{
+    const char *colon = strrchr(listen, ':');
+    char host[128];
+    char *end;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || !colon[1] || *end || port < 0 || port > 65535) {
+        snprintf(why, whylen, "'%s' is not host:port (e.g. 0.0.0.0:9464; port 0 picks one)", listen);
+        return SQ_E_CONFIG;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+    if (!host[0] || strcmp(host, "*") == 0) snprintf(host, sizeof host, "0.0.0.0");
+    if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        snprintf(why, whylen, "'%s': host must be an IPv4 address, localhost or *", listen);
+        return SQ_E_CONFIG;
+    }
+    if (out) *out = sa;
+    return 0;
+}
+
 int sq_metrics_create(sq_metrics **out, struct ev_loop *loop, const char *listen, unsigned stall_ms,
                       sq_metrics_render_cb render, sq_metrics_health_cb health, void *ud, char *err,
                       size_t errlen)
 {
-    char host[128] = "0.0.0.0";
-    int port;
-    const char *colon = strrchr(listen, ':');
-    if (colon) {
-        snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
-        port = atoi(colon + 1);
-    } else {
-        port = atoi(listen);
-    }
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (!host[0] || strcmp(host, "*") == 0) strcpy(host, "0.0.0.0");
-    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || port < 0 || port > 65535) {
-        snprintf(err, errlen, "metrics.listen: '%s' is not host:port (IPv4)", listen);
+    struct sockaddr_in sa;
+    char why[160];
+    if (sq_metrics_parse_listen(listen, &sa, why, sizeof why) != 0) {
+        snprintf(err, errlen, "metrics.listen: %s", why);
         return SQ_E_CONFIG;
     }
     sq_metrics *m = calloc(1, sizeof *m);
@@ -299,7 +312,7 @@ int sq_metrics_create(sq_metrics **out, struct ev_loop *loop, const char *listen
         return SQ_E_HTTP;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
-    m->port = info ? info->port : port;
+    m->port = info ? info->port : ntohs(sa.sin_port);
     *out = m;
     return 0;
 }

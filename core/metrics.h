@@ -26,6 +26,11 @@ SQ_API int sq_metrics_create(sq_metrics **out, struct ev_loop *loop, const char 
                              unsigned stall_ms, sq_metrics_render_cb render,
                              sq_metrics_health_cb health, void *ud, char *err, size_t errlen);
 SQ_API void sq_metrics_destroy(sq_metrics *m);
+/* "host:port" with host an IPv4 address, localhost, * or empty, and port
+ * 0-65535: 0, or SQ_E_CONFIG with why. out may be NULL (just validate). */
+struct sockaddr_in;
+SQ_API int sq_metrics_parse_listen(const char *listen, struct sockaddr_in *out, char *why,
+                                   size_t whylen);
 SQ_API int sq_metrics_port(const sq_metrics *m);
 
 SQ_API void sq_metrics_printf(sq_metrics_buf *b, const char *fmt, ...)

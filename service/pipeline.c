@@ -257,8 +257,8 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
     check_pressure(p);
 }
 
-static int check_kafka_props(const char *file, const char *sect, char **kv, const int *lines,
-                             size_t n, char *err, size_t errlen);
+static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, const int *lines,
+                             size_t n, rd_kafka_type_t type, char *err, size_t errlen);
 
 /* ---- filters ----------------------------------------------------------------------- */
 
@@ -276,7 +276,9 @@ static int build_host(const sq_config *c, filter_host **out, char *err, size_t e
         rc = filter_host_load(h, f->name, (const char *const *)f->kv, f->n_kv, f->threshold, e,
                               sizeof e);
         if (rc < 0) {
-            snprintf(err, errlen, "%s:%d: filters[%s]: %s", c->path, f->line, f->name, e);
+            char where[300];
+            sq_config_where(c, f->line, where, sizeof where);
+            snprintf(err, errlen, "%s: filters[%s]: %s", where, f->name, e);
             filter_host_destroy(h);
             return rc;
         }
@@ -626,8 +628,11 @@ int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *
     p->loop = loop;
     p->cfg = cfg;
     /* librdkafka's own messages lack the file and line: check first */
-    int rc = check_kafka_props(cfg->path, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
-                               cfg->n_kafka_props, err, errlen);
+    int rc = check_kafka_props(cfg, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
+                               cfg->n_kafka_props, RD_KAFKA_CONSUMER, err, errlen);
+    if (rc == 0 && cfg->kafka_sink.enabled)
+        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
+                               cfg->kafka_sink.n_props, RD_KAFKA_PRODUCER, err, errlen);
     if (rc == 0) rc = build_host(cfg, &p->host, err, errlen);
     if (rc == 0) rc = build_sinks(p, err, errlen);
     if (rc == 0) {
@@ -697,19 +702,44 @@ void pipeline_destroy(pipeline *p)
     free(p);
 }
 
-/* librdkafka knows its own property names and values; ask it. */
-static int check_kafka_props(const char *file, const char *sect, char **kv, const int *lines,
-                             size_t n, char *err, size_t errlen)
+/* The probe client below may log connection attempts; they are not news. */
+static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    sq_log(SQ_LOG_DEBUG, "kafka.check", "fac=%s text=\"%s\"", fac, buf);
+}
+
+/* librdkafka knows its own property names, values and how they combine:
+ * set each (an error names the key and where it came from), then build a
+ * client from them, which checks the combination without connecting. */
+static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, const int *lines,
+                             size_t n, rd_kafka_type_t type, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char e[512];
-    for (size_t i = 0; i < n; i++)
+    char e[512], where[300];
+    int has_bootstrap = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(kv[2 * i], "bootstrap.servers") || !strcmp(kv[2 * i], "metadata.broker.list"))
+            has_bootstrap = kv[2 * i + 1][0] != 0;
         if (rd_kafka_conf_set(conf, kv[2 * i], kv[2 * i + 1], e, sizeof e) != RD_KAFKA_CONF_OK) {
-            snprintf(err, errlen, "%s:%d: %s.%s: %s", file, lines ? lines[i] : 0, sect, kv[2 * i], e);
+            sq_config_where(cfg, lines ? lines[i] : 0, where, sizeof where);
+            snprintf(err, errlen, "%s: %s.%s: %s", where, sect, kv[2 * i], e);
             rd_kafka_conf_destroy(conf);
             return SQ_E_CONFIG;
         }
-    rd_kafka_conf_destroy(conf);
+    }
+    if (!has_bootstrap) {
+        snprintf(err, errlen, "%s: %s.bootstrap.servers: required (no broker to talk to)", cfg->path,
+                 sect);
+        rd_kafka_conf_destroy(conf);
+        return SQ_E_CONFIG;
+    }
+    rd_kafka_conf_set_log_cb(conf, quiet_log);
+    rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
+    if (!rk) {
+        snprintf(err, errlen, "%s: %s: %s", cfg->path, sect, e);
+        return SQ_E_CONFIG;
+    }
+    rd_kafka_destroy(rk);
     return 0;
 }
 
@@ -717,11 +747,11 @@ int pipeline_check(sq_config *cfg, void *out_file, char *err, size_t errlen)
 {
     FILE *f = out_file;
     filter_host *h = NULL;
-    int rc = check_kafka_props(cfg->path, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
-                               cfg->n_kafka_props, err, errlen);
+    int rc = check_kafka_props(cfg, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
+                               cfg->n_kafka_props, RD_KAFKA_CONSUMER, err, errlen);
     if (rc == 0 && cfg->kafka_sink.enabled)
-        rc = check_kafka_props(cfg->path, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
-                               cfg->kafka_sink.n_props, err, errlen);
+        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
+                               cfg->kafka_sink.n_props, RD_KAFKA_PRODUCER, err, errlen);
     if (rc == 0) rc = build_host(cfg, &h, err, errlen);
     if (rc < 0) return rc;
     filter_host_stats fs;

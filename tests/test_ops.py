@@ -345,7 +345,75 @@ def test_cache():
     print("ok: a good SQUAWK_CACHE_DIR is used and logged")
 
 
+# ---- 2. squawk check rejects what run would reject, naming the source --------------------------
+
+BASE = """kafka:
+  topics: [articles]
+  bootstrap.servers: "127.0.0.1:9"
+filters: [invest, chips]
+metrics:
+  listen: "127.0.0.1:0"
+sinks:
+  zmq:
+    endpoints: ["tcp://127.0.0.1:5555"]
+    replay_endpoints: ["tcp://127.0.0.1:5556"]
+"""
+
+
+def check(text, env=None, cmd="check"):
+    cfg = write("check.yml", text)
+    e = dict(os.environ)
+    e.update(env or {})
+    r = subprocess.run([SQ, cmd, "-c", cfg], capture_output=True, text=True, env=e, timeout=300)
+    return cfg, r
+
+
+def test_check():
+    cfg, r = check(BASE)
+    if r.returncode != 0:
+        fail("the base config does not pass: " + r.stderr)
+    cases = [
+        ("a Kafka alert sink without bootstrap.servers",
+         BASE + "  kafka:\n    topic: alerts\n    properties: {acks: all}\n", {},
+         ":13: sinks.kafka.properties.bootstrap.servers: required"),
+        ("sink properties librdkafka refuses together",
+         BASE + "  kafka:\n    topic: alerts\n    properties: {bootstrap.servers: \"127.0.0.1:9\", "
+         "security.protocol: SASL_PLAINTEXT, sasl.mechanisms: PLAIN}\n", {},
+         "sinks.kafka.properties: sasl.username and sasl.password must be set"),
+        ("endpoint tcp//*:5555", BASE.replace("tcp://127.0.0.1:5555", "tcp//*:5555"), {},
+         ":9: sinks.zmq.endpoints: 'tcp//*:5555'"),
+        ("metrics.listen: localhost", BASE.replace('"127.0.0.1:0"', "localhost"), {},
+         ":6: metrics.listen: 'localhost' is not host:port"),
+        ("a filter listed twice", BASE.replace("[invest, chips]", "[invest, chips, invest]"), {},
+         ":4: filters[invest]: listed twice"),
+        ("replay port = publish port", BASE.replace("127.0.0.1:5556", "127.0.0.1:5555"), {},
+         ":10: sinks.zmq.replay_endpoints: 'tcp://127.0.0.1:5555' takes the publish endpoint's port"),
+        ("an env-var typo", BASE, {"SQUAWK_LOG__LEVL": "debug"}, "SQUAWK_LOG__LEVL: log.levl: unknown key"),
+        ("a bad librdkafka value from the environment", BASE, {"SQUAWK_KAFKA__SOCKET_TIMEOUT_MS": "abc"},
+         "SQUAWK_KAFKA__SOCKET_TIMEOUT_MS: kafka.socket.timeout.ms: Invalid value"),
+        ("a config with only engine:", "engine:\n  novelty_window_s: 60\n", {},
+         ": kafka.topics: at least one topic is required"),
+    ]
+    for what, text, env, want in cases:
+        cfg, r = check(text, env)
+        if r.returncode == 0:
+            fail("squawk check passes %s" % what)
+        if want not in r.stderr:
+            fail("squawk check on %s: want '%s' in: %s" % (what, want, r.stderr.strip()))
+        if "(from environment)" in r.stderr or (env and cfg in r.stderr):
+            fail("squawk check on %s blames the wrong source: %s" % (what, r.stderr.strip()))
+        if not env and not want.startswith("SQUAWK") and cfg not in r.stderr:
+            fail("squawk check on %s does not name the file: %s" % (what, r.stderr.strip()))
+        print("ok: check rejects %s: %s" % (what, r.stderr.strip().splitlines()[-1]))
+    for what, text, env, want in (cases[0], cases[1], cases[6]):
+        _, r = check(text, env, cmd="run")
+        if r.returncode == 0 or want not in r.stderr:
+            fail("squawk run does not reject %s the same way: %s" % (what, r.stderr[-500:]))
+    print("ok: run rejects them with the same message")
+
+
 SECTIONS = {
+    "check": test_check,
     "cache": test_cache,
     "feed": test_feed,
     "metrics": test_metrics,
