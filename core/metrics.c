@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "log.h"
 
 struct sq_metrics {
     struct MHD_Daemon *d;
@@ -255,6 +256,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return ret;
 }
 
+/* libmicrohttpd's own errors ("Failed to bind to port ...") through the logger. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char text[512];
+    vsnprintf(text, sizeof text, fmt, ap);
+    for (char *c = text; *c; c++)
+        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) *c = *c == '\n' ? 0 : '\'';
+    sq_log(SQ_LOG_WARN, "metrics.http", "text=\"%s\"", text);
+}
+
 int sq_metrics_parse_listen(const char *listen, struct sockaddr_in *out, char *why, size_t whylen)
 {
     const char *colon = strrchr(listen, ':');
@@ -303,7 +314,8 @@ int sq_metrics_create(sq_metrics **out, struct ev_loop *loop, const char *listen
     ev_unref(loop); /* the metrics endpoint alone must not keep the loop alive */
     m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                             on_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!m->d) {
         snprintf(err, errlen, "metrics.listen: cannot listen on %s: %s", listen, strerror(errno));
         ev_ref(loop);

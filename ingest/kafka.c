@@ -15,6 +15,7 @@
 
 #include "../core/clock.h"
 #include "../core/error.h"
+#include "../core/kafka_log.h"
 #include "../core/log.h"
 
 /* A token packs (slot+1, epoch, seq) so done() finds its entry in O(1) and
@@ -600,16 +601,6 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     return 0;
 }
 
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    /* Connection failures also reach error_cb, which rate-limits them. */
-    if (strcmp(fac, "FAIL") == 0) return;
-    sq_log_level l = level <= 3 ? SQ_LOG_ERROR : level == 4 ? SQ_LOG_WARN
-                                               : level <= 6 ? SQ_LOG_INFO
-                                                            : SQ_LOG_DEBUG;
-    sq_log(l, "kafka.log", "client=%s fac=%s text=\"%s\"", rd_kafka_name(rk), fac, buf);
-}
-
 /* ---- lifecycle ---- */
 
 static int set_prop(rd_kafka_conf_t *c, const char *key, const char *val, char *err,
@@ -659,7 +650,7 @@ static int create_dlq(ingest_kafka *k, const ingest_kafka_opts *o, char *err, si
     rd_kafka_conf_set_opaque(c, k);
     rd_kafka_conf_set_dr_msg_cb(c, dlq_dr_cb);
     rd_kafka_conf_set_error_cb(c, dlq_error_cb);
-    rd_kafka_conf_set_log_cb(c, log_cb);
+    rd_kafka_conf_set_log_cb(c, sq_kafka_log_cb);
     k->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, c, es, sizeof es);
     if (!k->dlq) {
         rd_kafka_conf_destroy(c);
@@ -722,7 +713,7 @@ int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *er
     rd_kafka_conf_set_offset_commit_cb(c, commit_cb);
     rd_kafka_conf_set_error_cb(c, error_cb);
     rd_kafka_conf_set_stats_cb(c, stats_cb);
-    rd_kafka_conf_set_log_cb(c, log_cb);
+    rd_kafka_conf_set_log_cb(c, sq_kafka_log_cb);
     k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, es, sizeof es);
     if (!k->rk) {
         rd_kafka_conf_destroy(c);

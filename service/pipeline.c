@@ -14,10 +14,12 @@
 
 #include "../core/clock.h"
 #include "../core/error.h"
+#include "../core/kafka_log.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
 #include "../filters/host.h"
 #include "../ingest/kafka.h"
+#include "../proto/scan.h"
 /* The Kafka and JSON Lines sinks land with the sinks issue; until their
  * headers exist the config keys are refused with NOTIMPL. */
 #if __has_include("../sinks/jsonl.h")
@@ -65,7 +67,7 @@ struct pipeline {
     int paused, draining, exit_code;
     int64_t drain_deadline_ns;
     /* counters for /metrics */
-    uint64_t articles, alerts_total, sink_errors, reloads, reload_failures;
+    uint64_t articles, alerts_total, sink_errors, reloads, reload_failures, reload_restart_needed;
     struct {
         char name[32];
         uint64_t n;
@@ -228,10 +230,17 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
         p->sink_errors++;
         return;
     }
+    char shown[64] = "";
+    if (sq_log_enabled(SQ_LOG_DEBUG)) proto_scan_name(a->id, a->id_len, shown);
+    sq_debug("article", "topic=%s partition=%d offset=%lld id=\"%s\" alerts=%zu", m->topic,
+             (int)m->partition, (long long)m->offset, shown, n);
     for (size_t i = 0; i < n; i++) {
         if (!alerts[i]->ts.ingest_ns) alerts[i]->ts.ingest_ns = m->ingest_ns;
         alerts[i]->ts.produce_ns = m->produce_ts_ns;
         count_category(p, alerts[i]->category);
+        sq_debug("alert", "id=%s article=\"%s\" category=%s score=%.1f stage=%s novelty=%u",
+                 alerts[i]->id, shown, alerts[i]->category, alerts[i]->score,
+                 alerts[i]->stage ? alerts[i]->stage : "", (unsigned)alerts[i]->novelty);
     }
     p->alerts_total += n;
 
@@ -287,14 +296,93 @@ static int build_host(const sq_config *c, filter_host **out, char *err, size_t e
     return 0;
 }
 
+/* ---- reload: what a SIGHUP can change -------------------------------------------- */
+
+/* Keys a reload applies; every other change needs a restart and is said so. */
+static const char *const reloadable[] = {"filters", "engine.data_dir", "engine.plugin_dir",
+                                         "engine.novelty_window_s", "engine.anonymous_companies",
+                                         "log.level", "log.format", NULL};
+
+static int is_reloadable(const char *path)
+{
+    for (size_t i = 0; reloadable[i]; i++) {
+        size_t n = strlen(reloadable[i]);
+        if (strncmp(path, reloadable[i], n) == 0 && (path[n] == 0 || path[n] == '.')) return 1;
+    }
+    return 0;
+}
+
+static const sq_cfg_node *child_named(const sq_cfg_node *m, const char *key)
+{
+    for (const sq_cfg_node *c = m ? m->child : NULL; c; c = c->next)
+        if (c->key && strcmp(c->key, key) == 0) return c;
+    return NULL;
+}
+
+static int same_tree(const sq_cfg_node *a, const sq_cfg_node *b)
+{
+    if (!a || !b) return a == b;
+    if (a->type != b->type || strcmp(a->value ? a->value : "", b->value ? b->value : "") != 0 ||
+        strcmp(a->key ? a->key : "", b->key ? b->key : "") != 0)
+        return 0;
+    const sq_cfg_node *x = a->child, *y = b->child;
+    for (; x && y; x = x->next, y = y->next)
+        if (!same_tree(x, y)) return 0;
+    return !x && !y;
+}
+
+static void restart_needed(pipeline *p, const char *path)
+{
+    p->reload_restart_needed++;
+    sq_warn("reload.restart_needed", "key=%s effect=\"kept the running value until a restart\"", path);
+}
+
+/* Reports each changed key of a map that a reload cannot apply. */
+static void diff_config(pipeline *p, const sq_cfg_node *a, const sq_cfg_node *b, const char *path)
+{
+    char sub[256];
+    if (is_reloadable(path)) return;
+    if (!a || !b || a->type != SQ_CFG_MAP || b->type != SQ_CFG_MAP) {
+        if (!same_tree(a, b)) restart_needed(p, path);
+        return;
+    }
+    for (const sq_cfg_node *c = a->child; c; c = c->next) {
+        snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", c->key);
+        diff_config(p, c, child_named(b, c->key), sub);
+    }
+    for (const sq_cfg_node *c = b->child; c; c = c->next)
+        if (!child_named(a, c->key)) {
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", c->key);
+            if (!is_reloadable(sub)) restart_needed(p, sub);
+        }
+}
+
+static void apply_log_settings(const sq_config *old, const sq_config *nc)
+{
+    sq_log_level lvl;
+    if (strcmp(old->log_level, nc->log_level) != 0 && sq_log_parse_level(nc->log_level, &lvl) == 0) {
+        sq_log_set_level(lvl);
+        sq_info("reload.applied", "key=log.level value=%s", nc->log_level);
+    }
+    if (strcmp(old->log_format, nc->log_format) != 0) {
+        sq_log_set_format(strcmp(nc->log_format, "json") == 0 ? SQ_LOG_JSON : SQ_LOG_TEXT);
+        sq_info("reload.applied", "key=log.format value=%s", nc->log_format);
+    }
+}
+
 int pipeline_reload(pipeline *p)
 {
     char err[1024] = "";
     sq_config nc;
+    uint64_t restart_before = p->reload_restart_needed;
     int rc = sq_config_load(&nc, p->cfg->path, environ, err, sizeof err);
     filter_host *h = NULL;
     if (rc == 0) {
         rc = build_host(&nc, &h, err, sizeof err);
+        if (rc == 0) {
+            diff_config(p, p->cfg->root, nc.root, "");
+            apply_log_settings(p->cfg, &nc);
+        }
         sq_config_free(&nc);
     }
     if (rc < 0) {
@@ -308,7 +396,8 @@ int pipeline_reload(pipeline *p)
     p->host = h;
     p->reloads++;
     malloc_trim(0); /* the Hyperscan compiler's scratch heap, see pipeline_create */
-    sq_info("reload.ok", "reloads=%llu", (unsigned long long)p->reloads);
+    sq_info("reload.ok", "reloads=%llu restart_needed=%llu", (unsigned long long)p->reloads,
+            (unsigned long long)(p->reload_restart_needed - restart_before));
     return 0;
 }
 
@@ -545,6 +634,11 @@ static void render(void *ud, sq_metrics_buf *b)
     sq_metrics_printf(b, "# HELP squawk_rule_reloads_total SIGHUP reloads that succeeded.\n"
                          "# TYPE squawk_rule_reloads_total counter\nsquawk_rule_reloads_total %llu\n",
                       (unsigned long long)p->reloads);
+    sq_metrics_printf(b, "# HELP squawk_reload_restart_needed_total Changed keys a SIGHUP could "
+                         "not apply (logged as reload.restart_needed).\n"
+                         "# TYPE squawk_reload_restart_needed_total counter\n"
+                         "squawk_reload_restart_needed_total %llu\n",
+                      (unsigned long long)p->reload_restart_needed);
     sq_metrics_printf(b, "# HELP squawk_rule_reload_failures_total SIGHUP reloads that failed "
                          "(the old engine kept running).\n"
                          "# TYPE squawk_rule_reload_failures_total counter\n"
@@ -702,12 +796,6 @@ void pipeline_destroy(pipeline *p)
     free(p);
 }
 
-/* The probe client below may log connection attempts; they are not news. */
-static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    sq_log(SQ_LOG_DEBUG, "kafka.check", "fac=%s text=\"%s\"", fac, buf);
-}
-
 /* librdkafka knows its own property names, values and how they combine:
  * set each (an error names the key and where it came from), then build a
  * client from them, which checks the combination without connecting. */
@@ -733,7 +821,7 @@ static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, 
         rd_kafka_conf_destroy(conf);
         return SQ_E_CONFIG;
     }
-    rd_kafka_conf_set_log_cb(conf, quiet_log);
+    rd_kafka_conf_set_log_cb(conf, sq_kafka_log_cb);
     rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
     if (!rk) {
         snprintf(err, errlen, "%s: %s: %s", cfg->path, sect, e);

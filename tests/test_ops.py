@@ -412,7 +412,116 @@ def test_check():
     print("ok: run rejects them with the same message")
 
 
+# ---- 4 and 5. SIGHUP says what it could not apply; logs --------------------------------------
+
+def test_reload():
+    boot = broker("articles:1", "articles.dlq:1")
+    pub = free_port()
+    text = run_config(boot, pub=pub)
+    cfg = write("reload.yml", text)
+    log = os.path.join(TMP, "reload-run.log")
+    run, port = start_run(cfg, log)
+    pub2 = free_port()
+    changed = (text.replace("tcp://127.0.0.1:%d\"]" % pub, "tcp://127.0.0.1:%d\"]" % pub2)
+               .replace("level: info", "level: debug")
+               .replace("sinks:\n  zmq:\n", "sinks:\n  zmq:\n    sndhwm: 5000\n"))
+    write("reload.yml", changed)
+    run.send_signal(signal.SIGHUP)
+    wait_until("the reload", lambda: sample(scrape(port)[1], "squawk_rule_reloads_total") == 1, 120)
+    logtext = open(log).read()
+    keys = sorted(re.findall(r"msg=reload.restart_needed key=(\S+)", logtext))
+    if keys != ["sinks.zmq.endpoints", "sinks.zmq.sndhwm"]:
+        fail("restart-needed keys logged: %s" % keys)
+    if sample(scrape(port)[1], "squawk_reload_restart_needed_total") != 2:
+        fail("squawk_reload_restart_needed_total is not 2")
+    if "msg=reload.applied key=log.level value=debug" not in logtext or \
+            not re.search(r"msg=reload.ok reloads=1 restart_needed=2", logtext):
+        fail("reload did not say it applied log.level and needs a restart for 2 keys")
+    print("ok: SIGHUP applied log.level, logged and counted 2 keys that need a restart: %s" % keys)
+    arts = os.path.join(TMP, "reload-articles.jsonl")
+    with open(arts, "w") as f:
+        f.write(json.dumps({"id": "dbg-1", "headline": "Globex agrees to buy Initech for $3.5 billion",
+                            "body": DEAL}) + "\n")
+        f.write(json.dumps({"id": "dbg-2", "headline": "Weather stays mild", "body": "Nothing."}) + "\n")
+    feed(boot, [arts])
+    wait_until("both articles processed",
+               lambda: sample(scrape(port)[1], "squawk_articles_processed_total") == 2, 60)
+    alerts = sum(v for v in [sample(scrape(port)[1], "squawk_alerts_total", {"category": c})
+                             for c in ("invest", "chips", "regulatory")] if v)
+    logtext = open(log).read()
+    per_article = re.findall(r"msg=article topic=articles partition=0 offset=\d+ id=\"(dbg-\d)\"", logtext)
+    per_alert = re.findall(r"msg=alert id=\S+ article=\"dbg-1\" category=", logtext)
+    if sorted(per_article) != ["dbg-1", "dbg-2"] or len(per_alert) != alerts or not alerts:
+        fail("debug logs %s article lines, %d alert lines for %s alerts" % (per_article, len(per_alert), alerts))
+    if stop_run(run) != 0:
+        fail("squawk run exited non-zero after SIGTERM")
+    print("ok: at debug, one line per article (%d) and per alert (%d)" % (len(per_article), len(per_alert)))
+
+
+def test_logs():
+    boot = broker("articles:1", "articles.dlq:1")
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))
+    dead_addr = "127.0.0.1:%d" % dead.getsockname()[1]
+    text = run_config(boot, extra_sinks="  kafka:\n    topic: alerts\n    properties: "
+                      "{bootstrap.servers: \"%s\", message.timeout.ms: 1000}\n" % dead_addr)
+    text = text.replace("level: info", "level: info\n  format: json")
+    cfg = write("logs.yml", text)
+    log = os.path.join(TMP, "logs-run.log")
+    run = spawn([SQ, "run", "-c", cfg], log=log)
+
+    def lines():
+        out = []
+        for line in open(log).read().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                fail("a log line is not JSON: %r" % line)
+        return out
+
+    def mport():
+        for l in lines():
+            if l.get("msg") == "metrics.listen":
+                return l["port"]
+        return None
+    port = wait_until("the metrics port in the log", mport, 120)
+    if not isinstance(port, int):
+        fail("JSON logs write numbers as strings: port=%r" % port)
+    dup = write("dup.json", '{"id": "d-1", "headline": "h", "headline": "again"}')
+    feed(boot, [dup])
+    wait_until("the duplicate-key reject", lambda: [l for l in lines() if l.get("msg") == "kafka.reject"], 60)
+    rej = [l for l in lines() if l.get("msg") == "kafka.reject"][0]
+    if rej.get("err") != "DUP_KEY" or not isinstance(rej.get("offset"), int) or \
+            "headline" not in rej.get("why", ""):
+        fail("the duplicate-key reject line is cut or untyped: %s" % rej)
+    wait_until("a librdkafka line from the dead alert sink",
+               lambda: [l for l in lines() if l.get("msg") == "kafka.log" or "kafka" in l.get("msg", "")
+                        and dead_addr in json.dumps(l)], 60)
+    # a second instance on the same metrics port: libmicrohttpd's bind error must be a log line too
+    busy_text = run_config(boot).replace('"127.0.0.1:0"', '"127.0.0.1:%d"' % port)
+    busy = write("busy.yml", busy_text.replace("level: info", "level: info\n  format: json"))
+    r = subprocess.run([SQ, "run", "-c", busy], capture_output=True, text=True, timeout=300)
+    if r.returncode == 0:
+        fail("a second squawk run on a busy metrics port started")
+    for line in r.stderr.splitlines():
+        if line.startswith("squawk run:"):
+            continue
+        try:
+            json.loads(line)
+        except ValueError:
+            fail("output bypassed the JSON logger: %r" % line)
+    if "metrics.http" not in r.stderr:
+        fail("libmicrohttpd's bind error did not go through the logger: %s" % r.stderr[-600:])
+    if stop_run(run) != 0:
+        fail("squawk run exited non-zero after SIGTERM")
+    dead.close()
+    print("ok: JSON logs only (librdkafka and libmicrohttpd included), numbers as numbers, "
+          "reject reasons whole")
+
+
 SECTIONS = {
+    "reload": test_reload,
+    "logs": test_logs,
     "check": test_check,
     "cache": test_cache,
     "feed": test_feed,
