@@ -6,15 +6,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSQUAWK_WERROR=OFF \
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSQUAWK_WERROR=OFF -DCMAKE_INSTALL_PREFIX=/usr \
         -DSQUAWK_DATA_DIR=/usr/share/squawk -DSQUAWK_PLUGIN_DIR=/usr/lib/squawk \
     && cmake --build /build -j"$(nproc)" --target squawk invest chips regulatory \
-    && install -D -m 0755 /build/squawk /out/usr/bin/squawk \
-    && install -d /out/usr/lib/squawk /out/usr/share/squawk /out/etc/squawk /out/usr/share/squawk/samples \
-    && install -m 0644 /build/plugins/*.so /out/usr/lib/squawk/ \
-    && cp -r filters/rules filters/gazetteer.yml /out/usr/share/squawk/ \
-    && cp samples/*.json /out/usr/share/squawk/samples/ \
-    && install -m 0644 config/squawk.yml /out/etc/squawk/squawk.yml
+    && DESTDIR=/out cmake --install /build
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \

@@ -796,6 +796,8 @@ void pipeline_destroy(pipeline *p)
     free(p);
 }
 
+static void probe_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {}
+
 /* librdkafka knows its own property names, values and how they combine:
  * set each (an error names the key and where it came from), then build a
  * client from them, which checks the combination without connecting. */
@@ -822,6 +824,7 @@ static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, 
         return SQ_E_CONFIG;
     }
     rd_kafka_conf_set_log_cb(conf, sq_kafka_log_cb);
+    rd_kafka_conf_set_error_cb(conf, probe_error); /* it lives a moment: no broker is news */
     rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
     if (!rk) {
         snprintf(err, errlen, "%s: %s: %s", cfg->path, sect, e);

@@ -212,6 +212,28 @@ def test_metrics():
         fail("squawk run exited non-zero after SIGTERM")
     print("ok: build_info, latency histogram (%d alerts), per-partition lag, every sink's families"
           % alerts)
+    check_dashboard(fams)
+
+
+def check_dashboard(fams):
+    """Every metric a Grafana panel queries exists in a real scrape."""
+    have = {s.name for f in fams for s in f.samples}
+    dash = json.load(open(os.path.join(SRC, "deploy", "grafana", "dashboards", "squawk.json")))
+    exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+    if len(exprs) < 8:
+        fail("the dashboard has only %d queries" % len(exprs))
+    missing = set()
+    for e in exprs:
+        for name in re.findall(r"\bsquawk_[a-z0-9_]+", e):
+            if name not in have:
+                missing.add(name)
+    if missing:
+        fail("dashboard queries metrics /metrics does not have: %s" % sorted(missing))
+    titles = " ".join(p["title"].lower() for p in dash["panels"])
+    for topic in ("throughput", "category", "latency", "lag", "dead letters", "sink drops"):
+        if topic not in titles:
+            fail("the dashboard has no %s panel" % topic)
+    print("ok: all %d dashboard queries name metrics present in a real scrape" % len(exprs))
 
 
 # ---- 7. optional article fields never cost the article ---------------------------------------
@@ -519,7 +541,94 @@ def test_logs():
           "reject reasons whole")
 
 
+# ---- 8. cmake --install puts everything in its place ------------------------------------------
+
+def test_install():
+    build = os.path.dirname(SQ)
+    cache = open(os.path.join(build, "CMakeCache.txt")).read()
+    prefix = re.search(r"^CMAKE_INSTALL_PREFIX:PATH=(.*)$", cache, re.M).group(1)
+    etc = "/etc" if prefix == "/usr" else prefix + "/etc"
+    dest = os.path.join(TMP, "root")
+    r = subprocess.run(["cmake", "--install", build], env=dict(os.environ, DESTDIR=dest),
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        fail("cmake --install failed: " + r.stderr[-800:])
+    root = dest + prefix
+    want = ["bin/squawk", "lib/squawk/invest.so", "lib/squawk/chips.so", "lib/squawk/regulatory.so",
+            "share/squawk/gazetteer.yml", "share/squawk/rules/invest.yml",
+            "share/squawk/samples/01_nvidia-stake-coreweave.json", "lib/systemd/system/squawk.service",
+            "share/man/man1/squawk.1", "share/bash-completion/completions/squawk"]
+    missing = [w for w in want if not os.path.exists(os.path.join(root, w))]
+    if missing or not os.path.exists(dest + etc + "/squawk/squawk.yml"):
+        fail("cmake --install left out %s (or %s/squawk/squawk.yml)" % (missing, etc))
+    unit = open(os.path.join(root, "lib/systemd/system/squawk.service")).read()
+    for line in ("ExecStart=%s/bin/squawk run -c %s/squawk/squawk.yml" % (prefix, etc),
+                 "ExecReload=/bin/kill -HUP $MAINPID", "CacheDirectory=squawk"):
+        if line not in unit:
+            fail("squawk.service lacks '%s'" % line)
+    g = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", os.path.join(root, "share/man/man1/squawk.1")],
+                       capture_output=True, text=True)
+    if g.returncode != 0 or g.stderr:
+        fail("the man page does not render cleanly: " + g.stderr)
+    comp = os.path.join(root, "share/bash-completion/completions/squawk")
+    c = subprocess.run(["bash", "-c", 'source "$0"; COMP_WORDS=(squawk fe); COMP_CWORD=1; _squawk; '
+                        'echo "${COMPREPLY[*]}"; COMP_WORDS=(squawk feed --ti); COMP_CWORD=2; _squawk; '
+                        'echo "${COMPREPLY[*]}"', comp], capture_output=True, text=True)
+    if c.stdout.split("\n")[:2] != ["feed", "--timeout"]:
+        fail("bash completion gave %r" % c.stdout)
+    cfg = dest + etc + "/squawk/squawk.yml"
+    if "data_dir: %s/share/squawk" % prefix not in open(cfg).read():
+        fail("the installed squawk.yml does not name the installed data directory")
+    env = dict(os.environ, SQUAWK_ENGINE__DATA_DIR=root + "/share/squawk",
+               SQUAWK_ENGINE__PLUGIN_DIR=root + "/lib/squawk")
+    r = subprocess.run([os.path.join(root, "bin/squawk"), "check", "-c", cfg], capture_output=True,
+                       text=True, env=env, timeout=300)
+    if r.returncode != 0:
+        fail("the installed squawk rejects its installed config: " + r.stderr[-800:])
+    print("ok: cmake --install: binary, 3 plugins, data, %s/squawk/squawk.yml, squawk.service with "
+          "reload, squawk(1), bash completion; the installed binary checks the installed config" % etc)
+
+
+# ---- 9. docker-compose: Prometheus, Grafana, the alerts topic, a start period -----------------
+
+def test_compose():
+    import yaml
+    r = subprocess.run(["docker-compose", "-f", os.path.join(SRC, "docker-compose.yml"), "config"],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        fail("docker-compose config: " + r.stderr)
+    c = yaml.safe_load(r.stdout)
+    svc = c["services"]
+    sq = svc["squawk"]
+    if not sq.get("healthcheck", {}).get("start_period"):
+        fail("squawk's healthcheck has no start_period")
+    env = sq["environment"]
+    if "alerts:" not in " ".join(svc["kafka-init"]["command"]) or env.get("SQUAWK_SINKS__KAFKA__TOPIC") != "alerts":
+        fail("the alerts topic is created but no sink writes to it")
+    prom = yaml.safe_load(open(os.path.join(SRC, "deploy", "prometheus.yml")))
+    targets = prom["scrape_configs"][0]["static_configs"][0]["targets"]
+    if targets != ["squawk:9464"] or "prometheus" not in svc or "grafana" not in svc:
+        fail("Prometheus does not scrape squawk:9464, or a service is missing")
+    mounts = " ".join(str(v) for v in svc["grafana"]["volumes"])
+    for d in ("deploy/grafana/provisioning", "deploy/grafana/dashboards"):
+        if d not in mounts:
+            fail("grafana does not mount %s" % d)
+    # the image's config plus the compose environment really makes a Kafka alert sink
+    e = {k: v for k, v in os.environ.items() if not k.startswith("SQUAWK_")}
+    e.update({k: str(v) for k, v in env.items()})
+    e["SQUAWK_KAFKA__BOOTSTRAP_SERVERS"] = e["SQUAWK_SINKS__KAFKA__PROPERTIES__BOOTSTRAP_SERVERS"] = "127.0.0.1:9"
+    e["SQUAWK_ENGINE__DATA_DIR"] = os.path.join(SRC, "filters")
+    r = subprocess.run([SQ, "check", "-c", os.path.join(SRC, "config", "squawk.yml")],
+                       capture_output=True, text=True, env=e, timeout=300)
+    if r.returncode != 0 or not re.search(r"  kafka:\n    topic: alerts\n", r.stdout):
+        fail("the compose environment does not give a kafka alert sink: %s %s" % (r.stdout[-600:], r.stderr[-600:]))
+    print("ok: compose has Prometheus (squawk:9464), Grafana with the provisioned dashboard, a start "
+          "period, and a Kafka sink on the alerts topic that check accepts")
+
+
 SECTIONS = {
+    "compose": test_compose,
+    "install": test_install,
     "reload": test_reload,
     "logs": test_logs,
     "check": test_check,
