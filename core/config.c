@@ -501,6 +501,7 @@ static const char *endpoint_problem(const char *e)
 {
     static const char *schemes[] = {"tcp", "ipc", "inproc", "pgm", "epgm", "tipc", "vmci",
                                     "ws", "wss", "udp", NULL};
+    if (*e == '@' || *e == '>') e++; /* bind / connect markers, as zsock takes them */
     const char *sep = strstr(e, "://");
     if (!sep) return "expected scheme://address (tcp://*:5555, ipc:///run/squawk.sock)";
     size_t sl = (size_t)(sep - e);
@@ -523,6 +524,7 @@ static const char *endpoint_problem(const char *e)
 /* "tcp://host:port" -> port, else -1 (ipc paths etc. compare as strings). */
 static long tcp_port(const char *e)
 {
+    if (*e == '@' || *e == '>') e++;
     if (strncmp(e, "tcp://", 6) != 0) return -1;
     const char *colon = strrchr(e, ':');
     return colon && colon[1] != '*' ? strtol(colon + 1, NULL, 10) : -1;

@@ -391,9 +391,10 @@ def check(text, env=None, cmd="check"):
 
 
 def test_check():
-    cfg, r = check(BASE)
-    if r.returncode != 0:
-        fail("the base config does not pass: " + r.stderr)
+    for ok in (BASE, BASE.replace('"tcp://127.0.0.1:5555"', '">tcp://127.0.0.1:5555"')):
+        cfg, r = check(ok)
+        if r.returncode != 0:
+            fail("a good config does not pass: " + r.stderr)
     cases = [
         ("a Kafka alert sink without bootstrap.servers",
          BASE + "  kafka:\n    topic: alerts\n    properties: {acks: all}\n", {},
