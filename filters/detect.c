@@ -21,7 +21,19 @@
  * role_b; backward: the reverse); rules without dir give a "near" vote; a rule
  * tag "role=<ticker>" votes for a named entity (a product names its maker).
  * An entity's role is its larger vote; relevance grows with its votes,
- * headline presence and mentions. */
+ * headline presence and mentions.
+ *
+ * Stages (detect_process runs them in order over one struct detect_run, whose
+ * per-match, per-mention and per-entity arrays are sized for the article):
+ *   1. gate              requires=sector / sector_object / party, veto and unveto -> skip_rule[], vetoed[]
+ *   2. evidence_sum      rule weights, position factors, repeats, regulator, headline and lead bonus -> detect_sum
+ *   3. accept_mentions   confirmed mentions, ambiguous ones next to a trigger, background marks -> ok[], accs[]
+ *   4. role_votes        per trigger (at most DETECT_MAX_TRIGGERS): dir, kind, near and tag votes -> accs[]
+ *   5. rank_entities     relevance and the role bonus; sector_party the sector bonus
+ *   6. amounts_near      amounts near a trigger (one per value); stage_vote the stage from cues
+ *   7. calibrated        the score from S
+ *   8. run_report        entities, amounts, evidence (at most DETECT_MAX_EVIDENCE spans)
+ * A limit that is reached is counted (detect_cap_count) and logged through host->log. */
 #include "detect.h"
 
 #include <math.h>
