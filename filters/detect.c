@@ -21,7 +21,19 @@
  * role_b; backward: the reverse); rules without dir give a "near" vote; a rule
  * tag "role=<ticker>" votes for a named entity (a product names its maker).
  * An entity's role is its larger vote; relevance grows with its votes,
- * headline presence and mentions. */
+ * headline presence and mentions.
+ *
+ * Stages (detect_process runs them in order over one struct detect_run, whose
+ * per-match, per-mention and per-entity arrays are sized for the article):
+ *   1. gate              requires=sector / sector_object / party, veto and unveto -> skip_rule[], vetoed[]
+ *   2. evidence_sum      rule weights, position factors, repeats, regulator, headline and lead bonus -> detect_sum
+ *   3. accept_mentions   confirmed mentions, ambiguous ones next to a trigger, background marks -> ok[], accs[]
+ *   4. role_votes        per trigger (at most DETECT_MAX_TRIGGERS): dir, kind, near and tag votes -> accs[]
+ *   5. rank_entities     relevance and the role bonus; sector_party the sector bonus
+ *   6. amounts_near      amounts near a trigger (one per value); stage_vote the stage from cues
+ *   7. calibrated        the score from S
+ *   8. run_report        entities, amounts, evidence (at most DETECT_MAX_EVIDENCE spans)
+ * A limit that is reached is counted (detect_cap_count) and logged through host->log. */
 #include "detect.h"
 
 #include <math.h>
@@ -29,10 +41,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DETECT_MAX_ENTS 64
-#define DETECT_MAX_TRIGGERS 512
-#define DETECT_MAX_EVIDENCE 10
-#define DETECT_MAX_VETO 2048 /* matches past this index are never vetoed */
+#define DETECT_MAX_TRIGGERS 512 /* triggers that cast role votes: bounds triggers x mentions */
+#define DETECT_MAX_EVIDENCE 10  /* evidence spans per alert */
+#define DETECT_STACK_BYTES 24576 /* an article's run fits here; larger ones take one heap block */
+#define DETECT_STR_(x) #x
+#define DETECT_STR(x) DETECT_STR_(x)
 
 int detect_init(struct detect *d, const struct detect_spec *spec, const struct detect_config *cfg,
                 const struct squawk_host *host, const char *plugin, char *err, size_t errlen)
@@ -84,34 +97,6 @@ static enum detect_tag tag_of(const struct detect *d, uint32_t rule)
 {
     return rule < DETECT_MAX_RULES && rule < d->host->pack_size(d->pack) ? (enum detect_tag)d->tags[rule]
                                                                           : DETECT_TAG_NONE;
-}
-
-/* 1 when a background phrase ends just before the mention (or holds it):
- * "rival Intel", "former Google researchers", "to challenge AMD". */
-static int in_background(const struct detect *d, const struct squawk_match *ms, size_t n_ms,
-                         const struct squawk_mention *m)
-{
-    for (size_t i = 0; i < n_ms; i++)
-        if (ms[i].field == m->field && tag_of(d, ms[i].rule) == DETECT_TAG_BACKGROUND &&
-            ms[i].start <= m->start && m->start <= ms[i].end + 2)
-            return 1;
-    return 0;
-}
-
-struct acc {
-    int32_t e;
-    double va, vb, near;
-    int mentions, headline;
-    int background; /* mentions right after a background phrase ("rival X", "former X") */
-};
-
-static struct acc *acc_get(struct acc *v, size_t *n, int32_t e)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (v[i].e == e) return &v[i];
-    if (*n == DETECT_MAX_ENTS) return NULL;
-    v[*n] = (struct acc){e, 0, 0, 0, 0, 0, 0};
-    return &v[(*n)++];
 }
 
 static int is_abbrev(const char *s, size_t dot)
@@ -181,363 +166,544 @@ static int sector_overlap(const char *have, const char *want)
     return 0;
 }
 
-static int cmp_rel(const void *x, const void *y)
+/* ---- caps: a limit that is reached is counted and logged, never silent ---- */
+
+/* Per plugin (detect.c is compiled into each .so); atomics: a pipeline may
+ * share one plugin context between worker threads. */
+static uint64_t detect_capped[DETECT_CAP_N];
+
+static void cap_hit(const struct detect *d, enum detect_cap c)
 {
-    const double *a = x, *b = y;
-    return a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0;
+    static const char *const what[DETECT_CAP_N] = {
+        "triggers past " DETECT_STR(DETECT_MAX_TRIGGERS) " cast no role votes",
+        "evidence past " DETECT_STR(DETECT_MAX_EVIDENCE) " spans not reported",
+        "entity table full: votes dropped"};
+    uint64_t n = __atomic_add_fetch(&detect_capped[c], 1, __ATOMIC_RELAXED);
+    if (n & (n - 1)) return; /* log at 1, 2, 4, 8, ... hits: the host log is rate-limited too */
+    char msg[160];
+    snprintf(msg, sizeof msg, "cap reached %llu times: %s", (unsigned long long)n, what[c]);
+    d->host->log(d->host, c == DETECT_CAP_EVIDENCE ? SQUAWK_LOG_INFO : SQUAWK_LOG_WARN, d->name, msg);
 }
 
-int detect_process(struct detect *d, const struct squawk_article *a, struct squawk_report *r)
+uint64_t detect_cap_count(enum detect_cap c)
 {
-    const struct squawk_host *h = d->host;
+    return c < DETECT_CAP_N ? __atomic_load_n(&detect_capped[c], __ATOMIC_RELAXED) : 0;
+}
+
+/* ---- one article's run: the inputs and the state the stages share ---- */
+
+struct detect_acc {
+    int32_t e;
+    double va, vb, near;
+    int mentions, headline;
+    int background; /* mentions right after a background phrase ("rival X", "former X") */
+};
+
+struct detect_run {
+    const struct detect *d;
+    const struct squawk_host *h;
+    const struct squawk_article *a;
     const struct squawk_match *ms;
     size_t n_ms;
-    int rc = h->pack_scan(d->pack, a, &ms, &n_ms);
-    if (rc || n_ms == 0) return rc;
-
     const struct squawk_mention *men;
     size_t n_men;
-    rc = h->mentions(a, &men, &n_men);
-    if (rc) return rc;
-    /* rules tagged requires=sector count only when a company of the
-     * configured sectors is named in the headline or lead */
-    int sector_present = 0;
-    if (d->cfg.sectors && *d->cfg.sectors)
-        for (size_t j = 0; j < n_men && !sector_present; j++) {
-            const struct squawk_entity *e = h->entity(h, men[j].entity);
-            if (men[j].confirmed && e && e->sectors &&
-                (men[j].field == SQUAWK_FIELD_HEADLINE || men[j].start < d->cfg.lead_bytes) &&
-                sector_overlap(e->sectors, d->cfg.sectors))
-                sector_present = 1;
-        }
-    /* a rule tagged sector=<what> names a sector company the gazetteer cannot
-     * know ("Modular Computer Systems Inc"): up front, it counts as one */
-    for (size_t i = 0; i < n_ms && !sector_present; i++)
-        if (tag_of(d, ms[i].rule) == DETECT_TAG_SECTOR &&
-            (ms[i].field == SQUAWK_FIELD_HEADLINE || ms[i].start < d->cfg.lead_bytes))
-            sector_present = 1;
-    int skip_rule[DETECT_MAX_RULES] = {0};
-    for (size_t i = 0; i < h->pack_size(d->pack) && i < DETECT_MAX_RULES; i++)
-        if (!sector_present && d->tags[i] == DETECT_TAG_REQ_SECTOR)
-            skip_rule[i] = 1;
-    /* a rule tagged veto ("buy back its own shares", "supply agreement")
-     * says what the words it covers mean: triggers overlapping it count for nothing */
-    unsigned char vetoed[DETECT_MAX_VETO] = {0};
-    /* a rule tagged unveto lifts the vetoes it overlaps: in "sells oil and
-     * gas stake" the goods word names the business being sold */
-    unsigned char lifted[DETECT_MAX_VETO] = {0};
-    for (size_t u = 0; u < n_ms; u++) {
-        if (tag_of(d, ms[u].rule) != DETECT_TAG_UNVETO)
-            continue;
-        for (size_t v = 0; v < n_ms && v < DETECT_MAX_VETO; v++)
-            if (ms[v].field == ms[u].field && ms[v].start < ms[u].end && ms[u].start < ms[v].end)
-                lifted[v] = 1;
-    }
-    for (size_t v = 0; v < n_ms; v++) {
-        if (tag_of(d, ms[v].rule) != DETECT_TAG_VETO ||
-            (v < DETECT_MAX_VETO && lifted[v]))
-            continue;
-        /* only positive triggers: a negative rule overlapping a veto
-         * ("tax" inside "tax order") still says what the story is */
-        for (size_t i = 0; i < n_ms && i < DETECT_MAX_VETO; i++)
-            if (i != v && ms[i].field == ms[v].field && ms[i].start < ms[v].end && ms[v].start < ms[i].end &&
-                ms[i].rule < h->pack_size(d->pack) && h->pack_rule(d->pack, ms[i].rule)->weight > 0)
-                vetoed[i] = 1;
-    }
-    /* a rule tagged requires=sector_object ("invest in", "stake in") counts
-     * only when a company of the configured sectors is its object, named
-     * right after it in the same sentence: an investment IN a chip maker is a
-     * chips deal, one BY a chip maker is not */
-    for (size_t i = 0; i < n_ms && i < DETECT_MAX_VETO; i++) {
-        if (tag_of(d, ms[i].rule) != DETECT_TAG_REQ_SECTOR_OBJ)
-            continue;
-        const char *s = a->text[ms[i].field];
-        size_t se = sent_end(s, a->len[ms[i].field], ms[i].end);
-        int obj = 0;
-        for (size_t j = 0; j < n_men && !obj && d->cfg.sectors && *d->cfg.sectors; j++) {
-            const struct squawk_entity *e = h->entity(h, men[j].entity);
-            if (men[j].confirmed && e && e->sectors && men[j].field == ms[i].field &&
-                men[j].start >= ms[i].end && men[j].end <= se &&
-                men[j].start - ms[i].end <= (uint32_t)d->cfg.window / 4 &&
-                sector_overlap(e->sectors, d->cfg.sectors))
-                obj = 1;
-        }
-        if (!obj) vetoed[i] = 1;
-    }
-    /* a rule tagged requires=party (probes, charges, court words) counts only
-     * when a company, an industry or a market actor is named in its sentence,
-     * the headline or the lead -- by the gazetteer or by a rule tagged party:
-     * a case against people alone (a politician's grand jury) is no flag on a company */
-    for (size_t i = 0; i < n_ms && i < DETECT_MAX_VETO; i++) {
-        if (vetoed[i] || tag_of(d, ms[i].rule) != DETECT_TAG_REQ_PARTY)
-            continue;
-        const char *s = a->text[ms[i].field];
-        size_t ss = sent_start(s, ms[i].start), se = sent_end(s, a->len[ms[i].field], ms[i].end);
-#define UP_FRONT_OR_NEAR(f, st, en) \
-    ((f) == SQUAWK_FIELD_HEADLINE || (st) < (uint32_t)d->cfg.lead_bytes || \
-     ((f) == ms[i].field && (st) >= ss && (en) <= se))
-        int party = 0;
-        for (size_t j = 0; j < n_men && !party; j++) {
-            const struct squawk_entity *e = h->entity(h, men[j].entity);
-            /* an ambiguous name ("Progressive magazine") counts only right next to the match */
-            int near = men[j].ambiguous == 1 && men[j].field == ms[i].field &&
-                       dist(ms[i].start, ms[i].end, men[j].start, men[j].end) <= (uint32_t)d->cfg.window / 4;
-            if ((men[j].confirmed || near) && e && e->kind && strcmp(e->kind, "company") == 0 &&
-                UP_FRONT_OR_NEAR(men[j].field, men[j].start, men[j].end))
-                party = 1;
-        }
-        for (size_t k = 0; k < n_ms && !party; k++)
-            if (!(k < DETECT_MAX_VETO && vetoed[k]) && tag_of(d, ms[k].rule) == DETECT_TAG_PARTY &&
-                UP_FRONT_OR_NEAR(ms[k].field, ms[k].start, ms[k].end))
-                party = 1;
-#undef UP_FRONT_OR_NEAR
-        if (!party) vetoed[i] = 1;
-    }
-#define VETOED(i) ((i) < DETECT_MAX_VETO && vetoed[i])
+    size_t n_rules;
+    unsigned char *skip_rule; /* [n_rules] requires=sector unmet */
+    unsigned char *vetoed;    /* [n_ms] the match counts for nothing */
+    unsigned char *lifted;    /* [n_ms] an unveto overlaps the match */
+    unsigned char *ok;        /* [n_men] the mention names a party */
+    int *count;               /* [n_rules] live matches per rule */
+    double *best;             /* [n_rules] the rule's best position factor */
+    struct detect_acc *accs;  /* [cap_acc] entities met, in order of first vote */
+    size_t n_acc, cap_acc;
+    double (*rank)[2];        /* [cap_acc] relevance, index into accs */
+};
 
-    /* 1. rule evidence */
-    size_t n_rules = h->pack_size(d->pack);
-    int count[DETECT_MAX_RULES] = {0};
-    double best[DETECT_MAX_RULES] = {0};
-    int pos_trigger = 0, head_trigger = 0;
-    for (size_t i = 0; i < n_ms; i++) {
-        const struct squawk_rule *ru = h->pack_rule(d->pack, ms[i].rule);
-        if (ms[i].rule >= n_rules || skip_rule[ms[i].rule] || VETOED(i)) continue;
-        count[ms[i].rule]++;
+/* The evidence sum's parts that later stages read. */
+struct detect_sum {
+    double S;
+    int pos_trigger, head_trigger;
+    int reg_mention; /* the regulator named up front, or -1 */
+    double reg_w;
+};
+
+static double rule_weight(const struct detect_run *x, size_t i)
+{
+    return x->h->pack_rule(x->d->pack, x->ms[i].rule)->weight;
+}
+
+/* Match i counts: its rule is in the pack, not gated off, not vetoed. */
+static int live(const struct detect_run *x, size_t i)
+{
+    return x->ms[i].rule < x->n_rules && !x->skip_rule[x->ms[i].rule] && !x->vetoed[i];
+}
+
+static int is_trigger(const struct detect_run *x, size_t i)
+{
+    return live(x, i) && rule_weight(x, i) > 0;
+}
+
+static int is_kind(const struct squawk_entity *e, const char *kind)
+{
+    return e && e->kind && strcmp(e->kind, kind) == 0;
+}
+
+static int overlaps(const struct squawk_match *p, const struct squawk_match *q)
+{
+    return p->field == q->field && p->start < q->end && q->start < p->end;
+}
+
+/* In the headline or the body's lead: what the article reports. */
+static int up_front(const struct detect *d, uint32_t field, uint32_t start)
+{
+    return field == SQUAWK_FIELD_HEADLINE || start < d->cfg.lead_bytes;
+}
+
+/* An ambiguous name counts only right next to match i. */
+static int ambiguous_near(const struct detect_run *x, size_t i, const struct squawk_mention *m)
+{
+    const struct squawk_match *t = &x->ms[i];
+    return m->ambiguous == 1 && m->field == t->field &&
+           dist(t->start, t->end, m->start, m->end) <= (uint32_t)x->d->cfg.window / 4;
+}
+
+/* ---- stage 1: requires / party gating and veto resolution ---- */
+
+/* requires=sector: a company of the configured sectors named up front, by the
+ * gazetteer or by a rule tagged sector=<what> ("Modular Computer Systems Inc") */
+static int gate_sector_present(const struct detect_run *x)
+{
+    const struct detect *d = x->d;
+    if (d->cfg.sectors && *d->cfg.sectors)
+        for (size_t j = 0; j < x->n_men; j++) {
+            const struct squawk_mention *m = &x->men[j];
+            const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+            if (m->confirmed && e && e->sectors && up_front(d, m->field, m->start) &&
+                sector_overlap(e->sectors, d->cfg.sectors))
+                return 1;
+        }
+    for (size_t i = 0; i < x->n_ms; i++)
+        if (tag_of(d, x->ms[i].rule) == DETECT_TAG_SECTOR && up_front(d, x->ms[i].field, x->ms[i].start))
+            return 1;
+    return 0;
+}
+
+/* A rule tagged veto ("buy back its own shares", "supply agreement") says what
+ * the words it covers mean: positive triggers overlapping it count for nothing
+ * (a negative rule inside a veto, "tax" in "tax order", still says what the
+ * story is). A rule tagged unveto lifts the vetoes it overlaps: in "sells oil
+ * and gas stake" the goods word names the business being sold. */
+static void gate_vetoes(struct detect_run *x)
+{
+    const struct squawk_match *ms = x->ms;
+    for (size_t u = 0; u < x->n_ms; u++) {
+        if (tag_of(x->d, ms[u].rule) != DETECT_TAG_UNVETO) continue;
+        for (size_t v = 0; v < x->n_ms; v++)
+            if (overlaps(&ms[v], &ms[u])) x->lifted[v] = 1;
+    }
+    for (size_t v = 0; v < x->n_ms; v++) {
+        if (tag_of(x->d, ms[v].rule) != DETECT_TAG_VETO || x->lifted[v]) continue;
+        for (size_t i = 0; i < x->n_ms; i++)
+            if (i != v && overlaps(&ms[i], &ms[v]) && ms[i].rule < x->n_rules && rule_weight(x, i) > 0)
+                x->vetoed[i] = 1;
+    }
+}
+
+/* requires=sector_object ("invest in", "stake in"): a company of the
+ * configured sectors is named right after the match in its sentence -- an
+ * investment IN a chip maker is a chips deal, one BY a chip maker is not */
+static int sector_object_named(const struct detect_run *x, size_t i)
+{
+    const struct detect *d = x->d;
+    const struct squawk_match *t = &x->ms[i];
+    size_t se = sent_end(x->a->text[t->field], x->a->len[t->field], t->end);
+    for (size_t j = 0; j < x->n_men && d->cfg.sectors && *d->cfg.sectors; j++) {
+        const struct squawk_mention *m = &x->men[j];
+        const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+        if (m->confirmed && e && e->sectors && m->field == t->field && m->start >= t->end && m->end <= se &&
+            m->start - t->end <= (uint32_t)d->cfg.window / 4 && sector_overlap(e->sectors, d->cfg.sectors))
+            return 1;
+    }
+    return 0;
+}
+
+/* Up front, or in the sentence [ss, se) of match i's field. */
+static int up_front_or_in(const struct detect_run *x, size_t i, size_t ss, size_t se, uint32_t f, uint32_t st,
+                          uint32_t en)
+{
+    return f == SQUAWK_FIELD_HEADLINE || st < (uint32_t)x->d->cfg.lead_bytes ||
+           (f == x->ms[i].field && st >= ss && en <= se);
+}
+
+/* requires=party (probes, charges, court words): a company, an industry or a
+ * market actor is named in the match's sentence, the headline or the lead, by
+ * the gazetteer or by a rule tagged party -- a case against people alone (a
+ * politician's grand jury) is no flag on a company */
+static int party_named(const struct detect_run *x, size_t i)
+{
+    const struct squawk_match *t = &x->ms[i];
+    const char *s = x->a->text[t->field];
+    size_t ss = sent_start(s, t->start), se = sent_end(s, x->a->len[t->field], t->end);
+    for (size_t j = 0; j < x->n_men; j++) {
+        const struct squawk_mention *m = &x->men[j];
+        const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+        if ((m->confirmed || ambiguous_near(x, i, m)) && is_kind(e, "company") &&
+            up_front_or_in(x, i, ss, se, m->field, m->start, m->end))
+            return 1;
+    }
+    for (size_t k = 0; k < x->n_ms; k++)
+        if (!x->vetoed[k] && tag_of(x->d, x->ms[k].rule) == DETECT_TAG_PARTY &&
+            up_front_or_in(x, i, ss, se, x->ms[k].field, x->ms[k].start, x->ms[k].end))
+            return 1;
+    return 0;
+}
+
+static void gate(struct detect_run *x)
+{
+    int sector_present = gate_sector_present(x);
+    for (size_t i = 0; i < x->n_rules; i++)
+        x->skip_rule[i] = !sector_present && x->d->tags[i] == DETECT_TAG_REQ_SECTOR;
+    gate_vetoes(x);
+    for (size_t i = 0; i < x->n_ms; i++)
+        if (tag_of(x->d, x->ms[i].rule) == DETECT_TAG_REQ_SECTOR_OBJ && !sector_object_named(x, i))
+            x->vetoed[i] = 1;
+    /* in order: a party match vetoed above names no party */
+    for (size_t i = 0; i < x->n_ms; i++)
+        if (!x->vetoed[i] && tag_of(x->d, x->ms[i].rule) == DETECT_TAG_REQ_PARTY && !party_named(x, i))
+            x->vetoed[i] = 1;
+}
+
+/* ---- stage 2: evidence sum ---- */
+
+/* Live matches per rule, each rule's best position factor, and whether a
+ * trigger can raise an alert (pos_trigger) or is in the headline. */
+static void sum_tally(struct detect_run *x, struct detect_sum *s)
+{
+    const struct detect *d = x->d;
+    for (size_t i = 0; i < x->n_ms; i++) {
+        const struct squawk_match *t = &x->ms[i];
+        if (!live(x, i)) continue;
+        double w = rule_weight(x, i);
+        x->count[t->rule]++;
         /* what the article reports sits in the headline and lead; the rest
          * often mentions other deals in passing */
-        double fac = ms[i].field == SQUAWK_FIELD_HEADLINE || ms[i].start < d->cfg.lead_bytes
-                         ? 1.0 : d->cfg.tail_factor;
-        if (fac > best[ms[i].rule]) best[ms[i].rule] = fac;
-        if (ru->weight > 0) {
-            /* a sector descriptor ("Super Micro Computer Inc") names a maker,
-             * not an event: alone it raises nothing */
-            if (tag_of(d, ms[i].rule) != DETECT_TAG_SECTOR && ru->weight >= d->cfg.trigger_min_weight) pos_trigger = 1;
-            if (ms[i].field == SQUAWK_FIELD_HEADLINE && ru->weight >= d->cfg.head_min_weight)
-                head_trigger = 1;
+        double fac = up_front(d, t->field, t->start) ? 1.0 : d->cfg.tail_factor;
+        if (fac > x->best[t->rule]) x->best[t->rule] = fac;
+        if (w <= 0) continue;
+        /* a sector descriptor ("Super Micro Computer Inc") names a maker,
+         * not an event: alone it raises nothing */
+        if (tag_of(d, t->rule) != DETECT_TAG_SECTOR && w >= d->cfg.trigger_min_weight) s->pos_trigger = 1;
+        if (t->field == SQUAWK_FIELD_HEADLINE && w >= d->cfg.head_min_weight) s->head_trigger = 1;
+    }
+}
+
+/* A regulator named up front ("SEC charges ...") is evidence by itself:
+ * regulator_weight in the headline, half in the lead. */
+static void sum_regulator(const struct detect_run *x, struct detect_sum *s)
+{
+    const struct detect_config *c = &x->d->cfg;
+    s->reg_mention = -1;
+    s->reg_w = 0;
+    for (size_t j = 0; j < x->n_men && c->regulator_weight > 0; j++) {
+        const struct squawk_mention *m = &x->men[j];
+        if (!m->confirmed || !is_kind(x->h->entity(x->h, m->entity), "regulator")) continue;
+        double w = m->field == SQUAWK_FIELD_HEADLINE ? c->regulator_weight
+                   : m->start < c->lead_bytes     ? c->regulator_weight / 2 : 0;
+        if (w > s->reg_w) {
+            s->reg_w = w;
+            s->reg_mention = (int)j;
         }
     }
-    /* a regulator named up front ("SEC charges ...") is evidence by itself */
-    int reg_mention = -1;
-    double reg_w = 0;
-    for (size_t j = 0; j < n_men && d->cfg.regulator_weight > 0; j++) {
-        const struct squawk_entity *e = h->entity(h, men[j].entity);
-        if (!men[j].confirmed || !e || !e->kind || strcmp(e->kind, "regulator") != 0) continue;
-        double w = men[j].field == SQUAWK_FIELD_HEADLINE ? d->cfg.regulator_weight
-                   : men[j].start < d->cfg.lead_bytes ? d->cfg.regulator_weight / 2 : 0;
-        if (w > reg_w) {
-            reg_w = w;
-            reg_mention = (int)j;
-        }
-    }
-    if (reg_mention >= 0) pos_trigger = 1;
-    if (!pos_trigger) return 0;
-    double S = reg_w;
+    if (s->reg_mention >= 0) s->pos_trigger = 1;
+}
+
+/* S += each matched rule's weight * factor * repeats (negative rules once). */
+static void sum_rules(const struct detect_run *x, struct detect_sum *s)
+{
+    const struct detect_config *c = &x->d->cfg;
     /* a headline that names no event rarely reports one: triggers piled up in
      * the body only (results, offerings, commodity trade) count less */
-    double body_fac = !head_trigger && a->len[SQUAWK_FIELD_HEADLINE] && d->cfg.body_only_factor > 0
-                          ? d->cfg.body_only_factor : 1.0;
-    for (size_t i = 0; i < n_rules; i++) {
-        if (!count[i]) continue;
-        double w = h->pack_rule(d->pack, (uint32_t)i)->weight;
-        int extra = count[i] - 1 > 3 ? 3 : count[i] - 1;
-        S += w > 0 ? w * best[i] * (1 + 0.25 * extra) * body_fac : w;
+    double body_fac = !s->head_trigger && x->a->len[SQUAWK_FIELD_HEADLINE] && c->body_only_factor > 0
+                          ? c->body_only_factor : 1.0;
+    for (size_t i = 0; i < x->n_rules; i++) {
+        if (!x->count[i]) continue;
+        double w = x->h->pack_rule(x->d->pack, (uint32_t)i)->weight;
+        int extra = x->count[i] - 1 > 3 ? 3 : x->count[i] - 1;
+        s->S += w > 0 ? w * x->best[i] * (1 + 0.25 * extra) * body_fac : w;
     }
-    if (head_trigger) S += d->cfg.headline_bonus;
-    /* a bland headline over a lead sentence that names an authority, a strong
-     * trigger and a company ("The SEC charged Acme Corp with ...") reports the
-     * event as plainly as a headline would: authorities are regulators of the
-     * gazetteer or rules tagged authority, companies its companies or rules tagged party */
-    if (!head_trigger && d->cfg.lead_bonus > 0) {
-        int lead_hit = 0;
-        for (size_t i = 0; i < n_ms && !lead_hit; i++) {
-            const struct squawk_rule *ru = h->pack_rule(d->pack, ms[i].rule);
-            if (ms[i].rule >= n_rules || skip_rule[ms[i].rule] || VETOED(i) || ms[i].field != SQUAWK_FIELD_BODY ||
-                ms[i].start >= (uint32_t)d->cfg.lead_bytes || ru->weight < d->cfg.head_min_weight || tag_of(d, ms[i].rule) != DETECT_TAG_NONE)
-                continue;
-            const char *s = a->text[SQUAWK_FIELD_BODY];
-            size_t ss = sent_start(s, ms[i].start), se = sent_end(s, a->len[SQUAWK_FIELD_BODY], ms[i].end);
-            int auth = 0, party = 0;
-            for (size_t j = 0; j < n_men; j++) {
-                const struct squawk_entity *e = h->entity(h, men[j].entity);
-                if (men[j].field != SQUAWK_FIELD_BODY || men[j].start < ss || men[j].end > se || !e || !e->kind ||
-                    !(men[j].confirmed || (men[j].ambiguous == 1 &&
-                                           dist(ms[i].start, ms[i].end, men[j].start, men[j].end) <= (uint32_t)d->cfg.window / 4)))
-                    continue;
-                if (strcmp(e->kind, "regulator") == 0) auth = 1;
-                else if (strcmp(e->kind, "company") == 0) party = 1;
-            }
-            for (size_t k = 0; k < n_ms; k++) {
-                if (ms[k].field != SQUAWK_FIELD_BODY || ms[k].start < ss || ms[k].end > se || VETOED(k)) continue;
-                enum detect_tag tg = tag_of(d, ms[k].rule);
-                if (tg == DETECT_TAG_AUTHORITY) auth = 1;
-                /* the trigger's own words ("tariffs on") name no party */
-                else if (tg == DETECT_TAG_PARTY && !(ms[k].start < ms[i].end && ms[i].start < ms[k].end))
-                    party = 1;
-            }
-            lead_hit = auth && party;
-        }
-        if (lead_hit) S += d->cfg.lead_bonus;
-    }
+}
 
-    /* 2. entities near triggers */
-    uint32_t win = (uint32_t)d->cfg.window;
-    struct acc accs[DETECT_MAX_ENTS];
-    size_t n_acc = 0;
-    unsigned char ok[4096];
-    if (n_men > sizeof ok) n_men = sizeof ok;
-    for (size_t j = 0; j < n_men; j++) {
-        const struct squawk_mention *m = &men[j];
-        const struct squawk_entity *e = h->entity(h, m->entity);
-        ok[j] = m->confirmed;
-        if (!e || (d->spec.skip_regulators && e->kind && strcmp(e->kind, "regulator") == 0)) {
-            ok[j] = 0;
+/* Lead sentence of body match i names an authority (a regulator of the
+ * gazetteer, a rule tagged authority) and a company (of the gazetteer, a rule
+ * tagged party other than the trigger's own words, "tariffs on"). */
+static int lead_sentence_hit(const struct detect_run *x, size_t i)
+{
+    const struct squawk_match *t = &x->ms[i];
+    const char *s = x->a->text[SQUAWK_FIELD_BODY];
+    size_t ss = sent_start(s, t->start), se = sent_end(s, x->a->len[SQUAWK_FIELD_BODY], t->end);
+    int auth = 0, party = 0;
+    for (size_t j = 0; j < x->n_men; j++) {
+        const struct squawk_mention *m = &x->men[j];
+        const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+        if (m->field != SQUAWK_FIELD_BODY || m->start < ss || m->end > se || !(m->confirmed || ambiguous_near(x, i, m)))
             continue;
-        }
-        if (!ok[j] && m->ambiguous == 1) /* an ambiguous name counts next to a trigger */
-            for (size_t i = 0; i < n_ms && !ok[j]; i++)
-                if (ms[i].field == m->field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] && !VETOED(i) &&
-                    dist(ms[i].start, ms[i].end, m->start, m->end) <= win / 4)
-                    ok[j] = 1;
-        if (!ok[j]) continue;
-        struct acc *ac = acc_get(accs, &n_acc, (int32_t)m->entity);
+        if (is_kind(e, "regulator")) auth = 1;
+        else if (is_kind(e, "company")) party = 1;
+    }
+    for (size_t k = 0; k < x->n_ms; k++) {
+        const struct squawk_match *q = &x->ms[k];
+        if (q->field != SQUAWK_FIELD_BODY || q->start < ss || q->end > se || x->vetoed[k]) continue;
+        enum detect_tag tg = tag_of(x->d, q->rule);
+        if (tg == DETECT_TAG_AUTHORITY) auth = 1;
+        else if (tg == DETECT_TAG_PARTY && !overlaps(q, t)) party = 1;
+    }
+    return auth && party;
+}
+
+/* A bland headline over a lead sentence that names an authority, a strong
+ * trigger and a company ("The SEC charged Acme Corp with ...") reports the
+ * event as plainly as a headline would. */
+static int lead_bonus_earned(const struct detect_run *x)
+{
+    const struct detect *d = x->d;
+    for (size_t i = 0; i < x->n_ms; i++) {
+        const struct squawk_match *t = &x->ms[i];
+        if (!live(x, i) || t->field != SQUAWK_FIELD_BODY || t->start >= (uint32_t)d->cfg.lead_bytes ||
+            rule_weight(x, i) < d->cfg.head_min_weight || tag_of(d, t->rule) != DETECT_TAG_NONE)
+            continue;
+        if (lead_sentence_hit(x, i)) return 1;
+    }
+    return 0;
+}
+
+/* The evidence sum before entities, amounts and stage; 0 in pos_trigger when
+ * nothing can raise an alert. */
+static void evidence_sum(struct detect_run *x, struct detect_sum *s)
+{
+    const struct detect_config *c = &x->d->cfg;
+    sum_tally(x, s);
+    sum_regulator(x, s);
+    if (!s->pos_trigger) return;
+    s->S = s->reg_w;
+    sum_rules(x, s);
+    if (s->head_trigger) s->S += c->headline_bonus;
+    if (!s->head_trigger && c->lead_bonus > 0 && lead_bonus_earned(x)) s->S += c->lead_bonus;
+}
+
+/* ---- stage 3: entity acceptance ---- */
+
+static struct detect_acc *acc_get(struct detect_run *x, int32_t e)
+{
+    for (size_t i = 0; i < x->n_acc; i++)
+        if (x->accs[i].e == e) return &x->accs[i];
+    if (x->n_acc == x->cap_acc) { /* sized for every mention and trigger: never expected */
+        cap_hit(x->d, DETECT_CAP_ENTITIES);
+        return NULL;
+    }
+    x->accs[x->n_acc] = (struct detect_acc){e, 0, 0, 0, 0, 0, 0};
+    return &x->accs[x->n_acc++];
+}
+
+/* 1 when a background phrase ends just before the mention (or holds it):
+ * "rival Intel", "former Google researchers", "to challenge AMD". */
+static int in_background(const struct detect_run *x, const struct squawk_mention *m)
+{
+    for (size_t i = 0; i < x->n_ms; i++) {
+        const struct squawk_match *t = &x->ms[i];
+        if (t->field == m->field && tag_of(x->d, t->rule) == DETECT_TAG_BACKGROUND && t->start <= m->start &&
+            m->start <= t->end + 2)
+            return 1;
+    }
+    return 0;
+}
+
+/* A mention names a party when confirmed, or when ambiguous next to a trigger;
+ * regulators are never investors or suppliers. */
+static int mention_ok(const struct detect_run *x, size_t j)
+{
+    const struct squawk_mention *m = &x->men[j];
+    const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+    if (!e || (x->d->spec.skip_regulators && e->kind && strcmp(e->kind, "regulator") == 0)) return 0;
+    if (m->confirmed) return 1;
+    if (m->ambiguous != 1) return 0;
+    uint32_t win = (uint32_t)x->d->cfg.window;
+    for (size_t i = 0; i < x->n_ms; i++)
+        if (x->ms[i].field == m->field && is_trigger(x, i) &&
+            dist(x->ms[i].start, x->ms[i].end, m->start, m->end) <= win / 4)
+            return 1;
+    return 0;
+}
+
+static void accept_mentions(struct detect_run *x)
+{
+    for (size_t j = 0; j < x->n_men; j++) {
+        const struct squawk_mention *m = &x->men[j];
+        x->ok[j] = (unsigned char)mention_ok(x, j);
+        if (!x->ok[j]) continue;
+        struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
         if (!ac) continue;
         ac->mentions++;
         if (m->field == SQUAWK_FIELD_HEADLINE) ac->headline = 1;
-        ac->background += in_background(d, ms, n_ms, m);
+        ac->background += in_background(x, m);
     }
+}
+
+/* ---- stage 4: role votes per trigger ---- */
+
+static void vote(struct detect_run *x, uint32_t entity, int side, double v)
+{
+    struct detect_acc *ac = acc_get(x, (int32_t)entity);
+    if (ac) *(side == 'a' ? &ac->va : side == 'b' ? &ac->vb : &ac->near) += v;
+}
+
+/* A tag "<role>=<name or ticker>" votes the named entity into that role
+ * (a product names its maker); another key gives it a near vote. */
+static void tag_vote(struct detect_run *x, const struct squawk_rule *ru, double w)
+{
+    const char *eq = *ru->tag ? strchr(ru->tag, '=') : NULL;
+    if (!eq) return;
+    size_t kl = (size_t)(eq - ru->tag);
+    int32_t e = x->h->entity_find(x->h, eq + 1);
+    if (e < 0) return;
+    const char *ra = x->d->spec.role_a, *rb = x->d->spec.role_b;
+    int side = strlen(ra) == kl && strncmp(ru->tag, ra, kl) == 0   ? 'a'
+               : strlen(rb) == kl && strncmp(ru->tag, rb, kl) == 0 ? 'b' : 'n';
+    vote(x, (uint32_t)e, side, w);
+}
+
+/* Trigger i's votes: the nearest accepted mention before and after it in its
+ * sentence (within window) vote by the rule's dir (forward: before = role_a);
+ * regulatory votes every mention near by its kind, closer ones more; a rule
+ * without dir gives each mention near it a "near" vote. */
+static void trigger_votes(struct detect_run *x, size_t i)
+{
+    const struct squawk_match *t = &x->ms[i];
+    const struct squawk_rule *ru = x->h->pack_rule(x->d->pack, t->rule);
+    const struct detect_spec *sp = &x->d->spec;
+    double w = ru->weight;
+    const char *s = x->a->text[t->field];
+    size_t ss = sent_start(s, t->start), se = sent_end(s, x->a->len[t->field], t->start);
+    int before = -1, after = -1;
+    for (size_t j = 0; j < x->n_men; j++) {
+        const struct squawk_mention *m = &x->men[j];
+        if (!x->ok[j] || m->field != t->field || m->start < ss || m->end > se) continue;
+        uint32_t dd = dist(t->start, t->end, m->start, m->end);
+        if (dd > (uint32_t)x->d->cfg.window) continue;
+        if (m->end <= t->start) before = (int)j; /* sorted: the last one is the nearest */
+        else if (m->start >= t->start && after < 0 && !(before >= 0 && x->men[before].entity == m->entity))
+            after = (int)j;
+        if (sp->roles_by_kind)
+            vote(x, m->entity, is_kind(x->h->entity(x->h, m->entity), "regulator") ? 'a' : 'b', w / (1.0 + dd / 100.0));
+        else if (!*ru->dir)
+            vote(x, m->entity, 'n', 0.5 * w);
+    }
+    if (!sp->roles_by_kind && *ru->dir) {
+        int fwd = strcmp(ru->dir, "forward") == 0;
+        if (before >= 0) vote(x, x->men[before].entity, fwd ? 'a' : 'b', w);
+        if (after >= 0) vote(x, x->men[after].entity, fwd ? 'b' : 'a', w);
+    }
+    tag_vote(x, ru, w);
+}
+
+/* Every trigger votes (up to DETECT_MAX_TRIGGERS: a bound on the cost of
+ * pathological text, counted when reached); a regulator named up front is role_a. */
+static void role_votes(struct detect_run *x, const struct detect_sum *s)
+{
     size_t n_trig = 0;
-    for (size_t i = 0; i < n_ms && n_trig < DETECT_MAX_TRIGGERS; i++) {
-        const struct squawk_match *t = &ms[i];
-        const struct squawk_rule *ru = h->pack_rule(d->pack, t->rule);
-        if (ru->weight <= 0 || skip_rule[t->rule] || VETOED(i)) continue;
+    for (size_t i = 0; i < x->n_ms; i++) {
+        if (!is_trigger(x, i)) continue;
+        if (n_trig == DETECT_MAX_TRIGGERS) {
+            cap_hit(x->d, DETECT_CAP_TRIGGERS);
+            break;
+        }
         n_trig++;
-        double w = ru->weight;
-        const char *s = a->text[t->field];
-        size_t len = a->len[t->field];
-        size_t ss = sent_start(s, t->start), se = sent_end(s, len, t->start);
-        int before = -1, after = -1;
-        for (size_t j = 0; j < n_men; j++) {
-            const struct squawk_mention *m = &men[j];
-            if (!ok[j] || m->field != t->field || m->start < ss || m->end > se) continue;
-            if (dist(t->start, t->end, m->start, m->end) > win) continue;
-            if (m->end <= t->start) before = (int)j; /* sorted: the last one is the nearest */
-            else if (m->start >= t->start && after < 0 &&
-                     !(before >= 0 && men[before].entity == m->entity))
-                after = (int)j;
-            if (d->spec.roles_by_kind) {
-                const struct squawk_entity *e = h->entity(h, m->entity);
-                struct acc *ac = acc_get(accs, &n_acc, (int32_t)m->entity);
-                if (!ac) continue;
-                double v = w / (1.0 + dist(t->start, t->end, m->start, m->end) / 100.0);
-                if (e && e->kind && strcmp(e->kind, "regulator") == 0) ac->va += v;
-                else ac->vb += v;
-            } else if (!*ru->dir) {
-                struct acc *ac = acc_get(accs, &n_acc, (int32_t)m->entity);
-                if (ac) ac->near += 0.5 * w;
-            }
-        }
-        if (!d->spec.roles_by_kind && *ru->dir) {
-            int fwd = strcmp(ru->dir, "forward") == 0;
-            if (before >= 0) {
-                struct acc *ac = acc_get(accs, &n_acc, (int32_t)men[before].entity);
-                if (ac) *(fwd ? &ac->va : &ac->vb) += w;
-            }
-            if (after >= 0) {
-                struct acc *ac = acc_get(accs, &n_acc, (int32_t)men[after].entity);
-                if (ac) *(fwd ? &ac->vb : &ac->va) += w;
-            }
-        }
-        const char *eq = *ru->tag ? strchr(ru->tag, '=') : NULL;
-        if (eq) {
-            size_t kl = (size_t)(eq - ru->tag);
-            int32_t e = h->entity_find(h, eq + 1);
-            struct acc *ac = e >= 0 ? acc_get(accs, &n_acc, e) : NULL;
-            if (ac) {
-                if (strlen(d->spec.role_a) == kl && strncmp(ru->tag, d->spec.role_a, kl) == 0)
-                    ac->va += w;
-                else if (strlen(d->spec.role_b) == kl && strncmp(ru->tag, d->spec.role_b, kl) == 0)
-                    ac->vb += w;
-                else
-                    ac->near += w;
-            }
-        }
+        trigger_votes(x, i);
     }
+    if (s->reg_mention >= 0) vote(x, x->men[s->reg_mention].entity, 'a', s->reg_w);
+}
 
-    if (reg_mention >= 0) {
-        struct acc *ac = acc_get(accs, &n_acc, (int32_t)men[reg_mention].entity);
-        if (ac) ac->va += reg_w;
-    }
+/* ---- stage 5: relevance, roles and the role bonus; sector bonus ---- */
 
-    /* 3. entity relevance, roles and the role bonus */
-    double rank[DETECT_MAX_ENTS][2];
+static int cmp_rel(const void *p, const void *q)
+{
+    const double *a = p, *b = q;
+    return a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0;
+}
+
+/* Ranks entities with votes (or in the headline) by relevance into x->rank;
+ * returns how many, and in *roles the role bonus count: roles filled, or one
+ * for a named party next to an undirected trigger ("chip deal with AMD"). */
+static size_t rank_entities(struct detect_run *x, int *roles)
+{
     size_t n_rank = 0;
-    int has_a = 0, has_b = 0;
-    for (size_t i = 0; i < n_acc; i++) {
-        struct acc *ac = &accs[i];
+    int has_a = 0, has_b = 0, has_near = 0;
+    for (size_t i = 0; i < x->n_acc; i++) {
+        const struct detect_acc *ac = &x->accs[i];
         double votes = ac->va + ac->vb + ac->near;
         if (votes <= 0 && !ac->headline) continue;
-        double x = votes + (ac->headline ? 1.0 : 0) + 0.2 * (ac->mentions > 10 ? 10 : ac->mentions);
-        rank[n_rank][0] = 100.0 * (1.0 - exp(-x / 4.0));
-        rank[n_rank][1] = (double)i;
+        double v = votes + (ac->headline ? 1.0 : 0) + 0.2 * (ac->mentions > 10 ? 10 : ac->mentions);
+        x->rank[n_rank][0] = 100.0 * (1.0 - exp(-v / 4.0));
+        x->rank[n_rank][1] = (double)i;
         n_rank++;
         if (ac->va > ac->vb) has_a = 1;
         else if (ac->vb > 0) has_b = 1;
     }
-    qsort(rank, n_rank, sizeof rank[0], cmp_rel);
-    int has_near = 0;
-    for (size_t i = 0; i < n_acc; i++)
-        if (accs[i].near > 0) has_near = 1;
-    /* a named party next to an undirected trigger ("chip deal with AMD") is
-     * worth one role */
-    S += d->cfg.entity_bonus * (has_a + has_b ? has_a + has_b : has_near);
+    qsort(x->rank, n_rank, sizeof x->rank[0], cmp_rel);
+    for (size_t i = 0; i < x->n_acc; i++)
+        if (x->accs[i].near > 0) has_near = 1;
+    *roles = has_a + has_b ? has_a + has_b : has_near;
+    return n_rank;
+}
 
-    /* a deal about a chip or computer maker is a chips deal */
-    if (d->cfg.sector_bonus != 0 && d->cfg.sectors && *d->cfg.sectors) {
-        int hit = 0;
-        for (size_t i = 0; i < n_acc && !hit; i++) {
-            if (accs[i].va + accs[i].vb + accs[i].near <= 0) continue;
-            const struct squawk_entity *e = h->entity(h, (uint32_t)accs[i].e);
-            if (e && e->sectors && sector_overlap(e->sectors, d->cfg.sectors)) hit = 1;
-        }
-        if (hit) S += d->cfg.sector_bonus;
+/* A deal about a company of the configured sectors (chips: a chip or computer maker). */
+static int sector_party(const struct detect_run *x)
+{
+    const struct detect_config *c = &x->d->cfg;
+    if (c->sector_bonus == 0 || !c->sectors || !*c->sectors) return 0;
+    for (size_t i = 0; i < x->n_acc; i++) {
+        if (x->accs[i].va + x->accs[i].vb + x->accs[i].near <= 0) continue;
+        const struct squawk_entity *e = x->h->entity(x->h, (uint32_t)x->accs[i].e);
+        if (e && e->sectors && sector_overlap(e->sectors, c->sectors)) return 1;
     }
+    return 0;
+}
 
-    /* 4. amounts near triggers */
-    const struct squawk_amount *am;
-    size_t n_am;
-    rc = h->amounts(a, &am, &n_am);
-    if (rc) return rc;
-    int am_near[8];
-    size_t n_am_near = 0;
-    for (size_t k = 0; k < n_am && n_am_near < 8; k++) {
-        int near = 0;
-        for (size_t i = 0; i < n_ms && !near; i++)
-            if (ms[i].field == am[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] && !VETOED(i) &&
-                dist(ms[i].start, ms[i].end, am[k].start, am[k].end) <= win)
-                near = 1;
-        if (!near) continue;
+/* ---- stage 6: amounts and stage cues near triggers ---- */
+
+/* A trigger in field within `within` bytes of [start, end). */
+static int trigger_near(const struct detect_run *x, uint32_t field, uint32_t start, uint32_t end, uint32_t within)
+{
+    for (size_t i = 0; i < x->n_ms; i++)
+        if (x->ms[i].field == field && is_trigger(x, i) && dist(x->ms[i].start, x->ms[i].end, start, end) <= within)
+            return 1;
+    return 0;
+}
+
+/* Indices of the amounts near a trigger, one per USD value, into out[n_am]. */
+static size_t amounts_near(const struct detect_run *x, const struct squawk_amount *am, size_t n_am, size_t *out)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < n_am; k++) {
+        if (!trigger_near(x, am[k].field, am[k].start, am[k].end, (uint32_t)x->d->cfg.window)) continue;
         int dup = 0;
-        for (size_t q = 0; q < n_am_near; q++)
-            if (am[am_near[q]].usd == am[k].usd) dup = 1;
-        if (!dup) am_near[n_am_near++] = (int)k;
+        for (size_t q = 0; q < n; q++)
+            if (am[out[q]].usd == am[k].usd) dup = 1;
+        if (!dup) out[n++] = k;
     }
-    if (n_am_near) S += d->cfg.amount_bonus;
+    return n;
+}
 
-    /* 5. stage: cues near triggers vote; any firm stage beats a rumour */
-    const struct squawk_cue *cu;
-    size_t n_cu;
-    rc = h->cues(a, &cu, &n_cu);
-    if (rc) return rc;
+/* Cues near triggers vote (headline cues twice; any headline cue is near a
+ * headline trigger); any firm stage beats a rumour. first_cue[stage] is the
+ * evidence. */
+static int stage_vote(const struct detect_run *x, const struct squawk_cue *cu, size_t n_cu, int head_trigger,
+                      int first_cue[SQUAWK_STAGE_N])
+{
     double tally[SQUAWK_STAGE_N] = {0};
-    int first_cue[SQUAWK_STAGE_N];
     for (int s = 0; s < SQUAWK_STAGE_N; s++) first_cue[s] = -1;
     for (size_t k = 0; k < n_cu; k++) {
-        int near = cu[k].field == SQUAWK_FIELD_HEADLINE && head_trigger;
-        for (size_t i = 0; i < n_ms && !near; i++)
-            if (ms[i].field == cu[k].field && h->pack_rule(d->pack, ms[i].rule)->weight > 0 && !skip_rule[ms[i].rule] && !VETOED(i) &&
-                dist(ms[i].start, ms[i].end, cu[k].start, cu[k].end) <= win)
-                near = 1;
+        int near = (cu[k].field == SQUAWK_FIELD_HEADLINE && head_trigger) ||
+                   trigger_near(x, cu[k].field, cu[k].start, cu[k].end, (uint32_t)x->d->cfg.window);
         if (!near || cu[k].stage <= 0 || cu[k].stage >= SQUAWK_STAGE_N) continue;
         tally[cu[k].stage] += cu[k].field == SQUAWK_FIELD_HEADLINE ? 2 : 1;
         if (first_cue[cu[k].stage] < 0) first_cue[cu[k].stage] = (int)k;
@@ -546,64 +712,186 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     for (int s = SQUAWK_STAGE_TALKS; s < SQUAWK_STAGE_N; s++)
         if (tally[s] > 0 && (stage == SQUAWK_STAGE_NONE || tally[s] > tally[stage])) stage = s;
     if (stage == SQUAWK_STAGE_NONE && tally[SQUAWK_STAGE_RUMOUR] > 0) stage = SQUAWK_STAGE_RUMOUR;
-    if (stage != SQUAWK_STAGE_NONE) S += d->cfg.stage_bonus;
+    return stage;
+}
 
-    /* 6. report */
-    double z = S - d->cfg.bias;
-    if (d->cfg.calib_slope != 0) z = d->cfg.calib_slope * z + d->cfg.calib_intercept;
-    double score = 100.0 / (1.0 + exp(-z));
-    rc = h->report_begin(r, d->spec.category, score, stage);
-    if (rc) return rc;
-    for (size_t i = 0; i < n_rank && (int64_t)i < d->cfg.max_entities; i++) {
-        struct acc *ac = &accs[(size_t)rank[i][1]];
-        const struct squawk_entity *e = h->entity(h, (uint32_t)ac->e);
+/* ---- stage 7: calibrated score ---- */
+
+static double calibrated(const struct detect_config *c, double S)
+{
+    double z = S - c->bias;
+    if (c->calib_slope != 0) z = c->calib_slope * z + c->calib_intercept;
+    return 100.0 / (1.0 + exp(-z));
+}
+
+/* ---- stage 8: the report ---- */
+
+static int report_entities(const struct detect_run *x, struct squawk_report *r, size_t n_rank)
+{
+    const struct detect_spec *sp = &x->d->spec;
+    for (size_t i = 0; i < n_rank && (int64_t)i < x->d->cfg.max_entities; i++) {
+        const struct detect_acc *ac = &x->accs[(size_t)x->rank[i][1]];
+        const struct squawk_entity *e = x->h->entity(x->h, (uint32_t)ac->e);
         if (!e) continue;
-        const char *role;
-        if (d->spec.roles_by_kind)
-            role = e->kind && strcmp(e->kind, "regulator") == 0 ? d->spec.role_a : d->spec.role_b;
-        else
-            role = ac->va > ac->vb ? d->spec.role_a : d->spec.role_b;
+        const char *role = sp->roles_by_kind ? (is_kind(e, "regulator") ? sp->role_a : sp->role_b)
+                           : ac->va > ac->vb ? sp->role_a : sp->role_b;
         /* named mostly as context: no topic of its own */
         if (ac->background * 2 >= ac->mentions && ac->background) role = "mentioned";
-        rc = h->report_entity(r, e->name, e->ticker, role, rank[i][0]);
+        int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }
-    for (size_t q = 0; q < n_am_near; q++) {
-        const struct squawk_amount *x = &am[am_near[q]];
+    return 0;
+}
+
+static int report_amounts(const struct detect_run *x, struct squawk_report *r, const struct squawk_amount *am,
+                          const size_t *near, size_t n_near)
+{
+    for (size_t q = 0; q < n_near; q++) {
+        const struct squawk_amount *m = &am[near[q]];
         char text[64];
-        size_t l = x->end - x->start < sizeof text - 1 ? x->end - x->start : sizeof text - 1;
-        memcpy(text, a->text[x->field] + x->start, l);
+        size_t l = m->end - m->start < sizeof text - 1 ? m->end - m->start : sizeof text - 1;
+        memcpy(text, x->a->text[m->field] + m->start, l);
         text[l] = '\0';
-        rc = h->report_amount(r, x->usd, text);
+        int rc = x->h->report_amount(r, m->usd, text);
         if (rc) return rc;
     }
-    /* evidence: the headline's triggers first, then each rule's first body match */
-    size_t n_ev = 0;
+    return 0;
+}
+
+/* The headline's triggers first, then each rule's first body match, at most
+ * DETECT_MAX_EVIDENCE (an alert's size; counted when reached); party,
+ * authority and background words only shape other rules. */
+static int report_rule_evidence(const struct detect_run *x, struct squawk_report *r, size_t *n_ev)
+{
     unsigned char shown[DETECT_MAX_RULES][2];
     memset(shown, 0, sizeof shown);
     for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < n_ms && n_ev < DETECT_MAX_EVIDENCE; i++) {
-            const struct squawk_match *t = &ms[i];
-            if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY)) continue;
-            if (t->rule >= n_rules || shown[t->rule][pass] || skip_rule[t->rule] || VETOED(i)) continue;
-            /* party, authority and background words ("company", "regulators", "rival") only shape other rules */
-            if (tag_of(d, t->rule) == DETECT_TAG_PARTY || tag_of(d, t->rule) == DETECT_TAG_AUTHORITY ||
-                tag_of(d, t->rule) == DETECT_TAG_BACKGROUND)
+        for (size_t i = 0; i < x->n_ms; i++) {
+            const struct squawk_match *t = &x->ms[i];
+            enum detect_tag tg = tag_of(x->d, t->rule);
+            if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY) || !live(x, i) ||
+                shown[t->rule][pass] || tg == DETECT_TAG_PARTY || tg == DETECT_TAG_AUTHORITY ||
+                tg == DETECT_TAG_BACKGROUND)
                 continue;
+            if (*n_ev == DETECT_MAX_EVIDENCE) {
+                cap_hit(x->d, DETECT_CAP_EVIDENCE);
+                return 0;
+            }
             shown[t->rule][pass] = 1;
-            rc = h->report_evidence(r, h->pack_rule(d->pack, t->rule)->id, (int)t->field, t->start,
-                                    t->end);
+            int rc = x->h->report_evidence(r, x->h->pack_rule(x->d->pack, t->rule)->id, (int)t->field, t->start,
+                                           t->end);
             if (rc) return rc;
-            n_ev++;
+            (*n_ev)++;
         }
-    if (reg_mention >= 0 && n_ev < DETECT_MAX_EVIDENCE) {
-        rc = h->report_evidence(r, "regulator.named", (int)men[reg_mention].field,
-                                men[reg_mention].start, men[reg_mention].end);
+    return 0;
+}
+
+/* Rule evidence, then the regulator named up front, then the stage's first cue. */
+static int report_evidence(const struct detect_run *x, struct squawk_report *r, const struct detect_sum *s,
+                           const struct squawk_cue *cue)
+{
+    size_t n_ev = 0;
+    int rc = report_rule_evidence(x, r, &n_ev);
+    if (rc) return rc;
+    if (s->reg_mention >= 0 && n_ev == DETECT_MAX_EVIDENCE) cap_hit(x->d, DETECT_CAP_EVIDENCE);
+    else if (s->reg_mention >= 0) {
+        const struct squawk_mention *m = &x->men[s->reg_mention];
+        rc = x->h->report_evidence(r, "regulator.named", (int)m->field, m->start, m->end);
         if (rc) return rc;
     }
-    if (stage != SQUAWK_STAGE_NONE && first_cue[stage] >= 0) {
-        const struct squawk_cue *c = &cu[first_cue[stage]];
-        rc = h->report_evidence(r, c->rule, (int)c->field, c->start, c->end);
+    return cue ? x->h->report_evidence(r, cue->rule, (int)cue->field, cue->start, cue->end) : 0;
+}
+
+/* Stage cues, the score, and the report. */
+static int run_report(struct detect_run *x, struct squawk_report *r, struct detect_sum *s, size_t n_rank,
+                      const struct squawk_amount *am, const size_t *near, size_t n_near)
+{
+    const struct squawk_cue *cu;
+    size_t n_cu;
+    int rc = x->h->cues(x->a, &cu, &n_cu);
+    if (rc) return rc;
+    int first_cue[SQUAWK_STAGE_N];
+    int stage = stage_vote(x, cu, n_cu, s->head_trigger, first_cue);
+    if (stage != SQUAWK_STAGE_NONE) s->S += x->d->cfg.stage_bonus;
+    rc = x->h->report_begin(r, x->d->spec.category, calibrated(&x->d->cfg, s->S), stage);
+    if (!rc) rc = report_entities(x, r, n_rank);
+    if (!rc) rc = report_amounts(x, r, am, near, n_near);
+    if (!rc)
+        rc = report_evidence(x, r, s,
+                             stage != SQUAWK_STAGE_NONE && first_cue[stage] >= 0 ? &cu[first_cue[stage]] : NULL);
+    return rc;
+}
+
+/* The stages in order, on an allocated run. */
+static int run_stages(struct detect_run *x, struct squawk_report *r)
+{
+    const struct detect_config *c = &x->d->cfg;
+    struct detect_sum s = {0};
+    gate(x);
+    evidence_sum(x, &s);
+    if (!s.pos_trigger) return 0;
+    accept_mentions(x);
+    role_votes(x, &s);
+    int roles;
+    size_t n_rank = rank_entities(x, &roles);
+    s.S += c->entity_bonus * roles;
+    if (sector_party(x)) s.S += c->sector_bonus;
+    const struct squawk_amount *am;
+    size_t n_am;
+    int rc = x->h->amounts(x->a, &am, &n_am);
+    if (rc) return rc;
+    size_t near_stack[16], *near = n_am <= 16 ? near_stack : malloc(n_am * sizeof *near);
+    if (!near) return -1; /* the host's out-of-memory code */
+    size_t n_near = amounts_near(x, am, n_am, near);
+    if (n_near) s.S += c->amount_bonus;
+    rc = run_report(x, r, &s, n_rank, am, near, n_near);
+    if (near != near_stack) free(near);
+    return rc;
+}
+
+#define DETECT_ALIGN(n) (((n) + 15) & ~(size_t)15)
+
+/* Carves the run's arrays out of buf or, for a large article, one heap block
+ * (*heap, freed by the caller): no article is too large to score. */
+static int run_alloc(struct detect_run *x, unsigned char *buf, size_t cap, void **heap)
+{
+    size_t n_acc = x->n_men + x->n_ms + 1; /* each mention, each tag vote, the regulator */
+    size_t o_veto = DETECT_ALIGN(x->n_rules), o_lift = o_veto + DETECT_ALIGN(x->n_ms),
+           o_ok = o_lift + DETECT_ALIGN(x->n_ms), o_count = o_ok + DETECT_ALIGN(x->n_men),
+           o_best = o_count + DETECT_ALIGN(x->n_rules * sizeof(int)),
+           o_acc = o_best + DETECT_ALIGN(x->n_rules * sizeof(double)),
+           o_rank = o_acc + DETECT_ALIGN(n_acc * sizeof(struct detect_acc)), total = o_rank + n_acc * sizeof(double[2]);
+    unsigned char *p = buf;
+    if (total > cap) {
+        p = malloc(total);
+        if (!p) return -1; /* the host's out-of-memory code */
+        *heap = p;
     }
+    memset(p, 0, o_acc); /* flags, counts and factors start at zero */
+    x->skip_rule = p;
+    x->vetoed = p + o_veto;
+    x->lifted = p + o_lift;
+    x->ok = p + o_ok;
+    x->count = (int *)(void *)(p + o_count);
+    x->best = (double *)(void *)(p + o_best);
+    x->accs = (struct detect_acc *)(void *)(p + o_acc);
+    x->rank = (double(*)[2])(void *)(p + o_rank);
+    x->cap_acc = n_acc;
+    return 0;
+}
+
+int detect_process(struct detect *d, const struct squawk_article *a, struct squawk_report *r)
+{
+    struct detect_run x = {.d = d, .h = d->host, .a = a};
+    int rc = x.h->pack_scan(d->pack, a, &x.ms, &x.n_ms);
+    if (rc || x.n_ms == 0) return rc;
+    rc = x.h->mentions(a, &x.men, &x.n_men);
+    if (rc) return rc;
+    x.n_rules = x.h->pack_size(d->pack);
+    _Alignas(16) unsigned char buf[DETECT_STACK_BYTES];
+    void *heap = NULL;
+    rc = run_alloc(&x, buf, sizeof buf, &heap);
+    if (!rc) rc = run_stages(&x, r);
+    free(heap);
     return rc;
 }

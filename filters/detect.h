@@ -107,6 +107,17 @@ struct detect {
     char name[32];
 };
 
+/* Limits that, when reached, are counted (per plugin .so) and logged through host->log. */
+enum detect_cap {
+    DETECT_CAP_TRIGGERS, /* an article with more triggers than cast role votes */
+    DETECT_CAP_EVIDENCE, /* an alert with more evidence spans than it reports */
+    DETECT_CAP_ENTITIES, /* the entity table is full (sized so it never is) */
+    DETECT_CAP_N
+};
+
+/* How often cap c was reached since the plugin was loaded. */
+uint64_t detect_cap_count(enum detect_cap c);
+
 int detect_init(struct detect *d, const struct detect_spec *spec, const struct detect_config *cfg,
                 const struct squawk_host *host, const char *plugin, char *err, size_t errlen);
 int detect_process(struct detect *d, const struct squawk_article *a, struct squawk_report *r);

@@ -1,0 +1,357 @@
+/* test_detect.c -- the scoring engine's stages one by one, on a fake host table and synthetic matches. */
+#include "../filters/detect.c" /* the stages are static: test them where they live */
+
+#include "assert.h"
+
+/* ---- a fake host: a rule pack, a gazetteer and a report, all in arrays ---- */
+
+static struct squawk_rule rules[8];
+static size_t n_rules_fake;
+static struct squawk_entity ents[4] = {
+    {sizeof(struct squawk_entity), "Acme Corp", "ACME", "company", "chip", "US"},
+    {sizeof(struct squawk_entity), "Widget Inc", "WDGT", "company", "retail", "US"},
+    {sizeof(struct squawk_entity), "Securities and Exchange Commission", NULL, "regulator", "", "US"},
+    {sizeof(struct squawk_entity), "Bolt Ltd", "BOLT", "company", "", "GB"},
+};
+static struct squawk_match *scan;
+static size_t n_scan;
+static struct squawk_mention *mens;
+static size_t n_mens;
+static struct squawk_amount *amts;
+static size_t n_amts;
+static int n_logs, n_entities_reported, n_amounts_reported, n_evidence_reported, begun;
+static double score_reported;
+static char role_of[4][16];
+
+static int fk_pack_open(const struct squawk_host *h, const char *pack, struct squawk_pack **out, char *err,
+                        size_t errlen)
+{
+    *out = (struct squawk_pack *)(void *)rules;
+    return 0;
+}
+static size_t fk_pack_size(const struct squawk_pack *p) { return n_rules_fake; }
+static const struct squawk_rule *fk_pack_rule(const struct squawk_pack *p, uint32_t i) { return &rules[i]; }
+static int fk_pack_scan(struct squawk_pack *p, const struct squawk_article *a, const struct squawk_match **out,
+                        size_t *n)
+{
+    *out = scan;
+    *n = n_scan;
+    return 0;
+}
+static int fk_mentions(const struct squawk_article *a, const struct squawk_mention **out, size_t *n)
+{
+    *out = mens;
+    *n = n_mens;
+    return 0;
+}
+static const struct squawk_entity *fk_entity(const struct squawk_host *h, uint32_t i)
+{
+    return i < 4 ? &ents[i] : NULL;
+}
+static int32_t fk_entity_find(const struct squawk_host *h, const char *s)
+{
+    for (int32_t i = 0; i < 4; i++)
+        if (strcmp(ents[i].name, s) == 0 || (ents[i].ticker && strcmp(ents[i].ticker, s) == 0)) return i;
+    return -1;
+}
+static int fk_amounts(const struct squawk_article *a, const struct squawk_amount **out, size_t *n)
+{
+    *out = amts;
+    *n = n_amts;
+    return 0;
+}
+static int fk_cues(const struct squawk_article *a, const struct squawk_cue **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return 0;
+}
+static void fk_log(const struct squawk_host *h, int level, const char *plugin, const char *msg)
+{
+    ASSERT_STR_EQ(plugin, "test");
+    ASSERT(strstr(msg, "cap reached") != NULL);
+    n_logs++;
+}
+static int fk_begin(struct squawk_report *r, const char *category, double score, int stage)
+{
+    begun = 1;
+    score_reported = score;
+    return 0;
+}
+static int fk_entity_rep(struct squawk_report *r, const char *name, const char *ticker, const char *role, double rel)
+{
+    int32_t e = fk_entity_find(NULL, name);
+    ASSERT(e >= 0);
+    snprintf(role_of[e], sizeof role_of[e], "%s", role);
+    n_entities_reported++;
+    return 0;
+}
+static int fk_amount_rep(struct squawk_report *r, double usd, const char *text)
+{
+    ASSERT_EQ(strlen(text), 3); /* "$Nm" */
+    n_amounts_reported++;
+    return 0;
+}
+static int fk_evidence_rep(struct squawk_report *r, const char *rule, int field, uint32_t start, uint32_t end)
+{
+    n_evidence_reported++;
+    return 0;
+}
+
+static const struct squawk_host host = {
+    .abi_major = SQUAWK_FILTER_ABI_MAJOR, .abi_minor = SQUAWK_FILTER_ABI_MINOR, .size = sizeof(struct squawk_host),
+    .log = fk_log, .pack_open = fk_pack_open, .pack_size = fk_pack_size, .pack_rule = fk_pack_rule,
+    .pack_scan = fk_pack_scan, .mentions = fk_mentions, .entity = fk_entity, .entity_find = fk_entity_find,
+    .amounts = fk_amounts, .cues = fk_cues, .report_begin = fk_begin, .report_entity = fk_entity_rep,
+    .report_amount = fk_amount_rep, .report_evidence = fk_evidence_rep,
+};
+
+/* Rule ids: what each synthetic rule stands for. */
+enum { R_BUY, R_VETO, R_UNVETO, R_NEG, R_PROBE, R_PARTY, R_NEAR, R_TAGGED, R_N };
+
+static struct detect det;
+static struct detect_config cfg = {
+    .threshold = 30, .bias = 3, .headline_bonus = 1.5, .entity_bonus = 1, .amount_bonus = 1, .stage_bonus = 0.5,
+    .window = 200, .max_entities = 4, .lead_bytes = 100, .tail_factor = 0.5, .pack = "fake",
+    .head_min_weight = 0, .trigger_min_weight = 0,
+};
+
+static void setup(void)
+{
+    static const struct {
+        const char *id;
+        double w;
+        const char *dir, *tag;
+    } rs[R_N] = {{"buy", 2.0, "forward", ""},          {"veto", 0, "", "veto"},
+                 {"unveto", 0, "", "unveto"},          {"neg", -1.0, "", ""},
+                 {"probe", 1.5, "", "requires=party"}, {"party", 0, "", "party"},
+                 {"near", 1.0, "", ""},                {"tagged", 1.0, "", "investor=BOLT"}};
+    n_rules_fake = R_N;
+    for (int i = 0; i < R_N; i++)
+        rules[i] = (struct squawk_rule){sizeof rules[i], rs[i].id, rs[i].w, -1, "", rs[i].dir, rs[i].tag};
+    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
+    char err[128];
+    ASSERT_EQ(detect_init(&det, &spec, &cfg, &host, "test", err, sizeof err), 0);
+}
+
+#define M(rule, field, start, end) ((struct squawk_match){(rule), (field), (start), (end)})
+
+/* A run over an article and the current scan/mentions, arrays on buf. */
+static struct detect_run run_of(const struct squawk_article *a, unsigned char *buf, size_t cap, void **heap)
+{
+    struct detect_run x = {.d = &det, .h = &host, .a = a, .ms = scan, .n_ms = n_scan, .men = mens,
+                           .n_men = n_mens, .n_rules = n_rules_fake};
+    ASSERT_EQ(run_alloc(&x, buf, cap, heap), 0);
+    return x;
+}
+
+static struct squawk_article article(const char *headline, const char *body)
+{
+    struct squawk_article a = {sizeof a, "t", {headline, body}, {strlen(headline), strlen(body)}, "", "", 0};
+    return a;
+}
+
+TEST(sentence_bounds)
+{
+    const char *s = "Acme Corp. said on Monday. Mr. Smith of the U.S. unit left! Then\nmore";
+    size_t len = strlen(s);
+    size_t said = (size_t)(strstr(s, "said") - s), smith = (size_t)(strstr(s, "Smith") - s);
+    /* "Corp." is an abbreviation: the sentence runs from the start to "Monday." */
+    ASSERT_EQ(sent_start(s, said), 0);
+    ASSERT_EQ(sent_end(s, len, said), (size_t)(strstr(s, "y.") - s) + 1);
+    /* "Mr." and "U.S." do not end the second sentence; "!" does */
+    ASSERT_EQ(sent_start(s, smith), (size_t)(strstr(s, "Mr.") - s) - 1);
+    ASSERT_EQ(sent_end(s, len, smith), (size_t)(strchr(s, '!') - s));
+    /* a newline ends a sentence too */
+    ASSERT_EQ(sent_end(s, len, (size_t)(strstr(s, "Then") - s)), (size_t)(strchr(s, '\n') - s));
+    ASSERT_EQ(sent_start(s, (size_t)(strstr(s, "more") - s)), (size_t)(strchr(s, '\n') - s) + 1);
+}
+
+TEST(veto_overlap_resolution)
+{
+    setup();
+    struct squawk_article a = article("", "Acme to buy back its own shares and buy oil and gas stake in Widget.");
+    struct squawk_match ms[] = {
+        M(R_BUY, 1, 8, 11),    /* "buy" inside the veto "buy back its own shares" */
+        M(R_VETO, 1, 8, 32),
+        M(R_NEG, 1, 10, 14),   /* a negative rule inside the veto keeps its say */
+        M(R_BUY, 1, 37, 40),   /* "buy" inside a veto lifted by an unveto */
+        M(R_VETO, 1, 37, 52),
+        M(R_UNVETO, 1, 45, 58),
+        M(R_BUY, 1, 60, 63),   /* no veto here */
+    };
+    scan = ms;
+    n_scan = sizeof ms / sizeof ms[0];
+    n_mens = 0;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    gate(&x);
+    ASSERT_EQ(x.vetoed[0], 1);
+    ASSERT_EQ(x.vetoed[2], 0);
+    ASSERT_EQ(x.lifted[4], 1);
+    ASSERT_EQ(x.vetoed[3], 0);
+    ASSERT_EQ(x.vetoed[6], 0);
+    ASSERT(heap == NULL);
+}
+
+TEST(party_gate)
+{
+    setup();
+    struct squawk_article a = article("", "Prosecutors opened a probe of the mayor. Later a probe of Acme Corp began.");
+    const char *b = a.text[1];
+    uint32_t p1 = (uint32_t)(strstr(b, "probe") - b), p2 = (uint32_t)(strstr(b, "a probe of Acme") - b) + 2;
+    uint32_t acme = (uint32_t)(strstr(b, "Acme") - b);
+    struct squawk_match ms[] = {M(R_PROBE, 1, p1, p1 + 5), M(R_PROBE, 1, p2, p2 + 5)};
+    struct squawk_mention mn[] = {{0, 1, acme, acme + 9, 0, 1}};
+    scan = ms, n_scan = 2, mens = mn, n_mens = 1;
+    cfg.lead_bytes = 0; /* nothing counts as up front: only the sentence names a party */
+    setup();
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    gate(&x);
+    ASSERT_EQ(x.vetoed[0], 1); /* the mayor is no company */
+    ASSERT_EQ(x.vetoed[1], 0);
+    cfg.lead_bytes = 100;
+}
+
+TEST(evidence_sum)
+{
+    setup();
+    struct squawk_article a = article("Acme to buy Widget", "body text that is long enough for a tail match "
+                                                            "somewhere far past the lead of one hundred bytes.....");
+    struct squawk_match ms[] = {
+        M(R_BUY, 0, 8, 11),     /* headline: factor 1, headline bonus */
+        M(R_BUY, 1, 10, 13),    /* repeats: 2 * 1 * (1 + 0.25 * 2) */
+        M(R_NEG, 1, 20, 24),    /* negative rules count once: -1 */
+        M(R_NEG, 1, 30, 34),
+        M(R_NEAR, 1, 110, 114), /* tail only: 1 * 0.5 */
+        M(R_BUY, 1, 120, 123),
+    };
+    scan = ms, n_scan = 6, n_mens = 0;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    struct detect_sum s = {0};
+    gate(&x);
+    evidence_sum(&x, &s);
+    ASSERT_EQ(s.pos_trigger, 1);
+    ASSERT_EQ(s.head_trigger, 1);
+    ASSERT_EQ(x.count[R_BUY], 3);
+    ASSERT_DBL_NEAR(s.S, 2 * 1.5 + 0.5 - 1 + 1.5, 1e-12);
+    /* only a negative rule: nothing can raise an alert */
+    scan = &ms[2], n_scan = 2;
+    x = run_of(&a, buf, sizeof buf, &heap);
+    s = (struct detect_sum){0};
+    gate(&x);
+    evidence_sum(&x, &s);
+    ASSERT_EQ(s.pos_trigger, 0);
+}
+
+TEST(role_votes)
+{
+    setup();
+    struct squawk_article a = article("", "Acme Corp will buy Widget. Bolt Ltd said near Acme Corp.");
+    const char *b = a.text[1];
+    uint32_t buy = (uint32_t)(strstr(b, "buy") - b), nr = (uint32_t)(strstr(b, "near") - b);
+    uint32_t w = (uint32_t)(strstr(b, "Widget") - b), bolt = (uint32_t)(strstr(b, "Bolt") - b);
+    uint32_t acme2 = (uint32_t)(strstr(b, "near Acme") - b) + 5;
+    struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3), M(R_NEAR, 1, nr, nr + 4), M(R_TAGGED, 1, nr, nr + 4)};
+    struct squawk_mention mn[] = {{0, 1, 0, 9, 0, 1}, {1, 1, w, w + 6, 0, 1}, {3, 1, bolt, bolt + 8, 0, 1},
+                                  {0, 1, acme2, acme2 + 9, 0, 1}};
+    scan = ms, n_scan = 3, mens = mn, n_mens = 4;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    struct detect_sum s = {.reg_mention = -1};
+    gate(&x);
+    accept_mentions(&x);
+    ASSERT_EQ(x.n_acc, 3);
+    role_votes(&x, &s);
+    /* forward "buy": Acme before is the investor, Widget after the target */
+    ASSERT_DBL_NEAR(x.accs[0].va, 2.0, 1e-12);
+    ASSERT_DBL_NEAR(x.accs[1].vb, 2.0, 1e-12);
+    ASSERT_DBL_NEAR(x.accs[0].vb + x.accs[1].va, 0, 0);
+    /* undirected "near" and "tagged": half their weight to each mention in
+     * their sentence (not Widget's) */
+    ASSERT_DBL_NEAR(x.accs[0].near, 1.0, 1e-12);
+    ASSERT_DBL_NEAR(x.accs[1].near, 0, 0);
+    ASSERT_DBL_NEAR(x.accs[2].near, 1.0, 1e-12);
+    /* the tag investor=BOLT votes Bolt investor */
+    ASSERT_DBL_NEAR(x.accs[2].va, 1.0, 1e-12);
+    int roles;
+    ASSERT_EQ(rank_entities(&x, &roles), 3);
+    ASSERT_EQ(roles, 2);
+    ASSERT_EQ(sector_party(&x), 0); /* sector_bonus is 0 */
+}
+
+/* A long article: the run leaves the stack, more amounts than the old fixed
+ * eight are reported, and the trigger and evidence caps are counted and logged. */
+TEST(process_counts_caps)
+{
+    setup();
+    size_t n = DETECT_MAX_TRIGGERS + 100;
+    char *body = malloc(n * 10 + 1);
+    scan = calloc(n, sizeof *scan);
+    mens = calloc(n, sizeof *mens);
+    amts = calloc(12, sizeof *amts);
+    ASSERT(body && scan && mens && amts);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(body + i * 10, "Acme buys ", 10);
+        mens[i] = (struct squawk_mention){0, 1, (uint32_t)i * 10, (uint32_t)i * 10 + 4, 0, 1};
+        /* buy, near and tagged triggers take turns: three rules, so three evidence spans */
+        scan[i] = M(i % 3 == 0 ? R_BUY : i % 3 == 1 ? R_NEAR : R_TAGGED, 1, (uint32_t)i * 10 + 5,
+                    (uint32_t)i * 10 + 9);
+    }
+    body[n * 10] = '\0';
+    for (size_t k = 0; k < 12; k++) {
+        memcpy(body + k * 10 + 5, "$1m", 3);
+        amts[k] = (struct squawk_amount){1e6 * (double)(k + 1), 1, (uint32_t)k * 10 + 5, (uint32_t)k * 10 + 8};
+    }
+    n_scan = n, n_mens = n, n_amts = 12;
+    struct squawk_article a = article("Acme", body);
+    uint64_t trig0 = detect_cap_count(DETECT_CAP_TRIGGERS), ev0 = detect_cap_count(DETECT_CAP_EVIDENCE);
+    n_logs = n_amounts_reported = n_evidence_reported = begun = 0;
+    ASSERT_EQ(detect_process(&det, &a, NULL), 0);
+    ASSERT_EQ(begun, 1);
+    ASSERT_EQ(n_amounts_reported, 12);
+    ASSERT_EQ(n_evidence_reported, 3); /* one per rule: under the cap */
+    ASSERT_EQ(detect_cap_count(DETECT_CAP_TRIGGERS), trig0 + 1);
+    ASSERT_EQ(detect_cap_count(DETECT_CAP_EVIDENCE), ev0);
+    ASSERT_EQ(n_logs, 1);
+    ASSERT_STR_EQ(role_of[0], "investor");
+    free(body);
+    free(scan);
+    free(mens);
+    free(amts);
+    n_scan = n_mens = n_amts = 0;
+}
+
+/* Seven rules that show as evidence, each matched in the headline and the
+ * body: ten spans are reported, and the cap is counted once. */
+TEST(evidence_cap_counted)
+{
+    setup();
+    struct squawk_match ms[16];
+    for (int i = 0; i < 16; i++) ms[i] = M((uint32_t)(i % 8), i < 8 ? 0 : 1, (uint32_t)i * 2, (uint32_t)i * 2 + 1);
+    scan = ms, n_scan = 16, n_mens = 0;
+    struct squawk_article a = article("0123456789abcdef", "0123456789abcdefghijklmnopqrstuvwxyz");
+    uint64_t ev0 = detect_cap_count(DETECT_CAP_EVIDENCE);
+    n_evidence_reported = 0;
+    ASSERT_EQ(detect_process(&det, &a, NULL), 0);
+    ASSERT_EQ(n_evidence_reported, DETECT_MAX_EVIDENCE);
+    ASSERT_EQ(detect_cap_count(DETECT_CAP_EVIDENCE), ev0 + 1);
+}
+
+int main(void)
+{
+    RUN(sentence_bounds);
+    RUN(veto_overlap_resolution);
+    RUN(party_gate);
+    RUN(evidence_sum);
+    RUN(role_votes);
+    RUN(process_counts_caps);
+    RUN(evidence_cap_counted);
+    return 0;
+}
