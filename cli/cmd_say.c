@@ -24,6 +24,9 @@ static const char usage[] =
     "Speaks alerts aloud, one short line per article: kind, stage, the companies by name,\n"
     "the amount in words, the headline. Best score first; a stale call is never made.\n"
     "  -c, --connect EP     publisher endpoint (tcp://host:port, ipc://path); repeatable\n"
+    "  --proxy EP           a squawk proxy's backend (several publishers); repeatable\n"
+    "  --replay-endpoint EP replay socket of the -c/--proxy given just before; default for\n"
+    "                       tcp:// is the same host at port+1; 'none' disables\n"
     "  --topic PREFIX       only topics starting with PREFIX (\"invest.\", \"chips.NVDA\");\n"
     "                       repeatable; default all\n"
     "  --min-score S        do not say alerts scoring below S (default 0)\n"
@@ -44,16 +47,24 @@ static const char usage[] =
     "  --fast               without a device: do not keep a listener's time, render at once\n"
     "  --count N            exit 0 after N utterances\n"
     "  --timeout SECONDS    exit after this long\n"
+    "  --replay / --no-replay  ask the replay socket for missed alerts (default on)\n"
+    "  --from-start / --no-from-start\n"
+    "                       on joining, also fetch what the publisher sent before (default\n"
+    "                       on; what is older than --max-age is still not said)\n"
+    "  --replay-timeout SECONDS  give up on a replay answer after this long (default 5)\n"
     "  -q, --quiet          no per-line log on stderr\n"
     "stderr gets one 'squawk say: said ...' line per utterance (score, waits, latency from\n"
-    "receipt to the first audio sample) and a summary at exit.\n";
+    "receipt to the first audio sample), rate-limited say.gap / say.lost / say.restart /\n"
+    "say.silent log lines, and a summary at exit (gaps, recovered, lost, restarts, silent).\n";
 
 #define SAY_MAX_EPS 16
 #define SAY_MAX_TOPICS 32
 
 typedef struct say_opts {
-    const char *eps[SAY_MAX_EPS], *topics[SAY_MAX_TOPICS];
+    say_recv_conn eps[SAY_MAX_EPS];
+    const char *topics[SAY_MAX_TOPICS];
     int n_eps, n_topics;
+    say_recv_opts r;
     say_queue_opts q;
     say_voice_opts v;
     double urgent, timeout_s;
@@ -211,9 +222,21 @@ static int parse(int argc, char **argv, say_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int rc = 0;
-        if (!strcmp(a, "-c") || !strcmp(a, "--connect")) {
+        if (!strcmp(a, "-c") || !strcmp(a, "--connect") || !strcmp(a, "--proxy")) {
             if (o->n_eps == SAY_MAX_EPS) return fprintf(stderr, "squawk say: too many -c\n"), -1;
-            rc = str_opt(argc, argv, &i, &o->eps[o->n_eps++]);
+            o->eps[o->n_eps].proxy = !strcmp(a, "--proxy");
+            rc = str_opt(argc, argv, &i, &o->eps[o->n_eps++].ep);
+        } else if (!strcmp(a, "--replay-endpoint")) {
+            if (o->n_eps == 0)
+                return fprintf(stderr, "squawk say: --replay-endpoint must follow its -c\n"), -1;
+            rc = str_opt(argc, argv, &i, &o->eps[o->n_eps - 1].replay);
+            if (!rc && !strcmp(o->eps[o->n_eps - 1].replay, "none")) o->eps[o->n_eps - 1].replay = "";
+        } else if (!strcmp(a, "--replay") || !strcmp(a, "--no-replay")) {
+            o->r.no_replay = !strcmp(a, "--no-replay");
+        } else if (!strcmp(a, "--from-start") || !strcmp(a, "--no-from-start")) {
+            o->r.no_from_start = !strcmp(a, "--no-from-start");
+        } else if (!strcmp(a, "--replay-timeout")) {
+            rc = num_opt(argc, argv, &i, 0.1, 3600, &o->r.replay_timeout_s);
         } else if (!strcmp(a, "--topic")) {
             if (o->n_topics == SAY_MAX_TOPICS) return fprintf(stderr, "squawk say: too many --topic\n"), -1;
             rc = str_opt(argc, argv, &i, &o->topics[o->n_topics++]);
@@ -262,6 +285,10 @@ static int parse(int argc, char **argv, say_opts *o)
         fprintf(stderr, "squawk say: at least one -c ENDPOINT is needed\n%s", usage);
         return -1;
     }
+    o->r.conns = o->eps;
+    o->r.n_conns = o->n_eps;
+    o->r.topics = o->topics;
+    o->r.n_topics = o->n_topics;
     o->v.device = o->audio || (!o->wav_dir && !o->text);
     if (o->v.device) o->v.pace = 1; /* the device keeps time itself */
     return 0;
@@ -302,14 +329,14 @@ int cmd_say(int argc, char **argv)
         return 1;
     }
     s.q = say_queue_create(&o.q);
-    s.rx = s.q ? say_recv_open(o.eps, o.n_eps, o.topics, o.n_topics, err, sizeof err) : NULL;
+    s.rx = s.q ? say_recv_open(&o.r, err, sizeof err) : NULL;
     if (!s.rx) {
         fprintf(stderr, "squawk say: %s\n", s.q ? err : "out of memory");
         goto out;
     }
     if (!o.quiet)
         fprintf(stderr, "squawk say: listening on %s%s (voice %s, %d wpm, %d Hz%s%s%s)\n",
-                o.eps[0], o.n_eps > 1 ? " and more" : "", o.v.voice, o.v.rate,
+                o.eps[0].ep, o.n_eps > 1 ? " and more" : "", o.v.voice, o.v.rate,
                 say_voice_sample_rate(s.voice), o.v.device ? ", audio device" : "",
                 o.wav_dir ? ", wav" : "", o.text ? ", text" : "");
     int64_t deadline = o.timeout_s > 0 ? sq_clock_mono_ns() + (int64_t)(o.timeout_s * 1e9) : INT64_MAX;
@@ -319,13 +346,18 @@ int cmd_say(int argc, char **argv)
         say_next(&s, left < 200000000LL ? (int)(left / 1000000) + 1 : 200);
     }
     rc = 0;
+    say_recv_finish(s.rx); /* what is still missing is lost: logged and counted below */
+    say_recv_stats rs;
+    say_recv_stats_get(s.rx, &rs);
     const say_queue_stats *st = say_queue_stats_get(s.q);
     fprintf(stderr,
             "squawk say: received=%" PRIu64 " said=%" PRIu64 " interrupted=%" PRIu64
             " low=%" PRIu64 " repeat=%" PRIu64 " copy=%" PRIu64 " collapsed=%" PRIu64
-            " stale=%" PRIu64 " more_lines=%" PRIu64 " bad=%" PRIu64 "\n",
+            " stale=%" PRIu64 " more_lines=%" PRIu64 " bad=%" PRIu64 " gaps=%" PRIu64
+            " recovered=%" PRIu64 " lost=%" PRIu64 " restarts=%" PRIu64 " silent=%" PRIu64 "\n",
             s.received, s.said, s.interrupted, st->low, st->repeat, st->copy, st->collapsed,
-            st->stale, st->more_lines, say_recv_bad(s.rx));
+            st->stale, st->more_lines, rs.bad, rs.gaps, rs.recovered, rs.lost, rs.restarts,
+            rs.silent);
 out:
     say_recv_close(s.rx);
     say_queue_destroy(s.q);

@@ -1,7 +1,8 @@
-/* say_recv.c -- the minimal receive path of squawk say: a ZeroMQ SUB socket and proto_alert_decode. */
+/* say_recv.c -- the receive path of squawk say: zsub (gap detection, replay) with its events logged and counted. */
 #include "say_recv.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,107 +10,125 @@
 
 #include "../core/clock.h"
 #include "../core/log.h"
+#include "../sinks/zsub.h"
 
 struct say_recv {
-    void *ctx, *sub;
-    uint64_t bad;
+    zsub *z;
+    say_recv_stats st;
 };
 
-say_recv *say_recv_open(const char *const *endpoints, int n_endpoints, const char *const *topics,
-                        int n_topics, char *err, size_t errlen)
+say_recv *say_recv_open(const say_recv_opts *o, char *err, size_t errlen)
 {
     say_recv *r = calloc(1, sizeof *r);
     if (!r) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    r->ctx = zmq_ctx_new();
-    r->sub = r->ctx ? zmq_socket(r->ctx, ZMQ_SUB) : NULL;
-    if (!r->sub) {
-        snprintf(err, errlen, "zmq socket: %s", zmq_strerror(errno));
-        say_recv_close(r);
+    zsub_opts zo = {.topics = o->topics,
+                    .n_topics = (size_t)o->n_topics,
+                    .no_replay = o->no_replay,
+                    .no_from_start = o->no_from_start,
+                    .replay_timeout_s = o->replay_timeout_s};
+    if (zsub_create(&r->z, &zo, err, errlen) != 0) {
+        free(r);
         return NULL;
     }
-    int zero = 0, ivl = 2000, tmo = 10000;
-    zmq_setsockopt(r->sub, ZMQ_LINGER, &zero, sizeof zero);
-    /* A dead publisher is noticed and reconnected, not waited on forever. */
-    zmq_setsockopt(r->sub, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
-    zmq_setsockopt(r->sub, ZMQ_HEARTBEAT_TIMEOUT, &tmo, sizeof tmo);
-    if (n_topics == 0) zmq_setsockopt(r->sub, ZMQ_SUBSCRIBE, "", 0);
-    for (int i = 0; i < n_topics; i++)
-        zmq_setsockopt(r->sub, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i]));
-    for (int i = 0; i < n_endpoints; i++)
-        if (zmq_connect(r->sub, endpoints[i]) != 0) {
-            snprintf(err, errlen, "connect %s: %s", endpoints[i], zmq_strerror(errno));
+    for (int i = 0; i < o->n_conns; i++) {
+        const say_recv_conn *c = &o->conns[i];
+        if (zsub_connect(r->z, c->ep, c->replay, c->proxy ? ZSUB_PROXY : 0) != 0) {
+            snprintf(err, errlen, "connect %s: %s", c->ep, zmq_strerror(errno));
             say_recv_close(r);
             return NULL;
         }
+    }
     return r;
 }
 
 void say_recv_close(say_recv *r)
 {
     if (!r) return;
-    if (r->sub) zmq_close(r->sub);
-    if (r->ctx) zmq_ctx_term(r->ctx);
+    zsub_destroy(r->z);
     free(r);
 }
 
-uint64_t say_recv_bad(const say_recv *r) { return r->bad; }
-
-/* One two-frame message from the socket; 1 alert, 0 nothing usable. */
-static int take(say_recv *r, proto_alert **out, int64_t *rx_ns)
+/* Everything but an alert: a rate-limited log line and a counter. A lost alert is never said,
+ * so losses are warnings; a gap is only news until its recovery or loss is reported. */
+static void note(say_recv *r, const zsub_event *ev)
 {
-    zmq_msg_t t, d;
-    zmq_msg_init(&t);
-    if (zmq_msg_recv(&t, r->sub, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&t);
-        return -1;
+    switch (ev->kind) {
+    case ZSUB_GAP:
+        r->st.gaps++;
+        sq_log_limited(SQ_LOG_INFO, "say.gap",
+                       "pub=%s topic=\"%s\" missing=%" PRIu64 " seq=%" PRIu64 "-%" PRIu64, ev->pub,
+                       ev->topic, ev->count, ev->lo, ev->hi);
+        break;
+    case ZSUB_RECOVERED:
+        sq_log_limited(SQ_LOG_INFO, "say.recovered",
+                       "pub=%s topic=\"%s\" count=%" PRIu64 " seq=%" PRIu64 "-%" PRIu64, ev->pub,
+                       ev->topic, ev->count, ev->lo, ev->hi);
+        break;
+    case ZSUB_LOST:
+        r->st.lost += ev->count;
+        sq_log_limited(SQ_LOG_WARN, "say.lost",
+                       "pub=%s topic=\"%s\" count=%" PRIu64 " seq=%" PRIu64 "-%" PRIu64
+                       " reason=\"%s\" lost=%" PRIu64,
+                       ev->pub, ev->topic, ev->count, ev->lo, ev->hi, ev->why, r->st.lost);
+        break;
+    case ZSUB_RESTART:
+        r->st.restarts++;
+        sq_log_limited(SQ_LOG_WARN, "say.restart", "endpoint=%s pub=%s old_pub=%s", ev->endpoint,
+                       ev->pub, ev->old_pub);
+        break;
+    case ZSUB_SILENT:
+        r->st.silent++;
+        sq_log_limited(SQ_LOG_WARN, "say.silent", "endpoint=%s silent_s=%.1f", ev->endpoint,
+                       ev->silent_s);
+        break;
+    case ZSUB_ALIVE:
+        sq_log_limited(SQ_LOG_INFO, "say.alive", "endpoint=%s", ev->endpoint);
+        break;
+    case ZSUB_BAD:
+        r->st.bad++;
+        sq_log_limited(SQ_LOG_WARN, "say.bad_alert", "topic=%.64s reason=\"%s\" bad=%" PRIu64,
+                       ev->topic, ev->why, r->st.bad);
+        break;
+    default: /* ZSUB_PUBLISHER: routine */
+        break;
     }
-    int64_t now = sq_clock_mono_ns();
-    int more = zmq_msg_more(&t);
-    zmq_msg_init(&d);
-    if (more) zmq_msg_recv(&d, r->sub, 0);
-    while (zmq_msg_more(&d)) zmq_msg_recv(&d, r->sub, 0); /* keep the last frame */
-    const char *topic = zmq_msg_data(&t);
-    size_t tl = zmq_msg_size(&t);
-    int got = 0;
-    if (tl == 3 && memcmp(topic, "_hb", 3) == 0) {
-        /* heartbeats: liveness for squawk sub, nothing to say */
-    } else {
-        char why[160] = "";
-        proto_alert *a = NULL;
-        int rc = more ? proto_alert_decode(zmq_msg_data(&d), zmq_msg_size(&d), &a, why, sizeof why)
-                      : -1;
-        if (rc != 0) {
-            r->bad++;
-            sq_log_limited(SQ_LOG_WARN, "say.bad_alert", "topic=%.*s reason=\"%s\" bad=%llu",
-                           (int)(tl > 64 ? 64 : tl), topic, more ? why : "one frame",
-                           (unsigned long long)r->bad);
-            proto_alert_destroy(a);
-        } else {
-            *out = a;
-            *rx_ns = now;
-            got = 1;
-        }
-    }
-    zmq_msg_close(&d);
-    zmq_msg_close(&t);
-    return got;
 }
 
 int say_recv_next(say_recv *r, int timeout_ms, proto_alert **out, int64_t *rx_ns)
 {
     int64_t deadline = sq_clock_mono_ns() + (int64_t)timeout_ms * 1000000LL;
+    zsub_event ev;
     for (;;) {
-        int got;
-        while ((got = take(r, out, rx_ns)) >= 0)
-            if (got == 1) return 1;
         int64_t left = deadline - sq_clock_mono_ns();
-        if (left <= 0) return 0;
-        zmq_pollitem_t it = {r->sub, 0, ZMQ_POLLIN, 0};
-        long ms = (long)((left + 999999) / 1000000);
-        if (zmq_poll(&it, 1, ms) < 0) return 0; /* EINTR: let the caller look at its signals */
-        if (!(it.revents & ZMQ_POLLIN)) return 0;
+        int rc = zsub_next(r->z, &ev, left > 0 ? (int)((left + 999999) / 1000000) : 0);
+        if (rc <= 0) return 0; /* timeout, a signal, or a socket error: the caller decides */
+        if (ev.kind != ZSUB_ALERT) {
+            note(r, &ev);
+            if (left <= 0) return 0;
+            continue;
+        }
+        /* zsub lends the alert until its next call; the queue keeps it longer. */
+        proto_alert *a = proto_alert_clone(ev.alert);
+        if (!a) {
+            sq_log_limited(SQ_LOG_ERROR, "say.nomem", "topic=%.64s", ev.topic);
+            return 0;
+        }
+        r->st.recovered += ev.recovered != 0;
+        *out = a;
+        *rx_ns = sq_clock_mono_ns();
+        return 1;
     }
 }
+
+void say_recv_finish(say_recv *r)
+{
+    zsub_finish(r->z);
+    zsub_event ev;
+    while (zsub_next(r->z, &ev, 0) > 0)
+        if (ev.kind != ZSUB_ALERT) note(r, &ev);
+}
+
+void say_recv_stats_get(const say_recv *r, say_recv_stats *out) { *out = r->st; }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """test_say.py -- squawk say end to end: a real ZeroMQ publisher, a real squawk say, its text, WAVs (sox) and timing.
 
-Scenarios (one per ctest entry): samples, rate, urgent, flood, stale, copies.
+Scenarios (one per ctest entry): samples, rate, urgent, flood, stale, copies, device, topic, latency,
+replay (a real squawk run publisher and a say that joins late).
 Every scenario prints the SUB receive -> first audio sample latency of the lines said while idle.
 """
 import hashlib
@@ -454,8 +455,102 @@ def scenario_device():
     report_latency(desk)
 
 
+def start_pipeline(name):
+    """A real squawk publisher: squawk broker, squawk run with the zmq sink (replay on port+1).
+    Returns (broker, run, bootstrap, publisher port)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import sqtest
+    broker = subprocess.Popen([SQ, "broker", "--topic", "articles:1"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    boot = broker.stdout.readline().strip()
+    if not boot:
+        broker.kill()
+        fail("%s: squawk broker printed no bootstrap address" % name)
+    port = sqtest.free_port()
+    cfg = os.path.join(TMP, name + ".yml")
+    with open(cfg, "w") as f:
+        f.write("kafka:\n  topics: [articles]\n  bootstrap.servers: \"%s\"\n  group.id: %s\n"
+                "  auto.offset.reset: earliest\nengine:\n  data_dir: \"%s\"\n"
+                "filters:\n  - name: invest\n  - name: chips\n  - name: regulatory\n"
+                "sinks:\n  zmq:\n    endpoints: [\"tcp://127.0.0.1:%d\"]\n"
+                "    replay_endpoints: [\"tcp://127.0.0.1:%d\"]\n"
+                "metrics:\n  listen: \"127.0.0.1:0\"\nlog:\n  level: info\n"
+                % (boot, name, os.path.join(SRC, "filters"), port, port + 1))
+    log = os.path.join(TMP, name + ".run.log")
+    run = subprocess.Popen([SQ, "run", "-c", cfg], stdout=open(log, "w"), stderr=subprocess.STDOUT)
+
+    def metrics_port():
+        m = re.search(r"msg=metrics.listen .*port=(\d+)", open(log).read())
+        return int(m.group(1)) if m else None
+    mport = sqtest.wait_until("the metrics port in the run log", metrics_port, 120 * SCALE)
+    sqtest.wait_until("/healthz 200", lambda: sqtest.http(mport, "/healthz")[0] == 200, 60 * SCALE)
+    return broker, run, boot, port
+
+
+def scenario_replay():
+    """say joins after the alert went out: zsub finds it in the publisher's heartbeat digest, fetches
+    it from the replay socket, and say speaks it; a say whose --max-age it already exceeds skips it."""
+    broker, run, boot, port = start_pipeline("replay")
+    ep = "tcp://127.0.0.1:%d" % port
+    procs = [run, broker]
+    try:
+        # A witness subscriber proves the alert was published before any say exists.
+        wit = subprocess.Popen([SQ, "sub", "-c", ep, "--json", "--count", "1", "--timeout", str(90 * SCALE)],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        procs.append(wit)
+        time.sleep(1.0)  # the witness's subscription reaches the publisher
+        sample = os.path.join(SRC, "samples", "07_amd-oracle-gpu-supply.json")
+        fed = subprocess.run([SQ, "feed", "-b", boot, "-t", "articles", sample], capture_output=True, text=True)
+        if fed.returncode != 0:
+            fail("replay: squawk feed failed: " + fed.stderr)
+        out, _ = wit.communicate(timeout=120 * SCALE)
+        if wit.returncode != 0:
+            fail("replay: the witness squawk sub saw no alert")
+        headline = json.loads(out.splitlines()[0])["article"]["headline"]
+        time.sleep(1.5)  # older than the strict desk's --max-age 1 below
+        desks = {}
+        for dname, age in (("late", "3600"), ("strict", "1")):
+            err = open(os.path.join(TMP, "replay-%s.err" % dname), "w+")
+            p = subprocess.Popen([SQ, "say", "-c", ep, "--text", "--fast", "--max-age", age, "--count", "1",
+                                  "--timeout", str(60 * SCALE)], stdout=subprocess.PIPE, stderr=err, text=True)
+            procs.append(p)
+            desks[dname] = (p, err)
+        res = {}
+        for dname, (p, err) in desks.items():
+            if dname == "strict":  # it never says anything: stop it a moment after the recovery
+                end = time.monotonic() + 60 * SCALE
+                while "say.recovered" not in open(err.name).read() and time.monotonic() < end and p.poll() is None:
+                    time.sleep(0.05)
+                time.sleep(1.0 * SCALE)  # the alert was queued with the recovery; its turn drops it
+                if p.poll() is None:
+                    p.send_signal(signal.SIGINT)
+            out, _ = p.communicate(timeout=60 * SCALE)
+            err.seek(0)
+            text = err.read()
+            m = re.search(r"squawk say: (received=.*)", text)
+            if p.returncode != 0 or not m:
+                fail("replay: %s say exited %s\n%s" % (dname, p.returncode, text))
+            res[dname] = (out.splitlines(), {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}, text)
+        lines, st, text = res["late"]
+        print("replay: late say said %r; summary %s" % (lines, st))
+        if len(lines) != 1 or headline not in lines[0] or st["said"] != 1 or st["recovered"] < 1:
+            fail("replay: the late say did not speak the recovered alert\n" + text)
+        if "say.recovered" not in text:
+            fail("replay: the recovery was not logged\n" + text)
+        lines, st, text = res["strict"]
+        print("replay: strict say (--max-age 1) said %r; summary %s" % (lines, st))
+        if lines or st["said"] != 0 or st["recovered"] < 1 or st["stale"] < 1:
+            fail("replay: a recovered alert older than --max-age was not skipped as stale\n" + text)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
 SCENARIOS = {"device": scenario_device, "topic": scenario_topic, "latency": scenario_latency, "samples": scenario_samples, "rate": scenario_rate, "urgent": scenario_urgent,
-             "flood": scenario_flood, "stale": scenario_stale, "copies": scenario_copies}
+             "flood": scenario_flood, "stale": scenario_stale, "copies": scenario_copies,
+             "replay": scenario_replay}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(SCENARIOS)
