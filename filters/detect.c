@@ -36,6 +36,7 @@
  * A limit that is reached is counted (detect_cap_count) and logged through host->log. */
 #include "detect.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -504,15 +505,42 @@ static struct detect_acc *acc_get(struct detect_run *x, int32_t e)
     return &x->accs[x->n_acc++];
 }
 
-/* 1 when a background phrase ends just before the mention (or holds it):
- * "rival Intel", "former Google researchers", "to challenge AMD". */
+/* 1 when s[from, to) only continues a list of names ("Nvidia, Google's TPU
+ * and "): a comma or and/or, at most six words, each capitalised or a
+ * conjunction, no clause end. */
+static int list_gap(const char *s, uint32_t from, uint32_t to)
+{
+    if (to < from || to - from > 60) return 0;
+    int words = 0, sep = 0;
+    for (uint32_t i = from; i < to;) {
+        while (i < to && s[i] == ' ') i++;
+        uint32_t w = i;
+        while (i < to && s[i] != ' ') i++;
+        if (w == i) break;
+        uint32_t n = i - w;
+        if (s[i - 1] == ',') sep = 1, n--;
+        if (memchr(s + w, '.', n) || memchr(s + w, ';', n) || memchr(s + w, ':', n) || memchr(s + w, '(', n))
+            return 0;
+        int conj = (n == 3 && !strncmp(s + w, "and", 3)) || (n == 2 && !strncmp(s + w, "or", 2)) ||
+                   (n == 1 && s[w] == '&');
+        unsigned char c = (unsigned char)s[w];
+        if (conj) sep = 1;
+        else if (!(isupper(c) || isdigit(c) || c >= 0x80)) return 0;
+        if (++words > 6) return 0;
+    }
+    return sep;
+}
+
+/* 1 when a background phrase ends just before the mention (or holds it), or
+ * the mention continues a list that starts there: "rival Intel", "former
+ * Google researchers", "to compete with Nvidia, Google and Microsoft". */
 static int in_background(const struct detect_run *x, const struct squawk_mention *m)
 {
     for (size_t i = 0; i < x->n_ms; i++) {
         const struct squawk_match *t = &x->ms[i];
-        if (t->field == m->field && tag_of(x->d, t->rule) == DETECT_TAG_BACKGROUND && t->start <= m->start &&
-            m->start <= t->end + 2)
-            return 1;
+        if (t->field != m->field || tag_of(x->d, t->rule) != DETECT_TAG_BACKGROUND || t->start > m->start)
+            continue;
+        if (m->start <= t->end + 2 || list_gap(x->a->text[m->field], t->end, m->start)) return 1;
     }
     return 0;
 }
