@@ -6,10 +6,10 @@ CMAKE_ARGS ?=
 # Debian 12 packages: build and run, then what the tests drive (kcat, Python
 # client, docker-compose for validating the compose file).
 DEB_BUILD = gcc make cmake pkg-config librdkafka-dev libzmq3-dev libmsgpack-dev libev-dev \
-            libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev
+            libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev liblinear-dev
 DEB_TEST  = kcat python3 python3-zmq python3-msgpack python3-confluent-kafka curl docker-compose
 DEB_FUZZ  = clang libclang-rt-14-dev
-DEB_BENCH = python3-confluent-kafka gnuplot-nox
+DEB_BENCH = python3-confluent-kafka gnuplot-nox python3-sklearn
 
 .PHONY: all build deps test demo sanitize fuzz bench eval soak memcheck clean
 

@@ -13,6 +13,7 @@ static const struct {
     {"check", cmd_check, "validate a config, load plugins, compile rules"},
     {"score", cmd_score, "score articles offline and print alerts as JSON Lines"},
     {"eval", cmd_eval, "measure precision/recall/F1 against labelled articles"},
+    {"train", cmd_train, "train a learned category from labelled articles"},
     {"sub", cmd_sub, "subscribe to alerts (desk-side tool)"},
     {"feed", cmd_feed, "produce articles into a Kafka topic"},
     {"broker", cmd_broker, "start an embedded mock Kafka cluster (dev/test only)"},
