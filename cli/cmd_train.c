@@ -31,7 +31,7 @@ static const char usage[] =
     "  --out FILE          model file to write\n"
     "  --folds K           cross-validation folds (default 5)\n"
     "  --c LIST            comma-separated C values to try (default 0.5,1,2,4)\n"
-    "  --hash-bits N       2^N feature buckets, 16..24 (default 20)\n"
+    "  --hash-bits N       2^N feature buckets, 10..24 (default 20)\n"
     "  --char-ngrams A-B   character n-grams of lengths A..B inside words (default 2-5; 0 = off)\n"
     "  --char-weight N     length of the character n-gram block, percent of the word\n"
     "                      block's (default 50)\n"
@@ -120,7 +120,7 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
         else if (!strcmp(a, "--out")) o->out = v;
         else if (!strcmp(a, "--folds")) bad = train_parse_int(v, 2, 20, &k), o->folds = (int)k;
         else if (!strcmp(a, "--c")) bad = train_parse_c(v, o);
-        else if (!strcmp(a, "--hash-bits")) bad = train_parse_int(v, 16, 24, &o->fo.hash_bits);
+        else if (!strcmp(a, "--hash-bits")) bad = train_parse_int(v, 10, 24, &o->fo.hash_bits);
         else if (!strcmp(a, "--words")) bad = train_parse_int(v, 1, 2, &o->fo.word_max);
         else if (!strcmp(a, "--char-weight")) bad = train_parse_int(v, 0, 1000, &o->fo.char_weight);
         else if (!strcmp(a, "--pos-weight")) bad = train_parse_int(v, 0, 1000, &k), o->pos_weight = (int)k;

@@ -13,7 +13,7 @@
 
 /* How text becomes features; stored in the model so prediction matches training. */
 typedef struct lm_opts {
-    uint32_t hash_bits;  /* 16..24: 2^hash_bits buckets */
+    uint32_t hash_bits;  /* 10..24: 2^hash_bits buckets */
     uint32_t word_max;   /* word n-grams 1..word_max (1 or 2) */
     uint32_t char_min, char_max; /* character n-grams inside words (0 0 = off) */
     uint32_t char_weight; /* percent: length of the character block against the word block's 100 */
@@ -32,6 +32,8 @@ typedef struct lm_vec {
     size_t n, cap;
     uint32_t *raw; /* bucket per occurrence, before counting */
     size_t n_raw, cap_raw;
+    uint32_t *tmp; /* scratch for sorting raw */
+    size_t cap_tmp;
 } lm_vec;
 
 /* Where an n-gram came from, for explanations: bytes [start, end) of field. */
