@@ -65,6 +65,7 @@ bench: deps
 	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-O2 -DNDEBUG"
 	cmake --build build-bench -j $(JOBS)
 	./bench/run.sh build-bench
+	./bench/learned.sh build-bench
 
 eval: build
 	./tools/eval.sh $(BUILD)

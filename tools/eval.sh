@@ -92,4 +92,24 @@ run_set labels-dev "labels-dev.tsv: 1987 newswire (Reuters ids), invest/chips/re
 run_set labels-modern-dev "labels-modern-dev.tsv: 2023-2026 tech and AI news, invest/chips/regulatory" "$C/labels-modern-dev.tsv" "$OUT/modern.jsonl"
 run_set twitter-train "Twitter topic TRAIN: label 13 -> invest, 12 -> regulatory (tuning set)" "$OUT/twitter-train.tsv" "$OUT/twitter-train.jsonl"
 run_set twitter-test "Twitter topic TEST: label 13 -> invest, 12 -> regulatory (HELD OUT: never tune on it)" "$OUT/twitter-test.tsv" "$OUT/twitter-test.jsonl" "$HELD"
+
+# Trained categories (squawk train + the learned filter): fit on Twitter TRAIN only (C and threshold
+# by cross-validation there), measured once on TEST, summary only.
+LCONF="$OUT/learned-twitter.yml"
+ok=1
+for c in invest regulatory; do
+    if ! "$SQ" train --labels "$OUT/twitter-train.tsv" --articles "$OUT/twitter-train.jsonl" \
+        --category "$c" --out "$OUT/twitter-$c.model" --quiet; then
+        ok=0
+        rc=1
+    fi
+done
+if [ $ok = 1 ]; then
+    printf 'kafka:\n  topics: [eval]\nsinks:\n  jsonl:\n    path: "-"\nfilters:\n' >"$LCONF"
+    for c in invest regulatory; do
+        printf '  - name: learned\n    config:\n      model: "%s"\n' "$OUT/twitter-$c.model" >>"$LCONF"
+    done
+    run_set twitter-test-learned "Twitter topic TEST, learned filters trained on TRAIN (HELD OUT: summary only)" \
+        "$OUT/twitter-test.tsv" "$OUT/twitter-test.jsonl" "--config $LCONF"
+fi
 exit $rc
