@@ -256,46 +256,64 @@ def check_run(rows_test):
     print("ok: squawk run with two learned filters raised %d recall and layoffs alerts" % len(want))
     fed = len(rows_test) + 1  # + the bad line
 
-    # 2. SIGHUP swaps under load: 900 recall articles at 300/s while the model file is
-    # replaced (recall <-> recall2) and reloaded; every article gets its one alert
-    load = os.path.join(TMP, "load.jsonl")
+    # 2. SIGHUP swaps under load: 900 recall articles fed in six chunks back to back while the
+    # model file is replaced (recall <-> recall2) and SIGHUP sent between chunks, without waiting
+    # for the reloads; every article must get its one alert from one model or the other
     rng = random.Random(7)
-    with open(load, "w") as f:
-        for i in range(900):
-            f.write(json.dumps({"id": "load-%d" % i, "headline": make(rng, RECALL)}) + "\n")
-    s2 = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay", "--count", "900",
-                "--topic", "recall", "--timeout", "120"], stdout=open(os.path.join(TMP, "load-alerts.jsonl"), "w"),
+    chunks = []
+    for c in range(6):
+        path = os.path.join(TMP, "load-%d.jsonl" % c)
+        with open(path, "w") as fh:
+            for i in range(150):
+                fh.write(json.dumps({"id": "load-%d-%d" % (c, i), "headline": make(rng, RECALL)}) + "\n")
+        chunks.append(path)
+    s2 = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay", "--count", "901",
+                "--topic", "recall", "--timeout", "200"], stdout=open(os.path.join(TMP, "load-alerts.jsonl"), "w"),
                stderr=open(os.path.join(TMP, "load-alerts.err"), "w"))
     time.sleep(1.0)
-    f = feed(boot, [load], rate=300)
-    reloads = 0
     models = [os.path.join(TMP, "recall2.model"), os.path.join(TMP, "recall.model")]
-    while f.poll() is None and reloads < 8:
-        time.sleep(0.3)
-        swap(models[reloads % 2], live_recall)
-        run.send_signal(signal.SIGHUP)
-        reloads += 1
-        wait_until("reload %d" % reloads, lambda: metric(mport, "squawk_rule_reloads_total") == reloads, 60)
-    if f.wait(timeout=120) != 0:
-        fail("squawk feed of the load failed")
-    fed += 900
-    if s2.wait(timeout=150) != 0:
-        fail("lost alerts during SIGHUP model swaps (sub did not get 900)")
-    seen, cats = set(), set()
+    for c, path in enumerate(chunks):
+        if feed(boot, [path]).wait(timeout=120) != 0:
+            fail("squawk feed of load chunk %d failed" % c)
+        fed += 150
+        if c == 0:  # the first chunk is served by the first model for sure
+            wait_until("chunk 0 consumed", lambda: metric(mport, "squawk_articles_consumed_total") == fed, 120)
+        if c < 5:
+            swap(models[c % 2], live_recall)  # ends on recall2 (c = 4)
+            run.send_signal(signal.SIGHUP)
+    wait_until("all load consumed", lambda: metric(mport, "squawk_articles_consumed_total") == fed, 200)
+    # signals sent during a reload may be merged: one more settles the final model file
+    time.sleep(0.5)
+    before = metric(mport, "squawk_rule_reloads_total")
+    run.send_signal(signal.SIGHUP)
+    wait_until("final reload", lambda: metric(mport, "squawk_rule_reloads_total") == before + 1, 120)
+    probe = os.path.join(TMP, "probe.json")
+    with open(probe, "w") as fh:
+        json.dump({"id": "probe", "headline": "Quillon recalls 75 e-bikes over fire risk"}, fh)
+    if feed(boot, [probe]).wait(timeout=60) != 0:
+        fail("squawk feed of the probe failed")
+    fed += 1
+    if s2.wait(timeout=200) != 0:
+        fail("lost alerts during SIGHUP model swaps (sub did not get 901)")
+    seen, cats, probe_cat = set(), set(), None
     for line in open(os.path.join(TMP, "load-alerts.jsonl")):
         a = json.loads(line)
         seen.add(a["article"]["id"])
         cats.add(a["category"])
-    if len(seen) != 900 or cats != {"recall", "recall2"}:
-        fail("swap under load: %d distinct articles alerted (want 900), categories %s" % (len(seen), sorted(cats)))
-    wait_until("all consumed", lambda: metric(mport, "squawk_articles_consumed_total") == fed, 60)
-    print("ok: %d SIGHUP model swaps during 900 articles: every article alerted once, both models served" % reloads)
+        if a["article"]["id"] == "probe":
+            probe_cat = a["category"]
+    if len(seen) != 901 or not cats <= {"recall", "recall2"} or "recall" not in cats or probe_cat != "recall2":
+        fail("swap under load: %d distinct articles alerted (want 901), categories %s, probe %s" %
+             (len(seen), sorted(cats), probe_cat))
+    reloads = int(metric(mport, "squawk_rule_reloads_total"))
+    print("ok: %d reloads during 900 articles fed with 5 model swaps: every article alerted once, "
+          "categories %s, the last file in effect" % (reloads, sorted(cats)))
 
     # 3. a bad model file on SIGHUP keeps the old model and says which file and why
     with open(live_recall, "r+b") as fh:
         fh.truncate(1000)
     run.send_signal(signal.SIGHUP)
-    wait_until("failed reload", lambda: metric(mport, "squawk_rule_reload_failures_total") == 1, 60)
+    wait_until("failed reload", lambda: metric(mport, "squawk_rule_reload_failures_total") == 1, 120)
     text = open(os.path.join(TMP, "run.log")).read()
     if not re.search(r"reload.failed .*%s: truncated" % re.escape(live_recall), text):
         fail("the failed reload did not name the model file and the reason")
