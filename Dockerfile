@@ -8,7 +8,7 @@ WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSQUAWK_WERROR=OFF \
         -DSQUAWK_DATA_DIR=/usr/share/squawk -DSQUAWK_PLUGIN_DIR=/usr/lib/squawk \
-    && cmake --build /build -j"$(nproc)" --target squawk invest chips regulatory \
+    && cmake --build /build -j"$(nproc)" --target squawk invest chips regulatory learned \
     && install -D -m 0755 /build/squawk /out/usr/bin/squawk \
     && install -d /out/usr/lib/squawk /out/usr/share/squawk /out/etc/squawk /out/usr/share/squawk/samples \
     && install -m 0644 /build/plugins/*.so /out/usr/lib/squawk/ \
