@@ -343,7 +343,7 @@ int lm_save(const lm_model *m, const char *path, char *err, size_t errlen)
     for (int i = 0; i < 8; i++) tail[i] = (unsigned char)(h >> (8 * i));
     FILE *f = fopen(tmp, "wb");
     if (!f || fwrite(buf, 1, len, f) != len || fwrite(tail, 1, 8, f) != 8 || fclose(f) != 0) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno));
         if (f) fclose(f);
         free(buf);
         unlink(tmp);
