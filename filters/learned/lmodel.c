@@ -12,8 +12,9 @@
 
 #define LM_MAX_WORD 48     /* bytes of a word used for character n-grams */
 #define LM_MAX_TOKENS 20000 /* per field: a huge body cannot make prediction quadratic */
-#define LM_CHAR_FLAG 0x80000000u /* marks character n-grams in lm_vec.raw */
-#define LM_IDX_MASK 0x00ffffffu
+/* Character n-grams carry bit hash_bits in lm_vec.raw, so they sort after the
+ * words and the radix sort needs only hash_bits + 1 bits. */
+#define LM_CHAR_FLAG(o) (1u << (o)->hash_bits)
 
 /* ---- hashing ---- */
 
@@ -114,7 +115,7 @@ static int lm_char_ngrams(const lm_opts *o, uint32_t field, const char *s, const
             h = (h ^ w[b]) * 16777619u;
             if (b - a + 1 < o->char_min) continue;
             uint32_t idx = lm_mix(h) & mask;
-            if (lm_push_raw(v, idx | LM_CHAR_FLAG)) return SQ_E_NOMEM;
+            if (lm_push_raw(v, idx | LM_CHAR_FLAG(o))) return SQ_E_NOMEM;
             if (sp && lm_push_span(sp, idx, field, t->start, t->end)) return SQ_E_NOMEM;
         }
     }
@@ -143,7 +144,7 @@ static int lm_field(const lm_opts *o, uint32_t field, const char *s, size_t len,
 
 /* LSD radix sort of v->raw, 8 bits a pass: qsort's comparisons were two
  * thirds of the prediction time. */
-static int lm_sort_raw(lm_vec *v)
+static int lm_sort_raw(lm_vec *v, unsigned bits)
 {
     if (v->cap_tmp < v->n_raw) {
         uint32_t *t = realloc(v->tmp, v->cap_raw * sizeof *t);
@@ -152,7 +153,7 @@ static int lm_sort_raw(lm_vec *v)
         v->cap_tmp = v->cap_raw;
     }
     uint32_t *a = v->raw, *b = v->tmp;
-    for (unsigned shift = 0; shift < 32; shift += 8) {
+    for (unsigned shift = 0; shift < bits; shift += 8) {
         size_t count[257] = {0};
         for (size_t i = 0; i < v->n_raw; i++) count[((a[i] >> shift) & 0xff) + 1]++;
         if (count[1] == v->n_raw) continue; /* every key 0 in this byte: already in order */
@@ -184,7 +185,7 @@ static void lm_block(const lm_opts *o, const float *idf, const uint32_t *raw, si
         while (j < n_raw && raw[j] == raw[i]) j++;
         double tf = (double)(j - i);
         double val = o->sublinear && tf > 1 ? 1.0 + log(tf) : tf;
-        uint32_t idx = raw[i] & LM_IDX_MASK;
+        uint32_t idx = raw[i] & (LM_CHAR_FLAG(o) - 1);
         if (idf) val *= idf[idx];
         f[(*n)++] = (lm_feat){idx, (float)val};
         norm += val * val;
@@ -202,7 +203,7 @@ static int lm_count(const lm_opts *o, const float *idf, lm_vec *v)
 {
     v->n = 0;
     if (v->n_raw == 0) return 0;
-    if (lm_sort_raw(v)) return SQ_E_NOMEM;
+    if (lm_sort_raw(v, o->hash_bits + 1)) return SQ_E_NOMEM;
     if (v->cap < 2 * v->n_raw + 1) {
         lm_feat *f = realloc(v->f, (2 * v->n_raw + 1) * sizeof *f);
         if (!f) return SQ_E_NOMEM;
@@ -210,7 +211,7 @@ static int lm_count(const lm_opts *o, const float *idf, lm_vec *v)
         v->cap = 2 * v->n_raw + 1;
     }
     size_t nw = 0;
-    while (nw < v->n_raw && !(v->raw[nw] & LM_CHAR_FLAG)) nw++;
+    while (nw < v->n_raw && !(v->raw[nw] & LM_CHAR_FLAG(o))) nw++;
     /* both blocks go to the upper half, then merge into the lower */
     lm_feat *tmp = v->f + v->n_raw;
     size_t n = 0;
