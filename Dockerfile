@@ -2,7 +2,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
         gcc make cmake pkg-config librdkafka-dev libzmq3-dev libmsgpack-dev libev-dev \
-        libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev liblinear-dev \
+        libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev libespeak-ng-dev libpcaudio-dev liblinear-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -19,7 +19,7 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSQUAWK_WERROR=OFF \
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
         librdkafka1 libzmq5 libmsgpackc2 libev4 libhyperscan5 libyaml-0-2 libjansson4 \
-        libmicrohttpd12 liblinear4 curl ca-certificates \
+        libmicrohttpd12 libespeak-ng1 libpcaudio0 liblinear4 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --no-create-home squawk
 COPY --from=build /out/ /

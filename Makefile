@@ -6,8 +6,9 @@ CMAKE_ARGS ?=
 # Debian 12 packages: build and run, then what the tests drive (kcat, Python
 # client, docker-compose for validating the compose file).
 DEB_BUILD = gcc make cmake pkg-config librdkafka-dev libzmq3-dev libmsgpack-dev libev-dev \
-            libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev liblinear-dev
-DEB_TEST  = kcat python3 python3-zmq python3-msgpack python3-confluent-kafka curl docker-compose
+            libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev libespeak-ng-dev \
+            libpcaudio-dev liblinear-dev
+DEB_TEST  = kcat python3 python3-zmq python3-msgpack python3-confluent-kafka curl docker-compose sox
 DEB_FUZZ  = clang libclang-rt-14-dev
 DEB_BENCH = python3-confluent-kafka gnuplot-nox python3-sklearn
 

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "eval_route.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -40,6 +41,13 @@ static const char usage[] =
     "                       the config's list; default: invest, chips, regulatory)\n"
     "  --data-dir DIR       rule packs and gazetteer (default: the build's)\n"
     "  --plugin-dir DIR     built-in plugins (default: the build's)\n"
+    "  --parties FILE       also measure routing: which ticker topics the alerts\n"
+    "                       reach against the labelled parties (TSV: id,\n"
+    "                       <category>_parties cells 'Name=TICKER:role; ...')\n"
+    "  --min-relevance N    route a company only at relevance >= N (default: the\n"
+    "                       config's sinks.zmq.min_relevance)\n"
+    "  --scores FILE        write id, category, label and best score per article\n"
+    "                       (TSV; '-' when no alert) for calibration tools\n"
     "  --sweep              also print F1 at thresholds 10, 15, ..., 90\n"
     "  --json               print one JSON document instead of tables\n"
     "  --json-out FILE      also write that JSON document to FILE\n"
@@ -51,6 +59,7 @@ static const char usage[] =
 #define EVAL_SWEEP_HI 90
 #define EVAL_SWEEP_STEP 5
 #define EVAL_SWEEP_N ((EVAL_SWEEP_HI - EVAL_SWEEP_LO) / EVAL_SWEEP_STEP + 1)
+#define EVAL_BANDS 10 /* reliability table: score bands of 10 */
 
 /* What one article scored in one category: the best alert's score and a
  * one-line digest of its evidence, kept for --errors. */
@@ -77,6 +86,8 @@ typedef struct eval_cat {
     long tp, fp, fn, tn;
     long no_alert_misses;
     long sweep[EVAL_SWEEP_N][3]; /* tp, fp, fn at each sweep threshold */
+    long rel_n[EVAL_BANDS], rel_pos[EVAL_BANDS]; /* reliability: alerts per score band */
+    double rel_sum[EVAL_BANDS];                  /* ... and their summed scores */
 } eval_cat;
 
 typedef struct eval_set {
@@ -87,10 +98,13 @@ typedef struct eval_set {
     eval_cat cats[EVAL_MAX_CATS];
     size_t n_cats;
     long n_read, n_bad, n_unlabelled, n_dup;
+    evroute *route;       /* with --parties */
+    double min_relevance; /* routing: what the ZeroMQ sink would publish */
 } eval_set;
 
 typedef struct eval_opts {
-    const char *labels, *articles, *data_dir, *plugin_dir, *config;
+    const char *labels, *articles, *data_dir, *plugin_dir, *config, *parties, *scores;
+    double min_relevance; /* < 0: the config's */
     const char *filters[EVAL_MAX_FILTERS];
     size_t n_filters;
     const char *thr_spec[EVAL_MAX_CATS * 2];
@@ -306,6 +320,25 @@ static void eval_free_alerts(proto_alert **v, size_t n)
 /* Scores one labelled article: the best alert per category from an all=1
  * run; whether it passed comes from our threshold, or from an all=0 run when
  * the host keeps the plugin's default. */
+/* Hands the alerts that passed, per category, to the routing measure. */
+static void eval_route_add(eval_set *s, const eval_row *r, proto_alert **v, size_t n,
+                           int decided_by_host)
+{
+    for (size_t c = 0; c < s->n_cats; c++) {
+        if ((s->cats[c].threshold < 0) != decided_by_host) continue;
+        const proto_alert *pass[16];
+        size_t np = 0;
+        for (size_t i = 0; i < n && np < 16; i++)
+            if (eval_cat_index(s, v[i]->category) == (int)c &&
+                (decided_by_host || v[i]->score >= s->cats[c].threshold))
+                pass[np++] = v[i];
+        evroute_add(s->route, r->id, c, pass, np, s->min_relevance, r->headline);
+    }
+}
+
+/* Scores one labelled article: the best alert per category from an all=1
+ * run; whether it passed comes from our threshold, or from an all=0 run when
+ * the host keeps the plugin's default. */
 static int eval_score(eval_set *s, filter_host *h, eval_row *r, const proto_article *a,
                       long lineno, int host_decides, int width)
 {
@@ -313,6 +346,7 @@ static int eval_score(eval_set *s, filter_host *h, eval_row *r, const proto_arti
                          .ingest_ns = sq_clock_realtime_ns()};
     proto_alert **v = NULL;
     size_t n = 0;
+    r->headline = eval_trunc(a->headline, a->headline_len, width);
     int rc = filter_host_process(h, a, &src, 1, &v, &n);
     if (rc < 0) return rc;
     const proto_alert *best[EVAL_MAX_CATS] = {0};
@@ -328,6 +362,7 @@ static int eval_score(eval_set *s, filter_host *h, eval_row *r, const proto_arti
         r->cell[c].evidence = eval_evidence(best[c]);
         if (s->cats[c].threshold >= 0) r->cell[c].passed = best[c]->score >= s->cats[c].threshold;
     }
+    if (s->route) eval_route_add(s, r, v, n, 0);
     eval_free_alerts(v, n);
     if (host_decides) {
         v = NULL;
@@ -338,9 +373,9 @@ static int eval_score(eval_set *s, filter_host *h, eval_row *r, const proto_arti
             int c = eval_cat_index(s, v[i]->category);
             if (c >= 0 && s->cats[c].threshold < 0) r->cell[c].passed = 1;
         }
+        if (s->route) eval_route_add(s, r, v, n, 1);
         eval_free_alerts(v, n);
     }
-    r->headline = eval_trunc(a->headline, a->headline_len, width);
     return 0;
 }
 
@@ -403,6 +438,12 @@ static void eval_count(eval_set *s)
                 if (e->score < 0) k->no_alert_misses++;
             } else
                 k->tn++;
+            if (e->score >= 0) {
+                int b = e->score >= 100 ? EVAL_BANDS - 1 : (int)(e->score / (100 / EVAL_BANDS));
+                k->rel_n[b]++;
+                k->rel_sum[b] += e->score;
+                k->rel_pos[b] += y;
+            }
             for (int t = 0; t < EVAL_SWEEP_N; t++) {
                 int p = e->score >= EVAL_SWEEP_LO + t * EVAL_SWEEP_STEP;
                 if (p && y) k->sweep[t][0]++;
@@ -417,6 +458,41 @@ static double eval_ratio(long a, long b) { return b ? (double)a / (double)b : 0.
 static double eval_f1(long tp, long fp, long fn)
 {
     return tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
+}
+
+/* Expected calibration error over the alerts raised (any score): the
+ * alert-weighted gap between a band's mean score / 100 and its share right.
+ * Articles with no alert at all are not in it: they carry no score. */
+static double eval_ece(const eval_cat *k, long *n_out)
+{
+    long n = 0;
+    double gap = 0;
+    for (int b = 0; b < EVAL_BANDS; b++) {
+        if (!k->rel_n[b]) continue;
+        n += k->rel_n[b];
+        gap += fabs(k->rel_sum[b] / 100.0 - (double)k->rel_pos[b]);
+    }
+    if (n_out) *n_out = n;
+    return n ? gap / (double)n : 0.0;
+}
+
+static void eval_print_reliability(const eval_set *s)
+{
+    printf("\nreliability (best alert per article, any score): alerts / share right per score band\n");
+    printf("%-12s", "category");
+    for (int b = 0; b < EVAL_BANDS; b++) printf("  %3d-%-3d  ", b * 10, b * 10 + 10);
+    printf("  %6s\n", "ECE");
+    for (size_t c = 0; c < s->n_cats; c++) {
+        const eval_cat *k = &s->cats[c];
+        printf("%-12s", k->name);
+        for (int b = 0; b < EVAL_BANDS; b++) {
+            if (k->rel_n[b]) printf(" %4ld/%.2f ", k->rel_n[b], (double)k->rel_pos[b] / (double)k->rel_n[b]);
+            else printf(" %9s ", "-");
+        }
+        long n;
+        double ece = eval_ece(k, &n);
+        printf("  %6.3f (%ld alerts)\n", ece, n);
+    }
 }
 
 /* The threshold as printed: ours, or the bracket the host's default must lie in. */
@@ -477,6 +553,7 @@ static void eval_print_text(const eval_set *s, const eval_opts *o, double secs)
                eval_f1(k->tp, k->fp, k->fn), k->tp, k->fp, k->fn, k->tn, k->tp + k->fn,
                k->has_filter ? "" : "  (no filter loaded for this category)");
     }
+    eval_print_reliability(s);
     if (o->sweep) {
         printf("\nF1 by threshold (score >= t, from the best alert per article)\n%-12s", "category");
         for (int t = 0; t < EVAL_SWEEP_N; t++) printf(" %5d", EVAL_SWEEP_LO + t * EVAL_SWEEP_STEP);
@@ -564,6 +641,20 @@ static int eval_print_json(const eval_set *s, const eval_opts *o, double secs, F
         json_object_set_new(j, "fn", json_integer(k->fn));
         json_object_set_new(j, "tn", json_integer(k->tn));
         json_object_set_new(j, "misses_without_alert", json_integer(k->no_alert_misses));
+        long n_alerts;
+        json_object_set_new(j, "ece", json_real(eval_ece(k, &n_alerts)));
+        json_object_set_new(j, "alerts", json_integer(n_alerts));
+        json_t *rel = json_array();
+        for (int b = 0; b < EVAL_BANDS; b++) {
+            json_t *band = json_object();
+            json_object_set_new(band, "lo", json_integer(b * (100 / EVAL_BANDS)));
+            json_object_set_new(band, "alerts", json_integer(k->rel_n[b]));
+            json_object_set_new(band, "right", json_integer(k->rel_pos[b]));
+            json_object_set_new(band, "mean_score",
+                                json_real(k->rel_n[b] ? k->rel_sum[b] / (double)k->rel_n[b] : 0));
+            json_array_append_new(rel, band);
+        }
+        json_object_set_new(j, "reliability", rel);
         if (o->sweep) {
             json_t *sw = json_object();
             for (int t = 0; t < EVAL_SWEEP_N; t++) {
@@ -581,10 +672,27 @@ static int eval_print_json(const eval_set *s, const eval_opts *o, double secs, F
         json_object_set_new(cats, k->name, j);
     }
     json_object_set_new(root, "categories", cats);
+    if (s->route) json_object_set_new(root, "routing", evroute_json(s->route));
     int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     fputc('\n', out);
     json_decref(root);
     return rc;
+}
+
+static int eval_write_scores(const eval_set *s, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return SQ_E_IO;
+    fprintf(f, "id\tcategory\tlabel\tscore\n");
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const eval_row *r = &s->rows[i];
+        if (!r->seen) continue;
+        for (size_t c = 0; c < s->n_cats; c++) {
+            if (r->cell[c].score < 0) fprintf(f, "%s\t%s\t%d\t-\n", r->id, s->cats[c].name, r->label[c]);
+            else fprintf(f, "%s\t%s\t%d\t%.6f\n", r->id, s->cats[c].name, r->label[c], r->cell[c].score);
+        }
+    }
+    return fclose(f) == 0 ? 0 : SQ_E_IO;
 }
 
 static void eval_set_free(eval_set *s)
@@ -596,6 +704,7 @@ static void eval_set_free(eval_set *s)
     }
     free(s->rows);
     free(s->slots);
+    evroute_destroy(s->route);
     for (size_t c = 0; c < s->n_cats; c++) free(s->cats[c].name);
 }
 
@@ -608,8 +717,11 @@ static int eval_parse_args(eval_opts *o, int argc, char **argv)
         {"plugin-dir", required_argument, 0, 'p'}, {"sweep", no_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},            {"width", required_argument, 0, 'w'},
         {"config", required_argument, 0, 'c'},    {"json-out", required_argument, 0, 'o'},
+        {"parties", required_argument, 0, 'P'},   {"min-relevance", required_argument, 0, 'm'},
+        {"scores", required_argument, 0, 'S'},
         {0, 0, 0, 0}};
     o->width = 70;
+    o->min_relevance = -1;
     optind = 1;
     int ch;
     char *end;
@@ -634,6 +746,12 @@ static int eval_parse_args(eval_opts *o, int argc, char **argv)
         case 'c': o->config = optarg; break;
         case 'o': o->json_out = optarg; break;
         case 'p': o->plugin_dir = optarg; break;
+        case 'P': o->parties = optarg; break;
+        case 'S': o->scores = optarg; break;
+        case 'm':
+            o->min_relevance = strtod(optarg, &end);
+            if (*end || !(o->min_relevance >= 0 && o->min_relevance <= 100)) goto bad;
+            break;
         case 's': o->sweep = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -754,6 +872,16 @@ int cmd_eval(int argc, char **argv)
         eval_set_free(&s);
         return 1;
     }
+    s.min_relevance = o.min_relevance >= 0 ? o.min_relevance
+                      : o.config ? cfg.zmq.min_relevance : SQ_CONFIG_MIN_RELEVANCE;
+    const char *cat_names[EVAL_MAX_CATS];
+    for (size_t c = 0; c < s.n_cats; c++) cat_names[c] = s.cats[c].name;
+    if (o.parties && evroute_open(&s.route, o.parties, cat_names, s.n_cats, err, sizeof err) < 0) {
+        fprintf(stderr, "squawk eval: %s\n", err);
+        sq_config_free(&cfg);
+        eval_set_free(&s);
+        return 1;
+    }
     filter_host *h = NULL;
     filter_host_opts ho = {.data_dir = o.data_dir ? o.data_dir : cfg.data_dir,
                            .plugin_dir = o.plugin_dir ? o.plugin_dir : cfg.plugin_dir,
@@ -794,6 +922,12 @@ int cmd_eval(int argc, char **argv)
     eval_count(&s);
     if (o.json) eval_print_json(&s, &o, secs, stdout);
     else eval_print_text(&s, &o, secs);
+    if (!o.json && s.route) evroute_print(s.route, stdout, o.errors);
+    if (o.scores && eval_write_scores(&s, o.scores) < 0) {
+        fprintf(stderr, "squawk eval: %s: cannot write\n", o.scores);
+        eval_set_free(&s);
+        return 1;
+    }
     if (o.json_out) {
         FILE *f = fopen(o.json_out, "w");
         if (!f || eval_print_json(&s, &o, secs, f) != 0 || fclose(f) != 0) {

@@ -48,12 +48,7 @@ int cmd_proxy(int argc, char **argv)
     if (nb == 0) back[nb++] = "tcp://*:5561";
 
     /* No SA_RESTART: the signal must make zmq_proxy's poll fail with EINTR. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_on_stop_signals(on_signal);
 
     int rc = 1;
     void *ctx = zmq_ctx_new();

@@ -9,6 +9,7 @@ int cmd_score(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
+int cmd_say(int argc, char **argv);
 int cmd_feed(int argc, char **argv);
 int cmd_broker(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
@@ -19,6 +20,9 @@ int cmd_version(int argc, char **argv);
 int cli_wants_help(int argc, char **argv, const char *usage);
 /* For subcommands whose issue has not landed: says so, exits 2. */
 int cli_not_built(const char *name, int argc, char **argv, const char *usage);
+
+/* SIGINT and SIGTERM call handler, without SA_RESTART so a blocking poll returns EINTR. */
+void cli_on_stop_signals(void (*handler)(int));
 
 /* -c FILE plus --log-format/--log-level, shared by run and check: loads the
  * config (with env overrides) and sets up logging. 0, or an exit code. */

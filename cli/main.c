@@ -1,4 +1,5 @@
 /* main.c -- the squawk binary: dispatches git-style subcommands. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ static const struct {
     {"eval", cmd_eval, "measure precision/recall/F1 against labelled articles"},
     {"train", cmd_train, "train a learned category from labelled articles"},
     {"sub", cmd_sub, "subscribe to alerts (desk-side tool)"},
+    {"say", cmd_say, "speak alerts aloud (the squawk box)"},
     {"feed", cmd_feed, "produce articles into a Kafka topic"},
     {"broker", cmd_broker, "start an embedded mock Kafka cluster (dev/test only)"},
     {"proxy", cmd_proxy, "XSUB/XPUB forwarder to fan in many publishers"},
@@ -45,6 +47,16 @@ int cli_not_built(const char *name, int argc, char **argv, const char *usage_tex
     if (cli_wants_help(argc, argv, usage_text)) return 0;
     fprintf(stderr, "squawk %s: not built yet\n", name);
     return 2;
+}
+
+void cli_on_stop_signals(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 int main(int argc, char **argv)

@@ -20,6 +20,14 @@ sq_require(HS libhs libhyperscan-dev)
 sq_require(YAML yaml-0.1 libyaml-dev)
 sq_require(JANSSON jansson libjansson-dev)
 sq_require(MHD libmicrohttpd libmicrohttpd-dev)
+sq_require(ESPEAK espeak-ng libespeak-ng-dev)
+
+# pcaudiolib (espeak-ng's own audio output) ships no pkg-config file on Debian.
+find_path(PCAUDIO_INCLUDE_DIR pcaudiolib/audio.h)
+find_library(PCAUDIO_LIBRARY pcaudio)
+if(NOT PCAUDIO_INCLUDE_DIR OR NOT PCAUDIO_LIBRARY)
+  message(FATAL_ERROR "pcaudiolib not found: apt-get install libpcaudio-dev")
+endif()
 
 # libev ships no pkg-config file on Debian.
 find_path(EV_INCLUDE_DIR ev.h)

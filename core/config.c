@@ -472,6 +472,8 @@ static void load_sinks(cfg_ctx *x, sq_config *c, sq_cfg_node *s)
         if (get_uint(x, z, "sinks.zmq", "sndhwm", 100000000, &v) == 1) c->zmq.sndhwm = (int)v;
         GET_UINT_INTO(x, z, "sinks.zmq", "ring_size", 100000000, c->zmq.ring_size);
         GET_UINT_INTO(x, z, "sinks.zmq", "heartbeat_ms", 3600000, c->zmq.heartbeat_ms);
+        sq_cfg_node *mr = want(x, z, "min_relevance");
+        if (mr) get_double(x, mr, "sinks.zmq.min_relevance", 0, 100, &c->zmq.min_relevance);
         sq_cfg_node *cv = NULL;
         if (section(x, z, "curve", &cv)) return;
         if (cv) {
@@ -534,6 +536,7 @@ static void set_defaults(sq_config *c)
     c->zmq.sndhwm = 100000;
     c->zmq.ring_size = 100000;
     c->zmq.heartbeat_ms = 1000;
+    c->zmq.min_relevance = SQ_CONFIG_MIN_RELEVANCE;
     c->health_grace_s = 30;
     c->stall_ms = 5000;
     c->log_level = strdup("info");
@@ -710,8 +713,8 @@ void sq_config_dump(const sq_config *c, void *file)
         fprintf(f, "  zmq:\n");
         dump_strv(f, "    ", "endpoints", c->zmq.endpoints, c->zmq.n_endpoints);
         dump_strv(f, "    ", "replay_endpoints", c->zmq.replay_endpoints, c->zmq.n_replay_endpoints);
-        fprintf(f, "    sndhwm: %d\n    ring_size: %u\n    heartbeat_ms: %u\n", c->zmq.sndhwm,
-                c->zmq.ring_size, c->zmq.heartbeat_ms);
+        fprintf(f, "    sndhwm: %d\n    ring_size: %u\n    heartbeat_ms: %u\n    min_relevance: %g\n",
+                c->zmq.sndhwm, c->zmq.ring_size, c->zmq.heartbeat_ms, c->zmq.min_relevance);
         if (c->zmq.curve_secret_key_file)
             fprintf(f, "    curve: {secret_key_file: ***, public_key_file: %s, allowed_client_keys: %zu}\n",
                     c->zmq.curve_public_key_file, c->zmq.n_curve_allowed);

@@ -26,6 +26,10 @@ typedef struct sq_config_filter {
     int line;           /* where the entry starts, for error messages */
 } sq_config_filter;
 
+/* sinks.zmq.min_relevance when absent: chosen on the tune sets with
+ * squawk eval --parties (docs/EVAL.md). */
+#define SQ_CONFIG_MIN_RELEVANCE 0.0
+
 typedef struct sq_config {
     char *path;
     sq_cfg_node *root;
@@ -61,6 +65,7 @@ typedef struct sq_config {
         int sndhwm;
         unsigned ring_size;
         unsigned heartbeat_ms;
+        double min_relevance; /* a company gets its topic only at this relevance */
         char *curve_secret_key_file, *curve_public_key_file;
         char **curve_allowed;
         size_t n_curve_allowed;

@@ -1,6 +1,7 @@
 /* detect.c -- the scoring engine the built-in plugins share; depends only on squawk_filter.h.
  *
- * Score (0-100) = 100 / (1 + exp(-(S - bias))) where the evidence sum S is
+ * Score (0-100) = 100 / (1 + exp(-(a * (S - bias) + b))) where a, b are the calibration
+ * (calib_slope, calib_intercept: fitted so the score is a probability x 100) and the evidence sum S is
  *   sum over matched rules of weight * f * (1 + 0.25 * min(repeats, 3))   (negative rules count once)
  *   where f = 1 when the rule matched in the headline or the body's first lead_bytes, else tail_factor
  * + headline_bonus   when a positive trigger of weight >= head_min_weight is in the headline
@@ -65,6 +66,7 @@ int detect_init(struct detect *d, const struct detect_spec *spec, const struct d
                  {"unveto", DETECT_TAG_UNVETO},
                  {"party", DETECT_TAG_PARTY},
                  {"authority", DETECT_TAG_AUTHORITY},
+                 {"background", DETECT_TAG_BACKGROUND},
                  {"requires=party", DETECT_TAG_REQ_PARTY},
                  {"requires=sector", DETECT_TAG_REQ_SECTOR},
                  {"requires=sector_object", DETECT_TAG_REQ_SECTOR_OBJ}};
@@ -84,10 +86,23 @@ static enum detect_tag tag_of(const struct detect *d, uint32_t rule)
                                                                           : DETECT_TAG_NONE;
 }
 
+/* 1 when a background phrase ends just before the mention (or holds it):
+ * "rival Intel", "former Google researchers", "to challenge AMD". */
+static int in_background(const struct detect *d, const struct squawk_match *ms, size_t n_ms,
+                         const struct squawk_mention *m)
+{
+    for (size_t i = 0; i < n_ms; i++)
+        if (ms[i].field == m->field && tag_of(d, ms[i].rule) == DETECT_TAG_BACKGROUND &&
+            ms[i].start <= m->start && m->start <= ms[i].end + 2)
+            return 1;
+    return 0;
+}
+
 struct acc {
     int32_t e;
     double va, vb, near;
     int mentions, headline;
+    int background; /* mentions right after a background phrase ("rival X", "former X") */
 };
 
 static struct acc *acc_get(struct acc *v, size_t *n, int32_t e)
@@ -95,7 +110,7 @@ static struct acc *acc_get(struct acc *v, size_t *n, int32_t e)
     for (size_t i = 0; i < *n; i++)
         if (v[i].e == e) return &v[i];
     if (*n == DETECT_MAX_ENTS) return NULL;
-    v[*n] = (struct acc){e, 0, 0, 0, 0, 0};
+    v[*n] = (struct acc){e, 0, 0, 0, 0, 0, 0};
     return &v[(*n)++];
 }
 
@@ -389,6 +404,7 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
         if (!ac) continue;
         ac->mentions++;
         if (m->field == SQUAWK_FIELD_HEADLINE) ac->headline = 1;
+        ac->background += in_background(d, ms, n_ms, m);
     }
     size_t n_trig = 0;
     for (size_t i = 0; i < n_ms && n_trig < DETECT_MAX_TRIGGERS; i++) {
@@ -533,7 +549,9 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
     if (stage != SQUAWK_STAGE_NONE) S += d->cfg.stage_bonus;
 
     /* 6. report */
-    double score = 100.0 / (1.0 + exp(-(S - d->cfg.bias)));
+    double z = S - d->cfg.bias;
+    if (d->cfg.calib_slope != 0) z = d->cfg.calib_slope * z + d->cfg.calib_intercept;
+    double score = 100.0 / (1.0 + exp(-z));
     rc = h->report_begin(r, d->spec.category, score, stage);
     if (rc) return rc;
     for (size_t i = 0; i < n_rank && (int64_t)i < d->cfg.max_entities; i++) {
@@ -545,6 +563,8 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             role = e->kind && strcmp(e->kind, "regulator") == 0 ? d->spec.role_a : d->spec.role_b;
         else
             role = ac->va > ac->vb ? d->spec.role_a : d->spec.role_b;
+        /* named mostly as context: no topic of its own */
+        if (ac->background * 2 >= ac->mentions && ac->background) role = "mentioned";
         rc = h->report_entity(r, e->name, e->ticker, role, rank[i][0]);
         if (rc) return rc;
     }
@@ -566,8 +586,9 @@ int detect_process(struct detect *d, const struct squawk_article *a, struct squa
             const struct squawk_match *t = &ms[i];
             if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY)) continue;
             if (t->rule >= n_rules || shown[t->rule][pass] || skip_rule[t->rule] || VETOED(i)) continue;
-            /* party and authority words ("company", "regulators") only let other rules count */
-            if (tag_of(d, t->rule) == DETECT_TAG_PARTY || tag_of(d, t->rule) == DETECT_TAG_AUTHORITY)
+            /* party, authority and background words ("company", "regulators", "rival") only shape other rules */
+            if (tag_of(d, t->rule) == DETECT_TAG_PARTY || tag_of(d, t->rule) == DETECT_TAG_AUTHORITY ||
+                tag_of(d, t->rule) == DETECT_TAG_BACKGROUND)
                 continue;
             shown[t->rule][pass] = 1;
             rc = h->report_evidence(r, h->pack_rule(d->pack, t->rule)->id, (int)t->field, t->start,

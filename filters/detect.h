@@ -27,6 +27,11 @@ struct detect_config {
     double body_only_factor; /* invest: rule evidence factor when no trigger is in the headline (0 = 1) */
     double trigger_min_weight; /* chips: an alert needs a rule at least this heavy (0 = any); vocabulary alone is no event */
     double lead_bonus;     /* regulatory: no headline trigger, but a lead sentence names an authority, a strong trigger and a company (0 = off) */
+    /* Calibration (Platt): score = 100 * sigmoid(calib_slope * (S - bias) + calib_intercept)
+     * estimates the probability that the article reports the event; fitted by
+     * tools/calibrate.py on modern_dev_2 tune. calib_slope 0 = uncalibrated (1). */
+    double calib_slope;
+    double calib_intercept;
 };
 
 #define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, "1.5")
@@ -56,6 +61,13 @@ struct detect_config {
     {"pack", SQUAWK_CFG_STRING, PACK, "rule pack (data_dir/rules/<pack>.yml)",                 \
      offsetof(T, base.pack)}
 
+/* The calibration keys with a plugin's fitted defaults (tools/calibrate.py). */
+#define DETECT_CONFIG_CALIBRATION(T, SLOPE, INTERCEPT)                                                \
+    {"calib_slope", SQUAWK_CFG_DOUBLE, SLOPE,                                                  \
+     "calibration: slope on the evidence logit (fitted on modern_dev_2 tune; 0 = off)",        \
+     offsetof(T, base.calib_slope)},                                                           \
+    {"calib_intercept", SQUAWK_CFG_DOUBLE, INTERCEPT, "calibration: intercept (see calib_slope)", \
+     offsetof(T, base.calib_intercept)}
 /* One more double key of struct detect_config in a plugin's config map T
  * (a struct whose first member is `base`): the key is the field's name. */
 #define DETECT_CONFIG_DOUBLE(T, KEY, DEF, DOC) {#KEY, SQUAWK_CFG_DOUBLE, DEF, DOC, offsetof(T, base.KEY)}
@@ -82,6 +94,7 @@ enum detect_tag {
     DETECT_TAG_REQ_SECTOR,    /* requires=sector */
     DETECT_TAG_REQ_SECTOR_OBJ, /* requires=sector_object */
     DETECT_TAG_SECTOR,        /* sector=<what>: names a sector company */
+    DETECT_TAG_BACKGROUND,    /* background: the company named right after is context (a rival, a former employer) */
     DETECT_TAG_OTHER          /* role=<ticker> and the like: read where used */
 };
 

@@ -89,9 +89,11 @@ static void store(const char *path, const hs_database_t *db)
     free(bytes);
 }
 
-hs_error_t filter_hs_cache_compile_multi(const char *const *patterns, const unsigned *flags,
-                                         const unsigned *ids, unsigned n, hs_database_t **db,
-                                         hs_compile_error_t **err)
+/* lens == NULL: regexes (hs_compile_multi); else literals (hs_compile_lit_multi).
+ * The kind is part of the key: the same strings compiled both ways differ. */
+static hs_error_t cached_compile(const char *const *patterns, const unsigned *flags,
+                                 const unsigned *ids, const size_t *lens, unsigned n,
+                                 hs_database_t **db, hs_compile_error_t **err)
 {
     char dir[4096], path[4200];
     int cached = cache_dir(dir, sizeof dir) == 0;
@@ -101,8 +103,14 @@ hs_error_t filter_hs_cache_compile_multi(const char *const *patterns, const unsi
         mix(&h, v, strlen(v) + 1);
         hs_platform_info_t plat;
         if (hs_populate_platform(&plat) == HS_SUCCESS) mix(&h, &plat, sizeof plat);
+        if (lens) mix(&h, "lit", 4);
         for (unsigned i = 0; i < n; i++) {
-            mix(&h, patterns[i], strlen(patterns[i]) + 1);
+            if (lens) {
+                mix(&h, &lens[i], sizeof lens[i]);
+                mix(&h, patterns[i], lens[i]);
+            } else {
+                mix(&h, patterns[i], strlen(patterns[i]) + 1);
+            }
             mix(&h, &flags[i], sizeof flags[i]);
             mix(&h, &ids[i], sizeof ids[i]);
         }
@@ -110,7 +118,22 @@ hs_error_t filter_hs_cache_compile_multi(const char *const *patterns, const unsi
                  (unsigned long long)h.b);
         if ((*db = load(path)) != NULL) return HS_SUCCESS;
     }
-    hs_error_t rc = hs_compile_multi(patterns, flags, ids, n, HS_MODE_BLOCK, NULL, db, err);
+    hs_error_t rc = lens ? hs_compile_lit_multi(patterns, flags, ids, lens, n, HS_MODE_BLOCK, NULL, db, err)
+                         : hs_compile_multi(patterns, flags, ids, n, HS_MODE_BLOCK, NULL, db, err);
     if (rc == HS_SUCCESS && cached) store(path, *db);
     return rc;
+}
+
+hs_error_t filter_hs_cache_compile_multi(const char *const *patterns, const unsigned *flags,
+                                         const unsigned *ids, unsigned n, hs_database_t **db,
+                                         hs_compile_error_t **err)
+{
+    return cached_compile(patterns, flags, ids, NULL, n, db, err);
+}
+
+hs_error_t filter_hs_cache_compile_lit_multi(const char *const *patterns, const unsigned *flags,
+                                             const unsigned *ids, const size_t *lens, unsigned n,
+                                             hs_database_t **db, hs_compile_error_t **err)
+{
+    return cached_compile(patterns, flags, ids, lens, n, db, err);
 }

@@ -15,4 +15,10 @@ hs_error_t filter_hs_cache_compile_multi(const char *const *patterns, const unsi
                                          const unsigned *ids, unsigned n, hs_database_t **db,
                                          hs_compile_error_t **err);
 
+/* The same cache for hs_compile_lit_multi (block mode): the gazetteer's
+ * thousands of aliases and tickers. */
+hs_error_t filter_hs_cache_compile_lit_multi(const char *const *patterns, const unsigned *flags,
+                                             const unsigned *ids, const size_t *lens, unsigned n,
+                                             hs_database_t **db, hs_compile_error_t **err);
+
 #endif

@@ -168,18 +168,26 @@ SQ_API proto_alert *proto_alert_clone(const proto_alert *s)
     return a;
 }
 
-SQ_API size_t proto_alert_tickers(const proto_alert *a, const char **out, size_t max)
+SQ_API size_t proto_alert_route_tickers(const proto_alert *a, double min_relevance,
+                                       const char **out, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < a->n_entities && n < max; i++) {
-        const char *t = a->entities[i].ticker;
-        if (!t || !*t) continue;
+        const proto_entity *e = &a->entities[i];
+        const char *t = e->ticker;
+        if (!t || !*t || e->relevance < min_relevance) continue;
+        if (e->role && strcmp(e->role, PROTO_ROLE_MENTIONED) == 0) continue;
         size_t j = 0;
         while (j < n && strcmp(out[j], t) != 0) j++;
         if (j == n) out[n++] = t;
     }
     if (n == 0 && max > 0) out[n++] = "_";
     return n;
+}
+
+SQ_API size_t proto_alert_tickers(const proto_alert *a, const char **out, size_t max)
+{
+    return proto_alert_route_tickers(a, 0, out, max);
 }
 
 /* FNV-1a over 128 bits: stable across builds and machines, which is all an

@@ -8,10 +8,14 @@
 
 #define PROTO_ALERT_VERSION 1
 
+/* The role of a company named in an alert that the event is not about: it
+ * stays in entities but never gets a topic of its own. */
+#define PROTO_ROLE_MENTIONED "mentioned"
+
 typedef struct proto_entity {
     char *name;
     char *ticker; /* NULL when unlisted (nil on the wire) */
-    char *role;   /* investor, target, supplier, customer, regulator, subject */
+    char *role;   /* investor, target, supplier, customer, regulator, subject, mentioned */
     double relevance; /* 0..100 */
 } proto_entity;
 
@@ -82,8 +86,13 @@ SQ_API int proto_alert_add_amount(proto_alert *a, double usd, const char *text);
 SQ_API int proto_alert_add_evidence(proto_alert *a, const char *rule, const char *field,
                                     uint32_t start, uint32_t end, const char *text);
 
-/* Distinct tickers of the alert's entities in order; "_" when there are none.
- * Returns the count written (<= max). Pointers borrow from the alert. */
+/* Distinct tickers of the entities the alert is about, in order: those whose
+ * role is not "mentioned" and whose relevance reaches min_relevance; "_" when
+ * there are none. Returns the count written (<= max). Pointers borrow from the
+ * alert. This is the one place that decides which company topics an alert reaches. */
+SQ_API size_t proto_alert_route_tickers(const proto_alert *a, double min_relevance,
+                                       const char **out, size_t max);
+/* proto_alert_route_tickers at relevance 0. */
 SQ_API size_t proto_alert_tickers(const proto_alert *a, const char **out, size_t max);
 
 /* Stable id for (article id, category, ticker): 32 hex chars + NUL. */

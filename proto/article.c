@@ -59,6 +59,7 @@ static int set_str(proto_article *a, int f, const char *s, size_t n, int check, 
     if (!slot || !lenp) return SQ_E_INVAL;
     char *d = copy(s, n);
     if (!d) return SQ_E_NOMEM;
+    if (f == F_HEADLINE || f == F_BODY) n = proto_text_fold(d, n);
     free(*slot);
     *slot = d;
     *lenp = n;

@@ -70,3 +70,44 @@ SQ_API int proto_utf8_check(const char *s, size_t len)
 {
     return proto_utf8_check_at(s, len, NULL);
 }
+
+/* One character at p: sets *used to the bytes it takes and writes the byte
+ * it becomes to *out (returns 1), or drops it (returns 0). Characters it does
+ * not fold pass through one byte at a time. */
+/* Invisible and wide forms that split or disguise words: zero-width spaces and
+ * joiners, word joiner, BOM and soft hyphen are removed; fullwidth ASCII
+ * (U+FF01-U+FF5E) and the ideographic space fold to ASCII. So "Nvi<ZWJ>dia"
+ * and fullwidth "Ｎｖｉｄｉａ" read as Nvidia to every filter. Only shrinks. */
+static size_t fold_one(const unsigned char *p, size_t n, unsigned char *out, size_t *used)
+{
+    if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0x8b && p[2] <= 0x8d) return *used = 3, 0;
+    if (n >= 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0xa0) return *used = 3, 0;
+    if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) return *used = 3, 0;
+    if (n >= 2 && p[0] == 0xc2 && p[1] == 0xad) return *used = 2, 0;
+    if (n >= 3 && p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) return *used = 3, out[0] = ' ', 1;
+    if (n >= 3 && p[0] == 0xef && ((p[1] == 0xbc && p[2] >= 0x81) || (p[1] == 0xbd && p[2] <= 0x9e))) {
+        uint32_t c = 0xff00u | ((uint32_t)(p[1] & 0x03) << 6) | (p[2] & 0x3f);
+        out[0] = (unsigned char)(c - 0xff01u + 0x21u);
+        return *used = 3, 1;
+    }
+    out[0] = p[0];
+    return *used = 1, 1;
+}
+
+SQ_API size_t proto_text_fold(char *s, size_t len)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t r = 0, w = 0;
+    while (r < len) {
+        if (p[r] < 0x80) {
+            p[w++] = p[r++];
+            continue;
+        }
+        size_t used;
+        unsigned char o;
+        if (fold_one(p + r, len - r, &o, &used)) p[w++] = o; /* else removed */
+        r += used;
+    }
+    if (w < len) s[w] = '\0';
+    return w;
+}

@@ -321,6 +321,7 @@ static int build_sinks(pipeline *p, char *err, size_t errlen)
             .sndhwm = c->zmq.sndhwm,
             .ring_size = c->zmq.ring_size,
             .heartbeat_ms = (int)c->zmq.heartbeat_ms,
+            .min_relevance = c->zmq.min_relevance,
             .curve_secret_key = sec,
             .curve_public_key = pub,
             .allowed_client_keys = (const char *const *)c->zmq.curve_allowed,

@@ -44,6 +44,7 @@ typedef struct zpub {
     ev_timer replay_retry;
     char pub_id[64];
     uint64_t seq;
+    double min_relevance; /* company topics below it are not published */
 
     ring_slot *ring;
     size_t ring_cap, ring_count, ring_bytes, ring_max_bytes;
@@ -456,7 +457,7 @@ static int zpub_submit(sink *s, proto_alert *const *alerts, size_t n, uint64_t t
     zpub *z = s->data;
     for (size_t i = 0; i < n; i++) {
         const char *tick[ZPUB_MAX_TICKERS];
-        size_t nt = proto_alert_tickers(alerts[i], tick, ZPUB_MAX_TICKERS);
+        size_t nt = proto_alert_route_tickers(alerts[i], z->min_relevance, tick, ZPUB_MAX_TICKERS);
         if (nt == 0) {
             tick[0] = "_";
             nt = 1;
@@ -701,6 +702,7 @@ SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_op
     z->replay_idle.data = z;
     ev_timer_init(&z->replay_retry, on_replay_retry, 0.002, 0.);
     z->replay_retry.data = z;
+    z->min_relevance = o->min_relevance;
     int hb = o->heartbeat_ms ? o->heartbeat_ms : SINK_ZPUB_HEARTBEAT_DEFAULT;
     ev_timer_init(&z->hb_timer, on_heartbeat, hb / 1000.0, hb / 1000.0);
     z->hb_timer.data = z;

@@ -22,6 +22,7 @@ typedef struct sink_zpub_opts {
     size_t ring_size;       /* messages held for replay (only with replay endpoints); 0 = 100,000 */
     size_t ring_max_bytes;  /* cap on held encoded bytes; 0 = 256 MiB */
     int heartbeat_ms;       /* 0 = 1000; < 0 = no heartbeats */
+    double min_relevance;   /* a company topic only at this entity relevance (0-100) */
     const char *curve_secret_key; /* Z85 (40 chars); NULL = no CURVE */
     const char *curve_public_key; /* Z85; required with the secret key */
     const char *const *allowed_client_keys; /* Z85 public keys */

@@ -273,6 +273,57 @@ TEST(eval_counts_match_hand_labels)
     free(out);
 }
 
+/* Routing on the same fixture with hand-written parties (tests/data/eval/parties.tsv):
+ * invest sends PFE, MRNA, GOOGL (Anthropic is unlisted: never expected) and
+ * PG, KMB for fx-flip-fp, whose parties are "none"; chips sends the four
+ * listed parties; regulatory sends GOOGL and V, and misses Mastercard, which
+ * the parties name but the text does not. Computed by hand:
+ *   invest     TP 3 FP 2 FN 0
+ *   chips      TP 4 FP 0 FN 0
+ *   regulatory TP 2 FP 0 FN 1 */
+TEST(eval_routing_matches_hand_parties)
+{
+    char cmd[1024], *out;
+    snprintf(cmd, sizeof cmd,
+             "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --parties %s/parties.tsv"
+             " --json 2>/dev/null", squawk(), DATA, DATA, DATA);
+    ASSERT_EQ(run(cmd, &out), 0);
+    json_error_t e;
+    json_t *doc = json_loads(out, 0, &e);
+    if (!doc) SQ_FAIL_("eval --json is not JSON: %s", e.text);
+    free(out);
+    static const char *const cats[] = {"invest", "chips", "regulatory"};
+    static const long want[3][3] = {{3, 2, 0}, {4, 0, 0}, {2, 0, 1}};
+    json_t *routing = json_object_get(doc, "routing");
+    ASSERT(routing != NULL);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *c = json_object_get(routing, cats[i]);
+        ASSERT(c != NULL);
+        ASSERT_EQ(num(c, "tp"), want[i][0]);
+        ASSERT_EQ(num(c, "fp"), want[i][1]);
+        ASSERT_EQ(num(c, "fn"), want[i][2]);
+        ASSERT_EQ(num(c, "articles"), 8); /* fixture ids listed in parties.tsv and seen */
+    }
+    json_decref(doc);
+
+    /* --errors names each wrong and missed ticker with the roles. */
+    snprintf(cmd, sizeof cmd,
+             "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --parties %s/parties.tsv"
+             " --errors 5 2>/dev/null", squawk(), DATA, DATA, DATA);
+    ASSERT_EQ(run(cmd, &out), 0);
+    ASSERT(strstr(out, "routing (article, ticker) pairs") != NULL);
+    ASSERT(strstr(out, "wrong  fx-flip-fp             PG         investor") != NULL);
+    ASSERT(strstr(out, "missed fx-reg-2               MA         subject, squawk: not found") != NULL);
+    free(out);
+
+    /* A parties file without a <category>_parties column is refused. */
+    snprintf(cmd, sizeof cmd, "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl"
+             " --parties %s/labels.tsv 2>&1", squawk(), DATA, DATA, DATA);
+    ASSERT_EQ(run(cmd, &out), 1);
+    ASSERT(strstr(out, "no <category>_parties column") != NULL);
+    free(out);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/sq-test-eval-XXXXXX");
@@ -281,6 +332,7 @@ int main(void)
     RUN(twitter_converter_maps_labels);
     RUN(eval_rejects_bad_usage_and_labels);
     RUN(eval_counts_match_hand_labels);
+    RUN(eval_routing_matches_hand_parties);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     ASSERT_EQ(run(cmd, NULL), 0);

@@ -1,5 +1,6 @@
-/* test_gazetteer.c -- anonymous company mentions: tags, cashtags, suffixed names; via the host and `squawk score`. */
+/* test_gazetteer.c -- the shipped gazetteer's entries and conventions; anonymous company mentions via the host and `squawk score`. */
 #include <jansson.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,32 @@ TEST(tags_attach_and_names_share)
     ASSERT_STR_EQ(anon(0, NULL)->name, "Quuxon Systems Inc");
 }
 
+/* 1 when the last scan found entity at byte offset start. */
+static int mentions_entity_at(uint32_t entity, uint32_t start)
+{
+    for (size_t i = 0; i < ms.n; i++)
+        if (ms.v[i].entity == entity && ms.v[i].start == start) return 1;
+    return 0;
+}
+
+/* Non-ASCII punctuation ends a name as ASCII does: curly possessives
+ * ("Nvidia’s", common in modern news), no-break spaces, em dashes; a
+ * non-ASCII letter still continues a word ("Nvidiaé" is no mention). */
+TEST(unicode_punctuation_ends_names)
+{
+    int32_t nv = filter_gaz_find(gaz, "NVDA"), ms_ = filter_gaz_find(gaz, "MSFT");
+    ASSERT(nv >= 0 && ms_ >= 0);
+    scan("Nvidia\u2019s deal with Microsoft\u2014and more", "");
+    ASSERT(mentions_entity_at((uint32_t)nv, 0));
+    ASSERT(mentions_entity_at((uint32_t)ms_, 21));
+    scan("\u201cNvidia\u201d to buy\u00a0Microsoft\u2026", "");
+    ASSERT(mentions_entity_at((uint32_t)nv, 3));
+    ASSERT(mentions_entity_at((uint32_t)ms_, 21));
+    scan("Nvidia\u00e9 and Microsofts", "");
+    ASSERT(!mentions_entity_at((uint32_t)nv, 0));
+    ASSERT(!mentions_entity_at((uint32_t)ms_, 13));
+}
+
 TEST(hostile_text)
 {
     /* long runs of every trigger shape, unterminated brackets, a lone '$' at the end */
@@ -252,6 +279,113 @@ static int load_with(const char *line, filter_gaz **g, char *err, size_t errlen)
     int rc = filter_gaz_load(g, path, err, errlen);
     unlink(path);
     return rc;
+}
+
+/* Ticker convention (gazetteer.yml's header): a US symbol (class ".B"), or a
+ * home listing with its Yahoo-Finance suffix in that exchange's own shape. */
+static const char *const ticker_shapes[] = {
+    "^[A-Z]{1,5}(\\.[A-Z])?$",                    /* AAPL, BRK.B, and US-listed ADRs: TSM, BABA */
+    "^[0-9]{6}\\.K[SQ]$",                         /* Korea: 005930.KS, 196170.KQ */
+    "^[0-9]{3}[0-9A-Z]\\.T$",                     /* Tokyo: 9984.T, 285A.T */
+    "^[0-9]{4}\\.TWO?$",                          /* Taiwan: 2454.TW, 5347.TWO */
+    "^[0-9]{4}\\.HK$",                            /* Hong Kong: 0700.HK */
+    "^[0-9]{6}\\.S[SZ]$",                         /* Shanghai, Shenzhen: 688256.SS, 300750.SZ */
+    "^[0-9]{4}\\.SR$",                            /* Riyadh: 2222.SR */
+    "^[A-Z0-9][A-Z0-9&-]{0,11}\\.(NS|BO|L|PA|DE|AS|MI|MC|BR|LS|VI|HE|ST|CO|OL|SW|TO|AX|SI)$",
+    NULL};
+
+static int ticker_shape_ok(regex_t *re, const char *t)
+{
+    for (size_t i = 0; ticker_shapes[i]; i++)
+        if (regexec(&re[i], t, 0, NULL, 0) == 0) return 1;
+    return 0;
+}
+
+/* Does scanning text find a mention of entity e? */
+static int finds(filter_gaz *g, hs_scratch_t *s, const char *text, uint32_t e)
+{
+    const char *t[2] = {"", text};
+    size_t l[2] = {0, strlen(text)};
+    ASSERT_EQ(filter_gaz_scan(g, s, t, l, &ms), 0);
+    for (size_t i = 0; i < ms.n; i++)
+        if (ms.v[i].entity == e) return 1;
+    return 0;
+}
+
+/* Every entry of filters/gazetteer.yml loads (the loader refuses an alias of
+ * two entities), is found by its name, has sectors, and a ticker in the
+ * convention's shape that no other entity has. */
+TEST(shipped_gazetteer_entries)
+{
+    filter_gaz *g = NULL;
+    hs_scratch_t *s = NULL;
+    char err[512] = "";
+    int rc = filter_gaz_load(&g, DATA_DIR "/gazetteer.yml", err, sizeof err);
+    if (rc) fprintf(stderr, "gazetteer: %s\n", err);
+    ASSERT_EQ(rc, 0);
+    ASSERT_EQ(filter_gaz_alloc_scratch(g, &s), 0);
+    regex_t re[sizeof ticker_shapes / sizeof *ticker_shapes];
+    for (size_t i = 0; ticker_shapes[i]; i++) ASSERT_EQ(regcomp(&re[i], ticker_shapes[i], REG_EXTENDED | REG_NOSUB), 0);
+    size_t n_tick = 0;
+    for (uint32_t e = 0; e < filter_gaz_size(g); e++) {
+        const struct squawk_entity *x = filter_gaz_entity(g, e);
+        char text[512];
+        snprintf(text, sizeof text, "On Monday %s said it would go ahead.", x->name);
+        if (!finds(g, s, text, e)) SQ_FAIL_("entity %s: its name is not found in \"%s\"", x->name, text);
+        if (strcmp(x->kind, "company") == 0 && !*x->sectors) SQ_FAIL_("company %s has no sectors", x->name);
+        if (!x->ticker) continue;
+        n_tick++;
+        if (strcmp(x->kind, "company") != 0) SQ_FAIL_("%s %s has a ticker", x->kind, x->name);
+        if (!ticker_shape_ok(re, x->ticker)) SQ_FAIL_("entity %s: ticker '%s' breaks the convention", x->name, x->ticker);
+        if (filter_gaz_find(g, x->ticker) != (int32_t)e) SQ_FAIL_("ticker %s: two entities", x->ticker);
+        /* the ticker is found where it is written as one */
+        snprintf(text, sizeof text, "Shares of $%s rose; (NYSE: %s) too.", x->ticker, x->ticker);
+        if (!finds(g, s, text, e)) SQ_FAIL_("entity %s: cashtag $%s not found", x->name, x->ticker);
+    }
+    for (size_t i = 0; ticker_shapes[i]; i++) regfree(&re[i]);
+    /* coverage: a few of each market the header promises, by ticker */
+    const char *const sample[] = {"AAPL", "KO", "BALL", "WDAY", "MELI", "ASML", "SAP", "ALV.DE", "OR.PA",
+        "IBE.MC", "ISP.MI", "ING", "TM", "6098.T", "005930.KS", "207940.KS", "TSM", "2881.TW", "TCEHY",
+        "1398.HK", "600519.SS", "RELIANCE.NS", "HDB", "TCS.NS", "LSEG.L", "TSCO.L", "AZN", NULL};
+    for (size_t i = 0; sample[i]; i++)
+        if (filter_gaz_find(g, sample[i]) < 0) SQ_FAIL_("no entity with ticker %s", sample[i]);
+    ASSERT_GE(n_tick, 1400);
+    /* private AI, chip and cloud companies have no ticker and are found by name */
+    const char *const labs[] = {"OpenAI", "Anthropic", "xAI", "Mistral AI", "Databricks", "Cerebras", "Groq",
+                                "SambaNova", "Lambda Labs", "Crusoe Energy", "Nscale", NULL};
+    for (size_t i = 0; labs[i]; i++) {
+        int32_t e = filter_gaz_find(g, labs[i]);
+        if (e < 0) SQ_FAIL_("private company %s missing", labs[i]);
+        ASSERT(filter_gaz_entity(g, (uint32_t)e)->ticker == NULL);
+    }
+    /* an apostrophe also matches the typographic one news copy uses */
+    int32_t lo = filter_gaz_find(g, "L'Oreal"), mcd = filter_gaz_find(g, "MCD");
+    ASSERT(lo >= 0 && mcd >= 0);
+    ASSERT(finds(g, s, "Kering sells its beauty arm to L\xe2\x80\x99Or\xc3\xa9" "al.", (uint32_t)lo));
+    ASSERT(finds(g, s, "McDonald\xe2\x80\x99s said sales rose.", (uint32_t)mcd));
+    ASSERT(finds(g, s, "McDonald's said sales rose.", (uint32_t)mcd));
+    hs_free_scratch(s);
+    filter_gaz_destroy(g);
+}
+
+/* A gazetteer where two entities share an alias (in any case) does not load. */
+TEST(alias_of_two_entities_refused)
+{
+    char path[] = "/tmp/sq_test_gaz_dup_XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    ASSERT(f != NULL);
+    fputs("entities:\n  - name: Zorblax Widgets Inc\n    aliases: [Zorblax, ZORBLAX]\n"
+          "  - name: Quuxon Holdings Ltd\n    aliases: [Quuxon, zorblax]\n", f);
+    fclose(f);
+    filter_gaz *g = NULL;
+    char err[512] = "";
+    ASSERT_EQ(filter_gaz_load(&g, path, err, sizeof err), SQ_E_GAZETTEER);
+    ASSERT(g == NULL);
+    ASSERT(strstr(err, path) != NULL);
+    ASSERT(strstr(err, ":4: entity Quuxon Holdings Ltd: alias 'zorblax' already belongs to Zorblax Widgets Inc (line 2)") != NULL);
+    unlink(path);
 }
 
 TEST(switch_in_gazetteer_file)
@@ -393,8 +527,11 @@ int main(void)
     RUN(junk_not_found);
     RUN(gazetteer_wins_on_overlap);
     RUN(tags_attach_and_names_share);
+    RUN(unicode_punctuation_ends_names);
     RUN(hostile_text);
     RUN(switch_in_gazetteer_file);
+    RUN(shipped_gazetteer_entries);
+    RUN(alias_of_two_entities_refused);
     filter_mentions_free(&ms);
     hs_free_scratch(scratch);
     filter_gaz_destroy(gaz);

@@ -69,6 +69,48 @@ TEST(hit_and_miss)
     ASSERT_EQ(count_files(), 2);
 }
 
+static hs_database_t *compile_lit(const char *p0, unsigned flag)
+{
+    const char *pats[] = {p0, "probe"};
+    size_t lens[] = {strlen(p0), 5};
+    unsigned fl[] = {flag, 0}, ids[] = {0, 1};
+    hs_database_t *db = NULL;
+    hs_compile_error_t *ce = NULL;
+    if (filter_hs_cache_compile_lit_multi(pats, fl, ids, lens, 2, &db, &ce) != HS_SUCCESS) {
+        hs_free_compile_error(ce);
+        return NULL;
+    }
+    return db;
+}
+
+/* The gazetteer's literal databases share the cache; a literal set is never
+ * served a regex database of the same strings (nor the other way round). */
+TEST(literals_cached_apart)
+{
+    int before = count_files();
+    hs_database_t *db = compile_lit("Acme.Corp", 0);
+    ASSERT(db != NULL);
+    ASSERT_EQ(count_files(), before + 1);
+    ASSERT_EQ(scan(db, "Acme.Corp probe"), 3);
+    ASSERT_EQ(scan(db, "AcmeXCorp probe"), 2); /* '.' is a literal dot */
+    hs_free_database(db);
+    db = compile_lit("Acme.Corp", 0); /* from the cache */
+    ASSERT_EQ(count_files(), before + 1);
+    ASSERT_EQ(scan(db, "Acme.Corp probe"), 3);
+    hs_free_database(db);
+    db = compile_lit("Acme.Corp", HS_FLAG_CASELESS); /* other flags, other entry */
+    ASSERT_EQ(count_files(), before + 2);
+    ASSERT_EQ(scan(db, "ACME.CORP probe"), 3);
+    hs_free_database(db);
+    const char *pats[] = {"Acme.Corp", "probe"};
+    unsigned fl[] = {0, 0}, ids[] = {0, 1};
+    hs_compile_error_t *ce = NULL;
+    ASSERT_EQ(filter_hs_cache_compile_multi(pats, fl, ids, 2, &db, &ce), HS_SUCCESS);
+    ASSERT_EQ(count_files(), before + 3);
+    ASSERT_EQ(scan(db, "AcmeXCorp probe"), 3); /* as a regex '.' is any byte */
+    hs_free_database(db);
+}
+
 TEST(corrupt_entry_recompiles)
 {
     DIR *d = opendir(dir);
@@ -113,6 +155,7 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/squawk-hscache-%d", (int)getpid());
     setenv("SQUAWK_CACHE_DIR", dir, 1);
     RUN(hit_and_miss);
+    RUN(literals_cached_apart);
     RUN(corrupt_entry_recompiles);
     RUN(untrusted_dir_not_used);
     char cmd[256];

@@ -432,6 +432,36 @@ TEST(reject_bad_utf8)
     EXPECT_ERR(mp_dec(&m, NULL), "BAD_UTF8");
 }
 
+/* Zero-width characters, soft hyphens and BOMs go; fullwidth ASCII and the
+ * ideographic space fold; other text, and other fields, stay as sent. */
+TEST(text_fold_headline_and_body)
+{
+    struct { const char *in, *out; } c[] = {
+        {"Nvi\u200ddia", "Nvidia"},
+        {"\ufeffNvidia\u200b to buy\u2060 Arm", "Nvidia to buy Arm"},
+        {"co\u00adoperation", "cooperation"},
+        {"\uff2e\uff56\uff49\uff44\uff49\uff41\u3000\uff04\uff15\uff42\uff4e", "Nvidia $5bn"},
+        {"Caf\u00e9 \u201cquoted\u201d \u2014 \U0001f4c8", "Caf\u00e9 \u201cquoted\u201d \u2014 \U0001f4c8"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", c[i].in);
+        size_t n = proto_text_fold(buf, strlen(buf));
+        ASSERT_EQ(n, strlen(c[i].out));
+        ASSERT(memcmp(buf, c[i].out, n) == 0);
+    }
+    /* through the decoder: headline and body fold, the id does not */
+    const char *j = "{\"id\":\"x\u200b\",\"headline\":\"Nvi\u200ddia\",\"body\":\"\uff21rm\"}";
+    proto_article a;
+    ASSERT_EQ(proto_article_decode(j, strlen(j), NULL, &a, why, sizeof why), 0);
+    ASSERT_STR_EQ(a.headline, "Nvidia");
+    ASSERT_EQ(a.headline_len, 6);
+    ASSERT_STR_EQ(a.body, "Arm");
+    ASSERT_STR_EQ(a.id, "x\u200b");
+    proto_article_free(&a);
+}
+
 TEST(reject_nul_byte)
 {
     mp m;
@@ -783,6 +813,21 @@ TEST(alert_ids_topics_tickers)
     ASSERT_EQ(proto_alert_tickers(a, tk, 8), 1);
     ASSERT_STR_EQ(tk[0], "_");
     proto_alert_destroy(a);
+    /* Routing: a company mentioned in passing, or below the relevance bar,
+     * stays in entities but gets no topic. */
+    a = proto_alert_create();
+    ASSERT_EQ(proto_alert_add_entity(a, "Mistral", NULL, "target", 90), 0);
+    ASSERT_EQ(proto_alert_add_entity(a, "Nvidia", "NVDA", "investor", 80), 0);
+    ASSERT_EQ(proto_alert_add_entity(a, "Google", "GOOGL", PROTO_ROLE_MENTIONED, 70), 0);
+    ASSERT_EQ(proto_alert_add_entity(a, "Samsung", "005930.KS", "investor", 30), 0);
+    ASSERT_EQ(proto_alert_route_tickers(a, 0, tk, 8), 2);
+    ASSERT_STR_EQ(tk[0], "NVDA");
+    ASSERT_STR_EQ(tk[1], "005930.KS");
+    ASSERT_EQ(proto_alert_route_tickers(a, 50, tk, 8), 1);
+    ASSERT_STR_EQ(tk[0], "NVDA");
+    ASSERT_EQ(proto_alert_route_tickers(a, 95, tk, 8), 1);
+    ASSERT_STR_EQ(tk[0], "_");
+    proto_alert_destroy(a);
 }
 
 /* Re-encodes the sample with one top-level value replaced (or dropped when
@@ -981,6 +1026,7 @@ int main(void)
     RUN(alert_json_keys);
     RUN(alert_ids_topics_tickers);
     RUN(alert_decode_rejects);
+    RUN(text_fold_headline_and_body);
     RUN(heartbeat);
     RUN(alert_encode_rate);
     RUN(article_decode_rate);

@@ -47,6 +47,14 @@ PIDS="$PIDS $!"
 "$SQ" sub -c "tcp://127.0.0.1:$PUB" --json --timeout 60 >"$T/alerts.jsonl" 2>"$T/sub.log" &
 JSUB=$!
 PIDS="$PIDS $JSUB"
+# The squawk box: every article's line as text and as a WAV (no sound card needed).
+SAY_OUT="$B/demo-say"
+rm -rf "$SAY_OUT"
+mkdir -p "$SAY_OUT"
+"$SQ" say -c "tcp://127.0.0.1:$PUB" --text --wav "$SAY_OUT" --fast --backlog 100 --max-age 0 \
+    >"$SAY_OUT/spoken.txt" 2>"$T/say.log" &
+SAY_PID=$!
+PIDS="$PIDS $SAY_PID"
 sleep 1
 
 N=$(ls "$ROOT"/samples/*.json | wc -l)
@@ -86,6 +94,16 @@ if missing:
     print("MISSING categories: %s" % ", ".join(sorted(missing)))
     sys.exit(1)
 PY
+
+echo
+echo "== squawk say: what the desk hears (one line per article)"
+ARTICLES=$(python3 -c 'import json,sys; print(len({json.loads(l)["article"]["id"] for l in open(sys.argv[1]) if l.strip()}))' "$T/alerts.jsonl")
+spoken() { test "$(wc -l <"$SAY_OUT/spoken.txt")" -ge "$ARTICLES"; }
+wait_for 60 spoken || { echo "squawk say spoke $(wc -l <"$SAY_OUT/spoken.txt") of $ARTICLES lines"; cat "$T/say.log"; exit 1; }
+kill -INT "$SAY_PID" 2>/dev/null || true
+wait "$SAY_PID" 2>/dev/null || true
+sed 's/^/  /' "$SAY_OUT/spoken.txt"
+echo "   $(ls "$SAY_OUT"/*.wav | wc -l) WAVs and spoken.txt in $SAY_OUT"
 kill -TERM "$RUN_PID"
 wait "$RUN_PID" && echo "squawk run drained and exited 0" || { echo "squawk run exited non-zero"; tail "$T/run.log"; exit 1; }
 PIDS=$(echo "$PIDS" | sed "s/ $RUN_PID//")

@@ -9,7 +9,7 @@ struct chips_config {
 };
 
 static const struct squawk_config_entry chips_config_map[] = {
-    DETECT_CONFIG_ENTRIES(struct chips_config, "50", "3.0", "1.0", "chips"),
+    DETECT_CONFIG_ENTRIES(struct chips_config, "26.2", "3.0", "1.0", "chips"),
     {"sectors", SQUAWK_CFG_STRING, "chip,semicap,memory,foundry,hardware,datacenter",
      "gazetteer sectors whose companies make a deal a chips deal",
      offsetof(struct chips_config, base.sectors)},
@@ -19,6 +19,7 @@ static const struct squawk_config_entry chips_config_map[] = {
                          "a headline rule earns headline_bonus only with at least this weight (a chip's name is not a deal)"),
     DETECT_CONFIG_DOUBLE(struct chips_config, trigger_min_weight, "1.0",
                          "an alert needs a rule at least this heavy: chip vocabulary alone names no deal"),
+    DETECT_CONFIG_CALIBRATION(struct chips_config, "0.3582", "-1.0356"),
     {NULL, 0, NULL, NULL, 0},
 };
 

@@ -10,13 +10,14 @@ struct invest_config {
 };
 
 static const struct squawk_config_entry invest_config_map[] = {
-    DETECT_CONFIG_ENTRIES(struct invest_config, "55", "3.0", "0.5", "invest"),
+    DETECT_CONFIG_ENTRIES(struct invest_config, "26.19", "3.0", "0.5", "invest"),
     DETECT_CONFIG_DOUBLE(struct invest_config, body_only_factor, "0.6",
                          "rule evidence factor when no trigger is in the headline"),
     /* weak vocabulary ("investor", "valuation") in a headline names no event:
      * it earns no headline bonus and leaves the body-only factor on */
     DETECT_CONFIG_DOUBLE(struct invest_config, head_min_weight, "1.3",
                          "headline rules lighter than this earn no headline_bonus"),
+    DETECT_CONFIG_CALIBRATION(struct invest_config, "0.7969", "-1.1958"),
     {NULL, 0, NULL, NULL, 0},
 };
 

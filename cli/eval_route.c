@@ -1,0 +1,333 @@
+/* eval_route.c -- routing quality for squawk eval: the tickers alerts reach against labelled parties. */
+#include "eval_route.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+#define EVR_MAX_CATS 8
+#define EVR_MAX_SENT 32
+
+typedef struct evr_row {
+    char *id;
+    char *cell[EVR_MAX_CATS]; /* the parties cell as written; NULL: no column */
+} evr_row;
+
+typedef struct evr_err {
+    int wrong; /* 1: sent but not a party; 0: a party not sent */
+    char *line;
+} evr_err;
+
+typedef struct evr_cat {
+    char name[64];
+    int col; /* column index in the TSV; -1 none */
+    long tp, fp, fn, articles;
+    evr_err *errs;
+    size_t n_errs, cap_errs;
+} evr_cat;
+
+struct evroute {
+    evr_row *rows;
+    size_t n_rows, cap_rows;
+    evr_cat cats[EVR_MAX_CATS];
+    size_t n_cats;
+};
+
+static void evr_chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = '\0';
+}
+
+/* Splits a TSV line in place; empty cells are kept. */
+static size_t evr_split(char *line, char **out, size_t max)
+{
+    size_t n = 0;
+    for (char *p = line; n < max;) {
+        out[n++] = p;
+        char *t = strchr(p, '\t');
+        if (!t) break;
+        *t = '\0';
+        p = t + 1;
+    }
+    return n;
+}
+
+static int evr_header(evroute *r, char *line, const char *path, char *err, size_t errlen)
+{
+    char *f[32];
+    size_t n = evr_split(line, f, 32);
+    if (strcmp(f[0], "id") != 0) {
+        snprintf(err, errlen, "%s:1: header must start with 'id'", path);
+        return SQ_E_INVAL;
+    }
+    int any = 0;
+    for (size_t c = 0; c < r->n_cats; c++) {
+        char want[80];
+        snprintf(want, sizeof want, "%s_parties", r->cats[c].name);
+        for (size_t i = 1; i < n; i++)
+            if (strcmp(f[i], want) == 0) r->cats[c].col = (int)i, any = 1;
+    }
+    if (!any) {
+        snprintf(err, errlen, "%s:1: no <category>_parties column for the labelled categories", path);
+        return SQ_E_INVAL;
+    }
+    return 0;
+}
+
+static int evr_row_add(evroute *r, char *line)
+{
+    char *f[32];
+    size_t n = evr_split(line, f, 32);
+    if (!f[0][0]) return 0;
+    if (r->n_rows == r->cap_rows) {
+        size_t nc = r->cap_rows ? r->cap_rows * 2 : 1024;
+        evr_row *nr = realloc(r->rows, nc * sizeof *nr);
+        if (!nr) return SQ_E_NOMEM;
+        r->rows = nr;
+        r->cap_rows = nc;
+    }
+    evr_row *row = &r->rows[r->n_rows++];
+    memset(row, 0, sizeof *row);
+    if (!(row->id = strdup(f[0]))) return SQ_E_NOMEM;
+    for (size_t c = 0; c < r->n_cats; c++) {
+        int col = r->cats[c].col;
+        if (col < 0) continue;
+        if (!(row->cell[c] = strdup((size_t)col < n ? f[col] : ""))) return SQ_E_NOMEM;
+    }
+    return 0;
+}
+
+static int evr_row_cmp(const void *a, const void *b)
+{
+    return strcmp(((const evr_row *)a)->id, ((const evr_row *)b)->id);
+}
+
+int evroute_open(evroute **out, const char *path, const char *const *cats, size_t n_cats,
+                 char *err, size_t errlen)
+{
+    *out = NULL;
+    evroute *r = calloc(1, sizeof *r);
+    if (!r) return SQ_E_NOMEM;
+    for (size_t c = 0; c < n_cats && c < EVR_MAX_CATS; c++) {
+        snprintf(r->cats[c].name, sizeof r->cats[c].name, "%s", cats[c]);
+        r->cats[c].col = -1;
+        r->n_cats++;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        evroute_destroy(r);
+        return SQ_E_IO;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0, lineno = 0;
+    while (!rc && getline(&line, &cap, f) >= 0) {
+        evr_chomp(line);
+        rc = ++lineno == 1 ? evr_header(r, line, path, err, errlen) : evr_row_add(r, line);
+    }
+    if (!rc && lineno == 0) {
+        snprintf(err, errlen, "%s: empty", path);
+        rc = SQ_E_INVAL;
+    }
+    free(line);
+    fclose(f);
+    if (rc) {
+        evroute_destroy(r);
+        return rc;
+    }
+    qsort(r->rows, r->n_rows, sizeof *r->rows, evr_row_cmp);
+    *out = r;
+    return 0;
+}
+
+void evroute_destroy(evroute *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->n_rows; i++) {
+        free(r->rows[i].id);
+        for (size_t c = 0; c < EVR_MAX_CATS; c++) free(r->rows[i].cell[c]);
+    }
+    free(r->rows);
+    for (size_t c = 0; c < r->n_cats; c++) {
+        for (size_t i = 0; i < r->cats[c].n_errs; i++) free(r->cats[c].errs[i].line);
+        free(r->cats[c].errs);
+    }
+    free(r);
+}
+
+typedef struct evr_entry {
+    const char *ticker, *role;
+    int tlen, rlen;
+} evr_entry;
+
+/* The next "Name=TICKER:role" entry of a cell at *p (entries split by ';');
+ * the name may itself hold '=' or ':', so the last of each counts. Returns 0
+ * at the end; entries without both marks are skipped. */
+static int evr_next(const char **p, evr_entry *e)
+{
+    while (*p && **p) {
+        const char *s = *p, *end = strchr(s, ';');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        *p = end ? end + 1 : NULL;
+        while (*p && **p == ' ') (*p)++;
+        const char *eq = NULL, *colon = NULL;
+        for (const char *q = s; q < s + len; q++) {
+            if (*q == '=') eq = q;
+            if (*q == ':') colon = q;
+        }
+        if (!eq || colon <= eq + 1) continue;
+        *e = (evr_entry){eq + 1, colon + 1, (int)(colon - eq - 1), (int)(s + len - colon - 1)};
+        return 1;
+    }
+    return 0;
+}
+
+/* 1 when ticker is a party in cell, its role copied out. */
+static int evr_party(const char *cell, const char *ticker, char *role, size_t rlen)
+{
+    evr_entry e;
+    for (const char *p = cell; evr_next(&p, &e);)
+        if ((size_t)e.tlen == strlen(ticker) && !strncmp(e.ticker, ticker, (size_t)e.tlen)) {
+            snprintf(role, rlen, "%.*s", e.rlen, e.role);
+            return 1;
+        }
+    return 0;
+}
+
+static void evr_err_add(evr_cat *k, int wrong, const char *fmt, const char *id, const char *tick,
+                        const char *role, double rel, const char *headline)
+{
+    if (k->n_errs == k->cap_errs) {
+        size_t nc = k->cap_errs ? k->cap_errs * 2 : 64;
+        evr_err *ne = realloc(k->errs, nc * sizeof *ne);
+        if (!ne) return;
+        k->errs = ne;
+        k->cap_errs = nc;
+    }
+    char buf[512];
+    snprintf(buf, sizeof buf, fmt, id, tick, role, rel, headline ? headline : "");
+    evr_err *e = &k->errs[k->n_errs];
+    if ((e->line = strdup(buf))) {
+        e->wrong = wrong;
+        k->n_errs++;
+    }
+}
+
+/* The entity of the passed alerts that put ticker on a topic, for the error lines. */
+static const proto_entity *evr_entity(const proto_alert *const *passed, size_t n, const char *t)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < passed[i]->n_entities; j++)
+            if (passed[i]->entities[j].ticker && !strcmp(passed[i]->entities[j].ticker, t))
+                return &passed[i]->entities[j];
+    return NULL;
+}
+
+/* Expected tickers are counted once each; "-" (unlisted) never. */
+static void evr_missed(evr_cat *k, const char *id, const char *cell, const char **sent,
+                       size_t n_sent, const proto_alert *const *passed, size_t n,
+                       const char *headline)
+{
+    evr_entry e;
+    for (const char *p = cell; evr_next(&p, &e);) {
+        if (e.tlen == 1 && e.ticker[0] == '-') continue;
+        char t[64], role[32];
+        snprintf(t, sizeof t, "%.*s", e.tlen, e.ticker);
+        snprintf(role, sizeof role, "%.*s", e.rlen, e.role);
+        size_t j = 0;
+        while (j < n_sent && strcmp(sent[j], t) != 0) j++;
+        if (j < n_sent) continue;
+        k->fn++;
+        const proto_entity *pe = evr_entity(passed, n, t);
+        char got[64];
+        snprintf(got, sizeof got, "%s, squawk: %s", role,
+                 !n ? "no alert" : pe ? pe->role : "not found");
+        evr_err_add(k, 0, "missed %-22s %-10s %-30s %5.1f  %s", id, t, got,
+                    pe ? pe->relevance : 0, headline);
+    }
+}
+
+void evroute_add(evroute *r, const char *id, size_t cat, const proto_alert *const *passed,
+                 size_t n, double min_relevance, const char *headline)
+{
+    if (cat >= r->n_cats || r->cats[cat].col < 0) return;
+    evr_row key = {.id = (char *)id};
+    const evr_row *row = bsearch(&key, r->rows, r->n_rows, sizeof *r->rows, evr_row_cmp);
+    if (!row) return;
+    evr_cat *k = &r->cats[cat];
+    const char *cell = row->cell[cat] && strcmp(row->cell[cat], "none") ? row->cell[cat] : "";
+    const char *sent[EVR_MAX_SENT];
+    size_t n_sent = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *t[EVR_MAX_SENT];
+        size_t nt = proto_alert_route_tickers(passed[i], min_relevance, t, EVR_MAX_SENT);
+        for (size_t j = 0; j < nt && n_sent < EVR_MAX_SENT; j++) {
+            size_t q = 0;
+            while (q < n_sent && strcmp(sent[q], t[j]) != 0) q++;
+            if (q == n_sent && strcmp(t[j], "_") != 0) sent[n_sent++] = t[j];
+        }
+    }
+    k->articles++;
+    for (size_t j = 0; j < n_sent; j++) {
+        char role[32];
+        const proto_entity *e = evr_entity(passed, n, sent[j]);
+        if (evr_party(cell, sent[j], role, sizeof role)) {
+            k->tp++;
+            continue;
+        }
+        k->fp++;
+        evr_err_add(k, 1, "wrong  %-22s %-10s %-30s %5.1f  %s", id, sent[j],
+                    e && e->role ? e->role : "?", e ? e->relevance : 0, headline);
+    }
+    evr_missed(k, id, cell, sent, n_sent, passed, n, headline);
+}
+
+static double evr_ratio(long a, long b) { return b ? (double)a / (double)b : 0.0; }
+static double evr_f1(long tp, long fp, long fn) { return tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0; }
+
+void evroute_print(const evroute *r, FILE *out, long errors)
+{
+    fprintf(out, "\nrouting (article, ticker) pairs against the labelled parties\n");
+    fprintf(out, "%-12s %6s %6s %6s %6s %6s %6s %8s\n", "category", "P", "R", "F1", "TP", "FP",
+            "FN", "articles");
+    for (size_t c = 0; c < r->n_cats; c++) {
+        const evr_cat *k = &r->cats[c];
+        if (k->col < 0) continue;
+        fprintf(out, "%-12s %6.3f %6.3f %6.3f %6ld %6ld %6ld %8ld\n", k->name,
+                evr_ratio(k->tp, k->tp + k->fp), evr_ratio(k->tp, k->tp + k->fn),
+                evr_f1(k->tp, k->fp, k->fn), k->tp, k->fp, k->fn, k->articles);
+    }
+    for (size_t c = 0; errors > 0 && c < r->n_cats; c++) {
+        const evr_cat *k = &r->cats[c];
+        if (k->col < 0 || !k->n_errs) continue;
+        fprintf(out, "\n%s: routing errors (id, ticker, role labelled/squawk's, relevance, headline;"
+                     " showing %zu of %zu)\n", k->name,
+                (size_t)errors < k->n_errs ? (size_t)errors : k->n_errs, k->n_errs);
+        for (size_t i = 0; i < k->n_errs && (long)i < errors; i++)
+            fprintf(out, "  %s\n", k->errs[i].line);
+    }
+}
+
+json_t *evroute_json(const evroute *r)
+{
+    json_t *o = json_object();
+    for (size_t c = 0; c < r->n_cats; c++) {
+        const evr_cat *k = &r->cats[c];
+        if (k->col < 0) continue;
+        json_t *j = json_object();
+        json_object_set_new(j, "precision", json_real(evr_ratio(k->tp, k->tp + k->fp)));
+        json_object_set_new(j, "recall", json_real(evr_ratio(k->tp, k->tp + k->fn)));
+        json_object_set_new(j, "f1", json_real(evr_f1(k->tp, k->fp, k->fn)));
+        json_object_set_new(j, "tp", json_integer(k->tp));
+        json_object_set_new(j, "fp", json_integer(k->fp));
+        json_object_set_new(j, "fn", json_integer(k->fn));
+        json_object_set_new(j, "articles", json_integer(k->articles));
+        json_object_set_new(o, k->name, j);
+    }
+    return o;
+}
