@@ -11,8 +11,10 @@ DEB_BUILD = gcc make cmake pkg-config librdkafka-dev libzmq3-dev libmsgpack-dev 
 DEB_TEST  = kcat python3 python3-zmq python3-msgpack python3-confluent-kafka curl docker-compose sox
 DEB_FUZZ  = clang libclang-rt-14-dev
 DEB_BENCH = python3-confluent-kafka gnuplot-nox python3-sklearn
+# /metrics is parsed by Prometheus' own client in tests/test_ops.py
+DEB_TEST += python3-prometheus-client
 
-.PHONY: all build deps test demo sanitize fuzz bench eval soak memcheck clean
+.PHONY: all build deps test demo sanitize fuzz bench eval soak memcheck install clean
 
 all: build
 
@@ -70,6 +72,11 @@ bench: deps
 
 eval: build
 	./tools/eval.sh $(BUILD)
+
+# Binary, plugins, data, /etc/squawk/squawk.yml, systemd unit, man page, bash completion
+# (docs/OPERATIONS.md); DESTDIR=/tmp/stage make install stages them for a package.
+install: build
+	cmake --install $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-bench build-soak build-memcheck

@@ -169,6 +169,12 @@ def main():
     rows.append(("1. filter stage, MB/s (headline+body) vs bare hs_scan", fm.fmt("%.1f"), frm.fmt("%.1f"),
                  ratio("filter_mbs", "squawk", "raw").fmt("%.2f"), "", ""))
 
+    tv, to = st("tpat_mbs", "v2"), st("tpat_mbs", "old")
+    if tv.vals:
+        rows.append(("1. engine v2 sample (rules/v2/invest_sample.yml, 10 rules): tokenise + match MB/s vs the "
+                     "old matcher on the same 10 regexes (tokenise alone: %s MB/s)" % st("tpat_mbs", "tokenise").fmt("%.1f"),
+                     tv.fmt("%.1f"), to.fmt("%.1f"), ratio("tpat_mbs", "v2", "old").fmt("%.2f") + " v2/old", "", ""))
+
     f5, f5r = st("filter5k_aps", "squawk"), st("filter5k_aps", "raw")
     rows.append(("1. filter stage on the 5 KB e2e articles (3,000), articles/s vs bare hs_scan: one core's ceiling "
                  "for the e2e rows", f5.fmt(), f5r.fmt(), ratio("filter5k_aps", "squawk", "raw").fmt("%.2f"), "", ""))
@@ -203,6 +209,14 @@ def main():
     if dr.ok and dr.hi > 0:
         rows.append(("   articles of a squawk throughput run dropped by the mock broker's retention (backlog "
                      "beyond a few MB per partition; the rate counts processed articles only)", dr.fmt(), "", "", "", ""))
+    rs, rw = st("replay1_bytes", "squawk"), st("replay1_bytes", "whole")
+    if rs.ok and rw.ok:
+        rm, wm, rl = st("replay1_msgs", "squawk"), st("replay1_msgs", "whole"), st("replay1_lost", "squawk")
+        rows.append(("5. replay bytes to a one-ticker subscriber (invest.T007 of 200 tickers x 3 categories) "
+                     "recovering its gap (%s lost in an 8,000-alert window of 20,000 ~1.5 KB alerts): per-subscription replay (%s msgs) "
+                     "vs the old whole-stream replay of the same seq range (%s msgs)"
+                     % (rl.fmt("%.0f"), rm.fmt("%.0f"), wm.fmt("%.0f")), rs.fmt("%.0f"), rw.fmt("%.0f"),
+                     ratio("replay1_bytes", "squawk", "whole").fmt("%.4f") + " per-subscription/whole", "", ""))
     cs, cb = st("cpu_per_100k", "squawk"), st("cpu_per_100k", "baseline")
     rows.append(("4. CPU seconds (utime+stime) per 100,000 articles, throughput runs", cs.fmt("%.1f"), cb.fmt("%.0f"),
                  Stat([cs.med / cb.med]).fmt("%.3f") + " squawk/baseline" if cs.ok and cb.ok else "n/a", "", ""))

@@ -1,7 +1,8 @@
 /* e2e_sub.c -- latency subscriber for make bench: produce->receipt and ingest->emit histograms.
  *
- * usage: e2e_sub -c ENDPOINT [--idle-ms MS] [--timeout S] [--ready FILE] [--dist FILE]
- * Subscribes to every topic, decodes each alert with proto_alert_decode and records, per
+ * usage: e2e_sub -c ENDPOINT [--replay EP] [--idle-ms MS] [--timeout S] [--ready FILE] [--dist FILE]
+ * Subscribes to every topic through the subscriber library (sinks/zsub.h; replay only with
+ * --replay, otherwise a gap is counted as lost) and records, per
  * message, now(CLOCK_REALTIME) - ts.produce_ns and ts.emit_ns - ts.ingest_ns in log-bucket
  * histograms. Stops on SIGINT/SIGTERM, after --timeout, or once no alert arrived for
  * --idle-ms after the first one; then prints one line of key=value pairs (microseconds). */
@@ -14,6 +15,7 @@
 #include <zmq.h>
 
 #include "../proto/alert.h"
+#include "../sinks/zsub.h"
 #include "hist.h"
 
 static volatile sig_atomic_t stop;
@@ -40,13 +42,13 @@ static int64_t now_mono_ns(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: e2e_sub -c ENDPOINT [--idle-ms MS] [--timeout S] [--ready FILE] "
-                    "[--dist FILE]\n");
+    fprintf(stderr, "usage: e2e_sub -c ENDPOINT [--replay EP] [--idle-ms MS] [--timeout S] "
+                    "[--ready FILE] [--dist FILE]\n");
 }
 
 int main(int argc, char **argv)
 {
-    const char *ep = NULL, *ready = NULL, *dist = NULL;
+    const char *ep = NULL, *ready = NULL, *dist = NULL, *replay = "";
     long idle_ms = 3000;
     double timeout_s = 600;
     for (int i = 1; i < argc; i++) {
@@ -56,6 +58,7 @@ int main(int argc, char **argv)
             return 2;
         }
         if (strcmp(a, "-c") == 0) ep = argv[++i];
+        else if (strcmp(a, "--replay") == 0) replay = argv[++i];
         else if (strcmp(a, "--idle-ms") == 0) idle_ms = atol(argv[++i]);
         else if (strcmp(a, "--timeout") == 0) timeout_s = atof(argv[++i]);
         else if (strcmp(a, "--ready") == 0) ready = argv[++i];
@@ -74,53 +77,42 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_SUB);
-    int hwm = 0, rcvtimeo = 100;
-    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm); /* never drop on our side */
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &rcvtimeo, sizeof rcvtimeo);
-    zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
-    if (zmq_connect(s, ep) != 0) {
-        fprintf(stderr, "e2e_sub: connect %s: %s\n", ep, zmq_strerror(errno));
+    /* Everything, from now on, no limit on our queue: the bench measures latency, not loss. */
+    zsub_opts o = {.no_from_start = 1, .no_replay = !replay[0], .rcvhwm = -1};
+    zsub *z = NULL;
+    char err[256] = "";
+    if (zsub_create(&z, &o, err, sizeof err) != 0 || zsub_connect(z, ep, replay, 0) != 0) {
+        fprintf(stderr, "e2e_sub: connect %s: %s\n", ep, err[0] ? err : zmq_strerror(errno));
         return 1;
     }
     bench_hist *e2e = bench_hist_create(), *proc = bench_hist_create();
-    uint64_t alerts = 0, hbs = 0, bad = 0, no_ts = 0;
+    uint64_t alerts = 0, no_ts = 0;
     int64_t start = now_mono_ns(), last = 0;
     int got_any = 0;
-    char topic[256];
-    zmq_msg_t body;
-    zmq_msg_init(&body);
+    zsub_event ev;
     while (!stop) {
         int64_t t = now_mono_ns();
         if ((double)(t - start) / 1e9 > timeout_s) break;
         if (alerts && (t - last) / 1000000 > idle_ms) break;
-        int n = zmq_recv(s, topic, sizeof topic - 1, 0);
-        if (n < 0) continue; /* EAGAIN (timeout) or EINTR */
+        if (zsub_next(z, &ev, 100) <= 0) continue; /* timeout or EINTR */
         int64_t recv_ns = now_real_ns();
-        if (zmq_msg_recv(&body, s, 0) < 0) continue;
-        if (!got_any && ready) {
+        /* The first heartbeat (or alert) of the publisher proves the subscription is live. */
+        if (!got_any && ready && (ev.kind == ZSUB_PUBLISHER || ev.kind == ZSUB_ALERT)) {
             FILE *f = fopen(ready, "w");
             if (f) fclose(f);
+            got_any = 1;
         }
-        got_any = 1;
-        if (n >= 3 && memcmp(topic, "_hb", 3) == 0) {
-            hbs++;
-            continue;
-        }
-        proto_alert *a = NULL;
-        if (proto_alert_decode(zmq_msg_data(&body), zmq_msg_size(&body), &a, NULL, 0) != 0) {
-            bad++;
-            continue;
-        }
+        if (ev.kind != ZSUB_ALERT) continue;
+        const proto_alert *a = ev.alert;
         alerts++;
         last = now_mono_ns();
         if (a->ts.produce_ns > 0) bench_hist_record(e2e, recv_ns - a->ts.produce_ns);
         else no_ts++;
         if (a->ts.ingest_ns > 0 && a->ts.emit_ns > 0) bench_hist_record(proc, a->ts.emit_ns - a->ts.ingest_ns);
-        proto_alert_destroy(a);
     }
-    zmq_msg_close(&body);
+    zsub_stats zs;
+    zsub_get_stats(z, &zs);
+    uint64_t hbs = zs.heartbeats, bad = zs.bad;
     printf("alerts=%llu heartbeats=%llu undecodable=%llu no_produce_ts=%llu "
            "e2e_p50_us=%.1f e2e_p99_us=%.1f e2e_p999_us=%.1f e2e_max_us=%.1f "
            "proc_p50_us=%.1f proc_p99_us=%.1f proc_p999_us=%.1f\n",
@@ -139,9 +131,6 @@ int main(int argc, char **argv)
     }
     bench_hist_destroy(e2e);
     bench_hist_destroy(proc);
-    int linger = 0;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_close(s);
-    zmq_ctx_term(ctx);
+    zsub_destroy(z);
     return 0;
 }

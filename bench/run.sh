@@ -13,10 +13,11 @@ case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
 SQ="$B/squawk"
 SUB="$B/e2e_sub"
 FB="$B/filter_bench"
+RB="$B/replay_bench"
 PY=/usr/bin/python3
 REPS=${BENCH_REPS:-5}
 LONG=${BENCH_LONG:-0}
-for f in "$SQ" "$SUB" "$FB"; do
+for f in "$SQ" "$SUB" "$FB" "$RB"; do
     [ -x "$f" ] || { echo "bench: $f missing; build it first (make bench)" >&2; exit 1; }
 done
 
@@ -92,6 +93,40 @@ for r in $(seq 1 "$REPS"); do
         END { print "filter_articles\tsquawk\t" r "\t" n; print "filter_mb\tsquawk\t" r "\t" mb }
     ' "$T/fb.$r" >>"$R"
     log "filter run $r: $(grep -E '^(filter stage|bare)' "$T/fb.$r" | tr -s ' ' | cut -d' ' -f1-2,5-9 | tr '\n' ';')"
+done
+
+# engine v2 (filters/tpat.c): the sample pack vs the same ten regexes cut out of invest.yml, same bytes
+TB="$B/tpat_bench"
+if [ -x "$TB" ]; then
+    $PY - "$ROOT/filters/rules/invest.yml" "$ROOT/filters/rules/v2/invest_sample.yml" >"$T/regex10.yml" <<'PYEOF'
+import sys, yaml
+ids = [r["id"] for r in yaml.safe_load(open(sys.argv[2]))["rules"]]
+rules = [r for r in yaml.safe_load(open(sys.argv[1]))["rules"] if r["id"] in ids]
+yaml.safe_dump({"rules": rules}, sys.stdout, allow_unicode=True, sort_keys=False, width=100000)
+PYEOF
+    for r in $(seq 1 "$REPS"); do
+        SQUAWK_LOG_LEVEL=warn "$TB" "$T/filter.jsonl" "$ROOT/filters/rules/v2/invest_sample.yml" "$T/regex10.yml" 1 \
+            >"$T/tb.$r" 2>"$T/tb.$r.err" || { cat "$T/tb.$r.err" >&2; break; }
+        awk -v r="$r" '
+            function mbs(sys) { for (i = 1; i <= NF; i++) if ($i == "MB/s") { print "tpat_mbs\t" sys "\t" r "\t" $(i - 1); return } }
+            /^v2 tokenise +[0-9]/ { mbs("tokenise") }
+            /^v2 tokenise \+ match/ { mbs("v2") }
+            /^old matcher/ { mbs("old") }
+        ' "$T/tb.$r" >>"$R"
+        log "tpat run $r: $(grep -E '^(v2|old matcher)' "$T/tb.$r" | tr -s ' ' | cut -d' ' -f1-9 | tr '\n' ';')"
+    done
+fi
+
+# replay bytes for a one-ticker subscriber recovering a gap, per-subscription vs whole stream
+for r in $(seq 1 "$REPS"); do
+    "$RB" --alerts 20000 --tickers 200 --window 8000 >"$T/rb.$r" 2>>"$T/rb.err" || log "replay_bench run $r failed"
+    tr ' ' '\n' <"$T/rb.$r" | awk -F= -v r="$r" '
+        $1 == "replay_bytes" { print "replay1_bytes\tsquawk\t" r "\t" $2 }
+        $1 == "whole_bytes" { print "replay1_bytes\twhole\t" r "\t" $2 }
+        $1 == "replay_msgs" { print "replay1_msgs\tsquawk\t" r "\t" $2 }
+        $1 == "whole_msgs" { print "replay1_msgs\twhole\t" r "\t" $2 }
+        $1 == "desk_lost" { print "replay1_lost\tsquawk\t" r "\t" $2 }' >>"$R"
+    log "replay run $r: $(cat "$T/rb.$r")"
 done
 
 # where the rule-pack time goes (one run, diagnostic): per pattern, SOM vs no SOM, merged packs

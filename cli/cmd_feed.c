@@ -23,6 +23,8 @@ static const char usage[] =
     "  --loop               repeat the inputs until --count or Ctrl-C (soak tests)\n"
     "  --count N            stop after N messages\n"
     "  --key-id             key each message by its article id\n"
+    "  --timeout S          give up on a message not delivered within S seconds (default 30);\n"
+    "                       exit 1 naming the broker\n"
     "  -X key=value         any librdkafka producer property (repeatable)\n";
 
 static ingest_feed *g_feed;
@@ -55,6 +57,13 @@ int cmd_feed(int argc, char **argv)
             o.count = strtoull(argv[++i], NULL, 10);
         } else if (!strcmp(a, "--loop")) {
             o.loop = 1;
+        } else if (!strcmp(a, "--timeout") && has) {
+            double t = atof(argv[++i]);
+            if (t <= 0 || t > 86400) {
+                fprintf(stderr, "squawk feed: --timeout wants seconds in (0, 86400], got '%s'\n", argv[i]);
+                goto out;
+            }
+            o.timeout_ms = (unsigned)(t * 1000);
         } else if (!strcmp(a, "--key-id")) {
             o.key_id = 1;
         } else if (!strcmp(a, "-X") && has) {
@@ -95,11 +104,16 @@ int cmd_feed(int argc, char **argv)
     signal(SIGTERM, on_signal);
     e = ingest_feed_run(f, paths, n_paths, err, sizeof err);
     if (e) fprintf(stderr, "squawk feed: %s\n", err[0] ? err : sq_strerror(e));
-    int fe = ingest_feed_finish(f, 60000);
+    /* Delivery reports arrive within message.timeout.ms; a little more for the last ones. */
+    int fe = ingest_feed_finish(f, (int)(o.timeout_ms ? o.timeout_ms : 30000) + 5000);
     uint64_t sent, delivered, failed;
     ingest_feed_counts(f, &sent, &delivered, &failed);
     fprintf(stderr, "squawk feed: sent=%llu delivered=%llu failed=%llu\n",
             (unsigned long long)sent, (unsigned long long)delivered, (unsigned long long)failed);
+    if (fe)
+        fprintf(stderr, "squawk feed: %llu of %llu message(s) not delivered to %s (topic %s): %s\n",
+                (unsigned long long)(sent - delivered), (unsigned long long)sent, o.bootstrap,
+                o.topic, ingest_feed_last_error(f)[0] ? ingest_feed_last_error(f) : sq_strerror(fe));
     g_feed = NULL;
     ingest_feed_destroy(f);
     rc = (e || fe) ? 1 : 0;

@@ -15,6 +15,7 @@ int cmd_broker(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 /* True when argv holds -h or --help; prints usage to stdout then. */
 int cli_wants_help(int argc, char **argv, const char *usage);

@@ -22,6 +22,7 @@ static const struct {
     {"proxy", cmd_proxy, "XSUB/XPUB forwarder to fan in many publishers"},
     {"keygen", cmd_keygen, "write a CURVE key pair"},
     {"version", cmd_version, "print squawk's and every library's version"},
+    {"rules", cmd_rules, "lint token-pattern rule packs (engine v2): file:line: reason"},
 };
 
 static void usage(FILE *f)

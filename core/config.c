@@ -1,5 +1,6 @@
 /* config.c -- loads squawk.yml into sq_config: libyaml tree, env overrides, schema checks. */
 #include "config.h"
+#include "metrics.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,11 +13,18 @@
 
 #include "error.h"
 
+#define CFG_MAX_ENV 64
+
+/* A node's line is its 1-based line in the file, 0 when it has none, or
+ * -(i + 1) when environment variable env[i] set it: errors name the
+ * variable then, not the file. */
 typedef struct cfg_ctx {
     const char *file;
     char *err;
     size_t errlen;
     int failed;
+    const char *env[CFG_MAX_ENV];
+    int n_env;
 } cfg_ctx;
 
 static void cfg_fail(cfg_ctx *x, int line, const char *key, const char *fmt, ...)
@@ -31,10 +39,14 @@ static void cfg_fail(cfg_ctx *x, int line, const char *key, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    if (line > 0)
+    if (line > 0) {
         snprintf(x->err, x->errlen, "%s:%d: %s: %s", x->file, line, key, reason);
-    else
-        snprintf(x->err, x->errlen, "%s: %s (from environment): %s", x->file, key, reason);
+    } else if (line < 0 && -line <= x->n_env) {
+        const char *var = x->env[-line - 1];
+        snprintf(x->err, x->errlen, "%.*s: %s: %s", (int)strcspn(var, "="), var, key, reason);
+    } else {
+        snprintf(x->err, x->errlen, "%s: %s: %s", x->file, key, reason);
+    }
 }
 
 /* ---- tree ---------------------------------------------------------------- */
@@ -158,6 +170,12 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
     memcpy(name, var + 7, nl);
     name[nl] = 0;
     for (char *p = name; *p; p++) *p = (char)tolower((unsigned char)*p);
+    if (x->n_env >= CFG_MAX_ENV) {
+        cfg_fail(x, 0, "environment", "more than %d SQUAWK_ variables", CFG_MAX_ENV);
+        return;
+    }
+    x->env[x->n_env++] = var;
+    int at = -x->n_env;
 
     char *parts[8];
     int np = 0;
@@ -171,6 +189,11 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
     if (np >= 2 && strcmp(parts[0], "kafka") == 0 && !is_kafka_own(parts[1]))
         for (char *p = parts[1]; *p; p++)
             if (*p == '_') *p = '.';
+    /* SQUAWK_SINKS__KAFKA__PROPERTIES__BOOTSTRAP_SERVERS: librdkafka names, likewise */
+    if (np == 4 && strcmp(parts[0], "sinks") == 0 && strcmp(parts[1], "kafka") == 0 &&
+        strcmp(parts[2], "properties") == 0)
+        for (char *p = parts[3]; *p; p++)
+            if (*p == '_') *p = '.';
 
     sq_cfg_node *cur = root;
     for (int i = 0; i < np; i++) {
@@ -181,18 +204,18 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
                 if (nm && nm->value && strcmp(nm->value, parts[i]) == 0) next = c;
             }
             if (!next) {
-                cfg_fail(x, 0, var, "no list entry named '%s'", parts[i]);
+                cfg_fail(x, at, parts[i - 1], "no list entry named '%s'", parts[i]);
                 return;
             }
         } else if (cur->type == SQ_CFG_MAP) {
             next = map_get(cur, parts[i]);
             if (!next) {
-                next = node_new(i == np - 1 ? SQ_CFG_SCALAR : SQ_CFG_MAP, parts[i], NULL, 0);
+                next = node_new(i == np - 1 ? SQ_CFG_SCALAR : SQ_CFG_MAP, parts[i], NULL, at);
                 if (!next) return;
                 node_append(cur, next);
             }
         } else {
-            cfg_fail(x, 0, var, "'%s' is not a section", parts[i - 1 >= 0 ? i - 1 : 0]);
+            cfg_fail(x, at, parts[i - 1 >= 0 ? i - 1 : 0], "not a section");
             return;
         }
         cur = next;
@@ -200,7 +223,7 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
     node_free(cur->child);
     cur->child = NULL;
     free(cur->value);
-    cur->line = 0;
+    cur->line = at;
     if (cur->type == SQ_CFG_SEQ) {
         /* lists from the environment are comma-separated */
         const char *s = eq + 1;
@@ -209,7 +232,7 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
             size_t l = c ? (size_t)(c - s) : strlen(s);
             char item[1024];
             snprintf(item, sizeof item, "%.*s", (int)l, s);
-            node_append(cur, node_new(SQ_CFG_SCALAR, NULL, item, 0));
+            node_append(cur, node_new(SQ_CFG_SCALAR, NULL, item, at));
             s += l + (c ? 1 : 0);
         }
         cur->value = NULL;
@@ -412,6 +435,19 @@ static void load_kafka(cfg_ctx *x, sq_config *c, sq_cfg_node *k)
         cfg_fail(x, k ? k->line : 0, "kafka.pause_low", "must be below kafka.pause_high");
 }
 
+/* Two entries of one filter would raise every alert twice under one name. */
+static void check_duplicate_filter(cfg_ctx *x, sq_config *c)
+{
+    const sq_config_filter *last = &c->filters[c->n_filters - 1];
+    for (size_t i = 0; last->name && i + 1 < c->n_filters; i++)
+        if (c->filters[i].name && strcmp(c->filters[i].name, last->name) == 0) {
+            char key[160];
+            snprintf(key, sizeof key, "filters[%s]", last->name);
+            cfg_fail(x, last->line, key, "listed twice (also at line %d)", c->filters[i].line);
+            return;
+        }
+}
+
 static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f)
 {
     if (!f) return;
@@ -428,6 +464,7 @@ static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f)
         cf->line = e->line;
         if (e->type == SQ_CFG_SCALAR) { /* "- invest" shorthand */
             cf->name = strdup(e->value);
+            check_duplicate_filter(x, c);
             continue;
         }
         if (e->type != SQ_CFG_MAP) {
@@ -438,6 +475,7 @@ static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f)
             cfg_fail(x, e->line, "filters[].name", "every filter needs a name or path");
             return;
         }
+        check_duplicate_filter(x, c);
         char sect[160];
         snprintf(sect, sizeof sect, "filters[%s]", cf->name);
         sq_cfg_node *t = want(x, e, "threshold");
@@ -455,6 +493,65 @@ static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f)
         snprintf(csect, sizeof csect, "%s.config", sect);
         get_props(x, cm, csect, NULL, &cf->kv, &cf->n_kv, NULL);
     }
+}
+
+/* scheme://address as zmq_bind takes it; tcp wants host:port (port a
+ * number or a star), so "tcp//STAR:5555" or a tcp address without a port fail here, not at bind. */
+static const char *endpoint_problem(const char *e)
+{
+    static const char *schemes[] = {"tcp", "ipc", "inproc", "pgm", "epgm", "tipc", "vmci",
+                                    "ws", "wss", "udp", NULL};
+    if (*e == '@' || *e == '>') e++; /* bind / connect markers, as zsock takes them */
+    const char *sep = strstr(e, "://");
+    if (!sep) return "expected scheme://address (tcp://*:5555, ipc:///run/squawk.sock)";
+    size_t sl = (size_t)(sep - e);
+    int known = 0;
+    for (size_t i = 0; schemes[i]; i++)
+        if (strlen(schemes[i]) == sl && strncmp(e, schemes[i], sl) == 0) known = 1;
+    if (!known) return "unknown transport (tcp, ipc, inproc, ...)";
+    const char *addr = sep + 3;
+    if (!*addr) return "no address after ://";
+    if (sl != 3 || strncmp(e, "tcp", 3) != 0) return NULL;
+    const char *colon = strrchr(addr, ':');
+    if (!colon || colon == addr) return "tcp wants host:port";
+    if (strcmp(colon + 1, "*") == 0) return NULL;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (!colon[1] || *end || port < 0 || port > 65535) return "tcp port must be 0-65535 or *";
+    return NULL;
+}
+
+/* "tcp://host:port" -> port, else -1 (ipc paths etc. compare as strings). */
+static long tcp_port(const char *e)
+{
+    if (*e == '@' || *e == '>') e++;
+    if (strncmp(e, "tcp://", 6) != 0) return -1;
+    const char *colon = strrchr(e, ':');
+    return colon && colon[1] != '*' ? strtol(colon + 1, NULL, 10) : -1;
+}
+
+static void check_endpoints(cfg_ctx *x, sq_config *c, sq_cfg_node *z)
+{
+    sq_cfg_node *en = map_get(z, "endpoints"), *rn = map_get(z, "replay_endpoints");
+    for (int r = 0; r < 2 && !x->failed; r++) {
+        char **v = r ? c->zmq.replay_endpoints : c->zmq.endpoints;
+        size_t n = r ? c->zmq.n_replay_endpoints : c->zmq.n_endpoints;
+        sq_cfg_node *node = r ? rn : en;
+        for (size_t i = 0; i < n && !x->failed; i++) {
+            const char *why = endpoint_problem(v[i]);
+            if (why)
+                cfg_fail(x, node ? node->line : z->line,
+                         r ? "sinks.zmq.replay_endpoints" : "sinks.zmq.endpoints", "'%s': %s", v[i], why);
+        }
+    }
+    for (size_t i = 0; i < c->zmq.n_endpoints && !x->failed; i++)
+        for (size_t j = 0; j < c->zmq.n_replay_endpoints && !x->failed; j++) {
+            const char *a = c->zmq.endpoints[i], *b = c->zmq.replay_endpoints[j];
+            if (strcmp(a, b) == 0 || (tcp_port(a) >= 0 && tcp_port(a) == tcp_port(b)))
+                cfg_fail(x, rn ? rn->line : z->line, "sinks.zmq.replay_endpoints",
+                         "'%s' takes the publish endpoint's port ('%s'); replay needs its own "
+                         "(by convention port + 1)", b, a);
+        }
 }
 
 static void load_sinks(cfg_ctx *x, sq_config *c, sq_cfg_node *s)
@@ -487,6 +584,7 @@ static void load_sinks(cfg_ctx *x, sq_config *c, sq_cfg_node *s)
         }
         if (!x->failed && c->zmq.enabled && c->zmq.n_endpoints == 0)
             cfg_fail(x, z->line, "sinks.zmq.endpoints", "at least one endpoint is required");
+        if (!x->failed && c->zmq.enabled) check_endpoints(x, c, z);
     }
     if (k) {
         c->kafka_sink.enabled = 1;
@@ -498,6 +596,10 @@ static void load_sinks(cfg_ctx *x, sq_config *c, sq_cfg_node *s)
                   NULL);
         if (!x->failed && c->kafka_sink.enabled && !c->kafka_sink.topic)
             cfg_fail(x, k->line, "sinks.kafka.topic", "required when the kafka sink is enabled");
+        if (!x->failed && c->kafka_sink.enabled && !map_get(p, "bootstrap.servers") &&
+            !map_get(p, "metadata.broker.list"))
+            cfg_fail(x, p ? p->line : k->line, "sinks.kafka.properties.bootstrap.servers",
+                     "required when the kafka sink is enabled (alerts would pile up unsent)");
     }
     if (j) {
         c->jsonl.enabled = 1;
@@ -589,6 +691,9 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
     }
 
     for (char **e = envp; e && *e && !x.failed; e++) apply_env(&x, c->root, *e);
+    c->env = calloc((size_t)x.n_env + 1, sizeof *c->env);
+    for (int i = 0; c->env && i < x.n_env; i++)
+        if ((c->env[c->n_env] = strndup(x.env[i], strcspn(x.env[i], "=")))) c->n_env++;
 
     sq_cfg_node *k = NULL, *eng = NULL, *s = NULL, *m = NULL, *l = NULL;
     if (!x.failed) section(&x, c->root, "kafka", &k);
@@ -610,6 +715,11 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
     if (!x.failed) load_sinks(&x, c, s);
     if (!x.failed && m) {
         get_str(&x, m, "metrics", "listen", &c->metrics_listen);
+        char why[160];
+        sq_cfg_node *ln = map_get(m, "listen");
+        if (!x.failed && c->metrics_listen && c->metrics_listen[0] &&
+            sq_metrics_parse_listen(c->metrics_listen, NULL, why, sizeof why) != 0)
+            cfg_fail(&x, ln ? ln->line : m->line, "metrics.listen", "%s", why);
         GET_UINT_INTO(&x, m, "metrics", "health_grace_s", 86400, c->health_grace_s);
         GET_UINT_INTO(&x, m, "metrics", "stall_ms", 3600000, c->stall_ms);
     }
@@ -635,9 +745,20 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
     return 0;
 }
 
+void sq_config_where(const sq_config *c, int line, char *out, size_t len)
+{
+    if (line > 0)
+        snprintf(out, len, "%s:%d", c->path, line);
+    else if (line < 0 && (size_t)-line <= c->n_env)
+        snprintf(out, len, "%s", c->env[-line - 1]);
+    else
+        snprintf(out, len, "%s", c->path);
+}
+
 void sq_config_free(sq_config *c)
 {
     if (!c) return;
+    strv_free(c->env, c->n_env);
     free(c->path);
     node_free(c->root);
     strv_free(c->topics, c->n_topics);

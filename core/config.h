@@ -13,7 +13,7 @@ typedef struct sq_cfg_node {
     sq_cfg_type type;
     char *key;   /* set for members of a map */
     char *value; /* set for scalars */
-    int line;    /* 1-based; 0 when it came from the environment */
+    int line;    /* 1-based; < 0 when a SQUAWK_ variable set it (config.c) */
     int used;    /* set by the schema walk; unused nodes are unknown keys */
     struct sq_cfg_node *child, *next;
 } sq_cfg_node;
@@ -91,6 +91,8 @@ typedef struct sq_config {
 
     /* lifecycle: */
     unsigned shutdown_timeout_ms;
+    char **env;  /* names of the SQUAWK_ variables applied, for sq_config_where */
+    size_t n_env;
 } sq_config;
 
 /* Loads path (YAML), applies SQUAWK_<SECTION>__<KEY>[__<KEY>] environment
@@ -108,5 +110,9 @@ SQ_API int sq_config_parse_bool(const char *v);
 
 /* True for keys whose values must never be logged (sasl.password, *secret*, ...). */
 SQ_API int sq_config_is_secret(const char *key);
+
+/* Where a node's line points: "file:line", the SQUAWK_ variable that set
+ * it, or the file alone (line 0). */
+SQ_API void sq_config_where(const sq_config *c, int line, char *out, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 /* log.c -- structured, rate-limited logging to stderr or a file. */
 #include "log.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,10 @@ void sq_log_setup(FILE *out, sq_log_level min, sq_log_format fmt)
     log_fmt = fmt;
 }
 
+void sq_log_set_level(sq_log_level min) { log_min = min; }
+void sq_log_set_format(sq_log_format fmt) { log_fmt = fmt; }
+int sq_log_enabled(sq_log_level lvl) { return lvl >= log_min; }
+
 int sq_log_parse_level(const char *s, sq_log_level *out)
 {
     for (int i = 0; i < 4; i++)
@@ -28,7 +33,28 @@ int sq_log_parse_level(const char *s, sq_log_level *out)
     return -1;
 }
 
-/* JSON mode turns "a=1 b=x y" into "a":"1","b":"x y" -- values run until
+/* An unquoted value in JSON's number grammar ("12", "-3", "0.25", "1e9")
+ * is written as a number; "007", "1.", "0x1f" and "inf" stay strings. */
+static int is_json_number(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-') i++;
+    if (i >= n || !isdigit((unsigned char)s[i])) return 0;
+    if (s[i] == '0' && i + 1 < n && isdigit((unsigned char)s[i + 1])) return 0;
+    while (i < n && isdigit((unsigned char)s[i])) i++;
+    if (i < n && s[i] == '.') {
+        if (++i >= n || !isdigit((unsigned char)s[i])) return 0;
+        while (i < n && isdigit((unsigned char)s[i])) i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        if (++i < n && (s[i] == '+' || s[i] == '-')) i++;
+        if (i >= n || !isdigit((unsigned char)s[i])) return 0;
+        while (i < n && isdigit((unsigned char)s[i])) i++;
+    }
+    return i == n;
+}
+
+/* JSON mode turns "a=1 b=x y" into "a":1,"b":"x y" -- values run until
  * the next " key=" so callers can keep one format string for both modes. */
 static void emit_json_kv(FILE *f, const char *kv)
 {
@@ -40,12 +66,20 @@ static void emit_json_kv(FILE *f, const char *kv)
         const char *v = eq + 1, *end = v;
         int quoted = (*v == '"');
         if (quoted) {
+            /* the closing quote is the one before a space or the end: a
+             * reason may quote something itself (near '"k17"') */
             v++;
             end = strchr(v, '"');
+            while (end && end[1] && end[1] != ' ') end = strchr(end + 1, '"');
             if (!end) end = v + strlen(v);
         } else {
             end = strchr(v, ' ');
             if (!end) end = v + strlen(v);
+        }
+        if (!quoted && is_json_number(v, (size_t)(end - v))) {
+            fprintf(f, ",\"%.*s\":%.*s", (int)(eq - p), p, (int)(end - v), v);
+            p = end;
+            continue;
         }
         fprintf(f, ",\"%.*s\":\"", (int)(eq - p), p);
         for (const char *c = v; c < end; c++) {
@@ -74,7 +108,7 @@ static void vlog(sq_log_level lvl, const char *msg, unsigned long suppressed, co
         fprintf(f, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"%s\"", tbuf,
                 ts.tv_nsec / 1000000, level_names[lvl], msg);
         emit_json_kv(f, kv);
-        if (suppressed) fprintf(f, ",\"suppressed\":\"%lu\"", suppressed);
+        if (suppressed) fprintf(f, ",\"suppressed\":%lu", suppressed);
         fputs("}\n", f);
     } else {
         fprintf(f, "ts=%s.%03ldZ level=%s msg=%s%s%s", tbuf, ts.tv_nsec / 1000000,

@@ -10,6 +10,11 @@ typedef enum { SQ_LOG_TEXT = 0, SQ_LOG_JSON } sq_log_format;
 
 SQ_API void sq_log_setup(FILE *out, sq_log_level min, sq_log_format fmt);
 SQ_API int sq_log_parse_level(const char *s, sq_log_level *out);
+/* Change the level or format of a running process (SIGHUP), keeping the output. */
+SQ_API void sq_log_set_level(sq_log_level min);
+/* 1 when a line at lvl would be written: skip building costly fields otherwise. */
+SQ_API int sq_log_enabled(sq_log_level lvl);
+SQ_API void sq_log_set_format(sq_log_format fmt);
 
 /* msg is a fixed event name ("kafka.reject"); kv is a printf format of
  * space-separated key=value pairs ("topic=%s offset=%lld"). Values with spaces

@@ -14,11 +14,7 @@
 #include <time.h>
 
 #include "error.h"
-
-struct sq_metrics_buf {
-    char *p;
-    size_t len, cap;
-};
+#include "log.h"
 
 struct sq_metrics {
     struct MHD_Daemon *d;
@@ -62,13 +58,137 @@ void sq_metrics_line(void *buf, const char *line)
     sq_metrics_printf(buf, "%s\n", line);
 }
 
+/* ---- exposition: every family once, HELP and TYPE first ----------------------- */
+
+/* Renderers (the pipeline, each sink) write lines in whatever order suits
+ * them; a family's samples may be split, or come before its # TYPE. The text
+ * format wants each family exactly once, metadata first, so regroup here
+ * instead of asking every renderer to coordinate. */
+typedef struct mfam {
+    char name[128];
+    char type[16];
+    const char *help; /* points into the raw text */
+    size_t help_len;
+    sq_metrics_buf samples;
+} mfam;
+
+static size_t name_len(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] != '{' && s[i] != ' ') i++;
+    return i;
+}
+
+static mfam *fam_find(mfam *f, size_t nf, const char *name, size_t len)
+{
+    for (size_t i = 0; i < nf; i++)
+        if (strlen(f[i].name) == len && memcmp(f[i].name, name, len) == 0) return &f[i];
+    return NULL;
+}
+
+/* A sample belongs to the family of its own name, or to a histogram/summary
+ * when the name is one of its _bucket/_sum/_count series. */
+static mfam *fam_of_sample(mfam *f, size_t nf, const char *name, size_t len)
+{
+    mfam *m = fam_find(f, nf, name, len);
+    if (m) return m;
+    static const char *sfx[] = {"_bucket", "_sum", "_count"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t sl = strlen(sfx[i]);
+        if (len > sl && memcmp(name + len - sl, sfx[i], sl) == 0) {
+            m = fam_find(f, nf, name, len - sl);
+            if (m && (strcmp(m->type, "histogram") == 0 || strcmp(m->type, "summary") == 0)) return m;
+        }
+    }
+    return NULL;
+}
+
+static mfam *fam_add(mfam **f, size_t *nf, size_t *cap, const char *name, size_t len)
+{
+    if (len == 0 || len >= sizeof((*f)->name)) return NULL;
+    if (*nf == *cap) {
+        size_t nc = *cap ? *cap * 2 : 32;
+        mfam *nfm = realloc(*f, nc * sizeof *nfm);
+        if (!nfm) return NULL;
+        *f = nfm;
+        *cap = nc;
+    }
+    mfam *m = &(*f)[(*nf)++];
+    memset(m, 0, sizeof *m);
+    memcpy(m->name, name, len);
+    return m;
+}
+
+/* "# HELP name text" / "# TYPE name type": returns the family, sets *what. */
+static mfam *meta_line(mfam **f, size_t *nf, size_t *cap, const char *l, size_t n)
+{
+    int is_help = n > 7 && memcmp(l, "# HELP ", 7) == 0;
+    int is_type = n > 7 && memcmp(l, "# TYPE ", 7) == 0;
+    if (!is_help && !is_type) return NULL;
+    const char *name = l + 7;
+    size_t len = name_len(name, n - 7);
+    mfam *m = fam_find(*f, *nf, name, len);
+    if (!m) m = fam_add(f, nf, cap, name, len);
+    if (!m) return NULL;
+    const char *rest = name + len + (name + len < l + n ? 1 : 0);
+    size_t rl = (size_t)(l + n - rest);
+    if (is_help && !m->help) {
+        m->help = rest;
+        m->help_len = rl;
+    } else if (is_type && !m->type[0] && rl < sizeof m->type) {
+        memcpy(m->type, rest, rl);
+        m->type[rl] = 0;
+    }
+    return m;
+}
+
+void sq_metrics_normalize(const char *text, size_t len, sq_metrics_buf *out)
+{
+    mfam *f = NULL;
+    size_t nf = 0, cap = 0;
+    /* Metadata first, so a sample before its # TYPE still finds a histogram. */
+    for (int pass = 0; pass < 2; pass++) {
+        const char *p = text, *end = text + len;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t n = (size_t)((nl ? nl : end) - p);
+            if (n > 0 && p[0] == '#') {
+                if (pass == 0) meta_line(&f, &nf, &cap, p, n);
+            } else if (n > 0 && pass == 1) {
+                size_t nl2 = name_len(p, n);
+                mfam *m = fam_of_sample(f, nf, p, nl2);
+                if (!m) m = fam_add(&f, &nf, &cap, p, nl2);
+                if (m) sq_metrics_printf(&m->samples, "%.*s\n", (int)n, p);
+            }
+            p = nl ? nl + 1 : end;
+        }
+    }
+    for (size_t i = 0; i < nf; i++) {
+        mfam *m = &f[i];
+        size_t nl = strlen(m->name);
+        const char *type = m->type[0] ? m->type
+                           : (nl > 6 && strcmp(m->name + nl - 6, "_total") == 0) ? "counter"
+                                                                               : "gauge";
+        if (m->help)
+            sq_metrics_printf(out, "# HELP %s %.*s\n", m->name, (int)m->help_len, m->help);
+        else
+            sq_metrics_printf(out, "# HELP %s %s\n", m->name, m->name);
+        sq_metrics_printf(out, "# TYPE %s %s\n", m->name, type);
+        if (m->samples.p) sq_metrics_printf(out, "%.*s", (int)m->samples.len, m->samples.p);
+        free(m->samples.p);
+    }
+    free(f);
+}
+
 /* Loop thread: render a fresh snapshot for whoever asked. */
 static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 {
     sq_metrics *m = w->data;
-    sq_metrics_buf b = {0};
+    sq_metrics_buf raw = {0}, b = {0};
     char why[256] = "";
-    m->render(m->ud, &b);
+    m->render(m->ud, &raw);
+    sq_metrics_normalize(raw.p ? raw.p : "", raw.len, &b);
+    free(raw.p);
     int ok = m->health ? m->health(m->ud, why, sizeof why) : 1;
     pthread_mutex_lock(&m->mu);
     free(m->text.p);
@@ -136,23 +256,46 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return ret;
 }
 
+/* libmicrohttpd's own errors ("Failed to bind to port ...") through the logger. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char text[512];
+    vsnprintf(text, sizeof text, fmt, ap);
+    for (char *c = text; *c; c++)
+        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) *c = *c == '\n' ? 0 : '\'';
+    sq_log(SQ_LOG_WARN, "metrics.http", "text=\"%s\"", text);
+}
+
+int sq_metrics_parse_listen(const char *listen, struct sockaddr_in *out, char *why, size_t whylen)
+{
+    const char *colon = strrchr(listen, ':');
+    char host[128];
+    char *end;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || !colon[1] || *end || port < 0 || port > 65535) {
+        snprintf(why, whylen, "'%s' is not host:port (e.g. 0.0.0.0:9464; port 0 picks one)", listen);
+        return SQ_E_CONFIG;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+    if (!host[0] || strcmp(host, "*") == 0) snprintf(host, sizeof host, "0.0.0.0");
+    if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        snprintf(why, whylen, "'%s': host must be an IPv4 address, localhost or *", listen);
+        return SQ_E_CONFIG;
+    }
+    if (out) *out = sa;
+    return 0;
+}
+
 int sq_metrics_create(sq_metrics **out, struct ev_loop *loop, const char *listen, unsigned stall_ms,
                       sq_metrics_render_cb render, sq_metrics_health_cb health, void *ud, char *err,
                       size_t errlen)
 {
-    char host[128] = "0.0.0.0";
-    int port;
-    const char *colon = strrchr(listen, ':');
-    if (colon) {
-        snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
-        port = atoi(colon + 1);
-    } else {
-        port = atoi(listen);
-    }
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (!host[0] || strcmp(host, "*") == 0) strcpy(host, "0.0.0.0");
-    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || port < 0 || port > 65535) {
-        snprintf(err, errlen, "metrics.listen: '%s' is not host:port (IPv4)", listen);
+    struct sockaddr_in sa;
+    char why[160];
+    if (sq_metrics_parse_listen(listen, &sa, why, sizeof why) != 0) {
+        snprintf(err, errlen, "metrics.listen: %s", why);
         return SQ_E_CONFIG;
     }
     sq_metrics *m = calloc(1, sizeof *m);
@@ -171,7 +314,8 @@ int sq_metrics_create(sq_metrics **out, struct ev_loop *loop, const char *listen
     ev_unref(loop); /* the metrics endpoint alone must not keep the loop alive */
     m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                             on_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!m->d) {
         snprintf(err, errlen, "metrics.listen: cannot listen on %s: %s", listen, strerror(errno));
         ev_ref(loop);
@@ -180,7 +324,7 @@ int sq_metrics_create(sq_metrics **out, struct ev_loop *loop, const char *listen
         return SQ_E_HTTP;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
-    m->port = info ? info->port : port;
+    m->port = info ? info->port : ntohs(sa.sin_port);
     *out = m;
     return 0;
 }

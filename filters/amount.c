@@ -70,6 +70,38 @@ static size_t skip_space(const char *s, size_t len, size_t i, size_t max)
     return j;
 }
 
+/* "a share", "per share", "/share", "per ADS": the amount is a price per
+ * unit, not the size of a deal. */
+static int per_unit_after(const char *s, size_t len, size_t end)
+{
+    static const char *units[] = {"a share", "per share", "/share", "a common share",
+                                  "per common share", "a diluted share", "per diluted share",
+                                  "per ADS", "an ADS", "per ADR", "an ADR", "a unit", "per unit",
+                                  NULL};
+    size_t r = end;
+    while (r < len && s[r] == ' ') r++;
+    for (size_t k = 0; units[k]; k++)
+        if (word_len_at(s, len, r, units[k])) return 1;
+    return 0;
+}
+
+/* "shares closed at $45", "stock rose to $12": a share price named by the
+ * sentence before it. */
+static int share_price_before(const char *s, size_t start)
+{
+    size_t p = start;
+    while (p > 0 && s[p - 1] == ' ') p--;
+    size_t w = p;
+    while (w > 0 && isalpha((unsigned char)s[w - 1])) w--;
+    if (!((p - w == 2 && (strncasecmp(s + w, "at", 2) == 0 || strncasecmp(s + w, "to", 2) == 0)) ||
+          (p - w == 4 && strncasecmp(s + w, "from", 4) == 0)))
+        return 0;
+    size_t from = w > 48 ? w - 48 : 0;
+    for (size_t i = from; i + 5 <= w; i++)
+        if (strncasecmp(s + i, "share", 5) == 0 || strncasecmp(s + i, "stock", 5) == 0) return 1;
+    return 0;
+}
+
 static int push(filter_amounts *out, double usd, uint32_t field, size_t start, size_t end)
 {
     if (out->n >= FILTER_AMOUNT_MAX) return 0;
@@ -155,7 +187,11 @@ int filter_amount_extract(const char *s, size_t len, uint32_t field, filter_amou
                 }
             }
         }
-        if (rate > 0 && v > 0) {
+        /* A bare amount with cents ("$96.50") is a price: deals are not
+         * announced to the cent. */
+        int price = m == 1 && (per_unit_after(s, len, end) || share_price_before(s, start) ||
+                               (num_end > i && memchr(s + i, '.', num_end - i) && v < 1e5));
+        if (rate > 0 && v > 0 && !price) {
             int rc = push(out, v * m * rate, field, start, end);
             if (rc) return rc;
         }

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <pthread.h>
+
+#include "../core/log.h"
 
 /* Two FNV-1a lanes with different seeds: 128 bits is plenty to make an
  * accidental collision between two rule sets a non-event. */
@@ -25,33 +28,81 @@ static void mix(hkey *h, const void *p, size_t n)
     }
 }
 
-static int cache_dir(char *out, size_t len)
+/* Only a directory we own and no one else can write is trusted: a database
+ * read from it is executed by the scanner. 0, or why not. */
+static const char *usable(const char *dir)
 {
-    const char *d = getenv("SQUAWK_CACHE_DIR");
-    if (d && strcmp(d, "off") == 0) return -1;
-    if (d && *d)
-        snprintf(out, len, "%s", d);
-    else if ((d = getenv("XDG_CACHE_HOME")) && *d)
-        snprintf(out, len, "%s/squawk", d);
-    else if ((d = getenv("HOME")) && *d)
-        snprintf(out, len, "%s/.cache/squawk", d);
-    else
-        return -1;
-    /* Only a directory we own and no one else can write is trusted: a
-     * database read from it is executed by the scanner. */
     char parent[4096];
-    snprintf(parent, sizeof parent, "%s", out);
+    size_t n = strlen(dir);
+    if (n >= sizeof parent) return "path too long";
+    memcpy(parent, dir, n + 1);
     char *slash = strrchr(parent, '/');
     if (slash && slash != parent) {
         *slash = 0;
         mkdir(parent, 0700);
     }
-    if (mkdir(out, 0700) != 0 && errno != EEXIST) return -1;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) return strerror(errno);
     struct stat st;
-    if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-        (st.st_mode & 022))
-        return -1;
-    return 0;
+    if (stat(dir, &st) != 0) return strerror(errno);
+    if (!S_ISDIR(st.st_mode)) return "not a directory";
+    if (st.st_uid != geteuid()) return "owned by another user";
+    if (st.st_mode & 022) return "writable by others";
+    if (access(dir, W_OK | X_OK) != 0) return strerror(errno);
+    return NULL;
+}
+
+/* Says once where the cache went (and again when that changes): a cache
+ * that silently switched off costs every start tens of seconds. */
+static void report(const char *dir, const char *from, const char *skipped)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static char last[4096];
+    pthread_mutex_lock(&mu);
+    if (strcmp(last, dir) != 0) {
+        size_t n = strlen(dir);
+        if (n >= sizeof last) n = sizeof last - 1;
+        memcpy(last, dir, n);
+        last[n] = 0;
+        if (skipped[0])
+            sq_warn("rules.cache", "dir=\"%s\" from=%s skipped=\"%s\"", dir, from, skipped);
+        else
+            sq_info("rules.cache", "dir=\"%s\" from=%s", dir, from);
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+/* $SQUAWK_CACHE_DIR, $XDG_CACHE_HOME/squawk, $HOME/.cache/squawk,
+ * /var/cache/squawk, then a private directory under $TMPDIR or /tmp. */
+static int cache_dir(char *out, size_t len)
+{
+    const char *d = getenv("SQUAWK_CACHE_DIR");
+    if (d && strcmp(d, "off") == 0) return -1;
+    const char *tmp = getenv("TMPDIR");
+    char cand[5][4096];
+    const char *from[5] = {"SQUAWK_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "system", "tmp"};
+    memset(cand, 0, sizeof cand);
+    if (d && *d) snprintf(cand[0], sizeof cand[0], "%s", d);
+    if ((d = getenv("XDG_CACHE_HOME")) && *d) snprintf(cand[1], sizeof cand[1], "%s/squawk", d);
+    if ((d = getenv("HOME")) && *d) snprintf(cand[2], sizeof cand[2], "%s/.cache/squawk", d);
+    snprintf(cand[3], sizeof cand[3], "/var/cache/squawk");
+    snprintf(cand[4], sizeof cand[4], "%s/squawk-cache-%u", tmp && *tmp ? tmp : "/tmp",
+             (unsigned)geteuid());
+    char skipped[1024] = "";
+    for (int i = 0; i < 5; i++) {
+        if (!cand[i][0]) continue;
+        const char *why = usable(cand[i]);
+        if (!why) {
+            snprintf(out, len, "%s", cand[i]);
+            report(out, from[i], skipped);
+            return 0;
+        }
+        size_t sl = strlen(skipped);
+        /* the system directory is only for services; its absence is no news */
+        if (i != 3 || errno != EACCES)
+            snprintf(skipped + sl, sizeof skipped - sl, "%s%s: %s", sl ? "; " : "", cand[i], why);
+    }
+    report("", "none", skipped);
+    return -1;
 }
 
 static hs_database_t *load(const char *path)

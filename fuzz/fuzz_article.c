@@ -27,10 +27,21 @@ static void roundtrip(const proto_article *a,
     free(buf);
 }
 
+/* The published-time parser sees the raw bytes too: any form, never a crash,
+ * and what it accepts lies in years 1..9999. */
+static void time_forms(const uint8_t *data, size_t size)
+{
+    int64_t ms;
+    if (proto_time_parse((const char *)data, size > 64 ? 64 : size, &ms) == 0 &&
+        (ms < -62135596800000LL || ms > 253402300799999LL + 86400000LL))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char why[256];
     proto_article a;
+    time_forms(data, size);
     /* Tight limits half the time, so depth/size/count paths get exercised. */
     proto_limits tight = {.max_bytes = 1u << 16, .max_field_bytes = 256, .max_depth = 4,
                           .max_elems = 8};
@@ -40,6 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #else
     if (proto_article_decode(data, size, lim, &a, why, sizeof why) != 0) return 0;
 #endif
+    /* a dropped optional field leaves the field absent and says why */
+    if (a.dropped && (a.published_ms != PROTO_PUBLISHED_NONE || !a.dropped_why[0])) abort();
     roundtrip(&a, proto_article_encode_msgpack, proto_article_decode_msgpack);
     roundtrip(&a, proto_article_encode_json, proto_article_decode_json);
     proto_article_free(&a);

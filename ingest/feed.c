@@ -43,6 +43,12 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     }
 }
 
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    sq_log_level l = level <= 3 ? SQ_LOG_ERROR : level == 4 ? SQ_LOG_WARN : SQ_LOG_DEBUG;
+    sq_log(l, "feed.kafka", "fac=%s text=\"%s\"", fac, buf); /* librdkafka threads: not the limiter */
+}
+
 int ingest_feed_create(ingest_feed **out, const ingest_feed_opts *o, char *err, size_t errlen)
 {
     char es[512];
@@ -64,6 +70,12 @@ int ingest_feed_create(ingest_feed **out, const ingest_feed_opts *o, char *err, 
                           "1048576"};
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i += 2)
         rd_kafka_conf_set(c, defs[i], defs[i + 1], es, sizeof es);
+    /* librdkafka retries an unreachable broker for 5 minutes by default; a
+     * feeder should say it failed long before that. -X may still override. */
+    char tmo[24];
+    snprintf(tmo, sizeof tmo, "%u", o->timeout_ms ? o->timeout_ms : 30000);
+    rd_kafka_conf_set(c, "message.timeout.ms", tmo, es, sizeof es);
+    rd_kafka_conf_set_log_cb(c, log_cb);
     if (o->bootstrap &&
         rd_kafka_conf_set(c, "bootstrap.servers", o->bootstrap, es, sizeof es) != RD_KAFKA_CONF_OK)
         goto conf_fail;
@@ -327,6 +339,11 @@ void ingest_feed_counts(const ingest_feed *f, uint64_t *sent, uint64_t *delivere
 }
 
 void ingest_feed_stop(ingest_feed *f) { f->stop = 1; }
+
+const char *ingest_feed_last_error(const ingest_feed *f)
+{
+    return f->last_err ? rd_kafka_err2str(f->last_err) : "";
+}
 
 void ingest_feed_destroy(ingest_feed *f)
 {

@@ -15,6 +15,7 @@ typedef struct ingest_feed_opts {
     int loop;                 /* repeat the inputs until count or stop */
     uint64_t count;           /* stop after this many messages; 0 = no limit */
     int key_id;               /* key every message by its article id (decoded with proto) */
+    unsigned timeout_ms;      /* delivery timeout per message (message.timeout.ms); 0 = 30 s */
 } ingest_feed_opts;
 
 typedef struct ingest_feed ingest_feed;
@@ -33,6 +34,8 @@ SQ_API int ingest_feed_run(ingest_feed *f, const char *const *paths, size_t n_pa
 /* Waits for every delivery report (at most timeout_ms); 0 when all were
  * delivered, SQ_E_KAFKA if any failed, SQ_E_TIMEOUT if some are unanswered. */
 SQ_API int ingest_feed_finish(ingest_feed *f, int timeout_ms);
+/* The last delivery error librdkafka reported ("" when none). */
+SQ_API const char *ingest_feed_last_error(const ingest_feed *f);
 SQ_API void ingest_feed_counts(const ingest_feed *f, uint64_t *sent, uint64_t *delivered,
                                uint64_t *failed);
 /* Async-signal-safe: makes the next send return SQ_E_AGAIN. */

@@ -15,6 +15,7 @@
 
 #include "../core/clock.h"
 #include "../core/error.h"
+#include "../core/kafka_log.h"
 #include "../core/log.h"
 
 /* A token packs (slot+1, epoch, seq) so done() finds its entry in O(1) and
@@ -24,6 +25,7 @@
 #define TOK_EPOCH_SHIFT TOK_SEQ_BITS
 #define TOK_SLOT_SHIFT 48
 #define MAX_SLOTS 65535
+#define MAX_LAGS 256 /* partitions reported in /metrics */
 
 /* One assigned partition and the messages handed out but not yet done.
  * Entries are a ring indexed by a per-partition sequence number; offsets
@@ -71,6 +73,8 @@ struct ingest_kafka {
     size_t n_parts, cap_parts;
     size_t last_slot;
     ingest_kafka_stats st;
+    ingest_kafka_lag lags[MAX_LAGS]; /* per partition, from the last statistics */
+    size_t n_lags;
 };
 
 static int64_t now_ms(void) { return sq_clock_realtime_ns() / 1000000; }
@@ -376,6 +380,12 @@ static void handle(ingest_kafka *k, rd_kafka_message_t *m)
         reject(k, m, topic, rc, why, token);
         return;
     }
+    if (a.dropped) {
+        k->st.fields_dropped++;
+        sq_log_limited(SQ_LOG_WARN, "kafka.field_dropped",
+                       "topic=%s partition=%d offset=%lld why=\"%s\" effect=\"article kept\"",
+                       topic, (int)m->partition, (long long)m->offset, a.dropped_why);
+    }
     ingest_meta meta = {
         .topic = topic,
         .partition = m->partition,
@@ -549,6 +559,7 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     json_t *root = json_loadb(json, len, 0, NULL);
     if (!root) return 0;
     int64_t lag = -1;
+    size_t n_lags = 0;
     const char *tname, *pname;
     json_t *t, *pt;
     json_object_foreach(json_object_get(root, "topics"), tname, t)
@@ -559,9 +570,16 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
             json_int_t l = json_integer_value(json_object_get(pt, "consumer_lag"));
             if (!json_is_integer(json_object_get(pt, "consumer_lag")) || l < 0) continue;
             lag = (lag < 0 ? 0 : lag) + l;
+            if (n_lags < MAX_LAGS) {
+                ingest_kafka_lag *pl = &k->lags[n_lags++];
+                snprintf(pl->topic, sizeof pl->topic, "%s", tname);
+                pl->partition = (int32_t)atoi(pname);
+                pl->lag = l;
+            }
         }
     }
     k->st.consumer_lag = lag;
+    k->n_lags = n_lags;
     int any = 0, up = 0;
     const char *bname;
     json_t *b;
@@ -581,16 +599,6 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     }
     json_decref(root);
     return 0;
-}
-
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    /* Connection failures also reach error_cb, which rate-limits them. */
-    if (strcmp(fac, "FAIL") == 0) return;
-    sq_log_level l = level <= 3 ? SQ_LOG_ERROR : level == 4 ? SQ_LOG_WARN
-                                               : level <= 6 ? SQ_LOG_INFO
-                                                            : SQ_LOG_DEBUG;
-    sq_log(l, "kafka.log", "client=%s fac=%s text=\"%s\"", rd_kafka_name(rk), fac, buf);
 }
 
 /* ---- lifecycle ---- */
@@ -642,7 +650,7 @@ static int create_dlq(ingest_kafka *k, const ingest_kafka_opts *o, char *err, si
     rd_kafka_conf_set_opaque(c, k);
     rd_kafka_conf_set_dr_msg_cb(c, dlq_dr_cb);
     rd_kafka_conf_set_error_cb(c, dlq_error_cb);
-    rd_kafka_conf_set_log_cb(c, log_cb);
+    rd_kafka_conf_set_log_cb(c, sq_kafka_log_cb);
     k->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, c, es, sizeof es);
     if (!k->dlq) {
         rd_kafka_conf_destroy(c);
@@ -705,7 +713,7 @@ int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *er
     rd_kafka_conf_set_offset_commit_cb(c, commit_cb);
     rd_kafka_conf_set_error_cb(c, error_cb);
     rd_kafka_conf_set_stats_cb(c, stats_cb);
-    rd_kafka_conf_set_log_cb(c, log_cb);
+    rd_kafka_conf_set_log_cb(c, sq_kafka_log_cb);
     k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, es, sizeof es);
     if (!k->rk) {
         rd_kafka_conf_destroy(c);
@@ -879,6 +887,13 @@ void ingest_kafka_destroy(ingest_kafka *k)
 }
 
 void ingest_kafka_get_stats(ingest_kafka *k, ingest_kafka_stats *out) { *out = k->st; }
+
+size_t ingest_kafka_partition_lags(ingest_kafka *k, ingest_kafka_lag *out, size_t max)
+{
+    size_t n = k->n_lags < max ? k->n_lags : max;
+    memcpy(out, k->lags, n * sizeof *out);
+    return n;
+}
 
 int ingest_kafka_assigned(ingest_kafka *k)
 {

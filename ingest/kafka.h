@@ -64,6 +64,7 @@ SQ_API void ingest_kafka_destroy(ingest_kafka *k);
 
 typedef struct ingest_kafka_stats {
     uint64_t consumed, rejected, dead_lettered, commits, in_flight;
+    uint64_t fields_dropped;       /* optional fields (published) unreadable, article kept */
     uint64_t rejected_by_err[128]; /* index: -SQ_E_* */
     int64_t consumer_lag;          /* from librdkafka statistics, -1 unknown */
     int64_t last_commit_ms;        /* wall clock, 0 never */
@@ -72,6 +73,14 @@ typedef struct ingest_kafka_stats {
     int64_t broker_down_since_ms;  /* 0 when up; else when it went down (or create time) */
 } ingest_kafka_stats;
 SQ_API void ingest_kafka_get_stats(ingest_kafka *k, ingest_kafka_stats *out);
+/* Consumer lag of one assigned partition, from the last statistics. */
+typedef struct ingest_kafka_lag {
+    char topic[128];
+    int32_t partition;
+    int64_t lag;
+} ingest_kafka_lag;
+/* Fills at most max entries (partitions whose lag librdkafka knows); returns how many. */
+SQ_API size_t ingest_kafka_partition_lags(ingest_kafka *k, ingest_kafka_lag *out, size_t max);
 /* Number of partitions currently assigned to this consumer (0 before the
  * group settles or while the broker is unreachable at startup). */
 SQ_API int ingest_kafka_assigned(ingest_kafka *k);

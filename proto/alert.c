@@ -136,6 +136,7 @@ SQ_API proto_alert *proto_alert_clone(const proto_alert *s)
     if (!a) return NULL;
     a->v = s->v;
     a->seq = s->seq;
+    a->tseq = s->tseq;
     a->score = s->score;
     a->novelty = s->novelty;
     a->article.published_ms = s->article.published_ms;
@@ -295,13 +296,17 @@ SQ_API int proto_alert_encode(const proto_alert *a, char **out, size_t *outlen)
     enc e;
     enc_init(&e);
 
-    msgpack_pack_map(&e.pk, 15);
+    msgpack_pack_map(&e.pk, a->tseq ? 16 : 15);
     E_KEY(&e, "v");
     msgpack_pack_uint32(&e.pk, a->v);
     E_KEY(&e, "pub");
     e_str(&e, a->pub);
     E_KEY(&e, "seq");
     msgpack_pack_uint64(&e.pk, a->seq);
+    if (a->tseq) {
+        E_KEY(&e, "tseq");
+        msgpack_pack_uint64(&e.pk, a->tseq);
+    }
     E_KEY(&e, "id");
     e_str(&e, a->id);
     E_KEY(&e, "category");
@@ -563,6 +568,8 @@ static int decode_body(dec *d, const msgpack_object_map *m, proto_alert *a)
                               "alert version %llu, this build reads %d", (unsigned long long)u64,
                               PROTO_ALERT_VERSION);
     a->v = (uint32_t)u64;
+    /* tseq was added after v1 shipped: optional, 0 when absent */
+    if (d_get(m, "tseq") && (rc = d_u64(d, m, "", "tseq", &a->tseq))) return rc;
     if ((rc = d_str(d, m, "", "pub", &a->pub, 0)) || (rc = d_u64(d, m, "", "seq", &a->seq)) ||
         (rc = d_str(d, m, "", "id", &a->id, 0)) ||
         (rc = d_str(d, m, "", "category", &a->category, 0)) ||
@@ -758,6 +765,10 @@ SQ_API int proto_alert_to_json(const proto_alert *a, char **out, size_t *outlen)
         "published_ms", j_ms(a->ts.published_ms), "ingest_ns", (json_int_t)a->ts.ingest_ns,
         "emit_ns", (json_int_t)a->ts.emit_ns, "produce_ns", (json_int_t)a->ts.produce_ns);
     if (!root) return SQ_E_INVAL;
+    if (a->tseq && json_object_set_new(root, "tseq", json_integer((json_int_t)a->tseq))) {
+        json_decref(root);
+        return SQ_E_NOMEM;
+    }
     char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!s) return SQ_E_NOMEM;
@@ -775,7 +786,8 @@ static int s_eq(const char *a, const char *b)
 
 SQ_API int proto_alert_equal(const proto_alert *a, const proto_alert *b)
 {
-    if (a->v != b->v || !s_eq(a->pub, b->pub) || a->seq != b->seq || !s_eq(a->id, b->id) ||
+    if (a->v != b->v || !s_eq(a->pub, b->pub) || a->seq != b->seq || a->tseq != b->tseq ||
+        !s_eq(a->id, b->id) ||
         !s_eq(a->category, b->category) || a->score != b->score || !s_eq(a->stage, b->stage) ||
         a->n_entities != b->n_entities || a->n_amounts != b->n_amounts ||
         a->n_evidence != b->n_evidence || a->novelty != b->novelty ||
@@ -809,14 +821,18 @@ SQ_API int proto_alert_equal(const proto_alert *a, const proto_alert *b)
 
 /* ---- heartbeat ---- */
 
+/* Old subscribers decode heartbeats with these limits: publishers split the digest to fit. */
+static const proto_limits hb_limits = {
+    .max_bytes = 4096, .max_field_bytes = 4096, .max_depth = 8, .max_elems = 64};
+
 SQ_API int proto_heartbeat_encode(const proto_heartbeat *hb, char **out, size_t *outlen)
 {
     if (!hb || !out || !outlen) return SQ_E_INVAL;
     size_t n = strnlen(hb->pub, sizeof hb->pub);
-    if (n == sizeof hb->pub) return SQ_E_INVAL;
+    if (n == sizeof hb->pub || strnlen(hb->rep, sizeof hb->rep) == sizeof hb->rep) return SQ_E_INVAL;
     enc e;
     enc_init(&e);
-    msgpack_pack_map(&e.pk, 4);
+    msgpack_pack_map(&e.pk, 4 + (hb->ivl_ms > 0) + (hb->rep[0] != 0) + (hb->n_dg > 0));
     E_KEY(&e, "v");
     msgpack_pack_uint32(&e.pk, hb->v);
     E_KEY(&e, "pub");
@@ -825,13 +841,27 @@ SQ_API int proto_heartbeat_encode(const proto_heartbeat *hb, char **out, size_t 
     msgpack_pack_uint64(&e.pk, hb->seq);
     E_KEY(&e, "ts_ns");
     msgpack_pack_int64(&e.pk, hb->ts_ns);
+    if (hb->ivl_ms > 0) {
+        E_KEY(&e, "ivl_ms");
+        msgpack_pack_uint32(&e.pk, hb->ivl_ms);
+    }
+    if (hb->rep[0]) {
+        E_KEY(&e, "rep");
+        e_str(&e, hb->rep);
+    }
+    if (hb->n_dg > 0) {
+        E_KEY(&e, "dg");
+        msgpack_pack_map(&e.pk, hb->n_dg);
+        for (size_t i = 0; i < hb->n_dg; i++) {
+            e_str(&e, hb->dg_prefix[i]);
+            msgpack_pack_uint64(&e.pk, hb->dg_count[i]);
+        }
+    }
     return enc_finish(&e, out, outlen);
 }
 
 SQ_API int proto_heartbeat_decode(const void *buf, size_t len, proto_heartbeat *out)
 {
-    static const proto_limits hb_limits = {
-        .max_bytes = 4096, .max_field_bytes = 4096, .max_depth = 8, .max_elems = 64};
     if (!out) return SQ_E_INVAL;
     memset(out, 0, sizeof *out);
     msgpack_unpacked u;
@@ -846,6 +876,15 @@ SQ_API int proto_heartbeat_decode(const void *buf, size_t len, proto_heartbeat *
         rc = SQ_E_FIELD_TOO_LONG;
     if (!rc) rc = d_u64(&d, m, "", "seq", &out->seq);
     if (!rc) rc = d_int(&d, m, "", "ts_ns", INT64_MIN, INT64_MAX, &out->ts_ns, 0);
+    int64_t ivl = 0;
+    if (!rc && d_get(m, "ivl_ms")) rc = d_int(&d, m, "", "ivl_ms", 0, UINT32_MAX, &ivl, 0);
+    out->ivl_ms = (uint32_t)ivl;
+    char *rep = NULL;
+    if (!rc && d_get(m, "rep") && !(rc = d_str(&d, m, "", "rep", &rep, 0))) {
+        if (strlen(rep) >= sizeof out->rep) rc = SQ_E_FIELD_TOO_LONG;
+        else memcpy(out->rep, rep, strlen(rep) + 1);
+    }
+    free(rep);
     msgpack_unpacked_destroy(&u);
     if (!rc) {
         out->v = (uint32_t)v;
@@ -855,4 +894,27 @@ SQ_API int proto_heartbeat_decode(const void *buf, size_t len, proto_heartbeat *
     }
     free(pub);
     return rc;
+}
+
+SQ_API int proto_heartbeat_digest(const void *buf, size_t len, proto_digest_fn fn, void *ud)
+{
+    msgpack_unpacked u;
+    int rc = unpack_map(buf, len, &hb_limits, &u, NULL, 0);
+    if (rc) return rc;
+    const msgpack_object *dg = d_get(&u.data.via.map, "dg");
+    int n = 0;
+    if (dg && dg->type != MSGPACK_OBJECT_MAP) rc = SQ_E_WRONG_TYPE;
+    for (uint32_t i = 0; !rc && dg && i < dg->via.map.size; i++) {
+        const msgpack_object_kv *kv = &dg->via.map.ptr[i];
+        if (kv->key.type != MSGPACK_OBJECT_STR || kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+            rc = SQ_E_WRONG_TYPE;
+        else if (proto_utf8_check(kv->key.via.str.ptr, kv->key.via.str.size) != 0)
+            rc = SQ_E_BAD_UTF8;
+        else {
+            fn(ud, kv->key.via.str.ptr, kv->key.via.str.size, kv->val.via.u64);
+            n++;
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    return rc ? rc : n;
 }

@@ -64,15 +64,29 @@ typedef struct proto_alert {
         int64_t published_ms, ingest_ns, emit_ns;
         int64_t produce_ns; /* "squawk-ts" header of the source message, 0 unknown */
     } ts;
+    uint64_t tseq; /* +1 per message on this exact topic from this publisher; 0 = not sent */
 } proto_alert;
 
-/* Heartbeat on topic "_hb". */
+/* Heartbeat on topic "_hb". ivl_ms, rep and the digest were added after v1
+ * shipped and are optional on the wire (0 / "" / none when absent). */
 typedef struct proto_heartbeat {
     uint32_t v;
     char pub[64];
     uint64_t seq;
     int64_t ts_ns;
+    uint32_t ivl_ms; /* the publisher's heartbeat period */
+    char rep[256];   /* the publisher's replay endpoint, "" = not announced */
+    /* Digest, encode only (decode leaves it empty; see proto_heartbeat_digest):
+     * for each subscribed prefix, how many messages matching it were sent. */
+    const char *const *dg_prefix;
+    const uint64_t *dg_count;
+    size_t n_dg;
 } proto_heartbeat;
+
+/* Calls fn for every (prefix, count) of a heartbeat's digest; returns the
+ * number of entries, or a negative SQ_E_* code for a malformed heartbeat. */
+typedef void (*proto_digest_fn)(void *ud, const char *prefix, size_t plen, uint64_t count);
+SQ_API int proto_heartbeat_digest(const void *buf, size_t len, proto_digest_fn fn, void *ud);
 
 SQ_API proto_alert *proto_alert_create(void);
 SQ_API void proto_alert_destroy(proto_alert *a);

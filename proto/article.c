@@ -89,26 +89,36 @@ static int add_ticker(proto_article *a, size_t idx, const char *s, size_t n, int
 #define MS_MIN (-62135596800000LL)
 #define MS_MAX (253402300799999LL)
 
-static int set_published_ms(proto_article *a, int64_t ms, char *why, size_t whylen)
+/* published is optional: a value squawk cannot read costs the field, never
+ * the article (the caller counts and logs it from a->dropped). */
+static int drop_published(proto_article *a, const char *fmt, const char *what)
 {
-    if (ms < MS_MIN || ms > MS_MAX)
-        return proto_scan_why(SQ_E_BAD_TIME, why, whylen,
-                              "field 'published': %lld ms is outside years 1..9999",
-                              (long long)ms);
+    a->published_ms = PROTO_PUBLISHED_NONE;
+    a->dropped |= PROTO_DROPPED_PUBLISHED;
+    snprintf(a->dropped_why, sizeof a->dropped_why, fmt, what);
+    return 0;
+}
+
+static int set_published_ms(proto_article *a, int64_t ms)
+{
+    if (ms < MS_MIN || ms > MS_MAX) {
+        char v[32];
+        snprintf(v, sizeof v, "%lld", (long long)ms);
+        return drop_published(a, "field 'published': %s ms is outside years 1..9999", v);
+    }
     a->published_ms = ms;
     return 0;
 }
 
-static int set_published_str(proto_article *a, const char *s, size_t n, char *why, size_t whylen)
+static int set_published_str(proto_article *a, const char *s, size_t n)
 {
     int64_t ms;
-    if (proto_time_parse_rfc3339(s, n, &ms) != 0) {
+    if (proto_time_parse(s, n, &ms) != 0) {
         char shown[64];
         proto_scan_name(s, n, shown);
-        return proto_scan_why(SQ_E_BAD_TIME, why, whylen,
-                              "field 'published': '%s' is not an RFC 3339 time", shown);
+        return drop_published(a, "field 'published': '%s' is not a time squawk reads", shown);
     }
-    return set_published_ms(a, ms, why, whylen);
+    return set_published_ms(a, ms);
 }
 
 static int wrong_type(int f, const char *expected, char *why, size_t whylen)
@@ -189,15 +199,13 @@ static int mp_field(proto_article *a, int f, const msgpack_object *o, char *why,
     switch (f) {
     case F_PUBLISHED:
         if (o->type == MSGPACK_OBJECT_STR)
-            return set_published_str(a, o->via.str.ptr, o->via.str.size, why, whylen);
+            return set_published_str(a, o->via.str.ptr, o->via.str.size);
         if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-            if (o->via.u64 > (uint64_t)MS_MAX)
-                return set_published_ms(a, MS_MAX + 1, why, whylen);
-            return set_published_ms(a, (int64_t)o->via.u64, why, whylen);
+            if (o->via.u64 > (uint64_t)MS_MAX) return set_published_ms(a, MS_MAX + 1);
+            return set_published_ms(a, (int64_t)o->via.u64);
         }
-        if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-            return set_published_ms(a, o->via.i64, why, whylen);
-        return wrong_type(f, "an RFC 3339 string or integer milliseconds", why, whylen);
+        if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) return set_published_ms(a, o->via.i64);
+        return drop_published(a, "field 'published': %s", "expected a time string or integer ms");
     case F_TICKERS: {
         if (o->type != MSGPACK_OBJECT_ARRAY) return wrong_type(f, "an array of strings", why, whylen);
         const msgpack_object_array *arr = &o->via.array;
@@ -325,9 +333,9 @@ static int js_field(proto_article *a, int f, json_t *v, char *why, size_t whylen
     switch (f) {
     case F_PUBLISHED:
         if (json_is_string(v))
-            return set_published_str(a, json_string_value(v), json_string_length(v), why, whylen);
-        if (json_is_integer(v)) return set_published_ms(a, json_integer_value(v), why, whylen);
-        return wrong_type(f, "an RFC 3339 string or integer milliseconds", why, whylen);
+            return set_published_str(a, json_string_value(v), json_string_length(v));
+        if (json_is_integer(v)) return set_published_ms(a, json_integer_value(v));
+        return drop_published(a, "field 'published': %s", "expected a time string or integer ms");
     case F_TICKERS: {
         if (!json_is_array(v)) return wrong_type(f, "an array of strings", why, whylen);
         size_t n = json_array_size(v);

@@ -30,7 +30,13 @@ typedef struct proto_article {
     int64_t published_ms; /* PROTO_PUBLISHED_NONE when absent */
     char **tickers;       /* feed-supplied hints, may be empty */
     size_t n_tickers;
+    /* An optional field the decoder could not read is dropped, not the
+     * article: its bit is set here and dropped_why says what was wrong. */
+    unsigned dropped;
+    char dropped_why[128];
 } proto_article;
+
+#define PROTO_DROPPED_PUBLISHED 1u
 
 /* Decodes one message, choosing msgpack or JSON by its first byte. On error
  * returns a negative SQ_E_* code, leaves *out zeroed, and writes a message
@@ -66,5 +72,8 @@ SQ_API size_t proto_text_fold(char *s, size_t len);
 
 /* RFC 3339 to epoch milliseconds; 0 or SQ_E_BAD_TIME. */
 SQ_API int proto_time_parse_rfc3339(const char *s, size_t len, int64_t *ms);
+/* What `published` accepts: RFC 3339, RFC 2822 (RSS: "Mon, 02 Dec 2024 10:00:00 GMT"),
+ * YYYY-MM-DD and YYYY-MM-DD HH:MM:SS[.frac] (UTC). 0 or SQ_E_BAD_TIME. */
+SQ_API int proto_time_parse(const char *s, size_t len, int64_t *ms);
 
 #endif

@@ -8,14 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <hs/hs.h>
 #include <librdkafka/rdkafka.h>
+#include <zmq.h>
 
 #include "../core/clock.h"
 #include "../core/error.h"
+#include "../core/kafka_log.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
 #include "../filters/host.h"
 #include "../ingest/kafka.h"
+#include "../proto/scan.h"
 /* The Kafka and JSON Lines sinks land with the sinks issue; until their
  * headers exist the config keys are refused with NOTIMPL. */
 #if __has_include("../sinks/jsonl.h")
@@ -33,6 +37,12 @@ extern char **environ;
 
 #define MAX_SINKS 4
 #define MAX_CATEGORIES 16
+
+/* Upper bounds (seconds) of the ingest -> emit latency histogram: the filter
+ * stage takes ~0.1 ms, a paused pipeline or a slow sink seconds. */
+static const double lat_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+#define N_LAT_BUCKETS (sizeof lat_bounds / sizeof lat_bounds[0])
 
 /* token -> sinks that have not accepted yet. Open addressing, grows x2. */
 typedef struct pending_slot {
@@ -57,13 +67,17 @@ struct pipeline {
     int paused, draining, exit_code;
     int64_t drain_deadline_ns;
     /* counters for /metrics */
-    uint64_t articles, alerts_total, sink_errors, reloads, reload_failures;
+    uint64_t articles, alerts_total, sink_errors, reloads, reload_failures, reload_restart_needed;
     struct {
         char name[32];
         uint64_t n;
     } by_cat[MAX_CATEGORIES];
     size_t n_cat;
     uint64_t process_ns;
+    /* ingest -> emit latency per alert: cumulative at render time */
+    uint64_t lat_bucket[N_LAT_BUCKETS];
+    uint64_t lat_count;
+    double lat_sum;
 };
 
 /* ---- pending table ---------------------------------------------------------- */
@@ -170,6 +184,20 @@ static void count_category(pipeline *p, const char *cat)
     }
 }
 
+/* Emit = the alerts were handed to every sink; ingest = the message left librdkafka. */
+static void observe_latency(pipeline *p, int64_t ingest_ns, size_t n)
+{
+    double s = ingest_ns ? (double)(sq_clock_realtime_ns() - ingest_ns) / 1e9 : 0;
+    if (s < 0) s = 0;
+    for (size_t i = 0; i < N_LAT_BUCKETS; i++)
+        if (s <= lat_bounds[i]) {
+            p->lat_bucket[i] += n;
+            break;
+        }
+    p->lat_count += n;
+    p->lat_sum += s * (double)n;
+}
+
 static void on_sink_done(void *ud, uint64_t token, int status)
 {
     pipeline *p = ud;
@@ -202,10 +230,17 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
         p->sink_errors++;
         return;
     }
+    char shown[64] = "";
+    if (sq_log_enabled(SQ_LOG_DEBUG)) proto_scan_name(a->id, a->id_len, shown);
+    sq_debug("article", "topic=%s partition=%d offset=%lld id=\"%s\" alerts=%zu", m->topic,
+             (int)m->partition, (long long)m->offset, shown, n);
     for (size_t i = 0; i < n; i++) {
         if (!alerts[i]->ts.ingest_ns) alerts[i]->ts.ingest_ns = m->ingest_ns;
         alerts[i]->ts.produce_ns = m->produce_ts_ns;
         count_category(p, alerts[i]->category);
+        sq_debug("alert", "id=%s article=\"%s\" category=%s score=%.1f stage=%s novelty=%u",
+                 alerts[i]->id, shown, alerts[i]->category, alerts[i]->score,
+                 alerts[i]->stage ? alerts[i]->stage : "", (unsigned)alerts[i]->novelty);
     }
     p->alerts_total += n;
 
@@ -221,6 +256,7 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
             waiting = UINT32_MAX; /* never done: redelivered after restart */
         }
     }
+    if (n) observe_latency(p, m->ingest_ns, n);
     for (size_t i = 0; i < n; i++) proto_alert_destroy(alerts[i]);
     free(alerts);
     if (waiting == 0)
@@ -230,8 +266,8 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
     check_pressure(p);
 }
 
-static int check_kafka_props(const char *file, const char *sect, char **kv, const int *lines,
-                             size_t n, char *err, size_t errlen);
+static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, const int *lines,
+                             size_t n, rd_kafka_type_t type, char *err, size_t errlen);
 
 /* ---- filters ----------------------------------------------------------------------- */
 
@@ -249,7 +285,9 @@ static int build_host(const sq_config *c, filter_host **out, char *err, size_t e
         rc = filter_host_load(h, f->name, (const char *const *)f->kv, f->n_kv, f->threshold, e,
                               sizeof e);
         if (rc < 0) {
-            snprintf(err, errlen, "%s:%d: filters[%s]: %s", c->path, f->line, f->name, e);
+            char where[300];
+            sq_config_where(c, f->line, where, sizeof where);
+            snprintf(err, errlen, "%s: filters[%s]: %s", where, f->name, e);
             filter_host_destroy(h);
             return rc;
         }
@@ -258,14 +296,93 @@ static int build_host(const sq_config *c, filter_host **out, char *err, size_t e
     return 0;
 }
 
+/* ---- reload: what a SIGHUP can change -------------------------------------------- */
+
+/* Keys a reload applies; every other change needs a restart and is said so. */
+static const char *const reloadable[] = {"filters", "engine.data_dir", "engine.plugin_dir",
+                                         "engine.novelty_window_s", "engine.anonymous_companies",
+                                         "log.level", "log.format", NULL};
+
+static int is_reloadable(const char *path)
+{
+    for (size_t i = 0; reloadable[i]; i++) {
+        size_t n = strlen(reloadable[i]);
+        if (strncmp(path, reloadable[i], n) == 0 && (path[n] == 0 || path[n] == '.')) return 1;
+    }
+    return 0;
+}
+
+static const sq_cfg_node *child_named(const sq_cfg_node *m, const char *key)
+{
+    for (const sq_cfg_node *c = m ? m->child : NULL; c; c = c->next)
+        if (c->key && strcmp(c->key, key) == 0) return c;
+    return NULL;
+}
+
+static int same_tree(const sq_cfg_node *a, const sq_cfg_node *b)
+{
+    if (!a || !b) return a == b;
+    if (a->type != b->type || strcmp(a->value ? a->value : "", b->value ? b->value : "") != 0 ||
+        strcmp(a->key ? a->key : "", b->key ? b->key : "") != 0)
+        return 0;
+    const sq_cfg_node *x = a->child, *y = b->child;
+    for (; x && y; x = x->next, y = y->next)
+        if (!same_tree(x, y)) return 0;
+    return !x && !y;
+}
+
+static void restart_needed(pipeline *p, const char *path)
+{
+    p->reload_restart_needed++;
+    sq_warn("reload.restart_needed", "key=%s effect=\"kept the running value until a restart\"", path);
+}
+
+/* Reports each changed key of a map that a reload cannot apply. */
+static void diff_config(pipeline *p, const sq_cfg_node *a, const sq_cfg_node *b, const char *path)
+{
+    char sub[256];
+    if (is_reloadable(path)) return;
+    if (!a || !b || a->type != SQ_CFG_MAP || b->type != SQ_CFG_MAP) {
+        if (!same_tree(a, b)) restart_needed(p, path);
+        return;
+    }
+    for (const sq_cfg_node *c = a->child; c; c = c->next) {
+        snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", c->key);
+        diff_config(p, c, child_named(b, c->key), sub);
+    }
+    for (const sq_cfg_node *c = b->child; c; c = c->next)
+        if (!child_named(a, c->key)) {
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", c->key);
+            if (!is_reloadable(sub)) restart_needed(p, sub);
+        }
+}
+
+static void apply_log_settings(const sq_config *old, const sq_config *nc)
+{
+    sq_log_level lvl;
+    if (strcmp(old->log_level, nc->log_level) != 0 && sq_log_parse_level(nc->log_level, &lvl) == 0) {
+        sq_log_set_level(lvl);
+        sq_info("reload.applied", "key=log.level value=%s", nc->log_level);
+    }
+    if (strcmp(old->log_format, nc->log_format) != 0) {
+        sq_log_set_format(strcmp(nc->log_format, "json") == 0 ? SQ_LOG_JSON : SQ_LOG_TEXT);
+        sq_info("reload.applied", "key=log.format value=%s", nc->log_format);
+    }
+}
+
 int pipeline_reload(pipeline *p)
 {
     char err[1024] = "";
     sq_config nc;
+    uint64_t restart_before = p->reload_restart_needed;
     int rc = sq_config_load(&nc, p->cfg->path, environ, err, sizeof err);
     filter_host *h = NULL;
     if (rc == 0) {
         rc = build_host(&nc, &h, err, sizeof err);
+        if (rc == 0) {
+            diff_config(p, p->cfg->root, nc.root, "");
+            apply_log_settings(p->cfg, &nc);
+        }
         sq_config_free(&nc);
     }
     if (rc < 0) {
@@ -279,7 +396,8 @@ int pipeline_reload(pipeline *p)
     p->host = h;
     p->reloads++;
     malloc_trim(0); /* the Hyperscan compiler's scratch heap, see pipeline_create */
-    sq_info("reload.ok", "reloads=%llu", (unsigned long long)p->reloads);
+    sq_info("reload.ok", "reloads=%llu restart_needed=%llu", (unsigned long long)p->reloads,
+            (unsigned long long)(p->reload_restart_needed - restart_before));
     return 0;
 }
 
@@ -365,15 +483,101 @@ static int build_sinks(pipeline *p, char *err, size_t errlen)
 
 /* ---- metrics and health ------------------------------------------------------------- */
 
-static void render(void *ud, sq_metrics_buf *b)
+/* HELP for the sinks' families (sink_ops.metrics writes samples only);
+ * a family not listed here still gets a generic HELP from the normalizer. */
+static const struct {
+    const char *name, *help;
+} sink_help[] = {
+    {"sent_total", "Alert messages the sink sent or wrote."},
+    {"errors_total", "Alerts the sink failed to write."},
+    {"dropped_total", "Sends refused at a subscriber's high-water mark (kept for replay)."},
+    {"heartbeats_total", "Heartbeats published."},
+    {"replay_requests_total", "REPLAY requests received."},
+    {"replayed_total", "Messages sent again from the replay ring."},
+    {"replay_gone_total", "Replay requests for sequences no longer held."},
+    {"replay_bad_requests_total", "Malformed replay requests."},
+    {"subscriptions", "Current topic subscriptions on the publisher."},
+    {"zap_allowed_total", "CURVE clients admitted."},
+    {"zap_denied_total", "CURVE clients refused."},
+    {"last_seq", "Sequence number of the last message published."},
+    {"ring_messages", "Messages held in the replay ring."},
+    {"ring_bytes", "Bytes held in the replay ring."},
+    {"delivered_total", "Alert records acknowledged by Kafka."},
+    {"delivery_failed_total", "Alert records Kafka failed to take."},
+    {"backlog", "Alert records waiting for an acknowledgement."},
+};
+
+static void render_sinks(pipeline *p, sq_metrics_buf *b)
 {
-    pipeline *p = ud;
-    ingest_kafka_stats ks;
-    ingest_kafka_get_stats(p->in, &ks);
+    for (size_t i = 0; i < sizeof sink_help / sizeof sink_help[0]; i++)
+        sq_metrics_printf(b, "# HELP squawk_sink_%s %s\n", sink_help[i].name, sink_help[i].help);
+    for (size_t i = 0; i < p->n_sinks; i++)
+        if (p->sinks[i]->ops->metrics) p->sinks[i]->ops->metrics(p->sinks[i], sq_metrics_line, b);
+}
+
+static void render_build_info(sq_metrics_buf *b)
+{
+    int zmaj, zmin, zpat;
+    zmq_version(&zmaj, &zmin, &zpat);
+    sq_metrics_printf(b, "# HELP squawk_build_info squawk's version and its libraries'; always 1.\n"
+                         "# TYPE squawk_build_info gauge\n"
+                         "squawk_build_info{version=\"%s\",librdkafka=\"%s\",libzmq=\"%d.%d.%d\","
+                         "hyperscan=\"%.*s\"} 1\n",
+                      SQUAWK_VERSION, rd_kafka_version_str(), zmaj, zmin, zpat,
+                      (int)strcspn(hs_version(), " "), hs_version());
+}
+
+static void render_latency(pipeline *p, sq_metrics_buf *b)
+{
+    sq_metrics_printf(b, "# HELP squawk_alert_latency_seconds From a message leaving librdkafka "
+                         "to its alerts handed to every sink.\n"
+                         "# TYPE squawk_alert_latency_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t i = 0; i < N_LAT_BUCKETS; i++) {
+        cum += p->lat_bucket[i];
+        sq_metrics_printf(b, "squawk_alert_latency_seconds_bucket{le=\"%g\"} %llu\n", lat_bounds[i],
+                          (unsigned long long)cum);
+    }
+    sq_metrics_printf(b, "squawk_alert_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
+                         "squawk_alert_latency_seconds_sum %.6f\n"
+                         "squawk_alert_latency_seconds_count %llu\n",
+                      (unsigned long long)p->lat_count, p->lat_sum,
+                      (unsigned long long)p->lat_count);
+}
+
+static void render_kafka(pipeline *p, const ingest_kafka_stats *ks, sq_metrics_buf *b)
+{
+    sq_metrics_printf(b, "# HELP squawk_consumer_lag Messages behind the partition ends, summed "
+                         "(absent until librdkafka knows).\n# TYPE squawk_consumer_lag gauge\n");
+    if (ks->consumer_lag >= 0)
+        sq_metrics_printf(b, "squawk_consumer_lag %lld\n", (long long)ks->consumer_lag);
+    sq_metrics_printf(b, "# HELP squawk_consumer_partition_lag Messages behind the end of each "
+                         "assigned partition.\n# TYPE squawk_consumer_partition_lag gauge\n");
+    ingest_kafka_lag lags[64];
+    size_t n = ingest_kafka_partition_lags(p->in, lags, 64);
+    for (size_t i = 0; i < n; i++)
+        sq_metrics_printf(b, "squawk_consumer_partition_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
+                          lags[i].topic, (int)lags[i].partition, (long long)lags[i].lag);
+    sq_metrics_printf(b, "# HELP squawk_commits_total Offset commits that succeeded.\n"
+                         "# TYPE squawk_commits_total counter\nsquawk_commits_total %llu\n",
+                      (unsigned long long)ks->commits);
+    sq_metrics_printf(b, "# HELP squawk_last_commit_timestamp_seconds When offsets were last "
+                         "committed (0: never).\n# TYPE squawk_last_commit_timestamp_seconds gauge\n"
+                         "squawk_last_commit_timestamp_seconds %.3f\n",
+                      (double)ks->last_commit_ms / 1e3);
+    sq_metrics_printf(b, "# HELP squawk_in_flight Articles read but not yet accepted by every sink.\n"
+                         "# TYPE squawk_in_flight gauge\nsquawk_in_flight %llu\n",
+                      (unsigned long long)ks->in_flight);
+    sq_metrics_printf(b, "# HELP squawk_kafka_up 1 when a broker is reachable.\n"
+                         "# TYPE squawk_kafka_up gauge\nsquawk_kafka_up %d\n", ks->broker_up);
+}
+
+static void render_articles(pipeline *p, const ingest_kafka_stats *ks, sq_metrics_buf *b)
+{
     sq_metrics_printf(b, "# HELP squawk_articles_consumed_total Articles read from Kafka.\n"
                          "# TYPE squawk_articles_consumed_total counter\n"
                          "squawk_articles_consumed_total %llu\n",
-                      (unsigned long long)ks.consumed);
+                      (unsigned long long)ks->consumed);
     sq_metrics_printf(b, "# HELP squawk_articles_processed_total Articles run through the filters.\n"
                          "# TYPE squawk_articles_processed_total counter\n"
                          "squawk_articles_processed_total %llu\n",
@@ -381,16 +585,32 @@ static void render(void *ud, sq_metrics_buf *b)
     sq_metrics_printf(b, "# HELP squawk_articles_rejected_total Articles rejected by proto, by reason.\n"
                          "# TYPE squawk_articles_rejected_total counter\n");
     for (int i = 1; i < 128; i++)
-        if (ks.rejected_by_err[i])
+        if (ks->rejected_by_err[i])
             sq_metrics_printf(b, "squawk_articles_rejected_total{reason=\"%s\"} %llu\n",
-                              sq_err_name(-i), (unsigned long long)ks.rejected_by_err[i]);
-    sq_metrics_printf(b, "# TYPE squawk_dead_lettered_total counter\nsquawk_dead_lettered_total %llu\n",
-                      (unsigned long long)ks.dead_lettered);
+                              sq_err_name(-i), (unsigned long long)ks->rejected_by_err[i]);
+    sq_metrics_printf(b, "# HELP squawk_dead_lettered_total Rejected messages the dead-letter "
+                         "topic acknowledged.\n# TYPE squawk_dead_lettered_total counter\n"
+                         "squawk_dead_lettered_total %llu\n",
+                      (unsigned long long)ks->dead_lettered);
+    sq_metrics_printf(b, "# HELP squawk_article_fields_dropped_total Optional article fields "
+                         "squawk could not read and dropped, keeping the article.\n"
+                         "# TYPE squawk_article_fields_dropped_total counter\n"
+                         "squawk_article_fields_dropped_total{field=\"published\"} %llu\n",
+                      (unsigned long long)ks->fields_dropped);
     sq_metrics_printf(b, "# HELP squawk_alerts_total Alerts raised, by category.\n"
                          "# TYPE squawk_alerts_total counter\n");
     for (size_t i = 0; i < p->n_cat; i++)
         sq_metrics_printf(b, "squawk_alerts_total{category=\"%s\"} %llu\n", p->by_cat[i].name,
                           (unsigned long long)p->by_cat[i].n);
+}
+
+static void render(void *ud, sq_metrics_buf *b)
+{
+    pipeline *p = ud;
+    ingest_kafka_stats ks;
+    ingest_kafka_get_stats(p->in, &ks);
+    render_build_info(b);
+    render_articles(p, &ks, b);
     filter_host_stats fs;
     filter_host_get_stats(p->host, &fs);
     sq_metrics_printf(b, "# HELP squawk_filter_seconds_total Time spent in each filter.\n"
@@ -398,28 +618,31 @@ static void render(void *ud, sq_metrics_buf *b)
     for (size_t i = 0; i < fs.n_filters && i < 16; i++)
         sq_metrics_printf(b, "squawk_filter_seconds_total{filter=\"%s\"} %.6f\n", fs.name[i],
                           (double)fs.ns[i] / 1e9);
-    sq_metrics_printf(b, "# TYPE squawk_filter_stage_seconds_total counter\n"
+    sq_metrics_printf(b, "# HELP squawk_filter_stage_seconds_total Time spent in the whole filter "
+                         "stage.\n# TYPE squawk_filter_stage_seconds_total counter\n"
                          "squawk_filter_stage_seconds_total %.6f\n",
                       (double)p->process_ns / 1e9);
-    for (size_t i = 0; i < p->n_sinks; i++)
-        if (p->sinks[i]->ops->metrics) p->sinks[i]->ops->metrics(p->sinks[i], sq_metrics_line, b);
-    sq_metrics_printf(b, "# TYPE squawk_sink_errors_total counter\nsquawk_sink_errors_total %llu\n",
+    render_latency(p, b);
+    render_sinks(p, b);
+    sq_metrics_printf(b, "# HELP squawk_delivery_errors_total Articles a filter or a sink failed "
+                         "on; their offsets are not stored, so a restart redelivers them.\n"
+                         "# TYPE squawk_delivery_errors_total counter\n"
+                         "squawk_delivery_errors_total %llu\n",
                       (unsigned long long)p->sink_errors);
-    sq_metrics_printf(b, "# HELP squawk_consumer_lag Messages behind the partition ends (librdkafka statistics).\n"
-                         "# TYPE squawk_consumer_lag gauge\nsquawk_consumer_lag %lld\n",
-                      (long long)ks.consumer_lag);
-    sq_metrics_printf(b, "# TYPE squawk_commits_total counter\nsquawk_commits_total %llu\n",
-                      (unsigned long long)ks.commits);
-    sq_metrics_printf(b, "# TYPE squawk_last_commit_timestamp_seconds gauge\n"
-                         "squawk_last_commit_timestamp_seconds %.3f\n",
-                      (double)ks.last_commit_ms / 1e3);
-    sq_metrics_printf(b, "# TYPE squawk_in_flight gauge\nsquawk_in_flight %llu\n",
-                      (unsigned long long)ks.in_flight);
-    sq_metrics_printf(b, "# TYPE squawk_paused gauge\nsquawk_paused %d\n", p->paused);
-    sq_metrics_printf(b, "# TYPE squawk_kafka_up gauge\nsquawk_kafka_up %d\n", ks.broker_up);
-    sq_metrics_printf(b, "# TYPE squawk_rule_reloads_total counter\nsquawk_rule_reloads_total %llu\n",
+    render_kafka(p, &ks, b);
+    sq_metrics_printf(b, "# HELP squawk_paused 1 while fetching is paused for backpressure.\n"
+                         "# TYPE squawk_paused gauge\nsquawk_paused %d\n", p->paused);
+    sq_metrics_printf(b, "# HELP squawk_rule_reloads_total SIGHUP reloads that succeeded.\n"
+                         "# TYPE squawk_rule_reloads_total counter\nsquawk_rule_reloads_total %llu\n",
                       (unsigned long long)p->reloads);
-    sq_metrics_printf(b, "# TYPE squawk_rule_reload_failures_total counter\n"
+    sq_metrics_printf(b, "# HELP squawk_reload_restart_needed_total Changed keys a SIGHUP could "
+                         "not apply (logged as reload.restart_needed).\n"
+                         "# TYPE squawk_reload_restart_needed_total counter\n"
+                         "squawk_reload_restart_needed_total %llu\n",
+                      (unsigned long long)p->reload_restart_needed);
+    sq_metrics_printf(b, "# HELP squawk_rule_reload_failures_total SIGHUP reloads that failed "
+                         "(the old engine kept running).\n"
+                         "# TYPE squawk_rule_reload_failures_total counter\n"
                          "squawk_rule_reload_failures_total %llu\n",
                       (unsigned long long)p->reload_failures);
 }
@@ -500,8 +723,11 @@ int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *
     p->loop = loop;
     p->cfg = cfg;
     /* librdkafka's own messages lack the file and line: check first */
-    int rc = check_kafka_props(cfg->path, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
-                               cfg->n_kafka_props, err, errlen);
+    int rc = check_kafka_props(cfg, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
+                               cfg->n_kafka_props, RD_KAFKA_CONSUMER, err, errlen);
+    if (rc == 0 && cfg->kafka_sink.enabled)
+        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
+                               cfg->kafka_sink.n_props, RD_KAFKA_PRODUCER, err, errlen);
     if (rc == 0) rc = build_host(cfg, &p->host, err, errlen);
     if (rc == 0) rc = build_sinks(p, err, errlen);
     if (rc == 0) {
@@ -571,19 +797,41 @@ void pipeline_destroy(pipeline *p)
     free(p);
 }
 
-/* librdkafka knows its own property names and values; ask it. */
-static int check_kafka_props(const char *file, const char *sect, char **kv, const int *lines,
-                             size_t n, char *err, size_t errlen)
+static void probe_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {}
+
+/* librdkafka knows its own property names, values and how they combine:
+ * set each (an error names the key and where it came from), then build a
+ * client from them, which checks the combination without connecting. */
+static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, const int *lines,
+                             size_t n, rd_kafka_type_t type, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char e[512];
-    for (size_t i = 0; i < n; i++)
+    char e[512], where[300];
+    int has_bootstrap = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(kv[2 * i], "bootstrap.servers") || !strcmp(kv[2 * i], "metadata.broker.list"))
+            has_bootstrap = kv[2 * i + 1][0] != 0;
         if (rd_kafka_conf_set(conf, kv[2 * i], kv[2 * i + 1], e, sizeof e) != RD_KAFKA_CONF_OK) {
-            snprintf(err, errlen, "%s:%d: %s.%s: %s", file, lines ? lines[i] : 0, sect, kv[2 * i], e);
+            sq_config_where(cfg, lines ? lines[i] : 0, where, sizeof where);
+            snprintf(err, errlen, "%s: %s.%s: %s", where, sect, kv[2 * i], e);
             rd_kafka_conf_destroy(conf);
             return SQ_E_CONFIG;
         }
-    rd_kafka_conf_destroy(conf);
+    }
+    if (!has_bootstrap) {
+        snprintf(err, errlen, "%s: %s.bootstrap.servers: required (no broker to talk to)", cfg->path,
+                 sect);
+        rd_kafka_conf_destroy(conf);
+        return SQ_E_CONFIG;
+    }
+    rd_kafka_conf_set_log_cb(conf, sq_kafka_log_cb);
+    rd_kafka_conf_set_error_cb(conf, probe_error); /* it lives a moment: no broker is news */
+    rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
+    if (!rk) {
+        snprintf(err, errlen, "%s: %s: %s", cfg->path, sect, e);
+        return SQ_E_CONFIG;
+    }
+    rd_kafka_destroy(rk);
     return 0;
 }
 
@@ -591,11 +839,11 @@ int pipeline_check(sq_config *cfg, void *out_file, char *err, size_t errlen)
 {
     FILE *f = out_file;
     filter_host *h = NULL;
-    int rc = check_kafka_props(cfg->path, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
-                               cfg->n_kafka_props, err, errlen);
+    int rc = check_kafka_props(cfg, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
+                               cfg->n_kafka_props, RD_KAFKA_CONSUMER, err, errlen);
     if (rc == 0 && cfg->kafka_sink.enabled)
-        rc = check_kafka_props(cfg->path, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
-                               cfg->kafka_sink.n_props, err, errlen);
+        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
+                               cfg->kafka_sink.n_props, RD_KAFKA_PRODUCER, err, errlen);
     if (rc == 0) rc = build_host(cfg, &h, err, errlen);
     if (rc < 0) return rc;
     filter_host_stats fs;

@@ -14,6 +14,7 @@
 
 #include "../core/clock.h"
 #include "../core/error.h"
+#include "../core/kafka_log.h"
 #include "../core/log.h"
 
 #define KSINK_MAX_TICKERS 64
@@ -252,6 +253,7 @@ SQ_API int sink_kafka_create(sink **out, struct ev_loop *loop, const char *const
     rd_kafka_conf_set_opaque(conf, k);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_error);
+    rd_kafka_conf_set_log_cb(conf, sq_kafka_log_cb);
     k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (!k->rk) {
         if (err) snprintf(err, errlen, "kafka sink: %s", errstr);

@@ -14,6 +14,8 @@
 #include "../core/clock.h"
 #include "../core/error.h"
 #include "../core/log.h"
+#include "ztopics.h"
+#include "zwire.h"
 
 #define ZPUB_MAX_TICKERS 64
 #define ZPUB_MAX_JOBS 256
@@ -31,7 +33,18 @@ typedef struct replay_job {
     size_t ident_len;
     uint64_t next, to;
     uint64_t gone_sent; /* oldest seq last reported as GONE, 0 = none */
+    uint64_t skipped;
+    char *topics;       /* NUL-separated prefixes; NULL = every topic */
+    size_t n_topics;
 } replay_job;
+
+/* For every subscribed prefix the number of messages sent that match it (the
+ * heartbeat digest, docs/ALERTS.md). */
+typedef struct sub_prefix {
+    char *p;
+    size_t len;
+    uint64_t count;
+} sub_prefix;
 
 typedef struct zpub {
     sink base;
@@ -56,6 +69,12 @@ typedef struct zpub {
     uint8_t (*keys)[32];
     size_t n_keys;
     int curve;
+
+    ztopics topics; /* topic -> u = its last per-topic sequence number */
+    sub_prefix *prefixes;
+    size_t n_prefixes, cap_prefixes;
+    int hb_ms;
+    zwire_req req; /* the request being parsed */
 
     char last_ep[2][256];
     sink_zpub_stats st;
@@ -102,6 +121,55 @@ static int ring_push(zpub *z, uint64_t seq, const char *topic, size_t tlen, cons
 
 /* Oldest seq still held; last_seq + 1 when nothing is held. */
 static uint64_t ring_first(zpub *z) { return z->ring_count ? z->ring_oldest : z->seq + 1; }
+
+/* ---- per-topic sequence numbers and the subscribed prefixes' counts */
+
+/* The next per-topic sequence number of topic; 0 when out of memory. */
+static uint64_t topic_next(zpub *z, const char *t, size_t n)
+{
+    ztopic *s = ztopics_get(&z->topics, t, n, 1);
+    if (!s) return 0;
+    for (size_t i = 0; i < z->n_prefixes; i++)
+        if (z->prefixes[i].len <= n && memcmp(z->prefixes[i].p, t, z->prefixes[i].len) == 0)
+            z->prefixes[i].count++;
+    return ++s->u;
+}
+
+/* XPUB passes on a subscription only when it is new and an unsubscription
+ * only when its last subscriber left, so the prefixes form a set. */
+static void prefix_add(zpub *z, const char *p, size_t n)
+{
+    if ((n == ZWIRE_HB_TOPIC_LEN && memcmp(p, ZWIRE_HB_TOPIC, n) == 0) || n > ZWIRE_PREFIX_MAX)
+        return;
+    for (size_t i = 0; i < z->n_prefixes; i++)
+        if (z->prefixes[i].len == n && memcmp(z->prefixes[i].p, p, n) == 0) return;
+    if (z->n_prefixes == z->cap_prefixes) {
+        size_t cap = z->cap_prefixes ? z->cap_prefixes * 2 : 16;
+        sub_prefix *np = realloc(z->prefixes, cap * sizeof *np);
+        if (!np) return;
+        z->prefixes = np;
+        z->cap_prefixes = cap;
+    }
+    sub_prefix *sp = &z->prefixes[z->n_prefixes];
+    if (!(sp->p = strndup(p, n))) return;
+    sp->len = n;
+    sp->count = 0; /* what was sent before counts too: the digest is since start */
+    for (size_t i = 0; i < z->topics.cap; i++)
+        if (z->topics.slot[i].key && z->topics.slot[i].len >= n &&
+            memcmp(z->topics.slot[i].key, sp->p, n) == 0)
+            sp->count += z->topics.slot[i].u;
+    z->n_prefixes++;
+}
+
+static void prefix_remove(zpub *z, const char *p, size_t n)
+{
+    for (size_t i = 0; i < z->n_prefixes; i++)
+        if (z->prefixes[i].len == n && memcmp(z->prefixes[i].p, p, n) == 0) {
+            free(z->prefixes[i].p);
+            z->prefixes[i] = z->prefixes[--z->n_prefixes];
+            return;
+        }
+}
 
 /* ---- zmq helpers */
 
@@ -150,11 +218,15 @@ static void pub_drain(zpub *z)
             break;
         }
         const uint8_t *d = zmq_msg_data(&m);
-        if (zmq_msg_size(&m) >= 1) {
-            if (d[0] == 1)
+        size_t ml = zmq_msg_size(&m);
+        if (ml >= 1) {
+            if (d[0] == 1) {
                 z->st.subscriptions++;
-            else if (d[0] == 0 && z->st.subscriptions > 0)
+                prefix_add(z, (const char *)d + 1, ml - 1);
+            } else if (d[0] == 0 && z->st.subscriptions > 0) {
                 z->st.subscriptions--;
+                prefix_remove(z, (const char *)d + 1, ml - 1);
+            }
         }
         zmq_msg_close(&m);
         discard_rest(z->pub);
@@ -176,6 +248,17 @@ static void replay_kick(zpub *z)
         ev_idle_start(z->loop, &z->replay_idle);
 }
 
+static int job_wants(const replay_job *j, const ring_slot *s)
+{
+    if (!j->topics) return 1;
+    const char *p = j->topics;
+    for (size_t i = 0; i < j->n_topics; i++, p += strlen(p) + 1) {
+        size_t n = strlen(p);
+        if (n <= s->topic_len && memcmp(s->buf, p, n) == 0) return 1;
+    }
+    return 0;
+}
+
 static int send_ctl(zpub *z, const replay_job *j, const char *word, uint64_t n)
 {
     char line[64];
@@ -195,7 +278,7 @@ static int job_run(zpub *z, replay_job *j, int *budget)
         uint64_t first = ring_first(z);
         if (j->next <= j->to && j->next < first) {
             if (j->gone_sent != first) {
-                int rc = send_ctl(z, j, "GONE", first);
+                int rc = send_ctl(z, j, ZWIRE_GONE, first);
                 if (rc == -EAGAIN) return -1;
                 if (rc < 0) return 1;
                 z->st.gone++;
@@ -205,16 +288,22 @@ static int job_run(zpub *z, replay_job *j, int *budget)
             continue;
         }
         if (j->next > j->to || j->next > z->seq) {
-            int rc = send_ctl(z, j, "END", z->seq);
+            int rc = send_ctl(z, j, ZWIRE_END, z->seq);
             if (rc == -EAGAIN) return -1;
             return 1;
         }
         ring_slot *s = ring_at(z, j->next);
+        if (!job_wants(j, s)) { /* a skip costs a compare, not a send */
+            j->next++;
+            if (++j->skipped % 64 == 0) (*budget)--;
+            continue;
+        }
         if (zmq_send(z->router, j->ident, j->ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
             return errno == EAGAIN ? -1 : 1;
         zmq_send(z->router, s->buf, s->topic_len, ZMQ_SNDMORE);
         zmq_send(z->router, s->buf + s->topic_len, s->len, 0);
         z->st.replayed++;
+        z->st.replayed_bytes += s->topic_len + s->len;
         j->next++;
         (*budget)--;
     }
@@ -242,6 +331,7 @@ static void replay_run(zpub *z)
         if (budget != before) progressed = 1;
         if (rc == 1) {
             progressed = 1;
+            free(j->topics);
             memmove(&z->jobs[i], &z->jobs[i + 1], (z->n_jobs - i - 1) * sizeof *z->jobs);
             z->n_jobs--;
             continue;
@@ -256,34 +346,42 @@ static void replay_run(zpub *z)
         ev_timer_start(z->loop, &z->replay_retry);
 }
 
+static void replay_refuse(zpub *z, const uint8_t *ident, size_t ident_len, const char *why,
+                          const char *req)
+{
+    z->st.bad_requests++;
+    char msg[64];
+    int ml = snprintf(msg, sizeof msg, ZWIRE_ERR " %s", why);
+    if (zmq_send(z->router, ident, ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+        zmq_send(z->router, msg, (size_t)ml, 0);
+    sq_log_limited(SQ_LOG_WARN, "zmq.replay_bad", "why=\"%s\" request=\"%.40s\"", why, req);
+}
+
 static void replay_request(zpub *z, const uint8_t *ident, size_t ident_len, const char *body,
                            size_t len)
 {
-    char buf[96];
-    if (len >= sizeof buf || ident_len > ZPUB_IDENT_MAX) {
-        z->st.bad_requests++;
+    zwire_req *r = &z->req; /* 9 KB: kept in the publisher, not on the stack */
+    const char *why = NULL;
+    if (ident_len > ZPUB_IDENT_MAX || zwire_parse_request(body, len, r, &why) != 0) {
+        replay_refuse(z, ident, ident_len, why ? why : "bad request", "");
         return;
     }
-    memcpy(buf, body, len);
-    buf[len] = '\0';
-    unsigned long long from = 0, to = 0;
-    int n = sscanf(buf, "REPLAY %llu %llu", &from, &to);
+    if (r->pub[0] && strcmp(r->pub, z->pub_id) != 0) why = "unknown publisher";
+    else if (z->n_jobs >= ZPUB_MAX_JOBS) why = "busy";
     replay_job j;
     memset(&j, 0, sizeof j);
-    memcpy(j.ident, ident, ident_len);
-    j.ident_len = ident_len;
-    if (n < 1 || z->n_jobs >= ZPUB_MAX_JOBS) {
-        z->st.bad_requests++;
-        char msg[64];
-        int ml = snprintf(msg, sizeof msg, "ERR %s", n < 1 ? "bad request" : "busy");
-        if (zmq_send(z->router, ident, ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-            zmq_send(z->router, msg, (size_t)ml, 0);
-        sq_log_limited(SQ_LOG_WARN, "zmq.replay_bad", "request=\"%.40s\"", buf);
+    if (!why && r->n_topics && !(j.topics = malloc(r->topics_len))) why = "busy";
+    if (why) {
+        replay_refuse(z, ident, ident_len, why, r->pub);
         return;
     }
+    memcpy(j.ident, ident, ident_len);
+    j.ident_len = ident_len;
+    if (j.topics) memcpy(j.topics, r->topics, r->topics_len);
+    j.n_topics = r->n_topics;
     z->st.replay_requests++;
-    j.next = from ? from : 1;
-    j.to = (n >= 2 && to < z->seq) ? to : z->seq;
+    j.next = r->from ? r->from : 1;
+    j.to = (r->to && r->to < z->seq) ? r->to : z->seq;
     z->jobs[z->n_jobs++] = j;
     replay_kick(z);
 }
@@ -397,6 +495,27 @@ static void on_replay_retry(struct ev_loop *loop, ev_timer *w, int revents)
     replay_run(z);
 }
 
+/* Heartbeats go out lossy: a subscriber whose pipe is full misses this one
+ * (it gets the next), instead of every subscriber missing it because one is
+ * stuck, which XPUB_NODROP would do. */
+static void hb_send(zpub *z, proto_heartbeat *hb)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    if (proto_heartbeat_encode(hb, &buf, &len) != 0) return;
+    int off = 0, on = 1;
+    zmq_setsockopt(z->pub, ZMQ_XPUB_NODROP, &off, sizeof off);
+    if (zmq_send(z->pub, ZWIRE_HB_TOPIC, ZWIRE_HB_TOPIC_LEN, ZMQ_SNDMORE | ZMQ_DONTWAIT) ==
+        ZWIRE_HB_TOPIC_LEN) {
+        zmq_send(z->pub, buf, len, 0);
+        z->st.heartbeats++;
+    }
+    zmq_setsockopt(z->pub, ZMQ_XPUB_NODROP, &on, sizeof on);
+    free(buf);
+}
+
+/* One heartbeat per slice of the digest, so each decodes within the limits
+ * of subscribers built before the digest (zwire.h); all carry the same seq. */
 static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
 {
     zpub *z = w->data;
@@ -406,14 +525,25 @@ static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
     snprintf(hb.pub, sizeof hb.pub, "%s", z->pub_id);
     hb.seq = z->seq;
     hb.ts_ns = sq_clock_realtime_ns();
-    char *buf = NULL;
-    size_t len = 0;
-    if (proto_heartbeat_encode(&hb, &buf, &len) != 0) return;
-    if (zmq_send(z->pub, "_hb", 3, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 3) {
-        zmq_send(z->pub, buf, len, 0);
-        z->st.heartbeats++;
-    }
-    free(buf);
+    hb.ivl_ms = (uint32_t)z->hb_ms;
+    snprintf(hb.rep, sizeof hb.rep, "%s", z->last_ep[1]);
+    const char *pfx[ZWIRE_HB_DG_MAX];
+    uint64_t cnt[ZWIRE_HB_DG_MAX];
+    hb.dg_prefix = pfx;
+    hb.dg_count = cnt;
+    size_t i = 0, bytes = 0;
+    do {
+        hb.n_dg = 0;
+        bytes = 0;
+        while (i < z->n_prefixes && hb.n_dg < ZWIRE_HB_DG_MAX &&
+               bytes + z->prefixes[i].len + 16 <= ZWIRE_HB_DG_BYTES) {
+            pfx[hb.n_dg] = z->prefixes[i].p;
+            cnt[hb.n_dg++] = z->prefixes[i].count;
+            bytes += z->prefixes[i].len + 16;
+            i++;
+        }
+        hb_send(z, &hb);
+    } while (i < z->n_prefixes);
 }
 
 /* ---- sink ops */
@@ -430,6 +560,7 @@ static int zpub_send_one(zpub *z, const proto_alert *a, const char *ticker)
     m.v = PROTO_ALERT_VERSION;
     m.pub = z->pub_id;
     m.seq = z->seq + 1;
+    m.tseq = topic_next(z, topic, (size_t)tlen);
     m.id = id;
     m.ts.emit_ns = sq_clock_realtime_ns();
     char *buf = NULL;
@@ -525,7 +656,11 @@ static void zpub_destroy(sink *s)
         for (size_t i = 0; i < z->ring_cap; i++) free(z->ring[i].buf);
         free(z->ring);
     }
+    for (size_t i = 0; i < z->n_jobs; i++) free(z->jobs[i].topics);
     free(z->jobs);
+    ztopics_clear(&z->topics);
+    for (size_t i = 0; i < z->n_prefixes; i++) free(z->prefixes[i].p);
+    free(z->prefixes);
     free(z->keys);
     free(z);
 }
@@ -704,6 +839,7 @@ SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_op
     z->replay_retry.data = z;
     z->min_relevance = o->min_relevance;
     int hb = o->heartbeat_ms ? o->heartbeat_ms : SINK_ZPUB_HEARTBEAT_DEFAULT;
+    z->hb_ms = hb > 0 ? hb : 0;
     ev_timer_init(&z->hb_timer, on_heartbeat, hb / 1000.0, hb / 1000.0);
     z->hb_timer.data = z;
     if (hb > 0) ev_timer_start(loop, &z->hb_timer);
@@ -733,6 +869,8 @@ SQ_API void sink_zpub_get_stats(sink *s, sink_zpub_stats *out)
     out->ring_oldest_seq = z->ring_count ? z->ring_oldest : 0;
     out->ring_count = z->ring_count;
     out->ring_bytes = z->ring_bytes;
+    out->topics = z->topics.n;
+    out->prefixes = z->n_prefixes;
 }
 
 SQ_API const char *sink_zpub_pub_id(sink *s) { return ((zpub *)s->data)->pub_id; }

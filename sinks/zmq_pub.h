@@ -43,6 +43,8 @@ typedef struct sink_zpub_stats {
     uint64_t last_seq;
     uint64_t ring_oldest_seq; /* 0 when the ring is empty */
     size_t ring_count, ring_bytes;
+    uint64_t replayed_bytes;  /* topic + body bytes of the messages replayed */
+    size_t topics, prefixes;  /* distinct topics sent; subscribed prefixes in the digest */
 } sink_zpub_stats;
 
 SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_opts *o,

@@ -261,6 +261,13 @@ TEST(amounts)
     const char *none = "10 billion people, 5 pct, 2024, a 3bn year, version 1.5";
     ASSERT_EQ(filter_amount_extract(none, strlen(none), 1, &a), 0);
     ASSERT_EQ(a.n, 0);
+    /* share prices and per-share figures are no deal amounts */
+    const char *prices = "shares closed at $96.50; $12 a share in cash, 45 dlrs per share, "
+                         "EPS of $1.25, the stock rose to $30 and fell from $31, $2 per ADS";
+    ASSERT_EQ(filter_amount_extract(prices, strlen(prices), 1, &a), 0);
+    if (a.n) SQ_FAIL_("a share price taken as an amount: %.0f at %u", a.v[0].usd, a.v[0].start);
+    ASSERT_DBL_NEAR(one_amount("agreed to buy it for $3.5 billion, or $96.50 a share"), 3.5e9, 1);
+    ASSERT_DBL_NEAR(one_amount("the shares, valued at $2.25 billion"), 2.25e9, 1);
     const char *two = "$5 million now and 7 mln dlrs later";
     ASSERT_EQ(filter_amount_extract(two, strlen(two), 0, &a), 0);
     ASSERT_EQ(a.n, 2);
@@ -359,6 +366,15 @@ TEST(novelty)
     uint64_t k2 = filter_novelty_key("Nvidia fined by EU regulators over GPU bundling", NULL, 0);
     ASSERT_EQ(filter_novelty_distance(k1, k1b), 0); /* case and punctuation do not matter */
     ASSERT_GT(filter_novelty_distance(k1, k2), 3);
+    /* a wire service's re-send of the same story is no new story */
+    const char *resent[] = {"UPDATE 1-Amazon in talks to invest $10bn in OpenAI",
+                            "BRIEF-Amazon in talks to invest $10bn in OpenAI",
+                            "EXCLUSIVE-Amazon in talks to invest $10bn in OpenAI",
+                            "CORRECTED-UPDATE 2-Amazon in talks to invest $10bn in OpenAI",
+                            "RPT-Amazon in talks to invest $10bn in OpenAI"};
+    for (size_t i = 0; i < sizeof resent / sizeof resent[0]; i++)
+        if (filter_novelty_distance(k1, filter_novelty_key(resent[i], names, 2)) != 0)
+            SQ_FAIL_("'%s' looks like a new story", resent[i]);
     ASSERT_EQ(filter_novelty_observe(n, "invest", k1, 1000), 100);
     ASSERT_EQ(filter_novelty_observe(n, "invest", k1b, 2000), 50);
     ASSERT_EQ(filter_novelty_observe(n, "invest", k1, 3000), 33);

@@ -385,8 +385,6 @@ TEST(reject_wrong_type)
     EXPECT_ERR(dec_str("{\"id\":\"i\",\"headline\":\"h\",\"body\":{}}"), "WRONG_TYPE");
     EXPECT_ERR(dec_str("{\"id\":\"i\",\"headline\":\"h\",\"tickers\":\"AMZN\"}"), "WRONG_TYPE");
     EXPECT_ERR(dec_str("{\"id\":\"i\",\"headline\":\"h\",\"tickers\":[\"A\",1]}"), "WRONG_TYPE");
-    EXPECT_ERR(dec_str("{\"id\":\"i\",\"headline\":\"h\",\"published\":true}"), "WRONG_TYPE");
-    EXPECT_ERR(dec_str("{\"id\":\"i\",\"headline\":\"h\",\"published\":1.5}"), "WRONG_TYPE");
     mp m;
     mp_min(&m, "i", "h");
     m.sb.data[0] = (char)0x83;
@@ -508,17 +506,71 @@ TEST(reject_dup_and_bad_key)
     EXPECT_ERR(mp_dec(&m, NULL), "BAD_KEY");
 }
 
-TEST(reject_bad_time)
+/* published is optional: what squawk cannot read is dropped, the article kept. */
+static void expect_published_dropped(const char *json)
 {
-    EXPECT_ERR(dec_str("{\"id\":\"i\",\"headline\":\"h\",\"published\":\"yesterday\"}"), "BAD_TIME");
-    EXPECT_ERR(dec_str("{\"id\":\"i\",\"headline\":\"h\",\"published\":\"2023-02-29T00:00:00Z\"}"),
-               "BAD_TIME");
-    EXPECT_ERR(dec_str("{\"id\":\"i\",\"headline\":\"h\",\"published\":99999999999999999}"),
-               "BAD_TIME");
+    proto_article a;
+    char why2[256] = "";
+    ASSERT_EQ(proto_article_decode(json, strlen(json), NULL, &a, why2, sizeof why2), 0);
+    ASSERT_EQ(a.published_ms, PROTO_PUBLISHED_NONE);
+    ASSERT_EQ(a.dropped, PROTO_DROPPED_PUBLISHED);
+    ASSERT(strstr(a.dropped_why, "'published'") != NULL);
+    ASSERT(strcmp(a.id, "i") == 0 && strcmp(a.headline, "h") == 0);
+    proto_article_free(&a);
+}
+
+TEST(published_dropped_not_the_article)
+{
+    expect_published_dropped("{\"id\":\"i\",\"headline\":\"h\",\"published\":\"yesterday\"}");
+    expect_published_dropped("{\"id\":\"i\",\"headline\":\"h\",\"published\":\"2023-02-29T00:00:00Z\"}");
+    expect_published_dropped("{\"id\":\"i\",\"headline\":\"h\",\"published\":99999999999999999}");
+    expect_published_dropped("{\"id\":\"i\",\"headline\":\"h\",\"published\":true}");
+    expect_published_dropped("{\"id\":\"i\",\"headline\":\"h\",\"published\":1.5}");
+    expect_published_dropped("{\"id\":\"i\",\"headline\":\"h\",\"published\":\"Mon, 31 Feb 2024 10:00:00 GMT\"}");
+    /* required fields stay strict */
+    EXPECT_ERR(dec_str("{\"headline\":\"h\",\"published\":\"yesterday\"}"), "NO_ID");
+}
+
+TEST(published_forms)
+{
+    struct {
+        const char *s;
+        int64_t ms;
+    } good[] = {{"2024-12-02T10:00:00Z", 1733133600000LL},
+                {"Mon, 02 Dec 2024 10:00:00 GMT", 1733133600000LL},
+                {"02 Dec 2024 10:00:00 +0000", 1733133600000LL},
+                {"Mon, 2 Dec 2024 05:00:00 EST", 1733133600000LL},
+                {"Mon, 02 Dec 2024 11:00 +0100", 1733133600000LL},
+                {"Mon, 02 Dec 24 10:00:00 UT", 1733133600000LL},
+                {"2024-12-02 10:00:00", 1733133600000LL},
+                {"2024-12-02T10:00:00.250", 1733133600250LL},
+                {"2024-12-02", 1733097600000LL}};
+    int64_t ms;
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        if (proto_time_parse(good[i].s, strlen(good[i].s), &ms) != 0 || ms != good[i].ms)
+            SQ_FAIL_("proto_time_parse(%s) = %lld, want %lld", good[i].s, (long long)ms,
+                     (long long)good[i].ms);
+    }
+    const char *bad[] = {"yesterday", "2024-12-02 10:00", "Mon, 02 Foo 2024 10:00:00 GMT",
+                         "02 Dec 2024 10:00:00", "02 Dec 2024 10:00:00 +25:00", "2024-12-32",
+                         "Mon, 02 Dec 2024 10:00:00 GMT junk", "", "2024-12-02T"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        EXPECT_ERR(proto_time_parse(bad[i], strlen(bad[i]), &ms), "BAD_TIME");
+    /* msgpack: an RSS date string is read the same way */
+    const char *js = "{\"id\":\"i\",\"headline\":\"h\",\"published\":\"Mon, 02 Dec 2024 10:00:00 GMT\"}";
+    proto_article a;
+    ASSERT_EQ(proto_article_decode(js, strlen(js), NULL, &a, why, sizeof why), 0);
+    ASSERT_EQ(a.published_ms, 1733133600000LL);
+    ASSERT_EQ(a.dropped, 0);
+    proto_article_free(&a);
+}
+
+TEST(rfc3339_strict)
+{
+    int64_t ms;
     const char *bad[] = {"2024-01-01T00:00:00",      "2024-01-01T24:00:00Z",  "2024-13-01T00:00:00Z",
                          "2024-01-01T00:00:00.Z",    "2024-01-01T00:00:00+2:00",
                          "1900-02-29T00:00:00Z",     "2024-01-01T00:00:00Zjunk", "2024-1-01T00:00:00Z"};
-    int64_t ms;
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         EXPECT_ERR(proto_time_parse_rfc3339(bad[i], strlen(bad[i]), &ms), "BAD_TIME");
     struct {
@@ -1018,7 +1070,9 @@ int main(void)
     RUN(reject_bad_utf8);
     RUN(reject_nul_byte);
     RUN(reject_dup_and_bad_key);
-    RUN(reject_bad_time);
+    RUN(published_dropped_not_the_article);
+    RUN(published_forms);
+    RUN(rfc3339_strict);
     RUN(reject_bad_msgpack);
     RUN(msgpack_every_type);
     RUN(error_names_distinct);

@@ -22,8 +22,7 @@
 #include "sinks/kafka.h"
 #include "sinks/zmq_pub.h"
 #include "tests/assert.h"
-
-extern char **environ;
+#include "tests/sub_util.h"
 
 static char tmpdir[256];
 
@@ -68,34 +67,6 @@ static int publish(sink *s, int first, int n, size_t headline_len)
     return msgs;
 }
 
-static void on_break(struct ev_loop *loop, ev_timer *w, int revents) { ev_break(loop, EVBREAK_ONE); }
-
-/* ev_now is frozen while the loop is not running; without the update a slice
- * timer started after other work (or another loop's slice) has already expired,
- * and the slice is a single iteration. */
-static void run_for(struct ev_loop *loop, int ms)
-{
-    ev_now_update(loop);
-    ev_timer t;
-    ev_timer_init(&t, on_break, ms / 1000.0, 0.);
-    ev_timer_start(loop, &t);
-    ev_run(loop, 0);
-    ev_timer_stop(loop, &t);
-}
-
-static pid_t spawn(char *const argv[], const char *out, const char *err)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ASSERT_EQ(rc, 0);
-    return pid;
-}
-
 /* Runs the loop until the child exits; returns its exit status (or 128+signal). */
 static int wait_child(struct ev_loop *loop, pid_t pid, int timeout_ms)
 {
@@ -111,20 +82,6 @@ static int wait_child(struct ev_loop *loop, pid_t pid, int timeout_ms)
         }
         run_for(loop, 20);
     }
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, f);
-    b[got] = '\0';
-    fclose(f);
-    return b;
 }
 
 static int count_lines(const char *s)

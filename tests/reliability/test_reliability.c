@@ -487,7 +487,7 @@ static int hostile_catalogue(hostile *h, size_t max_article)
         mp_str(b, "body"), mp_strn(b, body, len);
         free(body);
     }
-    b = NEXT("bad published time", "BAD_TIME");
+    b = NEXT("bad published time (dropped, kept)", "ALERT"); /* optional field: the article goes on */
     mp_map(b, 3), mp_kv(b, "id", h[n - 1].id), mp_kv(b, "headline", GOOD_HEADLINE);
     mp_kv(b, "published", "yesterday at noon");
     b = NEXT("empty id", "EMPTY_FIELD");

@@ -1,0 +1,512 @@
+/* token.c -- the article tokeniser of detection engine v2: words, numbers, punctuation, sentences, once per article.
+ *
+ * One pass per field finds token boundaries; each token's normal form (lower case,
+ * fullwidth letters folded to ASCII, zero-width characters dropped, typographic
+ * apostrophes as ') goes to one pool, hashed for the lexicon lookup. Never splits a
+ * UTF-8 sequence; invalid bytes are single letters of no case. */
+#include "token.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+enum cat { CAT_SPACE, CAT_NL, CAT_ZW, CAT_ALPHA, CAT_DIGIT, CAT_PUNCT, CAT_CUR };
+
+/* Decodes one code point at s[i]; invalid bytes decode as U+FFFD of length 1. */
+static size_t dec(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+{
+    unsigned c = s[i];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t n = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+    if (!n || i + n > len) goto bad;
+    uint32_t v = c & (0x3F >> (n - 1));
+    for (size_t k = 1; k < n; k++) {
+        if ((s[i + k] & 0xC0) != 0x80) goto bad;
+        v = (v << 6) | (s[i + k] & 0x3F);
+    }
+    if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) || (v >= 0xD800 && v < 0xE000))
+        goto bad;
+    *cp = v;
+    return n;
+bad:
+    *cp = 0xFFFD;
+    return 1;
+}
+
+/* Fullwidth ASCII reads as ASCII; typographic apostrophes and hyphens as their ASCII forms. */
+static uint32_t fold(uint32_t cp)
+{
+    if (cp >= 0xFF01 && cp <= 0xFF5E) return cp - 0xFEE0;
+    if (cp == 0x2019 || cp == 0x02BC) return '\'';
+    if (cp == 0x2010 || cp == 0x2011) return '-';
+    return cp;
+}
+
+
+/* ASCII categories (the hot path), as digits of enum cat: 0 space, 1 newline, 3 letter, 4 digit, 5 punctuation, 6 '$'. */
+static const char ascii_cat[129] = "00000000001000000000000000000000055565555555555544444444445555555333333333333333333333333335555553333333333333333333333333355550";
+
+static inline enum cat ascii(unsigned char b)
+{
+    return (enum cat)(ascii_cat[b] - '0');
+}
+
+static enum cat cat_of(uint32_t cp)
+{
+    if (cp < 0x80) return ascii((unsigned char)cp);
+    if (cp == 0x200B || cp == 0x200C || cp == 0x200D || cp == 0x2060 || cp == 0xFEFF || cp == 0x00AD) return CAT_ZW;
+    if (cp == 0x2028 || cp == 0x2029) return CAT_NL;
+    if (cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F ||
+        cp == 0x3000 || cp == 0x85)
+        return CAT_SPACE;
+    if (cp < 0xA0) return CAT_SPACE; /* C1 controls */
+    if (cp == 0xA3 || cp == 0xA5 || (cp >= 0x20A0 && cp <= 0x20CF)) return CAT_CUR;
+    if ((cp >= 0xA1 && cp <= 0xBF && cp != 0xAA && cp != 0xB5 && cp != 0xBA) || cp == 0xD7 || cp == 0xF7 ||
+        (cp >= 0x2010 && cp <= 0x205E) || (cp >= 0x3001 && cp <= 0x3003) || (cp >= 0x3008 && cp <= 0x3011) ||
+        (cp >= 0x2190 && cp <= 0x2BFF) || cp == 0xFFFD)
+        return CAT_PUNCT;
+    return CAT_ALPHA;
+}
+
+/* Lower case for the scripts news uses; other letters have no case. */
+static uint32_t lower(uint32_t cp)
+{
+    if (cp >= 'A' && cp <= 'Z') return cp + 32;
+    if (cp < 0xC0) return cp;
+    if (cp <= 0xDE && cp != 0xD7) return cp + 32;
+    if (cp >= 0x100 && cp <= 0x17F && cp != 0x130 && cp != 0x138 && cp != 0x149 && cp != 0x17F)
+        return (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E) ? (cp & 1 ? cp + 1 : cp) : cp | 1;
+    if ((cp >= 0x391 && cp <= 0x3A9) || (cp >= 0x410 && cp <= 0x42F)) return cp + 32;
+    if (cp >= 0x400 && cp <= 0x40F) return cp + 80;
+    return cp;
+}
+
+static int cased(uint32_t cp)
+{
+    return (cp < 0x80 && cat_of(cp) == CAT_ALPHA) || (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) ||
+           (cp >= 0x370 && cp <= 0x4FF);
+}
+
+static size_t enc(uint32_t cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+uint32_t tok_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+const char *tok_case_name(int cls)
+{
+    static const char *const n[] = {"lower", "title", "upper", "mixed", "digit", "punct", "other"};
+    return cls >= 0 && cls <= TOK_OTHER ? n[cls] : "?";
+}
+
+void tok_doc_init(tok_doc *d)
+{
+    memset(d, 0, sizeof *d);
+}
+
+void tok_doc_free(tok_doc *d)
+{
+    free(d->v);
+    free(d->pool);
+    memset(d, 0, sizeof *d);
+}
+
+/* Per-field scanning state. */
+struct scan {
+    tok_doc *d;
+    const unsigned char *s;
+    size_t len;
+    int field;
+    int new_sent; /* the next token opens a sentence */
+    int pending;  /* a sentence end was seen: the next token that is not closing punctuation opens one */
+};
+
+static int grow(tok_doc *d, size_t bytes)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 256;
+        struct tok *v = realloc(d->v, cap * sizeof *v);
+        if (!v) return SQ_E_NOMEM;
+        d->v = v;
+        d->cap = cap;
+    }
+    if (d->pool_n + bytes * 3 + 8 > d->pool_cap) { /* an invalid byte becomes U+FFFD: 3 bytes */
+        size_t cap = d->pool_cap ? d->pool_cap : 4096;
+        while (d->pool_n + bytes * 3 + 8 > cap) cap *= 2;
+        char *p = realloc(d->pool, cap);
+        if (!p) return SQ_E_NOMEM;
+        d->pool = p;
+        d->pool_cap = cap;
+    }
+    return 0;
+}
+
+static int closing(const char *norm)
+{
+    return strcmp(norm, ")") == 0 || strcmp(norm, "]") == 0 || strcmp(norm, "\"") == 0 ||
+           strcmp(norm, "'") == 0 || strcmp(norm, "\xe2\x80\x9d") == 0 || strcmp(norm, "\xc2\xbb") == 0;
+}
+
+static int class_of(int up, int lo, int dig, int nocase, int first_up)
+{
+    int letters = up + lo + nocase;
+    if (!letters) return dig ? TOK_DIGIT : TOK_PUNCT;
+    if (dig) return TOK_MIXED;
+    if (nocase == letters) return TOK_OTHER;
+    if (!up) return TOK_LOWER;
+    if (!lo) return up == 1 && letters == 1 ? TOK_TITLE : TOK_UPPER;
+    return first_up && up == 1 ? TOK_TITLE : TOK_MIXED;
+}
+
+/* Appends the token s[start, end) with its normal form, case class and sentence. */
+static int emit(struct scan *sc, size_t start, size_t end, unsigned flags)
+{
+    tok_doc *d = sc->d;
+    if (grow(d, end - start)) return SQ_E_NOMEM;
+    struct tok *t = &d->v[d->n];
+    char *o = d->pool + d->pool_n;
+    size_t on = 0;
+    int up = 0, lo = 0, dig = 0, nocase = 0, first_up = -1;
+    uint32_t h = 2166136261u;
+    for (size_t i = start; i < end;) {
+        unsigned char b = sc->s[i];
+        if (b < 0x80) { /* ASCII: no folding, one byte out */
+            enum cat c = ascii(b);
+            i++;
+            if (c == CAT_DIGIT) dig++;
+            else if (c == CAT_ALPHA) {
+                int u = b <= 'Z';
+                if (first_up < 0) first_up = u;
+                up += u;
+                lo += !u;
+                b |= (unsigned char)(u << 5);
+            }
+            o[on++] = (char)b;
+            h = (h ^ b) * 16777619u;
+            continue;
+        }
+        uint32_t raw, cp;
+        i += dec(sc->s, sc->len, i, &raw);
+        cp = fold(raw);
+        if (cp != raw) flags |= TOK_F_FOLDED;
+        enum cat c = cat_of(cp);
+        if (c == CAT_ZW) {
+            flags |= TOK_F_FOLDED;
+            continue;
+        }
+        if (c == CAT_DIGIT) dig++;
+        else if (c == CAT_ALPHA) {
+            int u = lower(cp) != cp;
+            if (first_up < 0) first_up = u;
+            if (u) up++;
+            else if (cased(cp)) lo++;
+            else nocase++;
+        }
+        size_t k = enc(lower(cp), o + on);
+        for (size_t q = 0; q < k; q++) h = (h ^ (unsigned char)o[on + q]) * 16777619u;
+        on += k;
+    }
+    o[on] = '\0';
+    *t = (struct tok){.start = (uint32_t)start, .end = (uint32_t)end, .norm = (uint32_t)d->pool_n,
+                      .hash = h, .norm_len = (uint16_t)(on > 0xFFFF ? 0xFFFF : on),
+                      .flags = (uint16_t)flags, .field = (uint8_t)sc->field,
+                      .cls = (uint8_t)class_of(up, lo, dig, nocase, first_up == 1)};
+    if (sc->new_sent || (sc->pending && !(t->cls == TOK_PUNCT && closing(o)))) {
+        d->n_sent++;
+        t->flags |= TOK_F_SENT_START;
+        sc->new_sent = sc->pending = 0;
+    }
+    t->sent = d->n_sent ? d->n_sent - 1 : 0;
+    d->pool_n += on + 1;
+    d->n++;
+    return 0;
+}
+
+/* Code point at i (folded), its category and byte length; i >= len reads as a space. */
+static enum cat peek(const struct scan *sc, size_t i, uint32_t *cp, size_t *n)
+{
+    if (i >= sc->len) {
+        *cp = ' ';
+        *n = 0;
+        return CAT_SPACE;
+    }
+    if (sc->s[i] < 0x80) {
+        *cp = sc->s[i];
+        *n = 1;
+        return ascii(sc->s[i]);
+    }
+    *n = dec(sc->s, sc->len, i, cp);
+    *cp = fold(*cp);
+    return cat_of(*cp);
+}
+
+static int alnum_at(const struct scan *sc, size_t i)
+{
+    uint32_t cp;
+    size_t n;
+    enum cat c = peek(sc, i, &cp, &n);
+    return c == CAT_ALPHA || c == CAT_DIGIT;
+}
+
+static int upper_at(const struct scan *sc, size_t i)
+{
+    return i < sc->len && sc->s[i] >= 'A' && sc->s[i] <= 'Z';
+}
+
+/* Does a word character sequence continue past the connector at i ("start-up", "O'Neill", "AT&T", "1,200.5")? */
+static int joins(const struct scan *sc, size_t i, uint32_t cp, size_t n, int numeric, size_t wstart)
+{
+    if (cp == '-') return i > wstart && alnum_at(sc, i + n);
+    if (cp == '\'') {
+        if (!alnum_at(sc, i + n)) return 0;
+        /* "Amazon's": the possessive is a token of its own */
+        return !((sc->s[i + n] | 0x20) == 's' && !alnum_at(sc, i + n + 1));
+    }
+    if (cp == '&') return i > wstart && upper_at(sc, i - 1) && upper_at(sc, i + 1);
+    if (!numeric || i + 1 >= sc->len || !(sc->s[i + 1] >= '0' && sc->s[i + 1] <= '9')) return 0;
+    if (cp == '.') return 1;
+    if (cp != ',') return 0;
+    /* thousands: exactly three digits follow */
+    for (size_t k = 1; k <= 3; k++)
+        if (i + k >= sc->len || !(sc->s[i + k] >= '0' && sc->s[i + k] <= '9')) return 0;
+    return !(i + 4 < sc->len && sc->s[i + 4] >= '0' && sc->s[i + 4] <= '9');
+}
+
+/* Is s[0, n) one of the lower-case words w (ASCII, any case)? */
+static int in_list(const char *const *w, const unsigned char *s, size_t n)
+{
+    for (size_t k = 0; w[k]; k++)
+        if (strlen(w[k]) == n) {
+            size_t j = 0;
+            while (j < n && (s[j] | 0x20) == w[k][j]) j++;
+            if (j == n) return 1;
+        }
+    return 0;
+}
+
+/* Scale words split off a number ("10bn" -> "10" "bn"). */
+static int is_scale(const unsigned char *s, size_t n)
+{
+    static const char *const w[] = {"k", "m", "mn", "mln", "b", "bn", "bln", "tn", "trn", "million",
+                                    "billion", "trillion", "pct", NULL};
+    return in_list(w, s, n);
+}
+
+/* Words whose period belongs to them ("Mr.", "Inc."): such a period never ends a sentence. */
+static int is_abbrev(const unsigned char *s, size_t n)
+{
+    static const char *const w[] = {"mr", "mrs", "ms", "dr", "prof", "inc", "corp", "co", "ltd", "jr", "sr",
+                                    "st", "no", "vs", "bros", "cos", "mt", "gov", "sen", "rep", "gen", "col",
+                                    "jan", "feb", "aug", "sept", "oct", "nov", "dec", "dept", "approx", "plc",
+                                    NULL};
+    if (n == 1 && s[0] >= 'A' && s[0] <= 'Z') return 1; /* an initial: "J. P. Morgan" */
+    return in_list(w, s, n);
+}
+
+/* End of an initialism "U.S." / "U.K." starting with the letter at i, or 0. */
+static size_t initialism(const struct scan *sc, size_t i)
+{
+    size_t j = i + 1;
+    int letters = 1;
+    while (j + 1 < sc->len && sc->s[j] == '.' && ((sc->s[j + 1] | 0x20) >= 'a' && (sc->s[j + 1] | 0x20) <= 'z') &&
+           !alnum_at(sc, j + 2)) {
+        j += 2;
+        letters++;
+    }
+    if (letters < 2) return 0;
+    return j < sc->len && sc->s[j] == '.' ? j + 1 : j;
+}
+
+/* A word, number, initialism or abbreviation starting at i; returns its end. */
+static int scan_word(struct scan *sc, size_t i, size_t *out)
+{
+    size_t j = i, first_alpha = 0;
+    int numeric = 1, hyphen = 0, letters = 0;
+    if (sc->s[i] < 0x80 && ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') && (*out = initialism(sc, i)))
+        return emit(sc, i, *out, TOK_F_ABBREV);
+    for (;;) {
+        /* the common case: a run of ASCII letters and digits */
+        while (j < sc->len && sc->s[j] < 0x80 && (ascii_cat[sc->s[j]] == '3' || ascii_cat[sc->s[j]] == '4')) {
+            if (ascii_cat[sc->s[j]] == '3') {
+                if (!letters++) first_alpha = j;
+                numeric = 0;
+            }
+            j++;
+        }
+        uint32_t cp;
+        size_t n;
+        enum cat c = peek(sc, j, &cp, &n);
+        if (!n) break;
+        if (c == CAT_ALPHA) {
+            if (!letters++) first_alpha = j;
+            numeric = 0;
+        } else if (c == CAT_DIGIT || c == CAT_ZW) {
+        } else if (c == CAT_PUNCT && joins(sc, j, cp, n, numeric, i)) {
+            hyphen |= cp == '-';
+        } else
+            break;
+        j += n;
+    }
+    *out = j;
+    /* "10bn": a number and its scale */
+    if (letters && first_alpha > i && sc->s[i] >= '0' && sc->s[i] <= '9' && is_scale(sc->s + first_alpha, j - first_alpha)) {
+        int rc = emit(sc, i, first_alpha, TOK_F_NUMBER);
+        return rc ? rc : emit(sc, first_alpha, j, TOK_F_SCALE);
+    }
+    /* "US$", "HK$": a currency written with its country */
+    if (j - i <= 2 && j < sc->len && sc->s[j] == '$' && upper_at(sc, i) && (j - i == 1 || upper_at(sc, i + 1))) {
+        *out = j + 1;
+        return emit(sc, i, j + 1, TOK_F_CURRENCY);
+    }
+    if (j < sc->len && sc->s[j] == '.' && !hyphen && is_abbrev(sc->s + i, j - i)) {
+        *out = j + 1;
+        return emit(sc, i, j + 1, TOK_F_ABBREV);
+    }
+    return emit(sc, i, j, (numeric ? TOK_F_NUMBER : 0) | (hyphen ? TOK_F_HYPHEN : 0));
+}
+
+/* "$TSLA", "$BRK.B" at i (a '$'); end or 0. Money ("$5bn") is no cashtag. */
+static size_t cashtag(const struct scan *sc, size_t i)
+{
+    size_t j = i + 1;
+    while (j < sc->len && j - i <= 6 && upper_at(sc, j)) j++;
+    if (j == i + 1 || j - i > 6) return 0;
+    if (j + 1 < sc->len && sc->s[j] == '.' && upper_at(sc, j + 1)) {
+        size_t k = j + 1;
+        while (k < sc->len && k - j <= 2 && upper_at(sc, k)) k++;
+        if (k - j <= 2 && !alnum_at(sc, k)) return k;
+    }
+    return alnum_at(sc, j) ? 0 : j;
+}
+
+/* "<ACME>", "<CAWL.L>" at i (a '<'); end or 0. */
+static size_t ticker(const struct scan *sc, size_t i)
+{
+    size_t j = i + 1;
+    while (j < sc->len && j - i <= 6 && upper_at(sc, j)) j++;
+    if (j == i + 1 || j - i > 7) return 0;
+    if (j < sc->len && sc->s[j] == '.') {
+        size_t k = j + 1;
+        while (k < sc->len && k - j <= 3 && upper_at(sc, k)) k++;
+        if (k == j + 1 || k - j > 4) return 0;
+        j = k;
+    }
+    return j < sc->len && sc->s[j] == '>' ? j + 1 : 0;
+}
+
+/* After a newline at i: a blank line or an indented line starts a paragraph. */
+static int paragraph(const struct scan *sc, size_t i)
+{
+    return i < sc->len && (sc->s[i] == '\n' || sc->s[i] == ' ' || sc->s[i] == '\t' || sc->s[i] == '\r');
+}
+
+static int scan_field(tok_doc *d, int field, const char *text, size_t len)
+{
+    struct scan sc = {d, (const unsigned char *)text, len, field, 1, 0};
+    size_t i = 0, n, e;
+    while (i < len) {
+        uint32_t cp;
+        enum cat c = peek(&sc, i, &cp, &n);
+        int rc = 0;
+        if (c == CAT_SPACE || c == CAT_ZW || c == CAT_NL) {
+            if (c == CAT_NL && paragraph(&sc, i + n)) sc.pending = 1;
+            i += n;
+            continue;
+        }
+        if (c == CAT_ALPHA || c == CAT_DIGIT) {
+            rc = scan_word(&sc, i, &e);
+            n = e - i;
+        } else if (cp == '\'' && i + n < len && (sc.s[i + n] | 0x20) == 's' && !alnum_at(&sc, i + n + 1)) {
+            rc = emit(&sc, i, i + n + 1, 0); /* the possessive "'s" */
+            n++;
+        } else if (cp == '$' && (e = cashtag(&sc, i))) {
+            rc = emit(&sc, i, e, TOK_F_CASHTAG);
+            n = e - i;
+        } else if (cp == '<' && (e = ticker(&sc, i))) {
+            rc = emit(&sc, i, e, TOK_F_TICKER);
+            n = e - i;
+        } else {
+            rc = emit(&sc, i, i + n, c == CAT_CUR ? TOK_F_CURRENCY : 0);
+            if (cp == '.' || cp == '!' || cp == '?' || cp == 0x3002) {
+                uint32_t nx;
+                size_t nn;
+                enum cat nc = peek(&sc, i + n, &nx, &nn);
+                if (nc == CAT_SPACE || nc == CAT_NL || nx == '"' || nx == '\'' || nx == ')' || nx == 0x201D)
+                    sc.pending = 1;
+            }
+        }
+        if (rc) return rc;
+        i += n;
+    }
+    return 0;
+}
+
+/* A field of capitals: most words of two letters or more are UPPER. */
+static uint8_t all_caps(const tok_doc *d, size_t from, size_t to)
+{
+    size_t up = 0, words = 0;
+    for (size_t k = from; k < to; k++) {
+        const struct tok *t = &d->v[k];
+        if (t->cls == TOK_PUNCT || t->cls == TOK_DIGIT || t->norm_len < 2) continue;
+        words++;
+        up += t->cls == TOK_UPPER;
+    }
+    return words >= 2 && up * 10 >= words * 8;
+}
+
+static void reset(tok_doc *d)
+{
+    d->n = d->pool_n = 0;
+    d->n_sent = 0;
+    memset(d->field_first, 0, sizeof d->field_first);
+    d->caps[0] = d->caps[1] = 0;
+}
+
+int tok_run(tok_doc *d, const char *const text[2], const size_t len[2])
+{
+    reset(d);
+    for (int f = 0; f < 2; f++) {
+        d->field_first[f] = d->n;
+        int rc = text[f] ? scan_field(d, f, text[f], len[f]) : 0;
+        if (rc) return rc;
+        d->caps[f] = all_caps(d, d->field_first[f], d->n);
+    }
+    d->field_first[2] = d->n;
+    return 0;
+}
+
+int tok_run_text(tok_doc *d, const char *s, size_t len)
+{
+    const char *text[2] = {s, NULL};
+    size_t l[2] = {len, 0};
+    return tok_run(d, text, l);
+}

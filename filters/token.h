@@ -1,0 +1,69 @@
+/* token.h -- the article tokeniser of detection engine v2: words, numbers, punctuation, sentences, once per article. */
+#ifndef FILTER_TOKEN_H
+#define FILTER_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../core/visibility.h"
+
+/* Case class of a token, from its letters and digits. */
+enum tok_case {
+    TOK_LOWER, /* "acquires" */
+    TOK_TITLE, /* "Nvidia", "A" */
+    TOK_UPPER, /* "IBM", "U.S." */
+    TOK_MIXED, /* "iPhone", "H100", "2nd" */
+    TOK_DIGIT, /* "10", "1,200.5" */
+    TOK_PUNCT, /* ".", "$", "-", "'s" */
+    TOK_OTHER  /* letters without case (CJK, ...) */
+};
+
+/* Token flags. */
+enum {
+    TOK_F_NUMBER = 1 << 0,   /* digits, optional , and . between digits */
+    TOK_F_CURRENCY = 1 << 1, /* "$", "€", "£", "¥", "US$", "HK$" */
+    TOK_F_ABBREV = 1 << 2,   /* "U.S.", "Mr.", "Inc.": the period is part of the token */
+    TOK_F_CASHTAG = 1 << 3,  /* "$TSLA", "$BRK.B" */
+    TOK_F_TICKER = 1 << 4,   /* "<ACME>", "<CAWL.L>" (Reuters tags) */
+    TOK_F_HYPHEN = 1 << 5,   /* "start-up", "co-led" */
+    TOK_F_SENT_START = 1 << 6, /* first token of its sentence */
+    TOK_F_SCALE = 1 << 7,    /* "bn" of "10bn": split off a number */
+    TOK_F_FOLDED = 1 << 8    /* fullwidth letters or zero-width characters were folded away */
+};
+
+struct tok {
+    uint32_t start, end; /* bytes of the field's text */
+    uint32_t sent;       /* sentence index in the article (headline sentences first) */
+    uint32_t norm;       /* offset of the lower-cased, folded form in tok_doc.pool (NUL-terminated) */
+    uint32_t hash;       /* FNV-1a of the norm: the lexicon lookup key */
+    uint16_t norm_len;
+    uint16_t flags;
+    uint8_t field;       /* 0 headline, 1 body */
+    uint8_t cls;         /* enum tok_case */
+};
+
+/* The tokens of one article; reused across articles (tok_run resets it). */
+typedef struct tok_doc {
+    struct tok *v;
+    size_t n, cap;
+    char *pool;
+    size_t pool_n, pool_cap;
+    uint32_t n_sent;
+    size_t field_first[3]; /* token index where each field starts; [2] = n */
+    uint8_t caps[2];       /* the field is written in capitals (Reuters headlines) */
+} tok_doc;
+
+SQ_API void tok_doc_init(tok_doc *d);
+SQ_API void tok_doc_free(tok_doc *d);
+/* Tokenises headline (text[0]) and body (text[1]); 0 or SQ_E_NOMEM. */
+SQ_API int tok_run(tok_doc *d, const char *const text[2], const size_t len[2]);
+/* One piece of text as field 0, for lexicon entries and literals. */
+SQ_API int tok_run_text(tok_doc *d, const char *s, size_t len);
+SQ_API uint32_t tok_hash(const char *s, size_t len);
+SQ_API const char *tok_case_name(int cls);
+
+static inline const char *tok_norm(const tok_doc *d, const struct tok *t)
+{
+    return d->pool + t->norm;
+}
+
+#endif

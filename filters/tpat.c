@@ -1,0 +1,478 @@
+/* tpat.c -- matches a compiled token-pattern pack over one article's tokens: companies, anchors, a memoised backtracker.
+ *
+ * Per article: each token's word id (one hash probe), the companies (gazetteer mentions
+ * mapped onto tokens, then companies recognised by form), then candidate (rule, token)
+ * pairs from the anchor index. A rule runs only in the window its anchor allows, inside
+ * its scope (sentence or field). The backtracker marks (instruction, token) pairs that
+ * failed, so a rule costs at most instructions x tokens of its scope; matches are
+ * leftmost and do not overlap within a rule. A step budget per article bounds hostile
+ * input; what it cuts short is counted in n_limited. */
+#include "tpat_impl.h"
+
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+struct job {
+    uint32_t pc, pos;
+    int32_t slot, old; /* slot >= 0: a restore of a company capture, not a state to explore */
+};
+
+struct scratch {
+    int32_t *wid, *comp_at;
+    uint8_t *covered;
+    size_t cap_wid, cap_comp, cap_cov;
+    uint32_t *sent_first, *sent_end;
+    size_t cap_sf, cap_se;
+    uint64_t *gen, *cand; /* candidates as generated, and sorted by rule */
+    size_t n_cand, cap_gen, cap_cand;
+    size_t *per_rule;
+    size_t cap_per_rule;
+    uint64_t *visited;
+    size_t cap_visited;
+    struct job *stack;
+    size_t cap_stack;
+    int32_t *caps;
+    size_t cap_caps;
+};
+
+/* What one tpat_match call works on. */
+struct mctx {
+    const struct tpat_pack *p;
+    const tok_doc *d;
+    const char *const *text;
+    tpat_result *r;
+    struct scratch *s;
+    uint32_t max_comp; /* tokens of the longest company */
+    uint32_t first, end; /* the scope being matched: tokens [first, end) */
+    uint32_t inst0, n_inst;
+    int out_of_steps;
+};
+
+void tpat_result_init(tpat_result *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+void tpat_result_free(tpat_result *r)
+{
+    struct scratch *s = r->scratch;
+    if (s) {
+        free(s->wid);
+        free(s->comp_at);
+        free(s->covered);
+        free(s->sent_first);
+        free(s->sent_end);
+        free(s->cand);
+        free(s->gen);
+        free(s->per_rule);
+        free(s->visited);
+        free(s->stack);
+        free(s->caps);
+        free(s);
+    }
+    free(r->hits);
+    free(r->slots);
+    free(r->companies);
+    memset(r, 0, sizeof *r);
+}
+
+static int has_lex(const struct tpat_pack *p, int32_t w, uint32_t lex)
+{
+    return w >= 0 && (p->lexbits[(size_t)w * p->lex_words + lex / 64] >> (lex % 64) & 1);
+}
+
+static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t pos)
+{
+    const struct tok *k = &m->d->v[pos];
+    int32_t w = m->s->wid[pos];
+    int ok;
+    switch (t->kind) {
+    case TT_WORD: ok = w == (int32_t)t->v; break;
+    case TT_EXACT:
+        ok = w == (int32_t)t->v && k->end - k->start == t->exact_len &&
+             memcmp(m->text[k->field] + k->start, t->exact, t->exact_len) == 0;
+        break;
+    case TT_LEX: ok = has_lex(m->p, w, t->v); break;
+    case TT_CLASS: ok = (t->v >> k->cls & 1) || ((t->v >> 8) & k->flags); break;
+    case TT_REGEX: ok = regexec(t->re, tok_norm(m->d, k), 0, NULL, 0) == 0; break;
+    default: ok = 1;
+    }
+    return ok ^ t->neg;
+}
+
+static int visit(struct mctx *m, uint32_t pc, uint32_t pos)
+{
+    size_t bit = (size_t)(pc - m->inst0) * (m->end - m->first + 1) + (pos - m->first);
+    uint64_t *w = &m->s->visited[bit / 64], b = UINT64_C(1) << (bit % 64);
+    if (*w & b) return 0;
+    *w |= b;
+    return 1;
+}
+
+static int push(struct mctx *m, size_t *top, struct job j)
+{
+    if (tpat_reserve((void **)&m->s->stack, &m->s->cap_stack, *top + 1, sizeof j)) return -1;
+    m->s->stack[(*top)++] = j;
+    return 0;
+}
+
+/* ^: only punctuation (an opening quote) between the sentence start and pos. */
+static int at_sol(const struct mctx *m, uint32_t pos)
+{
+    const struct tok *v = m->d->v;
+    while (pos > m->first && !(pos < m->d->n && v[pos].flags & TOK_F_SENT_START) && v[pos - 1].cls == TOK_PUNCT)
+        pos--;
+    return pos == m->first || (pos < m->d->n && v[pos].flags & TOK_F_SENT_START);
+}
+
+/* $: only punctuation (the full stop) between pos and the sentence end. */
+static int at_eol(const struct mctx *m, uint32_t pos)
+{
+    const struct tok *v = m->d->v;
+    while (pos < m->end && !(v[pos].flags & TOK_F_SENT_START) && v[pos].cls == TOK_PUNCT) pos++;
+    return pos == m->end || (v[pos].flags & TOK_F_SENT_START);
+}
+
+/* 1 when the rule's program matches from start (end in *end, slots in caps), 0 when not, -1 out of memory. */
+static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
+{
+    const struct tpat_inst *prog = m->p->prog;
+    uint64_t budget = m->r->max_steps ? m->r->max_steps : TPAT_DEFAULT_STEPS;
+    size_t top = 0;
+    if (push(m, &top, (struct job){pc0, start, -1, 0})) return -1;
+    while (top) {
+        struct job j = m->s->stack[--top];
+        if (j.slot >= 0) {
+            m->s->caps[j.slot] = j.old;
+            continue;
+        }
+        for (uint32_t pc = j.pc, pos = j.pos; visit(m, pc, pos);) {
+            if (++m->r->steps > budget) {
+                m->out_of_steps = 1;
+                return 0;
+            }
+            const struct tpat_inst *in = &prog[pc];
+            int32_t ci;
+            switch (in->op) {
+            case OP_TEST:
+                if (pos >= m->end || !test_tok(m, &m->p->tests[in->arg], pos)) goto fail;
+                pc++, pos++;
+                break;
+            case OP_COMPANY:
+                ci = pos < m->end ? m->s->comp_at[pos] : -1;
+                if (ci < 0 || m->r->companies[ci].tok_end > m->end) goto fail;
+                if (push(m, &top, (struct job){0, 0, (int32_t)in->arg, m->s->caps[in->arg]})) return -1;
+                m->s->caps[in->arg] = ci;
+                pos = m->r->companies[ci].tok_end;
+                pc++;
+                break;
+            case OP_SPLIT:
+                if (push(m, &top, (struct job){pc + (uint32_t)in->y, pos, -1, 0})) return -1;
+                pc += (uint32_t)in->x;
+                break;
+            case OP_JMP: pc += (uint32_t)in->x; break;
+            case OP_SOL:
+                if (!at_sol(m, pos)) goto fail;
+                pc++;
+                break;
+            case OP_EOL:
+                if (!at_eol(m, pos)) goto fail;
+                pc++;
+                break;
+            default: *end = pos; return 1;
+            }
+        }
+    fail:;
+    }
+    return 0;
+}
+
+static int record(struct mctx *m, const struct tpat_crule *cr, uint32_t rule, uint32_t s, uint32_t e)
+{
+    tpat_result *r = m->r;
+    const struct tok *v = m->d->v;
+    if (tpat_reserve((void **)&r->hits, &r->cap_hits, r->n_hits + 1, sizeof *r->hits) ||
+        tpat_reserve((void **)&r->slots, &r->cap_slots, r->n_slots + cr->pub.n_slots, sizeof *r->slots))
+        return -1;
+    uint32_t last = e - 1;
+    if (cr->pub.span == TPAT_SPAN_SENTENCE) /* a veto that runs to the end of its sentence */
+        while (last + 1 < m->d->n && !(v[last + 1].flags & TOK_F_SENT_START) && v[last + 1].field == v[s].field) last++;
+    struct tpat_hit *h = &r->hits[r->n_hits++];
+    *h = (struct tpat_hit){rule, v[s].field, v[s].sent, s, e, v[s].start, v[last].end, (uint32_t)r->n_slots, 0};
+    for (uint32_t k = 0; k < cr->pub.n_slots; k++)
+        if (m->s->caps[k] >= 0) {
+            r->slots[r->n_slots++] = (struct tpat_slot){cr->pub.slot_role[k], (uint32_t)m->s->caps[k]};
+            h->n_slots++;
+        }
+    return 0;
+}
+
+/* Tries starts lo..hi of one scope; *next is the first start not tried yet. */
+static int try_window(struct mctx *m, uint32_t rule, uint32_t lo, uint32_t hi, uint32_t *next)
+{
+    const struct tpat_crule *cr = &m->p->rules[rule];
+    size_t words = ((size_t)cr->n_inst * (m->end - m->first + 1) + 63) / 64;
+    for (uint32_t s = lo > *next ? lo : *next; s <= hi && s < m->end && !m->out_of_steps; s++) {
+        for (uint32_t k = 0; k < cr->pub.n_slots; k++) m->s->caps[k] = -1;
+        uint32_t e = 0;
+        int rc = run(m, cr->pc, s, &e);
+        if (rc < 0) return -1;
+        *next = s + 1;
+        if (rc != 1) continue;
+        if (record(m, cr, rule, s, e)) return -1;
+        /* what failed before a match may lie on a later match's path: forget it */
+        memset(m->s->visited, 0, words * sizeof *m->s->visited);
+        if (e > s + 1) s = e - 1, *next = e;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ companies */
+
+static int add_company(struct mctx *m, uint32_t ts, uint32_t te, int32_t entity, uint8_t src)
+{
+    tpat_result *r = m->r;
+    for (uint32_t k = ts; k < te; k++)
+        if (m->s->covered[k]) return 0; /* the gazetteer, or an earlier form, already named these words */
+    if (tpat_reserve((void **)&r->companies, &r->cap_companies, r->n_companies + 1, sizeof *r->companies)) return -1;
+    r->companies[r->n_companies++] = (struct tpat_company){ts, te, entity, src};
+    memset(m->s->covered + ts, 1, te - ts);
+    if (te - ts > m->max_comp) m->max_comp = te - ts;
+    return 0;
+}
+
+/* Gazetteer mentions onto tokens: the tokens a mention's bytes overlap. */
+static int gazetteer_companies(struct mctx *m, const struct squawk_mention *men, size_t n_men)
+{
+    const tok_doc *d = m->d;
+    for (size_t i = 0; i < n_men; i++) {
+        const struct squawk_mention *x = &men[i];
+        if (x->field > 1 || !(x->confirmed || x->ambiguous == 1)) continue;
+        size_t lo = d->field_first[x->field], hi = d->field_first[x->field + 1];
+        while (lo < hi) { /* first token ending after the mention's start */
+            size_t mid = lo + (hi - lo) / 2;
+            if (d->v[mid].end <= x->start) lo = mid + 1;
+            else hi = mid;
+        }
+        size_t te = lo;
+        while (te < d->field_first[x->field + 1] && d->v[te].start < x->end) te++;
+        if (te > lo && add_company(m, (uint32_t)lo, (uint32_t)te, (int32_t)x->entity, TPAT_SRC_GAZETTEER)) return -1;
+    }
+    return 0;
+}
+
+/* Can token k be part of a company's name? Capitalised, not a function word, in a headline not a cue word. */
+static int name_tok(const struct mctx *m, uint32_t k)
+{
+    static const char *const stop[] = {"the", "a", "an", "its", "their", "his", "her", "this", "that", "in",
+                                       "on", "at", "for", "and", "of", "to", "by", "with", "from", "as", NULL};
+    const struct tok *t = &m->d->v[k];
+    if (t->cls != TOK_TITLE && t->cls != TOK_UPPER && t->cls != TOK_MIXED) return 0;
+    unsigned char c0 = (unsigned char)m->text[t->field][t->start];
+    if (c0 >= 'a' && c0 <= 'z') return 0;
+    const char *n = tok_norm(m->d, t);
+    for (size_t i = 0; stop[i]; i++)
+        if (strcmp(n, stop[i]) == 0) return 0;
+    /* headlines (often Title Case or capitals) put verbs next to names: there a word the
+     * pack uses as a cue ends the name; in body text "Blackstone Capital Partners LP" stays whole */
+    int32_t w = m->s->wid[k];
+    if (w < 0 || (t->field == 1 && !m->d->caps[1])) return 1;
+    for (size_t l = 0; l < m->p->n_lex; l++)
+        if ((int32_t)l != m->p->lex_suffix && (int32_t)l != m->p->lex_descriptor && has_lex(m->p, w, (uint32_t)l))
+            return 0;
+    return 1;
+}
+
+static int is_suffix(const struct mctx *m, uint32_t k)
+{
+    return m->p->lex_suffix >= 0 && m->d->v[k].cls != TOK_LOWER && has_lex(m->p, m->s->wid[k], (uint32_t)m->p->lex_suffix);
+}
+
+/* Form: "$TSLA", "<ACME>", "Foo Holdings Ltd" (capitalised words before a suffix),
+ * "chipmaker Nscale" (capitalised words after a descriptor; not in ALL-CAPS text). */
+static int form_companies(struct mctx *m)
+{
+    const tok_doc *d = m->d;
+    const struct tpat_pack *p = m->p;
+    for (uint32_t k = 0; k < d->n; k++) {
+        const struct tok *t = &d->v[k];
+        int rc = 0;
+        if (t->flags & (TOK_F_CASHTAG | TOK_F_TICKER)) {
+            rc = add_company(m, k, k + 1, -1, t->flags & TOK_F_CASHTAG ? TPAT_SRC_CASHTAG : TPAT_SRC_TICKER);
+        } else if (is_suffix(m, k) && !(k + 1 < d->n && d->v[k + 1].sent == t->sent && is_suffix(m, k + 1))) {
+            /* the last of "Holdings Ltd" ends the name */
+            uint32_t j = k;
+            while (j > m->s->sent_first[t->sent] && k - j < p->max_name && d->v[j - 1].sent == t->sent &&
+                   (name_tok(m, j - 1) || (strcmp(tok_norm(d, &d->v[j - 1]), "&") == 0 && j - 1 > 0 &&
+                                           d->v[j - 2].sent == t->sent && name_tok(m, j - 2))))
+                j--;
+            if (j < k && name_tok(m, j)) rc = add_company(m, j, k + 1, -1, TPAT_SRC_SUFFIX);
+        } else if (p->lex_descriptor >= 0 && !d->caps[t->field] && has_lex(p, m->s->wid[k], (uint32_t)p->lex_descriptor)) {
+            uint32_t j = k + 1;
+            while (j < d->n && j - k <= p->max_name && d->v[j].sent == t->sent && !(d->v[j].flags & TOK_F_SENT_START) &&
+                   name_tok(m, j))
+                j++;
+            if (j > k + 1) rc = add_company(m, k + 1, j, -1, TPAT_SRC_DESCRIPTOR);
+        }
+        if (rc) return -1;
+    }
+    return 0;
+}
+
+static int cmp_company(const void *a, const void *b)
+{
+    const struct tpat_company *x = a, *y = b;
+    if (x->tok_start != y->tok_start) return x->tok_start < y->tok_start ? -1 : 1;
+    return x->tok_end > y->tok_end ? -1 : x->tok_end < y->tok_end;
+}
+
+static int find_companies(struct mctx *m, const struct squawk_mention *men, size_t n_men)
+{
+    memset(m->s->covered, 0, m->d->n);
+    if (gazetteer_companies(m, men, n_men) || form_companies(m)) return -1;
+    tpat_result *r = m->r;
+    if (r->n_companies > 1) qsort(r->companies, r->n_companies, sizeof *r->companies, cmp_company);
+    for (size_t k = 0; k < m->d->n; k++) m->s->comp_at[k] = -1;
+    for (size_t i = r->n_companies; i-- > 0;) m->s->comp_at[r->companies[i].tok_start] = (int32_t)i;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ candidates and the match loop */
+
+static int prepare(struct mctx *m)
+{
+    struct scratch *s = m->s;
+    const tok_doc *d = m->d;
+    size_t n = d->n + 1;
+    size_t ns = d->n_sent + 1;
+    if (tpat_reserve((void **)&s->wid, &s->cap_wid, n, sizeof *s->wid) ||
+        tpat_reserve((void **)&s->comp_at, &s->cap_comp, n, sizeof *s->comp_at) ||
+        tpat_reserve((void **)&s->covered, &s->cap_cov, n, 1) ||
+        tpat_reserve((void **)&s->sent_first, &s->cap_sf, ns, sizeof *s->sent_first) ||
+        tpat_reserve((void **)&s->sent_end, &s->cap_se, ns, sizeof *s->sent_end))
+        return -1;
+    for (uint32_t k = 0; k < d->n; k++) {
+        const struct tok *t = &d->v[k];
+        s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len, t->hash);
+        if (s->wid[k] < 0 && t->flags & TOK_F_ABBREV && t->norm_len > 1) /* "Inc." is also "inc" */
+            s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len - 1u, tok_hash(tok_norm(d, t), t->norm_len - 1u));
+        if (t->flags & TOK_F_SENT_START || k == 0) s->sent_first[t->sent] = k;
+        s->sent_end[t->sent] = k + 1;
+    }
+    return 0;
+}
+
+static int add_cand(struct scratch *s, uint32_t rule, uint32_t tok)
+{
+    if (tpat_reserve((void **)&s->gen, &s->cap_gen, s->n_cand + 1, sizeof *s->gen)) return -1;
+    s->gen[s->n_cand++] = (uint64_t)rule << 32 | tok;
+    return 0;
+}
+
+/* Generated in token order; a stable counting sort by rule gives (rule, token) order in O(n). */
+static int sort_by_rule(struct scratch *s, size_t n_rules)
+{
+    if (tpat_reserve((void **)&s->cand, &s->cap_cand, s->n_cand + 1, sizeof *s->cand) ||
+        tpat_reserve((void **)&s->per_rule, &s->cap_per_rule, n_rules + 1, sizeof *s->per_rule))
+        return -1;
+    memset(s->per_rule, 0, (n_rules + 1) * sizeof *s->per_rule);
+    for (size_t i = 0; i < s->n_cand; i++) s->per_rule[(s->gen[i] >> 32) + 1]++;
+    for (size_t r = 0; r < n_rules; r++) s->per_rule[r + 1] += s->per_rule[r];
+    for (size_t i = 0; i < s->n_cand; i++) s->cand[s->per_rule[s->gen[i] >> 32]++] = s->gen[i];
+    return 0;
+}
+
+/* (rule, token) pairs: anchor words, company starts, and sentence starts for rules with no anchor. */
+static int candidates(struct mctx *m)
+{
+    const struct tpat_pack *p = m->p;
+    struct scratch *s = m->s;
+    s->n_cand = 0;
+    for (uint32_t k = 0; k < m->d->n; k++) {
+        int32_t w = s->wid[k];
+        for (uint32_t a = w >= 0 ? p->anchor_off[w] : 0; w >= 0 && a < p->anchor_off[w + 1]; a++)
+            if (add_cand(s, p->anchor_rules[a], k)) return -1;
+        if (s->comp_at[k] >= 0)
+            for (size_t i = 0; i < p->n_company_rules; i++)
+                if (add_cand(s, p->company_rules[i], k)) return -1;
+        if (m->d->v[k].flags & TOK_F_SENT_START)
+            for (size_t i = 0; i < p->n_free_rules; i++)
+                if (add_cand(s, p->free_rules[i], k)) return -1;
+    }
+    return sort_by_rule(s, p->n_rules);
+}
+
+/* Sets m->first/end to the scope of token k for rule r; clears the memo when the scope is new. */
+static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
+{
+    const struct tok *t = &m->d->v[k];
+    uint32_t first = r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field] : m->s->sent_first[t->sent];
+    uint32_t end = r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field + 1] : m->s->sent_end[t->sent];
+    m->first = first;
+    m->end = end;
+    m->inst0 = r->pc;
+    m->n_inst = r->n_inst;
+    size_t words = ((size_t)r->n_inst * (end - first + 1) + 63) / 64;
+    if (tpat_reserve((void **)&m->s->visited, &m->s->cap_visited, words, sizeof *m->s->visited) ||
+        tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, r->pub.n_slots + 1, sizeof *m->s->caps))
+        return -1;
+    memset(m->s->visited, 0, words * sizeof *m->s->visited);
+    return 0;
+}
+
+static int match_all(struct mctx *m)
+{
+    const struct tpat_pack *p = m->p;
+    uint32_t cur_rule = UINT32_MAX, cur_first = UINT32_MAX, next = 0;
+    for (size_t i = 0; i < m->s->n_cand; i++) {
+        uint32_t rule = (uint32_t)(m->s->cand[i] >> 32), k = (uint32_t)m->s->cand[i];
+        const struct tpat_crule *r = &p->rules[rule];
+        const struct tok *t = &m->d->v[k];
+        if ((r->pub.field == TPAT_FIELD_HEADLINE && t->field != 0) || (r->pub.field == TPAT_FIELD_BODY && t->field != 1))
+            continue;
+        uint32_t first = r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field] : m->s->sent_first[t->sent];
+        if (rule != cur_rule || first != cur_first) {
+            if (m->out_of_steps) { /* counted, never silent */
+                m->r->n_limited++;
+                cur_rule = rule, cur_first = first;
+                continue;
+            }
+            if (enter_scope(m, r, k)) return -1;
+            cur_rule = rule, cur_first = first, next = first;
+        } else if (m->out_of_steps)
+            continue; /* this scope was counted when the budget ran out */
+        uint32_t lo = first, hi = m->end - 1;
+        if (r->anchor != ANCHOR_NONE) {
+            uint64_t before = (uint64_t)r->pre_max + (uint64_t)r->pre_comp * m->max_comp;
+            if (k < first + r->pre_min) continue;
+            hi = k - r->pre_min;
+            if (!r->pre_inf && k - first > before) lo = k - (uint32_t)before;
+        }
+        if (try_window(m, rule, lo, hi, &next)) return -1;
+        if (m->out_of_steps) m->r->n_limited++; /* this scope; later ones count as they come */
+    }
+    return 0;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const struct tpat_hit *x = a, *y = b;
+    if (x->tok_start != y->tok_start) return x->tok_start < y->tok_start ? -1 : 1;
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+int tpat_match(const tpat_pack *p, const tok_doc *d, const char *const text[2], const struct squawk_mention *men,
+               size_t n_men, tpat_result *r)
+{
+    r->n_hits = r->n_slots = r->n_companies = 0;
+    r->steps = 0;
+    r->n_limited = 0;
+    if (!r->scratch && !(r->scratch = calloc(1, sizeof(struct scratch)))) return SQ_E_NOMEM;
+    struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch};
+    if (prepare(&m) || find_companies(&m, men, n_men) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
+    if (r->n_hits > 1) qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
+    return 0;
+}

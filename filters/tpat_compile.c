@@ -1,0 +1,644 @@
+/* tpat_compile.c -- compiles one token pattern ("{COMPANY:investor} <invest_verb> ...{0,3} {COMPANY:target}") into a program.
+ *
+ * Grammar (filters/README.md has the user's view):
+ *   alt  := seq ('|' seq)*          item := atom quant?
+ *   atom := '(' alt ')' | '<' lexicon '>' | '{COMPANY:' role '}' | '@' macro | '#' class
+ *         | '...' | '^' | '$' | '!' atom | '=' Word | '\' word | '~' regex | word
+ *   quant := '?' | '*' | '+' | '{' m '}' | '{' m ',' '}' | '{' m ',' n '}'   (then '?': lazy)
+ * A fragment's jumps are relative, so {m,n} copies it. Each fragment knows its least
+ * and greatest length in tokens, which gives the anchor window and "can never match". */
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tpat_load.h"
+
+#define MAX_REPEAT 50
+#define MAX_PROG 20000 /* instructions per rule */
+#define MAX_DEPTH 32   /* groups and macros inside each other */
+
+struct frag {
+    struct tpat_inst *v;
+    size_t n, cap;
+    uint32_t min, max, comp; /* tokens: least, greatest (fixed part), company slots in the greatest */
+    uint8_t inf;             /* greatest length unbounded */
+};
+
+/* What the item just parsed can anchor. */
+struct item {
+    struct frag f;
+    int anchor;     /* 0 none, 1 a word test, 2 a company slot */
+    uint32_t test;
+    uint32_t qmin;
+    int sol, eol;   /* the item is ^ or $ */
+    int gap;        /* the item is ... (lazy, any length unless bounded) */
+};
+
+struct pctx {
+    struct tpat_loader *L;
+    struct tpat_crule *r;
+    const char *s; /* the text being parsed (the pattern, or a macro's) */
+    size_t i, line;
+    int depth;
+    int bad;       /* an error was reported: stop */
+    uint16_t *slot_role;
+    uint32_t n_slots;
+    size_t cap_slots;
+};
+
+static void frag_free(struct frag *f)
+{
+    free(f->v);
+    memset(f, 0, sizeof *f);
+}
+
+static int emit(struct frag *f, uint8_t op, int32_t x, int32_t y, uint32_t arg)
+{
+    if (tpat_reserve((void **)&f->v, &f->cap, f->n + 1, sizeof *f->v)) return -1;
+    f->v[f->n++] = (struct tpat_inst){op, x, y, arg};
+    return 0;
+}
+
+/* a := a b */
+static int cat(struct frag *a, const struct frag *b)
+{
+    for (size_t k = 0; k < b->n; k++)
+        if (emit(a, b->v[k].op, b->v[k].x, b->v[k].y, b->v[k].arg)) return -1;
+    a->min += b->min;
+    a->max += b->max;
+    a->comp += b->comp;
+    a->inf |= b->inf;
+    return 0;
+}
+
+static int add_test(struct pctx *c, struct tpat_test t, uint32_t *idx)
+{
+    struct tpat_pack *p = c->L->p;
+    if (tpat_reserve((void **)&p->tests, &c->L->cap_tests, p->n_tests + 1, sizeof *p->tests)) return -1;
+    p->tests[p->n_tests] = t;
+    *idx = (uint32_t)p->n_tests++;
+    return 0;
+}
+
+static void fail(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct pctx *c, const char *fmt, ...)
+{
+    if (c->bad) return;
+    c->bad = 1;
+    char what[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    tpat_err(c->L, c->line, "rule %s: %s", c->r->pub.id, what);
+}
+
+static int one_test(struct pctx *c, struct item *it, struct tpat_test t)
+{
+    if (add_test(c, t, &it->test)) return -1;
+    it->anchor = t.kind == TT_WORD || t.kind == TT_EXACT || t.kind == TT_LEX ? !t.neg : 0;
+    it->f.min = it->f.max = 1;
+    return emit(&it->f, OP_TEST, 0, 0, it->test);
+}
+
+/* x{m,n} (n < 0: unbounded); lazy prefers fewer. */
+static int repeat(const struct frag *x, uint32_t m, int n, int lazy, struct frag *out)
+{
+    memset(out, 0, sizeof *out);
+    for (uint32_t k = 0; k < m; k++)
+        if (cat(out, x)) return -1;
+    int32_t len = (int32_t)x->n;
+    if (n < 0) { /* L: SPLIT(body, out) body JMP L */
+        if (emit(out, OP_SPLIT, lazy ? len + 2 : 1, lazy ? 1 : len + 2, 0)) return -1;
+        struct frag body = *x;
+        body.min = body.max = body.comp = 0;
+        body.inf = 1;
+        if (cat(out, &body) || emit(out, OP_JMP, -(len + 1), 0, 0)) return -1;
+        return 0;
+    }
+    for (int k = 0; k < n - (int)m; k++) {
+        int32_t to_end = (n - (int)m - k) * (len + 1);
+        if (emit(out, OP_SPLIT, lazy ? to_end : 1, lazy ? 1 : to_end, 0)) return -1;
+        struct frag body = *x;
+        body.min = 0;
+        if (cat(out, &body)) return -1;
+    }
+    return 0;
+}
+
+/* b_1 | b_2 | ... : SPLIT(b_i, next) b_i JMP(end) ... b_n */
+static int join_alt(struct frag *br, size_t n, struct frag *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t total = 0;
+    for (size_t k = 0; k < n; k++) total += br[k].n + (k + 1 < n ? 2 : 0);
+    out->min = n ? UINT32_MAX : 0;
+    for (size_t k = 0, at = 0; k < n; k++) {
+        if (k + 1 < n && emit(out, OP_SPLIT, 1, (int32_t)br[k].n + 2, 0)) return -1;
+        struct frag b = br[k];
+        b.min = b.max = b.comp = 0;
+        b.inf = 0;
+        if (cat(out, &b)) return -1;
+        at += br[k].n + (k + 1 < n ? 2 : 0);
+        if (k + 1 < n && emit(out, OP_JMP, (int32_t)(total - at + 1), 0, 0)) return -1;
+        if (br[k].min < out->min) out->min = br[k].min;
+        if (br[k].max > out->max) out->max = br[k].max;
+        if (br[k].comp > out->comp) out->comp = br[k].comp;
+        out->inf |= br[k].inf;
+    }
+    return 0;
+}
+
+/* <lexicon>: one test for its single words, one branch per phrase. */
+static int lexicon_atom(struct pctx *c, int lx, struct item *it)
+{
+    if (tpat_lex_get(c->L, lx)) return -1;
+    const struct tpat_lex *x = &c->L->lex[lx];
+    if (!x->n && !x->n_ph) {
+        fail(c, "<%s> has no words: the pattern can never match", x->name);
+        return 0;
+    }
+    if (!x->n_ph) return one_test(c, it, (struct tpat_test){.kind = TT_LEX, .v = (uint32_t)lx});
+    size_t nb = x->n_ph + (x->n ? 1 : 0), k = 0;
+    struct frag *br = calloc(nb, sizeof *br);
+    if (!br) return -1;
+    int rc = 0;
+    uint32_t t;
+    if (x->n) rc = add_test(c, (struct tpat_test){.kind = TT_LEX, .v = (uint32_t)lx}, &t) ||
+                   emit(&br[k], OP_TEST, 0, 0, t);
+    if (x->n) br[k].min = br[k].max = 1, k++;
+    for (size_t q = 0; q < x->n_ph && !rc; q++, k++) {
+        x = &c->L->lex[lx];
+        for (uint32_t w = 0; w < x->ph[q].n && !rc; w++)
+            rc = add_test(c, (struct tpat_test){.kind = TT_WORD, .v = x->ph[q].w[w]}, &t) || emit(&br[k], OP_TEST, 0, 0, t);
+        br[k].min = br[k].max = x->ph[q].n;
+    }
+    if (!rc) rc = join_alt(br, nb, &it->f);
+    for (k = 0; k < nb; k++) frag_free(&br[k]);
+    free(br);
+    return rc ? -1 : 0;
+}
+
+/* A literal word: exactly one token for the tokeniser, or it could never match. */
+static int word_atom(struct pctx *c, const char *w, size_t n, int exact, struct item *it)
+{
+    if (memchr(w, '{', n)) { /* acquir{e,es,ed}: an unnamed lexicon */
+        char name[160];
+        snprintf(name, sizeof name, "%.*s", (int)(n < 150 ? n : 150), w);
+        int lx = tpat_lex_find(c->L, name, strlen(name));
+        if (lx < 0) {
+            char *nm = tpat_arena_str(&c->L->p->arena, name, strlen(name));
+            if (!nm || (lx = tpat_lex_new(c->L, nm, c->line)) < 0) return -1;
+            int budget = 256;
+            c->L->lex[lx].state = 2;
+            if (tpat_expand(c->L, lx, w, n, c->line, &budget)) return -1;
+        }
+        return lexicon_atom(c, lx, it);
+    }
+    if (tok_run_text(&c->L->td, w, n)) return -1;
+    if (c->L->td.n != 1) {
+        fail(c, "'%.*s' is not one token for the tokeniser: write its parts as separate words", (int)n, w);
+        return 0;
+    }
+    const struct tok *t = &c->L->td.v[0];
+    int32_t id = tpat_word_add(c->L->p, tok_norm(&c->L->td, t), t->norm_len);
+    if (id < 0) return -1;
+    struct tpat_test tt = {.kind = exact ? TT_EXACT : TT_WORD, .v = (uint32_t)id};
+    if (exact && !(tt.exact = tpat_arena_str(&c->L->p->arena, w, n))) return -1;
+    tt.exact_len = (uint32_t)n;
+    return one_test(c, it, tt);
+}
+
+static int class_atom(struct pctx *c, const char *w, size_t n, struct item *it)
+{
+    static const struct {
+        const char *name;
+        uint32_t mask;
+    } cls[] = {{"num", TOK_F_NUMBER << 8}, {"cur", TOK_F_CURRENCY << 8}, {"cashtag", TOK_F_CASHTAG << 8},
+               {"ticker", TOK_F_TICKER << 8}, {"scale", TOK_F_SCALE << 8}, {"abbrev", TOK_F_ABBREV << 8},
+               {"lower", 1 << TOK_LOWER}, {"title", 1 << TOK_TITLE}, {"upper", 1 << TOK_UPPER},
+               {"mixed", 1 << TOK_MIXED}, {"digit", 1 << TOK_DIGIT}, {"punct", 1 << TOK_PUNCT},
+               {"cap", 1 << TOK_TITLE | 1 << TOK_UPPER},
+               {"word", 1 << TOK_LOWER | 1 << TOK_TITLE | 1 << TOK_UPPER | 1 << TOK_MIXED | 1 << TOK_OTHER}};
+    if (n == 3 && memcmp(w, "any", 3) == 0) return one_test(c, it, (struct tpat_test){.kind = TT_ANY});
+    for (size_t k = 0; k < sizeof cls / sizeof cls[0]; k++)
+        if (strlen(cls[k].name) == n && memcmp(cls[k].name, w, n) == 0)
+            return one_test(c, it, (struct tpat_test){.kind = TT_CLASS, .v = cls[k].mask});
+    fail(c, "unknown token class #%.*s (num, cur, cashtag, ticker, scale, abbrev, lower, title, upper, mixed, digit, punct, cap, word, any)", (int)n, w);
+    return 0;
+}
+
+/* ~ERE: one token whose whole normal form matches a POSIX extended regex ("~a3[0-8][0-9][a-z0-9]*"),
+ * for word shapes a lexicon cannot list; never an anchor. */
+static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
+{
+    struct tpat_pack *p = c->L->p;
+    char buf[512];
+    if (n + 3 > sizeof buf) {
+        fail(c, "~regex longer than %zu bytes", sizeof buf - 3);
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) /* bounded repeats only: "x{1000}{1000}" would compile for ever */
+        if (w[k] == '{' && (strtol(w + k + 1, NULL, 10) > MAX_REPEAT || memchr(w + k + 1, '{', n - k - 1))) {
+            fail(c, "~%.*s: repeats in a ~regex are at most {%d} and not nested", (int)n, w, MAX_REPEAT);
+            return 0;
+        }
+    snprintf(buf, sizeof buf, "^%.*s$", (int)n, w);
+    regex_t *re = malloc(sizeof *re);
+    if (!re || tpat_reserve((void **)&p->regexes, &p->cap_regexes, p->n_regexes + 1, sizeof *p->regexes)) {
+        free(re);
+        return -1;
+    }
+    int rc = regcomp(re, buf, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+        char why[128];
+        regerror(rc, re, why, sizeof why);
+        free(re);
+        fail(c, "~%.*s: %s", (int)n, w, why);
+        return 0;
+    }
+    p->regexes[p->n_regexes++] = re;
+    return one_test(c, it, (struct tpat_test){.kind = TT_REGEX, .re = re});
+}
+
+static int company_atom(struct pctx *c, const char *w, size_t n, struct item *it)
+{
+    const char *colon = memchr(w, ':', n);
+    size_t tl = colon ? (size_t)(colon - w) : n;
+    if (tl != 7 || memcmp(w, "COMPANY", 7) != 0) {
+        fail(c, "unknown slot type {%.*s} (slots are {COMPANY:role})", (int)n, w);
+        return 0;
+    }
+    if (!colon || colon + 1 == w + n) {
+        fail(c, "company slot without a role: write {COMPANY:role}");
+        return 0;
+    }
+    const char *role = colon + 1;
+    size_t rl = n - tl - 1;
+    int ri = -1;
+    for (size_t k = 0; k < c->L->p->n_roles; k++)
+        if (strlen(c->L->p->roles[k]) == rl && memcmp(c->L->p->roles[k], role, rl) == 0) ri = (int)k;
+    if (ri < 0) {
+        fail(c, "role '%.*s' is not declared in the pack's roles:", (int)rl, role);
+        return 0;
+    }
+    if (tpat_reserve((void **)&c->slot_role, &c->cap_slots, c->n_slots + 1, sizeof *c->slot_role)) return -1;
+    c->slot_role[c->n_slots] = (uint16_t)ri;
+    it->anchor = 2;
+    it->f.min = it->f.comp = 1;
+    return emit(&it->f, OP_COMPANY, 0, 0, c->n_slots++);
+}
+
+/* The best anchor of the top-level sequence so far. */
+#define MAX_ANCHOR_TESTS 64
+
+struct pick {
+    int have, kind;               /* kind: ANCHOR_WORDS or ANCHOR_COMPANY */
+    uint32_t pmin, pmax, pcomp;   /* the pattern's length before the item */
+    uint8_t pinf;
+    long score;                   /* lower is better: fewer and rarer words */
+    uint32_t n_tests;
+    uint32_t tests[MAX_ANCHOR_TESTS]; /* the tests one of which the item's first token passes */
+};
+
+static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk);
+
+static void negate(struct pctx *c, struct item *it)
+{
+    if (it->f.n != 1 || it->f.v[0].op != OP_TEST) {
+        fail(c, "'!' applies to one token test: a word, a class or a lexicon without phrases");
+        return;
+    }
+    struct tpat_test *t = &c->L->p->tests[it->f.v[0].arg];
+    if (t->kind == TT_ANY) {
+        fail(c, "'!' before any token (#any, ...) can never match");
+        return;
+    }
+    t->neg = 1;
+    it->anchor = 0;
+}
+
+static void skip_space(struct pctx *c)
+{
+    while (c->s[c->i] == ' ' || c->s[c->i] == '\t' || c->s[c->i] == '\n') c->i++;
+}
+
+static int digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+/* A bare word runs to a space, a bracket, a bar or a quantifier (quant_ends 1); an escaped word to a
+ * space, bracket or bar (0); a ~regex to a space only (-1). */
+static size_t word_len(const struct pctx *c, size_t i, int quant_ends)
+{
+    size_t j = i;
+    for (;; j++) {
+        char ch = c->s[j];
+        if (!ch || ch == ' ' || ch == '\t' || ch == '\n') break;
+        if (quant_ends >= 0 && (ch == '(' || ch == ')' || ch == '|')) break;
+        if (quant_ends > 0 && j > i && (ch == '?' || ch == '*' || ch == '+' || (ch == '{' && digit(c->s[j + 1]))))
+            break;
+    }
+    return j - i;
+}
+
+static int macro_atom(struct pctx *c, const char *w, size_t n, struct item *it)
+{
+    struct tpat_macro *m = NULL;
+    for (size_t k = 0; k < c->L->n_mac; k++)
+        if (strlen(c->L->mac[k].name) == n && memcmp(c->L->mac[k].name, w, n) == 0) m = &c->L->mac[k];
+    if (!m || m->busy || c->depth >= MAX_DEPTH) {
+        if (!m) fail(c, "undefined macro @%.*s", (int)n, w);
+        else fail(c, "macro @%s uses itself", m->name);
+        return 0;
+    }
+    const char *s = c->s;
+    size_t i = c->i, line = c->line;
+    c->s = m->text;
+    c->i = 0;
+    c->line = m->line;
+    m->busy = 1;
+    c->depth++;
+    int rc = parse_alt(c, &it->f, NULL);
+    if (!rc && c->s[c->i]) fail(c, "macro @%s: unbalanced ')'", m->name);
+    c->depth--;
+    m->busy = 0;
+    c->s = s;
+    c->i = i;
+    c->line = line;
+    return rc;
+}
+
+/* Brackets and sigils; a bare word is a literal. */
+static int parse_atom(struct pctx *c, struct item *it)
+{
+    const char *s = c->s;
+    size_t i = c->i, n;
+    if (s[i] == '(') {
+        c->i++;
+        if (++c->depth > MAX_DEPTH) fail(c, "groups nested deeper than %d", MAX_DEPTH);
+        int rc = c->bad ? 0 : parse_alt(c, &it->f, NULL);
+        c->depth--;
+        if (!rc && !c->bad && s[c->i] != ')') fail(c, "'(' without ')'");
+        c->i++;
+        return rc;
+    }
+    if (s[i] == '<' || s[i] == '{') {
+        const char *close = strchr(s + i, s[i] == '<' ? '>' : '}');
+        if (!close) {
+            fail(c, "'%c' without '%c'", s[i], s[i] == '<' ? '>' : '}');
+            return 0;
+        }
+        c->i = (size_t)(close - s) + 1;
+        if (s[i] == '{') return company_atom(c, s + i + 1, (size_t)(close - s) - i - 1, it);
+        int lx = tpat_lex_find(c->L, s + i + 1, (size_t)(close - s) - i - 1);
+        if (lx < 0) fail(c, "undefined lexicon <%.*s>", (int)((close - s) - (long)i - 1), s + i + 1);
+        return lx < 0 ? 0 : lexicon_atom(c, lx, it);
+    }
+    if (strncmp(s + i, "...", 3) == 0) {
+        c->i += 3;
+        it->gap = 1;
+        return one_test(c, it, (struct tpat_test){.kind = TT_ANY});
+    }
+    if ((s[i] == '^' || s[i] == '$') && (!s[i + 1] || strchr(" \t\n)|", s[i + 1]))) {
+        c->i++;
+        it->sol = s[i] == '^';
+        it->eol = s[i] == '$';
+        return emit(&it->f, s[i] == '^' ? OP_SOL : OP_EOL, 0, 0, 0);
+    }
+    if (s[i] == '!') return c->i++, parse_atom(c, it) || (c->bad ? 0 : (negate(c, it), 0));
+    int sig = s[i] == '@' || s[i] == '#' || s[i] == '=' || s[i] == '\\' || s[i] == '~';
+    n = word_len(c, i + sig, s[i] == '~' ? -1 : s[i] != '\\');
+    c->i = i + sig + n;
+    if (!n) {
+        fail(c, "'%c' needs a name after it", s[i]);
+        return 0;
+    }
+    if (s[i] == '@') return macro_atom(c, s + i + 1, n, it);
+    if (s[i] == '~') return regex_atom(c, s + i + 1, n, it);
+    if (s[i] == '#') return class_atom(c, s + i + 1, n, it);
+    return word_atom(c, s + i + sig, n, s[i] == '=', it);
+}
+
+/* ?, *, +, {m}, {m,}, {m,n}, each optionally followed by ? (lazy). */
+static int parse_quant(struct pctx *c, uint32_t *m, int *n, int *lazy)
+{
+    const char *s = c->s;
+    char ch = s[c->i];
+    if (ch == '?' || ch == '*' || ch == '+') {
+        *m = ch == '+';
+        *n = ch == '?' ? 1 : -1;
+        c->i++;
+    } else if (ch == '{' && digit(s[c->i + 1])) {
+        char *end;
+        long a = strtol(s + c->i + 1, &end, 10), b = a;
+        if (*end == ',') b = digit(end[1]) ? strtol(end + 1, &end, 10) : (end++, -1);
+        if (*end != '}' || a > MAX_REPEAT || b > MAX_REPEAT || (b >= 0 && a > b) || b == 0) {
+            fail(c, "bad repeat {%.*s}: m <= n <= %d and n > 0", (int)(strcspn(s + c->i + 1, "}")), s + c->i + 1,
+                 MAX_REPEAT);
+            return 1;
+        }
+        *m = (uint32_t)a;
+        *n = (int)b;
+        c->i = (size_t)(end - s) + 1;
+    } else
+        return 0;
+    if (s[c->i] == '?') {
+        *lazy = 1;
+        c->i++;
+    }
+    return 1;
+}
+
+static int parse_item(struct pctx *c, struct item *it)
+{
+    memset(it, 0, sizeof *it);
+    it->qmin = 1;
+    if (parse_atom(c, it) || c->bad) return c->bad ? 0 : -1;
+    uint32_t m = 1;
+    int n = 1, lazy = 0;
+    int q = parse_quant(c, &m, &n, &lazy);
+    if (c->bad) return 0;
+    if (it->gap) {
+        lazy = 1;
+        if (!q) m = 0, n = -1;
+    } else if (!q)
+        return 0;
+    if (it->sol || it->eol) {
+        fail(c, "a quantifier after ^ or $ means nothing");
+        return 0;
+    }
+    it->qmin = m;
+    struct frag r;
+    if (repeat(&it->f, m, n, lazy, &r)) return -1;
+    frag_free(&it->f);
+    it->f = r;
+    if (m == 0) it->anchor = 0;
+    return 0;
+}
+
+static long test_score(const struct pctx *c, const struct tpat_test *t)
+{
+    static const char *const stop[] = {"the", "a", "an", "of", "to", "in", "for", "on", "with", "and", "by",
+                                       "at", "its", "from", "as", "is", "be", "or", "that", "this", NULL};
+    const struct tpat_pack *p = c->L->p;
+    const uint32_t *w = t->kind == TT_LEX ? c->L->lex[t->v].w : &t->v;
+    size_t n = t->kind == TT_LEX ? c->L->lex[t->v].n : 1;
+    long score = (long)n;
+    for (size_t k = 0; k < n; k++)
+        for (size_t q = 0; stop[q]; q++)
+            if (strcmp(p->words_pool + p->words[w[k]].off, stop[q]) == 0) score += 1000;
+    return score;
+}
+
+/* The word tests one of which the first token of any match of f passes; 0 when some
+ * match can start with a class, any token or a company, or f can match nothing. */
+static int first_tests(const struct pctx *c, const struct frag *f, struct pick *out)
+{
+    uint32_t stack[256], top = 0;
+    uint8_t seen[MAX_PROG / 8 + 1] = {0};
+    out->n_tests = 0;
+    out->score = 0;
+    if (f->n > MAX_PROG) return 0;
+    stack[top++] = 0;
+    while (top) {
+        uint32_t pc = stack[--top];
+        if (pc >= f->n) return 0; /* the item can end without a token */
+        if (seen[pc / 8] >> (pc % 8) & 1) continue;
+        seen[pc / 8] |= (uint8_t)(1 << (pc % 8));
+        const struct tpat_inst *in = &f->v[pc];
+        if (in->op == OP_TEST) {
+            const struct tpat_test *t = &c->L->p->tests[in->arg];
+            if (t->neg || t->kind >= TT_CLASS || out->n_tests == MAX_ANCHOR_TESTS) return 0;
+            out->tests[out->n_tests++] = in->arg;
+            out->score += test_score(c, t);
+        } else if (in->op == OP_SPLIT || in->op == OP_JMP) {
+            if (top + 2 > sizeof stack / sizeof stack[0]) return 0;
+            stack[top++] = pc + (uint32_t)in->x;
+            if (in->op == OP_SPLIT) stack[top++] = pc + (uint32_t)in->y;
+        } else if (in->op == OP_SOL || in->op == OP_EOL) {
+            stack[top++] = pc + 1;
+        } else
+            return 0;
+    }
+    return out->n_tests > 0;
+}
+
+/* Keeps the item as the anchor when it is better than the one so far. */
+static void consider(const struct pctx *c, const struct item *it, const struct frag *before, struct pick *pk)
+{
+    struct pick cand;
+    if (it->qmin < 1) return;
+    if (it->anchor == 2) {
+        cand.kind = ANCHOR_COMPANY;
+        cand.score = 1L << 30; /* any word beats a company start */
+        cand.n_tests = 0;
+    } else if (first_tests(c, &it->f, &cand))
+        cand.kind = ANCHOR_WORDS;
+    else
+        return;
+    if (pk->have && cand.score >= pk->score) return;
+    cand.have = 1;
+    cand.pmin = before->min;
+    cand.pmax = before->max;
+    cand.pcomp = before->comp;
+    cand.pinf = before->inf;
+    *pk = cand;
+}
+
+static int parse_seq(struct pctx *c, struct frag *out, struct pick *pk)
+{
+    int after_eol = 0, scoped = c->r->pub.scope == TPAT_SCOPE_SENTENCE;
+    for (;;) {
+        skip_space(c);
+        char ch = c->s[c->i];
+        if (!ch || ch == ')' || ch == '|' || c->bad) return 0;
+        struct item it;
+        if (parse_item(c, &it)) return -1;
+        if (c->bad) {
+            frag_free(&it.f);
+            return 0;
+        }
+        if (scoped && it.sol && out->min > 0) fail(c, "'^' after a token can never match in one sentence");
+        if (scoped && after_eol && it.f.min > 0) fail(c, "a token after '$' can never match in one sentence");
+        after_eol |= it.eol;
+        if (pk) consider(c, &it, out, pk);
+        int rc = cat(out, &it.f);
+        frag_free(&it.f);
+        if (rc) return -1;
+    }
+}
+
+static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk)
+{
+    struct frag br[2] = {{0}};
+    memset(out, 0, sizeof *out);
+    if (parse_seq(c, &br[0], pk)) return -1;
+    int rc = 0;
+    while (!rc && !c->bad && c->s[c->i] == '|') {
+        c->i++;
+        if (pk) pk->have = 0, pk = NULL; /* a top-level alternation has no one anchor */
+        memset(&br[1], 0, sizeof br[1]);
+        rc = parse_seq(c, &br[1], NULL);
+        struct frag j;
+        if (!rc) rc = join_alt(br, 2, &j);
+        frag_free(&br[0]);
+        frag_free(&br[1]);
+        if (!rc) br[0] = j;
+    }
+    *out = br[0];
+    return rc;
+}
+
+/* Appends the rule's program (pattern + MATCH) to the pack and sets its anchor. */
+static int install(struct pctx *c, struct frag *f, const struct pick *pk)
+{
+    struct tpat_pack *p = c->L->p;
+    struct tpat_crule *r = c->r;
+    if (emit(f, OP_MATCH, 0, 0, 0)) return -1;
+    if (tpat_reserve((void **)&p->prog, &c->L->cap_prog, p->n_prog + f->n, sizeof *p->prog)) return -1;
+    r->pc = (uint32_t)p->n_prog;
+    r->n_inst = (uint32_t)f->n;
+    memcpy(p->prog + p->n_prog, f->v, f->n * sizeof *f->v);
+    p->n_prog += f->n;
+    r->pub.n_slots = c->n_slots;
+    if (c->n_slots) {
+        uint16_t *sr = tpat_arena_alloc(&p->arena, c->n_slots * sizeof *sr);
+        if (!sr) return -1;
+        memcpy(sr, c->slot_role, c->n_slots * sizeof *sr);
+        r->pub.slot_role = sr;
+    }
+    r->anchor = pk->have ? (uint8_t)pk->kind : ANCHOR_NONE;
+    if (pk->n_tests) {
+        uint32_t *t = tpat_arena_alloc(&p->arena, pk->n_tests * sizeof *t);
+        if (!t) return -1;
+        memcpy(t, pk->tests, pk->n_tests * sizeof *t);
+        r->anchor_tests = t;
+        r->n_anchor_tests = pk->n_tests;
+    }
+    r->pre_min = pk->pmin;
+    r->pre_max = pk->pmax;
+    r->pre_comp = pk->pcomp;
+    r->pre_inf = pk->pinf;
+    return 0;
+}
+
+int tpat_compile_rule(struct tpat_loader *L, struct tpat_crule *r)
+{
+    struct pctx c = {.L = L, .r = r, .s = r->pub.pattern, .line = r->pub.line};
+    struct frag f = {0};
+    struct pick pk = {0};
+    int rc = parse_alt(&c, &f, &pk);
+    if (!rc && !c.bad && c.s[c.i] == ')') fail(&c, "')' without '('");
+    if (!rc && !c.bad && f.min == 0) fail(&c, "the pattern can match no token at all");
+    if (!rc && !c.bad && f.n >= MAX_PROG) fail(&c, "the pattern compiles to more than %d steps", MAX_PROG);
+    /* "a b | c d": no one item is in every match, but the whole pattern's first words are */
+    if (!rc && !c.bad && !pk.have && first_tests(&c, &f, &pk)) pk.have = 1, pk.kind = ANCHOR_WORDS;
+    if (!rc && !c.bad) rc = install(&c, &f, &pk);
+    frag_free(&f);
+    free(c.slot_role);
+    return rc;
+}

@@ -1,0 +1,90 @@
+/* tpat_impl.h -- the compiled form of a token-pattern pack, shared by its loader (tpat_load.c) and matcher (tpat.c). */
+#ifndef FILTER_TPAT_IMPL_H
+#define FILTER_TPAT_IMPL_H
+
+#include "tpat.h"
+
+/* One token test. */
+enum tpat_test_kind { TT_WORD, TT_EXACT, TT_LEX, TT_CLASS, TT_ANY, TT_REGEX };
+
+struct tpat_test {
+    uint8_t kind, neg;
+    uint32_t v;         /* word id, lexicon id, or class mask (bits 0-7 case class, 8-23 token flags) */
+    const char *exact;  /* TT_EXACT: the surface that must match byte for byte */
+    void *re;           /* TT_REGEX: a compiled POSIX ERE (regex_t), matched against the normal form */
+    uint32_t exact_len;
+};
+
+/* Program instructions; x and y are offsets relative to the instruction itself,
+ * so a compiled fragment can be copied for {m,n}. */
+enum tpat_op { OP_TEST, OP_COMPANY, OP_SPLIT, OP_JMP, OP_SOL, OP_EOL, OP_MATCH };
+
+struct tpat_inst {
+    uint8_t op;
+    int32_t x, y;
+    uint32_t arg; /* OP_TEST: test index; OP_COMPANY: slot index */
+};
+
+/* Where a rule is tried: at tokens of its anchor word set (with the pattern's length
+ * before the anchor), at company starts, or at every sentence start. */
+enum tpat_anchor { ANCHOR_WORDS, ANCHOR_COMPANY, ANCHOR_NONE };
+
+struct tpat_crule {
+    struct tpat_rule pub;
+    uint32_t pc, n_inst;
+    uint8_t anchor;
+    const uint32_t *anchor_tests; /* ANCHOR_WORDS: the tests whose words start the tries */
+    uint32_t n_anchor_tests;
+    uint32_t pre_min, pre_max; /* tokens before the anchor item (fixed part) */
+    uint32_t pre_comp;         /* company slots before it (each as long as the longest company) */
+    uint8_t pre_inf;           /* unbounded: start at the scope's first token */
+};
+
+struct tpat_word {
+    uint32_t off, len, hash; /* in words_pool */
+};
+
+/* A slot of the word hash table: the word id (-1 empty) and its hash, so a miss needs no word. */
+struct tpat_slot_w {
+    int32_t wid;
+    uint32_t hash;
+};
+
+struct tpat_pack {
+    char name[64];
+    struct tpat_crule *rules;
+    size_t n_rules;
+    char **roles;
+    size_t n_roles;
+    size_t n_lex;
+    /* words: open addressing over word ids */
+    struct tpat_word *words;
+    size_t n_words, cap_words;
+    struct tpat_slot_w *table;
+    size_t table_mask;
+    char *words_pool;
+    size_t pool_n, pool_cap;
+    uint64_t *lexbits; /* n_words x lex_words: lexicons a word belongs to */
+    size_t lex_words;
+    /* anchors: rules to try at a word, CSR over word ids */
+    uint32_t *anchor_off, *anchor_rules;
+    uint32_t *company_rules, *free_rules;
+    size_t n_company_rules, n_free_rules;
+    struct tpat_test *tests;
+    size_t n_tests;
+    struct tpat_inst *prog;
+    size_t n_prog;
+    /* company recognition from form: lexicon ids, or -1 */
+    int32_t lex_suffix, lex_descriptor;
+    uint32_t max_name;
+    void **regexes; /* TT_REGEX tests' regex_t, freed with the pack */
+    size_t n_regexes, cap_regexes;
+    void *arena;
+};
+
+/* Grows *v (of *cap elements of elem bytes) to hold need; -1 when out of memory. */
+int tpat_reserve(void **v, size_t *cap, size_t need, size_t elem);
+/* Word id of a normal form, or -1. */
+int32_t tpat_word_find(const struct tpat_pack *p, const char *norm, size_t len, uint32_t hash);
+
+#endif

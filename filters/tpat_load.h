@@ -1,0 +1,59 @@
+/* tpat_load.h -- loader state shared by the pack reader (tpat_load.c) and the pattern compiler (tpat_compile.c). */
+#ifndef FILTER_TPAT_LOAD_H
+#define FILTER_TPAT_LOAD_H
+
+#include <yaml.h>
+
+#include "tpat_impl.h"
+
+struct tpat_phrase {
+    uint32_t *w;
+    uint32_t n;
+};
+
+/* A lexicon being built: single words, and phrases of several tokens. */
+struct tpat_lex {
+    const char *name;
+    size_t line;
+    yaml_node_t *node; /* its entries; NULL for one made from a pattern's {a,b} word */
+    int state;         /* 0 not expanded, 1 expanding, 2 done */
+    int used;
+    uint32_t *w;
+    size_t n, cap;
+    struct tpat_phrase *ph;
+    size_t n_ph, cap_ph;
+};
+
+struct tpat_macro {
+    const char *name, *text;
+    size_t line;
+    int busy; /* being expanded: a use now is a cycle */
+};
+
+struct tpat_loader {
+    struct tpat_pack *p;
+    tpat_diag *diag;
+    const char *file;
+    yaml_document_t *doc;
+    struct tpat_lex *lex;
+    size_t n_lex, cap_lex;
+    struct tpat_macro *mac;
+    size_t n_mac;
+    size_t cap_rules, cap_tests, cap_prog;
+    tok_doc td; /* tokenises entries and literals exactly as articles are */
+    int n_err;
+};
+
+void tpat_err(struct tpat_loader *L, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void *tpat_arena_alloc(void **arena, size_t n);
+char *tpat_arena_str(void **arena, const char *s, size_t n);
+int32_t tpat_word_add(struct tpat_pack *p, const char *norm, size_t len);
+int tpat_lex_new(struct tpat_loader *L, const char *name, size_t line);
+int tpat_lex_find(const struct tpat_loader *L, const char *name, size_t len);
+/* Expands a lexicon for use; -1 only when out of memory (problems go to tpat_err). */
+int tpat_lex_get(struct tpat_loader *L, int lex);
+int tpat_expand(struct tpat_loader *L, int lex, const char *s, size_t n, size_t line, int *budget);
+/* Compiles r->pub.pattern into the pack's program; -1 only when out of memory. */
+int tpat_compile_rule(struct tpat_loader *L, struct tpat_crule *r);
+
+#endif

@@ -1,0 +1,124 @@
+/* test_token.c -- the v2 tokeniser: boundaries, normal forms, case classes, sentences, UTF-8 folding. */
+#include "tests/assert.h"
+
+#include "filters/token.h"
+
+/* The tokens of s as "norm|norm|..." (sentence starts marked with ^). */
+static const char *show(tok_doc *d, const char *s)
+{
+    static char buf[2048];
+    ASSERT_EQ(tok_run_text(d, s, strlen(s)), 0);
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < d->n; i++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s%s", i ? "|" : "",
+                              d->v[i].flags & TOK_F_SENT_START ? "^" : "", tok_norm(d, &d->v[i]));
+    return buf;
+}
+
+static void test_words(tok_doc *d)
+{
+    ASSERT_STR_EQ(show(d, "Amazon to invest $10bn in OpenAI."), "^amazon|to|invest|$|10|bn|in|openai|.");
+    ASSERT_EQ(d->v[3].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
+    ASSERT_EQ(d->v[4].flags & TOK_F_NUMBER, TOK_F_NUMBER);
+    ASSERT_EQ(d->v[5].flags & TOK_F_SCALE, TOK_F_SCALE);
+    ASSERT_EQ(d->v[0].cls, TOK_TITLE);
+    ASSERT_EQ(d->v[7].cls, TOK_MIXED);
+    /* offsets are bytes of the input */
+    ASSERT_EQ(d->v[7].start, 26);
+    ASSERT_EQ(d->v[7].end, 32);
+    ASSERT_STR_EQ(show(d, "Acme raised \xe2\x82\xac" "1.2 billion, US$2,500,000 and 3.5 pct."),
+                  "^acme|raised|\xe2\x82\xac|1.2|billion|,|us$|2,500,000|and|3.5|pct|.");
+    ASSERT_EQ(d->v[2].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
+    ASSERT_EQ(d->v[6].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
+    ASSERT_EQ(d->v[7].cls, TOK_DIGIT);
+    ASSERT_STR_EQ(show(d, "1,2345 and 12,345"), "^1|,|2345|and|12,345");
+    ASSERT_STR_EQ(show(d, "Nvidia-backed start-up's rival, AT&T's unit"),
+                  "^nvidia-backed|start-up|'s|rival|,|at&t|'s|unit");
+    ASSERT_EQ(d->v[0].flags & TOK_F_HYPHEN, TOK_F_HYPHEN);
+    ASSERT_STR_EQ(show(d, "O'Neill won't sell investors' shares"), "^o'neill|won't|sell|investors|'|shares");
+    ASSERT_STR_EQ(show(d, "2nd H100 iPhone IBM A"), "^2nd|h100|iphone|ibm|a");
+    ASSERT_EQ(d->v[0].cls, TOK_MIXED);
+    ASSERT_EQ(d->v[2].cls, TOK_MIXED);
+    ASSERT_EQ(d->v[3].cls, TOK_UPPER);
+    ASSERT_EQ(d->v[4].cls, TOK_TITLE);
+}
+
+static void test_tags(tok_doc *d)
+{
+    ASSERT_STR_EQ(show(d, "$TSLA and $BRK.B up, $5bn, $US"), "^$tsla|and|$brk.b|up|,|$|5|bn|,|$us");
+    ASSERT_EQ(d->v[0].flags & TOK_F_CASHTAG, TOK_F_CASHTAG);
+    ASSERT_EQ(d->v[2].flags & TOK_F_CASHTAG, TOK_F_CASHTAG);
+    ASSERT_EQ(d->v[5].flags & TOK_F_CASHTAG, 0);
+    ASSERT_STR_EQ(show(d, "Dixons <DXNS.L> bid for <CYAC>, not <acme> or <Dixons Group PLC>"),
+                  "^dixons|<dxns.l>|bid|for|<cyac>|,|not|<|acme|>|or|<|dixons|group|plc|>");
+    ASSERT_EQ(d->v[1].flags & TOK_F_TICKER, TOK_F_TICKER);
+    ASSERT_EQ(d->v[4].flags & TOK_F_TICKER, TOK_F_TICKER);
+}
+
+static void test_sentences(tok_doc *d)
+{
+    ASSERT_STR_EQ(show(d, "Mr. Smith of Acme Inc. said the U.S. unit grew. It is (big.) Next! J. P. Morgan?"),
+                  "^mr.|smith|of|acme|inc.|said|the|u.s.|unit|grew|.|^it|is|(|big|.|)|^next|!|^j.|p.|morgan|?");
+    ASSERT_EQ(d->v[7].flags & TOK_F_ABBREV, TOK_F_ABBREV);
+    ASSERT_EQ(d->v[7].cls, TOK_UPPER);
+    ASSERT_EQ(d->v[11].sent, 1);
+    ASSERT_EQ(d->v[17].sent, 2);
+    ASSERT_EQ(d->n_sent, 4);
+    /* Reuters wraps lines: a single newline continues the sentence, an indented line opens one */
+    ASSERT_STR_EQ(show(d, "shares of\nthe company\n    Acme said"), "^shares|of|the|company|^acme|said");
+    /* the headline is its own sentence; body sentences follow */
+    const char *text[2] = {"ACME TO BUY FOO HOLDINGS LTD", "Acme will buy Foo. Terms were not disclosed."};
+    size_t len[2] = {strlen(text[0]), strlen(text[1])};
+    ASSERT_EQ(tok_run(d, text, len), 0);
+    ASSERT_EQ(d->caps[0], 1);
+    ASSERT_EQ(d->caps[1], 0);
+    ASSERT_EQ(d->field_first[1], 6);
+    ASSERT_EQ(d->v[6].sent, 1);
+    ASSERT_EQ(d->v[6].field, 1);
+    ASSERT_EQ(d->v[11].sent, 2);
+    ASSERT_EQ(d->n_sent, 3);
+}
+
+static void test_utf8(tok_doc *d)
+{
+    /* fullwidth letters fold to ASCII; zero-width joiners and soft hyphens vanish inside a word */
+    ASSERT_STR_EQ(show(d, "\xef\xbc\xa1\xef\xbd\x83\xef\xbd\x8d\xef\xbd\x85 in\xe2\x80\x8bvests"), "^acme|invests");
+    ASSERT_EQ(d->v[0].cls, TOK_TITLE);
+    ASSERT_EQ(d->v[0].flags & TOK_F_FOLDED, TOK_F_FOLDED);
+    ASSERT_EQ(d->v[1].end - d->v[1].start, 10);
+    /* typographic apostrophe, accented capitals, no-break space, em dash */
+    ASSERT_STR_EQ(show(d, "Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale\xe2\x80\x99s \xc3\x89LAN\xc2\xa0" "deal\xe2\x80\x94now"),
+                  "^soci\xc3\xa9t\xc3\xa9|g\xc3\xa9n\xc3\xa9rale|'s|\xc3\xa9lan|deal|\xe2\x80\x94|now");
+    ASSERT_EQ(d->v[3].cls, TOK_UPPER);
+    /* invalid bytes and truncated sequences never split a token mid-sequence or crash */
+    const char bad[] = "ab\xff\xc3 \xe2\x82 x\xf0\x9f\x98\x80y";
+    ASSERT_EQ(tok_run_text(d, bad, sizeof bad - 1), 0);
+    for (size_t i = 0; i < d->n; i++) ASSERT_LE(d->v[i].end, sizeof bad - 1);
+    ASSERT_STR_EQ(tok_norm(d, &d->v[d->n - 1]), "x\xf0\x9f\x98\x80y");
+    /* an empty or space-only text has no tokens */
+    ASSERT_STR_EQ(show(d, " \n\t"), "");
+    ASSERT_EQ(d->n_sent, 0);
+}
+
+static void test_hash(tok_doc *d)
+{
+    show(d, "Invests INVESTS invests");
+    ASSERT_EQ(d->v[0].hash, d->v[1].hash);
+    ASSERT_EQ(d->v[0].hash, tok_hash("invests", 7));
+    ASSERT_STR_EQ(tok_case_name(TOK_UPPER), "upper");
+}
+
+int main(void)
+{
+    tok_doc d;
+    tok_doc_init(&d);
+    test_words(&d);
+    test_tags(&d);
+    test_sentences(&d);
+    test_utf8(&d);
+    test_hash(&d);
+    tok_doc_free(&d);
+    printf("test_token: ok\n");
+    return 0;
+}

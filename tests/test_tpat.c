@@ -1,0 +1,320 @@
+/* test_tpat.c -- token-pattern packs: every load error kind, and matching (optional tokens, gaps, alternatives, scope, slots). */
+#include "tests/assert.h"
+
+#include "core/error.h"
+#include "filters/tpat.h"
+
+static const char *const HEAD =
+    "pack: t\n"
+    "roles: [investor, target, supplier]\n"
+    "companies: {suffixes: corp_suffix, descriptors: company_descriptor}\n"
+    "lexicons:\n"
+    "  corp_suffix: [Inc, Inc., Corp, Corp., Ltd, plc, AG, Holdings]\n"
+    "  company_descriptor: [start-up, startup, chipmaker, maker, rival]\n"
+    "  invest_verb: ['invest{s,ed,ing,}', 'pour{s,ed} money into']\n"
+    "  talks_cue: [in talks to, mulls, 'considering']\n"
+    "  currency: [$, US$, \xe2\x82\xac, \xc2\xa3]\n"
+    "  scale: [bn, billion, m, mn, million]\n"
+    "  acquire_verb: ['acquir{e,es,ed}', buy, buys, bought]\n"
+    "  goods: [jets, wheat, oil]\n"
+    "macros:\n"
+    "  money: '#cur #num <scale>?'\n";
+
+/* Loads HEAD + rules; returns the pack or NULL with the first problem in err. */
+static tpat_pack *load(const char *rules, char *err, size_t errlen)
+{
+    char buf[8192];
+    snprintf(buf, sizeof buf, "%srules:\n%s", HEAD, rules);
+    tpat_pack *p = NULL;
+    tpat_diag d = {0};
+    int rc = tpat_load_buf(&p, "t.yml", buf, strlen(buf), &d);
+    snprintf(err, errlen, "%s", d.n ? d.v[0] : "");
+    if (rc == 0) ASSERT_EQ(d.n, 0);
+    else ASSERT_GT(d.n, 0);
+    tpat_diag_free(&d);
+    return p;
+}
+
+/* The rule must fail to load with a message "t.yml:LINE: ...WHAT..." */
+static void expect_error(const char *rules, int line, const char *what)
+{
+    char err[600];
+    tpat_pack *p = load(rules, err, sizeof err);
+    if (p) SQ_FAIL_("expected an error '%s' for:\n%s", what, rules);
+    char want[32];
+    snprintf(want, sizeof want, "t.yml:%d: ", line);
+    if (strncmp(err, want, strlen(want)) != 0 || !strstr(err, what))
+        SQ_FAIL_("for:\n%s\nwanted %s...%s, got: %s", rules, want, what, err);
+}
+
+#define R(id, pat) "  - id: " id "\n    comment: c\n    pattern: '" pat "'\n"
+
+static void test_load_errors(void)
+{
+    const int L0 = 15; /* HEAD has 14 lines, then "rules:" */
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    tag: veto\n", L0 + 4, "unknown key 'tag' in a");
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    wieght: 2\n", L0 + 4, "unknown key 'wieght'");
+    expect_error(R("a", "<nope> x"), L0 + 1, "undefined lexicon <nope>");
+    expect_error(R("a", "@nope"), L0 + 1, "undefined macro @nope");
+    expect_error(R("a", "{COMPANY} <invest_verb>"), L0 + 1, "company slot without a role");
+    expect_error(R("a", "{COMPANY:buyer} <invest_verb>"), L0 + 1, "role 'buyer' is not declared");
+    expect_error(R("a", "{PERSON:investor} <invest_verb>"), L0 + 1, "unknown slot type {PERSON:investor}");
+    /* patterns that can never match */
+    expect_error(R("a", "take-over,bid"), L0 + 1, "is not one token for the tokeniser");
+    expect_error(R("a", "buy !#any"), L0 + 1, "can never match");
+    expect_error(R("a", "buy ^ x"), L0 + 1, "'^' after a token can never match");
+    expect_error(R("a", "buy $ x"), L0 + 1, "a token after '$' can never match");
+    expect_error(R("a", "x?"), L0 + 1, "can match no token at all");
+    expect_error(R("a", "x{3,1}"), L0 + 1, "bad repeat");
+    expect_error(R("a", "x{0}"), L0 + 1, "bad repeat");
+    expect_error(R("a", "(x | y"), L0 + 1, "'(' without ')'");
+    expect_error(R("a", "x )"), L0 + 1, "')' without '('");
+    expect_error(R("a", "#nope x"), L0 + 1, "unknown token class #nope");
+    expect_error(R("a", "!<invest_verb>"), L0 + 1, "'!' applies to one token test");
+    expect_error(R("a", "buy ~a3[0-8"), L0 + 1, "rule a: ~a3[0-8: ");
+    /* typed fields */
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    field: title\n", L0 + 4, "field: 'title' is not one of any, headline, body");
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    requires: sectors\n", L0 + 4, "requires: 'sectors' is not one of");
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    weight: heavy\n", L0 + 4, "weight must be a number");
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    veto: maybe\n", L0 + 4, "veto: expected true or false");
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    veto: true\n    unveto: true\n", L0 + 1, "exclude each other");
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    roles: {maker: AMZN}\n", L0 + 4, "role 'maker' is not declared");
+    expect_error("  - id: a\n    pattern: x\n", L0 + 1, "'comment' is required");
+    expect_error("  - id: a\n    comment: \"two\\nlines\"\n    pattern: x\n", L0 + 2, "must be one line");
+    expect_error(R("a", "x") R("a", "y"), L0 + 4, "id already used on line 16");
+    /* an error in a later rule is still found after an earlier one */
+    tpat_diag d = {0};
+    tpat_pack *p;
+    char buf[8192];
+    snprintf(buf, sizeof buf, "%srules:\n%s%s", HEAD, R("a", "<nope>"), R("b", "{COMPANY}"));
+    ASSERT_EQ(tpat_load_buf(&p, "t.yml", buf, strlen(buf), &d), SQ_E_RULES);
+    ASSERT_EQ(d.n, 2);
+    ASSERT(strstr(d.v[1], "t.yml:19: rule b: company slot without a role"));
+    tpat_diag_free(&d);
+}
+
+static void test_pack_errors(void)
+{
+    tpat_diag d = {0};
+    tpat_pack *p;
+    const char *cases[][2] = {
+        {"pack: x\nrulez: []\n", "t.yml:2: unknown key 'rulez' in the pack"},
+        {"roles: [a]\nmacros: {m: '@m x'}\nrules:\n" R("r", "@m"), "t.yml:2: rule r: macro @m uses itself"},
+        {"lexicons:\n  a: ['<b>']\n  b: ['<a>']\nrules:\n" R("r", "<a>"), "lexicon 'a' includes itself"},
+        {"lexicons:\n  a: []\nrules:\n" R("r", "<a> x"), "t.yml:2: lexicon 'a' has no words"},
+        {"companies: {suffixes: nope}\nrules: []\n", "t.yml:1: companies: suffixes names undefined lexicon 'nope'"},
+        {"rules:\n  - id: [x\n", "t.yml:"},
+        {"rules: 3\n", "t.yml:1: rules: expected a list of rules"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ASSERT_NE(tpat_load_buf(&p, "t.yml", cases[i][0], strlen(cases[i][0]), &d), 0);
+        ASSERT(p == NULL);
+        ASSERT_GT(d.n, 0);
+        int found = 0;
+        for (size_t k = 0; k < d.n; k++) found |= strstr(d.v[k], cases[i][1]) != NULL;
+        if (!found) SQ_FAIL_("case %zu: wanted '%s', first got '%s'", i, cases[i][1], d.v[0]);
+        tpat_diag_free(&d);
+    }
+    ASSERT_EQ(tpat_load(&p, "/nonexistent/pack.yml", &d), SQ_E_IO);
+    ASSERT(strstr(d.v[0], "/nonexistent/pack.yml:0: cannot open"));
+    tpat_diag_free(&d);
+}
+
+/* Matches over headline h and body b; renders "id[text]{role=company,...}" per hit, "; "-separated. */
+static const char *run_with(const tpat_pack *p, const char *h, const char *b, const struct squawk_mention *men,
+                            size_t n_men, tpat_result *r)
+{
+    static char out[4096];
+    tok_doc d;
+    tok_doc_init(&d);
+    const char *text[2] = {h, b};
+    size_t len[2] = {strlen(h), strlen(b)};
+    ASSERT_EQ(tok_run(&d, text, len), 0);
+    ASSERT_EQ(tpat_match(p, &d, text, men, n_men, r), 0);
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const struct tpat_hit *x = &r->hits[i];
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s%s[%.*s]", i ? "; " : "", tpat_rule_at(p, x->rule)->id,
+                              (int)(x->end - x->start), text[x->field] + x->start);
+        for (uint32_t k = 0; k < x->n_slots; k++) {
+            const struct tpat_slot *sl = &r->slots[x->slot + k];
+            const struct tpat_company *c = &r->companies[sl->company];
+            const struct tok *t0 = &d.v[c->tok_start], *t1 = &d.v[c->tok_end - 1];
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s=%.*s", k ? "," : "{", tpat_role_name(p, sl->role),
+                                  (int)(t1->end - t0->start), text[t0->field] + t0->start);
+        }
+        if (x->n_slots) o += (size_t)snprintf(out + o, sizeof out - o, "}");
+    }
+    tok_doc_free(&d);
+    return out;
+}
+
+static const char *run(const tpat_pack *p, const char *h, const char *b)
+{
+    tpat_result r;
+    tpat_result_init(&r);
+    const char *s = run_with(p, h, b, NULL, 0, &r);
+    ASSERT_EQ(r.n_limited, 0);
+    tpat_result_free(&r);
+    return s;
+}
+
+static void test_match_basic(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("inv", "{COMPANY:investor} <talks_cue>? <invest_verb> @money? ...{0,3} in {COMPANY:target}")
+                        R("acq", "{COMPANY:investor} ( to | will | agreed to ) <acquire_verb> {COMPANY:target}")
+                        R("desc", "<company_descriptor> {COMPANY:target}")
+                        R("goods", "<acquire_verb> ...{0,2} <goods>"),
+                        err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    ASSERT_EQ(tpat_size(p), 4);
+    ASSERT_STR_EQ(tpat_name(p), "t");
+    /* optional cue absent and present; the @money macro; a bounded gap */
+    ASSERT_STR_EQ(run(p, "", "Acme Corp invests $10bn in Foo Holdings Ltd."),
+                  "inv[Acme Corp invests $10bn in Foo Holdings Ltd.]{investor=Acme Corp,target=Foo Holdings Ltd.}");
+    ASSERT_STR_EQ(run(p, "", "Acme Corp in talks to invest \xe2\x82\xac" "2 billion over two years in $FOO."),
+                  "inv[Acme Corp in talks to invest \xe2\x82\xac" "2 billion over two years in $FOO]"
+                  "{investor=Acme Corp,target=$FOO}");
+    /* the gap is bounded: four words between the amount and "in" are too many */
+    ASSERT_STR_EQ(run(p, "", "Acme Corp invests $10bn over the next five years in Foo Ltd."), "");
+    /* alternatives; a phrase in a lexicon ("pours money into") is a sequence of tokens */
+    ASSERT_STR_EQ(run(p, "", "Acme Inc. agreed to buy Bar AG, people said."),
+                  "acq[Acme Inc. agreed to buy Bar AG]{investor=Acme Inc.,target=Bar AG}");
+    ASSERT_STR_EQ(run(p, "", "<ACME> will acquire <BARC.L>"), "acq[<ACME> will acquire <BARC.L>]{investor=<ACME>,target=<BARC.L>}");
+    /* descriptors name a company the gazetteer lacks */
+    ASSERT_STR_EQ(run(p, "", "The French AI start-up Mistral AI raised money."), "desc[start-up Mistral AI]{target=Mistral AI}");
+    ASSERT_STR_EQ(run(p, "", "Delta bought 40 new jets and some wheat."), "goods[bought 40 new jets]");
+    tpat_destroy(p);
+}
+
+static void test_match_scope(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("sent", "<acquire_verb> ... {COMPANY:target}")
+                        "  - id: field\n    comment: c\n    pattern: 'stake ... {COMPANY:target}'\n    scope: field\n"
+                        "  - id: head\n    comment: c\n    pattern: 'sells'\n    field: headline\n"
+                        "  - id: veto\n    comment: c\n    pattern: 'breach'\n    span: sentence\n    veto: true\n"
+                        R("anch", "^ why") R("end", "to buy $") R("exact", "=Apple") R("neg", "buys !<goods>")
+                        R("shape", "<acquire_verb> #num? ~(a3[0-8][0-9]|7[0-8]7)[a-z0-9-]*s?"),
+                        err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    /* sentence scope: the gap never crosses a full stop; field scope does */
+    ASSERT_STR_EQ(run(p, "", "They acquired it. Later Acme Corp took a stake. Foo Ltd said."),
+                  "field[stake. Foo Ltd]{target=Foo Ltd}");
+    ASSERT_STR_EQ(run(p, "", "They will buy, after a long wait, Foo Ltd."), "sent[buy, after a long wait, Foo Ltd.]{target=Foo Ltd.}");
+    /* headline only */
+    ASSERT_STR_EQ(run(p, "Acme sells unit", "Acme sells unit"), "head[sells]");
+    ASSERT(run(p, "Acme sells unit", "")[0]);
+    /* a veto spanning to the end of its sentence */
+    ASSERT_STR_EQ(run(p, "", "A breach of the merger deal, it said. Then more."), "veto[breach of the merger deal, it said.]");
+    /* anchors: sentence start (after an opening quote) and end (before the full stop) */
+    ASSERT_STR_EQ(run(p, "\"Why Acme?\" Is it time to buy?", ""), "anch[Why]; end[to buy]");
+    ASSERT_STR_EQ(run(p, "", "We asked why. Time to buy now."), "");
+    /* exact case, negation */
+    ASSERT_STR_EQ(run(p, "", "Apple pie, an apple, APPLE"), "exact[Apple]");
+    ASSERT_STR_EQ(run(p, "", "buys jets, buys shares"), "neg[buys shares]");
+    /* a word shape: plane models a lexicon cannot list */
+    ASSERT_STR_EQ(run(p, "", "It bought 20 A321neos and acquired 787s, not A400 units."), "shape[bought 20 A321neos]; shape[acquired 787s]");
+    tpat_destroy(p);
+}
+
+static void test_match_companies(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("acq", "{COMPANY:investor} <acquire_verb> {COMPANY:target}"), err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    /* gazetteer mentions fill slots and win over names found by form; ambiguous ones read as common nouns do not */
+    const char *body = "Bigco buys Acme Widgets Inc";
+    struct squawk_mention men[] = {{.entity = 7, .field = 1, .start = 0, .end = 5, .confirmed = 1},
+                                   {.entity = 9, .field = 1, .start = 11, .end = 15, .confirmed = 1}};
+    tpat_result r;
+    tpat_result_init(&r);
+    ASSERT_STR_EQ(run_with(p, "", body, men, 2, &r), "acq[Bigco buys Acme]{investor=Bigco,target=Acme}");
+    ASSERT_EQ(r.n_companies, 2);
+    ASSERT_EQ(r.companies[0].entity, 7);
+    ASSERT_EQ(r.companies[0].source, TPAT_SRC_GAZETTEER);
+    men[0].confirmed = 0;
+    men[0].ambiguous = 2;
+    ASSERT_STR_EQ(run_with(p, "", body, men, 2, &r), "");
+    /* without the gazetteer: suffix form; a word the pack uses as a cue ends a name (ALL-CAPS headlines) */
+    ASSERT_STR_EQ(run_with(p, "ACME CORP BUYS FOO HOLDINGS LTD", "", NULL, 0, &r),
+                  "acq[ACME CORP BUYS FOO HOLDINGS LTD]{investor=ACME CORP,target=FOO HOLDINGS LTD}");
+    ASSERT_EQ(r.companies[1].source, TPAT_SRC_SUFFIX);
+    ASSERT_STR_EQ(run_with(p, "", "$TSLA buys $XYZ", NULL, 0, &r), "acq[$TSLA buys $XYZ]{investor=$TSLA,target=$XYZ}");
+    ASSERT_EQ(r.companies[0].source, TPAT_SRC_CASHTAG);
+    /* in body text a capitalised word the pack also lists stays part of a name */
+    ASSERT_STR_EQ(run_with(p, "", "Buys Capital Partners Ltd buys Foo AG", NULL, 0, &r),
+                  "acq[Buys Capital Partners Ltd buys Foo AG]{investor=Buys Capital Partners Ltd,target=Foo AG}");
+    /* "The" and lower-case words are no part of a name */
+    ASSERT_STR_EQ(run_with(p, "", "The Acme Corp buys the Foo Ltd unit", NULL, 0, &r), "");
+    tpat_result_free(&r);
+    tpat_destroy(p);
+}
+
+static void test_budget(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("gap", "w ... ... ... zzz"), err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    char body[20000];
+    size_t o = 0;
+    for (int i = 0; i < 2000; i++) o += (size_t)snprintf(body + o, sizeof body - o, "w ");
+    tpat_result r;
+    tpat_result_init(&r);
+    ASSERT_STR_EQ(run_with(p, "", body, NULL, 0, &r), "");
+    ASSERT_EQ(r.n_limited, 0);
+    uint64_t full = r.steps;
+    ASSERT_GT(full, 1000);
+    /* a budget too small to finish is counted, never silent */
+    r.max_steps = full / 2;
+    ASSERT_STR_EQ(run_with(p, "", body, NULL, 0, &r), "");
+    ASSERT_EQ(r.n_limited, 1);
+    tpat_result_free(&r);
+    tpat_destroy(p);
+}
+
+/* The sample port of rules/invest.yml on sentences written for it. */
+static void test_sample_pack(void)
+{
+    tpat_pack *p;
+    tpat_diag d = {0};
+    const char *path = SQ_SOURCE_DIR "/filters/rules/v2/invest_sample.yml";
+    int rc = tpat_load(&p, path, &d);
+    if (rc) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
+    ASSERT_EQ(tpat_size(p), 10);
+    ASSERT_STR_EQ(run(p, "Acme Corp to buy Foo Holdings for $2bn", ""),
+                  "invest.acquire[Acme Corp to buy Foo Holdings]{investor=Acme Corp,target=Foo Holdings}");
+    ASSERT_STR_EQ(run(p, "", "Chipmaker Nscale raised $1.1 billion from Nvidia Corp."),
+                  "invest.raise_from[Nscale raised $1.1 billion from Nvidia Corp.]"
+                  "{target=Nscale,investor=Nvidia Corp.}; invest.funding_round[raised $]");
+    ASSERT_STR_EQ(run(p, "", "Bigco Inc will invest up to $500 mln over time in Smallco Ltd."),
+                  "invest.invest_in[Bigco Inc will invest up to $500 mln over time in Smallco Ltd.]"
+                  "{investor=Bigco Inc,target=Smallco Ltd.}");
+    ASSERT_STR_EQ(run(p, "", "Delta Air Lines Inc agreed to buy 100 new jets."),
+                  "invest.acquire[Delta Air Lines Inc agreed to buy]{investor=Delta Air Lines Inc}; "
+                  "invest.neg_goods[buy 100 new jets]");
+    ASSERT_STR_EQ(run(p, "Acme quarterly profit rises", ""), "invest.neg_head_results[quarterly]; invest.neg_head_results[profit]");
+    ASSERT_STR_EQ(run(p, "", "Foo AG took a minority stake in Bar SA in a Series B round."),
+                  "invest.take_stake[Foo AG took a minority stake in Bar SA]{investor=Foo AG,target=Bar SA}; "
+                  "invest.stake[stake in Bar SA]{target=Bar SA}; invest.funding_round[Series B round]");
+    const struct tpat_rule *r = tpat_rule_at(p, (uint32_t)tpat_find(p, "invest.neg_goods"));
+    ASSERT_EQ(r->veto, 1);
+    ASSERT(r->weight < 0);
+    ASSERT_EQ(tpat_rule_at(p, (uint32_t)tpat_find(p, "invest.neg_head_results"))->field, TPAT_FIELD_HEADLINE);
+    tpat_destroy(p);
+}
+
+int main(void)
+{
+    test_load_errors();
+    test_pack_errors();
+    test_match_basic();
+    test_match_scope();
+    test_match_companies();
+    test_budget();
+    test_sample_pack();
+    printf("test_tpat: ok\n");
+    return 0;
+}

@@ -1,0 +1,10 @@
+# tpat.cmake -- detection engine v2: the tokeniser and the token-pattern rule language.
+sq_add_test(test_token SOURCES test_token.c LIBS sq_filters LABELS unit)
+sq_add_test(test_tpat SOURCES test_tpat.c LIBS sq_filters LABELS unit)
+# squawk rules lint: the sample pack loads (exit 0); a bad pack prints file:line: reason per problem (exit 1).
+add_test(NAME rules_lint_ok COMMAND squawk rules lint ${CMAKE_SOURCE_DIR}/filters/rules/v2/invest_sample.yml)
+set_tests_properties(rules_lint_ok PROPERTIES LABELS unit
+  PASS_REGULAR_EXPRESSION "invest_sample.yml: ok: pack invest_sample, 10 rules")
+add_test(NAME rules_lint_bad COMMAND ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:squawk>
+  -DFILE=${CMAKE_SOURCE_DIR}/tests/data/tpat_bad.yml -P ${CMAKE_SOURCE_DIR}/tests/data/tpat_lint.cmake)
+set_tests_properties(rules_lint_bad PROPERTIES LABELS unit)
