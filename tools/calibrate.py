@@ -6,7 +6,8 @@ that is the raw evidence curve; this tool runs `squawk eval --scores` with calib
 a and b per category by logistic regression of the label on the raw logit over the articles that
 raised an alert (any score), and prints the values for the plugins' DETECT_CONFIG_CALIBRATION
 defaults, each category's reliability before/after (ECE, 10 bands) and the thresholds that keep
-today's decisions (a monotone map: F1 is unchanged at the mapped threshold).
+today's decisions (a monotone map: F1 is unchanged at the mapped threshold). The calibration in
+force today is read off the data: the shipped scores' logits are an exact line in the raw ones.
 
 usage: tools/calibrate.py [--build build] [--config config/squawk.yml]
                           [--labels L.tsv --articles A.jsonl]
@@ -88,6 +89,26 @@ def ece(ps, ys, bands=10):
     return tot / n
 
 
+def scores(o, conf, path):
+    subprocess.run([os.path.join(o.build, "squawk"), "eval", "--config", conf, "--labels", o.labels,
+                    "--articles", o.articles, "--scores", path],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return [line.rstrip("\n").split("\t") for line in open(path)][1:]
+
+
+def line_fit(raw, shipped, cat):
+    """Least squares of shipped logit on raw logit: today's (slope, intercept) for cat."""
+    cal = {(r[0], r[1]): float(r[3]) for r in shipped if r[3] != "-"}
+    pts = [(logit(float(r[3]) / 100), logit(cal[(r[0], r[1])] / 100)) for r in raw
+           if r[1] == cat and r[3] != "-" and (r[0], r[1]) in cal
+           and 0.01 < float(r[3]) < 99.99 and 0.01 < cal[(r[0], r[1])] < 99.99]
+    n = len(pts)
+    mx, my = sum(p[0] for p in pts) / n, sum(p[1] for p in pts) / n
+    sxx = sum((p[0] - mx) ** 2 for p in pts)
+    a = sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx
+    return a, my - a * mx
+
+
 def main():
     shared = os.environ.get("SQUAWK_SHARED", os.path.join(ROOT, "..", "shared"))
     md2 = os.path.join(shared, "corpus", "modern_dev_2")
@@ -108,13 +129,10 @@ def main():
             thresholds[flt["name"]] = float(flt["threshold"])
     with tempfile.TemporaryDirectory() as tmp:
         conf = os.path.join(tmp, "squawk.yml")
-        scores = os.path.join(tmp, "scores.tsv")
         with open(conf, "w") as f:
             yaml.safe_dump(cfg, f)
-        subprocess.run([os.path.join(o.build, "squawk"), "eval", "--config", conf,
-                        "--labels", o.labels, "--articles", o.articles, "--scores", scores],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        rows = [line.rstrip("\n").split("\t") for line in open(scores)][1:]
+        rows = scores(o, conf, os.path.join(tmp, "raw.tsv"))
+        shipped = scores(o, o.config, os.path.join(tmp, "shipped.tsv"))
     cats = sorted({r[1] for r in rows})
     print(f"fitted on {o.labels} ({len(rows) // max(len(cats), 1)} articles)")
     for c in cats:
@@ -126,8 +144,10 @@ def main():
         line = f"{c:<11} calib_slope {a:.4f}  calib_intercept {b:.4f}  alerts {len(xs):4d}  " \
                f"ECE {before:.3f} -> {after:.3f}"
         if c in thresholds:
+            a0, b0 = line_fit(rows, shipped, c)
             t = thresholds[c]
-            line += f"  threshold {t:g} -> {100 * sigmoid(a * logit(t / 100) + b):.1f}"
+            raw = (logit(t / 100) - b0) / a0  # the raw logit today's threshold stands for
+            line += f"  threshold {t:g} -> {100 * sigmoid(a * raw + b):.2f} (today a={a0:.4f} b={b0:.4f})"
         print(line)
     return 0
 

@@ -11,7 +11,7 @@ struct regulatory_config {
 static const struct squawk_config_entry regulatory_config_map[] = {
     /* what a story reports is in its headline: a headline trigger counts more and
      * body-only vocabulary needs more of it (bias) -- chosen on the dev sets, docs/EVAL.md */
-    DETECT_CONFIG_ENTRIES_HB(struct regulatory_config, "21.49", "3.5", "1.0", "regulatory", "2.0"),
+    DETECT_CONFIG_ENTRIES_HB(struct regulatory_config, "25.28", "3.5", "1.0", "regulatory", "2.0"),
     DETECT_CONFIG_DOUBLE(struct regulatory_config, regulator_weight, "1.5",
                          "evidence added when a regulator is named in the headline (half in the lead)"),
     /* a lone weak word in a headline ("sues", "court", "tariffs") names a topic, not an action */
@@ -23,7 +23,7 @@ static const struct squawk_config_entry regulatory_config_map[] = {
     /* wire stories often carry the event in the first sentence under a bland headline */
     DETECT_CONFIG_DOUBLE(struct regulatory_config, lead_bonus, "2.0",
                          "added when, without a headline trigger, one lead sentence names an authority, a strong trigger and a company"),
-    DETECT_CONFIG_CALIBRATION(struct regulatory_config, "0.4373", "-1.2078"),
+    DETECT_CONFIG_CALIBRATION(struct regulatory_config, "0.4599", "-0.9913"),
     {NULL, 0, NULL, NULL, 0},
 };
 
