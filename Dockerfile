@@ -2,19 +2,19 @@
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
         gcc make cmake pkg-config librdkafka-dev libzmq3-dev libmsgpack-dev libev-dev \
-        libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev libespeak-ng-dev libpcaudio-dev \
+        libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev libespeak-ng-dev libpcaudio-dev liblinear-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSQUAWK_WERROR=OFF -DCMAKE_INSTALL_PREFIX=/usr \
         -DSQUAWK_DATA_DIR=/usr/share/squawk -DSQUAWK_PLUGIN_DIR=/usr/lib/squawk \
-    && cmake --build /build -j"$(nproc)" --target squawk invest chips regulatory \
+    && cmake --build /build -j"$(nproc)" --target squawk invest chips regulatory learned \
     && DESTDIR=/out cmake --install /build
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
         librdkafka1 libzmq5 libmsgpackc2 libev4 libhyperscan5 libyaml-0-2 libjansson4 \
-        libmicrohttpd12 libespeak-ng1 libpcaudio0 curl ca-certificates \
+        libmicrohttpd12 libespeak-ng1 libpcaudio0 liblinear4 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --no-create-home squawk
 COPY --from=build /out/ /

@@ -7,10 +7,10 @@ CMAKE_ARGS ?=
 # client, docker-compose for validating the compose file).
 DEB_BUILD = gcc make cmake pkg-config librdkafka-dev libzmq3-dev libmsgpack-dev libev-dev \
             libhyperscan-dev libyaml-dev libjansson-dev libmicrohttpd-dev libespeak-ng-dev \
-            libpcaudio-dev
+            libpcaudio-dev liblinear-dev
 DEB_TEST  = kcat python3 python3-zmq python3-msgpack python3-confluent-kafka python3-yaml curl docker-compose sox
 DEB_FUZZ  = clang libclang-rt-14-dev
-DEB_BENCH = python3-confluent-kafka python3-yaml gnuplot-nox
+DEB_BENCH = python3-confluent-kafka python3-yaml gnuplot-nox python3-sklearn
 # /metrics is parsed by Prometheus' own client in tests/test_ops.py
 DEB_TEST += python3-prometheus-client
 
@@ -68,6 +68,7 @@ bench: deps
 	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-O2 -DNDEBUG"
 	cmake --build build-bench -j $(JOBS)
 	./bench/run.sh build-bench
+	./bench/learned.sh build-bench
 
 eval: build
 	./tools/eval.sh $(BUILD)

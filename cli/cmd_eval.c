@@ -357,6 +357,7 @@ static int eval_score(eval_set *s, filter_host *h, eval_row *r, const proto_arti
     }
     for (size_t c = 0; c < s->n_cats; c++) {
         if (!best[c]) continue;
+        s->cats[c].has_filter = 1;
         r->cell[c].score = best[c]->score;
         r->cell[c].evidence = eval_evidence(best[c]);
         if (s->cats[c].threshold >= 0) r->cell[c].passed = best[c]->score >= s->cats[c].threshold;
@@ -809,7 +810,12 @@ static int eval_load_filters(eval_set *s, const eval_opts *o, const sq_config *c
             snprintf(err, errlen, "%s: %s", name, e[0] ? e : sq_strerror(rc));
             return rc;
         }
-        if (!k) continue;
+        if (!k) {
+            /* not named after a column (a `learned` model): it may raise any
+             * category, so its own threshold decides */
+            host_decides = 1;
+            continue;
+        }
         k->has_filter = 1;
         double t;
         if (k->threshold < 0 && filter_host_threshold(h, i, &t) == 0 && t >= 0) {

@@ -7,6 +7,7 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
 int cmd_say(int argc, char **argv);
 int cmd_feed(int argc, char **argv);

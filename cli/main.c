@@ -14,6 +14,7 @@ static const struct {
     {"check", cmd_check, "validate a config, load plugins, compile rules"},
     {"score", cmd_score, "score articles offline and print alerts as JSON Lines"},
     {"eval", cmd_eval, "measure precision/recall/F1 against labelled articles"},
+    {"train", cmd_train, "train a learned category from labelled articles"},
     {"sub", cmd_sub, "subscribe to alerts (desk-side tool)"},
     {"say", cmd_say, "speak alerts aloud (the squawk box)"},
     {"feed", cmd_feed, "produce articles into a Kafka topic"},

@@ -43,3 +43,13 @@ if(NOT EXISTS "${RDKAFKA_INCLUDEDIR}/librdkafka/rdkafka_mock.h")
   message(FATAL_ERROR "rdkafka_mock.h not found: apt-get install librdkafka-dev (>= 1.5)")
 endif()
 find_package(Threads REQUIRED)
+
+# liblinear (squawk train) ships no pkg-config file on Debian.
+find_path(LIBLINEAR_INCLUDE_DIR linear.h)
+find_library(LIBLINEAR_LIBRARY linear)
+if(NOT LIBLINEAR_INCLUDE_DIR OR NOT LIBLINEAR_LIBRARY)
+  message(FATAL_ERROR "liblinear not found: apt-get install liblinear-dev")
+endif()
+add_library(sq_liblinear INTERFACE)
+target_include_directories(sq_liblinear INTERFACE ${LIBLINEAR_INCLUDE_DIR})
+target_link_libraries(sq_liblinear INTERFACE ${LIBLINEAR_LIBRARY})

@@ -435,12 +435,23 @@ static void load_kafka(cfg_ctx *x, sq_config *c, sq_cfg_node *k)
         cfg_fail(x, k ? k->line : 0, "kafka.pause_low", "must be below kafka.pause_high");
 }
 
-/* Two entries of one filter would raise every alert twice under one name. */
+/* Equal config maps (key, value, in order). */
+static int same_kv(const sq_config_filter *a, const sq_config_filter *b)
+{
+    if (a->n_kv != b->n_kv) return 0;
+    for (size_t i = 0; i < 2 * a->n_kv; i++)
+        if (strcmp(a->kv[i], b->kv[i]) != 0) return 0;
+    return 1;
+}
+
+/* Two entries of one filter with one config would raise every alert twice
+ * under one name; entries that differ in their config map (the `learned`
+ * filter, one model each) are distinct filters. */
 static void check_duplicate_filter(cfg_ctx *x, sq_config *c)
 {
     const sq_config_filter *last = &c->filters[c->n_filters - 1];
     for (size_t i = 0; last->name && i + 1 < c->n_filters; i++)
-        if (c->filters[i].name && strcmp(c->filters[i].name, last->name) == 0) {
+        if (c->filters[i].name && strcmp(c->filters[i].name, last->name) == 0 && same_kv(&c->filters[i], last)) {
             char key[160];
             snprintf(key, sizeof key, "filters[%s]", last->name);
             cfg_fail(x, last->line, key, "listed twice (also at line %d)", c->filters[i].line);
@@ -475,7 +486,6 @@ static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f)
             cfg_fail(x, e->line, "filters[].name", "every filter needs a name or path");
             return;
         }
-        check_duplicate_filter(x, c);
         char sect[160];
         snprintf(sect, sizeof sect, "filters[%s]", cf->name);
         sq_cfg_node *t = want(x, e, "threshold");
@@ -492,6 +502,7 @@ static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f)
         char csect[200];
         snprintf(csect, sizeof csect, "%s.config", sect);
         get_props(x, cm, csect, NULL, &cf->kv, &cf->n_kv, NULL);
+        if (!x->failed) check_duplicate_filter(x, c);
     }
 }
 

@@ -15,3 +15,8 @@ if(DEBIAN_PYTHON)
   set_tests_properties(test_samples PROPERTIES LABELS unit TIMEOUT 300
     ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endif()
+if(DEBIAN_PYTHON)
+  add_test(NAME test_learned COMMAND ${DEBIAN_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/test_learned.py)
+  set_tests_properties(test_learned PROPERTIES LABELS integration TIMEOUT 400
+    ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk")
+endif()

@@ -159,6 +159,30 @@ TEST(shipped_default_config_loads)
     sq_config_free(&c);
 }
 
+/* One plugin twice is one filter twice unless the config maps differ (learned: a model each). */
+TEST(duplicate_filters)
+{
+    sq_config c;
+    char err[512];
+    static const char two[] = "kafka:\n  topics: [a]\nsinks:\n  jsonl: {path: \"-\"}\nfilters:\n"
+                              "  - name: learned\n    config: {model: /m/a.model}\n"
+                              "  - name: learned\n    config: {model: %s}\n";
+    char text[512];
+    snprintf(text, sizeof text, two, "/m/b.model");
+    write_cfg(text);
+    memset(&c, 0, sizeof c);
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), 0);
+    ASSERT_EQ(c.n_filters, 2);
+    ASSERT_STR_EQ(c.filters[1].kv[1], "/m/b.model");
+    sq_config_free(&c);
+    snprintf(text, sizeof text, two, "/m/a.model");
+    write_cfg(text);
+    memset(&c, 0, sizeof c);
+    ASSERT(sq_config_load(&c, path, NULL, err, sizeof err) != 0);
+    ASSERT(strstr(err, "filters[learned]: listed twice") != NULL);
+    sq_config_free(&c);
+}
+
 int main(void)
 {
     snprintf(path, sizeof path, "/tmp/squawk-test-config-%d.yml", (int)getpid());
@@ -167,6 +191,7 @@ int main(void)
     RUN(errors_name_file_line_key);
     RUN(secrets_masked);
     RUN(shipped_default_config_loads);
+    RUN(duplicate_filters);
     unlink(path);
     return 0;
 }

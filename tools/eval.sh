@@ -99,4 +99,24 @@ fi
 # built-in filters; kept as an unlabelled-by-guide sanity row.
 run_set twitter-train "Twitter topic TRAIN: label 13 -> invest, 12 -> regulatory (another taxonomy; not a target)" "$OUT/twitter-train.tsv" "$OUT/twitter-train.jsonl"
 run_set twitter-test "Twitter topic TEST: label 13 -> invest, 12 -> regulatory (HELD OUT, another taxonomy)" "$OUT/twitter-test.tsv" "$OUT/twitter-test.jsonl" "$HELD"
+
+# Trained categories (squawk train + the learned filter): fit on Twitter TRAIN only (C and threshold
+# by cross-validation there), measured once on TEST, summary only.
+LCONF="$OUT/learned-twitter.yml"
+ok=1
+for c in invest regulatory; do
+    if ! "$SQ" train --labels "$OUT/twitter-train.tsv" --articles "$OUT/twitter-train.jsonl" \
+        --category "$c" --out "$OUT/twitter-$c.model" --quiet; then
+        ok=0
+        rc=1
+    fi
+done
+if [ $ok = 1 ]; then
+    printf 'kafka:\n  topics: [eval]\nsinks:\n  jsonl:\n    path: "-"\nfilters:\n' >"$LCONF"
+    for c in invest regulatory; do
+        printf '  - name: learned\n    config:\n      model: "%s"\n' "$OUT/twitter-$c.model" >>"$LCONF"
+    done
+    run_set twitter-test-learned "Twitter topic TEST, learned filters trained on TRAIN (HELD OUT: summary only)" \
+        "$OUT/twitter-test.tsv" "$OUT/twitter-test.jsonl" "--config $LCONF"
+fi
 exit $rc

@@ -1,0 +1,83 @@
+#!/bin/sh
+# learned.sh -- `make bench`, trained categories: squawk train + learned filter vs scikit-learn LinearSVC on the Twitter topic set.
+#
+# usage: bench/learned.sh BUILD_DIR     (needs ../shared/corpus/twitter_fin_news_topic and python3-sklearn)
+# Trains on Twitter TRAIN only (squawk picks C and threshold by CV there), measures once on TEST
+# (summary lines only), beside LinearSVC(class_weight='balanced') on TF-IDF word 1-2-grams, one
+# model over all 20 labels, run here in the same invocation. Prints prediction throughput (one core)
+# and training time. Never asserts on timing.
+set -eu
+B=${1:-build-bench}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
+SQ="$B/squawk"
+LB="$B/learned_bench"
+PY=/usr/bin/python3
+T=${SQUAWK_SHARED:-$ROOT/../shared}/corpus/twitter_fin_news_topic
+for f in "$SQ" "$LB"; do
+    [ -x "$f" ] || { echo "bench: $f missing; build it first (make bench)" >&2; exit 1; }
+done
+if [ ! -f "$T/new_data_train.csv" ]; then
+    echo "bench: no Twitter topic set at $T -- skipping the trained-category bench"
+    exit 0
+fi
+W=$(mktemp -d /tmp/squawk-bench-learned.XXXXXX)
+# SQUAWK_BENCH_KEEP=1 keeps the models and raw results
+trap '[ -n "${SQUAWK_BENCH_KEEP:-}" ] && echo "bench: kept $W" >&2 || rm -rf "$W"' EXIT INT TERM
+for s in train test; do
+    $PY "$ROOT/tools/corpus_twitter.py" "$T/new_data_$s.csv" --split $s --labels-out "$W/$s.tsv" \
+        >"$W/$s.jsonl" 2>/dev/null
+done
+
+# 1. train both categories; wall and CPU time of each
+cfg="$W/learned.yml"
+printf 'kafka:\n  topics: [bench]\nsinks:\n  jsonl:\n    path: "-"\nfilters:\n' >"$cfg"
+for c in invest regulatory; do
+    /usr/bin/time -f "%e %U %S" -o "$W/$c.time" "$SQ" train --labels "$W/train.tsv" \
+        --articles "$W/train.jsonl" --category $c --out "$W/$c.model" --quiet >"$W/$c.train"
+    printf '  - name: learned\n    config:\n      model: "%s"\n' "$W/$c.model" >>"$cfg"
+done
+
+# 2. test F1 (summary only) and the SVM in the same run
+"$SQ" eval --labels "$W/test.tsv" --articles "$W/test.jsonl" --config "$cfg" --json >"$W/eval.json" 2>/dev/null
+$PY "$ROOT/bench/learned_svm.py" "$T/new_data_train.csv" "$T/new_data_test.csv" --labels 13,12 >"$W/svm.txt"
+
+# 3. prediction throughput: the model alone, and the whole filter stage with the learned filter only
+for c in invest regulatory; do
+    taskset -c 0 "$LB" "$W/$c.model" "$W/test.jsonl" 7 >"$W/$c.lb"
+done
+taskset -c 0 "$SQ" score --filter learned --set "learned.model=$W/invest.model" --bench 7 "$W/test.jsonl" \
+    2>"$W/stage.txt" >/dev/null
+
+$PY - "$W" <<'PYEOF'
+import json, re, sys
+w = sys.argv[1]
+ev = json.load(open(w + "/eval.json"))["categories"]
+svm = {}
+for line in open(w + "/svm.txt"):
+    m = re.match(r"svm\tlabel=(\d+)\tP=([\d.]+)\tR=([\d.]+)\tF1=([\d.]+)", line)
+    if m:
+        svm[int(m.group(1))] = tuple(float(x) for x in m.group(2, 3, 4))
+    m = re.match(r"svm\ttrain_s=([\d.]+)\tpredict_per_s=(\d+)", line)
+    if m:
+        svm_train, svm_pred = float(m.group(1)), int(m.group(2))
+print("Twitter topic TEST (4,117 tweets; trained on TRAIN only; summary only)")
+print("%-22s %-7s %6s %6s %6s   %6s %6s %6s   %s" % ("category", "label", "P", "R", "F1", "svmP", "svmR", "svmF1", "squawk >= svm"))
+for cat, lab in (("invest", 13), ("regulatory", 12)):
+    e = ev[cat]
+    s = svm[lab]
+    print("%-22s %-7d %6.3f %6.3f %6.3f   %6.3f %6.3f %6.3f   %s" % (cat, lab, e["precision"], e["recall"], e["f1"],
+          s[0], s[1], s[2], "yes" if e["f1"] >= s[2] else "NO"))
+print()
+for cat in ("invest", "regulatory"):
+    wall, user, sys_ = (float(x) for x in open("%s/%s.time" % (w, cat)).read().split())
+    cv = re.search(r"C=([\d.]+), threshold p>=([\d.]+), (\d+)-fold CV P=([\d.]+) R=([\d.]+) F1=([\d.]+)",
+                   open("%s/%s.train" % (w, cat)).read())
+    lb = dict(kv.split("=") for kv in open("%s/%s.lb" % (w, cat)).read().split("\t")[1:])
+    print("train %-10s 16,990 tweets: %.1f s wall, %.1f s CPU; C=%s, threshold p>=%s, %s-fold CV F1=%s" %
+          (cat, wall, user + sys_, cv.group(1), cv.group(2), cv.group(3), cv.group(6)))
+    print("predict %-8s model alone, one core: %s headlines/s" % (cat, lb["headlines_per_s"].strip()))
+m = re.search(r"= (\d+) articles/s", open(w + "/stage.txt").read())
+print("filter stage (squawk score --bench, learned filter only, one core): %s articles/s" % (m.group(1) if m else "?"))
+print("svm: train %.1f s, predict %d tweets/s (scikit-learn, vectorise + predict)" % (svm_train, svm_pred))
+PYEOF

@@ -1,0 +1,358 @@
+#!/usr/bin/python3
+"""test_learned.py -- squawk train + the learned filter: synthetic categories through score and run, bad model files, SIGHUP swap under load."""
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
+TMP = tempfile.mkdtemp(prefix="squawk-test-learned.")
+PROCS = []
+
+# Sentences written for this test: made-up companies, two made-up desk categories.
+COMPANIES = ["Brightwave", "Kolbrook", "Trevanor", "Ostmark Foods", "Pellucid", "Varnholt",
+             "Quillon", "Maribel Toys", "Drayfield", "Sunhollow"]
+PRODUCTS = ["baby strollers", "space heaters", "frozen dumplings", "e-bikes", "laptop chargers",
+            "car seats", "toasters", "dog treats", "ski bindings", "kettles"]
+RECALL = ["{c} recalls {n} {p} over fire risk", "{c} pulls {p} from shelves after injury reports",
+          "Regulator orders {c} to recall {p}", "{c} issues voluntary recall of {n} {p}",
+          "{c} recalls {p} sold since March, citing a choking hazard"]
+LAYOFF = ["{c} to cut {n} jobs as demand slows", "{c} lays off {n} workers at its main plant",
+          "{c} announces layoffs of {n} staff in restructuring", "{c} slashes workforce by {n} positions"]
+OTHER = ["{c} reports higher quarterly sales of {p}", "{c} opens a new store for {p} in Lisbon",
+         "{c} shares rise after strong {p} demand", "{c} names a new chief marketing officer",
+         "Weather delays deliveries of {p} for {c}", "{c} launches a cheaper line of {p}",
+         "{c} sponsors the city marathon this weekend", "{c} expects {p} prices to stay flat"]
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    for name in ("run.log", "feed.log"):
+        p = os.path.join(TMP, name)
+        if os.path.exists(p):
+            print("---- %s" % name, file=sys.stderr)
+            print(open(p, errors="replace").read()[-4000:], file=sys.stderr)
+    sys.exit(1)
+
+
+def start(args, **kw):
+    p = subprocess.Popen(args, **kw)
+    PROCS.append(p)
+    return p
+
+
+def wait_until(what, fn, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.1)
+    fail("timed out waiting for " + what)
+
+
+def metric(port, name):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return None
+
+
+def free_port():
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port < 65535:
+            return port
+
+
+def make(rng, templates):
+    t = rng.choice(templates)
+    return t.format(c=rng.choice(COMPANIES), p=rng.choice(PRODUCTS), n=rng.choice([120, 4000, 75, 900, 15000]))
+
+
+def write_set(path_prefix, n, seed):
+    """n articles: a third recall, a third layoffs, a third neither; labels TSV beside them."""
+    rng = random.Random(seed)
+    arts, rows = [], []
+    for i in range(n):
+        kind = i % 3
+        head = make(rng, [RECALL, LAYOFF, OTHER][kind])
+        aid = "%s-%d" % (os.path.basename(path_prefix), i)
+        arts.append({"id": aid, "headline": head, "body": ""})
+        rows.append((aid, int(kind == 0), int(kind == 1)))
+    with open(path_prefix + ".jsonl", "w") as f:
+        for a in arts:
+            f.write(json.dumps(a) + "\n")
+        f.write("{not json\n")  # a bad line is skipped and counted, never fatal
+    with open(path_prefix + ".tsv", "w") as f:
+        f.write("id\trecall\tlayoffs\n")
+        for r in rows:
+            f.write("%s\t%d\t%d\n" % r)
+    return arts, rows
+
+
+def train(prefix, category, out, extra=()):
+    r = subprocess.run([SQ, "train", "--labels", prefix + ".tsv", "--articles", prefix + ".jsonl",
+                        "--category", category, "--out", out, "--folds", "3", "--hash-bits", "16",
+                        "--c", "0.5,2"] + list(extra), capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        fail("squawk train %s failed: %s" % (category, r.stderr))
+    m = re.search(r"CV P=([\d.]+) R=([\d.]+) F1=([\d.]+)", r.stdout)
+    if not m or float(m.group(3)) < 0.9:
+        fail("squawk train %s: no or poor CV line: %s" % (category, r.stdout))
+    if "1 unreadable lines" not in r.stdout:
+        fail("squawk train did not count the bad line: %s" % r.stdout)
+    return r.stdout
+
+
+def score(model, arts_path, extra=()):
+    return subprocess.run([SQ, "score", "--filter", "learned", "--set", "learned.model=" + model,
+                           arts_path] + list(extra), capture_output=True, text=True, timeout=120)
+
+
+def check_score(model, test_prefix, rows):
+    r = score(model, test_prefix + ".jsonl")
+    if r.returncode != 0:
+        fail("squawk score with the learned filter failed: %s" % r.stderr)
+    got = {}
+    for line in r.stdout.splitlines():
+        a = json.loads(line)
+        got[a["article"]["id"]] = a
+    want = {aid for aid, rec, _ in rows if rec}
+    if set(got) != want:
+        fail("recall alerts differ: missing %s, extra %s" % (sorted(want - set(got))[:5], sorted(set(got) - want)[:5]))
+    for a in got.values():
+        if a["category"] != "recall" or a["filter"]["name"] != "learned" or not 0 < a["score"] <= 100:
+            fail("bad learned alert: %s" % a)
+        ev = a["evidence"]
+        if not ev or not all(e["rule"].startswith("ngram:+") and e["field"] == "headline" for e in ev):
+            fail("learned alert without n-gram evidence: %s" % ev)
+        head = a["article"]["headline"].encode()
+        for e in ev:
+            if head[e["start"]:e["end"]].decode() != e["text"]:
+                fail("evidence span does not match its text: %s" % e)
+        weights = [float(e["rule"].split(":")[1]) for e in ev]
+        if weights != sorted(weights, reverse=True):
+            fail("evidence is not ordered by weight: %s" % ev)
+    print("ok: squawk score raised exactly the %d recall alerts, each explained by n-grams" % len(want))
+
+
+def check_bad_models(model):
+    blob = open(model, "rb").read()
+    cases = {
+        "truncated": (blob[:len(blob) // 2], "truncated"),
+        "corrupt": (blob[:-100] + bytes([blob[-100] ^ 0x55]) + blob[-99:], "checksum mismatch"),
+        "version": (blob.replace(b"squawk-learned-model 1\n", b"squawk-learned-model 7\n", 1),
+                    "model version 7 is not supported"),
+        "empty": (b"", "truncated"),
+        "text": (b"hello world\n" * 10, "not a squawk model"),
+    }
+    for name, (data, reason) in cases.items():
+        path = os.path.join(TMP, "bad-%s.model" % name)
+        with open(path, "wb") as f:
+            f.write(data)
+        r = score(path, os.path.join(TMP, "test.jsonl"))
+        if r.returncode == 0 or path not in r.stderr or reason not in r.stderr:
+            fail("%s model file not refused with file and reason '%s': rc=%d %s" % (name, reason, r.returncode, r.stderr))
+    r = score(os.path.join(TMP, "missing.model"), os.path.join(TMP, "test.jsonl"))
+    if r.returncode == 0 or "missing.model" not in r.stderr:
+        fail("a missing model file was not refused by name: %s" % r.stderr)
+    print("ok: truncated, corrupt, wrong-version, empty, foreign and missing model files refused with file and reason")
+
+
+def run_config(boot, pub, models):
+    cfg = os.path.join(TMP, "squawk.yml")
+    filters = "".join("  - name: learned\n    config:\n      model: \"%s\"\n" % m for m in models)
+    with open(cfg, "w") as f:
+        f.write("""kafka:
+  topics: [articles]
+  commit_interval_ms: 200
+  bootstrap.servers: "%s"
+  group.id: test-learned
+  auto.offset.reset: earliest
+filters:
+%ssinks:
+  zmq:
+    endpoints: ["tcp://127.0.0.1:%d"]
+    replay_endpoints: ["tcp://127.0.0.1:%d"]
+metrics:
+  listen: "127.0.0.1:0"
+log:
+  level: info
+""" % (boot, filters, pub, pub + 1))
+    return cfg
+
+
+def sub_collect(pub, count, name):
+    return start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--count", str(count),
+                  "--timeout", "120"], stdout=open(os.path.join(TMP, name), "w"),
+                 stderr=open(os.path.join(TMP, name + ".err"), "w"))
+
+
+def feed(boot, paths, rate=None):
+    args = [SQ, "feed", "-b", boot, "-t", "articles"]
+    if rate:
+        args += ["--rate", str(rate)]
+    return start(args + paths, stderr=open(os.path.join(TMP, "feed.log"), "a"))
+
+
+def swap(src, dst):
+    """Replaces the model file the way a desk would: write aside, rename over."""
+    tmp = dst + ".new"
+    shutil.copy(src, tmp)
+    os.replace(tmp, dst)
+
+
+def check_run(rows_test):
+    """squawk run with two learned filters; then SIGHUP model swaps under load lose nothing."""
+    broker = start([SQ, "broker", "--topic", "articles:2"], stdout=subprocess.PIPE,
+                   stderr=subprocess.DEVNULL, text=True)
+    boot = broker.stdout.readline().strip()
+    if not boot:
+        fail("squawk broker printed no bootstrap address")
+    pub = free_port()
+    live_recall = os.path.join(TMP, "live-recall.model")
+    swap(os.path.join(TMP, "recall.model"), live_recall)
+    cfg = run_config(boot, pub, [live_recall, os.path.join(TMP, "layoffs.model")])
+    log = open(os.path.join(TMP, "run.log"), "w")
+    run = start([SQ, "run", "-c", cfg], stderr=log, stdout=log)
+
+    def metrics_port():
+        m = re.search(r"msg=metrics.listen .*port=(\d+)", open(os.path.join(TMP, "run.log")).read())
+        return int(m.group(1)) if m else None
+    mport = wait_until("the metrics port in the log", metrics_port, 120)
+
+    # 1. the held-out set: one alert per recall and per layoffs article, as squawk score says
+    n_want = sum(r[1] + r[2] for r in rows_test)
+    s1 = sub_collect(pub, n_want, "alerts.jsonl")
+    time.sleep(1.0)  # a PUB/SUB subscription needs a moment to propagate
+    if feed(boot, [os.path.join(TMP, "test.jsonl")]).wait(timeout=120) != 0:
+        fail("squawk feed failed")
+    if s1.wait(timeout=150) != 0:
+        fail("squawk sub did not receive %d alerts" % n_want)
+    got = set()
+    for line in open(os.path.join(TMP, "alerts.jsonl")):
+        a = json.loads(line)
+        got.add((a["article"]["id"], a["category"]))
+    want = {(aid, "recall") for aid, rec, _ in rows_test if rec} | {(aid, "layoffs") for aid, _, lay in rows_test if lay}
+    if got != want:
+        fail("run alerts differ: missing %s, extra %s" % (sorted(want - got)[:5], sorted(got - want)[:5]))
+    print("ok: squawk run with two learned filters raised %d recall and layoffs alerts" % len(want))
+    fed = len(rows_test) + 1  # + the bad line
+
+    # 2. SIGHUP swaps under load: 900 recall articles fed in six chunks back to back while the
+    # model file is replaced (recall <-> recall2) and SIGHUP sent between chunks, without waiting
+    # for the reloads; every article must get its one alert from one model or the other
+    rng = random.Random(7)
+    chunks = []
+    for c in range(6):
+        path = os.path.join(TMP, "load-%d.jsonl" % c)
+        with open(path, "w") as fh:
+            for i in range(150):
+                fh.write(json.dumps({"id": "load-%d-%d" % (c, i), "headline": make(rng, RECALL)}) + "\n")
+        chunks.append(path)
+    s2 = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay", "--count", "901",
+                "--topic", "recall", "--timeout", "200"], stdout=open(os.path.join(TMP, "load-alerts.jsonl"), "w"),
+               stderr=open(os.path.join(TMP, "load-alerts.err"), "w"))
+    time.sleep(1.0)
+    models = [os.path.join(TMP, "recall2.model"), os.path.join(TMP, "recall.model")]
+    for c, path in enumerate(chunks):
+        if feed(boot, [path]).wait(timeout=120) != 0:
+            fail("squawk feed of load chunk %d failed" % c)
+        fed += 150
+        if c == 0:  # the first chunk is served by the first model for sure
+            wait_until("chunk 0 consumed", lambda: metric(mport, "squawk_articles_consumed_total") == fed, 120)
+        if c < 5:
+            swap(models[c % 2], live_recall)  # ends on recall2 (c = 4)
+            run.send_signal(signal.SIGHUP)
+    wait_until("all load consumed", lambda: metric(mport, "squawk_articles_consumed_total") == fed, 200)
+    # signals sent during a reload may be merged: one more settles the final model file
+    time.sleep(0.5)
+    before = metric(mport, "squawk_rule_reloads_total")
+    run.send_signal(signal.SIGHUP)
+    wait_until("final reload", lambda: metric(mport, "squawk_rule_reloads_total") == before + 1, 120)
+    probe = os.path.join(TMP, "probe.json")
+    with open(probe, "w") as fh:
+        json.dump({"id": "probe", "headline": "Quillon recalls 75 e-bikes over fire risk"}, fh)
+    if feed(boot, [probe]).wait(timeout=60) != 0:
+        fail("squawk feed of the probe failed")
+    fed += 1
+    if s2.wait(timeout=200) != 0:
+        fail("lost alerts during SIGHUP model swaps (sub did not get 901)")
+    seen, cats, probe_cat = set(), set(), None
+    for line in open(os.path.join(TMP, "load-alerts.jsonl")):
+        a = json.loads(line)
+        seen.add(a["article"]["id"])
+        cats.add(a["category"])
+        if a["article"]["id"] == "probe":
+            probe_cat = a["category"]
+    if len(seen) != 901 or not cats <= {"recall", "recall2"} or "recall" not in cats or probe_cat != "recall2":
+        fail("swap under load: %d distinct articles alerted (want 901), categories %s, probe %s" %
+             (len(seen), sorted(cats), probe_cat))
+    reloads = int(metric(mport, "squawk_rule_reloads_total"))
+    print("ok: %d reloads during 900 articles fed with 5 model swaps: every article alerted once, "
+          "categories %s, the last file in effect" % (reloads, sorted(cats)))
+
+    # 3. a bad model file on SIGHUP keeps the old model and says which file and why
+    with open(live_recall, "r+b") as fh:
+        fh.truncate(1000)
+    run.send_signal(signal.SIGHUP)
+    wait_until("failed reload", lambda: metric(mport, "squawk_rule_reload_failures_total") == 1, 120)
+    text = open(os.path.join(TMP, "run.log")).read()
+    if not re.search(r"reload.failed .*%s: truncated" % re.escape(live_recall), text):
+        fail("the failed reload did not name the model file and the reason")
+    s3 = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay", "--count", "1",
+                "--topic", "recall", "--timeout", "90"], stdout=open(os.path.join(TMP, "after.jsonl"), "w"),
+               stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    after = os.path.join(TMP, "after-bad.json")
+    with open(after, "w") as fh:
+        json.dump({"id": "after-bad", "headline": "Kolbrook recalls 4000 kettles over fire risk"}, fh)
+    if feed(boot, [after]).wait(timeout=60) != 0:
+        fail("squawk feed failed")
+    if s3.wait(timeout=120) != 0:
+        fail("the old model stopped alerting after a bad model reload")
+    print("ok: a truncated model on SIGHUP was refused by name and reason; the old model kept alerting")
+    run.send_signal(signal.SIGTERM)
+    if run.wait(timeout=60) != 0:
+        fail("squawk run did not exit 0 on SIGTERM")
+
+
+def main():
+    _, _ = write_set(os.path.join(TMP, "train"), 600, 1)
+    _, rows_test = write_set(os.path.join(TMP, "test"), 60, 2)
+    out = train(os.path.join(TMP, "train"), "recall", os.path.join(TMP, "recall.model"))
+    train(os.path.join(TMP, "train"), "layoffs", os.path.join(TMP, "layoffs.model"))
+    train(os.path.join(TMP, "train"), "recall2", os.path.join(TMP, "recall2.model"), ["--column", "recall"])
+    print("ok: squawk train: " + out.strip().splitlines()[-1])
+    check_score(os.path.join(TMP, "recall.model"), os.path.join(TMP, "test"), rows_test)
+    check_bad_models(os.path.join(TMP, "recall.model"))
+    check_run(rows_test)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for p in PROCS:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if not os.environ.get("SQUAWK_TEST_KEEP"):
+            shutil.rmtree(TMP, ignore_errors=True)
