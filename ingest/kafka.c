@@ -696,6 +696,11 @@ int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *er
     rc = rc ? rc : set_prop(c, "auto.offset.reset", "earliest", err, errlen);
     rc = rc ? rc : set_prop(c, "statistics.interval.ms", "1000", err, errlen);
     rc = rc ? rc : set_prop(c, "partition.assignment.strategy", "range,roundrobin", err, errlen);
+    /* librdkafka's 45 s session timeout is how long a restarted instance
+     * waits for the partitions its killed predecessor held; 6 s is the
+     * smallest a broker accepts by default (group.min.session.timeout.ms). */
+    rc = rc ? rc : set_prop(c, "session.timeout.ms", SQ_KAFKA_SESSION_TIMEOUT_MS, err, errlen);
+    rc = rc ? rc : set_prop(c, "heartbeat.interval.ms", SQ_KAFKA_HEARTBEAT_MS, err, errlen);
     for (size_t i = 0; i < o->n_props && rc == 0; i++)
         rc = set_prop(c, o->props[2 * i], o->props[2 * i + 1], err, errlen);
     /* what at-least-once depends on: not overridable */

@@ -663,6 +663,12 @@ static int health(void *ud, char *why, size_t whylen)
         snprintf(why, whylen, "shutting down");
         return 0;
     }
+    /* Until the group assigns partitions nothing is consumed: after a
+     * restart that is the stall a load balancer must not route to. */
+    if (ingest_kafka_assigned(p->in) == 0) {
+        snprintf(why, whylen, "no partitions assigned");
+        return 0;
+    }
     return 1;
 }
 

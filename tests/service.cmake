@@ -20,3 +20,8 @@ if(DEBIAN_PYTHON)
   set_tests_properties(test_learned PROPERTIES LABELS integration TIMEOUT 400
     ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk")
 endif()
+if(DEBIAN_PYTHON)
+  add_test(NAME test_restart COMMAND ${DEBIAN_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/test_restart.py)
+  set_tests_properties(test_restart PROPERTIES LABELS integration TIMEOUT 300
+    ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endif()
