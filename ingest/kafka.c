@@ -237,10 +237,11 @@ static rd_kafka_resp_err_t dlq_send(ingest_kafka *k, dlq_item *it, const void *v
     }
 }
 
-/* Produces the rejected message unchanged. A message too large to produce
- * (bigger than the producer's or broker's message.max.bytes) is sent with an
- * empty value instead -- key and headers kept, squawk-original-bytes says
- * how big it was -- so the DLQ still records it and the partition moves on. */
+/* Produces the rejected message unchanged. One the DLQ topic refuses as too
+ * large (its max.message.bytes, or a message.max.bytes set in the config) is
+ * sent with an empty value instead -- key and headers kept,
+ * squawk-original-bytes says how big it was -- so the DLQ still records it
+ * and the partition moves on (docs/ALERTS.md). */
 static int dlq_produce(ingest_kafka *k, dlq_item *it, const void *val, size_t len, const void *key,
                        size_t keylen, const rd_kafka_headers_t *orig)
 {
@@ -630,6 +631,10 @@ static int create_dlq(ingest_kafka *k, const ingest_kafka_opts *o, char *err, si
     int rc = 0;
     rc = rc ? rc : set_prop(c, "linger.ms", "5", err, errlen);
     rc = rc ? rc : set_prop(c, "log.queue", "false", err, errlen);
+    /* Whether a dead letter fits is the DLQ topic's call (its
+     * max.message.bytes), not this producer's 1 MB default: the limit is
+     * librdkafka's largest, so only the broker can refuse the original. */
+    rc = rc ? rc : set_prop(c, "message.max.bytes", "1000000000", err, errlen);
     for (size_t i = 0; i < o->n_props && rc == 0; i++) {
         const char *key = o->props[2 * i];
         /* consumer-only keys would only produce warnings on a producer */

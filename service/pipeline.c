@@ -31,6 +31,7 @@
 #define HAVE_SINK_KAFKA 1
 #endif
 #include "../sinks/sink.h"
+#include "../sinks/zkey.h"
 #include "../sinks/zmq_pub.h"
 
 extern char **environ;
@@ -403,18 +404,64 @@ int pipeline_reload(pipeline *p)
 
 /* ---- sinks ----------------------------------------------------------------------- */
 
-static char *read_key_file(const char *path, char *err, size_t errlen, const char *key)
+/* "<where>: <key>" for a key whose problem shows only after loading: where
+ * is the file and line, or the SQUAWK_ variable that set it (sq_config_where). */
+static void config_where(const sq_config *c, const char *key, char *out, size_t n)
 {
-    FILE *f = fopen(path, "r");
-    char buf[256];
-    if (!f || !fgets(buf, sizeof buf, f)) {
-        snprintf(err, errlen, "sinks.zmq.curve.%s: cannot read %s", key, path);
-        if (f) fclose(f);
-        return NULL;
+    const sq_cfg_node *m = c->root;
+    for (const char *k = key; m && *k;) {
+        size_t len = strcspn(k, ".");
+        const sq_cfg_node *ch = m->type == SQ_CFG_MAP ? m->child : NULL;
+        while (ch && (!ch->key || strlen(ch->key) != len || strncmp(ch->key, k, len) != 0))
+            ch = ch->next;
+        m = ch;
+        k += len + (k[len] == '.');
     }
-    fclose(f);
-    buf[strcspn(buf, " \r\n\t")] = 0;
-    return strdup(buf);
+    char where[300];
+    sq_config_where(c, m ? m->line : 0, where, sizeof where);
+    snprintf(out, n, "%s: %s", where, key);
+}
+
+/* The CURVE key pair of sinks.zmq.curve, for run and check alike; errors name
+ * the config file, the key and the key file. */
+static int load_curve(const sq_config *c, char sec[41], char pub[41], char *err, size_t errlen)
+{
+    char e[700], where[400];
+    const char *key = "sinks.zmq.curve.secret_key_file";
+    int rc = sink_zkey_read(c->zmq.curve_secret_key_file, 1, sec, e, sizeof e);
+    if (rc == 0) {
+        key = "sinks.zmq.curve.public_key_file";
+        rc = sink_zkey_read(c->zmq.curve_public_key_file, 0, pub, e, sizeof e);
+    }
+    if (rc == 0 && sink_zkey_match(sec, pub) != 0) {
+        snprintf(e, sizeof e, "%s is not the public half of the secret key in %s",
+                 c->zmq.curve_public_key_file, c->zmq.curve_secret_key_file);
+        rc = SQ_E_CONFIG;
+    }
+    if (rc < 0) {
+        memset(sec, 0, 41);
+        config_where(c, key, where, sizeof where);
+        snprintf(err, errlen, "%s: %s", where, e);
+    }
+    return rc;
+}
+
+/* The sink names what it could not bind or connect, not where that was set. */
+static void zmq_error_where(const sq_config *c, char *err, size_t errlen)
+{
+    const char *key = "sinks.zmq";
+    char needle[600], where[400], msg[1024];
+    for (size_t i = 0; i < c->zmq.n_replay_endpoints; i++) {
+        snprintf(needle, sizeof needle, "connect %s: ", c->zmq.replay_endpoints[i]);
+        if (strstr(err, needle)) key = "sinks.zmq.replay_endpoints";
+    }
+    for (size_t i = 0; i < c->zmq.n_endpoints; i++) {
+        snprintf(needle, sizeof needle, "connect %s: ", c->zmq.endpoints[i]);
+        if (strstr(err, needle)) key = "sinks.zmq.endpoints";
+    }
+    config_where(c, key, where, sizeof where);
+    snprintf(msg, sizeof msg, "%s: %s", where, err);
+    snprintf(err, errlen, "%s", msg);
 }
 
 static int build_sinks(pipeline *p, char *err, size_t errlen)
@@ -422,15 +469,9 @@ static int build_sinks(pipeline *p, char *err, size_t errlen)
     sq_config *c = p->cfg;
     int rc;
     if (c->zmq.enabled) {
-        char *sec = NULL, *pub = NULL;
-        if (c->zmq.curve_secret_key_file) {
-            sec = read_key_file(c->zmq.curve_secret_key_file, err, errlen, "secret_key_file");
-            pub = sec ? read_key_file(c->zmq.curve_public_key_file, err, errlen, "public_key_file") : NULL;
-            if (!sec || !pub) {
-                free(sec);
-                return SQ_E_CONFIG;
-            }
-        }
+        char sec[41], pub[41];
+        int curve = c->zmq.curve_secret_key_file != NULL;
+        if (curve && (rc = load_curve(c, sec, pub, err, errlen)) < 0) return rc;
         sink_zpub_opts o = {
             .endpoints = (const char *const *)c->zmq.endpoints,
             .n_endpoints = c->zmq.n_endpoints,
@@ -440,16 +481,17 @@ static int build_sinks(pipeline *p, char *err, size_t errlen)
             .ring_size = c->zmq.ring_size,
             .heartbeat_ms = (int)c->zmq.heartbeat_ms,
             .min_relevance = c->zmq.min_relevance,
-            .curve_secret_key = sec,
-            .curve_public_key = pub,
+            .curve_secret_key = curve ? sec : NULL,
+            .curve_public_key = curve ? pub : NULL,
             .allowed_client_keys = (const char *const *)c->zmq.curve_allowed,
             .n_allowed_client_keys = c->zmq.n_curve_allowed,
         };
         rc = sink_zpub_create(&p->sinks[p->n_sinks], p->loop, &o, err, errlen);
-        if (sec) memset(sec, 0, strlen(sec));
-        free(sec);
-        free(pub);
-        if (rc < 0) return rc;
+        memset(sec, 0, sizeof sec);
+        if (rc < 0) {
+            zmq_error_where(c, err, errlen);
+            return rc;
+        }
         p->n_sinks++;
     }
     if (c->kafka_sink.enabled) {
@@ -850,6 +892,11 @@ int pipeline_check(sq_config *cfg, void *out_file, char *err, size_t errlen)
     if (rc == 0 && cfg->kafka_sink.enabled)
         rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
                                cfg->kafka_sink.n_props, RD_KAFKA_PRODUCER, err, errlen);
+    if (rc == 0 && cfg->zmq.enabled && cfg->zmq.curve_secret_key_file) {
+        char sec[41], pub[41];
+        rc = load_curve(cfg, sec, pub, err, errlen);
+        memset(sec, 0, sizeof sec);
+    }
     if (rc == 0) rc = build_host(cfg, &h, err, errlen);
     if (rc < 0) return rc;
     filter_host_stats fs;

@@ -20,8 +20,11 @@ if(DEBIAN_PYTHON)
   set_tests_properties(test_learned PROPERTIES LABELS integration TIMEOUT 400
     ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk")
 endif()
-if(DEBIAN_PYTHON)
-  add_test(NAME test_restart COMMAND ${DEBIAN_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/test_restart.py)
-  set_tests_properties(test_restart PROPERTIES LABELS integration TIMEOUT 300
-    ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
-endif()
+# issue 21: kill -9 and restart, /healthz before assignment; the small defects (ports, CURVE keys, DLQ)
+foreach(t test_restart test_defects)
+  if(DEBIAN_PYTHON)
+    add_test(NAME ${t} COMMAND ${DEBIAN_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/${t}.py)
+    set_tests_properties(${t} PROPERTIES LABELS integration TIMEOUT 300
+      ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+  endif()
+endforeach()

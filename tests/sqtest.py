@@ -64,3 +64,49 @@ def kill_all():
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def start_broker(sq, *topics):
+    """`squawk broker` (the binary sq) with topics "name:partitions"; returns its bootstrap address or None."""
+    args = [sq, "broker"]
+    for t in topics:
+        args += ["--topic", t]
+    broker = start(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return broker.stdout.readline().strip() or None
+
+
+def write_config(path, boot, group, pub, kafka_extra="", zmq_extra=""):
+    """A squawk.yml for one `squawk run`: the invest filter, zmq on 127.0.0.1:pub (replay pub + 1),
+    metrics on an ephemeral port; kafka_extra / zmq_extra are YAML lines for those sections."""
+    with open(path, "w") as f:
+        f.write("""# test config
+kafka:
+  topics: [articles]
+  dlq_topic: articles.dlq
+  commit_interval_ms: 200
+  bootstrap.servers: "%s"
+  group.id: %s
+%sfilters:
+  - name: invest
+sinks:
+  zmq:
+    endpoints: ["tcp://127.0.0.1:%d"]
+    replay_endpoints: ["tcp://127.0.0.1:%d"]
+%smetrics:
+  listen: "127.0.0.1:0"
+log:
+  level: info
+""" % (boot, group, kafka_extra, pub, pub + 1, zmq_extra))
+    return path
+
+
+def run_main(main, tmp):
+    """Runs main(); then kills every child left and removes tmp (kept with SQUAWK_TEST_KEEP set)."""
+    import os
+    import shutil
+    try:
+        main()
+    finally:
+        kill_all()
+        if not os.environ.get("SQUAWK_TEST_KEEP"):
+            shutil.rmtree(tmp, ignore_errors=True)

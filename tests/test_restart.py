@@ -9,7 +9,11 @@ import sys
 import tempfile
 import time
 
-from svc_util import SQ, dump_logs, free_port, http, run_main, start, start_broker
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sqtest  # noqa: E402
+from sqtest import free_port, http, start, write_config  # noqa: E402
+
+SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
 
 TMP = tempfile.mkdtemp(prefix="squawk-test-restart.")
 # Before the fix a restarted instance waited for librdkafka's 45 s session timeout; the issue's
@@ -18,9 +22,8 @@ RESTART_BOUND_S = float(os.environ.get("SQ_RESTART_BOUND_S", "25"))
 
 
 def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    dump_logs(TMP)
-    sys.exit(1)
+    sqtest.LOGS.extend(os.path.join(TMP, n) for n in sorted(os.listdir(TMP)) if n.endswith((".log", ".err")))
+    sqtest.fail(msg)
 
 
 def article(n):
@@ -75,31 +78,13 @@ def watch_health(port, log, until, timeout):
 
 
 def main():
-    boot = start_broker("articles:2", "articles.dlq:1")
+    boot = sqtest.start_broker(SQ, "articles:2", "articles.dlq:1")
     if not boot:
         fail("squawk broker printed no bootstrap address")
     pub = free_port()
     cfg = os.path.join(TMP, "squawk.yml")
     # No session.timeout.ms or heartbeat.interval.ms: the defaults are under test.
-    with open(cfg, "w") as f:
-        f.write("""# test config
-kafka:
-  topics: [articles]
-  dlq_topic: articles.dlq
-  commit_interval_ms: 200
-  bootstrap.servers: "%s"
-  group.id: test-restart
-filters:
-  - name: invest
-sinks:
-  zmq:
-    endpoints: ["tcp://127.0.0.1:%d"]
-    replay_endpoints: ["tcp://127.0.0.1:%d"]
-metrics:
-  listen: "127.0.0.1:0"
-log:
-  level: info
-""" % (boot, pub, pub + 1))
+    cfg = write_config(os.path.join(TMP, "squawk.yml"), boot, "test-restart", pub)
 
     # 1. a fresh instance is not ready until the group has assigned it partitions
     run, mport, log = run_instance(cfg, 0)
@@ -144,4 +129,4 @@ log:
 
 
 if __name__ == "__main__":
-    run_main(main, TMP)
+    sqtest.run_main(main, TMP)
