@@ -59,6 +59,15 @@ def http(port, path):
         return 0, ""
 
 
+def metric(port, name):
+    """The value of an unlabelled sample of /metrics, or None."""
+    _, text = http(port, "/metrics")
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return None
+
+
 def kill_all():
     for p in PROCS:
         if p.poll() is None:

@@ -6,16 +6,18 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sqtest  # noqa: E402
+from sqtest import PROCS, fail, free_port, metric, start, wait_until  # noqa: E402
 
 SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
 TMP = tempfile.mkdtemp(prefix="squawk-test-learned.")
-PROCS = []
+sqtest.LOGS += [os.path.join(TMP, "run.log"), os.path.join(TMP, "feed.log")]
 
 # Sentences written for this test: made-up companies, two made-up desk categories.
 COMPANIES = ["Brightwave", "Kolbrook", "Trevanor", "Ostmark Foods", "Pellucid", "Varnholt",
@@ -31,54 +33,6 @@ OTHER = ["{c} reports higher quarterly sales of {p}", "{c} opens a new store for
          "{c} shares rise after strong {p} demand", "{c} names a new chief marketing officer",
          "Weather delays deliveries of {p} for {c}", "{c} launches a cheaper line of {p}",
          "{c} sponsors the city marathon this weekend", "{c} expects {p} prices to stay flat"]
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    for name in ("run.log", "feed.log"):
-        p = os.path.join(TMP, name)
-        if os.path.exists(p):
-            print("---- %s" % name, file=sys.stderr)
-            print(open(p, errors="replace").read()[-4000:], file=sys.stderr)
-    sys.exit(1)
-
-
-def start(args, **kw):
-    p = subprocess.Popen(args, **kw)
-    PROCS.append(p)
-    return p
-
-
-def wait_until(what, fn, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.1)
-    fail("timed out waiting for " + what)
-
-
-def metric(port, name):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
-            text = r.read().decode()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return None
-
-
-def free_port():
-    while True:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port < 65535:
-            return port
 
 
 def make(rng, templates):

@@ -16,17 +16,9 @@ SRC = os.environ.get("SQ_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.ab
 TMP = tempfile.mkdtemp(prefix="squawk-test-run.")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sqtest  # noqa: E402
-from sqtest import free_port, http, start, wait_until  # noqa: E402
+from sqtest import free_port, http, metric, start, wait_until  # noqa: E402
 sqtest.LOGS.extend(os.path.join(TMP, n) for n in ("run.log", "sub.err", "feed.log"))
 fail = sqtest.fail
-
-
-def metric(port, name):
-    _, text = http(port, "/metrics")
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return None
 
 
 def expected_alerts(files, data_dir):
