@@ -37,7 +37,9 @@ struct detect_config {
 #define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, "1.5")
 
 /* The same, with the plugin's own headline_bonus default. */
-#define DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, HB)                                         \
+#define DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, HB) DETECT_CONFIG_ENTRIES_LEAD(T, TH, BIAS, TAIL, PACK, HB, "600")
+/* The same, with the plugin's own headline_bonus and lead_bytes defaults. */
+#define DETECT_CONFIG_ENTRIES_LEAD(T, TH, BIAS, TAIL, PACK, HB, LEAD)                                 \
     {"threshold", SQUAWK_CFG_DOUBLE, TH, "alert when score >= this (0-100)",                  \
      offsetof(T, base.threshold)},                                                             \
     {"bias", SQUAWK_CFG_DOUBLE, BIAS, "evidence sum that scores 50 (logistic midpoint)",       \
@@ -54,7 +56,7 @@ struct detect_config {
      offsetof(T, base.window)},                                                                \
     {"max_entities", SQUAWK_CFG_INT, "6", "entities reported per alert",                       \
      offsetof(T, base.max_entities)},                                                          \
-    {"lead_bytes", SQUAWK_CFG_INT, "600", "body bytes that count as the lead",                 \
+    {"lead_bytes", SQUAWK_CFG_INT, LEAD, "body bytes that count as the lead",                 \
      offsetof(T, base.lead_bytes)},                                                            \
     {"tail_factor", SQUAWK_CFG_DOUBLE, TAIL, "weight factor for matches after the lead",      \
      offsetof(T, base.tail_factor)},                                                           \

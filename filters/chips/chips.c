@@ -9,7 +9,8 @@ struct chips_config {
 };
 
 static const struct squawk_config_entry chips_config_map[] = {
-    DETECT_CONFIG_ENTRIES(struct chips_config, "26.2", "3.0", "1.0", "chips"),
+    /* lead_bytes 400: a chip/computer company named this far in licenses generic deal words */
+    DETECT_CONFIG_ENTRIES_LEAD(struct chips_config, "26.2", "3.0", "1.0", "chips", "1.5", "400"),
     {"sectors", SQUAWK_CFG_STRING, "chip,semicap,memory,foundry,hardware,datacenter",
      "gazetteer sectors whose companies make a deal a chips deal",
      offsetof(struct chips_config, base.sectors)},
