@@ -557,13 +557,25 @@ static void render_sinks(pipeline *p, sq_metrics_buf *b)
         if (p->sinks[i]->ops->metrics) p->sinks[i]->ops->metrics(p->sinks[i], sq_metrics_line, b);
 }
 
+/* The HELP and TYPE lines of one metric family; its samples follow. */
+static void family(sq_metrics_buf *b, const char *name, const char *type, const char *help)
+{
+    sq_metrics_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A family of one unlabelled sample. */
+static void single(sq_metrics_buf *b, const char *name, const char *type, const char *help, double v)
+{
+    family(b, name, type, help);
+    sq_metrics_printf(b, "%s %.15g\n", name, v);
+}
+
 static void render_build_info(sq_metrics_buf *b)
 {
     int zmaj, zmin, zpat;
     zmq_version(&zmaj, &zmin, &zpat);
-    sq_metrics_printf(b, "# HELP squawk_build_info squawk's version and its libraries'; always 1.\n"
-                         "# TYPE squawk_build_info gauge\n"
-                         "squawk_build_info{version=\"%s\",librdkafka=\"%s\",libzmq=\"%d.%d.%d\","
+    family(b, "squawk_build_info", "gauge", "squawk's version and its libraries'; always 1.");
+    sq_metrics_printf(b, "squawk_build_info{version=\"%s\",librdkafka=\"%s\",libzmq=\"%d.%d.%d\","
                          "hyperscan=\"%.*s\"} 1\n",
                       SQUAWK_VERSION, rd_kafka_version_str(), zmaj, zmin, zpat,
                       (int)strcspn(hs_version(), " "), hs_version());
@@ -571,9 +583,8 @@ static void render_build_info(sq_metrics_buf *b)
 
 static void render_latency(pipeline *p, sq_metrics_buf *b)
 {
-    sq_metrics_printf(b, "# HELP squawk_alert_latency_seconds From a message leaving librdkafka "
-                         "to its alerts handed to every sink.\n"
-                         "# TYPE squawk_alert_latency_seconds histogram\n");
+    family(b, "squawk_alert_latency_seconds", "histogram",
+           "From a message leaving librdkafka to its alerts handed to every sink.");
     uint64_t cum = 0;
     for (size_t i = 0; i < N_LAT_BUCKETS; i++) {
         cum += p->lat_bucket[i];
@@ -589,61 +600,58 @@ static void render_latency(pipeline *p, sq_metrics_buf *b)
 
 static void render_kafka(pipeline *p, const ingest_kafka_stats *ks, sq_metrics_buf *b)
 {
-    sq_metrics_printf(b, "# HELP squawk_consumer_lag Messages behind the partition ends, summed "
-                         "(absent until librdkafka knows).\n# TYPE squawk_consumer_lag gauge\n");
+    family(b, "squawk_consumer_lag", "gauge",
+           "Messages behind the partition ends, summed (absent until librdkafka knows).");
     if (ks->consumer_lag >= 0)
         sq_metrics_printf(b, "squawk_consumer_lag %lld\n", (long long)ks->consumer_lag);
-    sq_metrics_printf(b, "# HELP squawk_consumer_partition_lag Messages behind the end of each "
-                         "assigned partition.\n# TYPE squawk_consumer_partition_lag gauge\n");
+    family(b, "squawk_consumer_partition_lag", "gauge",
+           "Messages behind the end of each assigned partition.");
     ingest_kafka_lag lags[64];
     size_t n = ingest_kafka_partition_lags(p->in, lags, 64);
     for (size_t i = 0; i < n; i++)
         sq_metrics_printf(b, "squawk_consumer_partition_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
                           lags[i].topic, (int)lags[i].partition, (long long)lags[i].lag);
-    sq_metrics_printf(b, "# HELP squawk_commits_total Offset commits that succeeded.\n"
-                         "# TYPE squawk_commits_total counter\nsquawk_commits_total %llu\n",
-                      (unsigned long long)ks->commits);
-    sq_metrics_printf(b, "# HELP squawk_last_commit_timestamp_seconds When offsets were last "
-                         "committed (0: never).\n# TYPE squawk_last_commit_timestamp_seconds gauge\n"
-                         "squawk_last_commit_timestamp_seconds %.3f\n",
-                      (double)ks->last_commit_ms / 1e3);
-    sq_metrics_printf(b, "# HELP squawk_in_flight Articles read but not yet accepted by every sink.\n"
-                         "# TYPE squawk_in_flight gauge\nsquawk_in_flight %llu\n",
-                      (unsigned long long)ks->in_flight);
-    sq_metrics_printf(b, "# HELP squawk_kafka_up 1 when a broker is reachable.\n"
-                         "# TYPE squawk_kafka_up gauge\nsquawk_kafka_up %d\n", ks->broker_up);
+    single(b, "squawk_commits_total", "counter", "Offset commits that succeeded.", (double)ks->commits);
+    single(b, "squawk_last_commit_timestamp_seconds", "gauge",
+           "When offsets were last committed (0: never).", (double)ks->last_commit_ms / 1e3);
+    single(b, "squawk_in_flight", "gauge", "Articles read but not yet accepted by every sink.",
+           (double)ks->in_flight);
+    single(b, "squawk_kafka_up", "gauge", "1 when a broker is reachable.", ks->broker_up);
 }
 
 static void render_articles(pipeline *p, const ingest_kafka_stats *ks, sq_metrics_buf *b)
 {
-    sq_metrics_printf(b, "# HELP squawk_articles_consumed_total Articles read from Kafka.\n"
-                         "# TYPE squawk_articles_consumed_total counter\n"
-                         "squawk_articles_consumed_total %llu\n",
-                      (unsigned long long)ks->consumed);
-    sq_metrics_printf(b, "# HELP squawk_articles_processed_total Articles run through the filters.\n"
-                         "# TYPE squawk_articles_processed_total counter\n"
-                         "squawk_articles_processed_total %llu\n",
-                      (unsigned long long)p->articles);
-    sq_metrics_printf(b, "# HELP squawk_articles_rejected_total Articles rejected by proto, by reason.\n"
-                         "# TYPE squawk_articles_rejected_total counter\n");
+    single(b, "squawk_articles_consumed_total", "counter", "Articles read from Kafka.",
+           (double)ks->consumed);
+    single(b, "squawk_articles_processed_total", "counter", "Articles run through the filters.",
+           (double)p->articles);
+    family(b, "squawk_articles_rejected_total", "counter", "Articles rejected by proto, by reason.");
     for (int i = 1; i < 128; i++)
         if (ks->rejected_by_err[i])
             sq_metrics_printf(b, "squawk_articles_rejected_total{reason=\"%s\"} %llu\n",
                               sq_err_name(-i), (unsigned long long)ks->rejected_by_err[i]);
-    sq_metrics_printf(b, "# HELP squawk_dead_lettered_total Rejected messages the dead-letter "
-                         "topic acknowledged.\n# TYPE squawk_dead_lettered_total counter\n"
-                         "squawk_dead_lettered_total %llu\n",
-                      (unsigned long long)ks->dead_lettered);
-    sq_metrics_printf(b, "# HELP squawk_article_fields_dropped_total Optional article fields "
-                         "squawk could not read and dropped, keeping the article.\n"
-                         "# TYPE squawk_article_fields_dropped_total counter\n"
-                         "squawk_article_fields_dropped_total{field=\"published\"} %llu\n",
+    single(b, "squawk_dead_lettered_total", "counter",
+           "Rejected messages the dead-letter topic acknowledged.", (double)ks->dead_lettered);
+    family(b, "squawk_article_fields_dropped_total", "counter",
+           "Optional article fields squawk could not read and dropped, keeping the article.");
+    sq_metrics_printf(b, "squawk_article_fields_dropped_total{field=\"published\"} %llu\n",
                       (unsigned long long)ks->fields_dropped);
-    sq_metrics_printf(b, "# HELP squawk_alerts_total Alerts raised, by category.\n"
-                         "# TYPE squawk_alerts_total counter\n");
+    family(b, "squawk_alerts_total", "counter", "Alerts raised, by category.");
     for (size_t i = 0; i < p->n_cat; i++)
         sq_metrics_printf(b, "squawk_alerts_total{category=\"%s\"} %llu\n", p->by_cat[i].name,
                           (unsigned long long)p->by_cat[i].n);
+}
+
+static void render_filters(pipeline *p, sq_metrics_buf *b)
+{
+    filter_host_stats fs;
+    filter_host_get_stats(p->host, &fs);
+    family(b, "squawk_filter_seconds_total", "counter", "Time spent in each filter.");
+    for (size_t i = 0; i < fs.n_filters && i < 16; i++)
+        sq_metrics_printf(b, "squawk_filter_seconds_total{filter=\"%s\"} %.6f\n", fs.name[i],
+                          (double)fs.ns[i] / 1e9);
+    single(b, "squawk_filter_stage_seconds_total", "counter", "Time spent in the whole filter stage.",
+           (double)p->process_ns / 1e9);
 }
 
 static void render(void *ud, sq_metrics_buf *b)
@@ -653,40 +661,21 @@ static void render(void *ud, sq_metrics_buf *b)
     ingest_kafka_get_stats(p->in, &ks);
     render_build_info(b);
     render_articles(p, &ks, b);
-    filter_host_stats fs;
-    filter_host_get_stats(p->host, &fs);
-    sq_metrics_printf(b, "# HELP squawk_filter_seconds_total Time spent in each filter.\n"
-                         "# TYPE squawk_filter_seconds_total counter\n");
-    for (size_t i = 0; i < fs.n_filters && i < 16; i++)
-        sq_metrics_printf(b, "squawk_filter_seconds_total{filter=\"%s\"} %.6f\n", fs.name[i],
-                          (double)fs.ns[i] / 1e9);
-    sq_metrics_printf(b, "# HELP squawk_filter_stage_seconds_total Time spent in the whole filter "
-                         "stage.\n# TYPE squawk_filter_stage_seconds_total counter\n"
-                         "squawk_filter_stage_seconds_total %.6f\n",
-                      (double)p->process_ns / 1e9);
+    render_filters(p, b);
     render_latency(p, b);
     render_sinks(p, b);
-    sq_metrics_printf(b, "# HELP squawk_delivery_errors_total Articles a filter or a sink failed "
-                         "on; their offsets are not stored, so a restart redelivers them.\n"
-                         "# TYPE squawk_delivery_errors_total counter\n"
-                         "squawk_delivery_errors_total %llu\n",
-                      (unsigned long long)p->sink_errors);
+    single(b, "squawk_delivery_errors_total", "counter",
+           "Articles a filter or a sink failed on; their offsets are not stored, so a restart "
+           "redelivers them.", (double)p->sink_errors);
     render_kafka(p, &ks, b);
-    sq_metrics_printf(b, "# HELP squawk_paused 1 while fetching is paused for backpressure.\n"
-                         "# TYPE squawk_paused gauge\nsquawk_paused %d\n", p->paused);
-    sq_metrics_printf(b, "# HELP squawk_rule_reloads_total SIGHUP reloads that succeeded.\n"
-                         "# TYPE squawk_rule_reloads_total counter\nsquawk_rule_reloads_total %llu\n",
-                      (unsigned long long)p->reloads);
-    sq_metrics_printf(b, "# HELP squawk_reload_restart_needed_total Changed keys a SIGHUP could "
-                         "not apply (logged as reload.restart_needed).\n"
-                         "# TYPE squawk_reload_restart_needed_total counter\n"
-                         "squawk_reload_restart_needed_total %llu\n",
-                      (unsigned long long)p->reload_restart_needed);
-    sq_metrics_printf(b, "# HELP squawk_rule_reload_failures_total SIGHUP reloads that failed "
-                         "(the old engine kept running).\n"
-                         "# TYPE squawk_rule_reload_failures_total counter\n"
-                         "squawk_rule_reload_failures_total %llu\n",
-                      (unsigned long long)p->reload_failures);
+    single(b, "squawk_paused", "gauge", "1 while fetching is paused for backpressure.", p->paused);
+    single(b, "squawk_rule_reloads_total", "counter", "SIGHUP reloads that succeeded.",
+           (double)p->reloads);
+    single(b, "squawk_reload_restart_needed_total", "counter",
+           "Changed keys a SIGHUP could not apply (logged as reload.restart_needed).",
+           (double)p->reload_restart_needed);
+    single(b, "squawk_rule_reload_failures_total", "counter",
+           "SIGHUP reloads that failed (the old engine kept running).", (double)p->reload_failures);
 }
 
 static int health(void *ud, char *why, size_t whylen)
