@@ -291,33 +291,127 @@ static int is_suffix(const struct mctx *m, uint32_t k)
     return m->p->lex_suffix >= 0 && m->d->v[k].cls != TOK_LOWER && has_lex(m->p, m->s->wid[k], (uint32_t)m->p->lex_suffix);
 }
 
+/* Capitalised name words from k on within k's sentence (at most max_name): the end, k when none. */
+static uint32_t name_end(const struct mctx *m, uint32_t k)
+{
+    const tok_doc *d = m->d;
+    uint32_t j = k;
+    while (j < d->n && j - k < m->p->max_name && d->v[j].sent == d->v[k].sent &&
+           !(j > k && d->v[j].flags & TOK_F_SENT_START) && name_tok(m, j))
+        j++;
+    return j;
+}
+
+static int next_in_sent(const tok_doc *d, uint32_t k)
+{
+    return k + 1 < d->n && d->v[k + 1].sent == d->v[k].sent && !(d->v[k + 1].flags & TOK_F_SENT_START);
+}
+
+/* Is token k a word of lexicon lx (-1: no lexicon)? */
+static int in_lex(const struct mctx *m, uint32_t k, int32_t lx)
+{
+    return lx >= 0 && m->s->wid[k] >= 0 && has_lex(m->p, m->s->wid[k], (uint32_t)lx);
+}
+
+/* Does token k end in "-<compound>" ("Nvidia-backed", "London-based")? */
+static int is_compound(const struct mctx *m, uint32_t k)
+{
+    const struct tok *t = &m->d->v[k];
+    if (m->p->lex_compound < 0 || !(t->flags & TOK_F_HYPHEN)) return 0;
+    const char *n = tok_norm(m->d, t);
+    size_t h = t->norm_len;
+    while (h > 1 && n[h - 1] != '-') h--;
+    if (h <= 1 || h >= t->norm_len) return 0;
+    int32_t w = tpat_word_find(m->p, n + h, t->norm_len - h, tok_hash(n + h, t->norm_len - h));
+    return w >= 0 && has_lex(m->p, w, (uint32_t)m->p->lex_compound);
+}
+
+/* "Alphabet's Waymo unit": token k is the 's, a name follows, then (after at most two
+ * lower-case words: "robotaxi") a unit word. The name's end, or k + 1 when no unit. */
+static uint32_t unit_name_end(const struct mctx *m, uint32_t k)
+{
+    const tok_doc *d = m->d;
+    if (m->p->lex_unit < 0 || k + 2 >= d->n || strcmp(tok_norm(d, &d->v[k]), "'s") != 0) return k + 1;
+    uint32_t e = name_end(m, k + 1);
+    for (uint32_t j = e; e > k + 1 && j < d->n && j <= e + 2 && d->v[j].sent == d->v[k].sent; j++) {
+        if (in_lex(m, j, m->p->lex_unit)) return e;
+        if (d->v[j].cls != TOK_LOWER) break;
+    }
+    return k + 1;
+}
+
+/* The start of a suffix-form name ending at the suffix k ("Foo Holdings Ltd"), or k when none. */
+static uint32_t suffix_name_start(const struct mctx *m, uint32_t k)
+{
+    const tok_doc *d = m->d;
+    uint32_t j = k, sent = d->v[k].sent;
+    while (j > m->s->sent_first[sent] && k - j < m->p->max_name && d->v[j - 1].sent == sent &&
+           (name_tok(m, j - 1) ||
+            (strcmp(tok_norm(d, &d->v[j - 1]), "&") == 0 && j - 1 > 0 && d->v[j - 2].sent == sent && name_tok(m, j - 2))))
+        j--;
+    return j < k && name_tok(m, j) ? j : k;
+}
+
 /* Form: "$TSLA", "<ACME>", "Foo Holdings Ltd" (capitalised words before a suffix),
- * "chipmaker Nscale" (capitalised words after a descriptor; not in ALL-CAPS text). */
+ * "chipmaker Nscale" (capitalised words after a descriptor; not in ALL-CAPS text),
+ * "Nvidia-backed Nscale" (after a compound), "Alphabet's Waymo unit". */
 static int form_companies(struct mctx *m)
 {
     const tok_doc *d = m->d;
     const struct tpat_pack *p = m->p;
     for (uint32_t k = 0; k < d->n; k++) {
         const struct tok *t = &d->v[k];
+        uint32_t j;
         int rc = 0;
         if (t->flags & (TOK_F_CASHTAG | TOK_F_TICKER)) {
             rc = add_company(m, k, k + 1, -1, t->flags & TOK_F_CASHTAG ? TPAT_SRC_CASHTAG : TPAT_SRC_TICKER);
         } else if (is_suffix(m, k) && !(k + 1 < d->n && d->v[k + 1].sent == t->sent && is_suffix(m, k + 1))) {
             /* the last of "Holdings Ltd" ends the name */
-            uint32_t j = k;
-            while (j > m->s->sent_first[t->sent] && k - j < p->max_name && d->v[j - 1].sent == t->sent &&
-                   (name_tok(m, j - 1) || (strcmp(tok_norm(d, &d->v[j - 1]), "&") == 0 && j - 1 > 0 &&
-                                           d->v[j - 2].sent == t->sent && name_tok(m, j - 2))))
-                j--;
-            if (j < k && name_tok(m, j)) rc = add_company(m, j, k + 1, -1, TPAT_SRC_SUFFIX);
-        } else if (p->lex_descriptor >= 0 && !d->caps[t->field] && has_lex(p, m->s->wid[k], (uint32_t)p->lex_descriptor)) {
-            uint32_t j = k + 1;
-            while (j < d->n && j - k <= p->max_name && d->v[j].sent == t->sent && !(d->v[j].flags & TOK_F_SENT_START) &&
-                   name_tok(m, j))
-                j++;
-            if (j > k + 1) rc = add_company(m, k + 1, j, -1, TPAT_SRC_DESCRIPTOR);
+            if ((j = suffix_name_start(m, k)) < k) rc = add_company(m, j, k + 1, -1, TPAT_SRC_SUFFIX);
+        } else if (!d->caps[t->field] && in_lex(m, k, p->lex_descriptor)) {
+            if (next_in_sent(d, k) && (j = name_end(m, k + 1)) > k + 1) rc = add_company(m, k + 1, j, -1, TPAT_SRC_DESCRIPTOR);
+        } else if (is_compound(m, k)) {
+            if (next_in_sent(d, k) && (j = name_end(m, k + 1)) > k + 1) rc = add_company(m, k + 1, j, -1, TPAT_SRC_COMPOUND);
+        } else if ((j = unit_name_end(m, k)) > k + 1) {
+            rc = add_company(m, k + 1, j, -1, TPAT_SRC_UNIT);
         }
         if (rc) return -1;
+    }
+    return 0;
+}
+
+static int same_word(const tok_doc *d, uint32_t a, uint32_t b)
+{
+    const struct tok *x = &d->v[a], *y = &d->v[b];
+    return x->hash == y->hash && x->norm_len == y->norm_len && memcmp(tok_norm(d, x), tok_norm(d, y), x->norm_len) == 0;
+}
+
+/* Another mention of company c at token k: its whole name again, or (for a name of two words
+ * or more) its first word alone, not the start of a longer name. Its length, or 0. */
+static uint32_t mention_at(const struct mctx *m, const struct tpat_company *c, uint32_t k)
+{
+    const tok_doc *d = m->d;
+    uint32_t n = c->tok_end - c->tok_start, i = 0;
+    while (i < n && k + i < d->n && d->v[k + i].sent == d->v[k].sent && !m->s->covered[k + i] &&
+           same_word(d, c->tok_start + i, k + i))
+        i++;
+    if (i == n) return n;
+    if (i == 0 || n < 2 || !name_tok(m, k)) return 0;
+    return k + 1 < d->n && d->v[k + 1].sent == d->v[k].sent && name_tok(m, k + 1) ? 0 : 1;
+}
+
+/* A company found by form ("Nscale Ltd", "start-up Mistral") is that company wherever the
+ * article names it again, in full or by its first word ("Nscale"), headline included. Not
+ * for names whose first word is a word of the pack (a cue, a suffix). */
+static int short_forms(struct mctx *m)
+{
+    size_t n0 = m->r->n_companies;
+    for (size_t i = 0; m->p->short_forms && i < n0; i++) {
+        struct tpat_company c = m->r->companies[i]; /* a copy: add_company may move the array */
+        if (c.entity >= 0 || c.source == TPAT_SRC_CASHTAG || c.source == TPAT_SRC_TICKER) continue;
+        if (m->d->v[c.tok_start].norm_len < 3 || m->s->wid[c.tok_start] >= 0) continue;
+        for (uint32_t k = 0, len; k < m->d->n; k++)
+            if ((len = mention_at(m, &c, k)) && add_company(m, k, k + len, -1, TPAT_SRC_SHORT)) return -1;
     }
     return 0;
 }
@@ -332,7 +426,7 @@ static int cmp_company(const void *a, const void *b)
 static int find_companies(struct mctx *m, const struct squawk_mention *men, size_t n_men)
 {
     memset(m->s->covered, 0, m->d->n);
-    if (gazetteer_companies(m, men, n_men) || form_companies(m)) return -1;
+    if (gazetteer_companies(m, men, n_men) || form_companies(m) || short_forms(m)) return -1;
     tpat_result *r = m->r;
     if (r->n_companies > 1) qsort(r->companies, r->n_companies, sizeof *r->companies, cmp_company);
     for (size_t k = 0; k < m->d->n; k++) m->s->comp_at[k] = -1;

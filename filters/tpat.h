@@ -55,7 +55,16 @@ SQ_API size_t tpat_n_lexicons(const tpat_pack *p);
 SQ_API int32_t tpat_find(const tpat_pack *p, const char *id);
 
 /* How a company mention was recognised. */
-enum tpat_source { TPAT_SRC_GAZETTEER, TPAT_SRC_SUFFIX, TPAT_SRC_CASHTAG, TPAT_SRC_TICKER, TPAT_SRC_DESCRIPTOR };
+enum tpat_source {
+    TPAT_SRC_GAZETTEER,
+    TPAT_SRC_SUFFIX,
+    TPAT_SRC_CASHTAG,
+    TPAT_SRC_TICKER,
+    TPAT_SRC_DESCRIPTOR,
+    TPAT_SRC_COMPOUND, /* after "Nvidia-backed", "London-based" (companies: compounds) */
+    TPAT_SRC_UNIT,     /* "Alphabet's Waymo unit" (companies: units) */
+    TPAT_SRC_SHORT     /* a company found by form, named again ("Nscale" or "Nscale Ltd" after "Nscale Ltd") */
+};
 
 struct tpat_company {
     uint32_t tok_start, tok_end; /* tokens [start, end) */

@@ -75,8 +75,9 @@ struct tpat_pack {
     struct tpat_inst *prog;
     size_t n_prog;
     /* company recognition from form: lexicon ids, or -1 */
-    int32_t lex_suffix, lex_descriptor;
+    int32_t lex_suffix, lex_descriptor, lex_compound, lex_unit;
     uint32_t max_name;
+    uint8_t short_forms; /* companies found by form are also recognised by their first word elsewhere */
     void **regexes; /* TT_REGEX tests' regex_t, freed with the pack */
     size_t n_regexes, cap_regexes;
     void *arena;

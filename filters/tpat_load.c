@@ -406,9 +406,11 @@ static int lex_ref(struct tpat_loader *L, yaml_node_t *v, const char *key, int32
     return tpat_lex_get(L, lx);
 }
 
+static void bool_key(struct tpat_loader *L, yaml_node_t *m, const char *key, uint8_t *out);
+
 static int load_companies(struct tpat_loader *L, yaml_node_t *n)
 {
-    static const char *const keys[] = {"suffixes", "descriptors", "max_name", NULL};
+    static const char *const keys[] = {"suffixes", "descriptors", "compounds", "units", "short_forms", "max_name", NULL};
     if (n->type != YAML_MAPPING_NODE) {
         tpat_err(L, filter_yaml_line(n), "companies: expected a map");
         return 0;
@@ -418,6 +420,9 @@ static int load_companies(struct tpat_loader *L, yaml_node_t *n)
     if ((v = filter_yaml_get(L->doc, n, "suffixes")) && lex_ref(L, v, "suffixes", &L->p->lex_suffix)) return -1;
     if ((v = filter_yaml_get(L->doc, n, "descriptors")) && lex_ref(L, v, "descriptors", &L->p->lex_descriptor))
         return -1;
+    if ((v = filter_yaml_get(L->doc, n, "compounds")) && lex_ref(L, v, "compounds", &L->p->lex_compound)) return -1;
+    if ((v = filter_yaml_get(L->doc, n, "units")) && lex_ref(L, v, "units", &L->p->lex_unit)) return -1;
+    bool_key(L, n, "short_forms", &L->p->short_forms);
     if ((v = filter_yaml_get(L->doc, n, "max_name"))) {
         const char *s = filter_yaml_str(v);
         char *end = NULL;
@@ -722,7 +727,7 @@ int tpat_load_buf(tpat_pack **out, const char *name, const char *buf, size_t len
     struct tpat_loader L = {.diag = diag, .file = name};
     struct tpat_pack *p = calloc(1, sizeof *p);
     if (!p) return SQ_E_NOMEM;
-    p->lex_suffix = p->lex_descriptor = -1;
+    p->lex_suffix = p->lex_descriptor = p->lex_compound = p->lex_unit = -1;
     p->max_name = 4;
     L.p = p;
     tok_doc_init(&L.td);

@@ -253,6 +253,56 @@ static void test_match_companies(void)
     tpat_destroy(p);
 }
 
+/* Companies the gazetteer lacks, by their form and context: compounds, units, short forms. */
+static void test_match_company_forms(void)
+{
+    static const char pack[] =
+        "pack: f\nroles: [investor, target]\n"
+        "companies: {suffixes: sfx, descriptors: desc, compounds: comp, units: unit, short_forms: true}\n"
+        "lexicons:\n  sfx: [Ltd, Inc]\n  desc: [start-up]\n  comp: [backed, based, owned]\n"
+        "  unit: [unit, subsidiary, division]\n  raise: [raises, raised]\n"
+        "rules:\n  - id: raise\n    comment: c\n    pattern: '{COMPANY:target} <raise> ( ...{0,4} from {COMPANY:investor} )?'\n";
+    tpat_pack *p = NULL;
+    tpat_diag dg = {0};
+    if (tpat_load_buf(&p, "f.yml", pack, strlen(pack), &dg)) SQ_FAIL_("%s", dg.n ? dg.v[0] : "load failed");
+    tpat_result r;
+    tpat_result_init(&r);
+    /* after "<X>-backed" and "<Place>-based" a capitalised name is a company */
+    ASSERT_STR_EQ(run_with(p, "", "Nvidia-backed Nscale raised $1bn from Quill Ventures Inc.", NULL, 0, &r),
+                  "raise[Nscale raised $1bn from Quill Ventures Inc.]{target=Nscale,investor=Quill Ventures Inc.}");
+    ASSERT_EQ(r.companies[0].source, TPAT_SRC_COMPOUND);
+    ASSERT_STR_EQ(run_with(p, "", "Oslo-based Fjordlab raises money.", NULL, 0, &r), "raise[Fjordlab raises]{target=Fjordlab}");
+    /* a lower-case word after the compound names nothing; a compound the pack does not list neither */
+    ASSERT_STR_EQ(run_with(p, "", "Nvidia-backed start-ups raised money. Cloud-native Vexa raised money.", NULL, 0, &r), "");
+    /* "X's Y unit" (at most two lower-case words before the unit word) */
+    ASSERT_STR_EQ(run_with(p, "", "Globex's Hover Cars unit raised $2bn.", NULL, 0, &r), "");
+    ASSERT_EQ(r.n_companies, 1);
+    ASSERT_EQ(r.companies[0].source, TPAT_SRC_UNIT);
+    ASSERT_STR_EQ(run_with(p, "", "Globex's Hover Cars robotaxi subsidiary said Hover Cars raised $2bn.", NULL, 0, &r),
+                  "raise[Hover Cars raised]{target=Hover Cars}");
+    ASSERT_EQ(r.n_companies, 2);
+    ASSERT_STR_EQ(run_with(p, "", "Globex's Hover Cars sold many cars today.", NULL, 0, &r), "");
+    ASSERT_EQ(r.n_companies, 0);
+    /* a short form: the first word of a name found by form, elsewhere in the article, headline included */
+    ASSERT_STR_EQ(run_with(p, "Zentrix raises $300m", "Zentrix Robotics Ltd said on Monday it raised money.", NULL, 0, &r),
+                  "raise[Zentrix raises]{target=Zentrix}");
+    ASSERT_EQ(r.n_companies, 2);
+    ASSERT_EQ(r.companies[0].source, TPAT_SRC_SHORT);
+    /* ... but not when a longer name starts with it, nor for a word the pack knows */
+    ASSERT_STR_EQ(run_with(p, "Zentrix Capital raises $300m", "Zentrix Robotics Ltd said so.", NULL, 0, &r), "");
+    ASSERT_STR_EQ(run_with(p, "Unit raises $300m", "Unit Robotics Ltd said so.", NULL, 0, &r), "");
+    tpat_result_free(&r);
+    tpat_destroy(p);
+    /* the new companies: keys name lexicons and take a boolean */
+    const char *bad = "pack: f\nroles: [a]\ncompanies: {units: nope}\nrules: []\n";
+    ASSERT(tpat_load_buf(&p, "f.yml", bad, strlen(bad), &dg) != 0);
+    ASSERT(dg.n > 0 && strstr(dg.v[dg.n - 1], "f.yml:3: companies: units names undefined lexicon 'nope'"));
+    const char *bad2 = "pack: f\nroles: [a]\ncompanies: {short_forms: maybe}\nrules: []\n";
+    ASSERT(tpat_load_buf(&p, "f.yml", bad2, strlen(bad2), &dg) != 0);
+    ASSERT(strstr(dg.v[dg.n - 1], "f.yml:3: short_forms: expected true or false"));
+    tpat_diag_free(&dg);
+}
+
 static void test_budget(void)
 {
     char err[600];
@@ -313,6 +363,7 @@ int main(void)
     test_match_basic();
     test_match_scope();
     test_match_companies();
+    test_match_company_forms();
     test_budget();
     test_sample_pack();
     printf("test_tpat: ok\n");
