@@ -42,12 +42,12 @@
     X(LIST, _, topics, "articles", 0, 0, SQ_CFGF_EXAMPLE, "topics to consume (required)")                  \
     X(STR, NULL, dlq_topic, "articles.dlq", 0, 0, SQ_CFGF_EXAMPLE,                                         \
       "rejected messages go here unchanged, with squawk-error/squawk-source headers (absent: none)")     \
-    X(INT, size_t, max_article_bytes, "1048576", 1, 256ull << 20, 0,                                       \
+    X(INT, size_t, max_article_bytes, "1048576", 0, 256ull << 20, 0,                                       \
       "larger messages are dead-lettered as TOO_BIG")                                                      \
-    X(INT, unsigned, batch, "256", 1, 100000, 0, "messages handled per loop wake-up (keeps timers fair)")  \
-    X(INT, unsigned, commit_interval_ms, "1000", 1, 3600000, 0,                                            \
+    X(INT, unsigned, batch, "256", 0, 100000, 0, "messages handled per loop wake-up (keeps timers fair)")  \
+    X(INT, unsigned, commit_interval_ms, "1000", 0, 3600000, 0,                                            \
       "offsets are committed in batches, never per message")                                               \
-    X(INT, unsigned, pause_high, "50000", 1, 100000000, 0,                                                 \
+    X(INT, unsigned, pause_high, "50000", 0, 100000000, 0,                                                 \
       "pause fetching when this many alerts/articles wait on sinks")                                       \
     X(INT, unsigned, pause_low, "10000", 0, 100000000, 0, "... and resume below this")                     \
     X(PROPS, _, props, NULL, 0, 0, SQ_CFGF_REST,                                                           \
