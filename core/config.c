@@ -195,37 +195,37 @@ static sq_cfg_node *map_get(sq_cfg_node *m, const char *key)
 #define SQ_CFG_CHOICES_SECTION SQ_CFG_CHOICES_
 #define SQ_CFG_CHOICES_FILTERS SQ_CFG_CHOICES_
 #define SQ_CFG_CHOICES_STR(t) t
-#define SQ_CFG_MAP(type, KEYS) const sq_cfg_key type##_keys[] = {KEYS(SQ_CFG_ENTRY){0}};
+#define SQ_CFG_KEYS_DEF(type, KEYS) const sq_cfg_key type##_keys[] = {KEYS(SQ_CFG_ENTRY){0}};
 
 #define SQ_CFG_CUR sq_config_kafka
-SQ_CFG_MAP(sq_config_kafka, SQ_CONFIG_KAFKA_KEYS)
+SQ_CFG_KEYS_DEF(sq_config_kafka, SQ_CONFIG_KAFKA_KEYS)
 #undef SQ_CFG_CUR
 #define SQ_CFG_CUR sq_config_engine
-SQ_CFG_MAP(sq_config_engine, SQ_CONFIG_ENGINE_KEYS)
+SQ_CFG_KEYS_DEF(sq_config_engine, SQ_CONFIG_ENGINE_KEYS)
 #undef SQ_CFG_CUR
 #define SQ_CFG_CUR sq_config_curve
-SQ_CFG_MAP(sq_config_curve, SQ_CONFIG_CURVE_KEYS)
+SQ_CFG_KEYS_DEF(sq_config_curve, SQ_CONFIG_CURVE_KEYS)
 #undef SQ_CFG_CUR
 #define SQ_CFG_CUR sq_config_zmq
-SQ_CFG_MAP(sq_config_zmq, SQ_CONFIG_ZMQ_KEYS)
+SQ_CFG_KEYS_DEF(sq_config_zmq, SQ_CONFIG_ZMQ_KEYS)
 #undef SQ_CFG_CUR
 #define SQ_CFG_CUR sq_config_ksink
-SQ_CFG_MAP(sq_config_ksink, SQ_CONFIG_KSINK_KEYS)
+SQ_CFG_KEYS_DEF(sq_config_ksink, SQ_CONFIG_KSINK_KEYS)
 #undef SQ_CFG_CUR
 #define SQ_CFG_CUR sq_config_jsonl
-SQ_CFG_MAP(sq_config_jsonl, SQ_CONFIG_JSONL_KEYS)
+SQ_CFG_KEYS_DEF(sq_config_jsonl, SQ_CONFIG_JSONL_KEYS)
 #undef SQ_CFG_CUR
 #define SQ_CFG_CUR sq_config_sinks
-SQ_CFG_MAP(sq_config_sinks, SQ_CONFIG_SINKS_KEYS)
+SQ_CFG_KEYS_DEF(sq_config_sinks, SQ_CONFIG_SINKS_KEYS)
 #undef SQ_CFG_CUR
 #define SQ_CFG_CUR sq_config_metrics
-SQ_CFG_MAP(sq_config_metrics, SQ_CONFIG_METRICS_KEYS)
+SQ_CFG_KEYS_DEF(sq_config_metrics, SQ_CONFIG_METRICS_KEYS)
 #undef SQ_CFG_CUR
 #define SQ_CFG_CUR sq_config_log
-SQ_CFG_MAP(sq_config_log, SQ_CONFIG_LOG_KEYS)
+SQ_CFG_KEYS_DEF(sq_config_log, SQ_CONFIG_LOG_KEYS)
 #undef SQ_CFG_CUR
 #define SQ_CFG_CUR sq_config
-SQ_CFG_MAP(sq_config, SQ_CONFIG_ROOT_KEYS)
+SQ_CFG_KEYS_DEF(sq_config, SQ_CONFIG_ROOT_KEYS)
 #undef SQ_CFG_CUR
 
 /* A LIST field is followed by its count, a PROPS field by its count and lines. */
@@ -330,30 +330,14 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
         }
         cur = next;
     }
+    /* a list from the environment is comma-separated: a LIST key splits the scalar */
     node_free(cur->child);
     cur->child = NULL;
     free(cur->value);
     cur->line = at;
-    if (cur->type == SQ_CFG_SEQ) {
-        /* lists from the environment are comma-separated */
-        const char *s = eq + 1;
-        while (*s) {
-            const char *c = strchr(s, ',');
-            size_t l = c ? (size_t)(c - s) : strlen(s);
-            char item[1024];
-            snprintf(item, sizeof item, "%.*s", (int)l, s);
-            node_append(cur, node_new(SQ_CFG_SCALAR, NULL, item, at));
-            s += l + (c ? 1 : 0);
-        }
-        cur->value = NULL;
-    } else {
-        cur->type = SQ_CFG_SCALAR;
-        cur->value = strdup(eq + 1);
-    }
+    cur->type = SQ_CFG_SCALAR;
+    cur->value = strdup(eq + 1);
 }
-
-/* ---- typed getters -------------------------------------------------------- */
-
 
 /* ---- values ------------------------------------------------------------------ */
 

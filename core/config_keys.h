@@ -10,6 +10,8 @@
  * SQUAWK_<SECTION>__<KEY> environment override, the default, `squawk check`'s dump and the
  * reference config. Checks across keys (pause_low < pause_high, endpoints) are in config.c's
  * validate_*(); what a SIGHUP applies is the SQ_CFGF_RELOAD flag.
+ * A new section: its list here, a SECTION line in its parent's list, one SQ_CFG_STRUCT line in
+ * config.h (before its parent's) and one SQ_CFG_KEYS_DEF block in config.c.
  *
  *   KIND     BOOL    int, 0/1 (true/false/yes/no/on/off/1/0)
  *            TRI     int, 1 on, -1 off, 0 absent (someone else's default decides)
