@@ -66,6 +66,19 @@ static void dump_scalar(FILE *f, const sq_cfg_key *k, const char *v)
     }
 }
 
+/* Whether any string, list or map of a section is set: a section of examples
+ * only (sinks.zmq.curve) is dumped when it is. */
+static int section_set(const sq_cfg_key *keys, const char *base)
+{
+    for (const sq_cfg_key *k = keys; k->name; k++) {
+        const char *v = base + k->offset;
+        if ((k->kind == SQ_CFGK_STR && *(char *const *)v) ||
+            ((k->kind == SQ_CFGK_LIST || k->kind == SQ_CFGK_PROPS) && *(const size_t *)(v + sizeof(char **))))
+            return 1;
+    }
+    return 0;
+}
+
 /* An optional section is dumped only when on, without its `enabled`. */
 static void dump_map(FILE *f, const sq_config *c, const sq_cfg_key *keys, const char *base, int ind, int optional)
 {
@@ -74,6 +87,7 @@ static void dump_map(FILE *f, const sq_config *c, const sq_cfg_key *keys, const 
         if (k->kind == SQ_CFGK_PROP) continue;
         if (k->kind == SQ_CFGK_SECTION && (k->flags & SQ_CFGF_OPTIONAL) && !*(const int *)(v + k->sub[0].offset))
             continue;
+        if (k->kind == SQ_CFGK_SECTION && (k->flags & SQ_CFGF_COMMENTED) && !section_set(k->sub, v)) continue;
         if (k->kind == SQ_CFGK_PROPS) {
             if (!(k->flags & SQ_CFGF_REST)) fprintf(f, "%*s%s:\n", ind, "", k->name);
             dump_props(f, ind + ((k->flags & SQ_CFGF_REST) ? 0 : 2), *(char **const *)v,
