@@ -873,7 +873,7 @@ int cmd_eval(int argc, char **argv)
         return 1;
     }
     s.min_relevance = o.min_relevance >= 0 ? o.min_relevance
-                      : o.config ? cfg.zmq.min_relevance : SQ_CONFIG_MIN_RELEVANCE;
+                      : o.config ? cfg.sinks.zmq.min_relevance : SQ_CONFIG_MIN_RELEVANCE;
     const char *cat_names[EVAL_MAX_CATS];
     for (size_t c = 0; c < s.n_cats; c++) cat_names[c] = s.cats[c].name;
     if (o.parties && evroute_open(&s.route, o.parties, cat_names, s.n_cats, err, sizeof err) < 0) {
@@ -883,9 +883,9 @@ int cmd_eval(int argc, char **argv)
         return 1;
     }
     filter_host *h = NULL;
-    filter_host_opts ho = {.data_dir = o.data_dir ? o.data_dir : cfg.data_dir,
-                           .plugin_dir = o.plugin_dir ? o.plugin_dir : cfg.plugin_dir,
-                           .anonymous = cfg.anonymous_companies};
+    filter_host_opts ho = {.data_dir = o.data_dir ? o.data_dir : cfg.engine.data_dir,
+                           .plugin_dir = o.plugin_dir ? o.plugin_dir : cfg.engine.plugin_dir,
+                           .anonymous = cfg.engine.anonymous_companies};
     rc = filter_host_create(&h, &ho, err, sizeof err);
     if (rc < 0) {
         fprintf(stderr, "squawk eval: filter host: %s\n", err[0] ? err : sq_strerror(rc));

@@ -48,8 +48,8 @@ int cli_load_config(int argc, char **argv, sq_config *cfg, const char *usage_tex
         return 1;
     }
     sq_log_level level = SQ_LOG_INFO;
-    sq_log_parse_level(lvl ? lvl : cfg->log_level, &level);
-    const char *f = fmt ? fmt : cfg->log_format;
+    sq_log_parse_level(lvl ? lvl : cfg->log.level, &level);
+    const char *f = fmt ? fmt : cfg->log.format;
     sq_log_setup(stderr, level, strcmp(f, "json") == 0 ? SQ_LOG_JSON : SQ_LOG_TEXT);
     return 0;
 }

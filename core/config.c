@@ -1,10 +1,11 @@
-/* config.c -- loads squawk.yml into sq_config: libyaml tree, env overrides, schema checks. */
+/* config.c -- loads squawk.yml into sq_config: libyaml tree, env overrides, the config maps of config_keys.h. */
 #include "config.h"
 #include "metrics.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,16 +146,132 @@ static sq_cfg_node *map_get(sq_cfg_node *m, const char *key)
 
 /* ---- environment overrides ------------------------------------------------ */
 
-/* Keys of the kafka: section that are squawk's own; every other key there is
- * a librdkafka property, spelt with dots (env: underscores). */
-static const char *kafka_own_keys[] = {"topics", "dlq_topic", "max_article_bytes", "batch",
-                                       "commit_interval_ms", "pause_high", "pause_low", NULL};
+/* ---- the maps (config_keys.h) ---------------------------------------------- */
 
-static int is_kafka_own(const char *k)
+#define SQ_CFG_ENTRY(kind, ctype, name, def, lo, hi, flags, doc)                                  \
+    {#name, SQ_CFGK_##kind, def, (double)(lo), (double)(hi), flags, doc, SQ_CFG_OFF_##kind(name), \
+     SQ_CFG_SIZE_##kind(name), SQ_CFG_SUB_##kind(ctype), SQ_CFG_CHOICES_##kind(ctype)},
+#define SQ_CFG_OFF_(n) offsetof(SQ_CFG_CUR, n)
+#define SQ_CFG_OFF_BOOL SQ_CFG_OFF_
+#define SQ_CFG_OFF_TRI SQ_CFG_OFF_
+#define SQ_CFG_OFF_INT SQ_CFG_OFF_
+#define SQ_CFG_OFF_DOUBLE SQ_CFG_OFF_
+#define SQ_CFG_OFF_STR SQ_CFG_OFF_
+#define SQ_CFG_OFF_LIST SQ_CFG_OFF_
+#define SQ_CFG_OFF_PROPS SQ_CFG_OFF_
+#define SQ_CFG_OFF_SECTION SQ_CFG_OFF_
+#define SQ_CFG_OFF_FILTERS SQ_CFG_OFF_
+#define SQ_CFG_OFF_PROP(n) 0
+#define SQ_CFG_SIZE_(n) 0
+#define SQ_CFG_SIZE_BOOL SQ_CFG_SIZE_
+#define SQ_CFG_SIZE_TRI SQ_CFG_SIZE_
+#define SQ_CFG_SIZE_INT(n) sizeof(((SQ_CFG_CUR *)0)->n)
+#define SQ_CFG_SIZE_DOUBLE SQ_CFG_SIZE_
+#define SQ_CFG_SIZE_STR SQ_CFG_SIZE_
+#define SQ_CFG_SIZE_LIST SQ_CFG_SIZE_
+#define SQ_CFG_SIZE_PROPS SQ_CFG_SIZE_
+#define SQ_CFG_SIZE_PROP SQ_CFG_SIZE_
+#define SQ_CFG_SIZE_SECTION SQ_CFG_SIZE_
+#define SQ_CFG_SIZE_FILTERS SQ_CFG_SIZE_
+#define SQ_CFG_SUB_(t) NULL
+#define SQ_CFG_SUB_BOOL SQ_CFG_SUB_
+#define SQ_CFG_SUB_TRI SQ_CFG_SUB_
+#define SQ_CFG_SUB_INT SQ_CFG_SUB_
+#define SQ_CFG_SUB_DOUBLE SQ_CFG_SUB_
+#define SQ_CFG_SUB_STR SQ_CFG_SUB_
+#define SQ_CFG_SUB_LIST SQ_CFG_SUB_
+#define SQ_CFG_SUB_PROPS SQ_CFG_SUB_
+#define SQ_CFG_SUB_PROP SQ_CFG_SUB_
+#define SQ_CFG_SUB_FILTERS SQ_CFG_SUB_
+#define SQ_CFG_SUB_SECTION(t) t##_keys
+#define SQ_CFG_CHOICES_(t) NULL
+#define SQ_CFG_CHOICES_BOOL SQ_CFG_CHOICES_
+#define SQ_CFG_CHOICES_TRI SQ_CFG_CHOICES_
+#define SQ_CFG_CHOICES_INT SQ_CFG_CHOICES_
+#define SQ_CFG_CHOICES_DOUBLE SQ_CFG_CHOICES_
+#define SQ_CFG_CHOICES_LIST SQ_CFG_CHOICES_
+#define SQ_CFG_CHOICES_PROPS SQ_CFG_CHOICES_
+#define SQ_CFG_CHOICES_PROP SQ_CFG_CHOICES_
+#define SQ_CFG_CHOICES_SECTION SQ_CFG_CHOICES_
+#define SQ_CFG_CHOICES_FILTERS SQ_CFG_CHOICES_
+#define SQ_CFG_CHOICES_STR(t) t
+#define SQ_CFG_KEYS_DEF(type, KEYS) const sq_cfg_key type##_keys[] = {KEYS(SQ_CFG_ENTRY){0}};
+
+#define SQ_CFG_CUR sq_config_kafka
+SQ_CFG_KEYS_DEF(sq_config_kafka, SQ_CONFIG_KAFKA_KEYS)
+#undef SQ_CFG_CUR
+#define SQ_CFG_CUR sq_config_engine
+SQ_CFG_KEYS_DEF(sq_config_engine, SQ_CONFIG_ENGINE_KEYS)
+#undef SQ_CFG_CUR
+#define SQ_CFG_CUR sq_config_curve
+SQ_CFG_KEYS_DEF(sq_config_curve, SQ_CONFIG_CURVE_KEYS)
+#undef SQ_CFG_CUR
+#define SQ_CFG_CUR sq_config_zmq
+SQ_CFG_KEYS_DEF(sq_config_zmq, SQ_CONFIG_ZMQ_KEYS)
+#undef SQ_CFG_CUR
+#define SQ_CFG_CUR sq_config_ksink
+SQ_CFG_KEYS_DEF(sq_config_ksink, SQ_CONFIG_KSINK_KEYS)
+#undef SQ_CFG_CUR
+#define SQ_CFG_CUR sq_config_jsonl
+SQ_CFG_KEYS_DEF(sq_config_jsonl, SQ_CONFIG_JSONL_KEYS)
+#undef SQ_CFG_CUR
+#define SQ_CFG_CUR sq_config_sinks
+SQ_CFG_KEYS_DEF(sq_config_sinks, SQ_CONFIG_SINKS_KEYS)
+#undef SQ_CFG_CUR
+#define SQ_CFG_CUR sq_config_metrics
+SQ_CFG_KEYS_DEF(sq_config_metrics, SQ_CONFIG_METRICS_KEYS)
+#undef SQ_CFG_CUR
+#define SQ_CFG_CUR sq_config_log
+SQ_CFG_KEYS_DEF(sq_config_log, SQ_CONFIG_LOG_KEYS)
+#undef SQ_CFG_CUR
+#define SQ_CFG_CUR sq_config
+SQ_CFG_KEYS_DEF(sq_config, SQ_CONFIG_ROOT_KEYS)
+#undef SQ_CFG_CUR
+
+/* A LIST field is followed by its count, a PROPS field by its count and lines. */
+_Static_assert(offsetof(sq_config_kafka, n_topics) == offsetof(sq_config_kafka, topics) + sizeof(char **),
+               "LIST layout");
+_Static_assert(offsetof(sq_config_kafka, props_lines) == offsetof(sq_config_kafka, n_props) + sizeof(size_t),
+               "PROPS layout");
+
+/* The key of a map named name; PROP keys (librdkafka's, spelt with dots) are not the map's own. */
+static const sq_cfg_key *key_find(const sq_cfg_key *keys, const char *name)
 {
-    for (int i = 0; kafka_own_keys[i]; i++)
-        if (strcmp(kafka_own_keys[i], k) == 0) return 1;
-    return 0;
+    for (const sq_cfg_key *k = keys; k && k->name; k++)
+        if (k->kind != SQ_CFGK_PROP && strcmp(k->name, name) == 0) return k;
+    return NULL;
+}
+
+static const sq_cfg_key *key_rest(const sq_cfg_key *keys)
+{
+    for (const sq_cfg_key *k = keys; k && k->name; k++)
+        if (k->kind == SQ_CFGK_PROPS && (k->flags & SQ_CFGF_REST)) return k;
+    return NULL;
+}
+
+/* ---- environment overrides ------------------------------------------------ */
+
+static void dotify(char *s)
+{
+    for (; *s; s++)
+        if (*s == '_') *s = '.';
+}
+
+/* librdkafka names are spelt with dots (env: underscores): a key the map does
+ * not know in a section whose other keys are properties, or a key inside a
+ * PROPS map (SQUAWK_SINKS__KAFKA__PROPERTIES__BOOTSTRAP_SERVERS). */
+static void dotify_props(char **parts, int np)
+{
+    const sq_cfg_key *keys = sq_config_keys;
+    for (int i = 0; i < np && keys; i++) {
+        const sq_cfg_key *k = key_find(keys, parts[i]);
+        if (!k) {
+            if (key_rest(keys)) dotify(parts[i]);
+            return;
+        }
+        if (k->kind == SQ_CFGK_PROPS && i + 1 < np) dotify(parts[i + 1]);
+        keys = k->kind == SQ_CFGK_SECTION ? k->sub : NULL;
+    }
 }
 
 /* SQUAWK_KAFKA__BOOTSTRAP_SERVERS=x sets kafka: bootstrap.servers: x;
@@ -186,14 +303,7 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
         *sep = 0;
         p = sep + 2;
     }
-    if (np >= 2 && strcmp(parts[0], "kafka") == 0 && !is_kafka_own(parts[1]))
-        for (char *p = parts[1]; *p; p++)
-            if (*p == '_') *p = '.';
-    /* SQUAWK_SINKS__KAFKA__PROPERTIES__BOOTSTRAP_SERVERS: librdkafka names, likewise */
-    if (np == 4 && strcmp(parts[0], "sinks") == 0 && strcmp(parts[1], "kafka") == 0 &&
-        strcmp(parts[2], "properties") == 0)
-        for (char *p = parts[3]; *p; p++)
-            if (*p == '_') *p = '.';
+    dotify_props(parts, np);
 
     sq_cfg_node *cur = root;
     for (int i = 0; i < np; i++) {
@@ -220,96 +330,22 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
         }
         cur = next;
     }
+    /* a list from the environment is comma-separated: a LIST key splits the scalar */
     node_free(cur->child);
     cur->child = NULL;
     free(cur->value);
     cur->line = at;
-    if (cur->type == SQ_CFG_SEQ) {
-        /* lists from the environment are comma-separated */
-        const char *s = eq + 1;
-        while (*s) {
-            const char *c = strchr(s, ',');
-            size_t l = c ? (size_t)(c - s) : strlen(s);
-            char item[1024];
-            snprintf(item, sizeof item, "%.*s", (int)l, s);
-            node_append(cur, node_new(SQ_CFG_SCALAR, NULL, item, at));
-            s += l + (c ? 1 : 0);
-        }
-        cur->value = NULL;
-    } else {
-        cur->type = SQ_CFG_SCALAR;
-        cur->value = strdup(eq + 1);
-    }
+    cur->type = SQ_CFG_SCALAR;
+    cur->value = strdup(eq + 1);
 }
 
-/* ---- typed getters -------------------------------------------------------- */
+/* ---- values ------------------------------------------------------------------ */
 
-static sq_cfg_node *want(cfg_ctx *x, sq_cfg_node *m, const char *key)
+static sq_cfg_node *want(sq_cfg_node *m, const char *key)
 {
     sq_cfg_node *n = map_get(m, key);
     if (n) n->used = 1;
     return n;
-}
-
-static int get_str(cfg_ctx *x, sq_cfg_node *m, const char *sect, const char *key, char **out)
-{
-    sq_cfg_node *n = want(x, m, key);
-    if (!n) return 0;
-    char path[128];
-    snprintf(path, sizeof path, "%s.%s", sect, key);
-    if (n->type != SQ_CFG_SCALAR) {
-        cfg_fail(x, n->line, path, "expected a string");
-        return -1;
-    }
-    free(*out);
-    *out = strdup(n->value);
-    return 1;
-}
-
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *v)
-{
-    char *end;
-    errno = 0;
-    if (!s || !*s || *s == '-') return -1;
-    unsigned long long r = strtoull(s, &end, 10);
-    if (errno || *end || r > max) return -1;
-    *v = r;
-    return 0;
-}
-
-static int get_uint(cfg_ctx *x, sq_cfg_node *m, const char *sect, const char *key,
-                    unsigned long long max, unsigned long long *out)
-{
-    sq_cfg_node *n = want(x, m, key);
-    if (!n) return 0;
-    char path[128];
-    snprintf(path, sizeof path, "%s.%s", sect, key);
-    if (n->type != SQ_CFG_SCALAR || parse_uint(n->value, max, out) != 0) {
-        cfg_fail(x, n->line, path, "expected an integer from 0 to %llu, got '%s'", max,
-                 n->value ? n->value : "(a list or map)");
-        return -1;
-    }
-    return 1;
-}
-
-#define GET_UINT_INTO(x, m, sect, key, max, field)                               \
-    do {                                                                         \
-        unsigned long long v_;                                                   \
-        if (get_uint(x, m, sect, key, max, &v_) == 1) (field) = v_;              \
-    } while (0)
-
-static int get_double(cfg_ctx *x, sq_cfg_node *n, const char *path, double lo, double hi, double *out)
-{
-    char *end;
-    if (n->type != SQ_CFG_SCALAR || !n->value[0]) goto bad;
-    double d = strtod(n->value, &end);
-    if (*end || d < lo || d > hi) goto bad;
-    *out = d;
-    return 0;
-bad:
-    cfg_fail(x, n->line, path, "expected a number from %g to %g, got '%s'", lo, hi,
-             n->value ? n->value : "(a list or map)");
-    return -1;
 }
 
 SQ_API int sq_config_parse_bool(const char *v)
@@ -322,72 +358,130 @@ SQ_API int sq_config_parse_bool(const char *v)
     return -1;
 }
 
-static int get_bool(cfg_ctx *x, sq_cfg_node *m, const char *sect, const char *key, int *out)
-{
-    sq_cfg_node *n = want(x, m, key);
-    if (!n) return 0;
-    char path[128];
-    snprintf(path, sizeof path, "%s.%s", sect, key);
-    int b = n->type == SQ_CFG_SCALAR ? sq_config_parse_bool(n->value) : -1;
-    if (b >= 0) {
-        *out = b;
-        return 1;
-    }
-    cfg_fail(x, n->line, path, "expected true or false");
-    return -1;
-}
-
 static void strv_free(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++) free(v[i]);
     free(v);
 }
 
-/* A list of strings; a scalar is taken as a comma-separated list. */
-static int get_strv(cfg_ctx *x, sq_cfg_node *m, const char *sect, const char *key, char ***out,
-                    size_t *n_out)
+static int strv_push(char ***v, size_t *n, char *s)
 {
-    sq_cfg_node *n = want(x, m, key);
-    if (!n) return 0;
-    char path[128];
-    snprintf(path, sizeof path, "%s.%s", sect, key);
-    strv_free(*out, *n_out);
-    *out = NULL;
-    *n_out = 0;
-    size_t cap = 0;
-    if (n->type == SQ_CFG_MAP) {
-        cfg_fail(x, n->line, path, "expected a list of strings");
-        return -1;
+    char **nv = s ? realloc(*v, (*n + 1) * sizeof **v) : NULL;
+    if (!nv) {
+        free(s);
+        return SQ_E_NOMEM;
     }
-    if (n->type == SQ_CFG_SCALAR) {
-        const char *s = n->value;
-        while (*s) {
-            const char *c = strchr(s, ',');
-            size_t l = c ? (size_t)(c - s) : strlen(s);
-            if (*n_out == cap) *out = realloc(*out, (cap = cap * 2 + 4) * sizeof **out);
-            (*out)[(*n_out)++] = strndup(s, l);
-            s += l + (c ? 1 : 0);
-        }
-        return 1;
-    }
-    for (sq_cfg_node *c = n->child; c; c = c->next) {
-        if (c->type != SQ_CFG_SCALAR) {
-            cfg_fail(x, c->line, path, "expected a list of strings");
-            return -1;
-        }
-        if (*n_out == cap) *out = realloc(*out, (cap = cap * 2 + 4) * sizeof **out);
-        (*out)[(*n_out)++] = strdup(c->value);
-    }
-    return 1;
+    *v = nv;
+    (*v)[(*n)++] = s;
+    return 0;
 }
 
-/* A map of scalar properties (librdkafka), as a flat key,value array. */
-static int get_props(cfg_ctx *x, sq_cfg_node *m, const char *sect, int (*skip)(const char *),
+/* "a,b" -> {"a", "b"}: lists from the environment and the maps' defaults. */
+static int split_list(const char *s, char ***out, size_t *n)
+{
+    while (*s) {
+        size_t l = strcspn(s, ",");
+        if (strv_push(out, n, strndup(s, l)) != 0) return SQ_E_NOMEM;
+        s += l + (s[l] == ',');
+    }
+    return 0;
+}
+
+/* A LIST from a YAML list, a comma-separated scalar, or (n NULL) the default text. */
+static const char *set_list(const sq_cfg_node *n, const char *text, char ***v, size_t *nv)
+{
+    strv_free(*v, *nv);
+    *v = NULL;
+    *nv = 0;
+    if (!n || n->type == SQ_CFG_SCALAR)
+        return split_list(n ? n->value : text, v, nv) ? "out of memory" : NULL;
+    if (n->type != SQ_CFG_SEQ) return "expected a list of strings";
+    for (const sq_cfg_node *c = n->child; c; c = c->next) {
+        if (c->type != SQ_CFG_SCALAR) return "expected a list of strings";
+        if (strv_push(v, nv, strdup(c->value)) != 0) return "out of memory";
+    }
+    return NULL;
+}
+
+/* v is one of "a|b|c". */
+static int choice_ok(const char *choices, const char *v)
+{
+    size_t l = strlen(v);
+    for (const char *p = choices; *p; p += strcspn(p, "|") + (p[strcspn(p, "|")] == '|'))
+        if (strcspn(p, "|") == l && strncmp(p, v, l) == 0) return 1;
+    return 0;
+}
+
+static void put_int(const sq_cfg_key *k, char *f, long long v)
+{
+    if (k->size == 8) {
+        int64_t x = v;
+        memcpy(f, &x, 8);
+    } else if (k->lo < 0) {
+        int32_t x = (int32_t)v;
+        memcpy(f, &x, 4);
+    } else {
+        uint32_t x = (uint32_t)v;
+        memcpy(f, &x, 4);
+    }
+}
+
+/* Sets the field of a scalar key from text; NULL, or why not. */
+static const char *set_scalar(const sq_cfg_key *k, char *f, const char *v, char *why, size_t wl)
+{
+    char *end;
+    errno = 0;
+    switch (k->kind) {
+    case SQ_CFGK_BOOL:
+    case SQ_CFGK_TRI: {
+        int b = sq_config_parse_bool(v);
+        if (b < 0) return "expected true or false";
+        *(int *)f = k->kind == SQ_CFGK_TRI && !b ? -1 : b;
+        return NULL;
+    }
+    case SQ_CFGK_INT: {
+        long long x = strtoll(v, &end, 10);
+        if (!*v || *end || errno || x < (long long)k->lo || x > (long long)k->hi) {
+            snprintf(why, wl, "expected an integer from %lld to %lld, got '%s'", (long long)k->lo,
+                     (long long)k->hi, v);
+            return why;
+        }
+        put_int(k, f, x);
+        return NULL;
+    }
+    case SQ_CFGK_DOUBLE: {
+        double d = strtod(v, &end);
+        if (!*v || *end || errno || d < k->lo || d > k->hi) {
+            snprintf(why, wl, "expected a number from %g to %g, got '%s'", k->lo, k->hi, v);
+            return why;
+        }
+        *(double *)f = d;
+        return NULL;
+    }
+    case SQ_CFGK_STR:
+        if (k->choices && !choice_ok(k->choices, v)) {
+            snprintf(why, wl, "expected one of %s, got '%s'", k->choices, v);
+            return why;
+        }
+        free(*(char **)f);
+        *(char **)f = strdup(v);
+        return *(char **)f ? NULL : "out of memory";
+    default:
+        return "not a scalar key";
+    }
+}
+
+/* ---- loading a map ------------------------------------------------------------ */
+
+static const sq_cfg_key threshold_key = {.name = "threshold", .kind = SQ_CFGK_DOUBLE, .hi = 100};
+
+/* A map of scalar properties (librdkafka), as a flat key,value array; own
+ * (when set) names the section's keys, which are not properties. */
+static int get_props(cfg_ctx *x, sq_cfg_node *m, const char *sect, const sq_cfg_key *own,
                      char ***out, size_t *n_out, int **lines)
 {
-    size_t cap = 0;
     for (sq_cfg_node *c = m ? m->child : NULL; c; c = c->next) {
-        if (skip && skip(c->key)) continue;
+        if (own && key_find(own, c->key)) continue;
         char path[256];
         snprintf(path, sizeof path, "%s.%s", sect, c->key);
         c->used = 1;
@@ -395,44 +489,110 @@ static int get_props(cfg_ctx *x, sq_cfg_node *m, const char *sect, int (*skip)(c
             cfg_fail(x, c->line, path, "expected a scalar property value");
             return -1;
         }
-        if (2 * (*n_out + 1) > cap) *out = realloc(*out, (cap = cap * 2 + 8) * sizeof **out);
-        (*out)[2 * *n_out] = strdup(c->key);
-        (*out)[2 * *n_out + 1] = strdup(c->value);
-        if (lines) {
-            *lines = realloc(*lines, (*n_out + 1) * sizeof **lines);
-            (*lines)[*n_out] = c->line;
+        char **kv = realloc(*out, 2 * (*n_out + 1) * sizeof **out);
+        int *ln = lines ? realloc(*lines, (*n_out + 1) * sizeof **lines) : NULL;
+        if (kv) *out = kv;
+        if (ln) *lines = ln;
+        if (!kv || (lines && !ln)) {
+            cfg_fail(x, c->line, path, "out of memory");
+            return -1;
         }
+        kv[2 * *n_out] = strdup(c->key);
+        kv[2 * *n_out + 1] = strdup(c->value);
+        if (lines) ln[*n_out] = c->line;
         (*n_out)++;
     }
     return 0;
 }
 
-/* ---- sections ------------------------------------------------------------- */
-
-static int section(cfg_ctx *x, sq_cfg_node *root, const char *name, sq_cfg_node **out)
+/* One key of a map from its node, or from its default when the node is absent. */
+static void set_node(cfg_ctx *x, const sq_cfg_key *k, char *f, sq_cfg_node *n, const char *path)
 {
-    *out = want(x, root, name);
-    if (*out && (*out)->type != SQ_CFG_MAP) {
-        cfg_fail(x, (*out)->line, name, "expected a map");
-        return -1;
-    }
-    return 0;
+    char why[256];
+    const char *bad = NULL;
+    int is_default = !n;
+    if (!n && (!k->def || (k->flags & (SQ_CFGF_EXAMPLE | SQ_CFGF_COMMENTED)))) return;
+    if (k->kind == SQ_CFGK_LIST)
+        bad = set_list(n, k->def, (char ***)f, (size_t *)(f + sizeof(char **)));
+    else if (n && n->type != SQ_CFG_SCALAR)
+        bad = k->kind == SQ_CFGK_STR ? "expected a string" : "expected a single value, not a list or map";
+    else
+        bad = set_scalar(k, f, n ? n->value : k->def, why, sizeof why);
+    if (bad) cfg_fail(x, n ? n->line : 0, path, "%s%s", is_default ? "bad default in config_keys.h: " : "", bad);
 }
 
-static void load_kafka(cfg_ctx *x, sq_config *c, sq_cfg_node *k)
+static void load_map(cfg_ctx *x, sq_config *c, const sq_cfg_key *keys, char *base, sq_cfg_node *m,
+                     const char *path);
+
+static void load_section(cfg_ctx *x, sq_config *c, const sq_cfg_key *k, char *f, sq_cfg_node *n,
+                         const char *path)
 {
-    get_strv(x, k, "kafka", "topics", &c->topics, &c->n_topics);
-    get_str(x, k, "kafka", "dlq_topic", &c->dlq_topic);
-    GET_UINT_INTO(x, k, "kafka", "max_article_bytes", 256ull << 20, c->max_article_bytes);
-    GET_UINT_INTO(x, k, "kafka", "batch", 100000, c->batch);
-    GET_UINT_INTO(x, k, "kafka", "commit_interval_ms", 3600000, c->commit_interval_ms);
-    GET_UINT_INTO(x, k, "kafka", "pause_high", 100000000, c->pause_high);
-    GET_UINT_INTO(x, k, "kafka", "pause_low", 100000000, c->pause_low);
-    get_props(x, k, "kafka", is_kafka_own, &c->kafka_props, &c->n_kafka_props, &c->kafka_prop_lines);
-    if (!x->failed && c->n_topics == 0)
-        cfg_fail(x, k ? k->line : 0, "kafka.topics", "at least one topic is required");
-    if (!x->failed && c->pause_low >= c->pause_high)
-        cfg_fail(x, k ? k->line : 0, "kafka.pause_low", "must be below kafka.pause_high");
+    if (n && n->type != SQ_CFG_MAP) {
+        cfg_fail(x, n->line, path, "expected a map");
+        return;
+    }
+    load_map(x, c, k->sub, f, n, path);
+    /* an optional section (a sink) is off when absent; its first key is `enabled` */
+    if (!n && (k->flags & SQ_CFGF_OPTIONAL)) *(int *)(f + k->sub[0].offset) = 0;
+}
+
+static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f);
+
+static void load_map(cfg_ctx *x, sq_config *c, const sq_cfg_key *keys, char *base, sq_cfg_node *m,
+                     const char *path)
+{
+    for (const sq_cfg_key *k = keys; k->name && !x->failed; k++) {
+        char kp[256];
+        snprintf(kp, sizeof kp, "%s%s%s", path, *path ? "." : "", k->name);
+        char *f = base + k->offset;
+        if (k->kind == SQ_CFGK_PROP) continue;
+        if (k->kind == SQ_CFGK_PROPS && (k->flags & SQ_CFGF_REST)) {
+            get_props(x, m, path, keys, (char ***)f, (size_t *)(f + sizeof(char **)),
+                      (int **)(f + sizeof(char **) + sizeof(size_t)));
+            continue;
+        }
+        sq_cfg_node *n = want(m, k->name);
+        if (k->kind == SQ_CFGK_FILTERS) {
+            load_filters(x, c, n);
+        } else if (k->kind == SQ_CFGK_SECTION) {
+            load_section(x, c, k, f, n, kp);
+        } else if (k->kind == SQ_CFGK_PROPS) {
+            if (n && n->type != SQ_CFG_MAP)
+                cfg_fail(x, n->line, kp, "expected a map");
+            else
+                get_props(x, n, kp, NULL, (char ***)f, (size_t *)(f + sizeof(char **)),
+                          (int **)(f + sizeof(char **) + sizeof(size_t)));
+        } else {
+            set_node(x, k, f, n, kp);
+        }
+    }
+}
+
+static void free_map(const sq_cfg_key *keys, char *base)
+{
+    for (const sq_cfg_key *k = keys; k->name; k++) {
+        char *f = base + k->offset;
+        size_t *n = (size_t *)(f + sizeof(char **)); /* LIST, PROPS, FILTERS only */
+        switch (k->kind) {
+        case SQ_CFGK_STR: free(*(char **)f); break;
+        case SQ_CFGK_LIST: strv_free(*(char ***)f, *n); break;
+        case SQ_CFGK_PROPS:
+            strv_free(*(char ***)f, 2 * *n);
+            free(*(int **)(f + sizeof(char **) + sizeof(size_t)));
+            break;
+        case SQ_CFGK_SECTION: free_map(k->sub, f); break;
+        case SQ_CFGK_FILTERS: {
+            sq_config_filter *fl = *(sq_config_filter **)f;
+            for (size_t i = 0; i < *n; i++) {
+                free(fl[i].name);
+                strv_free(fl[i].kv, 2 * fl[i].n_kv);
+            }
+            free(fl);
+            break;
+        }
+        default: break;
+        }
+    }
 }
 
 /* Equal config maps (key, value, in order). */
@@ -482,19 +642,17 @@ static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f)
             cfg_fail(x, e->line, "filters[]", "expected a filter name or map");
             return;
         }
-        if (get_str(x, e, "filters[]", "name", &cf->name) != 1) {
-            cfg_fail(x, e->line, "filters[].name", "every filter needs a name or path");
+        sq_cfg_node *nm = want(e, "name");
+        if (!nm || nm->type != SQ_CFG_SCALAR || !(cf->name = strdup(nm->value))) {
+            cfg_fail(x, nm ? nm->line : e->line, "filters[].name", "every filter needs a name or path");
             return;
         }
         char sect[160];
         snprintf(sect, sizeof sect, "filters[%s]", cf->name);
-        sq_cfg_node *t = want(x, e, "threshold");
-        if (t) {
-            char path[200];
-            snprintf(path, sizeof path, "%s.threshold", sect);
-            get_double(x, t, path, 0, 100, &cf->threshold);
-        }
-        sq_cfg_node *cm = want(x, e, "config");
+        char path[200];
+        snprintf(path, sizeof path, "%s.threshold", sect);
+        set_node(x, &threshold_key, (char *)&cf->threshold, want(e, "threshold"), path);
+        sq_cfg_node *cm = want(e, "config");
         if (cm && cm->type != SQ_CFG_MAP) {
             cfg_fail(x, cm->line, sect, "config must be a map");
             return;
@@ -541,84 +699,92 @@ static long tcp_port(const char *e)
     return colon && colon[1] != '*' ? strtol(colon + 1, NULL, 10) : -1;
 }
 
-static void check_endpoints(cfg_ctx *x, sq_config *c, sq_cfg_node *z)
+static void check_endpoints(cfg_ctx *x, const sq_config_zmq *z, int en_line, int rn_line, int z_line)
 {
-    sq_cfg_node *en = map_get(z, "endpoints"), *rn = map_get(z, "replay_endpoints");
     for (int r = 0; r < 2 && !x->failed; r++) {
-        char **v = r ? c->zmq.replay_endpoints : c->zmq.endpoints;
-        size_t n = r ? c->zmq.n_replay_endpoints : c->zmq.n_endpoints;
-        sq_cfg_node *node = r ? rn : en;
+        char **v = r ? z->replay_endpoints : z->endpoints;
+        size_t n = r ? z->n_replay_endpoints : z->n_endpoints;
+        int line = r ? rn_line : en_line;
         for (size_t i = 0; i < n && !x->failed; i++) {
             const char *why = endpoint_problem(v[i]);
             if (why)
-                cfg_fail(x, node ? node->line : z->line,
-                         r ? "sinks.zmq.replay_endpoints" : "sinks.zmq.endpoints", "'%s': %s", v[i], why);
+                cfg_fail(x, line ? line : z_line, r ? "sinks.zmq.replay_endpoints" : "sinks.zmq.endpoints",
+                         "'%s': %s", v[i], why);
         }
     }
-    for (size_t i = 0; i < c->zmq.n_endpoints && !x->failed; i++)
-        for (size_t j = 0; j < c->zmq.n_replay_endpoints && !x->failed; j++) {
-            const char *a = c->zmq.endpoints[i], *b = c->zmq.replay_endpoints[j];
+    for (size_t i = 0; i < z->n_endpoints && !x->failed; i++)
+        for (size_t j = 0; j < z->n_replay_endpoints && !x->failed; j++) {
+            const char *a = z->endpoints[i], *b = z->replay_endpoints[j];
             if (strcmp(a, b) == 0 || (tcp_port(a) >= 0 && tcp_port(a) == tcp_port(b)))
-                cfg_fail(x, rn ? rn->line : z->line, "sinks.zmq.replay_endpoints",
+                cfg_fail(x, rn_line ? rn_line : z_line, "sinks.zmq.replay_endpoints",
                          "'%s' takes the publish endpoint's port ('%s'); replay needs its own "
                          "(by convention port + 1)", b, a);
         }
 }
 
-static void load_sinks(cfg_ctx *x, sq_config *c, sq_cfg_node *s)
+/* ---- checks across keys ------------------------------------------------------ */
+
+static int line_at(const sq_config *c, const char *path)
 {
-    sq_cfg_node *z = NULL, *k = NULL, *j = NULL;
-    if (!s) return;
-    if (section(x, s, "zmq", &z) || section(x, s, "kafka", &k) || section(x, s, "jsonl", &j)) return;
-    if (z) {
-        c->zmq.enabled = 1;
-        get_bool(x, z, "sinks.zmq", "enabled", &c->zmq.enabled);
-        get_strv(x, z, "sinks.zmq", "endpoints", &c->zmq.endpoints, &c->zmq.n_endpoints);
-        get_strv(x, z, "sinks.zmq", "replay_endpoints", &c->zmq.replay_endpoints,
-                 &c->zmq.n_replay_endpoints);
-        unsigned long long v;
-        if (get_uint(x, z, "sinks.zmq", "sndhwm", 100000000, &v) == 1) c->zmq.sndhwm = (int)v;
-        GET_UINT_INTO(x, z, "sinks.zmq", "ring_size", 100000000, c->zmq.ring_size);
-        GET_UINT_INTO(x, z, "sinks.zmq", "heartbeat_ms", 3600000, c->zmq.heartbeat_ms);
-        sq_cfg_node *mr = want(x, z, "min_relevance");
-        if (mr) get_double(x, mr, "sinks.zmq.min_relevance", 0, 100, &c->zmq.min_relevance);
-        sq_cfg_node *cv = NULL;
-        if (section(x, z, "curve", &cv)) return;
-        if (cv) {
-            get_str(x, cv, "sinks.zmq.curve", "secret_key_file", &c->zmq.curve_secret_key_file);
-            get_str(x, cv, "sinks.zmq.curve", "public_key_file", &c->zmq.curve_public_key_file);
-            get_strv(x, cv, "sinks.zmq.curve", "allowed_client_keys", &c->zmq.curve_allowed,
-                     &c->zmq.n_curve_allowed);
-            if (!x->failed && (!c->zmq.curve_secret_key_file || !c->zmq.curve_public_key_file))
-                cfg_fail(x, cv->line, "sinks.zmq.curve",
-                         "secret_key_file and public_key_file are both required");
-        }
-        if (!x->failed && c->zmq.enabled && c->zmq.n_endpoints == 0)
-            cfg_fail(x, z->line, "sinks.zmq.endpoints", "at least one endpoint is required");
-        if (!x->failed && c->zmq.enabled) check_endpoints(x, c, z);
-    }
-    if (k) {
-        c->kafka_sink.enabled = 1;
-        get_bool(x, k, "sinks.kafka", "enabled", &c->kafka_sink.enabled);
-        get_str(x, k, "sinks.kafka", "topic", &c->kafka_sink.topic);
-        sq_cfg_node *p = NULL;
-        if (section(x, k, "properties", &p)) return;
-        get_props(x, p, "sinks.kafka.properties", NULL, &c->kafka_sink.props, &c->kafka_sink.n_props,
-                  NULL);
-        if (!x->failed && c->kafka_sink.enabled && !c->kafka_sink.topic)
-            cfg_fail(x, k->line, "sinks.kafka.topic", "required when the kafka sink is enabled");
-        if (!x->failed && c->kafka_sink.enabled && !map_get(p, "bootstrap.servers") &&
-            !map_get(p, "metadata.broker.list"))
-            cfg_fail(x, p ? p->line : k->line, "sinks.kafka.properties.bootstrap.servers",
-                     "required when the kafka sink is enabled (alerts would pile up unsent)");
-    }
-    if (j) {
-        c->jsonl.enabled = 1;
-        get_bool(x, j, "sinks.jsonl", "enabled", &c->jsonl.enabled);
-        get_str(x, j, "sinks.jsonl", "path", &c->jsonl.path);
-        if (!c->jsonl.path) c->jsonl.path = strdup("-");
-    }
+    int l = sq_config_line(c, path);
+    return l ? l : 1;
 }
+
+static void validate_kafka(cfg_ctx *x, sq_config *c)
+{
+    const sq_config_kafka *k = &c->kafka;
+    if (k->n_topics == 0)
+        cfg_fail(x, sq_config_line(c, "kafka"), "kafka.topics", "at least one topic is required");
+    else if (k->pause_low >= k->pause_high)
+        cfg_fail(x, sq_config_line(c, "kafka"), "kafka.pause_low", "must be below kafka.pause_high");
+}
+
+static void validate_zmq(cfg_ctx *x, sq_config *c)
+{
+    const sq_config_zmq *z = &c->sinks.zmq;
+    const sq_config_curve *cv = &z->curve;
+    if ((cv->secret_key_file || cv->public_key_file || cv->n_allowed_client_keys) &&
+        (!cv->secret_key_file || !cv->public_key_file))
+        cfg_fail(x, sq_config_line(c, "sinks.zmq.curve"), "sinks.zmq.curve",
+                 "secret_key_file and public_key_file are both required");
+    if (!z->enabled || x->failed) return;
+    if (z->n_endpoints == 0)
+        cfg_fail(x, line_at(c, "sinks.zmq"), "sinks.zmq.endpoints", "at least one endpoint is required");
+    else
+        check_endpoints(x, z, sq_config_line(c, "sinks.zmq.endpoints"),
+                        sq_config_line(c, "sinks.zmq.replay_endpoints"), sq_config_line(c, "sinks.zmq"));
+}
+
+static void validate_sinks(cfg_ctx *x, sq_config *c)
+{
+    const sq_config_ksink *k = &c->sinks.kafka;
+    validate_zmq(x, c);
+    if (!x->failed && k->enabled && !k->topic)
+        cfg_fail(x, sq_config_line(c, "sinks.kafka"), "sinks.kafka.topic", "required when the kafka sink is enabled");
+    int has_servers = 0;
+    for (size_t i = 0; i < k->n_properties; i++)
+        if (!strcmp(k->properties[2 * i], "bootstrap.servers") || !strcmp(k->properties[2 * i], "metadata.broker.list"))
+            has_servers = 1;
+    if (!x->failed && k->enabled && !has_servers) {
+        int l = sq_config_line(c, "sinks.kafka.properties");
+        cfg_fail(x, l ? l : sq_config_line(c, "sinks.kafka"), "sinks.kafka.properties.bootstrap.servers",
+                 "required when the kafka sink is enabled (alerts would pile up unsent)");
+    }
+    if (!x->failed && !c->sinks.zmq.enabled && !k->enabled && !c->sinks.jsonl.enabled)
+        cfg_fail(x, 1, "sinks", "at least one sink is required");
+}
+
+static void validate(cfg_ctx *x, sq_config *c)
+{
+    validate_kafka(x, c);
+    char why[160];
+    const char *l = c->metrics.listen;
+    if (!x->failed && l && l[0] && sq_metrics_parse_listen(l, NULL, why, sizeof why) != 0)
+        cfg_fail(x, line_at(c, "metrics.listen"), "metrics.listen", "%s", why);
+    if (!x->failed && c->n_filters == 0) cfg_fail(x, 1, "filters", "at least one filter is required");
+    if (!x->failed) validate_sinks(x, c);
+}
+
 
 /* Every node the schema did not read is a key squawk does not know. */
 static void check_unknown(cfg_ctx *x, sq_cfg_node *n, const char *path, int skip_children)
@@ -638,30 +804,11 @@ static void check_unknown(cfg_ctx *x, sq_cfg_node *n, const char *path, int skip
     }
 }
 
-static void set_defaults(sq_config *c)
-{
-    c->max_article_bytes = 1u << 20;
-    c->batch = 256;
-    c->commit_interval_ms = 1000;
-    c->pause_high = 50000;
-    c->pause_low = 10000;
-    c->novelty_window_s = 86400;
-    c->zmq.sndhwm = 100000;
-    c->zmq.ring_size = 100000;
-    c->zmq.heartbeat_ms = 1000;
-    c->zmq.min_relevance = SQ_CONFIG_MIN_RELEVANCE;
-    c->health_grace_s = 30;
-    c->stall_ms = 5000;
-    c->log_level = strdup("info");
-    c->log_format = strdup("text");
-    c->shutdown_timeout_ms = 10000;
-}
 
 int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_t errlen)
 {
     cfg_ctx x = {.file = path, .err = err, .errlen = errlen};
     memset(c, 0, sizeof *c);
-    set_defaults(c);
     c->path = strdup(path);
     if (err && errlen) err[0] = 0;
 
@@ -706,48 +853,8 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
     for (int i = 0; c->env && i < x.n_env; i++)
         if ((c->env[c->n_env] = strndup(x.env[i], strcspn(x.env[i], "=")))) c->n_env++;
 
-    sq_cfg_node *k = NULL, *eng = NULL, *s = NULL, *m = NULL, *l = NULL;
-    if (!x.failed) section(&x, c->root, "kafka", &k);
-    if (!x.failed) section(&x, c->root, "engine", &eng);
-    if (!x.failed) section(&x, c->root, "sinks", &s);
-    if (!x.failed) section(&x, c->root, "metrics", &m);
-    if (!x.failed) section(&x, c->root, "log", &l);
-    if (!x.failed) load_kafka(&x, c, k);
-    if (!x.failed && eng) {
-        get_str(&x, eng, "engine", "data_dir", &c->data_dir);
-        get_str(&x, eng, "engine", "plugin_dir", &c->plugin_dir);
-        GET_UINT_INTO(&x, eng, "engine", "novelty_window_s", 30 * 86400, c->novelty_window_s);
-        int an;
-        if (get_bool(&x, eng, "engine", "anonymous_companies", &an) == 1)
-            c->anonymous_companies = an ? 1 : -1;
-        GET_UINT_INTO(&x, eng, "engine", "shutdown_timeout_ms", 600000, c->shutdown_timeout_ms);
-    }
-    if (!x.failed) load_filters(&x, c, want(&x, c->root, "filters"));
-    if (!x.failed) load_sinks(&x, c, s);
-    if (!x.failed && m) {
-        get_str(&x, m, "metrics", "listen", &c->metrics_listen);
-        char why[160];
-        sq_cfg_node *ln = map_get(m, "listen");
-        if (!x.failed && c->metrics_listen && c->metrics_listen[0] &&
-            sq_metrics_parse_listen(c->metrics_listen, NULL, why, sizeof why) != 0)
-            cfg_fail(&x, ln ? ln->line : m->line, "metrics.listen", "%s", why);
-        GET_UINT_INTO(&x, m, "metrics", "health_grace_s", 86400, c->health_grace_s);
-        GET_UINT_INTO(&x, m, "metrics", "stall_ms", 3600000, c->stall_ms);
-    }
-    if (!x.failed && l) {
-        get_str(&x, l, "log", "level", &c->log_level);
-        get_str(&x, l, "log", "format", &c->log_format);
-        sq_cfg_node *lv = map_get(l, "level"), *lf = map_get(l, "format");
-        if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
-            strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
-            cfg_fail(&x, lv ? lv->line : l->line, "log.level", "expected debug, info, warn or error");
-        else if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json"))
-            cfg_fail(&x, lf ? lf->line : l->line, "log.format", "expected text or json");
-    }
-    if (!x.failed && c->n_filters == 0)
-        cfg_fail(&x, 1, "filters", "at least one filter is required");
-    if (!x.failed && !c->zmq.enabled && !c->kafka_sink.enabled && !c->jsonl.enabled)
-        cfg_fail(&x, 1, "sinks", "at least one sink is required");
+    if (!x.failed) load_map(&x, c, sq_config_keys, (char *)c, c->root, "");
+    if (!x.failed) validate(&x, c);
     if (!x.failed) check_unknown(&x, c->root, "", 0);
     if (x.failed) {
         sq_config_free(c);
@@ -772,91 +879,40 @@ void sq_config_free(sq_config *c)
     strv_free(c->env, c->n_env);
     free(c->path);
     node_free(c->root);
-    strv_free(c->topics, c->n_topics);
-    free(c->dlq_topic);
-    strv_free(c->kafka_props, 2 * c->n_kafka_props);
-    free(c->kafka_prop_lines);
-    free(c->data_dir);
-    free(c->plugin_dir);
-    for (size_t i = 0; i < c->n_filters; i++) {
-        free(c->filters[i].name);
-        strv_free(c->filters[i].kv, 2 * c->filters[i].n_kv);
-    }
-    free(c->filters);
-    strv_free(c->zmq.endpoints, c->zmq.n_endpoints);
-    strv_free(c->zmq.replay_endpoints, c->zmq.n_replay_endpoints);
-    free(c->zmq.curve_secret_key_file);
-    free(c->zmq.curve_public_key_file);
-    strv_free(c->zmq.curve_allowed, c->zmq.n_curve_allowed);
-    free(c->kafka_sink.topic);
-    strv_free(c->kafka_sink.props, 2 * c->kafka_sink.n_props);
-    free(c->jsonl.path);
-    free(c->metrics_listen);
-    free(c->log_level);
-    free(c->log_format);
+    free_map(sq_config_keys, (char *)c);
     memset(c, 0, sizeof *c);
+}
+
+int sq_config_line(const sq_config *c, const char *path)
+{
+    const sq_cfg_node *m = c->root;
+    for (const char *k = path; m && *k;) {
+        size_t len = strcspn(k, ".");
+        const sq_cfg_node *ch = m->type == SQ_CFG_MAP ? m->child : NULL;
+        while (ch && (!ch->key || strlen(ch->key) != len || strncmp(ch->key, k, len) != 0)) ch = ch->next;
+        m = ch;
+        k += len + (k[len] == '.');
+    }
+    return m ? m->line : 0;
+}
+
+int sq_config_reloadable(const char *path)
+{
+    const sq_cfg_key *keys = sq_config_keys;
+    for (const char *p = path; keys && *p;) {
+        size_t len = strcspn(p, ".");
+        const sq_cfg_key *k = keys;
+        while (k->name && (k->kind == SQ_CFGK_PROP || strlen(k->name) != len || strncmp(k->name, p, len) != 0)) k++;
+        if (!k->name) return 0;
+        if (k->flags & SQ_CFGF_RELOAD) return 1;
+        keys = k->kind == SQ_CFGK_SECTION ? k->sub : NULL;
+        p += len + (p[len] == '.');
+    }
+    return 0;
 }
 
 int sq_config_is_secret(const char *key)
 {
     return strstr(key, "password") || strstr(key, "secret") || strstr(key, "sasl.jaas") ||
            strstr(key, "ssl.key.pem") || strstr(key, "token");
-}
-
-static void dump_strv(FILE *f, const char *indent, const char *key, char **v, size_t n)
-{
-    fprintf(f, "%s%s: [", indent, key);
-    for (size_t i = 0; i < n; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", v[i]);
-    fprintf(f, "]\n");
-}
-
-static void dump_props(FILE *f, const char *indent, char **kv, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%s: \"%s\"\n", indent, kv[2 * i],
-                sq_config_is_secret(kv[2 * i]) ? "***" : kv[2 * i + 1]);
-}
-
-void sq_config_dump(const sq_config *c, void *file)
-{
-    FILE *f = file;
-    fprintf(f, "kafka:\n");
-    dump_strv(f, "  ", "topics", c->topics, c->n_topics);
-    fprintf(f, "  dlq_topic: %s\n  max_article_bytes: %zu\n  batch: %u\n  commit_interval_ms: %u\n",
-            c->dlq_topic ? c->dlq_topic : "~", c->max_article_bytes, c->batch, c->commit_interval_ms);
-    fprintf(f, "  pause_high: %u\n  pause_low: %u\n", c->pause_high, c->pause_low);
-    dump_props(f, "  ", c->kafka_props, c->n_kafka_props);
-    fprintf(f, "engine:\n  data_dir: %s\n  plugin_dir: %s\n  novelty_window_s: %u\n",
-            c->data_dir ? c->data_dir : "(built-in)", c->plugin_dir ? c->plugin_dir : "(built-in)",
-            c->novelty_window_s);
-    fprintf(f, "  anonymous_companies: %s\n", c->anonymous_companies > 0 ? "true"
-                                               : c->anonymous_companies < 0 ? "false" : "(gazetteer default)");
-    fprintf(f, "filters:\n");
-    for (size_t i = 0; i < c->n_filters; i++) {
-        fprintf(f, "  - name: %s\n", c->filters[i].name);
-        if (c->filters[i].threshold >= 0) fprintf(f, "    threshold: %g\n", c->filters[i].threshold);
-        if (c->filters[i].n_kv) {
-            fprintf(f, "    config:\n");
-            dump_props(f, "      ", c->filters[i].kv, c->filters[i].n_kv);
-        }
-    }
-    fprintf(f, "sinks:\n");
-    if (c->zmq.enabled) {
-        fprintf(f, "  zmq:\n");
-        dump_strv(f, "    ", "endpoints", c->zmq.endpoints, c->zmq.n_endpoints);
-        dump_strv(f, "    ", "replay_endpoints", c->zmq.replay_endpoints, c->zmq.n_replay_endpoints);
-        fprintf(f, "    sndhwm: %d\n    ring_size: %u\n    heartbeat_ms: %u\n    min_relevance: %g\n",
-                c->zmq.sndhwm, c->zmq.ring_size, c->zmq.heartbeat_ms, c->zmq.min_relevance);
-        if (c->zmq.curve_secret_key_file)
-            fprintf(f, "    curve: {secret_key_file: ***, public_key_file: %s, allowed_client_keys: %zu}\n",
-                    c->zmq.curve_public_key_file, c->zmq.n_curve_allowed);
-    }
-    if (c->kafka_sink.enabled) {
-        fprintf(f, "  kafka:\n    topic: %s\n    properties:\n", c->kafka_sink.topic);
-        dump_props(f, "      ", c->kafka_sink.props, c->kafka_sink.n_props);
-    }
-    if (c->jsonl.enabled) fprintf(f, "  jsonl:\n    path: %s\n", c->jsonl.path);
-    fprintf(f, "metrics:\n  listen: %s\n  health_grace_s: %u\n  stall_ms: %u\n",
-            c->metrics_listen ? c->metrics_listen : "~", c->health_grace_s, c->stall_ms);
-    fprintf(f, "log:\n  level: %s\n  format: %s\n", c->log_level, c->log_format);
 }

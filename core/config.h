@@ -26,74 +26,72 @@ typedef struct sq_config_filter {
     int line;           /* where the entry starts, for error messages */
 } sq_config_filter;
 
-/* sinks.zmq.min_relevance when absent: chosen on the tune sets with
- * squawk eval --parties (docs/EVAL.md). */
-#define SQ_CONFIG_MIN_RELEVANCE 0.0
+/* One line of a config map (config_keys.h generates them). */
+typedef enum {
+    SQ_CFGK_BOOL, SQ_CFGK_TRI, SQ_CFGK_INT, SQ_CFGK_DOUBLE, SQ_CFGK_STR, SQ_CFGK_LIST,
+    SQ_CFGK_PROPS, SQ_CFGK_PROP, SQ_CFGK_SECTION, SQ_CFGK_FILTERS
+} sq_cfg_kind;
+
+enum {
+    SQ_CFGF_EXAMPLE = 1, SQ_CFGF_COMMENTED = 2, SQ_CFGF_SECRET = 4, SQ_CFGF_RELOAD = 8,
+    SQ_CFGF_OPTIONAL = 16, SQ_CFGF_REST = 32
+};
+
+typedef struct sq_cfg_key {
+    const char *name;
+    sq_cfg_kind kind;
+    const char *def;     /* as written in YAML; see SQ_CFGF_EXAMPLE */
+    double lo, hi;       /* INT, DOUBLE */
+    int flags;
+    const char *doc;
+    size_t offset;       /* of the field in its section's struct */
+    size_t size;         /* INT: sizeof the field */
+    const struct sq_cfg_key *sub; /* SECTION: its map, ended by a NULL name */
+    const char *choices; /* STR: "a|b|c" or NULL */
+} sq_cfg_key;
+
+#define SQ_CONFIG_STR_(x) #x
+#define SQ_CONFIG_STR(x) SQ_CONFIG_STR_(x)
+
+/* The struct fields of one X line: named as the key. */
+#define SQ_CFG_FIELD(kind, ctype, name, def, lo, hi, flags, doc) SQ_CFG_FIELD_##kind(ctype, name)
+#define SQ_CFG_FIELD_BOOL(t, n) int n;
+#define SQ_CFG_FIELD_TRI(t, n) int n;
+#define SQ_CFG_FIELD_INT(t, n) t n;
+#define SQ_CFG_FIELD_DOUBLE(t, n) double n;
+#define SQ_CFG_FIELD_STR(t, n) char *n;
+#define SQ_CFG_FIELD_LIST(t, n) char **n; size_t n_##n;
+#define SQ_CFG_FIELD_PROPS(t, n) char **n; size_t n_##n; int *n##_lines;
+#define SQ_CFG_FIELD_PROP(t, n)
+#define SQ_CFG_FIELD_SECTION(t, n) t n;
+#define SQ_CFG_FIELD_FILTERS(t, n) sq_config_filter *n; size_t n_##n;
+
+/* A section's struct and its map (config.c defines the map). */
+#define SQ_CFG_STRUCT(type, KEYS)                                                                  \
+    typedef struct type { KEYS(SQ_CFG_FIELD) } type;                                               \
+    SQ_API extern const sq_cfg_key type##_keys[];
+
+#include "config_keys.h"
+
+SQ_CFG_STRUCT(sq_config_kafka, SQ_CONFIG_KAFKA_KEYS)
+SQ_CFG_STRUCT(sq_config_engine, SQ_CONFIG_ENGINE_KEYS)
+SQ_CFG_STRUCT(sq_config_curve, SQ_CONFIG_CURVE_KEYS)
+SQ_CFG_STRUCT(sq_config_zmq, SQ_CONFIG_ZMQ_KEYS)
+SQ_CFG_STRUCT(sq_config_ksink, SQ_CONFIG_KSINK_KEYS)
+SQ_CFG_STRUCT(sq_config_jsonl, SQ_CONFIG_JSONL_KEYS)
+SQ_CFG_STRUCT(sq_config_sinks, SQ_CONFIG_SINKS_KEYS)
+SQ_CFG_STRUCT(sq_config_metrics, SQ_CONFIG_METRICS_KEYS)
+SQ_CFG_STRUCT(sq_config_log, SQ_CONFIG_LOG_KEYS)
 
 typedef struct sq_config {
     char *path;
     sq_cfg_node *root;
-
-    /* kafka: */
-    char **topics;
-    size_t n_topics;
-    char *dlq_topic;
-    size_t max_article_bytes;
-    unsigned batch;
-    unsigned commit_interval_ms;
-    unsigned pause_high, pause_low; /* sink backlog marks for backpressure */
-    char **kafka_props; /* librdkafka key, value ... */
-    size_t n_kafka_props;
-    int *kafka_prop_lines; /* line of each property, for error messages */
-
-    /* engine: */
-    char *data_dir, *plugin_dir;
-    unsigned novelty_window_s;
-    int anonymous_companies; /* 1 on, -1 off, 0 unset (the host's default decides) */
-
-    /* filters: */
-    sq_config_filter *filters;
-    size_t n_filters;
-
-    /* sinks: */
-    struct {
-        int enabled;
-        char **endpoints;
-        size_t n_endpoints;
-        char **replay_endpoints;
-        size_t n_replay_endpoints;
-        int sndhwm;
-        unsigned ring_size;
-        unsigned heartbeat_ms;
-        double min_relevance; /* a company gets its topic only at this relevance */
-        char *curve_secret_key_file, *curve_public_key_file;
-        char **curve_allowed;
-        size_t n_curve_allowed;
-    } zmq;
-    struct {
-        int enabled;
-        char *topic;
-        char **props;
-        size_t n_props;
-    } kafka_sink;
-    struct {
-        int enabled;
-        char *path;
-    } jsonl;
-
-    /* metrics: */
-    char *metrics_listen; /* "127.0.0.1:9464"; NULL or "" disables */
-    unsigned health_grace_s;
-    unsigned stall_ms;
-
-    /* log: */
-    char *log_level, *log_format;
-
-    /* lifecycle: */
-    unsigned shutdown_timeout_ms;
+    SQ_CONFIG_ROOT_KEYS(SQ_CFG_FIELD) /* kafka, engine, filters, sinks, metrics, log */
     char **env;  /* names of the SQUAWK_ variables applied, for sq_config_where */
     size_t n_env;
 } sq_config;
+
+SQ_API extern const sq_cfg_key sq_config_keys[];
 
 /* Loads path (YAML), applies SQUAWK_<SECTION>__<KEY>[__<KEY>] environment
  * overrides, and fills *out. On error returns SQ_E_CONFIG with
@@ -103,6 +101,15 @@ SQ_API void sq_config_free(sq_config *c);
 
 /* Prints the effective configuration as YAML with secrets replaced by "***". */
 SQ_API void sq_config_dump(const sq_config *c, void *file);
+
+/* Prints the commented reference configuration (config/squawk.yml) from the maps. */
+SQ_API void sq_config_reference(void *file);
+
+/* 1 when a SIGHUP applies the key at this dotted path ("engine.data_dir"), or its section. */
+SQ_API int sq_config_reloadable(const char *path);
+
+/* The line (see sq_cfg_node) of the node at a dotted path, or 0 when absent. */
+SQ_API int sq_config_line(const sq_config *c, const char *path);
 
 /* The one spelling of a boolean in config files and the environment:
  * true/yes/on/1 -> 1, false/no/off/0 -> 0 (any case), else (or NULL) -1. */

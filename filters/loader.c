@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
+#include "../core/config.h"
 #include "../core/error.h"
 
 int filter_loader_resolve(const char *name, const char *plugin_dir, char *out, size_t outlen)
@@ -72,13 +72,8 @@ static int set_value(filter_plugin *p, const struct squawk_config_entry *e, cons
     errno = 0;
     switch (e->type) {
     case SQUAWK_CFG_BOOL: {
-        int b;
-        if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1"))
-            b = 1;
-        else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
-                 !strcmp(v, "0"))
-            b = 0;
-        else {
+        int b = sq_config_parse_bool(v);
+        if (b < 0) {
             snprintf(why, whylen, "'%s' is not a bool", v);
             return SQ_E_INVAL;
         }

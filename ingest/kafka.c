@@ -14,6 +14,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "../core/clock.h"
+#include "../core/config.h"
 #include "../core/error.h"
 #include "../core/kafka_log.h"
 #include "../core/log.h"
@@ -696,16 +697,12 @@ int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *er
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     char es[512];
     int rc = 0;
-    /* defaults the caller may override */
-    rc = rc ? rc : set_prop(c, "group.id", "squawk", err, errlen);
-    rc = rc ? rc : set_prop(c, "auto.offset.reset", "earliest", err, errlen);
+    /* defaults the caller may override: the config map's, documented in squawk.yml */
+    for (const sq_cfg_key *d = sq_config_kafka_keys; d->name && rc == 0; d++)
+        if (d->kind == SQ_CFGK_PROP && d->def && !(d->flags & (SQ_CFGF_EXAMPLE | SQ_CFGF_COMMENTED)))
+            rc = set_prop(c, d->name, d->def, err, errlen);
     rc = rc ? rc : set_prop(c, "statistics.interval.ms", "1000", err, errlen);
     rc = rc ? rc : set_prop(c, "partition.assignment.strategy", "range,roundrobin", err, errlen);
-    /* librdkafka's 45 s session timeout is how long a restarted instance
-     * waits for the partitions its killed predecessor held; 6 s is the
-     * smallest a broker accepts by default (group.min.session.timeout.ms). */
-    rc = rc ? rc : set_prop(c, "session.timeout.ms", SQ_KAFKA_SESSION_TIMEOUT_MS, err, errlen);
-    rc = rc ? rc : set_prop(c, "heartbeat.interval.ms", SQ_KAFKA_HEARTBEAT_MS, err, errlen);
     for (size_t i = 0; i < o->n_props && rc == 0; i++)
         rc = set_prop(c, o->props[2 * i], o->props[2 * i + 1], err, errlen);
     /* what at-least-once depends on: not overridable */

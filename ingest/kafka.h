@@ -43,16 +43,11 @@ typedef struct ingest_kafka_opts {
     void *ud;
 } ingest_kafka_opts;
 
-/* Group liveness defaults: a killed member's partitions move after at most
- * this long (librdkafka's own default, 45 s, stalled restarts that long). */
-#define SQ_KAFKA_SESSION_TIMEOUT_MS "6000"
-#define SQ_KAFKA_HEARTBEAT_MS "1000"
-
 /* props go to rd_kafka_conf_set unchanged (an error names the key), after
- * defaults group.id=squawk, auto.offset.reset=earliest,
- * statistics.interval.ms=1000, partition.assignment.strategy=range,roundrobin
- * (cooperative-sticky also works), session.timeout.ms and
- * heartbeat.interval.ms as above; enable.auto.offset.store=false and
+ * the defaults of the kafka: config map's PROP lines (core/config_keys.h:
+ * group.id, auto.offset.reset, session.timeout.ms, ...),
+ * statistics.interval.ms=1000 and partition.assignment.strategy=range,roundrobin
+ * (cooperative-sticky also works); enable.auto.offset.store=false and
  * enable.auto.commit=true with auto.commit.interval.ms=commit_interval_ms are
  * forced. The DLQ producer gets the same props minus consumer-only keys. */
 SQ_API int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *err,

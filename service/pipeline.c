@@ -20,16 +20,8 @@
 #include "../filters/host.h"
 #include "../ingest/kafka.h"
 #include "../proto/scan.h"
-/* The Kafka and JSON Lines sinks land with the sinks issue; until their
- * headers exist the config keys are refused with NOTIMPL. */
-#if __has_include("../sinks/jsonl.h")
 #include "../sinks/jsonl.h"
-#define HAVE_SINK_JSONL 1
-#endif
-#if __has_include("../sinks/kafka.h")
 #include "../sinks/kafka.h"
-#define HAVE_SINK_KAFKA 1
-#endif
 #include "../sinks/sink.h"
 #include "../sinks/zkey.h"
 #include "../sinks/zmq_pub.h"
@@ -159,14 +151,14 @@ static void check_pressure(pipeline *p)
 {
     if (p->draining) return;
     size_t b = sinks_backlog(p);
-    if (!p->paused && b >= p->cfg->pause_high) {
+    if (!p->paused && b >= p->cfg->kafka.pause_high) {
         p->paused = 1;
         ingest_kafka_pause(p->in, 1);
-        sq_warn("pipeline.pause", "backlog=%zu high=%u", b, p->cfg->pause_high);
-    } else if (p->paused && b <= p->cfg->pause_low) {
+        sq_warn("pipeline.pause", "backlog=%zu high=%u", b, p->cfg->kafka.pause_high);
+    } else if (p->paused && b <= p->cfg->kafka.pause_low) {
         p->paused = 0;
         ingest_kafka_pause(p->in, 0);
-        sq_info("pipeline.resume", "backlog=%zu low=%u", b, p->cfg->pause_low);
+        sq_info("pipeline.resume", "backlog=%zu low=%u", b, p->cfg->kafka.pause_low);
     }
 }
 
@@ -274,9 +266,9 @@ static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, 
 
 static int build_host(const sq_config *c, filter_host **out, char *err, size_t errlen)
 {
-    filter_host_opts o = {.data_dir = c->data_dir, .plugin_dir = c->plugin_dir,
-                          .novelty_window_s = c->novelty_window_s,
-                          .anonymous = c->anonymous_companies};
+    filter_host_opts o = {.data_dir = c->engine.data_dir, .plugin_dir = c->engine.plugin_dir,
+                          .novelty_window_s = c->engine.novelty_window_s,
+                          .anonymous = c->engine.anonymous_companies};
     filter_host *h;
     int rc = filter_host_create(&h, &o, err, errlen);
     if (rc < 0) return rc;
@@ -298,20 +290,6 @@ static int build_host(const sq_config *c, filter_host **out, char *err, size_t e
 }
 
 /* ---- reload: what a SIGHUP can change -------------------------------------------- */
-
-/* Keys a reload applies; every other change needs a restart and is said so. */
-static const char *const reloadable[] = {"filters", "engine.data_dir", "engine.plugin_dir",
-                                         "engine.novelty_window_s", "engine.anonymous_companies",
-                                         "log.level", "log.format", NULL};
-
-static int is_reloadable(const char *path)
-{
-    for (size_t i = 0; reloadable[i]; i++) {
-        size_t n = strlen(reloadable[i]);
-        if (strncmp(path, reloadable[i], n) == 0 && (path[n] == 0 || path[n] == '.')) return 1;
-    }
-    return 0;
-}
 
 static const sq_cfg_node *child_named(const sq_cfg_node *m, const char *key)
 {
@@ -342,7 +320,7 @@ static void restart_needed(pipeline *p, const char *path)
 static void diff_config(pipeline *p, const sq_cfg_node *a, const sq_cfg_node *b, const char *path)
 {
     char sub[256];
-    if (is_reloadable(path)) return;
+    if (sq_config_reloadable(path)) return;
     if (!a || !b || a->type != SQ_CFG_MAP || b->type != SQ_CFG_MAP) {
         if (!same_tree(a, b)) restart_needed(p, path);
         return;
@@ -354,20 +332,20 @@ static void diff_config(pipeline *p, const sq_cfg_node *a, const sq_cfg_node *b,
     for (const sq_cfg_node *c = b->child; c; c = c->next)
         if (!child_named(a, c->key)) {
             snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", c->key);
-            if (!is_reloadable(sub)) restart_needed(p, sub);
+            if (!sq_config_reloadable(sub)) restart_needed(p, sub);
         }
 }
 
 static void apply_log_settings(const sq_config *old, const sq_config *nc)
 {
     sq_log_level lvl;
-    if (strcmp(old->log_level, nc->log_level) != 0 && sq_log_parse_level(nc->log_level, &lvl) == 0) {
+    if (strcmp(old->log.level, nc->log.level) != 0 && sq_log_parse_level(nc->log.level, &lvl) == 0) {
         sq_log_set_level(lvl);
-        sq_info("reload.applied", "key=log.level value=%s", nc->log_level);
+        sq_info("reload.applied", "key=log.level value=%s", nc->log.level);
     }
-    if (strcmp(old->log_format, nc->log_format) != 0) {
-        sq_log_set_format(strcmp(nc->log_format, "json") == 0 ? SQ_LOG_JSON : SQ_LOG_TEXT);
-        sq_info("reload.applied", "key=log.format value=%s", nc->log_format);
+    if (strcmp(old->log.format, nc->log.format) != 0) {
+        sq_log_set_format(strcmp(nc->log.format, "json") == 0 ? SQ_LOG_JSON : SQ_LOG_TEXT);
+        sq_info("reload.applied", "key=log.format value=%s", nc->log.format);
     }
 }
 
@@ -408,17 +386,8 @@ int pipeline_reload(pipeline *p)
  * is the file and line, or the SQUAWK_ variable that set it (sq_config_where). */
 static void config_where(const sq_config *c, const char *key, char *out, size_t n)
 {
-    const sq_cfg_node *m = c->root;
-    for (const char *k = key; m && *k;) {
-        size_t len = strcspn(k, ".");
-        const sq_cfg_node *ch = m->type == SQ_CFG_MAP ? m->child : NULL;
-        while (ch && (!ch->key || strlen(ch->key) != len || strncmp(ch->key, k, len) != 0))
-            ch = ch->next;
-        m = ch;
-        k += len + (k[len] == '.');
-    }
     char where[300];
-    sq_config_where(c, m ? m->line : 0, where, sizeof where);
+    sq_config_where(c, sq_config_line(c, key), where, sizeof where);
     snprintf(out, n, "%s: %s", where, key);
 }
 
@@ -428,14 +397,14 @@ static int load_curve(const sq_config *c, char sec[41], char pub[41], char *err,
 {
     char e[700], where[400];
     const char *key = "sinks.zmq.curve.secret_key_file";
-    int rc = sink_zkey_read(c->zmq.curve_secret_key_file, 1, sec, e, sizeof e);
+    int rc = sink_zkey_read(c->sinks.zmq.curve.secret_key_file, 1, sec, e, sizeof e);
     if (rc == 0) {
         key = "sinks.zmq.curve.public_key_file";
-        rc = sink_zkey_read(c->zmq.curve_public_key_file, 0, pub, e, sizeof e);
+        rc = sink_zkey_read(c->sinks.zmq.curve.public_key_file, 0, pub, e, sizeof e);
     }
     if (rc == 0 && sink_zkey_match(sec, pub) != 0) {
         snprintf(e, sizeof e, "%s is not the public half of the secret key in %s",
-                 c->zmq.curve_public_key_file, c->zmq.curve_secret_key_file);
+                 c->sinks.zmq.curve.public_key_file, c->sinks.zmq.curve.secret_key_file);
         rc = SQ_E_CONFIG;
     }
     if (rc < 0) {
@@ -451,12 +420,12 @@ static void zmq_error_where(const sq_config *c, char *err, size_t errlen)
 {
     const char *key = "sinks.zmq";
     char needle[600], where[400], msg[1024];
-    for (size_t i = 0; i < c->zmq.n_replay_endpoints; i++) {
-        snprintf(needle, sizeof needle, "connect %s: ", c->zmq.replay_endpoints[i]);
+    for (size_t i = 0; i < c->sinks.zmq.n_replay_endpoints; i++) {
+        snprintf(needle, sizeof needle, "connect %s: ", c->sinks.zmq.replay_endpoints[i]);
         if (strstr(err, needle)) key = "sinks.zmq.replay_endpoints";
     }
-    for (size_t i = 0; i < c->zmq.n_endpoints; i++) {
-        snprintf(needle, sizeof needle, "connect %s: ", c->zmq.endpoints[i]);
+    for (size_t i = 0; i < c->sinks.zmq.n_endpoints; i++) {
+        snprintf(needle, sizeof needle, "connect %s: ", c->sinks.zmq.endpoints[i]);
         if (strstr(err, needle)) key = "sinks.zmq.endpoints";
     }
     config_where(c, key, where, sizeof where);
@@ -468,23 +437,23 @@ static int build_sinks(pipeline *p, char *err, size_t errlen)
 {
     sq_config *c = p->cfg;
     int rc;
-    if (c->zmq.enabled) {
+    if (c->sinks.zmq.enabled) {
         char sec[41], pub[41];
-        int curve = c->zmq.curve_secret_key_file != NULL;
+        int curve = c->sinks.zmq.curve.secret_key_file != NULL;
         if (curve && (rc = load_curve(c, sec, pub, err, errlen)) < 0) return rc;
         sink_zpub_opts o = {
-            .endpoints = (const char *const *)c->zmq.endpoints,
-            .n_endpoints = c->zmq.n_endpoints,
-            .replay_endpoints = (const char *const *)c->zmq.replay_endpoints,
-            .n_replay_endpoints = c->zmq.n_replay_endpoints,
-            .sndhwm = c->zmq.sndhwm,
-            .ring_size = c->zmq.ring_size,
-            .heartbeat_ms = (int)c->zmq.heartbeat_ms,
-            .min_relevance = c->zmq.min_relevance,
+            .endpoints = (const char *const *)c->sinks.zmq.endpoints,
+            .n_endpoints = c->sinks.zmq.n_endpoints,
+            .replay_endpoints = (const char *const *)c->sinks.zmq.replay_endpoints,
+            .n_replay_endpoints = c->sinks.zmq.n_replay_endpoints,
+            .sndhwm = c->sinks.zmq.sndhwm,
+            .ring_size = c->sinks.zmq.ring_size,
+            .heartbeat_ms = c->sinks.zmq.heartbeat_ms,
+            .min_relevance = c->sinks.zmq.min_relevance,
             .curve_secret_key = curve ? sec : NULL,
             .curve_public_key = curve ? pub : NULL,
-            .allowed_client_keys = (const char *const *)c->zmq.curve_allowed,
-            .n_allowed_client_keys = c->zmq.n_curve_allowed,
+            .allowed_client_keys = (const char *const *)c->sinks.zmq.curve.allowed_client_keys,
+            .n_allowed_client_keys = c->sinks.zmq.curve.n_allowed_client_keys,
         };
         rc = sink_zpub_create(&p->sinks[p->n_sinks], p->loop, &o, err, errlen);
         memset(sec, 0, sizeof sec);
@@ -494,27 +463,17 @@ static int build_sinks(pipeline *p, char *err, size_t errlen)
         }
         p->n_sinks++;
     }
-    if (c->kafka_sink.enabled) {
-#ifndef HAVE_SINK_KAFKA
-        snprintf(err, errlen, "sinks.kafka: not built yet");
-        return SQ_E_NOTIMPL;
-#else
+    if (c->sinks.kafka.enabled) {
         rc = sink_kafka_create(&p->sinks[p->n_sinks], p->loop,
-                               (const char *const *)c->kafka_sink.props, c->kafka_sink.n_props,
-                               c->kafka_sink.topic, err, errlen);
+                               (const char *const *)c->sinks.kafka.properties, c->sinks.kafka.n_properties,
+                               c->sinks.kafka.topic, err, errlen);
         if (rc < 0) return rc;
         p->n_sinks++;
-#endif
     }
-    if (c->jsonl.enabled) {
-#ifndef HAVE_SINK_JSONL
-        snprintf(err, errlen, "sinks.jsonl: not built yet");
-        return SQ_E_NOTIMPL;
-#else
-        rc = sink_jsonl_create(&p->sinks[p->n_sinks], c->jsonl.path, err, errlen);
+    if (c->sinks.jsonl.enabled) {
+        rc = sink_jsonl_create(&p->sinks[p->n_sinks], c->sinks.jsonl.path, err, errlen);
         if (rc < 0) return rc;
         p->n_sinks++;
-#endif
     }
     for (size_t i = 0; i < p->n_sinks; i++) {
         p->sinks[i]->done = on_sink_done;
@@ -685,7 +644,7 @@ static int health(void *ud, char *why, size_t whylen)
     ingest_kafka_get_stats(p->in, &ks);
     if (!ks.broker_up && ks.broker_down_since_ms) {
         int64_t down_ms = sq_clock_realtime_ns() / 1000000 - ks.broker_down_since_ms;
-        if (down_ms > (int64_t)p->cfg->health_grace_s * 1000) {
+        if (down_ms > (int64_t)p->cfg->metrics.health_grace_s * 1000) {
             snprintf(why, whylen, "kafka unreachable for %lld s", (long long)(down_ms / 1000));
             return 0;
         }
@@ -708,7 +667,7 @@ static int health(void *ud, char *why, size_t whylen)
 static void finish(pipeline *p)
 {
     for (size_t i = 0; i < p->n_sinks; i++) sink_flush(p->sinks[i], 2000);
-    int rc = ingest_kafka_close(p->in, (int)p->cfg->shutdown_timeout_ms);
+    int rc = ingest_kafka_close(p->in, (int)p->cfg->engine.shutdown_timeout_ms);
     /* A final commit refused by the group (a rebalance in progress, the
      * broker gone) loses nothing: those articles are redelivered and their
      * alert ids repeat. The drain itself succeeded, so exit 0 but say so. */
@@ -737,7 +696,7 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
     sq_info("shutdown.start", "signal=%d pending=%zu", w->signum, p->pend_n);
     p->draining = 1;
     ingest_kafka_pause(p->in, 1);
-    p->drain_deadline_ns = sq_clock_mono_ns() + (int64_t)p->cfg->shutdown_timeout_ms * 1000000;
+    p->drain_deadline_ns = sq_clock_mono_ns() + (int64_t)p->cfg->engine.shutdown_timeout_ms * 1000000;
     ev_timer_init(&p->drain, on_drain, 0., 0.05);
     p->drain.data = p;
     ev_timer_start(loop, &p->drain);
@@ -760,34 +719,34 @@ int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *
     p->loop = loop;
     p->cfg = cfg;
     /* librdkafka's own messages lack the file and line: check first */
-    int rc = check_kafka_props(cfg, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
-                               cfg->n_kafka_props, RD_KAFKA_CONSUMER, err, errlen);
-    if (rc == 0 && cfg->kafka_sink.enabled)
-        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
-                               cfg->kafka_sink.n_props, RD_KAFKA_PRODUCER, err, errlen);
+    int rc = check_kafka_props(cfg, "kafka", cfg->kafka.props, cfg->kafka.props_lines,
+                               cfg->kafka.n_props, RD_KAFKA_CONSUMER, err, errlen);
+    if (rc == 0 && cfg->sinks.kafka.enabled)
+        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->sinks.kafka.properties, NULL,
+                               cfg->sinks.kafka.n_properties, RD_KAFKA_PRODUCER, err, errlen);
     if (rc == 0) rc = build_host(cfg, &p->host, err, errlen);
     if (rc == 0) rc = build_sinks(p, err, errlen);
     if (rc == 0) {
         ingest_kafka_opts o = {
             .loop = loop,
-            .props = (const char *const *)cfg->kafka_props,
-            .n_props = cfg->n_kafka_props,
-            .topics = (const char *const *)cfg->topics,
-            .n_topics = cfg->n_topics,
-            .dlq_topic = cfg->dlq_topic,
-            .limits = {.max_bytes = cfg->max_article_bytes},
-            .batch = cfg->batch,
-            .commit_interval_ms = cfg->commit_interval_ms,
+            .props = (const char *const *)cfg->kafka.props,
+            .n_props = cfg->kafka.n_props,
+            .topics = (const char *const *)cfg->kafka.topics,
+            .n_topics = cfg->kafka.n_topics,
+            .dlq_topic = cfg->kafka.dlq_topic,
+            .limits = {.max_bytes = cfg->kafka.max_article_bytes},
+            .batch = cfg->kafka.batch,
+            .commit_interval_ms = cfg->kafka.commit_interval_ms,
             .on_article = on_article,
             .ud = p,
         };
         rc = ingest_kafka_create(&p->in, &o, err, errlen);
     }
-    if (rc == 0 && cfg->metrics_listen && cfg->metrics_listen[0]) {
-        rc = sq_metrics_create(&p->metrics, loop, cfg->metrics_listen, cfg->stall_ms, render, health,
+    if (rc == 0 && cfg->metrics.listen && cfg->metrics.listen[0]) {
+        rc = sq_metrics_create(&p->metrics, loop, cfg->metrics.listen, cfg->metrics.stall_ms, render, health,
                                p, err, errlen);
         if (rc == 0)
-            sq_info("metrics.listen", "addr=%s port=%d", cfg->metrics_listen, sq_metrics_port(p->metrics));
+            sq_info("metrics.listen", "addr=%s port=%d", cfg->metrics.listen, sq_metrics_port(p->metrics));
     }
     if (rc < 0) {
         pipeline_destroy(p);
@@ -876,12 +835,12 @@ int pipeline_check(sq_config *cfg, void *out_file, char *err, size_t errlen)
 {
     FILE *f = out_file;
     filter_host *h = NULL;
-    int rc = check_kafka_props(cfg, "kafka", cfg->kafka_props, cfg->kafka_prop_lines,
-                               cfg->n_kafka_props, RD_KAFKA_CONSUMER, err, errlen);
-    if (rc == 0 && cfg->kafka_sink.enabled)
-        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
-                               cfg->kafka_sink.n_props, RD_KAFKA_PRODUCER, err, errlen);
-    if (rc == 0 && cfg->zmq.enabled && cfg->zmq.curve_secret_key_file) {
+    int rc = check_kafka_props(cfg, "kafka", cfg->kafka.props, cfg->kafka.props_lines,
+                               cfg->kafka.n_props, RD_KAFKA_CONSUMER, err, errlen);
+    if (rc == 0 && cfg->sinks.kafka.enabled)
+        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->sinks.kafka.properties, NULL,
+                               cfg->sinks.kafka.n_properties, RD_KAFKA_PRODUCER, err, errlen);
+    if (rc == 0 && cfg->sinks.zmq.enabled && cfg->sinks.zmq.curve.secret_key_file) {
         char sec[41], pub[41];
         rc = load_curve(cfg, sec, pub, err, errlen);
         memset(sec, 0, sizeof sec);

@@ -206,19 +206,6 @@ static const sink_ops ksink_ops = {
     .destroy = ksink_destroy,
 };
 
-static void make_pub_id(char *out, size_t len)
-{
-    uint8_t rnd[8] = {0};
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || read(fd, rnd, sizeof rnd) != (ssize_t)sizeof rnd) {
-        uint64_t t = (uint64_t)sq_clock_realtime_ns();
-        memcpy(rnd, &t, sizeof rnd);
-    }
-    if (fd >= 0) close(fd);
-    snprintf(out, len, "%02x%02x%02x%02x%02x%02x%02x%02x-%ld", rnd[0], rnd[1], rnd[2], rnd[3],
-             rnd[4], rnd[5], rnd[6], rnd[7], (long)getpid());
-}
-
 SQ_API int sink_kafka_create(sink **out, struct ev_loop *loop, const char *const *props,
                              size_t n_props, const char *topic, char *err, size_t errlen)
 {
@@ -233,7 +220,7 @@ SQ_API int sink_kafka_create(sink **out, struct ev_loop *loop, const char *const
     k->base.data = k;
     k->pipefd[0] = k->pipefd[1] = -1;
     snprintf(k->base.name, sizeof k->base.name, "kafka");
-    make_pub_id(k->pub_id, sizeof k->pub_id);
+    sink_make_pub_id(k->pub_id, sizeof k->pub_id);
     k->topic = strdup(topic);
     if (!k->topic) {
         ksink_destroy(&k->base);

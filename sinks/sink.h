@@ -66,4 +66,8 @@ static inline void sink_destroy(sink *s)
     if (s) s->ops->destroy(s);
 }
 
+/* A publisher id for the alerts' `pub` field: 16 random hex chars + "-" + pid,
+ * so a restarted publisher is told apart from the one before. */
+SQ_API void sink_make_pub_id(char *out, size_t len);
+
 #endif

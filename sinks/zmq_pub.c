@@ -676,20 +676,6 @@ static const sink_ops zpub_ops = {
 
 /* ---- create */
 
-static void make_pub_id(char *out, size_t len)
-{
-    uint8_t rnd[8];
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    ssize_t got = fd >= 0 ? read(fd, rnd, sizeof rnd) : -1;
-    if (fd >= 0) close(fd);
-    if (got != (ssize_t)sizeof rnd) { /* fall back to time; restarts still differ */
-        uint64_t t = (uint64_t)sq_clock_realtime_ns() ^ (uint64_t)sq_clock_mono_ns();
-        memcpy(rnd, &t, sizeof rnd);
-    }
-    snprintf(out, len, "%02x%02x%02x%02x%02x%02x%02x%02x-%ld", rnd[0], rnd[1], rnd[2], rnd[3],
-             rnd[4], rnd[5], rnd[6], rnd[7], (long)getpid());
-}
-
 static int setup_curve(zpub *z, void *sock, const sink_zpub_opts *o)
 {
     int one = 1;
@@ -766,7 +752,7 @@ SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_op
     if (o->pub_id && o->pub_id[0])
         snprintf(z->pub_id, sizeof z->pub_id, "%s", o->pub_id);
     else
-        make_pub_id(z->pub_id, sizeof z->pub_id);
+        sink_make_pub_id(z->pub_id, sizeof z->pub_id);
 
     int rc = SQ_E_ZMQ;
     if (o->curve_secret_key) {

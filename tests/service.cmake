@@ -1,4 +1,4 @@
-# service.cmake -- squawk run end to end (issue 7): config, feed, sub, metrics, reload, shutdown offsets.
+# service.cmake -- squawk run end to end: config, feed, sub, metrics, reload, shutdown offsets.
 find_program(DEBIAN_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
 if(DEBIAN_PYTHON)
   add_test(NAME test_run COMMAND ${DEBIAN_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/test_run.py)

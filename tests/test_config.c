@@ -1,6 +1,7 @@
 /* test_config.c -- squawk.yml loading: defaults, env overrides, errors naming file/line/key, secrets. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -39,27 +40,27 @@ TEST(loads_defaults_and_values)
     char err[512];
     write_cfg(base);
     ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), 0);
-    ASSERT_EQ(c.n_topics, 2);
-    ASSERT_STR_EQ(c.topics[1], "more");
-    ASSERT_STR_EQ(c.dlq_topic, "dlq");
-    ASSERT_EQ(c.max_article_bytes, 1 << 20);
-    ASSERT_EQ(c.n_kafka_props, 2);
-    ASSERT_STR_EQ(c.kafka_props[0], "bootstrap.servers");
+    ASSERT_EQ(c.kafka.n_topics, 2);
+    ASSERT_STR_EQ(c.kafka.topics[1], "more");
+    ASSERT_STR_EQ(c.kafka.dlq_topic, "dlq");
+    ASSERT_EQ(c.kafka.max_article_bytes, 1 << 20);
+    ASSERT_EQ(c.kafka.n_props, 2);
+    ASSERT_STR_EQ(c.kafka.props[0], "bootstrap.servers");
     ASSERT_EQ(c.n_filters, 2);
     ASSERT_DBL_NEAR(c.filters[0].threshold, 55, 1e-9);
     ASSERT_STR_EQ(c.filters[0].kv[0], "min_amount");
     ASSERT_STR_EQ(c.filters[1].name, "chips");
     ASSERT(c.filters[1].threshold < 0);
-    ASSERT_EQ(c.zmq.enabled, 1);
-    ASSERT_EQ(c.zmq.sndhwm, 10);
-    ASSERT_EQ(c.zmq.ring_size, 100000);
-    ASSERT_EQ(c.anonymous_companies, 0); /* unset: the host decides */
+    ASSERT_EQ(c.sinks.zmq.enabled, 1);
+    ASSERT_EQ(c.sinks.zmq.sndhwm, 10);
+    ASSERT_EQ(c.sinks.zmq.ring_size, 100000);
+    ASSERT_EQ(c.engine.anonymous_companies, 0); /* unset: the host decides */
     sq_config_free(&c);
 
     write_cfg("kafka:\n  topics: [a]\nengine:\n  anonymous_companies: false\nfilters: [invest]\n"
               "sinks: {jsonl: {}}\n");
     ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), 0);
-    ASSERT_EQ(c.anonymous_companies, -1);
+    ASSERT_EQ(c.engine.anonymous_companies, -1);
     sq_config_free(&c);
 
     /* one spelling of booleans for files and environment (SQUAWK_ANONYMOUS) */
@@ -80,11 +81,11 @@ TEST(env_overrides)
                    NULL};
     write_cfg(base);
     ASSERT_EQ(sq_config_load(&c, path, env, err, sizeof err), 0);
-    ASSERT_STR_EQ(c.kafka_props[1], "kafka:29092");
-    ASSERT_EQ(c.batch, 64);
+    ASSERT_STR_EQ(c.kafka.props[1], "kafka:29092");
+    ASSERT_EQ(c.kafka.batch, 64);
     ASSERT_DBL_NEAR(c.filters[0].threshold, 70, 1e-9);
-    ASSERT_EQ(c.zmq.n_endpoints, 2);
-    ASSERT_STR_EQ(c.zmq.endpoints[1], "ipc:///tmp/x");
+    ASSERT_EQ(c.sinks.zmq.n_endpoints, 2);
+    ASSERT_STR_EQ(c.sinks.zmq.endpoints[1], "ipc:///tmp/x");
     sq_config_free(&c);
 
     char *bad[] = {"SQUAWK_FILTERS__NOPE__THRESHOLD=1", NULL};
@@ -155,7 +156,7 @@ TEST(shipped_default_config_loads)
     char err[512];
     ASSERT_EQ(sq_config_load(&c, SQ_SOURCE_DIR "/config/squawk.yml", NULL, err, sizeof err), 0);
     ASSERT_EQ(c.n_filters, 3);
-    ASSERT_STR_EQ(c.dlq_topic, "articles.dlq");
+    ASSERT_STR_EQ(c.kafka.dlq_topic, "articles.dlq");
     sq_config_free(&c);
 }
 
@@ -183,6 +184,128 @@ TEST(duplicate_filters)
     sq_config_free(&c);
 }
 
+/* config/squawk.yml is what `squawk check --reference` prints from the maps. */
+TEST(reference_matches_squawk_yml)
+{
+    char *ref = NULL, *yml = NULL;
+    size_t rl = 0, yl = 0;
+    FILE *f = open_memstream(&ref, &rl);
+    sq_config_reference(f);
+    fclose(f);
+    f = fopen(SQ_SOURCE_DIR "/config/squawk.yml", "rb");
+    ASSERT(f != NULL);
+    FILE *m = open_memstream(&yml, &yl);
+    for (int ch; (ch = fgetc(f)) != EOF;) fputc(ch, m);
+    fclose(f);
+    fclose(m);
+    size_t line = 1, i = 0;
+    for (; i < rl && i < yl && ref[i] == yml[i]; i++) line += ref[i] == '\n';
+    if (i != rl || i != yl)
+        SQ_FAIL_("config/squawk.yml line %zu differs from the config maps (core/config_keys.h); "
+                 "regenerate it: build/squawk check --reference > config/squawk.yml", line);
+    free(ref);
+    free(yml);
+}
+
+/* Every key the maps declare loads from the reference with its default, and the
+ * defaults are what a config without the key gets. */
+TEST(defaults_from_maps)
+{
+    sq_config c;
+    char err[512];
+    write_cfg("kafka: {topics: [a]}\nfilters: [invest]\nsinks: {zmq: {endpoints: [\"tcp://*:1\"]}}\n");
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), 0);
+    ASSERT_EQ(c.kafka.batch, 256);
+    ASSERT_EQ(c.kafka.commit_interval_ms, 1000);
+    ASSERT_EQ(c.engine.shutdown_timeout_ms, 10000);
+    ASSERT_EQ(c.sinks.zmq.enabled, 1);
+    ASSERT_EQ(c.sinks.zmq.heartbeat_ms, 1000);
+    ASSERT_EQ(c.sinks.zmq.n_replay_endpoints, 0); /* an example in the reference, not a default */
+    ASSERT_EQ(c.sinks.kafka.enabled, 0);          /* optional sections are off when absent */
+    ASSERT_EQ(c.sinks.jsonl.enabled, 0);
+    ASSERT_STR_EQ(c.sinks.jsonl.path, "-");
+    ASSERT(c.metrics.listen == NULL);
+    ASSERT_STR_EQ(c.log.level, "info");
+    ASSERT_EQ(c.kafka.n_props, 0); /* librdkafka defaults are applied by ingest, from the map */
+    sq_config_free(&c);
+
+    sq_config r;
+    ASSERT_EQ(sq_config_load(&r, SQ_SOURCE_DIR "/config/squawk.yml", NULL, err, sizeof err), 0);
+    ASSERT_EQ(r.kafka.batch, 256);
+    ASSERT_EQ(r.sinks.zmq.ring_size, 100000);
+    ASSERT_DBL_NEAR(r.sinks.zmq.min_relevance, SQ_CONFIG_MIN_RELEVANCE, 1e-12);
+    ASSERT_STR_EQ(r.log.format, "text");
+    int found = 0;
+    for (size_t i = 0; i < r.kafka.n_props; i++)
+        if (!strcmp(r.kafka.props[2 * i], "fetch.wait.max.ms")) found = !strcmp(r.kafka.props[2 * i + 1], "10");
+    ASSERT(found);
+    sq_config_free(&r);
+}
+
+/* heartbeat_ms is signed: -1 switches heartbeats off; below that is an error naming the key. */
+TEST(heartbeats_off_and_typed_errors)
+{
+    sq_config c;
+    char err[512], want[512];
+    write_cfg("kafka: {topics: [a]}\nfilters: [invest]\nsinks:\n  zmq:\n    endpoints: [\"tcp://*:1\"]\n"
+              "    heartbeat_ms: -1\n");
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), 0);
+    ASSERT_EQ(c.sinks.zmq.heartbeat_ms, -1);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    sq_config_dump(&c, f);
+    fclose(f);
+    ASSERT(strstr(buf, "    heartbeat_ms: -1\n") != NULL);
+    ASSERT(strstr(buf, "jsonl") == NULL); /* off sections are not dumped */
+    free(buf);
+    sq_config_free(&c);
+
+    char *env[] = {"SQUAWK_SINKS__ZMQ__HEARTBEAT_MS=-2", NULL};
+    ASSERT_EQ(sq_config_load(&c, path, env, err, sizeof err), SQ_E_CONFIG);
+    ASSERT_STR_EQ(err, "SQUAWK_SINKS__ZMQ__HEARTBEAT_MS: sinks.zmq.heartbeat_ms: expected an integer "
+                       "from -1 to 3600000, got '-2'");
+
+    char *lvl[] = {"SQUAWK_LOG__LEVEL=loud", NULL};
+    ASSERT_EQ(sq_config_load(&c, path, lvl, err, sizeof err), SQ_E_CONFIG);
+    ASSERT_STR_EQ(err, "SQUAWK_LOG__LEVEL: log.level: expected one of debug|info|warn|error, got 'loud'");
+
+    write_cfg("kafka: {topics: [a]}\nfilters: [invest]\nsinks: {jsonl: {}}\nengine:\n  data_dir: [x]\n");
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), SQ_E_CONFIG);
+    snprintf(want, sizeof want, "%s:5: engine.data_dir: expected a string", path);
+    ASSERT_STR_EQ(err, want);
+
+    write_cfg("kafka: {topics: [a]}\nfilters: [invest]\nsinks: {jsonl: {enabled: nah}}\n");
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), SQ_E_CONFIG);
+    snprintf(want, sizeof want, "%s:3: sinks.jsonl.enabled: expected true or false", path);
+    ASSERT_STR_EQ(err, want);
+}
+
+/* librdkafka names from the environment get their dots back, in kafka: and in a PROPS map. */
+TEST(env_property_names)
+{
+    sq_config c;
+    char err[512];
+    char *env[] = {"SQUAWK_KAFKA__FETCH_WAIT_MAX_MS=50", "SQUAWK_KAFKA__MAX_ARTICLE_BYTES=2048",
+                   "SQUAWK_SINKS__KAFKA__TOPIC=alerts",
+                   "SQUAWK_SINKS__KAFKA__PROPERTIES__BOOTSTRAP_SERVERS=k:9092", NULL};
+    write_cfg("kafka: {topics: [a]}\nfilters: [invest]\n");
+    ASSERT_EQ(sq_config_load(&c, path, env, err, sizeof err), 0);
+    ASSERT_STR_EQ(c.kafka.props[0], "fetch.wait.max.ms");
+    ASSERT_EQ(c.kafka.max_article_bytes, 2048);
+    ASSERT_EQ(c.sinks.kafka.enabled, 1);
+    ASSERT_STR_EQ(c.sinks.kafka.properties[0], "bootstrap.servers");
+    ASSERT_STR_EQ(c.sinks.kafka.properties[1], "k:9092");
+    sq_config_free(&c);
+
+    ASSERT(sq_config_reloadable("engine.data_dir"));
+    ASSERT(sq_config_reloadable("filters"));
+    ASSERT(sq_config_reloadable("log.level"));
+    ASSERT(!sq_config_reloadable("engine.shutdown_timeout_ms"));
+    ASSERT(!sq_config_reloadable("kafka.bootstrap.servers"));
+    ASSERT(!sq_config_reloadable("sinks.zmq.heartbeat_ms"));
+}
+
 int main(void)
 {
     snprintf(path, sizeof path, "/tmp/squawk-test-config-%d.yml", (int)getpid());
@@ -192,6 +315,10 @@ int main(void)
     RUN(secrets_masked);
     RUN(shipped_default_config_loads);
     RUN(duplicate_filters);
+    RUN(reference_matches_squawk_yml);
+    RUN(defaults_from_maps);
+    RUN(heartbeats_off_and_typed_errors);
+    RUN(env_property_names);
     unlink(path);
     return 0;
 }

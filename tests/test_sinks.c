@@ -350,6 +350,50 @@ TEST(live_and_heartbeat)
     pub_close(&f);
 }
 
+/* heartbeat_ms < 0 (sinks.zmq.heartbeat_ms: -1) switches heartbeats off: a
+ * subscriber of an idle publisher hears nothing for many periods. */
+TEST(heartbeats_off)
+{
+    static const char *eps[] = {"tcp://127.0.0.1:*"};
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    sink_zpub_opts o = {.endpoints = eps, .n_endpoints = 1, .heartbeat_ms = -1};
+    sink *s = NULL;
+    char err[256] = "", ep[256];
+    ASSERT_EQ(sink_zpub_create(&s, loop, &o, err, sizeof err), 0);
+    ASSERT_EQ(sink_zpub_endpoint(s, 0, ep, sizeof ep), 0);
+    void *ctx = zmq_ctx_new();
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    ASSERT_EQ(zmq_connect(sub, ep), 0);
+    sink_zpub_stats st;
+    for (int i = 0; i < 500; i++) {
+        sink_zpub_get_stats(s, &st);
+        if (st.subscriptions > 0) break;
+        run_for(loop, 10);
+    }
+    ASSERT_GT(st.subscriptions, 0);
+    char topic[64];
+    for (int i = 0; i < 30; i++) { /* 600 ms: six default periods */
+        run_for(loop, 20);
+        ASSERT_LT(zmq_recv(sub, topic, sizeof topic, ZMQ_DONTWAIT), 0);
+    }
+    sink_zpub_get_stats(s, &st);
+    ASSERT_EQ(st.heartbeats, 0);
+    publish(s, 1, 1, 40); /* alerts still flow */
+    int n = -1;
+    for (int i = 0; i < 500 && n < 0; i++) {
+        run_for(loop, 10);
+        n = zmq_recv(sub, topic, sizeof topic - 1, ZMQ_DONTWAIT);
+    }
+    ASSERT_GT(n, 0);
+    topic[n] = 0;
+    ASSERT(strncmp(topic, "invest.", 7) == 0);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    sink_destroy(s);
+    ev_loop_destroy(loop);
+}
+
 /* ---- squawk sub as a late joiner: everything comes back through replay */
 
 TEST(late_joiner)
@@ -935,6 +979,7 @@ int main(int argc, char **argv)
     MAYBE_INPROC(replay_protocol);
     MAYBE_INPROC(replay_busy_loop);
     MAYBE_INPROC(live_and_heartbeat);
+    MAYBE_INPROC(heartbeats_off);
     MAYBE_INPROC(jsonl);
     MAYBE_INPROC(kafka);
     MAYBE(late_joiner);
