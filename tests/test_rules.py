@@ -16,12 +16,16 @@ SRC = os.environ.get("SQ_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.ab
 # Each category runs on its regex pack (engine v1) and, when filters/rules/v2/<category>.yml
 # exists, again on that token-pattern pack (engine v2, `--set <category>.engine=v2`): the
 # same sentences must pass on both. SQ_RULES_ENGINE=v1 or v2 runs one engine only.
+# tests/rules/v2/<category>.tsv (same format) runs on engine v2 only: sentences for what the token
+# patterns read differently from the regexes (hyphenated words, possessives, sentence ends).
 
 
 def main():
-    cases, articles = [], []
-    for path in sorted(glob.glob(os.path.join(SRC, "tests", "rules", "*.tsv"))):
+    cases, articles, v2_only = [], [], set()
+    for path in sorted(glob.glob(os.path.join(SRC, "tests", "rules", "*.tsv")) +
+                       glob.glob(os.path.join(SRC, "tests", "rules", "v2", "*.tsv"))):
         cat = os.path.splitext(os.path.basename(path))[0]
+        pre = "v2-" if os.path.basename(os.path.dirname(path)) == "v2" else ""
         for n, line in enumerate(open(path, encoding="utf-8"), 1):
             line = line.rstrip("\n")
             if not line.strip() or line.startswith("#"):
@@ -30,7 +34,9 @@ def main():
             if len(parts) < 3 or parts[0] not in ("0", "1"):
                 print("%s:%d: expected 'expect<TAB>rule<TAB>headline[<TAB>body]'" % (path, n))
                 return 1
-            aid = "%s-%d" % (cat, n)
+            aid = "%s%s-%d" % (pre, cat, n)
+            if pre:
+                v2_only.add(aid)
             cases.append((path, n, cat, parts[0] == "1", parts[1], parts[2], aid))
             articles.append({"id": aid, "headline": parts[2], "body": parts[3] if len(parts) > 3 else ""})
     if not cases:
@@ -39,7 +45,7 @@ def main():
     only = os.environ.get("SQ_RULES_ENGINE", "")
     bad = 0
     if only in ("", "v1"):
-        bad += check(cases, articles, "v1", [])
+        bad += check([c for c in cases if c[6] not in v2_only], articles, "v1", [])
     v2 = sorted({c[2] for c in cases if os.path.exists(os.path.join(SRC, "filters", "rules", "v2", c[2] + ".yml"))})
     if only in ("", "v2") and v2:
         sets = [a for cat in v2 for a in ("--set", cat + ".engine=v2")]
