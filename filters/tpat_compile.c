@@ -292,7 +292,7 @@ static int company_atom(struct pctx *c, const char *w, size_t n, struct item *it
 }
 
 /* The best anchor of the top-level sequence so far. */
-#define MAX_ANCHOR_TESTS 64
+#define MAX_ANCHOR_TESTS 512
 
 struct pick {
     int have, kind;               /* kind: ANCHOR_WORDS or ANCHOR_COMPANY */

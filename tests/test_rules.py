@@ -13,12 +13,19 @@ SRC = os.environ.get("SQ_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.ab
 #   expect 1: an alert of <category> at or above its default threshold, and when rule is not
 #             "*", that rule among its evidence; expect 0: no alert of <category>.
 # Lines starting with # are comments. The sentences are our own, never corpus text.
+# Each category runs on its regex pack (engine v1) and, when filters/rules/v2/<category>.yml
+# exists, again on that token-pattern pack (engine v2, `--set <category>.engine=v2`): the
+# same sentences must pass on both. SQ_RULES_ENGINE=v1 or v2 runs one engine only.
+# tests/rules/v2/<category>.tsv (same format) runs on engine v2 only: sentences for what the token
+# patterns read differently from the regexes (hyphenated words, possessives, sentence ends).
 
 
 def main():
-    cases, articles = [], []
-    for path in sorted(glob.glob(os.path.join(SRC, "tests", "rules", "*.tsv"))):
+    cases, articles, v2_only = [], [], set()
+    for path in sorted(glob.glob(os.path.join(SRC, "tests", "rules", "*.tsv")) +
+                       glob.glob(os.path.join(SRC, "tests", "rules", "v2", "*.tsv"))):
         cat = os.path.splitext(os.path.basename(path))[0]
+        pre = "v2-" if os.path.basename(os.path.dirname(path)) == "v2" else ""
         for n, line in enumerate(open(path, encoding="utf-8"), 1):
             line = line.rstrip("\n")
             if not line.strip() or line.startswith("#"):
@@ -27,13 +34,28 @@ def main():
             if len(parts) < 3 or parts[0] not in ("0", "1"):
                 print("%s:%d: expected 'expect<TAB>rule<TAB>headline[<TAB>body]'" % (path, n))
                 return 1
-            aid = "%s-%d" % (cat, n)
+            aid = "%s%s-%d" % (pre, cat, n)
+            if pre:
+                v2_only.add(aid)
             cases.append((path, n, cat, parts[0] == "1", parts[1], parts[2], aid))
             articles.append({"id": aid, "headline": parts[2], "body": parts[3] if len(parts) > 3 else ""})
     if not cases:
         print("no rule cases found")
         return 1
-    r = subprocess.run([SQ, "score", "-"], input="\n".join(json.dumps(a) for a in articles) + "\n",
+    only = os.environ.get("SQ_RULES_ENGINE", "")
+    bad = 0
+    if only in ("", "v1"):
+        bad += check([c for c in cases if c[6] not in v2_only], articles, "v1", [])
+    v2 = sorted({c[2] for c in cases if os.path.exists(os.path.join(SRC, "filters", "rules", "v2", c[2] + ".yml"))})
+    if only in ("", "v2") and v2:
+        sets = [a for cat in v2 for a in ("--set", cat + ".engine=v2")]
+        bad += check([c for c in cases if c[2] in v2], articles, "v2", sets)
+    return 1 if bad else 0
+
+
+def check(cases, articles, engine, extra):
+    """Scores every article with extra options; returns how many cases failed."""
+    r = subprocess.run([SQ, "score"] + extra + ["-"], input="\n".join(json.dumps(a) for a in articles) + "\n",
                        capture_output=True, text=True)
     if r.returncode != 0:
         print(r.stderr)
@@ -51,10 +73,10 @@ def main():
         if not ok:
             bad += 1
             got = "score %.1f, rules %s" % (a["score"], sorted({e["rule"] for e in a["evidence"]})) if a else "no alert"
-            print("%s:%d: %s expected %s%s: %s -- %s" % (os.path.relpath(path, SRC), n, cat,
+            print("%s:%d: %s (engine %s) expected %s%s: %s -- %s" % (os.path.relpath(path, SRC), n, cat, engine,
                   "an alert" if want else "no alert", "" if rule == "*" else " via " + rule, got, headline))
-    print("%d rule cases, %d failed" % (len(cases), bad))
-    return 1 if bad else 0
+    print("engine %s: %d rule cases, %d failed" % (engine, len(cases), bad))
+    return bad
 
 
 if __name__ == "__main__":

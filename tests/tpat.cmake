@@ -8,3 +8,11 @@ set_tests_properties(rules_lint_ok PROPERTIES LABELS unit
 add_test(NAME rules_lint_bad COMMAND ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:squawk>
   -DFILE=${CMAKE_SOURCE_DIR}/tests/data/tpat_bad.yml -P ${CMAKE_SOURCE_DIR}/tests/data/tpat_lint.cmake)
 set_tests_properties(rules_lint_bad PROPERTIES LABELS unit)
+# squawk rules parity: per-rule agreement of a v1 regex pack and a v2 pack over hand-written articles.
+add_test(NAME rules_parity COMMAND ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:squawk>
+  -DGAZ=${CMAKE_SOURCE_DIR}/tests/data/gazetteer-mini.yml -P ${CMAKE_SOURCE_DIR}/tests/data/parity/check.cmake)
+set_tests_properties(rules_parity PROPERTIES LABELS unit)
+# The regulatory pack's port (rules/v2/regulatory.yml) loads: 68 rules.
+add_test(NAME rules_lint_regulatory COMMAND squawk rules lint ${CMAKE_SOURCE_DIR}/filters/rules/v2/regulatory.yml)
+set_tests_properties(rules_lint_regulatory PROPERTIES LABELS unit
+  PASS_REGULAR_EXPRESSION "regulatory.yml: ok: pack regulatory, 68 rules")
