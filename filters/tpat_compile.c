@@ -580,7 +580,9 @@ static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk)
     int rc = 0;
     while (!rc && !c->bad && c->s[c->i] == '|') {
         c->i++;
-        if (pk) pk->have = 0, pk = NULL; /* a top-level alternation has no one anchor */
+        /* a top-level alternation has no one anchor; forget the first branch's pick whole,
+         * or its length-before would narrow the window of the whole pattern's first words */
+        if (pk) memset(pk, 0, sizeof *pk), pk = NULL;
         memset(&br[1], 0, sizeof br[1]);
         rc = parse_seq(c, &br[1], NULL);
         struct frag j;

@@ -254,6 +254,18 @@ static void test_match_companies(void)
 }
 
 /* Companies the gazetteer lacks, by their form and context: compounds, units, short forms. */
+/* A top-level alternation whose branches share a word at different places: every branch
+ * is tried where the pattern's first words occur. */
+static void test_match_alternation_anchor(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("alt", "( deal | merger ) talks | talks ( to | about ) <acquire_verb>"), err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    ASSERT_STR_EQ(run(p, "", "Acme is in talks to buy Foo."), "alt[talks to buy]");
+    ASSERT_STR_EQ(run(p, "", "Merger talks stall."), "alt[Merger talks]");
+    tpat_destroy(p);
+}
+
 static void test_match_company_forms(void)
 {
     static const char pack[] =
@@ -363,6 +375,7 @@ int main(void)
     test_match_basic();
     test_match_scope();
     test_match_companies();
+    test_match_alternation_anchor();
     test_match_company_forms();
     test_budget();
     test_sample_pack();
