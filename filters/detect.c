@@ -48,6 +48,83 @@
 #define DETECT_STR_(x) #x
 #define DETECT_STR(x) DETECT_STR_(x)
 
+/* A v1 rule's free-text tag as an enum, decided once when the pack opens so the
+ * per-article loops compare small integers, not strings. */
+static enum detect_tag tag_v1(const char *t)
+{
+    static const struct {
+        const char *tag;
+        enum detect_tag kind;
+    } known[] = {{"veto", DETECT_TAG_VETO},
+                 {"unveto", DETECT_TAG_UNVETO},
+                 {"party", DETECT_TAG_PARTY},
+                 {"authority", DETECT_TAG_AUTHORITY},
+                 {"background", DETECT_TAG_BACKGROUND},
+                 {"requires=party", DETECT_TAG_REQ_PARTY},
+                 {"requires=sector", DETECT_TAG_REQ_SECTOR},
+                 {"requires=sector_object", DETECT_TAG_REQ_SECTOR_OBJ}};
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+        if (strcmp(t, known[k].tag) == 0) return known[k].kind;
+    return !*t ? DETECT_TAG_NONE : strncmp(t, "sector=", 7) == 0 ? DETECT_TAG_SECTOR : DETECT_TAG_OTHER;
+}
+
+/* A v2 rule's typed fields as the same enum (one per rule, as a v1 tag). */
+static enum detect_tag tag_v2(const struct squawk_trule *r)
+{
+    static const unsigned char marks[] = {DETECT_TAG_NONE, DETECT_TAG_PARTY, DETECT_TAG_AUTHORITY,
+                                          DETECT_TAG_BACKGROUND},
+                               reqs[] = {DETECT_TAG_NONE, DETECT_TAG_REQ_PARTY, DETECT_TAG_REQ_SECTOR,
+                                         DETECT_TAG_REQ_SECTOR_OBJ};
+    if (r->veto) return DETECT_TAG_VETO;
+    if (r->unveto) return DETECT_TAG_UNVETO;
+    if (r->marks && r->marks < sizeof marks) return (enum detect_tag)marks[r->marks];
+    if (r->requires && r->requires < sizeof reqs) return (enum detect_tag)reqs[r->requires];
+    if (r->sector && *r->sector) return DETECT_TAG_SECTOR;
+    return r->n_named ? DETECT_TAG_OTHER : DETECT_TAG_NONE;
+}
+
+/* A v2 rule's fallback direction, from its slots in reading order: the first
+ * slot's role is the company before the rule's words. */
+static signed char dir_v2(const struct detect_spec *sp, const struct squawk_trule *r)
+{
+    if (!r->n_slots) return 0;
+    return strcmp(r->slot_role[0], sp->role_a) == 0 ? 1 : strcmp(r->slot_role[0], sp->role_b) == 0 ? -1 : 0;
+}
+
+/* Opens the engine's pack and reads its rules into d->rules. */
+static int open_rules(struct detect *d, const struct squawk_host *host, char *err, size_t errlen)
+{
+    const struct detect_config *cfg = &d->cfg;
+    int v2 = cfg->engine && strcmp(cfg->engine, "v2") == 0;
+    if (cfg->engine && *cfg->engine && !v2 && strcmp(cfg->engine, "v1") != 0) {
+        snprintf(err, errlen, "config key 'engine' must be v1 or v2, not '%s'", cfg->engine);
+        return -1;
+    }
+    if (v2 && host->size < offsetof(struct squawk_host, tpack_scan) + sizeof host->tpack_scan) {
+        snprintf(err, errlen, "engine v2 needs filter ABI 1.1 (host services table of %u bytes)", host->size);
+        return -1;
+    }
+    if (v2 ? host->tpack_open(host, cfg->pack, &d->tpack, err, errlen) : host->pack_open(host, cfg->pack, &d->pack, err, errlen))
+        return -1;
+    d->n_rules = v2 ? host->tpack_size(d->tpack) : host->pack_size(d->pack);
+    if (d->n_rules > DETECT_MAX_RULES) {
+        snprintf(err, errlen, "rule pack %s has more than %d rules", cfg->pack, DETECT_MAX_RULES);
+        return -1;
+    }
+    for (uint32_t i = 0; i < d->n_rules; i++) {
+        struct detect_rule *r = &d->rules[i];
+        if (v2) {
+            const struct squawk_trule *t = host->tpack_rule(d->tpack, i);
+            *r = (struct detect_rule){t->id, t->weight, dir_v2(&d->spec, t), (unsigned char)tag_v2(t), NULL, t};
+        } else {
+            const struct squawk_rule *t = host->pack_rule(d->pack, i);
+            signed char dir = strcmp(t->dir, "forward") == 0 ? 1 : *t->dir ? -1 : 0;
+            *r = (struct detect_rule){t->id, t->weight, dir, (unsigned char)tag_v1(t->tag), t, NULL};
+        }
+    }
+    return 0;
+}
+
 int detect_init(struct detect *d, const struct detect_spec *spec, const struct detect_config *cfg,
                 const struct squawk_host *host, const char *plugin, char *err, size_t errlen)
 {
@@ -68,36 +145,13 @@ int detect_init(struct detect *d, const struct detect_spec *spec, const struct d
         snprintf(err, errlen, "config keys 'window' and 'max_entities' must be positive");
         return -1;
     }
-    if (host->pack_open(host, cfg->pack, &d->pack, err, errlen) != 0) return -1;
-    if (host->pack_size(d->pack) > DETECT_MAX_RULES) {
-        snprintf(err, errlen, "rule pack %s has more than %d rules", cfg->pack, DETECT_MAX_RULES);
-        return -1;
-    }
-    static const struct {
-        const char *tag;
-        enum detect_tag kind;
-    } known[] = {{"veto", DETECT_TAG_VETO},
-                 {"unveto", DETECT_TAG_UNVETO},
-                 {"party", DETECT_TAG_PARTY},
-                 {"authority", DETECT_TAG_AUTHORITY},
-                 {"background", DETECT_TAG_BACKGROUND},
-                 {"requires=party", DETECT_TAG_REQ_PARTY},
-                 {"requires=sector", DETECT_TAG_REQ_SECTOR},
-                 {"requires=sector_object", DETECT_TAG_REQ_SECTOR_OBJ}};
-    for (size_t i = 0; i < host->pack_size(d->pack); i++) {
-        const char *t = host->pack_rule(d->pack, (uint32_t)i)->tag;
-        d->tags[i] = !*t ? DETECT_TAG_NONE : strncmp(t, "sector=", 7) == 0 ? DETECT_TAG_SECTOR : DETECT_TAG_OTHER;
-        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-            if (strcmp(t, known[k].tag) == 0) d->tags[i] = (unsigned char)known[k].kind;
-    }
-    return 0;
+    return open_rules(d, host, err, errlen);
 }
 
 /* The tag kind of a match's rule; none for an index outside the pack. */
 static enum detect_tag tag_of(const struct detect *d, uint32_t rule)
 {
-    return rule < DETECT_MAX_RULES && rule < d->host->pack_size(d->pack) ? (enum detect_tag)d->tags[rule]
-                                                                          : DETECT_TAG_NONE;
+    return rule < d->n_rules ? (enum detect_tag)d->rules[rule].tag : DETECT_TAG_NONE;
 }
 
 static int is_abbrev(const char *s, size_t dot)
@@ -206,6 +260,8 @@ struct detect_run {
     const struct squawk_article *a;
     const struct squawk_match *ms;
     size_t n_ms;
+    const struct squawk_tslot *slots; /* engine v2: hit i's filled slots are slots[slot_off[i] .. slot_off[i + 1]) */
+    const uint32_t *slot_off;
     const struct squawk_mention *men;
     size_t n_men;
     size_t n_rules;
@@ -230,7 +286,7 @@ struct detect_sum {
 
 static double rule_weight(const struct detect_run *x, size_t i)
 {
-    return x->h->pack_rule(x->d->pack, x->ms[i].rule)->weight;
+    return x->d->rules[x->ms[i].rule].weight;
 }
 
 /* Match i counts: its rule is in the pack, not gated off, not vetoed. */
@@ -363,7 +419,7 @@ static void gate(struct detect_run *x)
 {
     int sector_present = gate_sector_present(x);
     for (size_t i = 0; i < x->n_rules; i++)
-        x->skip_rule[i] = !sector_present && x->d->tags[i] == DETECT_TAG_REQ_SECTOR;
+        x->skip_rule[i] = !sector_present && x->d->rules[i].tag == DETECT_TAG_REQ_SECTOR;
     gate_vetoes(x);
     for (size_t i = 0; i < x->n_ms; i++)
         if (tag_of(x->d, x->ms[i].rule) == DETECT_TAG_REQ_SECTOR_OBJ && !sector_object_named(x, i))
@@ -428,7 +484,7 @@ static void sum_rules(const struct detect_run *x, struct detect_sum *s)
                           ? c->body_only_factor : 1.0;
     for (size_t i = 0; i < x->n_rules; i++) {
         if (!x->count[i]) continue;
-        double w = x->h->pack_rule(x->d->pack, (uint32_t)i)->weight;
+        double w = x->d->rules[i].weight;
         int extra = x->count[i] - 1 > 3 ? 3 : x->count[i] - 1;
         s->S += w > 0 ? w * x->best[i] * (1 + 0.25 * extra) * body_fac : w;
     }
@@ -584,29 +640,57 @@ static void vote(struct detect_run *x, uint32_t entity, int side, double v)
     if (ac) *(side == 'a' ? &ac->va : side == 'b' ? &ac->vb : &ac->near) += v;
 }
 
-/* A tag "<role>=<name or ticker>" votes the named entity into that role
- * (a product names its maker); another key gives it a near vote. */
-static void tag_vote(struct detect_run *x, const struct squawk_rule *ru, double w)
+/* The vote side of a role name: role_a 'a', role_b 'b', another role 'n' (near). */
+static int role_side(const struct detect_spec *sp, const char *role, size_t len)
 {
-    const char *eq = *ru->tag ? strchr(ru->tag, '=') : NULL;
-    if (!eq) return;
-    size_t kl = (size_t)(eq - ru->tag);
-    int32_t e = x->h->entity_find(x->h, eq + 1);
-    if (e < 0) return;
-    const char *ra = x->d->spec.role_a, *rb = x->d->spec.role_b;
-    int side = strlen(ra) == kl && strncmp(ru->tag, ra, kl) == 0   ? 'a'
-               : strlen(rb) == kl && strncmp(ru->tag, rb, kl) == 0 ? 'b' : 'n';
-    vote(x, (uint32_t)e, side, w);
+    return strlen(sp->role_a) == len && strncmp(role, sp->role_a, len) == 0   ? 'a'
+           : strlen(sp->role_b) == len && strncmp(role, sp->role_b, len) == 0 ? 'b' : 'n';
 }
 
-/* Trigger i's votes: the nearest accepted mention before and after it in its
- * sentence (within window) vote by the rule's dir (forward: before = role_a);
+/* A rule that names a company in a role votes for it (a product names its maker):
+ * v1 a tag "<role>=<name or ticker>", v2 `roles: {role: name}`. */
+static void named_votes(struct detect_run *x, const struct detect_rule *ru, double w)
+{
+    const struct detect_spec *sp = &x->d->spec;
+    if (ru->v2) {
+        for (uint32_t k = 0; k < ru->v2->n_named; k++) {
+            int32_t e = x->h->entity_find(x->h, ru->v2->named_entity[k]);
+            const char *role = ru->v2->named_role[k];
+            if (e >= 0) vote(x, (uint32_t)e, role_side(sp, role, strlen(role)), w);
+        }
+        return;
+    }
+    const char *tag = ru->v1->tag, *eq = *tag ? strchr(tag, '=') : NULL;
+    if (!eq) return;
+    int32_t e = x->h->entity_find(x->h, eq + 1);
+    if (e >= 0) vote(x, (uint32_t)e, role_side(sp, tag, (size_t)(eq - tag)), w);
+}
+
+/* Engine v2: hit i's filled slots vote their companies into the slot's role
+ * (roles from the pattern); filled[] says which sides they settled. */
+static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
+{
+    if (!x->slots) return;
+    for (uint32_t k = x->slot_off[i]; k < x->slot_off[i + 1]; k++) {
+        const struct squawk_tslot *sl = &x->slots[k];
+        if (sl->entity < 0) continue; /* recognised by form only: no entity to report */
+        const struct squawk_entity *e = x->h->entity(x->h, (uint32_t)sl->entity);
+        if (!e || (x->d->spec.skip_regulators && is_kind(e, "regulator"))) continue;
+        int side = role_side(&x->d->spec, sl->role, strlen(sl->role));
+        vote(x, (uint32_t)sl->entity, side, w);
+        if (side != 'n') filled[side == 'b'] = 1;
+    }
+}
+
+/* Trigger i's votes: a v2 hit's filled slots vote by their roles; the nearest
+ * accepted mention before and after it in its sentence (within window) vote
+ * by the rule's dir (forward: before = role_a) for a side no slot filled;
  * regulatory votes every mention near by its kind, closer ones more; a rule
  * without dir gives each mention near it a "near" vote. */
 static void trigger_votes(struct detect_run *x, size_t i)
 {
     const struct squawk_match *t = &x->ms[i];
-    const struct squawk_rule *ru = x->h->pack_rule(x->d->pack, t->rule);
+    const struct detect_rule *ru = &x->d->rules[t->rule];
     const struct detect_spec *sp = &x->d->spec;
     double w = ru->weight;
     const char *s = x->a->text[t->field];
@@ -622,15 +706,17 @@ static void trigger_votes(struct detect_run *x, size_t i)
             after = (int)j;
         if (sp->roles_by_kind)
             vote(x, m->entity, is_kind(x->h->entity(x->h, m->entity), "regulator") ? 'a' : 'b', w / (1.0 + dd / 100.0));
-        else if (!*ru->dir)
+        else if (!ru->dir)
             vote(x, m->entity, 'n', 0.5 * w);
     }
-    if (!sp->roles_by_kind && *ru->dir) {
-        int fwd = strcmp(ru->dir, "forward") == 0;
-        if (before >= 0) vote(x, x->men[before].entity, fwd ? 'a' : 'b', w);
-        if (after >= 0) vote(x, x->men[after].entity, fwd ? 'b' : 'a', w);
+    int filled[2] = {0, 0};
+    if (!sp->roles_by_kind) slot_votes(x, i, w, filled);
+    if (!sp->roles_by_kind && ru->dir) {
+        int side_before = ru->dir > 0 ? 'a' : 'b', side_after = ru->dir > 0 ? 'b' : 'a';
+        if (before >= 0 && !filled[side_before == 'b']) vote(x, x->men[before].entity, side_before, w);
+        if (after >= 0 && !filled[side_after == 'b']) vote(x, x->men[after].entity, side_after, w);
     }
-    tag_vote(x, ru, w);
+    named_votes(x, ru, w);
 }
 
 /* Every trigger votes (up to DETECT_MAX_TRIGGERS: a bound on the cost of
@@ -806,8 +892,7 @@ static int report_rule_evidence(const struct detect_run *x, struct squawk_report
                 return 0;
             }
             shown[t->rule][pass] = 1;
-            int rc = x->h->report_evidence(r, x->h->pack_rule(x->d->pack, t->rule)->id, (int)t->field, t->start,
-                                           t->end);
+            int rc = x->h->report_evidence(r, x->d->rules[t->rule].id, (int)t->field, t->start, t->end);
             if (rc) return rc;
             (*n_ev)++;
         }
@@ -911,11 +996,12 @@ static int run_alloc(struct detect_run *x, unsigned char *buf, size_t cap, void 
 int detect_process(struct detect *d, const struct squawk_article *a, struct squawk_report *r)
 {
     struct detect_run x = {.d = d, .h = d->host, .a = a};
-    int rc = x.h->pack_scan(d->pack, a, &x.ms, &x.n_ms);
+    int rc = d->tpack ? x.h->tpack_scan(d->tpack, a, &x.ms, &x.n_ms, &x.slots, &x.slot_off)
+                      : x.h->pack_scan(d->pack, a, &x.ms, &x.n_ms);
     if (rc || x.n_ms == 0) return rc;
     rc = x.h->mentions(a, &x.men, &x.n_men);
     if (rc) return rc;
-    x.n_rules = x.h->pack_size(d->pack);
+    x.n_rules = d->n_rules;
     _Alignas(16) unsigned char buf[DETECT_STACK_BYTES];
     void *heap = NULL;
     rc = run_alloc(&x, buf, sizeof buf, &heap);

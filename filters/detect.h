@@ -32,6 +32,7 @@ struct detect_config {
      * tools/calibrate.py on modern_dev_2 tune. calib_slope 0 = uncalibrated (1). */
     double calib_slope;
     double calib_intercept;
+    const char *engine;    /* "v1": rules/<pack>.yml (regexes); "v2": rules/v2/<pack>.yml (token patterns); NULL = v1 */
 };
 
 #define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, "1.5")
@@ -40,6 +41,12 @@ struct detect_config {
 #define DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, HB) DETECT_CONFIG_ENTRIES_LEAD(T, TH, BIAS, TAIL, PACK, HB, "600")
 /* The same, with the plugin's own headline_bonus and lead_bytes defaults. */
 #define DETECT_CONFIG_ENTRIES_LEAD(T, TH, BIAS, TAIL, PACK, HB, LEAD)                                 \
+    DETECT_CONFIG_ENTRIES_ENGINE(T, TH, BIAS, TAIL, PACK, HB, LEAD, "v1")
+/* The same, with the plugin's own rule engine default ("v1" or "v2"). */
+#define DETECT_CONFIG_ENTRIES_ENGINE(T, TH, BIAS, TAIL, PACK, HB, LEAD, ENGINE)                       \
+    {"engine", SQUAWK_CFG_STRING, ENGINE,                                                      \
+     "rule engine: v1 (rules/<pack>.yml, regexes) or v2 (rules/v2/<pack>.yml, token patterns)", \
+     offsetof(T, base.engine)},                                                                \
     {"threshold", SQUAWK_CFG_DOUBLE, TH, "alert when score >= this (0-100)",                  \
      offsetof(T, base.threshold)},                                                             \
     {"bias", SQUAWK_CFG_DOUBLE, BIAS, "evidence sum that scores 50 (logistic midpoint)",       \
@@ -100,10 +107,22 @@ enum detect_tag {
     DETECT_TAG_OTHER          /* role=<ticker> and the like: read where used */
 };
 
+/* A rule as the stages read it, from either engine's pack. */
+struct detect_rule {
+    const char *id;
+    double weight;
+    signed char dir;   /* +1 forward: the company before is role_a, after role_b; -1 backward; 0 near votes */
+    unsigned char tag; /* enum detect_tag */
+    const struct squawk_rule *v1;  /* the regex pack's rule (engine v1), else NULL */
+    const struct squawk_trule *v2; /* the token-pattern pack's rule (engine v2), else NULL */
+};
+
 struct detect {
     const struct squawk_host *host;
-    struct squawk_pack *pack;
-    unsigned char tags[DETECT_MAX_RULES]; /* per rule of the pack: enum detect_tag */
+    struct squawk_pack *pack;   /* engine v1 */
+    struct squawk_tpack *tpack; /* engine v2 */
+    size_t n_rules;
+    struct detect_rule rules[DETECT_MAX_RULES];
     struct detect_config cfg;
     struct detect_spec spec;
     char name[32];

@@ -16,6 +16,8 @@
 #include "loader.h"
 #include "matcher.h"
 #include "novelty.h"
+#include "token.h"
+#include "tpat.h"
 
 #ifndef SQUAWK_DATA_DIR
 #define SQUAWK_DATA_DIR "filters"
@@ -33,6 +35,16 @@ struct squawk_pack {
     filter_matcher *m;
 };
 
+/* A token-pattern pack with its rules in the ABI's form (strings, not role indices). */
+struct squawk_tpack {
+    filter_host *h;
+    size_t index;
+    tpat_pack *p;
+    char *key;                  /* the name or path it was opened by */
+    struct squawk_trule *rules; /* [tpat_size(p)] */
+    const char **names;         /* role names of every rule's slots and named roles, one block */
+};
+
 typedef struct host_filter {
     filter_plugin p;
     double threshold;
@@ -46,6 +58,9 @@ struct filter_host {
     filter_matcher *cues;
     struct squawk_pack packs[HOST_MAX_PACKS];
     size_t n_packs;
+    struct squawk_tpack tpacks[HOST_MAX_PACKS];
+    size_t n_tpacks;
+    uint64_t tpat_limited; /* (rule, sentence) pairs a step budget cut short, all articles */
     filter_novelty *novelty;
     host_filter filters[HOST_MAX_FILTERS];
     size_t n_filters;
@@ -64,7 +79,18 @@ typedef struct article_ctx {
     filter_matches cue_m;
     struct squawk_cue *cues;
     size_t n_cues;
+    int tok_done;
+    tok_doc tok;                          /* the article's tokens, shared by every token-pattern pack */
+    struct tscan *tscan[HOST_MAX_PACKS]; /* per token-pattern pack, made on first use */
 } article_ctx;
+
+/* One token-pattern pack's hits in one article, in the ABI's form. */
+struct tscan {
+    tpat_result res;
+    struct squawk_match *ms;
+    struct squawk_tslot *slots;
+    uint32_t *off; /* [n_hits + 1] */
+};
 
 struct squawk_report {
     article_ctx *ac;
@@ -181,6 +207,177 @@ static int svc_mentions(const struct squawk_article *a, const struct squawk_ment
     }
     *out = c->ment.v;
     *n = c->ment.n;
+    return 0;
+}
+
+/* ---- token-pattern packs (engine v2) ---- */
+
+/* The ABI form of a pack's rules: role indices become names. */
+static int tpack_rules(struct squawk_tpack *t)
+{
+    size_t n = tpat_size(t->p), n_names = 0;
+    for (uint32_t i = 0; i < n; i++) n_names += tpat_rule_at(t->p, i)->n_slots + tpat_rule_at(t->p, i)->n_named;
+    t->rules = calloc(n ? n : 1, sizeof *t->rules);
+    t->names = calloc(n_names ? n_names : 1, sizeof *t->names);
+    if (!t->rules || !t->names) return SQ_E_NOMEM;
+    const char **nm = t->names;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct tpat_rule *r = tpat_rule_at(t->p, i);
+        struct squawk_trule *o = &t->rules[i];
+        *o = (struct squawk_trule){sizeof *o, r->id, r->comment, r->weight,
+                                  r->field == TPAT_FIELD_ANY ? -1 : r->field == TPAT_FIELD_HEADLINE ? SQUAWK_FIELD_HEADLINE
+                                                                                                   : SQUAWK_FIELD_BODY,
+                                  r->veto, r->unveto, r->marks, r->requires, r->sector ? r->sector : "",
+                                  r->n_slots, nm, r->n_named, NULL, r->named_entity};
+        for (uint32_t k = 0; k < r->n_slots; k++) *nm++ = tpat_role_name(t->p, r->slot_role[k]);
+        o->named_role = nm;
+        for (uint32_t k = 0; k < r->n_named; k++) *nm++ = tpat_role_name(t->p, r->named_role[k]);
+    }
+    return 0;
+}
+
+static void tpack_free(struct squawk_tpack *t)
+{
+    tpat_destroy(t->p);
+    free(t->key);
+    free(t->rules);
+    free(t->names);
+}
+
+/* A load failure's message: the file and its first problems ("file:line: reason"). */
+static void tpack_err(const tpat_diag *dg, const char *path, int rc, char *err, size_t errlen)
+{
+    size_t o = (size_t)snprintf(err, errlen, "%s", dg->n ? "" : path);
+    if (!dg->n && o < errlen) snprintf(err + o, errlen - o, ": %s", sq_err_name(rc));
+    for (size_t i = 0; i < dg->n && i < 4 && o < errlen; i++)
+        o += (size_t)snprintf(err + o, errlen - o, "%s%s", i ? "; " : "", dg->v[i]);
+    if (dg->n > 4 && o < errlen) snprintf(err + o, errlen - o, "; and %zu more", dg->n - 4);
+}
+
+static int svc_tpack_open(const struct squawk_host *s, const char *name, struct squawk_tpack **out, char *err,
+                          size_t errlen)
+{
+    filter_host *h = host_of(s);
+    for (size_t i = 0; i < h->n_tpacks; i++)
+        if (strcmp(h->tpacks[i].key, name) == 0) {
+            *out = &h->tpacks[i];
+            return 0;
+        }
+    char path[4096];
+    if (strchr(name, '/')) snprintf(path, sizeof path, "%s", name);
+    else snprintf(path, sizeof path, "%s/rules/v2/%s.yml", h->data_dir, name);
+    if (h->n_tpacks == HOST_MAX_PACKS) {
+        snprintf(err, errlen, "%s: too many token-pattern packs (max %d)", path, HOST_MAX_PACKS);
+        return SQ_E_TOO_MANY;
+    }
+    struct squawk_tpack *t = &h->tpacks[h->n_tpacks];
+    memset(t, 0, sizeof *t);
+    tpat_diag dg = {0};
+    int rc = tpat_load(&t->p, path, &dg);
+    if (rc) tpack_err(&dg, path, rc, err, errlen);
+    tpat_diag_free(&dg);
+    if (!rc && !(t->key = strdup(name))) rc = SQ_E_NOMEM;
+    if (!rc) rc = tpack_rules(t);
+    if (rc) {
+        if (rc == SQ_E_NOMEM) snprintf(err, errlen, "%s: out of memory", path);
+        tpack_free(t);
+        memset(t, 0, sizeof *t);
+        return rc;
+    }
+    t->h = h;
+    t->index = h->n_tpacks++;
+    *out = t;
+    return 0;
+}
+
+static size_t svc_tpack_size(const struct squawk_tpack *p) { return tpat_size(p->p); }
+
+static const struct squawk_trule *svc_tpack_rule(const struct squawk_tpack *p, uint32_t i)
+{
+    return i < tpat_size(p->p) ? &p->rules[i] : NULL;
+}
+
+static void tscan_free(struct tscan *t)
+{
+    if (!t) return;
+    tpat_result_free(&t->res);
+    free(t->ms);
+    free(t->slots);
+    free(t->off);
+    free(t);
+}
+
+/* Hits become matches (bytes from tokens) and filled slots (bytes of the company's tokens). */
+static int tscan_export(const struct squawk_tpack *p, const tok_doc *d, struct tscan *t)
+{
+    const tpat_result *r = &t->res;
+    free(t->ms), free(t->slots), free(t->off);
+    t->ms = malloc((r->n_hits ? r->n_hits : 1) * sizeof *t->ms);
+    t->slots = malloc((r->n_slots ? r->n_slots : 1) * sizeof *t->slots);
+    t->off = malloc((r->n_hits + 1) * sizeof *t->off);
+    if (!t->ms || !t->slots || !t->off) return SQ_E_NOMEM;
+    uint32_t ns = 0;
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const struct tpat_hit *x = &r->hits[i];
+        t->ms[i] = (struct squawk_match){x->rule, x->field, x->start, x->end};
+        t->off[i] = ns;
+        for (uint32_t k = 0; k < x->n_slots; k++) {
+            const struct tpat_slot *sl = &r->slots[x->slot + k];
+            const struct tpat_company *c = &r->companies[sl->company];
+            t->slots[ns++] = (struct squawk_tslot){tpat_role_name(p->p, sl->role), c->entity, d->v[c->tok_start].start,
+                                                   d->v[c->tok_end - 1].end};
+        }
+    }
+    t->off[r->n_hits] = ns;
+    return 0;
+}
+
+/* A step budget that cut matching short changes a result: counted and logged, never silent. */
+static void tscan_limited(struct squawk_tpack *p, const struct squawk_article *a, size_t n)
+{
+    uint64_t tot = __atomic_add_fetch(&p->h->tpat_limited, n, __ATOMIC_RELAXED);
+    sq_log_limited(SQ_LOG_WARN, "filter.tpat", "pack=%s article=%s limited=%zu total=%llu msg=\"step budget reached: "
+                   "some (rule, sentence) pairs were not matched\"", tpat_name(p->p), a->id ? a->id : "", n,
+                   (unsigned long long)tot);
+}
+
+static int tscan_run(struct squawk_tpack *p, const struct squawk_article *a, struct tscan *t)
+{
+    article_ctx *c = ctx_of(a);
+    if (!c->tok_done) {
+        int rc = tok_run(&c->tok, a->text, a->len);
+        if (rc) return rc;
+        c->tok_done = 1;
+    }
+    const struct squawk_mention *men;
+    size_t n_men;
+    int rc = svc_mentions(a, &men, &n_men);
+    if (!rc) rc = tpat_match(p->p, &c->tok, a->text, men, n_men, &t->res);
+    if (!rc && t->res.n_limited) tscan_limited(p, a, t->res.n_limited);
+    return rc ? rc : tscan_export(p, &c->tok, t);
+}
+
+static int svc_tpack_scan(struct squawk_tpack *p, const struct squawk_article *a, const struct squawk_match **out,
+                          size_t *n, const struct squawk_tslot **slots, const uint32_t **slot_off)
+{
+    article_ctx *c = ctx_of(a);
+    struct tscan *t = c->tscan[p->index];
+    if (!t) {
+        if (!(t = calloc(1, sizeof *t))) return SQ_E_NOMEM;
+        c->tscan[p->index] = t;
+        tpat_result_init(&t->res);
+        int rc = tscan_run(p, a, t);
+        if (rc) {
+            free(t->ms), free(t->slots), free(t->off);
+            t->ms = NULL, t->slots = NULL, t->off = NULL;
+            t->res.n_hits = 0;
+            return rc;
+        }
+    }
+    *out = t->ms;
+    *n = t->ms ? t->res.n_hits : 0;
+    *slots = t->slots;
+    *slot_off = t->off;
     return 0;
 }
 
@@ -342,6 +539,10 @@ static void init_services(struct squawk_host *s)
     s->report_entity = svc_report_entity;
     s->report_amount = svc_report_amount;
     s->report_evidence = svc_report_evidence;
+    s->tpack_open = svc_tpack_open;
+    s->tpack_size = svc_tpack_size;
+    s->tpack_rule = svc_tpack_rule;
+    s->tpack_scan = svc_tpack_scan;
 }
 
 /* ---- the host ---- */
@@ -396,6 +597,7 @@ void filter_host_destroy(filter_host *h)
     if (!h) return;
     for (size_t i = 0; i < h->n_filters; i++) filter_loader_close(&h->filters[i].p);
     for (size_t i = 0; i < h->n_packs; i++) filter_matcher_destroy(h->packs[i].m);
+    for (size_t i = 0; i < h->n_tpacks; i++) tpack_free(&h->tpacks[i]);
     filter_matcher_destroy(h->cues);
     filter_gaz_destroy(h->gaz);
     filter_novelty_destroy(h->novelty);
@@ -546,7 +748,11 @@ int filter_host_process(filter_host *h, const proto_article *a, const filter_sou
         res[n++] = r.alert;
     }
     tls_article = outer;
-    for (size_t i = 0; i < HOST_MAX_PACKS; i++) filter_matches_free(&c->pack_m[i]);
+    for (size_t i = 0; i < HOST_MAX_PACKS; i++) {
+        filter_matches_free(&c->pack_m[i]);
+        tscan_free(c->tscan[i]);
+    }
+    tok_doc_free(&c->tok);
     filter_mentions_free(&c->ment);
     filter_amounts_free(&c->amt);
     filter_matches_free(&c->cue_m);

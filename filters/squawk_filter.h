@@ -10,7 +10,7 @@
  * plugin's size (or abi_minor) covers, and plugins check host->size before
  * calling a service newer than the minor they were built for. */
 #define SQUAWK_FILTER_ABI_MAJOR 1
-#define SQUAWK_FILTER_ABI_MINOR 0
+#define SQUAWK_FILTER_ABI_MINOR 1
 
 /* The one exported symbol: its name carries the major, so a plugin built for
  * another major is refused by dlsym() before any field is read. */
@@ -126,7 +126,34 @@ struct squawk_cue {
     const char *rule;
 };
 
+/* ---- since ABI 1.1: token-pattern packs (detection engine v2, filters/rules/v2/<pack>.yml) ---- */
+enum squawk_marks { SQUAWK_MARKS_NONE, SQUAWK_MARKS_PARTY, SQUAWK_MARKS_AUTHORITY, SQUAWK_MARKS_BACKGROUND };
+enum squawk_requires { SQUAWK_REQ_NONE, SQUAWK_REQ_PARTY, SQUAWK_REQ_SECTOR, SQUAWK_REQ_SECTOR_OBJECT };
+
+/* One rule of a token-pattern pack: typed fields instead of a free-text tag. */
+struct squawk_trule {
+    uint32_t size;
+    const char *id, *comment;
+    double weight;
+    int field;                      /* SQUAWK_FIELD_* or -1 for any */
+    uint8_t veto, unveto;           /* 0/1 */
+    uint8_t marks, requires;        /* enum squawk_marks, enum squawk_requires */
+    const char *sector;             /* a hit names a company of this sector, or "" */
+    uint32_t n_slots;               /* company slots, in pattern order */
+    const char *const *slot_role;   /* [n_slots] the role each slot fills */
+    uint32_t n_named;               /* roles: {role: entity} -- a hit names this entity in this role */
+    const char *const *named_role, *const *named_entity;
+};
+
+/* A filled company slot of a hit: the company's bytes in the hit's field and its role. */
+struct squawk_tslot {
+    const char *role;
+    int32_t entity; /* index for host->entity(), or -1 for a company recognised by form only */
+    uint32_t start, end;
+};
+
 struct squawk_pack;   /* a compiled rule pack, shared by every plugin that opens it */
+struct squawk_tpack;  /* a compiled token-pattern pack, shared likewise */
 struct squawk_report; /* what one process() call raises */
 
 /* ---- the services table the host hands to init() ----
@@ -163,6 +190,18 @@ struct squawk_host {
     int (*report_amount)(struct squawk_report *r, double usd, const char *text);
     int (*report_evidence)(struct squawk_report *r, const char *rule, int field, uint32_t start,
                            uint32_t end);
+
+    /* ---- since ABI 1.1 (check size): token-pattern packs ----
+     * Opens (compiles once, then shares) data_dir/rules/v2/<pack>.yml, or a path with a '/'. */
+    int (*tpack_open)(const struct squawk_host *h, const char *pack, struct squawk_tpack **out, char *err,
+                      size_t errlen);
+    size_t (*tpack_size)(const struct squawk_tpack *p);
+    const struct squawk_trule *(*tpack_rule)(const struct squawk_tpack *p, uint32_t i);
+    /* The pack's hits in the article as matches (byte spans from tokens), sorted by (field, start);
+     * hit i's filled slots are slots[slot_off[i] .. slot_off[i + 1]). The article is tokenised
+     * once for every pack and plugin; results live until process() returns. */
+    int (*tpack_scan)(struct squawk_tpack *p, const struct squawk_article *a, const struct squawk_match **out,
+                      size_t *n, const struct squawk_tslot **slots, const uint32_t **slot_off);
 };
 
 /* ---- the descriptor a plugin exports as squawk_filter_v1 ---- */

@@ -98,12 +98,45 @@ static int fk_evidence_rep(struct squawk_report *r, const char *rule, int field,
     return 0;
 }
 
+/* Engine v2: a token-pattern pack of three rules and its hits with slots. */
+static const char *const slot_roles[] = {"investor", "target"}, *const named_r[] = {"investor"},
+                         *const named_e[] = {"BOLT"};
+static const struct squawk_trule trules[] = {
+    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL},
+    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL},
+    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL},
+    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL},
+    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e},
+    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL},
+};
+static struct squawk_tslot *tslots;
+static uint32_t *tslot_off;
+
+static int fk_tpack_open(const struct squawk_host *h, const char *pack, struct squawk_tpack **out, char *err,
+                         size_t errlen)
+{
+    *out = (struct squawk_tpack *)(void *)trules;
+    return 0;
+}
+static size_t fk_tpack_size(const struct squawk_tpack *p) { return sizeof trules / sizeof trules[0]; }
+static const struct squawk_trule *fk_tpack_rule(const struct squawk_tpack *p, uint32_t i) { return &trules[i]; }
+static int fk_tpack_scan(struct squawk_tpack *p, const struct squawk_article *a, const struct squawk_match **out,
+                         size_t *n, const struct squawk_tslot **slots, const uint32_t **slot_off)
+{
+    *out = scan;
+    *n = n_scan;
+    *slots = tslots;
+    *slot_off = tslot_off;
+    return 0;
+}
+
 static const struct squawk_host host = {
     .abi_major = SQUAWK_FILTER_ABI_MAJOR, .abi_minor = SQUAWK_FILTER_ABI_MINOR, .size = sizeof(struct squawk_host),
     .log = fk_log, .pack_open = fk_pack_open, .pack_size = fk_pack_size, .pack_rule = fk_pack_rule,
     .pack_scan = fk_pack_scan, .mentions = fk_mentions, .entity = fk_entity, .entity_find = fk_entity_find,
     .amounts = fk_amounts, .cues = fk_cues, .report_begin = fk_begin, .report_entity = fk_entity_rep,
-    .report_amount = fk_amount_rep, .report_evidence = fk_evidence_rep,
+    .report_amount = fk_amount_rep, .report_evidence = fk_evidence_rep, .tpack_open = fk_tpack_open,
+    .tpack_size = fk_tpack_size, .tpack_rule = fk_tpack_rule, .tpack_scan = fk_tpack_scan,
 };
 
 /* Rule ids: what each synthetic rule stands for. */
@@ -344,6 +377,56 @@ TEST(evidence_cap_counted)
     ASSERT_EQ(detect_cap_count(DETECT_CAP_EVIDENCE), ev0 + 1);
 }
 
+/* Engine v2: typed fields become the same tags; a rule's first slot gives its
+ * fallback direction; filled slots vote by role and proximity fills the rest. */
+TEST(engine_v2_rules_and_slots)
+{
+    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
+    struct detect_config c2 = cfg;
+    char err[128];
+    c2.engine = "v3";
+    ASSERT(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err) != 0);
+    ASSERT(strstr(err, "engine") != NULL);
+    c2.engine = "v2";
+    ASSERT_EQ(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err), 0);
+    ASSERT_EQ(det.n_rules, 6);
+    ASSERT_EQ(det.rules[0].dir, 1);
+    ASSERT_EQ(det.rules[0].tag, DETECT_TAG_NONE);
+    ASSERT_EQ(det.rules[1].tag, DETECT_TAG_VETO);
+    ASSERT_EQ(det.rules[2].tag, DETECT_TAG_BACKGROUND);
+    ASSERT_EQ(det.rules[3].tag, DETECT_TAG_REQ_SECTOR_OBJ);
+    ASSERT_EQ(det.rules[4].tag, DETECT_TAG_OTHER);
+    ASSERT_EQ(det.rules[5].tag, DETECT_TAG_SECTOR);
+    /* "Acme Corp said Widget will buy Bolt Ltd": the slots say Widget buys Bolt,
+     * though Acme is also before the verb; a hit without slots falls back to
+     * proximity (Widget before = investor). */
+    struct squawk_article a = article("", "Acme Corp said Widget will buy Bolt Ltd. Widget will buy more.");
+    const char *b = a.text[1];
+    uint32_t w = (uint32_t)(strstr(b, "Widget") - b), buy = (uint32_t)(strstr(b, "buy") - b);
+    uint32_t bolt = (uint32_t)(strstr(b, "Bolt") - b), w2 = (uint32_t)(strstr(b, "Widget will buy more") - b);
+    struct squawk_match ms[] = {M(0, 1, w, bolt + 8), M(0, 1, w2 + 12, w2 + 15)};
+    struct squawk_mention mn[] = {{0, 1, 0, 9, 0, 1}, {1, 1, w, w + 6, 0, 1}, {3, 1, bolt, bolt + 8, 0, 1},
+                                  {1, 1, w2, w2 + 6, 0, 1}};
+    struct squawk_tslot sl[] = {{"investor", 1, w, w + 6}, {"target", 3, bolt, bolt + 8}};
+    uint32_t off[] = {0, 2, 2};
+    scan = ms, n_scan = 2, mens = mn, n_mens = 4, tslots = sl, tslot_off = off;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    x.n_rules = det.n_rules, x.slots = sl, x.slot_off = off;
+    struct detect_sum s = {.reg_mention = -1};
+    gate(&x);
+    accept_mentions(&x);
+    role_votes(&x, &s);
+    ASSERT_EQ(x.n_acc, 3); /* Acme, Widget, Bolt in order of first mention */
+    ASSERT_DBL_NEAR(x.accs[0].va + x.accs[0].vb, 0, 0); /* Acme: not a party of the slotted hit */
+    ASSERT_DBL_NEAR(x.accs[1].va, 4.0, 1e-12);           /* Widget: slot, then proximity in sentence two */
+    ASSERT_DBL_NEAR(x.accs[2].vb, 2.0, 1e-12);           /* Bolt: the target slot */
+    (void)buy;
+    tslots = NULL, tslot_off = NULL;
+    n_scan = n_mens = 0;
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -353,5 +436,6 @@ int main(void)
     RUN(role_votes);
     RUN(process_counts_caps);
     RUN(evidence_cap_counted);
+    RUN(engine_v2_rules_and_slots);
     return 0;
 }

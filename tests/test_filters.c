@@ -142,7 +142,7 @@ TEST(refuses_bad_plugins)
     load_expect(SQ_TEST_PLUGIN_DIR "/test_filter_plugin_nosym.so", NULL, 0, SQ_E_PLUGIN_NOSYM,
                 "squawk_filter_v1", NULL);
     load_expect(SQ_TEST_PLUGIN_DIR "/test_filter_plugin_abi2.so", NULL, 0, SQ_E_PLUGIN_ABI,
-                "ABI 2", "ABI 1.0");
+                "ABI 2", "ABI " SQUAWK_FILTER_STR_X_(SQUAWK_FILTER_ABI_MAJOR) "." SQUAWK_FILTER_STR_X_(SQUAWK_FILTER_ABI_MINOR));
     const char *unknown[] = {"bogus", "1"};
     load_expect(SQ_TEST_PLUGIN_DIR "/test_filter_plugin_cfg.so", unknown, 1, SQ_E_PLUGIN_CONFIG,
                 "unknown config key 'bogus'", NULL);
@@ -239,6 +239,47 @@ TEST(matcher_errors_name_file_and_rule)
     filter_matches_free(&ms);
     hs_free_scratch(s);
     filter_matcher_destroy(m);
+    unlink(path);
+}
+
+/* Engine v2 through the real host and the built-in chips plugin: `engine: v2`
+ * reads a token-pattern pack; hits are matches with byte spans, a hit's slots
+ * give the companies' roles, and a bad pack fails init with file:line. */
+TEST(engine_v2_plugin)
+{
+    char path[300], pk[320], err[1024] = "";
+    snprintf(path, sizeof path, "%s/chips_t.yml", tmpdir);
+    write_file(path, "pack: chips_t\nroles: [supplier, customer]\nlexicons:\n"
+                     "  supply_verb: [supply, supplies, supplied]\n  hw: [chips, GPUs]\n"
+                     "rules:\n  - id: t.supply\n    comment: a supplier supplies chips to a customer\n"
+                     "    pattern: '{COMPANY:supplier}? <supply_verb> ...{0,3} <hw> to {COMPANY:customer}?'\n"
+                     "    weight: 3.0\n");
+    snprintf(pk, sizeof pk, "%s", path);
+    const char *kv[] = {"engine", "v2", "pack", pk};
+    filter_host *h = new_host();
+    ASSERT_EQ(filter_host_load(h, "chips", kv, 2, -1, err, sizeof err), 0);
+    /* proximity would make Microsoft (nearest before "supplies") the supplier; the slot says Nvidia */
+    proto_alert *al = run_one(h, "Nvidia supplies GPUs to OpenAI, Microsoft says",
+                              "Microsoft said Nvidia supplies GPUs to OpenAI.", "chips");
+    ASSERT(al != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, "supplier");
+    ASSERT_STR_EQ(alert_entity(al, "OpenAI")->role, "customer");
+    ASSERT_STR_EQ(al->evidence[0].rule, "t.supply");
+    ASSERT_STR_EQ(al->evidence[0].text, "Nvidia supplies GPUs to OpenAI");
+    proto_alert_destroy(al);
+    filter_host_destroy(h);
+    /* a pack with an undefined lexicon: init fails naming file:line and the reason */
+    write_file(path, "pack: chips_t\nroles: [supplier]\nrules:\n  - id: t.x\n    comment: x\n"
+                     "    pattern: '<nope> chips'\n");
+    h = new_host();
+    ASSERT(filter_host_load(h, "chips", kv, 2, -1, err, sizeof err) != 0);
+    ASSERT_HAS(err, path);
+    ASSERT_HAS(err, ":4:");
+    ASSERT_HAS(err, "nope");
+    const char *bad[] = {"engine", "v9"};
+    ASSERT(filter_host_load(h, "chips", bad, 1, -1, err, sizeof err) != 0);
+    ASSERT_HAS(err, "engine");
+    filter_host_destroy(h);
     unlink(path);
 }
 
@@ -437,6 +478,7 @@ int main(void)
     RUN(ambiguous_names_need_context);
     RUN(novelty);
     RUN(hostile_text_does_not_crash);
+    RUN(engine_v2_plugin);
     filter_host_destroy(shared);
     filter_host_destroy(plain);
     rmdir(tmpdir);

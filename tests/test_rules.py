@@ -13,6 +13,9 @@ SRC = os.environ.get("SQ_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.ab
 #   expect 1: an alert of <category> at or above its default threshold, and when rule is not
 #             "*", that rule among its evidence; expect 0: no alert of <category>.
 # Lines starting with # are comments. The sentences are our own, never corpus text.
+# Each category runs on its regex pack (engine v1) and, when filters/rules/v2/<category>.yml
+# exists, again on that token-pattern pack (engine v2, `--set <category>.engine=v2`): the
+# same sentences must pass on both. SQ_RULES_ENGINE=v1 or v2 runs one engine only.
 
 
 def main():
@@ -33,7 +36,20 @@ def main():
     if not cases:
         print("no rule cases found")
         return 1
-    r = subprocess.run([SQ, "score", "-"], input="\n".join(json.dumps(a) for a in articles) + "\n",
+    only = os.environ.get("SQ_RULES_ENGINE", "")
+    bad = 0
+    if only in ("", "v1"):
+        bad += check(cases, articles, "v1", [])
+    v2 = sorted({c[2] for c in cases if os.path.exists(os.path.join(SRC, "filters", "rules", "v2", c[2] + ".yml"))})
+    if only in ("", "v2") and v2:
+        sets = [a for cat in v2 for a in ("--set", cat + ".engine=v2")]
+        bad += check([c for c in cases if c[2] in v2], articles, "v2", sets)
+    return 1 if bad else 0
+
+
+def check(cases, articles, engine, extra):
+    """Scores every article with extra options; returns how many cases failed."""
+    r = subprocess.run([SQ, "score"] + extra + ["-"], input="\n".join(json.dumps(a) for a in articles) + "\n",
                        capture_output=True, text=True)
     if r.returncode != 0:
         print(r.stderr)
@@ -51,10 +67,10 @@ def main():
         if not ok:
             bad += 1
             got = "score %.1f, rules %s" % (a["score"], sorted({e["rule"] for e in a["evidence"]})) if a else "no alert"
-            print("%s:%d: %s expected %s%s: %s -- %s" % (os.path.relpath(path, SRC), n, cat,
+            print("%s:%d: %s (engine %s) expected %s%s: %s -- %s" % (os.path.relpath(path, SRC), n, cat, engine,
                   "an alert" if want else "no alert", "" if rule == "*" else " via " + rule, got, headline))
-    print("%d rule cases, %d failed" % (len(cases), bad))
-    return 1 if bad else 0
+    print("engine %s: %d rule cases, %d failed" % (engine, len(cases), bad))
+    return bad
 
 
 if __name__ == "__main__":
