@@ -21,11 +21,13 @@ struct job {
 };
 
 struct scratch {
-    int32_t *wid, *comp_at;
+    int32_t *wid, *tail, *comp_at; /* tail: word id of a hyphenated token's last part ("previously-announced") */
     uint8_t *covered;
-    size_t cap_wid, cap_comp, cap_cov;
+    size_t cap_wid, cap_tail, cap_comp, cap_cov;
     uint32_t *sent_first, *sent_end;
     size_t cap_sf, cap_se;
+    uint32_t *last_cand; /* per rule: 1 + the token of its last candidate (no pair twice) */
+    size_t cap_last;
     uint64_t *gen, *cand; /* candidates as generated, and sorted by rule */
     size_t n_cand, cap_gen, cap_cand;
     size_t *per_rule;
@@ -48,6 +50,7 @@ struct mctx {
     uint32_t max_comp; /* tokens of the longest company */
     uint32_t first, end; /* the scope being matched: tokens [first, end) */
     uint32_t inst0, n_inst;
+    int whole_words; /* the rule being run: no hyphenated word's last part */
     int out_of_steps;
 };
 
@@ -61,6 +64,8 @@ void tpat_result_free(tpat_result *r)
     struct scratch *s = r->scratch;
     if (s) {
         free(s->wid);
+        free(s->tail);
+        free(s->last_cand);
         free(s->comp_at);
         free(s->covered);
         free(s->sent_first);
@@ -87,17 +92,20 @@ static int has_lex(const struct tpat_pack *p, int32_t w, uint32_t lex)
 static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t pos)
 {
     const struct tok *k = &m->d->v[pos];
-    int32_t w = m->s->wid[pos];
+    int32_t w = m->s->wid[pos], tw = m->whole_words ? -1 : m->s->tail[pos];
     int ok;
     switch (t->kind) {
-    case TT_WORD: ok = w == (int32_t)t->v; break;
+    case TT_WORD: ok = w == (int32_t)t->v || tw == (int32_t)t->v; break;
     case TT_EXACT:
         ok = w == (int32_t)t->v && k->end - k->start == t->exact_len &&
              memcmp(m->text[k->field] + k->start, t->exact, t->exact_len) == 0;
         break;
-    case TT_LEX: ok = has_lex(m->p, w, t->v); break;
+    case TT_LEX: ok = has_lex(m->p, w, t->v) || has_lex(m->p, tw, t->v); break;
     case TT_CLASS: ok = (t->v >> k->cls & 1) || ((t->v >> 8) & k->flags); break;
-    case TT_REGEX: ok = regexec(t->re, tok_norm(m->d, k), 0, NULL, 0) == 0; break;
+    case TT_REGEX:
+        ok = (!t->exact_len || (k->norm_len >= t->exact_len && memcmp(tok_norm(m->d, k), t->exact, t->exact_len) == 0)) &&
+             regexec(t->re, tok_norm(m->d, k), 0, NULL, 0) == 0;
+        break;
     default: ok = 1;
     }
     return ok ^ t->neg;
@@ -436,6 +444,16 @@ static int find_companies(struct mctx *m, const struct squawk_mention *men, size
 
 /* ------------------------------------------------------------------ candidates and the match loop */
 
+/* The word id of the part after a hyphenated word's last hyphen ("previously-announced",
+ * "anti-takeover", "short-term"): a word test matches it too, as \b did in the regex packs. */
+static int32_t tail_word(const struct tpat_pack *p, const char *norm, size_t len)
+{
+    size_t h = len;
+    while (h > 1 && norm[h - 1] != '-') h--;
+    if (h <= 1 || h >= len) return -1;
+    return tpat_word_find(p, norm + h, len - h, tok_hash(norm + h, len - h));
+}
+
 static int prepare(struct mctx *m)
 {
     struct scratch *s = m->s;
@@ -443,6 +461,7 @@ static int prepare(struct mctx *m)
     size_t n = d->n + 1;
     size_t ns = d->n_sent + 1;
     if (tpat_reserve((void **)&s->wid, &s->cap_wid, n, sizeof *s->wid) ||
+        tpat_reserve((void **)&s->tail, &s->cap_tail, n, sizeof *s->tail) ||
         tpat_reserve((void **)&s->comp_at, &s->cap_comp, n, sizeof *s->comp_at) ||
         tpat_reserve((void **)&s->covered, &s->cap_cov, n, 1) ||
         tpat_reserve((void **)&s->sent_first, &s->cap_sf, ns, sizeof *s->sent_first) ||
@@ -453,6 +472,7 @@ static int prepare(struct mctx *m)
         s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len, t->hash);
         if (s->wid[k] < 0 && t->flags & TOK_F_ABBREV && t->norm_len > 1) /* "Inc." is also "inc" */
             s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len - 1u, tok_hash(tok_norm(d, t), t->norm_len - 1u));
+        s->tail[k] = t->flags & TOK_F_HYPHEN ? tail_word(m->p, tok_norm(d, t), t->norm_len) : -1;
         if (t->flags & TOK_F_SENT_START || k == 0) s->sent_first[t->sent] = k;
         s->sent_end[t->sent] = k + 1;
     }
@@ -461,6 +481,8 @@ static int prepare(struct mctx *m)
 
 static int add_cand(struct scratch *s, uint32_t rule, uint32_t tok)
 {
+    if (s->last_cand[rule] == tok + 1) return 0;
+    s->last_cand[rule] = tok + 1;
     if (tpat_reserve((void **)&s->gen, &s->cap_gen, s->n_cand + 1, sizeof *s->gen)) return -1;
     s->gen[s->n_cand++] = (uint64_t)rule << 32 | tok;
     return 0;
@@ -479,16 +501,39 @@ static int sort_by_rule(struct scratch *s, size_t n_rules)
     return 0;
 }
 
+/* Rules anchored (also) on a class or a word shape, tried at token k. */
+static int tested_cands(struct mctx *m, uint32_t k)
+{
+    const struct tpat_pack *p = m->p;
+    for (size_t i = 0; i < p->n_test_rules; i++) {
+        const struct tpat_crule *r = &p->rules[p->test_rules[i]];
+        for (uint32_t t = 0; t < r->n_anchor_tests; t++) {
+            const struct tpat_test *x = &p->tests[r->anchor_tests[t]];
+            if (x->kind >= TT_CLASS && test_tok(m, x, k)) {
+                if (add_cand(m->s, p->test_rules[i], k)) return -1;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 /* (rule, token) pairs: anchor words, company starts, and sentence starts for rules with no anchor. */
 static int candidates(struct mctx *m)
 {
     const struct tpat_pack *p = m->p;
     struct scratch *s = m->s;
     s->n_cand = 0;
+    if (tpat_reserve((void **)&s->last_cand, &s->cap_last, p->n_rules + 1, sizeof *s->last_cand)) return -1;
+    memset(s->last_cand, 0, (p->n_rules + 1) * sizeof *s->last_cand);
     for (uint32_t k = 0; k < m->d->n; k++) {
-        int32_t w = s->wid[k];
-        for (uint32_t a = w >= 0 ? p->anchor_off[w] : 0; w >= 0 && a < p->anchor_off[w + 1]; a++)
-            if (add_cand(s, p->anchor_rules[a], k)) return -1;
+        if (tested_cands(m, k)) return -1;
+        for (int part = 0; part < 2; part++) {
+            int32_t w = part ? s->tail[k] : s->wid[k];
+            for (uint32_t a = w >= 0 ? p->anchor_off[w] : 0; w >= 0 && a < p->anchor_off[w + 1]; a++)
+                if (!(part && p->rules[p->anchor_rules[a]].pub.whole_words) && add_cand(s, p->anchor_rules[a], k))
+                    return -1;
+        }
         if (s->comp_at[k] >= 0)
             for (size_t i = 0; i < p->n_company_rules; i++)
                 if (add_cand(s, p->company_rules[i], k)) return -1;
@@ -509,6 +554,7 @@ static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
     m->end = end;
     m->inst0 = r->pc;
     m->n_inst = r->n_inst;
+    m->whole_words = r->pub.whole_words;
     size_t words = ((size_t)r->n_inst * (end - first + 1) + 63) / 64;
     if (tpat_reserve((void **)&m->s->visited, &m->s->cap_visited, words, sizeof *m->s->visited) ||
         tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, r->pub.n_slots + 1, sizeof *m->s->caps))

@@ -232,6 +232,23 @@ static int class_atom(struct pctx *c, const char *w, size_t n, struct item *it)
 
 /* ~ERE: one token whose whole normal form matches a POSIX extended regex ("~a3[0-8][0-9][a-z0-9]*"),
  * for word shapes a lexicon cannot list; never an anchor. */
+/* The literal every match of ~w starts with ("divest" of "divest(s|ed)?"): matching tests it
+ * before running the regex, which costs far more. 0 when w may start otherwise. */
+static size_t regex_prefix(const char *w, size_t n)
+{
+    for (size_t k = 0, depth = 0; k < n; k++) { /* an alternation at the top makes no common prefix */
+        if (w[k] == '\\') k++;
+        else if (w[k] == '(') depth++;
+        else if (w[k] == ')' && depth) depth--;
+        else if (w[k] == '|' && !depth) return 0;
+    }
+    size_t k = 0;
+    while (k < n && ((w[k] >= 'a' && w[k] <= 'z') || (w[k] >= '0' && w[k] <= '9') || w[k] == '-' || w[k] == '\''))
+        k++;
+    if (k < n && strchr("?*{", w[k])) k = k ? k - 1 : 0; /* "eyes?": the last letter may be absent */
+    return k;
+}
+
 static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
 {
     struct tpat_pack *p = c->L->p;
@@ -260,7 +277,11 @@ static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
         return 0;
     }
     p->regexes[p->n_regexes++] = re;
-    return one_test(c, it, (struct tpat_test){.kind = TT_REGEX, .re = re});
+    struct tpat_test t = {.kind = TT_REGEX, .re = re};
+    t.exact_len = (uint32_t)regex_prefix(w, n);
+    if (t.exact_len && !(t.exact = tpat_arena_alloc(&p->arena, t.exact_len))) return -1;
+    if (t.exact_len) memcpy((char *)t.exact, w, t.exact_len);
+    return one_test(c, it, t);
 }
 
 static int company_atom(struct pctx *c, const char *w, size_t n, struct item *it)
@@ -292,13 +313,14 @@ static int company_atom(struct pctx *c, const char *w, size_t n, struct item *it
 }
 
 /* The best anchor of the top-level sequence so far. */
-#define MAX_ANCHOR_TESTS 512
+#define MAX_ANCHOR_TESTS 1024
 
 struct pick {
     int have, kind;               /* kind: ANCHOR_WORDS or ANCHOR_COMPANY */
     uint32_t pmin, pmax, pcomp;   /* the pattern's length before the item */
     uint8_t pinf;
     long score;                   /* lower is better: fewer and rarer words */
+    uint8_t lead_comp;            /* a company may come before the first tests (the window grows by one company) */
     uint32_t n_tests;
     uint32_t tests[MAX_ANCHOR_TESTS]; /* the tests one of which the item's first token passes */
 };
@@ -453,6 +475,21 @@ static int parse_quant(struct pctx *c, uint32_t *m, int *n, int *lazy)
     return 1;
 }
 
+/* A bounded gap counts words as written: the tokens glued to a word ("$4.8bn,": $ 4.8 bn ,)
+ * go with it, as the regex packs' (\S+\s+){0,n} did. At most GLUE_MAX glued tokens per word. */
+#define GLUE_MAX 3
+static int gap_word(struct pctx *c, struct item *it)
+{
+    struct item g;
+    struct frag r;
+    memset(&g, 0, sizeof g);
+    if (one_test(c, &g, (struct tpat_test){.kind = TT_CLASS, .v = (uint32_t)TOK_F_GLUED << 8})) return -1;
+    int rc = repeat(&g.f, 0, GLUE_MAX, 0, &r) || cat(&it->f, &r);
+    frag_free(&g.f);
+    frag_free(&r);
+    return rc ? -1 : 0;
+}
+
 static int parse_item(struct pctx *c, struct item *it)
 {
     memset(it, 0, sizeof *it);
@@ -465,6 +502,7 @@ static int parse_item(struct pctx *c, struct item *it)
     if (it->gap) {
         lazy = 1;
         if (!q) m = 0, n = -1;
+        else if (gap_word(c, it)) return -1;
     } else if (!q)
         return 0;
     if (it->sol || it->eol) {
@@ -502,6 +540,7 @@ static int first_tests(const struct pctx *c, const struct frag *f, struct pick *
     uint8_t seen[MAX_PROG / 8 + 1] = {0};
     out->n_tests = 0;
     out->score = 0;
+    out->lead_comp = 0;
     if (f->n > MAX_PROG) return 0;
     stack[top++] = 0;
     while (top) {
@@ -512,14 +551,18 @@ static int first_tests(const struct pctx *c, const struct frag *f, struct pick *
         const struct tpat_inst *in = &f->v[pc];
         if (in->op == OP_TEST) {
             const struct tpat_test *t = &c->L->p->tests[in->arg];
-            if (t->neg || t->kind >= TT_CLASS || out->n_tests == MAX_ANCHOR_TESTS) return 0;
+            if (t->neg || t->kind == TT_ANY || out->n_tests == MAX_ANCHOR_TESTS) return 0;
             out->tests[out->n_tests++] = in->arg;
-            out->score += test_score(c, t);
+            /* a class or word shape is tried at every token (tpat.c, candidates): any word beats it */
+            out->score += t->kind >= TT_CLASS ? 100000 : test_score(c, t);
         } else if (in->op == OP_SPLIT || in->op == OP_JMP) {
             if (top + 2 > sizeof stack / sizeof stack[0]) return 0;
             stack[top++] = pc + (uint32_t)in->x;
             if (in->op == OP_SPLIT) stack[top++] = pc + (uint32_t)in->y;
         } else if (in->op == OP_SOL || in->op == OP_EOL) {
+            stack[top++] = pc + 1;
+        } else if (in->op == OP_COMPANY) {
+            out->lead_comp = 1; /* "{COMPANY:target}? backed by": anchor on "backed", start up to a company before */
             stack[top++] = pc + 1;
         } else
             return 0;
@@ -535,6 +578,7 @@ static void consider(const struct pctx *c, const struct item *it, const struct f
     if (it->anchor == 2) {
         cand.kind = ANCHOR_COMPANY;
         cand.score = 1L << 30; /* any word beats a company start */
+        cand.lead_comp = 0;
         cand.n_tests = 0;
     } else if (first_tests(c, &it->f, &cand))
         cand.kind = ANCHOR_WORDS;
@@ -544,7 +588,7 @@ static void consider(const struct pctx *c, const struct item *it, const struct f
     cand.have = 1;
     cand.pmin = before->min;
     cand.pmax = before->max;
-    cand.pcomp = before->comp;
+    cand.pcomp = before->comp + cand.lead_comp;
     cand.pinf = before->inf;
     *pk = cand;
 }
@@ -638,7 +682,7 @@ int tpat_compile_rule(struct tpat_loader *L, struct tpat_crule *r)
     if (!rc && !c.bad && f.min == 0) fail(&c, "the pattern can match no token at all");
     if (!rc && !c.bad && f.n >= MAX_PROG) fail(&c, "the pattern compiles to more than %d steps", MAX_PROG);
     /* "a b | c d": no one item is in every match, but the whole pattern's first words are */
-    if (!rc && !c.bad && !pk.have && first_tests(&c, &f, &pk)) pk.have = 1, pk.kind = ANCHOR_WORDS;
+    if (!rc && !c.bad && !pk.have && first_tests(&c, &f, &pk)) pk.have = 1, pk.kind = ANCHOR_WORDS, pk.pcomp = pk.lead_comp;
     if (!rc && !c.bad) rc = install(&c, &f, &pk);
     frag_free(&f);
     free(c.slot_role);

@@ -10,7 +10,7 @@ enum tpat_test_kind { TT_WORD, TT_EXACT, TT_LEX, TT_CLASS, TT_ANY, TT_REGEX };
 struct tpat_test {
     uint8_t kind, neg;
     uint32_t v;         /* word id, lexicon id, or class mask (bits 0-7 case class, 8-23 token flags) */
-    const char *exact;  /* TT_EXACT: the surface that must match byte for byte */
+    const char *exact;  /* TT_EXACT: the surface that must match byte for byte; TT_REGEX: a literal prefix of every match */
     void *re;           /* TT_REGEX: a compiled POSIX ERE (regex_t), matched against the normal form */
     uint32_t exact_len;
 };
@@ -70,6 +70,8 @@ struct tpat_pack {
     uint32_t *anchor_off, *anchor_rules;
     uint32_t *company_rules, *free_rules;
     size_t n_company_rules, n_free_rules;
+    uint32_t *test_rules; /* word-anchored rules some of whose anchor tests are a class or a ~regex */
+    size_t n_test_rules;
     struct tpat_test *tests;
     size_t n_tests;
     struct tpat_inst *prog;

@@ -545,6 +545,7 @@ static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t 
     enum_key(L, m, "requires", reqs, &r->pub.requires);
     bool_key(L, m, "veto", &r->pub.veto);
     bool_key(L, m, "unveto", &r->pub.unveto);
+    bool_key(L, m, "whole_words", &r->pub.whole_words);
     if (r->pub.veto && r->pub.unveto)
         tpat_err(L, r->pub.line, "rule %s: veto and unveto exclude each other", r->pub.id);
     r->pub.sector = "";
@@ -560,7 +561,7 @@ static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t 
 static int load_rule(struct tpat_loader *L, yaml_node_t *m)
 {
     static const char *const keys[] = {"id", "comment", "pattern", "weight", "field", "scope", "span", "veto",
-                                       "unveto", "marks", "sector", "requires", "roles", NULL};
+                                       "unveto", "marks", "sector", "requires", "roles", "whole_words", NULL};
     if (m->type != YAML_MAPPING_NODE) {
         tpat_err(L, filter_yaml_line(m), "rules: each rule is a map");
         return 0;
@@ -603,6 +604,7 @@ static int build_lexbits(struct tpat_loader *L)
 /* Calls fn for every word that can start a match of test t (once per word). */
 static void anchor_words(const struct tpat_loader *L, const struct tpat_test *t, void (*fn)(void *, uint32_t), void *ud)
 {
+    if (t->kind >= TT_CLASS) return; /* tried per token: pack.test_rules */
     if (t->kind != TT_LEX) {
         fn(ud, t->v);
         return;
@@ -633,13 +635,18 @@ static int build_anchors(struct tpat_loader *L)
     struct csr c = {calloc(p->n_words + 2, sizeof *c.off), NULL, calloc(p->n_words + 1, sizeof *c.last), 0, 0};
     p->company_rules = calloc(p->n_rules + 1, sizeof *p->company_rules);
     p->free_rules = calloc(p->n_rules + 1, sizeof *p->free_rules);
-    if (!c.off || !c.last || !p->company_rules || !p->free_rules) goto nomem;
+    p->test_rules = calloc(p->n_rules + 1, sizeof *p->test_rules);
+    if (!c.off || !c.last || !p->company_rules || !p->free_rules || !p->test_rules) goto nomem;
     for (c.fill = 0; c.fill < 2; c.fill++) {
         memset(c.last, 0, (p->n_words + 1) * sizeof *c.last);
         for (c.rule = 0; c.rule < p->n_rules; c.rule++) {
             const struct tpat_crule *r = &p->rules[c.rule];
-            for (uint32_t k = 0; r->anchor == ANCHOR_WORDS && k < r->n_anchor_tests; k++)
+            int tested = 0;
+            for (uint32_t k = 0; r->anchor == ANCHOR_WORDS && k < r->n_anchor_tests; k++) {
                 anchor_words(L, &p->tests[r->anchor_tests[k]], csr_add, &c);
+                tested |= p->tests[r->anchor_tests[k]].kind >= TT_CLASS;
+            }
+            if (!c.fill && tested) p->test_rules[p->n_test_rules++] = c.rule;
             if (r->anchor == ANCHOR_WORDS) continue;
             if (!c.fill && r->anchor == ANCHOR_COMPANY) p->company_rules[p->n_company_rules++] = c.rule;
             else if (!c.fill) p->free_rules[p->n_free_rules++] = c.rule;
@@ -794,6 +801,7 @@ void tpat_destroy(tpat_pack *p)
     free(p->anchor_rules);
     free(p->company_rules);
     free(p->free_rules);
+    free(p->test_rules);
     free(p->tests);
     free(p->prog);
     for (size_t i = 0; i < p->n_regexes; i++) {

@@ -266,6 +266,31 @@ static void test_match_alternation_anchor(void)
     tpat_destroy(p);
 }
 
+/* Gaps count words as written; a hyphenated word's last part is a word (unless whole_words);
+ * rules anchored on a class, a ~regex or behind an optional company are still found. */
+static void test_match_words_as_written(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("gap", "raised ...{0,2} in funding")
+                        R("tail", "announced ( purchase | sale )")
+                        "  - id: whole\n    comment: c\n    pattern: 'dollar sale'\n    whole_words: true\n"
+                        R("cls", "#num percent stake | stake of #num percent")
+                        R("rx", "~divest(s|ed|ing)? ( of )? #any")
+                        R("lead", "{COMPANY:target}? backed by | {COMPANY:investor}? <invest_verb> in"),
+                        err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    /* "$4.8 million" is two words as written, four tokens */
+    ASSERT_STR_EQ(run(p, "", "It raised $4.8 million in funding."), "gap[raised $4.8 million in funding]");
+    ASSERT_STR_EQ(run(p, "", "It raised about $4.8 million in funding."), "");
+    ASSERT_STR_EQ(run(p, "", "The previously-announced purchase closed."), "tail[previously-announced purchase]");
+    ASSERT_STR_EQ(run(p, "", "A multibillion-dollar sale, a dollar sale."), "whole[dollar sale]");
+    ASSERT_STR_EQ(run(p, "", "Acme holds a 12 percent stake."), "cls[12 percent stake]");
+    ASSERT_STR_EQ(run(p, "", "Acme divested its unit; Acme divests."), "rx[divested its]; rx[divests.]");
+    ASSERT_STR_EQ(run(p, "", "Foo Ltd backed by Acme Corp said Bar AG invested in it."),
+                  "lead[Foo Ltd backed by]{target=Foo Ltd}; lead[Bar AG invested in]{investor=Bar AG}");
+    tpat_destroy(p);
+}
+
 static void test_match_company_forms(void)
 {
     static const char pack[] =
@@ -376,6 +401,7 @@ int main(void)
     test_match_scope();
     test_match_companies();
     test_match_alternation_anchor();
+    test_match_words_as_written();
     test_match_company_forms();
     test_budget();
     test_sample_pack();
