@@ -38,6 +38,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "learned_bench: %s\n", err);
         return 1;
     }
+    if (m->o.rules) {
+        fprintf(stderr, "learned_bench: %s uses the engine's evidence; measure it with squawk score --bench\n", argv[1]);
+        lm_destroy(m);
+        return 1;
+    }
     FILE *f = fopen(argv[2], "r");
     if (!f) {
         perror(argv[2]);
@@ -64,7 +69,7 @@ int main(int argc, char **argv)
         /* CPU time of this thread: the machine may be shared, one core's work is what counts */
         int64_t t0 = learned_cpu_ns();
         for (size_t i = 0; i < n; i++) {
-            lm_predict(m, &x, v[i].headline, v[i].headline_len, v[i].body, v[i].body_len, sc, p);
+            lm_predict(m, &x, v[i].headline, v[i].headline_len, v[i].body, v[i].body_len, NULL, sc, p);
             for (size_t k = 0; k < m->n_out; k++)
                 if (p[k] >= m->out[k].threshold) {
                     pos++;

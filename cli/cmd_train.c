@@ -10,6 +10,7 @@
 
 #include "../core/clock.h"
 #include "../core/error.h"
+#include "../filters/host.h"
 #include "../filters/learned/lmodel.h"
 #include "../proto/article.h"
 #include "commands.h"
@@ -43,6 +44,9 @@ static const char usage[] =
     "  --idf               scale n-grams by inverse document frequency (default off)\n"
     "  --pos-weight N      positive class weight, percent of 'balanced' (default 100)\n"
     "  --words N           word n-grams 1..N, N = 1 or 2 (default 2)\n"
+    "  --rules-features    add the built-in engine's evidence as features: rules of the invest,\n"
+    "                      chips and regulatory packs that matched, entity kinds, amounts and\n"
+    "                      stage cues (the learned filter computes them the same way)\n"
     "  --solver lr|svm|cs  L2-regularised logistic regression, L2-loss SVM (one-vs-rest when\n"
     "                      multi-class), or Crammer-Singer multi-class SVM (default svm)\n"
     "  --quiet             print only the summary line\n";
@@ -80,6 +84,9 @@ typedef struct train_set {
      * is feature n_used + 1 */
     uint32_t *bucket; /* compact index -> bucket */
     size_t n_used;
+    /* --rules-features: the engine, reached the way the learned filter reaches it */
+    filter_host *host;
+    lm_engine eng;
     /* multi-class: the column's values, sorted; y holds the class index */
     char *cls[LM_MAX_CLASSES];
     size_t n_class, class_n[LM_MAX_CLASSES];
@@ -158,9 +165,10 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quiet") || !strcmp(a, "--idf")) {
+        if (!strcmp(a, "--quiet") || !strcmp(a, "--idf") || !strcmp(a, "--rules-features")) {
             if (a[2] == 'q') o->quiet = 1;
-            else o->idf = 1;
+            else if (a[2] == 'i') o->idf = 1;
+            else o->fo.rules = 50;
             continue;
         }
         if (!v || a[0] != '-') {
@@ -423,14 +431,39 @@ static int train_read_articles(const train_opts *o, train_set *s, size_t *n_bad,
 
 /* Document frequencies over the training articles -> smoothed idf, as
  * scikit-learn's TfidfVectorizer computes it: ln((1 + N) / (1 + df)) + 1. */
-static int train_idf(const train_opts *o, const train_set *s, float *idf)
+typedef struct train_visit {
+    const train_opts *o;
+    const float *idf;
+    lm_engine *eng;
+    const proto_article *a;
+    lm_vec *x;
+} train_visit;
+
+static int train_visit_fn(const struct squawk_host *h, const struct squawk_article *sa, void *arg)
+{
+    (void)h;
+    train_visit *v = arg;
+    v->eng->a = sa;
+    return lm_featurize_eng(&v->o->fo, v->idf, v->a->headline, v->a->headline_len, v->a->body, v->a->body_len,
+                            v->eng, v->x, NULL, 1);
+}
+
+/* Sorted features of article a (through the host when the engine's evidence is wanted). */
+static int train_feats(const train_opts *o, train_set *s, const proto_article *a, const float *idf, lm_vec *x)
+{
+    if (!o->fo.rules) return lm_featurize(&o->fo, idf, a->headline, a->headline_len, a->body, a->body_len, x, NULL, 1);
+    train_visit v = {o, idf, &s->eng, a, x};
+    return filter_host_visit(s->host, a, train_visit_fn, &v);
+}
+
+static int train_idf(const train_opts *o, train_set *s, float *idf)
 {
     uint32_t *df = calloc(s->n_feat, sizeof *df);
     lm_vec x = {0};
     int rc = df ? 0 : SQ_E_NOMEM;
     for (size_t i = 0; i < s->n_text && !rc; i++) {
         const proto_article *a = &s->text[i];
-        rc = lm_featurize(&o->fo, NULL, a->headline, a->headline_len, a->body, a->body_len, &x, NULL, 1);
+        rc = train_feats(o, s, a, NULL, &x);
         for (size_t k = 0; k < x.n && !rc; k++) df[x.f[k].idx]++;
     }
     for (size_t k = 0; k < s->n_feat && !rc; k++)
@@ -487,7 +520,7 @@ static int train_featurize(const train_opts *o, train_set *s, const float *idf, 
     int rc = 0;
     for (size_t i = 0; i < s->n_text && !rc; i++) {
         const proto_article *a = &s->text[i];
-        rc = lm_featurize(&o->fo, idf, a->headline, a->headline_len, a->body, a->body_len, &x, NULL, 1);
+        rc = train_feats(o, s, a, idf, &x);
         if (!rc) rc = train_add(s, &x, s->text_y[i]);
     }
     lm_vec_free(&x);
@@ -731,6 +764,7 @@ static void train_set_free(train_set *s)
     free(s->text);
     free(s->text_y);
     free(s->bucket);
+    filter_host_destroy(s->host);
     free(s->ids);
     free(s->label);
     free(s->used);
@@ -842,6 +876,8 @@ static int train_load(const train_opts *o, train_set *s, size_t *n_bad, float **
 {
     int rc = train_read_labels(o, s, err, errlen);
     if (!rc) rc = train_read_articles(o, s, n_bad, err, errlen);
+    if (!rc && o->fo.rules && (rc = filter_host_create(&s->host, NULL, err, errlen)) == 0)
+        rc = lm_engine_open(&s->eng, filter_host_services(s->host), err, errlen);
     if (!rc && o->idf && !(*idf = malloc(s->n_feat * sizeof **idf))) rc = SQ_E_NOMEM;
     if (!rc && *idf) rc = train_idf(o, s, *idf);
     if (!rc) rc = train_featurize(o, s, *idf, err, errlen);

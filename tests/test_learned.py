@@ -141,6 +141,12 @@ def check_multiclass(prefix, test_prefix, rows):
             fail("squawk train %s: want an error '%s', got rc=%d %s" % (args, why, r.returncode, r.stderr))
     print("ok: a multi-class model (kind column) raises recall and layoffs; Crammer-Singer trains; bad class "
           "arguments are refused by name")
+    # the engine's evidence as features: the filter opens the same packs and computes them the same way
+    rf = os.path.join(TMP, "recall-rf.model")
+    train(prefix, "recall", rf, ["--rules-features"])
+    if b"\nrules_features 50\n" not in open(rf, "rb").read(1000):
+        fail("--rules-features did not reach the model header")
+    check_score(rf, test_prefix, rows)
 
 
 def check_bad_models(model):

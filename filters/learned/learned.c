@@ -28,6 +28,7 @@ struct learned {
     const struct squawk_host *host;
     lm_model *m;
     double min_score[LM_MAX_OUTPUTS]; /* 0..100, per category */
+    lm_engine eng; /* the packs, when the model uses the engine's evidence */
     /* scratch features kept between articles (no allocation per article);
      * a worker that finds it taken uses its own */
     _Atomic(lm_vec *) spare;
@@ -53,6 +54,11 @@ static int learned_init(void **ctx, const void *config, const struct squawk_host
         return -1;
     }
     l->host = host;
+    if (l->m->o.rules && lm_engine_open(&l->eng, host, err, errlen) != 0) {
+        lm_destroy(l->m);
+        free(l);
+        return -1;
+    }
     char msg[1600];
     size_t n = (size_t)snprintf(msg, 300, "model %.250s:", cfg->model);
     for (size_t i = 0; i < l->m->n_out; i++) {
@@ -96,7 +102,9 @@ static int learned_evidence(const struct learned *l, const lm_out *o, uint32_t r
     lm_vec x = {0};
     lm_spans sp = {0};
     const lm_model *lm = l->m;
-    int rc = lm_featurize(&lm->o, lm->idf, a->text[0], a->len[0], a->text[1], a->len[1], &x, &sp, 0);
+    lm_engine e = l->eng;
+    e.a = a;
+    int rc = lm_featurize_eng(&lm->o, lm->idf, a->text[0], a->len[0], a->text[1], a->len[1], &e, &x, &sp, 0);
     learned_ev *ev = rc ? NULL : malloc((sp.n + 1) * sizeof *ev);
     if (!ev) rc = -1;
     size_t n = 0;
@@ -190,7 +198,9 @@ static int learned_process(void *ctx, const struct squawk_article *a, struct squ
     lm_vec *x = atomic_exchange(&l->spare, NULL);
     if (!x && !(x = calloc(1, sizeof *x))) return -1;
     double s[LM_MAX_CLASSES], p[LM_MAX_OUTPUTS];
-    int rc = lm_predict(l->m, x, a->text[0], a->len[0], a->text[1], a->len[1], s, p);
+    lm_engine e = l->eng;
+    e.a = a;
+    int rc = lm_predict(l->m, x, a->text[0], a->len[0], a->text[1], a->len[1], &e, s, p);
     lm_vec *none = NULL;
     if (!atomic_compare_exchange_strong(&l->spare, &none, x)) {
         lm_vec_free(x);

@@ -9,12 +9,16 @@
 #include <unistd.h>
 
 #include "../../core/error.h"
+#include "../squawk_filter.h"
 
 #define LM_MAX_WORD 48     /* bytes of a word used for character n-grams */
 #define LM_MAX_TOKENS 20000 /* per field: a huge body cannot make prediction quadratic */
 /* Character n-grams carry bit hash_bits in lm_vec.raw, so they sort after the
  * words and the radix sort needs only hash_bits + 1 bits. */
 #define LM_CHAR_FLAG(o) (1u << (o)->hash_bits)
+#define LM_ENG_FLAG(o) (2u << (o)->hash_bits) /* the engine block's keys */
+#define LM_IDX(o, key) ((key) & (LM_CHAR_FLAG(o) - 1))
+#define LM_BLOCK(o, key) ((key) & LM_ENG_FLAG(o) ? 2 : (key) & LM_CHAR_FLAG(o) ? 1 : 0)
 
 /* ---- hashing ---- */
 
@@ -194,21 +198,21 @@ static int lm_count(const lm_opts *o, const float *idf, lm_vec *v, int sorted)
         v->f = f;
         v->cap = v->cap_keys;
     }
-    double norm[2] = {0, 0};
-    uint32_t flag = LM_CHAR_FLAG(o);
-    for (size_t i = 0; idf && i < v->n_keys; i++) __builtin_prefetch(&idf[v->tab[v->keys[i]].key & (flag - 1)]);
+    double norm[3] = {0, 0, 0};
+    for (size_t i = 0; idf && i < v->n_keys; i++) __builtin_prefetch(&idf[LM_IDX(o, v->tab[v->keys[i]].key)]);
     for (size_t i = 0; i < v->n_keys; i++) {
         const lm_slot *s = &v->tab[v->keys[i]];
         double val = o->sublinear && s->count > 1 ? 1.0 + log((double)s->count) : (double)s->count;
-        uint32_t idx = s->key & (flag - 1);
+        uint32_t idx = LM_IDX(o, s->key);
         if (idf) val *= idf[idx];
         v->f[i] = (lm_feat){idx, (float)val};
         v->tab[v->keys[i]].fi = (uint32_t)i;
-        norm[(s->key & flag) != 0] += val * val;
+        norm[LM_BLOCK(o, s->key)] += val * val;
     }
-    float k[2] = {norm[0] > 0 ? (float)(1.0 / sqrt(norm[0])) : 0,
-                  norm[1] > 0 ? (float)(o->char_weight / 100.0 / sqrt(norm[1])) : 0};
-    for (size_t i = 0; i < v->n_keys; i++) v->f[i].val *= k[(v->tab[v->keys[i]].key & flag) != 0];
+    float k[3] = {norm[0] > 0 ? (float)(1.0 / sqrt(norm[0])) : 0,
+                  norm[1] > 0 ? (float)(o->char_weight / 100.0 / sqrt(norm[1])) : 0,
+                  norm[2] > 0 ? (float)(o->rules / 100.0 / sqrt(norm[2])) : 0};
+    for (size_t i = 0; i < v->n_keys; i++) v->f[i].val *= k[LM_BLOCK(o, v->tab[v->keys[i]].key)];
     v->n = v->n_keys;
     if (!sorted || v->n == 0) return 0;
     qsort(v->f, v->n, sizeof *v->f, lm_cmp_feat);
@@ -221,8 +225,63 @@ static int lm_count(const lm_opts *o, const float *idf, lm_vec *v, int sorted)
     return 0;
 }
 
+/* A feature of the engine block: what, the field it was found in, and a name. */
+static int lm_eng_add(const lm_opts *o, lm_vec *v, char what, uint32_t field, const char *name)
+{
+    uint32_t h = 2166136261u ^ lm_seed(field, 4);
+    h = (h ^ (unsigned char)what) * 16777619u;
+    for (const char *p = name ? name : ""; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    return lm_add(v, (lm_mix(h) & (LM_CHAR_FLAG(o) - 1)) | LM_ENG_FLAG(o));
+}
+
+static int lm_engine_feats(const lm_opts *o, const lm_engine *e, lm_vec *v)
+{
+    const struct squawk_host *h = e->h;
+    int rc = 0;
+    for (int p = 0; p < LM_ENGINE_PACKS && !rc; p++) {
+        const struct squawk_match *m;
+        size_t n;
+        if (!e->packs[p] || h->pack_scan(e->packs[p], e->a, &m, &n)) continue;
+        for (size_t i = 0; i < n && !rc; i++) {
+            const struct squawk_rule *r = h->pack_rule(e->packs[p], m[i].rule);
+            if (r) rc = lm_eng_add(o, v, (char)('0' + p), m[i].field, r->id);
+        }
+    }
+    const struct squawk_mention *me;
+    size_t n;
+    if (!rc && !h->mentions(e->a, &me, &n))
+        for (size_t i = 0; i < n && !rc; i++) {
+            const struct squawk_entity *en = h->entity(h, me[i].entity);
+            if (en && !(me[i].ambiguous && !me[i].confirmed)) rc = lm_eng_add(o, v, 'k', me[i].field, en->kind);
+        }
+    const struct squawk_amount *am;
+    if (!rc && !h->amounts(e->a, &am, &n))
+        for (size_t i = 0; i < n && !rc; i++) rc = lm_eng_add(o, v, 'a', am[i].field, "");
+    const struct squawk_cue *cu;
+    if (!rc && !h->cues(e->a, &cu, &n))
+        for (size_t i = 0; i < n && !rc; i++) rc = lm_eng_add(o, v, 's', cu[i].field, h->stage_name(cu[i].stage));
+    return rc;
+}
+
+static const char *const lm_engine_pack[LM_ENGINE_PACKS] = {"invest", "chips", "regulatory"};
+
+int lm_engine_open(lm_engine *e, const struct squawk_host *h, char *err, size_t errlen)
+{
+    memset(e, 0, sizeof *e);
+    e->h = h;
+    for (int p = 0; p < LM_ENGINE_PACKS; p++)
+        if (h->pack_open(h, lm_engine_pack[p], &e->packs[p], err, errlen)) return SQ_E_NOTFOUND;
+    return 0;
+}
+
 int lm_featurize(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
                  size_t bl, lm_vec *out, lm_spans *spans, int sorted)
+{
+    return lm_featurize_eng(o, idf, head, hl, body, bl, NULL, out, spans, sorted);
+}
+
+int lm_featurize_eng(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
+                     size_t bl, const lm_engine *eng, lm_vec *out, lm_spans *spans, int sorted)
 {
     out->n_raw = 0;
     out->n_keys = 0;
@@ -234,6 +293,7 @@ int lm_featurize(const lm_opts *o, const float *idf, const char *head, size_t hl
     if (spans) spans->n = 0;
     int rc = lm_field(o, LM_FIELD_HEADLINE, head ? head : "", head ? hl : 0, out, spans);
     if (!rc) rc = lm_field(o, LM_FIELD_BODY, body ? body : "", body ? bl : 0, out, spans);
+    if (!rc && o->rules) rc = eng && eng->h ? lm_engine_feats(o, eng, out) : SQ_E_INVAL;
     return rc ? rc : lm_count(o, idf, out, sorted);
 }
 
@@ -312,9 +372,9 @@ double lm_probability(const lm_out *o, double margin)
 }
 
 int lm_predict(const lm_model *m, lm_vec *x, const char *head, size_t hl, const char *body, size_t bl,
-               double *s, double *p)
+               const lm_engine *eng, double *s, double *p)
 {
-    int rc = lm_featurize(&m->o, m->idf, head, hl, body, bl, x, NULL, 0);
+    int rc = lm_featurize_eng(&m->o, m->idf, head, hl, body, bl, eng, x, NULL, 0);
     if (rc) return rc;
     lm_scores(m, x, s);
     for (size_t i = 0; i < m->n_out; i++) p[i] = lm_probability(&m->out[i], lm_margin(m, &m->out[i], s));
@@ -364,8 +424,8 @@ static int lm_write_header(const lm_model *m, FILE *f)
     const lm_opts *o = &m->o;
     fprintf(f, "%s %d\n", LM_MAGIC, LM_FILE_VERSION);
     fprintf(f, "column %s\nclasses %u\n", m->column, m->n_class);
-    fprintf(f, "hash_bits %u\nword_ngrams %u\nchar_ngrams %u %u\nchar_weight %u\nsublinear_tf %u\n",
-            o->hash_bits, o->word_max, o->char_min, o->char_max, o->char_weight, o->sublinear);
+    fprintf(f, "hash_bits %u\nword_ngrams %u\nchar_ngrams %u %u\nchar_weight %u\nsublinear_tf %u\nrules_features %u\n",
+            o->hash_bits, o->word_max, o->char_min, o->char_max, o->char_weight, o->sublinear, o->rules);
     for (size_t i = 0; i < m->n_out; i++)
         fprintf(f, "output %s %u %.9g %.9g %.9g\n", m->out[i].category, m->out[i].cls, m->out[i].cal_a,
                 m->out[i].cal_b, m->out[i].threshold);
@@ -499,6 +559,7 @@ static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
     if (!strcmp(key, "idf")) return lm_uint(v, 0, 1, &h->idf) ? -1 : 1 << 7;
     if (!strcmp(key, "char_weight")) return lm_uint(v, 0, 1000, &o->char_weight) ? -1 : 1 << 8;
     if (!strcmp(key, "C")) return lm_num(v, 0, 1e9, &m->c) || sp ? -1 : 1 << 9;
+    if (!strcmp(key, "rules_features")) return lm_uint(v, 0, 1000, &o->rules) ? -1 : 1 << 12;
     if (!strcmp(key, "summary")) {
         snprintf(m->summary, sizeof m->summary, "%s", v);
         return 1 << 10;
@@ -512,7 +573,7 @@ static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
     return 0;
 }
 
-#define LM_ALL_KEYS ((1u << 12) - 1)
+#define LM_ALL_KEYS ((1u << 13) - 1)
 #define LM_BIT_OUTPUT 1u /* the one key that may repeat */
 
 /* The first line: magic and a version this code reads. */

@@ -22,7 +22,23 @@ typedef struct lm_opts {
     uint32_t char_min, char_max; /* character n-grams inside words (0 0 = off) */
     uint32_t char_weight; /* percent: length of the character block against the word block's 100 */
     uint32_t sublinear;  /* 1: tf -> 1 + ln tf */
+    uint32_t rules;      /* percent: length of the engine-evidence block (0 = off; see lm_engine) */
 } lm_opts;
+
+/* The engine's evidence as features (--rules-features): the rules of the
+ * built-in packs that matched (headline and body apart), the kinds of entity
+ * named, amounts and stage cues, from the host services a plugin gets. */
+#define LM_ENGINE_PACKS 3 /* invest, chips, regulatory */
+struct squawk_host;
+struct squawk_article;
+struct squawk_pack;
+typedef struct lm_engine {
+    const struct squawk_host *h;
+    struct squawk_pack *packs[LM_ENGINE_PACKS];
+    const struct squawk_article *a; /* the article being featurised */
+} lm_engine;
+/* Opens the packs; err says which failed. */
+int lm_engine_open(lm_engine *e, const struct squawk_host *h, char *err, size_t errlen);
 
 /* One feature of an article: bucket and value (L2-normalised over the article). */
 typedef struct lm_feat {
@@ -90,6 +106,9 @@ typedef struct lm_model {
  * spans, when not NULL, receives one span per n-gram occurrence. */
 int lm_featurize(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
                  size_t bl, lm_vec *out, lm_spans *spans, int sorted);
+/* The same plus, when o->rules, the engine block (eng must then be given). */
+int lm_featurize_eng(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
+                     size_t bl, const lm_engine *eng, lm_vec *out, lm_spans *spans, int sorted);
 void lm_vec_free(lm_vec *v);
 /* After an unsorted lm_featurize: the feature of a span's key and how many
  * occurrences share it (*count), or NULL. */
@@ -106,7 +125,7 @@ uint32_t lm_rival(const lm_model *m, const lm_out *o, const double *s);
 /* Featurises and scores an article: p[i] = probability of output i, s = the
  * class scores (LM_MAX_CLASSES room). 0 or a negative SQ_E_* code. */
 int lm_predict(const lm_model *m, lm_vec *x, const char *head, size_t hl, const char *body, size_t bl,
-               double *s, double *p);
+               const lm_engine *eng, double *s, double *p);
 
 /* Parses a model file held in memory; every error names the reason in err
  * (the caller prefixes the file name). 0 or a negative SQ_E_* code. */
