@@ -121,7 +121,8 @@ static int lm_next_token(const char *s, size_t len, size_t *pos, lm_tok *t)
     while (i < len && !lm_word_byte((unsigned char)s[i]) && s[i] != '$') i++;
     if (i >= len) return 0;
     t->start = i;
-    if (len - i >= 7 && (!strncasecmp(s + i, "http://", 7) || (len - i >= 8 && !strncasecmp(s + i, "https://", 8)))) {
+    if ((s[i] | 0x20) == 'h' && len - i >= 7 &&
+        (!strncasecmp(s + i, "http://", 7) || (len - i >= 8 && !strncasecmp(s + i, "https://", 8)))) {
         while (i < len && s[i] != ' ' && s[i] != '\n' && s[i] != '\t' && s[i] != '\r') i++;
         t->end = *pos = i;
         t->h = 0x75726c5fu; /* "_url" */
@@ -336,7 +337,7 @@ void lm_scores(const lm_model *m, const lm_vec *x, double *s)
         s[0] = t;
         return;
     }
-    for (size_t k = 0; k < K; k++) s[k] = bias[k];
+    float acc[LM_MAX_CLASSES] = {0};
     /* rows of K weights are scattered over a large table: ask for all of them
      * first, so the cache misses overlap instead of queueing */
     for (size_t i = 0; i < x->n; i++) {
@@ -346,9 +347,13 @@ void lm_scores(const lm_model *m, const lm_vec *x, double *s)
     }
     for (size_t i = 0; i < x->n; i++) {
         const float *row = m->w + (size_t)x->f[i].idx * K;
-        double v = x->f[i].val;
-        for (size_t k = 0; k < K; k++) s[k] += row[k] * v;
+        float v = x->f[i].val;
+        size_t k = 0;
+        for (; k + 8 <= K; k += 8) /* a fixed trip count the compiler vectorises */
+            for (size_t j = 0; j < 8; j++) acc[k + j] += row[k + j] * v;
+        for (; k < K; k++) acc[k] += row[k] * v;
     }
+    for (size_t k = 0; k < K; k++) s[k] = (double)bias[k] + acc[k];
 }
 
 uint32_t lm_rival(const lm_model *m, const lm_out *o, const double *s)
