@@ -10,24 +10,30 @@
 
 #include "../core/clock.h"
 #include "../core/error.h"
+#include "../filters/host.h"
 #include "../filters/learned/lmodel.h"
 #include "../proto/article.h"
 #include "commands.h"
 
 static const char usage[] =
     "usage: squawk train --labels L.tsv --articles A.jsonl --category NAME --out NAME.model [options]\n"
+    "       squawk train ... --column COL --category NAME=VALUE [--category NAME=VALUE...] --out F.model\n"
     "\n"
-    "Trains a linear model (liblinear) that decides one category from hashed word\n"
+    "Trains a linear model (liblinear) that decides categories from hashed word\n"
     "1-2-grams (headline apart from body) and character n-grams squawk computes itself.\n"
-    "C and the decision threshold are picked by k-fold cross-validation on the given\n"
+    "C and the decision thresholds are picked by k-fold cross-validation on the given\n"
     "articles only; the cross-validated precision, recall and F1 are printed. The model\n"
     "file is what the `learned` filter loads (config `model: PATH`).\n"
+    "Binary (--category NAME): COL holds 0/1. Multi-class (--category NAME=VALUE): COL\n"
+    "holds a class per article (any short word, 3..64 classes); one model learns every\n"
+    "class, and NAME is raised when class VALUE beats all the others by the margin CV picks.\n"
     "\n"
     "options:\n"
-    "  --labels FILE       TSV: id<TAB>col...; 0/1 values (header row names the columns)\n"
+    "  --labels FILE       TSV: id<TAB>col...; header row names the columns\n"
     "  --articles FILE     article JSON Lines (id, headline, body); only labelled ids count\n"
-    "  --category NAME     category of the alerts the model raises\n"
-    "  --column COL        labels column to learn (default: NAME)\n"
+    "  --category NAME     category of the alerts the model raises (NAME=VALUE: multi-class,\n"
+    "                      repeatable up to 8)\n"
+    "  --column COL        labels column to learn (default: NAME; required for multi-class)\n"
     "  --out FILE          model file to write\n"
     "  --folds K           cross-validation folds (default 5)\n"
     "  --c LIST            comma-separated C values to try (default 0.5,1,2,4)\n"
@@ -38,13 +44,22 @@ static const char usage[] =
     "  --idf               scale n-grams by inverse document frequency (default off)\n"
     "  --pos-weight N      positive class weight, percent of 'balanced' (default 100)\n"
     "  --words N           word n-grams 1..N, N = 1 or 2 (default 2)\n"
-    "  --solver lr|svm     L2-regularised logistic regression or L2-loss SVM (default svm)\n"
+    "  --rules-features    add the built-in engine's evidence as features: rules of the invest,\n"
+    "                      chips and regulatory packs that matched, entity kinds, amounts and\n"
+    "                      stage cues (the learned filter computes them the same way)\n"
+    "  --solver lr|svm|cs  L2-regularised logistic regression, L2-loss SVM (one-vs-rest when\n"
+    "                      multi-class), or Crammer-Singer multi-class SVM (default svm)\n"
     "  --quiet             print only the summary line\n";
 
 #define TRAIN_MAX_C 16
 
+#define TRAIN_MAX_OUT LM_MAX_OUTPUTS
+
 typedef struct train_opts {
-    const char *labels, *articles, *category, *column, *out;
+    const char *labels, *articles, *column, *out;
+    const char *category[TRAIN_MAX_OUT]; /* "NAME" or, multi-class, "NAME=VALUE" */
+    size_t n_cat;
+    int multi;
     int folds, solver, quiet;
     int pos_weight; /* percent of balanced; 0 = balanced */
     int idf;
@@ -56,7 +71,7 @@ typedef struct train_opts {
 /* The labelled examples, as liblinear wants them (1-based sorted indices, -1 terminated). */
 typedef struct train_set {
     char **ids; /* labels TSV ids, sorted */
-    int *label; /* per id; -1 = not labelled */
+    int *label; /* per id: 0/1, or the class index */
     int *used;  /* per id: article seen */
     size_t n_ids;
     struct feature_node **x;
@@ -64,6 +79,19 @@ typedef struct train_set {
     size_t n, cap;
     size_t n_pos;
     size_t n_feat; /* 2^hash_bits */
+    /* liblinear sees only the buckets in use, most frequent first (its
+     * weight vector then stays small and its hot part in cache); the bias
+     * is feature n_used + 1 */
+    uint32_t *bucket; /* compact index -> bucket */
+    size_t n_used;
+    /* --rules-features: the engine, reached the way the learned filter reaches it */
+    filter_host *host;
+    lm_engine eng;
+    /* multi-class: the column's values, sorted; y holds the class index */
+    char *cls[LM_MAX_CLASSES];
+    size_t n_class, class_n[LM_MAX_CLASSES];
+    uint32_t out_cls[TRAIN_MAX_OUT]; /* each output's class (binary: 0) */
+    size_t out_pos[TRAIN_MAX_OUT];   /* its positives */
     proto_article *text; /* the labelled articles, in file order */
     int *text_y;
     size_t n_text, cap_text;
@@ -97,13 +125,50 @@ static int train_parse_int(const char *v, long lo, long hi, uint32_t *out)
     return 0;
 }
 
+/* Binary: one NAME. Multi-class: NAME=VALUE each, distinct names, a --column. */
+static int train_check_categories(train_opts *o)
+{
+    o->multi = strchr(o->category[0], '=') != NULL;
+    for (size_t i = 0; i < o->n_cat; i++) {
+        const char *c = o->category[i], *eq = strchr(c, '=');
+        size_t n = eq ? (size_t)(eq - c) : strlen(c);
+        if (!n || n >= 64 || strcspn(c, " \t\n\"\\") < strlen(c) || (eq != NULL) != o->multi ||
+            (eq && (!eq[1] || strlen(eq + 1) >= 64))) {
+            fprintf(stderr, "squawk train: --category '%s': want a short NAME without spaces or quotes%s\n", c,
+                    o->multi ? ", and =VALUE (a class of --column) on every --category" : "");
+            return 2;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (eq && !strncmp(o->category[k], c, n) && o->category[k][n] == '=') {
+                fprintf(stderr, "squawk train: --category '%.*s' given twice\n", (int)n, c);
+                return 2;
+            }
+    }
+    if (!o->multi && o->n_cat > 1) {
+        fprintf(stderr, "squawk train: several categories need one model over classes: --column COL and "
+                        "--category NAME=VALUE for each\n");
+        return 2;
+    }
+    if (o->multi && !o->column) {
+        fprintf(stderr, "squawk train: --category NAME=VALUE needs --column (the labels column of classes)\n");
+        return 2;
+    }
+    if (!o->multi && o->solver == MCSVM_CS) {
+        fprintf(stderr, "squawk train: --solver cs is for multi-class models (--category NAME=VALUE)\n");
+        return 2;
+    }
+    if (!o->column) o->column = o->category[0];
+    return 0;
+}
+
 static int train_parse_args(int argc, char **argv, train_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quiet") || !strcmp(a, "--idf")) {
+        if (!strcmp(a, "--quiet") || !strcmp(a, "--idf") || !strcmp(a, "--rules-features")) {
             if (a[2] == 'q') o->quiet = 1;
-            else o->idf = 1;
+            else if (a[2] == 'i') o->idf = 1;
+            else o->fo.rules = 50;
             continue;
         }
         if (!v || a[0] != '-') {
@@ -115,7 +180,10 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
         uint32_t k = 0;
         if (!strcmp(a, "--labels")) o->labels = v;
         else if (!strcmp(a, "--articles")) o->articles = v;
-        else if (!strcmp(a, "--category")) o->category = v;
+        else if (!strcmp(a, "--category")) {
+            if (o->n_cat == TRAIN_MAX_OUT) bad = 1;
+            else o->category[o->n_cat++] = v;
+        }
         else if (!strcmp(a, "--column")) o->column = v;
         else if (!strcmp(a, "--out")) o->out = v;
         else if (!strcmp(a, "--folds")) bad = train_parse_int(v, 2, 20, &k), o->folds = (int)k;
@@ -127,6 +195,7 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
         else if (!strcmp(a, "--solver")) {
             if (!strcmp(v, "lr")) o->solver = L2R_LR;
             else if (!strcmp(v, "svm")) o->solver = L2R_L2LOSS_SVC_DUAL;
+            else if (!strcmp(v, "cs")) o->solver = MCSVM_CS;
             else bad = 1;
         } else if (!strcmp(a, "--char-ngrams")) {
             unsigned lo = 0, hi = 0;
@@ -144,16 +213,11 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
             return 2;
         }
     }
-    if (!o->labels || !o->articles || !o->category || !o->out) {
+    if (!o->labels || !o->articles || !o->n_cat || !o->out) {
         fprintf(stderr, "squawk train: --labels, --articles, --category and --out are required\n%s", usage);
         return 2;
     }
-    if (strlen(o->category) >= 64 || strpbrk(o->category, " \t\n\"\\")) {
-        fprintf(stderr, "squawk train: --category '%s': want a short name without spaces or quotes\n", o->category);
-        return 2;
-    }
-    if (!o->column) o->column = o->category;
-    return 0;
+    return train_check_categories(o);
 }
 
 static int train_cmp_id(const void *a, const void *b)
@@ -181,6 +245,53 @@ static int train_split(char *line, char **f, int max)
     return n;
 }
 
+/* Class values sort as numbers when both are, else as text. */
+static int train_cmp_value(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    char *ex, *ey;
+    long nx = strtol(x, &ex, 10), ny = strtol(y, &ey, 10);
+    if (*x && *y && !*ex && !*ey) return nx < ny ? -1 : nx > ny;
+    return strcmp(x, y);
+}
+
+/* Multi-class: the distinct values of the column become the classes; every
+ * --category VALUE must be one. */
+static int train_classes(const train_opts *o, train_set *s, char **val, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < s->n_ids; i++) {
+        size_t k = 0;
+        while (k < s->n_class && strcmp(s->cls[k], val[i])) k++;
+        if (k == s->n_class) {
+            if (k == LM_MAX_CLASSES)
+                return snprintf(err, errlen, "%s: column '%s' has more than %d classes", o->labels, o->column,
+                                LM_MAX_CLASSES), SQ_E_INVAL;
+            if (!(s->cls[s->n_class++] = strdup(val[i]))) return SQ_E_NOMEM;
+        }
+    }
+    if (s->n_class < 3)
+        return snprintf(err, errlen, "%s: column '%s' has %zu classes; a 0/1 column trains with --category NAME",
+                        o->labels, o->column, s->n_class), SQ_E_INVAL;
+    qsort(s->cls, s->n_class, sizeof *s->cls, train_cmp_value);
+    for (size_t c = 0; c < o->n_cat; c++) {
+        const char *v = strchr(o->category[c], '=') + 1;
+        size_t k = 0;
+        while (k < s->n_class && strcmp(s->cls[k], v)) k++;
+        if (k == s->n_class)
+            return snprintf(err, errlen, "%s: --category %s: no article of class '%s' in column '%s'", o->labels,
+                            o->category[c], v, o->column), SQ_E_NOTFOUND;
+        s->out_cls[c] = (uint32_t)k;
+    }
+    return 0;
+}
+
+/* The class index (multi-class) or 0/1 of a labels cell; -1 when bad. */
+static int train_cell(const train_opts *o, const char *v)
+{
+    if (o->multi) return *v && strlen(v) < 64 && !strpbrk(v, " \"\\") ? 0 : -1;
+    return !strcmp(v, "0") ? 0 : !strcmp(v, "1") ? 1 : -1;
+}
+
 /* Reads the labels column into s (ids sorted, label per id). */
 static int train_read_labels(const train_opts *o, train_set *s, char *err, size_t errlen)
 {
@@ -189,7 +300,7 @@ static int train_read_labels(const train_opts *o, train_set *s, char *err, size_
     char *line = NULL, *fld[64];
     size_t cap = 0, lineno = 0, ncap = 0;
     int col = -1, rc = 0;
-    typedef struct { char *id; int y; } pair;
+    typedef struct { char *id, *v; } pair;
     pair *v = NULL;
     while (!rc && getline(&line, &cap, f) > 0) {
         lineno++;
@@ -201,8 +312,9 @@ static int train_read_labels(const train_opts *o, train_set *s, char *err, size_
             continue;
         }
         if (n == 1 && !fld[0][0]) continue;
-        if (n <= col || (strcmp(fld[col], "0") && strcmp(fld[col], "1")) || !fld[0][0]) {
-            snprintf(err, errlen, "%s:%zu: want an id and 0/1 in column '%s'", o->labels, lineno, o->column);
+        if (n <= col || train_cell(o, fld[col]) < 0 || !fld[0][0]) {
+            snprintf(err, errlen, "%s:%zu: want an id and %s in column '%s'", o->labels, lineno,
+                     o->multi ? "a class (a short word)" : "0/1", o->column);
             rc = SQ_E_BAD_FORMAT;
             break;
         }
@@ -213,24 +325,37 @@ static int train_read_labels(const train_opts *o, train_set *s, char *err, size_
             v = nv;
         }
         v[s->n_ids].id = strdup(fld[0]);
-        v[s->n_ids++].y = fld[col][0] == '1';
+        v[s->n_ids++].v = strdup(fld[col]);
     }
     free(line);
     fclose(f);
     s->ids = calloc(s->n_ids + 1, sizeof *s->ids);
     s->label = calloc(s->n_ids + 1, sizeof *s->label);
     s->used = calloc(s->n_ids + 1, sizeof *s->used);
-    if (!rc && (!s->ids || !s->label || !s->used)) rc = SQ_E_NOMEM;
+    char **val = calloc(s->n_ids + 1, sizeof *val);
+    size_t n_rows = s->n_ids;
+    if (!rc && (!s->ids || !s->label || !s->used || !val)) rc = SQ_E_NOMEM;
+    for (size_t i = 0; i < s->n_ids && !rc; i++) val[i] = v[i].v;
+    if (!rc && s->n_ids == 0) snprintf(err, errlen, "%s: no labelled rows", o->labels), rc = SQ_E_EMPTY;
+    if (!rc && o->multi) rc = train_classes(o, s, val, err, errlen);
     for (size_t i = 0; i < s->n_ids; i++) {
         if (!rc) s->ids[i] = v[i].id;
         else free(v[i].id);
     }
     if (!rc) {
         qsort(s->ids, s->n_ids, sizeof *s->ids, train_cmp_id);
-        for (size_t i = 0; i < s->n_ids; i++) s->label[train_find(s, v[i].id)] = v[i].y;
+        for (size_t i = 0; i < s->n_ids; i++) {
+            int y = v[i].v[0] == '1';
+            if (o->multi) {
+                char *const *c = bsearch(&v[i].v, s->cls, s->n_class, sizeof *s->cls, train_cmp_value);
+                y = (int)(c - s->cls);
+            }
+            s->label[train_find(s, v[i].id)] = y;
+        }
     } else s->n_ids = 0;
+    for (size_t i = 0; i < n_rows; i++) free(v[i].v);
+    free(val);
     free(v);
-    if (!rc && s->n_ids == 0) snprintf(err, errlen, "%s: no labelled rows", o->labels), rc = SQ_E_EMPTY;
     return rc;
 }
 
@@ -253,8 +378,10 @@ static int train_add(train_set *s, const lm_vec *x, int y)
     f[x->n] = (struct feature_node){(int)s->n_feat + 1, 1.0};
     f[x->n + 1] = (struct feature_node){-1, 0};
     s->x[s->n] = f;
-    s->y[s->n++] = y ? 1 : -1;
+    /* binary: +1/-1; multi-class: the class index */
+    s->y[s->n++] = s->n_class ? y : y ? 1 : -1;
     s->n_pos += y != 0;
+    if (s->n_class) s->class_n[y]++;
     return 0;
 }
 
@@ -304,14 +431,39 @@ static int train_read_articles(const train_opts *o, train_set *s, size_t *n_bad,
 
 /* Document frequencies over the training articles -> smoothed idf, as
  * scikit-learn's TfidfVectorizer computes it: ln((1 + N) / (1 + df)) + 1. */
-static int train_idf(const train_opts *o, const train_set *s, float *idf)
+typedef struct train_visit {
+    const train_opts *o;
+    const float *idf;
+    lm_engine *eng;
+    const proto_article *a;
+    lm_vec *x;
+} train_visit;
+
+static int train_visit_fn(const struct squawk_host *h, const struct squawk_article *sa, void *arg)
+{
+    (void)h;
+    train_visit *v = arg;
+    v->eng->a = sa;
+    return lm_featurize_eng(&v->o->fo, v->idf, v->a->headline, v->a->headline_len, v->a->body, v->a->body_len,
+                            v->eng, v->x, NULL, 1);
+}
+
+/* Sorted features of article a (through the host when the engine's evidence is wanted). */
+static int train_feats(const train_opts *o, train_set *s, const proto_article *a, const float *idf, lm_vec *x)
+{
+    if (!o->fo.rules) return lm_featurize(&o->fo, idf, a->headline, a->headline_len, a->body, a->body_len, x, NULL, 1);
+    train_visit v = {o, idf, &s->eng, a, x};
+    return filter_host_visit(s->host, a, train_visit_fn, &v);
+}
+
+static int train_idf(const train_opts *o, train_set *s, float *idf)
 {
     uint32_t *df = calloc(s->n_feat, sizeof *df);
     lm_vec x = {0};
     int rc = df ? 0 : SQ_E_NOMEM;
     for (size_t i = 0; i < s->n_text && !rc; i++) {
         const proto_article *a = &s->text[i];
-        rc = lm_featurize(&o->fo, NULL, a->headline, a->headline_len, a->body, a->body_len, &x, NULL);
+        rc = train_feats(o, s, a, NULL, &x);
         for (size_t k = 0; k < x.n && !rc; k++) df[x.f[k].idx]++;
     }
     for (size_t k = 0; k < s->n_feat && !rc; k++)
@@ -321,31 +473,113 @@ static int train_idf(const train_opts *o, const train_set *s, float *idf)
     return rc;
 }
 
+static int train_cmp_node(const void *a, const void *b)
+{
+    const struct feature_node *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int train_cmp_df(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b; /* (df, bucket) pairs, df descending */
+    return x[0] > y[0] ? -1 : x[0] < y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* Renumbers the features to the buckets in use, by document frequency (see train_set.bucket). */
+static int train_compact(train_set *s)
+{
+    uint32_t *df = calloc(s->n_feat, sizeof *df), *to = malloc(s->n_feat * sizeof *to), *pairs = NULL;
+    int rc = df && to ? 0 : SQ_E_NOMEM;
+    for (size_t i = 0; i < s->n && !rc; i++)
+        for (struct feature_node *f = s->x[i]; f->index != -1 && (size_t)f->index <= s->n_feat; f++)
+            df[f->index - 1]++;
+    size_t u = 0;
+    for (size_t b = 0; b < s->n_feat && !rc; b++) u += df[b] > 0;
+    if (!rc && (!(pairs = malloc(2 * (u + 1) * sizeof *pairs)) || !(s->bucket = malloc((u + 1) * sizeof *s->bucket))))
+        rc = SQ_E_NOMEM;
+    for (size_t b = 0, k = 0; b < s->n_feat && !rc; b++)
+        if (df[b]) pairs[2 * k] = df[b], pairs[2 * k++ + 1] = (uint32_t)b;
+    if (!rc) qsort(pairs, u, 2 * sizeof *pairs, train_cmp_df);
+    for (size_t k = 0; k < u && !rc; k++) s->bucket[k] = pairs[2 * k + 1], to[pairs[2 * k + 1]] = (uint32_t)k + 1;
+    for (size_t i = 0; i < s->n && !rc; i++) {
+        size_t n = 0;
+        for (struct feature_node *f = s->x[i]; f->index != -1; f++, n++)
+            f->index = (size_t)f->index <= s->n_feat ? (int)to[f->index - 1] : (int)u + 1;
+        qsort(s->x[i], n, sizeof *s->x[i], train_cmp_node);
+    }
+    s->n_used = u;
+    free(df);
+    free(to);
+    free(pairs);
+    return rc;
+}
+
 static int train_featurize(const train_opts *o, train_set *s, const float *idf, char *err, size_t errlen)
 {
     lm_vec x = {0};
     int rc = 0;
     for (size_t i = 0; i < s->n_text && !rc; i++) {
         const proto_article *a = &s->text[i];
-        rc = lm_featurize(&o->fo, idf, a->headline, a->headline_len, a->body, a->body_len, &x, NULL);
+        rc = train_feats(o, s, a, idf, &x);
         if (!rc) rc = train_add(s, &x, s->text_y[i]);
     }
     lm_vec_free(&x);
-    if (rc) snprintf(err, errlen, "%s: %s", o->articles, sq_strerror(rc));
-    else if (s->n_pos == 0 || s->n_pos == s->n)
+    if (!rc) rc = train_compact(s);
+    for (size_t c = 0; c < o->n_cat; c++) s->out_pos[c] = s->n_class ? s->class_n[s->out_cls[c]] : s->n_pos;
+    for (size_t k = 0; k < s->n_class && !rc; k++)
+        if (!s->class_n[k])
+            snprintf(err, errlen, "%s: class '%s' of column '%s' has no article", o->articles, s->cls[k],
+                     o->column), rc = SQ_E_EMPTY;
+    if (rc && !err[0]) snprintf(err, errlen, "%s: %s", o->articles, sq_strerror(rc));
+    else if (!rc && !s->n_class && (s->n_pos == 0 || s->n_pos == s->n))
         snprintf(err, errlen, "%s: %zu labelled articles, %zu positive: need both classes", o->articles,
                  s->n, s->n_pos), rc = SQ_E_EMPTY;
     return rc;
 }
 
-/* Margin of x under a liblinear model, positive for the category whatever
- * order liblinear gave the labels. */
-static double train_margin(const struct model *m, const struct feature_node *x)
+/* Weights of liblinear's model per feature: one (binary) or one per class it saw. */
+static int train_nw(const struct model *m)
 {
-    double s = 0;
-    for (; x->index != -1; x++)
-        if (x->index <= m->nr_feature + 1) s += m->w[x->index - 1] * x->value;
-    return m->label[0] == 1 ? s : -s;
+    return m->nr_class == 2 && m->param.solver_type != MCSVM_CS ? 1 : m->nr_class;
+}
+
+/* Class scores of x under a liblinear model, in our class order (binary: one
+ * score, positive for the category, whatever order liblinear gave the labels). */
+static void train_scores(const train_set *s, const struct model *m, const struct feature_node *x, double *out)
+{
+    int nw = train_nw(m);
+    double acc[LM_MAX_CLASSES] = {0};
+    for (; x->index != -1; x++) {
+        if (x->index > m->nr_feature + 1) continue;
+        const double *w = m->w + (size_t)(x->index - 1) * (size_t)nw;
+        for (int j = 0; j < nw; j++) acc[j] += w[j] * x->value;
+    }
+    if (!s->n_class) {
+        out[0] = m->label[0] == 1 ? acc[0] : -acc[0];
+        return;
+    }
+    for (size_t k = 0; k < s->n_class; k++) out[k] = -1e30; /* a class this fold never saw */
+    if (nw == 1) {
+        out[m->label[0]] = acc[0];
+        out[m->label[1]] = -acc[0];
+    } else
+        for (int j = 0; j < nw; j++) out[m->label[j]] = acc[j];
+}
+
+/* Output c's margin from class scores: binary the score, multi-class its
+ * class's score minus the best other class's (the filter computes the same). */
+static double train_out_margin(const train_set *s, size_t c, const double *sc)
+{
+    if (!s->n_class) return sc[0];
+    double best = -1e300;
+    for (size_t k = 0; k < s->n_class; k++)
+        if (k != s->out_cls[c] && sc[k] > best) best = sc[k];
+    return sc[s->out_cls[c]] - best;
+}
+
+static int train_is_pos(const train_set *s, size_t c, size_t i)
+{
+    return s->n_class ? s->y[i] == (double)s->out_cls[c] : s->y[i] > 0;
 }
 
 static struct model *train_fit(const train_set *s, const int *rows, size_t n, const train_opts *o, double c)
@@ -353,20 +587,28 @@ static struct model *train_fit(const train_set *s, const int *rows, size_t n, co
     struct feature_node **x = malloc(n * sizeof *x);
     double *y = malloc(n * sizeof *y);
     struct model *m = NULL;
-    size_t pos = 0;
+    size_t cnt[LM_MAX_CLASSES] = {0}, pos = 0;
     for (size_t i = 0; x && y && i < n; i++) {
         x[i] = s->x[rows[i]];
         y[i] = s->y[rows[i]];
         pos += y[i] > 0;
+        if (s->n_class) cnt[(size_t)y[i]]++;
     }
-    if (x && y && pos && pos < n) {
-        /* class weights balance the rare category against the rest */
-        int wl[2] = {1, -1};
-        double bal = (double)(n - pos) / (double)pos;
-        double wv[2] = {o->pos_weight ? 1 + (bal - 1) * o->pos_weight / 100.0 : bal, 1.0};
-        struct problem p = {(int)n, (int)s->n_feat + 1, y, x, 1.0};
+    int wl[LM_MAX_CLASSES];
+    double wv[LM_MAX_CLASSES];
+    int nr = 2;
+    if (s->n_class) { /* 'balanced' as scikit-learn has it: n / (classes x n_k) */
+        nr = (int)s->n_class;
+        for (int k = 0; k < nr; k++) wl[k] = k, wv[k] = cnt[k] ? (double)n / ((double)nr * (double)cnt[k]) : 1;
+    } else { /* class weights balance the rare category against the rest */
+        double bal = pos ? (double)(n - pos) / (double)pos : 1;
+        wl[0] = 1, wl[1] = -1;
+        wv[0] = o->pos_weight ? 1 + (bal - 1) * o->pos_weight / 100.0 : bal, wv[1] = 1.0;
+    }
+    if (x && y && (s->n_class || (pos && pos < n))) {
+        struct problem p = {(int)n, (int)s->n_used + 1, y, x, 1.0};
         struct parameter par = {.solver_type = o->solver, .eps = o->solver == L2R_LR ? 0.01 : 0.1, .C = c,
-                                .nr_weight = 2, .weight_label = wl, .weight = wv};
+                                .nr_weight = nr, .weight_label = wl, .weight = wv};
         m = train(&p, &par);
     }
     free(x);
@@ -375,8 +617,14 @@ static struct model *train_fit(const train_set *s, const int *rows, size_t n, co
 }
 
 typedef struct train_cv {
-    double c, f1, p, r, margin; /* best F1 and the margin threshold that gives it */
+    double f1, p, r, margin; /* best F1 and the margin threshold that gives it */
 } train_cv;
+
+/* One C's cross-validation: every output's best cut. */
+typedef struct train_sel {
+    double c, f1; /* mean F1 over the outputs */
+    train_cv out[TRAIN_MAX_OUT];
+} train_sel;
 
 static int train_cmp_pair(const void *a, const void *b)
 {
@@ -402,14 +650,25 @@ static void train_best_cut(double *pairs, size_t n, size_t n_pos, train_cv *out)
     }
 }
 
-/* K-fold CV at one C: out-of-fold margins into oof, the best cut into cv. */
-static int train_cv_run(const train_set *s, const int *fold, int k, const train_opts *o, double c, double *oof,
-                        train_cv *cv)
+/* (out-of-fold margin of output c, +1/-1) for every article. */
+static void train_pairs(const train_set *s, size_t c, const double *oof, double *pairs)
 {
+    size_t K = s->n_class ? s->n_class : 1;
+    for (size_t i = 0; i < s->n; i++) {
+        pairs[2 * i] = train_out_margin(s, c, oof + i * K);
+        pairs[2 * i + 1] = train_is_pos(s, c, i) ? 1 : -1;
+    }
+}
+
+/* K-fold CV at one C: out-of-fold class scores into oof (n x classes), every output's best cut into sel. */
+static int train_cv_run(const train_set *s, const int *fold, const train_opts *o, double c, double *oof,
+                        train_sel *sel)
+{
+    size_t K = s->n_class ? s->n_class : 1;
     int *rows = malloc(s->n * sizeof *rows);
     double *pairs = malloc(2 * s->n * sizeof *pairs);
     int rc = rows && pairs ? 0 : SQ_E_NOMEM;
-    for (int f = 0; f < k && !rc; f++) {
+    for (int f = 0; f < o->folds && !rc; f++) {
         size_t n = 0;
         for (size_t i = 0; i < s->n; i++)
             if (fold[i] != f) rows[n++] = (int)i;
@@ -419,18 +678,22 @@ static int train_cv_run(const train_set *s, const int *fold, int k, const train_
             break;
         }
         for (size_t i = 0; i < s->n; i++)
-            if (fold[i] == f) oof[i] = train_margin(m, s->x[i]);
+            if (fold[i] == f) train_scores(s, m, s->x[i], oof + i * K);
         free_and_destroy_model(&m);
     }
-    for (size_t i = 0; i < s->n && !rc; i++) pairs[2 * i] = oof[i], pairs[2 * i + 1] = s->y[i];
-    if (!rc) train_best_cut(pairs, s->n, s->n_pos, cv);
-    cv->c = c;
+    sel->c = c;
+    sel->f1 = 0;
+    for (size_t k = 0; k < o->n_cat && !rc; k++) {
+        train_pairs(s, k, oof, pairs);
+        train_best_cut(pairs, s->n, s->out_pos[k], &sel->out[k]);
+        sel->f1 += sel->out[k].f1 / (double)o->n_cat;
+    }
     free(rows);
     free(pairs);
     return rc;
 }
 
-/* Stratified folds, shuffled with a fixed seed so training is repeatable. */
+/* Folds stratified by class, shuffled with a fixed seed so training is repeatable. */
 static int *train_folds(const train_set *s, int k)
 {
     int *fold = malloc(s->n * sizeof *fold);
@@ -447,30 +710,33 @@ static int *train_folds(const train_set *s, int k)
         size_t j = (size_t)(r % i), t = perm[i - 1];
         perm[i - 1] = perm[j], perm[j] = t;
     }
-    size_t np = 0, nn = 0;
+    size_t cnt[LM_MAX_CLASSES + 1] = {0};
     for (size_t i = 0; i < s->n; i++) {
-        size_t a = perm[i];
-        fold[a] = s->y[a] > 0 ? (int)(np++ % (size_t)k) : (int)(nn++ % (size_t)k);
+        size_t a = perm[i], cls = s->n_class ? (size_t)s->y[a] : s->y[a] > 0;
+        fold[a] = (int)(cnt[cls]++ % (size_t)k);
     }
     free(perm);
     return fold;
 }
 
 /* Platt scaling fitted by liblinear itself: a one-feature logistic regression
- * of the label on the out-of-fold margin (nearly unregularised). */
-static int train_calibrate(const train_set *s, const double *oof, double *a, double *b)
+ * of the label on output c's out-of-fold margin (nearly unregularised). */
+static int train_calibrate(const train_set *s, size_t c, const double *oof, double *a, double *b)
 {
     struct feature_node *nodes = malloc(3 * s->n * sizeof *nodes);
     struct feature_node **x = malloc(s->n * sizeof *x);
-    int rc = nodes && x ? 0 : SQ_E_NOMEM;
+    double *pairs = malloc(2 * s->n * sizeof *pairs), *y = malloc(s->n * sizeof *y);
+    int rc = nodes && x && pairs && y ? 0 : SQ_E_NOMEM;
+    if (!rc) train_pairs(s, c, oof, pairs);
     for (size_t i = 0; i < s->n && !rc; i++) {
-        nodes[3 * i] = (struct feature_node){1, oof[i]};
+        nodes[3 * i] = (struct feature_node){1, pairs[2 * i]};
         nodes[3 * i + 1] = (struct feature_node){2, 1.0};
         nodes[3 * i + 2] = (struct feature_node){-1, 0};
         x[i] = &nodes[3 * i];
+        y[i] = pairs[2 * i + 1];
     }
     if (!rc) {
-        struct problem p = {(int)s->n, 2, s->y, x, 1.0};
+        struct problem p = {(int)s->n, 2, y, x, 1.0};
         struct parameter par = {.solver_type = L2R_LR, .eps = 1e-4, .C = 1e4};
         struct model *m = train(&p, &par);
         if (!m) rc = SQ_E_INVAL;
@@ -484,6 +750,8 @@ static int train_calibrate(const train_set *s, const double *oof, double *a, dou
     }
     free(nodes);
     free(x);
+    free(pairs);
+    free(y);
     return rc;
 }
 
@@ -492,8 +760,11 @@ static void train_set_free(train_set *s)
     for (size_t i = 0; i < s->n_ids; i++) free(s->ids[i]);
     for (size_t i = 0; i < s->n; i++) free(s->x[i]);
     for (size_t i = 0; i < s->n_text; i++) proto_article_free(&s->text[i]);
+    for (size_t k = 0; k < s->n_class; k++) free(s->cls[k]);
     free(s->text);
     free(s->text_y);
+    free(s->bucket);
+    filter_host_destroy(s->host);
     free(s->ids);
     free(s->label);
     free(s->used);
@@ -501,22 +772,34 @@ static void train_set_free(train_set *s)
     free(s->y);
 }
 
-/* CV over every C; the best C's out-of-fold margins are left in oof. */
-static int train_select(const train_opts *o, const train_set *s, double *oof, train_cv *best)
+static const char *train_name(const train_opts *o, size_t c, char *buf)
 {
+    size_t n = strcspn(o->category[c], "=");
+    memcpy(buf, o->category[c], n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* CV over every C; the best C's out-of-fold scores are left in oof. */
+static int train_select(const train_opts *o, const train_set *s, double *oof, train_sel *best)
+{
+    size_t K = s->n_class ? s->n_class : 1;
     int *fold = train_folds(s, o->folds);
-    double *tmp = malloc(s->n * sizeof *tmp);
+    double *tmp = malloc(s->n * K * sizeof *tmp);
     int rc = fold && tmp ? 0 : SQ_E_NOMEM;
     best->f1 = -1;
+    char name[64];
     for (size_t i = 0; i < o->n_c && !rc; i++) {
-        train_cv cv = {0};
-        rc = train_cv_run(s, fold, o->folds, o, o->c[i], tmp, &cv);
+        train_sel sel = {0};
+        rc = train_cv_run(s, fold, o, o->c[i], tmp, &sel);
         if (rc) break;
-        if (!o->quiet)
-            printf("cv C=%-6g P=%.4f R=%.4f F1=%.4f\n", cv.c, cv.p, cv.r, cv.f1);
-        if (cv.f1 > best->f1) {
-            *best = cv;
-            memcpy(oof, tmp, s->n * sizeof *oof);
+        for (size_t k = 0; k < o->n_cat && !o->quiet; k++)
+            printf("cv C=%-6g %-12s P=%.4f R=%.4f F1=%.4f\n", sel.c, train_name(o, k, name), sel.out[k].p,
+                   sel.out[k].r, sel.out[k].f1);
+        fflush(stdout); /* progress, also when stdout is a file */
+        if (sel.f1 > best->f1) {
+            *best = sel;
+            memcpy(oof, tmp, s->n * K * sizeof *oof);
         }
     }
     free(fold);
@@ -524,39 +807,86 @@ static int train_select(const train_opts *o, const train_set *s, double *oof, tr
     return rc;
 }
 
-static int train_build(const train_opts *o, const train_set *s, const train_cv *cv, double a, double b,
+/* liblinear's weights (the bias row last) into the model's bucket-major rows, in our class order. */
+static void train_copy_weights(const train_set *s, const struct model *lm, lm_model *m)
+{
+    size_t K = m->n_class;
+    int nw = train_nw(lm);
+    for (size_t c = 0; c <= s->n_used; c++) {
+        const double *w = lm->w + c * (size_t)nw;
+        size_t r = c < s->n_used ? s->bucket[c] : s->n_feat; /* the bias row last */
+        if (!s->n_class) m->w[r] = (float)(lm->label[0] == 1 ? w[0] : -w[0]);
+        else if (nw == 1) {
+            m->w[r * K + (size_t)lm->label[0]] = (float)w[0];
+            m->w[r * K + (size_t)lm->label[1]] = (float)-w[0];
+        } else
+            for (int j = 0; j < nw; j++) m->w[r * K + (size_t)lm->label[j]] = (float)w[j];
+    }
+}
+
+static void train_summary(const train_opts *o, const train_set *s, const train_sel *sel, lm_model *m)
+{
+    time_t now = time(NULL);
+    char when[32], name[64];
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    const char *sv = o->solver == L2R_LR ? "lr" : o->solver == MCSVM_CS ? "cs" : "svm";
+    size_t n = (size_t)snprintf(m->summary, sizeof m->summary, "trained %s on %zu articles, %zu classes, solver=%s",
+                                when, s->n, s->n_class ? s->n_class : 2, sv);
+    for (size_t k = 0; k < o->n_cat && n < sizeof m->summary; k++)
+        n += (size_t)snprintf(m->summary + n, sizeof m->summary - n, "; %s (%zu positive) %d-fold CV P=%.4f R=%.4f F1=%.4f",
+                              train_name(o, k, name), s->out_pos[k], o->folds, sel->out[k].p, sel->out[k].r,
+                              sel->out[k].f1);
+}
+
+static int train_build(const train_opts *o, const train_set *s, const train_sel *sel, const double *cal,
                        float **idf, lm_model **out)
 {
     int *rows = malloc(s->n * sizeof *rows);
     if (!rows) return SQ_E_NOMEM;
     for (size_t i = 0; i < s->n; i++) rows[i] = (int)i;
-    struct model *lm = train_fit(s, rows, s->n, o, cv->c);
+    struct model *lm = train_fit(s, rows, s->n, o, sel->c);
     free(rows);
-    lm_model *m = lm ? lm_create(&o->fo) : NULL;
+    lm_model *m = lm ? lm_create(&o->fo, s->n_class ? (uint32_t)s->n_class : 1) : NULL;
     if (!m) {
         if (lm) free_and_destroy_model(&lm);
         return lm ? SQ_E_NOMEM : SQ_E_INVAL;
     }
-    double sign = lm->label[0] == 1 ? 1 : -1;
-    for (size_t i = 0; i < s->n_feat; i++) m->w[i] = (float)(sign * lm->w[i]);
-    m->bias = sign * lm->w[s->n_feat];
+    train_copy_weights(s, lm, m);
+    free_and_destroy_model(&lm);
     m->idf = *idf; /* the model owns it now */
     *idf = NULL;
-    free_and_destroy_model(&lm);
-    snprintf(m->category, sizeof m->category, "%s", o->category);
     snprintf(m->column, sizeof m->column, "%s", o->column);
-    m->cal_a = a;
-    m->cal_b = b;
-    m->c = cv->c;
-    m->threshold = 1.0 / (1.0 + exp(-(a * cv->margin + b)));
-    time_t now = time(NULL);
-    char when[32];
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    snprintf(m->summary, sizeof m->summary,
-             "trained %s on %zu articles (%zu positive) solver=%s; %d-fold CV P=%.4f R=%.4f F1=%.4f",
-             when, s->n, s->n_pos, o->solver == L2R_LR ? "lr" : "svm", o->folds, cv->p, cv->r, cv->f1);
+    m->n_out = o->n_cat;
+    for (size_t k = 0; k < o->n_cat; k++) {
+        lm_out *u = &m->out[k];
+        train_name(o, k, u->category);
+        u->cls = s->out_cls[k];
+        u->cal_a = cal[2 * k];
+        u->cal_b = cal[2 * k + 1];
+        u->threshold = 1.0 / (1.0 + exp(-(u->cal_a * sel->out[k].margin + u->cal_b)));
+    }
+    m->c = sel->c;
+    train_summary(o, s, sel, m);
     *out = m;
     return 0;
+}
+
+/* Reads, featurises and checks the training data. */
+static int train_load(const train_opts *o, train_set *s, size_t *n_bad, float **idf, char *err, size_t errlen)
+{
+    int rc = train_read_labels(o, s, err, errlen);
+    if (!rc) rc = train_read_articles(o, s, n_bad, err, errlen);
+    if (!rc && o->fo.rules && (rc = filter_host_create(&s->host, NULL, err, errlen)) == 0)
+        rc = lm_engine_open(&s->eng, filter_host_services(s->host), err, errlen);
+    if (!rc && o->idf && !(*idf = malloc(s->n_feat * sizeof **idf))) rc = SQ_E_NOMEM;
+    if (!rc && *idf) rc = train_idf(o, s, *idf);
+    if (!rc) rc = train_featurize(o, s, *idf, err, errlen);
+    char name[64];
+    for (size_t k = 0; k < o->n_cat && !rc; k++)
+        if (s->out_pos[k] < (size_t)o->folds)
+            snprintf(err, errlen, "%s: %zu positive articles: need at least one per fold (%d)",
+                     train_name(o, k, name), s->out_pos[k], o->folds), rc = SQ_E_EMPTY;
+    return rc;
 }
 
 int cmd_train(int argc, char **argv)
@@ -569,34 +899,29 @@ int cmd_train(int argc, char **argv)
     if (rc) return rc;
     set_print_string_function(train_quiet);
     int64_t t0 = sq_clock_mono_ns();
-    char err[1024] = "";
+    char err[1024] = "", name[64];
     train_set s = {.n_feat = (size_t)1 << o.fo.hash_bits};
-    size_t n_bad = 0;
-    rc = train_read_labels(&o, &s, err, sizeof err);
-    if (!rc) rc = train_read_articles(&o, &s, &n_bad, err, sizeof err);
+    size_t n_bad = 0, K = 1;
     float *idf = NULL;
-    if (!rc && o.idf && !(idf = malloc(s.n_feat * sizeof *idf))) rc = SQ_E_NOMEM;
-    if (!rc && idf) rc = train_idf(&o, &s, idf);
-    if (!rc) rc = train_featurize(&o, &s, idf, err, sizeof err);
-    if (!rc && s.n_pos < (size_t)o.folds)
-        snprintf(err, sizeof err, "%zu positive articles: need at least one per fold (%d)", s.n_pos, o.folds),
-            rc = SQ_E_EMPTY;
-    double *oof = rc ? NULL : malloc(s.n * sizeof *oof);
+    rc = train_load(&o, &s, &n_bad, &idf, err, sizeof err);
+    if (s.n_class) K = s.n_class;
+    double *oof = rc ? NULL : malloc(s.n * K * sizeof *oof), cal[2 * TRAIN_MAX_OUT];
     if (!rc && !oof) rc = SQ_E_NOMEM;
-    train_cv cv = {0};
-    double a = 1, b = 0;
+    train_sel sel = {0};
     lm_model *m = NULL;
-    if (!rc && (rc = train_select(&o, &s, oof, &cv)) != 0) snprintf(err, sizeof err, "cross-validation failed");
-    if (!rc && (rc = train_calibrate(&s, oof, &a, &b)) != 0)
-        snprintf(err, sizeof err, "calibration failed: the CV margins do not separate the classes");
-    if (!rc && (rc = train_build(&o, &s, &cv, a, b, &idf, &m)) != 0) snprintf(err, sizeof err, "training failed");
+    if (!rc && (rc = train_select(&o, &s, oof, &sel)) != 0) snprintf(err, sizeof err, "cross-validation failed");
+    for (size_t k = 0; k < o.n_cat && !rc; k++)
+        if ((rc = train_calibrate(&s, k, oof, &cal[2 * k], &cal[2 * k + 1])) != 0)
+            snprintf(err, sizeof err, "%s: calibration failed: the CV margins do not separate the classes",
+                     train_name(&o, k, name));
+    if (!rc && (rc = train_build(&o, &s, &sel, cal, &idf, &m)) != 0) snprintf(err, sizeof err, "training failed");
     if (!rc) rc = lm_save(m, o.out, err, sizeof err);
-    if (!rc)
+    for (size_t k = 0; k < o.n_cat && !rc; k++)
         printf("train: %s -> %s: %zu articles (%zu positive, %zu unreadable lines), C=%g, threshold p>=%.3f, "
                "%d-fold CV P=%.4f R=%.4f F1=%.4f, %.1f s\n",
-               o.category, o.out, s.n, s.n_pos, n_bad, cv.c, m->threshold, o.folds, cv.p, cv.r, cv.f1,
-               (double)(sq_clock_mono_ns() - t0) / 1e9);
-    else fprintf(stderr, "squawk train: %s\n", err[0] ? err : sq_strerror(rc));
+               m->out[k].category, o.out, s.n, s.out_pos[k], n_bad, sel.c, m->out[k].threshold, o.folds,
+               sel.out[k].p, sel.out[k].r, sel.out[k].f1, (double)(sq_clock_mono_ns() - t0) / 1e9);
+    if (rc) fprintf(stderr, "squawk train: %s\n", err[0] ? err : sq_strerror(rc));
     lm_destroy(m);
     free(idf);
     free(oof);

@@ -689,20 +689,11 @@ static unsigned novelty_of(filter_host *h, const proto_alert *al, const proto_ar
     return filter_novelty_observe(h->novelty, al->category, key, sq_clock_realtime_ns() / 1000000);
 }
 
-int filter_host_process(filter_host *h, const proto_article *a, const filter_source *src, int all,
-                        proto_alert ***out, size_t *n_out)
+/* The per-article state plugins see, scanned lazily. */
+static article_ctx *ctx_begin(filter_host *h, const proto_article *a)
 {
-    *out = NULL;
-    *n_out = 0;
-    int rc = ensure_scratch(h);
-    if (rc) return rc;
     article_ctx *c = calloc(1, sizeof *c);
-    proto_alert **res = calloc(h->n_filters ? h->n_filters : 1, sizeof *res);
-    if (!c || !res) {
-        free(c);
-        free(res);
-        return SQ_E_NOMEM;
-    }
+    if (!c) return NULL;
     c->h = h;
     c->art.size = sizeof c->art;
     c->art.id = a->id;
@@ -713,6 +704,54 @@ int filter_host_process(filter_host *h, const proto_article *a, const filter_sou
     c->art.source = a->source ? a->source : "";
     c->art.lang = a->lang ? a->lang : "";
     c->art.published_ms = a->published_ms;
+    return c;
+}
+
+static void ctx_end(article_ctx *c)
+{
+    for (size_t i = 0; i < HOST_MAX_PACKS; i++) {
+        filter_matches_free(&c->pack_m[i]);
+        tscan_free(c->tscan[i]);
+    }
+    tok_doc_free(&c->tok);
+    filter_mentions_free(&c->ment);
+    filter_amounts_free(&c->amt);
+    filter_matches_free(&c->cue_m);
+    free(c->cues);
+    free(c);
+}
+
+const struct squawk_host *filter_host_services(filter_host *h) { return &h->services; }
+
+int filter_host_visit(filter_host *h, const proto_article *a,
+                      int (*fn)(const struct squawk_host *, const struct squawk_article *, void *), void *arg)
+{
+    int rc = ensure_scratch(h);
+    if (rc) return rc;
+    article_ctx *c = ctx_begin(h, a);
+    if (!c) return SQ_E_NOMEM;
+    article_ctx *outer = tls_article;
+    tls_article = c;
+    rc = fn(&h->services, &c->art, arg);
+    tls_article = outer;
+    ctx_end(c);
+    return rc;
+}
+
+int filter_host_process(filter_host *h, const proto_article *a, const filter_source *src, int all,
+                        proto_alert ***out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    int rc = ensure_scratch(h);
+    if (rc) return rc;
+    article_ctx *c = ctx_begin(h, a);
+    proto_alert **res = calloc(h->n_filters ? h->n_filters : 1, sizeof *res);
+    if (!c || !res) {
+        free(c);
+        free(res);
+        return SQ_E_NOMEM;
+    }
     size_t n = 0;
     article_ctx *outer = tls_article; /* a plugin could, in theory, run a nested host */
     tls_article = c;
@@ -748,16 +787,7 @@ int filter_host_process(filter_host *h, const proto_article *a, const filter_sou
         res[n++] = r.alert;
     }
     tls_article = outer;
-    for (size_t i = 0; i < HOST_MAX_PACKS; i++) {
-        filter_matches_free(&c->pack_m[i]);
-        tscan_free(c->tscan[i]);
-    }
-    tok_doc_free(&c->tok);
-    filter_mentions_free(&c->ment);
-    filter_amounts_free(&c->amt);
-    filter_matches_free(&c->cue_m);
-    free(c->cues);
-    free(c);
+    ctx_end(c);
     if (rc) {
         for (size_t i = 0; i < n; i++) proto_alert_destroy(res[i]);
         free(res);

@@ -44,6 +44,16 @@ SQ_API int filter_host_load(filter_host *h, const char *name_or_path, const char
 SQ_API int filter_host_process(filter_host *h, const proto_article *a, const filter_source *src,
                                int all, proto_alert ***out, size_t *n_out);
 
+/* The services table plugins get, and a call of fn with it on article a as a
+ * plugin's process() would see it (squawk train computes a learned model's
+ * engine features this way, with the code the learned filter runs). */
+struct squawk_host;
+struct squawk_article;
+SQ_API const struct squawk_host *filter_host_services(filter_host *h);
+SQ_API int filter_host_visit(filter_host *h, const proto_article *a,
+                             int (*fn)(const struct squawk_host *, const struct squawk_article *, void *),
+                             void *arg);
+
 /* Re-reads rule packs, gazetteer and plugin configs into a new host. The
  * caller swaps hosts only on success, so a bad reload keeps the old one. */
 

@@ -55,9 +55,9 @@ def write_set(path_prefix, n, seed):
             f.write(json.dumps(a) + "\n")
         f.write("{not json\n")  # a bad line is skipped and counted, never fatal
     with open(path_prefix + ".tsv", "w") as f:
-        f.write("id\trecall\tlayoffs\n")
+        f.write("id\trecall\tlayoffs\tkind\n")
         for r in rows:
-            f.write("%s\t%d\t%d\n" % r)
+            f.write("%s\t%d\t%d\t%s\n" % (r + ("recall" if r[1] else "layoffs" if r[2] else "other",)))
     return arts, rows
 
 
@@ -80,7 +80,9 @@ def score(model, arts_path, extra=()):
                            arts_path] + list(extra), capture_output=True, text=True, timeout=120)
 
 
-def check_score(model, test_prefix, rows):
+def check_score(model, test_prefix, rows, multi=False):
+    """The recall model raises exactly the recall articles; a multi-class model
+    (recall=recall, layoffs=layoffs over the kind column) each with its category."""
     r = score(model, test_prefix + ".jsonl")
     if r.returncode != 0:
         fail("squawk score with the learned filter failed: %s" % r.stderr)
@@ -88,11 +90,13 @@ def check_score(model, test_prefix, rows):
     for line in r.stdout.splitlines():
         a = json.loads(line)
         got[a["article"]["id"]] = a
-    want = {aid for aid, rec, _ in rows if rec}
-    if set(got) != want:
-        fail("recall alerts differ: missing %s, extra %s" % (sorted(want - set(got))[:5], sorted(set(got) - want)[:5]))
+    want = {aid: "recall" for aid, rec, _ in rows if rec}
+    if multi:
+        want.update({aid: "layoffs" for aid, _, lay in rows if lay})
+    if {k: a["category"] for k, a in got.items()} != want:
+        fail("learned alerts differ: missing %s, extra %s" % (sorted(set(want) - set(got))[:5], sorted(set(got) - set(want))[:5]))
     for a in got.values():
-        if a["category"] != "recall" or a["filter"]["name"] != "learned" or not 0 < a["score"] <= 100:
+        if a["filter"]["name"] != "learned" or not 0 < a["score"] <= 100:
             fail("bad learned alert: %s" % a)
         ev = a["evidence"]
         if not ev or not all(e["rule"].startswith("ngram:+") and e["field"] == "headline" for e in ev):
@@ -104,7 +108,45 @@ def check_score(model, test_prefix, rows):
         weights = [float(e["rule"].split(":")[1]) for e in ev]
         if weights != sorted(weights, reverse=True):
             fail("evidence is not ordered by weight: %s" % ev)
-    print("ok: squawk score raised exactly the %d recall alerts, each explained by n-grams" % len(want))
+    print("ok: squawk score raised exactly the %d %s alerts, each explained by n-grams" %
+          (len(want), "recall and layoffs (one multi-class model)" if multi else "recall"))
+
+
+def reseal(blob):
+    """The model with its trailing FNV-1a 64 checksum recomputed (as lm_save writes it)."""
+    h = 1469598103934665603
+    for b in blob[:-8]:
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return blob[:-8] + h.to_bytes(8, "little")
+
+
+def check_multiclass(prefix, test_prefix, rows):
+    """One model over the three classes of the kind column raising two categories; bad
+    class arguments are refused by name."""
+    model = os.path.join(TMP, "kinds.model")
+    out = train(prefix, "recall=recall", model, ["--column", "kind", "--category", "layoffs=layoffs"])
+    if len(re.findall(r"^train: (recall|layoffs) -> ", out, re.M)) != 2:
+        fail("multi-class train did not report both categories: %s" % out)
+    check_score(model, test_prefix, rows, multi=True)
+    train(prefix, "recall=recall", os.path.join(TMP, "kinds-cs.model"), ["--column", "kind", "--solver", "cs"])
+    bad = [(["--column", "kind", "--category", "recall=nope"], "no article of class 'nope' in column 'kind'"),
+           (["--column", "kind", "--category", "recall"], "want an id and 0/1 in column 'kind'"),
+           (["--category", "recall=recall"], "needs --column"),
+           (["--column", "kind", "--category", "recall=recall", "--category", "recall=other"], "given twice"),
+           (["--category", "recall", "--solver", "cs"], "--solver cs is for multi-class")]
+    for args, why in bad:
+        r = subprocess.run([SQ, "train", "--labels", prefix + ".tsv", "--articles", prefix + ".jsonl", "--out",
+                            os.path.join(TMP, "bad.model")] + args, capture_output=True, text=True, timeout=60)
+        if r.returncode == 0 or why not in r.stderr:
+            fail("squawk train %s: want an error '%s', got rc=%d %s" % (args, why, r.returncode, r.stderr))
+    print("ok: a multi-class model (kind column) raises recall and layoffs; Crammer-Singer trains; bad class "
+          "arguments are refused by name")
+    # the engine's evidence as features: the filter opens the same packs and computes them the same way
+    rf = os.path.join(TMP, "recall-rf.model")
+    train(prefix, "recall", rf, ["--rules-features"])
+    if b"\nrules_features 50\n" not in open(rf, "rb").read(1000):
+        fail("--rules-features did not reach the model header")
+    check_score(rf, test_prefix, rows)
 
 
 def check_bad_models(model):
@@ -112,8 +154,15 @@ def check_bad_models(model):
     cases = {
         "truncated": (blob[:len(blob) // 2], "truncated"),
         "corrupt": (blob[:-100] + bytes([blob[-100] ^ 0x55]) + blob[-99:], "checksum mismatch"),
-        "version": (blob.replace(b"squawk-learned-model 1\n", b"squawk-learned-model 7\n", 1),
+        "version": (blob.replace(b"squawk-learned-model 2\n", b"squawk-learned-model 7\n", 1),
                     "model version 7 is not supported"),
+        # a file from the one-category format before multi-class models
+        "old-version": (blob.replace(b"squawk-learned-model 2\n", b"squawk-learned-model 1\n", 1),
+                        "model version 1 is not supported (this squawk reads 2; retrain it"),
+        # resealed: the checksum holds, the decoder's own checks must catch it
+        "bad-output": (reseal(re.sub(rb"output recall 0 ", b"output recall 5 ", blob, count=1)),
+                       "output recall: class 5, but the model has 1"),
+        "no-output": (reseal(re.sub(rb"output recall [^\n]*\n", b"", blob, count=1)), "'weights' before every other key"),
         "empty": (b"", "truncated"),
         "text": (b"hello world\n" * 10, "not a squawk model"),
     }
@@ -127,7 +176,7 @@ def check_bad_models(model):
     r = score(os.path.join(TMP, "missing.model"), os.path.join(TMP, "test.jsonl"))
     if r.returncode == 0 or "missing.model" not in r.stderr:
         fail("a missing model file was not refused by name: %s" % r.stderr)
-    print("ok: truncated, corrupt, wrong-version, empty, foreign and missing model files refused with file and reason")
+    print("ok: truncated, corrupt, wrong-version, old-version, empty, foreign and missing model files refused with file and reason")
 
 
 def run_config(boot, pub, models):
@@ -296,6 +345,7 @@ def main():
     train(os.path.join(TMP, "train"), "recall2", os.path.join(TMP, "recall2.model"), ["--column", "recall"])
     print("ok: squawk train: " + out.strip().splitlines()[-1])
     check_score(os.path.join(TMP, "recall.model"), os.path.join(TMP, "test"), rows_test)
+    check_multiclass(os.path.join(TMP, "train"), os.path.join(TMP, "test"), rows_test)
     check_bad_models(os.path.join(TMP, "recall.model"))
     check_run(rows_test)
 

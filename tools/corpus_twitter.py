@@ -19,6 +19,8 @@ def main():
     ap.add_argument("--split", default=None,
                     help="split name used in ids (default: train/test from the file name)")
     ap.add_argument("--labels-out", default=None, help="write the labels TSV here")
+    ap.add_argument("--topics-out", default=None,
+                    help="write id<TAB>topic (the 0..19 label) here, for a multi-class `squawk train --column topic`")
     args = ap.parse_args()
 
     split = args.split
@@ -28,6 +30,9 @@ def main():
     lab = open(args.labels_out, "w", encoding="utf-8") if args.labels_out else None
     if lab:
         lab.write("id\t" + "\t".join(CATEGORY_LABELS) + "\n")
+    top = open(args.topics_out, "w", encoding="utf-8") if args.topics_out else None
+    if top:
+        top.write("id\ttopic\n")
     n = 0
     with open(args.csv, newline="", encoding="utf-8") as f:
         for row, rec in enumerate(csv.DictReader(f), start=1):
@@ -42,9 +47,13 @@ def main():
             if lab:
                 lab.write(aid + "\t" + "\t".join("1" if label == v else "0"
                                                  for v in CATEGORY_LABELS.values()) + "\n")
+            if top:
+                top.write("%s\t%d\n" % (aid, label))
             n += 1
     if lab:
         lab.close()
+    if top:
+        top.close()
     print("corpus_twitter: %d articles (split %s)" % (n, split), file=sys.stderr)
 
 

@@ -1,4 +1,5 @@
 /* learned.c -- the `learned` filter plugin: a category trained with `squawk train`, explained by its top n-grams. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,11 @@ static const struct squawk_config_entry learned_config_map[] = {
 struct learned {
     const struct squawk_host *host;
     lm_model *m;
-    double min_score; /* 0..100 */
+    double min_score[LM_MAX_OUTPUTS]; /* 0..100, per category */
+    lm_engine eng; /* the packs, when the model uses the engine's evidence */
+    /* scratch features kept between articles (no allocation per article);
+     * a worker that finds it taken uses its own */
+    _Atomic(lm_vec *) spare;
 };
 
 static int learned_init(void **ctx, const void *config, const struct squawk_host *host, char *err,
@@ -49,10 +54,19 @@ static int learned_init(void **ctx, const void *config, const struct squawk_host
         return -1;
     }
     l->host = host;
-    l->min_score = cfg->threshold >= 0 ? cfg->threshold : 100.0 * l->m->threshold;
-    char msg[800];
-    snprintf(msg, sizeof msg, "model %s: category %s, alert at p >= %.3f; %s", cfg->model,
-             l->m->category, l->min_score / 100.0, l->m->summary);
+    if (l->m->o.rules && lm_engine_open(&l->eng, host, err, errlen) != 0) {
+        lm_destroy(l->m);
+        free(l);
+        return -1;
+    }
+    char msg[1600];
+    size_t n = (size_t)snprintf(msg, 300, "model %.250s:", cfg->model);
+    for (size_t i = 0; i < l->m->n_out; i++) {
+        l->min_score[i] = cfg->threshold >= 0 ? cfg->threshold : 100.0 * l->m->out[i].threshold;
+        n += (size_t)snprintf(msg + n, 100, " category %.64s at p >= %.3f;", l->m->out[i].category,
+                              l->min_score[i] / 100.0);
+    }
+    snprintf(msg + n, sizeof msg - n, " %s", l->m->summary);
     host->log(host, SQUAWK_LOG_INFO, "learned", msg);
     *ctx = l;
     return 0;
@@ -78,37 +92,33 @@ static int learned_cmp_w(const void *a, const void *b)
     return x->w > y->w ? -1 : x->w < y->w;
 }
 
-static const lm_feat *learned_feat(const lm_vec *x, uint32_t idx)
-{
-    size_t lo = 0, hi = x->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (x->f[mid].idx < idx) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < x->n && x->f[lo].idx == idx ? &x->f[lo] : NULL;
-}
-
 /* Splits each feature's contribution w*x over its occurrences, sums it per
- * span (a word's character n-grams land on the word), reports the largest. */
-static int learned_evidence(const struct learned *l, const struct squawk_article *a, struct squawk_report *r)
+ * span (a word's character n-grams land on the word), reports the largest.
+ * In a multi-class model a feature's weight is its class's minus the rival's:
+ * what made this category beat the runner-up. */
+static int learned_evidence(const struct learned *l, const lm_out *o, uint32_t rival,
+                            const struct squawk_article *a, struct squawk_report *r)
 {
     lm_vec x = {0};
     lm_spans sp = {0};
-    int rc = lm_featurize(&l->m->o, l->m->idf, a->text[0], a->len[0], a->text[1], a->len[1], &x, &sp);
-    uint32_t *occ = rc ? NULL : calloc(x.n + 1, sizeof *occ);
+    const lm_model *lm = l->m;
+    lm_engine e = l->eng;
+    e.a = a;
+    int rc = lm_featurize_eng(&lm->o, lm->idf, a->text[0], a->len[0], a->text[1], a->len[1], &e, &x, &sp, 0);
     learned_ev *ev = rc ? NULL : malloc((sp.n + 1) * sizeof *ev);
-    if (!occ || !ev) rc = -1;
-    for (size_t i = 0; i < sp.n && !rc; i++) {
-        const lm_feat *f = learned_feat(&x, sp.v[i].idx);
-        if (f) occ[f - x.f]++;
-    }
+    if (!ev) rc = -1;
     size_t n = 0;
     for (size_t i = 0; i < sp.n && !rc; i++) {
-        const lm_feat *f = learned_feat(&x, sp.v[i].idx);
+        uint32_t occ;
+        const lm_feat *f = lm_vec_find(&x, sp.v[i].key, &occ);
         if (!f) continue;
-        double w = (double)l->m->w[f->idx] * f->val / occ[f - x.f];
-        ev[n++] = (learned_ev){sp.v[i].field, sp.v[i].start, sp.v[i].end, w};
+        const float *row = lm->w + (size_t)f->idx * lm->n_class;
+        double wk = lm->n_class == 1 ? row[0] : (double)row[o->cls] - row[rival];
+        double w = wk * f->val / occ;
+        /* a word's character n-grams follow each other: one entry for the word */
+        if (n && ev[n - 1].field == sp.v[i].field && ev[n - 1].start == sp.v[i].start && ev[n - 1].end == sp.v[i].end)
+            ev[n - 1].w += w;
+        else ev[n++] = (learned_ev){sp.v[i].field, sp.v[i].start, sp.v[i].end, w};
     }
     if (!rc) qsort(ev, n, sizeof *ev, learned_cmp_span);
     size_t m = 0;
@@ -122,7 +132,6 @@ static int learned_evidence(const struct learned *l, const struct squawk_article
         snprintf(rule, sizeof rule, "ngram:%+.3f", ev[i].w);
         rc = l->host->report_evidence(r, rule, (int)ev[i].field, ev[i].start, ev[i].end);
     }
-    free(occ);
     free(ev);
     lm_vec_free(&x);
     lm_spans_free(&sp);
@@ -186,15 +195,27 @@ static int learned_process(void *ctx, const struct squawk_article *a, struct squ
 {
     struct learned *l = ctx;
     const struct squawk_host *h = l->host;
-    lm_vec x = {0};
-    int rc = lm_featurize(&l->m->o, l->m->idf, a->text[0], a->len[0], a->text[1], a->len[1], &x, NULL);
-    double p = rc ? 0 : lm_probability(l->m, lm_margin(l->m, &x));
-    lm_vec_free(&x);
+    lm_vec *x = atomic_exchange(&l->spare, NULL);
+    if (!x && !(x = calloc(1, sizeof *x))) return -1;
+    double s[LM_MAX_CLASSES], p[LM_MAX_OUTPUTS];
+    lm_engine e = l->eng;
+    e.a = a;
+    int rc = lm_predict(l->m, x, a->text[0], a->len[0], a->text[1], a->len[1], &e, s, p);
+    lm_vec *none = NULL;
+    if (!atomic_compare_exchange_strong(&l->spare, &none, x)) {
+        lm_vec_free(x);
+        free(x);
+    }
     if (rc) return rc;
-    if (100.0 * p < l->min_score) return 0;
-    rc = h->report_begin(r, l->m->category, 100.0 * p, learned_stage(h, a));
+    /* at most one alert: the most probable category past its threshold */
+    int best = -1;
+    for (size_t i = 0; i < l->m->n_out; i++)
+        if (100.0 * p[i] >= l->min_score[i] && (best < 0 || p[i] > p[best])) best = (int)i;
+    if (best < 0) return 0;
+    const lm_out *o = &l->m->out[best];
+    rc = h->report_begin(r, o->category, 100.0 * p[best], learned_stage(h, a));
     if (!rc) rc = learned_entities(h, a, r);
-    if (!rc) rc = learned_evidence(l, a, r);
+    if (!rc) rc = learned_evidence(l, o, lm_rival(l->m, o, s), a, r);
     return rc;
 }
 
@@ -203,13 +224,16 @@ static void learned_destroy(void *ctx)
     struct learned *l = ctx;
     if (!l) return;
     lm_destroy(l->m);
+    lm_vec *x = atomic_load(&l->spare);
+    if (x) lm_vec_free(x);
+    free(x);
     free(l);
 }
 
 SQUAWK_FILTER_DECLARE = {
     SQUAWK_FILTER_HEADER,
     .name = "learned",
-    .version = "0.1.0",
+    .version = "0.2.0",
     .description = "a category trained with `squawk train` (linear model on hashed n-grams)",
     .config = learned_config_map,
     .config_size = sizeof(struct learned_config),

@@ -9,12 +9,16 @@
 #include <unistd.h>
 
 #include "../../core/error.h"
+#include "../squawk_filter.h"
 
 #define LM_MAX_WORD 48     /* bytes of a word used for character n-grams */
 #define LM_MAX_TOKENS 20000 /* per field: a huge body cannot make prediction quadratic */
 /* Character n-grams carry bit hash_bits in lm_vec.raw, so they sort after the
  * words and the radix sort needs only hash_bits + 1 bits. */
 #define LM_CHAR_FLAG(o) (1u << (o)->hash_bits)
+#define LM_ENG_FLAG(o) (2u << (o)->hash_bits) /* the engine block's keys */
+#define LM_IDX(o, key) ((key) & (LM_CHAR_FLAG(o) - 1))
+#define LM_BLOCK(o, key) ((key) & LM_ENG_FLAG(o) ? 2 : (key) & LM_CHAR_FLAG(o) ? 1 : 0)
 
 /* ---- hashing ---- */
 
@@ -43,17 +47,51 @@ static uint32_t lm_seed(uint32_t field, uint32_t kind) { return lm_mix(0x9e3779b
 
 /* ---- feature extraction ---- */
 
-static int lm_push_raw(lm_vec *v, uint32_t idx)
+/* (Re)builds the count table at twice the size, keeping this article's keys. */
+static int lm_grow(lm_vec *v)
 {
-    if (v->n_raw == v->cap_raw) {
-        size_t nc = v->cap_raw ? v->cap_raw * 2 : 512;
-        uint32_t *r = realloc(v->raw, nc * sizeof *r);
-        if (!r) return SQ_E_NOMEM;
-        v->raw = r;
-        v->cap_raw = nc;
+    size_t nc = v->tab_cap ? 2 * v->tab_cap : 1024;
+    lm_slot *t = calloc(nc, sizeof *t);
+    uint32_t *k = realloc(v->keys, nc / 2 * sizeof *k);
+    if (!t || !k) {
+        free(t);
+        if (k) v->keys = k;
+        return SQ_E_NOMEM;
     }
-    v->raw[v->n_raw++] = idx;
+    v->keys = k;
+    v->cap_keys = nc / 2;
+    for (size_t i = 0; i < v->n_keys; i++) {
+        lm_slot s = v->tab[k[i]];
+        size_t j = (s.key ^ (s.key >> 13)) & (nc - 1);
+        while (t[j].gen == v->gen) j = (j + 1) & (nc - 1);
+        t[j] = s;
+        k[i] = (uint32_t)j;
+    }
+    free(v->tab);
+    v->tab = t;
+    v->tab_cap = nc;
     return 0;
+}
+
+/* Counts one n-gram occurrence (key = bucket, plus the character flag). */
+static int lm_add(lm_vec *v, uint32_t key)
+{
+    if (2 * (v->n_keys + 1) > v->tab_cap && lm_grow(v)) return SQ_E_NOMEM;
+    v->n_raw++;
+    size_t mask = v->tab_cap - 1;
+    /* the bucket bits are a hash already; fold in the high ones */
+    for (size_t i = (key ^ (key >> 13)) & mask;; i = (i + 1) & mask) {
+        lm_slot *s = &v->tab[i];
+        if (s->gen != v->gen) {
+            *s = (lm_slot){key, v->gen, 1, 0};
+            v->keys[v->n_keys++] = (uint32_t)i;
+            return 0;
+        }
+        if (s->key == key) {
+            s->count++;
+            return 0;
+        }
+    }
 }
 
 static int lm_push_span(lm_spans *s, uint32_t idx, uint32_t field, size_t start, size_t end)
@@ -83,7 +121,8 @@ static int lm_next_token(const char *s, size_t len, size_t *pos, lm_tok *t)
     while (i < len && !lm_word_byte((unsigned char)s[i]) && s[i] != '$') i++;
     if (i >= len) return 0;
     t->start = i;
-    if (len - i >= 7 && (!strncasecmp(s + i, "http://", 7) || (len - i >= 8 && !strncasecmp(s + i, "https://", 8)))) {
+    if ((s[i] | 0x20) == 'h' && len - i >= 7 &&
+        (!strncasecmp(s + i, "http://", 7) || (len - i >= 8 && !strncasecmp(s + i, "https://", 8)))) {
         while (i < len && s[i] != ' ' && s[i] != '\n' && s[i] != '\t' && s[i] != '\r') i++;
         t->end = *pos = i;
         t->h = 0x75726c5fu; /* "_url" */
@@ -115,8 +154,8 @@ static int lm_char_ngrams(const lm_opts *o, uint32_t field, const char *s, const
             h = (h ^ w[b]) * 16777619u;
             if (b - a + 1 < o->char_min) continue;
             uint32_t idx = lm_mix(h) & mask;
-            if (lm_push_raw(v, idx | LM_CHAR_FLAG(o))) return SQ_E_NOMEM;
-            if (sp && lm_push_span(sp, idx, field, t->start, t->end)) return SQ_E_NOMEM;
+            if (lm_add(v, idx | LM_CHAR_FLAG(o))) return SQ_E_NOMEM;
+            if (sp && lm_push_span(sp, idx | LM_CHAR_FLAG(o), field, t->start, t->end)) return SQ_E_NOMEM;
         }
     }
     return 0;
@@ -130,10 +169,10 @@ static int lm_field(const lm_opts *o, uint32_t field, const char *s, size_t len,
     lm_tok t, prev = {0, 0, 0};
     while (n < LM_MAX_TOKENS && lm_next_token(s, len, &pos, &t)) {
         uint32_t idx = lm_mix(t.h ^ sw) & mask;
-        if (lm_push_raw(v, idx) || lm_push_span(sp, idx, field, t.start, t.end)) return SQ_E_NOMEM;
+        if (lm_add(v, idx) || lm_push_span(sp, idx, field, t.start, t.end)) return SQ_E_NOMEM;
         if (o->word_max >= 2 && n > 0) {
             idx = lm_mix(lm_mix(prev.h ^ sb) + t.h) & mask;
-            if (lm_push_raw(v, idx) || lm_push_span(sp, idx, field, prev.start, t.end)) return SQ_E_NOMEM;
+            if (lm_add(v, idx) || lm_push_span(sp, idx, field, prev.start, t.end)) return SQ_E_NOMEM;
         }
         if (o->char_max && t.h != 0x75726c5fu && lm_char_ngrams(o, field, s, &t, v, sp)) return SQ_E_NOMEM;
         prev = t;
@@ -142,111 +181,142 @@ static int lm_field(const lm_opts *o, uint32_t field, const char *s, size_t len,
     return 0;
 }
 
-/* LSD radix sort of v->raw, 8 bits a pass: qsort's comparisons were two
- * thirds of the prediction time. */
-static int lm_sort_raw(lm_vec *v, unsigned bits)
+static int lm_cmp_feat(const void *a, const void *b)
 {
-    if (v->cap_tmp < v->n_raw) {
-        uint32_t *t = realloc(v->tmp, v->cap_raw * sizeof *t);
-        if (!t) return SQ_E_NOMEM;
-        v->tmp = t;
-        v->cap_tmp = v->cap_raw;
+    const lm_feat *x = a, *y = b;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Counted keys -> (bucket, sublinear tf x idf); the word and the character
+ * blocks are normalised apart (the many character n-grams would otherwise
+ * drown the words), the character block to char_weight percent. */
+static int lm_count(const lm_opts *o, const float *idf, lm_vec *v, int sorted)
+{
+    v->n = 0;
+    if (v->cap < v->n_keys) {
+        lm_feat *f = realloc(v->f, v->cap_keys * sizeof *f);
+        if (!f) return SQ_E_NOMEM;
+        v->f = f;
+        v->cap = v->cap_keys;
     }
-    uint32_t *a = v->raw, *b = v->tmp;
-    for (unsigned shift = 0; shift < bits; shift += 8) {
-        size_t count[257] = {0};
-        for (size_t i = 0; i < v->n_raw; i++) count[((a[i] >> shift) & 0xff) + 1]++;
-        if (count[1] == v->n_raw) continue; /* every key 0 in this byte: already in order */
-        for (int k = 0; k < 256; k++) count[k + 1] += count[k];
-        for (size_t i = 0; i < v->n_raw; i++) b[count[(a[i] >> shift) & 0xff]++] = a[i];
-        uint32_t *t = a;
-        a = b;
-        b = t;
+    double norm[3] = {0, 0, 0};
+    for (size_t i = 0; idf && i < v->n_keys; i++) __builtin_prefetch(&idf[LM_IDX(o, v->tab[v->keys[i]].key)]);
+    for (size_t i = 0; i < v->n_keys; i++) {
+        const lm_slot *s = &v->tab[v->keys[i]];
+        double val = o->sublinear && s->count > 1 ? 1.0 + log((double)s->count) : (double)s->count;
+        uint32_t idx = LM_IDX(o, s->key);
+        if (idf) val *= idf[idx];
+        v->f[i] = (lm_feat){idx, (float)val};
+        v->tab[v->keys[i]].fi = (uint32_t)i;
+        norm[LM_BLOCK(o, s->key)] += val * val;
     }
-    if (a != v->raw) { /* the sorted run ended in the scratch buffer: swap the buffers */
-        v->tmp = v->raw;
-        v->raw = a;
-        size_t c = v->cap_tmp;
-        v->cap_tmp = v->cap_raw;
-        v->cap_raw = c;
+    float k[3] = {norm[0] > 0 ? (float)(1.0 / sqrt(norm[0])) : 0,
+                  norm[1] > 0 ? (float)(o->char_weight / 100.0 / sqrt(norm[1])) : 0,
+                  norm[2] > 0 ? (float)(o->rules / 100.0 / sqrt(norm[2])) : 0};
+    for (size_t i = 0; i < v->n_keys; i++) v->f[i].val *= k[LM_BLOCK(o, v->tab[v->keys[i]].key)];
+    v->n = v->n_keys;
+    if (!sorted || v->n == 0) return 0;
+    qsort(v->f, v->n, sizeof *v->f, lm_cmp_feat);
+    size_t m = 0;
+    for (size_t i = 1; i < v->n; i++) {
+        if (v->f[i].idx == v->f[m].idx) v->f[m].val += v->f[i].val;
+        else v->f[++m] = v->f[i];
     }
+    v->n = m + 1;
     return 0;
 }
 
-/* Runs of equal buckets in raw[a, b) -> (bucket, tf) -> sublinear tf ->
- * unit length times scale, appended to f. */
-static void lm_block(const lm_opts *o, const float *idf, const uint32_t *raw, size_t n_raw, double scale,
-                     lm_feat *f, size_t *n)
+/* A feature of the engine block: what, the field it was found in, and a name. */
+static int lm_eng_add(const lm_opts *o, lm_vec *v, char what, uint32_t field, const char *name)
 {
-    size_t first = *n;
-    double norm = 0;
-    for (size_t i = 0; i < n_raw;) {
-        size_t j = i;
-        while (j < n_raw && raw[j] == raw[i]) j++;
-        double tf = (double)(j - i);
-        double val = o->sublinear && tf > 1 ? 1.0 + log(tf) : tf;
-        uint32_t idx = raw[i] & (LM_CHAR_FLAG(o) - 1);
-        if (idf) val *= idf[idx];
-        f[(*n)++] = (lm_feat){idx, (float)val};
-        norm += val * val;
-        i = j;
-    }
-    if (norm > 0) {
-        float k = (float)(scale / sqrt(norm));
-        for (size_t i = first; i < *n; i++) f[i].val *= k;
-    }
+    uint32_t h = 2166136261u ^ lm_seed(field, 4);
+    h = (h ^ (unsigned char)what) * 16777619u;
+    for (const char *p = name ? name : ""; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    return lm_add(v, (lm_mix(h) & (LM_CHAR_FLAG(o) - 1)) | LM_ENG_FLAG(o));
 }
 
-/* Words and character n-grams are counted and normalised as two blocks (the
- * many character n-grams would otherwise drown the words), then merged by bucket. */
-static int lm_count(const lm_opts *o, const float *idf, lm_vec *v)
+static int lm_engine_feats(const lm_opts *o, const lm_engine *e, lm_vec *v)
 {
-    v->n = 0;
-    if (v->n_raw == 0) return 0;
-    if (lm_sort_raw(v, o->hash_bits + 1)) return SQ_E_NOMEM;
-    if (v->cap < 2 * v->n_raw + 1) {
-        lm_feat *f = realloc(v->f, (2 * v->n_raw + 1) * sizeof *f);
-        if (!f) return SQ_E_NOMEM;
-        v->f = f;
-        v->cap = 2 * v->n_raw + 1;
-    }
-    size_t nw = 0;
-    while (nw < v->n_raw && !(v->raw[nw] & LM_CHAR_FLAG(o))) nw++;
-    /* both blocks go to the upper half, then merge into the lower */
-    lm_feat *tmp = v->f + v->n_raw;
-    size_t n = 0;
-    lm_block(o, idf, v->raw, nw, 1.0, tmp, &n);
-    size_t mid = n;
-    lm_block(o, idf, v->raw + nw, v->n_raw - nw, o->char_weight / 100.0, tmp, &n);
-    size_t i = 0, j = mid, k = 0;
-    while (i < mid || j < n) {
-        if (j == n || (i < mid && tmp[i].idx < tmp[j].idx)) v->f[k++] = tmp[i++];
-        else if (i == mid || tmp[j].idx < tmp[i].idx) v->f[k++] = tmp[j++];
-        else {
-            v->f[k] = tmp[i++];
-            v->f[k++].val += tmp[j++].val;
+    const struct squawk_host *h = e->h;
+    int rc = 0;
+    for (int p = 0; p < LM_ENGINE_PACKS && !rc; p++) {
+        const struct squawk_match *m;
+        size_t n;
+        if (!e->packs[p] || h->pack_scan(e->packs[p], e->a, &m, &n)) continue;
+        for (size_t i = 0; i < n && !rc; i++) {
+            const struct squawk_rule *r = h->pack_rule(e->packs[p], m[i].rule);
+            if (r) rc = lm_eng_add(o, v, (char)('0' + p), m[i].field, r->id);
         }
     }
-    v->n = k;
+    const struct squawk_mention *me;
+    size_t n;
+    if (!rc && !h->mentions(e->a, &me, &n))
+        for (size_t i = 0; i < n && !rc; i++) {
+            const struct squawk_entity *en = h->entity(h, me[i].entity);
+            if (en && !(me[i].ambiguous && !me[i].confirmed)) rc = lm_eng_add(o, v, 'k', me[i].field, en->kind);
+        }
+    const struct squawk_amount *am;
+    if (!rc && !h->amounts(e->a, &am, &n))
+        for (size_t i = 0; i < n && !rc; i++) rc = lm_eng_add(o, v, 'a', am[i].field, "");
+    const struct squawk_cue *cu;
+    if (!rc && !h->cues(e->a, &cu, &n))
+        for (size_t i = 0; i < n && !rc; i++) rc = lm_eng_add(o, v, 's', cu[i].field, h->stage_name(cu[i].stage));
+    return rc;
+}
+
+static const char *const lm_engine_pack[LM_ENGINE_PACKS] = {"invest", "chips", "regulatory"};
+
+int lm_engine_open(lm_engine *e, const struct squawk_host *h, char *err, size_t errlen)
+{
+    memset(e, 0, sizeof *e);
+    e->h = h;
+    for (int p = 0; p < LM_ENGINE_PACKS; p++)
+        if (h->pack_open(h, lm_engine_pack[p], &e->packs[p], err, errlen)) return SQ_E_NOTFOUND;
     return 0;
 }
 
 int lm_featurize(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
-                 size_t bl, lm_vec *out, lm_spans *spans)
+                 size_t bl, lm_vec *out, lm_spans *spans, int sorted)
+{
+    return lm_featurize_eng(o, idf, head, hl, body, bl, NULL, out, spans, sorted);
+}
+
+int lm_featurize_eng(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
+                     size_t bl, const lm_engine *eng, lm_vec *out, lm_spans *spans, int sorted)
 {
     out->n_raw = 0;
+    out->n_keys = 0;
     out->n = 0;
+    if (++out->gen == 0) { /* stamps wrapped: forget every old one */
+        if (out->tab) memset(out->tab, 0, out->tab_cap * sizeof *out->tab);
+        out->gen = 1;
+    }
     if (spans) spans->n = 0;
     int rc = lm_field(o, LM_FIELD_HEADLINE, head ? head : "", head ? hl : 0, out, spans);
     if (!rc) rc = lm_field(o, LM_FIELD_BODY, body ? body : "", body ? bl : 0, out, spans);
-    return rc ? rc : lm_count(o, idf, out);
+    if (!rc && o->rules) rc = eng && eng->h ? lm_engine_feats(o, eng, out) : SQ_E_INVAL;
+    return rc ? rc : lm_count(o, idf, out, sorted);
+}
+
+const lm_feat *lm_vec_find(const lm_vec *v, uint32_t key, uint32_t *count)
+{
+    if (!v->tab_cap) return NULL;
+    size_t mask = v->tab_cap - 1;
+    for (size_t i = (key ^ (key >> 13)) & mask;; i = (i + 1) & mask) {
+        const lm_slot *s = &v->tab[i];
+        if (s->gen != v->gen) return NULL;
+        if (s->key == key) {
+            *count = s->count;
+            return s->fi < v->n ? &v->f[s->fi] : NULL;
+        }
+    }
 }
 
 void lm_vec_free(lm_vec *v)
 {
     free(v->f);
-    free(v->raw);
-    free(v->tmp);
+    free(v->tab);
+    free(v->keys);
     memset(v, 0, sizeof *v);
 }
 
@@ -256,30 +326,77 @@ void lm_spans_free(lm_spans *s)
     memset(s, 0, sizeof *s);
 }
 
-double lm_margin(const lm_model *m, const lm_vec *x)
+void lm_scores(const lm_model *m, const lm_vec *x, double *s)
 {
-    double s = m->bias;
-    for (size_t i = 0; i < x->n; i++) s += (double)m->w[x->f[i].idx] * x->f[i].val;
-    return s;
+    size_t K = m->n_class, nb = (size_t)1 << m->o.hash_bits;
+    const float *bias = m->w + nb * K;
+    if (K == 1) { /* the common binary case, without the inner loop */
+        double t = bias[0];
+        for (size_t i = 0; i < x->n; i++) __builtin_prefetch(&m->w[x->f[i].idx]);
+        for (size_t i = 0; i < x->n; i++) t += (double)m->w[x->f[i].idx] * x->f[i].val;
+        s[0] = t;
+        return;
+    }
+    float acc[LM_MAX_CLASSES] = {0};
+    /* rows of K weights are scattered over a large table: ask for all of them
+     * first, so the cache misses overlap instead of queueing */
+    for (size_t i = 0; i < x->n; i++) {
+        const float *row = m->w + (size_t)x->f[i].idx * K;
+        __builtin_prefetch(row);
+        __builtin_prefetch(row + K - 1);
+    }
+    for (size_t i = 0; i < x->n; i++) {
+        const float *row = m->w + (size_t)x->f[i].idx * K;
+        float v = x->f[i].val;
+        size_t k = 0;
+        for (; k + 8 <= K; k += 8) /* a fixed trip count the compiler vectorises */
+            for (size_t j = 0; j < 8; j++) acc[k + j] += row[k + j] * v;
+        for (; k < K; k++) acc[k] += row[k] * v;
+    }
+    for (size_t k = 0; k < K; k++) s[k] = (double)bias[k] + acc[k];
 }
 
-double lm_probability(const lm_model *m, double margin)
+uint32_t lm_rival(const lm_model *m, const lm_out *o, const double *s)
 {
-    return 1.0 / (1.0 + exp(-(m->cal_a * margin + m->cal_b)));
+    uint32_t r = 0;
+    int any = 0;
+    for (uint32_t k = 0; m->n_class > 1 && k < m->n_class; k++)
+        if (k != o->cls && (!any || s[k] > s[r])) r = k, any = 1;
+    return r;
 }
 
-lm_model *lm_create(const lm_opts *o)
+double lm_margin(const lm_model *m, const lm_out *o, const double *s)
+{
+    if (m->n_class == 1) return s[0];
+    return s[o->cls] - s[lm_rival(m, o, s)];
+}
+
+double lm_probability(const lm_out *o, double margin)
+{
+    return 1.0 / (1.0 + exp(-(o->cal_a * margin + o->cal_b)));
+}
+
+int lm_predict(const lm_model *m, lm_vec *x, const char *head, size_t hl, const char *body, size_t bl,
+               const lm_engine *eng, double *s, double *p)
+{
+    int rc = lm_featurize_eng(&m->o, m->idf, head, hl, body, bl, eng, x, NULL, 0);
+    if (rc) return rc;
+    lm_scores(m, x, s);
+    for (size_t i = 0; i < m->n_out; i++) p[i] = lm_probability(&m->out[i], lm_margin(m, &m->out[i], s));
+    return 0;
+}
+
+lm_model *lm_create(const lm_opts *o, uint32_t n_class)
 {
     lm_model *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     m->o = *o;
-    m->w = calloc((size_t)1 << o->hash_bits, sizeof *m->w);
+    m->n_class = n_class ? n_class : 1;
+    m->w = calloc((((size_t)1 << o->hash_bits) + 1) * m->n_class, sizeof *m->w);
     if (!m->w) {
         free(m);
         return NULL;
     }
-    m->threshold = 0.5;
-    m->cal_a = 1;
     return m;
 }
 
@@ -293,8 +410,10 @@ void lm_destroy(lm_model *m)
 
 /* ---- the model file ----
  * A text header of "key value" lines, the first "squawk-learned-model <version>",
- * the last "weights <n>"; then n little-endian float32 weights; then the
- * FNV-1a 64 checksum of everything before it, little-endian. */
+ * one "output" line per category, the last "weights <n>"; then n = (2^hash_bits
+ * + 1) x classes little-endian float32 weights (bucket-major, the biases last),
+ * and as many idf factors when "idf 1"; then the FNV-1a 64 checksum of
+ * everything before it, little-endian. */
 
 static uint64_t lm_fnv64(const unsigned char *p, size_t n)
 {
@@ -303,17 +422,32 @@ static uint64_t lm_fnv64(const unsigned char *p, size_t n)
     return h;
 }
 
+static size_t lm_n_weights(const lm_model *m) { return (((size_t)1 << m->o.hash_bits) + 1) * m->n_class; }
+
 static int lm_write_header(const lm_model *m, FILE *f)
 {
     const lm_opts *o = &m->o;
     fprintf(f, "%s %d\n", LM_MAGIC, LM_FILE_VERSION);
-    fprintf(f, "category %s\ncolumn %s\n", m->category, m->column);
-    fprintf(f, "hash_bits %u\nword_ngrams %u\nchar_ngrams %u %u\nchar_weight %u\nsublinear_tf %u\n",
-            o->hash_bits, o->word_max, o->char_min, o->char_max, o->char_weight, o->sublinear);
-    fprintf(f, "bias %.9g\ncalibration %.9g %.9g\nthreshold %.9g\nC %.9g\n", m->bias, m->cal_a,
-            m->cal_b, m->threshold, m->c);
-    fprintf(f, "idf %d\nsummary %s\nweights %zu\n", m->idf != NULL, m->summary, (size_t)1 << o->hash_bits);
+    fprintf(f, "column %s\nclasses %u\n", m->column, m->n_class);
+    fprintf(f, "hash_bits %u\nword_ngrams %u\nchar_ngrams %u %u\nchar_weight %u\nsublinear_tf %u\nrules_features %u\n",
+            o->hash_bits, o->word_max, o->char_min, o->char_max, o->char_weight, o->sublinear, o->rules);
+    for (size_t i = 0; i < m->n_out; i++)
+        fprintf(f, "output %s %u %.9g %.9g %.9g\n", m->out[i].category, m->out[i].cls, m->out[i].cal_a,
+                m->out[i].cal_b, m->out[i].threshold);
+    fprintf(f, "C %.9g\nidf %d\nsummary %s\nweights %zu\n", m->c, m->idf != NULL, m->summary, lm_n_weights(m));
     return ferror(f) ? SQ_E_IO : 0;
+}
+
+static int lm_put_floats(FILE *f, const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        unsigned char b[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
+                              (unsigned char)(u >> 24)};
+        if (fwrite(b, 1, 4, f) != 4) return SQ_E_IO;
+    }
+    return 0;
 }
 
 int lm_save(const lm_model *m, const char *path, char *err, size_t errlen)
@@ -325,14 +459,8 @@ int lm_save(const lm_model *m, const char *path, char *err, size_t errlen)
     FILE *mem = open_memstream(&buf, &len);
     if (!mem) return SQ_E_NOMEM;
     int rc = lm_write_header(m, mem);
-    size_t n = (size_t)1 << m->o.hash_bits;
-    for (size_t i = 0; i < (m->idf ? 2 * n : n) && !rc; i++) {
-        uint32_t u;
-        memcpy(&u, i < n ? &m->w[i] : &m->idf[i - n], 4);
-        unsigned char b[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
-                              (unsigned char)(u >> 24)};
-        if (fwrite(b, 1, 4, mem) != 4) rc = SQ_E_IO;
-    }
+    if (!rc) rc = lm_put_floats(mem, m->w, lm_n_weights(m));
+    if (!rc && m->idf) rc = lm_put_floats(mem, m->idf, (size_t)1 << m->o.hash_bits);
     if (fclose(mem) != 0 && !rc) rc = SQ_E_IO;
     if (rc) {
         free(buf);
@@ -386,13 +514,33 @@ static int lm_uint(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
     return 0;
 }
 
-static int lm_str(const char *v, char *out, size_t outlen)
+/* A name: printable, no spaces or quotes; n = its length (0: up to the end). */
+static int lm_str(const char *v, size_t n, char *out, size_t outlen)
 {
-    size_t n = strlen(v);
+    if (!n) n = strlen(v);
     if (n == 0 || n >= outlen) return -1;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)v[i] < 0x21 || v[i] == '"' || v[i] == '\\') return -1;
-    memcpy(out, v, n + 1);
+    memcpy(out, v, n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* "output CATEGORY CLASS CAL_A CAL_B THRESHOLD" */
+static int lm_output(lm_model *m, const char *v)
+{
+    if (m->n_out == LM_MAX_OUTPUTS) return -1;
+    lm_out *o = &m->out[m->n_out];
+    const char *f[5];
+    f[0] = v;
+    for (int i = 1; i < 5; i++)
+        if (!(f[i] = strchr(f[i - 1], ' '))) return -1;
+        else f[i]++;
+    if (strchr(f[4], ' ') || lm_str(f[0], (size_t)(f[1] - f[0] - 1), o->category, sizeof o->category) ||
+        lm_uint(f[1], 0, LM_MAX_CLASSES - 1, &o->cls) || lm_num(f[2], 1e-9, 1e6, &o->cal_a) ||
+        lm_num(f[3], -1e6, 1e6, &o->cal_b) || lm_num(f[4], 0, 1, &o->threshold))
+        return -1;
+    m->n_out++;
     return 0;
 }
 
@@ -402,8 +550,8 @@ static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
     lm_model *m = h->m;
     lm_opts *o = &m->o;
     const char *sp = strchr(v, ' ');
-    if (!strcmp(key, "category")) return lm_str(v, m->category, sizeof m->category) ? -1 : 1 << 0;
-    if (!strcmp(key, "column")) return lm_str(v, m->column, sizeof m->column) ? -1 : 1 << 1;
+    if (!strcmp(key, "output")) return lm_output(m, v) ? -1 : 1 << 0;
+    if (!strcmp(key, "column")) return lm_str(v, 0, m->column, sizeof m->column) ? -1 : 1 << 1;
     if (!strcmp(key, "hash_bits")) return lm_uint(v, 10, 24, &o->hash_bits) ? -1 : 1 << 2;
     if (!strcmp(key, "word_ngrams")) return lm_uint(v, 1, 2, &o->word_max) ? -1 : 1 << 3;
     if (!strcmp(key, "char_ngrams"))
@@ -411,29 +559,44 @@ static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
                        o->char_min > o->char_max || (o->char_max && !o->char_min) || strchr(sp + 1, ' ')
                    ? -1 : 1 << 4;
     if (!strcmp(key, "sublinear_tf")) return lm_uint(v, 0, 1, &o->sublinear) ? -1 : 1 << 5;
-    if (!strcmp(key, "idf")) return lm_uint(v, 0, 1, &h->idf) ? -1 : 1 << 13;
-    if (!strcmp(key, "char_weight")) return lm_uint(v, 0, 1000, &o->char_weight) ? -1 : 1 << 12;
-    if (!strcmp(key, "bias")) return lm_num(v, -1e6, 1e6, &m->bias) || sp ? -1 : 1 << 6;
-    if (!strcmp(key, "calibration"))
-        return !sp || lm_num(v, 1e-9, 1e6, &m->cal_a) || lm_num(sp + 1, -1e6, 1e6, &m->cal_b) ||
-                       strchr(sp + 1, ' ')
-                   ? -1 : 1 << 7;
-    if (!strcmp(key, "threshold")) return lm_num(v, 0, 1, &m->threshold) || sp ? -1 : 1 << 8;
+    if (!strcmp(key, "classes"))
+        return lm_uint(v, 1, LM_MAX_CLASSES, &m->n_class) || m->n_class == 2 ? -1 : 1 << 6;
+    if (!strcmp(key, "idf")) return lm_uint(v, 0, 1, &h->idf) ? -1 : 1 << 7;
+    if (!strcmp(key, "char_weight")) return lm_uint(v, 0, 1000, &o->char_weight) ? -1 : 1 << 8;
     if (!strcmp(key, "C")) return lm_num(v, 0, 1e9, &m->c) || sp ? -1 : 1 << 9;
+    if (!strcmp(key, "rules_features")) return lm_uint(v, 0, 1000, &o->rules) ? -1 : 1 << 12;
     if (!strcmp(key, "summary")) {
         snprintf(m->summary, sizeof m->summary, "%s", v);
         return 1 << 10;
     }
     if (!strcmp(key, "weights")) {
         uint32_t n;
-        if (lm_uint(v, 1, 1u << 24, &n)) return -1;
+        if (lm_uint(v, 1, 1u << 30, &n)) return -1;
         h->n_weights = n;
         return 1 << 11;
     }
     return 0;
 }
 
-#define LM_ALL_KEYS ((1u << 14) - 1)
+#define LM_ALL_KEYS ((1u << 13) - 1)
+#define LM_BIT_OUTPUT 1u /* the one key that may repeat */
+
+/* The first line: magic and a version this code reads. */
+static int lm_check_version(const char *l, const char *v, char *err, size_t errlen)
+{
+    uint32_t ver;
+    if (strcmp(l, LM_MAGIC)) {
+        snprintf(err, errlen, "not a squawk model (no '%s' header)", LM_MAGIC);
+        return SQ_E_BAD_FORMAT;
+    }
+    if (lm_uint(v, 0, 1000000, &ver) || ver != LM_FILE_VERSION) {
+        snprintf(err, errlen, "model version %.20s is not supported (this squawk reads %d%s)", v,
+                 LM_FILE_VERSION, !lm_uint(v, 0, 1000000, &ver) && ver < LM_FILE_VERSION
+                                      ? "; retrain it with this squawk's `squawk train`" : "");
+        return SQ_E_BAD_VERSION;
+    }
+    return 0;
+}
 
 /* Reads the header lines; *body is where the weights start. */
 static int lm_parse_header(lm_hdr *h, const unsigned char *buf, size_t len, size_t *body, char *err,
@@ -461,32 +624,62 @@ static int lm_parse_header(lm_hdr *h, const unsigned char *buf, size_t len, size
             return SQ_E_BAD_FORMAT;
         }
         *v++ = '\0';
-        if (line == 1) {
-            uint32_t ver;
-            if (strcmp(l, LM_MAGIC)) {
-                snprintf(err, errlen, "not a squawk model (no '%s' header)", LM_MAGIC);
-                return SQ_E_BAD_FORMAT;
-            }
-            if (lm_uint(v, 0, 1000000, &ver) || ver != LM_FILE_VERSION) {
-                snprintf(err, errlen, "model version %.20s is not supported (this squawk reads %d)", v,
-                         LM_FILE_VERSION);
-                return SQ_E_BAD_VERSION;
-            }
-            continue;
-        }
+        int rc = line == 1 ? lm_check_version(l, v, err, errlen) : 0;
+        if (rc) return rc;
+        if (line == 1) continue;
         int bit = lm_hdr_line(h, l, v);
-        if (bit <= 0 || (h->seen & (unsigned)bit)) {
+        if (bit <= 0 || (bit != LM_BIT_OUTPUT && (h->seen & (unsigned)bit))) {
             snprintf(err, errlen, "line %d: %s key '%.40s'", line,
                      bit == 0 ? "unknown" : bit < 0 ? "bad value for" : "duplicate", l);
             return SQ_E_BAD_FORMAT;
         }
         h->seen |= (unsigned)bit;
         if (bit == 1 << 11 && h->seen != LM_ALL_KEYS) {
-            snprintf(err, errlen, "line %d: 'weights' before every other key", line);
+            snprintf(err, errlen, "line %d: 'weights' before every other key (and an 'output')", line);
             return SQ_E_MISSING;
         }
     }
     *body = p;
+    return 0;
+}
+
+/* Header facts that hold together: weights, outputs and classes agree. */
+static int lm_check_header(const lm_hdr *h, size_t len, size_t body, char *err, size_t errlen)
+{
+    const lm_model *m = h->m;
+    size_t want = lm_n_weights(m), nb = (size_t)1 << m->o.hash_bits;
+    if (h->n_weights != want) {
+        snprintf(err, errlen, "weights %zu, but hash_bits %u and %u classes want %zu", h->n_weights,
+                 m->o.hash_bits, m->n_class, want);
+        return SQ_E_BAD_FORMAT;
+    }
+    for (size_t i = 0; i < m->n_out; i++)
+        if (m->out[i].cls >= m->n_class) {
+            snprintf(err, errlen, "output %s: class %u, but the model has %u", m->out[i].category,
+                     m->out[i].cls, m->n_class);
+            return SQ_E_BAD_FORMAT;
+        }
+    size_t nf = want + (h->idf ? nb : 0); /* floats after the header */
+    if (len - 8 - body != 4 * nf) {
+        int shorter = len - 8 - body < 4 * nf;
+        snprintf(err, errlen, "%s: %zu bytes of weights, want %zu", shorter ? "truncated" : "trailing bytes",
+                 len - 8 - body, 4 * nf);
+        return shorter ? SQ_E_TRUNCATED : SQ_E_TRAILING;
+    }
+    return 0;
+}
+
+/* n little-endian floats at b; idf factors must lie in [0, 100]. */
+static int lm_get_floats(const unsigned char *b, size_t n, int is_idf, float *out, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++, b += 4) {
+        uint32_t u = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        memcpy(&out[i], &u, 4);
+        if (!isfinite(out[i]) || (is_idf && !(out[i] >= 0 && out[i] <= 100))) {
+            snprintf(err, errlen, "%s %zu is out of range", is_idf ? "idf" : "weight", i);
+            return SQ_E_BAD_FORMAT;
+        }
+    }
     return 0;
 }
 
@@ -497,57 +690,28 @@ int lm_decode(lm_model **out, const unsigned char *buf, size_t len, char *err, s
         snprintf(err, errlen, "truncated (%zu bytes)", len);
         return SQ_E_TRUNCATED;
     }
-    lm_opts none = {.hash_bits = 10, .word_max = 1};
-    lm_hdr h = {lm_create(&none), 0, 0, 0};
-    if (!h.m) return SQ_E_NOMEM;
+    lm_model *m = calloc(1, sizeof *m);
+    if (!m) return SQ_E_NOMEM;
+    lm_hdr h = {m, 0, 0, 0};
     size_t body = 0;
     int rc = lm_parse_header(&h, buf, len - 8, &body, err, errlen);
-    size_t want = (size_t)1 << h.m->o.hash_bits;
-    if (!rc && h.n_weights != want) {
-        snprintf(err, errlen, "weights %zu, but hash_bits %u wants %zu", h.n_weights, h.m->o.hash_bits, want);
-        rc = SQ_E_BAD_FORMAT;
-    }
-    size_t nf = h.idf ? 2 * want : want; /* floats after the header */
-    if (!rc && len - 8 - body != 4 * nf) {
-        int shorter = len - 8 - body < 4 * nf;
-        snprintf(err, errlen, "%s: %zu bytes of weights, want %zu", shorter ? "truncated" : "trailing bytes",
-                 len - 8 - body, 4 * nf);
-        rc = shorter ? SQ_E_TRUNCATED : SQ_E_TRAILING;
-    }
+    if (!rc) rc = lm_check_header(&h, len, body, err, errlen);
     uint64_t sum = 0;
     for (int i = 0; i < 8 && !rc; i++) sum |= (uint64_t)buf[len - 8 + (size_t)i] << (8 * i);
     if (!rc && sum != lm_fnv64(buf, len - 8)) {
         snprintf(err, errlen, "checksum mismatch (file corrupt or truncated)");
         rc = SQ_E_BAD_FORMAT;
     }
-    float *w = NULL;
-    if (!rc && !(w = malloc(nf * sizeof *w))) rc = SQ_E_NOMEM;
-    for (size_t i = 0; i < nf && !rc; i++) {
-        const unsigned char *b = buf + body + 4 * i;
-        uint32_t u = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-        memcpy(&w[i], &u, 4);
-        if (!isfinite(w[i]) || (i >= want && !(w[i] >= 0 && w[i] <= 100))) {
-            snprintf(err, errlen, "%s %zu is out of range", i < want ? "weight" : "idf", i % want);
-            rc = SQ_E_BAD_FORMAT;
-        }
-    }
+    size_t nw = lm_n_weights(m), nb = (size_t)1 << m->o.hash_bits;
+    if (!rc && (!(m->w = malloc(nw * sizeof *m->w)) || (h.idf && !(m->idf = malloc(nb * sizeof *m->idf)))))
+        rc = SQ_E_NOMEM;
+    if (!rc) rc = lm_get_floats(buf + body, nw, 0, m->w, err, errlen);
+    if (!rc && h.idf) rc = lm_get_floats(buf + body + 4 * nw, nb, 1, m->idf, err, errlen);
     if (rc) {
-        free(w);
-        lm_destroy(h.m);
+        lm_destroy(m);
         return rc;
     }
-    if (h.idf) {
-        h.m->idf = malloc(want * sizeof *h.m->idf);
-        if (!h.m->idf) {
-            free(w);
-            lm_destroy(h.m);
-            return SQ_E_NOMEM;
-        }
-        memcpy(h.m->idf, w + want, want * sizeof *w);
-    }
-    free(h.m->w);
-    h.m->w = w;
-    *out = h.m;
+    *out = m;
     return 0;
 }
 

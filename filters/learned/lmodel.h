@@ -5,8 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The model file format this code writes and reads (see lmodel.c). */
-#define LM_FILE_VERSION 1
+/* The model file format this code writes and reads (see lmodel.c). 2: several
+ * classes and categories per model, biases in the weight block, a dedupe table
+ * instead of sorting; version 1 files are refused (retrain them). */
+#define LM_FILE_VERSION 2
+#define LM_MAX_CLASSES 64 /* classes of a multi-class model */
+#define LM_MAX_OUTPUTS 8  /* categories one model raises */
 #define LM_MAGIC "squawk-learned-model"
 #define LM_FIELD_HEADLINE 0
 #define LM_FIELD_BODY 1
@@ -18,7 +22,23 @@ typedef struct lm_opts {
     uint32_t char_min, char_max; /* character n-grams inside words (0 0 = off) */
     uint32_t char_weight; /* percent: length of the character block against the word block's 100 */
     uint32_t sublinear;  /* 1: tf -> 1 + ln tf */
+    uint32_t rules;      /* percent: length of the engine-evidence block (0 = off; see lm_engine) */
 } lm_opts;
+
+/* The engine's evidence as features (--rules-features): the rules of the
+ * built-in packs that matched (headline and body apart), the kinds of entity
+ * named, amounts and stage cues, from the host services a plugin gets. */
+#define LM_ENGINE_PACKS 3 /* invest, chips, regulatory */
+struct squawk_host;
+struct squawk_article;
+struct squawk_pack;
+typedef struct lm_engine {
+    const struct squawk_host *h;
+    struct squawk_pack *packs[LM_ENGINE_PACKS];
+    const struct squawk_article *a; /* the article being featurised */
+} lm_engine;
+/* Opens the packs; err says which failed. */
+int lm_engine_open(lm_engine *e, const struct squawk_host *h, char *err, size_t errlen);
 
 /* One feature of an article: bucket and value (L2-normalised over the article). */
 typedef struct lm_feat {
@@ -26,19 +46,30 @@ typedef struct lm_feat {
     float val;
 } lm_feat;
 
-/* Features of one article; reused between articles to avoid allocation. */
+/* A distinct n-gram key of the article being featurised and its count. */
+typedef struct lm_slot {
+    uint32_t key, gen, count;
+    uint32_t fi; /* its feature in lm_vec.f (unsorted featurisation) */
+} lm_slot;
+
+/* Features of one article; reused between articles to avoid allocation.
+ * n-gram keys are counted in an open-addressing table stamped with a
+ * generation, so nothing is cleared or sorted between articles. */
 typedef struct lm_vec {
-    lm_feat *f;
+    lm_feat *f; /* sorted by idx and merged only when lm_featurize was asked to */
     size_t n, cap;
-    uint32_t *raw; /* bucket per occurrence, before counting */
-    size_t n_raw, cap_raw;
-    uint32_t *tmp; /* scratch for sorting raw */
-    size_t cap_tmp;
+    lm_slot *tab;
+    size_t tab_cap; /* power of two */
+    uint32_t gen;
+    uint32_t *keys; /* table slots in first-seen order */
+    size_t n_keys, cap_keys;
+    size_t n_raw; /* n-gram occurrences */
 } lm_vec;
 
-/* Where an n-gram came from, for explanations: bytes [start, end) of field. */
+/* Where an n-gram came from, for explanations: bytes [start, end) of field;
+ * key as counted (bucket, plus a flag bit for character n-grams). */
 typedef struct lm_span {
-    uint32_t idx, field, start, end;
+    uint32_t key, field, start, end;
 } lm_span;
 
 typedef struct lm_spans {
@@ -46,29 +77,55 @@ typedef struct lm_spans {
     size_t n, cap;
 } lm_spans;
 
-typedef struct lm_model {
+/* One category a model raises: when its class's margin, calibrated, passes threshold. */
+typedef struct lm_out {
     char category[64];
-    char column[64];
-    lm_opts o;
-    float *w;       /* 2^hash_bits weights */
-    float *idf;     /* 2^hash_bits inverse document frequencies, or NULL */
-    double bias;    /* margin = w.x + bias */
+    uint32_t cls;        /* class index; 0 in a binary model */
     double cal_a, cal_b; /* probability = 1 / (1 + exp(-(cal_a * margin + cal_b))) */
     double threshold;    /* alert when probability >= threshold */
-    double c;            /* the regularisation constant CV picked */
-    char summary[512];   /* training-set summary, one line */
+} lm_out;
+
+typedef struct lm_model {
+    char column[64];
+    lm_opts o;
+    /* 1: binary, margin = w.x + b. K >= 3: one weight vector per class (one
+     * model over all labels), margin of class k = s_k - max of the others. */
+    uint32_t n_class;
+    float *w;   /* (2^hash_bits + 1) rows of n_class weights, bucket-major; the last row is the biases */
+    float *idf; /* 2^hash_bits inverse document frequencies, or NULL */
+    lm_out out[LM_MAX_OUTPUTS];
+    size_t n_out;
+    double c;          /* the regularisation constant CV picked */
+    char summary[512]; /* training-set summary, one line */
 } lm_model;
 
 /* Features of headline and body (headline n-grams hashed apart from body's),
- * each scaled by idf[bucket] when idf is not NULL.
+ * each scaled by idf[bucket] when idf is not NULL. sorted: out->f by bucket,
+ * one entry per bucket (training, explanations); otherwise a bucket can appear
+ * twice (word and character blocks), which dot products do not mind.
  * spans, when not NULL, receives one span per n-gram occurrence. */
 int lm_featurize(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
-                 size_t bl, lm_vec *out, lm_spans *spans);
+                 size_t bl, lm_vec *out, lm_spans *spans, int sorted);
+/* The same plus, when o->rules, the engine block (eng must then be given). */
+int lm_featurize_eng(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
+                     size_t bl, const lm_engine *eng, lm_vec *out, lm_spans *spans, int sorted);
 void lm_vec_free(lm_vec *v);
+/* After an unsorted lm_featurize: the feature of a span's key and how many
+ * occurrences share it (*count), or NULL. */
+const lm_feat *lm_vec_find(const lm_vec *v, uint32_t key, uint32_t *count);
 void lm_spans_free(lm_spans *s);
 
-double lm_margin(const lm_model *m, const lm_vec *x);
-double lm_probability(const lm_model *m, double margin);
+/* Class scores s[0..n_class) of featurised x (bias included). */
+void lm_scores(const lm_model *m, const lm_vec *x, double *s);
+/* Margin of output o from the class scores, and its calibrated probability. */
+double lm_margin(const lm_model *m, const lm_out *o, const double *s);
+double lm_probability(const lm_out *o, double margin);
+/* The class whose score is highest but o's own: what o had to beat (0 in a binary model). */
+uint32_t lm_rival(const lm_model *m, const lm_out *o, const double *s);
+/* Featurises and scores an article: p[i] = probability of output i, s = the
+ * class scores (LM_MAX_CLASSES room). 0 or a negative SQ_E_* code. */
+int lm_predict(const lm_model *m, lm_vec *x, const char *head, size_t hl, const char *body, size_t bl,
+               const lm_engine *eng, double *s, double *p);
 
 /* Parses a model file held in memory; every error names the reason in err
  * (the caller prefixes the file name). 0 or a negative SQ_E_* code. */
@@ -77,7 +134,7 @@ int lm_decode(lm_model **out, const unsigned char *buf, size_t len, char *err, s
 int lm_load(lm_model **out, const char *path, char *err, size_t errlen);
 /* Writes atomically (temp file + rename), so a reader never sees half a model. */
 int lm_save(const lm_model *m, const char *path, char *err, size_t errlen);
-lm_model *lm_create(const lm_opts *o);
+lm_model *lm_create(const lm_opts *o, uint32_t n_class);
 void lm_destroy(lm_model *m);
 
 #endif
