@@ -25,6 +25,8 @@ typedef struct cfg_ctx {
     int failed;
     const char *env[CFG_MAX_ENV];
     int n_env;
+    const char *deferred[CFG_MAX_ENV]; /* filter variables for a plugin loaded by path */
+    int n_deferred;
 } cfg_ctx;
 
 static void cfg_fail(cfg_ctx *x, int line, const char *key, const char *fmt, ...)
@@ -157,6 +159,17 @@ static int is_kafka_own(const char *k)
     return 0;
 }
 
+/* A filters: entry given by path ("./x.so"): its name is its descriptor's. */
+static int has_path_entry(const sq_cfg_node *seq)
+{
+    for (const sq_cfg_node *c = seq->child; c; c = c->next) {
+        const sq_cfg_node *nm = c->type == SQ_CFG_MAP ? map_get((sq_cfg_node *)c, "name") : c;
+        const char *v = nm ? nm->value : NULL;
+        if (v && (strchr(v, '/') || (strlen(v) > 3 && strcmp(v + strlen(v) - 3, ".so") == 0))) return 1;
+    }
+    return 0;
+}
+
 /* SQUAWK_KAFKA__BOOTSTRAP_SERVERS=x sets kafka: bootstrap.servers: x;
  * SQUAWK_FILTERS__INVEST__THRESHOLD=60 finds the filter named invest;
  * SQUAWK_SINKS__ZMQ__ENDPOINTS=a,b replaces a list (comma-separated). */
@@ -202,6 +215,10 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
             for (sq_cfg_node *c = cur->child; c; c = c->next) {
                 sq_cfg_node *nm = map_get(c, "name");
                 if (nm && nm->value && strcmp(nm->value, parts[i]) == 0) next = c;
+            }
+            if (!next && i == 1 && strcmp(parts[0], "filters") == 0 && has_path_entry(cur)) {
+                x->deferred[x->n_deferred++] = var;
+                return;
             }
             if (!next) {
                 cfg_fail(x, at, parts[i - 1], "no list entry named '%s'", parts[i]);
@@ -705,6 +722,9 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
     c->env = calloc((size_t)x.n_env + 1, sizeof *c->env);
     for (int i = 0; c->env && i < x.n_env; i++)
         if ((c->env[c->n_env] = strndup(x.env[i], strcspn(x.env[i], "=")))) c->n_env++;
+    c->filter_env = calloc((size_t)x.n_deferred + 1, sizeof *c->filter_env);
+    for (int i = 0; c->filter_env && i < x.n_deferred; i++)
+        if ((c->filter_env[c->n_filter_env] = strdup(x.deferred[i]))) c->n_filter_env++;
 
     sq_cfg_node *k = NULL, *eng = NULL, *s = NULL, *m = NULL, *l = NULL;
     if (!x.failed) section(&x, c->root, "kafka", &k);
@@ -715,7 +735,7 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
     if (!x.failed) load_kafka(&x, c, k);
     if (!x.failed && eng) {
         get_str(&x, eng, "engine", "data_dir", &c->data_dir);
-        get_str(&x, eng, "engine", "plugin_dir", &c->plugin_dir);
+        get_strv(&x, eng, "engine", "plugin_dirs", &c->plugin_dirs, &c->n_plugin_dirs);
         GET_UINT_INTO(&x, eng, "engine", "novelty_window_s", 30 * 86400, c->novelty_window_s);
         int an;
         if (get_bool(&x, eng, "engine", "anonymous_companies", &an) == 1)
@@ -777,7 +797,8 @@ void sq_config_free(sq_config *c)
     strv_free(c->kafka_props, 2 * c->n_kafka_props);
     free(c->kafka_prop_lines);
     free(c->data_dir);
-    free(c->plugin_dir);
+    strv_free(c->plugin_dirs, c->n_plugin_dirs);
+    strv_free(c->filter_env, c->n_filter_env);
     for (size_t i = 0; i < c->n_filters; i++) {
         free(c->filters[i].name);
         strv_free(c->filters[i].kv, 2 * c->filters[i].n_kv);
@@ -826,9 +847,9 @@ void sq_config_dump(const sq_config *c, void *file)
             c->dlq_topic ? c->dlq_topic : "~", c->max_article_bytes, c->batch, c->commit_interval_ms);
     fprintf(f, "  pause_high: %u\n  pause_low: %u\n", c->pause_high, c->pause_low);
     dump_props(f, "  ", c->kafka_props, c->n_kafka_props);
-    fprintf(f, "engine:\n  data_dir: %s\n  plugin_dir: %s\n  novelty_window_s: %u\n",
-            c->data_dir ? c->data_dir : "(built-in)", c->plugin_dir ? c->plugin_dir : "(built-in)",
-            c->novelty_window_s);
+    fprintf(f, "engine:\n  data_dir: %s\n  plugin_dirs: [", c->data_dir ? c->data_dir : "(built-in)");
+    for (size_t i = 0; i < c->n_plugin_dirs; i++) fprintf(f, "%s, ", c->plugin_dirs[i]);
+    fprintf(f, "(built-in)]\n  novelty_window_s: %u\n", c->novelty_window_s);
     fprintf(f, "  anonymous_companies: %s\n", c->anonymous_companies > 0 ? "true"
                                                : c->anonymous_companies < 0 ? "false" : "(gazetteer default)");
     fprintf(f, "filters:\n");

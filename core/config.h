@@ -47,13 +47,20 @@ typedef struct sq_config {
     int *kafka_prop_lines; /* line of each property, for error messages */
 
     /* engine: */
-    char *data_dir, *plugin_dir;
+    char *data_dir;
+    char **plugin_dirs; /* searched in order before the built-in plugin directory */
+    size_t n_plugin_dirs;
     unsigned novelty_window_s;
     int anonymous_companies; /* 1 on, -1 off, 0 unset (the host's default decides) */
 
     /* filters: */
     sq_config_filter *filters;
     size_t n_filters;
+    /* SQUAWK_FILTERS__<NAME>__... variables (whole "VAR=value" strings) that
+     * name no entry while some entry is a path: the plugin's descriptor may
+     * be NAME, which only loading tells (filter_host_from_config applies them). */
+    char **filter_env;
+    size_t n_filter_env;
 
     /* sinks: */
     struct {

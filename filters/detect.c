@@ -278,7 +278,7 @@ static int gate_sector_present(const struct detect_run *x)
     if (d->cfg.sectors && *d->cfg.sectors)
         for (size_t j = 0; j < x->n_men; j++) {
             const struct squawk_mention *m = &x->men[j];
-            const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+            const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
             if (m->confirmed && e && e->sectors && up_front(d, m->field, m->start) &&
                 sector_overlap(e->sectors, d->cfg.sectors))
                 return 1;
@@ -320,7 +320,7 @@ static int sector_object_named(const struct detect_run *x, size_t i)
     size_t se = sent_end(x->a->text[t->field], x->a->len[t->field], t->end);
     for (size_t j = 0; j < x->n_men && d->cfg.sectors && *d->cfg.sectors; j++) {
         const struct squawk_mention *m = &x->men[j];
-        const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+        const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
         if (m->confirmed && e && e->sectors && m->field == t->field && m->start >= t->end && m->end <= se &&
             m->start - t->end <= (uint32_t)d->cfg.window / 4 && sector_overlap(e->sectors, d->cfg.sectors))
             return 1;
@@ -347,7 +347,7 @@ static int party_named(const struct detect_run *x, size_t i)
     size_t ss = sent_start(s, t->start), se = sent_end(s, x->a->len[t->field], t->end);
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
-        const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+        const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
         if ((m->confirmed || ambiguous_near(x, i, m)) && is_kind(e, "company") &&
             up_front_or_in(x, i, ss, se, m->field, m->start, m->end))
             return 1;
@@ -407,7 +407,7 @@ static void sum_regulator(const struct detect_run *x, struct detect_sum *s)
     s->reg_w = 0;
     for (size_t j = 0; j < x->n_men && c->regulator_weight > 0; j++) {
         const struct squawk_mention *m = &x->men[j];
-        if (!m->confirmed || !is_kind(x->h->entity(x->h, m->entity), "regulator")) continue;
+        if (!m->confirmed || !is_kind(x->h->article_entity(x->a, m->entity), "regulator")) continue;
         double w = m->field == SQUAWK_FIELD_HEADLINE ? c->regulator_weight
                    : m->start < c->lead_bytes     ? c->regulator_weight / 2 : 0;
         if (w > s->reg_w) {
@@ -445,7 +445,7 @@ static int lead_sentence_hit(const struct detect_run *x, size_t i)
     int auth = 0, party = 0;
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
-        const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+        const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
         if (m->field != SQUAWK_FIELD_BODY || m->start < ss || m->end > se || !(m->confirmed || ambiguous_near(x, i, m)))
             continue;
         if (is_kind(e, "regulator")) auth = 1;
@@ -550,7 +550,7 @@ static int in_background(const struct detect_run *x, const struct squawk_mention
 static int mention_ok(const struct detect_run *x, size_t j)
 {
     const struct squawk_mention *m = &x->men[j];
-    const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+    const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
     if (!e || (x->d->spec.skip_regulators && e->kind && strcmp(e->kind, "regulator") == 0)) return 0;
     if (m->confirmed) return 1;
     if (m->ambiguous != 1) return 0;
@@ -591,7 +591,7 @@ static void tag_vote(struct detect_run *x, const struct squawk_rule *ru, double 
     const char *eq = *ru->tag ? strchr(ru->tag, '=') : NULL;
     if (!eq) return;
     size_t kl = (size_t)(eq - ru->tag);
-    int32_t e = x->h->entity_find(x->h, eq + 1);
+    int32_t e = x->h->article_entity_find(x->a, eq + 1);
     if (e < 0) return;
     const char *ra = x->d->spec.role_a, *rb = x->d->spec.role_b;
     int side = strlen(ra) == kl && strncmp(ru->tag, ra, kl) == 0   ? 'a'
@@ -621,7 +621,7 @@ static void trigger_votes(struct detect_run *x, size_t i)
         else if (m->start >= t->start && after < 0 && !(before >= 0 && x->men[before].entity == m->entity))
             after = (int)j;
         if (sp->roles_by_kind)
-            vote(x, m->entity, is_kind(x->h->entity(x->h, m->entity), "regulator") ? 'a' : 'b', w / (1.0 + dd / 100.0));
+            vote(x, m->entity, is_kind(x->h->article_entity(x->a, m->entity), "regulator") ? 'a' : 'b', w / (1.0 + dd / 100.0));
         else if (!*ru->dir)
             vote(x, m->entity, 'n', 0.5 * w);
     }
@@ -690,7 +690,7 @@ static int sector_party(const struct detect_run *x)
     if (c->sector_bonus == 0 || !c->sectors || !*c->sectors) return 0;
     for (size_t i = 0; i < x->n_acc; i++) {
         if (x->accs[i].va + x->accs[i].vb + x->accs[i].near <= 0) continue;
-        const struct squawk_entity *e = x->h->entity(x->h, (uint32_t)x->accs[i].e);
+        const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)x->accs[i].e);
         if (e && e->sectors && sector_overlap(e->sectors, c->sectors)) return 1;
     }
     return 0;
@@ -759,7 +759,7 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
     const struct detect_spec *sp = &x->d->spec;
     for (size_t i = 0; i < n_rank && (int64_t)i < x->d->cfg.max_entities; i++) {
         const struct detect_acc *ac = &x->accs[(size_t)x->rank[i][1]];
-        const struct squawk_entity *e = x->h->entity(x->h, (uint32_t)ac->e);
+        const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)ac->e);
         if (!e) continue;
         const char *role = sp->roles_by_kind ? (is_kind(e, "regulator") ? sp->role_a : sp->role_b)
                            : ac->va > ac->vb ? sp->role_a : sp->role_b;
