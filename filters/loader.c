@@ -165,7 +165,9 @@ static int fill_config(filter_plugin *p, const char *const *kv, size_t n_kv, cha
         const struct squawk_config_entry *e = entry_at(d, 0);
         for (size_t j = 1; e && e->key && strcmp(e->key, k) != 0; j++) e = entry_at(d, j);
         if (!e || !e->key) {
-            snprintf(err, errlen, "%s: unknown config key '%s' for filter %s", p->path, k, d->name);
+            snprintf(err, errlen, "%s: unknown config key '%s' for filter %s%s", p->path, k, d->name,
+                     strcmp(k, "threshold") == 0 ? " (a filter's threshold is set with `threshold:` "
+                                                   "beside `config:`, or --threshold NAME=N)" : "");
             return SQ_E_PLUGIN_CONFIG;
         }
         int rc = set_value(p, e, v ? v : "", why, sizeof why);
