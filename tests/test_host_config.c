@@ -30,7 +30,12 @@ static proto_alert **run(filter_host *h, const char *headline, const char *url, 
 {
     proto_article a;
     ASSERT_EQ(proto_article_init(&a, "t1", headline, "Nvidia Corp. said so."), 0);
-    if (url) a.url = strdup(url);
+    if (url) {
+        free(a.url);
+        a.url = strdup(url);
+        a.url_len = strlen(url);
+    }
+    free(a.tickers);
     a.tickers = calloc(2, sizeof *a.tickers);
     a.tickers[0] = strdup("ACME");
     a.tickers[1] = strdup("BOLT");
