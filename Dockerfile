@@ -8,6 +8,7 @@ WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSQUAWK_WERROR=OFF -DCMAKE_INSTALL_PREFIX=/usr \
         -DSQUAWK_DATA_DIR=/usr/share/squawk -DSQUAWK_PLUGIN_DIR=/usr/lib/squawk \
+        -DSQUAWK_CONFIG_FILE=/etc/squawk/squawk.yml \
     && cmake --build /build -j"$(nproc)" --target squawk invest chips regulatory learned \
     && DESTDIR=/out cmake --install /build
 

@@ -57,17 +57,11 @@ int main(int argc, char **argv)
 
     char err[1024] = "";
     filter_host *h;
-    filter_host_opts o = {0};
-    if (filter_host_create(&h, &o, err, sizeof err) != 0) {
+    /* the engine squawk run builds without a config: the three built-ins */
+    if (filter_host_from_config(&h, NULL, NULL, err, sizeof err) != 0) {
         fprintf(stderr, "filter_bench: %s\n", err);
         return 1;
     }
-    const char *names[] = {"invest", "chips", "regulatory"};
-    for (int i = 0; i < 3; i++)
-        if (filter_host_load(h, names[i], NULL, 0, -1, err, sizeof err) != 0) {
-            fprintf(stderr, "filter_bench: %s\n", err);
-            return 1;
-        }
     /* the same databases, loaded separately for the bare scan */
     char path[4096];
     const char *dd = filter_host_data_dir(h);

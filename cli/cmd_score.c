@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../core/clock.h"
+#include "../core/config.h"
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../filters/host.h"
@@ -13,41 +15,49 @@
 #include "../proto/article.h"
 #include "commands.h"
 
+extern char **environ;
+
+#ifndef SQUAWK_CONFIG_FILE
+#define SQUAWK_CONFIG_FILE "/etc/squawk/squawk.yml"
+#endif
+
 static const char usage[] =
     "usage: squawk score [options] [FILE...]\n"
     "\n"
     "Reads articles from FILEs (or stdin when none or '-'), runs the filters and prints\n"
     "alerts as JSON Lines. Input is auto-detected per file: JSON Lines, one JSON object,\n"
     "one msgpack map, or plain text (first line = headline, rest = body, id = file name).\n"
+    "The engine is the one `squawk run` builds from the same squawk.yml: its filters,\n"
+    "thresholds, settings and engine: section, and SQUAWK_* variables.\n"
     "\n"
     "options:\n"
-    "  --filter NAME|PATH    filter plugin to run (repeatable; default invest, chips, regulatory)\n"
+    "  --config FILE         squawk.yml to take the engine from (default " SQUAWK_CONFIG_FILE ",\n"
+    "                        when it exists; else invest, chips, regulatory with their defaults)\n"
+    "  --filter NAME|PATH    filter plugin to run (repeatable; replaces the config's list; a\n"
+    "                        filter the config lists keeps its threshold and settings)\n"
     "  --set FILTER.KEY=VAL  config value for a filter's config map (repeatable)\n"
-    "  --threshold CAT=N     score threshold for a category (repeatable; default: the plugin's)\n"
+    "  --threshold FILTER=N  score threshold for a filter (repeatable; default: the config's,\n"
+    "                        else the plugin's); an unknown filter or key is an error\n"
     "  --all                 print every alert a filter raises, also below threshold\n"
     "  --explain             print alerts and their evidence human-readably instead of JSON\n"
     "  --data-dir DIR        rules/ and gazetteer.yml (default $SQUAWK_DATA_DIR or build-time)\n"
-    "  --plugin-dir DIR      where NAME resolves to NAME.so (default $SQUAWK_PLUGIN_DIR)\n"
+    "  --plugin-dir DIR      look for NAME.so here first (repeatable; then engine.plugin_dirs,\n"
+    "                        then the built-in directory, $SQUAWK_PLUGIN_DIR)\n"
     "  --bench N             run the filter stage N times over the input; print the median\n"
     "                        articles/s and MB/s on stderr instead of alerts\n"
     "\n"
     "Malformed articles are counted and summarised on stderr; exit 0. Exit 1 on I/O or\n"
     "config errors, 2 on usage errors.\n";
 
-#define SCORE_MAX_FILTERS 16
-#define SCORE_MAX_SETS 64
+#define SCORE_MAX_OPTS 64
 
 typedef struct score_opts {
-    const char *filters[SCORE_MAX_FILTERS];
-    size_t n_filters;
-    const char *thr_cat[SCORE_MAX_FILTERS];
-    double thr_val[SCORE_MAX_FILTERS];
-    size_t n_thr;
-    char *set_filter[SCORE_MAX_SETS], *set_kv[2 * SCORE_MAX_SETS];
-    size_t n_set;
+    const char *filters[SCORE_MAX_OPTS], *thresholds[SCORE_MAX_OPTS], *sets[SCORE_MAX_OPTS];
+    const char *plugin_dirs[SCORE_MAX_OPTS];
+    size_t n_filters, n_thresholds, n_sets, n_plugin_dirs;
     int all, explain;
     unsigned bench;
-    const char *data_dir, *plugin_dir;
+    const char *data_dir, *config;
     char **files;
     int n_files;
 } score_opts;
@@ -57,68 +67,60 @@ typedef struct score_stats {
     size_t by_err[128];
 } score_stats;
 
-/* "invest" -> invest; "/x/y/earnings.so" -> earnings: a plugin's category. */
-static void category_of(const char *name, char *out, size_t outlen)
+/* Appends v to a repeatable option's list. */
+static int push_opt(const char **v, size_t *n, const char *a, const char *val)
 {
-    const char *b = strrchr(name, '/');
-    b = b ? b + 1 : name;
-    snprintf(out, outlen, "%s", b);
-    char *dot = strstr(out, ".so");
-    if (dot) *dot = '\0';
+    if (*n == SCORE_MAX_OPTS) {
+        fprintf(stderr, "squawk score: too many %s (max %d)\n", a, SCORE_MAX_OPTS);
+        return 2;
+    }
+    v[(*n)++] = val;
+    return 0;
+}
+
+static int parse_value(score_opts *o, const char *a, const char *v)
+{
+    if (!strcmp(a, "--filter")) return push_opt(o->filters, &o->n_filters, a, v);
+    size_t nl;
+    double t;
+    if (!strcmp(a, "--threshold") && filter_host_threshold_spec(v, &nl, &t) != 0) {
+        fprintf(stderr, "squawk score: --threshold wants FILTER=N with N in 0..100, got '%s'\n", v);
+        return 2;
+    }
+    if (!strcmp(a, "--threshold")) return push_opt(o->thresholds, &o->n_thresholds, a, v);
+    if (!strcmp(a, "--set")) return push_opt(o->sets, &o->n_sets, a, v);
+    if (!strcmp(a, "--plugin-dir")) return push_opt(o->plugin_dirs, &o->n_plugin_dirs, a, v);
+    if (!strcmp(a, "--data-dir")) o->data_dir = v;
+    else if (!strcmp(a, "--config")) o->config = v;
+    else {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*end || n < 1 || n > 1000) {
+            fprintf(stderr, "squawk score: --bench wants 1..1000, got '%s'\n", v);
+            return 2;
+        }
+        o->bench = (unsigned)n;
+    }
+    return 0;
 }
 
 static int parse_args(int argc, char **argv, score_opts *o)
 {
+    static const char *const with_value[] = {"--filter", "--threshold", "--data-dir", "--plugin-dir",
+                                             "--bench", "--set", "--config", NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 0;
+        for (size_t k = 0; with_value[k]; k++) takes |= !strcmp(a, with_value[k]);
         if (!strcmp(a, "--all")) o->all = 1;
         else if (!strcmp(a, "--explain")) o->explain = 1;
-        else if (!strcmp(a, "--filter") || !strcmp(a, "--threshold") || !strcmp(a, "--data-dir") ||
-                 !strcmp(a, "--plugin-dir") || !strcmp(a, "--bench") || !strcmp(a, "--set")) {
-            if (!v) {
+        else if (takes) {
+            if (i + 1 >= argc) {
                 fprintf(stderr, "squawk score: %s needs a value\n", a);
                 return 2;
             }
-            i++;
-            if (!strcmp(a, "--filter")) {
-                if (o->n_filters == SCORE_MAX_FILTERS) {
-                    fprintf(stderr, "squawk score: too many --filter (max %d)\n", SCORE_MAX_FILTERS);
-                    return 2;
-                }
-                o->filters[o->n_filters++] = v;
-            } else if (!strcmp(a, "--threshold")) {
-                const char *eq = strchr(v, '=');
-                char *end;
-                double t = eq ? strtod(eq + 1, &end) : 0;
-                if (!eq || eq == v || end == eq + 1 || *end || t < 0 || t > 100 ||
-                    o->n_thr == SCORE_MAX_FILTERS) {
-                    fprintf(stderr, "squawk score: --threshold wants CATEGORY=N with N in 0..100, got '%s'\n", v);
-                    return 2;
-                }
-                o->thr_cat[o->n_thr] = strndup(v, (size_t)(eq - v));
-                o->thr_val[o->n_thr++] = t;
-            } else if (!strcmp(a, "--set")) {
-                const char *dot = strchr(v, '.'), *eq = strchr(v, '=');
-                if (!dot || !eq || eq < dot || dot == v || eq == dot + 1 || o->n_set == SCORE_MAX_SETS) {
-                    fprintf(stderr, "squawk score: --set wants FILTER.KEY=VALUE, got '%s'\n", v);
-                    return 2;
-                }
-                o->set_filter[o->n_set] = strndup(v, (size_t)(dot - v));
-                o->set_kv[2 * o->n_set] = strndup(dot + 1, (size_t)(eq - dot - 1));
-                o->set_kv[2 * o->n_set + 1] = strdup(eq + 1);
-                o->n_set++;
-            } else if (!strcmp(a, "--data-dir")) o->data_dir = v;
-            else if (!strcmp(a, "--plugin-dir")) o->plugin_dir = v;
-            else {
-                char *end;
-                long n = strtol(v, &end, 10);
-                if (*end || n < 1 || n > 1000) {
-                    fprintf(stderr, "squawk score: --bench wants 1..1000, got '%s'\n", v);
-                    return 2;
-                }
-                o->bench = (unsigned)n;
-            }
+            int rc = parse_value(o, a, argv[++i]);
+            if (rc) return rc;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "squawk score: unknown option '%s'\n%s", a, usage);
             return 2;
@@ -126,23 +128,30 @@ static int parse_args(int argc, char **argv, score_opts *o)
             o->files[o->n_files++] = argv[i];
         }
     }
-    if (o->n_filters == 0) {
-        o->filters[0] = "invest";
-        o->filters[1] = "chips";
-        o->filters[2] = "regulatory";
-        o->n_filters = 3;
-    }
     return 0;
+}
+
+/* The engine squawk run would build from the same squawk.yml, as the options change it. */
+static int build_engine(const score_opts *o, filter_host **h)
+{
+    const char *path = o->config;
+    if (!path && access(SQUAWK_CONFIG_FILE, F_OK) == 0) path = SQUAWK_CONFIG_FILE;
+    sq_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    char err[1024] = "";
+    int rc = path ? sq_config_load(&cfg, path, environ, err, sizeof err) : 0;
+    filter_host_overrides ov = {.data_dir = o->data_dir, .plugin_dirs = o->plugin_dirs,
+                                .n_plugin_dirs = o->n_plugin_dirs, .filters = o->filters,
+                                .n_filters = o->n_filters, .thresholds = o->thresholds,
+                                .n_thresholds = o->n_thresholds, .sets = o->sets, .n_sets = o->n_sets};
+    if (!rc) rc = filter_host_from_config(h, path ? &cfg : NULL, &ov, err, sizeof err);
+    if (rc) fprintf(stderr, "squawk score: %s\n", err[0] ? err : sq_strerror(rc));
+    if (path) sq_config_free(&cfg);
+    return rc;
 }
 
 static void free_opts(score_opts *o)
 {
-    for (size_t i = 0; i < o->n_thr; i++) free((char *)o->thr_cat[i]);
-    for (size_t i = 0; i < o->n_set; i++) {
-        free(o->set_filter[i]);
-        free(o->set_kv[2 * i]);
-        free(o->set_kv[2 * i + 1]);
-    }
     free(o->files);
 }
 
@@ -351,34 +360,10 @@ int cmd_score(int argc, char **argv)
         return rc;
     }
     sq_log_setup(stderr, SQ_LOG_WARN, SQ_LOG_TEXT);
-    char err[1024] = "";
     filter_host *h = NULL;
-    filter_host_opts ho = {.data_dir = o.data_dir, .plugin_dir = o.plugin_dir};
-    if ((rc = filter_host_create(&h, &ho, err, sizeof err)) != 0) {
-        fprintf(stderr, "squawk score: %s\n", err[0] ? err : sq_strerror(rc));
+    if (build_engine(&o, &h) != 0) {
         free_opts(&o);
         return 1;
-    }
-    for (size_t i = 0; i < o.n_filters; i++) {
-        char cat[256];
-        category_of(o.filters[i], cat, sizeof cat);
-        double thr = -1;
-        for (size_t k = 0; k < o.n_thr; k++)
-            if (!strcmp(o.thr_cat[k], cat)) thr = o.thr_val[k];
-        const char *kv[2 * SCORE_MAX_SETS];
-        size_t n_kv = 0;
-        for (size_t k = 0; k < o.n_set; k++)
-            if (!strcmp(o.set_filter[k], cat) || !strcmp(o.set_filter[k], o.filters[i])) {
-                kv[2 * n_kv] = o.set_kv[2 * k];
-                kv[2 * n_kv + 1] = o.set_kv[2 * k + 1];
-                n_kv++;
-            }
-        if ((rc = filter_host_load(h, o.filters[i], kv, n_kv, thr, err, sizeof err)) != 0) {
-            fprintf(stderr, "squawk score: %s\n", err[0] ? err : sq_strerror(rc));
-            filter_host_destroy(h);
-            free_opts(&o);
-            return 1;
-        }
     }
     score_stats st = {0};
     article_list l = {0};

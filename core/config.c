@@ -26,6 +26,8 @@ typedef struct cfg_ctx {
     int failed;
     const char *env[CFG_MAX_ENV];
     int n_env;
+    const char *deferred[CFG_MAX_ENV]; /* filter variables for a plugin loaded by path */
+    int n_deferred;
 } cfg_ctx;
 
 static void cfg_fail(cfg_ctx *x, int line, const char *key, const char *fmt, ...)
@@ -274,6 +276,17 @@ static void dotify_props(char **parts, int np)
     }
 }
 
+/* A filters: entry given by path ("./x.so"): its name is its descriptor's. */
+static int has_path_entry(const sq_cfg_node *seq)
+{
+    for (const sq_cfg_node *c = seq->child; c; c = c->next) {
+        const sq_cfg_node *nm = c->type == SQ_CFG_MAP ? map_get((sq_cfg_node *)c, "name") : c;
+        const char *v = nm ? nm->value : NULL;
+        if (v && (strchr(v, '/') || (strlen(v) > 3 && strcmp(v + strlen(v) - 3, ".so") == 0))) return 1;
+    }
+    return 0;
+}
+
 /* SQUAWK_KAFKA__BOOTSTRAP_SERVERS=x sets kafka: bootstrap.servers: x;
  * SQUAWK_FILTERS__INVEST__THRESHOLD=60 finds the filter named invest;
  * SQUAWK_SINKS__ZMQ__ENDPOINTS=a,b replaces a list (comma-separated). */
@@ -312,6 +325,10 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
             for (sq_cfg_node *c = cur->child; c; c = c->next) {
                 sq_cfg_node *nm = map_get(c, "name");
                 if (nm && nm->value && strcmp(nm->value, parts[i]) == 0) next = c;
+            }
+            if (!next && i == 1 && strcmp(parts[0], "filters") == 0 && has_path_entry(cur)) {
+                x->deferred[x->n_deferred++] = var;
+                return;
             }
             if (!next) {
                 cfg_fail(x, at, parts[i - 1], "no list entry named '%s'", parts[i]);
@@ -852,6 +869,9 @@ int sq_config_load(sq_config *c, const char *path, char **envp, char *err, size_
     c->env = calloc((size_t)x.n_env + 1, sizeof *c->env);
     for (int i = 0; c->env && i < x.n_env; i++)
         if ((c->env[c->n_env] = strndup(x.env[i], strcspn(x.env[i], "=")))) c->n_env++;
+    c->filter_env = calloc((size_t)x.n_deferred + 1, sizeof *c->filter_env);
+    for (int i = 0; c->filter_env && i < x.n_deferred; i++)
+        if ((c->filter_env[c->n_filter_env] = strdup(x.deferred[i]))) c->n_filter_env++;
 
     if (!x.failed) load_map(&x, c, sq_config_keys, (char *)c, c->root, "");
     if (!x.failed) validate(&x, c);
@@ -880,6 +900,7 @@ void sq_config_free(sq_config *c)
     free(c->path);
     node_free(c->root);
     free_map(sq_config_keys, (char *)c);
+    strv_free(c->filter_env, c->n_filter_env);
     memset(c, 0, sizeof *c);
 }
 

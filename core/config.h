@@ -87,6 +87,11 @@ typedef struct sq_config {
     char *path;
     sq_cfg_node *root;
     SQ_CONFIG_ROOT_KEYS(SQ_CFG_FIELD) /* kafka, engine, filters, sinks, metrics, log */
+    /* SQUAWK_FILTERS__<NAME>__... variables (whole "VAR=value" strings) that
+     * name no entry while some entry is a path: the plugin's descriptor may
+     * be NAME, which only loading tells (filter_host_from_config applies them). */
+    char **filter_env;
+    size_t n_filter_env;
     char **env;  /* names of the SQUAWK_ variables applied, for sq_config_where */
     size_t n_env;
 } sq_config;

@@ -75,8 +75,8 @@
 #define SQ_CONFIG_ENGINE_KEYS(X)                                                                           \
     X(STR, NULL, data_dir, "/usr/share/squawk", 0, 0, SQ_CFGF_COMMENTED | SQ_CFGF_RELOAD,                  \
       "rules/*.yml and gazetteer.yml (absent: built-in)")                                                  \
-    X(STR, NULL, plugin_dir, "/usr/lib/squawk", 0, 0, SQ_CFGF_COMMENTED | SQ_CFGF_RELOAD,                  \
-      "where \"invest\" resolves to invest.so (absent: built-in)")                                         \
+    X(LIST, _, plugin_dirs, "/usr/lib/squawk", 0, 0, SQ_CFGF_COMMENTED | SQ_CFGF_RELOAD,                   \
+      "searched in order for \"invest\" -> invest.so, then the built-in directory")                        \
     X(INT, unsigned, novelty_window_s, "86400", 0, 30 * 86400, SQ_CFGF_RELOAD,                             \
       "repeats of a story within this window get lower novelty")                                           \
     X(TRI, _, anonymous_companies, "true", 0, 0, SQ_CFGF_EXAMPLE | SQ_CFGF_RELOAD,                         \

@@ -334,7 +334,7 @@ static int gate_sector_present(const struct detect_run *x)
     if (d->cfg.sectors && *d->cfg.sectors)
         for (size_t j = 0; j < x->n_men; j++) {
             const struct squawk_mention *m = &x->men[j];
-            const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+            const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
             if (m->confirmed && e && e->sectors && up_front(d, m->field, m->start) &&
                 sector_overlap(e->sectors, d->cfg.sectors))
                 return 1;
@@ -376,7 +376,7 @@ static int sector_object_named(const struct detect_run *x, size_t i)
     size_t se = sent_end(x->a->text[t->field], x->a->len[t->field], t->end);
     for (size_t j = 0; j < x->n_men && d->cfg.sectors && *d->cfg.sectors; j++) {
         const struct squawk_mention *m = &x->men[j];
-        const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+        const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
         if (m->confirmed && e && e->sectors && m->field == t->field && m->start >= t->end && m->end <= se &&
             m->start - t->end <= (uint32_t)d->cfg.window / 4 && sector_overlap(e->sectors, d->cfg.sectors))
             return 1;
@@ -403,7 +403,7 @@ static int party_named(const struct detect_run *x, size_t i)
     size_t ss = sent_start(s, t->start), se = sent_end(s, x->a->len[t->field], t->end);
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
-        const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+        const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
         if ((m->confirmed || ambiguous_near(x, i, m)) && is_kind(e, "company") &&
             up_front_or_in(x, i, ss, se, m->field, m->start, m->end))
             return 1;
@@ -463,7 +463,7 @@ static void sum_regulator(const struct detect_run *x, struct detect_sum *s)
     s->reg_w = 0;
     for (size_t j = 0; j < x->n_men && c->regulator_weight > 0; j++) {
         const struct squawk_mention *m = &x->men[j];
-        if (!m->confirmed || !is_kind(x->h->entity(x->h, m->entity), "regulator")) continue;
+        if (!m->confirmed || !is_kind(x->h->article_entity(x->a, m->entity), "regulator")) continue;
         double w = m->field == SQUAWK_FIELD_HEADLINE ? c->regulator_weight
                    : m->start < c->lead_bytes     ? c->regulator_weight / 2 : 0;
         if (w > s->reg_w) {
@@ -501,7 +501,7 @@ static int lead_sentence_hit(const struct detect_run *x, size_t i)
     int auth = 0, party = 0;
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
-        const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+        const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
         if (m->field != SQUAWK_FIELD_BODY || m->start < ss || m->end > se || !(m->confirmed || ambiguous_near(x, i, m)))
             continue;
         if (is_kind(e, "regulator")) auth = 1;
@@ -606,7 +606,7 @@ static int in_background(const struct detect_run *x, const struct squawk_mention
 static int mention_ok(const struct detect_run *x, size_t j)
 {
     const struct squawk_mention *m = &x->men[j];
-    const struct squawk_entity *e = x->h->entity(x->h, m->entity);
+    const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
     if (!e || (x->d->spec.skip_regulators && e->kind && strcmp(e->kind, "regulator") == 0)) return 0;
     if (m->confirmed) return 1;
     if (m->ambiguous != 1) return 0;
@@ -654,7 +654,7 @@ static void named_votes(struct detect_run *x, const struct detect_rule *ru, doub
     const struct detect_spec *sp = &x->d->spec;
     if (ru->v2) {
         for (uint32_t k = 0; k < ru->v2->n_named; k++) {
-            int32_t e = x->h->entity_find(x->h, ru->v2->named_entity[k]);
+            int32_t e = x->h->article_entity_find(x->a, ru->v2->named_entity[k]);
             const char *role = ru->v2->named_role[k];
             if (e >= 0) vote(x, (uint32_t)e, role_side(sp, role, strlen(role)), w);
         }
@@ -662,7 +662,7 @@ static void named_votes(struct detect_run *x, const struct detect_rule *ru, doub
     }
     const char *tag = ru->v1->tag, *eq = *tag ? strchr(tag, '=') : NULL;
     if (!eq) return;
-    int32_t e = x->h->entity_find(x->h, eq + 1);
+    int32_t e = x->h->article_entity_find(x->a, eq + 1);
     if (e >= 0) vote(x, (uint32_t)e, role_side(sp, tag, (size_t)(eq - tag)), w);
 }
 
@@ -674,7 +674,7 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
     for (uint32_t k = x->slot_off[i]; k < x->slot_off[i + 1]; k++) {
         const struct squawk_tslot *sl = &x->slots[k];
         if (sl->entity < 0) continue; /* recognised by form only: no entity to report */
-        const struct squawk_entity *e = x->h->entity(x->h, (uint32_t)sl->entity);
+        const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)sl->entity);
         if (!e || (x->d->spec.skip_regulators && is_kind(e, "regulator"))) continue;
         int side = role_side(&x->d->spec, sl->role, strlen(sl->role));
         vote(x, (uint32_t)sl->entity, side, w);
@@ -705,7 +705,7 @@ static void trigger_votes(struct detect_run *x, size_t i)
         else if (m->start >= t->start && after < 0 && !(before >= 0 && x->men[before].entity == m->entity))
             after = (int)j;
         if (sp->roles_by_kind)
-            vote(x, m->entity, is_kind(x->h->entity(x->h, m->entity), "regulator") ? 'a' : 'b', w / (1.0 + dd / 100.0));
+            vote(x, m->entity, is_kind(x->h->article_entity(x->a, m->entity), "regulator") ? 'a' : 'b', w / (1.0 + dd / 100.0));
         else if (!ru->dir)
             vote(x, m->entity, 'n', 0.5 * w);
     }
@@ -776,7 +776,7 @@ static int sector_party(const struct detect_run *x)
     if (c->sector_bonus == 0 || !c->sectors || !*c->sectors) return 0;
     for (size_t i = 0; i < x->n_acc; i++) {
         if (x->accs[i].va + x->accs[i].vb + x->accs[i].near <= 0) continue;
-        const struct squawk_entity *e = x->h->entity(x->h, (uint32_t)x->accs[i].e);
+        const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)x->accs[i].e);
         if (e && e->sectors && sector_overlap(e->sectors, c->sectors)) return 1;
     }
     return 0;
@@ -845,7 +845,7 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
     const struct detect_spec *sp = &x->d->spec;
     for (size_t i = 0; i < n_rank && (int64_t)i < x->d->cfg.max_entities; i++) {
         const struct detect_acc *ac = &x->accs[(size_t)x->rank[i][1]];
-        const struct squawk_entity *e = x->h->entity(x->h, (uint32_t)ac->e);
+        const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)ac->e);
         if (!e) continue;
         const char *role = sp->roles_by_kind ? (is_kind(e, "regulator") ? sp->role_a : sp->role_b)
                            : ac->va > ac->vb ? sp->role_a : sp->role_b;

@@ -9,7 +9,6 @@
 /* Every built-in plugin's config struct starts with this, so one config map
  * prefix (DETECT_CONFIG_ENTRIES) serves all three. */
 struct detect_config {
-    double threshold;      /* alert when score >= threshold (0-100) */
     double bias;           /* logistic midpoint: evidence sum that scores 50 */
     double headline_bonus; /* added once when a trigger is in the headline */
     double entity_bonus;   /* added per filled role (max two) */
@@ -35,20 +34,18 @@ struct detect_config {
     const char *engine;    /* "v1": rules/<pack>.yml (regexes); "v2": rules/v2/<pack>.yml (token patterns); NULL = v1 */
 };
 
-#define DETECT_CONFIG_ENTRIES(T, TH, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, "1.5")
+#define DETECT_CONFIG_ENTRIES(T, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, BIAS, TAIL, PACK, "1.5")
 
 /* The same, with the plugin's own headline_bonus default. */
-#define DETECT_CONFIG_ENTRIES_HB(T, TH, BIAS, TAIL, PACK, HB) DETECT_CONFIG_ENTRIES_LEAD(T, TH, BIAS, TAIL, PACK, HB, "600")
+#define DETECT_CONFIG_ENTRIES_HB(T, BIAS, TAIL, PACK, HB) DETECT_CONFIG_ENTRIES_LEAD(T, BIAS, TAIL, PACK, HB, "600")
 /* The same, with the plugin's own headline_bonus and lead_bytes defaults. */
-#define DETECT_CONFIG_ENTRIES_LEAD(T, TH, BIAS, TAIL, PACK, HB, LEAD)                                 \
-    DETECT_CONFIG_ENTRIES_ENGINE(T, TH, BIAS, TAIL, PACK, HB, LEAD, "v1")
+#define DETECT_CONFIG_ENTRIES_LEAD(T, BIAS, TAIL, PACK, HB, LEAD)                                    \
+    DETECT_CONFIG_ENTRIES_ENGINE(T, BIAS, TAIL, PACK, HB, LEAD, "v1")
 /* The same, with the plugin's own rule engine default ("v1" or "v2"). */
-#define DETECT_CONFIG_ENTRIES_ENGINE(T, TH, BIAS, TAIL, PACK, HB, LEAD, ENGINE)                       \
+#define DETECT_CONFIG_ENTRIES_ENGINE(T, BIAS, TAIL, PACK, HB, LEAD, ENGINE)                          \
     {"engine", SQUAWK_CFG_STRING, ENGINE,                                                      \
      "rule engine: v1 (rules/<pack>.yml, regexes) or v2 (rules/v2/<pack>.yml, token patterns)", \
      offsetof(T, base.engine)},                                                                \
-    {"threshold", SQUAWK_CFG_DOUBLE, TH, "alert when score >= this (0-100)",                  \
-     offsetof(T, base.threshold)},                                                             \
     {"bias", SQUAWK_CFG_DOUBLE, BIAS, "evidence sum that scores 50 (logistic midpoint)",       \
      offsetof(T, base.bias)},                                                                  \
     {"headline_bonus", SQUAWK_CFG_DOUBLE, HB, "added when a trigger is in the headline",        \

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "../core/clock.h"
-#include "../core/config.h"
 #include "../core/error.h"
 #include "../core/log.h"
 #include "amount.h"
@@ -48,12 +47,22 @@ struct squawk_tpack {
 typedef struct host_filter {
     filter_plugin p;
     double threshold;
-    uint64_t ns, alerts;
+    const char *thr_src; /* static: "plugin", or what the loader's caller says */
+    uint64_t ns, alerts, errors;
 } host_filter;
+
+/* The plugins' error codes are the host's: a plugin returning SQUAWK_E_X
+ * is logged as SQ_E_X. */
+_Static_assert(SQUAWK_E_NOMEM == SQ_E_NOMEM && SQUAWK_E_INVAL == SQ_E_INVAL &&
+               SQUAWK_E_IO == SQ_E_IO && SQUAWK_E_NOTFOUND == SQ_E_NOTFOUND &&
+               SQUAWK_E_AGAIN == SQ_E_AGAIN && SQUAWK_E_TIMEOUT == SQ_E_TIMEOUT &&
+               SQUAWK_E_NOTIMPL == SQ_E_NOTIMPL, "SQUAWK_E_* must equal core/error.h");
 
 struct filter_host {
     struct squawk_host services; /* first: plugins hand it back to us */
-    char *data_dir, *plugin_dir;
+    char *data_dir;
+    char **plugin_dirs; /* searched in order; the built-in directory is last */
+    size_t n_plugin_dirs;
     filter_gaz *gaz;
     filter_matcher *cues;
     struct squawk_pack packs[HOST_MAX_PACKS];
@@ -101,7 +110,7 @@ struct squawk_report {
 };
 
 static _Thread_local hs_scratch_t *tls_scratch;
-/* The article this thread is processing: host->entity() resolves the
+/* The article this thread is processing: the 1.0 host->entity() resolves the
  * scan's anonymous companies (indices past the gazetteer) from it. */
 static _Thread_local article_ctx *tls_article;
 static _Thread_local uint64_t tls_gen;
@@ -381,26 +390,48 @@ static int svc_tpack_scan(struct squawk_tpack *p, const struct squawk_article *a
     return 0;
 }
 
+/* The article's anonymous companies, once its mentions were scanned. */
+static const filter_mentions *scanned(const article_ctx *c)
+{
+    return c && c->ment_done ? &c->ment : NULL;
+}
+
+static const struct squawk_entity *entity_in(const filter_host *h, const article_ctx *c, uint32_t i)
+{
+    return h->gaz ? filter_mentions_entity(h->gaz, scanned(c), i) : NULL;
+}
+
+static int32_t entity_find_in(const filter_host *h, const article_ctx *c, const char *name)
+{
+    if (!h->gaz || !name) return -1;
+    int32_t e = filter_gaz_find(h->gaz, name);
+    return e >= 0 || !scanned(c) ? e : filter_mentions_find(h->gaz, scanned(c), name);
+}
+
+/* 1.0 services: the article is the one this thread is processing. */
 static const article_ctx *current(const filter_host *h)
 {
-    return tls_article && tls_article->h == h && tls_article->ment_done ? tls_article : NULL;
+    return tls_article && tls_article->h == h ? tls_article : NULL;
 }
 
 static const struct squawk_entity *svc_entity(const struct squawk_host *s, uint32_t i)
 {
-    filter_host *h = host_of(s);
-    if (!h->gaz) return NULL;
-    const article_ctx *c = current(h);
-    return filter_mentions_entity(h->gaz, c ? &c->ment : NULL, i);
+    return entity_in(host_of(s), current(host_of(s)), i);
 }
 
 static int32_t svc_entity_find(const struct squawk_host *s, const char *name)
 {
-    filter_host *h = host_of(s);
-    if (!h->gaz) return -1;
-    int32_t e = filter_gaz_find(h->gaz, name);
-    const article_ctx *c = current(h);
-    return e >= 0 || !c ? e : filter_mentions_find(h->gaz, &c->ment, name);
+    return entity_find_in(host_of(s), current(host_of(s)), name);
+}
+
+static const struct squawk_entity *svc_article_entity(const struct squawk_article *a, uint32_t i)
+{
+    return entity_in(ctx_of(a)->h, ctx_of(a), i);
+}
+
+static int32_t svc_article_entity_find(const struct squawk_article *a, const char *name)
+{
+    return entity_find_in(ctx_of(a)->h, ctx_of(a), name);
 }
 
 static int svc_amounts(const struct squawk_article *a, const struct squawk_amount **out, size_t *n)
@@ -543,6 +574,12 @@ static void init_services(struct squawk_host *s)
     s->tpack_size = svc_tpack_size;
     s->tpack_rule = svc_tpack_rule;
     s->tpack_scan = svc_tpack_scan;
+    s->match_size = sizeof(struct squawk_match);
+    s->mention_size = sizeof(struct squawk_mention);
+    s->amount_size = sizeof(struct squawk_amount);
+    s->cue_size = sizeof(struct squawk_cue);
+    s->article_entity = svc_article_entity;
+    s->article_entity_find = svc_article_entity_find;
 }
 
 /* ---- the host ---- */
@@ -563,9 +600,14 @@ int filter_host_create(filter_host **out, const filter_host_opts *o, char *err, 
     if (!h) return SQ_E_NOMEM;
     init_services(&h->services);
     h->data_dir = strdup(pick(o->data_dir, "SQUAWK_DATA_DIR", SQUAWK_DATA_DIR));
-    h->plugin_dir = strdup(pick(o->plugin_dir, "SQUAWK_PLUGIN_DIR", SQUAWK_PLUGIN_DIR));
+    h->plugin_dirs = calloc(o->n_plugin_dirs + 1, sizeof *h->plugin_dirs);
+    for (size_t i = 0; h->plugin_dirs && i <= o->n_plugin_dirs; i++) {
+        const char *d = i < o->n_plugin_dirs ? o->plugin_dirs[i]
+                                               : pick(o->plugin_dir, "SQUAWK_PLUGIN_DIR", SQUAWK_PLUGIN_DIR);
+        if ((h->plugin_dirs[i] = strdup(d))) h->n_plugin_dirs++;
+    }
     h->novelty = filter_novelty_create(o->novelty_window_s ? o->novelty_window_s : 86400, 8192);
-    if (!h->data_dir || !h->plugin_dir || !h->novelty) {
+    if (!h->data_dir || h->n_plugin_dirs != o->n_plugin_dirs + 1 || !h->novelty) {
         filter_host_destroy(h);
         return SQ_E_NOMEM;
     }
@@ -575,11 +617,9 @@ int filter_host_create(filter_host **out, const filter_host_opts *o, char *err, 
     else snprintf(path, sizeof path, "%s/gazetteer.yml", h->data_dir);
     int rc = filter_gaz_load(&h->gaz, path, err, errlen);
     if (!rc) {
-        /* anonymous companies: the options, else SQUAWK_ANONYMOUS, else
-         * gazetteer.yml's `anonymous:` (default on) */
-        int an = sq_config_parse_bool(getenv("SQUAWK_ANONYMOUS"));
-        if (o->anonymous) an = o->anonymous > 0;
-        if (an >= 0) filter_gaz_set_anonymous(h->gaz, an);
+        /* anonymous companies: the options (engine.anonymous_companies),
+         * else gazetteer.yml's `anonymous:` (default on) */
+        if (o->anonymous) filter_gaz_set_anonymous(h->gaz, o->anonymous > 0);
         snprintf(path, sizeof path, "%s/rules/cues.yml", h->data_dir);
         rc = filter_matcher_load(&h->cues, path, err, errlen);
     }
@@ -602,12 +642,60 @@ void filter_host_destroy(filter_host *h)
     filter_gaz_destroy(h->gaz);
     filter_novelty_destroy(h->novelty);
     free(h->data_dir);
-    free(h->plugin_dir);
+    for (size_t i = 0; i < h->n_plugin_dirs; i++) free(h->plugin_dirs[i]);
+    free(h->plugin_dirs);
     free(h);
     /* The calling thread's scratch is the one tests and `squawk score` own. */
     hs_free_scratch(tls_scratch);
     tls_scratch = NULL;
     tls_gen = 0;
+}
+
+int filter_host_resolve(const filter_host *h, const char *name_or_path, char *out, size_t outlen,
+                        char *err, size_t errlen)
+{
+    int rc = filter_loader_resolve(name_or_path, (const char *const *)h->plugin_dirs,
+                                   h->n_plugin_dirs, out, outlen);
+    if (rc == SQ_E_NOTFOUND) {
+        int n = snprintf(err, errlen, "%s: no such plugin in", name_or_path);
+        for (size_t i = 0; i < h->n_plugin_dirs && n > 0 && (size_t)n < errlen; i++)
+            n += snprintf(err + n, errlen - (size_t)n, "%s %s", i ? "," : "", h->plugin_dirs[i]);
+        if (n > 0 && (size_t)n < errlen)
+            snprintf(err + n, errlen - (size_t)n, " (engine.plugin_dirs, then the built-in directory)");
+    } else if (rc) {
+        snprintf(err, errlen, "%s: plugin path too long", name_or_path);
+    }
+    return rc;
+}
+
+/* The deployment's threshold, else the plugin's: its descriptor's
+ * default_threshold (1.1), or for a 1.0 plugin its config key `threshold`
+ * (else 50) -- which then must not be set twice. */
+static int pick_threshold(host_filter *f, double threshold, const char *const *kv, size_t n_kv,
+                          char *err, size_t errlen)
+{
+    const struct squawk_filter *d = f->p.desc;
+    if (SQUAWK_HAS(d, struct squawk_filter, default_threshold)) {
+        if (!(d->default_threshold >= 0 && d->default_threshold <= 100)) {
+            snprintf(err, errlen, "%s: plugin %s: default_threshold %g is not in 0..100", f->p.path,
+                     d->name, d->default_threshold);
+            return SQ_E_PLUGIN_ABI;
+        }
+        f->threshold = threshold >= 0 ? threshold : d->default_threshold;
+        f->thr_src = threshold >= 0 ? "caller" : "plugin";
+        return 0;
+    }
+    for (size_t i = 0; threshold >= 0 && i < n_kv; i++)
+        if (strcmp(kv[2 * i], "threshold") == 0) {
+            snprintf(err, errlen, "%s: filter %s: threshold set twice, as threshold %g and as config "
+                     "key 'threshold' %s; set only threshold", f->p.path, d->name, threshold,
+                     kv[2 * i + 1] ? kv[2 * i + 1] : "");
+            return SQ_E_PLUGIN_CONFIG;
+        }
+    f->thr_src = threshold >= 0 ? "caller" : "plugin";
+    if (threshold >= 0) f->threshold = threshold;
+    else if (filter_loader_config_double(&f->p, "threshold", &f->threshold) != 0) f->threshold = 50;
+    return 0;
 }
 
 int filter_host_load(filter_host *h, const char *name_or_path, const char *const *kv, size_t n_kv,
@@ -618,13 +706,12 @@ int filter_host_load(filter_host *h, const char *name_or_path, const char *const
         return SQ_E_TOO_MANY;
     }
     char path[4096];
-    if (filter_loader_resolve(name_or_path, h->plugin_dir, path, sizeof path)) {
-        snprintf(err, errlen, "%s: plugin path too long", name_or_path);
-        return SQ_E_INVAL;
-    }
+    int rc = filter_host_resolve(h, name_or_path, path, sizeof path, err, errlen);
+    if (rc) return rc;
     host_filter *f = &h->filters[h->n_filters];
     memset(f, 0, sizeof *f);
-    int rc = filter_loader_open(&f->p, path, kv, n_kv, err, errlen);
+    rc = filter_loader_open(&f->p, path, kv, n_kv, err, errlen);
+    if (!rc) rc = pick_threshold(f, threshold, kv, n_kv, err, errlen);
     if (rc) {
         filter_loader_close(&f->p);
         return rc;
@@ -640,9 +727,6 @@ int filter_host_load(filter_host *h, const char *name_or_path, const char *const
         }
     }
     f->p.inited = 1;
-    if (threshold >= 0) f->threshold = threshold;
-    else if (filter_loader_config_double(&f->p, "threshold", &f->threshold) != 0)
-        f->threshold = 50;
     h->n_filters++;
     sq_info("filter.load", "file=%s name=%s version=%s threshold=%.1f", path, f->p.desc->name,
             f->p.desc->version ? f->p.desc->version : "?", f->threshold);
@@ -704,6 +788,9 @@ static article_ctx *ctx_begin(filter_host *h, const proto_article *a)
     c->art.source = a->source ? a->source : "";
     c->art.lang = a->lang ? a->lang : "";
     c->art.published_ms = a->published_ms;
+    c->art.url = a->url ? a->url : "";
+    c->art.tickers = (const char *const *)a->tickers;
+    c->art.n_tickers = a->tickers ? a->n_tickers : 0;
     return c;
 }
 
@@ -738,6 +825,41 @@ int filter_host_visit(filter_host *h, const proto_article *a,
     return rc;
 }
 
+/* A failed filter is counted and logged; its report is dropped, the article goes on. */
+static void filter_failed(host_filter *f, const proto_article *a, int code)
+{
+    __atomic_add_fetch(&f->errors, 1, __ATOMIC_RELAXED);
+    sq_log_limited(SQ_LOG_WARN, "filter.process", "filter=%s article=%s err=%s code=%d",
+                   f->p.desc->name, a->id ? a->id : "", sq_err_name(code), code);
+}
+
+/* Runs one filter over the article: its alert, or NULL (nothing raised,
+ * below threshold, or the filter failed). */
+static proto_alert *run_filter(filter_host *h, host_filter *f, article_ctx *c, const proto_article *a,
+                               const filter_source *src, int all)
+{
+    struct squawk_report r = {c, a, NULL, 0, 0, f->p.desc->name};
+    int64_t t0 = sq_clock_mono_ns();
+    int rc = f->p.desc->process(f->p.ctx, &c->art, &r);
+    /* atomics: a pipeline may share one host between worker threads */
+    __atomic_add_fetch(&f->ns, (uint64_t)(sq_clock_mono_ns() - t0), __ATOMIC_RELAXED);
+    if (rc == 0 && r.nomem) rc = SQ_E_NOMEM; /* a report service ran out of memory */
+    int pass = r.begun && !rc && r.alert->score >= f->threshold;
+    if (rc == 0 && r.begun && (pass || all)) {
+        if (!r.alert->category && proto_alert_set(&r.alert->category, f->p.desc->name))
+            rc = SQ_E_NOMEM;
+        if (!rc) rc = fill_alert(h, f, r.alert, a, src);
+        if (!rc) {
+            r.alert->novelty = novelty_of(h, r.alert, a, pass);
+            if (pass) __atomic_add_fetch(&f->alerts, 1, __ATOMIC_RELAXED);
+            return r.alert;
+        }
+    }
+    if (rc) filter_failed(f, a, rc);
+    proto_alert_destroy(r.alert);
+    return NULL;
+}
+
 int filter_host_process(filter_host *h, const proto_article *a, const filter_source *src, int all,
                         proto_alert ***out, size_t *n_out)
 {
@@ -755,44 +877,12 @@ int filter_host_process(filter_host *h, const proto_article *a, const filter_sou
     size_t n = 0;
     article_ctx *outer = tls_article; /* a plugin could, in theory, run a nested host */
     tls_article = c;
-    for (size_t i = 0; i < h->n_filters && rc == 0; i++) {
-        host_filter *f = &h->filters[i];
-        struct squawk_report r = {c, a, NULL, 0, 0, f->p.desc->name};
-        int64_t t0 = sq_clock_mono_ns();
-        int prc = f->p.desc->process(f->p.ctx, &c->art, &r);
-        /* atomics: a pipeline may share one host between worker threads */
-        __atomic_add_fetch(&f->ns, (uint64_t)(sq_clock_mono_ns() - t0), __ATOMIC_RELAXED);
-        if (r.nomem) rc = SQ_E_NOMEM;
-        if (prc != 0 && prc != SQ_E_NOMEM)
-            sq_log_limited(SQ_LOG_WARN, "filter.process", "filter=%s article=%s err=%s",
-                           f->p.desc->name, a->id ? a->id : "", sq_err_name(prc));
-        if (prc == SQ_E_NOMEM) rc = prc;
-        if (!r.begun || rc) {
-            proto_alert_destroy(r.alert);
-            continue;
-        }
-        int pass = r.alert->score >= f->threshold;
-        if (!pass && !all) {
-            proto_alert_destroy(r.alert);
-            continue;
-        }
-        if (!r.alert->category && proto_alert_set(&r.alert->category, f->p.desc->name)) rc = SQ_E_NOMEM;
-        if (!rc) rc = fill_alert(h, f, r.alert, a, src);
-        if (rc) {
-            proto_alert_destroy(r.alert);
-            break;
-        }
-        r.alert->novelty = novelty_of(h, r.alert, a, pass);
-        if (pass) __atomic_add_fetch(&f->alerts, 1, __ATOMIC_RELAXED);
-        res[n++] = r.alert;
+    for (size_t i = 0; i < h->n_filters; i++) {
+        proto_alert *al = run_filter(h, &h->filters[i], c, a, src, all);
+        if (al) res[n++] = al;
     }
     tls_article = outer;
     ctx_end(c);
-    if (rc) {
-        for (size_t i = 0; i < n; i++) proto_alert_destroy(res[i]);
-        free(res);
-        return rc;
-    }
     *out = res;
     *n_out = n;
     return 0;
@@ -806,12 +896,31 @@ void filter_host_get_stats(filter_host *h, filter_host_stats *out)
         out->name[i] = h->filters[i].p.desc->name;
         out->ns[i] = __atomic_load_n(&h->filters[i].ns, __ATOMIC_RELAXED);
         out->alerts[i] = __atomic_load_n(&h->filters[i].alerts, __ATOMIC_RELAXED);
+        out->errors[i] = __atomic_load_n(&h->filters[i].errors, __ATOMIC_RELAXED);
     }
 }
 
 /* ---- for tests and the bench ---- */
 
 const char *filter_host_data_dir(const filter_host *h) { return h->data_dir; }
+
+size_t filter_host_n_filters(const filter_host *h) { return h->n_filters; }
+
+const char *filter_host_filter_name(const filter_host *h, size_t i)
+{
+    return i < h->n_filters ? h->filters[i].p.desc->name : NULL;
+}
+
+const char *filter_host_threshold_source(const filter_host *h, size_t i)
+{
+    return i < h->n_filters ? h->filters[i].thr_src : NULL;
+}
+
+void filter_host_set_threshold_source(filter_host *h, size_t i, const char *src)
+{
+    if (i < h->n_filters && h->filters[i].threshold >= 0 && strcmp(h->filters[i].thr_src, "plugin"))
+        h->filters[i].thr_src = src;
+}
 
 int filter_host_threshold(const filter_host *h, size_t i, double *out)
 {

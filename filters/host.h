@@ -20,22 +20,68 @@ typedef struct filter_source {
 
 typedef struct filter_host_opts {
     const char *data_dir;    /* rules/ and gazetteer.yml; default: SQUAWK_DATA_DIR or build-time dir */
-    const char *plugin_dir;  /* where "invest" resolves to invest.so */
+    /* Where "invest" resolves to invest.so: plugin_dirs in order, then the
+     * built-in directory (plugin_dir, else SQUAWK_PLUGIN_DIR, else build-time). */
+    const char *const *plugin_dirs;
+    size_t n_plugin_dirs;
+    const char *plugin_dir;
     unsigned novelty_window_s; /* default 86400 */
     /* Anonymous company mentions ("<ACME>", "$ACME", "Acme Widgets Inc"): 1 on,
-     * -1 off, 0: env SQUAWK_ANONYMOUS (true/false), else gazetteer.yml's
-     * `anonymous:` key, else on. */
+     * -1 off, 0: gazetteer.yml's `anonymous:` key, else on. */
     int anonymous;
 } filter_host_opts;
 
 SQ_API int filter_host_create(filter_host **out, const filter_host_opts *o, char *err, size_t errlen);
 SQ_API void filter_host_destroy(filter_host *h);
 
-/* Loads a plugin by name ("invest") or path ("./x.so") with config key/value
- * strings (the host converts them by the plugin's config map) and a score
- * threshold. On failure err names the file, key and reason.
+struct sq_config;
+
+/* What a command line changes in a squawk.yml (all optional). Names in
+ * filters, thresholds and sets are a config entry's name, its file name
+ * without ".so", or the plugin's descriptor name. */
+typedef struct filter_host_overrides {
+    const char *data_dir;            /* replaces engine.data_dir */
+    const char *const *plugin_dirs;  /* searched before engine.plugin_dirs */
+    size_t n_plugin_dirs;
+    const char *plugin_dir;          /* the built-in directory (default: build-time) */
+    /* Replaces the config's filter list; a filter the config lists keeps its
+     * threshold and settings. */
+    const char *const *filters;
+    size_t n_filters;
+    const char *const *thresholds;   /* "NAME=N", N in 0..100 */
+    size_t n_thresholds;
+    const char *const *sets;         /* "NAME.KEY=VALUE": a key of the plugin's config map */
+    size_t n_sets;
+} filter_host_overrides;
+
+/* The one way to build the engine, for run, check, reload, score, eval and
+ * the bench: the host of cfg's engine section with cfg's filters (cfg NULL
+ * or without filters: invest, chips, regulatory with their defaults), as ov
+ * changes them. Deferred SQUAWK_FILTERS__<NAME>__... variables (cfg->filter_env)
+ * apply to the filter whose descriptor is NAME. An override or variable that
+ * names no loaded filter, or a key the plugin lacks, is an error naming it.
+ * Callable from any thread; touches no global state but the log. */
+SQ_API int filter_host_from_config(filter_host **out, const struct sq_config *cfg,
+                                   const filter_host_overrides *ov, char *err, size_t errlen);
+
+/* Checks a "NAME=N" threshold override (N in 0..100): SQ_E_INVAL, or 0
+ * with NAME's length and N, so a command line can refuse it as usage. */
+SQ_API int filter_host_threshold_spec(const char *spec, size_t *name_len, double *t);
+
+/* Resolves a plugin name as filter_host_load does: a path (with '/') as is;
+ * "x" or "x.so" as the first <dir>/x.so of the host's plugin directories
+ * ("x.so" also in the working directory). SQ_E_NOTFOUND with the
+ * directories in err when none has it. */
+SQ_API int filter_host_resolve(const filter_host *h, const char *name_or_path, char *out, size_t outlen,
+                               char *err, size_t errlen);
+
+/* Loads a plugin by name ("invest", "x.so") or path ("./x.so") with config
+ * key/value strings (the host converts them by the plugin's config map) and a
+ * score threshold. On failure err names the file, key and reason.
  * kv holds n_kv pairs: kv[2i] is a key, kv[2i+1] its value. A negative
- * threshold means the plugin's own default (its config key `threshold`, else 50). */
+ * threshold means the plugin's own default: its descriptor's
+ * default_threshold (ABI 1.1), or for a 1.0 plugin its config key
+ * `threshold`, else 50 -- setting that key and a threshold is an error. */
 SQ_API int filter_host_load(filter_host *h, const char *name_or_path, const char *const *kv,
                             size_t n_kv, double threshold, char *err, size_t errlen);
 
@@ -62,11 +108,20 @@ typedef struct filter_host_stats {
     const char *name[16];
     uint64_t ns[16];     /* cumulative process time per filter */
     uint64_t alerts[16];
+    uint64_t errors[16]; /* process() calls that failed (their reports dropped) */
 } filter_host_stats;
 SQ_API void filter_host_get_stats(filter_host *h, filter_host_stats *out);
 
 /* The data dir in use (rules/, gazetteer.yml) and the threshold of the i-th loaded filter. */
 SQ_API const char *filter_host_data_dir(const filter_host *h);
 SQ_API int filter_host_threshold(const filter_host *h, size_t i, double *out);
+/* How many filters are loaded, and the i-th one's descriptor name (NULL past the end). */
+SQ_API size_t filter_host_n_filters(const filter_host *h);
+/* Where the i-th filter's threshold came from: "plugin" (its default), else
+ * what the loader's caller set (static string; filter_host_from_config:
+ * "config", "env" or "cli"; default "caller"). */
+SQ_API const char *filter_host_threshold_source(const filter_host *h, size_t i);
+SQ_API void filter_host_set_threshold_source(filter_host *h, size_t i, const char *src);
+SQ_API const char *filter_host_filter_name(const filter_host *h, size_t i);
 
 #endif

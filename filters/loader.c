@@ -9,15 +9,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../core/config.h"
 #include "../core/error.h"
 
-int filter_loader_resolve(const char *name, const char *plugin_dir, char *out, size_t outlen)
+static int fits(int n, size_t outlen) { return n >= 0 && (size_t)n < outlen; }
+
+int filter_loader_resolve(const char *name, const char *const *dirs, size_t n_dirs, char *out,
+                          size_t outlen)
 {
-    int n = strchr(name, '/') ? snprintf(out, outlen, "%s", name)
-                              : snprintf(out, outlen, "%s/%s.so", plugin_dir, name);
-    return (n < 0 || (size_t)n >= outlen) ? SQ_E_INVAL : 0;
+    if (strchr(name, '/')) return fits(snprintf(out, outlen, "%s", name), outlen) ? 0 : SQ_E_INVAL;
+    size_t nl = strlen(name);
+    int has_so = nl > 3 && strcmp(name + nl - 3, ".so") == 0;
+    for (size_t i = 0; i < n_dirs; i++) {
+        if (!fits(snprintf(out, outlen, "%s/%s%s", dirs[i], name, has_so ? "" : ".so"), outlen))
+            return SQ_E_INVAL;
+        if (access(out, F_OK) == 0) return 0;
+    }
+    /* "layoffs.so": a file name, also where the user stands */
+    if (has_so && fits(snprintf(out, outlen, "./%s", name), outlen) && access(out, F_OK) == 0) return 0;
+    return SQ_E_NOTFOUND;
+}
+
+/* The descriptor's config map, stepped by the entry size it was built with. */
+static const struct squawk_config_entry *entry_at(const struct squawk_filter *d, size_t i)
+{
+    size_t stride = SQUAWK_HAS(d, struct squawk_filter, config_entry_size) && d->config_entry_size
+                        ? d->config_entry_size
+                        : sizeof(struct squawk_config_entry);
+    return d->config ? SQUAWK_AT(struct squawk_config_entry, d->config, i, stride) : NULL;
 }
 
 /* A plugin anyone can replace is code anyone can run inside squawk. */
@@ -122,7 +143,8 @@ static int fill_config(filter_plugin *p, const char *const *kv, size_t n_kv, cha
     char why[160];
     p->config = calloc(1, d->config_size ? d->config_size : 1);
     if (!p->config) return SQ_E_NOMEM;
-    for (const struct squawk_config_entry *e = d->config; e && e->key; e++) {
+    for (size_t i = 0; entry_at(d, i) && entry_at(d, i)->key; i++) {
+        const struct squawk_config_entry *e = entry_at(d, i);
         if (type_size(e->type) == 0 || e->offset + type_size(e->type) > d->config_size) {
             snprintf(err, errlen, "%s: config key '%s': %s field at offset %zu does not fit in "
                      "config_size %zu", p->path, e->key, type_name(e->type), e->offset, d->config_size);
@@ -135,10 +157,12 @@ static int fill_config(filter_plugin *p, const char *const *kv, size_t n_kv, cha
     }
     for (size_t i = 0; i < n_kv; i++) {
         const char *k = kv[2 * i], *v = kv[2 * i + 1];
-        const struct squawk_config_entry *e = d->config;
-        while (e && e->key && strcmp(e->key, k) != 0) e++;
+        const struct squawk_config_entry *e = entry_at(d, 0);
+        for (size_t j = 1; e && e->key && strcmp(e->key, k) != 0; j++) e = entry_at(d, j);
         if (!e || !e->key) {
-            snprintf(err, errlen, "%s: unknown config key '%s' for filter %s", p->path, k, d->name);
+            snprintf(err, errlen, "%s: unknown config key '%s' for filter %s%s", p->path, k, d->name,
+                     strcmp(k, "threshold") == 0 ? " (a filter's threshold is set with `threshold:` "
+                                                   "beside `config:`, or --threshold NAME=N)" : "");
             return SQ_E_PLUGIN_CONFIG;
         }
         int rc = set_value(p, e, v ? v : "", why, sizeof why);
@@ -193,6 +217,12 @@ int filter_loader_open(filter_plugin *p, const char *path, const char *const *kv
                  d->size, d->name ? d->name : "(null)");
         return SQ_E_PLUGIN_ABI;
     }
+    if (SQUAWK_HAS(d, struct squawk_filter, config_entry_size) && d->config_entry_size &&
+        d->config_entry_size < sizeof(struct squawk_config_entry)) {
+        snprintf(err, errlen, "%s: plugin descriptor's config_entry_size %u is smaller than ABI 1.0's %zu",
+                 path, d->config_entry_size, sizeof(struct squawk_config_entry));
+        return SQ_E_PLUGIN_ABI;
+    }
     return fill_config(p, kv, n_kv, err, errlen);
 }
 
@@ -210,7 +240,8 @@ void filter_loader_close(filter_plugin *p)
 
 int filter_loader_config_double(const filter_plugin *p, const char *key, double *out)
 {
-    for (const struct squawk_config_entry *e = p->desc->config; e && e->key; e++) {
+    for (size_t i = 0; entry_at(p->desc, i) && entry_at(p->desc, i)->key; i++) {
+        const struct squawk_config_entry *e = entry_at(p->desc, i);
         if (strcmp(e->key, key) != 0) continue;
         const char *base = (const char *)p->config + e->offset;
         if (e->type == SQUAWK_CFG_DOUBLE) {

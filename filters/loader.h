@@ -18,9 +18,12 @@ typedef struct filter_plugin {
     int inited;
 } filter_plugin;
 
-/* Resolves "invest" to <plugin_dir>/invest.so; a name with '/' is used as is.
- * Writes the path into out; SQ_E_INVAL when it does not fit. */
-SQ_API int filter_loader_resolve(const char *name_or_path, const char *plugin_dir, char *out, size_t outlen);
+/* Resolves "invest" (or "invest.so") to the first existing <dir>/invest.so of
+ * dirs; "x.so" also to ./x.so; a name with '/' is used as is. Writes the path
+ * into out; SQ_E_NOTFOUND when no directory has it, SQ_E_INVAL when it does
+ * not fit. */
+SQ_API int filter_loader_resolve(const char *name_or_path, const char *const *dirs, size_t n_dirs,
+                                 char *out, size_t outlen);
 /* dlopen(RTLD_NOW|RTLD_LOCAL) + permission, symbol, ABI and config checks.
  * kv holds n_kv (key, value) pairs. Every error message names the file. */
 SQ_API int filter_loader_open(filter_plugin *p, const char *path, const char *const *kv, size_t n_kv,

@@ -8,9 +8,42 @@
 /* Versions with the same major are ABI compatible. Every struct below only
  * grows at the end and carries its size; the host reads only the fields the
  * plugin's size (or abi_minor) covers, and plugins check host->size before
- * calling a service newer than the minor they were built for. */
+ * calling a service newer than the minor they were built for
+ * (SQUAWK_HOST_HAS(h, field)). Arrays the host hands out are read with the
+ * element size it reports (host->match_size, ...; SQUAWK_AT), so an element
+ * struct can grow too; plugins built for 1.0 get the 1.0 layout.
+ *
+ * 1.1: SQUAWK_E_* codes; article url and tickers; token-pattern packs
+ *      (tpack_open / tpack_size / tpack_rule / tpack_scan, struct squawk_trule
+ *      and squawk_tslot); element sizes; article_entity / article_entity_find;
+ *      descriptor default_threshold and config_entry_size (the host no longer
+ *      reads a config key `threshold`). */
 #define SQUAWK_FILTER_ABI_MAJOR 1
 #define SQUAWK_FILTER_ABI_MINOR 1
+
+/* What process() and the services return: 0 or one of these (the host's own
+ * error table, core/error.h, uses the same numbers). A negative return from
+ * process() is logged (rate-limited) and counted per filter in
+ * squawk_filter_errors_total; the article is still done (its offset commits)
+ * and the other filters still run on it -- a plugin's error never stalls a
+ * partition. Whatever the plugin reported before failing is discarded. */
+#define SQUAWK_E_NOMEM (-1)    /* out of memory */
+#define SQUAWK_E_INVAL (-2)    /* invalid argument */
+#define SQUAWK_E_IO (-3)       /* i/o error */
+#define SQUAWK_E_NOTFOUND (-4) /* not found */
+#define SQUAWK_E_AGAIN (-5)    /* resource temporarily unavailable */
+#define SQUAWK_E_TIMEOUT (-6)  /* timed out */
+#define SQUAWK_E_NOTIMPL (-7)  /* not implemented */
+
+/* True when the struct *p (a host table, article or descriptor carrying
+ * `size`) is large enough to hold field. */
+#define SQUAWK_HAS(p, type, field) \
+    ((p)->size >= offsetof(type, field) + sizeof(((type *)0)->field))
+#define SQUAWK_HOST_HAS(h, field) SQUAWK_HAS(h, struct squawk_host, field)
+#define SQUAWK_ARTICLE_HAS(a, field) SQUAWK_HAS(a, struct squawk_article, field)
+/* The i-th element of an array whose element size is stride. */
+#define SQUAWK_AT(type, base, i, stride) \
+    ((const type *)(const void *)((const char *)(base) + (size_t)(i) * (size_t)(stride)))
 
 /* The one exported symbol: its name carries the major, so a plugin built for
  * another major is refused by dlsym() before any field is read. */
@@ -32,7 +65,8 @@
     SQUAWK_FILTER_EXPORT const struct squawk_filter SQUAWK_FILTER_SYMBOL
 #define SQUAWK_FILTER_HEADER                                                          \
     .abi_major = SQUAWK_FILTER_ABI_MAJOR, .abi_minor = SQUAWK_FILTER_ABI_MINOR,       \
-    .size = sizeof(struct squawk_filter)
+    .size = sizeof(struct squawk_filter),                                             \
+    .config_entry_size = sizeof(struct squawk_config_entry)
 
 /* ---- config map: the host checks keys and types and fills the plugin's struct ---- */
 enum squawk_cfg_type {
@@ -73,6 +107,10 @@ struct squawk_article {
     const char *source;
     const char *lang;
     int64_t published_ms; /* INT64_MIN when unknown */
+    /* 1.1: the feed's hints (SQUAWK_ARTICLE_HAS(a, n_tickers)) */
+    const char *url;             /* "" when absent */
+    const char *const *tickers;  /* n_tickers upper-case symbols as the feed sent them */
+    size_t n_tickers;
 };
 
 /* One rule of a pack (filters/rules/<pack>.yml). */
@@ -86,7 +124,9 @@ struct squawk_rule {
     const char *tag;     /* optional free text the plugin interprets, or "" */
 };
 
-/* A rule match: bytes [start, end) of field. */
+/* A rule match: bytes [start, end) of field. Arrays of this and of
+ * squawk_mention, _amount and _cue are read with the element sizes in the
+ * host table (match_size, ...): `SQUAWK_AT(struct squawk_match, m, i, h->match_size)`. */
 struct squawk_match {
     uint32_t rule;
     uint32_t field;
@@ -106,7 +146,7 @@ struct squawk_entity {
  * confirmed=0 unless company context was found; plugins may accept them when
  * one of their trigger rules matched close by. */
 struct squawk_mention {
-    uint32_t entity; /* index for host->entity() */
+    uint32_t entity; /* index for host->article_entity() */
     uint32_t field;
     uint32_t start, end;
     uint8_t ambiguous; /* 0 no, 1 ambiguous alias, 2 ambiguous and read as a common noun ("the Amazon") */
@@ -148,7 +188,7 @@ struct squawk_trule {
 /* A filled company slot of a hit: the company's bytes in the hit's field and its role. */
 struct squawk_tslot {
     const char *role;
-    int32_t entity; /* index for host->entity(), or -1 for a company recognised by form only */
+    int32_t entity; /* index for host->article_entity(), or -1 for a company recognised by form only */
     uint32_t start, end;
 };
 
@@ -175,9 +215,10 @@ struct squawk_host {
 
     /* Gazetteer mentions / amounts / stage cues, sorted by (field, start). */
     int (*mentions)(const struct squawk_article *a, const struct squawk_mention **out, size_t *n);
-    /* Indices past the gazetteer are the article's anonymous companies ("<ACME>", "$ACME", "Acme Widgets Inc"), valid until process() returns. */
+    /* 1.0: the entity of a mention, through the article the calling thread
+     * is processing. Use article_entity (1.1), which names the article. */
     const struct squawk_entity *(*entity)(const struct squawk_host *h, uint32_t i);
-    /* Entity index by exact name or ticker, or -1. */
+    /* 1.0: entity index by exact name or ticker, or -1; see article_entity_find. */
     int32_t (*entity_find)(const struct squawk_host *h, const char *name_or_ticker);
     int (*amounts)(const struct squawk_article *a, const struct squawk_amount **out, size_t *n);
     int (*cues)(const struct squawk_article *a, const struct squawk_cue **out, size_t *n);
@@ -191,7 +232,8 @@ struct squawk_host {
     int (*report_evidence)(struct squawk_report *r, const char *rule, int field, uint32_t start,
                            uint32_t end);
 
-    /* ---- since ABI 1.1 (check size): token-pattern packs ----
+    /* ---- 1.1 (check size: SQUAWK_HOST_HAS) ---- */
+    /* Token-pattern packs.
      * Opens (compiles once, then shares) data_dir/rules/v2/<pack>.yml, or a path with a '/'. */
     int (*tpack_open)(const struct squawk_host *h, const char *pack, struct squawk_tpack **out, char *err,
                       size_t errlen);
@@ -202,6 +244,17 @@ struct squawk_host {
      * once for every pack and plugin; results live until process() returns. */
     int (*tpack_scan)(struct squawk_tpack *p, const struct squawk_article *a, const struct squawk_match **out,
                       size_t *n, const struct squawk_tslot **slots, const uint32_t **slot_off);
+    /* Element sizes of the arrays mentions(), amounts(), cues(),
+     * pack_scan() and tpack_scan() return: step by these (SQUAWK_AT), never by sizeof. */
+    uint32_t match_size, mention_size, amount_size, cue_size;
+    /* The entity of index i (squawk_mention.entity) for this article: indices
+     * past the gazetteer are the article's anonymous companies ("<ACME>",
+     * "$ACME", "Acme Widgets Inc"), valid until process() returns. NULL when
+     * out of range. */
+    const struct squawk_entity *(*article_entity)(const struct squawk_article *a, uint32_t i);
+    /* Entity index by exact name or ticker (the gazetteer's, then the
+     * article's anonymous companies once mentions() ran), or -1. */
+    int32_t (*article_entity_find)(const struct squawk_article *a, const char *name_or_ticker);
 };
 
 /* ---- the descriptor a plugin exports as squawk_filter_v1 ---- */
@@ -217,9 +270,20 @@ struct squawk_filter {
      * or non-zero with a message in err. *ctx is the plugin's own state. */
     int (*init)(void **ctx, const void *config, const struct squawk_host *host, char *err,
                 size_t errlen);
-    /* Return 0; negative is logged and counted, never fatal to the host. */
+    /* Return 0, or a SQUAWK_E_* code: logged and counted, never fatal to the
+     * host, and the article is done all the same (see SQUAWK_E_NOMEM). */
     int (*process)(void *ctx, const struct squawk_article *a, struct squawk_report *r);
     void (*destroy)(void *ctx);
+
+    /* ---- 1.1 ---- */
+    /* The score at/above which a report becomes an alert, 0-100, unless the
+     * deployment sets `threshold:` for the filter. A plugin that filters its
+     * own reports leaves it 0. (1.0 plugins: the host reads their config key
+     * `threshold`, else 50.) */
+    double default_threshold;
+    /* sizeof(struct squawk_config_entry) as the plugin was built: the host
+     * steps through config[] by it (SQUAWK_FILTER_HEADER sets it). */
+    uint32_t config_entry_size;
 };
 
 #endif

@@ -20,17 +20,11 @@ static filter_host *get_host(void)
 {
     if (host) return host;
     char err[1024] = "";
-    filter_host_opts o = {.data_dir = SQ_SOURCE_DIR "/filters"};
-    if (filter_host_create(&host, &o, err, sizeof err) != 0) {
+    filter_host_overrides ov = {.data_dir = SQ_SOURCE_DIR "/filters"};
+    if (filter_host_from_config(&host, NULL, &ov, err, sizeof err) != 0) {
         fprintf(stderr, "fuzz_filter_text: %s\n", err);
         abort();
     }
-    const char *names[] = {"invest", "chips", "regulatory"};
-    for (int i = 0; i < 3; i++)
-        if (filter_host_load(host, names[i], NULL, 0, -1, err, sizeof err) != 0) {
-            fprintf(stderr, "fuzz_filter_text: %s\n", err);
-            abort();
-        }
     atexit(drop_host);
     return host;
 }

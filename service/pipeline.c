@@ -60,7 +60,7 @@ struct pipeline {
     int paused, draining, exit_code;
     int64_t drain_deadline_ns;
     /* counters for /metrics */
-    uint64_t articles, alerts_total, sink_errors, reloads, reload_failures, reload_restart_needed;
+    uint64_t articles, alerts_total, sink_errors, filter_failures, reloads, reload_failures, reload_restart_needed;
     struct {
         char name[32];
         uint64_t n;
@@ -217,10 +217,13 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
     p->process_ns += (uint64_t)(sq_clock_mono_ns() - t0);
     p->articles++;
     if (rc < 0) {
-        /* A filter failure is ours, not the article's: keep the offset so a
-         * fixed deployment sees the article again. */
+        /* The filter stage could not start (out of memory). The article is
+         * done all the same: an offset never stored would stall its
+         * partition's commits for good (plugin failures are counted per
+         * filter inside the host and never get here). */
         sq_log_limited(SQ_LOG_ERROR, "filter.failed", "id=%s err=%s", a->id, sq_err_name(rc));
-        p->sink_errors++;
+        p->filter_failures++;
+        ingest_kafka_done(p->in, m->token);
         return;
     }
     char shown[64] = "";
@@ -266,27 +269,7 @@ static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, 
 
 static int build_host(const sq_config *c, filter_host **out, char *err, size_t errlen)
 {
-    filter_host_opts o = {.data_dir = c->engine.data_dir, .plugin_dir = c->engine.plugin_dir,
-                          .novelty_window_s = c->engine.novelty_window_s,
-                          .anonymous = c->engine.anonymous_companies};
-    filter_host *h;
-    int rc = filter_host_create(&h, &o, err, errlen);
-    if (rc < 0) return rc;
-    for (size_t i = 0; i < c->n_filters; i++) {
-        const sq_config_filter *f = &c->filters[i];
-        char e[1024] = "";
-        rc = filter_host_load(h, f->name, (const char *const *)f->kv, f->n_kv, f->threshold, e,
-                              sizeof e);
-        if (rc < 0) {
-            char where[300];
-            sq_config_where(c, f->line, where, sizeof where);
-            snprintf(err, errlen, "%s: filters[%s]: %s", where, f->name, e);
-            filter_host_destroy(h);
-            return rc;
-        }
-    }
-    *out = h;
-    return 0;
+    return filter_host_from_config(out, c, NULL, err, errlen);
 }
 
 /* ---- reload: what a SIGHUP can change -------------------------------------------- */
@@ -611,6 +594,14 @@ static void render_filters(pipeline *p, sq_metrics_buf *b)
                           (double)fs.ns[i] / 1e9);
     single(b, "squawk_filter_stage_seconds_total", "counter", "Time spent in the whole filter stage.",
            (double)p->process_ns / 1e9);
+    family(b, "squawk_filter_errors_total", "counter",
+           "process() calls that failed, per filter: logged, report dropped, article done.");
+    for (size_t i = 0; i < fs.n_filters && i < 16; i++)
+        sq_metrics_printf(b, "squawk_filter_errors_total{filter=\"%s\"} %llu\n", fs.name[i],
+                          (unsigned long long)fs.errors[i]);
+    single(b, "squawk_filter_stage_failures_total", "counter",
+           "Articles the filter stage could not run on (out of memory); done all the same.",
+           (double)p->filter_failures);
 }
 
 static void render(void *ud, sq_metrics_buf *b)
@@ -624,7 +615,7 @@ static void render(void *ud, sq_metrics_buf *b)
     render_latency(p, b);
     render_sinks(p, b);
     single(b, "squawk_delivery_errors_total", "counter",
-           "Articles a filter or a sink failed on; their offsets are not stored, so a restart "
+           "Articles a sink failed on; their offsets are not stored, so a restart "
            "redelivers them.", (double)p->sink_errors);
     render_kafka(p, &ks, b);
     single(b, "squawk_paused", "gauge", "1 while fetching is paused for backpressure.", p->paused);

@@ -1,7 +1,8 @@
-/* filter_run.h -- test helpers shared by the filter tests: run a host over one article, find an alert's entity. */
+/* filter_run.h -- test helpers shared by the filter tests: run a host over one article, find an alert's entity, copy and write files. */
 #ifndef SQ_TEST_FILTER_RUN_H
 #define SQ_TEST_FILTER_RUN_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,25 @@ static inline const proto_entity *alert_entity(const proto_alert *al, const char
     for (size_t i = 0; i < al->n_entities; i++)
         if (strcmp(al->entities[i].name, name) == 0) return &al->entities[i];
     return NULL;
+}
+
+static inline void copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    ASSERT(a && b);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, a)) > 0) ASSERT_EQ(fwrite(buf, 1, n, b), n);
+    fclose(a);
+    fclose(b);
+}
+
+static inline void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ASSERT(f != NULL);
+    fputs(text, f);
+    fclose(f);
 }
 
 #endif

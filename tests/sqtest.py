@@ -68,6 +68,16 @@ def metric(port, name):
     return None
 
 
+def committed_offsets(boot, group, topic, partitions):
+    """The group's committed offsets and the high watermarks of the topic's partitions."""
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": boot, "group.id": group, "enable.auto.commit": False})
+    tps = c.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=20)
+    marks = [c.get_watermark_offsets(TopicPartition(topic, p), timeout=20)[1] for p in range(partitions)]
+    c.close()
+    return [tp.offset for tp in tps], marks
+
+
 def kill_all():
     for p in PROCS:
         if p.poll() is None:

@@ -63,7 +63,7 @@ TEST(loads_defaults_and_values)
     ASSERT_EQ(c.engine.anonymous_companies, -1);
     sq_config_free(&c);
 
-    /* one spelling of booleans for files and environment (SQUAWK_ANONYMOUS) */
+    /* one spelling of booleans for files and environment */
     ASSERT_EQ(sq_config_parse_bool("OFF"), 0);
     ASSERT_EQ(sq_config_parse_bool("1"), 1);
     ASSERT_EQ(sq_config_parse_bool("Yes"), 1);

@@ -54,6 +54,15 @@ static int32_t fk_entity_find(const struct squawk_host *h, const char *s)
         if (strcmp(ents[i].name, s) == 0 || (ents[i].ticker && strcmp(ents[i].ticker, s) == 0)) return i;
     return -1;
 }
+/* ABI 1.1: the same, by article (the plugins use these) */
+static const struct squawk_entity *fk_article_entity(const struct squawk_article *a, uint32_t i)
+{
+    return fk_entity(NULL, i);
+}
+static int32_t fk_article_entity_find(const struct squawk_article *a, const char *s)
+{
+    return fk_entity_find(NULL, s);
+}
 static int fk_amounts(const struct squawk_article *a, const struct squawk_amount **out, size_t *n)
 {
     *out = amts;
@@ -137,6 +146,7 @@ static const struct squawk_host host = {
     .amounts = fk_amounts, .cues = fk_cues, .report_begin = fk_begin, .report_entity = fk_entity_rep,
     .report_amount = fk_amount_rep, .report_evidence = fk_evidence_rep, .tpack_open = fk_tpack_open,
     .tpack_size = fk_tpack_size, .tpack_rule = fk_tpack_rule, .tpack_scan = fk_tpack_scan,
+    .article_entity = fk_article_entity, .article_entity_find = fk_article_entity_find,
 };
 
 /* Rule ids: what each synthetic rule stands for. */
@@ -144,7 +154,7 @@ enum { R_BUY, R_VETO, R_UNVETO, R_NEG, R_PROBE, R_PARTY, R_NEAR, R_TAGGED, R_N }
 
 static struct detect det;
 static struct detect_config cfg = {
-    .threshold = 30, .bias = 3, .headline_bonus = 1.5, .entity_bonus = 1, .amount_bonus = 1, .stage_bonus = 0.5,
+    .bias = 3, .headline_bonus = 1.5, .entity_bonus = 1, .amount_bonus = 1, .stage_bonus = 0.5,
     .window = 200, .max_entities = 4, .lead_bytes = 100, .tail_factor = 0.5, .pack = "fake",
     .head_min_weight = 0, .trigger_min_weight = 0,
 };
@@ -180,7 +190,8 @@ static struct detect_run run_of(const struct squawk_article *a, unsigned char *b
 
 static struct squawk_article article(const char *headline, const char *body)
 {
-    struct squawk_article a = {sizeof a, "t", {headline, body}, {strlen(headline), strlen(body)}, "", "", 0};
+    struct squawk_article a = {sizeof a, "t", {headline, body}, {strlen(headline), strlen(body)}, "", "", 0,
+                               "", NULL, 0};
     return a;
 }
 

@@ -2,7 +2,7 @@
  * init that fails on request, and a keyword alert, to exercise the loader's checks. */
 #include <stdio.h>
 #include <string.h>
-#include "../filters/squawk_filter.h"
+#include "abi/squawk_filter_1_0.h" /* a plugin built for ABI 1.0: it still loads */
 
 struct cfg {
     int fail;

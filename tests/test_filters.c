@@ -157,17 +157,6 @@ TEST(refuses_bad_plugins)
     load_expect(SQ_PLUGIN_DIR "/invest.so", unknown, 1, SQ_E_PLUGIN_CONFIG, "bogus", NULL);
 }
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    ASSERT(a && b);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, a)) > 0) ASSERT_EQ(fwrite(buf, 1, n, b), n);
-    fclose(a);
-    fclose(b);
-}
-
 TEST(refuses_world_writable)
 {
     char dir[300], so[400];
@@ -197,14 +186,6 @@ TEST(refuses_world_writable)
     ASSERT(run_one(h, "one takeover", "", "keyword") == NULL);
     unlink(so);
     rmdir(dir);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ASSERT(f != NULL);
-    fputs(text, f);
-    fclose(f);
 }
 
 TEST(matcher_errors_name_file_and_rule)

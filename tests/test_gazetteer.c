@@ -511,7 +511,7 @@ TEST(score_end_to_end)
     fclose(f);
     ASSERT_STR_EQ(role_of(run_score(dir, ""), "Quuxon Holdings Ltd"), "target");
     ASSERT_STR_EQ(role_of(run_score(dir, ""), "Zorblax Widgets Inc"), "investor");
-    ASSERT_STR_EQ(role_of(run_score(dir, "SQUAWK_ANONYMOUS=0"), "Quuxon Holdings Ltd"), "");
+    ASSERT_STR_EQ(role_of(run_score(dir, "SQUAWK_ENGINE__ANONYMOUS_COMPANIES=false"), "Quuxon Holdings Ltd"), "");
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     ASSERT_EQ(system(cmd), 0);
 }

@@ -581,7 +581,7 @@ def test_install():
     if "data_dir: %s/share/squawk" % prefix not in open(cfg).read():
         fail("the installed squawk.yml does not name the installed data directory")
     env = dict(os.environ, SQUAWK_ENGINE__DATA_DIR=root + "/share/squawk",
-               SQUAWK_ENGINE__PLUGIN_DIR=root + "/lib/squawk")
+               SQUAWK_ENGINE__PLUGIN_DIRS=root + "/lib/squawk")
     r = subprocess.run([os.path.join(root, "bin/squawk"), "check", "-c", cfg], capture_output=True,
                        text=True, env=env, timeout=300)
     if r.returncode != 0:

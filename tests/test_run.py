@@ -16,7 +16,7 @@ SRC = os.environ.get("SQ_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.ab
 TMP = tempfile.mkdtemp(prefix="squawk-test-run.")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sqtest  # noqa: E402
-from sqtest import free_port, http, metric, start, wait_until  # noqa: E402
+from sqtest import committed_offsets, free_port, http, metric, start, wait_until  # noqa: E402
 sqtest.LOGS.extend(os.path.join(TMP, n) for n in ("run.log", "sub.err", "feed.log"))
 fail = sqtest.fail
 
@@ -50,15 +50,6 @@ def feed(boot, paths):
                        stderr=open(os.path.join(TMP, "feed.log"), "a"))
     if r.returncode != 0:
         fail("squawk feed failed")
-
-
-def committed_offsets(boot, group, topic, partitions):
-    from confluent_kafka import Consumer, TopicPartition
-    c = Consumer({"bootstrap.servers": boot, "group.id": group, "enable.auto.commit": False})
-    tps = c.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=20)
-    marks = [c.get_watermark_offsets(TopicPartition(topic, p), timeout=20)[1] for p in range(partitions)]
-    c.close()
-    return [tp.offset for tp in tps], marks
 
 
 def main():

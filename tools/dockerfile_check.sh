@@ -26,6 +26,6 @@ test -x "$O/usr/bin/squawk"
 for f in invest chips regulatory; do test -f "$O/usr/lib/squawk/$f.so"; done
 test -f "$O/usr/share/squawk/gazetteer.yml"
 "$O/usr/bin/squawk" version >/dev/null
-SQUAWK_ENGINE__DATA_DIR="$O/usr/share/squawk" SQUAWK_ENGINE__PLUGIN_DIR="$O/usr/lib/squawk" \
+SQUAWK_ENGINE__DATA_DIR="$O/usr/share/squawk" SQUAWK_ENGINE__PLUGIN_DIRS="$O/usr/lib/squawk" \
     "$O/usr/bin/squawk" check -c "$O/etc/squawk/squawk.yml" >/dev/null
 echo "dockerfile_check: image layout ok ($(echo $pkgs | wc -w) runtime packages checked)"

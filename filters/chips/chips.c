@@ -10,7 +10,7 @@ struct chips_config {
 
 static const struct squawk_config_entry chips_config_map[] = {
     /* lead_bytes 400: a chip/computer company named this far in licenses generic deal words */
-    DETECT_CONFIG_ENTRIES_LEAD(struct chips_config, "26.2", "3.0", "1.0", "chips", "1.5", "400"),
+    DETECT_CONFIG_ENTRIES_LEAD(struct chips_config, "3.0", "1.0", "chips", "1.5", "400"),
     {"sectors", SQUAWK_CFG_STRING, "chip,semicap,memory,foundry,hardware,datacenter",
      "gazetteer sectors whose companies make a deal a chips deal",
      offsetof(struct chips_config, base.sectors)},
@@ -58,6 +58,7 @@ static void chips_destroy(void *ctx)
 
 SQUAWK_FILTER_DECLARE = {
     SQUAWK_FILTER_HEADER,
+    .default_threshold = 26.2, /* calibrated: see docs/EVAL.md */
     .name = "chips",
     .version = "1.0.0",
     .description = "chip and compute deals (supply, orders, foundry, cloud capacity): supplier and customer",

@@ -165,14 +165,14 @@ static int learned_entities(const struct squawk_host *h, const struct squawk_art
     size_t n_shown = 0;
     for (size_t i = 0; !rc && i < n && n_shown < LEARNED_ENTITIES; i++) {
         if (m[i].ambiguous && !m[i].confirmed) continue;
-        const struct squawk_entity *e = h->entity(h, m[i].entity);
+        const struct squawk_entity *e = h->article_entity(a, m[i].entity);
         int dup = 0;
         for (size_t k = 0; k < n_shown; k++) dup |= shown[k] == m[i].entity;
         if (!e || dup) continue;
         int regulator = e->kind && !strcmp(e->kind, "regulator");
         size_t companies = 0;
         for (size_t k = 0; k < n_shown; k++) {
-            const struct squawk_entity *s = h->entity(h, shown[k]);
+            const struct squawk_entity *s = h->article_entity(a, shown[k]);
             companies += s && !(s->kind && !strcmp(s->kind, "regulator"));
         }
         const char *role = regulator ? "regulator" : companies ? "party" : "subject";
@@ -232,6 +232,7 @@ static void learned_destroy(void *ctx)
 
 SQUAWK_FILTER_DECLARE = {
     SQUAWK_FILTER_HEADER,
+    .default_threshold = 0, /* the plugin applies its config key threshold (or the model's) itself */
     .name = "learned",
     .version = "0.2.0",
     .description = "a category trained with `squawk train` (linear model on hashed n-grams)",

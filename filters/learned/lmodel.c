@@ -252,7 +252,7 @@ static int lm_engine_feats(const lm_opts *o, const lm_engine *e, lm_vec *v)
     size_t n;
     if (!rc && !h->mentions(e->a, &me, &n))
         for (size_t i = 0; i < n && !rc; i++) {
-            const struct squawk_entity *en = h->entity(h, me[i].entity);
+            const struct squawk_entity *en = h->article_entity(e->a, me[i].entity);
             if (en && !(me[i].ambiguous && !me[i].confirmed)) rc = lm_eng_add(o, v, 'k', me[i].field, en->kind);
         }
     const struct squawk_amount *am;

@@ -748,7 +748,7 @@ TEST(security)
         ASSERT_EQ(chmod(pso, round == 2 ? 0666 : 0644), 0);
         f = fopen(cfg, "w");
         ASSERT(f);
-        fprintf(f, "kafka:\n  topics: [articles]\n  bootstrap.servers: \"%s\"\n  group.id: g\nengine:\n  plugin_dir: \"%s\"\n"
+        fprintf(f, "kafka:\n  topics: [articles]\n  bootstrap.servers: \"%s\"\n  group.id: g\nengine:\n  plugin_dirs: [\"%s\"]\n"
                    "filters:\n  - name: invest\nsinks:\n  jsonl:\n    path: \"-\"\nmetrics:\n  listen: \"\"\n",
                 bs, pdir);
         fclose(f);

@@ -1,5 +1,5 @@
-/* eval_route.c -- routing quality for squawk eval: the tickers alerts reach against labelled parties. */
-#include "eval_route.h"
+/* evroute.c -- routing quality for squawk eval: the tickers alerts reach against labelled parties. */
+#include "evroute.h"
 
 #include <errno.h>
 #include <stdint.h>

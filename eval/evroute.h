@@ -1,12 +1,13 @@
-/* eval_route.h -- routing quality for squawk eval: the tickers alerts reach against labelled parties. */
-#ifndef CLI_EVAL_ROUTE_H
-#define CLI_EVAL_ROUTE_H
+/* evroute.h -- routing quality for squawk eval: the tickers alerts reach against labelled parties. */
+#ifndef EVAL_EVROUTE_H
+#define EVAL_EVROUTE_H
 
 #include <stddef.h>
 #include <stdio.h>
 
 #include <jansson.h>
 
+#include "core/visibility.h"
 #include "proto/alert.h"
 
 typedef struct evroute evroute;
@@ -16,19 +17,19 @@ typedef struct evroute evroute;
  * unlisted party, never expected on a topic), "none" or empty (no listed
  * party). cats names the categories measured; a category without a column is
  * not measured. Returns 0 or a negative SQ_E code with err filled. */
-int evroute_open(evroute **out, const char *path, const char *const *cats, size_t n_cats,
+SQ_API int evroute_open(evroute **out, const char *path, const char *const *cats, size_t n_cats,
                  char *err, size_t errlen);
-void evroute_destroy(evroute *r);
+SQ_API void evroute_destroy(evroute *r);
 
 /* Records what would be published for one article in category cat: the
  * alerts that passed (n may be 0). Articles absent from the parties file
  * are not counted. Tickers follow proto_alert_route_tickers at min_relevance. */
-void evroute_add(evroute *r, const char *id, size_t cat, const proto_alert *const *passed,
+SQ_API void evroute_add(evroute *r, const char *id, size_t cat, const proto_alert *const *passed,
                  size_t n, double min_relevance, const char *headline);
 
 /* The routing table (and with errors > 0 the wrong and missed tickers). */
-void evroute_print(const evroute *r, FILE *out, long errors);
+SQ_API void evroute_print(const evroute *r, FILE *out, long errors);
 /* {"category": {"precision", "recall", "f1", "tp", "fp", "fn", "articles"}} */
-json_t *evroute_json(const evroute *r);
+SQ_API json_t *evroute_json(const evroute *r);
 
 #endif
