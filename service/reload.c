@@ -1,0 +1,211 @@
+/* reload.c -- SIGHUP's engine rebuild on a worker thread, so the event loop keeps serving while rules compile. */
+#include "reload.h"
+
+#include <ev.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../core/clock.h"
+#include "../core/error.h"
+#include "../core/log.h"
+
+extern char **environ;
+
+/* One worker for the pipeline's life: it sleeps until asked to build an
+ * engine or to destroy a retired one. A cache-missing rule pack compiles for
+ * seconds to minutes; on the loop that stopped heartbeats, /healthz and alerts. */
+struct reloader {
+    struct ev_loop *loop;
+    ev_async wake;
+    pthread_t th;
+    char *cfg_path;
+    reloader_build_fn build;
+    reloader_done_fn done;
+    void *ud;
+
+    pthread_mutex_t mu; /* guards the hand-over fields below */
+    pthread_cond_t cv;
+    int want_build, stop, have_result;
+    reloader_result result;
+    filter_host **retired;
+    size_t n_retired, cap_retired;
+
+    /* loop thread only */
+    int building, again;
+    uint64_t coalesced;
+};
+
+static void run_build(reloader *r, reloader_result *res)
+{
+    memset(res, 0, sizeof *res);
+    int64_t t0 = sq_clock_mono_ns();
+    res->rc = sq_config_load(&res->cfg, r->cfg_path, environ, res->err, sizeof res->err);
+    if (res->rc == 0) {
+        res->rc = r->build(&res->cfg, &res->host, res->err, sizeof res->err);
+        if (res->rc < 0) sq_config_free(&res->cfg);
+    }
+    res->build_s = (double)(sq_clock_mono_ns() - t0) / 1e9;
+    malloc_trim(0); /* the Hyperscan compiler's scratch heap, see pipeline_create */
+}
+
+/* Below the loop's priority (nice + 10): on a busy machine the compiler
+ * waits for a core, not the heartbeats and the articles. On Linux nice is
+ * per thread. */
+#define RELOADER_NICE 10
+
+static void *worker(void *arg)
+{
+    reloader *r = arg;
+    id_t tid = (id_t)syscall(SYS_gettid);
+    int nice = getpriority(PRIO_PROCESS, tid) + RELOADER_NICE;
+    if (setpriority(PRIO_PROCESS, tid, nice > 19 ? 19 : nice) != 0)
+        sq_log(SQ_LOG_DEBUG, "reload.nice", "effect=\"builds at the loop's priority\"");
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (!r->stop && !r->want_build && !r->n_retired) pthread_cond_wait(&r->cv, &r->mu);
+        if (r->n_retired) {
+            filter_host *h = r->retired[--r->n_retired];
+            pthread_mutex_unlock(&r->mu);
+            filter_host_destroy(h);
+            malloc_trim(0);
+            pthread_mutex_lock(&r->mu);
+        } else if (r->want_build) {
+            r->want_build = 0;
+            pthread_mutex_unlock(&r->mu);
+            reloader_result res;
+            run_build(r, &res);
+            pthread_mutex_lock(&r->mu);
+            r->result = res;
+            r->have_result = 1;
+            ev_async_send(r->loop, &r->wake);
+        } else {
+            break; /* stop, and nothing left to destroy */
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Loop thread: a build finished. The swap happens inside done(), a loop
+ * callback, so no article is half-processed by either engine. */
+static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
+{
+    reloader *r = w->data;
+    reloader_result res;
+    pthread_mutex_lock(&r->mu);
+    int have = r->have_result;
+    if (have) res = r->result;
+    r->have_result = 0;
+    pthread_mutex_unlock(&r->mu);
+    if (!have) return;
+    r->building = 0;
+    r->done(r->ud, &res);
+    if (res.rc == 0) sq_config_free(&res.cfg);
+    if (r->again) {
+        r->again = 0;
+        reloader_request(r);
+    }
+}
+
+int reloader_create(reloader **out, struct ev_loop *loop, const char *cfg_path,
+                    reloader_build_fn build, reloader_done_fn done, void *ud)
+{
+    reloader *r = calloc(1, sizeof *r);
+    if (!r || !(r->cfg_path = strdup(cfg_path))) {
+        free(r);
+        return SQ_E_NOMEM;
+    }
+    r->loop = loop;
+    r->build = build;
+    r->done = done;
+    r->ud = ud;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    ev_async_init(&r->wake, on_wake);
+    r->wake.data = r;
+    ev_async_start(loop, &r->wake);
+    /* Signals are the loop's (libev's ev_signal): the worker must never take one. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(&r->th, NULL, worker, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        ev_async_stop(loop, &r->wake);
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->cv);
+        free(r->cfg_path);
+        free(r);
+        return SQ_E_NOMEM;
+    }
+    *out = r;
+    return 0;
+}
+
+int reloader_request(reloader *r)
+{
+    if (r->building) {
+        r->again = 1;
+        r->coalesced++;
+        return 0;
+    }
+    r->building = 1;
+    pthread_mutex_lock(&r->mu);
+    r->want_build = 1;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return 1;
+}
+
+void reloader_retire(reloader *r, filter_host *old)
+{
+    if (!old) return;
+    pthread_mutex_lock(&r->mu);
+    if (r->n_retired == r->cap_retired) {
+        size_t nc = r->cap_retired ? r->cap_retired * 2 : 4;
+        filter_host **n = realloc(r->retired, nc * sizeof *n);
+        if (!n) {
+            /* no memory for a pointer: destroying here stalls the loop but leaks nothing */
+            pthread_mutex_unlock(&r->mu);
+            filter_host_destroy(old);
+            return;
+        }
+        r->retired = n;
+        r->cap_retired = nc;
+    }
+    r->retired[r->n_retired++] = old;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+int reloader_busy(const reloader *r) { return r->building || r->again; }
+
+uint64_t reloader_coalesced(const reloader *r) { return r->coalesced; }
+
+void reloader_destroy(reloader *r)
+{
+    if (!r) return;
+    pthread_mutex_lock(&r->mu);
+    r->stop = 1;
+    r->want_build = 0;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    if (r->building) sq_info("reload.abandon", "effect=\"waiting for the build in progress to end\"");
+    pthread_join(r->th, NULL);
+    ev_async_stop(r->loop, &r->wake);
+    if (r->have_result && r->result.rc == 0) {
+        filter_host_destroy(r->result.host);
+        sq_config_free(&r->result.cfg);
+    }
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r->retired);
+    free(r->cfg_path);
+    free(r);
+}
