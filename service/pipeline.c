@@ -790,8 +790,8 @@ int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *
     if (rc == 0 && cfg->kafka_sink.enabled)
         rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->kafka_sink.props, NULL,
                                cfg->kafka_sink.n_props, RD_KAFKA_PRODUCER, err, errlen);
-    if (rc == 0) rc = build_host(cfg, &p->host, err, errlen);
     if (rc == 0) rc = reloader_create(&p->reloader, loop, cfg->path, build_host, on_reload_done, p);
+    if (rc == 0) rc = reloader_build_now(p->reloader, cfg, &p->host, err, errlen);
     if (rc == 0) rc = build_sinks(p, err, errlen);
     if (rc == 0) {
         ingest_kafka_opts o = {

@@ -17,13 +17,21 @@
 
 extern char **environ;
 
+typedef struct thread_job {
+    void (*fn)(void *);
+    void *arg;
+    int nice;
+} thread_job;
+
 /* One worker for the pipeline's life: it sleeps until asked to build an
- * engine or to destroy a retired one. A cache-missing rule pack compiles for
- * seconds to minutes; on the loop that stopped heartbeats, /healthz and alerts. */
+ * engine (on a builder thread of lower priority) or to destroy a retired
+ * one. A cache-missing rule pack compiles for seconds to minutes; on the
+ * loop that stopped heartbeats, /healthz and alerts. */
 struct reloader {
     struct ev_loop *loop;
     ev_async wake;
     pthread_t th;
+    thread_job th_job;
     char *cfg_path;
     reloader_build_fn build;
     reloader_done_fn done;
@@ -38,6 +46,7 @@ struct reloader {
 
     /* loop thread only */
     int building, again;
+    int in_done, retire_pending; /* a retire during done() waits for the config's free */
     uint64_t coalesced;
 };
 
@@ -51,21 +60,78 @@ static void run_build(reloader *r, reloader_result *res)
         if (res->rc < 0) sq_config_free(&res->cfg);
     }
     res->build_s = (double)(sq_clock_mono_ns() - t0) / 1e9;
-    malloc_trim(0); /* the Hyperscan compiler's scratch heap, see pipeline_create */
 }
 
-/* Below the loop's priority (nice + 10): on a busy machine the compiler
- * waits for a core, not the heartbeats and the articles. On Linux nice is
- * per thread. */
+/* The build runs below the loop's priority (nice + 10): on a busy machine
+ * the compiler waits for a core, not the heartbeats and the articles. On
+ * Linux nice is per thread. Only the build: malloc_trim holds each arena's
+ * lock while it works, so a starved trimmer would stall any thread that
+ * allocates from that arena (seen: 1.9 s). */
 #define RELOADER_NICE 10
 
-static void *worker(void *arg)
+static void *thread_main(void *arg)
+{
+    thread_job *j = arg;
+    if (j->nice) {
+        id_t tid = (id_t)syscall(SYS_gettid);
+        int n = getpriority(PRIO_PROCESS, tid) + j->nice;
+        if (setpriority(PRIO_PROCESS, tid, n > 19 ? 19 : n) != 0)
+            sq_log(SQ_LOG_DEBUG, "reload.nice", "effect=\"builds at the loop's priority\"");
+    }
+    j->fn(j->arg);
+    return NULL;
+}
+
+/* Runs fn(arg) on a new thread with every signal blocked (they are the
+ * loop's, libev's ev_signal) and waits for it; without a thread, here. */
+static pthread_t spawn(void (*fn)(void *), void *arg, int nice, thread_job *j, int *ok)
+{
+    *j = (thread_job){fn, arg, nice};
+    pthread_t th;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    *ok = pthread_create(&th, NULL, thread_main, j) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return th;
+}
+
+static void run_in_thread(void (*fn)(void *), void *arg, int nice)
+{
+    thread_job j;
+    int ok;
+    pthread_t th = spawn(fn, arg, nice, &j, &ok);
+    if (ok)
+        pthread_join(th, NULL);
+    else
+        fn(arg);
+}
+
+typedef struct build_job {
+    reloader *r;
+    reloader_result *res;
+    const sq_config *cfg; /* reloader_build_now */
+    filter_host **out;
+    char *err;
+    size_t errlen;
+    int rc;
+} build_job;
+
+static void build_reload(void *arg)
+{
+    build_job *j = arg;
+    run_build(j->r, j->res);
+}
+
+static void build_given(void *arg)
+{
+    build_job *j = arg;
+    j->rc = j->r->build(j->cfg, j->out, j->err, j->errlen);
+}
+
+static void worker_fn(void *arg)
 {
     reloader *r = arg;
-    id_t tid = (id_t)syscall(SYS_gettid);
-    int nice = getpriority(PRIO_PROCESS, tid) + RELOADER_NICE;
-    if (setpriority(PRIO_PROCESS, tid, nice > 19 ? 19 : nice) != 0)
-        sq_log(SQ_LOG_DEBUG, "reload.nice", "effect=\"builds at the loop's priority\"");
     pthread_mutex_lock(&r->mu);
     for (;;) {
         while (!r->stop && !r->want_build && !r->n_retired) pthread_cond_wait(&r->cv, &r->mu);
@@ -79,7 +145,9 @@ static void *worker(void *arg)
             r->want_build = 0;
             pthread_mutex_unlock(&r->mu);
             reloader_result res;
-            run_build(r, &res);
+            build_job j = {.r = r, .res = &res};
+            run_in_thread(build_reload, &j, RELOADER_NICE);
+            malloc_trim(0); /* the Hyperscan compiler's scratch heap, see pipeline_create */
             pthread_mutex_lock(&r->mu);
             r->result = res;
             r->have_result = 1;
@@ -89,7 +157,6 @@ static void *worker(void *arg)
         }
     }
     pthread_mutex_unlock(&r->mu);
-    return NULL;
 }
 
 /* Loop thread: a build finished. The swap happens inside done(), a loop
@@ -105,8 +172,18 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
     pthread_mutex_unlock(&r->mu);
     if (!have) return;
     r->building = 0;
+    r->in_done = 1;
     r->done(r->ud, &res);
+    r->in_done = 0;
+    /* Freed before the worker starts destroying and trimming: the config
+     * lives in the builder's heap, whose lock the trim holds. */
     if (res.rc == 0) sq_config_free(&res.cfg);
+    if (r->retire_pending) {
+        r->retire_pending = 0;
+        pthread_mutex_lock(&r->mu);
+        pthread_cond_signal(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
     if (r->again) {
         r->again = 0;
         reloader_request(r);
@@ -130,13 +207,9 @@ int reloader_create(reloader **out, struct ev_loop *loop, const char *cfg_path,
     ev_async_init(&r->wake, on_wake);
     r->wake.data = r;
     ev_async_start(loop, &r->wake);
-    /* Signals are the loop's (libev's ev_signal): the worker must never take one. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int rc = pthread_create(&r->th, NULL, worker, r);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
+    int ok;
+    r->th = spawn(worker_fn, r, 0, &r->th_job, &ok);
+    if (!ok) {
         ev_async_stop(loop, &r->wake);
         pthread_mutex_destroy(&r->mu);
         pthread_cond_destroy(&r->cv);
@@ -146,6 +219,13 @@ int reloader_create(reloader **out, struct ev_loop *loop, const char *cfg_path,
     }
     *out = r;
     return 0;
+}
+
+int reloader_build_now(reloader *r, const sq_config *c, filter_host **out, char *err, size_t errlen)
+{
+    build_job j = {.r = r, .cfg = c, .out = out, .err = err, .errlen = errlen};
+    run_in_thread(build_given, &j, 0);
+    return j.rc;
 }
 
 int reloader_request(reloader *r)
@@ -180,7 +260,10 @@ void reloader_retire(reloader *r, filter_host *old)
         r->cap_retired = nc;
     }
     r->retired[r->n_retired++] = old;
-    pthread_cond_signal(&r->cv);
+    if (r->in_done)
+        r->retire_pending = 1;
+    else
+        pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
 }
 
