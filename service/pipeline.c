@@ -392,6 +392,7 @@ static void on_reload_done(void *ud, reloader_result *r)
      * one too: none dropped, none seen by both engines. The worker destroys
      * the old engine. */
     reloader_retire(p->reloader, p->host);
+    filter_host_scratch_adopt(r->host, r->scratch);
     p->host = r->host;
     p->reloads++;
     sq_info("reload.ok", "reloads=%llu restart_needed=%llu build_s=%.3f",

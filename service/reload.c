@@ -59,6 +59,8 @@ static void run_build(reloader *r, reloader_result *res)
         res->rc = r->build(&res->cfg, &res->host, res->err, sizeof res->err);
         if (res->rc < 0) sq_config_free(&res->cfg);
     }
+    if (res->rc == 0 && filter_host_scratch_make(res->host, &res->scratch) != 0)
+        res->scratch = NULL; /* the loop grows its own on the first article */
     res->build_s = (double)(sq_clock_mono_ns() - t0) / 1e9;
 }
 
@@ -283,6 +285,7 @@ void reloader_destroy(reloader *r)
     pthread_join(r->th, NULL);
     ev_async_stop(r->loop, &r->wake);
     if (r->have_result && r->result.rc == 0) {
+        filter_host_scratch_free(r->result.scratch);
         filter_host_destroy(r->result.host);
         sq_config_free(&r->result.cfg);
     }

@@ -18,6 +18,7 @@ typedef int (*reloader_build_fn)(const sq_config *c, filter_host **out, char *er
 typedef struct reloader_result {
     int rc;            /* 0, or the error of the config load or of the build */
     filter_host *host; /* rc == 0: the new engine, now the callback's */
+    void *scratch;     /* its scan scratch, made off the loop (or NULL): the callback's */
     sq_config cfg;     /* rc == 0: the config it was built from; freed after the callback */
     double build_s;    /* wall time of config load + build */
     char err[1024];    /* rc < 0: file, key and reason */

@@ -18,9 +18,12 @@ from sqtest import free_port, http, metric, start, wait_until  # noqa: E402
 SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
 SRC = os.environ.get("SQ_SOURCE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 TMP = tempfile.mkdtemp(prefix="squawk-test-reload.")
-HB_MS = int(os.environ.get("SQ_RELOAD_HB_MS", "200"))
 # The bound: the longest gap between two heartbeats a subscriber sees during the reload is at
-# most 1.5 heartbeat periods (a loop blocked by the build would show a gap as long as the build).
+# most 1.5 heartbeat periods; a loop blocked by the build shows a gap as long as the build (5-100 s
+# here). The period is the shipped default, 1 s: the 0.5 s of slack absorbs what a loaded 2-core
+# machine does to any process (heartbeats 130-200 ms late with two busy loops next to the test, with
+# or without a reload). On a quiet machine SQ_RELOAD_HB_MS=200 passes too (longest gap 0.21-0.27 s).
+HB_MS = int(os.environ.get("SQ_RELOAD_HB_MS", "1000"))
 HB_FACTOR = float(os.environ.get("SQ_RELOAD_HB_FACTOR", "1.5"))
 RATE = 50  # alerting articles per second while the engine is rebuilt
 NONCE = "%d%d" % (os.getpid(), int(time.time()))
@@ -287,7 +290,7 @@ def check_reload(mport, msgs, load, prober, t_hup, t_done, cache, cache_before, 
     if cache != "off" and not [f for f in set(os.listdir(cache)) - cache_before if f.endswith(".hsdb")]:
         fail("the edited pack hit the rule cache: no new database in %s" % cache)
     period = HB_MS / 1000.0
-    if build_s < 3 * period:
+    if build_s < 2 * period:
         fail("the build took %.2f s, too short to tell a blocked loop (%d ms heartbeats) from a free one"
              % (build_s, HB_MS))
     base, _ = heartbeat_gaps(msgs, t_hup - 2.0, t_hup)
