@@ -7,9 +7,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "../core/clock.h"
 #include "../core/error.h"
@@ -20,12 +17,10 @@ extern char **environ;
 typedef struct thread_job {
     void (*fn)(void *);
     void *arg;
-    int nice;
 } thread_job;
 
 /* One worker for the pipeline's life: it sleeps until asked to build an
- * engine (on a builder thread of lower priority) or to destroy a retired
- * one. A cache-missing rule pack compiles for seconds to minutes; on the
+ * engine or to destroy a retired one. A cache-missing rule pack compiles for seconds to minutes; on the
  * loop that stopped heartbeats, /healthz and alerts. */
 struct reloader {
     struct ev_loop *loop;
@@ -64,31 +59,22 @@ static void run_build(reloader *r, reloader_result *res)
     res->build_s = (double)(sq_clock_mono_ns() - t0) / 1e9;
 }
 
-/* The build runs below the loop's priority (nice + 10): on a busy machine
- * the compiler waits for a core, not the heartbeats and the articles. On
- * Linux nice is per thread. Only the build: malloc_trim holds each arena's
- * lock while it works, so a starved trimmer would stall any thread that
- * allocates from that arena (seen: 1.9 s). */
-#define RELOADER_NICE 10
+/* The build runs at the loop's priority. Niced, it was starved while
+ * holding locks the loop also takes (a malloc arena's during malloc_trim,
+ * the sanitizer allocator's), and the loop waited 1-2 s on a busy machine. */
 
 static void *thread_main(void *arg)
 {
     thread_job *j = arg;
-    if (j->nice) {
-        id_t tid = (id_t)syscall(SYS_gettid);
-        int n = getpriority(PRIO_PROCESS, tid) + j->nice;
-        if (setpriority(PRIO_PROCESS, tid, n > 19 ? 19 : n) != 0)
-            sq_log(SQ_LOG_DEBUG, "reload.nice", "effect=\"builds at the loop's priority\"");
-    }
     j->fn(j->arg);
     return NULL;
 }
 
 /* Runs fn(arg) on a new thread with every signal blocked (they are the
  * loop's, libev's ev_signal) and waits for it; without a thread, here. */
-static pthread_t spawn(void (*fn)(void *), void *arg, int nice, thread_job *j, int *ok)
+static pthread_t spawn(void (*fn)(void *), void *arg, thread_job *j, int *ok)
 {
-    *j = (thread_job){fn, arg, nice};
+    *j = (thread_job){fn, arg};
     pthread_t th;
     sigset_t all, old;
     sigfillset(&all);
@@ -98,11 +84,11 @@ static pthread_t spawn(void (*fn)(void *), void *arg, int nice, thread_job *j, i
     return th;
 }
 
-static void run_in_thread(void (*fn)(void *), void *arg, int nice)
+static void run_in_thread(void (*fn)(void *), void *arg)
 {
     thread_job j;
     int ok;
-    pthread_t th = spawn(fn, arg, nice, &j, &ok);
+    pthread_t th = spawn(fn, arg, &j, &ok);
     if (ok)
         pthread_join(th, NULL);
     else
@@ -111,19 +97,12 @@ static void run_in_thread(void (*fn)(void *), void *arg, int nice)
 
 typedef struct build_job {
     reloader *r;
-    reloader_result *res;
-    const sq_config *cfg; /* reloader_build_now */
+    const sq_config *cfg;
     filter_host **out;
     char *err;
     size_t errlen;
     int rc;
 } build_job;
-
-static void build_reload(void *arg)
-{
-    build_job *j = arg;
-    run_build(j->r, j->res);
-}
 
 static void build_given(void *arg)
 {
@@ -147,8 +126,7 @@ static void worker_fn(void *arg)
             r->want_build = 0;
             pthread_mutex_unlock(&r->mu);
             reloader_result res;
-            build_job j = {.r = r, .res = &res};
-            run_in_thread(build_reload, &j, RELOADER_NICE);
+            run_build(r, &res);
             malloc_trim(0); /* the Hyperscan compiler's scratch heap, see pipeline_create */
             pthread_mutex_lock(&r->mu);
             r->result = res;
@@ -210,7 +188,7 @@ int reloader_create(reloader **out, struct ev_loop *loop, const char *cfg_path,
     r->wake.data = r;
     ev_async_start(loop, &r->wake);
     int ok;
-    r->th = spawn(worker_fn, r, 0, &r->th_job, &ok);
+    r->th = spawn(worker_fn, r, &r->th_job, &ok);
     if (!ok) {
         ev_async_stop(loop, &r->wake);
         pthread_mutex_destroy(&r->mu);
@@ -226,7 +204,7 @@ int reloader_create(reloader **out, struct ev_loop *loop, const char *cfg_path,
 int reloader_build_now(reloader *r, const sq_config *c, filter_host **out, char *err, size_t errlen)
 {
     build_job j = {.r = r, .cfg = c, .out = out, .err = err, .errlen = errlen};
-    run_in_thread(build_given, &j, 0);
+    run_in_thread(build_given, &j);
     return j.rc;
 }
 
