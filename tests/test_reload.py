@@ -186,12 +186,15 @@ class Prober:
 
 # ---- checks --------------------------------------------------------------------------------------------
 
-def heartbeat_gaps(msgs, t0, t1):
-    """Gaps between heartbeats arriving in [t0, t1]; the slices of one heartbeat (same ts_ns) count once."""
+def heartbeat_gaps(msgs, t0, t1, sent=False):
+    """Gaps between heartbeats arriving in [t0, t1]; the slices of one heartbeat (same ts_ns) count once.
+    By arrival time, or (sent) by the send time each heartbeat carries (ts_ns, the publisher's clock)."""
     beats = []
     for m in msgs:
         if "hb" in m and t0 <= m["t"] <= t1 and (not beats or beats[-1][1] != m["hb"]):
             beats.append((m["t"], m["hb"]))
+    if sent:
+        return [((b[1] - a[1]) / 1e9, a[0]) for a, b in zip(beats, beats[1:])], len(beats)
     return [(b[0] - a[0], a[0]) for a, b in zip(beats, beats[1:])], len(beats)
 
 
@@ -302,9 +305,14 @@ def check_reload(mport, msgs, load, prober, t_hup, t_done, cache, cache_before, 
              % (build_s, HB_MS))
     bound = max(HB_FACTOR * period, build_s / 4) if SANITIZED else HB_FACTOR * period
     base, _ = heartbeat_gaps(msgs, t_hup - 2.0, t_hup)
-    gaps, n = heartbeat_gaps(msgs, t_hup, t_done + 0.5)
+    # The check uses the send times the heartbeats carry: on a machine at load 20-28 the subscriber
+    # process itself is sometimes descheduled for seconds, and arrival gaps then measure it, not
+    # squawk (alerts kept a 0.5 s latency through a 6 s arrival gap). Arrival gaps are printed too.
+    gaps, n = heartbeat_gaps(msgs, t_hup, t_done + 0.5, sent=True)
+    arrival, _ = heartbeat_gaps(msgs, t_hup, t_done + 0.5)
     worst = max(gaps) if gaps else (0, 0)
-    print("reload%s: first build %.2f s (cache miss), %d heartbeats during the reloads; longest gap %.3f s at "
+    print("heartbeats by arrival at the subscriber: longest gap %.3f s" % (max(arrival)[0] if arrival else 0))
+    print("reload%s: first build %.2f s (cache miss), %d heartbeats during the reloads; longest gap (send times) %.3f s at "
           "+%.2f s (bound %.3f s; %d ms heartbeats); before the SIGHUP %.3f s"
           % (" (sanitized build)" if SANITIZED else "", build_s, n, worst[0], worst[1] - t_hup,
              bound, HB_MS,
