@@ -112,13 +112,20 @@ static void bump_gen(filter_host *h)
     h->gen = __atomic_add_fetch(&host_gen_counter, 1, __ATOMIC_RELAXED);
 }
 
+static int grow_scratch(const filter_host *h, hs_scratch_t **s)
+{
+    if (h->gaz && filter_gaz_alloc_scratch(h->gaz, s)) return SQ_E_NOMEM;
+    if (h->cues && filter_matcher_alloc_scratch(h->cues, s)) return SQ_E_NOMEM;
+    for (size_t i = 0; i < h->n_packs; i++)
+        if (filter_matcher_alloc_scratch(h->packs[i].m, s)) return SQ_E_NOMEM;
+    return 0;
+}
+
 static int ensure_scratch(filter_host *h)
 {
     if (tls_scratch && tls_gen == h->gen) return 0;
-    if (h->gaz && filter_gaz_alloc_scratch(h->gaz, &tls_scratch)) return SQ_E_NOMEM;
-    if (h->cues && filter_matcher_alloc_scratch(h->cues, &tls_scratch)) return SQ_E_NOMEM;
-    for (size_t i = 0; i < h->n_packs; i++)
-        if (filter_matcher_alloc_scratch(h->packs[i].m, &tls_scratch)) return SQ_E_NOMEM;
+    int rc = grow_scratch(h, &tls_scratch);
+    if (rc) return rc;
     tls_gen = h->gen;
     return 0;
 }
@@ -808,6 +815,30 @@ void filter_host_get_stats(filter_host *h, filter_host_stats *out)
         out->alerts[i] = __atomic_load_n(&h->filters[i].alerts, __ATOMIC_RELAXED);
     }
 }
+
+/* ---- a scratch made on another thread (a reload's worker) ---- */
+
+int filter_host_scratch_make(const filter_host *h, void **out)
+{
+    hs_scratch_t *s = NULL;
+    int rc = grow_scratch(h, &s);
+    if (rc) {
+        hs_free_scratch(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void filter_host_scratch_adopt(const filter_host *h, void *scratch)
+{
+    if (!scratch) return;
+    hs_free_scratch(tls_scratch);
+    tls_scratch = scratch;
+    tls_gen = h->gen;
+}
+
+void filter_host_scratch_free(void *scratch) { hs_free_scratch(scratch); }
 
 /* ---- for tests and the bench ---- */
 
