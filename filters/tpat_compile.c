@@ -195,6 +195,10 @@ static int word_atom(struct pctx *c, const char *w, size_t n, int exact, struct 
             c->L->lex[lx].state = 2;
             if (tpat_expand(c->L, lx, w, n, c->line, &budget)) return -1;
         }
+        if (c->L->lex[lx].n_ph) { /* a pattern's word is one token; phrases belong in lexicons */
+            fail(c, "'%.*s' expands to words that are not one token for the tokeniser: write a lexicon", (int)n, w);
+            return 0;
+        }
         return lexicon_atom(c, lx, it);
     }
     if (tok_run_text(&c->L->td, w, n)) return -1;
@@ -580,7 +584,9 @@ static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk)
     int rc = 0;
     while (!rc && !c->bad && c->s[c->i] == '|') {
         c->i++;
-        if (pk) pk->have = 0, pk = NULL; /* a top-level alternation has no one anchor */
+        /* a top-level alternation has no one anchor; forget the first branch's pick
+         * whole, or its offset (tokens before its anchor) would shift the pattern's */
+        if (pk) memset(pk, 0, sizeof *pk), pk = NULL;
         memset(&br[1], 0, sizeof br[1]);
         rc = parse_seq(c, &br[1], NULL);
         struct frag j;
