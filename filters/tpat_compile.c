@@ -402,10 +402,12 @@ static int parse_atom(struct pctx *c, struct item *it)
         if (lx < 0) fail(c, "undefined lexicon <%.*s>", (int)((close - s) - (long)i - 1), s + i + 1);
         return lx < 0 ? 0 : lexicon_atom(c, lx, it);
     }
-    if (strncmp(s + i, "...", 3) == 0) {
+    if (strncmp(s + i, "...", 3) == 0) { /* a gap counts words, as the regexes' (\S+\s+){0,n} did */
         c->i += 3;
         it->gap = 1;
-        return one_test(c, it, (struct tpat_test){.kind = TT_ANY});
+        it->f.min = 1;
+        it->f.max = TPAT_WORD_TOKENS;
+        return emit(&it->f, OP_WORD, 0, 0, 0);
     }
     if ((s[i] == '^' || s[i] == '$') && (!s[i + 1] || strchr(" \t\n)|", s[i + 1]))) {
         c->i++;
