@@ -326,7 +326,7 @@ static int is_abbrev(const unsigned char *s, size_t n)
 {
     static const char *const w[] = {"mr", "mrs", "ms", "dr", "prof", "inc", "corp", "co", "ltd", "jr", "sr",
                                     "st", "no", "vs", "bros", "cos", "mt", "gov", "sen", "rep", "gen", "col",
-                                    "jan", "feb", "aug", "sept", "oct", "nov", "dec", "dept", "approx", "plc",
+                                    "jan", "feb", "aug", "sept", "oct", "nov", "dec", "dept", "approx", "plc", "v",
                                     NULL};
     if (n == 1 && s[0] >= 'A' && s[0] <= 'Z') return 1; /* an initial: "J. P. Morgan" */
     return in_list(w, s, n);

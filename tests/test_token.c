@@ -65,6 +65,8 @@ static void test_sentences(tok_doc *d)
     ASSERT_EQ(d->v[11].sent, 1);
     ASSERT_EQ(d->v[17].sent, 2);
     ASSERT_EQ(d->n_sent, 4);
+    /* a case name's "v." does not end the sentence ("FTC v. Acme") */
+    ASSERT_STR_EQ(show(d, "In FTC v. Acme the court ruled."), "^in|ftc|v.|acme|the|court|ruled|.");
     /* Reuters wraps lines: a single newline continues the sentence, an indented line opens one */
     ASSERT_STR_EQ(show(d, "shares of\nthe company\n    Acme said"), "^shares|of|the|company|^acme|said");
     /* the headline is its own sentence; body sentences follow */

@@ -8,3 +8,7 @@ set_tests_properties(rules_lint_ok PROPERTIES LABELS unit
 add_test(NAME rules_lint_bad COMMAND ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:squawk>
   -DFILE=${CMAKE_SOURCE_DIR}/tests/data/tpat_bad.yml -P ${CMAKE_SOURCE_DIR}/tests/data/tpat_lint.cmake)
 set_tests_properties(rules_lint_bad PROPERTIES LABELS unit)
+# squawk rules parity: per-rule agreement of a v1 regex pack and a v2 pack over hand-written articles.
+add_test(NAME rules_parity COMMAND ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:squawk>
+  -DGAZ=${CMAKE_SOURCE_DIR}/tests/data/gazetteer-mini.yml -P ${CMAKE_SOURCE_DIR}/tests/data/parity/check.cmake)
+set_tests_properties(rules_parity PROPERTIES LABELS unit)
