@@ -578,25 +578,50 @@ static int parse_seq(struct pctx *c, struct frag *out, struct pick *pk)
     }
 }
 
+/* Adds a branch's anchor to the union of a top-level alternation's: the rule is tried
+ * at any branch's anchor words, in a window wide enough for every branch (0: a branch
+ * without word anchor, or too many words: no union). */
+static int merge_pick(struct pick *all, const struct pick *b)
+{
+    if (!b->have || b->kind != ANCHOR_WORDS) return 0;
+    if (!all->have) {
+        *all = *b;
+        return 1;
+    }
+    if (all->n_tests + b->n_tests > MAX_ANCHOR_TESTS) return 0;
+    memcpy(all->tests + all->n_tests, b->tests, b->n_tests * sizeof *b->tests);
+    all->n_tests += b->n_tests;
+    all->score += b->score;
+    if (b->pmin < all->pmin) all->pmin = b->pmin;
+    if (b->pmax > all->pmax) all->pmax = b->pmax;
+    if (b->pcomp > all->pcomp) all->pcomp = b->pcomp;
+    all->pinf |= b->pinf;
+    return 1;
+}
+
 static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk)
 {
     struct frag br[2] = {{0}};
+    struct pick bp = {0}, all = {0}; /* the branch's anchor, the union of the branches' */
     memset(out, 0, sizeof *out);
-    if (parse_seq(c, &br[0], pk)) return -1;
-    int rc = 0;
+    if (parse_seq(c, &br[0], pk ? &bp : NULL)) return -1;
+    int rc = 0, alt = 0, united = pk ? merge_pick(&all, &bp) : 0;
     while (!rc && !c->bad && c->s[c->i] == '|') {
         c->i++;
-        /* a top-level alternation has no one anchor; forget the first branch's pick
-         * whole, or its offset (tokens before its anchor) would shift the pattern's */
-        if (pk) memset(pk, 0, sizeof *pk), pk = NULL;
+        alt = 1;
         memset(&br[1], 0, sizeof br[1]);
-        rc = parse_seq(c, &br[1], NULL);
+        memset(&bp, 0, sizeof bp);
+        rc = parse_seq(c, &br[1], pk ? &bp : NULL);
+        if (!rc && united) united = merge_pick(&all, &bp);
         struct frag j;
         if (!rc) rc = join_alt(br, 2, &j);
         frag_free(&br[0]);
         frag_free(&br[1]);
         if (!rc) br[0] = j;
     }
+    /* a top-level alternation: the union of its branches' anchors, else none (the
+     * pattern's first words are tried last, in tpat_compile_rule) */
+    if (pk) *pk = !alt ? bp : united ? all : (struct pick){0};
     *out = br[0];
     return rc;
 }
