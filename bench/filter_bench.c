@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/clock.h"
@@ -51,9 +52,18 @@ static filter_host *bench_host(int v2, int only, int ported[3])
     return h;
 }
 
-/* One pass of the host over every article: seconds; alerts added to *alerts. */
-static double host_pass(filter_host *h, const proto_article *arts, size_t n, size_t *alerts)
+/* This process's CPU seconds: on a shared box wall time includes other processes' turns. */
+static double cpu_s(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One pass of the host over every article: wall seconds (CPU seconds in *cpu); alerts added to *alerts. */
+static double host_pass(filter_host *h, const proto_article *arts, size_t n, size_t *alerts, double *cpu)
+{
+    double c0 = cpu_s();
     int64_t t0 = sq_clock_mono_ns();
     for (size_t i = 0; i < n; i++) {
         proto_alert **v;
@@ -63,6 +73,7 @@ static double host_pass(filter_host *h, const proto_article *arts, size_t n, siz
         for (size_t j = 0; j < k; j++) proto_alert_destroy(v[j]);
         free(v);
     }
+    *cpu = cpu_s() - c0;
     return (double)(sq_clock_mono_ns() - t0) / 1e9;
 }
 
@@ -136,13 +147,17 @@ int main(int argc, char **argv)
 
     double *t_host = calloc((size_t)reps, sizeof *t_host), *t_bare = calloc((size_t)reps, sizeof *t_bare);
     double *t_v2 = calloc((size_t)reps, sizeof *t_v2), *t_solo = calloc((size_t)reps * 6, sizeof *t_solo);
+    double *c_host = calloc((size_t)reps, sizeof *c_host), *c_v2 = calloc((size_t)reps, sizeof *c_v2);
+    double *c_solo = calloc((size_t)reps * 6, sizeof *c_solo);
     size_t alerts = 0, alerts2 = 0, matches = 0, dummy_alerts = 0;
     for (int r = 0; r < reps; r++) {
-        t_host[r] = host_pass(h, arts, n, &alerts);
-        t_v2[r] = host_pass(h2, arts, n, &alerts2);
+        t_host[r] = host_pass(h, arts, n, &alerts, &c_host[r]);
+        t_v2[r] = host_pass(h2, arts, n, &alerts2, &c_v2[r]);
         for (int i = 0; i < 3; i++)
             for (int e = 0; e < 2; e++)
-                if (solo[i][e]) t_solo[(i * 2 + e) * reps + r] = host_pass(solo[i][e], arts, n, &dummy_alerts);
+                if (solo[i][e])
+                    t_solo[(i * 2 + e) * reps + r] =
+                        host_pass(solo[i][e], arts, n, &dummy_alerts, &c_solo[(i * 2 + e) * reps + r]);
         int64_t t0 = sq_clock_mono_ns();
         for (size_t i = 0; i < n; i++) {
             const char *txt[2] = {arts[i].headline, arts[i].body};
@@ -175,17 +190,21 @@ int main(int argc, char **argv)
         t_db[p + 1] = (double)(sq_clock_mono_ns() - t0) / 1e9;
     }
     double th = median(t_host, reps), tb = median(t_bare, reps), t2 = median(t_v2, reps);
+    double ch = median(c_host, reps), c2 = median(c_v2, reps);
     printf("articles: %zu, bytes (headline+body): %.2f MB, median of %d runs\n", n, bytes / 1e6, reps);
-    printf("filter stage (invest+chips+regulatory): %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu alerts/run)\n",
-           th, n / th, bytes / 1e6 / th, alerts / (size_t)reps);
+    printf("filter stage (invest+chips+regulatory): %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu alerts/run)"
+           "  | cpu %.3f s %7.2f cpuMB/s\n", th, n / th, bytes / 1e6 / th, alerts / (size_t)reps, ch, bytes / 1e6 / ch);
     printf("engine v2 stage (invest %s, chips %s, regulatory %s): %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu alerts/run)"
-           "  %.2fx v1\n", ported[0] ? "v2" : "v1", ported[1] ? "v2" : "v1", ported[2] ? "v2" : "v1", t2, n / t2,
-           bytes / 1e6 / t2, alerts2 / (size_t)reps, th / t2);
+           "  %.2fx v1 | cpu %.3f s %7.2f cpuMB/s %.2fx v1\n", ported[0] ? "v2" : "v1", ported[1] ? "v2" : "v1",
+           ported[2] ? "v2" : "v1", t2, n / t2, bytes / 1e6 / t2, alerts2 / (size_t)reps, th / t2, c2, bytes / 1e6 / c2,
+           ch / c2);
     for (int i = 0; i < 3; i++) {
         if (!solo[i][0]) continue;
         double a = median(t_solo + (i * 2) * reps, reps), b = median(t_solo + (i * 2 + 1) * reps, reps);
-        printf("  %s alone: v1 %.3f s %7.2f MB/s, v2 %.3f s %7.2f MB/s  %.2fx\n", names[i], a, bytes / 1e6 / a, b,
-               bytes / 1e6 / b, a / b);
+        double ca = median(c_solo + (i * 2) * reps, reps), cb = median(c_solo + (i * 2 + 1) * reps, reps);
+        printf("  %s alone: v1 %.3f s %7.2f MB/s, v2 %.3f s %7.2f MB/s  %.2fx | cpu v1 %7.2f cpuMB/s, v2 %7.2f cpuMB/s"
+               "  %.2fx\n", names[i], a, bytes / 1e6 / a, b, bytes / 1e6 / b, a / b, bytes / 1e6 / ca,
+               bytes / 1e6 / cb, ca / cb);
     }
     printf("bare hs_scan (gazetteer+cues+3 packs):  %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu matches/run)\n",
            tb, n / tb, bytes / 1e6 / tb, matches / (size_t)reps);
@@ -197,6 +216,9 @@ int main(int argc, char **argv)
     free(t_bare);
     free(t_v2);
     free(t_solo);
+    free(c_host);
+    free(c_v2);
+    free(c_solo);
     filter_host_destroy(h2);
     for (int i = 0; i < 3; i++)
         for (int e = 0; e < 2; e++) filter_host_destroy(solo[i][e]);
