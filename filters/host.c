@@ -314,6 +314,21 @@ static void tscan_free(struct tscan *t)
     free(t);
 }
 
+/* A hit as a match: its words without the filled slots at its edges, as a v1
+ * rule's match is its trigger words; the companies are the slots. */
+static struct squawk_match hit_words(const tpat_result *r, const tok_doc *d, const struct tpat_hit *x)
+{
+    uint32_t ts = x->tok_start, te = x->tok_end;
+    for (uint32_t k = 0; k < x->n_slots; k++) {
+        const struct tpat_company *c = &r->companies[r->slots[x->slot + k].company];
+        if (c->tok_start == ts && c->tok_end < te) ts = c->tok_end;
+        else if (c->tok_end == te && c->tok_start > ts) te = c->tok_start;
+    }
+    /* span: sentence runs past the last token; then only the start moves */
+    uint32_t end = x->end == d->v[x->tok_end - 1].end ? d->v[te - 1].end : x->end;
+    return (struct squawk_match){x->rule, x->field, d->v[ts].start, end};
+}
+
 /* Hits become matches (bytes from tokens) and filled slots (bytes of the company's tokens). */
 static int tscan_export(const struct squawk_tpack *p, const tok_doc *d, struct tscan *t)
 {
@@ -326,7 +341,7 @@ static int tscan_export(const struct squawk_tpack *p, const tok_doc *d, struct t
     uint32_t ns = 0;
     for (size_t i = 0; i < r->n_hits; i++) {
         const struct tpat_hit *x = &r->hits[i];
-        t->ms[i] = (struct squawk_match){x->rule, x->field, x->start, x->end};
+        t->ms[i] = hit_words(r, d, x);
         t->off[i] = ns;
         for (uint32_t k = 0; k < x->n_slots; k++) {
             const struct tpat_slot *sl = &r->slots[x->slot + k];
