@@ -85,6 +85,7 @@ struct tpat_pack {
     int32_t lex_suffix, lex_descriptor, lex_compound, lex_unit;
     uint32_t max_name;
     uint8_t short_forms; /* companies found by form are also recognised by their first word elsewhere */
+    uint8_t word_parts;  /* rules' default: a word also matches a hyphenated word's last part */
     void **regexes; /* TT_REGEX tests' regex_t, freed with the pack */
     size_t n_regexes, cap_regexes;
     void *arena;

@@ -266,14 +266,14 @@ static void test_match_alternation_anchor(void)
     tpat_destroy(p);
 }
 
-/* Gaps count words as written; a hyphenated word's last part is a word (unless whole_words);
+/* Gaps count words as written; a hyphenated word's last part is a word with word_parts;
  * rules anchored on a class, a ~regex or behind an optional company are still found. */
 static void test_match_words_as_written(void)
 {
     char err[600];
     tpat_pack *p = load(R("gap", "raised ...{0,2} in funding")
-                        R("tail", "announced ( purchase | sale )")
-                        "  - id: whole\n    comment: c\n    pattern: 'dollar sale'\n    whole_words: true\n"
+                        "  - id: tail\n    comment: c\n    pattern: 'announced ( purchase | sale )'\n    word_parts: true\n"
+                        R("whole", "dollar sale")
                         R("cls", "#num percent stake | stake of #num percent")
                         R("rx", "~divest(s|ed|ing)? ( of )? #any")
                         R("lead", "{COMPANY:target}? backed by | {COMPANY:investor}? <invest_verb> in"),
