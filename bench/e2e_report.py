@@ -169,6 +169,12 @@ def main():
     rows.append(("1. filter stage, MB/s (headline+body) vs bare hs_scan", fm.fmt("%.1f"), frm.fmt("%.1f"),
                  ratio("filter_mbs", "squawk", "raw").fmt("%.2f"), "", ""))
 
+    fv = st("filter_mbs", "v2")
+    if fv.vals:
+        rows.append(("1. filter stage, MB/s, engine v2 (each built-in whose rules/v2 pack exists) vs engine v1, same run",
+                     fv.fmt("%.1f"), fm.fmt("%.1f"), ratio("filter_mbs", "v2", "squawk").fmt("%.2f") + " v2/v1",
+                     "≥ 50 MB/s and ≥ 5× v1 (issue 13, all three ported)", met(fv.med >= 50 and fv.med >= 5 * fm.med)))
+
     tv, to = st("tpat_mbs", "v2"), st("tpat_mbs", "old")
     if tv.vals:
         rows.append(("1. engine v2 sample (rules/v2/invest_sample.yml, 10 rules): tokenise + match MB/s vs the "

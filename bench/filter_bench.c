@@ -1,12 +1,17 @@
-/* filter_bench.c -- filter stage throughput vs a bare hs_scan of the same databases, same bytes.
+/* filter_bench.c -- filter stage throughput, engine v1 vs v2, vs a bare hs_scan of the same databases, same bytes.
  *
  * usage: filter_bench ARTICLES.jsonl [REPS=5]
- * Prints, as the median of REPS runs: (1) filter_host_process with invest, chips and
- * regulatory over every article; (2) hs_scan of the gazetteer, the cue pack and the three
- * rule packs over every headline and body with a no-op callback. */
+ * Prints, as the median of REPS runs, each measured in the same process on the same bytes:
+ * (1) filter_host_process with invest, chips and regulatory over every article, every plugin on
+ * engine v1 (the regex packs, rules/<pack>.yml); (2) the same with engine v2 for each plugin whose
+ * token-pattern pack rules/v2/<pack>.yml exists (the others stay v1; the line names which);
+ * (3) each ported plugin alone, v1 and v2; (4) hs_scan of the gazetteer, the cue pack and the
+ * three rule packs over every headline and body with a no-op callback. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../core/clock.h"
 #include "../filters/gazetteer.h"
@@ -19,6 +24,68 @@ static int cmp_dbl(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+}
+
+static const char *const names[] = {"invest", "chips", "regulatory"};
+
+/* A host with the three built-ins (only = one of them, or -1 for all), built as squawk run builds
+ * it (filter_host_from_config), each on engine v1, or on v2 when v2 is set and its token-pattern
+ * pack exists. Every call sets ported[i] from the host's data directory; a v2 host uses what an
+ * earlier (v1) call found. */
+static filter_host *bench_host(int v2, int only, int ported[3])
+{
+    char err[1024] = "", path[4096], set[3][64];
+    const char *filters[3], *sets[3];
+    size_t n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (only >= 0 && i != only) continue;
+        snprintf(set[n], sizeof set[n], "%s.engine=%s", names[i], v2 && ported[i] ? "v2" : "v1");
+        filters[n] = names[i];
+        sets[n] = set[n];
+        n++;
+    }
+    filter_host_overrides ov = {.filters = filters, .n_filters = n, .sets = sets, .n_sets = n};
+    filter_host *h;
+    if (filter_host_from_config(&h, NULL, &ov, err, sizeof err) != 0) {
+        fprintf(stderr, "filter_bench: %s\n", err);
+        exit(1);
+    }
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/rules/v2/%s.yml", filter_host_data_dir(h), names[i]);
+        ported[i] = access(path, R_OK) == 0;
+    }
+    return h;
+}
+
+/* This process's CPU seconds: on a shared box wall time includes other processes' turns. */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One pass of the host over every article: wall seconds (CPU seconds in *cpu); alerts added to *alerts. */
+static double host_pass(filter_host *h, const proto_article *arts, size_t n, size_t *alerts, double *cpu)
+{
+    double c0 = cpu_s();
+    int64_t t0 = sq_clock_mono_ns();
+    for (size_t i = 0; i < n; i++) {
+        proto_alert **v;
+        size_t k;
+        if (filter_host_process(h, &arts[i], NULL, 0, &v, &k) != 0) continue;
+        *alerts += k;
+        for (size_t j = 0; j < k; j++) proto_alert_destroy(v[j]);
+        free(v);
+    }
+    *cpu = cpu_s() - c0;
+    return (double)(sq_clock_mono_ns() - t0) / 1e9;
+}
+
+static double median(double *t, int reps)
+{
+    qsort(t, (size_t)reps, sizeof *t, cmp_dbl);
+    return t[reps / 2];
 }
 
 static int noop(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ud)
@@ -56,12 +123,10 @@ int main(int argc, char **argv)
     fclose(f);
 
     char err[1024] = "";
-    filter_host *h;
-    /* the engine squawk run builds without a config: the three built-ins */
-    if (filter_host_from_config(&h, NULL, NULL, err, sizeof err) != 0) {
-        fprintf(stderr, "filter_bench: %s\n", err);
-        return 1;
-    }
+    int ported[3];
+    filter_host *h = bench_host(0, -1, ported), *h2 = bench_host(1, -1, ported), *solo[3][2] = {{NULL}};
+    for (int i = 0; i < 3; i++)
+        if (ported[i]) solo[i][0] = bench_host(0, i, ported), solo[i][1] = bench_host(1, i, ported);
     /* the same databases, loaded separately for the bare scan */
     char path[4096];
     const char *dd = filter_host_data_dir(h);
@@ -86,19 +151,19 @@ int main(int argc, char **argv)
     }
 
     double *t_host = calloc((size_t)reps, sizeof *t_host), *t_bare = calloc((size_t)reps, sizeof *t_bare);
-    size_t alerts = 0, matches = 0;
+    double *t_v2 = calloc((size_t)reps, sizeof *t_v2), *t_solo = calloc((size_t)reps * 6, sizeof *t_solo);
+    double *c_host = calloc((size_t)reps, sizeof *c_host), *c_v2 = calloc((size_t)reps, sizeof *c_v2);
+    double *c_solo = calloc((size_t)reps * 6, sizeof *c_solo);
+    size_t alerts = 0, alerts2 = 0, matches = 0, dummy_alerts = 0;
     for (int r = 0; r < reps; r++) {
+        t_host[r] = host_pass(h, arts, n, &alerts, &c_host[r]);
+        t_v2[r] = host_pass(h2, arts, n, &alerts2, &c_v2[r]);
+        for (int i = 0; i < 3; i++)
+            for (int e = 0; e < 2; e++)
+                if (solo[i][e])
+                    t_solo[(i * 2 + e) * reps + r] =
+                        host_pass(solo[i][e], arts, n, &dummy_alerts, &c_solo[(i * 2 + e) * reps + r]);
         int64_t t0 = sq_clock_mono_ns();
-        for (size_t i = 0; i < n; i++) {
-            proto_alert **v;
-            size_t k;
-            if (filter_host_process(h, &arts[i], NULL, 0, &v, &k) != 0) continue;
-            alerts += k;
-            for (size_t j = 0; j < k; j++) proto_alert_destroy(v[j]);
-            free(v);
-        }
-        t_host[r] = (double)(sq_clock_mono_ns() - t0) / 1e9;
-        t0 = sq_clock_mono_ns();
         for (size_t i = 0; i < n; i++) {
             const char *txt[2] = {arts[i].headline, arts[i].body};
             size_t len[2] = {arts[i].headline_len, arts[i].body_len};
@@ -129,12 +194,23 @@ int main(int argc, char **argv)
         }
         t_db[p + 1] = (double)(sq_clock_mono_ns() - t0) / 1e9;
     }
-    qsort(t_host, (size_t)reps, sizeof *t_host, cmp_dbl);
-    qsort(t_bare, (size_t)reps, sizeof *t_bare, cmp_dbl);
-    double th = t_host[reps / 2], tb = t_bare[reps / 2];
+    double th = median(t_host, reps), tb = median(t_bare, reps), t2 = median(t_v2, reps);
+    double ch = median(c_host, reps), c2 = median(c_v2, reps);
     printf("articles: %zu, bytes (headline+body): %.2f MB, median of %d runs\n", n, bytes / 1e6, reps);
-    printf("filter stage (invest+chips+regulatory): %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu alerts/run)\n",
-           th, n / th, bytes / 1e6 / th, alerts / (size_t)reps);
+    printf("filter stage (invest+chips+regulatory): %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu alerts/run)"
+           "  | cpu %.3f s %7.2f cpuMB/s\n", th, n / th, bytes / 1e6 / th, alerts / (size_t)reps, ch, bytes / 1e6 / ch);
+    printf("engine v2 stage (invest %s, chips %s, regulatory %s): %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu alerts/run)"
+           "  %.2fx v1 | cpu %.3f s %7.2f cpuMB/s %.2fx v1\n", ported[0] ? "v2" : "v1", ported[1] ? "v2" : "v1",
+           ported[2] ? "v2" : "v1", t2, n / t2, bytes / 1e6 / t2, alerts2 / (size_t)reps, th / t2, c2, bytes / 1e6 / c2,
+           ch / c2);
+    for (int i = 0; i < 3; i++) {
+        if (!solo[i][0]) continue;
+        double a = median(t_solo + (i * 2) * reps, reps), b = median(t_solo + (i * 2 + 1) * reps, reps);
+        double ca = median(c_solo + (i * 2) * reps, reps), cb = median(c_solo + (i * 2 + 1) * reps, reps);
+        printf("  %s alone: v1 %.3f s %7.2f MB/s, v2 %.3f s %7.2f MB/s  %.2fx | cpu v1 %7.2f cpuMB/s, v2 %7.2f cpuMB/s"
+               "  %.2fx\n", names[i], a, bytes / 1e6 / a, b, bytes / 1e6 / b, a / b, bytes / 1e6 / ca,
+               bytes / 1e6 / cb, ca / cb);
+    }
     printf("bare hs_scan (gazetteer+cues+3 packs):  %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu matches/run)\n",
            tb, n / tb, bytes / 1e6 / tb, matches / (size_t)reps);
     printf("  per database (one pass): gazetteer %.3f s, cues %.3f s, invest %.3f s, chips %.3f s, "
@@ -143,6 +219,14 @@ int main(int argc, char **argv)
     free(arts);
     free(t_host);
     free(t_bare);
+    free(t_v2);
+    free(t_solo);
+    free(c_host);
+    free(c_v2);
+    free(c_solo);
+    filter_host_destroy(h2);
+    for (int i = 0; i < 3; i++)
+        for (int e = 0; e < 2; e++) filter_host_destroy(solo[i][e]);
     for (int i = 0; i < 4; i++) filter_matcher_destroy(m[i]);
     filter_gaz_destroy(g);
     hs_free_scratch(scratch);

@@ -88,11 +88,13 @@ for r in $(seq 1 "$REPS"); do
         }
         /^articles:/ { n = $2; sub(",", "", n); mb = $5 }
         /^filter stage/ { rates("squawk") }
+        /^engine v2 stage/ { rates("v2") }
         /^bare hs_scan/ { rates("raw") }
         /per database/ { sub(/^ +/, ""); print "filter_dbs\traw\t" r "\t" $0 }
         END { print "filter_articles\tsquawk\t" r "\t" n; print "filter_mb\tsquawk\t" r "\t" mb }
     ' "$T/fb.$r" >>"$R"
     log "filter run $r: $(grep -E '^(filter stage|bare)' "$T/fb.$r" | tr -s ' ' | cut -d' ' -f1-2,5-9 | tr '\n' ';')"
+    log "filter run $r: $(grep -E '^(engine v2|  [a-z]+ alone)' "$T/fb.$r" | tr -s ' ' | tr '\n' ';')"
 done
 
 # engine v2 (filters/tpat.c): the sample pack vs the same ten regexes cut out of invest.yml, same bytes

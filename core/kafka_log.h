@@ -8,8 +8,8 @@
 #include "log.h"
 
 /* Header-only so core/ need not link librdkafka. Runs on librdkafka's
- * threads: sq_log (one locked fprintf) is safe there, the rate limiter is
- * not. Connection failures (fac FAIL) also reach the clients' error_cb,
+ * threads: sq_log (each line written under the stream's lock) is safe
+ * there. Connection failures (fac FAIL) also reach the clients' error_cb,
  * which rate-limits them, so they are not repeated here. */
 static inline void sq_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {

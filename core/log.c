@@ -2,26 +2,31 @@
 #include "log.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
 
+/* Level and format are read by every thread that logs (librdkafka's, the
+ * reload worker) and changed by a reload on the loop: relaxed atomics. */
 static FILE *log_out;
 static sq_log_level log_min = SQ_LOG_INFO;
 static sq_log_format log_fmt = SQ_LOG_TEXT;
+#define LOAD(v) __atomic_load_n(&(v), __ATOMIC_RELAXED)
+#define STORE(v, x) __atomic_store_n(&(v), (x), __ATOMIC_RELAXED)
 
 static const char *level_names[] = {"debug", "info", "warn", "error"};
 
 void sq_log_setup(FILE *out, sq_log_level min, sq_log_format fmt)
 {
     log_out = out;
-    log_min = min;
-    log_fmt = fmt;
+    STORE(log_min, min);
+    STORE(log_fmt, fmt);
 }
 
-void sq_log_set_level(sq_log_level min) { log_min = min; }
-void sq_log_set_format(sq_log_format fmt) { log_fmt = fmt; }
-int sq_log_enabled(sq_log_level lvl) { return lvl >= log_min; }
+void sq_log_set_level(sq_log_level min) { STORE(log_min, min); }
+void sq_log_set_format(sq_log_format fmt) { STORE(log_fmt, fmt); }
+int sq_log_enabled(sq_log_level lvl) { return lvl >= LOAD(log_min); }
 
 int sq_log_parse_level(const char *s, sq_log_level *out)
 {
@@ -104,7 +109,8 @@ static void vlog(sq_log_level lvl, const char *msg, unsigned long suppressed, co
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (log_fmt == SQ_LOG_JSON) {
+    flockfile(f); /* one line per event, whichever threads log at once */
+    if (LOAD(log_fmt) == SQ_LOG_JSON) {
         fprintf(f, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"%s\"", tbuf,
                 ts.tv_nsec / 1000000, level_names[lvl], msg);
         emit_json_kv(f, kv);
@@ -117,11 +123,12 @@ static void vlog(sq_log_level lvl, const char *msg, unsigned long suppressed, co
         fputc('\n', f);
     }
     fflush(f);
+    funlockfile(f);
 }
 
 void sq_log(sq_log_level lvl, const char *msg, const char *kvfmt, ...)
 {
-    if (lvl < log_min) return;
+    if (lvl < LOAD(log_min)) return;
     va_list ap;
     va_start(ap, kvfmt);
     vlog(lvl, msg, 0, kvfmt, ap);
@@ -139,11 +146,14 @@ static struct {
     unsigned long suppressed;
 } limits[LIMIT_SLOTS];
 
+static pthread_mutex_t limits_mu = PTHREAD_MUTEX_INITIALIZER;
+
 void sq_log_limited(sq_log_level lvl, const char *msg, const char *kvfmt, ...)
 {
-    if (lvl < log_min) return;
+    if (lvl < LOAD(log_min)) return;
     size_t h = ((size_t)msg >> 3) % LIMIT_SLOTS;
     time_t now = time(NULL);
+    pthread_mutex_lock(&limits_mu); /* plugins log through here from the reload worker too */
     if (limits[h].msg != msg) {
         limits[h].msg = msg;
         limits[h].sec = now;
@@ -156,10 +166,12 @@ void sq_log_limited(sq_log_level lvl, const char *msg, const char *kvfmt, ...)
     }
     if (++limits[h].count > LIMIT_BURST) {
         limits[h].suppressed++;
+        pthread_mutex_unlock(&limits_mu);
         return;
     }
     unsigned long sup = limits[h].suppressed;
     limits[h].suppressed = 0;
+    pthread_mutex_unlock(&limits_mu);
     va_list ap;
     va_start(ap, kvfmt);
     vlog(lvl, msg, sup, kvfmt, ap);

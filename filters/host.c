@@ -121,13 +121,20 @@ static void bump_gen(filter_host *h)
     h->gen = __atomic_add_fetch(&host_gen_counter, 1, __ATOMIC_RELAXED);
 }
 
+static int grow_scratch(const filter_host *h, hs_scratch_t **s)
+{
+    if (h->gaz && filter_gaz_alloc_scratch(h->gaz, s)) return SQ_E_NOMEM;
+    if (h->cues && filter_matcher_alloc_scratch(h->cues, s)) return SQ_E_NOMEM;
+    for (size_t i = 0; i < h->n_packs; i++)
+        if (filter_matcher_alloc_scratch(h->packs[i].m, s)) return SQ_E_NOMEM;
+    return 0;
+}
+
 static int ensure_scratch(filter_host *h)
 {
     if (tls_scratch && tls_gen == h->gen) return 0;
-    if (h->gaz && filter_gaz_alloc_scratch(h->gaz, &tls_scratch)) return SQ_E_NOMEM;
-    if (h->cues && filter_matcher_alloc_scratch(h->cues, &tls_scratch)) return SQ_E_NOMEM;
-    for (size_t i = 0; i < h->n_packs; i++)
-        if (filter_matcher_alloc_scratch(h->packs[i].m, &tls_scratch)) return SQ_E_NOMEM;
+    int rc = grow_scratch(h, &tls_scratch);
+    if (rc) return rc;
     tls_gen = h->gen;
     return 0;
 }
@@ -316,6 +323,21 @@ static void tscan_free(struct tscan *t)
     free(t);
 }
 
+/* A hit as a match: its words without the filled slots at its edges, as a v1
+ * rule's match is its trigger words; the companies are the slots. */
+static struct squawk_match hit_words(const tpat_result *r, const tok_doc *d, const struct tpat_hit *x)
+{
+    uint32_t ts = x->tok_start, te = x->tok_end;
+    for (uint32_t k = 0; k < x->n_slots; k++) {
+        const struct tpat_company *c = &r->companies[r->slots[x->slot + k].company];
+        if (c->tok_start == ts && c->tok_end < te) ts = c->tok_end;
+        else if (c->tok_end == te && c->tok_start > ts) te = c->tok_start;
+    }
+    /* span: sentence runs past the last token; then only the start moves */
+    uint32_t end = x->end == d->v[x->tok_end - 1].end ? d->v[te - 1].end : x->end;
+    return (struct squawk_match){x->rule, x->field, d->v[ts].start, end};
+}
+
 /* Hits become matches (bytes from tokens) and filled slots (bytes of the company's tokens). */
 static int tscan_export(const struct squawk_tpack *p, const tok_doc *d, struct tscan *t)
 {
@@ -328,7 +350,7 @@ static int tscan_export(const struct squawk_tpack *p, const tok_doc *d, struct t
     uint32_t ns = 0;
     for (size_t i = 0; i < r->n_hits; i++) {
         const struct tpat_hit *x = &r->hits[i];
-        t->ms[i] = (struct squawk_match){x->rule, x->field, x->start, x->end};
+        t->ms[i] = hit_words(r, d, x);
         t->off[i] = ns;
         for (uint32_t k = 0; k < x->n_slots; k++) {
             const struct tpat_slot *sl = &r->slots[x->slot + k];
@@ -899,6 +921,30 @@ void filter_host_get_stats(filter_host *h, filter_host_stats *out)
         out->errors[i] = __atomic_load_n(&h->filters[i].errors, __ATOMIC_RELAXED);
     }
 }
+
+/* ---- a scratch made on another thread (a reload's worker) ---- */
+
+int filter_host_scratch_make(const filter_host *h, void **out)
+{
+    hs_scratch_t *s = NULL;
+    int rc = grow_scratch(h, &s);
+    if (rc) {
+        hs_free_scratch(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void filter_host_scratch_adopt(const filter_host *h, void *scratch)
+{
+    if (!scratch) return;
+    hs_free_scratch(tls_scratch);
+    tls_scratch = scratch;
+    tls_gen = h->gen;
+}
+
+void filter_host_scratch_free(void *scratch) { hs_free_scratch(scratch); }
 
 /* ---- for tests and the bench ---- */
 

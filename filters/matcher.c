@@ -168,6 +168,90 @@ static int compile_rule(filter_matcher *m, size_t i, unsigned flags, const char 
 static const char *const rule_keys[] = {"id", "pattern", "weight", "field", "flags",
                                         "comment", "dir", "tag", NULL};
 
+/* Reads one rule of the pack's list into m->rules[m->n] (its flags into flags[m->n]);
+ * 0, SQ_E_RULES with err naming file:line and rule, or SQ_E_NOMEM. */
+static int load_one_rule(filter_matcher *m, yaml_document_t *doc, yaml_node_item_t item, const char *path,
+                         unsigned *flags, char *err, size_t errlen)
+{
+    yaml_node_t *r = yaml_document_get_node(doc, item);
+    size_t line = filter_yaml_line(r);
+    if (!r || r->type != YAML_MAPPING_NODE) {
+        snprintf(err, errlen, "%s:%zu: a rule must be a map", path, line);
+        return SQ_E_RULES;
+    }
+    const char *id = filter_yaml_str(filter_yaml_get(doc, r, "id"));
+    const char *pat = filter_yaml_str(filter_yaml_get(doc, r, "pattern"));
+    if (!id || !*id) {
+        snprintf(err, errlen, "%s:%zu: rule without id", path, line);
+        return SQ_E_RULES;
+    }
+    if (!pat || !*pat) {
+        snprintf(err, errlen, "%s:%zu: rule %s: missing pattern", path, line, id);
+        return SQ_E_RULES;
+    }
+    for (yaml_node_pair_t *pr = r->data.mapping.pairs.start; pr < r->data.mapping.pairs.top;
+         pr++) {
+        const char *k = filter_yaml_str(yaml_document_get_node(doc, pr->key));
+        int known = 0;
+        for (size_t j = 0; k && rule_keys[j]; j++)
+            if (strcmp(k, rule_keys[j]) == 0) known = 1;
+        if (!known) {
+            snprintf(err, errlen, "%s:%zu: rule %s: unknown key '%s'", path, line, id,
+                     k ? k : "?");
+            return SQ_E_RULES;
+        }
+    }
+    for (size_t j = 0; j < m->n; j++)
+        if (strcmp(m->rules[j].id, id) == 0) {
+            snprintf(err, errlen, "%s:%zu: rule %s: duplicate id", path, line, id);
+            return SQ_E_RULES;
+        }
+    struct squawk_rule *ru = &m->rules[m->n];
+    ru->size = sizeof *ru;
+    ru->weight = 1.0;
+    const char *w = filter_yaml_str(filter_yaml_get(doc, r, "weight"));
+    if (w) {
+        char *end;
+        errno = 0;
+        ru->weight = strtod(w, &end);
+        if (end == w || *end || errno) {
+            snprintf(err, errlen, "%s:%zu: rule %s: weight '%s' is not a number", path, line,
+                     id, w);
+            return SQ_E_RULES;
+        }
+    }
+    const char *fs = filter_yaml_str(filter_yaml_get(doc, r, "field"));
+    ru->field = field_of(fs);
+    if (ru->field == -2) {
+        snprintf(err, errlen, "%s:%zu: rule %s: field '%s' is not headline|body|any", path,
+                 line, id, fs);
+        return SQ_E_RULES;
+    }
+    char bad[64];
+    unsigned fl = 0;
+    if (parse_flags(doc, filter_yaml_get(doc, r, "flags"), &fl, bad, sizeof bad) != 0) {
+        snprintf(err, errlen, "%s:%zu: rule %s: unknown flag '%s'", path, line, id, bad);
+        return SQ_E_RULES;
+    }
+    if (has_high_bytes(pat)) fl |= HS_FLAG_UTF8;
+    flags[m->n] = fl;
+    ru->id = strdup(id);
+    ru->comment = dup_or_empty(filter_yaml_str(filter_yaml_get(doc, r, "comment")));
+    ru->dir = dup_or_empty(filter_yaml_str(filter_yaml_get(doc, r, "dir")));
+    ru->tag = dup_or_empty(filter_yaml_str(filter_yaml_get(doc, r, "tag")));
+    m->patterns[m->n] = strdup(pat);
+    m->n++;
+    if (!ru->id || !ru->comment || !ru->dir || !ru->tag || !m->patterns[m->n - 1]) {
+        return SQ_E_NOMEM;
+    }
+    if (*ru->dir && strcmp(ru->dir, "forward") != 0 && strcmp(ru->dir, "backward") != 0) {
+        snprintf(err, errlen, "%s:%zu: rule %s: dir '%s' is not forward|backward", path, line,
+                 id, ru->dir);
+        return SQ_E_RULES;
+    }
+    return 0;
+}
+
 int filter_matcher_load(filter_matcher **out, const char *path, char *err, size_t errlen)
 {
     *out = NULL;
@@ -205,83 +289,8 @@ int filter_matcher_load(filter_matcher **out, const char *path, char *err, size_
     }
     for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
          it++) {
-        yaml_node_t *r = yaml_document_get_node(&doc, *it);
-        size_t line = filter_yaml_line(r);
-        if (!r || r->type != YAML_MAPPING_NODE) {
-            snprintf(err, errlen, "%s:%zu: a rule must be a map", path, line);
-            goto fail;
-        }
-        const char *id = filter_yaml_str(filter_yaml_get(&doc, r, "id"));
-        const char *pat = filter_yaml_str(filter_yaml_get(&doc, r, "pattern"));
-        if (!id || !*id) {
-            snprintf(err, errlen, "%s:%zu: rule without id", path, line);
-            goto fail;
-        }
-        if (!pat || !*pat) {
-            snprintf(err, errlen, "%s:%zu: rule %s: missing pattern", path, line, id);
-            goto fail;
-        }
-        for (yaml_node_pair_t *pr = r->data.mapping.pairs.start; pr < r->data.mapping.pairs.top;
-             pr++) {
-            const char *k = filter_yaml_str(yaml_document_get_node(&doc, pr->key));
-            int known = 0;
-            for (size_t j = 0; k && rule_keys[j]; j++)
-                if (strcmp(k, rule_keys[j]) == 0) known = 1;
-            if (!known) {
-                snprintf(err, errlen, "%s:%zu: rule %s: unknown key '%s'", path, line, id,
-                         k ? k : "?");
-                goto fail;
-            }
-        }
-        for (size_t j = 0; j < m->n; j++)
-            if (strcmp(m->rules[j].id, id) == 0) {
-                snprintf(err, errlen, "%s:%zu: rule %s: duplicate id", path, line, id);
-                goto fail;
-            }
-        struct squawk_rule *ru = &m->rules[m->n];
-        ru->size = sizeof *ru;
-        ru->weight = 1.0;
-        const char *w = filter_yaml_str(filter_yaml_get(&doc, r, "weight"));
-        if (w) {
-            char *end;
-            errno = 0;
-            ru->weight = strtod(w, &end);
-            if (end == w || *end || errno) {
-                snprintf(err, errlen, "%s:%zu: rule %s: weight '%s' is not a number", path, line,
-                         id, w);
-                goto fail;
-            }
-        }
-        const char *fs = filter_yaml_str(filter_yaml_get(&doc, r, "field"));
-        ru->field = field_of(fs);
-        if (ru->field == -2) {
-            snprintf(err, errlen, "%s:%zu: rule %s: field '%s' is not headline|body|any", path,
-                     line, id, fs);
-            goto fail;
-        }
-        char bad[64];
-        unsigned fl = 0;
-        if (parse_flags(&doc, filter_yaml_get(&doc, r, "flags"), &fl, bad, sizeof bad) != 0) {
-            snprintf(err, errlen, "%s:%zu: rule %s: unknown flag '%s'", path, line, id, bad);
-            goto fail;
-        }
-        if (has_high_bytes(pat)) fl |= HS_FLAG_UTF8;
-        flags[m->n] = fl;
-        ru->id = strdup(id);
-        ru->comment = dup_or_empty(filter_yaml_str(filter_yaml_get(&doc, r, "comment")));
-        ru->dir = dup_or_empty(filter_yaml_str(filter_yaml_get(&doc, r, "dir")));
-        ru->tag = dup_or_empty(filter_yaml_str(filter_yaml_get(&doc, r, "tag")));
-        m->patterns[m->n] = strdup(pat);
-        m->n++;
-        if (!ru->id || !ru->comment || !ru->dir || !ru->tag || !m->patterns[m->n - 1]) {
-            rc = SQ_E_NOMEM;
-            goto fail;
-        }
-        if (*ru->dir && strcmp(ru->dir, "forward") != 0 && strcmp(ru->dir, "backward") != 0) {
-            snprintf(err, errlen, "%s:%zu: rule %s: dir '%s' is not forward|backward", path, line,
-                     id, ru->dir);
-            goto fail;
-        }
+        rc = load_one_rule(m, &doc, *it, path, flags, err, errlen);
+        if (rc) goto fail;
     }
     for (int f = 0; f < SQUAWK_FIELD_N; f++) {
         rc = compile_field(m, f, flags, path, err, errlen);

@@ -240,7 +240,6 @@ static int emit(struct scan *sc, size_t start, size_t end, unsigned flags)
                       .hash = h, .norm_len = (uint16_t)(on > 0xFFFF ? 0xFFFF : on),
                       .flags = (uint16_t)flags, .field = (uint8_t)sc->field,
                       .cls = (uint8_t)class_of(up, lo, dig, nocase, first_up == 1)};
-    if (d->n && d->v[d->n - 1].field == t->field && d->v[d->n - 1].end == t->start) t->flags |= TOK_F_GLUED;
     if (sc->new_sent || (sc->pending && !(t->cls == TOK_PUNCT && closing(o)))) {
         d->n_sent++;
         t->flags |= TOK_F_SENT_START;

@@ -27,8 +27,7 @@ enum {
     TOK_F_HYPHEN = 1 << 5,   /* "start-up", "co-led" */
     TOK_F_SENT_START = 1 << 6, /* first token of its sentence */
     TOK_F_SCALE = 1 << 7,    /* "bn" of "10bn": split off a number */
-    TOK_F_FOLDED = 1 << 8,   /* fullwidth letters or zero-width characters were folded away */
-    TOK_F_GLUED = 1 << 9     /* no space before: written together with the token before ("$4.8bn," is $ 4.8 bn ,) */
+    TOK_F_FOLDED = 1 << 8    /* fullwidth letters or zero-width characters were folded away */
 };
 
 struct tok {

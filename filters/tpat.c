@@ -144,6 +144,18 @@ static int at_eol(const struct mctx *m, uint32_t pos)
     return pos == m->end || (v[pos].flags & TOK_F_SENT_START);
 }
 
+/* The end of the word that starts at pos: the tokens glued to it (same field, no
+ * space between, no sentence start), at most TPAT_WORD_TOKENS in all. */
+static uint32_t word_end(const struct mctx *m, uint32_t pos)
+{
+    const struct tok *v = m->d->v;
+    uint32_t k = pos + 1;
+    while (k < m->end && k - pos < TPAT_WORD_TOKENS && v[k].field == v[k - 1].field && v[k].start == v[k - 1].end &&
+           !(v[k].flags & TOK_F_SENT_START))
+        k++;
+    return k;
+}
+
 /* 1 when the rule's program matches from start (end in *end, slots in caps), 0 when not, -1 out of memory. */
 static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
 {
@@ -188,6 +200,11 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
                 break;
             case OP_EOL:
                 if (!at_eol(m, pos)) goto fail;
+                pc++;
+                break;
+            case OP_WORD:
+                if (pos >= m->end) goto fail;
+                pos = word_end(m, pos);
                 pc++;
                 break;
             default: *end = pos; return 1;

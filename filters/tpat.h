@@ -31,7 +31,7 @@ struct tpat_rule {
     double weight;
     uint8_t field, scope, span, marks, requires; /* the enums above */
     uint8_t veto, unveto;
-    uint8_t whole_words;   /* words never match the last part of a hyphenated word ("multibillion-dollar" is no "dollar") */
+    uint8_t whole_words;   /* word_parts: false -- words never match the last part of a hyphenated word */
     const char *sector;    /* names a company of this sector ("" when not) */
     uint32_t n_slots;      /* company slots in the pattern */
     const uint16_t *slot_role; /* role index per slot */

@@ -195,6 +195,10 @@ static int word_atom(struct pctx *c, const char *w, size_t n, int exact, struct 
             c->L->lex[lx].state = 2;
             if (tpat_expand(c->L, lx, w, n, c->line, &budget)) return -1;
         }
+        if (c->L->lex[lx].n_ph) { /* a pattern's word is one token; phrases belong in lexicons */
+            fail(c, "'%.*s' expands to words that are not one token for the tokeniser: write a lexicon", (int)n, w);
+            return 0;
+        }
         return lexicon_atom(c, lx, it);
     }
     if (tok_run_text(&c->L->td, w, n)) return -1;
@@ -420,10 +424,12 @@ static int parse_atom(struct pctx *c, struct item *it)
         if (lx < 0) fail(c, "undefined lexicon <%.*s>", (int)((close - s) - (long)i - 1), s + i + 1);
         return lx < 0 ? 0 : lexicon_atom(c, lx, it);
     }
-    if (strncmp(s + i, "...", 3) == 0) {
+    if (strncmp(s + i, "...", 3) == 0) { /* a gap counts words, as the regexes' (\S+\s+){0,n} did */
         c->i += 3;
         it->gap = 1;
-        return one_test(c, it, (struct tpat_test){.kind = TT_ANY});
+        it->f.min = 1;
+        it->f.max = TPAT_WORD_TOKENS;
+        return emit(&it->f, OP_WORD, 0, 0, 0);
     }
     if ((s[i] == '^' || s[i] == '$') && (!s[i + 1] || strchr(" \t\n)|", s[i + 1]))) {
         c->i++;
@@ -475,21 +481,6 @@ static int parse_quant(struct pctx *c, uint32_t *m, int *n, int *lazy)
     return 1;
 }
 
-/* A bounded gap counts words as written: the tokens glued to a word ("$4.8bn,": $ 4.8 bn ,)
- * go with it, as the regex packs' (\S+\s+){0,n} did. At most GLUE_MAX glued tokens per word. */
-#define GLUE_MAX 3
-static int gap_word(struct pctx *c, struct item *it)
-{
-    struct item g;
-    struct frag r;
-    memset(&g, 0, sizeof g);
-    if (one_test(c, &g, (struct tpat_test){.kind = TT_CLASS, .v = (uint32_t)TOK_F_GLUED << 8})) return -1;
-    int rc = repeat(&g.f, 0, GLUE_MAX, 0, &r) || cat(&it->f, &r);
-    frag_free(&g.f);
-    frag_free(&r);
-    return rc ? -1 : 0;
-}
-
 static int parse_item(struct pctx *c, struct item *it)
 {
     memset(it, 0, sizeof *it);
@@ -502,7 +493,6 @@ static int parse_item(struct pctx *c, struct item *it)
     if (it->gap) {
         lazy = 1;
         if (!q) m = 0, n = -1;
-        else if (gap_word(c, it)) return -1;
     } else if (!q)
         return 0;
     if (it->sol || it->eol) {
@@ -616,25 +606,50 @@ static int parse_seq(struct pctx *c, struct frag *out, struct pick *pk)
     }
 }
 
+/* Adds a branch's anchor to the union of a top-level alternation's: the rule is tried
+ * at any branch's anchor words, in a window wide enough for every branch (0: a branch
+ * without word anchor, or too many words: no union). */
+static int merge_pick(struct pick *all, const struct pick *b)
+{
+    if (!b->have || b->kind != ANCHOR_WORDS) return 0;
+    if (!all->have) {
+        *all = *b;
+        return 1;
+    }
+    if (all->n_tests + b->n_tests > MAX_ANCHOR_TESTS) return 0;
+    memcpy(all->tests + all->n_tests, b->tests, b->n_tests * sizeof *b->tests);
+    all->n_tests += b->n_tests;
+    all->score += b->score;
+    if (b->pmin < all->pmin) all->pmin = b->pmin;
+    if (b->pmax > all->pmax) all->pmax = b->pmax;
+    if (b->pcomp > all->pcomp) all->pcomp = b->pcomp;
+    all->pinf |= b->pinf;
+    return 1;
+}
+
 static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk)
 {
     struct frag br[2] = {{0}};
+    struct pick bp = {0}, all = {0}; /* the branch's anchor, the union of the branches' */
     memset(out, 0, sizeof *out);
-    if (parse_seq(c, &br[0], pk)) return -1;
-    int rc = 0;
+    if (parse_seq(c, &br[0], pk ? &bp : NULL)) return -1;
+    int rc = 0, alt = 0, united = pk ? merge_pick(&all, &bp) : 0;
     while (!rc && !c->bad && c->s[c->i] == '|') {
         c->i++;
-        /* a top-level alternation has no one anchor; forget the first branch's pick whole,
-         * or its length-before would narrow the window of the whole pattern's first words */
-        if (pk) memset(pk, 0, sizeof *pk), pk = NULL;
+        alt = 1;
         memset(&br[1], 0, sizeof br[1]);
-        rc = parse_seq(c, &br[1], NULL);
+        memset(&bp, 0, sizeof bp);
+        rc = parse_seq(c, &br[1], pk ? &bp : NULL);
+        if (!rc && united) united = merge_pick(&all, &bp);
         struct frag j;
         if (!rc) rc = join_alt(br, 2, &j);
         frag_free(&br[0]);
         frag_free(&br[1]);
         if (!rc) br[0] = j;
     }
+    /* a top-level alternation: the union of its branches' anchors, else none (the
+     * pattern's first words are tried last, in tpat_compile_rule) */
+    if (pk) *pk = !alt ? bp : united ? all : (struct pick){0};
     *out = br[0];
     return rc;
 }

@@ -17,7 +17,12 @@ struct tpat_test {
 
 /* Program instructions; x and y are offsets relative to the instruction itself,
  * so a compiled fragment can be copied for {m,n}. */
-enum tpat_op { OP_TEST, OP_COMPANY, OP_SPLIT, OP_JMP, OP_SOL, OP_EOL, OP_MATCH };
+enum tpat_op { OP_TEST, OP_COMPANY, OP_SPLIT, OP_JMP, OP_SOL, OP_EOL, OP_WORD, OP_MATCH };
+
+/* OP_WORD (a word of a gap, "..."): a token and the tokens glued to it (no space
+ * between: "Nvidia's", "$10bn,"), at most this many in all -- a longer run of glued
+ * tokens counts as more words, so a gap of n words spans at most n times this. */
+#define TPAT_WORD_TOKENS 4
 
 struct tpat_inst {
     uint8_t op;
@@ -80,6 +85,7 @@ struct tpat_pack {
     int32_t lex_suffix, lex_descriptor, lex_compound, lex_unit;
     uint32_t max_name;
     uint8_t short_forms; /* companies found by form are also recognised by their first word elsewhere */
+    uint8_t word_parts;  /* rules' default: a word also matches a hyphenated word's last part */
     void **regexes; /* TT_REGEX tests' regex_t, freed with the pack */
     size_t n_regexes, cap_regexes;
     void *arena;

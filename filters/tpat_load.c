@@ -545,7 +545,9 @@ static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t 
     enum_key(L, m, "requires", reqs, &r->pub.requires);
     bool_key(L, m, "veto", &r->pub.veto);
     bool_key(L, m, "unveto", &r->pub.unveto);
-    bool_key(L, m, "whole_words", &r->pub.whole_words);
+    uint8_t parts = L->p->word_parts; /* the pack's default */
+    bool_key(L, m, "word_parts", &parts);
+    r->pub.whole_words = !parts;
     if (r->pub.veto && r->pub.unveto)
         tpat_err(L, r->pub.line, "rule %s: veto and unveto exclude each other", r->pub.id);
     r->pub.sector = "";
@@ -561,7 +563,7 @@ static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t 
 static int load_rule(struct tpat_loader *L, yaml_node_t *m)
 {
     static const char *const keys[] = {"id", "comment", "pattern", "weight", "field", "scope", "span", "veto",
-                                       "unveto", "marks", "sector", "requires", "roles", "whole_words", NULL};
+                                       "unveto", "marks", "sector", "requires", "roles", "word_parts", NULL};
     if (m->type != YAML_MAPPING_NODE) {
         tpat_err(L, filter_yaml_line(m), "rules: each rule is a map");
         return 0;
@@ -673,7 +675,7 @@ nomem:
 
 static int load_top(struct tpat_loader *L, yaml_node_t *root)
 {
-    static const char *const keys[] = {"pack", "roles", "companies", "lexicons", "macros", "rules", NULL};
+    static const char *const keys[] = {"pack", "roles", "word_parts", "companies", "lexicons", "macros", "rules", NULL};
     if (root->type != YAML_MAPPING_NODE) {
         tpat_err(L, filter_yaml_line(root), "a pack is a map with pack:, lexicons:, macros: and rules:");
         return 0;
@@ -683,6 +685,7 @@ static int load_top(struct tpat_loader *L, yaml_node_t *root)
     const char *name = filter_yaml_str(filter_yaml_get(L->doc, root, "pack"));
     if (name) snprintf(L->p->name, sizeof L->p->name, "%s", name);
     if ((v = filter_yaml_get(L->doc, root, "roles")) && load_roles(L, v)) return -1;
+    bool_key(L, root, "word_parts", &L->p->word_parts);
     if ((v = filter_yaml_get(L->doc, root, "lexicons")) && load_lexicons(L, v)) return -1;
     if ((v = filter_yaml_get(L->doc, root, "macros")) && load_macros(L, v)) return -1;
     if ((v = filter_yaml_get(L->doc, root, "companies")) && load_companies(L, v)) return -1;

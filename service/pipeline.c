@@ -20,6 +20,7 @@
 #include "../filters/host.h"
 #include "../ingest/kafka.h"
 #include "../proto/scan.h"
+#include "reload.h"
 #include "../sinks/jsonl.h"
 #include "../sinks/kafka.h"
 #include "../sinks/sink.h"
@@ -61,6 +62,8 @@ struct pipeline {
     int64_t drain_deadline_ns;
     /* counters for /metrics */
     uint64_t articles, alerts_total, sink_errors, filter_failures, reloads, reload_failures, reload_restart_needed;
+    reloader *reloader;                /* SIGHUP's engine builds, off the loop */
+    double reload_last_s, reload_sum_s; /* build time of the last and of all finished builds */
     struct {
         char name[32];
         uint64_t n;
@@ -332,34 +335,39 @@ static void apply_log_settings(const sq_config *old, const sq_config *nc)
     }
 }
 
+/* Loop thread, between two articles: swap in a built engine, or keep the old one. */
+static void on_reload_done(void *ud, reloader_result *r)
+{
+    pipeline *p = ud;
+    p->reload_last_s = r->build_s;
+    p->reload_sum_s += r->build_s;
+    if (r->rc < 0) {
+        p->reload_failures++;
+        sq_error("reload.failed", "kept=old reason=\"%s\" build_s=%.3f", r->err, r->build_s);
+        return;
+    }
+    uint64_t restart_before = p->reload_restart_needed;
+    diff_config(p, p->cfg->root, r->cfg.root, "");
+    apply_log_settings(p->cfg, &r->cfg);
+    /* Articles are processed synchronously in loop callbacks and this is
+     * one too: none dropped, none seen by both engines. The worker destroys
+     * the old engine. */
+    reloader_retire(p->reloader, p->host);
+    filter_host_scratch_adopt(r->host, r->scratch);
+    p->host = r->host;
+    p->reloads++;
+    sq_info("reload.ok", "reloads=%llu restart_needed=%llu build_s=%.3f",
+            (unsigned long long)p->reloads,
+            (unsigned long long)(p->reload_restart_needed - restart_before), r->build_s);
+}
+
 int pipeline_reload(pipeline *p)
 {
-    char err[1024] = "";
-    sq_config nc;
-    uint64_t restart_before = p->reload_restart_needed;
-    int rc = sq_config_load(&nc, p->cfg->path, environ, err, sizeof err);
-    filter_host *h = NULL;
-    if (rc == 0) {
-        rc = build_host(&nc, &h, err, sizeof err);
-        if (rc == 0) {
-            diff_config(p, p->cfg->root, nc.root, "");
-            apply_log_settings(p->cfg, &nc);
-        }
-        sq_config_free(&nc);
-    }
-    if (rc < 0) {
-        p->reload_failures++;
-        sq_error("reload.failed", "kept=old reason=\"%s\"", err);
-        return rc;
-    }
-    /* Articles are processed synchronously on this loop, so swapping here
-     * lands exactly between two articles: none dropped, none seen twice. */
-    filter_host_destroy(p->host);
-    p->host = h;
-    p->reloads++;
-    malloc_trim(0); /* the Hyperscan compiler's scratch heap, see pipeline_create */
-    sq_info("reload.ok", "reloads=%llu restart_needed=%llu", (unsigned long long)p->reloads,
-            (unsigned long long)(p->reload_restart_needed - restart_before));
+    int started = reloader_request(p->reloader);
+    if (started)
+        sq_info("reload.start", "config=%s", p->cfg->path);
+    else
+        sq_info("reload.coalesced", "effect=\"one more build after the one in progress\"");
     return 0;
 }
 
@@ -604,6 +612,23 @@ static void render_filters(pipeline *p, sq_metrics_buf *b)
            (double)p->filter_failures);
 }
 
+static void render_reload(pipeline *p, sq_metrics_buf *b)
+{
+    single(b, "squawk_rule_reload_in_progress", "gauge",
+           "1 while a SIGHUP's engine build runs or waits to run (off the event loop).",
+           p->reloader ? reloader_busy(p->reloader) : 0);
+    single(b, "squawk_rule_reloads_coalesced_total", "counter",
+           "SIGHUPs that arrived during a build and were folded into one more build.",
+           p->reloader ? (double)reloader_coalesced(p->reloader) : 0);
+    single(b, "squawk_rule_reload_last_build_seconds", "gauge",
+           "How long the last SIGHUP's config load and engine build took.", p->reload_last_s);
+    family(b, "squawk_rule_reload_build_seconds", "summary",
+           "Config load and engine build time of SIGHUP reloads, ok or failed.");
+    sq_metrics_printf(b, "squawk_rule_reload_build_seconds_sum %.6f\n"
+                         "squawk_rule_reload_build_seconds_count %llu\n",
+                      p->reload_sum_s, (unsigned long long)(p->reloads + p->reload_failures));
+}
+
 static void render(void *ud, sq_metrics_buf *b)
 {
     pipeline *p = ud;
@@ -626,6 +651,7 @@ static void render(void *ud, sq_metrics_buf *b)
            (double)p->reload_restart_needed);
     single(b, "squawk_rule_reload_failures_total", "counter",
            "SIGHUP reloads that failed (the old engine kept running).", (double)p->reload_failures);
+    render_reload(p, b);
 }
 
 static int health(void *ud, char *why, size_t whylen)
@@ -715,7 +741,8 @@ int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *
     if (rc == 0 && cfg->sinks.kafka.enabled)
         rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->sinks.kafka.properties, NULL,
                                cfg->sinks.kafka.n_properties, RD_KAFKA_PRODUCER, err, errlen);
-    if (rc == 0) rc = build_host(cfg, &p->host, err, errlen);
+    if (rc == 0) rc = reloader_create(&p->reloader, loop, cfg->path, build_host, on_reload_done, p);
+    if (rc == 0) rc = reloader_build_now(p->reloader, cfg, &p->host, err, errlen);
     if (rc == 0) rc = build_sinks(p, err, errlen);
     if (rc == 0) {
         ingest_kafka_opts o = {
@@ -777,6 +804,7 @@ void pipeline_destroy(pipeline *p)
         ev_timer_stop(p->loop, &p->tick);
         ev_timer_stop(p->loop, &p->drain);
     }
+    reloader_destroy(p->reloader); /* before the host: a retired engine may still be queued */
     if (p->in) ingest_kafka_destroy(p->in);
     for (size_t i = 0; i < p->n_sinks; i++) sink_destroy(p->sinks[i]);
     filter_host_destroy(p->host);

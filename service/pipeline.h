@@ -17,7 +17,9 @@ SQ_API int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg,
 /* Runs until SIGTERM/SIGINT drained it; returns the exit code. */
 SQ_API int pipeline_run(pipeline *p);
 /* Re-reads the config file's filters/engine sections into a new filter host
- * and swaps it in between two articles; a bad reload keeps the old one. */
+ * built on a worker thread (service/reload.c) and swaps it in between two
+ * articles once built; a bad reload keeps the old one. Returns at once;
+ * called during a build, it asks for one more build after it. */
 SQ_API int pipeline_reload(pipeline *p);
 SQ_API void pipeline_destroy(pipeline *p);
 

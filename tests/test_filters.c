@@ -246,7 +246,7 @@ TEST(engine_v2_plugin)
     ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, "supplier");
     ASSERT_STR_EQ(alert_entity(al, "OpenAI")->role, "customer");
     ASSERT_STR_EQ(al->evidence[0].rule, "t.supply");
-    ASSERT_STR_EQ(al->evidence[0].text, "Nvidia supplies GPUs to OpenAI");
+    ASSERT_STR_EQ(al->evidence[0].text, "supplies GPUs to"); /* the words; the companies are slots */
     proto_alert_destroy(al);
     filter_host_destroy(h);
     /* a pack with an undefined lexicon: init fails naming file:line and the reason */

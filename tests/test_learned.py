@@ -285,8 +285,10 @@ def check_run(rows_test):
             swap(models[c % 2], live_recall)  # ends on recall2 (c = 4)
             run.send_signal(signal.SIGHUP)
     wait_until("all load consumed", lambda: metric(mport, "squawk_articles_consumed_total") == fed, 200)
-    # signals sent during a reload may be merged: one more settles the final model file
+    # signals sent during a reload are merged into one more build after it (the build runs off
+    # the loop): once none runs or waits, one more SIGHUP settles the final model file
     time.sleep(0.5)
+    wait_until("no reload in progress", lambda: metric(mport, "squawk_rule_reload_in_progress") == 0, 200)
     before = metric(mport, "squawk_rule_reloads_total")
     run.send_signal(signal.SIGHUP)
     wait_until("final reload", lambda: metric(mport, "squawk_rule_reloads_total") == before + 1, 120)

@@ -266,14 +266,14 @@ static void test_match_alternation_anchor(void)
     tpat_destroy(p);
 }
 
-/* Gaps count words as written; a hyphenated word's last part is a word (unless whole_words);
+/* Gaps count words as written; a hyphenated word's last part is a word with word_parts;
  * rules anchored on a class, a ~regex or behind an optional company are still found. */
 static void test_match_words_as_written(void)
 {
     char err[600];
     tpat_pack *p = load(R("gap", "raised ...{0,2} in funding")
-                        R("tail", "announced ( purchase | sale )")
-                        "  - id: whole\n    comment: c\n    pattern: 'dollar sale'\n    whole_words: true\n"
+                        "  - id: tail\n    comment: c\n    pattern: 'announced ( purchase | sale )'\n    word_parts: true\n"
+                        R("whole", "dollar sale")
                         R("cls", "#num percent stake | stake of #num percent")
                         R("rx", "~divest(s|ed|ing)? ( of )? #any")
                         R("lead", "{COMPANY:target}? backed by | {COMPANY:investor}? <invest_verb> in"),
@@ -363,6 +363,40 @@ static void test_budget(void)
 }
 
 /* The sample port of rules/invest.yml on sentences written for it. */
+/* Engine fixes met porting the chips pack: a top-level alternation whose first
+ * branch picked an inner anchor ("( a | b | c ) ( x | y ) | z") kept that
+ * anchor's offset and missed every match; a braced word in a pattern that
+ * expands to several tokens is a load error, not a silent phrase. */
+static void test_port_fixes(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("cap", "( cloud | compute | gpu ) ( capacity | services ) | supercomputer"), err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    ASSERT_STR_EQ(run(p, "", "cloud compute capacity and a supercomputer"), "cap[compute capacity]; cap[supercomputer]");
+    tpat_destroy(p);
+    expect_error(R("a", "''customer{,s}'' of"), 16, "not one token");
+}
+
+static void test_chips_pack(void)
+{
+    tpat_pack *p;
+    tpat_diag d = {0};
+    int rc = tpat_load(&p, SQ_SOURCE_DIR "/filters/rules/v2/chips.yml", &d);
+    if (rc) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
+    ASSERT_EQ(tpat_size(p), 53);
+    /* slots in reading order: the supplier before the words, the customer after "to" */
+    ASSERT_STR_EQ(run(p, "", "<ACME> will supply memory chips to <BOLT>."),
+                  "chips.supply_to[<ACME> will supply memory chips to <BOLT>]{supplier=<ACME>,customer=<BOLT>}");
+    /* hyphenated words are one token: the lexicons list both forms */
+    ASSERT_STR_EQ(run(p, "", "Lenders provide data-centre financing."), "chips.dc_finance[data-centre financing]; "
+                  "chips.compute_capacity[data-centre]; chips.dc_money[data-centre financing]");
+    ASSERT_STR_EQ(run(p, "", "a blue-chip carmaker"), "chips.neg_not_chip[blue-chip]");
+    const struct tpat_rule *r = tpat_rule_at(p, (uint32_t)tpat_find(p, "chips.background"));
+    ASSERT_EQ(r->marks, TPAT_MARKS_BACKGROUND);
+    ASSERT_EQ(tpat_rule_at(p, (uint32_t)tpat_find(p, "chips.product_nvidia"))->n_named, 1);
+    tpat_destroy(p);
+}
+
 static void test_sample_pack(void)
 {
     tpat_pack *p;
@@ -405,6 +439,8 @@ int main(void)
     test_match_company_forms();
     test_budget();
     test_sample_pack();
+    test_port_fixes();
+    test_chips_pack();
     printf("test_tpat: ok\n");
     return 0;
 }

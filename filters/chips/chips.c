@@ -9,8 +9,9 @@ struct chips_config {
 };
 
 static const struct squawk_config_entry chips_config_map[] = {
-    /* lead_bytes 400: a chip/computer company named this far in licenses generic deal words */
-    DETECT_CONFIG_ENTRIES_LEAD(struct chips_config, "3.0", "1.0", "chips", "1.5", "400"),
+    /* lead_bytes 400: a chip/computer company named this far in licenses generic deal words;
+     * engine v2: rules/v2/chips.yml (token patterns), no F1 loss against rules/chips.yml on any dev set */
+    DETECT_CONFIG_ENTRIES_ENGINE(struct chips_config, "3.0", "1.0", "chips", "1.5", "400", "v2"),
     {"sectors", SQUAWK_CFG_STRING, "chip,semicap,memory,foundry,hardware,datacenter",
      "gazetteer sectors whose companies make a deal a chips deal",
      offsetof(struct chips_config, base.sectors)},
