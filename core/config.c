@@ -565,11 +565,30 @@ static void check_endpoints(cfg_ctx *x, sq_config *c, sq_cfg_node *z)
         }
 }
 
+/* sinks.journal: the ZeroMQ messages on a Kafka topic (docs/OPERATIONS.md). */
+static void load_journal(cfg_ctx *x, sq_config *c, sq_cfg_node *jr)
+{
+    c->journal.enabled = 1;
+    get_bool(x, jr, "sinks.journal", "enabled", &c->journal.enabled);
+    get_str(x, jr, "sinks.journal", "topic", &c->journal.topic);
+    if (!c->journal.topic) c->journal.topic = strdup("alerts.journal");
+    sq_cfg_node *p = NULL;
+    if (section(x, jr, "properties", &p)) return;
+    get_props(x, p, "sinks.journal.properties", NULL, &c->journal.props, &c->journal.n_props, NULL);
+    if (!x->failed && c->journal.enabled && !c->zmq.enabled)
+        cfg_fail(x, jr->line, "sinks.journal", "journals the zmq sink's messages: enable sinks.zmq");
+    if (!x->failed && c->journal.enabled && c->zmq.n_replay_endpoints == 0)
+        cfg_fail(x, jr->line, "sinks.journal",
+                 "serves replays: sinks.zmq.replay_endpoints needs an endpoint");
+}
+
 static void load_sinks(cfg_ctx *x, sq_config *c, sq_cfg_node *s)
 {
-    sq_cfg_node *z = NULL, *k = NULL, *j = NULL;
+    sq_cfg_node *z = NULL, *k = NULL, *j = NULL, *jr = NULL;
     if (!s) return;
-    if (section(x, s, "zmq", &z) || section(x, s, "kafka", &k) || section(x, s, "jsonl", &j)) return;
+    if (section(x, s, "zmq", &z) || section(x, s, "kafka", &k) || section(x, s, "jsonl", &j) ||
+        section(x, s, "journal", &jr))
+        return;
     if (z) {
         c->zmq.enabled = 1;
         get_bool(x, z, "sinks.zmq", "enabled", &c->zmq.enabled);
@@ -582,6 +601,7 @@ static void load_sinks(cfg_ctx *x, sq_config *c, sq_cfg_node *s)
         GET_UINT_INTO(x, z, "sinks.zmq", "heartbeat_ms", 3600000, c->zmq.heartbeat_ms);
         sq_cfg_node *mr = want(x, z, "min_relevance");
         if (mr) get_double(x, mr, "sinks.zmq.min_relevance", 0, 100, &c->zmq.min_relevance);
+        get_str(x, z, "sinks.zmq", "pub_id", &c->zmq.pub_id);
         sq_cfg_node *cv = NULL;
         if (section(x, z, "curve", &cv)) return;
         if (cv) {
@@ -612,6 +632,14 @@ static void load_sinks(cfg_ctx *x, sq_config *c, sq_cfg_node *s)
             cfg_fail(x, p ? p->line : k->line, "sinks.kafka.properties.bootstrap.servers",
                      "required when the kafka sink is enabled (alerts would pile up unsent)");
     }
+    if (jr) load_journal(x, c, jr);
+    const char *pid = c->zmq.pub_id;
+    if (!x->failed && pid && (!pid[0] || strlen(pid) > 63 || strpbrk(pid, " \t\r\n")))
+        cfg_fail(x, z->line, "sinks.zmq.pub_id", "1 to 63 characters, no spaces");
+    else if (!x->failed && pid && !c->journal.enabled)
+        cfg_fail(x, z->line, "sinks.zmq.pub_id",
+                 "needs sinks.journal: without it seq restarts at 1 and desks would take new "
+                 "alerts for ones they have");
     if (j) {
         c->jsonl.enabled = 1;
         get_bool(x, j, "sinks.jsonl", "enabled", &c->jsonl.enabled);
@@ -785,6 +813,9 @@ void sq_config_free(sq_config *c)
     free(c->filters);
     strv_free(c->zmq.endpoints, c->zmq.n_endpoints);
     strv_free(c->zmq.replay_endpoints, c->zmq.n_replay_endpoints);
+    free(c->zmq.pub_id);
+    free(c->journal.topic);
+    strv_free(c->journal.props, 2 * c->journal.n_props);
     free(c->zmq.curve_secret_key_file);
     free(c->zmq.curve_public_key_file);
     strv_free(c->zmq.curve_allowed, c->zmq.n_curve_allowed);
@@ -847,6 +878,7 @@ void sq_config_dump(const sq_config *c, void *file)
         dump_strv(f, "    ", "replay_endpoints", c->zmq.replay_endpoints, c->zmq.n_replay_endpoints);
         fprintf(f, "    sndhwm: %d\n    ring_size: %u\n    heartbeat_ms: %u\n    min_relevance: %g\n",
                 c->zmq.sndhwm, c->zmq.ring_size, c->zmq.heartbeat_ms, c->zmq.min_relevance);
+        if (c->zmq.pub_id) fprintf(f, "    pub_id: %s\n", c->zmq.pub_id);
         if (c->zmq.curve_secret_key_file)
             fprintf(f, "    curve: {secret_key_file: ***, public_key_file: %s, allowed_client_keys: %zu}\n",
                     c->zmq.curve_public_key_file, c->zmq.n_curve_allowed);
@@ -854,6 +886,10 @@ void sq_config_dump(const sq_config *c, void *file)
     if (c->kafka_sink.enabled) {
         fprintf(f, "  kafka:\n    topic: %s\n    properties:\n", c->kafka_sink.topic);
         dump_props(f, "      ", c->kafka_sink.props, c->kafka_sink.n_props);
+    }
+    if (c->journal.enabled) {
+        fprintf(f, "  journal:\n    topic: %s\n    properties:\n", c->journal.topic);
+        dump_props(f, "      ", c->journal.props, c->journal.n_props);
     }
     if (c->jsonl.enabled) fprintf(f, "  jsonl:\n    path: %s\n", c->jsonl.path);
     fprintf(f, "metrics:\n  listen: %s\n  health_grace_s: %u\n  stall_ms: %u\n",

@@ -69,7 +69,14 @@ typedef struct sq_config {
         char *curve_secret_key_file, *curve_public_key_file;
         char **curve_allowed;
         size_t n_curve_allowed;
+        char *pub_id; /* NULL: derived (journal) or random */
     } zmq;
+    struct {
+        int enabled;
+        char *topic;
+        char **props; /* librdkafka producer properties over the kafka section's connection ones */
+        size_t n_props;
+    } journal;
     struct {
         int enabled;
         char *topic;
