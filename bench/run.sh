@@ -149,7 +149,7 @@ done
 
 # ---------------------------------------------------------------- the pipeline
 log "starting squawk broker"
-"$SQ" broker --topic articles:64 --topic articles.dlq:1 --topic base.lat:32 --topic base.tput:32 --topic feed.only:32 >"$T/broker.out" 2>"$T/broker.log" &
+"$SQ" broker --topic articles:64 --topic articles.dlq:1 --topic base.lat:32 --topic base.tput:32 --topic feed.only:32 --topic alerts.journal:4 >"$T/broker.out" 2>"$T/broker.log" &
 PIDS="$PIDS $!"
 wait_for 30 test -s "$T/broker.out" || { cat "$T/broker.log"; exit 1; }
 BOOT=$(head -n1 "$T/broker.out")
