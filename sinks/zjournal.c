@@ -88,24 +88,59 @@ SQ_API int zjournal_parse(const char *pub, const void *key, size_t kl, const voi
     return parse_seq(seq_h, sl, seq);
 }
 
+SQ_API int zjournal_decode(const char *pub, const void *key, size_t kl, const void *seq_h,
+                           size_t sl, const void *topic_h, size_t tl, const void *val, size_t vl,
+                           uint64_t *seq, uint64_t *tseq, char *why, size_t whylen)
+{
+    int rc = zjournal_parse(pub, key, kl, seq_h, sl, topic_h, tl, seq);
+    if (rc < 0) {
+        snprintf(why, whylen, "%s", rc == SQ_E_INVAL ? "bad key or headers" : "another publisher's");
+        return rc;
+    }
+    if (!val || vl == 0) {
+        snprintf(why, whylen, "empty value");
+        return SQ_E_EMPTY;
+    }
+    proto_alert *a = NULL;
+    rc = proto_alert_decode(val, vl, &a, why, whylen);
+    if (rc == 0 && (a->seq != *seq || !a->pub || strcmp(a->pub, pub) != 0)) {
+        snprintf(why, whylen, "seq or pub of the alert differ from the record's");
+        rc = SQ_E_INVAL;
+    }
+    *tseq = rc == 0 ? a->tseq : 0;
+    proto_alert_destroy(a);
+    return rc;
+}
+
+static void bad_record(zjournal *j, const rd_kafka_message_t *m, const char *why)
+{
+    j->st.bad_records++;
+    sq_log_limited(SQ_LOG_WARN, "journal.bad_record", "topic=%s partition=%d offset=%lld why=\"%s\"",
+                   j->topic, (int)m->partition, (long long)m->offset, why);
+}
+
+/* The record's seq header and topic header (NULL when absent). */
+static void rec_headers(const rd_kafka_message_t *m, const void **sv, size_t *sl, const void **tv,
+                        size_t *tl)
+{
+    rd_kafka_headers_t *h = NULL;
+    *sv = *tv = NULL;
+    *sl = *tl = 0;
+    if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_header_get_last(h, ZJOURNAL_H_SEQ, sv, sl);
+        rd_kafka_header_get_last(h, ZJOURNAL_H_TOPIC, tv, tl);
+    }
+}
+
 /* The record's seq and topic when it is ours; *topic points into m's headers. */
 static int rec_parse(zjournal *j, const rd_kafka_message_t *m, uint64_t *seq, const char **topic,
                      size_t *tl)
 {
-    rd_kafka_headers_t *h = NULL;
-    const void *sv = NULL, *tv = NULL;
-    size_t sl = 0;
-    *tl = 0;
-    if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        rd_kafka_header_get_last(h, ZJOURNAL_H_SEQ, &sv, &sl);
-        rd_kafka_header_get_last(h, ZJOURNAL_H_TOPIC, &tv, tl);
-    }
+    const void *sv, *tv;
+    size_t sl;
+    rec_headers(m, &sv, &sl, &tv, tl);
     int rc = zjournal_parse(j->pub, m->key, m->key_len, sv, sl, tv, *tl, seq);
-    if (rc == SQ_E_INVAL) {
-        j->st.bad_records++;
-        sq_log_limited(SQ_LOG_WARN, "journal.bad_record", "topic=%s partition=%d offset=%lld",
-                       j->topic, (int)m->partition, (long long)m->offset);
-    }
+    if (rc == SQ_E_INVAL) bad_record(j, m, "bad key or headers");
     *topic = tv;
     return rc;
 }
@@ -369,25 +404,22 @@ SQ_API void zjournal_batch_free(zjournal_batch *b)
 static void recover_one(zjournal *j, rd_kafka_message_t *m, zjournal_topic_cb on_topic, void *ud,
                         uint64_t *last)
 {
-    uint64_t seq;
-    const char *topic;
-    size_t tl;
-    if (rec_parse(j, m, &seq, &topic, &tl) != 0) return;
-    proto_alert *a = NULL;
+    const void *sv, *tv;
+    size_t sl, tl;
+    uint64_t seq, tseq;
     char why[128];
-    if (proto_alert_decode(m->payload, m->len, &a, why, sizeof why) != 0 || a->seq != seq ||
-        !a->pub || strcmp(a->pub, j->pub) != 0) {
-        j->st.bad_records++;
-        sq_log_limited(SQ_LOG_WARN, "journal.bad_record", "topic=%s offset=%lld why=\"%s\"",
-                       j->topic, (long long)m->offset, a ? "seq or pub differ from the headers" : why);
-        proto_alert_destroy(a);
+    rec_headers(m, &sv, &sl, &tv, &tl);
+    int rc = zjournal_decode(j->pub, m->key, m->key_len, sv, sl, tv, tl, m->payload, m->len, &seq,
+                             &tseq, why, sizeof why);
+    if (rc == SQ_E_NOTFOUND) return;
+    if (rc < 0) {
+        bad_record(j, m, why);
         return;
     }
     idx_set(j, seq, m->offset);
     if (seq > *last) *last = seq;
-    if (a->tseq && on_topic) on_topic(ud, topic, tl, a->tseq);
+    if (tseq && on_topic) on_topic(ud, tv, tl, tseq);
     j->st.recovered++;
-    proto_alert_destroy(a);
 }
 
 static int recover_fail(char *err, size_t errlen, const zjournal *j, const char *what,

@@ -91,5 +91,11 @@ SQ_API void zjournal_destroy(zjournal *j);
  * publisher's, SQ_E_INVAL when malformed. */
 SQ_API int zjournal_parse(const char *pub, const void *key, size_t kl, const void *seq_h,
                           size_t sl, const void *topic_h, size_t tl, uint64_t *seq);
+/* zjournal_parse, then the value: an alert of pub whose seq equals the
+ * header's. 0 with *seq and *tseq (0 when the alert has none); SQ_E_NOTFOUND
+ * for another publisher's record; else an SQ_E_* reason, *why says more. */
+SQ_API int zjournal_decode(const char *pub, const void *key, size_t kl, const void *seq_h,
+                           size_t sl, const void *topic_h, size_t tl, const void *val, size_t vl,
+                           uint64_t *seq, uint64_t *tseq, char *why, size_t whylen);
 
 #endif
