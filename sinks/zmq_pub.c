@@ -697,6 +697,7 @@ static int zpub_send_one(zpub *z, const proto_alert *a, const char *ticker)
 static int zpub_submit(sink *s, proto_alert *const *alerts, size_t n, uint64_t token)
 {
     zpub *z = s->data;
+    if (n == 0) return 0;
     if (z->journal && !(z->tok = zjournal_begin(z->journal, token))) return SQ_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
         const char *tick[ZPUB_MAX_TICKERS];

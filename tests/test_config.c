@@ -159,6 +159,38 @@ TEST(shipped_default_config_loads)
     sq_config_free(&c);
 }
 
+/* sinks.journal and sinks.zmq.pub_id: defaults, and the combinations refused. */
+TEST(journal_keys)
+{
+    sq_config c;
+    char err[512];
+    static const char head[] = "kafka:\n  topics: [a]\nfilters: [invest]\nsinks:\n";
+    char text[512];
+    snprintf(text, sizeof text, "%s  zmq: {endpoints: [\"tcp://*:1\"], replay_endpoints: [\"tcp://*:2\"], "
+             "pub_id: desk-1}\n  journal: {properties: {linger.ms: 1}}\n", head);
+    write_cfg(text);
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), 0);
+    ASSERT_EQ(c.journal.enabled, 1);
+    ASSERT_STR_EQ(c.journal.topic, "alerts.journal");
+    ASSERT_STR_EQ(c.zmq.pub_id, "desk-1");
+    ASSERT_EQ(c.journal.n_props, 1);
+    sq_config_free(&c);
+    /* a fixed id without the journal: seq would restart at 1 under the same id */
+    snprintf(text, sizeof text, "%s  zmq: {endpoints: [\"tcp://*:1\"], pub_id: desk-1}\n", head);
+    write_cfg(text);
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), SQ_E_CONFIG);
+    ASSERT(strstr(err, "sinks.zmq.pub_id: needs sinks.journal") != NULL);
+    /* the journal serves replays: no replay endpoint, no journal */
+    snprintf(text, sizeof text, "%s  zmq: {endpoints: [\"tcp://*:1\"]}\n  journal: {}\n", head);
+    write_cfg(text);
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), SQ_E_CONFIG);
+    ASSERT(strstr(err, ":6: sinks.journal: serves replays") != NULL);
+    snprintf(text, sizeof text, "%s  jsonl: {}\n  journal: {}\n", head);
+    write_cfg(text);
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), SQ_E_CONFIG);
+    ASSERT(strstr(err, "sinks.journal: journals the zmq sink's messages") != NULL);
+}
+
 /* One plugin twice is one filter twice unless the config maps differ (learned: a model each). */
 TEST(duplicate_filters)
 {
@@ -192,6 +224,7 @@ int main(void)
     RUN(secrets_masked);
     RUN(shipped_default_config_loads);
     RUN(duplicate_filters);
+    RUN(journal_keys);
     unlink(path);
     return 0;
 }
