@@ -154,6 +154,23 @@ def restarts(boot):
         fail("squawk run did not exit 0 on SIGTERM")
 
 
+def start_proxy(ports):
+    """`squawk proxy` in front of both publishers; returns its backend port. free_port() does not
+    promise that port + 1 (the proxy's replay socket) is free too: try again when a bind fails."""
+    for attempt in range(5):
+        back = free_port()
+        log = os.path.join(TMP, "proxy-%d.log" % attempt)
+        p = start([SQ, "proxy", "--publisher", "tcp://127.0.0.1:%d" % ports[0], "--publisher",
+                   "tcp://127.0.0.1:%d" % ports[1], "--backend", "tcp://127.0.0.1:%d" % back],
+                  stderr=open(log, "w"))
+        end = time.time() + 30
+        while time.time() < end and p.poll() is None and "squawk proxy: replay" not in open(log).read():
+            time.sleep(0.05)
+        if p.poll() is None and "squawk proxy: replay" in open(log).read():
+            return back
+    fail("squawk proxy did not start")
+
+
 def through_proxy(boot):
     ports = [free_port(), free_port()]
     while ports[1] in (ports[0], ports[0] + 1) or ports[0] == ports[1] + 1:
@@ -163,12 +180,15 @@ def through_proxy(boot):
     pubs = [r[2] for r in runs]
     if pubs[0] == pubs[1]:
         fail("two instances derived the same publisher id %s" % pubs[0])
-    back = free_port()
-    start([SQ, "proxy", "--publisher", "tcp://127.0.0.1:%d" % ports[0], "--publisher",
-           "tcp://127.0.0.1:%d" % ports[1], "--backend", "tcp://127.0.0.1:%d" % back],
-          stderr=open(os.path.join(TMP, "proxy.log"), "w"))
+    back = start_proxy(ports)
     for _, mport, _ in runs:
         wait_until("partitions assigned", lambda: sqtest.http(mport, "/healthz")[0] == 200, 60)
+    # A desk connected through the proxy all along: it must see A continue, not restart.
+    live_out, live_err = os.path.join(TMP, "desk-live.out"), os.path.join(TMP, "desk-live.err")
+    live = start([SQ, "sub", "--proxy", "tcp://127.0.0.1:%d" % back, "--json", "--timeout", "300"],
+                 stdout=open(live_out, "w"), stderr=open(live_err, "w"))
+    wait_until("the live desk hears both publishers",
+               lambda: open(live_err).read().count("squawk sub: publisher") >= 2, 30)
     fed, k = [], 0
     while min(sink_metric(r[1], "last_seq") or 0 for r in runs) == 0 and k < 10:
         ids = ["p%d-%d" % (k, i) for i in range(N_PER_ROUND)]
@@ -179,8 +199,12 @@ def through_proxy(boot):
     lasts = {runs[i][2]: sink_metric(runs[i][1], "last_seq") for i in range(2)}
     if 0 in lasts.values():
         fail("one instance never got articles: %s" % lasts)
+    before_kill = lasts[pubs[0]]
     runs[0][0].send_signal(signal.SIGKILL)
     runs[0][0].wait()
+    ids = ["down-%d" % i for i in range(N_PER_ROUND)]
+    feed(boot, ids)  # while A is down: B or the restarted A alerts them, nothing is lost
+    fed += ids
     runs[0] = run_instance(cfgs[0], "p0-1")
     if runs[0][2] != pubs[0]:
         fail("the restarted instance changed its publisher id")
@@ -191,12 +215,28 @@ def through_proxy(boot):
     # whose commit it refused): the desk must get every seq of both up to here.
     for _, mport, _ in runs:
         wait_until("partitions assigned", lambda: sqtest.http(mport, "/healthz")[0] == 200, 60)
+    ids = ["after-%d" % i for i in range(N_PER_ROUND)]
+    feed(boot, ids)  # after the restart: A continues its numbering
+    fed += ids
+    wait_committed(boot, "journal-two", len(fed), [r[1] for r in runs])
     lasts = {r[2]: sink_metric(r[1], "last_seq") for r in runs}
     want = sum(lasts.values())
     alerts, err = desk(["--proxy", "tcp://127.0.0.1:%d" % back], want, "desk-proxy", timeout=90)
     check_complete(alerts, lasts, fed, "through the proxy")
+    if sink_metric(runs[0][1], "journal_replayed_total") < before_kill:
+        fail("the restarted instance replayed %s from its journal, want >= %d (its seqs before the kill)"
+             % (sink_metric(runs[0][1], "journal_replayed_total"), before_kill))
     print("ok: a desk through squawk proxy recovered all %d alerts of two instances after one was "
           "killed and restarted (%s)" % (want, ", ".join("%s: %d" % kv for kv in sorted(lasts.items()))))
+    live.send_signal(signal.SIGINT)
+    live.wait(timeout=30)
+    alerts = [json.loads(line) for line in open(live_out) if line.strip()]
+    check_complete(alerts, lasts, fed, "the desk connected all along")
+    text = open(live_err).read()
+    if "lost=0" not in text or "publisher restart" in text:
+        fail("the desk connected all along: %s" % text.strip().splitlines()[-1])
+    print("ok: the desk connected through the proxy all along has all %d, %s"
+          % (want, text.strip().splitlines()[-1]))
     for r in runs:
         r[0].send_signal(signal.SIGTERM)
         r[0].wait(timeout=60)
@@ -207,7 +247,11 @@ def main():
     if not boot:
         fail("squawk broker printed no bootstrap address")
     restarts(boot)
-    through_proxy(boot)
+    # A broker of its own: the instances of the second part must not alert the first part's articles.
+    boot2 = sqtest.start_broker(SQ, "articles:2", "articles.dlq:1", JOURNAL + ":3")
+    if not boot2:
+        fail("the second squawk broker printed no bootstrap address")
+    through_proxy(boot2)
 
 
 if __name__ == "__main__":
