@@ -921,6 +921,50 @@ static int check_opts(struct ev_loop *loop, const sink_zpub_opts *o, char *err, 
     return 0;
 }
 
+/* The server key pair checked, the allowed client keys decoded. */
+static int load_curve(zpub *z, const sink_zpub_opts *o, char *err, size_t errlen)
+{
+    char derived[41];
+    if (zmq_curve_public(derived, o->curve_secret_key) != 0 ||
+        strcmp(derived, o->curve_public_key) != 0) {
+        set_err(err, errlen, "%s%s", "CURVE public key does not match the secret key", "");
+        return SQ_E_CONFIG;
+    }
+    z->curve = 1;
+    if (o->n_allowed_client_keys && !(z->keys = calloc(o->n_allowed_client_keys, sizeof *z->keys)))
+        return SQ_E_NOMEM;
+    for (size_t i = 0; i < o->n_allowed_client_keys; i++) {
+        const char *k = o->allowed_client_keys[i];
+        if (!k || strlen(k) != 40 || !zmq_z85_decode(z->keys[i], k)) {
+            set_err(err, errlen, "allowed client key %s is not 40 Z85 chars%s", k ? k : "(null)", "");
+            return SQ_E_CONFIG;
+        }
+        z->n_keys++;
+    }
+    return 0;
+}
+
+/* Nothing fails from here on: the sockets are ready, the loop takes over. */
+static void start_watchers(zpub *z, const sink_zpub_opts *o)
+{
+    watch(z, &z->pub_io, z->pub);
+    if (z->router) watch(z, &z->router_io, z->router);
+    if (z->zap) watch(z, &z->zap_io, z->zap);
+    ev_prepare_init(&z->prep, on_prepare);
+    z->prep.data = z;
+    ev_prepare_start(z->loop, &z->prep);
+    ev_idle_init(&z->replay_idle, on_replay_idle);
+    z->replay_idle.data = z;
+    ev_timer_init(&z->replay_retry, on_replay_retry, 0.002, 0.);
+    z->replay_retry.data = z;
+    z->min_relevance = o->min_relevance;
+    int hb = o->heartbeat_ms ? o->heartbeat_ms : SINK_ZPUB_HEARTBEAT_DEFAULT;
+    z->hb_ms = hb > 0 ? hb : 0;
+    ev_timer_init(&z->hb_timer, on_heartbeat, hb / 1000.0, hb / 1000.0);
+    z->hb_timer.data = z;
+    if (hb > 0) ev_timer_start(z->loop, &z->hb_timer);
+}
+
 SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_opts *o,
                             char *err, size_t errlen)
 {
@@ -945,32 +989,8 @@ SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_op
     else
         make_pub_id(z->pub_id, sizeof z->pub_id);
 
+    if (o->curve_secret_key && (rc = load_curve(z, o, err, errlen)) < 0) goto fail;
     rc = SQ_E_ZMQ;
-    if (o->curve_secret_key) {
-        char derived[41];
-        if (zmq_curve_public(derived, o->curve_secret_key) != 0 ||
-            strcmp(derived, o->curve_public_key) != 0) {
-            set_err(err, errlen, "%s%s", "CURVE public key does not match the secret key", "");
-            rc = SQ_E_CONFIG;
-            goto fail;
-        }
-        z->curve = 1;
-        if (o->n_allowed_client_keys) {
-            z->keys = calloc(o->n_allowed_client_keys, sizeof *z->keys);
-            if (!z->keys) goto nomem;
-        }
-        for (size_t i = 0; i < o->n_allowed_client_keys; i++) {
-            const char *k = o->allowed_client_keys[i];
-            if (!k || strlen(k) != 40 || !zmq_z85_decode(z->keys[i], k)) {
-                set_err(err, errlen, "allowed client key %s is not 40 Z85 chars%s", k ? k : "(null)",
-                        "");
-                rc = SQ_E_CONFIG;
-                goto fail;
-            }
-            z->n_keys++;
-        }
-    }
-
     z->loop = loop;
     z->ctx = zmq_ctx_new();
     if (!z->ctx) goto zfail;
@@ -1005,22 +1025,7 @@ SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_op
     }
 
     if (z->journal && (rc = journal_restore(z, err, errlen)) < 0) goto fail;
-    watch(z, &z->pub_io, z->pub);
-    if (z->router) watch(z, &z->router_io, z->router);
-    if (z->zap) watch(z, &z->zap_io, z->zap);
-    ev_prepare_init(&z->prep, on_prepare);
-    z->prep.data = z;
-    ev_prepare_start(loop, &z->prep);
-    ev_idle_init(&z->replay_idle, on_replay_idle);
-    z->replay_idle.data = z;
-    ev_timer_init(&z->replay_retry, on_replay_retry, 0.002, 0.);
-    z->replay_retry.data = z;
-    z->min_relevance = o->min_relevance;
-    int hb = o->heartbeat_ms ? o->heartbeat_ms : SINK_ZPUB_HEARTBEAT_DEFAULT;
-    z->hb_ms = hb > 0 ? hb : 0;
-    ev_timer_init(&z->hb_timer, on_heartbeat, hb / 1000.0, hb / 1000.0);
-    z->hb_timer.data = z;
-    if (hb > 0) ev_timer_start(loop, &z->hb_timer);
+    start_watchers(z, o);
     sq_info("zmq.listen", "pub=%s endpoint=%s replay=%s curve=%d allowed_keys=%zu", z->pub_id,
             z->last_ep[0][0] ? z->last_ep[0] : "-", z->last_ep[1][0] ? z->last_ep[1] : "-",
             z->curve, z->n_keys);
