@@ -189,8 +189,9 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
     if (np >= 2 && strcmp(parts[0], "kafka") == 0 && !is_kafka_own(parts[1]))
         for (char *p = parts[1]; *p; p++)
             if (*p == '_') *p = '.';
-    /* SQUAWK_SINKS__KAFKA__PROPERTIES__BOOTSTRAP_SERVERS: librdkafka names, likewise */
-    if (np == 4 && strcmp(parts[0], "sinks") == 0 && strcmp(parts[1], "kafka") == 0 &&
+    /* SQUAWK_SINKS__KAFKA__PROPERTIES__BOOTSTRAP_SERVERS (and __JOURNAL__): librdkafka names, likewise */
+    if (np == 4 && strcmp(parts[0], "sinks") == 0 &&
+        (strcmp(parts[1], "kafka") == 0 || strcmp(parts[1], "journal") == 0) &&
         strcmp(parts[2], "properties") == 0)
         for (char *p = parts[3]; *p; p++)
             if (*p == '_') *p = '.';

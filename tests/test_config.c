@@ -175,6 +175,11 @@ TEST(journal_keys)
     ASSERT_STR_EQ(c.zmq.pub_id, "desk-1");
     ASSERT_EQ(c.journal.n_props, 1);
     sq_config_free(&c);
+    char *env[] = {"SQUAWK_SINKS__JOURNAL__PROPERTIES__MESSAGE_TIMEOUT_MS=5000", NULL};
+    ASSERT_EQ(sq_config_load(&c, path, env, err, sizeof err), 0);
+    ASSERT_EQ(c.journal.n_props, 2);
+    ASSERT_STR_EQ(c.journal.props[2], "message.timeout.ms");
+    sq_config_free(&c);
     /* a fixed id without the journal: seq would restart at 1 under the same id */
     snprintf(text, sizeof text, "%s  zmq: {endpoints: [\"tcp://*:1\"], pub_id: desk-1}\n", head);
     write_cfg(text);
