@@ -4,6 +4,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,28 @@ SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
 TMP = tempfile.mkdtemp(prefix="squawk-test-journal.")
 N_PER_ROUND = 6
 JOURNAL = "alerts.journal"
+
+
+def stable_port():
+    """A free port pair (publish, replay) below the kernel's ephemeral range: a killed instance
+    restarts on the same ports (its publisher id hashes them), and in the meantime any outgoing
+    connection on the machine (Kafka clients of tests running in parallel) may be given a
+    port of the ephemeral range."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    while True:
+        port = 10000 + int.from_bytes(os.urandom(2), "big") % (low - 10001)
+        try:
+            for p in (port, port + 1):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                s.close()
+        except OSError:
+            continue
+        return port
 
 
 def fail(msg):
@@ -114,7 +137,7 @@ def wait_committed(boot, group, n, ports):
 
 
 def restarts(boot):
-    pub_port = free_port()
+    pub_port = stable_port()
     cfg = journal_config(os.path.join(TMP, "one.yml"), boot, "journal-one", pub_port)
     run, mport, pub = run_instance(cfg, "one-0")
     wait_until("partitions assigned", lambda: sqtest.http(mport, "/healthz")[0] == 200, 60)
@@ -172,9 +195,9 @@ def start_proxy(ports):
 
 
 def through_proxy(boot):
-    ports = [free_port(), free_port()]
+    ports = [stable_port(), stable_port()]
     while ports[1] in (ports[0], ports[0] + 1) or ports[0] == ports[1] + 1:
-        ports[1] = free_port()
+        ports[1] = stable_port()
     cfgs = [journal_config(os.path.join(TMP, "p%d.yml" % i), boot, "journal-two", ports[i]) for i in range(2)]
     runs = [run_instance(cfgs[i], "p%d-0" % i) for i in range(2)]
     pubs = [r[2] for r in runs]
