@@ -136,7 +136,39 @@ published (a synchronous commit per message would make it slower still).
 """
 
 
+def journal_rows(d):
+    """The alert journal's cost: the same pipeline with sinks.journal on and off (bench/journal_rows.sh)."""
+    def st(m, s):
+        return Stat(list(d.get((m, s), {}).values()))
+    rows = []
+    for m, label, f in (("tput_aps", "end-to-end throughput, articles/s (unpaced, a subscriber connected)", "%.0f"),
+                        ("lat1000_e2e_p50_us", "produce→subscriber latency p50 at 1,000/s, µs", "%.0f"),
+                        ("lat1000_e2e_p99_us", "produce→subscriber latency p99 at 1,000/s, µs", "%.0f"),
+                        ("lat1000_e2e_p999_us", "produce→subscriber latency p99.9 at 1,000/s, µs", "%.0f"),
+                        ("lat1000_proc_p99_us", "processing (ingest_ns→emit_ns) p99 at 1,000/s, µs", "%.0f"),
+                        ("cpu_per_100k", "CPU seconds per 100,000 articles, throughput runs", "%.1f")):
+        on, off = st(m, "journal"), st(m, "nojournal")
+        if not (on.ok and off.ok):
+            continue
+        r = Stat([on.med / off.med]) if off.med > 0 else Stat([])
+        rows.append(("journal: " + label, on.fmt(f), off.fmt(f), r.fmt("%.3f") + " on/off" if r.ok else "n/a", "", ""))
+    return rows
+
+
+def journal_only(path):
+    rows = journal_rows(load(path))
+    print()
+    print("| measurement | journal on, median (min–max) | journal off, median (min–max) | ratio | | |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    print()
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--journal-only":
+        journal_only(sys.argv[2])
+        return
     ap = argparse.ArgumentParser()
     for k in ("results", "tmp", "root", "build", "start", "corpus", "tput-n", "cost-n", "base-tput-n", "reps",
               "lat-secs", "base-burst", "long", "quick"):
@@ -255,6 +287,9 @@ def main():
                      "%.1f → %.1f (max %.1f)" % (first, last, max(r[2] for r in rss)), "", "",
                      "flat, ≤ 64 MB", met(last <= first * 1.10 + 2 and max(r[2] for r in rss) <= 64)))
 
+    # the journal's rows: squawk = journal on, the other column = journal off (bench/journal_rows.sh)
+    rows.extend(journal_rows(d))
+
     table = ["| measurement | squawk median (min–max) | baseline / raw median (min–max) | ratio | target | |",
              "|---|---|---|---|---|---|"]
     for r in rows:
@@ -337,6 +372,11 @@ def main():
         "alerts with the ALERTS.md keys on a python3-zmq PUB socket; same broker, feeder, subscriber. It "
         "cannot keep up with 1,000/s, so its latency runs are bursts of %s articles at the offered rate, "
         "fully drained: its latency is queueing and grows with the length of the run.\n"
+        "- **Alert journal**: bench/journal_rows.sh runs the same end-to-end pipeline twice on topics of its "
+        "own, `sinks.journal.enabled` true (the shipped default: every alert message also produced to "
+        "`alerts.journal` with acks=all, offsets committed after the acknowledgement) and false; the rows "
+        "marked `journal:` put journal on in the squawk column and journal off in the other. "
+        "`BENCH_ONLY=journal bench/run.sh BUILD` runs just those.\n"
         "- **Cost**: CPU = utime+stime from /proc/PID/stat across each throughput run; peak RSS = VmHWM "
         "from /proc/PID/status (the squawk process also served the latency runs before); VmRSS sampled "
         "every second over the cost run.\n" % (dbline, a.base_burst))

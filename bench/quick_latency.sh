@@ -4,7 +4,7 @@
 set -u
 B=${1:-build}; FW=${2:-10}; ROOT=$(cd "$(dirname "$0")/.." && pwd); T=$(mktemp -d)
 cmake --build "$B" --target squawk e2e_sub >/dev/null
-$B/squawk broker --topic articles:4 > $T/b.out 2>/dev/null & BP=$!
+$B/squawk broker --topic articles:4 --topic alerts.journal:1 > $T/b.out 2>/dev/null & BP=$!
 sleep 1; BOOT=$(head -n1 $T/b.out)
 PUB=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 SQUAWK_KAFKA__BOOTSTRAP_SERVERS=$BOOT SQUAWK_KAFKA__FETCH_WAIT_MAX_MS=$FW SQUAWK_SINKS__ZMQ__ENDPOINTS=tcp://127.0.0.1:$PUB SQUAWK_SINKS__ZMQ__REPLAY_ENDPOINTS=tcp://127.0.0.1:$((PUB+1)) SQUAWK_METRICS__LISTEN=127.0.0.1:0 $B/squawk run -c $ROOT/config/squawk.yml 2>$T/run.log & RP=$!

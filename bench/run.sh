@@ -5,6 +5,7 @@
 # env:   BENCH_LONG=1     cost run over 1,000,000 articles (default 200,000)
 #        BENCH_REPS=N     runs per row (default 5, at least 5 for the published table)
 #        BENCH_QUICK=1    smaller runs, for trying the harness (not for RESULTS.md)
+#        BENCH_ONLY=journal  only the alert journal's rows (journal on vs off), printed, RESULTS.md untouched
 # Prints one table and rewrites bench/RESULTS.md and bench/latency.png. Never asserts on timing.
 set -eu
 B=${1:-build-bench}
@@ -65,6 +66,9 @@ gen() { # gen COUNT PREFIX
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 log "build $B, reps $REPS, temp $T"
 
+ONLY=${BENCH_ONLY:-}
+FCORPUS="samples only"
+if [ "$ONLY" != journal ]; then # the whole of section 1
 # ---------------------------------------------------------------- 1. filter stage vs raw scan
 CORPUS="$ROOT/../shared/corpus/reuters21578"
 if ls "$CORPUS"/reut2-*.sgm* >/dev/null 2>&1; then
@@ -149,9 +153,11 @@ for r in $(seq 1 "$REPS"); do
                    /^bare hs_scan/ { for (i = 1; i <= NF; i++) if ($i == "articles/s") print "filter5k_aps\traw\t" r "\t" $(i - 1) }' "$T/fb5k.$r" >>"$R"
 done
 
+fi # section 1
+
 # ---------------------------------------------------------------- the pipeline
 log "starting squawk broker"
-"$SQ" broker --topic articles:64 --topic articles.dlq:1 --topic base.lat:32 --topic base.tput:32 --topic feed.only:32 >"$T/broker.out" 2>"$T/broker.log" &
+"$SQ" broker --topic articles:64 --topic articles.dlq:1 --topic base.lat:32 --topic base.tput:32 --topic feed.only:32 --topic alerts.journal:4 --topic articles.jon:32 --topic articles.joff:32 >"$T/broker.out" 2>"$T/broker.log" &
 PIDS="$PIDS $!"
 wait_for 30 test -s "$T/broker.out" || { cat "$T/broker.log"; exit 1; }
 BOOT=$(head -n1 "$T/broker.out")
@@ -244,6 +250,14 @@ warm_up() {
     gen 100 "warm-$1" | "$SQ" feed -b "$BOOT" -t "$1" - 2>>"$T/feed.log"
     wait_count "$2" $((base + 100)) || log "warm-up on $1: not all processed"
 }
+
+# ---------------------------------------------------------------- 2a. the alert journal's cost
+. "$ROOT/bench/journal_rows.sh"
+journal_rows
+if [ "$ONLY" = journal ]; then
+    $PY "$ROOT/bench/e2e_report.py" --journal-only "$R"
+    exit 0
+fi
 
 # ---------------------------------------------------------------- 2. squawk
 PUB=$(free_port); while [ "$PUB" -ge 65535 ]; do PUB=$(free_port); done

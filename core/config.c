@@ -211,6 +211,9 @@ SQ_CFG_KEYS_DEF(sq_config_curve, SQ_CONFIG_CURVE_KEYS)
 #define SQ_CFG_CUR sq_config_zmq
 SQ_CFG_KEYS_DEF(sq_config_zmq, SQ_CONFIG_ZMQ_KEYS)
 #undef SQ_CFG_CUR
+#define SQ_CFG_CUR sq_config_journal
+SQ_CFG_KEYS_DEF(sq_config_journal, SQ_CONFIG_JOURNAL_KEYS)
+#undef SQ_CFG_CUR
 #define SQ_CFG_CUR sq_config_ksink
 SQ_CFG_KEYS_DEF(sq_config_ksink, SQ_CONFIG_KSINK_KEYS)
 #undef SQ_CFG_CUR
@@ -772,10 +775,30 @@ static void validate_zmq(cfg_ctx *x, sq_config *c)
                         sq_config_line(c, "sinks.zmq.replay_endpoints"), sq_config_line(c, "sinks.zmq"));
 }
 
+/* sinks.journal journals the zmq sink's messages and serves its replays;
+ * a fixed publisher id only makes sense when seq continues (the journal). */
+static void validate_journal(cfg_ctx *x, sq_config *c)
+{
+    const sq_config_zmq *z = &c->sinks.zmq;
+    const char *pid = z->pub_id;
+    if (c->sinks.journal.enabled && !z->enabled)
+        cfg_fail(x, line_at(c, "sinks.journal"), "sinks.journal", "journals the zmq sink's messages: enable sinks.zmq");
+    else if (c->sinks.journal.enabled && z->n_replay_endpoints == 0)
+        cfg_fail(x, line_at(c, "sinks.journal"), "sinks.journal",
+                 "serves replays: sinks.zmq.replay_endpoints needs an endpoint");
+    else if (pid && (!pid[0] || strlen(pid) > 63 || strpbrk(pid, " \t\r\n")))
+        cfg_fail(x, line_at(c, "sinks.zmq.pub_id"), "sinks.zmq.pub_id", "1 to 63 characters, no spaces");
+    else if (pid && !c->sinks.journal.enabled)
+        cfg_fail(x, line_at(c, "sinks.zmq.pub_id"), "sinks.zmq.pub_id",
+                 "needs sinks.journal: without it seq restarts at 1 and desks would take new "
+                 "alerts for ones they have");
+}
+
 static void validate_sinks(cfg_ctx *x, sq_config *c)
 {
     const sq_config_ksink *k = &c->sinks.kafka;
     validate_zmq(x, c);
+    if (!x->failed) validate_journal(x, c);
     if (!x->failed && k->enabled && !k->topic)
         cfg_fail(x, sq_config_line(c, "sinks.kafka"), "sinks.kafka.topic", "required when the kafka sink is enabled");
     int has_servers = 0;

@@ -104,8 +104,17 @@
       "a heartbeat after this long without an alert; -1: no heartbeats")                                   \
     X(DOUBLE, _, min_relevance, SQ_CONFIG_STR(SQ_CONFIG_MIN_RELEVANCE), 0, 100, 0,                         \
       "a company gets its topic (invest.NVDA) only at this relevance (0-100)")                             \
+    X(STR, NULL, pub_id, "desk-eu-1", 0, 0, SQ_CFGF_COMMENTED,                                             \
+      "needs sinks.journal; kept across restarts, one per instance (absent: <hostname>-<endpoints hash>)") \
     X(SECTION, sq_config_curve, curve, NULL, 0, 0, SQ_CFGF_COMMENTED,                                      \
       "CURVE encryption and client authentication (absent: plain text)")
+
+#define SQ_CONFIG_JOURNAL_KEYS(X)                                                                          \
+    X(BOOL, _, enabled, "true", 0, 0, 0, "false keeps the settings but journals nothing")                  \
+    X(STR, NULL, topic, "alerts.journal", 0, 0, 0, "must exist before squawk starts (docs/OPERATIONS.md)")  \
+    X(PROPS, _, properties, "{}", 0, 0, 0,                                                                 \
+      "librdkafka producer properties; connection keys (bootstrap.servers, security.protocol, sasl.*, "  \
+      "ssl.*) come from kafka: unless set here")
 
 #define SQ_CONFIG_KSINK_KEYS(X)                                                                            \
     X(BOOL, _, enabled, "true", 0, 0, 0, "false keeps the settings but starts no producer")                \
@@ -119,6 +128,8 @@
 
 #define SQ_CONFIG_SINKS_KEYS(X)                                                                            \
     X(SECTION, sq_config_zmq, zmq, NULL, 0, 0, SQ_CFGF_OPTIONAL, "ZeroMQ XPUB with replay (docs/ALERTS.md)") \
+    X(SECTION, sq_config_journal, journal, NULL, 0, 0, SQ_CFGF_OPTIONAL,                                   \
+      "every ZeroMQ message also on Kafka (acks=all): seq survives restarts, old replays come from it")    \
     X(SECTION, sq_config_ksink, kafka, NULL, 0, 0, SQ_CFGF_OPTIONAL | SQ_CFGF_COMMENTED,                   \
       "alerts as JSON records on a Kafka topic")                                                           \
     X(SECTION, sq_config_jsonl, jsonl, NULL, 0, 0, SQ_CFGF_OPTIONAL | SQ_CFGF_COMMENTED,                   \

@@ -26,6 +26,7 @@
 #include "../sinks/sink.h"
 #include "../sinks/zkey.h"
 #include "../sinks/zmq_pub.h"
+#include "journal.h"
 
 extern char **environ;
 
@@ -267,6 +268,7 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
 
 static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, const int *lines,
                              size_t n, rd_kafka_type_t type, char *err, size_t errlen);
+static int check_journal(sq_config *cfg, char *err, size_t errlen);
 
 /* ---- filters ----------------------------------------------------------------------- */
 
@@ -409,7 +411,7 @@ static int load_curve(const sq_config *c, char sec[41], char pub[41], char *err,
 /* The sink names what it could not bind or connect, not where that was set. */
 static void zmq_error_where(const sq_config *c, char *err, size_t errlen)
 {
-    const char *key = "sinks.zmq";
+    const char *key = strstr(err, "journal topic ") ? "sinks.journal" : "sinks.zmq";
     char needle[600], where[400], msg[1024];
     for (size_t i = 0; i < c->sinks.zmq.n_replay_endpoints; i++) {
         snprintf(needle, sizeof needle, "connect %s: ", c->sinks.zmq.replay_endpoints[i]);
@@ -422,6 +424,15 @@ static void zmq_error_where(const sq_config *c, char *err, size_t errlen)
     config_where(c, key, where, sizeof where);
     snprintf(msg, sizeof msg, "%s: %s", where, err);
     snprintf(err, errlen, "%s", msg);
+}
+
+/* The publisher id and, with sinks.journal, the journal the zmq sink takes over. */
+static int zmq_journal(pipeline *p, sink_zpub_opts *o, char *pid, size_t pidlen, char *err,
+                       size_t errlen)
+{
+    o->pub_id = svc_journal_pub_id(p->cfg, pid, pidlen);
+    if (!p->cfg->sinks.journal.enabled) return 0;
+    return svc_journal_create(p->cfg, p->loop, o->pub_id, &o->journal, err, errlen);
 }
 
 static int build_sinks(pipeline *p, char *err, size_t errlen)
@@ -446,6 +457,11 @@ static int build_sinks(pipeline *p, char *err, size_t errlen)
             .allowed_client_keys = (const char *const *)c->sinks.zmq.curve.allowed_client_keys,
             .n_allowed_client_keys = c->sinks.zmq.curve.n_allowed_client_keys,
         };
+        char pid[128];
+        if ((rc = zmq_journal(p, &o, pid, sizeof pid, err, errlen)) < 0) {
+            memset(sec, 0, sizeof sec);
+            return rc;
+        }
         rc = sink_zpub_create(&p->sinks[p->n_sinks], p->loop, &o, err, errlen);
         memset(sec, 0, sizeof sec);
         if (rc < 0) {
@@ -497,6 +513,14 @@ static const struct {
     {"delivered_total", "Alert records acknowledged by Kafka."},
     {"delivery_failed_total", "Alert records Kafka failed to take."},
     {"backlog", "Alert records waiting for an acknowledgement."},
+    {"journal_records_total", "Messages handed to the alert journal."},
+    {"journal_acked_total", "Journal records Kafka acknowledged (acks=all)."},
+    {"journal_failed_total", "Journal records Kafka failed to take (the article is redelivered)."},
+    {"journal_backlog", "Journal records waiting for an acknowledgement."},
+    {"journal_reads_total", "Journal reads for replays older than the ring."},
+    {"journal_replayed_total", "Messages replayed from the journal."},
+    {"journal_recovered_records", "This publisher's journal records read at start-up."},
+    {"journal_bad_records_total", "Journal records of this publisher that did not decode."},
 };
 
 static void render_sinks(pipeline *p, sq_metrics_buf *b)
@@ -741,6 +765,7 @@ int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *
     if (rc == 0 && cfg->sinks.kafka.enabled)
         rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->sinks.kafka.properties, NULL,
                                cfg->sinks.kafka.n_properties, RD_KAFKA_PRODUCER, err, errlen);
+    if (rc == 0 && cfg->sinks.journal.enabled) rc = check_journal(cfg, err, errlen);
     if (rc == 0) rc = reloader_create(&p->reloader, loop, cfg->path, build_host, on_reload_done, p);
     if (rc == 0) rc = reloader_build_now(p->reloader, cfg, &p->host, err, errlen);
     if (rc == 0) rc = build_sinks(p, err, errlen);
@@ -850,6 +875,17 @@ static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, 
     return 0;
 }
 
+static int check_journal(sq_config *cfg, char *err, size_t errlen)
+{
+    size_t n = 0;
+    char **kv = svc_journal_props(cfg, &n);
+    if (!kv) return SQ_E_NOMEM;
+    int rc = check_kafka_props(cfg, "sinks.journal.properties", kv, NULL, n, RD_KAFKA_PRODUCER, err,
+                               errlen);
+    svc_journal_props_free(kv, n);
+    return rc;
+}
+
 int pipeline_check(sq_config *cfg, void *out_file, char *err, size_t errlen)
 {
     FILE *f = out_file;
@@ -859,6 +895,7 @@ int pipeline_check(sq_config *cfg, void *out_file, char *err, size_t errlen)
     if (rc == 0 && cfg->sinks.kafka.enabled)
         rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->sinks.kafka.properties, NULL,
                                cfg->sinks.kafka.n_properties, RD_KAFKA_PRODUCER, err, errlen);
+    if (rc == 0 && cfg->sinks.journal.enabled) rc = check_journal(cfg, err, errlen);
     if (rc == 0 && cfg->sinks.zmq.enabled && cfg->sinks.zmq.curve.secret_key_file) {
         char sec[41], pub[41];
         rc = load_curve(cfg, sec, pub, err, errlen);

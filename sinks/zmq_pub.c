@@ -36,6 +36,10 @@ typedef struct replay_job {
     uint64_t skipped;
     char *topics;       /* NUL-separated prefixes; NULL = every topic */
     size_t n_topics;
+    uint64_t tag;       /* names the job to the journal's answer */
+    zjournal_batch *jb; /* records read back from the journal, sent from jb_pos on */
+    size_t jb_pos;
+    int jwait;          /* a journal read for this job is running */
 } replay_job;
 
 /* For every subscribed prefix the number of messages sent that match it (the
@@ -77,6 +81,9 @@ typedef struct zpub {
     zwire_req req; /* the request being parsed */
 
     char last_ep[2][256];
+    zjournal *journal;
+    zjournal_tok *tok; /* the journal records of the article being submitted */
+    uint64_t next_tag;
     sink_zpub_stats st;
 } zpub;
 
@@ -248,13 +255,13 @@ static void replay_kick(zpub *z)
         ev_idle_start(z->loop, &z->replay_idle);
 }
 
-static int job_wants(const replay_job *j, const ring_slot *s)
+static int job_wants(const replay_job *j, const char *topic, size_t tl)
 {
     if (!j->topics) return 1;
     const char *p = j->topics;
     for (size_t i = 0; i < j->n_topics; i++, p += strlen(p) + 1) {
         size_t n = strlen(p);
-        if (n <= s->topic_len && memcmp(s->buf, p, n) == 0) return 1;
+        if (n <= tl && memcmp(topic, p, n) == 0) return 1;
     }
     return 0;
 }
@@ -270,21 +277,116 @@ static int send_ctl(zpub *z, const replay_job *j, const char *word, uint64_t n)
     return 0;
 }
 
+/* GONE <oldest> once per oldest value; 0 sent (or already), -1 blocked, 1 peer gone. */
+static int send_gone(zpub *z, replay_job *j, uint64_t oldest)
+{
+    if (j->gone_sent == oldest) return 0;
+    int rc = send_ctl(z, j, ZWIRE_GONE, oldest);
+    if (rc == -EAGAIN) return -1;
+    if (rc < 0) return 1;
+    z->st.gone++;
+    j->gone_sent = oldest;
+    return 0;
+}
+
+/* One replayed message, topic and body as published: 0, -1 blocked, 1 peer gone. */
+static int send_msg(zpub *z, replay_job *j, const char *buf, size_t tl, size_t len)
+{
+    if (zmq_send(z->router, j->ident, j->ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return errno == EAGAIN ? -1 : 1;
+    zmq_send(z->router, buf, tl, ZMQ_SNDMORE);
+    zmq_send(z->router, buf + tl, len, 0);
+    z->st.replayed++;
+    z->st.replayed_bytes += tl + len;
+    return 0;
+}
+
+/* Sends what the journal returned for the job; 0 when the batch is used up
+ * or the budget is, -1 blocked, 1 peer gone. */
+static int job_batch(zpub *z, replay_job *j, int *budget)
+{
+    zjournal_batch *b = j->jb;
+    if (b->gone && j->next < b->gone) {
+        int rc = send_gone(z, j, b->gone);
+        if (rc) return rc;
+        j->next = b->gone;
+    }
+    for (; j->jb_pos < b->n && *budget > 0; j->jb_pos++) {
+        const zjournal_rec *r = &b->rec[j->jb_pos];
+        if (r->seq < j->next || r->seq > j->to) continue;
+        if (job_wants(j, r->buf, r->topic_len)) {
+            int rc = send_msg(z, j, r->buf, r->topic_len, r->len);
+            if (rc) return rc;
+            z->st.journal_replayed++;
+            (*budget)--;
+        }
+        j->next = r->seq + 1;
+    }
+    if (j->jb_pos < b->n) return 0;
+    uint64_t next = b->status < 0 ? ring_first(z) : b->next; /* a failed read: the rest is not returned */
+    if (next > j->next) j->next = next;
+    zjournal_batch_free(b);
+    j->jb = NULL;
+    return 0;
+}
+
+static void on_journal_batch(void *ud, uint64_t tag, zjournal_batch *b)
+{
+    zpub *z = ud;
+    for (size_t i = 0; i < z->n_jobs; i++)
+        if (z->jobs[i].tag == tag && z->jobs[i].jwait) {
+            z->jobs[i].jwait = 0;
+            z->jobs[i].jb = b;
+            z->jobs[i].jb_pos = 0;
+            replay_kick(z);
+            return;
+        }
+    zjournal_batch_free(b); /* the job ended meanwhile (its peer went away) */
+}
+
+/* Seqs older than the ring: from the journal. 0 progressed, 2 waiting for the
+ * journal, -1 blocked, 1 peer gone. */
+static int job_journal(zpub *z, replay_job *j, uint64_t first)
+{
+    uint64_t jf = zjournal_first_seq(z->journal);
+    if (!jf || jf >= first || j->next < jf) { /* not journaled: gone for good */
+        uint64_t oldest = jf && jf < first ? jf : first;
+        int rc = send_gone(z, j, oldest);
+        if (rc) return rc;
+        j->next = oldest > j->next ? oldest : j->next;
+        return 0;
+    }
+    if (j->jwait) return 2;
+    uint64_t to = j->to < first - 1 ? j->to : first - 1;
+    j->jwait = 1; /* before the call: the answer may come at once */
+    int rc = zjournal_fetch(z->journal, j->next, to, on_journal_batch, z, j->tag);
+    if (rc == SQ_E_AGAIN) { /* another job's read runs; its answer kicks us */
+        j->jwait = 0;
+        return 2;
+    }
+    if (rc < 0) {
+        j->jwait = 0;
+        j->next = to + 1; /* cannot read: the desk counts these as not returned */
+    }
+    return j->jwait ? 2 : 0;
+}
+
 /* Runs one job as far as the budget and the peer's pipe allow. Returns 1 when
- * finished (or the peer is gone), 0 when it must be resumed, -1 when blocked. */
+ * finished (or the peer is gone), 0 when it must be resumed, -1 when blocked,
+ * 2 while it waits for the journal. */
 static int job_run(zpub *z, replay_job *j, int *budget)
 {
     while (*budget > 0) {
+        if (j->jb) {
+            int rc = job_batch(z, j, budget);
+            if (rc) return rc;
+            continue;
+        }
         uint64_t first = ring_first(z);
         if (j->next <= j->to && j->next < first) {
-            if (j->gone_sent != first) {
-                int rc = send_ctl(z, j, ZWIRE_GONE, first);
-                if (rc == -EAGAIN) return -1;
-                if (rc < 0) return 1;
-                z->st.gone++;
-                j->gone_sent = first;
-            }
-            j->next = first;
+            int rc = z->journal ? job_journal(z, j, first) : send_gone(z, j, first);
+            if (rc) return rc;
+            if (!z->journal) j->next = first;
             continue;
         }
         if (j->next > j->to || j->next > z->seq) {
@@ -293,26 +395,28 @@ static int job_run(zpub *z, replay_job *j, int *budget)
             return 1;
         }
         ring_slot *s = ring_at(z, j->next);
-        if (!job_wants(j, s)) { /* a skip costs a compare, not a send */
+        if (!job_wants(j, s->buf, s->topic_len)) { /* a skip costs a compare, not a send */
             j->next++;
             if (++j->skipped % 64 == 0) (*budget)--;
             continue;
         }
-        if (zmq_send(z->router, j->ident, j->ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-            return errno == EAGAIN ? -1 : 1;
-        zmq_send(z->router, s->buf, s->topic_len, ZMQ_SNDMORE);
-        zmq_send(z->router, s->buf + s->topic_len, s->len, 0);
-        z->st.replayed++;
-        z->st.replayed_bytes += s->topic_len + s->len;
+        int rc = send_msg(z, j, s->buf, s->topic_len, s->len);
+        if (rc) return rc;
         j->next++;
         (*budget)--;
     }
     return 0;
 }
 
+static void job_free(replay_job *j)
+{
+    free(j->topics);
+    zjournal_batch_free(j->jb);
+}
+
 static void replay_run(zpub *z)
 {
-    int budget = ZPUB_REPLAY_BUDGET, progressed = 0;
+    int budget = ZPUB_REPLAY_BUDGET, progressed = 0, blocked = 0;
     size_t i = 0;
     while (i < z->n_jobs && budget > 0) {
         replay_job *j = &z->jobs[i];
@@ -331,19 +435,21 @@ static void replay_run(zpub *z)
         if (budget != before) progressed = 1;
         if (rc == 1) {
             progressed = 1;
-            free(j->topics);
+            job_free(j);
             memmove(&z->jobs[i], &z->jobs[i + 1], (z->n_jobs - i - 1) * sizeof *z->jobs);
             z->n_jobs--;
             continue;
         }
+        if (rc == -1) blocked = 1;
         i++;
     }
     ev_idle_stop(z->loop, &z->replay_idle);
     if (!z->n_jobs) return;
     if (progressed)
         ev_idle_start(z->loop, &z->replay_idle);
-    else /* every peer's pipe is full: back off instead of spinning */
+    else if (blocked) /* every peer's pipe is full: back off instead of spinning */
         ev_timer_start(z->loop, &z->replay_retry);
+    /* else every job waits for the journal, whose answer kicks the replay */
 }
 
 static void replay_refuse(zpub *z, const uint8_t *ident, size_t ident_len, const char *why,
@@ -380,6 +486,7 @@ static void replay_request(zpub *z, const uint8_t *ident, size_t ident_len, cons
     if (j.topics) memcpy(j.topics, r->topics, r->topics_len);
     j.n_topics = r->n_topics;
     z->st.replay_requests++;
+    j.tag = ++z->next_tag;
     j.next = r->from ? r->from : 1;
     j.to = (r->to && r->to < z->seq) ? r->to : z->seq;
     z->jobs[z->n_jobs++] = j;
@@ -579,6 +686,10 @@ static int zpub_send_one(zpub *z, const proto_alert *a, const char *ticker)
         z->st.sent++;
     }
     rc = z->router ? ring_push(z, z->seq, topic, (size_t)tlen, buf, len) : 0;
+    if (z->journal) {
+        int jr = zjournal_append(z->journal, z->tok, z->seq, topic, (size_t)tlen, buf, len);
+        if (rc == 0) rc = jr;
+    }
     free(buf);
     return rc;
 }
@@ -586,6 +697,8 @@ static int zpub_send_one(zpub *z, const proto_alert *a, const char *ticker)
 static int zpub_submit(sink *s, proto_alert *const *alerts, size_t n, uint64_t token)
 {
     zpub *z = s->data;
+    if (n == 0) return 0;
+    if (z->journal && !(z->tok = zjournal_begin(z->journal, token))) return SQ_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
         const char *tick[ZPUB_MAX_TICKERS];
         size_t nt = proto_alert_route_tickers(alerts[i], z->min_relevance, tick, ZPUB_MAX_TICKERS);
@@ -602,11 +715,46 @@ static int zpub_submit(sink *s, proto_alert *const *alerts, size_t n, uint64_t t
     }
     /* Our own sends may swallow a ZMQ_FD edge; the prepare watcher catches up
      * before the loop next blocks, so no ZMQ_EVENTS round trip per submit. */
-    return 0;
+    if (!z->journal) return 0;
+    int rc = zjournal_end(z->journal, z->tok); /* 1: accepted once journaled */
+    z->tok = NULL;
+    return rc;
 }
 
-static size_t zpub_backlog(sink *s) { return 0; }
-static int zpub_flush(sink *s, int timeout_ms) { return 0; }
+static void on_journaled(void *ud, uint64_t token, int status)
+{
+    zpub *z = ud;
+    if (z->base.done) z->base.done(z->base.done_ud, token, status);
+}
+
+static size_t zpub_backlog(sink *s)
+{
+    zpub *z = s->data;
+    return z->journal ? zjournal_backlog(z->journal) : 0;
+}
+
+static int zpub_flush(sink *s, int timeout_ms)
+{
+    zpub *z = s->data;
+    return z->journal ? zjournal_flush(z->journal, timeout_ms) : 0;
+}
+
+static void journal_metrics(sink *s, void (*emit)(void *ud, const char *line), void *ud)
+{
+    zpub *z = s->data;
+    zjournal_stats js;
+    zjournal_get_stats(z->journal, &js);
+#define M(metric, val) sink_metric(s, emit, ud, metric, (uint64_t)(val))
+    M("journal_records_total", js.produced);
+    M("journal_acked_total", js.delivered);
+    M("journal_failed_total", js.failed);
+    M("journal_backlog", js.outstanding);
+    M("journal_reads_total", js.fetches);
+    M("journal_replayed_total", z->st.journal_replayed);
+    M("journal_recovered_records", js.recovered);
+    M("journal_bad_records_total", js.bad_records);
+#undef M
+}
 
 static void zpub_metrics(sink *s, void (*emit)(void *ud, const char *line), void *ud)
 {
@@ -626,6 +774,7 @@ static void zpub_metrics(sink *s, void (*emit)(void *ud, const char *line), void
     M("ring_messages", z->ring_count);
     M("ring_bytes", z->ring_bytes);
 #undef M
+    if (z->journal) journal_metrics(s, emit, ud);
 }
 
 static void close_sock(void **sock, int linger)
@@ -656,8 +805,9 @@ static void zpub_destroy(sink *s)
         for (size_t i = 0; i < z->ring_cap; i++) free(z->ring[i].buf);
         free(z->ring);
     }
-    for (size_t i = 0; i < z->n_jobs; i++) free(z->jobs[i].topics);
+    for (size_t i = 0; i < z->n_jobs; i++) job_free(&z->jobs[i]);
     free(z->jobs);
+    zjournal_destroy(z->journal);
     ztopics_clear(&z->topics);
     for (size_t i = 0; i < z->n_prefixes; i++) free(z->prefixes[i].p);
     free(z->prefixes);
@@ -675,6 +825,23 @@ static const sink_ops zpub_ops = {
 };
 
 /* ---- create */
+
+static void restore_topic(void *ud, const char *topic, size_t tl, uint64_t tseq)
+{
+    zpub *z = ud;
+    ztopic *t = ztopics_get(&z->topics, topic, tl, 1);
+    if (t && tseq > t->u) t->u = tseq;
+}
+
+/* seq and every topic's tseq continue where the journal ends, so a desk
+ * keeps its numbers across our restarts and sees a gap only for a loss. */
+static int journal_restore(zpub *z, char *err, size_t errlen)
+{
+    int rc = zjournal_recover(z->journal, restore_topic, z, &z->seq, err, errlen);
+    if (rc < 0) return rc;
+    zjournal_set_done(z->journal, on_journaled, z);
+    return 0;
+}
 
 static int setup_curve(zpub *z, void *sock, const sink_zpub_opts *o)
 {
@@ -720,10 +887,8 @@ static void watch(zpub *z, ev_io *w, void *sock)
     ev_io_start(z->loop, w);
 }
 
-SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_opts *o,
-                            char *err, size_t errlen)
+static int check_opts(struct ev_loop *loop, const sink_zpub_opts *o, char *err, size_t errlen)
 {
-    *out = NULL;
     if (!loop || !o || o->n_endpoints == 0) {
         set_err(err, errlen, "%s%s", "zmq sink needs a loop and at least one endpoint", "");
         return SQ_E_INVAL;
@@ -739,8 +904,64 @@ SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_op
         set_err(err, errlen, "%s%s", "libzmq was built without CURVE", "");
         return SQ_E_CONFIG;
     }
-    zpub *z = calloc(1, sizeof *z);
-    if (!z) return SQ_E_NOMEM;
+    return 0;
+}
+
+/* The server key pair checked, the allowed client keys decoded. */
+static int load_curve(zpub *z, const sink_zpub_opts *o, char *err, size_t errlen)
+{
+    char derived[41];
+    if (zmq_curve_public(derived, o->curve_secret_key) != 0 ||
+        strcmp(derived, o->curve_public_key) != 0) {
+        set_err(err, errlen, "%s%s", "CURVE public key does not match the secret key", "");
+        return SQ_E_CONFIG;
+    }
+    z->curve = 1;
+    if (o->n_allowed_client_keys && !(z->keys = calloc(o->n_allowed_client_keys, sizeof *z->keys)))
+        return SQ_E_NOMEM;
+    for (size_t i = 0; i < o->n_allowed_client_keys; i++) {
+        const char *k = o->allowed_client_keys[i];
+        if (!k || strlen(k) != 40 || !zmq_z85_decode(z->keys[i], k)) {
+            set_err(err, errlen, "allowed client key %s is not 40 Z85 chars%s", k ? k : "(null)", "");
+            return SQ_E_CONFIG;
+        }
+        z->n_keys++;
+    }
+    return 0;
+}
+
+/* Nothing fails from here on: the sockets are ready, the loop takes over. */
+static void start_watchers(zpub *z, const sink_zpub_opts *o)
+{
+    watch(z, &z->pub_io, z->pub);
+    if (z->router) watch(z, &z->router_io, z->router);
+    if (z->zap) watch(z, &z->zap_io, z->zap);
+    ev_prepare_init(&z->prep, on_prepare);
+    z->prep.data = z;
+    ev_prepare_start(z->loop, &z->prep);
+    ev_idle_init(&z->replay_idle, on_replay_idle);
+    z->replay_idle.data = z;
+    ev_timer_init(&z->replay_retry, on_replay_retry, 0.002, 0.);
+    z->replay_retry.data = z;
+    z->min_relevance = o->min_relevance;
+    int hb = o->heartbeat_ms ? o->heartbeat_ms : SINK_ZPUB_HEARTBEAT_DEFAULT;
+    z->hb_ms = hb > 0 ? hb : 0;
+    ev_timer_init(&z->hb_timer, on_heartbeat, hb / 1000.0, hb / 1000.0);
+    z->hb_timer.data = z;
+    if (hb > 0) ev_timer_start(z->loop, &z->hb_timer);
+}
+
+SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_opts *o,
+                            char *err, size_t errlen)
+{
+    *out = NULL;
+    int rc = check_opts(loop, o, err, errlen);
+    zpub *z = rc == 0 ? calloc(1, sizeof *z) : NULL;
+    if (!z) {
+        if (o) zjournal_destroy(o->journal);
+        return rc < 0 ? rc : SQ_E_NOMEM;
+    }
+    z->journal = o->journal;
     z->base.ops = &zpub_ops;
     z->base.data = z;
     snprintf(z->base.name, sizeof z->base.name, "zmq");
@@ -754,32 +975,8 @@ SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_op
     else
         sink_make_pub_id(z->pub_id, sizeof z->pub_id);
 
-    int rc = SQ_E_ZMQ;
-    if (o->curve_secret_key) {
-        char derived[41];
-        if (zmq_curve_public(derived, o->curve_secret_key) != 0 ||
-            strcmp(derived, o->curve_public_key) != 0) {
-            set_err(err, errlen, "%s%s", "CURVE public key does not match the secret key", "");
-            rc = SQ_E_CONFIG;
-            goto fail;
-        }
-        z->curve = 1;
-        if (o->n_allowed_client_keys) {
-            z->keys = calloc(o->n_allowed_client_keys, sizeof *z->keys);
-            if (!z->keys) goto nomem;
-        }
-        for (size_t i = 0; i < o->n_allowed_client_keys; i++) {
-            const char *k = o->allowed_client_keys[i];
-            if (!k || strlen(k) != 40 || !zmq_z85_decode(z->keys[i], k)) {
-                set_err(err, errlen, "allowed client key %s is not 40 Z85 chars%s", k ? k : "(null)",
-                        "");
-                rc = SQ_E_CONFIG;
-                goto fail;
-            }
-            z->n_keys++;
-        }
-    }
-
+    if (o->curve_secret_key && (rc = load_curve(z, o, err, errlen)) < 0) goto fail;
+    rc = SQ_E_ZMQ;
     z->loop = loop;
     z->ctx = zmq_ctx_new();
     if (!z->ctx) goto zfail;
@@ -813,22 +1010,8 @@ SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_op
                 goto fail;
     }
 
-    watch(z, &z->pub_io, z->pub);
-    if (z->router) watch(z, &z->router_io, z->router);
-    if (z->zap) watch(z, &z->zap_io, z->zap);
-    ev_prepare_init(&z->prep, on_prepare);
-    z->prep.data = z;
-    ev_prepare_start(loop, &z->prep);
-    ev_idle_init(&z->replay_idle, on_replay_idle);
-    z->replay_idle.data = z;
-    ev_timer_init(&z->replay_retry, on_replay_retry, 0.002, 0.);
-    z->replay_retry.data = z;
-    z->min_relevance = o->min_relevance;
-    int hb = o->heartbeat_ms ? o->heartbeat_ms : SINK_ZPUB_HEARTBEAT_DEFAULT;
-    z->hb_ms = hb > 0 ? hb : 0;
-    ev_timer_init(&z->hb_timer, on_heartbeat, hb / 1000.0, hb / 1000.0);
-    z->hb_timer.data = z;
-    if (hb > 0) ev_timer_start(loop, &z->hb_timer);
+    if (z->journal && (rc = journal_restore(z, err, errlen)) < 0) goto fail;
+    start_watchers(z, o);
     sq_info("zmq.listen", "pub=%s endpoint=%s replay=%s curve=%d allowed_keys=%zu", z->pub_id,
             z->last_ep[0][0] ? z->last_ep[0] : "-", z->last_ep[1][0] ? z->last_ep[1] : "-",
             z->curve, z->n_keys);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "../core/visibility.h"
 #include "sink.h"
+#include "zjournal.h"
 
 #define SINK_ZPUB_RING_DEFAULT 100000u
 #define SINK_ZPUB_RING_BYTES_DEFAULT ((size_t)256 << 20)
@@ -28,6 +29,11 @@ typedef struct sink_zpub_opts {
     const char *const *allowed_client_keys; /* Z85 public keys */
     size_t n_allowed_client_keys;
     const char *pub_id;     /* NULL = 16 random hex chars + "-" + pid */
+    /* With a journal (the publisher owns it from create on, also on failure):
+     * seq and per-topic tseq continue from it, submit accepts an article only
+     * once its messages are journaled, and REPLAY reads it for seqs older
+     * than the ring. pub_id must then be stable across restarts. */
+    zjournal *journal;
 } sink_zpub_opts;
 
 typedef struct sink_zpub_stats {
@@ -45,6 +51,7 @@ typedef struct sink_zpub_stats {
     size_t ring_count, ring_bytes;
     uint64_t replayed_bytes;  /* topic + body bytes of the messages replayed */
     size_t topics, prefixes;  /* distinct topics sent; subscribed prefixes in the digest */
+    uint64_t journal_replayed; /* messages replayed from the journal (older than the ring) */
 } sink_zpub_stats;
 
 SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_opts *o,

@@ -34,3 +34,9 @@ if(DEBIAN_PYTHON)
   set_tests_properties(test_reload PROPERTIES LABELS integration TIMEOUT 900
     ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endif()
+# issue 21: the alert journal -- kill -9 x3 with no desk connected, recovery from the journal, through squawk proxy
+if(DEBIAN_PYTHON)
+  add_test(NAME test_journal COMMAND ${DEBIAN_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/test_journal.py)
+  set_tests_properties(test_journal PROPERTIES LABELS integration TIMEOUT 400
+    ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endif()

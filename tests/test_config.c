@@ -160,6 +160,46 @@ TEST(shipped_default_config_loads)
     sq_config_free(&c);
 }
 
+/* sinks.journal and sinks.zmq.pub_id: defaults, and the combinations refused. */
+TEST(journal_keys)
+{
+    sq_config c;
+    char err[512];
+    static const char head[] = "kafka:\n  topics: [a]\nfilters: [invest]\nsinks:\n";
+    char text[512];
+    snprintf(text, sizeof text, "%s  zmq: {endpoints: [\"tcp://*:1\"], replay_endpoints: [\"tcp://*:2\"], "
+             "pub_id: desk-1}\n  journal: {properties: {linger.ms: 1}}\n", head);
+    write_cfg(text);
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), 0);
+    ASSERT_EQ(c.sinks.journal.enabled, 1);
+    ASSERT_STR_EQ(c.sinks.journal.topic, "alerts.journal");
+    ASSERT_STR_EQ(c.sinks.zmq.pub_id, "desk-1");
+    ASSERT_EQ(c.sinks.journal.n_properties, 1);
+    sq_config_free(&c);
+    char *env[] = {"SQUAWK_SINKS__JOURNAL__PROPERTIES__MESSAGE_TIMEOUT_MS=5000", NULL};
+    ASSERT_EQ(sq_config_load(&c, path, env, err, sizeof err), 0);
+    ASSERT_EQ(c.sinks.journal.n_properties, 2);
+    ASSERT_STR_EQ(c.sinks.journal.properties[2], "message.timeout.ms");
+    sq_config_free(&c);
+    char *bad_id[] = {"SQUAWK_SINKS__ZMQ__PUB_ID=desk 1", NULL};
+    ASSERT_EQ(sq_config_load(&c, path, bad_id, err, sizeof err), SQ_E_CONFIG);
+    ASSERT(strstr(err, "SQUAWK_SINKS__ZMQ__PUB_ID: sinks.zmq.pub_id: 1 to 63 characters") != NULL);
+    /* a fixed id without the journal: seq would restart at 1 under the same id */
+    snprintf(text, sizeof text, "%s  zmq: {endpoints: [\"tcp://*:1\"], pub_id: desk-1}\n", head);
+    write_cfg(text);
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), SQ_E_CONFIG);
+    ASSERT(strstr(err, "sinks.zmq.pub_id: needs sinks.journal") != NULL);
+    /* the journal serves replays: no replay endpoint, no journal */
+    snprintf(text, sizeof text, "%s  zmq: {endpoints: [\"tcp://*:1\"]}\n  journal: {}\n", head);
+    write_cfg(text);
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), SQ_E_CONFIG);
+    ASSERT(strstr(err, ":6: sinks.journal: serves replays") != NULL);
+    snprintf(text, sizeof text, "%s  jsonl: {}\n  journal: {}\n", head);
+    write_cfg(text);
+    ASSERT_EQ(sq_config_load(&c, path, NULL, err, sizeof err), SQ_E_CONFIG);
+    ASSERT(strstr(err, "sinks.journal: journals the zmq sink's messages") != NULL);
+}
+
 /* One plugin twice is one filter twice unless the config maps differ (learned: a model each). */
 TEST(duplicate_filters)
 {
@@ -319,6 +359,7 @@ int main(void)
     RUN(defaults_from_maps);
     RUN(heartbeats_off_and_typed_errors);
     RUN(env_property_names);
+    RUN(journal_keys);
     unlink(path);
     return 0;
 }

@@ -23,7 +23,7 @@ wait_for() { # wait_for SECONDS COMMAND...
 }
 
 echo "== squawk demo: embedded Kafka (librdkafka mock cluster) -> squawk run -> squawk sub"
-"$SQ" broker --topic articles:4 --topic articles.dlq:1 >"$T/broker.out" 2>"$T/broker.log" &
+"$SQ" broker --topic articles:4 --topic articles.dlq:1 --topic alerts.journal:1 >"$T/broker.out" 2>"$T/broker.log" &
 PIDS="$PIDS $!"
 wait_for 30 test -s "$T/broker.out" || { echo "broker did not start"; cat "$T/broker.log"; exit 1; }
 BOOT=$(head -n1 "$T/broker.out")
@@ -89,6 +89,10 @@ lat = sorted((a["ts"]["emit_ns"] - a["ts"]["ingest_ns"]) / 1000.0 for a in alert
 if lat:
     pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
     print("processing latency (ingest -> emit): p50 %.0f us, p99 %.0f us" % (pct(0.50), pct(0.99)))
+acked = [v for k, v in metrics.items() if k.startswith("squawk_sink_journal_acked_total")]
+if acked:
+    print("journal (Kafka alerts.journal, acks=all): %s messages acknowledged before their articles' "
+          "offsets were committed" % acked[0])
 missing = {"invest", "chips", "regulatory"} - set(by)
 if missing:
     print("MISSING categories: %s" % ", ".join(sorted(missing)))
