@@ -190,6 +190,21 @@ def main():
                  "processed; squawk %s, baseline %s articles a run)" % (a.tput_n, a.base_tput_n),
                  ts.fmt(), tb.fmt("%.1f"), tr.fmt("%.0f") + "× squawk/baseline",
                  "≥ 20,000/s and ≥ 20×", met(ts.med >= 20000 and tr.ok and tr.med >= 20)))
+    bare, kc, two = st("tput_aps", "bare"), st("tput_aps", "kcat"), st("tput_aps", "two")
+    if bare.ok:
+        br = ratio("tput_aps", "squawk", "bare")
+        rows.append(("3. the broker's ceiling: a bare librdkafka consumer (bench/kafka_drain.c, squawk's "
+                     "consumer properties, no processing) draining the same articles from the same broker, "
+                     "articles/s; ratio = squawk's end-to-end rate / it", ts.fmt(), bare.fmt(),
+                     br.fmt("%.2f") + " squawk/bare", "≥ 0.9× bare", met(br.ok and br.med >= 0.9)))
+    if kc.ok:
+        rows.append(("3. the broker's ceiling: `kcat -C` draining the same articles, articles/s",
+                     ts.fmt(), kc.fmt(), ratio("tput_aps", "squawk", "kcat").fmt("%.2f") + " squawk/kcat",
+                     "", ""))
+    if two.ok:
+        rows.append(("4. one core or two: two squawk processes in one consumer group, end-to-end articles/s "
+                     "of both together vs one process", two.fmt(), ts.fmt(),
+                     ratio("tput_aps", "two", "squawk").fmt("%.2f") + " two/one", "", ""))
     fe = st("feed_aps", "feeder")
     rows.append(("   feeder alone, unpaced, 5 KB articles/s (upper bound of the e2e measurement)",
                  fe.fmt(), "", "", "", ""))
@@ -203,6 +218,14 @@ def main():
                 tgt, ok = "≤ 2,000 µs", met(s.med <= 2000)
             rows.append(("2. produce→subscriber latency %s at %s/s, µs" % (label, "{:,}".format(int(rate))),
                          s.fmt(), b.fmt(), r.fmt("%.4f") + " squawk/baseline" if r.ok else "n/a", tgt, ok))
+            rk = {"p50": "recv_p50_us", "p99": "recv_p99_us", "p99.9": "recv_p999_us"}[label]
+            bl = st("lat%s_%s" % (rate, rk), "bare")
+            if bl.ok:
+                d_ = Stat([s.med - bl.med]) if s.ok else Stat([])
+                tgt, ok = ("≤ bare + 1,000 µs", met(d_.ok and d_.med <= 1000)) if label == "p99" else ("", "")
+                rows.append(("3. produce→receive latency %s at %s/s of a bare librdkafka consumer, same broker, µs; "
+                             "squawk's produce→subscriber minus it" % (label, "{:,}".format(int(rate))),
+                             s.fmt(), bl.fmt(), d_.fmt("%.0f") + " µs squawk − bare" if d_.ok else "n/a", tgt, ok))
         s = st("lat%s_proc_p99_us" % rate, "squawk")
         b = st("lat%s_proc_p99_us" % rate, "baseline")
         rows.append(("2. processing (ingest_ns→emit_ns) p99 at %s/s, µs" % "{:,}".format(int(rate)),
@@ -246,6 +269,26 @@ def main():
     rows.append(("4. peak RSS (VmHWM, includes the rule compilation at start-up) MB: squawk at the end of all "
                  "runs, baseline after each throughput run", ch.fmt("%.1f"), hb.fmt("%.1f"), "", "≤ 64 MB",
                  met(ch.ok and ch.hi <= 64)))
+    mem = []
+    try:
+        for line in open(os.path.join(a.tmp, "mem.squawk")):
+            p = line.split()
+            if len(p) == 6:
+                mem.append([float(x) / (1 if i == 0 else 1e6) for i, x in enumerate(p)])
+    except (OSError, ValueError):
+        pass
+    cb0 = st("cost_base", "squawk")
+    if mem:
+        def memrow(label, m):
+            rows.append(("4. squawk memory %s, MB: rss (databases + ring + Kafka queue + rest)" % label,
+                         "%.1f (%.1f + %.1f + %.1f + %.1f)" % tuple(m[1:]), "", "", "≤ 64 MB", met(m[1] <= 64)))
+        memrow("after start-up (rules loaded, nothing consumed)", mem[0])
+        if cb0.ok:
+            for k in (100000, 1000000):
+                at = [m for m in mem if m[0] - cb0.med >= k]
+                if at:
+                    memrow("after %s articles of the cost run" % "{:,}".format(k), at[0])
+        memrow("at the end (%s articles processed in all)" % "{:,}".format(int(mem[-1][0])), mem[-1])
     if len(rss) >= 4:
         q = len(rss) // 4
         first = statistics.median(r[2] for r in rss[:q])
@@ -337,6 +380,17 @@ def main():
         "alerts with the ALERTS.md keys on a python3-zmq PUB socket; same broker, feeder, subscriber. It "
         "cannot keep up with 1,000/s, so its latency runs are bursts of %s articles at the offered rate, "
         "fully drained: its latency is queueing and grows with the length of the run.\n"
+        "- **The broker's ceiling**: in the same invocation, on the same broker, after squawk's runs: "
+        "bench/kafka_drain.c (a librdkafka group consumer with squawk's consumer properties, "
+        "fetch.wait.max.ms=10, queued.max.messages.kbytes=8192, fetch.max.bytes=4194304, that only counts "
+        "and timestamps messages) and `kcat -C` (all partitions from the beginning, `-c N`) each drain a "
+        "fresh 64-partition topic while the same unpaced `squawk feed` fills it; rate = N / (start of the "
+        "feed → the last message received). Its produce→receive latency (CLOCK_REALTIME at receipt − "
+        "`squawk-ts`) at 1,000/s is squawk's produce→subscriber latency without squawk.\n"
+        "- **One core or two**: a second `squawk run` joins squawk's consumer group (same config, its own "
+        "ports); throughput = the articles both processed / the same span.\n"
+        "- **Memory**: `squawk_memory_bytes{part}` from /metrics every second (rss; compiled rules and "
+        "scratch; the replay ring's bytes; librdkafka's prefetched bytes from its statistics; the rest).\n"
         "- **Cost**: CPU = utime+stime from /proc/PID/stat across each throughput run; peak RSS = VmHWM "
         "from /proc/PID/status (the squawk process also served the latency runs before); VmRSS sampled "
         "every second over the cost run.\n" % (dbline, a.base_burst))

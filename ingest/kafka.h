@@ -81,6 +81,10 @@ typedef struct ingest_kafka_lag {
     int32_t partition;
     int64_t lag;
 } ingest_kafka_lag;
+/* The "squawk-ts" header squawk feed stamps (decimal ns since the epoch), 0 when absent or
+ * malformed; shared with the bench's bare consumer so both read produce times alike. */
+struct rd_kafka_message_s;
+SQ_API int64_t ingest_kafka_produce_ts(const struct rd_kafka_message_s *m);
 /* Fills at most max entries (partitions whose lag librdkafka knows); returns how many. */
 SQ_API size_t ingest_kafka_partition_lags(ingest_kafka *k, ingest_kafka_lag *out, size_t max);
 /* Number of partitions currently assigned to this consumer (0 before the
