@@ -350,7 +350,7 @@ kill -TERM "$SQPID"; wait "$SQPID" 2>/dev/null || log "squawk run exited non-zer
 # squawk's consumer properties, no processing) and kcat -C drain what squawk's throughput runs fed;
 # at 1,000/s the bare consumer's produce -> receive latency is what squawk's produce -> subscriber
 # latency is compared with
-KPROPS="-X fetch.wait.max.ms=10 -X queued.max.messages.kbytes=8192 -X fetch.max.bytes=4194304"
+KPROPS="-X fetch.wait.max.ms=10 -X queued.max.messages.kbytes=4096 -X fetch.max.bytes=2097152"
 for r in $(seq 1 "$REPS"); do
     rm -f "$T/dready"
     # shellcheck disable=SC2086
