@@ -6,6 +6,8 @@
 #        BENCH_REPS=N     runs per row (default 5, at least 5 for the published table)
 #        BENCH_QUICK=1    smaller runs, for trying the harness (not for RESULTS.md)
 #        BENCH_ONLY=journal  only the alert journal's rows (journal on vs off), printed, RESULTS.md untouched
+#        BENCH_ONLY=e2e   only squawk's end-to-end, broker-ceiling and memory rows (no filter stage,
+#                         no Python baseline); prints the table, RESULTS.md is not rewritten
 # Prints one table and rewrites bench/RESULTS.md and bench/latency.png. Never asserts on timing.
 set -eu
 B=${1:-build-bench}
@@ -15,10 +17,12 @@ SQ="$B/squawk"
 SUB="$B/e2e_sub"
 FB="$B/filter_bench"
 RB="$B/replay_bench"
+KD="$B/kafka_drain"
 PY=/usr/bin/python3
 REPS=${BENCH_REPS:-5}
 LONG=${BENCH_LONG:-0}
-for f in "$SQ" "$SUB" "$FB" "$RB"; do
+ONLY=${BENCH_ONLY:-}
+for f in "$SQ" "$SUB" "$FB" "$RB" "$KD"; do
     [ -x "$f" ] || { echo "bench: $f missing; build it first (make bench)" >&2; exit 1; }
 done
 
@@ -70,6 +74,8 @@ ONLY=${BENCH_ONLY:-}
 FCORPUS="samples only"
 if [ "$ONLY" != journal ]; then # the whole of section 1
 # ---------------------------------------------------------------- 1. filter stage vs raw scan
+FCORPUS="not run (BENCH_ONLY)"
+if [ -z "$ONLY" ]; then
 CORPUS="$ROOT/../shared/corpus/reuters21578"
 if ls "$CORPUS"/reut2-*.sgm* >/dev/null 2>&1; then
     log "filter stage: converting Reuters-21578 at run time"
@@ -153,11 +159,20 @@ for r in $(seq 1 "$REPS"); do
                    /^bare hs_scan/ { for (i = 1; i <= NF; i++) if ($i == "articles/s") print "filter5k_aps\traw\t" r "\t" $(i - 1) }' "$T/fb5k.$r" >>"$R"
 done
 
+fi # BENCH_ONLY
 fi # section 1
 
 # ---------------------------------------------------------------- the pipeline
 log "starting squawk broker"
-"$SQ" broker --topic articles:64 --topic articles.dlq:1 --topic base.lat:32 --topic base.tput:32 --topic feed.only:32 --topic alerts.journal:4 --topic articles.jon:32 --topic articles.joff:32 >"$T/broker.out" 2>"$T/broker.log" &
+# the bare consumers' topics: one per run, as many partitions as squawk's
+DRAIN_TOPICS=""
+for r in $(seq 1 "$REPS"); do
+    DRAIN_TOPICS="$DRAIN_TOPICS --topic drain.bare.$r:64 --topic drain.kcat.$r:64 --topic lat.bare.$r:64"
+done
+# shellcheck disable=SC2086
+"$SQ" broker --topic articles:64 --topic articles.dlq:1 --topic base.lat:32 --topic base.tput:32 --topic feed.only:32 \
+    --topic alerts.journal:4 --topic articles.jon:32 --topic articles.joff:32 \
+    $DRAIN_TOPICS >"$T/broker.out" 2>"$T/broker.log" &
 PIDS="$PIDS $!"
 wait_for 30 test -s "$T/broker.out" || { cat "$T/broker.log"; exit 1; }
 BOOT=$(head -n1 "$T/broker.out")
@@ -181,6 +196,16 @@ sample_rss() {
     while kill -0 "$1" 2>/dev/null; do
         printf '%s %s %s %s\n' "$(echo "$(now) - $t0" | bc)" "$($3 2>/dev/null || echo 0)" \
             "$(vm "$1" VmRSS)" "$(vm "$1" VmHWM)" >>"$2" 2>/dev/null || true
+        sleep 1
+    done
+}
+
+# sample_mem METRICS-PORT FILE: one line a second: processed rss databases ring kafka_queue rest (bytes)
+sample_mem() {
+    while curl -fsS "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
+        /^squawk_articles_processed_total / { n = $2 }
+        /^squawk_memory_bytes/ { split($1, a, "\""); v[a[2]] = $2 }
+        END { if (n == "") exit 1; print n, v["rss"], v["databases"], v["ring"], v["kafka_queue"], v["rest"] }' >>"$2"; do
         sleep 1
     done
 }
@@ -274,6 +299,10 @@ SQPID=$!
 PIDS="$PIDS $SQPID"
 wait_for 90 curl -fsS "http://127.0.0.1:$MET/healthz" || { echo "squawk run did not become healthy"; cat "$T/run.log"; exit 1; }
 sq_processed() { curl -fsS "http://127.0.0.1:$MET/metrics" | awk '/^squawk_articles_processed_total /{print $2; f=1} END {if (!f) print 0}'; }
+# memory right after start-up (rules loaded, nothing consumed yet), then every second of the run
+: >"$T/mem.squawk"
+sample_mem "$MET" "$T/mem.squawk" &
+PIDS="$PIDS $!"
 warm_up articles sq_processed
 latency_runs squawk articles "tcp://127.0.0.1:$PUB" 1000 $((1000 * LAT_SQ_SECS_1K)) sq_processed
 warm_up articles sq_processed
@@ -294,6 +323,7 @@ sample_rss "$SQPID" "$T/rss.squawk" sq_processed &
 RSSP=$!
 PIDS="$PIDS $RSSP"
 base=$(sq_processed); c0=$(cpu_s "$SQPID"); t0=$(now)
+rec cost_base squawk 1 "$base"
 gen "$COST_N" cost | "$SQ" feed -b "$BOOT" -t articles --rate "$RATE" - 2>>"$T/feed.log"
 wait_count sq_processed $((base + COST_N)) || log "squawk cost run: only $(($(sq_processed) - base)) of $COST_N processed"
 c1=$(cpu_s "$SQPID")
@@ -305,16 +335,77 @@ kill "$TSUB" "$RSSP" 2>/dev/null || true
 wait "$TSUB" 2>/dev/null || true
 rec cost_hwm_mb squawk 1 "$(echo "$(vm "$SQPID" VmHWM) / 1024" | bc -l)"
 curl -fsS "http://127.0.0.1:$MET/metrics" >"$T/metrics.squawk" || true
+
+# one core or two: a second squawk process in the same consumer group, throughput of both together
+PUB2=$(free_port); while [ "$PUB2" -ge 65535 ]; do PUB2=$(free_port); done
+MET2=$(free_port)
+SQUAWK_KAFKA__BOOTSTRAP_SERVERS="$BOOT" SQUAWK_KAFKA__GROUP_ID="bench-squawk" \
+SQUAWK_SINKS__ZMQ__ENDPOINTS="tcp://127.0.0.1:$PUB2" SQUAWK_SINKS__ZMQ__REPLAY_ENDPOINTS="tcp://127.0.0.1:$((PUB2 + 1))" \
+SQUAWK_METRICS__LISTEN="127.0.0.1:$MET2" SQUAWK_LOG__LEVEL=warn \
+    "$SQ" run -c "$ROOT/config/squawk.yml" 2>"$T/run2.log" &
+SQPID2=$!
+PIDS="$PIDS $SQPID2"
+if wait_for 90 curl -fsS "http://127.0.0.1:$MET2/healthz"; then
+    sleep 5 # the group settles: both members hold partitions
+    both_processed() { echo $(($(sq_processed) + $(curl -fsS "http://127.0.0.1:$MET2/metrics" |
+        awk '/^squawk_articles_processed_total /{print $2; f=1} END {if (!f) print 0}'))); }
+    "$SUB" -c "tcp://127.0.0.1:$PUB2" --idle-ms 600000 >/dev/null 2>>"$T/sub.log" &
+    TSUB2=$!
+    PIDS="$PIDS $TSUB2"
+    tput_runs two articles "$SQPID" "$TPUT_N" both_processed
+    kill "$TSUB2" 2>/dev/null || true
+else
+    log "second squawk process did not become healthy"
+fi
+kill -TERM "$SQPID2" 2>/dev/null; wait "$SQPID2" 2>/dev/null || true
 kill -TERM "$SQPID"; wait "$SQPID" 2>/dev/null || log "squawk run exited non-zero"
 
+# the broker's own ceiling, same broker, same articles: a bare librdkafka consumer (bench/kafka_drain.c,
+# squawk's consumer properties, no processing) and kcat -C drain what squawk's throughput runs fed;
+# at 1,000/s the bare consumer's produce -> receive latency is what squawk's produce -> subscriber
+# latency is compared with
+KPROPS="-X fetch.wait.max.ms=10 -X queued.max.messages.kbytes=4096 -X fetch.max.bytes=2097152"
+for r in $(seq 1 "$REPS"); do
+    rm -f "$T/dready"
+    # shellcheck disable=SC2086
+    "$KD" -b "$BOOT" -t "drain.bare.$r" -n "$TPUT_N" --ready "$T/dready" $KPROPS >"$T/drain.$r" 2>>"$T/drain.log" &
+    dpid=$!
+    wait_for 30 test -e "$T/dready" || log "bare consumer run $r: no partitions assigned"
+    t0=$(date +%s%N)
+    gen "$TPUT_N" "bare-$r" | "$SQ" feed -b "$BOOT" -t "drain.bare.$r" - 2>>"$T/feed.log"
+    wait "$dpid" || log "bare consumer run $r: not every message received"
+    rec tput_aps bare "$r" "$(tr ' ' '\n' <"$T/drain.$r" | awk -F= -v t0="$t0" '
+        $1 == "messages" { n = $2 } $1 == "last_ns" { t = $2 } END { if (t > t0) print n / ((t - t0) / 1e9) }')"
+    kcat -C -b "$BOOT" -t "drain.kcat.$r" -o beginning -c "$TPUT_N" -q -f '%o\n' >/dev/null 2>>"$T/kcat.log" &
+    kpid=$!
+    sleep 2 # kcat has fetched metadata and waits at the (empty) partitions' beginning
+    t0=$(now)
+    gen "$TPUT_N" "kcat-$r" | "$SQ" feed -b "$BOOT" -t "drain.kcat.$r" - 2>>"$T/feed.log"
+    wait "$kpid" || log "kcat run $r failed"
+    rec tput_aps kcat "$r" "$(echo "$TPUT_N / ($(now) - $t0)" | bc -l)"
+    rm -f "$T/dready"
+    n=$((1000 * LAT_SQ_SECS_1K))
+    # shellcheck disable=SC2086
+    "$KD" -b "$BOOT" -t "lat.bare.$r" -n "$n" --ready "$T/dready" $KPROPS >"$T/latbare.$r" 2>>"$T/drain.log" &
+    dpid=$!
+    wait_for 30 test -e "$T/dready" || log "bare latency run $r: no partitions assigned"
+    gen "$n" "latbare-$r" | "$SQ" feed -b "$BOOT" -t "lat.bare.$r" --rate 1000 -X linger.ms=0 - 2>>"$T/feed.log"
+    wait "$dpid" || log "bare latency run $r: not every message received"
+    for k in recv_p50_us recv_p99_us recv_p999_us; do
+        rec "lat1000_$k" bare "$r" "$(tr ' ' '\n' <"$T/latbare.$r" | awk -F= -v k="$k" '$1 == k { print $2 }')"
+    done
+    log "broker ceiling run $r: bare $(cat "$T/drain.$r"); latency $(cat "$T/latbare.$r")"
+done
+
 # feeder alone: its unpaced rate bounds what the e2e throughput run can show
-for r in 1 2 3; do
+[ -n "$ONLY" ] || for r in 1 2 3; do
     t0=$(now)
     gen "$TPUT_N" "feedonly-$r" | "$SQ" feed -b "$BOOT" -t feed.only - 2>>"$T/feed.log"
     rec feed_aps feeder "$r" "$(echo "$TPUT_N / ($(now) - $t0)" | bc -l)"
 done
 
 # ---------------------------------------------------------------- 3. baseline
+if [ -z "$ONLY" ]; then
 BPUB=$(free_port)
 log "starting the Python baseline (alerts tcp://127.0.0.1:$BPUB)"
 base_processed() { cat "$T/base.count" 2>/dev/null || echo 0; }
@@ -347,9 +438,11 @@ tput_runs baseline base.tput "$BPID" "$BASE_TPUT_N" base_processed
 kill "$TSUB" "$RSSP" 2>/dev/null || true
 kill "$BPID"; wait "$BPID" 2>/dev/null || true
 
+fi # BENCH_ONLY
+
 # ---------------------------------------------------------------- report
 cp "$R" "$T/keep.tsv"
 $PY "$ROOT/bench/e2e_report.py" --results "$R" --tmp "$T" --root "$ROOT" --build "$B" --start "$START" \
     --corpus "$FCORPUS" --tput-n "$TPUT_N" --cost-n "$COST_N" --base-tput-n "$BASE_TPUT_N" --reps "$REPS" \
     --lat-secs "$LAT_SQ_SECS_1K,$LAT_SQ_SECS_10K" --base-burst "$BASE_BURST" --long "$LONG" \
-    --quick "${BENCH_QUICK:-0}"
+    --quick "$([ -n "$ONLY" ] && echo 1 || echo "${BENCH_QUICK:-0}")"

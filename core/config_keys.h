@@ -57,8 +57,10 @@
     X(PROP, _, bootstrap.servers, "localhost:9092", 0, 0, SQ_CFGF_EXAMPLE, "required")                     \
     X(PROP, _, group.id, "squawk", 0, 0, 0, "the consumer group")                                          \
     X(PROP, _, auto.offset.reset, "earliest", 0, 0, 0, "a new group starts at the oldest article")         \
-    X(PROP, _, queued.max.messages.kbytes, "8192", 0, 0, 0,                                                \
+    X(PROP, _, queued.max.messages.kbytes, "4096", 0, 0, 0,                                                \
       "librdkafka's prefetch buffer (its default 64 MB): keeps RSS small")                                 \
+    X(PROP, _, fetch.max.bytes, "2097152", 0, 0, 0,                                                        \
+      "one fetch response at most (librdkafka's 50 MB, on top of the prefetch)")                           \
     X(PROP, _, fetch.wait.max.ms, "10", 0, 0, 0,                                                           \
       "librdkafka's 500: on a quiet topic an article could wait that long in a fetch")                     \
     X(PROP, _, session.timeout.ms, "6000", 0, 0, 0,                                                        \
@@ -99,7 +101,9 @@
       "`squawk sub` expects replay on port+1 by default (absent: no replay)")                              \
     X(INT, int, sndhwm, "100000", 0, 100000000, 0,                                                         \
       "per subscriber; beyond it messages are counted as dropped (recoverable by replay)")                 \
-    X(INT, unsigned, ring_size, "100000", 0, 100000000, 0, "alerts held for REPLAY")                       \
+    X(INT, unsigned, ring_size, "100000", 0, 100000000, 0, "alerts held for REPLAY ...")                   \
+    X(INT, size_t, ring_bytes, "8388608", 0, 1ull << 40, 0,                                                \
+      "... and at most this many encoded bytes (8 MiB, ~5,000 alerts): the oldest go first")                \
     X(INT, int, heartbeat_ms, "1000", -1, 3600000, 0,                                                      \
       "a heartbeat after this long without an alert; -1: no heartbeats")                                   \
     X(DOUBLE, _, min_relevance, SQ_CONFIG_STR(SQ_CONFIG_MIN_RELEVANCE), 0, 100, 0,                         \

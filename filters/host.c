@@ -946,6 +946,18 @@ void filter_host_scratch_adopt(const filter_host *h, void *scratch)
 
 void filter_host_scratch_free(void *scratch) { hs_free_scratch(scratch); }
 
+size_t filter_host_compiled_bytes(const filter_host *h)
+{
+    size_t total = 0, sz;
+    for (int cl = 0; h->gaz && cl < 2; cl++)
+        if (filter_gaz_db(h->gaz, cl) && hs_database_size(filter_gaz_db(h->gaz, cl), &sz) == HS_SUCCESS)
+            total += sz;
+    if (h->cues) total += filter_matcher_bytes(h->cues);
+    for (size_t i = 0; i < h->n_packs; i++) total += filter_matcher_bytes(h->packs[i].m);
+    if (tls_scratch && hs_scratch_size(tls_scratch, &sz) == HS_SUCCESS) total += sz;
+    return total;
+}
+
 /* ---- for tests and the bench ---- */
 
 const char *filter_host_data_dir(const filter_host *h) { return h->data_dir; }

@@ -120,6 +120,10 @@ typedef struct filter_host_stats {
     uint64_t errors[16]; /* process() calls that failed (their reports dropped) */
 } filter_host_stats;
 SQ_API void filter_host_get_stats(filter_host *h, filter_host_stats *out);
+/* Bytes of compiled rules the host holds (gazetteer, cues and rule packs:
+ * Hyperscan databases; token-pattern programs are not counted) plus the calling
+ * thread's scratch. */
+SQ_API size_t filter_host_compiled_bytes(const filter_host *h);
 
 /* The data dir in use (rules/, gazetteer.yml) and the threshold of the i-th loaded filter. */
 SQ_API const char *filter_host_data_dir(const filter_host *h);

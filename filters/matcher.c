@@ -346,6 +346,16 @@ const hs_database_t *filter_matcher_db(const filter_matcher *m, int field)
     return (field >= 0 && field < SQUAWK_FIELD_N) ? m->db[field] : NULL;
 }
 
+size_t filter_matcher_bytes(const filter_matcher *m)
+{
+    size_t total = 0, sz;
+    for (int f = 0; f < SQUAWK_FIELD_N; f++)
+        if (m->db[f] && hs_database_size(m->db[f], &sz) == HS_SUCCESS) total += sz;
+    for (size_t i = 0; m->som && i < m->n; i++)
+        if (m->som[i] && hs_database_size(m->som[i], &sz) == HS_SUCCESS) total += sz;
+    return total;
+}
+
 int filter_matcher_alloc_scratch(const filter_matcher *m, hs_scratch_t **scratch)
 {
     for (int f = 0; f < SQUAWK_FIELD_N; f++)

@@ -29,6 +29,9 @@ SQ_API const struct squawk_rule *filter_matcher_rule(const filter_matcher *m, ui
  * Compiled without start-of-match tracking: it reports end offsets only
  * (filter_matcher_scan recovers the starts). */
 SQ_API const hs_database_t *filter_matcher_db(const filter_matcher *m, int field);
+/* Bytes of compiled code the matcher holds: its per-field Hyperscan databases
+ * and the per-rule start-of-match ones. */
+SQ_API size_t filter_matcher_bytes(const filter_matcher *m);
 /* Grows scratch so it serves this matcher's databases. */
 SQ_API int filter_matcher_alloc_scratch(const filter_matcher *m, hs_scratch_t **scratch);
 /* Appends matches of field to out (unsorted). */

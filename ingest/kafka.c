@@ -327,7 +327,7 @@ static void reject(ingest_kafka *k, const rd_kafka_message_t *m, const char *top
 
 /* ---- consuming ---- */
 
-static int64_t header_ts(const rd_kafka_message_t *m)
+int64_t ingest_kafka_produce_ts(const rd_kafka_message_t *m)
 {
     rd_kafka_headers_t *h = NULL;
     const void *v;
@@ -393,7 +393,7 @@ static void handle(ingest_kafka *k, rd_kafka_message_t *m)
         .partition = m->partition,
         .offset = m->offset,
         .ingest_ns = sq_clock_realtime_ns(),
-        .produce_ts_ns = header_ts(m),
+        .produce_ts_ns = ingest_kafka_produce_ts(m),
         .token = token,
     };
     k->on_article(k->ud, &a, &meta);
@@ -560,7 +560,7 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     ingest_kafka *k = opaque;
     json_t *root = json_loadb(json, len, 0, NULL);
     if (!root) return 0;
-    int64_t lag = -1;
+    int64_t lag = -1, queued = 0;
     size_t n_lags = 0;
     const char *tname, *pname;
     json_t *t, *pt;
@@ -569,6 +569,10 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
         json_object_foreach(json_object_get(t, "partitions"), pname, pt)
         {
             if (strcmp(pname, "-1") == 0) continue;
+            /* every partition's fetch queue forwards to the one consumer queue,
+             * and its fetchq_size reports that shared queue: take it once */
+            json_int_t q = json_integer_value(json_object_get(pt, "fetchq_size"));
+            if (q > queued) queued = q;
             json_int_t l = json_integer_value(json_object_get(pt, "consumer_lag"));
             if (!json_is_integer(json_object_get(pt, "consumer_lag")) || l < 0) continue;
             lag = (lag < 0 ? 0 : lag) + l;
@@ -581,6 +585,7 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
         }
     }
     k->st.consumer_lag = lag;
+    k->st.queue_bytes = queued > 0 ? (uint64_t)queued : 0;
     k->n_lags = n_lags;
     int any = 0, up = 0;
     const char *bname;

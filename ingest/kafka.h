@@ -66,6 +66,7 @@ SQ_API void ingest_kafka_destroy(ingest_kafka *k);
 typedef struct ingest_kafka_stats {
     uint64_t consumed, rejected, dead_lettered, commits, in_flight;
     uint64_t fields_dropped;       /* optional fields (published) unreadable, article kept */
+    uint64_t queue_bytes;          /* prefetched message bytes librdkafka holds (statistics) */
     uint64_t rejected_by_err[128]; /* index: -SQ_E_* */
     int64_t consumer_lag;          /* from librdkafka statistics, -1 unknown */
     int64_t last_commit_ms;        /* wall clock, 0 never */
@@ -80,6 +81,10 @@ typedef struct ingest_kafka_lag {
     int32_t partition;
     int64_t lag;
 } ingest_kafka_lag;
+/* The "squawk-ts" header squawk feed stamps (decimal ns since the epoch), 0 when absent or
+ * malformed; shared with the bench's bare consumer so both read produce times alike. */
+struct rd_kafka_message_s;
+SQ_API int64_t ingest_kafka_produce_ts(const struct rd_kafka_message_s *m);
 /* Fills at most max entries (partitions whose lag librdkafka knows); returns how many. */
 SQ_API size_t ingest_kafka_partition_lags(ingest_kafka *k, ingest_kafka_lag *out, size_t max);
 /* Number of partitions currently assigned to this consumer (0 before the

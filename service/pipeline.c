@@ -38,6 +38,10 @@ extern char **environ;
 static const double lat_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                     0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 #define N_LAT_BUCKETS (sizeof lat_bounds / sizeof lat_bounds[0])
+/* ... and of the per-article processing histogram, finer: its target is 100 us. */
+static const double proc_bounds[] = {0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                     0.0025,   0.005,   0.01,   0.025,   0.1,    1};
+#define N_PROC_BUCKETS (sizeof proc_bounds / sizeof proc_bounds[0])
 
 /* token -> sinks that have not accepted yet. Open addressing, grows x2. */
 typedef struct pending_slot {
@@ -75,6 +79,10 @@ struct pipeline {
     uint64_t lat_bucket[N_LAT_BUCKETS];
     uint64_t lat_count;
     double lat_sum;
+    /* per article, message leaving librdkafka -> its alerts handed to every sink */
+    uint64_t proc_bucket[N_PROC_BUCKETS];
+    uint64_t proc_count;
+    double proc_sum;
 };
 
 /* ---- pending table ---------------------------------------------------------- */
@@ -181,18 +189,20 @@ static void count_category(pipeline *p, const char *cat)
     }
 }
 
-/* Emit = the alerts were handed to every sink; ingest = the message left librdkafka. */
-static void observe_latency(pipeline *p, int64_t ingest_ns, size_t n)
+/* Seconds since ingest_ns (CLOCK_REALTIME when the message left librdkafka)
+ * counted n times into a histogram with these upper bounds. */
+static void observe(const double *bounds, uint64_t *bucket, size_t nb, uint64_t *count,
+                    double *sum, int64_t ingest_ns, size_t n)
 {
     double s = ingest_ns ? (double)(sq_clock_realtime_ns() - ingest_ns) / 1e9 : 0;
     if (s < 0) s = 0;
-    for (size_t i = 0; i < N_LAT_BUCKETS; i++)
-        if (s <= lat_bounds[i]) {
-            p->lat_bucket[i] += n;
+    for (size_t i = 0; i < nb; i++)
+        if (s <= bounds[i]) {
+            bucket[i] += n;
             break;
         }
-    p->lat_count += n;
-    p->lat_sum += s * (double)n;
+    *count += n;
+    *sum += s * (double)n;
 }
 
 static void on_sink_done(void *ud, uint64_t token, int status)
@@ -256,7 +266,10 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
             waiting = UINT32_MAX; /* never done: redelivered after restart */
         }
     }
-    if (n) observe_latency(p, m->ingest_ns, n);
+    /* emit = the alerts were handed to every sink */
+    if (n)
+        observe(lat_bounds, p->lat_bucket, N_LAT_BUCKETS, &p->lat_count, &p->lat_sum, m->ingest_ns, n);
+    observe(proc_bounds, p->proc_bucket, N_PROC_BUCKETS, &p->proc_count, &p->proc_sum, m->ingest_ns, 1);
     for (size_t i = 0; i < n; i++) proto_alert_destroy(alerts[i]);
     free(alerts);
     if (waiting == 0)
@@ -450,6 +463,7 @@ static int build_sinks(pipeline *p, char *err, size_t errlen)
             .n_replay_endpoints = c->sinks.zmq.n_replay_endpoints,
             .sndhwm = c->sinks.zmq.sndhwm,
             .ring_size = c->sinks.zmq.ring_size,
+            .ring_max_bytes = c->sinks.zmq.ring_bytes,
             .heartbeat_ms = c->sinks.zmq.heartbeat_ms,
             .min_relevance = c->sinks.zmq.min_relevance,
             .curve_secret_key = curve ? sec : NULL,
@@ -555,21 +569,29 @@ static void render_build_info(sq_metrics_buf *b)
                       (int)strcspn(hs_version(), " "), hs_version());
 }
 
+/* A histogram family from per-bucket (not cumulative) counts. */
+static void histogram(sq_metrics_buf *b, const char *name, const char *help, const double *bounds,
+                      const uint64_t *bucket, size_t n, uint64_t count, double sum)
+{
+    family(b, name, "histogram", help);
+    uint64_t cum = 0;
+    for (size_t i = 0; i < n; i++) {
+        cum += bucket[i];
+        sq_metrics_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i], (unsigned long long)cum);
+    }
+    sq_metrics_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
+                      (unsigned long long)count, name, sum, name, (unsigned long long)count);
+}
+
 static void render_latency(pipeline *p, sq_metrics_buf *b)
 {
-    family(b, "squawk_alert_latency_seconds", "histogram",
-           "From a message leaving librdkafka to its alerts handed to every sink.");
-    uint64_t cum = 0;
-    for (size_t i = 0; i < N_LAT_BUCKETS; i++) {
-        cum += p->lat_bucket[i];
-        sq_metrics_printf(b, "squawk_alert_latency_seconds_bucket{le=\"%g\"} %llu\n", lat_bounds[i],
-                          (unsigned long long)cum);
-    }
-    sq_metrics_printf(b, "squawk_alert_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
-                         "squawk_alert_latency_seconds_sum %.6f\n"
-                         "squawk_alert_latency_seconds_count %llu\n",
-                      (unsigned long long)p->lat_count, p->lat_sum,
-                      (unsigned long long)p->lat_count);
+    histogram(b, "squawk_alert_latency_seconds",
+              "From a message leaving librdkafka to its alerts handed to every sink.", lat_bounds,
+              p->lat_bucket, N_LAT_BUCKETS, p->lat_count, p->lat_sum);
+    histogram(b, "squawk_processing_seconds",
+              "Per article, from the message leaving librdkafka to its alerts handed to every "
+              "sink (filtered, encoded, sent).", proc_bounds, p->proc_bucket, N_PROC_BUCKETS,
+              p->proc_count, p->proc_sum);
 }
 
 static void render_kafka(pipeline *p, const ingest_kafka_stats *ks, sq_metrics_buf *b)
@@ -653,6 +675,42 @@ static void render_reload(pipeline *p, sq_metrics_buf *b)
                       p->reload_sum_s, (unsigned long long)(p->reloads + p->reload_failures));
 }
 
+/* Resident bytes of this process (statm's second field), 0 if unreadable. */
+static double resident_bytes(void)
+{
+    long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%*s %ld", &pages) != 1) pages = 0;
+        fclose(f);
+    }
+    return (double)pages * (double)sysconf(_SC_PAGESIZE);
+}
+
+/* Where the resident memory goes: what the parts know they hold, and the rest
+ * (code, libraries, heap overhead, libzmq's and librdkafka's buffers). */
+static void render_memory(pipeline *p, const ingest_kafka_stats *ks, sq_metrics_buf *b)
+{
+    double rss = resident_bytes(), db = (double)filter_host_compiled_bytes(p->host), ring = 0;
+    for (size_t i = 0; i < p->n_sinks; i++)
+        if (strcmp(p->sinks[i]->ops->kind, "zmq") == 0) {
+            sink_zpub_stats zs;
+            sink_zpub_get_stats(p->sinks[i], &zs);
+            ring += (double)zs.ring_bytes;
+        }
+    double kq = (double)ks->queue_bytes, rest = rss - db - ring - kq;
+    family(b, "squawk_memory_bytes", "gauge",
+           "Resident memory (part=rss) and what holds it: compiled rules and scratch "
+           "(databases), the replay ring's messages (ring), librdkafka's prefetched messages "
+           "(kafka_queue), everything else (rest).");
+    sq_metrics_printf(b, "squawk_memory_bytes{part=\"rss\"} %.0f\n"
+                         "squawk_memory_bytes{part=\"databases\"} %.0f\n"
+                         "squawk_memory_bytes{part=\"ring\"} %.0f\n"
+                         "squawk_memory_bytes{part=\"kafka_queue\"} %.0f\n"
+                         "squawk_memory_bytes{part=\"rest\"} %.0f\n",
+                      rss, db, ring, kq, rest > 0 ? rest : 0);
+}
+
 static void render(void *ud, sq_metrics_buf *b)
 {
     pipeline *p = ud;
@@ -667,6 +725,7 @@ static void render(void *ud, sq_metrics_buf *b)
            "Articles a sink failed on; their offsets are not stored, so a restart "
            "redelivers them.", (double)p->sink_errors);
     render_kafka(p, &ks, b);
+    render_memory(p, &ks, b);
     single(b, "squawk_paused", "gauge", "1 while fetching is paused for backpressure.", p->paused);
     single(b, "squawk_rule_reloads_total", "counter", "SIGHUP reloads that succeeded.",
            (double)p->reloads);
@@ -798,6 +857,14 @@ int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *
     /* Compiling rule packs leaves tens of MB of freed heap that glibc keeps;
      * hand it back so steady-state RSS reflects what the pipeline holds. */
     malloc_trim(0);
+    /* librdkafka's fetch buffers (up to a MB each) are freed on this thread,
+     * allocated on its broker threads: with glibc's sliding mmap threshold
+     * they land in per-thread arenas and stay resident after use (+15 MB over
+     * a bench run). A fixed threshold keeps them mmapped, returned on free.
+     * No M_ARENA_MAX: past the limit glibc hands arenas out round-robin, so
+     * the reload worker could share the loop's arena and its malloc_trim hold
+     * the loop's lock (service/reload.h). */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     ev_signal_init(&p->sig_term, on_stop_signal, SIGTERM);
     ev_signal_init(&p->sig_int, on_stop_signal, SIGINT);
     ev_signal_init(&p->sig_hup, on_hup, SIGHUP);

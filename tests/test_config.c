@@ -54,6 +54,7 @@ TEST(loads_defaults_and_values)
     ASSERT_EQ(c.sinks.zmq.enabled, 1);
     ASSERT_EQ(c.sinks.zmq.sndhwm, 10);
     ASSERT_EQ(c.sinks.zmq.ring_size, 100000);
+    ASSERT_EQ(c.sinks.zmq.ring_bytes, (size_t)8 << 20);
     ASSERT_EQ(c.engine.anonymous_companies, 0); /* unset: the host decides */
     sq_config_free(&c);
 
@@ -78,7 +79,7 @@ TEST(env_overrides)
     char *env[] = {"SQUAWK_KAFKA__BOOTSTRAP_SERVERS=kafka:29092", "SQUAWK_KAFKA__BATCH=64",
                    "SQUAWK_FILTERS__INVEST__THRESHOLD=70",
                    "SQUAWK_SINKS__ZMQ__ENDPOINTS=tcp://*:1,ipc:///tmp/x", "SQUAWK_BIN=/ignored",
-                   NULL};
+                   "SQUAWK_SINKS__ZMQ__RING_BYTES=1048576", NULL};
     write_cfg(base);
     ASSERT_EQ(sq_config_load(&c, path, env, err, sizeof err), 0);
     ASSERT_STR_EQ(c.kafka.props[1], "kafka:29092");
@@ -86,11 +87,16 @@ TEST(env_overrides)
     ASSERT_DBL_NEAR(c.filters[0].threshold, 70, 1e-9);
     ASSERT_EQ(c.sinks.zmq.n_endpoints, 2);
     ASSERT_STR_EQ(c.sinks.zmq.endpoints[1], "ipc:///tmp/x");
+    ASSERT_EQ(c.sinks.zmq.ring_bytes, 1048576);
     sq_config_free(&c);
 
     char *bad[] = {"SQUAWK_FILTERS__NOPE__THRESHOLD=1", NULL};
     ASSERT_EQ(sq_config_load(&c, path, bad, err, sizeof err), SQ_E_CONFIG);
     ASSERT(strstr(err, "SQUAWK_FILTERS__NOPE__THRESHOLD") != NULL);
+    char *badring[] = {"SQUAWK_SINKS__ZMQ__RING_BYTES=16M", NULL};
+    ASSERT_EQ(sq_config_load(&c, path, badring, err, sizeof err), SQ_E_CONFIG);
+    ASSERT(strstr(err, "SQUAWK_SINKS__ZMQ__RING_BYTES") != NULL);
+    ASSERT(strstr(err, "sinks.zmq.ring_bytes") != NULL);
 }
 
 TEST(errors_name_file_line_key)

@@ -121,12 +121,14 @@ def test_metrics():
     from prometheus_client.parser import text_string_to_metric_families
     boot = broker("articles:2", "articles.dlq:1", "alerts:1")
     jl = os.path.join(TMP, "alerts.jsonl")
-    cfg = write("metrics.yml", run_config(boot, extra_sinks="""  kafka:
+    ring_cap = 4096  # a few alerts: the byte cap, not ring_size, decides what the ring holds
+    cfg = write("metrics.yml", run_config(boot, extra_sinks="""    ring_bytes: %d
+  kafka:
     topic: alerts
     properties: {bootstrap.servers: "%s"}
   jsonl:
     path: "%s"
-""" % (boot, jl)))
+""" % (ring_cap, boot, jl)))
     run, port = start_run(cfg, os.path.join(TMP, "metrics-run.log"))
     samples = sorted(glob.glob(os.path.join(SRC, "samples", "*.json")))
     bad = write("bad.jsonl", '{"id": "bad-1", "headline": \n')
@@ -200,6 +202,7 @@ def test_metrics():
     inf = [s.value for s in lat.samples if s.labels.get("le") == "+Inf"][0]
     if alerts == 0 or count != alerts or inf != alerts:
         fail("latency histogram counts %s alerts, squawk_alerts_total says %s" % (count, alerts))
+    check_processing_and_memory(byname, ring_cap)
     for want in ("squawk_sink_sent", "squawk_sink_delivered", "squawk_sink_errors",
                  "squawk_sink_dropped", "squawk_articles_rejected", "squawk_dead_lettered",
                  "squawk_consumer_partition_lag", "squawk_delivery_errors"):
@@ -213,6 +216,44 @@ def test_metrics():
     print("ok: build_info, latency histogram (%d alerts), per-partition lag, every sink's families"
           % alerts)
     check_dashboard(fams)
+
+
+def check_processing_and_memory(byname, ring_cap):
+    """Per-article processing histogram; memory parts that add up; the ring capped in bytes."""
+    proc = byname.get("squawk_processing_seconds")
+    if not proc or proc.type != "histogram":
+        fail("no squawk_processing_seconds histogram")
+    done = byname["squawk_articles_processed"].samples[0].value
+    buckets = [(float(s.labels["le"]), s.value) for s in proc.samples if s.name.endswith("_bucket")]
+    count = [s.value for s in proc.samples if s.name.endswith("_count")][0]
+    if done == 0 or count != done or buckets[-1] != (float("inf"), done):
+        fail("processing histogram counts %s articles, processed_total says %s" % (count, done))
+    if any(b[1] > a[1] for a, b in zip(buckets[1:], buckets)) or buckets[0][0] > 0.0001:
+        fail("processing buckets not cumulative or too coarse for 100 us: %s" % buckets)
+    mem = {s.labels["part"]: s.value for s in byname["squawk_memory_bytes"].samples}
+    if set(mem) != {"rss", "databases", "ring", "kafka_queue", "rest"}:
+        fail("squawk_memory_bytes parts %s" % sorted(mem))
+    if not 1e6 < mem["databases"] < mem["rss"] or mem["rest"] <= 0:
+        fail("memory parts do not make sense: %s" % mem)
+    if abs(mem["databases"] + mem["ring"] + mem["kafka_queue"] + mem["rest"] - mem["rss"]) > 1:
+        fail("memory parts do not add up to rss: %s" % mem)
+    zmq = {"name": "zmq", "kind": "zmq"}
+    ring = sample_of(byname, "squawk_sink_ring_bytes", zmq)
+    held = sample_of(byname, "squawk_sink_ring_messages", zmq)
+    sent = sample_of(byname, "squawk_sink_last_seq", zmq)
+    if not (0 < ring <= ring_cap and ring == mem["ring"] and 0 < held < sent):
+        fail("ring holds %s bytes in %s of %s messages (cap %d, memory says %s)"
+             % (ring, held, sent, ring_cap, mem["ring"]))
+    print("ok: processing histogram over %d articles; memory %s; ring %d bytes <= %d"
+          % (done, {k: "%.1f MB" % (v / 1e6) for k, v in mem.items()}, ring, ring_cap))
+
+
+def sample_of(byname, name, labels):
+    fam = byname.get(re.sub(r"_total$", "", name)) or byname.get(name)
+    for s in fam.samples if fam else []:
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+            return s.value
+    fail("no sample %s%s" % (name, labels))
 
 
 def check_dashboard(fams):
