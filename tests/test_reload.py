@@ -246,6 +246,11 @@ def main():
     with open(os.path.join(data, "rules", "chips.yml"), "a") as f:
         f.write("  - id: %s\n    pattern: '\\b%s\\b'\n    flags: [caseless]\n    weight: 2.0\n"
                 "    dir: forward\n    comment: test-only verb added by test_reload\n" % (RULE, VERB))
+    # chips.yml alone compiles in ~2 s on a quiet machine (too short to tell a blocked loop from a
+    # free one): a never-matching rule makes the invest pack (also loaded) miss the cache too
+    with open(os.path.join(data, "rules", "invest.yml"), "a") as f:
+        f.write("  - id: invest.reload_padding_%s\n    pattern: '\\bzqx%s\\b'\n    flags: [caseless]\n    weight: 0.1\n"
+                "    comment: test-only rule that never matches, added by test_reload\n" % (NONCE, NONCE))
     t_hup = time.monotonic()
     run.send_signal(signal.SIGHUP)
     # 2. two more SIGHUPs while it builds fold into one more build
