@@ -341,14 +341,8 @@ static int in_lex(const struct mctx *m, uint32_t k, int32_t lx)
 /* Does token k end in "-<compound>" ("Nvidia-backed", "London-based")? */
 static int is_compound(const struct mctx *m, uint32_t k)
 {
-    const struct tok *t = &m->d->v[k];
-    if (m->p->lex_compound < 0 || !(t->flags & TOK_F_HYPHEN)) return 0;
-    const char *n = tok_norm(m->d, t);
-    size_t h = t->norm_len;
-    while (h > 1 && n[h - 1] != '-') h--;
-    if (h <= 1 || h >= t->norm_len) return 0;
-    int32_t w = tpat_word_find(m->p, n + h, t->norm_len - h, tok_hash(n + h, t->norm_len - h));
-    return w >= 0 && has_lex(m->p, w, (uint32_t)m->p->lex_compound);
+    /* prepare() already looked up the part after the last hyphen (tail) */
+    return m->p->lex_compound >= 0 && has_lex(m->p, m->s->tail[k], (uint32_t)m->p->lex_compound);
 }
 
 /* "Alphabet's Waymo unit": token k is the 's, a name follows, then (after at most two
