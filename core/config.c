@@ -296,12 +296,14 @@ static int has_path_entry(const sq_cfg_node *seq)
 static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
 {
     const char *eq = strchr(var, '=');
-    if (!eq || strncmp(var, "SQUAWK_", 7) != 0 || !strstr(var, "__")) return;
+    if (!eq || strncmp(var, "SQUAWK_", 7) != 0) return;
     char name[256];
     size_t nl = (size_t)(eq - var) - 7;
     if (nl >= sizeof name) return;
     memcpy(name, var + 7, nl);
     name[nl] = 0;
+    /* only the name decides: SQUAWK_CACHE_DIR=/tmp/a__b is no config key */
+    if (!strstr(name, "__")) return;
     for (char *p = name; *p; p++) *p = (char)tolower((unsigned char)*p);
     if (x->n_env >= CFG_MAX_ENV) {
         cfg_fail(x, 0, "environment", "more than %d SQUAWK_ variables", CFG_MAX_ENV);
