@@ -10,7 +10,7 @@ struct invest_config {
 };
 
 static const struct squawk_config_entry invest_config_map[] = {
-    DETECT_CONFIG_ENTRIES(struct invest_config, "3.0", "0.5", "invest"),
+    DETECT_CONFIG_ENTRIES_ENGINE(struct invest_config, "3.0", "0.5", "invest", "1.5", "600", "v2"),
     DETECT_CONFIG_DOUBLE(struct invest_config, body_only_factor, "0.6",
                          "rule evidence factor when no trigger is in the headline"),
     /* weak vocabulary ("investor", "valuation") in a headline names no event:

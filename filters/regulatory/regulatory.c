@@ -11,7 +11,7 @@ struct regulatory_config {
 static const struct squawk_config_entry regulatory_config_map[] = {
     /* what a story reports is in its headline: a headline trigger counts more and
      * body-only vocabulary needs more of it (bias) -- chosen on the dev sets, docs/EVAL.md */
-    DETECT_CONFIG_ENTRIES_HB(struct regulatory_config, "3.5", "1.0", "regulatory", "2.0"),
+    DETECT_CONFIG_ENTRIES_ENGINE(struct regulatory_config, "3.5", "1.0", "regulatory", "2.0", "600", "v2"),
     DETECT_CONFIG_DOUBLE(struct regulatory_config, regulator_weight, "1.5",
                          "evidence added when a regulator is named in the headline (half in the lead)"),
     /* a lone weak word in a headline ("sues", "court", "tariffs") names a topic, not an action */
