@@ -260,8 +260,9 @@ def check_run(rows_test):
     fed = len(rows_test) + 1  # + the bad line
 
     # 2. SIGHUP swaps under load: 900 recall articles fed in six chunks back to back while the
-    # model file is replaced (recall <-> recall2) and SIGHUP sent between chunks, without waiting
-    # for the reloads; every article must get its one alert from one model or the other
+    # model file is replaced (a --rules-features model raising recall3 <-> the text model recall2)
+    # and SIGHUP sent between chunks, without waiting for the reloads; every article must get its
+    # one alert from one model or another, and the engine-features model must be the one in effect
     rng = random.Random(7)
     chunks = []
     for c in range(6):
@@ -274,7 +275,7 @@ def check_run(rows_test):
                 "--topic", "recall", "--timeout", "200"], stdout=open(os.path.join(TMP, "load-alerts.jsonl"), "w"),
                stderr=open(os.path.join(TMP, "load-alerts.err"), "w"))
     time.sleep(1.0)
-    models = [os.path.join(TMP, "recall2.model"), os.path.join(TMP, "recall.model")]
+    models = [os.path.join(TMP, "recall3-rf.model"), os.path.join(TMP, "recall2.model")]
     for c, path in enumerate(chunks):
         if feed(boot, [path]).wait(timeout=120) != 0:
             fail("squawk feed of load chunk %d failed" % c)
@@ -282,7 +283,7 @@ def check_run(rows_test):
         if c == 0:  # the first chunk is served by the first model for sure
             wait_until("chunk 0 consumed", lambda: metric(mport, "squawk_articles_consumed_total") == fed, 120)
         if c < 5:
-            swap(models[c % 2], live_recall)  # ends on recall2 (c = 4)
+            swap(models[c % 2], live_recall)  # ends on recall3-rf (c = 4)
             run.send_signal(signal.SIGHUP)
     wait_until("all load consumed", lambda: metric(mport, "squawk_articles_consumed_total") == fed, 200)
     # signals sent during a reload are merged into one more build after it (the build runs off
@@ -307,12 +308,12 @@ def check_run(rows_test):
         cats.add(a["category"])
         if a["article"]["id"] == "probe":
             probe_cat = a["category"]
-    if len(seen) != 901 or not cats <= {"recall", "recall2"} or "recall" not in cats or probe_cat != "recall2":
+    if len(seen) != 901 or not cats <= {"recall", "recall2", "recall3"} or "recall" not in cats or probe_cat != "recall3":
         fail("swap under load: %d distinct articles alerted (want 901), categories %s, probe %s" %
              (len(seen), sorted(cats), probe_cat))
     reloads = int(metric(mport, "squawk_rule_reloads_total"))
-    print("ok: %d reloads during 900 articles fed with 5 model swaps: every article alerted once, "
-          "categories %s, the last file in effect" % (reloads, sorted(cats)))
+    print("ok: %d reloads during 900 articles fed with 5 model swaps (text <-> rules-features): every article "
+          "alerted once, categories %s, the last file (rules-features) in effect" % (reloads, sorted(cats)))
 
     # 3. a bad model file on SIGHUP keeps the old model and says which file and why
     with open(live_recall, "r+b") as fh:
@@ -345,6 +346,8 @@ def main():
     out = train(os.path.join(TMP, "train"), "recall", os.path.join(TMP, "recall.model"))
     train(os.path.join(TMP, "train"), "layoffs", os.path.join(TMP, "layoffs.model"))
     train(os.path.join(TMP, "train"), "recall2", os.path.join(TMP, "recall2.model"), ["--column", "recall"])
+    train(os.path.join(TMP, "train"), "recall3", os.path.join(TMP, "recall3-rf.model"),
+          ["--column", "recall", "--rules-features"])
     print("ok: squawk train: " + out.strip().splitlines()[-1])
     check_score(os.path.join(TMP, "recall.model"), os.path.join(TMP, "test"), rows_test)
     check_multiclass(os.path.join(TMP, "train"), os.path.join(TMP, "test"), rows_test)
