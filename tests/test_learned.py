@@ -120,6 +120,11 @@ def reseal(blob):
     return blob[:-8] + h.to_bytes(8, "little")
 
 
+def rows_train(prefix):
+    with open(prefix + ".tsv") as fh:
+        return fh.read().splitlines()[1:]
+
+
 def check_multiclass(prefix, test_prefix, rows):
     """One model over the three classes of the kind column raising two categories; bad
     class arguments are refused by name."""
@@ -128,19 +133,32 @@ def check_multiclass(prefix, test_prefix, rows):
     if len(re.findall(r"^train: (recall|layoffs) -> ", out, re.M)) != 2:
         fail("multi-class train did not report both categories: %s" % out)
     check_score(model, test_prefix, rows, multi=True)
-    train(prefix, "recall=recall", os.path.join(TMP, "kinds-cs.model"), ["--column", "kind", "--solver", "cs"])
+    cv = os.path.join(TMP, "kinds-cs.cv.tsv")
+    train(prefix, "recall=recall", os.path.join(TMP, "kinds-cs.model"), ["--column", "kind", "--solver", "cs",
+                                                                        "--cv-scores", cv, "--raw-tf"])
+    # the out-of-fold class scores: one row per labelled article, its class, a score per class
+    with open(cv) as fh:
+        head = fh.readline().rstrip("\n").split("\t")
+        cv_rows = [line.rstrip("\n").split("\t") for line in fh]
+    if head != ["id", "class", "layoffs", "other", "recall"] or len(cv_rows) != len(rows_train(prefix)):
+        fail("--cv-scores: header %s, %d rows" % (head, len(cv_rows)))
+    right = sum(1 for r in cv_rows if head[2 + max(range(3), key=lambda k: float(r[2 + k]))] == r[1])
+    if right < 0.9 * len(cv_rows):
+        fail("--cv-scores: the out-of-fold scores put only %d of %d articles in their class" % (right, len(cv_rows)))
     bad = [(["--column", "kind", "--category", "recall=nope"], "no article of class 'nope' in column 'kind'"),
            (["--column", "kind", "--category", "recall"], "want an id and 0/1 in column 'kind'"),
            (["--category", "recall=recall"], "needs --column"),
            (["--column", "kind", "--category", "recall=recall", "--category", "recall=other"], "given twice"),
-           (["--category", "recall", "--solver", "cs"], "--solver cs is for multi-class")]
+           (["--category", "recall", "--solver", "cs"], "--solver cs is for multi-class"),
+           (["--column", "kind", "--category", "recall=recall", "--class-weight", "half"],
+            "bad value for --class-weight: 'half'")]
     for args, why in bad:
         r = subprocess.run([SQ, "train", "--labels", prefix + ".tsv", "--articles", prefix + ".jsonl", "--out",
                             os.path.join(TMP, "bad.model")] + args, capture_output=True, text=True, timeout=60)
         if r.returncode == 0 or why not in r.stderr:
             fail("squawk train %s: want an error '%s', got rc=%d %s" % (args, why, r.returncode, r.stderr))
-    print("ok: a multi-class model (kind column) raises recall and layoffs; Crammer-Singer trains; bad class "
-          "arguments are refused by name")
+    print("ok: a multi-class model (kind column) raises recall and layoffs; Crammer-Singer trains and writes its "
+          "out-of-fold scores (%d of %d in their class); bad class arguments are refused by name" % (right, len(cv_rows)))
     # the engine's evidence as features: the filter opens the same packs and computes them the same way
     rf = os.path.join(TMP, "recall-rf.model")
     train(prefix, "recall", rf, ["--rules-features"])
