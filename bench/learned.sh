@@ -87,12 +87,12 @@ for line in open(w + "/svm.txt"):
     if m:
         svm_train, svm_pred = float(m.group(1)), int(m.group(2))
 print("Twitter topic TEST (4,117 tweets; trained on TRAIN only; summary only)")
-print("%-46s %-5s %6s %6s %6s   %6s %6s %6s   %s" % ("squawk model, category", "label", "P", "R", "F1", "svmP", "svmR", "svmF1", "squawk >= svm"))
+print("%-50s %-5s %6s %6s %6s   %6s %6s %6s   %s" % ("squawk model, category", "label", "P", "R", "F1", "svmP", "svmR", "svmF1", "squawk >= svm"))
 for name, e_all in (("20 topics, text + rules-features (CV's pick)", ev_rf), ("20 topics, text", ev)):
     for cat, lab in (("invest", 13), ("regulatory", 12)):
         e = e_all[cat]
         s = svm[lab]
-        print("%-46s %-5d %6.3f %6.3f %6.3f   %6.3f %6.3f %6.3f   %s" % (name + ", " + cat[:3], lab, e["precision"],
+        print("%-50s %-5d %6.3f %6.3f %6.3f   %6.3f %6.3f %6.3f   %s" % (name + ", " + cat[:3], lab, e["precision"],
               e["recall"], e["f1"], s[0], s[1], s[2], "yes" if e["f1"] >= s[2] else "NO"))
 print()
 
