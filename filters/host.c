@@ -11,6 +11,7 @@
 #include "../core/error.h"
 #include "../core/log.h"
 #include "amount.h"
+#include "engine.h"
 #include "gazetteer.h"
 #include "loader.h"
 #include "matcher.h"
@@ -572,6 +573,30 @@ static int svc_report_evidence(struct squawk_report *r, const char *rule, int fi
                                     (uint32_t)a, (uint32_t)b, buf);
 }
 
+/* ---- the scoring engine (1.2) ---- */
+
+/* The plugin whose config init() got is cfg: loaded, or being loaded (its
+ * init is running, so it is not counted in n_filters yet). */
+static const filter_plugin *plugin_of_config(const filter_host *h, const void *cfg)
+{
+    for (size_t i = 0; cfg && i <= h->n_filters && i < HOST_MAX_FILTERS; i++)
+        if (h->filters[i].p.desc && h->filters[i].p.config == cfg) return &h->filters[i].p;
+    return NULL;
+}
+
+static int svc_engine_open(const struct squawk_host *s, const struct squawk_engine_spec *spec,
+                           struct squawk_engine **out, char *err, size_t errlen)
+{
+    const filter_plugin *p = spec && spec->size >= offsetof(struct squawk_engine_spec, config) + sizeof spec->config
+                                 ? plugin_of_config(host_of(s), spec->config) : NULL;
+    if (!p) {
+        *out = NULL;
+        snprintf(err, errlen, "engine_open: spec.config must be the config init() received");
+        return SQ_E_INVAL;
+    }
+    return filter_engine_open(s, p, spec, out, err, errlen);
+}
+
 static void init_services(struct squawk_host *s)
 {
     s->abi_major = SQUAWK_FILTER_ABI_MAJOR;
@@ -602,6 +627,9 @@ static void init_services(struct squawk_host *s)
     s->cue_size = sizeof(struct squawk_cue);
     s->article_entity = svc_article_entity;
     s->article_entity_find = svc_article_entity_find;
+    s->engine_open = svc_engine_open;
+    s->engine_process = filter_engine_process;
+    s->engine_close = filter_engine_close;
 }
 
 /* ---- the host ---- */
