@@ -108,6 +108,9 @@ int main(void)
     ASSERT(bin != NULL);
     ASSERT(mkdtemp(dir) != NULL);
     build_example();
+    char cmd0[1024];
+    snprintf(cmd0, sizeof cmd0, "'%s' rules lint '%s/examples/earnings/earnings.yml' >&2", bin, SQ_SOURCE_DIR);
+    run(cmd0);
     static char out[65536];
     char args[1024], cmd[4096];
     snprintf(args, sizeof args, "--filter '%s/build/earnings.so'", dir);
