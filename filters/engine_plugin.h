@@ -13,8 +13,8 @@ struct engine_plugin {
     struct squawk_engine *engine;
 };
 
-static int engine_plugin_init(void **ctx, const struct squawk_engine_spec *spec, const void *config,
-                              const struct squawk_host *host, char *err, size_t errlen)
+static inline int engine_plugin_init(void **ctx, const struct squawk_engine_spec *spec, const void *config,
+                                     const struct squawk_host *host, char *err, size_t errlen)
 {
     if (!SQUAWK_HOST_HAS(host, engine_close)) {
         snprintf(err, errlen, "needs filter ABI 1.2 (the host's scoring engine); host table of %u bytes", host->size);
@@ -34,13 +34,13 @@ static int engine_plugin_init(void **ctx, const struct squawk_engine_spec *spec,
     return 0;
 }
 
-static int engine_plugin_process(void *ctx, const struct squawk_article *a, struct squawk_report *r)
+static inline int engine_plugin_process(void *ctx, const struct squawk_article *a, struct squawk_report *r)
 {
     struct engine_plugin *p = ctx;
     return p->host->engine_process(p->engine, a, r);
 }
 
-static void engine_plugin_destroy(void *ctx)
+static inline void engine_plugin_destroy(void *ctx)
 {
     struct engine_plugin *p = ctx;
     p->host->engine_close(p->engine);
