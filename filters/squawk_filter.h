@@ -20,7 +20,8 @@
  *      reads a config key `threshold`).
  * 1.2: the scoring engine of the built-in filters (engine_open / engine_process /
  *      engine_close, struct squawk_engine_spec): a plugin is its pack, its
- *      roles and its config map; the host tokenises, matches and scores. */
+ *      roles and its config map; the host tokenises, matches and scores.
+ *      The article's tokens (tokens, token_size, struct squawk_token). */
 #define SQUAWK_FILTER_ABI_MAJOR 1
 #define SQUAWK_FILTER_ABI_MINOR 2
 
@@ -195,6 +196,34 @@ struct squawk_tslot {
     uint32_t start, end;
 };
 
+/* ---- since ABI 1.2: the article's tokens, the ones token-pattern packs match ---- */
+enum squawk_case {
+    SQUAWK_CASE_LOWER, /* "acquires" */
+    SQUAWK_CASE_TITLE, /* "Nvidia" */
+    SQUAWK_CASE_UPPER, /* "IBM", "U.S." */
+    SQUAWK_CASE_MIXED, /* "iPhone", "H100" */
+    SQUAWK_CASE_DIGIT, /* "10", "1,200.5" */
+    SQUAWK_CASE_PUNCT, /* ".", "$", "'s" */
+    SQUAWK_CASE_OTHER  /* letters without case */
+};
+#define SQUAWK_TOK_NUMBER 0x1u     /* digits, with , and . between them */
+#define SQUAWK_TOK_CURRENCY 0x2u   /* "$", "US$", "\u20ac" */
+#define SQUAWK_TOK_ABBREV 0x4u     /* "U.S.", "Inc.": the period is part of the token */
+#define SQUAWK_TOK_CASHTAG 0x8u    /* "$TSLA" */
+#define SQUAWK_TOK_TICKER 0x10u    /* "<ACME>" (a Reuters tag) */
+#define SQUAWK_TOK_HYPHEN 0x20u    /* "start-up" */
+#define SQUAWK_TOK_SENT_START 0x40u /* first token of its sentence */
+#define SQUAWK_TOK_SCALE 0x80u     /* "bn" of "10bn" */
+
+/* One token: bytes [start, end) of field. Read arrays of it with host->token_size (SQUAWK_AT). */
+struct squawk_token {
+    uint32_t field, start, end;
+    uint32_t sentence; /* index in the article, the headline's sentences first */
+    const char *norm;  /* lower case, folded (fullwidth, zero-width, curly quotes), NUL-terminated */
+    uint16_t flags;    /* SQUAWK_TOK_* */
+    uint8_t cls;       /* enum squawk_case */
+};
+
 /* ---- since ABI 1.2: the scoring engine (what the built-in filters run), configured by a plugin ----
  * The engine scans the pack (tokens, pattern hits and their filled company
  * slots), gates and sums the evidence, votes the companies into roles, finds
@@ -294,6 +323,10 @@ struct squawk_host {
      * begun otherwise): call it from process(). Thread-safe like process(). */
     int (*engine_process)(struct squawk_engine *e, const struct squawk_article *a, struct squawk_report *r);
     void (*engine_close)(struct squawk_engine *e);
+    /* The article's tokens in order (headline, then body), made once per
+     * article for every plugin and pack; valid until process() returns. */
+    int (*tokens)(const struct squawk_article *a, const struct squawk_token **out, size_t *n);
+    uint32_t token_size; /* step through tokens() by it */
 };
 
 /* ---- the descriptor a plugin exports as squawk_filter_v1 ---- */

@@ -138,6 +138,42 @@ TEST(abi_1_2_engine_plugin_beside_1_0_and_1_1)
     filter_host_destroy(h);
 }
 
+/* ABI 1.2: the article's tokens through the host table, as packs match them. */
+static int see_tokens(const struct squawk_host *s, const struct squawk_article *a, void *arg)
+{
+    const struct squawk_token *t;
+    size_t n;
+    ASSERT_EQ(s->tokens(a, &t, &n), 0);
+    char *out = arg;
+    for (size_t i = 0; i < n; i++) {
+        const struct squawk_token *k = SQUAWK_AT(struct squawk_token, t, i, s->token_size);
+        char one[96];
+        snprintf(one, sizeof one, "%s%u:%u:%.*s=%s/%d/%x", i ? " " : "", k->field, k->sentence,
+                 (int)(k->end - k->start), a->text[k->field] + k->start, k->norm, k->cls, k->flags);
+        strncat(out, one, 4095 - strlen(out));
+    }
+    return 0;
+}
+
+TEST(tokens_through_the_host_table)
+{
+    filter_host_opts o = {.data_dir = DATA_DIR};
+    filter_host *h;
+    char err[1024], got[4096] = "";
+    setenv("SQUAWK_GAZETTEER", MINI_GAZ, 1);
+    ASSERT_EQ(filter_host_create(&h, &o, err, sizeof err), 0);
+    proto_article a;
+    ASSERT_EQ(proto_article_init(&a, "t1", "Nvidia's $10bn DEAL", "Acme bought U.S. start-up <ACME>. It closed."), 0);
+    ASSERT_EQ(filter_host_visit(h, &a, see_tokens, got), 0);
+    /* field:sentence:text=norm/case/flags */
+    ASSERT_STR_EQ(got, "0:0:Nvidia=nvidia/1/40 0:0:'s='s/0/0 0:0:$=$/5/2 0:0:10=10/4/1 0:0:bn=bn/0/80 "
+                       "0:0:DEAL=deal/2/0 1:1:Acme=acme/1/40 1:1:bought=bought/0/0 1:1:U.S.=u.s./2/4 "
+                       "1:1:start-up=start-up/0/20 1:1:<ACME>=<acme>/2/10 1:1:.=./5/0 1:2:It=it/1/40 "
+                       "1:2:closed=closed/0/0 1:2:.=./5/0");
+    proto_article_free(&a);
+    filter_host_destroy(h);
+}
+
 /* The built-ins no longer read their config: the engine does, by key. A key
  * of theirs the engine does not know would be read by nobody. */
 TEST(builtin_config_keys_are_engine_keys)
@@ -325,6 +361,7 @@ int main(void)
     RUN(abi_1_0_and_1_1_plugins_load_together);
     RUN(abi_1_2_engine_plugin_beside_1_0_and_1_1);
     RUN(builtin_config_keys_are_engine_keys);
+    RUN(tokens_through_the_host_table);
     RUN(plugin_errors_are_counted_never_fatal);
     RUN(threshold_twice_is_an_error);
     RUN(typos_are_errors_naming_the_key);
