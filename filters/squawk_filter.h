@@ -203,11 +203,11 @@ enum squawk_case {
     SQUAWK_CASE_UPPER, /* "IBM", "U.S." */
     SQUAWK_CASE_MIXED, /* "iPhone", "H100" */
     SQUAWK_CASE_DIGIT, /* "10", "1,200.5" */
-    SQUAWK_CASE_PUNCT, /* ".", "$", "'s" */
+    SQUAWK_CASE_PUNCT, /* ".", "$", "-" */
     SQUAWK_CASE_OTHER  /* letters without case */
 };
 #define SQUAWK_TOK_NUMBER 0x1u     /* digits, with , and . between them */
-#define SQUAWK_TOK_CURRENCY 0x2u   /* "$", "US$", "\u20ac" */
+#define SQUAWK_TOK_CURRENCY 0x2u   /* "$", "US$", the euro sign */
 #define SQUAWK_TOK_ABBREV 0x4u     /* "U.S.", "Inc.": the period is part of the token */
 #define SQUAWK_TOK_CASHTAG 0x8u    /* "$TSLA" */
 #define SQUAWK_TOK_TICKER 0x10u    /* "<ACME>" (a Reuters tag) */
