@@ -175,7 +175,8 @@ TEST(tokens_through_the_host_table)
 }
 
 /* The built-ins no longer read their config: the engine does, by key. A key
- * of theirs the engine does not know would be read by nobody. */
+ * of theirs the engine does not know would be read by nobody. An older host
+ * has no engine: they say so. */
 TEST(builtin_config_keys_are_engine_keys)
 {
     filter_host_opts o = {.data_dir = DATA_DIR};
@@ -195,6 +196,12 @@ TEST(builtin_config_keys_are_engine_keys)
             ASSERT_EQ(ee->type, pe->type);
         }
         ASSERT(i >= 12);
+        /* on a 1.1 host (a table that ends before engine_open) it refuses to start, saying why */
+        struct squawk_host old = *filter_host_services(h);
+        old.size = (uint32_t)offsetof(struct squawk_host, engine_open);
+        void *ctx = NULL;
+        ASSERT_EQ(p.desc->init(&ctx, p.config, &old, err, sizeof err), SQUAWK_E_NOTIMPL);
+        ASSERT_HAS(err, "needs filter ABI 1.2");
         filter_loader_close(&p);
     }
     ASSERT(filter_engine_key("bias") && !filter_engine_key("colour"));
