@@ -322,7 +322,9 @@ log "squawk cost run: $COST_N articles at $RATE/s"
 sample_rss "$SQPID" "$T/rss.squawk" sq_processed &
 RSSP=$!
 PIDS="$PIDS $RSSP"
-base=$(sq_processed); c0=$(cpu_s "$SQPID"); t0=$(now)
+# the filter stage's own CPU (squawk_filter_stage_cpu_seconds_total, the loop thread in the filters)
+sq_metric() { curl -fsS "http://127.0.0.1:$MET/metrics" | awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
+base=$(sq_processed); c0=$(cpu_s "$SQPID"); t0=$(now); f0=$(sq_metric squawk_filter_stage_cpu_seconds_total)
 rec cost_base squawk 1 "$base"
 gen "$COST_N" cost | "$SQ" feed -b "$BOOT" -t articles --rate "$RATE" - 2>>"$T/feed.log"
 wait_count sq_processed $((base + COST_N)) || log "squawk cost run: only $(($(sq_processed) - base)) of $COST_N processed"
@@ -330,6 +332,7 @@ c1=$(cpu_s "$SQPID")
 rec cost_processed squawk 1 $(($(sq_processed) - base))
 rec cost_rate squawk 1 "$RATE"
 rec cost_cpu_per_100k squawk 1 "$(echo "($c1 - $c0) * 100000 / ($(sq_processed) - $base)" | bc -l)"
+rec cost_filter_cpu_per_100k squawk 1 "$(echo "($(sq_metric squawk_filter_stage_cpu_seconds_total) - $f0) * 100000 / ($(sq_processed) - $base)" | bc -l)"
 rec cost_secs squawk 1 "$(echo "$(now) - $t0" | bc -l)"
 kill "$TSUB" "$RSSP" 2>/dev/null || true
 wait "$TSUB" 2>/dev/null || true
@@ -365,10 +368,12 @@ kill -TERM "$SQPID"; wait "$SQPID" 2>/dev/null || log "squawk run exited non-zer
 # at 1,000/s the bare consumer's produce -> receive latency is what squawk's produce -> subscriber
 # latency is compared with
 KPROPS="-X fetch.wait.max.ms=10 -X queued.max.messages.kbytes=4096 -X fetch.max.bytes=2097152"
+# every drain ends: at 300 s, or 20 s after the last message (the mock broker may drop some)
+KDLIM="--timeout 300 --idle 20"
 for r in $(seq 1 "$REPS"); do
     rm -f "$T/dready"
     # shellcheck disable=SC2086
-    "$KD" -b "$BOOT" -t "drain.bare.$r" -n "$TPUT_N" --ready "$T/dready" $KPROPS >"$T/drain.$r" 2>>"$T/drain.log" &
+    "$KD" -b "$BOOT" -t "drain.bare.$r" -n "$TPUT_N" --ready "$T/dready" $KDLIM $KPROPS >"$T/drain.$r" 2>>"$T/drain.log" &
     dpid=$!
     wait_for 30 test -e "$T/dready" || log "bare consumer run $r: no partitions assigned"
     t0=$(date +%s%N)
@@ -376,17 +381,17 @@ for r in $(seq 1 "$REPS"); do
     wait "$dpid" || log "bare consumer run $r: not every message received"
     rec tput_aps bare "$r" "$(tr ' ' '\n' <"$T/drain.$r" | awk -F= -v t0="$t0" '
         $1 == "messages" { n = $2 } $1 == "last_ns" { t = $2 } END { if (t > t0) print n / ((t - t0) / 1e9) }')"
-    kcat -C -b "$BOOT" -t "drain.kcat.$r" -o beginning -c "$TPUT_N" -q -f '%o\n' >/dev/null 2>>"$T/kcat.log" &
+    timeout 300 kcat -C -b "$BOOT" -t "drain.kcat.$r" -o beginning -c "$TPUT_N" -q -f '%o\n' >/dev/null 2>>"$T/kcat.log" &
     kpid=$!
     sleep 2 # kcat has fetched metadata and waits at the (empty) partitions' beginning
     t0=$(now)
     gen "$TPUT_N" "kcat-$r" | "$SQ" feed -b "$BOOT" -t "drain.kcat.$r" - 2>>"$T/feed.log"
-    wait "$kpid" || log "kcat run $r failed"
-    rec tput_aps kcat "$r" "$(echo "$TPUT_N / ($(now) - $t0)" | bc -l)"
+    if wait "$kpid"; then rec tput_aps kcat "$r" "$(echo "$TPUT_N / ($(now) - $t0)" | bc -l)"
+    else log "kcat run $r failed or timed out (not all $TPUT_N messages): no rate recorded"; fi
     rm -f "$T/dready"
     n=$((1000 * LAT_SQ_SECS_1K))
     # shellcheck disable=SC2086
-    "$KD" -b "$BOOT" -t "lat.bare.$r" -n "$n" --ready "$T/dready" $KPROPS >"$T/latbare.$r" 2>>"$T/drain.log" &
+    "$KD" -b "$BOOT" -t "lat.bare.$r" -n "$n" --ready "$T/dready" $KDLIM $KPROPS >"$T/latbare.$r" 2>>"$T/drain.log" &
     dpid=$!
     wait_for 30 test -e "$T/dready" || log "bare latency run $r: no partitions assigned"
     gen "$n" "latbare-$r" | "$SQ" feed -b "$BOOT" -t "lat.bare.$r" --rate 1000 -X linger.ms=0 - 2>>"$T/feed.log"

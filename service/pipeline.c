@@ -74,7 +74,8 @@ struct pipeline {
         uint64_t n;
     } by_cat[MAX_CATEGORIES];
     size_t n_cat;
-    uint64_t process_ns;
+    uint64_t process_ns, process_cpu_ns; /* filter stage: wall and thread CPU */
+    uint64_t emit_ns, emit_cpu_ns;       /* alerts handed to the sinks: wall and thread CPU */
     /* ingest -> emit latency per alert: cumulative at render time */
     uint64_t lat_bucket[N_LAT_BUCKETS];
     uint64_t lat_count;
@@ -226,9 +227,11 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
                          .ingest_ns = m->ingest_ns};
     proto_alert **alerts = NULL;
     size_t n = 0;
-    int64_t t0 = sq_clock_mono_ns();
+    int64_t t0 = sq_clock_mono_ns(), c0 = sq_clock_thread_cpu_ns();
     int rc = filter_host_process(p->host, a, &src, 0, &alerts, &n);
-    p->process_ns += (uint64_t)(sq_clock_mono_ns() - t0);
+    int64_t t1 = sq_clock_mono_ns(), c1 = sq_clock_thread_cpu_ns();
+    p->process_ns += (uint64_t)(t1 - t0);
+    p->process_cpu_ns += (uint64_t)(c1 - c0);
     p->articles++;
     if (rc < 0) {
         /* The filter stage could not start (out of memory). The article is
@@ -267,8 +270,11 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
         }
     }
     /* emit = the alerts were handed to every sink */
-    if (n)
+    if (n) {
+        p->emit_ns += (uint64_t)(sq_clock_mono_ns() - t1);
+        p->emit_cpu_ns += (uint64_t)(sq_clock_thread_cpu_ns() - c1);
         observe(lat_bounds, p->lat_bucket, N_LAT_BUCKETS, &p->lat_count, &p->lat_sum, m->ingest_ns, n);
+    }
     observe(proc_bounds, p->proc_bucket, N_PROC_BUCKETS, &p->proc_count, &p->proc_sum, m->ingest_ns, 1);
     for (size_t i = 0; i < n; i++) proto_alert_destroy(alerts[i]);
     free(alerts);
@@ -648,6 +654,12 @@ static void render_filters(pipeline *p, sq_metrics_buf *b)
                           (double)fs.ns[i] / 1e9);
     single(b, "squawk_filter_stage_seconds_total", "counter", "Time spent in the whole filter stage.",
            (double)p->process_ns / 1e9);
+    single(b, "squawk_filter_stage_cpu_seconds_total", "counter",
+           "CPU time of the loop thread in the filter stage (below the stage's time: waiting for a core).",
+           (double)p->process_cpu_ns / 1e9);
+    single(b, "squawk_emit_seconds_total", "counter",
+           "Time spent handing alerts to the sinks (encode, ZeroMQ send, ring, journal).", (double)p->emit_ns / 1e9);
+    single(b, "squawk_emit_cpu_seconds_total", "counter", "CPU time of the same.", (double)p->emit_cpu_ns / 1e9);
     family(b, "squawk_filter_errors_total", "counter",
            "process() calls that failed, per filter: logged, report dropped, article done.");
     for (size_t i = 0; i < fs.n_filters && i < 16; i++)

@@ -230,6 +230,12 @@ def check_processing_and_memory(byname, ring_cap):
         fail("processing histogram counts %s articles, processed_total says %s" % (count, done))
     if any(b[1] > a[1] for a, b in zip(buckets[1:], buckets)) or buckets[0][0] > 0.0001:
         fail("processing buckets not cumulative or too coarse for 100 us: %s" % buckets)
+    one = {n: byname[n].samples[0].value for n in ("squawk_filter_stage_seconds", "squawk_filter_stage_cpu_seconds",
+                                                     "squawk_emit_seconds", "squawk_emit_cpu_seconds")}
+    # thread CPU never exceeds the wall time around the same code (1 ms of clock granularity allowed)
+    if not (0 < one["squawk_filter_stage_cpu_seconds"] <= one["squawk_filter_stage_seconds"] + 0.001
+            and 0 < one["squawk_emit_cpu_seconds"] <= one["squawk_emit_seconds"] + 0.001):
+        fail("filter stage / emit wall and CPU seconds do not make sense: %s" % one)
     mem = {s.labels["part"]: s.value for s in byname["squawk_memory_bytes"].samples}
     if set(mem) != {"rss", "databases", "ring", "kafka_queue", "rest"}:
         fail("squawk_memory_bytes parts %s" % sorted(mem))
