@@ -250,6 +250,22 @@ def main():
         rows.append(("4. one core or two: two squawk processes in one consumer group, end-to-end articles/s "
                      "of both together vs one process", two.fmt(), ts.fmt(),
                      ratio("tput_aps", "two", "squawk").fmt("%.2f") + " two/one", "", ""))
+    th = st("tput_aps", "threads")
+    if th.ok:
+        rows.append(("4. one core or two, one process: engine.filter_threads=2, end-to-end articles/s vs the "
+                     "default (filters on the loop thread)", th.fmt(), ts.fmt(),
+                     ratio("tput_aps", "threads", "squawk").fmt("%.2f") + " threads/one", "", ""))
+        for k, label in (("e2e_p99_us", "produce→subscriber latency p99"),
+                         ("proc_p99_us", "processing (ingest_ns→emit_ns) p99")):
+            a1, a0 = st("lat1000_" + k, "threads"), st("lat1000_" + k, "squawk")
+            if a1.ok:
+                rows.append(("4. engine.filter_threads=2: %s at 1,000/s, µs, vs the default" % label,
+                             a1.fmt(), a0.fmt(), Stat([a1.med / a0.med]).fmt("%.2f") + " threads/one"
+                             if a0.ok and a0.med > 0 else "n/a", "", ""))
+        cth = st("cpu_per_100k", "threads")
+        if cth.ok:
+            rows.append(("4. engine.filter_threads=2: CPU seconds per 100,000 articles, throughput runs, vs the default",
+                         cth.fmt("%.1f"), st("cpu_per_100k", "squawk").fmt("%.1f"), "", "", ""))
     fe = st("feed_aps", "feeder")
     rows.append(("   feeder alone, unpaced, 5 KB articles/s (upper bound of the e2e measurement)",
                  fe.fmt(), "", "", "", ""))

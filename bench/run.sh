@@ -171,7 +171,7 @@ for r in $(seq 1 "$REPS"); do
 done
 # shellcheck disable=SC2086
 "$SQ" broker --topic articles:64 --topic articles.dlq:1 --topic base.lat:32 --topic base.tput:32 --topic feed.only:32 \
-    --topic alerts.journal:4 --topic articles.jon:32 --topic articles.joff:32 \
+    --topic alerts.journal:4 --topic articles.jon:32 --topic articles.joff:32 --topic articles.th:64 \
     $DRAIN_TOPICS >"$T/broker.out" 2>"$T/broker.log" &
 PIDS="$PIDS $!"
 wait_for 30 test -s "$T/broker.out" || { cat "$T/broker.log"; exit 1; }
@@ -360,8 +360,34 @@ if wait_for 90 curl -fsS "http://127.0.0.1:$MET2/healthz"; then
 else
     log "second squawk process did not become healthy"
 fi
-kill -TERM "$SQPID2" 2>/dev/null; wait "$SQPID2" 2>/dev/null || true
+kill -TERM "$SQPID2" 2>/dev/null || true; wait "$SQPID2" 2>/dev/null || true
 kill -TERM "$SQPID"; wait "$SQPID" 2>/dev/null || log "squawk run exited non-zero"
+
+# one core or two, in one process: engine.filter_threads=2 (service/fpool.c), its own topic and group,
+# the same latency (1,000/s) and throughput runs as the one-thread process above
+PUB3=$(free_port); while [ "$PUB3" -ge 65535 ]; do PUB3=$(free_port); done
+MET3=$(free_port)
+SQUAWK_KAFKA__BOOTSTRAP_SERVERS="$BOOT" SQUAWK_KAFKA__GROUP_ID="bench-threads" SQUAWK_KAFKA__TOPICS=articles.th \
+SQUAWK_ENGINE__FILTER_THREADS=2 \
+SQUAWK_SINKS__ZMQ__ENDPOINTS="tcp://127.0.0.1:$PUB3" SQUAWK_SINKS__ZMQ__REPLAY_ENDPOINTS="tcp://127.0.0.1:$((PUB3 + 1))" \
+SQUAWK_METRICS__LISTEN="127.0.0.1:$MET3" SQUAWK_LOG__LEVEL=warn \
+    "$SQ" run -c "$ROOT/config/squawk.yml" 2>"$T/run3.log" &
+SQPID3=$!
+PIDS="$PIDS $SQPID3"
+if wait_for 90 curl -fsS "http://127.0.0.1:$MET3/healthz"; then
+    th_processed() { curl -fsS "http://127.0.0.1:$MET3/metrics" | awk '/^squawk_articles_processed_total /{print $2; f=1} END {if (!f) print 0}'; }
+    warm_up articles.th th_processed
+    latency_runs threads articles.th "tcp://127.0.0.1:$PUB3" 1000 $((1000 * LAT_SQ_SECS_1K)) th_processed
+    "$SUB" -c "tcp://127.0.0.1:$PUB3" --idle-ms 600000 >/dev/null 2>>"$T/sub.log" &
+    TSUB3=$!
+    PIDS="$PIDS $TSUB3"
+    sleep 1
+    tput_runs threads articles.th "$SQPID3" "$TPUT_N" th_processed
+    kill "$TSUB3" 2>/dev/null || true
+else
+    log "squawk with engine.filter_threads=2 did not become healthy"
+fi
+kill -TERM "$SQPID3" 2>/dev/null || true; wait "$SQPID3" 2>/dev/null || log "squawk run (2 filter threads) exited non-zero"
 
 # the broker's own ceiling, same broker, same articles: a bare librdkafka consumer (bench/kafka_drain.c,
 # squawk's consumer properties, no processing) and kcat -C drain what squawk's throughput runs fed;

@@ -104,6 +104,7 @@ static void *worker(void *arg)
         ev_async_send(p->loop, &p->wake);
     }
     pthread_mutex_unlock(&p->mu);
+    filter_host_thread_done();
     return NULL;
 }
 
