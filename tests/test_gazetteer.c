@@ -501,8 +501,9 @@ TEST(score_end_to_end)
     ASSERT(mkdtemp(dir) != NULL);
     char cmd[2048];
     /* a snapshot of the shipped data: rule packs change under a running test otherwise */
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s/data/rules' && cp '%s/gazetteer.yml' '%s/data/' && cp '%s'/rules/*.yml '%s/data/rules/'",
-             dir, DATA_DIR, dir, DATA_DIR, dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/data/rules/v2' && cp '%s/gazetteer.yml' '%s/data/' && cp '%s'/rules/*.yml '%s/data/rules/'"
+             " && cp '%s'/rules/v2/*.yml '%s/data/rules/v2/'",
+             dir, DATA_DIR, dir, DATA_DIR, dir, DATA_DIR, dir);
     ASSERT_EQ(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s/a.txt", dir);
     FILE *f = fopen(cmd, "w");
