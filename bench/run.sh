@@ -54,10 +54,10 @@ rec() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$R"; }
 now() { date +%s.%N; }
 log() { echo "bench: $*" >&2; }
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # wait_for SECONDS COMMAND...
-    n=$(($1 * 10)); shift
+wait_for() { # wait_for SECONDS COMMAND... (counts down the global wf_n)
+    wf_n=$(($1 * 10)); shift
     while ! "$@" >/dev/null 2>&1; do
-        n=$((n - 1)); [ "$n" -gt 0 ] || return 1; sleep 0.1
+        wf_n=$((wf_n - 1)); [ "$wf_n" -gt 0 ] || return 1; sleep 0.1
     done
 }
 # utime+stime in seconds, and VmRSS/VmHWM in kB, of one process
@@ -339,55 +339,52 @@ wait "$TSUB" 2>/dev/null || true
 rec cost_hwm_mb squawk 1 "$(echo "$(vm "$SQPID" VmHWM) / 1024" | bc -l)"
 curl -fsS "http://127.0.0.1:$MET/metrics" >"$T/metrics.squawk" || true
 
+# start_instance NAME VAR=VALUE...: one more `squawk run` (config/squawk.yml) on the bench broker with its
+# own ports and these settings; sets IPID, IPUB (alerts) and IMET (metrics); 1 if it never became healthy
+start_instance() {
+    name=$1; shift
+    IPUB=$(free_port); while [ "$IPUB" -ge 65535 ]; do IPUB=$(free_port); done
+    IMET=$(free_port)
+    env SQUAWK_KAFKA__BOOTSTRAP_SERVERS="$BOOT" SQUAWK_SINKS__ZMQ__ENDPOINTS="tcp://127.0.0.1:$IPUB" \
+        SQUAWK_SINKS__ZMQ__REPLAY_ENDPOINTS="tcp://127.0.0.1:$((IPUB + 1))" \
+        SQUAWK_METRICS__LISTEN="127.0.0.1:$IMET" SQUAWK_LOG__LEVEL=warn "$@" \
+        "$SQ" run -c "$ROOT/config/squawk.yml" 2>"$T/run.$name.log" &
+    IPID=$!
+    PIDS="$PIDS $IPID"
+    wait_for 90 curl -fsS "http://127.0.0.1:$IMET/healthz" || { log "squawk run ($name) did not become healthy"; return 1; }
+}
+m_processed() { curl -fsS "http://127.0.0.1:$1/metrics" | awk '/^squawk_articles_processed_total /{print $2; f=1} END {if (!f) print 0}'; }
+
 # one core or two: a second squawk process in the same consumer group, throughput of both together
-PUB2=$(free_port); while [ "$PUB2" -ge 65535 ]; do PUB2=$(free_port); done
-MET2=$(free_port)
-SQUAWK_KAFKA__BOOTSTRAP_SERVERS="$BOOT" SQUAWK_KAFKA__GROUP_ID="bench-squawk" \
-SQUAWK_SINKS__ZMQ__ENDPOINTS="tcp://127.0.0.1:$PUB2" SQUAWK_SINKS__ZMQ__REPLAY_ENDPOINTS="tcp://127.0.0.1:$((PUB2 + 1))" \
-SQUAWK_METRICS__LISTEN="127.0.0.1:$MET2" SQUAWK_LOG__LEVEL=warn \
-    "$SQ" run -c "$ROOT/config/squawk.yml" 2>"$T/run2.log" &
-SQPID2=$!
-PIDS="$PIDS $SQPID2"
-if wait_for 90 curl -fsS "http://127.0.0.1:$MET2/healthz"; then
+if start_instance two SQUAWK_KAFKA__GROUP_ID=bench-squawk; then
+    SQPID2=$IPID MET2=$IMET
     sleep 5 # the group settles: both members hold partitions
-    both_processed() { echo $(($(sq_processed) + $(curl -fsS "http://127.0.0.1:$MET2/metrics" |
-        awk '/^squawk_articles_processed_total /{print $2; f=1} END {if (!f) print 0}'))); }
-    "$SUB" -c "tcp://127.0.0.1:$PUB2" --idle-ms 600000 >/dev/null 2>>"$T/sub.log" &
+    both_processed() { echo $(($(sq_processed) + $(m_processed "$MET2"))); }
+    "$SUB" -c "tcp://127.0.0.1:$IPUB" --idle-ms 600000 >/dev/null 2>>"$T/sub.log" &
     TSUB2=$!
     PIDS="$PIDS $TSUB2"
     tput_runs two articles "$SQPID" "$TPUT_N" both_processed
     kill "$TSUB2" 2>/dev/null || true
-else
-    log "second squawk process did not become healthy"
 fi
-kill -TERM "$SQPID2" 2>/dev/null || true; wait "$SQPID2" 2>/dev/null || true
+kill -TERM "$IPID" 2>/dev/null || true; wait "$IPID" 2>/dev/null || true
 kill -TERM "$SQPID"; wait "$SQPID" 2>/dev/null || log "squawk run exited non-zero"
 
-# one core or two, in one process: engine.filter_threads=2 (service/fpool.c), its own topic and group,
-# the same latency (1,000/s) and throughput runs as the one-thread process above
-PUB3=$(free_port); while [ "$PUB3" -ge 65535 ]; do PUB3=$(free_port); done
-MET3=$(free_port)
-SQUAWK_KAFKA__BOOTSTRAP_SERVERS="$BOOT" SQUAWK_KAFKA__GROUP_ID="bench-threads" SQUAWK_KAFKA__TOPICS=articles.th \
-SQUAWK_ENGINE__FILTER_THREADS=2 \
-SQUAWK_SINKS__ZMQ__ENDPOINTS="tcp://127.0.0.1:$PUB3" SQUAWK_SINKS__ZMQ__REPLAY_ENDPOINTS="tcp://127.0.0.1:$((PUB3 + 1))" \
-SQUAWK_METRICS__LISTEN="127.0.0.1:$MET3" SQUAWK_LOG__LEVEL=warn \
-    "$SQ" run -c "$ROOT/config/squawk.yml" 2>"$T/run3.log" &
-SQPID3=$!
-PIDS="$PIDS $SQPID3"
-if wait_for 90 curl -fsS "http://127.0.0.1:$MET3/healthz"; then
-    th_processed() { curl -fsS "http://127.0.0.1:$MET3/metrics" | awk '/^squawk_articles_processed_total /{print $2; f=1} END {if (!f) print 0}'; }
-    warm_up articles.th th_processed
-    latency_runs threads articles.th "tcp://127.0.0.1:$PUB3" 1000 $((1000 * LAT_SQ_SECS_1K)) th_processed
-    "$SUB" -c "tcp://127.0.0.1:$PUB3" --idle-ms 600000 >/dev/null 2>>"$T/sub.log" &
+# one core or two, in one process: the default (engine.filter_threads=2, above) against the filters on
+# the loop's own thread (filter_threads=0), its own topic and group, the same latency (1,000/s) and
+# throughput runs
+if start_instance loop SQUAWK_KAFKA__GROUP_ID=bench-loop SQUAWK_KAFKA__TOPICS=articles.th SQUAWK_ENGINE__FILTER_THREADS=0; then
+    MET3=$IMET
+    lp_processed() { m_processed "$MET3"; }
+    warm_up articles.th lp_processed
+    latency_runs loop articles.th "tcp://127.0.0.1:$IPUB" 1000 $((1000 * LAT_SQ_SECS_1K)) lp_processed
+    "$SUB" -c "tcp://127.0.0.1:$IPUB" --idle-ms 600000 >/dev/null 2>>"$T/sub.log" &
     TSUB3=$!
     PIDS="$PIDS $TSUB3"
     sleep 1
-    tput_runs threads articles.th "$SQPID3" "$TPUT_N" th_processed
+    tput_runs loop articles.th "$IPID" "$TPUT_N" lp_processed
     kill "$TSUB3" 2>/dev/null || true
-else
-    log "squawk with engine.filter_threads=2 did not become healthy"
 fi
-kill -TERM "$SQPID3" 2>/dev/null || true; wait "$SQPID3" 2>/dev/null || log "squawk run (2 filter threads) exited non-zero"
+kill -TERM "$IPID" 2>/dev/null || true; wait "$IPID" 2>/dev/null || log "squawk run (filter_threads=0) exited non-zero"
 
 # the broker's own ceiling, same broker, same articles: a bare librdkafka consumer (bench/kafka_drain.c,
 # squawk's consumer properties, no processing) and kcat -C drain what squawk's throughput runs fed;
@@ -415,12 +412,12 @@ for r in $(seq 1 "$REPS"); do
     if wait "$kpid"; then rec tput_aps kcat "$r" "$(echo "$TPUT_N / ($(now) - $t0)" | bc -l)"
     else log "kcat run $r failed or timed out (not all $TPUT_N messages): no rate recorded"; fi
     rm -f "$T/dready"
-    n=$((1000 * LAT_SQ_SECS_1K))
+    nlat=$((1000 * LAT_SQ_SECS_1K)) # wait_for once counted down this n: the bare run fed 273 of 2,000
     # shellcheck disable=SC2086
-    "$KD" -b "$BOOT" -t "lat.bare.$r" -n "$n" --ready "$T/dready" $KDLIM $KPROPS >"$T/latbare.$r" 2>>"$T/drain.log" &
+    "$KD" -b "$BOOT" -t "lat.bare.$r" -n "$nlat" --ready "$T/dready" $KDLIM $KPROPS >"$T/latbare.$r" 2>>"$T/drain.log" &
     dpid=$!
     wait_for 30 test -e "$T/dready" || log "bare latency run $r: no partitions assigned"
-    gen "$n" "latbare-$r" | "$SQ" feed -b "$BOOT" -t "lat.bare.$r" --rate 1000 -X linger.ms=0 - 2>>"$T/feed.log"
+    gen "$nlat" "latbare-$r" | "$SQ" feed -b "$BOOT" -t "lat.bare.$r" --rate 1000 -X linger.ms=0 - 2>>"$T/feed.log"
     wait "$dpid" || log "bare latency run $r: not every message received"
     for k in recv_p50_us recv_p99_us recv_p999_us; do
         rec "lat1000_$k" bare "$r" "$(tr ' ' '\n' <"$T/latbare.$r" | awk -F= -v k="$k" '$1 == k { print $2 }')"

@@ -674,7 +674,7 @@ static void render_filters(pipeline *p, sq_metrics_buf *b)
     single(b, "squawk_filter_stage_seconds_total", "counter", "Time spent in the whole filter stage.",
            (double)p->process_ns / 1e9);
     single(b, "squawk_filter_stage_cpu_seconds_total", "counter",
-           "CPU time of the loop thread in the filter stage (below the stage's time: waiting for a core).",
+           "CPU time of the threads running the filter stage (below the stage's time: waiting for a core).",
            (double)p->process_cpu_ns / 1e9);
     single(b, "squawk_emit_seconds_total", "counter",
            "Time spent handing alerts to the sinks (encode, ZeroMQ send, ring, journal).", (double)p->emit_ns / 1e9);
