@@ -322,7 +322,7 @@ log "squawk cost run: $COST_N articles at $RATE/s"
 sample_rss "$SQPID" "$T/rss.squawk" sq_processed &
 RSSP=$!
 PIDS="$PIDS $RSSP"
-# the filter stage's own CPU (squawk_filter_stage_cpu_seconds_total, the loop thread in the filters)
+# the filter stage's own CPU (squawk_filter_stage_cpu_seconds_total, the threads in the filters)
 sq_metric() { curl -fsS "http://127.0.0.1:$MET/metrics" | awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
 base=$(sq_processed); c0=$(cpu_s "$SQPID"); t0=$(now); f0=$(sq_metric squawk_filter_stage_cpu_seconds_total)
 rec cost_base squawk 1 "$base"
