@@ -1013,6 +1013,13 @@ void filter_host_scratch_adopt(const filter_host *h, void *scratch)
 
 void filter_host_scratch_free(void *scratch) { hs_free_scratch(scratch); }
 
+void filter_host_thread_done(void)
+{
+    hs_free_scratch(tls_scratch);
+    tls_scratch = NULL;
+    tls_gen = 0;
+}
+
 size_t filter_host_compiled_bytes(const filter_host *h)
 {
     size_t total = 0, sz;
