@@ -575,6 +575,7 @@ static int list_gap(const char *s, uint32_t from, uint32_t to)
         if (w == i) break;
         uint32_t n = i - w;
         if (s[i - 1] == ',') sep = 1, n--;
+        if (!n) continue; /* a comma set off by spaces: "Nvidia , Intel" */
         if (memchr(s + w, '.', n) || memchr(s + w, ';', n) || memchr(s + w, ':', n) || memchr(s + w, '(', n))
             return 0;
         int conj = (n == 3 && !strncmp(s + w, "and", 3)) || (n == 2 && !strncmp(s + w, "or", 2)) ||
@@ -666,6 +667,35 @@ static void named_votes(struct detect_run *x, const struct detect_rule *ru, doub
     if (e >= 0) vote(x, (uint32_t)e, role_side(sp, tag, (size_t)(eq - tag)), w);
 }
 
+/* The accepted mentions that continue a list with mention j in its field
+ * ("AMD, Nvidia and Salesforce", "Microsoft and Nvidia"): each gets the vote j
+ * got, so every name of a coordinated subject or object fills the role. */
+static void list_votes(struct detect_run *x, size_t j, int side, double v)
+{
+    const struct squawk_mention *m = &x->men[j];
+    const char *s = x->a->text[m->field];
+    for (size_t k = j, q = j + 1; q < x->n_men; q++) { /* forward */
+        const struct squawk_mention *p = &x->men[k], *n = &x->men[q];
+        if (n->field != m->field || n->start < p->end) continue;
+        if (!x->ok[q] || !list_gap(s, p->end, n->start)) break;
+        if (n->entity != m->entity) vote(x, n->entity, side, v);
+        k = q;
+    }
+    for (size_t k = j; k > 0; k--) { /* backward */
+        const struct squawk_mention *p = &x->men[k - 1], *n = &x->men[k];
+        if (p->field != m->field || !x->ok[k - 1] || p->end > n->start || !list_gap(s, p->end, n->start)) break;
+        if (p->entity != m->entity) vote(x, p->entity, side, v);
+    }
+}
+
+/* The accepted mention at [start, end) of field f, or -1. */
+static long mention_at(const struct detect_run *x, uint32_t f, uint32_t start, uint32_t end)
+{
+    for (size_t j = 0; j < x->n_men; j++)
+        if (x->ok[j] && x->men[j].field == f && x->men[j].start >= start && x->men[j].end <= end) return (long)j;
+    return -1;
+}
+
 /* Engine v2: hit i's filled slots vote their companies into the slot's role
  * (roles from the pattern); filled[] says which sides they settled. */
 static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
@@ -678,6 +708,8 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
         if (!e || (x->d->spec.skip_regulators && is_kind(e, "regulator"))) continue;
         int side = role_side(&x->d->spec, sl->role, strlen(sl->role));
         vote(x, (uint32_t)sl->entity, side, w);
+        long j = side != 'n' ? mention_at(x, x->ms[i].field, sl->start, sl->end) : -1;
+        if (j >= 0) list_votes(x, (size_t)j, side, w);
         if (side != 'n') filled[side == 'b'] = 1;
     }
 }
@@ -713,8 +745,14 @@ static void trigger_votes(struct detect_run *x, size_t i)
     if (!sp->roles_by_kind) slot_votes(x, i, w, filled);
     if (!sp->roles_by_kind && ru->dir) {
         int side_before = ru->dir > 0 ? 'a' : 'b', side_after = ru->dir > 0 ? 'b' : 'a';
-        if (before >= 0 && !filled[side_before == 'b']) vote(x, x->men[before].entity, side_before, w);
-        if (after >= 0 && !filled[side_after == 'b']) vote(x, x->men[after].entity, side_after, w);
+        if (before >= 0 && !filled[side_before == 'b']) {
+            vote(x, x->men[before].entity, side_before, w);
+            list_votes(x, (size_t)before, side_before, w);
+        }
+        if (after >= 0 && !filled[side_after == 'b']) {
+            vote(x, x->men[after].entity, side_after, w);
+            list_votes(x, (size_t)after, side_after, w);
+        }
     }
     named_votes(x, ru, w);
 }

@@ -188,6 +188,15 @@ static struct detect_run run_of(const struct squawk_article *a, unsigned char *b
     return x;
 }
 
+/* Stages 1, 3 and 4 over a run: the votes every entity got. */
+static void votes_of(struct detect_run *x)
+{
+    struct detect_sum s = {.reg_mention = -1};
+    gate(x);
+    accept_mentions(x);
+    role_votes(x, &s);
+}
+
 static struct squawk_article article(const char *headline, const char *body)
 {
     struct squawk_article a = {sizeof a, "t", {headline, body}, {strlen(headline), strlen(body)}, "", "", 0,
@@ -438,6 +447,42 @@ TEST(engine_v2_rules_and_slots)
     n_scan = n_mens = 0;
 }
 
+/* A coordinated list fills the role for every name in it: "Acme Corp , Bolt
+ * Ltd and Widget will buy ..." makes all three investors (a comma set off by
+ * spaces too); a name outside the list ("rather than Widget") gets nothing. */
+TEST(list_votes_coordination)
+{
+    setup();
+    struct squawk_article a = article("", "Acme Corp , Bolt Ltd and Widget will buy stakes. Acme Corp will buy Widget.");
+    const char *b = a.text[1];
+    uint32_t bolt = (uint32_t)(strstr(b, "Bolt") - b), w = (uint32_t)(strstr(b, "Widget") - b),
+             buy = (uint32_t)(strstr(b, "buy") - b);
+    struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3)};
+    struct squawk_mention mn[] = {{0, 1, 0, 9, 0, 1}, {3, 1, bolt, bolt + 8, 0, 1}, {1, 1, w, w + 6, 0, 1}};
+    scan = ms, n_scan = 1, mens = mn, n_mens = 3;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    votes_of(&x);
+    ASSERT_EQ(x.n_acc, 3);
+    for (size_t i = 0; i < 3; i++) ASSERT_DBL_NEAR(x.accs[i].va, 2.0, 1e-12);
+    /* not a list: "Acme Corp said Bolt Ltd will buy": only Bolt */
+    struct squawk_article a2 = article("", "Acme Corp said Bolt Ltd will buy Widget.");
+    b = a2.text[1];
+    bolt = (uint32_t)(strstr(b, "Bolt") - b), w = (uint32_t)(strstr(b, "Widget") - b), buy = (uint32_t)(strstr(b, "buy") - b);
+    ms[0] = M(R_BUY, 1, buy, buy + 3);
+    mn[1] = (struct squawk_mention){3, 1, bolt, bolt + 8, 0, 1};
+    mn[2] = (struct squawk_mention){1, 1, w, w + 6, 0, 1};
+    x = run_of(&a2, buf, sizeof buf, &heap);
+    votes_of(&x);
+    ASSERT_DBL_NEAR(x.accs[0].va, 0, 0);          /* Acme */
+    ASSERT_DBL_NEAR(x.accs[1].va, 2.0, 1e-12);    /* Bolt */
+    ASSERT_DBL_NEAR(x.accs[2].vb, 2.0, 1e-12);    /* Widget */
+    ASSERT(list_gap("A , B", 1, 4));
+    ASSERT(!list_gap("A said B", 1, 7));
+    n_scan = n_mens = 0;
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -448,5 +493,6 @@ int main(void)
     RUN(process_counts_caps);
     RUN(evidence_cap_counted);
     RUN(engine_v2_rules_and_slots);
+    RUN(list_votes_coordination);
     return 0;
 }
