@@ -602,8 +602,18 @@ static int in_background(const struct detect_run *x, const struct squawk_mention
     return 0;
 }
 
-/* A mention names a party when confirmed, or when ambiguous next to a trigger;
- * regulators are never investors or suppliers. */
+/* Nothing but punctuation and spaces before byte `start`: the headline's
+ * first words, where a name is the subject ("Paramount tries to buy ..."). */
+static int leads_headline(const char *s, uint32_t start)
+{
+    for (uint32_t i = 0; i < start; i++)
+        if (isalnum((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80) return 0;
+    return 1;
+}
+
+/* A mention names a party when confirmed, or when ambiguous next to a trigger
+ * or as the subject of a headline that holds one; regulators are never
+ * investors or suppliers. */
 static int mention_ok(const struct detect_run *x, size_t j)
 {
     const struct squawk_mention *m = &x->men[j];
@@ -612,9 +622,10 @@ static int mention_ok(const struct detect_run *x, size_t j)
     if (m->confirmed) return 1;
     if (m->ambiguous != 1) return 0;
     uint32_t win = (uint32_t)x->d->cfg.window;
+    int lead = m->field == SQUAWK_FIELD_HEADLINE && leads_headline(x->a->text[m->field], m->start);
     for (size_t i = 0; i < x->n_ms; i++)
         if (x->ms[i].field == m->field && is_trigger(x, i) &&
-            dist(x->ms[i].start, x->ms[i].end, m->start, m->end) <= win / 4)
+            (lead || dist(x->ms[i].start, x->ms[i].end, m->start, m->end) <= win / 4))
             return 1;
     return 0;
 }

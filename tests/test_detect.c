@@ -483,6 +483,34 @@ TEST(list_votes_coordination)
     n_scan = n_mens = 0;
 }
 
+/* An ambiguous name counts as the subject of a headline that holds a trigger
+ * ("Acme tries ... buy"), however far the trigger; elsewhere only next to one. */
+TEST(ambiguous_headline_subject)
+{
+    setup();
+    const char *h = "'Acme' tries very hard to persuade its own wary board members to buy";
+    struct squawk_article a = article(h, "");
+    uint32_t buy = (uint32_t)(strstr(h, "buy") - h), acme = 1;
+    struct squawk_match ms[] = {M(R_BUY, 0, buy, buy + 3)};
+    struct squawk_mention mn[] = {{0, 0, acme, acme + 4, 1, 0}};
+    scan = ms, n_scan = 1, mens = mn, n_mens = 1;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    ASSERT_EQ(mention_ok(&x, 0), 1);
+    ASSERT(leads_headline(h, acme));
+    ASSERT(!leads_headline(h, (uint32_t)(strstr(h, "board") - h)));
+    /* not the subject: the same distance from the trigger is too far */
+    const char *h2 = "Board says Acme tries very hard to persuade its own wary board members to buy";
+    a = article(h2, "");
+    buy = (uint32_t)(strstr(h2, "buy") - h2), acme = (uint32_t)(strstr(h2, "Acme") - h2);
+    ms[0] = M(R_BUY, 0, buy, buy + 3);
+    mn[0] = (struct squawk_mention){0, 0, acme, acme + 4, 1, 0};
+    x = run_of(&a, buf, sizeof buf, &heap);
+    ASSERT_EQ(mention_ok(&x, 0), 0);
+    n_scan = n_mens = 0;
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -494,5 +522,6 @@ int main(void)
     RUN(evidence_cap_counted);
     RUN(engine_v2_rules_and_slots);
     RUN(list_votes_coordination);
+    RUN(ambiguous_headline_subject);
     return 0;
 }
