@@ -898,8 +898,10 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
         if (!e) continue;
         const char *role = sp->roles_by_kind ? (is_kind(e, "regulator") ? sp->role_a : sp->role_b)
                            : ac->va > ac->vb ? sp->role_a : sp->role_b;
-        /* named mostly as context: no topic of its own */
-        if (ac->background * 2 >= ac->mentions && ac->background) role = "mentioned";
+        /* named mostly as context, or named (in the headline) where no
+         * trigger reaches it: no topic of its own */
+        if ((ac->background * 2 >= ac->mentions && ac->background) || ac->va + ac->vb + ac->near <= 0)
+            role = "mentioned";
         int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }

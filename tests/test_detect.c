@@ -511,6 +511,25 @@ TEST(ambiguous_headline_subject)
     n_scan = n_mens = 0;
 }
 
+/* A company the headline names but no trigger reaches is mentioned in passing:
+ * role "mentioned" (no topic); the parties the trigger reaches keep theirs. */
+TEST(passing_headline_mention)
+{
+    setup();
+    struct squawk_article a = article("Acme Corp looks on", "Bolt Ltd will buy Widget.");
+    const char *b = a.text[1];
+    uint32_t buy = (uint32_t)(strstr(b, "buy") - b), w = (uint32_t)(strstr(b, "Widget") - b);
+    struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3)};
+    struct squawk_mention mn[] = {{0, 0, 0, 9, 0, 1}, {3, 1, 0, 8, 0, 1}, {1, 1, w, w + 6, 0, 1}};
+    scan = ms, n_scan = 1, mens = mn, n_mens = 3;
+    memset(role_of, 0, sizeof role_of);
+    ASSERT_EQ(detect_process(&det, &a, NULL), 0);
+    ASSERT_STR_EQ(role_of[0], "mentioned");
+    ASSERT_STR_EQ(role_of[3], "investor");
+    ASSERT_STR_EQ(role_of[1], "target");
+    n_scan = n_mens = 0;
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -523,5 +542,6 @@ int main(void)
     RUN(engine_v2_rules_and_slots);
     RUN(list_votes_coordination);
     RUN(ambiguous_headline_subject);
+    RUN(passing_headline_mention);
     return 0;
 }
