@@ -252,6 +252,7 @@ struct detect_acc {
     double va, vb, near;
     int mentions, headline;
     int background; /* mentions right after a background phrase ("rival X", "former X") */
+    int persons;    /* body mentions that name a person's employer ("Figma CEO Dylan Field") */
 };
 
 struct detect_run {
@@ -557,7 +558,7 @@ static struct detect_acc *acc_get(struct detect_run *x, int32_t e)
         cap_hit(x->d, DETECT_CAP_ENTITIES);
         return NULL;
     }
-    x->accs[x->n_acc] = (struct detect_acc){e, 0, 0, 0, 0, 0, 0};
+    x->accs[x->n_acc] = (struct detect_acc){e, 0, 0, 0, 0, 0, 0, 0};
     return &x->accs[x->n_acc++];
 }
 
@@ -586,6 +587,38 @@ static int list_gap(const char *s, uint32_t from, uint32_t to)
         if (++words > 6) return 0;
     }
     return sep;
+}
+
+/* Length of the word at s[i] when it is one of ws (whole word), else 0. */
+static size_t word_in(const char *s, size_t len, size_t i, const char *const *ws)
+{
+    for (size_t k = 0; ws[k]; k++) {
+        size_t n = strlen(ws[k]);
+        if (i + n <= len && strncmp(s + i, ws[k], n) == 0 && (i + n == len || !isalnum((unsigned char)s[i + n])))
+            return n;
+    }
+    return 0;
+}
+
+/* 1 when a capitalised word starts at s[i] ("Dylan"). */
+static int cap_word(const char *s, size_t len, size_t i)
+{
+    return i + 1 < len && isupper((unsigned char)s[i]) && islower((unsigned char)s[i + 1]);
+}
+
+/* 1 when the mention ending at `end` only says where a person works: a title
+ * and a name follow ("Figma co-founder and CEO Dylan Field", "CrowdStrike
+ * chief George Kurtz"): the person acts, the company is context. */
+static int names_a_person(const char *s, size_t len, size_t end)
+{
+    static const char *const title[] = {"co-founder", "cofounder", "founder", "CEO", "chief executive",
+                                        "chief", "boss", "chairman", "chairwoman", "chair", "president", NULL};
+    size_t i = end, n, titles = 0;
+    while (i < len && s[i] == ' ' && (n = word_in(s, len, i + 1, title)) != 0) {
+        i += 1 + n, titles++;
+        if (word_in(s, len, i + 1, (const char *const[]){"and", NULL})) i += 4;
+    }
+    return titles && i + 1 < len && s[i] == ' ' && cap_word(s, len, i + 1);
 }
 
 /* 1 when a background phrase ends just before the mention (or holds it), or
@@ -641,6 +674,8 @@ static void accept_mentions(struct detect_run *x)
         ac->mentions++;
         if (m->field == SQUAWK_FIELD_HEADLINE) ac->headline = 1;
         ac->background += in_background(x, m);
+        /* body only: Title Case headlines capitalise verbs too ("Nvidia CEO Announces ...") */
+        ac->persons += m->field == SQUAWK_FIELD_BODY && names_a_person(x->a->text[m->field], x->a->len[m->field], m->end);
     }
 }
 
@@ -902,6 +937,8 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
          * trigger reaches it: no topic of its own */
         if ((ac->background * 2 >= ac->mentions && ac->background) || ac->va + ac->vb + ac->near <= 0)
             role = "mentioned";
+        /* a person's employer the headline does not name: the person is the party */
+        if (ac->persons && !ac->headline && (ac->background + ac->persons) * 2 >= ac->mentions) role = "mentioned";
         int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }

@@ -530,6 +530,32 @@ TEST(passing_headline_mention)
     n_scan = n_mens = 0;
 }
 
+/* "Acme co-founder and CEO Jane Roe" names a person's employer: when the
+ * headline does not name Acme, the person is the party and Acme is mentioned. */
+TEST(person_employer_is_context)
+{
+    const char *t = "backed by Acme co-founder and CEO Jane Roe and Acme chief Bob Poe, Acme CEO said";
+    size_t l = strlen(t);
+    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme co") - t) + 4));
+    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme chief") - t) + 4));
+    ASSERT(!names_a_person(t, l, (size_t)(strstr(t, "Acme CEO said") - t) + 4));
+    setup();
+    struct squawk_article a = article("Widget raises money", "Bolt Ltd and Acme Corp chief Jane Roe will buy Widget.");
+    const char *b = a.text[1];
+    uint32_t buy = (uint32_t)(strstr(b, "buy") - b), w = (uint32_t)(strstr(b, "Widget") - b),
+             acme = (uint32_t)(strstr(b, "Acme") - b);
+    struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3)};
+    struct squawk_mention mn[] = {{1, 0, 0, 6, 0, 1}, {3, 1, 0, 8, 0, 1}, {0, 1, acme, acme + 9, 0, 1},
+                                  {1, 1, w, w + 6, 0, 1}};
+    scan = ms, n_scan = 1, mens = mn, n_mens = 4;
+    memset(role_of, 0, sizeof role_of);
+    ASSERT_EQ(detect_process(&det, &a, NULL), 0);
+    ASSERT_STR_EQ(role_of[0], "mentioned");
+    ASSERT_STR_EQ(role_of[3], "investor");
+    ASSERT_STR_EQ(role_of[1], "target");
+    n_scan = n_mens = 0;
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -543,5 +569,6 @@ int main(void)
     RUN(list_votes_coordination);
     RUN(ambiguous_headline_subject);
     RUN(passing_headline_mention);
+    RUN(person_employer_is_context);
     return 0;
 }
