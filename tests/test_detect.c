@@ -511,23 +511,31 @@ TEST(ambiguous_headline_subject)
     n_scan = n_mens = 0;
 }
 
+/* detect_process over a, one buy trigger in the body and mentions mn[n]:
+ * Acme is mentioned, Bolt the investor, Widget the target. */
+static void acme_mentioned_bolt_buys_widget(const struct squawk_article *a, struct squawk_mention *mn, size_t n)
+{
+    const char *b = a->text[1];
+    uint32_t buy = (uint32_t)(strstr(b, "buy") - b);
+    struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3)};
+    scan = ms, n_scan = 1, mens = mn, n_mens = n;
+    memset(role_of, 0, sizeof role_of);
+    ASSERT_EQ(detect_process(&det, a, NULL), 0);
+    ASSERT_STR_EQ(role_of[0], "mentioned");
+    ASSERT_STR_EQ(role_of[3], "investor");
+    ASSERT_STR_EQ(role_of[1], "target");
+    n_scan = n_mens = 0;
+}
+
 /* A company the headline names but no trigger reaches is mentioned in passing:
  * role "mentioned" (no topic); the parties the trigger reaches keep theirs. */
 TEST(passing_headline_mention)
 {
     setup();
     struct squawk_article a = article("Acme Corp looks on", "Bolt Ltd will buy Widget.");
-    const char *b = a.text[1];
-    uint32_t buy = (uint32_t)(strstr(b, "buy") - b), w = (uint32_t)(strstr(b, "Widget") - b);
-    struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3)};
+    uint32_t w = (uint32_t)(strstr(a.text[1], "Widget") - a.text[1]);
     struct squawk_mention mn[] = {{0, 0, 0, 9, 0, 1}, {3, 1, 0, 8, 0, 1}, {1, 1, w, w + 6, 0, 1}};
-    scan = ms, n_scan = 1, mens = mn, n_mens = 3;
-    memset(role_of, 0, sizeof role_of);
-    ASSERT_EQ(detect_process(&det, &a, NULL), 0);
-    ASSERT_STR_EQ(role_of[0], "mentioned");
-    ASSERT_STR_EQ(role_of[3], "investor");
-    ASSERT_STR_EQ(role_of[1], "target");
-    n_scan = n_mens = 0;
+    acme_mentioned_bolt_buys_widget(&a, mn, 3);
 }
 
 /* "Acme co-founder and CEO Jane Roe" names a person's employer: when the
@@ -542,18 +550,10 @@ TEST(person_employer_is_context)
     setup();
     struct squawk_article a = article("Widget raises money", "Bolt Ltd and Acme Corp chief Jane Roe will buy Widget.");
     const char *b = a.text[1];
-    uint32_t buy = (uint32_t)(strstr(b, "buy") - b), w = (uint32_t)(strstr(b, "Widget") - b),
-             acme = (uint32_t)(strstr(b, "Acme") - b);
-    struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3)};
+    uint32_t w = (uint32_t)(strstr(b, "Widget") - b), acme = (uint32_t)(strstr(b, "Acme") - b);
     struct squawk_mention mn[] = {{1, 0, 0, 6, 0, 1}, {3, 1, 0, 8, 0, 1}, {0, 1, acme, acme + 9, 0, 1},
                                   {1, 1, w, w + 6, 0, 1}};
-    scan = ms, n_scan = 1, mens = mn, n_mens = 4;
-    memset(role_of, 0, sizeof role_of);
-    ASSERT_EQ(detect_process(&det, &a, NULL), 0);
-    ASSERT_STR_EQ(role_of[0], "mentioned");
-    ASSERT_STR_EQ(role_of[3], "investor");
-    ASSERT_STR_EQ(role_of[1], "target");
-    n_scan = n_mens = 0;
+    acme_mentioned_bolt_buys_widget(&a, mn, 4);
 }
 
 int main(void)
