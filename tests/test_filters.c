@@ -92,7 +92,7 @@ TEST(background_company_is_mentioned)
     proto_alert_destroy(al);
 }
 
-/* chips: a feed's list of tagged companies after the headline ("- Apple ( NASDAQ:AAPL )")
+/* chips: a feed's list of tagged companies after the headline ("- Apple ( NASDAQ:AAPL )"), or a company one "aims to rival",
  * names a company the story may only touch: named only there, it is mentioned, no topic. */
 TEST(chips_ticker_list_is_background)
 {
@@ -105,6 +105,13 @@ TEST(chips_ticker_list_is_background)
     ASSERT(strcmp(alert_entity(al, "Microsoft Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
     size_t n = proto_alert_route_tickers(al, 0, t, 8);
     for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], "AAPL") != 0);
+    proto_alert_destroy(al);
+    /* "to rival X" names a competitor, not a party */
+    al = run_one(h, "OpenAI agrees to buy 50,000 Nvidia GPUs for its data centres in a bid to rival Microsoft", "",
+                 "chips");
+    ASSERT(al != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, PROTO_ROLE_MENTIONED);
+    ASSERT(strcmp(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
     proto_alert_destroy(al);
     builtin_done(h);
 }
