@@ -20,7 +20,7 @@ static const struct squawk_config_entry chips_config_map[] = {
                          "a headline rule earns headline_bonus only with at least this weight (a chip's name is not a deal)"),
     DETECT_CONFIG_DOUBLE(struct chips_config, trigger_min_weight, "1.0",
                          "an alert needs a rule at least this heavy: chip vocabulary alone names no deal"),
-    DETECT_CONFIG_CALIBRATION(struct chips_config, "0.5452", "-0.5701"),
+    DETECT_CONFIG_CALIBRATION(struct chips_config, "0.3582", "-1.0356"),
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -40,7 +40,7 @@ static int chips_init(void **ctx, const void *config, const struct squawk_host *
 
 SQUAWK_FILTER_DECLARE = {
     SQUAWK_FILTER_HEADER,
-    .default_threshold = 38.0, /* calibrated (tools/calibrate.py); chosen on modern_dev_2 tune, see docs/EVAL.md */
+    .default_threshold = 26.2, /* calibrated: see docs/EVAL.md */
     .name = "chips",
     .version = "1.0.0",
     .description = "chip and compute deals (supply, orders, foundry, cloud capacity): supplier and customer",
