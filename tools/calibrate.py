@@ -122,9 +122,9 @@ def main():
     with open(o.config) as f:
         cfg = yaml.safe_load(f)
     thresholds = {}
-    for i, flt in enumerate(cfg.get("filters", [])):
-        if isinstance(flt, str):  # "filters: [invest, chips]": plugin defaults
-            flt = cfg["filters"][i] = {"name": flt}
+    # `filters: [invest, chips, regulatory]` names plugins alone: give each a config map to set
+    cfg["filters"] = [{"name": f} if isinstance(f, str) else f for f in cfg.get("filters", [])]
+    for flt in cfg["filters"]:
         flt.setdefault("config", {})
         flt["config"]["calib_slope"] = 0  # raw scores: the fit is on the uncalibrated curve
         if "threshold" in flt:
