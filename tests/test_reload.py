@@ -118,8 +118,9 @@ def write_config(boot, pub, data):
                                zmq_extra="    heartbeat_ms: %d\n" % HB_MS)
     text = open(path).read()
     text = text.replace("filters:\n  - name: invest\n",
-                        "engine:\n  data_dir: %s\nfilters:\n  - name: invest\n  - name: chips\n"
-                        "    config: {engine: v1}\n" % data)  # the regex pack the test edits (v2 is the default)
+                        "engine:\n  data_dir: %s\nfilters:\n  - name: invest\n    config: {engine: v1}\n"
+                        "  - name: chips\n    config: {engine: v1}\n" % data)
+    # the regex packs the test edits and pads (v2 is the default): their compile is long enough
     if "name: chips" not in text:
         fail("sqtest.write_config changed its filters section: update test_reload")
     with open(path, "w") as f:
