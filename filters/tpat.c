@@ -89,6 +89,11 @@ static int has_lex(const struct tpat_pack *p, int32_t w, uint32_t lex)
     return w >= 0 && (p->lexbits[(size_t)w * p->lex_words + lex / 64] >> (lex % 64) & 1);
 }
 
+static int in_set(const struct tpat_test *t, int32_t w)
+{
+    return w >= 0 && (uint32_t)w < t->v && (t->set[(uint32_t)w / 64] >> ((uint32_t)w % 64) & 1);
+}
+
 static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t pos)
 {
     const struct tok *k = &m->d->v[pos];
@@ -101,6 +106,7 @@ static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t po
              memcmp(m->text[k->field] + k->start, t->exact, t->exact_len) == 0;
         break;
     case TT_LEX: ok = has_lex(m->p, w, t->v) || has_lex(m->p, tw, t->v); break;
+    case TT_SET: ok = in_set(t, w) || in_set(t, tw); break;
     case TT_CLASS: ok = (t->v >> k->cls & 1) || ((t->v >> 8) & k->flags); break;
     case TT_REGEX:
         ok = (!t->exact_len || (k->norm_len >= t->exact_len && memcmp(tok_norm(m->d, k), t->exact, t->exact_len) == 0)) &&
@@ -109,6 +115,23 @@ static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t po
     default: ok = 1;
     }
     return ok ^ t->neg;
+}
+
+/* Can a path starting at instruction pc take token pos first? (its guard; see tpat_impl.h) */
+static int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
+{
+    uint32_t gi = m->p->guard_at[pc];
+    if (!gi) return 1;
+    if (pos >= m->end) return 0; /* a guarded path takes a token */
+    const struct tpat_guard *g = &m->p->guards[gi];
+    if (g->comp && m->s->comp_at[pos] >= 0) return 1;
+    int32_t w = m->s->wid[pos], tw = m->whole_words ? -1 : m->s->tail[pos];
+    if ((w >= 0 && (uint32_t)w < g->nbits && (g->bits[(uint32_t)w / 64] >> ((uint32_t)w % 64) & 1)) ||
+        (tw >= 0 && (uint32_t)tw < g->nbits && (g->bits[(uint32_t)tw / 64] >> ((uint32_t)tw % 64) & 1)))
+        return 1;
+    for (uint32_t k = 0; k < g->n_tests; k++)
+        if (test_tok(m, &m->p->tests[g->tests[k]], pos)) return 1;
+    return 0;
 }
 
 static int visit(struct mctx *m, uint32_t pc, uint32_t pos)
@@ -189,10 +212,13 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
                 pos = m->r->companies[ci].tok_end;
                 pc++;
                 break;
-            case OP_SPLIT:
-                if (push(m, &top, (struct job){pc + (uint32_t)in->y, pos, -1, 0})) return -1;
-                pc += (uint32_t)in->x;
+            case OP_SPLIT: { /* a branch whose guard rejects the token is not tried */
+                int gx = guard_ok(m, pc + (uint32_t)in->x, pos), gy = guard_ok(m, pc + (uint32_t)in->y, pos);
+                if (!gx && !gy) goto fail;
+                if (gx && gy && push(m, &top, (struct job){pc + (uint32_t)in->y, pos, -1, 0})) return -1;
+                pc += (uint32_t)(gx ? in->x : in->y);
                 break;
+            }
             case OP_JMP: pc += (uint32_t)in->x; break;
             case OP_SOL:
                 if (!at_sol(m, pos)) goto fail;
@@ -241,11 +267,12 @@ static int try_window(struct mctx *m, uint32_t rule, uint32_t lo, uint32_t hi, u
     const struct tpat_crule *cr = &m->p->rules[rule];
     size_t words = ((size_t)cr->n_inst * (m->end - m->first + 1) + 63) / 64;
     for (uint32_t s = lo > *next ? lo : *next; s <= hi && s < m->end && !m->out_of_steps; s++) {
+        *next = s + 1;
+        if (!guard_ok(m, cr->pc, s)) continue; /* the program would fail at its first token */
         for (uint32_t k = 0; k < cr->pub.n_slots; k++) m->s->caps[k] = -1;
         uint32_t e = 0;
         int rc = run(m, cr->pc, s, &e);
         if (rc < 0) return -1;
-        *next = s + 1;
         if (rc != 1) continue;
         if (record(m, cr, rule, s, e)) return -1;
         /* what failed before a match may lie on a later match's path: forget it */

@@ -607,6 +607,10 @@ static int build_lexbits(struct tpat_loader *L)
 static void anchor_words(const struct tpat_loader *L, const struct tpat_test *t, void (*fn)(void *, uint32_t), void *ud)
 {
     if (t->kind >= TT_CLASS) return; /* tried per token: pack.test_rules */
+    if (t->kind == TT_SET) {
+        for (uint32_t k = 0; k < t->set_n; k++) fn(ud, t->set_w[k]);
+        return;
+    }
     if (t->kind != TT_LEX) {
         fn(ud, t->v);
         return;
@@ -807,6 +811,8 @@ void tpat_destroy(tpat_pack *p)
     free(p->test_rules);
     free(p->tests);
     free(p->prog);
+    free(p->guard_at);
+    free(p->guards);
     for (size_t i = 0; i < p->n_regexes; i++) {
         regfree(p->regexes[i]);
         free(p->regexes[i]);
