@@ -6,7 +6,9 @@
  * engine v1 (the regex packs, rules/<pack>.yml); (2) the same with engine v2 for each plugin whose
  * token-pattern pack rules/v2/<pack>.yml exists (the others stay v1; the line names which);
  * (3) each ported plugin alone, v1 and v2; (4) hs_scan of the gazetteer, the cue pack and the
- * three rule packs over every headline and body with a no-op callback. */
+ * three rule packs over every headline and body with a no-op callback. CPU seconds (this process's)
+ * are printed beside wall seconds: on a shared machine they are the steadier measure.
+ * env FILTER_BENCH_ONLY=stage: (1) and (2) only; FILTER_BENCH_ONLY=v2: (2) only (for perf record). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,11 +124,13 @@ int main(int argc, char **argv)
     free(line);
     fclose(f);
 
+    const char *only = getenv("FILTER_BENCH_ONLY");
+    int v2_only = only && strcmp(only, "v2") == 0, stage_only = only && strcmp(only, "stage") == 0;
     char err[1024] = "";
     int ported[3];
     filter_host *h = bench_host(0, -1, ported), *h2 = bench_host(1, -1, ported), *solo[3][2] = {{NULL}};
     for (int i = 0; i < 3; i++)
-        if (ported[i]) solo[i][0] = bench_host(0, i, ported), solo[i][1] = bench_host(1, i, ported);
+        if (ported[i] && !only) solo[i][0] = bench_host(0, i, ported), solo[i][1] = bench_host(1, i, ported);
     /* the same databases, loaded separately for the bare scan */
     char path[4096];
     const char *dd = filter_host_data_dir(h);
@@ -155,14 +159,16 @@ int main(int argc, char **argv)
     double *c_host = calloc((size_t)reps, sizeof *c_host), *c_v2 = calloc((size_t)reps, sizeof *c_v2);
     double *c_solo = calloc((size_t)reps * 6, sizeof *c_solo);
     size_t alerts = 0, alerts2 = 0, matches = 0, dummy_alerts = 0;
-    if (getenv("FILTER_BENCH_PROFILE")) { /* only engine v2, all three: for perf record */
+    if (v2_only) { /* engine v2 alone, for perf record */
         for (int r = 0; r < reps; r++) t_v2[r] = host_pass(h2, arts, n, &alerts2, &c_v2[r]);
-        printf("v2 cpu %.3f s %.2f cpuMB/s alerts %zu\n", median(c_v2, reps), bytes / 1e6 / median(c_v2, reps), alerts2 / (size_t)reps);
+        printf("engine v2 (all three): cpu %.3f s %.2f cpuMB/s (%zu alerts/run)\n", median(c_v2, reps),
+               bytes / 1e6 / median(c_v2, reps), alerts2 / (size_t)reps);
         return 0;
     }
     for (int r = 0; r < reps; r++) {
         t_host[r] = host_pass(h, arts, n, &alerts, &c_host[r]);
         t_v2[r] = host_pass(h2, arts, n, &alerts2, &c_v2[r]);
+        if (stage_only) continue;
         for (int i = 0; i < 3; i++)
             for (int e = 0; e < 2; e++)
                 if (solo[i][e])
@@ -186,7 +192,7 @@ int main(int argc, char **argv)
     }
     /* one pass per database, to show where the scan time goes */
     double t_db[5] = {0};
-    for (int p = -1; p < 4; p++) {
+    for (int p = -1; p < 4 && !stage_only; p++) {
         int64_t t0 = sq_clock_mono_ns();
         size_t dummy = 0;
         for (size_t i = 0; i < n; i++) {
@@ -208,7 +214,8 @@ int main(int argc, char **argv)
            "  %.2fx v1 | cpu %.3f s %7.2f cpuMB/s %.2fx v1\n", ported[0] ? "v2" : "v1", ported[1] ? "v2" : "v1",
            ported[2] ? "v2" : "v1", t2, n / t2, bytes / 1e6 / t2, alerts2 / (size_t)reps, th / t2, c2, bytes / 1e6 / c2,
            ch / c2);
-    for (int i = 0; i < 3; i++) {
+    printf("cpu per 100,000 articles: v1 %.2f s, v2 %.2f s  %.2fx lower\n", ch * 1e5 / n, c2 * 1e5 / n, ch / c2);
+    for (int i = 0; i < 3 && !stage_only; i++) {
         if (!solo[i][0]) continue;
         double a = median(t_solo + (i * 2) * reps, reps), b = median(t_solo + (i * 2 + 1) * reps, reps);
         double ca = median(c_solo + (i * 2) * reps, reps), cb = median(c_solo + (i * 2 + 1) * reps, reps);
@@ -216,10 +223,12 @@ int main(int argc, char **argv)
                "  %.2fx\n", names[i], a, bytes / 1e6 / a, b, bytes / 1e6 / b, a / b, bytes / 1e6 / ca,
                bytes / 1e6 / cb, ca / cb);
     }
-    printf("bare hs_scan (gazetteer+cues+3 packs):  %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu matches/run)\n",
-           tb, n / tb, bytes / 1e6 / tb, matches / (size_t)reps);
-    printf("  per database (one pass): gazetteer %.3f s, cues %.3f s, invest %.3f s, chips %.3f s, "
-           "regulatory %.3f s\n", t_db[0], t_db[1], t_db[2], t_db[3], t_db[4]);
+    if (!stage_only) {
+        printf("bare hs_scan (gazetteer+cues+3 packs):  %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu matches/run)\n",
+               tb, n / tb, bytes / 1e6 / tb, matches / (size_t)reps);
+        printf("  per database (one pass): gazetteer %.3f s, cues %.3f s, invest %.3f s, chips %.3f s, "
+               "regulatory %.3f s\n", t_db[0], t_db[1], t_db[2], t_db[3], t_db[4]);
+    }
     for (size_t i = 0; i < n; i++) proto_article_free(&arts[i]);
     free(arts);
     free(t_host);
