@@ -256,6 +256,119 @@ static size_t regex_prefix(const char *w, size_t n)
     return k;
 }
 
+static int re_first_seq(const char *w, size_t n, uint64_t set[4]);
+
+/* The end of the group or class opened at w[i] ('(' or '['), or n when unbalanced. */
+static size_t re_close(const char *w, size_t n, size_t i)
+{
+    if (w[i] == '[') {
+        size_t k = i + 1 + (i + 1 < n && w[i + 1] == '^');
+        k += k < n && w[k] == ']'; /* "[]a]": a first ']' is a member */
+        while (k < n && w[k] != ']') k++;
+        return k;
+    }
+    for (size_t k = i + 1, depth = 1; k < n; k++) {
+        if (w[k] == '\\') k++;
+        else if (w[k] == '[') k = re_close(w, n, k);
+        else if (w[k] == '(') depth++;
+        else if (w[k] == ')' && !--depth) return k;
+    }
+    return n;
+}
+
+static void re_add(uint64_t set[4], unsigned lo, unsigned hi)
+{
+    for (unsigned b = lo; b <= hi && b < 256; b++) set[b / 64] |= UINT64_C(1) << (b % 64);
+}
+
+/* The first bytes of one atom at w[i] into set; its end in *end. 0 when it may start with any byte. */
+static int re_first_atom(const char *w, size_t n, size_t i, uint64_t set[4], size_t *end)
+{
+    unsigned char ch = (unsigned char)w[i];
+    if (ch == '\\') { /* an escaped character is itself */
+        if (i + 1 >= n || !strchr(".[](){}*+?|\\^$-", w[i + 1])) return 0;
+        re_add(set, (unsigned char)w[i + 1], (unsigned char)w[i + 1]);
+        *end = i + 2;
+        return 1;
+    }
+    if (ch == '[') {
+        size_t e = re_close(w, n, i), k = i + 1;
+        if (e >= n || w[k] == '^' || memchr(w + k, ':', e - k) || memchr(w + k, '=', e - k)) return 0;
+        for (; k < e; k++) {
+            unsigned lo = (unsigned char)w[k], hi = lo;
+            if (k + 2 < e && w[k + 1] == '-') hi = (unsigned char)w[k + 2], k += 2;
+            re_add(set, lo, hi);
+        }
+        *end = e + 1;
+        return 1;
+    }
+    if (ch == '(') { /* the union of the alternatives' first bytes */
+        size_t e = re_close(w, n, i), a = i + 1;
+        if (e >= n) return 0;
+        for (size_t k = i + 1, depth = 0; k <= e; k++) {
+            if (k < e && w[k] == '\\') k++;
+            else if (k < e && w[k] == '[') k = re_close(w, n, k);
+            else if (k < e && (w[k] == '(' || w[k] == ')')) depth += w[k] == '(' ? 1 : (size_t)-1;
+            else if (k == e || (w[k] == '|' && !depth)) {
+                if (!re_first_seq(w + a, k - a, set)) return 0;
+                a = k + 1;
+            }
+        }
+        *end = e + 1;
+        return 1;
+    }
+    if (strchr(".^$|)*+?{", ch)) return 0;
+    re_add(set, ch, ch);
+    *end = i + 1;
+    return 1;
+}
+
+/* The first bytes of a sequence of atoms into set: an atom that may be absent ("a?", "b*",
+ * "c{0,2}") adds what follows it. 0 when a match may start with any byte or be empty. */
+static int re_first_seq(const char *w, size_t n, uint64_t set[4])
+{
+    for (size_t i = 0; i < n;) {
+        size_t e;
+        if (!re_first_atom(w, n, i, set, &e)) return 0;
+        int opt = e < n && (w[e] == '?' || w[e] == '*' || (w[e] == '{' && e + 1 < n && w[e + 1] == '0'));
+        if (!opt) return 1;
+        const char *q = e < n && w[e] == '{' ? memchr(w + e, '}', n - e) : NULL;
+        if (w[e] == '{' && !q) return 0;
+        i = q ? (size_t)(q - w) + 1 : e + 1;
+        while (i < n && strchr("?*+", w[i])) i++;
+    }
+    return 0;
+}
+
+/* The longest literal every match of the ERE w contains, outside groups and classes, not
+ * under a quantifier that lets it be absent or repeat: its start and length (0: none). */
+static size_t re_required(const char *w, size_t n, size_t *at)
+{
+    size_t best = 0, run = 0, run0 = 0;
+    for (size_t i = 0; i < n;) {
+        size_t e = i + 1, lit = 1;
+        if (w[i] == '|') return 0; /* an alternation at the top: nothing is in every match */
+        if (w[i] == '\\') e = i + 2;
+        else if (w[i] == '[' || w[i] == '(') e = re_close(w, n, i) + 1, lit = 0;
+        else if (strchr(".^$)*+?{", w[i])) lit = 0;
+        if (e > n) return 0;
+        int quant = e < n && strchr("?*+{", w[e]);
+        if (lit && !quant && w[i] != '\\') { /* an escaped character's bytes are not the literal's */
+            if (!run) run0 = i;
+            if (++run > best) best = run, *at = run0;
+        } else
+            run = 0;
+        i = e;
+        while (i < n && strchr("?*+", w[i])) i++;
+        if (i < n && w[i] == '{') {
+            const char *q = memchr(w + i, '}', n - i);
+            if (!q) return 0;
+            i = (size_t)(q - w) + 1;
+        }
+    }
+    return best;
+}
+
 static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
 {
     struct tpat_pack *p = c->L->p;
@@ -288,6 +401,12 @@ static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
     t.exact_len = (uint32_t)regex_prefix(w, n);
     if (t.exact_len && !(t.exact = tpat_arena_alloc(&p->arena, t.exact_len))) return -1;
     if (t.exact_len) memcpy((char *)t.exact, w, t.exact_len);
+    /* the bytes a match starts with: most tokens fail on their first byte, without regexec */
+    uint64_t first[4] = {0};
+    if (re_first_seq(w, n, first) && !(t.first = tpat_arena_alloc(&p->arena, sizeof first))) return -1;
+    if (t.first) memcpy((uint64_t *)t.first, first, sizeof first);
+    size_t at = 0;
+    if ((t.req_len = (uint32_t)re_required(w, n, &at)) && !(t.req = tpat_arena_str(&p->arena, w + at, t.req_len))) return -1;
     return one_test(c, it, t);
 }
 

@@ -15,6 +15,9 @@ struct tpat_test {
     const uint64_t *set;     /* TT_SET: a bit per word id below v */
     const uint32_t *set_w;   /* TT_SET: its words */
     uint32_t set_n;
+    const uint64_t *first;   /* TT_REGEX: the bytes a match can start with (256 bits), or NULL: any */
+    const char *req;         /* TT_REGEX: a literal every match contains ("-term" of "[a-z]+-term"), or NULL */
+    uint32_t req_len;
     const char *exact;  /* TT_EXACT: the surface that must match byte for byte; TT_REGEX: a literal prefix of every match */
     void *re;           /* TT_REGEX: a compiled POSIX ERE (regex_t), matched against the normal form */
     uint32_t exact_len;
@@ -87,6 +90,7 @@ struct tpat_pack {
     size_t pool_n, pool_cap;
     uint64_t *lexbits; /* n_words x lex_words: lexicons a word belongs to */
     size_t lex_words;
+    uint64_t *cue_bits; /* a bit per word: in a lexicon other than the suffixes and descriptors (a cue word) */
     /* anchors: rules to try at a word, CSR over word ids */
     uint32_t *anchor_off, *anchor_rules;
     uint32_t *company_rules, *free_rules;
