@@ -96,6 +96,76 @@ static int noop(unsigned id, unsigned long long from, unsigned long long to, uns
     return 0;
 }
 
+/* The articles of a JSON Lines file; their headline+body bytes in *bytes. */
+static proto_article *load_articles(const char *path, size_t *n, size_t *bytes)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    size_t cap = 1024;
+    proto_article *arts = malloc(cap * sizeof *arts);
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t ll;
+    *n = *bytes = 0;
+    while ((ll = getline(&line, &lcap, f)) > 0) {
+        if (*n == cap) arts = realloc(arts, (cap *= 2) * sizeof *arts);
+        if (proto_article_decode(line, (size_t)ll, NULL, &arts[*n], NULL, 0) == 0) {
+            *bytes += arts[*n].headline_len + arts[*n].body_len;
+            (*n)++;
+        }
+    }
+    free(line);
+    fclose(f);
+    return arts;
+}
+
+/* hs_scan over every headline and body of the gazetteer (db -1), one rule pack (db 0-3: cues,
+ * invest, chips, regulatory) or all of them (db -2), with a no-op callback: wall seconds. */
+static double bare_pass(const filter_gaz *g, filter_matcher *const m[4], hs_scratch_t *scratch,
+                        const proto_article *arts, size_t n, int db, size_t *matches)
+{
+    int64_t t0 = sq_clock_mono_ns();
+    for (size_t i = 0; i < n; i++) {
+        const char *txt[2] = {arts[i].headline, arts[i].body};
+        size_t len[2] = {arts[i].headline_len, arts[i].body_len};
+        for (int fld = 0; fld < 2; fld++) {
+            if (!len[fld]) continue;
+            for (int p = -1; p < 4; p++) {
+                if (db != -2 && p != db) continue;
+                /* Reuters headlines are ALL CAPS: the host picks the caseless database there */
+                const hs_database_t *d = p < 0 ? filter_gaz_db(g, fld == 0) : filter_matcher_db(m[p], fld);
+                if (d) hs_scan(d, txt[fld], (unsigned)len[fld], 0, scratch, noop, matches);
+            }
+        }
+    }
+    return (double)(sq_clock_mono_ns() - t0) / 1e9;
+}
+
+/* The host's databases, loaded separately for the bare scan: the gazetteer, the cue pack and the three rule packs. */
+static void load_bare(const char *dd, filter_gaz **g, filter_matcher *m[4], hs_scratch_t **scratch)
+{
+    static const char *const packs[] = {"cues", "invest", "chips", "regulatory"};
+    char err[1024] = "", path[4096];
+    const char *gz = getenv("SQUAWK_GAZETTEER");
+    snprintf(path, sizeof path, "%s/gazetteer.yml", dd);
+    if (filter_gaz_load(g, gz && *gz ? gz : path, err, sizeof err) != 0) {
+        fprintf(stderr, "filter_bench: %s\n", err);
+        exit(1);
+    }
+    filter_gaz_alloc_scratch(*g, scratch);
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/rules/%s.yml", dd, packs[i]);
+        if (filter_matcher_load(&m[i], path, err, sizeof err) != 0) {
+            fprintf(stderr, "filter_bench: %s\n", err);
+            exit(1);
+        }
+        filter_matcher_alloc_scratch(m[i], scratch);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -104,55 +174,19 @@ int main(int argc, char **argv)
     }
     int reps = argc > 2 ? atoi(argv[2]) : 5;
     if (reps < 1 || reps > 100) reps = 5;
-    FILE *f = fopen(argv[1], "r");
-    if (!f) {
-        perror(argv[1]);
-        return 1;
-    }
-    size_t cap = 1024, n = 0, bytes = 0;
-    proto_article *arts = malloc(cap * sizeof *arts);
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t ll;
-    while ((ll = getline(&line, &lcap, f)) > 0) {
-        if (n == cap) arts = realloc(arts, (cap *= 2) * sizeof *arts);
-        if (proto_article_decode(line, (size_t)ll, NULL, &arts[n], NULL, 0) == 0) {
-            bytes += arts[n].headline_len + arts[n].body_len;
-            n++;
-        }
-    }
-    free(line);
-    fclose(f);
+    size_t n, bytes;
+    proto_article *arts = load_articles(argv[1], &n, &bytes);
 
     const char *only = getenv("FILTER_BENCH_ONLY");
     int v2_only = only && strcmp(only, "v2") == 0, stage_only = only && strcmp(only, "stage") == 0;
-    char err[1024] = "";
     int ported[3];
     filter_host *h = bench_host(0, -1, ported), *h2 = bench_host(1, -1, ported), *solo[3][2] = {{NULL}};
     for (int i = 0; i < 3; i++)
         if (ported[i] && !only) solo[i][0] = bench_host(0, i, ported), solo[i][1] = bench_host(1, i, ported);
-    /* the same databases, loaded separately for the bare scan */
-    char path[4096];
-    const char *dd = filter_host_data_dir(h);
     filter_gaz *g;
-    const char *gz = getenv("SQUAWK_GAZETTEER");
-    snprintf(path, sizeof path, "%s/gazetteer.yml", dd);
-    if (filter_gaz_load(&g, gz && *gz ? gz : path, err, sizeof err) != 0) {
-        fprintf(stderr, "filter_bench: %s\n", err);
-        return 1;
-    }
-    const char *packs[] = {"cues", "invest", "chips", "regulatory"};
     filter_matcher *m[4];
     hs_scratch_t *scratch = NULL;
-    filter_gaz_alloc_scratch(g, &scratch);
-    for (int i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/rules/%s.yml", dd, packs[i]);
-        if (filter_matcher_load(&m[i], path, err, sizeof err) != 0) {
-            fprintf(stderr, "filter_bench: %s\n", err);
-            return 1;
-        }
-        filter_matcher_alloc_scratch(m[i], &scratch);
-    }
+    load_bare(filter_host_data_dir(h), &g, m, &scratch);
 
     double *t_host = calloc((size_t)reps, sizeof *t_host), *t_bare = calloc((size_t)reps, sizeof *t_bare);
     double *t_v2 = calloc((size_t)reps, sizeof *t_v2), *t_solo = calloc((size_t)reps * 6, sizeof *t_solo);
@@ -174,37 +208,12 @@ int main(int argc, char **argv)
                 if (solo[i][e])
                     t_solo[(i * 2 + e) * reps + r] =
                         host_pass(solo[i][e], arts, n, &dummy_alerts, &c_solo[(i * 2 + e) * reps + r]);
-        int64_t t0 = sq_clock_mono_ns();
-        for (size_t i = 0; i < n; i++) {
-            const char *txt[2] = {arts[i].headline, arts[i].body};
-            size_t len[2] = {arts[i].headline_len, arts[i].body_len};
-            for (int fld = 0; fld < 2; fld++) {
-                if (!len[fld]) continue;
-                /* Reuters headlines are ALL CAPS: the host picks the caseless database there */
-                hs_scan(filter_gaz_db(g, fld == 0), txt[fld], (unsigned)len[fld], 0, scratch, noop, &matches);
-                for (int p = 0; p < 4; p++) {
-                    const hs_database_t *db = filter_matcher_db(m[p], fld);
-                    if (db) hs_scan(db, txt[fld], (unsigned)len[fld], 0, scratch, noop, &matches);
-                }
-            }
-        }
-        t_bare[r] = (double)(sq_clock_mono_ns() - t0) / 1e9;
+        t_bare[r] = bare_pass(g, m, scratch, arts, n, -2, &matches);
     }
     /* one pass per database, to show where the scan time goes */
     double t_db[5] = {0};
-    for (int p = -1; p < 4 && !stage_only; p++) {
-        int64_t t0 = sq_clock_mono_ns();
-        size_t dummy = 0;
-        for (size_t i = 0; i < n; i++) {
-            const char *txt[2] = {arts[i].headline, arts[i].body};
-            size_t len[2] = {arts[i].headline_len, arts[i].body_len};
-            for (int fld = 0; fld < 2; fld++) {
-                const hs_database_t *db = p < 0 ? filter_gaz_db(g, fld == 0) : filter_matcher_db(m[p], fld);
-                if (db && len[fld]) hs_scan(db, txt[fld], (unsigned)len[fld], 0, scratch, noop, &dummy);
-            }
-        }
-        t_db[p + 1] = (double)(sq_clock_mono_ns() - t0) / 1e9;
-    }
+    size_t dummy = 0;
+    for (int p = -1; p < 4 && !stage_only; p++) t_db[p + 1] = bare_pass(g, m, scratch, arts, n, p, &dummy);
     double th = median(t_host, reps), tb = median(t_bare, reps), t2 = median(t_v2, reps);
     double ch = median(c_host, reps), c2 = median(c_v2, reps);
     printf("articles: %zu, bytes (headline+body): %.2f MB, median of %d runs\n", n, bytes / 1e6, reps);
