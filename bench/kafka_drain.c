@@ -1,13 +1,16 @@
 /* kafka_drain.c -- the broker's own ceiling for make bench: a bare librdkafka consumer, no processing.
  *
  * usage: kafka_drain -b BOOTSTRAP -t TOPIC -n COUNT [-g GROUP] [--ready FILE] [--timeout S]
- *                    [-X key=value ...]
+ *                    [--idle S] [-X key=value ...]
  * Joins GROUP (default kafka-drain-<pid>) on TOPIC from the earliest offset, touches --ready
- * once partitions are assigned, then polls until COUNT messages arrived (or --timeout). For
+ * once partitions are assigned, then polls until COUNT messages arrived, --timeout seconds
+ * passed (default 120) or, once messages flowed, none came for --idle seconds (default 10: the
+ * mock broker drops a partition's oldest messages beyond its retention, so COUNT may never
+ * come). It leaves without the group's close handshake, so it always ends. For
  * every message it records now(CLOCK_REALTIME) minus the feeder's "squawk-ts" header (the
  * produce time, as squawk's latency rows use) in a log-bucket histogram. Prints one line:
  * messages=N secs=S (first message -> last) rate=R last_ns=T (CLOCK_REALTIME of the last one)
- * recv_p50_us= recv_p99_us= recv_p999_us=.
+ * recv_p50_us= recv_p99_us= recv_p999_us= ended=count|idle|timeout|signal; exit 1 when short of COUNT.
  * The -X properties are the consumer properties squawk runs with, so the two differ only in
  * what happens to a message after librdkafka hands it over. */
 #include <signal.h>
@@ -48,16 +51,17 @@ static int set(rd_kafka_conf_t *c, const char *k, const char *v)
 static void usage(void)
 {
     fprintf(stderr, "usage: kafka_drain -b BOOTSTRAP -t TOPIC -n COUNT [-g GROUP] [--ready FILE] "
-                    "[--timeout S] [-X key=value ...]\n");
+                    "[--timeout S] [--idle S] [-X key=value ...]\n");
 }
 
 static rd_kafka_t *consumer(int argc, char **argv, const char **topic, long *count,
-                            const char **ready, double *timeout_s)
+                            const char **ready, double *timeout_s, double *idle_s)
 {
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     char group[64];
     snprintf(group, sizeof group, "kafka-drain-%ld", (long)getpid());
     int bad = set(c, "group.id", group) || set(c, "auto.offset.reset", "earliest") ||
+              set(c, "enable.auto.commit", "false") ||
               set(c, "enable.partition.eof", "false");
     for (int i = 1; i < argc && !bad; i++) {
         const char *a = argv[i];
@@ -68,6 +72,7 @@ static rd_kafka_t *consumer(int argc, char **argv, const char **topic, long *cou
         else if (!strcmp(a, "-n")) *count = atol(argv[++i]);
         else if (!strcmp(a, "--ready")) *ready = argv[++i];
         else if (!strcmp(a, "--timeout")) *timeout_s = atof(argv[++i]);
+        else if (!strcmp(a, "--idle")) *idle_s = atof(argv[++i]);
         else if (!strcmp(a, "-X")) {
             char kv[1024];
             snprintf(kv, sizeof kv, "%s", argv[++i]);
@@ -113,22 +118,35 @@ static void mark_ready(rd_kafka_t *rk, const char **ready)
     rd_kafka_topic_partition_list_destroy(a);
 }
 
+/* Why the loop ended, for the output line. */
+static const char *ended(long got, long count, int idle)
+{
+    return stop ? "signal" : got >= count ? "count" : idle ? "idle" : "timeout";
+}
+
 int main(int argc, char **argv)
 {
     const char *topic = NULL, *ready = NULL;
     long count = 0;
-    double timeout_s = 600;
-    rd_kafka_t *rk = consumer(argc, argv, &topic, &count, &ready, &timeout_s);
+    double timeout_s = 120, idle_s = 10;
+    rd_kafka_t *rk = consumer(argc, argv, &topic, &count, &ready, &timeout_s, &idle_s);
     if (!rk) return 2;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     bench_hist *h = bench_hist_create();
     long got = 0;
+    int idle = 0;
     int64_t first = 0, last = 0, last_real = 0, deadline = now_ns(CLOCK_MONOTONIC) + (int64_t)(timeout_s * 1e9);
     while (!stop && got < count && now_ns(CLOCK_MONOTONIC) < deadline) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         mark_ready(rk, &ready);
-        if (!m) continue;
+        if (!m) {
+            if (got && now_ns(CLOCK_MONOTONIC) - last > (int64_t)(idle_s * 1e9)) {
+                idle = 1;
+                break;
+            }
+            continue;
+        }
         if (!m->err) {
             int64_t ts = ingest_kafka_produce_ts(m), now = now_ns(CLOCK_REALTIME);
             if (ts) bench_hist_record(h, now - ts);
@@ -140,12 +158,14 @@ int main(int argc, char **argv)
     }
     double secs = got > 1 ? (double)(last - first) / 1e9 : 0;
     printf("messages=%ld secs=%.3f rate=%.1f last_ns=%lld recv_p50_us=%.1f recv_p99_us=%.1f "
-           "recv_p999_us=%.1f\n", got, secs, secs > 0 ? (double)(got - 1) / secs : 0,
+           "recv_p999_us=%.1f ended=%s\n", got, secs, secs > 0 ? (double)(got - 1) / secs : 0,
            (long long)last_real,
            (double)bench_hist_percentile(h, 50) / 1e3, (double)bench_hist_percentile(h, 99) / 1e3,
-           (double)bench_hist_percentile(h, 99.9) / 1e3);
+           (double)bench_hist_percentile(h, 99.9) / 1e3, ended(got, count, idle));
+    fflush(stdout);
     bench_hist_destroy(h);
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
+    /* A throwaway group: no leave handshake (rd_kafka_consumer_close can wait on a busy or
+     * gone broker), offsets are never committed. */
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     return got >= count ? 0 : 1;
 }

@@ -58,10 +58,10 @@ rec() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$R"; }
 now() { date +%s.%N; }
 log() { echo "bench: $*" >&2; }
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # wait_for SECONDS COMMAND...
-    n=$(($1 * 10)); shift
+wait_for() { # wait_for SECONDS COMMAND... (counts down the global wf_n)
+    wf_n=$(($1 * 10)); shift
     while ! "$@" >/dev/null 2>&1; do
-        n=$((n - 1)); [ "$n" -gt 0 ] || return 1; sleep 0.1
+        wf_n=$((wf_n - 1)); [ "$wf_n" -gt 0 ] || return 1; sleep 0.1
     done
 }
 # utime+stime in seconds, and VmRSS/VmHWM in kB, of one process
@@ -183,7 +183,7 @@ for r in $(seq 1 "$REPS"); do
 done
 # shellcheck disable=SC2086
 "$SQ" broker --topic articles:64 --topic articles.dlq:1 --topic base.lat:32 --topic base.tput:32 --topic feed.only:32 \
-    --topic alerts.journal:4 --topic articles.jon:32 --topic articles.joff:32 \
+    --topic alerts.journal:4 --topic articles.jon:32 --topic articles.joff:32 --topic articles.th:64 \
     $DRAIN_TOPICS >"$T/broker.out" 2>"$T/broker.log" &
 PIDS="$PIDS $!"
 wait_for 30 test -s "$T/broker.out" || { cat "$T/broker.log"; exit 1; }
@@ -290,7 +290,7 @@ warm_up() {
 
 # ---------------------------------------------------------------- 2a. the alert journal's cost
 . "$ROOT/bench/journal_rows.sh"
-journal_rows
+[ "$ONLY" = e2e ] || journal_rows # BENCH_ONLY=e2e: squawk's own rows only, as documented above
 if [ "$ONLY" = journal ]; then
     $PY "$ROOT/bench/e2e_report.py" --journal-only "$R"
     exit 0
@@ -334,7 +334,9 @@ log "squawk cost run: $COST_N articles at $RATE/s"
 sample_rss "$SQPID" "$T/rss.squawk" sq_processed &
 RSSP=$!
 PIDS="$PIDS $RSSP"
-base=$(sq_processed); c0=$(cpu_s "$SQPID"); t0=$(now)
+# the filter stage's own CPU (squawk_filter_stage_cpu_seconds_total, the threads in the filters)
+sq_metric() { curl -fsS "http://127.0.0.1:$MET/metrics" | awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
+base=$(sq_processed); c0=$(cpu_s "$SQPID"); t0=$(now); f0=$(sq_metric squawk_filter_stage_cpu_seconds_total)
 rec cost_base squawk 1 "$base"
 gen "$COST_N" cost | "$SQ" feed -b "$BOOT" -t articles --rate "$RATE" - 2>>"$T/feed.log"
 wait_count sq_processed $((base + COST_N)) || log "squawk cost run: only $(($(sq_processed) - base)) of $COST_N processed"
@@ -342,45 +344,71 @@ c1=$(cpu_s "$SQPID")
 rec cost_processed squawk 1 $(($(sq_processed) - base))
 rec cost_rate squawk 1 "$RATE"
 rec cost_cpu_per_100k squawk 1 "$(echo "($c1 - $c0) * 100000 / ($(sq_processed) - $base)" | bc -l)"
+rec cost_filter_cpu_per_100k squawk 1 "$(echo "($(sq_metric squawk_filter_stage_cpu_seconds_total) - $f0) * 100000 / ($(sq_processed) - $base)" | bc -l)"
 rec cost_secs squawk 1 "$(echo "$(now) - $t0" | bc -l)"
 kill "$TSUB" "$RSSP" 2>/dev/null || true
 wait "$TSUB" 2>/dev/null || true
 rec cost_hwm_mb squawk 1 "$(echo "$(vm "$SQPID" VmHWM) / 1024" | bc -l)"
 curl -fsS "http://127.0.0.1:$MET/metrics" >"$T/metrics.squawk" || true
 
+# start_instance NAME VAR=VALUE...: one more `squawk run` (config/squawk.yml) on the bench broker with its
+# own ports and these settings; sets IPID, IPUB (alerts) and IMET (metrics); 1 if it never became healthy
+start_instance() {
+    name=$1; shift
+    IPUB=$(free_port); while [ "$IPUB" -ge 65535 ]; do IPUB=$(free_port); done
+    IMET=$(free_port)
+    env SQUAWK_KAFKA__BOOTSTRAP_SERVERS="$BOOT" SQUAWK_SINKS__ZMQ__ENDPOINTS="tcp://127.0.0.1:$IPUB" \
+        SQUAWK_SINKS__ZMQ__REPLAY_ENDPOINTS="tcp://127.0.0.1:$((IPUB + 1))" \
+        SQUAWK_METRICS__LISTEN="127.0.0.1:$IMET" SQUAWK_LOG__LEVEL=warn "$@" \
+        "$SQ" run -c "$ROOT/config/squawk.yml" 2>"$T/run.$name.log" &
+    IPID=$!
+    PIDS="$PIDS $IPID"
+    wait_for 90 curl -fsS "http://127.0.0.1:$IMET/healthz" || { log "squawk run ($name) did not become healthy"; return 1; }
+}
+m_processed() { curl -fsS "http://127.0.0.1:$1/metrics" | awk '/^squawk_articles_processed_total /{print $2; f=1} END {if (!f) print 0}'; }
+
 # one core or two: a second squawk process in the same consumer group, throughput of both together
-PUB2=$(free_port); while [ "$PUB2" -ge 65535 ]; do PUB2=$(free_port); done
-MET2=$(free_port)
-SQUAWK_KAFKA__BOOTSTRAP_SERVERS="$BOOT" SQUAWK_KAFKA__GROUP_ID="bench-squawk" \
-SQUAWK_SINKS__ZMQ__ENDPOINTS="tcp://127.0.0.1:$PUB2" SQUAWK_SINKS__ZMQ__REPLAY_ENDPOINTS="tcp://127.0.0.1:$((PUB2 + 1))" \
-SQUAWK_METRICS__LISTEN="127.0.0.1:$MET2" SQUAWK_LOG__LEVEL=warn \
-    "$SQ" run -c "$ROOT/config/squawk.yml" 2>"$T/run2.log" &
-SQPID2=$!
-PIDS="$PIDS $SQPID2"
-if wait_for 90 curl -fsS "http://127.0.0.1:$MET2/healthz"; then
+if start_instance two SQUAWK_KAFKA__GROUP_ID=bench-squawk; then
+    SQPID2=$IPID MET2=$IMET
     sleep 5 # the group settles: both members hold partitions
-    both_processed() { echo $(($(sq_processed) + $(curl -fsS "http://127.0.0.1:$MET2/metrics" |
-        awk '/^squawk_articles_processed_total /{print $2; f=1} END {if (!f) print 0}'))); }
-    "$SUB" -c "tcp://127.0.0.1:$PUB2" --idle-ms 600000 >/dev/null 2>>"$T/sub.log" &
+    both_processed() { echo $(($(sq_processed) + $(m_processed "$MET2"))); }
+    "$SUB" -c "tcp://127.0.0.1:$IPUB" --idle-ms 600000 >/dev/null 2>>"$T/sub.log" &
     TSUB2=$!
     PIDS="$PIDS $TSUB2"
     tput_runs two articles "$SQPID" "$TPUT_N" both_processed
     kill "$TSUB2" 2>/dev/null || true
-else
-    log "second squawk process did not become healthy"
 fi
-kill -TERM "$SQPID2" 2>/dev/null; wait "$SQPID2" 2>/dev/null || true
+kill -TERM "$IPID" 2>/dev/null || true; wait "$IPID" 2>/dev/null || true
 kill -TERM "$SQPID"; wait "$SQPID" 2>/dev/null || log "squawk run exited non-zero"
+
+# one core or two, in one process: the default (engine.filter_threads=2, above) against the filters on
+# the loop's own thread (filter_threads=0), its own topic and group, the same latency (1,000/s) and
+# throughput runs
+if start_instance loop SQUAWK_KAFKA__GROUP_ID=bench-loop SQUAWK_KAFKA__TOPICS=articles.th SQUAWK_ENGINE__FILTER_THREADS=0; then
+    MET3=$IMET
+    lp_processed() { m_processed "$MET3"; }
+    warm_up articles.th lp_processed
+    latency_runs loop articles.th "tcp://127.0.0.1:$IPUB" 1000 $((1000 * LAT_SQ_SECS_1K)) lp_processed
+    "$SUB" -c "tcp://127.0.0.1:$IPUB" --idle-ms 600000 >/dev/null 2>>"$T/sub.log" &
+    TSUB3=$!
+    PIDS="$PIDS $TSUB3"
+    sleep 1
+    tput_runs loop articles.th "$IPID" "$TPUT_N" lp_processed
+    kill "$TSUB3" 2>/dev/null || true
+fi
+kill -TERM "$IPID" 2>/dev/null || true; wait "$IPID" 2>/dev/null || log "squawk run (filter_threads=0) exited non-zero"
 
 # the broker's own ceiling, same broker, same articles: a bare librdkafka consumer (bench/kafka_drain.c,
 # squawk's consumer properties, no processing) and kcat -C drain what squawk's throughput runs fed;
 # at 1,000/s the bare consumer's produce -> receive latency is what squawk's produce -> subscriber
 # latency is compared with
 KPROPS="-X fetch.wait.max.ms=10 -X queued.max.messages.kbytes=4096 -X fetch.max.bytes=2097152"
+# every drain ends: at 300 s, or 20 s after the last message (the mock broker may drop some)
+KDLIM="--timeout 300 --idle 20"
 for r in $(seq 1 "$REPS"); do
     rm -f "$T/dready"
     # shellcheck disable=SC2086
-    "$KD" -b "$BOOT" -t "drain.bare.$r" -n "$TPUT_N" --ready "$T/dready" $KPROPS >"$T/drain.$r" 2>>"$T/drain.log" &
+    "$KD" -b "$BOOT" -t "drain.bare.$r" -n "$TPUT_N" --ready "$T/dready" $KDLIM $KPROPS >"$T/drain.$r" 2>>"$T/drain.log" &
     dpid=$!
     wait_for 30 test -e "$T/dready" || log "bare consumer run $r: no partitions assigned"
     t0=$(date +%s%N)
@@ -388,20 +416,20 @@ for r in $(seq 1 "$REPS"); do
     wait "$dpid" || log "bare consumer run $r: not every message received"
     rec tput_aps bare "$r" "$(tr ' ' '\n' <"$T/drain.$r" | awk -F= -v t0="$t0" '
         $1 == "messages" { n = $2 } $1 == "last_ns" { t = $2 } END { if (t > t0) print n / ((t - t0) / 1e9) }')"
-    kcat -C -b "$BOOT" -t "drain.kcat.$r" -o beginning -c "$TPUT_N" -q -f '%o\n' >/dev/null 2>>"$T/kcat.log" &
+    timeout 300 kcat -C -b "$BOOT" -t "drain.kcat.$r" -o beginning -c "$TPUT_N" -q -f '%o\n' >/dev/null 2>>"$T/kcat.log" &
     kpid=$!
     sleep 2 # kcat has fetched metadata and waits at the (empty) partitions' beginning
     t0=$(now)
     gen "$TPUT_N" "kcat-$r" | "$SQ" feed -b "$BOOT" -t "drain.kcat.$r" - 2>>"$T/feed.log"
-    wait "$kpid" || log "kcat run $r failed"
-    rec tput_aps kcat "$r" "$(echo "$TPUT_N / ($(now) - $t0)" | bc -l)"
+    if wait "$kpid"; then rec tput_aps kcat "$r" "$(echo "$TPUT_N / ($(now) - $t0)" | bc -l)"
+    else log "kcat run $r failed or timed out (not all $TPUT_N messages): no rate recorded"; fi
     rm -f "$T/dready"
-    n=$((1000 * LAT_SQ_SECS_1K))
+    nlat=$((1000 * LAT_SQ_SECS_1K)) # wait_for once counted down this n: the bare run fed 273 of 2,000
     # shellcheck disable=SC2086
-    "$KD" -b "$BOOT" -t "lat.bare.$r" -n "$n" --ready "$T/dready" $KPROPS >"$T/latbare.$r" 2>>"$T/drain.log" &
+    "$KD" -b "$BOOT" -t "lat.bare.$r" -n "$nlat" --ready "$T/dready" $KDLIM $KPROPS >"$T/latbare.$r" 2>>"$T/drain.log" &
     dpid=$!
     wait_for 30 test -e "$T/dready" || log "bare latency run $r: no partitions assigned"
-    gen "$n" "latbare-$r" | "$SQ" feed -b "$BOOT" -t "lat.bare.$r" --rate 1000 -X linger.ms=0 - 2>>"$T/feed.log"
+    gen "$nlat" "latbare-$r" | "$SQ" feed -b "$BOOT" -t "lat.bare.$r" --rate 1000 -X linger.ms=0 - 2>>"$T/feed.log"
     wait "$dpid" || log "bare latency run $r: not every message received"
     for k in recv_p50_us recv_p99_us recv_p999_us; do
         rec "lat1000_$k" bare "$r" "$(tr ' ' '\n' <"$T/latbare.$r" | awk -F= -v k="$k" '$1 == k { print $2 }')"

@@ -42,6 +42,10 @@ static const char usage[] =
     "  --char-weight N     length of the character n-gram block, percent of the word\n"
     "                      block's (default 50)\n"
     "  --idf               scale n-grams by inverse document frequency (default off)\n"
+    "  --raw-tf            count n-grams as they occur (default: 1 + ln count)\n"
+    "  --class-weight W    multi-class: 'balanced' (default; n / (classes x n_class)) or 'none'\n"
+    "  --cv-scores FILE    write every article's out-of-fold class scores at the chosen C\n"
+    "                      (TSV: id, class, then one score per class), for your own analysis\n"
     "  --pos-weight N      positive class weight, percent of 'balanced' (default 100)\n"
     "  --words N           word n-grams 1..N, N = 1 or 2 (default 2)\n"
     "  --rules-features    add the built-in engine's evidence as features: rules of the invest,\n"
@@ -56,13 +60,14 @@ static const char usage[] =
 #define TRAIN_MAX_OUT LM_MAX_OUTPUTS
 
 typedef struct train_opts {
-    const char *labels, *articles, *column, *out;
+    const char *labels, *articles, *column, *out, *cv_scores;
     const char *category[TRAIN_MAX_OUT]; /* "NAME" or, multi-class, "NAME=VALUE" */
     size_t n_cat;
     int multi;
     int folds, solver, quiet;
     int pos_weight; /* percent of balanced; 0 = balanced */
     int idf;
+    int unweighted; /* multi-class: no class weights */
     double c[TRAIN_MAX_C];
     size_t n_c;
     lm_opts fo;
@@ -165,9 +170,10 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quiet") || !strcmp(a, "--idf") || !strcmp(a, "--rules-features")) {
+        if (!strcmp(a, "--quiet") || !strcmp(a, "--idf") || !strcmp(a, "--rules-features") || !strcmp(a, "--raw-tf")) {
             if (a[2] == 'q') o->quiet = 1;
             else if (a[2] == 'i') o->idf = 1;
+            else if (a[3] == 'a') o->fo.sublinear = 0;
             else o->fo.rules = 50;
             continue;
         }
@@ -186,6 +192,12 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
         }
         else if (!strcmp(a, "--column")) o->column = v;
         else if (!strcmp(a, "--out")) o->out = v;
+        else if (!strcmp(a, "--cv-scores")) o->cv_scores = v;
+        else if (!strcmp(a, "--class-weight")) {
+            if (!strcmp(v, "none")) o->unweighted = 1;
+            else if (!strcmp(v, "balanced")) o->unweighted = 0;
+            else bad = 1;
+        }
         else if (!strcmp(a, "--folds")) bad = train_parse_int(v, 2, 20, &k), o->folds = (int)k;
         else if (!strcmp(a, "--c")) bad = train_parse_c(v, o);
         else if (!strcmp(a, "--hash-bits")) bad = train_parse_int(v, 10, 24, &o->fo.hash_bits);
@@ -599,7 +611,8 @@ static struct model *train_fit(const train_set *s, const int *rows, size_t n, co
     int nr = 2;
     if (s->n_class) { /* 'balanced' as scikit-learn has it: n / (classes x n_k) */
         nr = (int)s->n_class;
-        for (int k = 0; k < nr; k++) wl[k] = k, wv[k] = cnt[k] ? (double)n / ((double)nr * (double)cnt[k]) : 1;
+        for (int k = 0; k < nr; k++)
+            wl[k] = k, wv[k] = cnt[k] && !o->unweighted ? (double)n / ((double)nr * (double)cnt[k]) : 1;
     } else { /* class weights balance the rare category against the rest */
         double bal = pos ? (double)(n - pos) / (double)pos : 1;
         wl[0] = 1, wl[1] = -1;
@@ -753,6 +766,25 @@ static int train_calibrate(const train_set *s, size_t c, const double *oof, doub
     free(pairs);
     free(y);
     return rc;
+}
+
+/* --cv-scores: each article's out-of-fold class scores (binary: its one margin). */
+static int train_write_cv(const train_opts *o, const train_set *s, const double *oof, char *err, size_t errlen)
+{
+    FILE *f = fopen(o->cv_scores, "w");
+    if (!f) return snprintf(err, errlen, "%s: %s", o->cv_scores, strerror(errno)), SQ_E_IO;
+    size_t K = s->n_class ? s->n_class : 1;
+    fprintf(f, "id\tclass");
+    for (size_t k = 0; k < K; k++) fprintf(f, "\t%s", s->n_class ? s->cls[k] : "margin");
+    fputc('\n', f);
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->n_class) fprintf(f, "%s\t%s", s->text[i].id, s->cls[(size_t)s->y[i]]);
+        else fprintf(f, "%s\t%d", s->text[i].id, s->y[i] > 0);
+        for (size_t k = 0; k < K; k++) fprintf(f, "\t%.6g", oof[i * K + k]);
+        fputc('\n', f);
+    }
+    if (fclose(f)) return snprintf(err, errlen, "%s: %s", o->cv_scores, strerror(errno)), SQ_E_IO;
+    return 0;
 }
 
 static void train_set_free(train_set *s)
@@ -910,6 +942,7 @@ int cmd_train(int argc, char **argv)
     train_sel sel = {0};
     lm_model *m = NULL;
     if (!rc && (rc = train_select(&o, &s, oof, &sel)) != 0) snprintf(err, sizeof err, "cross-validation failed");
+    if (!rc && o.cv_scores) rc = train_write_cv(&o, &s, oof, err, sizeof err);
     for (size_t k = 0; k < o.n_cat && !rc; k++)
         if ((rc = train_calibrate(&s, k, oof, &cal[2 * k], &cal[2 * k + 1])) != 0)
             snprintf(err, sizeof err, "%s: calibration failed: the CV margins do not separate the classes",

@@ -1,4 +1,4 @@
-/* clock.h -- the two clocks squawk uses: wall time for alerts, monotonic for intervals. */
+/* clock.h -- the clocks squawk uses: wall time for alerts, monotonic for intervals, thread CPU for costs. */
 #ifndef SQ_CLOCK_H
 #define SQ_CLOCK_H
 #include <stdint.h>
@@ -15,6 +15,14 @@ static inline int64_t sq_clock_mono_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* CPU time of the calling thread: beside a monotonic interval it tells work from waiting for a core. */
+static inline int64_t sq_clock_thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 #endif

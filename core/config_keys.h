@@ -37,8 +37,10 @@
 #define SQ_CONFIG_KEYS_H
 
 /* sinks.zmq.min_relevance when absent: chosen on the tune sets with
- * squawk eval --parties (docs/EVAL.md). */
-#define SQ_CONFIG_MIN_RELEVANCE 0.0
+ * squawk eval --parties (docs/EVAL.md): 10 is the highest bar that drops no
+ * right ticker on modern_dev_2 tune or labels-modern-dev (a company named once
+ * in a body's tail, near no event word, scores below it). */
+#define SQ_CONFIG_MIN_RELEVANCE 10.0
 
 #define SQ_CONFIG_KAFKA_KEYS(X)                                                                            \
     X(LIST, _, topics, "articles", 0, 0, SQ_CFGF_EXAMPLE, "topics to consume (required)")                  \
@@ -84,7 +86,9 @@
     X(TRI, _, anonymous_companies, "true", 0, 0, SQ_CFGF_EXAMPLE | SQ_CFGF_RELOAD,                         \
       "\"$TSLA\", \"<ACME>\", \"Foo Holdings Ltd\" count as companies (absent: gazetteer.yml's, on)")      \
     X(INT, unsigned, shutdown_timeout_ms, "10000", 0, 600000, 0,                                           \
-      "SIGTERM: drain in-flight work at most this long")
+      "SIGTERM: drain in-flight work at most this long")                                                   \
+    X(INT, unsigned, filter_threads, "2", 0, 16, 0,                                                        \
+      "filter worker threads; 0: filter on the event loop's thread (docs/OPERATIONS.md)")
 
 #define SQ_CONFIG_CURVE_KEYS(X)                                                                            \
     X(STR, NULL, secret_key_file, "/etc/squawk/server.key", 0, 0, SQ_CFGF_EXAMPLE | SQ_CFGF_SECRET,        \

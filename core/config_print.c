@@ -150,15 +150,13 @@ static void ref_value(const sq_cfg_key *k, char *out, size_t len)
 /* One line at indent ind; commented (cind >= 0) with "# " at column cind. */
 static void ref_line(FILE *f, int ind, int cind, const char *text, const char *doc)
 {
-    char line[512];
-    if (cind >= 0)
-        snprintf(line, sizeof line, "%*s# %*s%s", cind, "", ind - cind, "", text);
-    else
-        snprintf(line, sizeof line, "%*s%s", ind, "", text);
+    /* printed directly (not through a fixed buffer, which -O2 flags as truncating), doc padded to column 34 */
+    int n = cind >= 0 ? fprintf(f, "%*s# %*s%s", cind, "", ind - cind, "", text)
+                      : fprintf(f, "%*s%s", ind, "", text);
     if (doc && *doc)
-        fprintf(f, "%-34s # %s\n", line, doc);
+        fprintf(f, "%*s # %s\n", n < 34 ? 34 - n : 0, "", doc);
     else
-        fprintf(f, "%s\n", line);
+        fputc('\n', f);
 }
 
 static void ref_map(FILE *f, const sq_cfg_key *keys, int ind, int cind)

@@ -252,6 +252,7 @@ struct detect_acc {
     double va, vb, near;
     int mentions, headline;
     int background; /* mentions right after a background phrase ("rival X", "former X") */
+    int persons;    /* body mentions that name a person's employer ("Figma CEO Dylan Field") */
 };
 
 struct detect_run {
@@ -557,7 +558,7 @@ static struct detect_acc *acc_get(struct detect_run *x, int32_t e)
         cap_hit(x->d, DETECT_CAP_ENTITIES);
         return NULL;
     }
-    x->accs[x->n_acc] = (struct detect_acc){e, 0, 0, 0, 0, 0, 0};
+    x->accs[x->n_acc] = (struct detect_acc){e, 0, 0, 0, 0, 0, 0, 0};
     return &x->accs[x->n_acc++];
 }
 
@@ -575,6 +576,7 @@ static int list_gap(const char *s, uint32_t from, uint32_t to)
         if (w == i) break;
         uint32_t n = i - w;
         if (s[i - 1] == ',') sep = 1, n--;
+        if (!n) continue; /* a comma set off by spaces: "Nvidia , Intel" */
         if (memchr(s + w, '.', n) || memchr(s + w, ';', n) || memchr(s + w, ':', n) || memchr(s + w, '(', n))
             return 0;
         int conj = (n == 3 && !strncmp(s + w, "and", 3)) || (n == 2 && !strncmp(s + w, "or", 2)) ||
@@ -585,6 +587,38 @@ static int list_gap(const char *s, uint32_t from, uint32_t to)
         if (++words > 6) return 0;
     }
     return sep;
+}
+
+/* Length of the word at s[i] when it is one of ws (whole word), else 0. */
+static size_t word_in(const char *s, size_t len, size_t i, const char *const *ws)
+{
+    for (size_t k = 0; ws[k]; k++) {
+        size_t n = strlen(ws[k]);
+        if (i + n <= len && strncmp(s + i, ws[k], n) == 0 && (i + n == len || !isalnum((unsigned char)s[i + n])))
+            return n;
+    }
+    return 0;
+}
+
+/* 1 when a capitalised word starts at s[i] ("Dylan"). */
+static int cap_word(const char *s, size_t len, size_t i)
+{
+    return i + 1 < len && isupper((unsigned char)s[i]) && islower((unsigned char)s[i + 1]);
+}
+
+/* 1 when the mention ending at `end` only says where a person works: a title
+ * and a name follow ("Figma co-founder and CEO Dylan Field", "CrowdStrike
+ * chief George Kurtz"): the person acts, the company is context. */
+static int names_a_person(const char *s, size_t len, size_t end)
+{
+    static const char *const title[] = {"co-founder", "cofounder", "founder", "CEO", "chief executive",
+                                        "chief", "boss", "chairman", "chairwoman", "chair", "president", NULL};
+    size_t i = end, n, titles = 0;
+    while (i < len && s[i] == ' ' && (n = word_in(s, len, i + 1, title)) != 0) {
+        i += 1 + n, titles++;
+        if (word_in(s, len, i + 1, (const char *const[]){"and", NULL})) i += 4;
+    }
+    return titles && i + 1 < len && s[i] == ' ' && cap_word(s, len, i + 1);
 }
 
 /* 1 when a background phrase ends just before the mention (or holds it), or
@@ -601,8 +635,18 @@ static int in_background(const struct detect_run *x, const struct squawk_mention
     return 0;
 }
 
-/* A mention names a party when confirmed, or when ambiguous next to a trigger;
- * regulators are never investors or suppliers. */
+/* Nothing but punctuation and spaces before byte `start`: the headline's
+ * first words, where a name is the subject ("Paramount tries to buy ..."). */
+static int leads_headline(const char *s, uint32_t start)
+{
+    for (uint32_t i = 0; i < start; i++)
+        if (isalnum((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80) return 0;
+    return 1;
+}
+
+/* A mention names a party when confirmed, or when ambiguous next to a trigger
+ * or as the subject of a headline that holds one; regulators are never
+ * investors or suppliers. */
 static int mention_ok(const struct detect_run *x, size_t j)
 {
     const struct squawk_mention *m = &x->men[j];
@@ -611,9 +655,10 @@ static int mention_ok(const struct detect_run *x, size_t j)
     if (m->confirmed) return 1;
     if (m->ambiguous != 1) return 0;
     uint32_t win = (uint32_t)x->d->cfg.window;
+    int lead = m->field == SQUAWK_FIELD_HEADLINE && leads_headline(x->a->text[m->field], m->start);
     for (size_t i = 0; i < x->n_ms; i++)
         if (x->ms[i].field == m->field && is_trigger(x, i) &&
-            dist(x->ms[i].start, x->ms[i].end, m->start, m->end) <= win / 4)
+            (lead || dist(x->ms[i].start, x->ms[i].end, m->start, m->end) <= win / 4))
             return 1;
     return 0;
 }
@@ -629,6 +674,8 @@ static void accept_mentions(struct detect_run *x)
         ac->mentions++;
         if (m->field == SQUAWK_FIELD_HEADLINE) ac->headline = 1;
         ac->background += in_background(x, m);
+        /* body only: Title Case headlines capitalise verbs too ("Nvidia CEO Announces ...") */
+        ac->persons += m->field == SQUAWK_FIELD_BODY && names_a_person(x->a->text[m->field], x->a->len[m->field], m->end);
     }
 }
 
@@ -666,6 +713,35 @@ static void named_votes(struct detect_run *x, const struct detect_rule *ru, doub
     if (e >= 0) vote(x, (uint32_t)e, role_side(sp, tag, (size_t)(eq - tag)), w);
 }
 
+/* The accepted mentions that continue a list with mention j in its field
+ * ("AMD, Nvidia and Salesforce", "Microsoft and Nvidia"): each gets the vote j
+ * got, so every name of a coordinated subject or object fills the role. */
+static void list_votes(struct detect_run *x, size_t j, int side, double v)
+{
+    const struct squawk_mention *m = &x->men[j];
+    const char *s = x->a->text[m->field];
+    for (size_t k = j, q = j + 1; q < x->n_men; q++) { /* forward */
+        const struct squawk_mention *p = &x->men[k], *n = &x->men[q];
+        if (n->field != m->field || n->start < p->end) continue;
+        if (!x->ok[q] || !list_gap(s, p->end, n->start)) break;
+        if (n->entity != m->entity) vote(x, n->entity, side, v);
+        k = q;
+    }
+    for (size_t k = j; k > 0; k--) { /* backward */
+        const struct squawk_mention *p = &x->men[k - 1], *n = &x->men[k];
+        if (p->field != m->field || !x->ok[k - 1] || p->end > n->start || !list_gap(s, p->end, n->start)) break;
+        if (p->entity != m->entity) vote(x, p->entity, side, v);
+    }
+}
+
+/* The accepted mention at [start, end) of field f, or -1. */
+static long mention_at(const struct detect_run *x, uint32_t f, uint32_t start, uint32_t end)
+{
+    for (size_t j = 0; j < x->n_men; j++)
+        if (x->ok[j] && x->men[j].field == f && x->men[j].start >= start && x->men[j].end <= end) return (long)j;
+    return -1;
+}
+
 /* Engine v2: hit i's filled slots vote their companies into the slot's role
  * (roles from the pattern); filled[] says which sides they settled. */
 static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
@@ -678,6 +754,8 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
         if (!e || (x->d->spec.skip_regulators && is_kind(e, "regulator"))) continue;
         int side = role_side(&x->d->spec, sl->role, strlen(sl->role));
         vote(x, (uint32_t)sl->entity, side, w);
+        long j = side != 'n' ? mention_at(x, x->ms[i].field, sl->start, sl->end) : -1;
+        if (j >= 0) list_votes(x, (size_t)j, side, w);
         if (side != 'n') filled[side == 'b'] = 1;
     }
 }
@@ -713,8 +791,14 @@ static void trigger_votes(struct detect_run *x, size_t i)
     if (!sp->roles_by_kind) slot_votes(x, i, w, filled);
     if (!sp->roles_by_kind && ru->dir) {
         int side_before = ru->dir > 0 ? 'a' : 'b', side_after = ru->dir > 0 ? 'b' : 'a';
-        if (before >= 0 && !filled[side_before == 'b']) vote(x, x->men[before].entity, side_before, w);
-        if (after >= 0 && !filled[side_after == 'b']) vote(x, x->men[after].entity, side_after, w);
+        if (before >= 0 && !filled[side_before == 'b']) {
+            vote(x, x->men[before].entity, side_before, w);
+            list_votes(x, (size_t)before, side_before, w);
+        }
+        if (after >= 0 && !filled[side_after == 'b']) {
+            vote(x, x->men[after].entity, side_after, w);
+            list_votes(x, (size_t)after, side_after, w);
+        }
     }
     named_votes(x, ru, w);
 }
@@ -849,8 +933,12 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
         if (!e) continue;
         const char *role = sp->roles_by_kind ? (is_kind(e, "regulator") ? sp->role_a : sp->role_b)
                            : ac->va > ac->vb ? sp->role_a : sp->role_b;
-        /* named mostly as context: no topic of its own */
-        if (ac->background * 2 >= ac->mentions && ac->background) role = "mentioned";
+        /* named mostly as context, or named (in the headline) where no
+         * trigger reaches it: no topic of its own */
+        if ((ac->background * 2 >= ac->mentions && ac->background) || ac->va + ac->vb + ac->near <= 0)
+            role = "mentioned";
+        /* a person's employer the headline does not name: the person is the party */
+        if (ac->persons && !ac->headline && (ac->background + ac->persons) * 2 >= ac->mentions) role = "mentioned";
         int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }

@@ -514,6 +514,7 @@ static int common_noun_use(const char *s, size_t len, uint32_t end)
     size_t i = end;
     if (i < len && s[i] == ' ') i++;
     else return 0;
+    if (i < len && isdigit((unsigned char)s[i])) return 1; /* a model number: "RTX 5090" is a product */
     for (size_t k = 0; noun_after[k]; k++)
         if (word_at(s, len, i, noun_after[k])) return 1;
     return 0;

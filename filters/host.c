@@ -11,6 +11,7 @@
 #include "../core/error.h"
 #include "../core/log.h"
 #include "amount.h"
+#include "engine.h"
 #include "gazetteer.h"
 #include "loader.h"
 #include "matcher.h"
@@ -90,6 +91,7 @@ typedef struct article_ctx {
     size_t n_cues;
     int tok_done;
     tok_doc tok;                          /* the article's tokens, shared by every token-pattern pack */
+    struct squawk_token *toks;            /* the same in the ABI's form, made on first tokens() */
     struct tscan *tscan[HOST_MAX_PACKS]; /* per token-pattern pack, made on first use */
 } article_ctx;
 
@@ -372,17 +374,52 @@ static void tscan_limited(struct squawk_tpack *p, const struct squawk_article *a
                    (unsigned long long)tot);
 }
 
+/* The article's tokens, once for every pack and plugin. */
+static int tokenised(article_ctx *c)
+{
+    if (c->tok_done) return 0;
+    int rc = tok_run(&c->tok, c->art.text, c->art.len);
+    if (!rc) c->tok_done = 1;
+    return rc;
+}
+
+_Static_assert((int)SQUAWK_CASE_LOWER == TOK_LOWER && (int)SQUAWK_CASE_TITLE == TOK_TITLE &&
+               (int)SQUAWK_CASE_UPPER == TOK_UPPER && (int)SQUAWK_CASE_MIXED == TOK_MIXED &&
+               (int)SQUAWK_CASE_DIGIT == TOK_DIGIT && (int)SQUAWK_CASE_PUNCT == TOK_PUNCT &&
+               (int)SQUAWK_CASE_OTHER == TOK_OTHER, "squawk_case must equal token.h's tok_case");
+_Static_assert(SQUAWK_TOK_NUMBER == TOK_F_NUMBER && SQUAWK_TOK_CURRENCY == TOK_F_CURRENCY &&
+               SQUAWK_TOK_ABBREV == TOK_F_ABBREV && SQUAWK_TOK_CASHTAG == TOK_F_CASHTAG &&
+               SQUAWK_TOK_TICKER == TOK_F_TICKER && SQUAWK_TOK_HYPHEN == TOK_F_HYPHEN &&
+               SQUAWK_TOK_SENT_START == TOK_F_SENT_START && SQUAWK_TOK_SCALE == TOK_F_SCALE,
+               "SQUAWK_TOK_* must equal token.h's TOK_F_*");
+#define HOST_TOK_FLAGS 0xffu /* the flags the ABI names */
+
+static int svc_tokens(const struct squawk_article *a, const struct squawk_token **out, size_t *n)
+{
+    article_ctx *c = ctx_of(a);
+    int rc = tokenised(c);
+    if (rc) return rc;
+    if (!c->toks) {
+        if (!(c->toks = malloc((c->tok.n ? c->tok.n : 1) * sizeof *c->toks))) return SQ_E_NOMEM;
+        for (size_t i = 0; i < c->tok.n; i++) {
+            const struct tok *t = &c->tok.v[i];
+            c->toks[i] = (struct squawk_token){t->field, t->start, t->end, t->sent, tok_norm(&c->tok, t),
+                                               (uint16_t)(t->flags & HOST_TOK_FLAGS), t->cls};
+        }
+    }
+    *out = c->toks;
+    *n = c->tok.n;
+    return 0;
+}
+
 static int tscan_run(struct squawk_tpack *p, const struct squawk_article *a, struct tscan *t)
 {
     article_ctx *c = ctx_of(a);
-    if (!c->tok_done) {
-        int rc = tok_run(&c->tok, a->text, a->len);
-        if (rc) return rc;
-        c->tok_done = 1;
-    }
+    int rc = tokenised(c);
+    if (rc) return rc;
     const struct squawk_mention *men;
     size_t n_men;
-    int rc = svc_mentions(a, &men, &n_men);
+    rc = svc_mentions(a, &men, &n_men);
     if (!rc) rc = tpat_match(p->p, &c->tok, a->text, men, n_men, &t->res);
     if (!rc && t->res.n_limited) tscan_limited(p, a, t->res.n_limited);
     return rc ? rc : tscan_export(p, &c->tok, t);
@@ -572,6 +609,30 @@ static int svc_report_evidence(struct squawk_report *r, const char *rule, int fi
                                     (uint32_t)a, (uint32_t)b, buf);
 }
 
+/* ---- the scoring engine (1.2) ---- */
+
+/* The plugin whose config init() got is cfg: loaded, or being loaded (its
+ * init is running, so it is not counted in n_filters yet). */
+static const filter_plugin *plugin_of_config(const filter_host *h, const void *cfg)
+{
+    for (size_t i = 0; cfg && i <= h->n_filters && i < HOST_MAX_FILTERS; i++)
+        if (h->filters[i].p.desc && h->filters[i].p.config == cfg) return &h->filters[i].p;
+    return NULL;
+}
+
+static int svc_engine_open(const struct squawk_host *s, const struct squawk_engine_spec *spec,
+                           struct squawk_engine **out, char *err, size_t errlen)
+{
+    const filter_plugin *p = spec && spec->size >= offsetof(struct squawk_engine_spec, config) + sizeof spec->config
+                                 ? plugin_of_config(host_of(s), spec->config) : NULL;
+    if (!p) {
+        *out = NULL;
+        snprintf(err, errlen, "engine_open: spec.config must be the config init() received");
+        return SQ_E_INVAL;
+    }
+    return filter_engine_open(s, p, spec, out, err, errlen);
+}
+
 static void init_services(struct squawk_host *s)
 {
     s->abi_major = SQUAWK_FILTER_ABI_MAJOR;
@@ -602,6 +663,11 @@ static void init_services(struct squawk_host *s)
     s->cue_size = sizeof(struct squawk_cue);
     s->article_entity = svc_article_entity;
     s->article_entity_find = svc_article_entity_find;
+    s->engine_open = svc_engine_open;
+    s->engine_process = filter_engine_process;
+    s->engine_close = filter_engine_close;
+    s->tokens = svc_tokens;
+    s->token_size = sizeof(struct squawk_token);
 }
 
 /* ---- the host ---- */
@@ -823,6 +889,7 @@ static void ctx_end(article_ctx *c)
         tscan_free(c->tscan[i]);
     }
     tok_doc_free(&c->tok);
+    free(c->toks);
     filter_mentions_free(&c->ment);
     filter_amounts_free(&c->amt);
     filter_matches_free(&c->cue_m);
@@ -945,6 +1012,13 @@ void filter_host_scratch_adopt(const filter_host *h, void *scratch)
 }
 
 void filter_host_scratch_free(void *scratch) { hs_free_scratch(scratch); }
+
+void filter_host_thread_done(void)
+{
+    hs_free_scratch(tls_scratch);
+    tls_scratch = NULL;
+    tls_gen = 0;
+}
 
 size_t filter_host_compiled_bytes(const filter_host *h)
 {

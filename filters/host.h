@@ -111,6 +111,9 @@ SQ_API int filter_host_visit(filter_host *h, const proto_article *a,
 SQ_API int filter_host_scratch_make(const filter_host *h, void **out);
 SQ_API void filter_host_scratch_adopt(const filter_host *h, void *scratch);
 SQ_API void filter_host_scratch_free(void *scratch);
+/* A thread that ran filter_host_process and now ends frees its scratch (thread-local:
+ * filter_host_destroy never sees it). */
+SQ_API void filter_host_thread_done(void);
 
 typedef struct filter_host_stats {
     size_t n_filters;

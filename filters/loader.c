@@ -226,6 +226,20 @@ int filter_loader_open(filter_plugin *p, const char *path, const char *const *kv
     return fill_config(p, kv, n_kv, err, errlen);
 }
 
+const struct squawk_config_entry *filter_loader_entry(const struct squawk_filter *desc, size_t i)
+{
+    return entry_at(desc, i);
+}
+
+int filter_loader_fill(filter_plugin *p, const struct squawk_filter *desc, const char *what,
+                       const char *const *kv, size_t n_kv, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    p->desc = desc;
+    p->path = strdup(what);
+    return p->path ? fill_config(p, kv, n_kv, err, errlen) : SQ_E_NOMEM;
+}
+
 void filter_loader_close(filter_plugin *p)
 {
     if (p->inited && p->desc && p->desc->destroy) p->desc->destroy(p->ctx);

@@ -30,6 +30,14 @@ SQ_API int filter_loader_open(filter_plugin *p, const char *path, const char *co
                        char *err, size_t errlen);
 /* Calls destroy (when inited), frees the config and dlcloses. */
 SQ_API void filter_loader_close(filter_plugin *p);
+/* The i-th entry of desc's config map (stepped by the size it was built
+ * with), or NULL past a map that is absent; the map ends at a NULL key. */
+SQ_API const struct squawk_config_entry *filter_loader_entry(const struct squawk_filter *desc, size_t i);
+/* Fills p->config from desc's map (defaults, then the kv pairs) with no .so:
+ * the host's own typed settings (the scoring engine's). Errors name `what`
+ * (a file), the key and the reason. filter_loader_close frees it. */
+SQ_API int filter_loader_fill(filter_plugin *p, const struct squawk_filter *desc, const char *what,
+                              const char *const *kv, size_t n_kv, char *err, size_t errlen);
 /* Reads a DOUBLE or INT config value by key; SQ_E_NOTFOUND when absent. */
 SQ_API int filter_loader_config_double(const filter_plugin *p, const char *key, double *out);
 

@@ -17,9 +17,13 @@
  *      (tpack_open / tpack_size / tpack_rule / tpack_scan, struct squawk_trule
  *      and squawk_tslot); element sizes; article_entity / article_entity_find;
  *      descriptor default_threshold and config_entry_size (the host no longer
- *      reads a config key `threshold`). */
+ *      reads a config key `threshold`).
+ * 1.2: the scoring engine of the built-in filters (engine_open / engine_process /
+ *      engine_close, struct squawk_engine_spec): a plugin is its pack, its
+ *      roles and its config map; the host tokenises, matches and scores.
+ *      The article's tokens (tokens, token_size, struct squawk_token). */
 #define SQUAWK_FILTER_ABI_MAJOR 1
-#define SQUAWK_FILTER_ABI_MINOR 1
+#define SQUAWK_FILTER_ABI_MINOR 2
 
 /* What process() and the services return: 0 or one of these (the host's own
  * error table, core/error.h, uses the same numbers). A negative return from
@@ -192,9 +196,62 @@ struct squawk_tslot {
     uint32_t start, end;
 };
 
+/* ---- since ABI 1.2: the article's tokens, the ones token-pattern packs match ---- */
+enum squawk_case {
+    SQUAWK_CASE_LOWER, /* "acquires" */
+    SQUAWK_CASE_TITLE, /* "Nvidia" */
+    SQUAWK_CASE_UPPER, /* "IBM", "U.S." */
+    SQUAWK_CASE_MIXED, /* "iPhone", "H100" */
+    SQUAWK_CASE_DIGIT, /* "10", "1,200.5" */
+    SQUAWK_CASE_PUNCT, /* ".", "$", "-" */
+    SQUAWK_CASE_OTHER  /* letters without case */
+};
+#define SQUAWK_TOK_NUMBER 0x1u     /* digits, with , and . between them */
+#define SQUAWK_TOK_CURRENCY 0x2u   /* "$", "US$", the euro sign */
+#define SQUAWK_TOK_ABBREV 0x4u     /* "U.S.", "Inc.": the period is part of the token */
+#define SQUAWK_TOK_CASHTAG 0x8u    /* "$TSLA" */
+#define SQUAWK_TOK_TICKER 0x10u    /* "<ACME>" (a Reuters tag) */
+#define SQUAWK_TOK_HYPHEN 0x20u    /* "start-up" */
+#define SQUAWK_TOK_SENT_START 0x40u /* first token of its sentence */
+#define SQUAWK_TOK_SCALE 0x80u     /* "bn" of "10bn" */
+
+/* One token: bytes [start, end) of field. Read arrays of it with host->token_size (SQUAWK_AT). */
+struct squawk_token {
+    uint32_t field, start, end;
+    uint32_t sentence; /* index in the article, the headline's sentences first */
+    const char *norm;  /* lower case, folded (fullwidth, zero-width, curly quotes), NUL-terminated */
+    uint16_t flags;    /* SQUAWK_TOK_* */
+    uint8_t cls;       /* enum squawk_case */
+};
+
+/* ---- since ABI 1.2: the scoring engine (what the built-in filters run), configured by a plugin ----
+ * The engine scans the pack (tokens, pattern hits and their filled company
+ * slots), gates and sums the evidence, votes the companies into roles, finds
+ * amounts and the deal stage near triggers, calibrates the score and reports.
+ * Its settings are config keys the plugin declares in its own config map,
+ * found by name (bias, headline_bonus, window, lead_bytes, calib_slope, ...:
+ * filters/README.md lists them with their types); a key the map does not
+ * declare keeps the engine's default. */
+#define SQUAWK_ENGINE_ROLES_BY_KIND 1u   /* a regulator of the gazetteer is role_a, a company role_b */
+#define SQUAWK_ENGINE_SKIP_REGULATORS 2u /* a regulator never takes a role (investors, suppliers) */
+
+struct squawk_engine_spec {
+    uint32_t size;             /* sizeof(struct squawk_engine_spec) */
+    const void *config;        /* the config init() received: the host finds the plugin and its config map by it */
+    const char *category;      /* of the alerts; NULL: the filter's name */
+    const char *role_a, *role_b; /* the two sides: a pattern's slot roles, and a trigger's nearest
+                                  * company before it (role_a) and after it (role_b) when no slot names them */
+    uint32_t flags;            /* SQUAWK_ENGINE_* */
+    /* The plugin's own token-pattern pack: a path relative to the directory of
+     * the plugin's .so ("earnings.yml": next to it), or absolute. A non-empty
+     * config key `pack` wins: a pack name of data_dir/rules/v2/, or a path. */
+    const char *pack;
+};
+
 struct squawk_pack;   /* a compiled rule pack, shared by every plugin that opens it */
 struct squawk_tpack;  /* a compiled token-pattern pack, shared likewise */
 struct squawk_report; /* what one process() call raises */
+struct squawk_engine; /* a configured scoring engine (1.2) */
 
 /* ---- the services table the host hands to init() ----
  * Valid until destroy(); services that are not tied to an article, pack or
@@ -255,6 +312,21 @@ struct squawk_host {
     /* Entity index by exact name or ticker (the gazetteer's, then the
      * article's anonymous companies once mentions() ran), or -1. */
     int32_t (*article_entity_find)(const struct squawk_article *a, const char *name_or_ticker);
+
+    /* ---- 1.2 (check size: SQUAWK_HOST_HAS(h, engine_close)) ---- */
+    /* The scoring engine, configured by spec and the plugin's config (call it
+     * from init(); the engine lives until engine_close, from destroy()). On
+     * failure err names the pack file, the key or the reason. */
+    int (*engine_open)(const struct squawk_host *h, const struct squawk_engine_spec *spec,
+                       struct squawk_engine **out, char *err, size_t errlen);
+    /* Scores the article and reports into r when a trigger fired (nothing
+     * begun otherwise): call it from process(). Thread-safe like process(). */
+    int (*engine_process)(struct squawk_engine *e, const struct squawk_article *a, struct squawk_report *r);
+    void (*engine_close)(struct squawk_engine *e);
+    /* The article's tokens in order (headline, then body), made once per
+     * article for every plugin and pack; valid until process() returns. */
+    int (*tokens)(const struct squawk_article *a, const struct squawk_token **out, size_t *n);
+    uint32_t token_size; /* step through tokens() by it */
 };
 
 /* ---- the descriptor a plugin exports as squawk_filter_v1 ---- */

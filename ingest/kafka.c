@@ -351,6 +351,7 @@ static void handle(ingest_kafka *k, rd_kafka_message_t *m)
                            rd_kafka_message_errstr(m));
         return;
     }
+    int64_t ingest_ns = sq_clock_realtime_ns(); /* before decoding: processing time includes it */
     if (!k->st.broker_up) {
         k->st.broker_up = 1;
         k->st.broker_down_since_ms = 0;
@@ -392,7 +393,7 @@ static void handle(ingest_kafka *k, rd_kafka_message_t *m)
         .topic = topic,
         .partition = m->partition,
         .offset = m->offset,
-        .ingest_ns = sq_clock_realtime_ns(),
+        .ingest_ns = ingest_ns,
         .produce_ts_ns = ingest_kafka_produce_ts(m),
         .token = token,
     };

@@ -20,6 +20,7 @@
 #include "../filters/host.h"
 #include "../ingest/kafka.h"
 #include "../proto/scan.h"
+#include "fpool.h"
 #include "reload.h"
 #include "../sinks/jsonl.h"
 #include "../sinks/kafka.h"
@@ -57,6 +58,7 @@ struct pipeline {
     sink *sinks[MAX_SINKS];
     size_t n_sinks;
     ingest_kafka *in;
+    fpool *pool; /* engine.filter_threads > 0: filter workers; NULL: filters on the loop */
     sq_metrics *metrics;
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer tick, drain;
@@ -74,7 +76,8 @@ struct pipeline {
         uint64_t n;
     } by_cat[MAX_CATEGORIES];
     size_t n_cat;
-    uint64_t process_ns;
+    uint64_t process_ns, process_cpu_ns; /* filter stage: wall and thread CPU */
+    uint64_t emit_ns, emit_cpu_ns;       /* alerts handed to the sinks: wall and thread CPU */
     /* ingest -> emit latency per alert: cumulative at render time */
     uint64_t lat_bucket[N_LAT_BUCKETS];
     uint64_t lat_count;
@@ -219,16 +222,14 @@ static void on_sink_done(void *ud, uint64_t token, int status)
     if (p->paused) check_pressure(p);
 }
 
-static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
+/* After the filter stage, on the loop: count, hand the alerts to every sink
+ * (they leave now, whatever else the batch holds), mark the article done or
+ * pending. The caller frees the alerts. */
+static void emit_article(pipeline *p, const proto_article *a, const ingest_meta *m, proto_alert **alerts,
+                         size_t n, int rc, int64_t filter_ns, int64_t filter_cpu_ns)
 {
-    pipeline *p = ud;
-    filter_source src = {.topic = m->topic, .partition = m->partition, .offset = m->offset,
-                         .ingest_ns = m->ingest_ns};
-    proto_alert **alerts = NULL;
-    size_t n = 0;
-    int64_t t0 = sq_clock_mono_ns();
-    int rc = filter_host_process(p->host, a, &src, 0, &alerts, &n);
-    p->process_ns += (uint64_t)(sq_clock_mono_ns() - t0);
+    p->process_ns += (uint64_t)filter_ns;
+    p->process_cpu_ns += (uint64_t)filter_cpu_ns;
     p->articles++;
     if (rc < 0) {
         /* The filter stage could not start (out of memory). The article is
@@ -254,6 +255,7 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
     }
     p->alerts_total += n;
 
+    int64_t t1 = sq_clock_mono_ns(), c1 = sq_clock_thread_cpu_ns();
     uint32_t waiting = 0;
     for (size_t i = 0; i < p->n_sinks; i++) {
         int r = sink_submit(p->sinks[i], alerts, n, m->token);
@@ -267,16 +269,38 @@ static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
         }
     }
     /* emit = the alerts were handed to every sink */
-    if (n)
+    if (n) {
+        p->emit_ns += (uint64_t)(sq_clock_mono_ns() - t1);
+        p->emit_cpu_ns += (uint64_t)(sq_clock_thread_cpu_ns() - c1);
         observe(lat_bounds, p->lat_bucket, N_LAT_BUCKETS, &p->lat_count, &p->lat_sum, m->ingest_ns, n);
+    }
     observe(proc_bounds, p->proc_bucket, N_PROC_BUCKETS, &p->proc_count, &p->proc_sum, m->ingest_ns, 1);
-    for (size_t i = 0; i < n; i++) proto_alert_destroy(alerts[i]);
-    free(alerts);
     if (waiting == 0)
         ingest_kafka_done(p->in, m->token);
     else if (waiting != UINT32_MAX && pend_add(p, m->token, waiting) != 0)
         sq_log_limited(SQ_LOG_ERROR, "pipeline.nomem", "id=%s", a->id);
     check_pressure(p);
+}
+
+static void on_filtered(void *ud, fpool_job *j)
+{
+    emit_article(ud, &j->a, &j->m, j->alerts, j->n, j->rc, j->filter_ns, j->filter_cpu_ns);
+}
+
+static void on_article(void *ud, const proto_article *a, const ingest_meta *m)
+{
+    pipeline *p = ud;
+    if (p->pool && fpool_submit(p->pool, p->host, a, m) == 0) return;
+    /* no workers (or no memory to copy the article for one): filter here */
+    filter_source src = {.topic = m->topic, .partition = m->partition, .offset = m->offset,
+                         .ingest_ns = m->ingest_ns};
+    proto_alert **alerts = NULL;
+    size_t n = 0;
+    int64_t t0 = sq_clock_mono_ns(), c0 = sq_clock_thread_cpu_ns();
+    int rc = filter_host_process(p->host, a, &src, 0, &alerts, &n);
+    emit_article(p, a, m, alerts, n, rc, sq_clock_mono_ns() - t0, sq_clock_thread_cpu_ns() - c0);
+    for (size_t i = 0; i < n; i++) proto_alert_destroy(alerts[i]);
+    free(alerts);
 }
 
 static int check_kafka_props(const sq_config *cfg, const char *sect, char **kv, const int *lines,
@@ -367,6 +391,7 @@ static void on_reload_done(void *ud, reloader_result *r)
     /* Articles are processed synchronously in loop callbacks and this is
      * one too: none dropped, none seen by both engines. The worker destroys
      * the old engine. */
+    if (p->pool) fpool_wait_idle(p->pool); /* every article queued for the old engine is out */
     reloader_retire(p->reloader, p->host);
     filter_host_scratch_adopt(r->host, r->scratch);
     p->host = r->host;
@@ -648,6 +673,12 @@ static void render_filters(pipeline *p, sq_metrics_buf *b)
                           (double)fs.ns[i] / 1e9);
     single(b, "squawk_filter_stage_seconds_total", "counter", "Time spent in the whole filter stage.",
            (double)p->process_ns / 1e9);
+    single(b, "squawk_filter_stage_cpu_seconds_total", "counter",
+           "CPU time of the threads running the filter stage (below the stage's time: waiting for a core).",
+           (double)p->process_cpu_ns / 1e9);
+    single(b, "squawk_emit_seconds_total", "counter",
+           "Time spent handing alerts to the sinks (encode, ZeroMQ send, ring, journal).", (double)p->emit_ns / 1e9);
+    single(b, "squawk_emit_cpu_seconds_total", "counter", "CPU time of the same.", (double)p->emit_cpu_ns / 1e9);
     family(b, "squawk_filter_errors_total", "counter",
            "process() calls that failed, per filter: logged, report dropped, article done.");
     for (size_t i = 0; i < fs.n_filters && i < 16; i++)
@@ -782,7 +813,8 @@ static void finish(pipeline *p)
 static void on_drain(struct ev_loop *loop, ev_timer *w, int revents)
 {
     pipeline *p = w->data;
-    if (p->pend_n == 0 || sq_clock_mono_ns() > p->drain_deadline_ns) {
+    if ((p->pend_n == 0 && (!p->pool || fpool_pending(p->pool) == 0)) ||
+        sq_clock_mono_ns() > p->drain_deadline_ns) {
         if (p->pend_n) sq_warn("shutdown.timeout", "pending=%zu", p->pend_n);
         ev_timer_stop(loop, w);
         finish(p);
@@ -828,6 +860,9 @@ int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *
     if (rc == 0) rc = reloader_create(&p->reloader, loop, cfg->path, build_host, on_reload_done, p);
     if (rc == 0) rc = reloader_build_now(p->reloader, cfg, &p->host, err, errlen);
     if (rc == 0) rc = build_sinks(p, err, errlen);
+    if (rc == 0 && cfg->engine.filter_threads > 0 &&
+        (rc = fpool_create(&p->pool, loop, cfg->engine.filter_threads, on_filtered, p)) < 0)
+        snprintf(err, errlen, "engine.filter_threads: cannot start %u threads", cfg->engine.filter_threads);
     if (rc == 0) {
         ingest_kafka_opts o = {
             .loop = loop,
@@ -897,6 +932,7 @@ void pipeline_destroy(pipeline *p)
         ev_timer_stop(p->loop, &p->drain);
     }
     reloader_destroy(p->reloader); /* before the host: a retired engine may still be queued */
+    fpool_destroy(p->pool); /* before the consumer: queued articles hold its topic names' copies only */
     if (p->in) ingest_kafka_destroy(p->in);
     for (size_t i = 0; i < p->n_sinks; i++) sink_destroy(p->sinks[i]);
     filter_host_destroy(p->host);

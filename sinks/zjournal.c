@@ -22,6 +22,10 @@
 #define ZJ_BATCH_BYTES ((size_t)4 << 20)
 #define ZJ_FETCH_TIMEOUT_S 10.0        /* a replay read that makes no progress ends */
 #define ZJ_TOPIC_MAX 255
+#ifndef ZJ_IDX_MAX
+#define ZJ_IDX_MAX ((size_t)1 << 18) /* seq -> offset entries (2 MB); past it, neighbouring blocks merge */
+#endif
+#define ZJ_IDX_SHIFT0 4               /* one entry per 16 seqs at first */
 
 struct zjournal_tok {
     uint64_t token;
@@ -56,10 +60,11 @@ struct zjournal {
     zjournal_done_cb done;
     void *done_ud;
     int destroying;
-    /* seq -> offset of every journaled record from base on; -1 = unknown */
+    /* per block of 2^shift seqs from base on, the lowest offset of its records; -1 = unknown */
     int64_t *off;
     uint64_t base;
     size_t n_off, cap_off;
+    unsigned shift;
     zj_fetch f;
     zjournal_stats st;
 };
@@ -145,13 +150,33 @@ static int rec_parse(zjournal *j, const rd_kafka_message_t *m, uint64_t *seq, co
     return rc;
 }
 
-/* ---- seq -> offset index */
+/* ---- seq -> offset index
+ *
+ * Sparse and bounded: one entry per block of 2^shift seqs, the lowest offset
+ * of the block's records. Our records' offsets grow with their seqs in the one
+ * partition, so a read from a block's entry reaches every record of the block
+ * (fetch_one skips those before the range). One entry per record grew without
+ * end (8 bytes per alert message, ~150 MB a day at 1,000 articles/s); when the
+ * index is full, pairs of blocks merge: memory stays at ZJ_IDX_MAX entries and
+ * an old replay skips more records before its first. */
+
+static int64_t lowest(int64_t a, int64_t b) { return a < 0 ? b : b < 0 || a < b ? a : b; }
+
+static void idx_coarsen(zjournal *j)
+{
+    size_t n = (j->n_off + 1) / 2;
+    for (size_t i = 0; i < n; i++)
+        j->off[i] = lowest(j->off[2 * i], 2 * i + 1 < j->n_off ? j->off[2 * i + 1] : -1);
+    j->n_off = n;
+    j->shift++;
+}
 
 static void idx_set(zjournal *j, uint64_t seq, int64_t off)
 {
     if (j->n_off == 0 && j->base == 0) j->base = seq;
     if (seq < j->base) return; /* older than what we know: never asked for */
-    size_t i = (size_t)(seq - j->base);
+    size_t i;
+    while ((i = (size_t)((seq - j->base) >> j->shift)) >= ZJ_IDX_MAX) idx_coarsen(j);
     if (i >= j->cap_off) {
         size_t cap = j->cap_off ? j->cap_off : 1024;
         while (cap <= i) cap *= 2;
@@ -162,13 +187,13 @@ static void idx_set(zjournal *j, uint64_t seq, int64_t off)
     }
     for (size_t k = j->n_off; k <= i; k++) j->off[k] = -1;
     if (i >= j->n_off) j->n_off = i + 1;
-    j->off[i] = off;
+    j->off[i] = lowest(j->off[i], off);
 }
 
-/* The offset to start reading seq from: the first known one at or after it. */
+/* The offset to start reading seq from: its block's, or the first known one after it. */
 static int64_t idx_find(const zjournal *j, uint64_t seq)
 {
-    size_t i = seq > j->base ? (size_t)(seq - j->base) : 0;
+    size_t i = seq > j->base ? (size_t)((seq - j->base) >> j->shift) : 0;
     for (; i < j->n_off; i++)
         if (j->off[i] >= 0) return j->off[i];
     return -1;
@@ -591,6 +616,7 @@ SQ_API int zjournal_create(zjournal **out, const zjournal_opts *o, char *err, si
     }
     zjournal *j = calloc(1, sizeof *j);
     if (!j) return SQ_E_NOMEM;
+    j->shift = ZJ_IDX_SHIFT0;
     j->pipefd[0] = j->pipefd[1] = -1;
     j->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
     j->topic = strdup(o->topic);

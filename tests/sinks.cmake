@@ -13,3 +13,7 @@ add_executable(sink_bench test_sink_bench.c)
 target_include_directories(sink_bench PRIVATE ${CMAKE_SOURCE_DIR})
 target_link_libraries(sink_bench PRIVATE sq_sinks sq_proto sq_core sq_libev PkgConfig::ZMQ
                       Threads::Threads)
+
+# the journal's seq -> offset index (sparse, bounded), tested where it lives
+sq_add_test(test_zjournal_index SOURCES test_zjournal_index.c LIBS sq_proto sq_libev PkgConfig::RDKAFKA
+            LABELS unit)

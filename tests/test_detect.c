@@ -188,6 +188,15 @@ static struct detect_run run_of(const struct squawk_article *a, unsigned char *b
     return x;
 }
 
+/* Stages 1, 3 and 4 over a run: the votes every entity got. */
+static void votes_of(struct detect_run *x)
+{
+    struct detect_sum s = {.reg_mention = -1};
+    gate(x);
+    accept_mentions(x);
+    role_votes(x, &s);
+}
+
 static struct squawk_article article(const char *headline, const char *body)
 {
     struct squawk_article a = {sizeof a, "t", {headline, body}, {strlen(headline), strlen(body)}, "", "", 0,
@@ -438,6 +447,115 @@ TEST(engine_v2_rules_and_slots)
     n_scan = n_mens = 0;
 }
 
+/* A coordinated list fills the role for every name in it: "Acme Corp , Bolt
+ * Ltd and Widget will buy ..." makes all three investors (a comma set off by
+ * spaces too); a name outside the list ("rather than Widget") gets nothing. */
+TEST(list_votes_coordination)
+{
+    setup();
+    struct squawk_article a = article("", "Acme Corp , Bolt Ltd and Widget will buy stakes. Acme Corp will buy Widget.");
+    const char *b = a.text[1];
+    uint32_t bolt = (uint32_t)(strstr(b, "Bolt") - b), w = (uint32_t)(strstr(b, "Widget") - b),
+             buy = (uint32_t)(strstr(b, "buy") - b);
+    struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3)};
+    struct squawk_mention mn[] = {{0, 1, 0, 9, 0, 1}, {3, 1, bolt, bolt + 8, 0, 1}, {1, 1, w, w + 6, 0, 1}};
+    scan = ms, n_scan = 1, mens = mn, n_mens = 3;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    votes_of(&x);
+    ASSERT_EQ(x.n_acc, 3);
+    for (size_t i = 0; i < 3; i++) ASSERT_DBL_NEAR(x.accs[i].va, 2.0, 1e-12);
+    /* not a list: "Acme Corp said Bolt Ltd will buy": only Bolt */
+    struct squawk_article a2 = article("", "Acme Corp said Bolt Ltd will buy Widget.");
+    b = a2.text[1];
+    bolt = (uint32_t)(strstr(b, "Bolt") - b), w = (uint32_t)(strstr(b, "Widget") - b), buy = (uint32_t)(strstr(b, "buy") - b);
+    ms[0] = M(R_BUY, 1, buy, buy + 3);
+    mn[1] = (struct squawk_mention){3, 1, bolt, bolt + 8, 0, 1};
+    mn[2] = (struct squawk_mention){1, 1, w, w + 6, 0, 1};
+    x = run_of(&a2, buf, sizeof buf, &heap);
+    votes_of(&x);
+    ASSERT_DBL_NEAR(x.accs[0].va, 0, 0);          /* Acme */
+    ASSERT_DBL_NEAR(x.accs[1].va, 2.0, 1e-12);    /* Bolt */
+    ASSERT_DBL_NEAR(x.accs[2].vb, 2.0, 1e-12);    /* Widget */
+    ASSERT(list_gap("A , B", 1, 4));
+    ASSERT(!list_gap("A said B", 1, 7));
+    n_scan = n_mens = 0;
+}
+
+/* An ambiguous name counts as the subject of a headline that holds a trigger
+ * ("Acme tries ... buy"), however far the trigger; elsewhere only next to one. */
+TEST(ambiguous_headline_subject)
+{
+    setup();
+    const char *h = "'Acme' tries very hard to persuade its own wary board members to buy";
+    struct squawk_article a = article(h, "");
+    uint32_t buy = (uint32_t)(strstr(h, "buy") - h), acme = 1;
+    struct squawk_match ms[] = {M(R_BUY, 0, buy, buy + 3)};
+    struct squawk_mention mn[] = {{0, 0, acme, acme + 4, 1, 0}};
+    scan = ms, n_scan = 1, mens = mn, n_mens = 1;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    ASSERT_EQ(mention_ok(&x, 0), 1);
+    ASSERT(leads_headline(h, acme));
+    ASSERT(!leads_headline(h, (uint32_t)(strstr(h, "board") - h)));
+    /* not the subject: the same distance from the trigger is too far */
+    const char *h2 = "Board says Acme tries very hard to persuade its own wary board members to buy";
+    a = article(h2, "");
+    buy = (uint32_t)(strstr(h2, "buy") - h2), acme = (uint32_t)(strstr(h2, "Acme") - h2);
+    ms[0] = M(R_BUY, 0, buy, buy + 3);
+    mn[0] = (struct squawk_mention){0, 0, acme, acme + 4, 1, 0};
+    x = run_of(&a, buf, sizeof buf, &heap);
+    ASSERT_EQ(mention_ok(&x, 0), 0);
+    n_scan = n_mens = 0;
+}
+
+/* detect_process over a, one buy trigger in the body and mentions mn[n]:
+ * Acme is mentioned, Bolt the investor, Widget the target. */
+static void acme_mentioned_bolt_buys_widget(const struct squawk_article *a, struct squawk_mention *mn, size_t n)
+{
+    const char *b = a->text[1];
+    uint32_t buy = (uint32_t)(strstr(b, "buy") - b);
+    struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3)};
+    scan = ms, n_scan = 1, mens = mn, n_mens = n;
+    memset(role_of, 0, sizeof role_of);
+    ASSERT_EQ(detect_process(&det, a, NULL), 0);
+    ASSERT_STR_EQ(role_of[0], "mentioned");
+    ASSERT_STR_EQ(role_of[3], "investor");
+    ASSERT_STR_EQ(role_of[1], "target");
+    n_scan = n_mens = 0;
+}
+
+/* A company the headline names but no trigger reaches is mentioned in passing:
+ * role "mentioned" (no topic); the parties the trigger reaches keep theirs. */
+TEST(passing_headline_mention)
+{
+    setup();
+    struct squawk_article a = article("Acme Corp looks on", "Bolt Ltd will buy Widget.");
+    uint32_t w = (uint32_t)(strstr(a.text[1], "Widget") - a.text[1]);
+    struct squawk_mention mn[] = {{0, 0, 0, 9, 0, 1}, {3, 1, 0, 8, 0, 1}, {1, 1, w, w + 6, 0, 1}};
+    acme_mentioned_bolt_buys_widget(&a, mn, 3);
+}
+
+/* "Acme co-founder and CEO Jane Roe" names a person's employer: when the
+ * headline does not name Acme, the person is the party and Acme is mentioned. */
+TEST(person_employer_is_context)
+{
+    const char *t = "backed by Acme co-founder and CEO Jane Roe and Acme chief Bob Poe, Acme CEO said";
+    size_t l = strlen(t);
+    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme co") - t) + 4));
+    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme chief") - t) + 4));
+    ASSERT(!names_a_person(t, l, (size_t)(strstr(t, "Acme CEO said") - t) + 4));
+    setup();
+    struct squawk_article a = article("Widget raises money", "Bolt Ltd and Acme Corp chief Jane Roe will buy Widget.");
+    const char *b = a.text[1];
+    uint32_t w = (uint32_t)(strstr(b, "Widget") - b), acme = (uint32_t)(strstr(b, "Acme") - b);
+    struct squawk_mention mn[] = {{1, 0, 0, 6, 0, 1}, {3, 1, 0, 8, 0, 1}, {0, 1, acme, acme + 9, 0, 1},
+                                  {1, 1, w, w + 6, 0, 1}};
+    acme_mentioned_bolt_buys_widget(&a, mn, 4);
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -448,5 +566,9 @@ int main(void)
     RUN(process_counts_caps);
     RUN(evidence_cap_counted);
     RUN(engine_v2_rules_and_slots);
+    RUN(list_votes_coordination);
+    RUN(ambiguous_headline_subject);
+    RUN(passing_headline_mention);
+    RUN(person_employer_is_context);
     return 0;
 }

@@ -3,7 +3,7 @@
  * error-rule and 1.0/1.1 loading tests. */
 #include <stdlib.h>
 #include <string.h>
-#include "../filters/squawk_filter.h"
+#include "abi/squawk_filter_1_1.h" /* a plugin built for ABI 1.1, frozen: it still loads */
 
 struct errs_config {
     int64_t score;

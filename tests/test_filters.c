@@ -92,6 +92,30 @@ TEST(background_company_is_mentioned)
     proto_alert_destroy(al);
 }
 
+/* chips: a feed's list of tagged companies after the headline ("- Apple ( NASDAQ:AAPL )"), or a company one "aims to rival",
+ * names a company the story may only touch: named only there, it is mentioned, no topic. */
+TEST(chips_ticker_list_is_background)
+{
+    filter_host *h = builtin_host();
+    const char *t[8];
+    proto_alert *al = run_one(h, "Microsoft to buy 50,000 Nvidia GPUs for its new data centre - Apple ( NASDAQ:AAPL )",
+                              "Microsoft said it will buy the Nvidia GPUs for a data centre in Texas.", "chips");
+    ASSERT(al != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Apple Inc.")->role, PROTO_ROLE_MENTIONED);
+    ASSERT(strcmp(alert_entity(al, "Microsoft Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
+    size_t n = proto_alert_route_tickers(al, 0, t, 8);
+    for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], "AAPL") != 0);
+    proto_alert_destroy(al);
+    /* "to rival X" names a competitor, not a party */
+    al = run_one(h, "OpenAI agrees to buy 50,000 Nvidia GPUs for its data centres in a bid to rival Microsoft", "",
+                 "chips");
+    ASSERT(al != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, PROTO_ROLE_MENTIONED);
+    ASSERT(strcmp(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -451,6 +475,7 @@ int main(void)
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
+    RUN(chips_ticker_list_is_background);
     RUN(refuses_bad_plugins);
     RUN(refuses_world_writable);
     RUN(matcher_errors_name_file_and_rule);

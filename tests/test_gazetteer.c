@@ -291,7 +291,7 @@ static const char *const ticker_shapes[] = {
     "^[0-9]{4}\\.HK$",                            /* Hong Kong: 0700.HK */
     "^[0-9]{6}\\.S[SZ]$",                         /* Shanghai, Shenzhen: 688256.SS, 300750.SZ */
     "^[0-9]{4}\\.SR$",                            /* Riyadh: 2222.SR */
-    "^[A-Z0-9][A-Z0-9&-]{0,11}\\.(NS|BO|L|PA|DE|AS|MI|MC|BR|LS|VI|HE|ST|CO|OL|SW|TO|AX|SI)$",
+    "^[A-Z0-9][A-Z0-9&-]{0,11}\\.(NS|BO|L|PA|DE|AS|MI|MC|BR|LS|VI|HE|ST|CO|OL|SW|TO|AX|SI|ME)$",
     NULL};
 
 static int ticker_shape_ok(regex_t *re, const char *t)
@@ -501,8 +501,9 @@ TEST(score_end_to_end)
     ASSERT(mkdtemp(dir) != NULL);
     char cmd[2048];
     /* a snapshot of the shipped data: rule packs change under a running test otherwise */
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s/data/rules' && cp '%s/gazetteer.yml' '%s/data/' && cp '%s'/rules/*.yml '%s/data/rules/'",
-             dir, DATA_DIR, dir, DATA_DIR, dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/data/rules/v2' && cp '%s/gazetteer.yml' '%s/data/' && cp '%s'/rules/*.yml '%s/data/rules/'"
+             " && cp '%s'/rules/v2/*.yml '%s/data/rules/v2/'",
+             dir, DATA_DIR, dir, DATA_DIR, dir, DATA_DIR, dir);
     ASSERT_EQ(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s/a.txt", dir);
     FILE *f = fopen(cmd, "w");
@@ -514,6 +515,32 @@ TEST(score_end_to_end)
     ASSERT_STR_EQ(role_of(run_score(dir, "SQUAWK_ENGINE__ANONYMOUS_COMPANIES=false"), "Quuxon Holdings Ltd"), "");
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     ASSERT_EQ(system(cmd), 0);
+}
+
+/* An ambiguous alias followed by a number is a product's model ("RTX 5090"),
+ * never the company; with company words around it, it is the company. */
+TEST(model_number_is_no_company)
+{
+    filter_gaz *g = NULL;
+    hs_scratch_t *sc = NULL;
+    char err[512] = "";
+    ASSERT_EQ(filter_gaz_load(&g, DATA_DIR "/gazetteer.yml", err, sizeof err), 0);
+    ASSERT_EQ(filter_gaz_alloc_scratch(g, &sc), 0);
+    int32_t rtx = filter_gaz_find(g, "RTX");
+    ASSERT(rtx >= 0);
+    const char *t[2] = {"", "Gamers queued for the RTX 5090 card. Separately, RTX shares rose."};
+    size_t l[2] = {0, strlen(t[1])};
+    ASSERT_EQ(filter_gaz_scan(g, sc, t, l, &ms), 0);
+    int product = 0, company = 0;
+    for (size_t i = 0; i < ms.n; i++) {
+        if (ms.v[i].entity != (uint32_t)rtx) continue;
+        if (ms.v[i].ambiguous == 2 && !ms.v[i].confirmed) product++;
+        if (ms.v[i].confirmed) company++;
+    }
+    ASSERT_EQ(product, 1);
+    ASSERT_EQ(company, 1);
+    hs_free_scratch(sc);
+    filter_gaz_destroy(g);
 }
 
 int main(void)
@@ -531,6 +558,7 @@ int main(void)
     RUN(hostile_text);
     RUN(switch_in_gazetteer_file);
     RUN(shipped_gazetteer_entries);
+    RUN(model_number_is_no_company);
     RUN(alias_of_two_entities_refused);
     filter_mentions_free(&ms);
     hs_free_scratch(scratch);

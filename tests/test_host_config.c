@@ -1,4 +1,4 @@
-/* test_host_config.c -- filter_host_from_config and plugin ABI 1.1: 1.0 and 1.1 plugins side by side, thresholds, overrides and their typos, plugin directories, error codes. */
+/* test_host_config.c -- filter_host_from_config and plugin ABI 1.1/1.2: 1.0, 1.1 and 1.2 plugins side by side, the host's engine, thresholds, overrides and their typos, plugin directories, error codes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,9 @@
 
 #include "../core/config.h"
 #include "../core/error.h"
+#include "../filters/engine.h"
 #include "../filters/host.h"
+#include "../filters/loader.h"
 #include "../filters/squawk_filter.h"
 #include "assert.h"
 #include "filter_run.h"
@@ -97,6 +99,112 @@ TEST(abi_1_0_and_1_1_plugins_load_together)
     ASSERT_STR_EQ(e->entities[2].name, "https://example.com/a");
     ASSERT_STR_EQ(e->entities[3].name, "Nvidia Corp.");
     free_alerts(v, n);
+    filter_host_destroy(h);
+}
+
+/* ABI 1.2: a built-in filter runs the host's engine beside a 1.0 and a 1.1 plugin. */
+TEST(abi_1_2_engine_plugin_beside_1_0_and_1_1)
+{
+    const char *names[] = {CFG_SO, ERRS_SO, "invest"};
+    filter_host_overrides ov = {.data_dir = DATA_DIR, .filters = names, .n_filters = 3};
+    filter_host *h;
+    char err[1024];
+    ASSERT_EQ(from(&h, NULL, &ov, err, sizeof err), 0);
+    const struct squawk_host *s = filter_host_services(h);
+    ASSERT_EQ(s->abi_minor, SQUAWK_FILTER_ABI_MINOR);
+    ASSERT_EQ(SQUAWK_FILTER_ABI_MINOR, 2);
+    ASSERT(SQUAWK_HOST_HAS(s, engine_close));
+    size_t n;
+    proto_alert **v = run(h, "Nvidia to acquire Microsoft merger", NULL, &n);
+    ASSERT_EQ(n, 3);
+    ASSERT(of(v, n, "keyword") != NULL);
+    ASSERT(of(v, n, "errs") != NULL);
+    const proto_alert *inv = of(v, n, "invest");
+    ASSERT(inv != NULL);
+    ASSERT_EQ(inv->n_entities, 2);
+    ASSERT_STR_EQ(inv->entities[0].name, "Nvidia Corp.");
+    ASSERT_STR_EQ(inv->entities[0].role, "investor");
+    ASSERT_STR_EQ(inv->entities[1].name, "Microsoft Corp.");
+    ASSERT_STR_EQ(inv->entities[1].role, "target");
+    free_alerts(v, n);
+    /* the engine serves plugins by the config their init got, nothing else */
+    int not_a_config = 0;
+    struct squawk_engine_spec spec = {.size = sizeof spec, .config = &not_a_config, .role_a = "a", .role_b = "b",
+                                      .pack = "x.yml"};
+    struct squawk_engine *e = (struct squawk_engine *)&spec;
+    ASSERT_EQ(s->engine_open(s, &spec, &e, err, sizeof err), SQUAWK_E_INVAL);
+    ASSERT(e == NULL);
+    ASSERT_HAS(err, "spec.config must be the config init() received");
+    filter_host_destroy(h);
+}
+
+/* ABI 1.2: the article's tokens through the host table, as packs match them. */
+static int see_tokens(const struct squawk_host *s, const struct squawk_article *a, void *arg)
+{
+    const struct squawk_token *t;
+    size_t n;
+    ASSERT_EQ(s->tokens(a, &t, &n), 0);
+    char *out = arg;
+    for (size_t i = 0; i < n; i++) {
+        const struct squawk_token *k = SQUAWK_AT(struct squawk_token, t, i, s->token_size);
+        char one[96];
+        snprintf(one, sizeof one, "%s%u:%u:%.*s=%s/%d/%x", i ? " " : "", k->field, k->sentence,
+                 (int)(k->end - k->start), a->text[k->field] + k->start, k->norm, k->cls, k->flags);
+        strncat(out, one, 4095 - strlen(out));
+    }
+    return 0;
+}
+
+TEST(tokens_through_the_host_table)
+{
+    filter_host_opts o = {.data_dir = DATA_DIR};
+    filter_host *h;
+    char err[1024], got[4096] = "";
+    setenv("SQUAWK_GAZETTEER", MINI_GAZ, 1);
+    ASSERT_EQ(filter_host_create(&h, &o, err, sizeof err), 0);
+    proto_article a;
+    ASSERT_EQ(proto_article_init(&a, "t1", "Nvidia's $10bn DEAL", "Acme bought U.S. start-up <ACME>. It closed."), 0);
+    ASSERT_EQ(filter_host_visit(h, &a, see_tokens, got), 0);
+    /* field:sentence:text=norm/case/flags */
+    ASSERT_STR_EQ(got, "0:0:Nvidia=nvidia/1/40 0:0:'s='s/0/0 0:0:$=$/5/2 0:0:10=10/4/1 0:0:bn=bn/0/80 "
+                       "0:0:DEAL=deal/2/0 1:1:Acme=acme/1/40 1:1:bought=bought/0/0 1:1:U.S.=u.s./2/4 "
+                       "1:1:start-up=start-up/0/20 1:1:<ACME>=<acme>/2/10 1:1:.=./5/0 1:2:It=it/1/40 "
+                       "1:2:closed=closed/0/0 1:2:.=./5/0");
+    proto_article_free(&a);
+    filter_host_destroy(h);
+}
+
+/* The built-ins no longer read their config: the engine does, by key. A key
+ * of theirs the engine does not know would be read by nobody. An older host
+ * has no engine: they say so. */
+TEST(builtin_config_keys_are_engine_keys)
+{
+    filter_host_opts o = {.data_dir = DATA_DIR};
+    filter_host *h;
+    char err[1024], path[4096];
+    setenv("SQUAWK_GAZETTEER", MINI_GAZ, 1);
+    ASSERT_EQ(filter_host_create(&h, &o, err, sizeof err), 0);
+    const char *builtins[] = {"invest", "chips", "regulatory"};
+    for (int b = 0; b < 3; b++) {
+        ASSERT_EQ(filter_host_resolve(h, builtins[b], path, sizeof path, err, sizeof err), 0);
+        filter_plugin p;
+        ASSERT_EQ(filter_loader_open(&p, path, NULL, 0, err, sizeof err), 0);
+        size_t i = 0;
+        for (const struct squawk_config_entry *pe; (pe = filter_loader_entry(p.desc, i)) && pe->key; i++) {
+            const struct squawk_config_entry *ee = filter_engine_key(pe->key);
+            if (!ee) SQ_FAIL_("%s: config key '%s' is no engine setting", builtins[b], pe->key);
+            ASSERT_EQ(ee->type, pe->type);
+        }
+        ASSERT(i >= 12);
+        /* on a 1.1 host (a table that ends before engine_open) it refuses to start, saying why */
+        struct squawk_host old = *filter_host_services(h);
+        old.size = (uint32_t)offsetof(struct squawk_host, engine_open);
+        void *ctx = NULL;
+        ASSERT_EQ(p.desc->init(&ctx, p.config, &old, err, sizeof err), SQUAWK_E_NOTIMPL);
+        ASSERT_HAS(err, "needs filter ABI 1.2");
+        filter_loader_close(&p);
+    }
+    ASSERT(filter_engine_key("bias") && !filter_engine_key("colour"));
     filter_host_destroy(h);
 }
 
@@ -258,6 +366,9 @@ int main(void)
     snprintf(tmpdir, sizeof tmpdir, "/tmp/sq_test_host_config_XXXXXX");
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(abi_1_0_and_1_1_plugins_load_together);
+    RUN(abi_1_2_engine_plugin_beside_1_0_and_1_1);
+    RUN(builtin_config_keys_are_engine_keys);
+    RUN(tokens_through_the_host_table);
     RUN(plugin_errors_are_counted_never_fatal);
     RUN(threshold_twice_is_an_error);
     RUN(typos_are_errors_naming_the_key);

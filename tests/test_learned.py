@@ -120,6 +120,11 @@ def reseal(blob):
     return blob[:-8] + h.to_bytes(8, "little")
 
 
+def rows_train(prefix):
+    with open(prefix + ".tsv") as fh:
+        return fh.read().splitlines()[1:]
+
+
 def check_multiclass(prefix, test_prefix, rows):
     """One model over the three classes of the kind column raising two categories; bad
     class arguments are refused by name."""
@@ -128,19 +133,32 @@ def check_multiclass(prefix, test_prefix, rows):
     if len(re.findall(r"^train: (recall|layoffs) -> ", out, re.M)) != 2:
         fail("multi-class train did not report both categories: %s" % out)
     check_score(model, test_prefix, rows, multi=True)
-    train(prefix, "recall=recall", os.path.join(TMP, "kinds-cs.model"), ["--column", "kind", "--solver", "cs"])
+    cv = os.path.join(TMP, "kinds-cs.cv.tsv")
+    train(prefix, "recall=recall", os.path.join(TMP, "kinds-cs.model"), ["--column", "kind", "--solver", "cs",
+                                                                        "--cv-scores", cv, "--raw-tf"])
+    # the out-of-fold class scores: one row per labelled article, its class, a score per class
+    with open(cv) as fh:
+        head = fh.readline().rstrip("\n").split("\t")
+        cv_rows = [line.rstrip("\n").split("\t") for line in fh]
+    if head != ["id", "class", "layoffs", "other", "recall"] or len(cv_rows) != len(rows_train(prefix)):
+        fail("--cv-scores: header %s, %d rows" % (head, len(cv_rows)))
+    right = sum(1 for r in cv_rows if head[2 + max(range(3), key=lambda k: float(r[2 + k]))] == r[1])
+    if right < 0.9 * len(cv_rows):
+        fail("--cv-scores: the out-of-fold scores put only %d of %d articles in their class" % (right, len(cv_rows)))
     bad = [(["--column", "kind", "--category", "recall=nope"], "no article of class 'nope' in column 'kind'"),
            (["--column", "kind", "--category", "recall"], "want an id and 0/1 in column 'kind'"),
            (["--category", "recall=recall"], "needs --column"),
            (["--column", "kind", "--category", "recall=recall", "--category", "recall=other"], "given twice"),
-           (["--category", "recall", "--solver", "cs"], "--solver cs is for multi-class")]
+           (["--category", "recall", "--solver", "cs"], "--solver cs is for multi-class"),
+           (["--column", "kind", "--category", "recall=recall", "--class-weight", "half"],
+            "bad value for --class-weight: 'half'")]
     for args, why in bad:
         r = subprocess.run([SQ, "train", "--labels", prefix + ".tsv", "--articles", prefix + ".jsonl", "--out",
                             os.path.join(TMP, "bad.model")] + args, capture_output=True, text=True, timeout=60)
         if r.returncode == 0 or why not in r.stderr:
             fail("squawk train %s: want an error '%s', got rc=%d %s" % (args, why, r.returncode, r.stderr))
-    print("ok: a multi-class model (kind column) raises recall and layoffs; Crammer-Singer trains; bad class "
-          "arguments are refused by name")
+    print("ok: a multi-class model (kind column) raises recall and layoffs; Crammer-Singer trains and writes its "
+          "out-of-fold scores (%d of %d in their class); bad class arguments are refused by name" % (right, len(cv_rows)))
     # the engine's evidence as features: the filter opens the same packs and computes them the same way
     rf = os.path.join(TMP, "recall-rf.model")
     train(prefix, "recall", rf, ["--rules-features"])
@@ -260,8 +278,9 @@ def check_run(rows_test):
     fed = len(rows_test) + 1  # + the bad line
 
     # 2. SIGHUP swaps under load: 900 recall articles fed in six chunks back to back while the
-    # model file is replaced (recall <-> recall2) and SIGHUP sent between chunks, without waiting
-    # for the reloads; every article must get its one alert from one model or the other
+    # model file is replaced (a --rules-features model raising recall3 <-> the text model recall2)
+    # and SIGHUP sent between chunks, without waiting for the reloads; every article must get its
+    # one alert from one model or another, and the engine-features model must be the one in effect
     rng = random.Random(7)
     chunks = []
     for c in range(6):
@@ -274,7 +293,7 @@ def check_run(rows_test):
                 "--topic", "recall", "--timeout", "200"], stdout=open(os.path.join(TMP, "load-alerts.jsonl"), "w"),
                stderr=open(os.path.join(TMP, "load-alerts.err"), "w"))
     time.sleep(1.0)
-    models = [os.path.join(TMP, "recall2.model"), os.path.join(TMP, "recall.model")]
+    models = [os.path.join(TMP, "recall3-rf.model"), os.path.join(TMP, "recall2.model")]
     for c, path in enumerate(chunks):
         if feed(boot, [path]).wait(timeout=120) != 0:
             fail("squawk feed of load chunk %d failed" % c)
@@ -282,7 +301,7 @@ def check_run(rows_test):
         if c == 0:  # the first chunk is served by the first model for sure
             wait_until("chunk 0 consumed", lambda: metric(mport, "squawk_articles_consumed_total") == fed, 120)
         if c < 5:
-            swap(models[c % 2], live_recall)  # ends on recall2 (c = 4)
+            swap(models[c % 2], live_recall)  # ends on recall3-rf (c = 4)
             run.send_signal(signal.SIGHUP)
     wait_until("all load consumed", lambda: metric(mport, "squawk_articles_consumed_total") == fed, 200)
     # signals sent during a reload are merged into one more build after it (the build runs off
@@ -307,12 +326,12 @@ def check_run(rows_test):
         cats.add(a["category"])
         if a["article"]["id"] == "probe":
             probe_cat = a["category"]
-    if len(seen) != 901 or not cats <= {"recall", "recall2"} or "recall" not in cats or probe_cat != "recall2":
+    if len(seen) != 901 or not cats <= {"recall", "recall2", "recall3"} or "recall" not in cats or probe_cat != "recall3":
         fail("swap under load: %d distinct articles alerted (want 901), categories %s, probe %s" %
              (len(seen), sorted(cats), probe_cat))
     reloads = int(metric(mport, "squawk_rule_reloads_total"))
-    print("ok: %d reloads during 900 articles fed with 5 model swaps: every article alerted once, "
-          "categories %s, the last file in effect" % (reloads, sorted(cats)))
+    print("ok: %d reloads during 900 articles fed with 5 model swaps (text <-> rules-features): every article "
+          "alerted once, categories %s, the last file (rules-features) in effect" % (reloads, sorted(cats)))
 
     # 3. a bad model file on SIGHUP keeps the old model and says which file and why
     with open(live_recall, "r+b") as fh:
@@ -345,6 +364,8 @@ def main():
     out = train(os.path.join(TMP, "train"), "recall", os.path.join(TMP, "recall.model"))
     train(os.path.join(TMP, "train"), "layoffs", os.path.join(TMP, "layoffs.model"))
     train(os.path.join(TMP, "train"), "recall2", os.path.join(TMP, "recall2.model"), ["--column", "recall"])
+    train(os.path.join(TMP, "train"), "recall3", os.path.join(TMP, "recall3-rf.model"),
+          ["--column", "recall", "--rules-features"])
     print("ok: squawk train: " + out.strip().splitlines()[-1])
     check_score(os.path.join(TMP, "recall.model"), os.path.join(TMP, "test"), rows_test)
     check_multiclass(os.path.join(TMP, "train"), os.path.join(TMP, "test"), rows_test)

@@ -230,6 +230,12 @@ def check_processing_and_memory(byname, ring_cap):
         fail("processing histogram counts %s articles, processed_total says %s" % (count, done))
     if any(b[1] > a[1] for a, b in zip(buckets[1:], buckets)) or buckets[0][0] > 0.0001:
         fail("processing buckets not cumulative or too coarse for 100 us: %s" % buckets)
+    one = {n: byname[n].samples[0].value for n in ("squawk_filter_stage_seconds", "squawk_filter_stage_cpu_seconds",
+                                                     "squawk_emit_seconds", "squawk_emit_cpu_seconds")}
+    # thread CPU never exceeds the wall time around the same code (1 ms of clock granularity allowed)
+    if not (0 < one["squawk_filter_stage_cpu_seconds"] <= one["squawk_filter_stage_seconds"] + 0.001
+            and 0 < one["squawk_emit_cpu_seconds"] <= one["squawk_emit_seconds"] + 0.001):
+        fail("filter stage / emit wall and CPU seconds do not make sense: %s" % one)
     mem = {s.labels["part"]: s.value for s in byname["squawk_memory_bytes"].samples}
     if set(mem) != {"rss", "databases", "ring", "kafka_queue", "rest"}:
         fail("squawk_memory_bytes parts %s" % sorted(mem))
@@ -668,10 +674,65 @@ def test_compose():
           "period, and a Kafka sink on the alerts topic that check accepts")
 
 
+# ---- filter worker threads (engine.filter_threads) ----------------------------------------------
+
+def alert_set(path):
+    """The alerts of a JSON Lines sink without what differs between two runs (times, seqs, offsets)."""
+    out = []
+    for line in open(path):
+        d = json.loads(line)
+        for k in ("ts", "kafka", "pub", "seq", "tseq", "novelty"):
+            d.pop(k, None)
+        out.append(json.dumps(d, sort_keys=True))
+    return sorted(out)
+
+
+def test_threads():
+    """Two filter threads raise the same alerts as the loop alone; a reload and SIGTERM with workers busy."""
+    boot = broker("articles:4", "articles.dlq:1")
+    arts = os.path.join(SRC, "samples", "articles.jsonl")
+    many = write("threads-articles.jsonl", "".join(
+        json.dumps({"id": "thr-%d" % i, "headline": "Globex agrees to buy Initech for $%d million" % (100 + i),
+                    "body": DEAL}) + "\n" for i in range(200)))
+    runs = {}
+    for th in (0, 2):
+        out = os.path.join(TMP, "threads-%d.jsonl" % th)
+        sinks = "  jsonl:\n    path: \"%s\"\n" % out
+        cfg = write("threads-%d.yml" % th, run_config(boot, extra_sinks=sinks).replace(
+            "engine:\n", "engine:\n  filter_threads: %d\n" % th))
+        runs[th] = start_run(cfg, os.path.join(TMP, "threads-%d.log" % th)) + (out,)
+    feed(boot, [arts, many])
+    total = 20 + 200
+    for th, (run, port, out) in runs.items():
+        wait_until("%d threads: %d articles processed" % (th, total),
+                   lambda: sample(scrape(port)[1], "squawk_articles_processed_total") == total, 120)
+    wait_until("both sinks flushed", lambda: len(alert_set(runs[0][2])) == len(alert_set(runs[2][2])) > 200, 30)
+    if alert_set(runs[0][2]) != alert_set(runs[2][2]):
+        fail("filter_threads 2 raised other alerts than filter_threads 0")
+    print("ok: filter_threads 2 and 0 raise the same %d alerts over %d articles" % (len(alert_set(runs[0][2])), total))
+    run, port, out = runs[2]
+    run.send_signal(signal.SIGHUP)
+    feed(boot, [many])
+    wait_until("the reload with workers busy", lambda: sample(scrape(port)[1], "squawk_rule_reloads_total") == 1, 120)
+    wait_until("the articles after the reload",
+               lambda: sample(scrape(port)[1], "squawk_articles_processed_total") == total + 200, 120)
+    text = scrape(port)[1]
+    if sample(text, "squawk_processing_seconds_count") != total + 200 or not sample(text, "squawk_filter_stage_cpu_seconds_total"):
+        fail("processing histogram or filter CPU wrong with workers")
+    feed(boot, [many])
+    if stop_run(run) != 0:  # SIGTERM while the workers may still hold articles: drained, exit 0
+        fail("squawk run with filter_threads 2 exited non-zero after SIGTERM")
+    if "shutdown.timeout" in open(os.path.join(TMP, "threads-2.log")).read():
+        fail("the drain with workers timed out")
+    stop_run(runs[0][0])
+    print("ok: with 2 filter threads a SIGHUP reload and a SIGTERM drain end cleanly")
+
+
 SECTIONS = {
     "compose": test_compose,
     "install": test_install,
     "reload": test_reload,
+    "threads": test_threads,
     "logs": test_logs,
     "check": test_check,
     "cache": test_cache,

@@ -171,9 +171,10 @@ log:
                            "matter said."}, f)
     if expected_alerts([hup], data):
         fail("the reload article alerts before the new rule exists")
-    with open(os.path.join(data, "rules", "regulatory.yml"), "a") as f:
-        f.write("  - id: reg.flumox\n    pattern: '\\bflumox\\b'\n    flags: [caseless]\n"
-                "    weight: 4.0\n    comment: test-only verb added by the reload test\n")
+    # the regulatory filter runs the token-pattern pack (engine v2) by default
+    with open(os.path.join(data, "rules", "v2", "regulatory.yml"), "a") as f:
+        f.write("  - id: reg.flumox\n    pattern: 'flumox'\n"
+                "    weight: 4.0\n    comment: test-only word added by the reload test\n")
     run.send_signal(signal.SIGHUP)
     wait_until("rule reload", lambda: metric(mport, "squawk_rule_reloads_total") == 1, 120)
     # --no-replay: replaying from seq 1 would first deliver older NVDA alerts
@@ -192,8 +193,8 @@ log:
     print("ok: SIGHUP reload made reg.flumox fire")
 
     # 5. a bad reload keeps the old engine
-    with open(os.path.join(data, "rules", "regulatory.yml"), "a") as f:
-        f.write("  - id: reg.broken\n    pattern: '(unclosed'\n    weight: 1\n")
+    with open(os.path.join(data, "rules", "v2", "regulatory.yml"), "a") as f:
+        f.write("  - id: reg.broken\n    pattern: '( unclosed'\n    weight: 1\n    comment: broken\n")
     run.send_signal(signal.SIGHUP)
     wait_until("failed reload", lambda: metric(mport, "squawk_rule_reload_failures_total") == 1, 120)
     if "reload.failed" not in open(os.path.join(TMP, "run.log")).read():

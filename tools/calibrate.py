@@ -122,7 +122,9 @@ def main():
     with open(o.config) as f:
         cfg = yaml.safe_load(f)
     thresholds = {}
-    for flt in cfg.get("filters", []):
+    for i, flt in enumerate(cfg.get("filters", [])):
+        if isinstance(flt, str):  # "filters: [invest, chips]": plugin defaults
+            flt = cfg["filters"][i] = {"name": flt}
         flt.setdefault("config", {})
         flt["config"]["calib_slope"] = 0  # raw scores: the fit is on the uncalibrated curve
         if "threshold" in flt:

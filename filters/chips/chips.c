@@ -1,7 +1,6 @@
 /* chips.c -- the built-in "chips" filter plugin: chip and compute deals (supply, foundry, cloud capacity): supplier and customer. */
-#include <stdlib.h>
-
 #include "../detect.h"
+#include "../engine_plugin.h"
 #include "../squawk_filter.h"
 
 struct chips_config {
@@ -25,36 +24,18 @@ static const struct squawk_config_entry chips_config_map[] = {
     {NULL, 0, NULL, NULL, 0},
 };
 
-static const struct detect_spec chips_spec = {
+static const struct squawk_engine_spec chips_spec = {
+    .size = sizeof(struct squawk_engine_spec),
     .category = "chips",
     .role_a = "supplier",
     .role_b = "customer",
-    .roles_by_kind = 0,
-    .skip_regulators = 1,
+    .flags = SQUAWK_ENGINE_SKIP_REGULATORS,
 };
 
-static int chips_init(void **ctx, const void *config, const struct squawk_host *host, char *err,
-                   size_t errlen)
+/* The host's engine (ABI 1.2) with this spec; its settings are the config map's keys. */
+static int chips_init(void **ctx, const void *config, const struct squawk_host *host, char *err, size_t errlen)
 {
-    struct detect *d = malloc(sizeof *d);
-    if (!d) return -1;
-    const struct chips_config *c = config;
-    if (detect_init(d, &chips_spec, &c->base, host, "chips", err, errlen) != 0) {
-        free(d);
-        return -1;
-    }
-    *ctx = d;
-    return 0;
-}
-
-static int chips_process(void *ctx, const struct squawk_article *a, struct squawk_report *r)
-{
-    return detect_process(ctx, a, r);
-}
-
-static void chips_destroy(void *ctx)
-{
-    free(ctx);
+    return engine_plugin_init(ctx, &chips_spec, config, host, err, errlen);
 }
 
 SQUAWK_FILTER_DECLARE = {
@@ -66,6 +47,6 @@ SQUAWK_FILTER_DECLARE = {
     .config = chips_config_map,
     .config_size = sizeof(struct chips_config),
     .init = chips_init,
-    .process = chips_process,
-    .destroy = chips_destroy,
+    .process = engine_plugin_process,
+    .destroy = engine_plugin_destroy,
 };

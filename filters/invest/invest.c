@@ -1,8 +1,7 @@
 /* invest.c -- the built-in "invest" filter plugin: investment events (M&A, stakes, funding rounds): investor and target. */
 #include <stddef.h>
-#include <stdlib.h>
-
 #include "../detect.h"
+#include "../engine_plugin.h"
 #include "../squawk_filter.h"
 
 struct invest_config {
@@ -21,36 +20,18 @@ static const struct squawk_config_entry invest_config_map[] = {
     {NULL, 0, NULL, NULL, 0},
 };
 
-static const struct detect_spec invest_spec = {
+static const struct squawk_engine_spec invest_spec = {
+    .size = sizeof(struct squawk_engine_spec),
     .category = "invest",
     .role_a = "investor",
     .role_b = "target",
-    .roles_by_kind = 0,
-    .skip_regulators = 1,
+    .flags = SQUAWK_ENGINE_SKIP_REGULATORS,
 };
 
-static int invest_init(void **ctx, const void *config, const struct squawk_host *host, char *err,
-                   size_t errlen)
+/* The host's engine (ABI 1.2) with this spec; its settings are the config map's keys. */
+static int invest_init(void **ctx, const void *config, const struct squawk_host *host, char *err, size_t errlen)
 {
-    struct detect *d = malloc(sizeof *d);
-    if (!d) return -1;
-    const struct invest_config *c = config;
-    if (detect_init(d, &invest_spec, &c->base, host, "invest", err, errlen) != 0) {
-        free(d);
-        return -1;
-    }
-    *ctx = d;
-    return 0;
-}
-
-static int invest_process(void *ctx, const struct squawk_article *a, struct squawk_report *r)
-{
-    return detect_process(ctx, a, r);
-}
-
-static void invest_destroy(void *ctx)
-{
-    free(ctx);
+    return engine_plugin_init(ctx, &invest_spec, config, host, err, errlen);
 }
 
 SQUAWK_FILTER_DECLARE = {
@@ -62,6 +43,6 @@ SQUAWK_FILTER_DECLARE = {
     .config = invest_config_map,
     .config_size = sizeof(struct invest_config),
     .init = invest_init,
-    .process = invest_process,
-    .destroy = invest_destroy,
+    .process = engine_plugin_process,
+    .destroy = engine_plugin_destroy,
 };

@@ -1,7 +1,6 @@
 /* regulatory.c -- the built-in "regulatory" filter plugin: regulatory flags (antitrust, probes, fines, export controls): regulator and subject. */
-#include <stdlib.h>
-
 #include "../detect.h"
+#include "../engine_plugin.h"
 #include "../squawk_filter.h"
 
 struct regulatory_config {
@@ -27,36 +26,18 @@ static const struct squawk_config_entry regulatory_config_map[] = {
     {NULL, 0, NULL, NULL, 0},
 };
 
-static const struct detect_spec regulatory_spec = {
+static const struct squawk_engine_spec regulatory_spec = {
+    .size = sizeof(struct squawk_engine_spec),
     .category = "regulatory",
     .role_a = "regulator",
     .role_b = "subject",
-    .roles_by_kind = 1,
-    .skip_regulators = 0,
+    .flags = SQUAWK_ENGINE_ROLES_BY_KIND,
 };
 
-static int regulatory_init(void **ctx, const void *config, const struct squawk_host *host, char *err,
-                   size_t errlen)
+/* The host's engine (ABI 1.2) with this spec; its settings are the config map's keys. */
+static int regulatory_init(void **ctx, const void *config, const struct squawk_host *host, char *err, size_t errlen)
 {
-    struct detect *d = malloc(sizeof *d);
-    if (!d) return -1;
-    const struct regulatory_config *c = config;
-    if (detect_init(d, &regulatory_spec, &c->base, host, "regulatory", err, errlen) != 0) {
-        free(d);
-        return -1;
-    }
-    *ctx = d;
-    return 0;
-}
-
-static int regulatory_process(void *ctx, const struct squawk_article *a, struct squawk_report *r)
-{
-    return detect_process(ctx, a, r);
-}
-
-static void regulatory_destroy(void *ctx)
-{
-    free(ctx);
+    return engine_plugin_init(ctx, &regulatory_spec, config, host, err, errlen);
 }
 
 SQUAWK_FILTER_DECLARE = {
@@ -68,6 +49,6 @@ SQUAWK_FILTER_DECLARE = {
     .config = regulatory_config_map,
     .config_size = sizeof(struct regulatory_config),
     .init = regulatory_init,
-    .process = regulatory_process,
-    .destroy = regulatory_destroy,
+    .process = engine_plugin_process,
+    .destroy = engine_plugin_destroy,
 };

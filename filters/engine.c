@@ -1,0 +1,183 @@
+/* engine.c -- the scoring engine (detect.c), once in the host, behind the host table's engine_open/process/close (ABI 1.2).
+ *
+ * A plugin hands over a spec (category, two roles, flags, its own pack file)
+ * and the config the host filled for it. The engine reads its settings from
+ * that config by key name, through the plugin's own map, and parses them with
+ * the engine's map below: no struct layout crosses the ABI, a plugin declares
+ * only the keys a deployment may tune (with its own defaults), and every
+ * other setting keeps the engine's default. */
+#include "engine.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "detect.h"
+
+struct engine_cfg {
+    struct detect_config base;
+};
+
+/* Every setting of struct detect_config. The optional ones default to what a
+ * built-in plugin that does not declare them always had: off (0, ""). */
+static const struct squawk_config_entry engine_map[] = {
+    DETECT_CONFIG_ENTRIES_ENGINE(struct engine_cfg, "3.0", "1.0", "", "1.5", "600", "v2"),
+    {"sectors", SQUAWK_CFG_STRING, "", "gazetteer sectors whose companies add sector_bonus",
+     offsetof(struct engine_cfg, base.sectors)},
+    DETECT_CONFIG_DOUBLE(struct engine_cfg, sector_bonus, "0", "added when a company of `sectors` takes a role"),
+    DETECT_CONFIG_DOUBLE(struct engine_cfg, regulator_weight, "0", "evidence of a regulator named up front"),
+    DETECT_CONFIG_DOUBLE(struct engine_cfg, head_min_weight, "0", "headline rules lighter earn no headline_bonus"),
+    DETECT_CONFIG_DOUBLE(struct engine_cfg, body_only_factor, "0", "rule evidence factor without a headline trigger"),
+    DETECT_CONFIG_DOUBLE(struct engine_cfg, trigger_min_weight, "0", "an alert needs a rule at least this heavy"),
+    DETECT_CONFIG_DOUBLE(struct engine_cfg, lead_bonus, "0", "a lead sentence naming authority, trigger, company"),
+    DETECT_CONFIG_CALIBRATION(struct engine_cfg, "0", "0"),
+    {NULL, 0, NULL, NULL, 0},
+};
+
+static const struct squawk_filter engine_desc = {
+    SQUAWK_FILTER_HEADER,
+    .name = "engine",
+    .config = engine_map,
+    .config_size = sizeof(struct engine_cfg),
+};
+
+#define ENGINE_MAX_KEYS (sizeof engine_map / sizeof engine_map[0])
+
+struct squawk_engine {
+    struct detect d;
+    filter_plugin cfg; /* the engine's settings, parsed by engine_map; owns their strings */
+    char *pack_path, *category, *role_a, *role_b;
+};
+
+const struct squawk_config_entry *filter_engine_key(const char *key)
+{
+    for (size_t i = 0; key && engine_map[i].key; i++)
+        if (strcmp(engine_map[i].key, key) == 0) return &engine_map[i];
+    return NULL;
+}
+
+/* A config value as the user would write it, so the engine's map parses it by its own type. */
+static const char *value_text(const struct squawk_config_entry *pe, const void *config, char *buf, size_t len)
+{
+    const char *at = (const char *)config + pe->offset;
+    int b;
+    int64_t i;
+    double d;
+    const char *s;
+    switch (pe->type) {
+    case SQUAWK_CFG_BOOL: memcpy(&b, at, sizeof b); return b ? "true" : "false";
+    case SQUAWK_CFG_INT: memcpy(&i, at, sizeof i); snprintf(buf, len, "%lld", (long long)i); return buf;
+    case SQUAWK_CFG_DOUBLE: memcpy(&d, at, sizeof d); snprintf(buf, len, "%.17g", d); return buf;
+    case SQUAWK_CFG_STRING: memcpy(&s, at, sizeof s); return s ? s : "";
+    default: return NULL;
+    }
+}
+
+/* The engine's settings: its defaults, then each of its keys the plugin's map declares. */
+static int engine_settings(struct squawk_engine *e, const filter_plugin *p, char *err, size_t errlen)
+{
+    const char *kv[2 * ENGINE_MAX_KEYS];
+    char num[ENGINE_MAX_KEYS][32];
+    size_t n = 0;
+    for (size_t i = 0; filter_loader_entry(p->desc, i) && filter_loader_entry(p->desc, i)->key; i++) {
+        const struct squawk_config_entry *pe = filter_loader_entry(p->desc, i);
+        const char *v = filter_engine_key(pe->key) && n < ENGINE_MAX_KEYS
+                            ? value_text(pe, p->config, num[n], sizeof num[n]) : NULL;
+        if (!v) continue; /* the plugin's own key */
+        kv[2 * n] = pe->key;
+        kv[2 * n + 1] = v;
+        n++;
+    }
+    return filter_loader_fill(&e->cfg, &engine_desc, p->path, kv, n, err, errlen);
+}
+
+/* spec->pack relative to the directory of the plugin's .so (absolute as is). */
+static int pack_beside(struct squawk_engine *e, const filter_plugin *p, const char *pack, char *err, size_t errlen)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", p->path);
+    const char *d = pack[0] == '/' ? "" : dirname(dir);
+    size_t len = strlen(d) + strlen(pack) + 2;
+    if (!(e->pack_path = malloc(len))) return SQ_E_NOMEM;
+    snprintf(e->pack_path, len, "%s%s%s", d, *d ? "/" : "", pack);
+    if (len > PATH_MAX) {
+        snprintf(err, errlen, "pack path too long: %.200s...", e->pack_path);
+        return SQ_E_INVAL;
+    }
+    return 0;
+}
+
+/* The spec's fields, checked and copied: the engine may outlive the spec. */
+static int take_spec(struct squawk_engine *e, const filter_plugin *p, const struct squawk_engine_spec *spec,
+                     struct detect_spec *ds, char *err, size_t errlen)
+{
+    if (!spec || !SQUAWK_HAS(spec, struct squawk_engine_spec, pack)) {
+        snprintf(err, errlen, "engine_open: spec is missing or older than ABI 1.2 (size %u)", spec ? spec->size : 0);
+        return SQ_E_INVAL;
+    }
+    if (!spec->role_a || !*spec->role_a || !spec->role_b || !*spec->role_b) {
+        snprintf(err, errlen, "engine_open: spec needs role_a and role_b");
+        return SQ_E_INVAL;
+    }
+    e->category = strdup(spec->category && *spec->category ? spec->category : p->desc->name);
+    e->role_a = strdup(spec->role_a);
+    e->role_b = strdup(spec->role_b);
+    if (!e->category || !e->role_a || !e->role_b) return SQ_E_NOMEM;
+    *ds = (struct detect_spec){e->category, e->role_a, e->role_b, !!(spec->flags & SQUAWK_ENGINE_ROLES_BY_KIND),
+                               !!(spec->flags & SQUAWK_ENGINE_SKIP_REGULATORS)};
+    return 0;
+}
+
+static int engine_setup(struct squawk_engine *e, const struct squawk_host *h, const filter_plugin *p,
+                        const struct squawk_engine_spec *spec, char *err, size_t errlen)
+{
+    struct detect_spec ds;
+    int rc = take_spec(e, p, spec, &ds, err, errlen);
+    if (!rc) rc = engine_settings(e, p, err, errlen);
+    if (rc) return rc;
+    struct engine_cfg *c = e->cfg.config;
+    if (!*c->base.pack) { /* no config key `pack`: the plugin's own file */
+        if (!spec->pack || !*spec->pack) {
+            snprintf(err, errlen, "engine_open: no pack (spec.pack, or config key 'pack')");
+            return SQ_E_INVAL;
+        }
+        if ((rc = pack_beside(e, p, spec->pack, err, errlen))) return rc;
+        c->base.pack = e->pack_path;
+    }
+    return detect_init(&e->d, &ds, &c->base, h, p->desc->name, err, errlen) ? SQ_E_INVAL : 0;
+}
+
+int filter_engine_open(const struct squawk_host *h, const filter_plugin *p, const struct squawk_engine_spec *spec,
+                       struct squawk_engine **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct squawk_engine *e = calloc(1, sizeof *e);
+    if (!e) return SQ_E_NOMEM;
+    int rc = engine_setup(e, h, p, spec, err, errlen);
+    if (rc == SQ_E_NOMEM) snprintf(err, errlen, "engine_open: out of memory");
+    if (rc) {
+        filter_engine_close(e);
+        return rc;
+    }
+    *out = e;
+    return 0;
+}
+
+int filter_engine_process(struct squawk_engine *e, const struct squawk_article *a, struct squawk_report *r)
+{
+    return detect_process(&e->d, a, r);
+}
+
+void filter_engine_close(struct squawk_engine *e)
+{
+    if (!e) return;
+    filter_loader_close(&e->cfg);
+    free(e->pack_path);
+    free(e->category);
+    free(e->role_a);
+    free(e->role_b);
+    free(e);
+}
