@@ -194,7 +194,36 @@ def journal_only(path):
     print()
 
 
+def filter_only(path, corpus):
+    """BENCH_ONLY=filter: the filter stage with all three built-ins, engine v2 vs v1 in the same run."""
+    d = load(path)
+
+    def st(m, s):
+        return Stat(list(d.get((m, s), {}).values()))
+
+    def ratio(m, s1, s2):
+        x, y = d.get((m, s1), {}), d.get((m, s2), {})
+        return Stat([x[r] / y[r] for r in x if r in y and y[r] > 0])
+    print()
+    print("filter stage, %s (%.0f articles, %.1f MB), invest+chips+regulatory, one core, %d runs"
+          % (corpus, st("filter_articles", "squawk").med, st("filter_mb", "squawk").med, len(st("filter_mbs", "v2").vals)))
+    print("| measurement | engine v2, median (min–max) | engine v1, median (min–max) | v2/v1 | target | |")
+    print("|---|---|---|---|---|---|")
+    for m, label, f, inv in (("filter_mbs", "MB/s (wall)", "%.1f", 0), ("filter_cpumbs", "MB/s per CPU second", "%.1f", 0),
+                             ("filter_cpu100k", "CPU s per 100,000 articles", "%.2f", 1)):
+        v2, v1 = st(m, "v2"), st(m, "squawk")
+        r = ratio(m, "squawk", "v2") if inv else ratio(m, "v2", "squawk")
+        tgt = "≥ 50 MB/s and ≥ 5× v1" if m == "filter_cpumbs" else ""
+        ok = "" if not tgt else ("**met**" if v2.med >= 50 and r.med >= 5 else "**missed**")
+        print("| %s | %s | %s | %s | %s | %s |" % (label, v2.fmt(f), v1.fmt(f), r.fmt("%.2f") + ("× lower" if inv else "×"),
+                                                tgt, ok))
+    print()
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--filter-only":
+        filter_only(sys.argv[2], sys.argv[3])
+        return
     if len(sys.argv) == 3 and sys.argv[1] == "--journal-only":
         journal_only(sys.argv[2])
         return

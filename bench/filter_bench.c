@@ -6,7 +6,9 @@
  * engine v1 (the regex packs, rules/<pack>.yml); (2) the same with engine v2 for each plugin whose
  * token-pattern pack rules/v2/<pack>.yml exists (the others stay v1; the line names which);
  * (3) each ported plugin alone, v1 and v2; (4) hs_scan of the gazetteer, the cue pack and the
- * three rule packs over every headline and body with a no-op callback. */
+ * three rule packs over every headline and body with a no-op callback. CPU seconds (this process's)
+ * are printed beside wall seconds: on a shared machine they are the steadier measure.
+ * env FILTER_BENCH_ONLY=stage: (1) and (2) only; FILTER_BENCH_ONLY=v2: (2) only (for perf record). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +96,76 @@ static int noop(unsigned id, unsigned long long from, unsigned long long to, uns
     return 0;
 }
 
+/* The articles of a JSON Lines file; their headline+body bytes in *bytes. */
+static proto_article *load_articles(const char *path, size_t *n, size_t *bytes)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    size_t cap = 1024;
+    proto_article *arts = malloc(cap * sizeof *arts);
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t ll;
+    *n = *bytes = 0;
+    while ((ll = getline(&line, &lcap, f)) > 0) {
+        if (*n == cap) arts = realloc(arts, (cap *= 2) * sizeof *arts);
+        if (proto_article_decode(line, (size_t)ll, NULL, &arts[*n], NULL, 0) == 0) {
+            *bytes += arts[*n].headline_len + arts[*n].body_len;
+            (*n)++;
+        }
+    }
+    free(line);
+    fclose(f);
+    return arts;
+}
+
+/* hs_scan over every headline and body of the gazetteer (db -1), one rule pack (db 0-3: cues,
+ * invest, chips, regulatory) or all of them (db -2), with a no-op callback: wall seconds. */
+static double bare_pass(const filter_gaz *g, filter_matcher *const m[4], hs_scratch_t *scratch,
+                        const proto_article *arts, size_t n, int db, size_t *matches)
+{
+    int64_t t0 = sq_clock_mono_ns();
+    for (size_t i = 0; i < n; i++) {
+        const char *txt[2] = {arts[i].headline, arts[i].body};
+        size_t len[2] = {arts[i].headline_len, arts[i].body_len};
+        for (int fld = 0; fld < 2; fld++) {
+            if (!len[fld]) continue;
+            for (int p = -1; p < 4; p++) {
+                if (db != -2 && p != db) continue;
+                /* Reuters headlines are ALL CAPS: the host picks the caseless database there */
+                const hs_database_t *d = p < 0 ? filter_gaz_db(g, fld == 0) : filter_matcher_db(m[p], fld);
+                if (d) hs_scan(d, txt[fld], (unsigned)len[fld], 0, scratch, noop, matches);
+            }
+        }
+    }
+    return (double)(sq_clock_mono_ns() - t0) / 1e9;
+}
+
+/* The host's databases, loaded separately for the bare scan: the gazetteer, the cue pack and the three rule packs. */
+static void load_bare(const char *dd, filter_gaz **g, filter_matcher *m[4], hs_scratch_t **scratch)
+{
+    static const char *const packs[] = {"cues", "invest", "chips", "regulatory"};
+    char err[1024] = "", path[4096];
+    const char *gz = getenv("SQUAWK_GAZETTEER");
+    snprintf(path, sizeof path, "%s/gazetteer.yml", dd);
+    if (filter_gaz_load(g, gz && *gz ? gz : path, err, sizeof err) != 0) {
+        fprintf(stderr, "filter_bench: %s\n", err);
+        exit(1);
+    }
+    filter_gaz_alloc_scratch(*g, scratch);
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/rules/%s.yml", dd, packs[i]);
+        if (filter_matcher_load(&m[i], path, err, sizeof err) != 0) {
+            fprintf(stderr, "filter_bench: %s\n", err);
+            exit(1);
+        }
+        filter_matcher_alloc_scratch(m[i], scratch);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -102,98 +174,46 @@ int main(int argc, char **argv)
     }
     int reps = argc > 2 ? atoi(argv[2]) : 5;
     if (reps < 1 || reps > 100) reps = 5;
-    FILE *f = fopen(argv[1], "r");
-    if (!f) {
-        perror(argv[1]);
-        return 1;
-    }
-    size_t cap = 1024, n = 0, bytes = 0;
-    proto_article *arts = malloc(cap * sizeof *arts);
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t ll;
-    while ((ll = getline(&line, &lcap, f)) > 0) {
-        if (n == cap) arts = realloc(arts, (cap *= 2) * sizeof *arts);
-        if (proto_article_decode(line, (size_t)ll, NULL, &arts[n], NULL, 0) == 0) {
-            bytes += arts[n].headline_len + arts[n].body_len;
-            n++;
-        }
-    }
-    free(line);
-    fclose(f);
+    size_t n, bytes;
+    proto_article *arts = load_articles(argv[1], &n, &bytes);
 
-    char err[1024] = "";
+    const char *only = getenv("FILTER_BENCH_ONLY");
+    int v2_only = only && strcmp(only, "v2") == 0, stage_only = only && strcmp(only, "stage") == 0;
     int ported[3];
     filter_host *h = bench_host(0, -1, ported), *h2 = bench_host(1, -1, ported), *solo[3][2] = {{NULL}};
     for (int i = 0; i < 3; i++)
-        if (ported[i]) solo[i][0] = bench_host(0, i, ported), solo[i][1] = bench_host(1, i, ported);
-    /* the same databases, loaded separately for the bare scan */
-    char path[4096];
-    const char *dd = filter_host_data_dir(h);
+        if (ported[i] && !only) solo[i][0] = bench_host(0, i, ported), solo[i][1] = bench_host(1, i, ported);
     filter_gaz *g;
-    const char *gz = getenv("SQUAWK_GAZETTEER");
-    snprintf(path, sizeof path, "%s/gazetteer.yml", dd);
-    if (filter_gaz_load(&g, gz && *gz ? gz : path, err, sizeof err) != 0) {
-        fprintf(stderr, "filter_bench: %s\n", err);
-        return 1;
-    }
-    const char *packs[] = {"cues", "invest", "chips", "regulatory"};
     filter_matcher *m[4];
     hs_scratch_t *scratch = NULL;
-    filter_gaz_alloc_scratch(g, &scratch);
-    for (int i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/rules/%s.yml", dd, packs[i]);
-        if (filter_matcher_load(&m[i], path, err, sizeof err) != 0) {
-            fprintf(stderr, "filter_bench: %s\n", err);
-            return 1;
-        }
-        filter_matcher_alloc_scratch(m[i], &scratch);
-    }
+    load_bare(filter_host_data_dir(h), &g, m, &scratch);
 
     double *t_host = calloc((size_t)reps, sizeof *t_host), *t_bare = calloc((size_t)reps, sizeof *t_bare);
     double *t_v2 = calloc((size_t)reps, sizeof *t_v2), *t_solo = calloc((size_t)reps * 6, sizeof *t_solo);
     double *c_host = calloc((size_t)reps, sizeof *c_host), *c_v2 = calloc((size_t)reps, sizeof *c_v2);
     double *c_solo = calloc((size_t)reps * 6, sizeof *c_solo);
     size_t alerts = 0, alerts2 = 0, matches = 0, dummy_alerts = 0;
+    if (v2_only) { /* engine v2 alone, for perf record */
+        for (int r = 0; r < reps; r++) t_v2[r] = host_pass(h2, arts, n, &alerts2, &c_v2[r]);
+        printf("engine v2 (all three): cpu %.3f s %.2f cpuMB/s (%zu alerts/run)\n", median(c_v2, reps),
+               bytes / 1e6 / median(c_v2, reps), alerts2 / (size_t)reps);
+        return 0;
+    }
     for (int r = 0; r < reps; r++) {
         t_host[r] = host_pass(h, arts, n, &alerts, &c_host[r]);
         t_v2[r] = host_pass(h2, arts, n, &alerts2, &c_v2[r]);
+        if (stage_only) continue;
         for (int i = 0; i < 3; i++)
             for (int e = 0; e < 2; e++)
                 if (solo[i][e])
                     t_solo[(i * 2 + e) * reps + r] =
                         host_pass(solo[i][e], arts, n, &dummy_alerts, &c_solo[(i * 2 + e) * reps + r]);
-        int64_t t0 = sq_clock_mono_ns();
-        for (size_t i = 0; i < n; i++) {
-            const char *txt[2] = {arts[i].headline, arts[i].body};
-            size_t len[2] = {arts[i].headline_len, arts[i].body_len};
-            for (int fld = 0; fld < 2; fld++) {
-                if (!len[fld]) continue;
-                /* Reuters headlines are ALL CAPS: the host picks the caseless database there */
-                hs_scan(filter_gaz_db(g, fld == 0), txt[fld], (unsigned)len[fld], 0, scratch, noop, &matches);
-                for (int p = 0; p < 4; p++) {
-                    const hs_database_t *db = filter_matcher_db(m[p], fld);
-                    if (db) hs_scan(db, txt[fld], (unsigned)len[fld], 0, scratch, noop, &matches);
-                }
-            }
-        }
-        t_bare[r] = (double)(sq_clock_mono_ns() - t0) / 1e9;
+        t_bare[r] = bare_pass(g, m, scratch, arts, n, -2, &matches);
     }
     /* one pass per database, to show where the scan time goes */
     double t_db[5] = {0};
-    for (int p = -1; p < 4; p++) {
-        int64_t t0 = sq_clock_mono_ns();
-        size_t dummy = 0;
-        for (size_t i = 0; i < n; i++) {
-            const char *txt[2] = {arts[i].headline, arts[i].body};
-            size_t len[2] = {arts[i].headline_len, arts[i].body_len};
-            for (int fld = 0; fld < 2; fld++) {
-                const hs_database_t *db = p < 0 ? filter_gaz_db(g, fld == 0) : filter_matcher_db(m[p], fld);
-                if (db && len[fld]) hs_scan(db, txt[fld], (unsigned)len[fld], 0, scratch, noop, &dummy);
-            }
-        }
-        t_db[p + 1] = (double)(sq_clock_mono_ns() - t0) / 1e9;
-    }
+    size_t dummy = 0;
+    for (int p = -1; p < 4 && !stage_only; p++) t_db[p + 1] = bare_pass(g, m, scratch, arts, n, p, &dummy);
     double th = median(t_host, reps), tb = median(t_bare, reps), t2 = median(t_v2, reps);
     double ch = median(c_host, reps), c2 = median(c_v2, reps);
     printf("articles: %zu, bytes (headline+body): %.2f MB, median of %d runs\n", n, bytes / 1e6, reps);
@@ -203,7 +223,8 @@ int main(int argc, char **argv)
            "  %.2fx v1 | cpu %.3f s %7.2f cpuMB/s %.2fx v1\n", ported[0] ? "v2" : "v1", ported[1] ? "v2" : "v1",
            ported[2] ? "v2" : "v1", t2, n / t2, bytes / 1e6 / t2, alerts2 / (size_t)reps, th / t2, c2, bytes / 1e6 / c2,
            ch / c2);
-    for (int i = 0; i < 3; i++) {
+    printf("cpu per 100,000 articles: v1 %.2f s, v2 %.2f s  %.2fx lower\n", ch * 1e5 / n, c2 * 1e5 / n, ch / c2);
+    for (int i = 0; i < 3 && !stage_only; i++) {
         if (!solo[i][0]) continue;
         double a = median(t_solo + (i * 2) * reps, reps), b = median(t_solo + (i * 2 + 1) * reps, reps);
         double ca = median(c_solo + (i * 2) * reps, reps), cb = median(c_solo + (i * 2 + 1) * reps, reps);
@@ -211,10 +232,12 @@ int main(int argc, char **argv)
                "  %.2fx\n", names[i], a, bytes / 1e6 / a, b, bytes / 1e6 / b, a / b, bytes / 1e6 / ca,
                bytes / 1e6 / cb, ca / cb);
     }
-    printf("bare hs_scan (gazetteer+cues+3 packs):  %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu matches/run)\n",
-           tb, n / tb, bytes / 1e6 / tb, matches / (size_t)reps);
-    printf("  per database (one pass): gazetteer %.3f s, cues %.3f s, invest %.3f s, chips %.3f s, "
-           "regulatory %.3f s\n", t_db[0], t_db[1], t_db[2], t_db[3], t_db[4]);
+    if (!stage_only) {
+        printf("bare hs_scan (gazetteer+cues+3 packs):  %.3f s  %8.0f articles/s  %7.2f MB/s  (%zu matches/run)\n",
+               tb, n / tb, bytes / 1e6 / tb, matches / (size_t)reps);
+        printf("  per database (one pass): gazetteer %.3f s, cues %.3f s, invest %.3f s, chips %.3f s, "
+               "regulatory %.3f s\n", t_db[0], t_db[1], t_db[2], t_db[3], t_db[4]);
+    }
     for (size_t i = 0; i < n; i++) proto_article_free(&arts[i]);
     free(arts);
     free(t_host);

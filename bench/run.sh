@@ -8,6 +8,9 @@
 #        BENCH_ONLY=journal  only the alert journal's rows (journal on vs off), printed, RESULTS.md untouched
 #        BENCH_ONLY=e2e   only squawk's end-to-end, broker-ceiling and memory rows (no filter stage,
 #                         no Python baseline); prints the table, RESULTS.md is not rewritten
+#        SQUAWK_SHARED=DIR  the shared corpora (default ROOT/../shared), as tools/eval.sh
+#        BENCH_ONLY=filter  only the filter stage over Reuters, all three built-ins, engine v2 vs v1 in
+#                         the same run (MB/s, CPU MB/s, CPU per 100k articles); printed, RESULTS.md untouched
 # Prints one table and rewrites bench/RESULTS.md and bench/latency.png. Never asserts on timing.
 set -eu
 B=${1:-build-bench}
@@ -22,7 +25,8 @@ PY=/usr/bin/python3
 REPS=${BENCH_REPS:-5}
 LONG=${BENCH_LONG:-0}
 ONLY=${BENCH_ONLY:-}
-for f in "$SQ" "$SUB" "$FB" "$RB" "$KD"; do
+NEED="$SQ $SUB $FB $RB $KD"; [ "${BENCH_ONLY:-}" = filter ] && NEED=$FB
+for f in $NEED; do
     [ -x "$f" ] || { echo "bench: $f missing; build it first (make bench)" >&2; exit 1; }
 done
 
@@ -75,8 +79,8 @@ FCORPUS="samples only"
 if [ "$ONLY" != journal ]; then # the whole of section 1
 # ---------------------------------------------------------------- 1. filter stage vs raw scan
 FCORPUS="not run (BENCH_ONLY)"
-if [ -z "$ONLY" ]; then
-CORPUS="$ROOT/../shared/corpus/reuters21578"
+if [ -z "$ONLY" ] || [ "$ONLY" = filter ]; then
+CORPUS="${SQUAWK_SHARED:-$ROOT/../shared}/corpus/reuters21578"
 if ls "$CORPUS"/reut2-*.sgm* >/dev/null 2>&1; then
     log "filter stage: converting Reuters-21578 at run time"
     $PY "$ROOT/tools/corpus_reuters.py" "$CORPUS" >"$T/filter.jsonl" 2>"$T/corpus.log"
@@ -87,15 +91,19 @@ else
     FCORPUS="samples only (../shared absent)"
 fi
 cat "$ROOT/samples/articles.jsonl" >>"$T/filter.jsonl"
+# BENCH_ONLY=filter: the v1 and v2 stage rows only (FILTER_BENCH_ONLY=stage)
+FBO=""; [ "$ONLY" = filter ] && FBO=stage
 for r in $(seq 1 "$REPS"); do
-    SQUAWK_LOG_LEVEL=warn "$FB" "$T/filter.jsonl" 1 >"$T/fb.$r" 2>"$T/fb.$r.err"
+    SQUAWK_LOG_LEVEL=warn FILTER_BENCH_ONLY=$FBO "$FB" "$T/filter.jsonl" 1 >"$T/fb.$r" 2>"$T/fb.$r.err"
     awk -v r="$r" '
         function rates(sys) {
             for (i = 1; i <= NF; i++) {
                 if ($i == "articles/s") print "filter_aps\t" sys "\t" r "\t" $(i - 1)
                 if ($i == "MB/s") print "filter_mbs\t" sys "\t" r "\t" $(i - 1)
+                if ($i == "cpuMB/s") print "filter_cpumbs\t" sys "\t" r "\t" $(i - 1)
             }
         }
+        /^cpu per 100,000 articles/ { v1 = $6; v2 = $9; print "filter_cpu100k\tsquawk\t" r "\t" v1; print "filter_cpu100k\tv2\t" r "\t" v2 }
         /^articles:/ { n = $2; sub(",", "", n); mb = $5 }
         /^filter stage/ { rates("squawk") }
         /^engine v2 stage/ { rates("v2") }
@@ -104,8 +112,12 @@ for r in $(seq 1 "$REPS"); do
         END { print "filter_articles\tsquawk\t" r "\t" n; print "filter_mb\tsquawk\t" r "\t" mb }
     ' "$T/fb.$r" >>"$R"
     log "filter run $r: $(grep -E '^(filter stage|bare)' "$T/fb.$r" | tr -s ' ' | cut -d' ' -f1-2,5-9 | tr '\n' ';')"
-    log "filter run $r: $(grep -E '^(engine v2|  [a-z]+ alone)' "$T/fb.$r" | tr -s ' ' | tr '\n' ';')"
+    log "filter run $r: $(grep -E '^(engine v2|  [a-z]+ alone|cpu per)' "$T/fb.$r" | tr -s ' ' | tr '\n' ';')"
 done
+if [ "$ONLY" = filter ]; then
+    $PY "$ROOT/bench/e2e_report.py" --filter-only "$R" "$FCORPUS"
+    exit 0
+fi
 
 # engine v2 (filters/tpat.c): the sample pack vs the same ten regexes cut out of invest.yml, same bytes
 TB="$B/tpat_bench"

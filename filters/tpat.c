@@ -9,6 +9,7 @@
  * input; what it cuts short is counted in n_limited. */
 #include "tpat_impl.h"
 
+#include <pthread.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,34 +60,104 @@ void tpat_result_init(tpat_result *r)
     memset(r, 0, sizeof *r);
 }
 
+static void scratch_free(struct scratch *s)
+{
+    if (!s) return;
+    free(s->wid);
+    free(s->tail);
+    free(s->last_cand);
+    free(s->comp_at);
+    free(s->covered);
+    free(s->sent_first);
+    free(s->sent_end);
+    free(s->cand);
+    free(s->gen);
+    free(s->per_rule);
+    free(s->visited);
+    free(s->stack);
+    free(s->caps);
+    free(s);
+}
+
+/* The arrays of results freed on this thread, kept for the next tpat_match: a host makes and
+ * frees a result per pack and article, and growing a dozen arrays from nothing every time cost
+ * more than matching a short article. At most TPAT_POOL results of at most TPAT_POOL_BYTES. */
+#define TPAT_POOL 4
+#define TPAT_POOL_BYTES (1u << 20)
+
+static _Thread_local tpat_result pool[TPAT_POOL];
+static _Thread_local size_t n_pool;
+static pthread_key_t pool_key; /* its destructor empties a thread's pool when the thread ends */
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static int pool_ok;
+
+static void pool_drain(void *unused)
+{
+    while (n_pool) {
+        tpat_result *r = &pool[--n_pool];
+        scratch_free(r->scratch);
+        free(r->hits);
+        free(r->slots);
+        free(r->companies);
+    }
+}
+
+static void pool_init(void)
+{
+    pool_ok = pthread_key_create(&pool_key, pool_drain) == 0;
+}
+
+static size_t result_bytes(const tpat_result *r)
+{
+    const struct scratch *s = r->scratch;
+    return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
+           (s->cap_wid + s->cap_tail + s->cap_comp + s->cap_last) * 4 + s->cap_cov + (s->cap_sf + s->cap_se) * 4 +
+           (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_stack * sizeof *s->stack +
+           s->cap_caps * 4;
+}
+
 void tpat_result_free(tpat_result *r)
 {
-    struct scratch *s = r->scratch;
-    if (s) {
-        free(s->wid);
-        free(s->tail);
-        free(s->last_cand);
-        free(s->comp_at);
-        free(s->covered);
-        free(s->sent_first);
-        free(s->sent_end);
-        free(s->cand);
-        free(s->gen);
-        free(s->per_rule);
-        free(s->visited);
-        free(s->stack);
-        free(s->caps);
-        free(s);
+    pthread_once(&pool_once, pool_init);
+    if (r->scratch && pool_ok && n_pool < TPAT_POOL && result_bytes(r) <= TPAT_POOL_BYTES &&
+        pthread_setspecific(pool_key, pool) == 0) {
+        pool[n_pool++] = *r;
+    } else {
+        scratch_free(r->scratch);
+        free(r->hits);
+        free(r->slots);
+        free(r->companies);
     }
-    free(r->hits);
-    free(r->slots);
-    free(r->companies);
     memset(r, 0, sizeof *r);
+}
+
+/* A result's arrays from the pool, when it has none of its own. */
+static void pool_take(tpat_result *r)
+{
+    if (r->scratch || r->hits || r->slots || r->companies || !n_pool) return;
+    tpat_result *x = &pool[--n_pool];
+    r->scratch = x->scratch;
+    r->hits = x->hits, r->cap_hits = x->cap_hits;
+    r->slots = x->slots, r->cap_slots = x->cap_slots;
+    r->companies = x->companies, r->cap_companies = x->cap_companies;
 }
 
 static int has_lex(const struct tpat_pack *p, int32_t w, uint32_t lex)
 {
     return w >= 0 && (p->lexbits[(size_t)w * p->lex_words + lex / 64] >> (lex % 64) & 1);
+}
+
+static int in_set(const struct tpat_test *t, int32_t w)
+{
+    return w >= 0 && (uint32_t)w < t->v && (t->set[(uint32_t)w / 64] >> ((uint32_t)w % 64) & 1);
+}
+
+/* Does s[0, n) contain the literal q[0, qn)? */
+static int contains(const char *s, size_t n, const char *q, size_t qn)
+{
+    for (const char *p = s; qn <= n && (p = memchr(p, q[0], n - qn + 1 - (size_t)(p - s))); p++)
+        if (memcmp(p, q, qn) == 0) return 1;
+    return 0;
 }
 
 static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t pos)
@@ -101,14 +172,34 @@ static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t po
              memcmp(m->text[k->field] + k->start, t->exact, t->exact_len) == 0;
         break;
     case TT_LEX: ok = has_lex(m->p, w, t->v) || has_lex(m->p, tw, t->v); break;
+    case TT_SET: ok = in_set(t, w) || in_set(t, tw); break;
     case TT_CLASS: ok = (t->v >> k->cls & 1) || ((t->v >> 8) & k->flags); break;
     case TT_REGEX:
-        ok = (!t->exact_len || (k->norm_len >= t->exact_len && memcmp(tok_norm(m->d, k), t->exact, t->exact_len) == 0)) &&
+        ok = (!t->first || (t->first[(unsigned char)*tok_norm(m->d, k) / 64] >> ((unsigned char)*tok_norm(m->d, k) % 64) & 1)) &&
+             (!t->exact_len || (k->norm_len >= t->exact_len && memcmp(tok_norm(m->d, k), t->exact, t->exact_len) == 0)) &&
+             (!t->req_len || contains(tok_norm(m->d, k), k->norm_len, t->req, t->req_len)) &&
              regexec(t->re, tok_norm(m->d, k), 0, NULL, 0) == 0;
         break;
     default: ok = 1;
     }
     return ok ^ t->neg;
+}
+
+/* Can a path starting at instruction pc take token pos first? (its guard; see tpat_impl.h) */
+static int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
+{
+    uint32_t gi = m->p->guard_at[pc];
+    if (!gi) return 1;
+    if (pos >= m->end) return 0; /* a guarded path takes a token */
+    const struct tpat_guard *g = &m->p->guards[gi];
+    if (g->comp && m->s->comp_at[pos] >= 0) return 1;
+    int32_t w = m->s->wid[pos], tw = m->whole_words ? -1 : m->s->tail[pos];
+    if ((w >= 0 && (uint32_t)w < g->nbits && (g->bits[(uint32_t)w / 64] >> ((uint32_t)w % 64) & 1)) ||
+        (tw >= 0 && (uint32_t)tw < g->nbits && (g->bits[(uint32_t)tw / 64] >> ((uint32_t)tw % 64) & 1)))
+        return 1;
+    for (uint32_t k = 0; k < g->n_tests; k++)
+        if (test_tok(m, &m->p->tests[g->tests[k]], pos)) return 1;
+    return 0;
 }
 
 static int visit(struct mctx *m, uint32_t pc, uint32_t pos)
@@ -189,10 +280,13 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
                 pos = m->r->companies[ci].tok_end;
                 pc++;
                 break;
-            case OP_SPLIT:
-                if (push(m, &top, (struct job){pc + (uint32_t)in->y, pos, -1, 0})) return -1;
-                pc += (uint32_t)in->x;
+            case OP_SPLIT: { /* a branch whose guard rejects the token is not tried */
+                int gx = guard_ok(m, pc + (uint32_t)in->x, pos), gy = guard_ok(m, pc + (uint32_t)in->y, pos);
+                if (!gx && !gy) goto fail;
+                if (gx && gy && push(m, &top, (struct job){pc + (uint32_t)in->y, pos, -1, 0})) return -1;
+                pc += (uint32_t)(gx ? in->x : in->y);
                 break;
+            }
             case OP_JMP: pc += (uint32_t)in->x; break;
             case OP_SOL:
                 if (!at_sol(m, pos)) goto fail;
@@ -241,11 +335,12 @@ static int try_window(struct mctx *m, uint32_t rule, uint32_t lo, uint32_t hi, u
     const struct tpat_crule *cr = &m->p->rules[rule];
     size_t words = ((size_t)cr->n_inst * (m->end - m->first + 1) + 63) / 64;
     for (uint32_t s = lo > *next ? lo : *next; s <= hi && s < m->end && !m->out_of_steps; s++) {
+        *next = s + 1;
+        if (!guard_ok(m, cr->pc, s)) continue; /* the program would fail at its first token */
         for (uint32_t k = 0; k < cr->pub.n_slots; k++) m->s->caps[k] = -1;
         uint32_t e = 0;
         int rc = run(m, cr->pc, s, &e);
         if (rc < 0) return -1;
-        *next = s + 1;
         if (rc != 1) continue;
         if (record(m, cr, rule, s, e)) return -1;
         /* what failed before a match may lie on a later match's path: forget it */
@@ -299,16 +394,13 @@ static int name_tok(const struct mctx *m, uint32_t k)
     unsigned char c0 = (unsigned char)m->text[t->field][t->start];
     if (c0 >= 'a' && c0 <= 'z') return 0;
     const char *n = tok_norm(m->d, t);
-    for (size_t i = 0; stop[i]; i++)
+    for (size_t i = 0; t->norm_len <= 5 && stop[i]; i++) /* none is longer */
         if (strcmp(n, stop[i]) == 0) return 0;
     /* headlines (often Title Case or capitals) put verbs next to names: there a word the
      * pack uses as a cue ends the name; in body text "Blackstone Capital Partners LP" stays whole */
     int32_t w = m->s->wid[k];
     if (w < 0 || (t->field == 1 && !m->d->caps[1])) return 1;
-    for (size_t l = 0; l < m->p->n_lex; l++)
-        if ((int32_t)l != m->p->lex_suffix && (int32_t)l != m->p->lex_descriptor && has_lex(m->p, w, (uint32_t)l))
-            return 0;
-    return 1;
+    return !(m->p->cue_bits[(uint32_t)w / 64] >> ((uint32_t)w % 64) & 1);
 }
 
 static int is_suffix(const struct mctx *m, uint32_t k)
@@ -621,6 +713,7 @@ int tpat_match(const tpat_pack *p, const tok_doc *d, const char *const text[2], 
     r->n_hits = r->n_slots = r->n_companies = 0;
     r->steps = 0;
     r->n_limited = 0;
+    pool_take(r);
     if (!r->scratch && !(r->scratch = calloc(1, sizeof(struct scratch)))) return SQ_E_NOMEM;
     struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch};
     if (prepare(&m) || find_companies(&m, men, n_men) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;

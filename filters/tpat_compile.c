@@ -26,9 +26,12 @@ struct frag {
     uint8_t inf;             /* greatest length unbounded */
 };
 
+struct pick;
+
 /* What the item just parsed can anchor. */
 struct item {
     struct frag f;
+    struct pick *inner; /* a group or macro: the best anchor inside it (heap), or NULL */
     int anchor;     /* 0 none, 1 a word test, 2 a company slot */
     uint32_t test;
     uint32_t qmin;
@@ -98,7 +101,7 @@ static void fail(struct pctx *c, const char *fmt, ...)
 static int one_test(struct pctx *c, struct item *it, struct tpat_test t)
 {
     if (add_test(c, t, &it->test)) return -1;
-    it->anchor = t.kind == TT_WORD || t.kind == TT_EXACT || t.kind == TT_LEX ? !t.neg : 0;
+    it->anchor = t.kind < TT_CLASS ? !t.neg : 0;
     it->f.min = it->f.max = 1;
     return emit(&it->f, OP_TEST, 0, 0, it->test);
 }
@@ -253,6 +256,119 @@ static size_t regex_prefix(const char *w, size_t n)
     return k;
 }
 
+static int re_first_seq(const char *w, size_t n, uint64_t set[4]);
+
+/* The end of the group or class opened at w[i] ('(' or '['), or n when unbalanced. */
+static size_t re_close(const char *w, size_t n, size_t i)
+{
+    if (w[i] == '[') {
+        size_t k = i + 1 + (i + 1 < n && w[i + 1] == '^');
+        k += k < n && w[k] == ']'; /* "[]a]": a first ']' is a member */
+        while (k < n && w[k] != ']') k++;
+        return k;
+    }
+    for (size_t k = i + 1, depth = 1; k < n; k++) {
+        if (w[k] == '\\') k++;
+        else if (w[k] == '[') k = re_close(w, n, k);
+        else if (w[k] == '(') depth++;
+        else if (w[k] == ')' && !--depth) return k;
+    }
+    return n;
+}
+
+static void re_add(uint64_t set[4], unsigned lo, unsigned hi)
+{
+    for (unsigned b = lo; b <= hi && b < 256; b++) set[b / 64] |= UINT64_C(1) << (b % 64);
+}
+
+/* The first bytes of one atom at w[i] into set; its end in *end. 0 when it may start with any byte. */
+static int re_first_atom(const char *w, size_t n, size_t i, uint64_t set[4], size_t *end)
+{
+    unsigned char ch = (unsigned char)w[i];
+    if (ch == '\\') { /* an escaped character is itself */
+        if (i + 1 >= n || !strchr(".[](){}*+?|\\^$-", w[i + 1])) return 0;
+        re_add(set, (unsigned char)w[i + 1], (unsigned char)w[i + 1]);
+        *end = i + 2;
+        return 1;
+    }
+    if (ch == '[') {
+        size_t e = re_close(w, n, i), k = i + 1;
+        if (e >= n || w[k] == '^' || memchr(w + k, ':', e - k) || memchr(w + k, '=', e - k)) return 0;
+        for (; k < e; k++) {
+            unsigned lo = (unsigned char)w[k], hi = lo;
+            if (k + 2 < e && w[k + 1] == '-') hi = (unsigned char)w[k + 2], k += 2;
+            re_add(set, lo, hi);
+        }
+        *end = e + 1;
+        return 1;
+    }
+    if (ch == '(') { /* the union of the alternatives' first bytes */
+        size_t e = re_close(w, n, i), a = i + 1;
+        if (e >= n) return 0;
+        for (size_t k = i + 1, depth = 0; k <= e; k++) {
+            if (k < e && w[k] == '\\') k++;
+            else if (k < e && w[k] == '[') k = re_close(w, n, k);
+            else if (k < e && (w[k] == '(' || w[k] == ')')) depth += w[k] == '(' ? 1 : (size_t)-1;
+            else if (k == e || (w[k] == '|' && !depth)) {
+                if (!re_first_seq(w + a, k - a, set)) return 0;
+                a = k + 1;
+            }
+        }
+        *end = e + 1;
+        return 1;
+    }
+    if (strchr(".^$|)*+?{", ch)) return 0;
+    re_add(set, ch, ch);
+    *end = i + 1;
+    return 1;
+}
+
+/* The first bytes of a sequence of atoms into set: an atom that may be absent ("a?", "b*",
+ * "c{0,2}") adds what follows it. 0 when a match may start with any byte or be empty. */
+static int re_first_seq(const char *w, size_t n, uint64_t set[4])
+{
+    for (size_t i = 0; i < n;) {
+        size_t e;
+        if (!re_first_atom(w, n, i, set, &e)) return 0;
+        int opt = e < n && (w[e] == '?' || w[e] == '*' || (w[e] == '{' && e + 1 < n && w[e + 1] == '0'));
+        if (!opt) return 1;
+        const char *q = e < n && w[e] == '{' ? memchr(w + e, '}', n - e) : NULL;
+        if (w[e] == '{' && !q) return 0;
+        i = q ? (size_t)(q - w) + 1 : e + 1;
+        while (i < n && strchr("?*+", w[i])) i++;
+    }
+    return 0;
+}
+
+/* The longest literal every match of the ERE w contains, outside groups and classes, not
+ * under a quantifier that lets it be absent or repeat: its start and length (0: none). */
+static size_t re_required(const char *w, size_t n, size_t *at)
+{
+    size_t best = 0, run = 0, run0 = 0;
+    for (size_t i = 0; i < n;) {
+        size_t e = i + 1, lit = 1;
+        if (w[i] == '|') return 0; /* an alternation at the top: nothing is in every match */
+        if (w[i] == '\\') e = i + 2;
+        else if (w[i] == '[' || w[i] == '(') e = re_close(w, n, i) + 1, lit = 0;
+        else if (strchr(".^$)*+?{", w[i])) lit = 0;
+        if (e > n) return 0;
+        int quant = e < n && strchr("?*+{", w[e]);
+        if (lit && !quant && w[i] != '\\') { /* an escaped character's bytes are not the literal's */
+            if (!run) run0 = i;
+            if (++run > best) best = run, *at = run0;
+        } else
+            run = 0;
+        i = e;
+        while (i < n && strchr("?*+", w[i])) i++;
+        if (i < n && w[i] == '{') {
+            const char *q = memchr(w + i, '}', n - i);
+            if (!q) return 0;
+            i = (size_t)(q - w) + 1;
+        }
+    }
+    return best;
+}
+
 static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
 {
     struct tpat_pack *p = c->L->p;
@@ -285,6 +401,12 @@ static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
     t.exact_len = (uint32_t)regex_prefix(w, n);
     if (t.exact_len && !(t.exact = tpat_arena_alloc(&p->arena, t.exact_len))) return -1;
     if (t.exact_len) memcpy((char *)t.exact, w, t.exact_len);
+    /* the bytes a match starts with: most tokens fail on their first byte, without regexec */
+    uint64_t first[4] = {0};
+    if (re_first_seq(w, n, first) && !(t.first = tpat_arena_alloc(&p->arena, sizeof first))) return -1;
+    if (t.first) memcpy((uint64_t *)t.first, first, sizeof first);
+    size_t at = 0;
+    if ((t.req_len = (uint32_t)re_required(w, n, &at)) && !(t.req = tpat_arena_str(&p->arena, w + at, t.req_len))) return -1;
     return one_test(c, it, t);
 }
 
@@ -331,9 +453,17 @@ struct pick {
 
 static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk);
 
+/* A group's or macro's fragment, with the best anchor inside it (it->inner). */
+static int parse_inner(struct pctx *c, struct item *it)
+{
+    free(it->inner);
+    if (!(it->inner = calloc(1, sizeof *it->inner))) return -1;
+    return parse_alt(c, &it->f, it->inner);
+}
+
 static void negate(struct pctx *c, struct item *it)
 {
-    if (it->f.n != 1 || it->f.v[0].op != OP_TEST) {
+    if (it->f.n != 1 || it->f.v[0].op != OP_TEST || c->L->p->tests[it->f.v[0].arg].kind == TT_SET) {
         fail(c, "'!' applies to one token test: a word, a class or a lexicon without phrases");
         return;
     }
@@ -388,7 +518,7 @@ static int macro_atom(struct pctx *c, const char *w, size_t n, struct item *it)
     c->line = m->line;
     m->busy = 1;
     c->depth++;
-    int rc = parse_alt(c, &it->f, NULL);
+    int rc = parse_inner(c, it);
     if (!rc && c->s[c->i]) fail(c, "macro @%s: unbalanced ')'", m->name);
     c->depth--;
     m->busy = 0;
@@ -406,7 +536,7 @@ static int parse_atom(struct pctx *c, struct item *it)
     if (s[i] == '(') {
         c->i++;
         if (++c->depth > MAX_DEPTH) fail(c, "groups nested deeper than %d", MAX_DEPTH);
-        int rc = c->bad ? 0 : parse_alt(c, &it->f, NULL);
+        int rc = c->bad ? 0 : parse_inner(c, it);
         c->depth--;
         if (!rc && !c->bad && s[c->i] != ')') fail(c, "'(' without ')'");
         c->i++;
@@ -513,8 +643,8 @@ static long test_score(const struct pctx *c, const struct tpat_test *t)
     static const char *const stop[] = {"the", "a", "an", "of", "to", "in", "for", "on", "with", "and", "by",
                                        "at", "its", "from", "as", "is", "be", "or", "that", "this", NULL};
     const struct tpat_pack *p = c->L->p;
-    const uint32_t *w = t->kind == TT_LEX ? c->L->lex[t->v].w : &t->v;
-    size_t n = t->kind == TT_LEX ? c->L->lex[t->v].n : 1;
+    const uint32_t *w = t->kind == TT_LEX ? c->L->lex[t->v].w : t->kind == TT_SET ? t->set_w : &t->v;
+    size_t n = t->kind == TT_LEX ? c->L->lex[t->v].n : t->kind == TT_SET ? t->set_n : 1;
     long score = (long)n;
     for (size_t k = 0; k < n; k++)
         for (size_t q = 0; stop[q]; q++)
@@ -522,48 +652,75 @@ static long test_score(const struct pctx *c, const struct tpat_test *t)
     return score;
 }
 
-/* The word tests one of which the first token of any match of f passes; 0 when some
- * match can start with a class, any token or a company, or f can match nothing. */
-static int first_tests(const struct pctx *c, const struct frag *f, struct pick *out)
+/* Walks the paths of prog (n instructions) from pc0 to where each takes its first token: fn
+ * sees each OP_TEST and OP_COMPANY reached and returns 0 (give up), 1 (the path ends there) or
+ * 2 (a company the path may skip: go on after it). 0 when fn gave up or some path can take no
+ * token (it reaches the end, a gap, or more branches than the walk holds). */
+static int first_walk(const struct tpat_inst *prog, size_t n, uint32_t pc0, int (*fn)(void *, const struct tpat_inst *),
+                      void *ud)
 {
     uint32_t stack[256], top = 0;
     uint8_t seen[MAX_PROG / 8 + 1] = {0};
-    out->n_tests = 0;
-    out->score = 0;
-    out->lead_comp = 0;
-    if (f->n > MAX_PROG) return 0;
-    stack[top++] = 0;
+    if (n > MAX_PROG) return 0;
+    stack[top++] = pc0;
     while (top) {
         uint32_t pc = stack[--top];
-        if (pc >= f->n) return 0; /* the item can end without a token */
+        if (pc >= n) return 0; /* the item can end without a token */
         if (seen[pc / 8] >> (pc % 8) & 1) continue;
         seen[pc / 8] |= (uint8_t)(1 << (pc % 8));
-        const struct tpat_inst *in = &f->v[pc];
-        if (in->op == OP_TEST) {
-            const struct tpat_test *t = &c->L->p->tests[in->arg];
-            if (t->neg || t->kind == TT_ANY || out->n_tests == MAX_ANCHOR_TESTS) return 0;
-            out->tests[out->n_tests++] = in->arg;
-            /* a class or word shape is tried at every token (tpat.c, candidates): any word beats it */
-            out->score += t->kind >= TT_CLASS ? 100000 : test_score(c, t);
+        const struct tpat_inst *in = &prog[pc];
+        int rc = 2;
+        if (in->op == OP_TEST || in->op == OP_COMPANY) {
+            if (!(rc = fn(ud, in))) return 0;
         } else if (in->op == OP_SPLIT || in->op == OP_JMP) {
             if (top + 2 > sizeof stack / sizeof stack[0]) return 0;
             stack[top++] = pc + (uint32_t)in->x;
             if (in->op == OP_SPLIT) stack[top++] = pc + (uint32_t)in->y;
-        } else if (in->op == OP_SOL || in->op == OP_EOL) {
-            stack[top++] = pc + 1;
-        } else if (in->op == OP_COMPANY) {
-            out->lead_comp = 1; /* "{COMPANY:target}? backed by": anchor on "backed", start up to a company before */
-            stack[top++] = pc + 1;
-        } else
+            continue;
+        } else if (in->op != OP_SOL && in->op != OP_EOL)
             return 0;
+        if (rc == 2) stack[top++] = pc + 1;
     }
-    return out->n_tests > 0;
+    return 1;
+}
+
+struct first {
+    const struct pctx *c;
+    struct pick *out;
+};
+
+static int first_test(void *ud, const struct tpat_inst *in)
+{
+    struct first *x = ud;
+    if (in->op == OP_COMPANY) {
+        x->out->lead_comp = 1; /* "{COMPANY:target}? backed by": anchor on "backed", start up to a company before */
+        return 2;
+    }
+    const struct tpat_test *t = &x->c->L->p->tests[in->arg];
+    if (t->neg || t->kind == TT_ANY || x->out->n_tests == MAX_ANCHOR_TESTS) return 0;
+    x->out->tests[x->out->n_tests++] = in->arg;
+    /* a class or word shape is tried at every token (tpat.c, candidates): any word beats it */
+    x->out->score += t->kind >= TT_CLASS ? 100000 : test_score(x->c, t);
+    return 1;
+}
+
+/* The word tests one of which the first token of any match of f passes; 0 when some
+ * match can start with a class, any token or a company, or f can match nothing. */
+static int first_tests(const struct pctx *c, const struct frag *f, struct pick *out)
+{
+    struct first x = {c, out};
+    out->n_tests = 0;
+    out->score = 0;
+    out->lead_comp = 0;
+    return first_walk(f->v, f->n, 0, first_test, &x) && out->n_tests > 0;
 }
 
 /* Keeps the item as the anchor when it is better than the one so far. */
 static void consider(const struct pctx *c, const struct item *it, const struct frag *before, struct pick *pk)
 {
     struct pick cand;
+    const struct pick *in = it->inner;
+    int have = 1;
     if (it->qmin < 1) return;
     if (it->anchor == 2) {
         cand.kind = ANCHOR_COMPANY;
@@ -573,13 +730,15 @@ static void consider(const struct pctx *c, const struct item *it, const struct f
     } else if (first_tests(c, &it->f, &cand))
         cand.kind = ANCHOR_WORDS;
     else
-        return;
-    if (pk->have && cand.score >= pk->score) return;
+        have = 0;
+    /* a group's own anchor may beat its first words: "( its | the ) rival" is tried at "rival" */
+    if (in && in->have && in->kind == ANCHOR_WORDS && (!have || in->score < cand.score)) cand = *in, have = 2;
+    if (!have || (pk->have && cand.score >= pk->score)) return;
+    cand.pmin = before->min + (have == 2 ? in->pmin : 0);
+    cand.pmax = before->max + (have == 2 ? in->pmax : 0);
+    cand.pcomp = before->comp + (have == 2 ? in->pcomp : cand.lead_comp);
+    cand.pinf = before->inf | (have == 2 ? in->pinf : 0);
     cand.have = 1;
-    cand.pmin = before->min;
-    cand.pmax = before->max;
-    cand.pcomp = before->comp + cand.lead_comp;
-    cand.pinf = before->inf;
     *pk = cand;
 }
 
@@ -591,17 +750,19 @@ static int parse_seq(struct pctx *c, struct frag *out, struct pick *pk)
         char ch = c->s[c->i];
         if (!ch || ch == ')' || ch == '|' || c->bad) return 0;
         struct item it;
-        if (parse_item(c, &it)) return -1;
-        if (c->bad) {
+        int rc = parse_item(c, &it);
+        if (rc || c->bad) {
             frag_free(&it.f);
-            return 0;
+            free(it.inner);
+            return rc;
         }
         if (scoped && it.sol && out->min > 0) fail(c, "'^' after a token can never match in one sentence");
         if (scoped && after_eol && it.f.min > 0) fail(c, "a token after '$' can never match in one sentence");
         after_eol |= it.eol;
         if (pk) consider(c, &it, out, pk);
-        int rc = cat(out, &it.f);
+        rc = cat(out, &it.f);
         frag_free(&it.f);
+        free(it.inner);
         if (rc) return -1;
     }
 }
@@ -627,31 +788,167 @@ static int merge_pick(struct pick *all, const struct pick *b)
     return 1;
 }
 
+/* Can branch f join a set test? One word, lexicon or set test, not negated. */
+static int settable(const struct pctx *c, const struct frag *f)
+{
+    if (f->n != 1 || f->v[0].op != OP_TEST) return 0;
+    const struct tpat_test *t = &c->L->p->tests[f->v[0].arg];
+    return !t->neg && (t->kind == TT_WORD || t->kind == TT_LEX || t->kind == TT_SET);
+}
+
+/* The word ids test t passes (a lexicon's single words: its phrases are branches of their own). */
+static const uint32_t *test_words(const struct pctx *c, const struct tpat_test *t, size_t *n)
+{
+    if (t->kind == TT_LEX) return *n = c->L->lex[t->v].n, c->L->lex[t->v].w;
+    if (t->kind == TT_SET) return *n = t->set_n, t->set_w;
+    *n = 1;
+    return &t->v;
+}
+
+/* One TT_SET test for the settable branches br[0..n): adjacent alternatives of one token all
+ * continue at the same instruction, so one test of their union matches what trying them in
+ * order did, in one step instead of a SPLIT and a test each. */
+static int set_test(struct pctx *c, const struct frag *br, size_t n, struct frag *out)
+{
+    struct tpat_pack *p = c->L->p;
+    size_t nb = p->n_words / 64 + 1, total = 0, k;
+    for (size_t i = 0; i < n; i++) test_words(c, &p->tests[br[i].v[0].arg], &k), total += k;
+    uint64_t *bits = tpat_arena_alloc(&p->arena, nb * sizeof *bits);
+    uint32_t *w = tpat_arena_alloc(&p->arena, (total + 1) * sizeof *w), nw = 0, t;
+    if (!bits || !w) return -1;
+    memset(bits, 0, nb * sizeof *bits);
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t *x = test_words(c, &p->tests[br[i].v[0].arg], &k);
+        for (size_t j = 0; j < k; j++)
+            if (!(bits[x[j] / 64] >> (x[j] % 64) & 1)) bits[x[j] / 64] |= UINT64_C(1) << (x[j] % 64), w[nw++] = x[j];
+    }
+    memset(out, 0, sizeof *out);
+    struct tpat_test st = {.kind = TT_SET, .v = (uint32_t)p->n_words, .set = bits, .set_w = w, .set_n = nw};
+    if (add_test(c, st, &t)) return -1;
+    out->min = out->max = 1;
+    return emit(out, OP_TEST, 0, 0, t);
+}
+
+/* Replaces each run of two or more adjacent settable branches by one set test. */
+static int merge_sets(struct pctx *c, struct frag *br, size_t *nb)
+{
+    size_t o = 0, n = *nb;
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i; j < n && settable(c, &br[j]);) j++;
+        if (j - i < 2) {
+            br[o++] = br[i];
+            j = i + 1;
+            continue;
+        }
+        struct frag f;
+        int rc = set_test(c, br + i, j - i, &f);
+        for (size_t k = i; k < (rc ? n : j); k++) frag_free(&br[k]);
+        if (rc) {
+            *nb = o;
+            return -1;
+        }
+        br[o++] = f;
+    }
+    *nb = o;
+    return 0;
+}
+
 static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk)
 {
-    struct frag br[2] = {{0}};
-    struct pick bp = {0}, all = {0}; /* the branch's anchor, the union of the branches' */
+    struct frag *br = NULL;
+    size_t nb = 0, cap = 0;
+    /* the branch's anchor, the union of the branches' */
+    struct pick *bp = pk ? calloc(2, sizeof *bp) : NULL, *all = bp ? bp + 1 : NULL;
     memset(out, 0, sizeof *out);
-    if (parse_seq(c, &br[0], pk ? &bp : NULL)) return -1;
-    int rc = 0, alt = 0, united = pk ? merge_pick(&all, &bp) : 0;
-    while (!rc && !c->bad && c->s[c->i] == '|') {
-        c->i++;
-        alt = 1;
-        memset(&br[1], 0, sizeof br[1]);
-        memset(&bp, 0, sizeof bp);
-        rc = parse_seq(c, &br[1], pk ? &bp : NULL);
-        if (!rc && united) united = merge_pick(&all, &bp);
-        struct frag j;
-        if (!rc) rc = join_alt(br, 2, &j);
-        frag_free(&br[0]);
-        frag_free(&br[1]);
-        if (!rc) br[0] = j;
-    }
+    if (pk && !bp) return -1;
+    int rc = 0, united = 0;
+    do {
+        if (nb) c->i++; /* the '|' */
+        if (tpat_reserve((void **)&br, &cap, nb + 1, sizeof *br)) {
+            rc = -1;
+            break;
+        }
+        memset(&br[nb], 0, sizeof *br);
+        if (bp) memset(bp, 0, sizeof *bp);
+        rc = parse_seq(c, &br[nb++], bp);
+        if (!rc && pk) united = (nb == 1 || united) && merge_pick(all, bp);
+    } while (!rc && !c->bad && c->s[c->i] == '|');
     /* a top-level alternation: the union of its branches' anchors, else none (the
      * pattern's first words are tried last, in tpat_compile_rule) */
-    if (pk) *pk = !alt ? bp : united ? all : (struct pick){0};
-    *out = br[0];
+    if (pk) *pk = nb == 1 ? *bp : united ? *all : (struct pick){0};
+    if (!rc && !c->bad) rc = merge_sets(c, br, &nb);
+    if (!rc && !c->bad && nb == 1) *out = br[0], nb = 0;
+    else if (!rc && !c->bad) rc = join_alt(br, nb, out);
+    for (size_t k = 0; k < nb; k++) frag_free(&br[k]);
+    free(br);
+    free(bp);
     return rc;
+}
+
+struct guard_walk {
+    const struct pctx *c;
+    struct tpat_guard *g;
+    uint64_t *bits;
+    uint32_t *tests;
+};
+
+/* A guard holds the words, other tests and companies a path's first token can be; not a
+ * negation or any token (they pass nearly every token). */
+static int guard_test(void *ud, const struct tpat_inst *in)
+{
+    struct guard_walk *x = ud;
+    if (in->op == OP_COMPANY) return x->g->comp = 1;
+    const struct tpat_test *t = &x->c->L->p->tests[in->arg];
+    size_t k;
+    if (t->neg || t->kind == TT_ANY || (t->kind >= TT_CLASS && x->g->n_tests == MAX_ANCHOR_TESTS)) return 0;
+    if (t->kind >= TT_CLASS) {
+        x->tests[x->g->n_tests++] = in->arg;
+        return 1;
+    }
+    const uint32_t *w = test_words(x->c, t, &k);
+    while (k--) x->bits[w[k] / 64] |= UINT64_C(1) << (w[k] % 64);
+    return 1;
+}
+
+/* Sets guard_at[r->pc + pc] for a path starting at the rule's instruction pc (when it has a guard). */
+static int add_guard(struct pctx *c, uint32_t pc, uint32_t *scratch)
+{
+    struct tpat_pack *p = c->L->p;
+    const struct tpat_crule *r = c->r;
+    if (p->guard_at[r->pc + pc]) return 0;
+    size_t nb = p->n_words / 64 + 1;
+    uint64_t *bits = tpat_arena_alloc(&p->arena, nb * sizeof *bits);
+    if (!bits) return -1;
+    memset(bits, 0, nb * sizeof *bits);
+    struct tpat_guard g = {.bits = bits, .nbits = (uint32_t)p->n_words};
+    struct guard_walk x = {c, &g, bits, scratch};
+    if (!first_walk(p->prog + r->pc, r->n_inst, pc, guard_test, &x)) return 0;
+    uint32_t *t = g.n_tests ? tpat_arena_alloc(&p->arena, g.n_tests * sizeof *t) : NULL;
+    if (g.n_tests && !t) return -1;
+    if (t) memcpy(t, scratch, g.n_tests * sizeof *t);
+    g.tests = t;
+    if (tpat_reserve((void **)&p->guards, &p->cap_guards, p->n_guards + 2, sizeof *p->guards)) return -1;
+    if (!p->n_guards) p->guards[p->n_guards++] = (struct tpat_guard){0};
+    p->guards[p->n_guards] = g;
+    p->guard_at[r->pc + pc] = (uint32_t)p->n_guards++;
+    return 0;
+}
+
+/* Guards for the rule's start and both branches of each of its SPLITs. */
+static int guards(struct pctx *c)
+{
+    struct tpat_pack *p = c->L->p;
+    const struct tpat_crule *r = c->r;
+    if (tpat_reserve((void **)&p->guard_at, &p->cap_guard_at, p->n_prog, sizeof *p->guard_at)) return -1;
+    memset(p->guard_at + r->pc, 0, r->n_inst * sizeof *p->guard_at);
+    uint32_t *scratch = malloc(MAX_ANCHOR_TESTS * sizeof *scratch);
+    int rc = !scratch || add_guard(c, 0, scratch);
+    for (uint32_t k = 0; !rc && k < r->n_inst; k++) {
+        const struct tpat_inst *in = &p->prog[r->pc + k];
+        if (in->op == OP_SPLIT) rc = add_guard(c, k + (uint32_t)in->x, scratch) || add_guard(c, k + (uint32_t)in->y, scratch);
+    }
+    free(scratch);
+    return rc ? -1 : 0;
 }
 
 /* Appends the rule's program (pattern + MATCH) to the pack and sets its anchor. */
@@ -698,7 +995,7 @@ int tpat_compile_rule(struct tpat_loader *L, struct tpat_crule *r)
     if (!rc && !c.bad && f.n >= MAX_PROG) fail(&c, "the pattern compiles to more than %d steps", MAX_PROG);
     /* "a b | c d": no one item is in every match, but the whole pattern's first words are */
     if (!rc && !c.bad && !pk.have && first_tests(&c, &f, &pk)) pk.have = 1, pk.kind = ANCHOR_WORDS, pk.pcomp = pk.lead_comp;
-    if (!rc && !c.bad) rc = install(&c, &f, &pk);
+    if (!rc && !c.bad) rc = install(&c, &f, &pk) || guards(&c) ? -1 : 0;
     frag_free(&f);
     free(c.slot_role);
     return rc;

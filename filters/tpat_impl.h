@@ -5,11 +5,19 @@
 #include "tpat.h"
 
 /* One token test. */
-enum tpat_test_kind { TT_WORD, TT_EXACT, TT_LEX, TT_CLASS, TT_ANY, TT_REGEX };
+/* TT_SET: one test for adjacent alternatives that are each a word or a lexicon ("( a | b | <c> )").
+ * Kinds below TT_CLASS test word ids only (they can anchor a rule). */
+enum tpat_test_kind { TT_WORD, TT_EXACT, TT_LEX, TT_SET, TT_CLASS, TT_ANY, TT_REGEX };
 
 struct tpat_test {
     uint8_t kind, neg;
-    uint32_t v;         /* word id, lexicon id, or class mask (bits 0-7 case class, 8-23 token flags) */
+    uint32_t v;         /* word id, lexicon id, or class mask (bits 0-7 case class, 8-23 token flags); TT_SET: bits in set */
+    const uint64_t *set;     /* TT_SET: a bit per word id below v */
+    const uint32_t *set_w;   /* TT_SET: its words */
+    uint32_t set_n;
+    const uint64_t *first;   /* TT_REGEX: the bytes a match can start with (256 bits), or NULL: any */
+    const char *req;         /* TT_REGEX: a literal every match contains ("-term" of "[a-z]+-term"), or NULL */
+    uint32_t req_len;
     const char *exact;  /* TT_EXACT: the surface that must match byte for byte; TT_REGEX: a literal prefix of every match */
     void *re;           /* TT_REGEX: a compiled POSIX ERE (regex_t), matched against the normal form */
     uint32_t exact_len;
@@ -45,6 +53,17 @@ struct tpat_crule {
     uint8_t pre_inf;           /* unbounded: start at the scope's first token */
 };
 
+/* What the first token of any match from an instruction on must be: one of the words (a bit
+ * per word id below nbits), a token passing one of the tests (classes, ~regexes), or (comp) a
+ * company's first token. Checked at each branch of a SPLIT and at a rule's start, it drops a
+ * path that would fail at its first token without running it. */
+struct tpat_guard {
+    const uint64_t *bits;
+    const uint32_t *tests;
+    uint32_t nbits, n_tests;
+    uint8_t comp;
+};
+
 struct tpat_word {
     uint32_t off, len, hash; /* in words_pool */
 };
@@ -71,6 +90,7 @@ struct tpat_pack {
     size_t pool_n, pool_cap;
     uint64_t *lexbits; /* n_words x lex_words: lexicons a word belongs to */
     size_t lex_words;
+    uint64_t *cue_bits; /* a bit per word: in a lexicon other than the suffixes and descriptors (a cue word) */
     /* anchors: rules to try at a word, CSR over word ids */
     uint32_t *anchor_off, *anchor_rules;
     uint32_t *company_rules, *free_rules;
@@ -81,6 +101,10 @@ struct tpat_pack {
     size_t n_tests;
     struct tpat_inst *prog;
     size_t n_prog;
+    uint32_t *guard_at; /* per instruction: the guard of a path starting there (index into guards), 0 = none */
+    size_t cap_guard_at;
+    struct tpat_guard *guards; /* [0] is unused: no guard */
+    size_t n_guards, cap_guards;
     /* company recognition from form: lexicon ids, or -1 */
     int32_t lex_suffix, lex_descriptor, lex_compound, lex_unit;
     uint32_t max_name;

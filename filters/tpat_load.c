@@ -597,9 +597,14 @@ static int build_lexbits(struct tpat_loader *L)
     p->lex_words = (L->n_lex + 63) / 64;
     p->lexbits = calloc(p->n_words * p->lex_words + 1, sizeof *p->lexbits);
     if (!p->lexbits) return -1;
+    p->cue_bits = calloc(p->n_words / 64 + 1, sizeof *p->cue_bits);
+    if (!p->cue_bits) return -1;
     for (size_t l = 0; l < L->n_lex; l++)
-        for (size_t k = 0; k < L->lex[l].n; k++)
-            p->lexbits[L->lex[l].w[k] * p->lex_words + l / 64] |= UINT64_C(1) << (l % 64);
+        for (size_t k = 0; k < L->lex[l].n; k++) {
+            uint32_t w = L->lex[l].w[k];
+            p->lexbits[w * p->lex_words + l / 64] |= UINT64_C(1) << (l % 64);
+            if ((int32_t)l != p->lex_suffix && (int32_t)l != p->lex_descriptor) p->cue_bits[w / 64] |= UINT64_C(1) << (w % 64);
+        }
     return 0;
 }
 
@@ -607,6 +612,10 @@ static int build_lexbits(struct tpat_loader *L)
 static void anchor_words(const struct tpat_loader *L, const struct tpat_test *t, void (*fn)(void *, uint32_t), void *ud)
 {
     if (t->kind >= TT_CLASS) return; /* tried per token: pack.test_rules */
+    if (t->kind == TT_SET) {
+        for (uint32_t k = 0; k < t->set_n; k++) fn(ud, t->set_w[k]);
+        return;
+    }
     if (t->kind != TT_LEX) {
         fn(ud, t->v);
         return;
@@ -800,6 +809,7 @@ void tpat_destroy(tpat_pack *p)
     free(p->table);
     free(p->words_pool);
     free(p->lexbits);
+    free(p->cue_bits);
     free(p->anchor_off);
     free(p->anchor_rules);
     free(p->company_rules);
@@ -807,6 +817,8 @@ void tpat_destroy(tpat_pack *p)
     free(p->test_rules);
     free(p->tests);
     free(p->prog);
+    free(p->guard_at);
+    free(p->guards);
     for (size_t i = 0; i < p->n_regexes; i++) {
         regfree(p->regexes[i]);
         free(p->regexes[i]);

@@ -291,6 +291,29 @@ static void test_match_words_as_written(void)
     tpat_destroy(p);
 }
 
+/* What makes matching fast must not change what matches: adjacent one-word alternatives are one
+ * set test (still first to last, and '!' before them is still an error), a group's own anchor
+ * ("rival" in "( its | the ) rival"), and a ~regex's first bytes and required literal. */
+static void test_match_fast_paths(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("bg", "( its | the | a ) ( closest | main )? ( rival | rivals )")
+                        R("set", "( deal | merger | <goods> | buy ) ( talks | sale )")
+                        R("rx", "~[a-z]+-term loan | ~(i|we|you).* bought | ~[0-9]{1,3} pct | ~[0-9][0-9.,]*p drop"),
+                        err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    ASSERT_STR_EQ(run(p, "", "Its main rival and the rivals."), "bg[Its main rival]; bg[the rivals]");
+    ASSERT_STR_EQ(run(p, "", "Merger talks, wheat sale, buy talks, sale talks."),
+                  "set[Merger talks]; set[wheat sale]; set[buy talks]");
+    ASSERT_STR_EQ(run(p, "", "A short-term loan; a long term loan."), "rx[short-term loan]");
+    ASSERT_STR_EQ(run(p, "", "We bought it. They bought it. You bought it."), "rx[We bought]; rx[You bought]");
+    ASSERT_STR_EQ(run(p, "", "Up 12 pct, not 1234 pct; a 20p drop."), "rx[12 pct]; rx[20p drop]");
+    tpat_destroy(p);
+    p = load(R("neg", "!( buy | bought ) shares"), err, sizeof err);
+    if (p || !strstr(err, "'!' applies to one token test")) SQ_FAIL_("expected the '!' error, got: %s", err);
+    tpat_destroy(p);
+}
+
 static void test_match_company_forms(void)
 {
     static const char pack[] =
@@ -436,6 +459,7 @@ int main(void)
     test_match_companies();
     test_match_alternation_anchor();
     test_match_words_as_written();
+    test_match_fast_paths();
     test_match_company_forms();
     test_budget();
     test_sample_pack();
