@@ -87,7 +87,7 @@
       "\"$TSLA\", \"<ACME>\", \"Foo Holdings Ltd\" count as companies (absent: gazetteer.yml's, on)")      \
     X(INT, unsigned, shutdown_timeout_ms, "10000", 0, 600000, 0,                                           \
       "SIGTERM: drain in-flight work at most this long")                                                   \
-    X(INT, unsigned, filter_threads, "2", 0, 16, 0,                                                        \
+    X(INT, unsigned, filter_threads, "0", 0, 16, 0,                                                         \
       "filter worker threads; 0: filter on the event loop's thread (docs/OPERATIONS.md)")
 
 #define SQ_CONFIG_CURVE_KEYS(X)                                                                            \
