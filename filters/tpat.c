@@ -604,20 +604,14 @@ static int sort_by_rule(struct scratch *s, size_t n_rules)
     return 0;
 }
 
-/* Rules anchored (also) on a class or a word shape, tried at token k. */
+/* Rules anchored (also) on a class or a word shape, tried at token k: each distinct test once. */
 static int tested_cands(struct mctx *m, uint32_t k)
 {
     const struct tpat_pack *p = m->p;
-    for (size_t i = 0; i < p->n_test_rules; i++) {
-        const struct tpat_crule *r = &p->rules[p->test_rules[i]];
-        for (uint32_t t = 0; t < r->n_anchor_tests; t++) {
-            const struct tpat_test *x = &p->tests[r->anchor_tests[t]];
-            if (x->kind >= TT_CLASS && test_tok(m, x, k)) {
-                if (add_cand(m->s, p->test_rules[i], k)) return -1;
-                break;
-            }
-        }
-    }
+    for (size_t i = 0; i < p->n_ctests; i++)
+        if (test_tok(m, &p->tests[p->ctests[i]], k))
+            for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)
+                if (add_cand(m->s, p->ctest_rules[q], k)) return -1;
     return 0;
 }
 

@@ -97,6 +97,10 @@ struct tpat_pack {
     size_t n_company_rules, n_free_rules;
     uint32_t *test_rules; /* word-anchored rules some of whose anchor tests are a class or a ~regex */
     size_t n_test_rules;
+    /* those anchor tests, each distinct one once (rules repeat "<cap>"), with its rules (CSR):
+     * a token tries each once, not once per rule */
+    uint32_t *ctests, *ctest_off, *ctest_rules;
+    size_t n_ctests;
     struct tpat_test *tests;
     size_t n_tests;
     struct tpat_inst *prog;

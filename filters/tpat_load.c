@@ -639,6 +639,52 @@ static void csr_add(void *ud, uint32_t w)
     else c->off[w + 1]++;
 }
 
+/* Same outcome on every token: class tests by their mask, a ~regex only as itself. */
+static int same_ctest(const struct tpat_test *a, const struct tpat_test *b)
+{
+    return a == b || (a->kind == TT_CLASS && b->kind == TT_CLASS && a->v == b->v && a->neg == b->neg);
+}
+
+/* The distinct class and ~regex anchor tests of pack.test_rules, each with its rules (CSR). */
+static int build_ctests(struct tpat_pack *p)
+{
+    size_t n_pairs = 0;
+    for (size_t i = 0; i < p->n_test_rules; i++) n_pairs += p->rules[p->test_rules[i]].n_anchor_tests;
+    uint32_t *pt = malloc((n_pairs + 1) * sizeof *pt), *pr = malloc((n_pairs + 1) * sizeof *pr);
+    p->ctests = malloc((n_pairs + 1) * sizeof *p->ctests);
+    p->ctest_off = calloc(n_pairs + 2, sizeof *p->ctest_off);
+    p->ctest_rules = malloc((n_pairs + 1) * sizeof *p->ctest_rules);
+    if (!pt || !pr || !p->ctests || !p->ctest_off || !p->ctest_rules) {
+        free(pt);
+        free(pr);
+        return -1;
+    }
+    n_pairs = 0;
+    for (size_t i = 0; i < p->n_test_rules; i++) {
+        const struct tpat_crule *r = &p->rules[p->test_rules[i]];
+        for (uint32_t k = 0; k < r->n_anchor_tests; k++) {
+            const struct tpat_test *t = &p->tests[r->anchor_tests[k]];
+            if (t->kind < TT_CLASS) continue;
+            size_t j = 0;
+            while (j < p->n_ctests && !same_ctest(&p->tests[p->ctests[j]], t)) j++;
+            if (j == p->n_ctests) p->ctests[p->n_ctests++] = r->anchor_tests[k];
+            size_t q = 0; /* a rule once per distinct test */
+            while (q < n_pairs && !(pt[q] == j && pr[q] == p->test_rules[i])) q++;
+            if (q < n_pairs) continue;
+            pt[n_pairs] = (uint32_t)j, pr[n_pairs++] = p->test_rules[i];
+            p->ctest_off[j + 1]++;
+        }
+    }
+    for (size_t j = 0; j < p->n_ctests; j++) p->ctest_off[j + 1] += p->ctest_off[j];
+    uint32_t *fill = p->ctest_off; /* advances each start; shifted back below */
+    for (size_t q = 0; q < n_pairs; q++) p->ctest_rules[fill[pt[q]]++] = pr[q];
+    memmove(p->ctest_off + 1, p->ctest_off, p->n_ctests * sizeof *p->ctest_off);
+    p->ctest_off[0] = 0;
+    free(pt);
+    free(pr);
+    return 0;
+}
+
 /* For every word, the rules anchored on it (CSR): count, prefix sums, fill. */
 static int build_anchors(struct tpat_loader *L)
 {
@@ -758,7 +804,7 @@ int tpat_load_buf(tpat_pack **out, const char *name, const char *buf, size_t len
     }
     L.doc = &doc;
     int rc = load_top(&L, yaml_document_get_root_node(&doc));
-    if (!rc && !L.n_err) rc = build_lexbits(&L) || build_anchors(&L) ? -1 : 0;
+    if (!rc && !L.n_err) rc = build_lexbits(&L) || build_anchors(&L) || build_ctests(L.p) ? -1 : 0;
     yaml_document_delete(&doc);
     loader_free(&L);
     if (rc || L.n_err) {
@@ -815,6 +861,9 @@ void tpat_destroy(tpat_pack *p)
     free(p->company_rules);
     free(p->free_rules);
     free(p->test_rules);
+    free(p->ctests);
+    free(p->ctest_off);
+    free(p->ctest_rules);
     free(p->tests);
     free(p->prog);
     free(p->guard_at);
