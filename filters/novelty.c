@@ -115,7 +115,17 @@ uint64_t filter_novelty_key(const char *headline, const char *const *names, size
     return k;
 }
 
-int filter_novelty_distance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
+/* Bits set, by halves: without -mpopcnt __builtin_popcountll is a call into libgcc, and this
+ * runs for every remembered alert of the category on every new one. */
+static int bits_set(uint64_t x)
+{
+    x -= (x >> 1) & UINT64_C(0x5555555555555555);
+    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (int)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+int filter_novelty_distance(uint64_t a, uint64_t b) { return bits_set(a ^ b); }
 
 unsigned filter_novelty_observe(filter_novelty *n, const char *category, uint64_t key,
                                 int64_t now_ms)
@@ -123,10 +133,11 @@ unsigned filter_novelty_observe(filter_novelty *n, const char *category, uint64_
     uint64_t cat = fnv1a(category, strlen(category));
     unsigned repeats = 0;
     pthread_mutex_lock(&n->mu);
+    /* the n entries written are ring[0, n) (head == n until the ring is full); a count needs no order */
     for (size_t i = 0; i < n->n; i++) {
-        const entry *e = &n->ring[(n->head + n->cap - 1 - i) % n->cap];
-        if (now_ms - e->ms > n->window_ms) continue;
-        if (e->cat == cat && filter_novelty_distance(e->key, key) <= NOVELTY_MAX_DIST) repeats++;
+        const entry *e = &n->ring[i];
+        if (e->cat != cat || now_ms - e->ms > n->window_ms) continue;
+        if (bits_set(e->key ^ key) <= NOVELTY_MAX_DIST) repeats++;
     }
     n->ring[n->head] = (entry){key, cat, now_ms};
     n->head = (n->head + 1) % n->cap;
