@@ -844,6 +844,18 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     check_pressure(w->data);
 }
 
+/* The consumer's, the Kafka sink's and the journal's librdkafka settings: run and check refuse the same. */
+static int check_kafka_side(sq_config *cfg, char *err, size_t errlen)
+{
+    int rc = check_kafka_props(cfg, "kafka", cfg->kafka.props, cfg->kafka.props_lines,
+                               cfg->kafka.n_props, RD_KAFKA_CONSUMER, err, errlen);
+    if (rc == 0 && cfg->sinks.kafka.enabled)
+        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->sinks.kafka.properties, NULL,
+                               cfg->sinks.kafka.n_properties, RD_KAFKA_PRODUCER, err, errlen);
+    if (rc == 0 && cfg->sinks.journal.enabled) rc = check_journal(cfg, err, errlen);
+    return rc;
+}
+
 int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *err, size_t errlen)
 {
     pipeline *p = calloc(1, sizeof *p);
@@ -851,12 +863,7 @@ int pipeline_create(pipeline **out, struct ev_loop *loop, sq_config *cfg, char *
     p->loop = loop;
     p->cfg = cfg;
     /* librdkafka's own messages lack the file and line: check first */
-    int rc = check_kafka_props(cfg, "kafka", cfg->kafka.props, cfg->kafka.props_lines,
-                               cfg->kafka.n_props, RD_KAFKA_CONSUMER, err, errlen);
-    if (rc == 0 && cfg->sinks.kafka.enabled)
-        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->sinks.kafka.properties, NULL,
-                               cfg->sinks.kafka.n_properties, RD_KAFKA_PRODUCER, err, errlen);
-    if (rc == 0 && cfg->sinks.journal.enabled) rc = check_journal(cfg, err, errlen);
+    int rc = check_kafka_side(cfg, err, errlen);
     if (rc == 0) rc = reloader_create(&p->reloader, loop, cfg->path, build_host, on_reload_done, p);
     if (rc == 0) rc = reloader_build_now(p->reloader, cfg, &p->host, err, errlen);
     if (rc == 0) rc = build_sinks(p, err, errlen);
@@ -993,12 +1000,7 @@ int pipeline_check(sq_config *cfg, void *out_file, char *err, size_t errlen)
 {
     FILE *f = out_file;
     filter_host *h = NULL;
-    int rc = check_kafka_props(cfg, "kafka", cfg->kafka.props, cfg->kafka.props_lines,
-                               cfg->kafka.n_props, RD_KAFKA_CONSUMER, err, errlen);
-    if (rc == 0 && cfg->sinks.kafka.enabled)
-        rc = check_kafka_props(cfg, "sinks.kafka.properties", cfg->sinks.kafka.properties, NULL,
-                               cfg->sinks.kafka.n_properties, RD_KAFKA_PRODUCER, err, errlen);
-    if (rc == 0 && cfg->sinks.journal.enabled) rc = check_journal(cfg, err, errlen);
+    int rc = check_kafka_side(cfg, err, errlen);
     if (rc == 0 && cfg->sinks.zmq.enabled && cfg->sinks.zmq.curve.secret_key_file) {
         char sec[41], pub[41];
         rc = load_curve(cfg, sec, pub, err, errlen);
