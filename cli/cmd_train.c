@@ -51,6 +51,10 @@ static const char usage[] =
     "  --rules-features    add the built-in engine's evidence as features: rules of the invest,\n"
     "                      chips and regulatory packs that matched, entity kinds, amounts and\n"
     "                      stage cues (the learned filter computes them the same way)\n"
+    "  --rules-evidence L  the evidence --rules-features adds (implies it), comma-separated:\n"
+    "                      v1 (rules of the v1 regex packs), invest, chips, regulatory (rules\n"
+    "                      of the token-pattern packs the built-ins scan), entities (entity\n"
+    "                      kinds, amounts, stage cues); default v1,entities\n"
     "  --solver lr|svm|cs  L2-regularised logistic regression, L2-loss SVM (one-vs-rest when\n"
     "                      multi-class), or Crammer-Singer multi-class SVM (default svm)\n"
     "  --quiet             print only the summary line\n";
@@ -193,6 +197,11 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
         else if (!strcmp(a, "--column")) o->column = v;
         else if (!strcmp(a, "--out")) o->out = v;
         else if (!strcmp(a, "--cv-scores")) o->cv_scores = v;
+        else if (!strcmp(a, "--rules-evidence")) {
+            long e = lm_evidence_parse(v);
+            if (e < 0) bad = 1;
+            else o->fo.evidence = (uint32_t)e, o->fo.rules = o->fo.rules ? o->fo.rules : 50;
+        }
         else if (!strcmp(a, "--class-weight")) {
             if (!strcmp(v, "none")) o->unweighted = 1;
             else if (!strcmp(v, "balanced")) o->unweighted = 0;
@@ -909,7 +918,7 @@ static int train_load(const train_opts *o, train_set *s, size_t *n_bad, float **
     int rc = train_read_labels(o, s, err, errlen);
     if (!rc) rc = train_read_articles(o, s, n_bad, err, errlen);
     if (!rc && o->fo.rules && (rc = filter_host_create(&s->host, NULL, err, errlen)) == 0)
-        rc = lm_engine_open(&s->eng, filter_host_services(s->host), err, errlen);
+        rc = lm_engine_open_evidence(&s->eng, filter_host_services(s->host), o->fo.evidence, err, errlen);
     if (!rc && o->idf && !(*idf = malloc(s->n_feat * sizeof **idf))) rc = SQ_E_NOMEM;
     if (!rc && *idf) rc = train_idf(o, s, *idf);
     if (!rc) rc = train_featurize(o, s, *idf, err, errlen);
@@ -926,7 +935,8 @@ int cmd_train(int argc, char **argv)
     if (cli_wants_help(argc, argv, usage)) return 0;
     train_opts o = {.folds = 5, .solver = L2R_L2LOSS_SVC_DUAL,
                     .c = {0.5, 1, 2, 4}, .n_c = 4,
-                    .fo = {.hash_bits = 20, .word_max = 2, .char_min = 2, .char_max = 5, .char_weight = 50, .sublinear = 1}};
+                    .fo = {.hash_bits = 20, .word_max = 2, .char_min = 2, .char_max = 5, .char_weight = 50, .sublinear = 1,
+                           .evidence = LM_EV_LEGACY}};
     int rc = train_parse_args(argc, argv, &o);
     if (rc) return rc;
     set_print_string_function(train_quiet);

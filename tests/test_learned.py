@@ -165,6 +165,49 @@ def check_multiclass(prefix, test_prefix, rows):
     if b"\nrules_features 50\n" not in open(rf, "rb").read(1000):
         fail("--rules-features did not reach the model header")
     check_score(rf, test_prefix, rows)
+    check_evidence(prefix, test_prefix, rows, rf)
+
+
+def check_evidence(prefix, test_prefix, rows, rf):
+    """--rules-evidence picks the evidence (the token-pattern packs' rule hits here) and the
+    header says which; a model without the key (made before it) still loads as v1,entities;
+    a bad or repeated key is refused with file and reason."""
+    blob = open(rf, "rb").read()
+    if b"\nrules_evidence v1,entities\n" not in blob[:1000]:
+        fail("--rules-features without --rules-evidence did not write rules_evidence v1,entities")
+    legacy = os.path.join(TMP, "recall-rf-legacy.model")
+    with open(legacy, "wb") as f:
+        f.write(reseal(blob.replace(b"rules_evidence v1,entities\n", b"", 1)))
+    def alerts(model):
+        return [(a["article"]["id"], a["category"], round(a["score"], 6))
+                for a in map(json.loads, score(model, test_prefix + ".jsonl").stdout.splitlines())]
+    want = alerts(rf)
+    if not want or alerts(legacy) != want:
+        fail("a rules-features model without rules_evidence did not score as v1,entities")
+    v2 = os.path.join(TMP, "recall-v2.model")
+    train(prefix, "recall", v2, ["--rules-evidence", "invest,regulatory"])
+    blob = open(v2, "rb").read()
+    if b"\nrules_features 50\n" not in blob[:1000] or b"\nrules_evidence invest,regulatory\n" not in blob[:1000]:
+        fail("--rules-evidence invest,regulatory did not reach the model header")
+    check_score(v2, test_prefix, rows)
+    cases = {"bogus": (b"rules_evidence invest,bogus\n", "bad value for key 'rules_evidence'"),
+             "empty": (b"rules_evidence ,\n", "bad value for key 'rules_evidence'"),
+             "twice": (b"rules_evidence invest\nrules_evidence chips\n", "duplicate key 'rules_evidence'")}
+    for name, (line, reason) in cases.items():
+        path = os.path.join(TMP, "bad-evidence-%s.model" % name)
+        with open(path, "wb") as f:
+            f.write(reseal(blob.replace(b"rules_evidence invest,regulatory\n", line, 1)))
+        r = score(path, test_prefix + ".jsonl")
+        if r.returncode == 0 or path not in r.stderr or reason not in r.stderr:
+            fail("rules_evidence %s: not refused with file and reason '%s': rc=%d %s" % (name, reason, r.returncode,
+                                                                                          r.stderr))
+    r = subprocess.run([SQ, "train", "--labels", prefix + ".tsv", "--articles", prefix + ".jsonl", "--category",
+                        "recall", "--out", os.path.join(TMP, "bad.model"), "--rules-evidence", "v3"],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode == 0 or "bad value for --rules-evidence: 'v3'" not in r.stderr:
+        fail("squawk train --rules-evidence v3: want it refused, got rc=%d %s" % (r.returncode, r.stderr))
+    print("ok: --rules-evidence invest,regulatory trains and raises recall; a model without the key loads as "
+          "v1,entities; bad and repeated rules_evidence keys are refused with file and reason")
 
 
 def check_bad_models(model):

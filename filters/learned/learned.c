@@ -54,7 +54,7 @@ static int learned_init(void **ctx, const void *config, const struct squawk_host
         return -1;
     }
     l->host = host;
-    if (l->m->o.rules && lm_engine_open(&l->eng, host, err, errlen) != 0) {
+    if (l->m->o.rules && lm_engine_open_evidence(&l->eng, host, l->m->o.evidence, err, errlen) != 0) {
         lm_destroy(l->m);
         free(l);
         return -1;
