@@ -63,6 +63,8 @@ static int learned_init(void **ctx, const void *config, const struct squawk_host
     size_t n = (size_t)snprintf(msg, 300, "model %.250s:", cfg->model);
     for (size_t i = 0; i < l->m->n_out; i++) {
         l->min_score[i] = cfg->threshold >= 0 ? cfg->threshold : 100.0 * l->m->out[i].threshold;
+        /* the screen holds for the model's thresholds, not for lower ones */
+        if (l->min_score[i] < 100.0 * l->m->out[i].threshold) l->m->n_screen = 0;
         n += (size_t)snprintf(msg + n, 100, " category %.64s at p >= %.3f;", l->m->out[i].category,
                               l->min_score[i] / 100.0);
     }

@@ -432,12 +432,39 @@ double lm_probability(const lm_out *o, double margin)
     return 1.0 / (1.0 + exp(-(o->cal_a * margin + o->cal_b)));
 }
 
+/* The screen (lm_model.screen): 1 when the text block alone lets some output reach it. */
+static int lm_screen_pass(const lm_model *m, lm_vec *x, const char *head, size_t hl, const char *body, size_t bl,
+                          double *s, double *p, int *rc)
+{
+    lm_opts text = m->o;
+    text.rules = 0; /* the blocks are normalised apart: the text block is the same without the engine's */
+    if ((*rc = lm_featurize_eng(&text, m->idf, head, hl, body, bl, NULL, x, NULL, 0)) != 0) return 0;
+    lm_scores(m, x, s);
+    int pass = 0;
+    for (size_t i = 0; i < m->n_out; i++) {
+        double mg = lm_margin(m, &m->out[i], s);
+        pass |= mg >= m->screen[i];
+        p[i] = lm_probability(&m->out[i], mg);
+    }
+    return pass;
+}
+
 int lm_predict(const lm_model *m, lm_vec *x, const char *head, size_t hl, const char *body, size_t bl,
                const lm_engine *eng, double *s, double *p)
 {
-    int rc = lm_featurize_eng(&m->o, m->idf, head, hl, body, bl, eng, x, NULL, 0);
-    if (rc) return rc;
-    lm_scores(m, x, s);
+    int rc = 0;
+    if (m->o.rules && m->n_screen) {
+        if (!lm_screen_pass(m, x, head, hl, body, bl, s, p, &rc)) return rc;
+        /* passed: add the engine block's scores (featurised alone: no text) to the text block's */
+        double se[LM_MAX_CLASSES];
+        if ((rc = lm_featurize_eng(&m->o, m->idf, NULL, 0, NULL, 0, eng, x, NULL, 0)) != 0) return rc;
+        lm_scores(m, x, se);
+        const float *bias = m->w + ((size_t)1 << m->o.hash_bits) * m->n_class;
+        for (size_t k = 0; k < m->n_class; k++) s[k] += se[k] - bias[k];
+    } else {
+        if ((rc = lm_featurize_eng(&m->o, m->idf, head, hl, body, bl, eng, x, NULL, 0)) != 0) return rc;
+        lm_scores(m, x, s);
+    }
     for (size_t i = 0; i < m->n_out; i++) p[i] = lm_probability(&m->out[i], lm_margin(m, &m->out[i], s));
     return 0;
 }
@@ -494,6 +521,8 @@ static int lm_write_header(const lm_model *m, FILE *f)
         char ev[128];
         lm_evidence_format(o->evidence, ev, sizeof ev);
         fprintf(f, "rules_evidence %s\n", ev);
+        for (size_t i = 0; i < m->n_screen; i++)
+            fprintf(f, "%s%.9g%s", i ? " " : "rules_screen ", m->screen[i], i + 1 < m->n_screen ? "" : "\n");
     }
     fprintf(f, "C %.9g\nidf %d\nsummary %s\nweights %zu\n", m->c, m->idf != NULL, m->summary, lm_n_weights(m));
     return ferror(f) ? SQ_E_IO : 0;
@@ -608,6 +637,15 @@ static int lm_output(lm_model *m, const char *v)
 #define LM_ALL_KEYS ((1u << 13) - 1) /* the keys every model has */
 #define LM_BIT_OUTPUT 1u                /* the one key that may repeat */
 #define LM_BIT_EVIDENCE (1 << 13)       /* optional */
+#define LM_BIT_SCREEN (1 << 14)         /* optional */
+
+/* "rules_screen S1 S2 ...": one margin per output (lm_check_header checks the count). */
+static int lm_screens(lm_model *m, const char *v)
+{
+    for (m->n_screen = 0; v; v = strchr(v, ' '), v = v ? v + 1 : NULL)
+        if (m->n_screen == LM_MAX_OUTPUTS || lm_num(v, -1e6, 1e6, &m->screen[m->n_screen++])) return -1;
+    return 0;
+}
 
 /* One "key value" line; returns the key's bit, 0 for an unknown key, -1 for a bad value. */
 static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
@@ -634,6 +672,7 @@ static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
         long e = lm_evidence_parse(v);
         return e < 0 ? -1 : (o->evidence = (uint32_t)e, LM_BIT_EVIDENCE);
     }
+    if (!strcmp(key, "rules_screen")) return lm_screens(m, v) ? -1 : LM_BIT_SCREEN;
     if (!strcmp(key, "summary")) {
         snprintf(m->summary, sizeof m->summary, "%s", v);
         return 1 << 10;
@@ -726,6 +765,10 @@ static int lm_check_header(const lm_hdr *h, size_t len, size_t body, char *err, 
                      m->out[i].cls, m->n_class);
             return SQ_E_BAD_FORMAT;
         }
+    if (m->n_screen && m->n_screen != m->n_out) {
+        snprintf(err, errlen, "rules_screen has %zu values, but the model has %zu outputs", m->n_screen, m->n_out);
+        return SQ_E_BAD_FORMAT;
+    }
     size_t nf = want + (h->idf ? nb : 0); /* floats after the header */
     if (len - 8 - body != 4 * nf) {
         int shorter = len - 8 - body < 4 * nf;

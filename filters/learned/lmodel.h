@@ -119,6 +119,13 @@ typedef struct lm_model {
     size_t n_out;
     double c;          /* the regularisation constant CV picked */
     char summary[512]; /* training-set summary, one line */
+    /* A rules-features model computes the engine's evidence only for an
+     * article whose text block alone gives some output i a margin >=
+     * screen[i]: squawk train sets it from the text margins of the articles
+     * CV alerted, so the others, most of a stream, cost the text alone.
+     * n_screen 0: always (header key rules_screen, one value per output). */
+    double screen[LM_MAX_OUTPUTS];
+    size_t n_screen;
 } lm_model;
 
 /* Features of headline and body (headline n-grams hashed apart from body's),
@@ -145,7 +152,9 @@ double lm_probability(const lm_out *o, double margin);
 /* The class whose score is highest but o's own: what o had to beat (0 in a binary model). */
 uint32_t lm_rival(const lm_model *m, const lm_out *o, const double *s);
 /* Featurises and scores an article: p[i] = probability of output i, s = the
- * class scores (LM_MAX_CLASSES room). 0 or a negative SQ_E_* code. */
+ * class scores (LM_MAX_CLASSES room). When the screen skipped the engine's
+ * evidence, s and p are the text block's (every p below its threshold).
+ * 0 or a negative SQ_E_* code. */
 int lm_predict(const lm_model *m, lm_vec *x, const char *head, size_t hl, const char *body, size_t bl,
                const lm_engine *eng, double *s, double *p);
 
