@@ -190,24 +190,39 @@ def check_evidence(prefix, test_prefix, rows, rf):
     if b"\nrules_features 50\n" not in blob[:1000] or b"\nrules_evidence invest,regulatory\n" not in blob[:1000]:
         fail("--rules-evidence invest,regulatory did not reach the model header")
     check_score(v2, test_prefix, rows)
-    cases = {"bogus": (b"rules_evidence invest,bogus\n", "bad value for key 'rules_evidence'"),
-             "empty": (b"rules_evidence ,\n", "bad value for key 'rules_evidence'"),
-             "twice": (b"rules_evidence invest\nrules_evidence chips\n", "duplicate key 'rules_evidence'")}
-    for name, (line, reason) in cases.items():
+    # the screen: squawk train writes one text margin per output, --no-screen none
+    screen = re.search(rb"\nrules_screen (-?[\d.e+-]+)\n", blob[:1000])
+    if not screen:
+        fail("a rules-features model has no rules_screen line (one value for its one output)")
+    ns = os.path.join(TMP, "recall-v2-noscreen.model")
+    train(prefix, "recall", ns, ["--rules-evidence", "invest,regulatory", "--no-screen"])
+    if b"rules_screen" in open(ns, "rb").read(1000):
+        fail("--no-screen still wrote rules_screen")
+    check_score(ns, test_prefix, rows)
+    ev = b"rules_evidence invest,regulatory\n"
+    cases = {"bogus": ((ev, b"rules_evidence invest,bogus\n"), "bad value for key 'rules_evidence'"),
+             "empty": ((ev, b"rules_evidence ,\n"), "bad value for key 'rules_evidence'"),
+             "twice": ((ev, b"rules_evidence invest\nrules_evidence chips\n"), "duplicate key 'rules_evidence'"),
+             "screen-nan": ((screen.group(0)[1:], b"rules_screen nan\n"), "bad value for key 'rules_screen'"),
+             "screen-two": ((screen.group(0)[1:], b"rules_screen 0.5 0.25\n"),
+                            "rules_screen has 2 values, but the model has 1 outputs")}
+    for name, ((was, line), reason) in cases.items():
         path = os.path.join(TMP, "bad-evidence-%s.model" % name)
         with open(path, "wb") as f:
-            f.write(reseal(blob.replace(b"rules_evidence invest,regulatory\n", line, 1)))
+            f.write(reseal(blob.replace(was, line, 1)))
         r = score(path, test_prefix + ".jsonl")
         if r.returncode == 0 or path not in r.stderr or reason not in r.stderr:
             fail("rules_evidence %s: not refused with file and reason '%s': rc=%d %s" % (name, reason, r.returncode,
                                                                                           r.stderr))
-    r = subprocess.run([SQ, "train", "--labels", prefix + ".tsv", "--articles", prefix + ".jsonl", "--category",
-                        "recall", "--out", os.path.join(TMP, "bad.model"), "--rules-evidence", "v3"],
-                       capture_output=True, text=True, timeout=60)
-    if r.returncode == 0 or "bad value for --rules-evidence: 'v3'" not in r.stderr:
-        fail("squawk train --rules-evidence v3: want it refused, got rc=%d %s" % (r.returncode, r.stderr))
-    print("ok: --rules-evidence invest,regulatory trains and raises recall; a model without the key loads as "
-          "v1,entities; bad and repeated rules_evidence keys are refused with file and reason")
+    for opt, val in (("--rules-evidence", "v3"), ("--screen-keep", "20")):
+        r = subprocess.run([SQ, "train", "--labels", prefix + ".tsv", "--articles", prefix + ".jsonl", "--category",
+                            "recall", "--out", os.path.join(TMP, "bad.model"), opt, val],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode == 0 or "bad value for %s: '%s'" % (opt, val) not in r.stderr:
+            fail("squawk train %s %s: want it refused, got rc=%d %s" % (opt, val, r.returncode, r.stderr))
+    print("ok: --rules-evidence invest,regulatory trains and raises recall, screened or not (--no-screen); a model "
+          "without rules_evidence loads as v1,entities; bad rules_evidence and rules_screen keys and bad "
+          "--rules-evidence / --screen-keep values are refused with file and reason")
 
 
 def check_bad_models(model):
