@@ -453,6 +453,7 @@ int lm_predict(const lm_model *m, lm_vec *x, const char *head, size_t hl, const 
                const lm_engine *eng, double *s, double *p)
 {
     int rc = 0;
+    if (m->o.rules && !(eng && eng->h)) return SQ_E_INVAL; /* with or without the screen */
     if (m->o.rules && m->n_screen) {
         if (!lm_screen_pass(m, x, head, hl, body, bl, s, p, &rc)) return rc;
         /* passed: add the engine block's scores (featurised alone: no text) to the text block's */
