@@ -199,6 +199,17 @@ def check_evidence(prefix, test_prefix, rows, rf):
     if b"rules_screen" in open(ns, "rb").read(1000):
         fail("--no-screen still wrote rules_screen")
     check_score(ns, test_prefix, rows)
+    # a threshold below the model's turns the screen off: the screened model then scores every
+    # article as the same model without its rules_screen line does
+    unscreened = os.path.join(TMP, "recall-v2-unscreened.model")
+    with open(unscreened, "wb") as f:
+        f.write(reseal(blob.replace(screen.group(0)[1:], b"", 1)))
+
+    def low(model):
+        r = score(model, test_prefix + ".jsonl", ["--set", "learned.threshold=0.001"])
+        return [(a["article"]["id"], round(a["score"], 6)) for a in map(json.loads, r.stdout.splitlines())]
+    if len(low(v2)) <= sum(r[1] for r in rows) or low(v2) != low(unscreened):
+        fail("with a threshold below the model's, the screened model did not score every article as unscreened")
     ev = b"rules_evidence invest,regulatory\n"
     cases = {"bogus": ((ev, b"rules_evidence invest,bogus\n"), "bad value for key 'rules_evidence'"),
              "empty": ((ev, b"rules_evidence ,\n"), "bad value for key 'rules_evidence'"),
