@@ -346,6 +346,15 @@ static int gate_sector_present(const struct detect_run *x)
     return 0;
 }
 
+/* Engine v2: does match q lie inside a company slot that hit i filled? A veto of the words
+ * of a name ("Micron Technology") then vetoes nothing: the pattern read them as the name. */
+static int within_slot(const struct detect_run *x, size_t i, const struct squawk_match *q)
+{
+    for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
+        if (q->field == x->ms[i].field && q->start >= x->slots[k].start && q->end <= x->slots[k].end) return 1;
+    return 0;
+}
+
 /* A rule tagged veto ("buy back its own shares", "supply agreement") says what
  * the words it covers mean: positive triggers overlapping it count for nothing
  * (a negative rule inside a veto, "tax" in "tax order", still says what the
@@ -362,7 +371,8 @@ static void gate_vetoes(struct detect_run *x)
     for (size_t v = 0; v < x->n_ms; v++) {
         if (tag_of(x->d, ms[v].rule) != DETECT_TAG_VETO || x->lifted[v]) continue;
         for (size_t i = 0; i < x->n_ms; i++)
-            if (i != v && overlaps(&ms[i], &ms[v]) && ms[i].rule < x->n_rules && rule_weight(x, i) > 0)
+            if (i != v && overlaps(&ms[i], &ms[v]) && ms[i].rule < x->n_rules && rule_weight(x, i) > 0 &&
+                !within_slot(x, i, &ms[v]))
                 x->vetoed[i] = 1;
     }
 }
@@ -760,6 +770,14 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
     }
 }
 
+/* Engine v2: does a filled slot of hit i hold the entity? */
+static int in_slot(const struct detect_run *x, size_t i, uint32_t entity)
+{
+    for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
+        if (x->slots[k].entity == (int32_t)entity) return 1;
+    return 0;
+}
+
 /* Trigger i's votes: a v2 hit's filled slots vote by their roles; the nearest
  * accepted mention before and after it in its sentence (within window) vote
  * by the rule's dir (forward: before = role_a) for a side no slot filled;
@@ -789,6 +807,9 @@ static void trigger_votes(struct detect_run *x, size_t i)
     }
     int filled[2] = {0, 0};
     if (!sp->roles_by_kind) slot_votes(x, i, w, filled);
+    /* a company the pattern already placed in a slot takes no role from proximity too */
+    if (before >= 0 && in_slot(x, i, x->men[before].entity)) before = -1;
+    if (after >= 0 && in_slot(x, i, x->men[after].entity)) after = -1;
     if (!sp->roles_by_kind && ru->dir) {
         int side_before = ru->dir > 0 ? 'a' : 'b', side_after = ru->dir > 0 ? 'b' : 'a';
         if (before >= 0 && !filled[side_before == 'b']) {

@@ -111,12 +111,12 @@ static int fk_evidence_rep(struct squawk_report *r, const char *rule, int field,
 static const char *const slot_roles[] = {"investor", "target"}, *const named_r[] = {"investor"},
                          *const named_e[] = {"BOLT"};
 static const struct squawk_trule trules[] = {
-    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL},
-    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL},
-    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL},
-    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL},
-    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e},
-    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL},
+    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e, NULL},
+    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL, NULL},
 };
 static struct squawk_tslot *tslots;
 static uint32_t *tslot_off;
@@ -447,6 +447,44 @@ TEST(engine_v2_rules_and_slots)
     n_scan = n_mens = 0;
 }
 
+/* Engine v2: a company a slot holds takes no proximity vote for the other side too, and a
+ * veto of the words of that name ("Bolt Chips" read as "chips") does not veto the hit. */
+TEST(engine_v2_slot_company_keeps_its_role)
+{
+    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
+    struct detect_config c2 = cfg;
+    char err[128];
+    c2.engine = "v2";
+    ASSERT_EQ(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err), 0);
+    /* buy2's first slot is investor (dir forward); here it holds the company after the words */
+    struct squawk_article a = article("", "A $5bn bid for Bolt Chips Ltd came in.");
+    const char *b = a.text[1];
+    uint32_t bid = (uint32_t)(strstr(b, "$5bn") - b), bolt = (uint32_t)(strstr(b, "Bolt") - b);
+    uint32_t chips = (uint32_t)(strstr(b, "Chips") - b);
+    struct squawk_match ms[] = {M(0, 1, bid, bolt + 14), M(1, 1, chips, chips + 5)};
+    struct squawk_mention mn[] = {{3, 1, bolt, bolt + 14, 0, 1}};
+    struct squawk_tslot sl[] = {{"investor", 3, bolt, bolt + 14}};
+    uint32_t off[] = {0, 1, 1};
+    scan = ms, n_scan = 2, mens = mn, n_mens = 1, tslots = sl, tslot_off = off;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    x.n_rules = det.n_rules, x.slots = sl, x.slot_off = off;
+    votes_of(&x);
+    ASSERT_EQ(x.vetoed[0], 0);
+    ASSERT_EQ(x.n_acc, 1);
+    ASSERT_DBL_NEAR(x.accs[0].va, 2.0, 1e-12); /* the slot's role */
+    ASSERT_DBL_NEAR(x.accs[0].vb, 0, 0);       /* not the proximity side after the words */
+    /* a veto over words outside every slot still vetoes */
+    ms[1] = M(1, 1, bid, bid + 4);
+    x = run_of(&a, buf, sizeof buf, &heap);
+    x.n_rules = det.n_rules, x.slots = sl, x.slot_off = off;
+    gate(&x);
+    ASSERT_EQ(x.vetoed[0], 1);
+    tslots = NULL, tslot_off = NULL;
+    n_scan = n_mens = 0;
+}
+
 /* A coordinated list fills the role for every name in it: "Acme Corp , Bolt
  * Ltd and Widget will buy ..." makes all three investors (a comma set off by
  * spaces too); a name outside the list ("rather than Widget") gets nothing. */
@@ -566,6 +604,7 @@ int main(void)
     RUN(process_counts_caps);
     RUN(evidence_cap_counted);
     RUN(engine_v2_rules_and_slots);
+    RUN(engine_v2_slot_company_keeps_its_role);
     RUN(list_votes_coordination);
     RUN(ambiguous_headline_subject);
     RUN(passing_headline_mention);
