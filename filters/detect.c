@@ -252,7 +252,10 @@ struct detect_acc {
     double va, vb, near;
     int mentions, headline;
     int background; /* mentions right after a background phrase ("rival X", "former X") */
-    int persons;    /* body mentions that name a person's employer ("Figma CEO Dylan Field") */
+    int persons;    /* mentions that name whom a person or company belongs to ("Figma CEO Dylan Field",
+                     * "Toyota supplier Denso"; in a headline only when it is in sentence case) */
+    int words;      /* mentions of the name as a word ("Nvidia-backed", "the Uber of freight") */
+    int head_plain; /* a headline mention that is none of these */
 };
 
 struct detect_run {
@@ -568,7 +571,7 @@ static struct detect_acc *acc_get(struct detect_run *x, int32_t e)
         cap_hit(x->d, DETECT_CAP_ENTITIES);
         return NULL;
     }
-    x->accs[x->n_acc] = (struct detect_acc){e, 0, 0, 0, 0, 0, 0, 0};
+    x->accs[x->n_acc] = (struct detect_acc){.e = e};
     return &x->accs[x->n_acc++];
 }
 
@@ -610,25 +613,89 @@ static size_t word_in(const char *s, size_t len, size_t i, const char *const *ws
     return 0;
 }
 
-/* 1 when a capitalised word starts at s[i] ("Dylan"). */
+/* 1 when a capitalised word starts at s[i] ("Dylan", "AMD"). */
 static int cap_word(const char *s, size_t len, size_t i)
 {
-    return i + 1 < len && isupper((unsigned char)s[i]) && islower((unsigned char)s[i + 1]);
+    return i + 1 < len && isupper((unsigned char)s[i]) && isalpha((unsigned char)s[i + 1]);
 }
 
-/* 1 when the mention ending at `end` only says where a person works: a title
- * and a name follow ("Figma co-founder and CEO Dylan Field", "CrowdStrike
- * chief George Kurtz"): the person acts, the company is context. */
-static int names_a_person(const char *s, size_t len, size_t end)
+/* 1 when a headline is written in sentence case: at least two words of five letters or more start
+ * lower case ("Toyota supplier Denso makes bid for rival"); Title Case capitalises every such word,
+ * so a capitalised word after "CEO" there may be a verb ("Nvidia CEO Announces ..."). */
+static int sentence_case(const char *s, size_t len)
+{
+    int low = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i && isalnum((unsigned char)s[i - 1])) continue;
+        size_t n = 0;
+        while (i + n < len && isalpha((unsigned char)s[i + n])) n++;
+        low += n >= 5 && islower((unsigned char)s[i]);
+    }
+    return low >= 2;
+}
+
+/* 1 when the mention ending at `end` only says whom a name belongs to: a title or a relation
+ * noun and a name follow ("Figma co-founder and CEO Dylan Field", "CrowdStrike chief George
+ * Kurtz", "Toyota supplier Denso", "OpenAI rival Anthropic"): the one named acts, the company
+ * is context. */
+static int names_a_person(const char *s, size_t len, size_t end, int relations_only)
 {
     static const char *const title[] = {"co-founder", "cofounder", "founder", "CEO", "chief executive",
-                                        "chief", "boss", "chairman", "chairwoman", "chair", "president", NULL};
+                                        "chief", "boss", "chairman", "chairwoman", "chair", "president",
+                                        "supplier", "customer", "client", "rival", "backer", NULL},
+                             *const relation[] = {"rival", "backer", "supplier", "customer", "client", NULL};
     size_t i = end, n, titles = 0;
-    while (i < len && s[i] == ' ' && (n = word_in(s, len, i + 1, title)) != 0) {
+    while (i < len && s[i] == ' ' && (n = word_in(s, len, i + 1, relations_only ? relation : title)) != 0) {
         i += 1 + n, titles++;
         if (word_in(s, len, i + 1, (const char *const[]){"and", NULL})) i += 4;
     }
     return titles && i + 1 < len && s[i] == ' ' && cap_word(s, len, i + 1);
+}
+
+/* After "Nvidia-backed": a company follows within four words -- a name or a company word
+ * ("Nvidia-backed Nscale", "Nvidia-backed 'open' AI start-up"), where the backer is an earlier
+ * investor; not a project ("Meta-backed data centre seeks $3bn": the backer is a party). */
+static int backs_a_company(const char *s, size_t len, size_t i)
+{
+    static const char *const firm[] = {"start-up", "startup", "company", "firm", "lab", "developer", "maker",
+                                       "group", "unicorn", "rival", NULL};
+    for (int words = 0; words < 4 && i < len && s[i] == ' '; words++) {
+        i++;
+        while (i < len && !isalnum((unsigned char)s[i]) && s[i] != ' ' && s[i] != ',' && s[i] != '.') i++; /* quotes */
+        if (cap_word(s, len, i) || word_in(s, len, i, firm)) return 1;
+        while (i < len && s[i] != ' ' && s[i] != ',' && s[i] != '.') i++;
+    }
+    return 0;
+}
+
+/* 1 when the mention is a name used as a word, not the company: a modifier glued to it
+ * ("Nvidia-backed", "Google-owned") or a type of thing ("the Uber of freight", "a 'Netflix for
+ * books'", "the Microsoft Office of AI": an article or an opening quote before it, "of"/"for"
+ * after it or after one more capitalised word). */
+static int name_as_word(const char *s, size_t len, size_t start, size_t end)
+{
+    static const char *const glued[] = {"-backed", "-funded", "-owned", "-controlled", "-supported", NULL};
+    static const char *const quote[] = {"\xe2\x80\x98", "\xe2\x80\x9c", "'", "\"", NULL}; /* ‘ “ ' " */
+    size_t g = end < len && s[end] == '-' ? word_in(s, len, end, glued) : 0;
+    if (g) return backs_a_company(s, len, end + g);
+    size_t b = start, q = 0;
+    for (size_t k = 0; quote[k] && !q; k++) {
+        size_t n = strlen(quote[k]);
+        if (b >= n && memcmp(s + b - n, quote[k], n) == 0) q = n;
+    }
+    b -= q;
+    static const char *const art[] = {"the ", "a ", "an "};
+    int article = 0;
+    for (size_t k = 0, n; !article && k < 3; k++) /* a whole word */
+        article = b >= (n = strlen(art[k])) && memcmp(s + b - n, art[k], n) == 0 &&
+                  (b == n || !isalnum((unsigned char)s[b - n - 1]));
+    if (!article && !q) return 0;
+    size_t i = end;
+    if (i + 1 < len && s[i] == ' ' && cap_word(s, len, i + 1)) /* "the Microsoft Office of" */
+        for (i++; i < len && isalnum((unsigned char)s[i]);) i++;
+    if (!(i < len && s[i] == ' ' && word_in(s, len, i + 1, (const char *const[]){"of", "for", NULL}))) return 0;
+    size_t w = i + (s[i + 1] == 'o' ? 3 : 4); /* the space after "of" / "for" */
+    return w + 1 < len && s[w] == ' ' && isalpha((unsigned char)s[w + 1]);
 }
 
 /* 1 when a background phrase ends just before the mention (or holds it), or
@@ -681,11 +748,19 @@ static void accept_mentions(struct detect_run *x)
         if (!x->ok[j]) continue;
         struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
         if (!ac) continue;
+        const char *s = x->a->text[m->field];
+        size_t len = x->a->len[m->field];
+        int head = m->field == SQUAWK_FIELD_HEADLINE;
+        int bg = in_background(x, m), word = name_as_word(s, len, m->start, m->end);
+        /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
+         * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
+        int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);
         ac->mentions++;
-        if (m->field == SQUAWK_FIELD_HEADLINE) ac->headline = 1;
-        ac->background += in_background(x, m);
-        /* body only: Title Case headlines capitalise verbs too ("Nvidia CEO Announces ...") */
-        ac->persons += m->field == SQUAWK_FIELD_BODY && names_a_person(x->a->text[m->field], x->a->len[m->field], m->end);
+        ac->headline |= head;
+        ac->head_plain |= head && !bg && !word && !person;
+        ac->background += bg;
+        ac->persons += person;
+        ac->words += word;
     }
 }
 
@@ -958,8 +1033,10 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
          * trigger reaches it: no topic of its own */
         if ((ac->background * 2 >= ac->mentions && ac->background) || ac->va + ac->vb + ac->near <= 0)
             role = "mentioned";
-        /* a person's employer the headline does not name: the person is the party */
-        if (ac->persons && !ac->headline && (ac->background + ac->persons) * 2 >= ac->mentions) role = "mentioned";
+        /* a person's employer the headline does not name as such: the person is the party */
+        if (ac->persons && !ac->head_plain && (ac->background + ac->persons) * 2 >= ac->mentions) role = "mentioned";
+        /* a name only ever used as a word ("Nvidia-backed X raises ..."): no party */
+        if (ac->words && ac->background + ac->persons + ac->words >= ac->mentions) role = "mentioned";
         int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }

@@ -582,9 +582,9 @@ TEST(person_employer_is_context)
 {
     const char *t = "backed by Acme co-founder and CEO Jane Roe and Acme chief Bob Poe, Acme CEO said";
     size_t l = strlen(t);
-    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme co") - t) + 4));
-    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme chief") - t) + 4));
-    ASSERT(!names_a_person(t, l, (size_t)(strstr(t, "Acme CEO said") - t) + 4));
+    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme co") - t) + 4, 0));
+    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme chief") - t) + 4, 0));
+    ASSERT(!names_a_person(t, l, (size_t)(strstr(t, "Acme CEO said") - t) + 4, 0));
     setup();
     struct squawk_article a = article("Widget raises money", "Bolt Ltd and Acme Corp chief Jane Roe will buy Widget.");
     const char *b = a.text[1];
@@ -592,6 +592,38 @@ TEST(person_employer_is_context)
     struct squawk_mention mn[] = {{1, 0, 0, 6, 0, 1}, {3, 1, 0, 8, 0, 1}, {0, 1, acme, acme + 9, 0, 1},
                                   {1, 1, w, w + 6, 0, 1}};
     acme_mentioned_bolt_buys_widget(&a, mn, 4);
+}
+
+/* Relations name context in a sentence-case headline ("Toyota supplier Denso"), titles only in a
+ * body; a name used as a word ("Nvidia-backed start-up", "the Uber of freight") is no party. */
+TEST(names_used_as_context)
+{
+    const char *h = "Toyota supplier Denso makes bid for chipmaker Rohm";
+    size_t hl = strlen(h);
+    ASSERT(sentence_case(h, hl));
+    ASSERT(!sentence_case("Nvidia CEO Announces New Chip With Partner", 42));
+    ASSERT(names_a_person(h, hl, 6, 1));
+    ASSERT(!names_a_person("Acme chief Bob Poe sells stake", 30, 4, 1)); /* a headline's title speaks for Acme */
+    ASSERT(names_a_person("Acme chief Bob Poe sells stake", 30, 4, 0));
+    ASSERT(!names_a_person("Acme supplier shares fall", 25, 4, 1));     /* no name after the relation */
+    const char *t[][2] = {
+        /* text, the mention ("1": a name used as a word) */
+        {"Nvidia-backed Nscale raises $1bn", "1Nvidia"},
+        {"An Nvidia-backed \xe2\x80\x98open\xe2\x80\x99 AI start-up courts investors", "1Nvidia"},
+        {"Meta-backed data centre seeks $3bn", "0Meta"},
+        {"Oway wants to be a decentralized \xe2\x80\x98Uber for freight\xe2\x80\x99", "1Uber"},
+        {"Motion wants to build the Microsoft Office of AI agents", "1Microsoft"},
+        {"it could be the Nvidia of China", "1Nvidia"},
+        {"Acme sold Waymo to Google for $1bn in cash", "0Google"},
+        {"a deal with Nvidia for chips", "0Nvidia"},
+        {"Panama said it would buy", "0Panama"},
+    };
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        const char *s = t[k][0], *at = strstr(s, t[k][1] + 1);
+        ASSERT(at != NULL);
+        size_t st = (size_t)(at - s), en = st + strlen(t[k][1] + 1);
+        if (name_as_word(s, strlen(s), st, en) != (t[k][1][0] == '1')) SQ_FAIL_("name_as_word: %s", s);
+    }
 }
 
 int main(void)
@@ -609,5 +641,6 @@ int main(void)
     RUN(ambiguous_headline_subject);
     RUN(passing_headline_mention);
     RUN(person_employer_is_context);
+    RUN(names_used_as_context);
     return 0;
 }
