@@ -495,6 +495,21 @@ static void test_sample_pack(void)
     tpat_destroy(p);
 }
 
+/* Invest: who took part in a round fills the investor slot; "companies like X" is context. */
+static void test_invest_party_phrases(void)
+{
+    tpat_pack *p;
+    tpat_diag d = {0};
+    if (tpat_load(&p, SQ_SOURCE_DIR "/filters/rules/v2/invest.yml", &d)) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
+    const char *s = run(p, "", "Orbit Capital Inc co-led the round, with participation from Initech Corp and Globex Ltd.");
+    if (!strstr(s, "invest.backing[Orbit Capital Inc co-led the round]{investor=Orbit Capital Inc}") ||
+        !strstr(s, "invest.backing[with participation from Initech Corp]{investor=Initech Corp}"))
+        SQ_FAIL_("backing slots: %s", s);
+    s = run(p, "", "Acme trains models for companies like Initech Corp and Globex Ltd.");
+    if (!strstr(s, "invest.background[companies like]")) SQ_FAIL_("background: %s", s);
+    tpat_destroy(p);
+}
+
 int main(void)
 {
     test_load_errors();
@@ -511,6 +526,7 @@ int main(void)
     test_sample_pack();
     test_port_fixes();
     test_chips_pack();
+    test_invest_party_phrases();
     printf("test_tpat: ok\n");
     return 0;
 }
