@@ -740,11 +740,31 @@ static int mention_ok(const struct detect_run *x, size_t j)
     return 0;
 }
 
+/* Roles by kind (regulatory: every company an action names is its subject): an ambiguous name in
+ * a list of three or more names with a company ("a letter to Google, Meta, Amazon and Microsoft")
+ * is a company too. A deal's lists are mostly context ("hyperscalers such as ..."), and a pair
+ * ("Nvidia and Apple") needs its own context. */
+static void accept_listed(struct detect_run *x)
+{
+    for (size_t j = 0; x->d->spec.roles_by_kind && j < x->n_men;) {
+        size_t e = j + 1; /* the list: men[j .. e) */
+        int any = x->ok[j];
+        while (e < x->n_men && x->men[e].field == x->men[j].field && x->men[e].start >= x->men[e - 1].end &&
+               list_gap(x->a->text[x->men[j].field], x->men[e - 1].end, x->men[e].start))
+            any |= x->ok[e++];
+        for (size_t k = j; any && e - j >= 3 && k < e; k++)
+            if (x->men[k].ambiguous == 1 && is_kind(x->h->article_entity(x->a, x->men[k].entity), "company"))
+                x->ok[k] = 1;
+        j = e;
+    }
+}
+
 static void accept_mentions(struct detect_run *x)
 {
+    for (size_t j = 0; j < x->n_men; j++) x->ok[j] = (unsigned char)mention_ok(x, j);
+    accept_listed(x);
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
-        x->ok[j] = (unsigned char)mention_ok(x, j);
         if (!x->ok[j]) continue;
         struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
         if (!ac) continue;

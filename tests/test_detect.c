@@ -626,6 +626,37 @@ TEST(names_used_as_context)
     }
 }
 
+/* Regulatory (roles by kind): an ambiguous name in a list of three with a company is a company;
+ * in a pair, or for a deal's roles, it needs its own context. */
+TEST(ambiguous_in_a_list)
+{
+    struct squawk_article a = article("", "The agency wrote to Acme Corp, Widget and Bolt about it. Then Acme Corp and Widget met.");
+    const char *b = a.text[1];
+    uint32_t acme = (uint32_t)(strstr(b, "Acme") - b), w = (uint32_t)(strstr(b, "Widget") - b),
+             bolt = (uint32_t)(strstr(b, "Bolt") - b), acme2 = (uint32_t)(strstr(b, "Then Acme") - b) + 5,
+             w2 = (uint32_t)(strstr(b, "and Widget met") - b) + 4;
+    static struct squawk_mention mn[5];
+    const struct squawk_mention m0[] = {{0, 1, acme, acme + 9, 0, 1}, {1, 1, w, w + 6, 1, 0}, {3, 1, bolt, bolt + 4, 1, 0},
+                                        {0, 1, acme2, acme2 + 9, 0, 1}, {1, 1, w2, w2 + 6, 1, 0}};
+    memcpy(mn, m0, sizeof mn);
+    scan = NULL, n_scan = 0, mens = mn, n_mens = 5;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    for (int by_kind = 0; by_kind < 2; by_kind++) {
+        const struct detect_spec spec = {"test", "regulator", "subject", by_kind, 0};
+        char err[128];
+        setup();
+        ASSERT_EQ(detect_init(&det, &spec, &cfg, &host, "test", err, sizeof err), 0);
+        struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+        accept_mentions(&x);
+        ASSERT_EQ(x.ok[0], 1);
+        ASSERT_EQ(x.ok[1], by_kind); /* Widget, in a list of three */
+        ASSERT_EQ(x.ok[2], by_kind); /* Bolt */
+        ASSERT_EQ(x.ok[4], 0);       /* Widget in a pair */
+    }
+    n_mens = 0;
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -642,5 +673,6 @@ int main(void)
     RUN(passing_headline_mention);
     RUN(person_employer_is_context);
     RUN(names_used_as_context);
+    RUN(ambiguous_in_a_list);
     return 0;
 }
