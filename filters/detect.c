@@ -721,6 +721,33 @@ static int leads_headline(const char *s, uint32_t start)
     return 1;
 }
 
+/* Length of the run of capitalised words around [start, end) with nothing but single spaces
+ * between them, counted to at most `cap` on each side. */
+static int cap_run(const char *s, size_t len, size_t start, size_t end, int cap)
+{
+    int n = 1;
+    for (size_t i = start; n <= cap && i >= 2 && s[i - 1] == ' ' && isalpha((unsigned char)s[i - 2]);) {
+        size_t w = i - 1;
+        while (w > 0 && isalpha((unsigned char)s[w - 1])) w--;
+        if (!cap_word(s, len, w) || (w > 0 && s[w - 1] != ' ')) break;
+        n++, i = w;
+    }
+    for (size_t i = end; n <= 2 * cap && i + 1 < len && s[i] == ' ' && cap_word(s, len, i + 1);) {
+        size_t w = i + 1;
+        while (w < len && isalpha((unsigned char)s[w])) w++;
+        if (w < len && s[w] != ' ') break;
+        n++, i = w;
+    }
+    return n;
+}
+
+/* A name inside a long run of capitalised words in the body is a site's menu or tag list
+ * ("Tech Amazon Apple Facebook Google Microsoft Samsung Business Creators"), not prose: a label. */
+static int in_menu(const struct detect_run *x, const struct squawk_mention *m)
+{
+    return m->field == SQUAWK_FIELD_BODY && cap_run(x->a->text[m->field], x->a->len[m->field], m->start, m->end, 8) >= 8;
+}
+
 /* A mention names a party when confirmed, or when ambiguous next to a trigger
  * or as the subject of a headline that holds one; regulators are never
  * investors or suppliers. */
@@ -771,7 +798,7 @@ static void accept_mentions(struct detect_run *x)
         const char *s = x->a->text[m->field];
         size_t len = x->a->len[m->field];
         int head = m->field == SQUAWK_FIELD_HEADLINE;
-        int bg = in_background(x, m), word = name_as_word(s, len, m->start, m->end);
+        int bg = in_background(x, m), word = name_as_word(s, len, m->start, m->end) || in_menu(x, m);
         /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
          * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
         int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);

@@ -618,6 +618,12 @@ TEST(names_used_as_context)
         {"a deal with Nvidia for chips", "0Nvidia"},
         {"Panama said it would buy", "0Panama"},
     };
+    /* a site's menu: a long run of capitalised words around the name */
+    const char *menu = "Tech Expand All Tech Initech Globex Acme Umbrella Business Creators Mobile Policy said";
+    size_t ml = strlen(menu), ms = (size_t)(strstr(menu, "Acme") - menu);
+    ASSERT_GE(cap_run(menu, ml, ms, ms + 4, 8), 8);
+    const char *prose = "Acme Corp Chief Executive Jane Roe said on Monday";
+    ASSERT_LT(cap_run(prose, strlen(prose), 0, 4, 8), 8);
     for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
         const char *s = t[k][0], *at = strstr(s, t[k][1] + 1);
         ASSERT(at != NULL);
