@@ -948,6 +948,15 @@ static void trigger_votes(struct detect_run *x, size_t i)
 
 /* Every trigger votes (up to DETECT_MAX_TRIGGERS: a bound on the cost of
  * pathological text, counted when reached); a regulator named up front is role_a. */
+/* Engine v2: a rule of weight 0 (no marks, no veto) with company slots names roles only
+ * ("investors including X"): it is no evidence, but where other rules raise the alert its
+ * filled slots vote as a trigger of weight 1 would. */
+static int names_roles_only(const struct detect_run *x, size_t i)
+{
+    return x->slots && live(x, i) && rule_weight(x, i) == 0 && tag_of(x->d, x->ms[i].rule) == DETECT_TAG_NONE &&
+           x->slot_off[i + 1] > x->slot_off[i];
+}
+
 static void role_votes(struct detect_run *x, const struct detect_sum *s)
 {
     size_t n_trig = 0;
@@ -961,6 +970,16 @@ static void role_votes(struct detect_run *x, const struct detect_sum *s)
         trigger_votes(x, i);
     }
     if (s->reg_mention >= 0) vote(x, x->men[s->reg_mention].entity, 'a', s->reg_w);
+}
+
+/* After the role and sector bonuses: the roles-only rules' slots vote (they add no evidence). */
+static void roles_only_votes(struct detect_run *x)
+{
+    for (size_t i = 0; i < x->n_ms && !x->d->spec.roles_by_kind; i++)
+        if (names_roles_only(x, i)) {
+            int filled[2] = {0, 0};
+            slot_votes(x, i, 1.0, filled);
+        }
 }
 
 /* ---- stage 5: relevance, roles and the role bonus; sector bonus ---- */
@@ -1118,7 +1137,7 @@ static int report_rule_evidence(const struct detect_run *x, struct squawk_report
             enum detect_tag tg = tag_of(x->d, t->rule);
             if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY) || !live(x, i) ||
                 shown[t->rule][pass] || tg == DETECT_TAG_PARTY || tg == DETECT_TAG_AUTHORITY ||
-                tg == DETECT_TAG_BACKGROUND)
+                tg == DETECT_TAG_BACKGROUND || names_roles_only(x, i))
                 continue;
             if (*n_ev == DETECT_MAX_EVIDENCE) {
                 cap_hit(x->d, DETECT_CAP_EVIDENCE);
@@ -1182,6 +1201,8 @@ static int run_stages(struct detect_run *x, struct squawk_report *r)
     size_t n_rank = rank_entities(x, &roles);
     s.S += c->entity_bonus * roles;
     if (sector_party(x)) s.S += c->sector_bonus;
+    roles_only_votes(x);
+    n_rank = rank_entities(x, &roles);
     const struct squawk_amount *am;
     size_t n_am;
     int rc = x->h->amounts(x->a, &am, &n_am);

@@ -117,6 +117,7 @@ static const struct squawk_trule trules[] = {
     {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL, NULL},
     {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e, NULL},
     {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "roles2", "", 0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL},
 };
 static struct squawk_tslot *tslots;
 static uint32_t *tslot_off;
@@ -409,7 +410,7 @@ TEST(engine_v2_rules_and_slots)
     ASSERT(strstr(err, "engine") != NULL);
     c2.engine = "v2";
     ASSERT_EQ(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err), 0);
-    ASSERT_EQ(det.n_rules, 6);
+    ASSERT_EQ(det.n_rules, 7);
     ASSERT_EQ(det.rules[0].dir, 1);
     ASSERT_EQ(det.rules[0].tag, DETECT_TAG_NONE);
     ASSERT_EQ(det.rules[1].tag, DETECT_TAG_VETO);
@@ -481,6 +482,37 @@ TEST(engine_v2_slot_company_keeps_its_role)
     x.n_rules = det.n_rules, x.slots = sl, x.slot_off = off;
     gate(&x);
     ASSERT_EQ(x.vetoed[0], 1);
+    tslots = NULL, tslot_off = NULL;
+    n_scan = n_mens = 0;
+}
+
+/* Engine v2: a weight-0 rule with slots names roles only: its slots vote, after the role bonus,
+ * and it is no trigger. */
+TEST(engine_v2_roles_only_rule)
+{
+    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
+    struct detect_config c2 = cfg;
+    char err[128];
+    c2.engine = "v2";
+    ASSERT_EQ(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err), 0);
+    struct squawk_article a = article("", "Backers including Bolt Ltd joined.");
+    const char *b = a.text[1];
+    uint32_t bolt = (uint32_t)(strstr(b, "Bolt") - b);
+    struct squawk_match ms[] = {M(6, 1, 0, bolt + 8)};
+    struct squawk_mention mn[] = {{3, 1, bolt, bolt + 8, 0, 1}};
+    struct squawk_tslot sl[] = {{"investor", 3, bolt, bolt + 8}};
+    uint32_t off[] = {0, 1};
+    scan = ms, n_scan = 1, mens = mn, n_mens = 1, tslots = sl, tslot_off = off;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    x.n_rules = det.n_rules, x.slots = sl, x.slot_off = off;
+    votes_of(&x);
+    ASSERT_EQ(is_trigger(&x, 0), 0);
+    ASSERT(names_roles_only(&x, 0));
+    ASSERT_DBL_NEAR(x.accs[0].va, 0, 0); /* no trigger vote */
+    roles_only_votes(&x);
+    ASSERT_DBL_NEAR(x.accs[0].va, 1.0, 1e-12);
     tslots = NULL, tslot_off = NULL;
     n_scan = n_mens = 0;
 }
@@ -674,6 +706,7 @@ int main(void)
     RUN(evidence_cap_counted);
     RUN(engine_v2_rules_and_slots);
     RUN(engine_v2_slot_company_keeps_its_role);
+    RUN(engine_v2_roles_only_rule);
     RUN(list_votes_coordination);
     RUN(ambiguous_headline_subject);
     RUN(passing_headline_mention);

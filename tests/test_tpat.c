@@ -507,6 +507,9 @@ static void test_invest_party_phrases(void)
         SQ_FAIL_("backing slots: %s", s);
     s = run(p, "", "Acme trains models for companies like Initech Corp and Globex Ltd.");
     if (!strstr(s, "invest.background[companies like]")) SQ_FAIL_("background: %s", s);
+    s = run(p, "", "The consortium, which includes Initech Corp, made an offer.");
+    if (!strstr(s, "invest.party_list[consortium, which includes Initech Corp]{investor=Initech Corp}"))
+        SQ_FAIL_("party_list: %s", s);
     s = run(p, "", "Investors include Jane Roe, the co-founder of Initech Corp.");
     if (!strstr(s, "invest.background[co-founder of]")) SQ_FAIL_("background: %s", s);
     tpat_destroy(p);
