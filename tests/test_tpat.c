@@ -510,6 +510,10 @@ static void test_invest_party_phrases(void)
     s = run(p, "", "The consortium, which includes Initech Corp, made an offer.");
     if (!strstr(s, "invest.party_list[consortium, which includes Initech Corp]{investor=Initech Corp}"))
         SQ_FAIL_("party_list: %s", s);
+    s = run(p, "", "Initech Corp and Globex Ltd are the latest lenders trying to offload a card processor.");
+    /* the nearest name fills the slot; detect gives the vote to the whole list ("Initech Corp and") */
+    if (!strstr(s, "invest.party_sale[Globex Ltd are the latest lenders trying to offload]{target=Globex Ltd}"))
+        SQ_FAIL_("party_sale: %s", s);
     s = run(p, "", "Investors include Jane Roe, the co-founder of Initech Corp.");
     if (!strstr(s, "invest.background[co-founder of]")) SQ_FAIL_("background: %s", s);
     tpat_destroy(p);
