@@ -448,15 +448,29 @@ TEST(engine_v2_rules_and_slots)
     n_scan = n_mens = 0;
 }
 
-/* Engine v2: a company a slot holds takes no proximity vote for the other side too, and a
- * veto of the words of that name ("Bolt Chips" read as "chips") does not veto the hit. */
-TEST(engine_v2_slot_company_keeps_its_role)
+/* Engine v2 with roles investor/target over the given hits, mentions and slots (kept in the
+ * fakes' globals until the test resets them); the run's arrays live on buf. */
+static struct detect_run v2_run(const struct squawk_article *a, struct squawk_match *ms, size_t n_ms,
+                                struct squawk_mention *mn, size_t n_mn, struct squawk_tslot *sl, uint32_t *off,
+                                unsigned char *buf, size_t cap)
 {
     static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
     struct detect_config c2 = cfg;
     char err[128];
     c2.engine = "v2";
     ASSERT_EQ(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err), 0);
+    scan = ms, n_scan = n_ms, mens = mn, n_mens = n_mn, tslots = sl, tslot_off = off;
+    void *heap = NULL;
+    struct detect_run x = run_of(a, buf, cap, &heap);
+    ASSERT(heap == NULL);
+    x.n_rules = det.n_rules, x.slots = sl, x.slot_off = off;
+    return x;
+}
+
+/* Engine v2: a company a slot holds takes no proximity vote for the other side too, and a
+ * veto of the words of that name ("Bolt Chips" read as "chips") does not veto the hit. */
+TEST(engine_v2_slot_company_keeps_its_role)
+{
     /* buy2's first slot is investor (dir forward); here it holds the company after the words */
     struct squawk_article a = article("", "A $5bn bid for Bolt Chips Ltd came in.");
     const char *b = a.text[1];
@@ -466,11 +480,8 @@ TEST(engine_v2_slot_company_keeps_its_role)
     struct squawk_mention mn[] = {{3, 1, bolt, bolt + 14, 0, 1}};
     struct squawk_tslot sl[] = {{"investor", 3, bolt, bolt + 14}};
     uint32_t off[] = {0, 1, 1};
-    scan = ms, n_scan = 2, mens = mn, n_mens = 1, tslots = sl, tslot_off = off;
     _Alignas(16) unsigned char buf[4096];
-    void *heap = NULL;
-    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
-    x.n_rules = det.n_rules, x.slots = sl, x.slot_off = off;
+    struct detect_run x = v2_run(&a, ms, 2, mn, 1, sl, off, buf, sizeof buf);
     votes_of(&x);
     ASSERT_EQ(x.vetoed[0], 0);
     ASSERT_EQ(x.n_acc, 1);
@@ -478,8 +489,7 @@ TEST(engine_v2_slot_company_keeps_its_role)
     ASSERT_DBL_NEAR(x.accs[0].vb, 0, 0);       /* not the proximity side after the words */
     /* a veto over words outside every slot still vetoes */
     ms[1] = M(1, 1, bid, bid + 4);
-    x = run_of(&a, buf, sizeof buf, &heap);
-    x.n_rules = det.n_rules, x.slots = sl, x.slot_off = off;
+    x = v2_run(&a, ms, 2, mn, 1, sl, off, buf, sizeof buf);
     gate(&x);
     ASSERT_EQ(x.vetoed[0], 1);
     tslots = NULL, tslot_off = NULL;
@@ -490,11 +500,6 @@ TEST(engine_v2_slot_company_keeps_its_role)
  * and it is no trigger. */
 TEST(engine_v2_roles_only_rule)
 {
-    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
-    struct detect_config c2 = cfg;
-    char err[128];
-    c2.engine = "v2";
-    ASSERT_EQ(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err), 0);
     struct squawk_article a = article("", "Backers including Bolt Ltd joined.");
     const char *b = a.text[1];
     uint32_t bolt = (uint32_t)(strstr(b, "Bolt") - b);
@@ -502,11 +507,8 @@ TEST(engine_v2_roles_only_rule)
     struct squawk_mention mn[] = {{3, 1, bolt, bolt + 8, 0, 1}};
     struct squawk_tslot sl[] = {{"investor", 3, bolt, bolt + 8}};
     uint32_t off[] = {0, 1};
-    scan = ms, n_scan = 1, mens = mn, n_mens = 1, tslots = sl, tslot_off = off;
     _Alignas(16) unsigned char buf[4096];
-    void *heap = NULL;
-    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
-    x.n_rules = det.n_rules, x.slots = sl, x.slot_off = off;
+    struct detect_run x = v2_run(&a, ms, 1, mn, 1, sl, off, buf, sizeof buf);
     votes_of(&x);
     ASSERT_EQ(is_trigger(&x, 0), 0);
     ASSERT(names_roles_only(&x, 0));
