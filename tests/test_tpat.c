@@ -514,6 +514,9 @@ static void test_invest_party_phrases(void)
     /* the nearest name fills the slot; detect gives the vote to the whole list ("Initech Corp and") */
     if (!strstr(s, "invest.party_sale[Globex Ltd are the latest lenders trying to offload]{target=Globex Ltd}"))
         SQ_FAIL_("party_sale: %s", s);
+    s = run(p, "Orbit Capital closes financing for Initech Corp's Ohio data center campus", "");
+    if (!strstr(s, "invest.background_project[financing for Initech Corp's Ohio data center]{target=Initech Corp}"))
+        SQ_FAIL_("background_project: %s", s);
     s = run(p, "", "Investors include Jane Roe, the co-founder of Initech Corp.");
     if (!strstr(s, "invest.background[co-founder of]")) SQ_FAIL_("background: %s", s);
     tpat_destroy(p);
