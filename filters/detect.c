@@ -252,7 +252,10 @@ struct detect_acc {
     double va, vb, near;
     int mentions, headline;
     int background; /* mentions right after a background phrase ("rival X", "former X") */
-    int persons;    /* body mentions that name a person's employer ("Figma CEO Dylan Field") */
+    int persons;    /* mentions that name whom a person or company belongs to ("Figma CEO Dylan Field",
+                     * "Toyota supplier Denso"; in a headline only when it is in sentence case) */
+    int words;      /* mentions of the name as a word ("Nvidia-backed", "the Uber of freight") */
+    int head_plain; /* a headline mention that is none of these */
 };
 
 struct detect_run {
@@ -346,6 +349,15 @@ static int gate_sector_present(const struct detect_run *x)
     return 0;
 }
 
+/* Engine v2: does match q lie inside a company slot that hit i filled? A veto of the words
+ * of a name ("Micron Technology") then vetoes nothing: the pattern read them as the name. */
+static int within_slot(const struct detect_run *x, size_t i, const struct squawk_match *q)
+{
+    for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
+        if (q->field == x->ms[i].field && q->start >= x->slots[k].start && q->end <= x->slots[k].end) return 1;
+    return 0;
+}
+
 /* A rule tagged veto ("buy back its own shares", "supply agreement") says what
  * the words it covers mean: positive triggers overlapping it count for nothing
  * (a negative rule inside a veto, "tax" in "tax order", still says what the
@@ -362,7 +374,8 @@ static void gate_vetoes(struct detect_run *x)
     for (size_t v = 0; v < x->n_ms; v++) {
         if (tag_of(x->d, ms[v].rule) != DETECT_TAG_VETO || x->lifted[v]) continue;
         for (size_t i = 0; i < x->n_ms; i++)
-            if (i != v && overlaps(&ms[i], &ms[v]) && ms[i].rule < x->n_rules && rule_weight(x, i) > 0)
+            if (i != v && overlaps(&ms[i], &ms[v]) && ms[i].rule < x->n_rules && rule_weight(x, i) > 0 &&
+                !within_slot(x, i, &ms[v]))
                 x->vetoed[i] = 1;
     }
 }
@@ -558,7 +571,7 @@ static struct detect_acc *acc_get(struct detect_run *x, int32_t e)
         cap_hit(x->d, DETECT_CAP_ENTITIES);
         return NULL;
     }
-    x->accs[x->n_acc] = (struct detect_acc){e, 0, 0, 0, 0, 0, 0, 0};
+    x->accs[x->n_acc] = (struct detect_acc){.e = e};
     return &x->accs[x->n_acc++];
 }
 
@@ -600,25 +613,89 @@ static size_t word_in(const char *s, size_t len, size_t i, const char *const *ws
     return 0;
 }
 
-/* 1 when a capitalised word starts at s[i] ("Dylan"). */
+/* 1 when a capitalised word starts at s[i] ("Dylan", "AMD"). */
 static int cap_word(const char *s, size_t len, size_t i)
 {
-    return i + 1 < len && isupper((unsigned char)s[i]) && islower((unsigned char)s[i + 1]);
+    return i + 1 < len && isupper((unsigned char)s[i]) && isalpha((unsigned char)s[i + 1]);
 }
 
-/* 1 when the mention ending at `end` only says where a person works: a title
- * and a name follow ("Figma co-founder and CEO Dylan Field", "CrowdStrike
- * chief George Kurtz"): the person acts, the company is context. */
-static int names_a_person(const char *s, size_t len, size_t end)
+/* 1 when a headline is written in sentence case: at least two words of five letters or more start
+ * lower case ("Toyota supplier Denso makes bid for rival"); Title Case capitalises every such word,
+ * so a capitalised word after "CEO" there may be a verb ("Nvidia CEO Announces ..."). */
+static int sentence_case(const char *s, size_t len)
+{
+    int low = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i && isalnum((unsigned char)s[i - 1])) continue;
+        size_t n = 0;
+        while (i + n < len && isalpha((unsigned char)s[i + n])) n++;
+        low += n >= 5 && islower((unsigned char)s[i]);
+    }
+    return low >= 2;
+}
+
+/* 1 when the mention ending at `end` only says whom a name belongs to: a title or a relation
+ * noun and a name follow ("Figma co-founder and CEO Dylan Field", "CrowdStrike chief George
+ * Kurtz", "Toyota supplier Denso", "OpenAI rival Anthropic"): the one named acts, the company
+ * is context. */
+static int names_a_person(const char *s, size_t len, size_t end, int relations_only)
 {
     static const char *const title[] = {"co-founder", "cofounder", "founder", "CEO", "chief executive",
-                                        "chief", "boss", "chairman", "chairwoman", "chair", "president", NULL};
+                                        "chief", "boss", "chairman", "chairwoman", "chair", "president",
+                                        "supplier", "customer", "client", "rival", "backer", NULL},
+                             *const relation[] = {"rival", "backer", "supplier", "customer", "client", NULL};
     size_t i = end, n, titles = 0;
-    while (i < len && s[i] == ' ' && (n = word_in(s, len, i + 1, title)) != 0) {
+    while (i < len && s[i] == ' ' && (n = word_in(s, len, i + 1, relations_only ? relation : title)) != 0) {
         i += 1 + n, titles++;
         if (word_in(s, len, i + 1, (const char *const[]){"and", NULL})) i += 4;
     }
     return titles && i + 1 < len && s[i] == ' ' && cap_word(s, len, i + 1);
+}
+
+/* After "Nvidia-backed": a company follows within four words -- a name or a company word
+ * ("Nvidia-backed Nscale", "Nvidia-backed 'open' AI start-up"), where the backer is an earlier
+ * investor; not a project ("Meta-backed data centre seeks $3bn": the backer is a party). */
+static int backs_a_company(const char *s, size_t len, size_t i)
+{
+    static const char *const firm[] = {"start-up", "startup", "company", "firm", "lab", "developer", "maker",
+                                       "group", "unicorn", "rival", NULL};
+    for (int words = 0; words < 4 && i < len && s[i] == ' '; words++) {
+        i++;
+        while (i < len && !isalnum((unsigned char)s[i]) && s[i] != ' ' && s[i] != ',' && s[i] != '.') i++; /* quotes */
+        if (cap_word(s, len, i) || word_in(s, len, i, firm)) return 1;
+        while (i < len && s[i] != ' ' && s[i] != ',' && s[i] != '.') i++;
+    }
+    return 0;
+}
+
+/* 1 when the mention is a name used as a word, not the company: a modifier glued to it
+ * ("Nvidia-backed", "Google-owned") or a type of thing ("the Uber of freight", "a 'Netflix for
+ * books'", "the Microsoft Office of AI": an article or an opening quote before it, "of"/"for"
+ * after it or after one more capitalised word). */
+static int name_as_word(const char *s, size_t len, size_t start, size_t end)
+{
+    static const char *const glued[] = {"-backed", "-funded", "-owned", "-controlled", "-supported", NULL};
+    static const char *const quote[] = {"\xe2\x80\x98", "\xe2\x80\x9c", "'", "\"", NULL}; /* ‘ “ ' " */
+    size_t g = end < len && s[end] == '-' ? word_in(s, len, end, glued) : 0;
+    if (g) return backs_a_company(s, len, end + g);
+    size_t b = start, q = 0;
+    for (size_t k = 0; quote[k] && !q; k++) {
+        size_t n = strlen(quote[k]);
+        if (b >= n && memcmp(s + b - n, quote[k], n) == 0) q = n;
+    }
+    b -= q;
+    static const char *const art[] = {"the ", "a ", "an "};
+    int article = 0;
+    for (size_t k = 0, n; !article && k < 3; k++) /* a whole word */
+        article = b >= (n = strlen(art[k])) && memcmp(s + b - n, art[k], n) == 0 &&
+                  (b == n || !isalnum((unsigned char)s[b - n - 1]));
+    if (!article && !q) return 0;
+    size_t i = end;
+    if (i + 1 < len && s[i] == ' ' && cap_word(s, len, i + 1)) /* "the Microsoft Office of" */
+        for (i++; i < len && isalnum((unsigned char)s[i]);) i++;
+    if (!(i < len && s[i] == ' ' && word_in(s, len, i + 1, (const char *const[]){"of", "for", NULL}))) return 0;
+    size_t w = i + (s[i + 1] == 'o' ? 3 : 4); /* the space after "of" / "for" */
+    return w + 1 < len && s[w] == ' ' && isalpha((unsigned char)s[w + 1]);
 }
 
 /* 1 when a background phrase ends just before the mention (or holds it), or
@@ -644,6 +721,33 @@ static int leads_headline(const char *s, uint32_t start)
     return 1;
 }
 
+/* Length of the run of capitalised words around [start, end) with nothing but single spaces
+ * between them, counted to at most `cap` on each side. */
+static int cap_run(const char *s, size_t len, size_t start, size_t end, int cap)
+{
+    int n = 1;
+    for (size_t i = start; n <= cap && i >= 2 && s[i - 1] == ' ' && isalpha((unsigned char)s[i - 2]);) {
+        size_t w = i - 1;
+        while (w > 0 && isalpha((unsigned char)s[w - 1])) w--;
+        if (!cap_word(s, len, w) || (w > 0 && s[w - 1] != ' ')) break;
+        n++, i = w;
+    }
+    for (size_t i = end; n <= 2 * cap && i + 1 < len && s[i] == ' ' && cap_word(s, len, i + 1);) {
+        size_t w = i + 1;
+        while (w < len && isalpha((unsigned char)s[w])) w++;
+        if (w < len && s[w] != ' ') break;
+        n++, i = w;
+    }
+    return n;
+}
+
+/* A name inside a long run of capitalised words in the body is a site's menu or tag list
+ * ("Tech Amazon Apple Facebook Google Microsoft Samsung Business Creators"), not prose: a label. */
+static int in_menu(const struct detect_run *x, const struct squawk_mention *m)
+{
+    return m->field == SQUAWK_FIELD_BODY && cap_run(x->a->text[m->field], x->a->len[m->field], m->start, m->end, 8) >= 8;
+}
+
 /* A mention names a party when confirmed, or when ambiguous next to a trigger
  * or as the subject of a headline that holds one; regulators are never
  * investors or suppliers. */
@@ -663,19 +767,47 @@ static int mention_ok(const struct detect_run *x, size_t j)
     return 0;
 }
 
+/* Roles by kind (regulatory: every company an action names is its subject): an ambiguous name in
+ * a list of three or more names with a company ("a letter to Google, Meta, Amazon and Microsoft")
+ * is a company too. A deal's lists are mostly context ("hyperscalers such as ..."), and a pair
+ * ("Nvidia and Apple") needs its own context. */
+static void accept_listed(struct detect_run *x)
+{
+    for (size_t j = 0; x->d->spec.roles_by_kind && j < x->n_men;) {
+        size_t e = j + 1; /* the list: men[j .. e) */
+        int any = x->ok[j];
+        while (e < x->n_men && x->men[e].field == x->men[j].field && x->men[e].start >= x->men[e - 1].end &&
+               list_gap(x->a->text[x->men[j].field], x->men[e - 1].end, x->men[e].start))
+            any |= x->ok[e++];
+        for (size_t k = j; any && e - j >= 3 && k < e; k++)
+            if (x->men[k].ambiguous == 1 && is_kind(x->h->article_entity(x->a, x->men[k].entity), "company"))
+                x->ok[k] = 1;
+        j = e;
+    }
+}
+
 static void accept_mentions(struct detect_run *x)
 {
+    for (size_t j = 0; j < x->n_men; j++) x->ok[j] = (unsigned char)mention_ok(x, j);
+    accept_listed(x);
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
-        x->ok[j] = (unsigned char)mention_ok(x, j);
         if (!x->ok[j]) continue;
         struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
         if (!ac) continue;
+        const char *s = x->a->text[m->field];
+        size_t len = x->a->len[m->field];
+        int head = m->field == SQUAWK_FIELD_HEADLINE;
+        int bg = in_background(x, m), word = name_as_word(s, len, m->start, m->end) || in_menu(x, m);
+        /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
+         * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
+        int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);
         ac->mentions++;
-        if (m->field == SQUAWK_FIELD_HEADLINE) ac->headline = 1;
-        ac->background += in_background(x, m);
-        /* body only: Title Case headlines capitalise verbs too ("Nvidia CEO Announces ...") */
-        ac->persons += m->field == SQUAWK_FIELD_BODY && names_a_person(x->a->text[m->field], x->a->len[m->field], m->end);
+        ac->headline |= head;
+        ac->head_plain |= head && !bg && !word && !person;
+        ac->background += bg;
+        ac->persons += person;
+        ac->words += word;
     }
 }
 
@@ -760,6 +892,14 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
     }
 }
 
+/* Engine v2: does a filled slot of hit i hold the entity? */
+static int in_slot(const struct detect_run *x, size_t i, uint32_t entity)
+{
+    for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
+        if (x->slots[k].entity == (int32_t)entity) return 1;
+    return 0;
+}
+
 /* Trigger i's votes: a v2 hit's filled slots vote by their roles; the nearest
  * accepted mention before and after it in its sentence (within window) vote
  * by the rule's dir (forward: before = role_a) for a side no slot filled;
@@ -789,6 +929,9 @@ static void trigger_votes(struct detect_run *x, size_t i)
     }
     int filled[2] = {0, 0};
     if (!sp->roles_by_kind) slot_votes(x, i, w, filled);
+    /* a company the pattern already placed in a slot takes no role from proximity too */
+    if (before >= 0 && in_slot(x, i, x->men[before].entity)) before = -1;
+    if (after >= 0 && in_slot(x, i, x->men[after].entity)) after = -1;
     if (!sp->roles_by_kind && ru->dir) {
         int side_before = ru->dir > 0 ? 'a' : 'b', side_after = ru->dir > 0 ? 'b' : 'a';
         if (before >= 0 && !filled[side_before == 'b']) {
@@ -805,6 +948,15 @@ static void trigger_votes(struct detect_run *x, size_t i)
 
 /* Every trigger votes (up to DETECT_MAX_TRIGGERS: a bound on the cost of
  * pathological text, counted when reached); a regulator named up front is role_a. */
+/* Engine v2: a rule of weight 0 (no marks, no veto) with company slots names roles only
+ * ("investors including X"): it is no evidence, but where other rules raise the alert its
+ * filled slots vote as a trigger of weight 1 would. */
+static int names_roles_only(const struct detect_run *x, size_t i)
+{
+    return x->slots && live(x, i) && rule_weight(x, i) == 0 && tag_of(x->d, x->ms[i].rule) == DETECT_TAG_NONE &&
+           x->slot_off[i + 1] > x->slot_off[i];
+}
+
 static void role_votes(struct detect_run *x, const struct detect_sum *s)
 {
     size_t n_trig = 0;
@@ -818,6 +970,16 @@ static void role_votes(struct detect_run *x, const struct detect_sum *s)
         trigger_votes(x, i);
     }
     if (s->reg_mention >= 0) vote(x, x->men[s->reg_mention].entity, 'a', s->reg_w);
+}
+
+/* After the role and sector bonuses: the roles-only rules' slots vote (they add no evidence). */
+static void roles_only_votes(struct detect_run *x)
+{
+    for (size_t i = 0; i < x->n_ms && !x->d->spec.roles_by_kind; i++)
+        if (names_roles_only(x, i)) {
+            int filled[2] = {0, 0};
+            slot_votes(x, i, 1.0, filled);
+        }
 }
 
 /* ---- stage 5: relevance, roles and the role bonus; sector bonus ---- */
@@ -937,8 +1099,10 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
          * trigger reaches it: no topic of its own */
         if ((ac->background * 2 >= ac->mentions && ac->background) || ac->va + ac->vb + ac->near <= 0)
             role = "mentioned";
-        /* a person's employer the headline does not name: the person is the party */
-        if (ac->persons && !ac->headline && (ac->background + ac->persons) * 2 >= ac->mentions) role = "mentioned";
+        /* a person's employer the headline does not name as such: the person is the party */
+        if (ac->persons && !ac->head_plain && (ac->background + ac->persons) * 2 >= ac->mentions) role = "mentioned";
+        /* a name only ever used as a word ("Nvidia-backed X raises ..."): no party */
+        if (ac->words && ac->background + ac->persons + ac->words >= ac->mentions) role = "mentioned";
         int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }
@@ -973,7 +1137,7 @@ static int report_rule_evidence(const struct detect_run *x, struct squawk_report
             enum detect_tag tg = tag_of(x->d, t->rule);
             if ((int)t->field != (pass == 0 ? SQUAWK_FIELD_HEADLINE : SQUAWK_FIELD_BODY) || !live(x, i) ||
                 shown[t->rule][pass] || tg == DETECT_TAG_PARTY || tg == DETECT_TAG_AUTHORITY ||
-                tg == DETECT_TAG_BACKGROUND)
+                tg == DETECT_TAG_BACKGROUND || names_roles_only(x, i))
                 continue;
             if (*n_ev == DETECT_MAX_EVIDENCE) {
                 cap_hit(x->d, DETECT_CAP_EVIDENCE);
@@ -1037,6 +1201,8 @@ static int run_stages(struct detect_run *x, struct squawk_report *r)
     size_t n_rank = rank_entities(x, &roles);
     s.S += c->entity_bonus * roles;
     if (sector_party(x)) s.S += c->sector_bonus;
+    roles_only_votes(x);
+    n_rank = rank_entities(x, &roles);
     const struct squawk_amount *am;
     size_t n_am;
     int rc = x->h->amounts(x->a, &am, &n_am);

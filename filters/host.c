@@ -100,7 +100,8 @@ struct tscan {
     tpat_result res;
     struct squawk_match *ms;
     struct squawk_tslot *slots;
-    uint32_t *off; /* [n_hits + 1] */
+    uint32_t *off; /* [n_ms + 1] */
+    size_t n_ms;   /* hits reported: those whose sector slots hold companies of their sectors */
 };
 
 struct squawk_report {
@@ -246,7 +247,7 @@ static int tpack_rules(struct squawk_tpack *t)
                                   r->field == TPAT_FIELD_ANY ? -1 : r->field == TPAT_FIELD_HEADLINE ? SQUAWK_FIELD_HEADLINE
                                                                                                    : SQUAWK_FIELD_BODY,
                                   r->veto, r->unveto, r->marks, r->requires, r->sector ? r->sector : "",
-                                  r->n_slots, nm, r->n_named, NULL, r->named_entity};
+                                  r->n_slots, nm, r->n_named, NULL, r->named_entity, r->slot_sector};
         for (uint32_t k = 0; k < r->n_slots; k++) *nm++ = tpat_role_name(t->p, r->slot_role[k]);
         o->named_role = nm;
         for (uint32_t k = 0; k < r->n_named; k++) *nm++ = tpat_role_name(t->p, r->named_role[k]);
@@ -340,11 +341,46 @@ static struct squawk_match hit_words(const tpat_result *r, const tok_doc *d, con
     return (struct squawk_match){x->rule, x->field, d->v[ts].start, end};
 }
 
-/* Hits become matches (bytes from tokens) and filled slots (bytes of the company's tokens). */
-static int tscan_export(const struct squawk_tpack *p, const tok_doc *d, struct tscan *t)
+/* Does the comma list `have` (an entity's sectors) share an item with `want`? */
+static int sectors_meet(const char *have, const char *want)
+{
+    for (const char *w = want; *w;) {
+        size_t wn = strcspn(w, ",");
+        for (const char *h = have; *h;) {
+            size_t hn = strcspn(h, ",");
+            if (hn == wn && strncmp(h, w, wn) == 0) return 1;
+            h += hn + (h[hn] == ',');
+        }
+        w += wn + (w[wn] == ',');
+    }
+    return 0;
+}
+
+static const struct squawk_entity *entity_in(const filter_host *h, const article_ctx *c, uint32_t i);
+
+/* {COMPANY[chip]:target}: every filled sector slot of hit x holds a company of one of its sectors. */
+static int slots_in_sector(const struct squawk_tpack *p, const article_ctx *c, const tpat_result *r,
+                           const struct tpat_hit *x)
+{
+    const char *const *want = tpat_rule_at(p->p, x->rule)->slot_sector;
+    for (uint32_t k = 0; want && k < x->n_slots; k++) {
+        const struct tpat_slot *sl = &r->slots[x->slot + k];
+        if (!want[sl->index]) continue;
+        int32_t e = r->companies[sl->company].entity;
+        const struct squawk_entity *en = e >= 0 ? entity_in(p->h, c, (uint32_t)e) : NULL;
+        if (!en || !en->sectors || !sectors_meet(en->sectors, want[sl->index])) return 0;
+    }
+    return 1;
+}
+
+/* Hits become matches (bytes from tokens) and filled slots (bytes of the company's tokens);
+ * a hit whose sector slot holds a company of another sector is no hit. */
+static int tscan_export(const struct squawk_tpack *p, const article_ctx *c, struct tscan *t)
 {
     const tpat_result *r = &t->res;
+    const tok_doc *d = &c->tok;
     free(t->ms), free(t->slots), free(t->off);
+    t->n_ms = 0;
     t->ms = malloc((r->n_hits ? r->n_hits : 1) * sizeof *t->ms);
     t->slots = malloc((r->n_slots ? r->n_slots : 1) * sizeof *t->slots);
     t->off = malloc((r->n_hits + 1) * sizeof *t->off);
@@ -352,16 +388,17 @@ static int tscan_export(const struct squawk_tpack *p, const tok_doc *d, struct t
     uint32_t ns = 0;
     for (size_t i = 0; i < r->n_hits; i++) {
         const struct tpat_hit *x = &r->hits[i];
-        t->ms[i] = hit_words(r, d, x);
-        t->off[i] = ns;
+        if (!slots_in_sector(p, c, r, x)) continue;
+        t->ms[t->n_ms] = hit_words(r, d, x);
+        t->off[t->n_ms++] = ns;
         for (uint32_t k = 0; k < x->n_slots; k++) {
             const struct tpat_slot *sl = &r->slots[x->slot + k];
-            const struct tpat_company *c = &r->companies[sl->company];
-            t->slots[ns++] = (struct squawk_tslot){tpat_role_name(p->p, sl->role), c->entity, d->v[c->tok_start].start,
-                                                   d->v[c->tok_end - 1].end};
+            const struct tpat_company *co = &r->companies[sl->company];
+            t->slots[ns++] = (struct squawk_tslot){tpat_role_name(p->p, sl->role), co->entity,
+                                                   d->v[co->tok_start].start, d->v[co->tok_end - 1].end};
         }
     }
-    t->off[r->n_hits] = ns;
+    t->off[t->n_ms] = ns;
     return 0;
 }
 
@@ -422,7 +459,7 @@ static int tscan_run(struct squawk_tpack *p, const struct squawk_article *a, str
     rc = svc_mentions(a, &men, &n_men);
     if (!rc) rc = tpat_match(p->p, &c->tok, a->text, men, n_men, &t->res);
     if (!rc && t->res.n_limited) tscan_limited(p, a, t->res.n_limited);
-    return rc ? rc : tscan_export(p, &c->tok, t);
+    return rc ? rc : tscan_export(p, c, t);
 }
 
 static int svc_tpack_scan(struct squawk_tpack *p, const struct squawk_article *a, const struct squawk_match **out,
@@ -438,12 +475,12 @@ static int svc_tpack_scan(struct squawk_tpack *p, const struct squawk_article *a
         if (rc) {
             free(t->ms), free(t->slots), free(t->off);
             t->ms = NULL, t->slots = NULL, t->off = NULL;
-            t->res.n_hits = 0;
+            t->res.n_hits = t->n_ms = 0;
             return rc;
         }
     }
     *out = t->ms;
-    *n = t->ms ? t->res.n_hits : 0;
+    *n = t->ms ? t->n_ms : 0;
     *slots = t->slots;
     *slot_off = t->off;
     return 0;

@@ -187,6 +187,11 @@ struct squawk_trule {
     const char *const *slot_role;   /* [n_slots] the role each slot fills */
     uint32_t n_named;               /* roles: {role: entity} -- a hit names this entity in this role */
     const char *const *named_role, *const *named_entity;
+    /* since 1.2 (SQUAWK_HAS(rule, struct squawk_trule, slot_sector)): [n_slots] the sectors a slot's
+     * company must have one of ("chip,memory", {COMPANY[chip,memory]:target}), or NULL: any company;
+     * the array is NULL when no slot names a sector. The host reports no hit whose sector slot holds
+     * a company of another sector (or one found by form only, which has no sectors). */
+    const char *const *slot_sector;
 };
 
 /* A filled company slot of a hit: the company's bytes in the hit's field and its role. */

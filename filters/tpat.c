@@ -323,7 +323,7 @@ static int record(struct mctx *m, const struct tpat_crule *cr, uint32_t rule, ui
     *h = (struct tpat_hit){rule, v[s].field, v[s].sent, s, e, v[s].start, v[last].end, (uint32_t)r->n_slots, 0};
     for (uint32_t k = 0; k < cr->pub.n_slots; k++)
         if (m->s->caps[k] >= 0) {
-            r->slots[r->n_slots++] = (struct tpat_slot){cr->pub.slot_role[k], (uint32_t)m->s->caps[k]};
+            r->slots[r->n_slots++] = (struct tpat_slot){cr->pub.slot_role[k], (uint16_t)k, (uint32_t)m->s->caps[k]};
             h->n_slots++;
         }
     return 0;

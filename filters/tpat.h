@@ -35,6 +35,8 @@ struct tpat_rule {
     const char *sector;    /* names a company of this sector ("" when not) */
     uint32_t n_slots;      /* company slots in the pattern */
     const uint16_t *slot_role; /* role index per slot */
+    const char *const *slot_sector; /* per slot: the sectors its company must have one of ("chip,memory"),
+                                     * or NULL for any company; NULL when no slot requires one */
     uint32_t n_named;      /* roles: {role: entity}: the match names this entity in this role */
     const uint16_t *named_role;
     const char *const *named_entity;
@@ -75,6 +77,7 @@ struct tpat_company {
 
 struct tpat_slot {
     uint16_t role;
+    uint16_t index;   /* the slot's place in the pattern (tpat_rule.slot_role, slot_sector) */
     uint32_t company; /* index into tpat_result.companies */
 };
 

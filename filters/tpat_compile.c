@@ -2,7 +2,7 @@
  *
  * Grammar (filters/README.md has the user's view):
  *   alt  := seq ('|' seq)*          item := atom quant?
- *   atom := '(' alt ')' | '<' lexicon '>' | '{COMPANY:' role '}' | '@' macro | '#' class
+ *   atom := '(' alt ')' | '<' lexicon '>' | '{COMPANY' ('[' sector (',' sector)* ']')? ':' role '}' | '@' macro | '#' class
  *         | '...' | '^' | '$' | '!' atom | '=' Word | '\' word | '~' regex | word
  *   quant := '?' | '*' | '+' | '{' m '}' | '{' m ',' '}' | '{' m ',' n '}'   (then '?': lazy)
  * A fragment's jumps are relative, so {m,n} copies it. Each fragment knows its least
@@ -47,8 +47,10 @@ struct pctx {
     int depth;
     int bad;       /* an error was reported: stop */
     uint16_t *slot_role;
+    const char **slot_sector; /* [n_slots] {COMPANY[chip]:role}: the sectors, or NULL */
     uint32_t n_slots;
-    size_t cap_slots;
+    size_t cap_slots, cap_sectors;
+    int any_sector;
 };
 
 static void frag_free(struct frag *f)
@@ -410,14 +412,43 @@ static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
     return one_test(c, it, t);
 }
 
+/* "chip,memory" of {COMPANY[chip,memory]:role}: each a sector of the pack's sectors:; the list
+ * (arena) into *out, NULL when the slot names none. 0, or -1 out of memory. */
+static int slot_sectors(struct pctx *c, const char *w, size_t n, const char **out)
+{
+    const struct tpat_pack *p = c->L->p;
+    *out = NULL;
+    if (!n) {
+        fail(c, "empty sector list: write {COMPANY[sector,...]:role}");
+        return 0;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t e = i;
+        while (e < n && w[e] != ',') e++;
+        int known = 0;
+        for (size_t k = 0; k < p->n_sectors; k++)
+            known |= strlen(p->sectors[k]) == e - i && memcmp(p->sectors[k], w + i, e - i) == 0;
+        if (!known) {
+            fail(c, "sector '%.*s' is not declared in the pack's sectors:", (int)(e - i), w + i);
+            return 0;
+        }
+        i = e + 1;
+    }
+    return (*out = tpat_arena_str(&c->L->p->arena, w, n)) ? 0 : -1;
+}
+
 static int company_atom(struct pctx *c, const char *w, size_t n, struct item *it)
 {
     const char *colon = memchr(w, ':', n);
     size_t tl = colon ? (size_t)(colon - w) : n;
-    if (tl != 7 || memcmp(w, "COMPANY", 7) != 0) {
-        fail(c, "unknown slot type {%.*s} (slots are {COMPANY:role})", (int)n, w);
+    const char *br = memchr(w, '[', tl), *sector = NULL;
+    size_t name_len = br ? (size_t)(br - w) : tl;
+    if (name_len != 7 || memcmp(w, "COMPANY", 7) != 0 || (br && w[tl - 1] != ']')) {
+        fail(c, "unknown slot type {%.*s} (slots are {COMPANY:role} or {COMPANY[sector]:role})", (int)n, w);
         return 0;
     }
+    if (br && slot_sectors(c, br + 1, tl - name_len - 2, &sector)) return -1;
+    if (c->bad) return 0;
     if (!colon || colon + 1 == w + n) {
         fail(c, "company slot without a role: write {COMPANY:role}");
         return 0;
@@ -431,8 +462,12 @@ static int company_atom(struct pctx *c, const char *w, size_t n, struct item *it
         fail(c, "role '%.*s' is not declared in the pack's roles:", (int)rl, role);
         return 0;
     }
-    if (tpat_reserve((void **)&c->slot_role, &c->cap_slots, c->n_slots + 1, sizeof *c->slot_role)) return -1;
+    if (tpat_reserve((void **)&c->slot_role, &c->cap_slots, c->n_slots + 1, sizeof *c->slot_role) ||
+        tpat_reserve((void **)&c->slot_sector, &c->cap_sectors, c->n_slots + 1, sizeof *c->slot_sector))
+        return -1;
     c->slot_role[c->n_slots] = (uint16_t)ri;
+    c->slot_sector[c->n_slots] = sector;
+    c->any_sector |= sector != NULL;
     it->anchor = 2;
     it->f.min = it->f.comp = 1;
     return emit(&it->f, OP_COMPANY, 0, 0, c->n_slots++);
@@ -969,6 +1004,12 @@ static int install(struct pctx *c, struct frag *f, const struct pick *pk)
         memcpy(sr, c->slot_role, c->n_slots * sizeof *sr);
         r->pub.slot_role = sr;
     }
+    if (c->any_sector) {
+        const char **ss = tpat_arena_alloc(&p->arena, c->n_slots * sizeof *ss);
+        if (!ss) return -1;
+        memcpy(ss, c->slot_sector, c->n_slots * sizeof *ss);
+        r->pub.slot_sector = ss;
+    }
     r->anchor = pk->have ? (uint8_t)pk->kind : ANCHOR_NONE;
     if (pk->n_tests) {
         uint32_t *t = tpat_arena_alloc(&p->arena, pk->n_tests * sizeof *t);
@@ -998,5 +1039,6 @@ int tpat_compile_rule(struct tpat_loader *L, struct tpat_crule *r)
     if (!rc && !c.bad) rc = install(&c, &f, &pk) || guards(&c) ? -1 : 0;
     frag_free(&f);
     free(c.slot_role);
+    free(c.slot_sector);
     return rc;
 }

@@ -80,6 +80,8 @@ struct tpat_pack {
     size_t n_rules;
     char **roles;
     size_t n_roles;
+    char **sectors; /* the sectors company slots may require ({COMPANY[chip]:target}) */
+    size_t n_sectors;
     size_t n_lex;
     /* words: open addressing over word ids */
     struct tpat_word *words;

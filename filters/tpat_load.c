@@ -327,23 +327,24 @@ static const char *str_dup(struct tpat_loader *L, const char *s)
     return tpat_arena_str(&L->p->arena, s, strlen(s));
 }
 
-static int load_roles(struct tpat_loader *L, yaml_node_t *n)
+/* roles: / sectors: -- a list of names into (*out, *n); `what` names the key in messages. */
+static int load_names(struct tpat_loader *L, yaml_node_t *n, const char *what, char ***out, size_t *cnt_out)
 {
     if (n->type != YAML_SEQUENCE_NODE) {
-        tpat_err(L, filter_yaml_line(n), "roles: expected a list of role names");
+        tpat_err(L, filter_yaml_line(n), "%s: expected a list of names", what);
         return 0;
     }
     size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    L->p->roles = tpat_arena_alloc(&L->p->arena, (cnt + 1) * sizeof *L->p->roles);
-    if (!L->p->roles) return -1;
+    *out = tpat_arena_alloc(&L->p->arena, (cnt + 1) * sizeof **out);
+    if (!*out) return -1;
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
         yaml_node_t *e = yaml_document_get_node(L->doc, *it);
         const char *s = filter_yaml_str(e);
-        if (!s || !*s) {
-            tpat_err(L, filter_yaml_line(e), "roles: a role is a name");
+        if (!s || !*s || strchr(s, ',')) {
+            tpat_err(L, filter_yaml_line(e), "%s: each entry is a name (no commas)", what);
             continue;
         }
-        if (!(L->p->roles[L->p->n_roles++] = (char *)str_dup(L, s))) return -1;
+        if (!((*out)[(*cnt_out)++] = (char *)str_dup(L, s))) return -1;
     }
     return 0;
 }
@@ -730,7 +731,8 @@ nomem:
 
 static int load_top(struct tpat_loader *L, yaml_node_t *root)
 {
-    static const char *const keys[] = {"pack", "roles", "word_parts", "companies", "lexicons", "macros", "rules", NULL};
+    static const char *const keys[] = {"pack",    "roles",  "sectors", "word_parts", "companies",
+                                       "lexicons", "macros", "rules",   NULL};
     if (root->type != YAML_MAPPING_NODE) {
         tpat_err(L, filter_yaml_line(root), "a pack is a map with pack:, lexicons:, macros: and rules:");
         return 0;
@@ -739,7 +741,11 @@ static int load_top(struct tpat_loader *L, yaml_node_t *root)
     yaml_node_t *v;
     const char *name = filter_yaml_str(filter_yaml_get(L->doc, root, "pack"));
     if (name) snprintf(L->p->name, sizeof L->p->name, "%s", name);
-    if ((v = filter_yaml_get(L->doc, root, "roles")) && load_roles(L, v)) return -1;
+    if ((v = filter_yaml_get(L->doc, root, "roles")) && load_names(L, v, "roles", &L->p->roles, &L->p->n_roles))
+        return -1;
+    if ((v = filter_yaml_get(L->doc, root, "sectors")) &&
+        load_names(L, v, "sectors", &L->p->sectors, &L->p->n_sectors))
+        return -1;
     bool_key(L, root, "word_parts", &L->p->word_parts);
     if ((v = filter_yaml_get(L->doc, root, "lexicons")) && load_lexicons(L, v)) return -1;
     if ((v = filter_yaml_get(L->doc, root, "macros")) && load_macros(L, v)) return -1;

@@ -111,12 +111,13 @@ static int fk_evidence_rep(struct squawk_report *r, const char *rule, int field,
 static const char *const slot_roles[] = {"investor", "target"}, *const named_r[] = {"investor"},
                          *const named_e[] = {"BOLT"};
 static const struct squawk_trule trules[] = {
-    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL},
-    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL},
-    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL},
-    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL},
-    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e},
-    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL},
+    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e, NULL},
+    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "roles2", "", 0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL},
 };
 static struct squawk_tslot *tslots;
 static uint32_t *tslot_off;
@@ -409,7 +410,7 @@ TEST(engine_v2_rules_and_slots)
     ASSERT(strstr(err, "engine") != NULL);
     c2.engine = "v2";
     ASSERT_EQ(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err), 0);
-    ASSERT_EQ(det.n_rules, 6);
+    ASSERT_EQ(det.n_rules, 7);
     ASSERT_EQ(det.rules[0].dir, 1);
     ASSERT_EQ(det.rules[0].tag, DETECT_TAG_NONE);
     ASSERT_EQ(det.rules[1].tag, DETECT_TAG_VETO);
@@ -443,6 +444,77 @@ TEST(engine_v2_rules_and_slots)
     ASSERT_DBL_NEAR(x.accs[1].va, 4.0, 1e-12);           /* Widget: slot, then proximity in sentence two */
     ASSERT_DBL_NEAR(x.accs[2].vb, 2.0, 1e-12);           /* Bolt: the target slot */
     (void)buy;
+    tslots = NULL, tslot_off = NULL;
+    n_scan = n_mens = 0;
+}
+
+/* Engine v2 with roles investor/target over the given hits, mentions and slots (kept in the
+ * fakes' globals until the test resets them); the run's arrays live on buf. */
+static struct detect_run v2_run(const struct squawk_article *a, struct squawk_match *ms, size_t n_ms,
+                                struct squawk_mention *mn, size_t n_mn, struct squawk_tslot *sl, uint32_t *off,
+                                unsigned char *buf, size_t cap)
+{
+    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
+    struct detect_config c2 = cfg;
+    char err[128];
+    c2.engine = "v2";
+    ASSERT_EQ(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err), 0);
+    scan = ms, n_scan = n_ms, mens = mn, n_mens = n_mn, tslots = sl, tslot_off = off;
+    void *heap = NULL;
+    struct detect_run x = run_of(a, buf, cap, &heap);
+    ASSERT(heap == NULL);
+    x.n_rules = det.n_rules, x.slots = sl, x.slot_off = off;
+    return x;
+}
+
+/* Engine v2: a company a slot holds takes no proximity vote for the other side too, and a
+ * veto of the words of that name ("Bolt Chips" read as "chips") does not veto the hit. */
+TEST(engine_v2_slot_company_keeps_its_role)
+{
+    /* buy2's first slot is investor (dir forward); here it holds the company after the words */
+    struct squawk_article a = article("", "A $5bn bid for Bolt Chips Ltd came in.");
+    const char *b = a.text[1];
+    uint32_t bid = (uint32_t)(strstr(b, "$5bn") - b), bolt = (uint32_t)(strstr(b, "Bolt") - b);
+    uint32_t chips = (uint32_t)(strstr(b, "Chips") - b);
+    struct squawk_match ms[] = {M(0, 1, bid, bolt + 14), M(1, 1, chips, chips + 5)};
+    struct squawk_mention mn[] = {{3, 1, bolt, bolt + 14, 0, 1}};
+    struct squawk_tslot sl[] = {{"investor", 3, bolt, bolt + 14}};
+    uint32_t off[] = {0, 1, 1};
+    _Alignas(16) unsigned char buf[4096];
+    struct detect_run x = v2_run(&a, ms, 2, mn, 1, sl, off, buf, sizeof buf);
+    votes_of(&x);
+    ASSERT_EQ(x.vetoed[0], 0);
+    ASSERT_EQ(x.n_acc, 1);
+    ASSERT_DBL_NEAR(x.accs[0].va, 2.0, 1e-12); /* the slot's role */
+    ASSERT_DBL_NEAR(x.accs[0].vb, 0, 0);       /* not the proximity side after the words */
+    /* a veto over words outside every slot still vetoes */
+    ms[1] = M(1, 1, bid, bid + 4);
+    x = v2_run(&a, ms, 2, mn, 1, sl, off, buf, sizeof buf);
+    gate(&x);
+    ASSERT_EQ(x.vetoed[0], 1);
+    tslots = NULL, tslot_off = NULL;
+    n_scan = n_mens = 0;
+}
+
+/* Engine v2: a weight-0 rule with slots names roles only: its slots vote, after the role bonus,
+ * and it is no trigger. */
+TEST(engine_v2_roles_only_rule)
+{
+    struct squawk_article a = article("", "Backers including Bolt Ltd joined.");
+    const char *b = a.text[1];
+    uint32_t bolt = (uint32_t)(strstr(b, "Bolt") - b);
+    struct squawk_match ms[] = {M(6, 1, 0, bolt + 8)};
+    struct squawk_mention mn[] = {{3, 1, bolt, bolt + 8, 0, 1}};
+    struct squawk_tslot sl[] = {{"investor", 3, bolt, bolt + 8}};
+    uint32_t off[] = {0, 1};
+    _Alignas(16) unsigned char buf[4096];
+    struct detect_run x = v2_run(&a, ms, 1, mn, 1, sl, off, buf, sizeof buf);
+    votes_of(&x);
+    ASSERT_EQ(is_trigger(&x, 0), 0);
+    ASSERT(names_roles_only(&x, 0));
+    ASSERT_DBL_NEAR(x.accs[0].va, 0, 0); /* no trigger vote */
+    roles_only_votes(&x);
+    ASSERT_DBL_NEAR(x.accs[0].va, 1.0, 1e-12);
     tslots = NULL, tslot_off = NULL;
     n_scan = n_mens = 0;
 }
@@ -544,9 +616,9 @@ TEST(person_employer_is_context)
 {
     const char *t = "backed by Acme co-founder and CEO Jane Roe and Acme chief Bob Poe, Acme CEO said";
     size_t l = strlen(t);
-    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme co") - t) + 4));
-    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme chief") - t) + 4));
-    ASSERT(!names_a_person(t, l, (size_t)(strstr(t, "Acme CEO said") - t) + 4));
+    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme co") - t) + 4, 0));
+    ASSERT(names_a_person(t, l, (size_t)(strstr(t, "Acme chief") - t) + 4, 0));
+    ASSERT(!names_a_person(t, l, (size_t)(strstr(t, "Acme CEO said") - t) + 4, 0));
     setup();
     struct squawk_article a = article("Widget raises money", "Bolt Ltd and Acme Corp chief Jane Roe will buy Widget.");
     const char *b = a.text[1];
@@ -554,6 +626,75 @@ TEST(person_employer_is_context)
     struct squawk_mention mn[] = {{1, 0, 0, 6, 0, 1}, {3, 1, 0, 8, 0, 1}, {0, 1, acme, acme + 9, 0, 1},
                                   {1, 1, w, w + 6, 0, 1}};
     acme_mentioned_bolt_buys_widget(&a, mn, 4);
+}
+
+/* Relations name context in a sentence-case headline ("Toyota supplier Denso"), titles only in a
+ * body; a name used as a word ("Nvidia-backed start-up", "the Uber of freight") is no party. */
+TEST(names_used_as_context)
+{
+    const char *h = "Toyota supplier Denso makes bid for chipmaker Rohm";
+    size_t hl = strlen(h);
+    ASSERT(sentence_case(h, hl));
+    ASSERT(!sentence_case("Nvidia CEO Announces New Chip With Partner", 42));
+    ASSERT(names_a_person(h, hl, 6, 1));
+    ASSERT(!names_a_person("Acme chief Bob Poe sells stake", 30, 4, 1)); /* a headline's title speaks for Acme */
+    ASSERT(names_a_person("Acme chief Bob Poe sells stake", 30, 4, 0));
+    ASSERT(!names_a_person("Acme supplier shares fall", 25, 4, 1));     /* no name after the relation */
+    const char *t[][2] = {
+        /* text, the mention ("1": a name used as a word) */
+        {"Nvidia-backed Nscale raises $1bn", "1Nvidia"},
+        {"An Nvidia-backed \xe2\x80\x98open\xe2\x80\x99 AI start-up courts investors", "1Nvidia"},
+        {"Meta-backed data centre seeks $3bn", "0Meta"},
+        {"Oway wants to be a decentralized \xe2\x80\x98Uber for freight\xe2\x80\x99", "1Uber"},
+        {"Motion wants to build the Microsoft Office of AI agents", "1Microsoft"},
+        {"it could be the Nvidia of China", "1Nvidia"},
+        {"Acme sold Waymo to Google for $1bn in cash", "0Google"},
+        {"a deal with Nvidia for chips", "0Nvidia"},
+        {"Panama said it would buy", "0Panama"},
+    };
+    /* a site's menu: a long run of capitalised words around the name */
+    const char *menu = "Tech Expand All Tech Initech Globex Acme Umbrella Business Creators Mobile Policy said";
+    size_t ml = strlen(menu), ms = (size_t)(strstr(menu, "Acme") - menu);
+    ASSERT_GE(cap_run(menu, ml, ms, ms + 4, 8), 8);
+    const char *prose = "Acme Corp Chief Executive Jane Roe said on Monday";
+    ASSERT_LT(cap_run(prose, strlen(prose), 0, 4, 8), 8);
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        const char *s = t[k][0], *at = strstr(s, t[k][1] + 1);
+        ASSERT(at != NULL);
+        size_t st = (size_t)(at - s), en = st + strlen(t[k][1] + 1);
+        if (name_as_word(s, strlen(s), st, en) != (t[k][1][0] == '1')) SQ_FAIL_("name_as_word: %s", s);
+    }
+}
+
+/* Regulatory (roles by kind): an ambiguous name in a list of three with a company is a company;
+ * in a pair, or for a deal's roles, it needs its own context. */
+TEST(ambiguous_in_a_list)
+{
+    struct squawk_article a = article("", "The agency wrote to Acme Corp, Widget and Bolt about it. Then Acme Corp and Widget met.");
+    const char *b = a.text[1];
+    uint32_t acme = (uint32_t)(strstr(b, "Acme") - b), w = (uint32_t)(strstr(b, "Widget") - b),
+             bolt = (uint32_t)(strstr(b, "Bolt") - b), acme2 = (uint32_t)(strstr(b, "Then Acme") - b) + 5,
+             w2 = (uint32_t)(strstr(b, "and Widget met") - b) + 4;
+    static struct squawk_mention mn[5];
+    const struct squawk_mention m0[] = {{0, 1, acme, acme + 9, 0, 1}, {1, 1, w, w + 6, 1, 0}, {3, 1, bolt, bolt + 4, 1, 0},
+                                        {0, 1, acme2, acme2 + 9, 0, 1}, {1, 1, w2, w2 + 6, 1, 0}};
+    memcpy(mn, m0, sizeof mn);
+    scan = NULL, n_scan = 0, mens = mn, n_mens = 5;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    for (int by_kind = 0; by_kind < 2; by_kind++) {
+        const struct detect_spec spec = {"test", "regulator", "subject", by_kind, 0};
+        char err[128];
+        setup();
+        ASSERT_EQ(detect_init(&det, &spec, &cfg, &host, "test", err, sizeof err), 0);
+        struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+        accept_mentions(&x);
+        ASSERT_EQ(x.ok[0], 1);
+        ASSERT_EQ(x.ok[1], by_kind); /* Widget, in a list of three */
+        ASSERT_EQ(x.ok[2], by_kind); /* Bolt */
+        ASSERT_EQ(x.ok[4], 0);       /* Widget in a pair */
+    }
+    n_mens = 0;
 }
 
 int main(void)
@@ -566,9 +707,13 @@ int main(void)
     RUN(process_counts_caps);
     RUN(evidence_cap_counted);
     RUN(engine_v2_rules_and_slots);
+    RUN(engine_v2_slot_company_keeps_its_role);
+    RUN(engine_v2_roles_only_rule);
     RUN(list_votes_coordination);
     RUN(ambiguous_headline_subject);
     RUN(passing_headline_mention);
     RUN(person_employer_is_context);
+    RUN(names_used_as_context);
+    RUN(ambiguous_in_a_list);
     return 0;
 }

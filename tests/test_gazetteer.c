@@ -350,6 +350,10 @@ TEST(shipped_gazetteer_entries)
     ASSERT(!finds(g, s, "SoftBank Corp agreed to buy servers.", (uint32_t)group));
     ASSERT(finds(g, s, "SoftBank Group Corp led the round.", (uint32_t)group));
     ASSERT(!finds(g, s, "SoftBank Group Corp led the round.", (uint32_t)telecom));
+    /* a subsidiary's short name maps to its listed parent: GIP is BlackRock's since 2024 */
+    int32_t blk = filter_gaz_find(g, "BLK");
+    ASSERT(blk >= 0);
+    ASSERT(finds(g, s, "KKR and GIP are among the bidders for the fibre network.", (uint32_t)blk));
     for (size_t i = 0; ticker_shapes[i]; i++) regfree(&re[i]);
     /* coverage: a few of each market the header promises, by ticker */
     const char *const sample[] = {"AAPL", "KO", "BALL", "WDAY", "MELI", "ASML", "SAP", "ALV.DE", "OR.PA",

@@ -105,6 +105,14 @@ static void test_pack_errors(void)
         {"companies: {suffixes: nope}\nrules: []\n", "t.yml:1: companies: suffixes names undefined lexicon 'nope'"},
         {"rules:\n  - id: [x\n", "t.yml:"},
         {"rules: 3\n", "t.yml:1: rules: expected a list of rules"},
+        /* {COMPANY[sector]:role}: the sectors a slot asks for are declared like roles */
+        {"roles: [a]\nsectors: [chip]\nrules:\n" R("r", "{COMPANY[chp]:a} stake"),
+         "t.yml:4: rule r: sector 'chp' is not declared in the pack's sectors:"},
+        {"roles: [a]\nrules:\n" R("r", "{COMPANY[chip]:a} stake"), "sector 'chip' is not declared"},
+        {"roles: [a]\nsectors: [chip]\nrules:\n" R("r", "{COMPANY[]:a} stake"), "t.yml:4: rule r: empty sector list"},
+        {"roles: [a]\nsectors: [chip]\nrules:\n" R("r", "{COMPANY[chip:a} stake"), "unknown slot type"},
+        {"roles: [a]\nsectors: chip\nrules: []\n", "t.yml:2: sectors: expected a list of names"},
+        {"roles: [a]\nsectors: ['chip,memory']\nrules: []\n", "t.yml:2: sectors: each entry is a name (no commas)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ASSERT_NE(tpat_load_buf(&p, "t.yml", cases[i][0], strlen(cases[i][0]), &d), 0);
@@ -118,6 +126,43 @@ static void test_pack_errors(void)
     ASSERT_EQ(tpat_load(&p, "/nonexistent/pack.yml", &d), SQ_E_IO);
     ASSERT(strstr(d.v[0], "/nonexistent/pack.yml:0: cannot open"));
     tpat_diag_free(&d);
+}
+
+/* A slot's sectors reach the rule as written; slots without one, and rules without any, have none;
+ * a hit tells which slot each company filled (the host tests that slot's sectors). */
+static void test_slot_sectors(void)
+{
+    const char *y = "roles: [investor, target]\nsectors: [chip, memory, foundry]\n"
+                    "companies: {suffixes: corp_suffix}\nlexicons:\n  corp_suffix: [Inc, Holdings]\nrules:\n"
+        R("s", "( {COMPANY:investor} ''s )? #cur #num bn {COMPANY[chip,memory]:target} stake")
+        R("t", "{COMPANY:investor} buys {COMPANY:target}");
+    tpat_pack *p = NULL;
+    tpat_diag dg = {0};
+    ASSERT_EQ(tpat_load_buf(&p, "t.yml", y, strlen(y), &dg), 0);
+    const struct tpat_rule *s = tpat_rule_at(p, 0), *t = tpat_rule_at(p, 1);
+    ASSERT_EQ(s->n_slots, 2);
+    ASSERT(s->slot_sector != NULL);
+    ASSERT(s->slot_sector[0] == NULL);
+    ASSERT_STR_EQ(s->slot_sector[1], "chip,memory");
+    ASSERT(t->slot_sector == NULL);
+    static const char h[] = "Orbit Inc's $5bn Initech Holdings stake";
+    const char *text[2] = {h, ""};
+    size_t len[2] = {sizeof h - 1, 0};
+    tok_doc d;
+    tok_doc_init(&d);
+    ASSERT_EQ(tok_run(&d, text, len), 0);
+    tpat_result r;
+    tpat_result_init(&r);
+    ASSERT_EQ(tpat_match(p, &d, text, NULL, 0, &r), 0);
+    ASSERT_EQ(r.n_hits, 1);
+    ASSERT_EQ(r.hits[0].n_slots, 2);
+    for (uint32_t k = 0; k < 2; k++) { /* investor is the pattern's slot 0, target slot 1 */
+        const struct tpat_slot *sl = &r.slots[r.hits[0].slot + k];
+        ASSERT_STR_EQ(tpat_role_name(p, sl->role), k == sl->index ? (k ? "target" : "investor") : "?");
+    }
+    tpat_result_free(&r);
+    tok_doc_free(&d);
+    tpat_destroy(p);
 }
 
 /* Matches over headline h and body b; renders "id[text]{role=company,...}" per hit, "; "-separated. */
@@ -406,7 +451,7 @@ static void test_chips_pack(void)
     tpat_diag d = {0};
     int rc = tpat_load(&p, SQ_SOURCE_DIR "/filters/rules/v2/chips.yml", &d);
     if (rc) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
-    ASSERT_EQ(tpat_size(p), 68);
+    ASSERT_EQ(tpat_size(p), 70);
     /* slots in reading order: the supplier before the words, the customer after "to" */
     ASSERT_STR_EQ(run(p, "", "<ACME> will supply memory chips to <BOLT>."),
                   "chips.supply_to[<ACME> will supply memory chips to <BOLT>]{supplier=<ACME>,customer=<BOLT>}");
@@ -450,10 +495,38 @@ static void test_sample_pack(void)
     tpat_destroy(p);
 }
 
+/* Invest: who took part in a round fills the investor slot; "companies like X" is context. */
+static void test_invest_party_phrases(void)
+{
+    tpat_pack *p;
+    tpat_diag d = {0};
+    if (tpat_load(&p, SQ_SOURCE_DIR "/filters/rules/v2/invest.yml", &d)) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
+    const char *s = run(p, "", "Orbit Capital Inc co-led the round, with participation from Initech Corp and Globex Ltd.");
+    if (!strstr(s, "invest.backing[Orbit Capital Inc co-led the round]{investor=Orbit Capital Inc}") ||
+        !strstr(s, "invest.backing[with participation from Initech Corp]{investor=Initech Corp}"))
+        SQ_FAIL_("backing slots: %s", s);
+    s = run(p, "", "Acme trains models for companies like Initech Corp and Globex Ltd.");
+    if (!strstr(s, "invest.background[companies like]")) SQ_FAIL_("background: %s", s);
+    s = run(p, "", "The consortium, which includes Initech Corp, made an offer.");
+    if (!strstr(s, "invest.party_list[consortium, which includes Initech Corp]{investor=Initech Corp}"))
+        SQ_FAIL_("party_list: %s", s);
+    s = run(p, "", "Initech Corp and Globex Ltd are the latest lenders trying to offload a card processor.");
+    /* the nearest name fills the slot; detect gives the vote to the whole list ("Initech Corp and") */
+    if (!strstr(s, "invest.party_sale[Globex Ltd are the latest lenders trying to offload]{target=Globex Ltd}"))
+        SQ_FAIL_("party_sale: %s", s);
+    s = run(p, "Orbit Capital closes financing for Initech Corp's Ohio data center campus", "");
+    if (!strstr(s, "invest.background_project[financing for Initech Corp's Ohio data center]{target=Initech Corp}"))
+        SQ_FAIL_("background_project: %s", s);
+    s = run(p, "", "Investors include Jane Roe, the co-founder of Initech Corp.");
+    if (!strstr(s, "invest.background[co-founder of]")) SQ_FAIL_("background: %s", s);
+    tpat_destroy(p);
+}
+
 int main(void)
 {
     test_load_errors();
     test_pack_errors();
+    test_slot_sectors();
     test_match_basic();
     test_match_scope();
     test_match_companies();
@@ -465,6 +538,7 @@ int main(void)
     test_sample_pack();
     test_port_fixes();
     test_chips_pack();
+    test_invest_party_phrases();
     printf("test_tpat: ok\n");
     return 0;
 }
