@@ -284,13 +284,7 @@ int lm_featurize(const lm_opts *o, const float *idf, const char *head, size_t hl
 int lm_featurize_eng(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
                      size_t bl, const lm_engine *eng, lm_vec *out, lm_spans *spans, int sorted)
 {
-    out->n_raw = 0;
-    out->n_keys = 0;
-    out->n = 0;
-    if (++out->gen == 0) { /* stamps wrapped: forget every old one */
-        if (out->tab) memset(out->tab, 0, out->tab_cap * sizeof *out->tab);
-        out->gen = 1;
-    }
+    lm_vec_begin(out);
     if (spans) spans->n = 0;
     int rc = lm_field(o, LM_FIELD_HEADLINE, head ? head : "", head ? hl : 0, out, spans);
     if (!rc) rc = lm_field(o, LM_FIELD_BODY, body ? body : "", body ? bl : 0, out, spans);
