@@ -1,13 +1,19 @@
 #!/usr/bin/python3
-"""test_rescore.py -- the built-in filters' learned rescoring: shipped models load, a model trained here changes the decision, bad model files are refused."""
+"""test_rescore.py -- the built-in filters' learned rescoring: shipped models load, a model trained here changes the decision, bad model files are refused, SIGHUP swaps the model."""
 import json
 import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sqtest  # noqa: E402
+from sqtest import free_port, metric, start, wait_until  # noqa: E402
 
 SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
 SRC = os.environ.get("SQ_SOURCE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -27,9 +33,7 @@ OPINION = ["Opinion: why {a} should buy {b} for ${n}bn", "Column: {a} ought to a
 
 
 def fail(msg):
-    print("FAIL: " + msg)
-    shutil.rmtree(TMP, ignore_errors=True)
-    sys.exit(1)
+    sqtest.fail(msg)
 
 
 def run(args):
@@ -135,6 +139,80 @@ def bad_models_refused(model):
         fail("squawk check accepted a truncated model: rc %d %s" % (r.returncode, r.stderr))
 
 
+def live_score(pub, boot, aid, head):
+    """Feeds one article to the running squawk and returns its invest alert's score."""
+    out = os.path.join(TMP, aid + ".jsonl")
+    sub = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay", "--count", "1",
+                 "--timeout", "90"], stdout=open(out, "w"), stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # a PUB/SUB subscription needs a moment to propagate
+    path = os.path.join(TMP, aid + ".json")
+    with open(path, "w") as f:
+        json.dump({"id": aid, "headline": head}, f)
+    if start([SQ, "feed", "-b", boot, "-t", "articles", path], stderr=subprocess.DEVNULL).wait(timeout=60) != 0:
+        fail("squawk feed failed")
+    if sub.wait(timeout=120) != 0:
+        fail("no alert for %s" % aid)
+    return json.loads(open(out).readline())["score"]
+
+
+def one_score(model, head):
+    path = os.path.join(TMP, "one.jsonl")
+    write_articles(path, [("one", head)])
+    return scores(path, ["--set", "invest.model=" + model])[0]
+
+
+def sighup_swaps(mine):
+    """squawk run: SIGHUP after the model file changed scores by the new model; a truncated file keeps the old."""
+    broker = start([SQ, "broker", "--topic", "articles:1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                   text=True)
+    boot = broker.stdout.readline().strip()
+    pub = free_port()
+    live = os.path.join(TMP, "live.lm")
+    shutil.copy(mine, live)
+    cfg = os.path.join(TMP, "run.yml")
+    with open(cfg, "w") as f:
+        f.write('kafka:\n  topics: [articles]\n  bootstrap.servers: "%s"\n  group.id: test-rescore\n'
+                '  auto.offset.reset: earliest\nfilters:\n  - name: invest\n    threshold: 0\n    config:\n'
+                '      model: "%s"\nsinks:\n  zmq:\n    endpoints: ["tcp://127.0.0.1:%d"]\n'
+                '    replay_endpoints: ["tcp://127.0.0.1:%d"]\nmetrics:\n  listen: "127.0.0.1:0"\nlog:\n  level: info\n'
+                % (boot, live, pub, pub + 1))
+    log_path = os.path.join(TMP, "run.log")
+    sqtest.LOGS.append(log_path)
+    run = start([SQ, "run", "-c", cfg], stderr=open(log_path, "w"), stdout=subprocess.DEVNULL)
+    mport = wait_until("the metrics port", lambda: (lambda m: int(m.group(1)) if m else None)(
+        re.search(r"msg=metrics.listen .*port=(\d+)", open(log_path).read())), 120)
+    head = "Cendrel agrees to buy Ostrava Mills for $4bn"
+    shipped = os.path.join(V2, "invest.lm")
+    want_mine, want_shipped = one_score(mine, head), one_score(shipped, head)
+    if abs(want_mine - want_shipped) < 1e-6:
+        fail("the two models score the probe alike: the swap would show nothing")
+    got = live_score(pub, boot, "hup-0", head)
+    if abs(got - want_mine) > 1e-6:
+        fail("squawk run scored %.6f with the test's model, squawk score %.6f" % (got, want_mine))
+    tmp = live + ".new"  # replaced the way a desk would: written aside, renamed over
+    shutil.copy(shipped, tmp)
+    os.replace(tmp, live)
+    run.send_signal(signal.SIGHUP)
+    wait_until("the reload", lambda: metric(mport, "squawk_rule_reloads_total") == 1, 300)
+    got = live_score(pub, boot, "hup-1", head)
+    if abs(got - want_shipped) > 1e-6:
+        fail("after SIGHUP squawk run scored %.6f, the new model %.6f" % (got, want_shipped))
+    with open(live, "r+b") as f:
+        f.truncate(1000)
+    run.send_signal(signal.SIGHUP)
+    wait_until("the failed reload", lambda: metric(mport, "squawk_rule_reload_failures_total") == 1, 300)
+    if not re.search(r"reload.failed .*%s: truncated" % re.escape(live), open(log_path).read()):
+        fail("the failed reload did not name the model file and the reason")
+    got = live_score(pub, boot, "hup-2", head)
+    if abs(got - want_shipped) > 1e-6:
+        fail("after a refused reload squawk run scored %.6f, the kept model %.6f" % (got, want_shipped))
+    run.send_signal(signal.SIGTERM)
+    if run.wait(timeout=60) != 0:
+        fail("squawk run did not exit 0 on SIGTERM")
+    print("ok: SIGHUP swapped the model file (score %.2f -> %.2f); a truncated one was refused, the old kept"
+          % (want_mine, want_shipped))
+
+
 def main():
     probe = os.path.join(TMP, "shipped.jsonl")
     write_articles(probe, [("p1", "Brightwave agrees to buy Kolbrook for $2bn"),
@@ -143,9 +221,9 @@ def main():
     model, thr = train_model()
     trained_model_decides(model, thr)
     bad_models_refused(model)
-    shutil.rmtree(TMP, ignore_errors=True)
+    sighup_swaps(model)
     print("test_rescore: ok")
 
 
 if __name__ == "__main__":
-    main()
+    sqtest.run_main(main, TMP)
