@@ -60,6 +60,14 @@ static const char usage[] =
     "                      them with its config key `model` (filters/README.md); --category NAME\n"
     "  --rules-weight N    length of the engine-evidence block, percent of the word block's\n"
     "                      (default 50)\n"
+    "  --rules-evidence L  the evidence --rules-features adds (implies it), comma-separated:\n"
+    "                      v1 (rules of the v1 regex packs), invest, chips, regulatory (rules\n"
+    "                      of the token-pattern packs the built-ins scan), entities (entity\n"
+    "                      kinds, amounts, stage cues); default v1,entities\n"
+    "  --no-screen         compute the engine's evidence for every article; by default a\n"
+    "                      rules-features model skips it when the text alone keeps every\n"
+    "                      category below the text margin of the articles CV alerted\n"
+    "  --screen-keep PCT   the screen keeps PCT percent of the CV alerts, 50..100 (default 100)\n"
     "  --solver lr|svm|cs  L2-regularised logistic regression, L2-loss SVM (one-vs-rest when\n"
     "                      multi-class), or Crammer-Singer multi-class SVM (default svm)\n"
     "  --quiet             print only the summary line\n";
@@ -79,6 +87,8 @@ typedef struct train_opts {
     int idf;
     int rules_flag; /* --rules-features given */
     int unweighted; /* multi-class: no class weights */
+    int no_screen;  /* --no-screen */
+    double screen_keep; /* --screen-keep: percent of the CV alerts the screen keeps */
     double c[TRAIN_MAX_C];
     size_t n_c;
     lm_opts fo;
@@ -91,6 +101,10 @@ typedef struct train_set {
     int *used;  /* per id: article seen */
     size_t n_ids;
     struct feature_node **x;
+    /* --rules-features: the text block alone of each article, for the screen
+     * (lmodel.h, lm_model.screen): which articles the engine's evidence could
+     * still make an alert */
+    struct feature_node **xt;
     double *y;
     size_t n, cap;
     size_t n_pos;
@@ -187,6 +201,8 @@ static int train_check_filter(train_opts *o)
                                                                         : NULL;
     if (why) fprintf(stderr, "squawk train: --filter %s %s\n", o->filter, why);
     if (!o->fo.rules) o->fo.rules = 50;
+    long ev = lm_evidence_parse(o->filter); /* the header names the filter's own v2 pack */
+    if (ev > 0) o->fo.evidence = (uint32_t)ev;
     return why != NULL;
 }
 
@@ -194,8 +210,10 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quiet") || !strcmp(a, "--idf") || !strcmp(a, "--rules-features") || !strcmp(a, "--raw-tf")) {
+        if (!strcmp(a, "--quiet") || !strcmp(a, "--idf") || !strcmp(a, "--rules-features") || !strcmp(a, "--raw-tf") ||
+            !strcmp(a, "--no-screen")) {
             if (a[2] == 'q') o->quiet = 1;
+            else if (a[2] == 'n') o->no_screen = 1;
             else if (a[2] == 'i') o->idf = 1;
             else if (a[3] == 'a') o->fo.sublinear = 0;
             else o->fo.rules = 50, o->rules_flag = 1;
@@ -219,6 +237,16 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
         else if (!strcmp(a, "--cv-scores")) o->cv_scores = v;
         else if (!strcmp(a, "--filter")) o->filter = v;
         else if (!strcmp(a, "--rules-weight")) bad = train_parse_int(v, 1, 1000, &o->fo.rules);
+        else if (!strcmp(a, "--screen-keep")) {
+            char *end;
+            o->screen_keep = strtod(v, &end);
+            bad = *end || end == v || !(o->screen_keep >= 50 && o->screen_keep <= 100);
+        }
+        else if (!strcmp(a, "--rules-evidence")) {
+            long e = lm_evidence_parse(v);
+            if (e < 0) bad = 1;
+            else o->fo.evidence = (uint32_t)e, o->fo.rules = o->fo.rules ? o->fo.rules : 50;
+        }
         else if (!strcmp(a, "--class-weight")) {
             if (!strcmp(v, "none")) o->unweighted = 1;
             else if (!strcmp(v, "balanced")) o->unweighted = 0;
@@ -397,7 +425,18 @@ static int train_read_labels(const train_opts *o, train_set *s, char *err, size_
     return rc;
 }
 
-static int train_add(train_set *s, const lm_vec *x, int y)
+/* x as liblinear's sorted, -1 terminated nodes, the bias feature past the hashed ones. */
+static struct feature_node *train_nodes(const train_set *s, const lm_vec *x)
+{
+    struct feature_node *f = malloc((x->n + 2) * sizeof *f);
+    if (!f) return NULL;
+    for (size_t i = 0; i < x->n; i++) f[i] = (struct feature_node){(int)x->f[i].idx + 1, x->f[i].val};
+    f[x->n] = (struct feature_node){(int)s->n_feat + 1, 1.0};
+    f[x->n + 1] = (struct feature_node){-1, 0};
+    return f;
+}
+
+static int train_add(train_set *s, const lm_vec *x, const lm_vec *xt, int y)
 {
     if (s->n == s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 1024;
@@ -407,15 +446,20 @@ static int train_add(train_set *s, const lm_vec *x, int y)
         double *ny = realloc(s->y, nc * sizeof *ny);
         if (!ny) return SQ_E_NOMEM;
         s->y = ny;
+        if (xt) {
+            struct feature_node **nt = realloc(s->xt, nc * sizeof *nt);
+            if (!nt) return SQ_E_NOMEM;
+            s->xt = nt;
+        }
         s->cap = nc;
     }
-    struct feature_node *f = malloc((x->n + 2) * sizeof *f);
-    if (!f) return SQ_E_NOMEM;
-    for (size_t i = 0; i < x->n; i++) f[i] = (struct feature_node){(int)x->f[i].idx + 1, x->f[i].val};
-    /* the bias is one more feature, always 1, past the hashed ones */
-    f[x->n] = (struct feature_node){(int)s->n_feat + 1, 1.0};
-    f[x->n + 1] = (struct feature_node){-1, 0};
+    struct feature_node *f = train_nodes(s, x), *ft = xt ? train_nodes(s, xt) : NULL;
+    if (!f || (xt && !ft)) {
+        free(f);
+        return SQ_E_NOMEM;
+    }
     s->x[s->n] = f;
+    if (xt) s->xt[s->n] = ft;
     /* binary: +1/-1; multi-class: the class index */
     s->y[s->n++] = s->n_class ? y : y ? 1 : -1;
     s->n_pos += y != 0;
@@ -564,11 +608,13 @@ static int train_compact(train_set *s)
         if (df[b]) pairs[2 * k] = df[b], pairs[2 * k++ + 1] = (uint32_t)b;
     if (!rc) qsort(pairs, u, 2 * sizeof *pairs, train_cmp_df);
     for (size_t k = 0; k < u && !rc; k++) s->bucket[k] = pairs[2 * k + 1], to[pairs[2 * k + 1]] = (uint32_t)k + 1;
-    for (size_t i = 0; i < s->n && !rc; i++) {
+    /* an article's text-only buckets are among its own (all) buckets, so every one is mapped */
+    for (size_t i = 0; i < 2 * s->n && !rc; i++) {
+        struct feature_node *x = i < s->n ? s->x[i] : s->xt ? s->xt[i - s->n] : NULL;
         size_t n = 0;
-        for (struct feature_node *f = s->x[i]; f->index != -1; f++, n++)
+        for (struct feature_node *f = x; f && f->index != -1; f++, n++)
             f->index = (size_t)f->index <= s->n_feat ? (int)to[f->index - 1] : (int)u + 1;
-        qsort(s->x[i], n, sizeof *s->x[i], train_cmp_node);
+        if (x) qsort(x, n, sizeof *x, train_cmp_node);
     }
     s->n_used = u;
     free(df);
@@ -579,14 +625,20 @@ static int train_compact(train_set *s)
 
 static int train_featurize(const train_opts *o, train_set *s, const float *idf, char *err, size_t errlen)
 {
-    lm_vec x = {0};
+    lm_vec x = {0}, xt = {0};
+    lm_opts text = o->fo;
+    text.rules = 0; /* the blocks are normalised apart: the text block is the same without the engine's */
     int rc = 0;
     for (size_t i = 0; i < s->n_text && !rc; i++) {
         const proto_article *a = &s->text[i];
         rc = train_feats(o, s, a, idf, &x);
-        if (!rc) rc = train_add(s, &x, s->text_y[i]);
+        int screen = o->fo.rules && !o->filter; /* a filter's rescoring runs where the rules fired: no screen */
+        if (!rc && screen)
+            rc = lm_featurize(&text, idf, a->headline, a->headline_len, a->body, a->body_len, &xt, NULL, 1);
+        if (!rc) rc = train_add(s, &x, screen ? &xt : NULL, s->text_y[i]);
     }
     lm_vec_free(&x);
+    lm_vec_free(&xt);
     if (!rc) rc = train_compact(s);
     for (size_t c = 0; c < o->n_cat; c++) s->out_pos[c] = s->n_class ? s->class_n[s->out_cls[c]] : s->n_pos;
     for (size_t k = 0; k < s->n_class && !rc; k++)
@@ -724,7 +776,14 @@ static void train_pairs(const train_set *s, size_t c, const double *oof, double 
     }
 }
 
-/* K-fold CV at one C: out-of-fold class scores into oof (n x classes), every output's best cut into sel. */
+/* Doubles of the out-of-fold scores: n x classes, twice with the text-only block. */
+static size_t train_oof_len(const train_set *s)
+{
+    return s->n * (s->n_class ? s->n_class : 1) * (s->xt ? 2 : 1);
+}
+
+/* K-fold CV at one C: out-of-fold class scores into oof (n x classes; then as
+ * many of the text block alone when s->xt), every output's best cut into sel. */
 static int train_cv_run(const train_set *s, const int *fold, const train_opts *o, double c, double *oof,
                         train_sel *sel)
 {
@@ -742,7 +801,10 @@ static int train_cv_run(const train_set *s, const int *fold, const train_opts *o
             break;
         }
         for (size_t i = 0; i < s->n; i++)
-            if (fold[i] == f) train_scores(s, m, s->x[i], oof + i * K);
+            if (fold[i] == f) {
+                train_scores(s, m, s->x[i], oof + i * K);
+                if (s->xt) train_scores(s, m, s->xt[i], oof + (s->n + i) * K);
+            }
         free_and_destroy_model(&m);
     }
     sel->c = c;
@@ -842,6 +904,8 @@ static void train_set_free(train_set *s)
 {
     for (size_t i = 0; i < s->n_ids; i++) free(s->ids[i]);
     for (size_t i = 0; i < s->n; i++) free(s->x[i]);
+    for (size_t i = 0; s->xt && i < s->n; i++) free(s->xt[i]);
+    free(s->xt);
     for (size_t i = 0; i < s->n_text; i++) proto_article_free(&s->text[i]);
     for (size_t k = 0; k < s->n_class; k++) free(s->cls[k]);
     free(s->text);
@@ -866,9 +930,8 @@ static const char *train_name(const train_opts *o, size_t c, char *buf)
 /* CV over every C; the best C's out-of-fold scores are left in oof. */
 static int train_select(const train_opts *o, const train_set *s, double *oof, train_sel *best)
 {
-    size_t K = s->n_class ? s->n_class : 1;
     int *fold = train_folds(s, o->folds);
-    double *tmp = malloc(s->n * K * sizeof *tmp);
+    double *tmp = malloc(train_oof_len(s) * sizeof *tmp);
     int rc = fold && tmp ? 0 : SQ_E_NOMEM;
     best->f1 = -1;
     char name[64];
@@ -882,12 +945,70 @@ static int train_select(const train_opts *o, const train_set *s, double *oof, tr
         fflush(stdout); /* progress, also when stdout is a file */
         if (sel.f1 > best->f1) {
             *best = sel;
-            memcpy(oof, tmp, s->n * K * sizeof *oof);
+            memcpy(oof, tmp, train_oof_len(s) * sizeof *oof);
         }
     }
     free(fold);
     free(tmp);
     return rc;
+}
+
+static int train_cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Out-of-fold F1 of output c when only articles whose text margins pass the screens may alert. */
+static double train_screened_f1(const train_opts *o, const train_set *s, size_t c, const train_sel *sel,
+                                const double *oof, const double *screen)
+{
+    size_t K = s->n_class ? s->n_class : 1, tp = 0, fp = 0, fn = 0;
+    const double *text = oof + s->n * K;
+    for (size_t i = 0; i < s->n; i++) {
+        int pass = 0;
+        for (size_t k = 0; k < o->n_cat; k++) pass |= train_out_margin(s, k, text + i * K) >= screen[k];
+        int alert = pass && train_out_margin(s, c, oof + i * K) > sel->out[c].margin, pos = train_is_pos(s, c, i);
+        tp += alert && pos, fp += alert && !pos, fn += !alert && pos;
+    }
+    return tp ? 2.0 * (double)tp / (double)(2 * tp + fp + fn) : 0;
+}
+
+/* The screens (lm_model.screen) from the best C's out-of-fold scores: output
+ * c's is the text margin that keeps o->screen_keep percent of the articles CV
+ * alerted for c, and at most c's cut. Prints what they pass and the CV F1
+ * they leave. */
+static int train_screen(const train_opts *o, const train_set *s, const train_sel *sel, const double *oof,
+                        lm_model *m)
+{
+    size_t K = s->n_class ? s->n_class : 1, pass = 0;
+    const double *text = oof + s->n * K;
+    double *v = malloc(s->n * sizeof *v);
+    if (!v) return SQ_E_NOMEM;
+    for (size_t c = 0; c < o->n_cat; c++) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->n; i++)
+            if (train_out_margin(s, c, oof + i * K) > sel->out[c].margin) v[n++] = train_out_margin(s, c, text + i * K);
+        qsort(v, n, sizeof *v, train_cmp_dbl);
+        m->screen[c] = sel->out[c].margin;
+        if (n) m->screen[c] = fmin(m->screen[c], v[(size_t)((double)n * (100.0 - o->screen_keep) / 100.0)]);
+    }
+    m->n_screen = o->n_cat;
+    free(v);
+    for (size_t i = 0; i < s->n; i++) {
+        int any = 0;
+        for (size_t c = 0; c < o->n_cat; c++) any |= train_out_margin(s, c, text + i * K) >= m->screen[c];
+        pass += any;
+    }
+    char name[64];
+    if (o->quiet) return 0;
+    printf("screen: keeps %g%% of the CV alerts; the engine's evidence is computed for %zu of %zu articles (%.1f%%)",
+           o->screen_keep, pass, s->n, 100.0 * (double)pass / (double)s->n);
+    for (size_t c = 0; c < o->n_cat; c++)
+        printf("; %s text margin >= %.4f, CV F1 %.4f", train_name(o, c, name), m->screen[c],
+               train_screened_f1(o, s, c, sel, oof, m->screen));
+    printf("\n");
+    return 0;
 }
 
 /* liblinear's weights (the bias row last) into the model's bucket-major rows, in our class order. */
@@ -922,7 +1043,7 @@ static void train_summary(const train_opts *o, const train_set *s, const train_s
 }
 
 static int train_build(const train_opts *o, const train_set *s, const train_sel *sel, const double *cal,
-                       float **idf, lm_model **out)
+                       const double *oof, float **idf, lm_model **out)
 {
     int *rows = malloc(s->n * sizeof *rows);
     if (!rows) return SQ_E_NOMEM;
@@ -950,6 +1071,10 @@ static int train_build(const train_opts *o, const train_set *s, const train_sel 
     }
     m->c = sel->c;
     train_summary(o, s, sel, m);
+    if (s->xt && !o->no_screen && train_screen(o, s, sel, oof, m)) {
+        lm_destroy(m);
+        return SQ_E_NOMEM;
+    }
     *out = m;
     return 0;
 }
@@ -971,7 +1096,7 @@ static int train_load(const train_opts *o, train_set *s, size_t *n_bad, float **
     if (!rc) rc = train_read_articles(o, s, n_bad, err, errlen);
     if (!rc && o->filter) rc = train_filter_host(o, s, err, errlen);
     else if (!rc && o->fo.rules && (rc = filter_host_create(&s->host, NULL, err, errlen)) == 0)
-        rc = lm_engine_open(&s->eng, filter_host_services(s->host), err, errlen);
+        rc = lm_engine_open_evidence(&s->eng, filter_host_services(s->host), o->fo.evidence, err, errlen);
     if (!rc && o->idf && !(*idf = malloc(s->n_feat * sizeof **idf))) rc = SQ_E_NOMEM;
     if (!rc && *idf) rc = train_idf(o, s, *idf);
     if (!rc) rc = train_featurize(o, s, *idf, err, errlen);
@@ -986,20 +1111,20 @@ static int train_load(const train_opts *o, train_set *s, size_t *n_bad, float **
 int cmd_train(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv, usage)) return 0;
-    train_opts o = {.folds = 5, .solver = L2R_L2LOSS_SVC_DUAL,
+    train_opts o = {.folds = 5, .solver = L2R_L2LOSS_SVC_DUAL, .screen_keep = 100,
                     .c = {0.5, 1, 2, 4}, .n_c = 4,
-                    .fo = {.hash_bits = 20, .word_max = 2, .char_min = 2, .char_max = 5, .char_weight = 50, .sublinear = 1}};
+                    .fo = {.hash_bits = 20, .word_max = 2, .char_min = 2, .char_max = 5, .char_weight = 50, .sublinear = 1,
+                           .evidence = LM_EV_LEGACY}};
     int rc = train_parse_args(argc, argv, &o);
     if (rc) return rc;
     set_print_string_function(train_quiet);
     int64_t t0 = sq_clock_mono_ns();
     char err[1024] = "", name[64];
     train_set s = {.n_feat = (size_t)1 << o.fo.hash_bits};
-    size_t n_bad = 0, K = 1;
+    size_t n_bad = 0;
     float *idf = NULL;
     rc = train_load(&o, &s, &n_bad, &idf, err, sizeof err);
-    if (s.n_class) K = s.n_class;
-    double *oof = rc ? NULL : malloc(s.n * K * sizeof *oof), cal[2 * TRAIN_MAX_OUT];
+    double *oof = rc ? NULL : malloc(train_oof_len(&s) * sizeof *oof), cal[2 * TRAIN_MAX_OUT];
     if (!rc && !oof) rc = SQ_E_NOMEM;
     train_sel sel = {0};
     lm_model *m = NULL;
@@ -1009,7 +1134,7 @@ int cmd_train(int argc, char **argv)
         if ((rc = train_calibrate(&s, k, oof, &cal[2 * k], &cal[2 * k + 1])) != 0)
             snprintf(err, sizeof err, "%s: calibration failed: the CV margins do not separate the classes",
                      train_name(&o, k, name));
-    if (!rc && (rc = train_build(&o, &s, &sel, cal, &idf, &m)) != 0) snprintf(err, sizeof err, "training failed");
+    if (!rc && (rc = train_build(&o, &s, &sel, cal, oof, &idf, &m)) != 0) snprintf(err, sizeof err, "training failed");
     if (!rc) rc = lm_save(m, o.out, err, sizeof err);
     for (size_t k = 0; k < o.n_cat && !rc; k++)
         printf("train: %s -> %s: %zu articles (%zu positive, %zu unreadable lines), C=%g, threshold p>=%.3f, "

@@ -290,6 +290,26 @@ static int has_path_entry(const sq_cfg_node *seq)
     return 0;
 }
 
+/* The list entry named name. A short-form entry ("- invest") becomes the long
+ * form ({name: invest}) so the environment can set keys under it. */
+static sq_cfg_node *seq_entry_named(sq_cfg_node *seq, const char *name)
+{
+    sq_cfg_node *found = NULL;
+    for (sq_cfg_node *c = seq->child; c; c = c->next) {
+        sq_cfg_node *nm = c->type == SQ_CFG_SCALAR ? c : map_get(c, "name");
+        if (nm && nm->value && strcmp(nm->value, name) == 0) found = c;
+    }
+    if (found && found->type == SQ_CFG_SCALAR) {
+        sq_cfg_node *nm = node_new(SQ_CFG_SCALAR, "name", found->value, found->line);
+        if (!nm) return NULL;
+        found->type = SQ_CFG_MAP;
+        free(found->value);
+        found->value = NULL;
+        found->child = nm;
+    }
+    return found;
+}
+
 /* SQUAWK_KAFKA__BOOTSTRAP_SERVERS=x sets kafka: bootstrap.servers: x;
  * SQUAWK_FILTERS__INVEST__THRESHOLD=60 finds the filter named invest;
  * SQUAWK_SINKS__ZMQ__ENDPOINTS=a,b replaces a list (comma-separated). */
@@ -327,10 +347,7 @@ static void apply_env(cfg_ctx *x, sq_cfg_node *root, const char *var)
     for (int i = 0; i < np; i++) {
         sq_cfg_node *next = NULL;
         if (cur->type == SQ_CFG_SEQ) {
-            for (sq_cfg_node *c = cur->child; c; c = c->next) {
-                sq_cfg_node *nm = map_get(c, "name");
-                if (nm && nm->value && strcmp(nm->value, parts[i]) == 0) next = c;
-            }
+            next = seq_entry_named(cur, parts[i]);
             if (!next && i == 1 && strcmp(parts[0], "filters") == 0 && has_path_entry(cur)) {
                 x->deferred[x->n_deferred++] = var;
                 return;

@@ -90,6 +90,17 @@ TEST(env_overrides)
     ASSERT_EQ(c.sinks.zmq.ring_bytes, 1048576);
     sq_config_free(&c);
 
+    /* the shipped config names its filters in the short form ("filters: [invest, chips]") */
+    write_cfg("kafka:\n  topics: [a]\nfilters: [invest, chips]\nsinks: {jsonl: {}}\n");
+    char *shortform[] = {"SQUAWK_FILTERS__CHIPS__THRESHOLD=55", NULL};
+    ASSERT_EQ(sq_config_load(&c, path, shortform, err, sizeof err), 0);
+    ASSERT_EQ(c.n_filters, 2);
+    ASSERT_STR_EQ(c.filters[1].name, "chips");
+    ASSERT_DBL_NEAR(c.filters[1].threshold, 55, 1e-9);
+    ASSERT(c.filters[0].threshold < 0);
+    sq_config_free(&c);
+
+    write_cfg(base);
     char *bad[] = {"SQUAWK_FILTERS__NOPE__THRESHOLD=1", NULL};
     ASSERT_EQ(sq_config_load(&c, path, bad, err, sizeof err), SQ_E_CONFIG);
     ASSERT(strstr(err, "SQUAWK_FILTERS__NOPE__THRESHOLD") != NULL);

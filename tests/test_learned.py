@@ -165,6 +165,75 @@ def check_multiclass(prefix, test_prefix, rows):
     if b"\nrules_features 50\n" not in open(rf, "rb").read(1000):
         fail("--rules-features did not reach the model header")
     check_score(rf, test_prefix, rows)
+    check_evidence(prefix, test_prefix, rows, rf)
+
+
+def check_evidence(prefix, test_prefix, rows, rf):
+    """--rules-evidence picks the evidence (the token-pattern packs' rule hits here) and the
+    header says which; a model without the key (made before it) still loads as v1,entities;
+    a bad or repeated key is refused with file and reason."""
+    blob = open(rf, "rb").read()
+    if b"\nrules_evidence v1,entities\n" not in blob[:1000]:
+        fail("--rules-features without --rules-evidence did not write rules_evidence v1,entities")
+    legacy = os.path.join(TMP, "recall-rf-legacy.model")
+    with open(legacy, "wb") as f:
+        f.write(reseal(blob.replace(b"rules_evidence v1,entities\n", b"", 1)))
+    def alerts(model):
+        return [(a["article"]["id"], a["category"], round(a["score"], 6))
+                for a in map(json.loads, score(model, test_prefix + ".jsonl").stdout.splitlines())]
+    want = alerts(rf)
+    if not want or alerts(legacy) != want:
+        fail("a rules-features model without rules_evidence did not score as v1,entities")
+    v2 = os.path.join(TMP, "recall-v2.model")
+    train(prefix, "recall", v2, ["--rules-evidence", "invest,regulatory"])
+    blob = open(v2, "rb").read()
+    if b"\nrules_features 50\n" not in blob[:1000] or b"\nrules_evidence invest,regulatory\n" not in blob[:1000]:
+        fail("--rules-evidence invest,regulatory did not reach the model header")
+    check_score(v2, test_prefix, rows)
+    # the screen: squawk train writes one text margin per output, --no-screen none
+    screen = re.search(rb"\nrules_screen (-?[\d.e+-]+)\n", blob[:1000])
+    if not screen:
+        fail("a rules-features model has no rules_screen line (one value for its one output)")
+    ns = os.path.join(TMP, "recall-v2-noscreen.model")
+    train(prefix, "recall", ns, ["--rules-evidence", "invest,regulatory", "--no-screen"])
+    if b"rules_screen" in open(ns, "rb").read(1000):
+        fail("--no-screen still wrote rules_screen")
+    check_score(ns, test_prefix, rows)
+    # a threshold below the model's turns the screen off: the screened model then scores every
+    # article as the same model without its rules_screen line does
+    unscreened = os.path.join(TMP, "recall-v2-unscreened.model")
+    with open(unscreened, "wb") as f:
+        f.write(reseal(blob.replace(screen.group(0)[1:], b"", 1)))
+
+    def low(model):
+        r = score(model, test_prefix + ".jsonl", ["--set", "learned.threshold=0.001"])
+        return [(a["article"]["id"], round(a["score"], 6)) for a in map(json.loads, r.stdout.splitlines())]
+    if len(low(v2)) <= sum(r[1] for r in rows) or low(v2) != low(unscreened):
+        fail("with a threshold below the model's, the screened model did not score every article as unscreened")
+    ev = b"rules_evidence invest,regulatory\n"
+    cases = {"bogus": ((ev, b"rules_evidence invest,bogus\n"), "bad value for key 'rules_evidence'"),
+             "empty": ((ev, b"rules_evidence ,\n"), "bad value for key 'rules_evidence'"),
+             "twice": ((ev, b"rules_evidence invest\nrules_evidence chips\n"), "duplicate key 'rules_evidence'"),
+             "screen-nan": ((screen.group(0)[1:], b"rules_screen nan\n"), "bad value for key 'rules_screen'"),
+             "screen-two": ((screen.group(0)[1:], b"rules_screen 0.5 0.25\n"),
+                            "rules_screen has 2 values, but the model has 1 outputs")}
+    for name, ((was, line), reason) in cases.items():
+        path = os.path.join(TMP, "bad-evidence-%s.model" % name)
+        with open(path, "wb") as f:
+            f.write(reseal(blob.replace(was, line, 1)))
+        r = score(path, test_prefix + ".jsonl")
+        if r.returncode == 0 or path not in r.stderr or reason not in r.stderr:
+            fail("rules_evidence %s: not refused with file and reason '%s': rc=%d %s" % (name, reason, r.returncode,
+                                                                                          r.stderr))
+    for opt, val in (("--rules-evidence", "v3"), ("--screen-keep", "20")):
+        r = subprocess.run([SQ, "train", "--labels", prefix + ".tsv", "--articles", prefix + ".jsonl", "--category",
+                            "recall", "--out", os.path.join(TMP, "bad.model"), opt, val],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode == 0 or "bad value for %s: '%s'" % (opt, val) not in r.stderr:
+            fail("squawk train %s %s: want it refused, got rc=%d %s" % (opt, val, r.returncode, r.stderr))
+    print("ok: --rules-evidence invest,regulatory trains and raises recall, screened or not (--no-screen); a model "
+          "without rules_evidence loads as v1,entities; bad rules_evidence and rules_screen keys and bad "
+          "--rules-evidence / --screen-keep values are refused with file and reason")
 
 
 def check_bad_models(model):

@@ -54,7 +54,7 @@ static int learned_init(void **ctx, const void *config, const struct squawk_host
         return -1;
     }
     l->host = host;
-    if (l->m->o.rules && lm_engine_open(&l->eng, host, err, errlen) != 0) {
+    if (l->m->o.rules && lm_engine_open_evidence(&l->eng, host, l->m->o.evidence, err, errlen) != 0) {
         lm_destroy(l->m);
         free(l);
         return -1;
@@ -63,6 +63,8 @@ static int learned_init(void **ctx, const void *config, const struct squawk_host
     size_t n = (size_t)snprintf(msg, 300, "model %.250s:", cfg->model);
     for (size_t i = 0; i < l->m->n_out; i++) {
         l->min_score[i] = cfg->threshold >= 0 ? cfg->threshold : 100.0 * l->m->out[i].threshold;
+        /* the screen holds for the model's thresholds, not for lower ones */
+        if (l->min_score[i] < 100.0 * l->m->out[i].threshold) l->m->n_screen = 0;
         n += (size_t)snprintf(msg + n, 100, " category %.64s at p >= %.3f;", l->m->out[i].category,
                               l->min_score[i] / 100.0);
     }

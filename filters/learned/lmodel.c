@@ -248,6 +248,19 @@ static int lm_engine_feats(const lm_opts *o, const lm_engine *e, lm_vec *v)
             if (r) rc = lm_eng_add(o, v, (char)('0' + p), m[i].field, r->id);
         }
     }
+    for (int p = 0; p < LM_ENGINE_PACKS && !rc; p++) {
+        const struct squawk_match *m;
+        const struct squawk_tslot *sl;
+        const uint32_t *off;
+        size_t n;
+        if (!e->tpacks[p] || h->tpack_scan(e->tpacks[p], e->a, &m, &n, &sl, &off)) continue;
+        for (size_t i = 0; i < n && !rc; i++) {
+            const struct squawk_match *mi = SQUAWK_AT(struct squawk_match, m, i, h->match_size);
+            const struct squawk_trule *r = h->tpack_rule(e->tpacks[p], mi->rule);
+            if (r) rc = lm_eng_add(o, v, (char)('A' + p), mi->field, r->id);
+        }
+    }
+    if (!(e->evidence & LM_EV_ENTITIES)) return rc;
     const struct squawk_mention *me;
     size_t n;
     if (!rc && !h->mentions(e->a, &me, &n))
@@ -266,13 +279,56 @@ static int lm_engine_feats(const lm_opts *o, const lm_engine *e, lm_vec *v)
 
 static const char *const lm_engine_pack[LM_ENGINE_PACKS] = {"invest", "chips", "regulatory"};
 
-int lm_engine_open(lm_engine *e, const struct squawk_host *h, char *err, size_t errlen)
+static const char *const lm_evidence_names[] = {"v1", "invest", "chips", "regulatory", "entities"};
+#define LM_EV_NAMES (sizeof lm_evidence_names / sizeof *lm_evidence_names)
+
+void lm_evidence_format(uint32_t ev, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < LM_EV_NAMES && n < len; i++)
+        if (ev & (1u << i)) n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", lm_evidence_names[i]);
+}
+
+long lm_evidence_parse(const char *list)
+{
+    long ev = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ","), i = 0;
+        while (i < LM_EV_NAMES && (strlen(lm_evidence_names[i]) != n || strncmp(p, lm_evidence_names[i], n))) i++;
+        if (i == LM_EV_NAMES) return -1;
+        ev |= 1L << i;
+        p += n + (p[n] == ',');
+    }
+    return ev ? ev : -1;
+}
+
+int lm_engine_open_evidence(lm_engine *e, const struct squawk_host *h, uint32_t evidence, char *err,
+                            size_t errlen)
 {
     memset(e, 0, sizeof *e);
     e->h = h;
-    for (int p = 0; p < LM_ENGINE_PACKS; p++)
-        if (h->pack_open(h, lm_engine_pack[p], &e->packs[p], err, errlen)) return SQ_E_NOTFOUND;
+    e->evidence = evidence;
+    if (!evidence || evidence & ~LM_EV_ALL) {
+        snprintf(err, errlen, "rules_evidence %#x is not a set this squawk knows", evidence);
+        return SQ_E_INVAL;
+    }
+    if ((evidence & ~(LM_EV_V1 | LM_EV_ENTITIES)) && !SQUAWK_HOST_HAS(h, tpack_scan)) {
+        snprintf(err, errlen, "rules_evidence of v2 packs needs a host with token-pattern packs (ABI 1.1)");
+        return SQ_E_INVAL;
+    }
+    for (int p = 0; p < LM_ENGINE_PACKS; p++) {
+        if ((evidence & LM_EV_V1) && h->pack_open(h, lm_engine_pack[p], &e->packs[p], err, errlen))
+            return SQ_E_NOTFOUND;
+        if ((evidence & (LM_EV_INVEST << p)) && h->tpack_open(h, lm_engine_pack[p], &e->tpacks[p], err, errlen))
+            return SQ_E_NOTFOUND;
+    }
     return 0;
+}
+
+int lm_engine_open(lm_engine *e, const struct squawk_host *h, char *err, size_t errlen)
+{
+    return lm_engine_open_evidence(e, h, LM_EV_LEGACY, err, errlen);
 }
 
 int lm_featurize(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
@@ -370,12 +426,40 @@ double lm_probability(const lm_out *o, double margin)
     return 1.0 / (1.0 + exp(-(o->cal_a * margin + o->cal_b)));
 }
 
+/* The screen (lm_model.screen): 1 when the text block alone lets some output reach it. */
+static int lm_screen_pass(const lm_model *m, lm_vec *x, const char *head, size_t hl, const char *body, size_t bl,
+                          double *s, double *p, int *rc)
+{
+    lm_opts text = m->o;
+    text.rules = 0; /* the blocks are normalised apart: the text block is the same without the engine's */
+    if ((*rc = lm_featurize_eng(&text, m->idf, head, hl, body, bl, NULL, x, NULL, 0)) != 0) return 0;
+    lm_scores(m, x, s);
+    int pass = 0;
+    for (size_t i = 0; i < m->n_out; i++) {
+        double mg = lm_margin(m, &m->out[i], s);
+        pass |= mg >= m->screen[i];
+        p[i] = lm_probability(&m->out[i], mg);
+    }
+    return pass;
+}
+
 int lm_predict(const lm_model *m, lm_vec *x, const char *head, size_t hl, const char *body, size_t bl,
                const lm_engine *eng, double *s, double *p)
 {
-    int rc = lm_featurize_eng(&m->o, m->idf, head, hl, body, bl, eng, x, NULL, 0);
-    if (rc) return rc;
-    lm_scores(m, x, s);
+    int rc = 0;
+    if (m->o.rules && !(eng && eng->h)) return SQ_E_INVAL; /* with or without the screen */
+    if (m->o.rules && m->n_screen) {
+        if (!lm_screen_pass(m, x, head, hl, body, bl, s, p, &rc)) return rc;
+        /* passed: add the engine block's scores (featurised alone: no text) to the text block's */
+        double se[LM_MAX_CLASSES];
+        if ((rc = lm_featurize_eng(&m->o, m->idf, NULL, 0, NULL, 0, eng, x, NULL, 0)) != 0) return rc;
+        lm_scores(m, x, se);
+        const float *bias = m->w + ((size_t)1 << m->o.hash_bits) * m->n_class;
+        for (size_t k = 0; k < m->n_class; k++) s[k] += se[k] - bias[k];
+    } else {
+        if ((rc = lm_featurize_eng(&m->o, m->idf, head, hl, body, bl, eng, x, NULL, 0)) != 0) return rc;
+        lm_scores(m, x, s);
+    }
     for (size_t i = 0; i < m->n_out; i++) p[i] = lm_probability(&m->out[i], lm_margin(m, &m->out[i], s));
     return 0;
 }
@@ -428,6 +512,13 @@ static int lm_write_header(const lm_model *m, FILE *f)
     for (size_t i = 0; i < m->n_out; i++)
         fprintf(f, "output %s %u %.9g %.9g %.9g\n", m->out[i].category, m->out[i].cls, m->out[i].cal_a,
                 m->out[i].cal_b, m->out[i].threshold);
+    if (o->rules) { /* only rules-features models carry it: a text model stays readable without the key */
+        char ev[128];
+        lm_evidence_format(o->evidence, ev, sizeof ev);
+        fprintf(f, "rules_evidence %s\n", ev);
+        for (size_t i = 0; i < m->n_screen; i++)
+            fprintf(f, "%s%.9g%s", i ? " " : "rules_screen ", m->screen[i], i + 1 < m->n_screen ? "" : "\n");
+    }
     fprintf(f, "C %.9g\nidf %d\nsummary %s\nweights %zu\n", m->c, m->idf != NULL, m->summary, lm_n_weights(m));
     return ferror(f) ? SQ_E_IO : 0;
 }
@@ -538,6 +629,19 @@ static int lm_output(lm_model *m, const char *v)
     return 0;
 }
 
+#define LM_ALL_KEYS ((1u << 13) - 1) /* the keys every model has */
+#define LM_BIT_OUTPUT 1u                /* the one key that may repeat */
+#define LM_BIT_EVIDENCE (1 << 13)       /* optional */
+#define LM_BIT_SCREEN (1 << 14)         /* optional */
+
+/* "rules_screen S1 S2 ...": one margin per output (lm_check_header checks the count). */
+static int lm_screens(lm_model *m, const char *v)
+{
+    for (m->n_screen = 0; v; v = strchr(v, ' '), v = v ? v + 1 : NULL)
+        if (m->n_screen == LM_MAX_OUTPUTS || lm_num(v, -1e6, 1e6, &m->screen[m->n_screen++])) return -1;
+    return 0;
+}
+
 /* One "key value" line; returns the key's bit, 0 for an unknown key, -1 for a bad value. */
 static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
 {
@@ -559,6 +663,11 @@ static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
     if (!strcmp(key, "char_weight")) return lm_uint(v, 0, 1000, &o->char_weight) ? -1 : 1 << 8;
     if (!strcmp(key, "C")) return lm_num(v, 0, 1e9, &m->c) || sp ? -1 : 1 << 9;
     if (!strcmp(key, "rules_features")) return lm_uint(v, 0, 1000, &o->rules) ? -1 : 1 << 12;
+    if (!strcmp(key, "rules_evidence")) { /* optional: absent in models made before it (LM_EV_LEGACY) */
+        long e = lm_evidence_parse(v);
+        return e < 0 ? -1 : (o->evidence = (uint32_t)e, LM_BIT_EVIDENCE);
+    }
+    if (!strcmp(key, "rules_screen")) return lm_screens(m, v) ? -1 : LM_BIT_SCREEN;
     if (!strcmp(key, "summary")) {
         snprintf(m->summary, sizeof m->summary, "%s", v);
         return 1 << 10;
@@ -572,8 +681,6 @@ static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
     return 0;
 }
 
-#define LM_ALL_KEYS ((1u << 13) - 1)
-#define LM_BIT_OUTPUT 1u /* the one key that may repeat */
 
 /* The first line: magic and a version this code reads. */
 static int lm_check_version(const char *l, const char *v, char *err, size_t errlen)
@@ -597,7 +704,7 @@ static int lm_parse_header(lm_hdr *h, const unsigned char *buf, size_t len, size
                            size_t errlen)
 {
     size_t p = 0;
-    for (int line = 1; h->seen != LM_ALL_KEYS; line++) {
+    for (int line = 1; (h->seen & LM_ALL_KEYS) != LM_ALL_KEYS; line++) {
         const unsigned char *nl = memchr(buf + p, '\n', len - p);
         if (!nl || nl - (buf + p) > 1000) {
             snprintf(err, errlen, "truncated or unterminated header at line %d", line);
@@ -628,7 +735,7 @@ static int lm_parse_header(lm_hdr *h, const unsigned char *buf, size_t len, size
             return SQ_E_BAD_FORMAT;
         }
         h->seen |= (unsigned)bit;
-        if (bit == 1 << 11 && h->seen != LM_ALL_KEYS) {
+        if (bit == 1 << 11 && (h->seen & LM_ALL_KEYS) != LM_ALL_KEYS) {
             snprintf(err, errlen, "line %d: 'weights' before every other key (and an 'output')", line);
             return SQ_E_MISSING;
         }
@@ -653,6 +760,10 @@ static int lm_check_header(const lm_hdr *h, size_t len, size_t body, char *err, 
                      m->out[i].cls, m->n_class);
             return SQ_E_BAD_FORMAT;
         }
+    if (m->n_screen && m->n_screen != m->n_out) {
+        snprintf(err, errlen, "rules_screen has %zu values, but the model has %zu outputs", m->n_screen, m->n_out);
+        return SQ_E_BAD_FORMAT;
+    }
     size_t nf = want + (h->idf ? nb : 0); /* floats after the header */
     if (len - 8 - body != 4 * nf) {
         int shorter = len - 8 - body < 4 * nf;
@@ -689,6 +800,7 @@ int lm_decode(lm_model **out, const unsigned char *buf, size_t len, char *err, s
     lm_hdr h = {m, 0, 0, 0};
     size_t body = 0;
     int rc = lm_parse_header(&h, buf, len - 8, &body, err, errlen);
+    if (!(h.seen & LM_BIT_EVIDENCE)) m->o.evidence = LM_EV_LEGACY;
     if (!rc) rc = lm_check_header(&h, len, body, err, errlen);
     uint64_t sum = 0;
     for (int i = 0; i < 8 && !rc; i++) sum |= (uint64_t)buf[len - 8 + (size_t)i] << (8 * i);

@@ -23,7 +23,23 @@ typedef struct lm_opts {
     uint32_t char_weight; /* percent: length of the character block against the word block's 100 */
     uint32_t sublinear;  /* 1: tf -> 1 + ln tf */
     uint32_t rules;      /* percent: length of the engine-evidence block (0 = off; see lm_engine) */
+    uint32_t evidence;   /* LM_EV_* bits: which of the engine's evidence the block holds */
 } lm_opts;
+
+/* The engine evidence of a rules-features model (header key rules_evidence,
+ * a comma-separated list of these names; a model without the key is
+ * v1,entities, what every rules-features model was before the key). */
+#define LM_EV_V1 1u         /* "v1": rules of the v1 regex packs (slow: three scans no built-in shares) */
+#define LM_EV_INVEST 2u     /* "invest": rules of the v2 token-pattern pack (the built-in scans it too) */
+#define LM_EV_CHIPS 4u      /* "chips": likewise */
+#define LM_EV_REGULATORY 8u /* "regulatory": likewise */
+#define LM_EV_ENTITIES 16u  /* "entities": entity kinds, amounts and stage cues */
+#define LM_EV_ALL 31u
+#define LM_EV_LEGACY (LM_EV_V1 | LM_EV_ENTITIES)
+/* Writes the names of the bits of ev, comma-separated, into buf. */
+void lm_evidence_format(uint32_t ev, char *buf, size_t len);
+/* The bits of a comma-separated list of names, or -1 (an unknown name, or none). */
+long lm_evidence_parse(const char *list);
 
 /* The engine's evidence as features (--rules-features): the rules of the
  * built-in packs that matched (headline and body apart), the kinds of entity
@@ -32,13 +48,19 @@ typedef struct lm_opts {
 struct squawk_host;
 struct squawk_article;
 struct squawk_pack;
+struct squawk_tpack;
 typedef struct lm_engine {
     const struct squawk_host *h;
-    struct squawk_pack *packs[LM_ENGINE_PACKS];
+    struct squawk_pack *packs[LM_ENGINE_PACKS];   /* LM_EV_V1 */
+    struct squawk_tpack *tpacks[LM_ENGINE_PACKS]; /* LM_EV_INVEST .. LM_EV_REGULATORY */
+    uint32_t evidence;
     const struct squawk_article *a; /* the article being featurised */
 } lm_engine;
-/* Opens the packs; err says which failed. */
+/* Opens the v1 packs (LM_EV_LEGACY); err says which failed. */
 int lm_engine_open(lm_engine *e, const struct squawk_host *h, char *err, size_t errlen);
+/* Opens the packs the LM_EV_* bits of evidence name. */
+int lm_engine_open_evidence(lm_engine *e, const struct squawk_host *h, uint32_t evidence, char *err,
+                            size_t errlen);
 
 /* One feature of an article: bucket and value (L2-normalised over the article). */
 typedef struct lm_feat {
@@ -97,6 +119,13 @@ typedef struct lm_model {
     size_t n_out;
     double c;          /* the regularisation constant CV picked */
     char summary[512]; /* training-set summary, one line */
+    /* A rules-features model computes the engine's evidence only for an
+     * article whose text block alone gives some output i a margin >=
+     * screen[i]: squawk train sets it from the text margins of the articles
+     * CV alerted, so the others, most of a stream, cost the text alone.
+     * n_screen 0: always (header key rules_screen, one value per output). */
+    double screen[LM_MAX_OUTPUTS];
+    size_t n_screen;
 } lm_model;
 
 /* Features of headline and body (headline n-grams hashed apart from body's),
@@ -123,7 +152,9 @@ double lm_probability(const lm_out *o, double margin);
 /* The class whose score is highest but o's own: what o had to beat (0 in a binary model). */
 uint32_t lm_rival(const lm_model *m, const lm_out *o, const double *s);
 /* Featurises and scores an article: p[i] = probability of output i, s = the
- * class scores (LM_MAX_CLASSES room). 0 or a negative SQ_E_* code. */
+ * class scores (LM_MAX_CLASSES room). When the screen skipped the engine's
+ * evidence, s and p are the text block's (every p below its threshold).
+ * 0 or a negative SQ_E_* code. */
 int lm_predict(const lm_model *m, lm_vec *x, const char *head, size_t hl, const char *body, size_t bl,
                const lm_engine *eng, double *s, double *p);
 
