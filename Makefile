@@ -1,4 +1,4 @@
-# Makefile -- thin wrapper over CMake: deps, build, test, demo, sanitize, fuzz, bench, eval.
+# Makefile -- thin wrapper over CMake: deps, build, test, demo, sanitize, fuzz, bench, eval, models.
 BUILD      ?= build
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
@@ -14,7 +14,7 @@ DEB_BENCH = python3-confluent-kafka python3-yaml gnuplot-nox python3-sklearn kca
 # /metrics is parsed by Prometheus' own client in tests/test_ops.py
 DEB_TEST += python3-prometheus-client
 
-.PHONY: all build deps test demo sanitize fuzz bench eval soak memcheck install clean
+.PHONY: all build deps test demo sanitize fuzz bench eval models soak memcheck install clean
 
 all: build
 
@@ -72,6 +72,10 @@ bench: deps
 
 eval: build
 	./tools/eval.sh $(BUILD)
+
+# The built-in filters' rescoring models (filters/rules/v2/*.lm), trained on the tuning sets only.
+models: build
+	./tools/models.sh $(BUILD)
 
 # Binary, plugins, data, /etc/squawk/squawk.yml, systemd unit, man page, bash completion
 # (docs/OPERATIONS.md); DESTDIR=/tmp/stage make install stages them for a package.

@@ -12,6 +12,8 @@
 #include "../core/error.h"
 #include "../filters/host.h"
 #include "../filters/learned/lmodel.h"
+#include "../filters/rescore.h"
+#include "../proto/alert.h"
 #include "../proto/article.h"
 #include "commands.h"
 
@@ -51,6 +53,13 @@ static const char usage[] =
     "  --rules-features    add the built-in engine's evidence as features: rules of the invest,\n"
     "                      chips and regulatory packs that matched, entity kinds, amounts and\n"
     "                      stage cues (the learned filter computes them the same way)\n"
+    "  --filter NAME       a rescoring model of built-in filter NAME (invest, chips, regulatory):\n"
+    "                      word n-grams of the headline and the body's first 1,500 bytes plus\n"
+    "                      NAME's own engine evidence (rules matched, vetoed or gated, evidence\n"
+    "                      sum, roles, amounts, stage, entity kinds), as the filter computes\n"
+    "                      them with its config key `model` (filters/README.md); --category NAME\n"
+    "  --rules-weight N    length of the engine-evidence block, percent of the word block's\n"
+    "                      (default 50)\n"
     "  --rules-evidence L  the evidence --rules-features adds (implies it), comma-separated:\n"
     "                      v1 (rules of the v1 regex packs), invest, chips, regulatory (rules\n"
     "                      of the token-pattern packs the built-ins scan), entities (entity\n"
@@ -69,12 +78,14 @@ static const char usage[] =
 
 typedef struct train_opts {
     const char *labels, *articles, *column, *out, *cv_scores;
+    const char *filter; /* --filter: a built-in's rescoring model */
     const char *category[TRAIN_MAX_OUT]; /* "NAME" or, multi-class, "NAME=VALUE" */
     size_t n_cat;
     int multi;
     int folds, solver, quiet;
     int pos_weight; /* percent of balanced; 0 = balanced */
     int idf;
+    int rules_flag; /* --rules-features given */
     int unweighted; /* multi-class: no class weights */
     int no_screen;  /* --no-screen */
     double screen_keep; /* --screen-keep: percent of the CV alerts the screen keeps */
@@ -180,6 +191,21 @@ static int train_check_categories(train_opts *o)
     return 0;
 }
 
+/* --filter: one binary category of that name, text the filter's rescoring reads the same way. */
+static int train_check_filter(train_opts *o)
+{
+    if (!o->filter) return 0;
+    const char *why = o->n_cat != 1 || strcmp(o->category[0], o->filter) ? "needs --category NAME of the same name"
+                      : o->idf                                          ? "cannot use --idf (filters share the text features)"
+                      : o->fo.rules == 50 && o->rules_flag              ? "replaces --rules-features (the filter's own evidence)"
+                                                                        : NULL;
+    if (why) fprintf(stderr, "squawk train: --filter %s %s\n", o->filter, why);
+    if (!o->fo.rules) o->fo.rules = 50;
+    long ev = lm_evidence_parse(o->filter); /* the header names the filter's own v2 pack */
+    if (ev > 0) o->fo.evidence = (uint32_t)ev;
+    return why != NULL;
+}
+
 static int train_parse_args(int argc, char **argv, train_opts *o)
 {
     for (int i = 1; i < argc; i++) {
@@ -190,7 +216,7 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
             else if (a[2] == 'n') o->no_screen = 1;
             else if (a[2] == 'i') o->idf = 1;
             else if (a[3] == 'a') o->fo.sublinear = 0;
-            else o->fo.rules = 50;
+            else o->fo.rules = 50, o->rules_flag = 1;
             continue;
         }
         if (!v || a[0] != '-') {
@@ -209,6 +235,8 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
         else if (!strcmp(a, "--column")) o->column = v;
         else if (!strcmp(a, "--out")) o->out = v;
         else if (!strcmp(a, "--cv-scores")) o->cv_scores = v;
+        else if (!strcmp(a, "--filter")) o->filter = v;
+        else if (!strcmp(a, "--rules-weight")) bad = train_parse_int(v, 1, 1000, &o->fo.rules);
         else if (!strcmp(a, "--screen-keep")) {
             char *end;
             o->screen_keep = strtod(v, &end);
@@ -255,7 +283,7 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
         fprintf(stderr, "squawk train: --labels, --articles, --category and --out are required\n%s", usage);
         return 2;
     }
-    return train_check_categories(o);
+    return train_check_filter(o) ? 2 : train_check_categories(o);
 }
 
 static int train_cmp_id(const void *a, const void *b)
@@ -502,9 +530,34 @@ static int train_visit_fn(const struct squawk_host *h, const struct squawk_artic
                             v->eng, v->x, NULL, 1);
 }
 
+static int train_sink_fn(void *u, char what, uint32_t field, const char *name)
+{
+    train_visit *v = u;
+    return lm_vec_feature(&v->o->fo, v->x, what, field, name);
+}
+
+/* --filter: the text the filter reads, and its engine's evidence, which the
+ * engine hands to the sink while it processes the article (rescore.c). */
+static int train_filter_feats(const train_opts *o, train_set *s, const proto_article *a, lm_vec *x)
+{
+    train_visit v = {o, NULL, NULL, a, x};
+    int rc = lm_vec_begin(x);
+    if (!rc) rc = rescore_text(&o->fo, x, a->headline, a->headline_len, a->body, a->body_len);
+    proto_alert **al = NULL;
+    size_t n = 0;
+    filter_source src = {"train", 0, 0, 0};
+    rescore_set_sink(train_sink_fn, &v);
+    if (!rc) rc = filter_host_process(s->host, a, &src, 1, &al, &n);
+    rescore_set_sink(NULL, NULL);
+    for (size_t i = 0; i < n; i++) proto_alert_destroy(al[i]);
+    free(al);
+    return rc ? rc : lm_vec_end(&o->fo, NULL, x, 1);
+}
+
 /* Sorted features of article a (through the host when the engine's evidence is wanted). */
 static int train_feats(const train_opts *o, train_set *s, const proto_article *a, const float *idf, lm_vec *x)
 {
+    if (o->filter) return train_filter_feats(o, s, a, x);
     if (!o->fo.rules) return lm_featurize(&o->fo, idf, a->headline, a->headline_len, a->body, a->body_len, x, NULL, 1);
     train_visit v = {o, idf, &s->eng, a, x};
     return filter_host_visit(s->host, a, train_visit_fn, &v);
@@ -579,9 +632,10 @@ static int train_featurize(const train_opts *o, train_set *s, const float *idf, 
     for (size_t i = 0; i < s->n_text && !rc; i++) {
         const proto_article *a = &s->text[i];
         rc = train_feats(o, s, a, idf, &x);
-        if (!rc && o->fo.rules)
+        int screen = o->fo.rules && !o->filter; /* a filter's rescoring runs where the rules fired: no screen */
+        if (!rc && screen)
             rc = lm_featurize(&text, idf, a->headline, a->headline_len, a->body, a->body_len, &xt, NULL, 1);
-        if (!rc) rc = train_add(s, &x, o->fo.rules ? &xt : NULL, s->text_y[i]);
+        if (!rc) rc = train_add(s, &x, screen ? &xt : NULL, s->text_y[i]);
     }
     lm_vec_free(&x);
     lm_vec_free(&xt);
@@ -1025,12 +1079,23 @@ static int train_build(const train_opts *o, const train_set *s, const train_sel 
     return 0;
 }
 
+/* --filter: the built-in alone, with its shipped settings but no model (the evidence is the rules'). */
+static int train_filter_host(const train_opts *o, train_set *s, char *err, size_t errlen)
+{
+    char set[128];
+    snprintf(set, sizeof set, "%s.model=", o->filter);
+    const char *filters[1] = {o->filter}, *sets[1] = {set};
+    filter_host_overrides ov = {.filters = filters, .n_filters = 1, .sets = sets, .n_sets = 1};
+    return filter_host_from_config(&s->host, NULL, &ov, err, errlen);
+}
+
 /* Reads, featurises and checks the training data. */
 static int train_load(const train_opts *o, train_set *s, size_t *n_bad, float **idf, char *err, size_t errlen)
 {
     int rc = train_read_labels(o, s, err, errlen);
     if (!rc) rc = train_read_articles(o, s, n_bad, err, errlen);
-    if (!rc && o->fo.rules && (rc = filter_host_create(&s->host, NULL, err, errlen)) == 0)
+    if (!rc && o->filter) rc = train_filter_host(o, s, err, errlen);
+    else if (!rc && o->fo.rules && (rc = filter_host_create(&s->host, NULL, err, errlen)) == 0)
         rc = lm_engine_open_evidence(&s->eng, filter_host_services(s->host), o->fo.evidence, err, errlen);
     if (!rc && o->idf && !(*idf = malloc(s->n_feat * sizeof **idf))) rc = SQ_E_NOMEM;
     if (!rc && *idf) rc = train_idf(o, s, *idf);

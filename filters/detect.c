@@ -278,6 +278,7 @@ struct detect_run {
     struct detect_acc *accs;  /* [cap_acc] entities met, in order of first vote */
     size_t n_acc, cap_acc;
     double (*rank)[2];        /* [cap_acc] relevance, index into accs */
+    struct detect_trace *trace; /* the rescoring hook, or NULL */
 };
 
 /* The evidence sum's parts that later stages read. */
@@ -1167,6 +1168,41 @@ static int report_evidence(const struct detect_run *x, struct squawk_report *r, 
     return cue ? x->h->report_evidence(r, cue->rule, (int)cue->field, cue->start, cue->end) : 0;
 }
 
+/* ---- the rescoring hook (detect_process_trace) ---- */
+
+/* The score the hook asks for (rules_score without a hook); negative: report nothing. */
+static double traced_score(struct detect_run *x, const struct detect_sum *s, double rules_score, int stage)
+{
+    struct detect_trace *t = x->trace;
+    if (!t || !t->score) return rules_score;
+    t->d = x->d;
+    t->ms = x->ms;
+    t->n_ms = x->n_ms;
+    t->vetoed = x->vetoed;
+    t->skip_rule = x->skip_rule;
+    t->S = s->pos_trigger ? s->S : 0;
+    t->pos_trigger = s->pos_trigger;
+    t->head_trigger = s->head_trigger;
+    t->stage = stage;
+    return t->score(t->u, t, rules_score);
+}
+
+/* No trigger fired: the hook may still report (without roles). */
+static int untriggered(struct detect_run *x, struct squawk_report *r, const struct detect_sum *s)
+{
+    double score = traced_score(x, s, -1, SQUAWK_STAGE_NONE);
+    return score < 0 ? 0 : x->h->report_begin(r, x->d->spec.category, score, SQUAWK_STAGE_NONE);
+}
+
+const char *detect_trace_match(const struct detect_trace *t, size_t i, uint32_t *field, int *fate)
+{
+    if (i >= t->n_ms || t->ms[i].rule >= t->d->n_rules) return NULL;
+    *field = t->ms[i].field;
+    *fate = t->vetoed && t->vetoed[i] ? DETECT_VETOED : t->skip_rule && t->skip_rule[t->ms[i].rule] ? DETECT_GATED
+                                                                                                  : DETECT_LIVE;
+    return t->d->rules[t->ms[i].rule].id;
+}
+
 /* Stage cues, the score, and the report. */
 static int run_report(struct detect_run *x, struct squawk_report *r, struct detect_sum *s, size_t n_rank,
                       const struct squawk_amount *am, const size_t *near, size_t n_near)
@@ -1178,7 +1214,9 @@ static int run_report(struct detect_run *x, struct squawk_report *r, struct dete
     int first_cue[SQUAWK_STAGE_N];
     int stage = stage_vote(x, cu, n_cu, s->head_trigger, first_cue);
     if (stage != SQUAWK_STAGE_NONE) s->S += x->d->cfg.stage_bonus;
-    rc = x->h->report_begin(r, x->d->spec.category, calibrated(&x->d->cfg, s->S), stage);
+    double score = traced_score(x, s, calibrated(&x->d->cfg, s->S), stage);
+    if (score < 0) return 0;
+    rc = x->h->report_begin(r, x->d->spec.category, score, stage);
     if (!rc) rc = report_entities(x, r, n_rank);
     if (!rc) rc = report_amounts(x, r, am, near, n_near);
     if (!rc)
@@ -1194,12 +1232,13 @@ static int run_stages(struct detect_run *x, struct squawk_report *r)
     struct detect_sum s = {0};
     gate(x);
     evidence_sum(x, &s);
-    if (!s.pos_trigger) return 0;
+    if (!s.pos_trigger) return untriggered(x, r, &s);
     accept_mentions(x);
     role_votes(x, &s);
     int roles;
     size_t n_rank = rank_entities(x, &roles);
     s.S += c->entity_bonus * roles;
+    if (x->trace) x->trace->roles = roles;
     if (sector_party(x)) s.S += c->sector_bonus;
     roles_only_votes(x);
     n_rank = rank_entities(x, &roles);
@@ -1211,6 +1250,7 @@ static int run_stages(struct detect_run *x, struct squawk_report *r)
     if (!near) return -1; /* the host's out-of-memory code */
     size_t n_near = amounts_near(x, am, n_am, near);
     if (n_near) s.S += c->amount_bonus;
+    if (x->trace) x->trace->amount = n_near > 0;
     rc = run_report(x, r, &s, n_rank, am, near, n_near);
     if (near != near_stack) free(near);
     return rc;
@@ -1249,10 +1289,20 @@ static int run_alloc(struct detect_run *x, unsigned char *buf, size_t cap, void 
 
 int detect_process(struct detect *d, const struct squawk_article *a, struct squawk_report *r)
 {
-    struct detect_run x = {.d = d, .h = d->host, .a = a};
+    return detect_process_trace(d, a, r, NULL);
+}
+
+int detect_process_trace(struct detect *d, const struct squawk_article *a, struct squawk_report *r,
+                         struct detect_trace *t)
+{
+    struct detect_run x = {.d = d, .h = d->host, .a = a, .trace = t};
     int rc = d->tpack ? x.h->tpack_scan(d->tpack, a, &x.ms, &x.n_ms, &x.slots, &x.slot_off)
                       : x.h->pack_scan(d->pack, a, &x.ms, &x.n_ms);
-    if (rc || x.n_ms == 0) return rc;
+    if (rc) return rc;
+    if (x.n_ms == 0) {
+        struct detect_sum none = {0};
+        return untriggered(&x, r, &none);
+    }
     rc = x.h->mentions(a, &x.men, &x.n_men);
     if (rc) return rc;
     x.n_rules = d->n_rules;

@@ -32,6 +32,9 @@ struct detect_config {
     double calib_slope;
     double calib_intercept;
     const char *engine;    /* "v1": rules/<pack>.yml (regexes); "v2": rules/v2/<pack>.yml (token patterns); NULL = v1 */
+    /* The learned rescoring (rescore.c): a model file of squawk train
+     * --filter beside the pack (or a path); "" = the rules' score */
+    const char *model;
 };
 
 #define DETECT_CONFIG_ENTRIES(T, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, BIAS, TAIL, PACK, "1.5")
@@ -74,6 +77,11 @@ struct detect_config {
      offsetof(T, base.calib_slope)},                                                           \
     {"calib_intercept", SQUAWK_CFG_DOUBLE, INTERCEPT, "calibration: intercept (see calib_slope)", \
      offsetof(T, base.calib_intercept)}
+/* The learned rescoring's model key with a plugin's shipped model (DEF, "" = none). */
+#define DETECT_CONFIG_MODEL(T, DEF)                                                             \
+    {"model", SQUAWK_CFG_STRING, DEF,                                                          \
+     "learned rescoring: model file (squawk train --filter) beside the pack, or a path; \"\" = rules only", \
+     offsetof(T, base.model)}
 /* One more double key of struct detect_config in a plugin's config map T
  * (a struct whose first member is `base`): the key is the field's name. */
 #define DETECT_CONFIG_DOUBLE(T, KEY, DEF, DOC) {#KEY, SQUAWK_CFG_DOUBLE, DEF, DOC, offsetof(T, base.KEY)}
@@ -139,5 +147,33 @@ uint64_t detect_cap_count(enum detect_cap c);
 int detect_init(struct detect *d, const struct detect_spec *spec, const struct detect_config *cfg,
                 const struct squawk_host *host, const char *plugin, char *err, size_t errlen);
 int detect_process(struct detect *d, const struct squawk_article *a, struct squawk_report *r);
+
+/* What the engine saw in one article (detect_process_trace), for the learned
+ * rescoring stage (rescore.c): its matches and their fate, the evidence sum
+ * and its parts. Valid only inside the score hook. */
+enum detect_fate { DETECT_LIVE, DETECT_VETOED, DETECT_GATED };
+struct detect_trace {
+    /* set by the caller: called once per article (no match: a trace of none), with the
+     * evidence complete: rules_score is what the engine would report, or -1
+     * when no trigger fired; returns the score to report (negative: nothing) */
+    double (*score)(void *u, const struct detect_trace *t, double rules_score);
+    void *u;
+    /* filled by the engine */
+    const struct detect *d;
+    const struct squawk_match *ms;
+    size_t n_ms;
+    const unsigned char *vetoed, *skip_rule;
+    double S;                 /* the evidence sum (0 when no trigger fired) */
+    int pos_trigger, head_trigger;
+    int roles;                /* roles filled (0..2) */
+    int amount;               /* an amount near a trigger */
+    int stage;                /* SQUAWK_STAGE_* */
+};
+
+/* detect_process with t's score hook deciding the score (t NULL: the rules'). */
+int detect_process_trace(struct detect *d, const struct squawk_article *a, struct squawk_report *r,
+                         struct detect_trace *t);
+/* Match i of the trace: its rule's id (NULL: not a rule of the pack), field and fate. */
+const char *detect_trace_match(const struct detect_trace *t, size_t i, uint32_t *field, int *fate);
 
 #endif

@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "matcher.h"
 #include "novelty.h"
+#include "rescore.h"
 #include "token.h"
 #include "tpat.h"
 
@@ -93,6 +94,7 @@ typedef struct article_ctx {
     tok_doc tok;                          /* the article's tokens, shared by every token-pattern pack */
     struct squawk_token *toks;            /* the same in the ABI's form, made on first tokens() */
     struct tscan *tscan[HOST_MAX_PACKS]; /* per token-pattern pack, made on first use */
+    uint64_t serial; /* unique per article: what per-article caches key on (rescore.c) */
 } article_ctx;
 
 /* One token-pattern pack's hits in one article, in the ABI's form. */
@@ -774,6 +776,7 @@ void filter_host_destroy(filter_host *h)
     hs_free_scratch(tls_scratch);
     tls_scratch = NULL;
     tls_gen = 0;
+    rescore_thread_done();
 }
 
 int filter_host_resolve(const filter_host *h, const char *name_or_path, char *out, size_t outlen,
@@ -899,11 +902,16 @@ static unsigned novelty_of(filter_host *h, const proto_alert *al, const proto_ar
 }
 
 /* The per-article state plugins see, scanned lazily. */
+static uint64_t article_serial_counter;
+
+uint64_t filter_host_article_serial(const struct squawk_article *a) { return ctx_of(a)->serial; }
+
 static article_ctx *ctx_begin(filter_host *h, const proto_article *a)
 {
     article_ctx *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->h = h;
+    c->serial = __atomic_add_fetch(&article_serial_counter, 1, __ATOMIC_RELAXED);
     c->art.size = sizeof c->art;
     c->art.id = a->id;
     c->art.text[SQUAWK_FIELD_HEADLINE] = a->headline ? a->headline : "";

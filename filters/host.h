@@ -128,6 +128,9 @@ SQ_API void filter_host_get_stats(filter_host *h, filter_host_stats *out);
  * thread's scratch. */
 SQ_API size_t filter_host_compiled_bytes(const filter_host *h);
 
+/* A number unique to the article a plugin is processing (caches key on it). */
+uint64_t filter_host_article_serial(const struct squawk_article *a);
+
 /* The data dir in use (rules/, gazetteer.yml) and the threshold of the i-th loaded filter. */
 SQ_API const char *filter_host_data_dir(const filter_host *h);
 SQ_API int filter_host_threshold(const filter_host *h, size_t i, double *out);

@@ -20,6 +20,11 @@ if(DEBIAN_PYTHON)
   set_tests_properties(test_learned PROPERTIES LABELS integration TIMEOUT 400
     ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk")
 endif()
+if(DEBIAN_PYTHON)
+  add_test(NAME test_rescore COMMAND ${DEBIAN_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/test_rescore.py)
+  set_tests_properties(test_rescore PROPERTIES LABELS integration TIMEOUT 300
+    ENVIRONMENT "SQUAWK_BIN=${CMAKE_BINARY_DIR}/squawk;SQ_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endif()
 # issue 21: kill -9 and restart, /healthz before assignment; the small defects (ports, CURVE keys, DLQ)
 foreach(t test_restart test_defects)
   if(DEBIAN_PYTHON)

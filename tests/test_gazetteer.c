@@ -512,10 +512,10 @@ TEST(score_end_to_end)
     char dir[] = "/tmp/sq_test_gaz_XXXXXX";
     ASSERT(mkdtemp(dir) != NULL);
     char cmd[2048];
-    /* a snapshot of the shipped data: rule packs change under a running test otherwise */
+    /* a snapshot of the shipped data (packs and rescoring models): rule packs change under a running test otherwise */
     snprintf(cmd, sizeof cmd, "mkdir -p '%s/data/rules/v2' && cp '%s/gazetteer.yml' '%s/data/' && cp '%s'/rules/*.yml '%s/data/rules/'"
-             " && cp '%s'/rules/v2/*.yml '%s/data/rules/v2/'",
-             dir, DATA_DIR, dir, DATA_DIR, dir, DATA_DIR, dir);
+             " && cp '%s'/rules/v2/*.yml '%s'/rules/v2/*.lm '%s/data/rules/v2/'",
+             dir, DATA_DIR, dir, DATA_DIR, dir, DATA_DIR, DATA_DIR, dir);
     ASSERT_EQ(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s/a.txt", dir);
     FILE *f = fopen(cmd, "w");

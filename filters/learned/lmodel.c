@@ -340,13 +340,7 @@ int lm_featurize(const lm_opts *o, const float *idf, const char *head, size_t hl
 int lm_featurize_eng(const lm_opts *o, const float *idf, const char *head, size_t hl, const char *body,
                      size_t bl, const lm_engine *eng, lm_vec *out, lm_spans *spans, int sorted)
 {
-    out->n_raw = 0;
-    out->n_keys = 0;
-    out->n = 0;
-    if (++out->gen == 0) { /* stamps wrapped: forget every old one */
-        if (out->tab) memset(out->tab, 0, out->tab_cap * sizeof *out->tab);
-        out->gen = 1;
-    }
+    lm_vec_begin(out);
     if (spans) spans->n = 0;
     int rc = lm_field(o, LM_FIELD_HEADLINE, head ? head : "", head ? hl : 0, out, spans);
     if (!rc) rc = lm_field(o, LM_FIELD_BODY, body ? body : "", body ? bl : 0, out, spans);
@@ -859,3 +853,44 @@ int lm_load(lm_model **out, const char *path, char *err, size_t errlen)
     if (rc) snprintf(err, errlen, "%s: %s", path, why);
     return rc;
 }
+
+/* ---- featurisation by parts (the built-in filters' rescoring, rescore.c) ----
+ * The same features lm_featurize_eng makes, assembled by the caller: text of
+ * any fields, then engine-block features the caller names itself (the
+ * engine's own evidence of one filter instead of lm_engine's pack scans). */
+
+int lm_vec_begin(lm_vec *v)
+{
+    v->n_raw = 0;
+    v->n_keys = 0;
+    v->n = 0;
+    if (++v->gen == 0) { /* stamps wrapped: forget every old one */
+        if (v->tab) memset(v->tab, 0, v->tab_cap * sizeof *v->tab);
+        v->gen = 1;
+    }
+    return 0;
+}
+
+int lm_vec_text(const lm_opts *o, lm_vec *v, uint32_t field, const char *s, size_t len)
+{
+    return lm_field(o, field, s ? s : "", s ? len : 0, v, NULL);
+}
+
+int lm_vec_feature(const lm_opts *o, lm_vec *v, char what, uint32_t field, const char *name)
+{
+    return lm_eng_add(o, v, what, field, name);
+}
+
+int lm_vec_end(const lm_opts *o, const float *idf, lm_vec *v, int sorted)
+{
+    return lm_count(o, idf, v, sorted);
+}
+
+double lm_dot(const lm_model *m, const lm_vec *x)
+{
+    double t = 0;
+    for (size_t i = 0; i < x->n; i++) t += (double)m->w[(size_t)x->f[i].idx * m->n_class] * x->f[i].val;
+    return t;
+}
+
+double lm_bias(const lm_model *m) { return m->w[((size_t)1 << m->o.hash_bits) * m->n_class]; }

@@ -168,4 +168,18 @@ int lm_save(const lm_model *m, const char *path, char *err, size_t errlen);
 lm_model *lm_create(const lm_opts *o, uint32_t n_class);
 void lm_destroy(lm_model *m);
 
+/* Featurisation by parts, for a caller that names its own engine features
+ * (the built-in filters' rescoring): begin, then text of each field and
+ * engine-block features in any order, then end (as lm_featurize_eng would
+ * count and normalise them). A vector made of two parts featurised apart
+ * scores the sum of the parts: each block is normalised on its own. */
+int lm_vec_begin(lm_vec *v);
+int lm_vec_text(const lm_opts *o, lm_vec *v, uint32_t field, const char *s, size_t len);
+/* One engine-block feature: a kind letter, the field it was found in, a name. */
+int lm_vec_feature(const lm_opts *o, lm_vec *v, char what, uint32_t field, const char *name);
+int lm_vec_end(const lm_opts *o, const float *idf, lm_vec *v, int sorted);
+/* Class 0's weights . x, without the bias; and class 0's bias. */
+double lm_dot(const lm_model *m, const lm_vec *x);
+double lm_bias(const lm_model *m);
+
 #endif
