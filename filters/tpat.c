@@ -549,15 +549,49 @@ static int find_companies(struct mctx *m, const struct squawk_mention *men, size
 
 /* The word id of the part after a hyphenated word's last hyphen ("previously-announced",
  * "anti-takeover", "short-term"): a word test matches it too, as \b did in the regex packs. */
-static int32_t tail_word(const struct tpat_pack *p, const char *norm, size_t len)
+size_t tpat_hyphen_tail(const char *norm, size_t len)
 {
     size_t h = len;
     while (h > 1 && norm[h - 1] != '-') h--;
-    if (h <= 1 || h >= len) return -1;
-    return tpat_word_find(p, norm + h, len - h, tok_hash(norm + h, len - h));
+    return h <= 1 || h >= len ? 0 : h;
 }
 
-static int prepare(struct mctx *m)
+static int32_t tail_word(const struct tpat_pack *p, const char *norm, size_t len)
+{
+    size_t h = tpat_hyphen_tail(norm, len);
+    return h ? tpat_word_find(p, norm + h, len - h, tok_hash(norm + h, len - h)) : -1;
+}
+
+/* A vocabulary id in this pack's words. */
+static int32_t vmapped(const struct tpat_pack *p, int32_t id)
+{
+    return id >= 0 && (size_t)id < p->n_vmap ? p->vmap[id] : -1;
+}
+
+/* Each token's word id and hyphen tail in the pack: from the vocabulary's ids when given, else
+ * by the pack's own lookups (the same ids either way). */
+static void word_ids(struct mctx *m, const tpat_ids *ids)
+{
+    struct scratch *s = m->s;
+    const tok_doc *d = m->d;
+    if (ids && ids->v == m->p->vocab && ids->n == d->n) {
+        for (uint32_t k = 0; k < d->n; k++) {
+            s->wid[k] = vmapped(m->p, ids->word[k]);
+            if (s->wid[k] < 0) s->wid[k] = vmapped(m->p, ids->abbr[k]);
+            s->tail[k] = vmapped(m->p, ids->tail[k]);
+        }
+        return;
+    }
+    for (uint32_t k = 0; k < d->n; k++) {
+        const struct tok *t = &d->v[k];
+        s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len, t->hash);
+        if (s->wid[k] < 0 && t->flags & TOK_F_ABBREV && t->norm_len > 1) /* "Inc." is also "inc" */
+            s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len - 1u, tok_hash(tok_norm(d, t), t->norm_len - 1u));
+        s->tail[k] = t->flags & TOK_F_HYPHEN ? tail_word(m->p, tok_norm(d, t), t->norm_len) : -1;
+    }
+}
+
+static int prepare(struct mctx *m, const tpat_ids *ids)
 {
     struct scratch *s = m->s;
     const tok_doc *d = m->d;
@@ -570,12 +604,9 @@ static int prepare(struct mctx *m)
         tpat_reserve((void **)&s->sent_first, &s->cap_sf, ns, sizeof *s->sent_first) ||
         tpat_reserve((void **)&s->sent_end, &s->cap_se, ns, sizeof *s->sent_end))
         return -1;
+    word_ids(m, ids);
     for (uint32_t k = 0; k < d->n; k++) {
         const struct tok *t = &d->v[k];
-        s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len, t->hash);
-        if (s->wid[k] < 0 && t->flags & TOK_F_ABBREV && t->norm_len > 1) /* "Inc." is also "inc" */
-            s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len - 1u, tok_hash(tok_norm(d, t), t->norm_len - 1u));
-        s->tail[k] = t->flags & TOK_F_HYPHEN ? tail_word(m->p, tok_norm(d, t), t->norm_len) : -1;
         if (t->flags & TOK_F_SENT_START || k == 0) s->sent_first[t->sent] = k;
         s->sent_end[t->sent] = k + 1;
     }
@@ -704,13 +735,19 @@ static int cmp_hit(const void *a, const void *b)
 int tpat_match(const tpat_pack *p, const tok_doc *d, const char *const text[2], const struct squawk_mention *men,
                size_t n_men, tpat_result *r)
 {
+    return tpat_match_ids(p, d, NULL, text, men, n_men, r);
+}
+
+int tpat_match_ids(const tpat_pack *p, const tok_doc *d, const tpat_ids *ids, const char *const text[2],
+                   const struct squawk_mention *men, size_t n_men, tpat_result *r)
+{
     r->n_hits = r->n_slots = r->n_companies = 0;
     r->steps = 0;
     r->n_limited = 0;
     pool_take(r);
     if (!r->scratch && !(r->scratch = calloc(1, sizeof(struct scratch)))) return SQ_E_NOMEM;
     struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch};
-    if (prepare(&m) || find_companies(&m, men, n_men) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
+    if (prepare(&m, ids) || find_companies(&m, men, n_men) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
     if (r->n_hits > 1) qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
     return 0;
 }

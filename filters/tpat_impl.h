@@ -114,6 +114,9 @@ struct tpat_pack {
     uint32_t max_name;
     uint8_t short_forms; /* companies found by form are also recognised by their first word elsewhere */
     uint8_t word_parts;  /* rules' default: a word also matches a hyphenated word's last part */
+    const struct tpat_vocab *vocab; /* the host's vocabulary this pack was added to, or NULL */
+    int32_t *vmap;                  /* [n_vmap]: its word ids -> this pack's (-1: not a word of the pack) */
+    size_t n_vmap;
     void **regexes; /* TT_REGEX tests' regex_t, freed with the pack */
     size_t n_regexes, cap_regexes;
     void *arena;
@@ -123,5 +126,7 @@ struct tpat_pack {
 int tpat_reserve(void **v, size_t *cap, size_t need, size_t elem);
 /* Word id of a normal form, or -1. */
 int32_t tpat_word_find(const struct tpat_pack *p, const char *norm, size_t len, uint32_t hash);
+/* Where a hyphenated word's last part starts ("announced" of "previously-announced"), or 0 when it has none. */
+size_t tpat_hyphen_tail(const char *norm, size_t len);
 
 #endif

@@ -873,6 +873,7 @@ void tpat_destroy(tpat_pack *p)
         free(p->regexes[i]);
     }
     free(p->regexes);
+    free(p->vmap);
     arena_free(p->arena);
     free(p);
 }
