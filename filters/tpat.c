@@ -185,6 +185,30 @@ static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t po
     return ok ^ t->neg;
 }
 
+void tpat_pre_make(const struct tpat_pack *p, const uint32_t *idx, size_t n, struct tpat_pre *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        const struct tpat_test *t = &p->tests[idx[i]];
+        if (t->kind == TT_CLASS && !t->neg) {
+            out->cls |= t->v;
+        } else if (t->kind == TT_REGEX && !t->neg && t->first) {
+            for (int k = 0; k < 4; k++) out->first[k] |= t->first[k];
+        } else { /* any token may pass */
+            out->cls = UINT32_MAX;
+            return;
+        }
+    }
+}
+
+/* Can token pos pass one of the tests pre was made of? (0: none passes; 1: maybe) */
+static int pre_may(const struct mctx *m, const struct tpat_pre *pre, uint32_t pos)
+{
+    const struct tok *t = &m->d->v[pos];
+    unsigned char b = (unsigned char)*tok_norm(m->d, t);
+    return (pre->cls >> t->cls & 1) || ((pre->cls >> 8) & t->flags) || (pre->first[b / 64] >> (b % 64) & 1);
+}
+
 /* Can a path starting at instruction pc take token pos first? (its guard; see tpat_impl.h) */
 static int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
 {
@@ -197,6 +221,7 @@ static int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
     if ((w >= 0 && (uint32_t)w < g->nbits && (g->bits[(uint32_t)w / 64] >> ((uint32_t)w % 64) & 1)) ||
         (tw >= 0 && (uint32_t)tw < g->nbits && (g->bits[(uint32_t)tw / 64] >> ((uint32_t)tw % 64) & 1)))
         return 1;
+    if (!g->n_tests || !pre_may(m, g->pre, pos)) return 0;
     for (uint32_t k = 0; k < g->n_tests; k++)
         if (test_tok(m, &m->p->tests[g->tests[k]], pos)) return 1;
     return 0;
@@ -639,6 +664,7 @@ static int sort_by_rule(struct scratch *s, size_t n_rules)
 static int tested_cands(struct mctx *m, uint32_t k)
 {
     const struct tpat_pack *p = m->p;
+    if (!p->n_ctests || !pre_may(m, &p->ctest_pre, k)) return 0;
     for (size_t i = 0; i < p->n_ctests; i++)
         if (test_tok(m, &p->tests[p->ctests[i]], k))
             for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)

@@ -927,6 +927,10 @@ static int add_guard(struct pctx *c, uint32_t pc, uint32_t *scratch)
     if (g.n_tests && !t) return -1;
     if (t) memcpy(t, scratch, g.n_tests * sizeof *t);
     g.tests = t;
+    struct tpat_pre *pre = g.n_tests ? tpat_arena_alloc(&p->arena, sizeof *pre) : NULL;
+    if (g.n_tests && !pre) return -1;
+    if (pre) tpat_pre_make(p, t, g.n_tests, pre);
+    g.pre = pre;
     if (tpat_reserve((void **)&p->guards, &p->cap_guards, p->n_guards + 2, sizeof *p->guards)) return -1;
     if (!p->n_guards) p->guards[p->n_guards++] = (struct tpat_guard){0};
     p->guards[p->n_guards] = g;

@@ -57,9 +57,17 @@ struct tpat_crule {
  * per word id below nbits), a token passing one of the tests (classes, ~regexes), or (comp) a
  * company's first token. Checked at each branch of a SPLIT and at a rule's start, it drops a
  * path that would fail at its first token without running it. */
+/* A quick reject for a list of class and ~regex tests: a token whose case class and flags are
+ * outside cls and whose normal form starts with a byte outside first passes none of them. */
+struct tpat_pre {
+    uint32_t cls;
+    uint64_t first[4];
+};
+
 struct tpat_guard {
     const uint64_t *bits;
     const uint32_t *tests;
+    const struct tpat_pre *pre; /* of tests (NULL when none) */
     uint32_t nbits, n_tests;
     uint8_t comp;
 };
@@ -101,6 +109,7 @@ struct tpat_pack {
      * a token tries each once, not once per rule */
     uint32_t *ctests, *ctest_off, *ctest_rules;
     size_t n_ctests;
+    struct tpat_pre ctest_pre;
     struct tpat_test *tests;
     size_t n_tests;
     struct tpat_inst *prog;
@@ -126,6 +135,8 @@ struct tpat_pack {
 int tpat_reserve(void **v, size_t *cap, size_t need, size_t elem);
 /* Word id of a normal form, or -1. */
 int32_t tpat_word_find(const struct tpat_pack *p, const char *norm, size_t len, uint32_t hash);
+/* The quick reject of n tests (tests[idx[i]]); one that could pass anything lets every token through. */
+void tpat_pre_make(const struct tpat_pack *p, const uint32_t *idx, size_t n, struct tpat_pre *out);
 /* Where a hyphenated word's last part starts ("announced" of "previously-announced"), or 0 when it has none. */
 size_t tpat_hyphen_tail(const char *norm, size_t len);
 

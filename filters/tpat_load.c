@@ -680,6 +680,7 @@ static int build_ctests(struct tpat_pack *p)
     for (size_t q = 0; q < n_pairs; q++) p->ctest_rules[fill[pt[q]]++] = pr[q];
     memmove(p->ctest_off + 1, p->ctest_off, p->n_ctests * sizeof *p->ctest_off);
     p->ctest_off[0] = 0;
+    tpat_pre_make(p, p->ctests, p->n_ctests, &p->ctest_pre);
     free(pt);
     free(pr);
     return 0;
