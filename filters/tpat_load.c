@@ -766,6 +766,7 @@ static void loader_free(struct tpat_loader *L)
     }
     free(L->lex);
     free(L->mac);
+    free(L->gbits);
     tok_doc_free(&L->td);
 }
 
