@@ -215,9 +215,10 @@ static int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
     uint32_t gi = m->p->guard_at[pc];
     if (!gi) return 1;
     if (pos >= m->end) return 0; /* a guarded path takes a token */
-    const struct tpat_guard *g = &m->p->guards[gi];
-    if (g->comp && m->s->comp_at[pos] >= 0) return 1;
+    if (gi & GUARD_COMP && m->s->comp_at[pos] >= 0) return 1;
     int32_t w = m->s->wid[pos], tw = m->whole_words ? -1 : m->s->tail[pos];
+    if (w < 0 && tw < 0 && !(gi & GUARD_TESTS)) return 0;
+    const struct tpat_guard *g = &m->p->guards[gi & GUARD_INDEX];
     if ((w >= 0 && (uint32_t)w < g->nbits && (g->bits[(uint32_t)w / 64] >> ((uint32_t)w % 64) & 1)) ||
         (tw >= 0 && (uint32_t)tw < g->nbits && (g->bits[(uint32_t)tw / 64] >> ((uint32_t)tw % 64) & 1)))
         return 1;

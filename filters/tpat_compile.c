@@ -954,10 +954,11 @@ static int add_guard(struct pctx *c, uint32_t pc, uint32_t *scratch)
     if (g.n_tests && !pre) return -1;
     if (pre) tpat_pre_make(p, t, g.n_tests, pre);
     g.pre = pre;
+    if (p->n_guards + 1 >= GUARD_INDEX) return 0; /* no room in guard_at: the path runs unguarded */
     if (tpat_reserve((void **)&p->guards, &p->cap_guards, p->n_guards + 2, sizeof *p->guards)) return -1;
     if (!p->n_guards) p->guards[p->n_guards++] = (struct tpat_guard){0};
     p->guards[p->n_guards] = g;
-    p->guard_at[r->pc + pc] = (uint32_t)p->n_guards++;
+    p->guard_at[r->pc + pc] = (uint32_t)p->n_guards++ | (g.comp ? GUARD_COMP : 0) | (g.n_tests ? GUARD_TESTS : 0);
     return 0;
 }
 

@@ -72,6 +72,12 @@ struct tpat_guard {
     uint8_t comp;
 };
 
+/* What a guard holds, beside its index in guard_at: a token that is no word of the pack and no
+ * company start is rejected by a guard of words alone without reading the guard. */
+#define GUARD_COMP (UINT32_C(1) << 31)
+#define GUARD_TESTS (UINT32_C(1) << 30)
+#define GUARD_INDEX (GUARD_TESTS - 1)
+
 struct tpat_word {
     uint32_t off, len, hash; /* in words_pool */
 };
@@ -114,7 +120,7 @@ struct tpat_pack {
     size_t n_tests;
     struct tpat_inst *prog;
     size_t n_prog;
-    uint32_t *guard_at; /* per instruction: the guard of a path starting there (index into guards), 0 = none */
+    uint32_t *guard_at; /* per instruction: the guard of a path starting there (index into guards | GUARD_*), 0 = none */
     size_t cap_guard_at;
     struct tpat_guard *guards; /* [0] is unused: no guard */
     size_t n_guards, cap_guards;
