@@ -588,10 +588,12 @@ static int32_t tail_word(const struct tpat_pack *p, const char *norm, size_t len
     return h ? tpat_word_find(p, norm + h, len - h, tok_hash(norm + h, len - h)) : -1;
 }
 
-/* A vocabulary id in this pack's words. */
+/* A vocabulary id (-1: none) in this pack's words; without branches (vmap[0] is -1), as a
+ * token's ids are as often words of the pack as not. */
 static int32_t vmapped(const struct tpat_pack *p, int32_t id)
 {
-    return id >= 0 && (size_t)id < p->n_vmap ? p->vmap[id] : -1;
+    size_t i = (size_t)(uint32_t)(id + 1);
+    return p->vmap[i < p->n_vmap ? i : 0];
 }
 
 /* Each token's word id and hyphen tail in the pack: from the vocabulary's ids when given, else
@@ -602,8 +604,8 @@ static void word_ids(struct mctx *m, const tpat_ids *ids)
     const tok_doc *d = m->d;
     if (ids && ids->v == m->p->vocab && ids->n == d->n) {
         for (uint32_t k = 0; k < d->n; k++) {
-            s->wid[k] = vmapped(m->p, ids->word[k]);
-            if (s->wid[k] < 0) s->wid[k] = vmapped(m->p, ids->abbr[k]);
+            int32_t w = vmapped(m->p, ids->word[k]), wa = vmapped(m->p, ids->abbr[k]);
+            s->wid[k] = w >= 0 ? w : wa;
             s->tail[k] = vmapped(m->p, ids->tail[k]);
         }
         return;

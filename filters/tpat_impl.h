@@ -130,7 +130,7 @@ struct tpat_pack {
     uint8_t short_forms; /* companies found by form are also recognised by their first word elsewhere */
     uint8_t word_parts;  /* rules' default: a word also matches a hyphenated word's last part */
     const struct tpat_vocab *vocab; /* the host's vocabulary this pack was added to, or NULL */
-    int32_t *vmap;                  /* [n_vmap]: its word ids -> this pack's (-1: not a word of the pack) */
+    int32_t *vmap;                  /* [n_vmap]: 1 + its word ids -> this pack's (-1: not a word of the pack; [0] = -1) */
     size_t n_vmap;
     void **regexes; /* TT_REGEX tests' regex_t, freed with the pack */
     size_t n_regexes, cap_regexes;

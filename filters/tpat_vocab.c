@@ -44,14 +44,14 @@ int tpat_vocab_add(tpat_vocab *v, tpat_pack *p)
             free(hid);
             return SQ_E_NOMEM;
         }
-    size_t n = v->words.n_words;
-    int32_t *map = malloc((n ? n : 1) * sizeof *map);
+    size_t n = v->words.n_words + 1; /* map[1 + id]; map[0] = -1 stands for "no id" */
+    int32_t *map = malloc(n * sizeof *map);
     if (!map) {
         free(hid);
         return SQ_E_NOMEM;
     }
     for (size_t i = 0; i < n; i++) map[i] = -1;
-    for (size_t w = 0; w < p->n_words; w++) map[hid[w]] = (int32_t)w;
+    for (size_t w = 0; w < p->n_words; w++) map[1 + hid[w]] = (int32_t)w;
     free(hid);
     free(p->vmap);
     p->vmap = map;
