@@ -217,11 +217,12 @@ static int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
     if (pos >= m->end) return 0; /* a guarded path takes a token */
     if (gi & GUARD_COMP && m->s->comp_at[pos] >= 0) return 1;
     int32_t w = m->s->wid[pos], tw = m->whole_words ? -1 : m->s->tail[pos];
-    if (w < 0 && tw < 0 && !(gi & GUARD_TESTS)) return 0;
+    if ((w & tw) < 0 && !(gi & GUARD_TESTS)) return 0; /* both -1: no word of the pack */
     const struct tpat_guard *g = &m->p->guards[gi & GUARD_INDEX];
-    if ((w >= 0 && (uint32_t)w < g->nbits && (g->bits[(uint32_t)w / 64] >> ((uint32_t)w % 64) & 1)) ||
-        (tw >= 0 && (uint32_t)tw < g->nbits && (g->bits[(uint32_t)tw / 64] >> ((uint32_t)tw % 64) & 1)))
-        return 1;
+    /* without branches on the ids (a token is as often a word of the guard as not): -1 and ids
+     * past the guard's words read its zero bit nbits */
+    uint32_t iw = (uint32_t)w < g->nbits ? (uint32_t)w : g->nbits, it = (uint32_t)tw < g->nbits ? (uint32_t)tw : g->nbits;
+    if (((g->bits[iw / 64] >> (iw % 64)) | (g->bits[it / 64] >> (it % 64))) & 1) return 1;
     if (!g->n_tests || !pre_may(m, g->pre, pos)) return 0;
     for (uint32_t k = 0; k < g->n_tests; k++)
         if (test_tok(m, &m->p->tests[g->tests[k]], pos)) return 1;

@@ -914,8 +914,9 @@ static int guard_test(void *ud, const struct tpat_inst *in)
  * macros repeat the same sets): thousands of guards then fit in cache. 0 or -1 out of memory. */
 static int guard_bits(struct tpat_loader *L, const uint64_t *bits, size_t nb, struct tpat_guard *g)
 {
+    static const uint64_t none[1];
     while (nb && !bits[nb - 1]) nb--;
-    g->bits = NULL, g->nbits = 0;
+    g->bits = none, g->nbits = 0;
     if (!nb) return 0;
     uint32_t h = tok_hash((const char *)bits, nb * sizeof *bits);
     for (size_t i = 0; i < L->n_gbits; i++)
@@ -923,9 +924,10 @@ static int guard_bits(struct tpat_loader *L, const uint64_t *bits, size_t nb, st
             g->bits = L->gbits[i].bits, g->nbits = (uint32_t)(nb * 64);
             return 0;
         }
-    uint64_t *keep = tpat_arena_alloc(&L->p->arena, nb * sizeof *keep);
+    uint64_t *keep = tpat_arena_alloc(&L->p->arena, (nb + 1) * sizeof *keep); /* + a zero word: bit nbits is 0 */
     if (!keep || tpat_reserve((void **)&L->gbits, &L->cap_gbits, L->n_gbits + 1, sizeof *L->gbits)) return -1;
     memcpy(keep, bits, nb * sizeof *keep);
+    keep[nb] = 0;
     L->gbits[L->n_gbits++] = (struct tpat_gbits){h, (uint32_t)nb, keep};
     g->bits = keep, g->nbits = (uint32_t)(nb * 64);
     return 0;

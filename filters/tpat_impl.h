@@ -65,7 +65,7 @@ struct tpat_pre {
 };
 
 struct tpat_guard {
-    const uint64_t *bits;
+    const uint64_t *bits; /* bit nbits exists and is 0 */
     const uint32_t *tests;
     const struct tpat_pre *pre; /* of tests (NULL when none) */
     uint32_t nbits, n_tests;
