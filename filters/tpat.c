@@ -142,9 +142,11 @@ static void pool_take(tpat_result *r)
     r->companies = x->companies, r->cap_companies = x->cap_companies;
 }
 
+/* Without a branch on w: -1 reads the zero row (tpat_impl.h). */
 static int has_lex(const struct tpat_pack *p, int32_t w, uint32_t lex)
 {
-    return w >= 0 && (p->lexbits[(size_t)w * p->lex_words + lex / 64] >> (lex % 64) & 1);
+    size_t row = (uint32_t)w < p->n_words ? (uint32_t)w : p->n_words;
+    return (int)(p->lexbits[row * p->lex_words + lex / 64] >> (lex % 64) & 1);
 }
 
 static int in_set(const struct tpat_test *t, int32_t w)
@@ -432,7 +434,7 @@ static int name_tok(const struct mctx *m, uint32_t k)
 
 static int is_suffix(const struct mctx *m, uint32_t k)
 {
-    return m->p->lex_suffix >= 0 && m->d->v[k].cls != TOK_LOWER && has_lex(m->p, m->s->wid[k], (uint32_t)m->p->lex_suffix);
+    return m->p->lex_suffix >= 0 && ((m->d->v[k].cls != TOK_LOWER) & has_lex(m->p, m->s->wid[k], (uint32_t)m->p->lex_suffix));
 }
 
 /* Capitalised name words from k on within k's sentence (at most max_name): the end, k when none. */

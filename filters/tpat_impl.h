@@ -102,7 +102,7 @@ struct tpat_pack {
     size_t table_mask;
     char *words_pool;
     size_t pool_n, pool_cap;
-    uint64_t *lexbits; /* n_words x lex_words: lexicons a word belongs to */
+    uint64_t *lexbits; /* (n_words + 1) x lex_words: lexicons a word belongs to; row n_words is 0 (no word) */
     size_t lex_words;
     uint64_t *cue_bits; /* a bit per word: in a lexicon other than the suffixes and descriptors (a cue word) */
     /* anchors: rules to try at a word, CSR over word ids */

@@ -595,7 +595,7 @@ static int build_lexbits(struct tpat_loader *L)
     struct tpat_pack *p = L->p;
     p->n_lex = L->n_lex;
     p->lex_words = (L->n_lex + 63) / 64;
-    p->lexbits = calloc(p->n_words * p->lex_words + 1, sizeof *p->lexbits);
+    p->lexbits = calloc((p->n_words + 1) * p->lex_words + 1, sizeof *p->lexbits); /* + a zero row: no word */
     if (!p->lexbits) return -1;
     p->cue_bits = calloc(p->n_words / 64 + 1, sizeof *p->cue_bits);
     if (!p->cue_bits) return -1;
