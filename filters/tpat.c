@@ -688,12 +688,13 @@ static int candidates(struct mctx *m)
     memset(s->last_cand, 0, (p->n_rules + 1) * sizeof *s->last_cand);
     for (uint32_t k = 0; k < m->d->n; k++) {
         if (tested_cands(m, k)) return -1;
-        for (int part = 0; part < 2; part++) {
-            int32_t w = part ? s->tail[k] : s->wid[k];
-            for (uint32_t a = w >= 0 ? p->anchor_off[w] : 0; w >= 0 && a < p->anchor_off[w + 1]; a++)
-                if (!(part && p->rules[p->anchor_rules[a]].pub.whole_words) && add_cand(s, p->anchor_rules[a], k))
-                    return -1;
-        }
+        /* no word (-1) reads the empty range at n_words: no branch on the id */
+        uint32_t w = (uint32_t)s->wid[k] < p->n_words ? (uint32_t)s->wid[k] : (uint32_t)p->n_words;
+        for (uint32_t a = p->anchor_off[w]; a < p->anchor_off[w + 1]; a++)
+            if (add_cand(s, p->anchor_rules[a], k)) return -1;
+        if (s->tail[k] >= 0) /* a hyphenated word's last part: rules that allow word parts */
+            for (uint32_t a = p->anchor_off[s->tail[k]]; a < p->anchor_off[s->tail[k] + 1]; a++)
+                if (!p->rules[p->anchor_rules[a]].pub.whole_words && add_cand(s, p->anchor_rules[a], k)) return -1;
         if (s->comp_at[k] >= 0)
             for (size_t i = 0; i < p->n_company_rules; i++)
                 if (add_cand(s, p->company_rules[i], k)) return -1;

@@ -105,7 +105,7 @@ struct tpat_pack {
     uint64_t *lexbits; /* (n_words + 1) x lex_words: lexicons a word belongs to; row n_words is 0 (no word) */
     size_t lex_words;
     uint64_t *cue_bits; /* a bit per word: in a lexicon other than the suffixes and descriptors (a cue word) */
-    /* anchors: rules to try at a word, CSR over word ids */
+    /* anchors: rules to try at a word, CSR over word ids (n_words + 2 offsets; word n_words has none) */
     uint32_t *anchor_off, *anchor_rules;
     uint32_t *company_rules, *free_rules;
     size_t n_company_rules, n_free_rules;

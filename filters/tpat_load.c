@@ -716,6 +716,7 @@ static int build_anchors(struct tpat_loader *L)
     /* filling advanced each offset to the next word's start: shift back */
     memmove(c.off + 1, c.off, p->n_words * sizeof *c.off);
     c.off[0] = 0;
+    c.off[p->n_words + 1] = c.off[p->n_words]; /* an empty range at n_words: "no word" */
     p->anchor_off = c.off;
     p->anchor_rules = c.v;
     free(c.last);
