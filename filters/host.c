@@ -71,6 +71,7 @@ struct filter_host {
     size_t n_packs;
     struct squawk_tpack tpacks[HOST_MAX_PACKS];
     size_t n_tpacks;
+    tpat_vocab *vocab; /* the words of every token-pattern pack: tokens looked up once per article */
     uint64_t tpat_limited; /* (rule, sentence) pairs a step budget cut short, all articles */
     filter_novelty *novelty;
     host_filter filters[HOST_MAX_FILTERS];
@@ -92,6 +93,8 @@ typedef struct article_ctx {
     size_t n_cues;
     int tok_done;
     tok_doc tok;                          /* the article's tokens, shared by every token-pattern pack */
+    int ids_done;
+    tpat_ids ids;                         /* their word ids in the host's vocabulary */
     struct squawk_token *toks;            /* the same in the ABI's form, made on first tokens() */
     struct tscan *tscan[HOST_MAX_PACKS]; /* per token-pattern pack, made on first use */
     uint64_t serial; /* unique per article: what per-article caches key on (rescore.c) */
@@ -299,6 +302,8 @@ static int svc_tpack_open(const struct squawk_host *s, const char *name, struct 
     tpat_diag_free(&dg);
     if (!rc && !(t->key = strdup(name))) rc = SQ_E_NOMEM;
     if (!rc) rc = tpack_rules(t);
+    if (!rc && !h->vocab) rc = tpat_vocab_create(&h->vocab);
+    if (!rc) rc = tpat_vocab_add(h->vocab, t->p);
     if (rc) {
         if (rc == SQ_E_NOMEM) snprintf(err, errlen, "%s: out of memory", path);
         tpack_free(t);
@@ -459,7 +464,8 @@ static int tscan_run(struct squawk_tpack *p, const struct squawk_article *a, str
     const struct squawk_mention *men;
     size_t n_men;
     rc = svc_mentions(a, &men, &n_men);
-    if (!rc) rc = tpat_match(p->p, &c->tok, a->text, men, n_men, &t->res);
+    if (!rc && !c->ids_done && !(rc = tpat_vocab_ids(c->h->vocab, &c->tok, &c->ids))) c->ids_done = 1;
+    if (!rc) rc = tpat_match_ids(p->p, &c->tok, &c->ids, a->text, men, n_men, &t->res);
     if (!rc && t->res.n_limited) tscan_limited(p, a, t->res.n_limited);
     return rc ? rc : tscan_export(p, c, t);
 }
@@ -765,6 +771,7 @@ void filter_host_destroy(filter_host *h)
     for (size_t i = 0; i < h->n_filters; i++) filter_loader_close(&h->filters[i].p);
     for (size_t i = 0; i < h->n_packs; i++) filter_matcher_destroy(h->packs[i].m);
     for (size_t i = 0; i < h->n_tpacks; i++) tpack_free(&h->tpacks[i]);
+    tpat_vocab_destroy(h->vocab);
     filter_matcher_destroy(h->cues);
     filter_gaz_destroy(h->gaz);
     filter_novelty_destroy(h->novelty);
@@ -934,6 +941,7 @@ static void ctx_end(article_ctx *c)
         tscan_free(c->tscan[i]);
     }
     tok_doc_free(&c->tok);
+    tpat_ids_free(&c->ids);
     free(c->toks);
     filter_mentions_free(&c->ment);
     filter_amounts_free(&c->amt);

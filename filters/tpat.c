@@ -142,9 +142,11 @@ static void pool_take(tpat_result *r)
     r->companies = x->companies, r->cap_companies = x->cap_companies;
 }
 
+/* Without a branch on w: -1 reads the zero row (tpat_impl.h). */
 static int has_lex(const struct tpat_pack *p, int32_t w, uint32_t lex)
 {
-    return w >= 0 && (p->lexbits[(size_t)w * p->lex_words + lex / 64] >> (lex % 64) & 1);
+    size_t row = (uint32_t)w < p->n_words ? (uint32_t)w : p->n_words;
+    return (int)(p->lexbits[row * p->lex_words + lex / 64] >> (lex % 64) & 1);
 }
 
 static int in_set(const struct tpat_test *t, int32_t w)
@@ -185,18 +187,45 @@ static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t po
     return ok ^ t->neg;
 }
 
+void tpat_pre_make(const struct tpat_pack *p, const uint32_t *idx, size_t n, struct tpat_pre *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        const struct tpat_test *t = &p->tests[idx[i]];
+        if (t->kind == TT_CLASS && !t->neg) {
+            out->cls |= t->v;
+        } else if (t->kind == TT_REGEX && !t->neg && t->first) {
+            for (int k = 0; k < 4; k++) out->first[k] |= t->first[k];
+        } else { /* any token may pass */
+            out->cls = UINT32_MAX;
+            return;
+        }
+    }
+}
+
+/* Can token pos pass one of the tests pre was made of? (0: none passes; 1: maybe) */
+static int pre_may(const struct mctx *m, const struct tpat_pre *pre, uint32_t pos)
+{
+    const struct tok *t = &m->d->v[pos];
+    unsigned char b = (unsigned char)*tok_norm(m->d, t);
+    return (pre->cls >> t->cls & 1) || ((pre->cls >> 8) & t->flags) || (pre->first[b / 64] >> (b % 64) & 1);
+}
+
 /* Can a path starting at instruction pc take token pos first? (its guard; see tpat_impl.h) */
 static int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
 {
     uint32_t gi = m->p->guard_at[pc];
     if (!gi) return 1;
     if (pos >= m->end) return 0; /* a guarded path takes a token */
-    const struct tpat_guard *g = &m->p->guards[gi];
-    if (g->comp && m->s->comp_at[pos] >= 0) return 1;
+    if (gi & GUARD_COMP && m->s->comp_at[pos] >= 0) return 1;
     int32_t w = m->s->wid[pos], tw = m->whole_words ? -1 : m->s->tail[pos];
-    if ((w >= 0 && (uint32_t)w < g->nbits && (g->bits[(uint32_t)w / 64] >> ((uint32_t)w % 64) & 1)) ||
-        (tw >= 0 && (uint32_t)tw < g->nbits && (g->bits[(uint32_t)tw / 64] >> ((uint32_t)tw % 64) & 1)))
-        return 1;
+    if ((w & tw) < 0 && !(gi & GUARD_TESTS)) return 0; /* both -1: no word of the pack */
+    const struct tpat_guard *g = &m->p->guards[gi & GUARD_INDEX];
+    /* without branches on the ids (a token is as often a word of the guard as not): -1 and ids
+     * past the guard's words read its zero bit nbits */
+    uint32_t iw = (uint32_t)w < g->nbits ? (uint32_t)w : g->nbits, it = (uint32_t)tw < g->nbits ? (uint32_t)tw : g->nbits;
+    if (((g->bits[iw / 64] >> (iw % 64)) | (g->bits[it / 64] >> (it % 64))) & 1) return 1;
+    if (!g->n_tests || !pre_may(m, g->pre, pos)) return 0;
     for (uint32_t k = 0; k < g->n_tests; k++)
         if (test_tok(m, &m->p->tests[g->tests[k]], pos)) return 1;
     return 0;
@@ -405,7 +434,7 @@ static int name_tok(const struct mctx *m, uint32_t k)
 
 static int is_suffix(const struct mctx *m, uint32_t k)
 {
-    return m->p->lex_suffix >= 0 && m->d->v[k].cls != TOK_LOWER && has_lex(m->p, m->s->wid[k], (uint32_t)m->p->lex_suffix);
+    return m->p->lex_suffix >= 0 && ((m->d->v[k].cls != TOK_LOWER) & has_lex(m->p, m->s->wid[k], (uint32_t)m->p->lex_suffix));
 }
 
 /* Capitalised name words from k on within k's sentence (at most max_name): the end, k when none. */
@@ -549,15 +578,51 @@ static int find_companies(struct mctx *m, const struct squawk_mention *men, size
 
 /* The word id of the part after a hyphenated word's last hyphen ("previously-announced",
  * "anti-takeover", "short-term"): a word test matches it too, as \b did in the regex packs. */
-static int32_t tail_word(const struct tpat_pack *p, const char *norm, size_t len)
+size_t tpat_hyphen_tail(const char *norm, size_t len)
 {
     size_t h = len;
     while (h > 1 && norm[h - 1] != '-') h--;
-    if (h <= 1 || h >= len) return -1;
-    return tpat_word_find(p, norm + h, len - h, tok_hash(norm + h, len - h));
+    return h <= 1 || h >= len ? 0 : h;
 }
 
-static int prepare(struct mctx *m)
+static int32_t tail_word(const struct tpat_pack *p, const char *norm, size_t len)
+{
+    size_t h = tpat_hyphen_tail(norm, len);
+    return h ? tpat_word_find(p, norm + h, len - h, tok_hash(norm + h, len - h)) : -1;
+}
+
+/* A vocabulary id (-1: none) in this pack's words; without branches (vmap[0] is -1), as a
+ * token's ids are as often words of the pack as not. */
+static int32_t vmapped(const struct tpat_pack *p, int32_t id)
+{
+    size_t i = (size_t)(uint32_t)(id + 1);
+    return p->vmap[i < p->n_vmap ? i : 0];
+}
+
+/* Each token's word id and hyphen tail in the pack: from the vocabulary's ids when given, else
+ * by the pack's own lookups (the same ids either way). */
+static void word_ids(struct mctx *m, const tpat_ids *ids)
+{
+    struct scratch *s = m->s;
+    const tok_doc *d = m->d;
+    if (ids && ids->v == m->p->vocab && ids->n == d->n) {
+        for (uint32_t k = 0; k < d->n; k++) {
+            int32_t w = vmapped(m->p, ids->word[k]), wa = vmapped(m->p, ids->abbr[k]);
+            s->wid[k] = w >= 0 ? w : wa;
+            s->tail[k] = vmapped(m->p, ids->tail[k]);
+        }
+        return;
+    }
+    for (uint32_t k = 0; k < d->n; k++) {
+        const struct tok *t = &d->v[k];
+        s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len, t->hash);
+        if (s->wid[k] < 0 && t->flags & TOK_F_ABBREV && t->norm_len > 1) /* "Inc." is also "inc" */
+            s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len - 1u, tok_hash(tok_norm(d, t), t->norm_len - 1u));
+        s->tail[k] = t->flags & TOK_F_HYPHEN ? tail_word(m->p, tok_norm(d, t), t->norm_len) : -1;
+    }
+}
+
+static int prepare(struct mctx *m, const tpat_ids *ids)
 {
     struct scratch *s = m->s;
     const tok_doc *d = m->d;
@@ -570,12 +635,9 @@ static int prepare(struct mctx *m)
         tpat_reserve((void **)&s->sent_first, &s->cap_sf, ns, sizeof *s->sent_first) ||
         tpat_reserve((void **)&s->sent_end, &s->cap_se, ns, sizeof *s->sent_end))
         return -1;
+    word_ids(m, ids);
     for (uint32_t k = 0; k < d->n; k++) {
         const struct tok *t = &d->v[k];
-        s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len, t->hash);
-        if (s->wid[k] < 0 && t->flags & TOK_F_ABBREV && t->norm_len > 1) /* "Inc." is also "inc" */
-            s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len - 1u, tok_hash(tok_norm(d, t), t->norm_len - 1u));
-        s->tail[k] = t->flags & TOK_F_HYPHEN ? tail_word(m->p, tok_norm(d, t), t->norm_len) : -1;
         if (t->flags & TOK_F_SENT_START || k == 0) s->sent_first[t->sent] = k;
         s->sent_end[t->sent] = k + 1;
     }
@@ -608,6 +670,7 @@ static int sort_by_rule(struct scratch *s, size_t n_rules)
 static int tested_cands(struct mctx *m, uint32_t k)
 {
     const struct tpat_pack *p = m->p;
+    if (!p->n_ctests || !pre_may(m, &p->ctest_pre, k)) return 0;
     for (size_t i = 0; i < p->n_ctests; i++)
         if (test_tok(m, &p->tests[p->ctests[i]], k))
             for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)
@@ -625,12 +688,13 @@ static int candidates(struct mctx *m)
     memset(s->last_cand, 0, (p->n_rules + 1) * sizeof *s->last_cand);
     for (uint32_t k = 0; k < m->d->n; k++) {
         if (tested_cands(m, k)) return -1;
-        for (int part = 0; part < 2; part++) {
-            int32_t w = part ? s->tail[k] : s->wid[k];
-            for (uint32_t a = w >= 0 ? p->anchor_off[w] : 0; w >= 0 && a < p->anchor_off[w + 1]; a++)
-                if (!(part && p->rules[p->anchor_rules[a]].pub.whole_words) && add_cand(s, p->anchor_rules[a], k))
-                    return -1;
-        }
+        /* no word (-1) reads the empty range at n_words: no branch on the id */
+        uint32_t w = (uint32_t)s->wid[k] < p->n_words ? (uint32_t)s->wid[k] : (uint32_t)p->n_words;
+        for (uint32_t a = p->anchor_off[w]; a < p->anchor_off[w + 1]; a++)
+            if (add_cand(s, p->anchor_rules[a], k)) return -1;
+        if (s->tail[k] >= 0) /* a hyphenated word's last part: rules that allow word parts */
+            for (uint32_t a = p->anchor_off[s->tail[k]]; a < p->anchor_off[s->tail[k] + 1]; a++)
+                if (!p->rules[p->anchor_rules[a]].pub.whole_words && add_cand(s, p->anchor_rules[a], k)) return -1;
         if (s->comp_at[k] >= 0)
             for (size_t i = 0; i < p->n_company_rules; i++)
                 if (add_cand(s, p->company_rules[i], k)) return -1;
@@ -704,13 +768,19 @@ static int cmp_hit(const void *a, const void *b)
 int tpat_match(const tpat_pack *p, const tok_doc *d, const char *const text[2], const struct squawk_mention *men,
                size_t n_men, tpat_result *r)
 {
+    return tpat_match_ids(p, d, NULL, text, men, n_men, r);
+}
+
+int tpat_match_ids(const tpat_pack *p, const tok_doc *d, const tpat_ids *ids, const char *const text[2],
+                   const struct squawk_mention *men, size_t n_men, tpat_result *r)
+{
     r->n_hits = r->n_slots = r->n_companies = 0;
     r->steps = 0;
     r->n_limited = 0;
     pool_take(r);
     if (!r->scratch && !(r->scratch = calloc(1, sizeof(struct scratch)))) return SQ_E_NOMEM;
     struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch};
-    if (prepare(&m) || find_companies(&m, men, n_men) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
+    if (prepare(&m, ids) || find_companies(&m, men, n_men) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
     if (r->n_hits > 1) qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
     return 0;
 }

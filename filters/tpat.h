@@ -105,6 +105,28 @@ typedef struct tpat_result {
 
 #define TPAT_DEFAULT_STEPS (UINT64_C(1) << 26)
 
+/* A host's vocabulary: the words of every pack added to it, so that an article's tokens are
+ * looked up once for all packs (tpat_vocab.c). Add packs before matching articles with it. */
+typedef struct tpat_vocab tpat_vocab;
+
+/* Per token of one article: its word id in a vocabulary, the id of its form without an
+ * abbreviation's period, and of a hyphenated word's last part (-1: none); reused across articles. */
+typedef struct tpat_ids {
+    const tpat_vocab *v;
+    int32_t *word, *abbr, *tail;
+    size_t n, cap;
+} tpat_ids;
+
+SQ_API int tpat_vocab_create(tpat_vocab **out);
+SQ_API void tpat_vocab_destroy(tpat_vocab *v);
+SQ_API size_t tpat_vocab_size(const tpat_vocab *v);
+/* Adds the pack's words and gives the pack its map (a pack belongs to the vocabulary it was added
+ * to last). 0 or SQ_E_NOMEM. */
+SQ_API int tpat_vocab_add(tpat_vocab *v, tpat_pack *p);
+/* The ids of d's tokens; 0 or SQ_E_NOMEM. */
+SQ_API int tpat_vocab_ids(const tpat_vocab *v, const tok_doc *d, tpat_ids *ids);
+SQ_API void tpat_ids_free(tpat_ids *ids);
+
 SQ_API void tpat_result_init(tpat_result *r);
 SQ_API void tpat_result_free(tpat_result *r);
 /* Matches every rule over the tokens of one article. text[] is what d was made from;
@@ -113,5 +135,9 @@ SQ_API void tpat_result_free(tpat_result *r);
  * form. Hits come sorted by (field, token start, rule). 0 or SQ_E_NOMEM. */
 SQ_API int tpat_match(const tpat_pack *p, const tok_doc *d, const char *const text[2],
                       const struct squawk_mention *men, size_t n_men, tpat_result *r);
+/* The same with d's ids in the vocabulary p was added to (ids of another vocabulary, or NULL:
+ * the pack looks the tokens up itself). The same matches. */
+SQ_API int tpat_match_ids(const tpat_pack *p, const tok_doc *d, const tpat_ids *ids, const char *const text[2],
+                          const struct squawk_mention *men, size_t n_men, tpat_result *r);
 
 #endif

@@ -945,6 +945,29 @@ static int guard_test(void *ud, const struct tpat_inst *in)
     return 1;
 }
 
+/* A guard's word bits, kept up to the last word set and once per distinct set (lexicons and
+ * macros repeat the same sets): thousands of guards then fit in cache. 0 or -1 out of memory. */
+static int guard_bits(struct tpat_loader *L, const uint64_t *bits, size_t nb, struct tpat_guard *g)
+{
+    static const uint64_t none[1];
+    while (nb && !bits[nb - 1]) nb--;
+    g->bits = none, g->nbits = 0;
+    if (!nb) return 0;
+    uint32_t h = tok_hash((const char *)bits, nb * sizeof *bits);
+    for (size_t i = 0; i < L->n_gbits; i++)
+        if (L->gbits[i].hash == h && L->gbits[i].nw == nb && memcmp(L->gbits[i].bits, bits, nb * sizeof *bits) == 0) {
+            g->bits = L->gbits[i].bits, g->nbits = (uint32_t)(nb * 64);
+            return 0;
+        }
+    uint64_t *keep = tpat_arena_alloc(&L->p->arena, (nb + 1) * sizeof *keep); /* + a zero word: bit nbits is 0 */
+    if (!keep || tpat_reserve((void **)&L->gbits, &L->cap_gbits, L->n_gbits + 1, sizeof *L->gbits)) return -1;
+    memcpy(keep, bits, nb * sizeof *keep);
+    keep[nb] = 0;
+    L->gbits[L->n_gbits++] = (struct tpat_gbits){h, (uint32_t)nb, keep};
+    g->bits = keep, g->nbits = (uint32_t)(nb * 64);
+    return 0;
+}
+
 /* Sets guard_at[r->pc + pc] for a path starting at the rule's instruction pc (when it has a guard). */
 static int add_guard(struct pctx *c, uint32_t pc, uint32_t *scratch)
 {
@@ -952,20 +975,27 @@ static int add_guard(struct pctx *c, uint32_t pc, uint32_t *scratch)
     const struct tpat_crule *r = c->r;
     if (p->guard_at[r->pc + pc]) return 0;
     size_t nb = p->n_words / 64 + 1;
-    uint64_t *bits = tpat_arena_alloc(&p->arena, nb * sizeof *bits);
+    uint64_t *bits = calloc(nb, sizeof *bits);
     if (!bits) return -1;
-    memset(bits, 0, nb * sizeof *bits);
     struct tpat_guard g = {.bits = bits, .nbits = (uint32_t)p->n_words};
     struct guard_walk x = {c, &g, bits, scratch};
-    if (!first_walk(p->prog + r->pc, r->n_inst, pc, guard_test, &x)) return 0;
+    int has = first_walk(p->prog + r->pc, r->n_inst, pc, guard_test, &x);
+    int rc = has ? guard_bits(c->L, bits, nb, &g) : 0;
+    free(bits);
+    if (!has || rc) return rc;
     uint32_t *t = g.n_tests ? tpat_arena_alloc(&p->arena, g.n_tests * sizeof *t) : NULL;
     if (g.n_tests && !t) return -1;
     if (t) memcpy(t, scratch, g.n_tests * sizeof *t);
     g.tests = t;
+    struct tpat_pre *pre = g.n_tests ? tpat_arena_alloc(&p->arena, sizeof *pre) : NULL;
+    if (g.n_tests && !pre) return -1;
+    if (pre) tpat_pre_make(p, t, g.n_tests, pre);
+    g.pre = pre;
+    if (p->n_guards + 1 >= GUARD_INDEX) return 0; /* no room in guard_at: the path runs unguarded */
     if (tpat_reserve((void **)&p->guards, &p->cap_guards, p->n_guards + 2, sizeof *p->guards)) return -1;
     if (!p->n_guards) p->guards[p->n_guards++] = (struct tpat_guard){0};
     p->guards[p->n_guards] = g;
-    p->guard_at[r->pc + pc] = (uint32_t)p->n_guards++;
+    p->guard_at[r->pc + pc] = (uint32_t)p->n_guards++ | (g.comp ? GUARD_COMP : 0) | (g.n_tests ? GUARD_TESTS : 0);
     return 0;
 }
 

@@ -57,12 +57,26 @@ struct tpat_crule {
  * per word id below nbits), a token passing one of the tests (classes, ~regexes), or (comp) a
  * company's first token. Checked at each branch of a SPLIT and at a rule's start, it drops a
  * path that would fail at its first token without running it. */
+/* A quick reject for a list of class and ~regex tests: a token whose case class and flags are
+ * outside cls and whose normal form starts with a byte outside first passes none of them. */
+struct tpat_pre {
+    uint32_t cls;
+    uint64_t first[4];
+};
+
 struct tpat_guard {
-    const uint64_t *bits;
+    const uint64_t *bits; /* bit nbits exists and is 0 */
     const uint32_t *tests;
+    const struct tpat_pre *pre; /* of tests (NULL when none) */
     uint32_t nbits, n_tests;
     uint8_t comp;
 };
+
+/* What a guard holds, beside its index in guard_at: a token that is no word of the pack and no
+ * company start is rejected by a guard of words alone without reading the guard. */
+#define GUARD_COMP (UINT32_C(1) << 31)
+#define GUARD_TESTS (UINT32_C(1) << 30)
+#define GUARD_INDEX (GUARD_TESTS - 1)
 
 struct tpat_word {
     uint32_t off, len, hash; /* in words_pool */
@@ -90,10 +104,10 @@ struct tpat_pack {
     size_t table_mask;
     char *words_pool;
     size_t pool_n, pool_cap;
-    uint64_t *lexbits; /* n_words x lex_words: lexicons a word belongs to */
+    uint64_t *lexbits; /* (n_words + 1) x lex_words: lexicons a word belongs to; row n_words is 0 (no word) */
     size_t lex_words;
     uint64_t *cue_bits; /* a bit per word: in a lexicon other than the suffixes and descriptors (a cue word) */
-    /* anchors: rules to try at a word, CSR over word ids */
+    /* anchors: rules to try at a word, CSR over word ids (n_words + 2 offsets; word n_words has none) */
     uint32_t *anchor_off, *anchor_rules;
     uint32_t *company_rules, *free_rules;
     size_t n_company_rules, n_free_rules;
@@ -103,11 +117,12 @@ struct tpat_pack {
      * a token tries each once, not once per rule */
     uint32_t *ctests, *ctest_off, *ctest_rules;
     size_t n_ctests;
+    struct tpat_pre ctest_pre;
     struct tpat_test *tests;
     size_t n_tests;
     struct tpat_inst *prog;
     size_t n_prog;
-    uint32_t *guard_at; /* per instruction: the guard of a path starting there (index into guards), 0 = none */
+    uint32_t *guard_at; /* per instruction: the guard of a path starting there (index into guards | GUARD_*), 0 = none */
     size_t cap_guard_at;
     struct tpat_guard *guards; /* [0] is unused: no guard */
     size_t n_guards, cap_guards;
@@ -116,6 +131,9 @@ struct tpat_pack {
     uint32_t max_name;
     uint8_t short_forms; /* companies found by form are also recognised by their first word elsewhere */
     uint8_t word_parts;  /* rules' default: a word also matches a hyphenated word's last part */
+    const struct tpat_vocab *vocab; /* the host's vocabulary this pack was added to, or NULL */
+    int32_t *vmap;                  /* [n_vmap]: 1 + its word ids -> this pack's (-1: not a word of the pack; [0] = -1) */
+    size_t n_vmap;
     void **regexes; /* TT_REGEX tests' regex_t, freed with the pack */
     size_t n_regexes, cap_regexes;
     void *arena;
@@ -125,5 +143,9 @@ struct tpat_pack {
 int tpat_reserve(void **v, size_t *cap, size_t need, size_t elem);
 /* Word id of a normal form, or -1. */
 int32_t tpat_word_find(const struct tpat_pack *p, const char *norm, size_t len, uint32_t hash);
+/* The quick reject of n tests (tests[idx[i]]); one that could pass anything lets every token through. */
+void tpat_pre_make(const struct tpat_pack *p, const uint32_t *idx, size_t n, struct tpat_pre *out);
+/* Where a hyphenated word's last part starts ("announced" of "previously-announced"), or 0 when it has none. */
+size_t tpat_hyphen_tail(const char *norm, size_t len);
 
 #endif

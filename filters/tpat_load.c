@@ -596,7 +596,7 @@ static int build_lexbits(struct tpat_loader *L)
     struct tpat_pack *p = L->p;
     p->n_lex = L->n_lex;
     p->lex_words = (L->n_lex + 63) / 64;
-    p->lexbits = calloc(p->n_words * p->lex_words + 1, sizeof *p->lexbits);
+    p->lexbits = calloc((p->n_words + 1) * p->lex_words + 1, sizeof *p->lexbits); /* + a zero row: no word */
     if (!p->lexbits) return -1;
     p->cue_bits = calloc(p->n_words / 64 + 1, sizeof *p->cue_bits);
     if (!p->cue_bits) return -1;
@@ -681,6 +681,7 @@ static int build_ctests(struct tpat_pack *p)
     for (size_t q = 0; q < n_pairs; q++) p->ctest_rules[fill[pt[q]]++] = pr[q];
     memmove(p->ctest_off + 1, p->ctest_off, p->n_ctests * sizeof *p->ctest_off);
     p->ctest_off[0] = 0;
+    tpat_pre_make(p, p->ctests, p->n_ctests, &p->ctest_pre);
     free(pt);
     free(pr);
     return 0;
@@ -716,6 +717,7 @@ static int build_anchors(struct tpat_loader *L)
     /* filling advanced each offset to the next word's start: shift back */
     memmove(c.off + 1, c.off, p->n_words * sizeof *c.off);
     c.off[0] = 0;
+    c.off[p->n_words + 1] = c.off[p->n_words]; /* an empty range at n_words: "no word" */
     p->anchor_off = c.off;
     p->anchor_rules = c.v;
     free(c.last);
@@ -771,6 +773,7 @@ static void loader_free(struct tpat_loader *L)
     }
     free(L->lex);
     free(L->mac);
+    free(L->gbits);
     tok_doc_free(&L->td);
 }
 
@@ -879,6 +882,7 @@ void tpat_destroy(tpat_pack *p)
         free(p->regexes[i]);
     }
     free(p->regexes);
+    free(p->vmap);
     arena_free(p->arena);
     free(p);
 }

@@ -30,6 +30,11 @@ struct tpat_macro {
     int busy; /* being expanded: a use now is a cycle */
 };
 
+struct tpat_gbits {
+    uint32_t hash, nw;
+    const uint64_t *bits;
+};
+
 struct tpat_loader {
     struct tpat_pack *p;
     tpat_diag *diag;
@@ -41,6 +46,8 @@ struct tpat_loader {
     size_t n_mac;
     size_t cap_rules, cap_tests, cap_prog;
     tok_doc td; /* tokenises entries and literals exactly as articles are */
+    struct tpat_gbits *gbits; /* the distinct word sets of guards so far (tpat_compile.c) */
+    size_t n_gbits, cap_gbits;
     int n_err;
 };
 

@@ -16,3 +16,4 @@ set_tests_properties(rules_parity PROPERTIES LABELS unit)
 add_test(NAME rules_lint_regulatory COMMAND squawk rules lint ${CMAKE_SOURCE_DIR}/filters/rules/v2/regulatory.yml)
 set_tests_properties(rules_lint_regulatory PROPERTIES LABELS unit
   PASS_REGULAR_EXPRESSION "regulatory.yml: ok: pack regulatory, 88 rules")
+sq_add_test(test_tpat_vocab SOURCES test_tpat_vocab.c LIBS sq_filters LABELS unit)

@@ -1,0 +1,97 @@
+/* tpat_vocab.c -- one word table for every token-pattern pack of a host: an article's tokens are looked up once, not once per pack.
+ *
+ * Each pack added gets a map from the vocabulary's word ids to its own (-1: not a word of the
+ * pack). Per article, tpat_vocab_ids looks up every token's normal form, its form without an
+ * abbreviation's period ("inc" of "Inc.") and a hyphenated word's last part; tpat_match_ids then
+ * maps them into each pack with one array load instead of three hash probes. The ids are the
+ * ones the pack's own lookups would give, so the matches are the same. */
+#include "tpat_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "tpat_load.h"
+
+struct tpat_vocab {
+    /* the word table only (words, table, pool): tpat_word_add/tpat_word_find run on it as on a pack's */
+    struct tpat_pack words;
+};
+
+int tpat_vocab_create(tpat_vocab **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? 0 : SQ_E_NOMEM;
+}
+
+void tpat_vocab_destroy(tpat_vocab *v)
+{
+    if (!v) return;
+    free(v->words.words);
+    free(v->words.table);
+    free(v->words.words_pool);
+    free(v);
+}
+
+size_t tpat_vocab_size(const tpat_vocab *v) { return v->words.n_words; }
+
+int tpat_vocab_add(tpat_vocab *v, tpat_pack *p)
+{
+    int32_t *hid = malloc((p->n_words ? p->n_words : 1) * sizeof *hid);
+    if (!hid) return SQ_E_NOMEM;
+    for (size_t w = 0; w < p->n_words; w++)
+        if ((hid[w] = tpat_word_add(&v->words, p->words_pool + p->words[w].off, p->words[w].len)) < 0) {
+            free(hid);
+            return SQ_E_NOMEM;
+        }
+    size_t n = v->words.n_words + 1; /* map[1 + id]; map[0] = -1 stands for "no id" */
+    int32_t *map = malloc(n * sizeof *map);
+    if (!map) {
+        free(hid);
+        return SQ_E_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) map[i] = -1;
+    for (size_t w = 0; w < p->n_words; w++) map[1 + hid[w]] = (int32_t)w;
+    free(hid);
+    free(p->vmap);
+    p->vmap = map;
+    p->n_vmap = n;
+    p->vocab = v;
+    return 0;
+}
+
+void tpat_ids_free(tpat_ids *ids)
+{
+    free(ids->word);
+    memset(ids, 0, sizeof *ids);
+}
+
+static int32_t tail_id(const tpat_vocab *v, const char *norm, size_t len)
+{
+    size_t h = tpat_hyphen_tail(norm, len);
+    return h ? tpat_word_find(&v->words, norm + h, len - h, tok_hash(norm + h, len - h)) : -1;
+}
+
+int tpat_vocab_ids(const tpat_vocab *v, const tok_doc *d, tpat_ids *ids)
+{
+    if (d->n > ids->cap) {
+        int32_t *x = realloc(ids->word, 3 * d->n * sizeof *x);
+        if (!x) return SQ_E_NOMEM;
+        ids->word = x, ids->abbr = x + d->n, ids->tail = x + 2 * d->n;
+        ids->cap = d->n;
+    } else { /* one block of three arrays of cap */
+        ids->abbr = ids->word + ids->cap, ids->tail = ids->word + 2 * ids->cap;
+    }
+    for (size_t k = 0; k < d->n; k++) {
+        const struct tok *t = &d->v[k];
+        const char *n = tok_norm(d, t);
+        ids->word[k] = tpat_word_find(&v->words, n, t->norm_len, t->hash);
+        ids->abbr[k] = t->flags & TOK_F_ABBREV && t->norm_len > 1
+                           ? tpat_word_find(&v->words, n, t->norm_len - 1u, tok_hash(n, t->norm_len - 1u))
+                           : -1;
+        ids->tail[k] = t->flags & TOK_F_HYPHEN ? tail_id(v, n, t->norm_len) : -1;
+    }
+    ids->v = v;
+    ids->n = d->n;
+    return 0;
+}
