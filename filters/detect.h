@@ -35,10 +35,6 @@ struct detect_config {
     /* The learned rescoring (rescore.c): a model file of squawk train
      * --filter beside the pack (or a path); "" = the rules' score */
     const char *model;
-    /* regulatory: "authority" lets the model also score articles where no
-     * trigger fired but an authority is named (rescore_authority); "" = only
-     * where the rules fired */
-    const char *model_reach;
 };
 
 #define DETECT_CONFIG_ENTRIES(T, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, BIAS, TAIL, PACK, "1.5")

@@ -37,8 +37,6 @@ static const struct squawk_config_entry engine_map[] = {
     DETECT_CONFIG_DOUBLE(struct engine_cfg, lead_bonus, "0", "a lead sentence naming authority, trigger, company"),
     DETECT_CONFIG_CALIBRATION(struct engine_cfg, "0", "0"),
     DETECT_CONFIG_MODEL(struct engine_cfg, ""),
-    {"model_reach", SQUAWK_CFG_STRING, "", "\"authority\": the model only where no rule fired and the headline names an authority",
-     offsetof(struct engine_cfg, base.model_reach)},
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -209,19 +207,6 @@ static int negative_fired(const struct detect_trace *t)
     return 0;
 }
 
-/* model_reach "authority" (regulatory): where a rule fired the rules score;
- * where none fired, no negative rule did and the headline names an authority,
- * the model decides (fresh news words government action in ways hand rules
- * miss; a headline gate keeps the model off most articles). Out of fold on
- * the tuning sets it kept modern_dev_2 tune and labels-modern-dev and added
- * one labels-dev alert; gated on an authority anywhere in the text, or with
- * the model also rescoring fired rules, it lost F1 (docs/EVAL.md). */
-static int reach_authority(const struct squawk_engine *e)
-{
-    const char *r = ((const struct engine_cfg *)e->cfg.config)->base.model_reach;
-    return r && !strcmp(r, "authority");
-}
-
 /* The score hook (detect_trace): the model's probability x 100 where the
  * rules fired. Where none fired the model stays silent and is not even run:
  * alone it raised no alert out of fold on modern_dev_2 TUNE that the rules
@@ -234,10 +219,7 @@ static double engine_rescored(void *u, const struct detect_trace *t, double rule
     struct engine_call *c = u;
     const struct squawk_host *h = c->e->d.host;
     if ((c->rc = rescore_sink(h, c->a, t)) != 0) return -1;
-    if (!c->e->rs) return rules_score;
-    int reach = reach_authority(c->e);
-    if (reach ? rules_score >= 0 || negative_fired(t) || !rescore_authority(h, c->a, t) : rules_score < 0)
-        return rules_score;
+    if (!c->e->rs || rules_score < 0) return rules_score;
     double p;
     if ((c->rc = rescore_probability(c->e->rs, h, c->a, t, &p)) != 0) return -1;
     /* the model may lower the rules' score, but not raise it past a

@@ -174,23 +174,6 @@ int rescore_probability(rescore *rs, const struct squawk_host *h, const struct s
     return 0;
 }
 
-int rescore_authority(const struct squawk_host *h, const struct squawk_article *a, const struct detect_trace *t)
-{
-    for (size_t i = 0; i < t->n_ms; i++)
-        if (t->ms[i].field == SQUAWK_FIELD_HEADLINE && t->ms[i].rule < t->d->n_rules &&
-            t->d->rules[t->ms[i].rule].tag == DETECT_TAG_AUTHORITY)
-            return 1;
-    const struct squawk_mention *me;
-    size_t n;
-    if (h->mentions(a, &me, &n)) return 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct squawk_entity *en = h->article_entity(a, me[i].entity);
-        if (me[i].field == SQUAWK_FIELD_HEADLINE && me[i].confirmed && en && en->kind && !strcmp(en->kind, "regulator"))
-            return 1;
-    }
-    return 0;
-}
-
 void rescore_set_sink(rescore_feature_fn fn, void *u)
 {
     tls.sink = fn;

@@ -33,10 +33,6 @@ int rescore_text(const lm_opts *o, lm_vec *v, const char *head, size_t hl, const
 int rescore_probability(rescore *rs, const struct squawk_host *h, const struct squawk_article *a,
                         const struct detect_trace *t, double *p);
 
-/* The headline of article a names an authority: a regulator of the gazetteer
- * (confirmed) or a match of a rule marked authority in t's pack. */
-int rescore_authority(const struct squawk_host *h, const struct squawk_article *a, const struct detect_trace *t);
-
 /* Training (squawk train --filter): while set on this thread, every engine
  * that processes an article hands its evidence features to fn (before any
  * model of its own), so training sees what prediction will. NULL: off. */

@@ -24,9 +24,6 @@ static const struct squawk_config_entry regulatory_config_map[] = {
                          "added when, without a headline trigger, one lead sentence names an authority, a strong trigger and a company"),
     DETECT_CONFIG_CALIBRATION(struct regulatory_config, "1.0026", "-0.4219"),
     DETECT_CONFIG_MODEL(struct regulatory_config, ""),
-    {"model_reach", SQUAWK_CFG_STRING, "",
-     "\"\": the model rescores where a rule fired; \"authority\": the rules score, the model only where none fired and the headline names an authority",
-     offsetof(struct regulatory_config, base.model_reach)},
     {NULL, 0, NULL, NULL, 0},
 };
 
