@@ -35,6 +35,10 @@ struct detect_config {
     /* The learned rescoring (rescore.c): a model file of squawk train
      * --filter beside the pack (or a path); "" = the rules' score */
     const char *model;
+    /* The model scores only articles whose rules' score reaches model_gate
+     * (the rules' own threshold): it confirms or drops their alerts and
+     * never raises one they left below it. 0 = every article a rule fired on. */
+    double model_gate;
 };
 
 #define DETECT_CONFIG_ENTRIES(T, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, BIAS, TAIL, PACK, "1.5")
@@ -78,10 +82,13 @@ struct detect_config {
     {"calib_intercept", SQUAWK_CFG_DOUBLE, INTERCEPT, "calibration: intercept (see calib_slope)", \
      offsetof(T, base.calib_intercept)}
 /* The learned rescoring's model key with a plugin's shipped model (DEF, "" = none). */
-#define DETECT_CONFIG_MODEL(T, DEF)                                                             \
+#define DETECT_CONFIG_MODEL(T, DEF, GATE)                                                       \
     {"model", SQUAWK_CFG_STRING, DEF,                                                          \
      "learned rescoring: model file (squawk train --filter) beside the pack, or a path; \"\" = rules only", \
-     offsetof(T, base.model)}
+     offsetof(T, base.model)},                                                                 \
+    {"model_gate", SQUAWK_CFG_DOUBLE, GATE,                                                    \
+     "learned rescoring: the rules' score an article needs before the model scores it (0 = any rule)", \
+     offsetof(T, base.model_gate)}
 /* One more double key of struct detect_config in a plugin's config map T
  * (a struct whose first member is `base`): the key is the field's name. */
 #define DETECT_CONFIG_DOUBLE(T, KEY, DEF, DOC) {#KEY, SQUAWK_CFG_DOUBLE, DEF, DOC, offsetof(T, base.KEY)}

@@ -36,7 +36,7 @@ static const struct squawk_config_entry engine_map[] = {
     DETECT_CONFIG_DOUBLE(struct engine_cfg, trigger_min_weight, "0", "an alert needs a rule at least this heavy"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, lead_bonus, "0", "a lead sentence naming authority, trigger, company"),
     DETECT_CONFIG_CALIBRATION(struct engine_cfg, "0", "0"),
-    DETECT_CONFIG_MODEL(struct engine_cfg, ""),
+    DETECT_CONFIG_MODEL(struct engine_cfg, "", "0"),
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -52,6 +52,7 @@ static const struct squawk_filter engine_desc = {
 struct squawk_engine {
     struct detect d;
     rescore *rs; /* the learned rescoring, or NULL: the rules' score */
+    double gate; /* config model_gate: the rules' score the model needs to score an article */
     filter_plugin cfg; /* the engine's settings, parsed by engine_map; owns their strings */
     char *pack_path, *category, *role_a, *role_b;
 };
@@ -142,6 +143,11 @@ static int engine_model(struct squawk_engine *e, const struct squawk_host *h, co
                         size_t errlen)
 {
     if (!c->base.model || !*c->base.model) return 0;
+    if (!(c->base.model_gate >= 0 && c->base.model_gate <= 100)) {
+        snprintf(err, errlen, "model_gate: %g is not a score (0 to 100)", c->base.model_gate);
+        return SQ_E_CONFIG;
+    }
+    e->gate = c->base.model_gate;
     if (!c->base.engine || strcmp(c->base.engine, "v2") != 0) {
         h->log(h, SQUAWK_LOG_INFO, e->d.name, "engine v1: the rules' score (a model reads engine v2's evidence)");
         return 0;
@@ -213,13 +219,15 @@ static int negative_fired(const struct detect_trace *t)
  * missed, and it would cost every article a report. Where one fired it
  * decides, roles or not: dropping its alerts without a party (a private
  * company, an industry) cut out-of-fold F1 .766 -> .714 (tools/rescore_cv.py),
- * within the bound a negative rule sets. */
+ * within the bound a negative rule sets, and only past model_gate (the
+ * rules' score it needs: invest's is the rules' own threshold). */
 static double engine_rescored(void *u, const struct detect_trace *t, double rules_score)
 {
     struct engine_call *c = u;
     const struct squawk_host *h = c->e->d.host;
     if ((c->rc = rescore_sink(h, c->a, t)) != 0) return -1;
     if (!c->e->rs || rules_score < 0) return rules_score;
+    if (rules_score < c->e->gate) return rules_score;
     double p;
     if ((c->rc = rescore_probability(c->e->rs, h, c->a, t, &p)) != 0) return -1;
     /* the model may lower the rules' score, but not raise it past a

@@ -112,6 +112,25 @@ def trained_model_decides(model, thr):
         fail("the trained model should raise one alert")
 
 
+def gate_keeps_weak_articles(model):
+    """model_gate: an article the rules score below the gate keeps the rules' score (never raised)."""
+    probe = os.path.join(TMP, "weak.jsonl")
+    write_articles(probe, [("weak", "Cendrel says its customer acquisition costs rose")])
+    rules = scores(probe, ["--set", "invest.model="])
+    if len(rules) != 1 or not 0 < rules[0] < 26.19:
+        fail("precondition: one weak rule below the rules' threshold: %s" % rules)
+    mine = ["--set", "invest.model=" + model]
+    gated = scores(probe, mine + ["--set", "invest.model_gate=26.19"])
+    if gated != rules:
+        fail("below model_gate the rules' score stays: %s vs %s" % (gated, rules))
+    ungated = scores(probe, mine + ["--set", "invest.model_gate=0"])
+    if len(ungated) != 1 or ungated == rules:
+        fail("model_gate 0 lets the model score any article a rule fired on: %s" % ungated)
+    r = run(["score", "--filter", "invest", "--set", "invest.model_gate=120", probe])
+    if r.returncode == 0 or "model_gate" not in r.stderr:
+        fail("model_gate 120 should be refused naming the key: %s" % r.stderr)
+
+
 def bad_models_refused(model):
     with open(model, "rb") as f:
         good = f.read()
@@ -220,6 +239,7 @@ def main():
     shipped_models_load(probe)
     model, thr = train_model()
     trained_model_decides(model, thr)
+    gate_keeps_weak_articles(model)
     bad_models_refused(model)
     sighup_swaps(model)
     print("test_rescore: ok")
