@@ -3,7 +3,8 @@
 #
 # usage: tools/models.sh [BUILD_DIR] [FILTER...]   (default: invest, the one the plugins ship)
 # chips and regulatory train the same way (tools/models.sh build chips regulatory) but ship no
-# model: theirs did not raise modern_dev_2 check F1 and worsened its calibration (docs/EVAL.md).
+# model: theirs did not raise modern_dev_2 check F1 and worsened its calibration, nor did regulatory's
+# scoring the articles where no rule fired but the headline names an authority (docs/EVAL.md).
 # Each model is `squawk train --filter NAME` (logistic regression, liblinear)
 # on the TUNING sets only: modern_dev_2 labels-tune.tsv, labels-dev.tsv and
 # labels-modern-dev.tsv; C and the threshold by 5-fold CV on them. Never on

@@ -8,7 +8,7 @@ picked. The sums over folds are the numbers to decide by (model on or off,
 what to do without roles, which training sets help), before any check split.
 
 usage: tools/rescore_cv.py BUILD FILTER --set NAME:LABELS:ARTICLES[:PARTIES] [--set ...]
-           [--folds K] [--env K=V] [--no-model] [-- squawk train options]
+           [--folds K] [--env K=V] [--eval-set FILTER.KEY=V] [--no-model] [-- squawk train options]
 """
 import argparse
 import json
@@ -43,8 +43,10 @@ def needed_articles(paths, ids, out):
                         w.write(line)
 
 
-def eval_row(build, flt, labels, articles, model, thr, parties, env):
+def eval_row(build, flt, labels, articles, model, thr, parties, env, sets=()):
     cmd = [os.path.join(build, "squawk"), "eval", "--labels", labels, "--articles", articles, "--filter", flt]
+    for kv in sets:
+        cmd += ["--set", kv]
     if model:
         cmd += ["--set", f"{flt}.model={model}", "--threshold", f"{flt}={thr}"]
     if parties:
@@ -81,6 +83,8 @@ def main():
     ap.add_argument("--set", action="append", required=True, help="NAME:LABELS:ARTICLES[:PARTIES]")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--env", action="append", default=[], help="K=V for squawk eval")
+    ap.add_argument("--eval-set", action="append", default=[], help="FILTER.KEY=V for squawk eval (model_reach=...)")
+    ap.add_argument("--threshold", type=float, help="the filter's threshold instead of each model's own")
     ap.add_argument("--no-model", action="store_true", help="the rules alone on the same folds")
     argv = sys.argv[1:]
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -121,13 +125,15 @@ def main():
                                       a.filter, "--labels", lab, "--articles", arts, "--out", model, "--quiet"]
                                      + a.train, capture_output=True, text=True, env=env, check=True).stdout
                 thr = 100 * float(re.search(r"threshold p>=([0-9.]+)", out).group(1))
+                if a.threshold is not None:
+                    thr = a.threshold
             for si, (name, _, _, parties) in enumerate(sets):
                 held = [r for i, (s, r) in enumerate(folds) if i % a.folds == k and s == si]
                 hl = os.path.join(tmp, "held.tsv")
                 with open(hl, "w") as w:
                     w.write("\t".join(head) + "\n")
                     w.writelines("\t".join(r) + "\n" for r in held)
-                cat, rout = eval_row(a.build, a.filter, hl, arts, None if a.no_model else model, thr, parties, env)
+                cat, rout = eval_row(a.build, a.filter, hl, arts, None if a.no_model else model, thr, parties, env, a.eval_set)
                 for j in range(3):
                     tot[name][0][j] += cat[j]
                     if rout:
