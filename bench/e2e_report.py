@@ -231,7 +231,9 @@ def main():
     for k in ("results", "tmp", "root", "build", "start", "corpus", "tput-n", "cost-n", "base-tput-n", "reps",
               "lat-secs", "base-burst", "long", "quick"):
         ap.add_argument("--" + k, required=True)
+    ap.add_argument("--threads", default="2,0")  # engine.filter_threads: the default's, the other instance's
     a = ap.parse_args()
+    th_def, th_alt = a.threads.split(",")
     d = load(a.results)
 
     def st(m, s):
@@ -297,19 +299,20 @@ def main():
                      ratio("tput_aps", "two", "squawk").fmt("%.2f") + " two/one", "", ""))
     lp = st("tput_aps", "loop")
     if lp.ok:
-        rows.append(("4. one core or two, one process: the default engine.filter_threads=2 vs 0 (filters on the "
-                     "loop thread), end-to-end articles/s", ts.fmt(), lp.fmt(),
-                     ratio("tput_aps", "squawk", "loop").fmt("%.2f") + " two threads/loop", "", ""))
+        vs = "engine.filter_threads=%s (default) vs %s" % (th_def, th_alt)
+        rows.append(("4. one core or two, one process (0: filters on the loop thread): %s, end-to-end "
+                     "articles/s" % vs, ts.fmt(), lp.fmt(),
+                     ratio("tput_aps", "squawk", "loop").fmt("%.2f") + " default/other", "", ""))
         for k, label in (("e2e_p99_us", "produce→subscriber latency p99"),
                          ("proc_p99_us", "processing (ingest_ns→emit_ns) p99")):
             a1, a0 = st("lat1000_" + k, "squawk"), st("lat1000_" + k, "loop")
             if a0.ok:
-                rows.append(("4. engine.filter_threads=2 (default) vs 0: %s at 1,000/s, µs" % label,
-                             a1.fmt(), a0.fmt(), Stat([a1.med / a0.med]).fmt("%.2f") + " two threads/loop"
+                rows.append(("4. %s: %s at 1,000/s, µs" % (vs, label),
+                             a1.fmt(), a0.fmt(), Stat([a1.med / a0.med]).fmt("%.2f") + " default/other"
                              if a1.ok and a0.med > 0 else "n/a", "", ""))
         clp = st("cpu_per_100k", "loop")
         if clp.ok:
-            rows.append(("4. engine.filter_threads=2 (default) vs 0: CPU seconds per 100,000 articles, throughput runs",
+            rows.append(("4. %s: CPU seconds per 100,000 articles, throughput runs" % vs,
                          st("cpu_per_100k", "squawk").fmt("%.1f"), clp.fmt("%.1f"), "", "", ""))
     fe = st("feed_aps", "feeder")
     rows.append(("   feeder alone, unpaced, 5 KB articles/s (upper bound of the e2e measurement)",
