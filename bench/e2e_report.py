@@ -52,6 +52,16 @@ ANALYSIS = """## Analysis
 Measured while building this harness (perf record -e cpu-clock, gdb, e2e_rulecost, experiments with
 librdkafka properties); the table above is this run's numbers.
 
+**Update, issue 19, session 6 (novelty in arrival order; filter_threads 0 kept by measurement).**
+With filter threads, novelty is now decided on the loop in arrival order (service/fpool.c), so 2
+threads give every alert the novelty 0 threads give it. Two BENCH_ONLY=e2e runs: 2 threads 1.01-1.03x
+the articles/s of 0 and about twice the processing p99 at 1,000/s (worker hand-off), so the default
+stays 0. Peak RSS ~50 MB, flat over 1,000,000 articles (45.7 -> 46.8 MB). Processing at 1,000/s is
+filter work (~300 µs of CPU per alerting 5 KB article) plus JSON decode (47 µs) stretched by CPU
+waits on the shared machine (run-queue wait about equal to CPU time): p99 ~2 ms. squawk's e2e rate
+stays ~1,100/s per consumer (0.1x the bare consumer's drain) using ~0.3 of a core; a second process
+in the group gives 1.5-1.6x: a per-consumer limit on the fetch side, cause not found yet.
+
 **Update, issue 19, session 5 (all three filters on engine v2).** Memory: no v1 regex pack is
 compiled when no filter runs `engine: v1`, so `databases` fell from ~71 MB to 2.8 MB (gazetteer and
 cues); squawk starts at 26 MB and stays under 50 MB over the e2e rows (ring capped at 8 MiB, Kafka
