@@ -60,7 +60,9 @@ stays 0. Peak RSS ~50 MB, flat over 1,000,000 articles (45.7 -> 46.8 MB). Proces
 filter work (~300 µs of CPU per alerting 5 KB article) plus JSON decode (47 µs) stretched by CPU
 waits on the shared machine (run-queue wait about equal to CPU time): p99 ~2 ms. squawk's e2e rate
 stays ~1,100/s per consumer (0.1x the bare consumer's drain) using ~0.3 of a core; a second process
-in the group gives 1.5-1.6x: a per-consumer limit on the fetch side, cause not found yet.
+in the group gives 1.5-1.6x. Cause: librdkafka 2.0 stops fetching while the 4 MB prefetch buffer
+(`queued.max.messages.kbytes`) is full and resumes only when its broker thread wakes (up to ~1 s);
+16 MB gave 2,920/s and 64 MB 3,490/s in side runs (docs/OPERATIONS.md).
 
 **Update, issue 19, session 5 (all three filters on engine v2).** Memory: no v1 regex pack is
 compiled when no filter runs `engine: v1`, so `databases` fell from ~71 MB to 2.8 MB (gazetteer and
