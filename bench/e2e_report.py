@@ -52,6 +52,18 @@ ANALYSIS = """## Analysis
 Measured while building this harness (perf record -e cpu-clock, gdb, e2e_rulecost, experiments with
 librdkafka properties); the table above is this run's numbers.
 
+**Update, issue 19, session 6 (novelty in arrival order; filter_threads 0 kept by measurement).**
+With filter threads, novelty is now decided on the loop in arrival order (service/fpool.c), so 2
+threads give every alert the novelty 0 threads give it. Two BENCH_ONLY=e2e runs: 2 threads 1.01-1.03x
+the articles/s of 0 and about twice the processing p99 at 1,000/s (worker hand-off), so the default
+stays 0. Peak RSS ~50 MB, flat over 1,000,000 articles (45.7 -> 46.8 MB). Processing at 1,000/s is
+filter work (~300 µs of CPU per alerting 5 KB article) plus JSON decode (47 µs) stretched by CPU
+waits on the shared machine (run-queue wait about equal to CPU time): p99 ~2 ms. squawk's e2e rate
+stays ~1,100/s per consumer (0.1x the bare consumer's drain) using ~0.3 of a core; a second process
+in the group gives 1.5-1.6x. Cause: librdkafka 2.0 stops fetching while the 4 MB prefetch buffer
+(`queued.max.messages.kbytes`) is full and resumes only when its broker thread wakes (up to ~1 s);
+16 MB gave 2,920/s and 64 MB 3,490/s in side runs (docs/OPERATIONS.md).
+
 **Update, issue 19, session 5 (all three filters on engine v2).** Memory: no v1 regex pack is
 compiled when no filter runs `engine: v1`, so `databases` fell from ~71 MB to 2.8 MB (gazetteer and
 cues); squawk starts at 26 MB and stays under 50 MB over the e2e rows (ring capped at 8 MiB, Kafka
@@ -231,7 +243,9 @@ def main():
     for k in ("results", "tmp", "root", "build", "start", "corpus", "tput-n", "cost-n", "base-tput-n", "reps",
               "lat-secs", "base-burst", "long", "quick"):
         ap.add_argument("--" + k, required=True)
+    ap.add_argument("--threads", default="2,0")  # engine.filter_threads: the default's, the other instance's
     a = ap.parse_args()
+    th_def, th_alt = a.threads.split(",")
     d = load(a.results)
 
     def st(m, s):
@@ -297,19 +311,20 @@ def main():
                      ratio("tput_aps", "two", "squawk").fmt("%.2f") + " two/one", "", ""))
     lp = st("tput_aps", "loop")
     if lp.ok:
-        rows.append(("4. one core or two, one process: the default engine.filter_threads=2 vs 0 (filters on the "
-                     "loop thread), end-to-end articles/s", ts.fmt(), lp.fmt(),
-                     ratio("tput_aps", "squawk", "loop").fmt("%.2f") + " two threads/loop", "", ""))
+        vs = "engine.filter_threads=%s (default) vs %s" % (th_def, th_alt)
+        rows.append(("4. one core or two, one process (0: filters on the loop thread): %s, end-to-end "
+                     "articles/s" % vs, ts.fmt(), lp.fmt(),
+                     ratio("tput_aps", "squawk", "loop").fmt("%.2f") + " default/other", "", ""))
         for k, label in (("e2e_p99_us", "produce→subscriber latency p99"),
                          ("proc_p99_us", "processing (ingest_ns→emit_ns) p99")):
             a1, a0 = st("lat1000_" + k, "squawk"), st("lat1000_" + k, "loop")
             if a0.ok:
-                rows.append(("4. engine.filter_threads=2 (default) vs 0: %s at 1,000/s, µs" % label,
-                             a1.fmt(), a0.fmt(), Stat([a1.med / a0.med]).fmt("%.2f") + " two threads/loop"
+                rows.append(("4. %s: %s at 1,000/s, µs" % (vs, label),
+                             a1.fmt(), a0.fmt(), Stat([a1.med / a0.med]).fmt("%.2f") + " default/other"
                              if a1.ok and a0.med > 0 else "n/a", "", ""))
         clp = st("cpu_per_100k", "loop")
         if clp.ok:
-            rows.append(("4. engine.filter_threads=2 (default) vs 0: CPU seconds per 100,000 articles, throughput runs",
+            rows.append(("4. %s: CPU seconds per 100,000 articles, throughput runs" % vs,
                          st("cpu_per_100k", "squawk").fmt("%.1f"), clp.fmt("%.1f"), "", "", ""))
     fe = st("feed_aps", "feeder")
     rows.append(("   feeder alone, unpaced, 5 KB articles/s (upper bound of the e2e measurement)",

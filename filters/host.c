@@ -978,8 +978,9 @@ static void filter_failed(host_filter *f, const proto_article *a, int code)
 /* Runs one filter over the article: its alert, or NULL (nothing raised,
  * below threshold, or the filter failed). */
 static proto_alert *run_filter(filter_host *h, host_filter *f, article_ctx *c, const proto_article *a,
-                               const filter_source *src, int all)
+                               const filter_source *src, int flags)
 {
+    int all = flags & FILTER_HOST_ALL;
     struct squawk_report r = {c, a, NULL, 0, 0, f->p.desc->name};
     int64_t t0 = sq_clock_mono_ns();
     int rc = f->p.desc->process(f->p.ctx, &c->art, &r);
@@ -992,7 +993,8 @@ static proto_alert *run_filter(filter_host *h, host_filter *f, article_ctx *c, c
             rc = SQ_E_NOMEM;
         if (!rc) rc = fill_alert(h, f, r.alert, a, src);
         if (!rc) {
-            r.alert->novelty = novelty_of(h, r.alert, a, pass);
+            if (!(flags & FILTER_HOST_NOVELTY_LATER)) r.alert->novelty = novelty_of(h, r.alert, a, pass);
+            else r.alert->novelty = pass ? FILTER_NOVELTY_PENDING : 100; /* as novelty_of: only a pass is recorded */
             if (pass) __atomic_add_fetch(&f->alerts, 1, __ATOMIC_RELAXED);
             return r.alert;
         }
@@ -1002,7 +1004,13 @@ static proto_alert *run_filter(filter_host *h, host_filter *f, article_ctx *c, c
     return NULL;
 }
 
-int filter_host_process(filter_host *h, const proto_article *a, const filter_source *src, int all,
+void filter_host_novelty(filter_host *h, const proto_article *a, proto_alert **alerts, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (alerts[i]->novelty == FILTER_NOVELTY_PENDING) alerts[i]->novelty = novelty_of(h, alerts[i], a, 1);
+}
+
+int filter_host_process(filter_host *h, const proto_article *a, const filter_source *src, int flags,
                         proto_alert ***out, size_t *n_out)
 {
     *out = NULL;
@@ -1020,7 +1028,7 @@ int filter_host_process(filter_host *h, const proto_article *a, const filter_sou
     article_ctx *outer = tls_article; /* a plugin could, in theory, run a nested host */
     tls_article = c;
     for (size_t i = 0; i < h->n_filters; i++) {
-        proto_alert *al = run_filter(h, &h->filters[i], c, a, src, all);
+        proto_alert *al = run_filter(h, &h->filters[i], c, a, src, flags);
         if (al) res[n++] = al;
     }
     tls_article = outer;

@@ -86,9 +86,20 @@ SQ_API int filter_host_load(filter_host *h, const char *name_or_path, const char
                             size_t n_kv, double threshold, char *err, size_t errlen);
 
 /* Runs every plugin. *out receives alerts at/above each plugin's threshold
- * (all of them when all != 0); the caller destroys each alert and frees *out. */
+ * (all of them with FILTER_HOST_ALL); the caller destroys each alert and frees *out.
+ * flags: 0, or FILTER_HOST_ALL and/or FILTER_HOST_NOVELTY_LATER. */
+#define FILTER_HOST_ALL 1
+/* Novelty depends on the order articles are seen in, so threads filtering side by
+ * side must not decide it: each passing alert gets FILTER_NOVELTY_PENDING and the
+ * caller, on one thread, in arrival order, calls filter_host_novelty. */
+#define FILTER_HOST_NOVELTY_LATER 2
+#define FILTER_NOVELTY_PENDING UINT32_MAX
 SQ_API int filter_host_process(filter_host *h, const proto_article *a, const filter_source *src,
-                               int all, proto_alert ***out, size_t *n_out);
+                               int flags, proto_alert ***out, size_t *n_out);
+/* Decides the novelty of a's alerts left FILTER_NOVELTY_PENDING (records them in
+ * the host's window): the same values filter_host_process gives without
+ * FILTER_HOST_NOVELTY_LATER when called in the same order. */
+SQ_API void filter_host_novelty(filter_host *h, const proto_article *a, proto_alert **alerts, size_t n);
 
 /* The services table plugins get, and a call of fn with it on article a as a
  * plugin's process() would see it (squawk train computes a learned model's

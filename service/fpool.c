@@ -1,4 +1,4 @@
-/* fpool.c -- filter worker threads for squawk run: articles filtered in parallel, results handed back to the loop in arrival order. */
+/* fpool.c -- filter worker threads for squawk run: articles filtered in parallel, novelty and results in arrival order on the loop. */
 #include "fpool.h"
 
 #include <ev.h>
@@ -79,7 +79,8 @@ static void filter_one(fpool_job *j)
     filter_source src = {.topic = j->m.topic, .partition = j->m.partition, .offset = j->m.offset,
                          .ingest_ns = j->m.ingest_ns};
     int64_t t0 = sq_clock_mono_ns(), c0 = sq_clock_thread_cpu_ns();
-    j->rc = filter_host_process(j->host, &j->a, &src, 0, &j->alerts, &j->n);
+    /* novelty waits for collect(): it depends on arrival order, which workers racing each other lose */
+    j->rc = filter_host_process(j->host, &j->a, &src, FILTER_HOST_NOVELTY_LATER, &j->alerts, &j->n);
     j->filter_ns = sq_clock_mono_ns() - t0;
     j->filter_cpu_ns = sq_clock_thread_cpu_ns() - c0;
 }
@@ -110,6 +111,17 @@ static void *worker(void *arg)
 
 /* ---- the loop's side */
 
+/* A resend filtered at the same moment as its original, on the other worker,
+ * would look new: novelty is decided here, one job at a time in arrival order,
+ * exactly as the loop alone decides it. Its time counts as filter work. */
+static void novelty_in_order(fpool_job *j)
+{
+    int64_t t0 = sq_clock_mono_ns(), c0 = sq_clock_thread_cpu_ns();
+    filter_host_novelty(j->host, &j->a, j->alerts, j->n);
+    j->filter_ns += sq_clock_mono_ns() - t0;
+    j->filter_cpu_ns += sq_clock_thread_cpu_ns() - c0;
+}
+
 /* Emits the done jobs that are next in order; loop thread. */
 static void collect(fpool *p)
 {
@@ -125,6 +137,7 @@ static void collect(fpool *p)
         pthread_mutex_unlock(&p->mu);
         if (!j) return;
         p->next_emit++;
+        if (j->rc == 0 && j->n) novelty_in_order(j);
         p->emit(p->ud, j);
         job_free(j);
         p->unemitted--;

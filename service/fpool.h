@@ -25,7 +25,8 @@ typedef struct fpool_job {
     struct fpool_job *next;
 } fpool_job;
 
-/* Called on the loop thread, in arrival order, for every filtered article; it
+/* Called on the loop thread, in arrival order, for every filtered article, its
+ * alerts' novelty decided in that order (as without workers); it
  * owns nothing of the job (the pool frees it, alerts included, afterwards). */
 typedef void (*fpool_emit_cb)(void *ud, fpool_job *j);
 

@@ -728,7 +728,69 @@ def test_threads():
     print("ok: with 2 filter threads a SIGHUP reload and a SIGTERM drain end cleanly")
 
 
+# A resend (UPDATE 1-, BRIEF-) right behind its original: with two filter threads the two are filtered
+# at the same moment, so novelty must be decided in arrival order, not by whichever worker finishes
+# first. Made-up companies; one partition, so both runs see the same order.
+BUYERS = ["Globex", "Hooli", "Initech", "Vandelay", "Soylent", "Tyrell", "Cyberdyne", "Oscorp"]
+SELLERS = ["Brightwater", "Kestrel", "Marlowe", "Quillon", "Redfern", "Sablewood", "Thornbury",
+           "Ulverton", "Wexford", "Yarrowby"]
+VERBS = ["agrees to buy", "to acquire", "nears deal for", "wins approval to buy"]
+
+
+def resend_articles():
+    out = []
+    for i in range(len(BUYERS) * len(SELLERS)):
+        buyer, seller = BUYERS[i % len(BUYERS)], SELLERS[i // len(BUYERS)]
+        amount = 120 + 37 * i
+        head = "%s %s %s Holdings for $%d million" % (buyer, VERBS[i % len(VERBS)], seller, amount)
+        body = ("%s Corp agreed to buy %s Holdings Inc for $%d million in cash, the companies said. "
+                "The deal is expected to close next year." % (buyer, seller, amount))
+        for k, prefix in enumerate(("", "UPDATE 1-", "BRIEF-")):
+            out.append(("nov-%d-%d" % (i, k), prefix + head, body))
+    return out
+
+
+def novelty_by_alert(path):
+    return {(d["article"]["id"], d["category"]): d["novelty"] for d in map(json.loads, open(path))}
+
+
+def test_novelty():
+    """filter_threads 2 gives every alert the novelty filter_threads 0 gives it; no resend looks new."""
+    boot = broker("articles:1", "articles.dlq:1")
+    arts = resend_articles()
+    path = write("novelty-articles.jsonl", "".join(
+        json.dumps({"id": aid, "headline": head, "body": body}) + "\n" for aid, head, body in arts))
+    runs = {}
+    for th in (0, 2):
+        out = os.path.join(TMP, "novelty-%d.jsonl" % th)
+        cfg = write("novelty-%d.yml" % th, run_config(boot, extra_sinks="  jsonl:\n    path: \"%s\"\n" % out)
+                    .replace("engine:\n", "engine:\n  filter_threads: %d\n" % th))
+        runs[th] = start_run(cfg, os.path.join(TMP, "novelty-%d.log" % th)) + (out,)
+    feed(boot, [path])
+    for th, (run, port, out) in runs.items():
+        wait_until("%d threads: %d articles processed" % (th, len(arts)),
+                   lambda: sample(scrape(port)[1], "squawk_articles_processed_total") == len(arts), 120)
+    for th, (run, port, out) in runs.items():
+        if stop_run(run) != 0:  # the sink is flushed and closed
+            fail("squawk run with filter_threads %d exited non-zero after SIGTERM" % th)
+    got = {th: novelty_by_alert(r[2]) for th, r in runs.items()}
+    resent = [k for k in got[2] if not k[0].endswith("-0")]
+    if len(resent) < len(arts) // 3:
+        fail("only %d resends raised alerts: the test articles no longer alert" % len(resent))
+    new = [k for k in resent if got[2][k] >= 100 or got[0].get(k, 100) >= 100]
+    if new:
+        fail("%d resends scored as new (novelty 100), e.g. %s: 0 threads %s, 2 threads %s" % (
+            len(new), new[0], got[0].get(new[0]), got[2][new[0]]))
+    if got[0] != got[2]:
+        diff = sorted(k for k in set(got[0]) | set(got[2]) if got[0].get(k) != got[2].get(k))
+        fail("filter_threads 2 and 0 differ on %d alerts' novelty, e.g. %s: %s vs %s" % (
+            len(diff), diff[0], got[0].get(diff[0]), got[2].get(diff[0])))
+    print("ok: %d alerts (%d of resends) have the same novelty with 2 filter threads as with 0; "
+          "no resend scored new" % (len(got[2]), len(resent)))
+
+
 SECTIONS = {
+    "novelty": test_novelty,
     "compose": test_compose,
     "install": test_install,
     "reload": test_reload,
