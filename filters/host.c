@@ -780,10 +780,7 @@ void filter_host_destroy(filter_host *h)
     free(h->plugin_dirs);
     free(h);
     /* The calling thread's scratch is the one tests and `squawk score` own. */
-    hs_free_scratch(tls_scratch);
-    tls_scratch = NULL;
-    tls_gen = 0;
-    rescore_thread_done();
+    filter_host_thread_done();
 }
 
 int filter_host_resolve(const filter_host *h, const char *name_or_path, char *out, size_t outlen,
@@ -1079,6 +1076,7 @@ void filter_host_thread_done(void)
     hs_free_scratch(tls_scratch);
     tls_scratch = NULL;
     tls_gen = 0;
+    rescore_thread_done(); /* a worker's rescoring features (filter_threads) */
 }
 
 size_t filter_host_compiled_bytes(const filter_host *h)
