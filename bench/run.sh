@@ -407,7 +407,7 @@ kill -TERM "$IPID" 2>/dev/null || true; wait "$IPID" 2>/dev/null || log "squawk 
 # squawk's consumer properties, no processing) and kcat -C drain what squawk's throughput runs fed;
 # at 1,000/s the bare consumer's produce -> receive latency is what squawk's produce -> subscriber
 # latency is compared with
-KPROPS="-X fetch.wait.max.ms=10 -X queued.max.messages.kbytes=4096 -X fetch.max.bytes=2097152"
+KPROPS="-X fetch.wait.max.ms=10 -X queued.max.messages.kbytes=8192 -X fetch.max.bytes=2097152"
 # every drain ends: at 300 s, or 20 s after the last message (the mock broker may drop some)
 KDLIM="--timeout 300 --idle 20"
 for r in $(seq 1 "$REPS"); do
