@@ -625,6 +625,7 @@ static void free_map(const sq_cfg_key *keys, char *base)
             for (size_t i = 0; i < *n; i++) {
                 free(fl[i].name);
                 strv_free(fl[i].kv, 2 * fl[i].n_kv);
+                free(fl[i].kv_lines);
             }
             free(fl);
             break;
@@ -698,7 +699,7 @@ static void load_filters(cfg_ctx *x, sq_config *c, sq_cfg_node *f)
         }
         char csect[200];
         snprintf(csect, sizeof csect, "%s.config", sect);
-        get_props(x, cm, csect, NULL, &cf->kv, &cf->n_kv, NULL);
+        get_props(x, cm, csect, NULL, &cf->kv, &cf->n_kv, &cf->kv_lines);
         if (!x->failed) check_duplicate_filter(x, c);
     }
 }

@@ -23,6 +23,7 @@ typedef struct sq_config_filter {
     double threshold;   /* < 0: the plugin's own default */
     char **kv;          /* config map as key, value, key, value ... */
     size_t n_kv;
+    int *kv_lines;      /* each pair's line (negative: an environment variable, sq_config_where) */
     int line;           /* where the entry starts, for error messages */
 } sq_config_filter;
 

@@ -238,6 +238,18 @@ static int apply_overrides(from_ctx *x)
     return 0;
 }
 
+/* Where the key a plugin's error names ("model_gate: ...") was set: its own
+ * line, or the SQUAWK_ variable that set it; else where the entry starts. */
+static int error_line(const sq_config_filter *cf, const char *e)
+{
+    for (size_t k = 0; cf->kv_lines && k < cf->n_kv; k++) {
+        const char *at = strstr(e, cf->kv[2 * k]);
+        size_t kl = strlen(cf->kv[2 * k]);
+        if (at && at[kl] == ':' && (at == e || at[-1] == ' ')) return cf->kv_lines[k];
+    }
+    return cf->line;
+}
+
 static int load_all(from_ctx *x)
 {
     for (size_t i = 0; i < x->n; i++) {
@@ -250,7 +262,7 @@ static int load_all(from_ctx *x)
         }
         if (f->cf && x->cfg) {
             char where[300];
-            sq_config_where(x->cfg, f->cf->line, where, sizeof where);
+            sq_config_where(x->cfg, error_line(f->cf, e), where, sizeof where);
             snprintf(x->err, x->errlen, "%s: filters[%s]: %s", where, f->cf->name, e);
         } else {
             snprintf(x->err, x->errlen, "%s", e[0] ? e : sq_strerror(rc));

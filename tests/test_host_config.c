@@ -346,6 +346,17 @@ TEST(plugin_dirs_names_and_env)
     ASSERT_NE(from(&h, &cfg, NULL, err, sizeof err), 0);
     ASSERT_HAS(err, "SQUAWK_FILTERS__ERS__THRESHOLD");
     sq_config_free(&cfg);
+    /* a value the plugin refuses, set from the environment on a short-form
+     * entry: the error names the variable, not the file */
+    snprintf(text, sizeof text, "kafka:\n  topics: [a]\nsinks:\n  jsonl: {path: \"-\"}\nengine:\n  data_dir: %s\nfilters: [invest]\n",
+             DATA_DIR);
+    write_file(yml, text);
+    char *env4[] = {"SQUAWK_FILTERS__INVEST__CONFIG__MODEL_GATE=-1", NULL};
+    ASSERT_EQ(sq_config_load(&cfg, yml, env4, err, sizeof err), 0);
+    ASSERT_NE(from(&h, &cfg, NULL, err, sizeof err), 0);
+    ASSERT_HAS(err, "SQUAWK_FILTERS__INVEST__CONFIG__MODEL_GATE: filters[invest]");
+    ASSERT_HAS(err, "model_gate: -1");
+    sq_config_free(&cfg);
 
     /* "layoffs.so" from the working directory */
     ASSERT(getcwd(cwd, sizeof cwd) != NULL);
