@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../core/clock.h"
+#include "../core/log.h"
 #include "../filters/gazetteer.h"
 #include "../filters/host.h"
 #include "../filters/matcher.h"
@@ -172,6 +173,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: filter_bench ARTICLES.jsonl [REPS]\n");
         return 2;
     }
+    sq_log_set_level(sq_log_env_level(SQ_LOG_INFO, NULL));
     int reps = argc > 2 ? atoi(argv[2]) : 5;
     if (reps < 1 || reps > 100) reps = 5;
     size_t n, bytes;

@@ -94,7 +94,7 @@ cat "$ROOT/samples/articles.jsonl" >>"$T/filter.jsonl"
 # BENCH_ONLY=filter: the v1 and v2 stage rows only (FILTER_BENCH_ONLY=stage)
 FBO=""; [ "$ONLY" = filter ] && FBO=stage
 for r in $(seq 1 "$REPS"); do
-    SQUAWK_LOG_LEVEL=warn FILTER_BENCH_ONLY=$FBO "$FB" "$T/filter.jsonl" 1 >"$T/fb.$r" 2>"$T/fb.$r.err"
+    SQUAWK_LOG__LEVEL=warn FILTER_BENCH_ONLY=$FBO "$FB" "$T/filter.jsonl" 1 >"$T/fb.$r" 2>"$T/fb.$r.err"
     awk -v r="$r" '
         function rates(sys) {
             for (i = 1; i <= NF; i++) {
@@ -129,7 +129,7 @@ rules = [r for r in yaml.safe_load(open(sys.argv[1]))["rules"] if r["id"] in ids
 yaml.safe_dump({"rules": rules}, sys.stdout, allow_unicode=True, sort_keys=False, width=100000)
 PYEOF
     for r in $(seq 1 "$REPS"); do
-        SQUAWK_LOG_LEVEL=warn "$TB" "$T/filter.jsonl" "$ROOT/filters/rules/v2/invest_sample.yml" "$T/regex10.yml" 1 \
+        SQUAWK_LOG__LEVEL=warn "$TB" "$T/filter.jsonl" "$ROOT/filters/rules/v2/invest_sample.yml" "$T/regex10.yml" 1 \
             >"$T/tb.$r" 2>"$T/tb.$r.err" || { cat "$T/tb.$r.err" >&2; break; }
         awk -v r="$r" '
             function mbs(sys) { for (i = 1; i <= NF; i++) if ($i == "MB/s") { print "tpat_mbs\t" sys "\t" r "\t" $(i - 1); return } }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "../core/clock.h"
+#include "../core/log.h"
 #include "../filters/gazetteer.h"
 #include "../filters/matcher.h"
 #include "../filters/tpat.h"
@@ -130,6 +131,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tpat_bench ARTICLES.jsonl V2PACK.yml REGEXPACK.yml [REPS] [GAZETTEER.yml]\n");
         return 2;
     }
+    sq_log_set_level(sq_log_env_level(SQ_LOG_INFO, NULL));
     int reps = argc > 4 ? atoi(argv[4]) : 5;
     if (reps < 1 || reps > 100) reps = 5;
     struct corpus c = {0};

@@ -316,7 +316,7 @@ int cmd_say(int argc, char **argv)
                   .urgent = 95};
     if (parse(argc, argv, &o) != 0) return 2;
     if (o.wav_dir && check_wav_dir(o.wav_dir) != 0) return 2;
-    sq_log_setup(stderr, SQ_LOG_INFO, SQ_LOG_TEXT);
+    sq_log_setup(stderr, sq_log_env_level(SQ_LOG_INFO, NULL), SQ_LOG_TEXT);
     setvbuf(stdout, NULL, _IOLBF, 0);
     cli_on_stop_signals(on_signal);
 

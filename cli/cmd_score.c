@@ -359,7 +359,7 @@ int cmd_score(int argc, char **argv)
         free_opts(&o);
         return rc;
     }
-    sq_log_setup(stderr, SQ_LOG_WARN, SQ_LOG_TEXT);
+    sq_log_setup(stderr, sq_log_env_level(SQ_LOG_WARN, NULL), SQ_LOG_TEXT);
     filter_host *h = NULL;
     if (build_engine(&o, &h) != 0) {
         free_opts(&o);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "../core/log.h"
 
 static const struct {
     const char *name;
@@ -71,6 +72,12 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) return cmd_version(1, argv + 1);
+    /* eval, train and the other one-shot commands read no config: the
+     * variable of log.level applies to them too (run and check read it
+     * through the config as well, where a bad value is a config error) */
+    const char *bad;
+    sq_log_set_level(sq_log_env_level(SQ_LOG_INFO, &bad));
+    if (bad) fprintf(stderr, "squawk: SQUAWK_LOG__LEVEL: '%s' is not a level (debug, info, warn, error); using info\n", bad);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "squawk: unknown command '%s'\n\n", argv[1]);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -36,6 +37,18 @@ int sq_log_parse_level(const char *s, sq_log_level *out)
             return 0;
         }
     return -1;
+}
+
+sq_log_level sq_log_env_level(sq_log_level dflt, const char **bad)
+{
+    const char *v = getenv("SQUAWK_LOG__LEVEL");
+    sq_log_level lv = dflt;
+    if (bad) *bad = NULL;
+    if (v && sq_log_parse_level(v, &lv) != 0) {
+        if (bad) *bad = v;
+        lv = dflt;
+    }
+    return lv;
 }
 
 /* An unquoted value in JSON's number grammar ("12", "-3", "0.25", "1e9")

@@ -10,6 +10,10 @@ typedef enum { SQ_LOG_TEXT = 0, SQ_LOG_JSON } sq_log_format;
 
 SQ_API void sq_log_setup(FILE *out, sq_log_level min, sq_log_format fmt);
 SQ_API int sq_log_parse_level(const char *s, sq_log_level *out);
+/* The level SQUAWK_LOG__LEVEL names (log.level's variable, for the commands
+ * and tools that read no config file), else dflt; *bad (may be NULL) is set
+ * to the variable's text when it names no level. */
+SQ_API sq_log_level sq_log_env_level(sq_log_level dflt, const char **bad);
 /* Change the level or format of a running process (SIGHUP), keeping the output. */
 SQ_API void sq_log_set_level(sq_log_level min);
 /* 1 when a line at lvl would be written: skip building costly fields otherwise. */

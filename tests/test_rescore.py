@@ -19,7 +19,7 @@ SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
 SRC = os.environ.get("SQ_SOURCE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 V2 = os.path.join(SRC, "filters", "rules", "v2")
 TMP = tempfile.mkdtemp(prefix="squawk-test-rescore.")
-ENV = dict(os.environ, SQUAWK_LOG_LEVEL="warn")
+ENV = dict(os.environ, SQUAWK_LOG__LEVEL="warn")
 
 # Sentences written for this test, with made-up companies: deals reported
 # (invest) and opinion columns about deals nobody agreed (not invest). The

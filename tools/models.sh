@@ -38,6 +38,6 @@ for f in $FILTERS; do
         awk -F'\t' -v c="$f" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } k { print $1 "\t" $k }' "$l" >>"$T/$f.tsv"
     done
     # shellcheck disable=SC2086 # TRAIN_OPTS is a list of options
-    SQUAWK_LOG_LEVEL=warn "$B/squawk" train --filter "$f" --category "$f" --labels "$T/$f.tsv" \
+    SQUAWK_LOG__LEVEL=warn "$B/squawk" train --filter "$f" --category "$f" --labels "$T/$f.tsv" \
         --articles "$T/articles.jsonl" $TRAIN_OPTS --out "$ROOT/filters/rules/v2/$f.lm" --quiet
 done

@@ -90,7 +90,7 @@ def main():
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     a = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     a.train = extra
-    env = dict(os.environ, SQUAWK_LOG_LEVEL="warn")
+    env = dict(os.environ, SQUAWK_LOG__LEVEL="warn")
     for kv in a.env:
         k, v = kv.split("=", 1)
         env[k] = v
