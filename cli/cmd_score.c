@@ -400,7 +400,7 @@ int cmd_score(int argc, char **argv)
             proto_alert **v;
             size_t n;
             st.articles++;
-            rc = filter_host_process(h, &l.v[i], NULL, o.all, &v, &n);
+            rc = filter_host_process(h, &l.v[i], NULL, o.all ? FILTER_HOST_ALL : 0, &v, &n);
             if (rc) {
                 sq_log_limited(SQ_LOG_WARN, "score.process", "article=%s err=%s", l.v[i].id,
                                sq_err_name(rc));

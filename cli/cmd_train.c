@@ -547,7 +547,7 @@ static int train_filter_feats(const train_opts *o, train_set *s, const proto_art
     size_t n = 0;
     filter_source src = {"train", 0, 0, 0};
     rescore_set_sink(train_sink_fn, &v);
-    if (!rc) rc = filter_host_process(s->host, a, &src, 1, &al, &n);
+    if (!rc) rc = filter_host_process(s->host, a, &src, FILTER_HOST_ALL, &al, &n);
     rescore_set_sink(NULL, NULL);
     for (size_t i = 0; i < n; i++) proto_alert_destroy(al[i]);
     free(al);

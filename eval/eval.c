@@ -304,7 +304,7 @@ static int eval_score(eval_set *s, filter_host *h, eval_row *r, const proto_arti
     proto_alert **v = NULL;
     size_t n = 0;
     r->headline = eval_trunc(a->headline, a->headline_len, width);
-    int rc = filter_host_process(h, a, &src, 1, &v, &n);
+    int rc = filter_host_process(h, a, &src, FILTER_HOST_ALL, &v, &n);
     if (rc < 0) return rc;
     const proto_alert *best[EVAL_MAX_CATS] = {0};
     for (size_t i = 0; i < n; i++) {

@@ -947,8 +947,6 @@ static void trigger_votes(struct detect_run *x, size_t i)
     named_votes(x, ru, w);
 }
 
-/* Every trigger votes (up to DETECT_MAX_TRIGGERS: a bound on the cost of
- * pathological text, counted when reached); a regulator named up front is role_a. */
 /* Engine v2: a rule of weight 0 (no marks, no veto) with company slots names roles only
  * ("investors including X"): it is no evidence, but where other rules raise the alert its
  * filled slots vote as a trigger of weight 1 would. */
@@ -958,6 +956,8 @@ static int names_roles_only(const struct detect_run *x, size_t i)
            x->slot_off[i + 1] > x->slot_off[i];
 }
 
+/* Every trigger votes (up to DETECT_MAX_TRIGGERS: a bound on the cost of
+ * pathological text, counted when reached); a regulator named up front is role_a. */
 static void role_votes(struct detect_run *x, const struct detect_sum *s)
 {
     size_t n_trig = 0;
@@ -973,14 +973,18 @@ static void role_votes(struct detect_run *x, const struct detect_sum *s)
     if (s->reg_mention >= 0) vote(x, x->men[s->reg_mention].entity, 'a', s->reg_w);
 }
 
-/* After the role and sector bonuses: the roles-only rules' slots vote (they add no evidence). */
-static void roles_only_votes(struct detect_run *x)
+/* After the role and sector bonuses: the roles-only rules' slots vote (they add no
+ * evidence). How many voted: the ranking is redone only when one did. */
+static size_t roles_only_votes(struct detect_run *x)
 {
+    size_t n = 0;
     for (size_t i = 0; i < x->n_ms && !x->d->spec.roles_by_kind; i++)
         if (names_roles_only(x, i)) {
             int filled[2] = {0, 0};
             slot_votes(x, i, 1.0, filled);
+            n++;
         }
+    return n;
 }
 
 /* ---- stage 5: relevance, roles and the role bonus; sector bonus ---- */
@@ -1240,8 +1244,7 @@ static int run_stages(struct detect_run *x, struct squawk_report *r)
     s.S += c->entity_bonus * roles;
     if (x->trace) x->trace->roles = roles;
     if (sector_party(x)) s.S += c->sector_bonus;
-    roles_only_votes(x);
-    n_rank = rank_entities(x, &roles);
+    if (roles_only_votes(x)) n_rank = rank_entities(x, &roles);
     const struct squawk_amount *am;
     size_t n_am;
     int rc = x->h->amounts(x->a, &am, &n_am);

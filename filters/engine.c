@@ -52,7 +52,6 @@ static const struct squawk_filter engine_desc = {
 struct squawk_engine {
     struct detect d;
     rescore *rs; /* the learned rescoring, or NULL: the rules' score */
-    double gate; /* config model_gate: the rules' score the model needs to score an article */
     filter_plugin cfg; /* the engine's settings, parsed by engine_map; owns their strings */
     char *pack_path, *category, *role_a, *role_b;
 };
@@ -147,7 +146,6 @@ static int engine_model(struct squawk_engine *e, const struct squawk_host *h, co
         snprintf(err, errlen, "model_gate: %g is not a score (0 to 100)", c->base.model_gate);
         return SQ_E_CONFIG;
     }
-    e->gate = c->base.model_gate;
     if (!c->base.engine || strcmp(c->base.engine, "v2") != 0) {
         h->log(h, SQUAWK_LOG_INFO, e->d.name, "engine v1: the rules' score (a model reads engine v2's evidence)");
         return 0;
@@ -227,7 +225,8 @@ static double engine_rescored(void *u, const struct detect_trace *t, double rule
     const struct squawk_host *h = c->e->d.host;
     if ((c->rc = rescore_sink(h, c->a, t)) != 0) return -1;
     if (!c->e->rs || rules_score < 0) return rules_score;
-    if (rules_score < c->e->gate) return rules_score;
+    const struct engine_cfg *cfg = c->e->cfg.config;
+    if (rules_score < cfg->base.model_gate) return rules_score;
     double p;
     if ((c->rc = rescore_probability(c->e->rs, h, c->a, t, &p)) != 0) return -1;
     /* the model may lower the rules' score, but not raise it past a

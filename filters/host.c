@@ -905,11 +905,11 @@ static unsigned novelty_of(filter_host *h, const proto_alert *al, const proto_ar
     return filter_novelty_observe(h->novelty, al->category, key, sq_clock_realtime_ns() / 1000000);
 }
 
-/* The per-article state plugins see, scanned lazily. */
 static uint64_t article_serial_counter;
 
 uint64_t filter_host_article_serial(const struct squawk_article *a) { return ctx_of(a)->serial; }
 
+/* The per-article state plugins see, scanned lazily. */
 static article_ctx *ctx_begin(filter_host *h, const proto_article *a)
 {
     article_ctx *c = calloc(1, sizeof *c);

@@ -110,20 +110,7 @@ int rescore_evidence(const struct squawk_host *h, const struct squawk_article *a
         const char *id = detect_trace_match(t, i, &field, &fate);
         if (id) rc = fn(u, fate_kind[fate], field, id);
     }
-    const struct squawk_mention *me;
-    size_t n;
-    if (!rc && !h->mentions(a, &me, &n))
-        for (size_t i = 0; i < n && !rc; i++) {
-            const struct squawk_entity *en = h->article_entity(a, me[i].entity);
-            if (en && !(me[i].ambiguous && !me[i].confirmed)) rc = fn(u, 'k', me[i].field, en->kind);
-        }
-    const struct squawk_amount *am;
-    if (!rc && !h->amounts(a, &am, &n))
-        for (size_t i = 0; i < n && !rc; i++) rc = fn(u, 'a', am[i].field, "");
-    const struct squawk_cue *cu;
-    if (!rc && !h->cues(a, &cu, &n))
-        for (size_t i = 0; i < n && !rc; i++) rc = fn(u, 's', cu[i].field, h->stage_name(cu[i].stage));
-    return rc;
+    return rc ? rc : lm_host_features(h, a, fn, u);
 }
 
 /* The article's text features for o: made once per article and thread. */
@@ -144,17 +131,6 @@ static int text_of(const lm_opts *o, const struct squawk_article *a)
     return 0;
 }
 
-struct eng_ctx {
-    const lm_opts *o;
-    lm_vec *v;
-};
-
-static int eng_add(void *u, char what, uint32_t field, const char *name)
-{
-    struct eng_ctx *c = u;
-    return lm_vec_feature(c->o, c->v, what, field, name);
-}
-
 int rescore_probability(rescore *rs, const struct squawk_host *h, const struct squawk_article *a,
                         const struct detect_trace *t, double *p)
 {
@@ -163,9 +139,9 @@ int rescore_probability(rescore *rs, const struct squawk_host *h, const struct s
     if (rc) return rc;
     double margin = lm_bias(m) + lm_dot(m, &tls.text);
     if (m->o.rules) { /* the engine block, normalised on its own as in training */
-        struct eng_ctx c = {&m->o, &tls.eng};
+        struct lm_feat_to c = {&m->o, &tls.eng};
         rc = lm_vec_begin(&tls.eng);
-        if (!rc) rc = rescore_evidence(h, a, t, eng_add, &c);
+        if (!rc) rc = rescore_evidence(h, a, t, lm_feat_add, &c);
         if (!rc) rc = lm_vec_end(&m->o, NULL, &tls.eng, 0);
         if (rc) return rc;
         margin += lm_dot(m, &tls.eng);

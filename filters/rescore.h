@@ -20,7 +20,7 @@ int rescore_open(rescore **out, const char *dir, const char *path, const char *c
 void rescore_close(rescore *rs);
 
 /* Receives one engine-evidence feature (see lm_vec_feature); 0 or an SQ_E_* code. */
-typedef int (*rescore_feature_fn)(void *u, char what, uint32_t field, const char *name);
+typedef lm_feature_fn rescore_feature_fn;
 /* The features of one filter's evidence t in article a (its matches and
  * their fate, evidence sum, roles, amounts, stage; the entity kinds, amounts
  * and cues the host found): the same for training and prediction. */

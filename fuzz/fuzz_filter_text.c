@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (head && body && proto_article_init(&a, "fuzz", head, body) == 0) {
         proto_alert **v;
         size_t n;
-        if (filter_host_process(h, &a, NULL, 1, &v, &n) == 0) {
+        if (filter_host_process(h, &a, NULL, FILTER_HOST_ALL, &v, &n) == 0) {
             for (size_t i = 0; i < n; i++) {
                 /* spans must stay inside their field */
                 for (size_t k = 0; k < v[i]->n_evidence; k++) {

@@ -43,7 +43,7 @@ static proto_alert **run(filter_host *h, const char *headline, const char *url, 
     a.tickers[1] = strdup("BOLT");
     a.n_tickers = 2;
     proto_alert **v;
-    ASSERT_EQ(filter_host_process(h, &a, NULL, 1, &v, n), 0);
+    ASSERT_EQ(filter_host_process(h, &a, NULL, FILTER_HOST_ALL, &v, n), 0);
     proto_article_free(&a);
     return v;
 }

@@ -235,6 +235,31 @@ static int lm_eng_add(const lm_opts *o, lm_vec *v, char what, uint32_t field, co
     return lm_add(v, (lm_mix(h) & (LM_CHAR_FLAG(o) - 1)) | LM_ENG_FLAG(o));
 }
 
+int lm_feat_add(void *u, char what, uint32_t field, const char *name)
+{
+    struct lm_feat_to *t = u;
+    return lm_eng_add(t->o, t->v, what, field, name);
+}
+
+int lm_host_features(const struct squawk_host *h, const struct squawk_article *a, lm_feature_fn fn, void *u)
+{
+    const struct squawk_mention *me;
+    size_t n;
+    int rc = 0;
+    if (!h->mentions(a, &me, &n))
+        for (size_t i = 0; i < n && !rc; i++) {
+            const struct squawk_entity *en = h->article_entity(a, me[i].entity);
+            if (en && !(me[i].ambiguous && !me[i].confirmed)) rc = fn(u, 'k', me[i].field, en->kind);
+        }
+    const struct squawk_amount *am;
+    if (!rc && !h->amounts(a, &am, &n))
+        for (size_t i = 0; i < n && !rc; i++) rc = fn(u, 'a', am[i].field, "");
+    const struct squawk_cue *cu;
+    if (!rc && !h->cues(a, &cu, &n))
+        for (size_t i = 0; i < n && !rc; i++) rc = fn(u, 's', cu[i].field, h->stage_name(cu[i].stage));
+    return rc;
+}
+
 static int lm_engine_feats(const lm_opts *o, const lm_engine *e, lm_vec *v)
 {
     const struct squawk_host *h = e->h;
@@ -260,21 +285,9 @@ static int lm_engine_feats(const lm_opts *o, const lm_engine *e, lm_vec *v)
             if (r) rc = lm_eng_add(o, v, (char)('A' + p), mi->field, r->id);
         }
     }
-    if (!(e->evidence & LM_EV_ENTITIES)) return rc;
-    const struct squawk_mention *me;
-    size_t n;
-    if (!rc && !h->mentions(e->a, &me, &n))
-        for (size_t i = 0; i < n && !rc; i++) {
-            const struct squawk_entity *en = h->article_entity(e->a, me[i].entity);
-            if (en && !(me[i].ambiguous && !me[i].confirmed)) rc = lm_eng_add(o, v, 'k', me[i].field, en->kind);
-        }
-    const struct squawk_amount *am;
-    if (!rc && !h->amounts(e->a, &am, &n))
-        for (size_t i = 0; i < n && !rc; i++) rc = lm_eng_add(o, v, 'a', am[i].field, "");
-    const struct squawk_cue *cu;
-    if (!rc && !h->cues(e->a, &cu, &n))
-        for (size_t i = 0; i < n && !rc; i++) rc = lm_eng_add(o, v, 's', cu[i].field, h->stage_name(cu[i].stage));
-    return rc;
+    if (!(e->evidence & LM_EV_ENTITIES) || rc) return rc;
+    struct lm_feat_to to = {o, v};
+    return lm_host_features(h, e->a, lm_feat_add, &to);
 }
 
 static const char *const lm_engine_pack[LM_ENGINE_PACKS] = {"invest", "chips", "regulatory"};

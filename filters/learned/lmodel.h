@@ -177,6 +177,18 @@ int lm_vec_begin(lm_vec *v);
 int lm_vec_text(const lm_opts *o, lm_vec *v, uint32_t field, const char *s, size_t len);
 /* One engine-block feature: a kind letter, the field it was found in, a name. */
 int lm_vec_feature(const lm_opts *o, lm_vec *v, char what, uint32_t field, const char *name);
+/* Receives one engine-evidence feature (what, field, name; see lm_vec_feature): 0 or an SQ_E_* code. */
+typedef int (*lm_feature_fn)(void *u, char what, uint32_t field, const char *name);
+/* The host's findings in article a as features: the kinds of entity named
+ * (confirmed), amounts and stage cues, by field. Shared by --rules-features
+ * and the built-ins' rescoring, so both read the same evidence. */
+int lm_host_features(const struct squawk_host *h, const struct squawk_article *a, lm_feature_fn fn, void *u);
+/* The lm_feature_fn that adds to one vector: u is a struct lm_feat_to. */
+struct lm_feat_to {
+    const lm_opts *o;
+    lm_vec *v;
+};
+int lm_feat_add(void *u, char what, uint32_t field, const char *name);
 int lm_vec_end(const lm_opts *o, const float *idf, lm_vec *v, int sorted);
 /* Class 0's weights . x, without the bias; and class 0's bias. */
 double lm_dot(const lm_model *m, const lm_vec *x);
