@@ -1,4 +1,5 @@
 """sqtest.py -- helpers the Python integration tests share: ports, child processes, waits, HTTP."""
+import random
 import socket
 import subprocess
 import sys
@@ -22,14 +23,28 @@ def fail(msg):
     sys.exit(1)
 
 
-def free_port():
-    """A free loopback port whose successor (the replay socket) exists too."""
-    while True:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def _bindable(port):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
         s.close()
-        if port < 65535:
+
+
+def free_port():
+    """A free loopback port whose successor (the replay socket) is free too.
+
+    Chosen below the kernel's ephemeral range (net.ipv4.ip_local_port_range,
+    32768+ by default): a port the kernel handed out by bind(0) can be taken
+    again by any outgoing connection -- the broker clients of tests running in
+    parallel -- between this check and squawk's own bind."""
+    rng = random.SystemRandom()
+    while True:
+        port = rng.randrange(20000, 32000)
+        if _bindable(port) and _bindable(port + 1):
             return port
 
 

@@ -94,10 +94,10 @@ def line_of(path, text):
 
 def port_in_use(boot):
     """A port in use names the key and the config file (and line), or the environment variable."""
+    port = free_port() + 1  # port - 1 is free too: the replay case below publishes there
     held = socket.socket()
-    held.bind(("127.0.0.1", 0))
+    held.bind(("127.0.0.1", port))
     held.listen(1)
-    port = held.getsockname()[1]
     cfg = write_config("busy.yml", boot, port)
     rc, err = squawk("run", cfg)
     want = "%s:%d: sinks.zmq.endpoints: cannot bind or connect tcp://127.0.0.1:%d: Address already in use" % (

@@ -33,11 +33,9 @@ def fail(msg):
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import sqtest
+    return sqtest.free_port()
 
 
 def alert(article, cat, score, headline, ents=(), amounts=(), stage="agreed", novelty=100):

@@ -314,25 +314,27 @@ long rel_vmhwm_kb(pid_t pid)
     return v;
 }
 
+static int rel_bindable(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
 int rel_free_port(void)
 {
     /* Two adjacent free ports, so a publisher's replay socket can sit at port+1
-     * (squawk sub's default) and survive a restart at the same address. */
-    for (int tries = 0; tries < 50; tries++) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET};
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t l = sizeof a;
-        ASSERT_EQ(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-        getsockname(fd, (struct sockaddr *)&a, &l);
-        int port = ntohs(a.sin_port);
-        close(fd);
-        if (port >= 65535) continue;
-        int fd2 = socket(AF_INET, SOCK_STREAM, 0);
-        a.sin_port = htons((uint16_t)(port + 1));
-        int ok = bind(fd2, (struct sockaddr *)&a, sizeof a) == 0;
-        close(fd2);
-        if (ok) return port;
+     * (squawk sub's default) and survive a restart at the same address. They
+     * are taken below the kernel's ephemeral range (32768+), where no outgoing
+     * connection of a test running beside us can grab them before we bind. */
+    static unsigned seed;
+    if (!seed) seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    for (int tries = 0; tries < 1000; tries++) {
+        int port = 20000 + (int)(rand_r(&seed) % 12000);
+        if (rel_bindable(port) && rel_bindable(port + 1)) return port;
     }
     ASSERT(0);
     return -1;
