@@ -151,8 +151,7 @@ static int engine_model(struct squawk_engine *e, const struct squawk_host *h, co
         return 0;
     }
     char dir[PATH_MAX];
-    /* the services table is the first member of the host (host.c) */
-    snprintf(dir, sizeof dir, "%s/rules/v2", filter_host_data_dir((const filter_host *)(const void *)h));
+    snprintf(dir, sizeof dir, "%s/rules/v2", filter_host_services_data_dir(h));
     return rescore_open(&e->rs, dir, c->base.model, e->category, err, errlen);
 }
 

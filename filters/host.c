@@ -2,6 +2,7 @@
 #include "host.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,8 @@ static int ensure_scratch(filter_host *h)
 
 /* ---- services ---- */
 
+/* The services table is the host's first member: plugins hand it back to us. */
+_Static_assert(offsetof(struct filter_host, services) == 0, "services must be filter_host's first member");
 static filter_host *host_of(const struct squawk_host *s) { return (filter_host *)s; }
 
 static void svc_log(const struct squawk_host *s, int level, const char *plugin, const char *msg)
@@ -1094,6 +1097,7 @@ size_t filter_host_compiled_bytes(const filter_host *h)
 /* ---- for tests and the bench ---- */
 
 const char *filter_host_data_dir(const filter_host *h) { return h->data_dir; }
+const char *filter_host_services_data_dir(const struct squawk_host *s) { return host_of(s)->data_dir; }
 
 size_t filter_host_n_filters(const filter_host *h) { return h->n_filters; }
 

@@ -144,6 +144,8 @@ uint64_t filter_host_article_serial(const struct squawk_article *a);
 
 /* The data dir in use (rules/, gazetteer.yml) and the threshold of the i-th loaded filter. */
 SQ_API const char *filter_host_data_dir(const filter_host *h);
+/* The same, from the services table a plugin was given (the engine's code in the host). */
+const char *filter_host_services_data_dir(const struct squawk_host *s);
 SQ_API int filter_host_threshold(const filter_host *h, size_t i, double *out);
 /* How many filters are loaded, and the i-th one's descriptor name (NULL past the end). */
 SQ_API size_t filter_host_n_filters(const filter_host *h);
