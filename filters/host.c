@@ -1004,6 +1004,11 @@ static proto_alert *run_filter(filter_host *h, host_filter *f, article_ctx *c, c
     return NULL;
 }
 
+void filter_host_keep_novelty(filter_host *h, filter_host *old)
+{
+    if (h && old) filter_novelty_take(h->novelty, old->novelty);
+}
+
 void filter_host_novelty(filter_host *h, const proto_article *a, proto_alert **alerts, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -142,6 +142,11 @@ SQ_API size_t filter_host_compiled_bytes(const filter_host *h);
 /* A number unique to the article a plugin is processing (caches key on it). */
 uint64_t filter_host_article_serial(const struct squawk_article *a);
 
+/* Hands old's repeat-detection memory to h, the engine replacing it on a
+ * reload: a story seen before the reload is still a repeat after it. Call it
+ * when old processes nothing any more. */
+SQ_API void filter_host_keep_novelty(filter_host *h, filter_host *old);
+
 /* The data dir in use (rules/, gazetteer.yml) and the threshold of the i-th loaded filter. */
 SQ_API const char *filter_host_data_dir(const filter_host *h);
 /* The same, from the services table a plugin was given (the engine's code in the host). */

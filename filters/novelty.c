@@ -44,6 +44,19 @@ void filter_novelty_destroy(filter_novelty *n)
     free(n);
 }
 
+void filter_novelty_take(filter_novelty *to, filter_novelty *from)
+{
+    if (!to || !from || to == from) return;
+    pthread_mutex_lock(&from->mu);
+    pthread_mutex_lock(&to->mu);
+    entry *ring = to->ring;
+    size_t cap = to->cap;
+    to->ring = from->ring, to->cap = from->cap, to->head = from->head, to->n = from->n;
+    from->ring = ring, from->cap = cap, from->head = 0, from->n = 0;
+    pthread_mutex_unlock(&to->mu);
+    pthread_mutex_unlock(&from->mu);
+}
+
 static uint64_t fnv1a(const char *s, size_t len)
 {
     uint64_t h = 1469598103934665603ULL;

@@ -12,6 +12,9 @@ typedef struct filter_novelty filter_novelty;
  * (oldest dropped first), so memory is bounded whatever the traffic. */
 SQ_API filter_novelty *filter_novelty_create(unsigned window_s, size_t cap);
 SQ_API void filter_novelty_destroy(filter_novelty *n);
+/* Moves from's stories into to (to's window applies; from is left empty):
+ * a reload's new engine goes on with the stories the old one has seen. */
+SQ_API void filter_novelty_take(filter_novelty *to, filter_novelty *from);
 /* 64-bit SimHash of the lower-cased words of headline and each entity name. */
 SQ_API uint64_t filter_novelty_key(const char *headline, const char *const *names, size_t n_names);
 /* Hamming distance of two keys. */

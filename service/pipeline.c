@@ -392,6 +392,7 @@ static void on_reload_done(void *ud, reloader_result *r)
      * one too: none dropped, none seen by both engines. The worker destroys
      * the old engine. */
     if (p->pool) fpool_wait_idle(p->pool); /* every article queued for the old engine is out */
+    filter_host_keep_novelty(r->host, p->host); /* a resend after the reload is still a repeat */
     reloader_retire(p->reloader, p->host);
     filter_host_scratch_adopt(r->host, r->scratch);
     p->host = r->host;

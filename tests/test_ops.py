@@ -789,8 +789,40 @@ def test_novelty():
           "no resend scored new" % (len(got[2]), len(resent)))
 
 
+def test_novelty_reload():
+    """A story seen before a reload (SIGHUP) is still a repeat after it: the new engine keeps the old one's memory."""
+    boot = broker("articles:1", "articles.dlq:1")
+    arts = resend_articles()
+    first = [a for a in arts if a[0].endswith("-0")]
+    later = [a for a in arts if not a[0].endswith("-0")]
+    paths = [write("novelty-reload-%s.jsonl" % name, "".join(
+        json.dumps({"id": aid, "headline": head, "body": body}) + "\n" for aid, head, body in part))
+        for name, part in (("first", first), ("later", later))]
+    out = os.path.join(TMP, "novelty-reload.jsonl")
+    cfg = write("novelty-reload.yml", run_config(boot, extra_sinks="  jsonl:\n    path: \"%s\"\n" % out))
+    run, port = start_run(cfg, os.path.join(TMP, "novelty-reload.log"))
+    processed = lambda n: lambda: sample(scrape(port)[1], "squawk_articles_processed_total") == n  # noqa: E731
+    feed(boot, paths[:1])
+    wait_until("%d originals processed" % len(first), processed(len(first)), 120)
+    run.send_signal(signal.SIGHUP)
+    wait_until("the reload", lambda: sample(scrape(port)[1], "squawk_rule_reloads_total") == 1, 120)
+    feed(boot, paths[1:])
+    wait_until("%d articles processed" % len(arts), processed(len(arts)), 120)
+    if stop_run(run) != 0:
+        fail("squawk run exited non-zero after SIGTERM")
+    got = novelty_by_alert(out)
+    resent = {k: v for k, v in got.items() if not k[0].endswith("-0")}
+    if len(resent) < len(later) // 3:
+        fail("only %d resends raised alerts: the test articles no longer alert" % len(resent))
+    new = sorted(k for k, v in resent.items() if v >= 100)
+    if new:
+        fail("%d of %d resends after the reload scored new (novelty 100), e.g. %s" % (len(new), len(resent), new[0]))
+    print("ok: after a reload, %d alerts on resends of stories seen before it keep novelty < 100" % len(resent))
+
+
 SECTIONS = {
     "novelty": test_novelty,
+    "novelty_reload": test_novelty_reload,
     "compose": test_compose,
     "install": test_install,
     "reload": test_reload,
