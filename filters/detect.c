@@ -669,12 +669,43 @@ static int backs_a_company(const char *s, size_t len, size_t i)
     return 0;
 }
 
+/* 1 when a given name stands right before the mention: a person named like a company ("Michael
+ * Dell", "Walt Disney", "Bill Ford" are people; their companies are "Dell", "Disney", "Ford"). */
+static int given_name_before(const char *s, size_t start)
+{
+    static const char *const given[] = {
+        "Michael", "Walt", "Henry", "Bill", "William", "John", "James", "Robert", "David", "Richard",
+        "Charles", "Thomas", "Joseph", "George", "Edward", "Steve", "Steven", "Stephen", "Mark", "Paul",
+        "Peter", "Larry", "Jeff", "Jim", "Tom", "Bob", "Mike", "Dan", "Daniel", "Andrew", "Brian",
+        "Kevin", "Jack", "Sam", "Tim", "Frank", "Howard", "Ben", "Will", "Elizabeth", "Mary", "Susan",
+        "Jennifer", "Sarah", "Laura", "Anne", "Ann", "Lisa", "Karen", "Linda", "Barbara", "Margaret",
+        "Jane", "Emma", "Julia", "Rupert", "Lachlan", "Ronald", "Harold", "Harry", "Ralph", "Ray", NULL};
+    if (start < 2 || s[start - 1] != ' ') return 0;
+    size_t w = start - 1;
+    while (w > 0 && isalpha((unsigned char)s[w - 1])) w--;
+    if (w > 0 && (isalnum((unsigned char)s[w - 1]) || s[w - 1] == '-' || s[w - 1] == '.')) return 0;
+    for (size_t k = 0; given[k]; k++)
+        if (strlen(given[k]) == start - 1 - w && memcmp(s + w, given[k], start - 1 - w) == 0) return 1;
+    return 0;
+}
+
+/* 1 when a noun right after the mention makes it a person's former employer ("a Google vet",
+ * "OpenAI alumni", "a Meta veteran"): the person acts, the company is context. */
+static int former_employer(const char *s, size_t len, size_t end)
+{
+    static const char *const alum[] = {"vet", "vets", "veteran", "veterans", "alum", "alums", "alumnus",
+                                       "alumna", "alumni", "alumnae", NULL};
+    size_t i = end;
+    return i + 1 < len && s[i] == ' ' && word_in(s, len, i + 1, alum) != 0;
+}
+
 /* 1 when the mention is a name used as a word, not the company: a modifier glued to it
  * ("Nvidia-backed", "Google-owned") or a type of thing ("the Uber of freight", "a 'Netflix for
  * books'", "the Microsoft Office of AI": an article or an opening quote before it, "of"/"for"
- * after it or after one more capitalised word). */
+ * after it or after one more capitalised word), or a person's name ("Michael Dell"). */
 static int name_as_word(const char *s, size_t len, size_t start, size_t end)
 {
+    if (given_name_before(s, start)) return 1;
     static const char *const glued[] = {"-backed", "-funded", "-owned", "-controlled", "-supported", NULL};
     static const char *const quote[] = {"\xe2\x80\x98", "\xe2\x80\x9c", "'", "\"", NULL}; /* ‘ “ ' " */
     size_t g = end < len && s[end] == '-' ? word_in(s, len, end, glued) : 0;
@@ -799,7 +830,8 @@ static void accept_mentions(struct detect_run *x)
         const char *s = x->a->text[m->field];
         size_t len = x->a->len[m->field];
         int head = m->field == SQUAWK_FIELD_HEADLINE;
-        int bg = in_background(x, m), word = name_as_word(s, len, m->start, m->end) || in_menu(x, m);
+        int bg = in_background(x, m) || former_employer(s, len, m->end),
+            word = name_as_word(s, len, m->start, m->end) || in_menu(x, m);
         /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
          * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
         int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);

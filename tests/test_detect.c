@@ -651,7 +651,18 @@ TEST(names_used_as_context)
         {"Acme sold Waymo to Google for $1bn in cash", "0Google"},
         {"a deal with Nvidia for chips", "0Nvidia"},
         {"Panama said it would buy", "0Panama"},
+        {"Jane Roe and Michael Dell join a group buying the app", "1Dell"},   /* a person named like a firm */
+        {"a factory Henry Ford would have liked", "1Ford"},
+        {"Dell agreed to buy a storage start-up", "0Dell"},
+        {"shares of Acme Ford rose", "0Ford"},                               /* not a given name */
     };
+    /* a former employer: "a Widget vet", "Widget alumni" (whole words only) */
+    const char *v = "A Widget vet raises $5mn; Widget alumni back it; Widget veterinary unit grows";
+    size_t vl = strlen(v), v1 = (size_t)(strstr(v, "Widget vet ") - v) + 6,
+           v2 = (size_t)(strstr(v, "Widget alumni") - v) + 6, v3 = (size_t)(strstr(v, "Widget veterinary") - v) + 6;
+    ASSERT(former_employer(v, vl, v1));
+    ASSERT(former_employer(v, vl, v2));
+    ASSERT(!former_employer(v, vl, v3));
     /* a site's menu: a long run of capitalised words around the name */
     const char *menu = "Tech Expand All Tech Initech Globex Acme Umbrella Business Creators Mobile Policy said";
     size_t ml = strlen(menu), ms = (size_t)(strstr(menu, "Acme") - menu);
