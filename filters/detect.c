@@ -737,8 +737,10 @@ static int in_background(const struct detect_run *x, const struct squawk_mention
 {
     for (size_t i = 0; i < x->n_ms; i++) {
         const struct squawk_match *t = &x->ms[i];
-        if (t->field != m->field || tag_of(x->d, t->rule) != DETECT_TAG_BACKGROUND || t->start > m->start)
-            continue;
+        if (t->field != m->field || tag_of(x->d, t->rule) != DETECT_TAG_BACKGROUND) continue;
+        for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
+            if (x->slots[k].start <= m->start && m->end <= x->slots[k].end) return 1; /* the mark's own slot */
+        if (t->start > m->start) continue;
         if (m->start <= t->end + 2 || list_gap(x->a->text[m->field], t->end, m->start)) return 1;
     }
     return 0;
@@ -818,13 +820,30 @@ static void accept_listed(struct detect_run *x)
     }
 }
 
+/* 1 when mention j only repeats the name before it as a ticker tag ("Acme Corp ( NYSE:ACME )",
+ * "Acme (ACME)"): one naming, counted once. */
+static int repeats_as_tag(const struct detect_run *x, size_t j)
+{
+    if (j == 0 || !x->ok[j - 1]) return 0;
+    const struct squawk_mention *p = &x->men[j - 1], *m = &x->men[j];
+    if (p->field != m->field || p->entity != m->entity || m->start < p->end || m->start - p->end > 16) return 0;
+    const char *s = x->a->text[m->field];
+    int paren = 0;
+    for (uint32_t i = p->end; i < m->start; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '(' || c == ':') paren = 1;
+        else if (!(c == ' ' || isupper(c))) return 0;
+    }
+    return paren;
+}
+
 static void accept_mentions(struct detect_run *x)
 {
     for (size_t j = 0; j < x->n_men; j++) x->ok[j] = (unsigned char)mention_ok(x, j);
     accept_listed(x);
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
-        if (!x->ok[j]) continue;
+        if (!x->ok[j] || repeats_as_tag(x, j)) continue;
         struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
         if (!ac) continue;
         const char *s = x->a->text[m->field];

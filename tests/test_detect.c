@@ -708,6 +708,32 @@ TEST(ambiguous_in_a_list)
     n_mens = 0;
 }
 
+/* A news feed's ticker tag repeats the name before it ("Acme Corp ( NYSE:ACME )"): one naming,
+ * counted once, so a tag list's mark cannot outvote the headline that names the company. */
+TEST(ticker_tag_counts_once)
+{
+    setup();
+    struct squawk_article a = article("Acme Corp ( NYSE:ACME ) wins order; Acme Corp and ACME later", "");
+    const char *h = a.text[0];
+    uint32_t t1 = (uint32_t)(strstr(h, "ACME )") - h), a2 = (uint32_t)(strstr(h, "; Acme") - h) + 2,
+             t2 = (uint32_t)(strstr(h, "ACME later") - h);
+    static struct squawk_mention mn[4];
+    const struct squawk_mention m0[] = {{0, 0, 0, 9, 0, 1}, {0, 0, t1, t1 + 4, 0, 1}, {0, 0, a2, a2 + 9, 0, 1},
+                                        {0, 0, t2, t2 + 4, 0, 1}};
+    memcpy(mn, m0, sizeof mn);
+    scan = NULL, n_scan = 0, mens = mn, n_mens = 4;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    accept_mentions(&x);
+    ASSERT(repeats_as_tag(&x, 1));  /* "( NYSE:ACME )" after its name */
+    ASSERT(!repeats_as_tag(&x, 2)); /* the name again after a clause */
+    ASSERT(!repeats_as_tag(&x, 3)); /* "and ACME": no tag */
+    ASSERT_EQ(x.n_acc, 1);
+    ASSERT_EQ(x.accs[0].mentions, 3);
+    n_mens = 0;
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -726,5 +752,6 @@ int main(void)
     RUN(person_employer_is_context);
     RUN(names_used_as_context);
     RUN(ambiguous_in_a_list);
+    RUN(ticker_tag_counts_once);
     return 0;
 }

@@ -116,6 +116,31 @@ TEST(chips_ticker_list_is_background)
     builtin_done(h);
 }
 
+/* Routing on a news feed's tagged headlines: a company the headline names and the tag list
+ * repeats ("... - Microsoft ( NASDAQ:MSFT )") keeps its role (the tag is one naming with the name
+ * before it); one named only in the list is context, in invest as in chips. */
+TEST(routing_feed_tags)
+{
+    filter_host *h = builtin_host();
+    const char *t[8];
+    proto_alert *al = run_one(h, "Nvidia to supply AI chips to Microsoft for its data centres - NVIDIA ( NASDAQ:NVDA ) , "
+                                 "Microsoft ( NASDAQ:MSFT )",
+                              "Microsoft will buy Nvidia chips for its data centres, the company said.", "chips");
+    ASSERT(al != NULL);
+    ASSERT(alert_entity(al, "Microsoft Corp.") != NULL);
+    ASSERT(strcmp(alert_entity(al, "Microsoft Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
+    proto_alert_destroy(al);
+    al = run_one(h, "Acme Robotics raises $50mn from Nvidia - Apple ( NASDAQ:AAPL )",
+                 "Acme Robotics raised $50mn in a round led by Nvidia.", "invest");
+    ASSERT(al != NULL);
+    ASSERT(alert_entity(al, "Apple Inc.") != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Apple Inc.")->role, PROTO_ROLE_MENTIONED);
+    size_t n = proto_alert_route_tickers(al, 0, t, 8);
+    for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], "AAPL") != 0);
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -476,6 +501,7 @@ int main(void)
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
     RUN(chips_ticker_list_is_background);
+    RUN(routing_feed_tags);
     RUN(refuses_bad_plugins);
     RUN(refuses_world_writable);
     RUN(matcher_errors_name_file_and_rule);
