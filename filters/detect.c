@@ -256,6 +256,7 @@ struct detect_acc {
                      * "Toyota supplier Denso"; in a headline only when it is in sentence case) */
     int words;      /* mentions of the name as a word ("Nvidia-backed", "the Uber of freight") */
     int head_plain; /* a headline mention that is none of these */
+    int up;         /* mentions in the headline or the body's lead */
 };
 
 struct detect_run {
@@ -689,14 +690,20 @@ static int given_name_before(const char *s, size_t start)
     return 0;
 }
 
-/* 1 when a noun right after the mention makes it a person's former employer ("a Google vet",
- * "OpenAI alumni", "a Meta veteran"): the person acts, the company is context. */
-static int former_employer(const char *s, size_t len, size_t end)
+/* 1 when the words around the mention make it a person's former employer ("Ex-Disney CEO", "a
+ * former Google engineer", "a Google vet", "OpenAI alumni"): the person acts, the company is
+ * context, in every pack (the packs' background marks differ). */
+static int former_employer(const char *s, size_t len, size_t start, size_t end)
 {
     static const char *const alum[] = {"vet", "vets", "veteran", "veterans", "alum", "alums", "alumnus",
                                        "alumna", "alumni", "alumnae", NULL};
-    size_t i = end;
-    return i + 1 < len && s[i] == ' ' && word_in(s, len, i + 1, alum) != 0;
+    if (start >= 3 && (s[start - 3] == 'e' || s[start - 3] == 'E') && s[start - 2] == 'x' && s[start - 1] == '-' &&
+        (start == 3 || !isalnum((unsigned char)s[start - 4])))
+        return 1;
+    if (start >= 7 && (!strncmp(s + start - 7, "former ", 7) || !strncmp(s + start - 7, "Former ", 7)) &&
+        (start == 7 || !isalnum((unsigned char)s[start - 8])))
+        return 1;
+    return end + 1 < len && s[end] == ' ' && word_in(s, len, end + 1, alum) != 0;
 }
 
 /* 1 when the mention is a name used as a word, not the company: a modifier glued to it
@@ -849,13 +856,14 @@ static void accept_mentions(struct detect_run *x)
         const char *s = x->a->text[m->field];
         size_t len = x->a->len[m->field];
         int head = m->field == SQUAWK_FIELD_HEADLINE;
-        int bg = in_background(x, m) || former_employer(s, len, m->end),
+        int bg = in_background(x, m) || former_employer(s, len, m->start, m->end),
             word = name_as_word(s, len, m->start, m->end) || in_menu(x, m);
         /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
          * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
         int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);
         ac->mentions++;
         ac->headline |= head;
+        ac->up += up_front(x->d, m->field, m->start);
         ac->head_plain |= head && !bg && !word && !person;
         ac->background += bg;
         ac->persons += person;
@@ -1159,6 +1167,8 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
         if (ac->persons && !ac->head_plain && (ac->background + ac->persons) * 2 >= ac->mentions) role = "mentioned";
         /* a name only ever used as a word ("Nvidia-backed X raises ..."): no party */
         if (ac->words && ac->background + ac->persons + ac->words >= ac->mentions) role = "mentioned";
+        /* named only past the lead where the pack's deals name their parties up front */
+        if (x->d->cfg.party_in_lead > 0 && !ac->up) role = "mentioned";
         int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }
