@@ -141,6 +141,23 @@ TEST(routing_feed_tags)
     builtin_done(h);
 }
 
+/* regulatory: the maker of the goods someone is charged with smuggling is context; a curb on the
+ * maker's own exports names it as the subject. */
+TEST(regulatory_goods_maker_is_context)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Two traders charged with smuggling $2bn of Nvidia GPUs to China", "", "regulatory");
+    ASSERT(al != NULL);
+    ASSERT(alert_entity(al, "Nvidia Corp.") != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED);
+    proto_alert_destroy(al);
+    al = run_one(h, "US to halt Nvidia AI chip exports to China, officials say", "", "regulatory");
+    ASSERT(al != NULL);
+    ASSERT(alert_entity(al, "Nvidia Corp.") != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, "subject");
+    proto_alert_destroy(al);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -502,6 +519,7 @@ int main(void)
     RUN(background_company_is_mentioned);
     RUN(chips_ticker_list_is_background);
     RUN(routing_feed_tags);
+    RUN(regulatory_goods_maker_is_context);
     RUN(refuses_bad_plugins);
     RUN(refuses_world_writable);
     RUN(matcher_errors_name_file_and_rule);
