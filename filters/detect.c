@@ -691,7 +691,7 @@ static int given_name_before(const char *s, size_t start)
 }
 
 /* 1 when the words around the mention make it a person's former employer ("Ex-Disney CEO", "a
- * former Google engineer", "a Google vet", "OpenAI alumni"): the person acts, the company is
+ * former Google engineer", "Meta's former chief", "a Google vet", "OpenAI alumni"): the person acts, the company is
  * context, in every pack (the packs' background marks differ). */
 static int former_employer(const char *s, size_t len, size_t start, size_t end)
 {
@@ -702,6 +702,12 @@ static int former_employer(const char *s, size_t len, size_t start, size_t end)
         return 1;
     if (start >= 7 && (!strncmp(s + start - 7, "former ", 7) || !strncmp(s + start - 7, "Former ", 7)) &&
         (start == 7 || !isalnum((unsigned char)s[start - 8])))
+        return 1;
+    size_t i = end; /* "Meta's former chief scientist", "Google's ex-CEO" */
+    if (i + 2 <= len && s[i] == '\'' && s[i + 1] == 's') i += 2;
+    else if (i + 4 <= len && !memcmp(s + i, "\xe2\x80\x99s", 4)) i += 4;
+    if (i > end && i + 1 < len && s[i] == ' ' &&
+        (word_in(s, len, i + 1, (const char *const[]){"former", NULL}) || !strncmp(s + i + 1, "ex-", 3)))
         return 1;
     return end + 1 < len && s[end] == ' ' && word_in(s, len, end + 1, alum) != 0;
 }

@@ -668,6 +668,11 @@ TEST(names_used_as_context)
     ASSERT(former_employer(v, vl, v4, v4 + 6));
     ASSERT(former_employer(v, vl, v5, v5 + 6));
     ASSERT(!former_employer(v, vl, v6, v6 + 6)); /* "Apex-Widget": no "ex-" word */
+    const char *w = "Widget's former chief raises $1bn; Widget\xe2\x80\x99s ex-CEO joins; Widget's new chief";
+    size_t wl = strlen(w), w1 = 0, w2 = (size_t)(strstr(w, "Widget\xe2") - w), w3 = (size_t)(strstr(w, "Widget's new") - w);
+    ASSERT(former_employer(w, wl, w1, w1 + 6));
+    ASSERT(former_employer(w, wl, w2, w2 + 6));
+    ASSERT(!former_employer(w, wl, w3, w3 + 6));
     /* a site's menu: a long run of capitalised words around the name */
     const char *menu = "Tech Expand All Tech Initech Globex Acme Umbrella Business Creators Mobile Policy said";
     size_t ml = strlen(menu), ms = (size_t)(strstr(menu, "Acme") - menu);
