@@ -707,7 +707,7 @@ static int former_employer(const char *s, size_t len, size_t start, size_t end)
     if (i + 2 <= len && s[i] == '\'' && s[i + 1] == 's') i += 2;
     else if (i + 4 <= len && !memcmp(s + i, "\xe2\x80\x99s", 4)) i += 4;
     if (i > end && i + 1 < len && s[i] == ' ' &&
-        (word_in(s, len, i + 1, (const char *const[]){"former", NULL}) || !strncmp(s + i + 1, "ex-", 3)))
+        (word_in(s, len, i + 1, (const char *const[]){"former", NULL}) || (i + 4 <= len && !memcmp(s + i + 1, "ex-", 3))))
         return 1;
     return end + 1 < len && s[end] == ' ' && word_in(s, len, end + 1, alum) != 0;
 }

@@ -61,6 +61,17 @@ static void builtin_done(filter_host *h)
     ASSERT(h == shared);
 }
 
+/* The alert names `name` as context: role mentioned, and no topic for its ticker. */
+static void assert_context(const proto_alert *al, const char *name, const char *ticker)
+{
+    const char *t[8];
+    ASSERT(al != NULL);
+    ASSERT(alert_entity(al, name) != NULL);
+    ASSERT_STR_EQ(alert_entity(al, name)->role, PROTO_ROLE_MENTIONED);
+    size_t n = proto_alert_route_tickers(al, 0, t, 8);
+    for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], ticker) != 0);
+}
+
 /* A company named right after a background phrase ("rivals such as X",
  * "former X") stays in entities as mentioned and gets no topic; the deal's
  * parties keep their roles. */
@@ -122,7 +133,6 @@ TEST(chips_ticker_list_is_background)
 TEST(routing_feed_tags)
 {
     filter_host *h = builtin_host();
-    const char *t[8];
     proto_alert *al = run_one(h, "Nvidia to supply AI chips to Microsoft for its data centres - NVIDIA ( NASDAQ:NVDA ) , "
                                  "Microsoft ( NASDAQ:MSFT )",
                               "Microsoft will buy Nvidia chips for its data centres, the company said.", "chips");
@@ -132,11 +142,7 @@ TEST(routing_feed_tags)
     proto_alert_destroy(al);
     al = run_one(h, "Acme Robotics raises $50mn from Nvidia - Apple ( NASDAQ:AAPL )",
                  "Acme Robotics raised $50mn in a round led by Nvidia.", "invest");
-    ASSERT(al != NULL);
-    ASSERT(alert_entity(al, "Apple Inc.") != NULL);
-    ASSERT_STR_EQ(alert_entity(al, "Apple Inc.")->role, PROTO_ROLE_MENTIONED);
-    size_t n = proto_alert_route_tickers(al, 0, t, 8);
-    for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], "AAPL") != 0);
+    assert_context(al, "Apple Inc.", "AAPL");
     proto_alert_destroy(al);
     builtin_done(h);
 }
@@ -147,9 +153,7 @@ TEST(regulatory_goods_maker_is_context)
 {
     filter_host *h = builtin_host();
     proto_alert *al = run_one(h, "Two traders charged with smuggling $2bn of Nvidia GPUs to China", "", "regulatory");
-    ASSERT(al != NULL);
-    ASSERT(alert_entity(al, "Nvidia Corp.") != NULL);
-    ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED);
+    assert_context(al, "Nvidia Corp.", "NVDA");
     proto_alert_destroy(al);
     al = run_one(h, "US to halt Nvidia AI chip exports to China, officials say", "", "regulatory");
     ASSERT(al != NULL);
