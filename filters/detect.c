@@ -256,6 +256,7 @@ struct detect_acc {
                      * "Toyota supplier Denso"; in a headline only when it is in sentence case) */
     int words;      /* mentions of the name as a word ("Nvidia-backed", "the Uber of freight") */
     int head_plain; /* a headline mention that is none of these */
+    int up;         /* mentions in the headline or the body's lead */
 };
 
 struct detect_run {
@@ -669,12 +670,55 @@ static int backs_a_company(const char *s, size_t len, size_t i)
     return 0;
 }
 
+/* 1 when a given name stands right before the mention: a person named like a company ("Michael
+ * Dell", "Walt Disney", "Bill Ford" are people; their companies are "Dell", "Disney", "Ford"). */
+static int given_name_before(const char *s, size_t start)
+{
+    static const char *const given[] = {
+        "Michael", "Walt", "Henry", "Bill", "William", "John", "James", "Robert", "David", "Richard",
+        "Charles", "Thomas", "Joseph", "George", "Edward", "Steve", "Steven", "Stephen", "Mark", "Paul",
+        "Peter", "Larry", "Jeff", "Jim", "Tom", "Bob", "Mike", "Dan", "Daniel", "Andrew", "Brian",
+        "Kevin", "Jack", "Sam", "Tim", "Frank", "Howard", "Ben", "Will", "Elizabeth", "Mary", "Susan",
+        "Jennifer", "Sarah", "Laura", "Anne", "Ann", "Lisa", "Karen", "Linda", "Barbara", "Margaret",
+        "Jane", "Emma", "Julia", "Rupert", "Lachlan", "Ronald", "Harold", "Harry", "Ralph", "Ray", NULL};
+    if (start < 2 || s[start - 1] != ' ') return 0;
+    size_t w = start - 1;
+    while (w > 0 && isalpha((unsigned char)s[w - 1])) w--;
+    if (w > 0 && (isalnum((unsigned char)s[w - 1]) || s[w - 1] == '-' || s[w - 1] == '.')) return 0;
+    for (size_t k = 0; given[k]; k++)
+        if (strlen(given[k]) == start - 1 - w && memcmp(s + w, given[k], start - 1 - w) == 0) return 1;
+    return 0;
+}
+
+/* 1 when the words around the mention make it a person's former employer ("Ex-Disney CEO", "a
+ * former Google engineer", "Meta's former chief", "a Google vet", "OpenAI alumni"): the person acts, the company is
+ * context, in every pack (the packs' background marks differ). */
+static int former_employer(const char *s, size_t len, size_t start, size_t end)
+{
+    static const char *const alum[] = {"vet", "vets", "veteran", "veterans", "alum", "alums", "alumnus",
+                                       "alumna", "alumni", "alumnae", NULL};
+    if (start >= 3 && (s[start - 3] == 'e' || s[start - 3] == 'E') && s[start - 2] == 'x' && s[start - 1] == '-' &&
+        (start == 3 || !isalnum((unsigned char)s[start - 4])))
+        return 1;
+    if (start >= 7 && (!strncmp(s + start - 7, "former ", 7) || !strncmp(s + start - 7, "Former ", 7)) &&
+        (start == 7 || !isalnum((unsigned char)s[start - 8])))
+        return 1;
+    size_t i = end; /* "Meta's former chief scientist", "Google's ex-CEO" */
+    if (i + 2 <= len && s[i] == '\'' && s[i + 1] == 's') i += 2;
+    else if (i + 4 <= len && !memcmp(s + i, "\xe2\x80\x99s", 4)) i += 4;
+    if (i > end && i + 1 < len && s[i] == ' ' &&
+        (word_in(s, len, i + 1, (const char *const[]){"former", NULL}) || (i + 4 <= len && !memcmp(s + i + 1, "ex-", 3))))
+        return 1;
+    return end + 1 < len && s[end] == ' ' && word_in(s, len, end + 1, alum) != 0;
+}
+
 /* 1 when the mention is a name used as a word, not the company: a modifier glued to it
  * ("Nvidia-backed", "Google-owned") or a type of thing ("the Uber of freight", "a 'Netflix for
  * books'", "the Microsoft Office of AI": an article or an opening quote before it, "of"/"for"
- * after it or after one more capitalised word). */
+ * after it or after one more capitalised word), or a person's name ("Michael Dell"). */
 static int name_as_word(const char *s, size_t len, size_t start, size_t end)
 {
+    if (given_name_before(s, start)) return 1;
     static const char *const glued[] = {"-backed", "-funded", "-owned", "-controlled", "-supported", NULL};
     static const char *const quote[] = {"\xe2\x80\x98", "\xe2\x80\x9c", "'", "\"", NULL}; /* ‘ “ ' " */
     size_t g = end < len && s[end] == '-' ? word_in(s, len, end, glued) : 0;
@@ -706,8 +750,10 @@ static int in_background(const struct detect_run *x, const struct squawk_mention
 {
     for (size_t i = 0; i < x->n_ms; i++) {
         const struct squawk_match *t = &x->ms[i];
-        if (t->field != m->field || tag_of(x->d, t->rule) != DETECT_TAG_BACKGROUND || t->start > m->start)
-            continue;
+        if (t->field != m->field || tag_of(x->d, t->rule) != DETECT_TAG_BACKGROUND) continue;
+        for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
+            if (x->slots[k].start <= m->start && m->end <= x->slots[k].end) return 1; /* the mark's own slot */
+        if (t->start > m->start) continue;
         if (m->start <= t->end + 2 || list_gap(x->a->text[m->field], t->end, m->start)) return 1;
     }
     return 0;
@@ -787,24 +833,43 @@ static void accept_listed(struct detect_run *x)
     }
 }
 
+/* 1 when mention j only repeats the name before it as a ticker tag ("Acme Corp ( NYSE:ACME )",
+ * "Acme (ACME)"): one naming, counted once. */
+static int repeats_as_tag(const struct detect_run *x, size_t j)
+{
+    if (j == 0 || !x->ok[j - 1]) return 0;
+    const struct squawk_mention *p = &x->men[j - 1], *m = &x->men[j];
+    if (p->field != m->field || p->entity != m->entity || m->start < p->end || m->start - p->end > 16) return 0;
+    const char *s = x->a->text[m->field];
+    int paren = 0;
+    for (uint32_t i = p->end; i < m->start; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '(' || c == ':') paren = 1;
+        else if (!(c == ' ' || isupper(c))) return 0;
+    }
+    return paren;
+}
+
 static void accept_mentions(struct detect_run *x)
 {
     for (size_t j = 0; j < x->n_men; j++) x->ok[j] = (unsigned char)mention_ok(x, j);
     accept_listed(x);
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
-        if (!x->ok[j]) continue;
+        if (!x->ok[j] || repeats_as_tag(x, j)) continue;
         struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
         if (!ac) continue;
         const char *s = x->a->text[m->field];
         size_t len = x->a->len[m->field];
         int head = m->field == SQUAWK_FIELD_HEADLINE;
-        int bg = in_background(x, m), word = name_as_word(s, len, m->start, m->end) || in_menu(x, m);
+        int bg = in_background(x, m) || former_employer(s, len, m->start, m->end),
+            word = name_as_word(s, len, m->start, m->end) || in_menu(x, m);
         /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
          * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
         int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);
         ac->mentions++;
         ac->headline |= head;
+        ac->up += up_front(x->d, m->field, m->start);
         ac->head_plain |= head && !bg && !word && !person;
         ac->background += bg;
         ac->persons += person;
@@ -1108,6 +1173,8 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
         if (ac->persons && !ac->head_plain && (ac->background + ac->persons) * 2 >= ac->mentions) role = "mentioned";
         /* a name only ever used as a word ("Nvidia-backed X raises ..."): no party */
         if (ac->words && ac->background + ac->persons + ac->words >= ac->mentions) role = "mentioned";
+        /* named only past the lead where the pack's deals name their parties up front */
+        if (x->d->cfg.party_in_lead > 0 && !ac->up) role = "mentioned";
         int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }

@@ -39,6 +39,10 @@ struct detect_config {
      * (the rules' own threshold): it confirms or drops their alerts and
      * never raises one they left below it. 0 = every article a rule fired on. */
     double model_gate;
+    /* chips: a company named neither in the headline nor in the body's first lead_bytes takes no
+     * party role (mentioned, no topic): a deal names its parties up front, and the companies
+     * further down are its market, rivals and earlier deals. 0 = off. */
+    double party_in_lead;
 };
 
 #define DETECT_CONFIG_ENTRIES(T, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, BIAS, TAIL, PACK, "1.5")

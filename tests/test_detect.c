@@ -651,7 +651,28 @@ TEST(names_used_as_context)
         {"Acme sold Waymo to Google for $1bn in cash", "0Google"},
         {"a deal with Nvidia for chips", "0Nvidia"},
         {"Panama said it would buy", "0Panama"},
+        {"Jane Roe and Michael Dell join a group buying the app", "1Dell"},   /* a person named like a firm */
+        {"a factory Henry Ford would have liked", "1Ford"},
+        {"Dell agreed to buy a storage start-up", "0Dell"},
+        {"shares of Acme Ford rose", "0Ford"},                               /* not a given name */
     };
+    /* a former employer: "a Widget vet", "Widget alumni" (whole words only) */
+    const char *v = "A Widget vet raises $5mn; Widget alumni back it; Widget veterinary unit grows; "
+                    "Ex-Widget boss speaks; a former Widget engineer; Apex-Widget deal";
+    size_t vl = strlen(v), v1 = (size_t)(strstr(v, "Widget vet ") - v), v2 = (size_t)(strstr(v, "Widget alumni") - v),
+           v3 = (size_t)(strstr(v, "Widget veterinary") - v), v4 = (size_t)(strstr(v, "Widget boss") - v),
+           v5 = (size_t)(strstr(v, "Widget engineer") - v), v6 = (size_t)(strstr(v, "Widget deal") - v);
+    ASSERT(former_employer(v, vl, v1, v1 + 6));
+    ASSERT(former_employer(v, vl, v2, v2 + 6));
+    ASSERT(!former_employer(v, vl, v3, v3 + 6));
+    ASSERT(former_employer(v, vl, v4, v4 + 6));
+    ASSERT(former_employer(v, vl, v5, v5 + 6));
+    ASSERT(!former_employer(v, vl, v6, v6 + 6)); /* "Apex-Widget": no "ex-" word */
+    const char *w = "Widget's former chief raises $1bn; Widget\xe2\x80\x99s ex-CEO joins; Widget's new chief";
+    size_t wl = strlen(w), w1 = 0, w2 = (size_t)(strstr(w, "Widget\xe2") - w), w3 = (size_t)(strstr(w, "Widget's new") - w);
+    ASSERT(former_employer(w, wl, w1, w1 + 6));
+    ASSERT(former_employer(w, wl, w2, w2 + 6));
+    ASSERT(!former_employer(w, wl, w3, w3 + 6));
     /* a site's menu: a long run of capitalised words around the name */
     const char *menu = "Tech Expand All Tech Initech Globex Acme Umbrella Business Creators Mobile Policy said";
     size_t ml = strlen(menu), ms = (size_t)(strstr(menu, "Acme") - menu);
@@ -697,6 +718,60 @@ TEST(ambiguous_in_a_list)
     n_mens = 0;
 }
 
+/* A news feed's ticker tag repeats the name before it ("Acme Corp ( NYSE:ACME )"): one naming,
+ * counted once, so a tag list's mark cannot outvote the headline that names the company. */
+TEST(ticker_tag_counts_once)
+{
+    setup();
+    struct squawk_article a = article("Acme Corp ( NYSE:ACME ) wins order; Acme Corp and ACME later", "");
+    const char *h = a.text[0];
+    uint32_t t1 = (uint32_t)(strstr(h, "ACME )") - h), a2 = (uint32_t)(strstr(h, "; Acme") - h) + 2,
+             t2 = (uint32_t)(strstr(h, "ACME later") - h);
+    static struct squawk_mention mn[4];
+    const struct squawk_mention m0[] = {{0, 0, 0, 9, 0, 1}, {0, 0, t1, t1 + 4, 0, 1}, {0, 0, a2, a2 + 9, 0, 1},
+                                        {0, 0, t2, t2 + 4, 0, 1}};
+    memcpy(mn, m0, sizeof mn);
+    scan = NULL, n_scan = 0, mens = mn, n_mens = 4;
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+    accept_mentions(&x);
+    ASSERT(repeats_as_tag(&x, 1));  /* "( NYSE:ACME )" after its name */
+    ASSERT(!repeats_as_tag(&x, 2)); /* the name again after a clause */
+    ASSERT(!repeats_as_tag(&x, 3)); /* "and ACME": no tag */
+    ASSERT_EQ(x.n_acc, 1);
+    ASSERT_EQ(x.accs[0].mentions, 3);
+    n_mens = 0;
+}
+
+/* party_in_lead (chips): a company named only past the body's lead is no party, whatever votes it
+ * gets there; off, the same company takes the role the trigger gives it. */
+TEST(party_in_lead)
+{
+    struct squawk_article a = article("Deal done", "Bolt Ltd will buy Widget. Analysts and rivals have long watched the "
+                                                   "market for such parts and expect more deals. Acme Corp will buy Widget.");
+    const char *b = a.text[1];
+    uint32_t buy1 = (uint32_t)(strstr(b, "buy") - b), w1 = (uint32_t)(strstr(b, "Widget") - b),
+             acme = (uint32_t)(strstr(b, "Acme") - b), buy2 = (uint32_t)(strstr(b, "Acme Corp will buy") - b) + 15,
+             w2 = (uint32_t)(strstr(b + acme, "Widget") - b);
+    ASSERT(acme > 100); /* past the fake engine's lead_bytes */
+    struct squawk_match ms[] = {M(R_BUY, 1, buy1, buy1 + 3), M(R_BUY, 1, buy2, buy2 + 3)};
+    struct squawk_mention mn[] = {{3, 1, 0, 8, 0, 1}, {1, 1, w1, w1 + 6, 0, 1}, {0, 1, acme, acme + 9, 0, 1},
+                                  {1, 1, w2, w2 + 6, 0, 1}};
+    for (int on = 0; on < 2; on++) {
+        cfg.party_in_lead = on;
+        setup();
+        scan = ms, n_scan = 2, mens = mn, n_mens = 4;
+        memset(role_of, 0, sizeof role_of);
+        ASSERT_EQ(detect_process(&det, &a, NULL), 0);
+        ASSERT_STR_EQ(role_of[3], "investor");
+        ASSERT_STR_EQ(role_of[1], "target");
+        ASSERT_STR_EQ(role_of[0], on ? "mentioned" : "investor");
+    }
+    cfg.party_in_lead = 0;
+    n_scan = n_mens = 0;
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -715,5 +790,7 @@ int main(void)
     RUN(person_employer_is_context);
     RUN(names_used_as_context);
     RUN(ambiguous_in_a_list);
+    RUN(ticker_tag_counts_once);
+    RUN(party_in_lead);
     return 0;
 }

@@ -61,6 +61,17 @@ static void builtin_done(filter_host *h)
     ASSERT(h == shared);
 }
 
+/* The alert names `name` as context: role mentioned, and no topic for its ticker. */
+static void assert_context(const proto_alert *al, const char *name, const char *ticker)
+{
+    const char *t[8];
+    ASSERT(al != NULL);
+    ASSERT(alert_entity(al, name) != NULL);
+    ASSERT_STR_EQ(alert_entity(al, name)->role, PROTO_ROLE_MENTIONED);
+    size_t n = proto_alert_route_tickers(al, 0, t, 8);
+    for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], ticker) != 0);
+}
+
 /* A company named right after a background phrase ("rivals such as X",
  * "former X") stays in entities as mentioned and gets no topic; the deal's
  * parties keep their roles. */
@@ -114,6 +125,41 @@ TEST(chips_ticker_list_is_background)
     ASSERT(strcmp(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
     proto_alert_destroy(al);
     builtin_done(h);
+}
+
+/* Routing on a news feed's tagged headlines: a company the headline names and the tag list
+ * repeats ("... - Microsoft ( NASDAQ:MSFT )") keeps its role (the tag is one naming with the name
+ * before it); one named only in the list is context, in invest as in chips. */
+TEST(routing_feed_tags)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Nvidia to supply AI chips to Microsoft for its data centres - NVIDIA ( NASDAQ:NVDA ) , "
+                                 "Microsoft ( NASDAQ:MSFT )",
+                              "Microsoft will buy Nvidia chips for its data centres, the company said.", "chips");
+    ASSERT(al != NULL);
+    ASSERT(alert_entity(al, "Microsoft Corp.") != NULL);
+    ASSERT(strcmp(alert_entity(al, "Microsoft Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
+    proto_alert_destroy(al);
+    al = run_one(h, "Acme Robotics raises $50mn from Nvidia - Apple ( NASDAQ:AAPL )",
+                 "Acme Robotics raised $50mn in a round led by Nvidia.", "invest");
+    assert_context(al, "Apple Inc.", "AAPL");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
+/* regulatory: the maker of the goods someone is charged with smuggling is context; a curb on the
+ * maker's own exports names it as the subject. */
+TEST(regulatory_goods_maker_is_context)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Two traders charged with smuggling $2bn of Nvidia GPUs to China", "", "regulatory");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    proto_alert_destroy(al);
+    al = run_one(h, "US to halt Nvidia AI chip exports to China, officials say", "", "regulatory");
+    ASSERT(al != NULL);
+    ASSERT(alert_entity(al, "Nvidia Corp.") != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, "subject");
+    proto_alert_destroy(al);
 }
 
 TEST(loads_builtins)
@@ -476,6 +522,8 @@ int main(void)
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
     RUN(chips_ticker_list_is_background);
+    RUN(routing_feed_tags);
+    RUN(regulatory_goods_maker_is_context);
     RUN(refuses_bad_plugins);
     RUN(refuses_world_writable);
     RUN(matcher_errors_name_file_and_rule);

@@ -370,6 +370,31 @@ TEST(shipped_gazetteer_entries)
         if (e < 0) SQ_FAIL_("private company %s missing", labs[i]);
         ASSERT(filter_gaz_entity(g, (uint32_t)e)->ticker == NULL);
     }
+    /* the short name a company goes by is an alias, not only its legal name ("SAP", "PDD"); brands
+     * and units are their listed parent's; and mid caps that deal news names are covered */
+    const char *const short_names[][2] = {{"SAP", "SAP agreed to buy a software maker."},
+                                          {"PDD", "PDD said sales rose."},
+                                          {"TPG", "Buyout group TPG made an offer."},
+                                          {"BAESY", "BAE won a defence order."},
+                                          {"1299.HK", "Insurer AIA raised its dividend."},
+                                          /* a brand or unit maps to its listed parent (GUIDE) */
+                                          {"AMZN", "Zoox will test its robotaxis in a new city."},
+                                          {"DIS", "Hulu raised its prices again."},
+                                          {"005380.KS", "Boston Dynamics showed a new robot."},
+                                          /* mid caps in deal news */
+                                          {"DBX", "Dropbox agreed to buy a start-up."},
+                                          {"JHG", "Janus Henderson agreed a takeover."}};
+    for (size_t i = 0; i < sizeof short_names / sizeof *short_names; i++) {
+        int32_t e = filter_gaz_find(g, short_names[i][0]);
+        ASSERT(e >= 0);
+        if (!finds(g, s, short_names[i][1], (uint32_t)e)) SQ_FAIL_("%s: not found in \"%s\"", short_names[i][0], short_names[i][1]);
+    }
+    /* "ICE" in the news is the US immigration agency; the exchange goes by its full name */
+    int32_t ice = filter_gaz_find(g, "ICE"), agency = filter_gaz_find(g, "Immigration and Customs Enforcement");
+    ASSERT(ice >= 0 && agency >= 0 && ice != agency);
+    ASSERT_STR_EQ(filter_gaz_entity(g, (uint32_t)agency)->kind, "regulator");
+    ASSERT(!finds(g, s, "ICE agents raided a battery plant.", (uint32_t)ice));
+    ASSERT(finds(g, s, "Intercontinental Exchange owns the NYSE.", (uint32_t)ice));
     /* an apostrophe also matches the typographic one news copy uses */
     int32_t lo = filter_gaz_find(g, "L'Oreal"), mcd = filter_gaz_find(g, "MCD");
     ASSERT(lo >= 0 && mcd >= 0);

@@ -12,8 +12,8 @@ set_tests_properties(rules_lint_bad PROPERTIES LABELS unit)
 add_test(NAME rules_parity COMMAND ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:squawk>
   -DGAZ=${CMAKE_SOURCE_DIR}/tests/data/gazetteer-mini.yml -P ${CMAKE_SOURCE_DIR}/tests/data/parity/check.cmake)
 set_tests_properties(rules_parity PROPERTIES LABELS unit)
-# The regulatory pack (rules/v2/regulatory.yml) loads: 104 rules.
+# The regulatory pack (rules/v2/regulatory.yml) loads (its rule count changes as the pack grows).
 add_test(NAME rules_lint_regulatory COMMAND squawk rules lint ${CMAKE_SOURCE_DIR}/filters/rules/v2/regulatory.yml)
 set_tests_properties(rules_lint_regulatory PROPERTIES LABELS unit
-  PASS_REGULAR_EXPRESSION "regulatory.yml: ok: pack regulatory, 104 rules")
+  PASS_REGULAR_EXPRESSION "regulatory.yml: ok: pack regulatory, [0-9]+ rules")
 sq_add_test(test_tpat_vocab SOURCES test_tpat_vocab.c LIBS sq_filters LABELS unit)
