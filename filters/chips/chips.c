@@ -20,7 +20,7 @@ static const struct squawk_config_entry chips_config_map[] = {
                          "a headline rule earns headline_bonus only with at least this weight (a chip's name is not a deal)"),
     DETECT_CONFIG_DOUBLE(struct chips_config, trigger_min_weight, "1.0",
                          "an alert needs a rule at least this heavy: chip vocabulary alone names no deal"),
-    DETECT_CONFIG_CALIBRATION(struct chips_config, "0.3582", "-1.0356"),
+    DETECT_CONFIG_CALIBRATION(struct chips_config, "chips.calib.yml"),
     DETECT_CONFIG_MODEL(struct chips_config, "", "0"),
     {NULL, 0, NULL, NULL, 0},
 };
