@@ -6,7 +6,8 @@ rescoring model, the logit of the model's probability (`model`) to the probabili
 reports the event (filters/README.md "Score"). This tool
   1. runs `squawk eval --scores` uncalibrated (calibration "", model "") on the tuning labels;
   2. prints today's file's ECE there and, for every way it can fit, the out-of-fold ECE (10 bands;
-     k-fold CV of the fit itself, mean of --reps splits) and reliability:
+     k-fold CV of the fit itself, mean of --reps splits; after `~`, the ECE those scores would show
+     on average by chance if they were exact, as squawk eval prints it) and reliability:
      - `rules` by Platt scaling of the label on x over the articles that raised an alert, or by
        isotonic regression (pool adjacent violators, each block's share pulled towards the base
        rate by --prior articles, points at the blocks' mean x, flat beyond the ends);
@@ -138,6 +139,19 @@ def ece(ps, ys, bands=10):
         sp[k] += p
         sy[k] += y
     return sum(abs(a - b) for a, b in zip(sp, sy)) / len(ps) if ps else 0.0
+
+
+def ece_chance(ps, bands=10):
+    """The ECE exact probabilities ps would show on average by chance (squawk eval's `~`)."""
+    tot = 0.0
+    for k in range(bands):
+        dist = [1.0]
+        band = [p for p in ps if min(int(p * bands), bands - 1) == k]
+        for p in band:  # Poisson binomial: the count right in the band
+            dist = [(dist[i] if i < len(dist) else 0) * (1 - p) + (dist[i - 1] * p if i else 0)
+                    for i in range(len(dist) + 1)]
+        tot += sum(q * abs(i - sum(band)) for i, q in enumerate(dist))
+    return tot / len(ps) if ps else 0.0
 
 
 def reliability(ps, ys, bands=10):
@@ -277,7 +291,7 @@ def candidates(o, cur, rows):
     for how in [How(m, False) for m in ("platt", "isotonic")] + \
             ([How(m, True) for m in ("platt", "isotonic")] if cur["model"] else []):
         e, ps = out_of_fold(rows, cur, how, o.prior, o.folds, o.reps)
-        print(f"  {str(how):<40} out of fold ECE {e:.3f}   {reliability(ps, ys)}")
+        print(f"  {str(how):<40} out of fold ECE {e:.3f} (~{ece_chance(ps):.3f})  {reliability(ps, ys)}")
 
 
 def thresholds(cur, rules, model, rows):
@@ -297,7 +311,8 @@ def one_filter(o, f, rows, names):
         model_logits(o, f, cur, rows)
     ys = [r["y"] for r in rows]
     today = ece([predict(r, cur["rules_map"], cur["model_map"] if cur["model"] else None) for r in rows], ys)
-    print(f"{f}: {len(rows)} alerts ({sum(ys)} right) on {names}; today's file: ECE {today:.3f}"
+    today_ps = [predict(r, cur["rules_map"], cur["model_map"] if cur["model"] else None) for r in rows]
+    print(f"{f}: {len(rows)} alerts ({sum(ys)} right) on {names}; today's file: ECE {today:.3f} (~{ece_chance(today_ps):.3f})"
           + (" (the model's scores out of fold)" if cur["model"] else "") + "; bands 0-10 .. 90-100:")
     candidates(o, cur, rows)
     how = How(o.method, o.model_map)
