@@ -53,6 +53,7 @@ typedef struct eval_cat {
     long sweep[EVAL_SWEEP_N][3]; /* tp, fp, fn at each sweep threshold */
     long rel_n[EVAL_BANDS], rel_pos[EVAL_BANDS]; /* reliability: alerts per score band */
     double rel_sum[EVAL_BANDS];                  /* ... and their summed scores */
+    double ece_chance;                           /* the ECE exact probabilities would show by chance */
 } eval_cat;
 
 typedef struct eval_set {
@@ -433,9 +434,66 @@ static double eval_ece(const eval_cat *k, long *n_out)
     return n ? gap / (double)n : 0.0;
 }
 
+/* E|S - mean| for S a sum of Bernoulli(p[i]) (Poisson binomial): exactly (dist holds n + 1),
+ * and past EVAL_CHANCE_EXACT alerts, where the exact sum would cost n^2, by the normal
+ * E|N(0, var)| = sqrt(2 var / pi), which is then as good. */
+#define EVAL_CHANCE_EXACT 4000
+static double eval_band_chance(const double *p, size_t n, double *dist)
+{
+    double mean = 0, gap = 0;
+    if (n > EVAL_CHANCE_EXACT) {
+        for (size_t i = 0; i < n; i++) gap += p[i] * (1 - p[i]);
+        return sqrt(2 / 3.14159265358979323846 * gap);
+    }
+    dist[0] = 1;
+    for (size_t i = 0; i < n; i++) {
+        dist[i + 1] = 0;
+        for (size_t k = i + 1; k > 0; k--) dist[k] = dist[k] * (1 - p[i]) + dist[k - 1] * p[i];
+        dist[0] *= 1 - p[i];
+        mean += p[i];
+    }
+    for (size_t k = 0; k <= n; k++) gap += dist[k] * fabs((double)k - mean);
+    return gap;
+}
+
+int eval_ece_chance(const double *score, size_t n, int bands, double *out)
+{
+    *out = 0;
+    double *in = malloc((n ? n : 1) * sizeof *in), *dist = malloc((n + 1) * sizeof *dist);
+    if (!in || !dist) {
+        free(in);
+        free(dist);
+        return SQ_E_NOMEM;
+    }
+    for (int b = 0; b < bands; b++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) /* the bands of the reliability table */
+            if ((score[i] >= 100 ? bands - 1 : (int)(score[i] / (100 / bands))) == b) in[m++] = score[i] / 100;
+        *out += eval_band_chance(in, m, dist);
+    }
+    if (n) *out /= (double)n;
+    free(in);
+    free(dist);
+    return 0;
+}
+
+/* Each category's eval_ece_chance over its alerts' scores (-1 when out of memory). */
+static void eval_chance(eval_set *s)
+{
+    double *p = malloc((s->n_rows ? s->n_rows : 1) * sizeof *p);
+    for (size_t c = 0; c < s->n_cats; c++) {
+        size_t n = 0;
+        for (size_t i = 0; p && i < s->n_rows; i++)
+            if (s->rows[i].seen && s->rows[i].cell[c].score >= 0) p[n++] = s->rows[i].cell[c].score;
+        if (!p || eval_ece_chance(p, n, EVAL_BANDS, &s->cats[c].ece_chance)) s->cats[c].ece_chance = -1;
+    }
+    free(p);
+}
+
 static void eval_print_reliability(const eval_set *s, FILE *out)
 {
-    fprintf(out, "\nreliability (best alert per article, any score): alerts / share right per score band\n");
+    fprintf(out, "\nreliability (best alert per article, any score): alerts / share right per score band;"
+                 " ECE, and (after ~) the ECE these scores would show by chance if they were exact\n");
     fprintf(out, "%-12s", "category");
     for (int b = 0; b < EVAL_BANDS; b++) fprintf(out, "  %3d-%-3d  ", b * 10, b * 10 + 10);
     fprintf(out, "  %6s\n", "ECE");
@@ -448,7 +506,7 @@ static void eval_print_reliability(const eval_set *s, FILE *out)
         }
         long n;
         double ece = eval_ece(k, &n);
-        fprintf(out, "  %6.3f (%ld alerts)\n", ece, n);
+        fprintf(out, "  %6.3f (%ld alerts, ~%.3f)\n", ece, n, k->ece_chance);
     }
 }
 
@@ -602,6 +660,7 @@ int eval_print_json(const eval_set *s, const eval_print_opts *o, FILE *out)
         long n_alerts;
         json_object_set_new(j, "ece", json_real(eval_ece(k, &n_alerts)));
         json_object_set_new(j, "alerts", json_integer(n_alerts));
+        json_object_set_new(j, "ece_chance", json_real(k->ece_chance));
         json_t *rel = json_array();
         for (int b = 0; b < EVAL_BANDS; b++) {
             json_t *band = json_object();
@@ -721,6 +780,7 @@ int eval_run(eval_set *s, filter_host *h, FILE *in, int width)
     int rc = eval_read_articles(s, h, in, width > 0 ? width : 70);
     s->secs = (double)(sq_clock_mono_ns() - t0) / 1e9;
     if (rc >= 0) eval_count(s);
+    if (rc >= 0) eval_chance(s);
     return rc;
 }
 

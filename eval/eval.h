@@ -50,4 +50,10 @@ SQ_API void eval_print_text(const eval_set *s, const eval_print_opts *o, FILE *o
 SQ_API int eval_print_json(const eval_set *s, const eval_print_opts *o, FILE *out);
 SQ_API int eval_write_scores(const eval_set *s, const char *path);
 
+/* The expected calibration error (`bands` score bands) that scores score[0..n) (0-100) would still
+ * show by chance if each were the exact probability x 100: per band E|its alerts right - the sum
+ * of their probabilities| (exact), over n. An ECE near it is as calibrated as the sample can tell.
+ * 0 or SQ_E_NOMEM. */
+SQ_API int eval_ece_chance(const double *score, size_t n, int bands, double *out);
+
 #endif

@@ -1,7 +1,8 @@
 /* detect.c -- the scoring engine the built-in plugins share; depends only on squawk_filter.h.
  *
- * Score (0-100) = 100 / (1 + exp(-(a * (S - bias) + b))) where a, b are the calibration
- * (calib_slope, calib_intercept: fitted so the score is a probability x 100) and the evidence sum S is
+ * Score (0-100) = 100 * calib(S - bias), where calib is the filter's calibration map
+ * (calib.c, fitted by tools/calibrate.py so the score is a probability x 100; none:
+ * the logistic curve) and the evidence sum S is
  *   sum over matched rules of weight * f * (1 + 0.25 * min(repeats, 3))   (negative rules count once)
  *   where f = 1 when the rule matched in the headline or the body's first lead_bytes, else tail_factor
  * + headline_bonus   when a positive trigger of weight >= head_min_weight is in the headline
@@ -13,8 +14,9 @@
  * + sector_bonus     when an entity of the configured sectors is near a trigger (chips only)
  * No alert without a positive rule of weight >= trigger_min_weight (chips: words such as
  * "GPU" or "data centre" describe a story's subject, not an event).
- * So S == bias scores 50; each extra unit of evidence moves the score along the
- * logistic curve, and thresholds read as "how much evidence".
+ * Uncalibrated, S == bias scores 50 and each extra unit of evidence moves the score
+ * along the logistic curve; the calibration is monotone, so a threshold still reads
+ * as "how much evidence".
  *
  * Roles: for each trigger, the nearest entity before it and after it in the
  * same sentence vote by the rule's dir (forward: before = role_a, after =
@@ -1147,11 +1149,24 @@ static int stage_vote(const struct detect_run *x, const struct squawk_cue *cu, s
 
 /* ---- stage 7: calibrated score ---- */
 
-static double calibrated(const struct detect_config *c, double S)
+double detect_calib_apply(const struct detect_calib *m, double x)
 {
+    double z = x;
+    if (m->n >= 2) {
+        size_t i = 1; /* the segment [i-1, i] that holds x, or the end one */
+        while (i + 1 < m->n && x > m->x[i]) i++;
+        double t = (x - m->x[i - 1]) / (m->x[i] - m->x[i - 1]);
+        z = m->z[i - 1] + t * (m->z[i] - m->z[i - 1]);
+    }
+    return 1.0 / (1.0 + exp(-z));
+}
+
+static double calibrated(const struct detect *d, double S)
+{
+    const struct detect_config *c = &d->cfg;
     double z = S - c->bias;
-    if (c->calib_slope != 0) z = c->calib_slope * z + c->calib_intercept;
-    return 100.0 / (1.0 + exp(-z));
+    if (c->calib_slope != 0) return 100.0 / (1.0 + exp(-(c->calib_slope * z + c->calib_intercept)));
+    return 100.0 * detect_calib_apply(&d->calib, z);
 }
 
 /* ---- stage 8: the report ---- */
@@ -1285,7 +1300,7 @@ static int run_report(struct detect_run *x, struct squawk_report *r, struct dete
     int first_cue[SQUAWK_STAGE_N];
     int stage = stage_vote(x, cu, n_cu, s->head_trigger, first_cue);
     if (stage != SQUAWK_STAGE_NONE) s->S += x->d->cfg.stage_bonus;
-    double score = traced_score(x, s, calibrated(&x->d->cfg, s->S), stage);
+    double score = traced_score(x, s, calibrated(x->d, s->S), stage);
     if (score < 0) return 0;
     rc = x->h->report_begin(r, x->d->spec.category, score, stage);
     if (!rc) rc = report_entities(x, r, n_rank);

@@ -26,9 +26,11 @@ struct detect_config {
     double body_only_factor; /* invest: rule evidence factor when no trigger is in the headline (0 = 1) */
     double trigger_min_weight; /* chips: an alert needs a rule at least this heavy (0 = any); vocabulary alone is no event */
     double lead_bonus;     /* regulatory: no headline trigger, but a lead sentence names an authority, a strong trigger and a company (0 = off) */
-    /* Calibration (Platt): score = 100 * sigmoid(calib_slope * (S - bias) + calib_intercept)
-     * estimates the probability that the article reports the event; fitted by
-     * tools/calibrate.py on modern_dev_2 tune. calib_slope 0 = uncalibrated (1). */
+    /* Calibration: the file (calib.c; tools/calibrate.py fits it on the tuning
+     * sets) beside the pack, "" = none; calib_slope != 0 instead scores
+     * 100 * sigmoid(calib_slope * (S - bias) + calib_intercept) (Platt). With
+     * neither the score is the raw evidence curve 100 * sigmoid(S - bias). */
+    const char *calibration;
     double calib_slope;
     double calib_intercept;
     const char *engine;    /* "v1": rules/<pack>.yml (regexes); "v2": rules/v2/<pack>.yml (token patterns); NULL = v1 */
@@ -78,12 +80,15 @@ struct detect_config {
     {"pack", SQUAWK_CFG_STRING, PACK, "rule pack (data_dir/rules/<pack>.yml)",                 \
      offsetof(T, base.pack)}
 
-/* The calibration keys with a plugin's fitted defaults (tools/calibrate.py). */
-#define DETECT_CONFIG_CALIBRATION(T, SLOPE, INTERCEPT)                                                \
-    {"calib_slope", SQUAWK_CFG_DOUBLE, SLOPE,                                                  \
-     "calibration: slope on the evidence logit (fitted on modern_dev_2 tune; 0 = off)",        \
+/* The calibration keys with a plugin's file (FILE, "" = none: tools/calibrate.py writes it). */
+#define DETECT_CONFIG_CALIBRATION(T, FILE)                                                      \
+    {"calibration", SQUAWK_CFG_STRING, FILE,                                                   \
+     "score calibration file (tools/calibrate.py) beside the pack, or a path; \"\" = none",     \
+     offsetof(T, base.calibration)},                                                           \
+    {"calib_slope", SQUAWK_CFG_DOUBLE, "0",                                                    \
+     "Platt calibration on the evidence logit instead of the file's rules map (0 = off)",      \
      offsetof(T, base.calib_slope)},                                                           \
-    {"calib_intercept", SQUAWK_CFG_DOUBLE, INTERCEPT, "calibration: intercept (see calib_slope)", \
+    {"calib_intercept", SQUAWK_CFG_DOUBLE, "0", "Platt calibration: intercept (see calib_slope)", \
      offsetof(T, base.calib_intercept)}
 /* The learned rescoring's model key with a plugin's shipped model (DEF, "" = none). */
 #define DETECT_CONFIG_MODEL(T, DEF, GATE)                                                       \
@@ -133,6 +138,17 @@ struct detect_rule {
     const struct squawk_trule *v2; /* the token-pattern pack's rule (engine v2), else NULL */
 };
 
+/* A monotone calibration map (calib.c reads it from a file): points (x[i],
+ * z[i] = logit of p) with x increasing and z never decreasing; between them
+ * z is interpolated, beyond them the end segments go on (two points: Platt). */
+struct detect_calib {
+    size_t n; /* 0: no map */
+    const double *x, *z;
+};
+
+/* The probability at x (n == 0: sigmoid(x)). */
+double detect_calib_apply(const struct detect_calib *m, double x);
+
 struct detect {
     const struct squawk_host *host;
     struct squawk_pack *pack;   /* engine v1 */
@@ -141,6 +157,7 @@ struct detect {
     struct detect_rule rules[DETECT_MAX_RULES];
     struct detect_config cfg;
     struct detect_spec spec;
+    struct detect_calib calib; /* the rules' map (the engine sets it after detect_init), n 0: none */
     char name[32];
 };
 

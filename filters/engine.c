@@ -10,11 +10,13 @@
 
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
+#include "calib.h"
 #include "detect.h"
 #include "host.h"
 #include "rescore.h"
@@ -36,7 +38,7 @@ static const struct squawk_config_entry engine_map[] = {
     DETECT_CONFIG_DOUBLE(struct engine_cfg, trigger_min_weight, "0", "an alert needs a rule at least this heavy"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, lead_bonus, "0", "a lead sentence naming authority, trigger, company"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, party_in_lead, "0", "1: a party is named in the headline or the lead"),
-    DETECT_CONFIG_CALIBRATION(struct engine_cfg, "0", "0"),
+    DETECT_CONFIG_CALIBRATION(struct engine_cfg, ""),
     DETECT_CONFIG_MODEL(struct engine_cfg, "", "0"),
     {NULL, 0, NULL, NULL, 0},
 };
@@ -53,6 +55,7 @@ static const struct squawk_filter engine_desc = {
 struct squawk_engine {
     struct detect d;
     rescore *rs; /* the learned rescoring, or NULL: the rules' score */
+    struct calib cal; /* config key `calibration`: maps of the rules' and the model's scores */
     filter_plugin cfg; /* the engine's settings, parsed by engine_map; owns their strings */
     char *pack_path, *category, *role_a, *role_b;
 };
@@ -156,6 +159,32 @@ static int engine_model(struct squawk_engine *e, const struct squawk_host *h, co
     return rescore_open(&e->rs, dir, c->base.model, e->category, err, errlen);
 }
 
+/* The file of config key `calibration`: a name beside the pack (a pack named
+ * without a path is data_dir/rules/v2/NAME.yml), a path as is. */
+static int engine_calibration(struct squawk_engine *e, const struct squawk_host *h, const struct engine_cfg *c,
+                              char *err, size_t errlen)
+{
+    const char *f = c->base.calibration;
+    if (!f || !*f) return 0;
+    char path[PATH_MAX], dir[PATH_MAX];
+    if (strchr(f, '/')) snprintf(dir, sizeof dir, "%s", "");
+    else if (strchr(c->base.pack, '/')) {
+        snprintf(path, sizeof path, "%s", c->base.pack);
+        snprintf(dir, sizeof dir, "%s/", dirname(path));
+    } else /* the services table is the first member of the host (host.c) */
+        snprintf(dir, sizeof dir, "%s/rules/v2/", filter_host_data_dir((const filter_host *)(const void *)h));
+    if ((size_t)snprintf(path, sizeof path, "%s%s", dir, f) >= sizeof path) {
+        snprintf(err, errlen, "calibration path too long: %.200s...", dir);
+        return SQ_E_INVAL;
+    }
+    int rc = calib_load(&e->cal, path, e->category, err, errlen);
+    size_t o = strlen(err);
+    if (rc == SQ_E_IO && o < errlen) /* a pack of one's own needs its own calibration, or none */
+        snprintf(err + o, errlen - o, " (config key calibration: a file beside the pack, or \"\" for none)");
+    e->d.calib = e->cal.rules;
+    return rc;
+}
+
 static int engine_setup(struct squawk_engine *e, const struct squawk_host *h, const filter_plugin *p,
                         const struct squawk_engine_spec *spec, char *err, size_t errlen)
 {
@@ -173,6 +202,7 @@ static int engine_setup(struct squawk_engine *e, const struct squawk_host *h, co
         c->base.pack = e->pack_path;
     }
     if (detect_init(&e->d, &ds, &c->base, h, p->desc->name, err, errlen)) return SQ_E_INVAL;
+    if ((rc = engine_calibration(e, h, c, err, errlen))) return rc;
     return engine_model(e, h, c, err, errlen);
 }
 
@@ -229,6 +259,9 @@ static double engine_rescored(void *u, const struct detect_trace *t, double rule
     if (rules_score < cfg->base.model_gate) return rules_score;
     double p;
     if ((c->rc = rescore_probability(c->e->rs, h, c->a, t, &p)) != 0) return -1;
+    /* the model's own Platt fit is on every article of its training sets; its
+     * scores here are those past the gate, which the file's map calibrates */
+    if (c->e->cal.model.n && p > 0 && p < 1) p = detect_calib_apply(&c->e->cal.model, log(p / (1 - p)));
     /* the model may lower the rules' score, but not raise it past a
      * negative rule: those say what the guide excludes (bond sales,
      * buybacks, stock tips, explainers), and a few hundred labelled
@@ -252,6 +285,7 @@ void filter_engine_close(struct squawk_engine *e)
     if (!e) return;
     filter_loader_close(&e->cfg);
     rescore_close(e->rs);
+    calib_free(&e->cal);
     free(e->pack_path);
     free(e->category);
     free(e->role_a);

@@ -81,6 +81,8 @@ TEST(counts_match_hand_labels)
     if (!doc) SQ_FAIL_("not JSON: %s", je.text);
     json_t *inv = json_object_get(json_object_get(doc, "categories"), "invest");
     ASSERT_EQ(json_integer_value(json_object_get(inv, "fp")), 1);
+    double chance = json_real_value(json_object_get(inv, "ece_chance"));
+    ASSERT(chance > 0 && chance < 1); /* its alerts' scores are neither 0 nor 100 */
     ASSERT_STR_EQ(json_string_value(json_object_get(inv, "threshold_source")), "plugin");
     ASSERT_EQ(json_integer_value(json_object_get(doc, "evaluated")), 12);
     ASSERT(json_object_get(doc, "routing") != NULL);
@@ -117,6 +119,29 @@ TEST(counts_match_hand_labels)
 }
 
 /* A threshold from the command line decides the category and says so. */
+/* The ECE exact probabilities would show by chance: per band E|right - sum p|, over the alerts. */
+TEST(ece_by_chance)
+{
+    double e;
+    const double half[] = {50};
+    ASSERT_EQ(eval_ece_chance(half, 1, 10, &e), 0);
+    ASSERT_DBL_NEAR(e, 0.5, 1e-12); /* one coin: always half off */
+    const double low[] = {3};
+    ASSERT_EQ(eval_ece_chance(low, 1, 10, &e), 0);
+    ASSERT_DBL_NEAR(e, 2 * 0.03 * 0.97, 1e-12);
+    const double two[] = {50, 55}; /* one band: 0, 1 or 2 right around a mean of 1.05 */
+    ASSERT_EQ(eval_ece_chance(two, 2, 10, &e), 0);
+    ASSERT_DBL_NEAR(e, (0.5 * 0.45 * 1.05 + (0.5 * 0.55 + 0.5 * 0.45) * 0.05 + 0.5 * 0.55 * 0.95) / 2, 1e-12);
+    const double apart[] = {50, 95}; /* two bands: each its own gap */
+    ASSERT_EQ(eval_ece_chance(apart, 2, 10, &e), 0);
+    ASSERT_DBL_NEAR(e, (0.5 + 2 * 0.95 * 0.05) / 2, 1e-12);
+    const double sure[] = {0, 100, 100};
+    ASSERT_EQ(eval_ece_chance(sure, 3, 10, &e), 0);
+    ASSERT_DBL_NEAR(e, 0, 1e-12); /* nothing left to chance */
+    ASSERT_EQ(eval_ece_chance(sure, 0, 10, &e), 0);
+    ASSERT_DBL_NEAR(e, 0, 0); /* no alert: no error */
+}
+
 TEST(cli_threshold_decides)
 {
     filter_host *h = engine("invest=99.9");
@@ -151,6 +176,7 @@ int main(void)
     snprintf(tmpdir, sizeof tmpdir, "/tmp/sq_test_eval_engine_XXXXXX");
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(counts_match_hand_labels);
+    RUN(ece_by_chance);
     RUN(cli_threshold_decides);
     RUN(bad_labels_name_file_and_line);
     rmdir(tmpdir);

@@ -1,4 +1,5 @@
 /* test_filters.c -- filter host, loader refusals, matcher, gazetteer, amounts, cues, novelty. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "../core/error.h"
 #include "../filters/amount.h"
+#include "../filters/calib.h"
 #include "../filters/gazetteer.h"
 #include "../filters/host.h"
 #include "../filters/matcher.h"
@@ -306,9 +308,14 @@ TEST(engine_v2_plugin)
                      "    pattern: '{COMPANY:supplier}? <supply_verb> ...{0,3} <hw> to {COMPANY:customer}?'\n"
                      "    weight: 3.0\n");
     snprintf(pk, sizeof pk, "%s", path);
-    const char *kv[] = {"engine", "v2", "pack", pk};
+    /* a pack of one's own has no calibration beside it: the load says which file and how to go without */
+    const char *nocal[] = {"engine", "v2", "pack", pk};
     filter_host *h = new_host();
-    ASSERT_EQ(filter_host_load(h, "chips", kv, 2, -1, err, sizeof err), 0);
+    ASSERT(filter_host_load(h, "chips", nocal, 2, -1, err, sizeof err) != 0);
+    ASSERT_HAS(err, "chips.calib.yml: cannot open");
+    ASSERT_HAS(err, "\"\" for none");
+    const char *kv[] = {"engine", "v2", "pack", pk, "calibration", ""};
+    ASSERT_EQ(filter_host_load(h, "chips", kv, 3, -1, err, sizeof err), 0);
     /* proximity would make Microsoft (nearest before "supplies") the supplier; the slot says Nvidia */
     proto_alert *al = run_one(h, "Nvidia supplies GPUs to OpenAI, Microsoft says",
                               "Microsoft said Nvidia supplies GPUs to OpenAI.", "chips");
@@ -323,13 +330,108 @@ TEST(engine_v2_plugin)
     write_file(path, "pack: chips_t\nroles: [supplier]\nrules:\n  - id: t.x\n    comment: x\n"
                      "    pattern: '<nope> chips'\n");
     h = new_host();
-    ASSERT(filter_host_load(h, "chips", kv, 2, -1, err, sizeof err) != 0);
+    ASSERT(filter_host_load(h, "chips", kv, 3, -1, err, sizeof err) != 0);
     ASSERT_HAS(err, path);
     ASSERT_HAS(err, ":4:");
     ASSERT_HAS(err, "nope");
     const char *bad[] = {"engine", "v9"};
     ASSERT(filter_host_load(h, "chips", bad, 1, -1, err, sizeof err) != 0);
     ASSERT_HAS(err, "engine");
+    filter_host_destroy(h);
+    unlink(path);
+}
+
+/* A calibration file with one problem: calib_load names the file, the line and the reason. */
+static void calib_expect(const char *text, int want_rc, const char *want_line, const char *want)
+{
+    char path[300], err[512] = "";
+    snprintf(path, sizeof path, "%s/bad.calib.yml", tmpdir);
+    write_file(path, text);
+    struct calib c;
+    int rc = calib_load(&c, path, "invest", err, sizeof err);
+    fprintf(stderr, "   -> %s: %s\n", sq_err_name(rc), err);
+    ASSERT_EQ(rc, want_rc);
+    ASSERT_HAS(err, path);
+    if (want_line) ASSERT_HAS(err, want_line);
+    ASSERT_HAS(err, want);
+    ASSERT_EQ(c.rules.n + c.model.n, 0);
+    unlink(path);
+}
+
+/* The calibration files: the shipped ones load; every malformed one is refused with
+ * file:line and the reason; the map interpolates in logit(p) and keeps the order. */
+TEST(calibration_files)
+{
+    const char *names[] = {"invest", "chips", "regulatory"};
+    for (int i = 0; i < 3; i++) {
+        char path[300], err[512] = "";
+        snprintf(path, sizeof path, "%s/rules/v2/%s.calib.yml", DATA_DIR, names[i]);
+        struct calib c;
+        if (calib_load(&c, path, names[i], err, sizeof err)) SQ_FAIL_("%s", err);
+        ASSERT_GE(c.rules.n, 2);
+        for (double x = -12; x < 12; x += 0.25) /* monotone, a probability */
+            ASSERT(detect_calib_apply(&c.rules, x) <= detect_calib_apply(&c.rules, x + 0.25));
+        calib_free(&c);
+    }
+    calib_expect("filter: invest\nrules:\n  - [1]\n  - [2, 0.5]\n", SQ_E_RULES, ":3:", "a point is [x, p]");
+    calib_expect("filter: invest\nrules:\n  - [1, 0.2]\n  - [1, 0.5]\n", SQ_E_RULES, ":4:", "x 1 does not increase");
+    calib_expect("filter: invest\nrules:\n  - [1, 0.6]\n  - [2, 0.5]\n", SQ_E_RULES, ":4:", "never decreases");
+    calib_expect("filter: invest\nrules:\n  - [1, 0.2]\n  - [2, 1]\n", SQ_E_RULES, ":4:", "not a probability");
+    calib_expect("filter: invest\nmodel:\n  - [1, 0.2]\n  - [two, 0.5]\n", SQ_E_RULES, ":4:", "'two' is not a number");
+    calib_expect("filter: invest\nrules:\n  - [1, 0.2]\n", SQ_E_RULES, ":3:", "1 points (2 to");
+    calib_expect("filter: invest\nrules: 0.5\n", SQ_E_RULES, ":2:", "not a list of points");
+    calib_expect("filter: chips\nrules:\n  - [1, 0.2]\n  - [2, 0.5]\n", SQ_E_RULES, ":1:",
+                 "filter: chips, not invest");
+    calib_expect("rules:\n  - [1, 0.2]\n  - [2, 0.5]\n", SQ_E_RULES, ":1:", "no 'filter: invest'");
+    calib_expect("filter: invest\nrule:\n  - [1, 0.2]\n", SQ_E_RULES, ":2:", "unknown key 'rule'");
+    calib_expect("filter: invest\n", SQ_E_RULES, NULL, "nothing to calibrate");
+    calib_expect("filter: invest\nrules: [1, 0.2\n", SQ_E_RULES, ":", "bad.calib.yml:");
+    calib_expect("- 1\n", SQ_E_RULES, ":1:", "not a mapping");
+    char err[512] = "";
+    struct calib c;
+    ASSERT_EQ(calib_load(&c, "/nonexistent/x.calib.yml", "invest", err, sizeof err), SQ_E_IO);
+    ASSERT_HAS(err, "/nonexistent/x.calib.yml: cannot open");
+    /* three points: interpolated in logit(p), the end segments beyond them */
+    double x[] = {-1, 0, 2}, z[] = {-2, 0, 1};
+    struct detect_calib m = {3, x, z};
+    ASSERT_DBL_NEAR(detect_calib_apply(&m, 0), 0.5, 1e-12);
+    ASSERT_DBL_NEAR(detect_calib_apply(&m, -0.5), 1 / (1 + exp(1.0)), 1e-12);
+    ASSERT_DBL_NEAR(detect_calib_apply(&m, 1), 1 / (1 + exp(-0.5)), 1e-12);
+    ASSERT_DBL_NEAR(detect_calib_apply(&m, -3), 1 / (1 + exp(6.0)), 1e-12);
+    ASSERT_DBL_NEAR(detect_calib_apply(&m, 4), 1 / (1 + exp(-2.0)), 1e-12);
+    struct detect_calib none = {0, NULL, NULL};
+    ASSERT_DBL_NEAR(detect_calib_apply(&none, 1.5), 1 / (1 + exp(-1.5)), 1e-12);
+}
+
+/* The host scores with the calibration file of config key `calibration`: the
+ * raw evidence score (calibration "") through the file's map. */
+TEST(calibration_scores)
+{
+    char path[300], err[1024] = "";
+    snprintf(path, sizeof path, "%s/mine.calib.yml", tmpdir);
+    write_file(path, "filter: regulatory\nrules:\n  - [-1, 0.1]\n  - [1, 0.3]\n  - [3, 0.95]\n");
+    const char *raw[] = {"calibration", ""};
+    const char *mine[] = {"calibration", path};
+    const char *head = "EU regulators open antitrust probe into Nvidia";
+    const char *body = "The European Commission said it opened an antitrust investigation into Nvidia Corp.";
+    double score[2];
+    for (int i = 0; i < 2; i++) {
+        filter_host *h = new_host();
+        ASSERT_EQ(filter_host_load(h, "regulatory", i ? mine : raw, 1, -1, err, sizeof err), 0);
+        proto_alert *al = run_one(h, head, body, "regulatory");
+        ASSERT(al != NULL);
+        score[i] = al->score;
+        proto_alert_destroy(al);
+        filter_host_destroy(h);
+    }
+    double xs[] = {-1, 1, 3}, zs[] = {log(0.1 / 0.9), log(0.3 / 0.7), log(0.95 / 0.05)};
+    struct detect_calib m = {3, xs, zs};
+    ASSERT_DBL_NEAR(score[1], 100 * detect_calib_apply(&m, log(score[0] / (100 - score[0]))), 1e-6);
+    /* a broken file refuses the load with its line */
+    write_file(path, "filter: regulatory\nrules:\n  - [1, 0.3]\n  - [0, 0.4]\n");
+    filter_host *h = new_host();
+    ASSERT(filter_host_load(h, "regulatory", mine, 1, -1, err, sizeof err) != 0);
+    ASSERT_HAS(err, "mine.calib.yml:4:");
     filter_host_destroy(h);
     unlink(path);
 }
@@ -533,6 +635,8 @@ int main(void)
     RUN(novelty);
     RUN(hostile_text_does_not_crash);
     RUN(engine_v2_plugin);
+    RUN(calibration_files);
+    RUN(calibration_scores);
     filter_host_destroy(shared);
     filter_host_destroy(plain);
     rmdir(tmpdir);

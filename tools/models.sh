@@ -10,7 +10,8 @@
 # labels-modern-dev.tsv; C and the threshold by 5-fold CV on them. Never on
 # modern_dev_2 labels-check.tsv, Reuters TEST or any held-out set. The
 # filter's threshold (plugin default_threshold) is 100 x the printed threshold.
-# tools/rescore_cv.py measures such a model out of fold.
+# tools/rescore_cv.py measures such a model out of fold. Each model's out-of-fold scores go to
+# BUILD_DIR/eval/<filter>.cv.tsv, which tools/calibrate.py reads to calibrate the model's output.
 set -eu
 B=${1:-build}
 [ $# -gt 0 ] && shift
@@ -38,6 +39,6 @@ for f in $FILTERS; do
         awk -F'\t' -v c="$f" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } k { print $1 "\t" $k }' "$l" >>"$T/$f.tsv"
     done
     # shellcheck disable=SC2086 # TRAIN_OPTS is a list of options
-    SQUAWK_LOG__LEVEL=warn "$B/squawk" train --filter "$f" --category "$f" --labels "$T/$f.tsv" \
+    SQUAWK_LOG__LEVEL=warn "$B/squawk" train --filter "$f" --category "$f" --labels "$T/$f.tsv" --cv-scores "$EV/$f.cv.tsv" \
         --articles "$T/articles.jsonl" $TRAIN_OPTS --out "$ROOT/filters/rules/v2/$f.lm" --quiet
 done

@@ -22,7 +22,7 @@ static const struct squawk_config_entry chips_config_map[] = {
                          "an alert needs a rule at least this heavy: chip vocabulary alone names no deal"),
     DETECT_CONFIG_DOUBLE(struct chips_config, party_in_lead, "1",
                          "1: a company named neither in the headline nor the lead takes no party role"),
-    DETECT_CONFIG_CALIBRATION(struct chips_config, "0.3582", "-1.0356"),
+    DETECT_CONFIG_CALIBRATION(struct chips_config, "chips.calib.yml"),
     DETECT_CONFIG_MODEL(struct chips_config, "", "0"),
     {NULL, 0, NULL, NULL, 0},
 };

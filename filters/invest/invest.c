@@ -16,7 +16,7 @@ static const struct squawk_config_entry invest_config_map[] = {
      * it earns no headline bonus and leaves the body-only factor on */
     DETECT_CONFIG_DOUBLE(struct invest_config, head_min_weight, "1.3",
                          "headline rules lighter than this earn no headline_bonus"),
-    DETECT_CONFIG_CALIBRATION(struct invest_config, "0.7969", "-1.1958"),
+    DETECT_CONFIG_CALIBRATION(struct invest_config, "invest.calib.yml"),
     /* the rules' own threshold (their alerts with model ""): the model
      * confirms or drops those alerts and raises none below it. Out of fold
      * on the tuning sets (tools/rescore_cv.py) md2 .817 -> .845, labels-dev

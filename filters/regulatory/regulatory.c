@@ -22,7 +22,7 @@ static const struct squawk_config_entry regulatory_config_map[] = {
     /* wire stories often carry the event in the first sentence under a bland headline */
     DETECT_CONFIG_DOUBLE(struct regulatory_config, lead_bonus, "2.0",
                          "added when, without a headline trigger, one lead sentence names an authority, a strong trigger and a company"),
-    DETECT_CONFIG_CALIBRATION(struct regulatory_config, "1.0026", "-0.4219"),
+    DETECT_CONFIG_CALIBRATION(struct regulatory_config, "regulatory.calib.yml"),
     DETECT_CONFIG_MODEL(struct regulatory_config, "", "0"),
     {NULL, 0, NULL, NULL, 0},
 };
