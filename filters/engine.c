@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/error.h"
 #include "calib.h"
@@ -159,27 +160,35 @@ static int engine_model(struct squawk_engine *e, const struct squawk_host *h, co
     return rescore_open(&e->rs, dir, c->base.model, e->category, err, errlen);
 }
 
-/* The file of config key `calibration`: a name beside the pack (a pack named
- * without a path is data_dir/rules/v2/NAME.yml), a path as is. */
+/* Where the file of config key `calibration` is: a path as is; a name beside
+ * the pack (a pack named without a path is data_dir/rules/v2/NAME.yml). A
+ * pack of one's own without that file keeps the built-in's calibration of
+ * data_dir/rules/v2/, as before calibration files existed. */
+static int calibration_path(const struct squawk_host *h, const struct engine_cfg *c, char *path, size_t size)
+{
+    const char *f = c->base.calibration;
+    char dir[PATH_MAX] = "";
+    if (!strchr(f, '/') && strchr(c->base.pack, '/')) {
+        snprintf(dir, sizeof dir, "%s", c->base.pack);
+        if ((size_t)snprintf(path, size, "%s/%s", dirname(dir), f) < size && access(path, F_OK) == 0) return 0;
+        dir[0] = 0;
+    }
+    if (!strchr(f, '/')) snprintf(dir, sizeof dir, "%s/rules/v2/", filter_host_services_data_dir(h));
+    return (size_t)snprintf(path, size, "%s%s", dir, f) >= size ? SQ_E_INVAL : 0;
+}
+
 static int engine_calibration(struct squawk_engine *e, const struct squawk_host *h, const struct engine_cfg *c,
                               char *err, size_t errlen)
 {
-    const char *f = c->base.calibration;
-    if (!f || !*f) return 0;
-    char path[PATH_MAX], dir[PATH_MAX];
-    if (strchr(f, '/')) snprintf(dir, sizeof dir, "%s", "");
-    else if (strchr(c->base.pack, '/')) {
-        snprintf(path, sizeof path, "%s", c->base.pack);
-        snprintf(dir, sizeof dir, "%s/", dirname(path));
-    } else /* the services table is the first member of the host (host.c) */
-        snprintf(dir, sizeof dir, "%s/rules/v2/", filter_host_data_dir((const filter_host *)(const void *)h));
-    if ((size_t)snprintf(path, sizeof path, "%s%s", dir, f) >= sizeof path) {
-        snprintf(err, errlen, "calibration path too long: %.200s...", dir);
+    if (!c->base.calibration || !*c->base.calibration) return 0;
+    char path[PATH_MAX];
+    if (calibration_path(h, c, path, sizeof path)) {
+        snprintf(err, errlen, "calibration path too long: %.200s...", c->base.calibration);
         return SQ_E_INVAL;
     }
     int rc = calib_load(&e->cal, path, e->category, err, errlen);
     size_t o = strlen(err);
-    if (rc == SQ_E_IO && o < errlen) /* a pack of one's own needs its own calibration, or none */
+    if (rc == SQ_E_IO && o < errlen)
         snprintf(err + o, errlen - o, " (config key calibration: a file beside the pack, or \"\" for none)");
     e->d.calib = e->cal.rules;
     return rc;

@@ -308,11 +308,16 @@ TEST(engine_v2_plugin)
                      "    pattern: '{COMPANY:supplier}? <supply_verb> ...{0,3} <hw> to {COMPANY:customer}?'\n"
                      "    weight: 3.0\n");
     snprintf(pk, sizeof pk, "%s", path);
-    /* a pack of one's own has no calibration beside it: the load says which file and how to go without */
-    const char *nocal[] = {"engine", "v2", "pack", pk};
+    /* a pack of one's own without a calibration beside it keeps the built-in's (data_dir/rules/v2) */
+    const char *owncal[] = {"engine", "v2", "pack", pk};
     filter_host *h = new_host();
-    ASSERT(filter_host_load(h, "chips", nocal, 2, -1, err, sizeof err) != 0);
-    ASSERT_HAS(err, "chips.calib.yml: cannot open");
+    ASSERT_EQ(filter_host_load(h, "chips", owncal, 2, -1, err, sizeof err), 0);
+    filter_host_destroy(h);
+    /* a calibration file found nowhere: the load says which file and how to go without */
+    const char *nocal[] = {"engine", "v2", "pack", pk, "calibration", "nope.calib.yml"};
+    h = new_host();
+    ASSERT(filter_host_load(h, "chips", nocal, 3, -1, err, sizeof err) != 0);
+    ASSERT_HAS(err, "nope.calib.yml: cannot open");
     ASSERT_HAS(err, "\"\" for none");
     const char *kv[] = {"engine", "v2", "pack", pk, "calibration", ""};
     ASSERT_EQ(filter_host_load(h, "chips", kv, 3, -1, err, sizeof err), 0);
