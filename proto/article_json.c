@@ -596,7 +596,8 @@ SQ_API int proto_article_decode_json(const void *buf, size_t len, const proto_li
     proto_limits lim;
     int rc = proto_field_begin(len, lim_in, &lim, out, why, whylen);
     if (rc) return rc;
-    jp j = {.p = buf, .n = len, .lim = &lim};
+    jp j; /* not zero-initialised: keys[] (2 KB) is written before it is read */
+    j.p = buf, j.n = len, j.i = 0, j.lim = &lim, j.n_keys = 0;
     proto_field_reset(out);
     if (jp_article(&j, out) == 0) return 0;
     proto_field_fail(out, 0);

@@ -98,6 +98,15 @@ SQ_API size_t proto_text_fold(char *s, size_t len)
 {
     unsigned char *p = (unsigned char *)s;
     size_t r = 0, w = 0;
+    /* Nothing changes before the first byte >= 0x80: skip to it eight bytes at a time. */
+    while (r + 8 <= len) {
+        uint64_t x;
+        memcpy(&x, p + r, 8);
+        if (x & 0x8080808080808080ull) break;
+        r += 8;
+    }
+    while (r < len && p[r] < 0x80) r++;
+    w = r;
     while (r < len) {
         if (p[r] < 0x80) {
             p[w++] = p[r++];
