@@ -1083,7 +1083,7 @@ TEST(json_single_pass_same_as_tree)
         "{\"id\":\"a\",\"headline\":\"caf\\u00e9 \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\"}",
         "{\"id\":\"a\",\"headline\":\"pair \\ud83d\\ude00 and \\uD83D\\uDE00\"}",
         "{\"id\":\"a\",\"headline\":\"Nvi\\u200bdia \\uff2e\\uff36 soft\\u00adhyphen\"}",
-        "{\"id\":\"a\",\"headline\":\"Nvi\xe2\x80\x8b" "dia \xef\xbc\xae caf\xc3\xa9 \xf0\x9f\x98\x80\"}",
+        "{\"id\":\"a\",\"headline\":\"Nvi\342\200\213dia \xef\xbc\xae caf\xc3\xa9 \xf0\x9f\x98\x80\"}",
         "{\"id\":\"a\",\"headline\":\"h\",\"body\":null,\"source\":null,\"url\":null,\"lang\":null}",
         "{\"id\":\"a\",\"headline\":\"h\",\"tickers\":[\"nvda\", \"Tsm\" ,\"x\\u0079\"]}",
         "{\"id\":\"a\",\"headline\":\"h\",\"tickers\":[]}",
