@@ -1,11 +1,13 @@
 /* fuzz_article.c -- libFuzzer targets for the article decoders, plus re-encode round trips. */
 /* Built twice (fuzz/proto.cmake): fuzz_article_json goes through detection, so JSON, msgpack and
- * junk all reach a decoder; fuzz_article_msgpack (FUZZ_ARTICLE_MSGPACK) calls the msgpack
- * decoder directly. */
+ * junk all reach a decoder, and checks the single-pass JSON decoder against jansson's tree on
+ * every input; fuzz_article_msgpack (FUZZ_ARTICLE_MSGPACK) calls the msgpack decoder directly. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "proto/article.h"
+#include "proto/field.h"
 
 /* The re-encoded form may be a little larger (absent fields become ""), so
  * the second decode must not trip over the size limit. */
@@ -37,6 +39,24 @@ static void time_forms(const uint8_t *data, size_t size)
         abort();
 }
 
+#ifndef FUZZ_ARTICLE_MSGPACK
+/* The single pass (proto_article_decode_json) must give what the tree gives: the same code and
+ * message on error, the same article, dropped fields and reason on success. */
+static void same_as_tree(const uint8_t *data, size_t size, const proto_limits *lim)
+{
+    char wa[256], wb[256];
+    proto_article a, b;
+    int ra = proto_article_decode_json(data, size, lim, &a, wa, sizeof wa);
+    int rb = proto_article_decode_json_tree(data, size, lim, &b, wb, sizeof wb);
+    if (ra != rb || strcmp(wa, wb) != 0) abort();
+    if (ra == 0 && (!proto_article_equal(&a, &b) || a.dropped != b.dropped ||
+                    strcmp(a.dropped_why, b.dropped_why) != 0))
+        abort();
+    if (ra == 0) proto_article_free(&a);
+    if (rb == 0) proto_article_free(&b);
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char why[256];
@@ -49,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_ARTICLE_MSGPACK
     if (proto_article_decode_msgpack(data, size, lim, &a, why, sizeof why) != 0) return 0;
 #else
+    same_as_tree(data, size, lim);
     if (proto_article_decode(data, size, lim, &a, why, sizeof why) != 0) return 0;
 #endif
     /* a dropped optional field leaves the field absent and says why */

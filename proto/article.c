@@ -7,17 +7,16 @@
 
 #include "../core/error.h"
 #include "article.h"
+#include "field.h"
 #include "scan.h"
 
-enum { F_ID, F_HEADLINE, F_BODY, F_SOURCE, F_URL, F_LANG, F_PUBLISHED, F_TICKERS, F_UNKNOWN };
+const char *const proto_field_names[F_UNKNOWN] = {"id",  "headline", "body",      "source",
+                                                  "url", "lang",     "published", "tickers"};
 
-static const char *const field_names[] = {"id",  "headline", "body",      "source",
-                                          "url", "lang",     "published", "tickers"};
-
-static int field_lookup(const char *k, size_t n)
+int proto_field_lookup(const char *k, size_t n)
 {
     for (int f = 0; f < F_UNKNOWN; f++)
-        if (strlen(field_names[f]) == n && memcmp(field_names[f], k, n) == 0) return f;
+        if (strlen(proto_field_names[f]) == n && memcmp(proto_field_names[f], k, n) == 0) return f;
     return F_UNKNOWN;
 }
 
@@ -44,30 +43,39 @@ static char *copy(const char *s, size_t n)
 }
 
 /* Validates (when the parser has not already) and stores one string field. */
-static int set_str(proto_article *a, int f, const char *s, size_t n, int check, char *why,
-                   size_t whylen)
+int proto_field_set_str(proto_article *a, int f, const char *s, size_t n, int check, char *why,
+                        size_t whylen)
 {
     if (check) {
         size_t bad;
         int rc = proto_utf8_check_at(s, n, &bad);
         if (rc)
-            return proto_scan_why(rc, why, whylen, "field '%s': %s at byte %zu", field_names[f],
+            return proto_scan_why(rc, why, whylen, "field '%s': %s at byte %zu",
+                                  proto_field_names[f],
                                   rc == SQ_E_NUL_BYTE ? "NUL byte" : "invalid UTF-8", bad);
     }
-    size_t *lenp = NULL;
-    char **slot = str_slot(a, f, &lenp);
-    if (!slot || !lenp) return SQ_E_INVAL;
     char *d = copy(s, n);
     if (!d) return SQ_E_NOMEM;
-    if (f == F_HEADLINE || f == F_BODY) n = proto_text_fold(d, n);
+    return proto_field_take_str(a, f, d, n, 1);
+}
+
+int proto_field_take_str(proto_article *a, int f, char *d, size_t n, int fold)
+{
+    size_t *lenp = NULL;
+    char **slot = str_slot(a, f, &lenp);
+    if (!slot || !lenp) {
+        free(d);
+        return SQ_E_INVAL;
+    }
+    if (fold && (f == F_HEADLINE || f == F_BODY)) n = proto_text_fold(d, n);
     free(*slot);
     *slot = d;
     *lenp = n;
     return 0;
 }
 
-static int add_ticker(proto_article *a, size_t idx, const char *s, size_t n, int check, char *why,
-                      size_t whylen)
+int proto_field_add_ticker(proto_article *a, size_t idx, const char *s, size_t n, int check,
+                           char *why, size_t whylen)
 {
     if (check) {
         size_t bad;
@@ -91,7 +99,7 @@ static int add_ticker(proto_article *a, size_t idx, const char *s, size_t n, int
 
 /* published is optional: a value squawk cannot read costs the field, never
  * the article (the caller counts and logs it from a->dropped). */
-static int drop_published(proto_article *a, const char *fmt, const char *what)
+int proto_field_drop_published(proto_article *a, const char *fmt, const char *what)
 {
     a->published_ms = PROTO_PUBLISHED_NONE;
     a->dropped |= PROTO_DROPPED_PUBLISHED;
@@ -99,36 +107,38 @@ static int drop_published(proto_article *a, const char *fmt, const char *what)
     return 0;
 }
 
-static int set_published_ms(proto_article *a, int64_t ms)
+int proto_field_published_ms(proto_article *a, int64_t ms)
 {
     if (ms < MS_MIN || ms > MS_MAX) {
         char v[32];
         snprintf(v, sizeof v, "%lld", (long long)ms);
-        return drop_published(a, "field 'published': %s ms is outside years 1..9999", v);
+        return proto_field_drop_published(a, "field 'published': %s ms is outside years 1..9999",
+                                          v);
     }
     a->published_ms = ms;
     return 0;
 }
 
-static int set_published_str(proto_article *a, const char *s, size_t n)
+int proto_field_published_str(proto_article *a, const char *s, size_t n)
 {
     int64_t ms;
     if (proto_time_parse(s, n, &ms) != 0) {
         char shown[64];
         proto_scan_name(s, n, shown);
-        return drop_published(a, "field 'published': '%s' is not a time squawk reads", shown);
+        return proto_field_drop_published(a, "field 'published': '%s' is not a time squawk reads",
+                                          shown);
     }
-    return set_published_ms(a, ms);
+    return proto_field_published_ms(a, ms);
 }
 
-static int wrong_type(int f, const char *expected, char *why, size_t whylen)
+int proto_field_wrong_type(int f, const char *expected, char *why, size_t whylen)
 {
-    return proto_scan_why(SQ_E_WRONG_TYPE, why, whylen, "field '%s': expected %s", field_names[f],
-                          expected);
+    return proto_scan_why(SQ_E_WRONG_TYPE, why, whylen, "field '%s': expected %s",
+                          proto_field_names[f], expected);
 }
 
 /* Required fields present, absent ones "" so consumers never see NULL. */
-static int finish(proto_article *a, char *why, size_t whylen)
+int proto_field_finish(proto_article *a, char *why, size_t whylen)
 {
     if (!a->id) return proto_scan_why(SQ_E_NO_ID, why, whylen, "field 'id' is missing");
     if (!a->headline)
@@ -143,7 +153,7 @@ static int finish(proto_article *a, char *why, size_t whylen)
     return 0;
 }
 
-static void article_reset(proto_article *a)
+void proto_field_reset(proto_article *a)
 {
     memset(a, 0, sizeof *a);
     a->published_ms = PROTO_PUBLISHED_NONE;
@@ -160,11 +170,11 @@ SQ_API void proto_article_free(proto_article *a)
     free(a->lang);
     for (size_t i = 0; i < a->n_tickers; i++) free(a->tickers[i]);
     free(a->tickers);
-    article_reset(a);
+    proto_field_reset(a);
 }
 
 /* On failure the caller sees a zeroed article, never a half-filled one. */
-static int fail(proto_article *a, int rc)
+int proto_field_fail(proto_article *a, int rc)
 {
     proto_article_free(a);
     memset(a, 0, sizeof *a);
@@ -182,8 +192,8 @@ static int check_size(size_t len, const proto_limits *lim, char *why, size_t why
 
 /* Every decoder starts the same way: effective limits, empty why, zeroed
  * article, and the size check before a byte is read. */
-static int decode_begin(size_t len, const proto_limits *lim_in, proto_limits *lim,
-                        proto_article *out, char *why, size_t whylen)
+int proto_field_begin(size_t len, const proto_limits *lim_in, proto_limits *lim, proto_article *out,
+                      char *why, size_t whylen)
 {
     proto_scan_limits(lim_in, lim);
     if (why && whylen) why[0] = '\0';
@@ -199,15 +209,18 @@ static int mp_field(proto_article *a, int f, const msgpack_object *o, char *why,
     switch (f) {
     case F_PUBLISHED:
         if (o->type == MSGPACK_OBJECT_STR)
-            return set_published_str(a, o->via.str.ptr, o->via.str.size);
+            return proto_field_published_str(a, o->via.str.ptr, o->via.str.size);
         if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-            if (o->via.u64 > (uint64_t)MS_MAX) return set_published_ms(a, MS_MAX + 1);
-            return set_published_ms(a, (int64_t)o->via.u64);
+            if (o->via.u64 > (uint64_t)MS_MAX) return proto_field_published_ms(a, MS_MAX + 1);
+            return proto_field_published_ms(a, (int64_t)o->via.u64);
         }
-        if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) return set_published_ms(a, o->via.i64);
-        return drop_published(a, "field 'published': %s", "expected a time string or integer ms");
+        if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            return proto_field_published_ms(a, o->via.i64);
+        return proto_field_drop_published(a, "field 'published': %s",
+                                          "expected a time string or integer ms");
     case F_TICKERS: {
-        if (o->type != MSGPACK_OBJECT_ARRAY) return wrong_type(f, "an array of strings", why, whylen);
+        if (o->type != MSGPACK_OBJECT_ARRAY)
+            return proto_field_wrong_type(f, "an array of strings", why, whylen);
         const msgpack_object_array *arr = &o->via.array;
         for (size_t i = 0; i < a->n_tickers; i++) free(a->tickers[i]);
         free(a->tickers);
@@ -219,14 +232,15 @@ static int mp_field(proto_article *a, int f, const msgpack_object *o, char *why,
             if (t->type != MSGPACK_OBJECT_STR)
                 return proto_scan_why(SQ_E_WRONG_TYPE, why, whylen,
                                       "field 'tickers[%u]': expected a string", i);
-            int rc = add_ticker(a, i, t->via.str.ptr, t->via.str.size, 1, why, whylen);
+            int rc = proto_field_add_ticker(a, i, t->via.str.ptr, t->via.str.size, 1, why, whylen);
             if (rc) return rc;
         }
         return 0;
     }
     default:
-        if (o->type != MSGPACK_OBJECT_STR) return wrong_type(f, "a string", why, whylen);
-        return set_str(a, f, o->via.str.ptr, o->via.str.size, 1, why, whylen);
+        if (o->type != MSGPACK_OBJECT_STR)
+            return proto_field_wrong_type(f, "a string", why, whylen);
+        return proto_field_set_str(a, f, o->via.str.ptr, o->via.str.size, 1, why, whylen);
     }
 }
 
@@ -234,7 +248,7 @@ SQ_API int proto_article_decode_msgpack(const void *buf, size_t len, const proto
                                         proto_article *out, char *why, size_t whylen)
 {
     proto_limits lim;
-    int rc = decode_begin(len, lim_in, &lim, out, why, whylen);
+    int rc = proto_field_begin(len, lim_in, &lim, out, why, whylen);
     if (rc) return rc;
     const uint8_t *p = buf;
     if (!((p[0] >= 0x80 && p[0] <= 0x8f) || p[0] == 0xde || p[0] == 0xdf))
@@ -261,146 +275,16 @@ SQ_API int proto_article_decode_msgpack(const void *buf, size_t len, const proto
         return proto_scan_why(ur == MSGPACK_UNPACK_NOMEM_ERROR ? SQ_E_NOMEM : SQ_E_BAD_MSGPACK,
                               why, whylen, "msgpack-c rejected the message (%d)", (int)ur);
     }
-    article_reset(out);
+    proto_field_reset(out);
     const msgpack_object_map *m = &u.data.via.map;
     rc = proto_scan_map_keys(m, "the article", why, whylen);
     for (uint32_t i = 0; i < m->size && !rc; i++) {
-        int f = field_lookup(m->ptr[i].key.via.str.ptr, m->ptr[i].key.via.str.size);
+        int f = proto_field_lookup(m->ptr[i].key.via.str.ptr, m->ptr[i].key.via.str.size);
         if (f != F_UNKNOWN) rc = mp_field(out, f, &m->ptr[i].val, why, whylen);
     }
     msgpack_unpacked_destroy(&u);
-    if (!rc) rc = finish(out, why, whylen);
-    return rc ? fail(out, rc) : 0;
-}
-
-/* ---- JSON ---- */
-
-/* Depth is already bounded by proto_scan_json, so recursion here is too. */
-static int json_limits(const json_t *v, const proto_limits *lim, char *why, size_t whylen)
-{
-    if (json_is_string(v)) {
-        if (json_string_length(v) > lim->max_field_bytes)
-            return proto_scan_why(SQ_E_FIELD_TOO_LONG, why, whylen,
-                                  "a %zu-byte string is over the limit of %zu",
-                                  json_string_length(v), lim->max_field_bytes);
-    } else if (json_is_array(v)) {
-        size_t n = json_array_size(v);
-        if (n > lim->max_elems)
-            return proto_scan_why(SQ_E_TOO_MANY, why, whylen,
-                                  "an array has %zu elements, over the limit of %u", n,
-                                  lim->max_elems);
-        for (size_t i = 0; i < n; i++) {
-            int rc = json_limits(json_array_get(v, i), lim, why, whylen);
-            if (rc) return rc;
-        }
-    } else if (json_is_object(v)) {
-        size_t n = json_object_size(v);
-        if (n > lim->max_elems)
-            return proto_scan_why(SQ_E_TOO_MANY, why, whylen,
-                                  "an object has %zu keys, over the limit of %u", n,
-                                  lim->max_elems);
-        const char *k;
-        json_t *val;
-        json_object_foreach((json_t *)v, k, val)
-        {
-            if (strlen(k) > lim->max_field_bytes)
-                return proto_scan_why(SQ_E_FIELD_TOO_LONG, why, whylen,
-                                      "a key is over the limit of %zu bytes", lim->max_field_bytes);
-            int rc = json_limits(val, lim, why, whylen);
-            if (rc) return rc;
-        }
-    }
-    return 0;
-}
-
-static int json_error_to_sq(const json_error_t *e)
-{
-    switch (json_error_code(e)) {
-    case json_error_out_of_memory: return SQ_E_NOMEM;
-    case json_error_stack_overflow: return SQ_E_TOO_DEEP;
-    case json_error_invalid_utf8: return SQ_E_BAD_UTF8;
-    case json_error_null_character:
-    case json_error_null_byte_in_key: return SQ_E_NUL_BYTE;
-    case json_error_duplicate_key: return SQ_E_DUP_KEY;
-    case json_error_end_of_input_expected: return SQ_E_TRAILING;
-    default: return SQ_E_BAD_JSON;
-    }
-}
-
-static int js_field(proto_article *a, int f, json_t *v, char *why, size_t whylen)
-{
-    if (json_is_null(v) && f != F_ID && f != F_HEADLINE) return 0; /* = absent */
-    switch (f) {
-    case F_PUBLISHED:
-        if (json_is_string(v))
-            return set_published_str(a, json_string_value(v), json_string_length(v));
-        if (json_is_integer(v)) return set_published_ms(a, json_integer_value(v));
-        return drop_published(a, "field 'published': %s", "expected a time string or integer ms");
-    case F_TICKERS: {
-        if (!json_is_array(v)) return wrong_type(f, "an array of strings", why, whylen);
-        size_t n = json_array_size(v);
-        a->tickers = calloc(n ? n : 1, sizeof(char *));
-        if (!a->tickers) return SQ_E_NOMEM;
-        for (size_t i = 0; i < n; i++) {
-            json_t *t = json_array_get(v, i);
-            if (!json_is_string(t))
-                return proto_scan_why(SQ_E_WRONG_TYPE, why, whylen,
-                                      "field 'tickers[%zu]': expected a string", i);
-            int rc = add_ticker(a, i, json_string_value(t), json_string_length(t), 0, why, whylen);
-            if (rc) return rc;
-        }
-        return 0;
-    }
-    default:
-        if (!json_is_string(v)) return wrong_type(f, "a string", why, whylen);
-        return set_str(a, f, json_string_value(v), json_string_length(v), 0, why, whylen);
-    }
-}
-
-SQ_API int proto_article_decode_json(const void *buf, size_t len, const proto_limits *lim_in,
-                                     proto_article *out, char *why, size_t whylen)
-{
-    proto_limits lim;
-    int rc = decode_begin(len, lim_in, &lim, out, why, whylen);
-    if (rc) return rc;
-    rc = proto_scan_json(buf, len, &lim, why, whylen);
-    if (rc) return rc;
-
-    json_error_t err;
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &err);
-    if (!root)
-        return proto_scan_why(json_error_to_sq(&err), why, whylen,
-                              "JSON: %s at line %d column %d (byte %d)", err.text, err.line,
-                              err.column, err.position);
-    /* With EOF checks off, position is how much jansson consumed. */
-    const char *p = buf;
-    for (size_t i = (size_t)err.position; i < len; i++) {
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') {
-            json_decref(root);
-            return proto_scan_why(SQ_E_TRAILING, why, whylen,
-                                  "trailing bytes after the JSON value at byte %zu", i);
-        }
-    }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return proto_scan_why(SQ_E_NOT_OBJECT, why, whylen, "JSON value is not an object");
-    }
-    rc = json_limits(root, &lim, why, whylen);
-    if (rc) {
-        json_decref(root);
-        return rc;
-    }
-    article_reset(out);
-    const char *k;
-    json_t *v;
-    json_object_foreach(root, k, v)
-    {
-        int f = field_lookup(k, strlen(k));
-        if (f != F_UNKNOWN && (rc = js_field(out, f, v, why, whylen)) != 0) break;
-    }
-    json_decref(root);
-    if (!rc) rc = finish(out, why, whylen);
-    return rc ? fail(out, rc) : 0;
+    if (!rc) rc = proto_field_finish(out, why, whylen);
+    return rc ? proto_field_fail(out, rc) : 0;
 }
 
 /* ---- detection ---- */
@@ -410,7 +294,7 @@ SQ_API int proto_article_decode(const void *buf, size_t len, const proto_limits 
 {
     proto_limits lim;
     /* Size first: a 100 MB body is refused before a byte of it is read. */
-    int rc = decode_begin(len, lim_in, &lim, out, why, whylen);
+    int rc = proto_field_begin(len, lim_in, &lim, out, why, whylen);
     if (rc) return rc;
     const uint8_t *p = buf;
     uint8_t c = p[0];
@@ -433,13 +317,14 @@ SQ_API int proto_article_decode(const void *buf, size_t len, const proto_limits 
 SQ_API int proto_article_init(proto_article *a, const char *id, const char *headline,
                               const char *body)
 {
-    article_reset(a);
+    proto_field_reset(a);
     const char *v[3] = {id, headline, body};
     for (int f = F_ID; f <= F_BODY; f++) {
         const char *s = v[f] ? v[f] : "";
-        if (set_str(a, f, s, strlen(s), 0, NULL, 0)) return fail(a, SQ_E_NOMEM);
+        if (proto_field_set_str(a, f, s, strlen(s), 0, NULL, 0))
+            return proto_field_fail(a, SQ_E_NOMEM);
     }
-    if (finish(a, NULL, 0)) return fail(a, SQ_E_NOMEM);
+    if (proto_field_finish(a, NULL, 0)) return proto_field_fail(a, SQ_E_NOMEM);
     return 0;
 }
 

@@ -31,6 +31,10 @@ int proto_scan_json(const uint8_t *buf, size_t len, const proto_limits *lim, cha
  * (msgpack-c keeps duplicates). where names the map in messages ("the article"). */
 int proto_scan_map_keys(const msgpack_object_map *m, const char *where, char *why, size_t whylen);
 
+/* Length (2-4) of the valid UTF-8 sequence whose lead byte (>= 0x80) is p[0], with left bytes
+ * from p on; 0 when it is not valid (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+size_t proto_utf8_seq(const unsigned char *p, size_t left);
+
 /* snprintf into why when why is given; always returns err. */
 int proto_scan_why(int err, char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

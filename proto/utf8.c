@@ -4,6 +4,31 @@
 
 #include "../core/error.h"
 #include "article.h"
+#include "scan.h"
+
+size_t proto_utf8_seq(const unsigned char *p, size_t left)
+{
+    unsigned c = p[0];
+    size_t n;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 2;
+        if (c == 0xE0) lo = 0xA0;      /* overlong */
+        else if (c == 0xED) hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 3;
+        if (c == 0xF0) lo = 0x90;      /* overlong */
+        else if (c == 0xF4) hi = 0x8F; /* > U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (left <= n || p[1] < lo || p[1] > hi) return 0;
+    for (size_t k = 2; k <= n; k++)
+        if ((p[k] & 0xC0) != 0x80) return 0;
+    return n + 1;
+}
 
 /* Table-free DFA would be faster, but this one reads as the standard
  * (RFC 3629 table 3-7) and the ASCII fast path covers news text. */
@@ -31,37 +56,12 @@ SQ_API int proto_utf8_check_at(const char *s, size_t len, size_t *bad_at)
             i++;
             continue;
         }
-        size_t n;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0) lo = 0xA0;      /* overlong */
-            else if (c == 0xED) hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0) lo = 0x90;      /* overlong */
-            else if (c == 0xF4) hi = 0x8F; /* > U+10FFFF */
-        } else {
+        size_t n = proto_utf8_seq(p + i, len - i);
+        if (!n) {
             if (bad_at) *bad_at = i;
             return SQ_E_BAD_UTF8;
         }
-        if (len - i <= n) {
-            if (bad_at) *bad_at = i;
-            return SQ_E_BAD_UTF8;
-        }
-        if (p[i + 1] < lo || p[i + 1] > hi) {
-            if (bad_at) *bad_at = i;
-            return SQ_E_BAD_UTF8;
-        }
-        for (size_t k = 2; k <= n; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) {
-                if (bad_at) *bad_at = i;
-                return SQ_E_BAD_UTF8;
-            }
-        }
-        i += n + 1;
+        i += n;
     }
     return 0;
 }
@@ -98,6 +98,15 @@ SQ_API size_t proto_text_fold(char *s, size_t len)
 {
     unsigned char *p = (unsigned char *)s;
     size_t r = 0, w = 0;
+    /* Nothing changes before the first byte >= 0x80: skip to it eight bytes at a time. */
+    while (r + 8 <= len) {
+        uint64_t x;
+        memcpy(&x, p + r, 8);
+        if (x & 0x8080808080808080ull) break;
+        r += 8;
+    }
+    while (r < len && p[r] < 0x80) r++;
+    w = r;
     while (r < len) {
         if (p[r] < 0x80) {
             p[w++] = p[r++];

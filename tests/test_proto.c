@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "proto/alert.h"
 #include "proto/article.h"
+#include "proto/field.h"
 #include "tests/assert.h"
 
 /* ---- helpers ---- */
@@ -1052,9 +1053,150 @@ TEST(article_decode_rate)
     free(js);
 }
 
+/* The single-pass JSON decoder against jansson's tree on inputs that take every branch of it:
+ * the same code and message on error, the same article on success. */
+static void same_as_tree(const char *js, const proto_limits *lim)
+{
+    char wa[256], wb[256];
+    proto_article a, b;
+    size_t n = strlen(js);
+    int ra = proto_article_decode_json(js, n, lim, &a, wa, sizeof wa);
+    int rb = proto_article_decode_json_tree(js, n, lim, &b, wb, sizeof wb);
+    if (ra != rb || strcmp(wa, wb) != 0)
+        SQ_FAIL_("%s: single pass %s (%s), tree %s (%s)", js, sq_err_name(ra), wa, sq_err_name(rb),
+                 wb);
+    if (ra == 0) {
+        if (!proto_article_equal(&a, &b) || a.dropped != b.dropped ||
+            strcmp(a.dropped_why, b.dropped_why) != 0)
+            SQ_FAIL_("%s: the decoders give different articles", js);
+        proto_article_free(&a);
+        proto_article_free(&b);
+    }
+}
+
+TEST(json_single_pass_same_as_tree)
+{
+    static const char *const cases[] = {
+        /* accepted */
+        "{\"id\":\"a\",\"headline\":\"plain words\"}",
+        " \r\n{ \"id\" : \"a\" , \"headline\" : \"h\" , \"body\" : \"b\" }\n\t",
+        "{\"id\":\"a\",\"headline\":\"caf\\u00e9 \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\"}",
+        "{\"id\":\"a\",\"headline\":\"pair \\ud83d\\ude00 and \\uD83D\\uDE00\"}",
+        "{\"id\":\"a\",\"headline\":\"Nvi\\u200bdia \\uff2e\\uff36 soft\\u00adhyphen\"}",
+        "{\"id\":\"a\",\"headline\":\"Nvi\342\200\213dia \xef\xbc\xae caf\xc3\xa9 \xf0\x9f\x98\x80\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"body\":null,\"source\":null,\"url\":null,\"lang\":null}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"tickers\":[\"nvda\", \"Tsm\" ,\"x\\u0079\"]}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"tickers\":[]}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"tickers\":null}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":\"2024-12-02T10:00:00Z\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":\"Mon, 02 Dec 2024 10:00:00 GMT\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":\"\\u0032024-12-02\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":1733133600000}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":-1}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":0}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":1.5}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":2e3}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":99999999999999999999}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":999999999999999999}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":true}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":[1,{\"k\":2}]}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":\"yesterday\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"published\":null}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":{\"k\":[1,-2.5,1e300,true,false,null,\"s\"],\"l\":{}}}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":[[],{},[[]],\"\\u00e9\"],\"y\":-0}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"\":1,\"caf\xc3\xa9\":2}",
+        /* refused (or left to the tree) */
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":{\"k\":1,\"k\":2}}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":{\"k\":1},\"y\":{\"k\":1}}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"id\":\"b\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"i\\u0064\":\"b\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"\\u0078\":1}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":01}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":1.}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":-}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":1e999}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":-99999999999999999999}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":tru}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":truex}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":[1,]}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":[1 2]}",
+        "{\"id\":\"a\",\"headline\":\"lone \\ud83d here\"}",
+        "{\"id\":\"a\",\"headline\":\"lone \\ude00 here\"}",
+        "{\"id\":\"a\",\"headline\":\"bad pair \\ud83d\\u0041\"}",
+        "{\"id\":\"a\",\"headline\":\"nul \\u0000 inside\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":\"lone \\ud83d in a field squawk ignores\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":[\"nul \\u0000 in an ignored array\"]}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"x\":\"fine \\u00e9 \\ud83d\\ude00 ignored\"}",
+        "{\"id\":\"a\",\"headline\":\"bad \\x escape\"}",
+        "{\"id\":\"a\",\"headline\":\"short \\u12\"}",
+        "{\"id\":\"a\",\"headline\":\"tab\there\"}",
+        "{\"id\":\"a\",\"headline\":\"bad \xc3\x28 utf8\"}",
+        "{\"id\":\"a\",\"headline\":\"overlong \xc0\xaf\"}",
+        "{\"id\":\"a\",\"headline\":\"surrogate \xed\xa0\x80\"}",
+        "{\"id\":\"a\",\"headline\":\"unterminated}",
+        "{\"id\":\"a\",\"headline\":\"h\"} x",
+        "{\"id\":\"a\",\"headline\":\"h\"}{}",
+        "{\"id\":\"a\",\"headline\":\"h\",}",
+        "{\"id\":\"a\" \"headline\":\"h\"}",
+        "{\"id\":null,\"headline\":\"h\"}",
+        "{\"id\":\"a\",\"headline\":null}",
+        "{\"id\":\"\",\"headline\":\"h\"}",
+        "{\"id\":\"a\"}",
+        "{\"id\":7,\"headline\":\"h\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"body\":[\"b\"]}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"tickers\":\"NVDA\"}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"tickers\":[\"\"]}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"tickers\":[1]}",
+        "{\"id\":\"a\",\"headline\":\"h\",\"tickers\":[\"A\",]}",
+        "{}",
+        "[1]",
+        "{",
+        "",
+    };
+    proto_limits tight = {.max_bytes = 1u << 16, .max_field_bytes = 8, .max_depth = 2,
+                          .max_elems = 3};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        same_as_tree(cases[i], NULL);
+        same_as_tree(cases[i], &tight);
+    }
+    /* nesting around the single pass's own depth limit (32) and the caller's */
+    char deep[256];
+    proto_limits d40 = {.max_depth = 40};
+    for (int depth = 1; depth <= 36; depth += 5) {
+        int p = sprintf(deep, "{\"id\":\"a\",\"headline\":\"h\",\"x\":");
+        for (int k = 0; k < depth; k++) deep[p++] = '[';
+        for (int k = 0; k < depth; k++) deep[p++] = ']';
+        strcpy(deep + p, "}");
+        same_as_tree(deep, NULL);
+        same_as_tree(deep, &d40);
+    }
+}
+
+TEST(json_single_pass_values)
+{
+    proto_article a;
+    const char *js = "{\"id\":\"e1\",\"headline\":\"caf\\u00e9 Nvi\\u200bdia \\ud83d\\ude00\","
+                     "\"tickers\":[\"nvda\"],\"published\":1733133600000,\"extra\":{\"k\":[1e5]}}";
+    ASSERT_EQ(proto_article_decode(js, strlen(js), NULL, &a, why, sizeof why), 0);
+    ASSERT_STR_EQ(a.headline, "caf\xc3\xa9 Nvidia \xf0\x9f\x98\x80");
+    ASSERT_EQ(a.n_tickers, 1);
+    ASSERT_STR_EQ(a.tickers[0], "NVDA");
+    ASSERT_EQ(a.published_ms, 1733133600000LL);
+    ASSERT_STR_EQ(a.body, "");
+    proto_article_free(&a);
+    /* an unreadable published costs the field, not the article */
+    js = "{\"id\":\"e2\",\"headline\":\"h\",\"published\":[2024]}";
+    ASSERT_EQ(proto_article_decode(js, strlen(js), NULL, &a, why, sizeof why), 0);
+    ASSERT_EQ(a.published_ms, PROTO_PUBLISHED_NONE);
+    ASSERT(a.dropped & PROTO_DROPPED_PUBLISHED);
+    proto_article_free(&a);
+}
+
 int main(void)
 {
     RUN(article_json_fields);
+    RUN(json_single_pass_same_as_tree);
+    RUN(json_single_pass_values);
     RUN(article_msgpack_fields);
     RUN(article_init);
     RUN(reject_empty_and_format);
