@@ -324,16 +324,31 @@ static int rel_bindable(int port)
     return ok;
 }
 
+/* The first port of the kernel's ephemeral range (32768 when unreadable). */
+static int rel_ephemeral_low(void)
+{
+    int low = 32768, high;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d %d", &low, &high) != 2) low = 32768;
+        fclose(f);
+    }
+    return low;
+}
+
 int rel_free_port(void)
 {
     /* Two adjacent free ports, so a publisher's replay socket can sit at port+1
      * (squawk sub's default) and survive a restart at the same address. They
-     * are taken below the kernel's ephemeral range (32768+), where no outgoing
-     * connection of a test running beside us can grab them before we bind. */
+     * are taken below the kernel's ephemeral range, where no outgoing
+     * connection of a test running beside us can grab them before we bind
+     * (the same range as tests/sqtest.py's free_port). */
     static unsigned seed;
     if (!seed) seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    int span = rel_ephemeral_low() - 2 - 10000;
+    if (span < 1) span = 1;
     for (int tries = 0; tries < 1000; tries++) {
-        int port = 20000 + (int)(rand_r(&seed) % 12000);
+        int port = 10000 + (int)(rand_r(&seed) % (unsigned)span);
         if (rel_bindable(port) && rel_bindable(port + 1)) return port;
     }
     ASSERT(0);
