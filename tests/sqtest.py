@@ -45,19 +45,41 @@ def _ephemeral_low():
         return 32768
 
 
+PORT_LOCKS = "/tmp/squawk-test-ports"  # shared with tests/reliability/rel_util.c
+_HELD = []  # lock files of the ports this process took: released when it exits
+
+
+def _reserve(port):
+    """An exclusive lock on the port's file, held until this process exits; False if another
+    live test holds it (between its check and its squawk's bind the port still looks free)."""
+    import fcntl
+    try:
+        os.makedirs(PORT_LOCKS, mode=0o777, exist_ok=True)
+        fd = os.open(os.path.join(PORT_LOCKS, str(port)), os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        return True  # no lock directory: the bind check alone
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _HELD.append(fd)
+    return True
+
+
 def free_port():
     """A free loopback port whose successor (the replay socket) is free too.
 
     Chosen below the kernel's ephemeral range (read from the kernel, 32768+ by
     default): a port the kernel handed out by bind(0) can be taken again by any
     outgoing connection -- the broker clients of tests running in parallel --
-    between this check and squawk's own bind. The range is wide and the pick
-    random, so two tests running side by side rarely try the same one."""
+    between this check and squawk's own bind. Both ports are locked for the life
+    of this process, so a test running beside us never picks them too."""
     rng = random.SystemRandom()
     top = max(_ephemeral_low() - 2, 10002)
     while True:
         port = rng.randrange(10000, top)
-        if _bindable(port) and _bindable(port + 1):
+        if _reserve(port) and _reserve(port + 1) and _bindable(port) and _bindable(port + 1):
             return port
 
 
