@@ -349,6 +349,11 @@ int cmd_proxy(int argc, char **argv)
     if (rep[0]) {
         p->router = zmq_socket(p->ctx, ZMQ_ROUTER);
         zmq_setsockopt(p->router, ZMQ_LINGER, &zero, sizeof zero);
+        /* A ROUTER drops silently at its HWM (1000): two publishers' answers to
+         * a slow subscriber overflowed it, the END went too, and the subscriber
+         * timed out with messages lost. The dealers already take the answers
+         * without a limit (RCVHWM 0); the requests bound them. */
+        zmq_setsockopt(p->router, ZMQ_SNDHWM, &zero, sizeof zero);
         const char *r[] = {rep};
         if (bind_all(p->router, r, 1, 0)) goto out;
         /* Heartbeats name each publisher's replay socket: always receive them. */

@@ -1,4 +1,5 @@
 """sqtest.py -- helpers the Python integration tests share: ports, child processes, waits, HTTP."""
+import os
 import random
 import socket
 import subprocess
@@ -7,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 
+SCALE = float(os.environ.get("SQUAWK_TEST_TIME_SCALE") or 1)  # slow runners stretch every wait
 PROCS = []
 LOGS = []  # files whose tail fail() prints
 
@@ -34,17 +36,50 @@ def _bindable(port):
         s.close()
 
 
+def _ephemeral_low():
+    """The first port of the kernel's ephemeral range (net.ipv4.ip_local_port_range)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+PORT_LOCKS = "/tmp/squawk-test-ports"  # shared with tests/reliability/rel_util.c
+_HELD = []  # lock files of the ports this process took: released when it exits
+
+
+def _reserve(port):
+    """An exclusive lock on the port's file, held until this process exits; False if another
+    live test holds it (between its check and its squawk's bind the port still looks free)."""
+    import fcntl
+    try:
+        os.makedirs(PORT_LOCKS, mode=0o777, exist_ok=True)
+        fd = os.open(os.path.join(PORT_LOCKS, str(port)), os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        return True  # no lock directory: the bind check alone
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _HELD.append(fd)
+    return True
+
+
 def free_port():
     """A free loopback port whose successor (the replay socket) is free too.
 
-    Chosen below the kernel's ephemeral range (net.ipv4.ip_local_port_range,
-    32768+ by default): a port the kernel handed out by bind(0) can be taken
-    again by any outgoing connection -- the broker clients of tests running in
-    parallel -- between this check and squawk's own bind."""
+    Chosen below the kernel's ephemeral range (read from the kernel, 32768+ by
+    default): a port the kernel handed out by bind(0) can be taken again by any
+    outgoing connection -- the broker clients of tests running in parallel --
+    between this check and squawk's own bind. Both ports are locked for the life
+    of this process, so a test running beside us never picks them too."""
     rng = random.SystemRandom()
+    top = max(_ephemeral_low() - 2, 10002)
     while True:
-        port = rng.randrange(20000, 32000)
-        if _bindable(port) and _bindable(port + 1):
+        port = rng.randrange(10000, top)
+        if _reserve(port) and _reserve(port + 1) and _bindable(port) and _bindable(port + 1):
             return port
 
 
@@ -55,13 +90,26 @@ def start(args, **kw):
 
 
 def wait_until(what, fn, timeout):
-    end = time.time() + timeout
+    end = time.time() + timeout * SCALE
     while time.time() < end:
         v = fn()
         if v:
             return v
         time.sleep(0.1)
     fail("timed out waiting for " + what)
+
+
+def wait_subscribed(err_path, timeout=60):
+    """Waits until a `squawk sub` whose stderr goes to err_path has heard the publisher (its
+    "publisher ID on ENDPOINT" line): it subscribes to its topics before the heartbeats' topic, so
+    the publisher has them then. A fixed sleep instead loses the first alerts on a busy machine
+    when the subscriber runs with --no-replay."""
+    def heard():
+        try:
+            return "squawk sub: publisher " in open(err_path, errors="replace").read()
+        except OSError:
+            return False
+    wait_until("squawk sub to hear the publisher (%s)" % err_path, heard, timeout)
 
 
 def http(port, path):
@@ -136,7 +184,6 @@ log:
 
 def run_main(main, tmp):
     """Runs main(); then kills every child left and removes tmp (kept with SQUAWK_TEST_KEEP set)."""
-    import os
     import shutil
     try:
         main()

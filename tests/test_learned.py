@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sqtest  # noqa: E402
-from sqtest import PROCS, fail, free_port, metric, start, wait_until  # noqa: E402
+from sqtest import PROCS, fail, free_port, metric, start, wait_subscribed, wait_until  # noqa: E402
 
 SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
 TMP = tempfile.mkdtemp(prefix="squawk-test-learned.")
@@ -331,7 +331,7 @@ def check_run(rows_test):
     # 1. the held-out set: one alert per recall and per layoffs article, as squawk score says
     n_want = sum(r[1] + r[2] for r in rows_test)
     s1 = sub_collect(pub, n_want, "alerts.jsonl")
-    time.sleep(1.0)  # a PUB/SUB subscription needs a moment to propagate
+    wait_subscribed(os.path.join(TMP, "alerts.jsonl.err"))
     if feed(boot, [os.path.join(TMP, "test.jsonl")]).wait(timeout=120) != 0:
         fail("squawk feed failed")
     if s1.wait(timeout=150) != 0:
@@ -361,7 +361,7 @@ def check_run(rows_test):
     s2 = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay", "--count", "901",
                 "--topic", "recall", "--timeout", "200"], stdout=open(os.path.join(TMP, "load-alerts.jsonl"), "w"),
                stderr=open(os.path.join(TMP, "load-alerts.err"), "w"))
-    time.sleep(1.0)
+    wait_subscribed(os.path.join(TMP, "load-alerts.err"))
     models = [os.path.join(TMP, "recall3-rf.model"), os.path.join(TMP, "recall2.model")]
     for c, path in enumerate(chunks):
         if feed(boot, [path]).wait(timeout=120) != 0:
@@ -412,8 +412,8 @@ def check_run(rows_test):
         fail("the failed reload did not name the model file and the reason")
     s3 = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay", "--count", "1",
                 "--topic", "recall", "--timeout", "90"], stdout=open(os.path.join(TMP, "after.jsonl"), "w"),
-               stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
+               stderr=open(os.path.join(TMP, "after.err"), "w"))
+    wait_subscribed(os.path.join(TMP, "after.err"))
     after = os.path.join(TMP, "after-bad.json")
     with open(after, "w") as fh:
         json.dump({"id": "after-bad", "headline": "Kolbrook recalls 4000 kettles over fire risk"}, fh)

@@ -9,11 +9,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sqtest  # noqa: E402
-from sqtest import free_port, metric, start, wait_until  # noqa: E402
+from sqtest import free_port, metric, start, wait_subscribed, wait_until  # noqa: E402
 
 SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
 SRC = os.environ.get("SQ_SOURCE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -162,8 +161,8 @@ def live_score(pub, boot, aid, head):
     """Feeds one article to the running squawk and returns its invest alert's score."""
     out = os.path.join(TMP, aid + ".jsonl")
     sub = start([SQ, "sub", "-c", "tcp://127.0.0.1:%d" % pub, "--json", "--no-replay", "--count", "1",
-                 "--timeout", "90"], stdout=open(out, "w"), stderr=subprocess.DEVNULL)
-    time.sleep(1.0)  # a PUB/SUB subscription needs a moment to propagate
+                 "--timeout", "90"], stdout=open(out, "w"), stderr=open(out + ".err", "w"))
+    wait_subscribed(out + ".err")
     path = os.path.join(TMP, aid + ".json")
     with open(path, "w") as f:
         json.dump({"id": aid, "headline": head}, f)

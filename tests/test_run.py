@@ -9,14 +9,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 SQ = os.environ.get("SQUAWK_BIN", "build/squawk")
 SRC = os.environ.get("SQ_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TMP = tempfile.mkdtemp(prefix="squawk-test-run.")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sqtest  # noqa: E402
-from sqtest import committed_offsets, free_port, http, metric, start, wait_until  # noqa: E402
+from sqtest import committed_offsets, free_port, http, metric, start, wait_subscribed, wait_until  # noqa: E402
 sqtest.LOGS.extend(os.path.join(TMP, n) for n in ("run.log", "sub.err", "feed.log"))
 fail = sqtest.fail
 
@@ -182,7 +181,7 @@ log:
                 "--topic", "regulatory.NVDA", "--count", "1", "--timeout", "90"],
                stdout=open(os.path.join(TMP, "hup.jsonl"), "w"),
                stderr=open(os.path.join(TMP, "hup.err"), "w"))
-    time.sleep(1.0)  # a PUB/SUB subscription needs a moment to propagate
+    wait_subscribed(os.path.join(TMP, "hup.err"))
     feed(boot, [hup])
     n_fed += 1
     if s2.wait(timeout=120) != 0:
@@ -207,7 +206,7 @@ log:
                 "--topic", "regulatory.NVDA", "--count", "1", "--timeout", "90"],
                stdout=open(os.path.join(TMP, "hup2.jsonl"), "w"),
                stderr=open(os.path.join(TMP, "hup2.err"), "w"))
-    time.sleep(1.0)  # a PUB/SUB subscription needs a moment to propagate
+    wait_subscribed(os.path.join(TMP, "hup2.err"))
     feed(boot, [hup2])
     n_fed += 1
     if s3.wait(timeout=120) != 0:

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -324,17 +325,50 @@ static int rel_bindable(int port)
     return ok;
 }
 
+/* The first port of the kernel's ephemeral range (32768 when unreadable). */
+static int rel_ephemeral_low(void)
+{
+    int low = 32768, high;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d %d", &low, &high) != 2) low = 32768;
+        fclose(f);
+    }
+    return low;
+}
+
+/* An exclusive lock on the port's file in tests/sqtest.py's lock directory,
+ * held until this process exits: 0 when another live test holds it (between
+ * its check and its squawk's bind the port still looks free). */
+static int rel_reserve(int port)
+{
+    char p[128];
+    mkdir("/tmp/squawk-test-ports", 0777);
+    snprintf(p, sizeof p, "/tmp/squawk-test-ports/%d", port);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return 1; /* no lock directory: the bind check alone */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return 0;
+    }
+    return 1; /* fd stays open: the lock lives as long as we do */
+}
+
 int rel_free_port(void)
 {
     /* Two adjacent free ports, so a publisher's replay socket can sit at port+1
      * (squawk sub's default) and survive a restart at the same address. They
-     * are taken below the kernel's ephemeral range (32768+), where no outgoing
-     * connection of a test running beside us can grab them before we bind. */
+     * are taken below the kernel's ephemeral range, where no outgoing
+     * connection of a test running beside us can grab them before we bind
+     * (the same range as tests/sqtest.py's free_port). */
     static unsigned seed;
     if (!seed) seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    int span = rel_ephemeral_low() - 2 - 10000;
+    if (span < 1) span = 1;
     for (int tries = 0; tries < 1000; tries++) {
-        int port = 20000 + (int)(rand_r(&seed) % 12000);
-        if (rel_bindable(port) && rel_bindable(port + 1)) return port;
+        int port = 10000 + (int)(rand_r(&seed) % (unsigned)span);
+        if (rel_reserve(port) && rel_reserve(port + 1) && rel_bindable(port) && rel_bindable(port + 1))
+            return port;
     }
     ASSERT(0);
     return -1;
