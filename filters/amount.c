@@ -1,4 +1,4 @@
-/* amount.c -- money amounts in text ("$10bn", "500 mln dlrs", "EUR3bn") normalised to USD. */
+/* amount.c -- money amounts in text ("$10bn", "500 mln dlrs", "EUR3bn", "HK$2bn") normalised to USD. */
 #include "amount.h"
 
 #include <ctype.h>
@@ -18,6 +18,7 @@
 #define USD_PER_AUD 0.66
 #define USD_PER_CNY 0.14
 #define USD_PER_CHF 1.13
+#define USD_PER_HKD 0.128
 
 typedef struct {
     const char *text;
@@ -26,9 +27,10 @@ typedef struct {
 
 /* Prefix symbols, longest first, matched right before the number. */
 static const cur prefixes[] = {
-    {"US$", 1}, {"U.S.$", 1}, {"USD", 1}, {"C$", USD_PER_CAD}, {"A$", USD_PER_AUD},
-    {"CAD", USD_PER_CAD}, {"AUD", USD_PER_AUD}, {"EUR", USD_PER_EUR}, {"GBP", USD_PER_GBP},
-    {"JPY", USD_PER_JPY}, {"CHF", USD_PER_CHF}, {"\xe2\x82\xac", USD_PER_EUR}, /* € */
+    {"US$", 1}, {"U.S.$", 1}, {"HK$", USD_PER_HKD}, {"USD", 1}, {"C$", USD_PER_CAD},
+    {"A$", USD_PER_AUD}, {"CAD", USD_PER_CAD}, {"AUD", USD_PER_AUD}, {"EUR", USD_PER_EUR},
+    {"GBP", USD_PER_GBP}, {"JPY", USD_PER_JPY}, {"CHF", USD_PER_CHF}, {"HKD", USD_PER_HKD},
+    {"CNY", USD_PER_CNY}, {"RMB", USD_PER_CNY}, {"\xe2\x82\xac", USD_PER_EUR}, /* € */
     {"\xc2\xa3", USD_PER_GBP},                                           /* £ */
     {"\xc2\xa5", USD_PER_JPY},                                           /* ¥ */
     {"$", 1}, {NULL, 0}};
@@ -102,6 +104,20 @@ static int share_price_before(const char *s, size_t start)
     return 0;
 }
 
+/* 1 when a currency code of the prefix table ends right at s[i], as a word
+ * of its own: "EUR1.7bn", "GBP500m", "CAD2bn" write the code glued to the
+ * number, so the letter before the digit does not make it part of a word. */
+static int code_before(const char *s, size_t i)
+{
+    for (size_t k = 0; prefixes[k].text; k++) {
+        size_t n = strlen(prefixes[k].text);
+        if (!isupper((unsigned char)prefixes[k].text[n - 1]) || i < n) continue;
+        if (memcmp(s + i - n, prefixes[k].text, n) == 0 && (i == n || !isalpha((unsigned char)s[i - n - 1])))
+            return 1;
+    }
+    return 0;
+}
+
 static int push(filter_amounts *out, double usd, uint32_t field, size_t start, size_t end)
 {
     if (out->n >= FILTER_AMOUNT_MAX) return 0;
@@ -122,10 +138,7 @@ int filter_amount_extract(const char *s, size_t len, uint32_t field, filter_amou
     while (i < len) {
         unsigned char c = (unsigned char)s[i];
         if (!isdigit(c) || (i > 0 && (is_alnum_byte((unsigned char)s[i - 1]) && s[i - 1] != '$' &&
-                                      !(i >= 3 && memcmp(s + i - 3, "USD", 3) == 0) &&
-                                      !(i >= 3 && memcmp(s + i - 3, "EUR", 3) == 0) &&
-                                      !(i >= 3 && memcmp(s + i - 3, "GBP", 3) == 0) &&
-                                      (unsigned char)s[i - 1] < 0x80))) {
+                                      !code_before(s, i) && (unsigned char)s[i - 1] < 0x80))) {
             i++;
             continue;
         }

@@ -346,11 +346,25 @@ static size_t initialism(const struct scan *sc, size_t i)
     return j < sc->len && sc->s[j] == '.' ? j + 1 : j;
 }
 
+/* "EUR1.7bn", "GBP500m": a currency code written in capitals glued to a number
+ * (the amount reader's prefix codes); the code is a currency token, the number
+ * and its scale follow as for "$10bn". */
+static int currency_code(const struct scan *sc, size_t i)
+{
+    static const char *const w[] = {"usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "hkd", "cny", "rmb", NULL};
+    return i + 3 < sc->len && upper_at(sc, i) && upper_at(sc, i + 1) && upper_at(sc, i + 2) && sc->s[i + 3] >= '0' &&
+           sc->s[i + 3] <= '9' && in_list(w, sc->s + i, 3);
+}
+
 /* A word, number, initialism or abbreviation starting at i; returns its end. */
 static int scan_word(struct scan *sc, size_t i, size_t *out)
 {
     size_t j = i, first_alpha = 0;
     int numeric = 1, hyphen = 0, letters = 0;
+    if (sc->s[i] >= 'A' && sc->s[i] <= 'Z' && currency_code(sc, i)) {
+        *out = i + 3;
+        return emit(sc, i, i + 3, TOK_F_CURRENCY);
+    }
     if (sc->s[i] < 0x80 && ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') && (*out = initialism(sc, i)))
         return emit(sc, i, *out, TOK_F_ABBREV);
     for (;;) {

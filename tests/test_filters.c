@@ -466,6 +466,23 @@ TEST(amounts)
     ASSERT_DBL_NEAR(one_amount("for 12 mln stg"), 12e6 * 1.27, 1);
     ASSERT_DBL_NEAR(one_amount("worth 40 billion yen"), 40e9 * 0.0067, 1);
     filter_amounts a = {0};
+    /* a currency code or sign glued to the number */
+    ASSERT_DBL_NEAR(one_amount("a EUR1.7bn offer"), 1.7e9 * 1.08, 1);
+    ASSERT_DBL_NEAR(one_amount("a GBP500m bid"), 500e6 * 1.27, 1);
+    ASSERT_DBL_NEAR(one_amount("raised US$2bn"), 2e9, 1);
+    ASSERT_DBL_NEAR(one_amount("(USD3.2bn)"), 3.2e9, 1);
+    ASSERT_DBL_NEAR(one_amount("for CAD1.5bn"), 1.5e9 * 0.73, 1);
+    ASSERT_DBL_NEAR(one_amount("an AUD400m stake"), 400e6 * 0.66, 1);
+    ASSERT_DBL_NEAR(one_amount("JPY100bn deal"), 100e9 * 0.0067, 1);
+    ASSERT_DBL_NEAR(one_amount("a CHF2bn sale"), 2e9 * 1.13, 1);
+    ASSERT_DBL_NEAR(one_amount("a HK$10bn placement"), 10e9 * 0.128, 1);
+    ASSERT_DBL_NEAR(one_amount("HKD 8bn"), 8e9 * 0.128, 1);
+    ASSERT_DBL_NEAR(one_amount("RMB5bn of funding"), 5e9 * 0.14, 1);
+    ASSERT_DBL_NEAR(one_amount("CNY 3 billion"), 3e9 * 0.14, 1);
+    /* a code inside a longer word is no currency: model names, tickers */
+    const char *glued = "the XEUR1 index, RTX5090, TGBP500 and GPT4";
+    ASSERT_EQ(filter_amount_extract(glued, strlen(glued), 1, &a), 0);
+    if (a.n) SQ_FAIL_("a word's digits taken as an amount: %.0f at %u", a.v[0].usd, a.v[0].start);
     const char *none = "10 billion people, 5 pct, 2024, a 3bn year, version 1.5";
     ASSERT_EQ(filter_amount_extract(none, strlen(none), 1, &a), 0);
     ASSERT_EQ(a.n, 0);

@@ -32,6 +32,13 @@ static void test_words(tok_doc *d)
     ASSERT_EQ(d->v[2].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
     ASSERT_EQ(d->v[6].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
     ASSERT_EQ(d->v[7].cls, TOK_DIGIT);
+    /* a currency code glued to the number is a currency token; inside a longer word it is not */
+    ASSERT_STR_EQ(show(d, "a EUR1.7bn bid, GBP500m and HK$2bn"), "^a|eur|1.7|bn|bid|,|gbp|500|m|and|hk$|2|bn");
+    ASSERT_EQ(d->v[1].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
+    ASSERT_EQ(d->v[2].flags & TOK_F_NUMBER, TOK_F_NUMBER);
+    ASSERT_EQ(d->v[6].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
+    ASSERT_STR_EQ(show(d, "XEUR1 EURO2 eur3 EUR"), "^xeur1|euro2|eur3|eur");
+    ASSERT_EQ(d->v[3].flags & TOK_F_CURRENCY, 0);
     ASSERT_STR_EQ(show(d, "1,2345 and 12,345"), "^1|,|2345|and|12,345");
     ASSERT_STR_EQ(show(d, "Nvidia-backed start-up's rival, AT&T's unit"),
                   "^nvidia-backed|start-up|'s|rival|,|at&t|'s|unit");
