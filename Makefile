@@ -69,6 +69,7 @@ bench: deps
 	cmake --build build-bench -j $(JOBS)
 	./bench/run.sh build-bench
 	./bench/learned.sh build-bench
+	./bench/say.sh build-bench
 
 eval: build
 	./tools/eval.sh $(BUILD)
