@@ -290,6 +290,98 @@ static void e_ms(enc *e, int64_t ms)
     else msgpack_pack_int64(&e->pk, ms);
 }
 
+static void enc_entities(enc *e, const proto_alert *a)
+{
+    E_KEY(e, "entities");
+    msgpack_pack_array(&e->pk, a->n_entities);
+    for (size_t i = 0; i < a->n_entities; i++) {
+        const proto_entity *x = &a->entities[i];
+        msgpack_pack_map(&e->pk, 4);
+        E_KEY(e, "name");
+        e_str(e, x->name);
+        E_KEY(e, "ticker");
+        if (x->ticker) e_str(e, x->ticker);
+        else msgpack_pack_nil(&e->pk);
+        E_KEY(e, "role");
+        e_str(e, x->role);
+        E_KEY(e, "relevance");
+        e_f64(e, x->relevance);
+    }
+}
+
+static void enc_amounts_evidence(enc *e, const proto_alert *a)
+{
+    E_KEY(e, "amounts");
+    msgpack_pack_array(&e->pk, a->n_amounts);
+    for (size_t i = 0; i < a->n_amounts; i++) {
+        msgpack_pack_map(&e->pk, 2);
+        E_KEY(e, "usd");
+        e_f64(e, a->amounts[i].usd);
+        E_KEY(e, "text");
+        e_str(e, a->amounts[i].text);
+    }
+    E_KEY(e, "evidence");
+    msgpack_pack_array(&e->pk, a->n_evidence);
+    for (size_t i = 0; i < a->n_evidence; i++) {
+        const proto_evidence *x = &a->evidence[i];
+        msgpack_pack_map(&e->pk, 5);
+        E_KEY(e, "rule");
+        e_str(e, x->rule);
+        E_KEY(e, "field");
+        e_str(e, x->field);
+        E_KEY(e, "start");
+        msgpack_pack_uint32(&e->pk, x->start);
+        E_KEY(e, "end");
+        msgpack_pack_uint32(&e->pk, x->end);
+        E_KEY(e, "text");
+        e_str(e, x->text);
+    }
+}
+
+/* article, filter, kafka and ts: where the alert came from and when */
+static void enc_origin(enc *e, const proto_alert *a)
+{
+    E_KEY(e, "article");
+    msgpack_pack_map(&e->pk, 5);
+    E_KEY(e, "id");
+    e_str(e, a->article.id);
+    E_KEY(e, "headline");
+    e_str(e, a->article.headline);
+    E_KEY(e, "source");
+    e_str(e, a->article.source);
+    E_KEY(e, "url");
+    e_str(e, a->article.url);
+    E_KEY(e, "published_ms");
+    e_ms(e, a->article.published_ms);
+
+    E_KEY(e, "filter");
+    msgpack_pack_map(&e->pk, 2);
+    E_KEY(e, "name");
+    e_str(e, a->filter.name);
+    E_KEY(e, "version");
+    e_str(e, a->filter.version);
+
+    E_KEY(e, "kafka");
+    msgpack_pack_map(&e->pk, 3);
+    E_KEY(e, "topic");
+    e_str(e, a->kafka.topic);
+    E_KEY(e, "partition");
+    msgpack_pack_int32(&e->pk, a->kafka.partition);
+    E_KEY(e, "offset");
+    msgpack_pack_int64(&e->pk, a->kafka.offset);
+
+    E_KEY(e, "ts");
+    msgpack_pack_map(&e->pk, 4);
+    E_KEY(e, "published_ms");
+    e_ms(e, a->ts.published_ms);
+    E_KEY(e, "ingest_ns");
+    msgpack_pack_int64(&e->pk, a->ts.ingest_ns);
+    E_KEY(e, "emit_ns");
+    msgpack_pack_int64(&e->pk, a->ts.emit_ns);
+    E_KEY(e, "produce_ns");
+    msgpack_pack_int64(&e->pk, a->ts.produce_ns);
+}
+
 SQ_API int proto_alert_encode(const proto_alert *a, char **out, size_t *outlen)
 {
     if (!a || !out || !outlen) return SQ_E_INVAL;
@@ -315,90 +407,11 @@ SQ_API int proto_alert_encode(const proto_alert *a, char **out, size_t *outlen)
     e_f64(&e, a->score);
     E_KEY(&e, "stage");
     e_str(&e, a->stage);
-
-    E_KEY(&e, "entities");
-    msgpack_pack_array(&e.pk, a->n_entities);
-    for (size_t i = 0; i < a->n_entities; i++) {
-        const proto_entity *x = &a->entities[i];
-        msgpack_pack_map(&e.pk, 4);
-        E_KEY(&e, "name");
-        e_str(&e, x->name);
-        E_KEY(&e, "ticker");
-        if (x->ticker) e_str(&e, x->ticker);
-        else msgpack_pack_nil(&e.pk);
-        E_KEY(&e, "role");
-        e_str(&e, x->role);
-        E_KEY(&e, "relevance");
-        e_f64(&e, x->relevance);
-    }
-    E_KEY(&e, "amounts");
-    msgpack_pack_array(&e.pk, a->n_amounts);
-    for (size_t i = 0; i < a->n_amounts; i++) {
-        msgpack_pack_map(&e.pk, 2);
-        E_KEY(&e, "usd");
-        e_f64(&e, a->amounts[i].usd);
-        E_KEY(&e, "text");
-        e_str(&e, a->amounts[i].text);
-    }
-    E_KEY(&e, "evidence");
-    msgpack_pack_array(&e.pk, a->n_evidence);
-    for (size_t i = 0; i < a->n_evidence; i++) {
-        const proto_evidence *x = &a->evidence[i];
-        msgpack_pack_map(&e.pk, 5);
-        E_KEY(&e, "rule");
-        e_str(&e, x->rule);
-        E_KEY(&e, "field");
-        e_str(&e, x->field);
-        E_KEY(&e, "start");
-        msgpack_pack_uint32(&e.pk, x->start);
-        E_KEY(&e, "end");
-        msgpack_pack_uint32(&e.pk, x->end);
-        E_KEY(&e, "text");
-        e_str(&e, x->text);
-    }
+    enc_entities(&e, a);
+    enc_amounts_evidence(&e, a);
     E_KEY(&e, "novelty");
     msgpack_pack_uint32(&e.pk, a->novelty);
-
-    E_KEY(&e, "article");
-    msgpack_pack_map(&e.pk, 5);
-    E_KEY(&e, "id");
-    e_str(&e, a->article.id);
-    E_KEY(&e, "headline");
-    e_str(&e, a->article.headline);
-    E_KEY(&e, "source");
-    e_str(&e, a->article.source);
-    E_KEY(&e, "url");
-    e_str(&e, a->article.url);
-    E_KEY(&e, "published_ms");
-    e_ms(&e, a->article.published_ms);
-
-    E_KEY(&e, "filter");
-    msgpack_pack_map(&e.pk, 2);
-    E_KEY(&e, "name");
-    e_str(&e, a->filter.name);
-    E_KEY(&e, "version");
-    e_str(&e, a->filter.version);
-
-    E_KEY(&e, "kafka");
-    msgpack_pack_map(&e.pk, 3);
-    E_KEY(&e, "topic");
-    e_str(&e, a->kafka.topic);
-    E_KEY(&e, "partition");
-    msgpack_pack_int32(&e.pk, a->kafka.partition);
-    E_KEY(&e, "offset");
-    msgpack_pack_int64(&e.pk, a->kafka.offset);
-
-    E_KEY(&e, "ts");
-    msgpack_pack_map(&e.pk, 4);
-    E_KEY(&e, "published_ms");
-    e_ms(&e, a->ts.published_ms);
-    E_KEY(&e, "ingest_ns");
-    msgpack_pack_int64(&e.pk, a->ts.ingest_ns);
-    E_KEY(&e, "emit_ns");
-    msgpack_pack_int64(&e.pk, a->ts.emit_ns);
-    E_KEY(&e, "produce_ns");
-    msgpack_pack_int64(&e.pk, a->ts.produce_ns);
-
+    enc_origin(&e, a);
     return enc_finish(&e, out, outlen);
 }
 
