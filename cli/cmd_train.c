@@ -1089,6 +1089,18 @@ static int train_filter_host(const train_opts *o, train_set *s, char *err, size_
     return filter_host_from_config(&s->host, NULL, &ov, err, errlen);
 }
 
+/* The fingerprint of the token-pattern rules the model's evidence comes
+ * from: the evidence packs, or with --filter that filter's own pack. */
+static void train_fingerprint(const train_opts *o, train_set *s, lm_model *m)
+{
+    if (!m->o.rules || !s->host) return;
+    const struct squawk_host *h = filter_host_services(s->host);
+    struct squawk_tpack *tp = NULL;
+    char err[256];
+    if (!o->filter) m->rules_fp = lm_rules_fingerprint(h, s->eng.tpacks, LM_ENGINE_PACKS);
+    else if (h->tpack_open(h, o->filter, &tp, err, sizeof err) == 0) m->rules_fp = lm_rules_fingerprint(h, &tp, 1);
+}
+
 /* Reads, featurises and checks the training data. */
 static int train_load(const train_opts *o, train_set *s, size_t *n_bad, float **idf, char *err, size_t errlen)
 {
@@ -1135,6 +1147,7 @@ int cmd_train(int argc, char **argv)
             snprintf(err, sizeof err, "%s: calibration failed: the CV margins do not separate the classes",
                      train_name(&o, k, name));
     if (!rc && (rc = train_build(&o, &s, &sel, cal, oof, &idf, &m)) != 0) snprintf(err, sizeof err, "training failed");
+    if (!rc) train_fingerprint(&o, &s, m);
     if (!rc) rc = lm_save(m, o.out, err, sizeof err);
     for (size_t k = 0; k < o.n_cat && !rc; k++)
         printf("train: %s -> %s: %zu articles (%zu positive, %zu unreadable lines), C=%g, threshold p>=%.3f, "

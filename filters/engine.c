@@ -157,7 +157,11 @@ static int engine_model(struct squawk_engine *e, const struct squawk_host *h, co
     }
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/rules/v2", filter_host_services_data_dir(h));
-    return rescore_open(&e->rs, dir, c->base.model, e->category, err, errlen);
+    int rc = rescore_open(&e->rs, dir, c->base.model, e->category, err, errlen);
+    char msg[700];
+    if (!rc && rescore_stale(e->rs, h, e->d.tpack, c->base.model, msg, sizeof msg))
+        h->log(h, SQUAWK_LOG_WARN, e->d.name, msg);
+    return rc;
 }
 
 /* Where the file of config key `calibration` is: a path as is; a name beside

@@ -60,6 +60,12 @@ int rescore_open(rescore **out, const char *dir, const char *path, const char *c
     return 0;
 }
 
+int rescore_stale(const rescore *rs, const struct squawk_host *h, struct squawk_tpack *pack, const char *file,
+                  char *msg, size_t len)
+{
+    return rs && pack && lm_rules_stale(rs->m, h, &pack, 1, file, msg, len);
+}
+
 void rescore_close(rescore *rs)
 {
     if (!rs) return;

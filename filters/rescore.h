@@ -18,6 +18,9 @@ typedef struct rescore rescore;
  * path: a name without '/' is looked for in dir. err names the file and why. */
 int rescore_open(rescore **out, const char *dir, const char *path, const char *category, char *err, size_t errlen);
 void rescore_close(rescore *rs);
+/* 1 when the model was trained on another version of pack (see lm_rules_stale); msg says so. */
+int rescore_stale(const rescore *rs, const struct squawk_host *h, struct squawk_tpack *pack, const char *file,
+                  char *msg, size_t len);
 
 /* Receives one engine-evidence feature (see lm_vec_feature); 0 or an SQ_E_* code. */
 typedef lm_feature_fn rescore_feature_fn;

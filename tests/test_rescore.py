@@ -69,9 +69,28 @@ def shipped_models_load(probe):
         r = run(["score", "--filter", name, "--set", "%s.model=%s" % (name, m), probe])
         if r.returncode != 0:
             fail("shipped model %s does not load: %s" % (m, r.stderr))
+        if "changed since training" in r.stderr:
+            fail("shipped model %s is stale: its pack changed since training (run make models): %s" % (m, r.stderr))
     # the shipped invest filter uses its model: scores differ from the rules alone
     if scores(probe, []) == scores(probe, ["--set", "invest.model="]):
         fail("invest's shipped model changed no score on %s" % probe)
+
+
+def stale_model_warned(probe):
+    """A pack edited after training (one rule's weight) makes the model's evidence drift: loading says so."""
+    pack = open(os.path.join(V2, "invest.yml")).read()
+    m = re.search(r"^(\s+weight: )(-?[0-9.]+)$", pack, re.M)
+    if not m:
+        fail("no rule weight found in invest.yml")
+    edited = os.path.join(TMP, "invest.yml")
+    with open(edited, "w") as f:
+        f.write(pack[:m.start(2)] + str(float(m.group(2)) + 0.5) + pack[m.end(2):])
+    r = run(["score", "--filter", "invest", "--set", "invest.pack=" + edited,
+             "--set", "invest.model=" + os.path.join(V2, "invest.lm"), probe])
+    if r.returncode != 0:
+        fail("score with an edited pack: %s" % r.stderr)
+    if not re.search(r"invest\.lm: the rule packs its evidence came from changed since training .*retrain", r.stderr):
+        fail("an edited pack under a trained model gave no warning: %r" % r.stderr)
 
 
 def train_model():
@@ -236,6 +255,7 @@ def main():
     write_articles(probe, [("p1", "Brightwave agrees to buy Kolbrook for $2bn"),
                            ("p2", "Opinion: why Trevanor should buy Pellucid")])
     shipped_models_load(probe)
+    stale_model_warned(probe)
     model, thr = train_model()
     trained_model_decides(model, thr)
     gate_keeps_weak_articles(model)

@@ -60,6 +60,8 @@ static int learned_init(void **ctx, const void *config, const struct squawk_host
         return -1;
     }
     char msg[1600];
+    if (l->m->o.rules && lm_rules_stale(l->m, host, l->eng.tpacks, LM_ENGINE_PACKS, cfg->model, msg, sizeof msg))
+        host->log(host, SQUAWK_LOG_WARN, "learned", msg);
     size_t n = (size_t)snprintf(msg, 300, "model %.250s:", cfg->model);
     for (size_t i = 0; i < l->m->n_out; i++) {
         l->min_score[i] = cfg->threshold >= 0 ? cfg->threshold : 100.0 * l->m->out[i].threshold;

@@ -292,6 +292,40 @@ static int lm_engine_feats(const lm_opts *o, const lm_engine *e, lm_vec *v)
 
 static const char *const lm_engine_pack[LM_ENGINE_PACKS] = {"invest", "chips", "regulatory"};
 
+static uint64_t lm_fnv_add(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+    return h;
+}
+
+uint64_t lm_rules_fingerprint(const struct squawk_host *h, struct squawk_tpack *const *packs, size_t n)
+{
+    uint64_t fp = 1469598103934665603ull;
+    for (size_t p = 0; p < n; p++) {
+        if (!packs[p]) continue;
+        fp = lm_fnv_add(fp, &p, sizeof p);
+        for (uint32_t i = 0; i < h->tpack_size(packs[p]); i++) {
+            const struct squawk_trule *r = h->tpack_rule(packs[p], i);
+            char w[64];
+            int k = snprintf(w, sizeof w, "|%.6g|%d|%d|", r->weight, r->veto, r->field);
+            fp = lm_fnv_add(lm_fnv_add(fp, r->id, strlen(r->id)), w, (size_t)k);
+        }
+    }
+    return fp ? fp : 1; /* 0 means unknown */
+}
+
+int lm_rules_stale(const lm_model *m, const struct squawk_host *h, struct squawk_tpack *const *packs, size_t n,
+                   const char *file, char *msg, size_t len)
+{
+    uint64_t now = m->rules_fp ? lm_rules_fingerprint(h, packs, n) : 0;
+    if (!m->rules_fp || now == m->rules_fp) return 0;
+    snprintf(msg, len, "model %.300s: the rule packs its evidence came from changed since training "
+             "(rules_fingerprint %016llx, packs now %016llx): its rule features drift; retrain it "
+             "(squawk train, or make models for a built-in's)", file, (unsigned long long)m->rules_fp,
+             (unsigned long long)now);
+    return 1;
+}
+
 static const char *const lm_evidence_names[] = {"v1", "invest", "chips", "regulatory", "entities"};
 #define LM_EV_NAMES (sizeof lm_evidence_names / sizeof *lm_evidence_names)
 
@@ -531,6 +565,7 @@ static int lm_write_header(const lm_model *m, FILE *f)
         fprintf(f, "rules_evidence %s\n", ev);
         for (size_t i = 0; i < m->n_screen; i++)
             fprintf(f, "%s%.9g%s", i ? " " : "rules_screen ", m->screen[i], i + 1 < m->n_screen ? "" : "\n");
+        if (m->rules_fp) fprintf(f, "rules_fingerprint %016llx\n", (unsigned long long)m->rules_fp);
     }
     fprintf(f, "C %.9g\nidf %d\nsummary %s\nweights %zu\n", m->c, m->idf != NULL, m->summary, lm_n_weights(m));
     return ferror(f) ? SQ_E_IO : 0;
@@ -646,6 +681,7 @@ static int lm_output(lm_model *m, const char *v)
 #define LM_BIT_OUTPUT 1u                /* the one key that may repeat */
 #define LM_BIT_EVIDENCE (1 << 13)       /* optional */
 #define LM_BIT_SCREEN (1 << 14)         /* optional */
+#define LM_BIT_FINGERPRINT (1 << 15)    /* optional */
 
 /* "rules_screen S1 S2 ...": one margin per output (lm_check_header checks the count). */
 static int lm_screens(lm_model *m, const char *v)
@@ -681,6 +717,12 @@ static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
         return e < 0 ? -1 : (o->evidence = (uint32_t)e, LM_BIT_EVIDENCE);
     }
     if (!strcmp(key, "rules_screen")) return lm_screens(m, v) ? -1 : LM_BIT_SCREEN;
+    if (!strcmp(key, "rules_fingerprint")) {
+        char *end;
+        errno = 0;
+        m->rules_fp = strtoull(v, &end, 16);
+        return errno || *end || end == v || !m->rules_fp ? -1 : LM_BIT_FINGERPRINT;
+    }
     if (!strcmp(key, "summary")) {
         snprintf(m->summary, sizeof m->summary, "%s", v);
         return 1 << 10;

@@ -126,7 +126,19 @@ typedef struct lm_model {
      * n_screen 0: always (header key rules_screen, one value per output). */
     double screen[LM_MAX_OUTPUTS];
     size_t n_screen;
+    /* Of the token-pattern rules its evidence came from (ids, weights,
+     * vetoes), header key rules_fingerprint; 0: unknown (older models). A
+     * pack edited since training makes the loaded model's evidence drift:
+     * lm_rules_stale says so. */
+    uint64_t rules_fp;
 } lm_model;
+
+/* The fingerprint of n token-pattern packs' rules (NULL entries skipped). */
+uint64_t lm_rules_fingerprint(const struct squawk_host *h, struct squawk_tpack *const *packs, size_t n);
+/* 1 when m knows the fingerprint of its training packs and packs differ from
+ * them; msg then says so and what to do (retrain). */
+int lm_rules_stale(const lm_model *m, const struct squawk_host *h, struct squawk_tpack *const *packs, size_t n,
+                   const char *file, char *msg, size_t len);
 
 /* Features of headline and body (headline n-grams hashed apart from body's),
  * each scaled by idf[bucket] when idf is not NULL. sorted: out->f by bucket,
