@@ -772,6 +772,19 @@ TEST(party_in_lead)
     n_scan = n_mens = 0;
 }
 
+/* Stages 1 and 2 over the current scan: the evidence sum. */
+static struct detect_sum sum_of(const struct squawk_article *a)
+{
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(a, buf, sizeof buf, &heap);
+    struct detect_sum s = {0};
+    gate(&x);
+    evidence_sum(&x, &s);
+    free(heap);
+    return s;
+}
+
 /* caps_body: a headline negative that says what the article is ("Opinion: ...") scales the
  * positive evidence of rules matched only in the body; a rule also in the headline keeps its
  * weight, and an unveto over the headline veto lifts the cap. */
@@ -788,43 +801,22 @@ TEST(headline_caps_body)
         M(R_NEAR, 1, 50, 53),
     };
     scan = ms, n_scan = 3, n_mens = 0;
-    _Alignas(16) unsigned char buf[4096];
-    void *heap = NULL;
-    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
-    struct detect_sum s = {0};
-    gate(&x);
-    evidence_sum(&x, &s);
+    struct detect_sum s = sum_of(&a);
     ASSERT_DBL_NEAR(s.body_cap, 0.25, 1e-12);
     ASSERT_DBL_NEAR(s.S, -1 + (2 + 1) * 0.25, 1e-12);
     /* the same body under a plain headline counts in full */
     scan = &ms[1], n_scan = 2;
-    x = run_of(&a, buf, sizeof buf, &heap);
-    s = (struct detect_sum){0};
-    gate(&x);
-    evidence_sum(&x, &s);
-    ASSERT_DBL_NEAR(s.S, 2 + 1, 1e-12);
+    ASSERT_DBL_NEAR(sum_of(&a).S, 2 + 1, 1e-12);
     /* a rule that also matches in the headline is the headline's report: no cap */
     struct squawk_match ms2[] = {M(R_NEG, 0, 0, 8), M(R_BUY, 0, 20, 23), M(R_BUY, 1, 11, 17)};
     scan = ms2, n_scan = 3;
-    x = run_of(&a, buf, sizeof buf, &heap);
-    s = (struct detect_sum){0};
-    gate(&x);
-    evidence_sum(&x, &s);
-    ASSERT_DBL_NEAR(s.S, -1 + 2 * 1.25 + 1.5, 1e-12);
+    ASSERT_DBL_NEAR(sum_of(&a).S, -1 + 2 * 1.25 + 1.5, 1e-12);
     /* a headline veto caps too, unless an unveto lifts it */
     struct squawk_match ms3[] = {M(R_VETO, 0, 0, 8), M(R_BUY, 1, 11, 17), M(R_UNVETO, 0, 2, 6)};
     scan = ms3, n_scan = 2;
-    x = run_of(&a, buf, sizeof buf, &heap);
-    s = (struct detect_sum){0};
-    gate(&x);
-    evidence_sum(&x, &s);
-    ASSERT_DBL_NEAR(s.S, 2 * 0.5, 1e-12);
+    ASSERT_DBL_NEAR(sum_of(&a).S, 2 * 0.5, 1e-12);
     n_scan = 3;
-    x = run_of(&a, buf, sizeof buf, &heap);
-    s = (struct detect_sum){0};
-    gate(&x);
-    evidence_sum(&x, &s);
-    ASSERT_DBL_NEAR(s.S, 2, 1e-12);
+    ASSERT_DBL_NEAR(sum_of(&a).S, 2, 1e-12);
     det.rules[R_NEG].caps_body = det.rules[R_VETO].caps_body = 1.0;
 }
 
