@@ -117,11 +117,12 @@ static int open_rules(struct detect *d, const struct squawk_host *host, char *er
         struct detect_rule *r = &d->rules[i];
         if (v2) {
             const struct squawk_trule *t = host->tpack_rule(d->tpack, i);
-            *r = (struct detect_rule){t->id, t->weight, dir_v2(&d->spec, t), (unsigned char)tag_v2(t), NULL, t};
+            double cap = SQUAWK_HAS(t, struct squawk_trule, caps_body) ? t->caps_body : 1.0;
+            *r = (struct detect_rule){t->id, t->weight, dir_v2(&d->spec, t), (unsigned char)tag_v2(t), NULL, t, cap};
         } else {
             const struct squawk_rule *t = host->pack_rule(d->pack, i);
             signed char dir = strcmp(t->dir, "forward") == 0 ? 1 : *t->dir ? -1 : 0;
-            *r = (struct detect_rule){t->id, t->weight, dir, (unsigned char)tag_v1(t->tag), t, NULL};
+            *r = (struct detect_rule){t->id, t->weight, dir, (unsigned char)tag_v1(t->tag), t, NULL, 1.0};
         }
     }
     return 0;
@@ -278,6 +279,7 @@ struct detect_run {
     unsigned char *ok;        /* [n_men] the mention names a party */
     int *count;               /* [n_rules] live matches per rule */
     double *best;             /* [n_rules] the rule's best position factor */
+    unsigned char *in_head;   /* [n_rules] a live match of the rule is in the headline */
     struct detect_acc *accs;  /* [cap_acc] entities met, in order of first vote */
     size_t n_acc, cap_acc;
     double (*rank)[2];        /* [cap_acc] relevance, index into accs */
@@ -290,6 +292,7 @@ struct detect_sum {
     int pos_trigger, head_trigger;
     int reg_mention; /* the regulator named up front, or -1 */
     double reg_w;
+    double body_cap; /* the smallest caps_body of the headline's matches: body-only rules' factor */
 };
 
 static double rule_weight(const struct detect_run *x, size_t i)
@@ -460,6 +463,12 @@ static void sum_tally(struct detect_run *x, struct detect_sum *s)
         if (!live(x, i)) continue;
         double w = rule_weight(x, i);
         x->count[t->rule]++;
+        if (t->field == SQUAWK_FIELD_HEADLINE) {
+            x->in_head[t->rule] = 1;
+            /* a lifted veto says nothing of what the article is */
+            double cap = d->rules[t->rule].caps_body;
+            if (cap < s->body_cap && !x->lifted[i]) s->body_cap = cap;
+        }
         /* what the article reports sits in the headline and lead; the rest
          * often mentions other deals in passing */
         double fac = up_front(d, t->field, t->start) ? 1.0 : d->cfg.tail_factor;
@@ -504,7 +513,10 @@ static void sum_rules(const struct detect_run *x, struct detect_sum *s)
         if (!x->count[i]) continue;
         double w = x->d->rules[i].weight;
         int extra = x->count[i] - 1 > 3 ? 3 : x->count[i] - 1;
-        s->S += w > 0 ? w * x->best[i] * (1 + 0.25 * extra) * body_fac : w;
+        /* a headline that says what the article is (results, an opinion, a private settlement): the
+         * deals, rulings and probes its body retells count s->body_cap times */
+        double cap = x->in_head[i] ? 1.0 : s->body_cap;
+        s->S += w > 0 ? w * x->best[i] * (1 + 0.25 * extra) * body_fac * cap : w;
     }
 }
 
@@ -556,6 +568,7 @@ static int lead_bonus_earned(const struct detect_run *x)
 static void evidence_sum(struct detect_run *x, struct detect_sum *s)
 {
     const struct detect_config *c = &x->d->cfg;
+    s->body_cap = 1.0;
     sum_tally(x, s);
     sum_regulator(x, s);
     if (!s->pos_trigger) return;
@@ -1351,7 +1364,7 @@ static int run_alloc(struct detect_run *x, unsigned char *buf, size_t cap, void 
     size_t o_veto = DETECT_ALIGN(x->n_rules), o_lift = o_veto + DETECT_ALIGN(x->n_ms),
            o_ok = o_lift + DETECT_ALIGN(x->n_ms), o_count = o_ok + DETECT_ALIGN(x->n_men),
            o_best = o_count + DETECT_ALIGN(x->n_rules * sizeof(int)),
-           o_acc = o_best + DETECT_ALIGN(x->n_rules * sizeof(double)),
+           o_head = o_best + DETECT_ALIGN(x->n_rules * sizeof(double)), o_acc = o_head + DETECT_ALIGN(x->n_rules),
            o_rank = o_acc + DETECT_ALIGN(n_acc * sizeof(struct detect_acc)), total = o_rank + n_acc * sizeof(double[2]);
     unsigned char *p = buf;
     if (total > cap) {
@@ -1366,6 +1379,7 @@ static int run_alloc(struct detect_run *x, unsigned char *buf, size_t cap, void 
     x->ok = p + o_ok;
     x->count = (int *)(void *)(p + o_count);
     x->best = (double *)(void *)(p + o_best);
+    x->in_head = p + o_head;
     x->accs = (struct detect_acc *)(void *)(p + o_acc);
     x->rank = (double(*)[2])(void *)(p + o_rank);
     x->cap_acc = n_acc;

@@ -136,6 +136,7 @@ struct detect_rule {
     unsigned char tag; /* enum detect_tag */
     const struct squawk_rule *v1;  /* the regex pack's rule (engine v1), else NULL */
     const struct squawk_trule *v2; /* the token-pattern pack's rule (engine v2), else NULL */
+    double caps_body;  /* a headline hit scales the positive evidence of body-only rules by this (1: none) */
 };
 
 /* A monotone calibration map (calib.c reads it from a file): points (x[i],

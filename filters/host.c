@@ -255,7 +255,8 @@ static int tpack_rules(struct squawk_tpack *t)
                                   r->field == TPAT_FIELD_ANY ? -1 : r->field == TPAT_FIELD_HEADLINE ? SQUAWK_FIELD_HEADLINE
                                                                                                    : SQUAWK_FIELD_BODY,
                                   r->veto, r->unveto, r->marks, r->requires, r->sector ? r->sector : "",
-                                  r->n_slots, nm, r->n_named, NULL, r->named_entity, r->slot_sector};
+                                  r->n_slots, nm, r->n_named, NULL, r->named_entity, r->slot_sector,
+                                  r->caps_body};
         for (uint32_t k = 0; k < r->n_slots; k++) *nm++ = tpat_role_name(t->p, r->slot_role[k]);
         o->named_role = nm;
         for (uint32_t k = 0; k < r->n_named; k++) *nm++ = tpat_role_name(t->p, r->named_role[k]);

@@ -192,6 +192,10 @@ struct squawk_trule {
      * the array is NULL when no slot names a sector. The host reports no hit whose sector slot holds
      * a company of another sector (or one found by form only, which has no sectors). */
     const char *const *slot_sector;
+    /* since 1.2 (SQUAWK_HAS(rule, struct squawk_trule, caps_body)): a headline rule that says what the
+     * article is (an earnings report, an opinion piece, a private settlement): where it matches, the
+     * positive evidence of rules matched only in the body is scaled by this factor, in [0, 1); 1: none */
+    double caps_body;
 };
 
 /* A filled company slot of a hit: the company's bytes in the hit's field and its role. */

@@ -40,6 +40,7 @@ struct tpat_rule {
     uint32_t n_named;      /* roles: {role: entity}: the match names this entity in this role */
     const uint16_t *named_role;
     const char *const *named_entity;
+    double caps_body;      /* caps_body: F -- a headline hit scales the body's positive evidence by F (1: none) */
 };
 
 /* Loads a pack; on failure returns SQ_E_RULES (SQ_E_IO for an unreadable file) and

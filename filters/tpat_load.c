@@ -524,6 +524,27 @@ static int rule_strings(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t
     return ok ? 0 : 1;
 }
 
+/* caps_body: F, a number in [0, 1), on a headline rule that is negative or a veto: it says what
+ * the article is, so evidence piled up in the body (an older deal retold) counts F times. */
+static void caps_body_key(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t *m)
+{
+    r->pub.caps_body = 1.0;
+    yaml_node_t *v = filter_yaml_get(L->doc, m, "caps_body");
+    if (!v) return;
+    const char *s = filter_yaml_str(v);
+    char *end = NULL;
+    errno = 0;
+    double f = s ? strtod(s, &end) : -1;
+    if (!s || !*s || *end || errno || f != f || f < 0 || f >= 1)
+        tpat_err(L, filter_yaml_line(v), "rule %s: caps_body must be a number from 0 to below 1", r->pub.id);
+    else if (r->pub.field != TPAT_FIELD_HEADLINE)
+        tpat_err(L, filter_yaml_line(v), "rule %s: caps_body needs field: headline", r->pub.id);
+    else if (r->pub.weight > 0 && !r->pub.veto)
+        tpat_err(L, filter_yaml_line(v), "rule %s: caps_body is for a negative or veto rule", r->pub.id);
+    else
+        r->pub.caps_body = f;
+}
+
 static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t *m)
 {
     static const char *const fields[] = {"any", "headline", "body", NULL}, *const scopes[] = {"sentence", "field", NULL},
@@ -558,13 +579,14 @@ static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t 
         else if (!(r->pub.sector = str_dup(L, s))) return -1;
     }
     if ((v = filter_yaml_get(L->doc, m, "roles")) && named_roles(L, r, v)) return -1;
+    caps_body_key(L, r, m);
     return 0;
 }
 
 static int load_rule(struct tpat_loader *L, yaml_node_t *m)
 {
     static const char *const keys[] = {"id", "comment", "pattern", "weight", "field", "scope", "span", "veto",
-                                       "unveto", "marks", "sector", "requires", "roles", "word_parts", NULL};
+                                       "unveto", "marks", "sector", "requires", "roles", "word_parts", "caps_body", NULL};
     if (m->type != YAML_MAPPING_NODE) {
         tpat_err(L, filter_yaml_line(m), "rules: each rule is a map");
         return 0;

@@ -111,13 +111,13 @@ static int fk_evidence_rep(struct squawk_report *r, const char *rule, int field,
 static const char *const slot_roles[] = {"investor", "target"}, *const named_r[] = {"investor"},
                          *const named_e[] = {"BOLT"};
 static const struct squawk_trule trules[] = {
-    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL},
-    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL},
-    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL, NULL},
-    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL, NULL},
-    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e, NULL},
-    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL, NULL},
-    {sizeof(struct squawk_trule), "roles2", "", 0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL},
+    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0},
+    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0},
+    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0},
+    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL, NULL, 1.0},
+    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e, NULL, 1.0},
+    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL, NULL, 1.0},
+    {sizeof(struct squawk_trule), "roles2", "", 0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0},
 };
 static struct squawk_tslot *tslots;
 static uint32_t *tslot_off;
@@ -772,6 +772,54 @@ TEST(party_in_lead)
     n_scan = n_mens = 0;
 }
 
+/* Stages 1 and 2 over the current scan: the evidence sum. */
+static struct detect_sum sum_of(const struct squawk_article *a)
+{
+    _Alignas(16) unsigned char buf[4096];
+    void *heap = NULL;
+    struct detect_run x = run_of(a, buf, sizeof buf, &heap);
+    struct detect_sum s = {0};
+    gate(&x);
+    evidence_sum(&x, &s);
+    free(heap);
+    return s;
+}
+
+/* caps_body: a headline negative that says what the article is ("Opinion: ...") scales the
+ * positive evidence of rules matched only in the body; a rule also in the headline keeps its
+ * weight, and an unveto over the headline veto lifts the cap. */
+TEST(headline_caps_body)
+{
+    setup();
+    det.rules[R_NEG].caps_body = 0.25;
+    det.rules[R_VETO].caps_body = 0.5;
+    struct squawk_article a = article("Opinion: why the chip market is a bubble",
+                                      "Acme agreed to buy Widget for cash last year, and Bolt to buy Foo.");
+    struct squawk_match ms[] = {
+        M(R_NEG, 0, 0, 8),   /* "Opinion:" in the headline, caps_body 0.25 */
+        M(R_BUY, 1, 11, 17), /* body only: 2 * 0.25 */
+        M(R_NEAR, 1, 50, 53),
+    };
+    scan = ms, n_scan = 3, n_mens = 0;
+    struct detect_sum s = sum_of(&a);
+    ASSERT_DBL_NEAR(s.body_cap, 0.25, 1e-12);
+    ASSERT_DBL_NEAR(s.S, -1 + (2 + 1) * 0.25, 1e-12);
+    /* the same body under a plain headline counts in full */
+    scan = &ms[1], n_scan = 2;
+    ASSERT_DBL_NEAR(sum_of(&a).S, 2 + 1, 1e-12);
+    /* a rule that also matches in the headline is the headline's report: no cap */
+    struct squawk_match ms2[] = {M(R_NEG, 0, 0, 8), M(R_BUY, 0, 20, 23), M(R_BUY, 1, 11, 17)};
+    scan = ms2, n_scan = 3;
+    ASSERT_DBL_NEAR(sum_of(&a).S, -1 + 2 * 1.25 + 1.5, 1e-12);
+    /* a headline veto caps too, unless an unveto lifts it */
+    struct squawk_match ms3[] = {M(R_VETO, 0, 0, 8), M(R_BUY, 1, 11, 17), M(R_UNVETO, 0, 2, 6)};
+    scan = ms3, n_scan = 2;
+    ASSERT_DBL_NEAR(sum_of(&a).S, 2 * 0.5, 1e-12);
+    n_scan = 3;
+    ASSERT_DBL_NEAR(sum_of(&a).S, 2, 1e-12);
+    det.rules[R_NEG].caps_body = det.rules[R_VETO].caps_body = 1.0;
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -792,5 +840,6 @@ int main(void)
     RUN(ambiguous_in_a_list);
     RUN(ticker_tag_counts_once);
     RUN(party_in_lead);
+    RUN(headline_caps_body);
     return 0;
 }

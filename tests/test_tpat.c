@@ -79,6 +79,24 @@ static void test_load_errors(void)
     expect_error("  - id: a\n    comment: c\n    pattern: x\n    veto: maybe\n", L0 + 4, "veto: expected true or false");
     expect_error("  - id: a\n    comment: c\n    pattern: x\n    veto: true\n    unveto: true\n", L0 + 1, "exclude each other");
     expect_error("  - id: a\n    comment: c\n    pattern: x\n    roles: {maker: AMZN}\n", L0 + 4, "role 'maker' is not declared");
+    /* caps_body: a factor below 1, on a headline rule that is negative or a veto */
+    const char *ch = "  - id: a\n    comment: c\n    pattern: x\n    field: headline\n    weight: -2\n";
+    char cb[256];
+    const char *bad[] = {"caps_body: 1", "caps_body: -0.5", "caps_body: half", "caps_body: 1e999"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        snprintf(cb, sizeof cb, "%s    %s\n", ch, bad[k]);
+        expect_error(cb, L0 + 6, "caps_body must be a number from 0 to below 1");
+    }
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    weight: -2\n    caps_body: 0.5\n", L0 + 5,
+                 "caps_body needs field: headline");
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    field: headline\n    weight: 2\n    caps_body: 0.5\n",
+                 L0 + 6, "caps_body is for a negative or veto rule");
+    snprintf(cb, sizeof cb, "%s    caps_body: 0.25\n%s", ch, R("b", "y"));
+    tpat_pack *cp = load(cb, cb, sizeof cb);
+    ASSERT(cp != NULL);
+    ASSERT_DBL_NEAR(tpat_rule_at(cp, 0)->caps_body, 0.25, 1e-12);
+    ASSERT_DBL_NEAR(tpat_rule_at(cp, 1)->caps_body, 1.0, 1e-12); /* none: the body counts in full */
+    tpat_destroy(cp);
     expect_error("  - id: a\n    pattern: x\n", L0 + 1, "'comment' is required");
     expect_error("  - id: a\n    comment: \"two\\nlines\"\n    pattern: x\n", L0 + 2, "must be one line");
     expect_error(R("a", "x") R("a", "y"), L0 + 4, "id already used on line 16");
