@@ -140,6 +140,12 @@ static int take_spec(struct squawk_engine *e, const filter_plugin *p, const stru
     return 0;
 }
 
+/* data_dir/rules/v2: the built-ins' token-pattern packs, models and calibrations. */
+static void v2_dir(const struct squawk_host *h, char *dir, size_t size)
+{
+    snprintf(dir, size, "%s/rules/v2", filter_host_services_data_dir(h));
+}
+
 /* The model of config key `model`, beside the token-pattern packs
  * (data_dir/rules/v2) unless a path. Its features are engine v2's evidence
  * (rule ids of the v2 pack): engine v1 scores by its rules and says so. */
@@ -156,7 +162,7 @@ static int engine_model(struct squawk_engine *e, const struct squawk_host *h, co
         return 0;
     }
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/rules/v2", filter_host_services_data_dir(h));
+    v2_dir(h, dir, sizeof dir);
     int rc = rescore_open(&e->rs, dir, c->base.model, e->category, err, errlen);
     char msg[700];
     if (!rc && rescore_stale(e->rs, h, e->d.tpack, c->base.model, msg, sizeof msg))
@@ -171,14 +177,14 @@ static int engine_model(struct squawk_engine *e, const struct squawk_host *h, co
 static int calibration_path(const struct squawk_host *h, const struct engine_cfg *c, char *path, size_t size)
 {
     const char *f = c->base.calibration;
-    char dir[PATH_MAX] = "";
-    if (!strchr(f, '/') && strchr(c->base.pack, '/')) {
+    char dir[PATH_MAX];
+    if (strchr(f, '/')) return (size_t)snprintf(path, size, "%s", f) >= size ? SQ_E_INVAL : 0;
+    if (strchr(c->base.pack, '/')) { /* beside a pack of one's own, if there */
         snprintf(dir, sizeof dir, "%s", c->base.pack);
         if ((size_t)snprintf(path, size, "%s/%s", dirname(dir), f) < size && access(path, F_OK) == 0) return 0;
-        dir[0] = 0;
     }
-    if (!strchr(f, '/')) snprintf(dir, sizeof dir, "%s/rules/v2/", filter_host_services_data_dir(h));
-    return (size_t)snprintf(path, size, "%s%s", dir, f) >= size ? SQ_E_INVAL : 0;
+    v2_dir(h, dir, sizeof dir);
+    return (size_t)snprintf(path, size, "%s/%s", dir, f) >= size ? SQ_E_INVAL : 0;
 }
 
 static int engine_calibration(struct squawk_engine *e, const struct squawk_host *h, const struct engine_cfg *c,

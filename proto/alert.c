@@ -277,6 +277,7 @@ static void e_key(enc *e, const char *k, size_t n)
     msgpack_pack_str_body(&e->pk, k, n);
 }
 #define E_KEY(e, lit) e_key((e), (lit), sizeof(lit) - 1)
+#define E_KV_STR(e, lit, v) (E_KEY(e, lit), e_str((e), (v)))
 
 static void e_f64(enc *e, double d)
 {
@@ -297,13 +298,11 @@ static void enc_entities(enc *e, const proto_alert *a)
     for (size_t i = 0; i < a->n_entities; i++) {
         const proto_entity *x = &a->entities[i];
         msgpack_pack_map(&e->pk, 4);
-        E_KEY(e, "name");
-        e_str(e, x->name);
+        E_KV_STR(e, "name", x->name);
         E_KEY(e, "ticker");
         if (x->ticker) e_str(e, x->ticker);
         else msgpack_pack_nil(&e->pk);
-        E_KEY(e, "role");
-        e_str(e, x->role);
+        E_KV_STR(e, "role", x->role);
         E_KEY(e, "relevance");
         e_f64(e, x->relevance);
     }
@@ -317,24 +316,20 @@ static void enc_amounts_evidence(enc *e, const proto_alert *a)
         msgpack_pack_map(&e->pk, 2);
         E_KEY(e, "usd");
         e_f64(e, a->amounts[i].usd);
-        E_KEY(e, "text");
-        e_str(e, a->amounts[i].text);
+        E_KV_STR(e, "text", a->amounts[i].text);
     }
     E_KEY(e, "evidence");
     msgpack_pack_array(&e->pk, a->n_evidence);
     for (size_t i = 0; i < a->n_evidence; i++) {
         const proto_evidence *x = &a->evidence[i];
         msgpack_pack_map(&e->pk, 5);
-        E_KEY(e, "rule");
-        e_str(e, x->rule);
-        E_KEY(e, "field");
-        e_str(e, x->field);
+        E_KV_STR(e, "rule", x->rule);
+        E_KV_STR(e, "field", x->field);
         E_KEY(e, "start");
         msgpack_pack_uint32(&e->pk, x->start);
         E_KEY(e, "end");
         msgpack_pack_uint32(&e->pk, x->end);
-        E_KEY(e, "text");
-        e_str(e, x->text);
+        E_KV_STR(e, "text", x->text);
     }
 }
 
@@ -343,28 +338,21 @@ static void enc_origin(enc *e, const proto_alert *a)
 {
     E_KEY(e, "article");
     msgpack_pack_map(&e->pk, 5);
-    E_KEY(e, "id");
-    e_str(e, a->article.id);
-    E_KEY(e, "headline");
-    e_str(e, a->article.headline);
-    E_KEY(e, "source");
-    e_str(e, a->article.source);
-    E_KEY(e, "url");
-    e_str(e, a->article.url);
+    E_KV_STR(e, "id", a->article.id);
+    E_KV_STR(e, "headline", a->article.headline);
+    E_KV_STR(e, "source", a->article.source);
+    E_KV_STR(e, "url", a->article.url);
     E_KEY(e, "published_ms");
     e_ms(e, a->article.published_ms);
 
     E_KEY(e, "filter");
     msgpack_pack_map(&e->pk, 2);
-    E_KEY(e, "name");
-    e_str(e, a->filter.name);
-    E_KEY(e, "version");
-    e_str(e, a->filter.version);
+    E_KV_STR(e, "name", a->filter.name);
+    E_KV_STR(e, "version", a->filter.version);
 
     E_KEY(e, "kafka");
     msgpack_pack_map(&e->pk, 3);
-    E_KEY(e, "topic");
-    e_str(e, a->kafka.topic);
+    E_KV_STR(e, "topic", a->kafka.topic);
     E_KEY(e, "partition");
     msgpack_pack_int32(&e->pk, a->kafka.partition);
     E_KEY(e, "offset");
@@ -391,22 +379,18 @@ SQ_API int proto_alert_encode(const proto_alert *a, char **out, size_t *outlen)
     msgpack_pack_map(&e.pk, a->tseq ? 16 : 15);
     E_KEY(&e, "v");
     msgpack_pack_uint32(&e.pk, a->v);
-    E_KEY(&e, "pub");
-    e_str(&e, a->pub);
+    E_KV_STR(&e, "pub", a->pub);
     E_KEY(&e, "seq");
     msgpack_pack_uint64(&e.pk, a->seq);
     if (a->tseq) {
         E_KEY(&e, "tseq");
         msgpack_pack_uint64(&e.pk, a->tseq);
     }
-    E_KEY(&e, "id");
-    e_str(&e, a->id);
-    E_KEY(&e, "category");
-    e_str(&e, a->category);
+    E_KV_STR(&e, "id", a->id);
+    E_KV_STR(&e, "category", a->category);
     E_KEY(&e, "score");
     e_f64(&e, a->score);
-    E_KEY(&e, "stage");
-    e_str(&e, a->stage);
+    E_KV_STR(&e, "stage", a->stage);
     enc_entities(&e, a);
     enc_amounts_evidence(&e, a);
     E_KEY(&e, "novelty");
@@ -848,8 +832,7 @@ SQ_API int proto_heartbeat_encode(const proto_heartbeat *hb, char **out, size_t 
     msgpack_pack_map(&e.pk, 4 + (hb->ivl_ms > 0) + (hb->rep[0] != 0) + (hb->n_dg > 0));
     E_KEY(&e, "v");
     msgpack_pack_uint32(&e.pk, hb->v);
-    E_KEY(&e, "pub");
-    e_str(&e, hb->pub);
+    E_KV_STR(&e, "pub", hb->pub);
     E_KEY(&e, "seq");
     msgpack_pack_uint64(&e.pk, hb->seq);
     E_KEY(&e, "ts_ns");
@@ -859,8 +842,7 @@ SQ_API int proto_heartbeat_encode(const proto_heartbeat *hb, char **out, size_t 
         msgpack_pack_uint32(&e.pk, hb->ivl_ms);
     }
     if (hb->rep[0]) {
-        E_KEY(&e, "rep");
-        e_str(&e, hb->rep);
+        E_KV_STR(&e, "rep", hb->rep);
     }
     if (hb->n_dg > 0) {
         E_KEY(&e, "dg");
