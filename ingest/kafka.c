@@ -18,6 +18,7 @@
 #include "../core/error.h"
 #include "../core/kafka_log.h"
 #include "../core/log.h"
+#include "refill.h"
 
 /* A token packs (slot+1, epoch, seq) so done() finds its entry in O(1) and
  * a token from before a rebalance (older epoch) is recognised and ignored. */
@@ -70,6 +71,8 @@ struct ingest_kafka {
     ingest_kafka_article_cb on_article;
     void *ud;
     int paused, closed, left_group, cooperative, any_dirty, watching;
+    ingest_refill *refill;
+    uint64_t refills_before; /* of a refill thread already stopped (close) */
     part *parts;
     size_t n_parts, cap_parts;
     size_t last_slot;
@@ -413,10 +416,14 @@ static void drain(ingest_kafka *k)
     }
     /* A full batch means more is waiting: come back when the loop is idle,
      * after timers and other I/O had their turn. */
-    if (n >= k->batch && !k->closed)
+    if (n >= k->batch && !k->closed) {
         ev_idle_start(k->loop, &k->idle);
-    else
-        ev_idle_stop(k->loop, &k->idle);
+        return;
+    }
+    ev_idle_stop(k->loop, &k->idle);
+    /* Ran dry while the last statistics still saw a backlog (see refill.c). */
+    if (!k->paused && !k->closed && k->st.consumer_lag > (int64_t)k->batch)
+        ingest_refill_poke(k->refill);
 }
 
 static void drain_pipe(int fd)
@@ -735,6 +742,10 @@ int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *er
         return SQ_E_KAFKA;
     }
     rd_kafka_poll_set_consumer(k->rk);
+    if ((rc = ingest_refill_create(&k->refill, k->rk)) != 0) {
+        set_err(err, errlen, "refill thread: %s%s", "cannot start", "");
+        goto fail;
+    }
     k->q = rd_kafka_queue_get_consumer(k->rk);
     if ((rc = make_pipe(k->cpipe)) != 0) {
         set_err(err, errlen, "pipe: %s%s", "cannot create", "");
@@ -824,6 +835,9 @@ int ingest_kafka_close(ingest_kafka *k, int timeout_ms)
     if (!k || k->closed) return 0;
     int rc = 0;
     stop_watchers(k);
+    k->refills_before += ingest_refill_sent(k->refill);
+    ingest_refill_destroy(k->refill); /* it must not call into a closing consumer */
+    k->refill = NULL;
     /* Dead letters in flight finish first, so their offsets get stored. */
     if (k->dlq && rd_kafka_flush(k->dlq, timeout_ms > 0 ? timeout_ms : 0) != 0) {
         sq_warn("kafka.close", "dlq_unflushed=%d", rd_kafka_outq_len(k->dlq));
@@ -866,6 +880,8 @@ void ingest_kafka_destroy(ingest_kafka *k)
     if (!k) return;
     if (!k->closed) ingest_kafka_close(k, 5000);
     stop_watchers(k);
+    ingest_refill_destroy(k->refill);
+    k->refill = NULL;
     if (k->q) {
         rd_kafka_queue_io_event_enable(k->q, -1, NULL, 0);
         rd_kafka_queue_destroy(k->q);
@@ -899,7 +915,11 @@ void ingest_kafka_destroy(ingest_kafka *k)
     free(k);
 }
 
-void ingest_kafka_get_stats(ingest_kafka *k, ingest_kafka_stats *out) { *out = k->st; }
+void ingest_kafka_get_stats(ingest_kafka *k, ingest_kafka_stats *out)
+{
+    *out = k->st;
+    out->refills = ingest_refill_sent(k->refill) + k->refills_before;
+}
 
 size_t ingest_kafka_partition_lags(ingest_kafka *k, ingest_kafka_lag *out, size_t max)
 {

@@ -634,6 +634,9 @@ static void render_kafka(pipeline *p, const ingest_kafka_stats *ks, sq_metrics_b
         sq_metrics_printf(b, "squawk_consumer_partition_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
                           lags[i].topic, (int)lags[i].partition, (long long)lags[i].lag);
     single(b, "squawk_commits_total", "counter", "Offset commits that succeeded.", (double)ks->commits);
+    single(b, "squawk_consumer_refills_total", "counter",
+           "Fetcher wake-ups sent when the consumer queue ran dry with a backlog left.",
+           (double)ks->refills);
     single(b, "squawk_last_commit_timestamp_seconds", "gauge",
            "When offsets were last committed (0: never).", (double)ks->last_commit_ms / 1e3);
     single(b, "squawk_in_flight", "gauge", "Articles read but not yet accepted by every sink.",
