@@ -685,6 +685,67 @@ static int create_dlq(ingest_kafka *k, const ingest_kafka_opts *o, char *err, si
     return 0;
 }
 
+/* The consumer's configuration: the config map's defaults, the caller's
+ * properties, then what at-least-once depends on (not overridable). */
+static int consumer_conf(ingest_kafka *k, const ingest_kafka_opts *o, rd_kafka_conf_t **out,
+                         char *err, size_t errlen)
+{
+    unsigned ci = o->commit_interval_ms ? o->commit_interval_ms : 1000;
+    char civ[32];
+    snprintf(civ, sizeof civ, "%u", ci);
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    int rc = 0;
+    for (const sq_cfg_key *d = sq_config_kafka_keys; d->name && rc == 0; d++)
+        if (d->kind == SQ_CFGK_PROP && d->def && !(d->flags & (SQ_CFGF_EXAMPLE | SQ_CFGF_COMMENTED)))
+            rc = set_prop(c, d->name, d->def, err, errlen);
+    rc = rc ? rc : set_prop(c, "statistics.interval.ms", "1000", err, errlen);
+    rc = rc ? rc : set_prop(c, "partition.assignment.strategy", "range,roundrobin", err, errlen);
+    for (size_t i = 0; i < o->n_props && rc == 0; i++)
+        rc = set_prop(c, o->props[2 * i], o->props[2 * i + 1], err, errlen);
+    rc = rc ? rc : set_prop(c, "enable.auto.offset.store", "false", err, errlen);
+    rc = rc ? rc : set_prop(c, "enable.auto.commit", "true", err, errlen);
+    rc = rc ? rc : set_prop(c, "auto.commit.interval.ms", civ, err, errlen);
+    rc = rc ? rc : set_prop(c, "log.queue", "false", err, errlen);
+    if (rc) {
+        rd_kafka_conf_destroy(c);
+        return rc;
+    }
+    rd_kafka_conf_set_opaque(c, k);
+    rd_kafka_conf_set_rebalance_cb(c, rebalance_cb);
+    rd_kafka_conf_set_offset_commit_cb(c, commit_cb);
+    rd_kafka_conf_set_error_cb(c, error_cb);
+    rd_kafka_conf_set_stats_cb(c, stats_cb);
+    rd_kafka_conf_set_log_cb(c, sq_kafka_log_cb);
+    *out = c;
+    return 0;
+}
+
+/* The loop's watchers: the consumer queue's pipe, the DLQ's, the idle
+ * re-drain, the offset store before each sleep and the safety tick. */
+static void start_watchers(ingest_kafka *k)
+{
+    ev_io_init(&k->cio, on_consumer_io, k->cpipe[0], EV_READ);
+    k->cio.data = k;
+    ev_io_start(k->loop, &k->cio);
+    if (k->dlq) {
+        ev_io_init(&k->dio, on_dlq_io, k->dpipe[0], EV_READ);
+        k->dio.data = k;
+        ev_io_start(k->loop, &k->dio);
+    }
+    ev_idle_init(&k->idle, on_idle);
+    k->idle.data = k;
+    ev_prepare_init(&k->prep, on_prepare);
+    k->prep.data = k;
+    ev_prepare_start(k->loop, &k->prep);
+    ev_timer_init(&k->tick, on_tick, 0.5, 0.5);
+    k->tick.data = k;
+    ev_timer_start(k->loop, &k->tick);
+    /* The tick and prepare watchers must not keep a loop alive on their own. */
+    ev_unref(k->loop);
+    ev_unref(k->loop);
+    k->watching = 1;
+}
+
 int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *err, size_t errlen)
 {
     *out = NULL;
@@ -703,37 +764,13 @@ int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *er
     k->ud = o->ud;
     k->st.consumer_lag = -1;
     k->st.broker_down_since_ms = now_ms(); /* down until proven up */
-    unsigned ci = o->commit_interval_ms ? o->commit_interval_ms : 1000;
-    char civ[32];
-    snprintf(civ, sizeof civ, "%u", ci);
-
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    rd_kafka_conf_t *c = NULL;
     char es[512];
-    int rc = 0;
-    /* defaults the caller may override: the config map's, documented in squawk.yml */
-    for (const sq_cfg_key *d = sq_config_kafka_keys; d->name && rc == 0; d++)
-        if (d->kind == SQ_CFGK_PROP && d->def && !(d->flags & (SQ_CFGF_EXAMPLE | SQ_CFGF_COMMENTED)))
-            rc = set_prop(c, d->name, d->def, err, errlen);
-    rc = rc ? rc : set_prop(c, "statistics.interval.ms", "1000", err, errlen);
-    rc = rc ? rc : set_prop(c, "partition.assignment.strategy", "range,roundrobin", err, errlen);
-    for (size_t i = 0; i < o->n_props && rc == 0; i++)
-        rc = set_prop(c, o->props[2 * i], o->props[2 * i + 1], err, errlen);
-    /* what at-least-once depends on: not overridable */
-    rc = rc ? rc : set_prop(c, "enable.auto.offset.store", "false", err, errlen);
-    rc = rc ? rc : set_prop(c, "enable.auto.commit", "true", err, errlen);
-    rc = rc ? rc : set_prop(c, "auto.commit.interval.ms", civ, err, errlen);
-    rc = rc ? rc : set_prop(c, "log.queue", "false", err, errlen);
+    int rc = consumer_conf(k, o, &c, err, errlen);
     if (rc) {
-        rd_kafka_conf_destroy(c);
         free(k);
         return rc;
     }
-    rd_kafka_conf_set_opaque(c, k);
-    rd_kafka_conf_set_rebalance_cb(c, rebalance_cb);
-    rd_kafka_conf_set_offset_commit_cb(c, commit_cb);
-    rd_kafka_conf_set_error_cb(c, error_cb);
-    rd_kafka_conf_set_stats_cb(c, stats_cb);
-    rd_kafka_conf_set_log_cb(c, sq_kafka_log_cb);
     k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, es, sizeof es);
     if (!k->rk) {
         rd_kafka_conf_destroy(c);
@@ -771,26 +808,7 @@ int ingest_kafka_create(ingest_kafka **out, const ingest_kafka_opts *o, char *er
         goto fail;
     }
 
-    ev_io_init(&k->cio, on_consumer_io, k->cpipe[0], EV_READ);
-    k->cio.data = k;
-    ev_io_start(k->loop, &k->cio);
-    if (k->dlq) {
-        ev_io_init(&k->dio, on_dlq_io, k->dpipe[0], EV_READ);
-        k->dio.data = k;
-        ev_io_start(k->loop, &k->dio);
-    }
-    ev_idle_init(&k->idle, on_idle);
-    k->idle.data = k;
-    ev_prepare_init(&k->prep, on_prepare);
-    k->prep.data = k;
-    ev_prepare_start(k->loop, &k->prep);
-    ev_timer_init(&k->tick, on_tick, 0.5, 0.5);
-    k->tick.data = k;
-    ev_timer_start(k->loop, &k->tick);
-    /* The tick and prepare watchers must not keep a loop alive on their own. */
-    ev_unref(k->loop);
-    ev_unref(k->loop);
-    k->watching = 1;
+    start_watchers(k);
     *out = k;
     return 0;
 fail:
