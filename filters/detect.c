@@ -1064,6 +1064,7 @@ static int clause_break(const char *s, uint32_t from, uint32_t to)
  * among its backers, raised ...", ", backed by Acme, agreed ...": the aside describes the subject. */
 static int in_aside(const char *s, size_t ss, uint32_t start, uint32_t end, uint32_t to)
 {
+    if (end > to) return 0; /* the name overlaps the trigger: no aside between them */
     static const char *const open[] = {"which", "who", "whose", "backed", "funded", "founded", "co-founded",
                                        "owned", "spun", "best", "once", "formerly", "previously", NULL};
     if (!memchr(s + end, ',', to - end)) return 0;
@@ -1097,7 +1098,8 @@ static void trigger_votes(struct detect_run *x, size_t i)
         uint32_t dd = dist(t->start, t->end, m->start, m->end);
         if (dd > (uint32_t)x->d->cfg.window) continue;
         int cut = x->d->cfg.route_clauses > 0 && !sp->roles_by_kind &&
-                  (m->start >= t->end ? clause_break(s, t->end, m->start) : in_aside(s, ss, m->start, m->end, t->start));
+                  (m->start >= t->end ? clause_break(s, t->end, m->start)
+                   : m->end <= t->start && in_aside(s, ss, m->start, m->end, t->start));
         for (int r = 0; r < 2; r++) {
             int *b = near[r];
             if (r && ((x->ok[j] & MEN_CONTEXT) || cut)) continue;
