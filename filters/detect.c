@@ -867,45 +867,6 @@ static int repeats_as_tag(const struct detect_run *x, size_t j)
     return paren;
 }
 
-/* 1 when only a comma or a conjunction stands in s[from, to) ("Microsoft and Uber", "Google, Meta"). */
-static int pair_gap(const char *s, uint32_t from, uint32_t to)
-{
-    static const char *const gap[] = {" and ", ", ", ", and ", " & ", " or ", NULL};
-    for (size_t k = 0; gap[k]; k++)
-        if (to - from == strlen(gap[k]) && memcmp(s + from, gap[k], to - from) == 0) return 1;
-    return 0;
-}
-
-/* 1 when mention j is paired with a former employer ("Microsoft and Uber alum", "former Google and
- * Meta researchers"): the words that make one name a person's past employer cover the pair. */
-static int former_in_pair(const struct detect_run *x, size_t j)
-{
-    const struct squawk_mention *m = &x->men[j];
-    const char *s = x->a->text[m->field];
-    size_t len = x->a->len[m->field];
-    for (size_t k = j + 1; k < x->n_men; k++) { /* forward: "Microsoft and Uber alum" */
-        const struct squawk_mention *n = &x->men[k], *p = &x->men[k - 1];
-        if (n->field != m->field || n->start < p->end || !pair_gap(s, p->end, n->start)) break;
-        if (former_employer(s, len, n->start, n->end)) return 1;
-    }
-    for (size_t k = j; k > 0; k--) { /* backward: "former Google and Meta researchers" */
-        const struct squawk_mention *p = &x->men[k - 1], *n = &x->men[k];
-        if (p->field != m->field || p->end > n->start || !pair_gap(s, p->end, n->start)) break;
-        if (former_employer(s, len, p->start, p->end)) return 1;
-    }
-    return 0;
-}
-
-/* A relation noun and a name after the mention make it context even in a Title Case headline,
- * where a title ("CEO") may be followed by a verb: "Figma Competitor Acme Raises $100M". */
-static int rival_of(const char *s, size_t len, size_t end)
-{
-    static const char *const rel[] = {"rival", "Rival", "competitor", "Competitor", "challenger", "Challenger",
-                                      NULL};
-    size_t n = end + 1 < len && s[end] == ' ' ? word_in(s, len, end + 1, rel) : 0;
-    return n && end + 1 + n < len && s[end + 1 + n] == ' ' && cap_word(s, len, end + 2 + n);
-}
-
 static void accept_mentions(struct detect_run *x)
 {
     for (size_t j = 0; j < x->n_men; j++) x->ok[j] = (unsigned char)mention_ok(x, j);
@@ -919,13 +880,11 @@ static void accept_mentions(struct detect_run *x)
         size_t len = x->a->len[m->field];
         int head = m->field == SQUAWK_FIELD_HEADLINE;
         int strict = x->d->cfg.route_clauses > 0;
-        int bg = in_background(x, m) || former_employer(s, len, m->start, m->end) || (strict && former_in_pair(x, j)),
+        int bg = in_background(x, m) || former_employer(s, len, m->start, m->end),
             word = name_as_word(s, len, m->start, m->end) || in_menu(x, m);
         /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
          * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
-        int person = !bg && !word &&
-                     (((!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head)) ||
-                      (strict && rival_of(s, len, m->end)));
+        int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);
         /* a context mention casts no role vote: the trigger's vote goes to the next name */
         if (strict && (bg || word || person)) x->ok[j] |= MEN_CONTEXT;
         ac->mentions++;
