@@ -49,6 +49,7 @@
 #define DETECT_STACK_BYTES 24576 /* an article's run fits here; larger ones take one heap block */
 #define DETECT_STR_(x) #x
 #define DETECT_STR(x) DETECT_STR_(x)
+#define MEN_CONTEXT 2 /* ok[] bit: the mention names the company as context (rival, former employer, a word) */
 
 /* A v1 rule's free-text tag as an enum, decided once when the pack opens so the
  * per-article loops compare small integers, not strings. */
@@ -252,7 +253,8 @@ uint64_t detect_cap_count(enum detect_cap c)
 
 struct detect_acc {
     int32_t e;
-    double va, vb, near;
+    double va, vb, near; /* the evidence's votes (role and sector bonus): every name next to a trigger */
+    double ra, rb, rn;   /* the route's votes (role, relevance, topic): context names and other clauses apart */
     int mentions, headline;
     int background; /* mentions right after a background phrase ("rival X", "former X") */
     int persons;    /* mentions that name whom a person or company belongs to ("Figma CEO Dylan Field",
@@ -276,7 +278,7 @@ struct detect_run {
     unsigned char *skip_rule; /* [n_rules] requires=sector unmet */
     unsigned char *vetoed;    /* [n_ms] the match counts for nothing */
     unsigned char *lifted;    /* [n_ms] an unveto overlaps the match */
-    unsigned char *ok;        /* [n_men] the mention names a party */
+    unsigned char *ok;        /* [n_men] the mention names a party; | MEN_CONTEXT: named as context */
     int *count;               /* [n_rules] live matches per rule */
     double *best;             /* [n_rules] the rule's best position factor */
     unsigned char *in_head;   /* [n_rules] a live match of the rule is in the headline */
@@ -877,11 +879,14 @@ static void accept_mentions(struct detect_run *x)
         const char *s = x->a->text[m->field];
         size_t len = x->a->len[m->field];
         int head = m->field == SQUAWK_FIELD_HEADLINE;
+        int strict = x->d->cfg.route_clauses > 0;
         int bg = in_background(x, m) || former_employer(s, len, m->start, m->end),
             word = name_as_word(s, len, m->start, m->end) || in_menu(x, m);
         /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
          * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
         int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);
+        /* a context mention casts no role vote: the trigger's vote goes to the next name */
+        if (strict && (bg || word || person)) x->ok[j] |= MEN_CONTEXT;
         ac->mentions++;
         ac->headline |= head;
         ac->up += up_front(x->d, m->field, m->start);
@@ -894,10 +899,23 @@ static void accept_mentions(struct detect_run *x)
 
 /* ---- stage 4: role votes per trigger ---- */
 
-static void vote(struct detect_run *x, uint32_t entity, int side, double v)
+/* Which tallies a vote goes to: the evidence's (the role bonus: any name next to a trigger counts,
+ * as the score was fitted) and the route's (who the alert is about). */
+enum { TALLY_SCORE = 1, TALLY_ROUTE = 2, TALLY_BOTH = 3 };
+
+/* side 'a' role_a, 'b' role_b, 'n' near; ctx: a context mention's, which the route does not count. */
+static void vote(struct detect_run *x, uint32_t entity, int side, double v, int tally, int ctx)
 {
     struct detect_acc *ac = acc_get(x, (int32_t)entity);
-    if (ac) *(side == 'a' ? &ac->va : side == 'b' ? &ac->vb : &ac->near) += v;
+    if (!ac) return;
+    if (tally & TALLY_SCORE) *(side == 'a' ? &ac->va : side == 'b' ? &ac->vb : &ac->near) += v;
+    if ((tally & TALLY_ROUTE) && !ctx) *(side == 'a' ? &ac->ra : side == 'b' ? &ac->rb : &ac->rn) += v;
+}
+
+/* A vote for the entity of accepted mention j. */
+static void vote_men(struct detect_run *x, size_t j, int side, double v, int tally)
+{
+    vote(x, x->men[j].entity, side, v, tally, x->ok[j] & MEN_CONTEXT);
 }
 
 /* The vote side of a role name: role_a 'a', role_b 'b', another role 'n' (near). */
@@ -916,20 +934,20 @@ static void named_votes(struct detect_run *x, const struct detect_rule *ru, doub
         for (uint32_t k = 0; k < ru->v2->n_named; k++) {
             int32_t e = x->h->article_entity_find(x->a, ru->v2->named_entity[k]);
             const char *role = ru->v2->named_role[k];
-            if (e >= 0) vote(x, (uint32_t)e, role_side(sp, role, strlen(role)), w);
+            if (e >= 0) vote(x, (uint32_t)e, role_side(sp, role, strlen(role)), w, TALLY_BOTH, 0);
         }
         return;
     }
     const char *tag = ru->v1->tag, *eq = *tag ? strchr(tag, '=') : NULL;
     if (!eq) return;
     int32_t e = x->h->article_entity_find(x->a, eq + 1);
-    if (e >= 0) vote(x, (uint32_t)e, role_side(sp, tag, (size_t)(eq - tag)), w);
+    if (e >= 0) vote(x, (uint32_t)e, role_side(sp, tag, (size_t)(eq - tag)), w, TALLY_BOTH, 0);
 }
 
 /* The accepted mentions that continue a list with mention j in its field
  * ("AMD, Nvidia and Salesforce", "Microsoft and Nvidia"): each gets the vote j
  * got, so every name of a coordinated subject or object fills the role. */
-static void list_votes(struct detect_run *x, size_t j, int side, double v)
+static void list_votes(struct detect_run *x, size_t j, int side, double v, int tally)
 {
     const struct squawk_mention *m = &x->men[j];
     const char *s = x->a->text[m->field];
@@ -937,13 +955,13 @@ static void list_votes(struct detect_run *x, size_t j, int side, double v)
         const struct squawk_mention *p = &x->men[k], *n = &x->men[q];
         if (n->field != m->field || n->start < p->end) continue;
         if (!x->ok[q] || !list_gap(s, p->end, n->start)) break;
-        if (n->entity != m->entity) vote(x, n->entity, side, v);
+        if (n->entity != m->entity) vote_men(x, q, side, v, tally);
         k = q;
     }
     for (size_t k = j; k > 0; k--) { /* backward */
         const struct squawk_mention *p = &x->men[k - 1], *n = &x->men[k];
         if (p->field != m->field || !x->ok[k - 1] || p->end > n->start || !list_gap(s, p->end, n->start)) break;
-        if (p->entity != m->entity) vote(x, p->entity, side, v);
+        if (p->entity != m->entity) vote_men(x, k - 1, side, v, tally);
     }
 }
 
@@ -966,9 +984,9 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
         const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)sl->entity);
         if (!e || (x->d->spec.skip_regulators && is_kind(e, "regulator"))) continue;
         int side = role_side(&x->d->spec, sl->role, strlen(sl->role));
-        vote(x, (uint32_t)sl->entity, side, w);
-        long j = side != 'n' ? mention_at(x, x->ms[i].field, sl->start, sl->end) : -1;
-        if (j >= 0) list_votes(x, (size_t)j, side, w);
+        long j = mention_at(x, x->ms[i].field, sl->start, sl->end);
+        vote(x, (uint32_t)sl->entity, side, w, TALLY_BOTH, j >= 0 && (x->ok[j] & MEN_CONTEXT));
+        if (j >= 0 && side != 'n') list_votes(x, (size_t)j, side, w, TALLY_BOTH);
         if (side != 'n') filled[side == 'b'] = 1;
     }
 }
@@ -978,6 +996,41 @@ static int in_slot(const struct detect_run *x, size_t i, uint32_t entity)
 {
     for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
         if (x->slots[k].entity == (int32_t)entity) return 1;
+    return 0;
+}
+
+/* 1 when a clause ends or a subordinate one starts in s[from, to): a semicolon, a colon, a dash, or
+ * a word such as "which", "after", "while" (after a comma or not): the names past it are another
+ * clause's ("agreed to buy Foo, which Acme had backed", "raised $5m, days after Acme hired ..."). */
+static int clause_break(const char *s, uint32_t from, uint32_t to)
+{
+    static const char *const sub[] = {"which", "who", "whose", "whom", "where", "when", "while", "after", "before",
+                                      "since", "amid", "following", "despite", "although", "though", "whereas",
+                                      "because", "unlike", "but", NULL};
+    for (uint32_t i = from; i < to; i++) {
+        char c = s[i];
+        if (c == ';' || c == ':' || (c == '-' && i > from && s[i - 1] == ' ' && i + 1 < to && s[i + 1] == ' '))
+            return 1;
+        if ((unsigned char)c == 0xe2 && i + 2 < to && (unsigned char)s[i + 1] == 0x80 &&
+            ((unsigned char)s[i + 2] == 0x93 || (unsigned char)s[i + 2] == 0x94)) /* en or em dash */
+            return 1;
+        if ((i == from || s[i - 1] == ' ') && word_in(s, to, i, sub)) return 1;
+    }
+    return 0;
+}
+
+/* 1 when the name at [start, end) sits in an aside that closes before `to`: ", which counts Acme
+ * among its backers, raised ...", ", backed by Acme, agreed ...": the aside describes the subject. */
+static int in_aside(const char *s, size_t ss, uint32_t start, uint32_t end, uint32_t to)
+{
+    if (end > to) return 0; /* the name overlaps the trigger: no aside between them */
+    static const char *const open[] = {"which", "who", "whose", "backed", "funded", "founded", "co-founded",
+                                       "owned", "spun", "best", "once", "formerly", "previously", NULL};
+    if (!memchr(s + end, ',', to - end)) return 0;
+    for (size_t i = start; i > ss; i--) {
+        if (s[i - 1] == '.' || s[i - 1] == ';') return 0;
+        if (s[i - 1] == ',') return i < start && s[i] == ' ' && word_in(s, start, i + 1, open);
+    }
     return 0;
 }
 
@@ -994,36 +1047,42 @@ static void trigger_votes(struct detect_run *x, size_t i)
     double w = ru->weight;
     const char *s = x->a->text[t->field];
     size_t ss = sent_start(s, t->start), se = sent_end(s, x->a->len[t->field], t->start);
-    int before = -1, after = -1;
+    /* [tally: the evidence's, the route's][before, after]: the route passes over context names
+     * ("beats its rival Nvidia to acquire") and names past a clause break after the trigger
+     * ("bought Foo, days after Acme hired its chief"); regulatory's subjects are any name near */
+    int near[2][2] = {{-1, -1}, {-1, -1}};
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
         if (!x->ok[j] || m->field != t->field || m->start < ss || m->end > se) continue;
         uint32_t dd = dist(t->start, t->end, m->start, m->end);
         if (dd > (uint32_t)x->d->cfg.window) continue;
-        if (m->end <= t->start) before = (int)j; /* sorted: the last one is the nearest */
-        else if (m->start >= t->start && after < 0 && !(before >= 0 && x->men[before].entity == m->entity))
-            after = (int)j;
+        int cut = x->d->cfg.route_clauses > 0 && !sp->roles_by_kind &&
+                  (m->start >= t->end ? clause_break(s, t->end, m->start)
+                   : m->end <= t->start && in_aside(s, ss, m->start, m->end, t->start));
+        for (int r = 0; r < 2; r++) {
+            int *b = near[r];
+            if (r && ((x->ok[j] & MEN_CONTEXT) || cut)) continue;
+            if (m->end <= t->start) b[0] = (int)j; /* sorted: the last one is the nearest */
+            else if (m->start >= t->start && b[1] < 0 && !(b[0] >= 0 && x->men[b[0]].entity == m->entity))
+                b[1] = (int)j;
+        }
         if (sp->roles_by_kind)
-            vote(x, m->entity, is_kind(x->h->article_entity(x->a, m->entity), "regulator") ? 'a' : 'b', w / (1.0 + dd / 100.0));
+            vote_men(x, j, is_kind(x->h->article_entity(x->a, m->entity), "regulator") ? 'a' : 'b',
+                     w / (1.0 + dd / 100.0), TALLY_BOTH);
         else if (!ru->dir)
-            vote(x, m->entity, 'n', 0.5 * w);
+            vote_men(x, j, 'n', 0.5 * w, cut ? TALLY_SCORE : TALLY_BOTH);
     }
     int filled[2] = {0, 0};
     if (!sp->roles_by_kind) slot_votes(x, i, w, filled);
-    /* a company the pattern already placed in a slot takes no role from proximity too */
-    if (before >= 0 && in_slot(x, i, x->men[before].entity)) before = -1;
-    if (after >= 0 && in_slot(x, i, x->men[after].entity)) after = -1;
-    if (!sp->roles_by_kind && ru->dir) {
-        int side_before = ru->dir > 0 ? 'a' : 'b', side_after = ru->dir > 0 ? 'b' : 'a';
-        if (before >= 0 && !filled[side_before == 'b']) {
-            vote(x, x->men[before].entity, side_before, w);
-            list_votes(x, (size_t)before, side_before, w);
+    int side[2] = {ru->dir > 0 ? 'a' : 'b', ru->dir > 0 ? 'b' : 'a'}; /* before, after */
+    for (int r = 0; !sp->roles_by_kind && ru->dir && r < 2; r++)
+        for (int k = 0; k < 2; k++) {
+            int j = near[r][k];
+            /* a company the pattern already placed in a slot takes no role from proximity too */
+            if (j < 0 || filled[side[k] == 'b'] || in_slot(x, i, x->men[j].entity)) continue;
+            vote_men(x, (size_t)j, side[k], w, r ? TALLY_ROUTE : TALLY_SCORE);
+            list_votes(x, (size_t)j, side[k], w, r ? TALLY_ROUTE : TALLY_SCORE);
         }
-        if (after >= 0 && !filled[side_after == 'b']) {
-            vote(x, x->men[after].entity, side_after, w);
-            list_votes(x, (size_t)after, side_after, w);
-        }
-    }
     named_votes(x, ru, w);
 }
 
@@ -1050,7 +1109,7 @@ static void role_votes(struct detect_run *x, const struct detect_sum *s)
         n_trig++;
         trigger_votes(x, i);
     }
-    if (s->reg_mention >= 0) vote(x, x->men[s->reg_mention].entity, 'a', s->reg_w);
+    if (s->reg_mention >= 0) vote(x, x->men[s->reg_mention].entity, 'a', s->reg_w, TALLY_BOTH, 0);
 }
 
 /* After the role and sector bonuses: the roles-only rules' slots vote (they add no
@@ -1084,9 +1143,9 @@ static size_t rank_entities(struct detect_run *x, int *roles)
     int has_a = 0, has_b = 0, has_near = 0;
     for (size_t i = 0; i < x->n_acc; i++) {
         const struct detect_acc *ac = &x->accs[i];
-        double votes = ac->va + ac->vb + ac->near;
-        if (votes <= 0 && !ac->headline) continue;
-        double v = votes + (ac->headline ? 1.0 : 0) + 0.2 * (ac->mentions > 10 ? 10 : ac->mentions);
+        double votes = ac->va + ac->vb + ac->near, route = ac->ra + ac->rb + ac->rn;
+        if (votes <= 0 && route <= 0 && !ac->headline) continue;
+        double v = route + (ac->headline ? 1.0 : 0) + 0.2 * (ac->mentions > 10 ? 10 : ac->mentions);
         x->rank[n_rank][0] = 100.0 * (1.0 - exp(-v / 4.0));
         x->rank[n_rank][1] = (double)i;
         n_rank++;
@@ -1192,10 +1251,10 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
         const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)ac->e);
         if (!e) continue;
         const char *role = sp->roles_by_kind ? (is_kind(e, "regulator") ? sp->role_a : sp->role_b)
-                           : ac->va > ac->vb ? sp->role_a : sp->role_b;
+                           : ac->ra > ac->rb ? sp->role_a : sp->role_b;
         /* named mostly as context, or named (in the headline) where no
          * trigger reaches it: no topic of its own */
-        if ((ac->background * 2 >= ac->mentions && ac->background) || ac->va + ac->vb + ac->near <= 0)
+        if ((ac->background * 2 >= ac->mentions && ac->background) || ac->ra + ac->rb + ac->rn <= 0)
             role = "mentioned";
         /* a person's employer the headline does not name as such: the person is the party */
         if (ac->persons && !ac->head_plain && (ac->background + ac->persons) * 2 >= ac->mentions) role = "mentioned";

@@ -45,6 +45,11 @@ struct detect_config {
      * party role (mentioned, no topic): a deal names its parties up front, and the companies
      * further down are its market, rivals and earlier deals. 0 = off. */
     double party_in_lead;
+    /* invest: the route (roles, relevance, topics) passes over context names ("its rival X", a former
+     * employer) to the next name, and takes no name past a clause break after a trigger (", which",
+     * "after", a dash) or in an aside about the subject before it; the evidence (role and sector
+     * bonus) still counts every name next to a trigger. 0 = off: the route is the evidence's votes. */
+    double route_clauses;
 };
 
 #define DETECT_CONFIG_ENTRIES(T, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, BIAS, TAIL, PACK, "1.5")

@@ -149,6 +149,47 @@ TEST(routing_feed_tags)
     builtin_done(h);
 }
 
+/* The alert sends a topic for `ticker`. */
+static int routes(const proto_alert *al, const char *ticker)
+{
+    const char *t[8];
+    size_t n = al ? proto_alert_route_tickers(al, 0, t, 8) : 0;
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(t[k], ticker) == 0) return 1;
+    return 0;
+}
+
+/* invest routing: a context name casts no role vote (the deal's vote goes on to the next name), and
+ * names in another clause, an aside about the subject or a dated earlier round are no parties. */
+TEST(routing_context_names_and_clauses)
+{
+    filter_host *h = builtin_host();
+    struct {
+        const char *headline, *body, *routed, *not_routed;
+    } c[] = {
+        /* "its rival Nvidia" is context: the buyer before it takes the vote */
+        {"Microsoft beats its rival Nvidia to acquire OpenAI for $20 billion", "", "MSFT", "NVDA"},
+        /* past a clause break after the trigger */
+        {"Microsoft buys robotics start-up Acme Robotics", "Microsoft bought a robotics start-up, days after Nvidia poached its chief.",
+         "MSFT", "NVDA"},
+        /* an aside about the subject: an earlier backer */
+        {"Acme Robotics raises $300mn", "Acme Robotics, which counts Nvidia among its early backers, raised $300mn from Microsoft.",
+         "MSFT", "NVDA"},
+        /* the bidder a rival bid tops */
+        {"Alphabet tops Microsoft with $30bn bid for OpenAI", "", "GOOGL", "MSFT"},
+        /* a dated earlier round's lead backer */
+        {"OpenAI raises $2bn in round led by Microsoft", "Rival Acme raised $1bn in a May 2024 Series C led by Nvidia.", "MSFT", "NVDA"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        proto_alert *al = run_one(h, c[i].headline, c[i].body, "invest");
+        if (!al) SQ_FAIL_("no invest alert for \"%s\"", c[i].headline);
+        if (c[i].routed && !routes(al, c[i].routed)) SQ_FAIL_("%s not routed for \"%s\"", c[i].routed, c[i].headline);
+        if (routes(al, c[i].not_routed)) SQ_FAIL_("%s routed for \"%s\"", c[i].not_routed, c[i].headline);
+        proto_alert_destroy(al);
+    }
+    builtin_done(h);
+}
+
 /* regulatory: the maker of the goods someone is charged with smuggling is context; a curb on the
  * maker's own exports names it as the subject. */
 TEST(regulatory_goods_maker_is_context)
@@ -645,6 +686,7 @@ int main(void)
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
+    RUN(routing_context_names_and_clauses);
     RUN(chips_ticker_list_is_background);
     RUN(routing_feed_tags);
     RUN(regulatory_goods_maker_is_context);

@@ -356,7 +356,7 @@ TEST(shipped_gazetteer_entries)
     ASSERT(finds(g, s, "KKR and GIP are among the bidders for the fibre network.", (uint32_t)blk));
     for (size_t i = 0; ticker_shapes[i]; i++) regfree(&re[i]);
     /* coverage: a few of each market the header promises, by ticker */
-    const char *const sample[] = {"AAPL", "KO", "BALL", "WDAY", "MELI", "ASML", "SAP", "ALV.DE", "OR.PA",
+    const char *const sample[] = {"AAPL", "KO", "BALL", "WDAY", "MELI", "ASML", "SAP", "ALV.DE", "SU.PA",
         "IBE.MC", "ISP.MI", "ING", "TM", "6098.T", "005930.KS", "207940.KS", "TSM", "2881.TW", "TCEHY",
         "1398.HK", "600519.SS", "RELIANCE.NS", "HDB", "TCS.NS", "LSEG.L", "TSCO.L", "AZN", NULL};
     for (size_t i = 0; sample[i]; i++)
@@ -381,6 +381,13 @@ TEST(shipped_gazetteer_entries)
                                           {"AMZN", "Zoox will test its robotaxis in a new city."},
                                           {"DIS", "Hulu raised its prices again."},
                                           {"005380.KS", "Boston Dynamics showed a new robot."},
+                                          /* corporate venture arms are their parent's */
+                                          {"GOOGL", "The round was led by GV and CapitalG."},
+                                          {"AMZN", "The Alexa Fund joined the seed round."},
+                                          {"NVDA", "NVentures joined the round."},
+                                          /* the OTC ADR the annotation convention uses, as for LVMUY */
+                                          {"LRLCY", "L'Oreal agreed to buy the brand."},
+                                          {"PPRUY", "Kering agreed to sell its beauty arm."},
                                           /* mid caps in deal news */
                                           {"DBX", "Dropbox agreed to buy a start-up."},
                                           {"JHG", "Janus Henderson agreed a takeover."}};

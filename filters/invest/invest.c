@@ -16,6 +16,9 @@ static const struct squawk_config_entry invest_config_map[] = {
      * it earns no headline bonus and leaves the body-only factor on */
     DETECT_CONFIG_DOUBLE(struct invest_config, head_min_weight, "1.3",
                          "headline rules lighter than this earn no headline_bonus"),
+    /* who the alert is about: md2 tune invest routing .812 -> .874 with the pack's context marks */
+    DETECT_CONFIG_DOUBLE(struct invest_config, route_clauses, "1",
+                         "1: topics pass over context names (a rival, a former employer) and names in another clause"),
     DETECT_CONFIG_CALIBRATION(struct invest_config, "invest.calib.yml"),
     /* the rules' own threshold (their alerts with model ""): the model
      * confirms or drops those alerts and raises none below it. Out of fold
