@@ -26,7 +26,7 @@ SQ="$B/squawk"
 LB="$B/learned_bench"
 PY=/usr/bin/python3
 # the feature options cross-validation on TRAIN chose (see the header)
-LEARNED_OPTS=${SQUAWK_LEARNED_OPTS:---solver cs --idf --char-ngrams 0 --hash-bits 18 --folds 5 --c 0.5,1 --rules-evidence invest,regulatory --screen-keep 99}
+LEARNED_OPTS=${SQUAWK_LEARNED_OPTS:---solver cs --idf --char-ngrams 0 --word-prefix 6 --hash-bits 18 --folds 5 --c 0.5,1 --group-duplicates --rules-evidence invest,regulatory --screen-keep 98}
 # the text-only model beside it (the previous CV pick for text alone)
 TEXT_OPTS=${SQUAWK_LEARNED_TEXT_OPTS:---solver cs --idf --char-ngrams 3-5 --hash-bits 18 --folds 5 --c 0.25,0.5}
 T=${SQUAWK_SHARED:-$ROOT/../shared}/corpus/twitter_fin_news_topic
