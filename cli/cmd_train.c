@@ -870,7 +870,7 @@ static uint64_t train_text_key(const proto_article *a)
 
 /* --group-duplicates: the fold of each article's text key, the first
  * article's; an open-addressing table over the n keys. */
-static int train_group_folds(const train_set *s, const size_t *perm, int *fold)
+static int train_group_folds(const train_set *s, const size_t *perm, int *fold, size_t *n_groups)
 {
     size_t cap = 1;
     while (cap < 2 * s->n) cap <<= 1;
@@ -886,7 +886,7 @@ static int train_group_folds(const train_set *s, const size_t *perm, int *fold)
         uint64_t k = train_text_key(&s->text[a]) | 1; /* 0 marks an empty slot */
         size_t j = (size_t)(k ^ (k >> 29)) & (cap - 1);
         while (key[j] && key[j] != k) j = (j + 1) & (cap - 1);
-        if (!key[j]) key[j] = k, kf[j] = fold[a];
+        if (!key[j]) key[j] = k, kf[j] = fold[a], ++*n_groups;
         fold[a] = kf[j];
     }
     free(key);
@@ -896,7 +896,7 @@ static int train_group_folds(const train_set *s, const size_t *perm, int *fold)
 
 /* Folds stratified by class, shuffled with a fixed seed so training is
  * repeatable; with o->group, repeated texts share the fold of their first. */
-static int *train_folds(const train_opts *o, const train_set *s)
+static int *train_folds(const train_opts *o, const train_set *s, size_t *n_groups)
 {
     int k = o->folds;
     int *fold = malloc(s->n * sizeof *fold);
@@ -918,7 +918,8 @@ static int *train_folds(const train_opts *o, const train_set *s)
         size_t a = perm[i], cls = s->n_class ? (size_t)s->y[a] : s->y[a] > 0;
         fold[a] = (int)(cnt[cls]++ % (size_t)k);
     }
-    if (o->group && train_group_folds(s, perm, fold)) {
+    *n_groups = s->n;
+    if (o->group && (*n_groups = 0, train_group_folds(s, perm, fold, n_groups))) {
         free(fold);
         fold = NULL;
     }
@@ -1011,9 +1012,13 @@ static const char *train_name(const train_opts *o, size_t c, char *buf)
 /* CV over every C; the best C's out-of-fold scores are left in oof. */
 static int train_select(const train_opts *o, const train_set *s, double *oof, train_sel *best)
 {
-    int *fold = train_folds(o, s);
+    size_t n_groups = 0;
+    int *fold = train_folds(o, s, &n_groups);
     double *tmp = malloc(train_oof_len(s) * sizeof *tmp);
     int rc = fold && tmp ? 0 : SQ_E_NOMEM;
+    if (!rc && o->group && !o->quiet)
+        printf("cv: %zu articles, %zu distinct texts (links and punctuation aside): repeats share a fold\n", s->n,
+               n_groups);
     best->f1 = -1;
     char name[64];
     for (size_t i = 0; i < o->n_c && !rc; i++) {
