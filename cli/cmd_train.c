@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <linear.h>
@@ -50,6 +51,11 @@ static const char usage[] =
     "                      (TSV: id, class, then one score per class), for your own analysis\n"
     "  --pos-weight N      positive class weight, percent of 'balanced' (default 100)\n"
     "  --words N           word n-grams 1..N, N = 1 or 2 (default 2)\n"
+    "  --word-prefix N     a word longer than N bytes also counts its first N bytes, a\n"
+    "                      cheap stem (3..12; default 0 = off)\n"
+    "  --group-duplicates  cross-validation keeps articles of the same text (links and\n"
+    "                      punctuation aside: reposts) in one fold, so CV does not score a\n"
+    "                      repost of a training article as unseen\n"
     "  --rules-features    add the built-in engine's evidence as features: rules of the invest,\n"
     "                      chips and regulatory packs that matched, entity kinds, amounts and\n"
     "                      stage cues (the learned filter computes them the same way)\n"
@@ -88,6 +94,7 @@ typedef struct train_opts {
     int rules_flag; /* --rules-features given */
     int unweighted; /* multi-class: no class weights */
     int no_screen;  /* --no-screen */
+    int group;      /* --group-duplicates: repeated texts share a CV fold */
     double screen_keep; /* --screen-keep: percent of the CV alerts the screen keeps */
     double c[TRAIN_MAX_C];
     size_t n_c;
@@ -211,8 +218,9 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--quiet") || !strcmp(a, "--idf") || !strcmp(a, "--rules-features") || !strcmp(a, "--raw-tf") ||
-            !strcmp(a, "--no-screen")) {
+            !strcmp(a, "--no-screen") || !strcmp(a, "--group-duplicates")) {
             if (a[2] == 'q') o->quiet = 1;
+            else if (a[2] == 'g') o->group = 1;
             else if (a[2] == 'n') o->no_screen = 1;
             else if (a[2] == 'i') o->idf = 1;
             else if (a[3] == 'a') o->fo.sublinear = 0;
@@ -256,6 +264,9 @@ static int train_parse_args(int argc, char **argv, train_opts *o)
         else if (!strcmp(a, "--c")) bad = train_parse_c(v, o);
         else if (!strcmp(a, "--hash-bits")) bad = train_parse_int(v, 10, 24, &o->fo.hash_bits);
         else if (!strcmp(a, "--words")) bad = train_parse_int(v, 1, 2, &o->fo.word_max);
+        else if (!strcmp(a, "--word-prefix")) {
+            bad = train_parse_int(v, 0, 12, &o->fo.prefix) || (o->fo.prefix && o->fo.prefix < 3);
+        }
         else if (!strcmp(a, "--char-weight")) bad = train_parse_int(v, 0, 1000, &o->fo.char_weight);
         else if (!strcmp(a, "--pos-weight")) bad = train_parse_int(v, 0, 1000, &k), o->pos_weight = (int)k;
         else if (!strcmp(a, "--solver")) {
@@ -819,9 +830,75 @@ static int train_cv_run(const train_set *s, const int *fold, const train_opts *o
     return rc;
 }
 
-/* Folds stratified by class, shuffled with a fixed seed so training is repeatable. */
-static int *train_folds(const train_set *s, int k)
+/* The text of an article as a duplicate would repeat it: headline and body,
+ * words lower-cased, URLs and punctuation dropped (a re-posted headline
+ * differs only in its link). */
+static int train_word_byte(unsigned char c)
 {
+    return (c >= '0' && c <= '9') || (unsigned)((c | 0x20) - 'a') < 26u || c >= 0x80;
+}
+
+static int train_is_url(const char *t, size_t n)
+{
+    return (n >= 7 && !strncasecmp(t, "http://", 7)) || (n >= 8 && !strncasecmp(t, "https://", 8));
+}
+
+static uint64_t train_text_key(const proto_article *a)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int f = 0; f < 2; f++) {
+        const char *t = f ? a->body : a->headline;
+        size_t n = t ? (f ? a->body_len : a->headline_len) : 0;
+        int gap = 0; /* a word ended: one separator before the next */
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)t[i];
+            if (train_is_url(t + i, n - i)) {
+                while (i + 1 < n && t[i + 1] != ' ' && t[i + 1] != '\n' && t[i + 1] != '\t') i++;
+                continue;
+            }
+            if (!train_word_byte(c)) {
+                gap = 1;
+                continue;
+            }
+            if (gap) h = (h ^ ' ') * 1099511628211ull, gap = 0;
+            h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 1099511628211ull;
+        }
+        h = (h ^ 0xff) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* --group-duplicates: the fold of each article's text key, the first
+ * article's; an open-addressing table over the n keys. */
+static int train_group_folds(const train_set *s, const size_t *perm, int *fold, size_t *n_groups)
+{
+    size_t cap = 1;
+    while (cap < 2 * s->n) cap <<= 1;
+    uint64_t *key = calloc(cap, sizeof *key);
+    int *kf = malloc(cap * sizeof *kf);
+    if (!key || !kf) {
+        free(key);
+        free(kf);
+        return SQ_E_NOMEM;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        size_t a = perm[i];
+        uint64_t k = train_text_key(&s->text[a]) | 1; /* 0 marks an empty slot */
+        size_t j = (size_t)(k ^ (k >> 29)) & (cap - 1);
+        while (key[j] && key[j] != k) j = (j + 1) & (cap - 1);
+        if (!key[j]) key[j] = k, kf[j] = fold[a], ++*n_groups;
+        fold[a] = kf[j];
+    }
+    free(key);
+    free(kf);
+    return 0;
+}
+
+/* Folds stratified by class, shuffled with a fixed seed so training is
+ * repeatable; with o->group, repeated texts share the fold of their first. */
+static int *train_folds(const train_opts *o, const train_set *s, size_t *n_groups)
+{
+    int k = o->folds;
     int *fold = malloc(s->n * sizeof *fold);
     size_t *perm = malloc(s->n * sizeof *perm);
     if (!fold || !perm) {
@@ -840,6 +917,11 @@ static int *train_folds(const train_set *s, int k)
     for (size_t i = 0; i < s->n; i++) {
         size_t a = perm[i], cls = s->n_class ? (size_t)s->y[a] : s->y[a] > 0;
         fold[a] = (int)(cnt[cls]++ % (size_t)k);
+    }
+    *n_groups = s->n;
+    if (o->group && (*n_groups = 0, train_group_folds(s, perm, fold, n_groups))) {
+        free(fold);
+        fold = NULL;
     }
     free(perm);
     return fold;
@@ -930,9 +1012,13 @@ static const char *train_name(const train_opts *o, size_t c, char *buf)
 /* CV over every C; the best C's out-of-fold scores are left in oof. */
 static int train_select(const train_opts *o, const train_set *s, double *oof, train_sel *best)
 {
-    int *fold = train_folds(s, o->folds);
+    size_t n_groups = 0;
+    int *fold = train_folds(o, s, &n_groups);
     double *tmp = malloc(train_oof_len(s) * sizeof *tmp);
     int rc = fold && tmp ? 0 : SQ_E_NOMEM;
+    if (!rc && o->group && !o->quiet)
+        printf("cv: %zu articles, %zu distinct texts (links and punctuation aside): repeats share a fold\n", s->n,
+               n_groups);
     best->f1 = -1;
     char name[64];
     for (size_t i = 0; i < o->n_c && !rc; i++) {

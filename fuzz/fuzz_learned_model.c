@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!err[0]) abort();
         /* the tokenizer meets arbitrary bytes too, with every option set */
         lm_opts o = {.hash_bits = 12, .word_max = 2, .char_min = 1, .char_max = 8, .char_weight = 50,
-                     .sublinear = 1};
+                     .sublinear = 1, .prefix = 5};
         size_t n = size < 2048 ? size : 2048; /* enough for the tokenizer, keeps runs fast */
         if (lm_featurize(&o, NULL, (const char *)data, n, (const char *)data, n / 2, &x, &sp, 1) != 0)
             abort();

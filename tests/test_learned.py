@@ -236,6 +236,36 @@ def check_evidence(prefix, test_prefix, rows, rf):
           "--rules-evidence / --screen-keep values are refused with file and reason")
 
 
+def check_prefix_group(prefix, test_prefix, rows):
+    """--word-prefix reaches the header (word_prefix N) and the model still raises exactly the
+    recall articles, its evidence spans on the words; --group-duplicates counts the distinct
+    texts the way this test does (lower-cased words, links and punctuation aside); bad values
+    are refused."""
+    model = os.path.join(TMP, "recall-prefix.model")
+    out = train(prefix, "recall", model, ["--word-prefix", "6", "--group-duplicates"])
+    heads = [json.loads(l)["headline"] for l in open(prefix + ".jsonl") if l.startswith("{\"")]
+    texts = {" ".join(re.findall(r"[a-z0-9]+", h.lower())) for h in heads}
+    if "cv: %d articles, %d distinct texts" % (len(heads), len(texts)) not in out:
+        fail("--group-duplicates: want %d distinct texts of %d: %s" % (len(texts), len(heads), out))
+    blob = open(model, "rb").read()
+    if b"\nword_prefix 6\n" not in blob[:1000]:
+        fail("--word-prefix 6 did not reach the model header")
+    check_score(model, test_prefix, rows)
+    path = os.path.join(TMP, "bad-prefix.model")
+    with open(path, "wb") as f:
+        f.write(reseal(blob.replace(b"\nword_prefix 6\n", b"\nword_prefix 2\n", 1)))
+    r = score(path, test_prefix + ".jsonl")
+    if r.returncode == 0 or path not in r.stderr or "bad value for key 'word_prefix'" not in r.stderr:
+        fail("word_prefix 2: not refused with file and reason: rc=%d %s" % (r.returncode, r.stderr))
+    r = subprocess.run([SQ, "train", "--labels", prefix + ".tsv", "--articles", prefix + ".jsonl", "--category",
+                        "recall", "--out", os.path.join(TMP, "bad.model"), "--word-prefix", "2"],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode == 0 or "bad value for --word-prefix: '2'" not in r.stderr:
+        fail("squawk train --word-prefix 2: want it refused, got rc=%d %s" % (r.returncode, r.stderr))
+    print("ok: --word-prefix 6 --group-duplicates trains (%d distinct texts of %d in the folds) and raises exactly "
+          "recall; word_prefix 2 is refused with file and reason" % (len(texts), len(heads)))
+
+
 def check_bad_models(model):
     blob = open(model, "rb").read()
     cases = {
@@ -438,6 +468,7 @@ def main():
     print("ok: squawk train: " + out.strip().splitlines()[-1])
     check_score(os.path.join(TMP, "recall.model"), os.path.join(TMP, "test"), rows_test)
     check_multiclass(os.path.join(TMP, "train"), os.path.join(TMP, "test"), rows_test)
+    check_prefix_group(os.path.join(TMP, "train"), os.path.join(TMP, "test"), rows_test)
     check_bad_models(os.path.join(TMP, "recall.model"))
     check_run(rows_test)
 

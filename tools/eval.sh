@@ -106,8 +106,8 @@ LCONF="$OUT/learned-twitter.yml"
 # one model over the 20 topics raising both categories, with the options bench/learned.sh uses
 # (CV's pick on TRAIN: the v2 packs' rule hits beside the words, screened; see its header)
 if "$SQ" train --labels "$OUT/twitter-train.topics.tsv" --articles "$OUT/twitter-train.jsonl" --column topic \
-    --category invest=13 --category regulatory=12 --solver cs --idf --char-ngrams 0 --hash-bits 18 --folds 5 \
-    --c 0.5,1 --rules-evidence invest,regulatory --screen-keep 99 --out "$OUT/twitter-topics.model" --quiet; then
+    --category invest=13 --category regulatory=12 --solver cs --idf --char-ngrams 0 --word-prefix 6 --hash-bits 18 \
+    --folds 5 --c 0.5,1 --group-duplicates --rules-evidence invest,regulatory --screen-keep 98 --out "$OUT/twitter-topics.model" --quiet; then
     printf 'kafka:\n  topics: [eval]\nsinks:\n  jsonl:\n    path: "-"\nfilters:\n' >"$LCONF"
     printf '  - name: learned\n    config:\n      model: "%s"\n' "$OUT/twitter-topics.model" >>"$LCONF"
     run_set twitter-test-learned "Twitter topic TEST, learned filter trained on TRAIN (HELD OUT: summary only)" \

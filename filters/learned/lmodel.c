@@ -41,7 +41,7 @@ static int lm_word_byte(unsigned char c)
 
 /* Kinds of n-gram, mixed into the hash so a word, a bigram and a character
  * n-gram of the same bytes land in different buckets. */
-enum { LM_K_WORD = 1, LM_K_BIGRAM = 2, LM_K_CHAR = 3 };
+enum { LM_K_WORD = 1, LM_K_BIGRAM = 2, LM_K_CHAR = 3, LM_K_PREFIX = 5 }; /* 4: the engine block */
 
 static uint32_t lm_seed(uint32_t field, uint32_t kind) { return lm_mix(0x9e3779b9u * (field * 8 + kind + 1)); }
 
@@ -164,7 +164,7 @@ static int lm_char_ngrams(const lm_opts *o, uint32_t field, const char *s, const
 static int lm_field(const lm_opts *o, uint32_t field, const char *s, size_t len, lm_vec *v, lm_spans *sp)
 {
     uint32_t mask = (1u << o->hash_bits) - 1;
-    uint32_t sw = lm_seed(field, LM_K_WORD), sb = lm_seed(field, LM_K_BIGRAM);
+    uint32_t sw = lm_seed(field, LM_K_WORD), sb = lm_seed(field, LM_K_BIGRAM), spre = lm_seed(field, LM_K_PREFIX);
     size_t pos = 0, n = 0;
     lm_tok t, prev = {0, 0, 0};
     while (n < LM_MAX_TOKENS && lm_next_token(s, len, &pos, &t)) {
@@ -173,6 +173,12 @@ static int lm_field(const lm_opts *o, uint32_t field, const char *s, size_t len,
         if (o->word_max >= 2 && n > 0) {
             idx = lm_mix(lm_mix(prev.h ^ sb) + t.h) & mask;
             if (lm_add(v, idx) || lm_push_span(sp, idx, field, prev.start, t.end)) return SQ_E_NOMEM;
+        }
+        if (o->prefix && t.end - t.start > o->prefix && s[t.start] != '$' && t.h != 0x75726c5fu) {
+            uint32_t h = 2166136261u;
+            for (size_t k = t.start; k < t.start + o->prefix; k++) h = (h ^ lm_lower((unsigned char)s[k])) * 16777619u;
+            idx = lm_mix(h ^ spre) & mask;
+            if (lm_add(v, idx) || lm_push_span(sp, idx, field, t.start, t.end)) return SQ_E_NOMEM;
         }
         if (o->char_max && t.h != 0x75726c5fu && lm_char_ngrams(o, field, s, &t, v, sp)) return SQ_E_NOMEM;
         prev = t;
@@ -559,6 +565,7 @@ static int lm_write_header(const lm_model *m, FILE *f)
     for (size_t i = 0; i < m->n_out; i++)
         fprintf(f, "output %s %u %.9g %.9g %.9g\n", m->out[i].category, m->out[i].cls, m->out[i].cal_a,
                 m->out[i].cal_b, m->out[i].threshold);
+    if (o->prefix) fprintf(f, "word_prefix %u\n", o->prefix); /* absent: off, as in models made before it */
     if (o->rules) { /* only rules-features models carry it: a text model stays readable without the key */
         char ev[128];
         lm_evidence_format(o->evidence, ev, sizeof ev);
@@ -682,6 +689,7 @@ static int lm_output(lm_model *m, const char *v)
 #define LM_BIT_EVIDENCE (1 << 13)       /* optional */
 #define LM_BIT_SCREEN (1 << 14)         /* optional */
 #define LM_BIT_FINGERPRINT (1 << 15)    /* optional */
+#define LM_BIT_PREFIX (1 << 16)         /* optional */
 
 /* "rules_screen S1 S2 ...": one margin per output (lm_check_header checks the count). */
 static int lm_screens(lm_model *m, const char *v)
@@ -716,6 +724,7 @@ static int lm_hdr_line(lm_hdr *h, const char *key, const char *v)
         long e = lm_evidence_parse(v);
         return e < 0 ? -1 : (o->evidence = (uint32_t)e, LM_BIT_EVIDENCE);
     }
+    if (!strcmp(key, "word_prefix")) return lm_uint(v, 3, 12, &o->prefix) ? -1 : LM_BIT_PREFIX;
     if (!strcmp(key, "rules_screen")) return lm_screens(m, v) ? -1 : LM_BIT_SCREEN;
     if (!strcmp(key, "rules_fingerprint")) {
         char *end;

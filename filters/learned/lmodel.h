@@ -24,6 +24,9 @@ typedef struct lm_opts {
     uint32_t sublinear;  /* 1: tf -> 1 + ln tf */
     uint32_t rules;      /* percent: length of the engine-evidence block (0 = off; see lm_engine) */
     uint32_t evidence;   /* LM_EV_* bits: which of the engine's evidence the block holds */
+    uint32_t prefix;     /* 0, or 3..12: a word longer than this many bytes also counts its
+                            first `prefix` bytes (a cheap stem: "regulator", "regulatory" share
+                            "regul"); header key word_prefix, absent when 0 */
 } lm_opts;
 
 /* The engine evidence of a rules-features model (header key rules_evidence,
