@@ -60,7 +60,7 @@
     X(PROP, _, group.id, "squawk", 0, 0, 0, "the consumer group")                                          \
     X(PROP, _, auto.offset.reset, "earliest", 0, 0, 0, "a new group starts at the oldest article")         \
     X(PROP, _, queued.max.messages.kbytes, "8192", 0, 0, 0,                                                \
-      "librdkafka's prefetch buffer (its default 64 MB): RSS against backlog drain rate (docs/OPERATIONS.md)")                                 \
+      "librdkafka's prefetch buffer (its default 64 MB); squawk refills it when it runs dry (docs/OPERATIONS.md)") \
     X(PROP, _, fetch.max.bytes, "2097152", 0, 0, 0,                                                        \
       "one fetch response at most (librdkafka's 50 MB, on top of the prefetch)")                           \
     X(PROP, _, fetch.wait.max.ms, "10", 0, 0, 0,                                                           \
