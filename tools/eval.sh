@@ -106,7 +106,7 @@ LCONF="$OUT/learned-twitter.yml"
 # one model over the 20 topics raising both categories, with the options bench/learned.sh uses
 # (CV's pick on TRAIN: the v2 packs' rule hits beside the words, screened; see its header)
 if "$SQ" train --labels "$OUT/twitter-train.topics.tsv" --articles "$OUT/twitter-train.jsonl" --column topic \
-    --category invest=13 --category regulatory=12 --solver cs --idf --char-ngrams 0 --word-prefix 6 --hash-bits 18 \
+    --category invest=13 --category regulatory=12 --solver cs --idf --char-ngrams 5-5 --hash-bits 18 \
     --folds 5 --c 0.5,1 --group-duplicates --rules-evidence invest,regulatory --screen-keep 98 --out "$OUT/twitter-topics.model" --quiet; then
     printf 'kafka:\n  topics: [eval]\nsinks:\n  jsonl:\n    path: "-"\nfilters:\n' >"$LCONF"
     printf '  - name: learned\n    config:\n      model: "%s"\n' "$OUT/twitter-topics.model" >>"$LCONF"
