@@ -10,7 +10,10 @@ struct chips_config {
 static const struct squawk_config_entry chips_config_map[] = {
     /* lead_bytes 400: a chip/computer company named this far in licenses generic deal words;
      * engine v2: rules/v2/chips.yml (token patterns), no F1 loss against rules/chips.yml on any dev set */
-    DETECT_CONFIG_ENTRIES_ENGINE(struct chips_config, "3.0", "1.0", "chips", "1.5", "400", "v2"),
+    /* tail_factor 0.5: past lead_bytes a rule counts half -- a long feature's passing mention of a deal
+     * or of chips ("which run on Nvidia chips", an earlier contract) is no report of one; no labelled
+     * set moves (md2 tune: four positives lower, all still above the threshold) */
+    DETECT_CONFIG_ENTRIES_ENGINE(struct chips_config, "3.0", "0.5", "chips", "1.5", "400", "v2"),
     {"sectors", SQUAWK_CFG_STRING, "chip,semicap,memory,foundry,hardware,datacenter",
      "gazetteer sectors whose companies make a deal a chips deal",
      offsetof(struct chips_config, base.sectors)},
