@@ -179,13 +179,6 @@ TEST(routing_context_names_and_clauses)
         {"Alphabet tops Microsoft with $30bn bid for OpenAI", "", "GOOGL", "MSFT"},
         /* a dated earlier round's lead backer */
         {"OpenAI raises $2bn in round led by Microsoft", "Rival Acme raised $1bn in a May 2024 Series C led by Nvidia.", "MSFT", "NVDA"},
-        /* an earlier deal the news is said to follow or mirror */
-        {"Microsoft agrees $20bn takeover of OpenAI", "Microsoft will acquire OpenAI. The deal comes weeks after Nvidia agreed to buy Acme.",
-         "MSFT", "NVDA"},
-        {"Microsoft takes 49% stake in Acme Robotics", "The deal mirrors Nvidia's investment in a rival robotics start-up.", "MSFT",
-         "NVDA"},
-        /* customers a product is sold to are no buyers */
-        {"Acme Robotics raises $300mn from Microsoft", "Its software runs on Nvidia chips and is sold to Alphabet.", "MSFT", "GOOGL"},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
         proto_alert *al = run_one(h, c[i].headline, c[i].body, "invest");

@@ -76,28 +76,6 @@ def shipped_models_load(probe):
         fail("invest's shipped model changed no score on %s" % probe)
 
 
-def shipped_threshold_matches(probe):
-    """invest's default threshold is 100 x the threshold its shipped model chose by CV: the score is that model's
-    probability, so a retrain (make models) that moves the model's threshold must move the plugin's with it."""
-    with open(os.path.join(V2, "invest.lm"), "rb") as f:
-        header = f.read(4096).decode("utf-8", "replace")
-    m = re.search(r"^output invest \S+ \S+ \S+ (\S+)$", header, re.M)
-    if not m:
-        fail("invest.lm has no 'output invest' line")
-    labels = os.path.join(TMP, "threshold.tsv")
-    with open(labels, "w") as f:
-        f.write("id\tinvest\np1\t1\np2\t0\n")
-    r = run(["eval", "--filter", "invest", "--labels", labels, "--articles", probe])
-    got = re.search(r"^invest\s+([0-9.]+) plugin", r.stdout, re.M)
-    if r.returncode != 0 or not got:
-        fail("squawk eval printed no plugin threshold for invest: %s %s" % (r.stdout, r.stderr))
-    want = 100 * float(m.group(1))
-    if abs(float(got.group(1)) - want) > 0.06:  # the table prints one decimal
-        fail("invest's default threshold %s is not 100 x its model's CV threshold %s (%.2f): set "
-             "default_threshold in filters/invest/invest.c after make models" % (got.group(1), m.group(1), want))
-    print("ok: invest's default threshold %s = 100 x invest.lm's p >= %s" % (got.group(1), m.group(1)))
-
-
 def stale_model_warned(probe):
     """A pack edited after training (one rule's weight) makes the model's evidence drift: loading says so."""
     pack = open(os.path.join(V2, "invest.yml")).read()
@@ -277,7 +255,6 @@ def main():
     write_articles(probe, [("p1", "Brightwave agrees to buy Kolbrook for $2bn"),
                            ("p2", "Opinion: why Trevanor should buy Pellucid")])
     shipped_models_load(probe)
-    shipped_threshold_matches(probe)
     stale_model_warned(probe)
     model, thr = train_model()
     trained_model_decides(model, thr)
