@@ -139,7 +139,9 @@ def main():
                     if rout:
                         tot[name][1][j] += rout[j]
     print(f"{a.filter}: {a.folds}-fold out-of-fold ({'rules alone' if a.no_model else 'rescoring model'})")
-    for name, (c, r) in tot.items():
+    # the sets pooled: one number to choose a filter-wide setting by (a threshold through model_gate)
+    pooled = [sum(c[j] for c, _ in tot.values()) for j in range(3)]
+    for name, (c, r) in list(tot.items()) + ([("all sets", (pooled, [0, 0, 0]))] if len(tot) > 1 else []):
         p, rr, f = prf(*c)
         line = f"  {name:<14} category P={p:.3f} R={rr:.3f} F1={f:.3f} (TP {c[0]} FP {c[1]} FN {c[2]})"
         if any(r):
