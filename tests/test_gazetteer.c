@@ -127,6 +127,39 @@ TEST(three_forms_found)
     ASSERT_STR_EQ(anon(0, NULL)->name, "Modular Computer Systems Inc");
 }
 
+/* The entity of the gazetteer mention whose surface text is `what` in field f, or -1. */
+static int32_t entity_of(const char *text, uint32_t f, const char *what)
+{
+    for (size_t i = 0; i < ms.n; i++)
+        if (ms.v[i].field == f && strcmp(span(text, &ms.v[i]), what) == 0) return (int32_t)ms.v[i].entity;
+    return -1;
+}
+
+/* A short alias after a longer name that is it plus a legal form ("Zentro Corp. ... Zentro")
+ * names that name's company; not before it, not where the article names the short alias's
+ * own company otherwise, not where two companies extend it. */
+TEST(short_alias_follows_longer_name)
+{
+    int32_t group = filter_gaz_find(gaz, "Zentro Group Holdings"), corp = filter_gaz_find(gaz, "Zentro Corp.");
+    ASSERT(group >= 0 && corp >= 0 && group != corp);
+    const char *b = "Zentro said the network would be ready next year.";
+    scan("Nvidia and Zentro Corp. build an AI grid", b);
+    ASSERT_EQ(entity_of(b, 1, "Zentro"), corp);
+    ASSERT_EQ(ms.v[ms.n - 1].confirmed, 1);
+    /* the short form first: it keeps its own company */
+    const char *b2 = "Zentro Corp said it would sell the unit.";
+    scan("Zentro to sell a telecom unit", b2);
+    ASSERT_EQ(entity_of("Zentro to sell a telecom unit", 0, "Zentro"), group);
+    /* the group named too: "Zentro" may be either, so it stays the group's */
+    const char *b3 = "Zentro Group owns 40%. Zentro said so.";
+    scan("Zentro Corp. shares rise", b3);
+    ASSERT_EQ(entity_of(b3, 1, "Zentro"), group);
+    /* two companies extend the short form: no reading wins */
+    const char *b4 = "Quillon said it would grow.";
+    scan("Quillon AG and Quillon Corp. merge", b4);
+    ASSERT_EQ(entity_of(b4, 1, "Quillon"), filter_gaz_find(gaz, "Quillon"));
+}
+
 TEST(junk_not_found)
 {
     const char *junk[][2] = {
@@ -595,6 +628,7 @@ int main(void)
     ASSERT_EQ(rc, 0);
     ASSERT_EQ(filter_gaz_alloc_scratch(gaz, &scratch), 0);
     RUN(three_forms_found);
+    RUN(short_alias_follows_longer_name);
     RUN(junk_not_found);
     RUN(gazetteer_wins_on_overlap);
     RUN(tags_attach_and_names_share);
