@@ -122,6 +122,28 @@ TEST(invest_rival_aim_is_background)
     assert_context(al, "Microsoft Corp.", "MSFT");
     ASSERT(strcmp(alert_entity(al, "OpenAI")->role, PROTO_ROLE_MENTIONED) != 0);
     proto_alert_destroy(al);
+    /* the race a deal is part of names a competitor */
+    al = run_one(h, "Microsoft invests $1bn in Zorblax Widgets Inc as its AI race with Google heats up", "", "invest");
+    assert_context(al, "Alphabet Inc.", "GOOGL");
+    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "investor");
+    proto_alert_destroy(al);
+    /* an earlier deal the writer cites for comparison names context, not this deal's parties */
+    al = run_one(h, "Zorblax Widgets Inc to acquire Quuxon Labs Ltd for $1bn",
+                 "Zorblax Widgets Inc agreed to acquire Quuxon Labs Ltd for $1bn. The deal follows Microsoft's "
+                 "purchase of Nvidia's networking arm, and is the largest since Google's takeover of Shell.", "invest");
+    assert_context(al, "Microsoft Corp.", "MSFT");
+    assert_context(al, "Alphabet Inc.", "GOOGL");
+    proto_alert_destroy(al);
+    /* customers a start-up sells its tools to are no investors in its round */
+    al = run_one(h, "Zorblax Widgets Inc raises $80mn from Sequoia Capital",
+                 "Zorblax Widgets Inc raised $80mn from Sequoia Capital. It sells its tools to Amazon, Google and Microsoft.",
+                 "invest");
+    const char *t[8];
+    ASSERT(al != NULL);
+    size_t n = proto_alert_route_tickers(al, 0, t, 8);
+    for (size_t k = 0; k < n; k++)
+        ASSERT(strcmp(t[k], "AMZN") != 0 && strcmp(t[k], "GOOGL") != 0 && strcmp(t[k], "MSFT") != 0);
+    proto_alert_destroy(al);
     builtin_done(h);
 }
 
