@@ -288,6 +288,7 @@ struct detect_acc {
     int words;      /* mentions of the name as a word ("Nvidia-backed", "the Uber of freight") */
     int head_plain; /* a headline mention that is none of these */
     int up;         /* mentions in the headline or the body's lead */
+    int first;      /* mentions in the headline or the body's first sentence */
 };
 
 struct detect_run {
@@ -920,6 +921,7 @@ static void accept_mentions(struct detect_run *x)
         ac->mentions++;
         ac->headline |= head;
         ac->up += up_front(x->d, m->field, m->start);
+        ac->first |= head || m->start < sent_end(s, len, 0);
         ac->head_plain |= head && !bg && !word && !person;
         ac->background += bg;
         ac->persons += person;
@@ -1278,6 +1280,12 @@ static double calibrated(const struct detect *d, double S)
 static int report_entities(const struct detect_run *x, struct squawk_report *r, size_t n_rank)
 {
     const struct detect_spec *sp = &x->d->spec;
+    int head_party = 0;
+    for (size_t i = 0; i < n_rank && x->d->cfg.headline_party > 0; i++) {
+        const struct detect_acc *ac = &x->accs[(size_t)x->rank[i][1]];
+        const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)ac->e);
+        if (ac->head_plain && ac->ra + ac->rb + ac->rn > 0 && e && !is_kind(e, "regulator")) head_party = 1;
+    }
     for (size_t i = 0; i < n_rank && (int64_t)i < x->d->cfg.max_entities; i++) {
         const struct detect_acc *ac = &x->accs[(size_t)x->rank[i][1]];
         const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)ac->e);
@@ -1294,6 +1302,8 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
         if (ac->words && ac->background + ac->persons + ac->words >= ac->mentions) role = "mentioned";
         /* named only past the lead where the pack's deals name their parties up front */
         if (x->d->cfg.party_in_lead > 0 && !ac->up) role = "mentioned";
+        /* the headline names the party: the companies past the body's first sentence are context */
+        if (head_party && !ac->first) role = "mentioned";
         int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }
