@@ -181,32 +181,6 @@ static int is_boundary(const char *s, size_t len, size_t i)
     return c != '.' || !is_abbrev(s, i);
 }
 
-/* Bytes of closing punctuation at s[i] (a bracket, a quote, a typographic
- * closing quote), or 0. */
-static size_t closer_at(const char *s, size_t len, size_t i)
-{
-    if (i >= len) return 0;
-    if (s[i] == ')' || s[i] == ']' || s[i] == '"' || s[i] == '\'') return 1;
-    if (i + 2 < len && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
-        ((unsigned char)s[i + 2] == 0x99 || (unsigned char)s[i + 2] == 0x9d))
-        return 3;
-    return 0;
-}
-
-/* A sentence that is_boundary runs on ends between a and b: a full stop, question or
- * exclamation mark, then closing punctuation and a space ("... if I cashed out.) Noble
- * raised"). The route reads the aside as another sentence; the scores, fitted with
- * such sentences whole, do not. */
-static int closed_aside_between(const char *s, uint32_t a, uint32_t b)
-{
-    for (uint32_t i = a; i + 1 < b; i++) {
-        if (s[i] != '.' && s[i] != '?' && s[i] != '!') continue;
-        size_t n = closer_at(s, b, i + 1);
-        if (n && i + 1 + n < b && s[i + 1 + n] == ' ') return 1;
-    }
-    return 0;
-}
-
 static size_t sent_start(const char *s, size_t pos)
 {
     size_t i = pos, lim = pos > 600 ? pos - 600 : 0, len = pos;
@@ -288,7 +262,6 @@ struct detect_acc {
     int words;      /* mentions of the name as a word ("Nvidia-backed", "the Uber of freight") */
     int head_plain; /* a headline mention that is none of these */
     int up;         /* mentions in the headline or the body's lead */
-    int first;      /* mentions in the headline or the body's first sentence */
 };
 
 struct detect_run {
@@ -921,7 +894,6 @@ static void accept_mentions(struct detect_run *x)
         ac->mentions++;
         ac->headline |= head;
         ac->up += up_front(x->d, m->field, m->start);
-        ac->first |= head || m->start < sent_end(s, len, 0);
         ac->head_plain |= head && !bg && !word && !person;
         ac->background += bg;
         ac->persons += person;
@@ -1088,11 +1060,9 @@ static void trigger_votes(struct detect_run *x, size_t i)
         if (!x->ok[j] || m->field != t->field || m->start < ss || m->end > se) continue;
         uint32_t dd = dist(t->start, t->end, m->start, m->end);
         if (dd > (uint32_t)x->d->cfg.window) continue;
-        int closed = m->start >= t->end ? closed_aside_between(s, t->end, m->start)
-                     : m->end <= t->start && closed_aside_between(s, m->end, t->start);
-        int cut = closed || (x->d->cfg.route_clauses > 0 && !sp->roles_by_kind &&
-                             (m->start >= t->end ? clause_break(s, t->end, m->start)
-                              : m->end <= t->start && in_aside(s, ss, m->start, m->end, t->start)));
+        int cut = x->d->cfg.route_clauses > 0 && !sp->roles_by_kind &&
+                  (m->start >= t->end ? clause_break(s, t->end, m->start)
+                   : m->end <= t->start && in_aside(s, ss, m->start, m->end, t->start));
         for (int r = 0; r < 2; r++) {
             int *b = near[r];
             if (r && ((x->ok[j] & MEN_CONTEXT) || cut)) continue;
@@ -1102,7 +1072,7 @@ static void trigger_votes(struct detect_run *x, size_t i)
         }
         if (sp->roles_by_kind)
             vote_men(x, j, is_kind(x->h->article_entity(x->a, m->entity), "regulator") ? 'a' : 'b',
-                     w / (1.0 + dd / 100.0), closed ? TALLY_SCORE : TALLY_BOTH);
+                     w / (1.0 + dd / 100.0), TALLY_BOTH);
         else if (!ru->dir)
             vote_men(x, j, 'n', 0.5 * w, cut ? TALLY_SCORE : TALLY_BOTH);
     }
@@ -1280,12 +1250,6 @@ static double calibrated(const struct detect *d, double S)
 static int report_entities(const struct detect_run *x, struct squawk_report *r, size_t n_rank)
 {
     const struct detect_spec *sp = &x->d->spec;
-    int head_party = 0;
-    for (size_t i = 0; i < n_rank && x->d->cfg.headline_party > 0; i++) {
-        const struct detect_acc *ac = &x->accs[(size_t)x->rank[i][1]];
-        const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)ac->e);
-        if (ac->head_plain && ac->ra + ac->rb + ac->rn > 0 && e && !is_kind(e, "regulator")) head_party = 1;
-    }
     for (size_t i = 0; i < n_rank && (int64_t)i < x->d->cfg.max_entities; i++) {
         const struct detect_acc *ac = &x->accs[(size_t)x->rank[i][1]];
         const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)ac->e);
@@ -1302,8 +1266,6 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
         if (ac->words && ac->background + ac->persons + ac->words >= ac->mentions) role = "mentioned";
         /* named only past the lead where the pack's deals name their parties up front */
         if (x->d->cfg.party_in_lead > 0 && !ac->up) role = "mentioned";
-        /* the headline names the party: the companies past the body's first sentence are context */
-        if (head_party && !ac->first) role = "mentioned";
         int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }

@@ -50,10 +50,6 @@ struct detect_config {
      * "after", a dash) or in an aside about the subject before it; the evidence (role and sector
      * bonus) still counts every name next to a trigger. 0 = off: the route is the evidence's votes. */
     double route_clauses;
-    /* regulatory: where the headline names a company that takes a role, a company named neither
-     * in the headline nor in the body's first sentence takes none (mentioned, no topic): the
-     * other cases, probes and fines a story recalls further down are context. 0 = off. */
-    double headline_party;
 };
 
 #define DETECT_CONFIG_ENTRIES(T, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, BIAS, TAIL, PACK, "1.5")

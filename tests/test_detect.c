@@ -772,39 +772,6 @@ TEST(party_in_lead)
     n_scan = n_mens = 0;
 }
 
-/* headline_party (regulatory): where the headline names a company that takes a role, a company named
- * only past the body's first sentence is context; off, or with no party in the headline, it keeps its role. */
-TEST(headline_party)
-{
-    const char *h = "Bolt Ltd will buy Widget";
-    struct squawk_article a = article(h, "Bolt Ltd will buy Widget now. Acme Corp will buy Widget later.");
-    const char *b = a.text[1];
-    uint32_t buy1 = (uint32_t)(strstr(b, "buy") - b), w1 = (uint32_t)(strstr(b, "Widget") - b),
-             acme = (uint32_t)(strstr(b, "Acme") - b), buy2 = (uint32_t)(strstr(b, "Acme Corp will buy") - b) + 15,
-             w2 = (uint32_t)(strstr(b + acme, "Widget") - b);
-    struct squawk_match ms[] = {M(R_BUY, 0, 14, 17), M(R_BUY, 1, buy1, buy1 + 3), M(R_BUY, 1, buy2, buy2 + 3)};
-    struct squawk_mention mn[] = {{3, 0, 0, 8, 0, 1}, {1, 0, 18, 24, 0, 1}, {3, 1, 0, 8, 0, 1}, {1, 1, w1, w1 + 6, 0, 1},
-                                  {0, 1, acme, acme + 9, 0, 1}, {1, 1, w2, w2 + 6, 0, 1}};
-    for (int on = 0; on < 2; on++) {
-        cfg.headline_party = on;
-        setup();
-        scan = ms, n_scan = 3, mens = mn, n_mens = 6;
-        memset(role_of, 0, sizeof role_of);
-        ASSERT_EQ(detect_process(&det, &a, NULL), 0);
-        ASSERT_STR_EQ(role_of[3], "investor");
-        ASSERT_STR_EQ(role_of[1], "target");
-        ASSERT_STR_EQ(role_of[0], on ? "mentioned" : "investor");
-    }
-    /* no company in the headline: the body's companies keep their roles */
-    struct squawk_article a2 = article("Deal news", b);
-    scan = &ms[1], n_scan = 2, mens = &mn[2], n_mens = 4;
-    memset(role_of, 0, sizeof role_of);
-    ASSERT_EQ(detect_process(&det, &a2, NULL), 0);
-    ASSERT_STR_EQ(role_of[0], "investor");
-    cfg.headline_party = 0;
-    n_scan = n_mens = 0;
-}
-
 /* Stages 1 and 2 over the current scan: the evidence sum. */
 static struct detect_sum sum_of(const struct squawk_article *a)
 {
@@ -853,36 +820,6 @@ TEST(headline_caps_body)
     det.rules[R_NEG].caps_body = det.rules[R_VETO].caps_body = 1.0;
 }
 
-/* A full stop before closing punctuation ends the aside for the route: a name inside
- * "(... Acme Corp on the go.)" takes no role from the next sentence's trigger, but still
- * counts for the score as the whole sentence did. */
-TEST(closed_aside_route)
-{
-    const char *t = "(She streams Acme Corp clips, she said.) Bolt Ltd will buy Widget.";
-    uint32_t stop = (uint32_t)(strstr(t, ".)") - t);
-    ASSERT(closed_aside_between(t, 0, stop + 3));
-    ASSERT(!closed_aside_between(t, 0, stop)); /* the stop itself is not inside */
-    ASSERT(closed_aside_between("He said \xe2\x80\x9cno.\xe2\x80\x9d Then", 8, 19));
-    ASSERT(!closed_aside_between("Acme Corp. (NYSE: ACME) will buy", 0, 28));
-    setup();
-    struct squawk_article a = article("", "(She streams Acme Corp clips on the go.) Now buy Widget.");
-    const char *b = a.text[1];
-    uint32_t buy = (uint32_t)(strstr(b, "buy") - b), w = (uint32_t)(strstr(b, "Widget") - b);
-    uint32_t acme = (uint32_t)(strstr(b, "Acme") - b);
-    struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3)};
-    struct squawk_mention mn[] = {{0, 1, acme, acme + 9, 0, 1}, {1, 1, w, w + 6, 0, 1}};
-    scan = ms, n_scan = 1, mens = mn, n_mens = 2;
-    _Alignas(16) unsigned char buf[4096];
-    void *heap = NULL;
-    struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
-    votes_of(&x);
-    ASSERT_EQ(x.n_acc, 2);
-    ASSERT_DBL_NEAR(x.accs[0].va, 2.0, 1e-12); /* the score's vote stays */
-    ASSERT_DBL_NEAR(x.accs[0].ra, 0, 0);       /* the route's is gone */
-    ASSERT_DBL_NEAR(x.accs[1].rb, 2.0, 1e-12);
-    n_scan = n_mens = 0;
-}
-
 int main(void)
 {
     RUN(sentence_bounds);
@@ -903,8 +840,6 @@ int main(void)
     RUN(ambiguous_in_a_list);
     RUN(ticker_tag_counts_once);
     RUN(party_in_lead);
-    RUN(headline_party);
     RUN(headline_caps_body);
-    RUN(closed_aside_route);
     return 0;
 }

@@ -161,21 +161,6 @@ TEST(chips_ticker_list_is_background)
     size_t n = proto_alert_route_tickers(al, 0, t, 8);
     for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], "AAPL") != 0);
     proto_alert_destroy(al);
-    /* rivals at a sentence's start, an aside "like X", the companies a choice follows: context */
-    al = run_one(h, "Microsoft signs $10bn deal to buy Nvidia chips",
-                 "Microsoft signed a $10bn deal to buy Nvidia GPUs. Rivals Google and Amazon signed similar deals.", "chips");
-    assert_context(al, "Alphabet Inc.", "GOOGL");
-    assert_context(al, "Amazon.com Inc.", "AMZN");
-    proto_alert_destroy(al);
-    al = run_one(h, "OpenAI signs $30bn cloud deal with Microsoft",
-                 "OpenAI signed a $30bn cloud deal with Microsoft. Microsoft, like Google and Amazon, is racing to build data centres.",
-                 "chips");
-    assert_context(al, "Alphabet Inc.", "GOOGL");
-    proto_alert_destroy(al);
-    al = run_one(h, "OpenAI picks Nvidia to supply its AI chips",
-                 "OpenAI chose Nvidia to supply its chips, following Google and Amazon, which also buy them.", "chips");
-    assert_context(al, "Alphabet Inc.", "GOOGL");
-    proto_alert_destroy(al);
     /* "to rival X" names a competitor, not a party */
     al = run_one(h, "OpenAI agrees to buy 50,000 Nvidia GPUs for its data centres in a bid to rival Microsoft", "",
                  "chips");

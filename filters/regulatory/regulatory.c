@@ -22,9 +22,6 @@ static const struct squawk_config_entry regulatory_config_map[] = {
     /* wire stories often carry the event in the first sentence under a bland headline */
     DETECT_CONFIG_DOUBLE(struct regulatory_config, lead_bonus, "2.0",
                          "added when, without a headline trigger, one lead sentence names an authority, a strong trigger and a company"),
-    /* "EU fines Apple ...": Meta and Google, whose own cases the body recalls, are no subjects */
-    DETECT_CONFIG_DOUBLE(struct regulatory_config, headline_party, "1",
-                         "1: where the headline names a subject, a company named only past the body's first sentence takes no topic"),
     DETECT_CONFIG_CALIBRATION(struct regulatory_config, "regulatory.calib.yml"),
     DETECT_CONFIG_MODEL(struct regulatory_config, "", "0"),
     {NULL, 0, NULL, NULL, 0},
