@@ -134,6 +134,13 @@ TEST(invest_rival_aim_is_background)
     assert_context(al, "Microsoft Corp.", "MSFT");
     assert_context(al, "Alphabet Inc.", "GOOGL");
     proto_alert_destroy(al);
+    /* "X's deal to acquire Y in 2019" is an earlier deal: its buyer is context */
+    al = run_one(h, "Zorblax Widgets Inc to sell its spectrum to Microsoft for $23bn",
+                 "Zorblax Widgets Inc agreed to sell its spectrum to Microsoft for $23bn. As part of Nvidia's deal to "
+                 "acquire a chip designer in 2019, regulators asked for remedies.", "invest");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    ASSERT(strcmp(alert_entity(al, "Microsoft Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
+    proto_alert_destroy(al);
     /* customers a start-up sells its tools to are no investors in its round */
     al = run_one(h, "Zorblax Widgets Inc raises $80mn from Sequoia Capital",
                  "Zorblax Widgets Inc raised $80mn from Sequoia Capital. It sells its tools to Amazon, Google and Microsoft.",

@@ -446,6 +446,23 @@ TEST(shipped_gazetteer_entries)
 }
 
 /* A gazetteer where two entities share an alias (in any case) does not load. */
+/* A listed company's venture arm is an alias of the company (GUIDE: a unit maps to its listed
+ * parent); an absorbed company keeps an entry without a ticker (Sprint, now T-Mobile's). */
+TEST(venture_arms_and_absorbed)
+{
+    filter_gaz *g = NULL;
+    char err[512] = "";
+    ASSERT_EQ(filter_gaz_load(&g, DATA_DIR "/gazetteer.yml", err, sizeof err), 0);
+    int32_t eqt = filter_gaz_find(g, "EQT AB");
+    ASSERT(eqt >= 0);
+    ASSERT_EQ(filter_gaz_find(g, "EQT Ventures"), eqt);
+    ASSERT_EQ(filter_gaz_find(g, "Next47"), filter_gaz_find(g, "Siemens AG"));
+    int32_t sprint = filter_gaz_find(g, "Sprint Corp.");
+    ASSERT(sprint >= 0);
+    ASSERT(filter_gaz_entity(g, (uint32_t)sprint)->ticker == NULL);
+    filter_gaz_destroy(g);
+}
+
 TEST(alias_of_two_entities_refused)
 {
     char path[] = "/tmp/sq_test_gaz_dup_XXXXXX";
@@ -638,6 +655,7 @@ int main(void)
     RUN(shipped_gazetteer_entries);
     RUN(model_number_is_no_company);
     RUN(alias_of_two_entities_refused);
+    RUN(venture_arms_and_absorbed);
     filter_mentions_free(&ms);
     hs_free_scratch(scratch);
     filter_gaz_destroy(gaz);
