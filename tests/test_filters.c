@@ -134,6 +134,11 @@ TEST(invest_rival_aim_is_background)
     assert_context(al, "Microsoft Corp.", "MSFT");
     assert_context(al, "Alphabet Inc.", "GOOGL");
     proto_alert_destroy(al);
+    /* "the next X" names a model to follow, not a party */
+    al = run_one(h, "Zorblax Widgets Inc raises $200mn from Sequoia Capital",
+                 "Zorblax Widgets Inc raised $200mn from Sequoia Capital, as investors hunt for the next Nvidia.", "invest");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    proto_alert_destroy(al);
     /* "X's deal to acquire Y in 2019" is an earlier deal: its buyer is context */
     al = run_one(h, "Zorblax Widgets Inc to sell its spectrum to Microsoft for $23bn",
                  "Zorblax Widgets Inc agreed to sell its spectrum to Microsoft for $23bn. As part of Nvidia's deal to "
