@@ -670,8 +670,11 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     }
     if (c.n > 1) qsort(c.v, c.n, sizeof *c.v, cmp_raw);
     int rc = 0;
-    uint32_t *ids = malloc((c.n ? c.n : 1) * sizeof *ids);
-    if (!ids) {
+    /* the mentions' pattern ids, kept only when a short form may need them (most articles have none) */
+    int shorts = 0;
+    for (size_t i = 0; i < c.n && !shorts; i++) shorts = c.v[i].id < TICKER_BASE && g->aliases[c.v[i].id].short_of;
+    uint32_t *ids = shorts ? malloc(c.n * sizeof *ids) : NULL;
+    if (shorts && !ids) {
         free(c.v);
         return SQ_E_NOMEM;
     }
@@ -703,11 +706,11 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             m.ambiguous = g->aliases[r->id].ambiguous;
             m.confirmed = !m.ambiguous;
         }
-        ids[out->n] = r->id;
+        if (ids) ids[out->n] = r->id;
         out->v[out->n++] = m;
     }
     free(c.v);
-    if (!rc) corefer_short(g, out, ids);
+    if (!rc && ids) corefer_short(g, out, ids);
     free(ids);
     /* Ambiguous aliases: confirmed by an unambiguous mention of the same
      * entity anywhere, or by company words around them. */
