@@ -771,6 +771,10 @@ static int in_background(const struct detect_run *x, const struct squawk_mention
         for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
             if (x->slots[k].start <= m->start && m->end <= x->slots[k].end) return 1; /* the mark's own slot */
         if (t->start > m->start) continue;
+        /* a slotless mark names the company after it (or glued into its last word, "ex-Google"):
+         * the object inside "swipe Warner Bros. from Netflix" is the deal's, not context */
+        int slotted = x->slots && x->slot_off[i + 1] > x->slot_off[i];
+        if (!slotted && m->end < t->end) continue;
         if (m->start <= t->end + 2 || list_gap(x->a->text[m->field], t->end, m->start)) return 1;
     }
     return 0;

@@ -20,6 +20,9 @@ typedef struct alias {
     char *text;
     uint32_t entity;
     uint8_t ambiguous;
+    /* 1 + the entity whose name is this alias plus legal-form words only ("SoftBank" of
+     * "SoftBank Corp."), when that is one other entity; 0 otherwise (see corefer_short) */
+    uint32_t short_of;
 } alias;
 
 struct filter_gaz {
@@ -59,7 +62,7 @@ static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguou
     }
     char *t = strdup(text);
     if (!t) return SQ_E_NOMEM;
-    g->aliases[g->n_aliases++] = (alias){t, ent, (uint8_t)(ambiguous != 0)};
+    g->aliases[g->n_aliases++] = (alias){t, ent, (uint8_t)(ambiguous != 0), 0};
     return 0;
 }
 
@@ -228,6 +231,45 @@ static int unique_aliases(const filter_gaz *g, const size_t *lines, const char *
     return rc;
 }
 
+/* Whether the text is legal-form words only (" Corp.", " Co. Ltd.", " plc"), after a space. */
+static int legal_form_tail(const char *t)
+{
+    static const char *const forms[] = {"Corp", "Corp.", "Corporation", "Inc", "Inc.", "Co", "Co.",
+        "Ltd", "Ltd.", "Limited", "plc", "PLC", "LLC", "AG", "SA", "S.A.", "SE", "NV", "N.V.", "KGaA", NULL};
+    size_t n_words = 0;
+    while (*t) {
+        if (*t++ != ' ') return 0;
+        size_t n = strcspn(t, " "), k = 0;
+        while (forms[k] && (strlen(forms[k]) != n || strncmp(forms[k], t, n) != 0)) k++;
+        if (!forms[k]) return 0;
+        t += n;
+        n_words++;
+    }
+    return n_words > 0;
+}
+
+/* A short alias ("SoftBank", SoftBank Group's) that another entity's alias extends by
+ * legal-form words only ("SoftBank Corp.", the telecom operator) names that entity where
+ * the article names it so first (corefer_short); two such entities: neither. */
+static void index_short_forms(filter_gaz *g)
+{
+    for (size_t i = 0; i < g->n_aliases; i++) {
+        alias *a = &g->aliases[i];
+        size_t n = strlen(a->text);
+        for (size_t j = 0; j < g->n_aliases; j++) {
+            const alias *b = &g->aliases[j];
+            if (b->entity == a->entity || strncmp(b->text, a->text, n) != 0 || !legal_form_tail(b->text + n))
+                continue;
+            if (a->short_of && a->short_of != b->entity + 1) {
+                a->short_of = UINT32_MAX; /* ambiguous: two companies */
+                break;
+            }
+            a->short_of = b->entity + 1;
+        }
+        if (a->short_of == UINT32_MAX) a->short_of = 0;
+    }
+}
+
 /* 1, 0, or -1 when the text is no boolean. */
 int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen)
 {
@@ -310,6 +352,7 @@ int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen
         goto fail;
     }
     rc = unique_aliases(g, lines, path, err, errlen);
+    if (!rc) index_short_forms(g);
     if (!rc) rc = compile(g, path, err, errlen);
     if (!rc) rc = index_keys(g);
     if (rc) goto fail;
@@ -578,6 +621,27 @@ static int has_context(const char *s, size_t len, uint32_t start, uint32_t end)
     return 0;
 }
 
+/* A short alias after a longer name it is a prefix of ("SoftBank Corp. ... SoftBank") names
+ * that name's company, unless the article also names the short alias's own company some
+ * other way ("SoftBank Group", its ticker). ids[i]: mention i's pattern id. */
+static void corefer_short(const filter_gaz *g, filter_mentions *out, const uint32_t *ids)
+{
+    for (size_t i = 0; i < out->n; i++) {
+        if (ids[i] >= TICKER_BASE || !g->aliases[ids[i]].short_of) continue;
+        uint32_t own = out->v[i].entity, other = g->aliases[ids[i]].short_of - 1;
+        int before = 0, own_named = 0;
+        for (size_t j = 0; j < out->n; j++) {
+            if (out->v[j].entity == other && j < i) before = 1;
+            if (out->v[j].entity == own && (ids[j] >= TICKER_BASE || !g->aliases[ids[j]].short_of))
+                own_named = 1;
+        }
+        if (!before || own_named) continue;
+        out->v[i].entity = other;
+        out->v[i].ambiguous = 0;
+        out->v[i].confirmed = 1;
+    }
+}
+
 int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *const text[2],
                     const size_t len[2], filter_mentions *out)
 {
@@ -606,6 +670,14 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     }
     if (c.n > 1) qsort(c.v, c.n, sizeof *c.v, cmp_raw);
     int rc = 0;
+    /* the mentions' pattern ids, kept only when a short form may need them (most articles have none) */
+    int shorts = 0;
+    for (size_t i = 0; i < c.n && !shorts; i++) shorts = c.v[i].id < TICKER_BASE && g->aliases[c.v[i].id].short_of;
+    uint32_t *ids = shorts ? malloc(c.n * sizeof *ids) : NULL;
+    if (shorts && !ids) {
+        free(c.v);
+        return SQ_E_NOMEM;
+    }
     uint32_t cover_field = UINT32_MAX, cover_end = 0;
     for (size_t i = 0; i < c.n; i++) {
         struct raw *r = &c.v[i];
@@ -634,9 +706,12 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             m.ambiguous = g->aliases[r->id].ambiguous;
             m.confirmed = !m.ambiguous;
         }
+        if (ids) ids[out->n] = r->id;
         out->v[out->n++] = m;
     }
     free(c.v);
+    if (!rc && ids) corefer_short(g, out, ids);
+    free(ids);
     /* Ambiguous aliases: confirmed by an unambiguous mention of the same
      * entity anywhere, or by company words around them. */
     for (size_t i = 0; i < out->n; i++) {

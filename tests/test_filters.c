@@ -81,8 +81,8 @@ TEST(background_company_is_mentioned)
 {
     filter_host *h = builtin_host();
     const char *t[8];
-    /* without the phrase the engine takes Nvidia for a party ... */
-    proto_alert *al = run_one(h, "Microsoft beats Nvidia to acquire OpenAI for $20 billion", "", "invest");
+    /* without the phrase the engine takes Nvidia for a party ("beats Nvidia to" is itself one since round 7) ... */
+    proto_alert *al = run_one(h, "Microsoft teams up with Nvidia to acquire OpenAI for $20 billion", "", "invest");
     ASSERT(al != NULL);
     ASSERT(strcmp(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
     proto_alert_destroy(al);
@@ -103,6 +103,60 @@ TEST(background_company_is_mentioned)
     ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED);
     ASSERT_STR_EQ(alert_entity(al, "OpenAI")->role, "target");
     proto_alert_destroy(al);
+}
+
+/* invest: a competitor named as the aim of the deal ("in a bid to rival X", "a rival to X", "that
+ * rivals X") or the bidder a deal is taken from ("swipe Foo from X") is context; the object inside
+ * the phrase ("swipe Foo from") keeps its role. */
+TEST(invest_rival_aim_is_background)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "OpenAI agrees to buy Zorblax Widgets Inc for $2bn in a bid to rival Microsoft", "",
+                              "invest");
+    assert_context(al, "Microsoft Corp.", "MSFT");
+    proto_alert_destroy(al);
+    al = run_one(h, "Zorblax Widgets Inc raises $300mn to build a rival to Nvidia", "", "invest");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    proto_alert_destroy(al);
+    al = run_one(h, "Amazon tries to swipe OpenAI from Microsoft with a $40bn takeover", "", "invest");
+    assert_context(al, "Microsoft Corp.", "MSFT");
+    ASSERT(strcmp(alert_entity(al, "OpenAI")->role, PROTO_ROLE_MENTIONED) != 0);
+    proto_alert_destroy(al);
+    /* the race a deal is part of names a competitor */
+    al = run_one(h, "Microsoft invests $1bn in Zorblax Widgets Inc as its AI race with Google heats up", "", "invest");
+    assert_context(al, "Alphabet Inc.", "GOOGL");
+    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "investor");
+    proto_alert_destroy(al);
+    /* an earlier deal the writer cites for comparison names context, not this deal's parties */
+    al = run_one(h, "Zorblax Widgets Inc to acquire Quuxon Labs Ltd for $1bn",
+                 "Zorblax Widgets Inc agreed to acquire Quuxon Labs Ltd for $1bn. The deal follows Microsoft's "
+                 "purchase of Nvidia's networking arm, and is the largest since Google's takeover of Shell.", "invest");
+    assert_context(al, "Microsoft Corp.", "MSFT");
+    assert_context(al, "Alphabet Inc.", "GOOGL");
+    proto_alert_destroy(al);
+    /* "the next X" names a model to follow, not a party */
+    al = run_one(h, "Zorblax Widgets Inc raises $200mn from Sequoia Capital",
+                 "Zorblax Widgets Inc raised $200mn from Sequoia Capital, as investors hunt for the next Nvidia.", "invest");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    proto_alert_destroy(al);
+    /* "X's deal to acquire Y in 2019" is an earlier deal: its buyer is context */
+    al = run_one(h, "Zorblax Widgets Inc to sell its spectrum to Microsoft for $23bn",
+                 "Zorblax Widgets Inc agreed to sell its spectrum to Microsoft for $23bn. As part of Nvidia's deal to "
+                 "acquire a chip designer in 2019, regulators asked for remedies.", "invest");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    ASSERT(strcmp(alert_entity(al, "Microsoft Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
+    proto_alert_destroy(al);
+    /* customers a start-up sells its tools to are no investors in its round */
+    al = run_one(h, "Zorblax Widgets Inc raises $80mn from Sequoia Capital",
+                 "Zorblax Widgets Inc raised $80mn from Sequoia Capital. It sells its tools to Amazon, Google and Microsoft.",
+                 "invest");
+    const char *t[8];
+    ASSERT(al != NULL);
+    size_t n = proto_alert_route_tickers(al, 0, t, 8);
+    for (size_t k = 0; k < n; k++)
+        ASSERT(strcmp(t[k], "AMZN") != 0 && strcmp(t[k], "GOOGL") != 0 && strcmp(t[k], "MSFT") != 0);
+    proto_alert_destroy(al);
+    builtin_done(h);
 }
 
 /* chips: a feed's list of tagged companies after the headline ("- Apple ( NASDAQ:AAPL )"), or a company one "aims to rival",
@@ -686,6 +740,7 @@ int main(void)
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
+    RUN(invest_rival_aim_is_background);
     RUN(routing_context_names_and_clauses);
     RUN(chips_ticker_list_is_background);
     RUN(routing_feed_tags);

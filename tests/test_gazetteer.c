@@ -127,6 +127,39 @@ TEST(three_forms_found)
     ASSERT_STR_EQ(anon(0, NULL)->name, "Modular Computer Systems Inc");
 }
 
+/* The entity of the gazetteer mention whose surface text is `what` in field f, or -1. */
+static int32_t entity_of(const char *text, uint32_t f, const char *what)
+{
+    for (size_t i = 0; i < ms.n; i++)
+        if (ms.v[i].field == f && strcmp(span(text, &ms.v[i]), what) == 0) return (int32_t)ms.v[i].entity;
+    return -1;
+}
+
+/* A short alias after a longer name that is it plus a legal form ("Zentro Corp. ... Zentro")
+ * names that name's company; not before it, not where the article names the short alias's
+ * own company otherwise, not where two companies extend it. */
+TEST(short_alias_follows_longer_name)
+{
+    int32_t group = filter_gaz_find(gaz, "Zentro Group Holdings"), corp = filter_gaz_find(gaz, "Zentro Corp.");
+    ASSERT(group >= 0 && corp >= 0 && group != corp);
+    const char *b = "Zentro said the network would be ready next year.";
+    scan("Nvidia and Zentro Corp. build an AI grid", b);
+    ASSERT_EQ(entity_of(b, 1, "Zentro"), corp);
+    ASSERT_EQ(ms.v[ms.n - 1].confirmed, 1);
+    /* the short form first: it keeps its own company */
+    const char *b2 = "Zentro Corp said it would sell the unit.";
+    scan("Zentro to sell a telecom unit", b2);
+    ASSERT_EQ(entity_of("Zentro to sell a telecom unit", 0, "Zentro"), group);
+    /* the group named too: "Zentro" may be either, so it stays the group's */
+    const char *b3 = "Zentro Group owns 40%. Zentro said so.";
+    scan("Zentro Corp. shares rise", b3);
+    ASSERT_EQ(entity_of(b3, 1, "Zentro"), group);
+    /* two companies extend the short form: no reading wins */
+    const char *b4 = "Quillon said it would grow.";
+    scan("Quillon AG and Quillon Corp. merge", b4);
+    ASSERT_EQ(entity_of(b4, 1, "Quillon"), filter_gaz_find(gaz, "Quillon"));
+}
+
 TEST(junk_not_found)
 {
     const char *junk[][2] = {
@@ -413,6 +446,23 @@ TEST(shipped_gazetteer_entries)
 }
 
 /* A gazetteer where two entities share an alias (in any case) does not load. */
+/* A listed company's venture arm is an alias of the company (GUIDE: a unit maps to its listed
+ * parent); an absorbed company keeps an entry without a ticker (Sprint, now T-Mobile's). */
+TEST(venture_arms_and_absorbed)
+{
+    filter_gaz *g = NULL;
+    char err[512] = "";
+    ASSERT_EQ(filter_gaz_load(&g, DATA_DIR "/gazetteer.yml", err, sizeof err), 0);
+    int32_t eqt = filter_gaz_find(g, "EQT AB");
+    ASSERT(eqt >= 0);
+    ASSERT_EQ(filter_gaz_find(g, "EQT Ventures"), eqt);
+    ASSERT_EQ(filter_gaz_find(g, "Next47"), filter_gaz_find(g, "Siemens AG"));
+    int32_t sprint = filter_gaz_find(g, "Sprint Corp.");
+    ASSERT(sprint >= 0);
+    ASSERT(filter_gaz_entity(g, (uint32_t)sprint)->ticker == NULL);
+    filter_gaz_destroy(g);
+}
+
 TEST(alias_of_two_entities_refused)
 {
     char path[] = "/tmp/sq_test_gaz_dup_XXXXXX";
@@ -595,6 +645,7 @@ int main(void)
     ASSERT_EQ(rc, 0);
     ASSERT_EQ(filter_gaz_alloc_scratch(gaz, &scratch), 0);
     RUN(three_forms_found);
+    RUN(short_alias_follows_longer_name);
     RUN(junk_not_found);
     RUN(gazetteer_wins_on_overlap);
     RUN(tags_attach_and_names_share);
@@ -604,6 +655,7 @@ int main(void)
     RUN(shipped_gazetteer_entries);
     RUN(model_number_is_no_company);
     RUN(alias_of_two_entities_refused);
+    RUN(venture_arms_and_absorbed);
     filter_mentions_free(&ms);
     hs_free_scratch(scratch);
     filter_gaz_destroy(gaz);
