@@ -515,7 +515,7 @@ int filter_matcher_scan(const filter_matcher *m, hs_scratch_t *scratch, int fiel
         out->n = base;
         return SQ_E_INVAL;
     }
-    int dropped = resolve_starts(m, scratch, text, len, out->v + base, out->n - base);
+    int dropped = out->n > base ? resolve_starts(m, scratch, text, len, out->v + base, out->n - base) : 0;
     if (dropped < 0) {
         out->n = base;
         return dropped;

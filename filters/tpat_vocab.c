@@ -79,7 +79,7 @@ int tpat_vocab_ids(const tpat_vocab *v, const tok_doc *d, tpat_ids *ids)
         if (!x) return SQ_E_NOMEM;
         ids->word = x, ids->abbr = x + d->n, ids->tail = x + 2 * d->n;
         ids->cap = d->n;
-    } else { /* one block of three arrays of cap */
+    } else if (ids->word) { /* one block of three arrays of cap (none yet for an empty first article) */
         ids->abbr = ids->word + ids->cap, ids->tail = ids->word + 2 * ids->cap;
     }
     for (size_t k = 0; k < d->n; k++) {

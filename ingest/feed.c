@@ -141,7 +141,7 @@ int ingest_feed_send(ingest_feed *f, const void *buf, size_t len)
     for (;;) {
         e = rd_kafka_producev(
             f->rk, RD_KAFKA_V_RKT(f->rkt), RD_KAFKA_V_VALUE((void *)buf, len),
-            RD_KAFKA_V_KEY(have_key ? a.id : NULL, have_key ? a.id_len : 0),
+            RD_KAFKA_V_KEY((have_key ? a.id : NULL), (have_key ? a.id_len : 0)),
             RD_KAFKA_V_HEADER("squawk-ts", ts, tl), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_END);
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || f->stop) break;
