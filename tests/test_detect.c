@@ -820,6 +820,40 @@ TEST(headline_caps_body)
     det.rules[R_NEG].caps_body = det.rules[R_VETO].caps_body = 1.0;
 }
 
+/* A full stop before closing punctuation ends the aside for the route: a name inside
+ * "(... Acme Corp on the go.)" takes no role from the next sentence's trigger, but still
+ * counts for the score as the whole sentence did. */
+TEST(closed_aside_route)
+{
+    const char *t = "(She streams Acme Corp clips, she said.) Bolt Ltd will buy Widget.";
+    uint32_t stop = (uint32_t)(strstr(t, ".)") - t);
+    ASSERT(closed_aside_between(t, 0, stop + 3));
+    ASSERT(!closed_aside_between(t, 0, stop)); /* the stop itself is not inside */
+    ASSERT(closed_aside_between("He said \xe2\x80\x9cno.\xe2\x80\x9d Then", 8, 19));
+    ASSERT(!closed_aside_between("Acme Corp. (NYSE: ACME) will buy", 0, 28));
+    for (int on = 0; on <= 1; on++) { /* a clause break of route_clauses (invest's), off elsewhere */
+        cfg.route_clauses = on;
+        setup();
+        struct squawk_article a = article("", "(She streams Acme Corp clips on the go.) Now buy Widget.");
+        const char *b = a.text[1];
+        uint32_t buy = (uint32_t)(strstr(b, "buy") - b), w = (uint32_t)(strstr(b, "Widget") - b);
+        uint32_t acme = (uint32_t)(strstr(b, "Acme") - b);
+        struct squawk_match ms[] = {M(R_BUY, 1, buy, buy + 3)};
+        struct squawk_mention mn[] = {{0, 1, acme, acme + 9, 0, 1}, {1, 1, w, w + 6, 0, 1}};
+        scan = ms, n_scan = 1, mens = mn, n_mens = 2;
+        _Alignas(16) unsigned char buf[4096];
+        void *heap = NULL;
+        struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
+        votes_of(&x);
+        ASSERT_EQ(x.n_acc, 2);
+        ASSERT_DBL_NEAR(x.accs[0].va, 2.0, 1e-12);          /* the score's vote stays */
+        ASSERT_DBL_NEAR(x.accs[0].ra, on ? 0 : 2.0, 1e-12); /* the route's goes with route_clauses */
+        ASSERT_DBL_NEAR(x.accs[1].rb, 2.0, 1e-12);
+        n_scan = n_mens = 0;
+    }
+    cfg.route_clauses = 0;
+}
+
 int main(void)
 {
     RUN(sentence_bounds);
@@ -841,5 +875,6 @@ int main(void)
     RUN(ticker_tag_counts_once);
     RUN(party_in_lead);
     RUN(headline_caps_body);
+    RUN(closed_aside_route);
     return 0;
 }
