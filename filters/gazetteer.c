@@ -231,35 +231,70 @@ static int unique_aliases(const filter_gaz *g, const size_t *lines, const char *
     return rc;
 }
 
+/* Corporate suffixes. Strong ones are trusted even in ALL-CAPS or Title Case
+ * text, where every word is capitalised; weak ones ("Group", "Systems") only
+ * in ordinary mixed-case text, where capitals mean a name (suffix_at reads
+ * both). Legal forms ("Corp", "KGaA") also make a short alias's longer name
+ * (legal_form_tail); "Group" or "Holdings" name another company. */
+enum { SUF_STRONG = 1, SUF_WEAK = 2, SUF_LEGAL = 4 };
+#define SUF(w, f) {w, sizeof w - 1, f}
+static const struct {
+    const char *w;
+    size_t n;
+    uint8_t f;
+} suffixes[] = {
+    SUF("Inc", SUF_STRONG | SUF_LEGAL), SUF("Corp", SUF_STRONG | SUF_LEGAL), SUF("Co", SUF_STRONG | SUF_LEGAL),
+    SUF("Ltd", SUF_STRONG | SUF_LEGAL), SUF("LLC", SUF_STRONG | SUF_LEGAL), SUF("LP", SUF_STRONG | SUF_LEGAL),
+    SUF("L.P.", SUF_STRONG | SUF_LEGAL), SUF("plc", SUF_STRONG | SUF_LEGAL), SUF("PLC", SUF_STRONG | SUF_LEGAL),
+    SUF("Plc", SUF_STRONG | SUF_LEGAL), SUF("AG", SUF_STRONG | SUF_LEGAL), SUF("NV", SUF_STRONG | SUF_LEGAL),
+    SUF("N.V.", SUF_STRONG | SUF_LEGAL), SUF("Bancorp", SUF_STRONG), SUF("Bancshares", SUF_STRONG),
+    SUF("Corporation", SUF_STRONG | SUF_LEGAL), SUF("Limited", SUF_STRONG | SUF_LEGAL),
+    SUF("Incorporated", SUF_STRONG | SUF_LEGAL), SUF("GmbH", SUF_STRONG | SUF_LEGAL),
+    SUF("SpA", SUF_STRONG | SUF_LEGAL), SUF("SA", SUF_WEAK | SUF_LEGAL), SUF("SE", SUF_WEAK | SUF_LEGAL),
+    SUF("AB", SUF_WEAK | SUF_LEGAL), SUF("BV", SUF_WEAK | SUF_LEGAL), SUF("ASA", SUF_WEAK | SUF_LEGAL),
+    SUF("Company", SUF_WEAK), SUF("Group", SUF_WEAK), SUF("Holdings", SUF_WEAK), SUF("Holding", SUF_WEAK),
+    SUF("Industries", SUF_WEAK), SUF("Technologies", SUF_WEAK), SUF("Systems", SUF_WEAK),
+    SUF("Pty", SUF_WEAK | SUF_LEGAL), SUF("S.A.", SUF_LEGAL), SUF("KGaA", SUF_LEGAL), {NULL, 0, 0}};
+
 /* Whether the text is legal-form words only (" Corp.", " Co. Ltd.", " plc"), after a space. */
 static int legal_form_tail(const char *t)
 {
-    static const char *const forms[] = {"Corp", "Corp.", "Corporation", "Inc", "Inc.", "Co", "Co.",
-        "Ltd", "Ltd.", "Limited", "plc", "PLC", "LLC", "AG", "SA", "S.A.", "SE", "NV", "N.V.", "KGaA", NULL};
     size_t n_words = 0;
     while (*t) {
         if (*t++ != ' ') return 0;
         size_t n = strcspn(t, " "), k = 0;
-        while (forms[k] && (strlen(forms[k]) != n || strncmp(forms[k], t, n) != 0)) k++;
-        if (!forms[k]) return 0;
+        for (; suffixes[k].w; k++) /* "Corp." is "Corp" */
+            if (suffixes[k].f & SUF_LEGAL && (suffixes[k].n == n || (suffixes[k].n + 1 == n && t[n - 1] == '.')) &&
+                strncmp(suffixes[k].w, t, suffixes[k].n) == 0)
+                break;
+        if (!suffixes[k].w) return 0;
         t += n;
         n_words++;
     }
     return n_words > 0;
 }
 
+static int cmp_alias_text(const void *a, const void *b)
+{
+    return strcmp((*(alias *const *)a)->text, (*(alias *const *)b)->text);
+}
+
 /* A short alias ("SoftBank", SoftBank Group's) that another entity's alias extends by
  * legal-form words only ("SoftBank Corp.", the telecom operator) names that entity where
- * the article names it so first (corefer_short); two such entities: neither. */
-static void index_short_forms(filter_gaz *g)
+ * the article names it so first (corefer_short); two such entities: neither. Sorted by
+ * text, the aliases a short one begins follow it, so each looks only at those. */
+static int index_short_forms(filter_gaz *g)
 {
+    alias **v = malloc((g->n_aliases + 1) * sizeof *v);
+    if (!v) return SQ_E_NOMEM;
+    for (size_t i = 0; i < g->n_aliases; i++) v[i] = &g->aliases[i];
+    qsort(v, g->n_aliases, sizeof *v, cmp_alias_text);
     for (size_t i = 0; i < g->n_aliases; i++) {
-        alias *a = &g->aliases[i];
+        alias *a = v[i];
         size_t n = strlen(a->text);
-        for (size_t j = 0; j < g->n_aliases; j++) {
-            const alias *b = &g->aliases[j];
-            if (b->entity == a->entity || strncmp(b->text, a->text, n) != 0 || !legal_form_tail(b->text + n))
-                continue;
+        for (size_t j = i + 1; j < g->n_aliases && strncmp(v[j]->text, a->text, n) == 0; j++) {
+            const alias *b = v[j];
+            if (b->entity == a->entity || !legal_form_tail(b->text + n)) continue;
             if (a->short_of && a->short_of != b->entity + 1) {
                 a->short_of = UINT32_MAX; /* ambiguous: two companies */
                 break;
@@ -268,6 +303,8 @@ static void index_short_forms(filter_gaz *g)
         }
         if (a->short_of == UINT32_MAX) a->short_of = 0;
     }
+    free(v);
+    return 0;
 }
 
 /* 1, 0, or -1 when the text is no boolean. */
@@ -352,7 +389,7 @@ int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen
         goto fail;
     }
     rc = unique_aliases(g, lines, path, err, errlen);
-    if (!rc) index_short_forms(g);
+    if (!rc) rc = index_short_forms(g);
     if (!rc) rc = compile(g, path, err, errlen);
     if (!rc) rc = index_keys(g);
     if (rc) goto fail;
@@ -786,23 +823,6 @@ struct anon_st {
     int nomem;
 };
 
-/* Corporate suffixes. Strong ones are trusted even in ALL-CAPS or Title Case
- * text, where every word is capitalised; weak ones ("Group", "Systems") only
- * in ordinary mixed-case text, where capitals mean a name. */
-#define SUF(w, strong) {w, sizeof w - 1, strong}
-static const struct {
-    const char *w;
-    size_t n;
-    uint8_t strong;
-} suffixes[] = {
-    SUF("Inc", 1), SUF("Corp", 1), SUF("Co", 1), SUF("Ltd", 1), SUF("LLC", 1), SUF("LP", 1),
-    SUF("L.P.", 1), SUF("plc", 1), SUF("PLC", 1), SUF("Plc", 1), SUF("AG", 1), SUF("NV", 1),
-    SUF("N.V.", 1), SUF("Bancorp", 1), SUF("Bancshares", 1), SUF("Corporation", 1),
-    SUF("Limited", 1), SUF("Incorporated", 1), SUF("GmbH", 1), SUF("SpA", 1), SUF("SA", 0),
-    SUF("SE", 0), SUF("AB", 0), SUF("BV", 0), SUF("ASA", 0), SUF("Company", 0), SUF("Group", 0),
-    SUF("Holdings", 0), SUF("Holding", 0), SUF("Industries", 0), SUF("Technologies", 0),
-    SUF("Systems", 0), SUF("Pty", 0), {NULL, 0, 0}};
-
 /* Capitalised words that do not start or continue a company name: sentence
  * openers, and the verbs and nouns of Title Case / ALL-CAPS headlines
  * ("ACME TO BUY FOO HOLDINGS LTD" names FOO HOLDINGS LTD). */
@@ -864,7 +884,7 @@ static size_t suffix_at(const char *s, size_t len, size_t i, int loose)
     while (i + wl < len && wl <= 12 && a_alpha((unsigned char)s[i + wl])) wl++;
     if (wl > 12) return 0;
     for (size_t k = 0; suffixes[k].w; k++) {
-        if (loose && !suffixes[k].strong) continue;
+        if (!(suffixes[k].f & (loose ? SUF_STRONG : SUF_STRONG | SUF_WEAK))) continue;
         if ((unsigned char)suffixes[k].w[0] != c0 && (!loose || toupper((unsigned char)suffixes[k].w[0]) != toupper(c0)))
             continue;
         size_t n = suffixes[k].n;
