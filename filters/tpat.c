@@ -39,6 +39,8 @@ struct scratch {
     size_t cap_stack;
     int32_t *caps;
     size_t cap_caps;
+    uint64_t *present; /* requirement bits per sentence, then per field (req_masks) */
+    size_t cap_present;
 };
 
 /* What one tpat_match call works on. */
@@ -76,6 +78,7 @@ static void scratch_free(struct scratch *s)
     free(s->visited);
     free(s->stack);
     free(s->caps);
+    free(s->present);
     free(s);
 }
 
@@ -113,7 +116,7 @@ static size_t result_bytes(const tpat_result *r)
     return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
            (s->cap_wid + s->cap_tail + s->cap_comp + s->cap_last) * 4 + s->cap_cov + (s->cap_sf + s->cap_se) * 4 +
            (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_stack * sizeof *s->stack +
-           s->cap_caps * 4;
+           s->cap_caps * 4 + s->cap_present * 8;
 }
 
 void tpat_result_free(tpat_result *r)
@@ -705,6 +708,47 @@ static int candidates(struct mctx *m)
     return sort_by_rule(s, p->n_rules);
 }
 
+/* Folds requirement row w (-1: none) into the bits a sentence has: whole words, then also word parts. */
+static void req_fold(const struct tpat_pack *p, uint64_t *have, int32_t w, int32_t tail)
+{
+    size_t W = p->req_words;
+    const uint64_t *rw = p->req_bits + ((uint32_t)w < p->n_words ? (uint32_t)w : p->n_words) * W;
+    const uint64_t *rt = p->req_bits + ((uint32_t)tail < p->n_words ? (uint32_t)tail : p->n_words) * W;
+    for (size_t j = 0; j < W; j++) have[j] |= rw[j], have[W + j] |= rw[j] | rt[j];
+}
+
+/* The requirements (tpat_req.c) each sentence and each field meets: 2 x req_words per sentence
+ * (whole words; with word parts), then the same per field. */
+static int req_masks(struct mctx *m)
+{
+    const struct tpat_pack *p = m->p;
+    const tok_doc *d = m->d;
+    struct scratch *s = m->s;
+    size_t W2 = 2 * p->req_words, ns = d->n_sent;
+    if (tpat_reserve((void **)&s->present, &s->cap_present, (ns + 2) * W2 + 1, sizeof *s->present)) return -1;
+    memset(s->present, 0, (ns + 2) * W2 * sizeof *s->present);
+    for (uint32_t k = 0; k < d->n; k++) {
+        uint64_t *have = s->present + d->v[k].sent * W2;
+        if ((s->wid[k] & s->tail[k]) >= 0) req_fold(p, have, s->wid[k], s->tail[k]); /* either is a word */
+        if (s->comp_at[k] >= 0)
+            for (size_t j = 0; j < W2 / 2; j++) have[j] |= p->req_comp[j], have[W2 / 2 + j] |= p->req_comp[j];
+        if (k + 1 == d->n || d->v[k + 1].sent != d->v[k].sent) /* the sentence is done: into its field */
+            for (size_t j = 0; j < W2; j++) s->present[(ns + d->v[k].field) * W2 + j] |= have[j];
+    }
+    return 0;
+}
+
+/* Can rule r match in the scope of token t: does the scope hold every word set the rule needs? */
+static int req_met(const struct mctx *m, const struct tpat_crule *r, const struct tok *t)
+{
+    size_t W = m->p->req_words;
+    size_t row = r->pub.scope == TPAT_SCOPE_FIELD ? m->d->n_sent + t->field : t->sent;
+    const uint64_t *have = m->s->present + row * 2 * W + (r->pub.whole_words ? 0 : W);
+    for (uint32_t i = 0; i < r->n_req; i++)
+        if (!(have[r->req[i] / 64] >> (r->req[i] % 64) & 1)) return 0;
+    return 1;
+}
+
 /* Sets m->first/end to the scope of token k for rule r; clears the memo when the scope is new. */
 static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
 {
@@ -728,6 +772,7 @@ static int match_all(struct mctx *m)
 {
     const struct tpat_pack *p = m->p;
     uint32_t cur_rule = UINT32_MAX, cur_first = UINT32_MAX, next = 0;
+    int cur_ok = 0; /* the scope meets the rule's requirements */
     for (size_t i = 0; i < m->s->n_cand; i++) {
         uint32_t rule = (uint32_t)(m->s->cand[i] >> 32), k = (uint32_t)m->s->cand[i];
         const struct tpat_crule *r = &p->rules[rule];
@@ -741,10 +786,12 @@ static int match_all(struct mctx *m)
                 cur_rule = rule, cur_first = first;
                 continue;
             }
+            cur_rule = rule, cur_first = first;
+            if (!(cur_ok = req_met(m, r, t))) continue; /* it cannot match here: not even tried */
             if (enter_scope(m, r, k)) return -1;
-            cur_rule = rule, cur_first = first, next = first;
-        } else if (m->out_of_steps)
-            continue; /* this scope was counted when the budget ran out */
+            next = first;
+        } else if (m->out_of_steps || !cur_ok)
+            continue; /* this scope was counted when the budget ran out, or cannot match */
         uint32_t lo = first, hi = m->end - 1;
         if (r->anchor != ANCHOR_NONE) {
             uint64_t before = (uint64_t)r->pre_max + (uint64_t)r->pre_comp * m->max_comp;
@@ -780,7 +827,7 @@ int tpat_match_ids(const tpat_pack *p, const tok_doc *d, const tpat_ids *ids, co
     pool_take(r);
     if (!r->scratch && !(r->scratch = calloc(1, sizeof(struct scratch)))) return SQ_E_NOMEM;
     struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch};
-    if (prepare(&m, ids) || find_companies(&m, men, n_men) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
+    if (prepare(&m, ids) || find_companies(&m, men, n_men) || req_masks(&m) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
     if (r->n_hits > 1) qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
     return 0;
 }

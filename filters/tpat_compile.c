@@ -687,12 +687,8 @@ static long test_score(const struct pctx *c, const struct tpat_test *t)
     return score;
 }
 
-/* Walks the paths of prog (n instructions) from pc0 to where each takes its first token: fn
- * sees each OP_TEST and OP_COMPANY reached and returns 0 (give up), 1 (the path ends there) or
- * 2 (a company the path may skip: go on after it). 0 when fn gave up or some path can take no
- * token (it reaches the end, a gap, or more branches than the walk holds). */
-static int first_walk(const struct tpat_inst *prog, size_t n, uint32_t pc0, int (*fn)(void *, const struct tpat_inst *),
-                      void *ud)
+int tpat_first_walk(const struct tpat_inst *prog, size_t n, uint32_t pc0, int (*fn)(void *, const struct tpat_inst *),
+                    void *ud)
 {
     uint32_t stack[256], top = 0;
     uint8_t seen[MAX_PROG / 8 + 1] = {0};
@@ -747,7 +743,7 @@ static int first_tests(const struct pctx *c, const struct frag *f, struct pick *
     out->n_tests = 0;
     out->score = 0;
     out->lead_comp = 0;
-    return first_walk(f->v, f->n, 0, first_test, &x) && out->n_tests > 0;
+    return tpat_first_walk(f->v, f->n, 0, first_test, &x) && out->n_tests > 0;
 }
 
 /* Keeps the item as the anchor when it is better than the one so far. */
@@ -979,7 +975,7 @@ static int add_guard(struct pctx *c, uint32_t pc, uint32_t *scratch)
     if (!bits) return -1;
     struct tpat_guard g = {.bits = bits, .nbits = (uint32_t)p->n_words};
     struct guard_walk x = {c, &g, bits, scratch};
-    int has = first_walk(p->prog + r->pc, r->n_inst, pc, guard_test, &x);
+    int has = tpat_first_walk(p->prog + r->pc, r->n_inst, pc, guard_test, &x);
     int rc = has ? guard_bits(c->L, bits, nb, &g) : 0;
     free(bits);
     if (!has || rc) return rc;

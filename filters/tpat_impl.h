@@ -51,6 +51,8 @@ struct tpat_crule {
     uint32_t pre_min, pre_max; /* tokens before the anchor item (fixed part) */
     uint32_t pre_comp;         /* company slots before it (each as long as the longest company) */
     uint8_t pre_inf;           /* unbounded: start at the scope's first token */
+    const uint32_t *req;       /* requirements every match needs in its scope (tpat_req.c), or NULL */
+    uint32_t n_req;
 };
 
 /* What the first token of any match from an instruction on must be: one of the words (a bit
@@ -131,6 +133,10 @@ struct tpat_pack {
     uint32_t max_name;
     uint8_t short_forms; /* companies found by form are also recognised by their first word elsewhere */
     uint8_t word_parts;  /* rules' default: a word also matches a hyphenated word's last part */
+    /* the prefilter (tpat_req.c): row w says which requirements word w meets */
+    uint64_t *req_bits; /* (n_words + 1) x req_words; row n_words (no word) is 0 */
+    uint64_t *req_comp; /* req_words: the requirements a company meets (in req_bits' block) */
+    size_t n_req, req_words;
     const struct tpat_vocab *vocab; /* the host's vocabulary this pack was added to, or NULL */
     int32_t *vmap;                  /* [n_vmap]: 1 + its word ids -> this pack's (-1: not a word of the pack; [0] = -1) */
     size_t n_vmap;

@@ -835,7 +835,7 @@ int tpat_load_buf(tpat_pack **out, const char *name, const char *buf, size_t len
     }
     L.doc = &doc;
     int rc = load_top(&L, yaml_document_get_root_node(&doc));
-    if (!rc && !L.n_err) rc = build_lexbits(&L) || build_anchors(&L) || build_ctests(L.p) ? -1 : 0;
+    if (!rc && !L.n_err) rc = build_lexbits(&L) || build_anchors(&L) || build_ctests(L.p) || tpat_req_build(&L) ? -1 : 0;
     yaml_document_delete(&doc);
     loader_free(&L);
     if (rc || L.n_err) {
@@ -886,6 +886,7 @@ void tpat_destroy(tpat_pack *p)
     free(p->table);
     free(p->words_pool);
     free(p->lexbits);
+    free(p->req_bits);
     free(p->cue_bits);
     free(p->anchor_off);
     free(p->anchor_rules);

@@ -60,6 +60,14 @@ int tpat_lex_find(const struct tpat_loader *L, const char *name, size_t len);
 /* Expands a lexicon for use; -1 only when out of memory (problems go to tpat_err). */
 int tpat_lex_get(struct tpat_loader *L, int lex);
 int tpat_expand(struct tpat_loader *L, int lex, const char *s, size_t n, size_t line, int *budget);
+/* Walks the paths of prog (n instructions) from pc0 to where each takes its first token: fn
+ * sees each OP_TEST and OP_COMPANY reached and returns 0 (give up), 1 (the path ends there) or
+ * 2 (a company the path may skip: go on after it). 0 when fn gave up or some path can take no
+ * token (it reaches the end, a gap, or more branches than the walk holds). */
+int tpat_first_walk(const struct tpat_inst *prog, size_t n, uint32_t pc0, int (*fn)(void *, const struct tpat_inst *),
+                    void *ud);
+/* Finds each rule's requirements and the words' requirement rows (tpat_req.c); 0 or -1 out of memory. */
+int tpat_req_build(const struct tpat_loader *L);
 /* Compiles r->pub.pattern into the pack's program; -1 only when out of memory. */
 int tpat_compile_rule(struct tpat_loader *L, struct tpat_crule *r);
 

@@ -377,6 +377,42 @@ static void test_match_fast_paths(void)
     tpat_destroy(p);
 }
 
+/* The prefilter (tpat_req.c) skips a rule in a scope lacking a word set every match needs; it
+ * must never skip one that can match: lexicon phrases, alternatives, word parts, companies, fields. */
+static void test_match_prefilter(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("gap", "<acquire_verb> ...{0,3} <goods>")
+                        R("phrase", "<invest_verb> ...{0,2} in {COMPANY:target}")
+                        R("alt", "( merger | takeover ) ( talks | bid ) ...{0,2} ( ended | collapsed )")
+                        "  - id: part\n    comment: c\n    pattern: 'announced deal'\n    word_parts: true\n"
+                        "  - id: field\n    comment: c\n    pattern: 'stake ... {COMPANY:target}'\n    scope: field\n",
+                        err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    /* the needed word in another sentence: no match; in the same one: a match */
+    ASSERT_STR_EQ(run(p, "", "Delta bought planes. It sold wheat."), "");
+    ASSERT_STR_EQ(run(p, "", "Delta bought planes and wheat."), "gap[bought planes and wheat]");
+    /* a lexicon's phrase ("pour money into") meets the lexicon's requirement as its single words do */
+    ASSERT_STR_EQ(run(p, "", "Acme poured money into the venture in Foo Ltd."),
+                  "phrase[poured money into the venture in Foo Ltd.]{target=Foo Ltd.}");
+    ASSERT_STR_EQ(run(p, "", "Acme invested heavily. It is in Foo Ltd."), "");
+    /* either branch of an alternative meets it */
+    ASSERT_STR_EQ(run(p, "", "Takeover bid collapsed; merger talks quickly ended."),
+                  "alt[Takeover bid collapsed]; alt[merger talks quickly ended]");
+    /* a hyphenated word's last part counts for a rule that allows word parts */
+    ASSERT_STR_EQ(run(p, "", "The previously-announced deal closed."), "part[previously-announced deal]");
+    /* field scope: the company may be in a later sentence */
+    ASSERT_STR_EQ(run(p, "", "They took a stake. It was in Foo Ltd."), "field[stake. It was in Foo Ltd.]{target=Foo Ltd.}");
+    ASSERT_STR_EQ(run(p, "Foo Ltd", "They took a stake."), "");
+    /* and a scope that cannot match costs no matcher step at all */
+    tpat_result r;
+    tpat_result_init(&r);
+    ASSERT_STR_EQ(run_with(p, "", "Delta bought planes. It sold wheat. Talks ended.", NULL, 0, &r), "");
+    ASSERT_EQ(r.steps, 0);
+    tpat_result_free(&r);
+    tpat_destroy(p);
+}
+
 static void test_match_company_forms(void)
 {
     static const char pack[] =
@@ -432,7 +468,7 @@ static void test_budget(void)
     tpat_pack *p = load(R("gap", "w ... ... ... zzz"), err, sizeof err);
     if (!p) SQ_FAIL_("%s", err);
     char body[20000];
-    size_t o = 0;
+    size_t o = (size_t)snprintf(body, sizeof body, "zzz "); /* every word the rule needs is there, none after a w */
     for (int i = 0; i < 2000; i++) o += (size_t)snprintf(body + o, sizeof body - o, "w ");
     tpat_result r;
     tpat_result_init(&r);
@@ -551,6 +587,7 @@ int main(void)
     test_match_alternation_anchor();
     test_match_words_as_written();
     test_match_fast_paths();
+    test_match_prefilter();
     test_match_company_forms();
     test_budget();
     test_sample_pack();
