@@ -708,32 +708,32 @@ static int candidates(struct mctx *m)
     return sort_by_rule(s, p->n_rules);
 }
 
-/* Folds requirement row w (-1: none) into the bits a sentence has: whole words, then also word parts. */
-static void req_fold(const struct tpat_pack *p, uint64_t *have, int32_t w, int32_t tail)
+/* ORs a requirement row (w -1: the zero row) into have. */
+static void req_fold(const struct tpat_pack *p, uint64_t *have, int32_t w)
 {
-    size_t W = p->req_words;
-    const uint64_t *rw = p->req_bits + ((uint32_t)w < p->n_words ? (uint32_t)w : p->n_words) * W;
-    const uint64_t *rt = p->req_bits + ((uint32_t)tail < p->n_words ? (uint32_t)tail : p->n_words) * W;
-    for (size_t j = 0; j < W; j++) have[j] |= rw[j], have[W + j] |= rw[j] | rt[j];
+    const uint64_t *row = p->req_bits + ((uint32_t)w < p->n_words ? (uint32_t)w : p->n_words) * p->req_words;
+    for (size_t j = 0; j < p->req_words; j++) have[j] |= row[j];
 }
 
 /* The requirements (tpat_req.c) each sentence and each field meets: 2 x req_words per sentence
- * (whole words; with word parts), then the same per field. */
+ * (its words; hyphenated words' last parts, which only rules allowing word parts read), then
+ * the same per field. */
 static int req_masks(struct mctx *m)
 {
     const struct tpat_pack *p = m->p;
     const tok_doc *d = m->d;
     struct scratch *s = m->s;
-    size_t W2 = 2 * p->req_words, ns = d->n_sent;
-    if (tpat_reserve((void **)&s->present, &s->cap_present, (ns + 2) * W2 + 1, sizeof *s->present)) return -1;
-    memset(s->present, 0, (ns + 2) * W2 * sizeof *s->present);
+    size_t W = p->req_words, ns = d->n_sent;
+    if (tpat_reserve((void **)&s->present, &s->cap_present, (ns + 2) * 2 * W + 1, sizeof *s->present)) return -1;
+    memset(s->present, 0, (ns + 2) * 2 * W * sizeof *s->present);
     for (uint32_t k = 0; k < d->n; k++) {
-        uint64_t *have = s->present + d->v[k].sent * W2;
-        if ((s->wid[k] & s->tail[k]) >= 0) req_fold(p, have, s->wid[k], s->tail[k]); /* either is a word */
+        uint64_t *have = s->present + d->v[k].sent * 2 * W;
+        if (s->wid[k] >= 0) req_fold(p, have, s->wid[k]);
+        if (s->tail[k] >= 0) req_fold(p, have + W, s->tail[k]);
         if (s->comp_at[k] >= 0)
-            for (size_t j = 0; j < W2 / 2; j++) have[j] |= p->req_comp[j], have[W2 / 2 + j] |= p->req_comp[j];
+            for (size_t j = 0; j < W; j++) have[j] |= p->req_comp[j];
         if (k + 1 == d->n || d->v[k + 1].sent != d->v[k].sent) /* the sentence is done: into its field */
-            for (size_t j = 0; j < W2; j++) s->present[(ns + d->v[k].field) * W2 + j] |= have[j];
+            for (size_t j = 0; j < 2 * W; j++) s->present[(ns + d->v[k].field) * 2 * W + j] |= have[j];
     }
     return 0;
 }
@@ -743,9 +743,9 @@ static int req_met(const struct mctx *m, const struct tpat_crule *r, const struc
 {
     size_t W = m->p->req_words;
     size_t row = r->pub.scope == TPAT_SCOPE_FIELD ? m->d->n_sent + t->field : t->sent;
-    const uint64_t *have = m->s->present + row * 2 * W + (r->pub.whole_words ? 0 : W);
+    const uint64_t *have = m->s->present + row * 2 * W, *part = r->pub.whole_words ? have : have + W;
     for (uint32_t i = 0; i < r->n_req; i++)
-        if (!(have[r->req[i] / 64] >> (r->req[i] % 64) & 1)) return 0;
+        if (!((have[r->req[i] / 64] | part[r->req[i] / 64]) >> (r->req[i] % 64) & 1)) return 0;
     return 1;
 }
 
