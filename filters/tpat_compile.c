@@ -78,12 +78,73 @@ static int cat(struct frag *a, const struct frag *b)
     return 0;
 }
 
+/* A test's identity for sharing one copy: its kind, negation, value, and the words or the
+ * surface it compares; a ~regex owns its compiled form and is never shared (0). */
+static uint32_t test_key(const struct tpat_test *t)
+{
+    if (t->kind == TT_REGEX) return 0;
+    uint32_t h = (uint32_t)t->kind * 2654435761u ^ (uint32_t)t->neg * 40503u ^ t->v * 2246822519u;
+    if (t->kind == TT_SET) h ^= tok_hash((const char *)t->set_w, t->set_n * sizeof *t->set_w);
+    if (t->kind == TT_EXACT) h ^= tok_hash(t->exact, t->exact_len);
+    return h | 1;
+}
+
+static int same_test(const struct tpat_test *a, const struct tpat_test *b)
+{
+    if (a->kind != b->kind || a->neg != b->neg || a->v != b->v) return 0;
+    if (a->kind == TT_SET)
+        return a->set_n == b->set_n && memcmp(a->set_w, b->set_w, a->set_n * sizeof *a->set_w) == 0;
+    if (a->kind == TT_EXACT) return a->exact_len == b->exact_len && memcmp(a->exact, b->exact, a->exact_len) == 0;
+    return 1;
+}
+
+/* The index of a test equal to t, or -1 (the loader's hash of tests; see add_test). */
+static int64_t find_test(const struct tpat_loader *L, const struct tpat_test *t, uint32_t key, size_t *slot)
+{
+    for (size_t i = key & (L->cap_thash - 1);; i = (i + 1) & (L->cap_thash - 1)) {
+        *slot = i;
+        if (!L->thash[i].key) return -1;
+        if (L->thash[i].key == key && same_test(&L->p->tests[L->thash[i].idx], t)) return L->thash[i].idx;
+    }
+}
+
+/* Doubles the hash of tests when it is half full; -1 out of memory. */
+static int grow_thash(struct tpat_loader *L)
+{
+    if ((L->n_thash + 1) * 2 <= L->cap_thash) return 0;
+    size_t cap = L->cap_thash ? L->cap_thash * 2 : 1024;
+    struct tpat_thash *t = calloc(cap, sizeof *t);
+    if (!t) return -1;
+    for (size_t i = 0; i < L->cap_thash; i++) {
+        if (!L->thash[i].key) continue;
+        size_t j = L->thash[i].key & (cap - 1);
+        while (t[j].key) j = (j + 1) & (cap - 1);
+        t[j] = L->thash[i];
+    }
+    free(L->thash);
+    L->thash = t;
+    L->cap_thash = cap;
+    return 0;
+}
+
+/* The index of test t in the pack: an equal test's when there is one. Patterns repeat the same
+ * words and lexicons thousands of times; one copy each keeps the tests the matcher reads in cache. */
 static int add_test(struct pctx *c, struct tpat_test t, uint32_t *idx)
 {
-    struct tpat_pack *p = c->L->p;
-    if (tpat_reserve((void **)&p->tests, &c->L->cap_tests, p->n_tests + 1, sizeof *p->tests)) return -1;
+    struct tpat_loader *L = c->L;
+    struct tpat_pack *p = L->p;
+    uint32_t key = test_key(&t);
+    size_t slot = 0;
+    int64_t have = -1;
+    if (key && (grow_thash(L) || (have = find_test(L, &t, key, &slot)) >= 0)) {
+        if (have < 0) return -1;
+        *idx = (uint32_t)have;
+        return 0;
+    }
+    if (tpat_reserve((void **)&p->tests, &L->cap_tests, p->n_tests + 1, sizeof *p->tests)) return -1;
     p->tests[p->n_tests] = t;
     *idx = (uint32_t)p->n_tests++;
+    if (key) L->thash[slot] = (struct tpat_thash){key, *idx}, L->n_thash++;
     return 0;
 }
 
@@ -502,12 +563,17 @@ static void negate(struct pctx *c, struct item *it)
         fail(c, "'!' applies to one token test: a word, a class or a lexicon without phrases");
         return;
     }
-    struct tpat_test *t = &c->L->p->tests[it->f.v[0].arg];
-    if (t->kind == TT_ANY) {
+    struct tpat_test t = c->L->p->tests[it->f.v[0].arg]; /* shared: the negation is a test of its own */
+    if (t.kind == TT_ANY) {
         fail(c, "'!' before any token (#any, ...) can never match");
         return;
     }
-    t->neg = 1;
+    t.neg = 1;
+    if (add_test(c, t, &it->test)) {
+        fail(c, "out of memory");
+        return;
+    }
+    it->f.v[0].arg = it->test;
     it->anchor = 0;
 }
 

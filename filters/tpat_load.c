@@ -796,6 +796,7 @@ static void loader_free(struct tpat_loader *L)
     free(L->lex);
     free(L->mac);
     free(L->gbits);
+    free(L->thash);
     tok_doc_free(&L->td);
 }
 

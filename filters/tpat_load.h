@@ -35,6 +35,11 @@ struct tpat_gbits {
     const uint64_t *bits;
 };
 
+/* A slot of the loader's hash of tests (tpat_compile.c, add_test): key 0 is empty. */
+struct tpat_thash {
+    uint32_t key, idx;
+};
+
 struct tpat_loader {
     struct tpat_pack *p;
     tpat_diag *diag;
@@ -48,6 +53,8 @@ struct tpat_loader {
     tok_doc td; /* tokenises entries and literals exactly as articles are */
     struct tpat_gbits *gbits; /* the distinct word sets of guards so far (tpat_compile.c) */
     size_t n_gbits, cap_gbits;
+    struct tpat_thash *thash; /* the tests so far, to share equal ones */
+    size_t n_thash, cap_thash;
     int n_err;
 };
 
