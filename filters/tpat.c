@@ -54,6 +54,10 @@ struct mctx {
     uint32_t first, end; /* the scope being matched: tokens [first, end) */
     uint32_t inst0, n_inst;
     int whole_words; /* the rule being run: no hyphenated word's last part */
+    /* read at every guard: the pack's and the scratch's arrays, loaded once */
+    const uint32_t *guard_at;
+    const struct tpat_guard *guards;
+    const int32_t *wid, *tail, *comp_at;
     int out_of_steps;
 };
 
@@ -214,24 +218,31 @@ static int pre_may(const struct mctx *m, const struct tpat_pre *pre, uint32_t po
     return (pre->cls >> t->cls & 1) || ((pre->cls >> 8) & t->flags) || (pre->first[b / 64] >> (b % 64) & 1);
 }
 
-/* Can a path starting at instruction pc take token pos first? (its guard; see tpat_impl.h) */
-static int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
+/* A guard's other tests (classes, ~regexes) for a token none of its words is: out of line, as
+ * few guards have them and guard_ok runs at every start and branch. */
+static __attribute__((noinline)) int guard_tests(const struct mctx *m, const struct tpat_guard *g, uint32_t pos)
 {
-    uint32_t gi = m->p->guard_at[pc];
-    if (!gi) return 1;
-    if (pos >= m->end) return 0; /* a guarded path takes a token */
-    if (gi & GUARD_COMP && m->s->comp_at[pos] >= 0) return 1;
-    int32_t w = m->s->wid[pos], tw = m->whole_words ? -1 : m->s->tail[pos];
-    if ((w & tw) < 0 && !(gi & GUARD_TESTS)) return 0; /* both -1: no word of the pack */
-    const struct tpat_guard *g = &m->p->guards[gi & GUARD_INDEX];
-    /* without branches on the ids (a token is as often a word of the guard as not): -1 and ids
-     * past the guard's words read its zero bit nbits */
-    uint32_t iw = (uint32_t)w < g->nbits ? (uint32_t)w : g->nbits, it = (uint32_t)tw < g->nbits ? (uint32_t)tw : g->nbits;
-    if (((g->bits[iw / 64] >> (iw % 64)) | (g->bits[it / 64] >> (it % 64))) & 1) return 1;
     if (!g->n_tests || !pre_may(m, g->pre, pos)) return 0;
     for (uint32_t k = 0; k < g->n_tests; k++)
         if (test_tok(m, &m->p->tests[g->tests[k]], pos)) return 1;
     return 0;
+}
+
+/* Can a path starting at instruction pc take token pos first? (its guard; see tpat_impl.h) */
+static inline int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
+{
+    uint32_t gi = m->guard_at[pc];
+    if (!gi) return 1;
+    if (pos >= m->end) return 0; /* a guarded path takes a token */
+    if (gi & GUARD_COMP && m->comp_at[pos] >= 0) return 1;
+    int32_t w = m->wid[pos], tw = m->whole_words ? -1 : m->tail[pos];
+    if ((w & tw) < 0 && !(gi & GUARD_TESTS)) return 0; /* both -1: no word of the pack */
+    const struct tpat_guard *g = &m->guards[gi & GUARD_INDEX];
+    /* without branches on the ids (a token is as often a word of the guard as not): -1 and ids
+     * past the guard's words read its zero bit nbits */
+    uint32_t iw = (uint32_t)w < g->nbits ? (uint32_t)w : g->nbits, it = (uint32_t)tw < g->nbits ? (uint32_t)tw : g->nbits;
+    if (((g->bits[iw / 64] >> (iw % 64)) | (g->bits[it / 64] >> (it % 64))) & 1) return 1;
+    return gi & GUARD_TESTS ? guard_tests(m, g, pos) : 0;
 }
 
 static int visit(struct mctx *m, uint32_t pc, uint32_t pos)
@@ -812,6 +823,17 @@ static int cmp_hit(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* The arrays guard_ok reads, once they are allocated (always 0). */
+static int hot_arrays(struct mctx *m)
+{
+    m->guard_at = m->p->guard_at;
+    m->guards = m->p->guards;
+    m->wid = m->s->wid;
+    m->tail = m->s->tail;
+    m->comp_at = m->s->comp_at;
+    return 0;
+}
+
 int tpat_match(const tpat_pack *p, const tok_doc *d, const char *const text[2], const struct squawk_mention *men,
                size_t n_men, tpat_result *r)
 {
@@ -827,7 +849,7 @@ int tpat_match_ids(const tpat_pack *p, const tok_doc *d, const tpat_ids *ids, co
     pool_take(r);
     if (!r->scratch && !(r->scratch = calloc(1, sizeof(struct scratch)))) return SQ_E_NOMEM;
     struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch};
-    if (prepare(&m, ids) || find_companies(&m, men, n_men) || req_masks(&m) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
+    if (prepare(&m, ids) || find_companies(&m, men, n_men) || hot_arrays(&m) || req_masks(&m) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
     if (r->n_hits > 1) qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
     return 0;
 }

@@ -195,26 +195,44 @@ static int repeat(const struct frag *x, uint32_t m, int n, int lazy, struct frag
 }
 
 /* b_1 | b_2 | ... : SPLIT(b_i, next) b_i JMP(end) ... b_n */
-static int join_alt(struct frag *br, size_t n, struct frag *out)
+/* Instructions of branches [lo, hi) laid out by alt_tree (a JMP after each but the last of all). */
+static size_t alt_size(const struct frag *br, size_t lo, size_t hi, int last)
 {
-    memset(out, 0, sizeof *out);
-    size_t total = 0;
-    for (size_t k = 0; k < n; k++) total += br[k].n + (k + 1 < n ? 2 : 0);
-    out->min = n ? UINT32_MAX : 0;
-    for (size_t k = 0, at = 0; k < n; k++) {
-        if (k + 1 < n && emit(out, OP_SPLIT, 1, (int32_t)br[k].n + 2, 0)) return -1;
-        struct frag b = br[k];
+    size_t n = 2 * (hi - lo - 1) + (last ? 0 : 1);
+    for (size_t k = lo; k < hi; k++) n += br[k].n;
+    return n;
+}
+
+/* Branches [lo, hi) as a balanced tree of SPLITs, the earlier half on each SPLIT's first
+ * path: the branches are tried in the same order as by a chain of SPLITs, but a token that
+ * starts a branch deep in a long alternation (an @actor of a hundred phrases) passes about
+ * log2(n) SPLITs' guards instead of one per branch before it. Each branch but the last of all
+ * ends in a JMP to the end (instruction total of out). */
+static int alt_tree(const struct frag *br, size_t lo, size_t hi, int last, size_t total, struct frag *out)
+{
+    if (hi - lo == 1) {
+        struct frag b = br[lo];
         b.min = b.max = b.comp = 0;
         b.inf = 0;
         if (cat(out, &b)) return -1;
-        at += br[k].n + (k + 1 < n ? 2 : 0);
-        if (k + 1 < n && emit(out, OP_JMP, (int32_t)(total - at + 1), 0, 0)) return -1;
+        return last ? 0 : emit(out, OP_JMP, (int32_t)(total - out->n), 0, 0);
+    }
+    size_t mid = lo + (hi - lo) / 2;
+    if (emit(out, OP_SPLIT, 1, (int32_t)alt_size(br, lo, mid, 0) + 1, 0)) return -1;
+    return alt_tree(br, lo, mid, 0, total, out) || alt_tree(br, mid, hi, last, total, out) ? -1 : 0;
+}
+
+static int join_alt(struct frag *br, size_t n, struct frag *out)
+{
+    memset(out, 0, sizeof *out);
+    out->min = n ? UINT32_MAX : 0;
+    for (size_t k = 0; k < n; k++) {
         if (br[k].min < out->min) out->min = br[k].min;
         if (br[k].max > out->max) out->max = br[k].max;
         if (br[k].comp > out->comp) out->comp = br[k].comp;
         out->inf |= br[k].inf;
     }
-    return 0;
+    return n ? alt_tree(br, 0, n, 1, alt_size(br, 0, n, 1), out) : 0;
 }
 
 /* <lexicon>: one test for its single words, one branch per phrase. */
