@@ -203,11 +203,12 @@ static size_t alt_size(const struct frag *br, size_t lo, size_t hi, int last)
     return n;
 }
 
-/* Branches [lo, hi) as a balanced tree of SPLITs, the earlier half on each SPLIT's first
- * path: the branches are tried in the same order as by a chain of SPLITs, but a token that
- * starts a branch deep in a long alternation (an @actor of a hundred phrases) passes about
- * log2(n) SPLITs' guards instead of one per branch before it. Each branch but the last of all
- * ends in a JMP to the end (instruction total of out). */
+/* Branches [lo, hi) as a tree of SPLITs, the earlier ones on each SPLIT's first path: the
+ * branches are tried in the same order as by a chain of SPLITs, but a token that starts a
+ * branch deep in a long alternation (an @actor of a hundred phrases) passes about log2(n)
+ * SPLITs' guards instead of one per branch before it. The first branch alone takes the root's
+ * first path (a lexicon's single words come first and match most often), the rest is halved.
+ * Each branch but the last of all ends in a JMP to the end (instruction total of out). */
 static int alt_tree(const struct frag *br, size_t lo, size_t hi, int last, size_t total, struct frag *out)
 {
     if (hi - lo == 1) {
@@ -217,7 +218,7 @@ static int alt_tree(const struct frag *br, size_t lo, size_t hi, int last, size_
         if (cat(out, &b)) return -1;
         return last ? 0 : emit(out, OP_JMP, (int32_t)(total - out->n), 0, 0);
     }
-    size_t mid = lo + (hi - lo) / 2;
+    size_t mid = lo == 0 ? 1 : lo + (hi - lo) / 2;
     if (emit(out, OP_SPLIT, 1, (int32_t)alt_size(br, lo, mid, 0) + 1, 0)) return -1;
     return alt_tree(br, lo, mid, 0, total, out) || alt_tree(br, mid, hi, last, total, out) ? -1 : 0;
 }
