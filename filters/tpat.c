@@ -506,6 +506,19 @@ static uint32_t suffix_name_start(const struct mctx *m, uint32_t k)
     return j < k && name_tok(m, j) ? j : k;
 }
 
+/* Can token k start or end a company by its form: a cashtag or ticker, a suffix or descriptor
+ * word, a compound's last part, or "'s"? (most tokens are none: one read of the form table) */
+static int form_may(const struct mctx *m, uint32_t k)
+{
+    const struct tok *t = &m->d->v[k];
+    const struct tpat_pack *p = m->p;
+    int32_t w = m->s->wid[k], tw = m->s->tail[k];
+    if (t->flags & (TOK_F_CASHTAG | TOK_F_TICKER)) return 1;
+    if (w >= 0 && p->form[w] & (TPAT_FORM_SUFFIX | TPAT_FORM_DESCRIPTOR)) return 1;
+    if (tw >= 0 && p->form[tw] & TPAT_FORM_COMPOUND) return 1;
+    return t->norm_len == 2 && tok_norm(m->d, t)[0] == '\'' && tok_norm(m->d, t)[1] == 's';
+}
+
 /* Form: "$TSLA", "<ACME>", "Foo Holdings Ltd" (capitalised words before a suffix),
  * "chipmaker Nscale" (capitalised words after a descriptor; not in ALL-CAPS text),
  * "Nvidia-backed Nscale" (after a compound), "Alphabet's Waymo unit". */
@@ -517,6 +530,7 @@ static int form_companies(struct mctx *m)
         const struct tok *t = &d->v[k];
         uint32_t j;
         int rc = 0;
+        if (!form_may(m, k)) continue;
         if (t->flags & (TOK_F_CASHTAG | TOK_F_TICKER)) {
             rc = add_company(m, k, k + 1, -1, t->flags & TOK_F_CASHTAG ? TPAT_SRC_CASHTAG : TPAT_SRC_TICKER);
         } else if (is_suffix(m, k) && !(k + 1 < d->n && d->v[k + 1].sent == t->sent && is_suffix(m, k + 1))) {
@@ -658,11 +672,11 @@ static int prepare(struct mctx *m, const tpat_ids *ids)
     return 0;
 }
 
-static int add_cand(struct scratch *s, uint32_t rule, uint32_t tok)
+static inline int add_cand(struct scratch *s, uint32_t rule, uint32_t tok)
 {
     if (s->last_cand[rule] == tok + 1) return 0;
     s->last_cand[rule] = tok + 1;
-    if (tpat_reserve((void **)&s->gen, &s->cap_gen, s->n_cand + 1, sizeof *s->gen)) return -1;
+    if (s->n_cand == s->cap_gen && tpat_reserve((void **)&s->gen, &s->cap_gen, s->n_cand + 1, sizeof *s->gen)) return -1;
     s->gen[s->n_cand++] = (uint64_t)rule << 32 | tok;
     return 0;
 }
@@ -684,6 +698,15 @@ static int sort_by_rule(struct scratch *s, size_t n_rules)
 static int tested_cands(struct mctx *m, uint32_t k)
 {
     const struct tpat_pack *p = m->p;
+    if (p->n_ctests && p->ctest_bytes) { /* the tests the token's first byte allows, in order */
+        for (uint64_t may = p->ctest_byte[(unsigned char)*tok_norm(m->d, &m->d->v[k])]; may; may &= may - 1) {
+            size_t i = (size_t)__builtin_ctzll(may);
+            if (test_tok(m, &p->tests[p->ctests[i]], k))
+                for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)
+                    if (add_cand(m->s, p->ctest_rules[q], k)) return -1;
+        }
+        return 0;
+    }
     if (!p->n_ctests || !pre_may(m, &p->ctest_pre, k)) return 0;
     for (size_t i = 0; i < p->n_ctests; i++)
         if (test_tok(m, &p->tests[p->ctests[i]], k))

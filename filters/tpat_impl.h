@@ -90,6 +90,9 @@ struct tpat_slot_w {
     uint32_t hash;
 };
 
+/* A word's part in recognising a company by its form (tpat_pack.form). */
+enum { TPAT_FORM_SUFFIX = 1, TPAT_FORM_DESCRIPTOR = 2, TPAT_FORM_COMPOUND = 4 };
+
 struct tpat_pack {
     char name[64];
     struct tpat_crule *rules;
@@ -120,6 +123,8 @@ struct tpat_pack {
     uint32_t *ctests, *ctest_off, *ctest_rules;
     size_t n_ctests;
     struct tpat_pre ctest_pre;
+    uint64_t ctest_byte[256]; /* (at most 64 ctests) the ctests a token whose normal form starts with the byte may pass */
+    uint8_t ctest_bytes;      /* ctest_byte holds them all */
     struct tpat_test *tests;
     size_t n_tests;
     struct tpat_inst *prog;
@@ -130,6 +135,7 @@ struct tpat_pack {
     size_t n_guards, cap_guards;
     /* company recognition from form: lexicon ids, or -1 */
     int32_t lex_suffix, lex_descriptor, lex_compound, lex_unit;
+    uint8_t *form; /* per word (n_words + 1, the last 0): TPAT_FORM_* bits, so most tokens are no form at one read */
     uint32_t max_name;
     uint8_t short_forms; /* companies found by form are also recognised by their first word elsewhere */
     uint8_t word_parts;  /* rules' default: a word also matches a hyphenated word's last part */

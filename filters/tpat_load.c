@@ -622,9 +622,13 @@ static int build_lexbits(struct tpat_loader *L)
     if (!p->lexbits) return -1;
     p->cue_bits = calloc(p->n_words / 64 + 1, sizeof *p->cue_bits);
     if (!p->cue_bits) return -1;
+    if (!(p->form = calloc(p->n_words + 1, 1))) return -1;
     for (size_t l = 0; l < L->n_lex; l++)
         for (size_t k = 0; k < L->lex[l].n; k++) {
             uint32_t w = L->lex[l].w[k];
+            p->form[w] |= (int32_t)l == p->lex_suffix ? TPAT_FORM_SUFFIX : 0;
+            p->form[w] |= (int32_t)l == p->lex_descriptor ? TPAT_FORM_DESCRIPTOR : 0;
+            p->form[w] |= (int32_t)l == p->lex_compound ? TPAT_FORM_COMPOUND : 0;
             p->lexbits[w * p->lex_words + l / 64] |= UINT64_C(1) << (l % 64);
             if ((int32_t)l != p->lex_suffix && (int32_t)l != p->lex_descriptor) p->cue_bits[w / 64] |= UINT64_C(1) << (w % 64);
         }
@@ -669,6 +673,19 @@ static int same_ctest(const struct tpat_test *a, const struct tpat_test *b)
 }
 
 /* The distinct class and ~regex anchor tests of pack.test_rules, each with its rules (CSR). */
+/* Which ctests a token may pass by the first byte of its normal form: a ~regex only those its
+ * first bytes allow, any other test (a class, a negation) every byte. Only for 64 tests or fewer. */
+static void ctest_bytes(struct tpat_pack *p)
+{
+    p->ctest_bytes = p->n_ctests <= 64;
+    for (size_t j = 0; p->ctest_bytes && j < p->n_ctests; j++) {
+        const struct tpat_test *t = &p->tests[p->ctests[j]];
+        int by_byte = t->kind == TT_REGEX && !t->neg && t->first;
+        for (unsigned b = 0; b < 256; b++)
+            if (!by_byte || (t->first[b / 64] >> (b % 64) & 1)) p->ctest_byte[b] |= UINT64_C(1) << j;
+    }
+}
+
 static int build_ctests(struct tpat_pack *p)
 {
     size_t n_pairs = 0;
@@ -704,6 +721,7 @@ static int build_ctests(struct tpat_pack *p)
     memmove(p->ctest_off + 1, p->ctest_off, p->n_ctests * sizeof *p->ctest_off);
     p->ctest_off[0] = 0;
     tpat_pre_make(p, p->ctests, p->n_ctests, &p->ctest_pre);
+    ctest_bytes(p);
     free(pt);
     free(pr);
     return 0;
@@ -888,6 +906,7 @@ void tpat_destroy(tpat_pack *p)
     free(p->words_pool);
     free(p->lexbits);
     free(p->req_bits);
+    free(p->form);
     free(p->cue_bits);
     free(p->anchor_off);
     free(p->anchor_rules);
