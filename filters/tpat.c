@@ -169,27 +169,31 @@ static int contains(const char *s, size_t n, const char *q, size_t qn)
     return 0;
 }
 
-static int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t pos)
+/* The tests that compare bytes (an exact surface, a ~regex): out of line, as they are rare. */
+static __attribute__((noinline)) int test_bytes(const struct mctx *m, const struct tpat_test *t, uint32_t pos)
 {
     const struct tok *k = &m->d->v[pos];
+    const char *n = tok_norm(m->d, k);
+    if (t->kind == TT_EXACT)
+        return m->s->wid[pos] == (int32_t)t->v && k->end - k->start == t->exact_len &&
+               memcmp(m->text[k->field] + k->start, t->exact, t->exact_len) == 0;
+    if (t->kind != TT_REGEX) return 1; /* TT_ANY */
+    return (!t->first || (t->first[(unsigned char)*n / 64] >> ((unsigned char)*n % 64) & 1)) &&
+           (!t->exact_len || (k->norm_len >= t->exact_len && memcmp(n, t->exact, t->exact_len) == 0)) &&
+           (!t->req_len || contains(n, k->norm_len, t->req, t->req_len)) && regexec(t->re, n, 0, NULL, 0) == 0;
+}
+
+static inline int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t pos)
+{
     int32_t w = m->s->wid[pos], tw = m->whole_words ? -1 : m->s->tail[pos];
+    const struct tok *k;
     int ok;
     switch (t->kind) {
     case TT_WORD: ok = w == (int32_t)t->v || tw == (int32_t)t->v; break;
-    case TT_EXACT:
-        ok = w == (int32_t)t->v && k->end - k->start == t->exact_len &&
-             memcmp(m->text[k->field] + k->start, t->exact, t->exact_len) == 0;
-        break;
     case TT_LEX: ok = has_lex(m->p, w, t->v) || has_lex(m->p, tw, t->v); break;
     case TT_SET: ok = in_set(t, w) || in_set(t, tw); break;
-    case TT_CLASS: ok = (t->v >> k->cls & 1) || ((t->v >> 8) & k->flags); break;
-    case TT_REGEX:
-        ok = (!t->first || (t->first[(unsigned char)*tok_norm(m->d, k) / 64] >> ((unsigned char)*tok_norm(m->d, k) % 64) & 1)) &&
-             (!t->exact_len || (k->norm_len >= t->exact_len && memcmp(tok_norm(m->d, k), t->exact, t->exact_len) == 0)) &&
-             (!t->req_len || contains(tok_norm(m->d, k), k->norm_len, t->req, t->req_len)) &&
-             regexec(t->re, tok_norm(m->d, k), 0, NULL, 0) == 0;
-        break;
-    default: ok = 1;
+    case TT_CLASS: k = &m->d->v[pos], ok = (t->v >> k->cls & 1) || ((t->v >> 8) & k->flags); break;
+    default: ok = test_bytes(m, t, pos);
     }
     return ok ^ t->neg;
 }
