@@ -53,7 +53,7 @@ struct mctx {
     uint32_t max_comp; /* tokens of the longest company */
     uint32_t first, end; /* the scope being matched: tokens [first, end) */
     uint32_t inst0, n_inst;
-    int whole_words; /* the rule being run: no hyphenated word's last part */
+    int32_t no_parts; /* the rule being run reads no hyphenated word's last part: -1 (ORed into a part's id), else 0 */
     /* read at every guard: the pack's and the scratch's arrays, loaded once */
     const uint32_t *guard_at;
     const struct tpat_guard *guards;
@@ -185,7 +185,7 @@ static __attribute__((noinline)) int test_bytes(const struct mctx *m, const stru
 
 static inline int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t pos)
 {
-    int32_t w = m->s->wid[pos], tw = m->whole_words ? -1 : m->s->tail[pos];
+    int32_t w = m->s->wid[pos], tw = m->s->tail[pos] | m->no_parts;
     const struct tok *k;
     int ok;
     switch (t->kind) {
@@ -239,13 +239,14 @@ static inline int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
     if (!gi) return 1;
     if (pos >= m->end) return 0; /* a guarded path takes a token */
     if (gi & GUARD_COMP && m->comp_at[pos] >= 0) return 1;
-    int32_t w = m->wid[pos], tw = m->whole_words ? -1 : m->tail[pos];
+    int32_t w = m->wid[pos], tw = m->tail[pos] | m->no_parts;
     if ((w & tw) < 0 && !(gi & GUARD_TESTS)) return 0; /* both -1: no word of the pack */
     const struct tpat_guard *g = &m->guards[gi & GUARD_INDEX];
-    /* without branches on the ids (a token is as often a word of the guard as not): -1 and ids
-     * past the guard's words read its zero bit nbits */
-    uint32_t iw = (uint32_t)w < g->nbits ? (uint32_t)w : g->nbits, it = (uint32_t)tw < g->nbits ? (uint32_t)tw : g->nbits;
-    if (((g->bits[iw / 64] >> (iw % 64)) | (g->bits[it / 64] >> (it % 64))) & 1) return 1;
+    /* without a branch on the word (a token is as often a word of the guard as not): -1 and ids
+     * past the guard's words read its zero bit nbits; a word part is rare: a branch */
+    uint32_t iw = (uint32_t)w < g->nbits ? (uint32_t)w : g->nbits;
+    if (g->bits[iw / 64] >> (iw % 64) & 1) return 1;
+    if (tw >= 0 && (uint32_t)tw < g->nbits && (g->bits[(uint32_t)tw / 64] >> ((uint32_t)tw % 64) & 1)) return 1;
     return gi & GUARD_TESTS ? guard_tests(m, g, pos) : 0;
 }
 
@@ -797,7 +798,7 @@ static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
     m->end = end;
     m->inst0 = r->pc;
     m->n_inst = r->n_inst;
-    m->whole_words = r->pub.whole_words;
+    m->no_parts = r->pub.whole_words ? -1 : 0;
     size_t words = ((size_t)r->n_inst * (end - first + 1) + 63) / 64;
     if (tpat_reserve((void **)&m->s->visited, &m->s->cap_visited, words, sizeof *m->s->visited) ||
         tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, r->pub.n_slots + 1, sizeof *m->s->caps))
