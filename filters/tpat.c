@@ -765,14 +765,16 @@ static int req_masks(struct mctx *m)
     size_t W = p->req_words, ns = d->n_sent;
     if (tpat_reserve((void **)&s->present, &s->cap_present, (ns + 2) * 2 * W + 1, sizeof *s->present)) return -1;
     memset(s->present, 0, (ns + 2) * 2 * W * sizeof *s->present);
-    for (uint32_t k = 0; k < d->n; k++) {
+    for (uint32_t k = 0; k < d->n;) { /* a sentence at a time: its tokens, then into its field */
+        uint32_t e = s->sent_end[d->v[k].sent];
         uint64_t *have = s->present + d->v[k].sent * 2 * W;
-        if (s->wid[k] >= 0) req_fold(p, have, s->wid[k]);
-        if (s->tail[k] >= 0) req_fold(p, have + W, s->tail[k]);
-        if (s->comp_at[k] >= 0)
-            for (size_t j = 0; j < W; j++) have[j] |= p->req_comp[j];
-        if (k + 1 == d->n || d->v[k + 1].sent != d->v[k].sent) /* the sentence is done: into its field */
-            for (size_t j = 0; j < 2 * W; j++) s->present[(ns + d->v[k].field) * 2 * W + j] |= have[j];
+        for (; k < e; k++) {
+            if (s->wid[k] >= 0) req_fold(p, have, s->wid[k]);
+            if (s->tail[k] >= 0) req_fold(p, have + W, s->tail[k]);
+            if (s->comp_at[k] >= 0)
+                for (size_t j = 0; j < W; j++) have[j] |= p->req_comp[j];
+        }
+        for (size_t j = 0; j < 2 * W; j++) s->present[(ns + d->v[e - 1].field) * 2 * W + j] |= have[j];
     }
     return 0;
 }
