@@ -1027,25 +1027,30 @@ static int guard_test(void *ud, const struct tpat_inst *in)
 }
 
 /* A guard's word bits, kept up to the last word set and once per distinct set (lexicons and
- * macros repeat the same sets): thousands of guards then fit in cache. 0 or -1 out of memory. */
-static int guard_bits(struct tpat_loader *L, const uint64_t *bits, size_t nb, struct tpat_guard *g)
+ * macros repeat the same sets): thousands of guards then fit in cache. *shared is where the
+ * index of the guard of these words alone (with g->comp) is kept, NULL when the guard has no
+ * words. 0 or -1 out of memory. */
+static int guard_bits(struct tpat_loader *L, const uint64_t *bits, size_t nb, struct tpat_guard *g, uint32_t **shared)
 {
     static const uint64_t none[1];
     while (nb && !bits[nb - 1]) nb--;
     g->bits = none, g->nbits = 0;
+    *shared = NULL;
     if (!nb) return 0;
     uint32_t h = tok_hash((const char *)bits, nb * sizeof *bits);
     for (size_t i = 0; i < L->n_gbits; i++)
         if (L->gbits[i].hash == h && L->gbits[i].nw == nb && memcmp(L->gbits[i].bits, bits, nb * sizeof *bits) == 0) {
             g->bits = L->gbits[i].bits, g->nbits = (uint32_t)(nb * 64);
+            *shared = &L->gbits[i].guard[g->comp];
             return 0;
         }
     uint64_t *keep = tpat_arena_alloc(&L->p->arena, (nb + 1) * sizeof *keep); /* + a zero word: bit nbits is 0 */
     if (!keep || tpat_reserve((void **)&L->gbits, &L->cap_gbits, L->n_gbits + 1, sizeof *L->gbits)) return -1;
     memcpy(keep, bits, nb * sizeof *keep);
     keep[nb] = 0;
-    L->gbits[L->n_gbits++] = (struct tpat_gbits){h, (uint32_t)nb, keep};
+    L->gbits[L->n_gbits++] = (struct tpat_gbits){h, (uint32_t)nb, keep, {0, 0}};
     g->bits = keep, g->nbits = (uint32_t)(nb * 64);
+    *shared = &L->gbits[L->n_gbits - 1].guard[g->comp];
     return 0;
 }
 
@@ -1060,10 +1065,18 @@ static int add_guard(struct pctx *c, uint32_t pc, uint32_t *scratch)
     if (!bits) return -1;
     struct tpat_guard g = {.bits = bits, .nbits = (uint32_t)p->n_words};
     struct guard_walk x = {c, &g, bits, scratch};
+    uint32_t *shared = NULL;
     int has = tpat_first_walk(p->prog + r->pc, r->n_inst, pc, guard_test, &x);
-    int rc = has ? guard_bits(c->L, bits, nb, &g) : 0;
+    int rc = has ? guard_bits(c->L, bits, nb, &g, &shared) : 0;
     free(bits);
     if (!has || rc) return rc;
+    /* guards of the same words (or of companies alone) and no other test are one guard: fewer to cache */
+    if (!g.n_tests && !shared && g.comp) shared = &c->L->comp_guard;
+    if (g.n_tests) shared = NULL;
+    if (shared && *shared) {
+        p->guard_at[r->pc + pc] = *shared;
+        return 0;
+    }
     uint32_t *t = g.n_tests ? tpat_arena_alloc(&p->arena, g.n_tests * sizeof *t) : NULL;
     if (g.n_tests && !t) return -1;
     if (t) memcpy(t, scratch, g.n_tests * sizeof *t);
@@ -1077,6 +1090,7 @@ static int add_guard(struct pctx *c, uint32_t pc, uint32_t *scratch)
     if (!p->n_guards) p->guards[p->n_guards++] = (struct tpat_guard){0};
     p->guards[p->n_guards] = g;
     p->guard_at[r->pc + pc] = (uint32_t)p->n_guards++ | (g.comp ? GUARD_COMP : 0) | (g.n_tests ? GUARD_TESTS : 0);
+    if (shared) *shared = p->guard_at[r->pc + pc];
     return 0;
 }
 

@@ -33,6 +33,7 @@ struct tpat_macro {
 struct tpat_gbits {
     uint32_t hash, nw;
     const uint64_t *bits;
+    uint32_t guard[2]; /* the guard (index) of these words and no other test, without and with companies; 0: none yet */
 };
 
 /* A slot of the loader's hash of tests (tpat_compile.c, add_test): key 0 is empty. */
@@ -53,6 +54,7 @@ struct tpat_loader {
     tok_doc td; /* tokenises entries and literals exactly as articles are */
     struct tpat_gbits *gbits; /* the distinct word sets of guards so far (tpat_compile.c) */
     size_t n_gbits, cap_gbits;
+    uint32_t comp_guard;      /* the guard of companies alone, 0: none yet */
     struct tpat_thash *thash; /* the tests so far, to share equal ones */
     size_t n_thash, cap_thash;
     int n_err;
