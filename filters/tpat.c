@@ -53,6 +53,8 @@ struct mctx {
     uint32_t max_comp; /* tokens of the longest company */
     uint32_t first, end; /* the scope being matched: tokens [first, end) */
     uint32_t inst0, n_inst;
+    size_t stride;       /* the memo's bits per instruction: the scope's tokens + 1 */
+    uint64_t *visited;   /* the memo (scratch.visited, once reserved) */
     int32_t no_parts; /* the rule being run reads no hyphenated word's last part: -1 (ORed into a part's id), else 0 */
     /* read at every guard: the pack's and the scratch's arrays, loaded once */
     const uint32_t *guard_at;
@@ -250,10 +252,10 @@ static inline int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
     return gi & GUARD_TESTS ? guard_tests(m, g, pos) : 0;
 }
 
-static int visit(struct mctx *m, uint32_t pc, uint32_t pos)
+static inline int visit(struct mctx *m, uint32_t pc, uint32_t pos)
 {
-    size_t bit = (size_t)(pc - m->inst0) * (m->end - m->first + 1) + (pos - m->first);
-    uint64_t *w = &m->s->visited[bit / 64], b = UINT64_C(1) << (bit % 64);
+    size_t bit = (size_t)(pc - m->inst0) * m->stride + (pos - m->first);
+    uint64_t *w = &m->visited[bit / 64], b = UINT64_C(1) << (bit % 64);
     if (*w & b) return 0;
     *w |= b;
     return 1;
@@ -640,9 +642,9 @@ static void word_ids(struct mctx *m, const tpat_ids *ids)
     const tok_doc *d = m->d;
     if (ids && ids->v == m->p->vocab && ids->n == d->n) {
         for (uint32_t k = 0; k < d->n; k++) {
-            int32_t w = vmapped(m->p, ids->word[k]), wa = vmapped(m->p, ids->abbr[k]);
-            s->wid[k] = w >= 0 ? w : wa;
-            s->tail[k] = vmapped(m->p, ids->tail[k]);
+            int32_t w = vmapped(m->p, ids->word[k]);
+            s->wid[k] = w >= 0 || ids->abbr[k] < 0 ? w : vmapped(m->p, ids->abbr[k]); /* few are abbreviations */
+            s->tail[k] = ids->tail[k] < 0 ? -1 : vmapped(m->p, ids->tail[k]);
         }
         return;
     }
@@ -801,11 +803,13 @@ static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
     m->inst0 = r->pc;
     m->n_inst = r->n_inst;
     m->no_parts = r->pub.whole_words ? -1 : 0;
+    m->stride = end - first + 1;
     size_t words = ((size_t)r->n_inst * (end - first + 1) + 63) / 64;
     if (tpat_reserve((void **)&m->s->visited, &m->s->cap_visited, words, sizeof *m->s->visited) ||
         tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, r->pub.n_slots + 1, sizeof *m->s->caps))
         return -1;
-    memset(m->s->visited, 0, words * sizeof *m->s->visited);
+    m->visited = m->s->visited;
+    memset(m->visited, 0, words * sizeof *m->visited);
     return 0;
 }
 
