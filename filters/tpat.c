@@ -33,8 +33,10 @@ struct scratch {
     size_t n_cand, cap_gen, cap_cand;
     size_t *per_rule;
     size_t cap_per_rule;
-    uint64_t *visited;
+    uint64_t *visited;  /* all zero between scopes: a scope clears only the words it set (dirty) */
     size_t cap_visited;
+    uint32_t *dirty;
+    size_t n_dirty, cap_dirty;
     struct job *stack;
     size_t cap_stack;
     int32_t *caps;
@@ -82,6 +84,7 @@ static void scratch_free(struct scratch *s)
     free(s->gen);
     free(s->per_rule);
     free(s->visited);
+    free(s->dirty);
     free(s->stack);
     free(s->caps);
     free(s->present);
@@ -121,7 +124,7 @@ static size_t result_bytes(const tpat_result *r)
     const struct scratch *s = r->scratch;
     return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
            (s->cap_wid + s->cap_tail + s->cap_comp + s->cap_last) * 4 + s->cap_cov + (s->cap_sf + s->cap_se) * 4 +
-           (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_stack * sizeof *s->stack +
+           (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
            s->cap_caps * 4 + s->cap_present * 8;
 }
 
@@ -252,13 +255,27 @@ static inline int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
     return gi & GUARD_TESTS ? guard_tests(m, g, pos) : 0;
 }
 
+/* 1 the first time (pc, pos) is seen in this scope, 0 after; -1 out of memory. */
 static inline int visit(struct mctx *m, uint32_t pc, uint32_t pos)
 {
     size_t bit = (size_t)(pc - m->inst0) * m->stride + (pos - m->first);
     uint64_t *w = &m->visited[bit / 64], b = UINT64_C(1) << (bit % 64);
     if (*w & b) return 0;
+    if (!*w) { /* the word's first bit: remember to clear it */
+        struct scratch *s = m->s;
+        if (s->n_dirty == s->cap_dirty && tpat_reserve((void **)&s->dirty, &s->cap_dirty, s->n_dirty + 1, sizeof *s->dirty))
+            return -1;
+        s->dirty[s->n_dirty++] = (uint32_t)(bit / 64);
+    }
     *w |= b;
     return 1;
+}
+
+/* Forgets what the memo saw: the words set since the last clear, not the whole memo. */
+static void memo_clear(struct scratch *s)
+{
+    for (size_t i = 0; i < s->n_dirty; i++) s->visited[s->dirty[i]] = 0;
+    s->n_dirty = 0;
 }
 
 static int push(struct mctx *m, size_t *top, struct job j)
@@ -310,7 +327,8 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
             m->s->caps[j.slot] = j.old;
             continue;
         }
-        for (uint32_t pc = j.pc, pos = j.pos; visit(m, pc, pos);) {
+        for (uint32_t pc = j.pc, pos = j.pos, seen; (seen = (uint32_t)visit(m, pc, pos)) != 0;) {
+            if (seen == UINT32_MAX) return -1;
             if (++m->r->steps > budget) {
                 m->out_of_steps = 1;
                 return 0;
@@ -383,7 +401,6 @@ static int record(struct mctx *m, const struct tpat_crule *cr, uint32_t rule, ui
 static int try_window(struct mctx *m, uint32_t rule, uint32_t lo, uint32_t hi, uint32_t *next)
 {
     const struct tpat_crule *cr = &m->p->rules[rule];
-    size_t words = ((size_t)cr->n_inst * (m->end - m->first + 1) + 63) / 64;
     for (uint32_t s = lo > *next ? lo : *next; s <= hi && s < m->end && !m->out_of_steps; s++) {
         *next = s + 1;
         if (!guard_ok(m, cr->pc, s)) continue; /* the program would fail at its first token */
@@ -394,7 +411,7 @@ static int try_window(struct mctx *m, uint32_t rule, uint32_t lo, uint32_t hi, u
         if (rc != 1) continue;
         if (record(m, cr, rule, s, e)) return -1;
         /* what failed before a match may lie on a later match's path: forget it */
-        memset(m->s->visited, 0, words * sizeof *m->s->visited);
+        memo_clear(m->s);
         if (e > s + 1) s = e - 1, *next = e;
     }
     return 0;
@@ -804,12 +821,14 @@ static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
     m->n_inst = r->n_inst;
     m->no_parts = r->pub.whole_words ? -1 : 0;
     m->stride = end - first + 1;
-    size_t words = ((size_t)r->n_inst * (end - first + 1) + 63) / 64;
+    size_t words = ((size_t)r->n_inst * (end - first + 1) + 63) / 64, had = m->s->cap_visited;
+    memo_clear(m->s);
     if (tpat_reserve((void **)&m->s->visited, &m->s->cap_visited, words, sizeof *m->s->visited) ||
         tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, r->pub.n_slots + 1, sizeof *m->s->caps))
         return -1;
+    if (m->s->cap_visited > had) /* grown: the new words start zero, as the rest is */
+        memset(m->s->visited + had, 0, (m->s->cap_visited - had) * sizeof *m->s->visited);
     m->visited = m->s->visited;
-    memset(m->visited, 0, words * sizeof *m->visited);
     return 0;
 }
 
