@@ -150,30 +150,31 @@ struct scan {
     int pending;  /* a sentence end was seen: the next token that is not closing punctuation opens one */
 };
 
-static int grow(tok_doc *d, size_t bytes)
+/* Room for one more token. */
+static int grow_tokens(tok_doc *d)
 {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 256;
-        struct tok *v = realloc(d->v, cap * sizeof *v);
-        if (!v) return SQ_E_NOMEM;
-        d->v = v;
-        d->cap = cap;
-    }
-    if (d->pool_n + bytes * 3 + 8 > d->pool_cap) { /* an invalid byte becomes U+FFFD: 3 bytes */
-        size_t cap = d->pool_cap ? d->pool_cap : 4096;
-        while (d->pool_n + bytes * 3 + 8 > cap) cap *= 2;
-        char *p = realloc(d->pool, cap);
-        if (!p) return SQ_E_NOMEM;
-        d->pool = p;
-        d->pool_cap = cap;
-    }
+    size_t cap = d->cap ? d->cap * 2 : 256;
+    struct tok *v = realloc(d->v, cap * sizeof *v);
+    if (!v) return SQ_E_NOMEM;
+    d->v = v;
+    d->cap = cap;
     return 0;
 }
 
-static int closing(const char *norm)
+/* Pool room for every norm of a field of len bytes, reserved once so that no token checks it: a norm
+ * has at most 3 bytes per input byte (an invalid byte becomes U+FFFD) plus its NUL, and a token has at
+ * least one byte; the 8 spare bytes let a word's norm be written before its end is known. */
+static int reserve_pool(tok_doc *d, size_t len)
 {
-    return strcmp(norm, ")") == 0 || strcmp(norm, "]") == 0 || strcmp(norm, "\"") == 0 ||
-           strcmp(norm, "'") == 0 || strcmp(norm, "\xe2\x80\x9d") == 0 || strcmp(norm, "\xc2\xbb") == 0;
+    size_t need = d->pool_n + len * 4 + 8;
+    if (need <= d->pool_cap) return 0;
+    size_t cap = d->pool_cap ? d->pool_cap : 4096;
+    while (need > cap) cap *= 2;
+    char *p = realloc(d->pool, cap);
+    if (!p) return SQ_E_NOMEM;
+    d->pool = p;
+    d->pool_cap = cap;
+    return 0;
 }
 
 static int class_of(int up, int lo, int dig, int nocase, int first_up)
@@ -187,60 +188,101 @@ static int class_of(int up, int lo, int dig, int nocase, int first_up)
     return first_up && up == 1 ? TOK_TITLE : TOK_MIXED;
 }
 
-/* Appends the token s[start, end) with its normal form, case class and sentence. */
-static int emit(struct scan *sc, size_t start, size_t end, unsigned flags)
+/* Counts of a token's letters and digits, for its case class. */
+struct norm_acc {
+    size_t on;     /* norm bytes written */
+    uint32_t h;    /* FNV-1a of those bytes */
+    int up, lo, dig, nocase;
+    int first_up;  /* case of the first letter: -1 none yet, -2 an ASCII letter (looked up when needed) */
+};
+
+/* The ASCII prefix of s[i, end) into the norm: lower case, hash and counts in one pass, without a
+ * branch per letter, as most tokens are all ASCII. With words, stops at the first byte that is no
+ * letter or digit too (a word being read before its end is known). Returns where it stopped. */
+static inline size_t norm_ascii(const unsigned char *s, size_t i, size_t end, char *o, struct norm_acc *a,
+                                int words)
+{
+    size_t on = a->on;
+    uint32_t h = a->h;
+    int up = 0, lo = 0, dig = 0;
+    for (; i < end && s[i] < 0x80; i++) {
+        unsigned b = s[i];
+        int u = b - 65u < 26u, l = b - 97u < 26u, g = b - 48u < 10u; /* 'A', 'a', '0' */
+        if (words && !(u | l | g)) break;
+        up += u;
+        lo += l;
+        dig += g;
+        b += (unsigned)u << 5;
+        o[on++] = (char)b;
+        h = (h ^ b) * 16777619u;
+    }
+    if (a->first_up == -1 && up + lo) a->first_up = -2;
+    a->on = on;
+    a->h = h;
+    a->up += up;
+    a->lo += lo;
+    a->dig += dig;
+    return i;
+}
+
+/* The code point at s[i] (not ASCII) into the norm: folded, zero-width dropped, lower-cased. */
+static size_t norm_cp(const struct scan *sc, size_t i, char *o, struct norm_acc *a, unsigned *flags)
+{
+    uint32_t raw, cp;
+    size_t n = dec(sc->s, sc->len, i, &raw);
+    cp = fold(raw);
+    if (cp != raw) *flags |= TOK_F_FOLDED;
+    enum cat c = cat_of(cp);
+    if (c == CAT_ZW) {
+        *flags |= TOK_F_FOLDED;
+        return n;
+    }
+    if (c == CAT_DIGIT) a->dig++;
+    else if (c == CAT_ALPHA) {
+        int u = lower(cp) != cp;
+        if (a->first_up == -1) a->first_up = u;
+        if (u) a->up++;
+        else if (cased(cp)) a->lo++;
+        else a->nocase++;
+    }
+    size_t k = enc(lower(cp), o + a->on);
+    for (size_t q = 0; q < k; q++) a->h = (a->h ^ (unsigned char)o[a->on + q]) * 16777619u;
+    a->on += k;
+    return n;
+}
+
+/* Is the first letter of s[i, ...) (an ASCII letter comes before any other) upper case? */
+static int first_ascii_up(const unsigned char *s, size_t i)
+{
+    while (s[i] - 65u >= 26u && s[i] - 97u >= 26u) i++; /* 'A', 'a' */
+    return s[i] <= 'Z';
+}
+
+static int acc_class(const unsigned char *s, size_t start, const struct norm_acc *a)
+{
+    int first_up = a->first_up == -2 ? a->up == 1 && first_ascii_up(s, start) : a->first_up == 1;
+    return class_of(a->up, a->lo, a->dig, a->nocase, first_up);
+}
+
+/* Closing punctuation after a sentence end still belongs to that sentence (norms hold no NUL). */
+static int closing(const char *o, size_t on)
+{
+    if (on == 1) return o[0] == ')' || o[0] == ']' || o[0] == '"' || o[0] == '\'';
+    return (on == 3 && memcmp(o, "\xe2\x80\x9d", 3) == 0) || (on == 2 && memcmp(o, "\xc2\xbb", 2) == 0);
+}
+
+/* Appends the token s[start, end) whose norm (on bytes, hash h) is already at the pool's end. */
+static int push(struct scan *sc, size_t start, size_t end, unsigned flags, size_t on, uint32_t h, int cls)
 {
     tok_doc *d = sc->d;
-    if (grow(d, end - start)) return SQ_E_NOMEM;
+    if (d->n == d->cap && grow_tokens(d)) return SQ_E_NOMEM;
     struct tok *t = &d->v[d->n];
     char *o = d->pool + d->pool_n;
-    size_t on = 0;
-    int up = 0, lo = 0, dig = 0, nocase = 0, first_up = -1;
-    uint32_t h = 2166136261u;
-    for (size_t i = start; i < end;) {
-        unsigned char b = sc->s[i];
-        if (b < 0x80) { /* ASCII: no folding, one byte out */
-            enum cat c = ascii(b);
-            i++;
-            if (c == CAT_DIGIT) dig++;
-            else if (c == CAT_ALPHA) {
-                int u = b <= 'Z';
-                if (first_up < 0) first_up = u;
-                up += u;
-                lo += !u;
-                b |= (unsigned char)(u << 5);
-            }
-            o[on++] = (char)b;
-            h = (h ^ b) * 16777619u;
-            continue;
-        }
-        uint32_t raw, cp;
-        i += dec(sc->s, sc->len, i, &raw);
-        cp = fold(raw);
-        if (cp != raw) flags |= TOK_F_FOLDED;
-        enum cat c = cat_of(cp);
-        if (c == CAT_ZW) {
-            flags |= TOK_F_FOLDED;
-            continue;
-        }
-        if (c == CAT_DIGIT) dig++;
-        else if (c == CAT_ALPHA) {
-            int u = lower(cp) != cp;
-            if (first_up < 0) first_up = u;
-            if (u) up++;
-            else if (cased(cp)) lo++;
-            else nocase++;
-        }
-        size_t k = enc(lower(cp), o + on);
-        for (size_t q = 0; q < k; q++) h = (h ^ (unsigned char)o[on + q]) * 16777619u;
-        on += k;
-    }
     o[on] = '\0';
-    *t = (struct tok){.start = (uint32_t)start, .end = (uint32_t)end, .norm = (uint32_t)d->pool_n,
-                      .hash = h, .norm_len = (uint16_t)(on > 0xFFFF ? 0xFFFF : on),
-                      .flags = (uint16_t)flags, .field = (uint8_t)sc->field,
-                      .cls = (uint8_t)class_of(up, lo, dig, nocase, first_up == 1)};
-    if (sc->new_sent || (sc->pending && !(t->cls == TOK_PUNCT && closing(o)))) {
+    *t = (struct tok){.start = (uint32_t)start, .end = (uint32_t)end, .norm = (uint32_t)d->pool_n, .hash = h,
+                      .norm_len = (uint16_t)(on > 0xFFFF ? 0xFFFF : on), .flags = (uint16_t)flags,
+                      .field = (uint8_t)sc->field, .cls = (uint8_t)cls};
+    if (sc->new_sent || (sc->pending && !(cls == TOK_PUNCT && closing(o, on)))) {
         d->n_sent++;
         t->flags |= TOK_F_SENT_START;
         sc->new_sent = sc->pending = 0;
@@ -249,6 +291,16 @@ static int emit(struct scan *sc, size_t start, size_t end, unsigned flags)
     d->pool_n += on + 1;
     d->n++;
     return 0;
+}
+
+/* Appends the token s[start, end) with its normal form, case class and sentence. */
+static int emit(struct scan *sc, size_t start, size_t end, unsigned flags)
+{
+    char *o = sc->d->pool + sc->d->pool_n;
+    struct norm_acc a = {0, 2166136261u, 0, 0, 0, 0, -1};
+    for (size_t i = norm_ascii(sc->s, start, end, o, &a, 0); i < end; i = norm_ascii(sc->s, i, end, o, &a, 0))
+        i += norm_cp(sc, i, o, &a, &flags);
+    return push(sc, start, end, flags, a.on, a.h, acc_class(sc->s, start, &a));
 }
 
 /* Code point at i (folded), its category and byte length; i >= len reads as a space. */
@@ -304,12 +356,12 @@ static int joins(const struct scan *sc, size_t i, uint32_t cp, size_t n, int num
 /* Is s[0, n) one of the lower-case words w (ASCII, any case)? */
 static int in_list(const char *const *w, const unsigned char *s, size_t n)
 {
-    for (size_t k = 0; w[k]; k++)
-        if (strlen(w[k]) == n) {
-            size_t j = 0;
-            while (j < n && (s[j] | 0x20) == w[k][j]) j++;
-            if (j == n) return 1;
-        }
+    for (size_t k = 0; w[k]; k++) {
+        /* a shorter word stops the loop at its NUL (s[j] | 0x20 is never 0): no strlen per word */
+        size_t j = 0;
+        while (j < n && (s[j] | 0x20) == w[k][j]) j++;
+        if (j == n && !w[k][n]) return 1;
+    }
     return 0;
 }
 
@@ -356,17 +408,14 @@ static int currency_code(const struct scan *sc, size_t i)
            sc->s[i + 3] <= '9' && in_list(w, sc->s + i, 3);
 }
 
-/* A word, number, initialism or abbreviation starting at i; returns its end. */
-static int scan_word(struct scan *sc, size_t i, size_t *out)
+/* The rest of a word whose ASCII letters and digits s[i, j) did not end it (a connector, a non-ASCII
+ * character, a scale, a "$" or a period may follow): the general rules, byte by byte. */
+static int word_rest(struct scan *sc, size_t i, size_t j, int letters, size_t *out)
 {
-    size_t j = i, first_alpha = 0;
-    int numeric = 1, hyphen = 0, letters = 0;
-    if (sc->s[i] >= 'A' && sc->s[i] <= 'Z' && currency_code(sc, i)) {
-        *out = i + 3;
-        return emit(sc, i, i + 3, TOK_F_CURRENCY);
-    }
-    if (sc->s[i] < 0x80 && ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') && (*out = initialism(sc, i)))
-        return emit(sc, i, *out, TOK_F_ABBREV);
+    size_t first_alpha = 0;
+    int numeric = !letters, hyphen = 0;
+    if (letters)
+        for (first_alpha = i; !(sc->s[first_alpha] - 65u < 26u || sc->s[first_alpha] - 97u < 26u);) first_alpha++;
     for (;;) {
         /* the common case: a run of ASCII letters and digits */
         while (j < sc->len && sc->s[j] < 0x80 && (ascii_cat[sc->s[j]] == '3' || ascii_cat[sc->s[j]] == '4')) {
@@ -408,6 +457,48 @@ static int scan_word(struct scan *sc, size_t i, size_t *out)
     return emit(sc, i, j, (numeric ? TOK_F_NUMBER : 0) | (hyphen ? TOK_F_HYPHEN : 0));
 }
 
+/* Does the ASCII run of letters and digits s[i, j) end its word before s[j] with none of the general
+ * rules to apply, other than a period of an abbreviation? True for most words: those followed by a
+ * space, a newline or punctuation that joins nothing. */
+static int plain_end(const struct scan *sc, size_t i, size_t j, int letters)
+{
+    if (letters && sc->s[i] - 48u < 10u) return 0; /* a number and its scale ("10bn") */
+    if (j == sc->len) return 1;
+    unsigned b = sc->s[j];
+    if (b >= 0x80) return 0;
+    enum cat c = ascii((unsigned char)b);
+    if (c == CAT_SPACE || c == CAT_NL) return 1;
+    if (c != CAT_PUNCT || b == '-' || b == '\'' || b == '&') return 0;
+    return letters || (b != '.' && b != ','); /* a number may go on: "1,200.5" */
+}
+
+/* A word, number, initialism or abbreviation starting at i; returns its end. */
+static int scan_word(struct scan *sc, size_t i, size_t *out)
+{
+    if (sc->s[i] >= 'A' && sc->s[i] <= 'Z' && currency_code(sc, i)) {
+        *out = i + 3;
+        return emit(sc, i, i + 3, TOK_F_CURRENCY);
+    }
+    if (sc->s[i] < 0x80 && ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') && (*out = initialism(sc, i)))
+        return emit(sc, i, *out, TOK_F_ABBREV);
+    /* the common word: its norm is written while its end is looked for */
+    char *o = sc->d->pool + sc->d->pool_n;
+    struct norm_acc a = {0, 2166136261u, 0, 0, 0, 0, -1};
+    size_t j = norm_ascii(sc->s, i, sc->len, o, &a, 1);
+    int letters = a.up + a.lo;
+    if (!plain_end(sc, i, j, letters)) return word_rest(sc, i, j, letters, out);
+    int cls = acc_class(sc->s, i, &a);
+    unsigned flags = letters ? 0 : TOK_F_NUMBER;
+    if (j < sc->len && sc->s[j] == '.' && letters && is_abbrev(sc->s + i, j - i)) {
+        o[a.on++] = '.';
+        a.h = (a.h ^ '.') * 16777619u;
+        *out = j + 1;
+        return push(sc, i, j + 1, TOK_F_ABBREV, a.on, a.h, cls);
+    }
+    *out = j;
+    return push(sc, i, j, flags, a.on, a.h, cls);
+}
+
 /* "$TSLA", "$BRK.B" at i (a '$'); end or 0. Money ("$5bn") is no cashtag. */
 static size_t cashtag(const struct scan *sc, size_t i)
 {
@@ -447,6 +538,7 @@ static int scan_field(tok_doc *d, int field, const char *text, size_t len)
 {
     struct scan sc = {d, (const unsigned char *)text, len, field, 1, 0};
     size_t i = 0, n, e;
+    if (reserve_pool(d, len)) return SQ_E_NOMEM;
     while (i < len) {
         uint32_t cp;
         enum cat c = peek(&sc, i, &cp, &n);
