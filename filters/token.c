@@ -8,6 +8,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "../core/error.h"
 
@@ -163,7 +166,8 @@ static int grow_tokens(tok_doc *d)
 
 /* Pool room for every norm of a field of len bytes, reserved once so that no token checks it: a norm
  * has at most 3 bytes per input byte (an invalid byte becomes U+FFFD) plus its NUL, and a token has at
- * least one byte; the 8 spare bytes let a word's norm be written before its end is known. */
+ * least one byte. A word's norm is written before its end is known, up to 16 bytes at a time while 16
+ * input bytes remain: those fit in the room of the bytes not read yet. */
 static int reserve_pool(tok_doc *d, size_t len)
 {
     size_t need = d->pool_n + len * 4 + 8;
@@ -223,6 +227,45 @@ static inline size_t norm_ascii(const unsigned char *s, size_t i, size_t end, ch
     a->lo += lo;
     a->dig += dig;
     return i;
+}
+
+/* 0, 1 or 2 for no, one, several bits of m: all a case class asks of a count. */
+static inline int count2(unsigned m)
+{
+    return (m != 0) + ((m & (m - 1)) != 0);
+}
+
+/* A word's run of ASCII letters and digits from s[i] into the norm, as norm_ascii(.., 1) does, 16 bytes
+ * at a time while 16 bytes remain (most words end in the first 16: one test per word, not per byte). */
+static inline size_t word_ascii(const unsigned char *s, size_t i, size_t len, char *o, struct norm_acc *a)
+{
+#if defined(__SSE2__)
+    while (i + 16 <= len) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i f = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* letters folded to lower case */
+        __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(f, _mm_set1_epi8('a' - 1)), _mm_cmplt_epi8(f, _mm_set1_epi8('z' + 1)));
+        __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+        __m128i upper = _mm_and_si128(alpha, _mm_cmplt_epi8(x, _mm_set1_epi8('a')));
+        unsigned am = (unsigned)_mm_movemask_epi8(alpha), dm = (unsigned)_mm_movemask_epi8(digit);
+        unsigned um = (unsigned)_mm_movemask_epi8(upper);
+        unsigned n = (unsigned)__builtin_ctz(~(am | dm)); /* bit 16 up is set: n <= 16 */
+        unsigned keep = (1u << n) - 1;
+        _mm_storeu_si128((__m128i *)(o + a->on), _mm_add_epi8(x, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+        am &= keep;
+        um &= keep;
+        if (a->first_up == -1 && am) a->first_up = (int)((um >> __builtin_ctz(am)) & 1);
+        a->up += count2(um);
+        a->lo += count2(am & ~um);
+        a->dig += count2(dm & keep);
+        uint32_t h = a->h;
+        for (unsigned k = 0; k < n; k++) h = (h ^ (unsigned char)o[a->on + k]) * 16777619u;
+        a->h = h;
+        a->on += n;
+        i += n;
+        if (n < 16) return i;
+    }
+#endif
+    return norm_ascii(s, i, len, o, a, 1);
 }
 
 /* The code point at s[i] (not ASCII) into the norm: folded, zero-width dropped, lower-cased. */
@@ -484,7 +527,7 @@ static int scan_word(struct scan *sc, size_t i, size_t *out)
     /* the common word: its norm is written while its end is looked for */
     char *o = sc->d->pool + sc->d->pool_n;
     struct norm_acc a = {0, 2166136261u, 0, 0, 0, 0, -1};
-    size_t j = norm_ascii(sc->s, i, sc->len, o, &a, 1);
+    size_t j = word_ascii(sc->s, i, sc->len, o, &a);
     int letters = a.up + a.lo;
     if (!plain_end(sc, i, j, letters)) return word_rest(sc, i, j, letters, out);
     int cls = acc_class(sc->s, i, &a);
