@@ -307,6 +307,23 @@ static int acc_class(const unsigned char *s, size_t start, const struct norm_acc
     return class_of(a->up, a->lo, a->dig, a->nocase, first_up);
 }
 
+/* The case class of a word of ASCII letters and digits, as class_of gives it, from a table: whether
+ * a word is lower, title or upper case is no pattern a branch predictor learns. */
+static int word_class(const unsigned char *s, size_t start, const struct norm_acc *a)
+{
+    static const uint8_t cls[24] = {
+        /* no digit, first letter lower: up 0/1/2+ without lower case, then with */
+        TOK_PUNCT, TOK_TITLE, TOK_UPPER, TOK_LOWER, TOK_MIXED, TOK_MIXED,
+        /* a digit */
+        TOK_DIGIT, TOK_MIXED, TOK_MIXED, TOK_MIXED, TOK_MIXED, TOK_MIXED,
+        /* the same, first letter upper */
+        TOK_PUNCT, TOK_TITLE, TOK_UPPER, TOK_LOWER, TOK_TITLE, TOK_MIXED,
+        TOK_DIGIT, TOK_MIXED, TOK_MIXED, TOK_MIXED, TOK_MIXED, TOK_MIXED};
+    int first_up = a->first_up == -2 ? first_ascii_up(s, start) : a->first_up == 1;
+    int up = (a->up != 0) + (a->up > 1);
+    return cls[up + 3 * (a->lo != 0) + 6 * (a->dig != 0) + 12 * first_up];
+}
+
 /* Closing punctuation after a sentence end still belongs to that sentence (norms hold no NUL). */
 static int closing(const char *o, size_t on)
 {
@@ -315,7 +332,7 @@ static int closing(const char *o, size_t on)
 }
 
 /* Appends the token s[start, end) whose norm (on bytes, hash h) is already at the pool's end. */
-static int push(struct scan *sc, size_t start, size_t end, unsigned flags, size_t on, uint32_t h, int cls)
+static inline int push(struct scan *sc, size_t start, size_t end, unsigned flags, size_t on, uint32_t h, int cls)
 {
     tok_doc *d = sc->d;
     if (d->n == d->cap && grow_tokens(d)) return SQ_E_NOMEM;
@@ -447,8 +464,10 @@ static size_t initialism(const struct scan *sc, size_t i)
 static int currency_code(const struct scan *sc, size_t i)
 {
     static const char *const w[] = {"usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "hkd", "cny", "rmb", NULL};
-    return i + 3 < sc->len && upper_at(sc, i) && upper_at(sc, i + 1) && upper_at(sc, i + 2) && sc->s[i + 3] >= '0' &&
-           sc->s[i + 3] <= '9' && in_list(w, sc->s + i, 3);
+    if (i + 3 >= sc->len) return 0;
+    const unsigned char *s = sc->s + i;
+    /* one branch for the four bytes: whether a word opens with a capital is no pattern to predict */
+    return ((s[0] - 65u < 26u) & (s[1] - 65u < 26u) & (s[2] - 65u < 26u) & (s[3] - 48u < 10u)) && in_list(w, s, 3);
 }
 
 /* The rest of a word whose ASCII letters and digits s[i, j) did not end it (a connector, a non-ASCII
@@ -518,19 +537,21 @@ static int plain_end(const struct scan *sc, size_t i, size_t j, int letters)
 /* A word, number, initialism or abbreviation starting at i; returns its end. */
 static int scan_word(struct scan *sc, size_t i, size_t *out)
 {
-    if (sc->s[i] >= 'A' && sc->s[i] <= 'Z' && currency_code(sc, i)) {
-        *out = i + 3;
-        return emit(sc, i, i + 3, TOK_F_CURRENCY);
-    }
-    if (sc->s[i] < 0x80 && ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') && (*out = initialism(sc, i)))
+    if (i + 1 < sc->len && sc->s[i + 1] == '.' && sc->s[i] < 0x80 && ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') &&
+        (*out = initialism(sc, i)))
         return emit(sc, i, *out, TOK_F_ABBREV);
     /* the common word: its norm is written while its end is looked for */
     char *o = sc->d->pool + sc->d->pool_n;
     struct norm_acc a = {0, 2166136261u, 0, 0, 0, 0, -1};
     size_t j = word_ascii(sc->s, i, sc->len, o, &a);
+    /* a currency code glued to a number ("EUR1.7bn"): capitals and a digit */
+    if (a.up > 1 && a.dig && currency_code(sc, i)) {
+        *out = i + 3;
+        return emit(sc, i, i + 3, TOK_F_CURRENCY);
+    }
     int letters = a.up + a.lo;
     if (!plain_end(sc, i, j, letters)) return word_rest(sc, i, j, letters, out);
-    int cls = acc_class(sc->s, i, &a);
+    int cls = word_class(sc->s, i, &a);
     unsigned flags = letters ? 0 : TOK_F_NUMBER;
     if (j < sc->len && sc->s[j] == '.' && letters && is_abbrev(sc->s + i, j - i)) {
         o[a.on++] = '.';
@@ -625,9 +646,10 @@ static uint8_t all_caps(const tok_doc *d, size_t from, size_t to)
     size_t up = 0, words = 0;
     for (size_t k = from; k < to; k++) {
         const struct tok *t = &d->v[k];
-        if (t->cls == TOK_PUNCT || t->cls == TOK_DIGIT || t->norm_len < 2) continue;
-        words++;
-        up += t->cls == TOK_UPPER;
+        /* counted without a branch: words and punctuation alternate with no pattern */
+        size_t word = (t->cls != TOK_PUNCT) & (t->cls != TOK_DIGIT) & (t->norm_len >= 2);
+        words += word;
+        up += word & (t->cls == TOK_UPPER);
     }
     return words >= 2 && up * 10 >= words * 8;
 }
