@@ -166,11 +166,11 @@ static int grow_tokens(tok_doc *d)
 
 /* Pool room for every norm of a field of len bytes, reserved once so that no token checks it: a norm
  * has at most 3 bytes per input byte (an invalid byte becomes U+FFFD) plus its NUL, and a token has at
- * least one byte. A word's norm is written before its end is known, up to 16 bytes at a time while 16
- * input bytes remain: those fit in the room of the bytes not read yet. */
+ * least one byte. A word's norm is written before its end is known, 16 bytes at a time: in the room of
+ * the bytes not read yet, and 16 spare bytes for the field's end. */
 static int reserve_pool(tok_doc *d, size_t len)
 {
-    size_t need = d->pool_n + len * 4 + 8;
+    size_t need = d->pool_n + len * 4 + 16;
     if (need <= d->pool_cap) return 0;
     size_t cap = d->pool_cap ? d->pool_cap : 4096;
     while (need > cap) cap *= 2;
@@ -235,13 +235,35 @@ static inline int count2(unsigned m)
     return (m != 0) + ((m & (m - 1)) != 0);
 }
 
+/* FNV-1a of h over p[0, n), four bytes a step. */
+static inline uint32_t hash_run(uint32_t h, const unsigned char *p, unsigned n)
+{
+    unsigned k = 0;
+    for (; k + 4 <= n; k += 4) {
+        h = (h ^ p[k]) * 16777619u;
+        h = (h ^ p[k + 1]) * 16777619u;
+        h = (h ^ p[k + 2]) * 16777619u;
+        h = (h ^ p[k + 3]) * 16777619u;
+    }
+    for (; k < n; k++) h = (h ^ p[k]) * 16777619u;
+    return h;
+}
+
 /* A word's run of ASCII letters and digits from s[i] into the norm, as norm_ascii(.., 1) does, 16 bytes
- * at a time while 16 bytes remain (most words end in the first 16: one test per word, not per byte). */
+ * at a time (most words end in the first 16: one test per word, not per byte). Of the counts only
+ * none, one or several matter (class_of): lo and dig say whether there are any. */
 static inline size_t word_ascii(const unsigned char *s, size_t i, size_t len, char *o, struct norm_acc *a)
 {
 #if defined(__SSE2__)
-    while (i + 16 <= len) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+    for (;;) {
+        __m128i x;
+        if (i + 16 <= len)
+            x = _mm_loadu_si128((const __m128i *)(s + i));
+        else { /* the field's last bytes, NUL-padded: a NUL ends the run */
+            unsigned char pad[16] = {0};
+            memcpy(pad, s + i, len - i);
+            x = _mm_loadu_si128((const __m128i *)pad);
+        }
         __m128i f = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* letters folded to lower case */
         __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(f, _mm_set1_epi8('a' - 1)), _mm_cmplt_epi8(f, _mm_set1_epi8('z' + 1)));
         __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
@@ -253,19 +275,18 @@ static inline size_t word_ascii(const unsigned char *s, size_t i, size_t len, ch
         _mm_storeu_si128((__m128i *)(o + a->on), _mm_add_epi8(x, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
         am &= keep;
         um &= keep;
-        if (a->first_up == -1 && am) a->first_up = (int)((um >> __builtin_ctz(am)) & 1);
+        if (a->first_up == -1 && am) a->first_up = (um & am & -am) != 0;
         a->up += count2(um);
-        a->lo += count2(am & ~um);
-        a->dig += count2(dm & keep);
-        uint32_t h = a->h;
-        for (unsigned k = 0; k < n; k++) h = (h ^ (unsigned char)o[a->on + k]) * 16777619u;
-        a->h = h;
+        a->lo |= am != um;
+        a->dig |= (dm & keep) != 0;
+        a->h = hash_run(a->h, (const unsigned char *)o + a->on, n);
         a->on += n;
         i += n;
         if (n < 16) return i;
     }
-#endif
+#else
     return norm_ascii(s, i, len, o, a, 1);
+#endif
 }
 
 /* The code point at s[i] (not ASCII) into the norm: folded, zero-width dropped, lower-cased. */
@@ -336,20 +357,18 @@ static inline int push(struct scan *sc, size_t start, size_t end, unsigned flags
 {
     tok_doc *d = sc->d;
     if (d->n == d->cap && grow_tokens(d)) return SQ_E_NOMEM;
-    struct tok *t = &d->v[d->n];
     char *o = d->pool + d->pool_n;
-    o[on] = '\0';
-    *t = (struct tok){.start = (uint32_t)start, .end = (uint32_t)end, .norm = (uint32_t)d->pool_n, .hash = h,
-                      .norm_len = (uint16_t)(on > 0xFFFF ? 0xFFFF : on), .flags = (uint16_t)flags,
-                      .field = (uint8_t)sc->field, .cls = (uint8_t)cls};
     if (sc->new_sent || (sc->pending && !(cls == TOK_PUNCT && closing(o, on)))) {
         d->n_sent++;
-        t->flags |= TOK_F_SENT_START;
+        flags |= TOK_F_SENT_START;
         sc->new_sent = sc->pending = 0;
     }
-    t->sent = d->n_sent ? d->n_sent - 1 : 0;
+    d->v[d->n++] = (struct tok){.start = (uint32_t)start, .end = (uint32_t)end,
+                                .sent = d->n_sent ? d->n_sent - 1 : 0, .norm = (uint32_t)d->pool_n, .hash = h,
+                                .norm_len = (uint16_t)(on > 0xFFFF ? 0xFFFF : on), .flags = (uint16_t)flags,
+                                .field = (uint8_t)sc->field, .cls = (uint8_t)cls};
+    o[on] = '\0';
     d->pool_n += on + 1;
-    d->n++;
     return 0;
 }
 
@@ -436,12 +455,14 @@ static int is_scale(const unsigned char *s, size_t n)
 /* Words whose period belongs to them ("Mr.", "Inc."): such a period never ends a sentence. */
 static int is_abbrev(const unsigned char *s, size_t n)
 {
-    static const char *const w[] = {"mr", "mrs", "ms", "dr", "prof", "inc", "corp", "co", "ltd", "jr", "sr",
-                                    "st", "no", "vs", "bros", "cos", "mt", "gov", "sen", "rep", "gen", "col",
-                                    "jan", "feb", "aug", "sept", "oct", "nov", "dec", "dept", "approx", "plc", "v",
-                                    NULL};
+    /* by length: a word before a period (every sentence end) meets only those of its own length */
+    static const char *const w1[] = {"v", NULL}, *const w2[] = {"mr", "ms", "dr", "co", "jr", "sr", "st", "no", "vs", "mt", NULL},
+                             *const w3[] = {"mrs", "inc", "ltd", "cos", "gov", "sen", "rep", "gen", "col", "jan", "feb",
+                                            "aug", "oct", "nov", "dec", "plc", NULL},
+                             *const w4[] = {"prof", "corp", "bros", "sept", "dept", NULL}, *const w6[] = {"approx", NULL};
+    static const char *const *const by_len[] = {NULL, w1, w2, w3, w4, NULL, w6};
     if (n == 1 && s[0] >= 'A' && s[0] <= 'Z') return 1; /* an initial: "J. P. Morgan" */
-    return in_list(w, s, n);
+    return n < sizeof by_len / sizeof *by_len && by_len[n] && in_list(by_len[n], s, n);
 }
 
 /* End of an initialism "U.S." / "U.K." starting with the letter at i, or 0. */
@@ -598,44 +619,53 @@ static int paragraph(const struct scan *sc, size_t i)
     return i < sc->len && (sc->s[i] == '\n' || sc->s[i] == ' ' || sc->s[i] == '\t' || sc->s[i] == '\r');
 }
 
+/* Anything but an ASCII word at i: spaces and newlines (no token), possessives, cashtags, tickers,
+ * punctuation, words that open with a non-ASCII letter; sets *end past what it read. */
+static int scan_other(struct scan *sc, size_t i, size_t *end)
+{
+    uint32_t cp;
+    size_t n, e;
+    enum cat c = peek(sc, i, &cp, &n);
+    int rc = 0;
+    if (c == CAT_SPACE || c == CAT_ZW || c == CAT_NL) {
+        if (c == CAT_NL && paragraph(sc, i + n)) sc->pending = 1;
+    } else if (c == CAT_ALPHA || c == CAT_DIGIT) {
+        rc = scan_word(sc, i, &e);
+        n = e - i;
+    } else if (cp == '\'' && i + n < sc->len && (sc->s[i + n] | 0x20) == 's' && !alnum_at(sc, i + n + 1)) {
+        rc = emit(sc, i, i + n + 1, 0); /* the possessive "'s" */
+        n++;
+    } else if (cp == '$' && (e = cashtag(sc, i))) {
+        rc = emit(sc, i, e, TOK_F_CASHTAG);
+        n = e - i;
+    } else if (cp == '<' && (e = ticker(sc, i))) {
+        rc = emit(sc, i, e, TOK_F_TICKER);
+        n = e - i;
+    } else {
+        rc = emit(sc, i, i + n, c == CAT_CUR ? TOK_F_CURRENCY : 0);
+        if (cp == '.' || cp == '!' || cp == '?' || cp == 0x3002) {
+            uint32_t nx;
+            size_t nn;
+            enum cat nc = peek(sc, i + n, &nx, &nn);
+            if (nc == CAT_SPACE || nc == CAT_NL || nx == '"' || nx == '\'' || nx == ')' || nx == 0x201D)
+                sc->pending = 1;
+        }
+    }
+    *end = i + n;
+    return rc;
+}
+
 static int scan_field(tok_doc *d, int field, const char *text, size_t len)
 {
     struct scan sc = {d, (const unsigned char *)text, len, field, 1, 0};
-    size_t i = 0, n, e;
+    size_t i = 0;
     if (reserve_pool(d, len)) return SQ_E_NOMEM;
     while (i < len) {
-        uint32_t cp;
-        enum cat c = peek(&sc, i, &cp, &n);
-        int rc = 0;
-        if (c == CAT_SPACE || c == CAT_ZW || c == CAT_NL) {
-            if (c == CAT_NL && paragraph(&sc, i + n)) sc.pending = 1;
-            i += n;
-            continue;
-        }
-        if (c == CAT_ALPHA || c == CAT_DIGIT) {
-            rc = scan_word(&sc, i, &e);
-            n = e - i;
-        } else if (cp == '\'' && i + n < len && (sc.s[i + n] | 0x20) == 's' && !alnum_at(&sc, i + n + 1)) {
-            rc = emit(&sc, i, i + n + 1, 0); /* the possessive "'s" */
-            n++;
-        } else if (cp == '$' && (e = cashtag(&sc, i))) {
-            rc = emit(&sc, i, e, TOK_F_CASHTAG);
-            n = e - i;
-        } else if (cp == '<' && (e = ticker(&sc, i))) {
-            rc = emit(&sc, i, e, TOK_F_TICKER);
-            n = e - i;
-        } else {
-            rc = emit(&sc, i, i + n, c == CAT_CUR ? TOK_F_CURRENCY : 0);
-            if (cp == '.' || cp == '!' || cp == '?' || cp == 0x3002) {
-                uint32_t nx;
-                size_t nn;
-                enum cat nc = peek(&sc, i + n, &nx, &nn);
-                if (nc == CAT_SPACE || nc == CAT_NL || nx == '"' || nx == '\'' || nx == ')' || nx == 0x201D)
-                    sc.pending = 1;
-            }
-        }
+        size_t e;
+        int rc = scan_other(&sc, i, &e);
         if (rc) return rc;
-        i += n;
+        i = e;
+        if (i < len && sc.s[i] == ' ') i++;
     }
     return 0;
 }
