@@ -330,7 +330,7 @@ static int acc_class(const unsigned char *s, size_t start, const struct norm_acc
 
 /* The case class of a word of ASCII letters and digits, as class_of gives it, from a table: whether
  * a word is lower, title or upper case is no pattern a branch predictor learns. */
-static int word_class(const unsigned char *s, size_t start, const struct norm_acc *a)
+static inline int word_class(const unsigned char *s, size_t start, struct norm_acc a)
 {
     static const uint8_t cls[24] = {
         /* no digit, first letter lower: up 0/1/2+ without lower case, then with */
@@ -340,9 +340,9 @@ static int word_class(const unsigned char *s, size_t start, const struct norm_ac
         /* the same, first letter upper */
         TOK_PUNCT, TOK_TITLE, TOK_UPPER, TOK_LOWER, TOK_TITLE, TOK_MIXED,
         TOK_DIGIT, TOK_MIXED, TOK_MIXED, TOK_MIXED, TOK_MIXED, TOK_MIXED};
-    int first_up = a->first_up == -2 ? first_ascii_up(s, start) : a->first_up == 1;
-    int up = (a->up != 0) + (a->up > 1);
-    return cls[up + 3 * (a->lo != 0) + 6 * (a->dig != 0) + 12 * first_up];
+    int first_up = a.first_up == -2 ? first_ascii_up(s, start) : a.first_up == 1;
+    int up = (a.up != 0) + (a.up > 1);
+    return cls[up + 3 * (a.lo != 0) + 6 * (a.dig != 0) + 12 * first_up];
 }
 
 /* Closing punctuation after a sentence end still belongs to that sentence (norms hold no NUL). */
@@ -363,10 +363,16 @@ static inline int push(struct scan *sc, size_t start, size_t end, unsigned flags
         flags |= TOK_F_SENT_START;
         sc->new_sent = sc->pending = 0;
     }
-    d->v[d->n++] = (struct tok){.start = (uint32_t)start, .end = (uint32_t)end,
-                                .sent = d->n_sent ? d->n_sent - 1 : 0, .norm = (uint32_t)d->pool_n, .hash = h,
-                                .norm_len = (uint16_t)(on > 0xFFFF ? 0xFFFF : on), .flags = (uint16_t)flags,
-                                .field = (uint8_t)sc->field, .cls = (uint8_t)cls};
+    struct tok *t = &d->v[d->n++]; /* field by field: a compound literal went through the stack */
+    t->start = (uint32_t)start;
+    t->end = (uint32_t)end;
+    t->sent = d->n_sent ? d->n_sent - 1 : 0;
+    t->norm = (uint32_t)d->pool_n;
+    t->hash = h;
+    t->norm_len = (uint16_t)(on > 0xFFFF ? 0xFFFF : on);
+    t->flags = (uint16_t)flags;
+    t->field = (uint8_t)sc->field;
+    t->cls = (uint8_t)cls;
     o[on] = '\0';
     d->pool_n += on + 1;
     return 0;
@@ -572,7 +578,7 @@ static int scan_word(struct scan *sc, size_t i, size_t *out)
     }
     int letters = a.up + a.lo;
     if (!plain_end(sc, i, j, letters)) return word_rest(sc, i, j, letters, out);
-    int cls = word_class(sc->s, i, &a);
+    int cls = word_class(sc->s, i, a);
     unsigned flags = letters ? 0 : TOK_F_NUMBER;
     if (j < sc->len && sc->s[j] == '.' && letters && is_abbrev(sc->s + i, j - i)) {
         o[a.on++] = '.';
