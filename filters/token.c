@@ -192,7 +192,8 @@ static int class_of(int up, int lo, int dig, int nocase, int first_up)
     return first_up && up == 1 ? TOK_TITLE : TOK_MIXED;
 }
 
-/* Counts of a token's letters and digits, for its case class. */
+/* A token's norm as it is written, and its letters and digits for its case class (class_of asks of
+ * each count only whether it is 0, 1 or more). */
 struct norm_acc {
     size_t on;     /* norm bytes written */
     uint32_t h;    /* FNV-1a of those bytes */
@@ -462,10 +463,12 @@ static int is_scale(const unsigned char *s, size_t n)
 static int is_abbrev(const unsigned char *s, size_t n)
 {
     /* by length: a word before a period (every sentence end) meets only those of its own length */
-    static const char *const w1[] = {"v", NULL}, *const w2[] = {"mr", "ms", "dr", "co", "jr", "sr", "st", "no", "vs", "mt", NULL},
-                             *const w3[] = {"mrs", "inc", "ltd", "cos", "gov", "sen", "rep", "gen", "col", "jan", "feb",
-                                            "aug", "oct", "nov", "dec", "plc", NULL},
-                             *const w4[] = {"prof", "corp", "bros", "sept", "dept", NULL}, *const w6[] = {"approx", NULL};
+    static const char *const w1[] = {"v", NULL};
+    static const char *const w2[] = {"mr", "ms", "dr", "co", "jr", "sr", "st", "no", "vs", "mt", NULL};
+    static const char *const w3[] = {"mrs", "inc", "ltd", "cos", "gov", "sen", "rep", "gen", "col",
+                                     "jan", "feb", "aug", "oct", "nov", "dec", "plc", NULL};
+    static const char *const w4[] = {"prof", "corp", "bros", "sept", "dept", NULL};
+    static const char *const w6[] = {"approx", NULL};
     static const char *const *const by_len[] = {NULL, w1, w2, w3, w4, NULL, w6};
     if (n == 1 && s[0] >= 'A' && s[0] <= 'Z') return 1; /* an initial: "J. P. Morgan" */
     return n < sizeof by_len / sizeof *by_len && by_len[n] && in_list(by_len[n], s, n);
@@ -491,10 +494,8 @@ static size_t initialism(const struct scan *sc, size_t i)
 static int currency_code(const struct scan *sc, size_t i)
 {
     static const char *const w[] = {"usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "hkd", "cny", "rmb", NULL};
-    if (i + 3 >= sc->len) return 0;
-    const unsigned char *s = sc->s + i;
-    /* one branch for the four bytes: whether a word opens with a capital is no pattern to predict */
-    return ((s[0] - 65u < 26u) & (s[1] - 65u < 26u) & (s[2] - 65u < 26u) & (s[3] - 48u < 10u)) && in_list(w, s, 3);
+    return i + 3 < sc->len && upper_at(sc, i) && upper_at(sc, i + 1) && upper_at(sc, i + 2) && sc->s[i + 3] >= '0' &&
+           sc->s[i + 3] <= '9' && in_list(w, sc->s + i, 3);
 }
 
 /* The rest of a word whose ASCII letters and digits s[i, j) did not end it (a connector, a non-ASCII
@@ -564,8 +565,9 @@ static int plain_end(const struct scan *sc, size_t i, size_t j, int letters)
 /* A word, number, initialism or abbreviation starting at i; returns its end. */
 static int scan_word(struct scan *sc, size_t i, size_t *out)
 {
-    if (i + 1 < sc->len && sc->s[i + 1] == '.' && sc->s[i] < 0x80 && ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') &&
-        (*out = initialism(sc, i)))
+    /* "U.S.": the period test first, as it rarely holds */
+    if (i + 1 < sc->len && sc->s[i + 1] == '.' && sc->s[i] < 0x80 &&
+        ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') && (*out = initialism(sc, i)))
         return emit(sc, i, *out, TOK_F_ABBREV);
     /* the common word: its norm is written while its end is looked for */
     char *o = sc->d->pool + sc->d->pool_n;
@@ -625,9 +627,8 @@ static int paragraph(const struct scan *sc, size_t i)
     return i < sc->len && (sc->s[i] == '\n' || sc->s[i] == ' ' || sc->s[i] == '\t' || sc->s[i] == '\r');
 }
 
-/* Anything but an ASCII word at i: spaces and newlines (no token), possessives, cashtags, tickers,
- * punctuation, words that open with a non-ASCII letter; sets *end past what it read. */
-static int scan_other(struct scan *sc, size_t i, size_t *end)
+/* The token at i, or the space or newline there (no token); sets *end past what it read. */
+static int scan_token(struct scan *sc, size_t i, size_t *end)
 {
     uint32_t cp;
     size_t n, e;
@@ -668,10 +669,10 @@ static int scan_field(tok_doc *d, int field, const char *text, size_t len)
     if (reserve_pool(d, len)) return SQ_E_NOMEM;
     while (i < len) {
         size_t e;
-        int rc = scan_other(&sc, i, &e);
+        int rc = scan_token(&sc, i, &e);
         if (rc) return rc;
         i = e;
-        if (i < len && sc.s[i] == ' ') i++;
+        if (i < len && sc.s[i] == ' ') i++; /* most tokens are followed by one space: no dispatch for it */
     }
     return 0;
 }
