@@ -238,7 +238,8 @@ static inline int count2(unsigned m)
 
 /* FNV-1a of h over p[0, n), n <= 16, p[0, 16) readable. A loop of n steps mispredicts its end for
  * most words (their lengths follow no pattern): eight steps always, keeping each state, and the n-th
- * picked -- it is ready as soon as a loop of n would have been, the steps past it cost only throughput. */
+ * picked -- it is ready as soon as a loop of n would have been, the steps past it cost only throughput.
+ * (On text that repeats itself, as bench's filler does, the loop learns the lengths and wins: ~12%.) */
 static inline uint32_t hash_run(uint32_t h, const unsigned char *p, unsigned n)
 {
     uint32_t st[9];
