@@ -8,6 +8,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "../core/error.h"
 
@@ -150,30 +153,32 @@ struct scan {
     int pending;  /* a sentence end was seen: the next token that is not closing punctuation opens one */
 };
 
-static int grow(tok_doc *d, size_t bytes)
+/* Room for one more token. */
+static int grow_tokens(tok_doc *d)
 {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 256;
-        struct tok *v = realloc(d->v, cap * sizeof *v);
-        if (!v) return SQ_E_NOMEM;
-        d->v = v;
-        d->cap = cap;
-    }
-    if (d->pool_n + bytes * 3 + 8 > d->pool_cap) { /* an invalid byte becomes U+FFFD: 3 bytes */
-        size_t cap = d->pool_cap ? d->pool_cap : 4096;
-        while (d->pool_n + bytes * 3 + 8 > cap) cap *= 2;
-        char *p = realloc(d->pool, cap);
-        if (!p) return SQ_E_NOMEM;
-        d->pool = p;
-        d->pool_cap = cap;
-    }
+    size_t cap = d->cap ? d->cap * 2 : 256;
+    struct tok *v = realloc(d->v, cap * sizeof *v);
+    if (!v) return SQ_E_NOMEM;
+    d->v = v;
+    d->cap = cap;
     return 0;
 }
 
-static int closing(const char *norm)
+/* Pool room for every norm of a field of len bytes, reserved once so that no token checks it: a norm
+ * has at most 3 bytes per input byte (an invalid byte becomes U+FFFD) plus its NUL, and a token has at
+ * least one byte. A word's norm is written before its end is known, 16 bytes at a time: in the room of
+ * the bytes not read yet, and 16 spare bytes for the field's end. */
+static int reserve_pool(tok_doc *d, size_t len)
 {
-    return strcmp(norm, ")") == 0 || strcmp(norm, "]") == 0 || strcmp(norm, "\"") == 0 ||
-           strcmp(norm, "'") == 0 || strcmp(norm, "\xe2\x80\x9d") == 0 || strcmp(norm, "\xc2\xbb") == 0;
+    size_t need = d->pool_n + len * 4 + 16;
+    if (need <= d->pool_cap) return 0;
+    size_t cap = d->pool_cap ? d->pool_cap : 4096;
+    while (need > cap) cap *= 2;
+    char *p = realloc(d->pool, cap);
+    if (!p) return SQ_E_NOMEM;
+    d->pool = p;
+    d->pool_cap = cap;
+    return 0;
 }
 
 static int class_of(int up, int lo, int dig, int nocase, int first_up)
@@ -187,68 +192,204 @@ static int class_of(int up, int lo, int dig, int nocase, int first_up)
     return first_up && up == 1 ? TOK_TITLE : TOK_MIXED;
 }
 
+/* A token's norm as it is written, and its letters and digits for its case class (class_of asks of
+ * each count only whether it is 0, 1 or more). */
+struct norm_acc {
+    size_t on;     /* norm bytes written */
+    uint32_t h;    /* FNV-1a of those bytes */
+    int up, lo, dig, nocase;
+    int first_up;  /* case of the first letter: -1 none yet, -2 an ASCII letter (looked up when needed) */
+};
+
+/* The ASCII prefix of s[i, end) into the norm: lower case, hash and counts in one pass, without a
+ * branch per letter, as most tokens are all ASCII. With words, stops at the first byte that is no
+ * letter or digit too (a word being read before its end is known). Returns where it stopped. */
+static inline size_t norm_ascii(const unsigned char *s, size_t i, size_t end, char *o, struct norm_acc *a,
+                                int words)
+{
+    size_t on = a->on;
+    uint32_t h = a->h;
+    int up = 0, lo = 0, dig = 0;
+    for (; i < end && s[i] < 0x80; i++) {
+        unsigned b = s[i];
+        int u = b - 65u < 26u, l = b - 97u < 26u, g = b - 48u < 10u; /* 'A', 'a', '0' */
+        if (words && !(u | l | g)) break;
+        up += u;
+        lo += l;
+        dig += g;
+        b += (unsigned)u << 5;
+        o[on++] = (char)b;
+        h = (h ^ b) * 16777619u;
+    }
+    if (a->first_up == -1 && up + lo) a->first_up = -2;
+    a->on = on;
+    a->h = h;
+    a->up += up;
+    a->lo += lo;
+    a->dig += dig;
+    return i;
+}
+
+/* 0, 1 or 2 for no, one, several bits of m: all a case class asks of a count. */
+static inline int count2(unsigned m)
+{
+    return (m != 0) + ((m & (m - 1)) != 0);
+}
+
+/* FNV-1a of h over p[0, n), n <= 16, p[0, 16) readable. A loop of n steps mispredicts its end for
+ * most words (their lengths follow no pattern): eight steps always, keeping each state, and the n-th
+ * picked -- it is ready as soon as a loop of n would have been, the steps past it cost only throughput.
+ * (On text that repeats itself, as bench's filler does, the loop learns the lengths and wins: ~12%.) */
+static inline uint32_t hash_run(uint32_t h, const unsigned char *p, unsigned n)
+{
+    uint32_t st[9];
+    if (n > 8) {
+        for (unsigned k = 0; k < 8; k++) h = (h ^ p[k]) * 16777619u;
+        p += 8;
+        n -= 8;
+    }
+    st[0] = h;
+    for (unsigned k = 0; k < 8; k++) st[k + 1] = (st[k] ^ p[k]) * 16777619u;
+    return st[n];
+}
+
+/* A word's run of ASCII letters and digits from s[i] into the norm, as norm_ascii(.., 1) does, 16 bytes
+ * at a time (most words end in the first 16: one test per word, not per byte). Of the counts only
+ * none, one or several matter (class_of): lo and dig say whether there are any. */
+static inline size_t word_ascii(const unsigned char *s, size_t i, size_t len, char *o, struct norm_acc *a)
+{
+#if defined(__SSE2__)
+    for (;;) {
+        __m128i x;
+        if (i + 16 <= len)
+            x = _mm_loadu_si128((const __m128i *)(s + i));
+        else { /* the field's last bytes, NUL-padded: a NUL ends the run */
+            unsigned char pad[16] = {0};
+            memcpy(pad, s + i, len - i);
+            x = _mm_loadu_si128((const __m128i *)pad);
+        }
+        __m128i f = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* letters folded to lower case */
+        __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(f, _mm_set1_epi8('a' - 1)), _mm_cmplt_epi8(f, _mm_set1_epi8('z' + 1)));
+        __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+        __m128i upper = _mm_and_si128(alpha, _mm_cmplt_epi8(x, _mm_set1_epi8('a')));
+        unsigned am = (unsigned)_mm_movemask_epi8(alpha), dm = (unsigned)_mm_movemask_epi8(digit);
+        unsigned um = (unsigned)_mm_movemask_epi8(upper);
+        unsigned n = (unsigned)__builtin_ctz(~(am | dm)); /* bit 16 up is set: n <= 16 */
+        unsigned keep = (1u << n) - 1;
+        _mm_storeu_si128((__m128i *)(o + a->on), _mm_add_epi8(x, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+        am &= keep;
+        um &= keep;
+        if (a->first_up == -1 && am) a->first_up = (um & am & -am) != 0;
+        a->up += count2(um);
+        a->lo |= am != um;
+        a->dig |= (dm & keep) != 0;
+        a->h = hash_run(a->h, (const unsigned char *)o + a->on, n);
+        a->on += n;
+        i += n;
+        if (n < 16) return i;
+    }
+#else
+    return norm_ascii(s, i, len, o, a, 1);
+#endif
+}
+
+/* The code point at s[i] (not ASCII) into the norm: folded, zero-width dropped, lower-cased. */
+static size_t norm_cp(const struct scan *sc, size_t i, char *o, struct norm_acc *a, unsigned *flags)
+{
+    uint32_t raw, cp;
+    size_t n = dec(sc->s, sc->len, i, &raw);
+    cp = fold(raw);
+    if (cp != raw) *flags |= TOK_F_FOLDED;
+    enum cat c = cat_of(cp);
+    if (c == CAT_ZW) {
+        *flags |= TOK_F_FOLDED;
+        return n;
+    }
+    if (c == CAT_DIGIT) a->dig++;
+    else if (c == CAT_ALPHA) {
+        int u = lower(cp) != cp;
+        if (a->first_up == -1) a->first_up = u;
+        if (u) a->up++;
+        else if (cased(cp)) a->lo++;
+        else a->nocase++;
+    }
+    size_t k = enc(lower(cp), o + a->on);
+    for (size_t q = 0; q < k; q++) a->h = (a->h ^ (unsigned char)o[a->on + q]) * 16777619u;
+    a->on += k;
+    return n;
+}
+
+/* Is the first letter of s[i, ...) (an ASCII letter comes before any other) upper case? */
+static int first_ascii_up(const unsigned char *s, size_t i)
+{
+    while (s[i] - 65u >= 26u && s[i] - 97u >= 26u) i++; /* 'A', 'a' */
+    return s[i] <= 'Z';
+}
+
+static int acc_class(const unsigned char *s, size_t start, const struct norm_acc *a)
+{
+    int first_up = a->first_up == -2 ? a->up == 1 && first_ascii_up(s, start) : a->first_up == 1;
+    return class_of(a->up, a->lo, a->dig, a->nocase, first_up);
+}
+
+/* The case class of a word of ASCII letters and digits, as class_of gives it, from a table: whether
+ * a word is lower, title or upper case is no pattern a branch predictor learns. */
+static inline int word_class(const unsigned char *s, size_t start, struct norm_acc a)
+{
+    static const uint8_t cls[24] = {
+        /* no digit, first letter lower: up 0/1/2+ without lower case, then with */
+        TOK_PUNCT, TOK_TITLE, TOK_UPPER, TOK_LOWER, TOK_MIXED, TOK_MIXED,
+        /* a digit */
+        TOK_DIGIT, TOK_MIXED, TOK_MIXED, TOK_MIXED, TOK_MIXED, TOK_MIXED,
+        /* the same, first letter upper */
+        TOK_PUNCT, TOK_TITLE, TOK_UPPER, TOK_LOWER, TOK_TITLE, TOK_MIXED,
+        TOK_DIGIT, TOK_MIXED, TOK_MIXED, TOK_MIXED, TOK_MIXED, TOK_MIXED};
+    int first_up = a.first_up == -2 ? first_ascii_up(s, start) : a.first_up == 1;
+    int up = (a.up != 0) + (a.up > 1);
+    return cls[up + 3 * (a.lo != 0) + 6 * (a.dig != 0) + 12 * first_up];
+}
+
+/* Closing punctuation after a sentence end still belongs to that sentence (norms hold no NUL). */
+static int closing(const char *o, size_t on)
+{
+    if (on == 1) return o[0] == ')' || o[0] == ']' || o[0] == '"' || o[0] == '\'';
+    return (on == 3 && memcmp(o, "\xe2\x80\x9d", 3) == 0) || (on == 2 && memcmp(o, "\xc2\xbb", 2) == 0);
+}
+
+/* Appends the token s[start, end) whose norm (on bytes, hash h) is already at the pool's end. */
+static inline int push(struct scan *sc, size_t start, size_t end, unsigned flags, size_t on, uint32_t h, int cls)
+{
+    tok_doc *d = sc->d;
+    if (d->n == d->cap && grow_tokens(d)) return SQ_E_NOMEM;
+    char *o = d->pool + d->pool_n;
+    if (sc->new_sent || (sc->pending && !(cls == TOK_PUNCT && closing(o, on)))) {
+        d->n_sent++;
+        flags |= TOK_F_SENT_START;
+        sc->new_sent = sc->pending = 0;
+    }
+    struct tok *t = &d->v[d->n++]; /* field by field: a compound literal went through the stack */
+    t->start = (uint32_t)start;
+    t->end = (uint32_t)end;
+    t->sent = d->n_sent ? d->n_sent - 1 : 0;
+    t->norm = (uint32_t)d->pool_n;
+    t->hash = h;
+    t->norm_len = (uint16_t)(on > 0xFFFF ? 0xFFFF : on);
+    t->flags = (uint16_t)flags;
+    t->field = (uint8_t)sc->field;
+    t->cls = (uint8_t)cls;
+    o[on] = '\0';
+    d->pool_n += on + 1;
+    return 0;
+}
+
 /* Appends the token s[start, end) with its normal form, case class and sentence. */
 static int emit(struct scan *sc, size_t start, size_t end, unsigned flags)
 {
-    tok_doc *d = sc->d;
-    if (grow(d, end - start)) return SQ_E_NOMEM;
-    struct tok *t = &d->v[d->n];
-    char *o = d->pool + d->pool_n;
-    size_t on = 0;
-    int up = 0, lo = 0, dig = 0, nocase = 0, first_up = -1;
-    uint32_t h = 2166136261u;
-    for (size_t i = start; i < end;) {
-        unsigned char b = sc->s[i];
-        if (b < 0x80) { /* ASCII: no folding, one byte out */
-            enum cat c = ascii(b);
-            i++;
-            if (c == CAT_DIGIT) dig++;
-            else if (c == CAT_ALPHA) {
-                int u = b <= 'Z';
-                if (first_up < 0) first_up = u;
-                up += u;
-                lo += !u;
-                b |= (unsigned char)(u << 5);
-            }
-            o[on++] = (char)b;
-            h = (h ^ b) * 16777619u;
-            continue;
-        }
-        uint32_t raw, cp;
-        i += dec(sc->s, sc->len, i, &raw);
-        cp = fold(raw);
-        if (cp != raw) flags |= TOK_F_FOLDED;
-        enum cat c = cat_of(cp);
-        if (c == CAT_ZW) {
-            flags |= TOK_F_FOLDED;
-            continue;
-        }
-        if (c == CAT_DIGIT) dig++;
-        else if (c == CAT_ALPHA) {
-            int u = lower(cp) != cp;
-            if (first_up < 0) first_up = u;
-            if (u) up++;
-            else if (cased(cp)) lo++;
-            else nocase++;
-        }
-        size_t k = enc(lower(cp), o + on);
-        for (size_t q = 0; q < k; q++) h = (h ^ (unsigned char)o[on + q]) * 16777619u;
-        on += k;
-    }
-    o[on] = '\0';
-    *t = (struct tok){.start = (uint32_t)start, .end = (uint32_t)end, .norm = (uint32_t)d->pool_n,
-                      .hash = h, .norm_len = (uint16_t)(on > 0xFFFF ? 0xFFFF : on),
-                      .flags = (uint16_t)flags, .field = (uint8_t)sc->field,
-                      .cls = (uint8_t)class_of(up, lo, dig, nocase, first_up == 1)};
-    if (sc->new_sent || (sc->pending && !(t->cls == TOK_PUNCT && closing(o)))) {
-        d->n_sent++;
-        t->flags |= TOK_F_SENT_START;
-        sc->new_sent = sc->pending = 0;
-    }
-    t->sent = d->n_sent ? d->n_sent - 1 : 0;
-    d->pool_n += on + 1;
-    d->n++;
-    return 0;
+    char *o = sc->d->pool + sc->d->pool_n;
+    struct norm_acc a = {0, 2166136261u, 0, 0, 0, 0, -1};
+    for (size_t i = norm_ascii(sc->s, start, end, o, &a, 0); i < end; i = norm_ascii(sc->s, i, end, o, &a, 0))
+        i += norm_cp(sc, i, o, &a, &flags);
+    return push(sc, start, end, flags, a.on, a.h, acc_class(sc->s, start, &a));
 }
 
 /* Code point at i (folded), its category and byte length; i >= len reads as a space. */
@@ -304,12 +445,12 @@ static int joins(const struct scan *sc, size_t i, uint32_t cp, size_t n, int num
 /* Is s[0, n) one of the lower-case words w (ASCII, any case)? */
 static int in_list(const char *const *w, const unsigned char *s, size_t n)
 {
-    for (size_t k = 0; w[k]; k++)
-        if (strlen(w[k]) == n) {
-            size_t j = 0;
-            while (j < n && (s[j] | 0x20) == w[k][j]) j++;
-            if (j == n) return 1;
-        }
+    for (size_t k = 0; w[k]; k++) {
+        /* a shorter word stops the loop at its NUL (s[j] | 0x20 is never 0): no strlen per word */
+        size_t j = 0;
+        while (j < n && (s[j] | 0x20) == w[k][j]) j++;
+        if (j == n && !w[k][n]) return 1;
+    }
     return 0;
 }
 
@@ -324,12 +465,16 @@ static int is_scale(const unsigned char *s, size_t n)
 /* Words whose period belongs to them ("Mr.", "Inc."): such a period never ends a sentence. */
 static int is_abbrev(const unsigned char *s, size_t n)
 {
-    static const char *const w[] = {"mr", "mrs", "ms", "dr", "prof", "inc", "corp", "co", "ltd", "jr", "sr",
-                                    "st", "no", "vs", "bros", "cos", "mt", "gov", "sen", "rep", "gen", "col",
-                                    "jan", "feb", "aug", "sept", "oct", "nov", "dec", "dept", "approx", "plc", "v",
-                                    NULL};
+    /* by length: a word before a period (every sentence end) meets only those of its own length */
+    static const char *const w1[] = {"v", NULL};
+    static const char *const w2[] = {"mr", "ms", "dr", "co", "jr", "sr", "st", "no", "vs", "mt", NULL};
+    static const char *const w3[] = {"mrs", "inc", "ltd", "cos", "gov", "sen", "rep", "gen", "col",
+                                     "jan", "feb", "aug", "oct", "nov", "dec", "plc", NULL};
+    static const char *const w4[] = {"prof", "corp", "bros", "sept", "dept", NULL};
+    static const char *const w6[] = {"approx", NULL};
+    static const char *const *const by_len[] = {NULL, w1, w2, w3, w4, NULL, w6};
     if (n == 1 && s[0] >= 'A' && s[0] <= 'Z') return 1; /* an initial: "J. P. Morgan" */
-    return in_list(w, s, n);
+    return n < sizeof by_len / sizeof *by_len && by_len[n] && in_list(by_len[n], s, n);
 }
 
 /* End of an initialism "U.S." / "U.K." starting with the letter at i, or 0. */
@@ -356,17 +501,14 @@ static int currency_code(const struct scan *sc, size_t i)
            sc->s[i + 3] <= '9' && in_list(w, sc->s + i, 3);
 }
 
-/* A word, number, initialism or abbreviation starting at i; returns its end. */
-static int scan_word(struct scan *sc, size_t i, size_t *out)
+/* The rest of a word whose ASCII letters and digits s[i, j) did not end it (a connector, a non-ASCII
+ * character, a scale, a "$" or a period may follow): the general rules, byte by byte. */
+static int word_rest(struct scan *sc, size_t i, size_t j, int letters, size_t *out)
 {
-    size_t j = i, first_alpha = 0;
-    int numeric = 1, hyphen = 0, letters = 0;
-    if (sc->s[i] >= 'A' && sc->s[i] <= 'Z' && currency_code(sc, i)) {
-        *out = i + 3;
-        return emit(sc, i, i + 3, TOK_F_CURRENCY);
-    }
-    if (sc->s[i] < 0x80 && ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') && (*out = initialism(sc, i)))
-        return emit(sc, i, *out, TOK_F_ABBREV);
+    size_t first_alpha = 0;
+    int numeric = !letters, hyphen = 0;
+    if (letters)
+        for (first_alpha = i; !(sc->s[first_alpha] - 65u < 26u || sc->s[first_alpha] - 97u < 26u);) first_alpha++;
     for (;;) {
         /* the common case: a run of ASCII letters and digits */
         while (j < sc->len && sc->s[j] < 0x80 && (ascii_cat[sc->s[j]] == '3' || ascii_cat[sc->s[j]] == '4')) {
@@ -408,6 +550,51 @@ static int scan_word(struct scan *sc, size_t i, size_t *out)
     return emit(sc, i, j, (numeric ? TOK_F_NUMBER : 0) | (hyphen ? TOK_F_HYPHEN : 0));
 }
 
+/* Does the ASCII run of letters and digits s[i, j) end its word before s[j] with none of the general
+ * rules to apply, other than a period of an abbreviation? True for most words: those followed by a
+ * space, a newline or punctuation that joins nothing. */
+static int plain_end(const struct scan *sc, size_t i, size_t j, int letters)
+{
+    if (letters && sc->s[i] - 48u < 10u) return 0; /* a number and its scale ("10bn") */
+    if (j == sc->len) return 1;
+    unsigned b = sc->s[j];
+    if (b >= 0x80) return 0;
+    enum cat c = ascii((unsigned char)b);
+    if (c == CAT_SPACE || c == CAT_NL) return 1;
+    if (c != CAT_PUNCT || b == '-' || b == '\'' || b == '&') return 0;
+    return letters || (b != '.' && b != ','); /* a number may go on: "1,200.5" */
+}
+
+/* A word, number, initialism or abbreviation starting at i; returns its end. */
+static int scan_word(struct scan *sc, size_t i, size_t *out)
+{
+    /* "U.S.": the period test first, as it rarely holds */
+    if (i + 1 < sc->len && sc->s[i + 1] == '.' && sc->s[i] < 0x80 &&
+        ((sc->s[i] | 0x20) >= 'a' && (sc->s[i] | 0x20) <= 'z') && (*out = initialism(sc, i)))
+        return emit(sc, i, *out, TOK_F_ABBREV);
+    /* the common word: its norm is written while its end is looked for */
+    char *o = sc->d->pool + sc->d->pool_n;
+    struct norm_acc a = {0, 2166136261u, 0, 0, 0, 0, -1};
+    size_t j = word_ascii(sc->s, i, sc->len, o, &a);
+    /* a currency code glued to a number ("EUR1.7bn"): capitals and a digit */
+    if (a.up > 1 && a.dig && currency_code(sc, i)) {
+        *out = i + 3;
+        return emit(sc, i, i + 3, TOK_F_CURRENCY);
+    }
+    int letters = a.up + a.lo;
+    if (!plain_end(sc, i, j, letters)) return word_rest(sc, i, j, letters, out);
+    int cls = word_class(sc->s, i, a);
+    unsigned flags = letters ? 0 : TOK_F_NUMBER;
+    if (j < sc->len && sc->s[j] == '.' && letters && is_abbrev(sc->s + i, j - i)) {
+        o[a.on++] = '.';
+        a.h = (a.h ^ '.') * 16777619u;
+        *out = j + 1;
+        return push(sc, i, j + 1, TOK_F_ABBREV, a.on, a.h, cls);
+    }
+    *out = j;
+    return push(sc, i, j, flags, a.on, a.h, cls);
+}
+
 /* "$TSLA", "$BRK.B" at i (a '$'); end or 0. Money ("$5bn") is no cashtag. */
 static size_t cashtag(const struct scan *sc, size_t i)
 {
@@ -443,43 +630,52 @@ static int paragraph(const struct scan *sc, size_t i)
     return i < sc->len && (sc->s[i] == '\n' || sc->s[i] == ' ' || sc->s[i] == '\t' || sc->s[i] == '\r');
 }
 
+/* The token at i, or the space or newline there (no token); sets *end past what it read. */
+static int scan_token(struct scan *sc, size_t i, size_t *end)
+{
+    uint32_t cp;
+    size_t n, e;
+    enum cat c = peek(sc, i, &cp, &n);
+    int rc = 0;
+    if (c == CAT_SPACE || c == CAT_ZW || c == CAT_NL) {
+        if (c == CAT_NL && paragraph(sc, i + n)) sc->pending = 1;
+    } else if (c == CAT_ALPHA || c == CAT_DIGIT) {
+        rc = scan_word(sc, i, &e);
+        n = e - i;
+    } else if (cp == '\'' && i + n < sc->len && (sc->s[i + n] | 0x20) == 's' && !alnum_at(sc, i + n + 1)) {
+        rc = emit(sc, i, i + n + 1, 0); /* the possessive "'s" */
+        n++;
+    } else if (cp == '$' && (e = cashtag(sc, i))) {
+        rc = emit(sc, i, e, TOK_F_CASHTAG);
+        n = e - i;
+    } else if (cp == '<' && (e = ticker(sc, i))) {
+        rc = emit(sc, i, e, TOK_F_TICKER);
+        n = e - i;
+    } else {
+        rc = emit(sc, i, i + n, c == CAT_CUR ? TOK_F_CURRENCY : 0);
+        if (cp == '.' || cp == '!' || cp == '?' || cp == 0x3002) {
+            uint32_t nx;
+            size_t nn;
+            enum cat nc = peek(sc, i + n, &nx, &nn);
+            if (nc == CAT_SPACE || nc == CAT_NL || nx == '"' || nx == '\'' || nx == ')' || nx == 0x201D)
+                sc->pending = 1;
+        }
+    }
+    *end = i + n;
+    return rc;
+}
+
 static int scan_field(tok_doc *d, int field, const char *text, size_t len)
 {
     struct scan sc = {d, (const unsigned char *)text, len, field, 1, 0};
-    size_t i = 0, n, e;
+    size_t i = 0;
+    if (reserve_pool(d, len)) return SQ_E_NOMEM;
     while (i < len) {
-        uint32_t cp;
-        enum cat c = peek(&sc, i, &cp, &n);
-        int rc = 0;
-        if (c == CAT_SPACE || c == CAT_ZW || c == CAT_NL) {
-            if (c == CAT_NL && paragraph(&sc, i + n)) sc.pending = 1;
-            i += n;
-            continue;
-        }
-        if (c == CAT_ALPHA || c == CAT_DIGIT) {
-            rc = scan_word(&sc, i, &e);
-            n = e - i;
-        } else if (cp == '\'' && i + n < len && (sc.s[i + n] | 0x20) == 's' && !alnum_at(&sc, i + n + 1)) {
-            rc = emit(&sc, i, i + n + 1, 0); /* the possessive "'s" */
-            n++;
-        } else if (cp == '$' && (e = cashtag(&sc, i))) {
-            rc = emit(&sc, i, e, TOK_F_CASHTAG);
-            n = e - i;
-        } else if (cp == '<' && (e = ticker(&sc, i))) {
-            rc = emit(&sc, i, e, TOK_F_TICKER);
-            n = e - i;
-        } else {
-            rc = emit(&sc, i, i + n, c == CAT_CUR ? TOK_F_CURRENCY : 0);
-            if (cp == '.' || cp == '!' || cp == '?' || cp == 0x3002) {
-                uint32_t nx;
-                size_t nn;
-                enum cat nc = peek(&sc, i + n, &nx, &nn);
-                if (nc == CAT_SPACE || nc == CAT_NL || nx == '"' || nx == '\'' || nx == ')' || nx == 0x201D)
-                    sc.pending = 1;
-            }
-        }
+        size_t e;
+        int rc = scan_token(&sc, i, &e);
         if (rc) return rc;
-        i += n;
+        i = e;
+        if (i < len && sc.s[i] == ' ') i++; /* most tokens are followed by one space: no dispatch for it */
     }
     return 0;
 }
@@ -490,9 +686,10 @@ static uint8_t all_caps(const tok_doc *d, size_t from, size_t to)
     size_t up = 0, words = 0;
     for (size_t k = from; k < to; k++) {
         const struct tok *t = &d->v[k];
-        if (t->cls == TOK_PUNCT || t->cls == TOK_DIGIT || t->norm_len < 2) continue;
-        words++;
-        up += t->cls == TOK_UPPER;
+        /* counted without a branch: words and punctuation alternate with no pattern */
+        size_t word = (t->cls != TOK_PUNCT) & (t->cls != TOK_DIGIT) & (t->norm_len >= 2);
+        words += word;
+        up += word & (t->cls == TOK_UPPER);
     }
     return words >= 2 && up * 10 >= words * 8;
 }

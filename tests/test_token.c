@@ -89,6 +89,44 @@ static void test_sentences(tok_doc *d)
     ASSERT_EQ(d->n_sent, 3);
 }
 
+static void test_abbrev(tok_doc *d)
+{
+    /* every word whose period belongs to it, in any case; near misses end their sentence */
+    static const char *const w[] = {"Mr", "mrs", "MS", "dr", "Prof", "inc", "corp", "Co", "ltd", "jr", "sr", "St",
+                                    "no", "vs", "bros", "cos", "mt", "Gov", "sen", "rep", "gen", "col", "Jan",
+                                    "feb", "aug", "sept", "oct", "nov", "dec", "dept", "approx", "plc", "v", "Q", NULL};
+    char buf[64];
+    for (size_t k = 0; w[k]; k++) {
+        snprintf(buf, sizeof buf, "%s. x", w[k]);
+        ASSERT_EQ(tok_run_text(d, buf, strlen(buf)), 0);
+        ASSERT_EQ(d->n, 2);
+        ASSERT_EQ(d->v[0].flags & TOK_F_ABBREV, TOK_F_ABBREV);
+        ASSERT_EQ(d->n_sent, 1);
+    }
+    ASSERT_STR_EQ(show(d, "mrr. appro. septs. m. x"), "^mrr|.|^appro|.|^septs|.|^m|.|^x");
+}
+
+static void test_long(tok_doc *d)
+{
+    /* words longer than 16 bytes, and words of every length ending the text */
+    ASSERT_STR_EQ(show(d, "Pneumonoultramicroscopicsilicovolcanoconiosis ABCDEFGHIJKLMNOPQRSTUVWXYZ 12345678901234567"),
+                  "^pneumonoultramicroscopicsilicovolcanoconiosis|abcdefghijklmnopqrstuvwxyz|12345678901234567");
+    ASSERT_EQ(d->v[0].cls, TOK_TITLE);
+    ASSERT_EQ(d->v[1].cls, TOK_UPPER);
+    ASSERT_EQ(d->v[2].cls, TOK_DIGIT);
+    ASSERT_EQ(d->v[2].flags & TOK_F_NUMBER, TOK_F_NUMBER);
+    ASSERT_EQ(d->v[0].hash, tok_hash(tok_norm(d, &d->v[0]), d->v[0].norm_len));
+    char buf[48] = "";
+    for (size_t n = 1; n < 40; n++) {
+        buf[n - 1] = n == 17 ? 'Q' : (char)('a' + n % 26);
+        ASSERT_EQ(tok_run_text(d, buf, n), 0);
+        ASSERT_EQ(d->n, 1);
+        ASSERT_EQ(d->v[0].norm_len, n);
+        ASSERT_EQ(d->v[0].hash, tok_hash(tok_norm(d, &d->v[0]), n));
+        ASSERT_EQ(d->v[0].cls, n < 17 ? TOK_LOWER : TOK_MIXED);
+    }
+}
+
 static void test_utf8(tok_doc *d)
 {
     /* fullwidth letters fold to ASCII; zero-width joiners and soft hyphens vanish inside a word */
@@ -125,6 +163,8 @@ int main(void)
     test_words(&d);
     test_tags(&d);
     test_sentences(&d);
+    test_abbrev(&d);
+    test_long(&d);
     test_utf8(&d);
     test_hash(&d);
     tok_doc_free(&d);
