@@ -21,6 +21,7 @@
 
 typedef struct alias {
     char *text;
+    uint32_t len; /* strlen(text): the reversed scan needs it for every match */
     uint32_t entity;
     uint8_t ambiguous;
     /* 1 + the entity whose name is this alias plus legal-form words only ("SoftBank" of
@@ -34,6 +35,7 @@ struct filter_gaz {
     alias *aliases;
     size_t n_aliases, cap_aliases;
     hs_database_t *db[2]; /* exact case; caseless for ALL-CAPS text (old wire headlines) */
+    hs_database_t *rdb;   /* exact case, every literal reversed: see scan_reversed */
     int no_anonymous;
     /* names, tickers and aliases sorted for filter_gaz_find (rules that name
      * a company look it up for every trigger: a linear scan cost 3 % of the
@@ -68,7 +70,7 @@ static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguou
     }
     char *t = strdup(text);
     if (!t) return SQ_E_NOMEM;
-    g->aliases[g->n_aliases++] = (alias){t, ent, (uint8_t)(ambiguous != 0), 0};
+    g->aliases[g->n_aliases++] = (alias){t, (uint32_t)strlen(t), ent, (uint8_t)(ambiguous != 0), 0};
     return 0;
 }
 
@@ -150,11 +152,36 @@ static int add_seq_aliases(filter_gaz *g, yaml_document_t *doc, yaml_node_t *n, 
 static const char *const ticker_forms[] = {"$%s", "<%s", ":%s", ": %s", NULL};
 #define N_TICKER_FORMS 4
 
+/* The reversed database: every literal written backwards, exact case. Its ticker ids say
+ * which form matched: ": T" (TICKER_SPACED) is one byte longer than "$T", "<T" and ":T". */
+#define TICKER_SPACED 0x20000000u
+static int compile_reversed(filter_gaz *g, char **pats, const size_t *lens, const unsigned *ids,
+                            unsigned *fl, size_t k)
+{
+    unsigned *rid = malloc((k ? k : 1) * sizeof *rid);
+    if (!rid) return SQ_E_NOMEM;
+    for (size_t i = 0; i < k; i++) {
+        for (size_t a = 0, b = lens[i]; a + 1 < b; a++, b--) {
+            char t = pats[i][a];
+            pats[i][a] = pats[i][b - 1], pats[i][b - 1] = t;
+        }
+        fl[i] = 0;
+        /* the last character of a reversed ": T" is ':', its second last ' ' */
+        rid[i] = ids[i] >= TICKER_BASE && lens[i] >= 2 && pats[i][lens[i] - 2] == ' ' ? ids[i] + TICKER_SPACED : ids[i];
+    }
+    hs_compile_error_t *ce = NULL;
+    int rc = filter_hs_cache_compile_lit_multi((const char *const *)pats, fl, rid, lens, (unsigned)k, &g->rdb, &ce);
+    hs_free_compile_error(ce);
+    free(rid);
+    return rc == HS_SUCCESS ? 0 : SQ_E_HS_COMPILE;
+}
+
 /* Every alias and ticker is a plain literal (hs_compile_lit_multi compiles
  * thousands in milliseconds, where regexes with \b took seconds); word
  * boundaries and ticker context are checked in the match callback. Two
  * databases: exact case for ordinary text, caseless for ALL-CAPS text; both
- * go through the rule cache (a few thousand literals still take ~0.3 s). */
+ * go through the rule cache (a few thousand literals still take ~0.3 s). A
+ * third, reversed, finds the exact-case ones faster (see scan_reversed). */
 static int compile(filter_gaz *g, const char *path, char *err, size_t errlen)
 {
     size_t n = g->n_aliases + g->n_ents * N_TICKER_FORMS;
@@ -203,6 +230,8 @@ static int compile(filter_gaz *g, const char *path, char *err, size_t errlen)
             goto out;
         }
     }
+    rc = compile_reversed(g, pats, lens, ids, fl, k);
+    if (rc == SQ_E_HS_COMPILE) snprintf(err, errlen, "%s: the reversed aliases do not compile", path);
 out:
     for (size_t i = 0; i < k; i++) free(pats[i]);
     free(pats);
@@ -443,6 +472,7 @@ void filter_gaz_destroy(filter_gaz *g)
     for (size_t i = 0; i < g->n_aliases; i++) free(g->aliases[i].text);
     hs_free_database(g->db[0]);
     hs_free_database(g->db[1]);
+    hs_free_database(g->rdb);
     free(g->keys);
     free(g->ents);
     free(g->aliases);
@@ -501,7 +531,7 @@ int filter_gaz_alloc_scratch(const filter_gaz *g, hs_scratch_t **scratch)
 {
     for (int i = 0; i < 2; i++)
         if (hs_alloc_scratch(g->db[i], scratch) != HS_SUCCESS) return SQ_E_NOMEM;
-    return 0;
+    return hs_alloc_scratch(g->rdb, scratch) == HS_SUCCESS ? 0 : SQ_E_NOMEM;
 }
 
 /* Non-ASCII punctuation and spaces end a word as ASCII ones do: curly quotes
@@ -576,22 +606,29 @@ struct raw {
     uint32_t id, field, start, end;
 };
 
+/* The forward scan stops at this many matches ("enough evidence"). */
+#define GAZ_MAX_RAW 4096
+/* Fields longer than this are scanned forward (the reversed copy would be as large). */
+#define GAZ_REV_MAX (1u << 20)
+
 struct scan_ctx {
     const filter_gaz *g;
     const char *text;
-    size_t len;
+    size_t len;      /* the field's */
+    size_t scan_len; /* the bytes scanned: len, at most UINT32_MAX */
     int exact;
+    int fast;        /* collect every match (collect_raw's first pass) */
+    int over;        /* the fast pass found more than GAZ_MAX_RAW */
     struct raw *v;
     size_t n, cap;
     uint32_t field;
     int nomem;
 };
 
-static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
-                    void *ud)
+/* Keeps the match of pattern id ending at end when match_start accepts it. */
+static int keep_match(struct scan_ctx *c, unsigned id, size_t end)
 {
-    struct scan_ctx *c = ud;
-    if (c->n >= 4096) return 1;
+    if (!c->fast && c->n >= GAZ_MAX_RAW) return 1;
     if (c->n == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 64;
         struct raw *v = realloc(c->v, nc * sizeof *v);
@@ -602,10 +639,90 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
         c->v = v;
         c->cap = nc;
     }
-    long st = match_start(c->g, id, c->text, c->len, (size_t)to, c->exact);
+    long st = match_start(c->g, id, c->text, c->len, end, c->exact);
     if (st < 0) return 0; /* wrong case: "apple" is not Apple */
-    c->v[c->n++] = (struct raw){id, c->field, (uint32_t)st, (uint32_t)to};
+    if (c->n >= GAZ_MAX_RAW) { /* more than the forward scan keeps: collect_raw redoes it forward */
+        c->over = 1;
+        return 1;
+    }
+    c->v[c->n++] = (struct raw){id, c->field, (uint32_t)st, (uint32_t)end};
     return 0;
+}
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                    void *ud)
+{
+    return keep_match(ud, id, (size_t)to);
+}
+
+/* A reversed literal ending at to began where the literal ends: scan_len - to + its length. */
+static int on_match_rev(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                        void *ud)
+{
+    struct scan_ctx *c = ud;
+    size_t n;
+    if (id >= TICKER_BASE) {
+        unsigned spaced = id >= TICKER_BASE + TICKER_SPACED;
+        id -= spaced ? TICKER_SPACED : 0;
+        n = strlen(c->g->ents[id - TICKER_BASE].ticker) + 1 + spaced; /* "$T", ": T" */
+    } else {
+        n = c->g->aliases[id].len;
+    }
+    return keep_match(c, id, c->scan_len - (size_t)to + n);
+}
+
+/* dst = src backwards, eight bytes at a time. */
+static void reverse_into(char *dst, const char *src, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + n - i - 8, 8);
+        w = __builtin_bswap64(w);
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < n; i++) dst[i] = src[n - 1 - i];
+}
+
+/* Exact-case text is scanned backwards: most aliases end in lower-case letters that prose is
+ * full of, so the forward literal matcher checks candidates at almost every word, where the
+ * aliases' first letters (mostly capitals) are rare. The field reversed into buf, scanned
+ * with the reversed literals: the same matches, found from their other end (1.8x faster on
+ * news bodies). */
+static hs_error_t scan_field_raw(const filter_gaz *g, hs_scratch_t *scratch, struct scan_ctx *c, char *buf)
+{
+    if (!c->fast || !c->exact || c->scan_len > GAZ_REV_MAX)
+        return hs_scan(g->db[!c->exact], c->text, (unsigned)c->scan_len, 0, scratch, on_match, c);
+    reverse_into(buf, c->text, c->scan_len);
+    return hs_scan(g->rdb, buf, (unsigned)c->scan_len, 0, scratch, on_match_rev, c);
+}
+
+/* Every accepted match of both fields into c, unsorted. The fast pass keeps them all; past
+ * GAZ_MAX_RAW, where the forward scan stops at the first ones in text order, the forward
+ * scan runs instead, so the same ones are kept. 0, SQ_E_NOMEM or SQ_E_INVAL. */
+static int collect_raw(const filter_gaz *g, hs_scratch_t *scratch, const char *const text[2],
+                       const size_t len[2], const int caps[2], struct scan_ctx *c)
+{
+    char stack[8192], *buf = stack; /* most fields fit: no allocation per article */
+    size_t need = 0;
+    for (int f = 0; f < 2; f++)
+        if (text[f] && !caps[f] && len[f] <= GAZ_REV_MAX && len[f] > need) need = len[f];
+    if (need > sizeof stack && !(buf = malloc(need))) return SQ_E_NOMEM;
+    int rc = 0;
+    for (int fast = 1; fast >= 0 && !rc; fast--) {
+        c->n = 0, c->fast = fast, c->over = 0;
+        for (uint32_t f = 0; f < 2 && !c->nomem && !c->over && !rc; f++) {
+            if (!text[f] || !len[f]) continue;
+            c->field = f, c->text = text[f], c->len = len[f], c->exact = !caps[f];
+            c->scan_len = len[f] > UINT32_MAX ? UINT32_MAX : len[f];
+            hs_error_t e = scan_field_raw(g, scratch, c, buf);
+            if (!c->nomem && e != HS_SUCCESS && e != HS_SCAN_TERMINATED) rc = SQ_E_INVAL;
+        }
+        if (c->nomem) rc = SQ_E_NOMEM;
+        if (!c->over) break;
+    }
+    if (buf != stack) free(buf);
+    return rc;
 }
 
 static int cmp_raw(const void *a, const void *b)
@@ -722,24 +839,11 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     c.g = g;
     out->n = 0;
     int caps[2] = {0, 0};
-    for (uint32_t f = 0; f < 2; f++) {
-        if (!text[f] || !len[f]) continue;
-        c.field = f;
-        c.text = text[f];
-        c.len = len[f];
-        c.exact = !shouting(text[f], len[f]);
-        caps[f] = !c.exact;
-        hs_error_t e = hs_scan(g->db[!c.exact], text[f], (unsigned)(len[f] > UINT32_MAX ? UINT32_MAX : len[f]),
-                               0, scratch, on_match, &c);
-        if (c.nomem) break;
-        if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED) {
-            free(c.v);
-            return SQ_E_INVAL;
-        }
-    }
-    if (c.nomem) {
+    for (uint32_t f = 0; f < 2; f++) caps[f] = text[f] && len[f] && shouting(text[f], len[f]);
+    int crc = collect_raw(g, scratch, text, len, caps, &c);
+    if (crc) {
         free(c.v);
-        return SQ_E_NOMEM;
+        return crc;
     }
     if (c.n > 1) qsort(c.v, c.n, sizeof *c.v, cmp_raw);
     int rc = 0;
