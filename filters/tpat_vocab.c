@@ -138,6 +138,8 @@ int tpat_vocab_ids(const tpat_vocab *v, const tok_doc *d, tpat_ids *ids)
     for (size_t k = 0; k < d->n; k++) {
         const struct tok *t = &d->v[k];
         const char *n = tok_norm(d, t);
+        /* the slots are read at random: ask for a later token's slot now, so the misses overlap */
+        if (k + 8 < d->n && v->slots) __builtin_prefetch(&v->slots[d->v[k + 8].hash & v->mask]);
         ids->word[k] = word_id(v, n, t->norm_len, t->hash);
         ids->abbr[k] = t->flags & TOK_F_ABBREV && t->norm_len > 1
                            ? word_id(v, n, t->norm_len - 1u, tok_hash(n, t->norm_len - 1u))
