@@ -17,6 +17,7 @@
 #include "yaml_doc.h"
 
 /* Pattern ids: alias i -> i; the ticker pattern of entity e -> TICKER_BASE + e. */
+#define STOP_SLOTS 512u /* the stop-word set's (a power of two, over twice the words) */
 #define TICKER_BASE 0x40000000u
 
 typedef struct alias {
@@ -35,7 +36,7 @@ struct filter_gaz {
     alias *aliases;
     size_t n_aliases, cap_aliases;
     hs_database_t *db[2]; /* exact case; caseless for ALL-CAPS text (old wire headlines) */
-    hs_database_t *rdb;   /* exact case, every literal reversed: see scan_reversed */
+    hs_database_t *rdb;   /* exact case, every literal reversed: see scan_field_raw */
     int no_anonymous;
     /* names, tickers and aliases sorted for filter_gaz_find (rules that name
      * a company look it up for every trigger: a linear scan cost 3 % of the
@@ -48,9 +49,13 @@ struct filter_gaz {
     /* per capital letter: bit n set when a suffix that suffix_at may read starts with it
      * and is n letters long (1 for a dotted "L.P."); see index_suffixes */
     uint16_t suf_len[26];
+    /* anon_stop as a hash set (index_stop): name_word asks it for every word a name may hold,
+     * and walking the list of 200 cost more than the rest of the anonymous scan on wire copy */
+    const char *stop[STOP_SLOTS];
 };
 
 static int index_keys(filter_gaz *g);
+static void index_stop(filter_gaz *g);
 static int anon_scan(const filter_gaz *g, const char *const text[2], const size_t len[2],
                      const int caps[2], filter_mentions *out);
 
@@ -181,7 +186,7 @@ static int compile_reversed(filter_gaz *g, char **pats, const size_t *lens, cons
  * boundaries and ticker context are checked in the match callback. Two
  * databases: exact case for ordinary text, caseless for ALL-CAPS text; both
  * go through the rule cache (a few thousand literals still take ~0.3 s). A
- * third, reversed, finds the exact-case ones faster (see scan_reversed). */
+ * third, reversed, finds the exact-case ones faster (see scan_field_raw). */
 static int compile(filter_gaz *g, const char *path, char *err, size_t errlen)
 {
     size_t n = g->n_aliases + g->n_ents * N_TICKER_FORMS;
@@ -443,6 +448,7 @@ int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen
         goto fail;
     }
     index_suffixes(g);
+    index_stop(g);
     rc = unique_aliases(g, lines, path, err, errlen);
     if (!rc) rc = index_short_forms(g);
     if (!rc) rc = compile(g, path, err, errlen);
@@ -1007,6 +1013,34 @@ static int in_list(const char *const *l, const char *s, size_t n, int caseless)
     return 0;
 }
 
+/* FNV-1a of the lower-cased bytes (ASCII: strncasecmp's case in the C locale). */
+static size_t stop_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        h = (h ^ (a_upper(c) ? c + 32u : c)) * 16777619u;
+    }
+    return h & (STOP_SLOTS - 1);
+}
+
+static void index_stop(filter_gaz *g)
+{
+    for (size_t k = 0; anon_stop[k]; k++) {
+        size_t i = stop_hash(anon_stop[k], strlen(anon_stop[k]));
+        while (g->stop[i]) i = (i + 1) & (STOP_SLOTS - 1);
+        g->stop[i] = anon_stop[k];
+    }
+}
+
+/* Is s[0, n) a stop word, in any case? (in_list(anon_stop, s, n, 1): the words are lower-case) */
+static int is_stop(const filter_gaz *g, const char *s, size_t n)
+{
+    for (size_t i = stop_hash(s, n); g->stop[i]; i = (i + 1) & (STOP_SLOTS - 1))
+        if (strlen(g->stop[i]) == n && strncasecmp(g->stop[i], s, n) == 0) return 1;
+    return 0;
+}
+
 
 /* Length of the suffix at s[i] (as allowed in this kind of text), else 0.
  * lens: the filter_gaz's suf_len (index_suffixes). */
@@ -1074,7 +1108,7 @@ static int connector(const char *s, size_t n)
 
 /* A word that can be part of a company name: capitalised (or "3Com"),
  * ending in '.' only as an initial or abbreviation ("J.", "U.S."), no stop word. */
-static int name_word(const char *s, size_t n)
+static int name_word(const filter_gaz *g, const char *s, size_t n)
 {
     if (n == 0) return 0;
     unsigned char c0 = (unsigned char)s[0];
@@ -1091,7 +1125,7 @@ static int name_word(const char *s, size_t n)
         if (!(n == 2 || dots >= 2)) return 0; /* "Thursday." ends a sentence */
         m = n - 1;
     }
-    return !in_list(anon_stop, s, m, 1);
+    return !is_stop(g, s, m);
 }
 
 /* The last gazetteer mention of field f starting before pos, or -1. The
@@ -1152,7 +1186,7 @@ static void try_run(struct anon_st *st, uint32_t f, const char *s, size_t ss, si
             pos = k;
             continue;
         }
-        if (!name_word(s + k, j - k)) break;
+        if (!name_word(st->g, s + k, j - k)) break;
         /* "Sweden's Acme AB": the owner is no part of the name ("Macy's Inc" is) */
         if (words > 0 && j - k > 2 && s[j - 2] == '\'' && (s[j - 1] == 's' || s[j - 1] == 'S')) break;
         ns = pos = k;
