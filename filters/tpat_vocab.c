@@ -28,6 +28,9 @@ struct tpat_vocab {
      * then calls memcmp (rebuilt after each add; the ids are the word table's) */
     struct tvoc_slot *slots;
     size_t mask;
+    /* a bit per value of a hash's low 15 bits, set when a word has it: a quarter or more of an
+     * article's tokens are no word of any pack, and this 4 KB answers them from the L1 cache */
+    uint64_t seen[512];
 };
 
 int tpat_vocab_create(tpat_vocab **out)
@@ -61,6 +64,7 @@ static int index_slots(tpat_vocab *v)
         size_t i = x->hash & (cap - 1);
         while (t[i].id >= 0) i = (i + 1) & (cap - 1);
         t[i] = (struct tvoc_slot){x->hash, (int32_t)w, x->len, x->off};
+        v->seen[(x->hash >> 6) & 511] |= UINT64_C(1) << (x->hash & 63);
     }
     free(v->slots);
     v->slots = t;
@@ -107,7 +111,7 @@ void tpat_ids_free(tpat_ids *ids)
  * words: comparing them a byte at a time beats a call to memcmp. */
 static int32_t word_id(const tpat_vocab *v, const char *norm, size_t len, uint32_t hash)
 {
-    if (!v->slots) return -1;
+    if (!v->slots || !(v->seen[(hash >> 6) & 511] >> (hash & 63) & 1)) return -1;
     for (size_t i = hash & v->mask;; i = (i + 1) & v->mask) {
         const struct tvoc_slot *sl = &v->slots[i];
         if (sl->id < 0) return -1;
