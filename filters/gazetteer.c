@@ -30,6 +30,11 @@ typedef struct alias {
     uint32_t short_of;
 } alias;
 
+/* The entities with one ticker: tick_ents[first, first + n); n = 0: an empty slot. */
+struct tick_slot {
+    uint32_t hash, first, n;
+};
+
 struct filter_gaz {
     struct squawk_entity *ents;
     size_t n_ents;
@@ -52,9 +57,16 @@ struct filter_gaz {
     /* anon_stop as a hash set (index_stop): name_word asks it for every word a name may hold,
      * and walking the list of 200 cost more than the rest of the anonymous scan on wire copy */
     const char *stop[STOP_SLOTS];
+    /* tickers for ticker_pass (index_tickers): the entities sorted by ticker, a hash set
+     * of the tickers (FNV-1a), the bytes tickers have, the longest */
+    uint32_t *tick_ents;
+    struct tick_slot *tick_slots;
+    size_t tick_mask, tick_max;
+    uint8_t tick_chr[256];
 };
 
 static int index_keys(filter_gaz *g);
+static int index_tickers(filter_gaz *g);
 static void index_stop(filter_gaz *g);
 static int anon_scan(const filter_gaz *g, const char *const text[2], const size_t len[2],
                      const int caps[2], filter_mentions *out);
@@ -157,27 +169,21 @@ static int add_seq_aliases(filter_gaz *g, yaml_document_t *doc, yaml_node_t *n, 
 static const char *const ticker_forms[] = {"$%s", "<%s", ":%s", ": %s", NULL};
 #define N_TICKER_FORMS 4
 
-/* The reversed database: every literal written backwards, exact case. Its ticker ids say
- * which form matched: ": T" (TICKER_SPACED) is one byte longer than "$T", "<T" and ":T". */
-#define TICKER_SPACED 0x20000000u
+/* The reversed database: the aliases written backwards, exact case (pats[0, k) are the
+ * aliases, ids their indices). Tickers have a pass of their own there (ticker_pass). */
 static int compile_reversed(filter_gaz *g, char **pats, const size_t *lens, const unsigned *ids,
                             unsigned *fl, size_t k)
 {
-    unsigned *rid = malloc((k ? k : 1) * sizeof *rid);
-    if (!rid) return SQ_E_NOMEM;
     for (size_t i = 0; i < k; i++) {
         for (size_t a = 0, b = lens[i]; a + 1 < b; a++, b--) {
             char t = pats[i][a];
             pats[i][a] = pats[i][b - 1], pats[i][b - 1] = t;
         }
         fl[i] = 0;
-        /* the last character of a reversed ": T" is ':', its second last ' ' */
-        rid[i] = ids[i] >= TICKER_BASE && lens[i] >= 2 && pats[i][lens[i] - 2] == ' ' ? ids[i] + TICKER_SPACED : ids[i];
     }
     hs_compile_error_t *ce = NULL;
-    int rc = filter_hs_cache_compile_lit_multi((const char *const *)pats, fl, rid, lens, (unsigned)k, &g->rdb, &ce);
+    int rc = filter_hs_cache_compile_lit_multi((const char *const *)pats, fl, ids, lens, (unsigned)k, &g->rdb, &ce);
     hs_free_compile_error(ce);
-    free(rid);
     return rc == HS_SUCCESS ? 0 : SQ_E_HS_COMPILE;
 }
 
@@ -235,7 +241,7 @@ static int compile(filter_gaz *g, const char *path, char *err, size_t errlen)
             goto out;
         }
     }
-    rc = compile_reversed(g, pats, lens, ids, fl, k);
+    rc = compile_reversed(g, pats, lens, ids, fl, n_alias);
     if (rc == SQ_E_HS_COMPILE) snprintf(err, errlen, "%s: the reversed aliases do not compile", path);
 out:
     for (size_t i = 0; i < k; i++) free(pats[i]);
@@ -453,6 +459,7 @@ int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen
     if (!rc) rc = index_short_forms(g);
     if (!rc) rc = compile(g, path, err, errlen);
     if (!rc) rc = index_keys(g);
+    if (!rc) rc = index_tickers(g);
     if (rc) goto fail;
     free(lines);
     yaml_document_delete(&doc);
@@ -480,6 +487,8 @@ void filter_gaz_destroy(filter_gaz *g)
     hs_free_database(g->db[1]);
     hs_free_database(g->rdb);
     free(g->keys);
+    free(g->tick_ents);
+    free(g->tick_slots);
     free(g->ents);
     free(g->aliases);
     free(g);
@@ -529,6 +538,53 @@ int32_t filter_gaz_find(const filter_gaz *g, const char *s)
         else hi = mid;
     }
     return lo < g->n_keys && strcmp(g->keys[lo].s, s) == 0 ? (int32_t)g->keys[lo].entity : -1;
+}
+
+struct tick_pair {
+    const char *t;
+    uint32_t e;
+};
+
+static int cmp_tick(const void *a, const void *b)
+{
+    const struct tick_pair *x = a, *y = b;
+    int c = strcmp(x->t, y->t);
+    return c ? c : (x->e > y->e) - (x->e < y->e);
+}
+
+/* ticker_pass's tables: the entities by ticker, then a slot per distinct ticker. */
+static int index_tickers(filter_gaz *g)
+{
+    size_t n = 0, cap = 16;
+    struct tick_pair *v = malloc((g->n_ents ? g->n_ents : 1) * sizeof *v);
+    g->tick_ents = malloc((g->n_ents ? g->n_ents : 1) * sizeof *g->tick_ents);
+    if (!v || !g->tick_ents) {
+        free(v);
+        return SQ_E_NOMEM;
+    }
+    for (size_t e = 0; e < g->n_ents; e++)
+        if (g->ents[e].ticker && *g->ents[e].ticker) v[n++] = (struct tick_pair){g->ents[e].ticker, (uint32_t)e};
+    qsort(v, n, sizeof *v, cmp_tick);
+    for (size_t i = 0; i < n; i++) g->tick_ents[i] = v[i].e;
+    free(v);
+    while (cap < 2 * n) cap *= 2;
+    if (!(g->tick_slots = calloc(cap, sizeof *g->tick_slots))) return SQ_E_NOMEM;
+    g->tick_mask = cap - 1;
+    for (size_t i = 0, j; i < n; i = j) {
+        const char *t = g->ents[g->tick_ents[i]].ticker;
+        for (j = i + 1; j < n && strcmp(g->ents[g->tick_ents[j]].ticker, t) == 0; j++) {}
+        uint32_t h = 2166136261u;
+        size_t l = strlen(t);
+        for (size_t k = 0; k < l; k++) {
+            h = (h ^ (unsigned char)t[k]) * 16777619u;
+            g->tick_chr[(unsigned char)t[k]] = 1;
+        }
+        if (l > g->tick_max) g->tick_max = l;
+        size_t s = h & g->tick_mask;
+        while (g->tick_slots[s].n) s = (s + 1) & g->tick_mask;
+        g->tick_slots[s] = (struct tick_slot){h, (uint32_t)i, (uint32_t)(j - i)};
+    }
+    return 0;
 }
 
 const hs_database_t *filter_gaz_db(const filter_gaz *g, int caseless) { return g->db[caseless != 0]; }
@@ -661,20 +717,48 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     return keep_match(ud, id, (size_t)to);
 }
 
-/* A reversed literal ending at to began where the literal ends: scan_len - to + its length. */
+/* A reversed alias ending at to began where the alias ends: scan_len - to + its length. */
 static int on_match_rev(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                         void *ud)
 {
     struct scan_ctx *c = ud;
-    size_t n;
-    if (id >= TICKER_BASE) {
-        unsigned spaced = id >= TICKER_BASE + TICKER_SPACED;
-        id -= spaced ? TICKER_SPACED : 0;
-        n = strlen(c->g->ents[id - TICKER_BASE].ticker) + 1 + spaced; /* "$T", ": T" */
-    } else {
-        n = c->g->aliases[id].len;
+    return keep_match(c, id, c->scan_len - (size_t)to + c->g->aliases[id].len);
+}
+
+/* The tickers that text[p, ...) begins with, as matches of their "<ctx>T" literals ending
+ * there. A byte no ticker has ends the search: no longer one can match. */
+static int tickers_at(struct scan_ctx *c, size_t p)
+{
+    const filter_gaz *g = c->g;
+    uint32_t h = 2166136261u;
+    for (size_t l = 1; l <= g->tick_max && p + l <= c->scan_len; l++) {
+        unsigned char ch = (unsigned char)c->text[p + l - 1];
+        if (!g->tick_chr[ch]) break;
+        h = (h ^ ch) * 16777619u;
+        for (size_t i = h & g->tick_mask; g->tick_slots[i].n; i = (i + 1) & g->tick_mask) {
+            const struct tick_slot *sl = &g->tick_slots[i];
+            const char *t = g->ents[g->tick_ents[sl->first]].ticker;
+            if (sl->hash != h || strncmp(t, c->text + p, l) != 0 || t[l]) continue;
+            for (uint32_t k = 0; k < sl->n; k++)
+                if (keep_match(c, TICKER_BASE + g->tick_ents[sl->first + k], p + l)) return 1;
+            break;
+        }
     }
-    return keep_match(c, id, c->scan_len - (size_t)to + n);
+    return 0;
+}
+
+/* What the ticker literals ("$T", "<T", ":T", ": T") find, without them in the reversed
+ * database: half its literals, and on short wire stories its size costs cache misses.
+ * memchr per context byte: they are rare, and memchr is fast. */
+static void ticker_pass(struct scan_ctx *c)
+{
+    static const char ctx[] = "$<:";
+    for (const char *k = ctx; *k; k++)
+        for (const char *q = memchr(c->text, *k, c->scan_len); q; q = memchr(q + 1, *k, c->scan_len - (size_t)(q + 1 - c->text))) {
+            size_t p = (size_t)(q - c->text) + 1;
+            if (tickers_at(c, p)) return;
+            if (*k == ':' && p < c->scan_len && c->text[p] == ' ' && tickers_at(c, p + 1)) return;
+        }
 }
 
 /* dst = src backwards, eight bytes at a time. */
@@ -700,7 +784,9 @@ static hs_error_t scan_field_raw(const filter_gaz *g, hs_scratch_t *scratch, str
     if (!c->fast || !c->exact || c->scan_len > GAZ_REV_MAX)
         return hs_scan(g->db[!c->exact], c->text, (unsigned)c->scan_len, 0, scratch, on_match, c);
     reverse_into(buf, c->text, c->scan_len);
-    return hs_scan(g->rdb, buf, (unsigned)c->scan_len, 0, scratch, on_match_rev, c);
+    hs_error_t e = hs_scan(g->rdb, buf, (unsigned)c->scan_len, 0, scratch, on_match_rev, c);
+    if (e == HS_SUCCESS) ticker_pass(c);
+    return e;
 }
 
 /* Every accepted match of both fields into c, unsorted. The fast pass keeps them all; past
