@@ -2,6 +2,7 @@
 #include "gazetteer.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1048,11 +1049,11 @@ struct anon_st {
     const filter_mentions *gm; /* the gazetteer's mentions, sorted */
     struct anon_cand *v;
     size_t n, cap;
-    struct anon_ent ents[ANON_MAX_ENTS];
     size_t n_ents;
     char *pool;
     size_t pool_n, pool_cap;
     int nomem;
+    struct anon_ent ents[ANON_MAX_ENTS]; /* last: anon_scan clears what comes before, not these 4 KB */
 };
 
 /* Capitalised words that do not start or continue a company name: sentence
@@ -1556,7 +1557,8 @@ static int cmp_mention(const void *a, const void *b)
 static int anon_scan(const filter_gaz *g, const char *const text[2], const size_t len[2],
                      const int caps[2], filter_mentions *out)
 {
-    struct anon_st stack = {0}, *st = &stack;
+    struct anon_st stack, *st = &stack;
+    memset(st, 0, offsetof(struct anon_st, ents)); /* ents[i] is read only once written (i < n_ents) */
     st->g = g;
     st->text = text;
     st->gm = out;
