@@ -637,6 +637,40 @@ TEST(model_number_is_no_company)
     filter_gaz_destroy(g);
 }
 
+/* The gazetteer scans exact-case text backwards and finds tickers in a pass of its own: every
+ * ticker form, word edges on both sides and nested aliases as a forward scan finds them. */
+TEST(every_form_found_backwards)
+{
+    const char *body = "Microsoft said Amazon Web Services grew; $MSFT and <AMZN> rose, (NASDAQ: NVDA) "
+                       "and (NYSE:AAPL) too. Not $MSFTX, notAmazon, Amazonian, or FTC: MSFT.";
+    scan("", body);
+    const char *want[] = {"Microsoft", "Amazon Web Services", "MSFT", "AMZN", "NVDA", "AAPL", "FTC"};
+    size_t n = 0;
+    for (size_t i = 0; i < ms.n; i++) {
+        if (ms.v[i].entity >= filter_gaz_size(gaz)) continue;
+        ASSERT(n < sizeof want / sizeof *want);
+        ASSERT_STR_EQ(span(body, &ms.v[i]), want[n]);
+        n++;
+    }
+    ASSERT_EQ(n, sizeof want / sizeof *want);
+    ASSERT_EQ(entity_of(body, SQUAWK_FIELD_BODY, "MSFT"), entity_of(body, SQUAWK_FIELD_BODY, "Microsoft"));
+}
+
+/* Past 4096 matches the scan keeps the first ones in text order, as the forward scan that
+ * stops there: a company named only after them is not found. */
+TEST(first_matches_kept)
+{
+    size_t reps = 4200, n = 0;
+    char *big = malloc(reps * 12 + 16), *o = big;
+    for (size_t i = 0; i < reps; i++) o += sprintf(o, "Nvidia %s", i % 2 ? "and " : "or ");
+    strcpy(o, "OpenAI");
+    scan("", big);
+    for (size_t i = 0; i < ms.n; i++) n += strcmp(filter_gaz_entity(gaz, ms.v[i].entity) ? filter_gaz_entity(gaz, ms.v[i].entity)->name : "", "Nvidia Corp.") == 0;
+    ASSERT_EQ(n, 4096);
+    ASSERT_EQ(entity_of(big, SQUAWK_FIELD_BODY, "OpenAI"), -1);
+    free(big);
+}
+
 int main(void)
 {
     char err[512] = "";
@@ -645,6 +679,8 @@ int main(void)
     ASSERT_EQ(rc, 0);
     ASSERT_EQ(filter_gaz_alloc_scratch(gaz, &scratch), 0);
     RUN(three_forms_found);
+    RUN(every_form_found_backwards);
+    RUN(first_matches_kept);
     RUN(short_alias_follows_longer_name);
     RUN(junk_not_found);
     RUN(gazetteer_wins_on_overlap);
