@@ -589,7 +589,7 @@ static void test_shared_negation(void)
     ASSERT_STR_EQ(run(p, "", "Acme buys shares. Acme buys jets."), "pos[buys shares]; neg[buys jets]");
     ASSERT_STR_EQ(run(p, "", "Acme sells shares now. Acme sells oil now."), "neg2[sells oil now]");
     ASSERT_STR_EQ(run(p, "", "It sold wheat. It sold bonds."), "lexpos[sold wheat]; lexneg[sold bonds]");
-    /* a negated test before the anchor: the guard of its SPLIT-free start must not take the plain word's sense */
+    /* the negated word first, before the anchor "deal": a start whose token is the plain word fails */
     ASSERT_STR_EQ(run(p, "", "Shares deal. The deal."), "first[The deal]");
     tpat_destroy(p);
 }
