@@ -576,6 +576,128 @@ static void test_invest_party_phrases(void)
     tpat_destroy(p);
 }
 
+/* Equal tests are one test in the pack: '!' on a word (or a lexicon) that other items also
+ * test makes a test of its own, so the plain word, the negated one and a second negation of
+ * it each keep their sense. */
+static void test_shared_negation(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("pos", "buys shares") R("neg", "buys !shares") R("neg2", "sells !shares now")
+                        R("lexpos", "sold <goods>") R("lexneg", "sold !<goods>") R("first", "!shares deal"),
+                        err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    ASSERT_STR_EQ(run(p, "", "Acme buys shares. Acme buys jets."), "pos[buys shares]; neg[buys jets]");
+    ASSERT_STR_EQ(run(p, "", "Acme sells shares now. Acme sells oil now."), "neg2[sells oil now]");
+    ASSERT_STR_EQ(run(p, "", "It sold wheat. It sold bonds."), "lexpos[sold wheat]; lexneg[sold bonds]");
+    /* the negated word first, before the anchor "deal": a start whose token is the plain word fails */
+    ASSERT_STR_EQ(run(p, "", "Shares deal. The deal."), "first[The deal]");
+    tpat_destroy(p);
+}
+
+/* A long alternation compiles to a tree of SPLITs: every branch still matches, and where
+ * several branches match at one start the earlier one wins, as with a chain of SPLITs. */
+static void test_long_alternation(void)
+{
+    char pat[2048], rules[4096], err[600];
+    size_t o = (size_t)snprintf(pat, sizeof pat, "(");
+    for (int i = 0; i < 40; i++) {
+        const char *br = i == 10 ? "alpha beta gamma delta" : i == 20 ? "alpha beta" : i == 30 ? "alpha" : NULL;
+        if (br) o += (size_t)snprintf(pat + o, sizeof pat - o, "%s %s", i ? " |" : "", br);
+        else o += (size_t)snprintf(pat + o, sizeof pat - o, "%s w%02d", i ? " |" : "", i);
+    }
+    snprintf(pat + o, sizeof pat - o, " )");
+    snprintf(rules, sizeof rules, "%s%s", R("alt", "%s"), R("tail", "%s end"));
+    char all[8192];
+    snprintf(all, sizeof all, rules, pat, pat);
+    tpat_pack *p = load(all, err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    /* each single-word branch, in text order */
+    char body[1024], want[4096];
+    size_t b = 0, w = 0;
+    for (int i = 0; i < 40; i++) {
+        if (i == 10 || i == 20 || i == 30) continue;
+        b += (size_t)snprintf(body + b, sizeof body - b, "w%02d x ", i);
+        w += (size_t)snprintf(want + w, sizeof want - w, "%salt[w%02d]", w ? "; " : "", i);
+    }
+    ASSERT_STR_EQ(run(p, "", body), want);
+    /* the phrase branches: the earliest that matches wins, not the longest nor the shortest */
+    ASSERT_STR_EQ(run(p, "", "alpha beta gamma delta"), "alt[alpha beta gamma delta]");
+    ASSERT_STR_EQ(run(p, "", "alpha beta gamma"), "alt[alpha beta]");
+    ASSERT_STR_EQ(run(p, "", "alpha gamma"), "alt[alpha]");
+    /* ... unless what follows needs a later branch: then that one is found by backtracking */
+    ASSERT_STR_EQ(run(p, "", "alpha beta end"), "alt[alpha beta]; tail[alpha beta end]");
+    ASSERT_STR_EQ(run(p, "", "alpha end"), "alt[alpha]; tail[alpha end]");
+    ASSERT_STR_EQ(run(p, "", "w39 end, w00 end"), "alt[w39]; tail[w39 end]; alt[w00]; tail[w00 end]");
+    tpat_destroy(p);
+}
+
+/* The prefilter's requirements in field scope (the words may be in any sentence of the field,
+ * never in the other field) and with word parts (a hyphenated word's last part counts only
+ * for rules that allow parts). */
+static void test_prefilter_field_parts(void)
+{
+    char err[600];
+    tpat_pack *p = load("  - id: fld\n    comment: c\n    pattern: 'merger ... approved ... ( today | friday )'\n    scope: field\n"
+                        "  - id: fparts\n    comment: c\n    pattern: 'announced ... closed'\n    scope: field\n"
+                        "    word_parts: true\n"
+                        "  - id: fwhole\n    comment: c\n    pattern: 'announced ... closed'\n    scope: field\n"
+                        "  - id: parts\n    comment: c\n    pattern: 'announced ( deal | sale )'\n    word_parts: true\n"
+                        R("whole", "announced ( deal | sale )"),
+                        err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    /* every required word in the field, across sentences: a match */
+    ASSERT_STR_EQ(run(p, "", "A merger was agreed. Regulators approved it. It closes today."),
+                  "fld[merger was agreed. Regulators approved it. It closes today]");
+    /* one required word only in the other field: none */
+    ASSERT_STR_EQ(run(p, "Merger news", "Regulators approved it today."), "");
+    ASSERT_STR_EQ(run(p, "Regulators approved it", "A merger, today."), "");
+    /* the last required word missing: none */
+    ASSERT_STR_EQ(run(p, "", "A merger was agreed. Regulators approved it. It closes soon."), "");
+    /* word parts, field scope: only the rule that allows parts */
+    ASSERT_STR_EQ(run(p, "", "The pre-announced sale. It closed."), "fparts[pre-announced sale. It closed]; parts[pre-announced sale]");
+    ASSERT_STR_EQ(run(p, "", "The announced sale. It closed."),
+                  "fparts[announced sale. It closed]; fwhole[announced sale. It closed]; parts[announced sale]; "
+                  "whole[announced sale]");
+    /* word parts, sentence scope */
+    ASSERT_STR_EQ(run(p, "", "A well-announced deal."), "parts[well-announced deal]");
+    ASSERT_STR_EQ(run(p, "", "A well-announced. Deal."), "");
+    tpat_destroy(p);
+    /* a whole-words rule whose scope holds a needed word only as a word part is not even tried */
+    p = load(R("late", "deal ... announced"), err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    tpat_result r;
+    tpat_result_init(&r);
+    ASSERT_STR_EQ(run_with(p, "", "Deal was well-announced.", NULL, 0, &r), "");
+    ASSERT_EQ(r.steps, 0);
+    ASSERT_STR_EQ(run_with(p, "", "Deal was announced.", NULL, 0, &r), "late[Deal was announced]");
+    ASSERT_GT(r.steps, 0);
+    tpat_result_free(&r);
+    tpat_destroy(p);
+}
+
+/* A step budget that runs out in one scope counts it and every later (rule, scope) with a
+ * candidate, whether or not the prefilter would have let it run: never silent. */
+static void test_budget_scopes(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("gap", "w ... ... ... zzz") R("other", "yyy ... qqq"), err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    char body[20000];
+    size_t o = (size_t)snprintf(body, sizeof body, "zzz ");
+    for (int i = 0; i < 2000; i++) o += (size_t)snprintf(body + o, sizeof body - o, "w ");
+    snprintf(body + o, sizeof body - o, ". w zzz. yyy qqq. yyy only.");
+    tpat_result r;
+    tpat_result_init(&r);
+    ASSERT_STR_EQ(run_with(p, "", body, NULL, 0, &r), "gap[w zzz]; other[yyy qqq]");
+    ASSERT_EQ(r.n_limited, 0);
+    uint64_t full = r.steps;
+    r.max_steps = full / 2;
+    ASSERT_STR_EQ(run_with(p, "", body, NULL, 0, &r), "");
+    ASSERT_EQ(r.n_limited, 4); /* the long sentence, then "w zzz", "yyy qqq" and "yyy only" */
+    tpat_result_free(&r);
+    tpat_destroy(p);
+}
+
 int main(void)
 {
     test_load_errors();
@@ -594,6 +716,10 @@ int main(void)
     test_port_fixes();
     test_chips_pack();
     test_invest_party_phrases();
+    test_shared_negation();
+    test_long_alternation();
+    test_prefilter_field_parts();
+    test_budget_scopes();
     printf("test_tpat: ok\n");
     return 0;
 }
