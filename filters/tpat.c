@@ -58,7 +58,7 @@ struct mctx {
     size_t stride;       /* the memo's bits per instruction: the scope's tokens + 1 */
     uint64_t *visited;   /* the memo (scratch.visited, once reserved) */
     int32_t no_parts; /* the rule being run reads no hyphenated word's last part: -1 (ORed into a part's id), else 0 */
-    /* read at every guard: the pack's and the scratch's arrays, loaded once */
+    /* read at every guard and test: the pack's and the scratch's arrays (set in prepare), loaded once */
     const uint32_t *guard_at;
     const struct tpat_guard *guards;
     const int32_t *wid, *tail, *comp_at;
@@ -180,7 +180,7 @@ static __attribute__((noinline)) int test_bytes(const struct mctx *m, const stru
     const struct tok *k = &m->d->v[pos];
     const char *n = tok_norm(m->d, k);
     if (t->kind == TT_EXACT)
-        return m->s->wid[pos] == (int32_t)t->v && k->end - k->start == t->exact_len &&
+        return m->wid[pos] == (int32_t)t->v && k->end - k->start == t->exact_len &&
                memcmp(m->text[k->field] + k->start, t->exact, t->exact_len) == 0;
     if (t->kind != TT_REGEX) return 1; /* TT_ANY */
     return (!t->first || (t->first[(unsigned char)*n / 64] >> ((unsigned char)*n % 64) & 1)) &&
@@ -190,7 +190,7 @@ static __attribute__((noinline)) int test_bytes(const struct mctx *m, const stru
 
 static inline int test_tok(const struct mctx *m, const struct tpat_test *t, uint32_t pos)
 {
-    int32_t w = m->s->wid[pos], tw = m->s->tail[pos] | m->no_parts;
+    int32_t w = m->wid[pos], tw = m->tail[pos] | m->no_parts;
     const struct tok *k;
     int ok;
     switch (t->kind) {
@@ -687,6 +687,7 @@ static int prepare(struct mctx *m, const tpat_ids *ids)
         tpat_reserve((void **)&s->sent_first, &s->cap_sf, ns, sizeof *s->sent_first) ||
         tpat_reserve((void **)&s->sent_end, &s->cap_se, ns, sizeof *s->sent_end))
         return -1;
+    m->wid = s->wid, m->tail = s->tail, m->comp_at = s->comp_at; /* the guards' and tests' reads, one load */
     word_ids(m, ids);
     for (uint32_t k = 0; k < d->n; k++) {
         const struct tok *t = &d->v[k];
@@ -718,24 +719,30 @@ static int sort_by_rule(struct scratch *s, size_t n_rules)
     return 0;
 }
 
-/* Rules anchored (also) on a class or a word shape, tried at token k: each distinct test once. */
+/* The rules of ctest i, when token k passes it. */
+static int ctest_try(struct mctx *m, size_t i, uint32_t k)
+{
+    const struct tpat_pack *p = m->p;
+    if (test_tok(m, &p->tests[p->ctests[i]], k))
+        for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)
+            if (add_cand(m->s, p->ctest_rules[q], k)) return -1;
+    return 0;
+}
+
+/* Rules anchored (also) on a class or a word shape, tried at token k: each distinct test once, only
+ * those its first byte allows (ctest_byte; a pack of more than 64 such tests reads its quick reject). */
 static int tested_cands(struct mctx *m, uint32_t k)
 {
     const struct tpat_pack *p = m->p;
-    if (p->n_ctests && p->ctest_bytes) { /* the tests the token's first byte allows, in order */
-        for (uint64_t may = p->ctest_byte[(unsigned char)*tok_norm(m->d, &m->d->v[k])]; may; may &= may - 1) {
-            size_t i = (size_t)__builtin_ctzll(may);
-            if (test_tok(m, &p->tests[p->ctests[i]], k))
-                for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)
-                    if (add_cand(m->s, p->ctest_rules[q], k)) return -1;
-        }
+    if (!p->n_ctests) return 0;
+    if (p->ctest_bytes) {
+        for (uint64_t may = p->ctest_byte[(unsigned char)*tok_norm(m->d, &m->d->v[k])]; may; may &= may - 1)
+            if (ctest_try(m, (size_t)__builtin_ctzll(may), k)) return -1;
         return 0;
     }
-    if (!p->n_ctests || !pre_may(m, &p->ctest_pre, k)) return 0;
+    if (!pre_may(m, &p->ctest_pre, k)) return 0;
     for (size_t i = 0; i < p->n_ctests; i++)
-        if (test_tok(m, &p->tests[p->ctests[i]], k))
-            for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)
-                if (add_cand(m->s, p->ctest_rules[q], k)) return -1;
+        if (ctest_try(m, i, k)) return -1;
     return 0;
 }
 
@@ -876,17 +883,6 @@ static int cmp_hit(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
-/* The arrays guard_ok reads, once they are allocated (always 0). */
-static int hot_arrays(struct mctx *m)
-{
-    m->guard_at = m->p->guard_at;
-    m->guards = m->p->guards;
-    m->wid = m->s->wid;
-    m->tail = m->s->tail;
-    m->comp_at = m->s->comp_at;
-    return 0;
-}
-
 int tpat_match(const tpat_pack *p, const tok_doc *d, const char *const text[2], const struct squawk_mention *men,
                size_t n_men, tpat_result *r)
 {
@@ -901,8 +897,8 @@ int tpat_match_ids(const tpat_pack *p, const tok_doc *d, const tpat_ids *ids, co
     r->n_limited = 0;
     pool_take(r);
     if (!r->scratch && !(r->scratch = calloc(1, sizeof(struct scratch)))) return SQ_E_NOMEM;
-    struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch};
-    if (prepare(&m, ids) || find_companies(&m, men, n_men) || hot_arrays(&m) || req_masks(&m) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
+    struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch, .guard_at = p->guard_at, .guards = p->guards};
+    if (prepare(&m, ids) || find_companies(&m, men, n_men) || req_masks(&m) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
     if (r->n_hits > 1) qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
     return 0;
 }
