@@ -140,6 +140,8 @@ void tok_doc_free(tok_doc *d)
 {
     free(d->v);
     free(d->pool);
+    free(d->sent_first);
+    free(d->sent_end);
     memset(d, 0, sizeof *d);
 }
 
@@ -702,6 +704,25 @@ static void reset(tok_doc *d)
     d->caps[0] = d->caps[1] = 0;
 }
 
+/* Each sentence's bounds, once per article for every pack that scopes rules by sentence. */
+static int sentences(tok_doc *d)
+{
+    if (d->n_sent + 1 > d->sent_cap) {
+        size_t cap = d->n_sent + 1 > 2 * d->sent_cap ? d->n_sent + 1 : 2 * d->sent_cap;
+        uint32_t *f = realloc(d->sent_first, cap * sizeof *f), *e;
+        if (f) d->sent_first = f;
+        if (!f || !(e = realloc(d->sent_end, cap * sizeof *e))) return SQ_E_NOMEM;
+        d->sent_end = e;
+        d->sent_cap = cap;
+    }
+    for (uint32_t k = 0; k < d->n; k++) {
+        const struct tok *t = &d->v[k];
+        if (t->flags & TOK_F_SENT_START || k == 0) d->sent_first[t->sent] = k;
+        d->sent_end[t->sent] = k + 1;
+    }
+    return 0;
+}
+
 int tok_run(tok_doc *d, const char *const text[2], const size_t len[2])
 {
     reset(d);
@@ -712,7 +733,7 @@ int tok_run(tok_doc *d, const char *const text[2], const size_t len[2])
         d->caps[f] = all_caps(d, d->field_first[f], d->n);
     }
     d->field_first[2] = d->n;
-    return 0;
+    return sentences(d);
 }
 
 int tok_run_text(tok_doc *d, const char *s, size_t len)

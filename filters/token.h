@@ -48,6 +48,8 @@ typedef struct tok_doc {
     char *pool;
     size_t pool_n, pool_cap;
     uint32_t n_sent;
+    uint32_t *sent_first, *sent_end; /* per sentence: its first token and one past its last */
+    size_t sent_cap;
     size_t field_first[3]; /* token index where each field starts; [2] = n */
     uint8_t caps[2];       /* the field is written in capitals (Reuters headlines) */
 } tok_doc;

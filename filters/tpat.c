@@ -13,6 +13,9 @@
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "../core/error.h"
 
@@ -25,8 +28,8 @@ struct scratch {
     int32_t *wid, *tail, *comp_at; /* tail: word id of a hyphenated token's last part ("previously-announced") */
     uint8_t *covered;
     size_t cap_wid, cap_tail, cap_comp, cap_cov;
-    uint32_t *sent_first, *sent_end;
-    size_t cap_sf, cap_se;
+    uint32_t *forms; /* the tokens that may start or end a company by their form (form_may), in order */
+    size_t n_forms, cap_forms;
     uint32_t *last_cand; /* per rule: 1 + the token of its last candidate (no pair twice) */
     size_t cap_last;
     uint64_t *gen, *cand; /* candidates as generated, and sorted by rule */
@@ -78,8 +81,7 @@ static void scratch_free(struct scratch *s)
     free(s->last_cand);
     free(s->comp_at);
     free(s->covered);
-    free(s->sent_first);
-    free(s->sent_end);
+    free(s->forms);
     free(s->cand);
     free(s->gen);
     free(s->per_rule);
@@ -123,7 +125,7 @@ static size_t result_bytes(const tpat_result *r)
 {
     const struct scratch *s = r->scratch;
     return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
-           (s->cap_wid + s->cap_tail + s->cap_comp + s->cap_last) * 4 + s->cap_cov + (s->cap_sf + s->cap_se) * 4 +
+           (s->cap_wid + s->cap_tail + s->cap_comp + s->cap_last) * 4 + s->cap_cov + s->cap_forms * 4 +
            (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
            s->cap_caps * 4 + s->cap_present * 8;
 }
@@ -523,7 +525,7 @@ static uint32_t suffix_name_start(const struct mctx *m, uint32_t k)
 {
     const tok_doc *d = m->d;
     uint32_t j = k, sent = d->v[k].sent;
-    while (j > m->s->sent_first[sent] && k - j < m->p->max_name && d->v[j - 1].sent == sent &&
+    while (j > m->d->sent_first[sent] && k - j < m->p->max_name && d->v[j - 1].sent == sent &&
            (name_tok(m, j - 1) ||
             (strcmp(tok_norm(d, &d->v[j - 1]), "&") == 0 && j - 1 > 0 && d->v[j - 2].sent == sent && name_tok(m, j - 2))))
         j--;
@@ -532,7 +534,7 @@ static uint32_t suffix_name_start(const struct mctx *m, uint32_t k)
 
 /* Can token k start or end a company by its form: a cashtag or ticker, a suffix or descriptor
  * word, a compound's last part, or "'s"? (most tokens are none: one read of the form table) */
-static int form_may(const struct mctx *m, uint32_t k)
+static inline int form_may(const struct mctx *m, uint32_t k)
 {
     const struct tok *t = &m->d->v[k];
     const struct tpat_pack *p = m->p;
@@ -550,11 +552,10 @@ static int form_companies(struct mctx *m)
 {
     const tok_doc *d = m->d;
     const struct tpat_pack *p = m->p;
-    for (uint32_t k = 0; k < d->n; k++) {
+    for (size_t i = 0; i < m->s->n_forms; i++) {
+        uint32_t k = m->s->forms[i], j;
         const struct tok *t = &d->v[k];
-        uint32_t j;
         int rc = 0;
-        if (!form_may(m, k)) continue;
         if (t->flags & (TOK_F_CASHTAG | TOK_F_TICKER)) {
             rc = add_company(m, k, k + 1, -1, t->flags & TOK_F_CASHTAG ? TPAT_SRC_CASHTAG : TPAT_SRC_TICKER);
         } else if (is_suffix(m, k) && !(k + 1 < d->n && d->v[k + 1].sent == t->sent && is_suffix(m, k + 1))) {
@@ -651,17 +652,28 @@ static int32_t vmapped(const struct tpat_pack *p, int32_t id)
     return p->vmap[i < p->n_vmap ? i : 0];
 }
 
+/* Whether token k may make a company by its form: in the pass that finds its word ids, so that
+ * no later pass reads every token for it. */
+static inline void note_token(struct mctx *m, uint32_t k)
+{
+    struct scratch *s = m->s;
+    s->forms[s->n_forms] = k;
+    s->n_forms += (size_t)form_may(m, k);
+}
+
 /* Each token's word id and hyphen tail in the pack: from the vocabulary's ids when given, else
  * by the pack's own lookups (the same ids either way). */
 static void word_ids(struct mctx *m, const tpat_ids *ids)
 {
     struct scratch *s = m->s;
     const tok_doc *d = m->d;
+    s->n_forms = 0;
     if (ids && ids->v == m->p->vocab && ids->n == d->n) {
         for (uint32_t k = 0; k < d->n; k++) {
             int32_t w = vmapped(m->p, ids->word[k]);
             s->wid[k] = w >= 0 || ids->abbr[k] < 0 ? w : vmapped(m->p, ids->abbr[k]); /* few are abbreviations */
             s->tail[k] = ids->tail[k] < 0 ? -1 : vmapped(m->p, ids->tail[k]);
+            note_token(m, k);
         }
         return;
     }
@@ -671,29 +683,22 @@ static void word_ids(struct mctx *m, const tpat_ids *ids)
         if (s->wid[k] < 0 && t->flags & TOK_F_ABBREV && t->norm_len > 1) /* "Inc." is also "inc" */
             s->wid[k] = tpat_word_find(m->p, tok_norm(d, t), t->norm_len - 1u, tok_hash(tok_norm(d, t), t->norm_len - 1u));
         s->tail[k] = t->flags & TOK_F_HYPHEN ? tail_word(m->p, tok_norm(d, t), t->norm_len) : -1;
+        note_token(m, k);
     }
 }
 
 static int prepare(struct mctx *m, const tpat_ids *ids)
 {
     struct scratch *s = m->s;
-    const tok_doc *d = m->d;
-    size_t n = d->n + 1;
-    size_t ns = d->n_sent + 1;
+    size_t n = m->d->n + 1;
     if (tpat_reserve((void **)&s->wid, &s->cap_wid, n, sizeof *s->wid) ||
         tpat_reserve((void **)&s->tail, &s->cap_tail, n, sizeof *s->tail) ||
         tpat_reserve((void **)&s->comp_at, &s->cap_comp, n, sizeof *s->comp_at) ||
         tpat_reserve((void **)&s->covered, &s->cap_cov, n, 1) ||
-        tpat_reserve((void **)&s->sent_first, &s->cap_sf, ns, sizeof *s->sent_first) ||
-        tpat_reserve((void **)&s->sent_end, &s->cap_se, ns, sizeof *s->sent_end))
+        tpat_reserve((void **)&s->forms, &s->cap_forms, n, sizeof *s->forms))
         return -1;
     m->wid = s->wid, m->tail = s->tail, m->comp_at = s->comp_at; /* the guards' and tests' reads, one load */
     word_ids(m, ids);
-    for (uint32_t k = 0; k < d->n; k++) {
-        const struct tok *t = &d->v[k];
-        if (t->flags & TOK_F_SENT_START || k == 0) s->sent_first[t->sent] = k;
-        s->sent_end[t->sent] = k + 1;
-    }
     return 0;
 }
 
@@ -746,63 +751,79 @@ static int tested_cands(struct mctx *m, uint32_t k)
     return 0;
 }
 
-/* (rule, token) pairs: anchor words, company starts, and sentence starts for rules with no anchor. */
-static int candidates(struct mctx *m)
+/* Token k's (rule, token) pairs: its anchor words, a company starting there, a sentence start
+ * for rules with no anchor. */
+static inline int cands_at(struct mctx *m, uint32_t k)
 {
     const struct tpat_pack *p = m->p;
     struct scratch *s = m->s;
-    s->n_cand = 0;
-    if (tpat_reserve((void **)&s->last_cand, &s->cap_last, p->n_rules + 1, sizeof *s->last_cand)) return -1;
-    memset(s->last_cand, 0, (p->n_rules + 1) * sizeof *s->last_cand);
-    for (uint32_t k = 0; k < m->d->n; k++) {
-        if (tested_cands(m, k)) return -1;
-        /* no word (-1) reads the empty range at n_words: no branch on the id */
-        uint32_t w = (uint32_t)s->wid[k] < p->n_words ? (uint32_t)s->wid[k] : (uint32_t)p->n_words;
-        for (uint32_t a = p->anchor_off[w]; a < p->anchor_off[w + 1]; a++)
-            if (add_cand(s, p->anchor_rules[a], k)) return -1;
-        if (s->tail[k] >= 0) /* a hyphenated word's last part: rules that allow word parts */
-            for (uint32_t a = p->anchor_off[s->tail[k]]; a < p->anchor_off[s->tail[k] + 1]; a++)
-                if (!p->rules[p->anchor_rules[a]].pub.whole_words && add_cand(s, p->anchor_rules[a], k)) return -1;
-        if (s->comp_at[k] >= 0)
-            for (size_t i = 0; i < p->n_company_rules; i++)
-                if (add_cand(s, p->company_rules[i], k)) return -1;
-        if (m->d->v[k].flags & TOK_F_SENT_START)
-            for (size_t i = 0; i < p->n_free_rules; i++)
-                if (add_cand(s, p->free_rules[i], k)) return -1;
-    }
-    return sort_by_rule(s, p->n_rules);
+    if (tested_cands(m, k)) return -1;
+    /* no word (-1) reads the empty range at n_words: no branch on the id */
+    uint32_t w = (uint32_t)s->wid[k] < p->n_words ? (uint32_t)s->wid[k] : (uint32_t)p->n_words;
+    for (uint32_t a = p->anchor_off[w]; a < p->anchor_off[w + 1]; a++)
+        if (add_cand(s, p->anchor_rules[a], k)) return -1;
+    if (s->tail[k] >= 0) /* a hyphenated word's last part: rules that allow word parts */
+        for (uint32_t a = p->anchor_off[s->tail[k]]; a < p->anchor_off[s->tail[k] + 1]; a++)
+            if (!p->rules[p->anchor_rules[a]].pub.whole_words && add_cand(s, p->anchor_rules[a], k)) return -1;
+    if (s->comp_at[k] >= 0)
+        for (size_t i = 0; i < p->n_company_rules; i++)
+            if (add_cand(s, p->company_rules[i], k)) return -1;
+    if (m->d->v[k].flags & TOK_F_SENT_START)
+        for (size_t i = 0; i < p->n_free_rules; i++)
+            if (add_cand(s, p->free_rules[i], k)) return -1;
+    return 0;
 }
 
 /* ORs a requirement row (w -1: the zero row) into have. */
-static void req_fold(const struct tpat_pack *p, uint64_t *have, int32_t w)
+static inline void req_fold(const struct tpat_pack *p, uint64_t *have, int32_t w)
 {
     const uint64_t *row = p->req_bits + ((uint32_t)w < p->n_words ? (uint32_t)w : p->n_words) * p->req_words;
+#if defined(__SSE2__)
+    for (size_t j = 0; j < p->req_words; j += 2) /* req_words is even */
+        _mm_storeu_si128((__m128i *)(have + j), _mm_or_si128(_mm_loadu_si128((const __m128i *)(have + j)),
+                                                             _mm_loadu_si128((const __m128i *)(row + j))));
+#else
     for (size_t j = 0; j < p->req_words; j++) have[j] |= row[j];
+#endif
 }
 
-/* The requirements (tpat_req.c) each sentence and each field meets: 2 x req_words per sentence
- * (its words; hyphenated words' last parts, which only rules allowing word parts read), then
- * the same per field. */
-static int req_masks(struct mctx *m)
+/* The requirements (tpat_req.c) token k meets, into its sentence's have: its word, a hyphenated
+ * word's last part (which only rules allowing word parts read: the second half), a company. */
+static inline void req_at(const struct mctx *m, uint64_t *have, uint32_t k)
+{
+    const struct tpat_pack *p = m->p;
+    const struct scratch *s = m->s;
+    size_t W = p->req_words;
+    if (s->wid[k] >= 0) req_fold(p, have, s->wid[k]);
+    if (s->tail[k] >= 0) req_fold(p, have + W, s->tail[k]);
+    if (s->comp_at[k] >= 0)
+        for (size_t j = 0; j < W; j++) have[j] |= p->req_comp[j];
+}
+
+/* One pass over the tokens for the candidate (rule, token) pairs, sorted by rule, and the
+ * requirements each sentence and each field meets: 2 x req_words per sentence, then per field. */
+static int scan_tokens(struct mctx *m)
 {
     const struct tpat_pack *p = m->p;
     const tok_doc *d = m->d;
     struct scratch *s = m->s;
     size_t W = p->req_words, ns = d->n_sent;
-    if (tpat_reserve((void **)&s->present, &s->cap_present, (ns + 2) * 2 * W + 1, sizeof *s->present)) return -1;
+    s->n_cand = 0;
+    if (tpat_reserve((void **)&s->last_cand, &s->cap_last, p->n_rules + 1, sizeof *s->last_cand) ||
+        tpat_reserve((void **)&s->present, &s->cap_present, (ns + 2) * 2 * W + 1, sizeof *s->present))
+        return -1;
+    memset(s->last_cand, 0, (p->n_rules + 1) * sizeof *s->last_cand);
     memset(s->present, 0, (ns + 2) * 2 * W * sizeof *s->present);
     for (uint32_t k = 0; k < d->n;) { /* a sentence at a time: its tokens, then into its field */
-        uint32_t e = s->sent_end[d->v[k].sent];
+        uint32_t e = d->sent_end[d->v[k].sent];
         uint64_t *have = s->present + d->v[k].sent * 2 * W;
         for (; k < e; k++) {
-            if (s->wid[k] >= 0) req_fold(p, have, s->wid[k]);
-            if (s->tail[k] >= 0) req_fold(p, have + W, s->tail[k]);
-            if (s->comp_at[k] >= 0)
-                for (size_t j = 0; j < W; j++) have[j] |= p->req_comp[j];
+            if (cands_at(m, k)) return -1;
+            req_at(m, have, k);
         }
         for (size_t j = 0; j < 2 * W; j++) s->present[(ns + d->v[e - 1].field) * 2 * W + j] |= have[j];
     }
-    return 0;
+    return sort_by_rule(s, p->n_rules);
 }
 
 /* Can rule r match in the scope of token t: does the scope hold every word set the rule needs? */
@@ -820,8 +841,8 @@ static int req_met(const struct mctx *m, const struct tpat_crule *r, const struc
 static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
 {
     const struct tok *t = &m->d->v[k];
-    uint32_t first = r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field] : m->s->sent_first[t->sent];
-    uint32_t end = r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field + 1] : m->s->sent_end[t->sent];
+    uint32_t first = r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field] : m->d->sent_first[t->sent];
+    uint32_t end = r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field + 1] : m->d->sent_end[t->sent];
     m->first = first;
     m->end = end;
     m->inst0 = r->pc;
@@ -850,7 +871,7 @@ static int match_all(struct mctx *m)
         const struct tok *t = &m->d->v[k];
         if ((r->pub.field == TPAT_FIELD_HEADLINE && t->field != 0) || (r->pub.field == TPAT_FIELD_BODY && t->field != 1))
             continue;
-        uint32_t first = r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field] : m->s->sent_first[t->sent];
+        uint32_t first = r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field] : m->d->sent_first[t->sent];
         if (rule != cur_rule || first != cur_first) {
             if (m->out_of_steps) { /* counted, never silent */
                 m->r->n_limited++;
@@ -898,7 +919,7 @@ int tpat_match_ids(const tpat_pack *p, const tok_doc *d, const tpat_ids *ids, co
     pool_take(r);
     if (!r->scratch && !(r->scratch = calloc(1, sizeof(struct scratch)))) return SQ_E_NOMEM;
     struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch, .guard_at = p->guard_at, .guards = p->guards};
-    if (prepare(&m, ids) || find_companies(&m, men, n_men) || req_masks(&m) || candidates(&m) || match_all(&m)) return SQ_E_NOMEM;
+    if (prepare(&m, ids) || find_companies(&m, men, n_men) || scan_tokens(&m) || match_all(&m)) return SQ_E_NOMEM;
     if (r->n_hits > 1) qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
     return 0;
 }

@@ -120,7 +120,7 @@ static int req_rows(struct req_build *b)
 {
     struct tpat_pack *p = b->p;
     p->n_req = b->n;
-    p->req_words = (b->n + 63) / 64;
+    p->req_words = (b->n + 127) / 128 * 2; /* even: the matcher ORs rows 128 bits at a time */
     p->req_bits = calloc((p->n_words + 2) * p->req_words + 1, sizeof *p->req_bits);
     if (!p->req_bits) return -1;
     p->req_comp = p->req_bits + (p->n_words + 1) * p->req_words;
