@@ -724,14 +724,19 @@ static int sort_by_rule(struct scratch *s, size_t n_rules)
     return 0;
 }
 
+/* The rules of ctest i, as token k passes it. */
+static int ctest_add(struct mctx *m, size_t i, uint32_t k)
+{
+    const struct tpat_pack *p = m->p;
+    for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)
+        if (add_cand(m->s, p->ctest_rules[q], k)) return -1;
+    return 0;
+}
+
 /* The rules of ctest i, when token k passes it. */
 static int ctest_try(struct mctx *m, size_t i, uint32_t k)
 {
-    const struct tpat_pack *p = m->p;
-    if (test_tok(m, &p->tests[p->ctests[i]], k))
-        for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)
-            if (add_cand(m->s, p->ctest_rules[q], k)) return -1;
-    return 0;
+    return test_tok(m, &m->p->tests[m->p->ctests[i]], k) ? ctest_add(m, i, k) : 0;
 }
 
 /* Rules anchored (also) on a class or a word shape, tried at token k: each distinct test once, only
@@ -741,8 +746,15 @@ static int tested_cands(struct mctx *m, uint32_t k)
     const struct tpat_pack *p = m->p;
     if (!p->n_ctests) return 0;
     if (p->ctest_bytes) {
-        for (uint64_t may = p->ctest_byte[(unsigned char)*tok_norm(m->d, &m->d->v[k])]; may; may &= may - 1)
-            if (ctest_try(m, (size_t)__builtin_ctzll(may), k)) return -1;
+        const struct tok *t = &m->d->v[k];
+        uint64_t pass = p->ctest_cls[t->cls & 7];
+        for (uint32_t f = t->flags & p->ctest_flags; f; f &= f - 1) pass |= p->ctest_flag[__builtin_ctz(f)];
+        /* a class ctest is decided here: its rules are candidates without running the test */
+        uint64_t may = p->ctest_byte[(unsigned char)*tok_norm(m->d, t)] & (((pass ^ p->ctest_neg) & p->ctest_class) | ~p->ctest_class);
+        for (; may; may &= may - 1) {
+            size_t i = (size_t)__builtin_ctzll(may);
+            if (p->ctest_class >> i & 1 ? ctest_add(m, i, k) : ctest_try(m, i, k)) return -1;
+        }
         return 0;
     }
     if (!pre_may(m, &p->ctest_pre, k)) return 0;

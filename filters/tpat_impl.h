@@ -125,6 +125,10 @@ struct tpat_pack {
     struct tpat_pre ctest_pre;
     uint64_t ctest_byte[256]; /* (at most 64 ctests) the ctests a token whose normal form starts with the byte may pass */
     uint8_t ctest_bytes;      /* ctest_byte holds them all */
+    /* with ctest_bytes, the class ctests decided without running them: those a token's class
+     * passes, those each of its flags passes, which are classes, which of those are negated */
+    uint64_t ctest_cls[8], ctest_flag[16], ctest_class, ctest_neg;
+    uint32_t ctest_flags; /* the flags any class ctest reads */
     struct tpat_test *tests;
     size_t n_tests;
     struct tpat_inst *prog;

@@ -683,6 +683,14 @@ static void ctest_bytes(struct tpat_pack *p)
         int by_byte = t->kind == TT_REGEX && !t->neg && t->first;
         for (unsigned b = 0; b < 256; b++)
             if (!by_byte || (t->first[b / 64] >> (b % 64) & 1)) p->ctest_byte[b] |= UINT64_C(1) << j;
+        if (t->kind != TT_CLASS) continue;
+        uint64_t bit = UINT64_C(1) << j;
+        p->ctest_class |= bit;
+        if (t->neg) p->ctest_neg |= bit;
+        for (unsigned c = 0; c < 8; c++)
+            if (t->v >> c & 1) p->ctest_cls[c] |= bit;
+        for (unsigned f = 0; f < 16; f++)
+            if (t->v >> (8 + f) & 1) p->ctest_flag[f] |= bit, p->ctest_flags |= 1u << f;
     }
 }
 
