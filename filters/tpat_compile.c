@@ -451,6 +451,31 @@ static size_t re_required(const char *w, size_t n, size_t *at)
     return best;
 }
 
+/* Does the ~regex put a quantifier right after another ("x++", "x{3,}+", "x*?")? glibc's regcomp
+ * nests a repetition per quantifier, and its memory grows with each: sixty "+" took more than 12 GB.
+ * POSIX leaves stacked quantifiers undefined and they add nothing a single one cannot say. */
+static int stacked_quantifier(const char *w, size_t n)
+{
+    int after_quant = 0, in_bracket = 0;
+    for (size_t k = 0; k < n; k++) {
+        char ch = w[k];
+        if (in_bracket) { /* "[+*]" are literals; "[]x]" starts with a literal "]" */
+            if (ch == ']' && !(k > 0 && (w[k - 1] == '[' || (w[k - 1] == '^' && k > 1 && w[k - 2] == '['))))
+                in_bracket = 0;
+            continue;
+        }
+        int quant = ch == '*' || ch == '+' || ch == '?' || ch == '{';
+        if (quant && after_quant) return 1;
+        if (ch == '\\' && k + 1 < n) k++, quant = 0;
+        else if (ch == '[') in_bracket = 1;
+        else if (ch == '{') { /* to its "}": the repeat is one quantifier */
+            while (k + 1 < n && w[k] != '}') k++;
+        }
+        after_quant = quant;
+    }
+    return 0;
+}
+
 static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
 {
     struct tpat_pack *p = c->L->p;
@@ -464,6 +489,10 @@ static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
             fail(c, "~%.*s: repeats in a ~regex are at most {%d} and not nested", (int)n, w, MAX_REPEAT);
             return 0;
         }
+    if (stacked_quantifier(w, n)) {
+        fail(c, "~%.*s: a quantifier right after another (x++, x{2}?) is not allowed in a ~regex: write one", (int)n, w);
+        return 0;
+    }
     snprintf(buf, sizeof buf, "^%.*s$", (int)n, w);
     regex_t *re = malloc(sizeof *re);
     if (!re || tpat_reserve((void **)&p->regexes, &p->cap_regexes, p->n_regexes + 1, sizeof *p->regexes)) {

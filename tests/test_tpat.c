@@ -67,6 +67,16 @@ static void test_load_errors(void)
     expect_error(R("a", "x?"), L0 + 1, "can match no token at all");
     expect_error(R("a", "x{3,1}"), L0 + 1, "bad repeat");
     expect_error(R("a", "x{0}"), L0 + 1, "bad repeat");
+    /* stacked quantifiers: glibc's regcomp takes gigabytes for "{3,}" and sixty "+" (found by fuzz_tpat) */
+    expect_error(R("a", "~[0-9]{3,}++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"), L0 + 1, "a quantifier right after another");
+    expect_error(R("a", "~ab+?"), L0 + 1, "a quantifier right after another");
+    expect_error(R("a", "~a*{2}"), L0 + 1, "a quantifier right after another");
+    {   /* one quantifier each, escaped ones and quantifier characters inside brackets load */
+        char err[600];
+        tpat_pack *p = load(R("a", "~[0-9]{3}x+ ~a\\++ ~[+*?]+ ~(ab)+c?"), err, sizeof err);
+        if (!p) SQ_FAIL_("single quantifiers refused: %s", err);
+        tpat_destroy(p);
+    }
     expect_error(R("a", "(x | y"), L0 + 1, "'(' without ')'");
     expect_error(R("a", "x )"), L0 + 1, "')' without '('");
     expect_error(R("a", "#nope x"), L0 + 1, "unknown token class #nope");
