@@ -451,12 +451,14 @@ static size_t re_required(const char *w, size_t n, size_t *at)
     return best;
 }
 
-/* Does the ~regex put a quantifier right after another ("x++", "x{3,}+", "x*?")? glibc's regcomp
- * nests a repetition per quantifier, and its memory grows with each: sixty "+" took more than 12 GB.
- * POSIX leaves stacked quantifiers undefined and they add nothing a single one cannot say. */
-static int stacked_quantifier(const char *w, size_t n)
+/* Does the ~regex put a quantifier right after another ("x++", "x{3,}+", "x*?"), or nest groups
+ * deeper than REGEX_DEPTH? glibc's regcomp nests a repetition per quantifier and its memory doubles
+ * with each level: sixty "+" took more than 12 GB, twenty "(...)+" 850 MB. POSIX leaves stacked
+ * quantifiers undefined, and they add nothing a single one cannot say. */
+#define REGEX_DEPTH 4
+static int regex_too_deep(const char *w, size_t n)
 {
-    int after_quant = 0, in_bracket = 0;
+    int after_quant = 0, in_bracket = 0, depth = 0;
     for (size_t k = 0; k < n; k++) {
         char ch = w[k];
         if (in_bracket) { /* "[+*]" are literals; "[]x]" starts with a literal "]" */
@@ -468,6 +470,8 @@ static int stacked_quantifier(const char *w, size_t n)
         if (quant && after_quant) return 1;
         if (ch == '\\' && k + 1 < n) k++, quant = 0;
         else if (ch == '[') in_bracket = 1;
+        else if (ch == '(' && ++depth > REGEX_DEPTH) return 1;
+        else if (ch == ')') depth--;
         else if (ch == '{') { /* to its "}": the repeat is one quantifier */
             while (k + 1 < n && w[k] != '}') k++;
         }
@@ -489,8 +493,9 @@ static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
             fail(c, "~%.*s: repeats in a ~regex are at most {%d} and not nested", (int)n, w, MAX_REPEAT);
             return 0;
         }
-    if (stacked_quantifier(w, n)) {
-        fail(c, "~%.*s: a quantifier right after another (x++, x{2}?) is not allowed in a ~regex: write one", (int)n, w);
+    if (regex_too_deep(w, n)) {
+        fail(c, "~%.*s: a quantifier right after another (x++, x{2}?) or groups nested more than %d deep: "
+                "glibc's regex compiler needs memory exponential in them", (int)n, w, REGEX_DEPTH);
         return 0;
     }
     snprintf(buf, sizeof buf, "^%.*s$", (int)n, w);
