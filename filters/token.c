@@ -380,6 +380,7 @@ static inline int push(struct scan *sc, size_t start, size_t end, unsigned flags
     t->field = (uint8_t)sc->field;
     t->cls = (uint8_t)cls;
     o[on] = '\0';
+    t->first = (uint8_t)o[0];
     d->pool_n += on + 1;
     return 0;
 }

@@ -39,6 +39,7 @@ struct tok {
     uint16_t flags;
     uint8_t field;       /* 0 headline, 1 body */
     uint8_t cls;         /* enum tok_case */
+    uint8_t first;       /* the norm's first byte (0: empty): per-token tests read it without the pool */
 };
 
 /* The tokens of one article; reused across articles (tok_run resets it). */

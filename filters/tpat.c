@@ -225,7 +225,7 @@ void tpat_pre_make(const struct tpat_pack *p, const uint32_t *idx, size_t n, str
 static int pre_may(const struct mctx *m, const struct tpat_pre *pre, uint32_t pos)
 {
     const struct tok *t = &m->d->v[pos];
-    unsigned char b = (unsigned char)*tok_norm(m->d, t);
+    unsigned char b = t->first;
     return (pre->cls >> t->cls & 1) || ((pre->cls >> 8) & t->flags) || (pre->first[b / 64] >> (b % 64) & 1);
 }
 
@@ -542,7 +542,7 @@ static inline int form_may(const struct mctx *m, uint32_t k)
     if (t->flags & (TOK_F_CASHTAG | TOK_F_TICKER)) return 1;
     if (w >= 0 && p->form[w] & (TPAT_FORM_SUFFIX | TPAT_FORM_DESCRIPTOR)) return 1;
     if (tw >= 0 && p->form[tw] & TPAT_FORM_COMPOUND) return 1;
-    return t->norm_len == 2 && tok_norm(m->d, t)[0] == '\'' && tok_norm(m->d, t)[1] == 's';
+    return t->norm_len == 2 && t->first == '\'' && tok_norm(m->d, t)[1] == 's';
 }
 
 /* Form: "$TSLA", "<ACME>", "Foo Holdings Ltd" (capitalised words before a suffix),
@@ -750,7 +750,7 @@ static int tested_cands(struct mctx *m, uint32_t k)
         uint64_t pass = p->ctest_cls[t->cls & 7];
         for (uint32_t f = t->flags & p->ctest_flags; f; f &= f - 1) pass |= p->ctest_flag[__builtin_ctz(f)];
         /* a class ctest is decided here: its rules are candidates without running the test */
-        uint64_t may = p->ctest_byte[(unsigned char)*tok_norm(m->d, t)] & (((pass ^ p->ctest_neg) & p->ctest_class) | ~p->ctest_class);
+        uint64_t may = p->ctest_byte[t->first] & (((pass ^ p->ctest_neg) & p->ctest_class) | ~p->ctest_class);
         for (; may; may &= may - 1) {
             size_t i = (size_t)__builtin_ctzll(may);
             if (p->ctest_class >> i & 1 ? ctest_add(m, i, k) : ctest_try(m, i, k)) return -1;
