@@ -374,6 +374,40 @@ static int index_short_forms(filter_gaz *g)
 }
 
 /* 1, 0, or -1 when the text is no boolean. */
+/* One entry of entities: its fields and aliases into g (the next entity). 0, SQ_E_GAZETTEER with
+ * file:line and the reason in err, or SQ_E_NOMEM. */
+static int load_entity(filter_gaz *g, yaml_document_t *doc, yaml_node_t *en, const char *path, char *err, size_t errlen)
+{
+    size_t line = filter_yaml_line(en);
+    const char *name = filter_yaml_str(filter_yaml_get(doc, en, "name"));
+    if (!name || !*name) {
+        snprintf(err, errlen, "%s:%zu: entity without name", path, line);
+        return SQ_E_GAZETTEER;
+    }
+    const char *ticker = filter_yaml_str(filter_yaml_get(doc, en, "ticker"));
+    const char *kind = filter_yaml_str(filter_yaml_get(doc, en, "kind"));
+    if (kind && strcmp(kind, "company") != 0 && strcmp(kind, "regulator") != 0) {
+        snprintf(err, errlen, "%s:%zu: entity %s: kind '%s' is not company|regulator", path, line, name, kind);
+        return SQ_E_GAZETTEER;
+    }
+    const char *country = filter_yaml_str(filter_yaml_get(doc, en, "country"));
+    uint32_t e = (uint32_t)g->n_ents;
+    struct squawk_entity *x = &g->ents[g->n_ents++];
+    x->size = sizeof *x;
+    x->name = strdup(name);
+    x->ticker = ticker && *ticker && strcmp(ticker, "~") != 0 ? strdup(ticker) : NULL;
+    x->kind = strdup(kind ? kind : "company");
+    x->country = strdup(country ? country : "");
+    x->sectors = join_seq(doc, filter_yaml_get(doc, en, "sectors"));
+    if (!x->name || !x->kind || !x->country || !x->sectors || (ticker && *ticker && !x->ticker)) return SQ_E_NOMEM;
+    int rc = add_alias_forms(g, name, e, 0);
+    if (!rc) rc = add_seq_aliases(g, doc, filter_yaml_get(doc, en, "aliases"), e, 0);
+    if (!rc) rc = add_seq_aliases(g, doc, filter_yaml_get(doc, en, "ambiguous"), e, 1);
+    if (rc == SQ_E_GAZETTEER)
+        snprintf(err, errlen, "%s:%zu: entity %s: aliases must be a list of strings", path, line, name);
+    return rc;
+}
+
 int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen)
 {
     *out = NULL;
@@ -412,42 +446,8 @@ int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen
     }
     for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
         yaml_node_t *en = yaml_document_get_node(&doc, *it);
-        size_t line = filter_yaml_line(en);
-        lines[g->n_ents] = line;
-        const char *name = filter_yaml_str(filter_yaml_get(&doc, en, "name"));
-        if (!name || !*name) {
-            snprintf(err, errlen, "%s:%zu: entity without name", path, line);
-            goto fail;
-        }
-        const char *ticker = filter_yaml_str(filter_yaml_get(&doc, en, "ticker"));
-        const char *kind = filter_yaml_str(filter_yaml_get(&doc, en, "kind"));
-        if (kind && strcmp(kind, "company") != 0 && strcmp(kind, "regulator") != 0) {
-            snprintf(err, errlen, "%s:%zu: entity %s: kind '%s' is not company|regulator", path,
-                     line, name, kind);
-            goto fail;
-        }
-        const char *country = filter_yaml_str(filter_yaml_get(&doc, en, "country"));
-        uint32_t e = (uint32_t)g->n_ents;
-        struct squawk_entity *x = &g->ents[g->n_ents++];
-        x->size = sizeof *x;
-        x->name = strdup(name);
-        x->ticker = ticker && *ticker && strcmp(ticker, "~") != 0 ? strdup(ticker) : NULL;
-        x->kind = strdup(kind ? kind : "company");
-        x->country = strdup(country ? country : "");
-        x->sectors = join_seq(&doc, filter_yaml_get(&doc, en, "sectors"));
-        if (!x->name || !x->kind || !x->country || !x->sectors || (ticker && *ticker && !x->ticker)) {
-            rc = SQ_E_NOMEM;
-            goto fail;
-        }
-        rc = add_alias_forms(g, name, e, 0);
-        if (!rc) rc = add_seq_aliases(g, &doc, filter_yaml_get(&doc, en, "aliases"), e, 0);
-        if (!rc) rc = add_seq_aliases(g, &doc, filter_yaml_get(&doc, en, "ambiguous"), e, 1);
-        if (rc) {
-            if (rc == SQ_E_GAZETTEER)
-                snprintf(err, errlen, "%s:%zu: entity %s: aliases must be a list of strings",
-                         path, line, name);
-            goto fail;
-        }
+        lines[g->n_ents] = filter_yaml_line(en);
+        if ((rc = load_entity(g, &doc, en, path, err, errlen))) goto fail;
     }
     if (g->n_aliases == 0) {
         snprintf(err, errlen, "%s: no entities", path);
