@@ -44,7 +44,7 @@ struct scratch {
     size_t cap_stack;
     int32_t *caps;
     size_t cap_caps;
-    uint64_t *present; /* requirement bits per sentence, then per field (req_masks) */
+    uint64_t *present; /* requirement bits per sentence, then per field (scan_tokens) */
     size_t cap_present;
 };
 
