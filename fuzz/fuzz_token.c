@@ -25,6 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (((unsigned char)text[f][t->start] & 0xC0) == 0x80 && strncmp(tok_norm(&d, t), "\xef\xbf\xbd", 3) != 0)
                 abort();
             if (strlen(tok_norm(&d, t)) != t->norm_len || tok_hash(tok_norm(&d, t), t->norm_len) != t->hash) abort();
+            if ((unsigned char)tok_norm(&d, t)[0] != t->first) abort();
+            /* a sentence's bounds hold its tokens; it starts where its first token says so */
+            if (d.sent_first[t->sent] > i || d.sent_end[t->sent] <= i ||
+                (d.sent_first[t->sent] == i) != (i == 0 || (t->flags & TOK_F_SENT_START) != 0))
+                abort();
             prev_end = t->end;
             prev_sent = t->sent;
         }
