@@ -451,30 +451,43 @@ static size_t re_required(const char *w, size_t n, size_t *at)
     return best;
 }
 
-/* Does the ~regex put a quantifier right after another ("x++", "x{3,}+", "x*?"), or nest groups
- * deeper than REGEX_DEPTH? glibc's regcomp nests a repetition per quantifier and its memory doubles
- * with each level: sixty "+" took more than 12 GB, twenty "(...)+" 850 MB. POSIX leaves stacked
- * quantifiers undefined, and they add nothing a single one cannot say. */
+/* Does the ~regex put a quantifier right after another ("x++", "x{3,}+", "x*?"), nest groups
+ * deeper than REGEX_DEPTH, or hold more than REGEX_QUANTS quantifiers? glibc's regcomp nests a
+ * repetition per quantifier and its memory doubles with each level: sixty "+" took more than
+ * 12 GB, twenty "(...)+" 850 MB. POSIX leaves stacked quantifiers undefined, and they add nothing
+ * a single one cannot say; the shipped packs use at most 4 quantifiers and 1 level. */
 #define REGEX_DEPTH 4
+#define REGEX_QUANTS 16
+
+/* The end of the bracket expression opening at w[k] == '[': "]" first (after "[" or "[^") is a
+ * literal, and "[:alpha:]", "[.x.]", "[=e=]" inside it run to their own ":]", ".]", "=]". */
+static size_t bracket_end(const char *w, size_t n, size_t k)
+{
+    size_t i = k + 1;
+    if (i < n && w[i] == '^') i++;
+    if (i < n && w[i] == ']') i++;
+    for (; i < n && w[i] != ']'; i++)
+        if (w[i] == '[' && i + 1 < n && (w[i + 1] == ':' || w[i + 1] == '.' || w[i + 1] == '=')) {
+            char d = w[i + 1];
+            for (i += 2; i + 1 < n && !(w[i] == d && w[i + 1] == ']'); i++) {}
+            i++; /* on the class's "]" */
+        }
+    return i; /* on the closing "]", or n */
+}
+
 static int regex_too_deep(const char *w, size_t n)
 {
-    int after_quant = 0, in_bracket = 0, depth = 0;
+    int after_quant = 0, depth = 0, quants = 0;
     for (size_t k = 0; k < n; k++) {
         char ch = w[k];
-        if (in_bracket) { /* "[+*]" are literals; "[]x]" starts with a literal "]" */
-            if (ch == ']' && !(k > 0 && (w[k - 1] == '[' || (w[k - 1] == '^' && k > 1 && w[k - 2] == '['))))
-                in_bracket = 0;
-            continue;
-        }
         int quant = ch == '*' || ch == '+' || ch == '?' || ch == '{';
-        if (quant && after_quant) return 1;
-        if (ch == '\\' && k + 1 < n) k++, quant = 0;
-        else if (ch == '[') in_bracket = 1;
+        if (quant && (after_quant || ++quants > REGEX_QUANTS)) return 1;
+        if (ch == '\\' && k + 1 < n) k++;
+        else if (ch == '[') k = bracket_end(w, n, k);
         else if (ch == '(' && ++depth > REGEX_DEPTH) return 1;
         else if (ch == ')') depth--;
-        else if (ch == '{') { /* to its "}": the repeat is one quantifier */
+        else if (ch == '{') /* to its "}": the repeat is one quantifier */
             while (k + 1 < n && w[k] != '}') k++;
-        }
         after_quant = quant;
     }
     return 0;
@@ -494,8 +507,9 @@ static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
             return 0;
         }
     if (regex_too_deep(w, n)) {
-        fail(c, "~%.*s: a quantifier right after another (x++, x{2}?) or groups nested more than %d deep: "
-                "glibc's regex compiler needs memory exponential in them", (int)n, w, REGEX_DEPTH);
+        fail(c, "~%.*s: a quantifier right after another (x++, x{2}?), groups nested more than %d deep or more "
+                "than %d quantifiers: glibc's regex compiler needs memory exponential in them", (int)n, w, REGEX_DEPTH,
+             REGEX_QUANTS);
         return 0;
     }
     snprintf(buf, sizeof buf, "^%.*s$", (int)n, w);

@@ -72,9 +72,12 @@ static void test_load_errors(void)
     expect_error(R("a", "~ab+?"), L0 + 1, "a quantifier right after another");
     expect_error(R("a", "~a*{2}"), L0 + 1, "a quantifier right after another");
     expect_error(R("a", "~(((((a)+)+)+)+)+"), L0 + 1, "nested more than 4 deep");
+    /* a "[" inside a bracket is a literal, and the bracket still ends at the next "]" (fuzz_tpat) */
+    expect_error(R("a", "~0(a3[0-[]8++++++++"), L0 + 1, "a quantifier right after another");
+    expect_error(R("a", "~a+b+c+d+e+f+g+h+i+j+k+l+m+n+o+p+q+"), L0 + 1, "more than 16 quantifiers");
     {   /* one quantifier each, escaped ones and quantifier characters inside brackets load */
         char err[600];
-        tpat_pack *p = load(R("a", "~[0-9]{3}x+ ~a\\++ ~[+*?]+ ~(ab)+c? ~((((a)+)+)+)+"), err, sizeof err);
+        tpat_pack *p = load(R("a", "~[0-9]{3}x+ ~a\\++ ~[+*?]+ ~(ab)+c? ~((((a)+)+)+)+ ~[]+]+ ~[^]*]* ~[[:alpha:]+]+"), err, sizeof err);
         if (!p) SQ_FAIL_("single quantifiers refused: %s", err);
         tpat_destroy(p);
     }
