@@ -72,10 +72,12 @@ static void index_stop(filter_gaz *g);
 static int anon_scan(const filter_gaz *g, const char *const text[2], const size_t len[2],
                      const int caps[2], filter_mentions *out);
 
+/* An entity's aliases are added together (load_entity), so its earlier ones are the last in the
+ * array: a repeat is looked for there, not in every alias (that was quadratic in the gazetteer). */
 static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguous)
 {
-    for (size_t i = 0; i < g->n_aliases; i++)
-        if (g->aliases[i].entity == ent && strcmp(g->aliases[i].text, text) == 0) {
+    for (size_t i = g->n_aliases; i-- > 0 && g->aliases[i].entity == ent;)
+        if (strcmp(g->aliases[i].text, text) == 0) {
             if (ambiguous) g->aliases[i].ambiguous = 1;
             return 0;
         }
