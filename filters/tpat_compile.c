@@ -451,13 +451,15 @@ static size_t re_required(const char *w, size_t n, size_t *at)
     return best;
 }
 
-/* Does the ~regex put a quantifier right after another ("x++", "x{3,}+", "x*?"), nest groups
- * deeper than REGEX_DEPTH, or hold more than REGEX_QUANTS quantifiers? glibc's regcomp nests a
- * repetition per quantifier and its memory doubles with each level: sixty "+" took more than
- * 12 GB, twenty "(...)+" 850 MB. POSIX leaves stacked quantifiers undefined, and they add nothing
- * a single one cannot say; the shipped packs use at most 4 quantifiers and 1 level. */
+/* What glibc's regcomp would pay too much for, or NULL. It nests a repetition per quantifier and
+ * expands a bounded repeat into copies, so its memory doubles with each level: sixty "+" took more
+ * than 12 GB, twenty "(...)+" 850 MB, "x{1000}{1000}" never ends. POSIX leaves stacked quantifiers
+ * undefined, and they add nothing a single one cannot say; the shipped packs use at most 4
+ * quantifiers, 1 level of groups and one repeat. */
 #define REGEX_DEPTH 4
 #define REGEX_QUANTS 16
+#define REGEX_STR_(x) #x
+#define REGEX_STR(x) REGEX_STR_(x)
 
 /* The end of the bracket expression opening at w[k] == '[': "]" first (after "[" or "[^") is a
  * literal, and "[:alpha:]", "[.x.]", "[=e=]" inside it run to their own ":]", ".]", "=]". */
@@ -475,22 +477,35 @@ static size_t bracket_end(const char *w, size_t n, size_t k)
     return i; /* on the closing "]", or n */
 }
 
-static int regex_too_deep(const char *w, size_t n)
+/* Is every number of the repeat at w[k] == '{' (to its "}") at most MAX_REPEAT? */
+static int repeat_ok(const char *w, size_t n, size_t k)
 {
-    int after_quant = 0, depth = 0, quants = 0;
+    for (size_t i = k + 1; i < n && w[i] != '}'; i++)
+        if (w[i] >= '0' && w[i] <= '9' && (i == k + 1 || !(w[i - 1] >= '0' && w[i - 1] <= '9')) &&
+            strtol(w + i, NULL, 10) > MAX_REPEAT)
+            return 0;
+    return 1;
+}
+
+static const char *regex_cost(const char *w, size_t n)
+{
+    int after_quant = 0, depth = 0, quants = 0, repeats = 0;
     for (size_t k = 0; k < n; k++) {
         char ch = w[k];
         int quant = ch == '*' || ch == '+' || ch == '?' || ch == '{';
-        if (quant && (after_quant || ++quants > REGEX_QUANTS)) return 1;
+        if (quant && after_quant) return "a quantifier right after another (x++, x{2}?)";
+        if (quant && ++quants > REGEX_QUANTS) return "more than " REGEX_STR(REGEX_QUANTS) " quantifiers";
         if (ch == '\\' && k + 1 < n) k++;
         else if (ch == '[') k = bracket_end(w, n, k);
-        else if (ch == '(' && ++depth > REGEX_DEPTH) return 1;
+        else if (ch == '(' && ++depth > REGEX_DEPTH) return "groups nested more than " REGEX_STR(REGEX_DEPTH) " deep";
         else if (ch == ')') depth--;
-        else if (ch == '{') /* to its "}": the repeat is one quantifier */
+        else if (ch == '{') { /* to its "}": the repeat is one quantifier */
+            if (++repeats > 1 || !repeat_ok(w, n, k)) return "repeats at most {" REGEX_STR(MAX_REPEAT) "}, one {} per regex";
             while (k + 1 < n && w[k] != '}') k++;
+        }
         after_quant = quant;
     }
-    return 0;
+    return NULL;
 }
 
 static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
@@ -501,15 +516,9 @@ static int regex_atom(struct pctx *c, const char *w, size_t n, struct item *it)
         fail(c, "~regex longer than %zu bytes", sizeof buf - 3);
         return 0;
     }
-    for (size_t k = 0; k < n; k++) /* bounded repeats only: "x{1000}{1000}" would compile for ever */
-        if (w[k] == '{' && (strtol(w + k + 1, NULL, 10) > MAX_REPEAT || memchr(w + k + 1, '{', n - k - 1))) {
-            fail(c, "~%.*s: repeats in a ~regex are at most {%d} and not nested", (int)n, w, MAX_REPEAT);
-            return 0;
-        }
-    if (regex_too_deep(w, n)) {
-        fail(c, "~%.*s: a quantifier right after another (x++, x{2}?), groups nested more than %d deep or more "
-                "than %d quantifiers: glibc's regex compiler needs memory exponential in them", (int)n, w, REGEX_DEPTH,
-             REGEX_QUANTS);
+    const char *why = regex_cost(w, n);
+    if (why) {
+        fail(c, "~%.*s: %s: glibc's regex compiler needs memory exponential in them", (int)n, w, why);
         return 0;
     }
     snprintf(buf, sizeof buf, "^%.*s$", (int)n, w);

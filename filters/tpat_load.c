@@ -672,10 +672,10 @@ static int same_ctest(const struct tpat_test *a, const struct tpat_test *b)
     return a == b || (a->kind == TT_CLASS && b->kind == TT_CLASS && a->v == b->v && a->neg == b->neg);
 }
 
-/* The distinct class and ~regex anchor tests of pack.test_rules, each with its rules (CSR). */
-/* Which ctests a token may pass by the first byte of its normal form: a ~regex only those its
- * first bytes allow, any other test (a class, a negation) every byte. Only for 64 tests or fewer. */
-static void ctest_bytes(struct tpat_pack *p)
+/* The per-token masks of the ctests (64 or fewer): which a token may pass by the first byte of its
+ * normal form (a ~regex only those its first bytes allow, any other test every byte), and which
+ * class tests its class and flags pass, so that tested_cands runs only the ~regexes. */
+static void ctest_masks(struct tpat_pack *p)
 {
     p->ctest_bytes = p->n_ctests <= 64;
     for (size_t j = 0; p->ctest_bytes && j < p->n_ctests; j++) {
@@ -694,6 +694,7 @@ static void ctest_bytes(struct tpat_pack *p)
     }
 }
 
+/* The distinct class and ~regex anchor tests of pack.test_rules, each with its rules (CSR). */
 static int build_ctests(struct tpat_pack *p)
 {
     size_t n_pairs = 0;
@@ -729,7 +730,7 @@ static int build_ctests(struct tpat_pack *p)
     memmove(p->ctest_off + 1, p->ctest_off, p->n_ctests * sizeof *p->ctest_off);
     p->ctest_off[0] = 0;
     tpat_pre_make(p, p->ctests, p->n_ctests, &p->ctest_pre);
-    ctest_bytes(p);
+    ctest_masks(p);
     free(pt);
     free(pr);
     return 0;

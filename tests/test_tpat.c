@@ -75,9 +75,12 @@ static void test_load_errors(void)
     /* a "[" inside a bracket is a literal, and the bracket still ends at the next "]" (fuzz_tpat) */
     expect_error(R("a", "~0(a3[0-[]8++++++++"), L0 + 1, "a quantifier right after another");
     expect_error(R("a", "~a+b+c+d+e+f+g+h+i+j+k+l+m+n+o+p+q+"), L0 + 1, "more than 16 quantifiers");
+    /* bounded repeats: each number at most 50 (the upper one too), one {} per regex */
+    expect_error(R("a", "~x{1,100}"), L0 + 1, "repeats at most {50}, one {} per regex");
+    expect_error(R("a", "~x{2}y{3}"), L0 + 1, "repeats at most {50}, one {} per regex");
     {   /* one quantifier each, escaped ones and quantifier characters inside brackets load */
         char err[600];
-        tpat_pack *p = load(R("a", "~[0-9]{3}x+ ~a\\++ ~[+*?]+ ~(ab)+c? ~((((a)+)+)+)+ ~[]+]+ ~[^]*]* ~[[:alpha:]+]+"), err, sizeof err);
+        tpat_pack *p = load(R("a", "~[0-9]{3}x+ ~a\\++ ~[+*?]+ ~(ab)+c? ~((((a)+)+)+)+ ~[]+]+ ~[^]*]* ~[[:alpha:]+]+ ~[{]x{2,50}"), err, sizeof err);
         if (!p) SQ_FAIL_("single quantifiers refused: %s", err);
         tpat_destroy(p);
     }
