@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DETECT_MAX_TRIGGERS 512 /* triggers that cast role votes: bounds triggers x mentions */
 #define DETECT_MAX_EVIDENCE 10  /* evidence spans per alert */
@@ -733,6 +734,28 @@ static int given_name_before(const char *s, size_t start)
     return 0;
 }
 
+/* 1 when "former" (or "ex-...") starts one of the two words before "from", "at" or "of" right
+ * before the mention: "former researchers from Google DeepMind", "ex-engineers at Meta". Looser
+ * than former_employer, so it counts like a name used as a word: context only when every mention
+ * is ("founded by former engineers at DeepMind ... a deal with Google's venture arm": Google backs it). */
+static int former_staff_of(const char *s, size_t start)
+{
+    static const char *const prep[] = {"from ", "at ", "of "};
+    size_t p = 0;
+    for (size_t k = 0; k < 3 && !p; k++) {
+        size_t n = strlen(prep[k]);
+        if (start > n && memcmp(s + start - n, prep[k], n) == 0 && s[start - n - 1] == ' ') p = start - n - 1;
+    }
+    for (int words = 0; p && words < 2; words++) { /* p: the space after a word */
+        size_t w = p;
+        while (w > 0 && s[w - 1] != ' ') w--;
+        if (w == p) return 0;
+        if ((p - w == 6 && !strncasecmp(s + w, "former", 6)) || (p - w > 3 && !strncasecmp(s + w, "ex-", 3))) return 1;
+        p = w ? w - 1 : 0;
+    }
+    return 0;
+}
+
 /* 1 when the words around the mention make it a person's former employer ("Ex-Disney CEO", "a
  * former Google engineer", "Meta's former chief", "a Google vet", "OpenAI alumni"): the person acts, the company is
  * context, in every pack (the packs' background marks differ). */
@@ -764,8 +787,12 @@ static int name_as_word(const char *s, size_t len, size_t start, size_t end)
     if (given_name_before(s, start)) return 1;
     static const char *const glued[] = {"-backed", "-funded", "-owned", "-controlled", "-supported", NULL};
     static const char *const quote[] = {"\xe2\x80\x98", "\xe2\x80\x9c", "'", "\"", NULL}; /* ‘ “ ' " */
+    /* a technology, place or likeness, never a party ("Arm-based chip designer"); not "Nvidia-powered"
+     * (the annotators' supplier) */
+    static const char *const kind[] = {"-based", "-compatible", "-style", "-like", "-inspired", NULL};
     size_t g = end < len && s[end] == '-' ? word_in(s, len, end, glued) : 0;
     if (g) return backs_a_company(s, len, end + g);
+    if (end < len && s[end] == '-' && word_in(s, len, end, kind)) return 1;
     size_t b = start, q = 0;
     for (size_t k = 0; quote[k] && !q; k++) {
         size_t n = strlen(quote[k]);
@@ -911,7 +938,7 @@ static void accept_mentions(struct detect_run *x)
         int head = m->field == SQUAWK_FIELD_HEADLINE;
         int strict = x->d->cfg.route_clauses > 0;
         int bg = in_background(x, m) || former_employer(s, len, m->start, m->end),
-            word = name_as_word(s, len, m->start, m->end) || in_menu(x, m);
+            word = name_as_word(s, len, m->start, m->end) || in_menu(x, m) || former_staff_of(s, m->start);
         /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
          * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
         int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);

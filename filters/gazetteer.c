@@ -872,6 +872,10 @@ static const char *const noun_after[] = {"pie", "pies", "juice", "tree", "trees"
     "orchards", "cider", "sauce", "river", "rainforest", "basin", "forest", "jungle", "region",
     "tribe", "tribes", "delta", "casing", "casings", "fish", "beach", NULL};
 
+/* A product line's words after a brand ("RTX Pro 6000D", "Galaxy Ultra"): the name is a product. */
+static const char *const product_after[] = {"Pro", "Max", "Ultra", "Plus", "Mini", "Super", "Ti", "series",
+    "Series", "GPU", "GPUs", "graphics", "card", "cards", NULL};
+
 static int common_noun_use(const char *s, size_t len, uint32_t end)
 {
     size_t i = end;
@@ -880,6 +884,8 @@ static int common_noun_use(const char *s, size_t len, uint32_t end)
     if (i < len && isdigit((unsigned char)s[i])) return 1; /* a model number: "RTX 5090" is a product */
     for (size_t k = 0; noun_after[k]; k++)
         if (word_at(s, len, i, noun_after[k])) return 1;
+    for (size_t k = 0; product_after[k]; k++)
+        if (word_at(s, len, i, product_after[k])) return 1;
     return 0;
 }
 

@@ -655,6 +655,10 @@ TEST(names_used_as_context)
         {"a factory Henry Ford would have liked", "1Ford"},
         {"Dell agreed to buy a storage start-up", "0Dell"},
         {"shares of Acme Ford rose", "0Ford"},                               /* not a given name */
+        {"Globex snaps up Arm-based server chip designer Initech", "1Arm"},   /* a technology, never a party */
+        {"sells Nvidia-compatible servers to Initech", "1Nvidia"},
+        {"builds Nvidia-powered AI centres", "0Nvidia"},                      /* the chips' supplier */
+        {"Arm agreed to buy a server chip designer", "0Arm"},
     };
     /* a former employer: "a Widget vet", "Widget alumni" (whole words only) */
     const char *v = "A Widget vet raises $5mn; Widget alumni back it; Widget veterinary unit grows; "
@@ -673,6 +677,13 @@ TEST(names_used_as_context)
     ASSERT(former_employer(w, wl, w1, w1 + 6));
     ASSERT(former_employer(w, wl, w2, w2 + 6));
     ASSERT(!former_employer(w, wl, w3, w3 + 6));
+    /* "former researchers from Widget", "ex-engineers at Widget"; not "investors from Widget" */
+    const char *f = "founded by former researchers from Widget; ex-engineers at Widget; with investors from Widget";
+    size_t f1 = (size_t)(strstr(f, "from Widget") - f) + 5, f2 = (size_t)(strstr(f, "at Widget") - f) + 3,
+           f3 = (size_t)(strstr(f, "investors from Widget") - f) + 15;
+    ASSERT(former_staff_of(f, f1));
+    ASSERT(former_staff_of(f, f2));
+    ASSERT(!former_staff_of(f, f3));
     /* a site's menu: a long run of capitalised words around the name */
     const char *menu = "Tech Expand All Tech Initech Globex Acme Umbrella Business Creators Mobile Policy said";
     size_t ml = strlen(menu), ms = (size_t)(strstr(menu, "Acme") - menu);

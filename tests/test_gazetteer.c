@@ -611,7 +611,7 @@ TEST(score_end_to_end)
     ASSERT_EQ(system(cmd), 0);
 }
 
-/* An ambiguous alias followed by a number is a product's model ("RTX 5090"),
+/* An ambiguous alias followed by a number or a product line's word is a product ("RTX 5090", "RTX Pro"),
  * never the company; with company words around it, it is the company. */
 TEST(model_number_is_no_company)
 {
@@ -622,8 +622,9 @@ TEST(model_number_is_no_company)
     ASSERT_EQ(filter_gaz_alloc_scratch(g, &sc), 0);
     int32_t rtx = filter_gaz_find(g, "RTX");
     ASSERT(rtx >= 0);
-    const char *t[2] = {"", "Gamers queued for the RTX 5090 card. Separately, RTX shares rose."};
-    size_t l[2] = {0, strlen(t[1])};
+    const char *t[2] = {"China told companies to stop buying its RTX Pro 6000D", /* a product line's word */
+                        "Gamers queued for the RTX 5090 card. Separately, RTX shares rose."};
+    size_t l[2] = {strlen(t[0]), strlen(t[1])};
     ASSERT_EQ(filter_gaz_scan(g, sc, t, l, &ms), 0);
     int product = 0, company = 0;
     for (size_t i = 0; i < ms.n; i++) {
@@ -631,7 +632,7 @@ TEST(model_number_is_no_company)
         if (ms.v[i].ambiguous == 2 && !ms.v[i].confirmed) product++;
         if (ms.v[i].confirmed) company++;
     }
-    ASSERT_EQ(product, 1);
+    ASSERT_EQ(product, 2);
     ASSERT_EQ(company, 1);
     hs_free_scratch(sc);
     filter_gaz_destroy(g);
