@@ -95,6 +95,16 @@ if [ -d "$M2" ]; then
     run_set md2-tune "modern_dev_2 TUNE: fresh 2024-2025 news by GUIDE.md, categories and routing (tuning set)" "$M2/labels-tune.tsv" "$M2/articles.jsonl" "$EXTRA --parties $M2/parties.tsv"
     run_set md2-check "modern_dev_2 CHECK: summary lines only, never its errors (generalisation check)" "$M2/labels-check.tsv" "$M2/articles.jsonl" "$HELD --parties $M2/parties.tsv"
 fi
+# Hand-written sets (eval/sets/: our own wording, labelled by GUIDE.md with parties; session 13): tuning sets
+for h in a b; do
+    HS=$ROOT/eval/sets/handwritten-$h.tsv
+    [ -f "$HS" ] || continue
+    if stale "$OUT/handwritten-$h.jsonl" "$HS" "$ROOT/tools/corpus_handwritten.py"; then
+        $PY "$ROOT/tools/corpus_handwritten.py" "$HS" "$OUT/handwritten-$h"
+    fi
+    run_set "handwritten-$h" "eval/sets/handwritten-$h.tsv: hand-written 2024-2026-style items, categories and routing (tuning set)" \
+        "$OUT/handwritten-$h-labels.tsv" "$OUT/handwritten-$h.jsonl" "$EXTRA --parties $OUT/handwritten-$h-parties.tsv"
+done
 # Twitter topic labels are another taxonomy (issue 15): not a target for the
 # built-in filters; kept as an unlabelled-by-guide sanity row.
 run_set twitter-train "Twitter topic TRAIN: label 13 -> invest, 12 -> regulatory (another taxonomy; not a target)" "$OUT/twitter-train.tsv" "$OUT/twitter-train.jsonl"
