@@ -105,6 +105,43 @@ TEST(background_company_is_mentioned)
     proto_alert_destroy(al);
 }
 
+/* The alert publishes no topic for ticker (named as context, or not at all). */
+static void assert_no_topic(const proto_alert *al, const char *ticker)
+{
+    const char *t[8];
+    ASSERT(al != NULL);
+    size_t n = proto_alert_route_tickers(al, 0, t, 8);
+    for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], ticker) != 0);
+}
+
+/* invest (session 13): a deal's adviser, a company bought "after buying X in 2018", spun off earlier
+ * ("following the spin-off of X"), half-owned in an aside ("X, in which Y holds a stake") or the
+ * target of a failed earlier bid ("failed in 2024 in its attempt to take over X") is context. */
+TEST(invest_deal_context_is_background)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Zorblax Widgets Inc to sell its logistics unit to Microsoft for $1.6bn",
+                              "Zorblax Widgets Inc agreed to sell its logistics unit to Microsoft for $1.6bn. The sale "
+                              "follows the spin-off of Google. Nvidia advised Zorblax on the sale, and bonds were "
+                              "arranged by Amazon.", "invest");
+    ASSERT(al != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "investor");
+    assert_no_topic(al, "NVDA");
+    assert_no_topic(al, "AMZN");
+    assert_no_topic(al, "GOOGL");
+    proto_alert_destroy(al);
+    al = run_one(h, "Zorblax Widgets Inc agrees merger with Quuxon Labs Ltd",
+                 "Zorblax Widgets Inc agreed terms for a merger with Quuxon Labs Ltd. Zorblax grew after buying Amazon's "
+                 "delivery arm in 2018. Apple, in which OpenAI holds a stake, is not part of the deal. Nvidia "
+                 "failed in 2024 in its attempt to take over Google.", "invest");
+    assert_context(al, "Amazon.com Inc.", "AMZN");
+    assert_no_topic(al, "AAPL");
+    assert_no_topic(al, "NVDA");
+    assert_no_topic(al, "GOOGL");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* invest: a competitor named as the aim of the deal ("in a bid to rival X", "a rival to X", "that
  * rivals X") or the bidder a deal is taken from ("swipe Foo from X") is context; the object inside
  * the phrase ("swipe Foo from") keeps its role. */
@@ -741,6 +778,7 @@ int main(void)
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
     RUN(invest_rival_aim_is_background);
+    RUN(invest_deal_context_is_background);
     RUN(routing_context_names_and_clauses);
     RUN(chips_ticker_list_is_background);
     RUN(routing_feed_tags);
