@@ -142,6 +142,25 @@ TEST(invest_deal_context_is_background)
     builtin_done(h);
 }
 
+/* regulatory (session 13): companies fined before, named for comparison, and a market leader's
+ * rival ("far ahead of X", "competition from X") are context, not the action's subjects. */
+TEST(regulatory_comparison_is_background)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "FTC fines Zorblax Widgets Inc $42m over data failings",
+                              "The Federal Trade Commission fined Zorblax Widgets Inc $42m on Wednesday. Amazon and "
+                              "Microsoft have paid larger fines in recent years. Zorblax handles 60 percent of the "
+                              "market, far ahead of Apple, and faces competition from Google.", "regulatory");
+    ASSERT(al != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Zorblax Widgets Inc")->role, "subject");
+    assert_no_topic(al, "AMZN");
+    assert_no_topic(al, "MSFT");
+    assert_no_topic(al, "AAPL");
+    assert_no_topic(al, "GOOGL");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* invest: a competitor named as the aim of the deal ("in a bid to rival X", "a rival to X", "that
  * rivals X") or the bidder a deal is taken from ("swipe Foo from X") is context; the object inside
  * the phrase ("swipe Foo from") keeps its role. */
@@ -779,6 +798,7 @@ int main(void)
     RUN(background_company_is_mentioned);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
+    RUN(regulatory_comparison_is_background);
     RUN(routing_context_names_and_clauses);
     RUN(chips_ticker_list_is_background);
     RUN(routing_feed_tags);
