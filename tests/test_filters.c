@@ -136,6 +136,16 @@ TEST(invest_deal_context_is_background)
                  "failed in 2024 in its attempt to take over Google.", "invest");
     assert_context(al, "Amazon.com Inc.", "AMZN");
     assert_no_topic(al, "AAPL");
+    proto_alert_destroy(al);
+    /* the seller a purchase names after "from" is a party; a supplier of goods is not */
+    al = run_one(h, "Microsoft buys Zorblax Widgets Inc's server arm from Nvidia for $3bn", "", "invest");
+    ASSERT(al != NULL);
+    ASSERT(strcmp(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
+    proto_alert_destroy(al);
+    al = run_one(h, "Microsoft agrees to buy Zorblax Widgets Inc for $3bn",
+                 "Microsoft agreed to buy Zorblax Widgets Inc for $3bn. Zorblax has also signed deals to buy chips from Nvidia.",
+                 "invest");
+    assert_no_topic(al, "NVDA");
     assert_no_topic(al, "NVDA");
     assert_no_topic(al, "GOOGL");
     proto_alert_destroy(al);
