@@ -1278,6 +1278,10 @@ static void try_run(struct anon_st *st, uint32_t f, const char *s, size_t ss, si
         size_t k = j;
         while (k > 0 && !delim((unsigned char)s[k - 1])) k--;
         if (connector(s + k, j - k)) {
+            /* "Procter and Gamble Co" is one name; "Globex Corp and Initech Inc" are two */
+            size_t j2 = k > 0 ? k - 1 : 0, k2 = j2;
+            while (k2 > 0 && !delim((unsigned char)s[k2 - 1])) k2--;
+            if (j2 > k2 && suffix_at(st->g->suf_len, s, j2, k2, 0)) break;
             pos = k;
             continue;
         }

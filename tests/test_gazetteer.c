@@ -122,6 +122,11 @@ TEST(three_forms_found)
     scan("Zorblax To Acquire Quuxon Holdings Ltd For $5bn", "");
     ASSERT_EQ(n_anon_mentions(), 1);
     ASSERT_STR_EQ(anon(0, NULL)->name, "Quuxon Holdings Ltd");
+    /* "and" joins one name ("Owens and Minor Inc") but not two suffixed names */
+    scan("", "Analysts said Zorblax Widgets Inc and Quuxon Labs Ltd would merge.");
+    ASSERT_EQ(n_anon_mentions(), 2);
+    ASSERT_STR_EQ(anon(0, NULL)->name, "Zorblax Widgets Inc");
+    ASSERT_STR_EQ(anon(1, NULL)->name, "Quuxon Labs Ltd");
     /* a name wrapped over two wire lines reads as one */
     scan("", "talks with Modular Computer\nSystems Inc ended");
     ASSERT_STR_EQ(anon(0, NULL)->name, "Modular Computer Systems Inc");

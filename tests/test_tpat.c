@@ -522,7 +522,7 @@ static void test_chips_pack(void)
     tpat_diag d = {0};
     int rc = tpat_load(&p, SQ_SOURCE_DIR "/filters/rules/v2/chips.yml", &d);
     if (rc) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
-    ASSERT_EQ(tpat_size(p), 114);
+    ASSERT_EQ(tpat_size(p), 117);
     /* slots in reading order: the supplier before the words, the customer after "to" */
     ASSERT_STR_EQ(run(p, "", "<ACME> will supply memory chips to <BOLT>."),
                   "chips.supply_to[<ACME> will supply memory chips to <BOLT>]{supplier=<ACME>,customer=<BOLT>}");
@@ -715,6 +715,26 @@ static void test_budget_scopes(void)
     tpat_destroy(p);
 }
 
+/* An optional group that is absent, then a lazy gap of zero words, then the last word: every
+ * way through must be tried ("hit with levy", "hit with 25% levy", "hit with a new levy"). */
+static void test_optional_then_gap(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("a", "hit with ( a | an )? ...{0,2} levy") R("b", "hit with ( a | an )? levy"), err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    ASSERT_STR_EQ(run(p, "Truck makers hit with levy", ""), "a[hit with levy]; b[hit with levy]");
+    ASSERT_STR_EQ(run(p, "Truck makers hit with 25% levy", ""), "a[hit with 25% levy]");
+    ASSERT_STR_EQ(run(p, "Truck makers hit with a new levy", ""), "a[hit with a new levy]");
+    ASSERT_STR_EQ(run(p, "Truck makers hit with a levy", ""), "a[hit with a levy]; b[hit with a levy]");
+    tpat_destroy(p);
+    p = load(R("c", "( handed | dealt ) ...{0,2} fine | ( hit | slapped ) with ( a | the )? ...{0,2} ( =EU | court ) ''s? ...{0,2} ( order | levy )"
+                    " | ( makers | firms ) ( hit | slapped ) with ( a | an )? ...{0,2} ( levy | duty )"), err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    ASSERT_STR_EQ(run(p, "Truck makers hit with levy", ""), "c[makers hit with levy]");
+    ASSERT_STR_EQ(run(p, "Truck makers hit with 25% levy", ""), "c[makers hit with 25% levy]");
+    tpat_destroy(p);
+}
+
 int main(void)
 {
     test_load_errors();
@@ -737,6 +757,7 @@ int main(void)
     test_long_alternation();
     test_prefilter_field_parts();
     test_budget_scopes();
+    test_optional_then_gap();
     printf("test_tpat: ok\n");
     return 0;
 }
