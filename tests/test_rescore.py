@@ -27,8 +27,10 @@ COMPANIES = ["Brightwave", "Kolbrook", "Trevanor", "Pellucid", "Varnholt", "Quil
              "Sunhollow", "Ostrava Mills", "Cendrel"]
 DEAL = ["{a} agrees to buy {b} for ${n}bn", "{a} to acquire {b} in ${n}bn deal",
         "{a} completes takeover of {b} after ${n}bn offer", "{a} agrees ${n}bn purchase of rival {b}"]
-OPINION = ["Opinion: why {a} should buy {b} for ${n}bn", "Column: {a} ought to acquire {b}, says our writer",
-           "Opinion: {a} would be wise to buy {b}", "Column: should {a} acquire {b} for ${n}bn?"]
+# opinion columns the rules alone alert on (the packs veto "should buy" and "ought to acquire" since
+# session 13, so the templates use deal words the rules still count)
+OPINION = ["Opinion: {a}'s plan to acquire {b} for ${n}bn", "Column: {a} to buy {b} for ${n}bn, and it will regret it",
+           "Opinion: {a}'s ${n}bn bid for {b} is a mistake", "Column: {a} will buy {b}. Here is why that is wrong"]
 
 
 def fail(msg):
@@ -117,7 +119,7 @@ def train_model():
 def trained_model_decides(model, thr):
     probe = os.path.join(TMP, "probe.jsonl")
     write_articles(probe, [("deal", "Cendrel agrees to buy Ostrava Mills for $4bn"),
-                           ("opinion", "Opinion: why Cendrel should buy Ostrava Mills for $4bn")])
+                           ("opinion", "Opinion: Cendrel's plan to acquire Ostrava Mills for $4bn")])
     t = ["--threshold", "invest=%.3f" % thr]
     rules = ["--set", "invest.model="]
     mine = ["--set", "invest.model=" + model]
