@@ -105,14 +105,17 @@ TEST(background_company_is_mentioned)
     proto_alert_destroy(al);
 }
 
-/* The alert publishes no topic for ticker (named as context, or not at all). */
-static void assert_no_topic(const proto_alert *al, const char *ticker)
+/* The alert publishes no topic for any of the tickers (NULL-terminated): named as context, or not at all. */
+static void assert_no_topics(const proto_alert *al, const char *const *tickers)
 {
     const char *t[8];
     ASSERT(al != NULL);
     size_t n = proto_alert_route_tickers(al, 0, t, 8);
-    for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], ticker) != 0);
+    for (size_t i = 0; tickers[i]; i++)
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(t[k], tickers[i]) == 0) SQ_FAIL_("%s got a topic", tickers[i]);
 }
+#define NO_TOPICS(al, ...) assert_no_topics((al), (const char *const[]){__VA_ARGS__, NULL})
 
 /* invest (session 13): a deal's adviser, a company bought "after buying X in 2018", spun off earlier
  * ("following the spin-off of X"), half-owned in an aside ("X, in which Y holds a stake") or the
@@ -126,16 +129,14 @@ TEST(invest_deal_context_is_background)
                               "arranged by Amazon.", "invest");
     ASSERT(al != NULL);
     ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "investor");
-    assert_no_topic(al, "NVDA");
-    assert_no_topic(al, "AMZN");
-    assert_no_topic(al, "GOOGL");
+    NO_TOPICS(al, "NVDA", "AMZN", "GOOGL");
     proto_alert_destroy(al);
     al = run_one(h, "Zorblax Widgets Inc agrees merger with Quuxon Labs Ltd",
                  "Zorblax Widgets Inc agreed terms for a merger with Quuxon Labs Ltd. Zorblax grew after buying Amazon's "
                  "delivery arm in 2018. Apple, in which OpenAI holds a stake, is not part of the deal. Nvidia "
                  "failed in 2024 in its attempt to take over Google.", "invest");
     assert_context(al, "Amazon.com Inc.", "AMZN");
-    assert_no_topic(al, "AAPL");
+    NO_TOPICS(al, "AAPL", "NVDA", "GOOGL");
     proto_alert_destroy(al);
     /* the seller a purchase names after "from" is a party; a supplier of goods is not */
     al = run_one(h, "Microsoft buys Zorblax Widgets Inc's server arm from Nvidia for $3bn", "", "invest");
@@ -145,9 +146,7 @@ TEST(invest_deal_context_is_background)
     al = run_one(h, "Microsoft agrees to buy Zorblax Widgets Inc for $3bn",
                  "Microsoft agreed to buy Zorblax Widgets Inc for $3bn. Zorblax has also signed deals to buy chips from Nvidia.",
                  "invest");
-    assert_no_topic(al, "NVDA");
-    assert_no_topic(al, "NVDA");
-    assert_no_topic(al, "GOOGL");
+    NO_TOPICS(al, "NVDA");
     proto_alert_destroy(al);
     builtin_done(h);
 }
@@ -163,10 +162,7 @@ TEST(regulatory_comparison_is_background)
                               "market, far ahead of Apple, and faces competition from Google.", "regulatory");
     ASSERT(al != NULL);
     ASSERT_STR_EQ(alert_entity(al, "Zorblax Widgets Inc")->role, "subject");
-    assert_no_topic(al, "AMZN");
-    assert_no_topic(al, "MSFT");
-    assert_no_topic(al, "AAPL");
-    assert_no_topic(al, "GOOGL");
+    NO_TOPICS(al, "AMZN", "MSFT", "AAPL", "GOOGL");
     proto_alert_destroy(al);
     builtin_done(h);
 }
