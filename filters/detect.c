@@ -790,9 +790,11 @@ static int name_as_word(const char *s, size_t len, size_t start, size_t end)
     /* a technology, place or likeness, never a party ("Arm-based chip designer"); not "Nvidia-powered"
      * (the annotators' supplier) */
     static const char *const kind[] = {"-based", "-compatible", "-style", "-like", "-inspired", NULL};
-    size_t g = end < len && s[end] == '-' ? word_in(s, len, end, glued) : 0;
-    if (g) return backs_a_company(s, len, end + g);
-    if (end < len && s[end] == '-' && word_in(s, len, end, kind)) return 1;
+    if (end < len && s[end] == '-') {
+        size_t g = word_in(s, len, end, glued);
+        if (g) return backs_a_company(s, len, end + g);
+        if (word_in(s, len, end, kind)) return 1;
+    }
     size_t b = start, q = 0;
     for (size_t k = 0; quote[k] && !q; k++) {
         size_t n = strlen(quote[k]);

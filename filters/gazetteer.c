@@ -375,7 +375,6 @@ static int index_short_forms(filter_gaz *g)
     return 0;
 }
 
-/* 1, 0, or -1 when the text is no boolean. */
 /* One entry of entities: its fields and aliases into g (the next entity). 0, SQ_E_GAZETTEER with
  * file:line and the reason in err, or SQ_E_NOMEM. */
 static int load_entity(filter_gaz *g, yaml_document_t *doc, yaml_node_t *en, const char *path, char *err, size_t errlen)
@@ -866,15 +865,14 @@ static const char *const after_ctx[] = {"Inc", "Corp", "Corporation", "Co", "Ltd
 static const char *const before_ctx[] = {"shares", "CEO", "rival", "rivals", "companies",
     "company", "firm", "giant", "retailer", "maker", "stake", "investors", "tech", NULL};
 
-/* Words that make an ambiguous alias a common noun ("Apple pie", "Amazon
- * river", "Shell casing"): such a mention never counts, even next to a trigger. */
+/* Words that make an ambiguous alias a common noun ("Apple pie", "Amazon river", "Shell casing")
+ * or a product line's name ("RTX Pro 6000D", "Galaxy Ultra"): such a mention never counts, even
+ * next to a trigger. */
 static const char *const noun_after[] = {"pie", "pies", "juice", "tree", "trees", "orchard",
     "orchards", "cider", "sauce", "river", "rainforest", "basin", "forest", "jungle", "region",
-    "tribe", "tribes", "delta", "casing", "casings", "fish", "beach", NULL};
-
-/* A product line's words after a brand ("RTX Pro 6000D", "Galaxy Ultra"): the name is a product. */
-static const char *const product_after[] = {"Pro", "Max", "Ultra", "Plus", "Mini", "Super", "Ti", "series",
-    "Series", "GPU", "GPUs", "graphics", "card", "cards", NULL};
+    "tribe", "tribes", "delta", "casing", "casings", "fish", "beach",
+    "Pro", "Max", "Ultra", "Plus", "Mini", "Super", "Ti", "series", "Series", "GPU", "GPUs", "graphics",
+    "card", "cards", NULL};
 
 static int common_noun_use(const char *s, size_t len, uint32_t end)
 {
@@ -884,8 +882,6 @@ static int common_noun_use(const char *s, size_t len, uint32_t end)
     if (i < len && isdigit((unsigned char)s[i])) return 1; /* a model number: "RTX 5090" is a product */
     for (size_t k = 0; noun_after[k]; k++)
         if (word_at(s, len, i, noun_after[k])) return 1;
-    for (size_t k = 0; product_after[k]; k++)
-        if (word_at(s, len, i, product_after[k])) return 1;
     return 0;
 }
 
