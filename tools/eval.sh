@@ -96,7 +96,7 @@ if [ -d "$M2" ]; then
     run_set md2-check "modern_dev_2 CHECK: summary lines only, never its errors (generalisation check)" "$M2/labels-check.tsv" "$M2/articles.jsonl" "$HELD --parties $M2/parties.tsv"
 fi
 # Hand-written sets (eval/sets/: our own wording, labelled by GUIDE.md with parties; session 13): tuning sets
-for h in a b d e f g; do
+for h in a b d e f g h i; do
     HS=$ROOT/eval/sets/handwritten-$h.tsv
     [ -f "$HS" ] || continue
     if stale "$OUT/handwritten-$h.jsonl" "$HS" "$ROOT/tools/corpus_handwritten.py"; then
@@ -105,16 +105,17 @@ for h in a b d e f g; do
     run_set "handwritten-$h" "eval/sets/handwritten-$h.tsv: hand-written 2024-2026-style items, categories and routing (tuning set)" \
         "$OUT/handwritten-$h-labels.tsv" "$OUT/handwritten-$h.jsonl" "$EXTRA --parties $OUT/handwritten-$h-parties.tsv"
 done
-# handwritten-c-check.tsv: written like the others but never looked into -- a check set like md2 CHECK:
-# summary lines only, never its errors
-HC=$ROOT/eval/sets/handwritten-c-check.tsv
-if [ -f "$HC" ]; then
-    if stale "$OUT/handwritten-c.jsonl" "$HC" "$ROOT/tools/corpus_handwritten.py"; then
-        $PY "$ROOT/tools/corpus_handwritten.py" "$HC" "$OUT/handwritten-c"
+# handwritten-<x>-check.tsv: written like the others but never looked into -- check sets like md2 CHECK:
+# summary lines only, never their errors
+for h in c j; do
+    HC=$ROOT/eval/sets/handwritten-$h-check.tsv
+    [ -f "$HC" ] || continue
+    if stale "$OUT/handwritten-$h.jsonl" "$HC" "$ROOT/tools/corpus_handwritten.py"; then
+        $PY "$ROOT/tools/corpus_handwritten.py" "$HC" "$OUT/handwritten-$h"
     fi
-    run_set handwritten-c-check "eval/sets/handwritten-c-check.tsv: hand-written, CHECK: summary lines only, never its errors" \
-        "$OUT/handwritten-c-labels.tsv" "$OUT/handwritten-c.jsonl" "$HELD --parties $OUT/handwritten-c-parties.tsv"
-fi
+    run_set "handwritten-$h-check" "eval/sets/handwritten-$h-check.tsv: hand-written, CHECK: summary lines only, never its errors" \
+        "$OUT/handwritten-$h-labels.tsv" "$OUT/handwritten-$h.jsonl" "$HELD --parties $OUT/handwritten-$h-parties.tsv"
+done
 # Twitter topic labels are another taxonomy (issue 15): not a target for the
 # built-in filters; kept as an unlabelled-by-guide sanity row.
 run_set twitter-train "Twitter topic TRAIN: label 13 -> invest, 12 -> regulatory (another taxonomy; not a target)" "$OUT/twitter-train.tsv" "$OUT/twitter-train.jsonl"
