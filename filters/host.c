@@ -379,7 +379,10 @@ static int slots_in_sector(const struct squawk_tpack *p, const article_ctx *c, c
         if (!want[sl->index]) continue;
         int32_t e = r->companies[sl->company].entity;
         const struct squawk_entity *en = e >= 0 ? entity_in(p->h, c, (uint32_t)e) : NULL;
-        if (!en || !en->sectors || !sectors_meet(en->sectors, want[sl->index])) return 0;
+        if (!en || !en->sectors) return 0;
+        /* "company": any entity of that kind, whatever its sectors (a slot that must not hold an authority) */
+        int any = en->kind && strcmp(en->kind, "company") == 0 && sectors_meet("company", want[sl->index]);
+        if (!any && !sectors_meet(en->sectors, want[sl->index])) return 0;
     }
     return 1;
 }
