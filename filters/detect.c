@@ -570,6 +570,7 @@ static int lead_sentence_hit(const struct detect_run *x, size_t i)
         const struct squawk_match *q = &x->ms[k];
         if (q->field != SQUAWK_FIELD_BODY || q->start < ss || q->end > se || x->vetoed[k]) continue;
         enum detect_tag tg = tag_of(x->d, q->rule);
+        if (tg == DETECT_TAG_VETO) return 0; /* the sentence tells what the pack's vetoes exclude */
         if (tg == DETECT_TAG_AUTHORITY) auth = 1;
         else if (tg == DETECT_TAG_PARTY && !overlaps(q, t)) party = 1;
     }
@@ -585,7 +586,8 @@ static int lead_bonus_earned(const struct detect_run *x)
     for (size_t i = 0; i < x->n_ms; i++) {
         const struct squawk_match *t = &x->ms[i];
         if (!live(x, i) || t->field != SQUAWK_FIELD_BODY || t->start >= (uint32_t)d->cfg.lead_bytes ||
-            rule_weight(x, i) < d->cfg.head_min_weight || tag_of(d, t->rule) != DETECT_TAG_NONE)
+            rule_weight(x, i) < d->cfg.head_min_weight ||
+            (tag_of(d, t->rule) != DETECT_TAG_NONE && tag_of(d, t->rule) != DETECT_TAG_REQ_PARTY))
             continue;
         if (lead_sentence_hit(x, i)) return 1;
     }
@@ -604,7 +606,8 @@ static void evidence_sum(struct detect_run *x, struct detect_sum *s)
     s->S = s->reg_w;
     sum_rules(x, s);
     if (s->head_trigger) s->S += c->headline_bonus;
-    if (!s->head_trigger && c->lead_bonus > 0 && lead_bonus_earned(x)) s->S += c->lead_bonus;
+    /* a headline that caps its body (a product, an opinion) caps the lead's bonus as much */
+    if (!s->head_trigger && c->lead_bonus > 0 && lead_bonus_earned(x)) s->S += c->lead_bonus * s->body_cap;
 }
 
 /* ---- stage 3: entity acceptance ---- */
