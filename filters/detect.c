@@ -1152,6 +1152,26 @@ static void trigger_votes(struct detect_run *x, size_t i)
     named_votes(x, ru, w);
 }
 
+/* Regulatory (roles by kind): an oblique headline names the company ("The cancel button that cost
+ * Uber") and the body's action calls it "the ride-hailing group". Where no company took the
+ * subject's side, the one company the headline names takes it on the route (topics). */
+static void headline_subject(struct detect_run *x)
+{
+    if (!x->d->spec.roles_by_kind || x->d->cfg.headline_subject <= 0) return;
+    for (size_t i = 0; i < x->n_acc; i++)
+        if (x->accs[i].rb > 0) return;
+    int32_t one = -1;
+    for (size_t j = 0; j < x->n_men; j++) {
+        const struct squawk_mention *m = &x->men[j];
+        if (!x->ok[j] || (x->ok[j] & MEN_CONTEXT) || m->field != SQUAWK_FIELD_HEADLINE ||
+            !is_kind(x->h->article_entity(x->a, m->entity), "company"))
+            continue;
+        if (one >= 0 && one != (int32_t)m->entity) return; /* two companies: which one is unknown */
+        one = (int32_t)m->entity;
+    }
+    if (one >= 0) vote(x, (uint32_t)one, 'b', x->d->cfg.headline_subject, TALLY_ROUTE, 0);
+}
+
 /* Engine v2: a rule of weight 0 (no marks, no veto) with company slots names roles only
  * ("investors including X"): it is no evidence, but where other rules raise the alert its
  * filled slots vote as a trigger of weight 1 would. */
@@ -1459,6 +1479,7 @@ static int run_stages(struct detect_run *x, struct squawk_report *r)
     if (!s.pos_trigger) return untriggered(x, r, &s);
     accept_mentions(x);
     role_votes(x, &s);
+    headline_subject(x);
     int roles;
     size_t n_rank = rank_entities(x, &roles);
     s.S += c->entity_bonus * roles;

@@ -50,6 +50,9 @@ struct detect_config {
      * "after", a dash) or in an aside about the subject before it; the evidence (role and sector
      * bonus) still counts every name next to a trigger. 0 = off: the route is the evidence's votes. */
     double route_clauses;
+    /* regulatory: where no company is the subject, the one company the headline names is, with
+     * this route vote (topics only). 0 = off. */
+    double headline_subject;
 };
 
 #define DETECT_CONFIG_ENTRIES(T, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, BIAS, TAIL, PACK, "1.5")

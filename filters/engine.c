@@ -40,6 +40,8 @@ static const struct squawk_config_entry engine_map[] = {
     DETECT_CONFIG_DOUBLE(struct engine_cfg, lead_bonus, "0", "a lead sentence naming authority, trigger, company"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, party_in_lead, "0", "1: a party is named in the headline or the lead"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, route_clauses, "0", "1: topics skip context names and other clauses"),
+    DETECT_CONFIG_DOUBLE(struct engine_cfg, headline_subject, "0",
+                         "without a subject, the route vote of the one company the headline names"),
     DETECT_CONFIG_CALIBRATION(struct engine_cfg, ""),
     DETECT_CONFIG_MODEL(struct engine_cfg, "", "0"),
     {NULL, 0, NULL, NULL, 0},

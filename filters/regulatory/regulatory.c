@@ -22,6 +22,9 @@ static const struct squawk_config_entry regulatory_config_map[] = {
     /* wire stories often carry the event in the first sentence under a bland headline */
     DETECT_CONFIG_DOUBLE(struct regulatory_config, lead_bonus, "2.0",
                          "added when, without a headline trigger, one lead sentence names an authority, a strong trigger and a company"),
+    /* an oblique headline names the company its body's action calls "the group" -- docs/EVAL.md */
+    DETECT_CONFIG_DOUBLE(struct regulatory_config, headline_subject, "1",
+                         "without a subject near a trigger, the route vote of the one company the headline names"),
     DETECT_CONFIG_CALIBRATION(struct regulatory_config, "regulatory.calib.yml"),
     DETECT_CONFIG_MODEL(struct regulatory_config, "", "0"),
     {NULL, 0, NULL, NULL, 0},
