@@ -96,7 +96,7 @@ if [ -d "$M2" ]; then
     run_set md2-check "modern_dev_2 CHECK: summary lines only, never its errors (generalisation check)" "$M2/labels-check.tsv" "$M2/articles.jsonl" "$HELD --parties $M2/parties.tsv"
 fi
 # Hand-written sets (eval/sets/: our own wording, labelled by GUIDE.md with parties; session 13): tuning sets
-for h in a b d e f g h i; do
+for h in a b d e f g h i k l; do
     HS=$ROOT/eval/sets/handwritten-$h.tsv
     [ -f "$HS" ] || continue
     if stale "$OUT/handwritten-$h.jsonl" "$HS" "$ROOT/tools/corpus_handwritten.py"; then
