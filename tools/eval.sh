@@ -107,7 +107,7 @@ for h in a b d e f g h i k l; do
 done
 # handwritten-<x>-check.tsv: written like the others but never looked into -- check sets like md2 CHECK:
 # summary lines only, never their errors
-for h in c j; do
+for h in c j m; do
     HC=$ROOT/eval/sets/handwritten-$h-check.tsv
     [ -f "$HC" ] || continue
     if stale "$OUT/handwritten-$h.jsonl" "$HC" "$ROOT/tools/corpus_handwritten.py"; then
