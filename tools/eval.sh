@@ -95,26 +95,24 @@ if [ -d "$M2" ]; then
     run_set md2-tune "modern_dev_2 TUNE: fresh 2024-2025 news by GUIDE.md, categories and routing (tuning set)" "$M2/labels-tune.tsv" "$M2/articles.jsonl" "$EXTRA --parties $M2/parties.tsv"
     run_set md2-check "modern_dev_2 CHECK: summary lines only, never its errors (generalisation check)" "$M2/labels-check.tsv" "$M2/articles.jsonl" "$HELD --parties $M2/parties.tsv"
 fi
-# Hand-written sets (eval/sets/: our own wording, labelled by GUIDE.md with parties; session 13): tuning sets
-for h in a b d e f g h i k l; do
-    HS=$ROOT/eval/sets/handwritten-$h.tsv
-    [ -f "$HS" ] || continue
-    if stale "$OUT/handwritten-$h.jsonl" "$HS" "$ROOT/tools/corpus_handwritten.py"; then
-        $PY "$ROOT/tools/corpus_handwritten.py" "$HS" "$OUT/handwritten-$h"
+# Hand-written sets (eval/sets/: our own wording, labelled by GUIDE.md with parties; sessions 13-14).
+# hand_set NAME TSV DESCRIPTION OPTS: converts TSV when stale and runs it as set NAME.
+hand_set() {
+    [ -f "$2" ] || return 0
+    if stale "$OUT/$1.jsonl" "$2" "$ROOT/tools/corpus_handwritten.py"; then
+        $PY "$ROOT/tools/corpus_handwritten.py" "$2" "$OUT/$1"
     fi
-    run_set "handwritten-$h" "eval/sets/handwritten-$h.tsv: hand-written 2024-2026-style items, categories and routing (tuning set)" \
-        "$OUT/handwritten-$h-labels.tsv" "$OUT/handwritten-$h.jsonl" "$EXTRA --parties $OUT/handwritten-$h-parties.tsv"
+    run_set "$1" "$3" "$OUT/$1-labels.tsv" "$OUT/$1.jsonl" "$4 --parties $OUT/$1-parties.tsv"
+}
+for h in a b d e f g h i k l; do
+    hand_set "handwritten-$h" "$ROOT/eval/sets/handwritten-$h.tsv" \
+        "eval/sets/handwritten-$h.tsv: hand-written 2024-2026-style items, categories and routing (tuning set)" "$EXTRA"
 done
 # handwritten-<x>-check.tsv: written like the others but never looked into -- check sets like md2 CHECK:
 # summary lines only, never their errors
 for h in c j m; do
-    HC=$ROOT/eval/sets/handwritten-$h-check.tsv
-    [ -f "$HC" ] || continue
-    if stale "$OUT/handwritten-$h.jsonl" "$HC" "$ROOT/tools/corpus_handwritten.py"; then
-        $PY "$ROOT/tools/corpus_handwritten.py" "$HC" "$OUT/handwritten-$h"
-    fi
-    run_set "handwritten-$h-check" "eval/sets/handwritten-$h-check.tsv: hand-written, CHECK: summary lines only, never its errors" \
-        "$OUT/handwritten-$h-labels.tsv" "$OUT/handwritten-$h.jsonl" "$HELD --parties $OUT/handwritten-$h-parties.tsv"
+    hand_set "handwritten-$h-check" "$ROOT/eval/sets/handwritten-$h-check.tsv" \
+        "eval/sets/handwritten-$h-check.tsv: hand-written, CHECK: summary lines only, never its errors" "$HELD"
 done
 # Twitter topic labels are another taxonomy (issue 15): not a target for the
 # built-in filters; kept as an unlabelled-by-guide sanity row.
