@@ -221,6 +221,16 @@ TEST(invest_rival_aim_is_background)
     assert_context(al, "Microsoft Corp.", "MSFT");
     assert_context(al, "Alphabet Inc.", "GOOGL");
     proto_alert_destroy(al);
+    /* two earlier deals joined by "and" after "following", and a stake the buyer already holds */
+    al = run_one(h, "Zorblax Widgets Inc to acquire Quuxon Labs Ltd for $1bn",
+                 "Zorblax Widgets Inc agreed to acquire Quuxon Labs Ltd for $1bn. The deal is the latest in a wave, "
+                 "following Microsoft's agreement to buy Nvidia and Google's purchase of Shell. Zorblax Widgets Inc, "
+                 "best known for its stake in OpenAI, holds a large stake in Quillon AG.", "invest");
+    assert_context(al, "Microsoft Corp.", "MSFT");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    assert_context(al, "Alphabet Inc.", "GOOGL");
+    ASSERT(strcmp(alert_entity(al, "Quuxon Labs Ltd")->role, PROTO_ROLE_MENTIONED) != 0);
+    proto_alert_destroy(al);
     /* "the next X" names a model to follow, not a party */
     al = run_one(h, "Zorblax Widgets Inc raises $200mn from Sequoia Capital",
                  "Zorblax Widgets Inc raised $200mn from Sequoia Capital, as investors hunt for the next Nvidia.", "invest");
