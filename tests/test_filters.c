@@ -63,13 +63,19 @@ static void builtin_done(filter_host *h)
     ASSERT(h == shared);
 }
 
+/* The alert names `name` in `role`. */
+static void assert_role(const proto_alert *al, const char *name, const char *role)
+{
+    ASSERT(al != NULL);
+    ASSERT(alert_entity(al, name) != NULL);
+    ASSERT_STR_EQ(alert_entity(al, name)->role, role);
+}
+
 /* The alert names `name` as context: role mentioned, and no topic for its ticker. */
 static void assert_context(const proto_alert *al, const char *name, const char *ticker)
 {
     const char *t[8];
-    ASSERT(al != NULL);
-    ASSERT(alert_entity(al, name) != NULL);
-    ASSERT_STR_EQ(alert_entity(al, name)->role, PROTO_ROLE_MENTIONED);
+    assert_role(al, name, PROTO_ROLE_MENTIONED);
     size_t n = proto_alert_route_tickers(al, 0, t, 8);
     for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], ticker) != 0);
 }
@@ -90,7 +96,7 @@ TEST(background_company_is_mentioned)
     al = run_one(h, "Microsoft beats its rival Nvidia to acquire OpenAI for $20 billion", "", "invest");
     ASSERT(al != NULL);
     ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED);
-    ASSERT_STR_EQ(alert_entity(al, "OpenAI")->role, "target");
+    assert_role(al, "OpenAI", "target");
     size_t n = proto_alert_route_tickers(al, 0, t, 8);
     for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], "NVDA") != 0);
     proto_alert_destroy(al);
@@ -101,7 +107,7 @@ TEST(background_company_is_mentioned)
     ASSERT(alert_entity(al, "Alphabet Inc.") != NULL);
     ASSERT_STR_EQ(alert_entity(al, "Alphabet Inc.")->role, PROTO_ROLE_MENTIONED);
     ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED);
-    ASSERT_STR_EQ(alert_entity(al, "OpenAI")->role, "target");
+    assert_role(al, "OpenAI", "target");
     proto_alert_destroy(al);
 }
 
@@ -128,7 +134,7 @@ TEST(invest_deal_context_is_background)
                               "follows the spin-off of Google. Nvidia advised Zorblax on the sale, and bonds were "
                               "arranged by Amazon.", "invest");
     ASSERT(al != NULL);
-    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "investor");
+    assert_role(al, "Microsoft Corp.", "investor");
     NO_TOPICS(al, "NVDA", "AMZN", "GOOGL");
     proto_alert_destroy(al);
     al = run_one(h, "Zorblax Widgets Inc agrees merger with Quuxon Labs Ltd",
@@ -162,9 +168,7 @@ TEST(regulatory_headline_subject)
                               "will pay $68m to resolve Federal Trade Commission claims that it enrolled customers "
                               "without consent, under a proposed order filed in federal court on Monday.",
                               "regulatory");
-    ASSERT(al != NULL);
-    ASSERT(alert_entity(al, "Microsoft Corp.") != NULL);
-    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "subject");
+    assert_role(al, "Microsoft Corp.", "subject");
     proto_alert_destroy(al);
     al = run_one(h, "The cancel buttons that cost Microsoft and Nvidia",
                  "The software group will pay $68m to resolve Federal Trade Commission claims that it enrolled "
@@ -185,8 +189,7 @@ TEST(regulatory_comparison_is_background)
                               "The Federal Trade Commission fined Zorblax Widgets Inc $42m on Wednesday. Amazon and "
                               "Microsoft have paid larger fines in recent years. Zorblax handles 60 percent of the "
                               "market, far ahead of Apple, and faces competition from Google.", "regulatory");
-    ASSERT(al != NULL);
-    ASSERT_STR_EQ(alert_entity(al, "Zorblax Widgets Inc")->role, "subject");
+    assert_role(al, "Zorblax Widgets Inc", "subject");
     NO_TOPICS(al, "AMZN", "MSFT", "AAPL", "GOOGL");
     proto_alert_destroy(al);
     builtin_done(h);
@@ -212,7 +215,7 @@ TEST(invest_rival_aim_is_background)
     /* the race a deal is part of names a competitor */
     al = run_one(h, "Microsoft invests $1bn in Zorblax Widgets Inc as its AI race with Google heats up", "", "invest");
     assert_context(al, "Alphabet Inc.", "GOOGL");
-    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "investor");
+    assert_role(al, "Microsoft Corp.", "investor");
     proto_alert_destroy(al);
     /* an earlier deal the writer cites for comparison names context, not this deal's parties */
     al = run_one(h, "Zorblax Widgets Inc to acquire Quuxon Labs Ltd for $1bn",
@@ -352,7 +355,7 @@ TEST(regulatory_goods_maker_is_context)
     al = run_one(h, "US to halt Nvidia AI chip exports to China, officials say", "", "regulatory");
     ASSERT(al != NULL);
     ASSERT(alert_entity(al, "Nvidia Corp.") != NULL);
-    ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, "subject");
+    assert_role(al, "Nvidia Corp.", "subject");
     proto_alert_destroy(al);
 }
 
@@ -372,8 +375,8 @@ TEST(loads_builtins)
     ASSERT(al != NULL);
     ASSERT_GE(al->score, 50);
     ASSERT_STR_EQ(al->stage, "agreed");
-    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "investor");
-    ASSERT_STR_EQ(alert_entity(al, "OpenAI")->role, "target");
+    assert_role(al, "Microsoft Corp.", "investor");
+    assert_role(al, "OpenAI", "target");
     ASSERT_EQ(al->n_amounts, 1);
     ASSERT_DBL_NEAR(al->amounts[0].usd, 20e9, 1);
     ASSERT_GT(al->n_evidence, 0);
@@ -517,8 +520,8 @@ TEST(engine_v2_plugin)
     proto_alert *al = run_one(h, "Nvidia supplies GPUs to OpenAI, Microsoft says",
                               "Microsoft said Nvidia supplies GPUs to OpenAI.", "chips");
     ASSERT(al != NULL);
-    ASSERT_STR_EQ(alert_entity(al, "Nvidia Corp.")->role, "supplier");
-    ASSERT_STR_EQ(alert_entity(al, "OpenAI")->role, "customer");
+    assert_role(al, "Nvidia Corp.", "supplier");
+    assert_role(al, "OpenAI", "customer");
     ASSERT_STR_EQ(al->evidence[0].rule, "t.supply");
     ASSERT_STR_EQ(al->evidence[0].text, "supplies GPUs to"); /* the words; the companies are slots */
     proto_alert_destroy(al);
@@ -769,7 +772,7 @@ TEST(ambiguous_names_need_context)
     al = run_one(h, "Apple to acquire Shazam", "", "invest"); /* trigger close by: the company */
     ASSERT(al != NULL);
     ASSERT(alert_entity(al, "Apple Inc.") != NULL);
-    ASSERT_STR_EQ(alert_entity(al, "Apple Inc.")->role, "investor");
+    assert_role(al, "Apple Inc.", "investor");
     proto_alert_destroy(al);
     builtin_done(h);
 }
