@@ -43,6 +43,7 @@ typedef struct part {
     uint64_t head, tail;
     uint64_t pending;    /* entries not yet done */
     int64_t store_off;   /* next offset to store, -1 none */
+    int64_t back_off;    /* sought back to while paused, -1 none (send_back) */
     int dirty;
 } part;
 
@@ -130,6 +131,7 @@ static part *slot_get(ingest_kafka *k, const char *topic, int32_t partition, siz
     p->head = p->tail = 0;
     p->pending = 0;
     p->store_off = -1;
+    p->back_off = -1;
     p->dirty = 0;
     k->last_slot = *idx = freei;
     return p;
@@ -346,8 +348,37 @@ int64_t ingest_kafka_produce_ts(const rd_kafka_message_t *m)
     return ts;
 }
 
+/* librdkafka may fetch a partition before a pause set at assignment takes
+ * effect; such a message goes back (seek to its offset, pause again) so a
+ * paused consumer hands out nothing and loses nothing. Later messages of a
+ * partition already sought back are dropped: the seek refetches them.
+ * Returns -1 when it could not: the caller hands the message out. */
+static int send_back(ingest_kafka *k, const rd_kafka_message_t *m)
+{
+    size_t slot;
+    part *p = slot_get(k, rd_kafka_topic_name(m->rkt), m->partition, &slot);
+    if (!p) return -1;
+    if (p->back_off >= 0 && m->offset >= p->back_off) return 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(m->rkt), m->partition)->offset =
+        m->offset;
+    rd_kafka_pause_partitions(k->rk, l);
+    rd_kafka_error_t *e = rd_kafka_seek_partitions(k->rk, l, 0);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        sq_log_limited(SQ_LOG_WARN, "kafka.send_back", "err=\"%s\" effect=\"handed out\"",
+                       rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        return -1;
+    }
+    p->back_off = m->offset;
+    k->st.sent_back++;
+    return 0;
+}
+
 static void handle(ingest_kafka *k, rd_kafka_message_t *m)
 {
+    if (!m->err && k->paused && send_back(k, m) == 0) return;
     if (m->err) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
             sq_log_limited(SQ_LOG_WARN, "kafka.consume_error", "err=\"%s\"",
@@ -469,6 +500,19 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- librdkafka callbacks (all served from drain, on the loop thread) ---- */
 
+/* A pause set before the group assigned anything applies to what it assigns.
+ * A partition librdkafka could not pause is logged; send_back keeps its
+ * messages from being handed out. */
+static void pause_assigned(ingest_kafka *k, rd_kafka_topic_partition_list_t *parts)
+{
+    rd_kafka_pause_partitions(k->rk, parts);
+    for (int i = 0; i < parts->cnt; i++)
+        if (parts->elems[i].err)
+            sq_log_limited(SQ_LOG_WARN, "kafka.pause", "topic=%s partition=%d err=\"%s\"",
+                           parts->elems[i].topic, (int)parts->elems[i].partition,
+                           rd_kafka_err2str(parts->elems[i].err));
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -486,7 +530,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             sq_error("kafka.assign", "err=\"%s\"", rd_kafka_error_string(e));
             rd_kafka_error_destroy(e);
         }
-        if (k->paused) rd_kafka_pause_partitions(rk, parts);
+        if (k->paused) pause_assigned(k, parts);
         for (int i = 0; i < parts->cnt; i++) {
             size_t slot;
             /* A fresh slot (new epoch) for every assigned partition. */
@@ -822,6 +866,7 @@ void ingest_kafka_pause(ingest_kafka *k, int paused)
     paused = !!paused;
     if (paused == k->paused || k->closed) return;
     k->paused = paused;
+    for (size_t i = 0; i < k->n_parts; i++) k->parts[i].back_off = -1;
     rd_kafka_topic_partition_list_t *a = NULL;
     if (rd_kafka_assignment(k->rk, &a) == 0 && a) {
         if (a->cnt) {

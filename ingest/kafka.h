@@ -67,6 +67,7 @@ typedef struct ingest_kafka_stats {
     uint64_t consumed, rejected, dead_lettered, commits, in_flight;
     uint64_t fields_dropped;       /* optional fields (published) unreadable, article kept */
     uint64_t refills;              /* fetcher wake-ups sent with a backlog left (refill.c) */
+    uint64_t sent_back;            /* fetched while paused: sought back, not handed out */
     uint64_t queue_bytes;          /* prefetched message bytes librdkafka holds (statistics) */
     uint64_t rejected_by_err[128]; /* index: -SQ_E_* */
     int64_t consumer_lag;          /* from librdkafka statistics, -1 unknown */

@@ -637,6 +637,9 @@ static void render_kafka(pipeline *p, const ingest_kafka_stats *ks, sq_metrics_b
     single(b, "squawk_consumer_refills_total", "counter",
            "Fetcher wake-ups sent when the consumer queue ran dry with a backlog left.",
            (double)ks->refills);
+    single(b, "squawk_consumer_sent_back_total", "counter",
+           "Messages fetched while consumption was paused, sought back instead of handed out.",
+           (double)ks->sent_back);
     single(b, "squawk_last_commit_timestamp_seconds", "gauge",
            "When offsets were last committed (0: never).", (double)ks->last_commit_ms / 1e3);
     single(b, "squawk_in_flight", "gauge", "Articles read but not yet accepted by every sink.",
