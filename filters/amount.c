@@ -59,6 +59,8 @@ static int is_alnum_byte(unsigned char c) { return isalnum(c) || c >= 0x80; }
 /* Word w (case-insensitive) at s[i], not followed by a letter. */
 static size_t word_len_at(const char *s, size_t len, size_t i, const char *w)
 {
+    /* most numbers are followed by no unit: the first byte rejects them without a call */
+    if (i >= len || tolower((unsigned char)s[i]) != tolower((unsigned char)w[0])) return 0;
     size_t n = strlen(w);
     if (i + n > len || strncasecmp(s + i, w, n) != 0) return 0;
     if (i + n < len && isalpha((unsigned char)s[i + n])) return 0;
