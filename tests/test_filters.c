@@ -67,6 +67,11 @@ static void builtin_done(filter_host *h)
 static void assert_role(const proto_alert *al, const char *name, const char *role)
 {
     ASSERT(al != NULL);
+    if (!alert_entity(al, name)) {
+        fprintf(stderr, "   no %s in the alert on \"%s\", which names:", name, al->article.headline ? al->article.headline : "?");
+        for (size_t i = 0; i < al->n_entities; i++) fprintf(stderr, " %s (%s)", al->entities[i].name, al->entities[i].role);
+        fprintf(stderr, "\n");
+    }
     ASSERT(alert_entity(al, name) != NULL);
     ASSERT_STR_EQ(alert_entity(al, name)->role, role);
 }
@@ -356,6 +361,23 @@ TEST(regulatory_goods_maker_is_context)
     ASSERT(al != NULL);
     ASSERT(alert_entity(al, "Nvidia Corp.") != NULL);
     assert_role(al, "Nvidia Corp.", "subject");
+    proto_alert_destroy(al);
+}
+
+/* A company named as a person's title, where the person puts in or takes the money, is context
+ * (GUIDE Parties: a person is `-`); a company speaking through its chief keeps its role. */
+TEST(person_title_is_context)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Nvidia founder Jensen Huang backs robotics start-up Figure in $500 million round", "",
+                              "invest");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    proto_alert_destroy(al);
+    al = run_one(h, "Toto Wolff agrees to sell Mercedes F1 stake to Microsoft chief Satya Nadella", "", "invest");
+    assert_context(al, "Microsoft Corp.", "MSFT");
+    proto_alert_destroy(al);
+    al = run_one(h, "Amazon chief Andy Jassy says company will invest $4 billion in Anthropic", "", "invest");
+    assert_role(al, "Amazon.com Inc.", "investor");
     proto_alert_destroy(al);
 }
 
@@ -840,6 +862,7 @@ int main(void)
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
+    RUN(person_title_is_context);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
     RUN(regulatory_comparison_is_background);
