@@ -1061,6 +1061,19 @@ static int in_slot(const struct detect_run *x, size_t i, uint32_t entity)
     return 0;
 }
 
+/* Engine v2: does another trigger in the sentence [ss, se) of hit i's field place the entity in a
+ * slot? A pattern's reading of who does what ("Qualcomm approaches Intel about takeover": Intel the
+ * target) outranks the nearest-name guess of a slotless trigger ("takeover" after "Intel"). */
+static int slotted_nearby(const struct detect_run *x, size_t i, size_t ss, size_t se, uint32_t entity)
+{
+    for (size_t o = 0; x->slots && o < x->n_ms; o++) {
+        const struct squawk_match *t = &x->ms[o];
+        if (o == i || t->field != x->ms[i].field || t->start < ss || t->end > se || !is_trigger(x, o)) continue;
+        if (in_slot(x, o, entity)) return 1;
+    }
+    return 0;
+}
+
 /* 1 when a clause ends or a subordinate one starts in s[from, to): a semicolon, a colon, a dash, or
  * a word such as "which", "after", "while" (after a comma or not): the names past it are another
  * clause's ("agreed to buy Foo, which Acme had backed", "raised $5m, days after Acme hired ..."). */
@@ -1146,6 +1159,7 @@ static void trigger_votes(struct detect_run *x, size_t i)
             int j = near[r][k];
             /* a company the pattern already placed in a slot takes no role from proximity too */
             if (j < 0 || filled[side[k] == 'b'] || in_slot(x, i, x->men[j].entity)) continue;
+            if (r && slotted_nearby(x, i, ss, se, x->men[j].entity)) continue;
             vote_men(x, (size_t)j, side[k], w, r ? TALLY_ROUTE : TALLY_SCORE);
             list_votes(x, (size_t)j, side[k], w, r ? TALLY_ROUTE : TALLY_SCORE);
         }

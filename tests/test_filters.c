@@ -381,6 +381,17 @@ TEST(person_title_is_context)
     proto_alert_destroy(al);
 }
 
+/* Who approaches whom comes from the pattern: the one approached is the target, the one
+ * approaching the investor, although a slotless "takeover" follows the target's name. */
+TEST(pattern_roles_outrank_proximity)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Microsoft approaches Nvidia about takeover, people familiar say", "", "invest");
+    assert_role(al, "Microsoft Corp.", "investor");
+    assert_role(al, "Nvidia Corp.", "target");
+    proto_alert_destroy(al);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -863,6 +874,7 @@ int main(void)
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
     RUN(person_title_is_context);
+    RUN(pattern_roles_outrank_proximity);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
     RUN(regulatory_comparison_is_background);
