@@ -85,6 +85,22 @@ static void assert_context(const proto_alert *al, const char *name, const char *
     for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], ticker) != 0);
 }
 
+/* The cat alert on a headline alone names `name` in `role`. */
+static void expect_role(filter_host *h, const char *headline, const char *cat, const char *name, const char *role)
+{
+    proto_alert *al = run_one(h, headline, "", cat);
+    assert_role(al, name, role);
+    proto_alert_destroy(al);
+}
+
+/* The cat alert on a headline alone names `name` as context, with no topic for `ticker`. */
+static void expect_context(filter_host *h, const char *headline, const char *cat, const char *name, const char *ticker)
+{
+    proto_alert *al = run_one(h, headline, "", cat);
+    assert_context(al, name, ticker);
+    proto_alert_destroy(al);
+}
+
 /* A company named right after a background phrase ("rivals such as X",
  * "former X") stays in entities as mentioned and gets no topic; the deal's
  * parties keep their roles. */
@@ -206,14 +222,10 @@ TEST(regulatory_comparison_is_background)
 TEST(invest_rival_aim_is_background)
 {
     filter_host *h = builtin_host();
-    proto_alert *al = run_one(h, "OpenAI agrees to buy Zorblax Widgets Inc for $2bn in a bid to rival Microsoft", "",
-                              "invest");
-    assert_context(al, "Microsoft Corp.", "MSFT");
-    proto_alert_destroy(al);
-    al = run_one(h, "Zorblax Widgets Inc raises $300mn to build a rival to Nvidia", "", "invest");
-    assert_context(al, "Nvidia Corp.", "NVDA");
-    proto_alert_destroy(al);
-    al = run_one(h, "Amazon tries to swipe OpenAI from Microsoft with a $40bn takeover", "", "invest");
+    expect_context(h, "OpenAI agrees to buy Zorblax Widgets Inc for $2bn in a bid to rival Microsoft", "invest",
+                   "Microsoft Corp.", "MSFT");
+    expect_context(h, "Zorblax Widgets Inc raises $300mn to build a rival to Nvidia", "invest", "Nvidia Corp.", "NVDA");
+    proto_alert *al = run_one(h, "Amazon tries to swipe OpenAI from Microsoft with a $40bn takeover", "", "invest");
     assert_context(al, "Microsoft Corp.", "MSFT");
     ASSERT(strcmp(alert_entity(al, "OpenAI")->role, PROTO_ROLE_MENTIONED) != 0);
     proto_alert_destroy(al);
@@ -369,16 +381,13 @@ TEST(regulatory_goods_maker_is_context)
 TEST(person_title_is_context)
 {
     filter_host *h = builtin_host();
-    proto_alert *al = run_one(h, "Nvidia founder Jensen Huang backs robotics start-up Figure in $500 million round", "",
-                              "invest");
-    assert_context(al, "Nvidia Corp.", "NVDA");
-    proto_alert_destroy(al);
-    al = run_one(h, "Toto Wolff agrees to sell Mercedes F1 stake to Microsoft chief Satya Nadella", "", "invest");
-    assert_context(al, "Microsoft Corp.", "MSFT");
-    proto_alert_destroy(al);
-    al = run_one(h, "Amazon chief Andy Jassy says company will invest $4 billion in Anthropic", "", "invest");
-    assert_role(al, "Amazon.com Inc.", "investor");
-    proto_alert_destroy(al);
+    expect_context(h, "Nvidia founder Jensen Huang backs robotics start-up Figure in $500 million round", "invest",
+                   "Nvidia Corp.", "NVDA");
+    expect_context(h, "Toto Wolff agrees to sell Mercedes F1 stake to Microsoft chief Satya Nadella", "invest",
+                   "Microsoft Corp.", "MSFT");
+    expect_role(h, "Amazon chief Andy Jassy says company will invest $4 billion in Anthropic", "invest", "Amazon.com Inc.",
+                "investor");
+    builtin_done(h);
 }
 
 /* Who approaches whom comes from the pattern: the one approached is the target, the one
@@ -386,10 +395,10 @@ TEST(person_title_is_context)
 TEST(pattern_roles_outrank_proximity)
 {
     filter_host *h = builtin_host();
-    proto_alert *al = run_one(h, "Microsoft approaches Nvidia about takeover, people familiar say", "", "invest");
-    assert_role(al, "Microsoft Corp.", "investor");
-    assert_role(al, "Nvidia Corp.", "target");
-    proto_alert_destroy(al);
+    const char *head = "Microsoft approaches Nvidia about takeover, people familiar say";
+    expect_role(h, head, "invest", "Microsoft Corp.", "investor");
+    expect_role(h, head, "invest", "Nvidia Corp.", "target");
+    builtin_done(h);
 }
 
 TEST(loads_builtins)
