@@ -17,7 +17,7 @@ typedef struct evr_row {
 } evr_row;
 
 typedef struct evr_err {
-    int wrong; /* 1: sent but not a party; 0: a party not sent */
+    int wrong; /* 1: sent but not a party; 0: a party not sent; 2: a party sent in another role */
     char *line;
 } evr_err;
 
@@ -25,6 +25,7 @@ typedef struct evr_cat {
     char name[64];
     int col; /* column index in the TSV; -1 none */
     long tp, fp, fn, articles;
+    long role_ok; /* of tp: squawk's role is the labelled one */
     evr_err *errs;
     size_t n_errs, cap_errs;
 } evr_cat;
@@ -278,6 +279,13 @@ void evroute_add(evroute *r, const char *id, size_t cat, const proto_alert *cons
         const proto_entity *e = evr_entity(passed, n, sent[j]);
         if (evr_party(cell, sent[j], role, sizeof role)) {
             k->tp++;
+            if (e && e->role && !strcmp(e->role, role)) {
+                k->role_ok++;
+                continue;
+            }
+            char got[64];
+            snprintf(got, sizeof got, "%s, squawk: %s", role, e && e->role ? e->role : "?");
+            evr_err_add(k, 2, "role   %-22s %-10s %-30s %5.1f  %s", id, sent[j], got, e ? e->relevance : 0, headline);
             continue;
         }
         k->fp++;
@@ -293,14 +301,15 @@ static double evr_f1(long tp, long fp, long fn) { return tp ? 2.0 * tp / (2.0 * 
 void evroute_print(const evroute *r, FILE *out, long errors)
 {
     fprintf(out, "\nrouting (article, ticker) pairs against the labelled parties\n");
-    fprintf(out, "%-12s %6s %6s %6s %6s %6s %6s %8s\n", "category", "P", "R", "F1", "TP", "FP",
-            "FN", "articles");
+    fprintf(out, "%-12s %6s %6s %6s %6s %6s %6s %8s %6s\n", "category", "P", "R", "F1", "TP", "FP",
+            "FN", "articles", "roles");
     for (size_t c = 0; c < r->n_cats; c++) {
         const evr_cat *k = &r->cats[c];
         if (k->col < 0) continue;
-        fprintf(out, "%-12s %6.3f %6.3f %6.3f %6ld %6ld %6ld %8ld\n", k->name,
+        fprintf(out, "%-12s %6.3f %6.3f %6.3f %6ld %6ld %6ld %8ld %6.3f\n", k->name,
                 evr_ratio(k->tp, k->tp + k->fp), evr_ratio(k->tp, k->tp + k->fn),
-                evr_f1(k->tp, k->fp, k->fn), k->tp, k->fp, k->fn, k->articles);
+                evr_f1(k->tp, k->fp, k->fn), k->tp, k->fp, k->fn, k->articles,
+                evr_ratio(k->role_ok, k->tp));
     }
     for (size_t c = 0; errors > 0 && c < r->n_cats; c++) {
         const evr_cat *k = &r->cats[c];
@@ -327,6 +336,7 @@ json_t *evroute_json(const evroute *r)
         json_object_set_new(j, "fp", json_integer(k->fp));
         json_object_set_new(j, "fn", json_integer(k->fn));
         json_object_set_new(j, "articles", json_integer(k->articles));
+        json_object_set_new(j, "role_agreement", json_real(evr_ratio(k->role_ok, k->tp)));
         json_object_set_new(o, k->name, j);
     }
     return o;

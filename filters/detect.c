@@ -233,13 +233,12 @@ static uint32_t dist(uint32_t a0, uint32_t a1, uint32_t b0, uint32_t b1)
     return 0;
 }
 
-/* Do two comma lists share an item? */
-static int sector_overlap(const char *have, const char *want)
+/* Do a comma list and the first wlen bytes of another share an item? */
+static int sector_overlap_n(const char *have, const char *want, size_t wlen)
 {
-    const char *p = want;
-    while (*p) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
+    for (const char *p = want, *stop = want + wlen; p < stop;) {
+        const char *e = memchr(p, ',', (size_t)(stop - p));
+        size_t n = e ? (size_t)(e - p) : (size_t)(stop - p);
         const char *q = have;
         while (*q) {
             const char *f = strchr(q, ',');
@@ -250,6 +249,26 @@ static int sector_overlap(const char *have, const char *want)
         p += n + (e ? 1 : 0);
     }
     return 0;
+}
+
+/* Do two comma lists share an item? */
+static int sector_overlap(const char *have, const char *want)
+{
+    return sector_overlap_n(have, want, strlen(want));
+}
+
+/* How strongly a company's sectors make it role_a (role_a_sectors): the number of groups
+ * from its first one to the end, 0 = in none. */
+static int side_rank(const char *groups, const char *have)
+{
+    int n = 0, first = -1;
+    for (const char *g = groups; g && *g; n++) {
+        const char *e = strchr(g, ';');
+        size_t len = e ? (size_t)(e - g) : strlen(g);
+        if (first < 0 && have && sector_overlap_n(have, g, len)) first = n;
+        g += len + (e ? 1 : 0);
+    }
+    return first < 0 ? 0 : n - first;
 }
 
 /* ---- caps: a limit that is reached is counted and logged, never silent ---- */
@@ -1343,15 +1362,34 @@ static double calibrated(const struct detect *d, double S)
 
 /* ---- stage 8: the report ---- */
 
+/* The side rank (side_rank) of reported company i, or -1 when a rule gave it a side. */
+static int sideless_rank(const struct detect_run *x, size_t i)
+{
+    const struct detect_acc *ac = &x->accs[(size_t)x->rank[i][1]];
+    const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)ac->e);
+    if (!e || ac->ra != ac->rb) return -1;
+    return side_rank(x->d->cfg.role_a_sectors, e->sectors);
+}
+
+/* The role_a_sectors rank that makes a sideless company role_a in this alert (0: none does). */
+static int sideless_top(const struct detect_run *x, size_t n_rank)
+{
+    int top = 0;
+    for (size_t i = 0; i < n_rank && (int64_t)i < x->d->cfg.max_entities; i++)
+        if (sideless_rank(x, i) > top) top = sideless_rank(x, i);
+    return top;
+}
+
 static int report_entities(const struct detect_run *x, struct squawk_report *r, size_t n_rank)
 {
     const struct detect_spec *sp = &x->d->spec;
+    int top = sp->roles_by_kind ? 0 : sideless_top(x, n_rank);
     for (size_t i = 0; i < n_rank && (int64_t)i < x->d->cfg.max_entities; i++) {
         const struct detect_acc *ac = &x->accs[(size_t)x->rank[i][1]];
         const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)ac->e);
         if (!e) continue;
         const char *role = sp->roles_by_kind ? (is_kind(e, "regulator") ? sp->role_a : sp->role_b)
-                           : ac->ra > ac->rb ? sp->role_a : sp->role_b;
+                           : ac->ra > ac->rb || (top && sideless_rank(x, i) == top) ? sp->role_a : sp->role_b;
         /* named mostly as context, or named (in the headline) where no
          * trigger reaches it: no topic of its own */
         if ((ac->background * 2 >= ac->mentions && ac->background) || ac->ra + ac->rb + ac->rn <= 0)

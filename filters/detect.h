@@ -53,6 +53,11 @@ struct detect_config {
     /* regulatory: where no company is the subject, the one company the headline names is, with
      * this route vote (topics only). 0 = off. */
     double headline_subject;
+    /* chips: the company's side when the words give none ("OpenAI signs cloud deal with Amazon"):
+     * groups of sectors split by ';', strongest first; of the companies no rule gave a side, those
+     * of the strongest group any of them is in take role_a (the supplier), the rest role_b.
+     * "" = off: every such company takes role_b. */
+    const char *role_a_sectors;
 };
 
 #define DETECT_CONFIG_ENTRIES(T, BIAS, TAIL, PACK) DETECT_CONFIG_ENTRIES_HB(T, BIAS, TAIL, PACK, "1.5")

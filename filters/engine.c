@@ -42,6 +42,8 @@ static const struct squawk_config_entry engine_map[] = {
     DETECT_CONFIG_DOUBLE(struct engine_cfg, route_clauses, "0", "1: topics skip context names and other clauses"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, headline_subject, "0",
                          "without a subject, the route vote of the one company the headline names"),
+    {"role_a_sectors", SQUAWK_CFG_STRING, "", "sector groups (';', strongest first) whose companies take role_a when no rule gives a side",
+     offsetof(struct engine_cfg, base.role_a_sectors)},
     DETECT_CONFIG_CALIBRATION(struct engine_cfg, ""),
     DETECT_CONFIG_MODEL(struct engine_cfg, "", "0"),
     {NULL, 0, NULL, NULL, 0},

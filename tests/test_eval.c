@@ -316,6 +316,27 @@ TEST(eval_routing_matches_hand_parties)
     ASSERT(strstr(out, "missed fx-reg-2               MA         subject, squawk: not found") != NULL);
     free(out);
 
+    /* Role agreement: parties-swapped.tsv labels fx-inv-1's buyer the target and the bought the
+     * investor, so of invest's 3 right tickers only GOOGL has the labelled role; each swap is an
+     * error line, and routing F1 does not see it. */
+    snprintf(cmd, sizeof cmd,
+             "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --parties %s/parties-swapped.tsv"
+             " --json 2>/dev/null", squawk(), DATA, DATA, DATA);
+    ASSERT_EQ(run(cmd, &out), 0);
+    if (!(doc = json_loads(out, 0, &e))) SQ_FAIL_("eval --json is not JSON: %s", e.text);
+    free(out);
+    json_t *inv = json_object_get(json_object_get(doc, "routing"), "invest");
+    ASSERT_EQ(num(inv, "tp"), 3);
+    ASSERT_DBL_NEAR(json_real_value(json_object_get(inv, "role_agreement")), 1.0 / 3.0, 1e-5);
+    json_decref(doc);
+    snprintf(cmd, sizeof cmd,
+             "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --parties %s/parties-swapped.tsv"
+             " --errors 5 2>/dev/null", squawk(), DATA, DATA, DATA);
+    ASSERT_EQ(run(cmd, &out), 0);
+    ASSERT(strstr(out, "role   fx-inv-1               PFE        target, squawk: investor") != NULL);
+    ASSERT(strstr(out, "role   fx-inv-1               MRNA       investor, squawk: target") != NULL);
+    free(out);
+
     /* A parties file without a <category>_parties column is refused. */
     snprintf(cmd, sizeof cmd, "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl"
              " --parties %s/labels.tsv 2>&1", squawk(), DATA, DATA, DATA);

@@ -401,6 +401,23 @@ TEST(pattern_roles_outrank_proximity)
     builtin_done(h);
 }
 
+/* A chips deal whose words give no side ("signs cloud deal with"): the company of the strongest
+ * role_a_sectors group is the supplier; a rule's side still beats the sectors. */
+TEST(chips_sideless_deal_sides_by_sector)
+{
+    filter_host *h = builtin_host();
+    const char *head = "OpenAI signs $38bn cloud deal with Amazon";
+    expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
+    expect_role(h, head, "chips", "OpenAI", "customer");
+    head = "Microsoft and Nvidia sign chip supply deal"; /* a chip maker before a cloud */
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
+    expect_role(h, head, "chips", "Microsoft Corp.", "customer");
+    head = "Nvidia rents cloud capacity from Microsoft"; /* the pattern's side, against the sectors */
+    expect_role(h, head, "chips", "Microsoft Corp.", "supplier");
+    expect_role(h, head, "chips", "Nvidia Corp.", "customer");
+    builtin_done(h);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -884,6 +901,7 @@ int main(void)
     RUN(background_company_is_mentioned);
     RUN(person_title_is_context);
     RUN(pattern_roles_outrank_proximity);
+    RUN(chips_sideless_deal_sides_by_sector);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
     RUN(regulatory_comparison_is_background);

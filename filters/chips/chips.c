@@ -25,6 +25,12 @@ static const struct squawk_config_entry chips_config_map[] = {
                          "an alert needs a rule at least this heavy: chip vocabulary alone names no deal"),
     DETECT_CONFIG_DOUBLE(struct chips_config, party_in_lead, "1",
                          "1: a company named neither in the headline nor the lead takes no party role"),
+    /* GUIDE: the chip maker, the foundry, the data-centre or cloud operator supplies; a chip maker
+     * beside another is a partner, and partners in a chip venture are suppliers. md2 tune chips role
+     * agreement .600 -> .822 (check .571 -> .714); no F1 moves, as topics do not depend on the role */
+    {"role_a_sectors", SQUAWK_CFG_STRING, "semicap,foundry,memory,chip;datacenter;cloud",
+     "sector groups (';', strongest first) whose companies are the supplier when no rule gives a side",
+     offsetof(struct chips_config, base.role_a_sectors)},
     DETECT_CONFIG_CALIBRATION(struct chips_config, "chips.calib.yml"),
     DETECT_CONFIG_MODEL(struct chips_config, "", "0"),
     {NULL, 0, NULL, NULL, 0},
