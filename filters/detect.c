@@ -87,12 +87,14 @@ static enum detect_tag tag_v2(const struct squawk_trule *r)
     return r->n_named ? DETECT_TAG_OTHER : DETECT_TAG_NONE;
 }
 
-/* A v2 rule's fallback direction, from its slots in reading order: the first
- * slot's role is the company before the rule's words. */
+/* A v2 rule's fallback direction (1: the company before its words is role_a, -1: role_b), from
+ * its first slot: the company before the words when the slot can open a match, else the one after. */
 static signed char dir_v2(const struct detect_spec *sp, const struct squawk_trule *r)
 {
     if (!r->n_slots) return 0;
-    return strcmp(r->slot_role[0], sp->role_a) == 0 ? 1 : strcmp(r->slot_role[0], sp->role_b) == 0 ? -1 : 0;
+    signed char d = strcmp(r->slot_role[0], sp->role_a) == 0 ? 1 : strcmp(r->slot_role[0], sp->role_b) == 0 ? -1 : 0;
+    int lead = SQUAWK_HAS(r, struct squawk_trule, slot_lead) ? r->slot_lead : 1;
+    return lead ? d : (signed char)-d;
 }
 
 /* Opens the engine's pack and reads its rules into d->rules. */

@@ -196,6 +196,10 @@ struct squawk_trule {
      * article is (an earnings report, an opinion piece, a private settlement): where it matches, the
      * positive evidence of rules matched only in the body is scaled by this factor, in [0, 1); 1: none */
     double caps_body;
+    /* since 1.2 (SQUAWK_HAS(rule, struct squawk_trule, slot_lead)): 1 when the first slot can open a
+     * match, so its company stands before the rule's words ("{COMPANY:target}? acquired by"); 0 when
+     * the rule's words come first ("offer for {COMPANY:target}") */
+    uint8_t slot_lead;
 };
 
 /* A filled company slot of a hit: the company's bytes in the hit's field and its role. */

@@ -41,6 +41,8 @@ struct tpat_rule {
     const uint16_t *named_role;
     const char *const *named_entity;
     double caps_body;      /* caps_body: F -- a headline hit scales the body's positive evidence by F (1: none) */
+    uint8_t slot_lead;     /* the first slot can open a match ("{COMPANY:target}? acquired by"): its company
+                            * stands before the rule's words; 0: it follows them ("offer for {COMPANY:target}") */
 };
 
 /* Loads a pack; on failure returns SQ_E_RULES (SQ_E_IO for an unreadable file) and

@@ -1169,6 +1169,12 @@ static int guards(struct pctx *c)
 }
 
 /* Appends the rule's program (pattern + MATCH) to the pack and sets its anchor. */
+static int slot0_first(void *ud, const struct tpat_inst *in)
+{
+    if (in->op == OP_COMPANY && in->arg == 0) *(uint8_t *)ud = 1;
+    return 1;
+}
+
 static int install(struct pctx *c, struct frag *f, const struct pick *pk)
 {
     struct tpat_pack *p = c->L->p;
@@ -1180,6 +1186,8 @@ static int install(struct pctx *c, struct frag *f, const struct pick *pk)
     memcpy(p->prog + p->n_prog, f->v, f->n * sizeof *f->v);
     p->n_prog += f->n;
     r->pub.n_slots = c->n_slots;
+    r->pub.slot_lead = 0;
+    if (c->n_slots) tpat_first_walk(f->v, f->n, 0, slot0_first, &r->pub.slot_lead);
     if (c->n_slots) {
         uint16_t *sr = tpat_arena_alloc(&p->arena, c->n_slots * sizeof *sr);
         if (!sr) return -1;

@@ -398,6 +398,11 @@ TEST(pattern_roles_outrank_proximity)
     const char *head = "Microsoft approaches Nvidia about takeover, people familiar say";
     expect_role(h, head, "invest", "Microsoft Corp.", "investor");
     expect_role(h, head, "invest", "Nvidia Corp.", "target");
+    /* invest.offer's slot follows its words ("offer for {COMPANY:target}"), so the company before
+     * "hostile offer" is the bidder, not the target (slot_lead) */
+    head = "Apple to rebuff $108bn Microsoft hostile offer";
+    expect_role(h, head, "invest", "Microsoft Corp.", "investor");
+    expect_role(h, head, "invest", "Apple Inc.", "target");
     builtin_done(h);
 }
 

@@ -735,6 +735,26 @@ static void test_optional_then_gap(void)
     tpat_destroy(p);
 }
 
+/* slot_lead: whether the first slot's company stands before the rule's words (it can open a
+ * match) or after them -- what the engine's fallback direction reads. */
+static void test_slot_lead(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("lead", "{COMPANY:target}? ( acquired | bought ) by {COMPANY:investor}?")
+                        R("lead_opt", "( {COMPANY:investor} ''s? )? <acquire_verb> {COMPANY:target}")
+                        R("trail", "offer for {COMPANY:target}?")
+                        R("trail_alt", "hostile bid | offer for {COMPANY:target}")
+                        R("mid", "@money <acquire_verb> {COMPANY:target}")
+                        R("none", "<acquire_verb> stake"),
+                        err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    static const uint8_t want[] = {1, 1, 0, 0, 0, 0};
+    for (uint32_t i = 0; i < sizeof want; i++)
+        if (tpat_rule_at(p, i)->slot_lead != want[i])
+            SQ_FAIL_("rule %s: slot_lead %d, want %d", tpat_rule_at(p, i)->id, tpat_rule_at(p, i)->slot_lead, want[i]);
+    tpat_destroy(p);
+}
+
 int main(void)
 {
     test_load_errors();
@@ -758,6 +778,7 @@ int main(void)
     test_prefilter_field_parts();
     test_budget_scopes();
     test_optional_then_gap();
+    test_slot_lead();
     printf("test_tpat: ok\n");
     return 0;
 }
