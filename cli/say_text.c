@@ -472,7 +472,7 @@ static int role_rank(const char *role)
     if (!role) return 2;
     if (!strcmp(role, "investor") || !strcmp(role, "supplier") || !strcmp(role, "regulator"))
         return 0;
-    if (!strcmp(role, "target") || !strcmp(role, "customer") || !strcmp(role, "subject")) return 1;
+    if (!strcmp(role, "target") || !strcmp(role, "seller") || !strcmp(role, "customer") || !strcmp(role, "subject")) return 1;
     return 2;
 }
 

@@ -87,14 +87,41 @@ static enum detect_tag tag_v2(const struct squawk_trule *r)
     return r->n_named ? DETECT_TAG_OTHER : DETECT_TAG_NONE;
 }
 
-/* A v2 rule's fallback direction (1: the company before its words is role_a, -1: role_b), from
- * its first slot: the company before the words when the slot can open a match, else the one after. */
-static signed char dir_v2(const struct detect_spec *sp, const struct squawk_trule *r)
+/* Is role one of the spec's two? */
+static int spec_role(const struct detect_spec *sp, const char *role)
 {
+    return strcmp(role, sp->role_a) == 0 || strcmp(role, sp->role_b) == 0;
+}
+
+/* A v2 rule's fallback direction (1: the company before its words is role_a, -1: role_b), from
+ * its first slot: the company before the words when the slot can open a match, else the one after.
+ * The further role (role_x) stands on role_b's side. */
+static signed char dir_v2(const struct detect *d, const struct squawk_trule *r)
+{
+    const struct detect_spec *sp = &d->spec;
     if (!r->n_slots) return 0;
-    signed char d = strcmp(r->slot_role[0], sp->role_a) == 0 ? 1 : strcmp(r->slot_role[0], sp->role_b) == 0 ? -1 : 0;
+    signed char dd = strcmp(r->slot_role[0], sp->role_a) == 0 ? 1
+                     : strcmp(r->slot_role[0], sp->role_b) == 0 || (d->role_x && !strcmp(r->slot_role[0], d->role_x)) ? -1
+                                                                                                                      : 0;
     int lead = SQUAWK_HAS(r, struct squawk_trule, slot_lead) ? r->slot_lead : 1;
-    return lead ? d : (signed char)-d;
+    return lead ? dd : (signed char)-dd;
+}
+
+/* The pack's further role (role_x): the one role its slots and named roles use beside the spec's
+ * two; two such roles are a load error, as the engine has one more side to report. */
+static int further_role(struct detect *d, const struct squawk_trule *t, char *err, size_t errlen)
+{
+    for (uint32_t k = 0; k < t->n_slots + t->n_named; k++) {
+        const char *role = k < t->n_slots ? t->slot_role[k] : t->named_role[k - t->n_slots];
+        if (d->spec.roles_by_kind || spec_role(&d->spec, role) || (d->role_x && !strcmp(role, d->role_x))) continue;
+        if (d->role_x) {
+            snprintf(err, errlen, "rule pack %s: rule %s names role '%s' beside %s, %s and %s: one further role at most",
+                     d->cfg.pack, t->id, role, d->spec.role_a, d->spec.role_b, d->role_x);
+            return -1;
+        }
+        d->role_x = role;
+    }
+    return 0;
 }
 
 /* Opens the engine's pack and reads its rules into d->rules. */
@@ -117,16 +144,19 @@ static int open_rules(struct detect *d, const struct squawk_host *host, char *er
         snprintf(err, errlen, "rule pack %s has more than %d rules", cfg->pack, DETECT_MAX_RULES);
         return -1;
     }
+    for (uint32_t i = 0; v2 && i < d->n_rules; i++)
+        if (further_role(d, host->tpack_rule(d->tpack, i), err, errlen)) return -1;
     for (uint32_t i = 0; i < d->n_rules; i++) {
         struct detect_rule *r = &d->rules[i];
         if (v2) {
             const struct squawk_trule *t = host->tpack_rule(d->tpack, i);
             double cap = SQUAWK_HAS(t, struct squawk_trule, caps_body) ? t->caps_body : 1.0;
-            *r = (struct detect_rule){t->id, t->weight, dir_v2(&d->spec, t), (unsigned char)tag_v2(t), NULL, t, cap};
+            int xf = t->n_slots && d->role_x && !strcmp(t->slot_role[0], d->role_x);
+            *r = (struct detect_rule){t->id, t->weight, dir_v2(d, t), (unsigned char)xf, (unsigned char)tag_v2(t), NULL, t, cap};
         } else {
             const struct squawk_rule *t = host->pack_rule(d->pack, i);
             signed char dir = strcmp(t->dir, "forward") == 0 ? 1 : *t->dir ? -1 : 0;
-            *r = (struct detect_rule){t->id, t->weight, dir, (unsigned char)tag_v1(t->tag), t, NULL, 1.0};
+            *r = (struct detect_rule){t->id, t->weight, dir, 0, (unsigned char)tag_v1(t->tag), t, NULL, 1.0};
         }
     }
     return 0;
@@ -303,6 +333,7 @@ struct detect_acc {
     int32_t e;
     double va, vb, near; /* the evidence's votes (role and sector bonus): every name next to a trigger */
     double ra, rb, rn;   /* the route's votes (role, relevance, topic): context names and other clauses apart */
+    double rx;           /* of rb: the votes for the further role (role_x) */
     int mentions, headline;
     int background; /* mentions right after a background phrase ("rival X", "former X") */
     int persons;    /* mentions that name whom a person or company belongs to ("Figma CEO Dylan Field",
@@ -986,11 +1017,16 @@ static void accept_mentions(struct detect_run *x)
  * as the score was fitted) and the route's (who the alert is about). */
 enum { TALLY_SCORE = 1, TALLY_ROUTE = 2, TALLY_BOTH = 3 };
 
-/* side 'a' role_a, 'b' role_b, 'n' near; ctx: a context mention's, which the route does not count. */
+/* side 'a' role_a, 'b' role_b, 'x' the further role (role_b's side, counted apart too), 'n' near;
+ * ctx: a context mention's, which the route does not count. */
 static void vote(struct detect_run *x, uint32_t entity, int side, double v, int tally, int ctx)
 {
     struct detect_acc *ac = acc_get(x, (int32_t)entity);
     if (!ac) return;
+    if (side == 'x') {
+        if ((tally & TALLY_ROUTE) && !ctx) ac->rx += v;
+        side = 'b';
+    }
     if (tally & TALLY_SCORE) *(side == 'a' ? &ac->va : side == 'b' ? &ac->vb : &ac->near) += v;
     if ((tally & TALLY_ROUTE) && !ctx) *(side == 'a' ? &ac->ra : side == 'b' ? &ac->rb : &ac->rn) += v;
 }
@@ -1001,30 +1037,31 @@ static void vote_men(struct detect_run *x, size_t j, int side, double v, int tal
     vote(x, x->men[j].entity, side, v, tally, x->ok[j] & MEN_CONTEXT);
 }
 
-/* The vote side of a role name: role_a 'a', role_b 'b', another role 'n' (near). */
-static int role_side(const struct detect_spec *sp, const char *role, size_t len)
+/* The vote side of a role name: role_a 'a', role_b 'b', the further role 'x', another 'n' (near). */
+static int role_side(const struct detect *d, const char *role, size_t len)
 {
+    const struct detect_spec *sp = &d->spec;
     return strlen(sp->role_a) == len && strncmp(role, sp->role_a, len) == 0   ? 'a'
-           : strlen(sp->role_b) == len && strncmp(role, sp->role_b, len) == 0 ? 'b' : 'n';
+           : strlen(sp->role_b) == len && strncmp(role, sp->role_b, len) == 0 ? 'b'
+           : d->role_x && strlen(d->role_x) == len && strncmp(role, d->role_x, len) == 0 ? 'x' : 'n';
 }
 
 /* A rule that names a company in a role votes for it (a product names its maker):
  * v1 a tag "<role>=<name or ticker>", v2 `roles: {role: name}`. */
 static void named_votes(struct detect_run *x, const struct detect_rule *ru, double w)
 {
-    const struct detect_spec *sp = &x->d->spec;
     if (ru->v2) {
         for (uint32_t k = 0; k < ru->v2->n_named; k++) {
             int32_t e = x->h->article_entity_find(x->a, ru->v2->named_entity[k]);
             const char *role = ru->v2->named_role[k];
-            if (e >= 0) vote(x, (uint32_t)e, role_side(sp, role, strlen(role)), w, TALLY_BOTH, 0);
+            if (e >= 0) vote(x, (uint32_t)e, role_side(x->d, role, strlen(role)), w, TALLY_BOTH, 0);
         }
         return;
     }
     const char *tag = ru->v1->tag, *eq = *tag ? strchr(tag, '=') : NULL;
     if (!eq) return;
     int32_t e = x->h->article_entity_find(x->a, eq + 1);
-    if (e >= 0) vote(x, (uint32_t)e, role_side(sp, tag, (size_t)(eq - tag)), w, TALLY_BOTH, 0);
+    if (e >= 0) vote(x, (uint32_t)e, role_side(x->d, tag, (size_t)(eq - tag)), w, TALLY_BOTH, 0);
 }
 
 /* The accepted mentions that continue a list with mention j in its field
@@ -1066,11 +1103,11 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
         if (sl->entity < 0) continue; /* recognised by form only: no entity to report */
         const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)sl->entity);
         if (!e || (x->d->spec.skip_regulators && is_kind(e, "regulator"))) continue;
-        int side = role_side(&x->d->spec, sl->role, strlen(sl->role));
+        int side = role_side(x->d, sl->role, strlen(sl->role));
         long j = mention_at(x, x->ms[i].field, sl->start, sl->end);
         vote(x, (uint32_t)sl->entity, side, w, TALLY_BOTH, j >= 0 && (x->ok[j] & MEN_CONTEXT));
         if (j >= 0 && side != 'n') list_votes(x, (size_t)j, side, w, TALLY_BOTH);
-        if (side != 'n') filled[side == 'b'] = 1;
+        if (side != 'n') filled[side != 'a'] = 1;
     }
 }
 
@@ -1082,6 +1119,8 @@ static int in_slot(const struct detect_run *x, size_t i, uint32_t entity)
     return 0;
 }
 
+static int names_roles_only(const struct detect_run *x, size_t i);
+
 /* Engine v2: does another trigger in the sentence [ss, se) of hit i's field place the entity in a
  * slot? A pattern's reading of who does what ("Qualcomm approaches Intel about takeover": Intel the
  * target) outranks the nearest-name guess of a slotless trigger ("takeover" after "Intel"). */
@@ -1089,8 +1128,8 @@ static int slotted_nearby(const struct detect_run *x, size_t i, size_t ss, size_
 {
     for (size_t o = 0; x->slots && o < x->n_ms; o++) {
         const struct squawk_match *t = &x->ms[o];
-        if (o == i || t->field != x->ms[i].field || t->start < ss || t->end > se || !is_trigger(x, o)) continue;
-        if (in_slot(x, o, entity)) return 1;
+        if (o == i || t->field != x->ms[i].field || t->start < ss || t->end > se) continue;
+        if ((is_trigger(x, o) || names_roles_only(x, o)) && in_slot(x, o, entity)) return 1;
     }
     return 0;
 }
@@ -1174,12 +1213,13 @@ static void trigger_votes(struct detect_run *x, size_t i)
     }
     int filled[2] = {0, 0};
     if (!sp->roles_by_kind) slot_votes(x, i, w, filled);
-    int side[2] = {ru->dir > 0 ? 'a' : 'b', ru->dir > 0 ? 'b' : 'a'}; /* before, after */
+    int bs = ru->x_first ? 'x' : 'b'; /* role_b's side votes as the first slot's further role */
+    int side[2] = {ru->dir > 0 ? 'a' : bs, ru->dir > 0 ? bs : 'a'}; /* before, after */
     for (int r = 0; !sp->roles_by_kind && ru->dir && r < 2; r++)
         for (int k = 0; k < 2; k++) {
             int j = near[r][k];
             /* a company the pattern already placed in a slot takes no role from proximity too */
-            if (j < 0 || filled[side[k] == 'b'] || in_slot(x, i, x->men[j].entity)) continue;
+            if (j < 0 || filled[side[k] != 'a'] || in_slot(x, i, x->men[j].entity)) continue;
             if (r && slotted_nearby(x, i, ss, se, x->men[j].entity)) continue;
             vote_men(x, (size_t)j, side[k], w, r ? TALLY_ROUTE : TALLY_SCORE);
             list_votes(x, (size_t)j, side[k], w, r ? TALLY_ROUTE : TALLY_SCORE);
@@ -1391,7 +1431,9 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
         const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)ac->e);
         if (!e) continue;
         const char *role = sp->roles_by_kind ? (is_kind(e, "regulator") ? sp->role_a : sp->role_b)
-                           : ac->ra > ac->rb || (top && sideless_rank(x, i) == top) ? sp->role_a : sp->role_b;
+                           : ac->ra > ac->rb || (top && sideless_rank(x, i) == top) ? sp->role_a
+                           : x->d->role_x && ac->rx * 2 >= ac->rb && ac->rx > 0       ? x->d->role_x
+                                                                                      : sp->role_b;
         /* named mostly as context, or named (in the headline) where no
          * trigger reaches it: no topic of its own */
         if ((ac->background * 2 >= ac->mentions && ac->background) || ac->ra + ac->rb + ac->rn <= 0)

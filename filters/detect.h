@@ -146,6 +146,7 @@ struct detect_rule {
     const char *id;
     double weight;
     signed char dir;   /* +1 forward: the company before is role_a, after role_b; -1 backward; 0 near votes */
+    unsigned char x_first; /* v2: the first slot is the pack's further role: its side's proximity vote is that role */
     unsigned char tag; /* enum detect_tag */
     const struct squawk_rule *v1;  /* the regex pack's rule (engine v1), else NULL */
     const struct squawk_trule *v2; /* the token-pattern pack's rule (engine v2), else NULL */
@@ -172,6 +173,10 @@ struct detect {
     struct detect_config cfg;
     struct detect_spec spec;
     struct detect_calib calib; /* the rules' map (the engine sets it after detect_init), n 0: none */
+    /* A v2 pack's role beside role_a and role_b (invest: seller), or NULL: a company in it is on
+     * role_b's side (the deal's other party) for the evidence and the route, and takes its name
+     * when most of its role_b votes are for it. */
+    const char *role_x;
     char name[32];
 };
 

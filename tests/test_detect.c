@@ -110,7 +110,7 @@ static int fk_evidence_rep(struct squawk_report *r, const char *rule, int field,
 /* Engine v2: a token-pattern pack of three rules and its hits with slots. */
 static const char *const slot_roles[] = {"investor", "target"}, *const named_r[] = {"investor"},
                          *const named_e[] = {"BOLT"};
-static const struct squawk_trule trules[] = {
+static struct squawk_trule trules[] = { /* engine_v2_further_role changes roles2's roles for a while */
     {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0, 1},
     {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1},
     {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1},
@@ -519,6 +519,41 @@ TEST(engine_v2_roles_only_rule)
     n_scan = n_mens = 0;
 }
 
+/* Engine v2: a pack's role beside the spec's two (invest's seller) is role_x: it votes on role_b's
+ * side and is counted apart; a second such role is a load error naming the rule. */
+TEST(engine_v2_further_role)
+{
+    static const char *const sell[] = {"seller", "target"}, *const two[] = {"seller", "lender"};
+    struct squawk_trule keep = trules[6];
+    trules[6].slot_role = sell;
+    struct squawk_article a = article("", "Bolt Ltd plans to sell its unit.");
+    struct squawk_match ms[] = {M(6, 1, 0, 21)};
+    struct squawk_mention mn[] = {{3, 1, 0, 8, 0, 1}};
+    struct squawk_tslot sl[] = {{"seller", 3, 0, 8}};
+    uint32_t off[] = {0, 1};
+    _Alignas(16) unsigned char buf[4096];
+    struct detect_run x = v2_run(&a, ms, 1, mn, 1, sl, off, buf, sizeof buf);
+    ASSERT_STR_EQ(det.role_x, "seller");
+    ASSERT_EQ(det.rules[6].x_first, 1);
+    ASSERT_EQ(det.rules[6].dir, -1); /* the seller opens the match: the company before is on role_b's side */
+    votes_of(&x);
+    roles_only_votes(&x);
+    ASSERT_DBL_NEAR(x.accs[0].vb, 1.0, 1e-12); /* role_b's side for the evidence */
+    ASSERT_DBL_NEAR(x.accs[0].rx, 1.0, 1e-12); /* and counted as the seller's */
+    ASSERT_DBL_NEAR(x.accs[0].va, 0, 0);
+    trules[6].slot_role = two;
+    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
+    struct detect_config c2 = cfg;
+    char err[256];
+    c2.engine = "v2";
+    ASSERT(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err) != 0);
+    ASSERT(strstr(err, "rule roles2 names role 'lender'") != NULL);
+    ASSERT(strstr(err, "one further role at most") != NULL);
+    trules[6] = keep;
+    tslots = NULL, tslot_off = NULL;
+    n_scan = n_mens = 0;
+}
+
 /* A coordinated list fills the role for every name in it: "Acme Corp , Bolt
  * Ltd and Widget will buy ..." makes all three investors (a comma set off by
  * spaces too); a name outside the list ("rather than Widget") gets nothing. */
@@ -877,6 +912,7 @@ int main(void)
     RUN(engine_v2_rules_and_slots);
     RUN(engine_v2_slot_company_keeps_its_role);
     RUN(engine_v2_roles_only_rule);
+    RUN(engine_v2_further_role);
     RUN(list_votes_coordination);
     RUN(ambiguous_headline_subject);
     RUN(passing_headline_mention);

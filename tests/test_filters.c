@@ -392,35 +392,68 @@ TEST(person_title_is_context)
 
 /* Who approaches whom comes from the pattern: the one approached is the target, the one
  * approaching the investor, although a slotless "takeover" follows the target's name. */
-TEST(pattern_roles_outrank_proximity)
+/* One role check: the cat alert on a headline alone names `name` in `role`. */
+struct role_case {
+    const char *headline, *cat, *name, *role;
+};
+
+static void expect_roles(const struct role_case *c, size_t n)
 {
     filter_host *h = builtin_host();
-    const char *head = "Microsoft approaches Nvidia about takeover, people familiar say";
-    expect_role(h, head, "invest", "Microsoft Corp.", "investor");
-    expect_role(h, head, "invest", "Nvidia Corp.", "target");
-    /* invest.offer's slot follows its words ("offer for {COMPANY:target}"), so the company before
-     * "hostile offer" is the bidder, not the target (slot_lead) */
-    head = "Apple to rebuff $108bn Microsoft hostile offer";
-    expect_role(h, head, "invest", "Microsoft Corp.", "investor");
-    expect_role(h, head, "invest", "Apple Inc.", "target");
+    for (size_t i = 0; i < n; i++) expect_role(h, c[i].headline, c[i].cat, c[i].name, c[i].role);
     builtin_done(h);
+}
+
+TEST(pattern_roles_outrank_proximity)
+{
+    static const char *const a = "Microsoft approaches Nvidia about takeover, people familiar say",
+                      /* invest.offer's slot follows its words ("offer for {COMPANY:target}"), so the
+                       * company before "hostile offer" is the bidder, not the target (slot_lead) */
+                      *const b = "Apple to rebuff $108bn Microsoft hostile offer";
+    static const struct role_case c[] = {{a, "invest", "Microsoft Corp.", "investor"},
+                                         {a, "invest", "Nvidia Corp.", "target"},
+                                         {b, "invest", "Microsoft Corp.", "investor"},
+                                         {b, "invest", "Apple Inc.", "target"}};
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
+/* GUIDE's third invest party: the seller of a business or stake (invest's further role, on the
+ * target's side); a bid "from" a company names the bidder, and the one weighing it is bid for. */
+TEST(invest_seller_and_bidder_roles)
+{
+    static const char *const arm = "Apple buys chemicals arm from Shell for $1bn",
+                      *const sale = "Microsoft weighs $5bn sale of Zentro to Apple",
+                      *const bid = "Amazon considers takeover bid from Microsoft",
+                      *const buy = "Apple acquires OpenAI for $3bn"; /* a buyer is no seller */
+    static const struct role_case c[] = {
+        {"Shell to sell stake in Zentro for $2bn", "invest", "Shell plc", "seller"},
+        {"Microsoft explores sale of its gaming unit", "invest", "Microsoft Corp.", "seller"},
+        {arm, "invest", "Apple Inc.", "investor"},
+        {arm, "invest", "Shell plc", "seller"},
+        {sale, "invest", "Microsoft Corp.", "seller"},
+        {sale, "invest", "Apple Inc.", "investor"},
+        {bid, "invest", "Amazon.com Inc.", "target"},
+        {bid, "invest", "Microsoft Corp.", "investor"},
+        {"Shell's private equity buyers agree $40bn takeover", "invest", "Shell plc", "target"},
+        {buy, "invest", "OpenAI", "target"},
+        {buy, "invest", "Apple Inc.", "investor"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
 }
 
 /* A chips deal whose words give no side ("signs cloud deal with"): the company of the strongest
  * role_a_sectors group is the supplier; a rule's side still beats the sectors. */
 TEST(chips_sideless_deal_sides_by_sector)
 {
-    filter_host *h = builtin_host();
-    const char *head = "OpenAI signs $38bn cloud deal with Amazon";
-    expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
-    expect_role(h, head, "chips", "OpenAI", "customer");
-    head = "Microsoft and Nvidia sign chip supply deal"; /* a chip maker before a cloud */
-    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
-    expect_role(h, head, "chips", "Microsoft Corp.", "customer");
-    head = "Nvidia rents cloud capacity from Microsoft"; /* the pattern's side, against the sectors */
-    expect_role(h, head, "chips", "Microsoft Corp.", "supplier");
-    expect_role(h, head, "chips", "Nvidia Corp.", "customer");
-    builtin_done(h);
+    static const char *const cloud = "OpenAI signs $38bn cloud deal with Amazon",
+                      *const chip = "Microsoft and Nvidia sign chip supply deal", /* a chip maker before a cloud */
+                      *const rent = "Nvidia rents cloud capacity from Microsoft"; /* the pattern's side, against the sectors */
+    static const struct role_case c[] = {
+        {cloud, "chips", "Amazon.com Inc.", "supplier"}, {cloud, "chips", "OpenAI", "customer"},
+        {chip, "chips", "Nvidia Corp.", "supplier"},     {chip, "chips", "Microsoft Corp.", "customer"},
+        {rent, "chips", "Microsoft Corp.", "supplier"},  {rent, "chips", "Nvidia Corp.", "customer"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
 }
 
 TEST(loads_builtins)
@@ -907,6 +940,7 @@ int main(void)
     RUN(person_title_is_context);
     RUN(pattern_roles_outrank_proximity);
     RUN(chips_sideless_deal_sides_by_sector);
+    RUN(invest_seller_and_bidder_roles);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
     RUN(regulatory_comparison_is_background);

@@ -583,7 +583,7 @@ static void test_invest_party_phrases(void)
         SQ_FAIL_("party_list: %s", s);
     s = run(p, "", "Initech Corp and Globex Ltd are the latest lenders trying to offload a card processor.");
     /* the nearest name fills the slot; detect gives the vote to the whole list ("Initech Corp and") */
-    if (!strstr(s, "invest.party_sale[Globex Ltd are the latest lenders trying to offload]{target=Globex Ltd}"))
+    if (!strstr(s, "invest.party_sale[Globex Ltd are the latest lenders trying to offload]{seller=Globex Ltd}"))
         SQ_FAIL_("party_sale: %s", s);
     s = run(p, "Orbit Capital closes financing for Initech Corp's Ohio data center campus", "");
     if (!strstr(s, "invest.background_project[financing for Initech Corp's Ohio data center]{target=Initech Corp}"))
