@@ -418,13 +418,15 @@ TEST(pattern_roles_outrank_proximity)
 }
 
 /* GUIDE's third invest party: the seller of a business or stake (invest's further role, on the
- * target's side); a bid "from" a company names the bidder, and the one weighing it is bid for. */
-TEST(invest_seller_and_bidder_roles)
+ * target's side); a bid "from" a company names the bidder, and the one weighing it is bid for; the
+ * possessive before "<company> stake" is the holder. */
+TEST(invest_party_roles)
 {
     static const char *const arm = "Apple buys chemicals arm from Shell for $1bn",
                       *const sale = "Microsoft weighs $5bn sale of Zentro to Apple",
                       *const bid = "Amazon considers takeover bid from Microsoft",
-                      *const buy = "Apple acquires OpenAI for $3bn"; /* a buyer is no seller */
+                      *const buy = "Apple acquires OpenAI for $3bn", /* a buyer is no seller */
+                      *const held = "Microsoft's $5bn Nvidia stake turns bad finance into good money";
     static const struct role_case c[] = {
         {"Shell to sell stake in Zentro for $2bn", "invest", "Shell plc", "seller"},
         {"Microsoft explores sale of its gaming unit", "invest", "Microsoft Corp.", "seller"},
@@ -437,6 +439,8 @@ TEST(invest_seller_and_bidder_roles)
         {"Shell's private equity buyers agree $40bn takeover", "invest", "Shell plc", "target"},
         {buy, "invest", "OpenAI", "target"},
         {buy, "invest", "Apple Inc.", "investor"},
+        {held, "invest", "Microsoft Corp.", "investor"},
+        {held, "invest", "Nvidia Corp.", "target"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
 }
@@ -940,7 +944,7 @@ int main(void)
     RUN(person_title_is_context);
     RUN(pattern_roles_outrank_proximity);
     RUN(chips_sideless_deal_sides_by_sector);
-    RUN(invest_seller_and_bidder_roles);
+    RUN(invest_party_roles);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
     RUN(regulatory_comparison_is_background);
