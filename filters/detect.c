@@ -981,12 +981,25 @@ static int repeats_as_tag(const struct detect_run *x, size_t j)
     return paren;
 }
 
+/* A former employer's mark (former_employer: bg 1, former_staff_of: word 2) that the next name of a
+ * list shares: "former engineers at DeepMind and OpenAI", "ex-Google, Meta and Apple staff". */
+static int former_of_list(const struct detect_run *x, size_t j, const int *former_prev)
+{
+    if (j == 0 || !*former_prev) return 0;
+    const struct squawk_mention *p = &x->men[j - 1], *m = &x->men[j];
+    if (p->field != m->field || m->start < p->end || !list_gap(x->a->text[m->field], p->end, m->start)) return 0;
+    return *former_prev;
+}
+
 static void accept_mentions(struct detect_run *x)
 {
     for (size_t j = 0; j < x->n_men; j++) x->ok[j] = (unsigned char)mention_ok(x, j);
     accept_listed(x);
+    int former_prev = 0; /* the mark former_of_list passes on from mention j - 1 */
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
+        int listed = former_of_list(x, j, &former_prev);
+        former_prev = 0;
         if (!x->ok[j] || repeats_as_tag(x, j)) continue;
         struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
         if (!ac) continue;
@@ -994,8 +1007,9 @@ static void accept_mentions(struct detect_run *x)
         size_t len = x->a->len[m->field];
         int head = m->field == SQUAWK_FIELD_HEADLINE;
         int strict = x->d->cfg.route_clauses > 0;
-        int bg = in_background(x, m) || former_employer(s, len, m->start, m->end),
-            word = name_as_word(s, len, m->start, m->end) || in_menu(x, m) || former_staff_of(s, m->start);
+        int fe = former_employer(s, len, m->start, m->end) || listed == 1, fs = former_staff_of(s, m->start) || listed == 2;
+        former_prev = fe ? 1 : fs ? 2 : 0;
+        int bg = in_background(x, m) || fe, word = name_as_word(s, len, m->start, m->end) || in_menu(x, m) || fs;
         /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
          * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
         int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);

@@ -392,6 +392,21 @@ TEST(person_title_is_context)
 
 /* Who approaches whom comes from the pattern: the one approached is the target, the one
  * approaching the investor, although a slotless "takeover" follows the target's name. */
+/* Founders' former employers are context, each name of their list too ("former engineers at
+ * Alphabet and OpenAI"): no topic. */
+TEST(former_employers_in_a_list)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Zentro raises $500mn for self-teaching AI",
+                              "Group founded by former engineers at Alphabet and OpenAI secures $4bn valuation in deal with Nvidia.",
+                              "invest");
+    ASSERT(al != NULL);
+    assert_context(al, "Alphabet Inc.", "GOOGL");
+    assert_role(al, "OpenAI", PROTO_ROLE_MENTIONED);
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* One role check: the cat alert on a headline alone names `name` in `role`. */
 struct role_case {
     const char *headline, *cat, *name, *role;
@@ -945,6 +960,7 @@ int main(void)
     RUN(pattern_roles_outrank_proximity);
     RUN(chips_sideless_deal_sides_by_sector);
     RUN(invest_party_roles);
+    RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
     RUN(regulatory_comparison_is_background);
