@@ -1418,7 +1418,21 @@ static double calibrated(const struct detect *d, double S)
 
 /* ---- stage 8: the report ---- */
 
-/* The side rank (side_rank) of reported company i, or -1 when a rule gave it a side. */
+/* A company the article names only as context: reported as mentioned, with no topic. */
+static int only_context(const struct detect_run *x, const struct detect_acc *ac)
+{
+    /* named mostly as context, or named (in the headline) where no trigger reaches it */
+    if ((ac->background * 2 >= ac->mentions && ac->background) || ac->ra + ac->rb + ac->rn <= 0) return 1;
+    /* a person's employer the headline does not name as such: the person is the party */
+    if (ac->persons && !ac->head_plain && (ac->background + ac->persons) * 2 >= ac->mentions) return 1;
+    /* a name only ever used as a word ("Nvidia-backed X raises ..."): no party */
+    if (ac->words && ac->background + ac->persons + ac->words >= ac->mentions) return 1;
+    /* named only past the lead where the pack's deals name their parties up front */
+    return x->d->cfg.party_in_lead > 0 && !ac->up;
+}
+
+/* The side rank (side_rank) of reported company i, or -1 when a rule gave it a side. Context
+ * companies count too: leaving them out lost a pair on md2 check's chips roles (docs/EVAL.md). */
 static int sideless_rank(const struct detect_run *x, size_t i)
 {
     const struct detect_acc *ac = &x->accs[(size_t)x->rank[i][1]];
@@ -1448,16 +1462,7 @@ static int report_entities(const struct detect_run *x, struct squawk_report *r, 
                            : ac->ra > ac->rb || (top && sideless_rank(x, i) == top) ? sp->role_a
                            : x->d->role_x && ac->rx * 2 >= ac->rb && ac->rx > 0       ? x->d->role_x
                                                                                       : sp->role_b;
-        /* named mostly as context, or named (in the headline) where no
-         * trigger reaches it: no topic of its own */
-        if ((ac->background * 2 >= ac->mentions && ac->background) || ac->ra + ac->rb + ac->rn <= 0)
-            role = "mentioned";
-        /* a person's employer the headline does not name as such: the person is the party */
-        if (ac->persons && !ac->head_plain && (ac->background + ac->persons) * 2 >= ac->mentions) role = "mentioned";
-        /* a name only ever used as a word ("Nvidia-backed X raises ..."): no party */
-        if (ac->words && ac->background + ac->persons + ac->words >= ac->mentions) role = "mentioned";
-        /* named only past the lead where the pack's deals name their parties up front */
-        if (x->d->cfg.party_in_lead > 0 && !ac->up) role = "mentioned";
+        if (only_context(x, ac)) role = "mentioned";
         int rc = x->h->report_entity(r, e->name, e->ticker, role, x->rank[i][0]);
         if (rc) return rc;
     }

@@ -461,7 +461,8 @@ TEST(invest_party_roles)
 }
 
 /* A chips deal whose words give no side ("signs cloud deal with"): the company of the strongest
- * role_a_sectors group is the supplier; a rule's side still beats the sectors. */
+ * role_a_sectors group is the supplier; a rule's side still beats the sectors; the parties of
+ * earlier deals the story cites are context (chips.background_earlier_deal). */
 TEST(chips_sideless_deal_sides_by_sector)
 {
     static const char *const cloud = "OpenAI signs $38bn cloud deal with Amazon",
@@ -473,6 +474,13 @@ TEST(chips_sideless_deal_sides_by_sector)
         {rent, "chips", "Microsoft Corp.", "supplier"},  {rent, "chips", "Nvidia Corp.", "customer"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
+    /* the counterparties of earlier or similar deals are context: no topic */
+    filter_host *h = builtin_host();
+    const char *head = "OpenAI signs $38bn cloud deal with Amazon, following similar pacts with Microsoft and Alphabet";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_context(h, head, "chips", "Alphabet Inc.", "GOOGL");
+    expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
+    builtin_done(h);
 }
 
 TEST(loads_builtins)
