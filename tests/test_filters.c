@@ -456,6 +456,9 @@ TEST(invest_party_roles)
         {buy, "invest", "Apple Inc.", "investor"},
         {held, "invest", "Microsoft Corp.", "investor"},
         {held, "invest", "Nvidia Corp.", "target"},
+        /* the company whose stake is sold is the one held (invest.party_stake_sold) */
+        {"Microsoft sells entire Nvidia stake for $5.8bn", "invest", "Microsoft Corp.", "seller"},
+        {"Microsoft sells entire Nvidia stake for $5.8bn", "invest", "Nvidia Corp.", "target"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
 }
@@ -480,6 +483,10 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
     expect_context(h, head, "chips", "Alphabet Inc.", "GOOGL");
     expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
+    /* so are the lenders of its financing (chips.background_lenders) */
+    head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
     builtin_done(h);
 }
 
