@@ -459,6 +459,9 @@ TEST(invest_party_roles)
         /* the company whose stake is sold is the one held (invest.party_stake_sold) */
         {"Microsoft sells entire Nvidia stake for $5.8bn", "invest", "Microsoft Corp.", "seller"},
         {"Microsoft sells entire Nvidia stake for $5.8bn", "invest", "Nvidia Corp.", "target"},
+        /* companies among the bidders are bidders (invest.party_among_bidders) */
+        {"Microsoft and Apple among bidders for Zentro's multibillion fibre network", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft and Apple among bidders for Zentro's multibillion fibre network", "invest", "Apple Inc.", "investor"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
 }
