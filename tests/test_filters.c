@@ -462,6 +462,9 @@ TEST(invest_party_roles)
         /* companies among the bidders are bidders (invest.party_among_bidders) */
         {"Microsoft and Apple among bidders for Zentro's multibillion fibre network", "invest", "Microsoft Corp.", "investor"},
         {"Microsoft and Apple among bidders for Zentro's multibillion fibre network", "invest", "Apple Inc.", "investor"},
+        /* both companies of a merger are merged (invest.party_merger_pair) */
+        {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Microsoft Corp.", "target"},
+        {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Apple Inc.", "target"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
 }
