@@ -983,12 +983,12 @@ static int repeats_as_tag(const struct detect_run *x, size_t j)
 
 /* A former employer's mark (former_employer: bg 1, former_staff_of: word 2) that the next name of a
  * list shares: "former engineers at DeepMind and OpenAI", "ex-Google, Meta and Apple staff". */
-static int former_of_list(const struct detect_run *x, size_t j, const int *former_prev)
+static int former_of_list(const struct detect_run *x, size_t j, int former_prev)
 {
-    if (j == 0 || !*former_prev) return 0;
+    if (j == 0 || !former_prev) return 0;
     const struct squawk_mention *p = &x->men[j - 1], *m = &x->men[j];
     if (p->field != m->field || m->start < p->end || !list_gap(x->a->text[m->field], p->end, m->start)) return 0;
-    return *former_prev;
+    return former_prev;
 }
 
 static void accept_mentions(struct detect_run *x)
@@ -998,7 +998,7 @@ static void accept_mentions(struct detect_run *x)
     int former_prev = 0; /* the mark former_of_list passes on from mention j - 1 */
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
-        int listed = former_of_list(x, j, &former_prev);
+        int listed = former_of_list(x, j, former_prev);
         former_prev = 0;
         if (!x->ok[j] || repeats_as_tag(x, j)) continue;
         struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
@@ -1445,8 +1445,10 @@ static int sideless_rank(const struct detect_run *x, size_t i)
 static int sideless_top(const struct detect_run *x, size_t n_rank)
 {
     int top = 0;
-    for (size_t i = 0; i < n_rank && (int64_t)i < x->d->cfg.max_entities; i++)
-        if (sideless_rank(x, i) > top) top = sideless_rank(x, i);
+    for (size_t i = 0; i < n_rank && (int64_t)i < x->d->cfg.max_entities; i++) {
+        int r = sideless_rank(x, i);
+        if (r > top) top = r;
+    }
     return top;
 }
 

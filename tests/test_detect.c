@@ -398,18 +398,23 @@ TEST(evidence_cap_counted)
     ASSERT_EQ(detect_cap_count(DETECT_CAP_EVIDENCE), ev0 + 1);
 }
 
+/* detect_init with roles investor/target over the fake pack, engine `engine`; 0 or -1 with err. */
+static int v2_init(const char *engine, char *err, size_t errlen)
+{
+    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
+    struct detect_config c2 = cfg;
+    c2.engine = engine;
+    return detect_init(&det, &spec, &c2, &host, "test", err, errlen);
+}
+
 /* Engine v2: typed fields become the same tags; a rule's first slot gives its
  * fallback direction; filled slots vote by role and proximity fills the rest. */
 TEST(engine_v2_rules_and_slots)
 {
-    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
-    struct detect_config c2 = cfg;
     char err[128];
-    c2.engine = "v3";
-    ASSERT(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err) != 0);
+    ASSERT(v2_init("v3", err, sizeof err) != 0);
     ASSERT(strstr(err, "engine") != NULL);
-    c2.engine = "v2";
-    ASSERT_EQ(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err), 0);
+    ASSERT_EQ(v2_init("v2", err, sizeof err), 0);
     ASSERT_EQ(det.n_rules, 7);
     ASSERT_EQ(det.rules[0].dir, 1);
     ASSERT_EQ(det.rules[0].tag, DETECT_TAG_NONE);
@@ -454,11 +459,8 @@ static struct detect_run v2_run(const struct squawk_article *a, struct squawk_ma
                                 struct squawk_mention *mn, size_t n_mn, struct squawk_tslot *sl, uint32_t *off,
                                 unsigned char *buf, size_t cap)
 {
-    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
-    struct detect_config c2 = cfg;
     char err[128];
-    c2.engine = "v2";
-    ASSERT_EQ(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err), 0);
+    ASSERT_EQ(v2_init("v2", err, sizeof err), 0);
     scan = ms, n_scan = n_ms, mens = mn, n_mens = n_mn, tslots = sl, tslot_off = off;
     void *heap = NULL;
     struct detect_run x = run_of(a, buf, cap, &heap);
@@ -542,11 +544,8 @@ TEST(engine_v2_further_role)
     ASSERT_DBL_NEAR(x.accs[0].rx, 1.0, 1e-12); /* and counted as the seller's */
     ASSERT_DBL_NEAR(x.accs[0].va, 0, 0);
     trules[6].slot_role = two;
-    static const struct detect_spec spec = {"test", "investor", "target", 0, 1};
-    struct detect_config c2 = cfg;
     char err[256];
-    c2.engine = "v2";
-    ASSERT(detect_init(&det, &spec, &c2, &host, "test", err, sizeof err) != 0);
+    ASSERT(v2_init("v2", err, sizeof err) != 0);
     ASSERT(strstr(err, "rule roles2 names role 'lender'") != NULL);
     ASSERT(strstr(err, "one further role at most") != NULL);
     trules[6] = keep;

@@ -273,6 +273,16 @@ TEST(eval_counts_match_hand_labels)
     free(out);
 }
 
+/* Runs squawk eval on the fixture with parties file `parties` (in DATA) and options `opts`;
+ * returns its exit code, the output in *out. */
+static int eval_parties(const char *parties, const char *opts, char **out)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --parties %s/%s %s",
+             squawk(), DATA, DATA, DATA, parties, opts);
+    return run(cmd, out);
+}
+
 /* Routing on the same fixture with hand-written parties (tests/data/eval/parties.tsv):
  * invest sends PFE, MRNA, GOOGL (Anthropic is unlisted: never expected) and
  * PG, KMB for fx-flip-fp, whose parties are "none"; chips sends the four
@@ -283,11 +293,8 @@ TEST(eval_counts_match_hand_labels)
  *   regulatory TP 2 FP 0 FN 1 */
 TEST(eval_routing_matches_hand_parties)
 {
-    char cmd[1024], *out;
-    snprintf(cmd, sizeof cmd,
-             "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --parties %s/parties.tsv"
-             " --json 2>/dev/null", squawk(), DATA, DATA, DATA);
-    ASSERT_EQ(run(cmd, &out), 0);
+    char *out;
+    ASSERT_EQ(eval_parties("parties.tsv", "--json 2>/dev/null", &out), 0);
     json_error_t e;
     json_t *doc = json_loads(out, 0, &e);
     if (!doc) SQ_FAIL_("eval --json is not JSON: %s", e.text);
@@ -307,10 +314,7 @@ TEST(eval_routing_matches_hand_parties)
     json_decref(doc);
 
     /* --errors names each wrong and missed ticker with the roles. */
-    snprintf(cmd, sizeof cmd,
-             "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --parties %s/parties.tsv"
-             " --errors 5 2>/dev/null", squawk(), DATA, DATA, DATA);
-    ASSERT_EQ(run(cmd, &out), 0);
+    ASSERT_EQ(eval_parties("parties.tsv", "--errors 5 2>/dev/null", &out), 0);
     ASSERT(strstr(out, "routing (article, ticker) pairs") != NULL);
     ASSERT(strstr(out, "wrong  fx-flip-fp             PG         investor") != NULL);
     ASSERT(strstr(out, "missed fx-reg-2               MA         subject, squawk: not found") != NULL);
@@ -319,28 +323,20 @@ TEST(eval_routing_matches_hand_parties)
     /* Role agreement: parties-swapped.tsv labels fx-inv-1's buyer the target and the bought the
      * investor, so of invest's 3 right tickers only GOOGL has the labelled role; each swap is an
      * error line, and routing F1 does not see it. */
-    snprintf(cmd, sizeof cmd,
-             "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --parties %s/parties-swapped.tsv"
-             " --json 2>/dev/null", squawk(), DATA, DATA, DATA);
-    ASSERT_EQ(run(cmd, &out), 0);
+    ASSERT_EQ(eval_parties("parties-swapped.tsv", "--json 2>/dev/null", &out), 0);
     if (!(doc = json_loads(out, 0, &e))) SQ_FAIL_("eval --json is not JSON: %s", e.text);
     free(out);
     json_t *inv = json_object_get(json_object_get(doc, "routing"), "invest");
     ASSERT_EQ(num(inv, "tp"), 3);
     ASSERT_DBL_NEAR(json_real_value(json_object_get(inv, "role_agreement")), 1.0 / 3.0, 1e-5);
     json_decref(doc);
-    snprintf(cmd, sizeof cmd,
-             "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl --parties %s/parties-swapped.tsv"
-             " --errors 5 2>/dev/null", squawk(), DATA, DATA, DATA);
-    ASSERT_EQ(run(cmd, &out), 0);
+    ASSERT_EQ(eval_parties("parties-swapped.tsv", "--errors 5 2>/dev/null", &out), 0);
     ASSERT(strstr(out, "role   fx-inv-1               PFE        target, squawk: investor") != NULL);
     ASSERT(strstr(out, "role   fx-inv-1               MRNA       investor, squawk: target") != NULL);
     free(out);
 
     /* A parties file without a <category>_parties column is refused. */
-    snprintf(cmd, sizeof cmd, "%s eval --labels %s/labels.tsv --articles %s/articles.jsonl"
-             " --parties %s/labels.tsv 2>&1", squawk(), DATA, DATA, DATA);
-    ASSERT_EQ(run(cmd, &out), 1);
+    ASSERT_EQ(eval_parties("labels.tsv", "2>&1", &out), 1);
     ASSERT(strstr(out, "no <category>_parties column") != NULL);
     free(out);
 }

@@ -325,6 +325,16 @@ TEST(backlog_refill)
     ingest_broker_destroy(b);
 }
 
+/* Resumes c and waits for articles 0..n-1: each arrives once, and no copy follows. */
+static void resume_expect_all(harness *h, consumer *c, int n)
+{
+    ingest_kafka_pause(c->k, 0);
+    h->target = n;
+    ASSERT(run_until(h, pred_target, 40));
+    run_until(h, pred_never, 0.5);
+    for (int i = 0; i < n; i++) ASSERT_EQ(h->seen[i], 1);
+}
+
 TEST(pause_resume)
 {
     enum { N = 300 };
@@ -340,10 +350,7 @@ TEST(pause_resume)
     produce_range(bs, "pause", 0, N, 50);
     run_until(&h, pred_never, 2.0);
     ASSERT_EQ(c->got, 0);
-    ingest_kafka_pause(c->k, 0);
-    h.target = N;
-    ASSERT(run_until(&h, pred_target, 40));
-    for (int i = 0; i < N; i++) ASSERT_EQ(h.seen[i], 1);
+    resume_expect_all(&h, c, N);
     ingest_kafka_stats st;
     run_until(&h, pred_never, 1.5); /* one statistics interval */
     ingest_kafka_get_stats(c->k, &st);
@@ -377,11 +384,7 @@ TEST(pause_mid_batch)
     ASSERT_EQ(c->got, 5);
     ingest_kafka_stats st;
     ingest_kafka_get_stats(c->k, &st);
-    ingest_kafka_pause(c->k, 0);
-    h.target = N;
-    ASSERT(run_until(&h, pred_target, 40));
-    run_until(&h, pred_never, 0.5);
-    for (int i = 0; i < N; i++) ASSERT_EQ(h.seen[i], 1);
+    resume_expect_all(&h, c, N);
     fprintf(stderr, "   pause mid-batch: 5 handed out, %" PRIu64 " sent back, %d once each after resume\n",
             st.sent_back, N);
     consumer_close(c, 0);
