@@ -288,6 +288,11 @@ def main():
     f5, f5r = st("filter5k_aps", "squawk"), st("filter5k_aps", "raw")
     rows.append(("1. filter stage on the 5 KB e2e articles (3,000), articles/s vs bare hs_scan: one core's ceiling "
                  "for the e2e rows", f5.fmt(), f5r.fmt(), ratio("filter5k_aps", "squawk", "raw").fmt("%.2f"), "", ""))
+    fw, fc = st("filter5k_us", "warm"), st("filter5k_us", "cold")
+    if fw.vals:
+        rows.append(("1. filter stage per 5 KB e2e article, median µs: caches cold (16 MB written between articles, "
+                     "FILTER_BENCH_EVICT_KB) vs warm (one article after another)", fc.fmt("%.0f"), fw.fmt("%.0f"),
+                     ratio("filter5k_us", "cold", "warm").fmt("%.2f") + " cold/warm", "", ""))
     ts, tb = st("tput_aps", "squawk"), st("tput_aps", "baseline")
     tr = Stat([ts.med / tb.med]) if ts.ok and tb.ok else Stat([])
     rows.append(("2./3. end-to-end sustained throughput, 5 KB articles/s (unpaced feed; first produce → last "

@@ -170,6 +170,13 @@ for r in $(seq 1 "$REPS"); do
     awk -v r="$r" '/^filter stage/ { for (i = 1; i <= NF; i++) if ($i == "articles/s") print "filter5k_aps\tsquawk\t" r "\t" $(i - 1) }
                    /^bare hs_scan/ { for (i = 1; i <= NF; i++) if ($i == "articles/s") print "filter5k_aps\traw\t" r "\t" $(i - 1) }' "$T/fb5k.$r" >>"$R"
 done
+# one article at a time with the caches warm, then after writing 16 MB (what a service's other work
+# does between two articles at 1,000/s): the per-article filter time behind processing latency
+for r in $(seq 1 "$REPS"); do
+    FILTER_BENCH_EVICT_KB=16384 SQUAWK_LOG__LEVEL=warn "$FB" "$T/rulecost.jsonl" 1 >"$T/fbcold.$r" 2>/dev/null || true
+    awk -v r="$r" '/caches warm/ { print "filter5k_us\twarm\t" r "\t" $(NF - 7) }
+                   /caches cold/ { print "filter5k_us\tcold\t" r "\t" $(NF - 7) }' "$T/fbcold.$r" >>"$R"
+done
 
 fi # BENCH_ONLY
 fi # section 1
