@@ -85,8 +85,6 @@ static double host_pass(filter_host *h, const proto_article *arts, size_t n, siz
     return (double)(sq_clock_mono_ns() - t0) / 1e9;
 }
 
-static int cmp_dbl(const void *a, const void *b);
-
 /* FILTER_BENCH_EVICT_KB: engine v2 with the caches cold, as in a service between articles. Each
  * article alone is timed, after writing over a buffer of that many KB (other processes, the event
  * loop, Kafka and ZeroMQ evict the filters' tables between two articles); prints the per-article

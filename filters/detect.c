@@ -87,10 +87,13 @@ static enum detect_tag tag_v2(const struct squawk_trule *r)
     return r->n_named ? DETECT_TAG_OTHER : DETECT_TAG_NONE;
 }
 
-/* Is role one of the spec's two? */
-static int spec_role(const struct detect_spec *sp, const char *role)
+/* The vote side of a role name: role_a 'a', role_b 'b', the further role 'x', another 'n' (near). */
+static int role_side(const struct detect *d, const char *role, size_t len)
 {
-    return strcmp(role, sp->role_a) == 0 || strcmp(role, sp->role_b) == 0;
+    const struct detect_spec *sp = &d->spec;
+    return strlen(sp->role_a) == len && strncmp(role, sp->role_a, len) == 0   ? 'a'
+           : strlen(sp->role_b) == len && strncmp(role, sp->role_b, len) == 0 ? 'b'
+           : d->role_x && strlen(d->role_x) == len && strncmp(role, d->role_x, len) == 0 ? 'x' : 'n';
 }
 
 /* A v2 rule's fallback direction (1: the company before its words is role_a, -1: role_b), from
@@ -98,11 +101,9 @@ static int spec_role(const struct detect_spec *sp, const char *role)
  * The further role (role_x) stands on role_b's side. */
 static signed char dir_v2(const struct detect *d, const struct squawk_trule *r)
 {
-    const struct detect_spec *sp = &d->spec;
     if (!r->n_slots) return 0;
-    signed char dd = strcmp(r->slot_role[0], sp->role_a) == 0 ? 1
-                     : strcmp(r->slot_role[0], sp->role_b) == 0 || (d->role_x && !strcmp(r->slot_role[0], d->role_x)) ? -1
-                                                                                                                      : 0;
+    int side = role_side(d, r->slot_role[0], strlen(r->slot_role[0]));
+    signed char dd = side == 'a' ? 1 : side == 'n' ? 0 : -1;
     int lead = SQUAWK_HAS(r, struct squawk_trule, slot_lead) ? r->slot_lead : 1;
     return lead ? dd : (signed char)-dd;
 }
@@ -113,7 +114,7 @@ static int further_role(struct detect *d, const struct squawk_trule *t, char *er
 {
     for (uint32_t k = 0; k < t->n_slots + t->n_named; k++) {
         const char *role = k < t->n_slots ? t->slot_role[k] : t->named_role[k - t->n_slots];
-        if (d->spec.roles_by_kind || spec_role(&d->spec, role) || (d->role_x && !strcmp(role, d->role_x))) continue;
+        if (d->spec.roles_by_kind || role_side(d, role, strlen(role)) != 'n') continue;
         if (d->role_x) {
             snprintf(err, errlen, "rule pack %s: rule %s names role '%s' beside %s, %s and %s: one further role at most",
                      d->cfg.pack, t->id, role, d->spec.role_a, d->spec.role_b, d->role_x);
@@ -151,7 +152,7 @@ static int open_rules(struct detect *d, const struct squawk_host *host, char *er
         if (v2) {
             const struct squawk_trule *t = host->tpack_rule(d->tpack, i);
             double cap = SQUAWK_HAS(t, struct squawk_trule, caps_body) ? t->caps_body : 1.0;
-            int xf = t->n_slots && d->role_x && !strcmp(t->slot_role[0], d->role_x);
+            int xf = t->n_slots && role_side(d, t->slot_role[0], strlen(t->slot_role[0])) == 'x';
             *r = (struct detect_rule){t->id, t->weight, dir_v2(d, t), (unsigned char)xf, (unsigned char)tag_v2(t), NULL, t, cap};
         } else {
             const struct squawk_rule *t = host->pack_rule(d->pack, i);
@@ -1049,15 +1050,6 @@ static void vote(struct detect_run *x, uint32_t entity, int side, double v, int 
 static void vote_men(struct detect_run *x, size_t j, int side, double v, int tally)
 {
     vote(x, x->men[j].entity, side, v, tally, x->ok[j] & MEN_CONTEXT);
-}
-
-/* The vote side of a role name: role_a 'a', role_b 'b', the further role 'x', another 'n' (near). */
-static int role_side(const struct detect *d, const char *role, size_t len)
-{
-    const struct detect_spec *sp = &d->spec;
-    return strlen(sp->role_a) == len && strncmp(role, sp->role_a, len) == 0   ? 'a'
-           : strlen(sp->role_b) == len && strncmp(role, sp->role_b, len) == 0 ? 'b'
-           : d->role_x && strlen(d->role_x) == len && strncmp(role, d->role_x, len) == 0 ? 'x' : 'n';
 }
 
 /* A rule that names a company in a role votes for it (a product names its maker):
