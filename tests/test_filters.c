@@ -496,6 +496,21 @@ TEST(chips_sideless_deal_sides_by_sector)
     builtin_done(h);
 }
 
+/* An order or contract won "from" a company names that company the customer (chips.party_order_from),
+ * also when what was ordered comes between; a customer named between "supply" and "with" is the customer. */
+TEST(chips_party_order_from)
+{
+    static const char *const won = "Nvidia wins multiyear order from Microsoft for 50,000 accelerators",
+                      *const lands = "Nvidia lands order for 20,000 GPUs from Apple",
+                      *const with = "Amazon to supply Apple with cloud computing in $10bn deal";
+    static const struct role_case c[] = {
+        {won, "chips", "Nvidia Corp.", "supplier"},       {won, "chips", "Microsoft Corp.", "customer"},
+        {lands, "chips", "Nvidia Corp.", "supplier"},     {lands, "chips", "Apple Inc.", "customer"},
+        {with, "chips", "Amazon.com Inc.", "supplier"},   {with, "chips", "Apple Inc.", "customer"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -980,6 +995,7 @@ int main(void)
     RUN(person_title_is_context);
     RUN(pattern_roles_outrank_proximity);
     RUN(chips_sideless_deal_sides_by_sector);
+    RUN(chips_party_order_from);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
