@@ -24,16 +24,29 @@ struct job {
     int32_t slot, old; /* slot >= 0: a restore of a company capture, not a state to explore */
 };
 
+/* A (rule, token) pair to try: the anchor token and how far before it a match may start
+ * (pmin to before tokens; before UINT32_MAX: from the scope's first token). */
+struct cand {
+    uint32_t rule, tok, pmin, before;
+};
+
+/* A window of starts to try, [lo, hi]. */
+struct span {
+    uint32_t lo, hi;
+};
+
 struct scratch {
     int32_t *wid, *tail, *comp_at; /* tail: word id of a hyphenated token's last part ("previously-announced") */
     uint8_t *covered;
     size_t cap_wid, cap_tail, cap_comp, cap_cov;
     uint32_t *forms; /* the tokens that may start or end a company by their form (form_may), in order */
     size_t n_forms, cap_forms;
-    uint32_t *last_cand; /* per rule: 1 + the token of its last candidate (no pair twice) */
+    uint32_t *last_cand; /* per rule: 1 + the index in gen of its last candidate (no pair twice) */
     size_t cap_last;
-    uint64_t *gen, *cand; /* candidates as generated, and sorted by rule */
+    struct cand *gen, *cand; /* candidates as generated, and sorted by rule */
     size_t n_cand, cap_gen, cap_cand;
+    struct span *spans; /* one scope's windows (match_all) */
+    size_t cap_spans;
     size_t *per_rule;
     size_t cap_per_rule;
     uint64_t *visited;  /* all zero between scopes: a scope clears only the words it set (dirty) */
@@ -84,6 +97,7 @@ static void scratch_free(struct scratch *s)
     free(s->forms);
     free(s->cand);
     free(s->gen);
+    free(s->spans);
     free(s->per_rule);
     free(s->visited);
     free(s->dirty);
@@ -126,7 +140,8 @@ static size_t result_bytes(const tpat_result *r)
     const struct scratch *s = r->scratch;
     return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
            (s->cap_wid + s->cap_tail + s->cap_comp + s->cap_last) * 4 + s->cap_cov + s->cap_forms * 4 +
-           (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
+           (s->cap_gen + s->cap_cand) * sizeof(struct cand) + s->cap_spans * sizeof(struct span) +
+           (s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
            s->cap_caps * 4 + s->cap_present * 8;
 }
 
@@ -702,12 +717,22 @@ static int prepare(struct mctx *m, const tpat_ids *ids)
     return 0;
 }
 
-static inline int add_cand(struct scratch *s, uint32_t rule, uint32_t tok)
+/* Rule tried at token tok, with window w; the same pair again (another branch's anchor, a word
+ * part) widens the pair's window instead of adding one. */
+static inline int add_cand(struct mctx *m, uint32_t rule, uint32_t tok, const struct tpat_win *w)
 {
-    if (s->last_cand[rule] == tok + 1) return 0;
-    s->last_cand[rule] = tok + 1;
+    struct scratch *s = m->s;
+    uint64_t b = (uint64_t)w->pre_max + (uint64_t)w->pre_comp * m->max_comp;
+    uint32_t before = w->pre_inf || b >= UINT32_MAX ? UINT32_MAX : (uint32_t)b, last = s->last_cand[rule];
+    if (last && s->gen[last - 1].tok == tok) {
+        struct cand *c = &s->gen[last - 1];
+        if (w->pre_min < c->pmin) c->pmin = w->pre_min;
+        if (before > c->before) c->before = before;
+        return 0;
+    }
     if (s->n_cand == s->cap_gen && tpat_reserve((void **)&s->gen, &s->cap_gen, s->n_cand + 1, sizeof *s->gen)) return -1;
-    s->gen[s->n_cand++] = (uint64_t)rule << 32 | tok;
+    s->gen[s->n_cand++] = (struct cand){rule, tok, w->pre_min, before};
+    s->last_cand[rule] = (uint32_t)s->n_cand;
     return 0;
 }
 
@@ -718,9 +743,9 @@ static int sort_by_rule(struct scratch *s, size_t n_rules)
         tpat_reserve((void **)&s->per_rule, &s->cap_per_rule, n_rules + 1, sizeof *s->per_rule))
         return -1;
     memset(s->per_rule, 0, (n_rules + 1) * sizeof *s->per_rule);
-    for (size_t i = 0; i < s->n_cand; i++) s->per_rule[(s->gen[i] >> 32) + 1]++;
+    for (size_t i = 0; i < s->n_cand; i++) s->per_rule[s->gen[i].rule + 1]++;
     for (size_t r = 0; r < n_rules; r++) s->per_rule[r + 1] += s->per_rule[r];
-    for (size_t i = 0; i < s->n_cand; i++) s->cand[s->per_rule[s->gen[i] >> 32]++] = s->gen[i];
+    for (size_t i = 0; i < s->n_cand; i++) s->cand[s->per_rule[s->gen[i].rule]++] = s->gen[i];
     return 0;
 }
 
@@ -729,7 +754,7 @@ static int ctest_add(struct mctx *m, size_t i, uint32_t k)
 {
     const struct tpat_pack *p = m->p;
     for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)
-        if (add_cand(m->s, p->ctest_rules[q], k)) return -1;
+        if (add_cand(m, p->ctest_rules[q], k, &p->ctest_win[q])) return -1;
     return 0;
 }
 
@@ -773,16 +798,17 @@ static inline int cands_at(struct mctx *m, uint32_t k)
     /* no word (-1) reads the empty range at n_words: no branch on the id */
     uint32_t w = (uint32_t)s->wid[k] < p->n_words ? (uint32_t)s->wid[k] : (uint32_t)p->n_words;
     for (uint32_t a = p->anchor_off[w]; a < p->anchor_off[w + 1]; a++)
-        if (add_cand(s, p->anchor_rules[a], k)) return -1;
+        if (add_cand(m, p->anchor_rules[a], k, &p->anchor_win[a])) return -1;
     if (s->tail[k] >= 0) /* a hyphenated word's last part: rules that allow word parts */
         for (uint32_t a = p->anchor_off[s->tail[k]]; a < p->anchor_off[s->tail[k] + 1]; a++)
-            if (!p->rules[p->anchor_rules[a]].pub.whole_words && add_cand(s, p->anchor_rules[a], k)) return -1;
+            if (!p->rules[p->anchor_rules[a]].pub.whole_words && add_cand(m, p->anchor_rules[a], k, &p->anchor_win[a]))
+                return -1;
     if (s->comp_at[k] >= 0)
         for (size_t i = 0; i < p->n_company_rules; i++)
-            if (add_cand(s, p->company_rules[i], k)) return -1;
+            if (add_cand(m, p->company_rules[i], k, &p->rules[p->company_rules[i]].pre)) return -1;
     if (m->d->v[k].flags & TOK_F_SENT_START)
         for (size_t i = 0; i < p->n_free_rules; i++)
-            if (add_cand(s, p->free_rules[i], k)) return -1;
+            if (add_cand(m, p->free_rules[i], k, &p->rules[p->free_rules[i]].pre)) return -1;
     return 0;
 }
 
@@ -872,39 +898,76 @@ static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
     return 0;
 }
 
+/* The first token of the scope of rule r at token k. */
+static uint32_t scope_first(const struct mctx *m, const struct tpat_crule *r, uint32_t k)
+{
+    const struct tok *t = &m->d->v[k];
+    return r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field] : m->d->sent_first[t->sent];
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+    const struct span *x = a, *y = b;
+    return x->lo != y->lo ? (x->lo < y->lo ? -1 : 1) : (x->hi > y->hi) - (x->hi < y->hi);
+}
+
+/* The windows of starts the candidates c[0, n) of one scope (entered) allow, in order of their
+ * first start: each branch's anchor has its own window, so a later anchor's may begin earlier. */
+static int scope_spans(struct mctx *m, const struct tpat_crule *r, const struct cand *c, size_t n, size_t *out)
+{
+    struct scratch *s = m->s;
+    size_t ns = 0;
+    int sorted = 1;
+    if (tpat_reserve((void **)&s->spans, &s->cap_spans, n, sizeof *s->spans)) return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t k = c[i].tok, lo = m->first, hi = m->end - 1;
+        if (r->anchor != ANCHOR_NONE) {
+            if (k < m->first + c[i].pmin) continue;
+            hi = k - c[i].pmin;
+            if (c[i].before != UINT32_MAX && k - m->first > c[i].before) lo = k - c[i].before;
+        }
+        sorted &= !ns || s->spans[ns - 1].lo <= lo;
+        s->spans[ns++] = (struct span){lo, hi};
+    }
+    if (!sorted) qsort(s->spans, ns, sizeof *s->spans, cmp_span);
+    *out = ns;
+    return 0;
+}
+
+/* Runs rule over the scope of its candidates c[0, n): the windows they allow, in order. */
+static int match_scope(struct mctx *m, uint32_t rule, const struct cand *c, size_t n)
+{
+    const struct tpat_crule *r = &m->p->rules[rule];
+    const struct tok *t = &m->d->v[c[0].tok];
+    if ((r->pub.field == TPAT_FIELD_HEADLINE && t->field != 0) || (r->pub.field == TPAT_FIELD_BODY && t->field != 1))
+        return 0;
+    if (m->out_of_steps) { /* counted, never silent */
+        m->r->n_limited++;
+        return 0;
+    }
+    if (!req_met(m, r, t)) return 0; /* it cannot match here: not even tried */
+    size_t ns;
+    if (enter_scope(m, r, c[0].tok) || scope_spans(m, r, c, n, &ns)) return -1;
+    uint32_t next = m->first;
+    for (size_t i = 0; i < ns; i++) {
+        if (try_window(m, rule, m->s->spans[i].lo, m->s->spans[i].hi, &next)) return -1;
+        if (m->out_of_steps) { /* this scope; later ones count as they come */
+            m->r->n_limited++;
+            break;
+        }
+    }
+    return 0;
+}
+
 static int match_all(struct mctx *m)
 {
-    const struct tpat_pack *p = m->p;
-    uint32_t cur_rule = UINT32_MAX, cur_first = UINT32_MAX, next = 0;
-    int cur_ok = 0; /* the scope meets the rule's requirements */
-    for (size_t i = 0; i < m->s->n_cand; i++) {
-        uint32_t rule = (uint32_t)(m->s->cand[i] >> 32), k = (uint32_t)m->s->cand[i];
-        const struct tpat_crule *r = &p->rules[rule];
-        const struct tok *t = &m->d->v[k];
-        if ((r->pub.field == TPAT_FIELD_HEADLINE && t->field != 0) || (r->pub.field == TPAT_FIELD_BODY && t->field != 1))
-            continue;
-        uint32_t first = r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field] : m->d->sent_first[t->sent];
-        if (rule != cur_rule || first != cur_first) {
-            if (m->out_of_steps) { /* counted, never silent */
-                m->r->n_limited++;
-                cur_rule = rule, cur_first = first;
-                continue;
-            }
-            cur_rule = rule, cur_first = first;
-            if (!(cur_ok = req_met(m, r, t))) continue; /* it cannot match here: not even tried */
-            if (enter_scope(m, r, k)) return -1;
-            next = first;
-        } else if (m->out_of_steps || !cur_ok)
-            continue; /* this scope was counted when the budget ran out, or cannot match */
-        uint32_t lo = first, hi = m->end - 1;
-        if (r->anchor != ANCHOR_NONE) {
-            uint64_t before = (uint64_t)r->pre_max + (uint64_t)r->pre_comp * m->max_comp;
-            if (k < first + r->pre_min) continue;
-            hi = k - r->pre_min;
-            if (!r->pre_inf && k - first > before) lo = k - (uint32_t)before;
-        }
-        if (try_window(m, rule, lo, hi, &next)) return -1;
-        if (m->out_of_steps) m->r->n_limited++; /* this scope; later ones count as they come */
+    const struct cand *c = m->s->cand;
+    for (size_t i = 0, j; i < m->s->n_cand; i = j) { /* a run of one rule's candidates in one scope */
+        const struct tpat_crule *r = &m->p->rules[c[i].rule];
+        uint32_t first = scope_first(m, r, c[i].tok);
+        for (j = i + 1; j < m->s->n_cand && c[j].rule == c[i].rule && scope_first(m, r, c[j].tok) == first; j++)
+            ;
+        if (match_scope(m, c[i].rule, c + i, j - i)) return -1;
     }
     return 0;
 }

@@ -613,15 +613,32 @@ static int company_atom(struct pctx *c, const char *w, size_t n, struct item *it
 /* The best anchor of the top-level sequence so far. */
 #define MAX_ANCHOR_TESTS 1024
 
+/* An alternation's branches keep their own windows (a branch anchored on its first word is not
+ * tried as far back as a branch whose anchor comes after a long gap): at most this many groups,
+ * more share the last one's. */
+#define MAX_ANCHOR_GROUPS 32
+
 struct pick {
     int have, kind;               /* kind: ANCHOR_WORDS or ANCHOR_COMPANY */
-    uint32_t pmin, pmax, pcomp;   /* the pattern's length before the item */
+    uint32_t pmin, pmax, pcomp;   /* the pattern's length before the item (the widest group's) */
     uint8_t pinf;
     long score;                   /* lower is better: fewer and rarer words */
     uint8_t lead_comp;            /* a company may come before the first tests (the window grows by one company) */
     uint32_t n_tests;
     uint32_t tests[MAX_ANCHOR_TESTS]; /* the tests one of which the item's first token passes */
+    uint32_t n_grp;
+    uint32_t grp_end[MAX_ANCHOR_GROUPS]; /* tests [grp_end[g - 1], grp_end[g]) have window grp[g] */
+    struct tpat_win grp[MAX_ANCHOR_GROUPS];
 };
+
+/* One group: every test of the pick has its window. */
+static void pick_single(struct pick *pk)
+{
+    pk->n_grp = 1;
+    pk->grp_end[0] = pk->n_tests;
+    pk->grp[0] = (struct tpat_win){pk->pmin, pk->pmax, pk->pcomp, pk->pinf};
+}
+
 
 static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk);
 
@@ -912,6 +929,12 @@ static void consider(const struct pctx *c, const struct item *it, const struct f
     cand.pcomp = before->comp + (have == 2 ? in->pcomp : cand.lead_comp);
     cand.pinf = before->inf | (have == 2 ? in->pinf : 0);
     cand.have = 1;
+    if (have == 2) /* the inner groups, each after what comes before the item */
+        for (uint32_t g = 0; g < cand.n_grp; g++)
+            cand.grp[g] = (struct tpat_win){before->min + cand.grp[g].pre_min, before->max + cand.grp[g].pre_max,
+                                            before->comp + cand.grp[g].pre_comp, (uint8_t)(before->inf | cand.grp[g].pre_inf)};
+    else
+        pick_single(&cand);
     *pk = cand;
 }
 
@@ -952,6 +975,11 @@ static int merge_pick(struct pick *all, const struct pick *b)
     }
     if (all->n_tests + b->n_tests > MAX_ANCHOR_TESTS) return 0;
     memcpy(all->tests + all->n_tests, b->tests, b->n_tests * sizeof *b->tests);
+    for (uint32_t g = 0; g < b->n_grp; g++) { /* b's groups after all's; past the limit, in the last */
+        if (all->n_grp < MAX_ANCHOR_GROUPS) all->grp[all->n_grp++] = b->grp[g];
+        else tpat_win_union(&all->grp[all->n_grp - 1], &b->grp[g]);
+        all->grp_end[all->n_grp - 1] = all->n_tests + b->grp_end[g];
+    }
     all->n_tests += b->n_tests;
     all->score += b->score;
     if (b->pmin < all->pmin) all->pmin = b->pmin;
@@ -1207,11 +1235,15 @@ static int install(struct pctx *c, struct frag *f, const struct pick *pk)
         memcpy(t, pk->tests, pk->n_tests * sizeof *t);
         r->anchor_tests = t;
         r->n_anchor_tests = pk->n_tests;
+        struct tpat_win *w = tpat_arena_alloc(&p->arena, pk->n_tests * sizeof *w);
+        if (!w) return -1;
+        for (uint32_t k = 0, g = 0; k < pk->n_tests; k++) {
+            while (g + 1 < pk->n_grp && k >= pk->grp_end[g]) g++;
+            w[k] = pk->grp[g];
+        }
+        r->anchor_win = w;
     }
-    r->pre_min = pk->pmin;
-    r->pre_max = pk->pmax;
-    r->pre_comp = pk->pcomp;
-    r->pre_inf = pk->pinf;
+    r->pre = (struct tpat_win){pk->pmin, pk->pmax, pk->pcomp, pk->pinf};
     return 0;
 }
 
@@ -1225,7 +1257,8 @@ int tpat_compile_rule(struct tpat_loader *L, struct tpat_crule *r)
     if (!rc && !c.bad && f.min == 0) fail(&c, "the pattern can match no token at all");
     if (!rc && !c.bad && f.n >= MAX_PROG) fail(&c, "the pattern compiles to more than %d steps", MAX_PROG);
     /* "a b | c d": no one item is in every match, but the whole pattern's first words are */
-    if (!rc && !c.bad && !pk.have && first_tests(&c, &f, &pk)) pk.have = 1, pk.kind = ANCHOR_WORDS, pk.pcomp = pk.lead_comp;
+    if (!rc && !c.bad && !pk.have && first_tests(&c, &f, &pk))
+        pk.have = 1, pk.kind = ANCHOR_WORDS, pk.pmin = pk.pmax = pk.pinf = 0, pk.pcomp = pk.lead_comp, pick_single(&pk);
     if (!rc && !c.bad) rc = install(&c, &f, &pk) || guards(&c) ? -1 : 0;
     frag_free(&f);
     free(c.slot_role);

@@ -42,15 +42,30 @@ struct tpat_inst {
  * before the anchor), at company starts, or at every sentence start. */
 enum tpat_anchor { ANCHOR_WORDS, ANCHOR_COMPANY, ANCHOR_NONE };
 
+/* How far before an anchor token a match may start: pre_min to pre_max tokens and pre_comp
+ * companies (each as long as the article's longest), or anywhere in the scope (pre_inf). */
+struct tpat_win {
+    uint32_t pre_min, pre_max, pre_comp;
+    uint8_t pre_inf;
+};
+
+/* Window a grows to hold window b. */
+static inline void tpat_win_union(struct tpat_win *a, const struct tpat_win *b)
+{
+    if (b->pre_min < a->pre_min) a->pre_min = b->pre_min;
+    if (b->pre_max > a->pre_max) a->pre_max = b->pre_max;
+    if (b->pre_comp > a->pre_comp) a->pre_comp = b->pre_comp;
+    a->pre_inf |= b->pre_inf;
+}
+
 struct tpat_crule {
     struct tpat_rule pub;
     uint32_t pc, n_inst;
     uint8_t anchor;
     const uint32_t *anchor_tests; /* ANCHOR_WORDS: the tests whose words start the tries */
+    const struct tpat_win *anchor_win; /* per anchor test: the window of the branch it anchors */
     uint32_t n_anchor_tests;
-    uint32_t pre_min, pre_max; /* tokens before the anchor item (fixed part) */
-    uint32_t pre_comp;         /* company slots before it (each as long as the longest company) */
-    uint8_t pre_inf;           /* unbounded: start at the scope's first token */
+    struct tpat_win pre; /* before the anchor item (a top-level alternation: its widest branch) */
     const uint32_t *req;       /* requirements every match needs in its scope (tpat_req.c), or NULL */
     uint32_t n_req;
 };
@@ -114,6 +129,7 @@ struct tpat_pack {
     uint64_t *cue_bits; /* a bit per word: in a lexicon other than the suffixes and descriptors (a cue word) */
     /* anchors: rules to try at a word, CSR over word ids (n_words + 2 offsets; word n_words has none) */
     uint32_t *anchor_off, *anchor_rules;
+    struct tpat_win *anchor_win; /* per anchor_rules entry: its rule's window at that word */
     uint32_t *company_rules, *free_rules;
     size_t n_company_rules, n_free_rules;
     uint32_t *test_rules; /* word-anchored rules some of whose anchor tests are a class or a ~regex */
@@ -121,6 +137,7 @@ struct tpat_pack {
     /* those anchor tests, each distinct one once (rules repeat "<cap>"), with its rules (CSR):
      * a token tries each once, not once per rule */
     uint32_t *ctests, *ctest_off, *ctest_rules;
+    struct tpat_win *ctest_win; /* per ctest_rules entry: its rule's window at that test */
     size_t n_ctests;
     struct tpat_pre ctest_pre;
     uint64_t ctest_byte[256]; /* (at most 64 ctests) the ctests a token whose normal form starts with the byte may pass */

@@ -653,6 +653,8 @@ static void anchor_words(const struct tpat_loader *L, const struct tpat_test *t,
 
 struct csr {
     uint32_t *off, *v, *last;
+    struct tpat_win *wv;        /* per entry of v: the window */
+    const struct tpat_win *win; /* the window of the test being added */
     uint32_t rule;
     int fill;
 };
@@ -660,9 +662,12 @@ struct csr {
 static void csr_add(void *ud, uint32_t w)
 {
     struct csr *c = ud;
-    if (c->last[w] == c->rule + 1) return;
+    if (c->last[w] == c->rule + 1) { /* the rule again at this word (another branch): one entry, both windows */
+        if (c->fill) tpat_win_union(&c->wv[c->off[w] - 1], c->win);
+        return;
+    }
     c->last[w] = c->rule + 1;
-    if (c->fill) c->v[c->off[w]++] = c->rule;
+    if (c->fill) c->wv[c->off[w]] = *c->win, c->v[c->off[w]++] = c->rule;
     else c->off[w + 1]++;
 }
 
@@ -700,12 +705,15 @@ static int build_ctests(struct tpat_pack *p)
     size_t n_pairs = 0;
     for (size_t i = 0; i < p->n_test_rules; i++) n_pairs += p->rules[p->test_rules[i]].n_anchor_tests;
     uint32_t *pt = malloc((n_pairs + 1) * sizeof *pt), *pr = malloc((n_pairs + 1) * sizeof *pr);
+    struct tpat_win *pw = malloc((n_pairs + 1) * sizeof *pw);
     p->ctests = malloc((n_pairs + 1) * sizeof *p->ctests);
     p->ctest_off = calloc(n_pairs + 2, sizeof *p->ctest_off);
     p->ctest_rules = malloc((n_pairs + 1) * sizeof *p->ctest_rules);
-    if (!pt || !pr || !p->ctests || !p->ctest_off || !p->ctest_rules) {
+    p->ctest_win = malloc((n_pairs + 1) * sizeof *p->ctest_win);
+    if (!pt || !pr || !pw || !p->ctests || !p->ctest_off || !p->ctest_rules || !p->ctest_win) {
         free(pt);
         free(pr);
+        free(pw);
         return -1;
     }
     n_pairs = 0;
@@ -717,22 +725,27 @@ static int build_ctests(struct tpat_pack *p)
             size_t j = 0;
             while (j < p->n_ctests && !same_ctest(&p->tests[p->ctests[j]], t)) j++;
             if (j == p->n_ctests) p->ctests[p->n_ctests++] = r->anchor_tests[k];
-            size_t q = 0; /* a rule once per distinct test */
+            size_t q = 0; /* a rule once per distinct test, with the windows of every branch it anchors */
             while (q < n_pairs && !(pt[q] == j && pr[q] == p->test_rules[i])) q++;
-            if (q < n_pairs) continue;
+            if (q < n_pairs) {
+                tpat_win_union(&pw[q], &r->anchor_win[k]);
+                continue;
+            }
+            pw[n_pairs] = r->anchor_win[k];
             pt[n_pairs] = (uint32_t)j, pr[n_pairs++] = p->test_rules[i];
             p->ctest_off[j + 1]++;
         }
     }
     for (size_t j = 0; j < p->n_ctests; j++) p->ctest_off[j + 1] += p->ctest_off[j];
     uint32_t *fill = p->ctest_off; /* advances each start; shifted back below */
-    for (size_t q = 0; q < n_pairs; q++) p->ctest_rules[fill[pt[q]]++] = pr[q];
+    for (size_t q = 0; q < n_pairs; q++) p->ctest_win[fill[pt[q]]] = pw[q], p->ctest_rules[fill[pt[q]]++] = pr[q];
     memmove(p->ctest_off + 1, p->ctest_off, p->n_ctests * sizeof *p->ctest_off);
     p->ctest_off[0] = 0;
     tpat_pre_make(p, p->ctests, p->n_ctests, &p->ctest_pre);
     ctest_masks(p);
     free(pt);
     free(pr);
+    free(pw);
     return 0;
 }
 
@@ -740,7 +753,7 @@ static int build_ctests(struct tpat_pack *p)
 static int build_anchors(struct tpat_loader *L)
 {
     struct tpat_pack *p = L->p;
-    struct csr c = {calloc(p->n_words + 2, sizeof *c.off), NULL, calloc(p->n_words + 1, sizeof *c.last), 0, 0};
+    struct csr c = {calloc(p->n_words + 2, sizeof *c.off), NULL, calloc(p->n_words + 1, sizeof *c.last), NULL, NULL, 0, 0};
     p->company_rules = calloc(p->n_rules + 1, sizeof *p->company_rules);
     p->free_rules = calloc(p->n_rules + 1, sizeof *p->free_rules);
     p->test_rules = calloc(p->n_rules + 1, sizeof *p->test_rules);
@@ -751,6 +764,7 @@ static int build_anchors(struct tpat_loader *L)
             const struct tpat_crule *r = &p->rules[c.rule];
             int tested = 0;
             for (uint32_t k = 0; r->anchor == ANCHOR_WORDS && k < r->n_anchor_tests; k++) {
+                c.win = &r->anchor_win[k];
                 anchor_words(L, &p->tests[r->anchor_tests[k]], csr_add, &c);
                 tested |= p->tests[r->anchor_tests[k]].kind >= TT_CLASS;
             }
@@ -761,7 +775,8 @@ static int build_anchors(struct tpat_loader *L)
         }
         if (c.fill) break;
         for (size_t w = 0; w < p->n_words; w++) c.off[w + 1] += c.off[w];
-        if (!(c.v = malloc((c.off[p->n_words] + 1) * sizeof *c.v))) goto nomem;
+        if (!(c.v = malloc((c.off[p->n_words] + 1) * sizeof *c.v)) || !(c.wv = malloc((c.off[p->n_words] + 1) * sizeof *c.wv)))
+            goto nomem;
     }
     /* filling advanced each offset to the next word's start: shift back */
     memmove(c.off + 1, c.off, p->n_words * sizeof *c.off);
@@ -769,12 +784,14 @@ static int build_anchors(struct tpat_loader *L)
     c.off[p->n_words + 1] = c.off[p->n_words]; /* an empty range at n_words: "no word" */
     p->anchor_off = c.off;
     p->anchor_rules = c.v;
+    p->anchor_win = c.wv;
     free(c.last);
     return 0;
 nomem:
     free(c.off);
     free(c.last);
     free(c.v);
+    free(c.wv);
     return -1;
 }
 
@@ -919,12 +936,14 @@ void tpat_destroy(tpat_pack *p)
     free(p->cue_bits);
     free(p->anchor_off);
     free(p->anchor_rules);
+    free(p->anchor_win);
     free(p->company_rules);
     free(p->free_rules);
     free(p->test_rules);
     free(p->ctests);
     free(p->ctest_off);
     free(p->ctest_rules);
+    free(p->ctest_win);
     free(p->tests);
     free(p->prog);
     free(p->guard_at);
