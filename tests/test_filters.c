@@ -462,6 +462,14 @@ TEST(invest_party_roles)
         /* companies among the bidders are bidders (invest.party_among_bidders) */
         {"Microsoft and Apple among bidders for Zentro's multibillion fibre network", "invest", "Microsoft Corp.", "investor"},
         {"Microsoft and Apple among bidders for Zentro's multibillion fibre network", "invest", "Apple Inc.", "investor"},
+        /* taking a company private, completing its acquisition, circling it: the first is the buyer
+         * (invest.party_take_private, invest.party_seals_purchase, invest.circles) */
+        {"Microsoft to take Shell private", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft to take Shell private", "invest", "Shell plc", "target"},
+        {"Apple completes $5bn Shell acquisition", "invest", "Apple Inc.", "investor"},
+        {"Apple completes $5bn Shell acquisition", "invest", "Shell plc", "target"},
+        {"Apple circles Shell", "invest", "Apple Inc.", "investor"},
+        {"Apple circles Shell", "invest", "Shell plc", "target"},
         /* both companies of a merger are merged (invest.party_merger_pair) */
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Microsoft Corp.", "target"},
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Apple Inc.", "target"},
