@@ -497,6 +497,12 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
     expect_context(h, head, "chips", "Alphabet Inc.", "GOOGL");
     expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
+    /* a rival the deal would challenge is context, not a party (chips.background: context_phrase) */
+    head = "Meta in talks to use Google chips in a move that would challenge Nvidia's dominance";
+    expect_context(h, head, "chips", "Nvidia Corp.", "NVDA");
+    /* an authority's earlier action on another company is context (reg.background) */
+    expect_context(h, "EU fines Meta $800mn for tying Marketplace to Facebook; the fine follows a separate penalty on Apple",
+                   "regulatory", "Apple Inc.", "AAPL");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
