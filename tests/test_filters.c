@@ -503,6 +503,19 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* an authority's earlier action on another company is context (reg.background) */
     expect_context(h, "EU fines Meta $800mn for tying Marketplace to Facebook; the fine follows a separate penalty on Apple",
                    "regulatory", "Apple Inc.", "AAPL");
+    /* an earlier agreement named by its party's possessive, and similar deals signed before */
+    expect_context(h, "AMD to supply OpenAI with chips in a deal that follows OpenAI's $100bn agreement with Nvidia", "chips",
+                   "Nvidia Corp.", "NVDA");
+    expect_context(h, "Microsoft signs $9.7bn GPU capacity deal with Amazon after it signed similar deals with Apple", "chips",
+                   "Apple Inc.", "AAPL");
+    /* other cases an authority pursues, and a company compared to the subject (reg.background, reg.background_past_case) */
+    expect_context(h, "Google loses appeal against EU fine as Brussels also pursues cases against Apple and Meta", "regulatory",
+                   "Apple Inc.", "AAPL");
+    expect_context(h, "FTC opens probe into Microsoft; Apple, its rival, has faced no similar probe", "regulatory", "Apple Inc.",
+                   "AAPL");
+    /* the seller of an earlier purchase (invest.background_past_deal) */
+    expect_context(h, "Microsoft explores sale of its games unit, which it bought from Apple for $3.9bn in 2019", "invest",
+                   "Apple Inc.", "AAPL");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
