@@ -24,16 +24,20 @@ struct job {
     int32_t slot, old; /* slot >= 0: a restore of a company capture, not a state to explore */
 };
 
-/* A (rule, token) pair to try: the anchor token and how far before it a match may start
- * (pmin to before tokens; before UINT32_MAX: from the scope's first token). */
-struct cand {
-    uint32_t rule, tok, pmin, before;
-};
+/* A (rule, token) pair to try, in 64 bits as the matcher keeps thousands per article: the rule
+ * (16 bits: a pack holds at most 65,535, tpat_load.c), how far before the anchor token a match may
+ * start (pmin to before tokens, 8 bits each: a larger pmin is kept as 255 and a larger before as
+ * CAND_UNBOUNDED, the scope's first token; both only widen the window) and the token (32 bits). */
+#define CAND_UNBOUNDED 255u
 
-/* A window of starts to try, [lo, hi]. */
-struct span {
-    uint32_t lo, hi;
-};
+static inline uint64_t cand_make(uint32_t rule, uint32_t pmin, uint32_t before, uint32_t tok)
+{
+    return (uint64_t)rule << 48 | (uint64_t)pmin << 40 | (uint64_t)before << 32 | tok;
+}
+static inline uint32_t cand_rule(uint64_t c) { return (uint32_t)(c >> 48); }
+static inline uint32_t cand_pmin(uint64_t c) { return (uint32_t)(c >> 40) & 255u; }
+static inline uint32_t cand_before(uint64_t c) { return (uint32_t)(c >> 32) & 255u; }
+static inline uint32_t cand_tok(uint64_t c) { return (uint32_t)c; }
 
 struct scratch {
     int32_t *wid, *tail, *comp_at; /* tail: word id of a hyphenated token's last part ("previously-announced") */
@@ -43,10 +47,8 @@ struct scratch {
     size_t n_forms, cap_forms;
     uint32_t *last_cand; /* per rule: 1 + the index in gen of its last candidate (no pair twice) */
     size_t cap_last;
-    struct cand *gen, *cand; /* candidates as generated, and sorted by rule */
+    uint64_t *gen, *cand; /* candidates (cand_make) as generated, and sorted by rule */
     size_t n_cand, cap_gen, cap_cand;
-    struct span *spans; /* one scope's windows (match_all) */
-    size_t cap_spans;
     size_t *per_rule;
     size_t cap_per_rule;
     uint64_t *visited;  /* all zero between scopes: a scope clears only the words it set (dirty) */
@@ -97,7 +99,6 @@ static void scratch_free(struct scratch *s)
     free(s->forms);
     free(s->cand);
     free(s->gen);
-    free(s->spans);
     free(s->per_rule);
     free(s->visited);
     free(s->dirty);
@@ -140,8 +141,7 @@ static size_t result_bytes(const tpat_result *r)
     const struct scratch *s = r->scratch;
     return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
            (s->cap_wid + s->cap_tail + s->cap_comp + s->cap_last) * 4 + s->cap_cov + s->cap_forms * 4 +
-           (s->cap_gen + s->cap_cand) * sizeof(struct cand) + s->cap_spans * sizeof(struct span) +
-           (s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
+           (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
            s->cap_caps * 4 + s->cap_present * 8;
 }
 
@@ -723,15 +723,16 @@ static inline int add_cand(struct mctx *m, uint32_t rule, uint32_t tok, const st
 {
     struct scratch *s = m->s;
     uint64_t b = (uint64_t)w->pre_max + (uint64_t)w->pre_comp * m->max_comp;
-    uint32_t before = w->pre_inf || b >= UINT32_MAX ? UINT32_MAX : (uint32_t)b, last = s->last_cand[rule];
-    if (last && s->gen[last - 1].tok == tok) {
-        struct cand *c = &s->gen[last - 1];
-        if (w->pre_min < c->pmin) c->pmin = w->pre_min;
-        if (before > c->before) c->before = before;
+    uint32_t before = w->pre_inf || b >= CAND_UNBOUNDED ? CAND_UNBOUNDED : (uint32_t)b;
+    uint32_t pmin = w->pre_min < 255u ? w->pre_min : 255u, last = s->last_cand[rule];
+    if (last && cand_tok(s->gen[last - 1]) == tok) {
+        uint64_t c = s->gen[last - 1];
+        s->gen[last - 1] = cand_make(rule, pmin < cand_pmin(c) ? pmin : cand_pmin(c),
+                                     before > cand_before(c) ? before : cand_before(c), tok);
         return 0;
     }
     if (s->n_cand == s->cap_gen && tpat_reserve((void **)&s->gen, &s->cap_gen, s->n_cand + 1, sizeof *s->gen)) return -1;
-    s->gen[s->n_cand++] = (struct cand){rule, tok, w->pre_min, before};
+    s->gen[s->n_cand++] = cand_make(rule, pmin, before, tok);
     s->last_cand[rule] = (uint32_t)s->n_cand;
     return 0;
 }
@@ -743,9 +744,9 @@ static int sort_by_rule(struct scratch *s, size_t n_rules)
         tpat_reserve((void **)&s->per_rule, &s->cap_per_rule, n_rules + 1, sizeof *s->per_rule))
         return -1;
     memset(s->per_rule, 0, (n_rules + 1) * sizeof *s->per_rule);
-    for (size_t i = 0; i < s->n_cand; i++) s->per_rule[s->gen[i].rule + 1]++;
+    for (size_t i = 0; i < s->n_cand; i++) s->per_rule[cand_rule(s->gen[i]) + 1]++;
     for (size_t r = 0; r < n_rules; r++) s->per_rule[r + 1] += s->per_rule[r];
-    for (size_t i = 0; i < s->n_cand; i++) s->cand[s->per_rule[s->gen[i].rule]++] = s->gen[i];
+    for (size_t i = 0; i < s->n_cand; i++) s->cand[s->per_rule[cand_rule(s->gen[i])]++] = s->gen[i];
     return 0;
 }
 
@@ -905,40 +906,39 @@ static uint32_t scope_first(const struct mctx *m, const struct tpat_crule *r, ui
     return r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->field_first[t->field] : m->d->sent_first[t->sent];
 }
 
-static int cmp_span(const void *a, const void *b)
+static int cmp_u64(const void *a, const void *b)
 {
-    const struct span *x = a, *y = b;
-    return x->lo != y->lo ? (x->lo < y->lo ? -1 : 1) : (x->hi > y->hi) - (x->hi < y->hi);
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
 }
 
-/* The windows of starts the candidates c[0, n) of one scope (entered) allow, in order of their
- * first start: each branch's anchor has its own window, so a later anchor's may begin earlier. */
-static int scope_spans(struct mctx *m, const struct tpat_crule *r, const struct cand *c, size_t n, size_t *out)
+/* Turns the candidates c[0, n) of one scope (entered) into the windows of starts they allow, in
+ * place (lo << 32 | hi), in order of their first start: each branch's anchor has its own window,
+ * so a later anchor's may begin earlier. Returns how many. */
+static size_t scope_windows(const struct mctx *m, const struct tpat_crule *r, uint64_t *c, size_t n)
 {
-    struct scratch *s = m->s;
-    size_t ns = 0;
+    size_t nw = 0;
     int sorted = 1;
-    if (tpat_reserve((void **)&s->spans, &s->cap_spans, n, sizeof *s->spans)) return -1;
     for (size_t i = 0; i < n; i++) {
-        uint32_t k = c[i].tok, lo = m->first, hi = m->end - 1;
+        uint32_t k = cand_tok(c[i]), pmin = cand_pmin(c[i]), before = cand_before(c[i]), lo = m->first, hi = m->end - 1;
         if (r->anchor != ANCHOR_NONE) {
-            if (k < m->first + c[i].pmin) continue;
-            hi = k - c[i].pmin;
-            if (c[i].before != UINT32_MAX && k - m->first > c[i].before) lo = k - c[i].before;
+            if (k < m->first + pmin) continue;
+            hi = k - pmin;
+            if (before != CAND_UNBOUNDED && k - m->first > before) lo = k - before;
         }
-        sorted &= !ns || s->spans[ns - 1].lo <= lo;
-        s->spans[ns++] = (struct span){lo, hi};
+        uint64_t w = (uint64_t)lo << 32 | hi;
+        sorted &= !nw || c[nw - 1] <= w;
+        c[nw++] = w;
     }
-    if (!sorted) qsort(s->spans, ns, sizeof *s->spans, cmp_span);
-    *out = ns;
-    return 0;
+    if (!sorted) qsort(c, nw, sizeof *c, cmp_u64);
+    return nw;
 }
 
 /* Runs rule over the scope of its candidates c[0, n): the windows they allow, in order. */
-static int match_scope(struct mctx *m, uint32_t rule, const struct cand *c, size_t n)
+static int match_scope(struct mctx *m, uint32_t rule, uint64_t *c, size_t n)
 {
     const struct tpat_crule *r = &m->p->rules[rule];
-    const struct tok *t = &m->d->v[c[0].tok];
+    const struct tok *t = &m->d->v[cand_tok(c[0])];
     if ((r->pub.field == TPAT_FIELD_HEADLINE && t->field != 0) || (r->pub.field == TPAT_FIELD_BODY && t->field != 1))
         return 0;
     if (m->out_of_steps) { /* counted, never silent */
@@ -946,11 +946,10 @@ static int match_scope(struct mctx *m, uint32_t rule, const struct cand *c, size
         return 0;
     }
     if (!req_met(m, r, t)) return 0; /* it cannot match here: not even tried */
-    size_t ns;
-    if (enter_scope(m, r, c[0].tok) || scope_spans(m, r, c, n, &ns)) return -1;
+    if (enter_scope(m, r, cand_tok(c[0]))) return -1;
     uint32_t next = m->first;
-    for (size_t i = 0; i < ns; i++) {
-        if (try_window(m, rule, m->s->spans[i].lo, m->s->spans[i].hi, &next)) return -1;
+    for (size_t i = 0, nw = scope_windows(m, r, c, n); i < nw; i++) {
+        if (try_window(m, rule, (uint32_t)(c[i] >> 32), (uint32_t)c[i], &next)) return -1;
         if (m->out_of_steps) { /* this scope; later ones count as they come */
             m->r->n_limited++;
             break;
@@ -961,13 +960,14 @@ static int match_scope(struct mctx *m, uint32_t rule, const struct cand *c, size
 
 static int match_all(struct mctx *m)
 {
-    const struct cand *c = m->s->cand;
+    uint64_t *c = m->s->cand;
     for (size_t i = 0, j; i < m->s->n_cand; i = j) { /* a run of one rule's candidates in one scope */
-        const struct tpat_crule *r = &m->p->rules[c[i].rule];
-        uint32_t first = scope_first(m, r, c[i].tok);
-        for (j = i + 1; j < m->s->n_cand && c[j].rule == c[i].rule && scope_first(m, r, c[j].tok) == first; j++)
+        uint32_t rule = cand_rule(c[i]);
+        const struct tpat_crule *r = &m->p->rules[rule];
+        uint32_t first = scope_first(m, r, cand_tok(c[i]));
+        for (j = i + 1; j < m->s->n_cand && cand_rule(c[j]) == rule && scope_first(m, r, cand_tok(c[j])) == first; j++)
             ;
-        if (match_scope(m, c[i].rule, c + i, j - i)) return -1;
+        if (match_scope(m, rule, c + i, j - i)) return -1;
     }
     return 0;
 }

@@ -10,6 +10,9 @@
 
 typedef struct tpat_pack tpat_pack;
 
+/* The most rules one pack may hold (the matcher keeps a rule id in 16 bits); more is a load error. */
+#define TPAT_MAX_RULES 65535
+
 /* Load problems, one "file:line: reason" per entry; a load that fails has at least one. */
 typedef struct tpat_diag {
     char **v;

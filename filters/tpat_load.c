@@ -823,6 +823,10 @@ static int load_top(struct tpat_loader *L, yaml_node_t *root)
         tpat_err(L, v ? filter_yaml_line(v) : 1, "rules: expected a list of rules");
         return 0;
     }
+    if (v->data.sequence.items.top - v->data.sequence.items.start > TPAT_MAX_RULES) { /* tpat.c: 16 bits a rule */
+        tpat_err(L, filter_yaml_line(v), "rules: a pack holds at most %d rules", TPAT_MAX_RULES);
+        return 0;
+    }
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
         if (load_rule(L, yaml_document_get_node(L->doc, *it))) return -1;
     for (size_t l = 0; l < L->n_lex; l++) /* unused lexicons are checked too */

@@ -49,6 +49,26 @@ static void expect_error(const char *rules, int line, const char *what)
 
 #define R(id, pat) "  - id: " id "\n    comment: c\n    pattern: '" pat "'\n"
 
+/* One rule more than a pack may hold (the matcher keeps a rule id in 16 bits): refused up front,
+ * naming the rules: line, before any rule is compiled. */
+static void test_too_many_rules(void)
+{
+    size_t cap = strlen(HEAD) + 16 + (size_t)(TPAT_MAX_RULES + 1) * 48, n = 0;
+    char *buf = malloc(cap);
+    ASSERT(buf != NULL);
+    n += (size_t)snprintf(buf + n, cap - n, "%srules:\n", HEAD);
+    for (int i = 0; i <= TPAT_MAX_RULES; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "  - {id: r%d, comment: c, pattern: x}\n", i);
+    tpat_pack *p = NULL;
+    tpat_diag d = {0};
+    ASSERT(tpat_load_buf(&p, "t.yml", buf, n, &d) != 0);
+    ASSERT(p == NULL);
+    ASSERT_GT(d.n, 0);
+    if (!strstr(d.v[0], "t.yml:16: rules: a pack holds at most 65535 rules")) SQ_FAIL_("got: %s", d.v[0]);
+    tpat_diag_free(&d);
+    free(buf);
+}
+
 static void test_load_errors(void)
 {
     const int L0 = 15; /* HEAD has 14 lines, then "rules:" */
@@ -761,6 +781,7 @@ static void test_slot_lead(void)
 int main(void)
 {
     test_load_errors();
+    test_too_many_rules();
     test_pack_errors();
     test_slot_sectors();
     test_match_basic();
