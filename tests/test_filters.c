@@ -513,6 +513,8 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "Apple Inc.", "AAPL");
     expect_context(h, "FTC opens probe into Microsoft; Apple, its rival, has faced no similar probe", "regulatory", "Apple Inc.",
                    "AAPL");
+    expect_context(h, "Judge rules the FTC failed to prove Microsoft holds a monopoly; Apple is fighting its own antitrust cases",
+                   "regulatory", "Apple Inc.", "AAPL");
     /* existing backers told in an aside (invest.background_backer) */
     expect_context(h, "OpenAI, which is backed by Microsoft, raises $6bn in a round led by Apple", "invest", "Microsoft Corp.",
                    "MSFT");
