@@ -25,7 +25,8 @@ static const char usage[] =
     "Trains a linear model (liblinear) that decides categories from hashed word\n"
     "1-2-grams (headline apart from body) and character n-grams squawk computes itself.\n"
     "C and the decision thresholds are picked by k-fold cross-validation on the given\n"
-    "articles only; the cross-validated precision, recall and F1 are printed. The model\n"
+    "articles only (a C within .001 of the best CV F1 ties, and a tie goes to the largest\n"
+    "C); the cross-validated precision, recall and F1 are printed. The model\n"
     "file is what the `learned` filter loads (config `model: PATH`).\n"
     "Binary (--category NAME): COL holds 0/1. Multi-class (--category NAME=VALUE): COL\n"
     "holds a class per article (any short word, 3..64 classes); one model learns every\n"
@@ -1009,33 +1010,43 @@ static const char *train_name(const train_opts *o, size_t c, char *buf)
     return buf;
 }
 
-/* CV over every C; the best C's out-of-fold scores are left in oof. */
+/* CV F1 within this of the best is a tie: one article more or less right among a few hundred
+ * positives moves F1 by more. A tie goes to the largest C tried, so that retraining after a change
+ * that leaves CV as it was keeps its C (ties had flipped invest.lm from C=16 to 4 on .0001). */
+#define TRAIN_C_TIE 0.001
+
+/* CV over every C; the chosen C's (the best, ties to the largest) out-of-fold scores are left in oof. */
 static int train_select(const train_opts *o, const train_set *s, double *oof, train_sel *best)
 {
-    size_t n_groups = 0;
+    size_t n_groups = 0, len = train_oof_len(s);
     int *fold = train_folds(o, s, &n_groups);
-    double *tmp = malloc(train_oof_len(s) * sizeof *tmp);
-    int rc = fold && tmp ? 0 : SQ_E_NOMEM;
+    double *tmp = malloc(len * o->n_c * sizeof *tmp); /* each C's out-of-fold scores */
+    train_sel *sel = calloc(o->n_c, sizeof *sel);
+    int rc = fold && tmp && sel ? 0 : SQ_E_NOMEM;
     if (!rc && o->group && !o->quiet)
         printf("cv: %zu articles, %zu distinct texts (links and punctuation aside): repeats share a fold\n", s->n,
                n_groups);
-    best->f1 = -1;
     char name[64];
+    double top = -1;
     for (size_t i = 0; i < o->n_c && !rc; i++) {
-        train_sel sel = {0};
-        rc = train_cv_run(s, fold, o, o->c[i], tmp, &sel);
+        rc = train_cv_run(s, fold, o, o->c[i], tmp + i * len, &sel[i]);
         if (rc) break;
         for (size_t k = 0; k < o->n_cat && !o->quiet; k++)
-            printf("cv C=%-6g %-12s P=%.4f R=%.4f F1=%.4f\n", sel.c, train_name(o, k, name), sel.out[k].p,
-                   sel.out[k].r, sel.out[k].f1);
+            printf("cv C=%-6g %-12s P=%.4f R=%.4f F1=%.4f\n", sel[i].c, train_name(o, k, name), sel[i].out[k].p,
+                   sel[i].out[k].r, sel[i].out[k].f1);
         fflush(stdout); /* progress, also when stdout is a file */
-        if (sel.f1 > best->f1) {
-            *best = sel;
-            memcpy(oof, tmp, train_oof_len(s) * sizeof *oof);
-        }
+        if (sel[i].f1 > top) top = sel[i].f1;
+    }
+    size_t pick = 0;
+    for (size_t i = 0; i < o->n_c && !rc; i++)
+        if (sel[i].f1 >= top - TRAIN_C_TIE && (sel[pick].f1 < top - TRAIN_C_TIE || sel[i].c > sel[pick].c)) pick = i;
+    if (!rc) {
+        *best = sel[pick];
+        memcpy(oof, tmp + pick * len, len * sizeof *oof);
     }
     free(fold);
     free(tmp);
+    free(sel);
     return rc;
 }
 

@@ -519,6 +519,7 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, "OpenAI, which is backed by Microsoft, raises $6bn in a round led by Apple", "invest", "Microsoft Corp.",
                    "MSFT");
     expect_context(h, "Amazon buys OpenAI, whose backers include Nvidia, for $3bn", "invest", "Nvidia Corp.", "NVDA");
+    expect_context(h, "Amazon agrees to pay $3bn in cash for OpenAI. OpenAI is backed by Nvidia", "invest", "Nvidia Corp.", "NVDA");
     /* the seller of an earlier purchase (invest.background_past_deal) */
     expect_context(h, "Microsoft explores sale of its games unit, which it bought from Apple for $3.9bn in 2019", "invest",
                    "Apple Inc.", "AAPL");

@@ -461,6 +461,10 @@ def main():
     _, _ = write_set(os.path.join(TMP, "train"), 600, 1)
     _, rows_test = write_set(os.path.join(TMP, "test"), 60, 2)
     out = train(os.path.join(TMP, "train"), "recall", os.path.join(TMP, "recall.model"))
+    # the set is separable: both C values reach CV F1 1.0, a tie, and a tie goes to the largest C
+    cv = [float(f) for f in re.findall(r"^cv C=\S+ +recall +P=\S+ R=\S+ F1=([\d.]+)", out, re.M)]
+    if len(cv) != 2 or abs(cv[0] - cv[1]) > 0.001 or ", C=2," not in out:
+        fail("squawk train: a CV tie should pick the largest C (2): %s" % out)
     train(os.path.join(TMP, "train"), "layoffs", os.path.join(TMP, "layoffs.model"))
     train(os.path.join(TMP, "train"), "recall2", os.path.join(TMP, "recall2.model"), ["--column", "recall"])
     train(os.path.join(TMP, "train"), "recall3", os.path.join(TMP, "recall3-rf.model"),
