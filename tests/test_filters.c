@@ -523,6 +523,11 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* the seller of an earlier purchase (invest.background_past_deal) */
     expect_context(h, "Microsoft explores sale of its games unit, which it bought from Apple for $3.9bn in 2019", "invest",
                    "Apple Inc.", "AAPL");
+    /* peers doing the same business, and a similar deal of another company's (chips.background_peer) */
+    expect_context(h, "Nvidia wins $10bn custom chip order from OpenAI. Apple and Shell also design custom chips", "chips",
+                   "Apple Inc.", "AAPL");
+    expect_context(h, "Microsoft signs $6bn deal for Nvidia GPU capacity. Apple recently signed a similar agreement with Amazon",
+                   "chips", "Apple Inc.", "AAPL");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
