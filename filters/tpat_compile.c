@@ -639,7 +639,6 @@ static void pick_single(struct pick *pk)
     pk->grp[0] = (struct tpat_win){pk->pmin, pk->pmax, pk->pcomp, pk->pinf};
 }
 
-
 static int parse_alt(struct pctx *c, struct frag *out, struct pick *pk);
 
 /* A group's or macro's fragment, with the best anchor inside it (it->inner). */
