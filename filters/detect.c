@@ -438,12 +438,13 @@ static int gate_sector_present(const struct detect_run *x)
     return 0;
 }
 
-/* Engine v2: does match q lie inside a company slot that hit i filled? A veto of the words
- * of a name ("Micron Technology") then vetoes nothing: the pattern read them as the name. */
+/* Engine v2: does match q lie inside a company slot that hit i filled, or end inside one? A veto
+ * of the words of a name ("Micron Technology"), or one whose last word is the name's ("buy Air
+ * Products", "buy Marathon Oil": goods words), then vetoes nothing: the pattern read them as the name. */
 static int within_slot(const struct detect_run *x, size_t i, const struct squawk_match *q)
 {
     for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
-        if (q->field == x->ms[i].field && q->start >= x->slots[k].start && q->end <= x->slots[k].end) return 1;
+        if (q->field == x->ms[i].field && q->end > x->slots[k].start && q->end <= x->slots[k].end) return 1;
     return 0;
 }
 
