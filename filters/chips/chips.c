@@ -28,7 +28,7 @@ static const struct squawk_config_entry chips_config_map[] = {
     /* GUIDE: the chip maker, the foundry, the data-centre or cloud operator supplies; a chip maker
      * beside another is a partner, and partners in a chip venture are suppliers. md2 tune chips role
      * agreement .600 -> .822 (check .571 -> .714); no F1 moves, as topics do not depend on the role */
-    {"role_a_sectors", SQUAWK_CFG_STRING, "semicap,foundry,memory,chip;datacenter;cloud",
+    {"role_a_sectors", SQUAWK_CFG_STRING, "semicap,foundry,memory,chip;datacenter;cloud;hardware",
      "sector groups (';', strongest first) whose companies are the supplier when no rule gives a side",
      offsetof(struct chips_config, base.role_a_sectors)},
     DETECT_CONFIG_CALIBRATION(struct chips_config, "chips.calib.yml"),
