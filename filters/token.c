@@ -494,14 +494,15 @@ static size_t initialism(const struct scan *sc, size_t i)
     return j < sc->len && sc->s[j] == '.' ? j + 1 : j;
 }
 
-/* "EUR1.7bn", "GBP500m": a currency code written in capitals glued to a number
- * (the amount reader's prefix codes); the code is a currency token, the number
- * and its scale follow as for "$10bn". */
-static int currency_code(const struct scan *sc, size_t i)
+/* "EUR1.7bn", "GBP500m", "EUR 17bn": a currency code written in capitals before a number, glued
+ * or after one space (the amount reader's prefix codes); the code is a currency token, the number
+ * and its scale follow as for "$10bn". sp: 1 to allow the space. */
+static int currency_code(const struct scan *sc, size_t i, int sp)
 {
     static const char *const w[] = {"usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "hkd", "cny", "rmb", NULL};
-    return i + 3 < sc->len && upper_at(sc, i) && upper_at(sc, i + 1) && upper_at(sc, i + 2) && sc->s[i + 3] >= '0' &&
-           sc->s[i + 3] <= '9' && in_list(w, sc->s + i, 3);
+    size_t d = i + 3 + (sp && i + 3 < sc->len && sc->s[i + 3] == ' ');
+    return d < sc->len && upper_at(sc, i) && upper_at(sc, i + 1) && upper_at(sc, i + 2) && sc->s[d] >= '0' &&
+           sc->s[d] <= '9' && in_list(w, sc->s + i, 3);
 }
 
 /* The rest of a word whose ASCII letters and digits s[i, j) did not end it (a connector, a non-ASCII
@@ -579,8 +580,9 @@ static int scan_word(struct scan *sc, size_t i, size_t *out)
     char *o = sc->d->pool + sc->d->pool_n;
     struct norm_acc a = {0, 2166136261u, 0, 0, 0, 0, -1};
     size_t j = word_ascii(sc->s, i, sc->len, o, &a);
-    /* a currency code glued to a number ("EUR1.7bn"): capitals and a digit */
-    if (a.up > 1 && a.dig && currency_code(sc, i)) {
+    /* a currency code glued to a number ("EUR1.7bn"): capitals and a digit; or a word of
+     * three capitals before a space and a number ("EUR 17bn") */
+    if (a.up > 1 && (a.dig ? currency_code(sc, i, 0) : !a.lo && j == i + 3 && currency_code(sc, i, 1))) {
         *out = i + 3;
         return emit(sc, i, i + 3, TOK_F_CURRENCY);
     }

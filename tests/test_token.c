@@ -39,6 +39,15 @@ static void test_words(tok_doc *d)
     ASSERT_EQ(d->v[6].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
     ASSERT_STR_EQ(show(d, "XEUR1 EURO2 eur3 EUR"), "^xeur1|euro2|eur3|eur");
     ASSERT_EQ(d->v[3].flags & TOK_F_CURRENCY, 0);
+    /* a code, one space, a number: "EUR 17bn" as the wires write it; not a code before a word */
+    ASSERT_STR_EQ(show(d, "a EUR 17bn offer, GBP 7.7bn and EUR bonds, CAD 3 Eur 5"),
+                  "^a|eur|17|bn|offer|,|gbp|7.7|bn|and|eur|bonds|,|cad|3|eur|5");
+    ASSERT_EQ(d->v[1].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
+    ASSERT_EQ(d->v[2].flags & TOK_F_NUMBER, TOK_F_NUMBER);
+    ASSERT_EQ(d->v[6].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
+    ASSERT_EQ(d->v[10].flags & TOK_F_CURRENCY, 0);
+    ASSERT_EQ(d->v[13].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
+    ASSERT_EQ(d->v[15].flags & TOK_F_CURRENCY, 0);
     ASSERT_STR_EQ(show(d, "1,2345 and 12,345"), "^1|,|2345|and|12,345");
     ASSERT_STR_EQ(show(d, "Nvidia-backed start-up's rival, AT&T's unit"),
                   "^nvidia-backed|start-up|'s|rival|,|at&t|'s|unit");
