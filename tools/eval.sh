@@ -95,7 +95,7 @@ if [ -d "$M2" ]; then
     run_set md2-tune "modern_dev_2 TUNE: fresh 2024-2025 news by GUIDE.md, categories and routing (tuning set)" "$M2/labels-tune.tsv" "$M2/articles.jsonl" "$EXTRA --parties $M2/parties.tsv"
     run_set md2-check "modern_dev_2 CHECK: summary lines only, never its errors (generalisation check)" "$M2/labels-check.tsv" "$M2/articles.jsonl" "$HELD --parties $M2/parties.tsv"
 fi
-# Hand-written sets (eval/sets/: our own wording, labelled by GUIDE.md with parties; sessions 13-14).
+# Hand-written sets (eval/sets/: our own wording, labelled by GUIDE.md with parties; sessions 13-14 and 19).
 # hand_set NAME TSV DESCRIPTION OPTS: converts TSV when stale and runs it as set NAME.
 hand_set() {
     [ -f "$2" ] || return 0
@@ -104,13 +104,13 @@ hand_set() {
     fi
     run_set "$1" "$3" "$OUT/$1-labels.tsv" "$OUT/$1.jsonl" "$4 --parties $OUT/$1-parties.tsv"
 }
-for h in a b d e f g h i k l; do
+for h in a b d e f g h i k l n o p; do
     hand_set "handwritten-$h" "$ROOT/eval/sets/handwritten-$h.tsv" \
         "eval/sets/handwritten-$h.tsv: hand-written 2024-2026-style items, categories and routing (tuning set)" "$EXTRA"
 done
 # handwritten-<x>-check.tsv: written like the others but never looked into -- check sets like md2 CHECK:
 # summary lines only, never their errors
-for h in c j m; do
+for h in c j m q; do
     hand_set "handwritten-$h-check" "$ROOT/eval/sets/handwritten-$h-check.tsv" \
         "eval/sets/handwritten-$h-check.tsv: hand-written, CHECK: summary lines only, never its errors" "$HELD"
 done
