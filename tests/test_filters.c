@@ -435,6 +435,22 @@ TEST(pattern_roles_outrank_proximity)
 /* GUIDE's third invest party: the seller of a business or stake (invest's further role, on the
  * target's side); a bid "from" a company names the bidder, and the one weighing it is bid for; the
  * possessive before "<company> stake" is the holder. */
+/* A regulatory action's body often recalls another company's case (dated in an earlier year, "fined
+ * for similar failures in earlier years") or the company that complained: those are context. */
+TEST(regulatory_earlier_cases_are_context)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "France fines Google EUR325m over Gmail ads",
+                              "The data protection authority fined Google for showing adverts in Gmail. In 2024 the authority "
+                              "fined Amazon EUR32m over warehouse surveillance. The case grew out of a complaint by Spotify. "
+                              "S&P Global and Fitch were fined for similar failures in earlier years.",
+                              "regulatory");
+    assert_role(al, "Alphabet Inc.", "subject");
+    assert_context(al, "Amazon.com Inc.", "AMZN");
+    NO_TOPICS(al, "SPOT", "SPGI", "FICO");
+    proto_alert_destroy(al);
+}
+
 TEST(invest_party_roles)
 {
     static const char *const arm = "Apple buys chemicals arm from Shell for $1bn",
@@ -1031,6 +1047,7 @@ int main(void)
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
+    RUN(regulatory_earlier_cases_are_context);
     RUN(person_title_is_context);
     RUN(pattern_roles_outrank_proximity);
     RUN(chips_sideless_deal_sides_by_sector);
