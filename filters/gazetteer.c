@@ -103,9 +103,19 @@ static inline int a_alpha(unsigned char c) { return a_upper(c) || a_lower(c); }
 static inline int a_alnum(unsigned char c) { return a_alpha(c) || (c >= '0' && c <= '9'); }
 
 /* An alias with an apostrophe ("L'Oreal", "McDonald's") is also written
- * with the typographic one (U+2019) that most news copy uses. */
+ * with the typographic one (U+2019) that most news copy uses; one ending in an
+ * abbreviation's period ("Mitsubishi Corp.", "Mitsui & Co.") also without it, as
+ * headlines write it ("Mitsubishi Corp nears $8bn deal"). */
 static int add_alias_forms(filter_gaz *g, const char *text, uint32_t ent, int ambiguous)
 {
+    size_t len = strlen(text);
+    if (len > 3 && text[len - 1] == '.' && a_alpha((unsigned char)text[len - 2]) && strchr(text, ' ')) {
+        char *bare = strndup(text, len - 1);
+        if (!bare) return SQ_E_NOMEM;
+        int rc = add_alias_forms(g, bare, ent, ambiguous);
+        free(bare);
+        if (rc) return rc;
+    }
     int rc = add_alias(g, text, ent, ambiguous);
     if (rc || !strchr(text, '\'')) return rc;
     size_t n = 0;

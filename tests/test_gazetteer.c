@@ -468,6 +468,18 @@ TEST(venture_arms_and_absorbed)
     filter_gaz_destroy(g);
 }
 
+/* A name ending in an abbreviation's period is also found without it, as headlines write it. */
+TEST(name_without_final_period)
+{
+    filter_gaz *g = NULL;
+    char err[512] = "";
+    ASSERT_EQ(filter_gaz_load(&g, DATA_DIR "/gazetteer.yml", err, sizeof err), 0);
+    int32_t mc = filter_gaz_find(g, "Mitsubishi Corp.");
+    ASSERT(mc >= 0);
+    ASSERT_EQ(filter_gaz_find(g, "Mitsubishi Corp"), mc);
+    filter_gaz_destroy(g);
+}
+
 TEST(alias_of_two_entities_refused)
 {
     char path[] = "/tmp/sq_test_gaz_dup_XXXXXX";
@@ -696,6 +708,7 @@ int main(void)
     RUN(switch_in_gazetteer_file);
     RUN(shipped_gazetteer_entries);
     RUN(model_number_is_no_company);
+    RUN(name_without_final_period);
     RUN(alias_of_two_entities_refused);
     RUN(venture_arms_and_absorbed);
     filter_mentions_free(&ms);
