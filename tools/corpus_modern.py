@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """corpus_modern.py -- modern JSON Lines corpora (ai_pulse_2026, daily_news_2025) to squawk article JSON Lines."""
 import argparse
+import csv
+import datetime
 import hashlib
 import json
 import os
@@ -40,6 +42,21 @@ def read_jsonl(path):
                 yield json.loads(line)
 
 
+def fin_headlines(out, path):
+    """Reuters headlines of 2018-2020 with their one-sentence description; the date is "Jul 18 2020"."""
+    n = 0
+    with open(path, encoding="cp1252", errors="replace", newline="") as f:  # the file is Windows-1252
+        for row in csv.DictReader(f):
+            head, when = (row.get("Headlines") or "").strip(), (row.get("Time") or "").strip()
+            aid = "frh-" + hashlib.sha1((head + "|" + when).encode()).hexdigest()[:16]
+            try:
+                day = datetime.datetime.strptime(when, "%b %d %Y").strftime("%Y-%m-%d")
+            except ValueError:
+                day = None
+            n += emit(out, aid, head, row.get("Description"), "Reuters", day)
+    return n
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("corpus_dir", help="the shared corpus folder (holds ai_pulse_2026/, daily_news_2025/)")
@@ -47,6 +64,9 @@ def main():
                     help="also emit daily_news_2025/index_headlines.jsonl (headline only, unlabelled) as idx-<sha1(url)[:16]>")
     ap.add_argument("--no-company-posts", action="store_true",
                     help="drop ai_pulse items whose sourceType is company (blog posts, not journalism)")
+    ap.add_argument("--with-fin-headlines", action="store_true",
+                    help="also emit fin_headlines_2020/reuters_headlines.csv (headline + one-sentence description) "
+                         "as frh-<sha1(headline|time)[:16]>")
     args = ap.parse_args()
 
     out = sys.stdout
@@ -67,6 +87,8 @@ def main():
         for d in read_jsonl(idx):
             h = hashlib.sha1(d["url"].encode()).hexdigest()[:16]
             n += emit(out, "idx-" + h, d.get("title"), "", "index", d.get("date"))
+    if args.with_fin_headlines:
+        n += fin_headlines(out, os.path.join(args.corpus_dir, "fin_headlines_2020", "reuters_headlines.csv"))
     print("corpus_modern: %d articles" % n, file=sys.stderr)
 
 

@@ -47,6 +47,9 @@ fi
 if stale "$OUT/modern.jsonl" "$ROOT/tools/corpus_modern.py"; then
     $PY "$ROOT/tools/corpus_modern.py" "$C" >"$OUT/modern.jsonl"
 fi
+if stale "$OUT/modern-fh.jsonl" "$ROOT/tools/corpus_modern.py"; then
+    $PY "$ROOT/tools/corpus_modern.py" "$C" --with-fin-headlines >"$OUT/modern-fh.jsonl"
+fi
 for s in train test; do
     if stale "$OUT/twitter-$s.topics.tsv" "$ROOT/tools/corpus_twitter.py" "$T/new_data_$s.csv"; then
         $PY "$ROOT/tools/corpus_twitter.py" "$T/new_data_$s.csv" --split "$s" \
@@ -95,6 +98,16 @@ if [ -d "$M2" ]; then
     run_set md2-tune "modern_dev_2 TUNE: fresh 2024-2025 news by GUIDE.md, categories and routing (tuning set)" "$M2/labels-tune.tsv" "$M2/articles.jsonl" "$EXTRA --parties $M2/parties.tsv"
     run_set md2-check "modern_dev_2 CHECK: summary lines only, never its errors (generalisation check)" "$M2/labels-check.tsv" "$M2/articles.jsonl" "$HELD --parties $M2/parties.tsv"
 fi
+# Our labels of shared-corpus items nobody labelled before (eval/labels/README.md), by id, split in two.
+for p in pool26; do
+    L=$ROOT/eval/labels/$p.tsv
+    [ -f "$L" ] || continue
+    if stale "$OUT/$p-tune-labels.tsv" "$L" "$ROOT/tools/corpus_pool.py"; then
+        $PY "$ROOT/tools/corpus_pool.py" "$L" "$OUT/$p"
+    fi
+    run_set "$p-tune" "eval/labels/$p.tsv TUNE half: fresh items labelled by GUIDE.md (tuning set)" "$OUT/$p-tune-labels.tsv" "$OUT/modern-fh.jsonl" "$EXTRA --parties $OUT/$p-tune-parties.tsv"
+    run_set "$p-check" "eval/labels/$p.tsv CHECK half: summary lines only, never its errors" "$OUT/$p-check-labels.tsv" "$OUT/modern-fh.jsonl" "$HELD --parties $OUT/$p-check-parties.tsv"
+done
 # Hand-written sets (eval/sets/: our own wording, labelled by GUIDE.md with parties; sessions 13-14 and 19).
 # hand_set NAME TSV DESCRIPTION OPTS: converts TSV when stale and runs it as set NAME.
 hand_set() {
