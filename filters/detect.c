@@ -584,13 +584,24 @@ static void sum_regulator(const struct detect_run *x, struct detect_sum *s)
     if (s->reg_mention >= 0) s->pos_trigger = 1;
 }
 
+/* Is the body a standfirst that says what a plain headline only hints at: short, under a
+ * headline with no negative rule (a stock tip's summary is no second headline)? */
+static int standfirst(const struct detect_run *x)
+{
+    if (x->a->len[SQUAWK_FIELD_BODY] > x->d->cfg.short_body) return 0;
+    for (size_t i = 0; i < x->n_rules; i++)
+        if (x->count[i] && x->in_head[i] && x->d->rules[i].weight < 0) return 0;
+    return 1;
+}
+
 /* S += each matched rule's weight * factor * repeats (negative rules once). */
 static void sum_rules(const struct detect_run *x, struct detect_sum *s)
 {
     const struct detect_config *c = &x->d->cfg;
     /* a headline that names no event rarely reports one: triggers piled up in
-     * the body only (results, offerings, commodity trade) count less */
-    double body_fac = !s->head_trigger && x->a->len[SQUAWK_FIELD_HEADLINE] && c->body_only_factor > 0
+     * the body only (results, offerings, commodity trade) count less -- unless the
+     * body is a one-sentence standfirst, a second headline ("raises $2bn in ...") */
+    double body_fac = !s->head_trigger && !standfirst(x) && x->a->len[SQUAWK_FIELD_HEADLINE] && c->body_only_factor > 0
                           ? c->body_only_factor : 1.0;
     for (size_t i = 0; i < x->n_rules; i++) {
         if (!x->count[i]) continue;

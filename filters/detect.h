@@ -24,6 +24,7 @@ struct detect_config {
     double sector_bonus;
     double head_min_weight; /* chips: headline rules lighter than this earn no headline_bonus */
     double body_only_factor; /* invest: rule evidence factor when no trigger is in the headline (0 = 1) */
+    double short_body;       /* a body of at most this many bytes is a standfirst: body_only_factor skips it (0: none) */
     double trigger_min_weight; /* chips: an alert needs a rule at least this heavy (0 = any); vocabulary alone is no event */
     double lead_bonus;     /* regulatory: no headline trigger, but a lead sentence names an authority, a strong trigger and a company (0 = off) */
     /* Calibration: the file (calib.c; tools/calibrate.py fits it on the tuning

@@ -36,6 +36,7 @@ static const struct squawk_config_entry engine_map[] = {
     DETECT_CONFIG_DOUBLE(struct engine_cfg, regulator_weight, "0", "evidence of a regulator named up front"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, head_min_weight, "0", "headline rules lighter earn no headline_bonus"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, body_only_factor, "0", "rule evidence factor without a headline trigger"),
+    DETECT_CONFIG_DOUBLE(struct engine_cfg, short_body, "0", "bodies of at most this many bytes skip body_only_factor"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, trigger_min_weight, "0", "an alert needs a rule at least this heavy"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, lead_bonus, "0", "a lead sentence naming authority, trigger, company"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, party_in_lead, "0", "1: a party is named in the headline or the lead"),
