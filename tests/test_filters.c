@@ -489,6 +489,11 @@ TEST(invest_party_roles)
         /* both companies of a merger are merged (invest.party_merger_pair) */
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Microsoft Corp.", "target"},
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Apple Inc.", "target"},
+        /* backers of a deal invest; the one spinning off a stake sells it; the one striking a priced deal
+         * pays (invest.party_among_backers, invest.party_spin_off, invest.party_strikes_deal_with) */
+        {"Microsoft and Apple among backers for $1.5bn JV with Zentro", "invest", "Apple Inc.", "investor"},
+        {"Microsoft considering spinning off Shell stake", "invest", "Microsoft Corp.", "seller"},
+        {"Microsoft strikes $2bn deal with oil group Shell", "invest", "Microsoft Corp.", "investor"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
 }
