@@ -42,18 +42,33 @@ def read_jsonl(path):
                 yield json.loads(line)
 
 
-def fin_headlines(out, path):
-    """Reuters headlines of 2018-2020 with their one-sentence description; the date is "Jul 18 2020"."""
-    n = 0
-    with open(path, encoding="cp1252", errors="replace", newline="") as f:  # the file is Windows-1252
+def fin_rows(path):
+    """The rows of a fin_headlines_2020 CSV (Windows-1252; blank separator rows skipped)."""
+    with open(path, encoding="cp1252", errors="replace", newline="") as f:
         for row in csv.DictReader(f):
-            head, when = (row.get("Headlines") or "").strip(), (row.get("Time") or "").strip()
-            aid = "frh-" + hashlib.sha1((head + "|" + when).encode()).hexdigest()[:16]
-            try:
-                day = datetime.datetime.strptime(when, "%b %d %Y").strftime("%Y-%m-%d")
-            except ValueError:
-                day = None
-            n += emit(out, aid, head, row.get("Description"), "Reuters", day)
+            head = (row.get("Headlines") or "").strip()
+            if head:
+                yield head, (row.get("Time") or "").strip(), (row.get("Description") or "").strip()
+
+
+def fin_day(when):
+    """The day of "Jul 18 2020", "18-Jul-20" or " 7:51  PM ET Fri, 17 July 2020"."""
+    for fmt, text in (("%b %d %Y", when), ("%d-%b-%y", when), ("%d %B %Y", " ".join(when.split()[-3:]))):
+        try:
+            return datetime.datetime.strptime(text, fmt).strftime("%Y-%m-%d")
+        except ValueError:
+            pass
+    return None
+
+
+def fin_headlines(out, corpus_dir):
+    """fin_headlines_2020: Reuters headlines with a one-sentence description (frh-), Guardian business
+    headlines alone (frg-), CNBC headlines with a description (frc-); ids sha1(headline|time)[:16]."""
+    n = 0
+    for name, prefix, source in (("reuters", "frh-", "Reuters"), ("guardian", "frg-", "Guardian"), ("cnbc", "frc-", "CNBC")):
+        for head, when, desc in fin_rows(os.path.join(corpus_dir, "fin_headlines_2020", name + "_headlines.csv")):
+            aid = prefix + hashlib.sha1((head + "|" + when).encode()).hexdigest()[:16]
+            n += emit(out, aid, head, desc, source, fin_day(when))
     return n
 
 
@@ -65,8 +80,8 @@ def main():
     ap.add_argument("--no-company-posts", action="store_true",
                     help="drop ai_pulse items whose sourceType is company (blog posts, not journalism)")
     ap.add_argument("--with-fin-headlines", action="store_true",
-                    help="also emit fin_headlines_2020/reuters_headlines.csv (headline + one-sentence description) "
-                         "as frh-<sha1(headline|time)[:16]>")
+                    help="also emit fin_headlines_2020's Reuters (frh-), Guardian (frg-) and CNBC (frc-) rows "
+                         "as <prefix><sha1(headline|time)[:16]>")
     args = ap.parse_args()
 
     out = sys.stdout
@@ -88,7 +103,7 @@ def main():
             h = hashlib.sha1(d["url"].encode()).hexdigest()[:16]
             n += emit(out, "idx-" + h, d.get("title"), "", "index", d.get("date"))
     if args.with_fin_headlines:
-        n += fin_headlines(out, os.path.join(args.corpus_dir, "fin_headlines_2020", "reuters_headlines.csv"))
+        n += fin_headlines(out, args.corpus_dir)
     print("corpus_modern: %d articles" % n, file=sys.stderr)
 
 
