@@ -14,7 +14,7 @@ DEB_BENCH = python3-confluent-kafka python3-yaml gnuplot-nox python3-sklearn kca
 # /metrics is parsed by Prometheus' own client in tests/test_ops.py
 DEB_TEST += python3-prometheus-client
 
-.PHONY: all build deps test demo sanitize fuzz bench eval models soak memcheck install clean
+.PHONY: all build deps test demo sanitize fuzz bench eval templates models soak memcheck install clean
 
 all: build
 
@@ -73,6 +73,10 @@ bench: deps
 
 eval: build
 	./tools/eval.sh $(BUILD)
+
+# Rule generality: each headline template of eval/templates.tsv filled with every listed company.
+templates: build
+	./tools/templates.py --build $(BUILD)
 
 # The built-in filters' rescoring models (filters/rules/v2/*.lm), trained on the tuning sets only.
 models: build

@@ -494,6 +494,8 @@ TEST(invest_party_roles)
         {"Microsoft and Apple among backers for $1.5bn JV with Zentro", "invest", "Apple Inc.", "investor"},
         {"Microsoft considering spinning off Shell stake", "invest", "Microsoft Corp.", "seller"},
         {"Microsoft strikes $2bn deal with oil group Shell", "invest", "Microsoft Corp.", "investor"},
+        /* the company that rejects a takeover approach is the one bid for (invest.party_rejects_approach) */
+        {"Shell rejects $5bn takeover approach", "invest", "Shell plc", "target"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
 }

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""templates.py -- checks rule packs for generality: one headline template filled with every listed company.
+
+A rule written for one headline is worth nothing; a pattern of the language holds for every company a
+desk trades. Each template (eval/templates.tsv) is filled with the first unambiguous alias of each
+listed company of the gazetteer (optionally only those of some sectors) and scored by `squawk score
+--all`; the report says, per template, how many filled headlines raised the expected category above
+its threshold (or none, for a negative template) and how many named the filled company in the
+expected role. A template that fails for some companies shows the aliases it failed on.
+
+eval/templates.tsv: expect<TAB>category<TAB>role<TAB>sectors<TAB>template
+  expect 1: an alert of category at or above the shipped threshold; role (or -) the role of {A};
+  expect 0: no alert of category at or above the threshold. sectors: "-" any, else comma-separated
+  gazetteer sectors {A} must have one of. {B} (optional) is filled with a fixed second company.
+
+usage: tools/templates.py [--build build] [--limit N] [--only SUBSTRING] [--show 5]
+Needs python3-yaml. Not part of make test: run it after changing a rule pack.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SECOND = {"invest": "Globex Holdings Inc", "chips": "Nvidia", "regulatory": "Globex Holdings Inc"}
+
+
+def companies(sectors):
+    """(alias, ticker, sectors) of every listed company, first alias that is not ambiguous."""
+    g = yaml.safe_load(open(os.path.join(ROOT, "filters", "gazetteer.yml"), encoding="utf-8"))
+    out = []
+    for e in g["entities"]:
+        if e.get("kind") != "company" or not e.get("ticker"):
+            continue
+        if sectors and not set(sectors) & set(e.get("sectors") or []):
+            continue
+        amb = set(e.get("ambiguous") or [])
+        names = [a for a in (e.get("aliases") or []) + [e["name"]] if a not in amb]
+        if names:
+            out.append((names[0], e["ticker"]))
+    return out
+
+
+def score(sq, arts):
+    """The best alert per (article, category) that `squawk score` publishes (at or above the shipped threshold)."""
+    p = subprocess.run([sq, "score", "--config", os.path.join(ROOT, "config", "squawk.yml")],
+                       input="".join(json.dumps(a) + "\n" for a in arts), capture_output=True, text=True, check=False)
+    best = {}
+    for line in p.stdout.splitlines():
+        a = json.loads(line)
+        key = (a["article"]["id"], a["category"])
+        if key not in best or a["score"] > best[key]["score"]:
+            best[key] = a
+    return best
+
+
+def role_of(alert, ticker):
+    for e in alert.get("entities", []):
+        if e.get("ticker") == ticker:
+            return e.get("role")
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--templates", default=os.path.join(ROOT, "eval", "templates.tsv"))
+    ap.add_argument("--limit", type=int, default=0, help="at most N companies per template (0: all)")
+    ap.add_argument("--only", default="", help="templates containing this text")
+    ap.add_argument("--show", type=int, default=5, help="failing aliases shown per template")
+    args = ap.parse_args()
+    sq = os.path.join(args.build, "squawk")
+    bad = 0
+    for n, line in enumerate(open(args.templates, encoding="utf-8"), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        expect, cat, role, sectors, tmpl = line.rstrip("\n").split("\t")
+        if args.only and args.only not in tmpl:
+            continue
+        comps = [c for c in companies([] if sectors == "-" else sectors.split(",")) if c[0] != SECOND[cat]]
+        if args.limit:
+            comps = comps[:args.limit]
+        arts = [{"id": "t%d" % i, "headline": tmpl.replace("{A}", a).replace("{B}", SECOND[cat]), "body": ""}
+                for i, (a, _) in enumerate(comps)]
+        best = score(sq, arts)
+        fails = []
+        for i, (a, t) in enumerate(comps):
+            al = best.get(("t%d" % i, cat))
+            hit = al is not None
+            ok = hit if expect == "1" else not hit
+            if ok and expect == "1" and role != "-" and role_of(al, t) != role:
+                ok = False
+            if not ok:
+                fails.append("%s (%s)" % (a, role_of(al, t) if al else "no alert"))
+        bad += bool(fails)
+        print("%s:%d: %s %s %d/%d ok  %s" % (os.path.basename(args.templates), n, cat, "alerts" if expect == "1" else "silent",
+                                            len(comps) - len(fails), len(comps), tmpl))
+        for f in fails[:args.show]:
+            print("    failed: " + f)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
