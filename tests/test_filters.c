@@ -496,6 +496,11 @@ TEST(invest_party_roles)
         {"Microsoft strikes $2bn deal with oil group Shell", "invest", "Microsoft Corp.", "investor"},
         /* the company that rejects a takeover approach is the one bid for (invest.party_rejects_approach) */
         {"Shell rejects $5bn takeover approach", "invest", "Shell plc", "target"},
+        /* a supply pact with a chip maker buys from it; a maker's pact with another company supplies it
+         * (chips.supply_pact_with_maker, chips.maker_supply_pact_with) */
+        {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Shell plc", "customer"},
+        {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Nvidia Corp.", "supplier"},
+        {"Apple signs supply agreement with Nvidia", "chips", "Apple Inc.", "supplier"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
 }
