@@ -372,6 +372,7 @@ struct detect_run {
 struct detect_sum {
     double S;
     int pos_trigger, head_trigger;
+    int head_negative; /* a live negative rule in the headline (it says what the article is) */
     int reg_mention; /* the regulator named up front, or -1 */
     double reg_w;
     double body_cap; /* the smallest caps_body of the headline's matches: body-only rules' factor */
@@ -556,6 +557,7 @@ static void sum_tally(struct detect_run *x, struct detect_sum *s)
          * often mentions other deals in passing */
         double fac = up_front(d, t->field, t->start) ? 1.0 : d->cfg.tail_factor;
         if (fac > x->best[t->rule]) x->best[t->rule] = fac;
+        if (w < 0 && t->field == SQUAWK_FIELD_HEADLINE) s->head_negative = 1;
         if (w <= 0) continue;
         /* a sector descriptor ("Super Micro Computer Inc") names a maker,
          * not an event: alone it raises nothing */
@@ -586,12 +588,9 @@ static void sum_regulator(const struct detect_run *x, struct detect_sum *s)
 
 /* Is the body a standfirst that says what a plain headline only hints at: short, under a
  * headline with no negative rule (a stock tip's summary is no second headline)? */
-static int standfirst(const struct detect_run *x)
+static int standfirst(const struct detect_run *x, const struct detect_sum *s)
 {
-    if (x->a->len[SQUAWK_FIELD_BODY] > x->d->cfg.short_body) return 0;
-    for (size_t i = 0; i < x->n_rules; i++)
-        if (x->count[i] && x->in_head[i] && x->d->rules[i].weight < 0) return 0;
-    return 1;
+    return x->a->len[SQUAWK_FIELD_BODY] <= x->d->cfg.short_body && !s->head_negative;
 }
 
 /* S += each matched rule's weight * factor * repeats (negative rules once). */
@@ -601,7 +600,7 @@ static void sum_rules(const struct detect_run *x, struct detect_sum *s)
     /* a headline that names no event rarely reports one: triggers piled up in
      * the body only (results, offerings, commodity trade) count less -- unless the
      * body is a one-sentence standfirst, a second headline ("raises $2bn in ...") */
-    double body_fac = !s->head_trigger && !standfirst(x) && x->a->len[SQUAWK_FIELD_HEADLINE] && c->body_only_factor > 0
+    double body_fac = !s->head_trigger && x->a->len[SQUAWK_FIELD_HEADLINE] && c->body_only_factor > 0 && !standfirst(x, s)
                           ? c->body_only_factor : 1.0;
     for (size_t i = 0; i < x->n_rules; i++) {
         if (!x->count[i]) continue;

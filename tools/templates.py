@@ -28,20 +28,23 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECOND = {"invest": "Globex Holdings Inc", "chips": "Nvidia", "regulatory": "Globex Holdings Inc"}
 
 
-def companies(sectors):
-    """(alias, ticker, sectors) of every listed company, first alias that is not ambiguous."""
+def listed():
+    """(alias, ticker, sectors) of every listed company of the gazetteer, by its first unambiguous alias."""
     g = yaml.safe_load(open(os.path.join(ROOT, "filters", "gazetteer.yml"), encoding="utf-8"))
     out = []
     for e in g["entities"]:
         if e.get("kind") != "company" or not e.get("ticker"):
             continue
-        if sectors and not set(sectors) & set(e.get("sectors") or []):
-            continue
         amb = set(e.get("ambiguous") or [])
         names = [a for a in (e.get("aliases") or []) + [e["name"]] if a not in amb]
         if names:
-            out.append((names[0], e["ticker"]))
+            out.append((names[0], e["ticker"], set(e.get("sectors") or [])))
     return out
+
+
+def companies(every, sectors):
+    """(alias, ticker) of the listed companies with one of sectors (all when none)."""
+    return [(a, t) for a, t, sec in every if not sectors or set(sectors) & sec]
 
 
 def score(sq, arts):
@@ -76,6 +79,7 @@ def main():
                          "splits, \"Yum! Brands\", fail every template: a few are expected)")
     args = ap.parse_args()
     sq = os.path.join(args.build, "squawk")
+    every = listed()
     bad = 0
     for n, line in enumerate(open(args.templates, encoding="utf-8"), 1):
         if not line.strip() or line.startswith("#"):
@@ -83,7 +87,7 @@ def main():
         expect, cat, role, sectors, tmpl = line.rstrip("\n").split("\t")
         if args.only and args.only not in tmpl:
             continue
-        comps = [c for c in companies([] if sectors == "-" else sectors.split(",")) if c[0] != SECOND[cat]]
+        comps = [c for c in companies(every, [] if sectors == "-" else sectors.split(",")) if c[0] != SECOND[cat]]
         if args.limit:
             comps = comps[:args.limit]
         arts = [{"id": "t%d" % i, "headline": tmpl.replace("{A}", a).replace("{B}", SECOND[cat]), "body": ""}
