@@ -25,7 +25,7 @@ typedef struct alias {
     char *text;
     uint32_t len; /* strlen(text): the reversed scan needs it for every match */
     uint32_t entity;
-    uint8_t ambiguous;
+    uint8_t ambiguous; /* 1: `ambiguous`; 2: also in `verbs` (see verb_use) */
     /* 1 + the entity whose name is this alias plus legal-form words only ("SoftBank" of
      * "SoftBank Corp."), when that is one other entity; 0 otherwise (see corefer_short) */
     uint32_t short_of;
@@ -78,7 +78,7 @@ static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguou
 {
     for (size_t i = g->n_aliases; i-- > 0 && g->aliases[i].entity == ent;)
         if (strcmp(g->aliases[i].text, text) == 0) {
-            if (ambiguous) g->aliases[i].ambiguous = 1;
+            if (ambiguous > g->aliases[i].ambiguous) g->aliases[i].ambiguous = (uint8_t)ambiguous;
             return 0;
         }
     if (g->n_aliases == g->cap_aliases) {
@@ -90,7 +90,7 @@ static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguou
     }
     char *t = strdup(text);
     if (!t) return SQ_E_NOMEM;
-    g->aliases[g->n_aliases++] = (alias){t, (uint32_t)strlen(t), ent, (uint8_t)(ambiguous != 0), 0};
+    g->aliases[g->n_aliases++] = (alias){t, (uint32_t)strlen(t), ent, (uint8_t)ambiguous, 0};
     return 0;
 }
 
@@ -414,6 +414,7 @@ static int load_entity(filter_gaz *g, yaml_document_t *doc, yaml_node_t *en, con
     int rc = add_alias_forms(g, name, e, 0);
     if (!rc) rc = add_seq_aliases(g, doc, filter_yaml_get(doc, en, "aliases"), e, 0);
     if (!rc) rc = add_seq_aliases(g, doc, filter_yaml_get(doc, en, "ambiguous"), e, 1);
+    if (!rc) rc = add_seq_aliases(g, doc, filter_yaml_get(doc, en, "verbs"), e, 2);
     if (rc == SQ_E_GAZETTEER)
         snprintf(err, errlen, "%s:%zu: entity %s: aliases must be a list of strings", path, line, name);
     return rc;
@@ -895,6 +896,31 @@ static int common_noun_use(const char *s, size_t len, uint32_t end)
     return 0;
 }
 
+/* A mention's `ambiguous` while the scan decides whether an alias of `verbs` is the verb */
+#define VERB_USE 3
+
+static int title_case(const char *s, size_t n);
+
+/* Words after which an English verb stands bare: "to", a modal, "not". */
+static const char *const verb_before[] = {"to", "will", "would", "could", "can", "cannot", "can't", "may", "might",
+                                          "must", "should", "shall", "won't", "not", "won\xe2\x80\x99t", NULL};
+
+/* An alias of `verbs` ("Block", "Target") right after "to" or a modal in a field whose capitals
+ * carry no information (Title Case, ALL CAPS) is the verb: "FTC Sues to Block Kroger Deal",
+ * "Tariffs Will Target Chipmakers". In sentence case "to Block" is the company. */
+static int verb_use(const char *s, size_t len, int caps, uint32_t start)
+{
+    size_t e = start;
+    while (e > 0 && s[e - 1] == ' ') e--;
+    if (e == start) return 0;
+    size_t b = e;
+    while (b > 0 && (a_alpha((unsigned char)s[b - 1]) || s[b - 1] == '\'' || (unsigned char)s[b - 1] >= 0x80)) b--;
+    int after = 0;
+    for (size_t k = 0; verb_before[k] && !after; k++)
+        after = strlen(verb_before[k]) == e - b && strncasecmp(s + b, verb_before[k], e - b) == 0;
+    return after && (caps || title_case(s, len));
+}
+
 /* Company context for an ambiguous alias: a corporate word just after it, or
  * a business word just before it (not separated by a sentence end). */
 static int has_context(const char *s, size_t len, uint32_t start, uint32_t end)
@@ -987,8 +1013,10 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             m.confirmed = 1;
         } else {
             m.entity = g->aliases[r->id].entity;
-            m.ambiguous = g->aliases[r->id].ambiguous;
+            m.ambiguous = g->aliases[r->id].ambiguous != 0;
             m.confirmed = !m.ambiguous;
+            if (g->aliases[r->id].ambiguous == 2 && verb_use(text[r->field], len[r->field], caps[r->field], r->start))
+                m.ambiguous = VERB_USE;
         }
         if (ids) ids[out->n] = r->id;
         out->v[out->n++] = m;
@@ -1003,7 +1031,9 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
         if (m->confirmed) continue;
         for (size_t j = 0; j < out->n && !m->confirmed; j++)
             if (out->v[j].entity == m->entity && !out->v[j].ambiguous) m->confirmed = 1;
-        if (!m->confirmed) {
+        if (m->ambiguous == VERB_USE) {
+            m->ambiguous = m->confirmed ? 1 : 2; /* the verb, whatever words follow it */
+        } else if (!m->confirmed) {
             const char *s = text[m->field];
             int the = m->start >= 4 && strncmp(s + m->start - 4, "the ", 4) == 0;
             if (the || common_noun_use(s, len[m->field], m->end))
@@ -1187,9 +1217,13 @@ static int title_case(const char *s, size_t n)
         if (!a_alpha((unsigned char)s[i]) || (i > 0 && a_alnum((unsigned char)s[i - 1]))) continue;
         size_t j = i;
         while (j < n && a_alpha((unsigned char)s[j])) j++;
-        if (j - i >= 4) {
+        if (j - i >= 4) { /* "eBay", "iPhone": a capital inside counts */
             words++;
-            if (a_upper((unsigned char)s[i])) caps++;
+            for (size_t k = i; k < j; k++)
+                if (a_upper((unsigned char)s[k])) {
+                    caps++;
+                    break;
+                }
         }
         i = j;
     }

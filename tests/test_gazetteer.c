@@ -620,21 +620,30 @@ TEST(score_end_to_end)
     ASSERT_EQ(system(cmd), 0);
 }
 
+/* The shipped gazetteer (DATA_DIR), loaded once, and a scan of headline and body with it into ms. */
+static filter_gaz *shipped;
+static hs_scratch_t *shipped_sc;
+
+static void scan_shipped(const char *headline, const char *body)
+{
+    char err[512] = "";
+    if (!shipped) {
+        ASSERT_EQ(filter_gaz_load(&shipped, DATA_DIR "/gazetteer.yml", err, sizeof err), 0);
+        ASSERT_EQ(filter_gaz_alloc_scratch(shipped, &shipped_sc), 0);
+    }
+    const char *t[2] = {headline, body};
+    size_t l[2] = {strlen(headline), strlen(body)};
+    ASSERT_EQ(filter_gaz_scan(shipped, shipped_sc, t, l, &ms), 0);
+}
+
 /* An ambiguous alias followed by a number or a product line's word is a product ("RTX 5090", "RTX Pro"),
  * never the company; with company words around it, it is the company. */
 TEST(model_number_is_no_company)
 {
-    filter_gaz *g = NULL;
-    hs_scratch_t *sc = NULL;
-    char err[512] = "";
-    ASSERT_EQ(filter_gaz_load(&g, DATA_DIR "/gazetteer.yml", err, sizeof err), 0);
-    ASSERT_EQ(filter_gaz_alloc_scratch(g, &sc), 0);
-    int32_t rtx = filter_gaz_find(g, "RTX");
+    scan_shipped("China told companies to stop buying its RTX Pro 6000D", /* a product line's word */
+                 "Gamers queued for the RTX 5090 card. Separately, RTX shares rose.");
+    int32_t rtx = filter_gaz_find(shipped, "RTX");
     ASSERT(rtx >= 0);
-    const char *t[2] = {"China told companies to stop buying its RTX Pro 6000D", /* a product line's word */
-                        "Gamers queued for the RTX 5090 card. Separately, RTX shares rose."};
-    size_t l[2] = {strlen(t[0]), strlen(t[1])};
-    ASSERT_EQ(filter_gaz_scan(g, sc, t, l, &ms), 0);
     int product = 0, company = 0;
     for (size_t i = 0; i < ms.n; i++) {
         if (ms.v[i].entity != (uint32_t)rtx) continue;
@@ -643,8 +652,34 @@ TEST(model_number_is_no_company)
     }
     ASSERT_EQ(product, 2);
     ASSERT_EQ(company, 1);
-    hs_free_scratch(sc);
-    filter_gaz_destroy(g);
+}
+
+/* An alias that is also a verb (`verbs`) after "to" or a modal in Title Case or ALL CAPS is the verb
+ * ("FTC Sues to Block Kroger Deal"); in sentence case, or where the article names the company
+ * unambiguously, it is the company. */
+TEST(title_case_verb_is_no_company)
+{
+    struct {
+        const char *head, *body;
+        int company; /* mentions of Block Inc. that may count */
+    } cases[] = {
+        {"FTC Sues to Block Kroger's Takeover of Albertsons", "", 0},
+        {"EU WILL BLOCK MICROSOFT DEAL, SOURCES SAY", "", 0},
+        {"Meta Fails to Block Users Under 13 as Required, EU Says", "", 0},
+        {"Kroger sells its pharmacy unit to Block", "", 1},   /* sentence case: the company */
+        {"Jack Dorsey's Block to Cut Jobs in Overhaul", "", 1}, /* not after "to" */
+        {"Regulators Move to Block Payments Deal", "Block Inc. said it would fight the order.", 2},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        scan_shipped(cases[c].head, cases[c].body);
+        int32_t block = filter_gaz_find(shipped, "Block Inc.");
+        ASSERT(block >= 0);
+        int company = 0;
+        for (size_t i = 0; i < ms.n; i++)
+            company += ms.v[i].entity == (uint32_t)block && (ms.v[i].confirmed || ms.v[i].ambiguous == 1);
+        if (company != cases[c].company) fprintf(stderr, "case %zu: %s\n", c, cases[c].head);
+        ASSERT_EQ(company, cases[c].company);
+    }
 }
 
 /* The gazetteer scans exact-case text backwards and finds tickers in a pass of its own: every
@@ -700,9 +735,12 @@ int main(void)
     RUN(switch_in_gazetteer_file);
     RUN(shipped_gazetteer_entries);
     RUN(model_number_is_no_company);
+    RUN(title_case_verb_is_no_company);
     RUN(alias_of_two_entities_refused);
     RUN(venture_arms_and_absorbed);
     filter_mentions_free(&ms);
+    hs_free_scratch(shipped_sc);
+    filter_gaz_destroy(shipped);
     hs_free_scratch(scratch);
     filter_gaz_destroy(gaz);
     RUN(host_resolves_anonymous_entities);

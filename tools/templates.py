@@ -6,7 +6,9 @@ desk trades. Each template (eval/templates.tsv) is filled with the first unambig
 listed company of the gazetteer (optionally only those of some sectors) and scored by `squawk score
 --all`; the report says, per template, how many filled headlines raised the expected category above
 its threshold (or none, for a negative template) and how many named the filled company in the
-expected role. A template that fails for some companies shows the aliases it failed on.
+expected role. A filled headline also fails when its alert reaches a topic of any other listed company
+(a stray ticker: "FTC Sues to Block Acme Deal" on Block Inc.'s). A template that fails for some
+companies shows the aliases it failed on.
 
 eval/templates.tsv: expect<TAB>category<TAB>role<TAB>sectors<TAB>template
   expect 1: an alert of category at or above the shipped threshold; role (or -) the role of {A};
@@ -60,6 +62,19 @@ def score(sq, arts):
     return best
 
 
+def min_relevance():
+    """sinks.zmq.min_relevance of the shipped config: the relevance a company's topic needs."""
+    with open(os.path.join(ROOT, "config", "squawk.yml"), encoding="utf-8") as f:
+        return float(yaml.safe_load(f)["sinks"]["zmq"]["min_relevance"])
+
+
+def strays(alert, allowed, min_rel):
+    """The tickers an alert's topics reach beyond the allowed ones."""
+    return [e["ticker"] for e in alert.get("entities", [])
+            if e.get("ticker") and e["ticker"] not in allowed and e.get("role") not in ("mentioned", "regulator")
+            and e.get("relevance", 0) >= min_rel]
+
+
 def role_of(alert, ticker):
     for e in alert.get("entities", []):
         if e.get("ticker") == ticker:
@@ -80,6 +95,8 @@ def main():
     args = ap.parse_args()
     sq = os.path.join(args.build, "squawk")
     every = listed()
+    min_rel = min_relevance()
+    second = {c: {t for a, t, _ in every if a == name} for c, name in SECOND.items()}
     bad = 0
     for n, line in enumerate(open(args.templates, encoding="utf-8"), 1):
         if not line.strip() or line.startswith("#"):
@@ -92,6 +109,10 @@ def main():
             comps = comps[:args.limit]
         arts = [{"id": "t%d" % i, "headline": tmpl.replace("{A}", a).replace("{B}", SECOND[cat]), "body": ""}
                 for i, (a, _) in enumerate(comps)]
+        # the companies the template itself names ("... deal with Microsoft") are parties too
+        probe = tmpl.replace("{A}", "Zorblax Widgets Inc").replace("{B}", SECOND[cat])
+        own = {e.get("ticker") for al in score(sq, [{"id": "p", "headline": probe, "body": ""}]).values()
+               for e in al.get("entities", [])}
         best = score(sq, arts)
         fails = []
         for i, (a, t) in enumerate(comps):
@@ -100,8 +121,10 @@ def main():
             ok = hit if expect == "1" else not hit
             if ok and expect == "1" and role != "-" and role_of(al, t) != role:
                 ok = False
-            if not ok:
-                fails.append("%s (%s)" % (a, role_of(al, t) if al else "no alert"))
+            stray = strays(al, {t} | second[cat] | own, min_rel) if al and hit else []
+            if not ok or stray:
+                why = ("stray " + ",".join(stray)) if ok else (role_of(al, t) if al else "no alert")
+                fails.append("%s (%s)" % (a, why))
         bad += len(fails) > args.max_fail * len(comps)
         print("%s:%d: %s %s %d/%d ok  %s" % (os.path.basename(args.templates), n, cat, "alerts" if expect == "1" else "silent",
                                             len(comps) - len(fails), len(comps), tmpl))
