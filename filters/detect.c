@@ -520,9 +520,31 @@ static int party_named(const struct detect_run *x, size_t i)
     return 0;
 }
 
+/* Engine v2: does hit i start inside a company's name without a slot holding that company? Then its
+ * first words are the name's, not the rule's: "US Bancorp investors sue" names no US action,
+ * "Japan Tobacco" no act of Japan. */
+static int starts_in_name(const struct detect_run *x, size_t i)
+{
+    const struct squawk_match *t = &x->ms[i];
+    for (size_t j = 0; j < x->n_men; j++) {
+        const struct squawk_mention *m = &x->men[j];
+        if (m->field != t->field || t->start < m->start || t->start >= m->end || !m->confirmed ||
+            !is_kind(x->h->article_entity(x->a, m->entity), "company"))
+            continue;
+        for (uint32_t k = x->slot_off[i]; k < x->slot_off[i + 1]; k++)
+            if (x->slots[k].start <= m->start && m->end <= x->slots[k].end) return 0;
+        return 1;
+    }
+    return 0;
+}
+
 static void gate(struct detect_run *x)
 {
     int sector_present = gate_sector_present(x);
+    for (size_t i = 0; x->slots && x->d->cfg.name_starts > 0 && i < x->n_ms; i++) /* sector= rules read names */
+        if (x->ms[i].rule < x->n_rules && rule_weight(x, i) > 0 && tag_of(x->d, x->ms[i].rule) != DETECT_TAG_SECTOR &&
+            starts_in_name(x, i))
+            x->vetoed[i] = 1;
     for (size_t i = 0; i < x->n_rules; i++)
         x->skip_rule[i] = !sector_present && x->d->rules[i].tag == DETECT_TAG_REQ_SECTOR;
     gate_vetoes(x);

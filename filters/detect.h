@@ -54,6 +54,10 @@ struct detect_config {
     /* regulatory: where no company is the subject, the one company the headline names is, with
      * this route vote (topics only). 0 = off. */
     double headline_subject;
+    /* regulatory: a hit that starts inside a company's name, with no slot holding the company, counts
+     * for nothing ("US Bancorp investors sue": no act of the US). 0 = off (chips reads names: "Aligned
+     * Data Centers raises"). */
+    double name_starts;
     /* chips: the company's side when the words give none ("OpenAI signs cloud deal with Amazon"):
      * groups of sectors split by ';', strongest first; of the companies no rule gave a side, those
      * of the strongest group any of them is in take role_a (the supplier), the rest role_b.
