@@ -52,7 +52,7 @@ static int chips_init(void **ctx, const void *config, const struct squawk_host *
 
 SQUAWK_FILTER_DECLARE = {
     SQUAWK_FILTER_HEADER,
-    .default_threshold = 26.2, /* calibrated: see docs/EVAL.md */
+    .default_threshold = 50.76, /* calibrated: see docs/EVAL.md */
     .name = "chips",
     .version = "1.0.0",
     .description = "chip and compute deals (supply, orders, foundry, cloud capacity): supplier and customer",
