@@ -99,14 +99,16 @@ if [ -d "$M2" ]; then
     run_set md2-check "modern_dev_2 CHECK: summary lines only, never its errors (generalisation check)" "$M2/labels-check.tsv" "$M2/articles.jsonl" "$HELD --parties $M2/parties.tsv"
 fi
 # Our labels of shared-corpus items nobody labelled before (eval/labels/README.md), by id, split in two.
-for p in pool26 pool20; do
+# NAME:ARTICLES -- pooltw labels Twitter TRAIN tweets by the guide (not by their topic labels)
+for pa in pool26:modern-fh pool20:modern-fh pool25:modern-fh pooltw:twitter-train; do
+    p=${pa%%:*} A=$OUT/${pa#*:}.jsonl
     L=$ROOT/eval/labels/$p.tsv
     [ -f "$L" ] || continue
     if stale "$OUT/$p-tune-labels.tsv" "$L" "$ROOT/tools/corpus_pool.py"; then
         $PY "$ROOT/tools/corpus_pool.py" "$L" "$OUT/$p"
     fi
-    run_set "$p-tune" "eval/labels/$p.tsv TUNE half: our GUIDE labels of corpus items no set covered (tuning set)" "$OUT/$p-tune-labels.tsv" "$OUT/modern-fh.jsonl" "$EXTRA --parties $OUT/$p-tune-parties.tsv"
-    run_set "$p-check" "eval/labels/$p.tsv CHECK half: summary lines only, never its errors" "$OUT/$p-check-labels.tsv" "$OUT/modern-fh.jsonl" "$HELD --parties $OUT/$p-check-parties.tsv"
+    run_set "$p-tune" "eval/labels/$p.tsv TUNE half: our GUIDE labels of corpus items no set covered (tuning set)" "$OUT/$p-tune-labels.tsv" "$A" "$EXTRA --parties $OUT/$p-tune-parties.tsv"
+    run_set "$p-check" "eval/labels/$p.tsv CHECK half: summary lines only, never its errors" "$OUT/$p-check-labels.tsv" "$A" "$HELD --parties $OUT/$p-check-parties.tsv"
 done
 # Hand-written sets (eval/sets/: our own wording, labelled by GUIDE.md with parties; sessions 13-14 and 19).
 # hand_set NAME TSV DESCRIPTION OPTS: converts TSV when stale and runs it as set NAME.
