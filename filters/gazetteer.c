@@ -1545,6 +1545,27 @@ static int32_t ent_new(struct anon_st *st, size_t name, size_t tick)
     return (int32_t)st->n_ents++;
 }
 
+/* The entity of another resolved tag or cashtag of the same symbol s[0, n), or -1. */
+static int32_t tag_seen(const struct anon_st *st, size_t i, const char *s, size_t n)
+{
+    for (size_t j = 0; j < st->n; j++) {
+        const struct anon_cand *o = &st->v[j];
+        if (j != i && o->ent >= 0 && (o->kind == AN_TAG || o->kind == AN_CASH) && o->nend - o->nstart == n &&
+            strncmp(st->text[o->field] + o->nstart, s, n) == 0)
+            return o->ent;
+    }
+    return -1;
+}
+
+/* "$FLAC $FLACU $FLACW": a SPAC's units (U), warrants (W, WS) and rights (R) listed beside its shares
+ * are the same company, so they route to the shares' symbol, not to a topic of their own. */
+static int32_t spac_sibling(const struct anon_st *st, size_t i, const char *s, size_t n)
+{
+    if (n >= 5 && s[n - 2] == 'W' && s[n - 1] == 'S') return tag_seen(st, i, s, n - 2);
+    if (n >= 4 && (s[n - 1] == 'U' || s[n - 1] == 'W' || s[n - 1] == 'R')) return tag_seen(st, i, s, n - 1);
+    return -1;
+}
+
 /* Same name (any case) or same ticker: one entity, so mentions add up. */
 static void resolve(struct anon_st *st)
 {
@@ -1583,12 +1604,8 @@ static void resolve(struct anon_st *st)
         if ((c->kind != AN_TAG && c->kind != AN_CASH) || c->owner != -1) continue;
         const char *s = st->text[c->field] + c->nstart;
         size_t n = c->nend - c->nstart;
-        for (size_t j = 0; j < st->n && c->ent < 0; j++) {
-            const struct anon_cand *o = &st->v[j];
-            if (j != i && o->ent >= 0 && (o->kind == AN_TAG || o->kind == AN_CASH) &&
-                o->nend - o->nstart == n && strncmp(st->text[o->field] + o->nstart, s, n) == 0)
-                c->ent = o->ent;
-        }
+        c->ent = tag_seen(st, i, s, n);
+        if (c->ent < 0) c->ent = spac_sibling(st, i, s, n);
         if (c->ent >= 0) continue;
         size_t tick = pool_add(st, s, n);
         if (st->nomem) return;

@@ -191,6 +191,14 @@ TEST(junk_not_found)
     ASSERT_STR_EQ(anon(0, NULL)->name, "Stora Kopparbergs AB");
     scan("$SPY $QQQ $ES $BTC and $USD fell", "");
     ASSERT_EQ(n_anon_mentions(), 0);
+    /* a SPAC's units, warrants and rights beside its shares are one company, on the shares' symbol */
+    scan("$ZWAC $ZWACU $ZWACW $ZWACWS $ZWACR - Zorblax SPAC in talks", "");
+    ASSERT_EQ(n_anon_mentions(), 5);
+    for (size_t k = 1; k < 5; k++) ASSERT_EQ(anon(k, NULL), anon(0, NULL));
+    assert_ticker(anon(0, NULL), "ZWAC");
+    /* a symbol one letter longer with no such suffix is another company */
+    scan("$ZWAC $ZWACX rose", "");
+    ASSERT(anon(0, NULL) != anon(1, NULL));
     /* a sentence opener is not part of the name */
     scan("", "The Zorblax Group said. Its Quuxon Holdings unit. Thursday. Acme Corp rose.");
     ASSERT_EQ(n_anon_mentions(), 3);
