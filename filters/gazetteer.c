@@ -1566,6 +1566,23 @@ static int32_t spac_sibling(const struct anon_st *st, size_t i, const char *s, s
     return -1;
 }
 
+/* "$GOOG $GOOGL", "$FOX $FOXA", "$BRK.A ... Berkshire <BRK.B>": another share class of a listed company
+ * the text names by its gazetteer ticker is that company: a symbol one letter shorter than the
+ * ticker, or differing only in its last letter after a '.' (the class suffix). Returns the gazetteer
+ * entity, or -1. */
+static int32_t class_sibling(const struct anon_st *st, const char *s, size_t n)
+{
+    if (n < 3) return -1;
+    for (size_t k = 0; k < st->gm->n; k++) {
+        const struct squawk_entity *e = filter_gaz_entity(st->g, st->gm->v[k].entity);
+        size_t t = e && e->ticker ? strlen(e->ticker) : 0;
+        int longer = t == n + 1 && strncmp(e->ticker, s, n) == 0;
+        int other_class = t == n && s[n - 2] == '.' && strncmp(e->ticker, s, n - 1) == 0;
+        if (longer || other_class) return (int32_t)st->gm->v[k].entity;
+    }
+    return -1;
+}
+
 /* Same name (any case) or same ticker: one entity, so mentions add up. */
 static void resolve(struct anon_st *st)
 {
@@ -1606,6 +1623,7 @@ static void resolve(struct anon_st *st)
         size_t n = c->nend - c->nstart;
         c->ent = tag_seen(st, i, s, n);
         if (c->ent < 0) c->ent = spac_sibling(st, i, s, n);
+        if (c->ent < 0) c->ent = class_sibling(st, s, n);
         if (c->ent >= 0) continue;
         size_t tick = pool_add(st, s, n);
         if (st->nomem) return;

@@ -213,6 +213,16 @@ TEST(gazetteer_wins_on_overlap)
     scan("Apple Inc and Nvidia Corp rise", "Microsoft <MSFT> and $NVDA gained; Amazon.com Inc said.");
     ASSERT_EQ(n_anon_mentions(), 0);
     ASSERT_GE(ms.n, 6);
+    /* another share class of a company named by its ticker is that company ("$GOOG $GOOGL"), alone it is not */
+    int32_t alphabet = filter_gaz_find(gaz, "GOOGL");
+    ASSERT_GE(alphabet, 0);
+    scan("$GOOG $GOOGL - Alphabet fined", "");
+    ASSERT_EQ(n_anon_mentions(), 0);
+    size_t n_alpha = 0;
+    for (size_t i = 0; i < ms.n; i++) n_alpha += ms.v[i].entity == (uint32_t)alphabet;
+    ASSERT_GE(n_alpha, 2);
+    scan("$GOOG rose", "");
+    ASSERT_EQ(n_anon_mentions(), 1);
     /* a name joined to a gazetteer name by "and" keeps its own part */
     scan("", "Apple and Zorblax Widgets Corp agreed.");
     ASSERT_EQ(n_anon_mentions(), 1);
