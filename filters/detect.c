@@ -874,11 +874,13 @@ static int former_employer(const char *s, size_t len, size_t start, size_t end)
 static int name_as_word(const char *s, size_t len, size_t start, size_t end)
 {
     if (given_name_before(s, start)) return 1;
-    static const char *const glued[] = {"-backed", "-funded", "-owned", "-controlled", "-supported", NULL};
+    static const char *const glued[] = {"-backed", "-funded", "-owned", "-controlled", "-supported", /* Title Case too */
+                                        "-Backed", "-Funded", "-Owned", "-Controlled", "-Supported", NULL};
     static const char *const quote[] = {"\xe2\x80\x98", "\xe2\x80\x9c", "'", "\"", NULL}; /* ‘ “ ' " */
     /* a technology, place or likeness, never a party ("Arm-based chip designer"); not "Nvidia-powered"
      * (the annotators' supplier) */
-    static const char *const kind[] = {"-based", "-compatible", "-style", "-like", "-inspired", NULL};
+    static const char *const kind[] = {"-based", "-compatible", "-style", "-like", "-inspired",
+                                       "-Based", "-Compatible", "-Style", "-Like", "-Inspired", NULL};
     if (end < len && s[end] == '-') {
         size_t g = word_in(s, len, end, glued);
         if (g) return backs_a_company(s, len, end + g);

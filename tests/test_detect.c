@@ -677,6 +677,8 @@ TEST(names_used_as_context)
     const char *t[][2] = {
         /* text, the mention ("1": a name used as a word) */
         {"Nvidia-backed Nscale raises $1bn", "1Nvidia"},
+        {"Nvidia-Backed CoreWeave Signs $11.9 Billion Contract With OpenAI", "1Nvidia"}, /* Title Case */
+        {"Startup Unveils Arm-Based Server Chip", "1Arm"},
         {"An Nvidia-backed \xe2\x80\x98open\xe2\x80\x99 AI start-up courts investors", "1Nvidia"},
         {"Meta-backed data centre seeks $3bn", "0Meta"},
         {"Oway wants to be a decentralized \xe2\x80\x98Uber for freight\xe2\x80\x99", "1Uber"},
