@@ -737,15 +737,21 @@ static int list_gap(const char *s, uint32_t from, uint32_t to)
     return sep;
 }
 
-/* Length of the word at s[i] when it is one of ws (whole word), else 0. */
-static size_t word_in(const char *s, size_t len, size_t i, const char *const *ws)
+/* Length of the word at s[i] when it is one of ws (whole word; any case when fold), else 0. */
+static size_t word_in_case(const char *s, size_t len, size_t i, const char *const *ws, int fold)
 {
     for (size_t k = 0; ws[k]; k++) {
         size_t n = strlen(ws[k]);
-        if (i + n <= len && strncmp(s + i, ws[k], n) == 0 && (i + n == len || !isalnum((unsigned char)s[i + n])))
+        if (i + n <= len && (fold ? strncasecmp(s + i, ws[k], n) : strncmp(s + i, ws[k], n)) == 0 &&
+            (i + n == len || !isalnum((unsigned char)s[i + n])))
             return n;
     }
     return 0;
+}
+
+static size_t word_in(const char *s, size_t len, size_t i, const char *const *ws)
+{
+    return word_in_case(s, len, i, ws, 0);
 }
 
 /* 1 when a capitalised word starts at s[i] ("Dylan", "AMD"). */
@@ -874,17 +880,15 @@ static int former_employer(const char *s, size_t len, size_t start, size_t end)
 static int name_as_word(const char *s, size_t len, size_t start, size_t end)
 {
     if (given_name_before(s, start)) return 1;
-    static const char *const glued[] = {"-backed", "-funded", "-owned", "-controlled", "-supported", /* Title Case too */
-                                        "-Backed", "-Funded", "-Owned", "-Controlled", "-Supported", NULL};
+    static const char *const glued[] = {"-backed", "-funded", "-owned", "-controlled", "-supported", NULL};
     static const char *const quote[] = {"\xe2\x80\x98", "\xe2\x80\x9c", "'", "\"", NULL}; /* ‘ “ ' " */
     /* a technology, place or likeness, never a party ("Arm-based chip designer"); not "Nvidia-powered"
      * (the annotators' supplier) */
-    static const char *const kind[] = {"-based", "-compatible", "-style", "-like", "-inspired",
-                                       "-Based", "-Compatible", "-Style", "-Like", "-Inspired", NULL};
-    if (end < len && s[end] == '-') {
-        size_t g = word_in(s, len, end, glued);
+    static const char *const kind[] = {"-based", "-compatible", "-style", "-like", "-inspired", NULL};
+    if (end < len && s[end] == '-') { /* any case: Title-Case headlines write "Nvidia-Backed" */
+        size_t g = word_in_case(s, len, end, glued, 1);
         if (g) return backs_a_company(s, len, end + g);
-        if (word_in(s, len, end, kind)) return 1;
+        if (word_in_case(s, len, end, kind, 1)) return 1;
     }
     size_t b = start, q = 0;
     for (size_t k = 0; quote[k] && !q; k++) {
