@@ -44,6 +44,10 @@ struct filter_gaz {
     hs_database_t *db[2]; /* exact case; caseless for ALL-CAPS text (old wire headlines) */
     hs_database_t *rdb;   /* exact case, every literal reversed: see scan_field_raw */
     int no_anonymous;
+    /* `retired:` symbols no company trades under today ($TWTR): a tag of one names a company
+     * without a ticker, so no desk gets a topic for a symbol nobody holds */
+    char **retired;
+    size_t n_retired;
     /* names, tickers and aliases sorted for filter_gaz_find (rules that name
      * a company look it up for every trigger: a linear scan cost 3 % of the
      * filter stage); seq keeps the scan's precedence among equal keys */
@@ -420,6 +424,37 @@ static int load_entity(filter_gaz *g, yaml_document_t *doc, yaml_node_t *en, con
     return rc;
 }
 
+/* The top-level `retired:` list: symbols, none of them a listed entity's ticker. */
+static int load_retired(filter_gaz *g, yaml_document_t *doc, yaml_node_t *root, const char *path, char *err,
+                        size_t errlen)
+{
+    yaml_node_t *n = filter_yaml_get(doc, root, "retired");
+    if (!n) return 0;
+    if (n->type != YAML_SEQUENCE_NODE) {
+        snprintf(err, errlen, "%s:%zu: retired: expected a list of symbols", path, filter_yaml_line(n));
+        return SQ_E_GAZETTEER;
+    }
+    size_t cap = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (!(g->retired = calloc(cap ? cap : 1, sizeof *g->retired))) return SQ_E_NOMEM;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        yaml_node_t *sn = yaml_document_get_node(doc, *it);
+        const char *v = filter_yaml_str(sn);
+        if (!v || !*v || strpbrk(v, " \t$<>")) {
+            snprintf(err, errlen, "%s:%zu: retired: '%s' is not a symbol", path, filter_yaml_line(sn), v ? v : "");
+            return SQ_E_GAZETTEER;
+        }
+        for (size_t i = 0; i < g->n_ents; i++)
+            if (g->ents[i].ticker && strcmp(g->ents[i].ticker, v) == 0) {
+                snprintf(err, errlen, "%s:%zu: retired: %s is the ticker of %s", path, filter_yaml_line(sn), v,
+                         g->ents[i].name);
+                return SQ_E_GAZETTEER;
+            }
+        if (!(g->retired[g->n_retired] = strdup(v))) return SQ_E_NOMEM;
+        g->n_retired++;
+    }
+    return 0;
+}
+
 int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen)
 {
     *out = NULL;
@@ -468,7 +503,8 @@ int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen
     }
     index_suffixes(g);
     index_stop(g);
-    rc = unique_aliases(g, lines, path, err, errlen);
+    rc = load_retired(g, &doc, root, path, err, errlen);
+    if (!rc) rc = unique_aliases(g, lines, path, err, errlen);
     if (!rc) rc = index_short_forms(g);
     if (!rc) rc = compile(g, path, err, errlen);
     if (!rc) rc = index_keys(g);
@@ -496,6 +532,8 @@ void filter_gaz_destroy(filter_gaz *g)
         free((char *)g->ents[i].sectors);
     }
     for (size_t i = 0; i < g->n_aliases; i++) free(g->aliases[i].text);
+    for (size_t i = 0; i < g->n_retired; i++) free(g->retired[i]);
+    free(g->retired);
     hs_free_database(g->db[0]);
     hs_free_database(g->db[1]);
     hs_free_database(g->rdb);
@@ -1583,6 +1621,20 @@ static int32_t class_sibling(const struct anon_st *st, const char *s, size_t n)
     return -1;
 }
 
+/* Whether s[0, n) is a `retired:` symbol. */
+static int retired(const filter_gaz *g, const char *s, size_t n)
+{
+    for (size_t i = 0; i < g->n_retired; i++)
+        if (strncmp(g->retired[i], s, n) == 0 && g->retired[i][n] == 0) return 1;
+    return 0;
+}
+
+/* The pool offset of a tag's symbol as a ticker: 0 (none) for a retired one. */
+static size_t tick_add(struct anon_st *st, const char *s, size_t n)
+{
+    return retired(st->g, s, n) ? 0 : pool_add(st, s, n);
+}
+
 /* Same name (any case) or same ticker: one entity, so mentions add up. */
 static void resolve(struct anon_st *st)
 {
@@ -1596,7 +1648,7 @@ static void resolve(struct anon_st *st)
             size_t tick = 0;
             if (c->tag >= 0) {
                 const struct anon_cand *t = &st->v[c->tag];
-                tick = pool_add(st, st->text[t->field] + t->nstart, t->nend - t->nstart);
+                tick = tick_add(st, st->text[t->field] + t->nstart, t->nend - t->nstart);
             }
             if (st->nomem) return;
             int32_t e = ent_by(st, st->pool + name, 0);
@@ -1627,8 +1679,9 @@ static void resolve(struct anon_st *st)
         if (c->ent >= 0) continue;
         size_t tick = pool_add(st, s, n);
         if (st->nomem) return;
-        int32_t e = ent_by(st, st->pool + tick, 1);
-        if (e < 0) e = ent_new(st, tick, tick);
+        int gone = retired(st->g, s, n); /* named by its symbol, with no ticker */
+        int32_t e = ent_by(st, st->pool + tick, !gone);
+        if (e < 0) e = ent_new(st, tick, gone ? 0 : tick);
         c->ent = e < 0 ? -1 : (int32_t)base + e;
     }
 }

@@ -529,6 +529,38 @@ TEST(switch_in_gazetteer_file)
     filter_gaz_destroy(g);
 }
 
+/* `retired:` symbols: a tag of one names a company without a ticker (no topic for a symbol nobody
+ * holds); a list that is no list, a non-symbol, or a listed entity's ticker is a load error. */
+TEST(retired_symbols_name_no_ticker)
+{
+    filter_gaz *g = NULL;
+    hs_scratch_t *sc = NULL;
+    char err[512] = "";
+    ASSERT_EQ(load_with("retired: [QWRT, QWZX]", &g, err, sizeof err), 0);
+    ASSERT_EQ(filter_gaz_alloc_scratch(g, &sc), 0);
+    const char *h = "$QWRT - buyer walks away from its $4bn deal; $QWRS shares fall";
+    const char *t[2] = {h, ""};
+    size_t l[2] = {strlen(h), 0};
+    ASSERT_EQ(filter_gaz_scan(g, sc, t, l, &ms), 0);
+    int seen = 0;
+    for (size_t i = 0; i < ms.n; i++) {
+        const struct squawk_entity *e = filter_mentions_entity(g, &ms, ms.v[i].entity);
+        ASSERT(e != NULL);
+        if (strcmp(e->name, "QWRT") == 0) assert_ticker(e, NULL), seen |= 1;
+        if (strcmp(e->name, "QWRS") == 0) assert_ticker(e, "QWRS"), seen |= 2; /* not retired: its own symbol */
+    }
+    ASSERT_EQ(seen, 3);
+    hs_free_scratch(sc);
+    filter_gaz_destroy(g);
+    ASSERT_EQ(load_with("retired: QWRT", &g, err, sizeof err), SQ_E_GAZETTEER);
+    ASSERT(strstr(err, ":1: retired: expected a list of symbols") != NULL);
+    ASSERT_EQ(load_with("retired: ['$QWRT']", &g, err, sizeof err), SQ_E_GAZETTEER);
+    ASSERT(strstr(err, ":1: retired: '$QWRT' is not a symbol") != NULL);
+    ASSERT_EQ(load_with("retired: [ZWI]", &g, err, sizeof err), SQ_E_GAZETTEER);
+    ASSERT(strstr(err, ":1: retired: ZWI is the ticker of Zorblax Widgets Inc") != NULL);
+    ASSERT(g == NULL);
+}
+
 /* ---- through the host: plugins resolve anonymous entities with host->entity() ---- */
 
 static filter_host *invest_host(int anonymous)
@@ -751,6 +783,7 @@ int main(void)
     RUN(unicode_punctuation_ends_names);
     RUN(hostile_text);
     RUN(switch_in_gazetteer_file);
+    RUN(retired_symbols_name_no_ticker);
     RUN(shipped_gazetteer_entries);
     RUN(model_number_is_no_company);
     RUN(title_case_verb_is_no_company);
