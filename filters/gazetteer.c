@@ -1171,7 +1171,9 @@ static const char *const not_tags[] = {"BR", "HR", "LI", "UL", "OL", "TD", "TR",
 static const char *const not_cash[] = {"US", "USD", "AUD", "CAD", "NZD", "HKD", "SGD", "NZ",
     "HK", "A", "C", "SPY", "QQQ", "DIA", "IWM", "SPX", "NDX", "VIX", "DJI", "DJIA", "COMP", "RUT",
     "ES", "NQ", "YM", "RTY", "CL", "GC", "JY", "BTC", "ETH", "XLE", "XLF", "XLK", "GLD", "SLV",
-    "USO", "TLT", "HYG", "EEM", "EFA", NULL};
+    "USO", "TLT", "HYG", "EEM", "EFA", "VOO", "VTI", "IVV", "TQQQ", "SQQQ", "SPXL", "SPXS", "UVXY", "VXX",
+    "XLV", "XLI", "XLY", "XLP", "XLU", "XLB", "XLRE", "XLC", "SMH", "SOXX", "SOXL", "SOXS", "XSD", "KRE",
+    "XBI", "IBB", "ARKK", NULL};
 
 static int in_list(const char *const *l, const char *s, size_t n, int caseless)
 {

@@ -191,6 +191,9 @@ TEST(junk_not_found)
     ASSERT_STR_EQ(anon(0, NULL)->name, "Stora Kopparbergs AB");
     scan("$SPY $QQQ $ES $BTC and $USD fell", "");
     ASSERT_EQ(n_anon_mentions(), 0);
+    /* sector funds too: a chip deal tweet's "$SMH $SOXX" routes to no fund */
+    scan("$SMH $SOXX $XLK $ARKK - chip stocks rally", "");
+    ASSERT_EQ(n_anon_mentions(), 0);
     /* a SPAC's units, warrants and rights beside its shares are one company, on the shares' symbol */
     scan("$ZWAC $ZWACU $ZWACW $ZWACWS $ZWACR - Zorblax SPAC in talks", "");
     ASSERT_EQ(n_anon_mentions(), 5);
