@@ -564,13 +564,15 @@ TEST(chips_sideless_deal_sides_by_sector)
 }
 
 /* An order or contract won "from" a company names that company the customer (chips.party_order_from),
- * also when what was ordered comes between; a customer named between "supply" and "with" is the customer. */
+ * also when what was ordered, or a nationality ("from Saudi Humain"), comes between; a customer named between "supply" and "with" is the customer. */
 TEST(chips_party_order_from)
 {
     static const char *const won = "Nvidia wins multiyear order from Microsoft for 50,000 accelerators",
                       *const lands = "Nvidia lands order for 20,000 GPUs from Apple",
-                      *const with = "Amazon to supply Apple with cloud computing in $10bn deal";
+                      *const with = "Amazon to supply Apple with cloud computing in $10bn deal",
+                      *const nat = "Nvidia wins $5 billion order for AI servers from American Apple";
     static const struct role_case c[] = {
+        {nat, "chips", "Nvidia Corp.", "supplier"}, {nat, "chips", "Apple Inc.", "customer"},
         {won, "chips", "Nvidia Corp.", "supplier"},       {won, "chips", "Microsoft Corp.", "customer"},
         {lands, "chips", "Nvidia Corp.", "supplier"},     {lands, "chips", "Apple Inc.", "customer"},
         {with, "chips", "Amazon.com Inc.", "supplier"},   {with, "chips", "Apple Inc.", "customer"},
