@@ -1245,9 +1245,12 @@ static void trigger_votes(struct detect_run *x, size_t i)
                                                 closed_aside_between(s, m->end, t->start)));
         for (int r = 0; r < 2; r++) {
             int *b = near[r];
+            /* the first name after the trigger being context ("from a rival of Microsoft") says the
+             * object is the phrase around it: the route takes no name further on */
+            if (r && (x->ok[j] & MEN_CONTEXT) && !cut && m->start >= t->end && b[1] == -1) b[1] = -2;
             if (r && ((x->ok[j] & MEN_CONTEXT) || cut)) continue;
             if (m->end <= t->start) b[0] = (int)j; /* sorted: the last one is the nearest */
-            else if (m->start >= t->start && b[1] < 0 && !(b[0] >= 0 && x->men[b[0]].entity == m->entity))
+            else if (m->start >= t->start && b[1] == -1 && !(b[0] >= 0 && x->men[b[0]].entity == m->entity))
                 b[1] = (int)j;
         }
         if (sp->roles_by_kind)

@@ -451,6 +451,29 @@ TEST(regulatory_earlier_cases_are_context)
     proto_alert_destroy(al);
 }
 
+/* invest: a company told as already holding its stake ("remains OpenAI's primary partner and
+ * investor", "has a multibillion-dollar investment in") is context (invest.background_holder), and
+ * the company it holds is not marked; where the first name after a trigger is context ("capital from
+ * a direct cloud competitor to Microsoft") the route names nobody past it (detect.c trigger_votes). */
+TEST(invest_existing_holders_are_context)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Amazon in talks to invest $10bn in OpenAI",
+                              "Amazon is in talks to invest $10bn in OpenAI. Microsoft remains OpenAI's primary partner and "
+                              "investor. Apple has a multibillion-dollar investment in OpenAI.", "invest");
+    static const char *const holders[][2] = {{"Microsoft Corp.", "MSFT"}, {"Apple Inc.", "AAPL"}};
+    for (size_t i = 0; i < 2; i++) assert_context(al, holders[i][0], holders[i][1]);
+    assert_role(al, "OpenAI", "target");
+    proto_alert_destroy(al);
+    al = run_one(h, "Zorblax Widgets Inc raises $2bn",
+                 "Zorblax Widgets Inc raised $2bn. Taking capital from a direct cloud competitor to Microsoft changes "
+                 "the dynamics for Nvidia.", "invest");
+    ASSERT(al != NULL);
+    NO_TOPICS(al, "MSFT", "NVDA");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 TEST(invest_party_roles)
 {
     static const char *const arm = "Apple buys chemicals arm from Shell for $1bn",
@@ -1066,6 +1089,7 @@ int main(void)
     RUN(pattern_roles_outrank_proximity);
     RUN(chips_sideless_deal_sides_by_sector);
     RUN(chips_party_order_from);
+    RUN(invest_existing_holders_are_context);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
