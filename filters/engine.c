@@ -228,6 +228,7 @@ static int engine_setup(struct squawk_engine *e, const struct squawk_host *h, co
         c->base.pack = e->pack_path;
     }
     if (detect_init(&e->d, &ds, &c->base, h, p->desc->name, err, errlen)) return SQ_E_INVAL;
+    if (e->d.tpack) filter_host_tpack_gate(e->d.tpack);
     if ((rc = engine_calibration(e, h, c, err, errlen))) return rc;
     return engine_model(e, h, c, err, errlen);
 }

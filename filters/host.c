@@ -45,6 +45,7 @@ struct squawk_tpack {
     char *key;                  /* the name or path it was opened by */
     struct squawk_trule *rules; /* [tpat_size(p)] */
     const char **names;         /* role names of every rule's slots and named roles, one block */
+    unsigned char gate;         /* filter_host_tpack_gate */
 };
 
 typedef struct host_filter {
@@ -320,6 +321,8 @@ static int svc_tpack_open(const struct squawk_host *s, const char *name, struct 
     return 0;
 }
 
+void filter_host_tpack_gate(struct squawk_tpack *p) { p->gate = 1; }
+
 static size_t svc_tpack_size(const struct squawk_tpack *p) { return tpat_size(p->p); }
 
 static const struct squawk_trule *svc_tpack_rule(const struct squawk_tpack *p, uint32_t i)
@@ -472,6 +475,7 @@ static int tscan_run(struct squawk_tpack *p, const struct squawk_article *a, str
     size_t n_men;
     rc = svc_mentions(a, &men, &n_men);
     if (!rc && !c->ids_done && !(rc = tpat_vocab_ids(c->h->vocab, &c->tok, &c->ids))) c->ids_done = 1;
+    t->res.gate = p->gate && !rescore_sink_set();
     if (!rc) rc = tpat_match_ids(p->p, &c->tok, &c->ids, a->text, men, n_men, &t->res);
     if (!rc && t->res.n_limited) tscan_limited(p, a, t->res.n_limited);
     return rc ? rc : tscan_export(p, c, t);

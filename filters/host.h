@@ -151,6 +151,12 @@ SQ_API void filter_host_keep_novelty(filter_host *h, filter_host *old);
 SQ_API const char *filter_host_data_dir(const filter_host *h);
 /* The same, from the services table a plugin was given (the engine's code in the host). */
 const char *filter_host_services_data_dir(const struct squawk_host *s);
+/* The engine reports nothing for an article no rule of positive weight matched, so a pack it opened
+ * stops there: its other rules (vetoes, context marks) are matched only when one did. Every user of
+ * the pack (a plugin opening the same pack by the same name too) gets the gated hits; a thread that
+ * records rescoring features (rescore_sink) gets them all. */
+struct squawk_tpack;
+void filter_host_tpack_gate(struct squawk_tpack *p);
 SQ_API int filter_host_threshold(const filter_host *h, size_t i, double *out);
 /* How many filters are loaded, and the i-th one's descriptor name (NULL past the end). */
 SQ_API size_t filter_host_n_filters(const filter_host *h);

@@ -967,12 +967,18 @@ static int match_scope(struct mctx *m, uint32_t rule, uint64_t *c, size_t n)
     return 0;
 }
 
-static int match_all(struct mctx *m)
+/* The rules of positive weight (positive 1) or the others (0), over their candidates. */
+static int match_all(struct mctx *m, int positive)
 {
     uint64_t *c = m->s->cand;
     for (size_t i = 0, j; i < m->s->n_cand; i = j) { /* a run of one rule's candidates in one scope */
         uint32_t rule = cand_rule(c[i]);
         const struct tpat_crule *r = &m->p->rules[rule];
+        if ((r->pub.weight > 0) != positive) { /* the other pass's rule: all its candidates */
+            for (j = i + 1; j < m->s->n_cand && cand_rule(c[j]) == rule; j++)
+                ;
+            continue;
+        }
         uint32_t first = scope_first(m, r, cand_tok(c[i]));
         for (j = i + 1; j < m->s->n_cand && cand_rule(c[j]) == rule && scope_first(m, r, cand_tok(c[j])) == first; j++)
             ;
@@ -1003,7 +1009,10 @@ int tpat_match_ids(const tpat_pack *p, const tok_doc *d, const tpat_ids *ids, co
     pool_take(r);
     if (!r->scratch && !(r->scratch = calloc(1, sizeof(struct scratch)))) return SQ_E_NOMEM;
     struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch, .guard_at = p->guard_at, .guards = p->guards};
-    if (prepare(&m, ids) || find_companies(&m, men, n_men) || scan_tokens(&m) || match_all(&m)) return SQ_E_NOMEM;
+    /* the positive rules first, whether gated or not, so a gated match that goes on finds what an
+     * ungated one finds (the step budget is spent in the same order) */
+    if (prepare(&m, ids) || find_companies(&m, men, n_men) || scan_tokens(&m) || match_all(&m, 1)) return SQ_E_NOMEM;
+    if ((r->n_hits || !r->gate) && match_all(&m, 0)) return SQ_E_NOMEM;
     if (r->n_hits > 1) qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
     return 0;
 }

@@ -107,6 +107,7 @@ typedef struct tpat_result {
     uint64_t steps;     /* used by the last match */
     size_t n_limited;   /* (rule, sentence) pairs not finished because max_steps ran out */
     void *scratch;      /* the matcher's per-token arrays */
+    uint8_t gate;       /* in: 1 -- where no rule of positive weight matches, match nothing else (no hits) */
 } tpat_result;
 
 #define TPAT_DEFAULT_STEPS (UINT64_C(1) << 26)

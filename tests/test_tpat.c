@@ -778,6 +778,28 @@ static void test_slot_lead(void)
     tpat_destroy(p);
 }
 
+/* gate: with no hit of a rule of positive weight, the others are not matched (no hits at all, and
+ * their steps not spent); with one, every rule matches as without the gate. */
+static void test_gate(void)
+{
+    char err[600];
+    tpat_pack *p = load("  - id: deal\n    comment: c\n    pattern: '<acquire_verb> {COMPANY:target}'\n    weight: 2\n"
+                        "  - id: ctx\n    comment: c\n    pattern: 'rival {COMPANY:target}'\n    weight: 0\n    marks: background\n"
+                        "  - id: neg\n    comment: c\n    pattern: '<goods>'\n    weight: -1\n",
+                        err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    static const char *const quiet = "Its rival Foo Ltd sold oil.", *const deal = "Acme bought Foo Ltd, a rival Bar Corp says, not oil.";
+    for (int gate = 0; gate < 2; gate++) {
+        tpat_result r;
+        tpat_result_init(&r);
+        r.gate = (uint8_t)gate;
+        ASSERT_STR_EQ(run_with(p, "", quiet, NULL, 0, &r), gate ? "" : "ctx[rival Foo Ltd]{target=Foo Ltd}; neg[oil]");
+        ASSERT_STR_EQ(run_with(p, "", deal, NULL, 0, &r), "deal[bought Foo Ltd]{target=Foo Ltd}; ctx[rival Bar Corp]{target=Bar Corp}; neg[oil]");
+        tpat_result_free(&r);
+    }
+    tpat_destroy(p);
+}
+
 int main(void)
 {
     test_load_errors();
@@ -803,6 +825,7 @@ int main(void)
     test_budget_scopes();
     test_optional_then_gap();
     test_slot_lead();
+    test_gate();
     printf("test_tpat: ok\n");
     return 0;
 }
