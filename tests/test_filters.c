@@ -556,6 +556,15 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "Apple Inc.", "AAPL");
     expect_context(h, "Microsoft signs $6bn deal for Nvidia GPU capacity. Apple recently signed a similar agreement with Amazon",
                    "chips", "Apple Inc.", "AAPL");
+    /* the chip maker whose chips are inside the capacity or servers sold (chips.background_inside); a buyer of the
+     * maker's own chips keeps it as the supplier */
+    head = "Microsoft signs $9.7bn cloud contract with IREN for access to Nvidia GB300 processors";
+    expect_context(h, head, "chips", "Nvidia Corp.", "NVDA");
+    head = "Amazon to sell OpenAI $38bn of cloud capacity, including hundreds of thousands of Nvidia GPUs";
+    expect_context(h, head, "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
+    expect_context(h, "Dell to supply xAI with $5bn of servers built around Nvidia's GB200 chips", "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, "Meta to buy 350,000 Nvidia GPUs for its data centres", "chips", "Nvidia Corp.", "supplier");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
