@@ -589,6 +589,20 @@ TEST(chips_party_order_from)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
+/* Companies teaming up or forming a venture to build compute are all its partners: suppliers, whatever their
+ * sectors (chips.party_venture_partners; GUIDE: a partner in a chip joint venture is supplier). */
+TEST(chips_party_venture_partners)
+{
+    static const char *const team = "Shell and Nvidia team up to build AI supercomputer in Munich",
+                      *const jv = "Apple, Shell and Nvidia form consortium to build AI data centres";
+    static const struct role_case c[] = {
+        {team, "chips", "Shell plc", "supplier"}, {team, "chips", "Nvidia Corp.", "supplier"},
+        {jv, "chips", "Apple Inc.", "supplier"},   {jv, "chips", "Shell plc", "supplier"},
+        {jv, "chips", "Nvidia Corp.", "supplier"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -1075,6 +1089,7 @@ int main(void)
     RUN(pattern_roles_outrank_proximity);
     RUN(chips_sideless_deal_sides_by_sector);
     RUN(chips_party_order_from);
+    RUN(chips_party_venture_partners);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
