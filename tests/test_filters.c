@@ -565,6 +565,11 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
     expect_context(h, "Dell to supply xAI with $5bn of servers built around Nvidia's GB200 chips", "chips", "Nvidia Corp.", "NVDA");
     expect_role(h, "Meta to buy 350,000 Nvidia GPUs for its data centres", "chips", "Nvidia Corp.", "supplier");
+    /* the counterparty of a deal dated before the news (chips.background_dated_deal); the new deal's parties stay */
+    head = "Apple in talks to invest in Nvidia, which secured $2bn from Shell last month";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
+    expect_role(h, "Microsoft to buy Nvidia GPUs; Shell agreed to invest in Nvidia last week", "chips", "Nvidia Corp.", "supplier");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
