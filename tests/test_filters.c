@@ -570,6 +570,11 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, head, "chips", "Shell plc", "SHEL");
     expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
     expect_role(h, "Microsoft to buy Nvidia GPUs; Shell agreed to invest in Nvidia last week", "chips", "Nvidia Corp.", "supplier");
+    /* the owners a takeover buys out are sellers, no chips party (chips.background_sellers); a supplier "from" stays */
+    head = "Apple to buy chipmaker Nvidia, buying out its main backers Shell and Microsoft";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_role(h, "Apple to buy GPUs from Nvidia in $2bn deal", "chips", "Nvidia Corp.", "supplier");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
