@@ -575,6 +575,12 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, head, "chips", "Shell plc", "SHEL");
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
     expect_role(h, "Apple to buy GPUs from Nvidia in $2bn deal", "chips", "Nvidia Corp.", "supplier");
+    /* a rival the supplier lost ground to, and peers told as dominating the market (context_phrase, background_peer) */
+    expect_context(h, "Nvidia to make Apple's AI chips in $16bn deal after losing ground to Microsoft", "chips", "Microsoft Corp.",
+                   "MSFT");
+    head = "Nvidia wins Apple as AI chip customer; Shell and Microsoft dominate the market";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_role(h, head, "chips", "Apple Inc.", "customer");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
