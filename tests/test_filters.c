@@ -581,6 +581,10 @@ TEST(chips_sideless_deal_sides_by_sector)
     head = "Nvidia wins Apple as AI chip customer; Shell and Microsoft dominate the market";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
     expect_role(h, head, "chips", "Apple Inc.", "customer");
+    /* the providers a buyer already has, told with "beyond" / "other than" (context_phrase) */
+    head = "OpenAI signs $38bn cloud deal with Amazon, widening its providers beyond Microsoft and Shell";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
