@@ -383,6 +383,13 @@ static int slots_in_sector(const struct squawk_tpack *p, const article_ctx *c, c
         int32_t e = r->companies[sl->company].entity;
         const struct squawk_entity *en = e >= 0 ? entity_in(p->h, c, (uint32_t)e) : NULL;
         if (!en || !en->sectors) return 0;
+        /* {COMPANY[!chip,memory]:role}: a company the gazetteer gives sectors, none of these
+         * (an acquisition of a carmaker is no chip deal); a company of unknown sectors never, */
+        if (want[sl->index][0] == '!') { /* nor a name in capitals, matched caselessly: "DELTA" may be Computer Delta */
+            const struct tok *t0 = &c->tok.v[r->companies[sl->company].tok_start];
+            if (c->tok.caps[t0->field] || !*en->sectors || sectors_meet(en->sectors, want[sl->index] + 1)) return 0;
+            continue;
+        }
         /* "company": any entity of that kind, whatever its sectors (a slot that must not hold an authority) */
         int any = en->kind && strcmp(en->kind, "company") == 0 && sectors_meet("company", want[sl->index]);
         if (!any && !sectors_meet(en->sectors, want[sl->index])) return 0;

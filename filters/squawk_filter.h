@@ -190,7 +190,9 @@ struct squawk_trule {
     /* since 1.2 (SQUAWK_HAS(rule, struct squawk_trule, slot_sector)): [n_slots] the sectors a slot's
      * company must have one of ("chip,memory", {COMPANY[chip,memory]:target}), or NULL: any company;
      * the array is NULL when no slot names a sector. The host reports no hit whose sector slot holds
-     * a company of another sector (or one found by form only, which has no sectors). */
+     * a company of another sector (or one found by form only, which has no sectors). A list starting
+     * with '!' ("!chip,memory", {COMPANY[!chip,memory]:target}) asks for a company with sectors, none
+     * of these, named in a field not written in capitals. */
     const char *const *slot_sector;
     /* since 1.2 (SQUAWK_HAS(rule, struct squawk_trule, caps_body)): a headline rule that says what the
      * article is (an earnings report, an opinion piece, a private settlement): where it matches, the

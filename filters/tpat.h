@@ -39,7 +39,8 @@ struct tpat_rule {
     uint32_t n_slots;      /* company slots in the pattern */
     const uint16_t *slot_role; /* role index per slot */
     const char *const *slot_sector; /* per slot: the sectors its company must have one of ("chip,memory"),
-                                     * or NULL for any company; NULL when no slot requires one */
+                                     * none of ("!chip,memory"), or NULL for any company; NULL when no slot
+                                     * requires one */
     uint32_t n_named;      /* roles: {role: entity}: the match names this entity in this role */
     const uint16_t *named_role;
     const char *const *named_entity;

@@ -555,11 +555,12 @@ static int slot_sectors(struct pctx *c, const char *w, size_t n, const char **ou
 {
     const struct tpat_pack *p = c->L->p;
     *out = NULL;
-    if (!n) {
+    size_t i0 = n && w[0] == '!'; /* {COMPANY[!chip,memory]:role}: none of these sectors */
+    if (n == i0) {
         fail(c, "empty sector list: write {COMPANY[sector,...]:role}");
         return 0;
     }
-    for (size_t i = 0; i < n;) {
+    for (size_t i = i0; i < n;) {
         size_t e = i;
         while (e < n && w[e] != ',') e++;
         int known = 0;

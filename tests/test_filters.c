@@ -579,6 +579,35 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "Apple Inc.", "AAPL");
     expect_context(h, "Microsoft signs $6bn deal for Nvidia GPU capacity. Apple recently signed a similar agreement with Amazon",
                    "chips", "Apple Inc.", "AAPL");
+    /* the chip maker whose chips are inside the capacity or servers sold (chips.background_inside); a buyer of the
+     * maker's own chips keeps it as the supplier */
+    head = "Microsoft signs $9.7bn cloud contract with IREN for access to Nvidia GB300 processors";
+    expect_context(h, head, "chips", "Nvidia Corp.", "NVDA");
+    head = "Amazon to sell OpenAI $38bn of cloud capacity, including hundreds of thousands of Nvidia GPUs";
+    expect_context(h, head, "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
+    expect_context(h, "Dell to supply xAI with $5bn of servers built around Nvidia's GB200 chips", "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, "Meta to buy 350,000 Nvidia GPUs for its data centres", "chips", "Nvidia Corp.", "supplier");
+    /* the counterparty of a deal dated before the news (chips.background_dated_deal); the new deal's parties stay */
+    head = "Apple in talks to invest in Nvidia, which secured $2bn from Shell last month";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
+    expect_role(h, "Microsoft to buy Nvidia GPUs; Shell agreed to invest in Nvidia last week", "chips", "Nvidia Corp.", "supplier");
+    /* the owners a takeover buys out are sellers, no chips party (chips.background_sellers); a supplier "from" stays */
+    head = "Apple to buy chipmaker Nvidia, buying out its main backers Shell and Microsoft";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_role(h, "Apple to buy GPUs from Nvidia in $2bn deal", "chips", "Nvidia Corp.", "supplier");
+    /* a rival the supplier lost ground to, and peers told as dominating the market (context_phrase, background_peer) */
+    expect_context(h, "Nvidia to make Apple's AI chips in $16bn deal after losing ground to Microsoft", "chips", "Microsoft Corp.",
+                   "MSFT");
+    head = "Nvidia wins Apple as AI chip customer; Shell and Microsoft dominate the market";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_role(h, head, "chips", "Apple Inc.", "customer");
+    /* the providers a buyer already has, told with "beyond" / "other than" (context_phrase) */
+    head = "OpenAI signs $38bn cloud deal with Amazon, widening its providers beyond Microsoft and Shell";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
@@ -599,6 +628,20 @@ TEST(chips_party_order_from)
         {won, "chips", "Nvidia Corp.", "supplier"},       {won, "chips", "Microsoft Corp.", "customer"},
         {lands, "chips", "Nvidia Corp.", "supplier"},     {lands, "chips", "Apple Inc.", "customer"},
         {with, "chips", "Amazon.com Inc.", "supplier"},   {with, "chips", "Apple Inc.", "customer"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
+/* Companies teaming up or forming a venture to build compute are all its partners: suppliers, whatever their
+ * sectors (chips.party_venture_partners; GUIDE: a partner in a chip joint venture is supplier). */
+TEST(chips_party_venture_partners)
+{
+    static const char *const team = "Shell and Nvidia team up to build AI supercomputer in Munich",
+                      *const jv = "Apple, Shell and Nvidia form consortium to build AI data centres";
+    static const struct role_case c[] = {
+        {team, "chips", "Shell plc", "supplier"}, {team, "chips", "Nvidia Corp.", "supplier"},
+        {jv, "chips", "Apple Inc.", "supplier"},   {jv, "chips", "Shell plc", "supplier"},
+        {jv, "chips", "Nvidia Corp.", "supplier"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
 }
@@ -1090,6 +1133,7 @@ int main(void)
     RUN(chips_sideless_deal_sides_by_sector);
     RUN(chips_party_order_from);
     RUN(invest_existing_holders_are_context);
+    RUN(chips_party_venture_partners);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);

@@ -165,6 +165,9 @@ static void test_pack_errors(void)
          "t.yml:4: rule r: sector 'chp' is not declared in the pack's sectors:"},
         {"roles: [a]\nrules:\n" R("r", "{COMPANY[chip]:a} stake"), "sector 'chip' is not declared"},
         {"roles: [a]\nsectors: [chip]\nrules:\n" R("r", "{COMPANY[]:a} stake"), "t.yml:4: rule r: empty sector list"},
+        /* {COMPANY[!chip]:role}: none of these sectors; the names are declared all the same */
+        {"roles: [a]\nsectors: [chip]\nrules:\n" R("r", "{COMPANY[!]:a} stake"), "t.yml:4: rule r: empty sector list"},
+        {"roles: [a]\nsectors: [chip]\nrules:\n" R("r", "{COMPANY[!chp]:a} stake"), "sector 'chp' is not declared"},
         {"roles: [a]\nsectors: [chip]\nrules:\n" R("r", "{COMPANY[chip:a} stake"), "unknown slot type"},
         {"roles: [a]\nsectors: chip\nrules: []\n", "t.yml:2: sectors: expected a list of names"},
         {"roles: [a]\nsectors: ['chip,memory']\nrules: []\n", "t.yml:2: sectors: each entry is a name (no commas)"},
@@ -190,7 +193,8 @@ static void test_slot_sectors(void)
     const char *y = "roles: [investor, target]\nsectors: [chip, memory, foundry]\n"
                     "companies: {suffixes: corp_suffix}\nlexicons:\n  corp_suffix: [Inc, Holdings]\nrules:\n"
         R("s", "( {COMPANY:investor} ''s )? #cur #num bn {COMPANY[chip,memory]:target} stake")
-        R("t", "{COMPANY:investor} buys {COMPANY:target}");
+        R("t", "{COMPANY:investor} buys {COMPANY:target}")
+        R("u", "{COMPANY:investor} sells {COMPANY[!chip,foundry]:target}");
     tpat_pack *p = NULL;
     tpat_diag dg = {0};
     ASSERT_EQ(tpat_load_buf(&p, "t.yml", y, strlen(y), &dg), 0);
@@ -200,6 +204,7 @@ static void test_slot_sectors(void)
     ASSERT(s->slot_sector[0] == NULL);
     ASSERT_STR_EQ(s->slot_sector[1], "chip,memory");
     ASSERT(t->slot_sector == NULL);
+    ASSERT_STR_EQ(tpat_rule_at(p, 2)->slot_sector[1], "!chip,foundry"); /* the host reads the '!' */
     static const char h[] = "Orbit Inc's $5bn Initech Holdings stake";
     const char *text[2] = {h, ""};
     size_t len[2] = {sizeof h - 1, 0};
@@ -542,7 +547,7 @@ static void test_chips_pack(void)
     tpat_diag d = {0};
     int rc = tpat_load(&p, SQ_SOURCE_DIR "/filters/rules/v2/chips.yml", &d);
     if (rc) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
-    ASSERT_EQ(tpat_size(p), 168);
+    ASSERT_EQ(tpat_size(p), 173);
     /* an earlier deal's counterparty: the background mark ends at "with", before the name */
     if (!strstr(run(p, "", "It follows earlier deals with <BOLT>."), "chips.background_earlier_deal[follows earlier deals with]"))
         SQ_FAIL_("background_earlier_deal: %s", run(p, "", "It follows earlier deals with <BOLT>."));
