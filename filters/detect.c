@@ -1057,7 +1057,7 @@ static void accept_mentions(struct detect_run *x)
         if (strict && (bg || word || person)) x->ok[j] |= MEN_CONTEXT;
         ac->mentions++;
         ac->headline |= head;
-        ac->up += up_front(x->d, m->field, m->start);
+        ac->up += up_front(x->d, m->field, m->start) && !bg && !word; /* named up front as a party */
         ac->head_plain |= head && !bg && !word && !person;
         ac->background += bg;
         ac->persons += person;

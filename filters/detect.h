@@ -44,7 +44,8 @@ struct detect_config {
     double model_gate;
     /* chips: a company named neither in the headline nor in the body's first lead_bytes takes no
      * party role (mentioned, no topic): a deal names its parties up front, and the companies
-     * further down are its market, rivals and earlier deals. 0 = off. */
+     * further down are its market, rivals and earlier deals. A mention as context ("challenge
+     * Microsoft's lead", "Nvidia-backed") names no party up front. 0 = off. */
     double party_in_lead;
     /* invest: the route (roles, relevance, topics) passes over context names ("its rival X", a former
      * employer) to the next name, and takes no name past a clause break after a trigger (", which",

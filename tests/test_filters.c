@@ -474,6 +474,24 @@ TEST(invest_existing_holders_are_context)
     builtin_done(h);
 }
 
+/* chips (party_in_lead): a company the lead names only as context ("challenge Microsoft's lead") is
+ * not named up front as a party, so a vote far down the body gives it no topic (detect.c accept_mentions). */
+TEST(chips_lead_context_is_not_up_front)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Amazon to supply OpenAI with cloud computing in $10bn deal",
+                              "Amazon will supply OpenAI with cloud computing under a $10bn deal, which could challenge "
+                              "Microsoft's lead. The agreement runs for seven years and covers data centres in three "
+                              "states, people familiar with the terms said. Analysts expect the capacity to come online "
+                              "in stages from next year as new buildings are finished and power is connected. Both "
+                              "companies declined to comment on the price per unit. Microsoft will also supply chips to OpenAI. Microsoft said they ship in May.",
+                              "chips");
+    assert_role(al, "Amazon.com Inc.", "supplier");
+    assert_context(al, "Microsoft Corp.", "MSFT");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 TEST(invest_party_roles)
 {
     static const char *const arm = "Apple buys chemicals arm from Shell for $1bn",
@@ -1133,6 +1151,7 @@ int main(void)
     RUN(chips_sideless_deal_sides_by_sector);
     RUN(chips_party_order_from);
     RUN(invest_existing_holders_are_context);
+    RUN(chips_lead_context_is_not_up_front);
     RUN(chips_party_venture_partners);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
