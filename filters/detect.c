@@ -912,7 +912,8 @@ static int name_as_word(const char *s, size_t len, size_t start, size_t end)
 
 /* 1 when a background phrase ends just before the mention (or holds it), or
  * the mention continues a list that starts there: "rival Intel", "former
- * Google researchers", "to compete with Nvidia, Google and Microsoft". */
+ * Google researchers", "to compete with Nvidia, Google and Microsoft"; a full
+ * stop between the phrase and the mention ends it ("... in July. Acme owns"). */
 static int in_background(const struct detect_run *x, const struct squawk_mention *m)
 {
     for (size_t i = 0; i < x->n_ms; i++) {
@@ -925,7 +926,10 @@ static int in_background(const struct detect_run *x, const struct squawk_mention
          * the object inside "swipe Warner Bros. from Netflix" is the deal's, not context */
         int slotted = x->slots && x->slot_off[i + 1] > x->slot_off[i];
         if (!slotted && m->end < t->end) continue;
-        if (m->start <= t->end + 2 || list_gap(x->a->text[m->field], t->end, m->start)) return 1;
+        const char *s = x->a->text[m->field];
+        /* right after the hit, but never past the end of its sentence: "... in July. Acme owns" */
+        int near = m->start <= t->end + 2 && !(m->start > t->end && memchr(s + t->end, '.', m->start - t->end));
+        if (near || list_gap(s, t->end, m->start)) return 1;
     }
     return 0;
 }

@@ -132,6 +132,20 @@ TEST(background_company_is_mentioned)
     proto_alert_destroy(al);
 }
 
+/* A background mark names the company right after it only within its sentence: the
+ * target opening the next sentence keeps its role ("... in July. Globex Inc owns"). */
+TEST(background_mark_stops_at_sentence_end)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Initech Corp raises Globex Inc stake to 19.8%",
+                              "Initech Corp lifted its holding in Globex Inc to 19.8%. Acme Corp withdrew its offer for "
+                              "Globex Inc in July. Globex Inc owns a stake in Hooli Inc.",
+                              "invest");
+    assert_role(al, "Globex Inc", "target");
+    assert_role(al, "Acme Corp", PROTO_ROLE_MENTIONED);
+    proto_alert_destroy(al);
+}
+
 /* The alert publishes no topic for any of the tickers (NULL-terminated): named as context, or not at all. */
 static void assert_no_topics(const proto_alert *al, const char *const *tickers)
 {
@@ -1145,6 +1159,7 @@ int main(void)
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
+    RUN(background_mark_stops_at_sentence_end);
     RUN(regulatory_earlier_cases_are_context);
     RUN(person_title_is_context);
     RUN(pattern_roles_outrank_proximity);
