@@ -543,6 +543,17 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "AAPL");
     expect_context(h, "Judge rules the FTC failed to prove Microsoft holds a monopoly; Apple is fighting its own antitrust cases",
                    "regulatory", "Apple Inc.", "AAPL");
+    /* earlier, separate and similar cases told for comparison, and a company the action leaves out (session 24): Apple is context */
+    static const char *const earlier[] = {
+        "Court upholds EU fine on Microsoft. In 2022 the General Court annulled a separate EUR997m fine on Apple",
+        "Microsoft appeals EU fine. The General Court annulled a EUR1.06bn fine on Apple in 2022",
+        "Regulator opens probe into Microsoft. The move follows a similar inquiry into Apple",
+        "Court dismisses regulator's case against Microsoft. A separate case against Apple is before another judge",
+        "EU charges Microsoft with breaching content rules. Apple and Zalando have challenged their designation under the same law",
+        "Justice Department sues Microsoft over cloud licensing. Apple was not named in the complaint",
+    };
+    for (size_t k = 0; k < sizeof earlier / sizeof earlier[0]; k++)
+        expect_context(h, earlier[k], "regulatory", "Apple Inc.", "AAPL");
     /* existing backers told in an aside (invest.background_backer) */
     expect_context(h, "OpenAI, which is backed by Microsoft, raises $6bn in a round led by Apple", "invest", "Microsoft Corp.",
                    "MSFT");
