@@ -558,6 +558,10 @@ TEST(chips_sideless_deal_sides_by_sector)
         "Tribunal upholds fine on Microsoft. The case was watched by Apple, which was fined by the competition commission in 2022",
         "Judge rules Microsoft is not a monopoly. The ruling comes as Apple and Amazon face their own monopoly lawsuits",
         "Judge rejects Microsoft bid to dismiss DOJ case. Apple, which is not a defendant, was little changed",
+        "FTC sues Microsoft over subscription cancellations. The FTC brought a similar case against Apple, which Apple later settled",
+        "EU fines Microsoft over Teams. The fine is modest compared with the billions the EU has previously imposed on Apple",
+        "Judge rules Microsoft is not a monopoly. The decision contrasts with Apple's losses in two antitrust cases",
+        "Judge finds Microsoft in contempt. Analysts at Apple estimated the ruling could cut revenue",
     };
     for (size_t k = 0; k < sizeof earlier / sizeof earlier[0]; k++)
         expect_context(h, earlier[k], "regulatory", "Apple Inc.", "AAPL");
