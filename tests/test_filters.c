@@ -80,6 +80,9 @@ static void assert_role(const proto_alert *al, const char *name, const char *rol
 static void assert_context(const proto_alert *al, const char *name, const char *ticker)
 {
     const char *t[8];
+    if (al && alert_entity(al, name) && strcmp(alert_entity(al, name)->role, PROTO_ROLE_MENTIONED) != 0)
+        fprintf(stderr, "   %s is %s, not context, in the alert on \"%s\"\n", name, alert_entity(al, name)->role,
+                al->article.headline ? al->article.headline : "?");
     assert_role(al, name, PROTO_ROLE_MENTIONED);
     size_t n = proto_alert_route_tickers(al, 0, t, 8);
     for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], ticker) != 0);
@@ -598,6 +601,25 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "AAPL");
     expect_context(h, "Judge rules the FTC failed to prove Microsoft holds a monopoly; Apple is fighting its own antitrust cases",
                    "regulatory", "Apple Inc.", "AAPL");
+    /* earlier, separate and similar cases told for comparison, and a company the action leaves out (session 24): Apple is context */
+    static const char *const earlier[] = {
+        "Court upholds EU fine on Microsoft. In 2022 the General Court annulled a separate EUR997m fine on Apple",
+        "Microsoft appeals EU fine. The General Court annulled a EUR1.06bn fine on Apple in 2022",
+        "Regulator opens probe into Microsoft. The move follows a similar inquiry into Apple",
+        "Court dismisses regulator's case against Microsoft. A separate case against Apple is before another judge",
+        "EU charges Microsoft with breaching content rules. Apple and Zalando have challenged their designation under the same law",
+        "Justice Department sues Microsoft over cloud licensing. Apple was not named in the complaint",
+        "EU fines Microsoft over Teams. Amazon, Nvidia and Apple are also designated as gatekeepers under the law",
+        "Tribunal upholds fine on Microsoft. The case was watched by Apple, which was fined by the competition commission in 2022",
+        "Judge rules Microsoft is not a monopoly. The ruling comes as Apple and Amazon face their own monopoly lawsuits",
+        "Judge rejects Microsoft bid to dismiss DOJ case. Apple, which is not a defendant, was little changed",
+        "FTC sues Microsoft over subscription cancellations. The FTC brought a similar case against Apple, which Apple later settled",
+        "EU fines Microsoft over Teams. The fine is modest compared with the billions the EU has previously imposed on Apple",
+        "Judge rules Microsoft is not a monopoly. The decision contrasts with Apple's losses in two antitrust cases",
+        "Judge finds Microsoft in contempt. Analysts at Apple estimated the ruling could cut revenue",
+    };
+    for (size_t k = 0; k < sizeof earlier / sizeof earlier[0]; k++)
+        expect_context(h, earlier[k], "regulatory", "Apple Inc.", "AAPL");
     /* existing backers told in an aside (invest.background_backer) */
     expect_context(h, "OpenAI, which is backed by Microsoft, raises $6bn in a round led by Apple", "invest", "Microsoft Corp.",
                    "MSFT");
