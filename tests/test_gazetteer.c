@@ -707,6 +707,26 @@ TEST(model_number_is_no_company)
     ASSERT_EQ(company, 1);
 }
 
+/* A number after an ambiguous alias that is an amount ("fines Apple 500 million euros", "Meta 200m",
+ * "Shell 10%") is no model number: the mention stays the company's to confirm. */
+TEST(amount_after_name_is_no_model_number)
+{
+    static const char *const heads[] = {"EU fines Apple 500 million euros", "EU fines Apple 1.8bn euros",
+                                        "Regulator fines Apple 10% of turnover"};
+    for (size_t k = 0; k < sizeof heads / sizeof heads[0]; k++) {
+        scan_shipped(heads[k], "");
+        int32_t apple = filter_gaz_find(shipped, "Apple");
+        ASSERT(apple >= 0);
+        int seen = 0;
+        for (size_t i = 0; i < ms.n; i++) {
+            if (ms.v[i].entity != (uint32_t)apple) continue;
+            ASSERT_NE(ms.v[i].ambiguous, 2);
+            seen++;
+        }
+        ASSERT_EQ(seen, 1);
+    }
+}
+
 /* An alias that is also a verb (`verbs`) after "to" or a modal in Title Case or ALL CAPS is the verb
  * ("FTC Sues to Block Kroger Deal"); in sentence case, or where the article names the company
  * unambiguously, it is the company. */
@@ -789,6 +809,7 @@ int main(void)
     RUN(retired_symbols_name_no_ticker);
     RUN(shipped_gazetteer_entries);
     RUN(model_number_is_no_company);
+    RUN(amount_after_name_is_no_model_number);
     RUN(title_case_verb_is_no_company);
     RUN(alias_of_two_entities_refused);
     RUN(venture_arms_and_absorbed);
