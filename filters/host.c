@@ -383,9 +383,10 @@ static int slots_in_sector(const struct squawk_tpack *p, const article_ctx *c, c
         int32_t e = r->companies[sl->company].entity;
         const struct squawk_entity *en = e >= 0 ? entity_in(p->h, c, (uint32_t)e) : NULL;
         if (!en || !en->sectors) return 0;
-        /* {COMPANY[!chip,memory]:role}: a company the gazetteer gives sectors, none of these
-         * (an acquisition of a carmaker is no chip deal); a company of unknown sectors never, */
-        if (want[sl->index][0] == '!') { /* nor a name in capitals, matched caselessly: "DELTA" may be Computer Delta */
+        /* {COMPANY[!chip,memory]:role}: a company the gazetteer gives sectors, none of these (an
+         * acquisition of a carmaker is no chip deal); never a company of unknown sectors, nor a name
+         * in a field in capitals, matched caselessly ("DELTA" may be Computer Delta Systems) */
+        if (want[sl->index][0] == '!') {
             const struct tok *t0 = &c->tok.v[r->companies[sl->company].tok_start];
             if (c->tok.caps[t0->field] || !*en->sectors || sectors_meet(en->sectors, want[sl->index] + 1)) return 0;
             continue;
