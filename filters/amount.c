@@ -74,6 +74,27 @@ static size_t skip_space(const char *s, size_t len, size_t i, size_t max)
     return j;
 }
 
+/* The multiplier after a number ending at num_end ("10 bn", "500 million"): where it ends, and its
+ * factor in *m; 0 when none. A single letter counts only glued to the number ("$10B"). */
+static size_t mult_at(const char *s, size_t len, size_t num_end, double *m)
+{
+    size_t q = skip_space(s, len, num_end, 2);
+    for (size_t k = 0; mults[k].text; k++) {
+        size_t n = word_len_at(s, len, q, mults[k].text);
+        if (n && (strlen(mults[k].text) > 1 || q == num_end)) {
+            *m = mults[k].mult;
+            return q + n;
+        }
+    }
+    return 0;
+}
+
+size_t filter_amount_scale_end(const char *s, size_t len, size_t num_end)
+{
+    double m;
+    return mult_at(s, len, num_end, &m);
+}
+
 /* "a share", "per share", "/share", "per ADS": the amount is a price per
  * unit, not the size of a deal. */
 static int per_unit_after(const char *s, size_t len, size_t end)
@@ -178,18 +199,9 @@ int filter_amount_extract(const char *s, size_t len, uint32_t field, filter_amou
                 break;
             }
         }
-        /* multiplier */
         double m = 1;
-        size_t q = skip_space(s, len, num_end, 2), end = num_end;
-        for (size_t k = 0; mults[k].text; k++) {
-            size_t n = word_len_at(s, len, q, mults[k].text);
-            /* single-letter multipliers only glued to the number ("$10B") */
-            if (n && (strlen(mults[k].text) > 1 || q == num_end)) {
-                m = mults[k].mult;
-                end = q + n;
-                break;
-            }
-        }
+        size_t end = mult_at(s, len, num_end, &m);
+        if (!end) end = num_end;
         /* currency after */
         if (rate == 0) {
             size_t r = skip_space(s, len, end, 2);

@@ -16,5 +16,8 @@ typedef struct filter_amounts {
 /* Appends the amounts of one field to out; 0 or SQ_E_NOMEM. */
 SQ_API int filter_amount_extract(const char *s, size_t len, uint32_t field, filter_amounts *out);
 SQ_API void filter_amounts_free(filter_amounts *a);
+/* Where the scale word after a number ending at s[num_end] ends ("500 million", "746m"), 0 when
+ * there is none: the words filter_amount_extract multiplies by. */
+SQ_API size_t filter_amount_scale_end(const char *s, size_t len, size_t num_end);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "../core/config.h"
 #include "../core/error.h"
+#include "amount.h"
 #include "hs_cache.h"
 #include "yaml_doc.h"
 
@@ -923,23 +924,16 @@ static const char *const noun_after[] = {"pie", "pies", "juice", "tree", "trees"
     "Pro", "Max", "Ultra", "Plus", "Mini", "Super", "Ti", "series", "Series", "GPU", "GPUs", "graphics",
     "card", "cards", NULL};
 
-/* Scale words and per-cent signs after a number: an amount, not a model number. */
-static const char *const amount_unit[] = {"million", "billion", "trillion", "bn", "mn", "mln", "bln", "m", "b", "k",
-                                          "percent", "per", "pct", NULL};
-
-/* Is the number at s[i] an amount ("500 million euros", "746m", "10%")? */
+/* Is the number at s[i] an amount: a scale word after it, as the amounts read them ("500 million
+ * euros", "746m"), or a per cent ("10%", "10 percent")? */
 static int amount_at(const char *s, size_t len, size_t i)
 {
     while (i < len && (isdigit((unsigned char)s[i]) || ((s[i] == ',' || s[i] == '.') && i + 1 < len && isdigit((unsigned char)s[i + 1]))))
         i++;
     if (i < len && s[i] == '%') return 1;
+    if (filter_amount_scale_end(s, len, i)) return 1;
     if (i < len && s[i] == ' ') i++;
-    for (size_t k = 0; amount_unit[k]; k++) {
-        size_t n = strlen(amount_unit[k]);
-        if (i + n <= len && strncasecmp(s + i, amount_unit[k], n) == 0 && (i + n == len || !is_word((unsigned char)s[i + n])))
-            return 1;
-    }
-    return 0;
+    return word_at(s, len, i, "percent") || word_at(s, len, i, "per") || word_at(s, len, i, "pct");
 }
 
 static int common_noun_use(const char *s, size_t len, uint32_t end)
