@@ -1142,6 +1142,26 @@ static long mention_at(const struct detect_run *x, uint32_t f, uint32_t start, u
     return -1;
 }
 
+/* Engine v2: does another mention of slot sl's company, in the sentence of hit i, fill a role_a slot
+ * of a live hit? A company does not buy itself: where the gazetteer maps a since-acquired company to
+ * its buyer ("Salesforce agrees to buy Informatica"), the buyer is role_a only. */
+static int self_deal(const struct detect_run *x, size_t i, const struct squawk_tslot *sl)
+{
+    uint32_t f = x->ms[i].field;
+    const char *s = x->a->text[f];
+    size_t ss = sent_start(s, sl->start), se = sent_end(s, x->a->len[f], sl->start);
+    for (size_t o = 0; o < x->n_ms; o++) {
+        if (x->ms[o].field != f || !live(x, o)) continue;
+        for (uint32_t k = x->slot_off[o]; k < x->slot_off[o + 1]; k++) {
+            const struct squawk_tslot *q = &x->slots[k];
+            if (q->entity == sl->entity && q->start != sl->start && q->start >= ss && q->end <= se &&
+                role_side(x->d, q->role, strlen(q->role)) == 'a')
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* Engine v2: hit i's filled slots vote their companies into the slot's role
  * (roles from the pattern); filled[] says which sides they settled. */
 static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
@@ -1153,6 +1173,7 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
         const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)sl->entity);
         if (!e || (x->d->spec.skip_regulators && is_kind(e, "regulator"))) continue;
         int side = role_side(x->d, sl->role, strlen(sl->role));
+        if ((side == 'b' || side == 'x') && x->d->cfg.one_side > 0 && self_deal(x, i, sl)) continue;
         long j = mention_at(x, x->ms[i].field, sl->start, sl->end);
         vote(x, (uint32_t)sl->entity, side, w, TALLY_BOTH, j >= 0 && (x->ok[j] & MEN_CONTEXT));
         if (j >= 0 && side != 'n') list_votes(x, (size_t)j, side, w, TALLY_BOTH);

@@ -55,6 +55,11 @@ struct detect_config {
     /* regulatory: where no company is the subject, the one company the headline names is, with
      * this route vote (topics only). 0 = off. */
     double headline_subject;
+    /* invest: a company takes one side of a deal: another mention of a company that fills role_a in
+     * the sentence fills no role_b ("Salesforce agrees to buy Informatica", where the gazetteer maps
+     * the since-acquired Informatica to Salesforce). 0 = off (chips: "Amazon reserves capacity for
+     * AWS" names Amazon the customer of its own cloud). */
+    double one_side;
     /* regulatory: a hit that starts inside a company's name, with no slot holding the company, counts
      * for nothing ("US Bancorp investors sue": no act of the US). 0 = off (chips reads names: "Aligned
      * Data Centers raises"). */

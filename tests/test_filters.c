@@ -529,6 +529,9 @@ TEST(invest_party_roles)
         {buy, "invest", "OpenAI", "target"},
         {buy, "invest", "Apple Inc.", "investor"},
         {held, "invest", "Microsoft Corp.", "investor"},
+        /* a company does not buy itself: the gazetteer maps since-acquired Activision Blizzard to its
+         * buyer (one_side) */
+        {"Microsoft agrees to buy Activision Blizzard for $69bn", "invest", "Microsoft Corp.", "investor"},
         {held, "invest", "Nvidia Corp.", "target"},
         /* the company whose stake is sold is the one held (invest.party_stake_sold) */
         {"Microsoft sells entire Nvidia stake for $5.8bn", "invest", "Microsoft Corp.", "seller"},

@@ -24,6 +24,9 @@ static const struct squawk_config_entry invest_config_map[] = {
     /* who the alert is about: md2 tune invest routing .812 -> .874 with the pack's context marks */
     DETECT_CONFIG_DOUBLE(struct invest_config, route_clauses, "1",
                          "1: topics pass over context names (a rival, a former employer) and names in another clause"),
+    /* roles only (no F1 moves): hand h invest roles .917 -> .958, p .795 -> .801, pooltw check .761 -> .783 */
+    DETECT_CONFIG_DOUBLE(struct invest_config, one_side, "1",
+                         "1: a company filling the investor's slot in a sentence takes no target or seller role there"),
     DETECT_CONFIG_CALIBRATION(struct invest_config, "invest.calib.yml"),
     /* the rules' own threshold (their alerts with model ""): the model
      * confirms or drops those alerts and raises none below it. Out of fold
