@@ -1142,6 +1142,35 @@ static long mention_at(const struct detect_run *x, uint32_t f, uint32_t start, u
     return -1;
 }
 
+/* 1 when the name ending at s[end] owns the business named after it ("Marvell's automotive ethernet
+ * unit", "Suncorp's banking operations", "Hexagon design software unit"): where that changes hands,
+ * the name is the seller, not the target. */
+static int unit_after(const char *s, size_t len, size_t end)
+{
+    static const char *const unit[] = {"unit", "units", "arm", "arms", "division", "divisions", "business",
+                                       "businesses", "operations", "subsidiary", "subsidiaries", "assets", NULL};
+    size_t i = end;
+    if (i + 2 <= len && s[i] == '\'' && s[i + 1] == 's') i += 2;
+    else if (i + 4 <= len && memcmp(s + i, "\xe2\x80\x99s", 4) == 0) i += 4;
+    for (int w = 0; w < 4 && i < len && s[i] == ' '; w++) { /* up to three words before the unit */
+        if (word_in_case(s, len, ++i, unit, 1)) return 1;
+        size_t j = i;
+        while (j < len && (isalnum((unsigned char)s[j]) || s[j] == '-')) j++;
+        if (j == i) return 0;
+        i = j;
+    }
+    return 0;
+}
+
+/* The side of accepted mention j on role_b's side: the further role (role_x: the seller) when it
+ * names the owner of a business ("buys Marvell's automotive unit"). */
+static int owner_side(const struct detect_run *x, long j, int side)
+{
+    if (side != 'b' || !x->d->role_x || j < 0) return side;
+    const struct squawk_mention *m = &x->men[j];
+    return unit_after(x->a->text[m->field], x->a->len[m->field], m->end) ? 'x' : side;
+}
+
 /* Engine v2: does another mention of slot sl's company, in the sentence of hit i, fill a role_a slot
  * of a live hit? A company does not buy itself: where the gazetteer maps a since-acquired company to
  * its buyer ("Salesforce agrees to buy Informatica"), the buyer is role_a only. */
@@ -1175,6 +1204,7 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
         int side = role_side(x->d, sl->role, strlen(sl->role));
         if ((side == 'b' || side == 'x') && x->d->cfg.one_side > 0 && self_deal(x, i, sl)) continue;
         long j = mention_at(x, x->ms[i].field, sl->start, sl->end);
+        side = owner_side(x, j, side);
         vote(x, (uint32_t)sl->entity, side, w, TALLY_BOTH, j >= 0 && (x->ok[j] & MEN_CONTEXT));
         if (j >= 0 && side != 'n') list_votes(x, (size_t)j, side, w, TALLY_BOTH);
         if (side != 'n') filled[side != 'a'] = 1;
@@ -1294,8 +1324,9 @@ static void trigger_votes(struct detect_run *x, size_t i)
             /* a company the pattern already placed in a slot takes no role from proximity too */
             if (j < 0 || filled[side[k] != 'a'] || in_slot(x, i, x->men[j].entity)) continue;
             if (r && slotted_nearby(x, i, ss, se, x->men[j].entity)) continue;
-            vote_men(x, (size_t)j, side[k], w, r ? TALLY_ROUTE : TALLY_SCORE);
-            list_votes(x, (size_t)j, side[k], w, r ? TALLY_ROUTE : TALLY_SCORE);
+            int sd = owner_side(x, j, side[k]);
+            vote_men(x, (size_t)j, sd, w, r ? TALLY_ROUTE : TALLY_SCORE);
+            list_votes(x, (size_t)j, sd, w, r ? TALLY_ROUTE : TALLY_SCORE);
         }
     named_votes(x, ru, w);
 }

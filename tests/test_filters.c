@@ -532,6 +532,9 @@ TEST(invest_party_roles)
         /* a company does not buy itself: the gazetteer maps since-acquired Activision Blizzard to its
          * buyer (one_side) */
         {"Microsoft agrees to buy Activision Blizzard for $69bn", "invest", "Microsoft Corp.", "investor"},
+        /* the owner of the business that changes hands is the seller (owner_side) */
+        {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Microsoft Corp.", "seller"},
+        {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Apple Inc.", "investor"},
         {held, "invest", "Nvidia Corp.", "target"},
         /* the company whose stake is sold is the one held (invest.party_stake_sold) */
         {"Microsoft sells entire Nvidia stake for $5.8bn", "invest", "Microsoft Corp.", "seller"},
