@@ -1089,10 +1089,23 @@ static void vote(struct detect_run *x, uint32_t entity, int side, double v, int 
     if ((tally & TALLY_ROUTE) && !ctx) *(side == 'a' ? &ac->ra : side == 'b' ? &ac->rb : &ac->rn) += v;
 }
 
+/* The side of a name glued to "-led" ("a CVC-led group", "Walmart-led funding"): it leads the
+ * buyers or the round, so it is role_a (the investor), whatever side its place gave it. */
+static int led_side(const struct detect_run *x, size_t j, int side)
+{
+    const struct squawk_mention *m = &x->men[j];
+    const char *s = x->a->text[m->field];
+    size_t len = x->a->len[m->field];
+    if (x->d->cfg.one_side <= 0 || side == 'a' || m->end + 4 > len || strncasecmp(s + m->end, "-led", 4) != 0 ||
+        (m->end + 4 < len && isalnum((unsigned char)s[m->end + 4])))
+        return side;
+    return 'a';
+}
+
 /* A vote for the entity of accepted mention j. */
 static void vote_men(struct detect_run *x, size_t j, int side, double v, int tally)
 {
-    vote(x, x->men[j].entity, side, v, tally, x->ok[j] & MEN_CONTEXT);
+    vote(x, x->men[j].entity, led_side(x, j, side), v, tally, x->ok[j] & MEN_CONTEXT);
 }
 
 /* A rule that names a company in a role votes for it (a product names its maker):
@@ -1204,7 +1217,7 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
         int side = role_side(x->d, sl->role, strlen(sl->role));
         if ((side == 'b' || side == 'x') && x->d->cfg.one_side > 0 && self_deal(x, i, sl)) continue;
         long j = mention_at(x, x->ms[i].field, sl->start, sl->end);
-        side = owner_side(x, j, side);
+        side = j >= 0 ? led_side(x, (size_t)j, owner_side(x, j, side)) : side;
         vote(x, (uint32_t)sl->entity, side, w, TALLY_BOTH, j >= 0 && (x->ok[j] & MEN_CONTEXT));
         if (j >= 0 && side != 'n') list_votes(x, (size_t)j, side, w, TALLY_BOTH);
         if (side != 'n') filled[side != 'a'] = 1;

@@ -57,8 +57,9 @@ struct detect_config {
     double headline_subject;
     /* invest: a company takes one side of a deal: another mention of a company that fills role_a in
      * the sentence fills no role_b ("Salesforce agrees to buy Informatica", where the gazetteer maps
-     * the since-acquired Informatica to Salesforce). 0 = off (chips: "Amazon reserves capacity for
-     * AWS" names Amazon the customer of its own cloud). */
+     * the since-acquired Informatica to Salesforce), and a name glued to "-led" ("a CVC-led group")
+     * is role_a. 0 = off (chips: "Amazon reserves capacity for AWS" names Amazon the customer of its
+     * own cloud). */
     double one_side;
     /* regulatory: a hit that starts inside a company's name, with no slot holding the company, counts
      * for nothing ("US Bancorp investors sue": no act of the US). 0 = off (chips reads names: "Aligned

@@ -535,6 +535,8 @@ TEST(invest_party_roles)
         /* the owner of the business that changes hands is the seller (owner_side) */
         {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Microsoft Corp.", "seller"},
         {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Apple Inc.", "investor"},
+        /* a name glued to "-led" leads the round (led_side) */
+        {"Zentro raises $2bn in Microsoft-led round", "invest", "Microsoft Corp.", "investor"},
         {held, "invest", "Nvidia Corp.", "target"},
         /* the company whose stake is sold is the one held (invest.party_stake_sold) */
         {"Microsoft sells entire Nvidia stake for $5.8bn", "invest", "Microsoft Corp.", "seller"},
