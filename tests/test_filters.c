@@ -684,12 +684,16 @@ TEST(chips_party_order_from)
     static const char *const won = "Nvidia wins multiyear order from Microsoft for 50,000 accelerators",
                       *const lands = "Nvidia lands order for 20,000 GPUs from Apple",
                       *const with = "Amazon to supply Apple with cloud computing in $10bn deal",
-                      *const nat = "Nvidia wins $5 billion order for AI servers from American Apple";
+                      *const nat = "Nvidia wins $5 billion order for AI servers from American Apple",
+                      *const deal = "Amazon signs $10bn deal to supply Microsoft with AI infrastructure", /* same sectors */
+                      *const order = "Nvidia places order for Apple servers to train its models";
     static const struct role_case c[] = {
         {nat, "chips", "Nvidia Corp.", "supplier"}, {nat, "chips", "Apple Inc.", "customer"},
         {won, "chips", "Nvidia Corp.", "supplier"},       {won, "chips", "Microsoft Corp.", "customer"},
         {lands, "chips", "Nvidia Corp.", "supplier"},     {lands, "chips", "Apple Inc.", "customer"},
         {with, "chips", "Amazon.com Inc.", "supplier"},   {with, "chips", "Apple Inc.", "customer"},
+        {deal, "chips", "Amazon.com Inc.", "supplier"},   {deal, "chips", "Microsoft Corp.", "customer"},
+        {order, "chips", "Nvidia Corp.", "customer"},     {order, "chips", "Apple Inc.", "supplier"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
 }
