@@ -104,15 +104,17 @@ def main():
         expect, cat, role, sectors, tmpl = line.rstrip("\n").split("\t")
         if args.only and args.only not in tmpl:
             continue
-        comps = [c for c in companies(every, [] if sectors == "-" else sectors.split(",")) if c[0] != SECOND[cat]]
+        # the companies the template itself names ("... deal with Microsoft") are parties too, and never
+        # fill {A}: "BHP walks away from BHP" has no answer
+        probe = tmpl.replace("{A}", "Zorblax Widgets Inc").replace("{B}", SECOND[cat])
+        own = {e.get("ticker") for al in score(sq, [{"id": "p", "headline": probe, "body": ""}]).values()
+               for e in al.get("entities", [])}
+        comps = [c for c in companies(every, [] if sectors == "-" else sectors.split(",")) if c[0] != SECOND[cat]
+                 and (c[1] is None or c[1] not in own)]
         if args.limit:
             comps = comps[:args.limit]
         arts = [{"id": "t%d" % i, "headline": tmpl.replace("{A}", a).replace("{B}", SECOND[cat]), "body": ""}
                 for i, (a, _) in enumerate(comps)]
-        # the companies the template itself names ("... deal with Microsoft") are parties too
-        probe = tmpl.replace("{A}", "Zorblax Widgets Inc").replace("{B}", SECOND[cat])
-        own = {e.get("ticker") for al in score(sq, [{"id": "p", "headline": probe, "body": ""}]).values()
-               for e in al.get("entities", [])}
         best = score(sq, arts)
         fails = []
         for i, (a, t) in enumerate(comps):
