@@ -535,6 +535,11 @@ TEST(invest_party_roles)
         /* the owner of the business that changes hands is the seller (owner_side) */
         {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Microsoft Corp.", "seller"},
         {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Apple Inc.", "investor"},
+        /* both companies of a merger are targets; joint-venture partners invest in it (GUIDE) */
+        {"Apple and Shell agree to merge in $90bn deal", "invest", "Apple Inc.", "target"},
+        {"Apple and Shell agree to merge in $90bn deal", "invest", "Shell plc", "target"},
+        {"Apple and Shell form joint venture to make batteries", "invest", "Apple Inc.", "investor"},
+        {"Apple and Shell form joint venture to make batteries", "invest", "Shell plc", "investor"},
         /* a name glued to "-led" leads the round (led_side) */
         {"Zentro raises $2bn in Microsoft-led round", "invest", "Microsoft Corp.", "investor"},
         {held, "invest", "Nvidia Corp.", "target"},
