@@ -224,12 +224,11 @@ static int compile(filter_gaz *g, const char *path, char *err, size_t errlen)
         lens[k] = strlen(pats[k]);
         ids[k++] = (unsigned)i;
     }
-    size_t n_alias = k;
     for (int ci = 0; ci < 2; ci++) {
         /* tickers are exact in ticker_pass: "$amzn" is no cashtag worth trusting */
-        for (size_t i = 0; i < n_alias; i++) fl[i] = ci ? HS_FLAG_CASELESS : 0;
+        for (size_t i = 0; i < k; i++) fl[i] = ci ? HS_FLAG_CASELESS : 0;
         hs_compile_error_t *ce = NULL;
-        if (filter_hs_cache_compile_lit_multi((const char *const *)pats, fl, ids, lens, (unsigned)n_alias,
+        if (filter_hs_cache_compile_lit_multi((const char *const *)pats, fl, ids, lens, (unsigned)k,
                                               &g->db[ci], &ce) != HS_SUCCESS) {
             const char *what = ce && ce->expression >= 0 ? pats[ce->expression] : "?";
             snprintf(err, errlen, "%s: alias '%s': %s", path, what, ce ? ce->message : "compile failed");
@@ -238,7 +237,7 @@ static int compile(filter_gaz *g, const char *path, char *err, size_t errlen)
             goto out;
         }
     }
-    rc = compile_reversed(g, pats, lens, ids, fl, n_alias);
+    rc = compile_reversed(g, pats, lens, ids, fl, k);
     if (rc == SQ_E_HS_COMPILE) snprintf(err, errlen, "%s: the reversed aliases do not compile", path);
 out:
     for (size_t i = 0; i < k; i++) free(pats[i]);
