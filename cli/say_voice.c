@@ -1,6 +1,7 @@
 /* say_voice.c -- espeak-ng in synchronous mode: samples to the device/WAV, paced, stopped at a word on request. */
 #include "say_voice.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <espeak-ng/speak_lib.h>
 #include <pcaudiolib/audio.h>
@@ -33,6 +34,52 @@ struct say_voice {
 };
 
 static say_voice *current; /* espeak-ng's callback has no user pointer of ours */
+
+/* ---- the libraries, opened when a voice is made: squawk run never speaks, and espeak-ng
+ * with pcaudiolib pulls in ~25 audio, codec and X11 libraries (~2.8 MB resident). */
+
+#define SAY_ESPEAK_SO "libespeak-ng.so.1"
+#define SAY_PCAUDIO_SO "libpcaudio.so.0"
+#define SAY_ESPEAK_FNS(X)                                                                         \
+    X(espeak_Initialize) X(espeak_Terminate) X(espeak_SetVoiceByName) X(espeak_SetSynthCallback) \
+    X(espeak_SetParameter) X(espeak_Synth)
+#define SAY_AUDIO_FNS(X)                                                                  \
+    X(create_audio_device_object) X(audio_object_open) X(audio_object_close)              \
+    X(audio_object_destroy) X(audio_object_write) X(audio_object_flush) X(audio_object_drain) \
+    X(audio_object_strerror)
+#define SAY_FIELD(f) __typeof__(&f) f;
+
+static struct {
+    void *espeak, *audio; /* never closed: espeak-ng stays up until exit */
+    SAY_ESPEAK_FNS(SAY_FIELD)
+    SAY_AUDIO_FNS(SAY_FIELD)
+} lib;
+
+/* Opens so (once) and resolves the names X lists; 0, or -1 with the reason in err. */
+#define SAY_LOAD(f) \
+    if (!(*(void **)&lib.f = dlsym(d, #f))) missing = #f;
+static int lib_open(void **h, const char *so, const char *pkg, int audio, char *err, size_t errlen)
+{
+    if (*h) return 0;
+    void *d = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+    if (!d) {
+        snprintf(err, errlen, "%s cannot be loaded: %s (apt-get install %s)", so, dlerror(), pkg);
+        return -1;
+    }
+    const char *missing = NULL;
+    if (audio) {
+        SAY_AUDIO_FNS(SAY_LOAD)
+    } else {
+        SAY_ESPEAK_FNS(SAY_LOAD)
+    }
+    if (missing) {
+        snprintf(err, errlen, "%s has no %s: not the library squawk was built against", so, missing);
+        dlclose(d);
+        return -1;
+    }
+    *h = d;
+    return 0;
+}
 
 /* ---- WAV: RIFF header, sizes patched when the line ends */
 
@@ -113,7 +160,7 @@ static void emit(say_voice *v, const short *s, int n)
 {
     if (n <= 0) return;
     if (!v->res->first_sample_ns) v->res->first_sample_ns = sq_clock_mono_ns();
-    if (v->dev) audio_object_write(v->dev, s, (size_t)n * 2);
+    if (v->dev) lib.audio_object_write(v->dev, s, (size_t)n * 2);
     wav_write(v, s, (size_t)n);
     v->res->samples += (uint64_t)n;
 }
@@ -165,7 +212,7 @@ static int on_synth(short *wav, int n, espeak_EVENT *ev)
     return 0;
 }
 
-static void espeak_stop(void) { espeak_Terminate(); }
+static void espeak_stop(void) { lib.espeak_Terminate(); }
 
 /* espeak-ng starts once per process: terminating and initialising it again deadlocks
  * espeak_Terminate (1.51), so it stays up until exit. */
@@ -173,7 +220,7 @@ static int espeak_rate(void)
 {
     static int rate;
     if (rate == 0) {
-        rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, SAY_BUF_MS, NULL,
+        rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, SAY_BUF_MS, NULL,
                                  espeakINITIALIZE_DONT_EXIT);
         if (rate > 0) atexit(espeak_stop);
         else rate = -1;
@@ -193,6 +240,11 @@ say_voice *say_voice_create(const say_voice_opts *o, char *err, size_t errlen)
         return NULL;
     }
     v->o = *o;
+    if (lib_open(&lib.espeak, SAY_ESPEAK_SO, "libespeak-ng1", 0, err, errlen) != 0 ||
+        (o->device && lib_open(&lib.audio, SAY_PCAUDIO_SO, "libpcaudio0", 1, err, errlen) != 0)) {
+        free(v);
+        return NULL;
+    }
     v->rate_hz = espeak_rate();
     if (v->rate_hz <= 0) {
         snprintf(err, errlen, "espeak-ng cannot start (is espeak-ng-data installed?)");
@@ -201,21 +253,21 @@ say_voice *say_voice_create(const say_voice_opts *o, char *err, size_t errlen)
     }
     current = v;
     const char *name = o->voice && *o->voice ? o->voice : "en-us";
-    if (espeak_SetVoiceByName(name) != EE_OK) {
+    if (lib.espeak_SetVoiceByName(name) != EE_OK) {
         snprintf(err, errlen, "voice '%s' not found (espeak-ng --voices lists them)", name);
         say_voice_destroy(v);
         return NULL;
     }
-    espeak_SetSynthCallback(on_synth);
-    if (o->rate) espeak_SetParameter(espeakRATE, o->rate, 0);
-    if (o->volume >= 0) espeak_SetParameter(espeakVOLUME, o->volume, 0);
+    lib.espeak_SetSynthCallback(on_synth);
+    if (o->rate) lib.espeak_SetParameter(espeakRATE, o->rate, 0);
+    if (o->volume >= 0) lib.espeak_SetParameter(espeakVOLUME, o->volume, 0);
     if (o->device) {
-        v->dev = create_audio_device_object(NULL, "squawk", "squawk say");
-        int rc = v->dev ? audio_object_open(v->dev, AUDIO_OBJECT_FORMAT_S16LE, (uint32_t)v->rate_hz, 1)
+        v->dev = lib.create_audio_device_object(NULL, "squawk", "squawk say");
+        int rc = v->dev ? lib.audio_object_open(v->dev, AUDIO_OBJECT_FORMAT_S16LE, (uint32_t)v->rate_hz, 1)
                         : ENOMEM;
         if (rc != 0) {
             snprintf(err, errlen, "no audio device: %s (use --wav DIR or --text)",
-                     v->dev ? audio_object_strerror(v->dev, rc) : "out of memory");
+                     v->dev ? lib.audio_object_strerror(v->dev, rc) : "out of memory");
             say_voice_destroy(v);
             return NULL;
         }
@@ -227,8 +279,8 @@ void say_voice_destroy(say_voice *v)
 {
     if (!v) return;
     if (v->dev) {
-        audio_object_close(v->dev);
-        audio_object_destroy(v->dev);
+        lib.audio_object_close(v->dev);
+        lib.audio_object_destroy(v->dev);
     }
     if (current == v) current = NULL;
     free(v);
@@ -254,11 +306,11 @@ int say_voice_speak(say_voice *v, const char *text, const char *wav_path, say_vo
     v->ud = ud;
     v->stop_req = 0;
     res->start_ns = sq_clock_mono_ns();
-    espeak_ERROR e = espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0,
+    espeak_ERROR e = lib.espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0,
                                   espeakCHARS_AUTO | espeakENDPAUSE, NULL, NULL);
     if (v->dev) {
-        if (res->interrupted) audio_object_flush(v->dev); /* drop what the device still holds */
-        else audio_object_drain(v->dev);
+        if (res->interrupted) lib.audio_object_flush(v->dev); /* drop what the device still holds */
+        else lib.audio_object_drain(v->dev);
     }
     if (!res->interrupted) keep_time(v, 0); /* the listener hears the end before the next line */
     v->res = NULL;

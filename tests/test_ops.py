@@ -203,6 +203,7 @@ def test_metrics():
     if alerts == 0 or count != alerts or inf != alerts:
         fail("latency histogram counts %s alerts, squawk_alerts_total says %s" % (count, alerts))
     check_processing_and_memory(byname, ring_cap)
+    check_no_speech_libraries(run.pid)
     for want in ("squawk_sink_sent", "squawk_sink_delivered", "squawk_sink_errors",
                  "squawk_sink_dropped", "squawk_articles_rejected", "squawk_dead_lettered",
                  "squawk_consumer_partition_lag", "squawk_delivery_errors"):
@@ -216,6 +217,18 @@ def test_metrics():
     print("ok: build_info, latency histogram (%d alerts), per-partition lag, every sink's families"
           % alerts)
     check_dashboard(fams)
+
+
+def check_no_speech_libraries(pid):
+    """squawk run maps no espeak-ng/pcaudiolib (only squawk say opens them): ~2.8 MB of RSS."""
+    with open("/proc/%d/maps" % pid) as f:
+        maps = f.read()
+    if "libhs.so" not in maps:
+        fail("/proc/%d/maps does not look like squawk run's (no libhs)" % pid)
+    loaded = sorted({m for m in re.findall(r"\S*lib(?:espeak-ng|pcaudio|pulse|asound)\S*", maps)})
+    if loaded:
+        fail("squawk run maps speech libraries: %s" % loaded)
+    print("ok: squawk run maps no speech library")
 
 
 def check_processing_and_memory(byname, ring_cap):
