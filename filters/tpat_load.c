@@ -866,6 +866,32 @@ static int parse_doc(struct tpat_loader *L, yaml_document_t *doc, const char *bu
     return ok ? 0 : -1;
 }
 
+/* Shrinks *v to n elements; a failed shrink keeps the larger block. */
+static void fit(void *v, size_t *cap, size_t n, size_t elem)
+{
+    void **pv = v;
+    if (n == 0 || n >= *cap) return;
+    void *nv = realloc(*pv, n * elem);
+    if (!nv) return;
+    *pv = nv;
+    *cap = n;
+}
+
+/* Arrays grown by doubling keep up to half their room empty (~1.5 MB over the three built-in
+ * packs): give it back once the pack is built, as nothing is added after. */
+static void pack_fit(struct tpat_loader *L)
+{
+    struct tpat_pack *p = L->p;
+    fit(&p->rules, &L->cap_rules, p->n_rules, sizeof *p->rules);
+    fit(&p->tests, &L->cap_tests, p->n_tests, sizeof *p->tests);
+    fit(&p->prog, &L->cap_prog, p->n_prog, sizeof *p->prog);
+    fit(&p->guard_at, &p->cap_guard_at, p->n_prog, sizeof *p->guard_at);
+    fit(&p->guards, &p->cap_guards, p->n_guards, sizeof *p->guards);
+    fit(&p->words, &p->cap_words, p->n_words, sizeof *p->words);
+    fit(&p->words_pool, &p->pool_cap, p->pool_n, 1);
+    fit(&p->regexes, &p->cap_regexes, p->n_regexes, sizeof *p->regexes);
+}
+
 int tpat_load_buf(tpat_pack **out, const char *name, const char *buf, size_t len, tpat_diag *diag)
 {
     *out = NULL;
@@ -885,6 +911,7 @@ int tpat_load_buf(tpat_pack **out, const char *name, const char *buf, size_t len
     L.doc = &doc;
     int rc = load_top(&L, yaml_document_get_root_node(&doc));
     if (!rc && !L.n_err) rc = build_lexbits(&L) || build_anchors(&L) || build_ctests(L.p) || tpat_req_build(&L) ? -1 : 0;
+    if (!rc && !L.n_err) pack_fit(&L);
     yaml_document_delete(&doc);
     loader_free(&L);
     if (rc || L.n_err) {
