@@ -567,6 +567,16 @@ TEST(invest_party_roles)
         {"Microsoft strikes $2bn deal with oil group Shell", "invest", "Microsoft Corp.", "investor"},
         /* the company that rejects a takeover approach is the one bid for (invest.party_rejects_approach) */
         {"Shell rejects $5bn takeover approach", "invest", "Shell plc", "target"},
+        /* a company's own deal told as a noun: announcing a purchase or growing "with" it names the buyer, a
+         * sale of a unit (priced, or with no buyer named yet), options for its unit or a deal to offload it
+         * the seller (invest.party_seals_purchase, acquired_by, party_sale_of, party_sale_of_its, head_near_deal) */
+        {"Apple announces Zentro acquisition to expand its chip team", "invest", "Apple Inc.", "investor"},
+        {"Apple broadens cloud offerings with Zentro acquisition", "invest", "Apple Inc.", "investor"},
+        {"Shell sale of radio tower division to North American consortium", "invest", "Shell plc", "seller"},
+        {"Shell announces 17.5 bln euro sale of tower business", "invest", "Shell plc", "seller"},
+        {"Shell is exploring strategic options for its European custody business", "invest", "Shell plc", "seller"},
+        {"Shell closes in on $4bn deal to offload its beauty division to Apple", "invest", "Shell plc", "seller"},
+        {"Shell closes in on $4bn deal to offload its beauty division to Apple", "invest", "Apple Inc.", "investor"},
         /* a supply pact with a chip maker buys from it; a maker's pact with another company supplies it
          * (chips.supply_pact_with_maker, chips.maker_supply_pact_with) */
         {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Shell plc", "customer"},
