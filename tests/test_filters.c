@@ -577,6 +577,15 @@ TEST(invest_party_roles)
         {"Shell is exploring strategic options for its European custody business", "invest", "Shell plc", "seller"},
         {"Shell closes in on $4bn deal to offload its beauty division to Apple", "invest", "Shell plc", "seller"},
         {"Shell closes in on $4bn deal to offload its beauty division to Apple", "invest", "Apple Inc.", "investor"},
+        /* a rival bidder breaking into a deal buys; the bidder it counters or tops is context
+         * (invest.party_interloper, invest.background_outbid) */
+        {"Apple tries to swipe Shell from Microsoft with a hostile takeover", "invest", "Apple Inc.", "investor"},
+        {"Apple tries to swipe Shell from Microsoft with a hostile takeover", "invest", "Shell plc", "target"},
+        {"Apple gatecrashes Shell-Zentro deal with $108bn hostile bid", "invest", "Apple Inc.", "investor"},
+        {"Apple wins bidding war for oil group Shell after Microsoft drops out", "invest", "Apple Inc.", "investor"},
+        {"Apple enters bidding war for Shell with $100bn offer", "invest", "Apple Inc.", "investor"},
+        {"Apple counters Microsoft bid for Shell with $60bn offer", "invest", "Microsoft Corp.", "mentioned"},
+        {"Apple counters Microsoft bid for Shell with $60bn offer", "invest", "Shell plc", "target"},
         /* a supply pact with a chip maker buys from it; a maker's pact with another company supplies it
          * (chips.supply_pact_with_maker, chips.maker_supply_pact_with) */
         {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Shell plc", "customer"},
