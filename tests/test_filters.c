@@ -218,6 +218,26 @@ TEST(regulatory_headline_subject)
     builtin_done(h);
 }
 
+/* invest (session 26): the same oblique headline over a deal whose body calls the company bought
+ * "the South Korean developer" names the target; the investor the body names is not its own target,
+ * a feed's cashtag prefix names no target, and with two such companies nobody is picked. */
+TEST(invest_headline_subject)
+{
+    filter_host *h = builtin_host();
+    const char *body = "Its largest outside shareholder appears convinced. Microsoft lifted its holding in the South "
+                       "Korean developer to 16.5 per cent from 13.7 per cent through a series of purchases, a "
+                       "regulatory filing showed on Monday.";
+    proto_alert *al = run_one(h, "What Microsoft sees in Zentro's next decade", body, "invest");
+    assert_role(al, "Zentro Group Holdings", "target");
+    assert_role(al, "Microsoft Corp.", "investor");
+    proto_alert_destroy(al);
+    al = run_one(h, "What Microsoft sees in the next decade of Zentro and Nvidia", body, "invest");
+    ASSERT(al != NULL);
+    NO_TOPICS(al, "ZNTG", "NVDA");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* regulatory (session 13): companies fined before, named for comparison, and a market leader's
  * rival ("far ahead of X", "competition from X") are context, not the action's subjects. */
 TEST(regulatory_comparison_is_background)
@@ -1231,6 +1251,7 @@ int main(void)
     RUN(invest_deal_context_is_background);
     RUN(regulatory_comparison_is_background);
     RUN(regulatory_headline_subject);
+    RUN(invest_headline_subject);
     RUN(routing_context_names_and_clauses);
     RUN(chips_ticker_list_is_background);
     RUN(routing_feed_tags);
