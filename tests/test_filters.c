@@ -606,6 +606,12 @@ TEST(invest_party_roles)
         {"Apple enters bidding war for Shell with $100bn offer", "invest", "Apple Inc.", "investor"},
         {"Apple counters Microsoft bid for Shell with $60bn offer", "invest", "Microsoft Corp.", "mentioned"},
         {"Apple counters Microsoft bid for Shell with $60bn offer", "invest", "Shell plc", "target"},
+        /* a holder's capital injection, a buyer that settles and closes, a buyout by a described fund
+         * and a named one (invest.party_capital_injection, party_seals_purchase, party_deal_by) */
+        {"Regulator approves Microsoft's $10 billion capital injection into Arizona unit", "invest", "Microsoft Corp.", "investor"},
+        {"Apple settles DOJ challenge and closes $14 billion Shell deal", "invest", "Apple Inc.", "investor"},
+        {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Apple Inc.", "target"},
+        {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Microsoft Corp.", "investor"},
         /* a supply pact with a chip maker buys from it; a maker's pact with another company supplies it
          * (chips.supply_pact_with_maker, chips.maker_supply_pact_with) */
         {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Shell plc", "customer"},
