@@ -606,6 +606,10 @@ TEST(invest_party_roles)
         {"Apple enters bidding war for Shell with $100bn offer", "invest", "Apple Inc.", "investor"},
         {"Apple counters Microsoft bid for Shell with $60bn offer", "invest", "Microsoft Corp.", "mentioned"},
         {"Apple counters Microsoft bid for Shell with $60bn offer", "invest", "Shell plc", "target"},
+        /* the rival bidder that walks away as another wins made a withdrawn proposal: a bidder too
+         * (invest.party_rival_exits) */
+        {"Apple clinches Shell deal after Microsoft walks away", "invest", "Microsoft Corp.", "investor"},
+        {"Apple wins bidding war for oil group Shell after Microsoft drops out", "invest", "Microsoft Corp.", "investor"},
         /* a holder's capital injection, a buyer that settles and closes, a buyout by a described fund
          * and a named one (invest.party_capital_injection, party_seals_purchase, party_deal_by) */
         {"Regulator approves Microsoft's $10 billion capital injection into Arizona unit", "invest", "Microsoft Corp.", "investor"},
