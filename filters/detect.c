@@ -1344,12 +1344,15 @@ static void trigger_votes(struct detect_run *x, size_t i)
     named_votes(x, ru, w);
 }
 
-/* Regulatory (roles by kind): an oblique headline names the company ("The cancel button that cost
- * Uber") and the body's action calls it "the ride-hailing group". Where no company took the
- * subject's side, the one company the headline names takes it on the route (topics). */
+/* An oblique headline names the company ("The cancel button that cost Uber", "What Tencent sees in
+ * Krafton's next decade") and the body's deal or action calls it "the ride-hailing group", "the South
+ * Korean developer". Where no company took role_b's side, the one company the headline names takes it
+ * on the route (topics). Regulatory (roles by kind): any such company; otherwise (invest) only one no
+ * trigger gave a side (the investor the body names is not its own target), named by its name (not a
+ * cashtag); a headline company with a near vote on no side makes the pick unknown. */
 static void headline_subject(struct detect_run *x)
 {
-    if (!x->d->spec.roles_by_kind || x->d->cfg.headline_subject <= 0) return;
+    if (x->d->cfg.headline_subject <= 0) return;
     for (size_t i = 0; i < x->n_acc; i++)
         if (x->accs[i].rb > 0) return;
     int32_t one = -1;
@@ -1358,6 +1361,17 @@ static void headline_subject(struct detect_run *x)
         if (!x->ok[j] || (x->ok[j] & MEN_CONTEXT) || m->field != SQUAWK_FIELD_HEADLINE ||
             !is_kind(x->h->article_entity(x->a, m->entity), "company"))
             continue;
+        if (!x->d->spec.roles_by_kind) {
+            const struct detect_acc *ac = NULL;
+            for (size_t i = 0; i < x->n_acc && !ac; i++)
+                if (x->accs[i].e == (int32_t)m->entity) ac = &x->accs[i];
+            if (ac && ac->rn > 0) return; /* a name next to a trigger on no side: which one is unknown */
+            if (ac && (ac->ra > 0 || ac->background || ac->persons || ac->words)) continue;
+            /* a feed's cashtag prefix ("$CCF - Chase Corporation to acquire ...") names the story's
+             * subject, most often the buyer the text names otherwise */
+            const char *t = x->a->text[m->field];
+            if ((m->start < x->a->len[m->field] && t[m->start] == '$') || (m->start > 0 && t[m->start - 1] == '$')) continue;
+        }
         if (one >= 0 && one != (int32_t)m->entity) return; /* two companies: which one is unknown */
         one = (int32_t)m->entity;
     }

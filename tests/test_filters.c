@@ -218,6 +218,26 @@ TEST(regulatory_headline_subject)
     builtin_done(h);
 }
 
+/* invest (session 26): the same oblique headline over a deal whose body calls the company bought
+ * "the South Korean developer" names the target; the investor the body names is not its own target,
+ * a feed's cashtag prefix names no target, and with two such companies nobody is picked. */
+TEST(invest_headline_subject)
+{
+    filter_host *h = builtin_host();
+    const char *body = "Its largest outside shareholder appears convinced. Microsoft lifted its holding in the South "
+                       "Korean developer to 16.5 per cent from 13.7 per cent through a series of purchases, a "
+                       "regulatory filing showed on Monday.";
+    proto_alert *al = run_one(h, "What Microsoft sees in Zentro's next decade", body, "invest");
+    assert_role(al, "Zentro Group Holdings", "target");
+    assert_role(al, "Microsoft Corp.", "investor");
+    proto_alert_destroy(al);
+    al = run_one(h, "What Microsoft sees in the next decade of Zentro and Nvidia", body, "invest");
+    ASSERT(al != NULL);
+    NO_TOPICS(al, "ZNTG", "NVDA");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* regulatory (session 13): companies fined before, named for comparison, and a market leader's
  * rival ("far ahead of X", "competition from X") are context, not the action's subjects. */
 TEST(regulatory_comparison_is_background)
@@ -567,6 +587,35 @@ TEST(invest_party_roles)
         {"Microsoft strikes $2bn deal with oil group Shell", "invest", "Microsoft Corp.", "investor"},
         /* the company that rejects a takeover approach is the one bid for (invest.party_rejects_approach) */
         {"Shell rejects $5bn takeover approach", "invest", "Shell plc", "target"},
+        /* a company's own deal told as a noun: announcing a purchase or growing "with" it names the buyer, a
+         * sale of a unit (priced, or with no buyer named yet), options for its unit or a deal to offload it
+         * the seller (invest.party_seals_purchase, acquired_by, party_sale_of, party_sale_of_its, head_near_deal) */
+        {"Apple announces Zentro acquisition to expand its chip team", "invest", "Apple Inc.", "investor"},
+        {"Apple broadens cloud offerings with Zentro acquisition", "invest", "Apple Inc.", "investor"},
+        {"Shell sale of radio tower division to North American consortium", "invest", "Shell plc", "seller"},
+        {"Shell announces 17.5 bln euro sale of tower business", "invest", "Shell plc", "seller"},
+        {"Shell is exploring strategic options for its European custody business", "invest", "Shell plc", "seller"},
+        {"Shell closes in on $4bn deal to offload its beauty division to Apple", "invest", "Shell plc", "seller"},
+        {"Shell closes in on $4bn deal to offload its beauty division to Apple", "invest", "Apple Inc.", "investor"},
+        /* a rival bidder breaking into a deal buys; the bidder it counters or tops is context
+         * (invest.party_interloper, invest.background_outbid) */
+        {"Apple tries to swipe Shell from Microsoft with a hostile takeover", "invest", "Apple Inc.", "investor"},
+        {"Apple tries to swipe Shell from Microsoft with a hostile takeover", "invest", "Shell plc", "target"},
+        {"Apple gatecrashes Shell-Zentro deal with $108bn hostile bid", "invest", "Apple Inc.", "investor"},
+        {"Apple wins bidding war for oil group Shell after Microsoft drops out", "invest", "Apple Inc.", "investor"},
+        {"Apple enters bidding war for Shell with $100bn offer", "invest", "Apple Inc.", "investor"},
+        {"Apple counters Microsoft bid for Shell with $60bn offer", "invest", "Microsoft Corp.", "mentioned"},
+        {"Apple counters Microsoft bid for Shell with $60bn offer", "invest", "Shell plc", "target"},
+        /* the rival bidder that walks away as another wins made a withdrawn proposal: a bidder too
+         * (invest.party_rival_exits) */
+        {"Apple clinches Shell deal after Microsoft walks away", "invest", "Microsoft Corp.", "investor"},
+        {"Apple wins bidding war for oil group Shell after Microsoft drops out", "invest", "Microsoft Corp.", "investor"},
+        /* a holder's capital injection, a buyer that settles and closes, a buyout by a described fund
+         * and a named one (invest.party_capital_injection, party_seals_purchase, party_deal_by) */
+        {"Regulator approves Microsoft's $10 billion capital injection into Arizona unit", "invest", "Microsoft Corp.", "investor"},
+        {"Apple settles DOJ challenge and closes $14 billion Shell deal", "invest", "Apple Inc.", "investor"},
+        {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Apple Inc.", "target"},
+        {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Microsoft Corp.", "investor"},
         /* a supply pact with a chip maker buys from it; a maker's pact with another company supplies it
          * (chips.supply_pact_with_maker, chips.maker_supply_pact_with) */
         {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Shell plc", "customer"},
@@ -1212,6 +1261,7 @@ int main(void)
     RUN(invest_deal_context_is_background);
     RUN(regulatory_comparison_is_background);
     RUN(regulatory_headline_subject);
+    RUN(invest_headline_subject);
     RUN(routing_context_names_and_clauses);
     RUN(chips_ticker_list_is_background);
     RUN(routing_feed_tags);

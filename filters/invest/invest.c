@@ -27,6 +27,11 @@ static const struct squawk_config_entry invest_config_map[] = {
     /* roles only (no F1 moves): hand h invest roles .917 -> .958, p .795 -> .801, pooltw check .761 -> .783 */
     DETECT_CONFIG_DOUBLE(struct invest_config, one_side, "1",
                          "1: a company filling the investor's slot in a sentence takes no target or seller role there"),
+    /* an oblique headline names the company the body calls "the South Korean developer" ("What Tencent
+     * sees in Krafton's next decade"): routing hand g .743 -> .761, labels-modern-dev .873 -> .882,
+     * md2 tune .894 -> .887 (a comparison headline), checks pooltw2 .711 -> .719, j .781 -> .788 */
+    DETECT_CONFIG_DOUBLE(struct invest_config, headline_subject, "1",
+                         "without a target, the route vote of the one company the headline names that no trigger reached"),
     DETECT_CONFIG_CALIBRATION(struct invest_config, "invest.calib.yml"),
     /* the rules' own threshold (their alerts with model ""): the model
      * confirms or drops those alerts and raises none below it. Out of fold
