@@ -717,6 +717,21 @@ TEST(chips_party_venture_partners)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
+/* A chip maker investing in, taking a stake in or buying shares of another company is a supplier of the deal, never
+ * its customer (chips.party_maker_invests); a chip maker committing money to another's cloud capacity buys it. */
+TEST(chips_party_maker_invests)
+{
+    static const char *const stake = "Nvidia takes $2bn OpenAI stake as lab adopts its chips", /* Nvidia: mentioned before */
+                      *const inv = "Nvidia to invest $3bn in Apple and co-design server chips",
+                      *const commit = "Nvidia commits $6bn to Microsoft cloud capacity";
+    static const struct role_case c[] = {
+        {stake, "chips", "Nvidia Corp.", "supplier"}, {stake, "chips", "OpenAI", "customer"},
+        {inv, "chips", "Nvidia Corp.", "supplier"},
+        {commit, "chips", "Nvidia Corp.", "customer"}, {commit, "chips", "Microsoft Corp.", "supplier"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -1206,6 +1221,7 @@ int main(void)
     RUN(chips_party_order_from);
     RUN(context_names_get_no_topic);
     RUN(chips_party_venture_partners);
+    RUN(chips_party_maker_invests);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
