@@ -732,6 +732,19 @@ TEST(chips_party_maker_invests)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
+/* The asset manager financing a company's data centre with it is the supplier of the capacity
+ * (chips.party_dc_financier; GUIDE settled call: data-centre financing for a named company). */
+TEST(chips_party_dc_financier)
+{
+    static const char *const pact = "Microsoft strikes $20bn financing pact with Harbor Owl for Texas data centre",
+                      *const with = "Microsoft lines up financing for Ohio data centre with Harbor Owl";
+    static const struct role_case c[] = {
+        {pact, "chips", "Harbor Owl Capital Inc.", "supplier"},
+        {with, "chips", "Harbor Owl Capital Inc.", "supplier"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -1222,6 +1235,7 @@ int main(void)
     RUN(context_names_get_no_topic);
     RUN(chips_party_venture_partners);
     RUN(chips_party_maker_invests);
+    RUN(chips_party_dc_financier);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
