@@ -745,6 +745,16 @@ TEST(chips_party_dc_financier)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
+/* A company whose shares fall on the news of others' deal is market context (chips.background_share_fall);
+ * one whose shares jump on its own deal stays its party. */
+TEST(chips_background_share_fall)
+{
+    filter_host *h = builtin_host();
+    expect_context(h, "Nvidia shares slip on report Apple in talks to rent Alphabet's TPUs", "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, "Nvidia shares jump after Apple signs $5bn GPU supply deal", "chips", "Nvidia Corp.", "supplier");
+    builtin_done(h);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -1236,6 +1246,7 @@ int main(void)
     RUN(chips_party_venture_partners);
     RUN(chips_party_maker_invests);
     RUN(chips_party_dc_financier);
+    RUN(chips_background_share_fall);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
