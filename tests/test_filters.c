@@ -755,6 +755,19 @@ TEST(chips_background_share_fall)
     builtin_done(h);
 }
 
+/* The supplier a buyer is told as a standing big customer of is context to the new deal (chips.background_big_customer). */
+TEST(chips_background_big_customer)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Amazon wins multiyear GPU cloud order from Microsoft",
+                              "Microsoft will rent Amazon GPU capacity from 2026. Microsoft, one of the largest buyers of "
+                              "Nvidia's chips, also builds its own.", "chips");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    assert_role(al, "Amazon.com Inc.", "supplier");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -1247,6 +1260,7 @@ int main(void)
     RUN(chips_party_maker_invests);
     RUN(chips_party_dc_financier);
     RUN(chips_background_share_fall);
+    RUN(chips_background_big_customer);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
