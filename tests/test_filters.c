@@ -768,6 +768,17 @@ TEST(chips_background_big_customer)
     builtin_done(h);
 }
 
+/* The owner selling a stake, a majority or control of its unit is the stake's seller, not a chips party
+ * (chips.background_stake_seller); the unit's new owner keeps its role. */
+TEST(chips_background_stake_seller)
+{
+    filter_host *h = builtin_host();
+    expect_context(h, "Apple sells 51% of its server chip unit to Shell in $9bn deal", "chips", "Apple Inc.", "AAPL");
+    expect_context(h, "Apple agrees to sell a majority stake in its modem chip business to Amazon", "chips", "Apple Inc.", "AAPL");
+    expect_role(h, "Apple agrees to sell a majority stake in its modem chip business to Amazon", "chips", "Amazon.com Inc.", "customer");
+    builtin_done(h);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -1261,6 +1272,7 @@ int main(void)
     RUN(chips_party_dc_financier);
     RUN(chips_background_share_fall);
     RUN(chips_background_big_customer);
+    RUN(chips_background_stake_seller);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
