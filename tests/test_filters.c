@@ -752,6 +752,7 @@ TEST(chips_background_share_fall)
     filter_host *h = builtin_host();
     expect_context(h, "Nvidia shares slip on report Apple in talks to rent Alphabet's TPUs", "chips", "Nvidia Corp.", "NVDA");
     expect_role(h, "Nvidia shares jump after Apple signs $5bn GPU supply deal", "chips", "Nvidia Corp.", "supplier");
+    expect_context(h, "Apple signs $5bn deal to rent Alphabet TPUs; Nvidia shares rise in sympathy", "chips", "Nvidia Corp.", "NVDA");
     builtin_done(h);
 }
 
