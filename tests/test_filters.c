@@ -766,6 +766,69 @@ TEST(chips_party_venture_partners)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
+/* A chip maker investing in, taking a stake in or buying shares of another company is a supplier of the deal, never
+ * its customer (chips.party_maker_invests); a chip maker committing money to another's cloud capacity buys it. */
+TEST(chips_party_maker_invests)
+{
+    static const char *const stake = "Nvidia takes $2bn OpenAI stake as lab adopts its chips", /* Nvidia: mentioned before */
+                      *const inv = "Nvidia to invest $3bn in Apple and co-design server chips",
+                      *const commit = "Nvidia commits $6bn to Microsoft cloud capacity";
+    static const struct role_case c[] = {
+        {stake, "chips", "Nvidia Corp.", "supplier"}, {stake, "chips", "OpenAI", "customer"},
+        {inv, "chips", "Nvidia Corp.", "supplier"},
+        {commit, "chips", "Nvidia Corp.", "customer"}, {commit, "chips", "Microsoft Corp.", "supplier"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
+/* The asset manager financing a company's data centre with it is the supplier of the capacity
+ * (chips.party_dc_financier; GUIDE settled call: data-centre financing for a named company). */
+TEST(chips_party_dc_financier)
+{
+    static const char *const pact = "Microsoft strikes $20bn financing pact with Harbor Owl for Texas data centre",
+                      *const with = "Microsoft lines up financing for Ohio data centre with Harbor Owl";
+    static const struct role_case c[] = {
+        {pact, "chips", "Harbor Owl Capital Inc.", "supplier"},
+        {with, "chips", "Harbor Owl Capital Inc.", "supplier"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
+/* A company whose shares fall on the news of others' deal is market context (chips.background_share_fall);
+ * one whose shares jump on its own deal stays its party. */
+TEST(chips_background_share_fall)
+{
+    filter_host *h = builtin_host();
+    expect_context(h, "Nvidia shares slip on report Apple in talks to rent Alphabet's TPUs", "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, "Nvidia shares jump after Apple signs $5bn GPU supply deal", "chips", "Nvidia Corp.", "supplier");
+    expect_context(h, "Apple signs $5bn deal to rent Alphabet TPUs; Nvidia shares rise in sympathy", "chips", "Nvidia Corp.", "NVDA");
+    builtin_done(h);
+}
+
+/* The supplier a buyer is told as a standing big customer of is context to the new deal (chips.background_big_customer). */
+TEST(chips_background_big_customer)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Amazon wins multiyear GPU cloud order from Microsoft",
+                              "Microsoft will rent Amazon GPU capacity from 2026. Microsoft, one of the largest buyers of "
+                              "Nvidia's chips, also builds its own.", "chips");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    assert_role(al, "Amazon.com Inc.", "supplier");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
+/* The owner selling a stake, a majority or control of its unit is the stake's seller, not a chips party
+ * (chips.background_stake_seller); the unit's new owner keeps its role. */
+TEST(chips_background_stake_seller)
+{
+    filter_host *h = builtin_host();
+    expect_context(h, "Apple sells 51% of its server chip unit to Shell in $9bn deal", "chips", "Apple Inc.", "AAPL");
+    expect_context(h, "Apple agrees to sell a majority stake in its modem chip business to Amazon", "chips", "Apple Inc.", "AAPL");
+    expect_role(h, "Apple agrees to sell a majority stake in its modem chip business to Amazon", "chips", "Amazon.com Inc.", "customer");
+    builtin_done(h);
+}
+
 TEST(loads_builtins)
 {
     filter_host *h = builtin_host();
@@ -1255,6 +1318,11 @@ int main(void)
     RUN(chips_party_order_from);
     RUN(context_names_get_no_topic);
     RUN(chips_party_venture_partners);
+    RUN(chips_party_maker_invests);
+    RUN(chips_party_dc_financier);
+    RUN(chips_background_share_fall);
+    RUN(chips_background_big_customer);
+    RUN(chips_background_stake_seller);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
