@@ -838,6 +838,19 @@ TEST(chips_background_outsider)
     builtin_done(h);
 }
 
+/* The companies a buyer awards a contract to, or picks as bidders, are its suppliers whatever their
+ * sectors; the awarding company is the customer (chips.awardee_role). */
+TEST(chips_awardee_role)
+{
+    static const char *const one = "Nvidia awards Amazon a $2bn cloud computing contract for its GPU clusters",
+                      *const list = "Shell awards cloud computing contracts to Microsoft, Amazon and Nvidia";
+    static const struct role_case c[] = {
+        {one, "chips", "Amazon.com Inc.", "supplier"}, {one, "chips", "Nvidia Corp.", "customer"},
+        {list, "chips", "Microsoft Corp.", "supplier"}, {list, "chips", "Nvidia Corp.", "supplier"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
 /* The owner selling a stake, a majority or control of its unit is the stake's seller, not a chips party
  * (chips.background_stake_seller); the unit's new owner keeps its role. */
 TEST(chips_background_stake_seller)
@@ -1344,6 +1357,7 @@ int main(void)
     RUN(chips_background_big_customer);
     RUN(chips_background_stake_seller);
     RUN(chips_background_outsider);
+    RUN(chips_awardee_role);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
