@@ -818,6 +818,39 @@ TEST(chips_background_big_customer)
     builtin_done(h);
 }
 
+/* Companies told as outside the deal, as having similar arrangements of their own, or as the suppliers a
+ * buyer keeps using are context (chips.background_outsider); the deal's parties keep their roles. */
+TEST(chips_background_outsider)
+{
+    static const char *const body[] = {
+        "Nvidia will supply Microsoft from 2026. Amazon and Alphabet were not part of the agreement.",
+        "Nvidia will supply Microsoft from 2026. Amazon and Alphabet use similar arrangements for their own chips.",
+        "Nvidia will supply Microsoft from 2026. Microsoft said it would keep using Amazon's Trainium chips and Alphabet's TPUs.",
+    };
+    filter_host *h = builtin_host();
+    for (size_t k = 0; k < sizeof body / sizeof body[0]; k++) {
+        proto_alert *al = run_one(h, "Nvidia to supply GPUs to Microsoft under ten-year supply deal", body[k], "chips");
+        assert_context(al, "Amazon.com Inc.", "AMZN");
+        assert_context(al, "Alphabet Inc.", "GOOGL");
+        assert_role(al, "Nvidia Corp.", "supplier");
+        proto_alert_destroy(al);
+    }
+    builtin_done(h);
+}
+
+/* The companies a buyer awards a contract to, or picks as bidders, are its suppliers whatever their
+ * sectors; the awarding company is the customer (chips.awardee_role). */
+TEST(chips_awardee_role)
+{
+    static const char *const one = "Nvidia awards Amazon a $2bn cloud computing contract for its GPU clusters",
+                      *const list = "Shell awards cloud computing contracts to Microsoft, Amazon and Nvidia";
+    static const struct role_case c[] = {
+        {one, "chips", "Amazon.com Inc.", "supplier"}, {one, "chips", "Nvidia Corp.", "customer"},
+        {list, "chips", "Microsoft Corp.", "supplier"}, {list, "chips", "Nvidia Corp.", "supplier"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
 /* The owner selling a stake, a majority or control of its unit is the stake's seller, not a chips party
  * (chips.background_stake_seller); the unit's new owner keeps its role. */
 TEST(chips_background_stake_seller)
@@ -1323,6 +1356,8 @@ int main(void)
     RUN(chips_background_share_fall);
     RUN(chips_background_big_customer);
     RUN(chips_background_stake_seller);
+    RUN(chips_background_outsider);
+    RUN(chips_awardee_role);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
