@@ -616,6 +616,11 @@ TEST(invest_party_roles)
         {"Apple settles DOJ challenge and closes $14 billion Shell deal", "invest", "Apple Inc.", "investor"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Apple Inc.", "target"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Microsoft Corp.", "investor"},
+        /* a company taking, winning or gaining control of another is the buyer (invest.party_takes_control) */
+        {"Apple wins control of Shell in hostile swoop", "invest", "Apple Inc.", "investor"},
+        {"Apple wins control of Shell in hostile swoop", "invest", "Shell plc", "target"},
+        {"Microsoft to take control of Shell in $30 billion deal", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft to take control of Shell in $30 billion deal", "invest", "Shell plc", "target"},
         /* a supply pact with a chip maker buys from it; a maker's pact with another company supplies it
          * (chips.supply_pact_with_maker, chips.maker_supply_pact_with) */
         {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Shell plc", "customer"},
