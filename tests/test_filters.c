@@ -616,6 +616,10 @@ TEST(invest_party_roles)
         {"Apple settles DOJ challenge and closes $14 billion Shell deal", "invest", "Apple Inc.", "investor"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Apple Inc.", "target"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Microsoft Corp.", "investor"},
+        /* the possessor of a deal or takeover is its buyer (invest.party_possessive_deal, invest.takeover) */
+        {"FTC sues to block Microsoft's $945 million deal for Shell", "invest", "Microsoft Corp.", "investor"},
+        {"Regulators clear Microsoft's $10 billion Shell buyout", "invest", "Microsoft Corp.", "investor"},
+        {"Regulators clear Microsoft's $10 billion Shell buyout", "invest", "Shell plc", "target"},
         /* a company taking, winning or gaining control of another is the buyer (invest.party_takes_control) */
         {"Apple wins control of Shell in hostile swoop", "invest", "Apple Inc.", "investor"},
         {"Apple wins control of Shell in hostile swoop", "invest", "Shell plc", "target"},
