@@ -616,6 +616,9 @@ TEST(invest_party_roles)
         {"Apple settles DOJ challenge and closes $14 billion Shell deal", "invest", "Apple Inc.", "investor"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Apple Inc.", "target"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Microsoft Corp.", "investor"},
+        /* the company right before "stake in" after a taking verb is the one held (macro held_stake) */
+        {"Nvidia takes $1 billion Shell stake in AI push", "invest", "Nvidia Corp.", "investor"},
+        {"Nvidia takes $1 billion Shell stake in AI push", "invest", "Shell plc", "target"},
         /* the possessor of a deal or takeover is its buyer (invest.party_possessive_deal, invest.takeover) */
         {"FTC sues to block Microsoft's $945 million deal for Shell", "invest", "Microsoft Corp.", "investor"},
         {"Regulators clear Microsoft's $10 billion Shell buyout", "invest", "Microsoft Corp.", "investor"},
