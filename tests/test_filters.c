@@ -616,6 +616,9 @@ TEST(invest_party_roles)
         {"Apple settles DOJ challenge and closes $14 billion Shell deal", "invest", "Apple Inc.", "investor"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Apple Inc.", "target"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Microsoft Corp.", "investor"},
+        /* a company landing another for a price is its buyer (invest.party_lands_company) */
+        {"Microsoft lands Shell for $32 billion at second attempt", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft lands Shell for $32 billion at second attempt", "invest", "Shell plc", "target"},
         /* the company right before "stake in" after a taking verb is the one held (macro held_stake) */
         {"Nvidia takes $1 billion Shell stake in AI push", "invest", "Nvidia Corp.", "investor"},
         {"Nvidia takes $1 billion Shell stake in AI push", "invest", "Shell plc", "target"},
