@@ -616,6 +616,9 @@ TEST(invest_party_roles)
         {"Apple settles DOJ challenge and closes $14 billion Shell deal", "invest", "Apple Inc.", "investor"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Apple Inc.", "target"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Microsoft Corp.", "investor"},
+        /* the companies calling off a joint venture together are its partners (invest.party_jv_partners) */
+        {"Microsoft and Shell call off asset management joint venture", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft and Shell call off asset management joint venture", "invest", "Shell plc", "investor"},
         /* a company landing another for a price is its buyer (invest.party_lands_company) */
         {"Microsoft lands Shell for $32 billion at second attempt", "invest", "Microsoft Corp.", "investor"},
         {"Microsoft lands Shell for $32 billion at second attempt", "invest", "Shell plc", "target"},
