@@ -616,6 +616,24 @@ TEST(invest_party_roles)
         {"Apple settles DOJ challenge and closes $14 billion Shell deal", "invest", "Apple Inc.", "investor"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Apple Inc.", "target"},
         {"Apple agrees to $55 billion buyout by Saudi fund, Microsoft and others", "invest", "Microsoft Corp.", "investor"},
+        /* the companies calling off a joint venture together are its partners (invest.party_jv_partners) */
+        {"Microsoft and Shell call off asset management joint venture", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft and Shell call off asset management joint venture", "invest", "Shell plc", "investor"},
+        /* a company landing another for a price is its buyer (invest.party_lands_company) */
+        {"Microsoft lands Shell for $32 billion at second attempt", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft lands Shell for $32 billion at second attempt", "invest", "Shell plc", "target"},
+        /* the company right before "stake in" after a taking verb is the one held (macro held_stake) */
+        {"Nvidia takes $1 billion Shell stake in AI push", "invest", "Nvidia Corp.", "investor"},
+        {"Nvidia takes $1 billion Shell stake in AI push", "invest", "Shell plc", "target"},
+        /* the possessor of a deal or takeover is its buyer (invest.party_possessive_deal, invest.takeover) */
+        {"FTC sues to block Microsoft's $945 million deal for Shell", "invest", "Microsoft Corp.", "investor"},
+        {"Regulators clear Microsoft's $10 billion Shell buyout", "invest", "Microsoft Corp.", "investor"},
+        {"Regulators clear Microsoft's $10 billion Shell buyout", "invest", "Shell plc", "target"},
+        /* a company taking, winning or gaining control of another is the buyer (invest.party_takes_control) */
+        {"Apple wins control of Shell in hostile swoop", "invest", "Apple Inc.", "investor"},
+        {"Apple wins control of Shell in hostile swoop", "invest", "Shell plc", "target"},
+        {"Microsoft to take control of Shell in $30 billion deal", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft to take control of Shell in $30 billion deal", "invest", "Shell plc", "target"},
         /* a supply pact with a chip maker buys from it; a maker's pact with another company supplies it
          * (chips.supply_pact_with_maker, chips.maker_supply_pact_with) */
         {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Shell plc", "customer"},
