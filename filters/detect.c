@@ -698,10 +698,17 @@ static void evidence_sum(struct detect_run *x, struct detect_sum *s)
 
 /* ---- stage 3: entity acceptance ---- */
 
-static struct detect_acc *acc_get(struct detect_run *x, int32_t e)
+static struct detect_acc *acc_find(const struct detect_run *x, int32_t e)
 {
     for (size_t i = 0; i < x->n_acc; i++)
         if (x->accs[i].e == e) return &x->accs[i];
+    return NULL;
+}
+
+static struct detect_acc *acc_get(struct detect_run *x, int32_t e)
+{
+    struct detect_acc *ac = acc_find(x, e);
+    if (ac) return ac;
     if (x->n_acc == x->cap_acc) { /* sized for every mention and trigger: never expected */
         cap_hit(x->d, DETECT_CAP_ENTITIES);
         return NULL;
@@ -1350,6 +1357,19 @@ static void trigger_votes(struct detect_run *x, size_t i)
  * on the route (topics). Regulatory (roles by kind): any such company; otherwise (invest) only one no
  * trigger gave a side (the investor the body names is not its own target), named by its name (not a
  * cashtag); a headline company with a near vote on no side makes the pick unknown. */
+/* Invest's headline company (not roles by kind): 1 a candidate, 0 passed over (a trigger gave it a
+ * side or it is a context name, or a feed's cashtag prefix -- "$CCF - Chase Corporation to acquire ..."
+ * names the story's subject, most often the buyer the text names otherwise), -1 no pick at all (a name
+ * next to a trigger on no side: which one is meant is unknown). */
+static int unreached_headline_party(const struct detect_run *x, const struct squawk_mention *m)
+{
+    const struct detect_acc *ac = acc_find(x, (int32_t)m->entity);
+    if (ac && ac->rn > 0) return -1;
+    if (ac && (ac->ra > 0 || ac->background || ac->persons || ac->words)) return 0;
+    const char *t = x->a->text[m->field];
+    return !((m->start < x->a->len[m->field] && t[m->start] == '$') || (m->start > 0 && t[m->start - 1] == '$'));
+}
+
 static void headline_subject(struct detect_run *x)
 {
     if (x->d->cfg.headline_subject <= 0) return;
@@ -1361,17 +1381,9 @@ static void headline_subject(struct detect_run *x)
         if (!x->ok[j] || (x->ok[j] & MEN_CONTEXT) || m->field != SQUAWK_FIELD_HEADLINE ||
             !is_kind(x->h->article_entity(x->a, m->entity), "company"))
             continue;
-        if (!x->d->spec.roles_by_kind) {
-            const struct detect_acc *ac = NULL;
-            for (size_t i = 0; i < x->n_acc && !ac; i++)
-                if (x->accs[i].e == (int32_t)m->entity) ac = &x->accs[i];
-            if (ac && ac->rn > 0) return; /* a name next to a trigger on no side: which one is unknown */
-            if (ac && (ac->ra > 0 || ac->background || ac->persons || ac->words)) continue;
-            /* a feed's cashtag prefix ("$CCF - Chase Corporation to acquire ...") names the story's
-             * subject, most often the buyer the text names otherwise */
-            const char *t = x->a->text[m->field];
-            if ((m->start < x->a->len[m->field] && t[m->start] == '$') || (m->start > 0 && t[m->start - 1] == '$')) continue;
-        }
+        int pick = x->d->spec.roles_by_kind ? 1 : unreached_headline_party(x, m);
+        if (pick < 0) return;
+        if (pick == 0) continue;
         if (one >= 0 && one != (int32_t)m->entity) return; /* two companies: which one is unknown */
         one = (int32_t)m->entity;
     }

@@ -823,37 +823,47 @@ TEST(chips_background_share_fall)
     builtin_done(h);
 }
 
-/* The supplier a buyer is told as a standing big customer of is context to the new deal (chips.background_big_customer). */
-TEST(chips_background_big_customer)
-{
-    filter_host *h = builtin_host();
-    proto_alert *al = run_one(h, "Amazon wins multiyear GPU cloud order from Microsoft",
-                              "Microsoft will rent Amazon GPU capacity from 2026. Microsoft, one of the largest buyers of "
-                              "Nvidia's chips, also builds its own.", "chips");
-    assert_context(al, "Nvidia Corp.", "NVDA");
-    assert_role(al, "Amazon.com Inc.", "supplier");
-    proto_alert_destroy(al);
-    builtin_done(h);
-}
+/* An alert on headline + body: `party` keeps `role`, and each named context company (name, ticker)
+ * is mentioned with no topic. */
+struct body_case {
+    const char *headline, *body, *cat, *party, *role;
+    const char *ctx[2][2];
+};
 
-/* Companies told as outside the deal, as having similar arrangements of their own, or as the suppliers a
- * buyer keeps using are context (chips.background_outsider); the deal's parties keep their roles. */
-TEST(chips_background_outsider)
+static void expect_body_cases(const struct body_case *c, size_t n)
 {
-    static const char *const body[] = {
-        "Nvidia will supply Microsoft from 2026. Amazon and Alphabet were not part of the agreement.",
-        "Nvidia will supply Microsoft from 2026. Amazon and Alphabet use similar arrangements for their own chips.",
-        "Nvidia will supply Microsoft from 2026. Microsoft said it would keep using Amazon's Trainium chips and Alphabet's TPUs.",
-    };
     filter_host *h = builtin_host();
-    for (size_t k = 0; k < sizeof body / sizeof body[0]; k++) {
-        proto_alert *al = run_one(h, "Nvidia to supply GPUs to Microsoft under ten-year supply deal", body[k], "chips");
-        assert_context(al, "Amazon.com Inc.", "AMZN");
-        assert_context(al, "Alphabet Inc.", "GOOGL");
-        assert_role(al, "Nvidia Corp.", "supplier");
+    for (size_t i = 0; i < n; i++) {
+        proto_alert *al = run_one(h, c[i].headline, c[i].body, c[i].cat);
+        for (size_t k = 0; k < 2 && c[i].ctx[k][0]; k++) assert_context(al, c[i].ctx[k][0], c[i].ctx[k][1]);
+        assert_role(al, c[i].party, c[i].role);
         proto_alert_destroy(al);
     }
     builtin_done(h);
+}
+
+/* The supplier a buyer is told as a standing big customer of is context to the new deal
+ * (chips.background_big_customer); companies told as outside the deal, as having similar
+ * arrangements of their own, or as the suppliers a buyer keeps using are context
+ * (chips.background_outsider); the deal's parties keep their roles. */
+TEST(chips_background_customer_and_outsider)
+{
+    static const char *const supply = "Nvidia to supply GPUs to Microsoft under ten-year supply deal";
+    static const struct body_case c[] = {
+        {"Amazon wins multiyear GPU cloud order from Microsoft",
+         "Microsoft will rent Amazon GPU capacity from 2026. Microsoft, one of the largest buyers of "
+         "Nvidia's chips, also builds its own.",
+         "chips", "Amazon.com Inc.", "supplier", {{"Nvidia Corp.", "NVDA"}}},
+        {supply, "Nvidia will supply Microsoft from 2026. Amazon and Alphabet were not part of the agreement.",
+         "chips", "Nvidia Corp.", "supplier", {{"Amazon.com Inc.", "AMZN"}, {"Alphabet Inc.", "GOOGL"}}},
+        {supply, "Nvidia will supply Microsoft from 2026. Amazon and Alphabet use similar arrangements for their own chips.",
+         "chips", "Nvidia Corp.", "supplier", {{"Amazon.com Inc.", "AMZN"}, {"Alphabet Inc.", "GOOGL"}}},
+        {supply,
+         "Nvidia will supply Microsoft from 2026. Microsoft said it would keep using Amazon's Trainium chips and "
+         "Alphabet's TPUs.",
+         "chips", "Nvidia Corp.", "supplier", {{"Amazon.com Inc.", "AMZN"}, {"Alphabet Inc.", "GOOGL"}}},
+    };
+    expect_body_cases(c, sizeof c / sizeof c[0]);
 }
 
 /* The companies a buyer awards a contract to, or picks as bidders, are its suppliers whatever their
@@ -1372,9 +1382,8 @@ int main(void)
     RUN(chips_party_maker_invests);
     RUN(chips_party_dc_financier);
     RUN(chips_background_share_fall);
-    RUN(chips_background_big_customer);
+    RUN(chips_background_customer_and_outsider);
     RUN(chips_background_stake_seller);
-    RUN(chips_background_outsider);
     RUN(chips_awardee_role);
     RUN(invest_party_roles);
     RUN(former_employers_in_a_list);
