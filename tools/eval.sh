@@ -119,7 +119,7 @@ hand_set() {
     fi
     run_set "$1" "$3" "$OUT/$1-labels.tsv" "$OUT/$1.jsonl" "$4 --parties $OUT/$1-parties.tsv"
 }
-for h in a b d e f g h i k l n o p r s; do
+for h in a b d e f g h i k l n o p r s t; do
     hand_set "handwritten-$h" "$ROOT/eval/sets/handwritten-$h.tsv" \
         "eval/sets/handwritten-$h.tsv: hand-written 2024-2026-style items, categories and routing (tuning set)" "$EXTRA"
 done
