@@ -125,7 +125,7 @@ for h in a b d e f g h i k l n o p r s t; do
 done
 # handwritten-<x>-check.tsv: written like the others but never looked into -- check sets like md2 CHECK:
 # summary lines only, never their errors
-for h in c j m q; do
+for h in c j m q u v; do
     hand_set "handwritten-$h-check" "$ROOT/eval/sets/handwritten-$h-check.tsv" \
         "eval/sets/handwritten-$h-check.tsv: hand-written, CHECK: summary lines only, never its errors" "$HELD"
 done
