@@ -866,6 +866,28 @@ TEST(chips_background_customer_and_outsider)
     expect_body_cases(c, sizeof c / sizeof c[0]);
 }
 
+/* Other companies' deals a body tells as comparison or history are context for today's: both sides of an
+ * earlier purchase dated this year or month, the would-be buyer that "failed to buy", the bidder a target
+ * "had earlier rejected", companies that "have made similar purchases" (invest.background_told_deal); the
+ * deal's parties keep their roles. */
+TEST(invest_background_told_deal)
+{
+    static const char *const buy = "Microsoft to buy Shell for $12bn";
+    static const struct body_case c[] = {
+        {buy, "Microsoft agreed to pay $72 a share. Microsoft bought Nvidia earlier this year.", "invest",
+         "Microsoft Corp.", "investor", {{"Nvidia Corp.", "NVDA"}}},
+        {buy, "Microsoft agreed to pay $72 a share. Nvidia, a rival, was bought by Apple earlier this month.", "invest",
+         "Microsoft Corp.", "investor", {{"Nvidia Corp.", "NVDA"}, {"Apple Inc.", "AAPL"}}},
+        {buy, "Microsoft agreed to pay $72 a share. Apple, which failed to buy Shell last year, is not expected to intervene.",
+         "invest", "Microsoft Corp.", "investor", {{"Apple Inc.", "AAPL"}}},
+        {buy, "Microsoft agreed to pay $72 a share. Shell had earlier rejected an unsolicited offer from Apple.", "invest",
+         "Microsoft Corp.", "investor", {{"Apple Inc.", "AAPL"}}},
+        {buy, "Microsoft agreed to pay $72 a share. Apple and Nvidia have made similar purchases.", "invest",
+         "Microsoft Corp.", "investor", {{"Apple Inc.", "AAPL"}, {"Nvidia Corp.", "NVDA"}}},
+    };
+    expect_body_cases(c, sizeof c / sizeof c[0]);
+}
+
 /* The companies a buyer awards a contract to, or picks as bidders, are its suppliers whatever their
  * sectors; the awarding company is the customer (chips.awardee_role). */
 TEST(chips_awardee_role)
@@ -1386,6 +1408,7 @@ int main(void)
     RUN(chips_background_stake_seller);
     RUN(chips_awardee_role);
     RUN(invest_party_roles);
+    RUN(invest_background_told_deal);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
