@@ -571,6 +571,10 @@ TEST(invest_party_roles)
         {"Microsoft and Apple among bidders for Zentro's multibillion fibre network", "invest", "Apple Inc.", "investor"},
         /* taking a company private, completing its acquisition, circling it: the first is the buyer
          * (invest.party_take_private, invest.party_seals_purchase, invest.circles) */
+        /* every seller named after "from", past an appositive or a described group (invest.party_seller) */
+        {"Apple buys Zentro, the taxi app, from Microsoft and Shell for $1bn", "invest", "Shell plc", "seller"},
+        {"Apple buys Zentro, the taxi app, from Microsoft and Shell for $1bn", "invest", "Microsoft Corp.", "seller"},
+        {"Apple to acquire Zentro from a group including Nvidia and Amazon", "invest", "Amazon.com Inc.", "seller"},
         {"Microsoft to take Shell private", "invest", "Microsoft Corp.", "investor"},
         {"Microsoft to take Shell private", "invest", "Shell plc", "target"},
         {"Apple completes $5bn Shell acquisition", "invest", "Apple Inc.", "investor"},
