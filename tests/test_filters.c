@@ -580,6 +580,9 @@ TEST(invest_party_roles)
         {"Apple completes $5bn Shell acquisition", "invest", "Apple Inc.", "investor"},
         {"Apple completes $5bn Shell acquisition", "invest", "Shell plc", "target"},
         {"Apple circles Shell", "invest", "Apple Inc.", "investor"},
+        /* a takeover approach in headline idiom (invest.head_approach) */
+        {"Shell says Apple's approach is hostile", "invest", "Shell plc", "target"},
+        {"Shell says Apple's approach is hostile", "invest", "Apple Inc.", "investor"},
         {"Apple circles Shell", "invest", "Shell plc", "target"},
         /* both companies of a merger are merged (invest.party_merger_pair) */
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Microsoft Corp.", "target"},
