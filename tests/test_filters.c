@@ -583,6 +583,9 @@ TEST(invest_party_roles)
         /* a takeover approach in headline idiom (invest.head_approach) */
         {"Shell says Apple's approach is hostile", "invest", "Shell plc", "target"},
         {"Shell says Apple's approach is hostile", "invest", "Apple Inc.", "investor"},
+        /* a company in talks with another about an investment raises it (invest.head_talks_over) */
+        {"Shell in early talks with Apple about investment", "invest", "Apple Inc.", "investor"},
+        {"Shell in early talks with Apple about investment", "invest", "Shell plc", "target"},
         {"Apple circles Shell", "invest", "Shell plc", "target"},
         /* both companies of a merger are merged (invest.party_merger_pair) */
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Microsoft Corp.", "target"},
