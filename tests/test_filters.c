@@ -571,11 +571,21 @@ TEST(invest_party_roles)
         {"Microsoft and Apple among bidders for Zentro's multibillion fibre network", "invest", "Apple Inc.", "investor"},
         /* taking a company private, completing its acquisition, circling it: the first is the buyer
          * (invest.party_take_private, invest.party_seals_purchase, invest.circles) */
+        /* every seller named after "from", past an appositive or a described group (invest.party_seller) */
+        {"Apple buys Zentro, the taxi app, from Microsoft and Shell for $1bn", "invest", "Shell plc", "seller"},
+        {"Apple buys Zentro, the taxi app, from Microsoft and Shell for $1bn", "invest", "Microsoft Corp.", "seller"},
+        {"Apple to acquire Zentro from a group including Nvidia and Amazon", "invest", "Amazon.com Inc.", "seller"},
         {"Microsoft to take Shell private", "invest", "Microsoft Corp.", "investor"},
         {"Microsoft to take Shell private", "invest", "Shell plc", "target"},
         {"Apple completes $5bn Shell acquisition", "invest", "Apple Inc.", "investor"},
         {"Apple completes $5bn Shell acquisition", "invest", "Shell plc", "target"},
         {"Apple circles Shell", "invest", "Apple Inc.", "investor"},
+        /* a takeover approach in headline idiom (invest.head_approach) */
+        {"Shell says Apple's approach is hostile", "invest", "Shell plc", "target"},
+        {"Shell says Apple's approach is hostile", "invest", "Apple Inc.", "investor"},
+        /* a company in talks with another about an investment raises it (invest.head_talks_over) */
+        {"Shell in early talks with Apple about investment", "invest", "Apple Inc.", "investor"},
+        {"Shell in early talks with Apple about investment", "invest", "Shell plc", "target"},
         {"Apple circles Shell", "invest", "Shell plc", "target"},
         /* both companies of a merger are merged (invest.party_merger_pair) */
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Microsoft Corp.", "target"},
@@ -862,6 +872,28 @@ TEST(chips_background_customer_and_outsider)
          "Nvidia will supply Microsoft from 2026. Microsoft said it would keep using Amazon's Trainium chips and "
          "Alphabet's TPUs.",
          "chips", "Nvidia Corp.", "supplier", {{"Amazon.com Inc.", "AMZN"}, {"Alphabet Inc.", "GOOGL"}}},
+    };
+    expect_body_cases(c, sizeof c / sizeof c[0]);
+}
+
+/* Other companies' deals a body tells as comparison or history are context for today's: both sides of an
+ * earlier purchase dated this year or month, the would-be buyer that "failed to buy", the bidder a target
+ * "had earlier rejected", companies that "have made similar purchases" (invest.background_told_deal); the
+ * deal's parties keep their roles. */
+TEST(invest_background_told_deal)
+{
+    static const char *const buy = "Microsoft to buy Shell for $12bn";
+    static const struct body_case c[] = {
+        {buy, "Microsoft agreed to pay $72 a share. Microsoft bought Nvidia earlier this year.", "invest",
+         "Microsoft Corp.", "investor", {{"Nvidia Corp.", "NVDA"}}},
+        {buy, "Microsoft agreed to pay $72 a share. Nvidia, a rival, was bought by Apple earlier this month.", "invest",
+         "Microsoft Corp.", "investor", {{"Nvidia Corp.", "NVDA"}, {"Apple Inc.", "AAPL"}}},
+        {buy, "Microsoft agreed to pay $72 a share. Apple, which failed to buy Shell last year, is not expected to intervene.",
+         "invest", "Microsoft Corp.", "investor", {{"Apple Inc.", "AAPL"}}},
+        {buy, "Microsoft agreed to pay $72 a share. Shell had earlier rejected an unsolicited offer from Apple.", "invest",
+         "Microsoft Corp.", "investor", {{"Apple Inc.", "AAPL"}}},
+        {buy, "Microsoft agreed to pay $72 a share. Apple and Nvidia have made similar purchases.", "invest",
+         "Microsoft Corp.", "investor", {{"Apple Inc.", "AAPL"}, {"Nvidia Corp.", "NVDA"}}},
     };
     expect_body_cases(c, sizeof c / sizeof c[0]);
 }
@@ -1386,6 +1418,7 @@ int main(void)
     RUN(chips_background_stake_seller);
     RUN(chips_awardee_role);
     RUN(invest_party_roles);
+    RUN(invest_background_told_deal);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
