@@ -780,6 +780,21 @@ TEST(chips_party_order_from)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
+/* A size or a share of a customer's order won names the winner the supplier (chips.party_wins_customer_order):
+ * "lands big Apple order", "wins bigger share of Microsoft server orders", "bags $2bn Apple contract". */
+TEST(chips_party_wins_sized_order)
+{
+    static const char *const big = "Nvidia lands big Apple etch order",
+                      *const share = "Nvidia wins bigger share of Microsoft server orders",
+                      *const amt = "Nvidia bags $2bn Apple chip contract";
+    static const struct role_case c[] = {
+        {big, "chips", "Nvidia Corp.", "supplier"},   {big, "chips", "Apple Inc.", "customer"},
+        {share, "chips", "Nvidia Corp.", "supplier"}, {share, "chips", "Microsoft Corp.", "customer"},
+        {amt, "chips", "Nvidia Corp.", "supplier"},   {amt, "chips", "Apple Inc.", "customer"},
+    };
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
 /* Companies teaming up or forming a venture to build compute are all its partners: suppliers, whatever their
  * sectors (chips.party_venture_partners; GUIDE: a partner in a chip joint venture is supplier). */
 TEST(chips_party_venture_partners)
@@ -1409,6 +1424,7 @@ int main(void)
     RUN(pattern_roles_outrank_proximity);
     RUN(chips_sideless_deal_sides_by_sector);
     RUN(chips_party_order_from);
+    RUN(chips_party_wins_sized_order);
     RUN(context_names_get_no_topic);
     RUN(chips_party_venture_partners);
     RUN(chips_party_maker_invests);
