@@ -571,22 +571,22 @@ TEST(invest_party_roles)
         {"Microsoft and Apple among bidders for Zentro's multibillion fibre network", "invest", "Apple Inc.", "investor"},
         /* taking a company private, completing its acquisition, circling it: the first is the buyer
          * (invest.party_take_private, invest.party_seals_purchase, invest.circles) */
-        /* every seller named after "from", past an appositive or a described group (invest.party_seller) */
-        {"Apple buys Zentro, the taxi app, from Microsoft and Shell for $1bn", "invest", "Shell plc", "seller"},
-        {"Apple buys Zentro, the taxi app, from Microsoft and Shell for $1bn", "invest", "Microsoft Corp.", "seller"},
-        {"Apple to acquire Zentro from a group including Nvidia and Amazon", "invest", "Amazon.com Inc.", "seller"},
         {"Microsoft to take Shell private", "invest", "Microsoft Corp.", "investor"},
         {"Microsoft to take Shell private", "invest", "Shell plc", "target"},
         {"Apple completes $5bn Shell acquisition", "invest", "Apple Inc.", "investor"},
         {"Apple completes $5bn Shell acquisition", "invest", "Shell plc", "target"},
         {"Apple circles Shell", "invest", "Apple Inc.", "investor"},
+        {"Apple circles Shell", "invest", "Shell plc", "target"},
+        /* every seller named after "from", past an appositive or a described group (invest.party_seller) */
+        {"Apple buys Zentro, the taxi app, from Microsoft and Shell for $1bn", "invest", "Shell plc", "seller"},
+        {"Apple buys Zentro, the taxi app, from Microsoft and Shell for $1bn", "invest", "Microsoft Corp.", "seller"},
+        {"Apple to acquire Zentro from a group including Nvidia and Amazon", "invest", "Amazon.com Inc.", "seller"},
         /* a takeover approach in headline idiom (invest.head_approach) */
         {"Shell says Apple's approach is hostile", "invest", "Shell plc", "target"},
         {"Shell says Apple's approach is hostile", "invest", "Apple Inc.", "investor"},
         /* a company in talks with another about an investment raises it (invest.head_talks_over) */
         {"Shell in early talks with Apple about investment", "invest", "Apple Inc.", "investor"},
         {"Shell in early talks with Apple about investment", "invest", "Shell plc", "target"},
-        {"Apple circles Shell", "invest", "Shell plc", "target"},
         /* both companies of a merger are merged (invest.party_merger_pair) */
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Microsoft Corp.", "target"},
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Apple Inc.", "target"},
