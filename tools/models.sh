@@ -38,7 +38,7 @@ done
 TRAIN_OPTS="--solver lr --char-ngrams 0 --hash-bits 16 --folds 5 --c 16"
 # The model's "trained" date: the last commit of what it is trained from (packs, gazetteer), so
 # retraining unchanged inputs rewrites the same bytes (squawk train reads SOURCE_DATE_EPOCH).
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct -- filters/rules/v2 filters/gazetteer.yml 2>/dev/null || true)}
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct -- "filters/rules/v2/*.yml" filters/gazetteer.yml 2>/dev/null || true)}
 [ -n "$SOURCE_DATE_EPOCH" ] && export SOURCE_DATE_EPOCH
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
