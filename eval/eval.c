@@ -733,13 +733,20 @@ int eval_write_scores(const eval_set *s, const char *path)
 {
     FILE *f = fopen(path, "w");
     if (!f) return SQ_E_IO;
-    fprintf(f, "id\tcategory\tlabel\tscore\n");
+    fprintf(f, "id\tcategory\tlabel\tscore\tpassed\troute_right\troute_wrong\troute_missed\n");
     for (size_t i = 0; i < s->n_rows; i++) {
         const eval_row *r = &s->rows[i];
         if (!r->seen) continue;
         for (size_t c = 0; c < s->n_cats; c++) {
-            if (r->cell[c].score < 0) fprintf(f, "%s\t%s\t%d\t-\n", r->id, s->cats[c].name, r->label[c]);
-            else fprintf(f, "%s\t%s\t%d\t%.6f\n", r->id, s->cats[c].name, r->label[c], r->cell[c].score);
+            char score[32], route[48];
+            uint32_t rc[3];
+            if (r->cell[c].score < 0) snprintf(score, sizeof score, "-");
+            else snprintf(score, sizeof score, "%.6f", r->cell[c].score);
+            if (s->route && evroute_counts(s->route, r->id, c, rc))
+                snprintf(route, sizeof route, "%u\t%u\t%u", rc[0], rc[1], rc[2]);
+            else snprintf(route, sizeof route, "-\t-\t-");
+            fprintf(f, "%s\t%s\t%d\t%s\t%d\t%s\n", r->id, s->cats[c].name, r->label[c], score, r->cell[c].passed,
+                    route);
         }
     }
     return fclose(f) == 0 ? 0 : SQ_E_IO;

@@ -302,6 +302,15 @@ void evroute_add(evroute *r, const char *id, size_t cat, const proto_alert *cons
     row->cnt[cat][2] += (uint32_t)(k->fn - fn0);
 }
 
+int evroute_counts(const evroute *r, const char *id, size_t cat, uint32_t out[3])
+{
+    evr_row key = {.id = (char *)id};
+    const evr_row *row = cat < r->n_cats ? bsearch(&key, r->rows, r->n_rows, sizeof *r->rows, evr_row_cmp) : NULL;
+    if (!row || !row->seen[cat]) return 0;
+    memcpy(out, row->cnt[cat], 3 * sizeof *out);
+    return 1;
+}
+
 /* Category c's routing F1 interval over its articles (boot.c); 0 or a negative SQ_E code. */
 static int evr_interval(const evroute *r, size_t c, double *lo, double *hi)
 {
