@@ -10,7 +10,7 @@ DEB_BUILD = gcc make cmake pkg-config librdkafka-dev libzmq3-dev libmsgpack-dev 
             libpcaudio-dev liblinear-dev
 DEB_TEST  = kcat python3 python3-zmq python3-msgpack python3-confluent-kafka python3-yaml curl docker-compose sox
 DEB_FUZZ  = clang libclang-rt-14-dev
-DEB_BENCH = python3-confluent-kafka python3-yaml gnuplot-nox python3-sklearn kcat
+DEB_BENCH = python3-confluent-kafka python3-yaml gnuplot-nox python3-sklearn kcat valgrind
 # /metrics is parsed by Prometheus' own client in tests/test_ops.py
 DEB_TEST += python3-prometheus-client
 

@@ -8,7 +8,8 @@
  * (3) each ported plugin alone, v1 and v2; (4) hs_scan of the gazetteer, the cue pack and the
  * three rule packs over every headline and body with a no-op callback. CPU seconds (this process's)
  * are printed beside wall seconds: on a shared machine they are the steadier measure.
- * env FILTER_BENCH_ONLY=stage: (1) and (2) only; FILTER_BENCH_ONLY=v2: (2) only (for perf record). */
+ * env FILTER_BENCH_ONLY=stage: (1) and (2) only; FILTER_BENCH_ONLY=v2 or v1: that engine alone, one
+ * pass (for perf record, and for bench/run.sh's instruction counts under cachegrind). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,7 +212,8 @@ int main(int argc, char **argv)
     proto_article *arts = load_articles(argv[1], &n, &bytes);
 
     const char *only = getenv("FILTER_BENCH_ONLY");
-    int v2_only = only && strcmp(only, "v2") == 0, stage_only = only && strcmp(only, "stage") == 0;
+    int v2_only = only && strcmp(only, "v2") == 0, v1_only = only && strcmp(only, "v1") == 0;
+    int stage_only = only && strcmp(only, "stage") == 0;
     int ported[3];
     filter_host *h = bench_host(0, -1, ported), *h2 = bench_host(1, -1, ported), *solo[3][2] = {{NULL}};
     for (int i = 0; i < 3; i++)
@@ -231,9 +233,10 @@ int main(int argc, char **argv)
         cold_pass(h2, arts, n, (size_t)atoi(ev));
         return 0;
     }
-    if (v2_only) { /* engine v2 alone, for perf record */
-        for (int r = 0; r < reps; r++) t_v2[r] = host_pass(h2, arts, n, &alerts2, &c_v2[r]);
-        printf("engine v2 (all three): cpu %.3f s %.2f cpuMB/s (%zu alerts/run)\n", median(c_v2, reps),
+    if (v2_only || v1_only) { /* one engine alone, for perf record and cachegrind */
+        for (int r = 0; r < reps; r++) t_v2[r] = host_pass(v2_only ? h2 : h, arts, n, &alerts2, &c_v2[r]);
+        printf("articles: %zu, bytes (headline+body): %zu\n", n, bytes);
+        printf("engine %s (all three): cpu %.3f s %.2f cpuMB/s (%zu alerts/run)\n", only, median(c_v2, reps),
                bytes / 1e6 / median(c_v2, reps), alerts2 / (size_t)reps);
         return 0;
     }

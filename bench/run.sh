@@ -114,6 +114,26 @@ for r in $(seq 1 "$REPS"); do
     log "filter run $r: $(grep -E '^(filter stage|bare)' "$T/fb.$r" | tr -s ' ' | cut -d' ' -f1-2,5-9 | tr '\n' ';')"
     log "filter run $r: $(grep -E '^(engine v2|  [a-z]+ alone|cpu per)' "$T/fb.$r" | tr -s ' ' | tr '\n' ';')"
 done
+# Instructions, which the machine's load does not move (one run is exact): each engine alone over the
+# first 2,000 articles under cachegrind, minus the same over the first article (start-up: loading and
+# compiling the packs), per KB of headline+body. Skipped without valgrind (make bench installs it).
+if command -v valgrind >/dev/null 2>&1; then
+    head -n 2000 "$T/filter.jsonl" >"$T/f2k.jsonl"; head -n 1 "$T/filter.jsonl" >"$T/f1.jsonl"
+    for e in v1 v2; do
+        for f in f1 f2k; do
+            SQUAWK_LOG__LEVEL=warn FILTER_BENCH_ONLY=$e valgrind --tool=cachegrind --cache-sim=no \
+                --cachegrind-out-file="$T/cg.$e.$f" "$FB" "$T/$f.jsonl" 1 >"$T/cg.$e.$f.out" 2>/dev/null || true
+        done
+        i1=$(awk '/^summary:/ { print $2 }' "$T/cg.$e.f1"); i2=$(awk '/^summary:/ { print $2 }' "$T/cg.$e.f2k")
+        b1=$(awk '/^articles:/ { print $NF }' "$T/cg.$e.f1.out"); b2=$(awk '/^articles:/ { print $NF }' "$T/cg.$e.f2k.out")
+        if [ -n "$i1" ] && [ -n "$i2" ] && [ -n "$b1" ] && [ -n "$b2" ]; then
+            rec filter_ipkb "$e" 1 "$(awk -v a="$i1" -v b="$i2" -v x="$b1" -v y="$b2" 'BEGIN { printf "%.0f", (b - a) / ((y - x) / 1024) }')"
+            log "filter stage instructions, engine $e: $i2 - $i1 over $b2 - $b1 bytes"
+        fi
+    done
+else
+    log "filter stage instructions: valgrind absent, row skipped"
+fi
 if [ "$ONLY" = filter ]; then
     $PY "$ROOT/bench/e2e_report.py" --filter-only "$R" "$FCORPUS"
     exit 0

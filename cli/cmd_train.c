@@ -1127,7 +1127,12 @@ static void train_copy_weights(const train_set *s, const struct model *lm, lm_mo
 
 static void train_summary(const train_opts *o, const train_set *s, const train_sel *sel, lm_model *m)
 {
-    time_t now = time(NULL);
+    /* SOURCE_DATE_EPOCH (reproducible-builds.org): `make models` sets it, so a model trained
+     * again from the same inputs is the same file byte for byte */
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    char *end = NULL;
+    long long epoch = sde && *sde ? strtoll(sde, &end, 10) : -1;
+    time_t now = epoch >= 0 && end && !*end ? (time_t)epoch : time(NULL);
     char when[32], name[64];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     const char *sv = o->solver == L2R_LR ? "lr" : o->solver == MCSVM_CS ? "cs" : "svm";

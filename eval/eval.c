@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "boot.h"
 #include "evroute.h"
 #include "proto/alert.h"
 #include "proto/article.h"
@@ -54,6 +55,7 @@ typedef struct eval_cat {
     long rel_n[EVAL_BANDS], rel_pos[EVAL_BANDS]; /* reliability: alerts per score band */
     double rel_sum[EVAL_BANDS];                  /* ... and their summed scores */
     double ece_chance;                           /* the ECE exact probabilities would show by chance */
+    double f1_lo, f1_hi; /* the F1's 95% bootstrap interval (-1: none) */
 } eval_cat;
 
 typedef struct eval_set {
@@ -490,6 +492,35 @@ static void eval_chance(eval_set *s)
     free(p);
 }
 
+/* Each category's F1 interval over the evaluated articles (boot.c): a change inside it on a check
+ * set is no evidence either way. -1 when there is none. */
+static void eval_interval(eval_set *s)
+{
+    uint32_t *cnt = malloc((s->n_rows ? s->n_rows : 1) * 3 * sizeof *cnt);
+    for (size_t c = 0; c < s->n_cats; c++) {
+        eval_cat *k = &s->cats[c];
+        size_t n = 0;
+        for (size_t i = 0; cnt && i < s->n_rows; i++) {
+            const eval_row *r = &s->rows[i];
+            if (!r->seen) continue;
+            int p = r->cell[c].passed, l = r->label[c];
+            cnt[3 * n] = p && l, cnt[3 * n + 1] = p && !l, cnt[3 * n + 2] = !p && l;
+            n++;
+        }
+        if (!cnt || eval_boot_f1(cnt, n, &k->f1_lo, &k->f1_hi) != 0) k->f1_lo = k->f1_hi = -1;
+    }
+    free(cnt);
+}
+
+static void eval_print_interval(const eval_set *s, FILE *out)
+{
+    fprintf(out, "F1 95%% interval (bootstrap, %d resamples of the articles):", EVAL_BOOT_RESAMPLES);
+    for (size_t c = 0; c < s->n_cats; c++)
+        if (s->cats[c].f1_lo >= 0)
+            fprintf(out, "%s %s %.3f-%.3f", c ? "," : "", s->cats[c].name, s->cats[c].f1_lo, s->cats[c].f1_hi);
+    fprintf(out, "\n");
+}
+
 static void eval_print_reliability(const eval_set *s, FILE *out)
 {
     fprintf(out, "\nreliability (best alert per article, any score): alerts / share right per score band;"
@@ -568,6 +599,7 @@ void eval_print_text(const eval_set *s, const eval_print_opts *o, FILE *out)
                eval_f1(k->tp, k->fp, k->fn), k->tp, k->fp, k->fn, k->tn, k->tp + k->fn,
                k->has_filter ? "" : "  (no filter loaded for this category)");
     }
+    eval_print_interval(s, out);
     eval_print_reliability(s, out);
     if (o->sweep) {
         fprintf(out, "\nF1 by threshold (score >= t, from the best alert per article)\n%-12s", "category");
@@ -652,6 +684,7 @@ int eval_print_json(const eval_set *s, const eval_print_opts *o, FILE *out)
         json_object_set_new(j, "precision", json_real(eval_ratio(k->tp, k->tp + k->fp)));
         json_object_set_new(j, "recall", json_real(eval_ratio(k->tp, k->tp + k->fn)));
         json_object_set_new(j, "f1", json_real(eval_f1(k->tp, k->fp, k->fn)));
+        json_object_set_new(j, "f1_interval", k->f1_lo >= 0 ? json_pack("[ff]", k->f1_lo, k->f1_hi) : json_null());
         json_object_set_new(j, "tp", json_integer(k->tp));
         json_object_set_new(j, "fp", json_integer(k->fp));
         json_object_set_new(j, "fn", json_integer(k->fn));
@@ -700,13 +733,20 @@ int eval_write_scores(const eval_set *s, const char *path)
 {
     FILE *f = fopen(path, "w");
     if (!f) return SQ_E_IO;
-    fprintf(f, "id\tcategory\tlabel\tscore\n");
+    fprintf(f, "id\tcategory\tlabel\tscore\tpassed\troute_right\troute_wrong\troute_missed\n");
     for (size_t i = 0; i < s->n_rows; i++) {
         const eval_row *r = &s->rows[i];
         if (!r->seen) continue;
         for (size_t c = 0; c < s->n_cats; c++) {
-            if (r->cell[c].score < 0) fprintf(f, "%s\t%s\t%d\t-\n", r->id, s->cats[c].name, r->label[c]);
-            else fprintf(f, "%s\t%s\t%d\t%.6f\n", r->id, s->cats[c].name, r->label[c], r->cell[c].score);
+            char score[32], route[48];
+            uint32_t rc[3];
+            if (r->cell[c].score < 0) snprintf(score, sizeof score, "-");
+            else snprintf(score, sizeof score, "%.6f", r->cell[c].score);
+            if (s->route && evroute_counts(s->route, r->id, c, rc))
+                snprintf(route, sizeof route, "%u\t%u\t%u", rc[0], rc[1], rc[2]);
+            else snprintf(route, sizeof route, "-\t-\t-");
+            fprintf(f, "%s\t%s\t%d\t%s\t%d\t%s\n", r->id, s->cats[c].name, r->label[c], score, r->cell[c].passed,
+                    route);
         }
     }
     return fclose(f) == 0 ? 0 : SQ_E_IO;
@@ -781,6 +821,7 @@ int eval_run(eval_set *s, filter_host *h, FILE *in, int width)
     s->secs = (double)(sq_clock_mono_ns() - t0) / 1e9;
     if (rc >= 0) eval_count(s);
     if (rc >= 0) eval_chance(s);
+    if (rc >= 0) eval_interval(s);
     return rc;
 }
 

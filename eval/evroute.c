@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot.h"
 #include "core/error.h"
 
 #define EVR_MAX_CATS 8
@@ -14,6 +15,8 @@
 typedef struct evr_row {
     char *id;
     char *cell[EVR_MAX_CATS]; /* the parties cell as written; NULL: no column */
+    uint32_t cnt[EVR_MAX_CATS][3]; /* this article's tp, fp, fn pairs, for the F1 interval */
+    unsigned char seen[EVR_MAX_CATS];
 } evr_row;
 
 typedef struct evr_err {
@@ -258,9 +261,10 @@ void evroute_add(evroute *r, const char *id, size_t cat, const proto_alert *cons
 {
     if (cat >= r->n_cats || r->cats[cat].col < 0) return;
     evr_row key = {.id = (char *)id};
-    const evr_row *row = bsearch(&key, r->rows, r->n_rows, sizeof *r->rows, evr_row_cmp);
+    evr_row *row = bsearch(&key, r->rows, r->n_rows, sizeof *r->rows, evr_row_cmp);
     if (!row) return;
     evr_cat *k = &r->cats[cat];
+    long tp0 = k->tp, fp0 = k->fp, fn0 = k->fn;
     const char *cell = row->cell[cat] && strcmp(row->cell[cat], "none") ? row->cell[cat] : "";
     const char *sent[EVR_MAX_SENT];
     size_t n_sent = 0;
@@ -293,6 +297,30 @@ void evroute_add(evroute *r, const char *id, size_t cat, const proto_alert *cons
                     e && e->role ? e->role : "?", e ? e->relevance : 0, headline);
     }
     evr_missed(k, id, cell, sent, n_sent, passed, n, headline);
+    row->seen[cat] = 1;
+    row->cnt[cat][0] += (uint32_t)(k->tp - tp0), row->cnt[cat][1] += (uint32_t)(k->fp - fp0);
+    row->cnt[cat][2] += (uint32_t)(k->fn - fn0);
+}
+
+int evroute_counts(const evroute *r, const char *id, size_t cat, uint32_t out[3])
+{
+    evr_row key = {.id = (char *)id};
+    const evr_row *row = cat < r->n_cats ? bsearch(&key, r->rows, r->n_rows, sizeof *r->rows, evr_row_cmp) : NULL;
+    if (!row || !row->seen[cat]) return 0;
+    memcpy(out, row->cnt[cat], 3 * sizeof *out);
+    return 1;
+}
+
+/* Category c's routing F1 interval over its articles (boot.c); 0 or a negative SQ_E code. */
+static int evr_interval(const evroute *r, size_t c, double *lo, double *hi)
+{
+    uint32_t *cnt = malloc((r->n_rows ? r->n_rows : 1) * 3 * sizeof *cnt);
+    size_t n = 0;
+    for (size_t i = 0; cnt && i < r->n_rows; i++)
+        if (r->rows[i].seen[c]) memcpy(cnt + 3 * n++, r->rows[i].cnt[c], 3 * sizeof *cnt);
+    int rc = cnt ? eval_boot_f1(cnt, n, lo, hi) : SQ_E_NOMEM;
+    free(cnt);
+    return rc;
 }
 
 static double evr_ratio(long a, long b) { return b ? (double)a / (double)b : 0.0; }
@@ -311,6 +339,14 @@ void evroute_print(const evroute *r, FILE *out, long errors)
                 evr_f1(k->tp, k->fp, k->fn), k->tp, k->fp, k->fn, k->articles,
                 evr_ratio(k->role_ok, k->tp));
     }
+    fprintf(out, "routing F1 95%% interval (bootstrap, %d resamples of the articles):", EVAL_BOOT_RESAMPLES);
+    for (size_t c = 0, first = 1; c < r->n_cats; c++) {
+        double lo, hi;
+        if (r->cats[c].col < 0 || evr_interval(r, c, &lo, &hi) != 0) continue;
+        fprintf(out, "%s %s %.3f-%.3f", first ? "" : ",", r->cats[c].name, lo, hi);
+        first = 0;
+    }
+    fprintf(out, "\n");
     for (size_t c = 0; errors > 0 && c < r->n_cats; c++) {
         const evr_cat *k = &r->cats[c];
         if (k->col < 0 || !k->n_errs) continue;
@@ -332,6 +368,8 @@ json_t *evroute_json(const evroute *r)
         json_object_set_new(j, "precision", json_real(evr_ratio(k->tp, k->tp + k->fp)));
         json_object_set_new(j, "recall", json_real(evr_ratio(k->tp, k->tp + k->fn)));
         json_object_set_new(j, "f1", json_real(evr_f1(k->tp, k->fp, k->fn)));
+        double lo, hi;
+        json_object_set_new(j, "f1_interval", evr_interval(r, c, &lo, &hi) == 0 ? json_pack("[ff]", lo, hi) : json_null());
         json_object_set_new(j, "tp", json_integer(k->tp));
         json_object_set_new(j, "fp", json_integer(k->fp));
         json_object_set_new(j, "fn", json_integer(k->fn));

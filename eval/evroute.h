@@ -3,6 +3,7 @@
 #define EVAL_EVROUTE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -26,6 +27,10 @@ SQ_API void evroute_destroy(evroute *r);
  * are not counted. Tickers follow proto_alert_route_tickers at min_relevance. */
 SQ_API void evroute_add(evroute *r, const char *id, size_t cat, const proto_alert *const *passed,
                  size_t n, double min_relevance, const char *headline);
+
+/* Article id's (ticker) pairs in category cat: out[0] right, out[1] wrong, out[2] missed. 1, or 0 when
+ * the article was not counted there (absent from the parties file, or no such category). */
+SQ_API int evroute_counts(const evroute *r, const char *id, size_t cat, uint32_t out[3]);
 
 /* The routing table (and with errors > 0 the wrong and missed tickers). */
 SQ_API void evroute_print(const evroute *r, FILE *out, long errors);

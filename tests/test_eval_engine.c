@@ -1,4 +1,5 @@
 /* test_eval_engine.c -- the eval library (eval/eval.h) in-process: counts against the hand labels, threshold sources, a stub-free host from filter_host_from_config, printers, bad labels. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <jansson.h>
 
 #include "../core/error.h"
+#include "../eval/boot.h"
 #include "../eval/eval.h"
 #include "../filters/host.h"
 #include "assert.h"
@@ -86,6 +88,13 @@ TEST(counts_match_hand_labels)
     ASSERT_STR_EQ(json_string_value(json_object_get(inv, "threshold_source")), "plugin");
     ASSERT_EQ(json_integer_value(json_object_get(doc, "evaluated")), 12);
     ASSERT(json_object_get(doc, "routing") != NULL);
+    /* the F1's bootstrap interval holds the F1 itself */
+    double f1 = json_real_value(json_object_get(inv, "f1"));
+    json_t *iv = json_object_get(inv, "f1_interval");
+    ASSERT(json_array_size(iv) == 2);
+    ASSERT(json_real_value(json_array_get(iv, 0)) <= f1 && f1 <= json_real_value(json_array_get(iv, 1)));
+    json_t *riv = json_object_get(json_object_get(json_object_get(doc, "routing"), "invest"), "f1_interval");
+    ASSERT(json_array_size(riv) == 2);
     json_decref(doc);
     snprintf(path, sizeof path, "%s/eval.txt", tmpdir);
     f = fopen(path, "w+");
@@ -171,6 +180,24 @@ TEST(bad_labels_name_file_and_line)
     ASSERT_EQ(eval_create(&s, "/nonexistent/labels.tsv", err, sizeof err), SQ_E_IO);
 }
 
+/* The bootstrap interval: exact when every item is alike, around the F1 otherwise, the same on
+ * every call (fixed seed), and refused for no items. */
+TEST(boot_interval)
+{
+    uint32_t cnt[3 * 100];
+    double lo, hi, lo2, hi2;
+    for (int i = 0; i < 100; i++) cnt[3 * i] = 1, cnt[3 * i + 1] = 0, cnt[3 * i + 2] = 0;
+    ASSERT_EQ(eval_boot_f1(cnt, 100, &lo, &hi), 0);
+    ASSERT_DBL_NEAR(lo, 1.0, 1e-12);
+    ASSERT_DBL_NEAR(hi, 1.0, 1e-12);
+    for (int i = 50; i < 100; i++) cnt[3 * i] = 0, cnt[3 * i + 2] = 1; /* 50 tp, 50 fn: F1 2/3 */
+    ASSERT_EQ(eval_boot_f1(cnt, 100, &lo, &hi), 0);
+    ASSERT(lo < 2.0 / 3 && 2.0 / 3 < hi && lo > 0.5 && hi < 0.8);
+    ASSERT_EQ(eval_boot_f1(cnt, 100, &lo2, &hi2), 0);
+    ASSERT(lo == lo2 && hi == hi2);
+    ASSERT_EQ(eval_boot_f1(cnt, 0, &lo, &hi), SQ_E_INVAL);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/sq_test_eval_engine_XXXXXX");
@@ -179,6 +206,7 @@ int main(void)
     RUN(ece_by_chance);
     RUN(cli_threshold_decides);
     RUN(bad_labels_name_file_and_line);
+    RUN(boot_interval);
     rmdir(tmpdir);
     fprintf(stderr, "test_eval_engine: ok\n");
     return 0;

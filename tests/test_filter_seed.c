@@ -46,6 +46,21 @@ static json_t *entity(json_t *al, const char *name)
     return NULL;
 }
 
+/* Every entity of the alert but a and b is only mentioned: the article names Microsoft, Google and
+ * Nvidia in passing, and a desk subscribed to them must get no topic from it. */
+static void assert_only_parties(json_t *al, const char *a, const char *b)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(al, "entities"), i, e) {
+        const char *n = json_string_value(json_object_get(e, "name"));
+        if (n && (strstr(n, a) || strstr(n, b))) continue;
+        if (strcmp(json_string_value(json_object_get(e, "role")), "mentioned") != 0)
+            SQ_FAIL_("%s: %s is %s, not mentioned", json_string_value(json_object_get(al, "category")), n,
+                     json_string_value(json_object_get(e, "role")));
+    }
+}
+
 static void assert_role(json_t *al, const char *name, const char *ticker, const char *role)
 {
     json_t *e = entity(al, name);
@@ -122,6 +137,7 @@ int main(void)
     ASSERT(inv != NULL);
     assert_role(inv, "Amazon", "AMZN", "investor");
     assert_role(inv, "OpenAI", NULL, "target");
+    assert_only_parties(inv, "Amazon", "OpenAI");
     ASSERT_STR_EQ(json_string_value(json_object_get(inv, "stage")), "talks");
     int has10 = 0;
     size_t i;
@@ -135,6 +151,7 @@ int main(void)
     ASSERT(chips != NULL);
     assert_role(chips, "Amazon", "AMZN", "supplier");
     assert_role(chips, "OpenAI", NULL, "customer");
+    assert_only_parties(chips, "Amazon", "OpenAI");
     ASSERT(has_evidence(chips, "Trainium"));
     ASSERT_GE(json_number_value(json_object_get(chips, "score")), 50);
 

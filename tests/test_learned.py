@@ -75,6 +75,24 @@ def train(prefix, category, out, extra=()):
     return r.stdout
 
 
+def check_reproducible(prefix):
+    """With SOURCE_DATE_EPOCH (make models sets it) the same inputs give the same model file, byte for byte."""
+    blobs = []
+    for k in range(2):
+        out = os.path.join(TMP, "repro%d.model" % k)
+        env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+        r = subprocess.run([SQ, "train", "--labels", prefix + ".tsv", "--articles", prefix + ".jsonl", "--category",
+                            "recall", "--out", out, "--folds", "3", "--hash-bits", "16", "--c", "2"],
+                           capture_output=True, text=True, timeout=120, env=env)
+        if r.returncode != 0:
+            fail("squawk train with SOURCE_DATE_EPOCH failed: %s" % r.stderr)
+        with open(out, "rb") as f:
+            blobs.append(f.read())
+    if blobs[0] != blobs[1] or b"trained 2023-11-14T22:13:20Z" not in blobs[0]:
+        fail("squawk train: two runs with SOURCE_DATE_EPOCH=1700000000 differ or do not carry its date")
+    print("ok: squawk train is reproducible under SOURCE_DATE_EPOCH")
+
+
 def score(model, arts_path, extra=()):
     return subprocess.run([SQ, "score", "--filter", "learned", "--set", "learned.model=" + model,
                            arts_path] + list(extra), capture_output=True, text=True, timeout=120)
@@ -465,6 +483,7 @@ def main():
     cv = [float(f) for f in re.findall(r"^cv C=\S+ +recall +P=\S+ R=\S+ F1=([\d.]+)", out, re.M)]
     if len(cv) != 2 or abs(cv[0] - cv[1]) > 0.001 or ", C=2," not in out:
         fail("squawk train: a CV tie should pick the largest C (2): %s" % out)
+    check_reproducible(os.path.join(TMP, "train"))
     train(os.path.join(TMP, "train"), "layoffs", os.path.join(TMP, "layoffs.model"))
     train(os.path.join(TMP, "train"), "recall2", os.path.join(TMP, "recall2.model"), ["--column", "recall"])
     train(os.path.join(TMP, "train"), "recall3", os.path.join(TMP, "recall3-rf.model"),

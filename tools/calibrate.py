@@ -214,7 +214,7 @@ def raw_rows(o, labels, articles, skip=frozenset()):
                        env=dict(os.environ, SQUAWK_LOG__LEVEL="warn"))
         rows = [line.rstrip("\n").split("\t") for line in open(path)][1:]
     out = {f: [] for f in FILTERS}
-    for i, c, y, s in rows:
+    for i, c, y, s, *_ in rows:
         if c in out and s != "-" and i not in skip:
             out[c].append({"id": i, "x": logit(float(s) / 100), "y": int(y)})
     return out

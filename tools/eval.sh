@@ -74,13 +74,15 @@ for a in "$@"; do
     esac
 done
 rc=0
-run_set() { # run_set NAME TITLE LABELS ARTICLES [OPTIONS]; the JSON result is kept in OUT/NAME.json
+run_set() { # run_set NAME TITLE LABELS ARTICLES [OPTIONS]; the JSON result is kept in OUT/NAME.json,
+    # the per-article outcomes in OUT/NAME.scores.tsv (tools/evalcmp.py compares two runs' by pairs)
     opts=${5-$EXTRA}
     echo
     echo "== $2"
     t0=$(date +%s.%N)
     # shellcheck disable=SC2086 # opts is a list of options
-    if "$SQ" eval --labels "$3" --articles "$4" --json-out "$OUT/$1.json" $opts 2>"$OUT/last.err"; then
+    if "$SQ" eval --labels "$3" --articles "$4" --json-out "$OUT/$1.json" --scores "$OUT/$1.scores.tsv" $opts \
+        2>"$OUT/last.err"; then
         t1=$(date +%s.%N)
         awk -v a="$t0" -v b="$t1" 'BEGIN { printf "wall time: %.2f s\n", b - a }'
     else

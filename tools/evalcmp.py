@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""evalcmp.py -- compares two `make eval` runs set by set, article by article (paired bootstrap).
+
+usage: tools/evalcmp.py BEFORE_DIR AFTER_DIR [--set NAME ...] [--resamples N]
+
+Each DIR is a copy of BUILD/eval after tools/eval.sh (it keeps NAME.scores.tsv per set:
+`squawk eval --scores`). For every set in both and each category, prints F1 before -> after and
+the 95% interval of the difference over resamples of the articles, the same articles drawn for
+both runs: a difference whose interval holds 0 is not shown to be real. Routing F1 the same way,
+over each article's (ticker) pairs, where the set has parties. Only counts are printed, never an
+article: it is safe on the CHECK sets.
+"""
+import argparse
+import os
+import random
+import sys
+
+
+def load(path):
+    """{(id, category): (tp, fp, fn, rtp, rfp, rfn)} of one scores TSV (route counts None if absent)."""
+    out = {}
+    with open(path) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        if "passed" not in head:
+            sys.exit(f"evalcmp: {path}: no 'passed' column (written by an older squawk eval)")
+        col = {k: i for i, k in enumerate(head)}
+        for line in f:
+            v = line.rstrip("\n").split("\t")
+            lab, passed = int(v[col["label"]]), int(v[col["passed"]])
+            r = [v[col[k]] for k in ("route_right", "route_wrong", "route_missed")]
+            route = None if "-" in r else tuple(int(x) for x in r)
+            out[(v[0], v[col["category"]])] = (passed and lab, passed and not lab, (not passed) and lab, route)
+    return out
+
+
+def f1(tp, fp, fn):
+    return 2.0 * tp / (2.0 * tp + fp + fn) if tp else 0.0
+
+
+def paired(a, b, n_res, rng):
+    """a, b: lists of (tp, fp, fn) per article, same order. (F1 a, F1 b, lo, hi) of b - a."""
+    n = len(a)
+    # articles that count for nothing in both runs only dilute: draw all n, keep the others
+    live = [i for i in range(n) if any(a[i]) or any(b[i])]
+    alive = set(live)
+    order = live + [i for i in range(n) if i not in alive]
+    m = len(live)
+    diffs = []
+    for _ in range(n_res):
+        s = [0] * 6
+        for i in rng.choices(range(n), k=n):
+            if i < m:
+                j = order[i]
+                s[0] += a[j][0]; s[1] += a[j][1]; s[2] += a[j][2]
+                s[3] += b[j][0]; s[4] += b[j][1]; s[5] += b[j][2]
+        diffs.append(f1(*s[3:]) - f1(*s[:3]))
+    diffs.sort()
+    k = n_res // 40
+    fa = f1(*(sum(x[i] for x in a) for i in range(3)))
+    fb = f1(*(sum(x[i] for x in b) for i in range(3)))
+    return fa, fb, diffs[k], diffs[n_res - 1 - k]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("before")
+    ap.add_argument("after")
+    ap.add_argument("--set", action="append", help="only this set (NAME of NAME.scores.tsv); repeatable")
+    ap.add_argument("--resamples", type=int, default=1000)
+    o = ap.parse_args()
+    names = sorted(f[:-len(".scores.tsv")] for f in os.listdir(o.after) if f.endswith(".scores.tsv")
+                   and os.path.exists(os.path.join(o.before, f)))
+    if o.set:
+        names = [n for n in names if n in o.set]
+    if not names:
+        sys.exit("evalcmp: no set with NAME.scores.tsv in both directories (run tools/eval.sh on each)")
+    print(f"{'set':22s} {'category':11s} {'what':8s} {'before':>7s} {'after':>7s}  difference, 95% interval")
+    for name in names:
+        a, b = load(os.path.join(o.before, name + ".scores.tsv")), load(os.path.join(o.after, name + ".scores.tsv"))
+        keys = sorted(set(a) & set(b))
+        for cat in sorted({c for _, c in keys}):
+            ks = [k for k in keys if k[1] == cat]
+            rng = random.Random(0x5EED)
+            rows = [("category", [a[k][:3] for k in ks], [b[k][:3] for k in ks])]
+            rk = [k for k in ks if a[k][3] is not None and b[k][3] is not None]
+            if rk:
+                rows.append(("routing", [a[k][3] for k in rk], [b[k][3] for k in rk]))
+            for what, x, y in rows:
+                fa, fb, lo, hi = paired(x, y, o.resamples, rng)
+                if fa == fb and lo == hi == 0:
+                    continue
+                mark = "" if lo <= 0 <= hi else ("  better" if lo > 0 else "  worse")
+                print(f"{name:22s} {cat:11s} {what:8s} {fa:7.3f} {fb:7.3f}  {fb - fa:+.3f} [{lo:+.3f}, {hi:+.3f}]{mark}")
+
+
+if __name__ == "__main__":
+    main()
