@@ -761,6 +761,9 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
     head = "Apple signs $10bn GPU deal with Nvidia; it already rents capacity from Microsoft";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    /* the maker of the chips a deal's goods are made of, in an aside (chips.background_made_by); a maker the deal will use stays */
+    head = "Apple to buy Nvidia servers in $5bn deal; the chips, which are manufactured by Microsoft, ship in May";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
