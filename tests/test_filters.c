@@ -757,8 +757,13 @@ TEST(chips_sideless_deal_sides_by_sector)
     head = "Apple to use Nvidia GPUs in $10bn deal; Microsoft, which co-designs the chips, rose 2%";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
     expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
-    head = "Apple signs $14bn compute deal with Nvidia; Microsoft remains Nvidia's largest customer";
+    head = "Apple signs $14bn compute deal with Nvidia; Microsoft remains its largest customer";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    /* a slotted mark makes every company inside it context: the party named inside stays a party */
+    expect_role(h, "Apple signs $14bn compute deal with Nvidia; Microsoft remains Nvidia's largest customer", "chips", "Nvidia Corp.",
+                "supplier");
+    expect_role(h, "Apple to use Nvidia GPUs in $10bn deal; Microsoft, which helps design Nvidia's GPUs, rose 2%", "chips", "Nvidia Corp.",
+                "supplier");
     head = "Apple signs $10bn GPU deal with Nvidia; it already rents capacity from Microsoft";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
     /* the maker of the chips a deal's goods are made of, in an aside (chips.background_made_by); a maker the deal will use stays */
