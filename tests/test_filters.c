@@ -752,6 +752,23 @@ TEST(chips_sideless_deal_sides_by_sector)
     head = "OpenAI signs $38bn cloud deal with Amazon, widening its providers beyond Microsoft and Shell";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
     expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
+    /* a company told by its part in the goods and its share move, by what it remains to a party, or as a supplier the
+     * party already uses (chips.background_aside_move, background_standing, background_existing_use) */
+    head = "Apple to use Nvidia GPUs in $10bn deal; Microsoft, which co-designs the chips, rose 2%";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
+    head = "Apple signs $14bn compute deal with Nvidia; Microsoft remains its largest customer";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    /* a slotted mark makes every company inside it context: the party named inside stays a party */
+    expect_role(h, "Apple signs $14bn compute deal with Nvidia; Microsoft remains Nvidia's largest customer", "chips", "Nvidia Corp.",
+                "supplier");
+    expect_role(h, "Apple to use Nvidia GPUs in $10bn deal; Microsoft, which helps design Nvidia's GPUs, rose 2%", "chips", "Nvidia Corp.",
+                "supplier");
+    head = "Apple signs $10bn GPU deal with Nvidia; it already rents capacity from Microsoft";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    /* the maker of the chips a deal's goods are made of, in an aside (chips.background_made_by); a maker the deal will use stays */
+    head = "Apple to buy Nvidia servers in $5bn deal; the chips, which are manufactured by Microsoft, ship in May";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
