@@ -575,6 +575,10 @@ TEST(invest_party_roles)
         {"Microsoft to take Shell private", "invest", "Shell plc", "target"},
         {"Apple completes $5bn Shell acquisition", "invest", "Apple Inc.", "investor"},
         {"Apple completes $5bn Shell acquisition", "invest", "Shell plc", "target"},
+        /* agreeing a priced deal for a company or leading its funding names the buyer (invest.party_seals_purchase) */
+        {"Apple agrees $10bn deal for Shell", "invest", "Apple Inc.", "investor"},
+        {"Apple agrees $10bn deal for Shell", "invest", "Shell plc", "target"},
+        {"Microsoft leads $2bn OpenAI funding", "invest", "Microsoft Corp.", "investor"},
         {"Apple circles Shell", "invest", "Apple Inc.", "investor"},
         {"Apple circles Shell", "invest", "Shell plc", "target"},
         /* every seller named after "from", past an appositive or a described group (invest.party_seller) */
