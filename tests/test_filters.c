@@ -711,6 +711,10 @@ TEST(chips_sideless_deal_sides_by_sector)
         "EU fines Microsoft over Teams. The fine is modest compared with the billions the EU has previously imposed on Apple",
         "Judge rules Microsoft is not a monopoly. The decision contrasts with Apple's losses in two antitrust cases",
         "Judge finds Microsoft in contempt. Analysts at Apple estimated the ruling could cut revenue",
+        /* session 28b: an action on another company in parallel, or an authority's earlier actions named after its verb */
+        "Brussels fines Microsoft EUR500m under the DMA. Apple was fined EUR200m on the same day in a parallel decision",
+        "Italy fines Microsoft over cloud terms. The authority has also fined Apple and Amazon in recent years",
+        "Dutch regulator fines Microsoft over data requests. Apple was not investigated",
     };
     for (size_t k = 0; k < sizeof earlier / sizeof earlier[0]; k++)
         expect_context(h, earlier[k], "regulatory", "Apple Inc.", "AAPL");
