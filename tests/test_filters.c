@@ -932,6 +932,21 @@ TEST(invest_deal_earlier_this_year)
     builtin_done(h);
 }
 
+/* Companies told as outside the deal are context (invest.background_outsider): no topic; the round keeps its parties.
+ * An aside of lower-case words may stand between the name and the words; a name inside an aside is not marked. */
+TEST(invest_outsider_is_background)
+{
+    static const char *const lead = "Amazon leads $10bn funding round in OpenAI";
+    static const struct body_case c[] = {
+        {lead, "Amazon will provide most of the money. Microsoft is not an investor.", "invest", "Amazon.com Inc.", "investor",
+         {{"Microsoft Corp.", "MSFT"}}},
+        {"Amazon leads $10bn OpenAI funding as Microsoft sits out", "", "invest", "OpenAI", "target", {{"Microsoft Corp.", "MSFT"}}},
+        {lead, "Amazon will provide most of the money. Microsoft, OpenAI's largest backer, is not taking part.", "invest", "OpenAI",
+         "target", {{NULL, NULL}}},
+    };
+    expect_body_cases(c, sizeof c / sizeof c[0]);
+}
+
 TEST(invest_background_told_deal)
 {
     static const char *const buy = "Microsoft to buy Shell for $12bn";
@@ -1473,6 +1488,7 @@ int main(void)
     RUN(invest_party_roles);
     RUN(invest_background_told_deal);
     RUN(invest_deal_earlier_this_year);
+    RUN(invest_outsider_is_background);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
