@@ -920,11 +920,42 @@ TEST(chips_background_customer_and_outsider)
  * earlier purchase dated this year or month, the would-be buyer that "failed to buy", the bidder a target
  * "had earlier rejected", companies that "have made similar purchases" (invest.background_told_deal); the
  * deal's parties keep their roles. */
+/* A deal of a party's own dated "earlier this year" is background (invest.neg_past_deal's past_time):
+ * its company gets no topic; today's deal keeps its parties. */
+TEST(invest_deal_earlier_this_year)
+{
+    filter_host *h = builtin_host();
+    const char *t[8];
+    proto_alert *al = run_one(h, "Microsoft agrees to buy Nvidia for $3bn",
+                              "Microsoft will pay cash for the chipmaker. The software group bought Oracle earlier this year.",
+                              "invest");
+    assert_role(al, "Nvidia Corp.", "target");
+    size_t n = proto_alert_route_tickers(al, 0, t, 8);
+    for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], "ORCL") != 0);
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
+/* Companies told as outside the deal are context (invest.background_outsider): no topic; the round keeps its parties.
+ * An aside of lower-case words may stand between the name and the words; a name inside an aside is not marked. */
+TEST(invest_outsider_is_background)
+{
+    static const char *const lead = "Amazon leads $10bn funding round in OpenAI";
+    static const struct body_case c[] = {
+        {lead, "Amazon will provide most of the money. Microsoft is not an investor.", "invest", "Amazon.com Inc.", "investor",
+         {{"Microsoft Corp.", "MSFT"}}},
+        {"Amazon leads $10bn OpenAI funding as Microsoft sits out", "", "invest", "OpenAI", "target", {{"Microsoft Corp.", "MSFT"}}},
+        {lead, "Amazon will provide most of the money. Microsoft, OpenAI's largest backer, is not taking part.", "invest", "OpenAI",
+         "target", {{NULL, NULL}}},
+    };
+    expect_body_cases(c, sizeof c / sizeof c[0]);
+}
+
 TEST(invest_background_told_deal)
 {
     static const char *const buy = "Microsoft to buy Shell for $12bn";
     static const struct body_case c[] = {
-        {buy, "Microsoft agreed to pay $72 a share. Microsoft bought Nvidia earlier this year.", "invest",
+        {buy, "Microsoft agreed to pay $72 a share. Microsoft bought Nvidia earlier this month.", "invest",
          "Microsoft Corp.", "investor", {{"Nvidia Corp.", "NVDA"}}},
         {buy, "Microsoft agreed to pay $72 a share. Nvidia, a rival, was bought by Apple earlier this month.", "invest",
          "Microsoft Corp.", "investor", {{"Nvidia Corp.", "NVDA"}, {"Apple Inc.", "AAPL"}}},
@@ -1460,6 +1491,8 @@ int main(void)
     RUN(chips_awardee_role);
     RUN(invest_party_roles);
     RUN(invest_background_told_deal);
+    RUN(invest_deal_earlier_this_year);
+    RUN(invest_outsider_is_background);
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
