@@ -744,6 +744,11 @@ TEST(chips_sideless_deal_sides_by_sector)
     for (size_t i = 0; i < sizeof rented / sizeof *rented; i++) expect_context(h, rented[i], "chips", "Nvidia Corp.", "NVDA");
     expect_role(h, rented[1], "chips", "Microsoft Corp.", "supplier");
     expect_role(h, "Apple to buy Nvidia servers for its data centres", "chips", "Nvidia Corp.", "supplier");
+    /* a party's backers told in an aside (chips.background_backers) */
+    head = "Groq, whose backers include Shell and Apple, wins chip order from Microsoft";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_context(h, "Groq, backed by Shell, wins chip order from Microsoft", "chips", "Shell plc", "SHEL");
     /* the counterparty of a deal dated before the news (chips.background_dated_deal); the new deal's parties stay */
     head = "Apple in talks to invest in Nvidia, which secured $2bn from Shell last month";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
