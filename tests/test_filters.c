@@ -740,6 +740,19 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
     expect_context(h, "Dell to supply xAI with $5bn of servers built around Nvidia's GB200 chips", "chips", "Nvidia Corp.", "NVDA");
     expect_role(h, "Meta to buy 350,000 Nvidia GPUs for its data centres", "chips", "Nvidia Corp.", "supplier");
+    /* the maker of goods a party rents out, hosts or runs for someone (chips.background_rented_goods); the lessor stays
+     * the supplier, and a buyer's own purchase keeps the maker the supplier */
+    static const char *const rented[] = {"Microsoft to rent Nvidia servers to Apple in $2bn deal",
+                                         "Apple in talks to rent Nvidia servers from Microsoft",
+                                         "Microsoft signs deal to run Nvidia-powered clusters for Apple"};
+    for (size_t i = 0; i < sizeof rented / sizeof *rented; i++) expect_context(h, rented[i], "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, rented[1], "chips", "Microsoft Corp.", "supplier");
+    expect_role(h, "Apple to buy Nvidia servers for its data centres", "chips", "Nvidia Corp.", "supplier");
+    /* a party's backers told in an aside (chips.background_backers) */
+    head = "Groq, whose backers include Shell and Apple, wins chip order from Microsoft";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_context(h, "Groq, backed by Shell, wins chip order from Microsoft", "chips", "Shell plc", "SHEL");
     /* the counterparty of a deal dated before the news (chips.background_dated_deal); the new deal's parties stay */
     head = "Apple in talks to invest in Nvidia, which secured $2bn from Shell last month";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
