@@ -199,6 +199,19 @@ static void load_bare(const char *dd, filter_gaz **g, filter_matcher *m[4], hs_s
     }
 }
 
+/* FILTER_BENCH_ONLY=v1|v2: one engine over every article, reps times; prints the bytes (bench/run.sh
+ * divides instructions by them) and the median CPU. */
+static int one_engine(filter_host *h, const char *name, proto_article *arts, size_t n, size_t bytes, int reps)
+{
+    double c[100];
+    size_t alerts = 0;
+    for (int r = 0; r < reps; r++) host_pass(h, arts, n, &alerts, &c[r]);
+    printf("articles: %zu, bytes (headline+body): %zu\n", n, bytes);
+    printf("engine %s (all three): cpu %.3f s %.2f cpuMB/s (%zu alerts/run)\n", name, median(c, reps),
+           bytes / 1e6 / median(c, reps), alerts / (size_t)reps);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -215,6 +228,8 @@ int main(int argc, char **argv)
     int v2_only = only && strcmp(only, "v2") == 0, v1_only = only && strcmp(only, "v1") == 0;
     int stage_only = only && strcmp(only, "stage") == 0;
     int ported[3];
+    if (v2_only || v1_only) /* that engine's host alone: no other start-up under cachegrind */
+        return one_engine(bench_host(v2_only, -1, ported), only, arts, n, bytes, reps);
     filter_host *h = bench_host(0, -1, ported), *h2 = bench_host(1, -1, ported), *solo[3][2] = {{NULL}};
     for (int i = 0; i < 3; i++)
         if (ported[i] && !only) solo[i][0] = bench_host(0, i, ported), solo[i][1] = bench_host(1, i, ported);
@@ -231,13 +246,6 @@ int main(int argc, char **argv)
     const char *ev = getenv("FILTER_BENCH_EVICT_KB");
     if (ev && atoi(ev) > 0) {
         cold_pass(h2, arts, n, (size_t)atoi(ev));
-        return 0;
-    }
-    if (v2_only || v1_only) { /* one engine alone, for perf record and cachegrind */
-        for (int r = 0; r < reps; r++) t_v2[r] = host_pass(v2_only ? h2 : h, arts, n, &alerts2, &c_v2[r]);
-        printf("articles: %zu, bytes (headline+body): %zu\n", n, bytes);
-        printf("engine %s (all three): cpu %.3f s %.2f cpuMB/s (%zu alerts/run)\n", only, median(c_v2, reps),
-               bytes / 1e6 / median(c_v2, reps), alerts2 / (size_t)reps);
         return 0;
     }
     for (int r = 0; r < reps; r++) {
