@@ -35,7 +35,7 @@ static const char *const names[] = {"invest", "chips", "regulatory"};
 /* A host with the three built-ins (only = one of them, or -1 for all), built as squawk run builds
  * it (filter_host_from_config), each on engine v1, or on v2 when v2 is set and its token-pattern
  * pack exists. Every call sets ported[i] from the host's data directory; a v2 host uses what an
- * earlier (v1) call found. */
+ * earlier (v1) call found, or what the caller set (FILTER_BENCH_ONLY=v2 builds no v1 host). */
 static filter_host *bench_host(int v2, int only, int ported[3])
 {
     char err[1024] = "", path[4096], set[3][64];
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
     const char *only = getenv("FILTER_BENCH_ONLY");
     int v2_only = only && strcmp(only, "v2") == 0, v1_only = only && strcmp(only, "v1") == 0;
     int stage_only = only && strcmp(only, "stage") == 0;
-    int ported[3];
+    int ported[3] = {1, 1, 1}; /* FILTER_BENCH_ONLY=v2 asks every pack on v2: a missing one fails the host */
     if (v2_only || v1_only) /* that engine's host alone: no other start-up under cachegrind */
         return one_engine(bench_host(v2_only, -1, ported), only, arts, n, bytes, reps);
     filter_host *h = bench_host(0, -1, ported), *h2 = bench_host(1, -1, ported), *solo[3][2] = {{NULL}};
