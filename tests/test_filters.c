@@ -664,11 +664,13 @@ TEST(chips_sideless_deal_sides_by_sector)
 {
     static const char *const cloud = "OpenAI signs $38bn cloud deal with Amazon",
                       *const chip = "Microsoft and Nvidia sign chip supply deal", /* a chip maker before a cloud */
-                      *const rent = "Nvidia rents cloud capacity from Microsoft"; /* the pattern's side, against the sectors */
+                      *const rent = "Nvidia rents cloud capacity from Microsoft", /* the pattern's side, against the sectors */
+                      *const picked = "Apple shares jump after Nvidia picks it to build AI servers"; /* "it" is the headline's company, against the sectors (chips.party_picked_it) */
     static const struct role_case c[] = {
         {cloud, "chips", "Amazon.com Inc.", "supplier"}, {cloud, "chips", "OpenAI", "customer"},
         {chip, "chips", "Nvidia Corp.", "supplier"},     {chip, "chips", "Microsoft Corp.", "customer"},
         {rent, "chips", "Microsoft Corp.", "supplier"},  {rent, "chips", "Nvidia Corp.", "customer"},
+        {picked, "chips", "Apple Inc.", "supplier"},    {picked, "chips", "Nvidia Corp.", "customer"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
     /* the counterparties of earlier or similar deals are context: no topic */
