@@ -588,7 +588,7 @@ static void sum_tally(struct detect_run *x, struct detect_sum *s)
     }
 }
 
-/* Is mention m inside the words of a veto that stands (veto_regulator)? */
+/* Is mention m inside the words of a veto that stands? */
 static int in_veto(const struct detect_run *x, const struct squawk_mention *m)
 {
     for (size_t v = 0; v < x->n_ms; v++) {
@@ -601,8 +601,8 @@ static int in_veto(const struct detect_run *x, const struct squawk_mention *m)
 }
 
 /* A regulator named up front ("SEC charges ...") is evidence by itself:
- * regulator_weight in the headline, half in the lead; with veto_regulator, not one named
- * only inside a veto's words ("Google hires former DOJ antitrust chief"). */
+ * regulator_weight in the headline, half in the lead; not one named only inside a standing veto's
+ * words ("Google hires former DOJ antitrust chief": where the hire worked, no authority acting). */
 static void sum_regulator(const struct detect_run *x, struct detect_sum *s)
 {
     const struct detect_config *c = &x->d->cfg;
@@ -611,7 +611,7 @@ static void sum_regulator(const struct detect_run *x, struct detect_sum *s)
     for (size_t j = 0; j < x->n_men && c->regulator_weight > 0; j++) {
         const struct squawk_mention *m = &x->men[j];
         if (!m->confirmed || !is_kind(x->h->article_entity(x->a, m->entity), "regulator")) continue;
-        if (c->veto_regulator > 0 && in_veto(x, m)) continue;
+        if (in_veto(x, m)) continue;
         double w = m->field == SQUAWK_FIELD_HEADLINE ? c->regulator_weight
                    : m->start < c->lead_bytes     ? c->regulator_weight / 2 : 0;
         if (w > s->reg_w) {

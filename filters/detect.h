@@ -65,10 +65,6 @@ struct detect_config {
      * for nothing ("US Bancorp investors sue": no act of the US). 0 = off (chips reads names: "Aligned
      * Data Centers raises"). */
     double name_starts;
-    /* regulatory: a regulator named only inside a veto's words ("hires former DOJ antitrust chief",
-     * "told reporters at the SEC conference") is no authority acting: it earns no regulator_weight.
-     * 0 = off. */
-    double veto_regulator;
     /* chips: the company's side when the words give none ("OpenAI signs cloud deal with Amazon"):
      * groups of sectors split by ';', strongest first; of the companies no rule gave a side, those
      * of the strongest group any of them is in take role_a (the supplier), the rest role_b.

@@ -303,8 +303,8 @@ TEST(evidence_sum)
     ASSERT_EQ(s.pos_trigger, 0);
 }
 
-/* veto_regulator: a regulator named only inside a standing veto's words ("hires former SEC chief")
- * earns no regulator_weight; off, or with the veto lifted, it does. */
+/* A regulator named only inside a standing veto's words ("hires former SEC chief") earns no
+ * regulator_weight; named outside it, or with the veto lifted, it does. */
 TEST(regulator_inside_veto)
 {
     setup();
@@ -314,14 +314,14 @@ TEST(regulator_inside_veto)
         M(R_NEAR, 0, 37, 42),
         M(R_UNVETO, 0, 5, 10),
     };
-    struct squawk_mention mn[] = {{2, 0, 19, 22, 0, 1}}; /* SEC, in the veto's words */
+    struct squawk_mention mn[] = {{2, 0, 19, 22, 0, 1}}; /* SEC, in the veto's words (k 0: moved past it) */
     scan = ms, n_scan = 2, mens = mn, n_mens = 1;
     _Alignas(16) unsigned char buf[4096];
     void *heap = NULL;
     double reg_w[3];
     for (int k = 0; k < 3; k++) {
         det.cfg.regulator_weight = 1.5;
-        det.cfg.veto_regulator = k == 0 ? 0 : 1;
+        mn[0].start = k == 0 ? 27 : 19, mn[0].end = k == 0 ? 31 : 22; /* k 0: "to run" is outside the veto */
         n_scan = k == 2 ? 3 : 2; /* k 2: an unveto lifts the veto */
         struct detect_run x = run_of(&a, buf, sizeof buf, &heap);
         struct detect_sum s = {0};
@@ -332,7 +332,7 @@ TEST(regulator_inside_veto)
     ASSERT_DBL_NEAR(reg_w[0], 1.5, 1e-12);
     ASSERT_DBL_NEAR(reg_w[1], 0, 1e-12);
     ASSERT_DBL_NEAR(reg_w[2], 1.5, 1e-12);
-    det.cfg.regulator_weight = 0, det.cfg.veto_regulator = 0;
+    det.cfg.regulator_weight = 0;
     mens = NULL, n_mens = 0;
 }
 

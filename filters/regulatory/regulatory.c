@@ -29,10 +29,6 @@ static const struct squawk_config_entry regulatory_config_map[] = {
      * acts for nobody; hand d .923 -> .960, every other set unchanged (session 21) */
     DETECT_CONFIG_DOUBLE(struct regulatory_config, name_starts, "1",
                          "1: a hit starting inside a company's name, no slot holding it, counts for nothing"),
-    /* "Google hires former DOJ antitrust chief": the DoJ is where the hire worked, not an authority
-     * acting (session 29) */
-    DETECT_CONFIG_DOUBLE(struct regulatory_config, veto_regulator, "1",
-                         "1: a regulator named only inside a veto's words earns no regulator_weight"),
     DETECT_CONFIG_CALIBRATION(struct regulatory_config, "regulatory.calib.yml"),
     DETECT_CONFIG_MODEL(struct regulatory_config, "", "0"),
     {NULL, 0, NULL, NULL, 0},
