@@ -33,12 +33,37 @@ def run_eval(out_dir, extra):
     return rows
 
 
-def evalcmp(a, b):
-    r = subprocess.run([sys.executable, os.path.join(SRC, "tools", "evalcmp.py"), a, b, "--resamples", "200"],
+def evalcmp(a, b, *extra):
+    r = subprocess.run([sys.executable, os.path.join(SRC, "tools", "evalcmp.py"), a, b, "--resamples", "200"] + list(extra),
                        capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
         fail("evalcmp: %s" % r.stderr)
     return r.stdout.splitlines()[1:]
+
+
+def write_scores(path, n, pos, missed):
+    """A scores file of n articles, pos of them invest positives, the first `missed` not passed."""
+    with open(path, "w") as f:
+        f.write("id\tcategory\tlabel\tscore\tpassed\troute_right\troute_wrong\troute_missed\n")
+        for i in range(n):
+            lab, passed = int(i < pos), int(i < pos and i >= missed)
+            f.write("a%d\tinvest\t%d\t%d\t%d\t-\t-\t-\n" % (i, lab, 90 * passed, passed))
+
+
+def pooled_rows(tmp):
+    """--pooled over two check sets of 3,000 articles each (6,000 pooled: the approximate draws):
+    each set has 50 positives, all found before; after, each misses 25."""
+    for d, missed in (("pa", 0), ("pb", 25)):
+        os.makedirs(os.path.join(tmp, d))
+        for name in ("md2-check", "pool26-check"):
+            write_scores(os.path.join(tmp, d, name + ".scores.tsv"), 3000, 50, missed)
+    lines = evalcmp(os.path.join(tmp, "pa"), os.path.join(tmp, "pb"), "--pooled")
+    row = [l for l in lines if l.startswith("CHECK real news") and " invest " in l]
+    if len(row) != 1 or row[0].split()[5:7] != ["1.000", "0.667"] or not row[0].endswith("worse"):
+        fail("pooled CHECK real news invest should fall 1.000 -> 0.667 (50 of 100 found), worse: %s" % lines)
+    if any(l.startswith(("CHECK hand", "TUNE")) for l in lines):
+        fail("--pooled printed a group with no set: %s" % lines)
+    return row[0]
 
 
 def main():
@@ -59,6 +84,7 @@ def main():
             fail("evalcmp printed an article: %s" % lines)
         npos = sum(1 for r in base[1:] if r[1] == "invest" and r[2] == "1")
         print("ok: evalcmp: %d invest positives; %s" % (npos, inv[0]))
+        print("ok: evalcmp --pooled: %s" % pooled_rows(tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

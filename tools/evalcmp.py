@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """evalcmp.py -- compares two `make eval` runs set by set, article by article (paired bootstrap).
 
-usage: tools/evalcmp.py BEFORE_DIR AFTER_DIR [--set NAME ...] [--resamples N]
+usage: tools/evalcmp.py BEFORE_DIR AFTER_DIR [--set NAME ...] [--pooled] [--resamples N]
 
 Each DIR is a copy of BUILD/eval after tools/eval.sh (it keeps NAME.scores.tsv per set:
 `squawk eval --scores`). For every set in both and each category, prints F1 before -> after and
@@ -9,8 +9,17 @@ the 95% interval of the difference over resamples of the articles, the same arti
 both runs: a difference whose interval holds 0 is not shown to be real. Routing F1 the same way,
 over each article's (ticker) pairs, where the set has parties. Only counts are printed, never an
 article: it is safe on the CHECK sets.
+
+--pooled adds four rows per category and measure, every row even when nothing moved: the sets of
+each group taken as one set (an article of each set once), so a keep decision can read one interval
+over ~2,000 check articles instead of twelve small ones. Groups: real-news CHECK (md2-check and the
+pools' check halves), hand-written CHECK (handwritten-*-check), real-news TUNE (md2-tune,
+labels-dev, labels-modern-dev, the pools' tune halves), hand-written TUNE (the other handwritten-*).
+Reuters and Twitter (other label sets) are in no group. BEFORE_DIR = AFTER_DIR prints the pooled
+F1 of one run.
 """
 import argparse
+import math
 import os
 import random
 import sys
@@ -37,6 +46,17 @@ def f1(tp, fp, fn):
     return 2.0 * tp / (2.0 * tp + fp + fn) if tp else 0.0
 
 
+def draws(n, m, rng):
+    """n draws with replacement from range(n), of which only those below m count. Beyond 5,000
+    articles (the pooled groups) the number landing below m is drawn from its binomial's normal
+    approximation and only those are drawn, so a resample costs the live articles, not all."""
+    if n <= 5000:
+        return rng.choices(range(n), k=n)
+    p = m / n
+    k = min(n, max(0, round(rng.gauss(n * p, math.sqrt(n * p * (1 - p))))))
+    return rng.choices(range(m), k=k) if m else []
+
+
 def paired(a, b, n_res, rng):
     """a, b: lists of (tp, fp, fn) per article, same order. (F1 a, F1 b, lo, hi) of b - a."""
     n = len(a)
@@ -48,7 +68,7 @@ def paired(a, b, n_res, rng):
     diffs = []
     for _ in range(n_res):
         s = [0] * 6
-        for i in rng.choices(range(n), k=n):
+        for i in draws(n, m, rng):
             if i < m:
                 j = order[i]
                 s[0] += a[j][0]; s[1] += a[j][1]; s[2] += a[j][2]
@@ -61,11 +81,49 @@ def paired(a, b, n_res, rng):
     return fa, fb, diffs[k], diffs[n_res - 1 - k]
 
 
+GROUPS = (("CHECK real news", lambda n: n == "md2-check" or (n.startswith("pool") and n.endswith("-check"))),
+          ("CHECK hand-written", lambda n: n.startswith("handwritten-") and n.endswith("-check")),
+          ("TUNE real news", lambda n: n in ("md2-tune", "labels-dev", "labels-modern-dev")
+           or (n.startswith("pool") and n.endswith("-tune"))),
+          ("TUNE hand-written", lambda n: n.startswith("handwritten-") and not n.endswith("-check")))
+
+
+def compare(label, a, b, n_res, show_all):
+    """Prints F1 before -> after of every category (and routing) over the keys both runs scored."""
+    keys = sorted(set(a) & set(b))
+    for cat in sorted({c for _, c in keys}):
+        ks = [k for k in keys if k[1] == cat]
+        rng = random.Random(0x5EED)
+        rows = [("category", [a[k][:3] for k in ks], [b[k][:3] for k in ks])]
+        rk = [k for k in ks if a[k][3] is not None and b[k][3] is not None]
+        if rk:
+            rows.append(("routing", [a[k][3] for k in rk], [b[k][3] for k in rk]))
+        for what, x, y in rows:
+            fa, fb, lo, hi = paired(x, y, n_res, rng)
+            if fa == fb and lo == hi == 0 and not show_all:
+                continue
+            mark = "" if lo <= 0 <= hi else ("  better" if lo > 0 else "  worse")
+            print(f"{label:22s} {cat:11s} {what:8s} {fa:7.3f} {fb:7.3f}  {fb - fa:+.3f} [{lo:+.3f}, {hi:+.3f}]{mark}")
+
+
+def pooled(before, after, names, n_res):
+    """The groups' rows: each set's keys prefixed by its name, so ids of two sets never meet."""
+    for label, member in GROUPS:
+        a, b = {}, {}
+        for name in (n for n in names if member(n)):
+            for src, dst in ((before, a), (after, b)):
+                for (i, cat), v in load(os.path.join(src, name + ".scores.tsv")).items():
+                    dst[(name + "/" + i, cat)] = v
+        if a and b:
+            compare(label, a, b, n_res, True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("before")
     ap.add_argument("after")
     ap.add_argument("--set", action="append", help="only this set (NAME of NAME.scores.tsv); repeatable")
+    ap.add_argument("--pooled", action="store_true", help="also the four groups of sets, each pooled (see above)")
     ap.add_argument("--resamples", type=int, default=1000)
     o = ap.parse_args()
     names = sorted(f[:-len(".scores.tsv")] for f in os.listdir(o.after) if f.endswith(".scores.tsv")
@@ -77,21 +135,11 @@ def main():
     print(f"{'set':22s} {'category':11s} {'what':8s} {'before':>7s} {'after':>7s}  difference, 95% interval")
     for name in names:
         a, b = load(os.path.join(o.before, name + ".scores.tsv")), load(os.path.join(o.after, name + ".scores.tsv"))
-        keys = sorted(set(a) & set(b))
-        for cat in sorted({c for _, c in keys}):
-            ks = [k for k in keys if k[1] == cat]
-            rng = random.Random(0x5EED)
-            rows = [("category", [a[k][:3] for k in ks], [b[k][:3] for k in ks])]
-            rk = [k for k in ks if a[k][3] is not None and b[k][3] is not None]
-            if rk:
-                rows.append(("routing", [a[k][3] for k in rk], [b[k][3] for k in rk]))
-            for what, x, y in rows:
-                fa, fb, lo, hi = paired(x, y, o.resamples, rng)
-                if fa == fb and lo == hi == 0:
-                    continue
-                mark = "" if lo <= 0 <= hi else ("  better" if lo > 0 else "  worse")
-                print(f"{name:22s} {cat:11s} {what:8s} {fa:7.3f} {fb:7.3f}  {fb - fa:+.3f} [{lo:+.3f}, {hi:+.3f}]{mark}")
-
+        compare(name, a, b, o.resamples, False)
+    if o.pooled:
+        everything = sorted(f[:-len(".scores.tsv")] for f in os.listdir(o.after) if f.endswith(".scores.tsv")
+                            and os.path.exists(os.path.join(o.before, f)))
+        pooled(o.before, o.after, everything, o.resamples)
 
 if __name__ == "__main__":
     main()
