@@ -372,6 +372,18 @@ def main():
         b = st("lat%s_proc_p99_us" % rate, "baseline")
         rows.append(("2. processing (ingest_ns→emit_ns) p99 at %s/s, µs" % "{:,}".format(int(rate)),
                      s.fmt("%.0f"), b.fmt(), "", "≤ 100 µs", met(s.med <= 100)))
+        for k, bk, label in (("kafka_p50_us", "recv_p50_us", "p50"), ("kafka_p99_us", "recv_p99_us", "p99")):
+            s, bl = st("lat%s_%s" % (rate, k), "squawk"), st("lat%s_%s" % (rate, bk), "bare")
+            if s.ok and bl.ok:
+                d_ = Stat([s.med - bl.med])
+                rows.append(("3. where it goes: produce→ingest %s at %s/s (the Kafka leg: squawk's consumer takes the "
+                             "article) vs a bare consumer's produce→receive, µs" % (label, "{:,}".format(int(rate))),
+                             s.fmt("%.0f"), bl.fmt(), d_.fmt("%.0f") + " µs squawk − bare", "", ""))
+        for label in ("p50", "p99"):
+            s = st("lat%s_wire_%s_us" % (rate, label), "squawk")
+            if s.ok:
+                rows.append(("2. where it goes: emit→subscriber %s at %s/s (sinks → ZeroMQ → the subscriber), µs"
+                             % (label, "{:,}".format(int(rate))), s.fmt("%.0f"), "", "", "", ""))
         al = st("lat%s_alerts" % rate, "squawk")
         ab = st("lat%s_alerts" % rate, "baseline")
         rows.append(("   alert messages measured per run at %s/s (squawk %s s of load; baseline %s articles)"

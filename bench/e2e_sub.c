@@ -4,7 +4,9 @@
  * Subscribes to every topic through the subscriber library (sinks/zsub.h; replay only with
  * --replay, otherwise a gap is counted as lost) and records, per
  * message, now(CLOCK_REALTIME) - ts.produce_ns and ts.emit_ns - ts.ingest_ns in log-bucket
- * histograms. Stops on SIGINT/SIGTERM, after --timeout, or once no alert arrived for
+ * histograms, and the two legs around squawk: ts.ingest_ns - ts.produce_ns (producer -> broker ->
+ * squawk's consumer) and now - ts.emit_ns (the sinks -> ZeroMQ -> this subscriber), so the
+ * produce->subscriber time is seen split into where it goes. Stops on SIGINT/SIGTERM, after --timeout, or once no alert arrived for
  * --idle-ms after the first one; then prints one line of key=value pairs (microseconds). */
 #include <errno.h>
 #include <signal.h>
@@ -86,6 +88,7 @@ int main(int argc, char **argv)
         return 1;
     }
     bench_hist *e2e = bench_hist_create(), *proc = bench_hist_create();
+    bench_hist *kafka = bench_hist_create(), *wire = bench_hist_create();
     uint64_t alerts = 0, no_ts = 0;
     int64_t start = now_mono_ns(), last = 0;
     int got_any = 0;
@@ -109,18 +112,23 @@ int main(int argc, char **argv)
         if (a->ts.produce_ns > 0) bench_hist_record(e2e, recv_ns - a->ts.produce_ns);
         else no_ts++;
         if (a->ts.ingest_ns > 0 && a->ts.emit_ns > 0) bench_hist_record(proc, a->ts.emit_ns - a->ts.ingest_ns);
+        if (a->ts.produce_ns > 0 && a->ts.ingest_ns > 0) bench_hist_record(kafka, a->ts.ingest_ns - a->ts.produce_ns);
+        if (a->ts.emit_ns > 0) bench_hist_record(wire, recv_ns - a->ts.emit_ns);
     }
     zsub_stats zs;
     zsub_get_stats(z, &zs);
     uint64_t hbs = zs.heartbeats, bad = zs.bad;
     printf("alerts=%llu heartbeats=%llu undecodable=%llu no_produce_ts=%llu "
            "e2e_p50_us=%.1f e2e_p99_us=%.1f e2e_p999_us=%.1f e2e_max_us=%.1f "
-           "proc_p50_us=%.1f proc_p99_us=%.1f proc_p999_us=%.1f\n",
+           "proc_p50_us=%.1f proc_p99_us=%.1f proc_p999_us=%.1f "
+           "kafka_p50_us=%.1f kafka_p99_us=%.1f wire_p50_us=%.1f wire_p99_us=%.1f\n",
            (unsigned long long)alerts, (unsigned long long)hbs, (unsigned long long)bad,
            (unsigned long long)no_ts, bench_hist_percentile(e2e, 50) / 1e3,
            bench_hist_percentile(e2e, 99) / 1e3, bench_hist_percentile(e2e, 99.9) / 1e3,
            bench_hist_max(e2e) / 1e3, bench_hist_percentile(proc, 50) / 1e3,
-           bench_hist_percentile(proc, 99) / 1e3, bench_hist_percentile(proc, 99.9) / 1e3);
+           bench_hist_percentile(proc, 99) / 1e3, bench_hist_percentile(proc, 99.9) / 1e3,
+           bench_hist_percentile(kafka, 50) / 1e3, bench_hist_percentile(kafka, 99) / 1e3,
+           bench_hist_percentile(wire, 50) / 1e3, bench_hist_percentile(wire, 99) / 1e3);
     fflush(stdout);
     if (dist) {
         FILE *f = fopen(dist, "w");
@@ -131,6 +139,8 @@ int main(int argc, char **argv)
     }
     bench_hist_destroy(e2e);
     bench_hist_destroy(proc);
+    bench_hist_destroy(kafka);
+    bench_hist_destroy(wire);
     zsub_destroy(z);
     return 0;
 }

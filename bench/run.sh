@@ -268,7 +268,7 @@ latency_runs() {
         kill -TERM "$spid" 2>/dev/null || true
         wait "$spid" || true
         line=$(cat "$T/lat.$sys.$rate.$r")
-        for k in e2e_p50_us e2e_p99_us e2e_p999_us proc_p99_us alerts; do
+        for k in e2e_p50_us e2e_p99_us e2e_p999_us proc_p99_us kafka_p50_us kafka_p99_us wire_p50_us wire_p99_us alerts; do
             rec "lat${rate}_$k" "$sys" "$r" "$(echo "$line" | tr ' ' '\n' | awk -F= -v k="$k" '$1 == k { print $2 }')"
         done
         log "$sys @${rate}/s run $r: $line"
