@@ -512,6 +512,12 @@ TEST(context_names_get_no_topic)
         {"Amazon in talks to invest $10bn in OpenAI", talks, "invest", "Amazon.com Inc.", "investor", "Apple Inc.", "AAPL"},
         {"Amazon to supply OpenAI with cloud computing in $10bn deal", lead, "chips", "Amazon.com Inc.", "supplier",
          "Microsoft Corp.", "MSFT"},
+        /* a holder in an aside that goes on with its share move, or that also holds a stake
+         * (invest.background_holder_aside) */
+        {"Amazon to buy 10% of OpenAI for $5bn", "Amazon will buy 10% of OpenAI for $5bn. Microsoft, which owns a "
+         "stake in OpenAI, was little changed.", "invest", "Amazon.com Inc.", "investor", "Microsoft Corp.", "MSFT"},
+        {"Amazon lifts OpenAI investment to $8bn", "Amazon will buy more OpenAI shares. Apple, OpenAI's largest "
+         "customer, also holds a stake.", "invest", "Amazon.com Inc.", "investor", "Apple Inc.", "AAPL"},
     };
     filter_host *h = builtin_host();
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
