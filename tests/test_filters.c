@@ -175,6 +175,16 @@ TEST(invest_deal_context_is_background)
     assert_role(al, "Microsoft Corp.", "investor");
     NO_TOPICS(al, "NVDA", "AMZN", "GOOGL");
     proto_alert_destroy(al);
+    /* the adviser named before its verb is context; its client after the verb stays a party
+     * (invest.background_adviser_named, marks: background_slots) */
+    al = run_one(h, "Microsoft agrees $85bn takeover of Apple",
+                 "Microsoft will pay $200 a share. Nvidia and Amazon advised Microsoft, and Alphabet advised Apple.",
+                 "invest");
+    ASSERT(al != NULL);
+    assert_role(al, "Microsoft Corp.", "investor");
+    assert_role(al, "Apple Inc.", "target");
+    NO_TOPICS(al, "NVDA", "AMZN", "GOOGL");
+    proto_alert_destroy(al);
     al = run_one(h, "Zorblax Widgets Inc agrees merger with Quuxon Labs Ltd",
                  "Zorblax Widgets Inc agreed terms for a merger with Quuxon Labs Ltd. Zorblax grew after buying Amazon's "
                  "delivery arm in 2018. Apple, in which OpenAI holds a stake, is not part of the deal. Nvidia "
