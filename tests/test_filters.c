@@ -175,16 +175,24 @@ TEST(invest_deal_context_is_background)
     assert_role(al, "Microsoft Corp.", "investor");
     NO_TOPICS(al, "NVDA", "AMZN", "GOOGL");
     proto_alert_destroy(al);
-    /* the adviser named before its verb is context; its client after the verb stays a party
-     * (invest.background_adviser_named, marks: background_slots) */
-    al = run_one(h, "Microsoft agrees $85bn takeover of Apple",
-                 "Microsoft will pay $200 a share. Nvidia and Amazon advised Microsoft, and Alphabet advised Apple.",
-                 "invest");
-    ASSERT(al != NULL);
-    assert_role(al, "Microsoft Corp.", "investor");
-    assert_role(al, "Apple Inc.", "target");
-    NO_TOPICS(al, "NVDA", "AMZN", "GOOGL");
-    proto_alert_destroy(al);
+    /* marks: background_slots -- the adviser named before its verb is context, its client after the verb
+     * stays a party (invest.background_adviser_named); a would-be buyer told as staying out is context,
+     * whatever its aside names (invest.background_stayed_out); the deal's parties stay */
+    static const char *const slots_only[][2] = {
+        {"Microsoft agrees $85bn takeover of Apple",
+         "Microsoft will pay $200 a share. Nvidia and Amazon advised Microsoft, and Alphabet advised Apple."},
+        {"Microsoft completes $53bn purchase of Apple",
+         "Microsoft closed its purchase of Apple. Nvidia, which has a stake in Apple's chip unit, has not bid. "
+         "Amazon and Alphabet had been seen as possible suitors."},
+    };
+    for (size_t i = 0; i < sizeof slots_only / sizeof slots_only[0]; i++) {
+        al = run_one(h, slots_only[i][0], slots_only[i][1], "invest");
+        ASSERT(al != NULL);
+        assert_role(al, "Microsoft Corp.", "investor");
+        assert_role(al, "Apple Inc.", "target");
+        NO_TOPICS(al, "NVDA", "AMZN", "GOOGL");
+        proto_alert_destroy(al);
+    }
     al = run_one(h, "Zorblax Widgets Inc agrees merger with Quuxon Labs Ltd",
                  "Zorblax Widgets Inc agreed terms for a merger with Quuxon Labs Ltd. Zorblax grew after buying Amazon's "
                  "delivery arm in 2018. Apple, in which OpenAI holds a stake, is not part of the deal. Nvidia "
