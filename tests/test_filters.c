@@ -177,13 +177,18 @@ TEST(invest_deal_context_is_background)
     proto_alert_destroy(al);
     /* marks: background_slots -- the adviser named before its verb is context, its client after the verb
      * stays a party (invest.background_adviser_named); a would-be buyer told as staying out is context,
-     * whatever its aside names (invest.background_stayed_out); the deal's parties stay */
+     * whatever its aside names (invest.background_stayed_out); so is the buyer of a side sale; the deal's
+     * parties stay */
     static const char *const slots_only[][2] = {
         {"Microsoft agrees $85bn takeover of Apple",
          "Microsoft will pay $200 a share. Nvidia and Amazon advised Microsoft, and Alphabet advised Apple."},
         {"Microsoft completes $53bn purchase of Apple",
          "Microsoft closed its purchase of Apple. Nvidia, which has a stake in Apple's chip unit, has not bid. "
          "Amazon and Alphabet had been seen as possible suitors."},
+        /* the buyer of the target's side sale is context, the target stays (invest.background_side_sale) */
+        {"Microsoft's hostile bid for Apple fails",
+         "Microsoft said its offer for Apple lapsed after winning only 26% of the shares. Apple had sold its UK arm to "
+         "Nvidia during the fight."},
     };
     for (size_t i = 0; i < sizeof slots_only / sizeof slots_only[0]; i++) {
         al = run_one(h, slots_only[i][0], slots_only[i][1], "invest");
