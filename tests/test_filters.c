@@ -185,6 +185,11 @@ TEST(invest_deal_context_is_background)
         {"Microsoft completes $53bn purchase of Apple",
          "Microsoft closed its purchase of Apple. Nvidia, which has a stake in Apple's chip unit, has not bid. "
          "Amazon and Alphabet had been seen as possible suitors."},
+        /* earlier backers told with their date are context, the company they backed stays
+         * (invest.background_earlier_backer) */
+        {"Microsoft to buy $5bn stake in Apple",
+         "Microsoft will buy $5 billion of Apple stock. The investment follows a $2 billion investment from Nvidia. "
+         "Amazon invested $1 billion in August, and Alphabet said last month it would invest in the company."},
         /* the buyer of the target's side sale is context, the target stays (invest.background_side_sale) */
         {"Microsoft's hostile bid for Apple fails",
          "Microsoft said its offer for Apple lapsed after winning only 26% of the shares. Apple had sold its UK arm to "
