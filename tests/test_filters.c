@@ -190,6 +190,11 @@ TEST(invest_deal_context_is_background)
         {"Microsoft to buy $5bn stake in Apple",
          "Microsoft will buy $5 billion of Apple stock. The investment follows a $2 billion investment from Nvidia. "
          "Amazon invested $1 billion in August, and Alphabet said last month it would invest in the company."},
+        /* other deals of a round-up are context ("a flurry of bids, including X's successful offer for Y":
+         * invest.background_deal_example) */
+        {"Microsoft drops $90bn bid for Apple",
+         "Microsoft withdrew its offer for Apple. The sector has been reshaped by a flurry of bids, including "
+         "Nvidia's successful offer for Amazon and Alphabet's takeover of Netflix."},
         /* the buyer of the target's side sale is context, the target stays (invest.background_side_sale) */
         {"Microsoft's hostile bid for Apple fails",
          "Microsoft said its offer for Apple lapsed after winning only 26% of the shares. Apple had sold its UK arm to "
