@@ -195,6 +195,11 @@ TEST(invest_deal_context_is_background)
         {"Microsoft drops $90bn bid for Apple",
          "Microsoft withdrew its offer for Apple. The sector has been reshaped by a flurry of bids, including "
          "Nvidia's successful offer for Amazon and Alphabet's takeover of Netflix."},
+        /* a bidder whose earlier approaches were turned down is context, the company that turned them
+         * down stays (invest.background_rebuffed_bidder) */
+        {"Microsoft agrees $90bn takeover of Apple",
+         "Microsoft will pay $200 a share. The deal comes a year after Apple rebuffed three takeover approaches from "
+         "Nvidia. Apple has rejected two approaches from Alphabet in 2024."},
         /* the buyer of the target's side sale is context, the target stays (invest.background_side_sale) */
         {"Microsoft's hostile bid for Apple fails",
          "Microsoft said its offer for Apple lapsed after winning only 26% of the shares. Apple had sold its UK arm to "
