@@ -200,6 +200,11 @@ TEST(invest_deal_context_is_background)
         {"Microsoft agrees $90bn takeover of Apple",
          "Microsoft will pay $200 a share. The deal comes a year after Apple rebuffed three takeover approaches from "
          "Nvidia. Apple has rejected two approaches from Alphabet in 2024."},
+        /* a suitor whose interest is told as past is context, the company it approached stays
+         * (invest.background_earlier_suitor) */
+        {"Microsoft agrees $90bn takeover of Apple",
+         "Microsoft will pay $200 a share. Nvidia had approached Apple about a stake last year. Alphabet, which had "
+         "looked at buying Apple, said it remained interested."},
         /* the buyer of the target's side sale is context, the target stays (invest.background_side_sale) */
         {"Microsoft's hostile bid for Apple fails",
          "Microsoft said its offer for Apple lapsed after winning only 26% of the shares. Apple had sold its UK arm to "
