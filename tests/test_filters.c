@@ -205,6 +205,10 @@ TEST(invest_deal_context_is_background)
         {"Microsoft agrees $90bn takeover of Apple",
          "Microsoft will pay $200 a share. Nvidia had approached Apple about a stake last year. Alphabet, which had "
          "looked at buying Apple, said it remained interested."},
+        /* the counterparty of a deal today's bid contests is context (invest.background_displaced_deal) */
+        {"Microsoft launches hostile bid for Apple",
+         "Microsoft offered $200 a share, days after Apple agreed to sell its music business to Nvidia. Alphabet, "
+         "which agreed to buy Apple's studios in December, said it stood by its deal."},
         /* the buyer of the target's side sale is context, the target stays (invest.background_side_sale) */
         {"Microsoft's hostile bid for Apple fails",
          "Microsoft said its offer for Apple lapsed after winning only 26% of the shares. Apple had sold its UK arm to "
