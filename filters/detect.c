@@ -76,7 +76,7 @@ static enum detect_tag tag_v1(const char *t)
 static enum detect_tag tag_v2(const struct squawk_trule *r)
 {
     static const unsigned char marks[] = {DETECT_TAG_NONE, DETECT_TAG_PARTY, DETECT_TAG_AUTHORITY,
-                                          DETECT_TAG_BACKGROUND},
+                                          DETECT_TAG_BACKGROUND, DETECT_TAG_BACKGROUND},
                                reqs[] = {DETECT_TAG_NONE, DETECT_TAG_REQ_PARTY, DETECT_TAG_REQ_SECTOR,
                                          DETECT_TAG_REQ_SECTOR_OBJ};
     if (r->veto) return DETECT_TAG_VETO;
@@ -946,6 +946,8 @@ static int in_background(const struct detect_run *x, const struct squawk_mention
         /* a slotless mark names the company after it (or glued into its last word, "ex-Google"):
          * the object inside "swipe Warner Bros. from Netflix" is the deal's, not context */
         int slotted = x->slots && x->slot_off[i + 1] > x->slot_off[i];
+        const struct squawk_trule *v2 = t->rule < x->d->n_rules ? x->d->rules[t->rule].v2 : NULL;
+        if (v2 && v2->marks == SQUAWK_MARKS_BACKGROUND_SLOTS) continue; /* its slots only: not "advised Acme" */
         if (!slotted && m->end < t->end) continue;
         const char *s = x->a->text[m->field];
         /* right after the hit, but never past the end of its sentence: "... in July. Acme owns" */

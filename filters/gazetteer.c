@@ -1626,6 +1626,19 @@ static int retired(const filter_gaz *g, const char *s, size_t n)
     return 0;
 }
 
+/* A US over-the-counter line of a foreign company's ordinary shares: five capitals ending in F
+ * ("$UTOLF", "$NTDOF"). It is neither a primary US listing nor an ADR (Y, "$DIDIY", stays a ticker),
+ * so the gazetteer's convention routes such a company to its home listing (TSF.CN, 7974.T): a lone
+ * cashtag of one names a company with no ticker a desk subscribes to. The gazetteer's own tickers are
+ * found as gazetteer mentions before this. */
+static int otc_line(const char *s, size_t n)
+{
+    if (n != 5 || s[4] != 'F') return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isupper((unsigned char)s[i])) return 0;
+    return 1;
+}
+
 /* The pool offset of a tag's symbol as a ticker: 0 (none) for a retired one. */
 static size_t tick_add(struct anon_st *st, const char *s, size_t n)
 {
@@ -1676,7 +1689,7 @@ static void resolve(struct anon_st *st)
         if (c->ent >= 0) continue;
         size_t tick = pool_add(st, s, n);
         if (st->nomem) return;
-        int gone = retired(st->g, s, n); /* named by its symbol, with no ticker */
+        int gone = retired(st->g, s, n) || (c->kind == AN_CASH && otc_line(s, n)); /* named by its symbol, with no ticker */
         int32_t e = ent_by(st, st->pool + tick, !gone);
         if (e < 0) e = ent_new(st, tick, gone ? 0 : tick);
         c->ent = e < 0 ? -1 : (int32_t)base + e;

@@ -171,7 +171,10 @@ struct squawk_cue {
 };
 
 /* ---- since ABI 1.1: token-pattern packs (detection engine v2, filters/rules/v2/<pack>.yml) ---- */
-enum squawk_marks { SQUAWK_MARKS_NONE, SQUAWK_MARKS_PARTY, SQUAWK_MARKS_AUTHORITY, SQUAWK_MARKS_BACKGROUND };
+/* SQUAWK_MARKS_BACKGROUND_SLOTS (since 1.2, appended): context is the companies the hit's slots hold, not the
+ * one after the hit ("Goldman Sachs advised Acme": Goldman, not its client) */
+enum squawk_marks { SQUAWK_MARKS_NONE, SQUAWK_MARKS_PARTY, SQUAWK_MARKS_AUTHORITY, SQUAWK_MARKS_BACKGROUND,
+                    SQUAWK_MARKS_BACKGROUND_SLOTS };
 enum squawk_requires { SQUAWK_REQ_NONE, SQUAWK_REQ_PARTY, SQUAWK_REQ_SECTOR, SQUAWK_REQ_SECTOR_OBJECT };
 
 /* One rule of a token-pattern pack: typed fields instead of a free-text tag. */

@@ -24,7 +24,7 @@ SQ_API void tpat_diag_free(tpat_diag *d);
 enum tpat_field { TPAT_FIELD_ANY, TPAT_FIELD_HEADLINE, TPAT_FIELD_BODY };
 enum tpat_scope { TPAT_SCOPE_SENTENCE, TPAT_SCOPE_FIELD };
 enum tpat_span { TPAT_SPAN_MATCH, TPAT_SPAN_SENTENCE };
-enum tpat_marks { TPAT_MARKS_NONE, TPAT_MARKS_PARTY, TPAT_MARKS_AUTHORITY, TPAT_MARKS_BACKGROUND };
+enum tpat_marks { TPAT_MARKS_NONE, TPAT_MARKS_PARTY, TPAT_MARKS_AUTHORITY, TPAT_MARKS_BACKGROUND, TPAT_MARKS_BACKGROUND_SLOTS };
 enum tpat_requires { TPAT_REQ_NONE, TPAT_REQ_PARTY, TPAT_REQ_SECTOR, TPAT_REQ_SECTOR_OBJECT };
 
 /* A rule's typed fields, as loaded (see filters/README.md, "Token-pattern packs"). */

@@ -549,7 +549,7 @@ static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t 
 {
     static const char *const fields[] = {"any", "headline", "body", NULL}, *const scopes[] = {"sentence", "field", NULL},
                              *const spans[] = {"match", "sentence", NULL},
-                             *const marks[] = {"none", "party", "authority", "background", NULL},
+                             *const marks[] = {"none", "party", "authority", "background", "background_slots", NULL},
                              *const reqs[] = {"none", "party", "sector", "sector_object", NULL};
     yaml_node_t *v;
     if ((v = filter_yaml_get(L->doc, m, "weight"))) {

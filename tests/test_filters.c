@@ -175,6 +175,53 @@ TEST(invest_deal_context_is_background)
     assert_role(al, "Microsoft Corp.", "investor");
     NO_TOPICS(al, "NVDA", "AMZN", "GOOGL");
     proto_alert_destroy(al);
+    /* marks: background_slots -- the adviser named before its verb is context, its client after the verb
+     * stays a party (invest.background_adviser_named); a would-be buyer told as staying out is context,
+     * whatever its aside names (invest.background_stayed_out); so is the buyer of a side sale; the deal's
+     * parties stay */
+    static const char *const slots_only[][2] = {
+        {"Microsoft agrees $85bn takeover of Apple",
+         "Microsoft will pay $200 a share. Nvidia and Amazon advised Microsoft, and Alphabet advised Apple."},
+        {"Microsoft completes $53bn purchase of Apple",
+         "Microsoft closed its purchase of Apple. Nvidia, which has a stake in Apple's chip unit, has not bid. "
+         "Amazon and Alphabet had been seen as possible suitors."},
+        /* earlier backers told with their date are context, the company they backed stays
+         * (invest.background_earlier_backer) */
+        {"Microsoft to buy $5bn stake in Apple",
+         "Microsoft will buy $5 billion of Apple stock. The investment follows a $2 billion investment from Nvidia. "
+         "Amazon invested $1 billion in August, and Alphabet said last month it would invest in the company."},
+        /* other deals of a round-up are context ("a flurry of bids, including X's successful offer for Y":
+         * invest.background_deal_example) */
+        {"Microsoft drops $90bn bid for Apple",
+         "Microsoft withdrew its offer for Apple. The sector has been reshaped by a flurry of bids, including "
+         "Nvidia's successful offer for Amazon and Alphabet's takeover of Netflix."},
+        /* a bidder whose earlier approaches were turned down is context, the company that turned them
+         * down stays (invest.background_rebuffed_bidder) */
+        {"Microsoft agrees $90bn takeover of Apple",
+         "Microsoft will pay $200 a share. The deal comes a year after Apple rebuffed three takeover approaches from "
+         "Nvidia. Apple has rejected two approaches from Alphabet in 2024."},
+        /* a suitor whose interest is told as past is context, the company it approached stays
+         * (invest.background_earlier_suitor) */
+        {"Microsoft agrees $90bn takeover of Apple",
+         "Microsoft will pay $200 a share. Nvidia had approached Apple about a stake last year. Alphabet, which had "
+         "looked at buying Apple, said it remained interested."},
+        /* the counterparty of a deal today's bid contests is context (invest.background_displaced_deal) */
+        {"Microsoft launches hostile bid for Apple",
+         "Microsoft offered $200 a share, days after Apple agreed to sell its music business to Nvidia. Alphabet, "
+         "which agreed to buy Apple's studios in December, said it stood by its deal."},
+        /* the buyer of the target's side sale is context, the target stays (invest.background_side_sale) */
+        {"Microsoft's hostile bid for Apple fails",
+         "Microsoft said its offer for Apple lapsed after winning only 26% of the shares. Apple had sold its UK arm to "
+         "Nvidia during the fight."},
+    };
+    for (size_t i = 0; i < sizeof slots_only / sizeof slots_only[0]; i++) {
+        al = run_one(h, slots_only[i][0], slots_only[i][1], "invest");
+        ASSERT(al != NULL);
+        assert_role(al, "Microsoft Corp.", "investor");
+        assert_role(al, "Apple Inc.", "target");
+        NO_TOPICS(al, "NVDA", "AMZN", "GOOGL");
+        proto_alert_destroy(al);
+    }
     al = run_one(h, "Zorblax Widgets Inc agrees merger with Quuxon Labs Ltd",
                  "Zorblax Widgets Inc agreed terms for a merger with Quuxon Labs Ltd. Zorblax grew after buying Amazon's "
                  "delivery arm in 2018. Apple, in which OpenAI holds a stake, is not part of the deal. Nvidia "
@@ -512,6 +559,12 @@ TEST(context_names_get_no_topic)
         {"Amazon in talks to invest $10bn in OpenAI", talks, "invest", "Amazon.com Inc.", "investor", "Apple Inc.", "AAPL"},
         {"Amazon to supply OpenAI with cloud computing in $10bn deal", lead, "chips", "Amazon.com Inc.", "supplier",
          "Microsoft Corp.", "MSFT"},
+        /* a holder in an aside that goes on with its share move, or that also holds a stake
+         * (invest.background_holder_aside) */
+        {"Amazon to buy 10% of OpenAI for $5bn", "Amazon will buy 10% of OpenAI for $5bn. Microsoft, which owns a "
+         "stake in OpenAI, was little changed.", "invest", "Amazon.com Inc.", "investor", "Microsoft Corp.", "MSFT"},
+        {"Amazon lifts OpenAI investment to $8bn", "Amazon will buy more OpenAI shares. Apple, OpenAI's largest "
+         "customer, also holds a stake.", "invest", "Amazon.com Inc.", "investor", "Apple Inc.", "AAPL"},
     };
     filter_host *h = builtin_host();
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {

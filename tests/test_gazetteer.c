@@ -533,7 +533,9 @@ TEST(switch_in_gazetteer_file)
 }
 
 /* `retired:` symbols: a tag of one names a company without a ticker (no topic for a symbol nobody
- * holds); a list that is no list, a non-symbol, or a listed entity's ticker is a load error. */
+ * holds); a list that is no list, a non-symbol, or a listed entity's ticker is a load error. So does a
+ * lone cashtag of a foreign company's OTC ordinary line (five capitals ending in F: the convention routes
+ * it to its home listing); an ADR line (Y), a four- or six-letter symbol and a Reuters tag keep theirs. */
 TEST(retired_symbols_name_no_ticker)
 {
     filter_gaz *g = NULL;
@@ -541,7 +543,7 @@ TEST(retired_symbols_name_no_ticker)
     char err[512] = "";
     ASSERT_EQ(load_with("retired: [QWRT, QWZX]", &g, err, sizeof err), 0);
     ASSERT_EQ(filter_gaz_alloc_scratch(g, &sc), 0);
-    const char *h = "$QWRT - buyer walks away from its $4bn deal; $QWRS shares fall";
+    const char *h = "$QWRT - buyer walks away from its $4bn deal; $QWRS shares fall; $QWRTF $QWRTY $QWRF $QWRTFF <QWZXF>";
     const char *t[2] = {h, ""};
     size_t l[2] = {strlen(h), 0};
     ASSERT_EQ(filter_gaz_scan(g, sc, t, l, &ms), 0);
@@ -551,8 +553,13 @@ TEST(retired_symbols_name_no_ticker)
         ASSERT(e != NULL);
         if (strcmp(e->name, "QWRT") == 0) assert_ticker(e, NULL), seen |= 1;
         if (strcmp(e->name, "QWRS") == 0) assert_ticker(e, "QWRS"), seen |= 2; /* not retired: its own symbol */
+        if (strcmp(e->name, "QWRTF") == 0) assert_ticker(e, NULL), seen |= 4;
+        if (strcmp(e->name, "QWRTY") == 0) assert_ticker(e, "QWRTY"), seen |= 8;
+        if (strcmp(e->name, "QWRF") == 0) assert_ticker(e, "QWRF"), seen |= 16;
+        if (strcmp(e->name, "QWRTFF") == 0) assert_ticker(e, "QWRTFF"), seen |= 32;
+        if (strcmp(e->name, "QWZXF") == 0) assert_ticker(e, "QWZXF"), seen |= 64;
     }
-    ASSERT_EQ(seen, 3);
+    ASSERT_EQ(seen, 127);
     hs_free_scratch(sc);
     filter_gaz_destroy(g);
     ASSERT_EQ(load_with("retired: QWRT", &g, err, sizeof err), SQ_E_GAZETTEER);

@@ -606,6 +606,10 @@ static void test_invest_party_phrases(void)
         SQ_FAIL_("backing slots: %s", s);
     s = run(p, "", "Acme trains models for companies like Initech Corp and Globex Ltd.");
     if (!strstr(s, "invest.background[companies like]")) SQ_FAIL_("background: %s", s);
+    /* an adviser named before its verb fills the slot; the mark names its slots only (background_slots) */
+    s = run(p, "", "Initech Corp advised Globex Ltd on the sale.");
+    if (!strstr(s, "invest.background_adviser_named[Initech Corp advised]{investor=Initech Corp}")) SQ_FAIL_("adviser: %s", s);
+    ASSERT_EQ(tpat_rule_at(p, (uint32_t)tpat_find(p, "invest.background_adviser_named"))->marks, TPAT_MARKS_BACKGROUND_SLOTS);
     s = run(p, "", "The consortium, which includes Initech Corp, made an offer.");
     if (!strstr(s, "invest.party_list[consortium, which includes Initech Corp]{investor=Initech Corp}"))
         SQ_FAIL_("party_list: %s", s);
