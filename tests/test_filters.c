@@ -760,6 +760,21 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, head, "chips", "Shell plc", "SHEL");
     expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
     expect_role(h, "Microsoft to buy Nvidia GPUs; Shell agreed to invest in Nvidia last week", "chips", "Nvidia Corp.", "supplier");
+    /* an investor told as having put money in before, another company's own or comparable deal, and a deal
+     * announced before this one (chips.background_dated_deal, background_peer, background_earlier_deal; session 30) */
+    head = "Microsoft to buy Nvidia GPUs in $2bn deal. Nvidia will ship the GPUs this year. Apple also invested $1bn in Nvidia "
+           "last year";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier"); /* a slotted mark marks the target inside it: named twice more, it stays */
+    expect_context(h, "Microsoft, which invested $1bn in Shell last year, was not part of it. Apple buys Nvidia GPUs", "chips",
+                   "Microsoft Corp.", "MSFT");
+    head = "Microsoft to buy AMD chips in $2bn deal. Apple announced its own Nvidia deal in May";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_role(h, head, "chips", "Microsoft Corp.", "customer");
+    expect_context(h, "Microsoft books GPU capacity from Nvidia. Apple agreed a comparable capacity deal with Shell weeks ago", "chips",
+                   "Apple Inc.", "AAPL");
+    expect_context(h, "Microsoft signs $3bn compute deal with Nvidia, two months after announcing a larger deal with Apple", "chips",
+                   "Apple Inc.", "AAPL");
     /* the owners a takeover buys out are sellers, no chips party (chips.background_sellers); a supplier "from" stays */
     head = "Apple to buy chipmaker Nvidia, buying out its main backers Shell and Microsoft";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
