@@ -775,6 +775,15 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "Apple Inc.", "AAPL");
     expect_context(h, "Microsoft signs $3bn compute deal with Nvidia, two months after announcing a larger deal with Apple", "chips",
                    "Apple Inc.", "AAPL");
+    /* companies that also hold contracts of the kind or have signed similar deals (chips.background_outsider; session 30) */
+    head = "US Army awards Nvidia $400m cloud computing contract. Apple and Shell also hold defence cloud contracts";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
+    head = "Microsoft signs 10-year hosting deal with Nvidia. Apple and Shell have signed similar deals";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_context(h, "Microsoft signs capacity deal with Nvidia. Apple and Shell have also signed capacity agreements this year", "chips",
+                   "Shell plc", "SHEL");
     /* the owners a takeover buys out are sellers, no chips party (chips.background_sellers); a supplier "from" stays */
     head = "Apple to buy chipmaker Nvidia, buying out its main backers Shell and Microsoft";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
