@@ -775,6 +775,15 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "Apple Inc.", "AAPL");
     expect_context(h, "Microsoft signs $3bn compute deal with Nvidia, two months after announcing a larger deal with Apple", "chips",
                    "Apple Inc.", "AAPL");
+    /* a company told by its share fall alone or after an aside (chips.background_share_fall; session 30) */
+    head = "Microsoft to buy Nvidia GPUs in $5bn deal; Apple dips";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_context(h, "Microsoft to buy Nvidia GPUs in $5bn deal. Apple fell 1% and Shell was flat", "chips", "Apple Inc.", "AAPL");
+    head = "Microsoft to buy Nvidia GPUs in $5bn deal. Apple, which had courted Shell as a customer, fell 4%";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_role(h, head, "chips", "Microsoft Corp.", "customer");
+    expect_context(h, "Microsoft to buy Nvidia GPUs in $5bn deal. Apple, Shell's long-time partner, fell 3% on the report", "chips",
+                   "Apple Inc.", "AAPL");
     /* companies that also hold contracts of the kind or have signed similar deals (chips.background_outsider; session 30) */
     head = "US Army awards Nvidia $400m cloud computing contract. Apple and Shell also hold defence cloud contracts";
     expect_context(h, head, "chips", "Apple Inc.", "AAPL");
