@@ -785,6 +785,11 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, "Microsoft to buy Nvidia GPUs in $5bn deal. Apple, Shell's long-time partner, fell 3% on the report", "chips",
                    "Apple Inc.", "AAPL");
     /* companies that also hold contracts of the kind or have signed similar deals (chips.background_outsider; session 30) */
+    head = "Nvidia to make chips for Microsoft under supply deal. Apple and Shell, which also sell chips to Microsoft, were not part of "
+           "the agreement. Microsoft will use the chips in its data centres";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_role(h, head, "chips", "Microsoft Corp.", "customer");
     head = "US Army awards Nvidia $400m cloud computing contract. Apple and Shell also hold defence cloud contracts";
     expect_context(h, head, "chips", "Apple Inc.", "AAPL");
     expect_context(h, head, "chips", "Shell plc", "SHEL");
