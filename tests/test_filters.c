@@ -755,6 +755,13 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, head, "chips", "Shell plc", "SHEL");
     expect_context(h, head, "chips", "Apple Inc.", "AAPL");
     expect_context(h, "Groq, backed by Shell, wins chip order from Microsoft", "chips", "Shell plc", "SHEL");
+    /* a backer told by the party's kind, and the sellers after an aside (background_backers, background_sellers; session 30) */
+    static const char *const owners[] = {"Microsoft to buy Lumora, the chip designer backed by Shell and Apple, for $6bn",
+                                         "Microsoft agrees to buy chipmaker Lumora, a designer of server processors, from Shell and Apple"};
+    for (size_t i = 0; i < sizeof owners / sizeof *owners; i++) {
+        expect_context(h, owners[i], "chips", "Shell plc", "SHEL");
+        expect_context(h, owners[i], "chips", "Apple Inc.", "AAPL");
+    }
     /* the counterparty of a deal dated before the news (chips.background_dated_deal); the new deal's parties stay */
     head = "Apple in talks to invest in Nvidia, which secured $2bn from Shell last month";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
