@@ -827,6 +827,10 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
     head = "Apple signs $14bn compute deal with Nvidia; Microsoft remains its largest customer";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    /* a right of first refusal that lapsed is a standing relationship, context (background_standing; session 30) */
+    head = "OpenAI signs $38bn cloud deal with Amazon after Microsoft's right of first refusal on its cloud spending lapsed";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
     /* a slotted mark makes every company inside it context: the party named inside stays a party */
     expect_role(h, "Apple signs $14bn compute deal with Nvidia; Microsoft remains Nvidia's largest customer", "chips", "Nvidia Corp.",
                 "supplier");
