@@ -827,6 +827,12 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
     head = "Apple signs $14bn compute deal with Nvidia; Microsoft remains its largest customer";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    /* a rival opening a sentence or told in an apposition (chips.background, background_peer; session 30) */
+    static const char *const rivals[] = {"Microsoft signs $17bn capacity deal with Nvidia. Rival Apple, which struck a deal of its own, rose 3%",
+                                         "Microsoft orders Nvidia GPUs for its data centres. Apple, Microsoft's main cloud rival, is expected "
+                                         "to decide on its own orders. Microsoft will deploy the GPUs next year"};
+    for (size_t i = 0; i < sizeof rivals / sizeof *rivals; i++) expect_context(h, rivals[i], "chips", "Apple Inc.", "AAPL");
+    expect_role(h, rivals[1], "chips", "Microsoft Corp.", "customer"); /* the possessor inside the mark, named twice more, stays */
     /* a right of first refusal that lapsed is a standing relationship, context (background_standing; session 30) */
     head = "OpenAI signs $38bn cloud deal with Amazon after Microsoft's right of first refusal on its cloud spending lapsed";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
