@@ -844,6 +844,11 @@ TEST(chips_sideless_deal_sides_by_sector)
                 "supplier");
     head = "Apple signs $10bn GPU deal with Nvidia; it already rents capacity from Microsoft";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    /* a supplier told as already or also serving the buyer (background_existing_use; session 30) */
+    head = "Apple commits $30bn to Microsoft cloud compute. Nvidia, whose chips Shell co-designs, also supplies Apple";
+    expect_context(h, head, "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, head, "chips", "Microsoft Corp.", "supplier");
+    expect_context(h, "Apple commits $30bn to Microsoft cloud compute; Nvidia supplies it with GPUs", "chips", "Nvidia Corp.", "NVDA");
     /* the maker of the chips a deal's goods are made of, in an aside (chips.background_made_by); a maker the deal will use stays */
     head = "Apple to buy Nvidia servers in $5bn deal; the chips, which are manufactured by Microsoft, ship in May";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
