@@ -731,6 +731,13 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* peers doing the same business, and a similar deal of another company's (chips.background_peer) */
     expect_context(h, "Nvidia wins $10bn custom chip order from OpenAI. Apple and Shell also design custom chips", "chips",
                    "Apple Inc.", "AAPL");
+    /* peers that also buy the goods, pledged the same, or use a similar system for similar work (background_peer; session 30) */
+    static const char *const peers[] = {"Microsoft to buy Nvidia chips for its AI campus. Nvidia will ship them in May. Apple and Shell also "
+                                        "buy Nvidia chips",
+                                        "UK signs deal for Nvidia supercomputer capacity. Apple and Shell have also pledged to build UK data centres",
+                                        "Microsoft buys Nvidia supercomputer for drug discovery. Apple uses a national supercomputer for similar work"};
+    for (size_t i = 0; i < sizeof peers / sizeof *peers; i++) expect_context(h, peers[i], "chips", "Apple Inc.", "AAPL");
+    expect_role(h, peers[0], "chips", "Nvidia Corp.", "supplier"); /* the name right after the mark is marked too: named twice more, it stays */
     expect_context(h, "Microsoft signs $6bn deal for Nvidia GPU capacity. Apple recently signed a similar agreement with Amazon",
                    "chips", "Apple Inc.", "AAPL");
     /* the chip maker whose chips are inside the capacity or servers sold (chips.background_inside); a buyer of the
