@@ -784,6 +784,13 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* peers doing the same business, and a similar deal of another company's (chips.background_peer) */
     expect_context(h, "Nvidia wins $10bn custom chip order from OpenAI. Apple and Shell also design custom chips", "chips",
                    "Apple Inc.", "AAPL");
+    /* peers that also buy the goods, pledged the same, or use a similar system for similar work (background_peer; session 30) */
+    static const char *const peers[] = {"Microsoft to buy Nvidia chips for its AI campus. Nvidia will ship them in May. Apple and Shell also "
+                                        "buy Nvidia chips",
+                                        "UK signs deal for Nvidia supercomputer capacity. Apple and Shell have also pledged to build UK data centres",
+                                        "Microsoft buys Nvidia supercomputer for drug discovery. Apple uses a national supercomputer for similar work"};
+    for (size_t i = 0; i < sizeof peers / sizeof *peers; i++) expect_context(h, peers[i], "chips", "Apple Inc.", "AAPL");
+    expect_role(h, peers[0], "chips", "Nvidia Corp.", "supplier"); /* the name right after the mark is marked too: named twice more, it stays */
     expect_context(h, "Microsoft signs $6bn deal for Nvidia GPU capacity. Apple recently signed a similar agreement with Amazon",
                    "chips", "Apple Inc.", "AAPL");
     /* the chip maker whose chips are inside the capacity or servers sold (chips.background_inside); a buyer of the
@@ -808,11 +815,56 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, head, "chips", "Shell plc", "SHEL");
     expect_context(h, head, "chips", "Apple Inc.", "AAPL");
     expect_context(h, "Groq, backed by Shell, wins chip order from Microsoft", "chips", "Shell plc", "SHEL");
+    /* a backer told by the party's kind, and the sellers after an aside (background_backers, background_sellers; session 30) */
+    static const char *const owners[] = {"Microsoft to buy Lumora, the chip designer backed by Shell and Apple, for $6bn",
+                                         "Microsoft agrees to buy chipmaker Lumora, a designer of server processors, from Shell and Apple"};
+    for (size_t i = 0; i < sizeof owners / sizeof *owners; i++) {
+        expect_context(h, owners[i], "chips", "Shell plc", "SHEL");
+        expect_context(h, owners[i], "chips", "Apple Inc.", "AAPL");
+    }
     /* the counterparty of a deal dated before the news (chips.background_dated_deal); the new deal's parties stay */
     head = "Apple in talks to invest in Nvidia, which secured $2bn from Shell last month";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
     expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
     expect_role(h, "Microsoft to buy Nvidia GPUs; Shell agreed to invest in Nvidia last week", "chips", "Nvidia Corp.", "supplier");
+    /* an investor told as having put money in before, another company's own or comparable deal, and a deal
+     * announced before this one (chips.background_dated_deal, background_peer, background_earlier_deal; session 30) */
+    head = "Microsoft to buy Nvidia GPUs in $2bn deal. Nvidia will ship the GPUs this year. Apple also invested $1bn in Nvidia "
+           "last year";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier"); /* a slotted mark marks the target inside it: named twice more, it stays */
+    expect_context(h, "Microsoft, which invested $1bn in Shell last year, was not part of it. Apple buys Nvidia GPUs", "chips",
+                   "Microsoft Corp.", "MSFT");
+    head = "Microsoft to buy AMD chips in $2bn deal. Apple announced its own Nvidia deal in May";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_role(h, head, "chips", "Microsoft Corp.", "customer");
+    expect_context(h, "Microsoft books GPU capacity from Nvidia. Apple agreed a comparable capacity deal with Shell weeks ago", "chips",
+                   "Apple Inc.", "AAPL");
+    expect_context(h, "Microsoft signs $3bn compute deal with Nvidia, two months after announcing a larger deal with Apple", "chips",
+                   "Apple Inc.", "AAPL");
+    /* a company told by its share fall alone or after an aside (chips.background_share_fall; session 30) */
+    head = "Microsoft to buy Nvidia GPUs in $5bn deal; Apple dips";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_context(h, "Microsoft to buy Nvidia GPUs in $5bn deal. Apple fell 1% and Shell was flat", "chips", "Apple Inc.", "AAPL");
+    head = "Microsoft to buy Nvidia GPUs in $5bn deal. Apple, which had courted Shell as a customer, fell 4%";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_role(h, head, "chips", "Microsoft Corp.", "customer");
+    expect_context(h, "Microsoft to buy Nvidia GPUs in $5bn deal. Apple, Shell's long-time partner, fell 3% on the report", "chips",
+                   "Apple Inc.", "AAPL");
+    /* companies that also hold contracts of the kind or have signed similar deals (chips.background_outsider; session 30) */
+    head = "Nvidia to make chips for Microsoft under supply deal. Apple and Shell, which also sell chips to Microsoft, were not part of "
+           "the agreement. Microsoft will use the chips in its data centres";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_role(h, head, "chips", "Microsoft Corp.", "customer");
+    head = "US Army awards Nvidia $400m cloud computing contract. Apple and Shell also hold defence cloud contracts";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
+    head = "Microsoft signs 10-year hosting deal with Nvidia. Apple and Shell have signed similar deals";
+    expect_context(h, head, "chips", "Apple Inc.", "AAPL");
+    expect_context(h, "Microsoft signs capacity deal with Nvidia. Apple and Shell have also signed capacity agreements this year", "chips",
+                   "Shell plc", "SHEL");
     /* the owners a takeover buys out are sellers, no chips party (chips.background_sellers); a supplier "from" stays */
     head = "Apple to buy chipmaker Nvidia, buying out its main backers Shell and Microsoft";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
@@ -835,6 +887,16 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
     head = "Apple signs $14bn compute deal with Nvidia; Microsoft remains its largest customer";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    /* a rival opening a sentence or told in an apposition (chips.background, background_peer; session 30) */
+    static const char *const rivals[] = {"Microsoft signs $17bn capacity deal with Nvidia. Rival Apple, which struck a deal of its own, rose 3%",
+                                         "Microsoft orders Nvidia GPUs for its data centres. Apple, Microsoft's main cloud rival, is expected "
+                                         "to decide on its own orders. Microsoft will deploy the GPUs next year"};
+    for (size_t i = 0; i < sizeof rivals / sizeof *rivals; i++) expect_context(h, rivals[i], "chips", "Apple Inc.", "AAPL");
+    expect_role(h, rivals[1], "chips", "Microsoft Corp.", "customer"); /* the possessor inside the mark, named twice more, stays */
+    /* a right of first refusal that lapsed is a standing relationship, context (background_standing; session 30) */
+    head = "OpenAI signs $38bn cloud deal with Amazon after Microsoft's right of first refusal on its cloud spending lapsed";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_role(h, head, "chips", "Amazon.com Inc.", "supplier");
     /* a slotted mark makes every company inside it context: the party named inside stays a party */
     expect_role(h, "Apple signs $14bn compute deal with Nvidia; Microsoft remains Nvidia's largest customer", "chips", "Nvidia Corp.",
                 "supplier");
@@ -842,6 +904,11 @@ TEST(chips_sideless_deal_sides_by_sector)
                 "supplier");
     head = "Apple signs $10bn GPU deal with Nvidia; it already rents capacity from Microsoft";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    /* a supplier told as already or also serving the buyer (background_existing_use; session 30) */
+    head = "Apple commits $30bn to Microsoft cloud compute. Nvidia, whose chips Shell co-designs, also supplies Apple";
+    expect_context(h, head, "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, head, "chips", "Microsoft Corp.", "supplier");
+    expect_context(h, "Apple commits $30bn to Microsoft cloud compute; Nvidia supplies it with GPUs", "chips", "Nvidia Corp.", "NVDA");
     /* the maker of the chips a deal's goods are made of, in an aside (chips.background_made_by); a maker the deal will use stays */
     head = "Apple to buy Nvidia servers in $5bn deal; the chips, which are manufactured by Microsoft, ship in May";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
