@@ -106,13 +106,13 @@ def compare(label, a, b, n_res, show_all):
             print(f"{label:22s} {cat:11s} {what:8s} {fa:7.3f} {fb:7.3f}  {fb - fa:+.3f} [{lo:+.3f}, {hi:+.3f}]{mark}")
 
 
-def pooled(before, after, names, n_res):
+def pooled(runs, names, n_res):
     """The groups' rows: each set's keys prefixed by its name, so ids of two sets never meet."""
     for label, member in GROUPS:
         a, b = {}, {}
         for name in (n for n in names if member(n)):
-            for src, dst in ((before, a), (after, b)):
-                for (i, cat), v in load(os.path.join(src, name + ".scores.tsv")).items():
+            for run, dst in zip(runs(name), (a, b)):
+                for (i, cat), v in run.items():
                     dst[(name + "/" + i, cat)] = v
         if a and b:
             compare(label, a, b, n_res, True)
@@ -126,20 +126,24 @@ def main():
     ap.add_argument("--pooled", action="store_true", help="also the four groups of sets, each pooled (see above)")
     ap.add_argument("--resamples", type=int, default=1000)
     o = ap.parse_args()
-    names = sorted(f[:-len(".scores.tsv")] for f in os.listdir(o.after) if f.endswith(".scores.tsv")
+    every = sorted(f[:-len(".scores.tsv")] for f in os.listdir(o.after) if f.endswith(".scores.tsv")
                    and os.path.exists(os.path.join(o.before, f)))
-    if o.set:
-        names = [n for n in names if n in o.set]
+    names = [n for n in every if n in o.set] if o.set else every
     if not names:
         sys.exit("evalcmp: no set with NAME.scores.tsv in both directories (run tools/eval.sh on each)")
+    cache = {}
+
+    def runs(name):
+        """(before, after) outcomes of one set, each file read once for both uses."""
+        if name not in cache:
+            cache[name] = tuple(load(os.path.join(d, name + ".scores.tsv")) for d in (o.before, o.after))
+        return cache[name]
+
     print(f"{'set':22s} {'category':11s} {'what':8s} {'before':>7s} {'after':>7s}  difference, 95% interval")
     for name in names:
-        a, b = load(os.path.join(o.before, name + ".scores.tsv")), load(os.path.join(o.after, name + ".scores.tsv"))
-        compare(name, a, b, o.resamples, False)
+        compare(name, *runs(name), o.resamples, False)
     if o.pooled:
-        everything = sorted(f[:-len(".scores.tsv")] for f in os.listdir(o.after) if f.endswith(".scores.tsv")
-                            and os.path.exists(os.path.join(o.before, f)))
-        pooled(o.before, o.after, everything, o.resamples)
+        pooled(runs, every, o.resamples)
 
 if __name__ == "__main__":
     main()
