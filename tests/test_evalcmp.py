@@ -58,9 +58,14 @@ def pooled_rows(tmp):
         for name in ("md2-check", "pool26-check"):
             write_scores(os.path.join(tmp, d, name + ".scores.tsv"), 3000, 50, missed)
     lines = evalcmp(os.path.join(tmp, "pa"), os.path.join(tmp, "pb"), "--pooled")
-    row = [l for l in lines if l.startswith("CHECK real news") and " invest " in l]
+    row = [l for l in lines if l.startswith("CHECK real news") and " invest " in l and " category " in l]
     if len(row) != 1 or row[0].split()[5:7] != ["1.000", "0.667"] or not row[0].endswith("worse"):
         fail("pooled CHECK real news invest should fall 1.000 -> 0.667 (50 of 100 found), worse: %s" % lines)
+    # ECE: before, 100 positives at 90 (band 9 off by .1 each) among 6,000 alerts: 10/6000; after, 50 of
+    # them at 0 in band 0 (off by 1 each) and 50 at 90: 55/6000
+    ece = [l for l in lines if l.startswith("CHECK real news") and " invest " in l and " ECE " in l]
+    if len(ece) != 1 or ece[0].split()[5:7] != ["0.002", "0.009"] or "(6000 -> 6000 alerts;" not in ece[0]:
+        fail("pooled CHECK real news invest ECE should rise 0.002 -> 0.009 over 6000 alerts: %s" % lines)
     if any(l.startswith(("CHECK hand", "TUNE")) for l in lines):
         fail("--pooled printed a group with no set: %s" % lines)
     return row[0]

@@ -10,7 +10,10 @@ both runs: a difference whose interval holds 0 is not shown to be real. Routing 
 over each article's (ticker) pairs, where the set has parties. Only counts are printed, never an
 article: it is safe on the CHECK sets.
 
---pooled adds four rows per category and measure, every row even when nothing moved: the sets of
+--pooled adds four rows per category and measure, every row even when nothing moved, and each
+group's expected calibration error (ECE) before -> after, 10 bands as squawk eval prints it, with
+what exact probabilities would show by chance (a check split of ~130 alerts cannot show an ECE
+below ~.07 even if every score were exact; a pooled group can): the sets of
 each group taken as one set (an article of each set once), so a keep decision can read one interval
 over ~2,000 check articles instead of twelve small ones. Groups: real-news CHECK (md2-check and the
 pools' check halves), hand-written CHECK (handwritten-*-check), real-news TUNE (md2-tune,
@@ -38,7 +41,8 @@ def load(path):
             lab, passed = int(v[col["label"]]), int(v[col["passed"]])
             r = [v[col[k]] for k in ("route_right", "route_wrong", "route_missed")]
             route = None if "-" in r else tuple(int(x) for x in r)
-            out[(v[0], v[col["category"]])] = (passed and lab, passed and not lab, (not passed) and lab, route)
+            score = None if v[col["score"]] in ("-", "") else float(v[col["score"]])
+            out[(v[0], v[col["category"]])] = (passed and lab, passed and not lab, (not passed) and lab, route, score, lab)
     return out
 
 
@@ -106,6 +110,31 @@ def compare(label, a, b, n_res, show_all):
             print(f"{label:22s} {cat:11s} {what:8s} {fa:7.3f} {fb:7.3f}  {fb - fa:+.3f} [{lo:+.3f}, {hi:+.3f}]{mark}")
 
 
+def ece(alerts):
+    """Expected calibration error of (score, label) pairs over 10 score bands, as squawk eval computes it."""
+    bands = [[0, 0, 0.0] for _ in range(10)]
+    for score, lab in alerts:
+        b = bands[min(9, int(score // 10))]
+        b[0] += 1; b[1] += lab; b[2] += score / 100
+    return sum(abs(b[2] - b[1]) for b in bands) / len(alerts) if alerts else 0.0
+
+
+def chance_ece(alerts, n_res, rng):
+    """The ECE these scores would show on average if each were its alert's exact probability."""
+    return sum(ece([(s, rng.random() < s / 100) for s, _ in alerts]) for _ in range(n_res)) / n_res if alerts else 0.0
+
+
+def calibration(label, a, b, n_res):
+    """Prints each category's ECE before -> after (best alert per article, any score) and, after ~,
+    what exact probabilities would show by chance with the after run's scores."""
+    keys = sorted(set(a) & set(b))
+    for cat in sorted({c for _, c in keys}):
+        x, y = ([(r[k][4], r[k][5]) for k in keys if k[1] == cat and r[k][4] is not None] for r in (a, b))
+        ch = chance_ece(y, max(1, n_res // 5), random.Random(0x5EED))
+        print(f"{label:22s} {cat:11s} {'ECE':8s} {ece(x):7.3f} {ece(y):7.3f}  {ece(y) - ece(x):+.3f} "
+              f"({len(x)} -> {len(y)} alerts; ~{ch:.3f} by chance)")
+
+
 def pooled(runs, names, n_res):
     """The groups' rows: each set's keys prefixed by its name, so ids of two sets never meet."""
     for label, member in GROUPS:
@@ -116,6 +145,7 @@ def pooled(runs, names, n_res):
                     dst[(name + "/" + i, cat)] = v
         if a and b:
             compare(label, a, b, n_res, True)
+            calibration(label, a, b, n_res)
 
 
 def main():
