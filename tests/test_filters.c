@@ -718,12 +718,20 @@ TEST(chips_sideless_deal_sides_by_sector)
     static const char *const cloud = "OpenAI signs $38bn cloud deal with Amazon",
                       *const chip = "Microsoft and Nvidia sign chip supply deal", /* a chip maker before a cloud */
                       *const rent = "Nvidia rents cloud capacity from Microsoft", /* the pattern's side, against the sectors */
-                      *const picked = "Apple shares jump after Nvidia picks it to build AI servers"; /* "it" is the headline's company, against the sectors (chips.party_picked_it) */
+                      *const picked = "Apple shares jump after Nvidia picks it to build AI servers", /* "it" is the headline's company, against the sectors (chips.party_picked_it) */
+                      *const mover = "Apple shares rise on Nvidia server order", /* the mover supplies the orderer's goods (chips.party_mover_order) */
+                      *const doubles = "Apple gains after Nvidia doubles its server order",
+                      *const offtake = "Nvidia inks HBM offtake agreement with Shell", /* a chip maker buying parts (chips.party_buys_parts) */
+                      *const scanners = "Nvidia orders more EUV scanners from Shell";
     static const struct role_case c[] = {
         {cloud, "chips", "Amazon.com Inc.", "supplier"}, {cloud, "chips", "OpenAI", "customer"},
         {chip, "chips", "Nvidia Corp.", "supplier"},     {chip, "chips", "Microsoft Corp.", "customer"},
         {rent, "chips", "Microsoft Corp.", "supplier"},  {rent, "chips", "Nvidia Corp.", "customer"},
         {picked, "chips", "Apple Inc.", "supplier"},    {picked, "chips", "Nvidia Corp.", "customer"},
+        {mover, "chips", "Apple Inc.", "supplier"},     {mover, "chips", "Nvidia Corp.", "customer"},
+        {doubles, "chips", "Apple Inc.", "supplier"},   {doubles, "chips", "Nvidia Corp.", "customer"},
+        {offtake, "chips", "Nvidia Corp.", "customer"}, {offtake, "chips", "Shell plc", "supplier"},
+        {scanners, "chips", "Nvidia Corp.", "customer"}, {scanners, "chips", "Shell plc", "supplier"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
     /* the counterparties of earlier or similar deals are context: no topic */
