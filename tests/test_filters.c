@@ -814,7 +814,9 @@ TEST(chips_sideless_deal_sides_by_sector)
      * the supplier, and a buyer's own purchase keeps the maker the supplier */
     static const char *const rented[] = {"Microsoft to rent Nvidia servers to Apple in $2bn deal",
                                          "Apple in talks to rent Nvidia servers from Microsoft",
-                                         "Microsoft signs deal to run Nvidia-powered clusters for Apple"};
+                                         "Microsoft signs deal to run Nvidia-powered clusters for Apple",
+                                         /* the maker's name glued into the mark's last word (detect.c glued_last_word), beside a trigger */
+                                         "Apple to tap Microsoft for Nvidia-powered capacity in $2bn pact"};
     for (size_t i = 0; i < sizeof rented / sizeof *rented; i++) expect_context(h, rented[i], "chips", "Nvidia Corp.", "NVDA");
     expect_role(h, rented[1], "chips", "Microsoft Corp.", "supplier");
     expect_role(h, "Apple to buy Nvidia servers for its data centres", "chips", "Nvidia Corp.", "supplier");
