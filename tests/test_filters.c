@@ -374,6 +374,13 @@ TEST(chips_ticker_list_is_background)
     size_t n = proto_alert_route_tickers(al, 0, t, 8);
     for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], "AAPL") != 0);
     proto_alert_destroy(al);
+    /* the headline's subject tagged where the headline opens ("Apple (NASDAQ:AAPL) Jumps On ...") is no list item: it keeps its role */
+    al = run_one(h, "Apple (NASDAQ:AAPL) Jumps On $2 Billion Microsoft GPU Server Deal - Microsoft (NASDAQ:MSFT), Apple (NASDAQ:AAPL)",
+                 "Apple Inc. AAPL shares rose after Microsoft Corp. MSFT agreed to buy $2 billion of its GPU servers.", "chips");
+    ASSERT(al != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Apple Inc.")->role, "supplier");
+    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "customer");
+    proto_alert_destroy(al);
     /* "to rival X" names a competitor, not a party */
     al = run_one(h, "OpenAI agrees to buy 50,000 Nvidia GPUs for its data centres in a bid to rival Microsoft", "",
                  "chips");
