@@ -827,6 +827,12 @@ TEST(chips_sideless_deal_sides_by_sector)
     for (size_t i = 0; i < sizeof rented / sizeof *rented; i++) expect_context(h, rented[i], "chips", "Nvidia Corp.", "NVDA");
     expect_role(h, rented[1], "chips", "Microsoft Corp.", "supplier");
     expect_role(h, "Apple to buy Nvidia servers for its data centres", "chips", "Nvidia Corp.", "supplier");
+    /* a bank named as the news's source or the deal's financier (chips.background_source); the deal's parties stay */
+    static const char *const banks[] = {"Brightwater: Microsoft lands Apple AI server order",
+                                        "Microsoft books more Nvidia GPU capacity, according to analysts at Brightwater Bank",
+                                        "Microsoft signs $5bn lease with Apple for AI data centre; Brightwater arranges financing"};
+    for (size_t i = 0; i < sizeof banks / sizeof *banks; i++) expect_context(h, banks[i], "chips", "Brightwater Bank plc", "BRWB");
+    expect_role(h, banks[1], "chips", "Nvidia Corp.", "supplier");
     /* a party's backers told in an aside (chips.background_backers) */
     head = "Groq, whose backers include Shell and Apple, wins chip order from Microsoft";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
