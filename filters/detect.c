@@ -931,6 +931,17 @@ static int name_as_word(const char *s, size_t len, size_t start, size_t end)
     return w + 1 < len && s[w] == ' ' && isalpha((unsigned char)s[w + 1]);
 }
 
+/* 1 when the name ending at m_end is glued by a hyphen into the last word of a hit ending at t_end
+ * ("for Nvidia-powered", "with AMD-accelerated"): the word is the name used as a modifier of the
+ * goods after it, so a slotless mark ending in it names that company, as "ex-Google" does. */
+static int glued_last_word(const char *s, uint32_t m_end, uint32_t t_end)
+{
+    if (m_end >= t_end || s[m_end] != '-') return 0;
+    for (uint32_t i = m_end; i < t_end; i++)
+        if (isspace((unsigned char)s[i])) return 0;
+    return 1;
+}
+
 /* 1 when a background phrase ends just before the mention (or holds it), or
  * the mention continues a list that starts there: "rival Intel", "former
  * Google researchers", "to compete with Nvidia, Google and Microsoft"; a full
@@ -948,7 +959,7 @@ static int in_background(const struct detect_run *x, const struct squawk_mention
         int slotted = x->slots && x->slot_off[i + 1] > x->slot_off[i];
         const struct squawk_trule *v2 = t->rule < x->d->n_rules ? x->d->rules[t->rule].v2 : NULL;
         if (v2 && v2->marks == SQUAWK_MARKS_BACKGROUND_SLOTS) continue; /* its slots only: not "advised Acme" */
-        if (!slotted && m->end < t->end) continue;
+        if (!slotted && m->end < t->end && !glued_last_word(x->a->text[m->field], m->end, t->end)) continue;
         const char *s = x->a->text[m->field];
         /* right after the hit, but never past the end of its sentence: "... in July. Acme owns" */
         int near = m->start <= t->end + 2 && !(m->start > t->end && memchr(s + t->end, '.', m->start - t->end));

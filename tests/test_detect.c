@@ -753,6 +753,13 @@ TEST(names_used_as_context)
     ASSERT(former_staff_of(f, f1));
     ASSERT(former_staff_of(f, f2));
     ASSERT(!former_staff_of(f, f3));
+    /* a name glued by a hyphen into the last word of a slotless mark's hit ("for Acme-powered"): the mark names it;
+     * not one the hit goes past ("for Acme-powered racks") nor one with a space after it */
+    const char *g = "for Acme-powered capacity";
+    ASSERT(glued_last_word(g, 8, 16));  /* hit "for Acme-powered" */
+    ASSERT(!glued_last_word(g, 8, 25)); /* hit "for Acme-powered capacity" */
+    ASSERT(!glued_last_word("with Acme GPUs", 9, 14));
+    ASSERT(!glued_last_word(g, 8, 8));
     /* a site's menu: a long run of capitalised words around the name */
     const char *menu = "Tech Expand All Tech Initech Globex Acme Umbrella Business Creators Mobile Policy said";
     size_t ml = strlen(menu), ms = (size_t)(strstr(menu, "Acme") - menu);

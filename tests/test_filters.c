@@ -374,6 +374,13 @@ TEST(chips_ticker_list_is_background)
     size_t n = proto_alert_route_tickers(al, 0, t, 8);
     for (size_t k = 0; k < n; k++) ASSERT(strcmp(t[k], "AAPL") != 0);
     proto_alert_destroy(al);
+    /* the headline's subject tagged where the headline opens ("Apple (NASDAQ:AAPL) Jumps On ...") is no list item: it keeps its role */
+    al = run_one(h, "Apple (NASDAQ:AAPL) Jumps On $2 Billion Microsoft GPU Server Deal - Microsoft (NASDAQ:MSFT), Apple (NASDAQ:AAPL)",
+                 "Apple Inc. AAPL shares rose after Microsoft Corp. MSFT agreed to buy $2 billion of its GPU servers.", "chips");
+    ASSERT(al != NULL);
+    ASSERT_STR_EQ(alert_entity(al, "Apple Inc.")->role, "supplier");
+    ASSERT_STR_EQ(alert_entity(al, "Microsoft Corp.")->role, "customer");
+    proto_alert_destroy(al);
     /* "to rival X" names a competitor, not a party */
     al = run_one(h, "OpenAI agrees to buy 50,000 Nvidia GPUs for its data centres in a bid to rival Microsoft", "",
                  "chips");
@@ -718,12 +725,20 @@ TEST(chips_sideless_deal_sides_by_sector)
     static const char *const cloud = "OpenAI signs $38bn cloud deal with Amazon",
                       *const chip = "Microsoft and Nvidia sign chip supply deal", /* a chip maker before a cloud */
                       *const rent = "Nvidia rents cloud capacity from Microsoft", /* the pattern's side, against the sectors */
-                      *const picked = "Apple shares jump after Nvidia picks it to build AI servers"; /* "it" is the headline's company, against the sectors (chips.party_picked_it) */
+                      *const picked = "Apple shares jump after Nvidia picks it to build AI servers", /* "it" is the headline's company, against the sectors (chips.party_picked_it) */
+                      *const mover = "Apple shares rise on Nvidia server order", /* the mover supplies the orderer's goods (chips.party_mover_order) */
+                      *const doubles = "Apple gains after Nvidia doubles its server order",
+                      *const offtake = "Nvidia inks HBM offtake agreement with Shell", /* a chip maker buying parts (chips.party_buys_parts) */
+                      *const scanners = "Nvidia orders more EUV scanners from Shell";
     static const struct role_case c[] = {
         {cloud, "chips", "Amazon.com Inc.", "supplier"}, {cloud, "chips", "OpenAI", "customer"},
         {chip, "chips", "Nvidia Corp.", "supplier"},     {chip, "chips", "Microsoft Corp.", "customer"},
         {rent, "chips", "Microsoft Corp.", "supplier"},  {rent, "chips", "Nvidia Corp.", "customer"},
         {picked, "chips", "Apple Inc.", "supplier"},    {picked, "chips", "Nvidia Corp.", "customer"},
+        {mover, "chips", "Apple Inc.", "supplier"},     {mover, "chips", "Nvidia Corp.", "customer"},
+        {doubles, "chips", "Apple Inc.", "supplier"},   {doubles, "chips", "Nvidia Corp.", "customer"},
+        {offtake, "chips", "Nvidia Corp.", "customer"}, {offtake, "chips", "Shell plc", "supplier"},
+        {scanners, "chips", "Nvidia Corp.", "customer"}, {scanners, "chips", "Shell plc", "supplier"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
     /* the counterparties of earlier or similar deals are context: no topic */
@@ -806,10 +821,18 @@ TEST(chips_sideless_deal_sides_by_sector)
      * the supplier, and a buyer's own purchase keeps the maker the supplier */
     static const char *const rented[] = {"Microsoft to rent Nvidia servers to Apple in $2bn deal",
                                          "Apple in talks to rent Nvidia servers from Microsoft",
-                                         "Microsoft signs deal to run Nvidia-powered clusters for Apple"};
+                                         "Microsoft signs deal to run Nvidia-powered clusters for Apple",
+                                         /* the maker's name glued into the mark's last word (detect.c glued_last_word), beside a trigger */
+                                         "Apple to tap Microsoft for Nvidia-powered capacity in $2bn pact"};
     for (size_t i = 0; i < sizeof rented / sizeof *rented; i++) expect_context(h, rented[i], "chips", "Nvidia Corp.", "NVDA");
     expect_role(h, rented[1], "chips", "Microsoft Corp.", "supplier");
     expect_role(h, "Apple to buy Nvidia servers for its data centres", "chips", "Nvidia Corp.", "supplier");
+    /* a bank named as the news's source or the deal's financier (chips.background_source); the deal's parties stay */
+    static const char *const banks[] = {"Brightwater: Microsoft lands Apple AI server order",
+                                        "Microsoft books more Nvidia GPU capacity, according to analysts at Brightwater Bank",
+                                        "Microsoft signs $5bn lease with Apple for AI data centre; Brightwater arranges financing"};
+    for (size_t i = 0; i < sizeof banks / sizeof *banks; i++) expect_context(h, banks[i], "chips", "Brightwater Bank plc", "BRWB");
+    expect_role(h, banks[1], "chips", "Nvidia Corp.", "supplier");
     /* a party's backers told in an aside (chips.background_backers) */
     head = "Groq, whose backers include Shell and Apple, wins chip order from Microsoft";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
