@@ -467,6 +467,23 @@ TEST(regulatory_goods_maker_is_context)
     proto_alert_destroy(al);
 }
 
+/* regulatory (session 31): the employers a work-visa fee hits, named as the programme's users, sponsors
+ * or telling their visa staff what to do, are its subjects (GUIDE Parties); a company named in the
+ * same article for something else is not. */
+TEST(regulatory_visa_employers_are_subjects)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "White House adds $50,000 fee to skilled-worker visas",
+                              "The fee applies to new petitions from next month. Microsoft and Nvidia, two of the biggest sponsors, "
+                              "said they were reviewing the rule. Separately, Apple Inc. opened a store in Mumbai.", "regulatory");
+    ASSERT(al != NULL);
+    ASSERT(routes(al, "MSFT"));
+    ASSERT(routes(al, "NVDA"));
+    ASSERT(!routes(al, "AAPL"));
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* A company named as a person's title, where the person puts in or takes the money, is context
  * (GUIDE Parties: a person is `-`); a company speaking through its chief keeps its role. */
 TEST(person_title_is_context)
@@ -1661,6 +1678,7 @@ int main(void)
     RUN(chips_ticker_list_is_background);
     RUN(routing_feed_tags);
     RUN(regulatory_goods_maker_is_context);
+    RUN(regulatory_visa_employers_are_subjects);
     RUN(refuses_bad_plugins);
     RUN(refuses_world_writable);
     RUN(matcher_errors_name_file_and_rule);
