@@ -640,6 +640,14 @@ TEST(invest_party_roles)
         /* a name glued to "-led" leads the round (led_side) */
         {"Zentro raises $2bn in Microsoft-led round", "invest", "Microsoft Corp.", "investor"},
         {held, "invest", "Nvidia Corp.", "target"},
+        /* a wire headline's stake trim or sale names the holder the seller, a raise the investor, and the
+         * company held the target (invest.head_holding_move) */
+        {"Microsoft trims Nvidia <NVDA> stake", "invest", "Microsoft Corp.", "seller"},
+        {"Microsoft trims Nvidia <NVDA> stake", "invest", "Nvidia Corp.", "target"},
+        {"Microsoft raises Nvidia <NVDA> stake", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft sold all 10 mln of its Nvidia shares", "invest", "Microsoft Corp.", "seller"},
+        /* the company paid for a unit is its seller (invest.head_unit_deal) */
+        {"Shell to receive 588 mln dlrs for chemicals unit", "invest", "Shell plc", "seller"},
         /* the company whose stake is sold is the one held (invest.party_stake_sold) */
         {"Microsoft sells entire Nvidia stake for $5.8bn", "invest", "Microsoft Corp.", "seller"},
         {"Microsoft sells entire Nvidia stake for $5.8bn", "invest", "Nvidia Corp.", "target"},
