@@ -1639,14 +1639,20 @@ static int otc_line(const char *s, size_t n)
     return 1;
 }
 
-/* The pool offset of a tag's symbol as a ticker: 0 (none) for a retired one, and for a Reuters tag
- * ("<ACME>", "<CAWL.L>") the gazetteer does not hold: an old wire's symbol of a company the gazetteer
- * does not list (1987 names, since bought, renamed or delisted, or a symbol another company holds
- * today) is no topic a desk subscribes to, as GUIDE writes such a company `-`. A gazetteer ticker in a
- * tag is found as its company before this. */
+/* Whether a tag's or cashtag's symbol is a ticker a desk subscribes to. Not a retired symbol; not a
+ * Reuters tag ("<ACME>", "<CAWL.L>") the gazetteer does not hold (an old wire's symbol of a company
+ * the gazetteer does not list -- 1987 names since bought, renamed or delisted, or a symbol another
+ * company holds today -- as GUIDE writes such a company `-`); not an OTC line of foreign ordinary
+ * shares (otc_line). A gazetteer ticker in a tag is found as its company before this. */
+static int gives_ticker(const filter_gaz *g, int kind, const char *s, size_t n)
+{
+    return !retired(g, s, n) && kind != AN_TAG && !(kind == AN_CASH && otc_line(s, n));
+}
+
+/* The pool offset of a tag's symbol as a ticker, 0 (none) when it gives none. */
 static size_t tick_add(struct anon_st *st, const struct anon_cand *t, const char *s, size_t n)
 {
-    return retired(st->g, s, n) || t->kind == AN_TAG ? 0 : pool_add(st, s, n);
+    return gives_ticker(st->g, t->kind, s, n) ? pool_add(st, s, n) : 0;
 }
 
 /* Same name (any case) or same ticker: one entity, so mentions add up. */
@@ -1689,18 +1695,16 @@ static void resolve(struct anon_st *st)
         size_t n = c->nend - c->nstart;
         c->ent = tag_seen(st, i, s, n);
         /* "Zorblax Corp <ZWC> ... $ZWC holders": a feed's cashtag gives the symbol a wire tag left without one */
-        if (c->ent >= (int32_t)base && c->kind == AN_CASH && !st->ents[c->ent - (int32_t)base].tick &&
-            !retired(st->g, s, n) && !otc_line(s, n)) {
-            size_t tick = pool_add(st, s, n);
+        if (c->ent >= (int32_t)base && c->kind == AN_CASH && !st->ents[c->ent - (int32_t)base].tick) {
+            st->ents[c->ent - (int32_t)base].tick = tick_add(st, c, s, n);
             if (st->nomem) return;
-            st->ents[c->ent - (int32_t)base].tick = tick;
         }
         if (c->ent < 0) c->ent = spac_sibling(st, i, s, n);
         if (c->ent < 0) c->ent = class_sibling(st, s, n);
         if (c->ent >= 0) continue;
         size_t tick = pool_add(st, s, n);
         if (st->nomem) return;
-        int gone = retired(st->g, s, n) || c->kind == AN_TAG || (c->kind == AN_CASH && otc_line(s, n)); /* named by its symbol, with no ticker */
+        int gone = !gives_ticker(st->g, c->kind, s, n); /* named by its symbol, with no ticker */
         int32_t e = ent_by(st, st->pool + tick, !gone);
         if (e < 0) e = ent_new(st, tick, gone ? 0 : tick);
         c->ent = e < 0 ? -1 : (int32_t)base + e;
