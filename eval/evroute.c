@@ -12,6 +12,16 @@
 #define EVR_MAX_CATS 8
 #define EVR_MAX_SENT 32
 
+/* Why a labelled party was not sent, and why a sent ticker was wrong: counts a check split
+ * may print (they name no article) and that say whether recognition, roles or the category
+ * decision lost the pair. */
+enum { EVR_FN_NO_ALERT, EVR_FN_NOT_FOUND, EVR_FN_NOT_ROUTED, EVR_FN_WHYS };
+enum { EVR_FP_NEGATIVE, EVR_FP_NOT_PARTY, EVR_FP_WHYS };
+static const char *const evr_fn_names[EVR_FN_WHYS] = {"no alert", "not found", "not routed"};
+static const char *const evr_fp_names[EVR_FP_WHYS] = {"article not a positive", "not a party"};
+static const char *const evr_fn_keys[EVR_FN_WHYS] = {"no_alert", "not_found", "not_routed"};
+static const char *const evr_fp_keys[EVR_FP_WHYS] = {"negative_article", "not_a_party"};
+
 typedef struct evr_row {
     char *id;
     char *cell[EVR_MAX_CATS]; /* the parties cell as written; NULL: no column */
@@ -29,6 +39,7 @@ typedef struct evr_cat {
     int col; /* column index in the TSV; -1 none */
     long tp, fp, fn, articles;
     long role_ok; /* of tp: squawk's role is the labelled one */
+    long fn_why[EVR_FN_WHYS], fp_why[EVR_FP_WHYS]; /* the errors by cause, for a summary line */
     evr_err *errs;
     size_t n_errs, cap_errs;
 } evr_cat;
@@ -248,6 +259,7 @@ static void evr_missed(evr_cat *k, const char *id, const char *cell, const char 
         if (j < n_sent) continue;
         k->fn++;
         const proto_entity *pe = evr_entity(passed, n, t);
+        k->fn_why[!n ? EVR_FN_NO_ALERT : pe ? EVR_FN_NOT_ROUTED : EVR_FN_NOT_FOUND]++;
         char got[64];
         snprintf(got, sizeof got, "%s, squawk: %s", role,
                  !n ? "no alert" : pe ? pe->role : "not found");
@@ -293,6 +305,7 @@ void evroute_add(evroute *r, const char *id, size_t cat, const proto_alert *cons
             continue;
         }
         k->fp++;
+        k->fp_why[*cell ? EVR_FP_NOT_PARTY : EVR_FP_NEGATIVE]++;
         evr_err_add(k, 1, "wrong  %-22s %-10s %-30s %5.1f  %s", id, sent[j],
                     e && e->role ? e->role : "?", e ? e->relevance : 0, headline);
     }
@@ -326,6 +339,23 @@ static int evr_interval(const evroute *r, size_t c, double *lo, double *hi)
 static double evr_ratio(long a, long b) { return b ? (double)a / (double)b : 0.0; }
 static double evr_f1(long tp, long fp, long fn) { return tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0; }
 
+/* One line per category: its missed and wrong pairs split by cause. */
+static void evr_print_why(const evroute *r, FILE *out)
+{
+    fprintf(out, "routing errors by cause (counts only):\n");
+    for (size_t c = 0; c < r->n_cats; c++) {
+        const evr_cat *k = &r->cats[c];
+        if (k->col < 0) continue;
+        fprintf(out, "%-12s missed %ld (", k->name, k->fn);
+        for (int i = 0; i < EVR_FN_WHYS; i++)
+            fprintf(out, "%s%s %ld", i ? ", " : "", evr_fn_names[i], k->fn_why[i]);
+        fprintf(out, "); wrong %ld (", k->fp);
+        for (int i = 0; i < EVR_FP_WHYS; i++)
+            fprintf(out, "%s%s %ld", i ? ", " : "", evr_fp_names[i], k->fp_why[i]);
+        fprintf(out, ")\n");
+    }
+}
+
 void evroute_print(const evroute *r, FILE *out, long errors)
 {
     fprintf(out, "\nrouting (article, ticker) pairs against the labelled parties\n");
@@ -347,6 +377,7 @@ void evroute_print(const evroute *r, FILE *out, long errors)
         first = 0;
     }
     fprintf(out, "\n");
+    evr_print_why(r, out);
     for (size_t c = 0; errors > 0 && c < r->n_cats; c++) {
         const evr_cat *k = &r->cats[c];
         if (k->col < 0 || !k->n_errs) continue;
@@ -375,6 +406,14 @@ json_t *evroute_json(const evroute *r)
         json_object_set_new(j, "fn", json_integer(k->fn));
         json_object_set_new(j, "articles", json_integer(k->articles));
         json_object_set_new(j, "role_agreement", json_real(evr_ratio(k->role_ok, k->tp)));
+        json_t *why = json_object();
+        for (int i = 0; i < EVR_FN_WHYS; i++)
+            json_object_set_new(why, evr_fn_keys[i], json_integer(k->fn_why[i]));
+        json_object_set_new(j, "missed_by_cause", why);
+        why = json_object();
+        for (int i = 0; i < EVR_FP_WHYS; i++)
+            json_object_set_new(why, evr_fp_keys[i], json_integer(k->fp_why[i]));
+        json_object_set_new(j, "wrong_by_cause", why);
         json_object_set_new(o, k->name, j);
     }
     return o;

@@ -311,6 +311,14 @@ TEST(eval_routing_matches_hand_parties)
         ASSERT_EQ(num(c, "fn"), want[i][2]);
         ASSERT_EQ(num(c, "articles"), 8); /* fixture ids listed in parties.tsv and seen */
     }
+    /* By cause: invest's two wrong tickers are fx-flip-fp's, an article with no parties;
+     * regulatory's miss is Mastercard, which no alert names. */
+    json_t *inv_fp = json_object_get(json_object_get(routing, "invest"), "wrong_by_cause");
+    ASSERT_EQ(num(inv_fp, "negative_article"), 2);
+    ASSERT_EQ(num(inv_fp, "not_a_party"), 0);
+    json_t *reg_fn = json_object_get(json_object_get(routing, "regulatory"), "missed_by_cause");
+    ASSERT_EQ(num(reg_fn, "not_found"), 1);
+    ASSERT_EQ(num(reg_fn, "no_alert") + num(reg_fn, "not_routed"), 0);
     json_decref(doc);
 
     /* --errors names each wrong and missed ticker with the roles. */
@@ -318,6 +326,7 @@ TEST(eval_routing_matches_hand_parties)
     ASSERT(strstr(out, "routing (article, ticker) pairs") != NULL);
     ASSERT(strstr(out, "wrong  fx-flip-fp             PG         investor") != NULL);
     ASSERT(strstr(out, "missed fx-reg-2               MA         subject, squawk: not found") != NULL);
+    ASSERT(strstr(out, "regulatory   missed 1 (no alert 0, not found 1, not routed 0); wrong 0") != NULL);
     free(out);
 
     /* Role agreement: parties-swapped.tsv labels fx-inv-1's buyer the target and the bought the
