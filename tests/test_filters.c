@@ -285,6 +285,25 @@ TEST(invest_headline_subject)
     builtin_done(h);
 }
 
+/* regulatory (session 32): the companies a measure's own clause obliges, or a duty rate told per company, are
+ * the act's subjects though no trigger stands beside them (reg.measure_names_company, reg.company_rate). */
+TEST(regulatory_measure_clause_subjects)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Senate passes bill on chip exports",
+                              "The measure would require Nvidia, Microsoft and other suppliers to build tracking "
+                              "into chips sold abroad.", "regulatory");
+    assert_role(al, "Nvidia Corp.", "subject");
+    assert_role(al, "Microsoft Corp.", "subject");
+    proto_alert_destroy(al);
+    al = run_one(h, "Ministry sets final duties on imported servers",
+                 "The rates are 17% for Nvidia and 18.8% for Microsoft, the ministry said.", "regulatory");
+    assert_role(al, "Nvidia Corp.", "subject");
+    assert_role(al, "Microsoft Corp.", "subject");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* regulatory (session 32): a headline naming no company ("Beijing bars key operators from buying US memory
  * chips") takes the one company its lead names up front as the subject; a name late in the lead, or two
  * names, pick none. */
@@ -1702,6 +1721,7 @@ int main(void)
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
+    RUN(regulatory_measure_clause_subjects);
     RUN(regulatory_lead_subject);
     RUN(regulatory_comparison_is_background);
     RUN(regulatory_headline_subject);
