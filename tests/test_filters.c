@@ -290,17 +290,18 @@ TEST(invest_headline_subject)
 TEST(regulatory_measure_clause_subjects)
 {
     filter_host *h = builtin_host();
-    proto_alert *al = run_one(h, "Senate passes bill on chip exports",
-                              "The measure would require Nvidia, Microsoft and other suppliers to build tracking "
-                              "into chips sold abroad.", "regulatory");
-    assert_role(al, "Nvidia Corp.", "subject");
-    assert_role(al, "Microsoft Corp.", "subject");
-    proto_alert_destroy(al);
-    al = run_one(h, "Ministry sets final duties on imported servers",
-                 "The rates are 17% for Nvidia and 18.8% for Microsoft, the ministry said.", "regulatory");
-    assert_role(al, "Nvidia Corp.", "subject");
-    assert_role(al, "Microsoft Corp.", "subject");
-    proto_alert_destroy(al);
+    const char *cases[][2] = {
+        {"Senate passes bill on chip exports",
+         "The measure would require Nvidia, Microsoft and other suppliers to build tracking into chips sold abroad."},
+        {"Ministry sets final duties on imported servers",
+         "The rates are 17% for Nvidia and 18.8% for Microsoft, the ministry said."},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        proto_alert *al = run_one(h, cases[c][0], cases[c][1], "regulatory");
+        assert_role(al, "Nvidia Corp.", "subject");
+        assert_role(al, "Microsoft Corp.", "subject");
+        proto_alert_destroy(al);
+    }
     builtin_done(h);
 }
 
