@@ -1397,6 +1397,34 @@ static int unreached_headline_party(const struct detect_run *x, const struct squ
     return !((m->start < x->a->len[m->field] && t[m->start] == '$') || (m->start > 0 && t[m->start - 1] == '$'));
 }
 
+/* Regulatory (roles by kind), a headline naming no company at all ("U.S. officials say China's largest
+ * chipmaker has supplied Iran's military", "Beijing bars key operators from buying US memory chips"): the
+ * body's first sentence introduces the operator the headline describes, up front ("China's largest
+ * chipmaker, Semiconductor Manufacturing International Corp., has been supplying ...", "The Cyberspace
+ * Administration of China said Micron Technology products failed ..."). The one company named there, in
+ * its first LEAD_NAME_BYTES and not as context, is the pick; two or none pick none. A name further on is
+ * most often a partner or a bystander of a subject the gazetteer lacks ("will take a 5% stake in Lithium
+ * Americas and ... its joint venture with General Motors"). */
+#define LEAD_NAME_BYTES 80
+static int32_t lead_company(const struct detect_run *x)
+{
+    const char *b = x->a->text[SQUAWK_FIELD_BODY];
+    size_t end = b ? sent_end(b, x->a->len[SQUAWK_FIELD_BODY], 0) : 0;
+    if (end > LEAD_NAME_BYTES) end = LEAD_NAME_BYTES;
+    int32_t one = -1;
+    for (size_t j = 0; j < x->n_men; j++) {
+        const struct squawk_mention *m = &x->men[j];
+        if (m->field == SQUAWK_FIELD_HEADLINE && is_kind(x->h->article_entity(x->a, m->entity), "company"))
+            return -1; /* the headline names a company: the headline's rule decides */
+        if (!x->ok[j] || (x->ok[j] & MEN_CONTEXT) || m->field != SQUAWK_FIELD_BODY || m->start >= end ||
+            !is_kind(x->h->article_entity(x->a, m->entity), "company"))
+            continue;
+        if (one >= 0 && one != (int32_t)m->entity) return -1;
+        one = (int32_t)m->entity;
+    }
+    return one;
+}
+
 static void headline_subject(struct detect_run *x)
 {
     if (x->d->cfg.headline_subject <= 0) return;
@@ -1414,6 +1442,7 @@ static void headline_subject(struct detect_run *x)
         if (one >= 0 && one != (int32_t)m->entity) return; /* two companies: which one is unknown */
         one = (int32_t)m->entity;
     }
+    if (one < 0 && x->d->spec.roles_by_kind) one = lead_company(x);
     if (one >= 0) vote(x, (uint32_t)one, 'b', x->d->cfg.headline_subject, TALLY_ROUTE, 0);
 }
 

@@ -285,6 +285,49 @@ TEST(invest_headline_subject)
     builtin_done(h);
 }
 
+/* regulatory (session 32): the companies a measure's own clause obliges, or a duty rate told per company, are
+ * the act's subjects though no trigger stands beside them (reg.measure_names_company, reg.company_rate). */
+TEST(regulatory_measure_clause_subjects)
+{
+    filter_host *h = builtin_host();
+    const char *cases[][2] = {
+        {"Senate passes bill on chip exports",
+         "The measure would require Nvidia, Microsoft and other suppliers to build tracking into chips sold abroad."},
+        {"Ministry sets final duties on imported servers",
+         "The rates are 17% for Nvidia and 18.8% for Microsoft, the ministry said."},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        proto_alert *al = run_one(h, cases[c][0], cases[c][1], "regulatory");
+        assert_role(al, "Nvidia Corp.", "subject");
+        assert_role(al, "Microsoft Corp.", "subject");
+        proto_alert_destroy(al);
+    }
+    builtin_done(h);
+}
+
+/* regulatory (session 32): a headline naming no company ("Beijing bars key operators from buying US memory
+ * chips") takes the one company its lead names up front as the subject; a name late in the lead, or two
+ * names, pick none. */
+TEST(regulatory_lead_subject)
+{
+    filter_host *h = builtin_host();
+    const char *head = "Beijing bars key operators from buying US memory chips";
+    proto_alert *al = run_one(h, head, "Nvidia products failed a network security review, the notice said.", "regulatory");
+    assert_role(al, "Nvidia Corp.", "subject");
+    proto_alert_destroy(al);
+    al = run_one(h, head, "The notice was published late on Sunday on the website of the Cyberspace Administration "
+                          "of China, and it named Nvidia.", "regulatory");
+    ASSERT(al != NULL);
+    NO_TOPICS(al, "NVDA");
+    proto_alert_destroy(al);
+    al = run_one(h, head, "Nvidia and Microsoft products failed a network security review, the notice said.",
+                 "regulatory");
+    ASSERT(al != NULL);
+    NO_TOPICS(al, "NVDA", "MSFT");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* regulatory (session 13): companies fined before, named for comparison, and a market leader's
  * rival ("far ahead of X", "competition from X") are context, not the action's subjects. */
 TEST(regulatory_comparison_is_background)
@@ -1679,6 +1722,8 @@ int main(void)
     RUN(former_employers_in_a_list);
     RUN(invest_rival_aim_is_background);
     RUN(invest_deal_context_is_background);
+    RUN(regulatory_measure_clause_subjects);
+    RUN(regulatory_lead_subject);
     RUN(regulatory_comparison_is_background);
     RUN(regulatory_headline_subject);
     RUN(invest_headline_subject);
