@@ -759,6 +759,10 @@ static void evidence_sum(struct detect_run *x, struct detect_sum *s)
     s->wire_lead = wire_lead_earned(x, s);
     sum_rules(x, s);
     if (s->head_trigger || s->wire_lead) s->S += c->headline_bonus;
+    /* wire_lead: a flash (a capitals headline with no body) is the whole story: its headline trigger is
+     * the lead as well ("PITTSTON AGREES TO ACQUIRE WTC INTERNATIONAL IN EXCHANGE OF STOCK") */
+    if (c->wire_lead > 0 && s->head_trigger && !s->head_negative && !x->a->len[SQUAWK_FIELD_BODY] && headline_caps(x->a))
+        s->S += c->headline_bonus;
     /* a headline that caps its body (a product, an opinion) caps the lead's bonus as much */
     if (!s->head_trigger && c->lead_bonus > 0 && lead_bonus_earned(x)) s->S += c->lead_bonus * s->body_cap;
 }

@@ -1100,8 +1100,9 @@ TEST(chips_background_customer_and_outsider)
 }
 
 /* wire_lead (invest): a 1987 wire story under a terse capitals headline tells its deal in the body's first
- * sentence, which then stands for the headline; a mixed-case headline (a feed's) and a capitals results
- * headline (a negative rule: the article is results) get no such reading. */
+ * sentence, which then stands for the headline, and a flash (a capitals headline, no body) is the whole story;
+ * a mixed-case headline (a feed's) and a capitals results headline (a negative rule: the article is results)
+ * get no such reading. */
 TEST(invest_wire_lead)
 {
     filter_host *h = builtin_host();
@@ -1112,12 +1113,15 @@ TEST(invest_wire_lead)
     ASSERT_EQ(filter_host_threshold(h, 0, &t), 0);
     static const struct {
         const char *headline;
-        int alert;
-    } c[] = {{"PELHAM SAVINGS <PLSB> SETS MEETING", 1},
-             {"Pelham Savings <PLSB> sets meeting", 0},
-             {"PELHAM SAVINGS <PLSB> SEES LOWER 1ST QTR NET", 0}};
+        int alert, flash;
+    } c[] = {{"PELHAM SAVINGS <PLSB> SETS MEETING", 1, 0},
+             {"Pelham Savings <PLSB> sets meeting", 0, 0},
+             {"PELHAM SAVINGS <PLSB> SEES LOWER 1ST QTR NET", 0, 0},
+             {"KESWICK SETS APRIL 10 DEADLINE IN MORROW INDUSTRIES BID", 1, 1},
+             {"KESWICK SETS APRIL 10 DEADLINE IN MORROW INDUSTRIES BID, SEES LOWER 1ST QTR NET", 0, 1}};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-        proto_alert *al = run_one(h, c[i].headline, body, "invest");
+        /* a flash (no body): its capitals headline is the whole story (23 without wire_lead) */
+        proto_alert *al = run_one(h, c[i].headline, c[i].flash ? "" : body, "invest");
         int up = al && al->score >= t;
         if (up != c[i].alert) fprintf(stderr, "wire_lead: %s: score %.1f\n", c[i].headline, al ? al->score : -1.0);
         ASSERT_EQ(up, c[i].alert);
