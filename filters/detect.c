@@ -373,6 +373,7 @@ struct detect_sum {
     double S;
     int pos_trigger, head_trigger;
     int head_negative; /* a live negative rule in the headline (it says what the article is) */
+    int wire_lead;     /* wire_lead: the body's first sentence stands for a terse capitals headline */
     int reg_mention; /* the regulator named up front, or -1 */
     double reg_w;
     double body_cap; /* the smallest caps_body of the headline's matches: body-only rules' factor */
@@ -629,6 +630,56 @@ static int standfirst(const struct detect_run *x, const struct detect_sum *s)
     return x->a->len[SQUAWK_FIELD_BODY] <= x->d->cfg.short_body && !s->head_negative;
 }
 
+/* Is the headline written in capitals, as a 1987 wire's is ("PELHAM SAVINGS <PLSB> IN DEFINITIVE PACT")? */
+static int headline_caps(const struct squawk_article *a)
+{
+    const char *h = a->text[SQUAWK_FIELD_HEADLINE];
+    size_t up = 0, lo = 0;
+    for (size_t i = 0; i < a->len[SQUAWK_FIELD_HEADLINE]; i++) {
+        unsigned char c = (unsigned char)h[i];
+        up += c >= 'A' && c <= 'Z';
+        lo += c >= 'a' && c <= 'z';
+    }
+    return up >= 8 && lo * 10 <= up;
+}
+
+/* wire_lead: a wire story tells under a terse capitals headline ("SAYS IT HAS AGREED TO BE ACQUIRED",
+ * "IN DEFINITIVE PACT", "SETS MEETING") what happened in its body's first sentence ("... signed a
+ * definitive agreement under which Trident Bancshares Inc will acquire it"): a live trigger of at
+ * least head_min_weight there, with a company named in the headline or that sentence, make it the headline --
+ * the headline bonus, and no body_only_factor. A headline with a trigger or a negative rule (results,
+ * an offering) says what the article is itself; mixed-case headlines (today's feeds) never qualify. */
+static int wire_lead_earned(const struct detect_run *x, const struct detect_sum *s)
+{
+    const struct detect *d = x->d;
+    const char *b = x->a->text[SQUAWK_FIELD_BODY];
+    size_t blen = x->a->len[SQUAWK_FIELD_BODY], b0 = 0;
+    if (d->cfg.wire_lead <= 0 || s->head_trigger || s->head_negative || !blen || !headline_caps(x->a)) return 0;
+    while (b0 < blen && isspace((unsigned char)b[b0])) b0++;
+    /* the first sentence: to a full stop (not an abbreviation's) or an indented or blank line; a
+     * wire wraps its lines, so a single newline does not end it */
+    size_t end = b0, lim = b0 + 600 < blen ? b0 + 600 : blen;
+    for (; end < lim; end++) {
+        char c = b[end];
+        if (c == '\n' && end + 1 < blen && isspace((unsigned char)b[end + 1])) break;
+        if ((c == '.' || c == '?' || c == '!') && (end + 1 >= blen || b[end + 1] == ' ' || b[end + 1] == '\n') &&
+            (c != '.' || !is_abbrev(b, end)))
+            break;
+    }
+    int trig = 0, party = 0;
+    for (size_t i = 0; i < x->n_ms && !trig; i++) {
+        const struct squawk_match *t = &x->ms[i];
+        trig = is_trigger(x, i) && t->field == SQUAWK_FIELD_BODY && t->start < end && rule_weight(x, i) >= d->cfg.head_min_weight &&
+               (tag_of(d, t->rule) == DETECT_TAG_NONE || tag_of(d, t->rule) == DETECT_TAG_REQ_PARTY);
+    }
+    for (size_t j = 0; j < x->n_men && trig && !party; j++) {
+        const struct squawk_mention *m = &x->men[j];
+        party = (m->field == SQUAWK_FIELD_HEADLINE || (m->field == SQUAWK_FIELD_BODY && m->start < end)) && m->confirmed &&
+                is_kind(x->h->article_entity(x->a, m->entity), "company");
+    }
+    return trig && party;
+}
+
 /* S += each matched rule's weight * factor * repeats (negative rules once). */
 static void sum_rules(const struct detect_run *x, struct detect_sum *s)
 {
@@ -636,7 +687,8 @@ static void sum_rules(const struct detect_run *x, struct detect_sum *s)
     /* a headline that names no event rarely reports one: triggers piled up in
      * the body only (results, offerings, commodity trade) count less -- unless the
      * body is a one-sentence standfirst, a second headline ("raises $2bn in ...") */
-    double body_fac = !s->head_trigger && x->a->len[SQUAWK_FIELD_HEADLINE] && c->body_only_factor > 0 && !standfirst(x, s)
+    double body_fac = !s->head_trigger && !s->wire_lead && x->a->len[SQUAWK_FIELD_HEADLINE] && c->body_only_factor > 0 &&
+                              !standfirst(x, s)
                           ? c->body_only_factor : 1.0;
     for (size_t i = 0; i < x->n_rules; i++) {
         if (!x->count[i]) continue;
@@ -704,8 +756,13 @@ static void evidence_sum(struct detect_run *x, struct detect_sum *s)
     sum_regulator(x, s);
     if (!s->pos_trigger) return;
     s->S = s->reg_w;
+    s->wire_lead = wire_lead_earned(x, s);
     sum_rules(x, s);
-    if (s->head_trigger) s->S += c->headline_bonus;
+    if (s->head_trigger || s->wire_lead) s->S += c->headline_bonus;
+    /* wire_lead: a flash (a capitals headline with no body) is the whole story: its headline trigger is
+     * the lead as well ("PITTSTON AGREES TO ACQUIRE WTC INTERNATIONAL IN EXCHANGE OF STOCK") */
+    if (c->wire_lead > 0 && s->head_trigger && !s->head_negative && !x->a->len[SQUAWK_FIELD_BODY] && headline_caps(x->a))
+        s->S += c->headline_bonus;
     /* a headline that caps its body (a product, an opinion) caps the lead's bonus as much */
     if (!s->head_trigger && c->lead_bonus > 0 && lead_bonus_earned(x)) s->S += c->lead_bonus * s->body_cap;
 }

@@ -27,6 +27,7 @@ struct detect_config {
     double short_body;       /* a body of at most this many bytes is a standfirst: body_only_factor skips it (0: none) */
     double trigger_min_weight; /* chips: an alert needs a rule at least this heavy (0 = any); vocabulary alone is no event */
     double lead_bonus;     /* regulatory: no headline trigger, but a lead sentence names an authority, a strong trigger and a company (0 = off) */
+    double wire_lead;      /* invest: 1 = under a capitals headline with no trigger and no negative rule, a body whose first sentence holds a trigger of head_min_weight and a company is read as the headline (0 = off) */
     /* Calibration: the file (calib.c; tools/calibrate.py fits it on the tuning
      * sets) beside the pack, "" = none; calib_slope != 0 instead scores
      * 100 * sigmoid(calib_slope * (S - bias) + calib_intercept) (Platt). With

@@ -39,6 +39,7 @@ static const struct squawk_config_entry engine_map[] = {
     DETECT_CONFIG_DOUBLE(struct engine_cfg, short_body, "0", "bodies of at most this many bytes skip body_only_factor"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, trigger_min_weight, "0", "an alert needs a rule at least this heavy"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, lead_bonus, "0", "a lead sentence naming authority, trigger, company"),
+    DETECT_CONFIG_DOUBLE(struct engine_cfg, wire_lead, "0", "1: a wire story's first sentence stands for its terse capitals headline"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, party_in_lead, "0", "1: a party is named in the headline or the lead"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, route_clauses, "0", "1: topics skip context names and other clauses"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, headline_subject, "0",

@@ -1142,6 +1142,37 @@ TEST(chips_background_customer_and_outsider)
     expect_body_cases(c, sizeof c / sizeof c[0]);
 }
 
+/* wire_lead (invest): a 1987 wire story under a terse capitals headline tells its deal in the body's first
+ * sentence, which then stands for the headline, and a flash (a capitals headline, no body) is the whole story;
+ * a mixed-case headline (a feed's) and a capitals results headline (a negative rule: the article is results)
+ * get no such reading. */
+TEST(invest_wire_lead)
+{
+    filter_host *h = builtin_host();
+    static const char *const body = "Pelham Savings Bank said it expects a special shareholder meeting to be held around "
+                                    "May 21 to consider the proposed merger into Trident Bancorp <TRBC>.\n    It said the "
+                                    "annual meeting will be held April 30 to elect two directors and ratify the appointment of auditors.";
+    double t;
+    ASSERT_EQ(filter_host_threshold(h, 0, &t), 0);
+    static const struct {
+        const char *headline;
+        int alert, flash;
+    } c[] = {{"PELHAM SAVINGS <PLSB> SETS MEETING", 1, 0},
+             {"Pelham Savings <PLSB> sets meeting", 0, 0},
+             {"PELHAM SAVINGS <PLSB> SEES LOWER 1ST QTR NET", 0, 0},
+             {"KESWICK SETS APRIL 10 DEADLINE IN MORROW INDUSTRIES BID", 1, 1},
+             {"KESWICK SETS APRIL 10 DEADLINE IN MORROW INDUSTRIES BID, SEES LOWER 1ST QTR NET", 0, 1}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        /* a flash (no body): its capitals headline is the whole story (23 without wire_lead) */
+        proto_alert *al = run_one(h, c[i].headline, c[i].flash ? "" : body, "invest");
+        int up = al && al->score >= t;
+        if (up != c[i].alert) fprintf(stderr, "wire_lead: %s: score %.1f\n", c[i].headline, al ? al->score : -1.0);
+        ASSERT_EQ(up, c[i].alert);
+        if (al) proto_alert_destroy(al);
+    }
+    builtin_done(h);
+}
+
 /* Other companies' deals a body tells as comparison or history are context for today's: both sides of an
  * earlier purchase dated this year or month, the would-be buyer that "failed to buy", the bidder a target
  * "had earlier rejected", companies that "have made similar purchases" (invest.background_told_deal); the
@@ -1727,6 +1758,7 @@ int main(void)
     RUN(regulatory_comparison_is_background);
     RUN(regulatory_headline_subject);
     RUN(invest_headline_subject);
+    RUN(invest_wire_lead);
     RUN(routing_context_names_and_clauses);
     RUN(chips_ticker_list_is_background);
     RUN(routing_feed_tags);

@@ -32,6 +32,10 @@ static const struct squawk_config_entry invest_config_map[] = {
      * md2 tune .894 -> .887 (a comparison headline), checks pooltw2 .711 -> .719, j .781 -> .788 */
     DETECT_CONFIG_DOUBLE(struct invest_config, headline_subject, "1",
                          "without a target, the route vote of the one company the headline names that no trigger reached"),
+    /* a 1987 wire story under a terse capitals headline ("PELHAM SAVINGS <PLSB> IN DEFINITIVE PACT", "SETS
+     * MEETING") tells its deal in the body's first sentence: that sentence is read as the headline */
+    DETECT_CONFIG_DOUBLE(struct invest_config, wire_lead, "1",
+                         "1: under a capitals headline with no trigger or negative rule, a first sentence with a trigger and a company is the headline"),
     DETECT_CONFIG_CALIBRATION(struct invest_config, "invest.calib.yml"),
     /* the rules' own threshold (their alerts with model ""): the model
      * confirms or drops those alerts and raises none below it. Out of fold
