@@ -785,6 +785,16 @@ TEST(invest_party_roles)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
+/* A purchase whose headline times it by curbs on another maker: the maker the curbs aim at sells
+ * nothing in the deal and is context (chips.background_curbed_maker); the buyer keeps its side. */
+TEST(chips_curbed_maker_is_context)
+{
+    filter_host *h = builtin_host();
+    const char *head = "OpenAI places big Amazon Trainium order after Nvidia curbs";
+    expect_context(h, head, "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, head, "chips", "OpenAI", "customer");
+}
+
 /* A chips deal whose words give no side ("signs cloud deal with"): the company of the strongest
  * role_a_sectors group is the supplier; a rule's side still beats the sectors; the parties of
  * earlier deals the story cites are context (chips.background_earlier_deal). */
@@ -1731,6 +1741,7 @@ int main(void)
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
+    RUN(chips_curbed_maker_is_context);
     RUN(background_mark_stops_at_sentence_end);
     RUN(regulatory_earlier_cases_are_context);
     RUN(person_title_is_context);
