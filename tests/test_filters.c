@@ -727,6 +727,9 @@ TEST(invest_party_roles)
         {"Microsoft and Apple among backers for $1.5bn JV with Zentro", "invest", "Apple Inc.", "investor"},
         {"Microsoft considering spinning off Shell stake", "invest", "Microsoft Corp.", "seller"},
         {"Microsoft strikes $2bn deal with oil group Shell", "invest", "Microsoft Corp.", "investor"},
+        /* every company of the list a raise comes from invests, past a possessive unit (invest.party_raise_list) */
+        {"Zentro raises $500mn from Microsoft's venture arm and Apple", "invest", "Apple Inc.", "investor"},
+        {"Zentro secures $1bn from Shell, Apple and Microsoft", "invest", "Microsoft Corp.", "investor"},
         /* the company that rejects a takeover approach is the one bid for (invest.party_rejects_approach) */
         {"Shell rejects $5bn takeover approach", "invest", "Shell plc", "target"},
         /* a company's own deal told as a noun: announcing a purchase or growing "with" it names the buyer, a
