@@ -37,6 +37,7 @@
  *   8. run_report        entities, amounts, evidence (at most DETECT_MAX_EVIDENCE spans)
  * A limit that is reached is counted (detect_cap_count) and logged through host->log. */
 #include "detect.h"
+#include "token.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -630,17 +631,27 @@ static int standfirst(const struct detect_run *x, const struct detect_sum *s)
     return x->a->len[SQUAWK_FIELD_BODY] <= x->d->cfg.short_body && !s->head_negative;
 }
 
-/* Is the headline written in capitals, as a 1987 wire's is ("PELHAM SAVINGS <PLSB> IN DEFINITIVE PACT")? */
+/* Is the headline written in capitals, as a 1987 wire's is ("PELHAM SAVINGS <PLSB> IN DEFINITIVE PACT")?
+ * Stricter than the gazetteer's caseless matching: hardly a lower-case letter. */
 static int headline_caps(const struct squawk_article *a)
 {
-    const char *h = a->text[SQUAWK_FIELD_HEADLINE];
-    size_t up = 0, lo = 0;
-    for (size_t i = 0; i < a->len[SQUAWK_FIELD_HEADLINE]; i++) {
-        unsigned char c = (unsigned char)h[i];
-        up += c >= 'A' && c <= 'Z';
-        lo += c >= 'a' && c <= 'z';
+    return tok_shouting(a->text[SQUAWK_FIELD_HEADLINE], a->len[SQUAWK_FIELD_HEADLINE], 10, 11);
+}
+
+/* The end of a wire story's first sentence from b0: a full stop (not an abbreviation's), question or
+ * exclamation mark, or an indented or blank line; a wire wraps its lines, so a single newline does not
+ * end it (is_boundary's other rules). */
+static size_t wire_sent_end(const char *b, size_t blen, size_t b0)
+{
+    size_t end = b0, lim = b0 + 600 < blen ? b0 + 600 : blen;
+    for (; end < lim; end++) {
+        if (b[end] != '\n') {
+            if (is_boundary(b, blen, end)) break;
+        } else if (end + 1 < blen && isspace((unsigned char)b[end + 1])) {
+            break;
+        }
     }
-    return up >= 8 && lo * 10 <= up;
+    return end;
 }
 
 /* wire_lead: a wire story tells under a terse capitals headline ("SAYS IT HAS AGREED TO BE ACQUIRED",
@@ -656,16 +667,7 @@ static int wire_lead_earned(const struct detect_run *x, const struct detect_sum 
     size_t blen = x->a->len[SQUAWK_FIELD_BODY], b0 = 0;
     if (d->cfg.wire_lead <= 0 || s->head_trigger || s->head_negative || !blen || !headline_caps(x->a)) return 0;
     while (b0 < blen && isspace((unsigned char)b[b0])) b0++;
-    /* the first sentence: to a full stop (not an abbreviation's) or an indented or blank line; a
-     * wire wraps its lines, so a single newline does not end it */
-    size_t end = b0, lim = b0 + 600 < blen ? b0 + 600 : blen;
-    for (; end < lim; end++) {
-        char c = b[end];
-        if (c == '\n' && end + 1 < blen && isspace((unsigned char)b[end + 1])) break;
-        if ((c == '.' || c == '?' || c == '!') && (end + 1 >= blen || b[end + 1] == ' ' || b[end + 1] == '\n') &&
-            (c != '.' || !is_abbrev(b, end)))
-            break;
-    }
+    size_t end = wire_sent_end(b, blen, b0);
     int trig = 0, party = 0;
     for (size_t i = 0; i < x->n_ms && !trig; i++) {
         const struct squawk_match *t = &x->ms[i];

@@ -16,6 +16,7 @@
 #include "../core/error.h"
 #include "amount.h"
 #include "hs_cache.h"
+#include "token.h"
 #include "yaml_doc.h"
 
 /* Pattern ids: alias i -> i; the ticker pattern of entity e -> TICKER_BASE + e. */
@@ -859,28 +860,6 @@ static int cmp_raw(const void *a, const void *b)
     return x->id < y->id ? -1 : (x->id > y->id);
 }
 
-/* Mostly upper-case text (wire headlines) is matched caselessly. This reads
- * every byte of every body, and a per-byte ctype call was most of the scan's
- * own time: the counts are branch-free ASCII ranges (what isupper/islower
- * mean in the C locale squawk runs in), in byte counters over 255-byte
- * chunks, which the compiler vectorises 16 bytes at a time (7x faster). */
-static int shouting(const char *s, size_t n)
-{
-    size_t up = 0, low = 0;
-    for (size_t i = 0; i < n;) {
-        size_t m = n - i < 255 ? n - i : 255;
-        unsigned char u = 0, l = 0;
-        for (size_t k = 0; k < m; k++) {
-            unsigned char c = (unsigned char)s[i + k];
-            u += (unsigned char)(c - 'A') < 26u;
-            l += (unsigned char)(c - 'a') < 26u;
-        }
-        up += u, low += l, i += m;
-    }
-    size_t letters = up + low;
-    return letters >= 8 && up * 10 >= letters * 7;
-}
-
 static int word_at(const char *s, size_t len, size_t i, const char *w)
 {
     size_t n = strlen(w);
@@ -1005,7 +984,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     c.g = g;
     out->n = 0;
     int caps[2] = {0, 0};
-    for (uint32_t f = 0; f < 2; f++) caps[f] = text[f] && len[f] && shouting(text[f], len[f]);
+    for (uint32_t f = 0; f < 2; f++) caps[f] = text[f] && len[f] && tok_shouting(text[f], len[f], 7, 10);
     int crc = collect_raw(g, scratch, text, len, caps, &c);
     if (crc) {
         free(c.v);

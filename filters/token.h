@@ -62,6 +62,9 @@ SQ_API int tok_run(tok_doc *d, const char *const text[2], const size_t len[2]);
 /* One piece of text as field 0, for lexicon entries and literals. */
 SQ_API int tok_run_text(tok_doc *d, const char *s, size_t len);
 SQ_API uint32_t tok_hash(const char *s, size_t len);
+/* Text written in capitals: at least 8 ASCII letters, and upper-case letters at least num/den of
+ * them (the gazetteer matches such a field caselessly at 7/10; detect's wire_lead wants 10/11). */
+SQ_API int tok_shouting(const char *s, size_t n, unsigned num, unsigned den);
 SQ_API const char *tok_case_name(int cls);
 
 static inline const char *tok_norm(const tok_doc *d, const struct tok *t)
