@@ -165,6 +165,38 @@ static void test_hash(tok_doc *d)
     ASSERT_STR_EQ(tok_case_name(TOK_UPPER), "upper");
 }
 
+/* tok_shouting against a plain count, on texts whose capitals come late (the early exit must not
+ * settle them) and on the exact boundary of each ratio. */
+static int shouting_ref(const char *s, size_t n, unsigned num, unsigned den)
+{
+    size_t up = 0, low = 0;
+    for (size_t i = 0; i < n; i++) up += s[i] >= 'A' && s[i] <= 'Z', low += s[i] >= 'a' && s[i] <= 'z';
+    return up + low >= 8 && up * den >= (up + low) * num;
+}
+
+static void test_shouting(void)
+{
+    static char buf[4000];
+    ASSERT_EQ(tok_shouting("ACME TO BUY WIDGETCO", 20, 7, 10), 1);
+    ASSERT_EQ(tok_shouting("Acme to buy WidgetCo", 20, 7, 10), 0);
+    ASSERT_EQ(tok_shouting("ACME BUY", 8, 7, 10), 0); /* 7 letters */
+    memset(buf, 'a', 300);
+    memset(buf + 300, 'A', 3000); /* 3000 of 3300: exactly 10/11 */
+    ASSERT_EQ(tok_shouting(buf, 3300, 10, 11), 1);
+    ASSERT_EQ(tok_shouting(buf, 3299, 10, 11), 0);
+    unsigned x = 12345;
+    for (int t = 0; t < 2000; t++) {
+        size_t n = (size_t)(t * 7 % 3000) + 1, caps_from = n * (size_t)(t % 10) / 10;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            unsigned r = x >> 16 & 15;
+            buf[i] = r < 2 ? ' ' : r < 3 ? '7' : (char)((i >= caps_from && r < 14 ? 'A' : 'a') + (char)(r % 26));
+        }
+        ASSERT_EQ(tok_shouting(buf, n, 7, 10), shouting_ref(buf, n, 7, 10));
+        ASSERT_EQ(tok_shouting(buf, n, 10, 11), shouting_ref(buf, n, 10, 11));
+    }
+}
+
 int main(void)
 {
     tok_doc d;
@@ -176,6 +208,7 @@ int main(void)
     test_long(&d);
     test_utf8(&d);
     test_hash(&d);
+    test_shouting();
     tok_doc_free(&d);
     printf("test_token: ok\n");
     return 0;
