@@ -71,6 +71,26 @@ def pooled_rows(tmp):
     return row[0]
 
 
+def by_source_rows(tmp):
+    """--by-source over one set of two sources: idx-* all found in both runs, rss-* half missed after."""
+    for d, missed in (("sa", 0), ("sb", 10)):
+        os.makedirs(os.path.join(tmp, d))
+        with open(os.path.join(tmp, d, "md2-check.scores.tsv"), "w") as f:
+            f.write("id\tcategory\tlabel\tscore\tpassed\troute_right\troute_wrong\troute_missed\n")
+            for src in ("idx", "rss"):
+                for i in range(100):
+                    lab = int(i < 20)
+                    passed = int(lab and not (src == "rss" and i < missed))
+                    f.write("%s-%d\tinvest\t%d\t%d\t%d\t-\t-\t-\n" % (src, i, lab, 90 * passed, passed))
+    lines = evalcmp(os.path.join(tmp, "sa"), os.path.join(tmp, "sb"), "--by-source")
+    got = {l.split()[0]: l.split()[3:5] for l in lines if " invest " in l and " category " in l}
+    if got != {"md2-check": ["1.000", "0.857"], "md2-check:idx": ["1.000", "1.000"], "md2-check:rss": ["1.000", "0.667"]}:
+        fail("--by-source should split md2-check into idx (unchanged) and rss (1.000 -> 0.667): %s" % lines)
+    if any(l.startswith("md2-check:") and " routing " in l for l in lines):
+        fail("--by-source printed routing for a set without parties: %s" % lines)
+    return lines[-1]
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="sq_test_evalcmp_")
     try:
@@ -90,6 +110,7 @@ def main():
         npos = sum(1 for r in base[1:] if r[1] == "invest" and r[2] == "1")
         print("ok: evalcmp: %d invest positives; %s" % (npos, inv[0]))
         print("ok: evalcmp --pooled: %s" % pooled_rows(tmp))
+        print("ok: evalcmp --by-source: %s" % by_source_rows(tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

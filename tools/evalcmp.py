@@ -20,6 +20,10 @@ pools' check halves), hand-written CHECK (handwritten-*-check), real-news TUNE (
 labels-dev, labels-modern-dev, the pools' tune halves), hand-written TUNE (the other handwritten-*).
 Reuters and Twitter (other label sets) are in no group. BEFORE_DIR = AFTER_DIR prints the pooled
 F1 of one run.
+
+--by-source splits each set whose ids carry a source prefix (the text before the first '-': md2's
+idx = headlines alone, nvda = Nvidia-tagged market news, rss = tech press and FT with bodies) and
+prints every row of each part: where a set's errors sit, still as counts only.
 """
 import argparse
 import math
@@ -110,6 +114,14 @@ def compare(label, a, b, n_res, show_all):
             print(f"{label:22s} {cat:11s} {what:8s} {fa:7.3f} {fb:7.3f}  {fb - fa:+.3f} [{lo:+.3f}, {hi:+.3f}]{mark}")
 
 
+def by_source(name, a, b, n_res):
+    """compare() over each id prefix of one set that has more than one."""
+    src = sorted({i.split("-", 1)[0] for i, _ in a})
+    for pre in src if len(src) > 1 else ():
+        part = [{k: v for k, v in r.items() if k[0].split("-", 1)[0] == pre} for r in (a, b)]
+        compare(f"{name}:{pre}", *part, n_res, True)
+
+
 def ece(alerts):
     """Expected calibration error of (score, label) pairs over 10 score bands, as squawk eval computes it."""
     bands = [[0, 0, 0.0] for _ in range(10)]
@@ -154,6 +166,7 @@ def main():
     ap.add_argument("after")
     ap.add_argument("--set", action="append", help="only this set (NAME of NAME.scores.tsv); repeatable")
     ap.add_argument("--pooled", action="store_true", help="also the four groups of sets, each pooled (see above)")
+    ap.add_argument("--by-source", action="store_true", help="also each set split by its ids' source prefix")
     ap.add_argument("--resamples", type=int, default=1000)
     o = ap.parse_args()
     every = sorted(f[:-len(".scores.tsv")] for f in os.listdir(o.after) if f.endswith(".scores.tsv")
@@ -172,6 +185,8 @@ def main():
     print(f"{'set':22s} {'category':11s} {'what':8s} {'before':>7s} {'after':>7s}  difference, 95% interval")
     for name in names:
         compare(name, *runs(name), o.resamples, False)
+        if o.by_source:
+            by_source(name, *runs(name), o.resamples)
     if o.pooled:
         pooled(runs, every, o.resamples)
 
