@@ -451,18 +451,24 @@ static int within_slot(const struct detect_run *x, size_t i, const struct squawk
     return 0;
 }
 
+static const struct squawk_mention *name_started_in(const struct detect_run *x, size_t i);
+
 /* A rule tagged veto ("buy back its own shares", "supply agreement") says what
  * the words it covers mean: positive triggers overlapping it count for nothing
  * (a negative rule inside a veto, "tax" in "tax order", still says what the
  * story is). A rule tagged unveto lifts the vetoes it overlaps: in "sells oil
- * and gas stake" the goods word names the business being sold. */
+ * and gas stake" the goods word names the business being sold. One that starts
+ * inside a company's name lifts only a veto ending in that name, the goods
+ * reading of the name ("buys Marathon Oil stake"): in "trims Analog Devices
+ * stake" the routine-trade veto is not about goods. */
 static void gate_vetoes(struct detect_run *x)
 {
     const struct squawk_match *ms = x->ms;
     for (size_t u = 0; u < x->n_ms; u++) {
         if (tag_of(x->d, ms[u].rule) != DETECT_TAG_UNVETO) continue;
+        const struct squawk_mention *nm = x->slots ? name_started_in(x, u) : NULL;
         for (size_t v = 0; v < x->n_ms; v++)
-            if (overlaps(&ms[v], &ms[u])) x->lifted[v] = 1;
+            if (overlaps(&ms[v], &ms[u]) && (!nm || (ms[v].end > nm->start && ms[v].end <= nm->end))) x->lifted[v] = 1;
     }
     for (size_t v = 0; v < x->n_ms; v++) {
         if (tag_of(x->d, ms[v].rule) != DETECT_TAG_VETO || x->lifted[v]) continue;
@@ -522,10 +528,10 @@ static int party_named(const struct detect_run *x, size_t i)
     return 0;
 }
 
-/* Engine v2: does hit i start inside a company's name without a slot holding that company? Then its
- * first words are the name's, not the rule's: "US Bancorp investors sue" names no US action,
+/* Engine v2: the company's name hit i starts inside when no slot of it holds that company, or NULL.
+ * Then its first words are the name's, not the rule's: "US Bancorp investors sue" names no US action,
  * "Japan Tobacco" no act of Japan. */
-static int starts_in_name(const struct detect_run *x, size_t i)
+static const struct squawk_mention *name_started_in(const struct detect_run *x, size_t i)
 {
     const struct squawk_match *t = &x->ms[i];
     for (size_t j = 0; j < x->n_men; j++) {
@@ -534,10 +540,15 @@ static int starts_in_name(const struct detect_run *x, size_t i)
             !is_kind(x->h->article_entity(x->a, m->entity), "company"))
             continue;
         for (uint32_t k = x->slot_off[i]; k < x->slot_off[i + 1]; k++)
-            if (x->slots[k].start <= m->start && m->end <= x->slots[k].end) return 0;
-        return 1;
+            if (x->slots[k].start <= m->start && m->end <= x->slots[k].end) return NULL;
+        return m;
     }
-    return 0;
+    return NULL;
+}
+
+static int starts_in_name(const struct detect_run *x, size_t i)
+{
+    return name_started_in(x, i) != NULL;
 }
 
 static void gate(struct detect_run *x)

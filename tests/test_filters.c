@@ -583,6 +583,38 @@ TEST(pattern_roles_outrank_proximity)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
+/* A target answering a named bidder ("rejects sweetened Microsoft proposal": the modifier is no verb
+ * of the bidder's), a bidder walking away from "<name> takeover" (a bare name before the noun fills
+ * no bidder's slot), one entering the race for a company, and a company selling itself. */
+TEST(invest_bid_answers_and_races)
+{
+    static const char *const a = "Shell rejects sweetened Microsoft proposal",
+                      *const b = "Nvidia walks away from Apple takeover", *const c2 = "Amazon enters race for Shell",
+                      *const d = "Shell puts itself up for sale";
+    static const struct role_case c[] = {{a, "invest", "Microsoft Corp.", "investor"},
+                                         {a, "invest", "Shell plc", "target"},
+                                         {b, "invest", "Nvidia Corp.", "investor"},
+                                         {b, "invest", "Apple Inc.", "target"},
+                                         {c2, "invest", "Amazon.com Inc.", "investor"},
+                                         {c2, "invest", "Shell plc", "target"},
+                                         {d, "invest", "Shell plc", "target"}};
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
+/* A goods word inside a company's name lifts only the goods reading of that name ("buys Marrow Oil
+ * stake" is a stake bought), not another veto over it: a fund trimming a "Kestrel Devices stake" is
+ * a routine trade (GUIDE), however the name ends. */
+TEST(unveto_inside_a_name)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Warren Buffett trims Kestrel Devices stake again", "", "invest");
+    ASSERT(al == NULL);
+    al = run_one(h, "Microsoft buys Marrow Oil stake", "", "invest");
+    assert_role(al, "Marrow Oil Corp.", "target");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* GUIDE's third invest party: the seller of a business or stake (invest's further role, on the
  * target's side); a bid "from" a company names the bidder, and the one weighing it is bid for; the
  * possessive before "<company> stake" is the holder. */
@@ -1761,6 +1793,8 @@ int main(void)
     RUN(chips_background_stake_seller);
     RUN(chips_awardee_role);
     RUN(invest_party_roles);
+    RUN(invest_bid_answers_and_races);
+    RUN(unveto_inside_a_name);
     RUN(invest_background_told_deal);
     RUN(invest_deal_earlier_this_year);
     RUN(invest_outsider_is_background);
