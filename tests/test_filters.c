@@ -601,6 +601,21 @@ TEST(invest_bid_answers_and_races)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
+/* Round investors named in an absolute clause after the lead ("with Nvidia and Apple participating")
+ * are investors, not targets of the round. */
+TEST(invest_round_participants)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Robot maker Zentro raises $400mn",
+                              "Zentro raised $400 million in a round led by Harbor Owl, with Nvidia and Apple participating. The "
+                              "start-up makes warehouse robots for retailers such as Amazon.",
+                              "invest");
+    assert_role(al, "Nvidia Corp.", "investor");
+    assert_role(al, "Apple Inc.", "investor");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* A goods word inside a company's name lifts only the goods reading of that name ("buys Marrow Oil
  * stake" is a stake bought), not another veto over it: a fund trimming a "Kestrel Devices stake" is
  * a routine trade (GUIDE), however the name ends. */
@@ -1795,6 +1810,7 @@ int main(void)
     RUN(invest_party_roles);
     RUN(invest_bid_answers_and_races);
     RUN(unveto_inside_a_name);
+    RUN(invest_round_participants);
     RUN(invest_background_told_deal);
     RUN(invest_deal_earlier_this_year);
     RUN(invest_outsider_is_background);
