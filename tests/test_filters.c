@@ -616,6 +616,22 @@ TEST(invest_round_participants)
     builtin_done(h);
 }
 
+/* A rival's own purchase told in a relative clause, and the next rival of the list, are context:
+ * "competes with Quillon, which Microsoft agreed to buy, and with Nvidia" names no investor. */
+TEST(invest_rival_clause_is_background)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Security start-up Zentro raises $250mn",
+                              "Harbor Owl led the round. Zentro competes with Quillon, which Microsoft agreed to buy for $3bn, "
+                              "and with Nvidia.",
+                              "invest");
+    ASSERT(al != NULL);
+    assert_context(al, "Microsoft Corp.", "MSFT");
+    assert_context(al, "Nvidia Corp.", "NVDA");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* A goods word inside a company's name lifts only the goods reading of that name ("buys Marrow Oil
  * stake" is a stake bought), not another veto over it: a fund trimming a "Kestrel Devices stake" is
  * a routine trade (GUIDE), however the name ends. */
@@ -1811,6 +1827,7 @@ int main(void)
     RUN(invest_bid_answers_and_races);
     RUN(unveto_inside_a_name);
     RUN(invest_round_participants);
+    RUN(invest_rival_clause_is_background);
     RUN(invest_background_told_deal);
     RUN(invest_deal_earlier_this_year);
     RUN(invest_outsider_is_background);
