@@ -885,12 +885,13 @@ static int names_a_person(const char *s, size_t len, size_t end, int relations_o
 }
 
 /* After "Nvidia-backed": a company follows within four words -- a name or a company word
- * ("Nvidia-backed Nscale", "Nvidia-backed 'open' AI start-up"), where the backer is an earlier
- * investor; not a project ("Meta-backed data centre seeks $3bn": the backer is a party). */
+ * ("Nvidia-backed Nscale", "Nvidia-backed 'open' AI start-up", "the Nvidia-backed cloud provider"),
+ * where the backer is an earlier investor; not a project ("Meta-backed data centre seeks $3bn": the
+ * backer is a party). */
 static int backs_a_company(const char *s, size_t len, size_t i)
 {
     static const char *const firm[] = {"start-up", "startup", "company", "firm", "lab", "developer", "maker",
-                                       "group", "unicorn", "rival", NULL};
+                                       "group", "unicorn", "rival", "provider", "operator", NULL};
     for (int words = 0; words < 4 && i < len && s[i] == ' '; words++) {
         i++;
         while (i < len && !isalnum((unsigned char)s[i]) && s[i] != ' ' && s[i] != ',' && s[i] != '.') i++; /* quotes */

@@ -714,6 +714,8 @@ TEST(names_used_as_context)
         {"Startup Unveils Arm-Based Server Chip", "1Arm"},
         {"An Nvidia-backed \xe2\x80\x98open\xe2\x80\x99 AI start-up courts investors", "1Nvidia"},
         {"Meta-backed data centre seeks $3bn", "0Meta"},
+        {"Nscale, the Nvidia-backed cloud provider, raises $1bn", "1Nvidia"}, /* a company word: provider, operator */
+        {"the Microsoft-backed data centre operator signs a lease", "1Microsoft"},
         {"Oway wants to be a decentralized \xe2\x80\x98Uber for freight\xe2\x80\x99", "1Uber"},
         {"Motion wants to build the Microsoft Office of AI agents", "1Microsoft"},
         {"it could be the Nvidia of China", "1Nvidia"},
