@@ -601,37 +601,6 @@ TEST(invest_bid_answers_and_races)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
-/* Round investors named in an absolute clause after the lead ("with Nvidia and Apple participating")
- * are investors, not targets of the round. */
-TEST(invest_round_participants)
-{
-    filter_host *h = builtin_host();
-    proto_alert *al = run_one(h, "Robot maker Zentro raises $400mn",
-                              "Zentro raised $400 million in a round led by Harbor Owl, with Nvidia and Apple participating. The "
-                              "start-up makes warehouse robots for retailers such as Amazon.",
-                              "invest");
-    assert_role(al, "Nvidia Corp.", "investor");
-    assert_role(al, "Apple Inc.", "investor");
-    proto_alert_destroy(al);
-    builtin_done(h);
-}
-
-/* A rival's own purchase told in a relative clause, and the next rival of the list, are context:
- * "competes with Quillon, which Microsoft agreed to buy, and with Nvidia" names no investor. */
-TEST(invest_rival_clause_is_background)
-{
-    filter_host *h = builtin_host();
-    proto_alert *al = run_one(h, "Security start-up Zentro raises $250mn",
-                              "Harbor Owl led the round. Zentro competes with Quillon, which Microsoft agreed to buy for $3bn, "
-                              "and with Nvidia.",
-                              "invest");
-    ASSERT(al != NULL);
-    assert_context(al, "Microsoft Corp.", "MSFT");
-    assert_context(al, "Nvidia Corp.", "NVDA");
-    proto_alert_destroy(al);
-    builtin_done(h);
-}
-
 /* A goods word inside a company's name lifts only the goods reading of that name ("buys Marrow Oil
  * stake" is a stake bought), not another veto over it: a fund trimming a "Kestrel Devices stake" is
  * a routine trade (GUIDE), however the name ends. */
@@ -1192,6 +1161,24 @@ static void expect_body_cases(const struct body_case *c, size_t n)
         proto_alert_destroy(al);
     }
     builtin_done(h);
+}
+
+/* Round investors named in an absolute clause after the lead ("with Nvidia and Apple participating")
+ * are investors, not targets of the round; a rival's own purchase told in a relative clause, and the
+ * next rival of the list, are context ("competes with Quillon, which Microsoft agreed to buy, and
+ * with Nvidia" names no investor). */
+TEST(invest_round_parties_and_rivals)
+{
+    static const char *const a = "Robot maker Zentro raises $400mn",
+                      *const ab = "Zentro raised $400 million in a round led by Harbor Owl, with Nvidia and Apple "
+                                  "participating. The start-up makes warehouse robots for retailers such as Amazon.";
+    static const struct body_case c[] = {
+        {a, ab, "invest", "Nvidia Corp.", "investor", {{NULL, NULL}}},
+        {a, ab, "invest", "Apple Inc.", "investor", {{NULL, NULL}}},
+        {"Security start-up Zentro raises $250mn",
+         "Harbor Owl led the round. Zentro competes with Quillon, which Microsoft agreed to buy for $3bn, and with Nvidia.",
+         "invest", "Harbor Owl Capital Inc.", "investor", {{"Microsoft Corp.", "MSFT"}, {"Nvidia Corp.", "NVDA"}}}};
+    expect_body_cases(c, sizeof c / sizeof c[0]);
 }
 
 /* The supplier a buyer is told as a standing big customer of is context to the new deal
@@ -1826,8 +1813,7 @@ int main(void)
     RUN(invest_party_roles);
     RUN(invest_bid_answers_and_races);
     RUN(unveto_inside_a_name);
-    RUN(invest_round_participants);
-    RUN(invest_rival_clause_is_background);
+    RUN(invest_round_parties_and_rivals);
     RUN(invest_background_told_deal);
     RUN(invest_deal_earlier_this_year);
     RUN(invest_outsider_is_background);
