@@ -11,3 +11,6 @@ sq_add_py_test(test_defects SCRIPT test_defects.py LABELS integration)
 sq_add_py_test(test_reload SCRIPT test_reload.py LABELS integration TIMEOUT 900)
 # issue 21: the alert journal -- kill -9 x3 with no desk connected, recovery from the journal, through squawk proxy
 sq_add_py_test(test_journal SCRIPT test_journal.py LABELS integration TIMEOUT 400)
+# Rule generality (tools/templates.py): each headline template of eval/templates.tsv with 300 listed
+# companies spread over the gazetteer; `make templates` runs all of them.
+sq_add_py_test(test_templates SCRIPT ../tools/templates.py ARGS --build ${CMAKE_BINARY_DIR} --limit 300 LABELS unit TIMEOUT 600)
