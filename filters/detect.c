@@ -546,17 +546,13 @@ static const struct squawk_mention *name_started_in(const struct detect_run *x, 
     return NULL;
 }
 
-static int starts_in_name(const struct detect_run *x, size_t i)
-{
-    return name_started_in(x, i) != NULL;
-}
 
 static void gate(struct detect_run *x)
 {
     int sector_present = gate_sector_present(x);
     for (size_t i = 0; x->slots && x->d->cfg.name_starts > 0 && i < x->n_ms; i++) /* sector= rules read names */
         if (x->ms[i].rule < x->n_rules && rule_weight(x, i) > 0 && tag_of(x->d, x->ms[i].rule) != DETECT_TAG_SECTOR &&
-            starts_in_name(x, i))
+            name_started_in(x, i))
             x->vetoed[i] = 1;
     for (size_t i = 0; i < x->n_rules; i++)
         x->skip_rule[i] = !sector_present && x->d->rules[i].tag == DETECT_TAG_REQ_SECTOR;
@@ -671,12 +667,12 @@ static size_t wire_sent_end(const char *b, size_t blen, size_t b0)
  * least head_min_weight there, with a company named in the headline or that sentence, make it the headline --
  * the headline bonus, and no body_only_factor. A headline with a trigger or a negative rule (results,
  * an offering) says what the article is itself; mixed-case headlines (today's feeds) never qualify. */
-static int wire_lead_earned(const struct detect_run *x, const struct detect_sum *s)
+static int wire_lead_earned(const struct detect_run *x, const struct detect_sum *s, int caps)
 {
     const struct detect *d = x->d;
     const char *b = x->a->text[SQUAWK_FIELD_BODY];
     size_t blen = x->a->len[SQUAWK_FIELD_BODY], b0 = 0;
-    if (d->cfg.wire_lead <= 0 || s->head_trigger || s->head_negative || !blen || !headline_caps(x->a)) return 0;
+    if (!caps || s->head_trigger || s->head_negative || !blen) return 0;
     while (b0 < blen && isspace((unsigned char)b[b0])) b0++;
     size_t end = wire_sent_end(b, blen, b0);
     int trig = 0, party = 0;
@@ -769,13 +765,13 @@ static void evidence_sum(struct detect_run *x, struct detect_sum *s)
     sum_regulator(x, s);
     if (!s->pos_trigger) return;
     s->S = s->reg_w;
-    s->wire_lead = wire_lead_earned(x, s);
+    int caps = c->wire_lead > 0 && headline_caps(x->a); /* the wire_lead rules read capitals headlines only */
+    s->wire_lead = wire_lead_earned(x, s, caps);
     sum_rules(x, s);
     if (s->head_trigger || s->wire_lead) s->S += c->headline_bonus;
     /* wire_lead: a flash (a capitals headline with no body) is the whole story: its headline trigger is
      * the lead as well ("PITTSTON AGREES TO ACQUIRE WTC INTERNATIONAL IN EXCHANGE OF STOCK") */
-    if (c->wire_lead > 0 && s->head_trigger && !s->head_negative && !x->a->len[SQUAWK_FIELD_BODY] && headline_caps(x->a))
-        s->S += c->headline_bonus;
+    if (caps && s->head_trigger && !s->head_negative && !x->a->len[SQUAWK_FIELD_BODY]) s->S += c->headline_bonus;
     /* a headline that caps its body (a product, an opinion) caps the lead's bonus as much */
     if (!s->head_trigger && c->lead_bonus > 0 && lead_bonus_earned(x)) s->S += c->lead_bonus * s->body_cap;
 }

@@ -116,9 +116,10 @@ def main():
     # {A}: "BHP walks away from BHP" has no answer. One `squawk score` for every probe, one for every fill.
     probes = score(sq, [{"id": "p%d" % n, "headline": tmpl.replace("{A}", "Zorblax Widgets Inc").replace("{B}", SECOND[cat]),
                          "body": ""} for n, _, cat, _, _, tmpl in rows])
-    own, fill, arts = {}, {}, []
+    own, fill, arts = {n: set() for n, *_ in rows}, {}, []
+    for (i, _), al in probes.items():
+        own[int(i[1:])] |= {e.get("ticker") for e in al.get("entities", [])}
     for n, _, cat, _, sectors, tmpl in rows:
-        own[n] = {e.get("ticker") for (i, _), al in probes.items() if i == "p%d" % n for e in al.get("entities", [])}
         comps = [c for c in companies(every, [] if sectors == "-" else sectors.split(",")) if c[0] != SECOND[cat]
                  and (c[1] is None or c[1] not in own[n])]
         fill[n] = spread(comps, args.limit)
