@@ -601,6 +601,16 @@ TEST(invest_bid_answers_and_races)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
+/* A company whose shares move on a report that "it" may be bought or acquired is the one bought
+ * (invest.party_report_it_bought), not a buyer. */
+TEST(invest_report_it_bought)
+{
+    static const char *const a = "Nvidia soars on report it could be acquired",
+                      *const b = "Shell shares jump on report it may get bought";
+    static const struct role_case c[] = {{a, "invest", "Nvidia Corp.", "target"}, {b, "invest", "Shell plc", "target"}};
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
 /* A goods word inside a company's name lifts only the goods reading of that name ("buys Marrow Oil
  * stake" is a stake bought), not another veto over it: a fund trimming a "Kestrel Devices stake" is
  * a routine trade (GUIDE), however the name ends. */
@@ -1812,6 +1822,7 @@ int main(void)
     RUN(chips_awardee_role);
     RUN(invest_party_roles);
     RUN(invest_bid_answers_and_races);
+    RUN(invest_report_it_bought);
     RUN(unveto_inside_a_name);
     RUN(invest_round_parties_and_rivals);
     RUN(invest_background_told_deal);
