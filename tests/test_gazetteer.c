@@ -350,7 +350,7 @@ static const char *const ticker_shapes[] = {
     "^[0-9]{4}\\.HK$",                            /* Hong Kong: 0700.HK */
     "^[0-9]{6}\\.S[SZ]$",                         /* Shanghai, Shenzhen: 688256.SS, 300750.SZ */
     "^[0-9]{4}\\.SR$",                            /* Riyadh: 2222.SR */
-    "^[A-Z0-9][A-Z0-9&-]{0,11}\\.(NS|BO|L|PA|DE|AS|MI|MC|BR|LS|VI|HE|ST|CO|OL|SW|TO|AX|SI|ME|JK|IR|SA|MX|SN|TA|KL|BK|PS|VN|JO|IS|WA|AE|QA|NZ)$",
+    "^[A-Z0-9][A-Z0-9&-]{0,11}\\.(NS|BO|L|PA|DE|AS|MI|MC|BR|LS|VI|HE|ST|CO|OL|SW|TO|AX|SI|ME|JK|IR|SA|MX|SN|TA|KL|BK|PS|VN|JO|IS|WA|AE|QA|KW|NZ)$",
     NULL};
 
 static int ticker_shape_ok(regex_t *re, const char *t)
