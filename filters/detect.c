@@ -343,6 +343,8 @@ struct detect_acc {
     int words;      /* mentions of the name as a word ("Nvidia-backed", "the Uber of freight") */
     int head_plain; /* a headline mention that is none of these */
     int up;         /* mentions in the headline or the body's lead */
+    int former;     /* of background: mentions as a person's former employer ("former Apple designer") */
+    double head_side; /* route votes on a side for a context-free mention that opens the headline */
 };
 
 struct detect_run {
@@ -1165,6 +1167,7 @@ static void accept_mentions(struct detect_run *x)
         ac->up += up_front(x->d, m->field, m->start) && !bg && !word; /* named up front as a party */
         ac->head_plain |= head && !bg && !word && !person;
         ac->background += bg;
+        ac->former += fe;
         ac->persons += person;
         ac->words += word;
     }
@@ -1204,9 +1207,23 @@ static int led_side(const struct detect_run *x, size_t j, int side)
 }
 
 /* A vote for the entity of accepted mention j. */
+/* A route vote on a side for mention j, when it opens the headline and is no context name: the
+ * headline's subject takes part in the headline's event (cfg.headline_party, only_context). */
+static void head_side_vote(struct detect_run *x, size_t j, int side, double v, int tally)
+{
+    const struct squawk_mention *m = &x->men[j];
+    if (x->d->cfg.headline_party <= 0 || side == 'n' || !(tally & TALLY_ROUTE) || (x->ok[j] & MEN_CONTEXT) ||
+        m->field != SQUAWK_FIELD_HEADLINE || !leads_headline(x->a->text[m->field], m->start))
+        return;
+    struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
+    if (ac) ac->head_side += v;
+}
+
 static void vote_men(struct detect_run *x, size_t j, int side, double v, int tally)
 {
-    vote(x, x->men[j].entity, led_side(x, j, side), v, tally, x->ok[j] & MEN_CONTEXT);
+    side = led_side(x, j, side);
+    vote(x, x->men[j].entity, side, v, tally, x->ok[j] & MEN_CONTEXT);
+    head_side_vote(x, j, side, v, tally);
 }
 
 /* A rule that names a company in a role votes for it (a product names its maker):
@@ -1320,6 +1337,7 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
         long j = mention_at(x, x->ms[i].field, sl->start, sl->end);
         side = j >= 0 ? led_side(x, (size_t)j, owner_side(x, j, side)) : side;
         vote(x, (uint32_t)sl->entity, side, w, TALLY_BOTH, j >= 0 && (x->ok[j] & MEN_CONTEXT));
+        if (j >= 0) head_side_vote(x, (size_t)j, side, w, TALLY_BOTH);
         if (j >= 0 && side != 'n') list_votes(x, (size_t)j, side, w, TALLY_BOTH);
         if (side != 'n') filled[side != 'a'] = 1;
     }
@@ -1677,8 +1695,12 @@ static double calibrated(const struct detect *d, double S)
 /* A company the article names only as context: reported as mentioned, with no topic. */
 static int only_context(const struct detect_run *x, const struct detect_acc *ac)
 {
-    /* named mostly as context, or named (in the headline) where no trigger reaches it */
-    if ((ac->background * 2 >= ac->mentions && ac->background) || ac->ra + ac->rb + ac->rn <= 0) return 1;
+    /* named mostly as context, or named (in the headline) where no trigger reaches it; not the company
+     * that opens the headline and takes a side there, whose own earlier deals ("Cisco bought Splunk last
+     * year", Splunk being Cisco's in the gazetteer) or ticker tags the body retells (headline_party),
+     * unless it is named as a person's former employer */
+    int head_party = ac->head_side > 0 && !ac->former;
+    if ((ac->background * 2 >= ac->mentions && ac->background && !head_party) || ac->ra + ac->rb + ac->rn <= 0) return 1;
     /* a person's employer the headline does not name as such: the person is the party */
     if (ac->persons && !ac->head_plain && (ac->background + ac->persons) * 2 >= ac->mentions) return 1;
     /* a name only ever used as a word ("Nvidia-backed X raises ..."): no party */

@@ -66,6 +66,11 @@ struct detect_config {
      * for nothing ("US Bancorp investors sue": no act of the US). 0 = off (chips reads names: "Aligned
      * Data Centers raises"). */
     double name_starts;
+    /* invest: the company that opens the headline and takes a side there from a trigger, no context
+     * name, is a party however often the body names it as context -- its own earlier deals ("Cisco
+     * to buy Splinter" over "follows Cisco's purchase of Splunk last year") or its feed ticker tag --
+     * unless the text names it as a person's former employer. 0 = off. */
+    double headline_party;
     /* chips: the company's side when the words give none ("OpenAI signs cloud deal with Amazon"):
      * groups of sectors split by ';', strongest first; of the companies no rule gave a side, those
      * of the strongest group any of them is in take role_a (the supplier), the rest role_b.

@@ -908,6 +908,32 @@ static int common_noun_use(const char *s, size_t len, uint32_t end)
     return 0;
 }
 
+/* The lower-case word ending at s[e] (exclusive): its first byte's offset, or e when there is none. */
+static size_t lower_word_start(const char *s, size_t e)
+{
+    size_t b = e;
+    while (b > 0 && islower((unsigned char)s[b - 1])) b--;
+    return b > 0 && isalpha((unsigned char)s[b - 1]) ? e : b; /* "McDonald": not a lower-case word */
+}
+
+/* An alias in parentheses right after lower-case words whose initials spell it ("deep brain
+ * stimulation (DBS)", "artificial general intelligence (AGI)") is that phrase's abbreviation: a
+ * company's own name before its acronym is capitalised. */
+static int acronym_defined(const char *s, size_t len, uint32_t start, uint32_t end)
+{
+    size_t n = end - start, i = start - 1;
+    if (start < 2 || end >= len || s[i] != '(' || s[end] != ')' || n < 2 || n > 6) return 0;
+    while (i > 0 && s[i - 1] == ' ') i--;
+    for (size_t k = n; k-- > 0;) {
+        size_t b = lower_word_start(s, i);
+        if (b == i || !isupper((unsigned char)s[start + k]) || s[b] != tolower((unsigned char)s[start + k])) return 0;
+        for (i = b; k && i > 0 && (s[i - 1] == ' ' || s[i - 1] == '-'); i--)
+            ;
+        if (k && i == b) return 0; /* the words must be apart */
+    }
+    return 1;
+}
+
 /* A mention's `ambiguous` while the scan decides whether an alias of `verbs` is the verb */
 #define VERB_USE 3
 
@@ -1048,8 +1074,8 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
         } else if (!m->confirmed) {
             const char *s = text[m->field];
             int the = m->start >= 4 && strncmp(s + m->start - 4, "the ", 4) == 0;
-            if (the || common_noun_use(s, len[m->field], m->end))
-                m->ambiguous = 2; /* "the Amazon", "Apple pie": a common noun */
+            if (the || common_noun_use(s, len[m->field], m->end) || acronym_defined(s, len[m->field], m->start, m->end))
+                m->ambiguous = 2; /* "the Amazon", "Apple pie", "deep brain stimulation (DBS)": no company */
             else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
         }
     }

@@ -464,6 +464,36 @@ static int routes(const proto_alert *al, const char *ticker)
     return 0;
 }
 
+/* invest headline_party: the buyer opening the headline stays the investor where the body retells its
+ * own earlier deal, whose bought company the gazetteer maps to it (Activision Blizzard is Microsoft's):
+ * two of its four mentions context had made it mentioned. A rival's earlier deal stays context, and so
+ * does a headline company named as a person's former employer. */
+TEST(invest_headline_party_keeps_its_history)
+{
+    static const struct {
+        const char *headline, *body, *ticker;
+        int routed;
+    } cases[] = {
+        {"Microsoft to buy games start-up Pixelmoor",
+         "Microsoft agreed to buy Pixelmoor for an undisclosed sum. Microsoft bought Activision Blizzard in 2023.", "MSFT", 1},
+        {"Apple buys games start-up Pixelmoor",
+         "Apple agreed to buy Pixelmoor for $400m. Microsoft, which bought Activision Blizzard in 2023, remains its rival.",
+         "MSFT", 0},
+        {"Apple design veteran's start-up bought by OpenAI",
+         "OpenAI agreed to acquire io, the start-up of former Apple designer Jony Ive. Ive worked at Apple.", "AAPL", 0},
+    };
+    filter_host *h = builtin_host();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        proto_alert *al = run_one(h, cases[i].headline, cases[i].body, "invest");
+        ASSERT(al != NULL);
+        if (routes(al, cases[i].ticker) != cases[i].routed)
+            fprintf(stderr, "   %s routed %d on \"%s\"\n", cases[i].ticker, !cases[i].routed, cases[i].headline);
+        ASSERT_EQ(routes(al, cases[i].ticker), cases[i].routed);
+        proto_alert_destroy(al);
+    }
+    builtin_done(h);
+}
+
 /* invest routing: a context name casts no role vote (the deal's vote goes on to the next name), and
  * names in another clause, an aside about the subject or a dated earlier round are no parties. */
 TEST(routing_context_names_and_clauses)
@@ -598,6 +628,16 @@ TEST(invest_bid_answers_and_races)
                                          {c2, "invest", "Amazon.com Inc.", "investor"},
                                          {c2, "invest", "Shell plc", "target"},
                                          {d, "invest", "Shell plc", "target"}};
+    expect_roles(c, sizeof c / sizeof c[0]);
+}
+
+/* A company whose shares move on a report that "it" may be bought or acquired is the one bought
+ * (invest.party_report_it_bought), not a buyer. */
+TEST(invest_report_it_bought)
+{
+    static const char *const a = "Nvidia soars on report it could be acquired",
+                      *const b = "Shell shares jump on report it may get bought";
+    static const struct role_case c[] = {{a, "invest", "Nvidia Corp.", "target"}, {b, "invest", "Shell plc", "target"}};
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
@@ -1794,6 +1834,7 @@ int main(void)
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
+    RUN(invest_headline_party_keeps_its_history);
     RUN(chips_curbed_maker_is_context);
     RUN(background_mark_stops_at_sentence_end);
     RUN(regulatory_earlier_cases_are_context);
@@ -1812,6 +1853,7 @@ int main(void)
     RUN(chips_awardee_role);
     RUN(invest_party_roles);
     RUN(invest_bid_answers_and_races);
+    RUN(invest_report_it_bought);
     RUN(unveto_inside_a_name);
     RUN(invest_round_parties_and_rivals);
     RUN(invest_background_told_deal);

@@ -350,7 +350,7 @@ static const char *const ticker_shapes[] = {
     "^[0-9]{4}\\.HK$",                            /* Hong Kong: 0700.HK */
     "^[0-9]{6}\\.S[SZ]$",                         /* Shanghai, Shenzhen: 688256.SS, 300750.SZ */
     "^[0-9]{4}\\.SR$",                            /* Riyadh: 2222.SR */
-    "^[A-Z0-9][A-Z0-9&-]{0,11}\\.(NS|BO|L|PA|DE|AS|MI|MC|BR|LS|VI|HE|ST|CO|OL|SW|TO|AX|SI|ME|JK|IR|SA|MX|SN|TA|KL|BK|PS|VN|JO|IS|WA|AE|QA|NZ)$",
+    "^[A-Z0-9][A-Z0-9&-]{0,11}\\.(NS|BO|L|PA|DE|AS|MI|MC|BR|LS|VI|HE|ST|CO|OL|SW|TO|AX|SI|ME|JK|IR|SA|MX|SN|TA|KL|BK|PS|VN|JO|IS|WA|AE|QA|KW|NZ)$",
     NULL};
 
 static int ticker_shape_ok(regex_t *re, const char *t)
@@ -735,6 +735,37 @@ TEST(amount_after_name_is_no_model_number)
     }
 }
 
+/* An ambiguous alias in parentheses after lower-case words whose initials spell it is their
+ * abbreviation ("deep brain stimulation (DBS)"); the same alias after a capitalised name, or
+ * with other initials before it, stays the company's to confirm. */
+TEST(defined_acronym_is_no_company)
+{
+    struct {
+        const char *head;
+        int product; /* mentions of DBS Group made a common noun */
+    } cases[] = {
+        {"FDA grants designation to deep brain stimulation (DBS) system", 1},
+        {"Regulator probes deep-brain stimulation (DBS) implants", 1},
+        {"Singapore lender Development Bank of Singapore (DBS) is fined", 0},
+        {"Regulator probes deposit rules at the bank (DBS) in Singapore", 0},
+        {"Regulator probes brain stimulation (DBS) implants", 0}, /* two words for three letters */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        scan_shipped(cases[c].head, "");
+        int32_t dbs = filter_gaz_find(shipped, "DBS Group Holdings Ltd.");
+        ASSERT(dbs >= 0);
+        int product = 0, seen = 0;
+        for (size_t i = 0; i < ms.n; i++) {
+            if (ms.v[i].entity != (uint32_t)dbs) continue;
+            seen++;
+            product += ms.v[i].ambiguous == 2 && !ms.v[i].confirmed;
+        }
+        if (product != cases[c].product || !seen) fprintf(stderr, "case %zu: %s\n", c, cases[c].head);
+        ASSERT_EQ(seen, 1);
+        ASSERT_EQ(product, cases[c].product);
+    }
+}
+
 /* An alias that is also a verb (`verbs`) after "to" or a modal in Title Case or ALL CAPS is the verb
  * ("FTC Sues to Block Kroger Deal"); in sentence case, or where the article names the company
  * unambiguously, it is the company. */
@@ -819,6 +850,7 @@ int main(void)
     RUN(model_number_is_no_company);
     RUN(amount_after_name_is_no_model_number);
     RUN(title_case_verb_is_no_company);
+    RUN(defined_acronym_is_no_company);
     RUN(alias_of_two_entities_refused);
     RUN(venture_arms_and_absorbed);
     filter_mentions_free(&ms);

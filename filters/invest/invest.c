@@ -30,6 +30,11 @@ static const struct squawk_config_entry invest_config_map[] = {
     /* an oblique headline names the company the body calls "the South Korean developer" ("What Tencent
      * sees in Krafton's next decade"): routing hand g .743 -> .761, labels-modern-dev .873 -> .882,
      * md2 tune .894 -> .887 (a comparison headline), checks pooltw2 .711 -> .719, j .781 -> .788 */
+    /* the company opening the headline with a side stays a party where the body retells its own earlier
+     * deals or tags it ("Cisco to buy Splinter" over "Cisco bought Splunk last year"): handwritten-t
+     * routing .879 -> .883 (with its probes t-1124..t-1135), p .885 -> .888; every real-news set unchanged */
+    DETECT_CONFIG_DOUBLE(struct invest_config, headline_party, "1",
+                         "1: the company opening the headline with a side there is a party, whatever context the body names it in"),
     DETECT_CONFIG_DOUBLE(struct invest_config, headline_subject, "1",
                          "without a target, the route vote of the one company the headline names that no trigger reached"),
     /* a 1987 wire story under a terse capitals headline ("PELHAM SAVINGS <PLSB> IN DEFINITIVE PACT", "SETS
