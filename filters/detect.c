@@ -548,7 +548,6 @@ static const struct squawk_mention *name_started_in(const struct detect_run *x, 
     return NULL;
 }
 
-
 static void gate(struct detect_run *x)
 {
     int sector_present = gate_sector_present(x);
@@ -1206,7 +1205,6 @@ static int led_side(const struct detect_run *x, size_t j, int side)
     return 'a';
 }
 
-/* A vote for the entity of accepted mention j. */
 /* A route vote on a side for mention j, when it opens the headline and is no context name: the
  * headline's subject takes part in the headline's event (cfg.headline_party, only_context). */
 static void head_side_vote(struct detect_run *x, size_t j, int side, double v, int tally)
@@ -1219,6 +1217,7 @@ static void head_side_vote(struct detect_run *x, size_t j, int side, double v, i
     if (ac) ac->head_side += v;
 }
 
+/* A vote for the entity of accepted mention j. */
 static void vote_men(struct detect_run *x, size_t j, int side, double v, int tally)
 {
     side = led_side(x, j, side);
