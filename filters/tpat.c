@@ -403,6 +403,15 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
     return 0;
 }
 
+/* Does the rule's pattern open with a negated token ("!<seek_plan> seek")? That token only says
+ * what the word before is not: a hit starting there would start inside the name of a company
+ * before it, which detect.c reads as the rule reading the name's words. */
+static int lead_negation(const struct mctx *m, const struct tpat_crule *cr)
+{
+    const struct tpat_inst *in = &m->p->prog[cr->pc];
+    return in->op == OP_TEST && m->p->tests[in->arg].neg;
+}
+
 static int record(struct mctx *m, const struct tpat_crule *cr, uint32_t rule, uint32_t s, uint32_t e)
 {
     tpat_result *r = m->r;
@@ -411,6 +420,7 @@ static int record(struct mctx *m, const struct tpat_crule *cr, uint32_t rule, ui
         tpat_reserve((void **)&r->slots, &r->cap_slots, r->n_slots + cr->pub.n_slots, sizeof *r->slots))
         return -1;
     uint32_t last = e - 1;
+    if (e > s + 1 && lead_negation(m, cr)) s++; /* "!<x> seek": the token before is context, not the rule's words */
     if (cr->pub.span == TPAT_SPAN_SENTENCE) /* a veto that runs to the end of its sentence */
         while (last + 1 < m->d->n && !(v[last + 1].flags & TOK_F_SENT_START) && v[last + 1].field == v[s].field) last++;
     struct tpat_hit *h = &r->hits[r->n_hits++];
