@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "filters/calib.h"
 #include "filters/gazetteer.h"
 #include "filters/matcher.h"
 #include "filters/tpat.h"
@@ -17,7 +18,9 @@ static const char usage[] =
     "Loads each token-pattern pack (the v2 rule language, filters/README.md) and prints every\n"
     "problem as FILE:LINE: REASON -- unknown keys, undefined lexicons and macros, company slots\n"
     "without a declared role, patterns that can never match, bad field values. A pack that loads\n"
-    "prints one summary line. Exit 0 when every pack loads, 1 when one does not, 2 on usage errors.\n"
+    "prints one summary line. A file named FILTER.calib.yml is a score calibration (tools/calibrate.py)\n"
+    "and is checked as one: its points, and `filter:` naming FILTER. Exit 0 when every file loads, 1 when\n"
+    "one does not, 2 on usage errors.\n"
     "\n"
     "parity runs the v1 regex pack (rules/*.yml) and the v2 token pack over the headline and body of\n"
     "each article (JSON lines, '-' for stdin), the v2 pack with the gazetteer's mentions filling\n"
@@ -27,8 +30,31 @@ static const char usage[] =
     "per side where only one pack fired, with the span in [[ ]]. --gazetteer FILE (or none):\n"
     "default $SQUAWK_DATA_DIR/gazetteer.yml, else gazetteer.yml beside the v1 pack's folder.\n";
 
+/* A calibration file beside the packs (rules/v2/invest.calib.yml): loaded as the filter loads it,
+ * so a lint of every .yml file in rules/v2 checks them all. -1 when path is no such file. */
+static int lint_calib(const char *path)
+{
+    static const char ext[] = ".calib.yml";
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n <= sizeof ext - 1 || strcmp(base + n - (sizeof ext - 1), ext) != 0) return -1;
+    char filter[256], err[512];
+    snprintf(filter, sizeof filter, "%.*s", (int)(n - (sizeof ext - 1)), base);
+    struct calib c;
+    if (calib_load(&c, path, filter, err, sizeof err)) {
+        printf("%s\n", err);
+        return 1;
+    }
+    printf("%s: ok: calibration of %s, %zu rule points, %zu model points\n", path, filter, c.rules.n, c.model.n);
+    calib_free(&c);
+    return 0;
+}
+
 static int lint(const char *path)
 {
+    int cal = lint_calib(path);
+    if (cal >= 0) return cal;
     tpat_pack *p = NULL;
     tpat_diag d = {0};
     int rc = tpat_load(&p, path, &d);

@@ -17,3 +17,13 @@ add_test(NAME rules_lint_regulatory COMMAND squawk rules lint ${CMAKE_SOURCE_DIR
 set_tests_properties(rules_lint_regulatory PROPERTIES LABELS unit
   PASS_REGULAR_EXPRESSION "regulatory.yml: ok: pack regulatory, [0-9]+ rules")
 sq_add_test(test_tpat_vocab SOURCES test_tpat_vocab.c LIBS sq_filters LABELS unit)
+# squawk rules lint reads FILTER.calib.yml as a score calibration: the shipped ones load; one that
+# names another filter is an error with file:line (exit 1).
+add_test(NAME rules_lint_calib COMMAND squawk rules lint ${CMAKE_SOURCE_DIR}/filters/rules/v2/chips.calib.yml
+  ${CMAKE_SOURCE_DIR}/filters/rules/v2/invest.calib.yml ${CMAKE_SOURCE_DIR}/filters/rules/v2/regulatory.calib.yml)
+set_tests_properties(rules_lint_calib PROPERTIES LABELS unit
+  PASS_REGULAR_EXPRESSION "chips.calib.yml: ok: calibration of chips.*invest.calib.yml: ok: calibration of invest.*regulatory.calib.yml: ok: calibration of regulatory")
+add_test(NAME rules_lint_calib_bad COMMAND ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:squawk>
+  -DFILE=${CMAKE_SOURCE_DIR}/tests/data/calib/invest.calib.yml
+  "-DWANT=invest.calib.yml:2: filter: chips, not invest" -P ${CMAKE_SOURCE_DIR}/tests/data/tpat_lint.cmake)
+set_tests_properties(rules_lint_calib_bad PROPERTIES LABELS unit)
