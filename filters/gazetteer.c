@@ -675,9 +675,17 @@ static int ticker_context(const char *s, size_t start)
     return 0;
 }
 
+/* Does an alias that opens with a digit start at st as the tail of a decimal number? "$1.3M"
+ * and "2,3M" are amounts, not 3M. */
+static int number_tail(const char *s, size_t st, const char *a)
+{
+    return isdigit((unsigned char)a[0]) && st >= 2 && (s[st - 1] == '.' || s[st - 1] == ',') &&
+           isdigit((unsigned char)s[st - 2]);
+}
+
 /* Start of the alias (or ticker) whose literal ends at `end`, or -1 when the
- * match is inside a word or a ticker is out of context. Case was already
- * decided by the database. */
+ * match is inside a word or a number, or a ticker is out of context. Case was
+ * already decided by the database. */
 static long match_start(const filter_gaz *g, unsigned id, const char *s, size_t len, size_t end,
                         int exact)
 {
@@ -689,6 +697,7 @@ static long match_start(const filter_gaz *g, unsigned id, const char *s, size_t 
     if (id < TICKER_BASE && is_word((unsigned char)a[0]) && word_byte(s, len, (long)st - 1))
         return -1;
     if (is_word((unsigned char)a[n - 1]) && word_byte(s, len, (long)end)) return -1;
+    if (id < TICKER_BASE && number_tail(s, st, a)) return -1;
     if (id >= TICKER_BASE && !ticker_context(s, st)) return -1;
     /* "$CMA" is a cashtag (Comerica), never the alias CMA (a regulator) */
     if (id < TICKER_BASE && st >= 1 && s[st - 1] == '$') return -1;

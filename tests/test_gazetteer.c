@@ -738,6 +738,29 @@ TEST(amount_after_name_is_no_model_number)
 /* An ambiguous alias in parentheses after lower-case words whose initials spell it is their
  * abbreviation ("deep brain stimulation (DBS)"); the same alias after a capitalised name, or
  * with other initials before it, stays the company's to confirm. */
+/* "$1.3M" is an amount: the alias 3M is never read in a decimal number's tail. */
+TEST(number_tail_is_no_company)
+{
+    static const struct {
+        const char *head;
+        int seen;
+    } cases[] = {
+        {"Acme raises $1.3M seed round", 0},
+        {"Acme wins 2,3M euro contract", 0},
+        {"3M to buy Acme for $1.2bn", 1},
+        {"Acme sues 3M over earplugs", 1},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        scan_shipped(cases[c].head, "");
+        int32_t mmm = filter_gaz_find(shipped, "3M Co.");
+        ASSERT(mmm >= 0);
+        int seen = 0;
+        for (size_t i = 0; i < ms.n; i++) seen += ms.v[i].entity == (uint32_t)mmm;
+        if (seen != cases[c].seen) fprintf(stderr, "case %zu: %s\n", c, cases[c].head);
+        ASSERT_EQ(seen, cases[c].seen);
+    }
+}
+
 TEST(defined_acronym_is_no_company)
 {
     struct {
@@ -851,6 +874,7 @@ int main(void)
     RUN(amount_after_name_is_no_model_number);
     RUN(title_case_verb_is_no_company);
     RUN(defined_acronym_is_no_company);
+    RUN(number_tail_is_no_company);
     RUN(alias_of_two_entities_refused);
     RUN(venture_arms_and_absorbed);
     filter_mentions_free(&ms);
