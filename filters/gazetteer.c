@@ -952,11 +952,51 @@ static int title_case(const char *s, size_t n);
 static const char *const verb_before[] = {"to", "will", "would", "could", "can", "cannot", "can't", "may", "might",
                                           "must", "should", "shall", "won't", "not", "won\xe2\x80\x99t", NULL};
 
+/* Words a verb alias takes as its object in a wire headline: "FIRM UPS WRATHER STAKE TO 11 PCT". */
+static const char *const verb_object[] = {"stake", "stakes", "holding", "holdings", NULL};
+/* Words before a verb alias that make it a noun: "PROBE TARGET", "Takeover Target". */
+static const char *const noun_before[] = {"probe", "investigation", "inquiry", "takeover", "acquisition", "buyout", NULL};
+
+/* Is the alias ending at end followed by "of" ("Target of SEC probe", "Block of shares": the
+ * noun), or by a stake word within four words, tags and numbers not counted ("UPS WRATHER <WCO>
+ * STAKE": the verb)? */
+static int verb_alias_after(const char *s, size_t len, uint32_t end)
+{
+    size_t i = end;
+    for (int w = 0; w < 4 && i < len;) {
+        while (i < len && s[i] == ' ') i++;
+        if (i >= len || s[i] == '.' || s[i] == ',' || s[i] == ';' || s[i] == ':') return 0;
+        if (a_alpha((unsigned char)s[i])) {
+            if (w == 0 && word_at(s, len, i, "of")) return 1;
+            for (size_t k = 0; verb_object[k]; k++)
+                if (word_at(s, len, i, verb_object[k])) return 1;
+            w++;
+        }
+        while (i < len && s[i] != ' ') i++;
+    }
+    return 0;
+}
+
+/* Is the word before the alias starting at start one that makes it a noun ("PROBE TARGET")? */
+static int verb_alias_noun_before(const char *s, size_t len, uint32_t start)
+{
+    size_t e = start;
+    while (e > 0 && s[e - 1] == ' ') e--;
+    size_t b = e;
+    while (b > 0 && a_alpha((unsigned char)s[b - 1])) b--;
+    for (size_t k = 0; noun_before[k] && b < e; k++)
+        if (strlen(noun_before[k]) == e - b && word_at(s, len, b, noun_before[k])) return 1;
+    return 0;
+}
+
 /* An alias of `verbs` ("Block", "Target") right after "to" or a modal in a field whose capitals
  * carry no information (Title Case, ALL CAPS) is the verb: "FTC Sues to Block Kroger Deal",
- * "Tariffs Will Target Chipmakers". In sentence case "to Block" is the company. */
-static int verb_use(const char *s, size_t len, int caps, uint32_t start)
+ * "Tariffs Will Target Chipmakers"; so is one followed by "of" or a stake (verb_alias_after), or
+ * after a probe or takeover word (verb_alias_noun_before).
+ * In sentence case "to Block" is the company. */
+static int verb_use(const char *s, size_t len, int caps, uint32_t start, uint32_t end)
 {
+    if ((caps || title_case(s, len)) && (verb_alias_after(s, len, end) || verb_alias_noun_before(s, len, start))) return 1;
     size_t e = start;
     while (e > 0 && s[e - 1] == ' ') e--;
     if (e == start) return 0;
@@ -1062,7 +1102,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             m.entity = g->aliases[r->id].entity;
             m.ambiguous = g->aliases[r->id].ambiguous != 0;
             m.confirmed = !m.ambiguous;
-            if (g->aliases[r->id].ambiguous == 2 && verb_use(text[r->field], len[r->field], caps[r->field], r->start))
+            if (g->aliases[r->id].ambiguous == 2 && verb_use(text[r->field], len[r->field], caps[r->field], r->start, r->end))
                 m.ambiguous = VERB_USE;
         }
         if (ids) ids[out->n] = r->id;

@@ -789,6 +789,20 @@ TEST(defined_acronym_is_no_company)
     }
 }
 
+/* The shipped gazetteer's mentions of entity name in head and body that may count as the company
+ * (confirmed, or ambiguous but not the verb or the noun) must number want. */
+static void expect_company_mentions(const char *head, const char *body, const char *name, int want)
+{
+    scan_shipped(head, body);
+    int32_t e = filter_gaz_find(shipped, name);
+    ASSERT(e >= 0);
+    int company = 0;
+    for (size_t i = 0; i < ms.n; i++)
+        company += ms.v[i].entity == (uint32_t)e && (ms.v[i].confirmed || ms.v[i].ambiguous == 1);
+    if (company != want) fprintf(stderr, "case: %s\n", head);
+    ASSERT_EQ(company, want);
+}
+
 /* An alias that is also a verb (`verbs`) after "to" or a modal in Title Case or ALL CAPS is the verb
  * ("FTC Sues to Block Kroger Deal"); in sentence case, or where the article names the company
  * unambiguously, it is the company. */
@@ -805,16 +819,31 @@ TEST(title_case_verb_is_no_company)
         {"Jack Dorsey's Block to Cut Jobs in Overhaul", "", 1}, /* not after "to" */
         {"Regulators Move to Block Payments Deal", "Block Inc. said it would fight the order.", 2},
     };
-    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        scan_shipped(cases[c].head, cases[c].body);
-        int32_t block = filter_gaz_find(shipped, "Block Inc.");
-        ASSERT(block >= 0);
-        int company = 0;
-        for (size_t i = 0; i < ms.n; i++)
-            company += ms.v[i].entity == (uint32_t)block && (ms.v[i].confirmed || ms.v[i].ambiguous == 1);
-        if (company != cases[c].company) fprintf(stderr, "case %zu: %s\n", c, cases[c].head);
-        ASSERT_EQ(company, cases[c].company);
-    }
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        expect_company_mentions(cases[c].head, cases[c].body, "Block Inc.", cases[c].company);
+}
+
+/* In Title Case or ALL CAPS a verb alias followed by "of" or after a probe or takeover word is the noun
+ * ("Target of SEC probe", "Takeover Target"), one followed by a stake within four words is the verb
+ * ("FIRM UPS WRATHER STAKE"); either way no company. */
+TEST(verb_alias_before_of_or_stake_is_no_company)
+{
+    struct {
+        const char *head, *name;
+        int company;
+    } cases[] = {
+        {"CARL ICAHN SAYS HE IS TARGET OF SEC PROBE", "Target Corp.", 0},
+        {"Investor Is Target Of Regulator's Probe", "Target Corp.", 0},
+        {"HONG KONG FIRM UPS WRATHER STAKE TO 11 PCT", "United Parcel Service Inc.", 0},
+        {"PARTNERSHIP UPS HBO <HBOC.O> STAKE TO 8.7 PCT", "United Parcel Service Inc.", 0},
+        {"HOME SHOPPING SAYS IT NOT INVESTIGATION TARGET", "Target Corp.", 0},
+        {"Chipmaker Emerges As Takeover Target", "Target Corp.", 0},
+        {"Holder Ups Stake In Globex To 9%", "United Parcel Service Inc.", 0},
+        {"UPS TO BUY GLOBEX FOR 1 BLN DLRS", "United Parcel Service Inc.", 1},
+        {"Target to buy Globex's stores", "Target Corp.", 1}, /* sentence case: the company */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        expect_company_mentions(cases[c].head, "", cases[c].name, cases[c].company);
 }
 
 /* The gazetteer scans exact-case text backwards and finds tickers in a pass of its own: every
@@ -873,6 +902,7 @@ int main(void)
     RUN(model_number_is_no_company);
     RUN(amount_after_name_is_no_model_number);
     RUN(title_case_verb_is_no_company);
+    RUN(verb_alias_before_of_or_stake_is_no_company);
     RUN(defined_acronym_is_no_company);
     RUN(number_tail_is_no_company);
     RUN(alias_of_two_entities_refused);
