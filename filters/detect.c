@@ -1127,6 +1127,44 @@ static int repeats_as_tag(const struct detect_run *x, size_t j)
     return paren;
 }
 
+/* The end of a headline's leading run of cashtags ("$PFE $BNTX $MRNA - Pfizer/BioNTech seek ..."): a
+ * stock site's tags, 0 when the headline does not open with one. */
+static size_t tag_run_end(const char *s, size_t len)
+{
+    size_t i = 0, end = 0;
+    while (i < len && s[i] == '$') {
+        while (i < len && s[i] != ' ') i++;
+        end = i;
+        while (i < len && s[i] == ' ') i++;
+    }
+    return end;
+}
+
+/* Is the entity named outside the headline's tag run (after it, or in the body)? */
+static int named_past(const struct detect_run *x, uint32_t entity, size_t run_end)
+{
+    for (size_t k = 0; k < x->n_men; k++)
+        if (x->men[k].entity == entity && (x->men[k].field != SQUAWK_FIELD_HEADLINE || x->men[k].start >= run_end))
+            return 1;
+    return 0;
+}
+
+/* 1 when mention j is only a tag of a headline's leading cashtag run that another tag of the run
+ * names elsewhere ("$NVAX $BNTX $MRNA - Novavax vaccine wins FDA authorization": BNTX and MRNA are
+ * the site's related tickers): no party. A run whose tags the text never names keeps them all. */
+static int run_tag_aside(const struct detect_run *x, size_t j)
+{
+    const struct squawk_mention *m = &x->men[j];
+    if (m->field != SQUAWK_FIELD_HEADLINE) return 0;
+    size_t end = tag_run_end(x->a->text[m->field], x->a->len[m->field]);
+    if (m->end > end || named_past(x, m->entity, end)) return 0;
+    for (size_t k = 0; k < x->n_men; k++)
+        if (k != j && x->men[k].field == SQUAWK_FIELD_HEADLINE && x->men[k].end <= end &&
+            x->men[k].entity != m->entity && named_past(x, x->men[k].entity, end))
+            return 1;
+    return 0;
+}
+
 /* A former employer's mark (former_employer: bg 1, former_staff_of: word 2) that the next name of a
  * list shares: "former engineers at DeepMind and OpenAI", "ex-Google, Meta and Apple staff". */
 static int former_of_list(const struct detect_run *x, size_t j, int former_prev)
@@ -1155,7 +1193,8 @@ static void accept_mentions(struct detect_run *x)
         int strict = x->d->cfg.route_clauses > 0;
         int fe = former_employer(s, len, m->start, m->end) || listed == 1, fs = former_staff_of(s, m->start) || listed == 2;
         former_prev = fe ? 1 : fs ? 2 : 0;
-        int bg = in_background(x, m) || fe, word = name_as_word(s, len, m->start, m->end) || in_menu(x, m) || fs;
+        int bg = in_background(x, m) || fe,
+            word = name_as_word(s, len, m->start, m->end) || in_menu(x, m) || fs || run_tag_aside(x, j);
         /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
          * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
         int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);

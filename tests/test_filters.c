@@ -600,6 +600,23 @@ static void expect_roles(const struct role_case *c, size_t n)
     builtin_done(h);
 }
 
+/* A stock site's leading cashtag run tags related tickers: a tag the text never names, beside one it
+ * names, is context (detect.c run_tag_aside); a run none of whose tags the text names keeps them. */
+TEST(cashtag_run_tags_are_context)
+{
+    static const char *const a = "$NVDA $AMZN $AAPL - FTC sues Nvidia over its chip sales",
+                      *const b = "$AMZN - Top bidder to buy Shell for $5bn";
+    filter_host *h = builtin_host();
+    expect_role(h, a, "regulatory", "Nvidia Corp.", "subject");
+    expect_context(h, a, "regulatory", "Amazon.com Inc.", "AMZN");
+    expect_context(h, a, "regulatory", "Apple Inc.", "AAPL");
+    proto_alert *al = run_one(h, b, "", "invest");
+    ASSERT(al != NULL && alert_entity(al, "Amazon.com Inc.") != NULL);
+    ASSERT(strcmp(alert_entity(al, "Amazon.com Inc.")->role, PROTO_ROLE_MENTIONED) != 0);
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 TEST(pattern_roles_outrank_proximity)
 {
     static const char *const a = "Microsoft approaches Nvidia about takeover, people familiar say",
@@ -1828,6 +1845,7 @@ int main(void)
     ASSERT(mkdtemp(tmpdir) != NULL);
     RUN(loads_builtins);
     RUN(background_company_is_mentioned);
+    RUN(cashtag_run_tags_are_context);
     RUN(invest_headline_party_keeps_its_history);
     RUN(chips_curbed_maker_is_context);
     RUN(background_mark_stops_at_sentence_end);
