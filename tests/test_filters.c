@@ -622,11 +622,15 @@ TEST(pattern_roles_outrank_proximity)
     static const char *const a = "Microsoft approaches Nvidia about takeover, people familiar say",
                       /* invest.offer's slot follows its words ("offer for {COMPANY:target}"), so the
                        * company before "hostile offer" is the bidder, not the target (slot_lead) */
-                      *const b = "Apple to rebuff $108bn Microsoft hostile offer";
+                      *const b = "Apple to rebuff $108bn Microsoft hostile offer",
+                      /* "Y announces a strategic investment from X": X invests (invest.head_invests) */
+                      *const d = "Shell Announces $115 Million Strategic Equity Investment From Microsoft";
     static const struct role_case c[] = {{a, "invest", "Microsoft Corp.", "investor"},
                                          {a, "invest", "Nvidia Corp.", "target"},
                                          {b, "invest", "Microsoft Corp.", "investor"},
-                                         {b, "invest", "Apple Inc.", "target"}};
+                                         {b, "invest", "Apple Inc.", "target"},
+                                         {d, "invest", "Shell plc", "target"},
+                                         {d, "invest", "Microsoft Corp.", "investor"}};
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
