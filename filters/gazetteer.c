@@ -19,7 +19,8 @@
 #include "token.h"
 #include "yaml_doc.h"
 
-/* Pattern ids: alias i -> i; the ticker pattern of entity e -> TICKER_BASE + e. */
+/* Pattern ids: alias i -> i; symbol i of ticker_pass's table (an entity's ticker or one of its
+ * `symbols:`) -> TICKER_BASE + i. */
 #define STOP_SLOTS 512u /* the stop-word set's (a power of two, over twice the words) */
 #define TICKER_BASE 0x40000000u
 
@@ -33,7 +34,16 @@ typedef struct alias {
     uint32_t short_of;
 } alias;
 
-/* The entities with one ticker: tick_ents[first, first + n); n = 0: an empty slot. */
+/* A symbol ticker_pass finds and the entity it names: the entity's ticker, or one of its `symbols:`
+ * (other = 1), a symbol the company traded under before a rename ("$SQ", Block's until 2025) or an
+ * over-the-counter ADR line of a foreign company whose ticker is its home listing ("$SCTBY"). */
+struct tick_pair {
+    const char *t;
+    uint32_t e;
+    uint8_t other;
+};
+
+/* The pairs with one symbol: ticks[first, first + n); n = 0: an empty slot. */
 struct tick_slot {
     uint32_t hash, first, n;
 };
@@ -64,9 +74,13 @@ struct filter_gaz {
     /* anon_stop as a hash set (index_stop): name_word asks it for every word a name may hold,
      * and walking the list of 200 cost more than the rest of the anonymous scan on wire copy */
     const char *stop[STOP_SLOTS];
-    /* tickers for ticker_pass (index_tickers): the entities sorted by ticker, a hash set
-     * of the tickers (FNV-1a), the bytes tickers have, the longest */
-    uint32_t *tick_ents;
+    /* `symbols:` (see struct tick_pair): sym_text[i] names entity sym_ent[i] */
+    char **sym_text;
+    uint32_t *sym_ent;
+    size_t n_sym, cap_sym;
+    /* tickers and symbols for ticker_pass (index_tickers): the pairs sorted by symbol, a hash set
+     * of the symbols (FNV-1a), the bytes symbols have, the longest */
+    struct tick_pair *ticks;
     struct tick_slot *tick_slots;
     size_t tick_mask, tick_max;
     uint8_t tick_chr[256];
@@ -369,6 +383,76 @@ static int index_short_forms(filter_gaz *g)
     return 0;
 }
 
+/* Whether v is a symbol as the file writes one: no space, no cashtag or tag mark. */
+static int symbol_shape(const char *v) { return v && *v && !strpbrk(v, " \t$<>"); }
+
+/* An entity's `symbols:` (see struct tick_pair) into g->sym_text and g->sym_ent. */
+static int add_symbols(filter_gaz *g, yaml_document_t *doc, yaml_node_t *n, uint32_t e, const char *path,
+                       size_t line, char *err, size_t errlen)
+{
+    if (!n) return 0;
+    if (n->type != YAML_SEQUENCE_NODE) {
+        snprintf(err, errlen, "%s:%zu: entity %s: symbols must be a list of symbols", path, line, g->ents[e].name);
+        return SQ_E_GAZETTEER;
+    }
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        const char *v = filter_yaml_str(yaml_document_get_node(doc, *it));
+        if (!symbol_shape(v)) {
+            snprintf(err, errlen, "%s:%zu: entity %s: symbols: '%s' is not a symbol", path, line, g->ents[e].name,
+                     v ? v : "");
+            return SQ_E_GAZETTEER;
+        }
+        if (g->n_sym == g->cap_sym) {
+            size_t nc = g->cap_sym ? 2 * g->cap_sym : 64;
+            char **t = realloc(g->sym_text, nc * sizeof *t);
+            if (t) g->sym_text = t;
+            uint32_t *en = realloc(g->sym_ent, nc * sizeof *en);
+            if (en) g->sym_ent = en;
+            if (!t || !en) return SQ_E_NOMEM;
+            g->cap_sym = nc;
+        }
+        if (!(g->sym_text[g->n_sym] = strdup(v))) return SQ_E_NOMEM;
+        g->sym_ent[g->n_sym++] = e;
+    }
+    return 0;
+}
+
+/* Whether s is a `retired:` symbol. */
+static int is_retired(const filter_gaz *g, const char *s)
+{
+    for (size_t i = 0; i < g->n_retired; i++)
+        if (strcmp(g->retired[i], s) == 0) return 1;
+    return 0;
+}
+
+/* A symbol names one company: none is retired, another entity's ticker (or its own), or
+ * written twice. lines[e]: the line of entity e, for the message. */
+static int check_symbols(const filter_gaz *g, const size_t *lines, const char *path, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < g->n_sym; i++) {
+        const char *v = g->sym_text[i];
+        const struct squawk_entity *x = &g->ents[g->sym_ent[i]];
+        size_t line = lines[g->sym_ent[i]];
+        if (is_retired(g, v)) {
+            snprintf(err, errlen, "%s:%zu: entity %s: symbols: %s is retired", path, line, x->name, v);
+            return SQ_E_GAZETTEER;
+        }
+        for (size_t e = 0; e < g->n_ents; e++)
+            if (g->ents[e].ticker && strcmp(g->ents[e].ticker, v) == 0) {
+                snprintf(err, errlen, "%s:%zu: entity %s: symbols: %s is the ticker of %s", path, line, x->name, v,
+                         g->ents[e].name);
+                return SQ_E_GAZETTEER;
+            }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(g->sym_text[j], v) == 0) {
+                snprintf(err, errlen, "%s:%zu: entity %s: symbols: %s is already a symbol of %s", path, line, x->name,
+                         v, g->ents[g->sym_ent[j]].name);
+                return SQ_E_GAZETTEER;
+            }
+    }
+    return 0;
+}
+
 /* One entry of entities: its fields and aliases into g (the next entity). 0, SQ_E_GAZETTEER with
  * file:line and the reason in err, or SQ_E_NOMEM. */
 static int load_entity(filter_gaz *g, yaml_document_t *doc, yaml_node_t *en, const char *path, char *err, size_t errlen)
@@ -401,6 +485,7 @@ static int load_entity(filter_gaz *g, yaml_document_t *doc, yaml_node_t *en, con
     if (!rc) rc = add_seq_aliases(g, doc, filter_yaml_get(doc, en, "verbs"), e, 2);
     if (rc == SQ_E_GAZETTEER)
         snprintf(err, errlen, "%s:%zu: entity %s: aliases must be a list of strings", path, line, name);
+    if (!rc) rc = add_symbols(g, doc, filter_yaml_get(doc, en, "symbols"), e, path, line, err, errlen);
     return rc;
 }
 
@@ -419,7 +504,7 @@ static int load_retired(filter_gaz *g, yaml_document_t *doc, yaml_node_t *root, 
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
         yaml_node_t *sn = yaml_document_get_node(doc, *it);
         const char *v = filter_yaml_str(sn);
-        if (!v || !*v || strpbrk(v, " \t$<>")) {
+        if (!symbol_shape(v)) {
             snprintf(err, errlen, "%s:%zu: retired: '%s' is not a symbol", path, filter_yaml_line(sn), v ? v : "");
             return SQ_E_GAZETTEER;
         }
@@ -484,6 +569,7 @@ int filter_gaz_load(filter_gaz **out, const char *path, char *err, size_t errlen
     index_suffixes(g);
     index_stop(g);
     rc = load_retired(g, &doc, root, path, err, errlen);
+    if (!rc) rc = check_symbols(g, lines, path, err, errlen);
     if (!rc) rc = unique_aliases(g, lines, path, err, errlen);
     if (!rc) rc = index_short_forms(g);
     if (!rc) rc = compile(g, path, err, errlen);
@@ -518,7 +604,10 @@ void filter_gaz_destroy(filter_gaz *g)
     hs_free_database(g->db[1]);
     hs_free_database(g->rdb);
     free(g->keys);
-    free(g->tick_ents);
+    for (size_t i = 0; i < g->n_sym; i++) free(g->sym_text[i]);
+    free(g->sym_text);
+    free(g->sym_ent);
+    free(g->ticks);
     free(g->tick_slots);
     free(g->ents);
     free(g->aliases);
@@ -571,11 +660,6 @@ int32_t filter_gaz_find(const filter_gaz *g, const char *s)
     return lo < g->n_keys && strcmp(g->keys[lo].s, s) == 0 ? (int32_t)g->keys[lo].entity : -1;
 }
 
-struct tick_pair {
-    const char *t;
-    uint32_t e;
-};
-
 static int cmp_tick(const void *a, const void *b)
 {
     const struct tick_pair *x = a, *y = b;
@@ -583,27 +667,24 @@ static int cmp_tick(const void *a, const void *b)
     return c ? c : (x->e > y->e) - (x->e < y->e);
 }
 
-/* ticker_pass's tables: the entities by ticker, then a slot per distinct ticker. */
+/* ticker_pass's tables: the tickers and symbols with their entities, sorted, then a slot per
+ * distinct symbol. */
 static int index_tickers(filter_gaz *g)
 {
     size_t n = 0, cap = 16;
-    struct tick_pair *v = malloc((g->n_ents ? g->n_ents : 1) * sizeof *v);
-    g->tick_ents = malloc((g->n_ents ? g->n_ents : 1) * sizeof *g->tick_ents);
-    if (!v || !g->tick_ents) {
-        free(v);
-        return SQ_E_NOMEM;
-    }
+    struct tick_pair *v = malloc((g->n_ents + g->n_sym ? g->n_ents + g->n_sym : 1) * sizeof *v);
+    if (!v) return SQ_E_NOMEM;
     for (size_t e = 0; e < g->n_ents; e++)
-        if (g->ents[e].ticker && *g->ents[e].ticker) v[n++] = (struct tick_pair){g->ents[e].ticker, (uint32_t)e};
+        if (g->ents[e].ticker && *g->ents[e].ticker) v[n++] = (struct tick_pair){g->ents[e].ticker, (uint32_t)e, 0};
+    for (size_t i = 0; i < g->n_sym; i++) v[n++] = (struct tick_pair){g->sym_text[i], g->sym_ent[i], 1};
     qsort(v, n, sizeof *v, cmp_tick);
-    for (size_t i = 0; i < n; i++) g->tick_ents[i] = v[i].e;
-    free(v);
+    g->ticks = v;
     while (cap < 2 * n) cap *= 2;
     if (!(g->tick_slots = calloc(cap, sizeof *g->tick_slots))) return SQ_E_NOMEM;
     g->tick_mask = cap - 1;
     for (size_t i = 0, j; i < n; i = j) {
-        const char *t = g->ents[g->tick_ents[i]].ticker;
-        for (j = i + 1; j < n && strcmp(g->ents[g->tick_ents[j]].ticker, t) == 0; j++) {}
+        const char *t = v[i].t;
+        for (j = i + 1; j < n && strcmp(v[j].t, t) == 0; j++) {}
         uint32_t h = 2166136261u;
         size_t l = strlen(t);
         for (size_t k = 0; k < l; k++) {
@@ -690,7 +771,7 @@ static long match_start(const filter_gaz *g, unsigned id, const char *s, size_t 
                         int exact)
 {
     (void)exact;
-    const char *a = id >= TICKER_BASE ? g->ents[id - TICKER_BASE].ticker : g->aliases[id].text;
+    const char *a = id >= TICKER_BASE ? g->ticks[id - TICKER_BASE].t : g->aliases[id].text;
     size_t n = strlen(a);
     if (n > end) return -1;
     size_t st = end - n;
@@ -699,6 +780,9 @@ static long match_start(const filter_gaz *g, unsigned id, const char *s, size_t 
     if (is_word((unsigned char)a[n - 1]) && word_byte(s, len, (long)end)) return -1;
     if (id < TICKER_BASE && number_tail(s, st, a)) return -1;
     if (id >= TICKER_BASE && !ticker_context(s, st)) return -1;
+    /* a Reuters tag names the company that held the symbol then (a 1987 wire's), not the
+     * renamed company that once traded under one of its `symbols:` */
+    if (id >= TICKER_BASE && g->ticks[id - TICKER_BASE].other && s[st - 1] == '<') return -1;
     /* "$CMA" is a cashtag (Comerica), never the alias CMA (a regulator) */
     if (id < TICKER_BASE && st >= 1 && s[st - 1] == '$') return -1;
     return (long)st;
@@ -777,10 +861,10 @@ static int tickers_at(struct scan_ctx *c, size_t p)
         h = (h ^ ch) * 16777619u;
         for (size_t i = h & g->tick_mask; g->tick_slots[i].n; i = (i + 1) & g->tick_mask) {
             const struct tick_slot *sl = &g->tick_slots[i];
-            const char *t = g->ents[g->tick_ents[sl->first]].ticker;
+            const char *t = g->ticks[sl->first].t;
             if (sl->hash != h || strncmp(t, c->text + p, l) != 0 || t[l]) continue;
             for (uint32_t k = 0; k < sl->n; k++)
-                if (keep_match(c, TICKER_BASE + g->tick_ents[sl->first + k], p + l)) return 1;
+                if (keep_match(c, TICKER_BASE + sl->first + k, p + l)) return 1;
             break;
         }
     }
@@ -1096,7 +1180,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
         m.start = r->start;
         m.end = r->end;
         if (r->id >= TICKER_BASE) {
-            m.entity = r->id - TICKER_BASE;
+            m.entity = g->ticks[r->id - TICKER_BASE].e;
             m.confirmed = 1;
         } else {
             m.entity = g->aliases[r->id].entity;

@@ -326,18 +326,26 @@ TEST(hostile_text)
 }
 
 /* Writes a one-entity gazetteer with the given `anonymous:` line and loads it. */
-static int load_with(const char *line, filter_gaz **g, char *err, size_t errlen)
+/* Loads a gazetteer of the given text into *g (written to a temporary file). */
+static int load_text(const char *text, filter_gaz **g, char *err, size_t errlen)
 {
     char path[] = "/tmp/sq_test_gaz_yml_XXXXXX";
     int fd = mkstemp(path);
     ASSERT(fd >= 0);
     FILE *f = fdopen(fd, "w");
     ASSERT(f != NULL);
-    fprintf(f, "%s\nentities:\n  - name: Zorblax Widgets Inc\n    ticker: ZWI\n", line);
+    fputs(text, f);
     fclose(f);
     int rc = filter_gaz_load(g, path, err, errlen);
     unlink(path);
     return rc;
+}
+
+static int load_with(const char *line, filter_gaz **g, char *err, size_t errlen)
+{
+    char text[512];
+    snprintf(text, sizeof text, "%s\nentities:\n  - name: Zorblax Widgets Inc\n    ticker: ZWI\n", line);
+    return load_text(text, g, err, errlen);
 }
 
 /* Ticker convention (gazetteer.yml's header): a US symbol (class ".B"), or a
@@ -532,6 +540,15 @@ TEST(switch_in_gazetteer_file)
     filter_gaz_destroy(g);
 }
 
+/* Scans headline h with gazetteer g (and a scratch for it, into *sc) into ms. */
+static void scan_own(filter_gaz *g, hs_scratch_t **sc, const char *h)
+{
+    ASSERT_EQ(filter_gaz_alloc_scratch(g, sc), 0);
+    const char *t[2] = {h, ""};
+    size_t l[2] = {strlen(h), 0};
+    ASSERT_EQ(filter_gaz_scan(g, *sc, t, l, &ms), 0);
+}
+
 /* `retired:` symbols: a tag of one names a company without a ticker (no topic for a symbol nobody
  * holds); a list that is no list, a non-symbol, or a listed entity's ticker is a load error. So does a
  * lone cashtag of a foreign company's OTC ordinary line (five capitals ending in F: the convention routes
@@ -543,11 +560,7 @@ TEST(retired_symbols_name_no_ticker)
     hs_scratch_t *sc = NULL;
     char err[512] = "";
     ASSERT_EQ(load_with("retired: [QWRT, QWZX]", &g, err, sizeof err), 0);
-    ASSERT_EQ(filter_gaz_alloc_scratch(g, &sc), 0);
-    const char *h = "$QWRT - buyer walks away from its $4bn deal; $QWRS shares fall; $QWRTF $QWRTY $QWRF $QWRTFF <QWZXF>";
-    const char *t[2] = {h, ""};
-    size_t l[2] = {strlen(h), 0};
-    ASSERT_EQ(filter_gaz_scan(g, sc, t, l, &ms), 0);
+    scan_own(g, &sc, "$QWRT - buyer walks away from its $4bn deal; $QWRS shares fall; $QWRTF $QWRTY $QWRF $QWRTFF <QWZXF>");
     int seen = 0;
     for (size_t i = 0; i < ms.n; i++) {
         const struct squawk_entity *e = filter_mentions_entity(g, &ms, ms.v[i].entity);
@@ -570,6 +583,63 @@ TEST(retired_symbols_name_no_ticker)
     ASSERT_EQ(load_with("retired: [ZWI]", &g, err, sizeof err), SQ_E_GAZETTEER);
     ASSERT(strstr(err, ":1: retired: ZWI is the ticker of Zorblax Widgets Inc") != NULL);
     ASSERT(g == NULL);
+}
+
+/* An entity's `symbols:` -- a symbol it traded under before a rename, or a foreign company's
+ * over-the-counter ADR line -- name it in a cashtag or after an exchange ("$QBLK", "(OTC: QBLKY)"),
+ * routed to its own ticker; a Reuters tag of one names the company that held it then (an old
+ * wire's), not this one. A symbol that is retired, another entity's ticker or written twice, or
+ * that is no symbol, is a load error. */
+TEST(symbols_name_their_company)
+{
+    static const char *const base = "retired: [QOLD]\nentities:\n"
+                                    "  - name: Quarblock Inc\n    ticker: QBX\n    symbols: [QBLK, QBLKY]\n"
+                                    "  - name: Zorblax Widgets Inc\n    ticker: ZWI\n";
+    filter_gaz *g = NULL;
+    hs_scratch_t *sc = NULL;
+    char err[512] = "";
+    ASSERT_EQ(load_text(base, &g, err, sizeof err), 0);
+    const char *h = "$QBLK rises after (OTC: QBLKY) holders back the deal; <QBLK> and $QBX too";
+    scan_own(g, &sc, h);
+    int seen = 0;
+    for (size_t i = 0; i < ms.n; i++) {
+        const struct squawk_entity *e = filter_mentions_entity(g, &ms, ms.v[i].entity);
+        ASSERT(e != NULL);
+        const char *sp = span(h, &ms.v[i]);
+        int own = strcmp(e->name, "Quarblock Inc") == 0;
+        if (strcmp(sp, "QBLK") == 0 && ms.v[i].start == 1 && own) seen |= 1;
+        if (strcmp(sp, "QBLKY") == 0 && own) seen |= 2;
+        if (strcmp(sp, "QBX") == 0 && own) seen |= 4;
+        if (strcmp(sp, "QBLK") == 0 && h[ms.v[i].start - 1] == '<') {
+            ASSERT(!own);
+            assert_ticker(e, NULL);
+            seen |= 8;
+        }
+        if (own) assert_ticker(e, "QBX");
+    }
+    ASSERT_EQ(seen, 15);
+    hs_free_scratch(sc);
+    filter_gaz_destroy(g);
+    g = NULL;
+    static const struct {
+        const char *symbols, *msg;
+    } bad[] = {{"[QOLD]", "entity Quarblock Inc: symbols: QOLD is retired"},
+               {"[ZWI]", "entity Quarblock Inc: symbols: ZWI is the ticker of Zorblax Widgets Inc"},
+               {"[QBX]", "entity Quarblock Inc: symbols: QBX is the ticker of Quarblock Inc"},
+               {"[QBLK, QBLK]", "entity Quarblock Inc: symbols: QBLK is already a symbol of Quarblock Inc"},
+               {"QBLK", "entity Quarblock Inc: symbols must be a list of symbols"},
+               {"['$QBLK']", "entity Quarblock Inc: symbols: '$QBLK' is not a symbol"},
+               {NULL, NULL}};
+    for (size_t k = 0; bad[k].symbols; k++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "retired: [QOLD]\nentities:\n  - name: Quarblock Inc\n    ticker: QBX\n    symbols: %s\n"
+                 "  - name: Zorblax Widgets Inc\n    ticker: ZWI\n",
+                 bad[k].symbols);
+        ASSERT_EQ(load_text(text, &g, err, sizeof err), SQ_E_GAZETTEER);
+        ASSERT(g == NULL);
+        if (!strstr(err, bad[k].msg)) SQ_FAIL_("%s: got '%s'", bad[k].msg, err);
+    }
 }
 
 /* ---- through the host: plugins resolve anonymous entities with host->entity() ---- */
@@ -898,6 +968,7 @@ int main(void)
     RUN(hostile_text);
     RUN(switch_in_gazetteer_file);
     RUN(retired_symbols_name_no_ticker);
+    RUN(symbols_name_their_company);
     RUN(shipped_gazetteer_entries);
     RUN(model_number_is_no_company);
     RUN(amount_after_name_is_no_model_number);
