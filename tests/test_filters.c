@@ -1180,6 +1180,9 @@ TEST(chips_background_share_fall)
     expect_context(h, "Apple, Nvidia shares rise after Microsoft signs $10bn compute deal with Amazon", "chips", "Nvidia Corp.", "NVDA");
     expect_role(h, "Apple, Nvidia shares rise after Microsoft signs $10bn compute deal with Amazon", "chips", "Microsoft Corp.", "customer");
     expect_role(h, "Kestrel Devices, Nvidia rise as Microsoft orders more GPUs", "chips", "Nvidia Corp.", "supplier");
+    /* one mover too; a mover that signs itself keeps its side */
+    expect_context(h, "Nvidia shares rise after Microsoft signs $10bn compute deal with Amazon", "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, "Kestrel Devices Shares Jump After It Signs HBM4 Deal With Nvidia", "chips", "Kestrel Devices Inc.", "supplier");
     builtin_done(h);
 }
 
