@@ -1196,6 +1196,14 @@ TEST(chips_background_share_fall)
     expect_context(h, "Nvidia shares slip on report Apple in talks to rent Alphabet's TPUs", "chips", "Nvidia Corp.", "NVDA");
     expect_role(h, "Nvidia shares jump after Apple signs $5bn GPU supply deal", "chips", "Nvidia Corp.", "supplier");
     expect_context(h, "Apple signs $5bn deal to rent Alphabet TPUs; Nvidia shares rise in sympathy", "chips", "Nvidia Corp.", "NVDA");
+    /* a list of movers rising as two others sign with each other is the market's reaction (background_movers);
+     * a list rising as their customer orders more names them the suppliers */
+    expect_context(h, "Apple, Nvidia shares rise after Microsoft signs $10bn compute deal with Amazon", "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, "Apple, Nvidia shares rise after Microsoft signs $10bn compute deal with Amazon", "chips", "Microsoft Corp.", "customer");
+    expect_role(h, "Kestrel Devices, Nvidia rise as Microsoft orders more GPUs", "chips", "Nvidia Corp.", "supplier");
+    /* one mover too; a mover that signs itself keeps its side */
+    expect_context(h, "Nvidia shares rise after Microsoft signs $10bn compute deal with Amazon", "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, "Kestrel Devices Shares Jump After It Signs HBM4 Deal With Nvidia", "chips", "Kestrel Devices Inc.", "supplier");
     builtin_done(h);
 }
 
