@@ -1038,8 +1038,8 @@ static const char *const verb_before[] = {"to", "will", "would", "could", "can",
 
 /* Words a verb alias takes as its object in a wire headline: "FIRM UPS WRATHER STAKE TO 11 PCT". */
 static const char *const verb_object[] = {"stake", "stakes", "holding", "holdings", NULL};
-/* Words before a verb alias that make it a noun: "PROBE TARGET", "Takeover Target". */
-static const char *const noun_before[] = {"probe", "investigation", "inquiry", "takeover", "acquisition", "buyout", NULL};
+/* Words before a verb alias that make it a noun: "PROBE TARGET", "Takeover Target", "Price Target". */
+static const char *const noun_before[] = {"probe", "investigation", "inquiry", "takeover", "acquisition", "buyout", "price", NULL};
 
 /* Is the alias ending at end followed by "of" ("Target of SEC probe", "Block of shares": the
  * noun), or by a stake word within four words, tags and numbers not counted ("UPS WRATHER <WCO>

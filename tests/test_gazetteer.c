@@ -908,6 +908,7 @@ TEST(verb_alias_before_of_or_stake_is_no_company)
         {"PARTNERSHIP UPS HBO <HBOC.O> STAKE TO 8.7 PCT", "United Parcel Service Inc.", 0},
         {"HOME SHOPPING SAYS IT NOT INVESTIGATION TARGET", "Target Corp.", 0},
         {"Chipmaker Emerges As Takeover Target", "Target Corp.", 0},
+        {"Analyst Raises Nvidia Price Target After Supply Deal", "Target Corp.", 0},
         {"Holder Ups Stake In Globex To 9%", "United Parcel Service Inc.", 0},
         {"UPS TO BUY GLOBEX FOR 1 BLN DLRS", "United Parcel Service Inc.", 1},
         {"Target to buy Globex's stores", "Target Corp.", 1}, /* sentence case: the company */
