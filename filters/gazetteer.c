@@ -1077,6 +1077,60 @@ static int hyphen_whole(const char *const text[2], const size_t len[2], const fi
     return 1;
 }
 
+static size_t suffix_at(const uint16_t *lens, const char *s, size_t len, size_t i, int loose);
+static int title_case(const char *s, size_t n);
+
+/* Last words of a name that are no legal form but name an organisation all the same. */
+static const char *const org_tail[] = {"Association", "Partners", "Party", "Trust", "Enterprises", NULL};
+
+/* Does the alias at [start,end) open a longer capitalised name that ends in a legal form or an
+ * organisation's word and that the wire marks as a company of its own: in a tag ("<Spectrum
+ * Holding Corp>", unlisted) or before its own ticker tag ("Progressive Savings and Loan
+ * Association <PRSL>")? Then the mention is that company's name, not ours. Untagged longer names
+ * are left alone: they are as often the company's own units ("Shell Oil Co", "Moody's Investors
+ * Service Inc"); "Apple Inc" (a legal form right after it) is the company's own name. */
+static int longer_name_head(const filter_gaz *g, const char *s, size_t len, uint32_t start, uint32_t end)
+{
+    int tagged = start > 0 && s[start - 1] == '<';
+    size_t i = end;
+    int caps_words = 0;
+    for (int w = 0; w < 6; w++) {
+        if (i >= len || s[i] != ' ') return 0;
+        while (i < len && s[i] == ' ') i++;
+        if (i >= len) return 0;
+        size_t n = caps_words ? suffix_at(g->suf_len, s, len, i, 0) : 0;
+        for (size_t k = 0; caps_words && !n && org_tail[k]; k++)
+            if (word_at(s, len, i, org_tail[k])) n = strlen(org_tail[k]);
+        if (n) {
+            for (i += n; i < len && (s[i] == '.' || s[i] == ' '); i++)
+                ;
+            return i < len && s[i] == (tagged ? '>' : '<');
+        }
+        if (a_upper((unsigned char)s[i])) {
+            caps_words++;
+        } else if (!(caps_words && (word_at(s, len, i, "and") || word_at(s, len, i, "of") || word_at(s, len, i, "&")))) {
+            return 0;
+        }
+        while (i < len && (a_alnum((unsigned char)s[i]) || s[i] == '&' || s[i] == '\'' || s[i] == '-')) i++;
+    }
+    return 0;
+}
+
+/* Is some mention of m's entity, in a field whose capitals carry meaning, the head of a longer
+ * name (longer_name_head)? Then its other mentions are that name's short form: "Progressive"
+ * after "Progressive Enterprises Ltd", a headline's "TO BUY PROGRESSIVE". */
+static int entity_is_longer_head(const filter_gaz *g, const char *const text[2], const size_t len[2],
+                                 const int caps[2], const filter_mentions *out, uint32_t entity)
+{
+    for (size_t j = 0; j < out->n; j++) {
+        const struct squawk_mention *o = &out->v[j];
+        if (o->entity == entity && !caps[o->field] && !title_case(text[o->field], len[o->field]) &&
+            longer_name_head(g, text[o->field], len[o->field], o->start, o->end))
+            return 1;
+    }
+    return 0;
+}
+
 /* A mention's `ambiguous` while the scan decides whether an alias of `verbs` is the verb */
 #define VERB_USE 3
 
@@ -1289,8 +1343,8 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             const char *s = text[m->field];
             int the = m->start >= 4 && strncmp(s + m->start - 4, "the ", 4) == 0;
             if (the || common_noun_use(s, len[m->field], m->end) || acronym_defined(s, len[m->field], m->start, m->end) ||
-                hyphen_whole(text, len, out, m))
-                m->ambiguous = 2; /* "the Amazon", "Apple pie", "deep brain stimulation (DBS)", "Orange-Co": no company */
+                hyphen_whole(text, len, out, m) || entity_is_longer_head(g, text, len, caps, out, m->entity))
+                m->ambiguous = 2; /* "the Amazon", "Apple pie", "deep brain stimulation (DBS)", "Orange-Co", "Progressive Enterprises Ltd": no company of ours */
             else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
         }
     }

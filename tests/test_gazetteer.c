@@ -805,6 +805,17 @@ TEST(amount_after_name_is_no_model_number)
     }
 }
 
+/* The mentions of the named entity that the scan of head and body did not make a common noun. */
+static int live_mentions(const char *head, const char *body, const char *name)
+{
+    scan_shipped(head, body);
+    int32_t e = filter_gaz_find(shipped, name);
+    ASSERT(e >= 0);
+    int live = 0;
+    for (size_t i = 0; i < ms.n; i++) live += ms.v[i].entity == (uint32_t)e && ms.v[i].ambiguous != 2;
+    return live;
+}
+
 /* An ambiguous alias that is one part of a hyphenated name ("Orange-Co Farms", "MARK-UPS") is no
  * company, unless the other part names a company or is a participle ("Orange-Backed"), or the
  * article names the alias on its own too (a joint bid's "ACME-ORANGE BID"). */
@@ -821,11 +832,29 @@ TEST(hyphen_part_is_no_company)
         {"ACME-ORANGE BID OUTLINED", "Acme and Orange would hold 40 pct of the venture.", "Orange SA", 2},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        scan_shipped(cases[c].head, cases[c].body);
-        int32_t e = filter_gaz_find(shipped, cases[c].name);
-        ASSERT(e >= 0);
-        int live = 0;
-        for (size_t i = 0; i < ms.n; i++) live += ms.v[i].entity == (uint32_t)e && ms.v[i].ambiguous != 2;
+        int live = live_mentions(cases[c].head, cases[c].body, cases[c].name);
+        if (live != cases[c].live) fprintf(stderr, "case %zu: %s\n", c, cases[c].head);
+        ASSERT_EQ(live, cases[c].live);
+    }
+}
+
+/* An ambiguous alias that opens a longer name the wire tags as a company of its own ("<Acme
+ * Widgets Ltd>", "... Association <PRSL>") is that company's, and so is the article's bare
+ * alias; an untagged longer name may be the company's own unit and changes nothing. */
+TEST(tagged_longer_name_is_another_company)
+{
+    static const struct {
+        const char *head, *body, *name;
+        int live;
+    } cases[] = {
+        {"ACME TO BUY PROGRESSIVE", "Acme Corp said it would buy Progressive Savings and Loan Association <PRSL> for cash.",
+         "Progressive Corp.", 0},
+        {"ACME BIDS FOR PROGRESSIVE", "Acme said it bid for <Progressive Grocers Ltd>. Progressive has 40 stores.",
+         "Progressive Corp.", 0},
+        {"SHELL SELLS REFINERY", "Shell Oil Co said it sold a refinery in Texas to Acme Corp.", "Shell plc", 2},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        int live = live_mentions(cases[c].head, cases[c].body, cases[c].name);
         if (live != cases[c].live) fprintf(stderr, "case %zu: %s\n", c, cases[c].head);
         ASSERT_EQ(live, cases[c].live);
     }
@@ -1029,6 +1058,7 @@ int main(void)
     RUN(number_tail_is_no_company);
     RUN(hyphen_part_is_no_company);
     RUN(short_alias_of_longer_name_corefers);
+    RUN(tagged_longer_name_is_another_company);
     RUN(alias_of_two_entities_refused);
     RUN(venture_arms_and_absorbed);
     filter_mentions_free(&ms);
