@@ -829,6 +829,9 @@ TEST(hyphen_part_is_no_company)
         {"DEALERS WARNED ON HIGH MARK-UPS", "", "United Parcel Service Inc.", 0},
         {"Orange-Backed Startup Raises Seed Round", "", "Orange SA", 1},
         {"Nokia-Orange venture wins network contract", "", "Orange SA", 1},
+        /* not a hyphen, the same class: a product word before "maker" is the product */
+        {"Officials object to sale of a U.S. Microchip maker", "", "Microchip Technology Inc.", 0},
+        {"Microchip makes offer for a sensor firm", "", "Microchip Technology Inc.", 1},
         {"ACME-ORANGE BID OUTLINED", "Acme and Orange would hold 40 pct of the venture.", "Orange SA", 2},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
