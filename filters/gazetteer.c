@@ -975,7 +975,7 @@ static const char *const noun_after[] = {"pie", "pies", "juice", "tree", "trees"
     "orchards", "cider", "sauce", "river", "rainforest", "basin", "forest", "jungle", "region",
     "tribe", "tribes", "delta", "casing", "casings", "fish", "beach",
     "Pro", "Max", "Ultra", "Plus", "Mini", "Super", "Ti", "series", "Series", "GPU", "GPUs", "graphics",
-    "card", "cards", NULL};
+    "card", "cards", "maker", "makers", NULL}; /* "a U.S. Microchip maker": the product's maker */
 
 /* Is the number at s[i] an amount: a scale word after it, as the amounts read them ("500 million
  * euros", "746m"), or a per cent ("10%", "10 percent")? */
@@ -1025,6 +1025,110 @@ static int acronym_defined(const char *s, size_t len, uint32_t start, uint32_t e
         if (k && i == b) return 0; /* the words must be apart */
     }
     return 1;
+}
+
+/* Prefixes a company name takes in a hyphenated compound that is still about the company:
+ * "EX-APPLE", "Non-Google". */
+static const char *const hyphen_prefix[] = {"ex", "non", "anti", "pro", "post", "pre", "mid", "un", NULL};
+
+/* Does a mention in field end at ends_at or start at starts_at? */
+static int mention_at(const filter_mentions *out, uint32_t field, uint32_t ends_at, uint32_t starts_at)
+{
+    for (size_t j = 0; j < out->n; j++)
+        if (out->v[j].field == field && (out->v[j].end == ends_at || out->v[j].start == starts_at)) return 1;
+    return 0;
+}
+
+/* Is the ambiguous alias at [start,end) one part of a hyphenated name that is not a company's
+ * own compound ("Orange-Co", "TI-Caro", "Graham-McCormick", "MARK-UPS")? The other part must be
+ * capitalised, not a prefix or a participle ("Amazon-Backed"), and name no company itself: "Delta-Western"
+ * of a merger keeps Delta when Western is a company we know. */
+static int hyphen_part(const char *s, size_t len, const filter_mentions *out, uint32_t field,
+                       uint32_t start, uint32_t end)
+{
+    if (start >= 2 && s[start - 1] == '-' && a_alpha((unsigned char)s[start - 2])) {
+        size_t b = start - 1;
+        while (b > 0 && a_alpha((unsigned char)s[b - 1])) b--;
+        int pre = 0;
+        for (size_t k = 0; hyphen_prefix[k] && !pre; k++)
+            pre = strlen(hyphen_prefix[k]) == start - 1 - b && strncasecmp(s + b, hyphen_prefix[k], start - 1 - b) == 0;
+        if (!pre && a_upper((unsigned char)s[b]) && !mention_at(out, field, start - 1, UINT32_MAX)) return 1;
+    }
+    if (end + 1 < len && s[end] == '-' && a_upper((unsigned char)s[end + 1])) {
+        size_t e = end + 1;
+        while (e < len && a_alpha((unsigned char)s[e])) e++;
+        size_t n = e - end - 1;
+        int part = n >= 2 && (strncasecmp(s + e - 2, "ed", 2) == 0 || (n >= 3 && strncasecmp(s + e - 3, "ing", 3) == 0));
+        if (!part && !mention_at(out, field, UINT32_MAX, end + 1)) return 1;
+    }
+    return 0;
+}
+
+/* Is every mention of m's entity a part of a hyphenated name? "ATT-PHILIPS BID" over a body that
+ * names Philips on its own is the company's joint bid; "ORANGE-CO" over "Orange-Co Inc" is not Orange. */
+static int hyphen_whole(const char *const text[2], const size_t len[2], const filter_mentions *out,
+                        const struct squawk_mention *m)
+{
+    for (size_t j = 0; j < out->n; j++) {
+        const struct squawk_mention *o = &out->v[j];
+        if (o->entity == m->entity && !hyphen_part(text[o->field], len[o->field], out, o->field, o->start, o->end))
+            return 0;
+    }
+    return 1;
+}
+
+static size_t suffix_at(const uint16_t *lens, const char *s, size_t len, size_t i, int loose);
+static int title_case(const char *s, size_t n);
+
+/* Last words of a name that are no legal form but name an organisation all the same. */
+static const char *const org_tail[] = {"Association", "Partners", "Party", "Trust", "Enterprises", NULL};
+
+/* Does the alias at [start,end) open a longer capitalised name that ends in a legal form or an
+ * organisation's word and that the wire marks as a company of its own: in a tag ("<Spectrum
+ * Holding Corp>", unlisted) or before its own ticker tag ("Progressive Savings and Loan
+ * Association <PRSL>")? Then the mention is that company's name, not ours. Untagged longer names
+ * are left alone: they are as often the company's own units ("Shell Oil Co", "Moody's Investors
+ * Service Inc"); "Apple Inc" (a legal form right after it) is the company's own name. */
+static int longer_name_head(const filter_gaz *g, const char *s, size_t len, uint32_t start, uint32_t end)
+{
+    int tagged = start > 0 && s[start - 1] == '<';
+    size_t i = end;
+    int caps_words = 0;
+    for (int w = 0; w < 6; w++) {
+        if (i >= len || s[i] != ' ') return 0;
+        while (i < len && s[i] == ' ') i++;
+        if (i >= len) return 0;
+        size_t n = caps_words ? suffix_at(g->suf_len, s, len, i, 0) : 0;
+        for (size_t k = 0; caps_words && !n && org_tail[k]; k++)
+            if (word_at(s, len, i, org_tail[k])) n = strlen(org_tail[k]);
+        if (n) {
+            for (i += n; i < len && (s[i] == '.' || s[i] == ' '); i++)
+                ;
+            return i < len && s[i] == (tagged ? '>' : '<');
+        }
+        if (a_upper((unsigned char)s[i])) {
+            caps_words++;
+        } else if (!(caps_words && (word_at(s, len, i, "and") || word_at(s, len, i, "of") || word_at(s, len, i, "&")))) {
+            return 0;
+        }
+        while (i < len && (a_alnum((unsigned char)s[i]) || s[i] == '&' || s[i] == '\'' || s[i] == '-')) i++;
+    }
+    return 0;
+}
+
+/* Is some mention of m's entity, in a field whose capitals carry meaning, the head of a longer
+ * name (longer_name_head)? Then its other mentions are that name's short form: "Progressive"
+ * after "Progressive Enterprises Ltd", a headline's "TO BUY PROGRESSIVE". */
+static int entity_is_longer_head(const filter_gaz *g, const char *const text[2], const size_t len[2],
+                                 const int caps[2], const filter_mentions *out, uint32_t entity)
+{
+    for (size_t j = 0; j < out->n; j++) {
+        const struct squawk_mention *o = &out->v[j];
+        if (o->entity == entity && !caps[o->field] && !title_case(text[o->field], len[o->field]) &&
+            longer_name_head(g, text[o->field], len[o->field], o->start, o->end))
+            return 1;
+    }
+    return 0;
 }
 
 /* A mention's `ambiguous` while the scan decides whether an alias of `verbs` is the verb */
@@ -1136,6 +1240,36 @@ static void corefer_short(const filter_gaz *g, filter_mentions *out, const uint3
     }
 }
 
+/* An ambiguous alias that opens a longer name the article gives an unlisted company ("Caesars
+ * World ... Caesars' board", a headline's "CAESARS <CAW>" over a body's "Caesars World Inc") names
+ * that company, unless the alias's own company is named unambiguously somewhere: a wire shortens a
+ * name it spells out. A listed longer name is usually the alias's own family ("Brookfield
+ * Infrastructure" under "Brookfield"), where the short name may well be the parent. */
+static void corefer_longer(const filter_gaz *g, const char *const text[2], filter_mentions *out)
+{
+    for (size_t i = 0; i < out->n; i++) {
+        struct squawk_mention *m = &out->v[i];
+        if (m->ambiguous != 1 || m->confirmed) continue; /* a verb alias's use was decided */
+        int own_named = 0;
+        for (size_t j = 0; j < out->n && !own_named; j++)
+            own_named = out->v[j].entity == m->entity && !out->v[j].ambiguous;
+        if (own_named) continue;
+        const char *a = text[m->field] + m->start;
+        size_t n = m->end - m->start;
+        for (size_t j = 0; j < out->n; j++) {
+            const struct squawk_mention *o = &out->v[j];
+            if (o->entity == m->entity || o->ambiguous || o->end - o->start <= n + 1) continue;
+            if (o->entity >= g->n_ents || g->ents[o->entity].ticker) continue;
+            const char *b = text[o->field] + o->start;
+            if (strncasecmp(a, b, n) != 0 || b[n] != ' ') continue;
+            m->entity = o->entity;
+            m->ambiguous = 0;
+            m->confirmed = 1;
+            break;
+        }
+    }
+}
+
 int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *const text[2],
                     const size_t len[2], filter_mentions *out)
 {
@@ -1195,6 +1329,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     free(c.v);
     if (!rc && ids) corefer_short(g, out, ids);
     free(ids);
+    if (!rc) corefer_longer(g, text, out);
     /* Ambiguous aliases: confirmed by an unambiguous mention of the same
      * entity anywhere, or by company words around them. */
     for (size_t i = 0; i < out->n; i++) {
@@ -1207,8 +1342,9 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
         } else if (!m->confirmed) {
             const char *s = text[m->field];
             int the = m->start >= 4 && strncmp(s + m->start - 4, "the ", 4) == 0;
-            if (the || common_noun_use(s, len[m->field], m->end) || acronym_defined(s, len[m->field], m->start, m->end))
-                m->ambiguous = 2; /* "the Amazon", "Apple pie", "deep brain stimulation (DBS)": no company */
+            if (the || common_noun_use(s, len[m->field], m->end) || acronym_defined(s, len[m->field], m->start, m->end) ||
+                hyphen_whole(text, len, out, m) || entity_is_longer_head(g, text, len, caps, out, m->entity))
+                m->ambiguous = 2; /* "the Amazon", "Apple pie", "deep brain stimulation (DBS)", "Orange-Co", "Progressive Enterprises Ltd": no company of ours */
             else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
         }
     }

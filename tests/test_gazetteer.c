@@ -805,6 +805,89 @@ TEST(amount_after_name_is_no_model_number)
     }
 }
 
+/* The mentions of the named entity that the scan of head and body did not make a common noun. */
+static int live_mentions(const char *head, const char *body, const char *name)
+{
+    scan_shipped(head, body);
+    int32_t e = filter_gaz_find(shipped, name);
+    ASSERT(e >= 0);
+    int live = 0;
+    for (size_t i = 0; i < ms.n; i++) live += ms.v[i].entity == (uint32_t)e && ms.v[i].ambiguous != 2;
+    return live;
+}
+
+/* An ambiguous alias that is one part of a hyphenated name ("Orange-Co Farms", "MARK-UPS") is no
+ * company, unless the other part names a company or is a participle ("Orange-Backed"), or the
+ * article names the alias on its own too (a joint bid's "ACME-ORANGE BID"). */
+TEST(hyphen_part_is_no_company)
+{
+    static const struct {
+        const char *head, *body, *name;
+        int live; /* mentions of name not made a common noun */
+    } cases[] = {
+        {"Acme buys stake in Orange-Co Farms", "", "Orange SA", 0},
+        {"DEALERS WARNED ON HIGH MARK-UPS", "", "United Parcel Service Inc.", 0},
+        {"Orange-Backed Startup Raises Seed Round", "", "Orange SA", 1},
+        {"Nokia-Orange venture wins network contract", "", "Orange SA", 1},
+        /* not a hyphen, the same class: a product word before "maker" is the product */
+        {"Officials object to sale of a U.S. Microchip maker", "", "Microchip Technology Inc.", 0},
+        {"Microchip makes offer for a sensor firm", "", "Microchip Technology Inc.", 1},
+        {"ACME-ORANGE BID OUTLINED", "Acme and Orange would hold 40 pct of the venture.", "Orange SA", 2},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        int live = live_mentions(cases[c].head, cases[c].body, cases[c].name);
+        if (live != cases[c].live) fprintf(stderr, "case %zu: %s\n", c, cases[c].head);
+        ASSERT_EQ(live, cases[c].live);
+    }
+}
+
+/* An ambiguous alias that opens a longer name the wire tags as a company of its own ("<Acme
+ * Widgets Ltd>", "... Association <PRSL>") is that company's, and so is the article's bare
+ * alias; an untagged longer name may be the company's own unit and changes nothing. */
+TEST(tagged_longer_name_is_another_company)
+{
+    static const struct {
+        const char *head, *body, *name;
+        int live;
+    } cases[] = {
+        {"ACME TO BUY PROGRESSIVE", "Acme Corp said it would buy Progressive Savings and Loan Association <PRSL> for cash.",
+         "Progressive Corp.", 0},
+        {"ACME BIDS FOR PROGRESSIVE", "Acme said it bid for <Progressive Grocers Ltd>. Progressive has 40 stores.",
+         "Progressive Corp.", 0},
+        {"SHELL SELLS REFINERY", "Shell Oil Co said it sold a refinery in Texas to Acme Corp.", "Shell plc", 2},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        int live = live_mentions(cases[c].head, cases[c].body, cases[c].name);
+        if (live != cases[c].live) fprintf(stderr, "case %zu: %s\n", c, cases[c].head);
+        ASSERT_EQ(live, cases[c].live);
+    }
+}
+
+/* An ambiguous alias that opens another company's longer name in the same article is that
+ * company ("Caesars World ... Caesars' board"), unless its own company is named outright. */
+TEST(short_alias_of_longer_name_corefers)
+{
+    scan_shipped("CAESARS <CAW> REJECTS TENDER OFFER", "Caesars World Inc said its board rejected the offer.");
+    int32_t world = filter_gaz_find(shipped, "Caesars World Inc."), czr = filter_gaz_find(shipped, "Caesars Entertainment Inc.");
+    ASSERT(world >= 0 && czr >= 0);
+    int w = 0, z = 0;
+    for (size_t i = 0; i < ms.n; i++) {
+        w += ms.v[i].entity == (uint32_t)world;
+        z += ms.v[i].entity == (uint32_t)czr;
+    }
+    ASSERT(w >= 2); /* the headline's short name and the body's full one */
+    ASSERT_EQ(z, 0);
+    scan_shipped("Caesars to sell casino", "Caesars Entertainment said it was in talks; Caesars World is a 1980s name.");
+    z = 0;
+    for (size_t i = 0; i < ms.n; i++) z += ms.v[i].entity == (uint32_t)czr;
+    ASSERT_EQ(z, 2);
+    /* a listed longer name is the family's: the short name stays the parent's */
+    scan_shipped("Brookfield to buy a pipeline operator", "Brookfield Infrastructure agreed to buy it.");
+    int32_t bn = filter_gaz_find(shipped, "Brookfield Corp.");
+    ASSERT(bn >= 0);
+    ASSERT(ms.n >= 1 && ms.v[0].entity == (uint32_t)bn);
+}
+
 /* An ambiguous alias in parentheses after lower-case words whose initials spell it is their
  * abbreviation ("deep brain stimulation (DBS)"); the same alias after a capitalised name, or
  * with other initials before it, stays the company's to confirm. */
@@ -977,6 +1060,9 @@ int main(void)
     RUN(verb_alias_before_of_or_stake_is_no_company);
     RUN(defined_acronym_is_no_company);
     RUN(number_tail_is_no_company);
+    RUN(hyphen_part_is_no_company);
+    RUN(short_alias_of_longer_name_corefers);
+    RUN(tagged_longer_name_is_another_company);
     RUN(alias_of_two_entities_refused);
     RUN(venture_arms_and_absorbed);
     filter_mentions_free(&ms);
