@@ -816,15 +816,27 @@ static int live_mentions(const char *head, const char *body, const char *name)
     return live;
 }
 
+/* A headline and body, an entity, and how many of its mentions there must stay live. */
+struct live_case {
+    const char *head, *body, *name;
+    int live; /* mentions of name not made a common noun */
+};
+
+static void expect_live(const struct live_case *c, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int live = live_mentions(c[k].head, c[k].body, c[k].name);
+        if (live != c[k].live) fprintf(stderr, "case %zu: %s\n", k, c[k].head);
+        ASSERT_EQ(live, c[k].live);
+    }
+}
+
 /* An ambiguous alias that is one part of a hyphenated name ("Orange-Co Farms", "MARK-UPS") is no
  * company, unless the other part names a company or is a participle ("Orange-Backed"), or the
  * article names the alias on its own too (a joint bid's "ACME-ORANGE BID"). */
 TEST(hyphen_part_is_no_company)
 {
-    static const struct {
-        const char *head, *body, *name;
-        int live; /* mentions of name not made a common noun */
-    } cases[] = {
+    static const struct live_case cases[] = {
         {"Acme buys stake in Orange-Co Farms", "", "Orange SA", 0},
         {"DEALERS WARNED ON HIGH MARK-UPS", "", "United Parcel Service Inc.", 0},
         {"Orange-Backed Startup Raises Seed Round", "", "Orange SA", 1},
@@ -834,11 +846,7 @@ TEST(hyphen_part_is_no_company)
         {"Microchip makes offer for a sensor firm", "", "Microchip Technology Inc.", 1},
         {"ACME-ORANGE BID OUTLINED", "Acme and Orange would hold 40 pct of the venture.", "Orange SA", 2},
     };
-    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        int live = live_mentions(cases[c].head, cases[c].body, cases[c].name);
-        if (live != cases[c].live) fprintf(stderr, "case %zu: %s\n", c, cases[c].head);
-        ASSERT_EQ(live, cases[c].live);
-    }
+    expect_live(cases, sizeof cases / sizeof *cases);
 }
 
 /* An ambiguous alias that opens a longer name the wire tags as a company of its own ("<Acme
@@ -846,21 +854,14 @@ TEST(hyphen_part_is_no_company)
  * alias; an untagged longer name may be the company's own unit and changes nothing. */
 TEST(tagged_longer_name_is_another_company)
 {
-    static const struct {
-        const char *head, *body, *name;
-        int live;
-    } cases[] = {
+    static const struct live_case cases[] = {
         {"ACME TO BUY PROGRESSIVE", "Acme Corp said it would buy Progressive Savings and Loan Association <PRSL> for cash.",
          "Progressive Corp.", 0},
         {"ACME BIDS FOR PROGRESSIVE", "Acme said it bid for <Progressive Grocers Ltd>. Progressive has 40 stores.",
          "Progressive Corp.", 0},
         {"SHELL SELLS REFINERY", "Shell Oil Co said it sold a refinery in Texas to Acme Corp.", "Shell plc", 2},
     };
-    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        int live = live_mentions(cases[c].head, cases[c].body, cases[c].name);
-        if (live != cases[c].live) fprintf(stderr, "case %zu: %s\n", c, cases[c].head);
-        ASSERT_EQ(live, cases[c].live);
-    }
+    expect_live(cases, sizeof cases / sizeof *cases);
 }
 
 /* An ambiguous alias that opens another company's longer name in the same article is that
