@@ -1151,13 +1151,12 @@ static int named_past(const struct detect_run *x, uint32_t entity, size_t run_en
 
 /* 1 when mention j is only a tag of a headline's leading cashtag run that another tag of the run
  * names elsewhere ("$NVAX $BNTX $MRNA - Novavax vaccine wins FDA authorization": BNTX and MRNA are
- * the site's related tickers): no party. A run whose tags the text never names keeps them all. */
-static int run_tag_aside(const struct detect_run *x, size_t j)
+ * the site's related tickers): no party. A run whose tags the text never names keeps them all.
+ * end: the run's end (tag_run_end). */
+static int run_tag_aside(const struct detect_run *x, size_t j, size_t end)
 {
     const struct squawk_mention *m = &x->men[j];
-    if (m->field != SQUAWK_FIELD_HEADLINE) return 0;
-    size_t end = tag_run_end(x->a->text[m->field], x->a->len[m->field]);
-    if (m->end > end || named_past(x, m->entity, end)) return 0;
+    if (m->field != SQUAWK_FIELD_HEADLINE || m->end > end || named_past(x, m->entity, end)) return 0;
     for (size_t k = 0; k < x->n_men; k++)
         if (k != j && x->men[k].field == SQUAWK_FIELD_HEADLINE && x->men[k].end <= end &&
             x->men[k].entity != m->entity && named_past(x, x->men[k].entity, end))
@@ -1180,6 +1179,7 @@ static void accept_mentions(struct detect_run *x)
     for (size_t j = 0; j < x->n_men; j++) x->ok[j] = (unsigned char)mention_ok(x, j);
     accept_listed(x);
     int former_prev = 0; /* the mark former_of_list passes on from mention j - 1 */
+    size_t run_end = tag_run_end(x->a->text[SQUAWK_FIELD_HEADLINE], x->a->len[SQUAWK_FIELD_HEADLINE]);
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
         int listed = former_of_list(x, j, former_prev);
@@ -1194,7 +1194,7 @@ static void accept_mentions(struct detect_run *x)
         int fe = former_employer(s, len, m->start, m->end) || listed == 1, fs = former_staff_of(s, m->start) || listed == 2;
         former_prev = fe ? 1 : fs ? 2 : 0;
         int bg = in_background(x, m) || fe,
-            word = name_as_word(s, len, m->start, m->end) || in_menu(x, m) || fs || run_tag_aside(x, j);
+            word = name_as_word(s, len, m->start, m->end) || in_menu(x, m) || fs || run_tag_aside(x, j, run_end);
         /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
          * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
         int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);

@@ -1165,35 +1165,28 @@ static int verb_alias_after(const char *s, size_t len, uint32_t end)
     return 0;
 }
 
-/* Is the word before the alias starting at start one that makes it a noun ("PROBE TARGET")? */
-static int verb_alias_noun_before(const char *s, size_t len, uint32_t start)
+/* Is the word before the alias starting at start (a space between) one of list? */
+static int word_before_in(const char *s, uint32_t start, const char *const *list)
 {
     size_t e = start;
     while (e > 0 && s[e - 1] == ' ') e--;
+    if (e == start) return 0;
     size_t b = e;
-    while (b > 0 && a_alpha((unsigned char)s[b - 1])) b--;
-    for (size_t k = 0; noun_before[k] && b < e; k++)
-        if (strlen(noun_before[k]) == e - b && word_at(s, len, b, noun_before[k])) return 1;
+    while (b > 0 && (a_alpha((unsigned char)s[b - 1]) || s[b - 1] == '\'' || (unsigned char)s[b - 1] >= 0x80)) b--;
+    for (size_t k = 0; list[k]; k++)
+        if (strlen(list[k]) == e - b && strncasecmp(s + b, list[k], e - b) == 0) return 1;
     return 0;
 }
 
 /* An alias of `verbs` ("Block", "Target") right after "to" or a modal in a field whose capitals
  * carry no information (Title Case, ALL CAPS) is the verb: "FTC Sues to Block Kroger Deal",
  * "Tariffs Will Target Chipmakers"; so is one followed by "of" or a stake (verb_alias_after), or
- * after a probe or takeover word (verb_alias_noun_before).
+ * after a probe, takeover or price word (noun_before).
  * In sentence case "to Block" is the company. */
 static int verb_use(const char *s, size_t len, int caps, uint32_t start, uint32_t end)
 {
-    if ((caps || title_case(s, len)) && (verb_alias_after(s, len, end) || verb_alias_noun_before(s, len, start))) return 1;
-    size_t e = start;
-    while (e > 0 && s[e - 1] == ' ') e--;
-    if (e == start) return 0;
-    size_t b = e;
-    while (b > 0 && (a_alpha((unsigned char)s[b - 1]) || s[b - 1] == '\'' || (unsigned char)s[b - 1] >= 0x80)) b--;
-    int after = 0;
-    for (size_t k = 0; verb_before[k] && !after; k++)
-        after = strlen(verb_before[k]) == e - b && strncasecmp(s + b, verb_before[k], e - b) == 0;
-    return after && (caps || title_case(s, len));
+    if (!caps && !title_case(s, len)) return 0;
+    return word_before_in(s, start, verb_before) || word_before_in(s, start, noun_before) || verb_alias_after(s, len, end);
 }
 
 /* Company context for an ambiguous alias: a corporate word just after it, or
