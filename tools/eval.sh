@@ -102,7 +102,7 @@ if [ -d "$M2" ]; then
 fi
 # Our labels of shared-corpus items nobody labelled before (eval/labels/README.md), by id, split in two.
 # NAME:ARTICLES -- pooltw labels Twitter TRAIN tweets by the guide (not by their topic labels)
-for pa in pool26:modern-fh pool20:modern-fh pool25:modern-fh pooltw:twitter-train pooltw2:twitter-train pooltw3:twitter-train pooltw4:twitter-train pooltw5:twitter-train; do
+for pa in pool26:modern-fh pool20:modern-fh pool25:modern-fh pooltw:twitter-train pooltw2:twitter-train pooltw3:twitter-train pooltw4:twitter-train pooltw5:twitter-train pooltw6:twitter-train; do
     p=${pa%%:*} A=$OUT/${pa#*:}.jsonl
     L=$ROOT/eval/labels/$p.tsv
     [ -f "$L" ] || continue
