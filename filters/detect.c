@@ -548,12 +548,21 @@ static const struct squawk_mention *name_started_in(const struct detect_run *x, 
     return NULL;
 }
 
+/* name_starts: hit i starts inside a company's name; name_inside: it lies wholly inside one */
+static int in_name_vetoed(const struct detect_run *x, size_t i)
+{
+    const struct detect_config *c = &x->d->cfg;
+    if (c->name_starts <= 0 && c->name_inside <= 0) return 0;
+    const struct squawk_mention *m = name_started_in(x, i);
+    return m && (c->name_starts > 0 || x->ms[i].end <= m->end);
+}
+
 static void gate(struct detect_run *x)
 {
     int sector_present = gate_sector_present(x);
-    for (size_t i = 0; x->slots && x->d->cfg.name_starts > 0 && i < x->n_ms; i++) /* sector= rules read names */
+    for (size_t i = 0; x->slots && i < x->n_ms; i++) /* sector= rules read names */
         if (x->ms[i].rule < x->n_rules && rule_weight(x, i) > 0 && tag_of(x->d, x->ms[i].rule) != DETECT_TAG_SECTOR &&
-            name_started_in(x, i))
+            in_name_vetoed(x, i))
             x->vetoed[i] = 1;
     for (size_t i = 0; i < x->n_rules; i++)
         x->skip_rule[i] = !sector_present && x->d->rules[i].tag == DETECT_TAG_REQ_SECTOR;

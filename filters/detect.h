@@ -66,6 +66,10 @@ struct detect_config {
      * for nothing ("US Bancorp investors sue": no act of the US). 0 = off (chips reads names: "Aligned
      * Data Centers raises"). */
     double name_starts;
+    /* invest: a hit lying wholly inside a company's name, no slot holding it, counts for nothing: the
+     * deal noun of a SPAC's name ("Digital World Acquisition Corp boomed") names no deal. Weaker than
+     * name_starts, which would also drop "Berkshire Partners to invest in" (its first words in the name). */
+    double name_inside;
     /* invest: the company that opens the headline and takes a side there from a trigger, no context
      * name, is a party however often the body names it as context -- its own earlier deals ("Cisco
      * to buy Splinter" over "follows Cisco's purchase of Splunk last year") or its feed ticker tag --

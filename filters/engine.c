@@ -46,6 +46,7 @@ static const struct squawk_config_entry engine_map[] = {
                          "without a subject, the route vote of the one company the headline names"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, one_side, "0", "1: a company filling role_a in a sentence takes no role_b there"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, name_starts, "0", "1: a hit starting inside a company's name, no slot holding it, counts for nothing"),
+    DETECT_CONFIG_DOUBLE(struct engine_cfg, name_inside, "0", "1: a hit lying wholly inside a company's name, no slot holding it, counts for nothing"),
     DETECT_CONFIG_DOUBLE(struct engine_cfg, headline_party, "0",
                          "1: the company opening the headline with a side is a party, whatever context the body names it in"),
     {"role_a_sectors", SQUAWK_CFG_STRING, "", "sector groups (';', strongest first) whose companies take role_a when no rule gives a side",

@@ -1083,17 +1083,14 @@ static int title_case(const char *s, size_t n);
 /* Last words of a name that are no legal form but name an organisation all the same. */
 static const char *const org_tail[] = {"Association", "Partners", "Party", "Trust", "Enterprises", NULL};
 
-/* Does the alias at [start,end) open a longer capitalised name that ends in a legal form or an
- * organisation's word and that the wire marks as a company of its own: in a tag ("<Spectrum
- * Holding Corp>", unlisted) or before its own ticker tag ("Progressive Savings and Loan
- * Association <PRSL>")? Then the mention is that company's name, not ours. Untagged longer names
- * are left alone: they are as often the company's own units ("Shell Oil Co", "Moody's Investors
- * Service Inc"); "Apple Inc" (a legal form right after it) is the company's own name. */
-static int longer_name_head(const filter_gaz *g, const char *s, size_t len, uint32_t start, uint32_t end)
+/* The end of a longer capitalised name that the alias ending at `end` opens, up to and past a legal
+ * form or an organisation's word ("Progressive| Savings and Loan Association"), or 0. `deal` says
+ * whether one of its words before the form is a blank-cheque company's ("Acquisition", "Merger"). */
+static size_t longer_name_end(const filter_gaz *g, const char *s, size_t len, uint32_t end, int *deal)
 {
-    int tagged = start > 0 && s[start - 1] == '<';
     size_t i = end;
     int caps_words = 0;
+    *deal = 0;
     for (int w = 0; w < 6; w++) {
         if (i >= len || s[i] != ' ') return 0;
         while (i < len && s[i] == ' ') i++;
@@ -1104,16 +1101,45 @@ static int longer_name_head(const filter_gaz *g, const char *s, size_t len, uint
         if (n) {
             for (i += n; i < len && (s[i] == '.' || s[i] == ' '); i++)
                 ;
-            return i < len && s[i] == (tagged ? '>' : '<');
+            return i;
         }
         if (a_upper((unsigned char)s[i])) {
             caps_words++;
+            *deal |= word_at(s, len, i, "Acquisition") || word_at(s, len, i, "Merger");
         } else if (!(caps_words && (word_at(s, len, i, "and") || word_at(s, len, i, "of") || word_at(s, len, i, "&")))) {
             return 0;
         }
         while (i < len && (a_alnum((unsigned char)s[i]) || s[i] == '&' || s[i] == '\'' || s[i] == '-')) i++;
     }
     return 0;
+}
+
+/* Does the alias at [start,end) open a longer capitalised name that ends in a legal form or an
+ * organisation's word and that the wire marks as a company of its own: in a tag ("<Spectrum
+ * Holding Corp>", unlisted) or before its own ticker tag ("Progressive Savings and Loan
+ * Association <PRSL>")? Then the mention is that company's name, not ours. Untagged longer names
+ * are left alone: they are as often the company's own units ("Shell Oil Co", "Moody's Investors
+ * Service Inc"); "Apple Inc" (a legal form right after it) is the company's own name. */
+static int longer_name_head(const filter_gaz *g, const char *s, size_t len, uint32_t start, uint32_t end)
+{
+    int tagged = start > 0 && s[start - 1] == '<', deal;
+    size_t i = longer_name_end(g, s, len, end, &deal);
+    return i && i < len && s[i] == (tagged ? '>' : '<');
+}
+
+/* A blank-cheque company takes its sponsor's name ("Ares Acquisition Corp", "Gores Holdings IX
+ * Acquisition Corp"), but it is a company of its own, which the guide writes without a ticker: a
+ * mention heading such a name is no mention of the sponsor. */
+static void drop_spac_heads(const filter_gaz *g, const char *const text[2], const size_t len[2], filter_mentions *out)
+{
+    for (size_t i = 0; i < out->n; i++) {
+        struct squawk_mention *m = &out->v[i];
+        int deal;
+        if (longer_name_end(g, text[m->field], len[m->field], m->end, &deal) && deal) {
+            m->ambiguous = 2;
+            m->confirmed = 0;
+        }
+    }
 }
 
 /* Is some mention of m's entity, in a field whose capitals carry meaning, the head of a longer
@@ -1341,6 +1367,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
         }
     }
+    if (!rc) drop_spac_heads(g, text, len, out);
     free(out->anon);
     free(out->pool);
     out->anon = NULL;

@@ -864,6 +864,19 @@ TEST(tagged_longer_name_is_another_company)
     expect_live(cases, sizeof cases / sizeof *cases);
 }
 
+/* A blank-cheque company named after its sponsor ("Ares Acquisition Corp", "Apollo Strategic Growth
+ * Merger Corp") is a company of its own: no mention of the sponsor, whose own name still is. */
+TEST(spac_name_is_no_sponsor)
+{
+    static const struct live_case cases[] = {
+        {"Ares Acquisition Corp shares jump 12% in heavy trading", "", "Ares Management Corp.", 0},
+        {"Apollo Strategic Growth Merger Corp files quarterly report", "", "Apollo Global Management Inc.", 0},
+        {"Ares Management Corp agrees to buy a lender", "", "Ares Management Corp.", 1},
+        {"Apollo Global Management Inc. raises $5bn for a credit fund", "", "Apollo Global Management Inc.", 1},
+    };
+    expect_live(cases, sizeof cases / sizeof *cases);
+}
+
 /* An ambiguous alias that opens another company's longer name in the same article is that
  * company ("Caesars World ... Caesars' board"), unless its own company is named outright. */
 TEST(short_alias_of_longer_name_corefers)
@@ -1064,6 +1077,7 @@ int main(void)
     RUN(hyphen_part_is_no_company);
     RUN(short_alias_of_longer_name_corefers);
     RUN(tagged_longer_name_is_another_company);
+    RUN(spac_name_is_no_sponsor);
     RUN(alias_of_two_entities_refused);
     RUN(venture_arms_and_absorbed);
     filter_mentions_free(&ms);

@@ -41,6 +41,10 @@ static const struct squawk_config_entry invest_config_map[] = {
      * MEETING") tells its deal in the body's first sentence: that sentence is read as the headline */
     DETECT_CONFIG_DOUBLE(struct invest_config, wire_lead, "1",
                          "1: under a capitals headline with no trigger or negative rule, a first sentence with a trigger and a company is the headline"),
+    /* a SPAC's "Acquisition", "Zico Investment Holdings", "Overseas Private Placement Corp": words of a
+     * name are no deal (probes t-2265..t-2272; every check set unchanged) */
+    DETECT_CONFIG_DOUBLE(struct invest_config, name_inside, "1",
+                         "1: a hit lying wholly inside a company's name, no slot holding it, counts for nothing"),
     DETECT_CONFIG_CALIBRATION(struct invest_config, "invest.calib.yml"),
     /* the rules' own threshold (their alerts with model ""): the model
      * confirms or drops those alerts and raises none below it. Out of fold
