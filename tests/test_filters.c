@@ -1204,6 +1204,13 @@ TEST(chips_background_share_fall)
     /* one mover too; a mover that signs itself keeps its side */
     expect_context(h, "Nvidia shares rise after Microsoft signs $10bn compute deal with Amazon", "chips", "Nvidia Corp.", "NVDA");
     expect_role(h, "Kestrel Devices Shares Jump After It Signs HBM4 Deal With Nvidia", "chips", "Kestrel Devices Inc.", "supplier");
+    /* the maker inside a counted lease or a provided cluster is context; a buyer building with counted chips keeps it (session 36) */
+    expect_context(h, "Microsoft will lease 12,000 Nvidia GPUs from Amazon", "chips", "Nvidia Corp.", "NVDA");
+    expect_context(h, "Amazon to provide Microsoft with a cluster of 18,000 Nvidia chips", "chips", "Nvidia Corp.", "NVDA");
+    expect_role(h, "Microsoft to build AI cluster with 100,000 Nvidia chips", "chips", "Nvidia Corp.", "supplier");
+    /* the mover told by its kind where the signer stands signs itself (session 36) */
+    expect_role(h, "Kestrel Devices Stock Climbs After Memory Maker Signs HBM Supply Deal With Nvidia", "chips", "Kestrel Devices Inc.", "supplier");
+    expect_role(h, "Kestrel Devices Shares Jump As Chipmaker Inks $4 Billion Supply Deal With Amazon", "chips", "Kestrel Devices Inc.", "supplier");
     builtin_done(h);
 }
 
