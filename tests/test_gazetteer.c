@@ -457,12 +457,25 @@ TEST(shipped_gazetteer_entries)
                                           {"PPRUY", "Kering agreed to sell its beauty arm."},
                                           /* mid caps in deal news */
                                           {"DBX", "Dropbox agreed to buy a start-up."},
-                                          {"JHG", "Janus Henderson agreed a takeover."}};
+                                          {"JHG", "Janus Henderson agreed a takeover."},
+                                          /* units, former names and a ticker written as the name (session 36) */
+                                          {"CON.DE", "Continental agreed to sell ContiTech's car-parts arm."},
+                                          {"0001.HK", "Three UK and Vodafone completed their merger."},
+                                          {"2222.SR", "Motiva Enterprises will expand its Port Arthur refinery."},
+                                          {"TXNM", "Blackstone agreed to buy New Mexico utility TXNM."},
+                                          {"GTY", "Getty Petroleum Corp said its board declared a dividend."}};
     for (size_t i = 0; i < sizeof short_names / sizeof *short_names; i++) {
         int32_t e = filter_gaz_find(g, short_names[i][0]);
         ASSERT(e >= 0);
         if (!finds(g, s, short_names[i][1], (uint32_t)e)) SQ_FAIL_("%s: not found in \"%s\"", short_names[i][0], short_names[i][1]);
     }
+    /* Getty Oil (Texaco's since 1984) is neither Getty Images nor Getty Petroleum (Getty Realty) */
+    int32_t gety = filter_gaz_find(g, "GETY"), gty = filter_gaz_find(g, "GTY"), getty_oil = filter_gaz_find(g, "Getty Oil");
+    ASSERT(gety >= 0 && gty >= 0 && getty_oil >= 0);
+    ASSERT(filter_gaz_entity(g, (uint32_t)getty_oil)->ticker == NULL);
+    ASSERT(finds(g, s, "Texaco bought Getty Oil in 1984.", (uint32_t)getty_oil));
+    ASSERT(!finds(g, s, "Texaco bought Getty Oil in 1984.", (uint32_t)gety));
+    ASSERT(!finds(g, s, "Texaco bought Getty Oil in 1984.", (uint32_t)gty));
     /* "ICE" in the news is the US immigration agency; the exchange goes by its full name */
     int32_t ice = filter_gaz_find(g, "ICE"), agency = filter_gaz_find(g, "Immigration and Customs Enforcement");
     ASSERT(ice >= 0 && agency >= 0 && ice != agency);
