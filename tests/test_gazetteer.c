@@ -463,7 +463,12 @@ TEST(shipped_gazetteer_entries)
                                           {"0001.HK", "Three UK and Vodafone completed their merger."},
                                           {"2222.SR", "Motiva Enterprises will expand its Port Arthur refinery."},
                                           {"TXNM", "Blackstone agreed to buy New Mexico utility TXNM."},
-                                          {"GTY", "Getty Petroleum Corp said its board declared a dividend."}};
+                                          {"GTY", "Getty Petroleum Corp said its board declared a dividend."},
+                                          /* listings of 2024-2026 deal and stake news (session 36) */
+                                          {"LAC", "The Energy Department took a stake in Lithium Americas."},
+                                          {"002493.SZ", "Aramco raised its stake in Rongsheng Petrochemical."},
+                                          {"ELVR", "Sayona Mining completed its merger with Piedmont Lithium."},
+                                          {"HWO.TO", "Precision Drilling bought assets of High Arctic Energy Services."}};
     for (size_t i = 0; i < sizeof short_names / sizeof *short_names; i++) {
         int32_t e = filter_gaz_find(g, short_names[i][0]);
         ASSERT(e >= 0);
