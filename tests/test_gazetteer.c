@@ -431,7 +431,10 @@ TEST(shipped_gazetteer_entries)
     ASSERT_GE(n_tick, 1400);
     /* private AI, chip and cloud companies have no ticker and are found by name */
     const char *const labs[] = {"OpenAI", "Anthropic", "xAI", "Mistral AI", "Databricks", "Cerebras", "Groq",
-                                "SambaNova", "Lambda Labs", "Crusoe Energy", "Nscale", NULL};
+                                "SambaNova", "Lambda Labs", "Crusoe Energy", "Nscale",
+                                /* space, defence, cybersecurity, fintech and data-centre companies (session 36) */
+                                "Blue Origin", "Castelion", "Cyera", "Rippling", "Yotta Data Services",
+                                "Vulcan Elements", NULL};
     for (size_t i = 0; labs[i]; i++) {
         int32_t e = filter_gaz_find(g, labs[i]);
         if (e < 0) SQ_FAIL_("private company %s missing", labs[i]);
