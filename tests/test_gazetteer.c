@@ -471,12 +471,18 @@ TEST(shipped_gazetteer_entries)
                                           {"LAC", "The Energy Department took a stake in Lithium Americas."},
                                           {"002493.SZ", "Aramco raised its stake in Rongsheng Petrochemical."},
                                           {"ELVR", "Sayona Mining completed its merger with Piedmont Lithium."},
-                                          {"HWO.TO", "Precision Drilling bought assets of High Arctic Energy Services."}};
+                                          {"HWO.TO", "Precision Drilling bought assets of High Arctic Energy Services."},
+                                          /* the short name an "X Group" or "X Holdings" goes by (session 36) */
+                                          {"KGX.DE", "Carlyle is in talks to buy Kion's software unit."},
+                                          {"FRAS.L", "Frasers raised its stake in the retailer."},
+                                          {"TQ5.SI", "Frasers Property agreed to sell a mall."}};
     for (size_t i = 0; i < sizeof short_names / sizeof *short_names; i++) {
         int32_t e = filter_gaz_find(g, short_names[i][0]);
         ASSERT(e >= 0);
         if (!finds(g, s, short_names[i][1], (uint32_t)e)) SQ_FAIL_("%s: not found in \"%s\"", short_names[i][0], short_names[i][1]);
     }
+    /* Singapore's Frasers Property is not Frasers Group */
+    ASSERT(!finds(g, s, "Frasers Property agreed to sell a mall.", (uint32_t)filter_gaz_find(g, "FRAS.L")));
     /* Getty Oil (Texaco's since 1984) is neither Getty Images nor Getty Petroleum (Getty Realty) */
     int32_t gety = filter_gaz_find(g, "GETY"), gty = filter_gaz_find(g, "GTY"), getty_oil = filter_gaz_find(g, "Getty Oil");
     ASSERT(gety >= 0 && gty >= 0 && getty_oil >= 0);
