@@ -431,7 +431,10 @@ TEST(shipped_gazetteer_entries)
     ASSERT_GE(n_tick, 1400);
     /* private AI, chip and cloud companies have no ticker and are found by name */
     const char *const labs[] = {"OpenAI", "Anthropic", "xAI", "Mistral AI", "Databricks", "Cerebras", "Groq",
-                                "SambaNova", "Lambda Labs", "Crusoe Energy", "Nscale", NULL};
+                                "SambaNova", "Lambda Labs", "Crusoe Energy", "Nscale",
+                                /* space, defence, cybersecurity, fintech and data-centre companies (session 36) */
+                                "Blue Origin", "Castelion", "Cyera", "Rippling", "Yotta Data Services",
+                                "Vulcan Elements", NULL};
     for (size_t i = 0; labs[i]; i++) {
         int32_t e = filter_gaz_find(g, labs[i]);
         if (e < 0) SQ_FAIL_("private company %s missing", labs[i]);
@@ -457,12 +460,36 @@ TEST(shipped_gazetteer_entries)
                                           {"PPRUY", "Kering agreed to sell its beauty arm."},
                                           /* mid caps in deal news */
                                           {"DBX", "Dropbox agreed to buy a start-up."},
-                                          {"JHG", "Janus Henderson agreed a takeover."}};
+                                          {"JHG", "Janus Henderson agreed a takeover."},
+                                          /* units, former names and a ticker written as the name (session 36) */
+                                          {"CON.DE", "Continental agreed to sell ContiTech's car-parts arm."},
+                                          {"0001.HK", "Three UK and Vodafone completed their merger."},
+                                          {"2222.SR", "Motiva Enterprises will expand its Port Arthur refinery."},
+                                          {"TXNM", "Blackstone agreed to buy New Mexico utility TXNM."},
+                                          {"GTY", "Getty Petroleum Corp said its board declared a dividend."},
+                                          /* listings of 2024-2026 deal and stake news (session 36) */
+                                          {"LAC", "The Energy Department took a stake in Lithium Americas."},
+                                          {"002493.SZ", "Aramco raised its stake in Rongsheng Petrochemical."},
+                                          {"ELVR", "Sayona Mining completed its merger with Piedmont Lithium."},
+                                          {"HWO.TO", "Precision Drilling bought assets of High Arctic Energy Services."},
+                                          /* the short name an "X Group" or "X Holdings" goes by (session 36) */
+                                          {"KGX.DE", "Carlyle is in talks to buy Kion's software unit."},
+                                          {"FRAS.L", "Frasers raised its stake in the retailer."},
+                                          {"TQ5.SI", "Frasers Property agreed to sell a mall."}};
     for (size_t i = 0; i < sizeof short_names / sizeof *short_names; i++) {
         int32_t e = filter_gaz_find(g, short_names[i][0]);
         ASSERT(e >= 0);
         if (!finds(g, s, short_names[i][1], (uint32_t)e)) SQ_FAIL_("%s: not found in \"%s\"", short_names[i][0], short_names[i][1]);
     }
+    /* Singapore's Frasers Property is not Frasers Group */
+    ASSERT(!finds(g, s, "Frasers Property agreed to sell a mall.", (uint32_t)filter_gaz_find(g, "FRAS.L")));
+    /* Getty Oil (Texaco's since 1984) is neither Getty Images nor Getty Petroleum (Getty Realty) */
+    int32_t gety = filter_gaz_find(g, "GETY"), gty = filter_gaz_find(g, "GTY"), getty_oil = filter_gaz_find(g, "Getty Oil");
+    ASSERT(gety >= 0 && gty >= 0 && getty_oil >= 0);
+    ASSERT(filter_gaz_entity(g, (uint32_t)getty_oil)->ticker == NULL);
+    ASSERT(finds(g, s, "Texaco bought Getty Oil in 1984.", (uint32_t)getty_oil));
+    ASSERT(!finds(g, s, "Texaco bought Getty Oil in 1984.", (uint32_t)gety));
+    ASSERT(!finds(g, s, "Texaco bought Getty Oil in 1984.", (uint32_t)gty));
     /* "ICE" in the news is the US immigration agency; the exchange goes by its full name */
     int32_t ice = filter_gaz_find(g, "ICE"), agency = filter_gaz_find(g, "Immigration and Customs Enforcement");
     ASSERT(ice >= 0 && agency >= 0 && ice != agency);
