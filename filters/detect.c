@@ -1240,6 +1240,41 @@ static void vote(struct detect_run *x, uint32_t entity, int side, double v, int 
     if ((tally & TALLY_ROUTE) && !ctx) *(side == 'a' ? &ac->ra : side == 'b' ? &ac->rb : &ac->rn) += v;
 }
 
+/* A name glued by a hyphen to another name before a bid noun ("KKR-Brookfield offer", "Sony-Apollo bid
+ * for", "EQT-CPPIB consortium", "CVC-Blackstone takeover approach", "Bain-KKR rival offer"): the pair
+ * bids together, so each is role_a (the investor). Every part of the hyphenated word is capitalised
+ * ("Sony-backed bid" is the -backed compound's, "cost-cutting bid" names no bidder). */
+static int pair_bid(const char *s, size_t len, size_t start, size_t end)
+{
+    int glued = (end + 1 < len && s[end] == '-' && isalnum((unsigned char)s[end + 1])) ||
+                (start >= 2 && s[start - 1] == '-' && isalnum((unsigned char)s[start - 2]));
+    if (!glued) return 0;
+    size_t b = start, e = end;
+    while (b > 0 && !isspace((unsigned char)s[b - 1])) b--;
+    while (e < len && !isspace((unsigned char)s[e])) e++;
+    for (size_t i = b; i < e; i++) /* each part opens with a capital or a digit */
+        if ((i == b || s[i - 1] == '-') && !isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i])) return 0;
+    static const char *const mods[] = {"joint", "rival", "takeover", "buyout", "counter", "improved", "sweetened",
+                                       "revised", "higher", "cash", "all-cash", "fresh", "new", "possible", "potential"};
+    static const char *const nouns[] = {"bid", "bids", "offer", "offers", "consortium", "approach", "approaches",
+                                        "proposal", "proposals", "buyout"};
+    size_t i = e;
+    for (int k = 0; k < 4; k++) {
+        while (i < len && s[i] == ' ') i++;
+        size_t w = i;
+        while (w < len && (isalnum((unsigned char)s[w]) || s[w] == '-')) w++;
+        if (w == i) return 0;
+        for (size_t n = 0; n < sizeof nouns / sizeof *nouns; n++)
+            if (strlen(nouns[n]) == w - i && strncasecmp(s + i, nouns[n], w - i) == 0) return 1;
+        int mod = 0;
+        for (size_t n = 0; n < sizeof mods / sizeof *mods && !mod; n++)
+            mod = strlen(mods[n]) == w - i && strncasecmp(s + i, mods[n], w - i) == 0;
+        if (!mod || k == 3) return 0;
+        i = w;
+    }
+    return 0;
+}
+
 /* The side of a name glued to "-led" ("a CVC-led group", "Walmart-led funding"): it leads the
  * buyers or the round, so it is role_a (the investor), whatever side its place gave it. */
 static int led_side(const struct detect_run *x, size_t j, int side)
@@ -1247,9 +1282,10 @@ static int led_side(const struct detect_run *x, size_t j, int side)
     const struct squawk_mention *m = &x->men[j];
     const char *s = x->a->text[m->field];
     size_t len = x->a->len[m->field];
-    if (x->d->cfg.one_side <= 0 || side == 'a' || m->end + 4 > len || strncasecmp(s + m->end, "-led", 4) != 0 ||
+    if (x->d->cfg.one_side <= 0 || side == 'a') return side;
+    if (m->end + 4 > len || strncasecmp(s + m->end, "-led", 4) != 0 ||
         (m->end + 4 < len && isalnum((unsigned char)s[m->end + 4])))
-        return side;
+        return pair_bid(s, len, m->start, m->end) ? 'a' : side;
     return 'a';
 }
 

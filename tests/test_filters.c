@@ -769,6 +769,10 @@ TEST(invest_party_roles)
         {"Apple and Shell form joint venture to make batteries", "invest", "Shell plc", "investor"},
         /* a name glued to "-led" leads the round (led_side) */
         {"Zentro raises $2bn in Microsoft-led round", "invest", "Microsoft Corp.", "investor"},
+        /* two names glued by a hyphen before a bid noun bid together (pair_bid) */
+        {"Zentro weighs Microsoft-Apple takeover offer", "invest", "Microsoft Corp.", "investor"},
+        {"Zentro weighs Microsoft-Apple takeover offer", "invest", "Apple Inc.", "investor"},
+        {"Microsoft-Apple bid for Zentro gathers pace", "invest", "Apple Inc.", "investor"},
         {held, "invest", "Nvidia Corp.", "target"},
         /* a wire headline's stake trim or sale names the holder the seller, a raise the investor, and the
          * company held the target (invest.head_holding_move) */
