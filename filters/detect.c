@@ -1254,22 +1254,18 @@ static int pair_bid(const char *s, size_t len, size_t start, size_t end)
     while (e < len && !isspace((unsigned char)s[e])) e++;
     for (size_t i = b; i < e; i++) /* each part opens with a capital or a digit */
         if ((i == b || s[i - 1] == '-') && !isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i])) return 0;
-    static const char *const mods[] = {"joint", "rival", "takeover", "buyout", "counter", "improved", "sweetened",
-                                       "revised", "higher", "cash", "all-cash", "fresh", "new", "possible", "potential"};
+    static const char *const mods[] = {"joint", "rival", "takeover", "buyout", "counter", "improved", "sweetened", "revised",
+                                       "higher", "cash", "all-cash", "fresh", "new", "possible", "potential", NULL};
     static const char *const nouns[] = {"bid", "bids", "offer", "offers", "consortium", "approach", "approaches",
-                                        "proposal", "proposals", "buyout"};
+                                        "proposal", "proposals", "buyout", NULL};
     size_t i = e;
     for (int k = 0; k < 4; k++) {
         while (i < len && s[i] == ' ') i++;
         size_t w = i;
         while (w < len && (isalnum((unsigned char)s[w]) || s[w] == '-')) w++;
         if (w == i) return 0;
-        for (size_t n = 0; n < sizeof nouns / sizeof *nouns; n++)
-            if (strlen(nouns[n]) == w - i && strncasecmp(s + i, nouns[n], w - i) == 0) return 1;
-        int mod = 0;
-        for (size_t n = 0; n < sizeof mods / sizeof *mods && !mod; n++)
-            mod = strlen(mods[n]) == w - i && strncasecmp(s + i, mods[n], w - i) == 0;
-        if (!mod || k == 3) return 0;
+        if (word_in_case(s, len, i, nouns, 1) == w - i) return 1; /* the whole word, "bid-rigging" is none */
+        if (word_in_case(s, len, i, mods, 1) != w - i || k == 3) return 0;
         i = w;
     }
     return 0;

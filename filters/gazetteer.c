@@ -1050,8 +1050,7 @@ static int hyphen_part(const char *s, size_t len, const filter_mentions *out, ui
         size_t b = start - 1;
         while (b > 0 && a_alpha((unsigned char)s[b - 1])) b--;
         int pre = 0;
-        for (size_t k = 0; hyphen_prefix[k] && !pre; k++)
-            pre = strlen(hyphen_prefix[k]) == start - 1 - b && strncasecmp(s + b, hyphen_prefix[k], start - 1 - b) == 0;
+        for (size_t k = 0; hyphen_prefix[k] && !pre; k++) pre = word_at(s, len, b, hyphen_prefix[k]);
         if (!pre && a_upper((unsigned char)s[b]) && !mention_at(out, field, start - 1, UINT32_MAX)) return 1;
     }
     if (end + 1 < len && s[end] == '-' && a_upper((unsigned char)s[end + 1])) {
