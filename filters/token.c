@@ -564,8 +564,9 @@ static int word_rest(struct scan *sc, size_t i, size_t j, int letters, size_t *o
         j += n;
     }
     *out = j;
-    /* "10bn": a number and its scale */
-    if (letters && first_alpha > i && sc->s[i] >= '0' && sc->s[i] <= '9' && is_scale(sc->s + first_alpha, j - first_alpha)) {
+    /* "10bn": a number and its scale; "10-K", "8-K" (a filing's name: one letter after a hyphen) stay one word */
+    if (letters && first_alpha > i && sc->s[i] >= '0' && sc->s[i] <= '9' && is_scale(sc->s + first_alpha, j - first_alpha) &&
+        !(j - first_alpha == 1 && sc->s[first_alpha - 1] == '-')) {
         int rc = emit(sc, i, first_alpha, TOK_F_NUMBER);
         return rc ? rc : emit(sc, first_alpha, j, TOK_F_SCALE);
     }

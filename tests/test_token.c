@@ -49,6 +49,7 @@ static void test_words(tok_doc *d)
     ASSERT_EQ(d->v[13].flags & TOK_F_CURRENCY, TOK_F_CURRENCY);
     ASSERT_EQ(d->v[15].flags & TOK_F_CURRENCY, 0);
     ASSERT_STR_EQ(show(d, "1,2345 and 12,345"), "^1|,|2345|and|12,345");
+    ASSERT_STR_EQ(show(d, "files its 10-K and 8-K, a $10-billion deal, $5K"), "^files|its|10-k|and|8-k|,|a|$|10-|billion|deal|,|$|5|k");
     ASSERT_STR_EQ(show(d, "Nvidia-backed start-up's rival, AT&T's unit"),
                   "^nvidia-backed|start-up|'s|rival|,|at&t|'s|unit");
     ASSERT_EQ(d->v[0].flags & TOK_F_HYPHEN, TOK_F_HYPHEN);
