@@ -759,6 +759,10 @@ TEST(invest_party_roles)
         /* a company does not buy itself: the gazetteer maps since-acquired Activision Blizzard to its
          * buyer (one_side) */
         {"Microsoft agrees to buy Activision Blizzard for $69bn", "invest", "Microsoft Corp.", "investor"},
+        /* ... nor when the alias follows a deal noun whose slot holds it and the buyer is the name before
+         * (self_before): "wraps up takeover of", "closes ... deal" */
+        {"Microsoft wraps up $69bn takeover of Activision Blizzard", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft closes Activision Blizzard deal after long review", "invest", "Microsoft Corp.", "investor"},
         /* the owner of the business that changes hands is the seller (owner_side) */
         {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Microsoft Corp.", "seller"},
         {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Apple Inc.", "investor"},
