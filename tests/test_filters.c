@@ -796,6 +796,11 @@ TEST(invest_party_roles)
          * (invest.party_take_private, invest.party_seals_purchase, invest.circles) */
         {"Microsoft to take Shell private", "invest", "Microsoft Corp.", "investor"},
         {"Microsoft to take Shell private", "invest", "Shell plc", "target"},
+        /* the noun take-private: its buyer before it or after "by" (invest.party_take_private_noun) */
+        {"Microsoft agrees $6bn take-private of Shell", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft agrees $6bn take-private of Shell", "invest", "Shell plc", "target"},
+        {"Shell agrees $6bn take-private by Microsoft and Apple", "invest", "Apple Inc.", "investor"},
+        {"Shell agrees $6bn take-private by Microsoft and Apple", "invest", "Shell plc", "target"},
         {"Apple completes $5bn Shell acquisition", "invest", "Apple Inc.", "investor"},
         {"Apple completes $5bn Shell acquisition", "invest", "Shell plc", "target"},
         /* agreeing a priced deal for a company or leading its funding names the buyer (invest.party_seals_purchase) */
