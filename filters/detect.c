@@ -1286,12 +1286,17 @@ static int led_side(const struct detect_run *x, size_t j, int side)
 }
 
 /* A route vote on a side for mention j, when it opens the headline and is no context name: the
- * headline's subject takes part in the headline's event (cfg.headline_party, only_context). */
+ * headline's subject takes part in the headline's event (cfg.headline_party, only_context). So does
+ * a headline name a trigger puts on role_a's side wherever it stands ("Datadog agrees to be bought by
+ * Cisco", "Helix AI raises $1bn from Nvidia", "Foo agrees $40bn sale to Cisco") by a rule of weight
+ * 1 or more: the buyer or backer of the headline's event, whose own earlier deals the body retells
+ * ("a biotech once backed by GV", a lighter rule, stays a past backer). */
 static void head_side_vote(struct detect_run *x, size_t j, int side, double v, int tally)
 {
     const struct squawk_mention *m = &x->men[j];
     if (x->d->cfg.headline_party <= 0 || side == 'n' || !(tally & TALLY_ROUTE) || (x->ok[j] & MEN_CONTEXT) ||
-        m->field != SQUAWK_FIELD_HEADLINE || !leads_headline(x->a->text[m->field], m->start))
+        m->field != SQUAWK_FIELD_HEADLINE ||
+        (!leads_headline(x->a->text[m->field], m->start) && (side != 'a' || v < 1.0)))
         return;
     struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
     if (ac) ac->head_side += v;

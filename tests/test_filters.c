@@ -464,7 +464,8 @@ static int routes(const proto_alert *al, const char *ticker)
     return 0;
 }
 
-/* invest headline_party: the buyer opening the headline stays the investor where the body retells its
+/* invest headline_party: the buyer opening the headline (or named in it on the buyer's side by a rule
+ * of weight 1 or more) stays the investor where the body retells its
  * own earlier deal, whose bought company the gazetteer maps to it (Activision Blizzard is Microsoft's):
  * two of its four mentions context had made it mentioned. A rival's earlier deal stays context, and so
  * does a headline company named as a person's former employer. */
@@ -481,6 +482,13 @@ TEST(invest_headline_party_keeps_its_history)
          "MSFT", 0},
         {"Apple design veteran's start-up bought by OpenAI",
          "OpenAI agreed to acquire io, the start-up of former Apple designer Jony Ive. Ive worked at Apple.", "AAPL", 0},
+        /* the buyer a headline trigger names anywhere in it (passive agent, "sale to") keeps it too */
+        {"Pixelmoor agrees to be bought by Microsoft for $4bn",
+         "Pixelmoor agreed to be acquired for $4bn. Microsoft bought Activision Blizzard in 2023.", "MSFT", 1},
+        {"Pixelmoor agrees $4bn sale to Microsoft", "Microsoft bought Activision Blizzard in 2023.", "MSFT", 1},
+        /* a past backer told in a light aside is no party ("once backed by") */
+        {"Apple pays $1bn for Pixelmoor, a games studio once backed by Microsoft",
+         "Apple will acquire Pixelmoor. Its early investors included Microsoft.", "MSFT", 0},
     };
     filter_host *h = builtin_host();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
