@@ -1377,39 +1377,13 @@ static int unit_after(const char *s, size_t len, size_t end)
     return 0;
 }
 
-/* 1 when the name at s[start] follows money put into it ("to put EUR 1.16bn into new Ubisoft
- * subsidiary", "injects $2bn into Toyota's robotics arm", "to invest EUR 1.2bn in new Ubisoft unit"):
- * fresh capital for the owner's unit makes the owner the one invested in (the target), not the
- * seller of the unit ("buys Marvell's automotive unit", "buys stake in X's unit" stay the seller's). */
-static int money_into(const char *s, size_t start)
-{
-    static const char *const skip[] = {"new", "a", "an", "the", "its", "newly", "formed", "created", NULL};
-    size_t i = start;
-    for (int k = 0; k < 4; k++) { /* back over "new", "the", ... to the word before */
-        while (i > 0 && s[i - 1] == ' ') i--;
-        size_t e = i;
-        while (i > 0 && isalpha((unsigned char)s[i - 1])) i--;
-        if (e - i == 4 && strncasecmp(s + i, "into", 4) == 0) return 1;
-        if (e - i == 2 && strncasecmp(s + i, "in", 2) == 0) {
-            size_t b = i > 40 ? i - 40 : 0; /* an investment verb shortly before "in" */
-            static const char *const verb[] = {"invest", "invests", "invested", "investing", "investment", NULL};
-            for (size_t q = b; q + 6 <= i; q++)
-                if ((q == 0 || !isalpha((unsigned char)s[q - 1])) && word_in_case(s, i, q, verb, 1)) return 1;
-            return 0;
-        }
-        if (e == i || word_in_case(s, e, i, skip, 1) != e - i) return 0;
-    }
-    return 0;
-}
-
 /* The side of accepted mention j on role_b's side: the further role (role_x: the seller) when it
  * names the owner of a business ("buys Marvell's automotive unit"). */
 static int owner_side(const struct detect_run *x, long j, int side)
 {
     if (side != 'b' || !x->d->role_x || j < 0) return side;
     const struct squawk_mention *m = &x->men[j];
-    const char *s = x->a->text[m->field];
-    return unit_after(s, x->a->len[m->field], m->end) && !money_into(s, m->start) ? 'x' : side;
+    return unit_after(x->a->text[m->field], x->a->len[m->field], m->end) ? 'x' : side;
 }
 
 /* Engine v2: does another mention of slot sl's company, in the sentence of hit i, fill a role_a slot

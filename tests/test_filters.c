@@ -774,9 +774,6 @@ TEST(invest_party_roles)
         /* the owner of the business that changes hands is the seller (owner_side) */
         {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Microsoft Corp.", "seller"},
         {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Apple Inc.", "investor"},
-        /* ... but money put into a company's unit makes the owner the one invested in (money_into) */
-        {"Apple to invest $2bn in new Microsoft gaming unit", "invest", "Microsoft Corp.", "target"},
-        {"Apple injects $2bn into Microsoft's robotics arm", "invest", "Microsoft Corp.", "target"},
         /* both companies of a merger are targets; joint-venture partners invest in it (GUIDE) */
         {"Apple and Shell agree to merge in $90bn deal", "invest", "Apple Inc.", "target"},
         {"Apple and Shell agree to merge in $90bn deal", "invest", "Shell plc", "target"},
