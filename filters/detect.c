@@ -1286,12 +1286,17 @@ static int led_side(const struct detect_run *x, size_t j, int side)
 }
 
 /* A route vote on a side for mention j, when it opens the headline and is no context name: the
- * headline's subject takes part in the headline's event (cfg.headline_party, only_context). */
+ * headline's subject takes part in the headline's event (cfg.headline_party, only_context). So does
+ * a headline name a trigger puts on role_a's side wherever it stands ("Datadog agrees to be bought by
+ * Cisco", "Helix AI raises $1bn from Nvidia", "Foo agrees $40bn sale to Cisco") by a rule of weight
+ * 1 or more: the buyer or backer of the headline's event, whose own earlier deals the body retells
+ * ("a biotech once backed by GV", a lighter rule, stays a past backer). */
 static void head_side_vote(struct detect_run *x, size_t j, int side, double v, int tally)
 {
     const struct squawk_mention *m = &x->men[j];
     if (x->d->cfg.headline_party <= 0 || side == 'n' || !(tally & TALLY_ROUTE) || (x->ok[j] & MEN_CONTEXT) ||
-        m->field != SQUAWK_FIELD_HEADLINE || !leads_headline(x->a->text[m->field], m->start))
+        m->field != SQUAWK_FIELD_HEADLINE ||
+        (!leads_headline(x->a->text[m->field], m->start) && (side != 'a' || v < 1.0)))
         return;
     struct detect_acc *ac = acc_get(x, (int32_t)m->entity);
     if (ac) ac->head_side += v;
@@ -1401,9 +1406,21 @@ static int self_deal(const struct detect_run *x, size_t i, const struct squawk_t
     return 0;
 }
 
+/* Engine v2 (one_side): the route's nearest name before a forward trigger (selfb, -1: none) names
+ * the company that slot sl holds by another mention -- the gazetteer maps a since-acquired company
+ * to its buyer ("Synopsys wraps up $35bn takeover of Ansys", "BlackRock completes purchase of Global
+ * Infrastructure Partners", "AMD closes ZT Systems deal"): a company does not buy itself, so on the
+ * route the name before is the buyer and the slot casts no role_b vote (the scores keep it). */
+static int self_before(const struct detect_run *x, long selfb, const struct squawk_tslot *sl)
+{
+    if (selfb < 0 || x->d->cfg.one_side <= 0) return 0;
+    const struct squawk_mention *m = &x->men[selfb];
+    return m->entity == (uint32_t)sl->entity && m->start != sl->start;
+}
+
 /* Engine v2: hit i's filled slots vote their companies into the slot's role
  * (roles from the pattern); filled[] says which sides they settled. */
-static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
+static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2], long selfb)
 {
     if (!x->slots) return;
     for (uint32_t k = x->slot_off[i]; k < x->slot_off[i + 1]; k++) {
@@ -1411,15 +1428,28 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2])
         if (sl->entity < 0) continue; /* recognised by form only: no entity to report */
         const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)sl->entity);
         if (!e || (x->d->spec.skip_regulators && is_kind(e, "regulator"))) continue;
-        int side = role_side(x->d, sl->role, strlen(sl->role));
+        int side = role_side(x->d, sl->role, strlen(sl->role)), tally = TALLY_BOTH;
         if ((side == 'b' || side == 'x') && x->d->cfg.one_side > 0 && self_deal(x, i, sl)) continue;
+        if ((side == 'b' || side == 'x') && self_before(x, selfb, sl)) tally = TALLY_SCORE;
         long j = mention_at(x, x->ms[i].field, sl->start, sl->end);
         side = j >= 0 ? led_side(x, (size_t)j, owner_side(x, j, side)) : side;
-        vote(x, (uint32_t)sl->entity, side, w, TALLY_BOTH, j >= 0 && (x->ok[j] & MEN_CONTEXT));
-        if (j >= 0) head_side_vote(x, (size_t)j, side, w, TALLY_BOTH);
-        if (j >= 0 && side != 'n') list_votes(x, (size_t)j, side, w, TALLY_BOTH);
+        vote(x, (uint32_t)sl->entity, side, w, tally, j >= 0 && (x->ok[j] & MEN_CONTEXT));
+        if (j >= 0) head_side_vote(x, (size_t)j, side, w, tally);
+        if (j >= 0 && side != 'n') list_votes(x, (size_t)j, side, w, tally);
         if (side != 'n') filled[side != 'a'] = 1;
     }
+}
+
+/* Engine v2: does a role_b-side slot of hit i hold mention selfb's company by another mention
+ * (self_before)? */
+static int self_slot(const struct detect_run *x, size_t i, long selfb)
+{
+    for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++) {
+        const struct squawk_tslot *sl = &x->slots[k];
+        int side = role_side(x->d, sl->role, strlen(sl->role));
+        if ((side == 'b' || side == 'x') && self_before(x, selfb, sl)) return 1;
+    }
+    return 0;
 }
 
 /* Engine v2: does a filled slot of hit i hold the entity? */
@@ -1526,15 +1556,19 @@ static void trigger_votes(struct detect_run *x, size_t i)
             vote_men(x, j, 'n', 0.5 * w, cut ? TALLY_SCORE : TALLY_BOTH);
     }
     int filled[2] = {0, 0};
-    if (!sp->roles_by_kind) slot_votes(x, i, w, filled);
+    long selfb = ru->dir > 0 ? near[1][0] : -1;
+    if (!sp->roles_by_kind) slot_votes(x, i, w, filled, selfb);
     int bs = ru->x_first ? 'x' : 'b'; /* role_b's side votes as the first slot's further role */
     int side[2] = {ru->dir > 0 ? 'a' : bs, ru->dir > 0 ? bs : 'a'}; /* before, after */
     for (int r = 0; !sp->roles_by_kind && ru->dir && r < 2; r++)
         for (int k = 0; k < 2; k++) {
             int j = near[r][k];
             /* a company the pattern already placed in a slot takes no role from proximity too */
-            if (j < 0 || filled[side[k] != 'a'] || in_slot(x, i, x->men[j].entity)) continue;
-            if (r && slotted_nearby(x, i, ss, se, x->men[j].entity)) continue;
+            if (j < 0 || filled[side[k] != 'a']) continue;
+            /* the buyer named before, its bought company's alias in the slot: the route's investor */
+            int self = r && k == 0 && j == selfb && self_slot(x, i, selfb);
+            if (!self && in_slot(x, i, x->men[j].entity)) continue;
+            if (r && !self && slotted_nearby(x, i, ss, se, x->men[j].entity)) continue;
             int sd = owner_side(x, j, side[k]);
             vote_men(x, (size_t)j, sd, w, r ? TALLY_ROUTE : TALLY_SCORE);
             list_votes(x, (size_t)j, sd, w, r ? TALLY_ROUTE : TALLY_SCORE);
@@ -1644,7 +1678,7 @@ static size_t roles_only_votes(struct detect_run *x)
     for (size_t i = 0; i < x->n_ms && !x->d->spec.roles_by_kind; i++)
         if (names_roles_only(x, i)) {
             int filled[2] = {0, 0};
-            slot_votes(x, i, 1.0, filled);
+            slot_votes(x, i, 1.0, filled, -1);
             n++;
         }
     return n;

@@ -464,7 +464,8 @@ static int routes(const proto_alert *al, const char *ticker)
     return 0;
 }
 
-/* invest headline_party: the buyer opening the headline stays the investor where the body retells its
+/* invest headline_party: the buyer opening the headline (or named in it on the buyer's side by a rule
+ * of weight 1 or more) stays the investor where the body retells its
  * own earlier deal, whose bought company the gazetteer maps to it (Activision Blizzard is Microsoft's):
  * two of its four mentions context had made it mentioned. A rival's earlier deal stays context, and so
  * does a headline company named as a person's former employer. */
@@ -481,6 +482,13 @@ TEST(invest_headline_party_keeps_its_history)
          "MSFT", 0},
         {"Apple design veteran's start-up bought by OpenAI",
          "OpenAI agreed to acquire io, the start-up of former Apple designer Jony Ive. Ive worked at Apple.", "AAPL", 0},
+        /* the buyer a headline trigger names anywhere in it (passive agent, "sale to") keeps it too */
+        {"Pixelmoor agrees to be bought by Microsoft for $4bn",
+         "Pixelmoor agreed to be acquired for $4bn. Microsoft bought Activision Blizzard in 2023.", "MSFT", 1},
+        {"Pixelmoor agrees $4bn sale to Microsoft", "Microsoft bought Activision Blizzard in 2023.", "MSFT", 1},
+        /* a past backer told in a light aside is no party ("once backed by") */
+        {"Apple pays $1bn for Pixelmoor, a games studio once backed by Microsoft",
+         "Apple will acquire Pixelmoor. Its early investors included Microsoft.", "MSFT", 0},
     };
     filter_host *h = builtin_host();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -759,6 +767,10 @@ TEST(invest_party_roles)
         /* a company does not buy itself: the gazetteer maps since-acquired Activision Blizzard to its
          * buyer (one_side) */
         {"Microsoft agrees to buy Activision Blizzard for $69bn", "invest", "Microsoft Corp.", "investor"},
+        /* ... nor when the alias follows a deal noun whose slot holds it and the buyer is the name before
+         * (self_before): "wraps up takeover of", "closes ... deal" */
+        {"Microsoft wraps up $69bn takeover of Activision Blizzard", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft closes Activision Blizzard deal after long review", "invest", "Microsoft Corp.", "investor"},
         /* the owner of the business that changes hands is the seller (owner_side) */
         {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Microsoft Corp.", "seller"},
         {"Apple completes $2bn purchase of Microsoft's automotive chip unit", "invest", "Apple Inc.", "investor"},
@@ -792,6 +804,11 @@ TEST(invest_party_roles)
          * (invest.party_take_private, invest.party_seals_purchase, invest.circles) */
         {"Microsoft to take Shell private", "invest", "Microsoft Corp.", "investor"},
         {"Microsoft to take Shell private", "invest", "Shell plc", "target"},
+        /* the noun take-private: its buyer before it or after "by" (invest.party_take_private_noun) */
+        {"Microsoft agrees $6bn take-private of Shell", "invest", "Microsoft Corp.", "investor"},
+        {"Microsoft agrees $6bn take-private of Shell", "invest", "Shell plc", "target"},
+        {"Shell agrees $6bn take-private by Microsoft and Apple", "invest", "Apple Inc.", "investor"},
+        {"Shell agrees $6bn take-private by Microsoft and Apple", "invest", "Shell plc", "target"},
         {"Apple completes $5bn Shell acquisition", "invest", "Apple Inc.", "investor"},
         {"Apple completes $5bn Shell acquisition", "invest", "Shell plc", "target"},
         /* agreeing a priced deal for a company or leading its funding names the buyer (invest.party_seals_purchase) */
