@@ -1419,18 +1419,22 @@ static int self_before(const struct detect_run *x, long selfb, const struct squa
 }
 
 /* Engine v2: hit i's filled slots vote their companies into the slot's role
- * (roles from the pattern); filled[] says which sides they settled. */
-static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2], long selfb)
+ * (roles from the pattern); filled[] says which sides they settled. Returns 1 when a role_b-side
+ * slot held mention selfb's company by another mention (self_before). */
+static int slot_votes(struct detect_run *x, size_t i, double w, int filled[2], long selfb)
 {
-    if (!x->slots) return;
+    int self = 0;
+    if (!x->slots) return 0;
     for (uint32_t k = x->slot_off[i]; k < x->slot_off[i + 1]; k++) {
         const struct squawk_tslot *sl = &x->slots[k];
+        int side = role_side(x->d, sl->role, strlen(sl->role)), tally = TALLY_BOTH;
+        /* the buyer's own alias in a role_b slot: the caller's route takes the name before as the buyer,
+         * whether or not this slot votes below */
+        if ((side == 'b' || side == 'x') && self_before(x, selfb, sl)) tally = TALLY_SCORE, self = 1;
         if (sl->entity < 0) continue; /* recognised by form only: no entity to report */
         const struct squawk_entity *e = x->h->article_entity(x->a, (uint32_t)sl->entity);
         if (!e || (x->d->spec.skip_regulators && is_kind(e, "regulator"))) continue;
-        int side = role_side(x->d, sl->role, strlen(sl->role)), tally = TALLY_BOTH;
         if ((side == 'b' || side == 'x') && x->d->cfg.one_side > 0 && self_deal(x, i, sl)) continue;
-        if ((side == 'b' || side == 'x') && self_before(x, selfb, sl)) tally = TALLY_SCORE;
         long j = mention_at(x, x->ms[i].field, sl->start, sl->end);
         side = j >= 0 ? led_side(x, (size_t)j, owner_side(x, j, side)) : side;
         vote(x, (uint32_t)sl->entity, side, w, tally, j >= 0 && (x->ok[j] & MEN_CONTEXT));
@@ -1438,18 +1442,7 @@ static void slot_votes(struct detect_run *x, size_t i, double w, int filled[2], 
         if (j >= 0 && side != 'n') list_votes(x, (size_t)j, side, w, tally);
         if (side != 'n') filled[side != 'a'] = 1;
     }
-}
-
-/* Engine v2: does a role_b-side slot of hit i hold mention selfb's company by another mention
- * (self_before)? */
-static int self_slot(const struct detect_run *x, size_t i, long selfb)
-{
-    for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++) {
-        const struct squawk_tslot *sl = &x->slots[k];
-        int side = role_side(x->d, sl->role, strlen(sl->role));
-        if ((side == 'b' || side == 'x') && self_before(x, selfb, sl)) return 1;
-    }
-    return 0;
+    return self;
 }
 
 /* Engine v2: does a filled slot of hit i hold the entity? */
@@ -1557,7 +1550,7 @@ static void trigger_votes(struct detect_run *x, size_t i)
     }
     int filled[2] = {0, 0};
     long selfb = ru->dir > 0 ? near[1][0] : -1;
-    if (!sp->roles_by_kind) slot_votes(x, i, w, filled, selfb);
+    int self_slot = !sp->roles_by_kind && slot_votes(x, i, w, filled, selfb);
     int bs = ru->x_first ? 'x' : 'b'; /* role_b's side votes as the first slot's further role */
     int side[2] = {ru->dir > 0 ? 'a' : bs, ru->dir > 0 ? bs : 'a'}; /* before, after */
     for (int r = 0; !sp->roles_by_kind && ru->dir && r < 2; r++)
@@ -1566,7 +1559,7 @@ static void trigger_votes(struct detect_run *x, size_t i)
             /* a company the pattern already placed in a slot takes no role from proximity too */
             if (j < 0 || filled[side[k] != 'a']) continue;
             /* the buyer named before, its bought company's alias in the slot: the route's investor */
-            int self = r && k == 0 && j == selfb && self_slot(x, i, selfb);
+            int self = r && k == 0 && j == selfb && self_slot;
             if (!self && in_slot(x, i, x->men[j].entity)) continue;
             if (r && !self && slotted_nearby(x, i, ss, se, x->men[j].entity)) continue;
             int sd = owner_side(x, j, side[k]);
