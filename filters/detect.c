@@ -857,23 +857,8 @@ static int cap_word(const char *s, size_t len, size_t i)
     return i + 1 < len && isupper((unsigned char)s[i]) && isalpha((unsigned char)s[i + 1]);
 }
 
-/* 1 when a headline is written in sentence case: at least two words of five letters or more start
- * lower case ("Toyota supplier Denso makes bid for rival"); Title Case capitalises every such word,
- * so a capitalised word after "CEO" there may be a verb ("Nvidia CEO Announces ..."). */
-static int sentence_case(const char *s, size_t len)
-{
-    int low = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (i && isalnum((unsigned char)s[i - 1])) continue;
-        size_t n = 0;
-        while (i + n < len && isalpha((unsigned char)s[i + n])) n++;
-        low += n >= 5 && islower((unsigned char)s[i]);
-    }
-    return low >= 2;
-}
-
 /* 1 when the mention ending at `end` only says whom a name belongs to: a title or a relation
- * noun and a name follow ("Figma co-founder and CEO Dylan Field", "CrowdStrike chief George
+ * noun (relations_only: a relation, in any case) and a name follow ("Figma co-founder and CEO Dylan Field", "CrowdStrike chief George
  * Kurtz", "Toyota supplier Denso", "OpenAI rival Anthropic"): the one named acts, the company
  * is context. */
 static int names_a_person(const char *s, size_t len, size_t end, int relations_only)
@@ -883,7 +868,7 @@ static int names_a_person(const char *s, size_t len, size_t end, int relations_o
                                         "supplier", "customer", "client", "rival", "backer", NULL},
                              *const relation[] = {"rival", "backer", "supplier", "customer", "client", NULL};
     size_t i = end, n, titles = 0;
-    while (i < len && s[i] == ' ' && (n = word_in(s, len, i + 1, relations_only ? relation : title)) != 0) {
+    while (i < len && s[i] == ' ' && (n = word_in_case(s, len, i + 1, relations_only ? relation : title, relations_only)) != 0) {
         i += 1 + n, titles++;
         if (word_in(s, len, i + 1, (const char *const[]){"and", NULL})) i += 4;
     }
@@ -1204,9 +1189,9 @@ static void accept_mentions(struct detect_run *x)
         former_prev = fe ? 1 : fs ? 2 : 0;
         int bg = in_background(x, m) || fe,
             word = name_as_word(s, len, m->start, m->end) || in_menu(x, m) || fs || run_tag_aside(x, j, run_end);
-        /* in a headline only a relation in sentence case: "Nvidia CEO Jensen Huang unveils deal with
-         * Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
-        int person = !bg && !word && (!head || sentence_case(s, len)) && names_a_person(s, len, m->end, head);
+        /* in a headline only a relation, in any case ("Apple Supplier Foxconn"): "Nvidia CEO Jensen Huang
+         * unveils deal with Acme" speaks for Nvidia, and Title Case capitalises verbs ("Nvidia CEO Announces ...") */
+        int person = !bg && !word && names_a_person(s, len, m->end, head);
         /* a context mention casts no role vote: the trigger's vote goes to the next name */
         if (strict && (bg || word || person)) x->ok[j] |= MEN_CONTEXT;
         ac->mentions++;

@@ -29,6 +29,7 @@ typedef struct alias {
     uint32_t len; /* strlen(text): the reversed scan needs it for every match */
     uint32_t entity;
     uint8_t ambiguous; /* 1: `ambiguous`; 2: also in `verbs` (see verb_use) */
+    uint8_t word;      /* 1: also in `words`: an ordinary lower-case word (see title_uses) */
     /* 1 + the entity whose name is this alias plus legal-form words only ("SoftBank" of
      * "SoftBank Corp."), when that is one other entity; 0 otherwise (see corefer_short) */
     uint32_t short_of;
@@ -110,7 +111,7 @@ static int add_alias(filter_gaz *g, const char *text, uint32_t ent, int ambiguou
     }
     char *t = strdup(text);
     if (!t) return SQ_E_NOMEM;
-    g->aliases[g->n_aliases++] = (alias){t, (uint32_t)strlen(t), ent, (uint8_t)ambiguous, 0};
+    g->aliases[g->n_aliases++] = (alias){t, (uint32_t)strlen(t), ent, (uint8_t)ambiguous, 0, 0};
     return 0;
 }
 
@@ -453,6 +454,30 @@ static int check_symbols(const filter_gaz *g, const size_t *lines, const char *p
     return 0;
 }
 
+/* An entity's `words:` list: each an ambiguous alias of it (already added), marked as an ordinary word. */
+static int mark_words(filter_gaz *g, yaml_document_t *doc, yaml_node_t *n, uint32_t e, const char *path, size_t line,
+                      char *err, size_t errlen)
+{
+    if (!n) return 0;
+    if (n->type != YAML_SEQUENCE_NODE) {
+        snprintf(err, errlen, "%s:%zu: entity %s: words must be a list of its ambiguous aliases", path, line,
+                 g->ents[e].name);
+        return SQ_E_GAZETTEER;
+    }
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        const char *w = filter_yaml_str(yaml_document_get_node(doc, *it));
+        int found = 0;
+        for (size_t i = g->n_aliases; w && i-- > 0 && g->aliases[i].entity == e;)
+            if (strcmp(g->aliases[i].text, w) == 0 && g->aliases[i].ambiguous) g->aliases[i].word = 1, found = 1;
+        if (!found) {
+            snprintf(err, errlen, "%s:%zu: entity %s: words: '%s' is not one of its ambiguous aliases", path, line,
+                     g->ents[e].name, w ? w : "");
+            return SQ_E_GAZETTEER;
+        }
+    }
+    return 0;
+}
+
 /* One entry of entities: its fields and aliases into g (the next entity). 0, SQ_E_GAZETTEER with
  * file:line and the reason in err, or SQ_E_NOMEM. */
 static int load_entity(filter_gaz *g, yaml_document_t *doc, yaml_node_t *en, const char *path, char *err, size_t errlen)
@@ -486,6 +511,7 @@ static int load_entity(filter_gaz *g, yaml_document_t *doc, yaml_node_t *en, con
     if (rc == SQ_E_GAZETTEER)
         snprintf(err, errlen, "%s:%zu: entity %s: aliases must be a list of strings", path, line, name);
     if (!rc) rc = add_symbols(g, doc, filter_yaml_get(doc, en, "symbols"), e, path, line, err, errlen);
+    if (!rc) rc = mark_words(g, doc, filter_yaml_get(doc, en, "words"), e, path, line, err, errlen);
     return rc;
 }
 
@@ -1077,7 +1103,6 @@ static int hyphen_whole(const char *const text[2], const size_t len[2], const fi
 }
 
 static size_t suffix_at(const uint16_t *lens, const char *s, size_t len, size_t i, int loose);
-static int title_case(const char *s, size_t n);
 
 /* Last words of a name that are no legal form but name an organisation all the same. */
 static const char *const org_tail[] = {"Association", "Partners", "Party", "Trust", "Enterprises", NULL};
@@ -1149,7 +1174,7 @@ static int entity_is_longer_head(const filter_gaz *g, const char *const text[2],
 {
     for (size_t j = 0; j < out->n; j++) {
         const struct squawk_mention *o = &out->v[j];
-        if (o->entity == entity && !caps[o->field] && !title_case(text[o->field], len[o->field]) &&
+        if (o->entity == entity && !caps[o->field] && !tok_title_case(text[o->field], len[o->field]) &&
             longer_name_head(g, text[o->field], len[o->field], o->start, o->end))
             return 1;
     }
@@ -1159,7 +1184,6 @@ static int entity_is_longer_head(const filter_gaz *g, const char *const text[2],
 /* A mention's `ambiguous` while the scan decides whether an alias of `verbs` is the verb */
 #define VERB_USE 3
 
-static int title_case(const char *s, size_t n);
 
 /* Words after which an English verb stands bare: "to", a modal, "not". */
 static const char *const verb_before[] = {"to", "will", "would", "could", "can", "cannot", "can't", "may", "might",
@@ -1210,7 +1234,7 @@ static int word_before_in(const char *s, uint32_t start, const char *const *list
  * In sentence case "to Block" is the company. */
 static int verb_use(const char *s, size_t len, int caps, uint32_t start, uint32_t end)
 {
-    if (!caps && !title_case(s, len)) return 0;
+    if (!caps && !tok_title_case(s, len)) return 0;
     return word_before_in(s, start, verb_before) || word_before_in(s, start, noun_before) || verb_alias_after(s, len, end);
 }
 
@@ -1288,6 +1312,69 @@ static void corefer_longer(const filter_gaz *g, const char *const text[2], filte
     }
 }
 
+/* A mention's `ambiguous` while the scan decides whether an alias in a Title Case headline is a name */
+#define TITLE_USE 4
+
+/* Does the headline's mention at start open it (no letter or digit before it)? There its capital
+ * says as little in sentence case as in Title Case: it is read alike in both. */
+static int headline_lead(const char *s, uint32_t start)
+{
+    for (uint32_t i = 0; i < start; i++)
+        if (a_alnum((unsigned char)s[i])) return 0;
+    return 1;
+}
+
+/* Does a possessive follow at s[i] ("Reliance's Digital Arm": the owner of a thing is a name)? */
+static int possessive_at(const char *s, size_t len, size_t i)
+{
+    return (i + 2 <= len && s[i] == '\'' && s[i + 1] == 's') || (i + 4 <= len && !memcmp(s + i, "\xe2\x80\x99s", 4));
+}
+
+/* Do mentions a and b of one field stand side by side in a list: only ", ", " and ", " & " or "/"
+ * between them? */
+static int listed_together(const char *s, const struct squawk_mention *a, const struct squawk_mention *b)
+{
+    if (a->start > b->start) {
+        const struct squawk_mention *t = a;
+        a = b, b = t;
+    }
+    if (a->end > b->start) return 0;
+    static const char *const sep[] = {", ", " and ", " & ", "/", " / ", NULL};
+    for (size_t k = 0; sep[k]; k++)
+        if (b->start - a->end == strlen(sep[k]) && memcmp(s + a->end, sep[k], strlen(sep[k])) == 0) return 1;
+    return 0;
+}
+
+/* An ambiguous alias that is an ordinary word (`words`) inside a Title Case headline, with
+ * no company words around it, no possessive after it and its company named nowhere unambiguously,
+ * is capitalised as every word there is: it counts only when the body names the same company in
+ * prose, a deal word, "to" or a modal after it (the subject), or a company beside it in a list ("Digital Arm", "Visa Curbs", "US
+ * Bank CEOs", "Huawei Block" are common nouns; "Visa and Mastercard", "Grail Acquisition" and a
+ * headline over a body about Visa are the company). */
+static void title_uses(const char *const text[2], const size_t len[2], filter_mentions *out)
+{
+    static const char *const deal[] = {"Acquisition", "Deal", "Merger", "Takeover", "Buyout", "Stake", "IPO", NULL},
+                             *const subject[] = {"to", "will", "would", "could", "can", "may", "might", "must", "should", NULL};
+    for (size_t i = 0; i < out->n; i++) {
+        struct squawk_mention *m = &out->v[i];
+        if (m->ambiguous != TITLE_USE) continue;
+        m->ambiguous = 2;
+        const char *s = text[m->field];
+        size_t e = m->end < len[m->field] && s[m->end] == ' ' ? m->end + 1 : m->end;
+        for (size_t k = 0; deal[k] && e > m->end; k++)
+            if (word_at(s, len[m->field], e, deal[k])) m->ambiguous = 1; /* "Grail Acquisition" */
+        for (size_t k = 0; subject[k] && e > m->end; k++) /* the subject: "Dorsey's Block to Cut Jobs" */
+            if (word_at(s, len[m->field], e, subject[k])) m->ambiguous = 1;
+        for (size_t j = 0; j < out->n; j++) {
+            const struct squawk_mention *o = &out->v[j];
+            if (o->entity == m->entity && o->field != SQUAWK_FIELD_HEADLINE && o->ambiguous == 1) m->ambiguous = 1;
+            if (o->entity != m->entity && o->field == m->field && (!o->ambiguous || o->confirmed) &&
+                listed_together(s, o, m))
+                m->ambiguous = 1; /* "Visa and Mastercard", "Illumina, Grail" */
+        }
+    }
+}
+
 int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *const text[2],
                     const size_t len[2], filter_mentions *out)
 {
@@ -1296,6 +1383,8 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     out->n = 0;
     int caps[2] = {0, 0};
     for (uint32_t f = 0; f < 2; f++) caps[f] = text[f] && len[f] && tok_shouting(text[f], len[f], 7, 10);
+    /* a Title Case headline's capitals are no evidence of a name (title_uses) */
+    int title = text[0] && len[0] && !caps[0] && tok_title_headline(text[0], len[0]);
     int crc = collect_raw(g, scratch, text, len, caps, &c);
     if (crc) {
         free(c.v);
@@ -1308,6 +1397,13 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     for (size_t i = 0; i < c.n && !shorts; i++) shorts = c.v[i].id < TICKER_BASE && g->aliases[c.v[i].id].short_of;
     uint32_t *ids = shorts ? malloc(c.n * sizeof *ids) : NULL;
     if (shorts && !ids) {
+        free(c.v);
+        return SQ_E_NOMEM;
+    }
+    /* in a Title Case headline: which mentions are aliases that are ordinary words (title_uses) */
+    uint8_t *words = title ? calloc(c.n ? c.n : 1, 1) : NULL;
+    if (title && !words) {
+        free(ids);
         free(c.v);
         return SQ_E_NOMEM;
     }
@@ -1340,6 +1436,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             m.confirmed = !m.ambiguous;
             if (g->aliases[r->id].ambiguous == 2 && verb_use(text[r->field], len[r->field], caps[r->field], r->start, r->end))
                 m.ambiguous = VERB_USE;
+            if (words) words[out->n] = g->aliases[r->id].word;
         }
         if (ids) ids[out->n] = r->id;
         out->v[out->n++] = m;
@@ -1364,8 +1461,13 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
                 hyphen_whole(text, len, out, m) || entity_is_longer_head(g, text, len, caps, out, m->entity))
                 m->ambiguous = 2; /* "the Amazon", "Apple pie", "deep brain stimulation (DBS)", "Orange-Co", "Progressive Enterprises Ltd": no company of ours */
             else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
+            else if (words && words[i] && m->field == SQUAWK_FIELD_HEADLINE && !headline_lead(s, m->start) &&
+                     !possessive_at(s, len[m->field], m->end))
+                m->ambiguous = TITLE_USE;
         }
     }
+    free(words);
+    title_uses(text, len, out);
     if (!rc) drop_spac_heads(g, text, len, out);
     free(out->anon);
     free(out->pool);
@@ -1535,28 +1637,6 @@ static size_t suffix_at(const uint16_t *lens, const char *s, size_t len, size_t 
     return 0;
 }
 
-/* Title Case text (headlines): capitals there do not mark names. ALL CAPS
- * the caller knows; bodies are prose. */
-static int title_case(const char *s, size_t n)
-{
-    if (n > 512) n = 512;
-    size_t words = 0, caps = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!a_alpha((unsigned char)s[i]) || (i > 0 && a_alnum((unsigned char)s[i - 1]))) continue;
-        size_t j = i;
-        while (j < n && a_alpha((unsigned char)s[j])) j++;
-        if (j - i >= 4) { /* "eBay", "iPhone": a capital inside counts */
-            words++;
-            for (size_t k = i; k < j; k++)
-                if (a_upper((unsigned char)s[k])) {
-                    caps++;
-                    break;
-                }
-        }
-        i = j;
-    }
-    return words >= 3 && caps * 10 >= words * 8;
-}
 
 static int delim(unsigned char c)
 {
@@ -1800,7 +1880,7 @@ static size_t next_hot(const char *s, size_t len, size_t i)
 
 static void scan_field(struct anon_st *st, uint32_t f, const char *s, size_t len, int caps)
 {
-    int loose = caps || (f == SQUAWK_FIELD_HEADLINE && title_case(s, len));
+    int loose = caps || (f == SQUAWK_FIELD_HEADLINE && tok_title_case(s, len));
     for (size_t i = 0; i < len && st->n < ANON_MAX_CANDS && !st->nomem; i++) {
         if ((i = next_hot(s, len, i)) == len) break;
         unsigned char hot = hot_byte[(unsigned char)s[i]];

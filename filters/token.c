@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -143,6 +144,64 @@ int tok_shouting(const char *s, size_t n, unsigned num, unsigned den)
     }
     size_t letters = up + low;
     return letters >= 8 && up * den >= letters * num;
+}
+
+static inline int ascii_alpha(unsigned char c) { return (unsigned char)((c | 32) - 'a') < 26u; }
+
+/* Counted as the gazetteer always did (ASCII letters; a word is a run of them). */
+int tok_title_case(const char *s, size_t n)
+{
+    if (n > 512) n = 512;
+    size_t words = 0, caps = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char p = i ? (unsigned char)s[i - 1] : 0;
+        if (!ascii_alpha((unsigned char)s[i]) || (i > 0 && (ascii_alpha(p) || (unsigned char)(p - '0') < 10u))) continue;
+        size_t j = i;
+        while (j < n && ascii_alpha((unsigned char)s[j])) j++;
+        if (j - i >= 4) { /* "eBay", "iPhone": a capital inside counts */
+            words++;
+            for (size_t k = i; k < j; k++)
+                if ((unsigned char)(s[k] - 'A') < 26u) {
+                    caps++;
+                    break;
+                }
+        }
+        i = j;
+    }
+    return words >= 3 && caps * 10 >= words * 8;
+}
+
+/* Words Title Case leaves in lower case (articles, conjunctions, prepositions). */
+static const char *const title_small[] = {"a", "an", "the", "and", "but", "or", "nor", "for", "so", "yet", "as", "at",
+                                          "by", "in", "of", "off", "on", "per", "to", "up", "via", "vs", "with", "from",
+                                          "into", "onto", "over", "than", "upon", "amid", NULL};
+
+/* Can a lower-case word start at s[i] in Title Case: after a letter, a digit ("$25bn"), an apostrophe
+ * ("'s"), a hyphen ("Multibillion-dollar"), a non-ASCII byte, or in a link, handle or tag? */
+static int title_lower_ok(const char *s, size_t i)
+{
+    unsigned char p = i ? (unsigned char)s[i - 1] : ' ';
+    return ascii_alpha(p) || (unsigned char)(p - '0') < 10u || p >= 0x80 || strchr("'-/.@#$_", p);
+}
+
+int tok_title_headline(const char *s, size_t n)
+{
+    size_t caps = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!ascii_alpha((unsigned char)s[i]) || title_lower_ok(s, i)) continue;
+        size_t j = i, upper = 0;
+        while (j < n && ascii_alpha((unsigned char)s[j])) upper += (unsigned char)(s[j++] - 'A') < 26u;
+        size_t k = 0;
+        while (title_small[k] && !(strlen(title_small[k]) == j - i && strncasecmp(title_small[k], s + i, j - i) == 0)) k++;
+        if (title_small[k] || j - i < 2 || (j < n && s[j] == ':' && j + 1 < n && s[j + 1] == '/')) { /* "https://": a link */
+        } else if (upper) { /* "Agrees", "iPhone", "eBay" */
+            caps++;
+        } else { /* a word Title Case would capitalise, in lower case */
+            return 0;
+        }
+        i = j;
+    }
+    return caps >= 3;
 }
 
 uint32_t tok_hash(const char *s, size_t len)

@@ -65,6 +65,12 @@ SQ_API uint32_t tok_hash(const char *s, size_t len);
 /* Text written in capitals: at least 8 ASCII letters, and upper-case letters at least num/den of
  * them (the gazetteer matches such a field caselessly at 7/10; detect's wire_lead wants 10/11). */
 SQ_API int tok_shouting(const char *s, size_t n, unsigned num, unsigned den);
+/* Title Case text: at least 3 words of 4 or more letters, at least 8 in 10 of them with a capital
+ * (its first 512 bytes); there capitals do not mark names. */
+SQ_API int tok_title_case(const char *s, size_t n);
+/* A headline in Title Case by tok_title_case with no word in lower case that Title Case would capitalise
+ * ("buy" of "Silver Lake and Saudi Arabia's PIF buy Electronic Arts": a sentence dense in names). */
+SQ_API int tok_title_headline(const char *s, size_t n);
 SQ_API const char *tok_case_name(int cls);
 
 static inline const char *tok_norm(const tok_doc *d, const struct tok *t)

@@ -198,6 +198,31 @@ static void test_shouting(void)
     }
 }
 
+/* Title Case headlines (tok_title_headline): every word a sentence would write in lower case is
+ * capitalised; small words, hyphenated parts ("Multibillion-dollar"), scales ("$25bn") and links may
+ * stay lower. A sentence-case headline dense in names is none. */
+static void test_title_headline(void)
+{
+    static const struct {
+        const char *h;
+        int title;
+    } c[] = {
+        {"Meta Agrees Multibillion-dollar Chip Deal with AMD", 1},
+        {"Royal Caribbean Acquires Cruise Ship Endeavor for $275 Mln https://t.co/x", 1},
+        {"eBay Agrees To Buy Depop For $1.6 Billion", 1},
+        {"Salesforce's $25bn Bond Deal Draws Demand", 1},
+        {"Silver Lake and Saudi Arabia's PIF buy Electronic Arts for $55bn", 0},
+        {"Treasury sanctions Russia's Rosneft and Lukoil", 0},
+        {"Nvidia to invest up to $100bn in OpenAI", 0},
+        {"Nvidia To Invest", 0}, /* fewer than three capitalised words */
+        {"", 0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        if (tok_title_headline(c[i].h, strlen(c[i].h)) != c[i].title) fprintf(stderr, "case: %s\n", c[i].h);
+        ASSERT_EQ(tok_title_headline(c[i].h, strlen(c[i].h)), c[i].title);
+    }
+}
+
 int main(void)
 {
     tok_doc d;
@@ -210,6 +235,7 @@ int main(void)
     test_utf8(&d);
     test_hash(&d);
     test_shouting();
+    test_title_headline();
     tok_doc_free(&d);
     printf("test_token: ok\n");
     return 0;
