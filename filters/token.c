@@ -792,6 +792,7 @@ static void reset(tok_doc *d)
     d->n_sent = 0;
     memset(d->field_first, 0, sizeof d->field_first);
     d->caps[0] = d->caps[1] = 0;
+    d->title[0] = d->title[1] = 0;
 }
 
 /* Each sentence's bounds, once per article for every pack that scopes rules by sentence. */
@@ -821,6 +822,7 @@ int tok_run(tok_doc *d, const char *const text[2], const size_t len[2])
         int rc = text[f] ? scan_field(d, f, text[f], len[f]) : 0;
         if (rc) return rc;
         d->caps[f] = all_caps(d, d->field_first[f], d->n);
+        d->title[f] = f == 0 && text[f] && !d->caps[f] && tok_title_headline(text[f], len[f]);
     }
     d->field_first[2] = d->n;
     return sentences(d);

@@ -53,6 +53,7 @@ typedef struct tok_doc {
     size_t sent_cap;
     size_t field_first[3]; /* token index where each field starts; [2] = n */
     uint8_t caps[2];       /* the field is written in capitals (Reuters headlines) */
+    uint8_t title[2];      /* the field is a headline in Title Case (tok_title_headline; never a body) */
 } tok_doc;
 
 SQ_API void tok_doc_init(tok_doc *d);

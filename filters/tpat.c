@@ -77,6 +77,7 @@ struct mctx {
     size_t stride;       /* the memo's bits per instruction: the scope's tokens + 1 */
     uint64_t *visited;   /* the memo (scratch.visited, once reserved) */
     int32_t no_parts; /* the rule being run reads no hyphenated word's last part: -1 (ORed into a part's id), else 0 */
+    uint8_t title_exact; /* the rule being run reads "=homes" as "Homes" in a Title Case headline (no unveto) */
     /* read at every guard and test: the pack's and the scratch's arrays (set in prepare), loaded once */
     const uint32_t *guard_at;
     const struct tpat_guard *guards;
@@ -197,9 +198,15 @@ static __attribute__((noinline)) int test_bytes(const struct mctx *m, const stru
 {
     const struct tok *k = &m->d->v[pos];
     const char *n = tok_norm(m->d, k);
-    if (t->kind == TT_EXACT)
-        return m->wid[pos] == (int32_t)t->v && k->end - k->start == t->exact_len &&
-               memcmp(m->text[k->field] + k->start, t->exact, t->exact_len) == 0;
+    if (t->kind == TT_EXACT) {
+        const char *sf = m->text[k->field] + k->start;
+        if (m->wid[pos] != (int32_t)t->v || k->end - k->start != t->exact_len) return 0;
+        if (memcmp(sf, t->exact, t->exact_len) == 0) return 1;
+        /* a Title Case headline capitalises every word: "=homes" reads "Homes" there, but not a company's
+         * name ("Buy Home Depot"); an unveto asks for sentence case's lower-case word ("buys Acme Oil") */
+        return m->title_exact && m->d->title[k->field] && t->exact[0] >= 'a' && t->exact[0] <= 'z' && sf[0] == t->exact[0] - 'a' + 'A' &&
+               !m->s->covered[pos] && memcmp(sf + 1, t->exact + 1, t->exact_len - 1) == 0;
+    }
     if (t->kind != TT_REGEX) return 1; /* TT_ANY */
     return (!t->first || (t->first[(unsigned char)*n / 64] >> ((unsigned char)*n % 64) & 1)) &&
            (!t->exact_len || (k->norm_len >= t->exact_len && memcmp(n, t->exact, t->exact_len) == 0)) &&
@@ -906,6 +913,7 @@ static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
     m->inst0 = r->pc;
     m->n_inst = r->n_inst;
     m->no_parts = r->pub.whole_words ? -1 : 0;
+    m->title_exact = !r->pub.unveto;
     m->stride = end - first + 1;
     size_t words = ((size_t)r->n_inst * (end - first + 1) + 63) / 64, had = m->s->cap_visited;
     memo_clear(m->s);
