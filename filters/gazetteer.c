@@ -1330,6 +1330,17 @@ static int possessive_at(const char *s, size_t len, size_t i)
     return (i + 2 <= len && s[i] == '\'' && s[i + 1] == 's') || (i + 4 <= len && !memcmp(s + i, "\xe2\x80\x99s", 4));
 }
 
+/* Is the text before start a possessive and one word ("Reliance's Digital ", "XPeng’s Robotics ")? In a
+ * Title Case headline an ambiguous alias there is the owner's thing: its unit, its arm. */
+static int owner_word_before(const char *s, uint32_t start)
+{
+    if (start < 2 || s[start - 1] != ' ') return 0;
+    size_t w = start - 1;
+    while (w > 0 && a_alpha((unsigned char)s[w - 1])) w--;
+    if (w == start - 1 || w < 3 || s[w - 1] != ' ') return 0;
+    return (s[w - 3] == '\'' && s[w - 2] == 's') || (w >= 5 && !memcmp(s + w - 5, "\xe2\x80\x99s", 4));
+}
+
 /* Do mentions a and b of one field stand side by side in a list: only ", ", " and ", " & " or "/"
  * between them? */
 static int listed_together(const char *s, const struct squawk_mention *a, const struct squawk_mention *b)
@@ -1460,6 +1471,8 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             if (the || common_noun_use(s, len[m->field], m->end) || acronym_defined(s, len[m->field], m->start, m->end) ||
                 hyphen_whole(text, len, out, m) || entity_is_longer_head(g, text, len, caps, out, m->entity))
                 m->ambiguous = 2; /* "the Amazon", "Apple pie", "deep brain stimulation (DBS)", "Orange-Co", "Progressive Enterprises Ltd": no company of ours */
+            else if (title && m->field == SQUAWK_FIELD_HEADLINE && owner_word_before(s, m->start))
+                m->ambiguous = 2; /* "Reliance's Digital Arm": the owner's unit */
             else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
             else if (words && words[i] && m->field == SQUAWK_FIELD_HEADLINE && !headline_lead(s, m->start) &&
                      !possessive_at(s, len[m->field], m->end))

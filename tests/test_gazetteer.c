@@ -1038,7 +1038,8 @@ TEST(verb_alias_before_of_or_stake_is_no_company)
 }
 
 /* An ambiguous alias that is an ordinary word (`words`) inside a Title Case headline is a common noun
- * ("Visa Curbs", "Cruise Ship"), unless company words, a possessive, a deal word, a company beside it in
+ * ("Visa Curbs", "Cruise Ship"), and any ambiguous alias after an owner's possessive and one word is its
+ * unit ("Reliance's Digital Arm"), unless company words, a possessive, a deal word, a company beside it in
  * a list or the body's prose vouch for it; at the headline's start, and in sentence case, it is read
  * as before. */
 TEST(title_case_word_is_no_company)
@@ -1051,6 +1052,11 @@ TEST(title_case_word_is_no_company)
         {"Regulators Probe Visa's Debit Card Business", "", "Visa Inc.", 1},
         {"Illumina Loses EU Antitrust Challenge for Grail Acquisition", "", "GRAIL Inc.", 1},
         {"Visa Curbs Hit Tech Hiring at Startups", "", "Visa Inc.", 1}, /* the headline's first word */
+        /* any ambiguous alias after an owner's possessive and one word is the owner's unit */
+        {"Google in Talks to Invest $4 Billion in Reliance's Digital Arm", "", "Arm Holdings plc", 0},
+        {"Chinese EV Maker XPeng\xe2\x80\x99s Robotics Arm Raises $100 Million", "", "Arm Holdings plc", 0},
+        {"SoftBank's Arm Jumps After Nvidia Deal", "", "Arm Holdings plc", 1},
+        {"Nvidia to Buy Arm From SoftBank for $40 Billion", "", "Arm Holdings plc", 1},
         {"Lawmakers question Visa over card fees", "", "Visa Inc.", 1},  /* sentence case */
         {"Nvidia Partners With Visa on Agent Payments", "The card network Visa said the pilot starts in May.",
          "Visa Inc.", 2},
