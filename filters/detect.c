@@ -414,12 +414,14 @@ static int up_front(const struct detect *d, uint32_t field, uint32_t start)
     return field == SQUAWK_FIELD_HEADLINE || start < d->cfg.lead_bytes;
 }
 
-/* An ambiguous name counts only right next to match i. */
+/* An ambiguous name counts only right next to match i, or anywhere in the headline i is in: a headline
+ * is one short sentence, and how long its amount is written ("EUR13bn", "EUR13 billion") must not decide
+ * whether "Apple" at its start is named. */
 static int ambiguous_near(const struct detect_run *x, size_t i, const struct squawk_mention *m)
 {
     const struct squawk_match *t = &x->ms[i];
     return m->ambiguous == 1 && m->field == t->field &&
-           dist(t->start, t->end, m->start, m->end) <= (uint32_t)x->d->cfg.window / 4;
+           (t->field == SQUAWK_FIELD_HEADLINE || dist(t->start, t->end, m->start, m->end) <= (uint32_t)x->d->cfg.window / 4);
 }
 
 /* ---- stage 1: requires / party gating and veto resolution ---- */

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""surface.py -- the same news written another way: does squawk read the words, or the surface it was tuned on?
+
+usage: tools/surface.py MODE OUT LABELS,PARTIES,ARTICLES [LABELS,PARTIES,ARTICLES ...]
+
+For every labelled article that MODE changes, writes OUT-orig.jsonl (the articles as they are), OUT-var.jsonl
+(the same ids, rewritten), OUT-labels.tsv and OUT-parties.tsv. The labels hold for both (the guide judges what
+an article reports, not how it is typed), so every category or routing difference between the two runs is squawk
+reading the surface. Run it on tuning sets only (it prints nothing of the articles). MODE:
+  title   a sentence-case headline (four or more words, under half of those after the first capitalised) in Title
+          Case, the way market-news sites and tweets write it: every word capitalised but articles, conjunctions
+          and short prepositions
+  quotes  straight apostrophes and quotes typographic and typographic ones straight (headline and body)
+  wire    a wire service's slug before the headline ("UPDATE 2-", as Reuters headlines carry it)
+  source  the outlet after the headline (" - Reuters")
+  amounts "$4bn" written "$4 billion" and "$4 billion" written "$4bn" (also m/million, with any currency sign)
+
+    M2=../shared/corpus/modern_dev_2; B=build/eval
+    python3 tools/surface.py title /tmp/sf "$M2/labels-tune.tsv,$M2/parties.tsv,$M2/articles.jsonl" \\
+        "$B/pool26-tune-labels.tsv,$B/pool26-tune-parties.tsv,$B/modern-fh.jsonl"   # ... the pools' tune halves
+    for v in orig var; do build/squawk eval --config config/squawk.yml --labels /tmp/sf-labels.tsv \\
+        --articles /tmp/sf-$v.jsonl --parties /tmp/sf-parties.tsv; done
+"""
+import json
+import re
+import sys
+
+SMALL = set('a an the and but or for nor on at to from by of in with as vs via per into onto over up'.split())
+
+
+def sentence_case(h):
+    """Four or more words and under half of those after the first capitalised."""
+    w = re.findall(r"[A-Za-z][A-Za-z'\u2019\-]*", h)[1:]
+    return len(w) >= 4 and sum(1 for x in w if x[0].isupper()) / len(w) < 0.5
+
+
+def title_case(h):
+    """Every word capitalised but the small ones (the first word, and the first after a colon, always)."""
+    out, first = [], True
+    for tok in re.split(r'(\s+)', h):
+        if not tok.strip():
+            out.append(tok)
+            continue
+        m = re.match(r'^([^A-Za-z]*)([a-z])(.*)$', tok)
+        if m and (first or re.sub(r'[^A-Za-z]', '', tok).lower() not in SMALL):
+            tok = m.group(1) + m.group(2).upper() + m.group(3)
+        first = tok.endswith(':')
+        out.append(tok)
+    return ''.join(out)
+
+
+DOUBLE = re.compile(r'(^|(?<=[\s(\[]))"')
+
+
+def quotes(a):
+    """Straight apostrophes and quotes typographic, typographic ones straight."""
+    def one(v):
+        v = DOUBLE.sub('\u201c', v).replace('"', '\u201d') if '"' in v else v.replace('\u201c', '"').replace('\u201d', '"')
+        swap = {"'": "\u2019", "\u2019": "'", "\u2018": "'"}
+        return ''.join(swap.get(ch, ch) for ch in v)
+    return {k: one(v) if k in ('headline', 'body') and isinstance(v, str) else v for k, v in a.items()}
+
+
+AMOUNT = re.compile(r'([$\u20ac\u00a3\u00a5])(\d+(?:\.\d+)?)(?:(bn|m)\b| (billion|million)\b)')
+
+
+def amounts(a):
+    def one(m):
+        if m.group(3):
+            return '%s%s %s' % (m.group(1), m.group(2), {'bn': 'billion', 'm': 'million'}[m.group(3)])
+        return '%s%s%s' % (m.group(1), m.group(2), {'billion': 'bn', 'million': 'm'}[m.group(4)])
+    return {k: AMOUNT.sub(one, v) if k in ('headline', 'body') and isinstance(v, str) else v for k, v in a.items()}
+
+
+def variant(mode, a):
+    """The article rewritten, or None when the mode leaves it as it is."""
+    h = a.get('headline', '')
+    if mode == 'title':
+        b = dict(a, headline=title_case(h)) if sentence_case(h) else a
+    elif mode == 'quotes':
+        b = quotes(a)
+    elif mode == 'wire':
+        b = dict(a, headline='UPDATE 2-' + h) if h else a
+    elif mode == 'source':
+        b = dict(a, headline=h + ' - Reuters') if h else a
+    elif mode == 'amounts':
+        b = amounts(a)
+    else:
+        sys.exit('surface.py: unknown mode %s' % mode)
+    return None if b == a else b
+
+
+def read_tsv(path):
+    """Header line and {id: line}."""
+    head, rows = None, {}
+    with open(path) as f:
+        for line in f:
+            key = line.split('\t', 1)[0]
+            if key == 'id':
+                head = line
+            else:
+                rows[key] = line
+    return head, rows
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    mode, out = sys.argv[1], sys.argv[2]
+    labels, parties, arts, lhead, phead = {}, {}, {}, None, None
+    for spec in sys.argv[3:]:
+        lpath, ppath, apath = spec.split(',')
+        h, rows = read_tsv(lpath)
+        lhead = lhead or h
+        labels.update(rows)
+        h, rows = read_tsv(ppath)
+        phead = phead or h
+        parties.update(rows)
+        with open(apath) as f:
+            for line in f:
+                a = json.loads(line)
+                if a['id'] in labels:
+                    arts.setdefault(a['id'], a)
+    n = 0
+    with open(out + '-orig.jsonl', 'w') as o, open(out + '-var.jsonl', 'w') as t, \
+            open(out + '-labels.tsv', 'w') as lo, open(out + '-parties.tsv', 'w') as po:
+        lo.write(lhead)
+        po.write(phead)
+        for i, a in arts.items():
+            b = variant(mode, a)
+            if b is None:
+                continue
+            o.write(json.dumps(a) + '\n')
+            t.write(json.dumps(b) + '\n')
+            lo.write(labels[i])
+            if i in parties:
+                po.write(parties[i])
+            n += 1
+    print('surface.py %s: %d articles' % (mode, n), file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()
