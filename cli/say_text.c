@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "../core/error.h"
+#include "../proto/headline.h"
 
 /* A bounded writer: appends never overflow, a full buffer just stops growing. */
 typedef struct tbuf {
@@ -299,33 +300,6 @@ static void words_usd(tbuf *b, double usd)
 
 /* ---- headline */
 
-static const char *const wire_prefixes[] = {
-    "UPDATE",   "EXCLUSIVE", "BREAKING",  "RPT",      "REFILE",   "CORRECTED",     "CORRECTION",
-    "WRAPUP",   "FOCUS",     "BRIEF",     "ANALYSIS", "INSIGHT",  "FACTBOX",       "TIMELINE",
-    "URGENT",   "FLASH",     "ALERT",     "HOT",      "BUZZ",     "NEWSMAKER",     "EXPLAINER",
-    "DEALTALK", "COLUMN",    "REUTERS",   "BREAKINGVIEWS", "PRESS DIGEST", "MEDIA",
-};
-
-/* Length of a wire prefix at s ("UPDATE 2-", "EXCLUSIVE: ", "RPT-"), 0 when there is none. */
-static size_t wire_prefix(const char *s)
-{
-    for (size_t i = 0; i < sizeof wire_prefixes / sizeof wire_prefixes[0]; i++) {
-        size_t n = strlen(wire_prefixes[i]);
-        if (strncasecmp(s, wire_prefixes[i], n) != 0) continue;
-        const char *p = s + n;
-        if (*p == ' ' && isdigit((unsigned char)p[1])) {
-            p++;
-            while (isdigit((unsigned char)*p)) p++;
-        }
-        while (*p == ' ') p++;
-        if (*p != '-' && *p != ':' && *p != '|') continue;
-        p++;
-        while (*p == ' ') p++;
-        return (size_t)(p - s);
-    }
-    return 0;
-}
-
 /* "(NVDA.O)", "(NASDAQ: NVDA)", "(Nasdaq:NVDA, NYSE:ORCL)", "(6525.T)": a symbol list, not words. */
 static size_t ticker_paren(const char *s)
 {
@@ -386,7 +360,7 @@ int say_text_headline(const char *h, char *out, size_t outlen)
     if (!h) return 0;
     size_t n;
     while (isspace((unsigned char)*h)) h++;
-    while ((n = wire_prefix(h)) > 0) h += n;
+    h += proto_headline_slugs(h, strlen(h), 1); /* "UPDATE 2-", "EXCLUSIVE: " */
     for (const char *p = h; *p;) {
         int start = p == h || !isalnum((unsigned char)p[-1]);
         char money[160];

@@ -11,6 +11,7 @@
 #include "../core/clock.h"
 #include "../core/error.h"
 #include "../core/log.h"
+#include "../proto/headline.h"
 #include "amount.h"
 #include "engine.h"
 #include "gazetteer.h"
@@ -100,6 +101,7 @@ typedef struct article_ctx {
     struct squawk_token *toks;            /* the same in the ABI's form, made on first tokens() */
     struct tscan *tscan[HOST_MAX_PACKS]; /* per token-pattern pack, made on first use */
     uint64_t serial; /* unique per article: what per-article caches key on (rescore.c) */
+    uint32_t head_skip; /* bytes of wire slugs before the headline the filters read (ctx_begin) */
 } article_ctx;
 
 /* One token-pattern pack's hits in one article, in the ABI's form. */
@@ -668,9 +670,10 @@ static int svc_report_evidence(struct squawk_report *r, const char *rule, int fi
     buf[b - a] = '\0';
     for (char *q = buf; *q; q++)
         if (*q == '\n' || *q == '\r' || *q == '\t') *q = ' ';
+    uint32_t off = field == SQUAWK_FIELD_HEADLINE ? r->ac->head_skip : 0; /* offsets in the article's own headline */
     return proto_alert_add_evidence(r->alert, rule ? rule : "?",
                                     field == SQUAWK_FIELD_HEADLINE ? "headline" : "body",
-                                    (uint32_t)a, (uint32_t)b, buf);
+                                    (uint32_t)a + off, (uint32_t)b + off, buf);
 }
 
 /* ---- the scoring engine (1.2) ---- */
@@ -937,8 +940,13 @@ static article_ctx *ctx_begin(filter_host *h, const proto_article *a)
     c->serial = __atomic_add_fetch(&article_serial_counter, 1, __ATOMIC_RELAXED);
     c->art.size = sizeof c->art;
     c->art.id = a->id;
-    c->art.text[SQUAWK_FIELD_HEADLINE] = a->headline ? a->headline : "";
-    c->art.len[SQUAWK_FIELD_HEADLINE] = a->headline ? a->headline_len : 0;
+    /* the headline as the filters read it: without a wire service's slugs ("UPDATE 2-") or the outlet
+     * after it (" - Reuters"), so that its own words open and end it; alerts quote it whole */
+    const char *hl = a->headline ? a->headline : "";
+    size_t hn = a->headline ? a->headline_len : 0, skip = proto_headline_slugs(hl, hn, 0);
+    c->head_skip = (uint32_t)skip;
+    c->art.text[SQUAWK_FIELD_HEADLINE] = hl + skip;
+    c->art.len[SQUAWK_FIELD_HEADLINE] = proto_headline_outlet(hl + skip, hn - skip);
     c->art.text[SQUAWK_FIELD_BODY] = a->body ? a->body : "";
     c->art.len[SQUAWK_FIELD_BODY] = a->body ? a->body_len : 0;
     c->art.source = a->source ? a->source : "";

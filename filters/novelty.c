@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/headline.h"
+
 #define NOVELTY_MAX_DIST 3
 /* The near-repeat index (pigeonhole): keys within distance 3 share at least one of
  * their four 16-bit blocks, so a look-up walks the stories filed under each block
@@ -130,40 +132,11 @@ static void add_words(int *acc, const char *s, int weight)
     }
 }
 
-/* Wire services re-send a story as "UPDATE 1-...", "BRIEF-...", "EXCLUSIVE-...",
- * "RPT-...", "CORRECTED-UPDATE 2-...": the prefix says it is the same story,
- * so it must not make the headline look new. */
-static const char *skip_wire_prefixes(const char *h)
-{
-    static const char *tags[] = {"UPDATE",  "BRIEF",   "EXCLUSIVE", "RPT",      "REFILE",
-                                 "CORRECTED", "WRAPUP", "ANALYSIS",  "INSIGHT", "FACTBOX",
-                                 "BREAKINGVIEWS", "PREVIEW", "TIMELINE", NULL};
-    if (!h) return h;
-    for (int again = 1; again;) {
-        again = 0;
-        while (*h == ' ') h++;
-        for (size_t k = 0; tags[k]; k++) {
-            size_t n = strlen(tags[k]);
-            if (strncmp(h, tags[k], n) != 0) continue;
-            const char *p = h + n;
-            if (*p == ' ' && isdigit((unsigned char)p[1])) { /* "UPDATE 1-" */
-                p++;
-                while (isdigit((unsigned char)*p)) p++;
-            }
-            while (*p == ' ') p++;
-            if (*p != '-' && *p != ':') continue;
-            h = p + 1;
-            again = 1;
-            break;
-        }
-    }
-    return h;
-}
-
 uint64_t filter_novelty_key(const char *headline, const char *const *names, size_t n_names)
 {
     int acc[64] = {0};
-    add_words(acc, skip_wire_prefixes(headline), 1);
+    /* a wire service re-sends a story as "UPDATE 1-...", "CORRECTED-UPDATE 2-...": the same story */
+    add_words(acc, headline ? headline + proto_headline_slugs(headline, strlen(headline), 0) : headline, 1);
     for (size_t i = 0; i < n_names; i++) add_words(acc, names[i], 2);
     uint64_t k = 0;
     for (int b = 0; b < 64; b++)

@@ -1495,6 +1495,14 @@ TEST(refuses_world_writable)
     ASSERT_DBL_NEAR(al->score, 60, 1e-9);
     ASSERT_STR_EQ(al->evidence[0].text, "takeover");
     proto_alert_destroy(al);
+    /* the filters read past a wire slug and an outlet; evidence offsets stay the article's own */
+    al = run_one(h, "UPDATE 2-takeover after takeover - Reuters", "", "keyword");
+    ASSERT(al != NULL);
+    ASSERT_EQ(al->evidence[0].start, 9);
+    ASSERT_EQ(al->evidence[0].end, 17);
+    ASSERT_STR_EQ(al->evidence[0].text, "takeover");
+    ASSERT_STR_EQ(al->article.headline, "UPDATE 2-takeover after takeover - Reuters");
+    proto_alert_destroy(al);
     ASSERT(run_one(h, "one takeover", "", "keyword") == NULL);
     unlink(so);
     rmdir(dir);

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "proto/alert.h"
 #include "proto/article.h"
+#include "proto/headline.h"
 #include "proto/field.h"
 #include "tests/assert.h"
 
@@ -459,6 +460,34 @@ TEST(text_fold_headline_and_body)
     ASSERT_STR_EQ(a.body, "Arm");
     ASSERT_STR_EQ(a.id, "x\u200b");
     proto_article_free(&a);
+}
+
+/* A wire service's slugs before a headline and the outlet after it (proto/headline.c). */
+TEST(headline_slugs_and_outlet)
+{
+    static const struct {
+        const char *h;
+        int any_case;
+        size_t slugs;
+    } c[] = {
+        {"UPDATE 2-Nvidia to buy Arm", 0, 9},
+        {"CORRECTED-UPDATE 2-Nvidia to buy Arm", 0, 19},
+        {"RPT-EXCLUSIVE: Amazon in talks", 0, 15},
+        {"  BRIEF | Acme sells unit", 0, 10},
+        {"US STOCKS-Wall St rises", 0, 10},
+        {"Exclusive: Acme in talks", 0, 0},
+        {"Exclusive: Acme in talks", 1, 11},
+        {"UPDATE", 0, 0},
+        {"IBM-Red Hat deal closes", 0, 0}, /* no slug: a company */
+        {"Media-backed start-up raises $5m", 0, 0},
+        {"", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++)
+        if (proto_headline_slugs(c[i].h, strlen(c[i].h), c[i].any_case) != c[i].slugs) SQ_FAIL_("slugs of '%s'", c[i].h);
+    const char *o[] = {"Nvidia to buy Arm - Reuters", "Nvidia to buy Arm | Bloomberg", "Nvidia to buy Arm \xe2\x80\x94 FT"};
+    for (size_t i = 0; i < 3; i++) ASSERT_EQ(proto_headline_outlet(o[i], strlen(o[i])), 17);
+    ASSERT_EQ(proto_headline_outlet("Reuters", 7), 7);           /* the outlet alone is the headline */
+    ASSERT_EQ(proto_headline_outlet("Deal with Reuters", 17), 17); /* named, not appended */
 }
 
 TEST(reject_nul_byte)
@@ -1223,6 +1252,7 @@ int main(void)
     RUN(alert_ids_topics_tickers);
     RUN(alert_decode_rejects);
     RUN(text_fold_headline_and_body);
+    RUN(headline_slugs_and_outlet);
     RUN(heartbeat);
     RUN(alert_encode_rate);
     RUN(article_decode_rate);

@@ -1,0 +1,63 @@
+/* headline.c -- a headline's wire slugs and trailing outlet: what the filters, novelty and speech read past. */
+#include "headline.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* Wire services re-send and tag stories ("UPDATE 1-", "CORRECTED-UPDATE 2-", "EXCLUSIVE-", "US STOCKS-"):
+ * the tag says how the story is sent, not what it reports. */
+static const char *const slugs[] = {
+    "UPDATE",   "EXCLUSIVE", "BREAKING",  "RPT",      "REFILE",   "CORRECTED",     "CORRECTION",     "WRAPUP",
+    "FOCUS",    "BRIEF",     "ANALYSIS",  "INSIGHT",  "FACTBOX",  "TIMELINE",      "URGENT",         "FLASH",
+    "ALERT",    "HOT",       "BUZZ",      "NEWSMAKER", "EXPLAINER", "DEALTALK",    "COLUMN",         "REUTERS",
+    "BREAKINGVIEWS", "PRESS DIGEST", "MEDIA", "PREVIEW", "SPECIAL REPORT", "GRAPHIC", "INTERVIEW",   "FEATURE",
+    "DIARY",    "HIGHLIGHTS", "US STOCKS", "GLOBAL MARKETS", "EMERGING MARKETS", "FOREX", "TREASURIES", NULL};
+
+/* Outlets that feeds name after the headline. */
+static const char *const outlets[] = {
+    "Reuters", "Bloomberg", "Bloomberg News", "Bloomberg.com", "WSJ", "The Wall Street Journal",
+    "Wall Street Journal", "Financial Times", "FT", "CNBC", "CNN", "CNN Business", "BBC", "BBC News", "AP",
+    "AP News", "Associated Press", "AFP", "Axios", "TechCrunch", "The Verge", "Business Insider", "Fortune",
+    "Forbes", "Barron's", "MarketWatch", "Yahoo Finance", "Nikkei Asia", "South China Morning Post", "SCMP",
+    "The Information", "Seeking Alpha", "Benzinga", "The Motley Fool", "Motley Fool", "Investopedia", "Politico",
+    "The Guardian", "The New York Times", "The Washington Post", "The Economist", "Semafor", "Investing.com",
+    "Zacks", "Fox Business", "Sky News", "Caixin", "Yonhap", "The Economic Times", "Economic Times", "Mint",
+    "Business Standard", NULL};
+
+/* One slug at s[i]: its end past the separator and the spaces after it, or 0. */
+static size_t slug_at(const char *s, size_t len, size_t i, int any_case)
+{
+    for (size_t k = 0; slugs[k]; k++) {
+        size_t n = strlen(slugs[k]), j = i + n;
+        if (n > len - i || (any_case ? strncasecmp(s + i, slugs[k], n) : strncmp(s + i, slugs[k], n)) != 0) continue;
+        if (j + 1 < len && s[j] == ' ' && s[j + 1] >= '0' && s[j + 1] <= '9') /* "UPDATE 2-" */
+            for (j++; j < len && s[j] >= '0' && s[j] <= '9';) j++;
+        while (j < len && s[j] == ' ') j++;
+        if (j >= len || (s[j] != '-' && s[j] != ':' && s[j] != '|')) continue;
+        for (j++; j < len && s[j] == ' ';) j++;
+        return j;
+    }
+    return 0;
+}
+
+size_t proto_headline_slugs(const char *s, size_t len, int any_case)
+{
+    size_t i = 0, end = 0;
+    while (i < len && s[i] == ' ') i++;
+    for (size_t e; i < len && (e = slug_at(s, len, i, any_case)) != 0;) i = end = e;
+    return end;
+}
+
+size_t proto_headline_outlet(const char *s, size_t len)
+{
+    static const char *const sep[] = {" - ", " | ", " \xe2\x80\x94 ", " \xe2\x80\x93 ", NULL}; /* - | em en */
+    for (size_t k = 0; outlets[k]; k++) {
+        size_t n = strlen(outlets[k]);
+        if (n >= len || memcmp(s + len - n, outlets[k], n) != 0) continue;
+        for (size_t q = 0; sep[q]; q++) {
+            size_t m = strlen(sep[q]);
+            if (n + m < len && memcmp(s + len - n - m, sep[q], m) == 0) return len - n - m;
+        }
+    }
+    return len;
+}

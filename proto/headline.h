@@ -1,0 +1,14 @@
+/* headline.h -- how news feeds dress a headline: a wire service's slugs before it, the outlet's name after it. */
+#ifndef PROTO_HEADLINE_H
+#define PROTO_HEADLINE_H
+
+#include <stddef.h>
+#include "../core/visibility.h"
+
+/* Bytes of the slugs that open s[0, len) -- "UPDATE 2-", "RPT-EXCLUSIVE: ", "BRIEF | " -- with the spaces
+ * after them; 0 when there are none. Slugs are written in capitals; any_case also takes "Exclusive: ". */
+SQ_API size_t proto_headline_slugs(const char *s, size_t len, int any_case);
+/* Where an outlet named after the headline starts (" - Reuters", " | Bloomberg"), or len when none. */
+SQ_API size_t proto_headline_outlet(const char *s, size_t len);
+
+#endif
