@@ -65,9 +65,10 @@ SQ_API int proto_article_equal(const proto_article *a, const proto_article *b);
 SQ_API int proto_utf8_check(const char *s, size_t len);
 /* Same, and on failure stores the offending byte offset in *bad_at (if given). */
 SQ_API int proto_utf8_check_at(const char *s, size_t len, size_t *bad_at);
-/* Removes zero-width characters and soft hyphens and folds fullwidth ASCII in
- * valid UTF-8, in place; returns the new length (NUL-terminated when shorter).
- * Headline and body pass through it, so disguised names still read as names. */
+/* Removes zero-width characters and soft hyphens, folds fullwidth ASCII and Unicode spaces
+ * (no-break, thin, ...) to ASCII and decodes HTML character references ("&amp;", "&#8217;") in
+ * valid UTF-8, in place; returns the new length (NUL-terminated when shorter). Headline and
+ * body pass through it, so disguised or escaped names still read as names. */
 SQ_API size_t proto_text_fold(char *s, size_t len);
 
 /* RFC 3339 to epoch milliseconds; 0 or SQ_E_BAD_TIME. */

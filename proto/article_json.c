@@ -559,8 +559,8 @@ static int jp_field(jp *j, proto_article *a, int f)
     char *d;
     size_t n;
     if (c != '"' || jp_string(j, &s) || jp_dup(&s, &d, &n)) return JP_TREE;
-    /* pure ASCII needs no fold; an escape may have written any character */
-    return proto_field_take_str(a, f, d, n, s.wide || s.esc) ? JP_TREE : 0;
+    /* pure ASCII without an HTML reference needs no fold; an escape may have written any character */
+    return proto_field_take_str(a, f, d, n, s.wide || s.esc || memchr(d, '&', n)) ? JP_TREE : 0;
 }
 
 static int jp_article(jp *j, proto_article *a)

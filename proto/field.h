@@ -16,7 +16,7 @@ int proto_field_lookup(const char *k, size_t n);
 int proto_field_set_str(proto_article *a, int f, const char *s, size_t n, int check, char *why,
                         size_t whylen);
 /* Stores d (malloc'd, NUL-terminated at n, valid UTF-8) as field f and owns it, even on error.
- * fold 0 only when d is pure ASCII, which proto_text_fold would leave as it is. */
+ * fold 0 only when d is pure ASCII with no '&', which proto_text_fold would leave as it is. */
 int proto_field_take_str(proto_article *a, int f, char *d, size_t n, int fold);
 /* Appends ticker number idx at a->tickers[a->n_tickers]; the caller has made room. */
 int proto_field_add_ticker(proto_article *a, size_t idx, const char *s, size_t n, int check,

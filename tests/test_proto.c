@@ -433,7 +433,8 @@ TEST(reject_bad_utf8)
 }
 
 /* Zero-width characters, soft hyphens and BOMs go; fullwidth ASCII and the
- * ideographic space fold; other text, and other fields, stay as sent. */
+ * ideographic space fold, as do the other Unicode spaces and HTML references; other text, and other
+ * fields, stay as sent. */
 TEST(text_fold_headline_and_body)
 {
     struct { const char *in, *out; } c[] = {
@@ -442,6 +443,10 @@ TEST(text_fold_headline_and_body)
         {"co\u00adoperation", "cooperation"},
         {"\uff2e\uff56\uff49\uff44\uff49\uff41\u3000\uff04\uff15\uff42\uff4e", "Nvidia $5bn"},
         {"Caf\u00e9 \u201cquoted\u201d \u2014 \U0001f4c8", "Caf\u00e9 \u201cquoted\u201d \u2014 \U0001f4c8"},
+        /* web pages' spaces, and HTML references as RSS-built feeds send them */
+        {"Amazon\u00a0Web\u2009Services\u202fbuys", "Amazon Web Services buys"},
+        {"AT&amp;T buys Nvidia&#8217;s &#x201c;chips&#x201D; &ndash; &lt;5%&gt; &nbsp;now", "AT&T buys Nvidia\u2019s \u201cchips\u201d \u2013 <5%>  now"},
+        {"Q&A: R&D &amp &#; &#0; &#xD800; &bogus; &#1114112;", "Q&A: R&D &amp &#; &#0; &#xD800; &bogus; &#1114112;"},
         {"", ""},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
@@ -453,6 +458,12 @@ TEST(text_fold_headline_and_body)
     }
     /* through the decoder: headline and body fold, the id does not */
     const char *j = "{\"id\":\"x\u200b\",\"headline\":\"Nvi\u200ddia\",\"body\":\"\uff21rm\"}";
+    /* plain ASCII with a reference folds too */
+    const char *ja = "{\"id\":\"y\",\"headline\":\"AT&amp;T to buy\"}";
+    proto_article aa;
+    ASSERT_EQ(proto_article_decode(ja, strlen(ja), NULL, &aa, why, sizeof why), 0);
+    ASSERT_STR_EQ(aa.headline, "AT&T to buy");
+    proto_article_free(&aa);
     proto_article a;
     ASSERT_EQ(proto_article_decode(j, strlen(j), NULL, &a, why, sizeof why), 0);
     ASSERT_STR_EQ(a.headline, "Nvidia");

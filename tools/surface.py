@@ -14,6 +14,9 @@ reading the surface. Run it on tuning sets only (it prints nothing of the articl
   wire    a wire service's slug before the headline ("UPDATE 2-", as Reuters headlines carry it)
   source  the outlet after the headline (" - Reuters")
   amounts "$4bn" written "$4 billion" and "$4 billion" written "$4bn" (also m/million, with any currency sign)
+  nbsp    every space a no-break space (U+00A0), as text copied from web pages has them
+  entities '&', apostrophes and quotes as HTML entities ("AT&amp;T", "Nvidia&#8217;s"), as some RSS feeds send them
+  caps    the headline in capitals, as wire alerts and some tweets write it
 
     M2=../shared/corpus/modern_dev_2; B=build/eval
     python3 tools/surface.py title /tmp/sf "$M2/labels-tune.tsv,$M2/parties.tsv,$M2/articles.jsonl" \\
@@ -72,6 +75,11 @@ def amounts(a):
     return {k: AMOUNT.sub(one, v) if k in ('headline', 'body') and isinstance(v, str) else v for k, v in a.items()}
 
 
+def texts(a, f):
+    """The article with f applied to its headline and body."""
+    return {k: f(v) if k in ('headline', 'body') and isinstance(v, str) else v for k, v in a.items()}
+
+
 def variant(mode, a):
     """The article rewritten, or None when the mode leaves it as it is."""
     h = a.get('headline', '')
@@ -85,6 +93,13 @@ def variant(mode, a):
         b = dict(a, headline=h + ' - Reuters') if h else a
     elif mode == 'amounts':
         b = amounts(a)
+    elif mode == 'nbsp':
+        b = texts(a, lambda v: v.replace(' ', '\u00a0'))
+    elif mode == 'entities':
+        b = texts(a, lambda v: v.replace('&', '&amp;').replace('\u2019', '&#8217;').replace("'", '&#39;')
+                  .replace('"', '&quot;'))
+    elif mode == 'caps':
+        b = dict(a, headline=h.upper())
     else:
         sys.exit('surface.py: unknown mode %s' % mode)
     return None if b == a else b
