@@ -946,19 +946,19 @@ static hs_error_t scan_field_raw(const filter_gaz *g, hs_scratch_t *scratch, str
  * GAZ_MAX_RAW, where the forward scan stops at the first ones in text order, the forward
  * scan runs instead, so the same ones are kept. 0, SQ_E_NOMEM or SQ_E_INVAL. */
 static int collect_raw(const filter_gaz *g, hs_scratch_t *scratch, const char *const text[2],
-                       const size_t len[2], const int caps[2], struct scan_ctx *c)
+                       const size_t len[2], const int caps[2], const int lower[2], struct scan_ctx *c)
 {
     char stack[8192], *buf = stack; /* most fields fit: no allocation per article */
     size_t need = 0;
     for (int f = 0; f < 2; f++)
-        if (text[f] && !caps[f] && len[f] <= GAZ_REV_MAX && len[f] > need) need = len[f];
+        if (text[f] && !caps[f] && !lower[f] && len[f] <= GAZ_REV_MAX && len[f] > need) need = len[f];
     if (need > sizeof stack && !(buf = malloc(need))) return SQ_E_NOMEM;
     int rc = 0;
     for (int fast = 1; fast >= 0 && !rc; fast--) {
         c->n = 0, c->fast = fast, c->over = 0;
         for (uint32_t f = 0; f < 2 && !c->nomem && !c->over && !rc; f++) {
             if (!text[f] || !len[f]) continue;
-            c->field = f, c->text = text[f], c->len = len[f], c->exact = !caps[f];
+            c->field = f, c->text = text[f], c->len = len[f], c->exact = !caps[f] && !lower[f];
             c->scan_len = len[f] > UINT32_MAX ? UINT32_MAX : len[f];
             hs_error_t e = scan_field_raw(g, scratch, c, buf);
             if (!c->nomem && e != HS_SUCCESS && e != HS_SCAN_TERMINATED) rc = SQ_E_INVAL;
@@ -1312,6 +1312,17 @@ static void corefer_longer(const filter_gaz *g, const char *const text[2], filte
     }
 }
 
+/* Letters enough to judge (12 or more) and not one capital among them. */
+static int no_capitals(const char *s, size_t n)
+{
+    size_t letters = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (a_upper((unsigned char)s[i])) return 0;
+        letters += a_lower((unsigned char)s[i]);
+    }
+    return letters >= 12;
+}
+
 /* A mention's `ambiguous` while the scan decides whether an alias in a Title Case headline is a name */
 #define TITLE_USE 4
 
@@ -1396,7 +1407,11 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     for (uint32_t f = 0; f < 2; f++) caps[f] = text[f] && len[f] && tok_shouting(text[f], len[f], 7, 10);
     /* a Title Case headline's capitals are no evidence of a name (title_uses) */
     int title = text[0] && len[0] && !caps[0] && tok_title_headline(text[0], len[0]);
-    int crc = collect_raw(g, scratch, text, len, caps, &c);
+    /* a field with no capital at all ("nvidia to buy arm", as some posts are typed) is matched caselessly,
+     * as one in capitals is; there an ambiguous alias is the lower-case word it is ("apple", "target") */
+    int lower[2];
+    for (uint32_t f = 0; f < 2; f++) lower[f] = !caps[f] && text[f] && no_capitals(text[f], len[f]);
+    int crc = collect_raw(g, scratch, text, len, caps, lower, &c);
     if (crc) {
         free(c.v);
         return crc;
@@ -1443,7 +1458,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             m.confirmed = 1;
         } else {
             m.entity = g->aliases[r->id].entity;
-            m.ambiguous = g->aliases[r->id].ambiguous != 0;
+            m.ambiguous = g->aliases[r->id].ambiguous ? 1 + lower[r->field] : 0;
             m.confirmed = !m.ambiguous;
             if (g->aliases[r->id].ambiguous == 2 && verb_use(text[r->field], len[r->field], caps[r->field], r->start, r->end))
                 m.ambiguous = VERB_USE;

@@ -1064,6 +1064,19 @@ TEST(title_case_word_is_no_company)
     expect_live(cases, sizeof cases / sizeof *cases);
 }
 
+/* A field with no capital at all is matched caselessly; there an ambiguous alias is the word it is. */
+TEST(lower_case_field_matched_caselessly)
+{
+    static const struct live_case cases[] = {
+        {"nvidia agrees to buy chip designer for $40 billion from softbank", "", "Nvidia Corp.", 1},
+        {"microsoft and nvidia pledge $15bn for anthropic", "", "Anthropic", 1},
+        {"apple pie sales jump at target stores this season", "", "Apple Inc.", 0},
+        {"apple pie sales jump at target stores this season", "", "Target Corp.", 0},
+        {"nvidia", "", "Nvidia Corp.", 0}, /* too few letters to judge: as written */
+    };
+    expect_live(cases, sizeof cases / sizeof *cases);
+}
+
 TEST(words_must_be_ambiguous_aliases)
 {
     expect_load_error("entities:\n  - name: Zorblax Widgets Inc\n    aliases: [Zorblax, Widget]\n"
@@ -1131,6 +1144,7 @@ int main(void)
     RUN(verb_alias_before_of_or_stake_is_no_company);
     RUN(title_case_word_is_no_company);
     RUN(words_must_be_ambiguous_aliases);
+    RUN(lower_case_field_matched_caselessly);
     RUN(defined_acronym_is_no_company);
     RUN(number_tail_is_no_company);
     RUN(longer_or_hyphenated_name_is_another_company);

@@ -17,6 +17,8 @@ reading the surface. Run it on tuning sets only (it prints nothing of the articl
   nbsp    every space a no-break space (U+00A0), as text copied from web pages has them
   entities '&', apostrophes and quotes as HTML entities ("AT&amp;T", "Nvidia&#8217;s"), as some RSS feeds send them
   caps    the headline in capitals, as wire alerts and some tweets write it
+  lower   the headline in lower case, as some social posts write it
+  nohead  no headline: its words open the body, as feeds that send one text field do
 
     M2=../shared/corpus/modern_dev_2; B=build/eval
     python3 tools/surface.py title /tmp/sf "$M2/labels-tune.tsv,$M2/parties.tsv,$M2/articles.jsonl" \\
@@ -100,6 +102,11 @@ def variant(mode, a):
                   .replace('"', '&quot;'))
     elif mode == 'caps':
         b = dict(a, headline=h.upper())
+    elif mode == 'lower':
+        b = dict(a, headline=h.lower())
+    elif mode == 'nohead':
+        body = a.get('body') or ''
+        b = dict(a, headline='', body=(h.rstrip() + ('' if h.rstrip()[-1:] in '.!?' else '.') + ' ' + body).strip()) if h else a
     else:
         sys.exit('surface.py: unknown mode %s' % mode)
     return None if b == a else b
