@@ -7,3 +7,5 @@ sq_add_test(test_eval_engine SOURCES test_eval_engine.c LIBS sq_eval PkgConfig::
 add_dependencies(test_eval_engine invest chips regulatory)
 # `squawk eval --scores` and tools/evalcmp.py: two runs of the fixtures compared article by article.
 sq_add_py_test(test_evalcmp SCRIPT test_evalcmp.py LABELS unit)
+# tools/surface.py: the fixtures rewritten (wire slugs, outlets, no-break spaces, HTML references) decide the same.
+sq_add_py_test(test_surface SCRIPT test_surface.py LABELS unit)

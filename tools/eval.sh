@@ -153,4 +153,19 @@ if "$SQ" train --labels "$OUT/twitter-train.topics.tsv" --articles "$OUT/twitter
 else
     rc=1
 fi
+
+# The same tuning articles written another way (tools/surface.py): Title Case, capitals, lower case, quotes,
+# wire slugs, outlets, amounts, no-break spaces, HTML references, no headline. Tuning sets only.
+if [ -d "$M2" ]; then
+    S="$M2/labels-tune.tsv,$M2/parties.tsv,$M2/articles.jsonl $C/labels-modern-dev.tsv,$C/parties-modern-dev.tsv,$OUT/modern.jsonl"
+    for pa in pool26:modern-fh pool20:modern-fh pool25:modern-fh pooltw:twitter-train pooltw2:twitter-train \
+        pooltw3:twitter-train pooltw4:twitter-train pooltw5:twitter-train pooltw6:twitter-train; do
+        p=${pa%%:*}
+        [ -f "$OUT/$p-tune-labels.tsv" ] && S="$S $OUT/$p-tune-labels.tsv,$OUT/$p-tune-parties.tsv,$OUT/${pa#*:}.jsonl"
+    done
+    echo
+    echo "== surface: the tuning sets written another way"
+    # shellcheck disable=SC2086 # S is a list of sets
+    $PY "$ROOT/tools/surface.py" table "$SQ" "$ROOT/config/squawk.yml" "$OUT/surface" $S || rc=1
+fi
 exit $rc

@@ -2,6 +2,7 @@
 """surface.py -- the same news written another way: does squawk read the words, or the surface it was tuned on?
 
 usage: tools/surface.py MODE OUT LABELS,PARTIES,ARTICLES [LABELS,PARTIES,ARTICLES ...]
+       tools/surface.py table SQUAWK CONFIG OUT LABELS,PARTIES,ARTICLES [...]   (every mode, scored: make eval)
 
 For every labelled article that MODE changes, writes OUT-orig.jsonl (the articles as they are), OUT-var.jsonl
 (the same ids, rewritten), OUT-labels.tsv and OUT-parties.tsv. The labels hold for both (the guide judges what
@@ -28,6 +29,7 @@ reading the surface. Run it on tuning sets only (it prints nothing of the articl
 """
 import json
 import re
+import subprocess
 import sys
 
 SMALL = set('a an the and but or for nor on at to from by of in with as vs via per into onto over up'.split())
@@ -46,7 +48,7 @@ def title_case(h):
         if not tok.strip():
             out.append(tok)
             continue
-        m = re.match(r'^([^A-Za-z]*)([a-z])(.*)$', tok)
+        m = re.match('^([\'"(\u2018\u201c]*)([a-z])(.*)$', tok)  # a word, not "$5bn"
         if m and (first or re.sub(r'[^A-Za-z]', '', tok).lower() not in SMALL):
             tok = m.group(1) + m.group(2).upper() + m.group(3)
         first = tok.endswith(':')
@@ -125,12 +127,13 @@ def read_tsv(path):
     return head, rows
 
 
-def main():
-    if len(sys.argv) < 4:
-        sys.exit(__doc__)
-    mode, out = sys.argv[1], sys.argv[2]
+MODES = ('title', 'caps', 'lower', 'quotes', 'wire', 'source', 'amounts', 'nbsp', 'entities', 'nohead')
+
+
+def read_sets(specs):
+    """Labels, parties and articles of LABELS,PARTIES,ARTICLES specs; the header lines."""
     labels, parties, arts, lhead, phead = {}, {}, {}, None, None
-    for spec in sys.argv[3:]:
+    for spec in specs:
         lpath, ppath, apath = spec.split(',')
         h, rows = read_tsv(lpath)
         lhead = lhead or h
@@ -143,6 +146,12 @@ def main():
                 a = json.loads(line)
                 if a['id'] in labels:
                     arts.setdefault(a['id'], a)
+    return labels, parties, arts, lhead, phead
+
+
+def write(mode, out, sets):
+    """OUT-orig.jsonl, OUT-var.jsonl, OUT-labels.tsv, OUT-parties.tsv for mode; the number of articles."""
+    labels, parties, arts, lhead, phead = sets
     n = 0
     with open(out + '-orig.jsonl', 'w') as o, open(out + '-var.jsonl', 'w') as t, \
             open(out + '-labels.tsv', 'w') as lo, open(out + '-parties.tsv', 'w') as po:
@@ -158,7 +167,46 @@ def main():
             if i in parties:
                 po.write(parties[i])
             n += 1
-    print('surface.py %s: %d articles' % (mode, n), file=sys.stderr)
+    return n
+
+
+def score(squawk, config, out, v):
+    """Routing F1 per kind of one run, and its per-article outcomes (squawk eval --scores)."""
+    r = subprocess.run([squawk, 'eval', '--config', config, '--labels', out + '-labels.tsv', '--articles',
+                        '%s-%s.jsonl' % (out, v), '--parties', out + '-parties.tsv', '--scores',
+                        '%s-%s.scores.tsv' % (out, v)], capture_output=True, text=True, check=True)
+    lines, f1 = r.stdout.splitlines(), {}
+    for i, line in enumerate(lines):
+        if line.startswith('category') and line.rstrip().endswith('roles'):
+            for row in lines[i + 1:i + 4]:
+                f1[row.split()[0]] = row.split()[3]
+    with open('%s-%s.scores.tsv' % (out, v)) as f:
+        outcomes = {tuple(x[:2]): x[4:] for x in (ln.rstrip('\n').split('\t') for ln in f) if x[0] != 'id'}
+    return f1, outcomes
+
+
+def table(squawk, config, out, specs):
+    """Every mode: the articles it rewrites, the (article, kind) outcomes that change, routing F1."""
+    sets = read_sets(specs)
+    print('surface (tools/surface.py): the tuning sets rewritten one way at a time; an outcome is an (article, kind)\'s'
+          ' alert and its routed tickers (right, wrong, missed)')
+    print('%-9s %8s %8s   routing F1 as written -> rewritten (invest / chips / regulatory)' % ('mode', 'articles', 'changed'))
+    for mode in MODES:
+        n = write(mode, out, sets)
+        (fa, oa), (fb, ob) = score(squawk, config, out, 'orig'), score(squawk, config, out, 'var')
+        changed = sum(1 for k in oa if oa[k] != ob.get(k))
+        kinds = ('invest', 'chips', 'regulatory')
+        print('%-9s %8d %8d   %s -> %s' % (mode, n, changed, ' / '.join(fa.get(k, '-') for k in kinds),
+                                         ' / '.join(fb.get(k, '-') for k in kinds)))
+
+
+def main():
+    if len(sys.argv) >= 6 and sys.argv[1] == 'table':
+        return table(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+    if len(sys.argv) < 4 or sys.argv[1] not in MODES:
+        sys.exit(__doc__)
+    n = write(sys.argv[1], sys.argv[2], read_sets(sys.argv[3:]))
+    print('surface.py %s: %d articles' % (sys.argv[1], n), file=sys.stderr)
 
 
 if __name__ == '__main__':
