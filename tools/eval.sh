@@ -165,7 +165,8 @@ if [ -d "$M2" ]; then
     done
     echo
     echo "== surface: the tuning sets written another way"
+    mkdir -p "$OUT/surface" # its own folder: evalcmp.py compares the sets' scores files in OUT
     # shellcheck disable=SC2086 # S is a list of sets
-    $PY "$ROOT/tools/surface.py" table "$SQ" "$ROOT/config/squawk.yml" "$OUT/surface" $S || rc=1
+    $PY "$ROOT/tools/surface.py" table "$SQ" "$ROOT/config/squawk.yml" "$OUT/surface/sf" $S || rc=1
 fi
 exit $rc
