@@ -1312,17 +1312,6 @@ static void corefer_longer(const filter_gaz *g, const char *const text[2], filte
     }
 }
 
-/* Letters enough to judge (12 or more) and not one capital among them. */
-static int no_capitals(const char *s, size_t n)
-{
-    size_t letters = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (a_upper((unsigned char)s[i])) return 0;
-        letters += a_lower((unsigned char)s[i]);
-    }
-    return letters >= 12;
-}
-
 /* A mention's `ambiguous` while the scan decides whether an alias in a Title Case headline is a name */
 #define TITLE_USE 4
 
@@ -1410,7 +1399,7 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     /* a field with no capital at all ("nvidia to buy arm", as some posts are typed) is matched caselessly,
      * as one in capitals is; there an ambiguous alias is the lower-case word it is ("apple", "target") */
     int lower[2];
-    for (uint32_t f = 0; f < 2; f++) lower[f] = !caps[f] && text[f] && no_capitals(text[f], len[f]);
+    for (uint32_t f = 0; f < 2; f++) lower[f] = !caps[f] && text[f] && tok_lower_case(text[f], len[f]);
     int crc = collect_raw(g, scratch, text, len, caps, lower, &c);
     if (crc) {
         free(c.v);

@@ -171,6 +171,16 @@ int tok_title_case(const char *s, size_t n)
     return words >= 3 && caps * 10 >= words * 8;
 }
 
+int tok_lower_case(const char *s, size_t n)
+{
+    size_t letters = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)(s[i] - 'A') < 26u) return 0;
+        letters += (unsigned char)(s[i] - 'a') < 26u;
+    }
+    return letters >= 12;
+}
+
 /* Words Title Case leaves in lower case (articles, conjunctions, prepositions). */
 static const char *const title_small[] = {"a", "an", "the", "and", "but", "or", "nor", "for", "so", "yet", "as", "at",
                                           "by", "in", "of", "off", "on", "per", "to", "up", "via", "vs", "with", "from",
@@ -793,6 +803,7 @@ static void reset(tok_doc *d)
     memset(d->field_first, 0, sizeof d->field_first);
     d->caps[0] = d->caps[1] = 0;
     d->title[0] = d->title[1] = 0;
+    d->lower[0] = d->lower[1] = 0;
 }
 
 /* Each sentence's bounds, once per article for every pack that scopes rules by sentence. */
@@ -823,6 +834,7 @@ int tok_run(tok_doc *d, const char *const text[2], const size_t len[2])
         if (rc) return rc;
         d->caps[f] = all_caps(d, d->field_first[f], d->n);
         d->title[f] = f == 0 && text[f] && !d->caps[f] && tok_title_headline(text[f], len[f]);
+        d->lower[f] = text[f] && tok_lower_case(text[f], len[f]);
     }
     d->field_first[2] = d->n;
     return sentences(d);

@@ -54,6 +54,7 @@ typedef struct tok_doc {
     size_t field_first[3]; /* token index where each field starts; [2] = n */
     uint8_t caps[2];       /* the field is written in capitals (Reuters headlines) */
     uint8_t title[2];      /* the field is a headline in Title Case (tok_title_headline; never a body) */
+    uint8_t lower[2];      /* the field has no capital at all (tok_lower_case) */
 } tok_doc;
 
 SQ_API void tok_doc_init(tok_doc *d);
@@ -72,6 +73,8 @@ SQ_API int tok_title_case(const char *s, size_t n);
 /* A headline in Title Case by tok_title_case with no word in lower case that Title Case would capitalise
  * ("buy" of "Silver Lake and Saudi Arabia's PIF buy Electronic Arts": a sentence dense in names). */
 SQ_API int tok_title_headline(const char *s, size_t n);
+/* Text typed without capitals: 12 ASCII letters or more and not one of them upper case. */
+SQ_API int tok_lower_case(const char *s, size_t n);
 SQ_API const char *tok_case_name(int cls);
 
 static inline const char *tok_norm(const tok_doc *d, const struct tok *t)

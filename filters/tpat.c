@@ -203,11 +203,12 @@ static __attribute__((noinline)) int test_bytes(const struct mctx *m, const stru
         const char *sf = m->text[k->field] + k->start;
         if (m->wid[pos] != (int32_t)t->v || k->end - k->start != t->exact_len) return 0;
         if (memcmp(sf, t->exact, t->exact_len) == 0) return 1;
-        /* a Title Case headline capitalises every word and a field in capitals every letter: "=homes" reads
-         * "Homes" and "HOMES" there, "=Trump" reads "TRUMP", but not a company's name ("Buy Home Depot");
+        /* a Title Case headline capitalises every word, a field in capitals every letter and one typed in
+         * lower case none: "=homes" reads "Homes" and "HOMES" there, "=Trump" reads "TRUMP" and "trump", but
+         * not a company's name ("Buy Home Depot");
          * an unveto asks for sentence case's lower-case word ("buys Acme Oil") */
         if (!m->title_exact || m->s->covered[pos]) return 0;
-        if (m->d->caps[k->field]) return strncasecmp(sf, t->exact, t->exact_len) == 0;
+        if (m->d->caps[k->field] || m->d->lower[k->field]) return strncasecmp(sf, t->exact, t->exact_len) == 0;
         return m->d->title[k->field] && t->exact[0] >= 'a' && t->exact[0] <= 'z' && sf[0] == t->exact[0] - 'a' + 'A' &&
                memcmp(sf + 1, t->exact + 1, t->exact_len - 1) == 0;
     }
