@@ -101,7 +101,7 @@ typedef struct article_ctx {
     struct squawk_token *toks;            /* the same in the ABI's form, made on first tokens() */
     struct tscan *tscan[HOST_MAX_PACKS]; /* per token-pattern pack, made on first use */
     uint64_t serial; /* unique per article: what per-article caches key on (rescore.c) */
-    uint32_t head_skip; /* bytes of wire slugs before the headline the filters read (ctx_begin) */
+    uint32_t skip[2]; /* bytes before the headline and the body the filters read: slugs, a dateline (ctx_begin) */
 } article_ctx;
 
 /* One token-pattern pack's hits in one article, in the ABI's form. */
@@ -670,7 +670,7 @@ static int svc_report_evidence(struct squawk_report *r, const char *rule, int fi
     buf[b - a] = '\0';
     for (char *q = buf; *q; q++)
         if (*q == '\n' || *q == '\r' || *q == '\t') *q = ' ';
-    uint32_t off = field == SQUAWK_FIELD_HEADLINE ? r->ac->head_skip : 0; /* offsets in the article's own headline */
+    uint32_t off = r->ac->skip[field]; /* offsets in the article's own text */
     return proto_alert_add_evidence(r->alert, rule ? rule : "?",
                                     field == SQUAWK_FIELD_HEADLINE ? "headline" : "body",
                                     (uint32_t)a + off, (uint32_t)b + off, buf);
@@ -940,15 +940,18 @@ static article_ctx *ctx_begin(filter_host *h, const proto_article *a)
     c->serial = __atomic_add_fetch(&article_serial_counter, 1, __ATOMIC_RELAXED);
     c->art.size = sizeof c->art;
     c->art.id = a->id;
-    /* the headline as the filters read it: without a wire service's slugs ("UPDATE 2-") or the outlet
-     * after it (" - Reuters"), so that its own words open and end it; alerts quote it whole */
-    const char *hl = a->headline ? a->headline : "";
-    size_t hn = a->headline ? a->headline_len : 0, skip = proto_headline_slugs(hl, hn, 0);
-    c->head_skip = (uint32_t)skip;
-    c->art.text[SQUAWK_FIELD_HEADLINE] = hl + skip;
-    c->art.len[SQUAWK_FIELD_HEADLINE] = proto_headline_outlet(hl + skip, hn - skip);
-    c->art.text[SQUAWK_FIELD_BODY] = a->body ? a->body : "";
-    c->art.len[SQUAWK_FIELD_BODY] = a->body ? a->body_len : 0;
+    /* the article as the filters read it: the headline without a wire service's slugs ("UPDATE 2-") or the
+     * outlet after it (" - Reuters"), the body without its dateline ("NEW YORK, Dec 5 (Reuters) - "), so that
+     * their own words open and end them; alerts quote the headline whole */
+    const char *hl = a->headline ? a->headline : "", *bd = a->body ? a->body : "";
+    size_t hn = a->headline ? a->headline_len : 0, bn = a->body ? a->body_len : 0;
+    size_t hs = proto_headline_slugs(hl, hn, 0), bs = proto_body_dateline(bd, bn);
+    c->skip[SQUAWK_FIELD_HEADLINE] = (uint32_t)hs;
+    c->skip[SQUAWK_FIELD_BODY] = (uint32_t)bs;
+    c->art.text[SQUAWK_FIELD_HEADLINE] = hl + hs;
+    c->art.len[SQUAWK_FIELD_HEADLINE] = proto_headline_outlet(hl + hs, hn - hs);
+    c->art.text[SQUAWK_FIELD_BODY] = bd + bs;
+    c->art.len[SQUAWK_FIELD_BODY] = bn - bs;
     c->art.source = a->source ? a->source : "";
     c->art.lang = a->lang ? a->lang : "";
     c->art.published_ms = a->published_ms;

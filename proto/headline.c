@@ -1,4 +1,4 @@
-/* headline.c -- a headline's wire slugs and trailing outlet: what the filters, novelty and speech read past. */
+/* headline.c -- a headline's wire slugs and trailing outlet, a body's dateline: what the filters, novelty and speech read past. */
 #include "headline.h"
 
 #include <string.h>
@@ -60,4 +60,29 @@ size_t proto_headline_outlet(const char *s, size_t len)
         }
     }
     return len;
+}
+
+size_t proto_body_dateline(const char *s, size_t len)
+{
+    static const char *const agency[] = {"(Reuters)", "(Bloomberg)", "(AP)", "(AFP)", "(Dow Jones)", "(CNBC)", NULL};
+    static const char *const dash[] = {"--", "-", "\xe2\x80\x94", "\xe2\x80\x93", NULL}; /* --, -, em, en */
+    size_t lim = len < 80 ? len : 80;
+    for (size_t i = 0; i < lim; i++) {
+        if (s[i] == '.' && i + 1 < len && s[i + 1] == ' ') return 0; /* a sentence ended first: no dateline */
+        if (s[i] != '(') continue;
+        for (size_t k = 0; agency[k]; k++) {
+            size_t n = strlen(agency[k]), j = i + n;
+            if (j > len || memcmp(s + i, agency[k], n) != 0) continue;
+            while (j < len && s[j] == ' ') j++;
+            for (size_t q = 0; dash[q]; q++) {
+                size_t m = strlen(dash[q]);
+                if (j + m < len && memcmp(s + j, dash[q], m) == 0 && s[j + m] == ' ') {
+                    for (j += m; j < len && s[j] == ' ';) j++;
+                    return j;
+                }
+            }
+        }
+        return 0;
+    }
+    return 0;
 }

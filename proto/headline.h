@@ -1,4 +1,4 @@
-/* headline.h -- how news feeds dress a headline: a wire service's slugs before it, the outlet's name after it. */
+/* headline.h -- how news feeds dress an article: a wire service's slugs before the headline, the outlet's name after it, a dateline before the body. */
 #ifndef PROTO_HEADLINE_H
 #define PROTO_HEADLINE_H
 
@@ -10,5 +10,9 @@
 SQ_API size_t proto_headline_slugs(const char *s, size_t len, int any_case);
 /* Where an outlet named after the headline starts (" - Reuters", " | Bloomberg"), or len when none. */
 SQ_API size_t proto_headline_outlet(const char *s, size_t len);
+/* Bytes of a wire dateline that opens a body ("NEW YORK, Dec 5 (Reuters) - ", "(Bloomberg) -- ") with the spaces
+ * after it; 0 when there is none (an agency in parentheses and a dash within the first 80 bytes, before any
+ * sentence ends). */
+SQ_API size_t proto_body_dateline(const char *s, size_t len);
 
 #endif

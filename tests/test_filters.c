@@ -112,7 +112,17 @@ TEST(background_company_is_mentioned)
     filter_host *h = builtin_host();
     const char *t[8];
     /* without the phrase the engine takes Nvidia for a party ("beats Nvidia to" is itself one since round 7) ... */
-    proto_alert *al = run_one(h, "Microsoft teams up with Nvidia to acquire OpenAI for $20 billion", "", "invest");
+    /* a body's dateline is read past; evidence offsets stay the body's own */
+    proto_alert *al = run_one(h, "Deal news", "LONDON (Reuters) - Microsoft agreed to acquire OpenAI for $20 billion.", "invest");
+    ASSERT(al != NULL);
+    for (size_t i = 0; i < al->n_evidence; i++)
+        if (!strcmp(al->evidence[i].field, "body") &&
+            strncmp("LONDON (Reuters) - Microsoft agreed to acquire OpenAI for $20 billion." + al->evidence[i].start,
+                    al->evidence[i].text, strlen(al->evidence[i].text)) != 0)
+            SQ_FAIL_("evidence '%s' at %u", al->evidence[i].text, al->evidence[i].start);
+    ASSERT_GT(al->evidence[0].start, 18);
+    proto_alert_destroy(al);
+    al = run_one(h, "Microsoft teams up with Nvidia to acquire OpenAI for $20 billion", "", "invest");
     ASSERT(al != NULL);
     ASSERT(strcmp(alert_entity(al, "Nvidia Corp.")->role, PROTO_ROLE_MENTIONED) != 0);
     proto_alert_destroy(al);
@@ -1503,6 +1513,7 @@ TEST(refuses_world_writable)
     ASSERT_STR_EQ(al->evidence[0].text, "takeover");
     ASSERT_STR_EQ(al->article.headline, "UPDATE 2-takeover after takeover - Reuters");
     proto_alert_destroy(al);
+
     ASSERT(run_one(h, "one takeover", "", "keyword") == NULL);
     unlink(so);
     rmdir(dir);

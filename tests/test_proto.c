@@ -473,7 +473,7 @@ TEST(text_fold_headline_and_body)
     proto_article_free(&a);
 }
 
-/* A wire service's slugs before a headline and the outlet after it (proto/headline.c). */
+/* A wire service's slugs before a headline, the outlet after it, a dateline before a body (proto/headline.c). */
 TEST(headline_slugs_and_outlet)
 {
     static const struct {
@@ -499,6 +499,11 @@ TEST(headline_slugs_and_outlet)
     for (size_t i = 0; i < 3; i++) ASSERT_EQ(proto_headline_outlet(o[i], strlen(o[i])), 17);
     ASSERT_EQ(proto_headline_outlet("Reuters", 7), 7);           /* the outlet alone is the headline */
     ASSERT_EQ(proto_headline_outlet("Deal with Reuters", 17), 17); /* named, not appended */
+    const char *b[] = {"NEW YORK, Dec 5 (Reuters) - Nvidia said", "(Bloomberg) -- Nvidia said", "LONDON (AP) \xe2\x80\x94 Nvidia said"};
+    size_t want[] = {28, 15, 16};
+    for (size_t i = 0; i < 3; i++) ASSERT_EQ(proto_body_dateline(b[i], strlen(b[i])), want[i]);
+    ASSERT_EQ(proto_body_dateline("Nvidia said. Later (Reuters) - x", 32), 0); /* a sentence before: no dateline */
+    ASSERT_EQ(proto_body_dateline("Acme (Reuters) reported", 23), 0);         /* no dash after the agency */
 }
 
 TEST(reject_nul_byte)

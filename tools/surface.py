@@ -20,6 +20,7 @@ reading the surface. Run it on tuning sets only (it prints nothing of the articl
   caps    the headline in capitals, as wire alerts and some tweets write it
   lower   the headline in lower case, as some social posts write it
   nohead  no headline: its words open the body, as feeds that send one text field do
+  dateline a wire dateline before the body ("NEW YORK, Dec 5 (Reuters) - ")
 
     M2=../shared/corpus/modern_dev_2; B=build/eval
     python3 tools/surface.py title /tmp/sf "$M2/labels-tune.tsv,$M2/parties.tsv,$M2/articles.jsonl" \\
@@ -106,6 +107,8 @@ def variant(mode, a):
         b = dict(a, headline=h.upper())
     elif mode == 'lower':
         b = dict(a, headline=h.lower())
+    elif mode == 'dateline':
+        b = dict(a, body='NEW YORK, Dec 5 (Reuters) - ' + a['body']) if a.get('body') else a
     elif mode == 'nohead':
         body = a.get('body') or ''
         b = dict(a, headline='', body=(h.rstrip() + ('' if h.rstrip()[-1:] in '.!?' else '.') + ' ' + body).strip()) if h else a
@@ -127,7 +130,7 @@ def read_tsv(path):
     return head, rows
 
 
-MODES = ('title', 'caps', 'lower', 'quotes', 'wire', 'source', 'amounts', 'nbsp', 'entities', 'nohead')
+MODES = ('title', 'caps', 'lower', 'quotes', 'wire', 'source', 'dateline', 'amounts', 'nbsp', 'entities', 'nohead')
 
 
 def read_sets(specs):
