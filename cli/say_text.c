@@ -360,7 +360,7 @@ int say_text_headline(const char *h, char *out, size_t outlen)
     if (!h) return 0;
     size_t n;
     while (isspace((unsigned char)*h)) h++;
-    h += proto_headline_slugs(h, strlen(h), 1); /* "UPDATE 2-", "EXCLUSIVE: " */
+    h += proto_headline_slugs(h, strlen(h), PROTO_SLUGS_ANY_CASE); /* "UPDATE 2-", "EXCLUSIVE: " */
     for (const char *p = h; *p;) {
         int start = p == h || !isalnum((unsigned char)p[-1]);
         char money[160];

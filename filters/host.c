@@ -945,7 +945,7 @@ static article_ctx *ctx_begin(filter_host *h, const proto_article *a)
      * their own words open and end them; alerts quote the headline whole */
     const char *hl = a->headline ? a->headline : "", *bd = a->body ? a->body : "";
     size_t hn = a->headline ? a->headline_len : 0, bn = a->body ? a->body_len : 0;
-    size_t hs = proto_headline_slugs(hl, hn, 0), bs = proto_body_dateline(bd, bn);
+    size_t hs = proto_headline_slugs(hl, hn, PROTO_SLUGS_SENT), bs = proto_body_dateline(bd, bn);
     c->skip[SQUAWK_FIELD_HEADLINE] = (uint32_t)hs;
     c->skip[SQUAWK_FIELD_BODY] = (uint32_t)bs;
     c->art.text[SQUAWK_FIELD_HEADLINE] = hl + hs;

@@ -5,13 +5,16 @@
 #include <strings.h>
 
 /* Wire services re-send and tag stories ("UPDATE 1-", "CORRECTED-UPDATE 2-", "EXCLUSIVE-", "US STOCKS-"):
- * the tag says how the story is sent, not what it reports. */
+ * the first SENT say how a story is sent, not what it reports; the rest name its genre (an analysis, a
+ * column, a factbox), which the filters read as words ("Analysis: ..." is a view). */
 static const char *const slugs[] = {
-    "UPDATE",   "EXCLUSIVE", "BREAKING",  "RPT",      "REFILE",   "CORRECTED",     "CORRECTION",     "WRAPUP",
-    "FOCUS",    "BRIEF",     "ANALYSIS",  "INSIGHT",  "FACTBOX",  "TIMELINE",      "URGENT",         "FLASH",
-    "ALERT",    "HOT",       "BUZZ",      "NEWSMAKER", "EXPLAINER", "DEALTALK",    "COLUMN",         "REUTERS",
-    "BREAKINGVIEWS", "PRESS DIGEST", "MEDIA", "PREVIEW", "SPECIAL REPORT", "GRAPHIC", "INTERVIEW",   "FEATURE",
-    "DIARY",    "HIGHLIGHTS", "US STOCKS", "GLOBAL MARKETS", "EMERGING MARKETS", "FOREX", "TREASURIES", NULL};
+    "UPDATE", "EXCLUSIVE", "BREAKING", "RPT", "REFILE", "CORRECTED", "CORRECTION", "WRAPUP", "BRIEF", "URGENT",
+    "FLASH", "ALERT", "HOT", "REUTERS", "US STOCKS", "GLOBAL MARKETS", "EMERGING MARKETS", "FOREX", "TREASURIES",
+    /* genres */
+    "FOCUS", "ANALYSIS", "INSIGHT", "FACTBOX", "TIMELINE", "BUZZ", "NEWSMAKER", "EXPLAINER", "DEALTALK", "COLUMN",
+    "BREAKINGVIEWS", "PRESS DIGEST", "MEDIA", "PREVIEW", "SPECIAL REPORT", "GRAPHIC", "INTERVIEW", "FEATURE", "DIARY",
+    "HIGHLIGHTS", NULL};
+#define SENT 19
 
 /* Outlets that feeds name after the headline. */
 static const char *const outlets[] = {
@@ -25,26 +28,29 @@ static const char *const outlets[] = {
     "Business Standard", NULL};
 
 /* One slug at s[i]: its end past the separator and the spaces after it, or 0. */
-static size_t slug_at(const char *s, size_t len, size_t i, int any_case)
+static size_t slug_at(const char *s, size_t len, size_t i, unsigned flags)
 {
-    for (size_t k = 0; slugs[k]; k++) {
+    for (size_t k = 0; slugs[k] && !(flags & PROTO_SLUGS_SENT && k >= SENT); k++) {
         size_t n = strlen(slugs[k]), j = i + n;
-        if (n > len - i || (any_case ? strncasecmp(s + i, slugs[k], n) : strncmp(s + i, slugs[k], n)) != 0) continue;
+        if (n > len - i || strncasecmp(s + i, slugs[k], n) != 0) continue;
+        int caps = strncmp(s + i, slugs[k], n) == 0;
         if (j + 1 < len && s[j] == ' ' && s[j + 1] >= '0' && s[j + 1] <= '9') /* "UPDATE 2-" */
             for (j++; j < len && s[j] >= '0' && s[j] <= '9';) j++;
         while (j < len && s[j] == ' ') j++;
         if (j >= len || (s[j] != '-' && s[j] != ':' && s[j] != '|')) continue;
+        /* in capitals, or in any case where asked; a sent slug also as a site's label ("Exclusive: ") */
+        if (!caps && !(flags & PROTO_SLUGS_ANY_CASE) && !(flags & PROTO_SLUGS_SENT && s[j] == ':')) continue;
         for (j++; j < len && s[j] == ' ';) j++;
         return j;
     }
     return 0;
 }
 
-size_t proto_headline_slugs(const char *s, size_t len, int any_case)
+size_t proto_headline_slugs(const char *s, size_t len, unsigned flags)
 {
     size_t i = 0, end = 0;
     while (i < len && s[i] == ' ') i++;
-    for (size_t e; i < len && (e = slug_at(s, len, i, any_case)) != 0;) i = end = e;
+    for (size_t e; i < len && (e = slug_at(s, len, i, flags)) != 0;) i = end = e;
     return end;
 }
 

@@ -5,9 +5,13 @@
 #include <stddef.h>
 #include "../core/visibility.h"
 
+/* Which slugs proto_headline_slugs reads: only those that say how a story is sent ("UPDATE 2-", "EXCLUSIVE-",
+ * and as a site's label "Exclusive: "), not its genre ("ANALYSIS-", "COLUMN-"); in any case ("Analysis: "). */
+enum { PROTO_SLUGS_SENT = 1, PROTO_SLUGS_ANY_CASE = 2 };
+
 /* Bytes of the slugs that open s[0, len) -- "UPDATE 2-", "RPT-EXCLUSIVE: ", "BRIEF | " -- with the spaces
- * after them; 0 when there are none. Slugs are written in capitals; any_case also takes "Exclusive: ". */
-SQ_API size_t proto_headline_slugs(const char *s, size_t len, int any_case);
+ * after them; 0 when there are none. Slugs are written in capitals unless flags say otherwise. */
+SQ_API size_t proto_headline_slugs(const char *s, size_t len, unsigned flags);
 /* Where an outlet named after the headline starts (" - Reuters", " | Bloomberg"), or len when none. */
 SQ_API size_t proto_headline_outlet(const char *s, size_t len);
 /* Bytes of a wire dateline that opens a body ("NEW YORK, Dec 5 (Reuters) - ", "(Bloomberg) -- ") with the spaces

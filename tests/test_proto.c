@@ -478,7 +478,7 @@ TEST(headline_slugs_and_outlet)
 {
     static const struct {
         const char *h;
-        int any_case;
+        unsigned flags;
         size_t slugs;
     } c[] = {
         {"UPDATE 2-Nvidia to buy Arm", 0, 9},
@@ -487,14 +487,20 @@ TEST(headline_slugs_and_outlet)
         {"  BRIEF | Acme sells unit", 0, 10},
         {"US STOCKS-Wall St rises", 0, 10},
         {"Exclusive: Acme in talks", 0, 0},
-        {"Exclusive: Acme in talks", 1, 11},
+        {"Exclusive: Acme in talks", PROTO_SLUGS_ANY_CASE, 11},
+        {"Exclusive: Acme in talks", PROTO_SLUGS_SENT, 11}, /* a site's label */
+        {"Exclusive-Acme in talks", PROTO_SLUGS_SENT, 0},
+        {"ANALYSIS-Acme's bid", 0, 9},
+        {"ANALYSIS-Acme's bid", PROTO_SLUGS_SENT, 0}, /* a genre: the filters read it */
+        {"Analysis: Acme's bid", PROTO_SLUGS_SENT, 0},
+        {"RPT-ANALYSIS-Acme's bid", PROTO_SLUGS_SENT, 4},
         {"UPDATE", 0, 0},
         {"IBM-Red Hat deal closes", 0, 0}, /* no slug: a company */
         {"Media-backed start-up raises $5m", 0, 0},
         {"", 0, 0},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++)
-        if (proto_headline_slugs(c[i].h, strlen(c[i].h), c[i].any_case) != c[i].slugs) SQ_FAIL_("slugs of '%s'", c[i].h);
+        if (proto_headline_slugs(c[i].h, strlen(c[i].h), c[i].flags) != c[i].slugs) SQ_FAIL_("slugs of '%s'", c[i].h);
     const char *o[] = {"Nvidia to buy Arm - Reuters", "Nvidia to buy Arm | Bloomberg", "Nvidia to buy Arm \xe2\x80\x94 FT"};
     for (size_t i = 0; i < 3; i++) ASSERT_EQ(proto_headline_outlet(o[i], strlen(o[i])), 17);
     ASSERT_EQ(proto_headline_outlet("Reuters", 7), 7);           /* the outlet alone is the headline */
