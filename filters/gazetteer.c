@@ -1356,12 +1356,11 @@ static int listed_together(const char *s, const struct squawk_mention *a, const 
     return 0;
 }
 
-/* An ambiguous alias that is an ordinary word (`words`) inside a Title Case headline, with
- * no company words around it, no possessive after it and its company named nowhere unambiguously,
- * is capitalised as every word there is: it counts only when the body names the same company in
- * prose, a deal word, "to" or a modal after it (the subject), or a company beside it in a list ("Digital Arm", "Visa Curbs", "US
- * Bank CEOs", "Huawei Block" are common nouns; "Visa and Mastercard", "Grail Acquisition" and a
- * headline over a body about Visa are the company). */
+/* An ambiguous alias that is an ordinary word (`words`) inside a Title Case headline, with no company words
+ * around it, no possessive after it and its company named nowhere unambiguously, is capitalised as every
+ * word there is ("Digital Arm", "Visa Curbs", "US Bank CEOs", "Huawei Block" are common nouns): it counts
+ * only when a deal word or "to" or a modal follows it (the subject: "Dorsey's Block to Cut Jobs"), a company
+ * stands beside it in a list ("Visa and Mastercard"), or the body names the company in prose. */
 static void title_uses(const char *const text[2], const size_t len[2], filter_mentions *out)
 {
     static const char *const deal[] = {"Acquisition", "Deal", "Merger", "Takeover", "Buyout", "Stake", "IPO", NULL},
@@ -1386,21 +1385,83 @@ static void title_uses(const char *const text[2], const size_t len[2], filter_me
     }
 }
 
+/* How an article's fields are typed: in capitals, with no capital at all, a headline in Title Case. */
+struct field_case {
+    int caps[2], lower[2], title;
+};
+
+static void field_case_of(const char *const text[2], const size_t len[2], struct field_case *fc)
+{
+    for (uint32_t f = 0; f < 2; f++) {
+        fc->caps[f] = text[f] && len[f] && tok_shouting(text[f], len[f], 7, 10);
+        /* a field with no capital at all ("nvidia to buy arm", as some posts are typed) is matched caselessly,
+         * as one in capitals is; there an ambiguous alias is the lower-case word it is ("apple", "target") */
+        fc->lower[f] = !fc->caps[f] && text[f] && tok_lower_case(text[f], len[f]);
+    }
+    /* a Title Case headline's capitals are no evidence of a name (title_uses) */
+    fc->title = text[0] && len[0] && !fc->caps[0] && tok_title_headline(text[0], len[0]);
+}
+
+/* The mention a raw match makes, before its ambiguity is decided. */
+static struct squawk_mention mention_of(const filter_gaz *g, const struct raw *r, const char *const text[2],
+                                        const size_t len[2], const struct field_case *fc)
+{
+    struct squawk_mention m = {0};
+    m.field = r->field;
+    m.start = r->start;
+    m.end = r->end;
+    if (r->id >= TICKER_BASE) {
+        m.entity = g->ticks[r->id - TICKER_BASE].e;
+        m.confirmed = 1;
+        return m;
+    }
+    m.entity = g->aliases[r->id].entity;
+    m.ambiguous = g->aliases[r->id].ambiguous ? 1 + fc->lower[r->field] : 0;
+    m.confirmed = !m.ambiguous;
+    if (g->aliases[r->id].ambiguous == 2 && verb_use(text[r->field], len[r->field], fc->caps[r->field], r->start, r->end))
+        m.ambiguous = VERB_USE;
+    return m;
+}
+
+/* Ambiguous aliases: confirmed by an unambiguous mention of the same entity anywhere, or by company words
+ * around them; common nouns, a verb, an owner's unit are none. words[i]: mention i is an ordinary word
+ * (`words`) in a Title Case headline (NULL: none is). */
+static void decide_ambiguous(const filter_gaz *g, const char *const text[2], const size_t len[2],
+                             const struct field_case *fc, const uint8_t *words, filter_mentions *out)
+{
+    for (size_t i = 0; i < out->n; i++) {
+        struct squawk_mention *m = &out->v[i];
+        if (m->confirmed) continue;
+        for (size_t j = 0; j < out->n && !m->confirmed; j++)
+            if (out->v[j].entity == m->entity && !out->v[j].ambiguous) m->confirmed = 1;
+        if (m->ambiguous == VERB_USE) {
+            m->ambiguous = m->confirmed ? 1 : 2; /* the verb, whatever words follow it */
+        } else if (!m->confirmed) {
+            const char *s = text[m->field];
+            int the = m->start >= 4 && strncmp(s + m->start - 4, "the ", 4) == 0;
+            if (the || common_noun_use(s, len[m->field], m->end) || acronym_defined(s, len[m->field], m->start, m->end) ||
+                hyphen_whole(text, len, out, m) || entity_is_longer_head(g, text, len, fc->caps, out, m->entity))
+                m->ambiguous = 2; /* "the Amazon", "Apple pie", "deep brain stimulation (DBS)", "Orange-Co", "Progressive Enterprises Ltd": no company of ours */
+            else if (fc->title && m->field == SQUAWK_FIELD_HEADLINE && owner_word_before(s, m->start))
+                m->ambiguous = 2; /* "Reliance's Digital Arm": the owner's unit */
+            else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
+            else if (words && words[i] && m->field == SQUAWK_FIELD_HEADLINE && !headline_lead(s, m->start) &&
+                     !possessive_at(s, len[m->field], m->end))
+                m->ambiguous = TITLE_USE;
+        }
+    }
+    title_uses(text, len, out);
+}
+
 int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *const text[2],
                     const size_t len[2], filter_mentions *out)
 {
     struct scan_ctx c = {0};
     c.g = g;
     out->n = 0;
-    int caps[2] = {0, 0};
-    for (uint32_t f = 0; f < 2; f++) caps[f] = text[f] && len[f] && tok_shouting(text[f], len[f], 7, 10);
-    /* a Title Case headline's capitals are no evidence of a name (title_uses) */
-    int title = text[0] && len[0] && !caps[0] && tok_title_headline(text[0], len[0]);
-    /* a field with no capital at all ("nvidia to buy arm", as some posts are typed) is matched caselessly,
-     * as one in capitals is; there an ambiguous alias is the lower-case word it is ("apple", "target") */
-    int lower[2];
-    for (uint32_t f = 0; f < 2; f++) lower[f] = !caps[f] && text[f] && tok_lower_case(text[f], len[f]);
-    int crc = collect_raw(g, scratch, text, len, caps, lower, &c);
+    struct field_case fc;
+    field_case_of(text, len, &fc);
+    int crc = collect_raw(g, scratch, text, len, fc.caps, fc.lower, &c);
     if (crc) {
         free(c.v);
         return crc;
@@ -1411,14 +1472,11 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     int shorts = 0;
     for (size_t i = 0; i < c.n && !shorts; i++) shorts = c.v[i].id < TICKER_BASE && g->aliases[c.v[i].id].short_of;
     uint32_t *ids = shorts ? malloc(c.n * sizeof *ids) : NULL;
-    if (shorts && !ids) {
-        free(c.v);
-        return SQ_E_NOMEM;
-    }
     /* in a Title Case headline: which mentions are aliases that are ordinary words (title_uses) */
-    uint8_t *words = title ? calloc(c.n ? c.n : 1, 1) : NULL;
-    if (title && !words) {
+    uint8_t *words = fc.title ? calloc(c.n ? c.n : 1, 1) : NULL;
+    if ((shorts && !ids) || (fc.title && !words)) {
         free(ids);
+        free(words);
         free(c.v);
         return SQ_E_NOMEM;
     }
@@ -1438,60 +1496,23 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
             out->v = v;
             out->cap = nc;
         }
-        struct squawk_mention m = {0};
-        m.field = r->field;
-        m.start = r->start;
-        m.end = r->end;
-        if (r->id >= TICKER_BASE) {
-            m.entity = g->ticks[r->id - TICKER_BASE].e;
-            m.confirmed = 1;
-        } else {
-            m.entity = g->aliases[r->id].entity;
-            m.ambiguous = g->aliases[r->id].ambiguous ? 1 + lower[r->field] : 0;
-            m.confirmed = !m.ambiguous;
-            if (g->aliases[r->id].ambiguous == 2 && verb_use(text[r->field], len[r->field], caps[r->field], r->start, r->end))
-                m.ambiguous = VERB_USE;
-            if (words) words[out->n] = g->aliases[r->id].word;
-        }
         if (ids) ids[out->n] = r->id;
-        out->v[out->n++] = m;
+        if (words) words[out->n] = r->id < TICKER_BASE && g->aliases[r->id].word;
+        out->v[out->n++] = mention_of(g, r, text, len, &fc);
     }
     free(c.v);
     if (!rc && ids) corefer_short(g, out, ids);
     free(ids);
     if (!rc) corefer_longer(g, text, out);
-    /* Ambiguous aliases: confirmed by an unambiguous mention of the same
-     * entity anywhere, or by company words around them. */
-    for (size_t i = 0; i < out->n; i++) {
-        struct squawk_mention *m = &out->v[i];
-        if (m->confirmed) continue;
-        for (size_t j = 0; j < out->n && !m->confirmed; j++)
-            if (out->v[j].entity == m->entity && !out->v[j].ambiguous) m->confirmed = 1;
-        if (m->ambiguous == VERB_USE) {
-            m->ambiguous = m->confirmed ? 1 : 2; /* the verb, whatever words follow it */
-        } else if (!m->confirmed) {
-            const char *s = text[m->field];
-            int the = m->start >= 4 && strncmp(s + m->start - 4, "the ", 4) == 0;
-            if (the || common_noun_use(s, len[m->field], m->end) || acronym_defined(s, len[m->field], m->start, m->end) ||
-                hyphen_whole(text, len, out, m) || entity_is_longer_head(g, text, len, caps, out, m->entity))
-                m->ambiguous = 2; /* "the Amazon", "Apple pie", "deep brain stimulation (DBS)", "Orange-Co", "Progressive Enterprises Ltd": no company of ours */
-            else if (title && m->field == SQUAWK_FIELD_HEADLINE && owner_word_before(s, m->start))
-                m->ambiguous = 2; /* "Reliance's Digital Arm": the owner's unit */
-            else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
-            else if (words && words[i] && m->field == SQUAWK_FIELD_HEADLINE && !headline_lead(s, m->start) &&
-                     !possessive_at(s, len[m->field], m->end))
-                m->ambiguous = TITLE_USE;
-        }
-    }
+    decide_ambiguous(g, text, len, &fc, words, out);
     free(words);
-    title_uses(text, len, out);
     if (!rc) drop_spac_heads(g, text, len, out);
     free(out->anon);
     free(out->pool);
     out->anon = NULL;
     out->pool = NULL;
     out->n_anon = 0;
-    if (!rc && !g->no_anonymous) rc = anon_scan(g, text, len, caps, out);
+    if (!rc && !g->no_anonymous) rc = anon_scan(g, text, len, fc.caps, out);
     return rc;
 }
 

@@ -203,11 +203,10 @@ int tok_title_headline(const char *s, size_t n)
         while (j < n && ascii_alpha((unsigned char)s[j])) upper += (unsigned char)(s[j++] - 'A') < 26u;
         size_t k = 0;
         while (title_small[k] && !(strlen(title_small[k]) == j - i && strncasecmp(title_small[k], s + i, j - i) == 0)) k++;
-        if (title_small[k] || j - i < 2 || (j < n && s[j] == ':' && j + 1 < n && s[j + 1] == '/')) { /* "https://": a link */
-        } else if (upper) { /* "Agrees", "iPhone", "eBay" */
-            caps++;
-        } else { /* a word Title Case would capitalise, in lower case */
-            return 0;
+        int link = j + 1 < n && s[j] == ':' && s[j + 1] == '/'; /* "https://" */
+        if (!title_small[k] && j - i >= 2 && !link) {
+            if (!upper) return 0; /* a word Title Case would capitalise, in lower case */
+            caps++;               /* "Agrees", "iPhone", "eBay" */
         }
         i = j;
     }

@@ -70,8 +70,9 @@ SQ_API int tok_shouting(const char *s, size_t n, unsigned num, unsigned den);
 /* Title Case text: at least 3 words of 4 or more letters, at least 8 in 10 of them with a capital
  * (its first 512 bytes); there capitals do not mark names. */
 SQ_API int tok_title_case(const char *s, size_t n);
-/* A headline in Title Case by tok_title_case with no word in lower case that Title Case would capitalise
- * ("buy" of "Silver Lake and Saudi Arabia's PIF buy Electronic Arts": a sentence dense in names). */
+/* A headline in Title Case: three or more capitalised words and none in lower case that Title Case would
+ * capitalise (articles, conjunctions, short prepositions, a hyphenated word's parts, scales and links may stay
+ * lower; "buy" of "Silver Lake and Saudi Arabia's PIF buy Electronic Arts" makes that a sentence dense in names). */
 SQ_API int tok_title_headline(const char *s, size_t n);
 /* Text typed without capitals: 12 ASCII letters or more and not one of them upper case. */
 SQ_API int tok_lower_case(const char *s, size_t n);
