@@ -155,7 +155,7 @@ int evroute_open(evroute **out, const char *path, const char *const *cats, size_
         evroute_destroy(r);
         return rc;
     }
-    qsort(r->rows, r->n_rows, sizeof *r->rows, evr_row_cmp);
+    if (r->n_rows > 1) qsort(r->rows, r->n_rows, sizeof *r->rows, evr_row_cmp); /* none: rows is NULL */
     *out = r;
     return 0;
 }

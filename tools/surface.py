@@ -180,7 +180,9 @@ def score(squawk, config, out, v):
     """Routing F1 per kind of one run, and its per-article outcomes (squawk eval --scores)."""
     r = subprocess.run([squawk, 'eval', '--config', config, '--labels', out + '-labels.tsv', '--articles',
                         '%s-%s.jsonl' % (out, v), '--parties', out + '-parties.tsv', '--scores',
-                        '%s-%s.scores.tsv' % (out, v)], capture_output=True, text=True, check=True)
+                        '%s-%s.scores.tsv' % (out, v)], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit('surface.py: squawk eval (%s, %s) exited %d: %s' % (out, v, r.returncode, r.stderr[-1500:]))
     lines, f1 = r.stdout.splitlines(), {}
     for i, line in enumerate(lines):
         if line.startswith('category') and line.rstrip().endswith('roles'):
