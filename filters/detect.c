@@ -859,10 +859,10 @@ static int cap_word(const char *s, size_t len, size_t i)
     return i + 1 < len && isupper((unsigned char)s[i]) && isalpha((unsigned char)s[i + 1]);
 }
 
-/* 1 when the mention ending at `end` only says whom a name belongs to: a title or a relation
- * noun (relations_only: a relation, in any case) and a name follow ("Figma co-founder and CEO Dylan Field", "CrowdStrike chief George
- * Kurtz", "Toyota supplier Denso", "OpenAI rival Anthropic"): the one named acts, the company
- * is context. */
+/* 1 when the mention ending at `end` only says whom a name belongs to: a title or a relation noun
+ * (relations_only: a relation, in any case) and a name follow ("Figma co-founder and CEO Dylan Field",
+ * "CrowdStrike chief George Kurtz", "Toyota supplier Denso", "OpenAI rival Anthropic"): the one named
+ * acts, the company is context. */
 static int names_a_person(const char *s, size_t len, size_t end, int relations_only)
 {
     static const char *const title[] = {"co-founder", "cofounder", "founder", "CEO", "chief executive",
