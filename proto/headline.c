@@ -46,12 +46,31 @@ static size_t slug_at(const char *s, size_t len, size_t i, unsigned flags)
     return 0;
 }
 
+/* Bytes of a pictograph at s[i] -- an emoji (U+1F000-U+1FAFF), an arrow, symbol or dingbat (U+2190-U+2BFF:
+ * "⚡", "✅"), a variation selector -- or 0. Posts open headlines with them ("🚨 BREAKING: ..."). */
+static size_t pictograph_at(const unsigned char *s, size_t len, size_t i)
+{
+    if (i + 4 <= len && s[i] == 0xf0 && s[i + 1] == 0x9f && s[i + 2] >= 0x80 && s[i + 2] <= 0xab) return 4;
+    if (i + 3 <= len && s[i] == 0xe2 && s[i + 1] >= 0x86 && s[i + 1] <= 0xaf) return 3;
+    if (i + 3 <= len && s[i] == 0xef && s[i + 1] == 0xb8 && s[i + 2] == 0x8f) return 3;
+    return 0;
+}
+
 size_t proto_headline_slugs(const char *s, size_t len, unsigned flags)
 {
-    size_t i = 0, end = 0;
-    while (i < len && s[i] == ' ') i++;
-    for (size_t e; i < len && (e = slug_at(s, len, i, flags)) != 0;) i = end = e;
-    return end;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, end = 0, e;
+    for (;;) { /* spaces, then a pictograph or a slug, as often as they come */
+        while (i < len && s[i] == ' ') i++;
+        if (i < len && (e = pictograph_at(u, len, i)) != 0) {
+            for (i += e; i < len && s[i] == ' ';) i++;
+            end = i;
+        } else if (i < len && (e = slug_at(s, len, i, flags)) != 0) {
+            i = end = e;
+        } else {
+            return end;
+        }
+    }
 }
 
 size_t proto_headline_outlet(const char *s, size_t len)

@@ -9,8 +9,9 @@
  * and as a site's label "Exclusive: "), not its genre ("ANALYSIS-", "COLUMN-"); in any case ("Analysis: "). */
 enum { PROTO_SLUGS_SENT = 1, PROTO_SLUGS_ANY_CASE = 2 };
 
-/* Bytes of the slugs that open s[0, len) -- "UPDATE 2-", "RPT-EXCLUSIVE: ", "BRIEF | " -- with the spaces
- * after them; 0 when there are none. Slugs are written in capitals unless flags say otherwise. */
+/* Bytes of the slugs that open s[0, len) -- "UPDATE 2-", "RPT-EXCLUSIVE: ", "BRIEF | " -- and of the
+ * pictographs before or between them ("🚨 BREAKING: "), with the spaces after them; 0 when there are none.
+ * Slugs are written in capitals unless flags say otherwise. */
 SQ_API size_t proto_headline_slugs(const char *s, size_t len, unsigned flags);
 /* Where an outlet named after the headline starts (" - Reuters", " | Bloomberg"), or len when none. */
 SQ_API size_t proto_headline_outlet(const char *s, size_t len);

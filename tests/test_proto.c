@@ -494,6 +494,10 @@ TEST(headline_slugs_and_outlet)
         {"ANALYSIS-Acme's bid", PROTO_SLUGS_SENT, 0}, /* a genre: the filters read it */
         {"Analysis: Acme's bid", PROTO_SLUGS_SENT, 0},
         {"RPT-ANALYSIS-Acme's bid", PROTO_SLUGS_SENT, 4},
+        {"\xf0\x9f\x9a\xa8 Nvidia to buy Arm", PROTO_SLUGS_SENT, 5},                  /* a pictograph */
+        {"\xf0\x9f\x9a\xa8\xf0\x9f\x9a\xa8 BREAKING: Nvidia", PROTO_SLUGS_SENT, 19},
+        {"\xe2\x9a\xa1\xef\xb8\x8f Acme to buy Initech", PROTO_SLUGS_SENT, 7},   /* a symbol and its selector */
+        {"Nvidia \xf0\x9f\x9a\xa8 to buy Arm", PROTO_SLUGS_SENT, 0},                /* not at the start */
         {"UPDATE", 0, 0},
         {"IBM-Red Hat deal closes", 0, 0}, /* no slug: a company */
         {"Media-backed start-up raises $5m", 0, 0},

@@ -15,6 +15,7 @@ reading the surface. Run it on tuning sets only (it prints nothing of the articl
   wire    a wire service's slug before the headline ("UPDATE 2-", as Reuters headlines carry it)
   source  the outlet after the headline (" - Reuters")
   label   a site's label before the headline ("Exclusive: ")
+  emoji   a pictograph before the headline ("\U0001f6a8 ", as posts open them)
   amounts "$4bn" written "$4 billion" and "$4 billion" written "$4bn" (also m/million, with any currency sign)
   nbsp    every space a no-break space (U+00A0), as text copied from web pages has them
   entities '&', apostrophes and quotes as HTML entities ("AT&amp;T", "Nvidia&#8217;s"), as some RSS feeds send them
@@ -108,6 +109,8 @@ def variant(mode, a):
         b = dict(a, headline=h.upper())
     elif mode == 'lower':
         b = dict(a, headline=h.lower())
+    elif mode == 'emoji':
+        b = dict(a, headline='\U0001f6a8 ' + h) if h else a
     elif mode == 'label':
         b = dict(a, headline='Exclusive: ' + h) if h else a
     elif mode == 'dateline':
@@ -133,7 +136,7 @@ def read_tsv(path):
     return head, rows
 
 
-MODES = ('title', 'caps', 'lower', 'quotes', 'wire', 'source', 'label', 'dateline', 'amounts', 'nbsp', 'entities', 'nohead')
+MODES = ('title', 'caps', 'lower', 'quotes', 'wire', 'source', 'label', 'emoji', 'dateline', 'amounts', 'nbsp', 'entities', 'nohead')
 
 
 def read_sets(specs):
