@@ -949,9 +949,7 @@ static int former_employer(const char *s, size_t len, size_t start, size_t end)
     if (start >= 7 && (!strncmp(s + start - 7, "former ", 7) || !strncmp(s + start - 7, "Former ", 7)) &&
         (start == 7 || !isalnum((unsigned char)s[start - 8])))
         return 1;
-    size_t i = end; /* "Meta's former chief scientist", "Google's ex-CEO" */
-    if (i + 2 <= len && s[i] == '\'' && s[i + 1] == 's') i += 2;
-    else if (i + 4 <= len && !memcmp(s + i, "\xe2\x80\x99s", 4)) i += 4;
+    size_t i = end + tok_possessive(s, len, end); /* "Meta's former chief scientist", "Google's ex-CEO" */
     if (i > end && i + 1 < len && s[i] == ' ' &&
         (word_in(s, len, i + 1, (const char *const[]){"former", NULL}) || (i + 4 <= len && !memcmp(s + i + 1, "ex-", 3))))
         return 1;
@@ -1351,9 +1349,7 @@ static int unit_after(const char *s, size_t len, size_t end)
 {
     static const char *const unit[] = {"unit", "units", "arm", "arms", "division", "divisions", "business",
                                        "businesses", "operations", "subsidiary", "subsidiaries", "assets", NULL};
-    size_t i = end;
-    if (i + 2 <= len && s[i] == '\'' && s[i + 1] == 's') i += 2;
-    else if (i + 4 <= len && memcmp(s + i, "\xe2\x80\x99s", 4) == 0) i += 4;
+    size_t i = end + tok_possessive(s, len, end);
     for (int w = 0; w < 4 && i < len && s[i] == ' '; w++) { /* up to three words before the unit */
         if (word_in_case(s, len, ++i, unit, 1)) return 1;
         size_t j = i;

@@ -91,7 +91,7 @@ static int index_keys(filter_gaz *g);
 static int index_tickers(filter_gaz *g);
 static void index_stop(filter_gaz *g);
 static int anon_scan(const filter_gaz *g, const char *const text[2], const size_t len[2],
-                     const int caps[2], filter_mentions *out);
+                     const int loose[2], filter_mentions *out);
 
 /* An entity's aliases are added together (load_entity), so its earlier ones are the last in the
  * array: a repeat is looked for there, not in every alias (that was quadratic in the gazetteer). */
@@ -1166,15 +1166,22 @@ static void drop_spac_heads(const filter_gaz *g, const char *const text[2], cons
     }
 }
 
+/* How an article's fields are typed (field_case_of): in capitals (caps), with capitals that carry no
+ * meaning (loose: in capitals or in Title Case by tok_title_case), with no capital at all (lower), and
+ * whether the headline is in Title Case by tok_title_headline (title). */
+struct field_case {
+    int caps[2], loose[2], lower[2], title;
+};
+
 /* Is some mention of m's entity, in a field whose capitals carry meaning, the head of a longer
  * name (longer_name_head)? Then its other mentions are that name's short form: "Progressive"
  * after "Progressive Enterprises Ltd", a headline's "TO BUY PROGRESSIVE". */
 static int entity_is_longer_head(const filter_gaz *g, const char *const text[2], const size_t len[2],
-                                 const int caps[2], const filter_mentions *out, uint32_t entity)
+                                 const struct field_case *fc, const filter_mentions *out, uint32_t entity)
 {
     for (size_t j = 0; j < out->n; j++) {
         const struct squawk_mention *o = &out->v[j];
-        if (o->entity == entity && !caps[o->field] && !tok_title_case(text[o->field], len[o->field]) &&
+        if (o->entity == entity && !fc->loose[o->field] &&
             longer_name_head(g, text[o->field], len[o->field], o->start, o->end))
             return 1;
     }
@@ -1232,9 +1239,9 @@ static int word_before_in(const char *s, uint32_t start, const char *const *list
  * "Tariffs Will Target Chipmakers"; so is one followed by "of" or a stake (verb_alias_after), or
  * after a probe, takeover or price word (noun_before).
  * In sentence case "to Block" is the company. */
-static int verb_use(const char *s, size_t len, int caps, uint32_t start, uint32_t end)
+static int verb_use(const char *s, size_t len, int loose, uint32_t start, uint32_t end)
 {
-    if (!caps && !tok_title_case(s, len)) return 0;
+    if (!loose) return 0;
     return word_before_in(s, start, verb_before) || word_before_in(s, start, noun_before) || verb_alias_after(s, len, end);
 }
 
@@ -1324,12 +1331,6 @@ static int headline_lead(const char *s, uint32_t start)
     return 1;
 }
 
-/* Does a possessive follow at s[i] ("Reliance's Digital Arm": the owner of a thing is a name)? */
-static int possessive_at(const char *s, size_t len, size_t i)
-{
-    return (i + 2 <= len && s[i] == '\'' && s[i + 1] == 's') || (i + 4 <= len && !memcmp(s + i, "\xe2\x80\x99s", 4));
-}
-
 /* Is the text before start a possessive and one word ("Reliance's Digital ", "XPeng’s Robotics ")? In a
  * Title Case headline an ambiguous alias there is the owner's thing: its unit, its arm. */
 static int owner_word_before(const char *s, uint32_t start)
@@ -1338,7 +1339,7 @@ static int owner_word_before(const char *s, uint32_t start)
     size_t w = start - 1;
     while (w > 0 && a_alpha((unsigned char)s[w - 1])) w--;
     if (w == start - 1 || w < 3 || s[w - 1] != ' ') return 0;
-    return (s[w - 3] == '\'' && s[w - 2] == 's') || (w >= 5 && !memcmp(s + w - 5, "\xe2\x80\x99s", 4));
+    return tok_possessive(s, w - 1, w - 3) == 2 || (w >= 5 && tok_possessive(s, w - 1, w - 5) == 4);
 }
 
 /* Do mentions a and b of one field stand side by side in a list: only ", ", " and ", " & " or "/"
@@ -1385,11 +1386,6 @@ static void title_uses(const char *const text[2], const size_t len[2], filter_me
     }
 }
 
-/* How an article's fields are typed: in capitals, with no capital at all, a headline in Title Case. */
-struct field_case {
-    int caps[2], lower[2], title;
-};
-
 static void field_case_of(const char *const text[2], const size_t len[2], struct field_case *fc)
 {
     for (uint32_t f = 0; f < 2; f++) {
@@ -1397,6 +1393,7 @@ static void field_case_of(const char *const text[2], const size_t len[2], struct
         /* a field with no capital at all ("nvidia to buy arm", as some posts are typed) is matched caselessly,
          * as one in capitals is; there an ambiguous alias is the lower-case word it is ("apple", "target") */
         fc->lower[f] = !fc->caps[f] && text[f] && tok_lower_case(text[f], len[f]);
+        fc->loose[f] = fc->caps[f] || (text[f] && tok_title_case(text[f], len[f]));
     }
     /* a Title Case headline's capitals are no evidence of a name (title_uses) */
     fc->title = text[0] && len[0] && !fc->caps[0] && tok_title_headline(text[0], len[0]);
@@ -1418,7 +1415,7 @@ static struct squawk_mention mention_of(const filter_gaz *g, const struct raw *r
     m.entity = g->aliases[r->id].entity;
     m.ambiguous = g->aliases[r->id].ambiguous ? 1 + fc->lower[r->field] : 0;
     m.confirmed = !m.ambiguous;
-    if (g->aliases[r->id].ambiguous == 2 && verb_use(text[r->field], len[r->field], fc->caps[r->field], r->start, r->end))
+    if (g->aliases[r->id].ambiguous == 2 && verb_use(text[r->field], len[r->field], fc->loose[r->field], r->start, r->end))
         m.ambiguous = VERB_USE;
     return m;
 }
@@ -1440,13 +1437,13 @@ static void decide_ambiguous(const filter_gaz *g, const char *const text[2], con
             const char *s = text[m->field];
             int the = m->start >= 4 && strncmp(s + m->start - 4, "the ", 4) == 0;
             if (the || common_noun_use(s, len[m->field], m->end) || acronym_defined(s, len[m->field], m->start, m->end) ||
-                hyphen_whole(text, len, out, m) || entity_is_longer_head(g, text, len, fc->caps, out, m->entity))
+                hyphen_whole(text, len, out, m) || entity_is_longer_head(g, text, len, fc, out, m->entity))
                 m->ambiguous = 2; /* "the Amazon", "Apple pie", "deep brain stimulation (DBS)", "Orange-Co", "Progressive Enterprises Ltd": no company of ours */
             else if (fc->title && m->field == SQUAWK_FIELD_HEADLINE && owner_word_before(s, m->start))
                 m->ambiguous = 2; /* "Reliance's Digital Arm": the owner's unit */
             else if (has_context(s, len[m->field], m->start, m->end)) m->confirmed = 1;
             else if (words && words[i] && m->field == SQUAWK_FIELD_HEADLINE && !headline_lead(s, m->start) &&
-                     !possessive_at(s, len[m->field], m->end))
+                     !tok_possessive(s, len[m->field], m->end)) /* "Reliance's Digital Arm": the owner is a name */
                 m->ambiguous = TITLE_USE;
         }
     }
@@ -1512,7 +1509,9 @@ int filter_gaz_scan(const filter_gaz *g, hs_scratch_t *scratch, const char *cons
     out->anon = NULL;
     out->pool = NULL;
     out->n_anon = 0;
-    if (!rc && !g->no_anonymous) rc = anon_scan(g, text, len, fc.caps, out);
+    /* names by their form: a body's Title Case words are prose, a headline's not */
+    const int anon_loose[2] = {fc.loose[0], fc.caps[1]};
+    if (!rc && !g->no_anonymous) rc = anon_scan(g, text, len, anon_loose, out);
     return rc;
 }
 
@@ -1916,9 +1915,8 @@ static size_t next_hot(const char *s, size_t len, size_t i)
     return i;
 }
 
-static void scan_field(struct anon_st *st, uint32_t f, const char *s, size_t len, int caps)
+static void scan_field(struct anon_st *st, uint32_t f, const char *s, size_t len, int loose)
 {
-    int loose = caps || (f == SQUAWK_FIELD_HEADLINE && tok_title_case(s, len));
     for (size_t i = 0; i < len && st->n < ANON_MAX_CANDS && !st->nomem; i++) {
         if ((i = next_hot(s, len, i)) == len) break;
         unsigned char hot = hot_byte[(unsigned char)s[i]];
@@ -2131,7 +2129,7 @@ static int cmp_mention(const void *a, const void *b)
 }
 
 static int anon_scan(const filter_gaz *g, const char *const text[2], const size_t len[2],
-                     const int caps[2], filter_mentions *out)
+                     const int loose[2], filter_mentions *out)
 {
     struct anon_st stack, *st = &stack;
     memset(st, 0, offsetof(struct anon_st, ents)); /* ents[i] is read only once written (i < n_ents) */
@@ -2139,7 +2137,7 @@ static int anon_scan(const filter_gaz *g, const char *const text[2], const size_
     st->text = text;
     st->gm = out;
     for (uint32_t f = 0; f < 2; f++)
-        if (text[f] && len[f]) scan_field(st, f, text[f], len[f], caps[f]);
+        if (text[f] && len[f]) scan_field(st, f, text[f], len[f], loose[f]);
     int rc = 0;
     if (st->n && !st->nomem) {
         pool_add(st, "", 0); /* offset 0: "no ticker" */

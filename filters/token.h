@@ -78,6 +78,13 @@ SQ_API int tok_title_headline(const char *s, size_t n);
 SQ_API int tok_lower_case(const char *s, size_t n);
 SQ_API const char *tok_case_name(int cls);
 
+/* Bytes of a possessive at s[i] -- "'s" or "\u2019s" -- or 0. */
+static inline size_t tok_possessive(const char *s, size_t len, size_t i)
+{
+    if (i + 2 <= len && s[i] == '\'' && s[i + 1] == 's') return 2;
+    return i + 4 <= len && s[i] == '\xe2' && s[i + 1] == '\x80' && s[i + 2] == '\x99' && s[i + 3] == 's' ? 4 : 0;
+}
+
 static inline const char *tok_norm(const tok_doc *d, const struct tok *t)
 {
     return d->pool + t->norm;

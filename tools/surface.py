@@ -59,6 +59,11 @@ def title_case(h):
     return ''.join(out)
 
 
+def texts(a, f):
+    """The article with f applied to its headline and body."""
+    return {k: f(v) if k in ('headline', 'body') and isinstance(v, str) else v for k, v in a.items()}
+
+
 DOUBLE = re.compile(r'(^|(?<=[\s(\[]))"')
 
 
@@ -68,7 +73,7 @@ def quotes(a):
         v = DOUBLE.sub('\u201c', v).replace('"', '\u201d') if '"' in v else v.replace('\u201c', '"').replace('\u201d', '"')
         swap = {"'": "\u2019", "\u2019": "'", "\u2018": "'"}
         return ''.join(swap.get(ch, ch) for ch in v)
-    return {k: one(v) if k in ('headline', 'body') and isinstance(v, str) else v for k, v in a.items()}
+    return texts(a, one)
 
 
 AMOUNT = re.compile(r'([$\u20ac\u00a3\u00a5])(\d+(?:\.\d+)?)(?:(bn|m)\b| (billion|million)\b)')
@@ -79,12 +84,7 @@ def amounts(a):
         if m.group(3):
             return '%s%s %s' % (m.group(1), m.group(2), {'bn': 'billion', 'm': 'million'}[m.group(3)])
         return '%s%s%s' % (m.group(1), m.group(2), {'billion': 'bn', 'million': 'm'}[m.group(4)])
-    return {k: AMOUNT.sub(one, v) if k in ('headline', 'body') and isinstance(v, str) else v for k, v in a.items()}
-
-
-def texts(a, f):
-    """The article with f applied to its headline and body."""
-    return {k: f(v) if k in ('headline', 'body') and isinstance(v, str) else v for k, v in a.items()}
+    return texts(a, lambda v: AMOUNT.sub(one, v))
 
 
 def variant(mode, a):
