@@ -749,6 +749,15 @@ TEST(names_used_as_context)
     ASSERT(former_employer(w, wl, w1, w1 + 6));
     ASSERT(former_employer(w, wl, w2, w2 + 6));
     ASSERT(!former_employer(w, wl, w3, w3 + 6));
+    /* one capitalised word, the unit or lab, between: "Widget AI alumni", "Widget Brain Veterans"; not a
+     * lower-case word ("Widget robot vets") nor two capitalised ones */
+    const char *u = "Widget AI alumni raise $70mn; Widget Brain Veterans launch; Widget robot vets; Widget Deep Mind alumni";
+    size_t ul = strlen(u), u1 = 0, u2 = (size_t)(strstr(u, "Widget Brain") - u), u3 = (size_t)(strstr(u, "Widget robot") - u),
+           u4 = (size_t)(strstr(u, "Widget Deep") - u);
+    ASSERT(former_employer(u, ul, u1, u1 + 6));
+    ASSERT(former_employer(u, ul, u2, u2 + 6));
+    ASSERT(!former_employer(u, ul, u3, u3 + 6));
+    ASSERT(!former_employer(u, ul, u4, u4 + 6));
     /* "former researchers from Widget", "ex-engineers at Widget"; not "investors from Widget" */
     const char *f = "founded by former researchers from Widget; ex-engineers at Widget; with investors from Widget";
     size_t f1 = (size_t)(strstr(f, "from Widget") - f) + 5, f2 = (size_t)(strstr(f, "at Widget") - f) + 3,
