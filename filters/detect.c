@@ -953,15 +953,14 @@ static int former_employer(const char *s, size_t len, size_t start, size_t end)
     if (i > end && i + 1 < len && s[i] == ' ' &&
         (word_in(s, len, i + 1, (const char *const[]){"former", NULL}) || (i + 4 <= len && !memcmp(s + i + 1, "ex-", 3))))
         return 1;
-    if (end + 1 < len && s[end] == ' ' && word_in(s, len, end + 1, alum)) return 1;
+    if (end + 1 >= len || s[end] != ' ') return 0;
+    size_t w = end + 1;
+    if (word_in(s, len, w, alum)) return 1;
     /* one capitalised word between, the unit or lab the person left: "Meta AI alumni", "Google Brain
      * veterans", "Microsoft Research alums" */
-    if (end + 1 < len && s[end] == ' ' && cap_word(s, len, end + 1)) {
-        size_t w = end + 1;
-        while (w < len && isalnum((unsigned char)s[w])) w++;
-        return w + 1 < len && s[w] == ' ' && word_in_case(s, len, w + 1, alum, 1) != 0;
-    }
-    return 0;
+    if (!cap_word(s, len, w)) return 0;
+    while (w < len && isalnum((unsigned char)s[w])) w++;
+    return w + 1 < len && s[w] == ' ' && word_in_case(s, len, w + 1, alum, 1) != 0;
 }
 
 /* 1 when the mention is a name used as a word, not the company: a modifier glued to it
