@@ -41,14 +41,23 @@ static inline uint32_t cand_pmin(uint64_t c) { return (uint32_t)(c >> 40) & 255u
 static inline uint32_t cand_before(uint64_t c) { return (uint32_t)(c >> 32) & 255u; }
 static inline uint32_t cand_tok(uint64_t c) { return (uint32_t)c; }
 
+/* A rule's state in one tpat_match call: its last candidate (no pair twice) and whether it can
+ * match in the scope of its last candidate's token (scope_ok, asked once per scope). */
+struct rule_memo {
+    uint32_t epoch;
+    uint32_t last; /* 1 + the index in gen of its last candidate, 0 none */
+    uint32_t scope; /* 1 + the scope's row in present << 1 | can match there; 0: none asked */
+};
+
 struct scratch {
     int32_t *wid, *tail, *comp_at; /* tail: word id of a hyphenated token's last part ("previously-announced") */
     uint8_t *covered;
     size_t cap_wid, cap_tail, cap_comp, cap_cov;
     uint32_t *forms; /* the tokens that may start or end a company by their form (form_may), in order */
     size_t n_forms, cap_forms;
-    uint32_t *last_cand; /* per rule: 1 + the index in gen of its last candidate (no pair twice) */
-    size_t cap_last;
+    struct rule_memo *memo; /* per rule, valid when its epoch is this call's */
+    size_t cap_memo;
+    uint32_t epoch;
     uint64_t *gen, *cand; /* candidates (cand_make) as generated, and sorted by rule */
     size_t n_cand, cap_gen, cap_cand;
     size_t *per_rule;
@@ -96,7 +105,7 @@ static void scratch_free(struct scratch *s)
     if (!s) return;
     free(s->wid);
     free(s->tail);
-    free(s->last_cand);
+    free(s->memo);
     free(s->comp_at);
     free(s->covered);
     free(s->forms);
@@ -143,7 +152,7 @@ static size_t result_bytes(const tpat_result *r)
 {
     const struct scratch *s = r->scratch;
     return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
-           (s->cap_wid + s->cap_tail + s->cap_comp + s->cap_last) * 4 + s->cap_cov + s->cap_forms * 4 +
+           (s->cap_wid + s->cap_tail + s->cap_comp) * 4 + s->cap_memo * sizeof *s->memo + s->cap_cov + s->cap_forms * 4 +
            (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
            s->cap_caps * 4 + s->cap_present * 8;
 }
@@ -748,14 +757,23 @@ static int prepare(struct mctx *m, const tpat_ids *ids)
     return 0;
 }
 
-/* Rule tried at token tok, with window w; the same pair again (another branch's anchor, a word
- * part) widens the pair's window instead of adding one. */
+static int scope_ok(const struct mctx *m, const struct tpat_crule *r, uint32_t row, const struct tok *t);
+
+/* Rule tried at token tok, with window w, when it can match in the token's scope; the same pair
+ * again (another branch's anchor, a word part) widens the pair's window instead of adding one. */
 static inline int add_cand(struct mctx *m, uint32_t rule, uint32_t tok, const struct tpat_win *w)
 {
     struct scratch *s = m->s;
+    struct rule_memo *rm = &s->memo[rule];
+    const struct tpat_crule *r = &m->p->rules[rule];
+    const struct tok *t = &m->d->v[tok];
+    uint32_t row = 1 + (r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->n_sent + t->field : t->sent);
+    if (rm->epoch != s->epoch) *rm = (struct rule_memo){s->epoch, 0, 0};
+    if (rm->scope >> 1 != row) rm->scope = row << 1 | (uint32_t)scope_ok(m, r, row - 1, t);
+    if (!(rm->scope & 1)) return 0; /* it cannot match there: never a candidate */
     uint64_t b = (uint64_t)w->pre_max + (uint64_t)w->pre_comp * m->max_comp;
     uint32_t before = w->pre_inf || b >= CAND_UNBOUNDED ? CAND_UNBOUNDED : (uint32_t)b;
-    uint32_t pmin = w->pre_min < 255u ? w->pre_min : 255u, last = s->last_cand[rule];
+    uint32_t pmin = w->pre_min < 255u ? w->pre_min : 255u, last = rm->last;
     if (last && cand_tok(s->gen[last - 1]) == tok) {
         uint64_t c = s->gen[last - 1];
         s->gen[last - 1] = cand_make(rule, pmin < cand_pmin(c) ? pmin : cand_pmin(c),
@@ -764,7 +782,7 @@ static inline int add_cand(struct mctx *m, uint32_t rule, uint32_t tok, const st
     }
     if (s->n_cand == s->cap_gen && tpat_reserve((void **)&s->gen, &s->cap_gen, s->n_cand + 1, sizeof *s->gen)) return -1;
     s->gen[s->n_cand++] = cand_make(rule, pmin, before, tok);
-    s->last_cand[rule] = (uint32_t)s->n_cand;
+    rm->last = (uint32_t)s->n_cand;
     return 0;
 }
 
@@ -870,41 +888,65 @@ static inline void req_at(const struct mctx *m, uint64_t *have, uint32_t k)
         for (size_t j = 0; j < W; j++) have[j] |= p->req_comp[j];
 }
 
-/* One pass over the tokens for the candidate (rule, token) pairs, sorted by rule, and the
- * requirements each sentence and each field meets: 2 x req_words per sentence, then per field. */
-static int scan_tokens(struct mctx *m)
+/* The requirements each sentence and each field meets: 2 x req_words per sentence, then per field. */
+static void scan_present(struct mctx *m)
 {
-    const struct tpat_pack *p = m->p;
     const tok_doc *d = m->d;
     struct scratch *s = m->s;
-    size_t W = p->req_words, ns = d->n_sent;
-    s->n_cand = 0;
-    if (tpat_reserve((void **)&s->last_cand, &s->cap_last, p->n_rules + 1, sizeof *s->last_cand) ||
-        tpat_reserve((void **)&s->present, &s->cap_present, (ns + 2) * 2 * W + 1, sizeof *s->present))
-        return -1;
-    memset(s->last_cand, 0, (p->n_rules + 1) * sizeof *s->last_cand);
+    size_t W = m->p->req_words, ns = d->n_sent;
     memset(s->present, 0, (ns + 2) * 2 * W * sizeof *s->present);
     for (uint32_t k = 0; k < d->n;) { /* a sentence at a time: its tokens, then into its field */
         uint32_t e = d->sent_end[d->v[k].sent];
         uint64_t *have = s->present + d->v[k].sent * 2 * W;
-        for (; k < e; k++) {
-            if (cands_at(m, k)) return -1;
-            req_at(m, have, k);
-        }
+        for (; k < e; k++) req_at(m, have, k);
         for (size_t j = 0; j < 2 * W; j++) s->present[(ns + d->v[e - 1].field) * 2 * W + j] |= have[j];
     }
+}
+
+/* The candidate (rule, token) pairs, sorted by rule: what each scope holds first, so that a rule
+ * that cannot match in a scope (scope_ok) makes no candidate there. */
+static int scan_tokens(struct mctx *m)
+{
+    const struct tpat_pack *p = m->p;
+    struct scratch *s = m->s;
+    size_t had = s->cap_memo;
+    s->n_cand = 0;
+    if (tpat_reserve((void **)&s->memo, &s->cap_memo, p->n_rules + 1, sizeof *s->memo) ||
+        tpat_reserve((void **)&s->present, &s->cap_present, (m->d->n_sent + 2) * 2 * p->req_words + 1, sizeof *s->present))
+        return -1;
+    if (s->cap_memo > had) memset(s->memo + had, 0, (s->cap_memo - had) * sizeof *s->memo); /* epoch 0: never */
+    if (++s->epoch == 0) { /* wrapped: no memo may look current */
+        memset(s->memo, 0, s->cap_memo * sizeof *s->memo);
+        s->epoch = 1;
+    }
+    scan_present(m);
+    for (uint32_t k = 0; k < m->d->n; k++)
+        if (cands_at(m, k)) return -1;
     return sort_by_rule(s, p->n_rules);
 }
 
-/* Can rule r match in the scope of token t: does the scope hold every word set the rule needs? */
-static int req_met(const struct mctx *m, const struct tpat_crule *r, const struct tok *t)
+/* Does a scope (have; part: with hyphenated words' last parts) hold every requirement of entry e of rule r? */
+static inline int entry_met(const struct tpat_crule *r, uint32_t e, const uint64_t *have, const uint64_t *part)
 {
-    size_t W = m->p->req_words;
-    size_t row = r->pub.scope == TPAT_SCOPE_FIELD ? m->d->n_sent + t->field : t->sent;
-    const uint64_t *have = m->s->present + row * 2 * W, *part = r->pub.whole_words ? have : have + W;
-    for (uint32_t i = 0; i < r->n_req; i++)
+    for (uint32_t i = r->req_off[e]; i < r->req_off[e + 1]; i++)
         if (!((have[r->req[i] / 64] | part[r->req[i] / 64]) >> (r->req[i] % 64) & 1)) return 0;
     return 1;
+}
+
+/* Can rule r match in the scope of token t (row: the scope's in present): is t in the rule's field,
+ * does the scope hold every word set one of its entries needs? */
+static int scope_ok(const struct mctx *m, const struct tpat_crule *r, uint32_t row, const struct tok *t)
+{
+    size_t W = m->p->req_words;
+    if ((r->pub.field == TPAT_FIELD_HEADLINE && t->field != 0) || (r->pub.field == TPAT_FIELD_BODY && t->field != 1))
+        return 0;
+    const uint64_t *have = m->s->present + row * 2 * W, *part = r->pub.whole_words ? have : have + W;
+    if (!r->n_req_entries) return 1;
+    if (!entry_met(r, 0, have, part)) return 0; /* what every path needs */
+    if (r->n_req_entries == 1) return 1;
+    for (uint32_t e = 1; e < r->n_req_entries; e++) /* what one of the opening alternatives needs */
+        if (entry_met(r, e, have, part)) return 1;
+    return 0;
 }
 
 /* Sets m->first/end to the scope of token k for rule r; clears the memo when the scope is new. */
@@ -970,14 +1012,10 @@ static size_t scope_windows(const struct mctx *m, const struct tpat_crule *r, ui
 static int match_scope(struct mctx *m, uint32_t rule, uint64_t *c, size_t n)
 {
     const struct tpat_crule *r = &m->p->rules[rule];
-    const struct tok *t = &m->d->v[cand_tok(c[0])];
-    if ((r->pub.field == TPAT_FIELD_HEADLINE && t->field != 0) || (r->pub.field == TPAT_FIELD_BODY && t->field != 1))
-        return 0;
     if (m->out_of_steps) { /* counted, never silent */
         m->r->n_limited++;
         return 0;
     }
-    if (!req_met(m, r, t)) return 0; /* it cannot match here: not even tried */
     if (enter_scope(m, r, cand_tok(c[0]))) return -1;
     uint32_t next = m->first;
     for (size_t i = 0, nw = scope_windows(m, r, c, n); i < nw; i++) {

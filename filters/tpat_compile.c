@@ -850,8 +850,9 @@ int tpat_first_walk(const struct tpat_inst *prog, size_t n, uint32_t pc0, int (*
                     void *ud)
 {
     uint32_t stack[256], top = 0;
-    uint8_t seen[MAX_PROG / 8 + 1] = {0};
+    uint8_t seen[MAX_PROG / 8 + 1];
     if (n > MAX_PROG) return 0;
+    memset(seen, 0, n / 8 + 1); /* the program's bits only: this runs per instruction at load */
     stack[top++] = pc0;
     while (top) {
         uint32_t pc = stack[--top];

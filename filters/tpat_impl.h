@@ -66,8 +66,10 @@ struct tpat_crule {
     const struct tpat_win *anchor_win; /* per anchor test: the window of the branch it anchors */
     uint32_t n_anchor_tests;
     struct tpat_win pre; /* before the anchor item (a top-level alternation: its widest branch) */
-    const uint32_t *req;       /* requirements every match needs in its scope (tpat_req.c), or NULL */
-    uint32_t n_req;
+    /* requirements a match needs in its scope (tpat_req.c), entry i's being req[req_off[i],
+     * req_off[i + 1]): entry 0's (every path's) and, when there are more, one other entry's */
+    const uint32_t *req, *req_off;
+    uint32_t n_req_entries;
 };
 
 /* What the first token of any match from an instruction on must be: one of the words (a bit
