@@ -786,12 +786,27 @@ static inline int add_cand(struct mctx *m, uint32_t rule, uint32_t tok, const st
     return 0;
 }
 
-/* Generated in token order; a stable counting sort by rule gives (rule, token) order in O(n). */
+static inline uint64_t rule_tok(uint64_t c)
+{
+    return (uint64_t)cand_rule(c) << 32 | cand_tok(c);
+}
+
+/* Generated in token order, at most one per (rule, token): sorted by (rule, token). A stable
+ * counting sort by rule gives that order in O(candidates + rules); the prefilter leaves a few
+ * dozen candidates of a thousand rules, which an insertion sort orders for less. */
 static int sort_by_rule(struct scratch *s, size_t n_rules)
 {
-    if (tpat_reserve((void **)&s->cand, &s->cap_cand, s->n_cand + 1, sizeof *s->cand) ||
-        tpat_reserve((void **)&s->per_rule, &s->cap_per_rule, n_rules + 1, sizeof *s->per_rule))
-        return -1;
+    if (tpat_reserve((void **)&s->cand, &s->cap_cand, s->n_cand + 1, sizeof *s->cand)) return -1;
+    if (s->n_cand <= 64) {
+        for (size_t i = 0; i < s->n_cand; i++) {
+            uint64_t c = s->gen[i], key = rule_tok(c);
+            size_t j = i;
+            for (; j > 0 && rule_tok(s->cand[j - 1]) > key; j--) s->cand[j] = s->cand[j - 1];
+            s->cand[j] = c;
+        }
+        return 0;
+    }
+    if (tpat_reserve((void **)&s->per_rule, &s->cap_per_rule, n_rules + 1, sizeof *s->per_rule)) return -1;
     memset(s->per_rule, 0, (n_rules + 1) * sizeof *s->per_rule);
     for (size_t i = 0; i < s->n_cand; i++) s->per_rule[cand_rule(s->gen[i]) + 1]++;
     for (size_t r = 0; r < n_rules; r++) s->per_rule[r + 1] += s->per_rule[r];

@@ -891,7 +891,20 @@ static int first_test(void *ud, const struct tpat_inst *in)
     if (t->neg || t->kind == TT_ANY || x->out->n_tests == MAX_ANCHOR_TESTS) return 0;
     x->out->tests[x->out->n_tests++] = in->arg;
     /* a class or word shape is tried at every token (tpat.c, candidates): any word beats it */
-    x->out->score += t->kind >= TT_CLASS ? 100000 : test_score(x->c, t);
+    if (t->kind >= TT_CLASS) {
+        x->out->score += 100000;
+        return 1;
+    }
+    struct tpat_loader *L = x->c->L; /* a test's score never changes (its words are there when it is): once */
+    size_t had = L->cap_tscore;
+    if (in->arg >= had && !tpat_reserve((void **)&L->tscore, &L->cap_tscore, (size_t)in->arg + 1, sizeof *L->tscore))
+        for (size_t k = had; k < L->cap_tscore; k++) L->tscore[k] = -1;
+    if (in->arg >= L->cap_tscore) { /* out of memory: the score all the same */
+        x->out->score += test_score(x->c, t);
+        return 1;
+    }
+    if (L->tscore[in->arg] < 0) L->tscore[in->arg] = test_score(x->c, t);
+    x->out->score += L->tscore[in->arg];
     return 1;
 }
 
@@ -1112,6 +1125,23 @@ static int guard_test(void *ud, const struct tpat_inst *in)
     return 1;
 }
 
+/* Adds gbits[i] to the hash of word sets, grown (and rebuilt) to stay at most half full. -1 out of memory. */
+static int ghash_add(struct tpat_loader *L, size_t i)
+{
+    if (2 * (L->n_gbits + 1) > L->cap_ghash) {
+        size_t cap = L->cap_ghash ? 2 * L->cap_ghash : 256;
+        uint32_t *t = calloc(cap, sizeof *t);
+        if (!t) return -1;
+        free(L->ghash);
+        L->ghash = t, L->cap_ghash = cap;
+        for (size_t k = 0; k < i; k++) ghash_add(L, k); /* room enough: no growth, no failure */
+    }
+    size_t at = L->gbits[i].hash & (L->cap_ghash - 1);
+    while (L->ghash[at]) at = (at + 1) & (L->cap_ghash - 1);
+    L->ghash[at] = (uint32_t)i + 1;
+    return 0;
+}
+
 /* A guard's word bits, kept up to the last word set and once per distinct set (lexicons and
  * macros repeat the same sets): thousands of guards then fit in cache. *shared is where the
  * index of the guard of these words alone (with g->comp) is kept, NULL when the guard has no
@@ -1124,17 +1154,21 @@ static int guard_bits(struct tpat_loader *L, const uint64_t *bits, size_t nb, st
     *shared = NULL;
     if (!nb) return 0;
     uint32_t h = tok_hash((const char *)bits, nb * sizeof *bits);
-    for (size_t i = 0; i < L->n_gbits; i++)
+    for (size_t at = h & (L->cap_ghash - 1); L->cap_ghash && L->ghash[at]; at = (at + 1) & (L->cap_ghash - 1)) {
+        size_t i = L->ghash[at] - 1;
         if (L->gbits[i].hash == h && L->gbits[i].nw == nb && memcmp(L->gbits[i].bits, bits, nb * sizeof *bits) == 0) {
             g->bits = L->gbits[i].bits, g->nbits = (uint32_t)(nb * 64);
             *shared = &L->gbits[i].guard[g->comp];
             return 0;
         }
+    }
     uint64_t *keep = tpat_arena_alloc(&L->p->arena, (nb + 1) * sizeof *keep); /* + a zero word: bit nbits is 0 */
     if (!keep || tpat_reserve((void **)&L->gbits, &L->cap_gbits, L->n_gbits + 1, sizeof *L->gbits)) return -1;
     memcpy(keep, bits, nb * sizeof *keep);
     keep[nb] = 0;
-    L->gbits[L->n_gbits++] = (struct tpat_gbits){h, (uint32_t)nb, keep, {0, 0}};
+    L->gbits[L->n_gbits] = (struct tpat_gbits){h, (uint32_t)nb, keep, {0, 0}};
+    if (ghash_add(L, L->n_gbits)) return -1;
+    L->n_gbits++;
     g->bits = keep, g->nbits = (uint32_t)(nb * 64);
     *shared = &L->gbits[L->n_gbits - 1].guard[g->comp];
     return 0;

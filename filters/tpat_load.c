@@ -844,6 +844,8 @@ static void loader_free(struct tpat_loader *L)
     free(L->lex);
     free(L->mac);
     free(L->gbits);
+    free(L->ghash);
+    free(L->tscore);
     free(L->thash);
     tok_doc_free(&L->td);
 }

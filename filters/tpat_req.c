@@ -28,6 +28,7 @@
 struct req_set {
     uint64_t *bits;
     uint32_t hash;
+    uint32_t size; /* its words, and a company counts as many: how often a scope is likely to meet it */
     uint8_t comp;
 };
 
@@ -73,7 +74,9 @@ static int64_t req_keep(struct req_build *b)
         return -1;
     }
     memcpy(bits, b->cur, b->nb * sizeof *bits);
-    b->v[b->n] = (struct req_set){bits, h, b->comp};
+    uint32_t size = b->comp ? UINT32_MAX / 2 : 0;
+    for (size_t i = 0; i < b->nb; i++) size += (uint32_t)__builtin_popcountll(bits[i]);
+    b->v[b->n] = (struct req_set){bits, h, size, b->comp};
     return (int64_t)b->n++;
 }
 
@@ -205,9 +208,12 @@ static uint32_t rule_entries(const struct tpat_inst *prog, uint32_t n, uint32_t 
 }
 
 /* Requirements of a path from entry from, in program order: at each instruction every such path
- * passes, the words (or company) its first token must be, when that is a set of words. Returns
- * how many (into ids), 0 when none, -1 out of memory; -2 when no path from the entry matches. */
-static int entry_reqs(struct req_build *b, const struct tpat_crule *r, uint32_t from, uint32_t *ids)
+ * passes, the words (or company) its first token must be, when that is a set of words, and not
+ * one of the n_had already asked (had). Kept smallest set first, so that a scope that lacks one
+ * fails at once. Returns how many (into ids), 0 when none, -1 out of memory; -2 when no path from
+ * the entry matches. */
+static int entry_reqs(struct req_build *b, const struct tpat_crule *r, uint32_t from, const uint32_t *had,
+                      uint32_t n_had, uint32_t *ids)
 {
     const struct tpat_inst *prog = b->p->prog + r->pc;
     uint32_t n = 0, nm = must_pass(b, prog, r->n_inst, from);
@@ -218,8 +224,14 @@ static int entry_reqs(struct req_build *b, const struct tpat_crule *r, uint32_t 
         if (id < 0) continue;
         int dup = 0;
         for (uint32_t q = 0; q < n; q++) dup |= ids[q] == (uint32_t)id;
+        for (uint32_t q = 0; q < n_had; q++) dup |= had[q] == (uint32_t)id;
         if (!dup) ids[n++] = (uint32_t)id;
     }
+    for (uint32_t i = 1; i < n; i++) /* insertion sort by size: at most REQ_PER_RULE */
+        for (uint32_t j = i; j > 0 && b->v[ids[j]].size < b->v[ids[j - 1]].size; j--) {
+            uint32_t t = ids[j];
+            ids[j] = ids[j - 1], ids[j - 1] = t;
+        }
     return (int)n;
 }
 
@@ -231,14 +243,14 @@ static int rule_reqs(struct req_build *b, struct tpat_crule *r)
     const struct tpat_inst *prog = b->p->prog + r->pc;
     preds(b, prog, r->n_inst);
     for (uint32_t i = 0; i < r->n_inst; i++) b->id_at[i] = -2;
-    int n = entry_reqs(b, r, 0, ids);
+    int n = entry_reqs(b, r, 0, NULL, 0, ids);
     if (n == -1) return -1;
     off[1] = n > 0 ? (uint32_t)n : 0;
     uint32_t ne = n == -2 ? 0 : rule_entries(prog, r->n_inst, e, b->state);
     for (uint32_t i = 0; ne > 1 && i < ne; i++) {
-        if ((n = entry_reqs(b, r, e[i], ids + off[kept])) == -1) return -1;
+        if ((n = entry_reqs(b, r, e[i], ids, off[1], ids + off[kept])) == -1) return -1;
         if (n == -2) continue; /* no match goes this way */
-        if (n == 0) { /* an entry with no requirement of its own: the start's are all there is */
+        if (n == 0) { /* an entry with no requirement beyond the start's: the start's are all there is */
             kept = 1;
             break;
         }
