@@ -70,8 +70,10 @@ struct scratch {
     size_t cap_stack;
     int32_t *caps;
     size_t cap_caps;
-    uint64_t *present; /* requirement bits per sentence, then per field (scan_tokens) */
+    uint64_t *present; /* requirement bits per sentence, then per field (row_present) */
     size_t cap_present;
+    uint8_t *row_done; /* per row of present: filled in this call */
+    size_t cap_row_done;
 };
 
 /* What one tpat_match call works on. */
@@ -117,6 +119,7 @@ static void scratch_free(struct scratch *s)
     free(s->stack);
     free(s->caps);
     free(s->present);
+    free(s->row_done);
     free(s);
 }
 
@@ -154,7 +157,7 @@ static size_t result_bytes(const tpat_result *r)
     return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
            (s->cap_wid + s->cap_tail + s->cap_comp) * 4 + s->cap_memo * sizeof *s->memo + s->cap_cov + s->cap_forms * 4 +
            (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
-           s->cap_caps * 4 + s->cap_present * 8;
+           s->cap_caps * 4 + s->cap_present * 8 + s->cap_row_done;
 }
 
 void tpat_result_free(tpat_result *r)
@@ -757,7 +760,7 @@ static int prepare(struct mctx *m, const tpat_ids *ids)
     return 0;
 }
 
-static int scope_ok(const struct mctx *m, const struct tpat_crule *r, uint32_t row, const struct tok *t);
+static int scope_ok(struct mctx *m, const struct tpat_crule *r, uint32_t row, const struct tok *t);
 
 /* Rule tried at token tok, with window w, when it can match in the token's scope; the same pair
  * again (another branch's anchor, a word part) widens the pair's window instead of adding one. */
@@ -903,23 +906,33 @@ static inline void req_at(const struct mctx *m, uint64_t *have, uint32_t k)
         for (size_t j = 0; j < W; j++) have[j] |= p->req_comp[j];
 }
 
-/* The requirements each sentence and each field meets: 2 x req_words per sentence, then per field. */
-static void scan_present(struct mctx *m)
+/* Row row of present, filled on first use: the requirements a sentence (row < n_sent) or a field
+ * (n_sent + field) meets, 2 x req_words (then those of hyphenated words' last parts). A sentence
+ * no rule is proposed in is never read. */
+static const uint64_t *row_present(struct mctx *m, uint32_t row)
 {
     const tok_doc *d = m->d;
     struct scratch *s = m->s;
-    size_t W = m->p->req_words, ns = d->n_sent;
-    memset(s->present, 0, (ns + 2) * 2 * W * sizeof *s->present);
-    for (uint32_t k = 0; k < d->n;) { /* a sentence at a time: its tokens, then into its field */
-        uint32_t e = d->sent_end[d->v[k].sent];
-        uint64_t *have = s->present + d->v[k].sent * 2 * W;
-        for (; k < e; k++) req_at(m, have, k);
-        for (size_t j = 0; j < 2 * W; j++) s->present[(ns + d->v[e - 1].field) * 2 * W + j] |= have[j];
+    size_t W = m->p->req_words;
+    uint64_t *have = s->present + (size_t)row * 2 * W;
+    if (s->row_done[row]) return have;
+    s->row_done[row] = 1;
+    memset(have, 0, 2 * W * sizeof *have);
+    if (row < d->n_sent) {
+        for (uint32_t k = d->sent_first[row]; k < d->sent_end[row]; k++) req_at(m, have, k);
+        return have;
     }
+    size_t f = row - d->n_sent;
+    if (d->field_first[f] == d->field_first[f + 1]) return have;
+    for (uint32_t q = d->v[d->field_first[f]].sent; q <= d->v[d->field_first[f + 1] - 1].sent; q++) {
+        const uint64_t *sent = row_present(m, q);
+        for (size_t j = 0; j < 2 * W; j++) have[j] |= sent[j];
+    }
+    return have;
 }
 
-/* The candidate (rule, token) pairs, sorted by rule: what each scope holds first, so that a rule
- * that cannot match in a scope (scope_ok) makes no candidate there. */
+/* The candidate (rule, token) pairs, sorted by rule; a rule that cannot match in a scope
+ * (scope_ok, over the scope's requirement row) makes no candidate there. */
 static int scan_tokens(struct mctx *m)
 {
     const struct tpat_pack *p = m->p;
@@ -927,14 +940,15 @@ static int scan_tokens(struct mctx *m)
     size_t had = s->cap_memo;
     s->n_cand = 0;
     if (tpat_reserve((void **)&s->memo, &s->cap_memo, p->n_rules + 1, sizeof *s->memo) ||
-        tpat_reserve((void **)&s->present, &s->cap_present, (m->d->n_sent + 2) * 2 * p->req_words + 1, sizeof *s->present))
+        tpat_reserve((void **)&s->present, &s->cap_present, (m->d->n_sent + 2) * 2 * p->req_words + 1, sizeof *s->present) ||
+        tpat_reserve((void **)&s->row_done, &s->cap_row_done, m->d->n_sent + 2, 1))
         return -1;
+    memset(s->row_done, 0, m->d->n_sent + 2);
     if (s->cap_memo > had) memset(s->memo + had, 0, (s->cap_memo - had) * sizeof *s->memo); /* epoch 0: never */
     if (++s->epoch == 0) { /* wrapped: no memo may look current */
         memset(s->memo, 0, s->cap_memo * sizeof *s->memo);
         s->epoch = 1;
     }
-    scan_present(m);
     for (uint32_t k = 0; k < m->d->n; k++)
         if (cands_at(m, k)) return -1;
     return sort_by_rule(s, p->n_rules);
@@ -950,13 +964,13 @@ static inline int entry_met(const struct tpat_crule *r, uint32_t e, const uint64
 
 /* Can rule r match in the scope of token t (row: the scope's in present): is t in the rule's field,
  * does the scope hold every word set one of its entries needs? */
-static int scope_ok(const struct mctx *m, const struct tpat_crule *r, uint32_t row, const struct tok *t)
+static int scope_ok(struct mctx *m, const struct tpat_crule *r, uint32_t row, const struct tok *t)
 {
     size_t W = m->p->req_words;
     if ((r->pub.field == TPAT_FIELD_HEADLINE && t->field != 0) || (r->pub.field == TPAT_FIELD_BODY && t->field != 1))
         return 0;
-    const uint64_t *have = m->s->present + row * 2 * W, *part = r->pub.whole_words ? have : have + W;
     if (!r->n_req_entries) return 1;
+    const uint64_t *have = row_present(m, row), *part = r->pub.whole_words ? have : have + W;
     if (!entry_met(r, 0, have, part)) return 0; /* what every path needs */
     if (r->n_req_entries == 1) return 1;
     for (uint32_t e = 1; e < r->n_req_entries; e++) /* what one of the opening alternatives needs */
