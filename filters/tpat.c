@@ -74,6 +74,9 @@ struct scratch {
     size_t cap_present;
     uint8_t *row_done; /* per row of present: filled in this call */
     size_t cap_row_done;
+    uint32_t *wstamp; /* per word of the pack: the sentence fill that last ORed its row (fill) */
+    size_t cap_wstamp;
+    uint32_t fill;
 };
 
 /* What one tpat_match call works on. */
@@ -120,6 +123,7 @@ static void scratch_free(struct scratch *s)
     free(s->caps);
     free(s->present);
     free(s->row_done);
+    free(s->wstamp);
     free(s);
 }
 
@@ -157,7 +161,7 @@ static size_t result_bytes(const tpat_result *r)
     return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
            (s->cap_wid + s->cap_tail + s->cap_comp) * 4 + s->cap_memo * sizeof *s->memo + s->cap_cov + s->cap_forms * 4 +
            (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
-           s->cap_caps * 4 + s->cap_present * 8 + s->cap_row_done;
+           s->cap_caps * 4 + s->cap_present * 8 + s->cap_row_done + s->cap_wstamp * 4;
 }
 
 void tpat_result_free(tpat_result *r)
@@ -880,9 +884,13 @@ static inline int cands_at(struct mctx *m, uint32_t k)
     return 0;
 }
 
-/* ORs a requirement row (w -1: the zero row) into have. */
+/* ORs a requirement row (w -1: the zero row) into have; a word of few requirements sets their bits. */
 static inline void req_fold(const struct tpat_pack *p, uint64_t *have, int32_t w)
 {
+    if ((uint32_t)w < p->n_words && p->req_off[w + 1] > p->req_off[w]) {
+        for (uint32_t i = p->req_off[w]; i < p->req_off[w + 1]; i++) have[p->req_list[i] / 64] |= UINT64_C(1) << (p->req_list[i] % 64);
+        return;
+    }
     const uint64_t *row = p->req_bits + ((uint32_t)w < p->n_words ? (uint32_t)w : p->n_words) * p->req_words;
 #if defined(__SSE2__)
     for (size_t j = 0; j < p->req_words; j += 2) /* req_words is even */
@@ -898,9 +906,12 @@ static inline void req_fold(const struct tpat_pack *p, uint64_t *have, int32_t w
 static inline void req_at(const struct mctx *m, uint64_t *have, uint32_t k)
 {
     const struct tpat_pack *p = m->p;
-    const struct scratch *s = m->s;
+    struct scratch *s = m->s;
     size_t W = p->req_words;
-    if (s->wid[k] >= 0) req_fold(p, have, s->wid[k]);
+    if (s->wid[k] >= 0 && s->wstamp[s->wid[k]] != s->fill) { /* a word again in its sentence adds nothing */
+        s->wstamp[s->wid[k]] = s->fill;
+        req_fold(p, have, s->wid[k]);
+    }
     if (s->tail[k] >= 0) req_fold(p, have + W, s->tail[k]);
     if (s->comp_at[k] >= 0)
         for (size_t j = 0; j < W; j++) have[j] |= p->req_comp[j];
@@ -919,6 +930,10 @@ static const uint64_t *row_present(struct mctx *m, uint32_t row)
     s->row_done[row] = 1;
     memset(have, 0, 2 * W * sizeof *have);
     if (row < d->n_sent) {
+        if (++s->fill == 0) { /* wrapped: no stamp may look current */
+            memset(s->wstamp, 0, s->cap_wstamp * sizeof *s->wstamp);
+            s->fill = 1;
+        }
         for (uint32_t k = d->sent_first[row]; k < d->sent_end[row]; k++) req_at(m, have, k);
         return have;
     }
@@ -937,12 +952,14 @@ static int scan_tokens(struct mctx *m)
 {
     const struct tpat_pack *p = m->p;
     struct scratch *s = m->s;
-    size_t had = s->cap_memo;
+    size_t had = s->cap_memo, had_w = s->cap_wstamp;
     s->n_cand = 0;
     if (tpat_reserve((void **)&s->memo, &s->cap_memo, p->n_rules + 1, sizeof *s->memo) ||
         tpat_reserve((void **)&s->present, &s->cap_present, (m->d->n_sent + 2) * 2 * p->req_words + 1, sizeof *s->present) ||
-        tpat_reserve((void **)&s->row_done, &s->cap_row_done, m->d->n_sent + 2, 1))
+        tpat_reserve((void **)&s->row_done, &s->cap_row_done, m->d->n_sent + 2, 1) ||
+        tpat_reserve((void **)&s->wstamp, &s->cap_wstamp, p->n_words + 1, sizeof *s->wstamp))
         return -1;
+    if (s->cap_wstamp > had_w) memset(s->wstamp + had_w, 0, (s->cap_wstamp - had_w) * sizeof *s->wstamp);
     memset(s->row_done, 0, m->d->n_sent + 2);
     if (s->cap_memo > had) memset(s->memo + had, 0, (s->cap_memo - had) * sizeof *s->memo); /* epoch 0: never */
     if (++s->epoch == 0) { /* wrapped: no memo may look current */

@@ -32,6 +32,10 @@ enum tpat_op { OP_TEST, OP_COMPANY, OP_SPLIT, OP_JMP, OP_SOL, OP_EOL, OP_WORD, O
  * tokens counts as more words, so a gap of n words spans at most n times this. */
 #define TPAT_WORD_TOKENS 4
 
+/* A word meeting at most this many prefilter requirements sets their bits one by one (req_list)
+ * rather than ORing its whole row. */
+#define TPAT_REQ_LIST 12
+
 struct tpat_inst {
     uint8_t op;
     int32_t x, y;
@@ -165,6 +169,8 @@ struct tpat_pack {
     /* the prefilter (tpat_req.c): row w says which requirements word w meets */
     uint64_t *req_bits; /* (n_words + 1) x req_words; row n_words (no word) is 0 */
     uint64_t *req_comp; /* req_words: the requirements a company meets (in req_bits' block) */
+    uint32_t *req_off, *req_list; /* a word's requirements as a list, req_list[req_off[w], req_off[w + 1]),
+                                   * for a word of few (TPAT_REQ_LIST or fewer; more: an empty list) */
     size_t n_req, req_words;
     const struct tpat_vocab *vocab; /* the host's vocabulary this pack was added to, or NULL */
     int32_t *vmap;                  /* [n_vmap]: 1 + its word ids -> this pack's (-1: not a word of the pack; [0] = -1) */

@@ -965,6 +965,7 @@ void tpat_destroy(tpat_pack *p)
     free(p->words_pool);
     free(p->lexbits);
     free(p->req_bits);
+    free(p->req_off);
     free(p->form);
     free(p->cue_bits);
     free(p->anchor_off);

@@ -268,6 +268,35 @@ static int rule_reqs(struct req_build *b, struct tpat_crule *r)
     return 0;
 }
 
+/* The requirements of each word that meets few as a list (tpat_impl.h: req_off, req_list), read
+ * from its row: setting a few bits costs less than ORing a row of thousands. */
+static int req_lists(struct tpat_pack *p)
+{
+    size_t total = 0;
+    if (!(p->req_off = calloc(p->n_words + 2, sizeof *p->req_off))) return -1;
+    for (int fill = 0; fill < 2; fill++) { /* count, then fill */
+        for (size_t w = 0; w < p->n_words; w++) {
+            const uint64_t *row = p->req_bits + w * p->req_words;
+            uint32_t n = 0;
+            for (size_t j = 0; j < p->req_words; j++) n += (uint32_t)__builtin_popcountll(row[j]);
+            if (n > TPAT_REQ_LIST) n = 0;
+            if (fill) {
+                for (size_t j = 0, q = p->req_off[w]; n && j < p->req_words; j++)
+                    for (uint64_t b = row[j]; b; b &= b - 1) p->req_list[q++] = (uint32_t)(j * 64 + (size_t)__builtin_ctzll(b));
+            } else
+                p->req_off[w + 1] = p->req_off[w] + n;
+        }
+        if (fill) break;
+        total = p->req_off[p->n_words];
+        uint32_t *mem = realloc(p->req_off, (p->n_words + 2 + total) * sizeof *mem);
+        if (!mem) return -1;
+        p->req_off = mem;
+        p->req_list = mem + p->n_words + 2;
+        p->req_off[p->n_words + 1] = (uint32_t)total; /* row n_words: no word, empty */
+    }
+    return 0;
+}
+
 /* Each word's row of requirement bits (row n_words: no word, all zero), and the company's. */
 static int req_rows(struct req_build *b)
 {
@@ -283,7 +312,7 @@ static int req_rows(struct req_build *b)
             if (b->v[i].bits[w / 64] >> (w % 64) & 1) p->req_bits[w * p->req_words + i / 64] |= bit;
         if (b->v[i].comp) p->req_comp[i / 64] |= bit;
     }
-    return 0;
+    return req_lists(p);
 }
 
 /* The rule-sized work arrays; -1 out of memory. */
