@@ -764,7 +764,7 @@ static int prepare(struct mctx *m, const tpat_ids *ids)
     return 0;
 }
 
-static int scope_ok(struct mctx *m, const struct tpat_crule *r, uint32_t row, const struct tok *t);
+static int scope_ok(struct mctx *m, const struct tpat_rgate *g, uint32_t row, const struct tok *t);
 
 /* Rule tried at token tok, with window w, when it can match in the token's scope; the same pair
  * again (another branch's anchor, a word part) widens the pair's window instead of adding one. */
@@ -772,11 +772,11 @@ static inline int add_cand(struct mctx *m, uint32_t rule, uint32_t tok, const st
 {
     struct scratch *s = m->s;
     struct rule_memo *rm = &s->memo[rule];
-    const struct tpat_crule *r = &m->p->rules[rule];
+    const struct tpat_rgate *g = &m->p->gates[rule];
     const struct tok *t = &m->d->v[tok];
-    uint32_t row = 1 + (r->pub.scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->n_sent + t->field : t->sent);
+    uint32_t row = 1 + (g->scope == TPAT_SCOPE_FIELD ? (uint32_t)m->d->n_sent + t->field : t->sent);
     if (rm->epoch != s->epoch) *rm = (struct rule_memo){s->epoch, 0, 0};
-    if (rm->scope >> 1 != row) rm->scope = row << 1 | (uint32_t)scope_ok(m, r, row - 1, t);
+    if (rm->scope >> 1 != row) rm->scope = row << 1 | (uint32_t)scope_ok(m, g, row - 1, t);
     if (!(rm->scope & 1)) return 0; /* it cannot match there: never a candidate */
     uint64_t b = (uint64_t)w->pre_max + (uint64_t)w->pre_comp * m->max_comp;
     uint32_t before = w->pre_inf || b >= CAND_UNBOUNDED ? CAND_UNBOUNDED : (uint32_t)b;
@@ -971,27 +971,26 @@ static int scan_tokens(struct mctx *m)
     return sort_by_rule(s, p->n_rules);
 }
 
-/* Does a scope (have; part: with hyphenated words' last parts) hold every requirement of entry e of rule r? */
-static inline int entry_met(const struct tpat_crule *r, uint32_t e, const uint64_t *have, const uint64_t *part)
+/* Does a scope (have; part: with hyphenated words' last parts) hold every requirement of entry e of gate g? */
+static inline int entry_met(const struct tpat_rgate *g, uint32_t e, const uint64_t *have, const uint64_t *part)
 {
-    for (uint32_t i = r->req_off[e]; i < r->req_off[e + 1]; i++)
-        if (!((have[r->req[i] / 64] | part[r->req[i] / 64]) >> (r->req[i] % 64) & 1)) return 0;
+    for (uint32_t i = g->req_off[e]; i < g->req_off[e + 1]; i++)
+        if (!((have[g->req[i] / 64] | part[g->req[i] / 64]) >> (g->req[i] % 64) & 1)) return 0;
     return 1;
 }
 
-/* Can rule r match in the scope of token t (row: the scope's in present): is t in the rule's field,
+/* Can gate g's rule match in the scope of token t (row: the scope's in present): is t in its field,
  * does the scope hold every word set one of its entries needs? */
-static int scope_ok(struct mctx *m, const struct tpat_crule *r, uint32_t row, const struct tok *t)
+static int scope_ok(struct mctx *m, const struct tpat_rgate *g, uint32_t row, const struct tok *t)
 {
     size_t W = m->p->req_words;
-    if ((r->pub.field == TPAT_FIELD_HEADLINE && t->field != 0) || (r->pub.field == TPAT_FIELD_BODY && t->field != 1))
-        return 0;
-    if (!r->n_req_entries) return 1;
-    const uint64_t *have = row_present(m, row), *part = r->pub.whole_words ? have : have + W;
-    if (!entry_met(r, 0, have, part)) return 0; /* what every path needs */
-    if (r->n_req_entries == 1) return 1;
-    for (uint32_t e = 1; e < r->n_req_entries; e++) /* what one of the opening alternatives needs */
-        if (entry_met(r, e, have, part)) return 1;
+    if ((g->field == TPAT_FIELD_HEADLINE && t->field != 0) || (g->field == TPAT_FIELD_BODY && t->field != 1)) return 0;
+    if (!g->n_entries) return 1;
+    const uint64_t *have = row_present(m, row), *part = g->whole_words ? have : have + W;
+    if (!entry_met(g, 0, have, part)) return 0; /* what every path needs */
+    if (g->n_entries == 1) return 1;
+    for (uint32_t e = 1; e < g->n_entries; e++) /* what one of the opening alternatives needs */
+        if (entry_met(g, e, have, part)) return 1;
     return 0;
 }
 

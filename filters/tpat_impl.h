@@ -62,6 +62,16 @@ static inline void tpat_win_union(struct tpat_win *a, const struct tpat_win *b)
     a->pre_inf |= b->pre_inf;
 }
 
+/* What deciding whether a rule can match in a scope reads (tpat.c, scope_ok), apart from the
+ * rule so that a pack's thousand gates share a few cache lines: the rule's scope, field and
+ * word parts, and the requirements a match needs in its scope (tpat_req.c), entry i's being
+ * req[req_off[i], req_off[i + 1]): entry 0's (every path's) and, when there are more, one
+ * other entry's; no entries: none. */
+struct tpat_rgate {
+    const uint32_t *req, *req_off;
+    uint8_t scope, field, whole_words, n_entries;
+};
+
 struct tpat_crule {
     struct tpat_rule pub;
     uint32_t pc, n_inst;
@@ -70,10 +80,6 @@ struct tpat_crule {
     const struct tpat_win *anchor_win; /* per anchor test: the window of the branch it anchors */
     uint32_t n_anchor_tests;
     struct tpat_win pre; /* before the anchor item (a top-level alternation: its widest branch) */
-    /* requirements a match needs in its scope (tpat_req.c), entry i's being req[req_off[i],
-     * req_off[i + 1]): entry 0's (every path's) and, when there are more, one other entry's */
-    const uint32_t *req, *req_off;
-    uint32_t n_req_entries;
 };
 
 /* What the first token of any match from an instruction on must be: one of the words (a bit
@@ -169,6 +175,7 @@ struct tpat_pack {
     /* the prefilter (tpat_req.c): row w says which requirements word w meets */
     uint64_t *req_bits; /* (n_words + 1) x req_words; row n_words (no word) is 0 */
     uint64_t *req_comp; /* req_words: the requirements a company meets (in req_bits' block) */
+    struct tpat_rgate *gates;     /* per rule */
     uint32_t *req_off, *req_list; /* a word's requirements as a list, req_list[req_off[w], req_off[w + 1]),
                                    * for a word of few (TPAT_REQ_LIST or fewer; more: an empty list) */
     size_t n_req, req_words;

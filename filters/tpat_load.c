@@ -966,6 +966,7 @@ void tpat_destroy(tpat_pack *p)
     free(p->lexbits);
     free(p->req_bits);
     free(p->req_off);
+    free(p->gates);
     free(p->form);
     free(p->cue_bits);
     free(p->anchor_off);

@@ -235,7 +235,7 @@ static int entry_reqs(struct req_build *b, const struct tpat_crule *r, uint32_t 
     return (int)n;
 }
 
-/* The rule's requirements (r->req, r->req_off): entry 0's are those of every path (the start's),
+/* The rule's requirements (its gate's req, req_off): entry 0's are those of every path (the start's),
  * then, when the start splits, those of each entry; no entries when the rule has none. -1 out of memory. */
 static int rule_reqs(struct req_build *b, struct tpat_crule *r)
 {
@@ -262,9 +262,10 @@ static int rule_reqs(struct req_build *b, struct tpat_crule *r)
     if (!keep) return -1;
     memcpy(keep, ids, off[kept] * sizeof *keep);
     memcpy(keep + off[kept], off, (kept + 1) * sizeof *keep);
-    r->req = keep;
-    r->req_off = keep + off[kept];
-    r->n_req_entries = kept;
+    struct tpat_rgate *g = &b->p->gates[r - b->p->rules];
+    g->req = keep;
+    g->req_off = keep + off[kept];
+    g->n_entries = (uint8_t)kept;
     return 0;
 }
 
@@ -341,7 +342,11 @@ int tpat_req_build(const struct tpat_loader *L)
     size_t max_inst = 1;
     for (size_t i = 0; i < p->n_rules; i++)
         if (p->rules[i].n_inst > max_inst) max_inst = p->rules[i].n_inst;
-    int rc = !b.cur || work_alloc(&b, max_inst) ? -1 : 0;
+    int rc = !b.cur || work_alloc(&b, max_inst) || !(p->gates = calloc(p->n_rules + 1, sizeof *p->gates)) ? -1 : 0;
+    for (size_t i = 0; !rc && i < p->n_rules; i++) {
+        const struct tpat_rule *r = &p->rules[i].pub;
+        p->gates[i] = (struct tpat_rgate){NULL, NULL, r->scope, r->field, r->whole_words, 0};
+    }
     for (size_t i = 0; !rc && i < p->n_rules; i++) rc = rule_reqs(&b, &p->rules[i]);
     if (!rc) rc = req_rows(&b);
     for (size_t i = 0; i < b.n; i++) free(b.v[i].bits);
