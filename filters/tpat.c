@@ -884,14 +884,14 @@ static inline int cands_at(struct mctx *m, uint32_t k)
     return 0;
 }
 
-/* ORs a requirement row (w -1: the zero row) into have; a word of few requirements sets their bits. */
+/* Sets in have the requirements word w (of the pack) meets: a few bits, or a row ORed. */
 static inline void req_fold(const struct tpat_pack *p, uint64_t *have, int32_t w)
 {
-    if ((uint32_t)w < p->n_words && p->req_off[w + 1] > p->req_off[w]) {
+    if (p->req_heavy[w] < 0) {
         for (uint32_t i = p->req_off[w]; i < p->req_off[w + 1]; i++) have[p->req_list[i] / 64] |= UINT64_C(1) << (p->req_list[i] % 64);
         return;
     }
-    const uint64_t *row = p->req_bits + ((uint32_t)w < p->n_words ? (uint32_t)w : p->n_words) * p->req_words;
+    const uint64_t *row = p->req_dense + (size_t)p->req_heavy[w] * p->req_words;
 #if defined(__SSE2__)
     for (size_t j = 0; j < p->req_words; j += 2) /* req_words is even */
         _mm_storeu_si128((__m128i *)(have + j), _mm_or_si128(_mm_loadu_si128((const __m128i *)(have + j)),

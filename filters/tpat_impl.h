@@ -172,12 +172,14 @@ struct tpat_pack {
     uint32_t max_name;
     uint8_t short_forms; /* companies found by form are also recognised by their first word elsewhere */
     uint8_t word_parts;  /* rules' default: a word also matches a hyphenated word's last part */
-    /* the prefilter (tpat_req.c): row w says which requirements word w meets */
-    uint64_t *req_bits; /* (n_words + 1) x req_words; row n_words (no word) is 0 */
-    uint64_t *req_comp; /* req_words: the requirements a company meets (in req_bits' block) */
-    struct tpat_rgate *gates;     /* per rule */
-    uint32_t *req_off, *req_list; /* a word's requirements as a list, req_list[req_off[w], req_off[w + 1]),
-                                   * for a word of few (TPAT_REQ_LIST or fewer; more: an empty list) */
+    /* the prefilter (tpat_req.c): the requirements word w meets, as a list req_list[req_off[w],
+     * req_off[w + 1]) when they are few (TPAT_REQ_LIST or fewer), else as row req_heavy[w] of
+     * req_dense (req_words each; req_heavy[w] is -1 for a word of few) */
+    uint32_t *req_off, *req_list;
+    int32_t *req_heavy;
+    uint64_t *req_dense;
+    uint64_t *req_comp; /* req_words: the requirements a company meets */
+    struct tpat_rgate *gates; /* per rule */
     size_t n_req, req_words;
     const struct tpat_vocab *vocab; /* the host's vocabulary this pack was added to, or NULL */
     int32_t *vmap;                  /* [n_vmap]: 1 + its word ids -> this pack's (-1: not a word of the pack; [0] = -1) */

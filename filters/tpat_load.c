@@ -964,8 +964,9 @@ void tpat_destroy(tpat_pack *p)
     free(p->table);
     free(p->words_pool);
     free(p->lexbits);
-    free(p->req_bits);
     free(p->req_off);
+    free(p->req_heavy);
+    free(p->req_dense);
     free(p->gates);
     free(p->form);
     free(p->cue_bits);

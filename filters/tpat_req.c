@@ -24,10 +24,10 @@
 /* Entries a rule's opening splits are followed to at most (each with its own requirements). */
 #define REQ_ENTRIES 16
 
-/* A requirement: the words (a row of n_words bits) one of which, or a company, the scope must hold. */
+/* A requirement: the words (n ids, ascending) one of which, or a company, the scope must hold. */
 struct req_set {
-    uint64_t *bits;
-    uint32_t hash;
+    uint32_t *w;
+    uint32_t n, hash;
     uint32_t size; /* its words, and a company counts as many: how often a scope is likely to meet it */
     uint8_t comp;
 };
@@ -61,22 +61,31 @@ static int first_word(void *ud, const struct tpat_inst *in)
     return 1;
 }
 
-/* The id of the set just walked (b->cur, b->comp), added when new; -1 out of memory. */
+/* Is set x the words of the bits cur (n of them)? */
+static int same_words(const struct req_set *x, const uint64_t *cur, uint32_t n)
+{
+    if (x->n != n) return 0;
+    for (uint32_t k = 0; k < n; k++)
+        if (!(cur[x->w[k] / 64] >> (x->w[k] % 64) & 1)) return 0;
+    return 1;
+}
+
+/* The id of the set just walked (b->cur, b->comp), added when new; -1 out of memory. A set is kept
+ * as its word ids, not as bits: thousands of sets of a few words each, all held until req_rows. */
 static int64_t req_keep(struct req_build *b)
 {
-    uint32_t h = tok_hash((const char *)b->cur, b->nb * sizeof *b->cur) ^ b->comp;
+    uint32_t h = tok_hash((const char *)b->cur, b->nb * sizeof *b->cur) ^ b->comp, n = 0;
+    for (size_t i = 0; i < b->nb; i++) n += (uint32_t)__builtin_popcountll(b->cur[i]);
     for (size_t i = 0; i < b->n; i++)
-        if (b->v[i].hash == h && b->v[i].comp == b->comp && memcmp(b->v[i].bits, b->cur, b->nb * sizeof *b->cur) == 0)
-            return (int64_t)i;
-    uint64_t *bits = malloc(b->nb * sizeof *bits);
-    if (!bits || tpat_reserve((void **)&b->v, &b->cap, b->n + 1, sizeof *b->v)) {
-        free(bits);
+        if (b->v[i].hash == h && b->v[i].comp == b->comp && same_words(&b->v[i], b->cur, n)) return (int64_t)i;
+    uint32_t *w = malloc((n + 1) * sizeof *w), k = 0;
+    if (!w || tpat_reserve((void **)&b->v, &b->cap, b->n + 1, sizeof *b->v)) {
+        free(w);
         return -1;
     }
-    memcpy(bits, b->cur, b->nb * sizeof *bits);
-    uint32_t size = b->comp ? UINT32_MAX / 2 : 0;
-    for (size_t i = 0; i < b->nb; i++) size += (uint32_t)__builtin_popcountll(bits[i]);
-    b->v[b->n] = (struct req_set){bits, h, size, b->comp};
+    for (size_t i = 0; i < b->nb; i++)
+        for (uint64_t x = b->cur[i]; x; x &= x - 1) w[k++] = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(x));
+    b->v[b->n] = (struct req_set){w, n, h, b->comp ? UINT32_MAX / 2 + n : n, b->comp};
     return (int64_t)b->n++;
 }
 
@@ -269,51 +278,46 @@ static int rule_reqs(struct req_build *b, struct tpat_crule *r)
     return 0;
 }
 
-/* The requirements of each word that meets few as a list (tpat_impl.h: req_off, req_list), read
- * from its row: setting a few bits costs less than ORing a row of thousands. */
-static int req_lists(struct tpat_pack *p)
-{
-    size_t total = 0;
-    if (!(p->req_off = calloc(p->n_words + 2, sizeof *p->req_off))) return -1;
-    for (int fill = 0; fill < 2; fill++) { /* count, then fill */
-        for (size_t w = 0; w < p->n_words; w++) {
-            const uint64_t *row = p->req_bits + w * p->req_words;
-            uint32_t n = 0;
-            for (size_t j = 0; j < p->req_words; j++) n += (uint32_t)__builtin_popcountll(row[j]);
-            if (n > TPAT_REQ_LIST) n = 0;
-            if (fill) {
-                for (size_t j = 0, q = p->req_off[w]; n && j < p->req_words; j++)
-                    for (uint64_t b = row[j]; b; b &= b - 1) p->req_list[q++] = (uint32_t)(j * 64 + (size_t)__builtin_ctzll(b));
-            } else
-                p->req_off[w + 1] = p->req_off[w] + n;
-        }
-        if (fill) break;
-        total = p->req_off[p->n_words];
-        uint32_t *mem = realloc(p->req_off, (p->n_words + 2 + total) * sizeof *mem);
-        if (!mem) return -1;
-        p->req_off = mem;
-        p->req_list = mem + p->n_words + 2;
-        p->req_off[p->n_words + 1] = (uint32_t)total; /* row n_words: no word, empty */
-    }
-    return 0;
-}
-
-/* Each word's row of requirement bits (row n_words: no word, all zero), and the company's. */
+/* Each word's requirements (tpat_impl.h: req_off, req_list, req_heavy, req_dense) and a company's:
+ * most words meet a few of thousands, whose bits the matcher sets one by one; a word in many sets
+ * ("the", "of") keeps a row to OR. Counts, then fills. */
 static int req_rows(struct req_build *b)
 {
     struct tpat_pack *p = b->p;
+    size_t nw = p->n_words, n_heavy = 0, total = 0;
     p->n_req = b->n;
     p->req_words = (b->n + 127) / 128 * 2; /* even: the matcher ORs rows 128 bits at a time */
-    p->req_bits = calloc((p->n_words + 2) * p->req_words + 1, sizeof *p->req_bits);
-    if (!p->req_bits) return -1;
-    p->req_comp = p->req_bits + (p->n_words + 1) * p->req_words;
-    for (size_t i = 0; i < b->n; i++) {
-        uint64_t bit = UINT64_C(1) << (i % 64);
-        for (size_t w = 0; w < p->n_words; w++)
-            if (b->v[i].bits[w / 64] >> (w % 64) & 1) p->req_bits[w * p->req_words + i / 64] |= bit;
-        if (b->v[i].comp) p->req_comp[i / 64] |= bit;
+    p->req_off = calloc(nw + 2, sizeof *p->req_off);
+    p->req_heavy = malloc((nw + 1) * sizeof *p->req_heavy);
+    p->req_comp = calloc(p->req_words, sizeof *p->req_comp);
+    if (!p->req_off || !p->req_heavy || !p->req_comp) return -1;
+    for (size_t i = 0; i < b->n; i++)
+        for (uint32_t k = 0; k < b->v[i].n; k++) p->req_off[b->v[i].w[k] + 1]++;
+    for (size_t w = 0; w < nw; w++) {
+        int heavy = p->req_off[w + 1] > TPAT_REQ_LIST;
+        p->req_heavy[w] = heavy ? (int32_t)n_heavy++ : -1;
+        total += heavy ? 0 : p->req_off[w + 1];
+        p->req_off[w + 1] = (uint32_t)total;
     }
-    return req_lists(p);
+    p->req_heavy[nw] = -1; /* no word: no requirement */
+    p->req_list = malloc((total + 1) * sizeof *p->req_list);
+    p->req_dense = calloc(n_heavy * p->req_words + 1, sizeof *p->req_dense);
+    uint32_t *at = malloc((nw + 1) * sizeof *at);
+    if (!p->req_list || !p->req_dense || !at) {
+        free(at);
+        return -1;
+    }
+    memcpy(at, p->req_off, (nw + 1) * sizeof *at);
+    for (size_t i = 0; i < b->n; i++) {
+        for (uint32_t k = 0; k < b->v[i].n; k++) {
+            uint32_t w = b->v[i].w[k];
+            if (p->req_heavy[w] < 0) p->req_list[at[w]++] = (uint32_t)i;
+            else p->req_dense[(size_t)p->req_heavy[w] * p->req_words + i / 64] |= UINT64_C(1) << (i % 64);
+        }
+        if (b->v[i].comp) p->req_comp[i / 64] |= UINT64_C(1) << (i % 64);
+    }
+    free(at);
+    return 0;
 }
 
 /* The rule-sized work arrays; -1 out of memory. */
@@ -348,10 +352,10 @@ int tpat_req_build(const struct tpat_loader *L)
         p->gates[i] = (struct tpat_rgate){NULL, NULL, r->scope, r->field, r->whole_words, 0};
     }
     for (size_t i = 0; !rc && i < p->n_rules; i++) rc = rule_reqs(&b, &p->rules[i]);
-    if (!rc) rc = req_rows(&b);
-    for (size_t i = 0; i < b.n; i++) free(b.v[i].bits);
-    free(b.v);
+    work_free(&b); /* before the rows: start-up's peak memory is here */
     free(b.cur);
-    work_free(&b);
+    if (!rc) rc = req_rows(&b);
+    for (size_t i = 0; i < b.n; i++) free(b.v[i].w);
+    free(b.v);
     return rc;
 }
