@@ -965,6 +965,8 @@ void tpat_destroy(tpat_pack *p)
     free(p->words_pool);
     free(p->lexbits);
     free(p->req_off);
+    free(p->req_list);
+    free(p->req_comp);
     free(p->req_heavy);
     free(p->req_dense);
     free(p->gates);
