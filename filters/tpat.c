@@ -917,6 +917,15 @@ static inline void req_at(const struct mctx *m, uint64_t *have, uint32_t k)
         for (size_t j = 0; j < W; j++) have[j] |= p->req_comp[j];
 }
 
+/* The stamp after stamp, for stamps kept in arr (bytes long): on wrapping to 0 arr is cleared, so
+ * that no stamp left there looks current, and the count starts again at 1. */
+static uint32_t next_stamp(uint32_t stamp, void *arr, size_t bytes)
+{
+    if (++stamp) return stamp;
+    memset(arr, 0, bytes);
+    return 1;
+}
+
 /* Row row of present, filled on first use: the requirements a sentence (row < n_sent) or a field
  * (n_sent + field) meets, 2 x req_words (then those of hyphenated words' last parts). A sentence
  * no rule is proposed in is never read. */
@@ -930,10 +939,7 @@ static const uint64_t *row_present(struct mctx *m, uint32_t row)
     s->row_done[row] = 1;
     memset(have, 0, 2 * W * sizeof *have);
     if (row < d->n_sent) {
-        if (++s->fill == 0) { /* wrapped: no stamp may look current */
-            memset(s->wstamp, 0, s->cap_wstamp * sizeof *s->wstamp);
-            s->fill = 1;
-        }
+        s->fill = next_stamp(s->fill, s->wstamp, s->cap_wstamp * sizeof *s->wstamp);
         for (uint32_t k = d->sent_first[row]; k < d->sent_end[row]; k++) req_at(m, have, k);
         return have;
     }
@@ -952,20 +958,15 @@ static int scan_tokens(struct mctx *m)
 {
     const struct tpat_pack *p = m->p;
     struct scratch *s = m->s;
-    size_t had = s->cap_memo, had_w = s->cap_wstamp;
     s->n_cand = 0;
-    if (tpat_reserve((void **)&s->memo, &s->cap_memo, p->n_rules + 1, sizeof *s->memo) ||
+    /* memo and stamps start zero: epoch and fill 0 are never current */
+    if (tpat_reserve_zero((void **)&s->memo, &s->cap_memo, p->n_rules + 1, sizeof *s->memo) ||
         tpat_reserve((void **)&s->present, &s->cap_present, (m->d->n_sent + 2) * 2 * p->req_words + 1, sizeof *s->present) ||
         tpat_reserve((void **)&s->row_done, &s->cap_row_done, m->d->n_sent + 2, 1) ||
-        tpat_reserve((void **)&s->wstamp, &s->cap_wstamp, p->n_words + 1, sizeof *s->wstamp))
+        tpat_reserve_zero((void **)&s->wstamp, &s->cap_wstamp, p->n_words + 1, sizeof *s->wstamp))
         return -1;
-    if (s->cap_wstamp > had_w) memset(s->wstamp + had_w, 0, (s->cap_wstamp - had_w) * sizeof *s->wstamp);
     memset(s->row_done, 0, m->d->n_sent + 2);
-    if (s->cap_memo > had) memset(s->memo + had, 0, (s->cap_memo - had) * sizeof *s->memo); /* epoch 0: never */
-    if (++s->epoch == 0) { /* wrapped: no memo may look current */
-        memset(s->memo, 0, s->cap_memo * sizeof *s->memo);
-        s->epoch = 1;
-    }
+    s->epoch = next_stamp(s->epoch, s->memo, s->cap_memo * sizeof *s->memo);
     for (uint32_t k = 0; k < m->d->n; k++)
         if (cands_at(m, k)) return -1;
     return sort_by_rule(s, p->n_rules);
@@ -1007,13 +1008,12 @@ static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
     m->no_parts = r->pub.whole_words ? -1 : 0;
     m->title_exact = !r->pub.unveto;
     m->stride = end - first + 1;
-    size_t words = ((size_t)r->n_inst * (end - first + 1) + 63) / 64, had = m->s->cap_visited;
+    size_t words = ((size_t)r->n_inst * (end - first + 1) + 63) / 64;
     memo_clear(m->s);
-    if (tpat_reserve((void **)&m->s->visited, &m->s->cap_visited, words, sizeof *m->s->visited) ||
+    /* grown: the new words start zero, as the rest is */
+    if (tpat_reserve_zero((void **)&m->s->visited, &m->s->cap_visited, words, sizeof *m->s->visited) ||
         tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, r->pub.n_slots + 1, sizeof *m->s->caps))
         return -1;
-    if (m->s->cap_visited > had) /* grown: the new words start zero, as the rest is */
-        memset(m->s->visited + had, 0, (m->s->cap_visited - had) * sizeof *m->s->visited);
     m->visited = m->s->visited;
     return 0;
 }

@@ -108,22 +108,24 @@ static int64_t find_test(const struct tpat_loader *L, const struct tpat_test *t,
     }
 }
 
-/* Doubles the hash of tests when it is half full; -1 out of memory. */
-static int grow_thash(struct tpat_loader *L)
+/* Doubles an open-addressing index (slots keyed by a nonzero hash, key 0 empty) when one more of
+ * its n entries would fill it past half: the loader's index of tests and of guard word sets. -1
+ * out of memory. */
+static int index_grow(struct tpat_thash **tab, size_t *cap, size_t n)
 {
-    if ((L->n_thash + 1) * 2 <= L->cap_thash) return 0;
-    size_t cap = L->cap_thash ? L->cap_thash * 2 : 1024;
-    struct tpat_thash *t = calloc(cap, sizeof *t);
+    if ((n + 1) * 2 <= *cap) return 0;
+    size_t nc = *cap ? *cap * 2 : 1024;
+    struct tpat_thash *t = calloc(nc, sizeof *t);
     if (!t) return -1;
-    for (size_t i = 0; i < L->cap_thash; i++) {
-        if (!L->thash[i].key) continue;
-        size_t j = L->thash[i].key & (cap - 1);
-        while (t[j].key) j = (j + 1) & (cap - 1);
-        t[j] = L->thash[i];
+    for (size_t i = 0; i < *cap; i++) {
+        if (!(*tab)[i].key) continue;
+        size_t j = (*tab)[i].key & (nc - 1);
+        while (t[j].key) j = (j + 1) & (nc - 1);
+        t[j] = (*tab)[i];
     }
-    free(L->thash);
-    L->thash = t;
-    L->cap_thash = cap;
+    free(*tab);
+    *tab = t;
+    *cap = nc;
     return 0;
 }
 
@@ -136,7 +138,7 @@ static int add_test(struct pctx *c, struct tpat_test t, uint32_t *idx)
     uint32_t key = test_key(&t);
     size_t slot = 0;
     int64_t have = -1;
-    if (key && (grow_thash(L) || (have = find_test(L, &t, key, &slot)) >= 0)) {
+    if (key && (index_grow(&L->thash, &L->cap_thash, L->n_thash) || (have = find_test(L, &t, key, &slot)) >= 0)) {
         if (have < 0) return -1;
         *idx = (uint32_t)have;
         return 0;
@@ -913,15 +915,12 @@ static int first_test(void *ud, const struct tpat_inst *in)
         return 1;
     }
     struct tpat_loader *L = x->c->L; /* a test's score never changes (its words are there when it is): once */
-    size_t had = L->cap_tscore;
-    if (in->arg >= had && !tpat_reserve((void **)&L->tscore, &L->cap_tscore, (size_t)in->arg + 1, sizeof *L->tscore))
-        for (size_t k = had; k < L->cap_tscore; k++) L->tscore[k] = -1;
-    if (in->arg >= L->cap_tscore) { /* out of memory: the score all the same */
-        x->out->score += test_score(x->c, t);
+    if (tpat_reserve_zero((void **)&L->tscore, &L->cap_tscore, (size_t)in->arg + 1, sizeof *L->tscore)) {
+        x->out->score += test_score(x->c, t); /* out of memory: the score all the same */
         return 1;
     }
-    if (L->tscore[in->arg] < 0) L->tscore[in->arg] = test_score(x->c, t);
-    x->out->score += L->tscore[in->arg];
+    if (!L->tscore[in->arg]) L->tscore[in->arg] = 1 + test_score(x->c, t);
+    x->out->score += L->tscore[in->arg] - 1;
     return 1;
 }
 
@@ -1142,23 +1141,6 @@ static int guard_test(void *ud, const struct tpat_inst *in)
     return 1;
 }
 
-/* Adds gbits[i] to the hash of word sets, grown (and rebuilt) to stay at most half full. -1 out of memory. */
-static int ghash_add(struct tpat_loader *L, size_t i)
-{
-    if (2 * (L->n_gbits + 1) > L->cap_ghash) {
-        size_t cap = L->cap_ghash ? 2 * L->cap_ghash : 256;
-        uint32_t *t = calloc(cap, sizeof *t);
-        if (!t) return -1;
-        free(L->ghash);
-        L->ghash = t, L->cap_ghash = cap;
-        for (size_t k = 0; k < i; k++) ghash_add(L, k); /* room enough: no growth, no failure */
-    }
-    size_t at = L->gbits[i].hash & (L->cap_ghash - 1);
-    while (L->ghash[at]) at = (at + 1) & (L->cap_ghash - 1);
-    L->ghash[at] = (uint32_t)i + 1;
-    return 0;
-}
-
 /* A guard's word bits, kept up to the last word set and once per distinct set (lexicons and
  * macros repeat the same sets): thousands of guards then fit in cache. *shared is where the
  * index of the guard of these words alone (with g->comp) is kept, NULL when the guard has no
@@ -1170,12 +1152,14 @@ static int guard_bits(struct tpat_loader *L, const uint64_t *bits, size_t nb, st
     g->bits = none, g->nbits = 0;
     *shared = NULL;
     if (!nb) return 0;
-    uint32_t h = tok_hash((const char *)bits, nb * sizeof *bits);
-    for (size_t at = h & (L->cap_ghash - 1); L->cap_ghash && L->ghash[at]; at = (at + 1) & (L->cap_ghash - 1)) {
-        size_t i = L->ghash[at] - 1;
-        if (L->gbits[i].hash == h && L->gbits[i].nw == nb && memcmp(L->gbits[i].bits, bits, nb * sizeof *bits) == 0) {
-            g->bits = L->gbits[i].bits, g->nbits = (uint32_t)(nb * 64);
-            *shared = &L->gbits[i].guard[g->comp];
+    uint32_t h = tok_hash((const char *)bits, nb * sizeof *bits), key = h ? h : 1; /* key 0: an empty slot */
+    if (index_grow(&L->ghash, &L->cap_ghash, L->n_gbits)) return -1;
+    size_t at = key & (L->cap_ghash - 1);
+    for (; L->ghash[at].key; at = (at + 1) & (L->cap_ghash - 1)) {
+        const struct tpat_gbits *x = &L->gbits[L->ghash[at].idx];
+        if (L->ghash[at].key == key && x->nw == nb && memcmp(x->bits, bits, nb * sizeof *bits) == 0) {
+            g->bits = x->bits, g->nbits = (uint32_t)(nb * 64);
+            *shared = &L->gbits[L->ghash[at].idx].guard[g->comp];
             return 0;
         }
     }
@@ -1183,9 +1167,8 @@ static int guard_bits(struct tpat_loader *L, const uint64_t *bits, size_t nb, st
     if (!keep || tpat_reserve((void **)&L->gbits, &L->cap_gbits, L->n_gbits + 1, sizeof *L->gbits)) return -1;
     memcpy(keep, bits, nb * sizeof *keep);
     keep[nb] = 0;
-    L->gbits[L->n_gbits] = (struct tpat_gbits){h, (uint32_t)nb, keep, {0, 0}};
-    if (ghash_add(L, L->n_gbits)) return -1;
-    L->n_gbits++;
+    L->ghash[at] = (struct tpat_thash){key, (uint32_t)L->n_gbits};
+    L->gbits[L->n_gbits++] = (struct tpat_gbits){h, (uint32_t)nb, keep, {0, 0}};
     g->bits = keep, g->nbits = (uint32_t)(nb * 64);
     *shared = &L->gbits[L->n_gbits - 1].guard[g->comp];
     return 0;

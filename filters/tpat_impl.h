@@ -191,6 +191,8 @@ struct tpat_pack {
 
 /* Grows *v (of *cap elements of elem bytes) to hold need; -1 when out of memory. */
 int tpat_reserve(void **v, size_t *cap, size_t need, size_t elem);
+/* The same, and the elements it adds start zero. */
+int tpat_reserve_zero(void **v, size_t *cap, size_t need, size_t elem);
 /* Word id of a normal form, or -1. */
 int32_t tpat_word_find(const struct tpat_pack *p, const char *norm, size_t len, uint32_t hash);
 /* The quick reject of n tests (tests[idx[i]]); one that could pass anything lets every token through. */

@@ -153,6 +153,14 @@ int tpat_reserve(void **v, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+int tpat_reserve_zero(void **v, size_t *cap, size_t need, size_t elem)
+{
+    size_t had = *cap;
+    if (tpat_reserve(v, cap, need, elem)) return -1;
+    if (*cap > had) memset((char *)*v + had * elem, 0, (*cap - had) * elem);
+    return 0;
+}
+
 int tpat_lex_new(struct tpat_loader *L, const char *name, size_t line)
 {
     if (tpat_reserve((void **)&L->lex, &L->cap_lex, L->n_lex + 1, sizeof *L->lex)) return -1;

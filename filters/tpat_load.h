@@ -36,7 +36,7 @@ struct tpat_gbits {
     uint32_t guard[2]; /* the guard (index) of these words and no other test, without and with companies; 0: none yet */
 };
 
-/* A slot of the loader's hash of tests (tpat_compile.c, add_test): key 0 is empty. */
+/* A slot of the loader's hashes of tests and of guard word sets (tpat_compile.c, index_grow): key 0 is empty. */
 struct tpat_thash {
     uint32_t key, idx;
 };
@@ -54,10 +54,10 @@ struct tpat_loader {
     tok_doc td; /* tokenises entries and literals exactly as articles are */
     struct tpat_gbits *gbits; /* the distinct word sets of guards so far (tpat_compile.c) */
     size_t n_gbits, cap_gbits;
-    uint32_t *ghash;          /* open addressing over gbits by hash: 1 + the index, 0 empty */
-    long *tscore;             /* per test: its score as an anchor (tpat_compile.c, test_score), -1 not yet */
+    struct tpat_thash *ghash; /* gbits by hash (keyed as thash is; tpat_compile.c, index_grow) */
+    size_t cap_ghash;
+    long *tscore;             /* per test: 1 + its score as an anchor (tpat_compile.c, test_score), 0 not yet */
     size_t cap_tscore;
-    size_t cap_ghash;         /* a power of two, at least twice n_gbits */
     uint32_t comp_guard;      /* the guard of companies alone, 0: none yet */
     struct tpat_thash *thash; /* the tests so far, to share equal ones */
     size_t n_thash, cap_thash;
