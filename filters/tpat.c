@@ -294,10 +294,11 @@ static inline int guard_ok(const struct mctx *m, uint32_t pc, uint32_t pos)
     if ((w & tw) < 0 && !(gi & GUARD_TESTS)) return 0; /* both -1: no word of the pack */
     const struct tpat_guard *g = &m->guards[gi & GUARD_INDEX];
     /* without a branch on the word (a token is as often a word of the guard as not): -1 and ids
-     * past the guard's words read its zero bit nbits; a word part is rare: a branch */
-    uint32_t iw = (uint32_t)w < g->nbits ? (uint32_t)w : g->nbits;
+     * outside the guard's words read its zero bit nbits; a word part is rare: a branch */
+    uint32_t iw = (uint32_t)w - g->lo, it = (uint32_t)tw - g->lo;
+    iw = iw < g->nbits ? iw : g->nbits;
     if (g->bits[iw / 64] >> (iw % 64) & 1) return 1;
-    if (tw >= 0 && (uint32_t)tw < g->nbits && (g->bits[(uint32_t)tw / 64] >> ((uint32_t)tw % 64) & 1)) return 1;
+    if (tw >= 0 && it < g->nbits && (g->bits[it / 64] >> (it % 64) & 1)) return 1;
     return gi & GUARD_TESTS ? guard_tests(m, g, pos) : 0;
 }
 

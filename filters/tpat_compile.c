@@ -24,6 +24,7 @@ struct frag {
     size_t n, cap;
     uint32_t min, max, comp; /* tokens: least, greatest (fixed part), company slots in the greatest */
     uint8_t inf;             /* greatest length unbounded */
+    uint8_t wide;            /* an offset or argument did not fit struct tpat_inst */
 };
 
 struct pick;
@@ -62,7 +63,8 @@ static void frag_free(struct frag *f)
 static int emit(struct frag *f, uint8_t op, int32_t x, int32_t y, uint32_t arg)
 {
     if (tpat_reserve((void **)&f->v, &f->cap, f->n + 1, sizeof *f->v)) return -1;
-    f->v[f->n++] = (struct tpat_inst){op, x, y, arg};
+    f->wide |= x < INT16_MIN || x > INT16_MAX || y < INT16_MIN || y > INT16_MAX || arg > TPAT_INST_ARG_MAX;
+    f->v[f->n++] = (struct tpat_inst){.op = op, .arg = arg, .x = (int16_t)x, .y = (int16_t)y};
     return 0;
 }
 
@@ -75,6 +77,7 @@ static int cat(struct frag *a, const struct frag *b)
     a->max += b->max;
     a->comp += b->comp;
     a->inf |= b->inf;
+    a->wide |= b->wide;
     return 0;
 }
 
@@ -1038,24 +1041,35 @@ static const uint32_t *test_words(const struct pctx *c, const struct tpat_test *
 
 /* One TT_SET test for the settable branches br[0..n): adjacent alternatives of one token all
  * continue at the same instruction, so one test of their union matches what trying them in
- * order did, in one step instead of a SPLIT and a test each. */
+ * order did, in one step instead of a SPLIT and a test each. Its bits end at its highest word
+ * (v), and a set that macros repeat is kept once: the pack's copy is made only for a new one. */
 static int set_test(struct pctx *c, const struct frag *br, size_t n, struct frag *out)
 {
     struct tpat_pack *p = c->L->p;
-    size_t nb = p->n_words / 64 + 1, total = 0, k;
+    size_t nb = p->n_words / 64 + 1, total = 0, k, had = p->n_tests;
     for (size_t i = 0; i < n; i++) test_words(c, &p->tests[br[i].v[0].arg], &k), total += k;
-    uint64_t *bits = tpat_arena_alloc(&p->arena, nb * sizeof *bits);
-    uint32_t *w = tpat_arena_alloc(&p->arena, (total + 1) * sizeof *w), nw = 0, t;
-    if (!bits || !w) return -1;
-    memset(bits, 0, nb * sizeof *bits);
-    for (size_t i = 0; i < n; i++) {
+    uint64_t *bits = calloc(nb, sizeof *bits);
+    uint32_t *w = malloc((total + 1) * sizeof *w), nw = 0, top = 0, t;
+    int rc = bits && w ? 0 : -1;
+    for (size_t i = 0; !rc && i < n; i++) {
         const uint32_t *x = test_words(c, &p->tests[br[i].v[0].arg], &k);
         for (size_t j = 0; j < k; j++)
-            if (!(bits[x[j] / 64] >> (x[j] % 64) & 1)) bits[x[j] / 64] |= UINT64_C(1) << (x[j] % 64), w[nw++] = x[j];
+            if (!(bits[x[j] / 64] >> (x[j] % 64) & 1))
+                bits[x[j] / 64] |= UINT64_C(1) << (x[j] % 64), w[nw++] = x[j], top = x[j] >= top ? x[j] + 1 : top;
     }
+    struct tpat_test st = {.kind = TT_SET, .v = top, .set = bits, .set_w = w, .set_n = nw};
+    if (!rc) rc = add_test(c, st, &t);
+    if (!rc && p->n_tests > had) {
+        size_t used = (top + 63) / 64;
+        uint64_t *kb = tpat_arena_alloc(&p->arena, used * sizeof *kb + 1);
+        uint32_t *kw = tpat_arena_alloc(&p->arena, (nw + 1) * sizeof *kw);
+        if (kb && kw) memcpy(kb, bits, used * sizeof *kb), memcpy(kw, w, nw * sizeof *kw);
+        p->tests[t].set = kb, p->tests[t].set_w = kw, rc = kb && kw ? 0 : -1;
+    }
+    free(bits);
+    free(w);
     memset(out, 0, sizeof *out);
-    struct tpat_test st = {.kind = TT_SET, .v = (uint32_t)p->n_words, .set = bits, .set_w = w, .set_n = nw};
-    if (add_test(c, st, &t)) return -1;
+    if (rc) return -1;
     out->min = out->max = 1;
     return emit(out, OP_TEST, 0, 0, t);
 }
@@ -1141,24 +1155,28 @@ static int guard_test(void *ud, const struct tpat_inst *in)
     return 1;
 }
 
-/* A guard's word bits, kept up to the last word set and once per distinct set (lexicons and
- * macros repeat the same sets): thousands of guards then fit in cache. *shared is where the
- * index of the guard of these words alone (with g->comp) is kept, NULL when the guard has no
- * words. 0 or -1 out of memory. */
+/* A guard's word bits, kept from the first word set to the last (a guard's ten-odd words are a
+ * few hundred ids apart, among thousands) and once per distinct set (lexicons and macros repeat
+ * the same sets): thousands of guards then fit in cache. *shared is where the index of the
+ * guard of these words alone (with g->comp) is kept, NULL when the guard has no words. 0 or -1
+ * out of memory. */
 static int guard_bits(struct tpat_loader *L, const uint64_t *bits, size_t nb, struct tpat_guard *g, uint32_t **shared)
 {
     static const uint64_t none[1];
+    size_t lo = 0;
     while (nb && !bits[nb - 1]) nb--;
-    g->bits = none, g->nbits = 0;
+    while (lo < nb && !bits[lo]) lo++;
+    g->bits = none, g->lo = g->nbits = 0;
     *shared = NULL;
     if (!nb) return 0;
-    uint32_t h = tok_hash((const char *)bits, nb * sizeof *bits), key = h ? h : 1; /* key 0: an empty slot */
+    bits += lo, nb -= lo;
+    uint32_t h = tok_hash((const char *)bits, nb * sizeof *bits) ^ (uint32_t)lo * 2654435761u, key = h ? h : 1; /* key 0: an empty slot */
     if (index_grow(&L->ghash, &L->cap_ghash, L->n_gbits)) return -1;
     size_t at = key & (L->cap_ghash - 1);
     for (; L->ghash[at].key; at = (at + 1) & (L->cap_ghash - 1)) {
         const struct tpat_gbits *x = &L->gbits[L->ghash[at].idx];
-        if (L->ghash[at].key == key && x->nw == nb && memcmp(x->bits, bits, nb * sizeof *bits) == 0) {
-            g->bits = x->bits, g->nbits = (uint32_t)(nb * 64);
+        if (L->ghash[at].key == key && x->nw == nb && x->lo == lo && memcmp(x->bits, bits, nb * sizeof *bits) == 0) {
+            g->bits = x->bits, g->lo = (uint32_t)(lo * 64), g->nbits = (uint32_t)(nb * 64);
             *shared = &L->gbits[L->ghash[at].idx].guard[g->comp];
             return 0;
         }
@@ -1168,8 +1186,8 @@ static int guard_bits(struct tpat_loader *L, const uint64_t *bits, size_t nb, st
     memcpy(keep, bits, nb * sizeof *keep);
     keep[nb] = 0;
     L->ghash[at] = (struct tpat_thash){key, (uint32_t)L->n_gbits};
-    L->gbits[L->n_gbits++] = (struct tpat_gbits){h, (uint32_t)nb, keep, {0, 0}};
-    g->bits = keep, g->nbits = (uint32_t)(nb * 64);
+    L->gbits[L->n_gbits++] = (struct tpat_gbits){h, (uint32_t)nb, (uint32_t)lo, keep, {0, 0}};
+    g->bits = keep, g->lo = (uint32_t)(lo * 64), g->nbits = (uint32_t)(nb * 64);
     *shared = &L->gbits[L->n_gbits - 1].guard[g->comp];
     return 0;
 }
@@ -1290,7 +1308,7 @@ int tpat_compile_rule(struct tpat_loader *L, struct tpat_crule *r)
     int rc = parse_alt(&c, &f, &pk);
     if (!rc && !c.bad && c.s[c.i] == ')') fail(&c, "')' without '('");
     if (!rc && !c.bad && f.min == 0) fail(&c, "the pattern can match no token at all");
-    if (!rc && !c.bad && f.n >= MAX_PROG) fail(&c, "the pattern compiles to more than %d steps", MAX_PROG);
+    if (!rc && !c.bad && (f.n >= MAX_PROG || f.wide)) fail(&c, "the pattern compiles to more than %d steps", MAX_PROG);
     /* "a b | c d": no one item is in every match, but the whole pattern's first words are */
     if (!rc && !c.bad && !pk.have && first_tests(&c, &f, &pk))
         pk.have = 1, pk.kind = ANCHOR_WORDS, pk.pmin = pk.pmax = pk.pinf = 0, pk.pcomp = pk.lead_comp, pick_single(&pk);

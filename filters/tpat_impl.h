@@ -36,11 +36,14 @@ enum tpat_op { OP_TEST, OP_COMPANY, OP_SPLIT, OP_JMP, OP_SOL, OP_EOL, OP_WORD, O
  * rather than ORing its whole row. */
 #define TPAT_REQ_LIST 12
 
+/* 8 bytes, so a pack's programs (215,000 instructions over the three built-ins) stay small in
+ * memory and cache: a rule has at most MAX_PROG (20,000) instructions, so its offsets fit 16 bits. */
 struct tpat_inst {
-    uint8_t op;
-    int32_t x, y;
-    uint32_t arg; /* OP_TEST: test index; OP_COMPANY: slot index */
+    uint32_t op : 8;
+    uint32_t arg : 24; /* OP_TEST: test index; OP_COMPANY: slot index */
+    int16_t x, y;
 };
+#define TPAT_INST_ARG_MAX 0xFFFFFFu
 
 /* Where a rule is tried: at tokens of its anchor word set (with the pattern's length
  * before the anchor), at company starts, or at every sentence start. */
@@ -83,7 +86,7 @@ struct tpat_crule {
 };
 
 /* What the first token of any match from an instruction on must be: one of the words (a bit
- * per word id below nbits), a token passing one of the tests (classes, ~regexes), or (comp) a
+ * per word id from lo to lo + nbits), a token passing one of the tests (classes, ~regexes), or (comp) a
  * company's first token. Checked at each branch of a SPLIT and at a rule's start, it drops a
  * path that would fail at its first token without running it. */
 /* A quick reject for a list of class and ~regex tests: a token whose case class and flags are
@@ -94,10 +97,10 @@ struct tpat_pre {
 };
 
 struct tpat_guard {
-    const uint64_t *bits; /* bit nbits exists and is 0 */
+    const uint64_t *bits; /* bit i is word lo + i; bit nbits exists and is 0 */
     const uint32_t *tests;
     const struct tpat_pre *pre; /* of tests (NULL when none) */
-    uint32_t nbits, n_tests;
+    uint32_t lo, nbits, n_tests; /* lo: a multiple of 64 */
     uint8_t comp;
 };
 

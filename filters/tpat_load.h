@@ -31,7 +31,7 @@ struct tpat_macro {
 };
 
 struct tpat_gbits {
-    uint32_t hash, nw;
+    uint32_t hash, nw, lo; /* the words' bits from word lo * 64 on, nw of them */
     const uint64_t *bits;
     uint32_t guard[2]; /* the guard (index) of these words and no other test, without and with companies; 0: none yet */
 };

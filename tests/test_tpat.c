@@ -87,6 +87,8 @@ static void test_load_errors(void)
     expect_error(R("a", "x?"), L0 + 1, "can match no token at all");
     expect_error(R("a", "x{3,1}"), L0 + 1, "bad repeat");
     expect_error(R("a", "x{0}"), L0 + 1, "bad repeat");
+    /* a rule's program is at most 20,000 instructions: its jumps are 16-bit (struct tpat_inst) */
+    expect_error(R("a", "( ( ( a ...{0,9} b ){1,9} ){1,9} ){1,20}"), L0 + 1, "compiles to more than 20000 steps");
     /* stacked quantifiers: glibc's regcomp takes gigabytes for "{3,}" and sixty "+" (found by fuzz_tpat) */
     expect_error(R("a", "~[0-9]{3,}++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"), L0 + 1, "a quantifier right after another");
     expect_error(R("a", "~ab+?"), L0 + 1, "a quantifier right after another");
