@@ -106,8 +106,8 @@
     X(INT, int, sndhwm, "100000", 0, 100000000, 0,                                                         \
       "per subscriber; beyond it messages are counted as dropped (recoverable by replay)")                 \
     X(INT, unsigned, ring_size, "100000", 0, 100000000, 0, "alerts held for REPLAY ...")                   \
-    X(INT, size_t, ring_bytes, "8388608", 0, 1ull << 40, 0,                                                \
-      "... and at most this many encoded bytes (8 MiB, ~5,000 alerts): the oldest go first")                \
+    X(INT, size_t, ring_bytes, "4194304", 0, 1ull << 40, 0,                                                \
+      "... and at most this many encoded bytes (4 MiB, ~2,800 alerts): the oldest go first, to the journal") \
     X(INT, int, heartbeat_ms, "1000", -1, 3600000, 0,                                                      \
       "a heartbeat after this long without an alert; -1: no heartbeats")                                   \
     X(DOUBLE, _, min_relevance, SQ_CONFIG_STR(SQ_CONFIG_MIN_RELEVANCE), 0, 100, 0,                         \

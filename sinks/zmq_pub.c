@@ -64,7 +64,7 @@ typedef struct zpub {
     double min_relevance; /* company topics below it are not published */
 
     ring_slot *ring;
-    size_t ring_cap, ring_count, ring_bytes, ring_max_bytes;
+    size_t ring_cap, ring_limit, ring_count, ring_bytes, ring_max_bytes; /* cap grows to limit (ring_size) */
     uint64_t ring_oldest; /* seq of the oldest held message when ring_count > 0 */
 
     replay_job *jobs;
@@ -106,6 +106,23 @@ static void ring_evict_oldest(zpub *z)
     z->ring_oldest++;
 }
 
+/* The index doubles up to ring_size slots as messages arrive: the byte cap (4 MiB, ~2,800
+ * alerts) evicts long before 100,000, and a full-size index would be 1.6 MB of slots that a
+ * run touches one after another and never frees. */
+static int ring_grow(zpub *z)
+{
+    size_t cap = z->ring_cap * 2 < z->ring_limit ? z->ring_cap * 2 : z->ring_limit;
+    ring_slot *r = calloc(cap, sizeof *r);
+    if (!r) return SQ_E_NOMEM;
+    for (size_t i = 0; i < z->ring_count; i++) {
+        uint64_t seq = z->ring_oldest + i;
+        r[(seq - 1) % cap] = *ring_at(z, seq);
+    }
+    free(z->ring);
+    z->ring = r, z->ring_cap = cap;
+    return 0;
+}
+
 static int ring_push(zpub *z, uint64_t seq, const char *topic, size_t tlen, const char *data,
                      size_t len)
 {
@@ -114,7 +131,7 @@ static int ring_push(zpub *z, uint64_t seq, const char *topic, size_t tlen, cons
     if (!buf) return SQ_E_NOMEM;
     memcpy(buf, topic, tlen);
     memcpy(buf + tlen, data, len);
-    if (z->ring_count == z->ring_cap) ring_evict_oldest(z);
+    if (z->ring_count == z->ring_cap && (z->ring_cap == z->ring_limit || ring_grow(z))) ring_evict_oldest(z);
     while (z->ring_count > 0 && z->ring_bytes + need > z->ring_max_bytes) ring_evict_oldest(z);
     if (z->ring_count == 0) z->ring_oldest = seq;
     ring_slot *s = ring_at(z, seq);
@@ -965,7 +982,8 @@ SQ_API int sink_zpub_create(sink **out, struct ev_loop *loop, const sink_zpub_op
     z->base.ops = &zpub_ops;
     z->base.data = z;
     snprintf(z->base.name, sizeof z->base.name, "zmq");
-    z->ring_cap = o->ring_size ? o->ring_size : SINK_ZPUB_RING_DEFAULT;
+    z->ring_limit = o->ring_size ? o->ring_size : SINK_ZPUB_RING_DEFAULT;
+    z->ring_cap = z->ring_limit < 1024 ? z->ring_limit : 1024;
     z->ring_max_bytes = o->ring_max_bytes ? o->ring_max_bytes : SINK_ZPUB_RING_BYTES_DEFAULT;
     z->ring = calloc(z->ring_cap, sizeof *z->ring);
     z->jobs = calloc(ZPUB_MAX_JOBS, sizeof *z->jobs);

@@ -9,7 +9,7 @@
 #include "zjournal.h"
 
 #define SINK_ZPUB_RING_DEFAULT 100000u
-#define SINK_ZPUB_RING_BYTES_DEFAULT ((size_t)8 << 20)
+#define SINK_ZPUB_RING_BYTES_DEFAULT ((size_t)4 << 20)
 #define SINK_ZPUB_HEARTBEAT_DEFAULT 1000
 
 /* Zero fields take defaults. An endpoint starting with '>' is connected
@@ -21,7 +21,7 @@ typedef struct sink_zpub_opts {
     size_t n_replay_endpoints;
     int sndhwm;             /* per subscriber; 0 = libzmq default (1000), < 0 = no limit */
     size_t ring_size;       /* messages held for replay (only with replay endpoints); 0 = 100,000 */
-    size_t ring_max_bytes;  /* cap on held encoded bytes; 0 = 8 MiB */
+    size_t ring_max_bytes;  /* cap on held encoded bytes; 0 = 4 MiB */
     int heartbeat_ms;       /* 0 = 1000; < 0 = no heartbeats */
     double min_relevance;   /* a company topic only at this entity relevance (0-100) */
     const char *curve_secret_key; /* Z85 (40 chars); NULL = no CURVE */

@@ -54,7 +54,7 @@ TEST(loads_defaults_and_values)
     ASSERT_EQ(c.sinks.zmq.enabled, 1);
     ASSERT_EQ(c.sinks.zmq.sndhwm, 10);
     ASSERT_EQ(c.sinks.zmq.ring_size, 100000);
-    ASSERT_EQ(c.sinks.zmq.ring_bytes, (size_t)8 << 20);
+    ASSERT_EQ(c.sinks.zmq.ring_bytes, (size_t)4 << 20);
     ASSERT_EQ(c.engine.anonymous_companies, 0); /* unset: the host decides */
     sq_config_free(&c);
 

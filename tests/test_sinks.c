@@ -246,6 +246,58 @@ TEST(replay_protocol)
     pub_close(&f);
 }
 
+/* REPLAY lo hi answered with exactly seqs lo..hi (a GONE first when lo is older than the ring). */
+static void expect_replay(pubfix *f, void *d, uint64_t lo, uint64_t hi, uint64_t gone, uint64_t last)
+{
+    char req[64], topic[64], ctl[64], want[64];
+    proto_alert *a = NULL;
+    int n = snprintf(req, sizeof req, "REPLAY %llu %llu", (unsigned long long)lo, (unsigned long long)hi);
+    ASSERT_EQ(zmq_send(d, req, (size_t)n, 0), n);
+    if (gone) {
+        ASSERT_EQ(recv_reply(d, f->loop, topic, sizeof topic, &a, ctl, sizeof ctl), 1);
+        snprintf(want, sizeof want, "GONE %llu", (unsigned long long)gone);
+        ASSERT_STR_EQ(ctl, want);
+    }
+    for (uint64_t s = gone ? gone : lo; s <= hi; s++) {
+        ASSERT_EQ(recv_reply(d, f->loop, topic, sizeof topic, &a, ctl, sizeof ctl), 2);
+        ASSERT_EQ(a->seq, s);
+        proto_alert_destroy(a);
+    }
+    ASSERT_EQ(recv_reply(d, f->loop, topic, sizeof topic, &a, ctl, sizeof ctl), 1);
+    snprintf(want, sizeof want, "END %llu", (unsigned long long)last);
+    ASSERT_STR_EQ(ctl, want);
+}
+
+/* The replay ring's index grows with what it holds, up to ring_size (1,024 -> 2,048 -> 2,500
+ * slots here): every held seq is still found after each doubling, and once it is full the
+ * oldest go. */
+TEST(replay_ring_grows)
+{
+    pubfix f;
+    pub_open(&f, 0, 2500, NULL, NULL, NULL, 0);
+    int msgs = publish(f.s, 1, 1500, 40); /* every third alert has two tickers: 2,000 messages */
+    ASSERT_EQ(msgs, 2000);
+    sink_zpub_stats st;
+    sink_zpub_get_stats(f.s, &st);
+    ASSERT_EQ(st.ring_count, 2000);
+    ASSERT_EQ(st.ring_oldest_seq, 1);
+    msgs += publish(f.s, 1501, 600, 40); /* 800 more: 2,800 sent, 2,500 held */
+    ASSERT_EQ(msgs, 2800);
+    sink_zpub_get_stats(f.s, &st);
+    ASSERT_EQ(st.ring_count, 2500);
+    ASSERT_EQ(st.ring_oldest_seq, 301);
+    void *ctx = zmq_ctx_new();
+    void *d = zmq_socket(ctx, ZMQ_DEALER);
+    ASSERT_EQ(zmq_connect(d, f.rep), 0);
+    expect_replay(&f, d, 299, 305, 301, 2800);
+    expect_replay(&f, d, 1020, 1030, 0, 2800);
+    expect_replay(&f, d, 2040, 2060, 0, 2800);
+    expect_replay(&f, d, 2790, 2800, 0, 2800);
+    zmq_close(d);
+    zmq_ctx_term(ctx);
+    pub_close(&f);
+}
+
 /* ---- replay on a loop that always has a watcher pending: libev never runs
  * idle watchers there, so replay must not depend on one (it once did, and a
  * REPLAY went unanswered until the subscriber's timeout) */
@@ -977,6 +1029,7 @@ int main(int argc, char **argv)
         if (all || inproc || strcmp(only, #name) == 0) RUN(name);   \
     } while (0)
     MAYBE_INPROC(replay_protocol);
+    MAYBE_INPROC(replay_ring_grows);
     MAYBE_INPROC(replay_busy_loop);
     MAYBE_INPROC(live_and_heartbeat);
     MAYBE_INPROC(heartbeats_off);
