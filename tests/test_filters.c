@@ -642,13 +642,21 @@ TEST(pattern_roles_outrank_proximity)
                        * company before "hostile offer" is the bidder, not the target (slot_lead) */
                       *const b = "Apple to rebuff $108bn Microsoft hostile offer",
                       /* "Y announces a strategic investment from X": X invests (invest.head_invests) */
-                      *const d = "Shell Announces $115 Million Strategic Equity Investment From Microsoft";
+                      *const d = "Shell Announces $115 Million Strategic Equity Investment From Microsoft",
+                      /* the lead before "at $3bn valuation" is no target (invest.head_round_valuation) */
+                      *const e = "Shell raises $300mn led by Nvidia at $3bn valuation",
+                      /* nor the backer a headline's landed sum comes from (invest.party_land_from) */
+                      *const f = "Shell lands $500mn from Nvidia and Inovia at $6.8bn valuation";
     static const struct role_case c[] = {{a, "invest", "Microsoft Corp.", "investor"},
                                          {a, "invest", "Nvidia Corp.", "target"},
                                          {b, "invest", "Microsoft Corp.", "investor"},
                                          {b, "invest", "Apple Inc.", "target"},
                                          {d, "invest", "Shell plc", "target"},
-                                         {d, "invest", "Microsoft Corp.", "investor"}};
+                                         {d, "invest", "Microsoft Corp.", "investor"},
+                                         {e, "invest", "Shell plc", "target"},
+                                         {e, "invest", "Nvidia Corp.", "investor"},
+                                         {f, "invest", "Shell plc", "target"},
+                                         {f, "invest", "Nvidia Corp.", "investor"}};
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
