@@ -646,7 +646,9 @@ TEST(pattern_roles_outrank_proximity)
                       /* the lead before "at $3bn valuation" is no target (invest.head_round_valuation) */
                       *const e = "Shell raises $300mn led by Nvidia at $3bn valuation",
                       /* nor the backer a headline's landed sum comes from (invest.party_land_from) */
-                      *const f = "Shell lands $500mn from Nvidia and Inovia at $6.8bn valuation";
+                      *const f = "Shell lands $500mn from Nvidia and Inovia at $6.8bn valuation",
+                      /* the company GPUs are deployed for is the customer (chips.party_deploy_for) */
+                      *const g = "Amazon signs deal to deploy 200,000 Nvidia GPUs for OpenAI";
     static const struct role_case c[] = {{a, "invest", "Microsoft Corp.", "investor"},
                                          {a, "invest", "Nvidia Corp.", "target"},
                                          {b, "invest", "Microsoft Corp.", "investor"},
@@ -656,7 +658,9 @@ TEST(pattern_roles_outrank_proximity)
                                          {e, "invest", "Shell plc", "target"},
                                          {e, "invest", "Nvidia Corp.", "investor"},
                                          {f, "invest", "Shell plc", "target"},
-                                         {f, "invest", "Nvidia Corp.", "investor"}};
+                                         {f, "invest", "Nvidia Corp.", "investor"},
+                                         {g, "chips", "Amazon.com Inc.", "supplier"},
+                                         {g, "chips", "OpenAI", "customer"}};
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
