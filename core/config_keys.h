@@ -61,7 +61,7 @@
     X(PROP, _, auto.offset.reset, "earliest", 0, 0, 0, "a new group starts at the oldest article")         \
     X(PROP, _, queued.max.messages.kbytes, "8192", 0, 0, 0,                                                \
       "librdkafka's prefetch buffer (its default 64 MB); squawk refills it when it runs dry (docs/OPERATIONS.md)") \
-    X(PROP, _, fetch.max.bytes, "2097152", 0, 0, 0,                                                        \
+    X(PROP, _, fetch.max.bytes, "1048576", 0, 0, 0,                                                        \
       "one fetch response at most (librdkafka's 50 MB, on top of the prefetch)")                           \
     X(PROP, _, fetch.wait.max.ms, "10", 0, 0, 0,                                                           \
       "librdkafka's 500: on a quiet topic an article could wait that long in a fetch")                     \
