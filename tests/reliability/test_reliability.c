@@ -1107,9 +1107,11 @@ TEST(slow_sub)
     char ep[64], sinks[1024];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     char *cfg1 = strdup(rel_path("run1.yml")), *cfg2 = strdup(rel_path("run2.yml"));
+    /* no journal here: the ring alone must hold the whole run (~3,300 alerts of ~1.5 KB, more than the
+     * 4 MiB default's ~2,800), so its byte cap is set as well as its size */
     const char *zfmt = "  zmq:\n    endpoints: [\"tcp://127.0.0.1:%d\"]\n"
                        "    replay_endpoints: [\"tcp://127.0.0.1:%d\"]\n"
-                       "    sndhwm: 20\n    ring_size: %d\n    heartbeat_ms: 500\n";
+                       "    sndhwm: 20\n    ring_size: %d\n    ring_bytes: 16777216\n    heartbeat_ms: 500\n";
     snprintf(sinks, sizeof sinks, zfmt, port, port + 1, 100000);
     rel_write_config(cfg1, bs, "rel-slow", sinks, NULL, NULL);
     snprintf(sinks, sizeof sinks, zfmt, port, port + 1, 50);
