@@ -17,6 +17,9 @@
 
 #define MAX_REPEAT 50
 #define MAX_PROG 20000 /* instructions per rule */
+/* An offset in a fragment is at most the fragment's length, and a rule longer than MAX_PROG is
+ * refused: so every offset of an accepted rule fits struct tpat_inst's 16 bits. */
+_Static_assert(MAX_PROG <= INT16_MAX, "tpat_inst jumps are 16 bits");
 #define MAX_DEPTH 32   /* groups and macros inside each other */
 
 struct frag {
@@ -24,7 +27,6 @@ struct frag {
     size_t n, cap;
     uint32_t min, max, comp; /* tokens: least, greatest (fixed part), company slots in the greatest */
     uint8_t inf;             /* greatest length unbounded */
-    uint8_t wide;            /* an offset or argument did not fit struct tpat_inst */
 };
 
 struct pick;
@@ -63,7 +65,6 @@ static void frag_free(struct frag *f)
 static int emit(struct frag *f, uint8_t op, int32_t x, int32_t y, uint32_t arg)
 {
     if (tpat_reserve((void **)&f->v, &f->cap, f->n + 1, sizeof *f->v)) return -1;
-    f->wide |= x < INT16_MIN || x > INT16_MAX || y < INT16_MIN || y > INT16_MAX || arg > TPAT_INST_ARG_MAX;
     f->v[f->n++] = (struct tpat_inst){.op = op, .arg = arg, .x = (int16_t)x, .y = (int16_t)y};
     return 0;
 }
@@ -77,7 +78,6 @@ static int cat(struct frag *a, const struct frag *b)
     a->max += b->max;
     a->comp += b->comp;
     a->inf |= b->inf;
-    a->wide |= b->wide;
     return 0;
 }
 
@@ -146,6 +146,7 @@ static int add_test(struct pctx *c, struct tpat_test t, uint32_t *idx)
         *idx = (uint32_t)have;
         return 0;
     }
+    if (p->n_tests > TPAT_INST_ARG_MAX) return -1; /* an instruction's argument is 24 bits */
     if (tpat_reserve((void **)&p->tests, &L->cap_tests, p->n_tests + 1, sizeof *p->tests)) return -1;
     p->tests[p->n_tests] = t;
     *idx = (uint32_t)p->n_tests++;
@@ -1061,7 +1062,7 @@ static int set_test(struct pctx *c, const struct frag *br, size_t n, struct frag
     if (!rc) rc = add_test(c, st, &t);
     if (!rc && p->n_tests > had) {
         size_t used = (top + 63) / 64;
-        uint64_t *kb = tpat_arena_alloc(&p->arena, used * sizeof *kb + 1);
+        uint64_t *kb = tpat_arena_alloc(&p->arena, (used ? used : 1) * sizeof *kb);
         uint32_t *kw = tpat_arena_alloc(&p->arena, (nw + 1) * sizeof *kw);
         if (kb && kw) memcpy(kb, bits, used * sizeof *kb), memcpy(kw, w, nw * sizeof *kw);
         p->tests[t].set = kb, p->tests[t].set_w = kw, rc = kb && kw ? 0 : -1;
@@ -1308,7 +1309,7 @@ int tpat_compile_rule(struct tpat_loader *L, struct tpat_crule *r)
     int rc = parse_alt(&c, &f, &pk);
     if (!rc && !c.bad && c.s[c.i] == ')') fail(&c, "')' without '('");
     if (!rc && !c.bad && f.min == 0) fail(&c, "the pattern can match no token at all");
-    if (!rc && !c.bad && (f.n >= MAX_PROG || f.wide)) fail(&c, "the pattern compiles to more than %d steps", MAX_PROG);
+    if (!rc && !c.bad && f.n >= MAX_PROG) fail(&c, "the pattern compiles to more than %d steps", MAX_PROG);
     /* "a b | c d": no one item is in every match, but the whole pattern's first words are */
     if (!rc && !c.bad && !pk.have && first_tests(&c, &f, &pk))
         pk.have = 1, pk.kind = ANCHOR_WORDS, pk.pmin = pk.pmax = pk.pinf = 0, pk.pcomp = pk.lead_comp, pick_single(&pk);
