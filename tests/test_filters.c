@@ -664,7 +664,7 @@ TEST(pattern_roles_outrank_proximity)
     expect_roles(c, sizeof c / sizeof c[0]);
 }
 
-/* A target answering a named bidder ("rejects sweetened Microsoft proposal": the modifier is no verb
+/* A target (or its board) answering a named bidder ("rejects sweetened Microsoft proposal": the modifier is no verb
  * of the bidder's), a bidder walking away from "<name> takeover" (a bare name before the noun fills
  * no bidder's slot), one entering the race for a company, a company selling itself, and one whose
  * shares move on a report that "it" may be bought (invest.party_report_it_bought: not a buyer). */
@@ -673,9 +673,13 @@ TEST(invest_bid_answers_and_races)
     static const char *const a = "Shell rejects sweetened Microsoft proposal",
                       *const b = "Nvidia walks away from Apple takeover", *const c2 = "Amazon enters race for Shell",
                       *const d = "Shell puts itself up for sale", *const e = "Nvidia soars on report it could be acquired",
-                      *const f = "Shell shares jump on report it may get bought";
+                      *const f = "Shell shares jump on report it may get bought",
+                      /* a target's board replying to a bidder's offer: the bidder is before "bid" (invest.head_offer_move) */
+                      *const g = "Shell board accepts Nvidia bid for its network";
     static const struct role_case c[] = {{a, "invest", "Microsoft Corp.", "investor"},
                                          {a, "invest", "Shell plc", "target"},
+                                         {g, "invest", "Nvidia Corp.", "investor"},
+                                         {g, "invest", "Shell plc", "target"},
                                          {b, "invest", "Nvidia Corp.", "investor"},
                                          {b, "invest", "Apple Inc.", "target"},
                                          {c2, "invest", "Amazon.com Inc.", "investor"},
