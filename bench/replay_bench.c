@@ -115,8 +115,11 @@ int main(int argc, char **argv)
     sq_log_setup(stderr, SQ_LOG_ERROR, SQ_LOG_TEXT);
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
     const char *eps[] = {"tcp://127.0.0.1:*"}, *reps[] = {"tcp://127.0.0.1:*"};
+    /* the ring must still hold the window when the desk asks (20,000 x ~1.5 KB is ~30 MB): the 4 MiB
+     * default would answer GONE and leave both replays nothing to compare */
     sink_zpub_opts o = {.endpoints = eps, .n_endpoints = 1, .replay_endpoints = reps,
-                        .n_replay_endpoints = 1, .sndhwm = 100, .heartbeat_ms = 200};
+                        .n_replay_endpoints = 1, .sndhwm = 100, .heartbeat_ms = 200,
+                        .ring_max_bytes = (size_t)64 << 20};
     sink *s = NULL;
     char err[256], ep[256], rep[256];
     if (sink_zpub_create(&s, loop, &o, err, sizeof err) != 0) {
