@@ -963,6 +963,35 @@ static int former_employer(const char *s, size_t len, size_t start, size_t end)
     return w + 1 < len && s[w] == ' ' && word_in_case(s, len, w + 1, alum, 1) != 0;
 }
 
+/* 1 when the mention is the company of a person whose own business follows: a title, the person's
+ * name or none, a possessive and that business, named or a business word within three words ("Tesla
+ * boss Elon Musk's X", "Amazon founder Jeff Bezos's Blue Origin", "Walmart heir's bank", "Oracle
+ * co-founder's Paramount"): the company is context (GUIDE: background), as a former employer is.
+ * `next` is where a name of another company starts right after the possessive (SIZE_MAX: none;
+ * "SoftBank founder Son's Vision Fund" is SoftBank's, "Zuckerberg's testimony in FTC trial" no
+ * business). Not "company" or "firm", which may be the employer itself ("Huang's company"). */
+static int employer_of_owner(const char *s, size_t len, size_t end, size_t next)
+{
+    static const char *const title[] = {"co-founder", "cofounder", "founder", "CEO", "chief executive", "chief",
+                                        "boss", "chairman", "chairwoman", "chair", "heir", "heiress", NULL},
+                             *const own[] = {"start-up", "startup", "fund", "bank", "venture", "family", "foundation",
+                                             "network", "platform", "lab", "newspaper", "vehicle", "empire", NULL};
+    size_t i = end, n;
+    if (!(i < len && s[i] == ' ' && (n = word_in_case(s, len, i + 1, title, 1)) != 0)) return 0;
+    i += 1 + n;
+    for (int names = 0; names < 3 && i + 1 < len && s[i] == ' ' && cap_word(s, len, i + 1); names++)
+        for (i++; i < len && (isalpha((unsigned char)s[i]) || s[i] == '-' || s[i] == '.');) i++;
+    size_t p = tok_possessive(s, len, i);
+    if (!p) return 0;
+    i += p;
+    if (i + 1 == next) return 1;
+    for (int words = 0; words < 3 && i + 1 < len && s[i] == ' '; words++) {
+        if (word_in_case(s, len, i + 1, own, 1)) return 1;
+        for (i++; i < len && s[i] != ' ';) i++;
+    }
+    return 0;
+}
+
 /* 1 when the mention is a name used as a word, not the company: a modifier glued to it
  * ("Nvidia-backed", "Google-owned") or a type of thing ("the Uber of freight", "a 'Netflix for
  * books'", "the Microsoft Office of AI": an article or an opening quote before it, "of"/"for"
@@ -1192,7 +1221,14 @@ static void accept_mentions(struct detect_run *x)
         size_t len = x->a->len[m->field];
         int head = m->field == SQUAWK_FIELD_HEADLINE;
         int strict = x->d->cfg.route_clauses > 0;
-        int fe = former_employer(s, len, m->start, m->end) || listed == 1, fs = former_staff_of(s, m->start) || listed == 2;
+        /* the field's next name: another company's, or the same company's own unit ("SoftBank founder
+         * Son's Vision Fund"), which keeps it a party */
+        const struct squawk_mention *n = j + 1 < x->n_men && x->men[j + 1].field == m->field ? &x->men[j + 1] : NULL;
+        int own_unit = n && n->entity == m->entity;
+        size_t next = n && !own_unit && !is_kind(x->h->article_entity(x->a, n->entity), "regulator") ? n->start : SIZE_MAX;
+        int fe = former_employer(s, len, m->start, m->end) || (!own_unit && employer_of_owner(s, len, m->end, next)) ||
+                 listed == 1,
+            fs = former_staff_of(s, m->start) || listed == 2;
         former_prev = fe ? 1 : fs ? 2 : 0;
         int bg = in_background(x, m) || fe,
             word = name_as_word(s, len, m->start, m->end) || in_menu(x, m) || fs || run_tag_aside(x, j, run_end);

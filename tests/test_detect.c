@@ -765,6 +765,21 @@ TEST(names_used_as_context)
     ASSERT(former_staff_of(f, f1));
     ASSERT(former_staff_of(f, f2));
     ASSERT(!former_staff_of(f, f3));
+    /* the company of a person whose own business follows ("Widget boss Jo Poe's Initech", "Widget heir's
+     * bank"): context; not the company's own things ("Widget chief's pay deal", "Widget CEO Jo Poe's
+     * company", a regulator after the possessive) */
+    const char *o = "Widget boss Jo Poe's Initech raises; Widget heir's family office buys; Widget co-founder's AI start-up; "
+                    "Widget chief's pay deal; Widget CEO Jo Poe's company; Widget owner's bid";
+    size_t ol = strlen(o), o1 = 0, o2 = (size_t)(strstr(o, "Widget heir") - o), o3 = (size_t)(strstr(o, "Widget co-") - o),
+           o4 = (size_t)(strstr(o, "Widget chief") - o), o5 = (size_t)(strstr(o, "Widget CEO") - o),
+           o6 = (size_t)(strstr(o, "Widget owner") - o), on = (size_t)(strstr(o, "Initech") - o);
+    ASSERT(employer_of_owner(o, ol, o1 + 6, on));
+    ASSERT(!employer_of_owner(o, ol, o1 + 6, SIZE_MAX)); /* no name after it, no business word */
+    ASSERT(employer_of_owner(o, ol, o2 + 6, SIZE_MAX));
+    ASSERT(employer_of_owner(o, ol, o3 + 6, SIZE_MAX));
+    ASSERT(!employer_of_owner(o, ol, o4 + 6, SIZE_MAX));
+    ASSERT(!employer_of_owner(o, ol, o5 + 6, SIZE_MAX));
+    ASSERT(!employer_of_owner(o, ol, o6 + 6, SIZE_MAX)); /* "owner" is a descriptor: "Gucci owner Kering" */
     /* a name glued by a hyphen into the last word of a slotless mark's hit ("for Acme-powered"): the mark names it;
      * not one the hit goes past ("for Acme-powered racks") nor one with a space after it */
     const char *g = "for Acme-powered capacity";
