@@ -107,6 +107,8 @@ typedef struct article_ctx {
 /* One token-pattern pack's hits in one article, in the ABI's form. */
 struct tscan {
     tpat_result res;
+    const struct squawk_tpack *pack; /* the pack and article being matched (slot_in_sector) */
+    const article_ctx *ctx;
     struct squawk_match *ms;
     struct squawk_tslot *slots;
     uint32_t *off; /* [n_ms + 1] */
@@ -374,28 +376,39 @@ static int sectors_meet(const char *have, const char *want)
 
 static const struct squawk_entity *entity_in(const filter_host *h, const article_ctx *c, uint32_t i);
 
-/* {COMPANY[chip]:target}: every filled sector slot of hit x holds a company of one of its sectors. */
+/* Does company co hold the sectors `want` asks ({COMPANY[chip]:target})? */
+static int company_in_sector(const struct squawk_tpack *p, const article_ctx *c, const char *want,
+                             const struct tpat_company *co)
+{
+    const struct squawk_entity *en = co->entity >= 0 ? entity_in(p->h, c, (uint32_t)co->entity) : NULL;
+    if (!en || !en->sectors) return 0;
+    /* {COMPANY[!chip,memory]:role}: a company the gazetteer gives sectors, none of these (an
+     * acquisition of a carmaker is no chip deal); never a company of unknown sectors, nor a name
+     * in a field in capitals, matched caselessly ("DELTA" may be Computer Delta Systems) */
+    if (want[0] == '!')
+        return !c->tok.caps[c->tok.v[co->tok_start].field] && *en->sectors && !sectors_meet(en->sectors, want + 1);
+    /* "company": any entity of that kind, whatever its sectors (a slot that must not hold an authority) */
+    int any = en->kind && strcmp(en->kind, "company") == 0 && sectors_meet("company", want);
+    return any || sectors_meet(en->sectors, want);
+}
+
+/* tpat_result.slot_ok: the matcher asks while matching, so a rule's later alternative is tried
+ * where an earlier one's sector slot holds a company of another sector. */
+static int slot_in_sector(void *ctx, uint32_t rule, uint32_t slot, const struct tpat_company *co)
+{
+    const struct tscan *t = ctx;
+    return company_in_sector(t->pack, t->ctx, tpat_rule_at(t->pack->p, rule)->slot_sector[slot], co);
+}
+
+/* Every filled sector slot of hit x holds a company of one of its sectors (matching checked it
+ * already; kept for a result matched without slot_ok). */
 static int slots_in_sector(const struct squawk_tpack *p, const article_ctx *c, const tpat_result *r,
                            const struct tpat_hit *x)
 {
     const char *const *want = tpat_rule_at(p->p, x->rule)->slot_sector;
     for (uint32_t k = 0; want && k < x->n_slots; k++) {
         const struct tpat_slot *sl = &r->slots[x->slot + k];
-        if (!want[sl->index]) continue;
-        int32_t e = r->companies[sl->company].entity;
-        const struct squawk_entity *en = e >= 0 ? entity_in(p->h, c, (uint32_t)e) : NULL;
-        if (!en || !en->sectors) return 0;
-        /* {COMPANY[!chip,memory]:role}: a company the gazetteer gives sectors, none of these (an
-         * acquisition of a carmaker is no chip deal); never a company of unknown sectors, nor a name
-         * in a field in capitals, matched caselessly ("DELTA" may be Computer Delta Systems) */
-        if (want[sl->index][0] == '!') {
-            const struct tok *t0 = &c->tok.v[r->companies[sl->company].tok_start];
-            if (c->tok.caps[t0->field] || !*en->sectors || sectors_meet(en->sectors, want[sl->index] + 1)) return 0;
-            continue;
-        }
-        /* "company": any entity of that kind, whatever its sectors (a slot that must not hold an authority) */
-        int any = en->kind && strcmp(en->kind, "company") == 0 && sectors_meet("company", want[sl->index]);
-        if (!any && !sectors_meet(en->sectors, want[sl->index])) return 0;
+        if (want[sl->index] && !company_in_sector(p, c, want[sl->index], &r->companies[sl->company])) return 0;
     }
     return 1;
 }
@@ -486,6 +499,8 @@ static int tscan_run(struct squawk_tpack *p, const struct squawk_article *a, str
     rc = svc_mentions(a, &men, &n_men);
     if (!rc && !c->ids_done && !(rc = tpat_vocab_ids(c->h->vocab, &c->tok, &c->ids))) c->ids_done = 1;
     t->res.gate = p->gate && !rescore_sink_set();
+    t->pack = p, t->ctx = c;
+    t->res.slot_ok = slot_in_sector, t->res.slot_ctx = t;
     if (!rc) rc = tpat_match_ids(p->p, &c->tok, &c->ids, a->text, men, n_men, &t->res);
     if (!rc && t->res.n_limited) tscan_limited(p, a, t->res.n_limited);
     return rc ? rc : tscan_export(p, c, t);

@@ -93,6 +93,7 @@ struct mctx {
     uint64_t *visited;   /* the memo (scratch.visited, once reserved) */
     int32_t no_parts; /* the rule being run reads no hyphenated word's last part: -1 (ORed into a part's id), else 0 */
     uint8_t title_exact; /* the rule being run reads "=homes" as "Homes" in a Title Case headline (no unveto) */
+    uint32_t rule;       /* the rule being run (tpat_result.slot_ok asks about its slots) */
     /* read at every guard and test: the pack's and the scratch's arrays (set in prepare), loaded once */
     const uint32_t *guard_at;
     const struct tpat_guard *guards;
@@ -361,6 +362,15 @@ static uint32_t word_end(const struct mctx *m, uint32_t pos)
     return k;
 }
 
+/* May company ci fill slot `slot` of the rule being run? Only a sector slot asks the host, and the
+ * answer depends on the token alone, so the memo of failed (instruction, token) pairs stays right. */
+static int slot_accepts(const struct mctx *m, uint32_t slot, int32_t ci)
+{
+    const char *const *want = m->p->rules[m->rule].pub.slot_sector;
+    if (!m->r->slot_ok || !want || !want[slot]) return 1;
+    return m->r->slot_ok(m->r->slot_ctx, m->rule, slot, &m->r->companies[ci]);
+}
+
 /* Steps a run takes before it consults the memo. Most runs fail within a dozen steps and never
  * meet a state twice, so marking every (instruction, token) cost more than it saved (Reuters,
  * FILTER_BENCH_ONLY=v2 filter_bench: 1.49 -> 1.33 s of CPU, min of 6); past this a run marks and
@@ -397,7 +407,7 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
                 break;
             case OP_COMPANY:
                 ci = pos < m->end ? m->s->comp_at[pos] : -1;
-                if (ci < 0 || m->r->companies[ci].tok_end > m->end) goto fail;
+                if (ci < 0 || m->r->companies[ci].tok_end > m->end || !slot_accepts(m, in->arg, ci)) goto fail;
                 if (push(m, &top, (struct job){0, 0, (int32_t)in->arg, m->s->caps[in->arg]})) return -1;
                 m->s->caps[in->arg] = ci;
                 pos = m->r->companies[ci].tok_end;
@@ -466,6 +476,7 @@ static int record(struct mctx *m, const struct tpat_crule *cr, uint32_t rule, ui
 static int try_window(struct mctx *m, uint32_t rule, uint32_t lo, uint32_t hi, uint32_t *next)
 {
     const struct tpat_crule *cr = &m->p->rules[rule];
+    m->rule = rule;
     for (uint32_t s = lo > *next ? lo : *next; s <= hi && s < m->end && !m->out_of_steps; s++) {
         *next = s + 1;
         if (!guard_ok(m, cr->pc, s)) continue; /* the program would fail at its first token */

@@ -109,6 +109,10 @@ typedef struct tpat_result {
     size_t n_limited;   /* (rule, sentence) pairs not finished because max_steps ran out */
     void *scratch;      /* the matcher's per-token arrays */
     uint8_t gate;       /* in: 1 -- where no rule of positive weight matches, match nothing else (no hits) */
+    /* in: where set, a slot whose rule asks for sectors ({COMPANY[chip]:role}) takes only a company this
+     * accepts, tested while matching, so a later alternative of the rule is tried when it refuses */
+    int (*slot_ok)(void *ctx, uint32_t rule, uint32_t slot, const struct tpat_company *c);
+    void *slot_ctx;
 } tpat_result;
 
 #define TPAT_DEFAULT_STEPS (UINT64_C(1) << 26)

@@ -833,6 +833,39 @@ static void test_gate(void)
     tpat_destroy(p);
 }
 
+/* tpat_result.slot_ok: a sector slot's company is asked about while matching, so where the first
+ * alternative's company is refused the rule's later alternative over the same words is tried
+ * (without it the first alternative's hit stands and the host drops it after matching). */
+static int refuse_calls;
+static int refuse_all(void *ctx, uint32_t rule, uint32_t slot, const struct tpat_company *c)
+{
+    (void)ctx, (void)rule, (void)c;
+    ASSERT_EQ(slot, 0); /* only the sector slot is asked about */
+    refuse_calls++;
+    return 0;
+}
+
+static void test_slot_ok_alternatives(void)
+{
+    static const char *const pack = "pack: t\nroles: [buyer, target]\nsectors: [chip]\n"
+                                    "companies: {suffixes: sfx}\nlexicons:\n  sfx: [Corp, Ltd]\nrules:\n"
+                                    R("r", "{COMPANY[chip]:buyer} buys {COMPANY:target} | {COMPANY:buyer} buys {COMPANY:target} stake");
+    tpat_pack *p = NULL;
+    tpat_diag d = {0};
+    if (tpat_load_buf(&p, "t.yml", pack, strlen(pack), &d)) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
+    tpat_diag_free(&d);
+    tpat_result r;
+    tpat_result_init(&r);
+    ASSERT_STR_EQ(run_with(p, "", "Acme Corp buys Foo Ltd stake.", NULL, 0, &r), "r[Acme Corp buys Foo Ltd]{buyer=Acme Corp,target=Foo Ltd}");
+    r.slot_ok = refuse_all;
+    ASSERT_STR_EQ(run_with(p, "", "Acme Corp buys Foo Ltd stake.", NULL, 0, &r),
+                  "r[Acme Corp buys Foo Ltd stake]{buyer=Acme Corp,target=Foo Ltd}");
+    ASSERT(refuse_calls > 0);
+    ASSERT_STR_EQ(run_with(p, "", "Acme Corp buys Foo Ltd.", NULL, 0, &r), ""); /* no later alternative fits */
+    tpat_result_free(&r);
+    tpat_destroy(p);
+}
+
 int main(void)
 {
     test_load_errors();
@@ -860,6 +893,7 @@ int main(void)
     test_optional_then_gap();
     test_slot_lead();
     test_gate();
+    test_slot_ok_alternatives();
     printf("test_tpat: ok\n");
     return 0;
 }
