@@ -859,18 +859,22 @@ static int cap_word(const char *s, size_t len, size_t i)
     return i + 1 < len && isupper((unsigned char)s[i]) && isalpha((unsigned char)s[i + 1]);
 }
 
+/* A company's people by title (names_a_person, employer_of_owner); "chief executive" before "chief". */
+static const char *const boss_title[] = {"co-founder", "cofounder", "founder", "CEO", "chief executive", "chief",
+                                         "boss", "chairman", "chairwoman", "chair", NULL};
+
 /* 1 when the mention ending at `end` only says whom a name belongs to: a title or a relation noun
  * (relations_only: a relation, in any case) and a name follow ("Figma co-founder and CEO Dylan Field",
  * "CrowdStrike chief George Kurtz", "Toyota supplier Denso", "OpenAI rival Anthropic"): the one named
  * acts, the company is context. */
 static int names_a_person(const char *s, size_t len, size_t end, int relations_only)
 {
-    static const char *const title[] = {"co-founder", "cofounder", "founder", "CEO", "chief executive",
-                                        "chief", "boss", "chairman", "chairwoman", "chair", "president",
-                                        "supplier", "customer", "client", "rival", "backer", NULL},
-                             *const relation[] = {"rival", "backer", "supplier", "customer", "client", NULL};
+    static const char *const relation[] = {"rival", "backer", "supplier", "customer", "client", NULL},
+                             *const president[] = {"president", NULL};
     size_t i = end, n, titles = 0;
-    while (i < len && s[i] == ' ' && (n = word_in_case(s, len, i + 1, relations_only ? relation : title, relations_only)) != 0) {
+    while (i < len && s[i] == ' ' &&
+           ((n = word_in_case(s, len, i + 1, relation, relations_only)) ||
+            (!relations_only && ((n = word_in(s, len, i + 1, boss_title)) || (n = word_in(s, len, i + 1, president)))))) {
         i += 1 + n, titles++;
         if (word_in(s, len, i + 1, (const char *const[]){"and", NULL})) i += 4;
     }
@@ -963,33 +967,51 @@ static int former_employer(const char *s, size_t len, size_t start, size_t end)
     return w + 1 < len && s[w] == ' ' && word_in_case(s, len, w + 1, alum, 1) != 0;
 }
 
-/* 1 when the mention is the company of a person whose own business follows: a title, the person's
- * name or none, a possessive and that business, named or a business word within three words ("Tesla
- * boss Elon Musk's X", "Amazon founder Jeff Bezos's Blue Origin", "Walmart heir's bank", "Oracle
- * co-founder's Paramount"): the company is context (GUIDE: background), as a former employer is.
- * `next` is where a name of another company starts right after the possessive (SIZE_MAX: none;
- * "SoftBank founder Son's Vision Fund" is SoftBank's, "Zuckerberg's testimony in FTC trial" no
- * business). Not "company" or "firm", which may be the employer itself ("Huang's company"). */
-static int employer_of_owner(const char *s, size_t len, size_t end, size_t next)
+/* Where a person's possessive ends after the mention ending at `end`: a title, the person's name or
+ * none, "'s" ("Tesla boss Elon Musk's", "Walmart heir's"); 0 when the words are not that. */
+static size_t owner_possessive_end(const char *s, size_t len, size_t end)
 {
-    static const char *const title[] = {"co-founder", "cofounder", "founder", "CEO", "chief executive", "chief",
-                                        "boss", "chairman", "chairwoman", "chair", "heir", "heiress", NULL},
-                             *const own[] = {"start-up", "startup", "fund", "bank", "venture", "family", "foundation",
-                                             "network", "platform", "lab", "newspaper", "vehicle", "empire", NULL};
-    size_t i = end, n;
-    if (!(i < len && s[i] == ' ' && (n = word_in_case(s, len, i + 1, title, 1)) != 0)) return 0;
-    i += 1 + n;
+    static const char *const heir[] = {"heir", "heiress", NULL};
+    size_t i = end, w;
+    if (!(i < len && s[i] == ' ' && ((w = word_in_case(s, len, i + 1, boss_title, 1)) || (w = word_in_case(s, len, i + 1, heir, 1)))))
+        return 0;
+    i += 1 + w;
     for (int names = 0; names < 3 && i + 1 < len && s[i] == ' ' && cap_word(s, len, i + 1); names++)
         for (i++; i < len && (isalpha((unsigned char)s[i]) || s[i] == '-' || s[i] == '.');) i++;
     size_t p = tok_possessive(s, len, i);
-    if (!p) return 0;
-    i += p;
+    return p ? i + p : 0;
+}
+
+/* After a person's possessive ending at i, their own business: another company's name right there
+ * (`next`, its start, SIZE_MAX for none) or a business word within three words. Not "company" or
+ * "firm", which may be the employer itself ("Nvidia CEO Jensen Huang's company"). */
+static int owner_business_after(const char *s, size_t len, size_t i, size_t next)
+{
+    static const char *const own[] = {"start-up", "startup", "fund", "bank", "venture", "family", "foundation",
+                                      "network", "platform", "lab", "newspaper", "vehicle", "empire", NULL};
     if (i + 1 == next) return 1;
     for (int words = 0; words < 3 && i + 1 < len && s[i] == ' '; words++) {
         if (word_in_case(s, len, i + 1, own, 1)) return 1;
         for (i++; i < len && s[i] != ' ';) i++;
     }
     return 0;
+}
+
+/* 1 when mention j is the company of a person whose own business follows ("Tesla boss Elon Musk's
+ * X", "Amazon founder Jeff Bezos's Blue Origin", "Walmart heir's bank", "Oracle co-founder's
+ * Paramount"): the company is context (GUIDE: background), as a former employer is. Not where the
+ * field's next name is the same company's own unit ("SoftBank founder Son's Vision Fund"); a
+ * regulator named next is no business ("Zuckerberg's testimony in FTC trial"). */
+static int employer_of_owner(const struct detect_run *x, size_t j)
+{
+    const struct squawk_mention *m = &x->men[j], *n = j + 1 < x->n_men ? &x->men[j + 1] : NULL;
+    const char *s = x->a->text[m->field];
+    size_t len = x->a->len[m->field], i = owner_possessive_end(s, len, m->end);
+    if (!i) return 0; /* the usual case: no title after the name, nothing more looked up */
+    if (n && n->field != m->field) n = NULL;
+    if (n && n->entity == m->entity) return 0;
+    size_t next = n && !is_kind(x->h->article_entity(x->a, n->entity), "regulator") ? n->start : SIZE_MAX;
+    return owner_business_after(s, len, i, next);
 }
 
 /* 1 when the mention is a name used as a word, not the company: a modifier glued to it
@@ -1221,13 +1243,7 @@ static void accept_mentions(struct detect_run *x)
         size_t len = x->a->len[m->field];
         int head = m->field == SQUAWK_FIELD_HEADLINE;
         int strict = x->d->cfg.route_clauses > 0;
-        /* the field's next name: another company's, or the same company's own unit ("SoftBank founder
-         * Son's Vision Fund"), which keeps it a party */
-        const struct squawk_mention *n = j + 1 < x->n_men && x->men[j + 1].field == m->field ? &x->men[j + 1] : NULL;
-        int own_unit = n && n->entity == m->entity;
-        size_t next = n && !own_unit && !is_kind(x->h->article_entity(x->a, n->entity), "regulator") ? n->start : SIZE_MAX;
-        int fe = former_employer(s, len, m->start, m->end) || (!own_unit && employer_of_owner(s, len, m->end, next)) ||
-                 listed == 1,
+        int fe = former_employer(s, len, m->start, m->end) || employer_of_owner(x, j) || listed == 1,
             fs = former_staff_of(s, m->start) || listed == 2;
         former_prev = fe ? 1 : fs ? 2 : 0;
         int bg = in_background(x, m) || fe,

@@ -112,7 +112,7 @@ struct tscan {
     struct squawk_match *ms;
     struct squawk_tslot *slots;
     uint32_t *off; /* [n_ms + 1] */
-    size_t n_ms;   /* hits reported: those whose sector slots hold companies of their sectors */
+    size_t n_ms;   /* hits reported: every hit (sector slots were checked while matching) */
 };
 
 struct squawk_report {
@@ -400,21 +400,8 @@ static int slot_in_sector(void *ctx, uint32_t rule, uint32_t slot, const struct 
     return company_in_sector(t->pack, t->ctx, tpat_rule_at(t->pack->p, rule)->slot_sector[slot], co);
 }
 
-/* Every filled sector slot of hit x holds a company of one of its sectors (matching checked it
- * already; kept for a result matched without slot_ok). */
-static int slots_in_sector(const struct squawk_tpack *p, const article_ctx *c, const tpat_result *r,
-                           const struct tpat_hit *x)
-{
-    const char *const *want = tpat_rule_at(p->p, x->rule)->slot_sector;
-    for (uint32_t k = 0; want && k < x->n_slots; k++) {
-        const struct tpat_slot *sl = &r->slots[x->slot + k];
-        if (want[sl->index] && !company_in_sector(p, c, want[sl->index], &r->companies[sl->company])) return 0;
-    }
-    return 1;
-}
-
 /* Hits become matches (bytes from tokens) and filled slots (bytes of the company's tokens);
- * a hit whose sector slot holds a company of another sector is no hit. */
+ * the matcher already refused a sector slot's company of another sector (slot_in_sector). */
 static int tscan_export(const struct squawk_tpack *p, const article_ctx *c, struct tscan *t)
 {
     const tpat_result *r = &t->res;
@@ -428,7 +415,6 @@ static int tscan_export(const struct squawk_tpack *p, const article_ctx *c, stru
     uint32_t ns = 0;
     for (size_t i = 0; i < r->n_hits; i++) {
         const struct tpat_hit *x = &r->hits[i];
-        if (!slots_in_sector(p, c, r, x)) continue;
         t->ms[t->n_ms] = hit_words(r, d, x);
         t->off[t->n_ms++] = ns;
         for (uint32_t k = 0; k < x->n_slots; k++) {

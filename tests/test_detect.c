@@ -698,6 +698,13 @@ TEST(person_employer_is_context)
 /* Relations name context in a headline of any case ("Toyota supplier Denso", "Apple Supplier Foxconn"),
  * titles only in a body ("Nvidia CEO Announces ..." capitalises a verb); a name used as a word
  * ("Nvidia-backed start-up", "the Uber of freight") is no party. */
+/* The text half of employer_of_owner: a person's possessive after the name, then their business. */
+static int owner_of(const char *s, size_t len, size_t end, size_t next)
+{
+    size_t i = owner_possessive_end(s, len, end);
+    return i && owner_business_after(s, len, i, next);
+}
+
 TEST(names_used_as_context)
 {
     const char *h = "Toyota supplier Denso makes bid for chipmaker Rohm";
@@ -773,13 +780,13 @@ TEST(names_used_as_context)
     size_t ol = strlen(o), o1 = 0, o2 = (size_t)(strstr(o, "Widget heir") - o), o3 = (size_t)(strstr(o, "Widget co-") - o),
            o4 = (size_t)(strstr(o, "Widget chief") - o), o5 = (size_t)(strstr(o, "Widget CEO") - o),
            o6 = (size_t)(strstr(o, "Widget owner") - o), on = (size_t)(strstr(o, "Initech") - o);
-    ASSERT(employer_of_owner(o, ol, o1 + 6, on));
-    ASSERT(!employer_of_owner(o, ol, o1 + 6, SIZE_MAX)); /* no name after it, no business word */
-    ASSERT(employer_of_owner(o, ol, o2 + 6, SIZE_MAX));
-    ASSERT(employer_of_owner(o, ol, o3 + 6, SIZE_MAX));
-    ASSERT(!employer_of_owner(o, ol, o4 + 6, SIZE_MAX));
-    ASSERT(!employer_of_owner(o, ol, o5 + 6, SIZE_MAX));
-    ASSERT(!employer_of_owner(o, ol, o6 + 6, SIZE_MAX)); /* "owner" is a descriptor: "Gucci owner Kering" */
+    ASSERT(owner_of(o, ol, o1 + 6, on));
+    ASSERT(!owner_of(o, ol, o1 + 6, SIZE_MAX)); /* no name after it, no business word */
+    ASSERT(owner_of(o, ol, o2 + 6, SIZE_MAX));
+    ASSERT(owner_of(o, ol, o3 + 6, SIZE_MAX));
+    ASSERT(!owner_of(o, ol, o4 + 6, SIZE_MAX));
+    ASSERT(!owner_of(o, ol, o5 + 6, SIZE_MAX));
+    ASSERT(!owner_of(o, ol, o6 + 6, SIZE_MAX)); /* "owner" is a descriptor: "Gucci owner Kering" */
     /* a name glued by a hyphen into the last word of a slotless mark's hit ("for Acme-powered"): the mark names it;
      * not one the hit goes past ("for Acme-powered racks") nor one with a space after it */
     const char *g = "for Acme-powered capacity";

@@ -835,7 +835,7 @@ static void test_gate(void)
 
 /* tpat_result.slot_ok: a sector slot's company is asked about while matching, so where the first
  * alternative's company is refused the rule's later alternative over the same words is tried
- * (without it the first alternative's hit stands and the host drops it after matching). */
+ * (without it the first alternative's hit stands, sector unchecked). */
 static int refuse_calls;
 static int refuse_all(void *ctx, uint32_t rule, uint32_t slot, const struct tpat_company *c)
 {
