@@ -460,11 +460,22 @@ static const struct squawk_mention *name_started_in(const struct detect_run *x, 
 /* A rule tagged veto ("buy back its own shares", "supply agreement") says what
  * the words it covers mean: positive triggers overlapping it count for nothing
  * (a negative rule inside a veto, "tax" in "tax order", still says what the
- * story is). A rule tagged unveto lifts the vetoes it overlaps: in "sells oil
+ * story is). A rule tagged unveto lifts the vetoes it overlaps (with lifts:, only
+ * those it names: "by the SEC" lifts a former boss's case, not a dated fine): in "sells oil
  * and gas stake" the goods word names the business being sold. One that starts
  * inside a company's name lifts only a veto ending in that name, the goods
  * reading of the name ("buys Marathon Oil stake"): in "trims Analog Devices
  * stake" the routine-trade veto is not about goods. */
+/* Does the unveto rule u lift the veto rule v where they overlap: every veto, or those its lifts: names? */
+static int lifts_veto(const struct detect *d, uint32_t u, uint32_t v)
+{
+    const struct squawk_trule *t = u < d->n_rules ? d->rules[u].v2 : NULL;
+    if (!t || !SQUAWK_HAS(t, struct squawk_trule, lifts) || !t->n_lifts) return 1;
+    for (uint32_t k = 0; v < d->n_rules && k < t->n_lifts; k++)
+        if (strcmp(t->lifts[k], d->rules[v].id) == 0) return 1;
+    return 0;
+}
+
 static void gate_vetoes(struct detect_run *x)
 {
     const struct squawk_match *ms = x->ms;
@@ -472,7 +483,9 @@ static void gate_vetoes(struct detect_run *x)
         if (tag_of(x->d, ms[u].rule) != DETECT_TAG_UNVETO) continue;
         const struct squawk_mention *nm = x->slots ? name_started_in(x, u) : NULL;
         for (size_t v = 0; v < x->n_ms; v++)
-            if (overlaps(&ms[v], &ms[u]) && (!nm || (ms[v].end > nm->start && ms[v].end <= nm->end))) x->lifted[v] = 1;
+            if (overlaps(&ms[v], &ms[u]) && (!nm || (ms[v].end > nm->start && ms[v].end <= nm->end)) &&
+                lifts_veto(x->d, ms[u].rule, ms[v].rule))
+                x->lifted[v] = 1;
     }
     for (size_t v = 0; v < x->n_ms; v++) {
         if (tag_of(x->d, ms[v].rule) != DETECT_TAG_VETO || x->lifted[v]) continue;

@@ -46,7 +46,8 @@ struct tpat_rule {
     const char *const *named_entity;
     double caps_body;      /* caps_body: F -- a headline hit scales the body's positive evidence by F (1: none) */
     uint8_t slot_lead;     /* the first slot can open a match ("{COMPANY:target}? acquired by"): its company
-                            * stands before the rule's words; 0: it follows them ("offer for {COMPANY:target}") */
+                            * stands before the rule's words; 0: it follows them ("offer for {COMPANY:target}") */    uint32_t n_lifts;      /* lifts: [ids] -- an unveto lifts only these vetoes (0: every veto it overlaps) */
+    const char *const *lifts;
 };
 
 /* Loads a pack; on failure returns SQ_E_RULES (SQ_E_IO for an unreadable file) and

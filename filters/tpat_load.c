@@ -553,6 +553,40 @@ static void caps_body_key(struct tpat_loader *L, struct tpat_crule *r, yaml_node
         r->pub.caps_body = f;
 }
 
+/* lifts: [ids] on an unveto: the vetoes it lifts (lifts_checked resolves the ids once every rule is read). */
+static int lifts_key(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t *m)
+{
+    yaml_node_t *v = filter_yaml_get(L->doc, m, "lifts");
+    if (!v) return 0;
+    if (!r->pub.unveto) {
+        tpat_err(L, filter_yaml_line(v), "rule %s: lifts is for an unveto rule", r->pub.id);
+        return 0;
+    }
+    char **ids = NULL;
+    size_t n = 0;
+    if (load_names(L, v, "lifts", &ids, &n)) return -1;
+    if (v->type == YAML_SEQUENCE_NODE && !n) tpat_err(L, filter_yaml_line(v), "rule %s: lifts names no veto", r->pub.id);
+    r->pub.lifts = (const char *const *)ids;
+    r->pub.n_lifts = (uint32_t)n;
+    r->lifts_line = filter_yaml_line(v);
+    return 0;
+}
+
+/* Every id an unveto lifts names a veto rule of the pack. */
+static void lifts_checked(struct tpat_loader *L)
+{
+    const struct tpat_pack *p = L->p;
+    for (size_t i = 0; i < p->n_rules; i++)
+        for (uint32_t k = 0; k < p->rules[i].pub.n_lifts; k++) {
+            const char *id = p->rules[i].pub.lifts[k];
+            int32_t j = tpat_find(p, id);
+            if (j < 0)
+                tpat_err(L, p->rules[i].lifts_line, "rule %s: lifts names %s, no rule of this pack", p->rules[i].pub.id, id);
+            else if (!p->rules[j].pub.veto)
+                tpat_err(L, p->rules[i].lifts_line, "rule %s: lifts names %s, which is not a veto", p->rules[i].pub.id, id);
+        }
+}
+
 static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t *m)
 {
     static const char *const fields[] = {"any", "headline", "body", NULL}, *const scopes[] = {"sentence", "field", NULL},
@@ -588,13 +622,13 @@ static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t 
     }
     if ((v = filter_yaml_get(L->doc, m, "roles")) && named_roles(L, r, v)) return -1;
     caps_body_key(L, r, m);
-    return 0;
+    return lifts_key(L, r, m);
 }
 
 static int load_rule(struct tpat_loader *L, yaml_node_t *m)
 {
     static const char *const keys[] = {"id", "comment", "pattern", "weight", "field", "scope", "span", "veto",
-                                       "unveto", "marks", "sector", "requires", "roles", "word_parts", "caps_body", NULL};
+                                       "unveto", "marks", "sector", "requires", "roles", "word_parts", "caps_body", "lifts", NULL};
     if (m->type != YAML_MAPPING_NODE) {
         tpat_err(L, filter_yaml_line(m), "rules: each rule is a map");
         return 0;
@@ -837,6 +871,7 @@ static int load_top(struct tpat_loader *L, yaml_node_t *root)
     }
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
         if (load_rule(L, yaml_document_get_node(L->doc, *it))) return -1;
+    lifts_checked(L);
     for (size_t l = 0; l < L->n_lex; l++) /* unused lexicons are checked too */
         if (tpat_lex_get(L, (int)l)) return -1;
     return 0;

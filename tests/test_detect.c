@@ -109,15 +109,17 @@ static int fk_evidence_rep(struct squawk_report *r, const char *rule, int field,
 
 /* Engine v2: a token-pattern pack of three rules and its hits with slots. */
 static const char *const slot_roles[] = {"investor", "target"}, *const named_r[] = {"investor"},
-                         *const named_e[] = {"BOLT"};
+                         *const named_e[] = {"BOLT"}, *const lifts2[] = {"veto2"};
 static struct squawk_trule trules[] = { /* engine_v2_further_role changes roles2's roles for a while */
-    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0, 1},
-    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1},
-    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1},
-    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1},
-    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e, NULL, 1.0, 1},
-    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1},
-    {sizeof(struct squawk_trule), "roles2", "", 0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0, 1},
+    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL},
+    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL},
+    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL},
+    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL},
+    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e, NULL, 1.0, 1, 0, NULL},
+    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL},
+    {sizeof(struct squawk_trule), "roles2", "", 0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL},
+    {sizeof(struct squawk_trule), "veto3", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL},
+    {sizeof(struct squawk_trule), "unveto2", "", 0, -1, 0, 1, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 1, lifts2},
 };
 static struct squawk_tslot *tslots;
 static uint32_t *tslot_off;
@@ -448,7 +450,7 @@ TEST(engine_v2_rules_and_slots)
     ASSERT(v2_init("v3", err, sizeof err) != 0);
     ASSERT(strstr(err, "engine") != NULL);
     ASSERT_EQ(v2_init("v2", err, sizeof err), 0);
-    ASSERT_EQ(det.n_rules, 7);
+    ASSERT_EQ(det.n_rules, 9);
     ASSERT_EQ(det.rules[0].dir, 1);
     ASSERT_EQ(det.rules[0].tag, DETECT_TAG_NONE);
     ASSERT_EQ(det.rules[1].tag, DETECT_TAG_VETO);
@@ -527,6 +529,30 @@ TEST(engine_v2_slot_company_keeps_its_role)
     x = v2_run(&a, ms, 2, mn, 1, sl, off, buf, sizeof buf);
     gate(&x);
     ASSERT_EQ(x.vetoed[0], 1);
+    tslots = NULL, tslot_off = NULL;
+    n_scan = n_mens = 0;
+}
+
+/* Engine v2: an unveto with lifts: lifts the vetoes it names and no other it overlaps ("by the SEC"
+ * lifts a former boss's case, not the dated fine of the same sentence). */
+TEST(engine_v2_unveto_lifts_named_vetoes)
+{
+    struct squawk_article a = article("", "It was fined by the SEC in 2022.");
+    uint32_t end = (uint32_t)strlen(a.text[1]);
+    struct squawk_match ms[] = {M(0, 1, 7, 12), M(1, 1, 7, 23), M(7, 1, 0, end), M(8, 1, 13, 23)};
+    uint32_t off[] = {0, 0, 0, 0, 0};
+    struct squawk_tslot sl[1];
+    _Alignas(16) unsigned char buf[4096];
+    struct detect_run x = v2_run(&a, ms, 4, NULL, 0, sl, off, buf, sizeof buf);
+    gate(&x);
+    ASSERT_EQ(x.lifted[1], 1); /* veto2: named */
+    ASSERT_EQ(x.lifted[2], 0); /* veto3: overlapped, not named */
+    ASSERT_EQ(x.vetoed[0], 1); /* veto3 still holds the trigger */
+    /* without veto3 the unveto lifts veto2 and nothing vetoes the trigger */
+    struct squawk_match ms2[] = {M(0, 1, 7, 12), M(1, 1, 7, 23), M(8, 1, 13, 23)};
+    x = v2_run(&a, ms2, 3, NULL, 0, sl, off, buf, sizeof buf);
+    gate(&x);
+    ASSERT_EQ(x.vetoed[0], 0);
     tslots = NULL, tslot_off = NULL;
     n_scan = n_mens = 0;
 }
@@ -988,6 +1014,7 @@ int main(void)
     RUN(engine_v2_rules_and_slots);
     RUN(engine_v2_slot_company_keeps_its_role);
     RUN(engine_v2_roles_only_rule);
+    RUN(engine_v2_unveto_lifts_named_vetoes);
     RUN(engine_v2_further_role);
     RUN(list_votes_coordination);
     RUN(ambiguous_headline_subject);

@@ -136,6 +136,21 @@ static void test_load_errors(void)
     ASSERT_DBL_NEAR(tpat_rule_at(cp, 0)->caps_body, 0.25, 1e-12);
     ASSERT_DBL_NEAR(tpat_rule_at(cp, 1)->caps_body, 1.0, 1e-12); /* none: the body counts in full */
     tpat_destroy(cp);
+    /* lifts: on an unveto, naming veto rules of the pack (checked once every rule is read) */
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    lifts: [b]\n", L0 + 4, "lifts is for an unveto rule");
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    unveto: true\n    lifts: [nope]\n", L0 + 5,
+                 "lifts names nope, no rule of this pack");
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    unveto: true\n    lifts: [b]\n" R("b", "y"), L0 + 5,
+                 "lifts names b, which is not a veto");
+    expect_error("  - id: a\n    comment: c\n    pattern: x\n    unveto: true\n    lifts: []\n", L0 + 5, "lifts names no veto");
+    snprintf(cb, sizeof cb, "  - id: a\n    comment: c\n    pattern: x\n    unveto: true\n    lifts: [b]\n%s    veto: true\n",
+             R("b", "y"));
+    cp = load(cb, cb, sizeof cb);
+    ASSERT(cp != NULL);
+    ASSERT_EQ(tpat_rule_at(cp, 0)->n_lifts, 1);
+    ASSERT_STR_EQ(tpat_rule_at(cp, 0)->lifts[0], "b");
+    ASSERT_EQ(tpat_rule_at(cp, 1)->n_lifts, 0); /* none: every veto it overlaps */
+    tpat_destroy(cp);
     expect_error("  - id: a\n    pattern: x\n", L0 + 1, "'comment' is required");
     expect_error("  - id: a\n    comment: \"two\\nlines\"\n    pattern: x\n", L0 + 2, "must be one line");
     expect_error(R("a", "x") R("a", "y"), L0 + 4, "id already used on line 16");
