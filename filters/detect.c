@@ -471,8 +471,8 @@ static int lifts_veto(const struct detect *d, uint32_t u, uint32_t v)
 {
     const struct squawk_trule *t = u < d->n_rules ? d->rules[u].v2 : NULL;
     if (!t || !SQUAWK_HAS(t, struct squawk_trule, lifts) || !t->n_lifts) return 1;
-    for (uint32_t k = 0; v < d->n_rules && k < t->n_lifts; k++)
-        if (strcmp(t->lifts[k], d->rules[v].id) == 0) return 1;
+    for (uint32_t k = 0; k < t->n_lifts; k++)
+        if (t->lifts[k] == v) return 1;
     return 0;
 }
 

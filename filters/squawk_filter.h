@@ -205,11 +205,11 @@ struct squawk_trule {
      * match, so its company stands before the rule's words ("{COMPANY:target}? acquired by"); 0 when
      * the rule's words come first ("offer for {COMPANY:target}") */
     uint8_t slot_lead;
-    /* since 1.2 (SQUAWK_HAS(rule, struct squawk_trule, lifts)): an unveto's `lifts:` -- the ids of the
-     * vetoes it lifts where it overlaps them ("reg.veto_former_boss_case"); n_lifts 0: every veto it
-     * overlaps, as before the key existed */
+    /* since 1.2 (SQUAWK_HAS(rule, struct squawk_trule, lifts)): an unveto's `lifts:` -- the vetoes it
+     * lifts where it overlaps them, as indices of the pack's rules (tpack_rule(pack, i); the YAML names
+     * them by id, "reg.veto_former_boss_case"); n_lifts 0: every veto it overlaps, as before the key existed */
     uint32_t n_lifts;
-    const char *const *lifts;
+    const uint32_t *lifts;
 };
 
 /* A filled company slot of a hit: the company's bytes in the hit's field and its role. */

@@ -46,8 +46,9 @@ struct tpat_rule {
     const char *const *named_entity;
     double caps_body;      /* caps_body: F -- a headline hit scales the body's positive evidence by F (1: none) */
     uint8_t slot_lead;     /* the first slot can open a match ("{COMPANY:target}? acquired by"): its company
-                            * stands before the rule's words; 0: it follows them ("offer for {COMPANY:target}") */    uint32_t n_lifts;      /* lifts: [ids] -- an unveto lifts only these vetoes (0: every veto it overlaps) */
-    const char *const *lifts;
+                            * stands before the rule's words; 0: it follows them ("offer for {COMPANY:target}") */
+    uint32_t n_lifts;      /* lifts: [ids] -- an unveto lifts only these vetoes (0: every veto it overlaps) */
+    const uint32_t *lifts; /* their rule indices, resolved once the pack is read */
 };
 
 /* Loads a pack; on failure returns SQ_E_RULES (SQ_E_IO for an unreadable file) and

@@ -83,7 +83,8 @@ struct tpat_crule {
     const struct tpat_win *anchor_win; /* per anchor test: the window of the branch it anchors */
     uint32_t n_anchor_tests;
     struct tpat_win pre; /* before the anchor item (a top-level alternation: its widest branch) */
-    size_t lifts_line;   /* where its lifts: list is, for the check once every rule is read */
+    char **lift_ids;     /* its lifts: list as written, resolved to pub.lifts once every rule is read */
+    size_t lifts_line;
 };
 
 /* What the first token of any match from an instruction on must be: one of the words (a bit

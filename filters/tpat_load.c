@@ -566,25 +566,33 @@ static int lifts_key(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t *m
     size_t n = 0;
     if (load_names(L, v, "lifts", &ids, &n)) return -1;
     if (v->type == YAML_SEQUENCE_NODE && !n) tpat_err(L, filter_yaml_line(v), "rule %s: lifts names no veto", r->pub.id);
-    r->pub.lifts = (const char *const *)ids;
+    r->lift_ids = ids;
     r->pub.n_lifts = (uint32_t)n;
     r->lifts_line = filter_yaml_line(v);
     return 0;
 }
 
-/* Every id an unveto lifts names a veto rule of the pack. */
-static void lifts_checked(struct tpat_loader *L)
+/* Every id an unveto lifts names a veto rule of the pack: resolved to rule indices once, so the
+ * engine compares numbers per overlap, not names. */
+static int lifts_resolved(struct tpat_loader *L)
 {
-    const struct tpat_pack *p = L->p;
-    for (size_t i = 0; i < p->n_rules; i++)
-        for (uint32_t k = 0; k < p->rules[i].pub.n_lifts; k++) {
-            const char *id = p->rules[i].pub.lifts[k];
-            int32_t j = tpat_find(p, id);
+    struct tpat_pack *p = L->p;
+    for (size_t i = 0; i < p->n_rules; i++) {
+        struct tpat_crule *r = &p->rules[i];
+        uint32_t *idx = r->pub.n_lifts ? tpat_arena_alloc(&p->arena, r->pub.n_lifts * sizeof *idx) : NULL;
+        if (r->pub.n_lifts && !idx) return -1;
+        for (uint32_t k = 0; k < r->pub.n_lifts; k++) {
+            int32_t j = tpat_find(p, r->lift_ids[k]);
             if (j < 0)
-                tpat_err(L, p->rules[i].lifts_line, "rule %s: lifts names %s, no rule of this pack", p->rules[i].pub.id, id);
+                tpat_err(L, r->lifts_line, "rule %s: lifts names %s, no rule of this pack", r->pub.id, r->lift_ids[k]);
             else if (!p->rules[j].pub.veto)
-                tpat_err(L, p->rules[i].lifts_line, "rule %s: lifts names %s, which is not a veto", p->rules[i].pub.id, id);
+                tpat_err(L, r->lifts_line, "rule %s: lifts names %s, which is not a veto", r->pub.id, r->lift_ids[k]);
+            else
+                idx[k] = (uint32_t)j;
         }
+        r->pub.lifts = idx;
+    }
+    return 0;
 }
 
 static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t *m)
@@ -871,7 +879,7 @@ static int load_top(struct tpat_loader *L, yaml_node_t *root)
     }
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
         if (load_rule(L, yaml_document_get_node(L->doc, *it))) return -1;
-    lifts_checked(L);
+    if (lifts_resolved(L)) return -1;
     for (size_t l = 0; l < L->n_lex; l++) /* unused lexicons are checked too */
         if (tpat_lex_get(L, (int)l)) return -1;
     return 0;

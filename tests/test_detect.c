@@ -109,7 +109,8 @@ static int fk_evidence_rep(struct squawk_report *r, const char *rule, int field,
 
 /* Engine v2: a token-pattern pack of three rules and its hits with slots. */
 static const char *const slot_roles[] = {"investor", "target"}, *const named_r[] = {"investor"},
-                         *const named_e[] = {"BOLT"}, *const lifts2[] = {"veto2"};
+                         *const named_e[] = {"BOLT"};
+static const uint32_t lifts2[] = {1}; /* veto2 */
 static struct squawk_trule trules[] = { /* engine_v2_further_role changes roles2's roles for a while */
     {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL},
     {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL},

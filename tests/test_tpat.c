@@ -148,7 +148,7 @@ static void test_load_errors(void)
     cp = load(cb, cb, sizeof cb);
     ASSERT(cp != NULL);
     ASSERT_EQ(tpat_rule_at(cp, 0)->n_lifts, 1);
-    ASSERT_STR_EQ(tpat_rule_at(cp, 0)->lifts[0], "b");
+    ASSERT_EQ(tpat_rule_at(cp, 0)->lifts[0], 1); /* b's index */
     ASSERT_EQ(tpat_rule_at(cp, 1)->n_lifts, 0); /* none: every veto it overlaps */
     tpat_destroy(cp);
     expect_error("  - id: a\n    pattern: x\n", L0 + 1, "'comment' is required");
