@@ -41,6 +41,12 @@ static inline uint32_t cand_pmin(uint64_t c) { return (uint32_t)(c >> 40) & 255u
 static inline uint32_t cand_before(uint64_t c) { return (uint32_t)(c >> 32) & 255u; }
 static inline uint32_t cand_tok(uint64_t c) { return (uint32_t)c; }
 
+/* A (rule, token) pair kept aside, with the window of the anchor that proposed it. */
+struct deferred {
+    const struct tpat_win *win;
+    uint32_t rule, tok;
+};
+
 /* A rule's state in one tpat_match call: its last candidate (no pair twice) and whether it can
  * match in the scope of its last candidate's token (scope_ok, asked once per scope). */
 struct rule_memo {
@@ -60,6 +66,8 @@ struct scratch {
     uint32_t epoch;
     uint64_t *gen, *cand; /* candidates (cand_make) as generated, and sorted by rule */
     size_t n_cand, cap_gen, cap_cand;
+    struct deferred *later; /* the (rule, token) pairs of rules of weight <= 0, proposed only when asked */
+    size_t n_later, cap_later;
     size_t *per_rule;
     size_t cap_per_rule;
     uint64_t *visited;  /* all zero between scopes: a scope clears only the words it set (dirty) */
@@ -117,6 +125,7 @@ static void scratch_free(struct scratch *s)
     free(s->forms);
     free(s->cand);
     free(s->gen);
+    free(s->later);
     free(s->per_rule);
     free(s->visited);
     free(s->dirty);
@@ -162,7 +171,7 @@ static size_t result_bytes(const tpat_result *r)
     return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
            (s->cap_wid + s->cap_tail + s->cap_comp) * 4 + s->cap_memo * sizeof *s->memo + s->cap_cov + s->cap_forms * 4 +
            (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
-           s->cap_caps * 4 + s->cap_present * 8 + s->cap_row_done + s->cap_wstamp * 4;
+           s->cap_caps * 4 + s->cap_present * 8 + s->cap_row_done + s->cap_wstamp * 4 + s->cap_later * sizeof *s->later;
 }
 
 void tpat_result_free(tpat_result *r)
@@ -833,13 +842,33 @@ static int sort_by_rule(struct scratch *s, size_t n_rules)
     return 0;
 }
 
+/* Rule tried at token tok with window w, once the rules of positive weight matched (a gated pack
+ * asks the others only then): kept aside until propose_later. */
+static inline int defer(struct mctx *m, uint32_t rule, uint32_t tok, const struct tpat_win *w)
+{
+    struct scratch *s = m->s;
+    if (s->n_later == s->cap_later && tpat_reserve((void **)&s->later, &s->cap_later, s->n_later + 1, sizeof *s->later)) return -1;
+    s->later[s->n_later++] = (struct deferred){w, rule, tok};
+    return 0;
+}
+
+/* Rules [lo, hi) of a list (rules, wins) at token k: those before mid (of positive weight) as
+ * candidates, the others deferred. */
+static inline int propose(struct mctx *m, const uint32_t *rules, const struct tpat_win *wins, uint32_t lo, uint32_t mid,
+                          uint32_t hi, uint32_t k)
+{
+    for (uint32_t q = lo; q < mid; q++)
+        if (add_cand(m, rules[q], k, &wins[q])) return -1;
+    for (uint32_t q = mid; q < hi; q++)
+        if (defer(m, rules[q], k, &wins[q])) return -1;
+    return 0;
+}
+
 /* The rules of ctest i, as token k passes it. */
 static int ctest_add(struct mctx *m, size_t i, uint32_t k)
 {
     const struct tpat_pack *p = m->p;
-    for (uint32_t q = p->ctest_off[i]; q < p->ctest_off[i + 1]; q++)
-        if (add_cand(m, p->ctest_rules[q], k, &p->ctest_win[q])) return -1;
-    return 0;
+    return propose(m, p->ctest_rules, p->ctest_win, p->ctest_off[i], p->ctest_mid[i], p->ctest_off[i + 1], k);
 }
 
 /* The rules of ctest i, when token k passes it. */
@@ -872,6 +901,14 @@ static int tested_cands(struct mctx *m, uint32_t k)
     return 0;
 }
 
+/* Rules of a list with windows of their own (company_rules, free_rules) at token k, as propose. */
+static int propose_own(struct mctx *m, const uint32_t *rules, size_t mid, size_t n, uint32_t k)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((i < mid ? add_cand : defer)(m, rules[i], k, &m->p->rules[rules[i]].pre)) return -1;
+    return 0;
+}
+
 /* Token k's (rule, token) pairs: its anchor words, a company starting there, a sentence start
  * for rules with no anchor. */
 static inline int cands_at(struct mctx *m, uint32_t k)
@@ -881,18 +918,14 @@ static inline int cands_at(struct mctx *m, uint32_t k)
     if (tested_cands(m, k)) return -1;
     /* no word (-1) reads the empty range at n_words: no branch on the id */
     uint32_t w = (uint32_t)s->wid[k] < p->n_words ? (uint32_t)s->wid[k] : (uint32_t)p->n_words;
-    for (uint32_t a = p->anchor_off[w]; a < p->anchor_off[w + 1]; a++)
-        if (add_cand(m, p->anchor_rules[a], k, &p->anchor_win[a])) return -1;
+    if (propose(m, p->anchor_rules, p->anchor_win, p->anchor_off[w], p->anchor_mid[w], p->anchor_off[w + 1], k)) return -1;
     if (s->tail[k] >= 0) /* a hyphenated word's last part: rules that allow word parts */
         for (uint32_t a = p->anchor_off[s->tail[k]]; a < p->anchor_off[s->tail[k] + 1]; a++)
-            if (!p->rules[p->anchor_rules[a]].pub.whole_words && add_cand(m, p->anchor_rules[a], k, &p->anchor_win[a]))
+            if (!p->rules[p->anchor_rules[a]].pub.whole_words &&
+                (a < p->anchor_mid[s->tail[k]] ? add_cand : defer)(m, p->anchor_rules[a], k, &p->anchor_win[a]))
                 return -1;
-    if (s->comp_at[k] >= 0)
-        for (size_t i = 0; i < p->n_company_rules; i++)
-            if (add_cand(m, p->company_rules[i], k, &p->rules[p->company_rules[i]].pre)) return -1;
-    if (m->d->v[k].flags & TOK_F_SENT_START)
-        for (size_t i = 0; i < p->n_free_rules; i++)
-            if (add_cand(m, p->free_rules[i], k, &p->rules[p->free_rules[i]].pre)) return -1;
+    if (s->comp_at[k] >= 0 && propose_own(m, p->company_rules, p->company_mid, p->n_company_rules, k)) return -1;
+    if (m->d->v[k].flags & TOK_F_SENT_START && propose_own(m, p->free_rules, p->free_mid, p->n_free_rules, k)) return -1;
     return 0;
 }
 
@@ -964,13 +997,13 @@ static const uint64_t *row_present(struct mctx *m, uint32_t row)
     return have;
 }
 
-/* The candidate (rule, token) pairs, sorted by rule; a rule that cannot match in a scope
- * (scope_ok, over the scope's requirement row) makes no candidate there. */
+/* The candidate (rule, token) pairs of the rules of positive weight, sorted by rule (those of the
+ * others kept aside); a rule that cannot match in a scope (scope_ok, over the scope's requirement
+ * row) makes no candidate there. */
 static int scan_tokens(struct mctx *m)
 {
     const struct tpat_pack *p = m->p;
     struct scratch *s = m->s;
-    s->n_cand = 0;
     /* memo and stamps start zero: epoch and fill 0 are never current */
     if (tpat_reserve_zero((void **)&s->memo, &s->cap_memo, p->n_rules + 1, sizeof *s->memo) ||
         tpat_reserve((void **)&s->present, &s->cap_present, (m->d->n_sent + 2) * 2 * p->req_words + 1, sizeof *s->present) ||
@@ -979,9 +1012,20 @@ static int scan_tokens(struct mctx *m)
         return -1;
     memset(s->row_done, 0, m->d->n_sent + 2);
     s->epoch = next_stamp(s->epoch, s->memo, s->cap_memo * sizeof *s->memo);
+    s->n_cand = s->n_later = 0;
     for (uint32_t k = 0; k < m->d->n; k++)
         if (cands_at(m, k)) return -1;
     return sort_by_rule(s, p->n_rules);
+}
+
+/* The candidates of the rules scan_tokens kept aside (weight <= 0), sorted by rule. */
+static int propose_later(struct mctx *m)
+{
+    struct scratch *s = m->s;
+    s->n_cand = 0;
+    for (size_t i = 0; i < s->n_later; i++)
+        if (add_cand(m, s->later[i].rule, s->later[i].tok, s->later[i].win)) return -1;
+    return sort_by_rule(s, m->p->n_rules);
 }
 
 /* Does a scope (have; part: with hyphenated words' last parts) hold every requirement of entry e of gate g? */
@@ -1085,18 +1129,13 @@ static int match_scope(struct mctx *m, uint32_t rule, uint64_t *c, size_t n)
     return 0;
 }
 
-/* The rules of positive weight (positive 1) or the others (0), over their candidates. */
-static int match_all(struct mctx *m, int positive)
+/* The rules proposed (scan_tokens, propose_later), over their candidates. */
+static int match_all(struct mctx *m)
 {
     uint64_t *c = m->s->cand;
     for (size_t i = 0, j; i < m->s->n_cand; i = j) { /* a run of one rule's candidates in one scope */
         uint32_t rule = cand_rule(c[i]);
         const struct tpat_crule *r = &m->p->rules[rule];
-        if ((r->pub.weight > 0) != positive) { /* the other pass's rule: all its candidates */
-            for (j = i + 1; j < m->s->n_cand && cand_rule(c[j]) == rule; j++)
-                ;
-            continue;
-        }
         uint32_t first = scope_first(m, r, cand_tok(c[i]));
         for (j = i + 1; j < m->s->n_cand && cand_rule(c[j]) == rule && scope_first(m, r, cand_tok(c[j])) == first; j++)
             ;
@@ -1129,8 +1168,9 @@ int tpat_match_ids(const tpat_pack *p, const tok_doc *d, const tpat_ids *ids, co
     struct mctx m = {.p = p, .d = d, .text = text, .r = r, .s = r->scratch, .guard_at = p->guard_at, .guards = p->guards};
     /* the positive rules first, whether gated or not, so a gated match that goes on finds what an
      * ungated one finds (the step budget is spent in the same order) */
-    if (prepare(&m, ids) || find_companies(&m, men, n_men) || scan_tokens(&m) || match_all(&m, 1)) return SQ_E_NOMEM;
-    if ((r->n_hits || !r->gate) && match_all(&m, 0)) return SQ_E_NOMEM;
+    if (prepare(&m, ids) || find_companies(&m, men, n_men) || scan_tokens(&m) || match_all(&m))
+        return SQ_E_NOMEM;
+    if ((r->n_hits || !r->gate) && (propose_later(&m) || match_all(&m))) return SQ_E_NOMEM;
     if (r->n_hits > 1) qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit);
     return 0;
 }

@@ -112,6 +112,12 @@ struct tpat_guard {
 #define GUARD_TESTS (UINT32_C(1) << 30)
 #define GUARD_INDEX (GUARD_TESTS - 1)
 
+/* The two passes of a match: rules of positive weight, then (when they matched, or ungated) the others. */
+static inline int tpat_positive(const struct tpat_crule *r)
+{
+    return r->pub.weight > 0;
+}
+
 struct tpat_word {
     uint32_t off, len, hash; /* in words_pool */
 };
@@ -144,16 +150,18 @@ struct tpat_pack {
     uint64_t *lexbits; /* (n_words + 1) x lex_words: lexicons a word belongs to; row n_words is 0 (no word) */
     size_t lex_words;
     uint64_t *cue_bits; /* a bit per word: in a lexicon other than the suffixes and descriptors (a cue word) */
-    /* anchors: rules to try at a word, CSR over word ids (n_words + 2 offsets; word n_words has none) */
-    uint32_t *anchor_off, *anchor_rules;
+    /* anchors: rules to try at a word, CSR over word ids (n_words + 2 offsets; word n_words has none).
+     * Every list below holds the rules of positive weight first, up to its *_mid: the others are
+     * proposed only when one of those matched (tpat.c propose_later), as a gated pack asks them only then. */
+    uint32_t *anchor_off, *anchor_rules, *anchor_mid;
     struct tpat_win *anchor_win; /* per anchor_rules entry: its rule's window at that word */
     uint32_t *company_rules, *free_rules;
-    size_t n_company_rules, n_free_rules;
+    size_t n_company_rules, n_free_rules, company_mid, free_mid;
     uint32_t *test_rules; /* word-anchored rules some of whose anchor tests are a class or a ~regex */
     size_t n_test_rules;
     /* those anchor tests, each distinct one once (rules repeat "<cap>"), with its rules (CSR):
      * a token tries each once, not once per rule */
-    uint32_t *ctests, *ctest_off, *ctest_rules;
+    uint32_t *ctests, *ctest_off, *ctest_rules, *ctest_mid;
     struct tpat_win *ctest_win; /* per ctest_rules entry: its rule's window at that test */
     size_t n_ctests;
     struct tpat_pre ctest_pre;

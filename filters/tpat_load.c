@@ -760,7 +760,8 @@ static int build_ctests(struct tpat_pack *p)
     p->ctest_off = calloc(n_pairs + 2, sizeof *p->ctest_off);
     p->ctest_rules = malloc((n_pairs + 1) * sizeof *p->ctest_rules);
     p->ctest_win = malloc((n_pairs + 1) * sizeof *p->ctest_win);
-    if (!pt || !pr || !pw || !p->ctests || !p->ctest_off || !p->ctest_rules || !p->ctest_win) {
+    p->ctest_mid = malloc((n_pairs + 1) * sizeof *p->ctest_mid);
+    if (!pt || !pr || !pw || !p->ctests || !p->ctest_off || !p->ctest_rules || !p->ctest_win || !p->ctest_mid) {
         free(pt);
         free(pr);
         free(pw);
@@ -791,12 +792,35 @@ static int build_ctests(struct tpat_pack *p)
     for (size_t q = 0; q < n_pairs; q++) p->ctest_win[fill[pt[q]]] = pw[q], p->ctest_rules[fill[pt[q]]++] = pr[q];
     memmove(p->ctest_off + 1, p->ctest_off, p->n_ctests * sizeof *p->ctest_off);
     p->ctest_off[0] = 0;
+    for (size_t j = 0; j < p->n_ctests; j++) { /* test_rules has the positive first, so each ctest's list does */
+        uint32_t q = p->ctest_off[j];
+        while (q < p->ctest_off[j + 1] && tpat_positive(&p->rules[p->ctest_rules[q]])) q++;
+        p->ctest_mid[j] = q;
+    }
     tpat_pre_make(p, p->ctests, p->n_ctests, &p->ctest_pre);
     ctest_masks(p);
     free(pt);
     free(pr);
     free(pw);
     return 0;
+}
+
+/* Rule c->rule into the lists: its anchor words' (counted or filled, c->fill), and when counting,
+ * the rules tried at class tests, at companies or at sentence starts. */
+static void anchor_rule(struct tpat_loader *L, struct csr *c)
+{
+    struct tpat_pack *p = L->p;
+    const struct tpat_crule *r = &p->rules[c->rule];
+    int tested = 0;
+    for (uint32_t k = 0; r->anchor == ANCHOR_WORDS && k < r->n_anchor_tests; k++) {
+        c->win = &r->anchor_win[k];
+        anchor_words(L, &p->tests[r->anchor_tests[k]], csr_add, c);
+        tested |= p->tests[r->anchor_tests[k]].kind >= TT_CLASS;
+    }
+    if (c->fill) return;
+    if (tested) p->test_rules[p->n_test_rules++] = c->rule;
+    if (r->anchor == ANCHOR_COMPANY) p->company_rules[p->n_company_rules++] = c->rule;
+    else if (r->anchor == ANCHOR_NONE) p->free_rules[p->n_free_rules++] = c->rule;
 }
 
 /* For every word, the rules anchored on it (CSR): count, prefix sums, fill. */
@@ -807,21 +831,15 @@ static int build_anchors(struct tpat_loader *L)
     p->company_rules = calloc(p->n_rules + 1, sizeof *p->company_rules);
     p->free_rules = calloc(p->n_rules + 1, sizeof *p->free_rules);
     p->test_rules = calloc(p->n_rules + 1, sizeof *p->test_rules);
-    if (!c.off || !c.last || !p->company_rules || !p->free_rules || !p->test_rules) goto nomem;
+    p->anchor_mid = calloc(p->n_words + 1, sizeof *p->anchor_mid);
+    if (!c.off || !c.last || !p->company_rules || !p->free_rules || !p->test_rules || !p->anchor_mid) goto nomem;
     for (c.fill = 0; c.fill < 2; c.fill++) {
         memset(c.last, 0, (p->n_words + 1) * sizeof *c.last);
-        for (c.rule = 0; c.rule < p->n_rules; c.rule++) {
-            const struct tpat_crule *r = &p->rules[c.rule];
-            int tested = 0;
-            for (uint32_t k = 0; r->anchor == ANCHOR_WORDS && k < r->n_anchor_tests; k++) {
-                c.win = &r->anchor_win[k];
-                anchor_words(L, &p->tests[r->anchor_tests[k]], csr_add, &c);
-                tested |= p->tests[r->anchor_tests[k]].kind >= TT_CLASS;
-            }
-            if (!c.fill && tested) p->test_rules[p->n_test_rules++] = c.rule;
-            if (r->anchor == ANCHOR_WORDS) continue;
-            if (!c.fill && r->anchor == ANCHOR_COMPANY) p->company_rules[p->n_company_rules++] = c.rule;
-            else if (!c.fill) p->free_rules[p->n_free_rules++] = c.rule;
+        for (int pos = 1; pos >= 0; pos--) { /* rules of positive weight first in every list */
+            for (c.rule = 0; c.rule < p->n_rules; c.rule++)
+                if (tpat_positive(&p->rules[c.rule]) == pos) anchor_rule(L, &c);
+            if (c.fill && pos) memcpy(p->anchor_mid, c.off, p->n_words * sizeof *c.off); /* each word's fill point */
+            if (!c.fill && pos) p->company_mid = p->n_company_rules, p->free_mid = p->n_free_rules;
         }
         if (c.fill) break;
         for (size_t w = 0; w < p->n_words; w++) c.off[w + 1] += c.off[w];
@@ -832,6 +850,7 @@ static int build_anchors(struct tpat_loader *L)
     memmove(c.off + 1, c.off, p->n_words * sizeof *c.off);
     c.off[0] = 0;
     c.off[p->n_words + 1] = c.off[p->n_words]; /* an empty range at n_words: "no word" */
+    p->anchor_mid[p->n_words] = c.off[p->n_words];
     p->anchor_off = c.off;
     p->anchor_rules = c.v;
     p->anchor_win = c.wv;
@@ -1025,6 +1044,7 @@ void tpat_destroy(tpat_pack *p)
     free(p->cue_bits);
     free(p->anchor_off);
     free(p->anchor_rules);
+    free(p->anchor_mid);
     free(p->anchor_win);
     free(p->company_rules);
     free(p->free_rules);
@@ -1032,6 +1052,7 @@ void tpat_destroy(tpat_pack *p)
     free(p->ctests);
     free(p->ctest_off);
     free(p->ctest_rules);
+    free(p->ctest_mid);
     free(p->ctest_win);
     free(p->tests);
     free(p->prog);

@@ -827,22 +827,29 @@ static void test_slot_lead(void)
 }
 
 /* gate: with no hit of a rule of positive weight, the others are not matched (no hits at all, and
- * their steps not spent); with one, every rule matches as without the gate. */
+ * their steps not spent); with one, every rule matches as without the gate. The others are
+ * proposed after the positive ones matched (tpat.c propose_later): rules on the same anchor word
+ * ("bought"), on a company and on a class (#num) of both kinds give the same hits either way. */
 static void test_gate(void)
 {
     char err[600];
     tpat_pack *p = load("  - id: deal\n    comment: c\n    pattern: '<acquire_verb> {COMPANY:target}'\n    weight: 2\n"
                         "  - id: ctx\n    comment: c\n    pattern: 'rival {COMPANY:target}'\n    weight: 0\n    marks: background\n"
-                        "  - id: neg\n    comment: c\n    pattern: '<goods>'\n    weight: -1\n",
+                        "  - id: neg\n    comment: c\n    pattern: '<goods>'\n    weight: -1\n"
+                        "  - id: nego\n    comment: c\n    pattern: 'bought <goods>'\n    weight: -1\n"
+                        "  - id: co\n    comment: c\n    pattern: '{COMPANY:target}'\n    weight: 0\n"
+                        "  - id: num\n    comment: c\n    pattern: '#num'\n    weight: -1\n",
                         err, sizeof err);
     if (!p) SQ_FAIL_("%s", err);
-    static const char *const quiet = "Its rival Foo Ltd sold oil.", *const deal = "Acme bought Foo Ltd, a rival Bar Corp says, not oil.";
+    static const char *const quiet = "Its rival Foo Ltd bought 20 barrels of oil.",
+                             *const deal = "Acme bought Foo Ltd, a rival Bar Corp says, and 20 bought oil.";
     for (int gate = 0; gate < 2; gate++) {
         tpat_result r;
         tpat_result_init(&r);
         r.gate = (uint8_t)gate;
-        ASSERT_STR_EQ(run_with(p, "", quiet, NULL, 0, &r), gate ? "" : "ctx[rival Foo Ltd]{target=Foo Ltd}; neg[oil]");
-        ASSERT_STR_EQ(run_with(p, "", deal, NULL, 0, &r), "deal[bought Foo Ltd]{target=Foo Ltd}; ctx[rival Bar Corp]{target=Bar Corp}; neg[oil]");
+        ASSERT_STR_EQ(run_with(p, "", quiet, NULL, 0, &r), gate ? "" : "ctx[rival Foo Ltd]{target=Foo Ltd}; co[Foo Ltd]{target=Foo Ltd}; num[20]; neg[oil]");
+        ASSERT_STR_EQ(run_with(p, "", deal, NULL, 0, &r), "deal[bought Foo Ltd]{target=Foo Ltd}; co[Foo Ltd]{target=Foo Ltd}; ctx[rival Bar Corp]{target=Bar Corp}; "
+                      "co[Bar Corp]{target=Bar Corp}; num[20]; nego[bought oil]; neg[oil]");
         tpat_result_free(&r);
     }
     tpat_destroy(p);
