@@ -1648,27 +1648,52 @@ static int unreached_headline_party(const struct detect_run *x, const struct squ
  * body's first sentence introduces the operator the headline describes, up front ("China's largest
  * chipmaker, Semiconductor Manufacturing International Corp., has been supplying ...", "The Cyberspace
  * Administration of China said Micron Technology products failed ..."). The one company named there, in
- * its first LEAD_NAME_BYTES and not as context, is the pick; two or none pick none. A name further on is
- * most often a partner or a bystander of a subject the gazetteer lacks ("will take a 5% stake in Lithium
- * Americas and ... its joint venture with General Motors"). */
+ * its first LEAD_NAME_BYTES and not as context, is the pick, and so are the companies of one list
+ * under a headline's plural ("Big Banks": "has told Bank of America and JPMorgan Chase to stop"); two
+ * named apart, or none, pick none. A name further on is most often a partner or a bystander of a
+ * subject the gazetteer lacks ("will take a 5% stake in Lithium Americas and ... its joint venture with
+ * General Motors"). */
 #define LEAD_NAME_BYTES 80
-static int32_t lead_company(const struct detect_run *x)
+#define LEAD_LIST_MAX 4
+
+/* 1 when only a list's joiners stand between two names: spaces, commas, "and", "&" */
+static int list_joined(const char *b, uint32_t from, uint32_t to)
+{
+    int words = 0;
+    for (uint32_t i = from; i < to; i++) {
+        if (b[i] == ' ' || b[i] == ',') continue;
+        if (b[i] == '&') { words++; continue; }
+        if (to - i >= 3 && strncmp(b + i, "and", 3) == 0 && (i + 3 == to || b[i + 3] == ' ')) {
+            words++;
+            i += 2;
+            continue;
+        }
+        return 0;
+    }
+    return words <= 1;
+}
+
+static size_t lead_companies(const struct detect_run *x, int32_t out[LEAD_LIST_MAX])
 {
     const char *b = x->a->text[SQUAWK_FIELD_BODY];
     size_t end = b ? sent_end(b, x->a->len[SQUAWK_FIELD_BODY], 0) : 0;
     if (end > LEAD_NAME_BYTES) end = LEAD_NAME_BYTES;
-    int32_t one = -1;
+    size_t n = 0;
+    uint32_t prev_end = 0;
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
         if (m->field == SQUAWK_FIELD_HEADLINE && is_kind(x->h->article_entity(x->a, m->entity), "company"))
-            return -1; /* the headline names a company: the headline's rule decides */
+            return 0; /* the headline names a company: the headline's rule decides */
         if (!x->ok[j] || (x->ok[j] & MEN_CONTEXT) || m->field != SQUAWK_FIELD_BODY || m->start >= end ||
             !is_kind(x->h->article_entity(x->a, m->entity), "company"))
             continue;
-        if (one >= 0 && one != (int32_t)m->entity) return -1;
-        one = (int32_t)m->entity;
+        size_t k = 0;
+        while (k < n && out[k] != (int32_t)m->entity) k++;
+        if (k == n && n > 0 && (n == LEAD_LIST_MAX || !list_joined(b, prev_end, m->start))) return 0;
+        if (k == n) out[n++] = (int32_t)m->entity;
+        prev_end = m->end;
     }
-    return one;
+    return n;
 }
 
 static void headline_subject(struct detect_run *x)
@@ -1688,8 +1713,14 @@ static void headline_subject(struct detect_run *x)
         if (one >= 0 && one != (int32_t)m->entity) return; /* two companies: which one is unknown */
         one = (int32_t)m->entity;
     }
-    if (one < 0 && x->d->spec.roles_by_kind) one = lead_company(x);
-    if (one >= 0) vote(x, (uint32_t)one, 'b', x->d->cfg.headline_subject, TALLY_ROUTE, 0);
+    if (one >= 0) {
+        vote(x, (uint32_t)one, 'b', x->d->cfg.headline_subject, TALLY_ROUTE, 0);
+        return;
+    }
+    if (!x->d->spec.roles_by_kind) return;
+    int32_t lead[LEAD_LIST_MAX];
+    for (size_t i = 0, n = lead_companies(x, lead); i < n; i++)
+        vote(x, (uint32_t)lead[i], 'b', x->d->cfg.headline_subject, TALLY_ROUTE, 0);
 }
 
 /* Engine v2: a rule of weight 0 (no marks, no veto) with company slots names roles only

@@ -275,6 +275,26 @@ TEST(regulatory_headline_subject)
     builtin_done(h);
 }
 
+/* regulatory (session 47): a headline naming no company over a lead whose first words name one list of
+ * companies makes each of them a subject; two named apart in the lead pick none. */
+TEST(regulatory_lead_list_subjects)
+{
+    filter_host *h = builtin_host();
+    const char *head = "Trump Adds Fuel to Claims That Big Tech Discriminates Against Conservatives";
+    proto_alert *al = run_one(h, head,
+                              "The president has told Microsoft and Nvidia to stop cutting conservatives off "
+                              "from their platforms.",
+                              "regulatory");
+    assert_role(al, "Microsoft Corp.", "subject");
+    assert_role(al, "Nvidia Corp.", "subject");
+    proto_alert_destroy(al);
+    al = run_one(h, head, "Microsoft said it serves every customer, while the president criticised Nvidia again.",
+                 "regulatory");
+    if (al) NO_TOPICS(al, "MSFT", "NVDA");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* invest (session 26): the same oblique headline over a deal whose body calls the company bought
  * "the South Korean developer" names the target; the investor the body names is not its own target,
  * a feed's cashtag prefix names no target, and with two such companies nobody is picked. */
@@ -317,7 +337,7 @@ TEST(regulatory_measure_clause_subjects)
 
 /* regulatory (session 32): a headline naming no company ("Beijing bars key operators from buying US memory
  * chips") takes the one company its lead names up front as the subject; a name late in the lead, or two
- * names, pick none. */
+ * names apart, pick none; the companies of one list are subjects together (session 47). */
 TEST(regulatory_lead_subject)
 {
     filter_host *h = builtin_host();
@@ -330,10 +350,15 @@ TEST(regulatory_lead_subject)
     ASSERT(al != NULL);
     NO_TOPICS(al, "NVDA");
     proto_alert_destroy(al);
-    al = run_one(h, head, "Nvidia and Microsoft products failed a network security review, the notice said.",
-                 "regulatory");
+    al = run_one(h, head, "Nvidia products failed a review that Microsoft passed, the notice said.", "regulatory");
     ASSERT(al != NULL);
     NO_TOPICS(al, "NVDA", "MSFT");
+    proto_alert_destroy(al);
+    /* one list names its companies together (session 47) */
+    al = run_one(h, head, "Nvidia and Microsoft products failed a network security review, the notice said.",
+                 "regulatory");
+    assert_role(al, "Nvidia Corp.", "subject");
+    assert_role(al, "Microsoft Corp.", "subject");
     proto_alert_destroy(al);
     builtin_done(h);
 }
@@ -1952,6 +1977,7 @@ int main(void)
     RUN(regulatory_lead_subject);
     RUN(regulatory_comparison_is_background);
     RUN(regulatory_headline_subject);
+    RUN(regulatory_lead_list_subjects);
     RUN(invest_headline_subject);
     RUN(invest_wire_lead);
     RUN(routing_context_names_and_clauses);
