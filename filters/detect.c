@@ -1629,7 +1629,8 @@ static void trigger_votes(struct detect_run *x, size_t i)
  * Korean developer". Where no company took role_b's side, the one company the headline names takes it
  * on the route (topics). Regulatory (roles by kind): any such company; otherwise (invest) only one no
  * trigger gave a side (the investor the body names is not its own target), named by its name (not a
- * cashtag); a headline company with a near vote on no side makes the pick unknown. */
+ * cashtag); a headline company with a near vote on no side makes the pick unknown. Invest's teaser
+ * headline ("in This AI Company") takes the companies its lead names first (teaser_headline). */
 /* Invest's headline company (not roles by kind): 1 a candidate, 0 passed over (a trigger gave it a
  * side or it is a context name, or a feed's cashtag prefix -- "$CCF - Chase Corporation to acquire ..."
  * names the story's subject, most often the buyer the text names otherwise), -1 no pick at all (a name
@@ -1673,7 +1674,16 @@ static int list_joined(const char *b, uint32_t from, uint32_t to)
     return words <= 1;
 }
 
-static size_t lead_companies(const struct detect_run *x, int32_t out[LEAD_LIST_MAX])
+/* 1 when the headline names entity e as a company */
+static int in_headline(const struct detect_run *x, uint32_t e)
+{
+    for (size_t j = 0; j < x->n_men; j++)
+        if (x->men[j].field == SQUAWK_FIELD_HEADLINE && x->men[j].entity == e) return 1;
+    return 0;
+}
+
+/* past_head: the headline's own companies are passed over in the lead instead of deciding (a teaser) */
+static size_t lead_companies(const struct detect_run *x, int32_t out[LEAD_LIST_MAX], int past_head)
 {
     const char *b = x->a->text[SQUAWK_FIELD_BODY];
     size_t end = b ? sent_end(b, x->a->len[SQUAWK_FIELD_BODY], 0) : 0;
@@ -1682,10 +1692,10 @@ static size_t lead_companies(const struct detect_run *x, int32_t out[LEAD_LIST_M
     uint32_t prev_end = 0;
     for (size_t j = 0; j < x->n_men; j++) {
         const struct squawk_mention *m = &x->men[j];
-        if (m->field == SQUAWK_FIELD_HEADLINE && is_kind(x->h->article_entity(x->a, m->entity), "company"))
+        if (!past_head && m->field == SQUAWK_FIELD_HEADLINE && is_kind(x->h->article_entity(x->a, m->entity), "company"))
             return 0; /* the headline names a company: the headline's rule decides */
         if (!x->ok[j] || (x->ok[j] & MEN_CONTEXT) || m->field != SQUAWK_FIELD_BODY || m->start >= end ||
-            !is_kind(x->h->article_entity(x->a, m->entity), "company"))
+            !is_kind(x->h->article_entity(x->a, m->entity), "company") || (past_head && in_headline(x, m->entity)))
             continue;
         size_t k = 0;
         while (k < n && out[k] != (int32_t)m->entity) k++;
@@ -1694,6 +1704,35 @@ static size_t lead_companies(const struct detect_run *x, int32_t out[LEAD_LIST_M
         prev_end = m->end;
     }
     return n;
+}
+
+/* A stock site's teaser keeps the company of its deal for the body, which opens with it ("Nvidia Just
+ * Invested in This Small Artificial Intelligence Company": "Applied Digital is ..."): "this" or "these"
+ * and a company noun within the next TEASER_WORDS words. */
+#define TEASER_WORDS 4
+static int word_is(const char *w, size_t n, const char *const *list)
+{
+    for (; *list; list++)
+        if (strlen(*list) == n && strncasecmp(w, *list, n) == 0) return 1;
+    return 0;
+}
+
+static int teaser_headline(const char *h, size_t len)
+{
+    static const char *const this_word[] = {"this", "these", NULL};
+    static const char *const noun[] = {"company", "companies", "stock", "stocks", "start-up", "startup", "firm",
+                                       "chipmaker", "maker", "business", NULL};
+    int after = -1; /* words read since "this", -1 before one */
+    for (size_t i = 0; i < len;) {
+        while (i < len && !isalnum((unsigned char)h[i])) i++;
+        size_t w = i;
+        while (i < len && (isalnum((unsigned char)h[i]) || h[i] == '-')) i++;
+        if (i == w) break;
+        if (after >= 0 && word_is(h + w, i - w, noun)) return 1;
+        if (word_is(h + w, i - w, this_word)) after = 0;
+        else if (after >= 0 && ++after > TEASER_WORDS) after = -1;
+    }
+    return 0;
 }
 
 static void headline_subject(struct detect_run *x)
@@ -1717,9 +1756,11 @@ static void headline_subject(struct detect_run *x)
         vote(x, (uint32_t)one, 'b', x->d->cfg.headline_subject, TALLY_ROUTE, 0);
         return;
     }
-    if (!x->d->spec.roles_by_kind) return;
+    int teaser = !x->d->spec.roles_by_kind &&
+                 teaser_headline(x->a->text[SQUAWK_FIELD_HEADLINE], x->a->len[SQUAWK_FIELD_HEADLINE]);
+    if (!x->d->spec.roles_by_kind && !teaser) return;
     int32_t lead[LEAD_LIST_MAX];
-    for (size_t i = 0, n = lead_companies(x, lead); i < n; i++)
+    for (size_t i = 0, n = lead_companies(x, lead, teaser); i < n; i++)
         vote(x, (uint32_t)lead[i], 'b', x->d->cfg.headline_subject, TALLY_ROUTE, 0);
 }
 

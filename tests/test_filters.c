@@ -315,6 +315,24 @@ TEST(invest_headline_subject)
     builtin_done(h);
 }
 
+/* invest (session 47): a stock site's teaser ("... in This Small AI Company") keeps the company bought for
+ * the body's first words, which name it without a deal word near; the headline's investor is no target. */
+TEST(invest_teaser_target)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Nvidia Just Invested in This Small Artificial Intelligence Company -- Should You Be Next?",
+                              "Zentro Group is bringing up infrastructure for the artificial intelligence market.", "invest");
+    assert_role(al, "Nvidia Corp.", "investor");
+    assert_role(al, "Zentro Group Holdings", "target");
+    proto_alert_destroy(al);
+    al = run_one(h, "Nvidia Just Invested in a Small Artificial Intelligence Company",
+                 "Zentro Group is bringing up infrastructure for the artificial intelligence market.", "invest");
+    ASSERT(al != NULL);
+    NO_TOPICS(al, "ZNTG");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* regulatory (session 32): the companies a measure's own clause obliges, or a duty rate told per company, are
  * the act's subjects though no trigger stands beside them (reg.measure_names_company, reg.company_rate). */
 TEST(regulatory_measure_clause_subjects)
@@ -1979,6 +1997,7 @@ int main(void)
     RUN(regulatory_headline_subject);
     RUN(regulatory_lead_list_subjects);
     RUN(invest_headline_subject);
+    RUN(invest_teaser_target);
     RUN(invest_wire_lead);
     RUN(routing_context_names_and_clauses);
     RUN(chips_ticker_list_is_background);
