@@ -315,6 +315,21 @@ TEST(invest_headline_subject)
     builtin_done(h);
 }
 
+/* invest (session 47): two companies named before their merger talks are both merged, though the body
+ * tells the takeover rules that bar one from bidding for the other (invest.party_merger_talks) */
+TEST(invest_merger_talks_pair)
+{
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, "Microsoft and Apple end talks on mega-merger",
+                              "Microsoft and Apple have ended preliminary talks about combining their businesses, the two "
+                              "companies said. Under UK takeover rules, Microsoft is now barred from making an offer for "
+                              "Apple for six months unless Apple's board agrees.", "invest");
+    assert_role(al, "Microsoft Corp.", "target");
+    assert_role(al, "Apple Inc.", "target");
+    proto_alert_destroy(al);
+    builtin_done(h);
+}
+
 /* invest (session 47): a stock site's teaser ("... in This Small AI Company") keeps the company bought for
  * the body's first words, which name it without a deal word near; the headline's investor is no target. */
 TEST(invest_teaser_target)
@@ -1998,6 +2013,7 @@ int main(void)
     RUN(regulatory_lead_list_subjects);
     RUN(invest_headline_subject);
     RUN(invest_teaser_target);
+    RUN(invest_merger_talks_pair);
     RUN(invest_wire_lead);
     RUN(routing_context_names_and_clauses);
     RUN(chips_ticker_list_is_background);
