@@ -96,6 +96,17 @@ static void expect_role(filter_host *h, const char *headline, const char *cat, c
     proto_alert_destroy(al);
 }
 
+/* The cat alert on headline and body names each of `pairs` (name, role, ..., NULL) in its role. */
+static void expect_body_roles(filter_host *h, const char *headline, const char *body, const char *cat,
+                              const char *const *pairs)
+{
+    proto_alert *al = run_one(h, headline, body, cat);
+    for (; pairs[0]; pairs += 2) assert_role(al, pairs[0], pairs[1]);
+    proto_alert_destroy(al);
+}
+
+#define EXPECT_ROLES(h, head, body, cat, ...) expect_body_roles((h), (head), (body), (cat), (const char *const[]){__VA_ARGS__, NULL})
+
 /* The cat alert on a headline alone names `name` as context, with no topic for `ticker`. */
 static void expect_context(filter_host *h, const char *headline, const char *cat, const char *name, const char *ticker)
 {
@@ -281,15 +292,10 @@ TEST(regulatory_lead_list_subjects)
 {
     filter_host *h = builtin_host();
     const char *head = "Trump Adds Fuel to Claims That Big Tech Discriminates Against Conservatives";
-    proto_alert *al = run_one(h, head,
-                              "The president has told Microsoft and Nvidia to stop cutting conservatives off "
-                              "from their platforms.",
+    EXPECT_ROLES(h, head, "The president has told Microsoft and Nvidia to stop cutting conservatives off from their platforms.",
+                 "regulatory", "Microsoft Corp.", "subject", "Nvidia Corp.", "subject");
+    proto_alert *al = run_one(h, head, "Microsoft said it serves every customer, while the president criticised Nvidia again.",
                               "regulatory");
-    assert_role(al, "Microsoft Corp.", "subject");
-    assert_role(al, "Nvidia Corp.", "subject");
-    proto_alert_destroy(al);
-    al = run_one(h, head, "Microsoft said it serves every customer, while the president criticised Nvidia again.",
-                 "regulatory");
     if (al) NO_TOPICS(al, "MSFT", "NVDA");
     proto_alert_destroy(al);
     builtin_done(h);
@@ -319,15 +325,12 @@ TEST(invest_headline_subject)
  * tells the takeover rules that bar one from bidding for the other (invest.party_merger_talks) */
 TEST(invest_merger_talks_pair)
 {
-    filter_host *h = builtin_host();
-    proto_alert *al = run_one(h, "Microsoft and Apple end talks on mega-merger",
-                              "Microsoft and Apple have ended preliminary talks about combining their businesses, the two "
-                              "companies said. Under UK takeover rules, Microsoft is now barred from making an offer for "
-                              "Apple for six months unless Apple's board agrees.", "invest");
-    assert_role(al, "Microsoft Corp.", "target");
-    assert_role(al, "Apple Inc.", "target");
-    proto_alert_destroy(al);
-    builtin_done(h);
+    EXPECT_ROLES(builtin_host(), "Microsoft and Apple end talks on mega-merger",
+                 "Microsoft and Apple have ended preliminary talks about combining their businesses, the two companies "
+                 "said. Under UK takeover rules, Microsoft is now barred from making an offer for Apple for six months "
+                 "unless Apple's board agrees.",
+                 "invest", "Microsoft Corp.", "target", "Apple Inc.", "target");
+    builtin_done(shared);
 }
 
 /* invest (session 47): a stock site's teaser ("... in This Small AI Company") keeps the company bought for
@@ -335,13 +338,10 @@ TEST(invest_merger_talks_pair)
 TEST(invest_teaser_target)
 {
     filter_host *h = builtin_host();
-    proto_alert *al = run_one(h, "Nvidia Just Invested in This Small Artificial Intelligence Company -- Should You Be Next?",
-                              "Zentro Group is bringing up infrastructure for the artificial intelligence market.", "invest");
-    assert_role(al, "Nvidia Corp.", "investor");
-    assert_role(al, "Zentro Group Holdings", "target");
-    proto_alert_destroy(al);
-    al = run_one(h, "Nvidia Just Invested in a Small Artificial Intelligence Company",
-                 "Zentro Group is bringing up infrastructure for the artificial intelligence market.", "invest");
+    const char *body = "Zentro Group is bringing up infrastructure for the artificial intelligence market.";
+    EXPECT_ROLES(h, "Nvidia Just Invested in This Small Artificial Intelligence Company -- Should You Be Next?", body,
+                 "invest", "Nvidia Corp.", "investor", "Zentro Group Holdings", "target");
+    proto_alert *al = run_one(h, "Nvidia Just Invested in a Small Artificial Intelligence Company", body, "invest");
     ASSERT(al != NULL);
     NO_TOPICS(al, "ZNTG");
     proto_alert_destroy(al);
@@ -388,11 +388,8 @@ TEST(regulatory_lead_subject)
     NO_TOPICS(al, "NVDA", "MSFT");
     proto_alert_destroy(al);
     /* one list names its companies together (session 47) */
-    al = run_one(h, head, "Nvidia and Microsoft products failed a network security review, the notice said.",
-                 "regulatory");
-    assert_role(al, "Nvidia Corp.", "subject");
-    assert_role(al, "Microsoft Corp.", "subject");
-    proto_alert_destroy(al);
+    EXPECT_ROLES(h, head, "Nvidia and Microsoft products failed a network security review, the notice said.",
+                 "regulatory", "Nvidia Corp.", "subject", "Microsoft Corp.", "subject");
     builtin_done(h);
 }
 
