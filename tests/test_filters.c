@@ -908,6 +908,11 @@ TEST(invest_party_roles)
         /* a company in talks with another about an investment raises it (invest.head_talks_over) */
         {"Shell in early talks with Apple about investment", "invest", "Apple Inc.", "investor"},
         {"Shell in early talks with Apple about investment", "invest", "Shell plc", "target"},
+        /* one approaching another about an investment seeks it; about a takeover, it bids (session 47:
+         * invest.approached_for_funding, invest.approached_about) */
+        {"Microsoft approaches Apple about investment", "invest", "Microsoft Corp.", "target"},
+        {"Microsoft approaches Apple about investment", "invest", "Apple Inc.", "investor"},
+        {"Microsoft approaches Apple about takeover", "invest", "Microsoft Corp.", "investor"},
         /* both companies of a merger are merged (invest.party_merger_pair) */
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Microsoft Corp.", "target"},
         {"Microsoft and Apple set to create $22bn software giant in merger", "invest", "Apple Inc.", "target"},
