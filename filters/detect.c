@@ -1649,11 +1649,12 @@ static int unreached_headline_party(const struct detect_run *x, const struct squ
  * body's first sentence introduces the operator the headline describes, up front ("China's largest
  * chipmaker, Semiconductor Manufacturing International Corp., has been supplying ...", "The Cyberspace
  * Administration of China said Micron Technology products failed ..."). The one company named there, in
- * its first LEAD_NAME_BYTES and not as context, is the pick, and so are the companies of one list
- * under a headline's plural ("Big Banks": "has told Bank of America and JPMorgan Chase to stop"); two
- * named apart, or none, pick none. A name further on is most often a partner or a bystander of a
- * subject the gazetteer lacks ("will take a 5% stake in Lithium Americas and ... its joint venture with
- * General Motors"). */
+ * its first LEAD_NAME_BYTES and not as context, is the pick, and so are the companies of one list there
+ * ("has told Bank of America and JPMorgan Chase to stop", under "... Claims That Big Banks Discriminate
+ * ..."); two named apart, or none, pick none, and so does a list longer than LEAD_LIST_MAX, which names
+ * a market or a sector's members rather than an action's subjects (a rule of reading, not a resource
+ * bound). A name further on is most often a partner or a bystander of a subject the gazetteer lacks
+ * ("will take a 5% stake in Lithium Americas and ... its joint venture with General Motors"). */
 #define LEAD_NAME_BYTES 80
 #define LEAD_LIST_MAX 4
 
