@@ -1650,30 +1650,13 @@ static int unreached_headline_party(const struct detect_run *x, const struct squ
  * chipmaker, Semiconductor Manufacturing International Corp., has been supplying ...", "The Cyberspace
  * Administration of China said Micron Technology products failed ..."). The one company named there, in
  * its first LEAD_NAME_BYTES and not as context, is the pick, and so are the companies of one list there
- * ("has told Bank of America and JPMorgan Chase to stop", under "... Claims That Big Banks Discriminate
+ * (list_gap) ("has told Bank of America and JPMorgan Chase to stop", under "... Claims That Big Banks Discriminate
  * ..."); two named apart, or none, pick none, and so does a list longer than LEAD_LIST_MAX, which names
  * a market or a sector's members rather than an action's subjects (a rule of reading, not a resource
  * bound). A name further on is most often a partner or a bystander of a subject the gazetteer lacks
  * ("will take a 5% stake in Lithium Americas and ... its joint venture with General Motors"). */
 #define LEAD_NAME_BYTES 80
 #define LEAD_LIST_MAX 4
-
-/* 1 when only a list's joiners stand between two names: spaces, commas, "and", "&" */
-static int list_joined(const char *b, uint32_t from, uint32_t to)
-{
-    int words = 0;
-    for (uint32_t i = from; i < to; i++) {
-        if (b[i] == ' ' || b[i] == ',') continue;
-        if (b[i] == '&') { words++; continue; }
-        if (to - i >= 3 && strncmp(b + i, "and", 3) == 0 && (i + 3 == to || b[i + 3] == ' ')) {
-            words++;
-            i += 2;
-            continue;
-        }
-        return 0;
-    }
-    return words <= 1;
-}
 
 /* 1 when the headline names entity e as a company */
 static int in_headline(const struct detect_run *x, uint32_t e)
@@ -1700,7 +1683,7 @@ static size_t lead_companies(const struct detect_run *x, int32_t out[LEAD_LIST_M
             continue;
         size_t k = 0;
         while (k < n && out[k] != (int32_t)m->entity) k++;
-        if (k == n && n > 0 && (n == LEAD_LIST_MAX || !list_joined(b, prev_end, m->start))) return 0;
+        if (k == n && n > 0 && (n == LEAD_LIST_MAX || !list_gap(b, prev_end, m->start))) return 0;
         if (k == n) out[n++] = (int32_t)m->entity;
         prev_end = m->end;
     }
@@ -1711,13 +1694,6 @@ static size_t lead_companies(const struct detect_run *x, int32_t out[LEAD_LIST_M
  * Invested in This Small Artificial Intelligence Company": "Applied Digital is ..."): "this" or "these"
  * and a company noun within the next TEASER_WORDS words. */
 #define TEASER_WORDS 4
-static int word_is(const char *w, size_t n, const char *const *list)
-{
-    for (; *list; list++)
-        if (strlen(*list) == n && strncasecmp(w, *list, n) == 0) return 1;
-    return 0;
-}
-
 static int teaser_headline(const char *h, size_t len)
 {
     static const char *const this_word[] = {"this", "these", NULL};
@@ -1729,8 +1705,8 @@ static int teaser_headline(const char *h, size_t len)
         size_t w = i;
         while (i < len && (isalnum((unsigned char)h[i]) || h[i] == '-')) i++;
         if (i == w) break;
-        if (after >= 0 && word_is(h + w, i - w, noun)) return 1;
-        if (word_is(h + w, i - w, this_word)) after = 0;
+        if (after >= 0 && word_in_case(h, len, w, noun, 1) == i - w) return 1;
+        if (word_in_case(h, len, w, this_word, 1) == i - w) after = 0;
         else if (after >= 0 && ++after > TEASER_WORDS) after = -1;
     }
     return 0;
