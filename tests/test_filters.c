@@ -978,6 +978,9 @@ TEST(invest_party_roles)
         {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Shell plc", "customer"},
         {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Nvidia Corp.", "supplier"},
         {"Apple signs supply agreement with Nvidia", "chips", "Apple Inc.", "supplier"},
+        /* a company securing another's multibillion-dollar deal supplies it (chips.party_wins_customer_order) */
+        {"Amazon secures multibillion-dollar Microsoft deal for Nvidia GB300 systems", "chips", "Amazon.com Inc.", "supplier"},
+        {"Amazon secures multibillion-dollar Microsoft deal for Nvidia GB300 systems", "chips", "Microsoft Corp.", "customer"},
     };
     expect_roles(c, sizeof c / sizeof c[0]);
 }
