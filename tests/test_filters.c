@@ -978,6 +978,17 @@ TEST(invest_party_roles)
         {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Shell plc", "customer"},
         {"Shell inks supply agreement with Nvidia for AI chips", "chips", "Nvidia Corp.", "supplier"},
         {"Apple signs supply agreement with Nvidia", "chips", "Apple Inc.", "supplier"},
+        /* a buyer named before its priced swoop, before the company it clinches with an offer, and two
+         * buyers striking a deal to take a company private (invest.party_seals_purchase) */
+        {"Apple agrees $36bn Shell swoop", "invest", "Apple Inc.", "investor"},
+        {"Apple agrees $36bn Shell swoop", "invest", "Shell plc", "target"},
+        {"Apple clinches Shell with $14.7bn offer", "invest", "Apple Inc.", "investor"},
+        {"Apple clinches Shell with $14.7bn offer", "invest", "Shell plc", "target"},
+        {"Apple and Amazon strike $55bn deal to take Shell private", "invest", "Amazon.com Inc.", "investor"},
+        {"Apple and Amazon strike $55bn deal to take Shell private", "invest", "Shell plc", "target"},
+        /* a holding shed is sold: the holder sells, the company held is the target (invest.sell_unit) */
+        {"Apple sheds remaining Shell holding", "invest", "Apple Inc.", "seller"},
+        {"Apple sheds remaining Shell holding", "invest", "Shell plc", "target"},
         /* a company securing another's multibillion-dollar deal supplies it (chips.party_wins_customer_order) */
         {"Amazon secures multibillion-dollar Microsoft deal for Nvidia GB300 systems", "chips", "Amazon.com Inc.", "supplier"},
         {"Amazon secures multibillion-dollar Microsoft deal for Nvidia GB300 systems", "chips", "Microsoft Corp.", "customer"},
