@@ -447,9 +447,12 @@ static int gate_sector_present(const struct detect_run *x)
 
 /* Engine v2: does match q lie inside a company slot that hit i filled, or end inside one? A veto
  * of the words of a name ("Micron Technology"), or one whose last word is the name's ("buy Air
- * Products", "buy Marathon Oil": goods words), then vetoes nothing: the pattern read them as the name. */
+ * Products", "buy Marathon Oil": goods words), then vetoes nothing: the pattern read them as the name.
+ * A veto that runs to its sentence's end read no name there ("is not considering a bid for BP"). */
 static int within_slot(const struct detect_run *x, size_t i, const struct squawk_match *q)
 {
+    const struct squawk_trule *t = q->rule < x->d->n_rules ? x->d->rules[q->rule].v2 : NULL;
+    if (t && SQUAWK_HAS(t, struct squawk_trule, span_sentence) && t->span_sentence) return 0;
     for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
         if (q->field == x->ms[i].field && q->end > x->slots[k].start && q->end <= x->slots[k].end) return 1;
     return 0;

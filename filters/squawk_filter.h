@@ -210,6 +210,10 @@ struct squawk_trule {
      * them by id, "reg.veto_former_boss_case"); n_lifts 0: every veto it overlaps, as before the key existed */
     uint32_t n_lifts;
     const uint32_t *lifts;
+    /* since 1.2 (SQUAWK_HAS(rule, struct squawk_trule, span_sentence)): 1 when the rule's hits run on to the
+     * end of their sentence (`span: sentence`), so a hit's end is where its sentence ends, not where its
+     * own words do (a company named at the sentence's end is no name the rule's words read) */
+    uint8_t span_sentence;
 };
 
 /* A filled company slot of a hit: the company's bytes in the hit's field and its role. */
