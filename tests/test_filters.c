@@ -333,6 +333,17 @@ TEST(invest_merger_talks_pair)
     builtin_done(shared);
 }
 
+/* invest (session 48): co-investors told after "led a $X round, joined by" are investors; the backers an
+ * "earlier backers include" names are context (invest.party_* and invest.background_earlier_round) */
+TEST(invest_joined_by_and_earlier_backers)
+{
+    EXPECT_ROLES(builtin_host(), "OpenAI now valued at $300bn",
+                 "Microsoft led a $40bn round, joined by Amazon and Alphabet. Earlier backers include Nvidia.",
+                 "invest", "Microsoft Corp.", "investor", "Amazon.com Inc.", "investor", "Alphabet Inc.", "investor",
+                 "Nvidia Corp.", "mentioned");
+    builtin_done(shared);
+}
+
 /* invest (session 47): a stock site's teaser ("... in This Small AI Company") keeps the company bought for
  * the body's first words, which name it without a deal word near; the headline's investor is no target. */
 TEST(invest_teaser_target)
@@ -989,6 +1000,11 @@ TEST(invest_party_roles)
         /* a holding shed is sold: the holder sells, the company held is the target (invest.sell_unit) */
         {"Apple sheds remaining Shell holding", "invest", "Apple Inc.", "seller"},
         {"Apple sheds remaining Shell holding", "invest", "Shell plc", "target"},
+        /* an investment "from" a company names its investor; a company before its priced sale to a buyer
+         * sells (invest.party_investment_from, invest.party_priced_sale_to) */
+        {"OpenAI confirms 'significant' investment from Microsoft", "invest", "Microsoft Corp.", "investor"},
+        {"Apple stock rises after $2.5 billion sale to Shell", "invest", "Apple Inc.", "seller"},
+        {"Apple stock rises after $2.5 billion sale to Shell", "invest", "Shell plc", "investor"},
         /* a company securing another's multibillion-dollar deal supplies it (chips.party_wins_customer_order) */
         {"Amazon secures multibillion-dollar Microsoft deal for Nvidia GB300 systems", "chips", "Amazon.com Inc.", "supplier"},
         {"Amazon secures multibillion-dollar Microsoft deal for Nvidia GB300 systems", "chips", "Microsoft Corp.", "customer"},
@@ -2029,6 +2045,7 @@ int main(void)
     RUN(regulatory_lead_list_subjects);
     RUN(invest_headline_subject);
     RUN(invest_teaser_target);
+    RUN(invest_joined_by_and_earlier_backers);
     RUN(invest_merger_talks_pair);
     RUN(invest_wire_lead);
     RUN(routing_context_names_and_clauses);
