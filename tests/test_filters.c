@@ -1005,6 +1005,9 @@ TEST(invest_party_roles)
         {"OpenAI confirms 'significant' investment from Microsoft", "invest", "Microsoft Corp.", "investor"},
         {"Apple stock rises after $2.5 billion sale to Shell", "invest", "Apple Inc.", "seller"},
         {"Apple stock rises after $2.5 billion sale to Shell", "invest", "Shell plc", "investor"},
+        /* a chip maker securing a deal with a named company sells to it (chips.party_secures_deal_with) */
+        {"Nvidia Secures Multi-Year GPU Deal With Microsoft", "chips", "Nvidia Corp.", "supplier"},
+        {"Nvidia Secures Multi-Year GPU Deal With Microsoft", "chips", "Microsoft Corp.", "customer"},
         /* a company securing another's multibillion-dollar deal supplies it (chips.party_wins_customer_order) */
         {"Amazon secures multibillion-dollar Microsoft deal for Nvidia GB300 systems", "chips", "Amazon.com Inc.", "supplier"},
         {"Amazon secures multibillion-dollar Microsoft deal for Nvidia GB300 systems", "chips", "Microsoft Corp.", "customer"},
