@@ -447,12 +447,9 @@ static int gate_sector_present(const struct detect_run *x)
 
 /* Engine v2: does match q lie inside a company slot that hit i filled, or end inside one? A veto
  * of the words of a name ("Micron Technology"), or one whose last word is the name's ("buy Air
- * Products", "buy Marathon Oil": goods words), then vetoes nothing: the pattern read them as the name.
- * A veto that runs to its sentence's end read no name there ("is not considering a bid for BP"). */
+ * Products", "buy Marathon Oil": goods words), then vetoes nothing: the pattern read them as the name. */
 static int within_slot(const struct detect_run *x, size_t i, const struct squawk_match *q)
 {
-    const struct squawk_trule *t = q->rule < x->d->n_rules ? x->d->rules[q->rule].v2 : NULL;
-    if (t && SQUAWK_HAS(t, struct squawk_trule, span_sentence) && t->span_sentence) return 0;
     for (uint32_t k = x->slots ? x->slot_off[i] : 0; x->slots && k < x->slot_off[i + 1]; k++)
         if (q->field == x->ms[i].field && q->end > x->slots[k].start && q->end <= x->slots[k].end) return 1;
     return 0;
@@ -479,6 +476,14 @@ static int lifts_veto(const struct detect *d, uint32_t u, uint32_t v)
     return 0;
 }
 
+/* Does rule r run to the end of its sentence (span: sentence)? Its end is then the sentence's, not the
+ * end of a name its words read ("is not considering a bid for BP"). */
+static int runs_to_sentence_end(const struct detect *d, uint32_t r)
+{
+    const struct squawk_trule *t = r < d->n_rules ? d->rules[r].v2 : NULL;
+    return t && SQUAWK_HAS(t, struct squawk_trule, span_sentence) && t->span_sentence;
+}
+
 static void gate_vetoes(struct detect_run *x)
 {
     const struct squawk_match *ms = x->ms;
@@ -492,9 +497,10 @@ static void gate_vetoes(struct detect_run *x)
     }
     for (size_t v = 0; v < x->n_ms; v++) {
         if (tag_of(x->d, ms[v].rule) != DETECT_TAG_VETO || x->lifted[v]) continue;
+        const int reads_names = !runs_to_sentence_end(x->d, ms[v].rule);
         for (size_t i = 0; i < x->n_ms; i++)
             if (i != v && overlaps(&ms[i], &ms[v]) && ms[i].rule < x->n_rules && rule_weight(x, i) > 0 &&
-                !within_slot(x, i, &ms[v]))
+                !(reads_names && within_slot(x, i, &ms[v])))
                 x->vetoed[i] = 1;
     }
 }
