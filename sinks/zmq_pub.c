@@ -619,6 +619,17 @@ static void on_replay_retry(struct ev_loop *loop, ev_timer *w, int revents)
     replay_run(z);
 }
 
+/* zmq_send, again when a signal interrupted it (a SIGHUP reload lands mid-send): EINTR sends
+ * nothing, and a frame given up on would cost a live alert or leave its topic frame without a body. */
+static int pub_send(void *sock, const void *buf, size_t len, int flags)
+{
+    int r;
+    do
+        r = zmq_send(sock, buf, len, flags);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
 /* Heartbeats go out lossy: a subscriber whose pipe is full misses this one
  * (it gets the next), instead of every subscriber missing it because one is
  * stuck, which XPUB_NODROP would do. */
@@ -629,9 +640,8 @@ static void hb_send(zpub *z, proto_heartbeat *hb)
     if (proto_heartbeat_encode(hb, &buf, &len) != 0) return;
     int off = 0, on = 1;
     zmq_setsockopt(z->pub, ZMQ_XPUB_NODROP, &off, sizeof off);
-    if (zmq_send(z->pub, ZWIRE_HB_TOPIC, ZWIRE_HB_TOPIC_LEN, ZMQ_SNDMORE | ZMQ_DONTWAIT) ==
-        ZWIRE_HB_TOPIC_LEN) {
-        zmq_send(z->pub, buf, len, 0);
+    if (pub_send(z->pub, ZWIRE_HB_TOPIC, ZWIRE_HB_TOPIC_LEN, ZMQ_SNDMORE | ZMQ_DONTWAIT) == ZWIRE_HB_TOPIC_LEN) {
+        pub_send(z->pub, buf, len, 0);
         z->st.heartbeats++;
     }
     zmq_setsockopt(z->pub, ZMQ_XPUB_NODROP, &on, sizeof on);
@@ -692,14 +702,14 @@ static int zpub_send_one(zpub *z, const proto_alert *a, const char *ticker)
     int rc = proto_alert_encode(&m, &buf, &len);
     if (rc < 0) return rc;
     z->seq++;
-    if (zmq_send(z->pub, topic, (size_t)tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+    if (pub_send(z->pub, topic, (size_t)tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
         if (errno == EAGAIN)
             z->st.dropped++;
         else
             sq_log_limited(SQ_LOG_ERROR, "zmq.send", "err=\"%s\"", zmq_strerror(errno));
     } else {
         /* Cannot block: the HWM is checked per whole message (see send_ctl). */
-        zmq_send(z->pub, buf, len, 0);
+        pub_send(z->pub, buf, len, 0);
         z->st.sent++;
     }
     rc = z->router ? ring_push(z, z->seq, topic, (size_t)tlen, buf, len) : 0;
