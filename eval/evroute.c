@@ -274,7 +274,7 @@ void evroute_add(evroute *r, const char *id, size_t cat, const proto_alert *cons
     if (cat >= r->n_cats || r->cats[cat].col < 0) return;
     evr_row key = {.id = (char *)id};
     evr_row *row = bsearch(&key, r->rows, r->n_rows, sizeof *r->rows, evr_row_cmp);
-    if (!row) return;
+    if (!row || (row->cell[cat] && !strcmp(row->cell[cat], "?"))) return; /* "?": parties not listed */
     evr_cat *k = &r->cats[cat];
     long tp0 = k->tp, fp0 = k->fp, fn0 = k->fn;
     const char *cell = row->cell[cat] && strcmp(row->cell[cat], "none") ? row->cell[cat] : "";

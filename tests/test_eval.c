@@ -329,6 +329,22 @@ TEST(eval_routing_matches_hand_parties)
     ASSERT(strstr(out, "regulatory   missed 1 (no alert 0, not found 1, not routed 0); wrong 0") != NULL);
     free(out);
 
+    /* A cell "?" is not listed: parties-unlisted.tsv marks fx-flip-fp's invest and fx-reg-2's
+     * regulatory parties so, and those articles leave the counts of that category only. */
+    ASSERT_EQ(eval_parties("parties-unlisted.tsv", "--json 2>/dev/null", &out), 0);
+    if (!(doc = json_loads(out, 0, &e))) SQ_FAIL_("eval --json is not JSON: %s", e.text);
+    free(out);
+    static const long want_u[3][4] = {{3, 0, 0, 7}, {4, 0, 0, 8}, {1, 0, 0, 7}};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *c = json_object_get(json_object_get(doc, "routing"), cats[i]);
+        ASSERT(c != NULL);
+        ASSERT_EQ(num(c, "tp"), want_u[i][0]);
+        ASSERT_EQ(num(c, "fp"), want_u[i][1]);
+        ASSERT_EQ(num(c, "fn"), want_u[i][2]);
+        ASSERT_EQ(num(c, "articles"), want_u[i][3]);
+    }
+    json_decref(doc);
+
     /* Role agreement: parties-swapped.tsv labels fx-inv-1's buyer the target and the bought the
      * investor, so of invest's 3 right tickers only GOOGL has the labelled role; each swap is an
      * error line, and routing F1 does not see it. */

@@ -3,7 +3,10 @@
 
 Each set is one TSV: id, invest, chips, regulatory, invest_parties, chips_parties, regulatory_parties,
 headline, body (labels and parties by ../shared/corpus/GUIDE.md). Writes OUT.jsonl (articles),
-OUT-labels.tsv and OUT-parties.tsv, the formats `squawk eval --labels/--parties` read.
+OUT-labels.tsv and OUT-parties.tsv, the formats `squawk eval --labels/--parties` read. A parties cell
+"-" or "none" is an empty list (an act on an industry that names no company: every ticker sent is
+wrong); "?" is not listed (a battery written without parties): squawk eval does not measure that
+kind's routing on the article, only its category.
 
 usage: tools/corpus_handwritten.py SET.tsv OUT
 """
