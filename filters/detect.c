@@ -457,6 +457,14 @@ static int within_slot(const struct detect_run *x, size_t i, const struct squawk
 
 static const struct squawk_mention *name_started_in(const struct detect_run *x, size_t i);
 
+/* Does rule r run to the end of its sentence (span: sentence)? Its end is then the sentence's, not the
+ * end of a name its words read ("is not considering a bid for BP"). */
+static int runs_to_sentence_end(const struct detect *d, uint32_t r)
+{
+    const struct squawk_trule *t = r < d->n_rules ? d->rules[r].v2 : NULL;
+    return t && SQUAWK_HAS(t, struct squawk_trule, span_sentence) && t->span_sentence;
+}
+
 /* A rule tagged veto ("buy back its own shares", "supply agreement") says what
  * the words it covers mean: positive triggers overlapping it count for nothing
  * (a negative rule inside a veto, "tax" in "tax order", still says what the
@@ -466,8 +474,6 @@ static const struct squawk_mention *name_started_in(const struct detect_run *x, 
  * inside a company's name lifts only a veto ending in that name, the goods
  * reading of the name ("buys Marathon Oil stake"): in "trims Analog Devices
  * stake" the routine-trade veto is not about goods. */
-static int runs_to_sentence_end(const struct detect *d, uint32_t r);
-
 /* Does the unveto rule u lift the veto rule v where they overlap: those its lifts: names, else every
  * veto of words -- not a span: sentence veto, which says the whole sentence reports no event ("denies
  * report it is exploring sale of its coffee business": the goods word's unveto reads a business, the
@@ -479,14 +485,6 @@ static int lifts_veto(const struct detect *d, uint32_t u, uint32_t v)
     for (uint32_t k = 0; k < t->n_lifts; k++)
         if (t->lifts[k] == v) return 1;
     return 0;
-}
-
-/* Does rule r run to the end of its sentence (span: sentence)? Its end is then the sentence's, not the
- * end of a name its words read ("is not considering a bid for BP"). */
-static int runs_to_sentence_end(const struct detect *d, uint32_t r)
-{
-    const struct squawk_trule *t = r < d->n_rules ? d->rules[r].v2 : NULL;
-    return t && SQUAWK_HAS(t, struct squawk_trule, span_sentence) && t->span_sentence;
 }
 
 static void gate_vetoes(struct detect_run *x)
