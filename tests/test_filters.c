@@ -1069,6 +1069,9 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* other cases an authority pursues, and a company compared to the subject (reg.background, reg.background_past_case) */
     expect_context(h, "Google loses appeal against EU fine as Brussels also pursues cases against Apple and Meta", "regulatory",
                    "Apple Inc.", "AAPL");
+    /* a witness in another's case (reg.background_witness; session 51) */
+    expect_context(h, "Judge rules Apple must share search data. Microsoft, which runs a rival engine, testified during the trial",
+                   "regulatory", "Microsoft Corp.", "MSFT");
     expect_context(h, "FTC opens probe into Microsoft; Apple, its rival, has faced no similar probe", "regulatory", "Apple Inc.",
                    "AAPL");
     expect_context(h, "Judge rules the FTC failed to prove Microsoft holds a monopoly; Apple is fighting its own antitrust cases",
@@ -1101,6 +1104,22 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "MSFT");
     expect_context(h, "Amazon buys OpenAI, whose backers include Nvidia, for $3bn", "invest", "Nvidia Corp.", "NVDA");
     expect_context(h, "Amazon agrees to pay $3bn in cash for OpenAI. OpenAI is backed by Nvidia", "invest", "Nvidia Corp.", "NVDA");
+    /* an earlier step of another deal: past perfect, "recently bought", an aside with a past date or closed by a comma, a bid
+     * turned away a year before, backers in the present perfect (invest.background_earlier_step; session 51) */
+    expect_context(h, "Apple and Shell end merger talks. Microsoft had previously approached Shell about a stake", "invest",
+                   "Microsoft Corp.", "MSFT");
+    head = "Apple to buy Shell for $12bn. Apple recently bought Nvidia and Microsoft";
+    expect_context(h, head, "invest", "Nvidia Corp.", "NVDA");
+    expect_context(h, head, "invest", "Microsoft Corp.", "MSFT");
+    expect_role(h, head, "invest", "Apple Inc.", "investor");
+    expect_context(h, "Apple takes warrant for Shell stake in chip deal. Nvidia, which last month agreed to invest in Apple, slipped 1%",
+                   "invest", "Nvidia Corp.", "NVDA");
+    expect_context(h, "Apple agrees to sell control of its unit to Shell. It follows exits by Microsoft, which spun off Nvidia, and others",
+                   "invest", "Nvidia Corp.", "NVDA");
+    expect_context(h, "Apple and Shell agree to merge. It comes a year after Apple rebuffed a $49bn approach from Microsoft", "invest",
+                   "Microsoft Corp.", "MSFT");
+    expect_context(h, "OpenAI raises $13bn in round led by Apple. It has been backed by Microsoft and Nvidia in earlier rounds",
+                   "invest", "Nvidia Corp.", "NVDA");
     /* the seller of an earlier purchase (invest.background_past_deal) */
     expect_context(h, "Microsoft explores sale of its games unit, which it bought from Apple for $3.9bn in 2019", "invest",
                    "Apple Inc.", "AAPL");
@@ -1243,6 +1262,26 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* the maker of the chips a deal's goods are made of, in an aside (chips.background_made_by); a maker the deal will use stays */
     head = "Apple to buy Nvidia servers in $5bn deal; the chips, which are manufactured by Microsoft, ship in May";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    /* rivals beaten out, a peer after "another" whose shares moved, the designer in an aside, a rival the party lagged, the
+     * deal's adviser, and another's deal told with a past date (session 51: chips rival_before, background_share_fall,
+     * background_aside_move, context_phrase, background_adviser, background_dated_peer) */
+    head = "Apple to buy Nvidia GPUs in $5bn deal. Nvidia beat out rivals Microsoft and Shell";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_context(h, "Apple to buy Nvidia GPUs in $5bn deal. Shares of Microsoft, another chip maker, fell 2%", "chips",
+                   "Microsoft Corp.", "MSFT");
+    head = "Apple to use Nvidia GPUs in $10bn deal; Microsoft, which helps Nvidia design the GPUs, rose 2%";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
+    expect_context(h, "Apple signs $5bn GPU deal with Nvidia. The win helps Nvidia, which has lagged Microsoft in memory", "chips",
+                   "Microsoft Corp.", "MSFT");
+    head = "Apple to buy Nvidia chips in $5bn deal. Shell advised Apple on the deal";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_role(h, head, "chips", "Apple Inc.", "customer");
+    expect_context(h, "Apple to buy Nvidia chips in $5bn deal. Microsoft also announced a supply pact with Apple earlier this year",
+                   "chips", "Microsoft Corp.", "MSFT");
+    expect_context(h, "Apple to buy Nvidia chips in $5bn deal. It comes after Apple agreed in May to buy Microsoft chips", "chips",
+                   "Microsoft Corp.", "MSFT");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
