@@ -1069,7 +1069,10 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* other cases an authority pursues, and a company compared to the subject (reg.background, reg.background_past_case) */
     expect_context(h, "Google loses appeal against EU fine as Brussels also pursues cases against Apple and Meta", "regulatory",
                    "Apple Inc.", "AAPL");
-    /* a witness in another's case (reg.background_witness; session 51) */
+    /* a witness in another's case (reg.background_witness; session 51) */    /* peers told as also doing the same business (reg.background_peers_also; session 51) */
+    expect_context(h, "Jury finds Apple liable in fatal crash of its self-driving car. Microsoft's Zoox and Nvidia's Drive are also "
+                   "expanding robotaxi services", "regulatory", "Microsoft Corp.", "MSFT");
+
     expect_context(h, "Judge rules Apple must share search data. Microsoft, which runs a rival engine, testified during the trial",
                    "regulatory", "Microsoft Corp.", "MSFT");
     expect_context(h, "FTC opens probe into Microsoft; Apple, its rival, has faced no similar probe", "regulatory", "Apple Inc.",
@@ -1120,6 +1123,22 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "Microsoft Corp.", "MSFT");
     expect_context(h, "OpenAI raises $13bn in round led by Apple. It has been backed by Microsoft and Nvidia in earlier rounds",
                    "invest", "Nvidia Corp.", "NVDA");
+    /* more earlier steps (invest.background_earlier_step; session 51): weeks after another's deal, a dated stake, money put in
+     * since a year, a sale in an aside, backers of a company in an apposition, stakes already owned, a list of rivals */
+    expect_context(h, "Apple to buy Shell for $10bn. The deal comes weeks after Microsoft agreed to buy Nvidia", "invest",
+                   "Microsoft Corp.", "MSFT");
+    expect_context(h, "Nvidia leads $2bn round in OpenAI. Microsoft took a small stake in OpenAI last year", "invest", "Microsoft Corp.",
+                   "MSFT");
+    expect_context(h, "Apple invests $5bn in OpenAI. Microsoft, which has invested $13bn in OpenAI since 2019, declined to comment",
+                   "invest", "Microsoft Corp.", "MSFT");
+    expect_context(h, "Shell to buy Apple for $5bn. Shares of Nvidia, which sold a stake in a unit to Microsoft this year, rose 3%",
+                   "invest", "Microsoft Corp.", "MSFT");
+    expect_context(h, "Apple to buy OpenAI unit for $2bn. Kakao Mobility, backed by Microsoft and Nvidia, was not involved", "invest",
+                   "Nvidia Corp.", "NVDA");
+    expect_role(h, "OpenAI raises $1bn, backed by Microsoft and Nvidia, to expand its lab", "invest", "Nvidia Corp.", "investor");
+    expect_context(h, "Apple agrees $5bn buyout of Shell. Apple already owns stakes in Microsoft and Nvidia", "invest", "Nvidia Corp.",
+                   "NVDA");
+    expect_context(h, "Apple agrees to buy Shell for $5bn. Shares of rivals Microsoft and Nvidia rose", "invest", "Nvidia Corp.", "NVDA");
     /* the seller of an earlier purchase (invest.background_past_deal) */
     expect_context(h, "Microsoft explores sale of its games unit, which it bought from Apple for $3.9bn in 2019", "invest",
                    "Apple Inc.", "AAPL");
@@ -1282,6 +1301,21 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "chips", "Microsoft Corp.", "MSFT");
     expect_context(h, "Apple to buy Nvidia chips in $5bn deal. It comes after Apple agreed in May to buy Microsoft chips", "chips",
                    "Microsoft Corp.", "MSFT");
+    /* customers, backers and standing deals told of a company (chips.background_customers), the aside of a maker of the
+     * goods before its share move (background_aside_helper), an owner's percentage (background_owner; session 51) */
+    head = "Apple to buy Nvidia servers in $5bn deal. Nvidia, whose customers include Microsoft and Shell, rose 3%";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
+    expect_context(h, "Apple signs $5bn GPU deal with Nvidia. Nvidia, which counts Microsoft as a customer, rose 3%", "chips",
+                   "Microsoft Corp.", "MSFT");
+    expect_context(h, "Apple signs $5bn GPU deal with Nvidia. Apple has also agreed a custom-chip deal with Microsoft", "chips",
+                   "Microsoft Corp.", "MSFT");
+    head = "Apple to use Nvidia GPUs in $10bn deal; Microsoft, which co-designs the GPUs with Nvidia, rose 2%";
+    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
+    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
+    expect_context(h, "Apple to buy chip designer Nvidia for $6bn. Apple also owns about 90% of Microsoft", "chips", "Microsoft Corp.",
+                   "MSFT");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
