@@ -23,7 +23,14 @@
 
 struct job {
     uint32_t pc, pos;
-    int32_t slot, old; /* slot >= 0: a restore of a company capture, not a state to explore */
+    int32_t slot, old; /* slot >= 0: a restore of the captures to the first old, not a state to explore */
+};
+
+/* A company a slot took on the path being run. A slot inside a repeat ("{COMPANY:x} ( , {COMPANY:x} )*")
+ * takes one company per pass, so every company of a list is the slot's, not only the last. */
+struct capture {
+    uint32_t slot;
+    int32_t company;
 };
 
 /* A (rule, token) pair to try, in 64 bits as the matcher keeps thousands per article: the rule
@@ -76,7 +83,7 @@ struct scratch {
     size_t n_dirty, cap_dirty;
     struct job *stack;
     size_t cap_stack;
-    int32_t *caps;
+    struct capture *caps; /* the run's captures, in the order taken */
     size_t cap_caps;
     uint64_t *present; /* requirement bits per sentence, then per field (row_present) */
     size_t cap_present;
@@ -106,6 +113,7 @@ struct mctx {
     const uint32_t *guard_at;
     const struct tpat_guard *guards;
     const int32_t *wid, *tail, *comp_at;
+    uint32_t n_caps; /* captures of the path being run (scratch.caps) */
     int out_of_steps;
 };
 
@@ -171,7 +179,7 @@ static size_t result_bytes(const tpat_result *r)
     return r->cap_hits * sizeof *r->hits + r->cap_slots * sizeof *r->slots + r->cap_companies * sizeof *r->companies +
            (s->cap_wid + s->cap_tail + s->cap_comp) * 4 + s->cap_memo * sizeof *s->memo + s->cap_cov + s->cap_forms * 4 +
            (s->cap_gen + s->cap_cand + s->cap_per_rule + s->cap_visited) * 8 + s->cap_dirty * 4 + s->cap_stack * sizeof *s->stack +
-           s->cap_caps * 4 + s->cap_present * 8 + s->cap_row_done + s->cap_wstamp * 4 + s->cap_later * sizeof *s->later;
+           s->cap_caps * sizeof *s->caps + s->cap_present * 8 + s->cap_row_done + s->cap_wstamp * 4 + s->cap_later * sizeof *s->later;
 }
 
 void tpat_result_free(tpat_result *r)
@@ -397,7 +405,7 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
     while (top) {
         struct job j = m->s->stack[--top];
         if (j.slot >= 0) {
-            m->s->caps[j.slot] = j.old;
+            m->n_caps = (uint32_t)j.old;
             continue;
         }
         for (uint32_t pc = j.pc, pos = j.pos, seen;
@@ -417,8 +425,10 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
             case OP_COMPANY:
                 ci = pos < m->end ? m->s->comp_at[pos] : -1;
                 if (ci < 0 || m->r->companies[ci].tok_end > m->end || !slot_accepts(m, in->arg, ci)) goto fail;
-                if (push(m, &top, (struct job){0, 0, (int32_t)in->arg, m->s->caps[in->arg]})) return -1;
-                m->s->caps[in->arg] = ci;
+                if (push(m, &top, (struct job){0, 0, 0, (int32_t)m->n_caps}) ||
+                    tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, m->n_caps + 1, sizeof *m->s->caps))
+                    return -1;
+                m->s->caps[m->n_caps++] = (struct capture){in->arg, ci};
                 pos = m->r->companies[ci].tok_end;
                 pc++;
                 break;
@@ -465,7 +475,7 @@ static int record(struct mctx *m, const struct tpat_crule *cr, uint32_t rule, ui
     tpat_result *r = m->r;
     const struct tok *v = m->d->v;
     if (tpat_reserve((void **)&r->hits, &r->cap_hits, r->n_hits + 1, sizeof *r->hits) ||
-        tpat_reserve((void **)&r->slots, &r->cap_slots, r->n_slots + cr->pub.n_slots, sizeof *r->slots))
+        tpat_reserve((void **)&r->slots, &r->cap_slots, r->n_slots + m->n_caps, sizeof *r->slots))
         return -1;
     uint32_t last = e - 1;
     if (e > s + 1 && lead_negation(m, cr)) s++; /* "!<x> seek": the token before is context, not the rule's words */
@@ -473,11 +483,11 @@ static int record(struct mctx *m, const struct tpat_crule *cr, uint32_t rule, ui
         while (last + 1 < m->d->n && !(v[last + 1].flags & TOK_F_SENT_START) && v[last + 1].field == v[s].field) last++;
     struct tpat_hit *h = &r->hits[r->n_hits++];
     *h = (struct tpat_hit){rule, v[s].field, v[s].sent, s, e, v[s].start, v[last].end, (uint32_t)r->n_slots, 0};
-    for (uint32_t k = 0; k < cr->pub.n_slots; k++)
-        if (m->s->caps[k] >= 0) {
-            r->slots[r->n_slots++] = (struct tpat_slot){cr->pub.slot_role[k], (uint16_t)k, (uint32_t)m->s->caps[k]};
-            h->n_slots++;
-        }
+    for (uint32_t i = 0; i < m->n_caps; i++) {
+        const struct capture *c = &m->s->caps[i];
+        r->slots[r->n_slots++] = (struct tpat_slot){cr->pub.slot_role[c->slot], (uint16_t)c->slot, (uint32_t)c->company};
+        h->n_slots++;
+    }
     return 0;
 }
 
@@ -489,7 +499,7 @@ static int try_window(struct mctx *m, uint32_t rule, uint32_t lo, uint32_t hi, u
     for (uint32_t s = lo > *next ? lo : *next; s <= hi && s < m->end && !m->out_of_steps; s++) {
         *next = s + 1;
         if (!guard_ok(m, cr->pc, s)) continue; /* the program would fail at its first token */
-        for (uint32_t k = 0; k < cr->pub.n_slots; k++) m->s->caps[k] = -1;
+        m->n_caps = 0;
         uint32_t e = 0;
         int rc = run(m, cr->pc, s, &e);
         if (rc < 0) return -1;
@@ -1068,7 +1078,7 @@ static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
     memo_clear(m->s);
     /* grown: the new words start zero, as the rest is */
     if (tpat_reserve_zero((void **)&m->s->visited, &m->s->cap_visited, words, sizeof *m->s->visited) ||
-        tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, r->pub.n_slots + 1, sizeof *m->s->caps))
+        tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, r->pub.n_slots + 1, sizeof *m->s->caps)) /* grown by run */
         return -1;
     m->visited = m->s->visited;
     return 0;

@@ -282,6 +282,21 @@ static const char *run(const tpat_pack *p, const char *h, const char *b)
     return s;
 }
 
+/* A slot inside a repeat takes one company per pass: every company of a list fills it, in reading order,
+ * not only the last (a background mark over "customers A, B and C" marks all three). */
+static void test_slot_list(void)
+{
+    char err[600];
+    tpat_pack *p = load(R("list", "customers {COMPANY:investor} ( ( , | and ) {COMPANY:investor} )*"), err, sizeof err);
+    if (!p) SQ_FAIL_("%s", err);
+    ASSERT_STR_EQ(run(p, "", "Its customers Acme Corp, Foo Holdings Ltd and Bar Inc rose."),
+                  "list[customers Acme Corp, Foo Holdings Ltd and Bar Inc]"
+                  "{investor=Acme Corp,investor=Foo Holdings Ltd,investor=Bar Inc}");
+    /* a pass that fails gives its capture back: the list ends at the last company read */
+    ASSERT_STR_EQ(run(p, "", "Its customers Acme Corp and the rest rose."), "list[customers Acme Corp]{investor=Acme Corp}");
+    tpat_destroy(p);
+}
+
 static void test_match_basic(void)
 {
     char err[600];
@@ -895,6 +910,7 @@ int main(void)
     test_pack_errors();
     test_slot_sectors();
     test_match_basic();
+    test_slot_list();
     test_match_scope();
     test_match_companies();
     test_match_alternation_anchor();
