@@ -1069,7 +1069,12 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* other cases an authority pursues, and a company compared to the subject (reg.background, reg.background_past_case) */
     expect_context(h, "Google loses appeal against EU fine as Brussels also pursues cases against Apple and Meta", "regulatory",
                    "Apple Inc.", "AAPL");
-    /* a witness in another's case (reg.background_witness; session 51) */    /* peers told as also doing the same business (reg.background_peers_also; session 51) */
+    /* a witness in another's case (reg.background_witness; session 51) */    /* onlookers: companies welcoming the ruling, a list of rivals (reg.background_onlookers; session 51) */
+    expect_context(h, "Judge rules Apple violated App Store order. Microsoft and Nvidia welcomed the ruling", "regulatory",
+                   "Nvidia Corp.", "NVDA");
+    expect_context(h, "DOJ settles suit over Apple's purchase of Shell. Shares of rivals Microsoft and Nvidia were little changed",
+                   "regulatory", "Nvidia Corp.", "NVDA");
+    /* peers told as also doing the same business (reg.background_peers_also; session 51) */
     expect_context(h, "Jury finds Apple liable in fatal crash of its self-driving car. Microsoft's Zoox and Nvidia's Drive are also "
                    "expanding robotaxi services", "regulatory", "Microsoft Corp.", "MSFT");
 
@@ -1316,6 +1321,16 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
     expect_context(h, "Apple to buy chip designer Nvidia for $6bn. Apple also owns about 90% of Microsoft", "chips", "Microsoft Corp.",
                    "MSFT");
+    /* arrangers of the debt, a maker's standing customers, earlier pacts listed after "follows", a company relied on
+     * (chips.background_customers; session 51) */
+    head = "Apple to buy Nvidia servers for $5bn. Debt arranged by Microsoft and Shell will fund the deal";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_context(h, "Apple to buy Nvidia chips in $5bn deal. Nvidia already makes chips for Microsoft", "chips", "Microsoft Corp.",
+                   "MSFT");
+    head = "Apple signs $5bn GPU deal with Nvidia. The deal follows Apple's recent chip pacts with Microsoft and Shell";
+    expect_context(h, head, "chips", "Shell plc", "SHEL");
+    expect_context(h, "Apple signs $5bn cloud deal with Nvidia. Apple has relied heavily on Microsoft for compute", "chips",
+                   "Microsoft Corp.", "MSFT");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
