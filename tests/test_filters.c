@@ -1144,6 +1144,13 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, "Apple agrees $5bn buyout of Shell. Apple already owns stakes in Microsoft and Nvidia", "invest", "Nvidia Corp.",
                    "NVDA");
     expect_context(h, "Apple agrees to buy Shell for $5bn. Shares of rivals Microsoft and Nvidia rose", "invest", "Nvidia Corp.", "NVDA");
+    /* a collapsed merger of others, stakes also held, the users of a party's goods (background_earlier_step; session 51) */
+    expect_context(h, "Apple and Shell complete $8bn merger. It comes after the collapse of a planned merger between Microsoft and Nvidia",
+                   "invest", "Nvidia Corp.", "NVDA");
+    expect_context(h, "Apple lifts Shell stake to 29%. Apple also holds stakes in Microsoft and Nvidia", "invest", "Nvidia Corp.",
+                   "NVDA");
+    expect_context(h, "Apple leads $2bn round in OpenAI. Apple, whose machines are used by Microsoft and Nvidia, will take 11%",
+                   "invest", "Nvidia Corp.", "NVDA");
     /* the seller of an earlier purchase (invest.background_past_deal) */
     expect_context(h, "Microsoft explores sale of its games unit, which it bought from Apple for $3.9bn in 2019", "invest",
                    "Apple Inc.", "AAPL");
