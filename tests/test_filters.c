@@ -1069,6 +1069,13 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* other cases an authority pursues, and a company compared to the subject (reg.background, reg.background_past_case) */
     expect_context(h, "Google loses appeal against EU fine as Brussels also pursues cases against Apple and Meta", "regulatory",
                    "Apple Inc.", "AAPL");
+    /* rivals named as such, complainants who urged the regulator, buyers in a list (reg.background_onlookers; session 51) */
+    expect_context(h, "DOJ subpoenas Apple in antitrust probe. Microsoft and Nvidia are its nearest rivals", "regulatory",
+                   "Nvidia Corp.", "NVDA");
+    expect_context(h, "UK watchdog designates Apple with strategic market status. Microsoft and Nvidia had urged the regulator to act",
+                   "regulatory", "Nvidia Corp.", "NVDA");
+    expect_context(h, "US requires licence for Apple's China chip. Chinese buyers including Microsoft and Nvidia had stockpiled it",
+                   "regulatory", "Nvidia Corp.", "NVDA");
     /* a witness in another's case (reg.background_witness; session 51) */    /* onlookers: companies welcoming the ruling, a list of rivals (reg.background_onlookers; session 51) */
     expect_context(h, "Judge rules Apple violated App Store order. Microsoft and Nvidia welcomed the ruling", "regulatory",
                    "Nvidia Corp.", "NVDA");
