@@ -1158,6 +1158,14 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "NVDA");
     expect_context(h, "Apple leads $2bn round in OpenAI. Apple, whose machines are used by Microsoft and Nvidia, will take 11%",
                    "invest", "Nvidia Corp.", "NVDA");
+    /* a precedent another company set, advisers listed after 'advised on the stake by', a deal a party is also pursuing
+     * (invest.background_earlier_step; session 51) */
+    expect_context(h, "Apple buys 20% of Shell for $2bn. It follows Microsoft's purchase of a stake in Nvidia", "invest",
+                   "Nvidia Corp.", "NVDA");
+    expect_context(h, "Apple buys 20% of Shell for $2bn. Apple was advised on the stake by Microsoft and Nvidia", "invest",
+                   "Nvidia Corp.", "NVDA");
+    expect_context(h, "Apple bids $5bn for Shell. Apple is also pursuing Nvidia and holds 28% of Microsoft", "invest",
+                   "Nvidia Corp.", "NVDA");
     /* the seller of an earlier purchase (invest.background_past_deal) */
     expect_context(h, "Microsoft explores sale of its games unit, which it bought from Apple for $3.9bn in 2019", "invest",
                    "Apple Inc.", "AAPL");
