@@ -1353,6 +1353,13 @@ TEST(chips_sideless_deal_sides_by_sector)
     expect_context(h, head, "chips", "Shell plc", "SHEL");
     expect_context(h, "Apple signs $5bn cloud deal with Nvidia. Apple has relied heavily on Microsoft for compute", "chips",
                    "Microsoft Corp.", "MSFT");
+    /* competition from others, a list of rivals, a company told in an aside as not part of the deal; "rival Intel" alone,
+     * the object of a deal, stays a party (chips.background_customers; session 51) */
+    expect_context(h, "Apple signs $5bn chip deal with Nvidia amid competition from Microsoft and Shell", "chips", "Shell plc", "SHEL");
+    expect_context(h, "Apple signs $5bn chip deal with Nvidia. Shares of rivals Microsoft and Shell rose", "chips", "Shell plc", "SHEL");
+    expect_context(h, "Apple signs $5bn chip deal with Nvidia. Microsoft, which was not part of the deal, fell 1%", "chips",
+                   "Microsoft Corp.", "MSFT");
+    expect_role(h, "Microsoft to invest $5bn in rival Nvidia and co-develop chips", "chips", "Nvidia Corp.", "supplier");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
     expect_context(h, head, "chips", "Shell plc", "SHEL");
