@@ -1784,7 +1784,7 @@ static void role_votes(struct detect_run *x, const struct detect_sum *s)
 static size_t roles_only_votes(struct detect_run *x)
 {
     size_t n = 0;
-    for (size_t i = 0; i < x->n_ms && !x->d->spec.roles_by_kind; i++)
+    for (size_t i = 0; i < x->n_ms; i++)
         if (names_roles_only(x, i)) {
             int filled[2] = {0, 0};
             slot_votes(x, i, 1.0, filled, -1);

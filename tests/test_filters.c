@@ -1076,7 +1076,12 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "regulatory", "Nvidia Corp.", "NVDA");
     expect_context(h, "US requires licence for Apple's China chip. Chinese buyers including Microsoft and Nvidia had stockpiled it",
                    "regulatory", "Nvidia Corp.", "NVDA");
-    /* a witness in another's case (reg.background_witness; session 51) */    /* onlookers: companies welcoming the ruling, a list of rivals (reg.background_onlookers; session 51) */
+    /* a witness in another's case (reg.background_witness; session 51) */    /* a roles-only rule votes in regulatory too: the makers of the goods a measure restricts, listed after it, are its
+     * subjects (reg.goods_makers_aimed; detect.c roles_only_votes; session 51) */
+    head = "US tightens chip export rules. The rules restrict shipments to China of memory made by Apple, Microsoft and Nvidia";
+    expect_role(h, head, "regulatory", "Microsoft Corp.", "subject");
+    expect_role(h, head, "regulatory", "Nvidia Corp.", "subject");
+    /* onlookers: companies welcoming the ruling, a list of rivals (reg.background_onlookers; session 51) */
     expect_context(h, "Judge rules Apple violated App Store order. Microsoft and Nvidia welcomed the ruling", "regulatory",
                    "Nvidia Corp.", "NVDA");
     expect_context(h, "DOJ settles suit over Apple's purchase of Shell. Shares of rivals Microsoft and Nvidia were little changed",
