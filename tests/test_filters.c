@@ -115,6 +115,16 @@ static void expect_context(filter_host *h, const char *headline, const char *cat
     proto_alert_destroy(al);
 }
 
+/* A sentence whose alert of some category names a company (its ticker) only as context. */
+struct context_case {
+    const char *text, *name, *ticker;
+};
+
+static void expect_contexts(filter_host *h, const char *cat, const struct context_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) expect_context(h, c[i].text, cat, c[i].name, c[i].ticker);
+}
+
 /* A company named right after a background phrase ("rivals such as X",
  * "former X") stays in entities as mentioned and gets no topic; the deal's
  * parties keep their roles. */
@@ -1069,29 +1079,29 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* other cases an authority pursues, and a company compared to the subject (reg.background, reg.background_past_case) */
     expect_context(h, "Google loses appeal against EU fine as Brussels also pursues cases against Apple and Meta", "regulatory",
                    "Apple Inc.", "AAPL");
-    /* rivals named as such, complainants who urged the regulator, buyers in a list (reg.background_onlookers; session 51) */
-    expect_context(h, "DOJ subpoenas Apple in antitrust probe. Microsoft and Nvidia are its nearest rivals", "regulatory",
-                   "Nvidia Corp.", "NVDA");
-    expect_context(h, "UK watchdog designates Apple with strategic market status. Microsoft and Nvidia had urged the regulator to act",
-                   "regulatory", "Nvidia Corp.", "NVDA");
-    expect_context(h, "US requires licence for Apple's China chip. Chinese buyers including Microsoft and Nvidia had stockpiled it",
-                   "regulatory", "Nvidia Corp.", "NVDA");
-    /* a witness in another's case (reg.background_witness; session 51) */    /* a roles-only rule votes in regulatory too: the makers of the goods a measure restricts, listed after it, are its
+    /* session 51: onlookers -- rivals named as such, complainants who urged the regulator, buyers in a list, companies
+     * welcoming the ruling, rivals whose shares moved (reg.background_onlookers) -- peers also expanding
+     * (reg.background_peers_also) and a witness (reg.background_witness) */
+    static const struct context_case reg_onlookers[] = {
+        {"DOJ subpoenas Apple in antitrust probe. Microsoft and Nvidia are its nearest rivals", "Nvidia Corp.", "NVDA"},
+        {"UK watchdog designates Apple with strategic market status. Microsoft and Nvidia had urged the "
+         "regulator to act", "Nvidia Corp.", "NVDA"},
+        {"US requires licence for Apple's China chip. Chinese buyers including Microsoft and Nvidia had "
+         "stockpiled it", "Nvidia Corp.", "NVDA"},
+        {"Judge rules Apple violated App Store order. Microsoft and Nvidia welcomed the ruling", "Nvidia Corp.", "NVDA"},
+        {"DOJ settles suit over Apple's purchase of Shell. Shares of rivals Microsoft and Nvidia were little "
+         "changed", "Nvidia Corp.", "NVDA"},
+        {"Jury finds Apple liable in fatal crash of its self-driving car. Microsoft's Zoox and Nvidia's Drive "
+         "are also expanding robotaxi services", "Microsoft Corp.", "MSFT"},
+        {"Judge rules Apple must share search data. Microsoft, which runs a rival engine, testified during "
+         "the trial", "Microsoft Corp.", "MSFT"},
+    };
+    expect_contexts(h, "regulatory", reg_onlookers, sizeof reg_onlookers / sizeof reg_onlookers[0]);
+    /* a roles-only rule votes in regulatory too: the makers of the goods a measure restricts, listed after it, are its
      * subjects (reg.goods_makers_aimed; detect.c roles_only_votes; session 51) */
     head = "US tightens chip export rules. The rules restrict shipments to China of memory made by Apple, Microsoft and Nvidia";
     expect_role(h, head, "regulatory", "Microsoft Corp.", "subject");
     expect_role(h, head, "regulatory", "Nvidia Corp.", "subject");
-    /* onlookers: companies welcoming the ruling, a list of rivals (reg.background_onlookers; session 51) */
-    expect_context(h, "Judge rules Apple violated App Store order. Microsoft and Nvidia welcomed the ruling", "regulatory",
-                   "Nvidia Corp.", "NVDA");
-    expect_context(h, "DOJ settles suit over Apple's purchase of Shell. Shares of rivals Microsoft and Nvidia were little changed",
-                   "regulatory", "Nvidia Corp.", "NVDA");
-    /* peers told as also doing the same business (reg.background_peers_also; session 51) */
-    expect_context(h, "Jury finds Apple liable in fatal crash of its self-driving car. Microsoft's Zoox and Nvidia's Drive are also "
-                   "expanding robotaxi services", "regulatory", "Microsoft Corp.", "MSFT");
-
-    expect_context(h, "Judge rules Apple must share search data. Microsoft, which runs a rival engine, testified during the trial",
-                   "regulatory", "Microsoft Corp.", "MSFT");
     expect_context(h, "FTC opens probe into Microsoft; Apple, its rival, has faced no similar probe", "regulatory", "Apple Inc.",
                    "AAPL");
     expect_context(h, "Judge rules the FTC failed to prove Microsoft holds a monopoly; Apple is fighting its own antitrust cases",
@@ -1124,53 +1134,46 @@ TEST(chips_sideless_deal_sides_by_sector)
                    "MSFT");
     expect_context(h, "Amazon buys OpenAI, whose backers include Nvidia, for $3bn", "invest", "Nvidia Corp.", "NVDA");
     expect_context(h, "Amazon agrees to pay $3bn in cash for OpenAI. OpenAI is backed by Nvidia", "invest", "Nvidia Corp.", "NVDA");
-    /* an earlier step of another deal: past perfect, "recently bought", an aside with a past date or closed by a comma, a bid
-     * turned away a year before, backers in the present perfect (invest.background_earlier_step; session 51) */
-    expect_context(h, "Apple and Shell end merger talks. Microsoft had previously approached Shell about a stake", "invest",
-                   "Microsoft Corp.", "MSFT");
-    head = "Apple to buy Shell for $12bn. Apple recently bought Nvidia and Microsoft";
-    expect_context(h, head, "invest", "Nvidia Corp.", "NVDA");
-    expect_context(h, head, "invest", "Microsoft Corp.", "MSFT");
-    expect_role(h, head, "invest", "Apple Inc.", "investor");
-    expect_context(h, "Apple takes warrant for Shell stake in chip deal. Nvidia, which last month agreed to invest in Apple, slipped 1%",
-                   "invest", "Nvidia Corp.", "NVDA");
-    expect_context(h, "Apple agrees to sell control of its unit to Shell. It follows exits by Microsoft, which spun off Nvidia, and others",
-                   "invest", "Nvidia Corp.", "NVDA");
-    expect_context(h, "Apple and Shell agree to merge. It comes a year after Apple rebuffed a $49bn approach from Microsoft", "invest",
-                   "Microsoft Corp.", "MSFT");
-    expect_context(h, "OpenAI raises $13bn in round led by Apple. It has been backed by Microsoft and Nvidia in earlier rounds",
-                   "invest", "Nvidia Corp.", "NVDA");
-    /* more earlier steps (invest.background_earlier_step; session 51): weeks after another's deal, a dated stake, money put in
-     * since a year, a sale in an aside, backers of a company in an apposition, stakes already owned, a list of rivals */
-    expect_context(h, "Apple to buy Shell for $10bn. The deal comes weeks after Microsoft agreed to buy Nvidia", "invest",
-                   "Microsoft Corp.", "MSFT");
-    expect_context(h, "Nvidia leads $2bn round in OpenAI. Microsoft took a small stake in OpenAI last year", "invest", "Microsoft Corp.",
-                   "MSFT");
-    expect_context(h, "Apple invests $5bn in OpenAI. Microsoft, which has invested $13bn in OpenAI since 2019, declined to comment",
-                   "invest", "Microsoft Corp.", "MSFT");
-    expect_context(h, "Shell to buy Apple for $5bn. Shares of Nvidia, which sold a stake in a unit to Microsoft this year, rose 3%",
-                   "invest", "Microsoft Corp.", "MSFT");
-    expect_context(h, "Apple to buy OpenAI unit for $2bn. Kakao Mobility, backed by Microsoft and Nvidia, was not involved", "invest",
-                   "Nvidia Corp.", "NVDA");
+    /* session 51: another deal's steps and other companies' ties told beside today's (invest.background_earlier_step) --
+     * past perfect, "recently bought", a dated aside or one closed by a comma, a bid turned away a year before, backers in
+     * the present perfect or an apposition, weeks after another's deal, a dated stake, money put in since a year, a sale in
+     * an aside, stakes already or also held, rivals in a list, a collapsed merger of others, users of a party's goods, a
+     * precedent, advisers after 'advised on the stake by', a deal a party is also pursuing */
+    static const struct context_case inv_earlier[] = {
+        {"Apple and Shell end merger talks. Microsoft had previously approached Shell about a stake", "Microsoft Corp.", "MSFT"},
+        {"Apple to buy Shell for $12bn. Apple recently bought Nvidia and Microsoft", "Nvidia Corp.", "NVDA"},
+        {"Apple to buy Shell for $12bn. Apple recently bought Nvidia and Microsoft", "Microsoft Corp.", "MSFT"},
+        {"Apple takes warrant for Shell stake in chip deal. Nvidia, which last month agreed to invest in "
+         "Apple, slipped 1%", "Nvidia Corp.", "NVDA"},
+        {"Apple agrees to sell control of its unit to Shell. It follows exits by Microsoft, which spun off "
+         "Nvidia, and others", "Nvidia Corp.", "NVDA"},
+        {"Apple and Shell agree to merge. It comes a year after Apple rebuffed a $49bn approach from "
+         "Microsoft", "Microsoft Corp.", "MSFT"},
+        {"OpenAI raises $13bn in round led by Apple. It has been backed by Microsoft and Nvidia in earlier "
+         "rounds", "Nvidia Corp.", "NVDA"},
+        {"Apple to buy Shell for $10bn. The deal comes weeks after Microsoft agreed to buy Nvidia", "Microsoft Corp.", "MSFT"},
+        {"Nvidia leads $2bn round in OpenAI. Microsoft took a small stake in OpenAI last year", "Microsoft Corp.", "MSFT"},
+        {"Apple invests $5bn in OpenAI. Microsoft, which has invested $13bn in OpenAI since 2019, declined to "
+         "comment", "Microsoft Corp.", "MSFT"},
+        {"Shell to buy Apple for $5bn. Shares of Nvidia, which sold a stake in a unit to Microsoft this year, "
+         "rose 3%", "Microsoft Corp.", "MSFT"},
+        {"Apple to buy OpenAI unit for $2bn. Kakao Mobility, backed by Microsoft and Nvidia, was not "
+         "involved", "Nvidia Corp.", "NVDA"},
+        {"Apple agrees $5bn buyout of Shell. Apple already owns stakes in Microsoft and Nvidia", "Nvidia Corp.", "NVDA"},
+        {"Apple agrees to buy Shell for $5bn. Shares of rivals Microsoft and Nvidia rose", "Nvidia Corp.", "NVDA"},
+        {"Apple and Shell complete $8bn merger. It comes after the collapse of a planned merger between "
+         "Microsoft and Nvidia", "Nvidia Corp.", "NVDA"},
+        {"Apple lifts Shell stake to 29%. Apple also holds stakes in Microsoft and Nvidia", "Nvidia Corp.", "NVDA"},
+        {"Apple leads $2bn round in OpenAI. Apple, whose machines are used by Microsoft and Nvidia, will take "
+         "11%", "Nvidia Corp.", "NVDA"},
+        {"Apple buys 20% of Shell for $2bn. It follows Microsoft's purchase of a stake in Nvidia", "Nvidia Corp.", "NVDA"},
+        {"Apple buys 20% of Shell for $2bn. Apple was advised on the stake by Microsoft and Nvidia", "Nvidia Corp.", "NVDA"},
+        {"Apple bids $5bn for Shell. Apple is also pursuing Nvidia and holds 28% of Microsoft", "Nvidia Corp.", "NVDA"},
+    };
+    expect_contexts(h, "invest", inv_earlier, sizeof inv_earlier / sizeof inv_earlier[0]);
+    /* the subject of "recently bought" stays today's buyer; a round's backers told in an apposition stay its investors */
+    expect_role(h, "Apple to buy Shell for $12bn. Apple recently bought Nvidia and Microsoft", "invest", "Apple Inc.", "investor");
     expect_role(h, "OpenAI raises $1bn, backed by Microsoft and Nvidia, to expand its lab", "invest", "Nvidia Corp.", "investor");
-    expect_context(h, "Apple agrees $5bn buyout of Shell. Apple already owns stakes in Microsoft and Nvidia", "invest", "Nvidia Corp.",
-                   "NVDA");
-    expect_context(h, "Apple agrees to buy Shell for $5bn. Shares of rivals Microsoft and Nvidia rose", "invest", "Nvidia Corp.", "NVDA");
-    /* a collapsed merger of others, stakes also held, the users of a party's goods (background_earlier_step; session 51) */
-    expect_context(h, "Apple and Shell complete $8bn merger. It comes after the collapse of a planned merger between Microsoft and Nvidia",
-                   "invest", "Nvidia Corp.", "NVDA");
-    expect_context(h, "Apple lifts Shell stake to 29%. Apple also holds stakes in Microsoft and Nvidia", "invest", "Nvidia Corp.",
-                   "NVDA");
-    expect_context(h, "Apple leads $2bn round in OpenAI. Apple, whose machines are used by Microsoft and Nvidia, will take 11%",
-                   "invest", "Nvidia Corp.", "NVDA");
-    /* a precedent another company set, advisers listed after 'advised on the stake by', a deal a party is also pursuing
-     * (invest.background_earlier_step; session 51) */
-    expect_context(h, "Apple buys 20% of Shell for $2bn. It follows Microsoft's purchase of a stake in Nvidia", "invest",
-                   "Nvidia Corp.", "NVDA");
-    expect_context(h, "Apple buys 20% of Shell for $2bn. Apple was advised on the stake by Microsoft and Nvidia", "invest",
-                   "Nvidia Corp.", "NVDA");
-    expect_context(h, "Apple bids $5bn for Shell. Apple is also pursuing Nvidia and holds 28% of Microsoft", "invest",
-                   "Nvidia Corp.", "NVDA");
     /* the seller of an earlier purchase (invest.background_past_deal) */
     expect_context(h, "Microsoft explores sale of its games unit, which it bought from Apple for $3.9bn in 2019", "invest",
                    "Apple Inc.", "AAPL");
@@ -1313,57 +1316,54 @@ TEST(chips_sideless_deal_sides_by_sector)
     /* the maker of the chips a deal's goods are made of, in an aside (chips.background_made_by); a maker the deal will use stays */
     head = "Apple to buy Nvidia servers in $5bn deal; the chips, which are manufactured by Microsoft, ship in May";
     expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
-    /* rivals beaten out, a peer after "another" whose shares moved, the designer in an aside, a rival the party lagged, the
-     * deal's adviser, and another's deal told with a past date (session 51: chips rival_before, background_share_fall,
-     * background_aside_move, context_phrase, background_adviser, background_dated_peer) */
-    head = "Apple to buy Nvidia GPUs in $5bn deal. Nvidia beat out rivals Microsoft and Shell";
-    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
-    expect_context(h, head, "chips", "Shell plc", "SHEL");
-    expect_context(h, "Apple to buy Nvidia GPUs in $5bn deal. Shares of Microsoft, another chip maker, fell 2%", "chips",
-                   "Microsoft Corp.", "MSFT");
-    head = "Apple to use Nvidia GPUs in $10bn deal; Microsoft, which helps Nvidia design the GPUs, rose 2%";
-    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
-    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
-    expect_context(h, "Apple signs $5bn GPU deal with Nvidia. The win helps Nvidia, which has lagged Microsoft in memory", "chips",
-                   "Microsoft Corp.", "MSFT");
-    head = "Apple to buy Nvidia chips in $5bn deal. Shell advised Apple on the deal";
-    expect_context(h, head, "chips", "Shell plc", "SHEL");
-    expect_role(h, head, "chips", "Apple Inc.", "customer");
-    expect_context(h, "Apple to buy Nvidia chips in $5bn deal. Microsoft also announced a supply pact with Apple earlier this year",
-                   "chips", "Microsoft Corp.", "MSFT");
-    expect_context(h, "Apple to buy Nvidia chips in $5bn deal. It comes after Apple agreed in May to buy Microsoft chips", "chips",
-                   "Microsoft Corp.", "MSFT");
-    /* customers, backers and standing deals told of a company (chips.background_customers), the aside of a maker of the
-     * goods before its share move (background_aside_helper), an owner's percentage (background_owner; session 51) */
-    head = "Apple to buy Nvidia servers in $5bn deal. Nvidia, whose customers include Microsoft and Shell, rose 3%";
-    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
-    expect_context(h, head, "chips", "Shell plc", "SHEL");
-    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
-    expect_context(h, "Apple signs $5bn GPU deal with Nvidia. Nvidia, which counts Microsoft as a customer, rose 3%", "chips",
-                   "Microsoft Corp.", "MSFT");
-    expect_context(h, "Apple signs $5bn GPU deal with Nvidia. Apple has also agreed a custom-chip deal with Microsoft", "chips",
-                   "Microsoft Corp.", "MSFT");
-    head = "Apple to use Nvidia GPUs in $10bn deal; Microsoft, which co-designs the GPUs with Nvidia, rose 2%";
-    expect_context(h, head, "chips", "Microsoft Corp.", "MSFT");
-    expect_role(h, head, "chips", "Nvidia Corp.", "supplier");
-    expect_context(h, "Apple to buy chip designer Nvidia for $6bn. Apple also owns about 90% of Microsoft", "chips", "Microsoft Corp.",
-                   "MSFT");
-    /* arrangers of the debt, a maker's standing customers, earlier pacts listed after "follows", a company relied on
-     * (chips.background_customers; session 51) */
-    head = "Apple to buy Nvidia servers for $5bn. Debt arranged by Microsoft and Shell will fund the deal";
-    expect_context(h, head, "chips", "Shell plc", "SHEL");
-    expect_context(h, "Apple to buy Nvidia chips in $5bn deal. Nvidia already makes chips for Microsoft", "chips", "Microsoft Corp.",
-                   "MSFT");
-    head = "Apple signs $5bn GPU deal with Nvidia. The deal follows Apple's recent chip pacts with Microsoft and Shell";
-    expect_context(h, head, "chips", "Shell plc", "SHEL");
-    expect_context(h, "Apple signs $5bn cloud deal with Nvidia. Apple has relied heavily on Microsoft for compute", "chips",
-                   "Microsoft Corp.", "MSFT");
-    /* competition from others, a list of rivals, a company told in an aside as not part of the deal; "rival Intel" alone,
-     * the object of a deal, stays a party (chips.background_customers; session 51) */
-    expect_context(h, "Apple signs $5bn chip deal with Nvidia amid competition from Microsoft and Shell", "chips", "Shell plc", "SHEL");
-    expect_context(h, "Apple signs $5bn chip deal with Nvidia. Shares of rivals Microsoft and Shell rose", "chips", "Shell plc", "SHEL");
-    expect_context(h, "Apple signs $5bn chip deal with Nvidia. Microsoft, which was not part of the deal, fell 1%", "chips",
-                   "Microsoft Corp.", "MSFT");
+    /* session 51: rivals beaten out, listed or competing, a peer after "another" whose shares moved, a maker of the goods
+     * in an aside before its share move, a rival the party lagged, the deal's adviser or debt arrangers, another's deal
+     * with a past date, customers, backers and owners told of a company, standing deals and reliance, a company told as
+     * not part of the deal (chips rival_before, context_phrase, background_share_fall, background_aside_helper,
+     * background_adviser, background_dated_peer, background_owner, background_customers) */
+    static const struct context_case chips_context[] = {
+        {"Apple to buy Nvidia GPUs in $5bn deal. Nvidia beat out rivals Microsoft and Shell", "Microsoft Corp.", "MSFT"},
+        {"Apple to buy Nvidia GPUs in $5bn deal. Nvidia beat out rivals Microsoft and Shell", "Shell plc", "SHEL"},
+        {"Apple to buy Nvidia GPUs in $5bn deal. Shares of Microsoft, another chip maker, fell 2%", "Microsoft Corp.", "MSFT"},
+        {"Apple to use Nvidia GPUs in $10bn deal; Microsoft, which helps Nvidia design the GPUs, rose "
+         "2%", "Microsoft Corp.", "MSFT"},
+        {"Apple signs $5bn GPU deal with Nvidia. The win helps Nvidia, which has lagged Microsoft in "
+         "memory", "Microsoft Corp.", "MSFT"},
+        {"Apple to buy Nvidia chips in $5bn deal. Shell advised Apple on the deal", "Shell plc", "SHEL"},
+        {"Apple to buy Nvidia chips in $5bn deal. Microsoft also announced a supply pact with Apple earlier "
+         "this year", "Microsoft Corp.", "MSFT"},
+        {"Apple to buy Nvidia chips in $5bn deal. It comes after Apple agreed in May to buy Microsoft "
+         "chips", "Microsoft Corp.", "MSFT"},
+        {"Apple to buy Nvidia servers in $5bn deal. Nvidia, whose customers include Microsoft and Shell, rose "
+         "3%", "Microsoft Corp.", "MSFT"},
+        {"Apple to buy Nvidia servers in $5bn deal. Nvidia, whose customers include Microsoft and Shell, rose "
+         "3%", "Shell plc", "SHEL"},
+        {"Apple signs $5bn GPU deal with Nvidia. Nvidia, which counts Microsoft as a customer, rose "
+         "3%", "Microsoft Corp.", "MSFT"},
+        {"Apple signs $5bn GPU deal with Nvidia. Apple has also agreed a custom-chip deal with "
+         "Microsoft", "Microsoft Corp.", "MSFT"},
+        {"Apple to use Nvidia GPUs in $10bn deal; Microsoft, which co-designs the GPUs with Nvidia, rose "
+         "2%", "Microsoft Corp.", "MSFT"},
+        {"Apple to buy chip designer Nvidia for $6bn. Apple also owns about 90% of Microsoft", "Microsoft Corp.", "MSFT"},
+        {"Apple to buy Nvidia servers for $5bn. Debt arranged by Microsoft and Shell will fund the deal", "Shell plc", "SHEL"},
+        {"Apple to buy Nvidia chips in $5bn deal. Nvidia already makes chips for Microsoft", "Microsoft Corp.", "MSFT"},
+        {"Apple signs $5bn GPU deal with Nvidia. The deal follows Apple's recent chip pacts with Microsoft "
+         "and Shell", "Shell plc", "SHEL"},
+        {"Apple signs $5bn cloud deal with Nvidia. Apple has relied heavily on Microsoft for compute", "Microsoft Corp.", "MSFT"},
+        {"Apple signs $5bn chip deal with Nvidia amid competition from Microsoft and Shell", "Shell plc", "SHEL"},
+        {"Apple signs $5bn chip deal with Nvidia. Shares of rivals Microsoft and Shell rose", "Shell plc", "SHEL"},
+        {"Apple signs $5bn chip deal with Nvidia. Microsoft, which was not part of the deal, fell 1%", "Microsoft Corp.", "MSFT"},
+    };
+    expect_contexts(h, "chips", chips_context, sizeof chips_context / sizeof chips_context[0]);
+    /* the party named inside such an aside or mark keeps its side; the adviser's client stays the customer; a lone
+     * "rival Nvidia" that a deal is made with stays a party */
+    expect_role(h, "Apple to use Nvidia GPUs in $10bn deal; Microsoft, which helps Nvidia design the GPUs, rose 2%", "chips",
+                "Nvidia Corp.", "supplier");
+    expect_role(h, "Apple to use Nvidia GPUs in $10bn deal; Microsoft, which co-designs the GPUs with Nvidia, rose 2%", "chips",
+                "Nvidia Corp.", "supplier");
+    expect_role(h, "Apple to buy Nvidia servers in $5bn deal. Nvidia, whose customers include Microsoft and Shell, rose 3%", "chips",
+                "Nvidia Corp.", "supplier");
+    expect_role(h, "Apple to buy Nvidia chips in $5bn deal. Shell advised Apple on the deal", "chips", "Apple Inc.", "customer");
     expect_role(h, "Microsoft to invest $5bn in rival Nvidia and co-develop chips", "chips", "Nvidia Corp.", "supplier");
     /* so are the lenders of its financing (chips.background_lenders) */
     head = "Microsoft raises $18bn in debt from banks including Shell and Apple to fund data centres";
