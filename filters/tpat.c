@@ -425,10 +425,8 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
             case OP_COMPANY:
                 ci = pos < m->end ? m->s->comp_at[pos] : -1;
                 if (ci < 0 || m->r->companies[ci].tok_end > m->end || !slot_accepts(m, in->arg, ci)) goto fail;
-                if (push(m, &top, (struct job){0, 0, 0, (int32_t)m->n_caps}) ||
-                    tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, m->n_caps + 1, sizeof *m->s->caps))
-                    return -1;
-                m->s->caps[m->n_caps++] = (struct capture){in->arg, ci};
+                if (push(m, &top, (struct job){0, 0, 0, (int32_t)m->n_caps})) return -1;
+                m->s->caps[m->n_caps++] = (struct capture){in->arg, ci}; /* room: enter_scope */
                 pos = m->r->companies[ci].tok_end;
                 pc++;
                 break;
@@ -1078,7 +1076,8 @@ static int enter_scope(struct mctx *m, const struct tpat_crule *r, uint32_t k)
     memo_clear(m->s);
     /* grown: the new words start zero, as the rest is */
     if (tpat_reserve_zero((void **)&m->s->visited, &m->s->cap_visited, words, sizeof *m->s->visited) ||
-        tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, r->pub.n_slots + 1, sizeof *m->s->caps)) /* grown by run */
+        /* a path's companies each take a token of the scope at least: it never captures more than the scope's tokens */
+        tpat_reserve((void **)&m->s->caps, &m->s->cap_caps, m->stride, sizeof *m->s->caps))
         return -1;
     m->visited = m->s->visited;
     return 0;
