@@ -1750,6 +1750,25 @@ static struct anon_cand *push(struct anon_st *st, uint8_t kind, uint32_t f, size
     return c;
 }
 
+/* "Texas AG", "New York AG": a US state's attorney general, the most frequent authority of US news,
+ * not a company with the German legal form. name: the run's words before the suffix. */
+static int state_attorney_general(const char *s, size_t ss, size_t se, size_t ns)
+{
+    static const char *const states[] = {
+        "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut", "Delaware", "Florida",
+        "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky", "Louisiana", "Maine",
+        "Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi", "Missouri", "Montana", "Nebraska",
+        "Nevada", "New Hampshire", "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota", "Ohio",
+        "Oklahoma", "Oregon", "Pennsylvania", "Rhode Island", "South Carolina", "South Dakota", "Tennessee", "Texas",
+        "Utah", "Vermont", "Virginia", "Washington", "West Virginia", "Wisconsin", "Wyoming", "NY", "DC", "State", NULL};
+    if (se - ss != 2 || strncmp(s + ss, "AG", 2) != 0 || ss <= ns) return 0;
+    size_t n = ss - ns;
+    while (n > 0 && s[ns + n - 1] == ' ') n--;
+    for (size_t k = 0; states[k]; k++)
+        if (strlen(states[k]) == n && strncmp(s + ns, states[k], n) == 0) return 1;
+    return 0;
+}
+
 /* A capitalised run ending in the suffix [ss, se): walks back word by word. */
 static void try_run(struct anon_st *st, uint32_t f, const char *s, size_t ss, size_t se, int loose)
 {
@@ -1779,7 +1798,7 @@ static void try_run(struct anon_st *st, uint32_t f, const char *s, size_t ss, si
         if (!suffix_at(st->g->suf_len, s, j, k, 0) && !memchr(s + k, '.', j - k)) real++;
         if (k > 0 && s[k - 1] != ' ' && s[k - 1] != '\n') break; /* "(Acme Corp" */
     }
-    if (!real) return;
+    if (!real || state_attorney_general(s, ss, se, ns)) return;
     /* the gazetteer wins: "Apple Computer Inc" is Apple; "Apple and Acme Corp"
      * leaves Acme Corp */
     size_t last = 0;

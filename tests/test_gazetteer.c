@@ -178,6 +178,8 @@ TEST(junk_not_found)
         {"", "Revenue per share rose at Inc magazine; its Ltd edition sold out."},
         {"", "$ 5 $acme $TOOLONGX $US"},
         {"Nvidia Buys Stake In Startup", ""},
+        /* a US state's attorney general is an authority, not a company with the German legal form */
+        {"Texas AG sues Zorblax over data", "New York AG Letitia James and the State AG office said so."},
     };
     for (size_t i = 0; i < sizeof junk / sizeof *junk; i++) {
         scan(junk[i][0], junk[i][1]);
@@ -185,6 +187,10 @@ TEST(junk_not_found)
             fprintf(stderr, "junk %zu: %s\n", i, anon(k, NULL)->name);
         ASSERT_EQ(n_anon_mentions(), 0);
     }
+    /* "AG" after any other name stays a legal form */
+    scan("", "Analysts said Zorblax Texas AG would report.");
+    ASSERT_EQ(n_anon_mentions(), 1);
+    ASSERT_STR_EQ(anon(0, NULL)->name, "Zorblax Texas AG");
     /* an owner is no part of the name; initials alone are no name */
     scan("", "Sweden's Stora Kopparbergs AB rose. U.S. Company profits fell.");
     ASSERT_EQ(n_anon_mentions(), 1);
