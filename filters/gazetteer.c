@@ -1750,8 +1750,8 @@ static struct anon_cand *push(struct anon_st *st, uint8_t kind, uint32_t f, size
     return c;
 }
 
-/* "Texas AG", "New York AG": a US state's attorney general, the most frequent authority of US news,
- * not a company with the German legal form. name: the run's words before the suffix. */
+/* "Texas AG", "New York AG", "TEXAS AG" in a wire's capitals: a US state's attorney general, the most frequent
+ * authority of US news, not a company with the German legal form. [ns, ss): the run's words before the suffix. */
 static int state_attorney_general(const char *s, size_t ss, size_t se, size_t ns)
 {
     static const char *const states[] = {
@@ -1765,7 +1765,7 @@ static int state_attorney_general(const char *s, size_t ss, size_t se, size_t ns
     size_t n = ss - ns;
     while (n > 0 && s[ns + n - 1] == ' ') n--;
     for (size_t k = 0; states[k]; k++)
-        if (strlen(states[k]) == n && strncmp(s + ns, states[k], n) == 0) return 1;
+        if (strlen(states[k]) == n && strncasecmp(s + ns, states[k], n) == 0) return 1;
     return 0;
 }
 

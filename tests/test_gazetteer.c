@@ -180,6 +180,7 @@ TEST(junk_not_found)
         {"Nvidia Buys Stake In Startup", ""},
         /* a US state's attorney general is an authority, not a company with the German legal form */
         {"Texas AG sues Zorblax over data", "New York AG Letitia James and the State AG office said so."},
+        {"TEXAS AG SUES ZORBLAX OVER DATA", ""},
     };
     for (size_t i = 0; i < sizeof junk / sizeof *junk; i++) {
         scan(junk[i][0], junk[i][1]);
