@@ -1353,6 +1353,8 @@ TEST(chips_sideless_deal_sides_by_sector)
         {"Apple signs $5bn chip deal with Nvidia amid competition from Microsoft and Shell", "Shell plc", "SHEL"},
         {"Apple signs $5bn chip deal with Nvidia. Shares of rivals Microsoft and Shell rose", "Shell plc", "SHEL"},
         {"Apple signs $5bn chip deal with Nvidia. Microsoft, which was not part of the deal, fell 1%", "Microsoft Corp.", "MSFT"},
+        /* the chip maker named as the brand of what another supplier provides (session 52) */
+        {"Dell to supply xAI with Nvidia GB200 servers", "Nvidia Corp.", "NVDA"},
     };
     expect_contexts(h, "chips", chips_context, sizeof chips_context / sizeof chips_context[0]);
     /* the party named inside such an aside or mark keeps its side; the adviser's client stays the customer; a lone
