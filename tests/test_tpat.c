@@ -579,7 +579,7 @@ static void test_chips_pack(void)
     tpat_diag d = {0};
     int rc = tpat_load(&p, SQ_SOURCE_DIR "/filters/rules/v2/chips.yml", &d);
     if (rc) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
-    ASSERT_EQ(tpat_size(p), 272);
+    ASSERT_EQ(tpat_size(p), 270);
     /* an earlier deal's counterparty: the background mark ends at "with", before the name */
     if (!strstr(run(p, "", "It follows earlier deals with <BOLT>."), "chips.background_earlier_deal[follows earlier deals with]"))
         SQ_FAIL_("background_earlier_deal: %s", run(p, "", "It follows earlier deals with <BOLT>."));
