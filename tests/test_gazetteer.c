@@ -1071,6 +1071,18 @@ TEST(title_case_word_is_no_company)
     expect_live(cases, sizeof cases / sizeof *cases);
 }
 
+/* A product's maker named by the product ("the Mario maker", "the Claude maker") is the company: news
+ * writes it for a second mention, and an event told that way still needs its ticker. */
+TEST(product_maker_names_company)
+{
+    static const struct live_case cases[] = {
+        {"Mario maker buys a Finnish game studio", "", "Nintendo Co. Ltd.", 1},
+        {"Investors pour $5bn into the Claude maker", "", "Anthropic", 1},
+        {"Prosecutors charge Lafarge over payments in Syria", "", "Holcim AG", 1},
+    };
+    expect_live(cases, sizeof cases / sizeof *cases);
+}
+
 /* A field with no capital at all is matched caselessly; there an ambiguous alias is the word it is. */
 TEST(lower_case_field_matched_caselessly)
 {
@@ -1158,6 +1170,7 @@ int main(void)
     RUN(short_alias_of_longer_name_corefers);
     RUN(alias_of_two_entities_refused);
     RUN(venture_arms_and_absorbed);
+    RUN(product_maker_names_company);
     filter_mentions_free(&ms);
     hs_free_scratch(shipped_sc);
     filter_gaz_destroy(shipped);
