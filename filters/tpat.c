@@ -394,8 +394,9 @@ static int slot_accepts(const struct mctx *m, uint32_t slot, int32_t ci)
  * prunes as before, so a rule still costs O(steps of this bound x starts + instructions x tokens). */
 #define TPAT_MEMO_AFTER 1024
 
-/* 1 when the rule's program matches from start (end in *end, slots in caps), 0 when not, -1 out of memory. */
-static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
+/* run, counting steps in *steps: run's local, which stays in a register where tpat_result.steps
+ * would be read and written back at every step. */
+static inline int run_counted(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end, uint64_t *steps)
 {
     const struct tpat_inst *prog = m->p->prog;
     uint64_t budget = m->r->max_steps ? m->r->max_steps : TPAT_DEFAULT_STEPS;
@@ -411,7 +412,7 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
         for (uint32_t pc = j.pc, pos = j.pos, seen;
              (seen = unmemo < TPAT_MEMO_AFTER ? (unmemo++, 1u) : (uint32_t)visit(m, pc, pos)) != 0;) {
             if (seen == UINT32_MAX) return -1;
-            if (++m->r->steps > budget) {
+            if (++*steps > budget) {
                 m->out_of_steps = 1;
                 return 0;
             }
@@ -457,6 +458,15 @@ static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
     fail:;
     }
     return 0;
+}
+
+/* 1 when the rule's program matches from start (end in *end, slots in caps), 0 when not, -1 out of memory. */
+static int run(struct mctx *m, uint32_t pc0, uint32_t start, uint32_t *end)
+{
+    uint64_t steps = m->r->steps;
+    int rc = run_counted(m, pc0, start, end, &steps);
+    m->r->steps = steps;
+    return rc;
 }
 
 /* Does the rule's pattern open with a negated token ("!<seek_plan> seek")? That token only says
@@ -955,19 +965,18 @@ static inline void req_fold(const struct tpat_pack *p, uint64_t *have, int32_t w
 }
 
 /* The requirements (tpat_req.c) token k meets, into its sentence's have: its word, a hyphenated
- * word's last part (which only rules allowing word parts read: the second half), a company. */
-static inline void req_at(const struct mctx *m, uint64_t *have, uint32_t k)
+ * word's last part (which only rules allowing word parts read: the second half). Returns whether
+ * a company starts there, whose requirements the caller adds once per sentence. */
+static inline int req_at(const struct mctx *m, uint64_t *have, uint32_t k)
 {
     const struct tpat_pack *p = m->p;
     struct scratch *s = m->s;
-    size_t W = p->req_words;
     if (s->wid[k] >= 0 && s->wstamp[s->wid[k]] != s->fill) { /* a word again in its sentence adds nothing */
         s->wstamp[s->wid[k]] = s->fill;
         req_fold(p, have, s->wid[k]);
     }
-    if (s->tail[k] >= 0) req_fold(p, have + W, s->tail[k]);
-    if (s->comp_at[k] >= 0)
-        for (size_t j = 0; j < W; j++) have[j] |= p->req_comp[j];
+    if (s->tail[k] >= 0) req_fold(p, have + p->req_words, s->tail[k]);
+    return s->comp_at[k] >= 0;
 }
 
 /* The stamp after stamp, for stamps kept in arr (bytes long): on wrapping to 0 arr is cleared, so
@@ -993,7 +1002,10 @@ static const uint64_t *row_present(struct mctx *m, uint32_t row)
     memset(have, 0, 2 * W * sizeof *have);
     if (row < d->n_sent) {
         s->fill = next_stamp(s->fill, s->wstamp, s->cap_wstamp * sizeof *s->wstamp);
-        for (uint32_t k = d->sent_first[row]; k < d->sent_end[row]; k++) req_at(m, have, k);
+        int comp = 0;
+        for (uint32_t k = d->sent_first[row]; k < d->sent_end[row]; k++) comp |= req_at(m, have, k);
+        if (comp)
+            for (size_t j = 0; j < W; j++) have[j] |= m->p->req_comp[j];
         return have;
     }
     size_t f = row - d->n_sent;
