@@ -1355,6 +1355,12 @@ TEST(chips_sideless_deal_sides_by_sector)
         {"Apple signs $5bn chip deal with Nvidia. Microsoft, which was not part of the deal, fell 1%", "Microsoft Corp.", "MSFT"},
         /* the chip maker named as the brand of what another supplier provides (session 52) */
         {"Dell to supply xAI with Nvidia GB200 servers", "Nvidia Corp.", "NVDA"},
+        /* the supplier a deal replaces, moves work from or edges out (session 53) */
+        {"Apple signs $5bn chip deal with Nvidia, replacing processors from Microsoft", "Microsoft Corp.", "MSFT"},
+        {"Apple signs $5bn chip deal with Nvidia. The contract moves production from Microsoft", "Microsoft Corp.", "MSFT"},
+        {"Apple signs $5bn server deal with Nvidia, taking work from Microsoft", "Microsoft Corp.", "MSFT"},
+        {"Apple picks Nvidia for $5bn of memory chips, edging out Microsoft", "Microsoft Corp.", "MSFT"},
+        {"Apple signs $5bn chip deal with Nvidia. The deal mirrors Microsoft, which also buys Nvidia chips", "Microsoft Corp.", "MSFT"},
     };
     expect_contexts(h, "chips", chips_context, sizeof chips_context / sizeof chips_context[0]);
     /* the party named inside such an aside or mark keeps its side; the adviser's client stays the customer; a lone
