@@ -1015,13 +1015,26 @@ static int amount_at(const char *s, size_t len, size_t i)
     return word_at(s, len, i, "percent") || word_at(s, len, i, "per") || word_at(s, len, i, "pct");
 }
 
+/* Is the number at s[i] a span of time ("30 days", "two" is no digit), as a deadline given to a
+ * company reads ("gives Apple 30 days to comply")? */
+static int duration_at(const char *s, size_t len, size_t i)
+{
+    static const char *const units[] = {"days", "day", "weeks", "week", "months", "month", "years", "year", "hours", NULL};
+    while (i < len && isdigit((unsigned char)s[i])) i++;
+    if (i < len && s[i] == ' ') i++;
+    for (size_t k = 0; units[k]; k++)
+        if (word_at(s, len, i, units[k])) return 1;
+    return 0;
+}
+
 static int common_noun_use(const char *s, size_t len, uint32_t end)
 {
     size_t i = end;
     if (i < len && s[i] == ' ') i++;
     else return 0;
-    /* a model number: "RTX 5090" is a product; an amount ("fines Apple 500 million euros") is not */
-    if (i < len && isdigit((unsigned char)s[i])) return !amount_at(s, len, i);
+    /* a model number: "RTX 5090" is a product; an amount ("fines Apple 500 million euros") or a
+     * span of time ("gives Apple 30 days") is not */
+    if (i < len && isdigit((unsigned char)s[i])) return !amount_at(s, len, i) && !duration_at(s, len, i);
     for (size_t k = 0; noun_after[k]; k++)
         if (word_at(s, len, i, noun_after[k])) return 1;
     return 0;

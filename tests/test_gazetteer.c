@@ -828,11 +828,12 @@ TEST(model_number_is_no_company)
 }
 
 /* A number after an ambiguous alias that is an amount ("fines Apple 500 million euros", "Meta 200m",
- * "Shell 10%") is no model number: the mention stays the company's to confirm. */
+ * "Shell 10%") or a span of time ("gives Apple 30 days") is no model number: the mention stays the
+ * company's to confirm. */
 TEST(amount_after_name_is_no_model_number)
 {
     static const char *const heads[] = {"EU fines Apple 500 million euros", "EU fines Apple 1.8bn euros",
-                                        "Regulator fines Apple 10% of turnover"};
+                                        "Regulator fines Apple 10% of turnover", "EU gives Apple 30 days to comply"};
     for (size_t k = 0; k < sizeof heads / sizeof heads[0]; k++) {
         scan_shipped(heads[k], "");
         int32_t apple = filter_gaz_find(shipped, "Apple");
