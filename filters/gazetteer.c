@@ -1001,7 +1001,8 @@ static const char *const noun_after[] = {"pie", "pies", "juice", "tree", "trees"
     "orchards", "cider", "sauce", "river", "rainforest", "basin", "forest", "jungle", "region",
     "tribe", "tribes", "delta", "casing", "casings", "fish", "beach",
     "Pro", "Max", "Ultra", "Plus", "Mini", "Super", "Ti", "series", "Series", "GPU", "GPUs", "graphics",
-    "card", "cards", "maker", "makers", NULL}; /* "a U.S. Microchip maker": the product's maker */
+    "card", "cards", "maker", "makers", /* "a U.S. Microchip maker": the product's maker */
+    "de", "Grande", NULL}; /* a place: "Rio de Janeiro", "Rio Grande" */
 
 /* Is the number at s[i] an amount: a scale word after it, as the amounts read them ("500 million
  * euros", "746m"), or a per cent ("10%", "10 percent")? */

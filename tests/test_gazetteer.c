@@ -1072,14 +1072,18 @@ TEST(title_case_word_is_no_company)
     expect_live(cases, sizeof cases / sizeof *cases);
 }
 
-/* A product's maker named by the product ("the Mario maker", "the Claude maker") is the company: news
- * writes it for a second mention, and an event told that way still needs its ticker. */
+/* A product's maker named by the product ("the Mario maker", "the Claude maker"), or a short name
+ * ("Rio"), is the company: news writes it for a second mention, and an event told that way still
+ * needs its ticker. */
 TEST(product_maker_names_company)
 {
     static const struct live_case cases[] = {
         {"Mario maker buys a Finnish game studio", "", "Nintendo Co. Ltd.", 1},
         {"Investors pour $5bn into the Claude maker", "", "Anthropic", 1},
         {"Prosecutors charge Lafarge over payments in Syria", "", "Holcim AG", 1},
+        /* an FT short name, ambiguous with a place whose name runs on */
+        {"Rio buys lithium miner for $6.7bn", "", "Rio Tinto plc", 1},
+        {"Rio de Janeiro bans ride-hailing apps", "", "Rio Tinto plc", 0},
     };
     expect_live(cases, sizeof cases / sizeof *cases);
 }
