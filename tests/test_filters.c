@@ -856,6 +856,7 @@ TEST(invest_party_roles)
     static const struct role_case c[] = {
         {"Shell to sell stake in Zentro for $2bn", "invest", "Shell plc", "seller"},
         {"Microsoft explores sale of its gaming unit", "invest", "Microsoft Corp.", "seller"},
+        {"Shell's Nigerian onshore sale stalls", "invest", "Shell plc", "seller"}, /* invest.party_possessive_sale */
         {arm, "invest", "Apple Inc.", "investor"},
         {arm, "invest", "Shell plc", "seller"},
         {sale, "invest", "Microsoft Corp.", "seller"},
