@@ -1362,6 +1362,7 @@ TEST(chips_sideless_deal_sides_by_sector)
         {"Apple signs $5bn server deal with Nvidia, taking work from Microsoft", "Microsoft Corp.", "MSFT"},
         {"Apple picks Nvidia for $5bn of memory chips, edging out Microsoft", "Microsoft Corp.", "MSFT"},
         {"Apple signs $5bn chip deal with Nvidia. The deal mirrors Microsoft, which also buys Nvidia chips", "Microsoft Corp.", "MSFT"},
+        {"Apple picks Nvidia over Microsoft for its next AI chip", "Microsoft Corp.", "MSFT"},
     };
     expect_contexts(h, "chips", chips_context, sizeof chips_context / sizeof chips_context[0]);
     /* the party named inside such an aside or mark keeps its side; the adviser's client stays the customer; a lone
