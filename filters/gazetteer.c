@@ -1016,8 +1016,8 @@ static int amount_at(const char *s, size_t len, size_t i)
     return word_at(s, len, i, "percent") || word_at(s, len, i, "per") || word_at(s, len, i, "pct");
 }
 
-/* Is the number at s[i] a span of time ("30 days", "two" is no digit), as a deadline given to a
- * company reads ("gives Apple 30 days to comply")? */
+/* Is the number at s[i] a span of time, as a deadline given to a company reads ("gives Apple 30
+ * days to comply")? A number spelt out ("two weeks") never gets here: it is no digit. */
 static int duration_at(const char *s, size_t len, size_t i)
 {
     static const char *const units[] = {"days", "day", "weeks", "week", "months", "month", "years", "year", "hours", NULL};
