@@ -987,6 +987,14 @@ static int word_at(const char *s, size_t len, size_t i, const char *w)
     return i + n == len || !is_word((unsigned char)s[i + n]);
 }
 
+/* Is any word of the NULL-ended list at s[i]? */
+static int word_at_any(const char *s, size_t len, size_t i, const char *const *list)
+{
+    for (size_t k = 0; list[k]; k++)
+        if (word_at(s, len, i, list[k])) return 1;
+    return 0;
+}
+
 static const char *const after_ctx[] = {"Inc", "Corp", "Corporation", "Co", "Ltd", "plc", "LLC",
     "AG", "SA", "NV", "Group", "Holdings", "shares", "stock", "CEO", "chief", "spokesperson",
     "spokesman", "spokeswoman", "said", "says", "announced", "reported", "executives",
@@ -1004,28 +1012,31 @@ static const char *const noun_after[] = {"pie", "pies", "juice", "tree", "trees"
     "card", "cards", "maker", "makers", /* "a U.S. Microchip maker": the product's maker */
     "de", "Grande", NULL}; /* a place: "Rio de Janeiro", "Rio Grande" */
 
-/* Is the number at s[i] an amount: a scale word after it, as the amounts read them ("500 million
- * euros", "746m"), or a per cent ("10%", "10 percent")? */
-static int amount_at(const char *s, size_t len, size_t i)
+/* The end of the number at s[i] ("1,200", "1.8"). */
+static size_t number_end(const char *s, size_t len, size_t i)
 {
     while (i < len && (isdigit((unsigned char)s[i]) || ((s[i] == ',' || s[i] == '.') && i + 1 < len && isdigit((unsigned char)s[i + 1]))))
         i++;
+    return i;
+}
+
+/* Is the number ending at s[i] an amount: a scale word after it, as the amounts read them ("500
+ * million euros", "746m"), or a per cent ("10%", "10 percent")? */
+static int amount_at(const char *s, size_t len, size_t i)
+{
     if (i < len && s[i] == '%') return 1;
     if (filter_amount_scale_end(s, len, i)) return 1;
     if (i < len && s[i] == ' ') i++;
     return word_at(s, len, i, "percent") || word_at(s, len, i, "per") || word_at(s, len, i, "pct");
 }
 
-/* Is the number at s[i] a span of time, as a deadline given to a company reads ("gives Apple 30
- * days to comply")? A number spelt out ("two weeks") never gets here: it is no digit. */
+/* Is the number ending at s[i] a span of time, as a deadline given to a company reads ("gives
+ * Apple 30 days to comply")? A number spelt out ("two weeks") never gets here: it is no digit. */
 static int duration_at(const char *s, size_t len, size_t i)
 {
     static const char *const units[] = {"days", "day", "weeks", "week", "months", "month", "years", "year", "hours", NULL};
-    while (i < len && isdigit((unsigned char)s[i])) i++;
     if (i < len && s[i] == ' ') i++;
-    for (size_t k = 0; units[k]; k++)
-        if (word_at(s, len, i, units[k])) return 1;
-    return 0;
+    return word_at_any(s, len, i, units);
 }
 
 static int common_noun_use(const char *s, size_t len, uint32_t end)
@@ -1035,10 +1046,11 @@ static int common_noun_use(const char *s, size_t len, uint32_t end)
     else return 0;
     /* a model number: "RTX 5090" is a product; an amount ("fines Apple 500 million euros") or a
      * span of time ("gives Apple 30 days") is not */
-    if (i < len && isdigit((unsigned char)s[i])) return !amount_at(s, len, i) && !duration_at(s, len, i);
-    for (size_t k = 0; noun_after[k]; k++)
-        if (word_at(s, len, i, noun_after[k])) return 1;
-    return 0;
+    if (i < len && isdigit((unsigned char)s[i])) {
+        size_t e = number_end(s, len, i);
+        return !amount_at(s, len, e) && !duration_at(s, len, e);
+    }
+    return word_at_any(s, len, i, noun_after);
 }
 
 /* The lower-case word ending at s[e] (exclusive): its first byte's offset, or e when there is none. */
@@ -1226,8 +1238,7 @@ static int verb_alias_after(const char *s, size_t len, uint32_t end)
         if (i >= len || s[i] == '.' || s[i] == ',' || s[i] == ';' || s[i] == ':') return 0;
         if (a_alpha((unsigned char)s[i])) {
             if (w == 0 && word_at(s, len, i, "of")) return 1;
-            for (size_t k = 0; verb_object[k]; k++)
-                if (word_at(s, len, i, verb_object[k])) return 1;
+            if (word_at_any(s, len, i, verb_object)) return 1;
             w++;
         }
         while (i < len && s[i] != ' ') i++;
@@ -1267,8 +1278,7 @@ static int has_context(const char *s, size_t len, uint32_t start, uint32_t end)
     for (size_t i = end; i < lim; i++) {
         if (s[i] == '.' && i > end + 1) break;
         if (i > end && is_word((unsigned char)s[i - 1])) continue;
-        for (size_t k = 0; after_ctx[k]; k++)
-            if (word_at(s, len, i, after_ctx[k])) return 1;
+        if (word_at_any(s, len, i, after_ctx)) return 1;
     }
     size_t from = start > 30 ? start - 30 : 0;
     for (size_t i = from; i < start; i++) {
@@ -1277,8 +1287,7 @@ static int has_context(const char *s, size_t len, uint32_t start, uint32_t end)
         }
     }
     for (size_t i = from; i < start; i++)
-        for (size_t k = 0; before_ctx[k]; k++)
-            if (word_at(s, len, i, before_ctx[k])) return 1;
+        if (word_at_any(s, len, i, before_ctx)) return 1;
     return 0;
 }
 
@@ -1768,19 +1777,17 @@ static struct anon_cand *push(struct anon_st *st, uint8_t kind, uint32_t f, size
  * authority of US news, not a company with the German legal form. [ns, ss): the run's words before the suffix. */
 static int state_attorney_general(const char *s, size_t ss, size_t se, size_t ns)
 {
-    static const char *const states[] = {
-        "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut", "Delaware", "Florida",
-        "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky", "Louisiana", "Maine",
-        "Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi", "Missouri", "Montana", "Nebraska",
-        "Nevada", "New Hampshire", "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota", "Ohio",
-        "Oklahoma", "Oregon", "Pennsylvania", "Rhode Island", "South Carolina", "South Dakota", "Tennessee", "Texas",
-        "Utah", "Vermont", "Virginia", "Washington", "West Virginia", "Wisconsin", "Wyoming", "NY", "DC", "State", NULL};
+    static const char *const states[] = { /* lower case: in_list compares caselessly against it */
+        "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut", "delaware", "florida",
+        "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas", "kentucky", "louisiana", "maine",
+        "maryland", "massachusetts", "michigan", "minnesota", "mississippi", "missouri", "montana", "nebraska",
+        "nevada", "new hampshire", "new jersey", "new mexico", "new york", "north carolina", "north dakota", "ohio",
+        "oklahoma", "oregon", "pennsylvania", "rhode island", "south carolina", "south dakota", "tennessee", "texas",
+        "utah", "vermont", "virginia", "washington", "west virginia", "wisconsin", "wyoming", "ny", "dc", "state", NULL};
     if (se - ss != 2 || strncmp(s + ss, "AG", 2) != 0 || ss <= ns) return 0;
     size_t n = ss - ns;
     while (n > 0 && s[ns + n - 1] == ' ') n--;
-    for (size_t k = 0; states[k]; k++)
-        if (strlen(states[k]) == n && strncasecmp(s + ns, states[k], n) == 0) return 1;
-    return 0;
+    return n > 0 && in_list(states, s + ns, n, 1);
 }
 
 /* A capitalised run ending in the suffix [ss, se): walks back word by word. */
