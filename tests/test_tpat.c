@@ -573,13 +573,28 @@ static void test_port_fixes(void)
     expect_error(R("a", "''customer{,s}'' of"), 16, "not one token");
 }
 
+/* The rules a pack file declares, counted from its text ("  - id:" lines), so the test follows the pack as
+ * rules are added: the loader must keep every one. */
+static size_t declared_rules(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    size_t n = 0;
+    if (!f) return 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "  - id: ", 8)) n++;
+    fclose(f);
+    return n;
+}
+
 static void test_chips_pack(void)
 {
     tpat_pack *p;
     tpat_diag d = {0};
     int rc = tpat_load(&p, SQ_SOURCE_DIR "/filters/rules/v2/chips.yml", &d);
     if (rc) SQ_FAIL_("%s", d.n ? d.v[0] : "load failed");
-    ASSERT_EQ(tpat_size(p), 270);
+    ASSERT_GT(declared_rules(SQ_SOURCE_DIR "/filters/rules/v2/chips.yml"), 200);
+    ASSERT_EQ(tpat_size(p), declared_rules(SQ_SOURCE_DIR "/filters/rules/v2/chips.yml"));
     /* an earlier deal's counterparty: the background mark ends at "with", before the name */
     if (!strstr(run(p, "", "It follows earlier deals with <BOLT>."), "chips.background_earlier_deal[follows earlier deals with]"))
         SQ_FAIL_("background_earlier_deal: %s", run(p, "", "It follows earlier deals with <BOLT>."));
