@@ -508,22 +508,25 @@ static void gate_vetoes(struct detect_run *x)
     }
 }
 
-/* requires=sector_object ("invest in", "stake in"): a company of the
- * configured sectors is named right after the match in its sentence -- an
- * investment IN a chip maker is a chips deal, one BY a chip maker is not */
+/* requires=sector_object ("invest in", "stake in"): the company named right
+ * after the match in its sentence is of the configured sectors -- an
+ * investment IN a chip maker is a chips deal, one BY a chip maker is not; only
+ * the first company after it is the object ("To Invest $500 Million In Wayve -
+ * NVIDIA ( NASDAQ:NVDA )": the feed's tag names no object) */
 static int sector_object_named(const struct detect_run *x, size_t i)
 {
     const struct detect *d = x->d;
     const struct squawk_match *t = &x->ms[i];
     size_t se = sent_end(x->a->text[t->field], x->a->len[t->field], t->end);
+    const struct squawk_mention *first = NULL;
     for (size_t j = 0; j < x->n_men && d->cfg.sectors && *d->cfg.sectors; j++) {
         const struct squawk_mention *m = &x->men[j];
-        const struct squawk_entity *e = x->h->article_entity(x->a, m->entity);
-        if (m->confirmed && e && e->sectors && m->field == t->field && m->start >= t->end && m->end <= se &&
-            m->start - t->end <= (uint32_t)d->cfg.window / 4 && sector_overlap(e->sectors, d->cfg.sectors))
-            return 1;
+        if (m->confirmed && m->field == t->field && m->start >= t->end && m->end <= se &&
+            m->start - t->end <= (uint32_t)d->cfg.window / 4 && (!first || m->start < first->start))
+            first = m;
     }
-    return 0;
+    const struct squawk_entity *e = first ? x->h->article_entity(x->a, first->entity) : NULL;
+    return e && e->sectors && sector_overlap(e->sectors, d->cfg.sectors);
 }
 
 /* Up front, or in the sentence [ss, se) of match i's field. */
