@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/clock.h"
 #include "../core/error.h"
@@ -437,11 +438,21 @@ static void tscan_limited(struct squawk_tpack *p, const struct squawk_article *a
                    (unsigned long long)tot);
 }
 
+/* The year an article was written in, which dates "in 2019" as earlier (tok_mark_years): its published
+ * field, else now, as a live feed's undated article is news of the day. */
+static int article_year(const struct squawk_article *a)
+{
+    time_t t = a->published_ms != INT64_MIN ? (time_t)(a->published_ms / 1000) : time(NULL);
+    struct tm tm;
+    return gmtime_r(&t, &tm) ? tm.tm_year + 1900 : 0;
+}
+
 /* The article's tokens, once for every pack and plugin. */
 static int tokenised(article_ctx *c)
 {
     if (c->tok_done) return 0;
     int rc = tok_run(&c->tok, c->art.text, c->art.len);
+    if (!rc) tok_mark_years(&c->tok, article_year(&c->art));
     if (!rc) c->tok_done = 1;
     return rc;
 }

@@ -25,6 +25,10 @@ SRC = os.environ.get("SQ_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.ab
 # (filters/invest/invest.c, the comment at default_threshold).
 RULES_THRESHOLD = {"invest": 26.19}
 
+# The year the sentences speak from: #past_year (filters/token.h, tok_mark_years) reads a year by the
+# article's published date, and an undated article by the clock.
+SENTENCES_WRITTEN = "2025-07-01T00:00:00Z"
+
 
 def main():
     cases, articles, v2_only = [], [], set()
@@ -44,7 +48,9 @@ def main():
             if pre:
                 v2_only.add(aid)
             cases.append((path, n, cat, parts[0] == "1", parts[1], parts[2], aid))
-            articles.append({"id": aid, "headline": parts[2], "body": parts[3] if len(parts) > 3 else ""})
+            # dated as the sentences were written, so that "in 2024" stays an earlier year whatever the clock
+            articles.append({"id": aid, "headline": parts[2], "body": parts[3] if len(parts) > 3 else "",
+                             "published": SENTENCES_WRITTEN})
     if not cases:
         print("no rule cases found")
         return 1
