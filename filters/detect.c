@@ -474,14 +474,22 @@ static int runs_to_sentence_end(const struct detect *d, uint32_t r)
  * inside a company's name lifts only a veto ending in that name, the goods
  * reading of the name ("buys Marathon Oil stake"): in "trims Analog Devices
  * stake" the routine-trade veto is not about goods. */
+/* Does veto rule v say its words report no event (span: clause)? */
+static int states_no_event(const struct detect *d, uint32_t v)
+{
+    const struct squawk_trule *t = v < d->n_rules ? d->rules[v].v2 : NULL;
+    return t && SQUAWK_HAS(t, struct squawk_trule, span_clause) && t->span_clause;
+}
+
 /* Does the unveto rule u lift the veto rule v where they overlap: those its lifts: names, else every
- * veto of words -- not a span: sentence veto, which says the whole sentence reports no event ("denies
- * report it is exploring sale of its coffee business": the goods word's unveto reads a business, the
- * denial still stands). */
+ * veto of words -- not a span: sentence or span: clause veto, which says its sentence or clause reports no
+ * event ("denies report it is exploring sale of its coffee business": the goods word's unveto reads a
+ * business, the denial still stands). */
 static int lifts_veto(const struct detect *d, uint32_t u, uint32_t v)
 {
     const struct squawk_trule *t = u < d->n_rules ? d->rules[u].v2 : NULL;
-    if (!t || !SQUAWK_HAS(t, struct squawk_trule, lifts) || !t->n_lifts) return !runs_to_sentence_end(d, v);
+    if (!t || !SQUAWK_HAS(t, struct squawk_trule, lifts) || !t->n_lifts)
+        return !runs_to_sentence_end(d, v) && !states_no_event(d, v);
     for (uint32_t k = 0; k < t->n_lifts; k++)
         if (t->lifts[k] == v) return 1;
     return 0;

@@ -262,7 +262,8 @@ static int tpack_rules(struct squawk_tpack *t)
                                                                                                    : SQUAWK_FIELD_BODY,
                                   r->veto, r->unveto, r->marks, r->requires, r->sector ? r->sector : "",
                                   r->n_slots, nm, r->n_named, NULL, r->named_entity, r->slot_sector,
-                                  r->caps_body, r->slot_lead, r->n_lifts, r->lifts, r->span == TPAT_SPAN_SENTENCE};
+                                  r->caps_body, r->slot_lead, r->n_lifts, r->lifts, r->span == TPAT_SPAN_SENTENCE,
+                                  r->span == TPAT_SPAN_CLAUSE};
         for (uint32_t k = 0; k < r->n_slots; k++) *nm++ = tpat_role_name(t->p, r->slot_role[k]);
         o->named_role = nm;
         for (uint32_t k = 0; k < r->n_named; k++) *nm++ = tpat_role_name(t->p, r->named_role[k]);

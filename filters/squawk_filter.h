@@ -214,6 +214,11 @@ struct squawk_trule {
      * end of their sentence (`span: sentence`), so a hit's end is where its sentence ends, not where its
      * own words do (a company named at the sentence's end is no name the rule's words read) */
     uint8_t span_sentence;
+    /* since 1.2 (SQUAWK_HAS(rule, struct squawk_trule, span_clause)): 1 for `span: clause`: the hit is its
+     * own words, as `span: match`, and like a sentence veto it says they report no event, so an unveto
+     * lifts it only by naming it in `lifts:` ("sold its chip unit to Globex last year": the goods word's
+     * unveto reads a business, the date still stands) */
+    uint8_t span_clause;
 };
 
 /* A filled company slot of a hit: the company's bytes in the hit's field and its role. */

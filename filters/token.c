@@ -844,11 +844,12 @@ void tok_mark_years(tok_doc *d, int year)
     for (size_t k = 0; k < d->n; k++) {
         struct tok *t = &d->v[k];
         const char *w = tok_norm(d, t);
-        t->flags &= (uint16_t)~TOK_F_PAST_YEAR;
+        t->flags &= (uint16_t)~(TOK_F_PAST_YEAR | TOK_F_OLD_YEAR);
         if (t->norm_len != 4 || !(t->flags & TOK_F_NUMBER)) continue;
         int y = 0, i = 0;
         while (i < 4 && w[i] >= '0' && w[i] <= '9') y = y * 10 + (w[i++] - '0');
         if (i == 4 && y >= 1900 && y < year) t->flags |= TOK_F_PAST_YEAR;
+        if (i == 4 && y >= 1900 && y < year - 1) t->flags |= TOK_F_OLD_YEAR;
     }
 }
 

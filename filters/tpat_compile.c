@@ -313,7 +313,7 @@ static int class_atom(struct pctx *c, const char *w, size_t n, struct item *it)
         uint32_t mask;
     } cls[] = {{"num", TOK_F_NUMBER << 8}, {"cur", TOK_F_CURRENCY << 8}, {"cashtag", TOK_F_CASHTAG << 8},
                {"ticker", TOK_F_TICKER << 8}, {"scale", TOK_F_SCALE << 8}, {"abbrev", TOK_F_ABBREV << 8},
-               {"past_year", TOK_F_PAST_YEAR << 8},
+               {"past_year", TOK_F_PAST_YEAR << 8}, {"old_year", TOK_F_OLD_YEAR << 8},
                {"lower", 1 << TOK_LOWER}, {"title", 1 << TOK_TITLE}, {"upper", 1 << TOK_UPPER},
                {"mixed", 1 << TOK_MIXED}, {"digit", 1 << TOK_DIGIT}, {"punct", 1 << TOK_PUNCT},
                {"cap", 1 << TOK_TITLE | 1 << TOK_UPPER},
@@ -322,7 +322,7 @@ static int class_atom(struct pctx *c, const char *w, size_t n, struct item *it)
     for (size_t k = 0; k < sizeof cls / sizeof cls[0]; k++)
         if (strlen(cls[k].name) == n && memcmp(cls[k].name, w, n) == 0)
             return one_test(c, it, (struct tpat_test){.kind = TT_CLASS, .v = cls[k].mask});
-    fail(c, "unknown token class #%.*s (num, cur, cashtag, ticker, scale, abbrev, past_year, lower, title, upper, mixed, digit, punct, cap, word, any)", (int)n, w);
+    fail(c, "unknown token class #%.*s (num, cur, cashtag, ticker, scale, abbrev, past_year, old_year, lower, title, upper, mixed, digit, punct, cap, word, any)", (int)n, w);
     return 0;
 }
 

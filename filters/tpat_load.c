@@ -598,7 +598,7 @@ static int lifts_resolved(struct tpat_loader *L)
 static int rule_fields(struct tpat_loader *L, struct tpat_crule *r, yaml_node_t *m)
 {
     static const char *const fields[] = {"any", "headline", "body", NULL}, *const scopes[] = {"sentence", "field", NULL},
-                             *const spans[] = {"match", "sentence", NULL},
+                             *const spans[] = {"match", "sentence", "clause", NULL},
                              *const marks[] = {"none", "party", "authority", "background", "background_slots", NULL},
                              *const reqs[] = {"none", "party", "sector", "sector_object", NULL};
     yaml_node_t *v;

