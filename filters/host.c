@@ -439,13 +439,15 @@ static void tscan_limited(struct squawk_tpack *p, const struct squawk_article *a
                    (unsigned long long)tot);
 }
 
-/* The year an article was written in, which dates "in 2019" as earlier (tok_mark_years): its published
- * field, else now, as a live feed's undated article is news of the day. */
-static int article_year(const struct squawk_article *a)
+/* The month an article was written in, which dates "in 2019" or "in July 2024" as earlier (tok_mark_years):
+ * its published field, else now, as a live feed's undated article is news of the day. 0: none. */
+static int article_month(const struct squawk_article *a, int *year)
 {
     time_t t = a->published_ms != INT64_MIN ? (time_t)(a->published_ms / 1000) : time(NULL);
     struct tm tm;
-    return gmtime_r(&t, &tm) ? tm.tm_year + 1900 : 0;
+    if (!gmtime_r(&t, &tm)) return *year = 0, 0;
+    *year = tm.tm_year + 1900;
+    return tm.tm_mon + 1;
 }
 
 /* The article's tokens, once for every pack and plugin. */
@@ -453,7 +455,8 @@ static int tokenised(article_ctx *c)
 {
     if (c->tok_done) return 0;
     int rc = tok_run(&c->tok, c->art.text, c->art.len);
-    if (!rc) tok_mark_years(&c->tok, article_year(&c->art));
+    int year = 0, month = rc ? 0 : article_month(&c->art, &year);
+    if (!rc) tok_mark_years(&c->tok, year, month);
     if (!rc) c->tok_done = 1;
     return rc;
 }

@@ -839,7 +839,18 @@ int tok_run(tok_doc *d, const char *const text[2], const size_t len[2])
     return sentences(d);
 }
 
-void tok_mark_years(tok_doc *d, int year)
+/* 1-12 for a month's name or its abbreviation, else 0 */
+static int month_of(const char *w)
+{
+    static const char *const names[] = {"january", "february", "march", "april", "may", "june", "july", "august",
+                                        "september", "october", "november", "december"};
+    static const char *const abbr[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+    for (int m = 0; m < 12; m++)
+        if (!strcmp(w, names[m]) || !strcmp(w, abbr[m]) || (m == 8 && !strcmp(w, "sept"))) return m + 1;
+    return 0;
+}
+
+void tok_mark_years(tok_doc *d, int year, int month)
 {
     for (size_t k = 0; k < d->n; k++) {
         struct tok *t = &d->v[k];
@@ -848,8 +859,10 @@ void tok_mark_years(tok_doc *d, int year)
         if (t->norm_len != 4 || !(t->flags & TOK_F_NUMBER)) continue;
         int y = 0, i = 0;
         while (i < 4 && w[i] >= '0' && w[i] <= '9') y = y * 10 + (w[i++] - '0');
-        if (i == 4 && y >= 1900 && y < year) t->flags |= TOK_F_PAST_YEAR;
-        if (i == 4 && y >= 1900 && y < year - 1) t->flags |= TOK_F_OLD_YEAR;
+        if (i != 4 || y < 1900 || y >= year) continue;
+        t->flags |= TOK_F_PAST_YEAR;
+        int m = k > 0 && month >= 1 && month <= 12 ? month_of(tok_norm(d, &d->v[k - 1])) : 0;
+        if (m ? (year - y) * 12 + (month - m) > TOK_OLD_MONTHS : y < year - 1) t->flags |= TOK_F_OLD_YEAR;
     }
 }
 

@@ -29,7 +29,8 @@ enum {
     TOK_F_SCALE = 1 << 7,    /* "bn" of "10bn": split off a number */
     TOK_F_FOLDED = 1 << 8,   /* fullwidth letters or zero-width characters were folded away */
     TOK_F_PAST_YEAR = 1 << 9, /* a year before the article's own ("2019" in a 2025 article): tok_mark_years */
-    TOK_F_OLD_YEAR = 1 << 10  /* two or more before it ("2023" in a 2025 article): "in December 2024" may be last month */
+    TOK_F_OLD_YEAR = 1 << 10  /* two or more before it ("2023" in a 2025 article), or after a month more than half a
+                               * year back ("July 2024" in March 2025; "December 2024" may be last month) */
 };
 
 struct tok {
@@ -64,9 +65,11 @@ SQ_API void tok_doc_free(tok_doc *d);
 /* Tokenises headline (text[0]) and body (text[1]); 0 or SQ_E_NOMEM. */
 SQ_API int tok_run(tok_doc *d, const char *const text[2], const size_t len[2]);
 /* Marks the year numbers (four digits from 1900) that lie before the article's year (TOK_F_PAST_YEAR) and
- * before the year before it (TOK_F_OLD_YEAR): a rule reads "in 2019" as an earlier event by the article's
- * date, not by the year the rule was written. */
-SQ_API void tok_mark_years(tok_doc *d, int year);
+ * old ones (TOK_F_OLD_YEAR): two years or more back, or after a month name more than TOK_OLD_MONTHS months
+ * before the article's month (1-12; 0: unknown, the year decides). A rule reads "in 2019" as an earlier
+ * event by the article's date, not by the year the rule was written. */
+#define TOK_OLD_MONTHS 6
+SQ_API void tok_mark_years(tok_doc *d, int year, int month);
 /* One piece of text as field 0, for lexicon entries and literals. */
 SQ_API int tok_run_text(tok_doc *d, const char *s, size_t len);
 SQ_API uint32_t tok_hash(const char *s, size_t len);

@@ -223,6 +223,30 @@ static void test_title_headline(void)
     }
 }
 
+/* Years before the article's (March 2025 here) are past; two years back, or a month more than six months
+ * back, old; the article's own year and later are neither. */
+static void test_years(tok_doc *d)
+{
+    static const struct {
+        const char *text;
+        uint16_t want; /* the flags of the text's last token */
+    } c[] = {
+        {"in 2019", TOK_F_PAST_YEAR | TOK_F_OLD_YEAR}, {"in 2024", TOK_F_PAST_YEAR}, {"in 2025", 0}, {"by 2027", 0},
+        {"in July 2024", TOK_F_PAST_YEAR | TOK_F_OLD_YEAR}, {"in December 2024", TOK_F_PAST_YEAR},
+        {"in Sept 2024", TOK_F_PAST_YEAR}, {"in March 2023", TOK_F_PAST_YEAR | TOK_F_OLD_YEAR},
+        {"in May 2025", 0}, {"1899", 0}, {"20,24", 0}, {"2024.5", 0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        show(d, c[i].text);
+        tok_mark_years(d, 2025, 3);
+        ASSERT_EQ(d->v[d->n - 1].flags & (TOK_F_PAST_YEAR | TOK_F_OLD_YEAR), c[i].want);
+    }
+    /* the month unknown, the year decides */
+    show(d, "in July 2024");
+    tok_mark_years(d, 2025, 0);
+    ASSERT_EQ(d->v[d->n - 1].flags & (TOK_F_PAST_YEAR | TOK_F_OLD_YEAR), TOK_F_PAST_YEAR);
+}
+
 int main(void)
 {
     tok_doc d;
@@ -234,6 +258,7 @@ int main(void)
     test_long(&d);
     test_utf8(&d);
     test_hash(&d);
+    test_years(&d);
     test_shouting();
     test_title_headline();
     tok_doc_free(&d);
