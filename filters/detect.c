@@ -465,6 +465,13 @@ static int runs_to_sentence_end(const struct detect *d, uint32_t r)
     return t && SQUAWK_HAS(t, struct squawk_trule, span_sentence) && t->span_sentence;
 }
 
+/* Does veto rule v say its words report no event (span: clause)? */
+static int states_no_event(const struct detect *d, uint32_t v)
+{
+    const struct squawk_trule *t = v < d->n_rules ? d->rules[v].v2 : NULL;
+    return t && SQUAWK_HAS(t, struct squawk_trule, span_clause) && t->span_clause;
+}
+
 /* A rule tagged veto ("buy back its own shares", "supply agreement") says what
  * the words it covers mean: positive triggers overlapping it count for nothing
  * (a negative rule inside a veto, "tax" in "tax order", still says what the
@@ -474,13 +481,6 @@ static int runs_to_sentence_end(const struct detect *d, uint32_t r)
  * inside a company's name lifts only a veto ending in that name, the goods
  * reading of the name ("buys Marathon Oil stake"): in "trims Analog Devices
  * stake" the routine-trade veto is not about goods. */
-/* Does veto rule v say its words report no event (span: clause)? */
-static int states_no_event(const struct detect *d, uint32_t v)
-{
-    const struct squawk_trule *t = v < d->n_rules ? d->rules[v].v2 : NULL;
-    return t && SQUAWK_HAS(t, struct squawk_trule, span_clause) && t->span_clause;
-}
-
 /* Does the unveto rule u lift the veto rule v where they overlap: those its lifts: names, else every
  * veto of words -- not a span: sentence or span: clause veto, which says its sentence or clause reports no
  * event ("denies report it is exploring sale of its coffee business": the goods word's unveto reads a

@@ -455,9 +455,11 @@ static int tokenised(article_ctx *c)
 {
     if (c->tok_done) return 0;
     int rc = tok_run(&c->tok, c->art.text, c->art.len);
-    int year = 0, month = rc ? 0 : article_month(&c->art, &year);
-    if (!rc) tok_mark_years(&c->tok, year, month);
-    if (!rc) c->tok_done = 1;
+    if (!rc) {
+        int year, month = article_month(&c->art, &year);
+        tok_mark_years(&c->tok, year, month);
+        c->tok_done = 1;
+    }
     return rc;
 }
 
