@@ -347,6 +347,8 @@ struct detect_acc {
     double head_side; /* route votes on a side for a context-free mention that opens the headline */
 };
 
+#define VETO_DATED 2 /* vetoed[]: by a span: clause veto alone, so a deal's stage cue may still read it */
+
 struct detect_run {
     const struct detect *d;
     const struct squawk_host *h;
@@ -359,7 +361,7 @@ struct detect_run {
     size_t n_men;
     size_t n_rules;
     unsigned char *skip_rule; /* [n_rules] requires=sector unmet */
-    unsigned char *vetoed;    /* [n_ms] the match counts for nothing */
+    unsigned char *vetoed;    /* [n_ms] the match counts for nothing (VETO_DATED: only a span: clause veto says so) */
     unsigned char *lifted;    /* [n_ms] an unveto overlaps the match */
     unsigned char *ok;        /* [n_men] the mention names a party; | MEN_CONTEXT: named as context */
     int *count;               /* [n_rules] live matches per rule */
@@ -512,7 +514,7 @@ static void gate_vetoes(struct detect_run *x)
         for (size_t i = 0; i < x->n_ms; i++)
             if (i != v && overlaps(&ms[i], &ms[v]) && ms[i].rule < x->n_rules && rule_weight(x, i) > 0 &&
                 !(reads_names && within_slot(x, i, &ms[v])))
-                x->vetoed[i] = 1;
+                x->vetoed[i] = !states_no_event(x->d, ms[v].rule) ? 1 : x->vetoed[i] ? x->vetoed[i] : VETO_DATED;
     }
 }
 
@@ -1861,6 +1863,17 @@ static int trigger_near(const struct detect_run *x, uint32_t field, uint32_t sta
     return 0;
 }
 
+/* A trigger that only a clause veto silenced (VETO_DATED) near these bytes: "Google agreed to buy Wiz in March
+ * 2025" raises nothing today, and still says the deal under review was agreed. */
+static int dated_trigger_near(const struct detect_run *x, uint32_t field, uint32_t start, uint32_t end, uint32_t within)
+{
+    for (size_t i = 0; i < x->n_ms; i++)
+        if (x->ms[i].field == field && x->vetoed[i] == VETO_DATED && !x->skip_rule[x->ms[i].rule] &&
+            rule_weight(x, i) > 0 && dist(x->ms[i].start, x->ms[i].end, start, end) <= within)
+            return 1;
+    return 0;
+}
+
 /* Indices of the amounts near a trigger, one per USD value, into out[n_am]. */
 static size_t amounts_near(const struct detect_run *x, const struct squawk_amount *am, size_t n_am, size_t *out)
 {
@@ -1884,8 +1897,10 @@ static int stage_vote(const struct detect_run *x, const struct squawk_cue *cu, s
     double tally[SQUAWK_STAGE_N] = {0};
     for (int s = 0; s < SQUAWK_STAGE_N; s++) first_cue[s] = -1;
     for (size_t k = 0; k < n_cu; k++) {
+        uint32_t w = (uint32_t)x->d->cfg.window;
         int near = (cu[k].field == SQUAWK_FIELD_HEADLINE && head_trigger) ||
-                   trigger_near(x, cu[k].field, cu[k].start, cu[k].end, (uint32_t)x->d->cfg.window);
+                   trigger_near(x, cu[k].field, cu[k].start, cu[k].end, w) ||
+                   dated_trigger_near(x, cu[k].field, cu[k].start, cu[k].end, w);
         if (!near || cu[k].stage <= 0 || cu[k].stage >= SQUAWK_STAGE_N) continue;
         tally[cu[k].stage] += cu[k].field == SQUAWK_FIELD_HEADLINE ? 2 : 1;
         if (first_cue[cu[k].stage] < 0) first_cue[cu[k].stage] = (int)k;
