@@ -1855,22 +1855,16 @@ static int sector_party(const struct detect_run *x)
 /* ---- stage 6: amounts and stage cues near triggers ---- */
 
 /* A trigger in field within `within` bytes of [start, end). */
-static int trigger_near(const struct detect_run *x, uint32_t field, uint32_t start, uint32_t end, uint32_t within)
+/* dated: a trigger that only a clause veto silenced (VETO_DATED) counts too -- "Google agreed to buy Wiz in
+ * March 2025" raises nothing today, and still says the deal under review was agreed (stage cues). */
+static int trigger_near(const struct detect_run *x, uint32_t field, uint32_t start, uint32_t end, uint32_t within,
+                        int dated)
 {
-    for (size_t i = 0; i < x->n_ms; i++)
-        if (x->ms[i].field == field && is_trigger(x, i) && dist(x->ms[i].start, x->ms[i].end, start, end) <= within)
-            return 1;
-    return 0;
-}
-
-/* A trigger that only a clause veto silenced (VETO_DATED) near these bytes: "Google agreed to buy Wiz in March
- * 2025" raises nothing today, and still says the deal under review was agreed. */
-static int dated_trigger_near(const struct detect_run *x, uint32_t field, uint32_t start, uint32_t end, uint32_t within)
-{
-    for (size_t i = 0; i < x->n_ms; i++)
-        if (x->ms[i].field == field && x->vetoed[i] == VETO_DATED && !x->skip_rule[x->ms[i].rule] &&
-            rule_weight(x, i) > 0 && dist(x->ms[i].start, x->ms[i].end, start, end) <= within)
-            return 1;
+    for (size_t i = 0; i < x->n_ms; i++) {
+        int trig = is_trigger(x, i) || (dated && x->vetoed[i] == VETO_DATED && !x->skip_rule[x->ms[i].rule] &&
+                                         rule_weight(x, i) > 0);
+        if (x->ms[i].field == field && trig && dist(x->ms[i].start, x->ms[i].end, start, end) <= within) return 1;
+    }
     return 0;
 }
 
@@ -1879,7 +1873,7 @@ static size_t amounts_near(const struct detect_run *x, const struct squawk_amoun
 {
     size_t n = 0;
     for (size_t k = 0; k < n_am; k++) {
-        if (!trigger_near(x, am[k].field, am[k].start, am[k].end, (uint32_t)x->d->cfg.window)) continue;
+        if (!trigger_near(x, am[k].field, am[k].start, am[k].end, (uint32_t)x->d->cfg.window, 0)) continue;
         int dup = 0;
         for (size_t q = 0; q < n; q++)
             if (am[out[q]].usd == am[k].usd) dup = 1;
@@ -1892,15 +1886,13 @@ static size_t amounts_near(const struct detect_run *x, const struct squawk_amoun
  * headline trigger); any firm stage beats a rumour. first_cue[stage] is the
  * evidence. */
 static int stage_vote(const struct detect_run *x, const struct squawk_cue *cu, size_t n_cu, int head_trigger,
-                      int first_cue[SQUAWK_STAGE_N])
+                      int dated, int first_cue[SQUAWK_STAGE_N])
 {
     double tally[SQUAWK_STAGE_N] = {0};
     for (int s = 0; s < SQUAWK_STAGE_N; s++) first_cue[s] = -1;
     for (size_t k = 0; k < n_cu; k++) {
-        uint32_t w = (uint32_t)x->d->cfg.window;
         int near = (cu[k].field == SQUAWK_FIELD_HEADLINE && head_trigger) ||
-                   trigger_near(x, cu[k].field, cu[k].start, cu[k].end, w) ||
-                   dated_trigger_near(x, cu[k].field, cu[k].start, cu[k].end, w);
+                   trigger_near(x, cu[k].field, cu[k].start, cu[k].end, (uint32_t)x->d->cfg.window, dated);
         if (!near || cu[k].stage <= 0 || cu[k].stage >= SQUAWK_STAGE_N) continue;
         tally[cu[k].stage] += cu[k].field == SQUAWK_FIELD_HEADLINE ? 2 : 1;
         if (first_cue[cu[k].stage] < 0) first_cue[cu[k].stage] = (int)k;
@@ -2103,16 +2095,19 @@ static int run_report(struct detect_run *x, struct squawk_report *r, struct dete
     int rc = x->h->cues(x->a, &cu, &n_cu);
     if (rc) return rc;
     int first_cue[SQUAWK_STAGE_N];
-    int stage = stage_vote(x, cu, n_cu, s->head_trigger, first_cue);
+    int stage = stage_vote(x, cu, n_cu, s->head_trigger, 0, first_cue);
     if (stage != SQUAWK_STAGE_NONE) s->S += x->d->cfg.stage_bonus;
     double score = traced_score(x, s, calibrated(x->d, s->S), stage);
     if (score < 0) return 0;
-    rc = x->h->report_begin(r, x->d->spec.category, score, stage);
+    /* no stage near a live trigger: one a dated clause tells ("Google agreed to buy Wiz in March 2025" under the
+     * CMA's review) still names the deal's state for the desk, as no evidence of its own */
+    int told = stage != SQUAWK_STAGE_NONE ? stage : stage_vote(x, cu, n_cu, s->head_trigger, 1, first_cue);
+    rc = x->h->report_begin(r, x->d->spec.category, score, told);
     if (!rc) rc = report_entities(x, r, n_rank);
     if (!rc) rc = report_amounts(x, r, am, near, n_near);
     if (!rc)
         rc = report_evidence(x, r, s,
-                             stage != SQUAWK_STAGE_NONE && first_cue[stage] >= 0 ? &cu[first_cue[stage]] : NULL);
+                             told != SQUAWK_STAGE_NONE && first_cue[told] >= 0 ? &cu[first_cue[told]] : NULL);
     return rc;
 }
 
