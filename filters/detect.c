@@ -903,9 +903,8 @@ static const char *const boss_title[] = {"co-founder", "cofounder", "founder", "
 
 /* 1 when the mention ending at `end` only says whom a name belongs to: a title or a relation noun
  * (relations_only: a relation, in any case) and a name follow ("Figma co-founder and CEO Dylan Field",
- * "CrowdStrike chief George Kurtz", "Toyota supplier Denso", "OpenAI rival Anthropic", "Anthropic challenger
- * Mistral"): the one named
- * acts, the company is context. */
+ * "CrowdStrike chief George Kurtz", "Toyota supplier Denso", "OpenAI rival Anthropic", "Anthropic
+ * challenger Mistral"): the one named acts, the company is context. */
 static int names_a_person(const char *s, size_t len, size_t end, int relations_only)
 {
     static const char *const relation[] = {"rival", "challenger", "competitor", "backer", "supplier", "customer", "client", NULL},
